@@ -1,0 +1,36 @@
+package dev.switchboard.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations as written in the config: {@code 500ms}, {@code 2s}, {@code 10m}, {@code 1h}, or whole seconds. */
+final class Durations {
+
+    private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
+
+    private Durations() {
+    }
+
+    /** @return the duration, or {@code null} when the text is not one */
+    static Duration parse(String text) {
+        Matcher m = FORMAT.matcher(text.strip());
+        if (!m.matches()) {
+            return null;
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    /** @return the shortest exact form: {@code 600s}, {@code 500ms} */
+    static String format(Duration d) {
+        long millis = d.toMillis();
+        return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
+    }
+}

@@ -1,0 +1,99 @@
+package dev.switchboard.config;
+
+import dev.switchboard.rules.Provider;
+import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Rules;
+import dev.switchboard.rules.Selector;
+import dev.switchboard.rules.Target;
+import dev.switchboard.rules.VirtualModel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Warnings: configurations that are legal but probably not what the operator meant. {@code validate}
+ * prints them and still exits 0; the proxy logs them at start and on reload.
+ */
+final class Lint {
+
+    private Lint() {
+    }
+
+    static List<String> warnings(Rules rules, String tablePath) {
+        List<String> out = new ArrayList<>();
+        for (Provider p : rules.providers().values()) {
+            if (!p.configured()) {
+                out.add("providers." + p.name() + ": api_key is empty, so provider " + p.name()
+                        + " is not routed to or listed until it is set");
+            }
+        }
+        Set<String> redirectSources = new HashSet<>();
+        for (VirtualModel vm : rules.virtualModels()) {
+            if (vm.isRedirect()) {
+                redirectSources.add(vm.source());
+            }
+        }
+        boolean providerMode = !rules.providers().isEmpty();
+        List<VirtualModel> rows = rules.virtualModels();
+        for (int i = 0; i < rows.size(); i++) {
+            VirtualModel vm = rows.get(i);
+            String path = tablePath + "[" + i + "]";
+            if (vm.isRedirect()) {
+                for (int j = 0; j < vm.targets().size(); j++) {
+                    Target t = vm.targets().get(j);
+                    String tp = vm.targets().size() == 1 ? path + ".target" : path + ".targets[" + j + "].model";
+                    if (redirectSources.contains(t.model())) {
+                        out.add(tp + ": '" + t.model() + "' is also the source of a redirect; targets are not resolved"
+                                + " again, so '" + vm.source() + "' goes to the model '" + t.model() + "' itself");
+                    }
+                    if (providerMode && Resolver.route(rules, t.model()) == null) {
+                        out.add(tp + ": no provider can route '" + t.model() + "' (no declared provider prefix, no"
+                                + " static models list holds it, and there is no default_provider)");
+                    }
+                }
+                String shadowed = shadowedBy(rules, vm.source());
+                if (shadowed != null) {
+                    out.add(path + ".source: '" + vm.source() + "' shadows a model that provider " + shadowed
+                            + " lists; requests for it go to " + targetsOf(vm));
+                }
+            } else {
+                Selector s = Selector.parse(vm.source(), rules.providers().keySet());
+                if (providerMode && s.kind() == Selector.Kind.MODEL && vm.source().indexOf('/') > 0) {
+                    String prefix = vm.source().substring(0, vm.source().indexOf('/'));
+                    out.add(path + ".source: policy '" + vm.source() + "' can never match a model of provider '" + prefix
+                            + "': '" + prefix + "' is not a declared provider, so it selects only the bare model id '"
+                            + vm.source() + "'");
+                }
+                if (!vm.enabled() && !vm.userPaths().isEmpty()) {
+                    out.add(path + ".user_paths: a disabled policy denies everyone, so these paths have no effect");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String shadowedBy(Rules rules, String source) {
+        int slash = source.indexOf('/');
+        if (slash > 0) {
+            Provider p = rules.providers().get(source.substring(0, slash));
+            if (p != null && p.models().contains(source.substring(slash + 1))) {
+                return p.name();
+            }
+        }
+        for (Provider p : rules.providers().values()) {
+            if (p.models().contains(source)) {
+                return p.name();
+            }
+        }
+        return null;
+    }
+
+    private static String targetsOf(VirtualModel vm) {
+        List<String> models = new ArrayList<>();
+        for (Target t : vm.targets()) {
+            models.add("'" + t.model() + "'");
+        }
+        return String.join(" / ", models);
+    }
+}

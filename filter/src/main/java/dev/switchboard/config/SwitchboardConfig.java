@@ -1,0 +1,26 @@
+package dev.switchboard.config;
+
+import dev.switchboard.rules.Rules;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A whole, validated configuration file: the rules snapshot plus the proxy's own settings.
+ *
+ * @param server proxy settings
+ * @param rules the resolution snapshot
+ * @param admin admin API settings
+ * @param reload reload settings
+ * @param warnings things that are legal but probably not meant, with YAML paths
+ */
+public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSettings admin, ReloadSettings reload,
+                                List<String> warnings) {
+
+    public SwitchboardConfig {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(rules, "rules");
+        Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(reload, "reload");
+        warnings = List.copyOf(warnings);
+    }
+}

@@ -1,0 +1,173 @@
+package dev.switchboard.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.resolver.ScalarResolver;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+/**
+ * YAML text to a {@link Value} tree with SnakeYAML Engine's composer (no object construction, so no
+ * global tags or arbitrary types), with our own guards: duplicate keys rejected with both lines, at
+ * most {@link #MAX_ALIASES} aliases, {@link #MAX_NODES} nodes after alias expansion (an anchor bomb
+ * stops there), {@link #MAX_DEPTH} nesting, and {@code ${VAR}} interpolation in every scalar value.
+ */
+final class YamlTree {
+
+    static final int MAX_ALIASES = 50;
+    static final int MAX_NODES = 100_000;
+    static final int MAX_DEPTH = 32;
+
+    private static final ScalarResolver RESOLVER = new CoreSchema().getScalarResolver();
+
+    private final Interpolator interpolator;
+    private final List<String> errors;
+    private int nodes;
+
+    private YamlTree(Interpolator interpolator, List<String> errors) {
+        this.interpolator = interpolator;
+        this.errors = errors;
+    }
+
+    /**
+     * @param text the document
+     * @param interpolator resolves {@code ${VAR}}
+     * @return the root value
+     * @throws InvalidConfigException on a syntax error, an empty document, or any guard above
+     */
+    static Value parse(String text, Interpolator interpolator) {
+        LoadSettings settings = LoadSettings.builder()
+                .setLabel("config")
+                .setAllowDuplicateKeys(true) // detected below, with both lines in the message
+                .setAllowRecursiveKeys(false)
+                .setMaxAliasesForCollections(MAX_ALIASES)
+                .setCodePointLimit(Integer.MAX_VALUE) // the loader caps the file size before this
+                .setSchema(new CoreSchema())
+                .build();
+        Optional<Node> root;
+        try {
+            root = new Compose(settings).composeString(text);
+        } catch (MarkedYamlEngineException e) {
+            throw new InvalidConfigException(List.of(syntaxError(e)));
+        } catch (YamlEngineException e) {
+            throw new InvalidConfigException(List.of("invalid YAML: " + firstLine(e.getMessage())));
+        }
+        if (root.isEmpty()) {
+            throw new InvalidConfigException(List.of("the document is empty"));
+        }
+        List<String> errors = new ArrayList<>();
+        Value value = new YamlTree(interpolator, errors).convert(root.get(), "", 0);
+        if (!errors.isEmpty()) {
+            throw new InvalidConfigException(errors);
+        }
+        return value;
+    }
+
+    private static String syntaxError(MarkedYamlEngineException e) {
+        Optional<Mark> mark = e.getProblemMark().or(e::getContextMark);
+        String where = mark.map(m -> "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1) + ": ").orElse("");
+        String problem = e.getProblem() == null ? firstLine(e.getMessage()) : e.getProblem();
+        String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
+        return "invalid YAML: " + where + problem + context;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable document";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static int line(Node node) {
+        return node.getStartMark().map(m -> m.getLine() + 1).orElse(0);
+    }
+
+    private Value convert(Node node, String path, int depth) {
+        if (++nodes > MAX_NODES) {
+            throw new InvalidConfigException(List.of("the document expands to more than " + MAX_NODES
+                    + " nodes (anchors and aliases included); refusing it"));
+        }
+        if (depth > MAX_DEPTH) {
+            throw new InvalidConfigException(List.of(display(path) + ": nested deeper than " + MAX_DEPTH + " levels"));
+        }
+        if (node instanceof ScalarNode scalar) {
+            return scalar(scalar, path);
+        }
+        if (node instanceof SequenceNode seq) {
+            List<Value> items = new ArrayList<>(seq.getValue().size());
+            for (int i = 0; i < seq.getValue().size(); i++) {
+                items.add(convert(seq.getValue().get(i), path + "[" + i + "]", depth + 1));
+            }
+            return new Value.Sequence(items, line(node));
+        }
+        MappingNode map = (MappingNode) node;
+        Map<String, Value> entries = new LinkedHashMap<>();
+        Map<String, Integer> keyLines = new HashMap<>();
+        for (NodeTuple tuple : map.getValue()) {
+            Node keyNode = tuple.getKeyNode();
+            if (!(keyNode instanceof ScalarNode keyScalar)) {
+                errors.add(display(path) + ": keys must be plain strings, found " + keyNode.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+                        + " (line " + line(keyNode) + ")");
+                continue;
+            }
+            String key = keyScalar.getValue();
+            String child = path.isEmpty() ? key : path + "." + key;
+            Integer previous = keyLines.putIfAbsent(key, line(keyNode));
+            if (previous != null) {
+                errors.add(display(path) + ": duplicate key '" + key + "' (lines " + previous + " and " + line(keyNode) + ")");
+                continue;
+            }
+            entries.put(key, convert(tuple.getValueNode(), child, depth + 1));
+        }
+        return new Value.Mapping(entries, line(node));
+    }
+
+    private Value scalar(ScalarNode node, String path) {
+        String text = node.getValue();
+        Tag tag = node.getTag();
+        if (text.contains("${")) {
+            try {
+                text = interpolator.apply(text);
+            } catch (IllegalArgumentException e) {
+                errors.add(display(path) + ": " + e.getMessage() + " (line " + line(node) + ")");
+                return new Value.Scalar("", Value.Type.STRING, line(node));
+            }
+            if (node.isPlain()) {
+                // ${PORT:-8080} is written as text but means whatever it expands to.
+                tag = RESOLVER.resolve(text, true);
+            }
+        }
+        Value.Type type;
+        if (Tag.INT.equals(tag)) {
+            type = Value.Type.INT;
+        } else if (Tag.FLOAT.equals(tag)) {
+            type = Value.Type.FLOAT;
+        } else if (Tag.BOOL.equals(tag)) {
+            type = Value.Type.BOOL;
+        } else if (Tag.NULL.equals(tag)) {
+            type = Value.Type.NULL;
+        } else {
+            type = Value.Type.STRING;
+        }
+        return new Value.Scalar(text, type, line(node));
+    }
+
+    static String display(String path) {
+        return path.isEmpty() ? "(document)" : path;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.switchboard.rules;
+
+import java.util.List;
+
+/**
+ * The result of resolving one requested model for one caller (SPEC section 2).
+ *
+ * @param requested the trimmed requested name
+ * @param redirect the source of the redirect that applied, or {@code null}
+ * @param target the target the redirect chose, or {@code null}
+ * @param concrete the model after redirects (as written, before provider routing)
+ * @param provider the provider it routes to, or {@code null} (bare filter, or not routable)
+ * @param upstreamModel the model name to send upstream (the body's new {@code model})
+ * @param outcome the verdict
+ * @param policy the source of the access policy that decided, or {@code null} when none matched
+ * @param reason one sentence on why
+ * @param steps every step explained, in order; empty unless the decision was made by {@code explain}
+ */
+public record Decision(String requested, String redirect, String target, String concrete, String provider,
+                       String upstreamModel, Outcome outcome, String policy, String reason, List<String> steps) {
+
+    public Decision {
+        steps = List.copyOf(steps);
+    }
+
+    /** @return whether the request may go on */
+    public boolean allowed() {
+        return outcome == Outcome.ALLOWED;
+    }
+
+    /** @return the concrete model qualified by its provider ({@code openai/gpt-5}), as access policies see it */
+    public String qualified() {
+        return provider == null ? concrete : provider + "/" + upstreamModel;
+    }
+}

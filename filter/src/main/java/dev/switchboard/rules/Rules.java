@@ -1,0 +1,143 @@
+package dev.switchboard.rules;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One immutable snapshot of everything resolution needs: virtual models, providers, identity and
+ * model defaults. Built once per (re)load and swapped whole; safe to share between threads. The
+ * only mutable part is each round-robin redirect's counter, which is per node by definition.
+ *
+ * <p>Instances are assumed valid: the config loader validates before it builds them.
+ */
+public final class Rules {
+
+    /** Access when no policy matches (GoModel's {@code MODELS_ENABLED_BY_DEFAULT}). */
+    public static final boolean DEFAULT_ENABLED_BY_DEFAULT = true;
+    /** Whether {@code /v1/models} lists only redirects. */
+    public static final boolean DEFAULT_KEEP_ONLY_ALIASES = false;
+
+    private final List<VirtualModel> virtualModels;
+    private final Map<String, Provider> providers;
+    private final String defaultProvider;
+    private final Identity identity;
+    private final boolean enabledByDefault;
+    private final boolean keepOnlyAliases;
+
+    private final Map<String, Redirect> redirects = new HashMap<>();
+    private final Map<String, VirtualModel> providerModelPolicies = new HashMap<>();
+    private final Map<String, VirtualModel> providerPolicies = new HashMap<>();
+    private final Map<String, VirtualModel> modelPolicies = new HashMap<>();
+    private final VirtualModel globalPolicy;
+
+    /**
+     * @param virtualModels the rows, sources unique
+     * @param providers providers by name, in declaration order; empty for the bare filter
+     * @param defaultProvider the provider for names nothing else routes, or {@code null}
+     * @param identity identity settings
+     * @param enabledByDefault access when no policy matches
+     * @param keepOnlyAliases whether {@code /v1/models} lists only redirects
+     */
+    public Rules(List<VirtualModel> virtualModels, Map<String, Provider> providers, String defaultProvider,
+                 Identity identity, boolean enabledByDefault, boolean keepOnlyAliases) {
+        this.virtualModels = List.copyOf(virtualModels);
+        this.providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
+        this.defaultProvider = defaultProvider;
+        this.identity = Objects.requireNonNull(identity, "identity");
+        this.enabledByDefault = enabledByDefault;
+        this.keepOnlyAliases = keepOnlyAliases;
+        VirtualModel global = null;
+        for (VirtualModel vm : this.virtualModels) {
+            if (vm.isRedirect()) {
+                redirects.put(vm.source(), new Redirect(vm));
+                continue;
+            }
+            Selector s = Selector.parse(vm.source(), this.providers.keySet());
+            switch (s.kind()) {
+                case GLOBAL -> global = vm;
+                case PROVIDER -> providerPolicies.put(s.provider(), vm);
+                case PROVIDER_MODEL -> providerModelPolicies.put(s.provider() + "/" + s.model(), vm);
+                case MODEL -> modelPolicies.put(s.model(), vm);
+                default -> throw new IllegalStateException(s.kind().name());
+            }
+        }
+        this.globalPolicy = global;
+    }
+
+    /** @return rules with no virtual models, no providers and every default */
+    public static Rules empty() {
+        return new Rules(List.of(), Map.of(), null, Identity.DEFAULT, DEFAULT_ENABLED_BY_DEFAULT,
+                DEFAULT_KEEP_ONLY_ALIASES);
+    }
+
+    /** @return every row, in the order given */
+    public List<VirtualModel> virtualModels() {
+        return virtualModels;
+    }
+
+    /** @return providers by name in declaration order; empty for the bare filter */
+    public Map<String, Provider> providers() {
+        return providers;
+    }
+
+    /** @return the default provider's name, or {@code null} */
+    public String defaultProvider() {
+        return defaultProvider;
+    }
+
+    /** @return identity settings */
+    public Identity identity() {
+        return identity;
+    }
+
+    /** @return access when no policy matches */
+    public boolean enabledByDefault() {
+        return enabledByDefault;
+    }
+
+    /** @return whether {@code /v1/models} lists only redirects */
+    public boolean keepOnlyAliases() {
+        return keepOnlyAliases;
+    }
+
+    /**
+     * @param keepOnlyAliases the new value
+     * @return a copy with that setting (the env var {@code KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT} overrides YAML)
+     */
+    public Rules withKeepOnlyAliases(boolean keepOnlyAliases) {
+        return keepOnlyAliases == this.keepOnlyAliases ? this
+                : new Rules(virtualModels, providers, defaultProvider, identity, enabledByDefault, keepOnlyAliases);
+    }
+
+    Redirect redirect(String source) {
+        return redirects.get(source);
+    }
+
+    /**
+     * The single most specific policy for a routed model: {@code provider/model}, {@code provider/},
+     * bare model, {@code /}.
+     *
+     * @param provider the provider, or {@code null}
+     * @param model the model id at that provider
+     * @return the policy, or {@code null} when none matches
+     */
+    VirtualModel policyFor(String provider, String model) {
+        VirtualModel p;
+        if (provider != null) {
+            p = providerModelPolicies.get(provider + "/" + model);
+            if (p != null) {
+                return p;
+            }
+            p = providerPolicies.get(provider);
+            if (p != null) {
+                return p;
+            }
+        }
+        p = modelPolicies.get(model);
+        return p != null ? p : globalPolicy;
+    }
+}

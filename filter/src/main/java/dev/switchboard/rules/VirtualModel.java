@@ -1,0 +1,41 @@
+package dev.switchboard.rules;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One row of the virtual-model table: a redirect when it has targets, an access policy when not.
+ *
+ * @param source the trimmed name (redirect) or selector (policy) this row is keyed by
+ * @param targets the weighted targets of a redirect; empty for a policy
+ * @param strategy how several targets are chosen; {@code null} for a policy
+ * @param userPaths normalized paths: a redirect applies only inside them, a policy admits only them; empty = everyone
+ * @param enabled a disabled redirect is inert, a disabled policy denies everyone
+ * @param description free text, may be empty
+ */
+public record VirtualModel(String source, List<Target> targets, Strategy strategy, List<String> userPaths,
+                           boolean enabled, String description) {
+
+    /** Whether a row that does not say is enabled. */
+    public static final boolean DEFAULT_ENABLED = true;
+
+    public VirtualModel {
+        Objects.requireNonNull(source, "source");
+        targets = List.copyOf(targets);
+        userPaths = List.copyOf(userPaths);
+        description = description == null ? "" : description;
+        if (!targets.isEmpty() && strategy == null) {
+            strategy = Strategy.DEFAULT;
+        }
+    }
+
+    /** @return {@code true} for a redirect (has targets), {@code false} for an access policy */
+    public boolean isRedirect() {
+        return !targets.isEmpty();
+    }
+
+    /** @return {@code true} when the row applies to (redirect) or admits (policy) the caller path */
+    public boolean inScope(String callerPath) {
+        return userPaths.isEmpty() || UserPath.anyCovers(userPaths, callerPath);
+    }
+}

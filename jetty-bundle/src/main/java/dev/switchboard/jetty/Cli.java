@@ -1,0 +1,252 @@
+package dev.switchboard.jetty;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Client;
+import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.InvalidUserPathException;
+import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.UserPath;
+import dev.switchboard.rules.VirtualModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * The command line of SPEC section 8: {@code validate} and {@code explain}. Never prints a stack
+ * trace: every failure is one or more {@code error:} lines and an exit code.
+ *
+ * <p>Exit codes: 0 success (valid / allowed), 1 invalid config, 2 bad arguments, 3 denied, 4 not routable.
+ */
+final class Cli {
+
+    static final int OK = 0;
+    static final int INVALID_CONFIG = 1;
+    static final int USAGE = 2;
+    static final int DENIED = 3;
+    static final int NOT_ROUTABLE = 4;
+
+    static final String USAGE_TEXT = String.join("\n",
+            "usage:",
+            "  java -jar switchboard.jar validate PATH",
+            "      check a config file: exit 0 valid (warnings printed), 1 invalid (errors printed)",
+            "  java -jar switchboard.jar explain [--config PATH] --model M [--user-path P] [--client NAME] [--json]",
+            "      show how a model resolves for a caller: exit 0 allowed, 3 denied, 4 not routable,",
+            "      1 invalid config, 2 bad arguments",
+            "");
+
+    /** The built-in default configuration (a copy of conf/switchboard.yaml) on the class path. */
+    static final String DEFAULT_CONFIG_RESOURCE = "/dev/switchboard/jetty/switchboard.yaml";
+
+    private Cli() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            (args.length == 0 ? err : out).print(USAGE_TEXT);
+            return args.length == 0 ? USAGE : OK;
+        }
+        try {
+            return switch (args[0]) {
+                case "validate" -> validate(args, out, err);
+                case "explain" -> explain(args, out, err);
+                default -> usage(err, "unknown command '" + args[0] + "'");
+            };
+        } catch (UsageException e) {
+            return usage(err, e.getMessage());
+        }
+    }
+
+    private static int validate(String[] args, PrintStream out, PrintStream err) {
+        if (args.length != 2 || args[1].startsWith("--")) {
+            throw new UsageException("validate takes exactly one PATH");
+        }
+        Path file = Path.of(args[1]);
+        SwitchboardConfig config;
+        try {
+            config = new ConfigLoader().load(file);
+        } catch (InvalidConfigException e) {
+            printErrors(err, file.toString(), e);
+            return INVALID_CONFIG;
+        }
+        for (String warning : config.warnings()) {
+            err.println("warning: " + warning);
+        }
+        long redirects = config.rules().virtualModels().stream().filter(VirtualModel::isRedirect).count();
+        long policies = config.rules().virtualModels().size() - redirects;
+        out.println(file + ": valid (" + redirects + " redirects, " + policies + " access policies, "
+                + config.rules().providers().size() + " providers, " + config.warnings().size() + " warnings)");
+        return OK;
+    }
+
+    private static int explain(String[] args, PrintStream out, PrintStream err) {
+        String configPath = null;
+        String model = null;
+        String userPath = null;
+        String clientName = null;
+        boolean json = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> configPath = value(args, ++i, "--config");
+                case "--model" -> model = value(args, ++i, "--model");
+                case "--user-path" -> userPath = value(args, ++i, "--user-path");
+                case "--client" -> clientName = value(args, ++i, "--client");
+                case "--json" -> json = true;
+                default -> throw new UsageException("unknown option '" + args[i] + "'");
+            }
+        }
+        if (model == null || model.isBlank()) {
+            throw new UsageException("explain needs --model M");
+        }
+        String normalizedPath = null;
+        if (userPath != null) {
+            try {
+                normalizedPath = UserPath.normalize(userPath);
+            } catch (InvalidUserPathException e) {
+                throw new UsageException("invalid --user-path \"" + userPath + "\": " + e.getMessage());
+            }
+        }
+        String label;
+        SwitchboardConfig config;
+        try {
+            if (configPath != null) {
+                label = configPath;
+                config = new ConfigLoader().load(Path.of(configPath));
+            } else if (Files.isRegularFile(ConfigLoader.DEFAULT_CONFIG)) {
+                label = ConfigLoader.DEFAULT_CONFIG.toString();
+                config = new ConfigLoader().load(ConfigLoader.DEFAULT_CONFIG);
+            } else {
+                label = "(built-in default)";
+                config = new ConfigLoader().parse(defaultConfig());
+            }
+        } catch (InvalidConfigException e) {
+            printErrors(err, configPath == null ? "config" : configPath, e);
+            return INVALID_CONFIG;
+        }
+        String caller = normalizedPath;
+        if (clientName != null) {
+            Client client = config.rules().identity().client(clientName);
+            if (client == null) {
+                List<String> names = new ArrayList<>();
+                config.rules().identity().clients().forEach(c -> names.add(c.name()));
+                throw new UsageException("unknown --client '" + clientName + "'"
+                        + (names.isEmpty() ? " (the config has no identity.clients)" : " (clients: " + String.join(", ", names) + ")"));
+            }
+            // A key's bound path overrides any other source (SPEC section 2).
+            if (client.userPath() != null) {
+                caller = client.userPath();
+            }
+        }
+        Decision d = Resolver.explain(config.rules(), model, new Caller(caller, clientName, null));
+        if (json) {
+            out.println(toJson(d));
+        } else {
+            printText(out, label, caller, d);
+        }
+        return switch (d.outcome()) {
+            case ALLOWED -> OK;
+            case DENIED, DISABLED -> DENIED;
+            case NOT_FOUND, PROVIDER_UNAVAILABLE -> NOT_ROUTABLE;
+        };
+    }
+
+    private static void printText(PrintStream out, String label, String callerPath, Decision d) {
+        out.println("config:         " + label);
+        out.println("requested:      " + d.requested());
+        out.println("caller path:    " + (callerPath == null ? "(none)" : callerPath));
+        out.println("redirect:       " + (d.redirect() == null ? "(none)" : d.redirect() + " -> " + d.target()));
+        out.println("concrete:       " + d.concrete());
+        out.println("provider:       " + (d.provider() == null ? "(none)" : d.provider()));
+        out.println("upstream model: " + d.upstreamModel());
+        out.println("policy:         " + (d.policy() == null ? "(none)" : d.policy()));
+        out.println("result:         " + switch (d.outcome()) {
+            case ALLOWED -> "allowed";
+            case DENIED -> "denied: 403 model_access_denied (requested model is not available for this caller)";
+            case DISABLED -> "denied: 403 model_access_denied (requested model is not available)";
+            case NOT_FOUND -> "not routable: 404 model_not_found (unsupported model: " + d.concrete() + ")";
+            case PROVIDER_UNAVAILABLE -> "not routable: 503 provider_unavailable (provider " + d.provider()
+                    + " is not configured)";
+        });
+        out.println("reason:         " + d.reason());
+        out.println("steps:");
+        for (int i = 0; i < d.steps().size(); i++) {
+            out.println("  " + (i + 1) + ". " + d.steps().get(i));
+        }
+    }
+
+    static String toJson(Decision d) {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(tools.jackson.core.ObjectWriteContext.empty(), w)) {
+            g.writeStartObject();
+            g.writeStringProperty("requested", d.requested());
+            nullable(g, "redirect", d.redirect());
+            nullable(g, "target", d.target());
+            g.writeStringProperty("concrete", d.concrete());
+            nullable(g, "provider", d.provider());
+            g.writeStringProperty("upstream_model", d.upstreamModel());
+            g.writeBooleanProperty("allowed", d.allowed());
+            nullable(g, "policy", d.policy());
+            g.writeStringProperty("reason", d.reason());
+            g.writeEndObject();
+        }
+        return w.toString();
+    }
+
+    private static void nullable(JsonGenerator g, String name, String value) {
+        if (value == null) {
+            g.writeNullProperty(name);
+        } else {
+            g.writeStringProperty(name, value);
+        }
+    }
+
+    static byte[] defaultConfig() {
+        try (InputStream in = Cli.class.getResourceAsStream(DEFAULT_CONFIG_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the jar lacks " + DEFAULT_CONFIG_RESOURCE);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void printErrors(PrintStream err, String label, InvalidConfigException e) {
+        err.println(label + ": invalid configuration (" + e.errors().size() + (e.errors().size() == 1 ? " error)" : " errors)"));
+        for (String error : e.errors()) {
+            err.println("error: " + error);
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int usage(PrintStream err, String message) {
+        err.println("error: " + message);
+        err.print(USAGE_TEXT);
+        return USAGE;
+    }
+
+    /** A bad command line; stackless, it is only ever turned into exit code 2. */
+    private static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}
