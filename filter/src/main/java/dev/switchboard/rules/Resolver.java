@@ -40,6 +40,19 @@ public final class Resolver {
         return resolve(rules, requested, caller, new ArrayList<>());
     }
 
+    /**
+     * Steps 3 and 4 alone: routes and checks a concrete model without applying redirects (a redirect's
+     * target is concrete; {@code /v1/models} lists exactly what these allow).
+     *
+     * @param rules the snapshot
+     * @param concrete a concrete model
+     * @param caller who is asking
+     * @return the decision, without steps
+     */
+    public static Decision resolveConcrete(Rules rules, String concrete, Caller caller) {
+        return routeAndCheck(rules, concrete, null, null, concrete, caller, null);
+    }
+
     private static Decision resolve(Rules rules, String requested, Caller caller, List<String> steps) {
         String name = requested.strip();
         String callerPath = caller.userPath();
@@ -75,6 +88,12 @@ public final class Resolver {
             }
         }
 
+        return routeAndCheck(rules, name, redirect, target, concrete, caller, steps);
+    }
+
+    private static Decision routeAndCheck(Rules rules, String name, String redirect, String target, String concrete,
+                                          Caller caller, List<String> steps) {
+        String callerPath = caller.userPath();
         // 3. Provider.
         String provider = null;
         String upstream = concrete;

@@ -1,0 +1,117 @@
+package dev.switchboard.servlet;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * A minimal JSON tree over Jackson's streaming core (the filter carries no databind): objects are
+ * {@link LinkedHashMap}s, arrays {@link List}s, numbers {@link Num} holding their exact text.
+ */
+final class Json {
+
+    /** A number as written, so that copying an entry never changes its digits. */
+    record Num(String text) {
+    }
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .build();
+
+    private Json() {
+    }
+
+    /** @return the parsed value, or {@code null} when the bytes are not one JSON document */
+    static Object parse(byte[] bytes) {
+        try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
+            if (p.nextToken() == null) {
+                return null;
+            }
+            Object value = read(p);
+            return p.nextToken() == null ? value : null;
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+
+    private static Object read(JsonParser p) {
+        JsonToken t = p.currentToken();
+        switch (t) {
+            case START_OBJECT -> {
+                Map<String, Object> map = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    map.put(name, read(p));
+                }
+                return map;
+            }
+            case START_ARRAY -> {
+                List<Object> list = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    list.add(read(p));
+                }
+                return list;
+            }
+            case VALUE_STRING -> {
+                return p.getString();
+            }
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+                return new Num(p.getString());
+            }
+            case VALUE_TRUE -> {
+                return Boolean.TRUE;
+            }
+            case VALUE_FALSE -> {
+                return Boolean.FALSE;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    static byte[] write(Object value) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
+            write(g, value);
+        }
+        return out.toByteArray();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void write(JsonGenerator g, Object value) {
+        if (value == null) {
+            g.writeNull();
+        } else if (value instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) map).entrySet()) {
+                g.writeName(e.getKey());
+                write(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof List<?> list) {
+            g.writeStartArray();
+            for (Object item : list) {
+                write(g, item);
+            }
+            g.writeEndArray();
+        } else if (value instanceof Num n) {
+            g.writeNumber(n.text());
+        } else if (value instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else {
+            g.writeString(value.toString());
+        }
+    }
+}

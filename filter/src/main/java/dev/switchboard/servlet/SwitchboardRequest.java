@@ -1,0 +1,227 @@
+package dev.switchboard.servlet;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.io.UnsupportedEncodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The request the next servlet sees: the (rewritten) body with a Content-Length that every header
+ * accessor agrees on, decoded (no Content-Encoding, no Transfer-Encoding), some headers hidden (gateway
+ * keys, Accept-Encoding on transformed responses), optionally another path ({@code /v1/models/{id}} is
+ * answered from {@code /v1/models}), and async hooks so a captured response is finished before
+ * {@link AsyncContext#complete()}.
+ */
+final class SwitchboardRequest extends HttpServletRequestWrapper {
+
+    private static final String CONTENT_LENGTH = "content-length";
+
+    private final byte[] body;
+    private final int length;
+    private final Set<String> hidden;
+    private final String pathOverride;
+    private Runnable beforeComplete;
+    private ReplayInputStream in;
+    private BufferedReader reader;
+    private AsyncContext asyncContext;
+
+    /**
+     * @param request the original request
+     * @param body the new body, or {@code null} to keep the original stream
+     * @param length the new body's length
+     * @param hidden lowercase names of headers to hide
+     * @param pathOverride the path below the context to show instead of the real one, or {@code null}
+     */
+    SwitchboardRequest(HttpServletRequest request, byte[] body, int length, Set<String> hidden, String pathOverride) {
+        super(request);
+        this.body = body;
+        this.length = length;
+        this.hidden = hidden;
+        this.pathOverride = pathOverride;
+    }
+
+    void beforeComplete(Runnable hook) {
+        this.beforeComplete = hook;
+    }
+
+    // ---- body --------------------------------------------------------------------------------------
+
+    @Override
+    public ServletInputStream getInputStream() throws java.io.IOException {
+        if (body == null) {
+            return super.getInputStream();
+        }
+        if (reader != null) {
+            throw new IllegalStateException("getReader() was already called");
+        }
+        if (in == null) {
+            in = new ReplayInputStream(body, length, this);
+        }
+        return in;
+    }
+
+    @Override
+    public BufferedReader getReader() throws java.io.IOException {
+        if (body == null) {
+            return super.getReader();
+        }
+        if (in != null) {
+            throw new IllegalStateException("getInputStream() was already called");
+        }
+        if (reader == null) {
+            Charset cs = StandardCharsets.UTF_8;
+            String enc = getCharacterEncoding();
+            if (enc != null) {
+                try {
+                    cs = Charset.forName(enc);
+                } catch (IllegalArgumentException e) {
+                    throw new UnsupportedEncodingException(enc);
+                }
+            }
+            reader = new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body, 0, length), cs));
+        }
+        return reader;
+    }
+
+    @Override
+    public int getContentLength() {
+        return body == null ? super.getContentLength() : length;
+    }
+
+    @Override
+    public long getContentLengthLong() {
+        return body == null ? super.getContentLengthLong() : length;
+    }
+
+    // ---- headers -----------------------------------------------------------------------------------
+
+    private boolean isHidden(String name) {
+        return name != null && hidden.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    @Override
+    public String getHeader(String name) {
+        if (body != null && CONTENT_LENGTH.equalsIgnoreCase(name)) {
+            return Integer.toString(length);
+        }
+        return isHidden(name) ? null : super.getHeader(name);
+    }
+
+    @Override
+    public Enumeration<String> getHeaders(String name) {
+        if (body != null && CONTENT_LENGTH.equalsIgnoreCase(name)) {
+            return Collections.enumeration(List.of(Integer.toString(length)));
+        }
+        return isHidden(name) ? Collections.emptyEnumeration() : super.getHeaders(name);
+    }
+
+    @Override
+    public Enumeration<String> getHeaderNames() {
+        List<String> names = new ArrayList<>();
+        boolean hasLength = false;
+        for (Enumeration<String> e = super.getHeaderNames(); e.hasMoreElements(); ) {
+            String name = e.nextElement();
+            if (isHidden(name)) {
+                continue;
+            }
+            hasLength |= CONTENT_LENGTH.equalsIgnoreCase(name);
+            names.add(name);
+        }
+        if (body != null && !hasLength) {
+            names.add("Content-Length");
+        }
+        return Collections.enumeration(names);
+    }
+
+    @Override
+    public int getIntHeader(String name) {
+        if (body != null && CONTENT_LENGTH.equalsIgnoreCase(name)) {
+            return length;
+        }
+        return isHidden(name) ? -1 : super.getIntHeader(name);
+    }
+
+    @Override
+    public long getDateHeader(String name) {
+        return isHidden(name) ? -1 : super.getDateHeader(name);
+    }
+
+    // ---- path --------------------------------------------------------------------------------------
+
+    @Override
+    public String getRequestURI() {
+        return pathOverride == null ? super.getRequestURI() : getContextPath() + pathOverride;
+    }
+
+    @Override
+    public StringBuffer getRequestURL() {
+        if (pathOverride == null) {
+            return super.getRequestURL();
+        }
+        StringBuffer url = new StringBuffer();
+        url.append(getScheme()).append("://").append(getServerName());
+        int port = getServerPort();
+        if (!(("http".equals(getScheme()) && port == 80) || ("https".equals(getScheme()) && port == 443))) {
+            url.append(':').append(port);
+        }
+        return url.append(getRequestURI());
+    }
+
+    @Override
+    public String getServletPath() {
+        String sp = super.getServletPath();
+        return pathOverride == null || sp.isEmpty() || super.getPathInfo() != null ? sp : pathOverride;
+    }
+
+    @Override
+    public String getPathInfo() {
+        String pi = super.getPathInfo();
+        if (pathOverride == null || pi == null) {
+            return pi;
+        }
+        String sp = super.getServletPath();
+        return pathOverride.startsWith(sp) ? pathOverride.substring(sp.length()) : pi;
+    }
+
+    @Override
+    public String getQueryString() {
+        return pathOverride == null ? super.getQueryString() : null;
+    }
+
+    // ---- async ---------------------------------------------------------------------------------------
+
+    @Override
+    public AsyncContext startAsync() {
+        return wrap(super.startAsync());
+    }
+
+    @Override
+    public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
+        return wrap(super.startAsync(request, response));
+    }
+
+    @Override
+    public AsyncContext getAsyncContext() {
+        AsyncContext current = super.getAsyncContext();
+        return asyncContext != null ? asyncContext : current;
+    }
+
+    private AsyncContext wrap(AsyncContext context) {
+        asyncContext = beforeComplete == null ? context : new CompletingAsyncContext(context, beforeComplete);
+        return asyncContext;
+    }
+}

@@ -1,0 +1,365 @@
+package dev.switchboard.servlet;
+
+import dev.switchboard.body.BodyReader;
+import dev.switchboard.body.JsonModelLocator;
+import dev.switchboard.body.ModelField;
+import dev.switchboard.body.MultipartModelLocator;
+import dev.switchboard.config.AdminSettings;
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.config.ReloadSettings;
+import dev.switchboard.config.ServerSettings;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Identification;
+import dev.switchboard.rules.Identity;
+import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Rules;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Switchboard servlet filter (Jakarta Servlet 6): on the model-carrying endpoints of SPEC
+ * section 3 it reads the body under the size cap, resolves the top-level {@code model} for the caller
+ * (SPEC section 2), rejects with the errors of SPEC section 5, or hands the next servlet a request
+ * whose body carries the upstream model (a byte-exact splice) and whose length headers agree; on
+ * {@code GET /v1/models} it shapes the downstream list for the caller (SPEC section 4). Every other
+ * request passes through untouched, with no buffering.
+ *
+ * <p>Configuration, first that is set: the programmatic supplier given to a constructor; the filter
+ * init-param {@code config}; the context init-param {@code switchboard.config}; the system property
+ * {@code switchboard.config}; the environment variable {@code SWITCHBOARD_CONFIG}. A missing or invalid
+ * file fails {@link #init} with every error listed.
+ *
+ * <p>Register with {@code asyncSupported=true}. For a proxy servlet behind it, the decision is
+ * published as the request attribute {@link #DECISION_ATTRIBUTE} ({@link Decision}), the caller as
+ * {@link #CALLER_ATTRIBUTE} ({@link Caller}) and the exact body to forward as {@link #BODY_ATTRIBUTE}
+ * ({@code byte[]}). Thread-safe.
+ */
+public final class VirtualModelFilter implements Filter {
+
+    /** Request attribute holding the {@link Decision} of a model-carrying request. */
+    public static final String DECISION_ATTRIBUTE = "dev.switchboard.decision";
+    /** Request attribute holding the {@link Caller} of a handled request. */
+    public static final String CALLER_ATTRIBUTE = "dev.switchboard.caller";
+    /** Request attribute holding the rewritten body ({@code byte[]}, exactly its length). */
+    public static final String BODY_ATTRIBUTE = "dev.switchboard.body";
+    /** Response header: the concrete model. */
+    public static final String MODEL_HEADER = "X-Switchboard-Model";
+    /** Response header: the redirect's source, when one applied. */
+    public static final String VIRTUAL_MODEL_HEADER = "X-Switchboard-Virtual-Model";
+    /** Filter init-param naming the config file. */
+    public static final String CONFIG_INIT_PARAM = "config";
+
+    /** The largest {@code /v1/models} response this filter transforms. */
+    static final int MAX_MODELS_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(VirtualModelFilter.class);
+    private static final Set<String> BODY_HEADERS = Set.of("content-encoding", "transfer-encoding");
+    private static final Set<String> BODY_AND_KEY_HEADERS =
+            Set.of("content-encoding", "transfer-encoding", "authorization", "x-api-key");
+    private static final Set<String> KEY_HEADERS = Set.of("authorization", "x-api-key");
+    private static final Set<String> MODELS_HEADERS = Set.of("accept-encoding");
+    private static final Set<String> MODELS_AND_KEY_HEADERS = Set.of("accept-encoding", "authorization", "x-api-key");
+
+    private volatile Supplier<SwitchboardConfig> source;
+    private volatile Parsers parsers;
+
+    /** A filter configured from init-params, a system property or the environment (see the class doc). */
+    public VirtualModelFilter() {
+    }
+
+    /**
+     * A filter for host applications that build or reload configuration themselves.
+     *
+     * @param source returns the current configuration; called once per request, must be fast and thread-safe
+     */
+    public VirtualModelFilter(Supplier<SwitchboardConfig> source) {
+        this.source = Objects.requireNonNull(source, "source");
+    }
+
+    /**
+     * A filter over rules built in code, with default server settings ({@code max_request_bytes} 32 MiB).
+     *
+     * @param rules returns the current rules; called once per request
+     * @return the filter
+     */
+    public static VirtualModelFilter ofRules(Supplier<Rules> rules) {
+        Objects.requireNonNull(rules, "rules");
+        return new VirtualModelFilter(() -> new SwitchboardConfig(ServerSettings.DEFAULT, rules.get(),
+                AdminSettings.DEFAULT, ReloadSettings.DEFAULT, List.of()));
+    }
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        if (source != null) {
+            return;
+        }
+        String path = firstSet(filterConfig.getInitParameter(CONFIG_INIT_PARAM),
+                filterConfig.getServletContext().getInitParameter(ConfigLoader.CONFIG_PROPERTY),
+                System.getProperty(ConfigLoader.CONFIG_PROPERTY), System.getenv(ConfigLoader.CONFIG_ENV));
+        if (path == null) {
+            throw new ServletException("Switchboard: no configuration; set the filter init-param '" + CONFIG_INIT_PARAM
+                    + "', the context parameter or system property '" + ConfigLoader.CONFIG_PROPERTY + "', or "
+                    + ConfigLoader.CONFIG_ENV);
+        }
+        try {
+            SwitchboardConfig config = new ConfigLoader().load(Path.of(path));
+            config.warnings().forEach(w -> LOG.warn("{}: {}", path, w));
+            LOG.info("Switchboard filter: {} virtual models from {}", config.rules().virtualModels().size(), path);
+            source = () -> config;
+        } catch (InvalidConfigException e) {
+            throw new ServletException("Switchboard: invalid configuration " + path + ":\n" + e.getMessage());
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        String uri = request.getRequestURI();
+        String context = request.getContextPath();
+        String path = context.isEmpty() || !uri.startsWith(context) ? uri : uri.substring(context.length());
+        Endpoint endpoint = Endpoint.classify(request.getMethod(), path);
+        SwitchboardConfig config = source.get();
+        Identity identity = config.rules().identity();
+        if (endpoint == Endpoint.OTHER && !identity.keysRequired()) {
+            chain.doFilter(request, response);
+            return;
+        }
+
+        boolean anthropic = Endpoint.anthropicPath(path)
+                || (endpoint != Endpoint.JSON_MODEL && endpoint != Endpoint.MULTIPART_MODEL
+                && endpoint != Endpoint.OTHER && request.getHeader("anthropic-version") != null);
+        Identification who = identify(request, identity);
+        if (!who.ok()) {
+            reject(response, anthropic, who.failure() == Identification.Failure.INVALID_API_KEY
+                    ? new ErrorResponse(401, "authentication_error", "invalid_api_key", who.message(), null)
+                    : ErrorResponse.invalidRequest("invalid_user_path", who.message(), null));
+            return;
+        }
+        Caller caller = who.caller();
+        request.setAttribute(CALLER_ATTRIBUTE, caller);
+        switch (endpoint) {
+            case OTHER -> chain.doFilter(new SwitchboardRequest(request, null, 0, KEY_HEADERS, null), response);
+            case MODELS, MODEL -> models(request, response, chain, config, caller, anthropic,
+                    endpoint == Endpoint.MODEL ? Endpoint.modelId(path) : null);
+            default -> model(request, response, chain, config, caller, anthropic, endpoint == Endpoint.MULTIPART_MODEL);
+        }
+    }
+
+    private void model(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                       SwitchboardConfig config, Caller caller, boolean anthropic, boolean multipart)
+            throws IOException, ServletException {
+        int max = config.server().maxRequestBytes();
+        BodyReader.Body body;
+        try {
+            body = BodyReader.read(request.getInputStream(), request.getContentLengthLong(),
+                    request.getHeader("Content-Encoding"), max);
+        } catch (BodyReader.BodyException e) {
+            reject(response, anthropic, switch (e.kind()) {
+                case TOO_LARGE -> new ErrorResponse(413, "invalid_request_error", "request_too_large", e.getMessage(), null);
+                case UNSUPPORTED_ENCODING -> new ErrorResponse(415, "invalid_request_error",
+                        "unsupported_content_encoding", e.getMessage(), null);
+                case UNDECODABLE -> ErrorResponse.invalidRequest("invalid_body", e.getMessage(), null);
+            });
+            return;
+        }
+        String boundary = multipart ? MultipartModelLocator.boundary(request.getContentType()) : null;
+        ModelField field = boundary != null
+                ? MultipartModelLocator.locate(body.bytes(), body.length(), boundary)
+                : parsers(max).locate(body.bytes(), body.length());
+        ErrorResponse invalid = switch (field.status()) {
+            case FOUND -> field.model().isBlank()
+                    ? ErrorResponse.invalidRequest("invalid_model", "model must be a non-empty string", "model") : null;
+            case INVALID_BODY -> boundary != null
+                    ? ErrorResponse.invalidRequest("invalid_body", "request body is not a valid multipart form", null)
+                    : ErrorResponse.invalidRequest("invalid_json", "request body must be a valid JSON object", null);
+            case MISSING -> ErrorResponse.invalidRequest("missing_model", "request body has no top-level model", "model");
+            case NOT_STRING -> ErrorResponse.invalidRequest("invalid_model", "model must be a string", "model");
+            case DUPLICATE -> ErrorResponse.invalidRequest("duplicate_model",
+                    "model appears more than once in the request body", "model");
+        };
+        if (invalid != null) {
+            reject(response, anthropic, invalid);
+            return;
+        }
+        Decision decision = Resolver.resolve(config.rules(), field.model(), caller);
+        response.setHeader(MODEL_HEADER, headerSafe(decision.concrete()));
+        if (decision.redirect() != null) {
+            response.setHeader(VIRTUAL_MODEL_HEADER, headerSafe(decision.redirect()));
+        }
+        ErrorResponse denied = switch (decision.outcome()) {
+            case ALLOWED -> null;
+            case DENIED -> new ErrorResponse(403, "permission_error", "model_access_denied",
+                    "requested model is not available for this caller", "model");
+            case DISABLED -> new ErrorResponse(403, "permission_error", "model_access_denied",
+                    "requested model is not available", "model");
+            case NOT_FOUND -> new ErrorResponse(404, "not_found_error", "model_not_found",
+                    "unsupported model: " + decision.concrete(), "model");
+            case PROVIDER_UNAVAILABLE -> new ErrorResponse(503, "api_error", "provider_unavailable",
+                    "provider " + decision.provider() + " is not configured", null);
+        };
+        if (denied != null) {
+            reject(response, anthropic, denied);
+            return;
+        }
+        byte[] rewritten = field.splice(body.bytes(), body.length(), decision.upstreamModel());
+        request.setAttribute(DECISION_ATTRIBUTE, decision);
+        request.setAttribute(BODY_ATTRIBUTE, rewritten);
+        Set<String> hidden = config.rules().identity().keysRequired() ? BODY_AND_KEY_HEADERS : BODY_HEADERS;
+        chain.doFilter(new SwitchboardRequest(request, rewritten, rewritten.length, hidden, null), response);
+    }
+
+    private void models(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                        SwitchboardConfig config, Caller caller, boolean anthropic, String singleId)
+            throws IOException, ServletException {
+        Set<String> hidden = config.rules().identity().keysRequired() ? MODELS_AND_KEY_HEADERS : MODELS_HEADERS;
+        SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,
+                singleId == null ? null : Endpoint.MODELS_PATH);
+        CapturingResponse captured = new CapturingResponse(response);
+        Runnable finish = () -> {
+            try {
+                finishModels(captured, response, config.rules(), caller, anthropic, singleId);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        wrapped.beforeComplete(finish);
+        chain.doFilter(wrapped, captured);
+        if (!request.isAsyncStarted()) {
+            finish.run();
+        }
+    }
+
+    private static void finishModels(CapturingResponse captured, HttpServletResponse response, Rules rules,
+                                     Caller caller, boolean anthropic, String singleId) throws IOException {
+        if (captured.passedThrough() || response.isCommitted()) {
+            return;
+        }
+        byte[] raw = captured.captured();
+        byte[] plain = raw;
+        String encoding = captured.contentEncoding();
+        if (encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")) {
+            try {
+                BodyReader.Body decoded = BodyReader.read(new ByteArrayInputStream(raw), raw.length, encoding,
+                        MAX_MODELS_RESPONSE_BYTES);
+                plain = java.util.Arrays.copyOf(decoded.bytes(), decoded.length());
+            } catch (BodyReader.BodyException e) {
+                plain = null;
+            }
+        }
+        ModelsList.Result result = plain != null && captured.getStatus() == 200
+                ? ModelsList.transform(plain, rules, caller, anthropic, singleId) : null;
+        if (result == null) {
+            // Not a model list (an upstream error, say): the client gets it exactly as sent.
+            if (encoding != null) {
+                response.setHeader("Content-Encoding", encoding);
+            }
+            response.setContentLength(raw.length);
+            response.getOutputStream().write(raw);
+            response.flushBuffer();
+            return;
+        }
+        if (result.status() == 404) {
+            new ErrorResponse(404, "not_found_error", "model_not_found", "unsupported model: " + singleId, null)
+                    .send(response, anthropic);
+            return;
+        }
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setContentLength(result.body().length);
+        response.getOutputStream().write(result.body());
+        response.flushBuffer();
+    }
+
+    private static Identification identify(HttpServletRequest request, Identity identity) {
+        String key = null;
+        if (identity.keysRequired()) {
+            String bearer = bearer(request.getHeader("Authorization"));
+            String apiKey = request.getHeader("x-api-key");
+            key = bearer != null && (apiKey == null || identity.authenticate(bearer) != null) ? bearer : apiKey;
+        }
+        Object host = request.getAttribute(Identity.USER_PATH_ATTRIBUTE);
+        return identity.identify(key, host instanceof String s ? s : null,
+                request.getHeader(identity.userPathHeader()), request.getHeader(Identity.SESSION_ID_HEADER));
+    }
+
+    private static String bearer(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String a = authorization.strip();
+        return a.length() > 7 && a.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ") ? a.substring(7).strip() : null;
+    }
+
+    private static void reject(HttpServletResponse response, boolean anthropic, ErrorResponse error) throws IOException {
+        error.send(response, anthropic);
+    }
+
+    /** Header values cannot carry CR/LF or other controls; a model name with them is shown escaped. */
+    private static String headerSafe(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f || c > 0xff) {
+                StringBuilder sb = new StringBuilder(value.length() + 8);
+                value.codePoints().forEach(cp -> {
+                    if (cp < 0x20 || cp == 0x7f || cp > 0xff) {
+                        sb.append(String.format("\\u%04x", cp));
+                    } else {
+                        sb.appendCodePoint(cp);
+                    }
+                });
+                return sb.toString();
+            }
+        }
+        return value;
+    }
+
+    private JsonModelLocator parsers(int max) {
+        Parsers p = parsers;
+        if (p == null || p.max != max) {
+            p = new Parsers(max, new JsonModelLocator(max));
+            parsers = p;
+        }
+        return p.json;
+    }
+
+    private record Parsers(int max, JsonModelLocator json) {
+    }
+
+    private static String firstSet(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v.strip();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void destroy() {
+        // Nothing held: the reload watcher, when one is attached, is owned and stopped by its creator.
+    }
+}

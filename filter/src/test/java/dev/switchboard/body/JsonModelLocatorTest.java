@@ -1,0 +1,109 @@
+package dev.switchboard.body;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+final class JsonModelLocatorTest {
+
+    private final JsonModelLocator locator = new JsonModelLocator(1 << 20);
+
+    static Stream<Arguments> splices() {
+        return Stream.of(
+                Arguments.of("{\"model\":\"regular\",\"messages\":[]}", "{\"model\":\"claude\",\"messages\":[]}"),
+                Arguments.of("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"regular\"}",
+                        "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"claude\"}"),
+                Arguments.of("{ \"temperature\" : 1.00 , \"n\":1e2, \"big\": 123456789012345678901234567890,\n\t\"model\" :\r\n \"regular\"  }",
+                        "{ \"temperature\" : 1.00 , \"n\":1e2, \"big\": 123456789012345678901234567890,\n\t\"model\" :\r\n \"claude\"  }"),
+                Arguments.of("{\"mod\\u0065l\":\"reg\\u0075lar\",\"x\":\"\\ud83d\\ude00 é 中\"}",
+                        "{\"mod\\u0065l\":\"claude\",\"x\":\"\\ud83d\\ude00 é 中\"}"),
+                Arguments.of("\uFEFF{\"model\":\"regular\"}", "\uFEFF{\"model\":\"claude\"}"),
+                Arguments.of("{\"nested\":{\"model\":\"inner\"},\"model\":\"regular\",\"list\":[{\"model\":1}]}",
+                        "{\"nested\":{\"model\":\"inner\"},\"model\":\"claude\",\"list\":[{\"model\":1}]}"),
+                Arguments.of("{\"model\":\"a\\\"b\\\\\"}", "{\"model\":\"claude\"}"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("splices")
+    void shouldReplaceOnlyTheTopLevelModelBytes(String in, String expected) {
+        byte[] body = in.getBytes(StandardCharsets.UTF_8);
+        ModelField f = locator.locate(body, body.length);
+        assertThat(f.status()).isEqualTo(ModelField.Status.FOUND);
+        assertThat(new String(f.splice(body, body.length, "claude"), StandardCharsets.UTF_8)).isEqualTo(expected);
+    }
+
+    @Test
+    void shouldDecodeEscapedModelValue() {
+        byte[] body = "{\"model\":\"reg\\u0075lar\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(locator.locate(body, body.length).model()).isEqualTo("regular");
+    }
+
+    @Test
+    void shouldEscapeTheNewValue() {
+        byte[] body = "{\"model\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        ModelField f = locator.locate(body, body.length);
+        assertThat(new String(f.splice(body, body.length, "a\"b\\c\n"), StandardCharsets.UTF_8))
+                .isEqualTo("{\"model\":\"a\\\"b\\\\c\\u000a\"}");
+    }
+
+    @Test
+    void shouldReturnTheSameArrayWhenNothingChanges() {
+        byte[] body = "{\"model\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        ModelField f = locator.locate(body, body.length);
+        assertThat(f.splice(body, body.length, "x")).isSameAs(body);
+    }
+
+    static Stream<Arguments> failures() {
+        return Stream.of(
+                Arguments.of("", ModelField.Status.INVALID_BODY),
+                Arguments.of("not json", ModelField.Status.INVALID_BODY),
+                Arguments.of("[{\"model\":\"x\"}]", ModelField.Status.INVALID_BODY),
+                Arguments.of("\"model\"", ModelField.Status.INVALID_BODY),
+                Arguments.of("{\"model\":\"x\"", ModelField.Status.INVALID_BODY),
+                Arguments.of("{\"model\":\"x\"} {}", ModelField.Status.INVALID_BODY),
+                Arguments.of("{\"model\":\"x\",}", ModelField.Status.INVALID_BODY),
+                Arguments.of("{'model':'x'}", ModelField.Status.INVALID_BODY),
+                Arguments.of("{\"model\":NaN}", ModelField.Status.INVALID_BODY),
+                Arguments.of("{}", ModelField.Status.MISSING),
+                Arguments.of("{\"nested\":{\"model\":\"x\"}}", ModelField.Status.MISSING),
+                Arguments.of("{\"Model\":\"x\"}", ModelField.Status.MISSING),
+                Arguments.of("{\"model\":1}", ModelField.Status.NOT_STRING),
+                Arguments.of("{\"model\":null}", ModelField.Status.NOT_STRING),
+                Arguments.of("{\"model\":[\"x\"]}", ModelField.Status.NOT_STRING),
+                Arguments.of("{\"model\":{\"id\":\"x\"}}", ModelField.Status.NOT_STRING),
+                Arguments.of("{\"model\":\"x\",\"model\":\"y\"}", ModelField.Status.DUPLICATE),
+                Arguments.of("{\"model\":\"x\",\"mod\\u0065l\":\"y\"}", ModelField.Status.DUPLICATE),
+                Arguments.of("{\"model\":1,\"model\":\"y\"}", ModelField.Status.DUPLICATE),
+                Arguments.of("{\"model\":\"x\",\"model\":\"y\"", ModelField.Status.INVALID_BODY),
+                Arguments.of("{\"a\":" + "[".repeat(300) + "]".repeat(300) + ",\"model\":\"x\"}", ModelField.Status.INVALID_BODY),
+                Arguments.of("{\"a\":" + "1".repeat(1001) + ",\"model\":\"x\"}", ModelField.Status.INVALID_BODY),
+                Arguments.of("\u0000{\u0000\"\u0000m", ModelField.Status.INVALID_BODY));
+    }
+
+    @ParameterizedTest
+    @MethodSource("failures")
+    void shouldClassifyUnusableBodies(String in, ModelField.Status expected) {
+        byte[] body = in.getBytes(StandardCharsets.UTF_8);
+        assertThat(locator.locate(body, body.length).status()).isEqualTo(expected);
+    }
+
+    @Test
+    void shouldRejectStringsLongerThanTheBodyLimit() {
+        JsonModelLocator small = new JsonModelLocator(64);
+        byte[] body = ("{\"model\":\"x\",\"content\":\"" + "a".repeat(100) + "\"}").getBytes(StandardCharsets.UTF_8);
+        assertThat(small.locate(body, body.length).status()).isEqualTo(ModelField.Status.INVALID_BODY);
+    }
+
+    @Test
+    void shouldOnlyReadTheGivenLength() {
+        byte[] body = "{\"model\":\"x\"}GARBAGE".getBytes(StandardCharsets.UTF_8);
+        ModelField f = locator.locate(body, 13);
+        assertThat(f.status()).isEqualTo(ModelField.Status.FOUND);
+        assertThat(new String(f.splice(body, 13, "yy"), StandardCharsets.UTF_8)).isEqualTo("{\"model\":\"yy\"}");
+    }
+}

@@ -1,0 +1,515 @@
+package dev.switchboard.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.SwitchboardConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The filter's contract (SPEC sections 2-5), run against a real container: subclasses pick Jetty or
+ * Tomcat. Every test runs with a synchronous servlet and with an async one (ReadListener / startAsync).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class FilterContract {
+
+    static final String RULES = """
+            providers:
+              openai: {type: openai, api_key: sk-test, models: [gpt-5, gpt-5-mini, o3-pro]}
+              anthropic: {type: anthropic, api_key: sk-ant}
+              nokey: {type: openai}
+            server:
+              max_request_bytes: 4096
+            virtual_models:
+              - {source: regular, target: anthropic/claude-sonnet-4-6}
+              - {source: anthropic/claude-opus-4-6, target: anthropic/claude-sonnet-4-6}
+              - {source: labs-model, target: openai/gpt-5, user_paths: [/acme/labs]}
+              - {source: openai/gpt-5, user_paths: [/acme/ml, /acme/labs]}
+              - {source: openai/o3-pro, enabled: false}
+              - {source: old, target: openai/gpt-5-mini, enabled: false}
+              - {source: nokey-alias, target: nokey/x}
+            """;
+
+    static final String KEYS = """
+            identity:
+              clients:
+                - {name: alice, key_sha256: 4805d60cb37819015d8fffb916fd911836bc573c4c5963d9f1a24a543bd352d7, user_path: /acme/other}
+            """;
+
+    static final String CHAT = "/v1/chat/completions";
+
+    private final AtomicReference<SwitchboardConfig> config = new AtomicReference<>();
+    private Harness harness;
+
+    abstract String kind();
+
+    @BeforeAll
+    void startContainer() throws Exception {
+        config.set(load(RULES));
+        harness = Harness.start(kind(), new VirtualModelFilter(config::get), new EchoServlet());
+    }
+
+    @AfterAll
+    void stopContainer() throws Exception {
+        harness.close();
+    }
+
+    @BeforeEach
+    void resetRules() {
+        config.set(load(RULES));
+    }
+
+    static SwitchboardConfig load(String yaml) {
+        return new ConfigLoader(name -> null).parse(yaml);
+    }
+
+    void useRules(String yaml) {
+        config.set(load(yaml));
+    }
+
+    int port() {
+        return harness.port();
+    }
+
+    static Stream<String> modes() {
+        return Stream.of("sync", "async");
+    }
+
+    private RawHttp.Response post(String mode, String path, String body, String... headers) throws IOException {
+        return RawHttp.post(port(), path, body, with(headers, "X-Test-Mode: " + mode, "Content-Type: application/json"));
+    }
+
+    private static String[] with(String[] headers, String... more) {
+        List<String> all = new ArrayList<>(List.of(more));
+        all.addAll(List.of(headers));
+        return all.toArray(String[]::new);
+    }
+
+    // ---- rewrite -------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRewriteRedirectToUpstreamModelWithConsistentLength(String mode) throws IOException {
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"regular\",\"temperature\":1.00}";
+        RawHttp.Response r = post(mode, CHAT, body);
+        String expected = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"claude-sonnet-4-6\",\"temperature\":1.00}";
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo(expected);
+        String len = Integer.toString(expected.getBytes(StandardCharsets.UTF_8).length);
+        assertThat(r.header("X-Echo-Content-Length")).isEqualTo(len);
+        assertThat(r.header("X-Echo-Int-Content-Length")).isEqualTo(len);
+        assertThat(r.header("X-Echo-Header-Content-Length")).isEqualTo(len);
+        assertThat(r.header("X-Echo-Int-Header-Content-Length")).isEqualTo(len);
+        assertThat(r.header("X-Echo-Headers-Content-Length")).isEqualTo(len);
+        assertThat(r.header("X-Echo-Content-Length-Names")).isEqualTo("1");
+        assertThat(r.header("X-Echo-Decision")).isEqualTo("true");
+        assertThat(r.header("X-Switchboard-Model")).isEqualTo("anthropic/claude-sonnet-4-6");
+        assertThat(r.header("X-Switchboard-Virtual-Model")).isEqualTo("regular");
+        if (mode.equals("async")) {
+            assertThat(r.header("X-Echo-Async")).isEqualTo("true");
+            assertThat(r.header("X-Echo-Late-Data")).isEqualTo("0");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldForwardConcreteModelWithProviderPrefixStripped(String mode) throws IOException {
+        RawHttp.Response r = post(mode, "/v1/embeddings", "{\"model\":\"openai/gpt-5-mini\",\"input\":\"x\"}");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo("{\"model\":\"gpt-5-mini\",\"input\":\"x\"}");
+        assertThat(r.header("X-Switchboard-Model")).isEqualTo("openai/gpt-5-mini");
+        assertThat(r.header("X-Switchboard-Virtual-Model")).isNull();
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldKeepEveryOtherByteExactly(String mode) throws IOException {
+        String body = "\r\n {\n\t\"temperature\" : 0.70000000000000001 ,\"n\":1E+2, \"seed\": -0, \"big\": 12345678901234567890123,"
+                + " \"text\": \"caf\\u00e9 \u00e9\u4e2d\\ud83d\\ude00 \\\"quoted\\\" \\\\ \\/\", \"model\"  :  \"regular\" , \"empty\":{} ,\"arr\":[ ] }  \n";
+        RawHttp.Response r = post(mode, CHAT, body);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo(body.replace("\"regular\"", "\"claude-sonnet-4-6\""));
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldNotTouchABodyWhoseModelStaysTheSame(String mode) throws IOException {
+        String body = "{ \"model\" : \"anthropic/claude-sonnet-4-6\" }";
+        RawHttp.Response r = post(mode, "/v1/messages", body);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo("{ \"model\" : \"claude-sonnet-4-6\" }");
+    }
+
+    // ---- SPEC section 5 ---------------------------------------------------------------------------
+
+    static Stream<Arguments> errors() {
+        return Stream.of(
+                Arguments.of("not json", 400, "invalid_request_error", "invalid_json", "request body must be a valid JSON object", null),
+                Arguments.of("[{\"model\":\"regular\"}]", 400, "invalid_request_error", "invalid_json", "request body must be a valid JSON object", null),
+                Arguments.of("{\"messages\":[]}", 400, "invalid_request_error", "missing_model", "request body has no top-level model", "model"),
+                Arguments.of("{\"model\":42}", 400, "invalid_request_error", "invalid_model", "model must be a string", "model"),
+                Arguments.of("{\"model\":\"  \"}", 400, "invalid_request_error", "invalid_model", "model must be a non-empty string", "model"),
+                Arguments.of("{\"model\":\"regular\",\"model\":\"regular\"}", 400, "invalid_request_error", "duplicate_model", "model appears more than once in the request body", "model"),
+                Arguments.of("{\"model\":\"regular\",\"m\\u006fdel\":\"openai/o3-pro\"}", 400, "invalid_request_error", "duplicate_model", "model appears more than once in the request body", "model"),
+                Arguments.of("{\"model\":\"openai/gpt-5\"}", 403, "permission_error", "model_access_denied", "requested model is not available for this caller", "model"),
+                Arguments.of("{\"model\":\"openai/o3-pro\"}", 403, "permission_error", "model_access_denied", "requested model is not available", "model"),
+                Arguments.of("{\"model\":\"o3-pro\"}", 403, "permission_error", "model_access_denied", "requested model is not available", "model"),
+                Arguments.of("{\"model\":\"mystery\"}", 404, "not_found_error", "model_not_found", "unsupported model: mystery", "model"),
+                Arguments.of("{\"model\":\"nokey-alias\"}", 503, "api_error", "provider_unavailable", "provider nokey is not configured", null),
+                Arguments.of("{\"model\":\"regular\",\"pad\":\"" + "x".repeat(5000) + "\"}", 413, "invalid_request_error", "request_too_large", "request body is larger than 4096 bytes", null));
+    }
+
+    @ParameterizedTest
+    @MethodSource("errors")
+    void shouldRejectWithOpenAiShapedError(String body, int status, String type, String code, String message, String param)
+            throws IOException {
+        for (String mode : List.of("sync", "async")) {
+            RawHttp.Response r = post(mode, CHAT, body);
+            assertThat(r.status()).as(mode).isEqualTo(status);
+            assertThat(r.header("Content-Type")).startsWith("application/json");
+            assertThat(r.text()).as(mode).isEqualTo("{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type
+                    + "\",\"param\":" + (param == null ? "null" : "\"" + param + "\"") + ",\"code\":\"" + code + "\"}}");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("errors")
+    void shouldRejectWithAnthropicShapedErrorOnMessages(String body, int status, String type, String code, String message,
+                                                        String param) throws IOException {
+        RawHttp.Response r = post("sync", "/v1/messages", body, "anthropic-version: 2023-06-01");
+        assertThat(r.status()).isEqualTo(status);
+        assertThat(r.text()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"}}");
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRejectUnsupportedContentEncoding(String mode) throws IOException {
+        RawHttp.Response r = post(mode, CHAT, "{\"model\":\"regular\"}", "Content-Encoding: br");
+        assertThat(r.status()).isEqualTo(415);
+        assertThat(r.text()).isEqualTo("{\"error\":{\"message\":\"unsupported Content-Encoding; send gzip, deflate or an unencoded body\","
+                + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"unsupported_content_encoding\"}}");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/acme/../ml", "a:b", "/acme/./ml"})
+    void shouldRejectInvalidUserPathHeader(String path) throws IOException {
+        RawHttp.Response r = post("sync", CHAT, "{\"model\":\"regular\"}", "X-User-Path: " + path);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.text()).contains("\"code\":\"invalid_user_path\"").doesNotContain(path);
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldAdmitCallerInsidePolicyPath(String mode) throws IOException {
+        RawHttp.Response r = post(mode, CHAT, "{\"model\":\"openai/gpt-5\"}", "X-User-Path: acme//ml/alice/");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo("{\"model\":\"gpt-5\"}");
+        RawHttp.Response outside = post(mode, CHAT, "{\"model\":\"openai/gpt-5\"}", "X-User-Path: /acme/ml-team");
+        assertThat(outside.status()).isEqualTo(403);
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldApplyScopedRedirectOnlyInScope(String mode) throws IOException {
+        RawHttp.Response in = post(mode, CHAT, "{\"model\":\"labs-model\"}", "X-User-Path: /acme/labs/x");
+        assertThat(in.text()).isEqualTo("{\"model\":\"gpt-5\"}");
+        assertThat(in.header("X-Switchboard-Virtual-Model")).isEqualTo("labs-model");
+        RawHttp.Response out = post(mode, CHAT, "{\"model\":\"labs-model\"}", "X-User-Path: /acme/ml");
+        assertThat(out.status()).isEqualTo(404);
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRequireGatewayKeyAndHideItDownstream(String mode) throws IOException {
+        useRules(RULES + KEYS);
+        RawHttp.Response none = post(mode, CHAT, "{\"model\":\"regular\"}");
+        assertThat(none.status()).isEqualTo(401);
+        assertThat(none.text()).isEqualTo("{\"error\":{\"message\":\"missing gateway API key\",\"type\":\"authentication_error\","
+                + "\"param\":null,\"code\":\"invalid_api_key\"}}");
+        RawHttp.Response wrong = post(mode, CHAT, "{\"model\":\"regular\"}", "Authorization: Bearer sk-wrong");
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(wrong.text()).doesNotContain("sk-wrong");
+        RawHttp.Response ok = post(mode, CHAT, "{\"model\":\"regular\"}", "Authorization: Bearer sk-alice-demo");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.header("X-Echo-Authorization")).isEqualTo("null");
+        RawHttp.Response anthropicKey = post(mode, "/v1/messages", "{\"model\":\"regular\"}", "x-api-key: sk-alice-demo");
+        assertThat(anthropicKey.status()).isEqualTo(200);
+        RawHttp.Response other = RawHttp.get(port(), "/v1/files");
+        assertThat(other.status()).isEqualTo(401);
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldLetBoundKeyPathWinOverHeader(String mode) throws IOException {
+        useRules(RULES + KEYS);
+        RawHttp.Response r = post(mode, CHAT, "{\"model\":\"openai/gpt-5\"}", "Authorization: Bearer sk-alice-demo",
+                "X-User-Path: /acme/ml");
+        assertThat(r.status()).isEqualTo(403);
+        // An invalid header is irrelevant when the key binds the path.
+        RawHttp.Response r2 = post(mode, CHAT, "{\"model\":\"regular\"}", "Authorization: Bearer sk-alice-demo",
+                "X-User-Path: /a/../b");
+        assertThat(r2.status()).isEqualTo(200);
+    }
+
+    // ---- bypass attempts ---------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/chat/completions", "//v1/chat/completions", "/v1/chat/completions/",
+            "/v1//chat/completions", "/v1/chat%2Fcompletions", "/v1/chat%2fcompletions", "/v1/./chat/completions",
+            "/v1/x/../chat/completions", "/V1/Chat/Completions", "/v1/chat/completions;x=1", "/v1/%63hat/completions",
+            "/v1/chat/completions//", "/./v1/chat/completions"})
+    void shouldNeverForwardADisabledModelWhateverThePathSpelling(String path) throws IOException {
+        for (String mode : List.of("sync", "async")) {
+            RawHttp.Response r = post(mode, path, "{\"model\":\"openai/o3-pro\"}");
+            // Either the filter denies it, or the container refuses the path itself; never the echo servlet.
+            assertThat(r.header("X-Echo-Content-Length")).as(path + " " + mode + ": " + r.status()).isNull();
+            assertThat(r.status()).as(path).isIn(400, 403, 404);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "Content-Type: text/plain", "Content-Type: application/x-www-form-urlencoded",
+            "Content-Type: multipart/form-data; boundary=x"})
+    void shouldParseJsonWhateverTheContentType(String contentType) throws IOException {
+        String[] headers = contentType.isEmpty() ? new String[0] : new String[] {contentType};
+        RawHttp.Response r = RawHttp.send(port(), "POST", CHAT,
+                "{\"model\":\"openai/o3-pro\"}".getBytes(StandardCharsets.UTF_8), false, headers);
+        assertThat(r.status()).isEqualTo(403);
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldOnlyCountTheTopLevelModel(String mode) throws IOException {
+        RawHttp.Response r = post(mode, CHAT, "{\"metadata\":{\"model\":\"regular\"},\"model\":\"openai/o3-pro\"}");
+        assertThat(r.status()).isEqualTo(403);
+        RawHttp.Response ok = post(mode, CHAT, "{\"metadata\":{\"model\":\"openai/o3-pro\"},\"model\":\"regular\"}");
+        assertThat(ok.text()).isEqualTo("{\"metadata\":{\"model\":\"openai/o3-pro\"},\"model\":\"claude-sonnet-4-6\"}");
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldResolveAnEscapedModelKey(String mode) throws IOException {
+        assertThat(post(mode, CHAT, "{\"mod\\u0065l\":\"openai/o3-pro\"}").status()).isEqualTo(403);
+        RawHttp.Response r = post(mode, CHAT, "{\"\\u006dodel\":\"regul\\u0061r\"}");
+        assertThat(r.text()).isEqualTo("{\"\\u006dodel\":\"claude-sonnet-4-6\"}");
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldDecodeGzipAndDeflateBodiesAndForwardThemDecoded(String mode) throws IOException {
+        String body = "{\"model\":\"regular\",\"x\":1.50}";
+        for (String enc : List.of("gzip", "deflate")) {
+            byte[] packed = enc.equals("gzip") ? gzip(body) : deflate(body);
+            RawHttp.Response r = RawHttp.send(port(), "POST", CHAT, packed, false, "X-Test-Mode: " + mode,
+                    "Content-Encoding: " + enc);
+            assertThat(r.status()).as(enc).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("{\"model\":\"claude-sonnet-4-6\",\"x\":1.50}");
+            assertThat(r.header("X-Echo-Content-Encoding")).isEqualTo("null");
+            RawHttp.Response denied = RawHttp.send(port(), "POST", CHAT,
+                    enc.equals("gzip") ? gzip("{\"model\":\"openai/o3-pro\"}") : deflate("{\"model\":\"openai/o3-pro\"}"),
+                    false, "X-Test-Mode: " + mode, "Content-Encoding: " + enc);
+            assertThat(denied.status()).isEqualTo(403);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldCapDecodedBytesOfACompressedBody(String mode) throws IOException {
+        byte[] bomb = gzip("{\"model\":\"regular\",\"pad\":\"" + "a".repeat(100_000) + "\"}");
+        assertThat(bomb.length).isLessThan(4096);
+        RawHttp.Response r = RawHttp.send(port(), "POST", CHAT, bomb, false, "X-Test-Mode: " + mode, "Content-Encoding: gzip");
+        assertThat(r.status()).isEqualTo(413);
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRewriteChunkedBodiesToAFixedLength(String mode) throws IOException {
+        String body = "{\"model\":\"regular\",\"stream\":true}";
+        RawHttp.Response r = RawHttp.send(port(), "POST", CHAT, body.getBytes(StandardCharsets.UTF_8), true,
+                "X-Test-Mode: " + mode);
+        assertThat(r.status()).isEqualTo(200);
+        String expected = "{\"model\":\"claude-sonnet-4-6\",\"stream\":true}";
+        assertThat(r.text()).isEqualTo(expected);
+        assertThat(r.header("X-Echo-Header-Content-Length")).isEqualTo(Integer.toString(expected.length()));
+        assertThat(r.header("X-Echo-Transfer-Encoding")).isEqualTo("null");
+        assertThat(post(mode, CHAT, "{\"model\":\"openai/o3-pro\"}").status()).isEqualTo(403);
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldPassOtherPathsThroughUntouched(String mode) throws IOException {
+        String body = "{\"model\":\"openai/o3-pro\"}";
+        RawHttp.Response r = post(mode, "/v1/files", body);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo(body);
+        assertThat(r.header("X-Echo-Decision")).isEqualTo("false");
+        assertThat(r.header("X-Switchboard-Model")).isNull();
+    }
+
+    // ---- multipart -----------------------------------------------------------------------------------
+
+    static byte[] multipart(String boundary, String... fields) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < fields.length; i += 2) {
+            out.writeBytes(("--" + boundary + "\r\n").getBytes(StandardCharsets.UTF_8));
+            if (fields[i].equals("file")) {
+                out.writeBytes(("Content-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+                        + "Content-Type: audio/wav\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                out.writeBytes(fields[i + 1].getBytes(StandardCharsets.ISO_8859_1));
+            } else {
+                out.writeBytes(("Content-Disposition: form-data; name=\"" + fields[i] + "\"\r\n\r\n" + fields[i + 1])
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            out.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        out.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldReplaceOnlyTheModelFieldOfAMultipartForm(String mode) throws IOException {
+        String file = "RIFF\u0000\u00ff\r\n--not-the-boundary\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nregular\u0001";
+        byte[] body = multipart("XyZ", "file", file, "model", "regular", "language", "en");
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/audio/transcriptions", body, false,
+                "X-Test-Mode: " + mode, "Content-Type: multipart/form-data; boundary=XyZ");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(multipart("XyZ", "file", file, "model", "claude-sonnet-4-6", "language", "en"));
+        assertThat(r.header("X-Echo-Content-Length")).isEqualTo(Integer.toString(r.body().length));
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRejectMultipartBypasses(String mode) throws IOException {
+        String ct = "Content-Type: multipart/form-data; boundary=b";
+        byte[] dup = multipart("b", "model", "regular", "model", "openai/o3-pro");
+        assertThat(RawHttp.send(port(), "POST", "/v1/audio/translations", dup, false, "X-Test-Mode: " + mode, ct).text())
+                .contains("\"code\":\"duplicate_model\"");
+        byte[] denied = multipart("b", "file", "x", "model", "openai/o3-pro");
+        assertThat(RawHttp.send(port(), "POST", "/v1/audio/transcriptions", denied, false, "X-Test-Mode: " + mode, ct).status())
+                .isEqualTo(403);
+        byte[] missing = multipart("b", "file", "x");
+        assertThat(RawHttp.send(port(), "POST", "/v1/audio/transcriptions", missing, false, "X-Test-Mode: " + mode, ct).text())
+                .contains("\"code\":\"missing_model\"");
+        byte[] unterminated = "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nregular".getBytes(StandardCharsets.UTF_8);
+        assertThat(RawHttp.send(port(), "POST", "/v1/audio/transcriptions", unterminated, false, "X-Test-Mode: " + mode, ct).text())
+                .contains("\"code\":\"invalid_body\"");
+    }
+
+    // ---- /v1/models ------------------------------------------------------------------------------------
+
+    static Stream<Arguments> modelLists() {
+        List<Arguments> rows = new ArrayList<>();
+        for (String mode : List.of("sync", "async", "gzip")) {
+            rows.add(Arguments.of(mode, false, "", List.of("anthropic/claude-opus-4-6", "anthropic/claude-sonnet-4-6",
+                    "openai/gpt-5-mini", "regular")));
+            rows.add(Arguments.of(mode, false, "/acme/ml/alice", List.of("anthropic/claude-opus-4-6",
+                    "anthropic/claude-sonnet-4-6", "openai/gpt-5", "openai/gpt-5-mini", "regular")));
+            rows.add(Arguments.of(mode, false, "/acme/labs", List.of("anthropic/claude-opus-4-6",
+                    "anthropic/claude-sonnet-4-6", "labs-model", "openai/gpt-5", "openai/gpt-5-mini", "regular")));
+            rows.add(Arguments.of(mode, true, "", List.of("anthropic/claude-opus-4-6", "regular")));
+            rows.add(Arguments.of(mode, true, "/acme/labs", List.of("anthropic/claude-opus-4-6", "labs-model", "regular")));
+        }
+        return rows.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("modelLists")
+    @SuppressWarnings("unchecked")
+    void shouldListExactlyWhatTheCallerMayCall(String mode, boolean keepOnlyAliases, String userPath, List<String> ids)
+            throws IOException {
+        if (keepOnlyAliases) {
+            useRules(RULES + "models: {keep_only_aliases: true}\n");
+        }
+        for (boolean anthropic : List.of(false, true)) {
+            List<String> headers = new ArrayList<>(List.of("Accept-Encoding: gzip"));
+            headers.add("X-Test-Mode: " + (mode.equals("gzip") ? "sync" : mode));
+            if (mode.equals("gzip")) {
+                headers.add("X-Test-Gzip: 1");
+            }
+            if (!userPath.isEmpty()) {
+                headers.add("X-User-Path: " + userPath);
+            }
+            if (anthropic) {
+                headers.add("anthropic-version: 2023-06-01");
+            }
+            RawHttp.Response r = RawHttp.get(port(), "/v1/models", headers.toArray(String[]::new));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("Content-Encoding")).isNull();
+            assertThat(r.header("X-Echo-Accept-Encoding")).isEqualTo("null");
+            Map<String, Object> root = (Map<String, Object>) Json.parse(r.body());
+            List<Map<String, Object>> data = (List<Map<String, Object>>) root.get("data");
+            assertThat(data).extracting(e -> e.get("id")).as(anthropic ? "anthropic" : "openai").containsExactlyElementsOf(ids);
+            if (anthropic) {
+                assertThat(root.get("has_more")).isEqualTo(false);
+                assertThat(root.get("first_id")).isEqualTo(ids.get(0));
+                assertThat(root.get("last_id")).isEqualTo(ids.get(ids.size() - 1));
+                assertThat(data.get(0)).containsOnlyKeys("type", "id", "display_name", "created_at");
+                assertThat(data.get(0).get("type")).isEqualTo("model");
+                assertThat(data.get(0).get("created_at")).isEqualTo("2023-11-14T22:13:24Z");
+            } else {
+                assertThat(root.get("object")).isEqualTo("list");
+                // The shadow redirect's entry is the target's entry under the redirect's id.
+                Map<String, Object> opus = data.get(0);
+                assertThat(opus).containsEntry("owned_by", "anthropic");
+                assertThat(opus.get("created")).isEqualTo(new Json.Num("1700000004"));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldAnswerOneModelFromTheCallersList(String mode) throws IOException {
+        RawHttp.Response alias = RawHttp.get(port(), "/v1/models/regular", "X-Test-Mode: " + mode);
+        assertThat(alias.status()).isEqualTo(200);
+        assertThat(alias.text()).isEqualTo("{\"id\":\"regular\",\"object\":\"model\",\"created\":1700000004,\"owned_by\":\"anthropic\"}");
+        RawHttp.Response denied = RawHttp.get(port(), "/v1/models/openai/gpt-5", "X-Test-Mode: " + mode);
+        assertThat(denied.status()).isEqualTo(404);
+        assertThat(denied.text()).contains("\"code\":\"model_not_found\"");
+        RawHttp.Response allowed = RawHttp.get(port(), "/v1/models/openai/gpt-5", "X-Test-Mode: " + mode, "X-User-Path: /acme/ml");
+        assertThat(allowed.status()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldNotListDisabledOrUnconfiguredRedirectsOrPolicies(String mode) throws IOException {
+        RawHttp.Response r = RawHttp.get(port(), "/v1/models", "X-Test-Mode: " + mode, "X-User-Path: /acme/labs");
+        assertThat(r.text()).doesNotContain("\"old\"").doesNotContain("nokey").doesNotContain("o3-pro");
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------
+
+    static byte[] gzip(String s) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(s.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] deflate(String s) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (DeflaterOutputStream d = new DeflaterOutputStream(out, new Deflater())) {
+            d.write(s.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+}

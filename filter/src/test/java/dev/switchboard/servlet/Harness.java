@@ -1,0 +1,26 @@
+package dev.switchboard.servlet;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+
+/** A real servlet container on port 0 with one filter and one servlet, both on {@code /*}, async-supported. */
+interface Harness {
+
+    /** @return the port the container listens on */
+    int port();
+
+    /** @return the container's name and version, for test reports */
+    String name();
+
+    /** Stops the container. */
+    void close() throws Exception;
+
+    /** Starts a Jetty 12 ee10 or an embedded Tomcat (whichever version is on the class path). */
+    static Harness start(String kind, Filter filter, HttpServlet servlet) throws Exception {
+        return switch (kind) {
+            case "jetty" -> JettyHarness.start(filter, servlet);
+            case "tomcat" -> TomcatHarness.start(filter, servlet);
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+}

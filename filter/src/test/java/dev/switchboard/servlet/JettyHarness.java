@@ -1,0 +1,56 @@
+package dev.switchboard.servlet;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import java.util.EnumSet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+final class JettyHarness implements Harness {
+
+    private final Server server;
+    private final int port;
+
+    private JettyHarness(Server server, int port) {
+        this.server = server;
+        this.port = port;
+    }
+
+    static JettyHarness start(Filter filter, HttpServlet servlet) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        FilterHolder fh = new FilterHolder(filter);
+        fh.setAsyncSupported(true);
+        context.addFilter(fh, "/*", EnumSet.of(DispatcherType.REQUEST));
+        ServletHolder sh = new ServletHolder(servlet);
+        sh.setAsyncSupported(true);
+        context.addServlet(sh, "/*");
+        server.setHandler(context);
+        server.start();
+        return new JettyHarness(server, connector.getLocalPort());
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public String name() {
+        return "Jetty " + Server.getVersion();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}
