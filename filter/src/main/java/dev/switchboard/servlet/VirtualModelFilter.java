@@ -121,13 +121,16 @@ public final class VirtualModelFilter implements Filter {
                     + "', the context parameter or system property '" + ConfigLoader.CONFIG_PROPERTY + "', or "
                     + ConfigLoader.CONFIG_ENV);
         }
+        // A webapp-relative path (/WEB-INF/switchboard.yaml) is read from the unpacked webapp.
+        String real = path.startsWith("/WEB-INF/") ? filterConfig.getServletContext().getRealPath(path) : null;
+        Path file = Path.of(real != null ? real : path);
         try {
-            SwitchboardConfig config = new ConfigLoader().load(Path.of(path));
+            SwitchboardConfig config = new ConfigLoader().load(file);
             config.warnings().forEach(w -> LOG.warn("{}: {}", path, w));
             LOG.info("Switchboard filter: {} virtual models from {}", config.rules().virtualModels().size(), path);
             source = () -> config;
         } catch (InvalidConfigException e) {
-            throw new ServletException("Switchboard: invalid configuration " + path + ":\n" + e.getMessage());
+            throw new ServletException("Switchboard: invalid configuration " + file + ":\n" + e.getMessage());
         }
     }
 
@@ -143,12 +146,41 @@ public final class VirtualModelFilter implements Filter {
         String path = context.isEmpty() || !uri.startsWith(context) ? uri : uri.substring(context.length());
         Endpoint endpoint = Endpoint.classify(request.getMethod(), path);
         SwitchboardConfig config = source.get();
-        Identity identity = config.rules().identity();
-        if (endpoint == Endpoint.OTHER && !identity.keysRequired()) {
+        if (endpoint == Endpoint.OTHER && !config.rules().identity().keysRequired()) {
             chain.doFilter(request, response);
             return;
         }
 
+        Next next;
+        try {
+            next = handle(request, response, config, endpoint, path);
+        } catch (RuntimeException e) {
+            // Our own bug must not become a container error page with a stack trace (SPEC section 5 shape).
+            LOG.error("Switchboard filter failed on {} {}", request.getMethod(), endpoint, e);
+            if (!response.isCommitted()) {
+                new ErrorResponse(500, "api_error", "internal_error", "internal error in the gateway", null)
+                        .send(response, Endpoint.anthropicPath(path));
+            }
+            return;
+        }
+        if (next == null) {
+            return;
+        }
+        // Outside the guard: what the next servlet throws is the host's business, not ours.
+        chain.doFilter(next.request(), next.response());
+        if (next.after() != null && !request.isAsyncStarted()) {
+            next.after().run();
+        }
+    }
+
+    /** What to hand the rest of the chain, and what to run once it returns synchronously. */
+    private record Next(ServletRequest request, ServletResponse response, Runnable after) {
+    }
+
+    /** @return what to forward, or {@code null} when the request was answered here */
+    private Next handle(HttpServletRequest request, HttpServletResponse response, SwitchboardConfig config,
+                        Endpoint endpoint, String path) throws IOException {
+        Identity identity = config.rules().identity();
         boolean anthropic = Endpoint.anthropicPath(path)
                 || (endpoint != Endpoint.JSON_MODEL && endpoint != Endpoint.MULTIPART_MODEL
                 && endpoint != Endpoint.OTHER && request.getHeader("anthropic-version") != null);
@@ -157,21 +189,20 @@ public final class VirtualModelFilter implements Filter {
             reject(response, anthropic, who.failure() == Identification.Failure.INVALID_API_KEY
                     ? new ErrorResponse(401, "authentication_error", "invalid_api_key", who.message(), null)
                     : ErrorResponse.invalidRequest("invalid_user_path", who.message(), null));
-            return;
+            return null;
         }
         Caller caller = who.caller();
         request.setAttribute(CALLER_ATTRIBUTE, caller);
-        switch (endpoint) {
-            case OTHER -> chain.doFilter(new SwitchboardRequest(request, null, 0, KEY_HEADERS, null), response);
-            case MODELS, MODEL -> models(request, response, chain, config, caller, anthropic,
+        return switch (endpoint) {
+            case OTHER -> new Next(new SwitchboardRequest(request, null, 0, KEY_HEADERS, null), response, null);
+            case MODELS, MODEL -> models(request, response, config, caller, anthropic,
                     endpoint == Endpoint.MODEL ? Endpoint.modelId(path) : null);
-            default -> model(request, response, chain, config, caller, anthropic, endpoint == Endpoint.MULTIPART_MODEL);
-        }
+            default -> model(request, response, config, caller, anthropic, endpoint == Endpoint.MULTIPART_MODEL);
+        };
     }
 
-    private void model(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                       SwitchboardConfig config, Caller caller, boolean anthropic, boolean multipart)
-            throws IOException, ServletException {
+    private Next model(HttpServletRequest request, HttpServletResponse response, SwitchboardConfig config,
+                       Caller caller, boolean anthropic, boolean multipart) throws IOException {
         int max = config.server().maxRequestBytes();
         BodyReader.Body body;
         try {
@@ -184,7 +215,7 @@ public final class VirtualModelFilter implements Filter {
                         "unsupported_content_encoding", e.getMessage(), null);
                 case UNDECODABLE -> ErrorResponse.invalidRequest("invalid_body", e.getMessage(), null);
             });
-            return;
+            return null;
         }
         String boundary = multipart ? MultipartModelLocator.boundary(request.getContentType()) : null;
         ModelField field = boundary != null
@@ -203,7 +234,7 @@ public final class VirtualModelFilter implements Filter {
         };
         if (invalid != null) {
             reject(response, anthropic, invalid);
-            return;
+            return null;
         }
         Decision decision = Resolver.resolve(config.rules(), field.model(), caller);
         response.setHeader(MODEL_HEADER, headerSafe(decision.concrete()));
@@ -223,18 +254,17 @@ public final class VirtualModelFilter implements Filter {
         };
         if (denied != null) {
             reject(response, anthropic, denied);
-            return;
+            return null;
         }
         byte[] rewritten = field.splice(body.bytes(), body.length(), decision.upstreamModel());
         request.setAttribute(DECISION_ATTRIBUTE, decision);
         request.setAttribute(BODY_ATTRIBUTE, rewritten);
         Set<String> hidden = config.rules().identity().keysRequired() ? BODY_AND_KEY_HEADERS : BODY_HEADERS;
-        chain.doFilter(new SwitchboardRequest(request, rewritten, rewritten.length, hidden, null), response);
+        return new Next(new SwitchboardRequest(request, rewritten, rewritten.length, hidden, null), response, null);
     }
 
-    private void models(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                        SwitchboardConfig config, Caller caller, boolean anthropic, String singleId)
-            throws IOException, ServletException {
+    private Next models(HttpServletRequest request, HttpServletResponse response, SwitchboardConfig config,
+                        Caller caller, boolean anthropic, String singleId) {
         Set<String> hidden = config.rules().identity().keysRequired() ? MODELS_AND_KEY_HEADERS : MODELS_HEADERS;
         SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,
                 singleId == null ? null : Endpoint.MODELS_PATH);
@@ -247,10 +277,7 @@ public final class VirtualModelFilter implements Filter {
             }
         };
         wrapped.beforeComplete(finish);
-        chain.doFilter(wrapped, captured);
-        if (!request.isAsyncStarted()) {
-            finish.run();
-        }
+        return new Next(wrapped, captured, finish);
     }
 
     private static void finishModels(CapturingResponse captured, HttpServletResponse response, Rules rules,
