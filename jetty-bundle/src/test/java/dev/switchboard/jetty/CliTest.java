@@ -197,7 +197,25 @@ final class CliTest {
                         "invalid YAML: line 2, column 1: but found another document"
                                 + " (expected a single document in the stream)"),
                 arguments("a directory", (Fixture) d -> Files.createDirectory(d.resolve("conf.d")),
-                        "%s: is a directory, not a config file"));
+                        "%s: is a directory, not a config file"),
+                // Regression: these overflowed SnakeYAML's recursive composer (StackOverflowError, a stack trace).
+                arguments("flow lists nested 5,000 deep", (Fixture) d -> write(d, "deep.yaml",
+                        "a: " + "[".repeat(5000) + "]".repeat(5000) + "\n"),
+                        "a" + "[0]".repeat(32) + ": nested deeper than 32 levels"),
+                arguments("block mappings nested 2,000 deep", (Fixture) d -> write(d, "deep-block.yaml", deepBlock(2000)),
+                        "k" + ".k".repeat(32) + ": nested deeper than 32 levels"),
+                arguments("nested 33 deep", (Fixture) d -> write(d, "deep33.yaml",
+                        "a: " + "[".repeat(33) + "]".repeat(33) + "\n"),
+                        "a" + "[0]".repeat(32) + ": nested deeper than 32 levels"),
+                arguments("nested 32 deep, a scalar at 33", (Fixture) d -> write(d, "deep32.yaml",
+                        "a: " + "[".repeat(32) + "x" + "]".repeat(32) + "\n"),
+                        "a" + "[0]".repeat(32) + ": nested deeper than 32 levels"),
+                arguments("nested 32 deep: allowed, so the next check speaks", (Fixture) d -> write(d, "deep31.yaml",
+                        "a: " + "[".repeat(31) + "x" + "]".repeat(31) + "\n"),
+                        "a: unknown key; expected one of: version, server, providers, default_provider, identity,"
+                                + " models, virtual_models, admin, reload (line 1)"),
+                arguments("a mapping that aliases itself", (Fixture) d -> write(d, "self.yaml", "a: &a\n  b: *a\n"),
+                        "a" + ".b".repeat(32) + ": nested deeper than 32 levels"));
     }
 
     @ParameterizedTest(name = "validate: {0}")
@@ -619,6 +637,15 @@ final class CliTest {
             y.append("]\n");
         }
         return y.toString();
+    }
+
+    /** {@code k:} mappings nested {@code depth} deep, two spaces per level. */
+    private static String deepBlock(int depth) {
+        StringBuilder y = new StringBuilder();
+        for (int i = 0; i < depth; i++) {
+            y.append("  ".repeat(i)).append("k:\n");
+        }
+        return y.append("  ".repeat(depth)).append("v: 1\n").toString();
     }
 
     /** 51 aliases of one small list: over the alias limit, tiny when expanded. */
