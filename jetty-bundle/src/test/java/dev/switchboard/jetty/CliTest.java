@@ -272,6 +272,11 @@ final class CliTest {
                         "invalid --user-path \"/acme/ml:alice\": ':' is not allowed"),
                 arguments(List.of("explain", "--model", "regular", "--user-path", " "),
                         "invalid --user-path \" \": must not be empty"),
+                // Regression: Path.of threw InvalidPathException (a stack trace); on Windows '*' or '|' do the same.
+                arguments(List.of("validate", "conf/\u0000.yaml"),
+                        "invalid PATH \"conf/\u0000.yaml\": Nul character not allowed"),
+                arguments(List.of("explain", "--config", "conf/\u0000.yaml", "--model", "regular"),
+                        "invalid --config \"conf/\u0000.yaml\": Nul character not allowed"),
                 // Arguments are checked before the config is read: a bad path is 2 even with a missing file.
                 arguments(List.of("explain", "--config", "missing.yaml", "--model", "m", "--user-path", "/a/./b"),
                         "invalid --user-path \"/a/./b\": '.' segments are not allowed"));
