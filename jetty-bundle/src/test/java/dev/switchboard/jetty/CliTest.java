@@ -2,6 +2,7 @@ package dev.switchboard.jetty;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.io.ByteArrayOutputStream;
@@ -150,6 +151,23 @@ final class CliTest {
         assertThat(r.errLines()).containsExactly(
                 missing + ": invalid configuration (1 error)",
                 "error: " + missing + ": no such file");
+    }
+
+    @Test
+    void shouldCapWhatIsReadFromAFileWhoseSizeIsUnknown() {
+        // Regression: a device or pipe reports size 0, so the 4 MiB check was skipped and the endless
+        // /dev/zero was read until the heap ran out (OutOfMemoryError, a stack trace).
+        Path endless = Path.of("/dev/zero");
+        assumeTrue(Files.isReadable(endless), "needs /dev/zero");
+
+        Result r = cli("validate", endless.toString());
+
+        assertThat(r.code).isEqualTo(Cli.INVALID_CONFIG);
+        assertThat(r.out).isEmpty();
+        assertThat(r.errLines()).containsExactly(
+                "/dev/zero: invalid configuration (1 error)",
+                "error: /dev/zero: the file is larger than the limit of 4194304 bytes");
+        assertNoStackTrace(r);
     }
 
     @Test
