@@ -1,6 +1,7 @@
 package dev.switchboard.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -64,7 +65,14 @@ public final class ConfigLoader {
                 throw new InvalidConfigException(List.of(file + ": the file is " + size + " bytes; the limit is "
                         + MAX_FILE_BYTES + " bytes"));
             }
-            bytes = Files.readAllBytes(file);
+            // A device or pipe reports size 0 (or a wrong one): never read past the limit whatever the size said.
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            }
+            if (bytes.length > MAX_FILE_BYTES) {
+                throw new InvalidConfigException(List.of(file + ": the file is larger than the limit of "
+                        + MAX_FILE_BYTES + " bytes"));
+            }
         } catch (NoSuchFileException e) {
             throw new InvalidConfigException(List.of(file + ": no such file"));
         } catch (IOException e) {

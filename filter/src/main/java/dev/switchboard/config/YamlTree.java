@@ -1,6 +1,8 @@
 package dev.switchboard.config;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +10,14 @@ import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.CollectionEndEvent;
+import org.snakeyaml.engine.v2.events.CollectionStartEvent;
+import org.snakeyaml.engine.v2.events.DocumentEndEvent;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.MappingStartEvent;
+import org.snakeyaml.engine.v2.events.NodeEvent;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -60,6 +70,7 @@ final class YamlTree {
                 .build();
         Optional<Node> root;
         try {
+            checkNesting(settings, text);
             root = new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
             throw new InvalidConfigException(List.of(syntaxError(e)));
@@ -75,6 +86,63 @@ final class YamlTree {
             throw new InvalidConfigException(errors);
         }
         return value;
+    }
+
+    /**
+     * Refuses nesting deeper than {@link #MAX_DEPTH} on the event stream, which SnakeYAML parses without
+     * recursion, before its composer, which recurses once per level, can overflow the stack on a deeply
+     * nested document. Names the same YAML path as the depth check of {@link #convert}, which still guards
+     * nesting that only aliases create.
+     */
+    private static void checkNesting(LoadSettings settings, String text) {
+        Deque<Level> open = new ArrayDeque<>();
+        for (Event event : new Parse(settings).parseString(text)) {
+            if (event instanceof DocumentEndEvent) {
+                return; // the composer reads one document and refuses a second without parsing it
+            } else if (event instanceof CollectionEndEvent) {
+                open.pop();
+            } else if (event instanceof NodeEvent) {
+                Level parent = open.peek();
+                // A scalar key is not a node of the tree; its value, next, is checked at the same depth.
+                boolean scalarKey = parent != null && parent.expectsKey() && event instanceof ScalarEvent;
+                String path = parent == null ? "" : parent.childPath(event);
+                if (!scalarKey && open.size() > MAX_DEPTH) {
+                    throw new InvalidConfigException(List.of(display(path) + ": nested deeper than " + MAX_DEPTH + " levels"));
+                }
+                if (event instanceof CollectionStartEvent) {
+                    open.push(new Level(path, event instanceof MappingStartEvent));
+                }
+            }
+        }
+    }
+
+    /** An open collection while the event stream is walked: its path and how many child nodes it has had. */
+    private static final class Level {
+        private final String path;
+        private final boolean mapping;
+        private int children;
+        private String key;
+
+        Level(String path, boolean mapping) {
+            this.path = path;
+            this.mapping = mapping;
+        }
+
+        boolean expectsKey() {
+            return mapping && children % 2 == 0;
+        }
+
+        /** The path of the next child node (a mapping's key has the mapping's path), as {@link #convert} builds it. */
+        String childPath(Event child) {
+            if (!mapping) {
+                return path + "[" + children++ + "]";
+            }
+            if (children++ % 2 == 0) {
+                key = child instanceof ScalarEvent scalar ? scalar.getValue() : "?";
+                return path;
+            }
+            return path.isEmpty() ? key : path + "." + key;
+        }
     }
 
     private static String syntaxError(MarkedYamlEngineException e) {

@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +72,7 @@ final class Cli {
         if (args.length != 2 || args[1].startsWith("--")) {
             throw new UsageException("validate takes exactly one PATH");
         }
-        Path file = Path.of(args[1]);
+        Path file = path(args[1], "PATH");
         SwitchboardConfig config;
         try {
             config = new ConfigLoader().load(file);
@@ -121,7 +122,7 @@ final class Cli {
         try {
             if (configPath != null) {
                 label = configPath;
-                config = new ConfigLoader().load(Path.of(configPath));
+                config = new ConfigLoader().load(path(configPath, "--config"));
             } else if (Files.isRegularFile(ConfigLoader.DEFAULT_CONFIG)) {
                 label = ConfigLoader.DEFAULT_CONFIG.toString();
                 config = new ConfigLoader().load(ConfigLoader.DEFAULT_CONFIG);
@@ -233,6 +234,14 @@ final class Cli {
             throw new UsageException(option + " needs a value");
         }
         return args[i];
+    }
+
+    private static Path path(String value, String what) {
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new UsageException("invalid " + what + " \"" + value + "\": " + e.getReason());
+        }
     }
 
     private static int usage(PrintStream err, String message) {
