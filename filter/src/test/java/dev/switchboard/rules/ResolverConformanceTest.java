@@ -198,6 +198,7 @@ final class ResolverConformanceTest {
                 .policy("anthropic/", "/acme/ml")
                 .disabledPolicy("openrouter/meta-llama/llama-3-70b")
                 .disabledPolicy("Qwen/Qwen3-1.7B")
+                .disabledPolicy("acme/secret")
                 .build();
         Rules precedence = rules()
                 .provider("openai", OPENAI, "sk-openai", "gpt-5")
@@ -245,6 +246,9 @@ final class ResolverConformanceTest {
                 row("a Qwen/... policy matches the id on any provider", providerPolicy, "openrouter/Qwen/Qwen3-1.7B",
                         NO_PATH, DISABLED, "openrouter/Qwen/Qwen3-1.7B", "openrouter", "Qwen/Qwen3-1.7B",
                         NO_REDIRECT, "Qwen/Qwen3-1.7B"),
+                row("an x/model policy whose x is no provider matches the bare id x/model", providerPolicy,
+                        "acme/secret", "/acme/ml", DISABLED, "acme/secret", "openrouter", "acme/secret", NO_REDIRECT,
+                        "acme/secret"),
 
                 row("precedence: provider/model beats provider/ and /", precedence, "openai/gpt-4o", NO_PATH,
                         ALLOWED, "openai/gpt-4o", "openai", "gpt-4o", NO_REDIRECT, "openai/gpt-4o"),
@@ -399,18 +403,18 @@ final class ResolverConformanceTest {
         Decision d = Resolver.resolve(c.rules, c.requested, Caller.ofPath(c.callerPath));
 
         SoftAssertions soft = new SoftAssertions();
-        soft.assertThat(d.requested()).as("requested").isEqualTo(c.requested.strip());
-        soft.assertThat(d.outcome()).as("outcome").isEqualTo(c.outcome);
-        soft.assertThat(d.allowed()).as("allowed").isEqualTo(c.outcome == ALLOWED);
-        soft.assertThat(d.concrete()).as("concrete").isEqualTo(c.concrete);
-        soft.assertThat(d.provider()).as("provider").isEqualTo(c.provider);
-        soft.assertThat(d.upstreamModel()).as("upstream model").isEqualTo(c.upstream);
-        soft.assertThat(d.redirect()).as("redirect").isEqualTo(c.redirect);
-        soft.assertThat(d.target()).as("target").isEqualTo(c.redirect == null ? null : c.concrete);
-        soft.assertThat(d.policy()).as("policy").isEqualTo(c.policy);
-        soft.assertThat(d.reason()).as("reason").isNotBlank();
+        soft.assertThat(d.requested()).as("%s: requested", c).isEqualTo(c.requested.strip());
+        soft.assertThat(d.outcome()).as("%s: outcome", c).isEqualTo(c.outcome);
+        soft.assertThat(d.allowed()).as("%s: allowed", c).isEqualTo(c.outcome == ALLOWED);
+        soft.assertThat(d.concrete()).as("%s: concrete", c).isEqualTo(c.concrete);
+        soft.assertThat(d.provider()).as("%s: provider", c).isEqualTo(c.provider);
+        soft.assertThat(d.upstreamModel()).as("%s: upstream model", c).isEqualTo(c.upstream);
+        soft.assertThat(d.redirect()).as("%s: redirect", c).isEqualTo(c.redirect);
+        soft.assertThat(d.target()).as("%s: target", c).isEqualTo(c.redirect == null ? null : c.concrete);
+        soft.assertThat(d.policy()).as("%s: policy", c).isEqualTo(c.policy);
+        soft.assertThat(d.reason()).as("%s: reason", c).isNotBlank();
         if (c.reason != null) {
-            soft.assertThat(d.reason()).as("reason").isEqualTo(c.reason);
+            soft.assertThat(d.reason()).as("%s: reason", c).isEqualTo(c.reason);
         }
         soft.assertAll();
     }
@@ -423,9 +427,17 @@ final class ResolverConformanceTest {
         Decision resolved = Resolver.resolve(c.rules, c.requested, caller);
         Decision explained = Resolver.explain(c.rules, c.requested, caller);
 
-        assertThat(resolved.steps()).isEmpty();
-        assertThat(explained.steps()).isNotEmpty().allSatisfy(step -> assertThat(step).isNotBlank());
-        assertThat(explained).usingRecursiveComparison().ignoringFields("steps").isEqualTo(resolved);
+        assertThat(resolved.steps()).as("%s: resolve steps", c).isEmpty();
+        assertThat(explained.steps()).as("%s: explain steps", c).isNotEmpty()
+                .allSatisfy(step -> assertThat(step).isNotBlank())
+                .anySatisfy(step -> assertThat(step).startsWith("redirect: "))
+                .anySatisfy(step -> assertThat(step).startsWith("provider: "));
+        if (resolved.outcome() != NOT_FOUND) {
+            assertThat(explained.steps()).as("%s: access step", c)
+                    .anySatisfy(step -> assertThat(step).startsWith("access: "));
+        }
+        assertThat(explained).as("%s: explain vs resolve", c)
+                .usingRecursiveComparison().ignoringFields("steps").isEqualTo(resolved);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -434,14 +446,15 @@ final class ResolverConformanceTest {
         Decision d = Resolver.resolve(c.rules, c.requested, Caller.ofPath(c.callerPath));
         if (d.outcome() == NOT_FOUND) {
             // Nothing routes it, so there is no (provider, model) pair to ask allows() about.
-            assertThat(Resolver.route(c.rules, d.concrete())).isNull();
+            assertThat(Resolver.route(c.rules, d.concrete())).as("%s: route", c).isNull();
             return;
         }
 
         boolean allows = Resolver.allows(c.rules, d.provider(), d.upstreamModel(), c.callerPath);
 
         // allows() is the access step alone: a keyless provider does not change its answer.
-        assertThat(allows).isEqualTo(d.outcome() == ALLOWED || d.outcome() == PROVIDER_UNAVAILABLE);
+        assertThat(allows).as("%s: allows() for outcome %s", c, d.outcome())
+                .isEqualTo(d.outcome() == ALLOWED || d.outcome() == PROVIDER_UNAVAILABLE);
     }
 
     private static Case row(String description, Rules rules, String requested, String callerPath, Outcome outcome,
