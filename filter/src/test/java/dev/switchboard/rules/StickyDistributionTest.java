@@ -62,6 +62,16 @@ final class StickyDistributionTest {
     }
 
     @Test
+    void shouldKeepAssignmentsAcrossReleases() {
+        // Pinned outputs of the fixed hash (FNV-1a, Murmur3 fmix64): a change re-shuffles every caller and
+        // splits the fleet during a rolling upgrade (nodes on two versions disagree), so it must be deliberate.
+        assertThat(firstCallers(sticky(1, 1), 12)).isEqualTo("ababbbbbaaba");
+        assertThat(firstCallers(sticky(2, 3, 5), 12)).isEqualTo("cbabcbbbcacc");
+        assertThat(pick(sticky(1, 1), new Caller(null, "alice", null))).isEqualTo("model-a");
+        assertThat(pick(sticky(2, 3, 5), new Caller(null, null, "sess-1"))).isEqualTo("model-b");
+    }
+
+    @Test
     void shouldKeepClientAndSessionCallersOnTheirTarget() {
         Rules rules = sticky(1, 1);
         Rules otherNode = sticky(1, 1);
@@ -274,6 +284,15 @@ final class StickyDistributionTest {
             assertThat(target).isLessThan(targets);
         }
         return assigned;
+    }
+
+    /** @return the targets of callers /users/0 .. /users/(n-1), one letter each ({@code model-a} -> a) */
+    private static String firstCallers(Rules rules, int n) {
+        StringBuilder letters = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            letters.append(pick(rules, Caller.ofPath("/users/" + i)).substring("model-".length()));
+        }
+        return letters.toString();
     }
 
     private static List<String> picks(Rules rules, int n) {
