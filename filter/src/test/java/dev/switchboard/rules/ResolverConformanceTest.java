@@ -237,9 +237,9 @@ final class ResolverConformanceTest {
                         DENIED, "openai/gpt-5", "openai", "gpt-5", NO_REDIRECT, "openai/gpt-5"),
                 row("a bare name cannot dodge a provider/ policy", providerPolicy, "claude-sonnet-4-6", NO_PATH,
                         DENIED, "claude-sonnet-4-6", "anthropic", "claude-sonnet-4-6", NO_REDIRECT, "anthropic/"),
-                row("provider/model policy on a model with a slash", providerPolicy, "openrouter/meta-llama/llama-3-70b",
-                        NO_PATH, DISABLED, "openrouter/meta-llama/llama-3-70b", "openrouter", "meta-llama/llama-3-70b",
-                        NO_REDIRECT, "openrouter/meta-llama/llama-3-70b"),
+                row("provider/model policy on a model with a slash", providerPolicy,
+                        "openrouter/meta-llama/llama-3-70b", NO_PATH, DISABLED, "openrouter/meta-llama/llama-3-70b",
+                        "openrouter", "meta-llama/llama-3-70b", NO_REDIRECT, "openrouter/meta-llama/llama-3-70b"),
                 row("a Qwen/... policy is a bare model id, matched on the routed provider", providerPolicy,
                         "Qwen/Qwen3-1.7B", NO_PATH, DISABLED, "Qwen/Qwen3-1.7B", "openrouter", "Qwen/Qwen3-1.7B",
                         NO_REDIRECT, "Qwen/Qwen3-1.7B"),
@@ -291,7 +291,8 @@ final class ResolverConformanceTest {
                 row("enabled_by_default true: no policy allows", defaultOn, "openai/gpt-5", NO_PATH,
                         ALLOWED, "openai/gpt-5", "openai", "gpt-5", NO_REDIRECT, NO_POLICY),
                 row("enabled_by_default false: no policy is disabled (not a path matter)", defaultOff,
-                        "openai/gpt-4o", "/team", DISABLED, "openai/gpt-4o", "openai", "gpt-4o", NO_REDIRECT, NO_POLICY),
+                        "openai/gpt-4o", "/team", DISABLED, "openai/gpt-4o", "openai", "gpt-4o", NO_REDIRECT,
+                        NO_POLICY),
                 row("enabled_by_default false: an enabled policy allows", defaultOff, "openai/gpt-5", NO_PATH,
                         ALLOWED, "openai/gpt-5", "openai", "gpt-5", NO_REDIRECT, "openai/gpt-5"));
     }

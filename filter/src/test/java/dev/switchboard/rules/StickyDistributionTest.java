@@ -77,7 +77,9 @@ final class StickyDistributionTest {
         Rules otherNode = sticky(1, 1);
         int[] seen = new int[2];
         for (int i = 0; i < 2_000; i++) {
-            for (Caller caller : List.of(new Caller(null, "client-" + i, null), new Caller(null, null, "session-" + i))) {
+            List<Caller> callers =
+                    List.of(new Caller(null, "client-" + i, null), new Caller(null, null, "session-" + i));
+            for (Caller caller : callers) {
                 String target = pick(rules, caller);
                 seen[index(target)]++;
                 for (int again = 0; again < 3; again++) {
@@ -109,7 +111,8 @@ final class StickyDistributionTest {
         int same = 0;
         for (int i = 0; i < CALLERS; i++) {
             Caller caller = Caller.ofPath("/users/" + i);
-            if (Resolver.resolve(rules, "first", caller).target().equals(Resolver.resolve(rules, "second", caller).target())) {
+            String first = Resolver.resolve(rules, "first", caller).target();
+            if (first.equals(Resolver.resolve(rules, "second", caller).target())) {
                 same++;
             }
         }
