@@ -91,7 +91,8 @@ public record Identity(String userPathHeader, boolean trustUserPathHeader, List<
         }
         String path = client == null ? null : client.userPath();
         if (path == null) {
-            String raw = hostUserPath != null ? hostUserPath
+            // A blank value from any source means "no path", as for an empty header.
+            String raw = hostUserPath != null && !hostUserPath.isBlank() ? hostUserPath
                     : (trustUserPathHeader && headerUserPath != null && !headerUserPath.isBlank() ? headerUserPath : null);
             if (raw != null) {
                 try {

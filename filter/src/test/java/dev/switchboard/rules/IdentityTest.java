@@ -123,6 +123,14 @@ final class IdentityTest {
     }
 
     @Test
+    void shouldTreatABlankHostAttributeAsNoPathLikeABlankHeader() {
+        Identification id = OPEN.identify(null, "  ", "/header/team", null);
+
+        assertThat(id.ok()).isTrue();
+        assertThat(id.caller().userPath()).isEqualTo("/header/team");
+    }
+
+    @Test
     void shouldIgnoreAnInvalidHeaderWhenTheHostAttributeSetsThePath() {
         Identification id = OPEN.identify(null, "/host/team", "/../admin", null);
 
