@@ -85,8 +85,8 @@ final class Cli {
         }
         long redirects = config.rules().virtualModels().stream().filter(VirtualModel::isRedirect).count();
         long policies = config.rules().virtualModels().size() - redirects;
-        out.println(file + ": valid (" + redirects + " redirects, " + policies + " access policies, "
-                + config.rules().providers().size() + " providers, " + config.warnings().size() + " warnings)");
+        out.println(file + ": valid (" + count(redirects, "redirect") + ", " + count(policies, "access policy") + ", "
+                + count(config.rules().providers().size(), "provider") + ", " + count(config.warnings().size(), "warning") + ")");
         return OK;
     }
 
@@ -227,6 +227,11 @@ final class Cli {
         for (String error : e.errors()) {
             err.println("error: " + error);
         }
+    }
+
+    private static String count(long n, String noun) {
+        String plural = noun.endsWith("y") ? noun.substring(0, noun.length() - 1) + "ies" : noun + "s";
+        return n + " " + (n == 1 ? noun : plural);
     }
 
     private static String value(String[] args, int i, String option) {

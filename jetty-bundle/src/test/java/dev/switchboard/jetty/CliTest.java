@@ -106,7 +106,7 @@ final class CliTest {
 
         assertThat(r.code).isZero();
         assertThat(r.outLines()).containsExactly(
-                config + ": valid (1 redirects, 1 access policies, 0 providers, 0 warnings)");
+                config + ": valid (1 redirect, 1 access policy, 0 providers, 0 warnings)");
         assertThat(r.err).isEmpty();
     }
 
