@@ -33,7 +33,8 @@ final class ConfigReader {
 
     static final List<String> TOP_KEYS = List.of("version", "server", "providers", "default_provider", "identity",
             "models", "virtual_models", "admin", "reload");
-    static final List<String> SERVER_KEYS = List.of("host", "port", "max_request_bytes", "upstream_idle_timeout");
+    static final List<String> SERVER_KEYS = List.of("host", "port", "max_request_bytes", "upstream_idle_timeout",
+            "models_cache_ttl");
     static final List<String> PROVIDER_KEYS = List.of("type", "base_url", "api_key", "models", "headers");
     static final List<String> IDENTITY_KEYS = List.of("user_path_header", "trust_user_path_header", "clients");
     static final List<String> CLIENT_KEYS = List.of("name", "key_sha256", "user_path");
@@ -116,7 +117,8 @@ final class ConfigReader {
         int max = integer(m, "server", "max_request_bytes", ServerSettings.DEFAULT_MAX_REQUEST_BYTES, 1,
                 ServerSettings.MAX_MAX_REQUEST_BYTES);
         Duration idle = duration(m, "server", "upstream_idle_timeout", ServerSettings.DEFAULT_UPSTREAM_IDLE_TIMEOUT);
-        return new ServerSettings(host.strip(), port, max, idle);
+        Duration ttl = duration(m, "server", "models_cache_ttl", ServerSettings.DEFAULT_MODELS_CACHE_TTL);
+        return new ServerSettings(host.strip(), port, max, idle, ttl);
     }
 
     private Map<String, Provider> readProviders(Value.Mapping m) {

@@ -1,5 +1,7 @@
 package dev.switchboard.servlet;
 
+import dev.switchboard.body.JsonTree;
+
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.Resolver;
@@ -42,7 +44,7 @@ final class ModelsList {
      */
     @SuppressWarnings("unchecked")
     static Result transform(byte[] upstream, Rules rules, Caller caller, boolean anthropic, String singleId) {
-        if (!(Json.parse(upstream) instanceof Map<?, ?> root) || !(root.get("data") instanceof List<?> data)) {
+        if (!(JsonTree.parse(upstream) instanceof Map<?, ?> root) || !(root.get("data") instanceof List<?> data)) {
             return null;
         }
         Map<String, Map<String, Object>> byId = new LinkedHashMap<>();
@@ -82,7 +84,7 @@ final class ModelsList {
             } else {
                 entry.put("id", vm.source());
                 entry.put("object", "model");
-                entry.put("created", new Json.Num("0"));
+                entry.put("created", new JsonTree.Num("0"));
                 entry.put("owned_by", "switchboard");
             }
             entry.put("id", vm.source());
@@ -93,7 +95,7 @@ final class ModelsList {
             if (entry == null) {
                 return new Result(404, null);
             }
-            return new Result(200, Json.write(anthropic ? anthropicEntry(entry) : entry));
+            return new Result(200, JsonTree.write(anthropic ? anthropicEntry(entry) : entry));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         if (anthropic) {
@@ -107,7 +109,7 @@ final class ModelsList {
             body.put("object", "list");
             body.put("data", new ArrayList<Object>(out.values()));
         }
-        return new Result(200, Json.write(body));
+        return new Result(200, JsonTree.write(body));
     }
 
     private static Map<String, Object> anthropicEntry(Map<String, Object> e) {
@@ -118,7 +120,7 @@ final class ModelsList {
         Object createdAt = e.get("created_at");
         if (!(createdAt instanceof String)) {
             long epoch = 0;
-            if (e.get("created") instanceof Json.Num n) {
+            if (e.get("created") instanceof JsonTree.Num n) {
                 try {
                     epoch = Long.parseLong(n.text());
                 } catch (NumberFormatException ignored) {

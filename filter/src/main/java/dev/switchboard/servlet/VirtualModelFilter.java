@@ -62,6 +62,8 @@ public final class VirtualModelFilter implements Filter {
     public static final String CALLER_ATTRIBUTE = "dev.switchboard.caller";
     /** Request attribute holding the rewritten body ({@code byte[]}, exactly its length). */
     public static final String BODY_ATTRIBUTE = "dev.switchboard.body";
+    /** Request attribute holding the canonical path of a handled endpoint ({@code /v1/chat/completions}). */
+    public static final String PATH_ATTRIBUTE = "dev.switchboard.path";
     /** Response header: the concrete model. */
     public static final String MODEL_HEADER = "X-Switchboard-Model";
     /** Response header: the redirect's source, when one applied. */
@@ -193,6 +195,9 @@ public final class VirtualModelFilter implements Filter {
         }
         Caller caller = who.caller();
         request.setAttribute(CALLER_ATTRIBUTE, caller);
+        if (endpoint != Endpoint.OTHER) {
+            request.setAttribute(PATH_ATTRIBUTE, endpoint == Endpoint.MODEL ? Endpoint.MODELS_PATH : Endpoint.normalize(path));
+        }
         return switch (endpoint) {
             case OTHER -> new Next(new SwitchboardRequest(request, null, 0, KEY_HEADERS, null), response, null);
             case MODELS, MODEL -> models(request, response, config, caller, anthropic,

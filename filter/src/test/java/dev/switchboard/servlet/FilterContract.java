@@ -1,5 +1,7 @@
 package dev.switchboard.servlet;
 
+import dev.switchboard.body.JsonTree;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
@@ -455,7 +457,7 @@ abstract class FilterContract {
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.header("Content-Encoding")).isNull();
             assertThat(r.header("X-Echo-Accept-Encoding")).isEqualTo("null");
-            Map<String, Object> root = (Map<String, Object>) Json.parse(r.body());
+            Map<String, Object> root = (Map<String, Object>) JsonTree.parse(r.body());
             List<Map<String, Object>> data = (List<Map<String, Object>>) root.get("data");
             assertThat(data).extracting(e -> e.get("id")).as(anthropic ? "anthropic" : "openai").containsExactlyElementsOf(ids);
             if (anthropic) {
@@ -470,7 +472,7 @@ abstract class FilterContract {
                 // The shadow redirect's entry is the target's entry under the redirect's id.
                 Map<String, Object> opus = data.get(0);
                 assertThat(opus).containsEntry("owned_by", "anthropic");
-                assertThat(opus.get("created")).isEqualTo(new Json.Num("1700000004"));
+                assertThat(opus.get("created")).isEqualTo(new JsonTree.Num("1700000004"));
             }
         }
     }

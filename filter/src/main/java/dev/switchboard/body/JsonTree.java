@@ -1,4 +1,4 @@
-package dev.switchboard.servlet;
+package dev.switchboard.body;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -16,23 +16,31 @@ import tools.jackson.core.json.JsonFactory;
 
 /**
  * A minimal JSON tree over Jackson's streaming core (the filter carries no databind): objects are
- * {@link LinkedHashMap}s, arrays {@link List}s, numbers {@link Num} holding their exact text.
+ * {@link LinkedHashMap}s, arrays {@link List}s, strings, {@link Boolean}s, {@code null}, and numbers
+ * {@link Num} holding their exact text. Nesting is limited to 64 levels. Thread-safe.
  */
-final class Json {
+public final class JsonTree {
 
-    /** A number as written, so that copying an entry never changes its digits. */
-    record Num(String text) {
+    /**
+     * A number as written, so that copying a value never changes its digits.
+     *
+     * @param text the number's JSON text
+     */
+    public record Num(String text) {
     }
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build();
 
-    private Json() {
+    private JsonTree() {
     }
 
-    /** @return the parsed value, or {@code null} when the bytes are not one JSON document */
-    static Object parse(byte[] bytes) {
+    /**
+     * @param bytes a UTF-8 JSON document
+     * @return the parsed value, or {@code null} when the bytes are not exactly one JSON document
+     */
+    public static Object parse(byte[] bytes) {
         try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
             if (p.nextToken() == null) {
                 return null;
@@ -81,7 +89,11 @@ final class Json {
         }
     }
 
-    static byte[] write(Object value) {
+    /**
+     * @param value a tree of the types above ({@link Number}s other than {@link Num} are written as they print)
+     * @return its UTF-8 JSON
+     */
+    public static byte[] write(Object value) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
             write(g, value);
@@ -108,6 +120,10 @@ final class Json {
             g.writeEndArray();
         } else if (value instanceof Num n) {
             g.writeNumber(n.text());
+        } else if (value instanceof Integer || value instanceof Long) {
+            g.writeNumber(((Number) value).longValue());
+        } else if (value instanceof Double || value instanceof Float) {
+            g.writeNumber(((Number) value).doubleValue());
         } else if (value instanceof Boolean b) {
             g.writeBoolean(b);
         } else {
