@@ -1,13 +1,17 @@
 package dev.switchboard.config;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -17,7 +21,10 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.parser.Parser;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
 import org.snakeyaml.engine.v2.resolver.ScalarResolver;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -60,7 +67,9 @@ final class YamlTree {
                 .build();
         Optional<Node> root;
         try {
-            root = new Compose(settings).composeString(text);
+            // What Compose.composeString does, with the depth guard between parser and composer.
+            root = new Composer(settings, new DepthGuard(new ParserImpl(settings, new StreamReader(settings, text))))
+                    .getSingleNode();
         } catch (MarkedYamlEngineException e) {
             throw new InvalidConfigException(List.of(syntaxError(e)));
         } catch (YamlEngineException e) {
@@ -169,5 +178,89 @@ final class YamlTree {
 
     static String display(String path) {
         return path.isEmpty() ? "(document)" : path;
+    }
+
+    /**
+     * Refuses nesting deeper than {@link #MAX_DEPTH} as the composer reads it, with the same message as
+     * {@link #convert}: SnakeYAML's composer recurses once per level, so a file of a few thousand
+     * {@code [} would otherwise end in a {@link StackOverflowError} before {@code convert} sees it.
+     * Aliases do not nest in the event stream; {@code convert} guards those.
+     */
+    private static final class DepthGuard implements Parser {
+
+        /** One open collection: its path, and where the next child goes. */
+        private static final class Open {
+            final String path;
+            final boolean mapping;
+            int index;
+            boolean atKey = true;
+            String key = "";
+
+            Open(String path, boolean mapping) {
+                this.path = path;
+                this.mapping = mapping;
+            }
+        }
+
+        private final Parser parser;
+        private final Deque<Open> open = new ArrayDeque<>();
+
+        DepthGuard(Parser parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public boolean checkEvent(Event.ID id) {
+            return parser.checkEvent(id);
+        }
+
+        @Override
+        public Event peekEvent() {
+            return parser.peekEvent();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return parser.hasNext();
+        }
+
+        @Override
+        public Event next() {
+            Event event = parser.next();
+            switch (event.getEventId()) {
+                case Scalar, Alias -> child(event, false);
+                case SequenceStart -> open.push(new Open(child(event, true), false));
+                case MappingStart -> open.push(new Open(child(event, true), true));
+                case SequenceEnd, MappingEnd -> open.pop();
+                default -> {
+                }
+            }
+            return event;
+        }
+
+        /** @return the path of the node this event starts, after checking its depth */
+        private String child(Event event, boolean collection) {
+            Open parent = open.peek();
+            String path;
+            boolean key = false;
+            if (parent == null) {
+                path = "";
+            } else if (!parent.mapping) {
+                path = parent.path + "[" + parent.index++ + "]";
+            } else if (parent.atKey) {
+                key = true;
+                parent.atKey = false;
+                parent.key = event instanceof ScalarEvent s ? s.getValue() : "?";
+                path = parent.path;
+            } else {
+                parent.atKey = true;
+                path = parent.path.isEmpty() ? parent.key : parent.path + "." + parent.key;
+            }
+            // convert() counts value nodes only; a collection key is refused later but must not recurse first.
+            if (open.size() > MAX_DEPTH && (!key || collection)) {
+                throw new InvalidConfigException(List.of(display(path) + ": nested deeper than " + MAX_DEPTH + " levels"));
+            }
+            return path;
+        }
     }
 }
