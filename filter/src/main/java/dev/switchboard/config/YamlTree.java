@@ -79,7 +79,7 @@ final class YamlTree {
             throw new InvalidConfigException(List.of("the document is empty"));
         }
         List<String> errors = new ArrayList<>();
-        Value value = new YamlTree(interpolator, errors).convert(root.get(), "", 0);
+        Value value = new YamlTree(interpolator, errors).convert(root.get(), "", 0, line(root.get()));
         if (!errors.isEmpty()) {
             throw new InvalidConfigException(errors);
         }
@@ -106,7 +106,8 @@ final class YamlTree {
         return node.getStartMark().map(m -> m.getLine() + 1).orElse(0);
     }
 
-    private Value convert(Node node, String path, int depth) {
+    /** @param line the line errors about this value name: its key's line for a mapping value, else its own */
+    private Value convert(Node node, String path, int depth, int line) {
         if (++nodes > MAX_NODES) {
             throw new InvalidConfigException(List.of("the document expands to more than " + MAX_NODES
                     + " nodes (anchors and aliases included); refusing it"));
@@ -115,14 +116,15 @@ final class YamlTree {
             throw new InvalidConfigException(List.of(display(path) + ": nested deeper than " + MAX_DEPTH + " levels"));
         }
         if (node instanceof ScalarNode scalar) {
-            return scalar(scalar, path);
+            return scalar(scalar, path, line);
         }
         if (node instanceof SequenceNode seq) {
             List<Value> items = new ArrayList<>(seq.getValue().size());
             for (int i = 0; i < seq.getValue().size(); i++) {
-                items.add(convert(seq.getValue().get(i), path + "[" + i + "]", depth + 1));
+                Node item = seq.getValue().get(i);
+                items.add(convert(item, path + "[" + i + "]", depth + 1, line(item)));
             }
-            return new Value.Sequence(items, line(node));
+            return new Value.Sequence(items, line);
         }
         MappingNode map = (MappingNode) node;
         Map<String, Value> entries = new LinkedHashMap<>();
@@ -141,20 +143,21 @@ final class YamlTree {
                 errors.add(display(path) + ": duplicate key '" + key + "' (lines " + previous + " and " + line(keyNode) + ")");
                 continue;
             }
-            entries.put(key, convert(tuple.getValueNode(), child, depth + 1));
+            // A block value starts on the line after its key; "servr: unknown key" must name the key's line.
+            entries.put(key, convert(tuple.getValueNode(), child, depth + 1, line(keyNode)));
         }
-        return new Value.Mapping(entries, line(node));
+        return new Value.Mapping(entries, line);
     }
 
-    private Value scalar(ScalarNode node, String path) {
+    private Value scalar(ScalarNode node, String path, int line) {
         String text = node.getValue();
         Tag tag = node.getTag();
         if (text.contains("${")) {
             try {
                 text = interpolator.apply(text);
             } catch (IllegalArgumentException e) {
-                errors.add(display(path) + ": " + e.getMessage() + " (line " + line(node) + ")");
-                return new Value.Scalar("", Value.Type.STRING, line(node));
+                errors.add(display(path) + ": " + e.getMessage() + " (line " + line + ")");
+                return new Value.Scalar("", Value.Type.STRING, line);
             }
             if (node.isPlain()) {
                 // ${PORT:-8080} is written as text but means whatever it expands to.
@@ -173,7 +176,7 @@ final class YamlTree {
         } else {
             type = Value.Type.STRING;
         }
-        return new Value.Scalar(text, type, line(node));
+        return new Value.Scalar(text, type, line);
     }
 
     static String display(String path) {
