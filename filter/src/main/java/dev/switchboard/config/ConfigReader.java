@@ -292,13 +292,13 @@ final class ConfigReader {
         for (int i = 0; i < seq.items().size(); i++) {
             String path = "virtual_models[" + i + "]";
             Value item = seq.items().get(i);
-            // Duplicates are checked on the raw source, so they show even when a row has other errors.
+            // Duplicates are checked on the raw source, so they show even when a row has other errors;
+            // the duplicate row is still read, so its own errors show in the same run.
             if (item instanceof Value.Mapping mm && mm.entries().get("source") instanceof Value.Scalar s
                     && s.type() != Value.Type.NULL && !s.text().isBlank()) {
                 String previous = sources.putIfAbsent(s.text().strip(), path);
                 if (previous != null) {
                     error(path + ".source", s, "duplicate source '" + s.text().strip() + "' (also " + previous + ")");
-                    continue;
                 }
             }
             VirtualModel vm = readVirtualModel(item, path, providerNames);

@@ -28,7 +28,34 @@ final class ConfigValidationTest {
                 row("typo'd section names the key's line", """
                         servr:
                           port: 1
-                        """, "servr: unknown key (did you mean 'server'?); " + TOP_KEYS + " (line 1)"));
+                        """, "servr: unknown key (did you mean 'server'?); " + TOP_KEYS + " (line 1)"),
+                // ---- sources ----
+                row("duplicate source", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                          - source: " a "
+                            target: c
+                        """, "virtual_models[1].source: duplicate source 'a' (also virtual_models[0]) (line 4)"),
+                row("duplicate source when the first row has other errors", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            weight: 3
+                          - source: a
+                            target: c
+                        """, "virtual_models[0].weight: unknown key; expected one of: source, target, targets, strategy, "
+                        + "user_paths, enabled, description (line 4)",
+                        "virtual_models[1].source: duplicate source 'a' (also virtual_models[0]) (line 5)"),
+                // Regression: the duplicate row was skipped, hiding its own errors until it was renamed.
+                row("duplicate source with errors of its own", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                          - source: a
+                            targets: [{model: c, weight: -1}]
+                        """, "virtual_models[1].source: duplicate source 'a' (also virtual_models[0]) (line 4)",
+                        "virtual_models[1].targets[0].weight: must be > 0, was -1 (line 5)"));
     }
 
     @ParameterizedTest(name = "{0}")
