@@ -55,7 +55,16 @@ final class ConfigValidationTest {
                           - source: a
                             targets: [{model: c, weight: -1}]
                         """, "virtual_models[1].source: duplicate source 'a' (also virtual_models[0]) (line 4)",
-                        "virtual_models[1].targets[0].weight: must be > 0, was -1 (line 5)"));
+                        "virtual_models[1].targets[0].weight: must be > 0, was -1 (line 5)"),
+                // Regression: a provider with an error of its own was also reported as "not declared".
+                row("provider with an unknown type is still declared", """
+                        providers:
+                          x: {type: foo}
+                        default_provider: x
+                        virtual_models:
+                          - source: x/
+                        """, "providers.x.type: must be one of openai, anthropic, openai-compatible, echo, was \"foo\" "
+                        + "(line 2)"));
     }
 
     @ParameterizedTest(name = "{0}")
