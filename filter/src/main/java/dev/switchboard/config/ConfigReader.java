@@ -69,11 +69,14 @@ final class ConfigReader {
             error("version", version, "must be 1, was " + version.describe());
         }
         ServerSettings server = readServer(mapping(doc.entries().get("server"), "server"));
-        Map<String, Provider> providers = readProviders(mapping(doc.entries().get("providers"), "providers"));
+        Value.Mapping providerSection = mapping(doc.entries().get("providers"), "providers");
+        Map<String, Provider> providers = readProviders(providerSection);
+        // Names are checked against every declared provider: one with an error of its own is still declared.
+        Set<String> declaredProviders = providerSection == null ? Set.of() : providerSection.entries().keySet();
         String defaultProvider = string(doc, "", "default_provider", null);
-        if (defaultProvider != null && !providers.containsKey(defaultProvider)) {
+        if (defaultProvider != null && !declaredProviders.contains(defaultProvider)) {
             error("default_provider", doc.entries().get("default_provider"),
-                    "'" + defaultProvider + "' is not a declared provider" + declared(providers.keySet()));
+                    "'" + defaultProvider + "' is not a declared provider" + declared(declaredProviders));
         }
         Identity identity = readIdentity(mapping(doc.entries().get("identity"), "identity"));
         Value.Mapping models = mapping(doc.entries().get("models"), "models");
@@ -92,7 +95,7 @@ final class ConfigReader {
                 default -> errors.add(KEEP_ONLY_ALIASES_ENV + " (environment): must be true or false, was \"" + keepEnv + "\"");
             }
         }
-        List<VirtualModel> virtualModels = readVirtualModels(doc.entries().get("virtual_models"), providers.keySet());
+        List<VirtualModel> virtualModels = readVirtualModels(doc.entries().get("virtual_models"), declaredProviders);
         AdminSettings admin = readAdmin(mapping(doc.entries().get("admin"), "admin"));
         ReloadSettings reload = readReload(mapping(doc.entries().get("reload"), "reload"));
         if (!errors.isEmpty()) {
@@ -294,13 +297,13 @@ final class ConfigReader {
         for (int i = 0; i < seq.items().size(); i++) {
             String path = "virtual_models[" + i + "]";
             Value item = seq.items().get(i);
-            // Duplicates are checked on the raw source, so they show even when a row has other errors.
+            // Duplicates are checked on the raw source, so they show even when a row has other errors;
+            // the duplicate row is still read, so its own errors show in the same run.
             if (item instanceof Value.Mapping mm && mm.entries().get("source") instanceof Value.Scalar s
                     && s.type() != Value.Type.NULL && !s.text().isBlank()) {
                 String previous = sources.putIfAbsent(s.text().strip(), path);
                 if (previous != null) {
                     error(path + ".source", s, "duplicate source '" + s.text().strip() + "' (also " + previous + ")");
-                    continue;
                 }
             }
             VirtualModel vm = readVirtualModel(item, path, providerNames);

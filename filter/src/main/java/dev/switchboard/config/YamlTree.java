@@ -9,14 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.api.lowlevel.Parse;
-import org.snakeyaml.engine.v2.events.CollectionEndEvent;
-import org.snakeyaml.engine.v2.events.CollectionStartEvent;
-import org.snakeyaml.engine.v2.events.DocumentEndEvent;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.events.Event;
-import org.snakeyaml.engine.v2.events.MappingStartEvent;
-import org.snakeyaml.engine.v2.events.NodeEvent;
 import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -27,7 +21,10 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.parser.Parser;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
 import org.snakeyaml.engine.v2.resolver.ScalarResolver;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -70,8 +67,9 @@ final class YamlTree {
                 .build();
         Optional<Node> root;
         try {
-            checkNesting(settings, text);
-            root = new Compose(settings).composeString(text);
+            // What Compose.composeString does, with the depth guard between parser and composer.
+            root = new Composer(settings, new DepthGuard(new ParserImpl(settings, new StreamReader(settings, text))))
+                    .getSingleNode();
         } catch (MarkedYamlEngineException e) {
             throw new InvalidConfigException(List.of(syntaxError(e)));
         } catch (YamlEngineException e) {
@@ -81,68 +79,11 @@ final class YamlTree {
             throw new InvalidConfigException(List.of("the document is empty"));
         }
         List<String> errors = new ArrayList<>();
-        Value value = new YamlTree(interpolator, errors).convert(root.get(), "", 0);
+        Value value = new YamlTree(interpolator, errors).convert(root.get(), "", 0, line(root.get()));
         if (!errors.isEmpty()) {
             throw new InvalidConfigException(errors);
         }
         return value;
-    }
-
-    /**
-     * Refuses nesting deeper than {@link #MAX_DEPTH} on the event stream, which SnakeYAML parses without
-     * recursion, before its composer, which recurses once per level, can overflow the stack on a deeply
-     * nested document. Names the same YAML path as the depth check of {@link #convert}, which still guards
-     * nesting that only aliases create.
-     */
-    private static void checkNesting(LoadSettings settings, String text) {
-        Deque<Level> open = new ArrayDeque<>();
-        for (Event event : new Parse(settings).parseString(text)) {
-            if (event instanceof DocumentEndEvent) {
-                return; // the composer reads one document and refuses a second without parsing it
-            } else if (event instanceof CollectionEndEvent) {
-                open.pop();
-            } else if (event instanceof NodeEvent) {
-                Level parent = open.peek();
-                // A scalar key is not a node of the tree; its value, next, is checked at the same depth.
-                boolean scalarKey = parent != null && parent.expectsKey() && event instanceof ScalarEvent;
-                String path = parent == null ? "" : parent.childPath(event);
-                if (!scalarKey && open.size() > MAX_DEPTH) {
-                    throw new InvalidConfigException(List.of(display(path) + ": nested deeper than " + MAX_DEPTH + " levels"));
-                }
-                if (event instanceof CollectionStartEvent) {
-                    open.push(new Level(path, event instanceof MappingStartEvent));
-                }
-            }
-        }
-    }
-
-    /** An open collection while the event stream is walked: its path and how many child nodes it has had. */
-    private static final class Level {
-        private final String path;
-        private final boolean mapping;
-        private int children;
-        private String key;
-
-        Level(String path, boolean mapping) {
-            this.path = path;
-            this.mapping = mapping;
-        }
-
-        boolean expectsKey() {
-            return mapping && children % 2 == 0;
-        }
-
-        /** The path of the next child node (a mapping's key has the mapping's path), as {@link #convert} builds it. */
-        String childPath(Event child) {
-            if (!mapping) {
-                return path + "[" + children++ + "]";
-            }
-            if (children++ % 2 == 0) {
-                key = child instanceof ScalarEvent scalar ? scalar.getValue() : "?";
-                return path;
-            }
-            return path.isEmpty() ? key : path + "." + key;
-        }
     }
 
     private static String syntaxError(MarkedYamlEngineException e) {
@@ -165,7 +106,8 @@ final class YamlTree {
         return node.getStartMark().map(m -> m.getLine() + 1).orElse(0);
     }
 
-    private Value convert(Node node, String path, int depth) {
+    /** @param line the line errors about this value name: its key's line for a mapping value, else its own */
+    private Value convert(Node node, String path, int depth, int line) {
         if (++nodes > MAX_NODES) {
             throw new InvalidConfigException(List.of("the document expands to more than " + MAX_NODES
                     + " nodes (anchors and aliases included); refusing it"));
@@ -174,14 +116,15 @@ final class YamlTree {
             throw new InvalidConfigException(List.of(display(path) + ": nested deeper than " + MAX_DEPTH + " levels"));
         }
         if (node instanceof ScalarNode scalar) {
-            return scalar(scalar, path);
+            return scalar(scalar, path, line);
         }
         if (node instanceof SequenceNode seq) {
             List<Value> items = new ArrayList<>(seq.getValue().size());
             for (int i = 0; i < seq.getValue().size(); i++) {
-                items.add(convert(seq.getValue().get(i), path + "[" + i + "]", depth + 1));
+                Node item = seq.getValue().get(i);
+                items.add(convert(item, path + "[" + i + "]", depth + 1, line(item)));
             }
-            return new Value.Sequence(items, line(node));
+            return new Value.Sequence(items, line);
         }
         MappingNode map = (MappingNode) node;
         Map<String, Value> entries = new LinkedHashMap<>();
@@ -200,20 +143,21 @@ final class YamlTree {
                 errors.add(display(path) + ": duplicate key '" + key + "' (lines " + previous + " and " + line(keyNode) + ")");
                 continue;
             }
-            entries.put(key, convert(tuple.getValueNode(), child, depth + 1));
+            // A block value starts on the line after its key; "servr: unknown key" must name the key's line.
+            entries.put(key, convert(tuple.getValueNode(), child, depth + 1, line(keyNode)));
         }
-        return new Value.Mapping(entries, line(node));
+        return new Value.Mapping(entries, line);
     }
 
-    private Value scalar(ScalarNode node, String path) {
+    private Value scalar(ScalarNode node, String path, int line) {
         String text = node.getValue();
         Tag tag = node.getTag();
         if (text.contains("${")) {
             try {
                 text = interpolator.apply(text);
             } catch (IllegalArgumentException e) {
-                errors.add(display(path) + ": " + e.getMessage() + " (line " + line(node) + ")");
-                return new Value.Scalar("", Value.Type.STRING, line(node));
+                errors.add(display(path) + ": " + e.getMessage() + " (line " + line + ")");
+                return new Value.Scalar("", Value.Type.STRING, line);
             }
             if (node.isPlain()) {
                 // ${PORT:-8080} is written as text but means whatever it expands to.
@@ -232,10 +176,94 @@ final class YamlTree {
         } else {
             type = Value.Type.STRING;
         }
-        return new Value.Scalar(text, type, line(node));
+        return new Value.Scalar(text, type, line);
     }
 
     static String display(String path) {
         return path.isEmpty() ? "(document)" : path;
+    }
+
+    /**
+     * Refuses nesting deeper than {@link #MAX_DEPTH} as the composer reads it, with the same message as
+     * {@link #convert}: SnakeYAML's composer recurses once per level, so a file of a few thousand
+     * {@code [} would otherwise end in a {@link StackOverflowError} before {@code convert} sees it.
+     * Aliases do not nest in the event stream; {@code convert} guards those.
+     */
+    private static final class DepthGuard implements Parser {
+
+        /** One open collection: its path, and where the next child goes. */
+        private static final class Open {
+            final String path;
+            final boolean mapping;
+            int index;
+            boolean atKey = true;
+            String key = "";
+
+            Open(String path, boolean mapping) {
+                this.path = path;
+                this.mapping = mapping;
+            }
+        }
+
+        private final Parser parser;
+        private final Deque<Open> open = new ArrayDeque<>();
+
+        DepthGuard(Parser parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public boolean checkEvent(Event.ID id) {
+            return parser.checkEvent(id);
+        }
+
+        @Override
+        public Event peekEvent() {
+            return parser.peekEvent();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return parser.hasNext();
+        }
+
+        @Override
+        public Event next() {
+            Event event = parser.next();
+            switch (event.getEventId()) {
+                case Scalar, Alias -> child(event, false);
+                case SequenceStart -> open.push(new Open(child(event, true), false));
+                case MappingStart -> open.push(new Open(child(event, true), true));
+                case SequenceEnd, MappingEnd -> open.pop();
+                default -> {
+                }
+            }
+            return event;
+        }
+
+        /** @return the path of the node this event starts, after checking its depth */
+        private String child(Event event, boolean collection) {
+            Open parent = open.peek();
+            String path;
+            boolean key = false;
+            if (parent == null) {
+                path = "";
+            } else if (!parent.mapping) {
+                path = parent.path + "[" + parent.index++ + "]";
+            } else if (parent.atKey) {
+                key = true;
+                parent.atKey = false;
+                parent.key = event instanceof ScalarEvent s ? s.getValue() : "?";
+                path = parent.path;
+            } else {
+                parent.atKey = true;
+                path = parent.path.isEmpty() ? parent.key : parent.path + "." + parent.key;
+            }
+            // convert() counts value nodes only; a collection key is refused later but must not recurse first.
+            if (open.size() > MAX_DEPTH && (!key || collection)) {
+                throw new InvalidConfigException(List.of(display(path) + ": nested deeper than " + MAX_DEPTH + " levels"));
+            }
+            return path;
+        }
     }
 }

@@ -1,0 +1,553 @@
+package dev.switchboard.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One row per validation error: a YAML snippet and the exact lines a user sees (SPEC sections 1 and 2,
+ * README "Check a config"). Every line names the YAML path, the bad value and the line.
+ */
+final class ConfigValidationTest {
+
+    private static final Map<String, String> ENV = Map.of("SET", "value", "EMPTY", "");
+    private static final String KEY = "4805d60cb37819015d8fffb916fd911836bc573c4c5963d9f1a24a543bd352d7";
+    private static final String TOP_KEYS =
+            "expected one of: version, server, providers, default_provider, identity, models, virtual_models, admin, reload";
+    private static final String VIRTUAL_MODEL_KEYS =
+            "expected one of: source, target, targets, strategy, user_paths, enabled, description";
+
+    static Stream<Arguments> invalidConfigs() {
+        return Stream.of(
+                // ---- unknown keys ----
+                row("typo'd key", """
+                        server:
+                          prot: 8080
+                        """, "server.prot: unknown key (did you mean 'port'?); expected one of: host, port, "
+                        + "max_request_bytes, upstream_idle_timeout (line 2)"),
+                // Regression: the line was that of the block value below the key (line 2).
+                row("typo'd section names the key's line", """
+                        servr:
+                          port: 1
+                        """, "servr: unknown key (did you mean 'server'?); " + TOP_KEYS + " (line 1)"),
+                row("typo'd virtual model key", """
+                        virtual_models:
+                          - source: a
+                            targte: b
+                        """, "virtual_models[0].targte: unknown key (did you mean 'target'?); " + VIRTUAL_MODEL_KEYS
+                        + " (line 3)"),
+                row("unknown key nothing is close to", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            weight: 3
+                        """, "virtual_models[0].weight: unknown key; " + VIRTUAL_MODEL_KEYS + " (line 4)"),
+
+                // ---- wrong types ----
+                row("string for an integer", """
+                        server:
+                          port: abc
+                        """, "server.port: must be an integer, was \"abc\" (line 2)"),
+                row("float for an integer", """
+                        server:
+                          port: 8080.0
+                        """, "server.port: must be an integer, was 8080.0 (line 2)"),
+                row("list for a string", """
+                        server:
+                          host: [a, b]
+                        """, "server.host: must be a string, was a list (line 2)"),
+                row("mapping for a string", """
+                        virtual_models:
+                          - source: a
+                            description:
+                              text: b
+                        """, "virtual_models[0].description: must be a string, was a mapping (line 3)"),
+                row("maybe for a boolean", """
+                        identity:
+                          trust_user_path_header: maybe
+                        """, "identity.trust_user_path_header: must be true or false, was \"maybe\" (line 2)"),
+                row("quoted boolean", """
+                        models:
+                          enabled_by_default: "false"
+                        """, "models.enabled_by_default: must be true or false, was \"false\" (line 2)"),
+                row("bad duration", """
+                        reload:
+                          poll_interval: 2 seconds
+                        """, "reload.poll_interval: must be a duration such as 600s, 500ms, 10m or 1h, was \"2 seconds\" "
+                        + "(line 2)"),
+                row("zero duration", """
+                        server:
+                          upstream_idle_timeout: 0s
+                        """, "server.upstream_idle_timeout: must be > 0, was 0s (line 2)"),
+                row("scalar for a section", """
+                        server: 3
+                        """, "server: must be a mapping, was 3 (line 1)"),
+                row("mapping for the virtual model list", """
+                        virtual_models:
+                          a: b
+                        """, "virtual_models: must be a list, was a mapping (line 1)"),
+                row("scalar for a virtual model", """
+                        virtual_models:
+                          - a
+                        """, "virtual_models[0]: must be a mapping, was \"a\" (line 2)"),
+                row("string for a weight", """
+                        virtual_models:
+                          - source: a
+                            targets: [{model: b, weight: heavy}]
+                        """, "virtual_models[0].targets[0].weight: must be a positive integer, was \"heavy\" (line 3)"),
+                row("zero max_request_bytes", """
+                        server:
+                          max_request_bytes: 0
+                        """, "server.max_request_bytes: must be between 1 and 2147483639, was 0 (line 2)"),
+
+                // ---- weights ----
+                row("negative weight", """
+                        virtual_models:
+                          - source: a
+                            targets:
+                              - model: b
+                                weight: -1
+                        """, "virtual_models[0].targets[0].weight: must be > 0, was -1 (line 5)"),
+                row("zero weight", """
+                        virtual_models:
+                          - source: x
+                            target: y
+                          - source: a
+                            targets:
+                              - model: b
+                                weight: 2
+                              - model: c
+                                weight: 0
+                        """, "virtual_models[1].targets[1].weight: must be > 0, was 0 (line 9)"),
+                row("huge weight", """
+                        virtual_models:
+                          - source: a
+                            targets:
+                              - model: b
+                                weight: 1000001
+                        """, "virtual_models[0].targets[0].weight: must be at most 1000000, was 1000001 (line 5)"),
+                row("weight past a long", """
+                        virtual_models:
+                          - source: a
+                            targets:
+                              - model: b
+                                weight: 99999999999999999999
+                        """, "virtual_models[0].targets[0].weight: must be at most 1000000, was 99999999999999999999 "
+                        + "(line 5)"),
+
+                // ---- user paths ----
+                row("'..' in user_paths", """
+                        virtual_models:
+                          - source: a
+                            user_paths: [/acme, /acme/../root]
+                        """, "virtual_models[0].user_paths[1]: invalid user path \"/acme/../root\": '..' segments are "
+                        + "not allowed (line 3)"),
+                row("':' in user_paths", """
+                        virtual_models:
+                          - source: a
+                            user_paths:
+                              - "acme:ml"
+                        """, "virtual_models[0].user_paths[0]: invalid user path \"acme:ml\": ':' is not allowed (line 4)"),
+                row("'.' in a client's user_path", """
+                        identity:
+                          clients:
+                            - name: alice
+                              key_sha256: %s
+                              user_path: /acme/./alice
+                        """.formatted(KEY), "identity.clients[0].user_path: invalid user path \"/acme/./alice\": "
+                        + "'.' segments are not allowed (line 5)"),
+                row("':' in a client's user_path", """
+                        identity:
+                          clients:
+                            - name: alice
+                              key_sha256: %s
+                              user_path: "c:/alice"
+                        """.formatted(KEY), "identity.clients[0].user_path: invalid user path \"c:/alice\": "
+                        + "':' is not allowed (line 5)"),
+                row("non-string user path", """
+                        virtual_models:
+                          - source: a
+                            user_paths: [[a]]
+                        """, "virtual_models[0].user_paths[0]: must be a user path string, was a list (line 3)"),
+
+                // ---- targets ----
+                row("both target and targets", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            targets: [c]
+                        """, "virtual_models[0]: has both 'target' and 'targets'; use one (line 2)"),
+                row("empty targets", """
+                        virtual_models:
+                          - source: a
+                            targets: []
+                        """, "virtual_models[0].targets: targets must contain at least one model (line 3)"),
+                row("empty target", """
+                        virtual_models:
+                          - source: a
+                            target: " "
+                        """, "virtual_models[0].target: must not be empty (line 3)"),
+                row("empty target model", """
+                        virtual_models:
+                          - source: a
+                            targets:
+                              - model: b
+                              - model: ""
+                        """, "virtual_models[0].targets[1].model: must not be empty (line 5)"),
+                row("target without a model", """
+                        virtual_models:
+                          - source: a
+                            targets:
+                              - weight: 2
+                        """, "virtual_models[0].targets[0].model: is required (line 4)"),
+                row("duplicate target", """
+                        virtual_models:
+                          - source: a
+                            targets: [b, c, " b"]
+                        """, "virtual_models[0].targets[2].model: duplicate target: b (line 3)"),
+                row("self target", """
+                        virtual_models:
+                          - source: a
+                            target: a
+                        """, "virtual_models[0].target: virtual model 'a' cannot target itself (line 3)"),
+                row("self target in a list", """
+                        virtual_models:
+                          - source: a
+                            targets:
+                              - b
+                              - a
+                        """, "virtual_models[0].targets[1].model: virtual model 'a' cannot target itself (line 3)"),
+
+                // ---- sources ----
+                row("duplicate source", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                          - source: " a "
+                            target: c
+                        """, "virtual_models[1].source: duplicate source 'a' (also virtual_models[0]) (line 4)"),
+                row("duplicate source when the first row has other errors", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            weight: 3
+                          - source: a
+                            target: c
+                        """, "virtual_models[0].weight: unknown key; " + VIRTUAL_MODEL_KEYS + " (line 4)",
+                        "virtual_models[1].source: duplicate source 'a' (also virtual_models[0]) (line 5)"),
+                // Regression: the duplicate row was skipped, hiding its own errors until it was renamed.
+                row("duplicate source with errors of its own", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                          - source: a
+                            targets: [{model: c, weight: -1}]
+                        """, "virtual_models[1].source: duplicate source 'a' (also virtual_models[0]) (line 4)",
+                        "virtual_models[1].targets[0].weight: must be > 0, was -1 (line 5)"),
+                row("empty source", """
+                        virtual_models:
+                          - source: ""
+                            target: b
+                        """, "virtual_models[0].source: must not be empty (line 2)"),
+                row("missing source", """
+                        virtual_models:
+                          - source: a
+                          - target: b
+                            description: no source
+                        """, "virtual_models[1].source: is required (line 3)"),
+
+                // ---- strategy ----
+                row("unknown strategy", """
+                        virtual_models:
+                          - source: a
+                            targets: [b, c]
+                            strategy: random
+                        """, "virtual_models[0].strategy: must be sticky or round_robin, was \"random\" (line 4)"),
+                row("strategy on a policy", """
+                        virtual_models:
+                          - source: a
+                            strategy: round_robin
+                        """, "virtual_models[0].strategy: only a redirect has a strategy; this entry has no target, so it "
+                        + "is an access policy (line 3)"),
+
+                // ---- providers ----
+                row("provider/ selector naming no declared provider", """
+                        providers:
+                          demo: {type: echo}
+                          local: {type: echo}
+                        virtual_models:
+                          - source: nope/
+                            user_paths: [/acme]
+                        """, "virtual_models[0].source: 'nope/' names no declared provider (declared: demo, local) (line 5)"),
+                row("default_provider without providers", """
+                        default_provider: openai
+                        """, "default_provider: 'openai' is not a declared provider (no providers are declared) (line 1)"),
+                row("default_provider undeclared", """
+                        providers:
+                          demo: {type: echo}
+                        default_provider: openai
+                        """, "default_provider: 'openai' is not a declared provider (declared: demo) (line 3)"),
+                row("unknown provider type", """
+                        providers:
+                          x:
+                            type: ollama
+                        """, "providers.x.type: must be one of openai, anthropic, openai-compatible, echo, was \"ollama\" "
+                        + "(line 3)"),
+                row("missing provider type", """
+                        providers:
+                          x:
+                            api_key: k
+                        """, "providers.x.type: is required (openai, anthropic, openai-compatible or echo) (line 2)"),
+                // Regression: a provider with an error of its own was also reported as "not declared".
+                row("provider with an unknown type is still declared", """
+                        providers:
+                          x: {type: foo}
+                        default_provider: x
+                        virtual_models:
+                          - source: x/
+                        """, "providers.x.type: must be one of openai, anthropic, openai-compatible, echo, was \"foo\" "
+                        + "(line 2)"),
+                row("openai-compatible without base_url", """
+                        providers:
+                          local:
+                            type: openai-compatible
+                        """, "providers.local.base_url: is required for openai-compatible providers (line 2)"),
+                row("non-http base_url", """
+                        providers:
+                          local:
+                            type: openai-compatible
+                            base_url: ftp://models.example.com
+                        """, "providers.local.base_url: must be an http or https URL without query, was "
+                        + "\"ftp://models.example.com\" (line 4)"),
+                row("base_url with a query", """
+                        providers:
+                          openai:
+                            type: openai
+                            base_url: https://api.openai.com/?key=1
+                        """, "providers.openai.base_url: must be an http or https URL without query, was "
+                        + "\"https://api.openai.com/?key=1\" (line 4)"),
+                row("echo with base_url", """
+                        providers:
+                          demo:
+                            type: echo
+                            base_url: http://localhost:8080
+                        """, "providers.demo.base_url: is not used by echo providers (they answer locally); remove it "
+                        + "(line 4)"),
+                row("invalid provider name", """
+                        providers:
+                          open/ai: {type: echo}
+                        """, "providers.open/ai: 'open/ai' is not a valid provider name (letters, digits, '.', '_', '-'; "
+                        + "no '/') (line 2)"),
+                row("invalid header name", """
+                        providers:
+                          local:
+                            type: openai-compatible
+                            base_url: http://localhost:11434
+                            headers:
+                              "X Team": ml
+                        """, "providers.local.headers.X Team: 'X Team' is not a valid header name (line 6)"),
+                row("duplicate static model", """
+                        providers:
+                          demo:
+                            type: echo
+                            models: [a, b, a]
+                        """, "providers.demo.models: duplicate model 'a' (line 4)"),
+
+                // ---- identity ----
+                row("invalid user_path_header", """
+                        identity:
+                          user_path_header: X User Path
+                        """, "identity.user_path_header: must be a valid header name, was \"X User Path\" (line 2)"),
+                row("bad key_sha256", """
+                        identity:
+                          clients:
+                            - name: alice
+                              key_sha256: sk-alice-demo
+                        """, "identity.clients[0].key_sha256: must be 64 hex digits (a SHA-256), was 13 characters "
+                        + "(line 4)"),
+                row("missing key_sha256", """
+                        identity:
+                          clients:
+                            - name: alice
+                        """, "identity.clients[0].key_sha256: is required (the hex SHA-256 of the key, e.g. from "
+                        + "`printf %s KEY | sha256sum`) (line 3)"),
+                row("duplicate client name", """
+                        identity:
+                          clients:
+                            - name: alice
+                              key_sha256: %s
+                            - name: alice
+                              key_sha256: %s
+                        """.formatted(KEY, KEY.replace('4', '5')),
+                        "identity.clients[1].name: duplicate client 'alice' (also identity.clients[0]) (line 5)"),
+                row("duplicate client key, in another case", """
+                        identity:
+                          clients:
+                            - name: alice
+                              key_sha256: %s
+                            - name: bob
+                              key_sha256: %s
+                        """.formatted(KEY, KEY.toUpperCase(java.util.Locale.ROOT)),
+                        "identity.clients[1].key_sha256: the same key as identity.clients[0] (line 6)"),
+
+                // ---- the document ----
+                row("duplicate YAML key", """
+                        server:
+                          port: 8080
+                          host: 0.0.0.0
+                          port: 9090
+                        """, "server: duplicate key 'port' (lines 2 and 4)"),
+                row("duplicate top-level key", """
+                        version: 1
+                        server: {}
+                        version: 1
+                        """, "(document): duplicate key 'version' (lines 1 and 3)"),
+                row("YAML syntax error", """
+                        server:
+                          port: [8080
+                        """, "invalid YAML: line 3, column 1: expected ',' or ']', but got <stream end> "
+                        + "(while parsing a flow sequence)"),
+                row("bad indentation", """
+                        server:
+                          port: 1
+                         host: a
+                        """, "invalid YAML: line 3, column 2: expected <block end>, but found '<block mapping start>' "
+                        + "(while parsing a block mapping)"),
+                row("empty document", "", "the document is empty"),
+                row("comments only", """
+                        # nothing here yet
+
+                        """, "the document is empty"),
+                row("top level a list", """
+                        - version: 1
+                        """, "(document): must be a mapping of sections, was a list"),
+                row("top level a scalar", """
+                        switchboard
+                        """, "(document): must be a mapping of sections, was \"switchboard\""),
+                row("version 2", """
+                        version: 2
+                        """, "version: must be 1, was 2 (line 1)"),
+                row("version as a string", """
+                        version: "1"
+                        """, "version: must be 1, was \"1\" (line 1)"),
+                row("port above 65535", """
+                        server:
+                          port: 65536
+                        """, "server.port: must be between 0 and 65535, was 65536 (line 2)"),
+                row("negative port", """
+                        server:
+                          port: -1
+                        """, "server.port: must be between 0 and 65535, was -1 (line 2)"),
+
+                // ---- the environment ----
+                row("unset variable without default", """
+                        providers:
+                          openai:
+                            type: openai
+                            api_key: ${OPENAI_API_KEY}
+                        """, "providers.openai.api_key: environment variable OPENAI_API_KEY is not set "
+                        + "(write ${OPENAI_API_KEY:-} for an empty default) (line 4)"),
+                row("not a variable name", """
+                        admin:
+                          token: ${admin token}
+                        """, "admin.token: 'admin token' is not an environment variable name in \"${admin token}\" "
+                        + "(line 2)"),
+                rowWithEnv("KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT not a boolean",
+                        Map.of("KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT", "yes"), """
+                        models:
+                          keep_only_aliases: false
+                        """, "KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT (environment): must be true or false, was \"yes\""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidConfigs")
+    void shouldRejectInvalidConfig(String name, Map<String, String> env, String yaml, List<String> expected) {
+        assertThat(errors(env, yaml)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void shouldReportEveryErrorOfAFileTogether() {
+        String yaml = """
+                version: 1
+                server:
+                  prot: 8080
+                  max_request_bytes: lots
+                providers:
+                  demo: {type: echo}
+                default_provider: openai
+                identity:
+                  trust_user_path_header: maybe
+                virtual_models:
+                  - source: smarter
+                    targets:
+                      - model: demo/a
+                        weight: -1
+                  - source: smarter
+                    target: demo/b
+                    user_paths: [/acme/../root]
+                  - source: labs
+                    strategy: sticky
+                reload:
+                  poll_interval: soon
+                """;
+
+        assertThat(errors(ENV, yaml)).containsExactly(
+                "server.prot: unknown key (did you mean 'port'?); expected one of: host, port, max_request_bytes, "
+                        + "upstream_idle_timeout (line 3)",
+                "server.max_request_bytes: must be an integer, was \"lots\" (line 4)",
+                "default_provider: 'openai' is not a declared provider (declared: demo) (line 7)",
+                "identity.trust_user_path_header: must be true or false, was \"maybe\" (line 9)",
+                "virtual_models[0].targets[0].weight: must be > 0, was -1 (line 14)",
+                "virtual_models[1].source: duplicate source 'smarter' (also virtual_models[0]) (line 15)",
+                "virtual_models[1].user_paths[0]: invalid user path \"/acme/../root\": '..' segments are not allowed "
+                        + "(line 17)",
+                "virtual_models[2].strategy: only a redirect has a strategy; this entry has no target, so it is an "
+                        + "access policy (line 19)",
+                "reload.poll_interval: must be a duration such as 600s, 500ms, 10m or 1h, was \"soon\" (line 21)");
+    }
+
+    @Test
+    void shouldReportEveryUnsetVariableTogether() {
+        String yaml = """
+                server:
+                  host: ${HOST}
+                admin:
+                  token: ${TOKEN}
+                """;
+
+        assertThat(errors(ENV, yaml)).containsExactly(
+                "server.host: environment variable HOST is not set (write ${HOST:-} for an empty default) (line 2)",
+                "admin.token: environment variable TOKEN is not set (write ${TOKEN:-} for an empty default) (line 4)");
+    }
+
+    @Test
+    void shouldJoinErrorsIntoTheMessage() {
+        InvalidConfigException e = catchThrowableOfType(InvalidConfigException.class,
+                () -> new ConfigLoader(ENV::get).parse("version: 2\nserver: 3\n"));
+
+        assertThat(e.getMessage()).isEqualTo("version: must be 1, was 2 (line 1)\nserver: must be a mapping, was 3 (line 2)");
+        assertThat(e.getStackTrace()).as("expected input errors carry no stack trace").isEmpty();
+    }
+
+    private static List<String> errors(Map<String, String> env, String yaml) {
+        InvalidConfigException e = catchThrowableOfType(InvalidConfigException.class,
+                () -> new ConfigLoader(env::get).parse(yaml));
+        assertThat(e).as("expected an InvalidConfigException").isNotNull();
+        return e.errors();
+    }
+
+    private static Arguments row(String name, String yaml, String... expected) {
+        return rowWithEnv(name, ENV, yaml, expected);
+    }
+
+    private static Arguments rowWithEnv(String name, Map<String, String> env, String yaml, String... expected) {
+        return Arguments.of(name, env, yaml, List.of(expected));
+    }
+}

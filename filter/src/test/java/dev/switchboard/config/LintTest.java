@@ -1,0 +1,159 @@
+package dev.switchboard.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Each warning of README "Check a config" on its minimal config, and configs that must stay quiet. */
+final class LintTest {
+
+    static Stream<Arguments> warnings() {
+        return Stream.of(
+                row("openai provider without api_key", """
+                        providers:
+                          openai: {type: openai, api_key: ""}
+                        """, "providers.openai: api_key is empty, so provider openai is not routed to or listed until "
+                        + "it is set"),
+                row("anthropic provider without api_key", """
+                        providers:
+                          claude: {type: anthropic}
+                        """, "providers.claude: api_key is empty, so provider claude is not routed to or listed until "
+                        + "it is set"),
+                row("target that is another redirect's source", """
+                        virtual_models:
+                          - source: fast
+                            target: cheap
+                          - source: cheap
+                            target: small-model
+                        """, "virtual_models[0].target: 'cheap' is also the source of a redirect; targets are not "
+                        + "resolved again, so 'fast' goes to the model 'cheap' itself"),
+                row("one of several targets is another redirect's source", """
+                        virtual_models:
+                          - source: ab
+                            targets: [model-a, b]
+                          - source: b
+                            target: model-b
+                        """, "virtual_models[0].targets[1].model: 'b' is also the source of a redirect; targets are not "
+                        + "resolved again, so 'ab' goes to the model 'b' itself"),
+                row("target no provider can route", """
+                        providers:
+                          demo: {type: echo, models: [echo-small]}
+                        virtual_models:
+                          - source: regular
+                            target: mistral/large
+                        """, "virtual_models[0].target: no provider can route 'mistral/large' (no declared provider "
+                        + "prefix, no static models list holds it, and there is no default_provider)"),
+                row("redirect shadowing a static model", """
+                        providers:
+                          demo: {type: echo, models: [echo-small, echo-large]}
+                        virtual_models:
+                          - source: echo-large
+                            targets: [demo/echo-small, demo/echo-tiny]
+                        """, "virtual_models[0].source: 'echo-large' shadows a model that provider demo lists; requests "
+                        + "for it go to 'demo/echo-small' / 'demo/echo-tiny'"),
+                row("redirect shadowing a provider-qualified static model", """
+                        providers:
+                          demo: {type: echo, models: [echo-small, echo-large]}
+                        virtual_models:
+                          - source: demo/echo-large
+                            target: demo/echo-small
+                        """, "virtual_models[0].source: 'demo/echo-large' shadows a model that provider demo lists; "
+                        + "requests for it go to 'demo/echo-small'"),
+                row("policy naming an undeclared provider", """
+                        providers:
+                          demo: {type: echo}
+                        virtual_models:
+                          - source: openai/gpt-5
+                            user_paths: [/acme]
+                        """, "virtual_models[0].source: policy 'openai/gpt-5' can never match a model of provider "
+                        + "'openai': 'openai' is not a declared provider, so it selects only the bare model id "
+                        + "'openai/gpt-5'"),
+                row("disabled policy with user_paths", """
+                        virtual_models:
+                          - source: o3-pro
+                            enabled: false
+                            user_paths: [/acme/ml]
+                        """, "virtual_models[0].user_paths: a disabled policy denies everyone, so these paths have no "
+                        + "effect"),
+                row("several warnings, in order", """
+                        providers:
+                          openai: {type: openai, models: [gpt-5]}
+                        virtual_models:
+                          - source: gpt-5
+                            target: nowhere
+                          - source: nowhere
+                            target: openai/gpt-5
+                        """,
+                        "providers.openai: api_key is empty, so provider openai is not routed to or listed until it is set",
+                        "virtual_models[0].target: 'nowhere' is also the source of a redirect; targets are not resolved "
+                                + "again, so 'gpt-5' goes to the model 'nowhere' itself",
+                        "virtual_models[0].target: no provider can route 'nowhere' (no declared provider prefix, no "
+                                + "static models list holds it, and there is no default_provider)",
+                        "virtual_models[0].source: 'gpt-5' shadows a model that provider openai lists; requests for it "
+                                + "go to 'nowhere'"),
+
+                // ---- quiet ----
+                row("clean config"),
+                row("clean config with providers", """
+                        providers:
+                          demo: {type: echo, models: [echo-small]}
+                          openai: {type: openai, api_key: sk-test}
+                          local: {type: openai-compatible, base_url: http://localhost:11434}
+                        default_provider: demo
+                        virtual_models:
+                          - source: regular
+                            target: echo-small
+                          - source: smarter
+                            targets: [openai/gpt-5, anything-goes-to-default]
+                            strategy: round_robin
+                          - source: demo/
+                            user_paths: [/acme]
+                          - source: o3-pro
+                            enabled: false
+                          - source: /
+                            user_paths: [/]
+                        """),
+                row("bare filter routes nothing, so no target is unroutable", """
+                        virtual_models:
+                          - source: regular
+                            target: anthropic/claude-sonnet-4-6
+                          - source: x/model
+                            user_paths: [/acme]
+                        """),
+                row("disabled redirect with user_paths is fine", """
+                        virtual_models:
+                          - source: labs
+                            target: model
+                            enabled: false
+                            user_paths: [/acme/labs]
+                        """),
+                row("redirect from a model no provider lists shadows nothing", """
+                        providers:
+                          demo: {type: echo, models: [echo-small]}
+                        virtual_models:
+                          - source: demo/echo-large
+                            target: demo/echo-small
+                        """));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("warnings")
+    void shouldWarnAboutLegalButSuspiciousConfig(String name, String yaml, List<String> expected) {
+        SwitchboardConfig config = new ConfigLoader(Map.<String, String>of()::get).parse(yaml);
+
+        assertThat(config.warnings()).containsExactlyElementsOf(expected);
+    }
+
+    private static Arguments row(String name, String yaml, String... expected) {
+        return Arguments.of(name, yaml, List.of(expected));
+    }
+
+    private static Arguments row(String name) {
+        return row(name, "version: 1\n");
+    }
+}
