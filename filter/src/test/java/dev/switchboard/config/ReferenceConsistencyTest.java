@@ -227,6 +227,7 @@ final class ReferenceConsistencyTest {
         code.put("server.port", String.valueOf(minimal.server().port()));
         code.put("server.max_request_bytes", String.valueOf(minimal.server().maxRequestBytes()));
         code.put("server.upstream_idle_timeout", Durations.format(minimal.server().upstreamIdleTimeout()));
+        code.put("server.models_cache_ttl", Durations.format(minimal.server().modelsCacheTtl()));
         code.put("providers.NAME.api_key", render(provider.apiKey()));
         code.put("providers.NAME.models", render(provider.models()));
         code.put("identity.user_path_header", render(minimal.rules().identity().userPathHeader()));
