@@ -39,6 +39,9 @@ final class Cli {
 
     static final String USAGE_TEXT = String.join("\n",
             "usage:",
+            "  java -jar switchboard.jar [--config PATH] [--port N] [--host ADDR]",
+            "      run the gateway (config: --config, else SWITCHBOARD_CONFIG, else conf/switchboard.yaml,",
+            "      else the built-in demo config)",
             "  java -jar switchboard.jar validate PATH",
             "      check a config file: exit 0 valid (warnings printed), 1 invalid (errors printed)",
             "  java -jar switchboard.jar explain [--config PATH] --model M [--user-path P] [--client NAME] [--json]",
@@ -53,19 +56,104 @@ final class Cli {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            (args.length == 0 ? err : out).print(USAGE_TEXT);
-            return args.length == 0 ? USAGE : OK;
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
+            out.print(USAGE_TEXT);
+            return OK;
         }
         try {
+            if (args.length == 0 || args[0].startsWith("--")) {
+                return serve(args, out, err);
+            }
             return switch (args[0]) {
                 case "validate" -> validate(args, out, err);
                 case "explain" -> explain(args, out, err);
+                case "run" -> serve(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
                 default -> usage(err, "unknown command '" + args[0] + "'");
             };
         } catch (UsageException e) {
             return usage(err, e.getMessage());
         }
+    }
+
+    /** Runs the gateway until the JVM is stopped (SIGTERM stops it gracefully). */
+    private static int serve(String[] args, PrintStream out, PrintStream err) {
+        String configPath = null;
+        Integer port = null;
+        String host = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> configPath = value(args, ++i, "--config");
+                case "--port" -> {
+                    String v = value(args, ++i, "--port");
+                    try {
+                        port = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                    if (port < 0 || port > 65535) {
+                        throw new UsageException("--port must be between 0 and 65535, was \"" + v + "\"");
+                    }
+                }
+                case "--host" -> host = value(args, ++i, "--host");
+                default -> throw new UsageException("unknown option '" + args[i] + "'");
+            }
+        }
+        if (configPath == null) {
+            configPath = firstSet(System.getProperty(ConfigLoader.CONFIG_PROPERTY), System.getenv(ConfigLoader.CONFIG_ENV));
+        }
+        SwitchboardConfig config;
+        String label;
+        try {
+            if (configPath != null) {
+                label = configPath;
+                config = new ConfigLoader().load(path(configPath, "--config"));
+            } else if (Files.isRegularFile(ConfigLoader.DEFAULT_CONFIG)) {
+                label = ConfigLoader.DEFAULT_CONFIG.toString();
+                config = new ConfigLoader().load(ConfigLoader.DEFAULT_CONFIG);
+            } else {
+                label = "the built-in default (demo echo provider)";
+                config = new ConfigLoader().parse(defaultConfig());
+            }
+        } catch (InvalidConfigException e) {
+            printErrors(err, configPath == null ? "config" : configPath, e);
+            return INVALID_CONFIG;
+        }
+        if (port != null || host != null) {
+            config = new SwitchboardConfig(config.server().withAddress(host != null ? host : config.server().host(),
+                    port != null ? port : config.server().port()), config.rules(), config.admin(), config.reload(),
+                    config.warnings());
+        }
+        for (String warning : config.warnings()) {
+            err.println("warning: " + warning);
+        }
+        SwitchboardConfig running = config;
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(() -> running);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            err.println("error: cannot listen on " + running.server().host() + ":" + running.server().port() + ": "
+                    + cause.getMessage());
+            return INVALID_CONFIG;
+        }
+        err.println("config: " + label);
+        out.println("Switchboard listening on http://" + gateway.host() + ":" + gateway.port());
+        out.flush();
+        try {
+            gateway.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return OK;
+    }
+
+    private static String firstSet(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v.strip();
+            }
+        }
+        return null;
     }
 
     private static int validate(String[] args, PrintStream out, PrintStream err) {

@@ -110,13 +110,13 @@ final class CliIT {
 
     @Test
     void shouldExitTwoOnBadArguments() throws Exception {
-        Run none = run(work);
+        Run none = run(work, "--port", "-1");
         Run unknown = run(work, "frobnicate");
         Run noModel = run(work, "explain", "--json");
         Run badPath = run(work, "explain", "--model", "regular", "--user-path", "/acme/../root");
 
         assertThat(List.of(none.code, unknown.code, noModel.code, badPath.code)).containsOnly(2);
-        assertThat(none.err).startsWith("usage:\n");
+        assertThat(none.err).startsWith("error: --port must be between 0 and 65535, was \"-1\"\nusage:\n");
         assertThat(unknown.err).startsWith("error: unknown command 'frobnicate'\nusage:\n");
         assertThat(noModel.err).startsWith("error: explain needs --model M\nusage:\n");
         assertThat(badPath.err).startsWith("error: invalid --user-path \"/acme/../root\": '..' segments are not allowed\n");

@@ -312,13 +312,25 @@ final class CliTest {
     }
 
     @Test
-    void shouldExitTwoWithUsageOnStderrWithoutArguments() {
-        Result r = cli();
+    void shouldExitTwoOnBadRunOptionsBeforeStartingAnything() {
+        Result badPort = cli("--port", "70000");
+        Result unknown = cli("--frobnicate");
 
-        assertThat(r.code).isEqualTo(Cli.USAGE);
-        assertThat(r.out).isEmpty();
-        assertThat(r.errLines()).first().isEqualTo("usage:");
-        assertThat(r.err).isEqualTo(Cli.USAGE_TEXT).contains("validate PATH").contains("explain [--config PATH]");
+        assertThat(badPort.code).isEqualTo(Cli.USAGE);
+        assertThat(badPort.err).startsWith("error: --port must be between 0 and 65535, was \"70000\"\nusage:\n");
+        assertThat(unknown.code).isEqualTo(Cli.USAGE);
+        assertThat(unknown.err).startsWith("error: unknown option '--frobnicate'\nusage:\n");
+        assertThat(badPort.out + unknown.out).isEmpty();
+    }
+
+    @Test
+    void shouldExitOneWhenTheRunConfigIsInvalid() throws IOException {
+        Path config = write("bad.yaml", "server:\n  port: abc\n");
+        Result r = cli("--config", config.toString());
+
+        assertThat(r.code).isEqualTo(Cli.INVALID_CONFIG);
+        assertThat(r.err).contains("error: server.port: must be an integer, was \"abc\" (line 2)");
+        assertNoStackTrace(r);
     }
 
     @Test

@@ -1,0 +1,125 @@
+package dev.switchboard.jetty;
+
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.servlet.VirtualModelFilter;
+import jakarta.servlet.DispatcherType;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.function.Supplier;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The bundled gateway: a Jetty 12 server with {@link VirtualModelFilter} in front of
+ * {@link GatewayProxyServlet}, {@code GET /healthz} answered before both (health checks need no key),
+ * JSON error pages, and a graceful stop that lets in-flight requests finish for up to
+ * {@link #STOP_TIMEOUT}.
+ */
+final class Gateway {
+
+    /** How long a stop waits for in-flight requests (streams included) before closing them. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    private Gateway(Server server, ServerConnector connector) {
+        this.server = server;
+        this.connector = connector;
+    }
+
+    /**
+     * Builds and starts the gateway.
+     *
+     * @param config the current configuration; read on every request
+     * @return the started gateway
+     * @throws Exception when Jetty cannot start (port in use, say)
+     */
+    static Gateway start(Supplier<SwitchboardConfig> config) throws Exception {
+        SwitchboardConfig initial = config.get();
+        QueuedThreadPool threads = new QueuedThreadPool(256, 8);
+        threads.setName("switchboard");
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(initial.server().host());
+        connector.setPort(initial.server().port());
+        server.addConnector(connector);
+
+        ServletContextHandler context = new ServletContextHandler("/");
+        FilterHolder filter = new FilterHolder(new VirtualModelFilter(config));
+        filter.setAsyncSupported(true);
+        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
+        ServletHolder proxy = new ServletHolder(new GatewayProxyServlet(config));
+        proxy.setAsyncSupported(true);
+        proxy.setInitParameter("timeout", "0");
+        proxy.setInitParameter("idleTimeout", Long.toString(initial.server().upstreamIdleTimeout().toMillis()));
+        proxy.setInitParameter("maxConnections", "1024");
+        context.addServlet(proxy, "/*");
+        context.setErrorHandler(new JsonErrorHandler());
+
+        GracefulHandler graceful = new GracefulHandler(new Health(context));
+        server.setHandler(graceful);
+        server.setErrorHandler(new JsonErrorHandler());
+        server.setStopTimeout(STOP_TIMEOUT.toMillis());
+        server.setStopAtShutdown(true);
+        server.start();
+        return new Gateway(server, connector);
+    }
+
+    /** @return the port actually bound (the configured one, or a free one for 0) */
+    int port() {
+        return connector.getLocalPort();
+    }
+
+    /** @return the host the connector is bound to */
+    String host() {
+        String host = connector.getHost();
+        return host == null ? "0.0.0.0" : host;
+    }
+
+    void join() throws InterruptedException {
+        server.join();
+    }
+
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    /** {@code GET /healthz} -> 200 {@code ok}, before the filter: health checks carry no gateway key. */
+    private static final class Health extends Handler.Wrapper {
+
+        private static final ByteBuffer OK = ByteBuffer.wrap("ok".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
+
+        Health(Handler next) {
+            super(next);
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if ("/healthz".equals(Request.getPathInContext(request))) {
+                response.setStatus(200);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+                response.write(true, OK.slice(), callback);
+                return true;
+            }
+            return super.handle(request, response, callback);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.switchboard.jetty;
+
+import dev.switchboard.body.JsonTree;
+import dev.switchboard.rules.Provider;
+import dev.switchboard.rules.ProviderType;
+import dev.switchboard.rules.Rules;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bundled proxy's {@code GET /v1/models}: every configured provider's models as
+ * {@code provider/model} entries ({@code owned_by} = provider name), from its static {@code models}
+ * list or, without one, from its own {@code /v1/models}, fetched in parallel and reused for
+ * {@code server.models_cache_ttl}. A provider that fails is logged and left out; the list still
+ * answers. The filter then shapes the list per caller (SPEC section 4). Thread-safe.
+ */
+final class ModelCatalog {
+
+    /** How long one provider's listing may take before it is left out of this answer. */
+    static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
+    private static final int MAX_LISTING_BYTES = 8 * 1024 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(ModelCatalog.class);
+
+    private final HttpClient client;
+    private final Clock clock;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(Provider provider, Instant expires, List<Map<String, Object>> entries) {
+    }
+
+    ModelCatalog(HttpClient client, Clock clock) {
+        this.client = client;
+        this.clock = clock;
+    }
+
+    /**
+     * @param rules the current rules (providers)
+     * @param ttl how long a fetched listing is reused
+     * @return the aggregated list in OpenAI shape
+     */
+    byte[] list(Rules rules, Duration ttl) {
+        Map<String, CompletableFuture<List<Map<String, Object>>>> pending = new LinkedHashMap<>();
+        for (Provider p : rules.providers().values()) {
+            if (p.configured()) {
+                pending.put(p.name(), entries(p, ttl));
+            }
+        }
+        List<Object> data = new ArrayList<>();
+        for (Map.Entry<String, CompletableFuture<List<Map<String, Object>>>> e : pending.entrySet()) {
+            try {
+                data.addAll(e.getValue().get(FETCH_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS));
+            } catch (Exception x) {
+                LOG.warn("provider {}: /v1/models failed ({}); left out of the list", e.getKey(), describe(x));
+            } 
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "list");
+        body.put("data", data);
+        return JsonTree.write(body);
+    }
+
+    private CompletableFuture<List<Map<String, Object>>> entries(Provider p, Duration ttl) {
+        if (!p.models().isEmpty() || p.type() == ProviderType.ECHO) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (String m : p.models()) {
+                out.add(entry(p.name() + "/" + m, new JsonTree.Num("0"), p.name(), null));
+            }
+            return CompletableFuture.completedFuture(out);
+        }
+        Cached cached = cache.get(p.name());
+        Instant now = clock.instant();
+        if (cached != null && cached.provider().equals(p) && now.isBefore(cached.expires())) {
+            return CompletableFuture.completedFuture(cached.entries());
+        }
+        Request request = client.newRequest(p.baseUrl() + "/v1/models")
+                .timeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        ProviderHeaders.apply(p, request, null);
+        return new CompletableResponseListener(request, MAX_LISTING_BYTES).send().thenApply(response -> {
+            List<Map<String, Object>> parsed = parse(p, response);
+            cache.put(p.name(), new Cached(p, clock.instant().plus(ttl), parsed));
+            return parsed;
+        });
+    }
+
+    private static List<Map<String, Object>> parse(Provider p, ContentResponse response) {
+        if (response.getStatus() != 200) {
+            throw new IllegalStateException("HTTP " + response.getStatus());
+        }
+        if (!(JsonTree.parse(response.getContent()) instanceof Map<?, ?> root) || !(root.get("data") instanceof List<?> data)) {
+            throw new IllegalStateException("not a model list");
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Object item : data) {
+            if (item instanceof Map<?, ?> m && m.get("id") instanceof String id) {
+                Object created = m.get("created");
+                if (created == null && m.get("created_at") instanceof String at) {
+                    try {
+                        created = new JsonTree.Num(Long.toString(Instant.parse(at).getEpochSecond()));
+                    } catch (java.time.format.DateTimeParseException e) {
+                        created = null;
+                    }
+                }
+                out.add(entry(p.name() + "/" + id, created == null ? new JsonTree.Num("0") : created, p.name(),
+                        m.get("display_name") instanceof String d ? d : null));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Object> entry(String id, Object created, String owner, String displayName) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("id", id);
+        e.put("object", "model");
+        e.put("created", created);
+        e.put("owned_by", owner);
+        if (displayName != null) {
+            e.put("display_name", displayName);
+        }
+        return e;
+    }
+
+    private static String describe(Throwable x) {
+        Throwable cause = x.getCause() != null ? x.getCause() : x;
+        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    }
+}
