@@ -1,0 +1,171 @@
+package dev.switchboard.jetty;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * A provider stand-in on port 0 that records every request it receives and answers by scenario
+ * (header {@code X-Scenario}): {@code json} (default) echoes the received model; {@code sse:N:MS}
+ * sends N events MS apart; {@code slow:MS} answers after MS; {@code silent} never answers;
+ * {@code endless} streams until the client is gone, then counts down {@link #clientGone}.
+ * {@code GET .../v1/models} answers an Anthropic-shaped list.
+ */
+final class FakeUpstream {
+
+    /** One request as the upstream saw it. */
+    record Received(String method, String path, String query, Map<String, List<String>> headers, byte[] body) {
+        String header(String name) {
+            List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
+            return v == null ? null : String.join(",", v);
+        }
+
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    final CountDownLatch clientGone = new CountDownLatch(1);
+    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+    private final Server server = new Server();
+    private final ServerConnector connector = new ServerConnector(server);
+
+    FakeUpstream() throws Exception {
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler("/");
+        ServletHolder holder = new ServletHolder(new Servlet());
+        holder.setAsyncSupported(true);
+        context.addServlet(holder, "/*");
+        server.setHandler(context);
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + connector.getLocalPort();
+    }
+
+    Received take() throws InterruptedException {
+        Received r = received.poll(10, TimeUnit.SECONDS);
+        if (r == null) {
+            throw new AssertionError("the upstream received nothing within 10 s");
+        }
+        return r;
+    }
+
+    void stop() throws Exception {
+        timer.shutdownNow();
+        server.stop();
+    }
+
+    private final class Servlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            byte[] body = req.getInputStream().readAllBytes();
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            for (String name : Collections.list(req.getHeaderNames())) {
+                headers.put(name.toLowerCase(Locale.ROOT), Collections.list(req.getHeaders(name)));
+            }
+            received.add(new Received(req.getMethod(), req.getRequestURI(), req.getQueryString(), headers, body));
+            if (req.getRequestURI().endsWith("/v1/models")) {
+                write(resp, "application/json", "{\"data\":[{\"type\":\"model\",\"id\":\"claude-x\",\"display_name\":\"Claude X\","
+                        + "\"created_at\":\"2025-01-01T00:00:00Z\"}],\"has_more\":false}");
+                return;
+            }
+            String scenario = String.valueOf(req.getHeader("X-Scenario"));
+            String[] parts = scenario.split(":");
+            AsyncContext ctx;
+            switch (parts[0]) {
+                case "sse" -> {
+                    ctx = req.startAsync();
+                    ctx.setTimeout(0);
+                    resp.setContentType("text/event-stream");
+                    resp.flushBuffer();
+                    int count = Integer.parseInt(parts[1]);
+                    long gap = Long.parseLong(parts[2]);
+                    for (int i = 0; i < count; i++) {
+                        int n = i;
+                        timer.schedule(() -> {
+                            try {
+                                resp.getOutputStream().write(("data: {\"n\":" + n + "}\n\n").getBytes(StandardCharsets.UTF_8));
+                                resp.flushBuffer();
+                                if (n == count - 1) {
+                                    ctx.complete();
+                                }
+                            } catch (IOException e) {
+                                ctx.complete();
+                            }
+                        }, gap * (i + 1), TimeUnit.MILLISECONDS);
+                    }
+                }
+                case "slow" -> {
+                    ctx = req.startAsync();
+                    ctx.setTimeout(0);
+                    timer.schedule(() -> {
+                        try {
+                            write(resp, "application/json", "{\"slow\":true}");
+                        } catch (IOException ignored) {
+                            // the client left
+                        }
+                        ctx.complete();
+                    }, Long.parseLong(parts[1]), TimeUnit.MILLISECONDS);
+                }
+                case "silent" -> {
+                    ctx = req.startAsync();
+                    ctx.setTimeout(0);
+                }
+                case "endless" -> {
+                    ctx = req.startAsync();
+                    ctx.setTimeout(0);
+                    resp.setContentType("text/event-stream");
+                    resp.flushBuffer();
+                    endless(resp, ctx, 0);
+                }
+                default -> write(resp, "application/json", "{\"upstream\":\"ok\",\"received_model_bytes\":"
+                        + body.length + "}");
+            }
+        }
+
+        private void endless(HttpServletResponse resp, AsyncContext ctx, int n) {
+            timer.schedule(() -> {
+                try {
+                    resp.getOutputStream().write(("data: {\"n\":" + n + "}\n\n").getBytes(StandardCharsets.UTF_8));
+                    resp.flushBuffer();
+                    endless(resp, ctx, n + 1);
+                } catch (IOException e) {
+                    clientGone.countDown();
+                    ctx.complete();
+                }
+            }, 100, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static void write(HttpServletResponse resp, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(200);
+        resp.setContentType(type);
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+}

@@ -1,0 +1,286 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.SwitchboardConfig;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The bundled gateway end to end: a client, the real {@link Gateway} (filter + proxy servlet) and a
+ * {@link FakeUpstream} that records what it receives, all on port 0.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class ProxyEndToEndTest {
+
+    private static final String ALICE = "sk-alice-demo";
+
+    private FakeUpstream upstream;
+    private Gateway gateway;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    void start() throws Exception {
+        upstream = new FakeUpstream();
+        String up = upstream.url();
+        String yaml = """
+                server:
+                  upstream_idle_timeout: 1s
+                providers:
+                  openai: {type: openai, base_url: %s, api_key: sk-upstream-openai, models: [gpt-5]}
+                  anthropic: {type: anthropic, base_url: %s, api_key: sk-upstream-anthropic}
+                  local: {type: openai-compatible, base_url: %s/local, headers: {X-Extra: yes}}
+                  down: {type: openai-compatible, base_url: "http://127.0.0.1:1"}
+                default_provider: local
+                identity:
+                  clients:
+                    - {name: alice, key_sha256: 4805d60cb37819015d8fffb916fd911836bc573c4c5963d9f1a24a543bd352d7}
+                virtual_models:
+                  - {source: regular, target: openai/gpt-5}
+                  - {source: claude, target: anthropic/claude-x}
+                """.formatted(up, up, up);
+        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse(yaml);
+        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
+                parsed.admin(), parsed.reload(), parsed.warnings());
+        gateway = Gateway.start(() -> config);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        gateway.stop();
+        upstream.stop();
+    }
+
+    @BeforeEach
+    void clearRecords() {
+        upstream.received.clear();
+    }
+
+    private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        b.header("Authorization", "Bearer " + ALICE);
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldSwapCredentialsRewriteTheModelAndLeakNoClientHeaders() throws Exception {
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"regular\",\"top_p\":1.0}";
+        HttpResponse<String> r = post("/v1/chat/completions", body, "X-Forwarded-For", "203.0.113.7",
+                "Forwarded", "for=203.0.113.7", "Cookie", "session=secret", "X-User-Path", "/acme/ml",
+                "X-Real-IP", "203.0.113.7");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("X-Switchboard-Model")).hasValue("openai/gpt-5");
+        assertThat(r.headers().firstValue("X-Switchboard-Virtual-Model")).hasValue("regular");
+
+        FakeUpstream.Received got = upstream.take();
+        String expected = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"gpt-5\",\"top_p\":1.0}";
+        assertThat(got.path()).isEqualTo("/v1/chat/completions");
+        assertThat(got.text()).isEqualTo(expected);
+        assertThat(got.header("Content-Length")).isEqualTo(Integer.toString(expected.length()));
+        assertThat(got.header("Authorization")).isEqualTo("Bearer sk-upstream-openai");
+        assertThat(got.headers()).doesNotContainKeys("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+                "x-forwarded-server", "forwarded", "via", "cookie", "x-user-path", "x-real-ip", "x-api-key");
+        assertThat(got.text()).doesNotContain(ALICE);
+    }
+
+    @Test
+    void shouldSendAnthropicCredentialsAndVersion() throws Exception {
+        HttpResponse<String> r = post("/v1/messages", "{\"model\":\"claude\",\"max_tokens\":5}", "x-api-key", ALICE);
+        assertThat(r.statusCode()).isEqualTo(200);
+        FakeUpstream.Received got = upstream.take();
+        assertThat(got.text()).isEqualTo("{\"model\":\"claude-x\",\"max_tokens\":5}");
+        assertThat(got.header("x-api-key")).isEqualTo("sk-upstream-anthropic");
+        assertThat(got.header("anthropic-version")).isEqualTo("2023-06-01");
+        assertThat(got.header("Authorization")).isNull();
+    }
+
+    @Test
+    void shouldRouteByPrefixInventoryAndDefault() throws Exception {
+        post("/v1/embeddings", "{\"model\":\"openai/gpt-5\"}");
+        FakeUpstream.Received prefix = upstream.take();
+        assertThat(prefix.text()).isEqualTo("{\"model\":\"gpt-5\"}");
+        assertThat(prefix.header("Authorization")).isEqualTo("Bearer sk-upstream-openai");
+
+        post("/v1/embeddings", "{\"model\":\"gpt-5\"}");
+        FakeUpstream.Received inventory = upstream.take();
+        assertThat(inventory.header("Authorization")).isEqualTo("Bearer sk-upstream-openai");
+
+        post("/v1/chat/completions", "{\"model\":\"llama-3\"}");
+        FakeUpstream.Received fallback = upstream.take();
+        assertThat(fallback.path()).isEqualTo("/local/v1/chat/completions");
+        assertThat(fallback.text()).isEqualTo("{\"model\":\"llama-3\"}");
+        assertThat(fallback.header("Authorization")).isNull();
+        assertThat(fallback.header("X-Extra")).isEqualTo("yes");
+    }
+
+    @Test
+    void shouldSendModelLessRequestsToTheDefaultProvider() throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + gateway.port() + "/v1/files?purpose=batch&limit=2"))
+                .header("Authorization", "Bearer " + ALICE).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        FakeUpstream.Received got = upstream.take();
+        assertThat(got.method()).isEqualTo("GET");
+        assertThat(got.path()).isEqualTo("/local/v1/files");
+        assertThat(got.query()).isEqualTo("purpose=batch&limit=2");
+        assertThat(got.header("Authorization")).isNull();
+    }
+
+    @Test
+    void shouldRequireTheGatewayKeyButNotForHealth() throws Exception {
+        HttpResponse<String> noKey = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.port() + "/v1/files")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        assertThat(upstream.received).isEmpty();
+        HttpResponse<String> health = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.port() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("ok");
+    }
+
+    /** Arrival times (ms since the request was sent) of each {@code data:} line. */
+    private List<Long> streamArrivals(String scenario) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + ALICE).header("X-Scenario", scenario)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"llama-3\",\"stream\":true}")).build();
+        long start = System.nanoTime();
+        HttpResponse<InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+        List<Long> arrivals = new ArrayList<>();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("data:")) {
+                    arrivals.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                }
+            }
+        }
+        return arrivals;
+    }
+
+    @Test
+    void shouldDeliverEachSseChunkWhenTheUpstreamSendsIt() throws Exception {
+        List<Long> arrivals = streamArrivals("sse:5:200");
+        assertThat(arrivals).hasSize(5);
+        // Upstream sends at 200, 400, ... 1000 ms. Buffered, all five would arrive together at the end.
+        for (int i = 1; i < arrivals.size(); i++) {
+            assertThat(arrivals.get(i) - arrivals.get(i - 1)).as("gap before chunk " + i + " of " + arrivals)
+                    .isBetween(100L, 400L);
+        }
+        assertThat(arrivals.get(0)).as("first chunk").isLessThan(600L);
+    }
+
+    @Test
+    void shouldNotCutAStreamLongerThanTheIdleTimeoutWhoseGapsAreShorter() throws Exception {
+        // 10 chunks 300 ms apart: 3 s in total, against a 1 s idle timeout.
+        List<Long> arrivals = streamArrivals("sse:10:300");
+        assertThat(arrivals).hasSize(10);
+        assertThat(arrivals.get(9)).isGreaterThan(2500L);
+    }
+
+    @Test
+    void shouldWaitForASlowFirstByteUnderTheIdleTimeout() throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"llama-3\"}", "X-Scenario", "slow:700");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"slow\":true}");
+    }
+
+    @Test
+    void shouldAnswer504WhenTheUpstreamIsSilentPastTheIdleTimeout() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"llama-3\"}", "X-Scenario", "silent");
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(r.statusCode()).isEqualTo(504);
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"provider local did not answer in time\","
+                + "\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_timeout\"}}");
+        assertThat(took).isBetween(900L, 5000L);
+    }
+
+    @Test
+    void shouldAnswer502WhenTheUpstreamIsDown() throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"down/some-model\"}");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"provider down is unreachable\","
+                + "\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}");
+    }
+
+    @Test
+    void shouldAnswerAnthropicShapedUpstreamErrorsOnMessages() throws Exception {
+        HttpResponse<String> r = post("/v1/messages", "{\"model\":\"down/x\"}");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"api_error\","
+                + "\"message\":\"provider down is unreachable\"}}");
+    }
+
+    @Test
+    void shouldAbortTheUpstreamWhenTheClientDisconnectsMidStream() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            String body = "{\"model\":\"llama-3\",\"stream\":true}";
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ALICE
+                    + "\r\nX-Scenario: endless\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null && !line.startsWith("data:")) {
+                // headers and chunk sizes until the first event
+            }
+            assertThat(line).startsWith("data:");
+        }
+        assertThat(upstream.clientGone.await(10, TimeUnit.SECONDS))
+                .as("the upstream noticed that nobody reads its stream any more").isTrue();
+    }
+
+    @Test
+    void shouldAggregateProviderListingsSkippingAFailingOne() throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + gateway.port() + "/v1/models"))
+                .header("Authorization", "Bearer " + ALICE).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        // openai: static inventory; anthropic and local: their own listing (Anthropic shape); down: skipped.
+        assertThat(r.body()).contains("\"id\":\"openai/gpt-5\"", "\"id\":\"anthropic/claude-x\"",
+                "\"id\":\"local/claude-x\"", "\"id\":\"claude\"", "\"id\":\"regular\"", "\"owned_by\":\"anthropic\"")
+                .doesNotContain("down/");
+        FakeUpstream.Received listing = upstream.received.stream()
+                .filter(x -> x.header("x-api-key") != null).findFirst().orElseThrow();
+        assertThat(listing.header("x-api-key")).isEqualTo("sk-upstream-anthropic");
+        assertThat(listing.header("anthropic-version")).isEqualTo("2023-06-01");
+    }
+
+    @Test
+    void shouldAnswerJettysOwnErrorsAsJson() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            socket.getOutputStream().write("GET /v1/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(response).startsWith("HTTP/1.1 400");
+            assertThat(response).contains("{\"error\":{").doesNotContain("<html").doesNotContain("at org.eclipse");
+        }
+    }
+}
