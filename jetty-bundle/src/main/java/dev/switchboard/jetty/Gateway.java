@@ -1,16 +1,11 @@
 package dev.switchboard.jetty;
 
 import dev.switchboard.config.SwitchboardConfig;
-import dev.switchboard.servlet.VirtualModelFilter;
-import jakarta.servlet.DispatcherType;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.function.Supplier;
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.Handler;
@@ -24,8 +19,8 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The bundled gateway: a Jetty 12 server with {@link VirtualModelFilter} in front of
- * {@link GatewayProxyServlet}, {@code GET /healthz} answered before both (health checks need no key),
+ * The bundled gateway: a Jetty 12 server with the filter in front of {@link GatewayProxyServlet}
+ * (installed by {@link GatewayWebapp}, as in the WAR), {@code GET /healthz} answered before both (health checks need no key),
  * JSON error pages, and a graceful stop that lets in-flight requests finish for up to
  * {@link #STOP_TIMEOUT}.
  */
@@ -63,15 +58,7 @@ final class Gateway {
         server.addConnector(connector);
 
         ServletContextHandler context = new ServletContextHandler("/");
-        FilterHolder filter = new FilterHolder(new VirtualModelFilter(config));
-        filter.setAsyncSupported(true);
-        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
-        ServletHolder proxy = new ServletHolder(new GatewayProxyServlet(config));
-        proxy.setAsyncSupported(true);
-        proxy.setInitParameter("timeout", "0");
-        proxy.setInitParameter("idleTimeout", Long.toString(initial.server().upstreamIdleTimeout().toMillis()));
-        proxy.setInitParameter("maxConnections", "1024");
-        context.addServlet(proxy, "/*");
+        context.addEventListener(new GatewayWebapp(config));
         context.setErrorHandler(new JsonErrorHandler());
 
         GracefulHandler graceful = new GracefulHandler(new Health(context));

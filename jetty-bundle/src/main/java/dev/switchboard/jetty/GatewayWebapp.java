@@ -1,0 +1,112 @@
+package dev.switchboard.jetty;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.servlet.VirtualModelFilter;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Installs the gateway into a servlet context: {@link VirtualModelFilter} in front of
+ * {@link GatewayProxyServlet} (on {@code /*}). Used by the WAR (declared in its {@code web.xml}, also
+ * serving {@code GET /healthz} outside the filter) and by the embedded {@link Gateway}.
+ *
+ * <p>WAR configuration, first that is set: the context parameter {@code switchboard.config}, the
+ * system property {@code switchboard.config}, the environment variable {@code SWITCHBOARD_CONFIG},
+ * else the built-in default (the demo echo provider). An invalid file fails the deployment with
+ * every error in the message.
+ */
+public final class GatewayWebapp implements ServletContextListener {
+
+    static final String PROXY_SERVLET = "switchboard-proxy";
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayWebapp.class);
+
+    private final Supplier<SwitchboardConfig> given;
+
+    /** For {@code web.xml}: configuration from the context parameter, system property or environment. */
+    public GatewayWebapp() {
+        this(null);
+    }
+
+    GatewayWebapp(Supplier<SwitchboardConfig> config) {
+        this.given = config;
+    }
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        ServletContext context = event.getServletContext();
+        Supplier<SwitchboardConfig> config = given != null ? given : load(context);
+        SwitchboardConfig initial = config.get();
+
+        ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(config));
+        proxy.setAsyncSupported(true);
+        proxy.setInitParameter("timeout", "0");
+        proxy.setInitParameter("idleTimeout", Long.toString(initial.server().upstreamIdleTimeout().toMillis()));
+        proxy.setInitParameter("maxConnections", "1024");
+        if (context.getAttribute("org.eclipse.jetty.server.Executor") == null) {
+            // Not inside Jetty (Tomcat, say): the proxy's HttpClient needs a thread pool of its own.
+            proxy.setInitParameter("maxThreads", "256");
+        }
+        proxy.setLoadOnStartup(1);
+        proxy.addMapping("/*");
+
+        FilterRegistration.Dynamic filter = context.addFilter("switchboard", new VirtualModelFilter(config));
+        filter.setAsyncSupported(true);
+        // Bound to the proxy servlet by name: other servlets of the context (health) stay outside.
+        filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), false, PROXY_SERVLET);
+
+        if (given == null) {
+            ServletRegistration.Dynamic health = context.addServlet("switchboard-health", new Health());
+            health.addMapping("/healthz");
+        }
+    }
+
+    private static Supplier<SwitchboardConfig> load(ServletContext context) {
+        String path = firstSet(context.getInitParameter(ConfigLoader.CONFIG_PROPERTY),
+                System.getProperty(ConfigLoader.CONFIG_PROPERTY), System.getenv(ConfigLoader.CONFIG_ENV));
+        try {
+            SwitchboardConfig config = path != null ? new ConfigLoader().load(Path.of(path))
+                    : new ConfigLoader().parse(Cli.defaultConfig());
+            config.warnings().forEach(w -> LOG.warn("{}: {}", path == null ? "built-in config" : path, w));
+            LOG.info("Switchboard gateway in {}: config {}", context.getContextPath().isEmpty() ? "/" : context.getContextPath(),
+                    path == null ? "built-in default (demo echo provider)" : path);
+            return () -> config;
+        } catch (InvalidConfigException e) {
+            throw new IllegalStateException("Switchboard: invalid configuration " + path + ":\n" + e.getMessage());
+        }
+    }
+
+    private static String firstSet(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v.strip();
+            }
+        }
+        return null;
+    }
+
+    /** {@code GET /healthz} -> 200 {@code ok}. */
+    private static final class Health extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            resp.setContentType("text/plain;charset=utf-8");
+            resp.getWriter().write("ok");
+        }
+    }
+}

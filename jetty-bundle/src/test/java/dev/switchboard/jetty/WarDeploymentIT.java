@@ -1,0 +1,101 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.catalina.Context;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Deploys {@code target/switchboard.war}, as built, into an embedded Tomcat 11 twice: with the
+ * built-in default config (demo echo provider) and with a config file given as context parameter
+ * that proxies to a {@link FakeUpstream}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class WarDeploymentIT {
+
+    private Tomcat tomcat;
+    private int port;
+    private FakeUpstream upstream;
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void deploy() throws Exception {
+        Path war = Path.of(System.getProperty("switchboard.war")).toAbsolutePath();
+        assertThat(war).exists();
+        upstream = new FakeUpstream();
+        Path base = Files.createTempDirectory("war-tomcat");
+        Files.createDirectories(base.resolve("webapps"));
+        Path config = base.resolve("switchboard.yaml");
+        Files.writeString(config, """
+                providers:
+                  local: {type: openai-compatible, base_url: %s, api_key: sk-upstream}
+                default_provider: local
+                virtual_models:
+                  - {source: fast, target: local/tiny}
+                  - {source: local/forbidden, enabled: false}
+                """.formatted(upstream.url()));
+        tomcat = new Tomcat();
+        tomcat.setBaseDir(base.toString());
+        Connector connector = new Connector();
+        connector.setPort(0);
+        connector.setProperty("address", "127.0.0.1");
+        tomcat.setConnector(connector);
+        tomcat.getHost().setAppBase(base.resolve("webapps").toString());
+        tomcat.setAddDefaultWebXmlToWebapp(false);
+        tomcat.addWebapp("/demo", war.toString());
+        Context proxied = tomcat.addWebapp("/gw", war.toString());
+        proxied.addParameter("switchboard.config", config.toString());
+        tomcat.start();
+        port = connector.getLocalPort();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        tomcat.stop();
+        tomcat.destroy();
+        upstream.stop();
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldServeAChatCompletionFromTheBuiltInDemoConfig() throws Exception {
+        HttpResponse<String> r = post("/demo/v1/chat/completions",
+                "{\"model\":\"regular\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"object\":\"chat.completion\"", "\"model\":\"echo-small\"",
+                "echo from echo-small: hello");
+        assertThat(r.headers().firstValue("X-Switchboard-Virtual-Model")).hasValue("regular");
+        HttpResponse<String> health = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/demo/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.body()).isEqualTo("ok");
+    }
+
+    @Test
+    void shouldProxyToTheProviderOfTheContextParameterConfig() throws Exception {
+        HttpResponse<String> r = post("/gw/v1/chat/completions", "{\"model\":\"fast\",\"n\":1}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        FakeUpstream.Received got = upstream.take();
+        assertThat(got.path()).isEqualTo("/v1/chat/completions");
+        assertThat(got.text()).isEqualTo("{\"model\":\"tiny\",\"n\":1}");
+        assertThat(got.header("Authorization")).isEqualTo("Bearer sk-upstream");
+        assertThat(got.headers()).doesNotContainKeys("x-forwarded-for", "via", "forwarded");
+        HttpResponse<String> denied = post("/gw/v1/chat/completions", "{\"model\":\"local/forbidden\"}");
+        assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(denied.body()).contains("\"code\":\"model_access_denied\"");
+    }
+}
