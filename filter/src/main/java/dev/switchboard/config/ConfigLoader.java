@@ -92,16 +92,7 @@ public final class ConfigLoader {
             throw new InvalidConfigException(List.of("the document is " + bytes.length + " bytes; the limit is "
                     + MAX_FILE_BYTES + " bytes"));
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new InvalidConfigException(List.of("the document is not valid UTF-8"));
-        }
-        return parse(text);
+        return parse(decode(bytes));
     }
 
     /**
@@ -112,5 +103,145 @@ public final class ConfigLoader {
     public SwitchboardConfig parse(String yaml) {
         Value root = YamlTree.parse(yaml, new Interpolator(env));
         return new ConfigReader(env).read(root);
+    }
+
+    private static String decode(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidConfigException(List.of("the document is not valid UTF-8"));
+        }
+    }
+
+    /**
+     * The admin store file of a configuration: {@code admin.store}, relative to the config file's folder
+     * (or to the working directory for a configuration without a file).
+     *
+     * @param config the configuration
+     * @param configFile its file, or {@code null}
+     * @return the store's path
+     */
+    public static Path storePath(SwitchboardConfig config, Path configFile) {
+        Path store = Path.of(config.admin().store());
+        if (store.isAbsolute()) {
+            return store;
+        }
+        Path folder = configFile == null ? null : configFile.toAbsolutePath().getParent();
+        return folder == null ? store.toAbsolutePath() : folder.resolve(store);
+    }
+
+    /**
+     * Loads a configuration and its admin store into one snapshot.
+     *
+     * @param configFile the config file, or {@code null} to use {@code builtIn}
+     * @param configBytes the config file's bytes (already read, so the hash matches what was parsed)
+     * @param storeBytes the store's bytes, or {@code null} when it does not exist
+     * @param storeFile where the store lives (for messages and status)
+     * @return the snapshot
+     * @throws InvalidConfigException listing every problem, each prefixed by its file when it is the store
+     */
+    public Snapshot snapshot(Path configFile, byte[] configBytes, Path storeFile, byte[] storeBytes) {
+        SwitchboardConfig base = parse(configBytes);
+        List<dev.switchboard.rules.VirtualModel> stored = List.of();
+        if (storeBytes != null && storeBytes.length > 0) {
+            try {
+                stored = readStore(storeBytes, base.rules().providers().keySet());
+            } catch (InvalidConfigException e) {
+                List<String> prefixed = new java.util.ArrayList<>();
+                e.errors().forEach(x -> prefixed.add(storeFile.getFileName() + ": " + x));
+                throw new InvalidConfigException(prefixed);
+            }
+        }
+        SwitchboardConfig merged = merge(base, stored, storeFile);
+        java.util.Map<Path, String> files = new java.util.LinkedHashMap<>();
+        if (configFile != null) {
+            files.put(configFile, sha256(configBytes));
+        }
+        files.put(storeFile, storeBytes == null ? null : sha256(storeBytes));
+        byte[] both = new byte[configBytes.length + 1 + (storeBytes == null ? 0 : storeBytes.length)];
+        System.arraycopy(configBytes, 0, both, 0, configBytes.length);
+        if (storeBytes != null) {
+            System.arraycopy(storeBytes, 0, both, configBytes.length + 1, storeBytes.length);
+        }
+        return new Snapshot(merged, base.rules().virtualModels(), stored, sha256(both), java.time.Instant.now(), files);
+    }
+
+    /**
+     * Merges store rows under a configuration: config-file rows win over store rows of the same source
+     * (SPEC section 7). The merged table is validated again as a whole.
+     *
+     * @param base the config file's configuration
+     * @param stored the store's rows
+     * @param storeFile the store's path, for warning labels
+     * @return the merged configuration, with warnings for both files
+     */
+    public SwitchboardConfig merge(SwitchboardConfig base, List<dev.switchboard.rules.VirtualModel> stored, Path storeFile) {
+        dev.switchboard.rules.Rules r = base.rules();
+        java.util.Set<String> managed = new java.util.HashSet<>();
+        r.virtualModels().forEach(vm -> managed.add(vm.source()));
+        List<dev.switchboard.rules.VirtualModel> rows = new java.util.ArrayList<>(r.virtualModels());
+        List<String> labels = new java.util.ArrayList<>(Lint.labels("virtual_models", rows.size()));
+        String storeName = storeFile == null ? "admin store" : storeFile.getFileName().toString();
+        for (int i = 0; i < stored.size(); i++) {
+            if (!managed.contains(stored.get(i).source())) {
+                rows.add(stored.get(i));
+                labels.add(storeName + ": virtual_models[" + i + "]");
+            }
+        }
+        dev.switchboard.rules.Rules rules = new dev.switchboard.rules.Rules(rows, r.providers(), r.defaultProvider(),
+                r.identity(), r.enabledByDefault(), r.keepOnlyAliases());
+        return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), Lint.warnings(rules, labels));
+    }
+
+    /**
+     * @param storeBytes an admin store document
+     * @param providerNames the configuration's declared providers
+     * @return its rows, validated
+     * @throws InvalidConfigException listing every problem
+     */
+    public List<dev.switchboard.rules.VirtualModel> readStore(byte[] storeBytes, java.util.Set<String> providerNames) {
+        Value root = YamlTree.parse(decode(storeBytes), new Interpolator(env));
+        return new ConfigReader(env).readStore(root, providerNames);
+    }
+
+    /**
+     * Validates one virtual model given as a JSON object (the admin API's body, its field names those of
+     * the config file: {@code target} or {@code targets}, ...), with the messages {@code validate} prints.
+     *
+     * @param json a JSON object as {@link dev.switchboard.body.JsonTree} parses it
+     * @param providerNames the configuration's declared providers
+     * @return the row
+     * @throws InvalidConfigException listing every problem
+     */
+    public dev.switchboard.rules.VirtualModel readRow(java.util.Map<String, Object> json, java.util.Set<String> providerNames) {
+        return new ConfigReader(env).readRow(toValue(json), providerNames);
+    }
+
+    private static Value toValue(Object json) {
+        if (json instanceof java.util.Map<?, ?> m) {
+            java.util.Map<String, Value> entries = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> entries.put(String.valueOf(k), toValue(v)));
+            return new Value.Mapping(entries, 0);
+        }
+        if (json instanceof List<?> l) {
+            List<Value> items = new java.util.ArrayList<>();
+            l.forEach(v -> items.add(toValue(v)));
+            return new Value.Sequence(items, 0);
+        }
+        if (json instanceof dev.switchboard.body.JsonTree.Num n) {
+            boolean integral = n.text().chars().allMatch(c -> c == '-' || Character.isDigit(c));
+            return new Value.Scalar(n.text(), integral ? Value.Type.INT : Value.Type.FLOAT, 0);
+        }
+        if (json instanceof Boolean b) {
+            return new Value.Scalar(b.toString(), Value.Type.BOOL, 0);
+        }
+        return json == null ? new Value.Scalar("", Value.Type.NULL, 0) : new Value.Scalar(json.toString(), Value.Type.STRING, 0);
+    }
+
+    static String sha256(byte[] bytes) {
+        return java.util.HexFormat.of().formatHex(dev.switchboard.rules.Client.sha256Bytes(bytes));
     }
 }

@@ -102,7 +102,46 @@ final class ConfigReader {
             throw new InvalidConfigException(errors);
         }
         Rules rules = new Rules(virtualModels, providers, defaultProvider, identity, enabledByDefault, keepOnlyAliases);
-        return new SwitchboardConfig(server, rules, admin, reload, Lint.warnings(rules, "virtual_models"));
+        return new SwitchboardConfig(server, rules, admin, reload, Lint.warnings(rules, Lint.labels("virtual_models", virtualModels.size())));
+    }
+
+    /** Keys of an admin store document. */
+    static final List<String> STORE_KEYS = List.of("version", "virtual_models");
+
+    /**
+     * Reads an admin store document ({@code version}, {@code virtual_models}) with the same validation as
+     * the config file's table.
+     *
+     * @param root the parsed store
+     * @param providerNames the config's declared providers
+     * @return the store's rows
+     * @throws InvalidConfigException listing every problem
+     */
+    List<VirtualModel> readStore(Value root, Set<String> providerNames) {
+        if (!(root instanceof Value.Mapping doc)) {
+            throw new InvalidConfigException(List.of("(document): must be a mapping with virtual_models, was " + root.describe()));
+        }
+        onlyKeys(doc, "", STORE_KEYS);
+        List<VirtualModel> rows = readVirtualModels(doc.entries().get("virtual_models"), providerNames);
+        if (!errors.isEmpty()) {
+            throw new InvalidConfigException(errors);
+        }
+        return rows;
+    }
+
+    /**
+     * Reads one admin API row (JSON body already turned into a {@link Value}); messages are those
+     * {@code validate} prints, with paths relative to the row.
+     *
+     * @return the row
+     * @throws InvalidConfigException listing every problem
+     */
+    VirtualModel readRow(Value row, Set<String> providerNames) {
+        VirtualModel vm = readVirtualModel(row, "", providerNames);
+        if (!errors.isEmpty() || vm == null) {
+            throw new InvalidConfigException(errors.isEmpty() ? List.of("invalid virtual model") : errors);
+        }
+        return vm;
     }
 
     // ---- sections ----------------------------------------------------------------------------------
@@ -600,6 +639,8 @@ final class ConfigReader {
     }
 
     private void error(String path, Value where, String message) {
+        // A row read on its own (admin API) has paths relative to it: "targets[0].weight", not ".targets[0].weight".
+        path = path.startsWith(".") ? path.substring(1) : path;
         String line = where == null || where.line() == 0 ? "" : " (line " + where.line() + ")";
         errors.add(YamlTree.display(path) + ": " + message + line);
     }

@@ -20,7 +20,21 @@ final class Lint {
     private Lint() {
     }
 
-    static List<String> warnings(Rules rules, String tablePath) {
+    /** @return {@code prefix[0]}, {@code prefix[1]}, ...: the YAML path of each row */
+    static List<String> labels(String prefix, int count) {
+        List<String> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(prefix + "[" + i + "]");
+        }
+        return out;
+    }
+
+    /**
+     * @param rules the rules to look at
+     * @param labels the YAML path of each of {@code rules.virtualModels()}, in order
+     * @return the warnings, each starting with the path it is about
+     */
+    static List<String> warnings(Rules rules, List<String> labels) {
         List<String> out = new ArrayList<>();
         for (Provider p : rules.providers().values()) {
             if (!p.configured()) {
@@ -38,7 +52,7 @@ final class Lint {
         List<VirtualModel> rows = rules.virtualModels();
         for (int i = 0; i < rows.size(); i++) {
             VirtualModel vm = rows.get(i);
-            String path = tablePath + "[" + i + "]";
+            String path = labels.get(i);
             if (vm.isRedirect()) {
                 for (int j = 0; j < vm.targets().size(); j++) {
                     Target t = vm.targets().get(j);

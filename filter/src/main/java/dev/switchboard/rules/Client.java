@@ -55,8 +55,16 @@ public final class Client {
      * @return its SHA-256 digest over UTF-8
      */
     public static byte[] sha256(String key) {
+        return sha256Bytes(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @param bytes any bytes
+     * @return their SHA-256 digest
+     */
+    public static byte[] sha256Bytes(byte[] bytes) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

@@ -62,6 +62,8 @@ public final class VirtualModelFilter implements Filter {
     public static final String CALLER_ATTRIBUTE = "dev.switchboard.caller";
     /** Request attribute holding the rewritten body ({@code byte[]}, exactly its length). */
     public static final String BODY_ATTRIBUTE = "dev.switchboard.body";
+    /** Request attribute holding the {@link SwitchboardConfig} snapshot this request was decided with. */
+    public static final String CONFIG_ATTRIBUTE = "dev.switchboard.config";
     /** Request attribute holding the canonical path of a handled endpoint ({@code /v1/chat/completions}). */
     public static final String PATH_ATTRIBUTE = "dev.switchboard.path";
     /** Response header: the concrete model. */
@@ -195,6 +197,8 @@ public final class VirtualModelFilter implements Filter {
         }
         Caller caller = who.caller();
         request.setAttribute(CALLER_ATTRIBUTE, caller);
+        // One snapshot per request, start to end: whoever routes after us must use the same one.
+        request.setAttribute(CONFIG_ATTRIBUTE, config);
         if (endpoint != Endpoint.OTHER) {
             request.setAttribute(PATH_ATTRIBUTE, endpoint == Endpoint.MODEL ? Endpoint.MODELS_PATH : Endpoint.normalize(path));
         }

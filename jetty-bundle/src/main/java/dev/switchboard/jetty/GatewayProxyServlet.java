@@ -70,7 +70,9 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
-        SwitchboardConfig cfg = config.get();
+        // The snapshot the filter decided with, so a reload in between cannot mix two configs.
+        SwitchboardConfig cfg = request.getAttribute(VirtualModelFilter.CONFIG_ATTRIBUTE) instanceof SwitchboardConfig c
+                ? c : config.get();
         Rules rules = cfg.rules();
         String path = path(request);
         boolean anthropic = path.startsWith("/v1/messages");
@@ -126,7 +128,9 @@ final class GatewayProxyServlet extends ProxyServlet {
     @Override
     protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         super.copyRequestHeaders(clientRequest, proxyRequest);
-        String userPathHeader = config.get().rules().identity().userPathHeader().toLowerCase(Locale.ROOT);
+        SwitchboardConfig cfg = clientRequest.getAttribute(VirtualModelFilter.CONFIG_ATTRIBUTE) instanceof SwitchboardConfig c
+                ? c : config.get();
+        String userPathHeader = cfg.rules().identity().userPathHeader().toLowerCase(Locale.ROOT);
         java.util.List<String> drop = new java.util.ArrayList<>();
         for (org.eclipse.jetty.http.HttpField f : proxyRequest.getHeaders()) {
             String name = f.getLowerCaseName();
