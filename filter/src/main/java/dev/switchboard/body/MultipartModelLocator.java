@@ -18,7 +18,7 @@ public final class MultipartModelLocator {
 
     /**
      * @param contentType the request's Content-Type
-     * @return the boundary if this is {@code multipart/form-data} with one, else {@code null}
+     * @return the boundary if this is {@code multipart/form-data} with exactly one, else {@code null}
      */
     public static String boundary(String contentType) {
         if (contentType == null) {
@@ -28,18 +28,26 @@ public final class MultipartModelLocator {
         if (!lower.strip().startsWith("multipart/form-data")) {
             return null;
         }
+        String found = null;
         for (String param : contentType.split(";")) {
             String p = param.strip();
             int eq = p.indexOf('=');
             if (eq > 0 && p.substring(0, eq).strip().equalsIgnoreCase("boundary")) {
+                if (found != null) {
+                    // Two boundaries: parsers that keep parameters in a map read the form by the last one.
+                    return null;
+                }
                 String b = p.substring(eq + 1).strip();
                 if (b.length() >= 2 && b.startsWith("\"") && b.endsWith("\"")) {
                     b = b.substring(1, b.length() - 1);
                 }
-                return b.isEmpty() || b.length() > 200 ? null : b;
+                if (b.isEmpty() || b.length() > 200) {
+                    return null;
+                }
+                found = b;
             }
         }
-        return null;
+        return found;
     }
 
     /**

@@ -414,6 +414,20 @@ abstract class FilterContract {
                 .contains("\"code\":\"invalid_body\"");
     }
 
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRefuseAMultipartFormWithTwoBoundaries(String mode) throws IOException {
+        // Read by boundary a, this form says "regular"; read by boundary b (the last one wins in many
+        // parsers) it says "openai/o3-pro", from what is a preamble to the first reading.
+        byte[] body = ("--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nopenai/o3-pro\r\n--b--\r\n"
+                + "--a\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nregular\r\n--a--\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/audio/transcriptions", body, false, "X-Test-Mode: " + mode,
+                "Content-Type: multipart/form-data; boundary=a; boundary=b");
+        assertThat(r.header("X-Echo-Content-Length")).isNull();
+        assertThat(r.status()).isEqualTo(400);
+    }
+
     // ---- /v1/models ------------------------------------------------------------------------------------
 
     static Stream<Arguments> modelLists() {
