@@ -86,6 +86,9 @@ public final class MultipartModelLocator {
                 return ModelField.failed(ModelField.Status.INVALID_BODY);
             }
             String name = fieldName(new String(body, pos, headersEnd - pos, StandardCharsets.UTF_8));
+            if (name == AMBIGUOUS) {
+                return ModelField.failed(ModelField.Status.INVALID_BODY);
+            }
             int valueStart = headersEnd + 4;
             int valueEnd = indexOf(body, valueStart, length, next);
             if (valueEnd < 0) {
@@ -103,30 +106,56 @@ public final class MultipartModelLocator {
         return found == null ? ModelField.failed(ModelField.Status.MISSING) : found;
     }
 
-    /** The {@code name} parameter of a part's Content-Disposition, or {@code null}. */
+    /** What {@link #fieldName} returns for a part whose name parsers read differently (compared by identity). */
+    private static final String AMBIGUOUS = new String("(ambiguous)");
+
+    /**
+     * The {@code name} parameter of a part's Content-Disposition, {@code null} when there is none, or
+     * {@link #AMBIGUOUS} when parsers disagree on it: two Content-Disposition headers or two name
+     * parameters (map-based parsers keep the last), an RFC 2231 {@code name*} (decoded by some), a
+     * backslash in a quoted name (unescaped by some), or {@code <name>} (unquoted by Python's email).
+     */
     static String fieldName(String headers) {
+        String name = null;
+        boolean seen = false;
         for (String line : headers.split("\r\n")) {
             int colon = line.indexOf(':');
             if (colon < 0 || !line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
                 continue;
             }
+            if (seen) {
+                return AMBIGUOUS;
+            }
+            seen = true;
             String value = line.substring(colon + 1);
             int i = 0;
             while (i < value.length()) {
                 int semi = nextSemicolon(value, i);
                 String param = value.substring(i, semi).strip();
                 int eq = param.indexOf('=');
-                if (eq > 0 && param.substring(0, eq).strip().equalsIgnoreCase("name")) {
+                String key = eq > 0 ? param.substring(0, eq).strip().toLowerCase(Locale.ROOT) : "";
+                if (key.startsWith("name*")) {
+                    return AMBIGUOUS;
+                }
+                if (key.equals("name")) {
+                    if (name != null) {
+                        return AMBIGUOUS;
+                    }
                     String v = param.substring(eq + 1).strip();
                     if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-                        v = v.substring(1, v.length() - 1).replace("\\\"", "\"").replace("\\\\", "\\");
+                        v = v.substring(1, v.length() - 1);
+                        if (v.indexOf('\\') >= 0) {
+                            return AMBIGUOUS;
+                        }
+                    } else if (v.startsWith("<") || v.indexOf('"') >= 0 || v.indexOf('\\') >= 0) {
+                        return AMBIGUOUS;
                     }
-                    return v;
+                    name = v;
                 }
                 i = semi + 1;
             }
         }
-        return null;
+        return name;
     }
 
     private static int nextSemicolon(String s, int from) {

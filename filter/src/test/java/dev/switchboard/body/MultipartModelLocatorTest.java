@@ -2,6 +2,7 @@ package dev.switchboard.body;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,5 +13,25 @@ final class MultipartModelLocatorTest {
     void shouldRefuseAContentTypeWithTwoBoundaries(String contentType) {
         // Parsers that keep parameters in a map take the last boundary; we would read the form by the first.
         assertThat(MultipartModelLocator.boundary(contentType)).isNull();
+    }
+
+    /** A clean model field, then a part that some parser reads as a second (later, winning) model field. */
+    private static byte[] formWithSecondPartHeaders(String headers) {
+        return ("--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nregular\r\n"
+                + "--b\r\n" + headers + "\r\n\r\nopenai/o3-pro\r\n--b--\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "Content-Disposition: form-data; name=\"file\"; name=\"model\"",
+        "Content-Disposition: form-data; name*=UTF-8''model",
+        "Content-Disposition: form-data; name=\"x\"; NAME*=UTF-8''model",
+        "Content-Disposition: form-data; name*0=\"mo\"; name*1=\"del\"",
+        "Content-Disposition: form-data; name=\"x\"\r\nContent-Disposition: form-data; name=\"model\"",
+        "Content-Disposition: form-data; name=<model>",
+        "Content-Disposition: form-data; name=\"mod\\el\""})
+    void shouldRefuseAPartWhoseNameParsersReadDifferently(String headers) {
+        byte[] body = formWithSecondPartHeaders(headers);
+        assertThat(MultipartModelLocator.locate(body, body.length, "b").status()).isEqualTo(ModelField.Status.INVALID_BODY);
     }
 }
