@@ -112,13 +112,18 @@ public final class MultipartModelLocator {
     /**
      * The {@code name} parameter of a part's Content-Disposition, {@code null} when there is none, or
      * {@link #AMBIGUOUS} when parsers disagree on it: two Content-Disposition headers or two name
-     * parameters (map-based parsers keep the last), an RFC 2231 {@code name*} (decoded by some), a
-     * backslash in a quoted name (unescaped by some), or {@code <name>} (unquoted by Python's email).
+     * parameters (map-based parsers keep the last), a folded line or a bare CR or LF, an RFC 2231
+     * {@code name*} (decoded by some), a backslash in a quoted name (unescaped by some), or
+     * {@code <name>} (unquoted by Python's email).
      */
     static String fieldName(String headers) {
         String name = null;
         boolean seen = false;
         for (String line : headers.split("\r\n")) {
+            // A folded line is unfolded by some parsers (Tomcat); a bare CR or LF ends a line for others (Go).
+            if (line.startsWith(" ") || line.startsWith("\t") || line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+                return AMBIGUOUS;
+            }
             int colon = line.indexOf(':');
             if (colon < 0 || !line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
                 continue;

@@ -34,4 +34,16 @@ final class MultipartModelLocatorTest {
         byte[] body = formWithSecondPartHeaders(headers);
         assertThat(MultipartModelLocator.locate(body, body.length, "b").status()).isEqualTo(ModelField.Status.INVALID_BODY);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "Content-Disposition: form-data;\r\n name=\"model\"",
+        "Content-Disposition: form-data; name=\"x\";\r\n\tname=\"model\"",
+        "Content-Type: text/plain\nContent-Disposition: form-data; name=\"model\"",
+        "Content-Type: text/plain\rContent-Disposition: form-data; name=\"model\""})
+    void shouldRefuseFoldedOrBareLineBreaksInPartHeaders(String headers) {
+        // Tomcat's FileUpload unfolds continuation lines; Go's textproto ends a header line at a bare LF.
+        byte[] body = formWithSecondPartHeaders(headers);
+        assertThat(MultipartModelLocator.locate(body, body.length, "b").status()).isEqualTo(ModelField.Status.INVALID_BODY);
+    }
 }
