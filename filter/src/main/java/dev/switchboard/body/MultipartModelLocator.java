@@ -95,6 +95,9 @@ public final class MultipartModelLocator {
                 return ModelField.failed(ModelField.Status.INVALID_BODY);
             }
             if ("model".equals(name)) {
+                if (!identityTransferEncoding(new String(body, pos, headersEnd - pos, StandardCharsets.UTF_8))) {
+                    return ModelField.failed(ModelField.Status.INVALID_BODY);
+                }
                 if (found != null) {
                     return ModelField.failed(ModelField.Status.DUPLICATE);
                 }
@@ -161,6 +164,27 @@ public final class MultipartModelLocator {
             }
         }
         return name;
+    }
+
+    /**
+     * Whether a part's bytes are its value: no Content-Transfer-Encoding, or one {@code 7bit}, {@code 8bit}
+     * or {@code binary}. python-multipart decodes base64 and quoted-printable, so an encoded model would
+     * be checked as one name and called as another.
+     */
+    private static boolean identityTransferEncoding(String headers) {
+        boolean seen = false;
+        for (String line : headers.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0 || !line.substring(0, colon).strip().equalsIgnoreCase("content-transfer-encoding")) {
+                continue;
+            }
+            String value = line.substring(colon + 1).strip().toLowerCase(Locale.ROOT);
+            if (seen || !(value.equals("7bit") || value.equals("8bit") || value.equals("binary"))) {
+                return false;
+            }
+            seen = true;
+        }
+        return true;
     }
 
     private static int nextSemicolon(String s, int from) {

@@ -46,4 +46,23 @@ final class MultipartModelLocatorTest {
         byte[] body = formWithSecondPartHeaders(headers);
         assertThat(MultipartModelLocator.locate(body, body.length, "b").status()).isEqualTo(ModelField.Status.INVALID_BODY);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base64", "Quoted-Printable", "7bit\r\nContent-Transfer-Encoding: base64"})
+    void shouldRefuseATransferEncodedModelField(String encoding) {
+        // python-multipart decodes base64 and quoted-printable: "openai/o3=2Dpro" reaches the upstream as "openai/o3-pro".
+        byte[] body = ("--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Transfer-Encoding: " + encoding
+                + "\r\n\r\nopenai/o3=2Dpro\r\n--b--\r\n").getBytes(StandardCharsets.UTF_8);
+        assertThat(MultipartModelLocator.locate(body, body.length, "b").status()).isEqualTo(ModelField.Status.INVALID_BODY);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"7bit", "8BIT", "binary"})
+    void shouldAcceptAnIdentityTransferEncodingOnTheModelField(String encoding) {
+        byte[] body = ("--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Transfer-Encoding: " + encoding
+                + "\r\n\r\nregular\r\n--b--\r\n").getBytes(StandardCharsets.UTF_8);
+        ModelField f = MultipartModelLocator.locate(body, body.length, "b");
+        assertThat(f.status()).isEqualTo(ModelField.Status.FOUND);
+        assertThat(f.model()).isEqualTo("regular");
+    }
 }

@@ -428,6 +428,18 @@ abstract class FilterContract {
         assertThat(r.status()).isEqualTo(400);
     }
 
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRefuseAQuotedPrintableModelField(String mode) throws IOException {
+        // Decoded by python-multipart, "openai/o3=2Dpro" is the disabled "openai/o3-pro".
+        byte[] body = ("--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Transfer-Encoding: quoted-printable"
+                + "\r\n\r\nopenai/o3=2Dpro\r\n--b--\r\n").getBytes(StandardCharsets.UTF_8);
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/audio/transcriptions", body, false, "X-Test-Mode: " + mode,
+                "Content-Type: multipart/form-data; boundary=b");
+        assertThat(r.header("X-Echo-Content-Length")).isNull();
+        assertThat(r.text()).contains("\"code\":\"invalid_body\"");
+    }
+
     // ---- /v1/models ------------------------------------------------------------------------------------
 
     static Stream<Arguments> modelLists() {
