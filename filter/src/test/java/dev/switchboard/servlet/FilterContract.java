@@ -275,7 +275,7 @@ abstract class FilterContract {
     @ValueSource(strings = {"/v1/chat/completions", "//v1/chat/completions", "/v1/chat/completions/",
             "/v1//chat/completions", "/v1/chat%2Fcompletions", "/v1/chat%2fcompletions", "/v1/./chat/completions",
             "/v1/x/../chat/completions", "/V1/Chat/Completions", "/v1/chat/completions;x=1", "/v1/%63hat/completions",
-            "/v1/chat/completions//", "/./v1/chat/completions"})
+            "/v1/chat/completions//", "/./v1/chat/completions", "/v1/chat/completions;%zz", "/v1/chat;x=%/completions"})
     void shouldNeverForwardADisabledModelWhateverThePathSpelling(String path) throws IOException {
         for (String mode : List.of("sync", "async")) {
             RawHttp.Response r = post(mode, path, "{\"model\":\"openai/o3-pro\"}");
