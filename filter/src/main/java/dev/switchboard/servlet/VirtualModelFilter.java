@@ -194,7 +194,8 @@ public final class VirtualModelFilter implements Filter {
         Caller caller = who.caller();
         request.setAttribute(CALLER_ATTRIBUTE, caller);
         return switch (endpoint) {
-            case OTHER -> new Next(new SwitchboardRequest(request, null, 0, KEY_HEADERS, null), response, null);
+            case OTHER -> new Next(new SwitchboardRequest(request, null, 0, KEY_HEADERS, null, response),
+                    response, null);
             case MODELS, MODEL -> models(request, response, config, caller, anthropic,
                     endpoint == Endpoint.MODEL ? Endpoint.modelId(path) : null);
             default -> model(request, response, config, caller, anthropic, endpoint == Endpoint.MULTIPART_MODEL);
@@ -260,15 +261,16 @@ public final class VirtualModelFilter implements Filter {
         request.setAttribute(DECISION_ATTRIBUTE, decision);
         request.setAttribute(BODY_ATTRIBUTE, rewritten);
         Set<String> hidden = config.rules().identity().keysRequired() ? BODY_AND_KEY_HEADERS : BODY_HEADERS;
-        return new Next(new SwitchboardRequest(request, rewritten, rewritten.length, hidden, null), response, null);
+        return new Next(new SwitchboardRequest(request, rewritten, rewritten.length, hidden, null, response),
+                response, null);
     }
 
     private Next models(HttpServletRequest request, HttpServletResponse response, SwitchboardConfig config,
                         Caller caller, boolean anthropic, String singleId) {
         Set<String> hidden = config.rules().identity().keysRequired() ? MODELS_AND_KEY_HEADERS : MODELS_HEADERS;
-        SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,
-                singleId == null ? null : Endpoint.MODELS_PATH);
         CapturingResponse captured = new CapturingResponse(response);
+        SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,
+                singleId == null ? null : Endpoint.MODELS_PATH, captured);
         Runnable finish = () -> {
             try {
                 finishModels(captured, response, config.rules(), caller, anthropic, singleId);

@@ -521,6 +521,31 @@ abstract class FilterContract {
         assertThat(r.text()).doesNotContain("\"old\"").doesNotContain("nokey").doesNotContain("o3-pro");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/acme/labs"})
+    @SuppressWarnings("unchecked")
+    void shouldShapeTheListWrittenThroughTheAsyncContext(String userPath) throws IOException {
+        List<String> headers = new ArrayList<>(List.of("X-Test-Mode: async-context"));
+        if (!userPath.isEmpty()) {
+            headers.add("X-User-Path: " + userPath);
+        }
+        RawHttp.Response r = RawHttp.get(port(), "/v1/models", headers.toArray(String[]::new));
+        assertThat(r.status()).isEqualTo(200);
+        Map<String, Object> root = (Map<String, Object>) Json.parse(r.body());
+        assertThat(root).isNotNull();
+        assertThat((List<Map<String, Object>>) root.get("data")).extracting(e -> e.get("id")).doesNotContain("openai/o3-pro");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {CHAT, "/v1/files"})
+    void shouldHandTheWrappedRequestThroughTheAsyncContext(String path) throws IOException {
+        useRules(RULES + KEYS);
+        RawHttp.Response r = post("async-context", path, "{\"model\":\"regular\"}", "Authorization: Bearer sk-alice-demo");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("X-Echo-Authorization")).isEqualTo("null");
+        assertThat(r.text()).isEqualTo(path.equals(CHAT) ? "{\"model\":\"claude-sonnet-4-6\"}" : "{\"model\":\"regular\"}");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------
 
     static byte[] gzip(String s) throws IOException {
