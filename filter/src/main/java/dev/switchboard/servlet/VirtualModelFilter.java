@@ -301,6 +301,13 @@ public final class VirtualModelFilter implements Filter {
         }
         ModelsList.Result result = plain != null && captured.getStatus() == 200
                 ? ModelsList.transform(plain, rules, caller, anthropic, singleId) : null;
+        if (result == null && captured.getStatus() == 200) {
+            // A list we cannot read (an encoding we cannot decode, not JSON) cannot be shaped, and passing it
+            // on would list models this caller may not call (SPEC section 4).
+            new ErrorResponse(502, "api_error", "upstream_unavailable", "the model list from upstream could not be read",
+                    null).send(response, anthropic);
+            return;
+        }
         if (result == null) {
             // Not a model list (an upstream error, say): the client gets it exactly as sent.
             if (encoding != null) {

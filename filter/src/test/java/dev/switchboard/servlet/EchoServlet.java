@@ -134,6 +134,11 @@ final class EchoServlet extends HttpServlet {
         }
         byte[] payload = body;
         resp.setHeader("X-Echo-Accept-Encoding", String.valueOf(req.getHeader("Accept-Encoding")));
+        String claimed = req.getHeader("X-Test-Content-Encoding");
+        if (claimed != null) {
+            // The plain list under an encoding the filter cannot decode.
+            resp.setHeader("Content-Encoding", claimed);
+        }
         if (!async) {
             writeModels(resp, payload, gzip);
             return;

@@ -546,6 +546,16 @@ abstract class FilterContract {
         assertThat(r.text()).isEqualTo(path.equals(CHAT) ? "{\"model\":\"claude-sonnet-4-6\"}" : "{\"model\":\"regular\"}");
     }
 
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldNotPassAnUnreadableListThroughUnshaped(String mode) throws IOException {
+        RawHttp.Response r = RawHttp.get(port(), "/v1/models", "X-Test-Mode: " + mode, "X-Test-Content-Encoding: br");
+        assertThat(r.text()).doesNotContain("openai/o3-pro");
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.text()).isEqualTo("{\"error\":{\"message\":\"the model list from upstream could not be read\","
+                + "\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------
 
     static byte[] gzip(String s) throws IOException {
