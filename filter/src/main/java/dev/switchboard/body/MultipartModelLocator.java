@@ -18,7 +18,7 @@ public final class MultipartModelLocator {
 
     /**
      * @param contentType the request's Content-Type
-     * @return the boundary if this is {@code multipart/form-data} with one, else {@code null}
+     * @return the boundary if this is {@code multipart/form-data} with exactly one, else {@code null}
      */
     public static String boundary(String contentType) {
         if (contentType == null) {
@@ -28,18 +28,26 @@ public final class MultipartModelLocator {
         if (!lower.strip().startsWith("multipart/form-data")) {
             return null;
         }
+        String found = null;
         for (String param : contentType.split(";")) {
             String p = param.strip();
             int eq = p.indexOf('=');
             if (eq > 0 && p.substring(0, eq).strip().equalsIgnoreCase("boundary")) {
+                if (found != null) {
+                    // Two boundaries: parsers that keep parameters in a map read the form by the last one.
+                    return null;
+                }
                 String b = p.substring(eq + 1).strip();
                 if (b.length() >= 2 && b.startsWith("\"") && b.endsWith("\"")) {
                     b = b.substring(1, b.length() - 1);
                 }
-                return b.isEmpty() || b.length() > 200 ? null : b;
+                if (b.isEmpty() || b.length() > 200) {
+                    return null;
+                }
+                found = b;
             }
         }
-        return null;
+        return found;
     }
 
     /**
@@ -78,12 +86,18 @@ public final class MultipartModelLocator {
                 return ModelField.failed(ModelField.Status.INVALID_BODY);
             }
             String name = fieldName(new String(body, pos, headersEnd - pos, StandardCharsets.UTF_8));
+            if (name == AMBIGUOUS) {
+                return ModelField.failed(ModelField.Status.INVALID_BODY);
+            }
             int valueStart = headersEnd + 4;
             int valueEnd = indexOf(body, valueStart, length, next);
             if (valueEnd < 0) {
                 return ModelField.failed(ModelField.Status.INVALID_BODY);
             }
             if ("model".equals(name)) {
+                if (!identityTransferEncoding(new String(body, pos, headersEnd - pos, StandardCharsets.UTF_8))) {
+                    return ModelField.failed(ModelField.Status.INVALID_BODY);
+                }
                 if (found != null) {
                     return ModelField.failed(ModelField.Status.DUPLICATE);
                 }
@@ -95,30 +109,82 @@ public final class MultipartModelLocator {
         return found == null ? ModelField.failed(ModelField.Status.MISSING) : found;
     }
 
-    /** The {@code name} parameter of a part's Content-Disposition, or {@code null}. */
+    /** What {@link #fieldName} returns for a part whose name parsers read differently (compared by identity). */
+    private static final String AMBIGUOUS = new String("(ambiguous)");
+
+    /**
+     * The {@code name} parameter of a part's Content-Disposition, {@code null} when there is none, or
+     * {@link #AMBIGUOUS} when parsers disagree on it: two Content-Disposition headers or two name
+     * parameters (map-based parsers keep the last), a folded line or a bare CR or LF, an RFC 2231
+     * {@code name*} (decoded by some), a backslash in a quoted name (unescaped by some), or
+     * {@code <name>} (unquoted by Python's email).
+     */
     static String fieldName(String headers) {
+        String name = null;
+        boolean seen = false;
         for (String line : headers.split("\r\n")) {
+            // A folded line is unfolded by some parsers (Tomcat); a bare CR or LF ends a line for others (Go).
+            if (line.startsWith(" ") || line.startsWith("\t") || line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+                return AMBIGUOUS;
+            }
             int colon = line.indexOf(':');
             if (colon < 0 || !line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
                 continue;
             }
+            if (seen) {
+                return AMBIGUOUS;
+            }
+            seen = true;
             String value = line.substring(colon + 1);
             int i = 0;
             while (i < value.length()) {
                 int semi = nextSemicolon(value, i);
                 String param = value.substring(i, semi).strip();
                 int eq = param.indexOf('=');
-                if (eq > 0 && param.substring(0, eq).strip().equalsIgnoreCase("name")) {
+                String key = eq > 0 ? param.substring(0, eq).strip().toLowerCase(Locale.ROOT) : "";
+                if (key.startsWith("name*")) {
+                    return AMBIGUOUS;
+                }
+                if (key.equals("name")) {
+                    if (name != null) {
+                        return AMBIGUOUS;
+                    }
                     String v = param.substring(eq + 1).strip();
                     if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-                        v = v.substring(1, v.length() - 1).replace("\\\"", "\"").replace("\\\\", "\\");
+                        v = v.substring(1, v.length() - 1);
+                        if (v.indexOf('\\') >= 0) {
+                            return AMBIGUOUS;
+                        }
+                    } else if (v.startsWith("<") || v.indexOf('"') >= 0 || v.indexOf('\\') >= 0) {
+                        return AMBIGUOUS;
                     }
-                    return v;
+                    name = v;
                 }
                 i = semi + 1;
             }
         }
-        return null;
+        return name;
+    }
+
+    /**
+     * Whether a part's bytes are its value: no Content-Transfer-Encoding, or one {@code 7bit}, {@code 8bit}
+     * or {@code binary}. python-multipart decodes base64 and quoted-printable, so an encoded model would
+     * be checked as one name and called as another.
+     */
+    private static boolean identityTransferEncoding(String headers) {
+        boolean seen = false;
+        for (String line : headers.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0 || !line.substring(0, colon).strip().equalsIgnoreCase("content-transfer-encoding")) {
+                continue;
+            }
+            String value = line.substring(colon + 1).strip().toLowerCase(Locale.ROOT);
+            if (seen || !(value.equals("7bit") || value.equals("8bit") || value.equals("binary"))) {
+                return false;
+            }
+            seen = true;
+        }
+        return true;
     }
 
     private static int nextSemicolon(String s, int from) {

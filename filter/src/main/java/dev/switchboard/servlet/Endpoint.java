@@ -102,7 +102,8 @@ enum Endpoint {
      * @return the canonical lowercase path, or {@code null} when it cannot be decoded or climbs above the root
      */
     static String normalize(String raw) {
-        String decoded = decode(raw);
+        // Containers drop ;params before percent-decoding, so "completions;%zz" is "completions" to them.
+        String decoded = decode(withoutParams(raw));
         if (decoded == null) {
             return null;
         }
@@ -122,6 +123,18 @@ enum Endpoint {
             segments.addLast(s.toLowerCase(Locale.ROOT));
         }
         return "/" + String.join("/", segments);
+    }
+
+    private static String withoutParams(String raw) {
+        if (raw.indexOf(';') < 0) {
+            return raw;
+        }
+        StringBuilder sb = new StringBuilder(raw.length());
+        for (String segment : raw.split("/", -1)) {
+            int semi = segment.indexOf(';');
+            sb.append(semi >= 0 ? segment.substring(0, semi) : segment).append('/');
+        }
+        return sb.substring(0, sb.length() - 1);
     }
 
     private static String decode(String raw) {

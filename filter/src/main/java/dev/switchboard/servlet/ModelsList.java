@@ -127,6 +127,10 @@ final class ModelsList {
                     epoch = 0;
                 }
             }
+            if (epoch < Instant.MIN.getEpochSecond() || epoch > Instant.MAX.getEpochSecond()) {
+                // A long that no Instant holds: shown like an unreadable one, not thrown out of the filter.
+                epoch = 0;
+            }
             createdAt = Instant.ofEpochSecond(epoch).toString();
         }
         a.put("created_at", createdAt);

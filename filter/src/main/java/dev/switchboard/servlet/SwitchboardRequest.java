@@ -34,6 +34,7 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     private final int length;
     private final Set<String> hidden;
     private final String pathOverride;
+    private final ServletResponse response;
     private Runnable beforeComplete;
     private ReplayInputStream in;
     private BufferedReader reader;
@@ -45,13 +46,16 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
      * @param length the new body's length
      * @param hidden lowercase names of headers to hide
      * @param pathOverride the path below the context to show instead of the real one, or {@code null}
+     * @param response the response handed down the chain with this request
      */
-    SwitchboardRequest(HttpServletRequest request, byte[] body, int length, Set<String> hidden, String pathOverride) {
+    SwitchboardRequest(HttpServletRequest request, byte[] body, int length, Set<String> hidden, String pathOverride,
+                       ServletResponse response) {
         super(request);
         this.body = body;
         this.length = length;
         this.hidden = hidden;
         this.pathOverride = pathOverride;
+        this.response = response;
     }
 
     void beforeComplete(Runnable hook) {
@@ -206,7 +210,9 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
 
     @Override
     public AsyncContext startAsync() {
-        return wrap(super.startAsync());
+        // Not super.startAsync(): that hands AsyncContext.getRequest()/getResponse() the unwrapped originals
+        // (gateway keys, the consumed body, an uncaptured /v1/models response) to a servlet that uses them.
+        return wrap(super.startAsync(this, response));
     }
 
     @Override

@@ -203,7 +203,8 @@ public final class VirtualModelFilter implements Filter {
             request.setAttribute(PATH_ATTRIBUTE, endpoint == Endpoint.MODEL ? Endpoint.MODELS_PATH : Endpoint.normalize(path));
         }
         return switch (endpoint) {
-            case OTHER -> new Next(new SwitchboardRequest(request, null, 0, KEY_HEADERS, null), response, null);
+            case OTHER -> new Next(new SwitchboardRequest(request, null, 0, KEY_HEADERS, null, response),
+                    response, null);
             case MODELS, MODEL -> models(request, response, config, caller, anthropic,
                     endpoint == Endpoint.MODEL ? Endpoint.modelId(path) : null);
             default -> model(request, response, config, caller, anthropic, endpoint == Endpoint.MULTIPART_MODEL);
@@ -269,15 +270,16 @@ public final class VirtualModelFilter implements Filter {
         request.setAttribute(DECISION_ATTRIBUTE, decision);
         request.setAttribute(BODY_ATTRIBUTE, rewritten);
         Set<String> hidden = config.rules().identity().keysRequired() ? BODY_AND_KEY_HEADERS : BODY_HEADERS;
-        return new Next(new SwitchboardRequest(request, rewritten, rewritten.length, hidden, null), response, null);
+        return new Next(new SwitchboardRequest(request, rewritten, rewritten.length, hidden, null, response),
+                response, null);
     }
 
     private Next models(HttpServletRequest request, HttpServletResponse response, SwitchboardConfig config,
                         Caller caller, boolean anthropic, String singleId) {
         Set<String> hidden = config.rules().identity().keysRequired() ? MODELS_AND_KEY_HEADERS : MODELS_HEADERS;
-        SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,
-                singleId == null ? null : Endpoint.MODELS_PATH);
         CapturingResponse captured = new CapturingResponse(response);
+        SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,
+                singleId == null ? null : Endpoint.MODELS_PATH, captured);
         Runnable finish = () -> {
             try {
                 finishModels(captured, response, config.rules(), caller, anthropic, singleId);
@@ -308,6 +310,13 @@ public final class VirtualModelFilter implements Filter {
         }
         ModelsList.Result result = plain != null && captured.getStatus() == 200
                 ? ModelsList.transform(plain, rules, caller, anthropic, singleId) : null;
+        if (result == null && captured.getStatus() == 200) {
+            // A list we cannot read (an encoding we cannot decode, not JSON) cannot be shaped, and passing it
+            // on would list models this caller may not call (SPEC section 4).
+            new ErrorResponse(502, "api_error", "upstream_unavailable", "the model list from upstream could not be read",
+                    null).send(response, anthropic);
+            return;
+        }
         if (result == null) {
             // Not a model list (an upstream error, say): the client gets it exactly as sent.
             if (encoding != null) {

@@ -15,7 +15,8 @@ import java.util.zip.GZIPOutputStream;
 /**
  * The servlet behind the filter in container tests. Echoes the request body it received and reports
  * what its request looked like in X-Echo-* headers. {@code X-Test-Mode: async} makes it read with a
- * ReadListener and answer from another thread; {@code /v1/models} answers the list in
+ * ReadListener and answer from another thread, {@code X-Test-Mode: async-context} answers from another thread
+ * through {@code AsyncContext.getRequest()/getResponse()}; {@code /v1/models} answers the list in
  * {@link #MODELS} (gzip-compressed with {@code X-Test-Gzip: 1}).
  */
 final class EchoServlet extends HttpServlet {
@@ -32,6 +33,10 @@ final class EchoServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         boolean async = "async".equals(req.getHeader("X-Test-Mode"));
+        if ("async-context".equals(req.getHeader("X-Test-Mode"))) {
+            throughAsyncContext(req);
+            return;
+        }
         if (req.getRequestURI().endsWith("/v1/models")) {
             models(req, resp, async);
             return;
@@ -80,6 +85,25 @@ final class EchoServlet extends HttpServlet {
         });
     }
 
+    /** Async, using only what the AsyncContext hands out, as servlets that start async and then hand off often do. */
+    private static void throughAsyncContext(HttpServletRequest req) {
+        AsyncContext ctx = req.startAsync();
+        ctx.start(() -> {
+            try {
+                HttpServletRequest r = (HttpServletRequest) ctx.getRequest();
+                HttpServletResponse w = (HttpServletResponse) ctx.getResponse();
+                if (r.getRequestURI().endsWith("/v1/models")) {
+                    writeModels(w, MODELS.getBytes(StandardCharsets.UTF_8), false);
+                } else {
+                    echo(r, w, r.getInputStream().readAllBytes());
+                }
+            } catch (IOException e) {
+                ((HttpServletResponse) ctx.getResponse()).setStatus(500);
+            }
+            ctx.complete();
+        });
+    }
+
     private static void echo(HttpServletRequest req, HttpServletResponse resp, byte[] body) throws IOException {
         resp.setStatus(200);
         resp.setHeader("X-Echo-Content-Length", Long.toString(req.getContentLengthLong()));
@@ -110,6 +134,11 @@ final class EchoServlet extends HttpServlet {
         }
         byte[] payload = body;
         resp.setHeader("X-Echo-Accept-Encoding", String.valueOf(req.getHeader("Accept-Encoding")));
+        String claimed = req.getHeader("X-Test-Content-Encoding");
+        if (claimed != null) {
+            // The plain list under an encoding the filter cannot decode.
+            resp.setHeader("Content-Encoding", claimed);
+        }
         if (!async) {
             writeModels(resp, payload, gzip);
             return;

@@ -277,7 +277,7 @@ abstract class FilterContract {
     @ValueSource(strings = {"/v1/chat/completions", "//v1/chat/completions", "/v1/chat/completions/",
             "/v1//chat/completions", "/v1/chat%2Fcompletions", "/v1/chat%2fcompletions", "/v1/./chat/completions",
             "/v1/x/../chat/completions", "/V1/Chat/Completions", "/v1/chat/completions;x=1", "/v1/%63hat/completions",
-            "/v1/chat/completions//", "/./v1/chat/completions"})
+            "/v1/chat/completions//", "/./v1/chat/completions", "/v1/chat/completions;%zz", "/v1/chat;x=%/completions"})
     void shouldNeverForwardADisabledModelWhateverThePathSpelling(String path) throws IOException {
         for (String mode : List.of("sync", "async")) {
             RawHttp.Response r = post(mode, path, "{\"model\":\"openai/o3-pro\"}");
@@ -416,6 +416,32 @@ abstract class FilterContract {
                 .contains("\"code\":\"invalid_body\"");
     }
 
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRefuseAMultipartFormWithTwoBoundaries(String mode) throws IOException {
+        // Read by boundary a, this form says "regular"; read by boundary b (the last one wins in many
+        // parsers) it says "openai/o3-pro", from what is a preamble to the first reading.
+        byte[] body = ("--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nopenai/o3-pro\r\n--b--\r\n"
+                + "--a\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nregular\r\n--a--\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/audio/transcriptions", body, false, "X-Test-Mode: " + mode,
+                "Content-Type: multipart/form-data; boundary=a; boundary=b");
+        assertThat(r.header("X-Echo-Content-Length")).isNull();
+        assertThat(r.status()).isEqualTo(400);
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRefuseAQuotedPrintableModelField(String mode) throws IOException {
+        // Decoded by python-multipart, "openai/o3=2Dpro" is the disabled "openai/o3-pro".
+        byte[] body = ("--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Transfer-Encoding: quoted-printable"
+                + "\r\n\r\nopenai/o3=2Dpro\r\n--b--\r\n").getBytes(StandardCharsets.UTF_8);
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/audio/transcriptions", body, false, "X-Test-Mode: " + mode,
+                "Content-Type: multipart/form-data; boundary=b");
+        assertThat(r.header("X-Echo-Content-Length")).isNull();
+        assertThat(r.text()).contains("\"code\":\"invalid_body\"");
+    }
+
     // ---- /v1/models ------------------------------------------------------------------------------------
 
     static Stream<Arguments> modelLists() {
@@ -495,6 +521,41 @@ abstract class FilterContract {
     void shouldNotListDisabledOrUnconfiguredRedirectsOrPolicies(String mode) throws IOException {
         RawHttp.Response r = RawHttp.get(port(), "/v1/models", "X-Test-Mode: " + mode, "X-User-Path: /acme/labs");
         assertThat(r.text()).doesNotContain("\"old\"").doesNotContain("nokey").doesNotContain("o3-pro");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/acme/labs"})
+    @SuppressWarnings("unchecked")
+    void shouldShapeTheListWrittenThroughTheAsyncContext(String userPath) throws IOException {
+        List<String> headers = new ArrayList<>(List.of("X-Test-Mode: async-context"));
+        if (!userPath.isEmpty()) {
+            headers.add("X-User-Path: " + userPath);
+        }
+        RawHttp.Response r = RawHttp.get(port(), "/v1/models", headers.toArray(String[]::new));
+        assertThat(r.status()).isEqualTo(200);
+        Map<String, Object> root = (Map<String, Object>) Json.parse(r.body());
+        assertThat(root).isNotNull();
+        assertThat((List<Map<String, Object>>) root.get("data")).extracting(e -> e.get("id")).doesNotContain("openai/o3-pro");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {CHAT, "/v1/files"})
+    void shouldHandTheWrappedRequestThroughTheAsyncContext(String path) throws IOException {
+        useRules(RULES + KEYS);
+        RawHttp.Response r = post("async-context", path, "{\"model\":\"regular\"}", "Authorization: Bearer sk-alice-demo");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("X-Echo-Authorization")).isEqualTo("null");
+        assertThat(r.text()).isEqualTo(path.equals(CHAT) ? "{\"model\":\"claude-sonnet-4-6\"}" : "{\"model\":\"regular\"}");
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldNotPassAnUnreadableListThroughUnshaped(String mode) throws IOException {
+        RawHttp.Response r = RawHttp.get(port(), "/v1/models", "X-Test-Mode: " + mode, "X-Test-Content-Encoding: br");
+        assertThat(r.text()).doesNotContain("openai/o3-pro");
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.text()).isEqualTo("{\"error\":{\"message\":\"the model list from upstream could not be read\","
+                + "\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}");
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------

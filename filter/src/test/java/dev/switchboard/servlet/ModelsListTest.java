@@ -1,0 +1,23 @@
+package dev.switchboard.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.rules.Caller;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+final class ModelsListTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"99999999999999999", "-99999999999999999"})
+    void shouldShowACreatedBeyondInstantRangeAsTheEpochInTheAnthropicShape(String created) {
+        byte[] upstream = ("{\"object\":\"list\",\"data\":[{\"id\":\"openai/gpt-5-mini\",\"object\":\"model\",\"created\":"
+                + created + ",\"owned_by\":\"openai\"}]}").getBytes(StandardCharsets.UTF_8);
+        ModelsList.Result r = ModelsList.transform(upstream, FilterContract.load(FilterContract.RULES).rules(),
+                Caller.ANONYMOUS, true, null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("{\"type\":\"model\",\"id\":\"openai/gpt-5-mini\","
+                + "\"display_name\":\"openai/gpt-5-mini\",\"created_at\":\"1970-01-01T00:00:00Z\"}");
+    }
+}
