@@ -21,11 +21,17 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseOutputText;
+import com.openai.models.responses.ResponseStreamEvent;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,6 +150,32 @@ final class SdkClientsTest {
         assertThat(String.join("", deltas)).isEqualTo("echo from echo-small: stream this please");
         assertThat(chunks.get(chunks.size() - 1).choices().get(0).finishReason())
                 .contains(ChatCompletionChunk.Choice.FinishReason.STOP);
+    }
+
+    @Test
+    void shouldAnswerOpenAiResponsesThroughAlias() {
+        Response response = openai.responses().create(ResponseCreateParams.builder()
+                .model("regular").input("what is new").build()).validate();
+
+        assertThat(response.model().asString()).isEqualTo("echo-small");
+        assertThat(outputText(response)).isEqualTo("echo from echo-small: what is new");
+    }
+
+    @Test
+    void shouldStreamOpenAiResponsesThroughAlias() {
+        List<ResponseStreamEvent> events;
+        try (StreamResponse<ResponseStreamEvent> stream = openai.responses().createStreaming(
+                ResponseCreateParams.builder().model("regular").input("stream a response").build())) {
+            events = stream.stream().map(ResponseStreamEvent::validate).toList();
+        }
+
+        List<String> deltas = events.stream().filter(ResponseStreamEvent::isOutputTextDelta)
+                .map(e -> e.asOutputTextDelta().delta()).toList();
+        assertThat(deltas).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(String.join("", deltas)).isEqualTo("echo from echo-small: stream a response");
+        ResponseStreamEvent last = events.get(events.size() - 1);
+        assertThat(last.isCompleted()).isTrue();
+        assertThat(outputText(last.asCompleted().response())).isEqualTo("echo from echo-small: stream a response");
     }
 
     @Test
@@ -296,4 +328,12 @@ final class SdkClientsTest {
                 .maxRetries(0).timeout(TIMEOUT).build();
     }
 
+    private static String outputText(Response response) {
+        return response.output().stream()
+                .flatMap(item -> item.message().stream())
+                .flatMap(m -> m.content().stream())
+                .map(c -> c.outputText().map(ResponseOutputText::text))
+                .flatMap(Optional::stream)
+                .collect(Collectors.joining());
+    }
 }
