@@ -90,9 +90,14 @@ final class EchoProvider {
         Map<String, Object> content = map("type", "output_text", "text", text, "annotations", List.of());
         Map<String, Object> message = map("type", "message", "id", "msg_" + rid, "status", "completed",
                 "role", "assistant", "content", List.of(content));
+        // The OpenAI SDK requires parallel_tool_calls, tool_choice, tools and the usage details.
         Map<String, Object> done = map("id", rid, "object", "response", "created_at", now, "status", "completed",
-                "model", model, "output", List.of(message),
-                "usage", map("input_tokens", in, "output_tokens", out, "total_tokens", in + out));
+                "model", model, "output", List.of(message), "parallel_tool_calls", true, "tool_choice", "auto",
+                "tools", List.of(),
+                "usage", map("input_tokens", in,
+                        "input_tokens_details", map("cached_tokens", 0, "cache_write_tokens", 0),
+                        "output_tokens", out, "output_tokens_details", map("reasoning_tokens", 0),
+                        "total_tokens", in + out));
         if (!stream) {
             json(response, done);
             return;
@@ -105,10 +110,11 @@ final class EchoProvider {
         event(response, "response.created", map("type", "response.created", "sequence_number", seq++, "response", created));
         for (String piece : pieces(text)) {
             event(response, "response.output_text.delta", map("type", "response.output_text.delta", "sequence_number", seq++,
-                    "item_id", "msg_" + rid, "output_index", 0, "content_index", 0, "delta", piece));
+                    "item_id", "msg_" + rid, "output_index", 0, "content_index", 0, "delta", piece,
+                    "logprobs", List.of()));
         }
         event(response, "response.output_text.done", map("type", "response.output_text.done", "sequence_number", seq++,
-                "item_id", "msg_" + rid, "output_index", 0, "content_index", 0, "text", text));
+                "item_id", "msg_" + rid, "output_index", 0, "content_index", 0, "text", text, "logprobs", List.of()));
         event(response, "response.completed", map("type", "response.completed", "sequence_number", seq, "response", done));
     }
 
