@@ -31,8 +31,9 @@ enum Endpoint {
      * @return the endpoint
      */
     static Endpoint classify(String method, String path) {
-        boolean post = "POST".equals(method);
-        boolean get = "GET".equals(method);
+        // Case-insensitive: a container hands "post" to the servlet as is, and a proxy forwards it.
+        boolean post = "POST".equalsIgnoreCase(method);
+        boolean get = "GET".equalsIgnoreCase(method);
         if (!post && !get) {
             return OTHER;
         }

@@ -228,6 +228,12 @@ public final class VirtualModelFilter implements Filter {
             return null;
         }
         String boundary = multipart ? MultipartModelLocator.boundary(request.getContentType()) : null;
+        if (multipart && boundary == null) {
+            // Audio endpoints take forms only: reading such a body as JSON could disagree with the upstream.
+            reject(response, anthropic, ErrorResponse.invalidRequest("invalid_body",
+                    "this endpoint takes multipart/form-data with a boundary", null));
+            return null;
+        }
         ModelField field = boundary != null
                 ? MultipartModelLocator.locate(body.bytes(), body.length(), boundary)
                 : parsers(max).locate(body.bytes(), body.length());
@@ -285,6 +291,17 @@ public final class VirtualModelFilter implements Filter {
                 finishModels(captured, response, config.rules(), caller, anthropic, singleId);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            } catch (RuntimeException e) {
+                // Same guard as the request side: our failure is a JSON 500, never a container page.
+                LOG.error("Switchboard filter failed shaping /v1/models", e);
+                if (!response.isCommitted()) {
+                    try {
+                        new ErrorResponse(500, "api_error", "internal_error", "internal error in the gateway", null)
+                                .send(response, anthropic);
+                    } catch (IOException io) {
+                        throw new UncheckedIOException(io);
+                    }
+                }
             }
         };
         wrapped.beforeComplete(finish);
@@ -334,6 +351,11 @@ public final class VirtualModelFilter implements Filter {
         }
         response.setStatus(200);
         response.setContentType("application/json");
+        // The list is this caller's: no shared cache may keep it, and the upstream's validators describe another body.
+        response.setHeader("Cache-Control", "private, no-store");
+        response.setHeader("ETag", null);
+        response.setHeader("Last-Modified", null);
+        response.setHeader("Vary", "Authorization, x-api-key, anthropic-version, " + rules.identity().userPathHeader());
         response.setContentLength(result.body().length);
         response.getOutputStream().write(result.body());
         response.flushBuffer();

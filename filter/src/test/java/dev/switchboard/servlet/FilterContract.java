@@ -288,6 +288,22 @@ abstract class FilterContract {
     }
 
     @ParameterizedTest
+    @MethodSource("modes")
+    void shouldClassifyALowercaseMethodLikeItsUppercase(String mode) throws IOException {
+        RawHttp.Response r = RawHttp.send(port(), "post", CHAT, "{\"model\":\"openai/o3-pro\"}".getBytes(StandardCharsets.UTF_8),
+                false, "X-Test-Mode: " + mode);
+        assertThat(r.header("X-Echo-Content-Length")).as("reached the servlet: " + r.status()).isNull();
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldRefuseAnAudioBodyThatIsNotAForm(String mode) throws IOException {
+        RawHttp.Response r = post(mode, "/v1/audio/transcriptions", "{\"model\":\"openai/o3-pro\"}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.text()).contains("\"code\":\"invalid_body\"");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"", "Content-Type: text/plain", "Content-Type: application/x-www-form-urlencoded",
             "Content-Type: multipart/form-data; boundary=x"})
     void shouldParseJsonWhateverTheContentType(String contentType) throws IOException {
@@ -481,6 +497,8 @@ abstract class FilterContract {
             }
             RawHttp.Response r = RawHttp.get(port(), "/v1/models", headers.toArray(String[]::new));
             assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("Cache-Control")).isEqualTo("private, no-store");
+            assertThat(r.header("Vary")).contains("X-User-Path").contains("Authorization");
             assertThat(r.header("Content-Encoding")).isNull();
             assertThat(r.header("X-Echo-Accept-Encoding")).isEqualTo("null");
             Map<String, Object> root = (Map<String, Object>) JsonTree.parse(r.body());
