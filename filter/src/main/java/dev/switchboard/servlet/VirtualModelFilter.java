@@ -6,6 +6,7 @@ import dev.switchboard.body.ModelField;
 import dev.switchboard.body.MultipartModelLocator;
 import dev.switchboard.config.AdminSettings;
 import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.ConfigReloader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.ReloadSettings;
 import dev.switchboard.config.ServerSettings;
@@ -86,6 +87,8 @@ public final class VirtualModelFilter implements Filter {
 
     private volatile Supplier<SwitchboardConfig> source;
     private volatile Parsers parsers;
+    /** The reloader this filter started from its init-param, stopped in {@link #destroy()}; else {@code null}. */
+    private volatile ConfigReloader owned;
 
     /** A filter configured from init-params, a system property or the environment (see the class doc). */
     public VirtualModelFilter() {
@@ -129,10 +132,12 @@ public final class VirtualModelFilter implements Filter {
         String real = path.startsWith("/WEB-INF/") ? filterConfig.getServletContext().getRealPath(path) : null;
         Path file = Path.of(real != null ? real : path);
         try {
-            SwitchboardConfig config = new ConfigLoader().load(file);
+            ConfigReloader reloader = ConfigReloader.load(file, new ConfigLoader());
+            SwitchboardConfig config = reloader.get();
             config.warnings().forEach(w -> LOG.warn("{}: {}", path, w));
-            LOG.info("Switchboard filter: {} virtual models from {}", config.rules().virtualModels().size(), path);
-            source = () -> config;
+            LOG.info("Switchboard filter: {} virtual models from {} (hot-reloaded)", config.rules().virtualModels().size(), path);
+            owned = reloader.start();
+            source = reloader;
         } catch (InvalidConfigException e) {
             throw new ServletException("Switchboard: invalid configuration " + file + ":\n" + e.getMessage());
         }
@@ -425,8 +430,18 @@ public final class VirtualModelFilter implements Filter {
         return null;
     }
 
+    /** @return the reloader this filter runs (configured by path), or {@code null} when given a supplier */
+    public ConfigReloader reloader() {
+        return owned;
+    }
+
     @Override
     public void destroy() {
-        // Nothing held: the reload watcher, when one is attached, is owned and stopped by its creator.
+        // Stop the watcher thread: a redeployed webapp must not leave it (and its class loader) behind.
+        ConfigReloader r = owned;
+        owned = null;
+        if (r != null) {
+            r.close();
+        }
     }
 }

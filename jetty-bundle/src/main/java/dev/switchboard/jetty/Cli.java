@@ -1,6 +1,8 @@
 package dev.switchboard.jetty;
 
 import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.ConfigReloader;
+import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.rules.Caller;
@@ -101,41 +103,38 @@ final class Cli {
         if (configPath == null) {
             configPath = firstSet(System.getProperty(ConfigLoader.CONFIG_PROPERTY), System.getenv(ConfigLoader.CONFIG_ENV));
         }
-        SwitchboardConfig config;
+        ConfigReloader reloader;
         String label;
         try {
             if (configPath != null) {
                 label = configPath;
-                config = new ConfigLoader().load(path(configPath, "--config"));
+                reloader = ConfigReloader.load(path(configPath, "--config"), new ConfigLoader());
             } else if (Files.isRegularFile(ConfigLoader.DEFAULT_CONFIG)) {
                 label = ConfigLoader.DEFAULT_CONFIG.toString();
-                config = new ConfigLoader().load(ConfigLoader.DEFAULT_CONFIG);
+                reloader = ConfigReloader.load(ConfigLoader.DEFAULT_CONFIG, new ConfigLoader());
             } else {
                 label = "the built-in default (demo echo provider)";
-                config = new ConfigLoader().parse(defaultConfig());
+                reloader = ConfigReloader.builtIn(defaultConfig(), new ConfigLoader());
             }
         } catch (InvalidConfigException e) {
             printErrors(err, configPath == null ? "config" : configPath, e);
             return INVALID_CONFIG;
         }
-        if (port != null || host != null) {
-            config = new SwitchboardConfig(config.server().withAddress(host != null ? host : config.server().host(),
-                    port != null ? port : config.server().port()), config.rules(), config.admin(), config.reload(),
-                    config.warnings());
-        }
+        SwitchboardConfig config = reloader.get();
+        ServerSettings listen = config.server().withAddress(host != null ? host : config.server().host(),
+                port != null ? port : config.server().port());
         for (String warning : config.warnings()) {
             err.println("warning: " + warning);
         }
-        SwitchboardConfig running = config;
         Gateway gateway;
         try {
-            gateway = Gateway.start(() -> running);
+            gateway = Gateway.start(reloader, reloader, listen);
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            err.println("error: cannot listen on " + running.server().host() + ":" + running.server().port() + ": "
-                    + cause.getMessage());
+            err.println("error: cannot listen on " + listen.host() + ":" + listen.port() + ": " + cause.getMessage());
             return INVALID_CONFIG;
         }
+        reloader.start();
         err.println("config: " + label);
         out.println("Switchboard listening on http://" + gateway.host() + ":" + gateway.port());
         out.flush();

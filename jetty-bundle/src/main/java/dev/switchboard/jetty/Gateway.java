@@ -1,5 +1,7 @@
 package dev.switchboard.jetty;
 
+import dev.switchboard.config.ConfigReloader;
+import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.SwitchboardConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +47,20 @@ final class Gateway {
      * @throws Exception when Jetty cannot start (port in use, say)
      */
     static Gateway start(Supplier<SwitchboardConfig> config) throws Exception {
-        SwitchboardConfig initial = config.get();
+        return start(config, null, config.get().server());
+    }
+
+    /**
+     * Builds and starts the gateway.
+     *
+     * @param config the current configuration; read on every request
+     * @param reloader the reloader behind {@code config}, for {@code /admin/*}; {@code null} for none
+     * @param listen where to listen (host and port; the config file's, or the command line's)
+     * @return the started gateway
+     * @throws Exception when Jetty cannot start (port in use, say)
+     */
+    static Gateway start(Supplier<SwitchboardConfig> config, ConfigReloader reloader, ServerSettings listen)
+            throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(256, 8);
         threads.setName("switchboard");
         Server server = new Server(threads);
@@ -53,12 +68,12 @@ final class Gateway {
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        connector.setHost(initial.server().host());
-        connector.setPort(initial.server().port());
+        connector.setHost(listen.host());
+        connector.setPort(listen.port());
         server.addConnector(connector);
 
         ServletContextHandler context = new ServletContextHandler("/");
-        context.addEventListener(new GatewayWebapp(config));
+        context.addEventListener(new GatewayWebapp(config, reloader));
         context.setErrorHandler(new JsonErrorHandler());
 
         GracefulHandler graceful = new GracefulHandler(new Health(context));

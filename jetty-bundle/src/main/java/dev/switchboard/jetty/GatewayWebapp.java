@@ -1,6 +1,8 @@
 package dev.switchboard.jetty;
 
+import dev.switchboard.admin.AdminServlet;
 import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.ConfigReloader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.servlet.VirtualModelFilter;
@@ -36,20 +38,34 @@ public final class GatewayWebapp implements ServletContextListener {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayWebapp.class);
 
     private final Supplier<SwitchboardConfig> given;
+    private final ConfigReloader givenReloader;
+    /** The reloader this listener started (WAR), stopped on undeploy. */
+    private ConfigReloader owned;
 
     /** For {@code web.xml}: configuration from the context parameter, system property or environment. */
     public GatewayWebapp() {
-        this(null);
+        this(null, null);
     }
 
-    GatewayWebapp(Supplier<SwitchboardConfig> config) {
+    /**
+     * @param config the configuration requests are decided with
+     * @param reloader the reloader behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
+     */
+    GatewayWebapp(Supplier<SwitchboardConfig> config, ConfigReloader reloader) {
         this.given = config;
+        this.givenReloader = reloader;
     }
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
-        Supplier<SwitchboardConfig> config = given != null ? given : load(context);
+        ConfigReloader reloader = givenReloader;
+        Supplier<SwitchboardConfig> config = given;
+        if (config == null) {
+            owned = load(context);
+            reloader = owned;
+            config = owned;
+        }
         SwitchboardConfig initial = config.get();
 
         ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(config));
@@ -69,22 +85,36 @@ public final class GatewayWebapp implements ServletContextListener {
         // Bound to the proxy servlet by name: other servlets of the context (health) stay outside.
         filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), false, PROXY_SERVLET);
 
+        if (reloader != null) {
+            // The admin API is its own servlet, outside the filter: it has its own bearer token.
+            ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin", new AdminServlet(reloader));
+            admin.addMapping("/admin/*");
+        }
         if (given == null) {
             ServletRegistration.Dynamic health = context.addServlet("switchboard-health", new Health());
             health.addMapping("/healthz");
         }
     }
 
-    private static Supplier<SwitchboardConfig> load(ServletContext context) {
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        // Stop the watcher thread on undeploy: no thread (or class loader) outlives the webapp.
+        if (owned != null) {
+            owned.close();
+            owned = null;
+        }
+    }
+
+    private static ConfigReloader load(ServletContext context) {
         String path = firstSet(context.getInitParameter(ConfigLoader.CONFIG_PROPERTY),
                 System.getProperty(ConfigLoader.CONFIG_PROPERTY), System.getenv(ConfigLoader.CONFIG_ENV));
         try {
-            SwitchboardConfig config = path != null ? new ConfigLoader().load(Path.of(path))
-                    : new ConfigLoader().parse(Cli.defaultConfig());
-            config.warnings().forEach(w -> LOG.warn("{}: {}", path == null ? "built-in config" : path, w));
+            ConfigReloader reloader = path != null ? ConfigReloader.load(Path.of(path), new ConfigLoader())
+                    : ConfigReloader.builtIn(Cli.defaultConfig(), new ConfigLoader());
+            reloader.get().warnings().forEach(w -> LOG.warn("{}: {}", path == null ? "built-in config" : path, w));
             LOG.info("Switchboard gateway in {}: config {}", context.getContextPath().isEmpty() ? "/" : context.getContextPath(),
                     path == null ? "built-in default (demo echo provider)" : path);
-            return () -> config;
+            return reloader.start();
         } catch (InvalidConfigException e) {
             throw new IllegalStateException("Switchboard: invalid configuration " + path + ":\n" + e.getMessage());
         }
