@@ -192,9 +192,7 @@ public final class AdminServlet extends HttpServlet {
             row.put("target", row.remove("target_model"));
         }
         ConfigLoader loader = new ConfigLoader(name -> null);
-        Snapshot after;
-        try {
-            after = reloader.updateStore(req.getHeader("If-Match"), stored -> {
+        Snapshot after = write(req, stored -> {
                 Snapshot snap = reloader.snapshot();
                 Set<String> managed = snap.managedSources();
                 if (managed.contains(source)) {
@@ -229,11 +227,6 @@ public final class AdminServlet extends HttpServlet {
                 next.add(vm);
                 return next;
             });
-        } catch (ConfigReloader.StaleException e) {
-            throw new Refused(412, e.getMessage());
-        } catch (InvalidConfigException e) {
-            throw new Refused(400, String.join("; ", e.errors()));
-        }
         resp.setHeader("ETag", reloader.storeEtag());
         Map<String, Object> stored = effective(after).get(source);
         json(resp, 200, stored);
@@ -245,8 +238,7 @@ public final class AdminServlet extends HttpServlet {
             throw new Refused(400, "source is required");
         }
         String source = s.strip();
-        try {
-            reloader.updateStore(req.getHeader("If-Match"), stored -> {
+        write(req, stored -> {
                 if (reloader.snapshot().managedSources().contains(source)) {
                     throw new Refused(409, "virtual model " + source + " is managed by config; edit your configuration instead");
                 }
@@ -257,13 +249,20 @@ public final class AdminServlet extends HttpServlet {
                 next.removeIf(x -> x.source().equals(source));
                 return next;
             });
+        resp.setHeader("ETag", reloader.storeEtag());
+        resp.setStatus(204);
+    }
+
+    /** One store write with the request's If-Match; refusals become their status (412 stale, 400 invalid). */
+    private Snapshot write(HttpServletRequest req, java.util.function.UnaryOperator<List<VirtualModel>> change)
+            throws IOException {
+        try {
+            return reloader.updateStore(req.getHeader("If-Match"), change);
         } catch (ConfigReloader.StaleException e) {
             throw new Refused(412, e.getMessage());
         } catch (InvalidConfigException e) {
             throw new Refused(400, String.join("; ", e.errors()));
         }
-        resp.setHeader("ETag", reloader.storeEtag());
-        resp.setStatus(204);
     }
 
     private static VirtualModel find(List<VirtualModel> rows, String source) {

@@ -105,6 +105,28 @@ public final class ConfigLoader {
         return new ConfigReader(env).read(root);
     }
 
+    /**
+     * Where the configuration is, first that is set: the given values (a command-line option, an
+     * init-param, a context parameter), then the system property {@code switchboard.config}, then the
+     * environment variable {@code SWITCHBOARD_CONFIG}.
+     *
+     * @param explicit candidate paths, highest priority first; {@code null} or blank ones are skipped
+     * @return the path, or {@code null} when none is set
+     */
+    public static String configuredPath(String... explicit) {
+        for (String v : explicit) {
+            if (v != null && !v.isBlank()) {
+                return v.strip();
+            }
+        }
+        for (String v : new String[] {System.getProperty(CONFIG_PROPERTY), System.getenv(CONFIG_ENV)}) {
+            if (v != null && !v.isBlank()) {
+                return v.strip();
+            }
+        }
+        return null;
+    }
+
     private static String decode(byte[] bytes) {
         try {
             return StandardCharsets.UTF_8.newDecoder()

@@ -120,9 +120,8 @@ public final class VirtualModelFilter implements Filter {
         if (source != null) {
             return;
         }
-        String path = firstSet(filterConfig.getInitParameter(CONFIG_INIT_PARAM),
-                filterConfig.getServletContext().getInitParameter(ConfigLoader.CONFIG_PROPERTY),
-                System.getProperty(ConfigLoader.CONFIG_PROPERTY), System.getenv(ConfigLoader.CONFIG_ENV));
+        String path = ConfigLoader.configuredPath(filterConfig.getInitParameter(CONFIG_INIT_PARAM),
+                filterConfig.getServletContext().getInitParameter(ConfigLoader.CONFIG_PROPERTY));
         if (path == null) {
             throw new ServletException("Switchboard: no configuration; set the filter init-param '" + CONFIG_INIT_PARAM
                     + "', the context parameter or system property '" + ConfigLoader.CONFIG_PROPERTY + "', or "
@@ -419,15 +418,6 @@ public final class VirtualModelFilter implements Filter {
     }
 
     private record Parsers(int max, JsonModelLocator json) {
-    }
-
-    private static String firstSet(String... values) {
-        for (String v : values) {
-            if (v != null && !v.isBlank()) {
-                return v.strip();
-            }
-        }
-        return null;
     }
 
     /** @return the reloader this filter runs (configured by path), or {@code null} when given a supplier */

@@ -100,9 +100,7 @@ final class Cli {
                 default -> throw new UsageException("unknown option '" + args[i] + "'");
             }
         }
-        if (configPath == null) {
-            configPath = firstSet(System.getProperty(ConfigLoader.CONFIG_PROPERTY), System.getenv(ConfigLoader.CONFIG_ENV));
-        }
+        configPath = ConfigLoader.configuredPath(configPath);
         ConfigReloader reloader;
         String label;
         try {
@@ -144,15 +142,6 @@ final class Cli {
             Thread.currentThread().interrupt();
         }
         return OK;
-    }
-
-    private static String firstSet(String... values) {
-        for (String v : values) {
-            if (v != null && !v.isBlank()) {
-                return v.strip();
-            }
-        }
-        return null;
     }
 
     private static int validate(String[] args, PrintStream out, PrintStream err) {

@@ -106,8 +106,7 @@ public final class GatewayWebapp implements ServletContextListener {
     }
 
     private static ConfigReloader load(ServletContext context) {
-        String path = firstSet(context.getInitParameter(ConfigLoader.CONFIG_PROPERTY),
-                System.getProperty(ConfigLoader.CONFIG_PROPERTY), System.getenv(ConfigLoader.CONFIG_ENV));
+        String path = ConfigLoader.configuredPath(context.getInitParameter(ConfigLoader.CONFIG_PROPERTY));
         try {
             ConfigReloader reloader = path != null ? ConfigReloader.load(Path.of(path), new ConfigLoader())
                     : ConfigReloader.builtIn(Cli.defaultConfig(), new ConfigLoader());
@@ -118,15 +117,6 @@ public final class GatewayWebapp implements ServletContextListener {
         } catch (InvalidConfigException e) {
             throw new IllegalStateException("Switchboard: invalid configuration " + path + ":\n" + e.getMessage());
         }
-    }
-
-    private static String firstSet(String... values) {
-        for (String v : values) {
-            if (v != null && !v.isBlank()) {
-                return v.strip();
-            }
-        }
-        return null;
     }
 
     /** {@code GET /healthz} -> 200 {@code ok}. */
