@@ -130,28 +130,15 @@ public final class Resolver {
             }
         }
         VirtualModel policy = rules.policyFor(accessProvider, model);
-        String qualified = accessProvider == null ? model : accessProvider + "/" + model;
         Outcome outcome;
-        String reason;
         if (policy == null) {
             outcome = rules.enabledByDefault() ? Outcome.ALLOWED : Outcome.DISABLED;
-            reason = "no access policy matches '" + qualified + "'; models.enabled_by_default is "
-                    + rules.enabledByDefault();
         } else if (!policy.enabled()) {
             outcome = Outcome.DISABLED;
-            reason = "policy '" + policy.source() + "' disables '" + qualified + "' for everyone";
-        } else if (policy.userPaths().isEmpty()) {
-            outcome = Outcome.ALLOWED;
-            reason = "policy '" + policy.source() + "' admits every caller";
-        } else if (policy.inScope(callerPath)) {
-            outcome = Outcome.ALLOWED;
-            reason = "policy '" + policy.source() + "' admits " + policy.userPaths() + "; caller path "
-                    + describe(callerPath) + " is inside";
         } else {
-            outcome = Outcome.DENIED;
-            reason = "policy '" + policy.source() + "' admits only " + policy.userPaths() + "; caller path "
-                    + describe(callerPath) + " is outside";
+            outcome = policy.inScope(callerPath) ? Outcome.ALLOWED : Outcome.DENIED;
         }
+        String reason = reason(rules, policy, outcome, accessProvider, model, callerPath);
         step(steps, "access: " + reason);
 
         // Credentials last: a caller who may not use the model learns that, not how the gateway is set up.
@@ -214,6 +201,22 @@ public final class Resolver {
         }
         return rules.defaultProvider() == null ? null
                 : new Route(rules.defaultProvider(), concrete, Route.Via.DEFAULT);
+    }
+
+    private static String reason(Rules rules, VirtualModel policy, Outcome outcome, String provider, String model,
+                                 String callerPath) {
+        String qualified = provider == null ? model : provider + "/" + model;
+        if (policy == null) {
+            return "no access policy matches '" + qualified + "'; models.enabled_by_default is " + rules.enabledByDefault();
+        }
+        if (!policy.enabled()) {
+            return "policy '" + policy.source() + "' disables '" + qualified + "' for everyone";
+        }
+        if (policy.userPaths().isEmpty()) {
+            return "policy '" + policy.source() + "' admits every caller";
+        }
+        return "policy '" + policy.source() + "' admits " + (outcome == Outcome.ALLOWED ? "" : "only ") + policy.userPaths()
+                + "; caller path " + describe(callerPath) + " is " + (outcome == Outcome.ALLOWED ? "inside" : "outside");
     }
 
     private static void step(List<String> steps, String text) {

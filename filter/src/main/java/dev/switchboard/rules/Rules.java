@@ -29,7 +29,8 @@ public final class Rules {
     private final boolean keepOnlyAliases;
 
     private final Map<String, Redirect> redirects = new HashMap<>();
-    private final Map<String, VirtualModel> providerModelPolicies = new HashMap<>();
+    /** provider -> model -> policy: looked up without building a "provider/model" string per request. */
+    private final Map<String, Map<String, VirtualModel>> providerModelPolicies = new HashMap<>();
     private final Map<String, VirtualModel> providerPolicies = new HashMap<>();
     private final Map<String, VirtualModel> modelPolicies = new HashMap<>();
     private final VirtualModel globalPolicy;
@@ -60,7 +61,7 @@ public final class Rules {
             switch (s.kind()) {
                 case GLOBAL -> global = vm;
                 case PROVIDER -> providerPolicies.put(s.provider(), vm);
-                case PROVIDER_MODEL -> providerModelPolicies.put(s.provider() + "/" + s.model(), vm);
+                case PROVIDER_MODEL -> providerModelPolicies.computeIfAbsent(s.provider(), k -> new HashMap<>()).put(s.model(), vm);
                 case MODEL -> modelPolicies.put(s.model(), vm);
                 default -> throw new IllegalStateException(s.kind().name());
             }
@@ -128,7 +129,8 @@ public final class Rules {
     VirtualModel policyFor(String provider, String model) {
         VirtualModel p;
         if (provider != null) {
-            p = providerModelPolicies.get(provider + "/" + model);
+            Map<String, VirtualModel> byModel = providerModelPolicies.get(provider);
+            p = byModel == null ? null : byModel.get(model);
             if (p != null) {
                 return p;
             }

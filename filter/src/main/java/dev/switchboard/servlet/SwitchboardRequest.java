@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -114,7 +113,16 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     // ---- headers -----------------------------------------------------------------------------------
 
     private boolean isHidden(String name) {
-        return name != null && hidden.contains(name.toLowerCase(Locale.ROOT));
+        if (name == null) {
+            return false;
+        }
+        // A handful of names, compared without allocating: this runs for every header a proxy copies.
+        for (String h : hidden) {
+            if (h.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

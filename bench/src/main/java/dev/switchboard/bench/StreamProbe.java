@@ -1,0 +1,61 @@
+package dev.switchboard.bench;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Streams N chat completions one after another from a URL and prints the median and p99
+ * time-to-first-chunk and the number of SSE chunks each response carried:
+ * {@code StreamProbe URL N} -> {@code ttfc_p50_ms=... ttfc_p99_ms=... chunks_min=... chunks_max=...}.
+ */
+public final class StreamProbe {
+
+    private StreamProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        URI uri = URI.create(args[0]);
+        int n = Integer.parseInt(args[1]);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        byte[] body = "{\"model\":\"regular\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+                .getBytes(StandardCharsets.UTF_8);
+        double[] ttfc = new double[n];
+        int minChunks = Integer.MAX_VALUE;
+        int maxChunks = 0;
+        for (int i = 0; i < n + 20; i++) {
+            long start = System.nanoTime();
+            HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(uri)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            int chunks = 0;
+            double first = -1;
+            byte[] buf = new byte[8192];
+            StringBuilder text = new StringBuilder();
+            try (InputStream in = r.body()) {
+                int k;
+                while ((k = in.read(buf)) > 0) {
+                    if (first < 0) {
+                        first = (System.nanoTime() - start) / 1e6;
+                    }
+                    text.append(new String(buf, 0, k, StandardCharsets.UTF_8));
+                }
+            }
+            for (int at = text.indexOf("data: {"); at >= 0; at = text.indexOf("data: {", at + 1)) {
+                chunks++;
+            }
+            if (i >= 20) { // the first 20 warm up the JIT and the connection pool
+                ttfc[i - 20] = first;
+                minChunks = Math.min(minChunks, chunks);
+                maxChunks = Math.max(maxChunks, chunks);
+            }
+        }
+        Arrays.sort(ttfc);
+        System.out.printf("ttfc_p50_ms=%.3f ttfc_p99_ms=%.3f chunks_min=%d chunks_max=%d%n",
+                ttfc[n / 2], ttfc[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)], minChunks, maxChunks);
+    }
+}
