@@ -45,6 +45,8 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
 
     /** Quiet time after the last file event before reading: editors write in several steps. */
     public static final Duration DEBOUNCE = Duration.ofMillis(300);
+    /** Longest wait for quiet: a file in the folder that never stops changing (a log) must not starve reloads. */
+    private static final Duration MAX_DEBOUNCE = Duration.ofSeconds(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
 
@@ -348,7 +350,9 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
                     key.pollEvents();
                     key.reset();
                     WatchKey more;
-                    while ((more = watch.poll(DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS)) != null) {
+                    long deadline = System.nanoTime() + MAX_DEBOUNCE.toNanos();
+                    while (System.nanoTime() < deadline
+                            && (more = watch.poll(DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS)) != null) {
                         more.pollEvents();
                         more.reset();
                     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -253,6 +254,28 @@ final class HotReloadTest {
 
         awaitConcrete("probe", "v2/model");
         assertThat(reloader.lastError()).isNull();
+    }
+
+    @Test
+    void shouldApplyChangeWhileAnotherFileInFolderChangesConstantly() throws Exception {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        serve(file, true);
+        Path log = dir.resolve("gateway.log");
+        clients = Executors.newSingleThreadExecutor();
+        Future<?> writer = clients.submit(() -> {
+            // A log beside the config: file events far more often than the 300 ms debounce.
+            for (long i = 0; !stop.get(); i++) {
+                Files.writeString(log, i + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            return null;
+        });
+
+        Files.writeString(file, redirect("v2/model"));
+
+        awaitConcrete("probe", "v2/model");
+        stop.set(true);
+        writer.get(10, TimeUnit.SECONDS);
     }
 
     // ---- the admin store --------------------------------------------------------------------------------
