@@ -320,6 +320,12 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
             Set<Path> dirs = new HashSet<>();
             if (configFile != null) {
                 dirs.add(configFile.getParent());
+                try {
+                    // A symlinked file is edited in its target's folder: the link's folder hears nothing of it.
+                    dirs.add(configFile.toRealPath().getParent());
+                } catch (IOException e) {
+                    // Gone since it was loaded: the link's folder sees it come back.
+                }
             }
             dirs.add(storeFile().toAbsolutePath().getParent());
             for (Path dir : dirs) {

@@ -257,6 +257,20 @@ final class HotReloadTest {
     }
 
     @Test
+    void shouldApplyEditOfSymlinkedFileInAnotherFolder() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real")).resolve("gateway.yaml");
+        Files.writeString(real, redirect("v1/model"));
+        Path conf = Files.createDirectory(dir.resolve("conf"));
+        Path file = Files.createSymbolicLink(conf.resolve("switchboard.yaml"), real);
+        serve(file, true);
+        assertThat(concrete("probe")).isEqualTo("v1/model");
+
+        Files.writeString(real, redirect("v2/model"));
+
+        awaitConcrete("probe", "v2/model");
+    }
+
+    @Test
     void shouldApplyChangeWhileAnotherFileInFolderChangesConstantly() throws Exception {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
