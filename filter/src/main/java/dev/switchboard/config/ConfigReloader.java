@@ -208,6 +208,13 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
                         throw new InvalidConfigException(List.of(configFile + ": no such file"));
                     }
                     Snapshot next = loader.snapshot(configFile, read.configBytes, read.storeFile, read.storeBytes);
+                    Path store = ConfigLoader.storePath(next.config(), configFile);
+                    if (!store.equals(read.storeFile)) {
+                        // The new config names another admin.store: it goes live with that store, not the old one's.
+                        read = new Read(read.configBytes, store, readOrNull(store));
+                        hash = read.hash();
+                        next = loader.snapshot(configFile, read.configBytes, read.storeFile, read.storeBytes);
+                    }
                     current = next;
                     lastSeen = hash;
                     lastError = null;

@@ -328,6 +328,24 @@ final class HotReloadTest {
         awaitConcrete("extra", "v9/model");
     }
 
+    @Test
+    void shouldReadAdminStoreNamedByNewConfig() throws Exception {
+        Files.writeString(dir.resolve("a.yaml"), "virtual_models: [{source: extra, target: v9/model}]\n");
+        Files.writeString(dir.resolve("b.yaml"), "virtual_models: [{source: extra, target: v7/model}]\n");
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model") + "admin: {store: a.yaml}\n");
+        serve(file, false);
+        assertThat(concrete("extra")).isEqualTo("v9/model");
+
+        Files.writeString(file, redirect("v2/model") + "admin: {store: b.yaml}\n");
+        reloader.reload();
+
+        // The new config with its own store, not with the store of the config it replaces.
+        assertThat(concrete("probe")).isEqualTo("v2/model");
+        assertThat(concrete("extra")).isEqualTo("v7/model");
+        assertThat(reloader.snapshot().files()).containsKey(dir.resolve("b.yaml")).doesNotContainKey(dir.resolve("a.yaml"));
+    }
+
     // ---- atomicity --------------------------------------------------------------------------------------
 
     /**
