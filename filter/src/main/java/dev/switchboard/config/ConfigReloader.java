@@ -45,6 +45,8 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
 
     /** Quiet time after the last file event before reading: editors write in several steps. */
     public static final Duration DEBOUNCE = Duration.ofMillis(300);
+    /** Longest wait for quiet: a file in the folder that never stops changing (a log) must not starve reloads. */
+    private static final Duration MAX_DEBOUNCE = Duration.ofSeconds(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
 
@@ -206,6 +208,13 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
                         throw new InvalidConfigException(List.of(configFile + ": no such file"));
                     }
                     Snapshot next = loader.snapshot(configFile, read.configBytes, read.storeFile, read.storeBytes);
+                    Path store = ConfigLoader.storePath(next.config(), configFile);
+                    if (!store.equals(read.storeFile)) {
+                        // The new config names another admin.store: it goes live with that store, not the old one's.
+                        read = new Read(read.configBytes, store, readOrNull(store));
+                        hash = read.hash();
+                        next = loader.snapshot(configFile, read.configBytes, read.storeFile, read.storeBytes);
+                    }
                     current = next;
                     lastSeen = hash;
                     lastError = null;
@@ -318,6 +327,12 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
             Set<Path> dirs = new HashSet<>();
             if (configFile != null) {
                 dirs.add(configFile.getParent());
+                try {
+                    // A symlinked file is edited in its target's folder: the link's folder hears nothing of it.
+                    dirs.add(configFile.toRealPath().getParent());
+                } catch (IOException e) {
+                    // Gone since it was loaded: the link's folder sees it come back.
+                }
             }
             dirs.add(storeFile().toAbsolutePath().getParent());
             for (Path dir : dirs) {
@@ -348,7 +363,9 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
                     key.pollEvents();
                     key.reset();
                     WatchKey more;
-                    while ((more = watch.poll(DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS)) != null) {
+                    long deadline = System.nanoTime() + MAX_DEBOUNCE.toNanos();
+                    while (System.nanoTime() < deadline
+                            && (more = watch.poll(DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS)) != null) {
                         more.pollEvents();
                         more.reset();
                     }

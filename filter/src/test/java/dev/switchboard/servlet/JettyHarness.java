@@ -21,6 +21,11 @@ final class JettyHarness implements Harness {
     }
 
     static JettyHarness start(Filter filter, HttpServlet servlet) throws Exception {
+        return start(new FilterHolder(filter), servlet);
+    }
+
+    /** With a holder the container instantiates and configures (init-params): it calls init and destroy. */
+    static JettyHarness start(FilterHolder fh, HttpServlet servlet) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -28,7 +33,6 @@ final class JettyHarness implements Harness {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        FilterHolder fh = new FilterHolder(filter);
         fh.setAsyncSupported(true);
         context.addFilter(fh, "/*", EnumSet.of(DispatcherType.REQUEST));
         ServletHolder sh = new ServletHolder(servlet);

@@ -1,0 +1,118 @@
+package dev.switchboard.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link ConfigReloader} without a server or a watcher: start-up failures and what {@code reload()} returns. */
+final class ConfigReloaderTest {
+
+    private static final ConfigLoader LOADER = new ConfigLoader(name -> null);
+
+    @TempDir
+    Path dir;
+
+    private static String redirect(String target) {
+        return "virtual_models:\n  - {source: probe, target: " + target + "}\n";
+    }
+
+    private static String target(Snapshot s, String source) {
+        return s.config().rules().virtualModels().stream().filter(vm -> vm.source().equals(source))
+                .findFirst().orElseThrow().targets().get(0).model();
+    }
+
+    @Test
+    void shouldFailStartUpWhenConfigFileIsMissing() {
+        Path file = dir.resolve("switchboard.yaml");
+
+        assertThatThrownBy(() -> ConfigReloader.load(file, LOADER))
+                .isInstanceOfSatisfying(InvalidConfigException.class,
+                        e -> assertThat(e.errors()).containsExactly(file + ": no such file"));
+    }
+
+    @Test
+    void shouldFailStartUpWithEveryErrorOfAnInvalidFile() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, """
+                virtual_models:
+                  - {source: probe, targets: [{model: v1/model, weight: -1}]}
+                  - {source: probe}
+                """);
+
+        assertThatThrownBy(() -> ConfigReloader.load(file, LOADER))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors())
+                        .hasSize(2)
+                        .anySatisfy(m -> assertThat(m).startsWith("virtual_models[0].targets[0].weight: must be > 0, was -1"))
+                        .anySatisfy(m -> assertThat(m).startsWith("virtual_models[1].source: duplicate")));
+    }
+
+    @Test
+    void shouldFailStartUpWhenAdminStoreIsInvalid() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        Files.writeString(dir.resolve("virtual-models.admin.yaml"), "virtual_models:\n  - {source: ''}\n");
+
+        assertThatThrownBy(() -> ConfigReloader.load(file, LOADER))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors())
+                        .singleElement().asString().startsWith("virtual-models.admin.yaml: virtual_models[0].source"));
+    }
+
+    @Test
+    void shouldReturnSameSnapshotWhenNothingChanged() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        Snapshot first = reloader.snapshot();
+
+        assertThat(reloader.reload()).isSameAs(first);
+        // Same bytes written again, with a new mtime: the content hash decides, not the timestamp.
+        Files.writeString(file, redirect("v1/model"));
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        assertThat(reloader.reload()).isSameAs(first);
+        assertThat(reloader.snapshot()).isSameAs(first);
+        assertThat(reloader.lastError()).isNull();
+    }
+
+    @Test
+    void shouldChangeVersionWhenContentChanges() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        Snapshot first = reloader.snapshot();
+        FileTime mtime = Files.getLastModifiedTime(file);
+
+        // Same length and the same mtime: only the content differs.
+        Files.writeString(file, redirect("v2/model"));
+        Files.setLastModifiedTime(file, mtime);
+        Snapshot second = reloader.reload();
+
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.version()).isNotEqualTo(first.version());
+        assertThat(target(second, "probe")).isEqualTo("v2/model");
+        assertThat(reloader.snapshot()).isSameAs(second);
+        assertThat(reloader.get()).isSameAs(second.config());
+    }
+
+    @Test
+    void shouldKeepLastGoodSnapshotOnInvalidFileUntilFixed() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        Snapshot good = reloader.snapshot();
+
+        Files.writeString(file, "virtual_models:\n  - {source: probe, target: probe}\n");
+        assertThat(reloader.reload()).isSameAs(good);
+        assertThat(reloader.lastError()).isNotNull();
+        assertThat(reloader.lastError().errors()).singleElement().asString().startsWith("virtual_models[0]");
+
+        Files.writeString(file, redirect("v2/model"));
+        assertThat(target(reloader.reload(), "probe")).isEqualTo("v2/model");
+        assertThat(reloader.lastError()).isNull();
+    }
+}
