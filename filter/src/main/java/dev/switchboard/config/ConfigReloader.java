@@ -207,6 +207,12 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
                     if (read.configBytes == null) {
                         throw new InvalidConfigException(List.of(configFile + ": no such file"));
                     }
+                    if (read.storeBytes != null && new String(read.storeBytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()
+                            && !current.stored().isEmpty()) {
+                        // Our own writes are atomic; an empty store with rows before is a hand edit in progress.
+                        throw new InvalidConfigException(List.of(read.storeFile.getFileName()
+                                + ": the admin store is empty; keeping its last good rows until it is written completely"));
+                    }
                     Snapshot next = loader.snapshot(configFile, read.configBytes, read.storeFile, read.storeBytes);
                     Path store = ConfigLoader.storePath(next.config(), configFile);
                     if (!store.equals(read.storeFile)) {

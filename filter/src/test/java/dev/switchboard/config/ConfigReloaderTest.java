@@ -53,6 +53,25 @@ final class ConfigReloaderTest {
     }
 
     @Test
+    void shouldKeepTheStoreRowsWhileTheStoreFileIsBrieflyEmpty() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        Files.writeString(store, "virtual_models:\n  - {source: extra, target: v9/model}\n");
+        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+
+        Files.writeString(store, "");
+        Snapshot during = reloader.reload();
+        assertThat(target(during, "extra")).isEqualTo("v9/model");
+        assertThat(reloader.lastError().errors()).containsExactly(
+                "virtual-models.admin.yaml: the admin store is empty; keeping its last good rows until it is written completely");
+
+        Files.writeString(store, "virtual_models:\n  - {source: extra, target: v10/model}\n");
+        assertThat(target(reloader.reload(), "extra")).isEqualTo("v10/model");
+        assertThat(reloader.lastError()).isNull();
+    }
+
+    @Test
     void shouldFailStartUpWhenAdminStoreIsInvalid() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
