@@ -1,0 +1,839 @@
+package dev.switchboard.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.body.JsonTree;
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Strategy;
+import dev.switchboard.rules.Target;
+import dev.switchboard.rules.VirtualModel;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The admin API over HTTP (SPEC section 7): a real Jetty on port 0, a config file and its admin store in a
+ * temporary folder. Every answer is checked on status, headers and exact body; every write on the store
+ * file as it is on disk.
+ */
+final class AdminApiTest {
+
+    private static final String CONFIG = """
+            virtual_models:
+              - source: managed-alias
+                target: gpt-5
+                description: from the config file
+              - source: openai/o3-pro
+                enabled: false
+            admin:
+              token: %s
+            reload:
+              poll_interval: 1h
+            """.formatted(AdminServer.TOKEN);
+
+    private static final String MANAGED_ALIAS = "{\"source\":\"managed-alias\",\"kind\":\"redirect\","
+            + "\"targets\":[{\"model\":\"gpt-5\",\"weight\":1}],\"strategy\":\"sticky\",\"user_paths\":[],"
+            + "\"enabled\":true,\"description\":\"from the config file\",\"managed\":true,\"warnings\":[]}";
+    private static final String MANAGED_POLICY = "{\"source\":\"openai/o3-pro\",\"kind\":\"policy\",\"targets\":[],"
+            + "\"strategy\":null,\"user_paths\":[],\"enabled\":false,\"description\":\"\",\"managed\":true,"
+            + "\"warnings\":[]}";
+    private static final String MANAGED_MESSAGE = " is managed by config; edit your configuration instead";
+
+    @TempDir
+    Path dir;
+
+    private AdminServer admin;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    private AdminServer start() throws Exception {
+        return start(CONFIG);
+    }
+
+    private AdminServer start(String yaml) throws Exception {
+        admin = AdminServer.start(dir, yaml);
+        return admin;
+    }
+
+    // ---- authentication ------------------------------------------------------------------------------
+
+    static Stream<Arguments> endpoints() {
+        return Stream.of(
+                Arguments.of("GET", "/admin/virtual-models", null),
+                Arguments.of("PUT", "/admin/virtual-models", "{\"source\":\"a\",\"target_model\":\"b\"}"),
+                Arguments.of("DELETE", "/admin/virtual-models", "{\"source\":\"a\"}"),
+                Arguments.of("GET", "/admin/resolve?model=gpt-5", null),
+                Arguments.of("GET", "/admin/status", null),
+                Arguments.of("POST", "/admin/reload", null),
+                Arguments.of("GET", "/admin/no-such-endpoint", null));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("endpoints")
+    void shouldAnswer404OnEveryEndpointWhenNoTokenIsConfigured(String method, String path, String body) throws Exception {
+        start(CONFIG.replace("token: " + AdminServer.TOKEN, "token: \"\""));
+
+        for (String authorization : new String[] {null, "Bearer " + AdminServer.TOKEN, "Bearer "}) {
+            var request = admin.anonymous(method, path, body);
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            HttpResponse<String> r = admin.send(request);
+
+            assertThat(r.statusCode()).as(authorization).isEqualTo(404);
+            assertThat(r.headers().firstValue("WWW-Authenticate")).isEmpty();
+            assertThat(r.body()).isEqualTo(error("not found", "not_found_error", "not_found"));
+        }
+        assertThat(admin.store).doesNotExist();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("endpoints")
+    void shouldAnswer401WithAChallengeWithoutTheRightToken(String method, String path, String body) throws Exception {
+        start();
+        String[] wrong = {null, "", "Bearer", "Bearer ", "Bearer wrong", "Bearer " + AdminServer.TOKEN + "x",
+            "Bearer " + AdminServer.TOKEN.substring(1), "Basic " + AdminServer.TOKEN, AdminServer.TOKEN,
+            "Bearer " + AdminServer.TOKEN.toUpperCase(java.util.Locale.ROOT)};
+
+        for (String authorization : wrong) {
+            var request = admin.anonymous(method, path, body);
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            HttpResponse<String> r = admin.send(request);
+
+            assertThat(r.statusCode()).as(authorization).isEqualTo(401);
+            assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"switchboard-admin\"");
+            assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    ct -> assertThat(ct).startsWith("application/json"));
+            assertThat(r.body()).isEqualTo(error("missing or invalid admin token", "authentication_error",
+                    "invalid_admin_token"));
+        }
+        assertThat(admin.store).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Bearer ", "bearer ", "BEARER ", "Bearer   "})
+    void shouldAcceptTheRightTokenWithAnyCaseOfTheScheme(String scheme) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.send(admin.anonymous("GET", "/admin/virtual-models", null)
+                .header("Authorization", scheme + AdminServer.TOKEN));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("WWW-Authenticate")).isEmpty();
+        assertThat(r.body()).isEqualTo("[" + MANAGED_ALIAS + "," + MANAGED_POLICY + "]");
+    }
+
+    @Test
+    void shouldNeverShowTheTokenInAnyResponse() throws Exception {
+        start();
+        List<HttpResponse<String>> responses = new ArrayList<>();
+        for (Arguments a : endpoints().toList()) {
+            Object[] x = a.get();
+            String method = (String) x[0];
+            String path = (String) x[1];
+            String body = (String) x[2];
+            responses.add(admin.send(admin.request(method, path, body)));
+            responses.add(admin.send(admin.anonymous(method, path, body)
+                    .header("Authorization", "Bearer " + AdminServer.TOKEN + "x")));
+        }
+        responses.add(admin.put("{\"source\":\"t\",\"target_model\":\"" + "m\",\"oops\":\"" + "x\"}"));
+        responses.add(admin.send(admin.request("PATCH", "/admin/virtual-models", null)));
+        // A broken config file: its errors show in the status, never the token.
+        Files.writeString(admin.config, CONFIG + "unknown_section: 1\n");
+        responses.add(admin.send(admin.request("POST", "/admin/reload", null)));
+
+        assertThat(responses).extracting(HttpResponse::statusCode).contains(200, 204, 400, 401, 404, 405);
+        for (HttpResponse<String> r : responses) {
+            assertThat(r.body()).doesNotContain(AdminServer.TOKEN);
+            r.headers().map().forEach((name, values) -> assertThat(values).allSatisfy(
+                    v -> assertThat(v).as(name).doesNotContain(AdminServer.TOKEN)));
+        }
+    }
+
+    // ---- GET /admin/virtual-models -------------------------------------------------------------------
+
+    @Test
+    void shouldListManagedAndStoredRowsSortedBySourceWithTheirWarningsAndAnETag() throws Exception {
+        Files.writeString(dir.resolve(AdminServer.STORE_NAME), """
+                virtual_models:
+                  - source: zz-scoped
+                    targets:
+                      - { model: a, weight: 3 }
+                      - { model: b }
+                    strategy: round_robin
+                    user_paths: [acme//ml/]
+                    description: A/B
+                  - source: chain
+                    target: managed-alias
+                  - source: gated
+                    user_paths: [/team]
+                    enabled: false
+                """);
+        start();
+
+        HttpResponse<String> r = admin.get("/admin/virtual-models");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                ct -> assertThat(ct).startsWith("application/json"));
+        assertThat(r.headers().firstValue("ETag")).hasValue(etagOf(admin.store));
+        assertThat(r.body()).isEqualTo("["
+                + "{\"source\":\"chain\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"managed-alias\",\"weight\":1}],"
+                + "\"strategy\":\"sticky\",\"user_paths\":[],\"enabled\":true,\"description\":\"\",\"managed\":false,"
+                + "\"warnings\":[\"'managed-alias' is also the source of a redirect; targets are not resolved again, "
+                + "so 'chain' goes to the model 'managed-alias' itself\"]},"
+                + "{\"source\":\"gated\",\"kind\":\"policy\",\"targets\":[],\"strategy\":null,\"user_paths\":[\"/team\"],"
+                + "\"enabled\":false,\"description\":\"\",\"managed\":false,"
+                + "\"warnings\":[\"a disabled policy denies everyone, so these paths have no effect\"]},"
+                + MANAGED_ALIAS + ","
+                + MANAGED_POLICY + ","
+                + "{\"source\":\"zz-scoped\",\"kind\":\"redirect\","
+                + "\"targets\":[{\"model\":\"a\",\"weight\":3},{\"model\":\"b\",\"weight\":1}],"
+                + "\"strategy\":\"round_robin\",\"user_paths\":[\"/acme/ml\"],\"enabled\":true,\"description\":\"A/B\","
+                + "\"managed\":false,\"warnings\":[]}"
+                + "]");
+    }
+
+    @Test
+    void shouldGiveAnAbsentStoreAnETagThatIfMatchAccepts() throws Exception {
+        start();
+
+        HttpResponse<String> list = admin.get("/admin/virtual-models");
+        HttpResponse<String> put = admin.send(admin.request("PUT", "/admin/virtual-models",
+                "{\"source\":\"fast\",\"target_model\":\"m\"}").header("If-Match", etag(list)));
+
+        assertThat(list.headers().firstValue("ETag")).hasValue("\"absent\"");
+        assertThat(put.statusCode()).isEqualTo(200);
+        assertThat(put.headers().firstValue("ETag")).hasValue(etagOf(admin.store));
+    }
+
+    @Test
+    void shouldLetTheConfigFileWinOverAStoreRowOfTheSameSource() throws Exception {
+        Files.writeString(dir.resolve(AdminServer.STORE_NAME), """
+                virtual_models:
+                  - source: managed-alias
+                    target: somewhere-else
+                """);
+        start();
+        byte[] storeBefore = Files.readAllBytes(admin.store);
+
+        HttpResponse<String> list = admin.get("/admin/virtual-models");
+        HttpResponse<String> put = admin.put("{\"source\":\"managed-alias\",\"target_model\":\"x\"}");
+        HttpResponse<String> delete = admin.delete("{\"source\":\"managed-alias\"}");
+
+        assertThat(list.body()).isEqualTo("[" + MANAGED_ALIAS + "," + MANAGED_POLICY + "]");
+        assertThat(put.statusCode()).isEqualTo(409);
+        assertThat(put.body()).isEqualTo(error("virtual model managed-alias" + MANAGED_MESSAGE, "conflict_error",
+                "conflict"));
+        assertThat(delete.statusCode()).isEqualTo(409);
+        assertThat(delete.body()).isEqualTo(put.body());
+        assertThat(Files.readAllBytes(admin.store)).isEqualTo(storeBefore);
+    }
+
+    // ---- PUT /admin/virtual-models -------------------------------------------------------------------
+
+    @Test
+    void shouldCreateARowAndWriteItToTheStore() throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.put("{\"source\":\" fast \",\"target_model\":\"gpt-5-mini\","
+                + "\"description\":\"quick ${HOME}\"}");
+
+        String view = "{\"source\":\"fast\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"gpt-5-mini\",\"weight\":1}],"
+                + "\"strategy\":\"sticky\",\"user_paths\":[],\"enabled\":true,\"description\":\"quick ${HOME}\","
+                + "\"managed\":false,\"warnings\":[]}";
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                ct -> assertThat(ct).startsWith("application/json"));
+        assertThat(r.headers().firstValue("ETag")).hasValue(etagOf(admin.store));
+        assertThat(r.body()).isEqualTo(view);
+        assertThat(stored()).containsExactly(new VirtualModel("fast", List.of(new Target("gpt-5-mini", 1)),
+                Strategy.STICKY, List.of(), true, "quick ${HOME}"));
+        assertThat(admin.get("/admin/virtual-models").body())
+                .isEqualTo("[" + view + "," + MANAGED_ALIAS + "," + MANAGED_POLICY + "]");
+    }
+
+    @Test
+    void shouldReplaceTheWholeEntry() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"ab\",\"targets\":[{\"model\":\"a\",\"weight\":2},{\"model\":\"b\"}],"
+                + "\"strategy\":\"round_robin\",\"user_paths\":[\"/team\"],\"description\":\"A/B\"}").statusCode())
+                .isEqualTo(200);
+
+        HttpResponse<String> r = admin.put("{\"source\":\"ab\",\"target_model\":\"c\"}");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"source\":\"ab\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"c\",\"weight\":1}],"
+                + "\"strategy\":\"sticky\",\"user_paths\":[],\"enabled\":true,\"description\":\"\",\"managed\":false,"
+                + "\"warnings\":[]}");
+        assertThat(stored()).containsExactly(new VirtualModel("ab", List.of(new Target("c", 1)), Strategy.STICKY,
+                List.of(), true, ""));
+    }
+
+    @Test
+    void shouldKeepTheStoredEnabledFlagWhenEnabledIsOmitted() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"x\",\"target_model\":\"m\",\"enabled\":false}").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> omitted = admin.put("{\"source\":\"x\",\"target_model\":\"n\"}");
+        List<VirtualModel> afterOmitted = stored();
+        HttpResponse<String> nullEnabled = admin.put("{\"source\":\"x\",\"target_model\":\"n\",\"enabled\":null}");
+        HttpResponse<String> enabled = admin.put("{\"source\":\"x\",\"target_model\":\"n\",\"enabled\":true}");
+        HttpResponse<String> omittedAgain = admin.put("{\"source\":\"x\",\"target_model\":\"o\"}");
+
+        assertThat(omitted.body()).contains("\"targets\":[{\"model\":\"n\",\"weight\":1}]").contains("\"enabled\":false");
+        assertThat(afterOmitted).extracting(VirtualModel::enabled).containsExactly(false);
+        assertThat(nullEnabled.body()).contains("\"enabled\":false");
+        assertThat(enabled.body()).contains("\"enabled\":true");
+        assertThat(omittedAgain.body()).contains("\"enabled\":true");
+        assertThat(stored()).containsExactly(new VirtualModel("x", List.of(new Target("o", 1)), Strategy.STICKY,
+                List.of(), true, ""));
+    }
+
+    @Test
+    void shouldSwitchARowBetweenRedirectAndPolicy() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"sw\",\"target_model\":\"m\",\"strategy\":\"round_robin\"}").statusCode())
+                .isEqualTo(200);
+
+        HttpResponse<String> policy = admin.put("{\"source\":\"sw\",\"user_paths\":[\"/acme/ml\"]}");
+        List<VirtualModel> asPolicy = stored();
+        HttpResponse<String> redirect = admin.put("{\"source\":\"sw\",\"targets\":[{\"model\":\"p\",\"weight\":5},"
+                + "{\"model\":\"q\",\"weight\":1}]}");
+
+        assertThat(policy.statusCode()).isEqualTo(200);
+        assertThat(policy.body()).isEqualTo("{\"source\":\"sw\",\"kind\":\"policy\",\"targets\":[],\"strategy\":null,"
+                + "\"user_paths\":[\"/acme/ml\"],\"enabled\":true,\"description\":\"\",\"managed\":false,\"warnings\":[]}");
+        assertThat(asPolicy).containsExactly(new VirtualModel("sw", List.of(), null, List.of("/acme/ml"), true, ""));
+        assertThat(redirect.statusCode()).isEqualTo(200);
+        assertThat(redirect.body()).isEqualTo("{\"source\":\"sw\",\"kind\":\"redirect\","
+                + "\"targets\":[{\"model\":\"p\",\"weight\":5},{\"model\":\"q\",\"weight\":1}],\"strategy\":\"sticky\","
+                + "\"user_paths\":[],\"enabled\":true,\"description\":\"\",\"managed\":false,\"warnings\":[]}");
+        assertThat(stored()).containsExactly(new VirtualModel("sw", List.of(new Target("p", 5), new Target("q", 1)),
+                Strategy.STICKY, List.of(), true, ""));
+    }
+
+    @Test
+    void shouldRenameKeepingTheDisabledFlag() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"old\",\"target_model\":\"m\",\"enabled\":false}").statusCode()).isEqualTo(200);
+        assertThat(admin.put("{\"source\":\"other\",\"target_model\":\"o\"}").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> r = admin.put("{\"source\":\"new\",\"old_source\":\"old\",\"target_model\":\"m2\"}");
+
+        String view = "{\"source\":\"new\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"m2\",\"weight\":1}],"
+                + "\"strategy\":\"sticky\",\"user_paths\":[],\"enabled\":false,\"description\":\"\",\"managed\":false,"
+                + "\"warnings\":[]}";
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(view);
+        assertThat(stored()).extracting(VirtualModel::source).containsExactlyInAnyOrder("new", "other");
+        assertThat(stored()).contains(new VirtualModel("new", List.of(new Target("m2", 1)), Strategy.STICKY, List.of(),
+                false, ""));
+        assertThat(admin.get("/admin/virtual-models").body()).startsWith("[" + MANAGED_ALIAS + "," + view + ",")
+                .doesNotContain("\"old\"");
+    }
+
+    @Test
+    void shouldRefuseARenameOntoAnExistingSourceAndKeepBothRows() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"ma\"}").statusCode()).isEqualTo(200);
+        assertThat(admin.put("{\"source\":\"b\",\"target_model\":\"mb\"}").statusCode()).isEqualTo(200);
+        byte[] storeBefore = Files.readAllBytes(admin.store);
+        String listBefore = admin.get("/admin/virtual-models").body();
+
+        HttpResponse<String> r = admin.put("{\"source\":\"b\",\"old_source\":\"a\",\"target_model\":\"z\"}");
+
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.body()).isEqualTo(error("virtual model b already exists", "conflict_error", "conflict"));
+        assertThat(Files.readAllBytes(admin.store)).isEqualTo(storeBefore);
+        assertThat(admin.get("/admin/virtual-models").body()).isEqualTo(listBefore).contains("\"ma\"", "\"mb\"");
+    }
+
+    @Test
+    void shouldAnswer404ForARenameOfAMissingSource() throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.put("{\"source\":\"new\",\"old_source\":\"ghost\",\"target_model\":\"m\"}");
+
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.body()).isEqualTo(error("virtual model not found: ghost", "not_found_error",
+                "virtual_model_not_found"));
+        assertThat(admin.store).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            {"source":"managed-alias","target_model":"x"}                         | managed-alias
+            {"source":"openai/o3-pro","enabled":true}                             | openai/o3-pro
+            {"source":"mine","old_source":"managed-alias","target_model":"gpt-5"} | managed-alias
+            """)
+    void shouldRefuseToWriteAManagedSource(String body, String managed) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.put(body);
+
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.body()).isEqualTo(error("virtual model " + managed + MANAGED_MESSAGE, "conflict_error", "conflict"));
+        assertThat(admin.store).doesNotExist();
+    }
+
+    static Stream<Arguments> invalidRows() {
+        return Stream.of(
+                Arguments.of("{\"source\":\"x\",\"targets\":[{\"model\":\"a\",\"weight\":-1}]}",
+                        "targets[0].weight: must be > 0, was -1"),
+                Arguments.of("{\"source\":\"x\",\"targets\":[{\"model\":\"a\",\"weight\":0}]}",
+                        "targets[0].weight: must be > 0, was 0"),
+                Arguments.of("{\"source\":\"x\",\"targets\":[{\"model\":\"a\",\"weight\":1.5}]}",
+                        "targets[0].weight: must be a positive integer, was 1.5"),
+                Arguments.of("{\"source\":\"x\",\"target_model\":\"x\"}",
+                        "target: virtual model 'x' cannot target itself"),
+                Arguments.of("{\"source\":\"x\",\"targets\":[{\"model\":\"a\"},{\"model\":\"x\"}]}",
+                        "targets[1].model: virtual model 'x' cannot target itself"),
+                Arguments.of("{\"source\":\"x\",\"user_paths\":[\"/acme/../root\"]}",
+                        "user_paths[0]: invalid user path \"/acme/../root\": '..' segments are not allowed"),
+                Arguments.of("{\"source\":\"x\",\"user_paths\":[\"/a:b\"]}",
+                        "user_paths[0]: invalid user path \"/a:b\": ':' is not allowed"),
+                Arguments.of("{\"source\":\"x\",\"targets\":[]}",
+                        "targets: targets must contain at least one model"),
+                Arguments.of("{\"source\":\"x\",\"targets\":[{\"model\":\"a\"},{\"model\":\"a\"}]}",
+                        "targets[1].model: duplicate target: a"),
+                Arguments.of("{\"source\":\"x\",\"target_model\":\"a\",\"strategy\":\"random\"}",
+                        "strategy: must be sticky or round_robin, was \"random\""),
+                Arguments.of("{\"source\":\"x\",\"user_paths\":[\"/a\"],\"strategy\":\"sticky\"}",
+                        "strategy: only a redirect has a strategy; this entry has no target, so it is an access policy"),
+                Arguments.of("{\"source\":\"x\",\"target_model\":\"  \"}", "target: must not be empty"),
+                Arguments.of("{}", "source is required"),
+                Arguments.of("{\"source\":\"  \",\"target_model\":\"a\"}", "source is required"),
+                Arguments.of("{\"source\":7,\"target_model\":\"a\"}", "source is required"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("invalidRows")
+    void shouldRejectAnInvalidRowWithTheValidateMessageAndWriteNothing(String body, String message) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.put(body);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo(error(message, "invalid_request_error", "invalid_virtual_model"));
+        assertThat(admin.store).doesNotExist();
+        assertThat(admin.get("/admin/virtual-models").body()).isEqualTo("[" + MANAGED_ALIAS + "," + MANAGED_POLICY + "]");
+    }
+
+    @Test
+    void shouldGiveTheMessageValidateGivesForTheSameRowInTheConfigFile() throws Exception {
+        start();
+        String yamlError = "";
+        try {
+            new ConfigLoader(n -> null).parse("""
+                    virtual_models:
+                      - source: x
+                        targets:
+                          - { model: a, weight: -1 }
+                        user_paths: [/a/./b]
+                    """);
+        } catch (InvalidConfigException e) {
+            yamlError = String.join("; ", e.errors());
+        }
+
+        HttpResponse<String> r = admin.put("{\"source\":\"x\",\"targets\":[{\"model\":\"a\",\"weight\":-1}],"
+                + "\"user_paths\":[\"/a/./b\"]}");
+
+        assertThat(yamlError).isEqualTo("virtual_models[0].targets[0].weight: must be > 0, was -1 (line 4); "
+                + "virtual_models[0].user_paths[0]: invalid user path \"/a/./b\": '.' segments are not allowed (line 5)");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo(error("targets[0].weight: must be > 0, was -1; "
+                + "user_paths[0]: invalid user path \"/a/./b\": '.' segments are not allowed",
+                "invalid_request_error", "invalid_virtual_model"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "not json", "[{\"source\":\"a\"}]", "\"a\"", "{\"source\":\"a\"", "{\"source\":\"a\"} {}"})
+    void shouldRejectABodyThatIsNotAJsonObject(String body) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.put(body);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo(error("request body must be a JSON object", "invalid_request_error",
+                "invalid_virtual_model"));
+        assertThat(admin.store).doesNotExist();
+    }
+
+    @Test
+    void shouldAcceptAWriteWithTheCurrentETag() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        String etag = etag(admin.get("/admin/virtual-models"));
+
+        HttpResponse<String> r = admin.send(admin.request("PUT", "/admin/virtual-models",
+                "{\"source\":\"b\",\"target_model\":\"m\"}").header("If-Match", etag));
+
+        assertThat(etag).isNotEqualTo("\"absent\"");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("ETag")).hasValue(etagOf(admin.store)).isNotEqualTo(java.util.Optional.of(etag));
+        assertThat(stored()).extracting(VirtualModel::source).containsExactly("a", "b");
+    }
+
+    @Test
+    void shouldRefuseAWriteWithAStaleETagAndWriteNothing() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        String stale = etag(admin.get("/admin/virtual-models"));
+        assertThat(admin.put("{\"source\":\"b\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        byte[] storeBefore = Files.readAllBytes(admin.store);
+
+        HttpResponse<String> put = admin.send(admin.request("PUT", "/admin/virtual-models",
+                "{\"source\":\"c\",\"target_model\":\"m\"}").header("If-Match", stale));
+        HttpResponse<String> delete = admin.send(admin.request("DELETE", "/admin/virtual-models",
+                "{\"source\":\"a\"}").header("If-Match", stale));
+
+        String expected = error("the admin store changed since it was read (If-Match " + stale + ")",
+                "precondition_failed", "stale_etag");
+        assertThat(put.statusCode()).isEqualTo(412);
+        assertThat(put.body()).isEqualTo(expected);
+        assertThat(delete.statusCode()).isEqualTo(412);
+        assertThat(delete.body()).isEqualTo(expected);
+        assertThat(Files.readAllBytes(admin.store)).isEqualTo(storeBefore);
+        assertThat(stored()).extracting(VirtualModel::source).containsExactly("a", "b");
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "c", Caller.ANONYMOUS).redirect()).isNull();
+    }
+
+    @Test
+    void shouldRefuseAStaleETagAfterAHandEditOfTheStore() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        String etag = etag(admin.get("/admin/virtual-models"));
+        String handEdit = """
+                virtual_models:
+                  - source: by-hand
+                    target: m
+                """;
+        Files.writeString(admin.store, handEdit);
+
+        HttpResponse<String> r = admin.send(admin.request("PUT", "/admin/virtual-models",
+                "{\"source\":\"b\",\"target_model\":\"m\"}").header("If-Match", etag));
+
+        assertThat(r.statusCode()).isEqualTo(412);
+        assertThat(Files.readString(admin.store)).isEqualTo(handEdit);
+        assertThat(admin.get("/admin/virtual-models").body()).startsWith("[{\"source\":\"by-hand\",")
+                .doesNotContain("\"source\":\"a\"", "\"source\":\"b\"");
+    }
+
+    @Test
+    void shouldRejectABodyLargerThanOneMebibyte() throws Exception {
+        start();
+        // One byte over: the servlet reads all of it, so the connection stays usable.
+        String head = "{\"source\":\"big\",\"description\":\"";
+        String body = head + "x".repeat(1024 * 1024 + 1 - head.length() - 2) + "\"}";
+
+        HttpResponse<String> r = admin.put(body);
+
+        assertThat(body).hasSize(1024 * 1024 + 1);
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(r.body()).isEqualTo(error("request body is larger than 1048576 bytes", "invalid_request_error",
+                "request_too_large"));
+        assertThat(admin.store).doesNotExist();
+    }
+
+    @Test
+    void shouldMakeTheNewRulesLiveOnThisNodeWhenThePutAnswers() throws Exception {
+        start();
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "fresh", Caller.ANONYMOUS).redirect()).isNull();
+
+        HttpResponse<String> r = admin.put("{\"source\":\"fresh\",\"target_model\":\"gpt-5-mini\"}");
+        Decision d = Resolver.resolve(admin.reloader.get().rules(), "fresh", Caller.ANONYMOUS);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(d.redirect()).isEqualTo("fresh");
+        assertThat(d.concrete()).isEqualTo("gpt-5-mini");
+        assertThat(d.allowed()).isTrue();
+    }
+
+    // ---- DELETE /admin/virtual-models ----------------------------------------------------------------
+
+    @Test
+    void shouldDeleteAStoredRow() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        assertThat(admin.put("{\"source\":\"b\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> r = admin.delete("{\"source\":\"a\"}");
+
+        assertThat(r.statusCode()).isEqualTo(204);
+        assertThat(r.body()).isEmpty();
+        assertThat(r.headers().firstValue("ETag")).hasValue(etagOf(admin.store));
+        assertThat(stored()).extracting(VirtualModel::source).containsExactly("b");
+        assertThat(admin.get("/admin/virtual-models").body()).doesNotContain("\"source\":\"a\"")
+                .contains("\"source\":\"b\"");
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "a", Caller.ANONYMOUS).redirect()).isNull();
+    }
+
+    @Test
+    void shouldAnswer404ForADeleteOfAMissingRow() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        byte[] storeBefore = Files.readAllBytes(admin.store);
+
+        HttpResponse<String> r = admin.delete("{\"source\":\"X\"}");
+
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.body()).isEqualTo(error("virtual model not found: X", "not_found_error", "virtual_model_not_found"));
+        assertThat(Files.readAllBytes(admin.store)).isEqualTo(storeBefore);
+    }
+
+    @Test
+    void shouldRefuseToDeleteAManagedRow() throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.delete("{\"source\":\"managed-alias\"}");
+
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.body()).isEqualTo(error("virtual model managed-alias" + MANAGED_MESSAGE, "conflict_error", "conflict"));
+        assertThat(admin.store).doesNotExist();
+        assertThat(admin.get("/admin/virtual-models").body()).isEqualTo("[" + MANAGED_ALIAS + "," + MANAGED_POLICY + "]");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{}", "{\"source\":\" \"}", "not json"})
+    void shouldRejectADeleteWithoutASource(String body) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.delete(body);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo(error(body.startsWith("{") ? "source is required" : "request body must be a JSON object",
+                "invalid_request_error", "invalid_virtual_model"));
+    }
+
+    // ---- GET /admin/resolve --------------------------------------------------------------------------
+
+    @Test
+    void shouldExplainARedirectedDecisionStepByStep() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"fast\",\"target_model\":\"gpt-5-mini\",\"user_paths\":[\"/acme\"]}")
+                .statusCode()).isEqualTo(200);
+
+        HttpResponse<String> r = admin.get("/admin/resolve?model=fast&user_path=acme//ml/");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"requested\":\"fast\",\"user_path\":\"/acme/ml\",\"redirect\":\"fast\","
+                + "\"target\":\"gpt-5-mini\",\"concrete\":\"gpt-5-mini\",\"provider\":null,\"upstream_model\":\"gpt-5-mini\","
+                + "\"allowed\":true,\"outcome\":\"allowed\",\"policy\":null,"
+                + "\"reason\":\"no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\","
+                + "\"steps\":[\"redirect: 'fast' -> 'gpt-5-mini'\","
+                + "\"provider: none declared (bare filter); the model is forwarded as written\","
+                + "\"access: no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\"]}");
+    }
+
+    @Test
+    void shouldExplainADecisionWithoutAPathAndADisablingPolicy() throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.get("/admin/resolve?model=openai/o3-pro");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"requested\":\"openai/o3-pro\",\"user_path\":null,\"redirect\":null,"
+                + "\"target\":null,\"concrete\":\"openai/o3-pro\",\"provider\":null,\"upstream_model\":\"openai/o3-pro\","
+                + "\"allowed\":false,\"outcome\":\"disabled\",\"policy\":\"openai/o3-pro\","
+                + "\"reason\":\"policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\","
+                + "\"steps\":[\"redirect: none has source 'openai/o3-pro'\","
+                + "\"provider: none declared (bare filter); the model is forwarded as written\","
+                + "\"access: policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\"]}");
+    }
+
+    @Test
+    void shouldRejectAnInvalidUserPathOnResolve() throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.get("/admin/resolve?model=fast&user_path=/acme/../root");
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo(error("invalid user path: '..' segments are not allowed", "invalid_request_error",
+                "invalid_user_path"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/admin/resolve", "/admin/resolve?user_path=/acme", "/admin/resolve?model=%20"})
+    void shouldRequireAModelOnResolve(String path) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.get(path);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("\"message\":\"model is required\"", "\"type\":\"invalid_request_error\"");
+    }
+
+    // ---- status and reload ---------------------------------------------------------------------------
+
+    @Test
+    void shouldReportVersionFilesLoadTimeAndCounts() throws Exception {
+        Instant before = Instant.now();
+        start();
+        Instant after = Instant.now();
+
+        HttpResponse<String> r = admin.get("/admin/status");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        Map<String, Object> status = object(r);
+        assertThat(status).containsOnlyKeys("config_version", "files", "loaded_at", "last_reload_error", "counts",
+                "warnings");
+        assertThat((String) status.get("config_version")).matches("[0-9a-f]{64}");
+        assertThat(Instant.parse((String) status.get("loaded_at"))).isBetween(before, after);
+        assertThat(r.body()).contains("\"files\":[{\"path\":" + quote(admin.config.toString()) + ",\"sha256\":\""
+                        + sha256(Files.readAllBytes(admin.config)) + "\",\"exists\":true},"
+                        + "{\"path\":" + quote(admin.store.toString()) + ",\"sha256\":null,\"exists\":false}],")
+                .contains("\"last_reload_error\":null,")
+                .endsWith("\"counts\":{\"virtual_models\":2,\"redirects\":1,\"policies\":1,\"managed\":2,\"stored\":0,"
+                        + "\"providers\":0},\"warnings\":[]}");
+
+        HttpResponse<String> put = admin.put("{\"source\":\"fast\",\"user_paths\":[\"/x\"]}");
+        HttpResponse<String> afterWrite = admin.get("/admin/status");
+
+        assertThat(put.statusCode()).isEqualTo(200);
+        assertThat((String) object(afterWrite).get("config_version")).matches("[0-9a-f]{64}")
+                .isNotEqualTo(status.get("config_version"));
+        assertThat(afterWrite.body()).contains("{\"path\":" + quote(admin.store.toString()) + ",\"sha256\":\""
+                        + sha256(Files.readAllBytes(admin.store)) + "\",\"exists\":true}")
+                .contains("\"counts\":{\"virtual_models\":3,\"redirects\":1,\"policies\":2,\"managed\":2,\"stored\":1,"
+                        + "\"providers\":0}");
+    }
+
+    @Test
+    void shouldReportAReloadErrorWhenTheConfigBreaksAndClearItWhenFixed() throws Exception {
+        start();
+        String version = (String) object(admin.get("/admin/status")).get("config_version");
+        Files.writeString(admin.config, CONFIG.replace("target: gpt-5", "target: managed-alias"));
+
+        HttpResponse<String> reload = admin.send(admin.request("POST", "/admin/reload", ""));
+        HttpResponse<String> status = admin.get("/admin/status");
+
+        assertThat(reload.statusCode()).isEqualTo(200);
+        assertThat(reload.body()).isEqualTo(status.body());
+        Map<String, Object> s = object(reload);
+        assertThat(s.get("config_version")).isEqualTo(version);
+        assertThat(s.get("last_reload_error")).isInstanceOf(Map.class);
+        Map<String, Object> e = map(s.get("last_reload_error"));
+        assertThat(e).containsOnlyKeys("at", "errors");
+        assertThat(Instant.parse((String) e.get("at"))).isBeforeOrEqualTo(Instant.now());
+        assertThat(e.get("errors")).isEqualTo(
+                List.of("virtual_models[0].target: virtual model 'managed-alias' cannot target itself (line 3)"));
+        // The last good rules stay in use.
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "managed-alias", Caller.ANONYMOUS).concrete())
+                .isEqualTo("gpt-5");
+
+        Files.writeString(admin.config, CONFIG.replace("target: gpt-5", "target: gpt-5.1"));
+        HttpResponse<String> fixed = admin.send(admin.request("POST", "/admin/reload", null));
+
+        assertThat(fixed.statusCode()).isEqualTo(200);
+        assertThat(object(fixed).get("last_reload_error")).isNull();
+        assertThat(object(fixed).get("config_version")).isNotEqualTo(version);
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "managed-alias", Caller.ANONYMOUS).concrete())
+                .isEqualTo("gpt-5.1");
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            POST    | /admin/virtual-models | GET, PUT, DELETE
+            PATCH   | /admin/virtual-models | GET, PUT, DELETE
+            HEAD    | /admin/virtual-models | GET, PUT, DELETE
+            POST    | /admin/resolve        | GET
+            PUT     | /admin/status         | GET
+            DELETE  | /admin/status         | GET
+            GET     | /admin/reload         | POST
+            PUT     | /admin/reload         | POST
+            """)
+    void shouldAnswer405WithAllowForAWrongMethod(String method, String path, String allow) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.send(admin.request(method, path, null));
+
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.headers().firstValue("Allow")).hasValue(allow);
+        if (!method.equals("HEAD")) {
+            assertThat(r.body()).isEqualTo(error("method not allowed; use " + allow, "invalid_request_error",
+                    "method_not_allowed"));
+        }
+        assertThat(admin.store).doesNotExist();
+    }
+
+    @Test
+    void shouldAnswer404ForAnUnknownAdminEndpoint() throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.get("/admin/virtual-models/extra");
+
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.body()).isEqualTo(error("no admin endpoint /virtual-models/extra", "not_found_error", "not_found"));
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------
+
+    private List<VirtualModel> stored() throws IOException {
+        return new ConfigLoader(n -> null).readStore(Files.readAllBytes(admin.store), Set.of());
+    }
+
+    private static String etag(HttpResponse<String> r) {
+        return r.headers().firstValue("ETag").orElseThrow();
+    }
+
+    static String etagOf(Path store) throws IOException {
+        return "\"" + sha256(Files.readAllBytes(store)) + "\"";
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Map<String, Object> object(HttpResponse<String> r) {
+        return map(JsonTree.parse(r.body().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object json) {
+        return (Map<String, Object>) json;
+    }
+
+    private static String quote(String s) {
+        return new String(JsonTree.write(s), StandardCharsets.UTF_8);
+    }
+
+    static String error(String message, String type, String code) {
+        return "{\"error\":{\"message\":" + quote(message)
+                + ",\"type\":\"" + type + "\",\"param\":null,\"code\":\"" + code + "\"}}";
+    }
+}
