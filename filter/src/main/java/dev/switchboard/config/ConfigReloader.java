@@ -286,7 +286,10 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
                  FileLock held = ch.lock()) {
                 assert held.isValid();
                 reload(false);
-                if (ifMatch != null && !matches(ifMatch, storeEtag())) {
+                // The file as it is, not the last store that loaded: a hand edit that does not load is a change too.
+                byte[] onDisk = readOrNull(store);
+                String etag = "\"" + (onDisk == null ? "absent" : ConfigLoader.sha256(onDisk)) + "\"";
+                if (ifMatch != null && !matches(ifMatch, etag)) {
                     throw new StaleException("the admin store changed since it was read (If-Match " + ifMatch + ")");
                 }
                 Snapshot before = current;

@@ -550,6 +550,30 @@ final class AdminApiTest {
                 .doesNotContain("\"source\":\"a\"", "\"source\":\"b\"");
     }
 
+    // Regression: If-Match was compared with the last store that loaded, so a hand edit that does not load was
+    // not a change: the conditional write passed and replaced the edit.
+    @Test
+    void shouldRefuseAStaleETagAfterAHandEditThatDoesNotLoad() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        String etag = etag(admin.get("/admin/virtual-models"));
+        String handEdit = """
+                virtual_models:
+                  - source: by-hand
+                    targte: m
+                """;
+        Files.writeString(admin.store, handEdit);
+
+        HttpResponse<String> r = admin.send(admin.request("PUT", "/admin/virtual-models",
+                "{\"source\":\"b\",\"target_model\":\"m\"}").header("If-Match", etag));
+
+        assertThat(r.statusCode()).isEqualTo(412);
+        assertThat(r.body()).isEqualTo(error("the admin store changed since it was read (If-Match " + etag + ")",
+                "precondition_failed", "stale_etag"));
+        assertThat(Files.readString(admin.store)).isEqualTo(handEdit);
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "b", Caller.ANONYMOUS).redirect()).isNull();
+    }
+
     @Test
     void shouldRejectABodyLargerThanOneMebibyte() throws Exception {
         start();
