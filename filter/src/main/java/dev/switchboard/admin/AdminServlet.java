@@ -59,17 +59,25 @@ public final class AdminServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String token = reloader.get().admin().token();
+        String path = req.getPathInfo() == null ? "" : req.getPathInfo();
+        String method = req.getMethod();
+        boolean readsBody = path.equals("/virtual-models") && (method.equals("PUT") || method.equals("DELETE"));
+        boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
+        boolean admitted = !token.isEmpty() && authorized(req.getHeader("Authorization"), token);
+        if (hasBody && !(readsBody && admitted)) {
+            // The container closes a connection whose request body was left unread; say so, or a keep-alive
+            // client sends its next request into the closed connection (RFC 9112 section 9.6).
+            resp.setHeader("Connection", "close");
+        }
         if (token.isEmpty()) {
             error(resp, 404, "not_found_error", "not_found", "not found");
             return;
         }
-        if (!authorized(req.getHeader("Authorization"), token)) {
+        if (!admitted) {
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"switchboard-admin\"");
             error(resp, 401, "authentication_error", "invalid_admin_token", "missing or invalid admin token");
             return;
         }
-        String path = req.getPathInfo() == null ? "" : req.getPathInfo();
-        String method = req.getMethod();
         try {
             switch (path) {
                 case "/virtual-models" -> {
@@ -105,6 +113,10 @@ public final class AdminServlet extends HttpServlet {
                 default -> error(resp, 404, "not_found_error", "not_found", "no admin endpoint " + path);
             }
         } catch (Refused r) {
+            if (r.status == 413) {
+                // The rest of the body stays unread (see above).
+                resp.setHeader("Connection", "close");
+            }
             error(resp, r.status, r.type, r.code, r.getMessage());
         }
     }

@@ -180,6 +180,72 @@ final class AdminApiTest {
         }
     }
 
+    // Regression: a refusal that left the request body unread did not say "Connection: close", yet Jetty closed
+    // the connection after it; a keep-alive client then sent its next request into the closed connection
+    // ("header parser received no bytes").
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            PUT    | /admin/virtual-models | Bearer wrong          | 40      | 0       | 401
+            DELETE | /admin/virtual-models |                       | 40      | 0       | 401
+            POST   | /admin/status         | Bearer TOKEN          | 40      | 0       | 405
+            GET    | /admin/nope           | Bearer TOKEN          | 40      | 0       | 404
+            PUT    | /admin/virtual-models | Bearer TOKEN          | 2097152 | 1048577 | 413
+            """)
+    void shouldAnnounceTheCloseWhenItLeavesTheRequestBodyUnread(String method, String path, String authorization,
+                                                               long contentLength, int sent, int status) throws Exception {
+        start();
+        String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + (authorization == null ? "" : "Authorization: " + authorization.replace("TOKEN", AdminServer.TOKEN) + "\r\n")
+                + "Content-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n";
+
+        String response;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", admin.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(new byte[sent]);
+            socket.getOutputStream().flush();
+            // The rest of the body never comes: the server answers and, having said so, closes.
+            response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+
+        assertThat(response).startsWith("HTTP/1.1 " + status + " ");
+        assertThat(response.substring(0, response.indexOf("\r\n\r\n") + 2)).containsIgnoringCase("\r\nConnection: close\r\n");
+        assertThat(admin.store).doesNotExist();
+    }
+
+    @Test
+    void shouldKeepTheConnectionOpenAfterAWriteThatReadTheBody() throws Exception {
+        start();
+        String body = "{\"source\":\"a\",\"target_model\":\"m\"}";
+        String request = "PUT /admin/virtual-models HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                + AdminServer.TOKEN + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+
+        String first;
+        String second;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", admin.port())) {
+            socket.setSoTimeout(10_000);
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            first = readHead(in);
+            in.skip(Long.parseLong(first.replaceAll("(?s).*\r\nContent-Length: (\\d+)\r\n.*", "$1")));
+            socket.getOutputStream().write(request.replace("\"a\"", "\"b\"").getBytes(StandardCharsets.US_ASCII));
+            second = readHead(in);
+        }
+
+        assertThat(first).startsWith("HTTP/1.1 200 ").doesNotContainIgnoringCase("Connection: close");
+        assertThat(second).startsWith("HTTP/1.1 200 ");
+        assertThat(stored()).extracting(VirtualModel::source).containsExactly("a", "b");
+    }
+
+    private static String readHead(java.io.BufferedReader in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            head.append(line).append("\r\n");
+        }
+        return head.toString();
+    }
+
     // ---- GET /admin/virtual-models -------------------------------------------------------------------
 
     @Test

@@ -63,6 +63,10 @@ final class AdminServer {
         return new AdminServer(dir, reloader, server, connector.getLocalPort());
     }
 
+    int port() {
+        return base.getPort();
+    }
+
     /** A request to {@code path} carrying the admin token; {@code body} {@code null} sends none. */
     HttpRequest.Builder request(String method, String path, String body) {
         return anonymous(method, path, body).header("Authorization", "Bearer " + TOKEN);
