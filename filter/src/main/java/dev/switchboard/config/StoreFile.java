@@ -18,6 +18,7 @@ import java.util.Map;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * The admin store on disk: YAML in the config file's own {@code virtual_models} format, written
@@ -65,7 +66,9 @@ final class StoreFile {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("version", 1);
         doc.put("virtual_models", out);
-        DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setWidth(200).build();
+        // The schema the store is read with (YamlTree), so text such as "~" or "Null" is quoted, not read back as null.
+        DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setWidth(200)
+                .setSchema(new CoreSchema()).build();
         return (HEADER + new Dump(settings).dumpToString(doc)).getBytes(StandardCharsets.UTF_8);
     }
 
