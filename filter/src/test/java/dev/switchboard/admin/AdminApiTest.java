@@ -807,7 +807,7 @@ final class AdminApiTest {
         HttpResponse<String> r = admin.get(path);
 
         assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(r.body()).contains("\"message\":\"model is required\"", "\"type\":\"invalid_request_error\"");
+        assertThat(r.body()).isEqualTo(error("model is required", "invalid_request_error", "invalid_virtual_model"));
     }
 
     // ---- status and reload ---------------------------------------------------------------------------
