@@ -131,7 +131,8 @@ public final class AdminServlet extends HttpServlet {
 
     private void list(HttpServletResponse resp) throws IOException {
         Snapshot snap = reloader.snapshot();
-        resp.setHeader("ETag", reloader.storeEtag());
+        // The ETag of the very snapshot listed: a concurrent write cannot make it newer than the rows.
+        resp.setHeader("ETag", reloader.storeEtag(snap));
         List<Object> rows = new ArrayList<>();
         effective(snap).values().forEach(rows::add);
         json(resp, 200, rows);
@@ -274,6 +275,9 @@ public final class AdminServlet extends HttpServlet {
             throw new Refused(412, e.getMessage());
         } catch (InvalidConfigException e) {
             throw new Refused(400, String.join("; ", e.errors()));
+        } catch (IOException e) {
+            // Nothing was written; the client gets the reason in the usual shape, not a container page.
+            throw new Refused(500, "the admin store could not be written: " + e.getMessage());
         }
     }
 
@@ -403,6 +407,7 @@ public final class AdminServlet extends HttpServlet {
                 case 404 -> "not_found_error";
                 case 409 -> "conflict_error";
                 case 412 -> "precondition_failed";
+                case 500 -> "api_error";
                 default -> "invalid_request_error";
             };
             this.code = switch (status) {
@@ -410,6 +415,7 @@ public final class AdminServlet extends HttpServlet {
                 case 409 -> "conflict";
                 case 412 -> "stale_etag";
                 case 413 -> "request_too_large";
+                case 500 -> "store_write_failed";
                 default -> "invalid_virtual_model";
             };
         }

@@ -113,6 +113,7 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
         }
         current = loader.snapshot(configFile, read.configBytes, read.storeFile, read.storeBytes);
         lastSeen = read.hash();
+        StoreFile.removeLeftovers(read.storeFile);
     }
 
     @Override
@@ -261,7 +262,15 @@ public final class ConfigReloader implements Supplier<SwitchboardConfig>, AutoCl
 
     /** @return the ETag of the store as it is now: SHA-256 of its bytes, quoted */
     public String storeEtag() {
-        String hash = current.files().get(storeFile());
+        return storeEtag(current);
+    }
+
+    /**
+     * @param snapshot a snapshot
+     * @return the ETag of the store as that snapshot read it (pair it with that snapshot's rows)
+     */
+    public String storeEtag(Snapshot snapshot) {
+        String hash = snapshot.files().get(ConfigLoader.storePath(snapshot.config(), configFile));
         return "\"" + (hash == null ? "absent" : hash) + "\"";
     }
 

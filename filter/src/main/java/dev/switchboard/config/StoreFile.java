@@ -78,6 +78,29 @@ final class StoreFile {
     }
 
     /**
+     * Deletes temp files a writer killed mid-write left beside the store (they never replaced it, so
+     * nothing in them was acknowledged). Best effort.
+     */
+    static void removeLeftovers(Path store) {
+        if (store == null || store.toAbsolutePath().getParent() == null) {
+            return;
+        }
+        String prefix = "." + store.getFileName() + ".";
+        try (var files = Files.list(store.toAbsolutePath().getParent())) {
+            files.filter(f -> f.getFileName().toString().startsWith(prefix) && f.getFileName().toString().endsWith(".tmp"))
+                    .forEach(f -> {
+                        try {
+                            Files.deleteIfExists(f);
+                        } catch (IOException ignored) {
+                            // another node may be writing it right now; it cleans up after itself
+                        }
+                    });
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // an unreadable folder fails the next write loudly enough
+        }
+    }
+
+    /**
      * Replaces {@code file} with {@code bytes} durably: when this returns, the new content survives a
      * crash or power loss.
      */

@@ -194,6 +194,7 @@ public final class VirtualModelFilter implements Filter {
                 && endpoint != Endpoint.OTHER && request.getHeader("anthropic-version") != null);
         Identification who = identify(request, identity);
         if (!who.ok()) {
+            closeIfBodyUnread(request, response);
             reject(response, anthropic, who.failure() == Identification.Failure.INVALID_API_KEY
                     ? new ErrorResponse(401, "authentication_error", "invalid_api_key", who.message(), null)
                     : ErrorResponse.invalidRequest("invalid_user_path", who.message(), null));
@@ -223,6 +224,9 @@ public final class VirtualModelFilter implements Filter {
             body = BodyReader.read(request.getInputStream(), request.getContentLengthLong(),
                     request.getHeader("Content-Encoding"), max);
         } catch (BodyReader.BodyException e) {
+            if (e.kind() != BodyReader.BodyException.Kind.UNDECODABLE) {
+                closeIfBodyUnread(request, response);
+            }
             reject(response, anthropic, switch (e.kind()) {
                 case TOO_LARGE -> new ErrorResponse(413, "invalid_request_error", "request_too_large", e.getMessage(), null);
                 case UNSUPPORTED_ENCODING -> new ErrorResponse(415, "invalid_request_error",
@@ -383,6 +387,16 @@ public final class VirtualModelFilter implements Filter {
         }
         String a = authorization.strip();
         return a.length() > 7 && a.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ") ? a.substring(7).strip() : null;
+    }
+
+    /**
+     * A rejection sent before the body was read: the container will close the connection rather than
+     * read the rest, so say so, or a keep-alive client sends its next request into a closed socket.
+     */
+    private static void closeIfBodyUnread(HttpServletRequest request, HttpServletResponse response) {
+        if (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null) {
+            response.setHeader("Connection", "close");
+        }
     }
 
     private static void reject(HttpServletResponse response, boolean anthropic, ErrorResponse error) throws IOException {

@@ -53,6 +53,21 @@ final class ConfigReloaderTest {
     }
 
     @Test
+    void shouldRemoveTempFilesAKilledWriterLeftBehind() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        Path leftover = dir.resolve(".virtual-models.admin.yaml.123456.tmp");
+        Files.writeString(leftover, "virtual_models: [");
+        Path unrelated = dir.resolve(".other.tmp");
+        Files.writeString(unrelated, "x");
+
+        ConfigReloader.load(file, LOADER);
+
+        assertThat(leftover).doesNotExist();
+        assertThat(unrelated).exists();
+    }
+
+    @Test
     void shouldKeepTheStoreRowsWhileTheStoreFileIsBrieflyEmpty() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Path store = dir.resolve("virtual-models.admin.yaml");

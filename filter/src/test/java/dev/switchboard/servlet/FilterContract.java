@@ -248,6 +248,8 @@ abstract class FilterContract {
                 + "\"param\":null,\"code\":\"invalid_api_key\"}}");
         RawHttp.Response wrong = post(mode, CHAT, "{\"model\":\"regular\"}", "Authorization: Bearer sk-wrong");
         assertThat(wrong.status()).isEqualTo(401);
+        // The body was never read: the client is told the connection will not be reused.
+        assertThat(wrong.header("Connection")).isEqualToIgnoringCase("close");
         assertThat(wrong.text()).doesNotContain("sk-wrong");
         RawHttp.Response ok = post(mode, CHAT, "{\"model\":\"regular\"}", "Authorization: Bearer sk-alice-demo");
         assertThat(ok.status()).isEqualTo(200);
