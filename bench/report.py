@@ -103,6 +103,10 @@ for size in (1024, 102400, 1048576):
             w(f"| {size // 1024} KB | {pos} | {r[0]:.2f} | {r[1]:.0f} | {c[0]:.2f} | {c[1]:.0f} | {r[0] / c[0]:.1f} x |")
 w("")
 w("![throughput and p99 by arm](chart.png)\n")
+try:
+    w(open(__file__.rsplit("/", 1)[0] + "/NOTES.md").read())
+except OSError:
+    pass
 open(f"{out}/REPORT.md", "w").write("\n".join(lines) + "\n")
 
 # gnuplot: throughput and p99 for the 1 KB cells, one cluster per concurrency.

@@ -1,6 +1,6 @@
 set terminal pngcairo size 1100,460 font ',10' noenhanced
 set output 'bench/results/chart.png'
-set multiplot layout 1,2 title 'Switchboard load run, 1 KB chat bodies (quick, pinned)'
+set multiplot layout 1,2 title 'Switchboard load run, 1 KB chat bodies (full, pinned)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
