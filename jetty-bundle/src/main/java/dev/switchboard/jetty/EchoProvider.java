@@ -27,9 +27,10 @@ final class EchoProvider {
     }
 
     /**
+     * Answers one request; a path it does not serve gets 404 {@code unsupported_endpoint}.
+     *
      * @param path the canonical request path
      * @param body the (rewritten) request body, or {@code null}
-     * @return whether the echo provider serves this path
      */
     static void handle(HttpServletRequest request, HttpServletResponse response, String path, byte[] body)
             throws IOException {
