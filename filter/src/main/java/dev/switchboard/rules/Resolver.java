@@ -120,24 +120,11 @@ public final class Resolver {
         }
 
         // 4. Access, on the concrete model qualified by its provider.
-        String model = upstream;
-        String accessProvider = provider;
-        if (provider == null) {
-            int slash = concrete.indexOf('/');
-            if (slash > 0 && slash < concrete.length() - 1) {
-                accessProvider = concrete.substring(0, slash);
-                model = concrete.substring(slash + 1);
-            }
-        }
+        String[] key = accessKey(provider, provider == null ? concrete : upstream);
+        String accessProvider = key[0];
+        String model = key[1];
         VirtualModel policy = rules.policyFor(accessProvider, model);
-        Outcome outcome;
-        if (policy == null) {
-            outcome = rules.enabledByDefault() ? Outcome.ALLOWED : Outcome.DISABLED;
-        } else if (!policy.enabled()) {
-            outcome = Outcome.DISABLED;
-        } else {
-            outcome = policy.inScope(callerPath) ? Outcome.ALLOWED : Outcome.DENIED;
-        }
+        Outcome outcome = access(rules, policy, callerPath);
         String reason = reason(rules, policy, outcome, accessProvider, model, callerPath);
         step(steps, "access: " + reason);
 
@@ -162,20 +149,35 @@ public final class Resolver {
      * @return whether access is allowed
      */
     public static boolean allows(Rules rules, String provider, String model, String callerPath) {
-        String p = provider;
-        String m = model;
-        if (p == null) {
+        String[] key = accessKey(provider, model);
+        return access(rules, rules.policyFor(key[0], key[1]), callerPath) == Outcome.ALLOWED;
+    }
+
+    /**
+     * What access policies see: the provider and the model at it. Without a provider (bare filter) a
+     * model written {@code a/b} is read as provider {@code a}, model {@code b}, as selectors are.
+     *
+     * @return {provider or null, model}
+     */
+    private static String[] accessKey(String provider, String model) {
+        if (provider == null) {
             int slash = model.indexOf('/');
             if (slash > 0 && slash < model.length() - 1) {
-                p = model.substring(0, slash);
-                m = model.substring(slash + 1);
+                return new String[] {model.substring(0, slash), model.substring(slash + 1)};
             }
         }
-        VirtualModel policy = rules.policyFor(p, m);
+        return new String[] {provider, model};
+    }
+
+    /** Step 4's verdict from the most specific policy (or {@code models.enabled_by_default} without one). */
+    private static Outcome access(Rules rules, VirtualModel policy, String callerPath) {
         if (policy == null) {
-            return rules.enabledByDefault();
+            return rules.enabledByDefault() ? Outcome.ALLOWED : Outcome.DISABLED;
         }
-        return policy.enabled() && policy.inScope(callerPath);
+        if (!policy.enabled()) {
+            return Outcome.DISABLED;
+        }
+        return policy.inScope(callerPath) ? Outcome.ALLOWED : Outcome.DENIED;
     }
 
     /**
