@@ -1,6 +1,7 @@
 package dev.switchboard.servlet;
 
 import dev.switchboard.body.JsonStrings;
+import dev.switchboard.rules.Decision;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,6 +23,41 @@ public record ErrorResponse(int status, String type, String code, String message
 
     static ErrorResponse invalidRequest(String code, String message, String param) {
         return new ErrorResponse(400, "invalid_request_error", code, message, param);
+    }
+
+    /**
+     * The response for a resolver decision (SPEC section 5): the one mapping of outcomes to statuses.
+     *
+     * @param decision a decision
+     * @return the error, or {@code null} when the decision allows the request
+     */
+    public static ErrorResponse forDecision(Decision decision) {
+        return switch (decision.outcome()) {
+            case ALLOWED -> null;
+            case DENIED -> new ErrorResponse(403, "permission_error", "model_access_denied",
+                    "requested model is not available for this caller", "model");
+            case DISABLED -> new ErrorResponse(403, "permission_error", "model_access_denied",
+                    "requested model is not available", "model");
+            case NOT_FOUND -> modelNotFound(decision.concrete(), "model");
+            case PROVIDER_UNAVAILABLE -> providerUnavailable(decision.provider());
+        };
+    }
+
+    /**
+     * @param model the model nothing routes or lists
+     * @param param the offending parameter, or {@code null}
+     * @return 404 {@code model_not_found}
+     */
+    public static ErrorResponse modelNotFound(String model, String param) {
+        return new ErrorResponse(404, "not_found_error", "model_not_found", "unsupported model: " + model, param);
+    }
+
+    /**
+     * @param provider a declared provider without credentials
+     * @return 503 {@code provider_unavailable}
+     */
+    public static ErrorResponse providerUnavailable(String provider) {
+        return new ErrorResponse(503, "api_error", "provider_unavailable", "provider " + provider + " is not configured", null);
     }
 
     /**

@@ -265,17 +265,7 @@ public final class VirtualModelFilter implements Filter {
         if (decision.redirect() != null) {
             response.setHeader(VIRTUAL_MODEL_HEADER, headerSafe(decision.redirect()));
         }
-        ErrorResponse denied = switch (decision.outcome()) {
-            case ALLOWED -> null;
-            case DENIED -> new ErrorResponse(403, "permission_error", "model_access_denied",
-                    "requested model is not available for this caller", "model");
-            case DISABLED -> new ErrorResponse(403, "permission_error", "model_access_denied",
-                    "requested model is not available", "model");
-            case NOT_FOUND -> new ErrorResponse(404, "not_found_error", "model_not_found",
-                    "unsupported model: " + decision.concrete(), "model");
-            case PROVIDER_UNAVAILABLE -> new ErrorResponse(503, "api_error", "provider_unavailable",
-                    "provider " + decision.provider() + " is not configured", null);
-        };
+        ErrorResponse denied = ErrorResponse.forDecision(decision);
         if (denied != null) {
             reject(response, anthropic, denied);
             return null;
@@ -353,8 +343,7 @@ public final class VirtualModelFilter implements Filter {
             return;
         }
         if (result.status() == 404) {
-            new ErrorResponse(404, "not_found_error", "model_not_found", "unsupported model: " + singleId, null)
-                    .send(response, anthropic);
+            ErrorResponse.modelNotFound(singleId, null).send(response, anthropic);
             return;
         }
         response.setStatus(200);

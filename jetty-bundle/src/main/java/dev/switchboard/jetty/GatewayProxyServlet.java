@@ -88,14 +88,13 @@ final class GatewayProxyServlet extends ProxyServlet {
         String providerName = decision != null ? decision.provider() : rules.defaultProvider();
         Provider provider = providerName == null ? null : rules.providers().get(providerName);
         if (provider == null) {
-            new ErrorResponse(404, "not_found_error", "model_not_found", decision == null
-                    ? "no default_provider is configured for requests without a model"
-                    : "unsupported model: " + decision.concrete(), null).send(response, anthropic);
+            (decision == null ? new ErrorResponse(404, "not_found_error", "model_not_found",
+                    "no default_provider is configured for requests without a model", null)
+                    : ErrorResponse.modelNotFound(decision.concrete(), null)).send(response, anthropic);
             return;
         }
         if (!provider.configured()) {
-            new ErrorResponse(503, "api_error", "provider_unavailable",
-                    "provider " + provider.name() + " is not configured", null).send(response, anthropic);
+            ErrorResponse.providerUnavailable(provider.name()).send(response, anthropic);
             return;
         }
         if (provider.type() == ProviderType.ECHO) {
