@@ -66,7 +66,10 @@ final class AdminStoreCrashTest {
                     boolean killScheduled = false;
                     for (String line = in.readLine(); line != null; line = in.readLine()) {
                         if (line.startsWith("ACK ") && !killScheduled) {
-                            timer.schedule(child::destroyForcibly, delay, TimeUnit.MILLISECONDS);
+                            // SIGKILL through the ProcessHandle: Process.destroyForcibly() would also close our
+                            // end of the pipe, racing this read and losing ACK lines still buffered in it.
+                            ProcessHandle handle = child.toHandle();
+                            timer.schedule(handle::destroyForcibly, delay, TimeUnit.MILLISECONDS);
                             killScheduled = true;
                         }
                         lines.add(line);
