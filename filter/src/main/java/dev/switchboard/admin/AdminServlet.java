@@ -1,6 +1,6 @@
 package dev.switchboard.admin;
 
-import dev.switchboard.body.JsonTree;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.ConfigReloader;
 import dev.switchboard.config.InvalidConfigException;
@@ -14,7 +14,7 @@ import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Target;
 import dev.switchboard.rules.UserPath;
 import dev.switchboard.rules.VirtualModel;
-import dev.switchboard.servlet.ErrorResponse;
+import dev.switchboard.error.ErrorResponse;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -47,6 +47,7 @@ public final class AdminServlet extends HttpServlet {
     private static final int MAX_BODY_BYTES = 1024 * 1024;
 
     private final transient ConfigReloader reloader;
+    private final transient dev.switchboard.rules.Picker picker = dev.switchboard.rules.Picker.create();
 
     /**
      * @param reloader the configuration this API edits and reports on
@@ -307,7 +308,7 @@ public final class AdminServlet extends HttpServlet {
             }
         }
         SwitchboardConfig config = reloader.get();
-        Decision d = Resolver.explain(config.rules(), model, new Caller(path, null, null));
+        Decision d = Resolver.explain(config.rules(), model, new Caller(path, null, null), picker);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("requested", d.requested());
         m.put("user_path", path);

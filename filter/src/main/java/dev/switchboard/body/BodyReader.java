@@ -1,5 +1,6 @@
 package dev.switchboard.body;
 
+import dev.switchboard.error.ApiError;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,11 +32,22 @@ public final class BodyReader {
         /** What went wrong. */
         public enum Kind {
             /** Over the cap: 413 {@code request_too_large}. */
-            TOO_LARGE,
+            TOO_LARGE(ApiError.REQUEST_TOO_LARGE),
             /** An encoding other than gzip/deflate/identity: 415 {@code unsupported_content_encoding}. */
-            UNSUPPORTED_ENCODING,
+            UNSUPPORTED_ENCODING(ApiError.UNSUPPORTED_CONTENT_ENCODING),
             /** Declared gzip/deflate but not decodable: 400 {@code invalid_body}. */
-            UNDECODABLE
+            UNDECODABLE(ApiError.INVALID_BODY);
+
+            private final ApiError error;
+
+            Kind(ApiError error) {
+                this.error = error;
+            }
+
+            /** @return the row of SPEC section 5 this failure answers with (its message is the exception's) */
+            public ApiError error() {
+                return error;
+            }
         }
 
         private final Kind kind;

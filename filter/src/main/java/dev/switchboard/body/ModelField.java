@@ -1,5 +1,8 @@
 package dev.switchboard.body;
 
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.json.JsonTree;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -29,6 +32,23 @@ public record ModelField(Status status, String model, int start, int end, boolea
         DUPLICATE
     }
 
+    /**
+     * The error for a field that cannot be used (SPEC section 5's 400 rows).
+     *
+     * @param multipart whether the body was a multipart form (a broken one is {@code invalid_body})
+     * @return the error, or {@code null} when the field is a usable model
+     */
+    public ErrorResponse error(boolean multipart) {
+        return switch (status) {
+            case FOUND -> model.isBlank() ? ApiError.EMPTY_MODEL.with() : null;
+            case INVALID_BODY -> multipart ? ApiError.INVALID_BODY.with("request body is not a valid multipart form")
+                    : ApiError.INVALID_JSON.with();
+            case MISSING -> ApiError.MISSING_MODEL.with();
+            case NOT_STRING -> ApiError.INVALID_MODEL.with();
+            case DUPLICATE -> ApiError.DUPLICATE_MODEL.with();
+        };
+    }
+
     static ModelField failed(Status status) {
         return new ModelField(status, null, -1, -1, false);
     }
@@ -45,7 +65,7 @@ public record ModelField(Status status, String model, int start, int end, boolea
         if (status != Status.FOUND) {
             throw new IllegalStateException("no model to replace: " + status);
         }
-        byte[] value = quoted ? JsonStrings.quote(newModel) : newModel.getBytes(StandardCharsets.UTF_8);
+        byte[] value = quoted ? JsonTree.quote(newModel) : newModel.getBytes(StandardCharsets.UTF_8);
         int oldLength = end - start;
         if (value.length == oldLength && java.util.Arrays.equals(body, start, end, value, 0, value.length)) {
             return length == body.length ? body : java.util.Arrays.copyOf(body, length);

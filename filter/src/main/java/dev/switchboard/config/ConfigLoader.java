@@ -233,7 +233,7 @@ public final class ConfigLoader {
      * Validates one virtual model given as a JSON object (the admin API's body, its field names those of
      * the config file: {@code target} or {@code targets}, ...), with the messages {@code validate} prints.
      *
-     * @param json a JSON object as {@link dev.switchboard.body.JsonTree} parses it
+     * @param json a JSON object as {@link dev.switchboard.json.JsonTree} parses it
      * @param providerNames the configuration's declared providers
      * @return the row
      * @throws InvalidConfigException listing every problem
@@ -253,7 +253,7 @@ public final class ConfigLoader {
             l.forEach(v -> items.add(toValue(v)));
             return new Value.Sequence(items, 0);
         }
-        if (json instanceof dev.switchboard.body.JsonTree.Num n) {
+        if (json instanceof dev.switchboard.json.JsonTree.Num n) {
             boolean integral = n.text().chars().allMatch(c -> c == '-' || Character.isDigit(c));
             return new Value.Scalar(n.text(), integral ? Value.Type.INT : Value.Type.FLOAT, 0);
         }

@@ -3,7 +3,8 @@ package dev.switchboard.rules;
 import java.util.List;
 
 /**
- * The result of resolving one requested model for one caller (SPEC section 2).
+ * The result of resolving one requested model for one caller (SPEC section 2). The top-level fields
+ * describe the chosen candidate, the first of {@link #candidates()}.
  *
  * @param requested the trimmed requested name
  * @param redirect the source of the redirect that applied, or {@code null}
@@ -14,13 +15,20 @@ import java.util.List;
  * @param outcome the verdict
  * @param policy the source of the access policy that decided, or {@code null} when none matched
  * @param reason one sentence on why
+ * @param candidates every concrete model this request may go to, in the order to try them, each routed
+ *     and checked for this caller; never empty, the first is the chosen one
  * @param steps every step explained, in order; empty unless the decision was made by {@code explain}
  */
 public record Decision(String requested, String redirect, String target, String concrete, String provider,
-                       String upstreamModel, Outcome outcome, String policy, String reason, List<String> steps) {
+                       String upstreamModel, Outcome outcome, String policy, String reason,
+                       List<Candidate> candidates, List<String> steps) {
 
     public Decision {
+        candidates = List.copyOf(candidates);
         steps = List.copyOf(steps);
+        if (candidates.isEmpty()) {
+            throw new IllegalArgumentException("a decision has at least one candidate");
+        }
     }
 
     /** @return whether the request may go on */
@@ -31,5 +39,10 @@ public record Decision(String requested, String redirect, String target, String 
     /** @return the concrete model qualified by its provider ({@code openai/gpt-5}), as access policies see it */
     public String qualified() {
         return provider == null ? concrete : provider + "/" + upstreamModel;
+    }
+
+    /** @return the chosen candidate */
+    public Candidate chosen() {
+        return candidates.get(0);
     }
 }

@@ -3,7 +3,8 @@ package dev.switchboard.rules;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** A redirect compiled for picking: target arrays and the per-node round-robin state. */
+
+/** A redirect compiled for picking: target arrays and hashing inputs (rotation state lives in {@link Picker}). */
 final class Redirect {
 
     final VirtualModel model;
@@ -11,8 +12,8 @@ final class Redirect {
     private final int[] weights;
     private final int totalWeight;
     private final byte[] sourceBytes;
-    /** Smooth weighted round robin state (nginx's algorithm); guarded by {@code this}. */
-    private final long[] current;
+    private final byte[][] targetBytes;
+    private static final int[] SINGLE = {0};
 
     Redirect(VirtualModel model) {
         this.model = model;
@@ -27,33 +28,44 @@ final class Redirect {
         }
         this.totalWeight = total;
         this.sourceBytes = model.source().getBytes(StandardCharsets.UTF_8);
-        this.current = new long[n];
+        this.targetBytes = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            targetBytes[i] = targets[i].getBytes(StandardCharsets.UTF_8);
+        }
     }
 
-    String pick(Caller caller) {
-        if (targets.length == 1) {
-            return targets[0];
+    /**
+     * The order in which this redirect's targets are tried for a caller: the pick first, then the
+     * others. Sticky with an identity orders all targets by their rendezvous score for it (the next
+     * best for this caller); otherwise the others follow in the order written.
+     *
+     * @return target indexes, the chosen one first
+     */
+    int[] order(Caller caller, Picker picker) {
+        int n = targets.length;
+        if (n == 1) {
+            return SINGLE;
         }
-        if (model.strategy() == Strategy.ROUND_ROBIN) {
-            return targets[nextRoundRobin()];
+        String identity = model.strategy() == Strategy.ROUND_ROBIN ? null : caller.stickyIdentity();
+        if (identity != null) {
+            return rendezvousOrder(identity);
         }
-        String identity = caller.stickyIdentity();
-        if (identity == null) {
-            return targets[weightedRandom()];
-        }
-        return targets[rendezvous(identity)];
-    }
-
-    private synchronized int nextRoundRobin() {
-        int best = 0;
-        for (int i = 0; i < current.length; i++) {
-            current[i] += weights[i];
-            if (current[i] > current[best]) {
-                best = i;
+        int first = model.strategy() == Strategy.ROUND_ROBIN
+                ? picker.nextRoundRobin(model.source(), model.targets(), weights, totalWeight)
+                : weightedRandom();
+        int[] order = new int[n];
+        order[0] = first;
+        for (int i = 0, j = 1; i < n; i++) {
+            if (i != first) {
+                order[j++] = i;
             }
         }
-        current[best] -= totalWeight;
-        return best;
+        return order;
+    }
+
+    /** @return target {@code index}'s model */
+    String target(int index) {
+        return targets[index];
     }
 
     private int weightedRandom() {
@@ -72,22 +84,26 @@ final class Redirect {
      * (source, identity, target_i). The highest score wins. Stable across nodes and restarts, and
      * raising one weight only moves callers onto that target.
      */
-    private int rendezvous(String identity) {
+    private int[] rendezvousOrder(String identity) {
         long base = Hashing.fnv1a(Hashing.FNV_OFFSET, sourceBytes);
         base = Hashing.fnv1a(base, (byte) 0);
         base = Hashing.fnv1a(base, identity.getBytes(StandardCharsets.UTF_8));
         base = Hashing.fnv1a(base, (byte) 0);
-        int best = 0;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < targets.length; i++) {
-            long h = Hashing.mix(Hashing.fnv1a(base, targets[i].getBytes(StandardCharsets.UTF_8)));
+        int n = targets.length;
+        double[] scores = new double[n];
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            long h = Hashing.mix(Hashing.fnv1a(base, targetBytes[i]));
             double u = ((h >>> 11) + 0.5) / (double) (1L << 53);
-            double score = -weights[i] / Math.log(u);
-            if (score > bestScore) {
-                bestScore = score;
-                best = i;
-            }
+            scores[i] = -weights[i] / Math.log(u);
+            order[i] = i;
         }
-        return best;
+        // Highest score first; ties (practically impossible) keep the written order.
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = order[i];
+        }
+        return out;
     }
 }

@@ -1,12 +1,13 @@
 package dev.switchboard.rules;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Resolution (SPEC section 2) as a pure function of (rules, requested model, caller): redirect,
- * target choice, provider routing, access. No I/O. The only state touched is a round-robin
- * redirect's counter; a sticky pick for a caller without any identity is random by definition.
+ * Resolution (SPEC section 2) as a pure function of (rules, requested model, caller, picker):
+ * redirect, target choice, provider routing, access. No I/O. The only state is the {@link Picker}'s
+ * round-robin rotation, which the caller passes in (so a reload does not reset it, and
+ * {@code explain} reads it without advancing it); a sticky pick for a caller without any identity is
+ * random by definition.
  *
  * <p>Thread-safe.
  */
@@ -21,23 +22,25 @@ public final class Resolver {
      * @param rules the snapshot to decide with
      * @param requested the body's {@code model} (trimmed here)
      * @param caller who is asking
+     * @param picker the node's round-robin state; advanced by a {@code round_robin} redirect
      * @return the decision, without {@link Decision#steps()}
      */
-    public static Decision resolve(Rules rules, String requested, Caller caller) {
-        return resolve(rules, requested, caller, null);
+    public static Decision resolve(Rules rules, String requested, Caller caller, Picker picker) {
+        return resolve(rules, requested, caller, picker, Trace.NONE);
     }
 
     /**
      * Like {@link #resolve} and records every step in {@link Decision#steps()} (for {@code explain} and
-     * {@code /admin/resolve}).
+     * {@code /admin/resolve}); a {@code round_robin} rotation is read, not advanced.
      *
      * @param rules the snapshot to decide with
      * @param requested the body's {@code model}
      * @param caller who is asking
+     * @param picker the node's round-robin state (only peeked at)
      * @return the decision with its steps
      */
-    public static Decision explain(Rules rules, String requested, Caller caller) {
-        return resolve(rules, requested, caller, new ArrayList<>());
+    public static Decision explain(Rules rules, String requested, Caller caller, Picker picker) {
+        return resolve(rules, requested, caller, picker.peeking(), Trace.keep());
     }
 
     /**
@@ -47,69 +50,102 @@ public final class Resolver {
      * @param rules the snapshot
      * @param concrete a concrete model
      * @param caller who is asking
-     * @return the decision, without steps
+     * @return the candidate
      */
-    public static Decision resolveConcrete(Rules rules, String concrete, Caller caller) {
-        return routeAndCheck(rules, concrete, null, null, concrete, caller, null);
+    public static Candidate resolveConcrete(Rules rules, String concrete, Caller caller) {
+        return routeAndCheck(rules, concrete, caller, Trace.NONE);
     }
 
-    private static Decision resolve(Rules rules, String requested, Caller caller, List<String> steps) {
+    /**
+     * Where a request without a model goes (files, batches): {@code default_provider}, unchanged.
+     *
+     * @param rules the snapshot
+     * @return the one candidate, or an empty list when there is no default provider (404) or no providers
+     *     at all (the bare filter: the host app decides)
+     */
+    public static List<Candidate> withoutModel(Rules rules) {
+        String provider = rules.defaultProvider();
+        if (provider == null) {
+            return List.of();
+        }
+        boolean configured = rules.providers().get(provider).configured();
+        return List.of(new Candidate(null, provider, null, configured ? Outcome.ALLOWED : Outcome.PROVIDER_UNAVAILABLE,
+                null, configured ? "default_provider " + provider + " takes requests without a model"
+                : "provider " + provider + " is not configured"));
+    }
+
+    private static Decision resolve(Rules rules, String requested, Caller caller, Picker picker, Trace trace) {
         String name = requested.strip();
         String callerPath = caller.userPath();
 
         // 1. Redirect: exact, case-sensitive, one level; disabled = inert; scoped = fall through.
-        String redirect = null;
-        String target = null;
-        String concrete = name;
         Redirect r = rules.redirect(name);
         if (r == null) {
-            step(steps, "redirect: none has source '" + name + "'");
+            trace.step("redirect: none has source '" + name + "'");
         } else if (!r.model.enabled()) {
-            step(steps, "redirect: '" + name + "' is disabled, so it is inert; the name stays");
+            trace.step("redirect: '" + name + "' is disabled, so it is inert; the name stays");
         } else if (!r.model.inScope(callerPath)) {
-            step(steps, "redirect: '" + name + "' applies only inside " + r.model.userPaths() + "; caller path "
-                    + describe(callerPath) + " is outside, so the name stays");
+            if (trace.recording()) {
+                trace.step("redirect: '" + name + "' applies only inside " + r.model.userPaths() + "; caller path "
+                        + describe(callerPath) + " is outside, so the name stays");
+            }
         } else {
-            // 2. Target choice.
-            redirect = name;
-            target = r.pick(caller);
-            concrete = target;
-            if (steps != null) {
+            // 2. Target choice: the pick first, then the other targets in the strategy's order.
+            int[] order = r.order(caller, picker);
+            String target = r.target(order[0]);
+            if (trace.recording()) {
                 if (r.model.targets().size() == 1) {
-                    step(steps, "redirect: '" + name + "' -> '" + target + "'");
+                    trace.step("redirect: '" + name + "' -> '" + target + "'");
                 } else {
                     String identity = caller.stickyIdentity();
                     String how = r.model.strategy() == Strategy.ROUND_ROBIN ? "round_robin (per node)"
                             : identity == null ? "sticky, but the caller has no identity: weighted random pick"
                             : "sticky on " + identity;
-                    step(steps, "redirect: '" + name + "' -> '" + target + "' chosen from " + r.model.targets()
+                    trace.step("redirect: '" + name + "' -> '" + target + "' chosen from " + r.model.targets()
                             + " by " + how);
                 }
             }
+            Candidate chosen = routeAndCheck(rules, target, caller, trace);
+            List<Candidate> candidates;
+            if (order.length == 1) {
+                candidates = List.of(chosen);
+            } else {
+                Candidate[] all = new Candidate[order.length];
+                all[0] = chosen;
+                for (int i = 1; i < order.length; i++) {
+                    all[i] = routeAndCheck(rules, r.target(order[i]), caller, Trace.NONE);
+                }
+                candidates = List.of(all);
+            }
+            return decision(name, name, target, candidates, trace);
         }
-
-        return routeAndCheck(rules, name, redirect, target, concrete, caller, steps);
+        return decision(name, null, null, List.of(routeAndCheck(rules, name, caller, trace)), trace);
     }
 
-    private static Decision routeAndCheck(Rules rules, String name, String redirect, String target, String concrete,
-                                          Caller caller, List<String> steps) {
+    private static Decision decision(String requested, String redirect, String target, List<Candidate> candidates,
+                                     Trace trace) {
+        Candidate c = candidates.get(0);
+        return new Decision(requested, redirect, target, c.model(), c.provider(), c.upstreamModel(), c.outcome(),
+                c.policy(), c.reason(), candidates, trace.steps());
+    }
+
+    private static Candidate routeAndCheck(Rules rules, String concrete, Caller caller, Trace trace) {
         String callerPath = caller.userPath();
         // 3. Provider.
         String provider = null;
         String upstream = concrete;
         if (rules.providers().isEmpty()) {
-            step(steps, "provider: none declared (bare filter); the model is forwarded as written");
+            trace.step("provider: none declared (bare filter); the model is forwarded as written");
         } else {
             Route route = route(rules, concrete);
             if (route == null) {
-                step(steps, "provider: nothing routes '" + concrete + "' and there is no default_provider");
-                return new Decision(name, redirect, target, concrete, null, concrete, Outcome.NOT_FOUND, null,
-                        "unsupported model: " + concrete, steps(steps));
+                trace.step("provider: nothing routes '" + concrete + "' and there is no default_provider");
+                return new Candidate(concrete, null, concrete, Outcome.NOT_FOUND, null, "unsupported model: " + concrete);
             }
             provider = route.provider();
             upstream = route.upstreamModel();
-            if (steps != null) {
-                step(steps, switch (route.via()) {
+            if (trace.recording()) {
+                trace.step(switch (route.via()) {
                     case PREFIX -> "provider: prefix '" + provider + "/' routes to provider " + provider
                             + ", upstream model '" + upstream + "'";
                     case INVENTORY -> "provider: '" + concrete + "' is in the static models of provider " + provider;
@@ -126,16 +162,15 @@ public final class Resolver {
         VirtualModel policy = rules.policyFor(accessProvider, model);
         Outcome outcome = access(rules, policy, callerPath);
         String reason = reason(rules, policy, outcome, accessProvider, model, callerPath);
-        step(steps, "access: " + reason);
+        trace.step("access: " + reason);
 
         // Credentials last: a caller who may not use the model learns that, not how the gateway is set up.
         if (outcome == Outcome.ALLOWED && provider != null && !rules.providers().get(provider).configured()) {
             outcome = Outcome.PROVIDER_UNAVAILABLE;
             reason = "provider " + provider + " is not configured";
-            step(steps, "provider: " + provider + " has no api_key, so it is not routed to");
+            trace.step("provider: " + provider + " has no api_key, so it is not routed to");
         }
-        return new Decision(name, redirect, target, concrete, provider, upstream, outcome,
-                policy == null ? null : policy.source(), reason, steps(steps));
+        return new Candidate(concrete, provider, upstream, outcome, policy == null ? null : policy.source(), reason);
     }
 
     /**
@@ -219,16 +254,6 @@ public final class Resolver {
         }
         return "policy '" + policy.source() + "' admits " + (outcome == Outcome.ALLOWED ? "" : "only ") + policy.userPaths()
                 + "; caller path " + describe(callerPath) + " is " + (outcome == Outcome.ALLOWED ? "inside" : "outside");
-    }
-
-    private static void step(List<String> steps, String text) {
-        if (steps != null) {
-            steps.add(text);
-        }
-    }
-
-    private static List<String> steps(List<String> steps) {
-        return steps == null ? List.of() : steps;
     }
 
     private static String describe(String callerPath) {

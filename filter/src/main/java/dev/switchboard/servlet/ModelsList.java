@@ -1,9 +1,9 @@
 package dev.switchboard.servlet;
 
-import dev.switchboard.body.JsonTree;
+import dev.switchboard.json.JsonTree;
 
 import dev.switchboard.rules.Caller;
-import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.Target;
@@ -68,7 +68,7 @@ final class ModelsList {
             Map<String, Object> base = null;
             boolean callable = true;
             for (Target t : vm.targets()) {
-                Decision d = Resolver.resolveConcrete(rules, t.model(), caller);
+                Candidate d = Resolver.resolveConcrete(rules, t.model(), caller);
                 callable &= d.allowed();
                 if (base == null) {
                     base = byId.containsKey(t.model()) ? byId.get(t.model()) : byId.get(d.qualified());

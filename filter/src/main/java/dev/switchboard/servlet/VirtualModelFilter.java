@@ -11,6 +11,9 @@ import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.ReloadSettings;
 import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.Identification;
@@ -87,6 +90,7 @@ public final class VirtualModelFilter implements Filter {
 
     private volatile Supplier<SwitchboardConfig> source;
     private volatile Parsers parsers;
+    private final Picker picker = Picker.create();
     /** The reloader this filter started from its init-param, stopped in {@link #destroy()}; else {@code null}. */
     private volatile ConfigReloader owned;
 
@@ -166,8 +170,7 @@ public final class VirtualModelFilter implements Filter {
             // Our own bug must not become a container error page with a stack trace (SPEC section 5 shape).
             LOG.error("Switchboard filter failed on {} {}", request.getMethod(), endpoint, e);
             if (!response.isCommitted()) {
-                new ErrorResponse(500, "api_error", "internal_error", "internal error in the gateway", null)
-                        .send(response, Endpoint.anthropicPath(path));
+                ApiError.INTERNAL_ERROR.with().send(response, Endpoint.anthropicPath(path));
             }
             return;
         }
@@ -195,9 +198,7 @@ public final class VirtualModelFilter implements Filter {
         Identification who = identify(request, identity);
         if (!who.ok()) {
             closeIfBodyUnread(request, response);
-            reject(response, anthropic, who.failure() == Identification.Failure.INVALID_API_KEY
-                    ? new ErrorResponse(401, "authentication_error", "invalid_api_key", who.message(), null)
-                    : ErrorResponse.invalidRequest("invalid_user_path", who.message(), null));
+            reject(response, anthropic, ApiError.forIdentity(who.failure()).with(who.message()));
             return null;
         }
         Caller caller = who.caller();
@@ -227,47 +228,32 @@ public final class VirtualModelFilter implements Filter {
             if (e.kind() != BodyReader.BodyException.Kind.UNDECODABLE) {
                 closeIfBodyUnread(request, response);
             }
-            reject(response, anthropic, switch (e.kind()) {
-                case TOO_LARGE -> new ErrorResponse(413, "invalid_request_error", "request_too_large", e.getMessage(), null);
-                case UNSUPPORTED_ENCODING -> new ErrorResponse(415, "invalid_request_error",
-                        "unsupported_content_encoding", e.getMessage(), null);
-                case UNDECODABLE -> ErrorResponse.invalidRequest("invalid_body", e.getMessage(), null);
-            });
+            reject(response, anthropic, e.kind().error().with(e.getMessage()));
             return null;
         }
         String boundary = multipart ? MultipartModelLocator.boundary(request.getContentType()) : null;
         if (multipart && boundary == null) {
             // Audio endpoints take forms only: reading such a body as JSON could disagree with the upstream.
-            reject(response, anthropic, ErrorResponse.invalidRequest("invalid_body",
-                    "this endpoint takes multipart/form-data with a boundary", null));
+            reject(response, anthropic, ApiError.INVALID_BODY.with("this endpoint takes multipart/form-data with a boundary"));
             return null;
         }
         ModelField field = boundary != null
                 ? MultipartModelLocator.locate(body.bytes(), body.length(), boundary)
                 : parsers(max).locate(body.bytes(), body.length());
-        ErrorResponse invalid = switch (field.status()) {
-            case FOUND -> field.model().isBlank()
-                    ? ErrorResponse.invalidRequest("invalid_model", "model must be a non-empty string", "model") : null;
-            case INVALID_BODY -> boundary != null
-                    ? ErrorResponse.invalidRequest("invalid_body", "request body is not a valid multipart form", null)
-                    : ErrorResponse.invalidRequest("invalid_json", "request body must be a valid JSON object", null);
-            case MISSING -> ErrorResponse.invalidRequest("missing_model", "request body has no top-level model", "model");
-            case NOT_STRING -> ErrorResponse.invalidRequest("invalid_model", "model must be a string", "model");
-            case DUPLICATE -> ErrorResponse.invalidRequest("duplicate_model",
-                    "model appears more than once in the request body", "model");
-        };
+        ErrorResponse invalid = field.error(boundary != null);
         if (invalid != null) {
             reject(response, anthropic, invalid);
             return null;
         }
-        Decision decision = Resolver.resolve(config.rules(), field.model(), caller);
+        Decision decision = Resolver.resolve(config.rules(), field.model(), caller, picker);
         response.setHeader(MODEL_HEADER, headerSafe(decision.concrete()));
         if (decision.redirect() != null) {
             response.setHeader(VIRTUAL_MODEL_HEADER, headerSafe(decision.redirect()));
         }
-        ErrorResponse denied = ErrorResponse.forDecision(decision);
+        ApiError denied = ApiError.forOutcome(decision.outcome());
         if (denied != null) {
-            reject(response, anthropic, denied);
+            reject(response, anthropic, denied.with(decision.outcome() == dev.switchboard.rules.Outcome.NOT_FOUND
+                    ? decision.concrete() : decision.provider()));
             return null;
         }
         byte[] rewritten = field.splice(body.bytes(), body.length(), decision.upstreamModel());
@@ -294,8 +280,7 @@ public final class VirtualModelFilter implements Filter {
                 LOG.error("Switchboard filter failed shaping /v1/models", e);
                 if (!response.isCommitted()) {
                     try {
-                        new ErrorResponse(500, "api_error", "internal_error", "internal error in the gateway", null)
-                                .send(response, anthropic);
+                        ApiError.INTERNAL_ERROR.with().send(response, anthropic);
                     } catch (IOException io) {
                         throw new UncheckedIOException(io);
                     }
@@ -328,8 +313,7 @@ public final class VirtualModelFilter implements Filter {
         if (result == null && captured.getStatus() == 200) {
             // A list we cannot read (an encoding we cannot decode, not JSON) cannot be shaped, and passing it
             // on would list models this caller may not call (SPEC section 4).
-            new ErrorResponse(502, "api_error", "upstream_unavailable", "the model list from upstream could not be read",
-                    null).send(response, anthropic);
+            ApiError.MODELS_LIST_UNREADABLE.with().send(response, anthropic);
             return;
         }
         if (result == null) {
@@ -343,7 +327,7 @@ public final class VirtualModelFilter implements Filter {
             return;
         }
         if (result.status() == 404) {
-            ErrorResponse.modelNotFound(singleId, null).send(response, anthropic);
+            ApiError.LISTED_MODEL_NOT_FOUND.with(singleId).send(response, anthropic);
             return;
         }
         response.setStatus(200);

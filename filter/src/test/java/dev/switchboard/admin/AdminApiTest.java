@@ -2,11 +2,12 @@ package dev.switchboard.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.body.JsonTree;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Strategy;
 import dev.switchboard.rules.Target;
@@ -618,7 +619,7 @@ final class AdminApiTest {
         assertThat(delete.body()).isEqualTo(expected);
         assertThat(Files.readAllBytes(admin.store)).isEqualTo(storeBefore);
         assertThat(stored()).extracting(VirtualModel::source).containsExactly("a", "b");
-        assertThat(Resolver.resolve(admin.reloader.get().rules(), "c", Caller.ANONYMOUS).redirect()).isNull();
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "c", Caller.ANONYMOUS, Picker.create()).redirect()).isNull();
     }
 
     @Test
@@ -663,7 +664,7 @@ final class AdminApiTest {
         assertThat(r.body()).isEqualTo(error("the admin store changed since it was read (If-Match " + etag + ")",
                 "precondition_failed", "stale_etag"));
         assertThat(Files.readString(admin.store)).isEqualTo(handEdit);
-        assertThat(Resolver.resolve(admin.reloader.get().rules(), "b", Caller.ANONYMOUS).redirect()).isNull();
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "b", Caller.ANONYMOUS, Picker.create()).redirect()).isNull();
     }
 
     @Test
@@ -685,10 +686,10 @@ final class AdminApiTest {
     @Test
     void shouldMakeTheNewRulesLiveOnThisNodeWhenThePutAnswers() throws Exception {
         start();
-        assertThat(Resolver.resolve(admin.reloader.get().rules(), "fresh", Caller.ANONYMOUS).redirect()).isNull();
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "fresh", Caller.ANONYMOUS, Picker.create()).redirect()).isNull();
 
         HttpResponse<String> r = admin.put("{\"source\":\"fresh\",\"target_model\":\"gpt-5-mini\"}");
-        Decision d = Resolver.resolve(admin.reloader.get().rules(), "fresh", Caller.ANONYMOUS);
+        Decision d = Resolver.resolve(admin.reloader.get().rules(), "fresh", Caller.ANONYMOUS, Picker.create());
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(d.redirect()).isEqualTo("fresh");
@@ -712,7 +713,7 @@ final class AdminApiTest {
         assertThat(stored()).extracting(VirtualModel::source).containsExactly("b");
         assertThat(admin.get("/admin/virtual-models").body()).doesNotContain("\"source\":\"a\"")
                 .contains("\"source\":\"b\"");
-        assertThat(Resolver.resolve(admin.reloader.get().rules(), "a", Caller.ANONYMOUS).redirect()).isNull();
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "a", Caller.ANONYMOUS, Picker.create()).redirect()).isNull();
     }
 
     @Test
@@ -865,7 +866,7 @@ final class AdminApiTest {
         assertThat(e.get("errors")).isEqualTo(
                 List.of("virtual_models[0].target: virtual model 'managed-alias' cannot target itself (line 3)"));
         // The last good rules stay in use.
-        assertThat(Resolver.resolve(admin.reloader.get().rules(), "managed-alias", Caller.ANONYMOUS).concrete())
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "managed-alias", Caller.ANONYMOUS, Picker.create()).concrete())
                 .isEqualTo("gpt-5");
 
         Files.writeString(admin.config, CONFIG.replace("target: gpt-5", "target: gpt-5.1"));
@@ -874,7 +875,7 @@ final class AdminApiTest {
         assertThat(fixed.statusCode()).isEqualTo(200);
         assertThat(object(fixed).get("last_reload_error")).isNull();
         assertThat(object(fixed).get("config_version")).isNotEqualTo(version);
-        assertThat(Resolver.resolve(admin.reloader.get().rules(), "managed-alias", Caller.ANONYMOUS).concrete())
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "managed-alias", Caller.ANONYMOUS, Picker.create()).concrete())
                 .isEqualTo("gpt-5.1");
     }
 

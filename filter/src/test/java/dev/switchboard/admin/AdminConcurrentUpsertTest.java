@@ -2,7 +2,7 @@ package dev.switchboard.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.body.JsonTree;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.rules.VirtualModel;
 import java.net.http.HttpResponse;

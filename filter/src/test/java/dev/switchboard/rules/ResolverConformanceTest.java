@@ -401,7 +401,7 @@ final class ResolverConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource({"redirects", "routing", "bareFilter", "access", "credentials", "gomodel"})
     void shouldResolveAsSpecified(Case c) {
-        Decision d = Resolver.resolve(c.rules, c.requested, Caller.ofPath(c.callerPath));
+        Decision d = Resolver.resolve(c.rules, c.requested, Caller.ofPath(c.callerPath), Picker.create());
 
         SoftAssertions soft = new SoftAssertions();
         soft.assertThat(d.requested()).as("%s: requested", c).isEqualTo(c.requested.strip());
@@ -425,8 +425,8 @@ final class ResolverConformanceTest {
     void shouldExplainEveryStepAndResolveWithoutSteps(Case c) {
         Caller caller = Caller.ofPath(c.callerPath);
 
-        Decision resolved = Resolver.resolve(c.rules, c.requested, caller);
-        Decision explained = Resolver.explain(c.rules, c.requested, caller);
+        Decision resolved = Resolver.resolve(c.rules, c.requested, caller, Picker.create());
+        Decision explained = Resolver.explain(c.rules, c.requested, caller, Picker.create());
 
         assertThat(resolved.steps()).as("%s: resolve steps", c).isEmpty();
         assertThat(explained.steps()).as("%s: explain steps", c).isNotEmpty()
@@ -444,7 +444,7 @@ final class ResolverConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource({"redirects", "routing", "bareFilter", "access", "credentials", "gomodel"})
     void shouldAllowExactlyWhatResolveLetsThroughAccess(Case c) {
-        Decision d = Resolver.resolve(c.rules, c.requested, Caller.ofPath(c.callerPath));
+        Decision d = Resolver.resolve(c.rules, c.requested, Caller.ofPath(c.callerPath), Picker.create());
         if (d.outcome() == NOT_FOUND) {
             // Nothing routes it, so there is no (provider, model) pair to ask allows() about.
             assertThat(Resolver.route(c.rules, d.concrete())).as("%s: route", c).isNull();

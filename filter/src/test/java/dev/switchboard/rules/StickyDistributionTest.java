@@ -25,6 +25,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 final class StickyDistributionTest {
 
+    /** One picker per rules object: a round-robin rotation runs per node, i.e. per test's rules here. */
+    private static final java.util.Map<Rules, Picker> PICKERS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static final int CALLERS = 100_000;
     private static final String SOURCE = "smarter";
     private static final String[] MODELS = {"model-a", "model-b", "model-c"};
@@ -111,8 +114,8 @@ final class StickyDistributionTest {
         int same = 0;
         for (int i = 0; i < CALLERS; i++) {
             Caller caller = Caller.ofPath("/users/" + i);
-            String first = Resolver.resolve(rules, "first", caller).target();
-            if (first.equals(Resolver.resolve(rules, "second", caller).target())) {
+            String first = Resolver.resolve(rules, "first", caller, Picker.create()).target();
+            if (first.equals(Resolver.resolve(rules, "second", caller, Picker.create()).target())) {
                 same++;
             }
         }
@@ -307,7 +310,7 @@ final class StickyDistributionTest {
     }
 
     private static String pick(Rules rules, Caller caller) {
-        Decision d = Resolver.resolve(rules, SOURCE, caller);
+        Decision d = Resolver.resolve(rules, SOURCE, caller, PICKERS.computeIfAbsent(rules, r -> Picker.create()));
         // Plain checks here: this runs millions of times.
         if (!SOURCE.equals(d.redirect())) {
             throw new AssertionError("redirect '" + SOURCE + "' did not apply for " + caller + ": " + d);

@@ -1,6 +1,6 @@
 package dev.switchboard.servlet;
 
-import dev.switchboard.body.JsonTree;
+import dev.switchboard.json.JsonTree;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

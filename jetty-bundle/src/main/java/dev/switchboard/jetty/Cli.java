@@ -7,7 +7,10 @@ import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
+import dev.switchboard.error.ApiError;
 import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Outcome;
+import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.InvalidUserPathException;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.UserPath;
@@ -224,7 +227,7 @@ final class Cli {
                 caller = client.userPath();
             }
         }
-        Decision d = Resolver.explain(config.rules(), model, new Caller(caller, clientName, null));
+        Decision d = Resolver.explain(config.rules(), model, new Caller(caller, clientName, null), Picker.create());
         if (json) {
             out.println(toJson(d));
         } else {
@@ -246,14 +249,10 @@ final class Cli {
         out.println("provider:       " + (d.provider() == null ? "(none)" : d.provider()));
         out.println("upstream model: " + d.upstreamModel());
         out.println("policy:         " + (d.policy() == null ? "(none)" : d.policy()));
-        out.println("result:         " + switch (d.outcome()) {
-            case ALLOWED -> "allowed";
-            case DENIED -> "denied: 403 model_access_denied (requested model is not available for this caller)";
-            case DISABLED -> "denied: 403 model_access_denied (requested model is not available)";
-            case NOT_FOUND -> "not routable: 404 model_not_found (unsupported model: " + d.concrete() + ")";
-            case PROVIDER_UNAVAILABLE -> "not routable: 503 provider_unavailable (provider " + d.provider()
-                    + " is not configured)";
-        });
+        ApiError error = ApiError.forOutcome(d.outcome());
+        out.println("result:         " + (error == null ? "allowed" : (error.status() == 403 ? "denied: " : "not routable: ")
+                + error.status() + " " + error.code() + " ("
+                + error.with(d.outcome() == Outcome.NOT_FOUND ? d.concrete() : d.provider()).message() + ")"));
         out.println("reason:         " + d.reason());
         out.println("steps:");
         for (int i = 0; i < d.steps().size(); i++) {

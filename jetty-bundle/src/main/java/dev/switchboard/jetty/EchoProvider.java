@@ -1,6 +1,6 @@
 package dev.switchboard.jetty;
 
-import dev.switchboard.body.JsonTree;
+import dev.switchboard.json.JsonTree;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -81,7 +81,7 @@ final class EchoProvider {
             case "/v1/embeddings" -> embeddings(response, req, model);
             case "/v1/messages" -> messages(response, stream, "msg_echo_" + id, model, text, inputTokens, outputTokens);
             case "/v1/messages/count_tokens" -> json(response, map("input_tokens", inputTokens));
-            default -> new dev.switchboard.servlet.ErrorResponse(404, "not_found_error", "unsupported_endpoint",
+            default -> new dev.switchboard.error.ErrorResponse(404, "not_found_error", "unsupported_endpoint",
                     "the echo provider does not serve " + path, null).send(response, path.startsWith("/v1/messages"));
         }
     }

@@ -5,7 +5,8 @@ import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.ProviderType;
 import dev.switchboard.rules.Rules;
-import dev.switchboard.servlet.ErrorResponse;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -88,13 +89,12 @@ final class GatewayProxyServlet extends ProxyServlet {
         String providerName = decision != null ? decision.provider() : rules.defaultProvider();
         Provider provider = providerName == null ? null : rules.providers().get(providerName);
         if (provider == null) {
-            (decision == null ? new ErrorResponse(404, "not_found_error", "model_not_found",
-                    "no default_provider is configured for requests without a model", null)
-                    : ErrorResponse.modelNotFound(decision.concrete(), null)).send(response, anthropic);
+            (decision == null ? ApiError.NO_DEFAULT_PROVIDER.with()
+                    : ApiError.MODEL_NOT_FOUND.with(decision.concrete())).send(response, anthropic);
             return;
         }
         if (!provider.configured()) {
-            ErrorResponse.providerUnavailable(provider.name()).send(response, anthropic);
+            ApiError.PROVIDER_UNAVAILABLE.with(provider.name()).send(response, anthropic);
             return;
         }
         if (provider.type() == ProviderType.ECHO) {
@@ -189,9 +189,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             if (!proxyResponse.isCommitted()) {
                 Provider provider = (Provider) clientRequest.getAttribute(PROVIDER_ATTRIBUTE);
                 String name = provider == null ? "upstream" : "provider " + provider.name();
-                ErrorResponse error = status == 504
-                        ? new ErrorResponse(504, "api_error", "upstream_timeout", name + " did not answer in time", null)
-                        : new ErrorResponse(502, "api_error", "upstream_unavailable", name + " is unreachable", null);
+                ErrorResponse error = ApiError.forUpstream(status == 504).with(name);
                 proxyResponse.resetBuffer();
                 error.send(proxyResponse, path(clientRequest).startsWith("/v1/messages"));
             }

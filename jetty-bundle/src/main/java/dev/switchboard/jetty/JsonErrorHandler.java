@@ -1,6 +1,7 @@
 package dev.switchboard.jetty;
 
-import dev.switchboard.servlet.ErrorResponse;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -24,9 +25,7 @@ final class JsonErrorHandler extends ErrorHandler {
     public boolean handle(Request request, Response response, Callback callback) {
         int status = response.getStatus() > 0 ? response.getStatus() : 500;
         String reason = HttpStatus.getMessage(status);
-        boolean client = status >= 400 && status < 500;
-        ErrorResponse error = new ErrorResponse(status, client ? "invalid_request_error" : "api_error",
-                client ? "invalid_request" : "internal_error", reason.toLowerCase(java.util.Locale.ROOT), null);
+        ErrorResponse error = ApiError.forHttpStatus(status).withStatus(status, reason.toLowerCase(java.util.Locale.ROOT));
         byte[] body = error.body(Request.getPathInContext(request).startsWith("/v1/messages"));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

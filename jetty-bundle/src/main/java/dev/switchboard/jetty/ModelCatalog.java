@@ -1,6 +1,6 @@
 package dev.switchboard.jetty;
 
-import dev.switchboard.body.JsonTree;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.ProviderType;
 import dev.switchboard.rules.Rules;

@@ -1,6 +1,6 @@
 package dev.switchboard.example;
 
-import dev.switchboard.body.JsonStrings;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.http.HttpServlet;
@@ -41,7 +41,7 @@ public final class LlmServlet extends HttpServlet {
         Decision decision = (Decision) req.getAttribute(VirtualModelFilter.DECISION_ATTRIBUTE);
         String model = decision == null ? "unknown" : decision.upstreamModel();
         String body = "{\"id\":\"chatcmpl-example\",\"object\":\"chat.completion\",\"model\":"
-                + new String(JsonStrings.quote(model), StandardCharsets.UTF_8)
+                + new String(JsonTree.quote(model), StandardCharsets.UTF_8)
                 + ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"received "
                 + request.length + " bytes\"},\"finish_reason\":\"stop\"}]}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

@@ -1,6 +1,8 @@
-package dev.switchboard.body;
+package dev.switchboard.json;
 
 import java.io.ByteArrayOutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,9 +17,12 @@ import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * A minimal JSON tree over Jackson's streaming core (the filter carries no databind): objects are
- * {@link LinkedHashMap}s, arrays {@link List}s, strings, {@link Boolean}s, {@code null}, and numbers
- * {@link Num} holding their exact text. Nesting is limited to 64 levels. Thread-safe.
+ * The one way JSON is read and written here, over Jackson's streaming core (the filter carries no
+ * databind): a minimal tree where objects are {@link LinkedHashMap}s, arrays {@link List}s, strings,
+ * {@link Boolean}s, {@code null}, and numbers {@link Num} holding their exact text. Writing also takes
+ * records, as objects whose property names are the components' names in snake_case
+ * ({@code upstreamModel} -> {@code upstream_model}), in declaration order. Nesting is limited to 64
+ * levels when parsing. Thread-safe.
  */
 public final class JsonTree {
 
@@ -90,7 +95,8 @@ public final class JsonTree {
     }
 
     /**
-     * @param value a tree of the types above ({@link Number}s other than {@link Num} are written as they print)
+     * @param value a tree of the types above, or records of them ({@link Number}s other than {@link Num}
+     *     are written as they print; {@link Enum}s as their lowercase name)
      * @return its UTF-8 JSON
      */
     public static byte[] write(Object value) {
@@ -101,8 +107,26 @@ public final class JsonTree {
         return out.toByteArray();
     }
 
+    /**
+     * @param s any string
+     * @return {@code s} as a JSON string literal, quotes included, in UTF-8
+     */
+    public static byte[] quote(String s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length() + 8);
+        try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
+            g.writeString(s);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes a value (as {@link #write(Object)}) to a generator the caller owns.
+     *
+     * @param g the generator
+     * @param value the value
+     */
     @SuppressWarnings("unchecked")
-    private static void write(JsonGenerator g, Object value) {
+    public static void write(JsonGenerator g, Object value) {
         if (value == null) {
             g.writeNull();
         } else if (value instanceof Map<?, ?> map) {
@@ -126,8 +150,41 @@ public final class JsonTree {
             g.writeNumber(((Number) value).doubleValue());
         } else if (value instanceof Boolean b) {
             g.writeBoolean(b);
+        } else if (value instanceof Record r) {
+            g.writeStartObject();
+            for (RecordComponent c : r.getClass().getRecordComponents()) {
+                g.writeName(snakeCase(c.getName()));
+                write(g, component(r, c));
+            }
+            g.writeEndObject();
+        } else if (value instanceof Enum<?> e) {
+            g.writeString(e.name().toLowerCase(java.util.Locale.ROOT));
         } else {
             g.writeString(value.toString());
         }
+    }
+
+    private static Object component(Record r, RecordComponent c) {
+        try {
+            var accessor = c.getAccessor();
+            accessor.setAccessible(true);
+            return accessor.invoke(r);
+        } catch (IllegalAccessException | InvocationTargetException e) {
+            throw new IllegalStateException("cannot read " + r.getClass().getSimpleName() + "." + c.getName(), e);
+        }
+    }
+
+    /** {@code upstreamModel} -> {@code upstream_model}. */
+    static String snakeCase(String name) {
+        StringBuilder sb = new StringBuilder(name.length() + 4);
+        for (int i = 0; i < name.length(); i++) {
+            char ch = name.charAt(i);
+            if (Character.isUpperCase(ch)) {
+                sb.append('_').append(Character.toLowerCase(ch));
+            } else {
+                sb.append(ch);
+            }
+        }
+        return sb.toString();
     }
 }

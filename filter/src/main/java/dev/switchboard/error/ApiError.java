@@ -1,0 +1,201 @@
+package dev.switchboard.error;
+
+import dev.switchboard.rules.Identification;
+import dev.switchboard.rules.Outcome;
+import java.util.Locale;
+
+/**
+ * Every error the gateway answers with: SPEC section 5's table, row for row, plus the rows we added
+ * where the spec is silent (each marked {@code spec = false} and listed in the README). A row is a
+ * status, a type, a code and a message template ({@link String#format} with {@code %s} for the model
+ * or provider name; nothing else from a request is ever put into a message).
+ *
+ * <p>The {@code for*} methods map each cause (resolver outcome, identity failure, upstream failure)
+ * to a row; body failures carry their row themselves (the body readers are internal), and admin
+ * refusals name theirs. {@link ErrorResponse} only renders.
+ */
+public enum ApiError {
+
+    // ---- SPEC section 5 ---------------------------------------------------------------------------
+    /** Body is not valid JSON / not an object. */
+    INVALID_JSON(400, "invalid_request_error", "invalid_json", "request body must be a valid JSON object", null, true),
+    /** No top-level {@code model}. */
+    MISSING_MODEL(400, "invalid_request_error", "missing_model", "request body has no top-level model", "model", true),
+    /** {@code model} not a string. */
+    INVALID_MODEL(400, "invalid_request_error", "invalid_model", "model must be a string", "model", true),
+    /** {@code model} key twice at top level (also via {@code \\u} escapes). */
+    DUPLICATE_MODEL(400, "invalid_request_error", "duplicate_model",
+            "model appears more than once in the request body", "model", true),
+    /** Bad user-path header; the message says what is wrong with it. */
+    INVALID_USER_PATH(400, "invalid_request_error", "invalid_user_path", "%s", null, true),
+    /** Missing/unknown gateway key. */
+    INVALID_API_KEY(401, "authentication_error", "invalid_api_key", "%s", null, true),
+    /** Policy denies (path). */
+    MODEL_ACCESS_DENIED(403, "permission_error", "model_access_denied",
+            "requested model is not available for this caller", "model", true),
+    /** Policy disables. */
+    MODEL_DISABLED(403, "permission_error", "model_access_denied", "requested model is not available", "model", true),
+    /** No provider for the concrete model. */
+    MODEL_NOT_FOUND(404, "not_found_error", "model_not_found", "unsupported model: %s", "model", true),
+    /** Provider declared but without credentials. */
+    PROVIDER_UNAVAILABLE(503, "api_error", "provider_unavailable", "provider %s is not configured", null, true),
+    /** Body over {@code max_request_bytes}; the message names the limit. */
+    REQUEST_TOO_LARGE(413, "invalid_request_error", "request_too_large", "%s", null, true),
+    /** Unsupported Content-Encoding; the message names it. */
+    UNSUPPORTED_CONTENT_ENCODING(415, "invalid_request_error", "unsupported_content_encoding", "%s", null, true),
+    /** Upstream unreachable / reset; {@code %s} is {@code provider NAME}. */
+    UPSTREAM_UNAVAILABLE(502, "api_error", "upstream_unavailable", "%s is unreachable", null, true),
+    /** Upstream silent past the idle timeout; {@code %s} is {@code provider NAME}. */
+    UPSTREAM_TIMEOUT(504, "api_error", "upstream_timeout", "%s did not answer in time", null, true),
+
+    // ---- ours, where SPEC section 5 is silent ------------------------------------------------------
+    /** An empty {@code model} string. */
+    EMPTY_MODEL(400, "invalid_request_error", "invalid_model", "model must be a non-empty string", "model", false),
+    /** An undecodable gzip/deflate body, a broken or missing multipart form; the message says which. */
+    INVALID_BODY(400, "invalid_request_error", "invalid_body", "%s", null, false),
+    /** A request without a model and no {@code default_provider} to take it. */
+    NO_DEFAULT_PROVIDER(404, "not_found_error", "model_not_found",
+            "no default_provider is configured for requests without a model", null, false),
+    /** {@code GET /v1/models/{id}} for an id the caller's list does not hold. */
+    LISTED_MODEL_NOT_FOUND(404, "not_found_error", "model_not_found", "unsupported model: %s", null, false),
+    /** A 200 {@code /v1/models} answer that cannot be read (so cannot be shaped for the caller). */
+    MODELS_LIST_UNREADABLE(502, "api_error", "upstream_unavailable", "the model list from upstream could not be read",
+            null, false),
+    /** A failure inside the gateway itself: never a stack trace. */
+    INTERNAL_ERROR(500, "api_error", "internal_error", "internal error in the gateway", null, false),
+    /** An HTTP-level rejection by the server before any Switchboard code ran (a malformed URI, say). */
+    HTTP_CLIENT_ERROR(0, "invalid_request_error", "invalid_request", "%s", null, false),
+    /** A server error before any Switchboard code ran. */
+    HTTP_SERVER_ERROR(0, "api_error", "internal_error", "%s", null, false),
+
+    // ---- the admin API (SPEC section 7) ------------------------------------------------------------
+    /** The admin API is off (no {@code admin.token}), or no such admin endpoint. */
+    ADMIN_NOT_FOUND(404, "not_found_error", "not_found", "%s", null, false),
+    /** A wrong or missing admin token. */
+    INVALID_ADMIN_TOKEN(401, "authentication_error", "invalid_admin_token", "missing or invalid admin token", null, false),
+    /** A method the admin endpoint does not take; {@code %s} lists the allowed ones. */
+    METHOD_NOT_ALLOWED(405, "invalid_request_error", "method_not_allowed", "method not allowed; use %s", null, false),
+    /** A write the validation refuses; the message is {@code validate}'s. */
+    INVALID_VIRTUAL_MODEL(400, "invalid_request_error", "invalid_virtual_model", "%s", null, false),
+    /** An admin request body that is not a JSON object. */
+    INVALID_ADMIN_BODY(400, "invalid_request_error", "invalid_virtual_model", "request body must be a JSON object", null,
+            false),
+    /** An admin request body over the admin limit. */
+    ADMIN_BODY_TOO_LARGE(413, "invalid_request_error", "request_too_large", "request body is larger than %s bytes", null,
+            false),
+    /** Rename or delete of a source the store does not hold. */
+    VIRTUAL_MODEL_NOT_FOUND(404, "not_found_error", "virtual_model_not_found", "virtual model not found: %s", null, false),
+    /** A write to a config-file row, or a rename onto an existing source. */
+    CONFLICT(409, "conflict_error", "conflict", "%s", null, false),
+    /** {@code If-Match} no longer matches the store. */
+    STALE_ETAG(412, "precondition_failed", "stale_etag", "%s", null, false),
+    /** The admin store could not be read or written (nothing changed). */
+    STORE_WRITE_FAILED(500, "api_error", "store_write_failed", "the admin store could not be written: %s", null, false);
+
+    private final int status;
+    private final String type;
+    private final String code;
+    private final String template;
+    private final String param;
+    private final boolean spec;
+
+    ApiError(int status, String type, String code, String template, String param, boolean spec) {
+        this.status = status;
+        this.type = type;
+        this.code = code;
+        this.template = template;
+        this.param = param;
+        this.spec = spec;
+    }
+
+    /** @return the HTTP status; 0 for the two rows whose status is the server's own */
+    public int status() {
+        return status;
+    }
+
+    /** @return the error type ({@code invalid_request_error}, ...) */
+    public String type() {
+        return type;
+    }
+
+    /** @return the error code ({@code model_not_found}, ...) */
+    public String code() {
+        return code;
+    }
+
+    /** @return the message template; {@code %s} is the one argument */
+    public String template() {
+        return template;
+    }
+
+    /** @return the offending parameter ({@code model}), or {@code null} */
+    public String param() {
+        return param;
+    }
+
+    /** @return whether this row is one of SPEC section 5's table */
+    public boolean spec() {
+        return spec;
+    }
+
+    /**
+     * @param arg the template's argument (a model or provider name, a limit), or nothing when it has none
+     * @return the response for this row
+     */
+    public ErrorResponse with(Object... arg) {
+        String message = template.contains("%s") ? String.format(Locale.ROOT, template, arg) : template;
+        return new ErrorResponse(status, type, code, message, param);
+    }
+
+    /**
+     * @param status the server's own status (for the two HTTP rows)
+     * @param message the message
+     * @return the response
+     */
+    public ErrorResponse withStatus(int status, String message) {
+        return new ErrorResponse(status, type, code, message, param);
+    }
+
+    // ---- the one mapping of causes --------------------------------------------------------------
+
+    /**
+     * @param outcome a resolver verdict
+     * @return its row, or {@code null} for {@link Outcome#ALLOWED}
+     */
+    public static ApiError forOutcome(Outcome outcome) {
+        return switch (outcome) {
+            case ALLOWED -> null;
+            case DENIED -> MODEL_ACCESS_DENIED;
+            case DISABLED -> MODEL_DISABLED;
+            case NOT_FOUND -> MODEL_NOT_FOUND;
+            case PROVIDER_UNAVAILABLE -> PROVIDER_UNAVAILABLE;
+        };
+    }
+
+    /**
+     * @param failure why a caller could not be identified
+     * @return its row
+     */
+    public static ApiError forIdentity(Identification.Failure failure) {
+        return switch (failure) {
+            case INVALID_API_KEY -> INVALID_API_KEY;
+            case INVALID_USER_PATH -> INVALID_USER_PATH;
+        };
+    }
+
+    /**
+     * @param timeout whether the upstream was silent past the idle timeout (else unreachable or reset)
+     * @return its row
+     */
+    public static ApiError forUpstream(boolean timeout) {
+        return timeout ? UPSTREAM_TIMEOUT : UPSTREAM_UNAVAILABLE;
+    }
+
+    /**
+     * @param status a server-side HTTP status Jetty or the container chose itself
+     * @return the row for it
+     */
+    public static ApiError forHttpStatus(int status) {
+        return status >= 400 && status < 500 ? HTTP_CLIENT_ERROR : HTTP_SERVER_ERROR;
+    }
+}

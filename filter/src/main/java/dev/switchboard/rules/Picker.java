@@ -1,0 +1,73 @@
+package dev.switchboard.rules;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The only state target choice has (SPEC section 2, step 2): each {@code round_robin} redirect's
+ * rotation, kept per source outside any rules snapshot, so a reload that leaves a redirect's targets
+ * and weights as they were keeps its rotation going. A redirect whose targets or weights change
+ * starts a new rotation. Sticky picks need no state.
+ *
+ * <p>One picker serves a node's live traffic; {@link #peeking()} reads the same rotation without
+ * advancing it, for {@code explain} and {@code /admin/resolve}. Thread-safe.
+ */
+public final class Picker {
+
+    /** Rotation state of one redirect: nginx's smooth weighted round robin; guarded by {@code this}. */
+    private static final class Rotation {
+        final List<Target> definition;
+        final long[] current;
+
+        Rotation(List<Target> definition) {
+            this.definition = definition;
+            this.current = new long[definition.size()];
+        }
+    }
+
+    private final ConcurrentHashMap<String, Rotation> rotations;
+    private final boolean advance;
+
+    private Picker(ConcurrentHashMap<String, Rotation> rotations, boolean advance) {
+        this.rotations = rotations;
+        this.advance = advance;
+    }
+
+    /** @return a picker with no rotation started */
+    public static Picker create() {
+        return new Picker(new ConcurrentHashMap<>(), true);
+    }
+
+    /** @return a view of this picker's rotations that tells the next pick without taking it */
+    public Picker peeking() {
+        return advance ? new Picker(rotations, false) : this;
+    }
+
+    /** @return the index of the next target of a round-robin redirect, advancing unless peeking */
+    int nextRoundRobin(String source, List<Target> targets, int[] weights, int totalWeight) {
+        Rotation r = rotations.get(source);
+        if (r == null || !r.definition.equals(targets)) {
+            if (!advance) {
+                // Not started (or just redefined): the first pick of a fresh rotation.
+                return smooth(new long[weights.length], weights, totalWeight);
+            }
+            r = rotations.compute(source, (k, old) -> old != null && old.definition.equals(targets) ? old
+                    : new Rotation(targets));
+        }
+        synchronized (r) {
+            return smooth(advance ? r.current : r.current.clone(), weights, totalWeight);
+        }
+    }
+
+    private static int smooth(long[] current, int[] weights, int totalWeight) {
+        int best = 0;
+        for (int i = 0; i < current.length; i++) {
+            current[i] += weights[i];
+            if (current[i] > current[best]) {
+                best = i;
+            }
+        }
+        current[best] -= totalWeight;
+        return best;
+    }
+}
