@@ -35,7 +35,7 @@ w(f"Run: {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC')}, mode `{mod
   f"(load generator and mock upstream on core 0, the proxy arm on core 1), {platform.platform()}. "
   "Rerun with `bench/run.sh` (quick) or `bench/run.sh --full`.\n")
 w("Arms: **direct** = wrk to the mock upstream; **nginx** = nginx 1.22 `proxy_pass` with request buffering on; "
-  "**filter-off** = the gateway's Jetty `ProxyServlet` subclass alone; **filter-on** = the gateway as shipped "
+  "**filter-off** = a bare Jetty ee10 `ProxyServlet.Transparent` (no Switchboard code); **filter-on** = the gateway as shipped, started through `switchboard.jar`'s own entry point "
   "(filter + proxy). The mock answers every POST at once (or streams 64 SSE chunks). Bodies are chat requests of "
   "1 KB and 100 KB with `model` last.\n")
 

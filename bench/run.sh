@@ -64,9 +64,9 @@ wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "application
 LUA
 
 $PIN0 java $JAVA_OPTS -cp "$JAR" dev.switchboard.bench.MockUpstream 18081 > "$WORK/mock.log" 2>&1 &
-$PIN1 java $JAVA_OPTS -cp "$JAR" dev.switchboard.jetty.BenchGateway on "$WORK/gateway.yaml" 18083 > "$WORK/on.log" 2>&1 &
+$PIN1 java $JAVA_OPTS -cp "$JAR" dev.switchboard.bench.BenchGateway on "$WORK/gateway.yaml" 18083 > "$WORK/on.log" 2>&1 &
 ON_PID=$!
-$PIN1 java $JAVA_OPTS -cp "$JAR" dev.switchboard.jetty.BenchGateway off "$WORK/gateway.yaml" 18084 > "$WORK/off.log" 2>&1 &
+$PIN1 java $JAVA_OPTS -cp "$JAR" dev.switchboard.bench.BenchGateway off "$WORK/gateway.yaml" 18084 > "$WORK/off.log" 2>&1 &
 OFF_PID=$!
 if [ $HAVE_NGINX = 1 ]; then
   mkdir -p "$WORK/nginx"

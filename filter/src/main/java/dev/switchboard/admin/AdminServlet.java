@@ -1,11 +1,12 @@
 package dev.switchboard.admin;
 
-import dev.switchboard.json.JsonTree;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.ConfigReloader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.Snapshot;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
@@ -14,7 +15,6 @@ import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Target;
 import dev.switchboard.rules.UserPath;
 import dev.switchboard.rules.VirtualModel;
-import dev.switchboard.error.ErrorResponse;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -1,7 +1,6 @@
 package dev.switchboard.servlet;
 
 import dev.switchboard.json.JsonTree;
-
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Resolver;

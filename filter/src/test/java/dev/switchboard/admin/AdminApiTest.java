@@ -2,9 +2,9 @@ package dev.switchboard.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.json.JsonTree;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.Picker;

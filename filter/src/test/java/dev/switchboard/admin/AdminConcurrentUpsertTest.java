@@ -2,8 +2,8 @@ package dev.switchboard.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.json.JsonTree;
 import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.VirtualModel;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.switchboard.servlet;
 
+import dev.switchboard.exchange.Exchange;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -116,7 +117,7 @@ final class EchoServlet extends HttpServlet {
         resp.setHeader("X-Echo-Content-Encoding", String.valueOf(req.getHeader("Content-Encoding")));
         resp.setHeader("X-Echo-Transfer-Encoding", String.valueOf(req.getHeader("Transfer-Encoding")));
         resp.setHeader("X-Echo-Authorization", String.valueOf(req.getHeader("Authorization")));
-        resp.setHeader("X-Echo-Decision", String.valueOf(req.getAttribute(VirtualModelFilter.DECISION_ATTRIBUTE) != null));
+        resp.setHeader("X-Echo-Decision", String.valueOf(req.getAttribute(Exchange.ATTRIBUTE) instanceof Exchange e && e.decision() != null));
         resp.setContentType("application/octet-stream");
         resp.setContentLength(body.length);
         resp.getOutputStream().write(body);

@@ -1,11 +1,16 @@
 package dev.switchboard.servlet;
 
-import dev.switchboard.json.JsonTree;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.exchange.RecordingListener;
+import dev.switchboard.json.JsonTree;
+import dev.switchboard.rules.Outcome;
+import dev.switchboard.rules.Picker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +25,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -59,6 +65,19 @@ abstract class FilterContract {
     static final String CHAT = "/v1/chat/completions";
 
     private final AtomicReference<SwitchboardConfig> config = new AtomicReference<>();
+    private final RecordingListener recording = new RecordingListener();
+    /** A listener that throws on every event: the filter must not care (SPEC section 9). */
+    private final ExchangeListener broken = new ExchangeListener() {
+        @Override
+        public void onDecision(Exchange exchange) {
+            throw new IllegalStateException("listener bug");
+        }
+
+        @Override
+        public void onComplete(Exchange exchange, Completion completion) {
+            throw new IllegalStateException("listener bug");
+        }
+    };
     private Harness harness;
 
     abstract String kind();
@@ -66,7 +85,8 @@ abstract class FilterContract {
     @BeforeAll
     void startContainer() throws Exception {
         config.set(load(RULES));
-        harness = Harness.start(kind(), new VirtualModelFilter(config::get), new EchoServlet());
+        harness = Harness.start(kind(), new VirtualModelFilter(config::get, Picker.create(), List.of(broken, recording)),
+                new EchoServlet());
     }
 
     @AfterAll
@@ -103,6 +123,68 @@ abstract class FilterContract {
         List<String> all = new ArrayList<>(List.of(more));
         all.addAll(List.of(headers));
         return all.toArray(String[]::new);
+    }
+
+    // ---- the exchange (SPEC section 9) ----------------------------------------------------------------
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldTellListenersOfTheDecisionAndTheEndOfAnAllowedRequest(String mode) throws IOException {
+        String id = "allowed-" + mode + "-" + System.nanoTime();
+        RawHttp.Response r = post(mode, CHAT, "{\"model\":\"regular\"}", "X-Request-Id: " + id);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("X-Switchboard-Request-Id")).isEqualTo(id);
+        // An async servlet ends the exchange after the client already has the response.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> recording.completion(id) != null);
+        assertThat(recording.kinds(id)).containsExactly("decision", "complete");
+        RecordingListener.Event decision = recording.of(id).get(0);
+        assertThat(decision.exchange().decision().requested()).isEqualTo("regular");
+        assertThat(decision.exchange().decision().concrete()).isEqualTo("anthropic/claude-sonnet-4-6");
+        assertThat(decision.exchange().caller()).isNotNull();
+        Completion c = recording.completion(id);
+        assertThat(c.status()).isEqualTo(200);
+        assertThat(c.errorCode()).isNull();
+        assertThat(c.attempts()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void shouldTellListenersOfADenialWithItsErrorCode(String mode) throws IOException {
+        String id = "denied-" + mode + "-" + System.nanoTime();
+        RawHttp.Response r = post(mode, CHAT, "{\"model\":\"openai/o3-pro\"}", "X-Request-Id: " + id);
+
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.header("X-Switchboard-Request-Id")).isEqualTo(id);
+        assertThat(recording.kinds(id)).containsExactly("decision", "complete");
+        assertThat(recording.of(id).get(0).exchange().decision().outcome()).isEqualTo(Outcome.DISABLED);
+        assertThat(recording.completion(id).status()).isEqualTo(403);
+        assertThat(recording.completion(id).errorCode()).isEqualTo("model_access_denied");
+    }
+
+    @Test
+    void shouldEndARequestRejectedBeforeAnyDecisionWithoutADecisionEvent() throws IOException {
+        String id = "invalid-" + System.nanoTime();
+        RawHttp.Response r = post("sync", CHAT, "not json", "X-Request-Id: " + id);
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(recording.kinds(id)).containsExactly("complete");
+        assertThat(recording.completion(id).errorCode()).isEqualTo("invalid_json");
+    }
+
+    @Test
+    void shouldGiveEveryResponseARequestIdAndReplaceAnUnusableOne() throws IOException {
+        RawHttp.Response fresh = post("sync", CHAT, "{\"model\":\"regular\"}");
+        RawHttp.Response tooLong = post("sync", CHAT, "{\"model\":\"regular\"}", "X-Request-Id: " + "x".repeat(129));
+        RawHttp.Response passThrough = RawHttp.send(port(), "GET", "/health/other", new byte[0], false, "X-Request-Id: mine");
+        RawHttp.Response error = post("sync", CHAT, "[]", "X-Request-Id: err-1");
+
+        assertThat(fresh.header("X-Switchboard-Request-Id")).matches("[0-9a-f]{32}");
+        assertThat(tooLong.header("X-Switchboard-Request-Id")).matches("[0-9a-f]{32}");
+        assertThat(passThrough.header("X-Switchboard-Request-Id")).isEqualTo("mine");
+        assertThat(error.header("X-Switchboard-Request-Id")).isEqualTo("err-1");
+        assertThat(fresh.header("X-Switchboard-Request-Id")).isNotEqualTo(tooLong.header("X-Switchboard-Request-Id"));
     }
 
     // ---- rewrite -------------------------------------------------------------------------------------

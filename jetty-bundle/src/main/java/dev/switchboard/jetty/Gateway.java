@@ -3,9 +3,11 @@ package dev.switchboard.jetty;
 import dev.switchboard.config.ConfigReloader;
 import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.exchange.ExchangeListener;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.http.HttpHeader;
@@ -61,6 +63,21 @@ final class Gateway {
      */
     static Gateway start(Supplier<SwitchboardConfig> config, ConfigReloader reloader, ServerSettings listen)
             throws Exception {
+        return start(config, reloader, listen, List.of());
+    }
+
+    /**
+     * Builds and starts the gateway.
+     *
+     * @param config the current configuration; read on every request
+     * @param reloader the reloader behind {@code config}, for {@code /admin/*}; {@code null} for none
+     * @param listen where to listen (host and port; the config file's, or the command line's)
+     * @param listeners who hears of every exchange
+     * @return the started gateway
+     * @throws Exception when Jetty cannot start (port in use, say)
+     */
+    static Gateway start(Supplier<SwitchboardConfig> config, ConfigReloader reloader, ServerSettings listen,
+                         List<ExchangeListener> listeners) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(256, 8);
         threads.setName("switchboard");
         Server server = new Server(threads);
@@ -73,7 +90,7 @@ final class Gateway {
         server.addConnector(connector);
 
         ServletContextHandler context = new ServletContextHandler("/");
-        context.addEventListener(new GatewayWebapp(config, reloader));
+        context.addEventListener(new GatewayWebapp(config, reloader, listeners));
         context.setErrorHandler(new JsonErrorHandler());
 
         GracefulHandler graceful = new GracefulHandler(new Health(context));

@@ -1,12 +1,16 @@
 package dev.switchboard.jetty;
 
 import dev.switchboard.config.SwitchboardConfig;
-import dev.switchboard.rules.Decision;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.exchange.Attempt;
+import dev.switchboard.exchange.Endpoint;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.RewritableBody;
+import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.ProviderType;
 import dev.switchboard.rules.Rules;
-import dev.switchboard.error.ApiError;
-import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -15,7 +19,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -24,12 +27,14 @@ import org.eclipse.jetty.ee10.proxy.ProxyServlet;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The proxy behind {@link VirtualModelFilter}: sends each request to the provider the filter's
- * decision routed it to (or {@code default_provider} for requests without a model), with the
- * provider's credentials instead of the client's, the exact rewritten body, no header that leaks the
- * client's address, SSE flushed chunk by chunk, no total timeout, and upstream failures answered as
- * 502 {@code upstream_unavailable} / 504 {@code upstream_timeout} in the shape of SPEC section 5.
- * {@code GET /v1/models} is answered from {@link ModelCatalog}; {@code echo} providers answer locally.
+ * The proxy behind {@link VirtualModelFilter}: sends each request to where the filter's
+ * {@link Exchange} says (its first candidate: the decision's provider, or {@code default_provider} for
+ * requests without a model), with the provider's credentials instead of the client's, the exact
+ * rewritten body, no header that leaks the client's address, SSE flushed chunk by chunk, no total
+ * timeout, and upstream failures answered as 502 {@code upstream_unavailable} / 504
+ * {@code upstream_timeout} in the shape of SPEC section 5. {@code GET /v1/models} is answered from
+ * {@link ModelCatalog}; {@code echo} providers answer locally. Attempts and the first byte are
+ * reported to the exchange's recorder; the filter ends the exchange.
  *
  * <p>In the four-legs vocabulary of Jetty's proxy: {@code clientRequest} is what the filter hands
  * over, {@code proxyRequest} goes upstream, {@code serverResponse} comes back, {@code proxyResponse}
@@ -39,20 +44,36 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     private static final long serialVersionUID = 1L;
 
-    /** Request attribute: the {@link Provider} this request goes to. */
-    static final String PROVIDER_ATTRIBUTE = "dev.switchboard.provider";
+    /** Request attribute: the {@link Upstream} this request goes to (this servlet only). */
+    private static final String UPSTREAM_ATTRIBUTE = "dev.switchboard.jetty.upstream";
 
     /** Client headers never sent upstream: credentials, identity, cookies, and anything naming the client's address. */
     private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "cookie", "forwarded", "via",
             "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-server",
             "x-real-ip", "anthropic-version");
 
-    private final transient Supplier<SwitchboardConfig> config;
-    private transient ModelCatalog catalog;
+    /** One attempt in flight: the exchange, the candidate and its provider, and when it was sent. */
+    private static final class Upstream {
+        final Exchange exchange;
+        final Candidate candidate;
+        final Provider provider;
+        final int number;
+        final long sentNanos = System.nanoTime();
+        volatile int status;
 
-    GatewayProxyServlet(Supplier<SwitchboardConfig> config) {
-        this.config = config;
+        Upstream(Exchange exchange, Candidate candidate, Provider provider) {
+            this.exchange = exchange;
+            this.candidate = candidate;
+            this.provider = provider;
+            this.number = exchange.recorder().nextAttemptNumber();
+        }
+
+        void ended(int status, String error) {
+            exchange.recorder().attempt(new Attempt(number, candidate, status, error, System.nanoTime() - sentNanos));
+        }
     }
+
+    private transient ModelCatalog catalog;
 
     @Override
     public void init() throws ServletException {
@@ -71,13 +92,15 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
-        // The snapshot the filter decided with, so a reload in between cannot mix two configs.
-        SwitchboardConfig cfg = request.getAttribute(VirtualModelFilter.CONFIG_ATTRIBUTE) instanceof SwitchboardConfig c
-                ? c : config.get();
+        if (!(request.getAttribute(Exchange.ATTRIBUTE) instanceof Exchange exchange)) {
+            // Only reachable behind the filter; anything else is a wiring mistake, not a request to forward.
+            ApiError.INTERNAL_ERROR.with().send(response, false);
+            return;
+        }
+        SwitchboardConfig cfg = exchange.config();
         Rules rules = cfg.rules();
-        String path = path(request);
-        boolean anthropic = path.startsWith("/v1/messages");
-        if ("GET".equals(request.getMethod()) && path.equals("/v1/models")) {
+        if (exchange.endpoint() == Endpoint.MODELS || exchange.endpoint() == Endpoint.MODEL) {
+            // The filter answers /v1/models/{id} from the list, shaped for the caller.
             byte[] list = catalog.list(rules, cfg.server().modelsCacheTtl());
             response.setStatus(200);
             response.setContentType("application/json");
@@ -85,51 +108,53 @@ final class GatewayProxyServlet extends ProxyServlet {
             response.getOutputStream().write(list);
             return;
         }
-        Decision decision = (Decision) request.getAttribute(VirtualModelFilter.DECISION_ATTRIBUTE);
-        String providerName = decision != null ? decision.provider() : rules.defaultProvider();
-        Provider provider = providerName == null ? null : rules.providers().get(providerName);
+        if (exchange.candidates().isEmpty()) {
+            reject(response, exchange, ApiError.NO_DEFAULT_PROVIDER.with());
+            return;
+        }
+        Candidate candidate = exchange.candidates().get(0);
+        Provider provider = rules.providers().get(candidate.provider());
         if (provider == null) {
-            (decision == null ? ApiError.NO_DEFAULT_PROVIDER.with()
-                    : ApiError.MODEL_NOT_FOUND.with(decision.concrete())).send(response, anthropic);
+            reject(response, exchange, ApiError.MODEL_NOT_FOUND.with(candidate.model()));
             return;
         }
         if (!provider.configured()) {
-            ApiError.PROVIDER_UNAVAILABLE.with(provider.name()).send(response, anthropic);
+            reject(response, exchange, ApiError.PROVIDER_UNAVAILABLE.with(provider.name()));
             return;
         }
+        Upstream upstream = new Upstream(exchange, candidate, provider);
         if (provider.type() == ProviderType.ECHO) {
-            EchoProvider.handle(request, response, path,
-                    (byte[]) request.getAttribute(VirtualModelFilter.BODY_ATTRIBUTE));
+            EchoProvider.handle(request, response, exchange.path(),
+                    exchange.body() == null ? null : exchange.body().bytes());
+            exchange.recorder().firstByte();
+            upstream.ended(response.getStatus(), null);
             return;
         }
-        request.setAttribute(PROVIDER_ATTRIBUTE, provider);
+        request.setAttribute(UPSTREAM_ATTRIBUTE, upstream);
         super.service(request, response);
     }
 
-    /** The canonical path the filter worked out, or the raw path below the context. */
-    private static String path(HttpServletRequest request) {
-        Object canonical = request.getAttribute(VirtualModelFilter.PATH_ATTRIBUTE);
-        if (canonical instanceof String s) {
-            return s;
-        }
-        String uri = request.getRequestURI();
-        String context = request.getContextPath();
-        return context.isEmpty() ? uri : uri.substring(Math.min(context.length(), uri.length()));
+    private static void reject(HttpServletResponse response, Exchange exchange, ErrorResponse error) throws IOException {
+        exchange.recorder().error(error);
+        error.send(response, exchange.anthropic());
+    }
+
+    private static Upstream upstream(HttpServletRequest request) {
+        return (Upstream) request.getAttribute(UPSTREAM_ATTRIBUTE);
     }
 
     @Override
     protected String rewriteTarget(HttpServletRequest clientRequest) {
-        Provider provider = (Provider) clientRequest.getAttribute(PROVIDER_ATTRIBUTE);
+        Upstream upstream = upstream(clientRequest);
         String query = clientRequest.getQueryString();
-        return provider.baseUrl() + path(clientRequest) + (query == null ? "" : "?" + query);
+        return upstream.provider.baseUrl() + upstream.exchange.path() + (query == null ? "" : "?" + query);
     }
 
     @Override
     protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         super.copyRequestHeaders(clientRequest, proxyRequest);
-        SwitchboardConfig cfg = clientRequest.getAttribute(VirtualModelFilter.CONFIG_ATTRIBUTE) instanceof SwitchboardConfig c
-                ? c : config.get();
-        String userPathHeader = cfg.rules().identity().userPathHeader().toLowerCase(Locale.ROOT);
+        Upstream upstream = upstream(clientRequest);
+        String userPathHeader = upstream.exchange.config().rules().identity().userPathHeader().toLowerCase(Locale.ROOT);
         java.util.List<String> drop = new java.util.ArrayList<>();
         for (org.eclipse.jetty.http.HttpField f : proxyRequest.getHeaders()) {
             String name = f.getLowerCaseName();
@@ -138,7 +163,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             }
         }
         proxyRequest.headers(h -> drop.forEach(h::remove));
-        ProviderHeaders.apply((Provider) clientRequest.getAttribute(PROVIDER_ATTRIBUTE), proxyRequest,
+        ProviderHeaders.apply(upstream.provider, proxyRequest,
                 clientRequest.getHeader("anthropic-version"));
     }
 
@@ -150,10 +175,10 @@ final class GatewayProxyServlet extends ProxyServlet {
     @Override
     protected Request.Content proxyRequestContent(HttpServletRequest request, HttpServletResponse response,
                                                   Request proxyRequest) throws IOException {
-        Object body = request.getAttribute(VirtualModelFilter.BODY_ATTRIBUTE);
-        if (body instanceof byte[] bytes) {
+        RewritableBody body = upstream(request).exchange.body();
+        if (body != null) {
             // The filter already holds the exact bytes: send them with their exact length.
-            return new BytesRequestContent(request.getContentType(), bytes);
+            return new BytesRequestContent(request.getContentType(), body.bytes());
         }
         return super.proxyRequestContent(request, response, proxyRequest);
     }
@@ -171,6 +196,7 @@ final class GatewayProxyServlet extends ProxyServlet {
                                      byte[] buffer, int offset, int length, Callback callback) {
         try {
             response.getOutputStream().write(buffer, offset, length);
+            upstream(request).exchange.recorder().firstByte();
             String type = response.getContentType();
             if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
                 // SSE: each chunk reaches the client when the upstream sends it, not when a buffer fills.
@@ -184,14 +210,40 @@ final class GatewayProxyServlet extends ProxyServlet {
     }
 
     @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                           Response serverResponse) {
+        upstream(clientRequest).status = serverResponse.getStatus();
+        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+    }
+
+    @Override
+    protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                          Response serverResponse) {
+        Upstream upstream = upstream(clientRequest);
+        // A response without a body: its headers were the first bytes.
+        upstream.exchange.recorder().firstByte();
+        upstream.ended(serverResponse.getStatus(), null);
+        super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+    }
+
+    @Override
+    protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                          Response serverResponse, Throwable failure) {
+        Upstream upstream = upstream(clientRequest);
+        int status = upstream.status;
+        upstream.ended(status, status != 0 ? null
+                : ApiError.forUpstream(failure instanceof java.util.concurrent.TimeoutException).code());
+        super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    @Override
     protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status) {
+        Upstream upstream = upstream(clientRequest);
         try {
             if (!proxyResponse.isCommitted()) {
-                Provider provider = (Provider) clientRequest.getAttribute(PROVIDER_ATTRIBUTE);
-                String name = provider == null ? "upstream" : "provider " + provider.name();
-                ErrorResponse error = ApiError.forUpstream(status == 504).with(name);
+                ErrorResponse error = ApiError.forUpstream(status == 504).with("provider " + upstream.provider.name());
                 proxyResponse.resetBuffer();
-                error.send(proxyResponse, path(clientRequest).startsWith("/v1/messages"));
+                reject(proxyResponse, upstream.exchange, error);
             }
         } catch (IOException | RuntimeException e) {
             _log.debug("could not send the upstream error to the client", e);

@@ -5,6 +5,8 @@ import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.ConfigReloader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.rules.Picker;
 import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
@@ -18,6 +20,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +42,15 @@ public final class GatewayWebapp implements ServletContextListener {
 
     private final Supplier<SwitchboardConfig> given;
     private final ConfigReloader givenReloader;
+    private final List<ExchangeListener> listeners;
+    /** The node's round-robin state, shared by the filter and the admin API's resolve. */
+    private final Picker picker = Picker.create();
     /** The reloader this listener started (WAR), stopped on undeploy. */
     private ConfigReloader owned;
 
     /** For {@code web.xml}: configuration from the context parameter, system property or environment. */
     public GatewayWebapp() {
-        this(null, null);
+        this(null, null, List.of());
     }
 
     /**
@@ -52,8 +58,18 @@ public final class GatewayWebapp implements ServletContextListener {
      * @param reloader the reloader behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
      */
     GatewayWebapp(Supplier<SwitchboardConfig> config, ConfigReloader reloader) {
+        this(config, reloader, List.of());
+    }
+
+    /**
+     * @param config the configuration requests are decided with
+     * @param reloader the reloader behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
+     * @param listeners who hears of every exchange
+     */
+    GatewayWebapp(Supplier<SwitchboardConfig> config, ConfigReloader reloader, List<ExchangeListener> listeners) {
         this.given = config;
         this.givenReloader = reloader;
+        this.listeners = List.copyOf(listeners);
     }
 
     @Override
@@ -68,7 +84,7 @@ public final class GatewayWebapp implements ServletContextListener {
         }
         SwitchboardConfig initial = config.get();
 
-        ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(config));
+        ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet());
         proxy.setAsyncSupported(true);
         proxy.setInitParameter("timeout", "0");
         proxy.setInitParameter("idleTimeout", Long.toString(initial.server().upstreamIdleTimeout().toMillis()));
@@ -80,7 +96,7 @@ public final class GatewayWebapp implements ServletContextListener {
         proxy.setLoadOnStartup(1);
         proxy.addMapping("/*");
 
-        FilterRegistration.Dynamic filter = context.addFilter("switchboard", new VirtualModelFilter(config));
+        FilterRegistration.Dynamic filter = context.addFilter("switchboard", new VirtualModelFilter(config, picker, listeners));
         filter.setAsyncSupported(true);
         // Bound to the proxy servlet by name: other servlets of the context (health) stay outside.
         filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), false, PROXY_SERVLET);

@@ -1,8 +1,10 @@
-package dev.switchboard.jetty;
+package dev.switchboard.bench;
 
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.jetty.Main;
 import java.nio.file.Path;
+import org.eclipse.jetty.ee10.proxy.ProxyServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -12,9 +14,11 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The load run's proxy arms: {@code on} is the bundled gateway exactly as {@code java -jar} runs it
- * (filter + proxy servlet); {@code off} is the same proxy servlet with no filter in front, which is
- * the cost of Jetty's ProxyServlet alone. Usage: {@code BenchGateway on|off CONFIG PORT}.
+ * The load run's proxy arms: {@code on} is the bundled gateway through its own entry point, exactly
+ * as {@code java -jar switchboard.jar --config CONFIG --port PORT} runs it; {@code off} is a bare
+ * Jetty ee10 {@code ProxyServlet.Transparent} to the config's {@code default_provider} with the same
+ * timeouts and connection limits, which is the cost of Jetty's proxy alone (no Switchboard code).
+ * Usage: {@code BenchGateway on|off CONFIG PORT}.
  */
 public final class BenchGateway {
 
@@ -22,30 +26,29 @@ public final class BenchGateway {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean filter = args[0].equals("on");
-        SwitchboardConfig config = new ConfigLoader().load(Path.of(args[1]));
-        int port = Integer.parseInt(args[2]);
-        if (filter) {
-            Gateway g = Gateway.start(() -> config, null, config.server().withAddress("127.0.0.1", port));
-            System.out.println("gateway (filter on) on http://127.0.0.1:" + g.port());
-            g.join();
+        if (args[0].equals("on")) {
+            Main.main(new String[] {"--config", args[1], "--host", "127.0.0.1", "--port", args[2]});
             return;
         }
+        SwitchboardConfig config = new ConfigLoader().load(Path.of(args[1]));
+        int port = Integer.parseInt(args[2]);
+        String upstream = config.rules().providers().get(config.rules().defaultProvider()).baseUrl();
         Server server = new Server(new QueuedThreadPool(256, 8));
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(new HttpConfiguration()));
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler("/");
-        ServletHolder proxy = new ServletHolder(new GatewayProxyServlet(() -> config));
+        ServletHolder proxy = new ServletHolder(new ProxyServlet.Transparent());
         proxy.setAsyncSupported(true);
+        proxy.setInitParameter("proxyTo", upstream);
         proxy.setInitParameter("timeout", "0");
         proxy.setInitParameter("idleTimeout", Long.toString(config.server().upstreamIdleTimeout().toMillis()));
         proxy.setInitParameter("maxConnections", "1024");
         context.addServlet(proxy, "/*");
         server.setHandler(context);
         server.start();
-        System.out.println("gateway (filter off) on http://127.0.0.1:" + connector.getLocalPort());
+        System.out.println("bare Jetty ProxyServlet (filter off) on http://127.0.0.1:" + connector.getLocalPort());
         server.join();
     }
 }

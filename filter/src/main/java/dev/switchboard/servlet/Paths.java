@@ -1,5 +1,6 @@
 package dev.switchboard.servlet;
 
+import dev.switchboard.exchange.Endpoint;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -11,19 +12,12 @@ import java.util.Locale;
  * dodges the match: percent-decoding (also {@code %2F}), {@code //}, trailing {@code /}, {@code .} and
  * {@code ..} segments, {@code ;params}, and case (a catch-all proxy forwards any case upstream).
  */
-enum Endpoint {
-    /** A JSON body with a top-level {@code model}. */
-    JSON_MODEL,
-    /** A multipart form with a {@code model} field (audio transcription/translation). */
-    MULTIPART_MODEL,
-    /** {@code GET /v1/models}. */
-    MODELS,
-    /** {@code GET /v1/models/{id}}. */
-    MODEL,
-    /** Anything else: passed through untouched. */
-    OTHER;
+final class Paths {
 
     static final String MODELS_PATH = "/v1/models";
+
+    private Paths() {
+    }
 
     /**
      * @param method the HTTP method
@@ -35,25 +29,25 @@ enum Endpoint {
         boolean post = "POST".equalsIgnoreCase(method);
         boolean get = "GET".equalsIgnoreCase(method);
         if (!post && !get) {
-            return OTHER;
+            return Endpoint.OTHER;
         }
         String p = isPlain(path) ? path : normalize(path);
         if (p == null || !p.startsWith("/v1/")) {
-            return OTHER;
+            return Endpoint.OTHER;
         }
         if (post) {
             return switch (p) {
                 case "/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/embeddings",
                      "/v1/moderations", "/v1/images/generations", "/v1/audio/speech", "/v1/messages",
-                     "/v1/messages/count_tokens" -> JSON_MODEL;
-                case "/v1/audio/transcriptions", "/v1/audio/translations" -> MULTIPART_MODEL;
-                default -> OTHER;
+                     "/v1/messages/count_tokens" -> Endpoint.JSON_MODEL;
+                case "/v1/audio/transcriptions", "/v1/audio/translations" -> Endpoint.MULTIPART_MODEL;
+                default -> Endpoint.OTHER;
             };
         }
         if (p.equals(MODELS_PATH)) {
-            return MODELS;
+            return Endpoint.MODELS;
         }
-        return p.startsWith(MODELS_PATH + "/") ? MODEL : OTHER;
+        return p.startsWith(MODELS_PATH + "/") ? Endpoint.MODEL : Endpoint.OTHER;
     }
 
     /** @return whether the path is in the Anthropic family ({@code /v1/messages*}), after normalization */

@@ -1,0 +1,112 @@
+package dev.switchboard.exchange;
+
+import dev.switchboard.error.ErrorResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What happens to one exchange after its decision, as it happens: attempts, the first byte, usage,
+ * the gateway's own error code, and the end. The filter and the proxy report here; each report goes
+ * to the {@link Listeners} at once. {@link #complete} fires {@code onComplete} exactly once, however
+ * many threads race to end the exchange. Thread-safe.
+ */
+public final class Recorder {
+
+    private final Listeners listeners;
+    private final long startNanos;
+    private volatile Exchange exchange;
+    private final List<Attempt> attempts = new ArrayList<>(1);
+    private volatile long firstByteNanos = -1;
+    private volatile Usage usage = Usage.UNKNOWN;
+    private volatile String errorCode;
+    private final AtomicBoolean firstByteSeen = new AtomicBoolean();
+    private final AtomicBoolean completed = new AtomicBoolean();
+
+    Recorder(Listeners listeners, long startNanos) {
+        this.listeners = listeners;
+        this.startNanos = startNanos;
+    }
+
+    void bind(Exchange exchange) {
+        this.exchange = exchange;
+    }
+
+    void decided() {
+        Exchange e = exchange;
+        listeners.fire(l -> l.onDecision(e));
+    }
+
+    /** @return the number the next attempt gets (1 for the first) */
+    public int nextAttemptNumber() {
+        synchronized (attempts) {
+            return attempts.size() + 1;
+        }
+    }
+
+    /**
+     * One upstream attempt ended.
+     *
+     * @param attempt the attempt
+     */
+    public void attempt(Attempt attempt) {
+        synchronized (attempts) {
+            attempts.add(attempt);
+        }
+        Exchange e = exchange;
+        listeners.fire(l -> l.onAttempt(e, attempt));
+    }
+
+    /** The first byte of the response body went to the client; later calls do nothing. */
+    public void firstByte() {
+        if (firstByteSeen.compareAndSet(false, true)) {
+            long at = System.nanoTime() - startNanos;
+            firstByteNanos = at;
+            Exchange e = exchange;
+            listeners.fire(l -> l.onFirstByte(e, at));
+        }
+    }
+
+    /**
+     * Usage was read from the response.
+     *
+     * @param usage what the response said
+     */
+    public void usage(Usage usage) {
+        this.usage = usage;
+        Exchange e = exchange;
+        listeners.fire(l -> l.onUsage(e, usage));
+    }
+
+    /**
+     * The gateway answers with one of its own errors (SPEC section 5) instead of an upstream response.
+     *
+     * @param error the error being sent
+     */
+    public void error(ErrorResponse error) {
+        this.errorCode = error.code();
+    }
+
+    /**
+     * The exchange ended. Only the first call counts.
+     *
+     * @param status the status the client got, or 0 when none
+     */
+    public void complete(int status) {
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
+        List<Attempt> done;
+        synchronized (attempts) {
+            done = List.copyOf(attempts);
+        }
+        Completion c = new Completion(status, errorCode, done, System.nanoTime() - startNanos, firstByteNanos, usage);
+        Exchange e = exchange;
+        listeners.fire(l -> l.onComplete(e, c));
+    }
+
+    /** @return whether {@link #complete} was called */
+    public boolean completed() {
+        return completed.get();
+    }
+}

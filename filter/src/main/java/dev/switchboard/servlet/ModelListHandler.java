@@ -1,0 +1,119 @@
+package dev.switchboard.servlet;
+
+import dev.switchboard.body.BodyReader;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.exchange.Endpoint;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Rules;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /v1/models} and {@code GET /v1/models/{id}} (SPEC section 4): captures the downstream
+ * list (also when the servlet answers asynchronously or gzip-compressed) and answers it shaped for the
+ * caller. Thread-safe.
+ */
+final class ModelListHandler {
+
+    /** The largest {@code /v1/models} response this filter transforms. */
+    static final int MAX_MODELS_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelListHandler.class);
+    private static final Set<String> MODELS_HEADERS = Set.of("accept-encoding");
+    private static final Set<String> MODELS_AND_KEY_HEADERS = Set.of("accept-encoding", "authorization", "x-api-key");
+
+    Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange) {
+        Rules rules = exchange.config().rules();
+        String singleId = exchange.endpoint() == Endpoint.MODEL ? Paths.modelId(rawPath(request)) : null;
+        Set<String> hidden = rules.identity().keysRequired() ? MODELS_AND_KEY_HEADERS : MODELS_HEADERS;
+        CapturingResponse captured = new CapturingResponse(response);
+        SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,
+                singleId == null ? null : Paths.MODELS_PATH, captured);
+        Runnable finish = () -> {
+            try {
+                finish(captured, response, rules, exchange, singleId);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (RuntimeException e) {
+                // Same guard as the request side: our failure is a JSON 500, never a container page.
+                LOG.error("Switchboard filter failed shaping /v1/models", e);
+                if (!response.isCommitted()) {
+                    try {
+                        Rejections.send(response, exchange, ApiError.INTERNAL_ERROR.with());
+                    } catch (IOException io) {
+                        throw new UncheckedIOException(io);
+                    }
+                }
+            }
+        };
+        wrapped.beforeComplete(finish);
+        return new Next(wrapped, captured, exchange, finish);
+    }
+
+    static String rawPath(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        String context = request.getContextPath();
+        return context.isEmpty() || !uri.startsWith(context) ? uri : uri.substring(context.length());
+    }
+
+    private static void finish(CapturingResponse captured, HttpServletResponse response, Rules rules, Exchange exchange,
+                               String singleId) throws IOException {
+        if (captured.passedThrough() || response.isCommitted()) {
+            return;
+        }
+        Caller caller = exchange.caller();
+        boolean anthropic = exchange.anthropic();
+        byte[] raw = captured.captured();
+        byte[] plain = raw;
+        String encoding = captured.contentEncoding();
+        if (encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")) {
+            try {
+                BodyReader.Body decoded = BodyReader.read(new ByteArrayInputStream(raw), raw.length, encoding,
+                        MAX_MODELS_RESPONSE_BYTES);
+                plain = Arrays.copyOf(decoded.bytes(), decoded.length());
+            } catch (BodyReader.BodyException e) {
+                plain = null;
+            }
+        }
+        ModelsList.Result result = plain != null && captured.getStatus() == 200
+                ? ModelsList.transform(plain, rules, caller, anthropic, singleId) : null;
+        if (result == null && captured.getStatus() == 200) {
+            // A list we cannot read (an encoding we cannot decode, not JSON) cannot be shaped, and passing it
+            // on would list models this caller may not call (SPEC section 4).
+            Rejections.send(response, exchange, ApiError.MODELS_LIST_UNREADABLE.with());
+            return;
+        }
+        if (result == null) {
+            // Not a model list (an upstream error, say): the client gets it exactly as sent.
+            if (encoding != null) {
+                response.setHeader("Content-Encoding", encoding);
+            }
+            response.setContentLength(raw.length);
+            response.getOutputStream().write(raw);
+            response.flushBuffer();
+            return;
+        }
+        if (result.status() == 404) {
+            Rejections.send(response, exchange, ApiError.LISTED_MODEL_NOT_FOUND.with(singleId));
+            return;
+        }
+        response.setStatus(200);
+        response.setContentType("application/json");
+        // The list is this caller's: no shared cache may keep it, and the upstream's validators describe another body.
+        response.setHeader("Cache-Control", "private, no-store");
+        response.setHeader("ETag", null);
+        response.setHeader("Last-Modified", null);
+        response.setHeader("Vary", "Authorization, x-api-key, anthropic-version, " + rules.identity().userPathHeader());
+        response.setContentLength(result.body().length);
+        response.getOutputStream().write(result.body());
+        response.flushBuffer();
+    }
+}

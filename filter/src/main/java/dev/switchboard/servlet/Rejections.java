@@ -1,0 +1,29 @@
+package dev.switchboard.servlet;
+
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.exchange.Exchange;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+
+/** Answers a request with one of the gateway's errors (SPEC section 5) and records it on the exchange. */
+final class Rejections {
+
+    private Rejections() {
+    }
+
+    static void send(HttpServletResponse response, Exchange exchange, ErrorResponse error) throws IOException {
+        exchange.recorder().error(error);
+        error.send(response, exchange.anthropic());
+    }
+
+    /**
+     * A rejection sent before the body was read: the container will close the connection rather than
+     * read the rest, so say so, or a keep-alive client sends its next request into a closed socket.
+     */
+    static void closeIfBodyUnread(HttpServletRequest request, HttpServletResponse response) {
+        if (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null) {
+            response.setHeader("Connection", "close");
+        }
+    }
+}
