@@ -6,13 +6,14 @@ import dev.switchboard.body.ModelField;
 import dev.switchboard.body.MultipartModelLocator;
 import dev.switchboard.config.AdminSettings;
 import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.ConfigReloader;
+import dev.switchboard.config.ConfigLocation;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.ReloadSettings;
 import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.live.LiveConfig;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
@@ -91,8 +92,8 @@ public final class VirtualModelFilter implements Filter {
     private volatile Supplier<SwitchboardConfig> source;
     private volatile Parsers parsers;
     private final Picker picker = Picker.create();
-    /** The reloader this filter started from its init-param, stopped in {@link #destroy()}; else {@code null}. */
-    private volatile ConfigReloader owned;
+    /** The live configuration this filter loaded from its init-param, stopped in {@link #destroy()}; else {@code null}. */
+    private volatile LiveConfig owned;
 
     /** A filter configured from init-params, a system property or the environment (see the class doc). */
     public VirtualModelFilter() {
@@ -124,23 +125,25 @@ public final class VirtualModelFilter implements Filter {
         if (source != null) {
             return;
         }
-        String path = ConfigLoader.configuredPath(filterConfig.getInitParameter(CONFIG_INIT_PARAM),
-                filterConfig.getServletContext().getInitParameter(ConfigLoader.CONFIG_PROPERTY));
-        if (path == null) {
+        ConfigLocation location = ConfigLocation.find(ConfigLocation.Fallback.NONE,
+                filterConfig.getInitParameter(CONFIG_INIT_PARAM),
+                filterConfig.getServletContext().getInitParameter(ConfigLocation.PROPERTY));
+        if (location == null) {
             throw new ServletException("Switchboard: no configuration; set the filter init-param '" + CONFIG_INIT_PARAM
-                    + "', the context parameter or system property '" + ConfigLoader.CONFIG_PROPERTY + "', or "
-                    + ConfigLoader.CONFIG_ENV);
+                    + "', the context parameter or system property '" + ConfigLocation.PROPERTY + "', or "
+                    + ConfigLocation.ENV);
         }
+        String path = location.path();
         // A webapp-relative path (/WEB-INF/switchboard.yaml) is read from the unpacked webapp.
         String real = path.startsWith("/WEB-INF/") ? filterConfig.getServletContext().getRealPath(path) : null;
         Path file = Path.of(real != null ? real : path);
         try {
-            ConfigReloader reloader = ConfigReloader.load(file, new ConfigLoader());
-            SwitchboardConfig config = reloader.get();
+            LiveConfig live = LiveConfig.load(file, new ConfigLoader());
+            SwitchboardConfig config = live.get();
             config.warnings().forEach(w -> LOG.warn("{}: {}", path, w));
             LOG.info("Switchboard filter: {} virtual models from {} (hot-reloaded)", config.rules().virtualModels().size(), path);
-            owned = reloader.start();
-            source = reloader;
+            owned = live.start();
+            source = live;
         } catch (InvalidConfigException e) {
             throw new ServletException("Switchboard: invalid configuration " + file + ":\n" + e.getMessage());
         }
@@ -407,15 +410,15 @@ public final class VirtualModelFilter implements Filter {
     private record Parsers(int max, JsonModelLocator json) {
     }
 
-    /** @return the reloader this filter runs (configured by path), or {@code null} when given a supplier */
-    public ConfigReloader reloader() {
+    /** @return the live configuration this filter runs (configured by path), or {@code null} when given a supplier */
+    public LiveConfig reloader() {
         return owned;
     }
 
     @Override
     public void destroy() {
         // Stop the watcher thread: a redeployed webapp must not leave it (and its class loader) behind.
-        ConfigReloader r = owned;
+        LiveConfig r = owned;
         owned = null;
         if (r != null) {
             r.close();

@@ -770,7 +770,10 @@ final class AdminApiTest {
                 + "\"reason\":\"no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\","
                 + "\"steps\":[\"redirect: 'fast' -> 'gpt-5-mini'\","
                 + "\"provider: none declared (bare filter); the model is forwarded as written\","
-                + "\"access: no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\"]}");
+                + "\"access: no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\"],"
+                + "\"candidates\":[{\"model\":\"gpt-5-mini\",\"provider\":null,\"upstream_model\":\"gpt-5-mini\","
+                + "\"allowed\":true,\"outcome\":\"allowed\",\"policy\":null,"
+                + "\"reason\":\"no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\"}]}");
     }
 
     @Test
@@ -786,7 +789,10 @@ final class AdminApiTest {
                 + "\"reason\":\"policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\","
                 + "\"steps\":[\"redirect: none has source 'openai/o3-pro'\","
                 + "\"provider: none declared (bare filter); the model is forwarded as written\","
-                + "\"access: policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\"]}");
+                + "\"access: policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\"],"
+                + "\"candidates\":[{\"model\":\"openai/o3-pro\",\"provider\":null,\"upstream_model\":\"openai/o3-pro\","
+                + "\"allowed\":false,\"outcome\":\"disabled\",\"policy\":\"openai/o3-pro\","
+                + "\"reason\":\"policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\"}]}");
     }
 
     @Test

@@ -1,8 +1,10 @@
-package dev.switchboard.config;
+package dev.switchboard.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.InvalidConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +12,8 @@ import java.nio.file.attribute.FileTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link ConfigReloader} without a server or a watcher: start-up failures and what {@code reload()} returns. */
-final class ConfigReloaderTest {
+/** {@link LiveConfig} without a server or a watcher: start-up failures and what {@code reload()} returns. */
+final class LiveConfigTest {
 
     private static final ConfigLoader LOADER = new ConfigLoader(name -> null);
 
@@ -31,7 +33,7 @@ final class ConfigReloaderTest {
     void shouldFailStartUpWhenConfigFileIsMissing() {
         Path file = dir.resolve("switchboard.yaml");
 
-        assertThatThrownBy(() -> ConfigReloader.load(file, LOADER))
+        assertThatThrownBy(() -> LiveConfig.load(file, LOADER))
                 .isInstanceOfSatisfying(InvalidConfigException.class,
                         e -> assertThat(e.errors()).containsExactly(file + ": no such file"));
     }
@@ -45,7 +47,7 @@ final class ConfigReloaderTest {
                   - {source: probe}
                 """);
 
-        assertThatThrownBy(() -> ConfigReloader.load(file, LOADER))
+        assertThatThrownBy(() -> LiveConfig.load(file, LOADER))
                 .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors())
                         .hasSize(2)
                         .anySatisfy(m -> assertThat(m).startsWith("virtual_models[0].targets[0].weight: must be > 0, was -1"))
@@ -61,7 +63,7 @@ final class ConfigReloaderTest {
         Path unrelated = dir.resolve(".other.tmp");
         Files.writeString(unrelated, "x");
 
-        ConfigReloader.load(file, LOADER);
+        LiveConfig.load(file, LOADER);
 
         assertThat(leftover).doesNotExist();
         assertThat(unrelated).exists();
@@ -73,7 +75,7 @@ final class ConfigReloaderTest {
         Path store = dir.resolve("virtual-models.admin.yaml");
         Files.writeString(file, redirect("v1/model"));
         Files.writeString(store, "virtual_models:\n  - {source: extra, target: v9/model}\n");
-        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
 
         Files.writeString(store, "");
         Snapshot during = reloader.reload();
@@ -92,7 +94,7 @@ final class ConfigReloaderTest {
         Files.writeString(file, redirect("v1/model"));
         Files.writeString(dir.resolve("virtual-models.admin.yaml"), "virtual_models:\n  - {source: ''}\n");
 
-        assertThatThrownBy(() -> ConfigReloader.load(file, LOADER))
+        assertThatThrownBy(() -> LiveConfig.load(file, LOADER))
                 .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors())
                         .singleElement().asString().startsWith("virtual-models.admin.yaml: virtual_models[0].source"));
     }
@@ -101,7 +103,7 @@ final class ConfigReloaderTest {
     void shouldReturnSameSnapshotWhenNothingChanged() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
-        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
         Snapshot first = reloader.snapshot();
 
         assertThat(reloader.reload()).isSameAs(first);
@@ -117,7 +119,7 @@ final class ConfigReloaderTest {
     void shouldChangeVersionWhenContentChanges() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
-        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
         Snapshot first = reloader.snapshot();
         FileTime mtime = Files.getLastModifiedTime(file);
 
@@ -137,7 +139,7 @@ final class ConfigReloaderTest {
     void shouldKeepLastGoodSnapshotOnInvalidFileUntilFixed() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
-        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
         Snapshot good = reloader.snapshot();
 
         Files.writeString(file, "virtual_models:\n  - {source: probe, target: probe}\n");
