@@ -796,6 +796,27 @@ final class AdminApiTest {
     }
 
     @Test
+    void shouldReadTheLiveRotationOnResolveWithoutAdvancingIt() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"rr\",\"targets\":[{\"model\":\"a\"},{\"model\":\"b\"}],"
+                + "\"strategy\":\"round_robin\"}").statusCode()).isEqualTo(200);
+        Picker live = admin.reloader.picker();
+
+        List<Object> explained = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            explained.add(object(admin.get("/admin/resolve?model=rr")).get("target"));
+        }
+        String taken = Resolver.resolve(admin.reloader.get().rules(), "rr", Caller.ANONYMOUS, live).target();
+        Object next = object(admin.get("/admin/resolve?model=rr")).get("target");
+
+        assertThat(explained).containsExactly("a", "a", "a");
+        assertThat(taken).isEqualTo("a");
+        // The node's own rotation, not one of the servlet's: after live traffic took "a", "b" is next.
+        assertThat(next).isEqualTo("b");
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "rr", Caller.ANONYMOUS, live).target()).isEqualTo("b");
+    }
+
+    @Test
     void shouldRejectAnInvalidUserPathOnResolve() throws Exception {
         start();
 

@@ -5,14 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Resolver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link LiveConfig} without a server or a watcher: start-up failures and what {@code reload()} returns. */
+/**
+ * {@link LiveConfig} without a server or a watcher: start-up failures, what {@code reload()} returns, and the
+ * node's round-robin rotation across reloads.
+ */
 final class LiveConfigTest {
 
     private static final ConfigLoader LOADER = new ConfigLoader(name -> null);
@@ -150,5 +157,68 @@ final class LiveConfigTest {
         Files.writeString(file, redirect("v2/model"));
         assertThat(target(reloader.reload(), "probe")).isEqualTo("v2/model");
         assertThat(reloader.lastError()).isNull();
+    }
+
+    // ---- the picker: rotation outlives snapshots ---------------------------------------------------------
+
+    private static String rotation(String weights, String other) {
+        return "virtual_models:\n"
+                + "  - {source: rr, strategy: round_robin, targets: [" + weights + "]}\n"
+                + "  - {source: other, target: " + other + "}\n";
+    }
+
+    private static String pick(LiveConfig live) {
+        return Resolver.resolve(live.get().rules(), "rr", Caller.ANONYMOUS, live.picker()).target();
+    }
+
+    private static String peek(LiveConfig live) {
+        return Resolver.explain(live.get().rules(), "rr", Caller.ANONYMOUS, live.picker()).target();
+    }
+
+    @Test
+    void shouldContinueARotationAcrossAReloadThatChangesOnlyAnotherRow() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, rotation("{model: a}, {model: b}", "x1"));
+        LiveConfig live = LiveConfig.load(file, LOADER);
+        assertThat(pick(live)).isEqualTo("a");
+
+        Files.writeString(file, rotation("{model: a}, {model: b}", "x2"));
+        Snapshot reloaded = live.reload();
+
+        assertThat(reloaded.config().rules().virtualModels()).extracting(vm -> vm.targets().get(0).model())
+                .containsExactly("a", "x2");
+        // A rotation restarted by the reload would pick "a" again.
+        assertThat(pick(live)).isEqualTo("b");
+        assertThat(pick(live)).isEqualTo("a");
+        assertThat(live.picker()).isSameAs(live.picker());
+    }
+
+    @Test
+    void shouldRestartARotationWhenItsTargetsOrWeightsChange() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, rotation("{model: a}, {model: b}", "x1"));
+        LiveConfig live = LiveConfig.load(file, LOADER);
+        assertThat(List.of(pick(live), pick(live), pick(live))).containsExactly("a", "b", "a");
+
+        Files.writeString(file, rotation("{model: a, weight: 2}, {model: b}", "x1"));
+        live.reload();
+
+        // Continued, the rotation at a 2:1 split would now pick "b"; a new one starts with "a", as a fresh picker does.
+        String fresh = Resolver.resolve(live.get().rules(), "rr", Caller.ANONYMOUS, Picker.create()).target();
+        assertThat(fresh).isEqualTo("a");
+        assertThat(List.of(pick(live), pick(live), pick(live))).containsExactly("a", "b", "a");
+    }
+
+    @Test
+    void shouldTellTheNextPickWithoutTakingIt() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, rotation("{model: a}, {model: b}", "x1"));
+        LiveConfig live = LiveConfig.load(file, LOADER);
+        assertThat(peek(live)).isEqualTo("a");
+        assertThat(pick(live)).isEqualTo("a");
+
+        assertThat(List.of(peek(live), peek(live), peek(live))).containsExactly("b", "b", "b");
+        assertThat(pick(live)).isEqualTo("b");
+        assertThat(peek(live)).isEqualTo("a");
     }
 }
