@@ -1,5 +1,8 @@
 package dev.switchboard.config;
 
+import dev.switchboard.json.JsonTree;
+import dev.switchboard.rules.Rules;
+import dev.switchboard.rules.VirtualModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -9,8 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -27,12 +35,6 @@ public final class ConfigLoader {
 
     /** Largest accepted config file: far beyond any real rule set, small enough to parse in milliseconds. */
     public static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
-    /** System property naming the config file. */
-    public static final String CONFIG_PROPERTY = "switchboard.config";
-    /** Environment variable naming the config file. */
-    public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
-    /** The config file used when none is named and it exists. */
-    public static final Path DEFAULT_CONFIG = Path.of("conf", "switchboard.yaml");
 
     private final Function<String, String> env;
 
@@ -105,28 +107,6 @@ public final class ConfigLoader {
         return new ConfigReader(env).read(root);
     }
 
-    /**
-     * Where the configuration is, first that is set: the given values (a command-line option, an
-     * init-param, a context parameter), then the system property {@code switchboard.config}, then the
-     * environment variable {@code SWITCHBOARD_CONFIG}.
-     *
-     * @param explicit candidate paths, highest priority first; {@code null} or blank ones are skipped
-     * @return the path, or {@code null} when none is set
-     */
-    public static String configuredPath(String... explicit) {
-        for (String v : explicit) {
-            if (v != null && !v.isBlank()) {
-                return v.strip();
-            }
-        }
-        for (String v : new String[] {System.getProperty(CONFIG_PROPERTY), System.getenv(CONFIG_ENV)}) {
-            if (v != null && !v.isBlank()) {
-                return v.strip();
-            }
-        }
-        return null;
-    }
-
     private static String decode(byte[] bytes) {
         try {
             return StandardCharsets.UTF_8.newDecoder()
@@ -139,92 +119,42 @@ public final class ConfigLoader {
     }
 
     /**
-     * The admin store file of a configuration: {@code admin.store}, relative to the config file's folder
-     * (or to the working directory for a configuration without a file).
-     *
-     * @param config the configuration
-     * @param configFile its file, or {@code null}
-     * @return the store's path
-     */
-    public static Path storePath(SwitchboardConfig config, Path configFile) {
-        Path store = Path.of(config.admin().store());
-        if (store.isAbsolute()) {
-            return store;
-        }
-        Path folder = configFile == null ? null : configFile.toAbsolutePath().getParent();
-        return folder == null ? store.toAbsolutePath() : folder.resolve(store);
-    }
-
-    /**
-     * Loads a configuration and its admin store into one snapshot.
-     *
-     * @param configFile the config file, or {@code null} to use {@code builtIn}
-     * @param configBytes the config file's bytes (already read, so the hash matches what was parsed)
-     * @param storeBytes the store's bytes, or {@code null} when it does not exist
-     * @param storeFile where the store lives (for messages and status)
-     * @return the snapshot
-     * @throws InvalidConfigException listing every problem, each prefixed by its file when it is the store
-     */
-    public Snapshot snapshot(Path configFile, byte[] configBytes, Path storeFile, byte[] storeBytes) {
-        SwitchboardConfig base = parse(configBytes);
-        List<dev.switchboard.rules.VirtualModel> stored = List.of();
-        if (storeBytes != null && storeBytes.length > 0) {
-            try {
-                stored = readStore(storeBytes, base.rules().providers().keySet());
-            } catch (InvalidConfigException e) {
-                List<String> prefixed = new java.util.ArrayList<>();
-                e.errors().forEach(x -> prefixed.add(storeFile.getFileName() + ": " + x));
-                throw new InvalidConfigException(prefixed);
-            }
-        }
-        SwitchboardConfig merged = merge(base, stored, storeFile);
-        java.util.Map<Path, String> files = new java.util.LinkedHashMap<>();
-        if (configFile != null) {
-            files.put(configFile, sha256(configBytes));
-        }
-        files.put(storeFile, storeBytes == null ? null : sha256(storeBytes));
-        byte[] both = new byte[configBytes.length + 1 + (storeBytes == null ? 0 : storeBytes.length)];
-        System.arraycopy(configBytes, 0, both, 0, configBytes.length);
-        if (storeBytes != null) {
-            System.arraycopy(storeBytes, 0, both, configBytes.length + 1, storeBytes.length);
-        }
-        return new Snapshot(merged, base.rules().virtualModels(), stored, sha256(both), java.time.Instant.now(), files);
-    }
-
-    /**
      * Merges store rows under a configuration: config-file rows win over store rows of the same source
-     * (SPEC section 7). The merged table is validated again as a whole.
+     * (SPEC section 7). Warnings are computed again for the merged table as a whole.
      *
      * @param base the config file's configuration
      * @param stored the store's rows
-     * @param storeFile the store's path, for warning labels
-     * @return the merged configuration, with warnings for both files
+     * @param storeName the store's name ({@link Warning#file()} of warnings about its rows)
+     * @return the merged configuration, with warnings for both
      */
-    public SwitchboardConfig merge(SwitchboardConfig base, List<dev.switchboard.rules.VirtualModel> stored, Path storeFile) {
-        dev.switchboard.rules.Rules r = base.rules();
-        java.util.Set<String> managed = new java.util.HashSet<>();
+    public SwitchboardConfig merge(SwitchboardConfig base, List<VirtualModel> stored, String storeName) {
+        Rules r = base.rules();
+        Set<String> managed = new HashSet<>();
         r.virtualModels().forEach(vm -> managed.add(vm.source()));
-        List<dev.switchboard.rules.VirtualModel> rows = new java.util.ArrayList<>(r.virtualModels());
-        List<String> labels = new java.util.ArrayList<>(Lint.labels("virtual_models", rows.size()));
-        String storeName = storeFile == null ? "admin store" : storeFile.getFileName().toString();
+        List<VirtualModel> rows = new ArrayList<>(r.virtualModels());
+        List<Lint.Origin> origins = new ArrayList<>(Lint.configRows(rows.size()));
         for (int i = 0; i < stored.size(); i++) {
             if (!managed.contains(stored.get(i).source())) {
                 rows.add(stored.get(i));
-                labels.add(storeName + ": virtual_models[" + i + "]");
+                origins.add(Lint.origin(storeName, i));
             }
         }
-        dev.switchboard.rules.Rules rules = new dev.switchboard.rules.Rules(rows, r.providers(), r.defaultProvider(),
-                r.identity(), r.enabledByDefault(), r.keepOnlyAliases());
-        return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), Lint.warnings(rules, labels));
+        Rules rules = new Rules(rows, r.providers(), r.defaultProvider(), r.identity(), r.enabledByDefault(),
+                r.keepOnlyAliases());
+        return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), Lint.warnings(rules, origins));
     }
 
     /**
-     * @param storeBytes an admin store document
+     * @param storeBytes an admin store document (as {@link #renderStore} writes it, or edited by hand)
      * @param providerNames the configuration's declared providers
      * @return its rows, validated
-     * @throws InvalidConfigException listing every problem
+     * @throws InvalidConfigException listing every problem (a document over {@link #MAX_FILE_BYTES} included)
      */
-    public List<dev.switchboard.rules.VirtualModel> readStore(byte[] storeBytes, java.util.Set<String> providerNames) {
+    public List<VirtualModel> readStore(byte[] storeBytes, Set<String> providerNames) {
+        if (storeBytes.length > MAX_FILE_BYTES) {
+            throw new InvalidConfigException(List.of("the document is " + storeBytes.length + " bytes; the limit is "
+                    + MAX_FILE_BYTES + " bytes"));
+        }
         Value root = YamlTree.parse(decode(storeBytes), new Interpolator(env));
         return new ConfigReader(env).readStore(root, providerNames);
     }
@@ -233,27 +163,27 @@ public final class ConfigLoader {
      * Validates one virtual model given as a JSON object (the admin API's body, its field names those of
      * the config file: {@code target} or {@code targets}, ...), with the messages {@code validate} prints.
      *
-     * @param json a JSON object as {@link dev.switchboard.json.JsonTree} parses it
+     * @param json a JSON object as {@link JsonTree} parses it
      * @param providerNames the configuration's declared providers
      * @return the row
      * @throws InvalidConfigException listing every problem
      */
-    public dev.switchboard.rules.VirtualModel readRow(java.util.Map<String, Object> json, java.util.Set<String> providerNames) {
+    public VirtualModel readRow(Map<String, Object> json, Set<String> providerNames) {
         return new ConfigReader(env).readRow(toValue(json), providerNames);
     }
 
     private static Value toValue(Object json) {
-        if (json instanceof java.util.Map<?, ?> m) {
-            java.util.Map<String, Value> entries = new java.util.LinkedHashMap<>();
+        if (json instanceof Map<?, ?> m) {
+            Map<String, Value> entries = new LinkedHashMap<>();
             m.forEach((k, v) -> entries.put(String.valueOf(k), toValue(v)));
             return new Value.Mapping(entries, 0);
         }
         if (json instanceof List<?> l) {
-            List<Value> items = new java.util.ArrayList<>();
+            List<Value> items = new ArrayList<>();
             l.forEach(v -> items.add(toValue(v)));
             return new Value.Sequence(items, 0);
         }
-        if (json instanceof dev.switchboard.json.JsonTree.Num n) {
+        if (json instanceof JsonTree.Num n) {
             boolean integral = n.text().chars().allMatch(c -> c == '-' || Character.isDigit(c));
             return new Value.Scalar(n.text(), integral ? Value.Type.INT : Value.Type.FLOAT, 0);
         }
@@ -263,7 +193,14 @@ public final class ConfigLoader {
         return json == null ? new Value.Scalar("", Value.Type.NULL, 0) : new Value.Scalar(json.toString(), Value.Type.STRING, 0);
     }
 
-    static String sha256(byte[] bytes) {
-        return java.util.HexFormat.of().formatHex(dev.switchboard.rules.Client.sha256Bytes(bytes));
+    /**
+     * The admin store document for some rows: the config file's own {@code virtual_models} format, sorted by
+     * source, every value literal (<code>${</code> written as <code>$${</code>), so that {@link #readStore} gives the rows back exactly.
+     *
+     * @param rows the store's rows
+     * @return the document, UTF-8
+     */
+    public static byte[] renderStore(List<VirtualModel> rows) {
+        return StoreDocument.render(rows);
     }
 }

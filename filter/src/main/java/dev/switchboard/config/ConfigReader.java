@@ -102,7 +102,7 @@ final class ConfigReader {
             throw new InvalidConfigException(errors);
         }
         Rules rules = new Rules(virtualModels, providers, defaultProvider, identity, enabledByDefault, keepOnlyAliases);
-        return new SwitchboardConfig(server, rules, admin, reload, Lint.warnings(rules, Lint.labels("virtual_models", virtualModels.size())));
+        return new SwitchboardConfig(server, rules, admin, reload, Lint.warnings(rules, Lint.configRows(virtualModels.size())));
     }
 
     /** Keys of an admin store document. */

@@ -20,26 +20,47 @@ final class Lint {
     private Lint() {
     }
 
-    /** @return {@code prefix[0]}, {@code prefix[1]}, ...: the YAML path of each row */
-    static List<String> labels(String prefix, int count) {
-        List<String> out = new ArrayList<>(count);
+    /**
+     * Where a row of the virtual-model table was written.
+     *
+     * @param file {@code null} for the config file, else the admin store's name
+     * @param path the row's YAML path in that file ({@code virtual_models[3]})
+     */
+    record Origin(String file, String path) {
+    }
+
+    /**
+     * @param file {@code null} for the config file, else the admin store's name
+     * @param index the row's index in that file's {@code virtual_models}
+     * @return where that row is
+     */
+    static Origin origin(String file, int index) {
+        return new Origin(file, "virtual_models[" + index + "]");
+    }
+
+    /**
+     * @param count how many rows
+     * @return where each row of the config file's table is: {@code virtual_models[0]}, ...
+     */
+    static List<Origin> configRows(int count) {
+        List<Origin> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            out.add(prefix + "[" + i + "]");
+            out.add(origin(null, i));
         }
         return out;
     }
 
     /**
      * @param rules the rules to look at
-     * @param labels the YAML path of each of {@code rules.virtualModels()}, in order
-     * @return the warnings, each starting with the path it is about
+     * @param origins where each of {@code rules.virtualModels()} was written, in order
+     * @return the warnings, providers first, then the rows in order
      */
-    static List<String> warnings(Rules rules, List<String> labels) {
-        List<String> out = new ArrayList<>();
+    static List<Warning> warnings(Rules rules, List<Origin> origins) {
+        List<Warning> out = new ArrayList<>();
         for (Provider p : rules.providers().values()) {
             if (!p.configured()) {
-                out.add("providers." + p.name() + ": api_key is empty, so provider " + p.name()
-                        + " is not routed to or listed until it is set");
+                out.add(new Warning(null, "providers." + p.name(), null, "api_key is empty, so provider " + p.name()
+                        + " is not routed to or listed until it is set"));
             }
         }
         Set<String> redirectSources = new HashSet<>();
@@ -52,35 +73,38 @@ final class Lint {
         List<VirtualModel> rows = rules.virtualModels();
         for (int i = 0; i < rows.size(); i++) {
             VirtualModel vm = rows.get(i);
-            String path = labels.get(i);
+            String file = origins.get(i).file();
+            String path = origins.get(i).path();
             if (vm.isRedirect()) {
                 for (int j = 0; j < vm.targets().size(); j++) {
                     Target t = vm.targets().get(j);
                     String tp = vm.targets().size() == 1 ? path + ".target" : path + ".targets[" + j + "].model";
                     if (redirectSources.contains(t.model())) {
-                        out.add(tp + ": '" + t.model() + "' is also the source of a redirect; targets are not resolved"
-                                + " again, so '" + vm.source() + "' goes to the model '" + t.model() + "' itself");
+                        out.add(new Warning(file, tp, vm.source(), "'" + t.model() + "' is also the source of a redirect;"
+                                + " targets are not resolved again, so '" + vm.source() + "' goes to the model '"
+                                + t.model() + "' itself"));
                     }
                     if (providerMode && Resolver.route(rules, t.model()) == null) {
-                        out.add(tp + ": no provider can route '" + t.model() + "' (no declared provider prefix, no"
-                                + " static models list holds it, and there is no default_provider)");
+                        out.add(new Warning(file, tp, vm.source(), "no provider can route '" + t.model() + "' (no declared"
+                                + " provider prefix, no static models list holds it, and there is no default_provider)"));
                     }
                 }
                 String shadowed = shadowedBy(rules, vm.source());
                 if (shadowed != null) {
-                    out.add(path + ".source: '" + vm.source() + "' shadows a model that provider " + shadowed
-                            + " lists; requests for it go to " + targetsOf(vm));
+                    out.add(new Warning(file, path + ".source", vm.source(), "'" + vm.source() + "' shadows a model that"
+                            + " provider " + shadowed + " lists; requests for it go to " + targetsOf(vm)));
                 }
             } else {
                 Selector s = Selector.parse(vm.source(), rules.providers().keySet());
                 if (providerMode && s.kind() == Selector.Kind.MODEL && vm.source().indexOf('/') > 0) {
                     String prefix = vm.source().substring(0, vm.source().indexOf('/'));
-                    out.add(path + ".source: policy '" + vm.source() + "' can never match a model of provider '" + prefix
-                            + "': '" + prefix + "' is not a declared provider, so it selects only the bare model id '"
-                            + vm.source() + "'");
+                    out.add(new Warning(file, path + ".source", vm.source(), "policy '" + vm.source() + "' can never"
+                            + " match a model of provider '" + prefix + "': '" + prefix + "' is not a declared provider,"
+                            + " so it selects only the bare model id '" + vm.source() + "'"));
                 }
                 if (!vm.enabled() && !vm.userPaths().isEmpty()) {
-                    out.add(path + ".user_paths: a disabled policy denies everyone, so these paths have no effect");
+                    out.add(new Warning(file, path + ".user_paths", vm.source(),
+                            "a disabled policy denies everyone, so these paths have no effect"));
                 }
             }
         }

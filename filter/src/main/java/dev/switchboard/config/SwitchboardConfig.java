@@ -11,10 +11,10 @@ import java.util.Objects;
  * @param rules the resolution snapshot
  * @param admin admin API settings
  * @param reload reload settings
- * @param warnings things that are legal but probably not meant, with YAML paths
+ * @param warnings things that are legal but probably not meant, each with its file and YAML path
  */
 public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSettings admin, ReloadSettings reload,
-                                List<String> warnings) {
+                                List<Warning> warnings) {
 
     public SwitchboardConfig {
         Objects.requireNonNull(server, "server");

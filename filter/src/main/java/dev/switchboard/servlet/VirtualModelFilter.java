@@ -2,12 +2,13 @@ package dev.switchboard.servlet;
 
 import dev.switchboard.config.AdminSettings;
 import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.ConfigReloader;
+import dev.switchboard.config.ConfigLocation;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.ReloadSettings;
 import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
+import dev.switchboard.live.LiveConfig;
 import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.ExchangeListener;
@@ -71,12 +72,12 @@ public final class VirtualModelFilter implements Filter {
     private static final Set<String> KEY_HEADERS = Set.of("authorization", "x-api-key");
 
     private volatile Supplier<SwitchboardConfig> source;
-    private final Picker picker;
+    private volatile Picker picker;
     private final Listeners listeners;
-    private final ModelRequestHandler models;
+    private volatile ModelRequestHandler models;
     private final ModelListHandler lists = new ModelListHandler();
-    /** The reloader this filter started from its init-param, stopped in {@link #destroy()}; else {@code null}. */
-    private volatile ConfigReloader owned;
+    /** The live configuration this filter loaded from its init-param, stopped in {@link #destroy()}; else {@code null}. */
+    private volatile LiveConfig owned;
 
     /** A filter configured from init-params, a system property or the environment (see the class doc). */
     public VirtualModelFilter() {
@@ -126,23 +127,28 @@ public final class VirtualModelFilter implements Filter {
         if (source != null) {
             return;
         }
-        String path = ConfigLoader.configuredPath(filterConfig.getInitParameter(CONFIG_INIT_PARAM),
-                filterConfig.getServletContext().getInitParameter(ConfigLoader.CONFIG_PROPERTY));
-        if (path == null) {
+        ConfigLocation location = ConfigLocation.find(ConfigLocation.Fallback.NONE,
+                filterConfig.getInitParameter(CONFIG_INIT_PARAM),
+                filterConfig.getServletContext().getInitParameter(ConfigLocation.PROPERTY));
+        if (location == null) {
             throw new ServletException("Switchboard: no configuration; set the filter init-param '" + CONFIG_INIT_PARAM
-                    + "', the context parameter or system property '" + ConfigLoader.CONFIG_PROPERTY + "', or "
-                    + ConfigLoader.CONFIG_ENV);
+                    + "', the context parameter or system property '" + ConfigLocation.PROPERTY + "', or "
+                    + ConfigLocation.ENV);
         }
+        String path = location.path();
         // A webapp-relative path (/WEB-INF/switchboard.yaml) is read from the unpacked webapp.
         String real = path.startsWith("/WEB-INF/") ? filterConfig.getServletContext().getRealPath(path) : null;
         Path file = Path.of(real != null ? real : path);
         try {
-            ConfigReloader reloader = ConfigReloader.load(file, new ConfigLoader());
-            SwitchboardConfig config = reloader.get();
+            LiveConfig live = LiveConfig.load(file, new ConfigLoader());
+            SwitchboardConfig config = live.get();
             config.warnings().forEach(w -> LOG.warn("{}: {}", path, w));
             LOG.info("Switchboard filter: {} virtual models from {} (hot-reloaded)", config.rules().virtualModels().size(), path);
-            owned = reloader.start();
-            source = reloader;
+            owned = live.start();
+            // The node's rotation is the live config's, so an admin servlet over it explains what traffic does.
+            picker = live.picker();
+            models = new ModelRequestHandler(picker);
+            source = live;
         } catch (InvalidConfigException e) {
             throw new ServletException("Switchboard: invalid configuration " + file + ":\n" + e.getMessage());
         }
@@ -266,15 +272,15 @@ public final class VirtualModelFilter implements Filter {
         }
     }
 
-    /** @return the reloader this filter runs (configured by path), or {@code null} when given a supplier */
-    public ConfigReloader reloader() {
+    /** @return the live configuration this filter runs (configured by path), or {@code null} when given a supplier */
+    public LiveConfig reloader() {
         return owned;
     }
 
     @Override
     public void destroy() {
         // Stop the watcher thread: a redeployed webapp must not leave it (and its class loader) behind.
-        ConfigReloader r = owned;
+        LiveConfig r = owned;
         owned = null;
         if (r != null) {
             r.close();

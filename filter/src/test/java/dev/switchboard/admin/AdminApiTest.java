@@ -770,7 +770,10 @@ final class AdminApiTest {
                 + "\"reason\":\"no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\","
                 + "\"steps\":[\"redirect: 'fast' -> 'gpt-5-mini'\","
                 + "\"provider: none declared (bare filter); the model is forwarded as written\","
-                + "\"access: no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\"]}");
+                + "\"access: no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\"],"
+                + "\"candidates\":[{\"model\":\"gpt-5-mini\",\"provider\":null,\"upstream_model\":\"gpt-5-mini\","
+                + "\"allowed\":true,\"outcome\":\"allowed\",\"policy\":null,"
+                + "\"reason\":\"no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\"}]}");
     }
 
     @Test
@@ -786,7 +789,31 @@ final class AdminApiTest {
                 + "\"reason\":\"policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\","
                 + "\"steps\":[\"redirect: none has source 'openai/o3-pro'\","
                 + "\"provider: none declared (bare filter); the model is forwarded as written\","
-                + "\"access: policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\"]}");
+                + "\"access: policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\"],"
+                + "\"candidates\":[{\"model\":\"openai/o3-pro\",\"provider\":null,\"upstream_model\":\"openai/o3-pro\","
+                + "\"allowed\":false,\"outcome\":\"disabled\",\"policy\":\"openai/o3-pro\","
+                + "\"reason\":\"policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\"}]}");
+    }
+
+    @Test
+    void shouldReadTheLiveRotationOnResolveWithoutAdvancingIt() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"rr\",\"targets\":[{\"model\":\"a\"},{\"model\":\"b\"}],"
+                + "\"strategy\":\"round_robin\"}").statusCode()).isEqualTo(200);
+        Picker live = admin.reloader.picker();
+
+        List<Object> explained = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            explained.add(object(admin.get("/admin/resolve?model=rr")).get("target"));
+        }
+        String taken = Resolver.resolve(admin.reloader.get().rules(), "rr", Caller.ANONYMOUS, live).target();
+        Object next = object(admin.get("/admin/resolve?model=rr")).get("target");
+
+        assertThat(explained).containsExactly("a", "a", "a");
+        assertThat(taken).isEqualTo("a");
+        // The node's own rotation, not one of the servlet's: after live traffic took "a", "b" is next.
+        assertThat(next).isEqualTo("b");
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "rr", Caller.ANONYMOUS, live).target()).isEqualTo("b");
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.switchboard.admin;
 
 import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.ConfigReloader;
+import dev.switchboard.live.LiveConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,7 +17,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
- * A config file in a folder, its {@link ConfigReloader} (not watching: reloads happen on admin writes and
+ * A config file in a folder, its {@link LiveConfig} (not watching: reloads happen on admin writes and
  * {@code POST /admin/reload} only), and an embedded Jetty on port 0 with {@link AdminServlet} at
  * {@code /admin/*}, plus an HTTP client that sends the admin token.
  */
@@ -30,12 +30,12 @@ final class AdminServer {
     final Path dir;
     final Path config;
     final Path store;
-    final ConfigReloader reloader;
+    final LiveConfig reloader;
     private final Server server;
     private final URI base;
     private final HttpClient client;
 
-    private AdminServer(Path dir, ConfigReloader reloader, Server server, int port) {
+    private AdminServer(Path dir, LiveConfig reloader, Server server, int port) {
         this.dir = dir;
         this.config = dir.resolve(CONFIG_NAME);
         this.store = dir.resolve(STORE_NAME);
@@ -49,7 +49,7 @@ final class AdminServer {
     /** Writes {@code yaml} as the config file in {@code dir}, loads it and serves the admin API. */
     static AdminServer start(Path dir, String yaml) throws Exception {
         Files.writeString(dir.resolve(CONFIG_NAME), yaml);
-        ConfigReloader reloader = ConfigReloader.load(dir.resolve(CONFIG_NAME), new ConfigLoader(name -> null));
+        LiveConfig reloader = LiveConfig.load(dir.resolve(CONFIG_NAME), new ConfigLoader(name -> null));
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");

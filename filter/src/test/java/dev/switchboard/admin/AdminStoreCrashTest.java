@@ -3,7 +3,7 @@ package dev.switchboard.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.ConfigReloader;
+import dev.switchboard.live.LiveConfig;
 import dev.switchboard.rules.VirtualModel;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -96,7 +96,7 @@ final class AdminStoreCrashTest {
                 assertThat(sources.size()).as(why).isBetween(storedBefore + ackedNow.size(),
                         storedBefore + ackedNow.size() + 1);
                 // The next start sees exactly this store, temp files of killed writes or not.
-                ConfigReloader reloader = ConfigReloader.load(config, new ConfigLoader(n -> null));
+                LiveConfig reloader = LiveConfig.load(config, new ConfigLoader(n -> null));
                 assertThat(reloader.snapshot().stored()).as(why).isEqualTo(rows);
                 assertThat(reloader.lastError()).isNull();
                 reloader.close();

@@ -1,7 +1,7 @@
 package dev.switchboard.admin;
 
 import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.ConfigReloader;
+import dev.switchboard.live.LiveConfig;
 import dev.switchboard.rules.Target;
 import dev.switchboard.rules.VirtualModel;
 import java.io.PrintStream;
@@ -21,14 +21,14 @@ final class StoreWriterMain {
 
     public static void main(String[] args) throws Exception {
         PrintStream out = System.out;
-        ConfigReloader reloader = ConfigReloader.load(Path.of(args[0]), new ConfigLoader(name -> null));
+        LiveConfig reloader = LiveConfig.load(Path.of(args[0]), new ConfigLoader(name -> null));
         int next = reloader.snapshot().stored().size();
         out.println("START " + next);
         out.flush();
         while (true) {
             String source = "s-" + next;
-            reloader.updateStore(null, rows -> {
-                List<VirtualModel> more = new ArrayList<>(rows);
+            reloader.update(null, snapshot -> {
+                List<VirtualModel> more = new ArrayList<>(snapshot.stored());
                 more.add(new VirtualModel(source, List.of(new Target("model-" + source, 1)), null, List.of(), true,
                         "written before a crash"));
                 return more;

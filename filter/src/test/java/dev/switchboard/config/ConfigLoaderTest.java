@@ -39,7 +39,8 @@ final class ConfigLoaderTest {
         assertThat(config.rules().virtualModels()).filteredOn(VirtualModel::isRedirect).hasSize(4);
         assertThat(config.rules().virtualModels()).filteredOn(vm -> !vm.isRedirect()).hasSize(2);
         assertThat(config.rules().providers()).containsOnlyKeys("demo", "openai", "anthropic");
-        assertThat(config.warnings()).containsExactly(OPENAI_UNCONFIGURED, ANTHROPIC_UNCONFIGURED, SHADOW);
+        assertThat(config.warnings()).extracting(Warning::toString)
+                .containsExactly(OPENAI_UNCONFIGURED, ANTHROPIC_UNCONFIGURED, SHADOW);
         assertThat(config.server()).isEqualTo(ServerSettings.DEFAULT);
         assertThat(config.rules().defaultProvider()).isEqualTo("demo");
     }
@@ -51,7 +52,7 @@ final class ConfigLoaderTest {
 
         SwitchboardConfig config = new ConfigLoader(env::get).load(SHIPPED);
 
-        assertThat(config.warnings()).containsExactly(SHADOW);
+        assertThat(config.warnings()).extracting(Warning::toString).containsExactly(SHADOW);
         assertThat(config.server().host()).isEqualTo("127.0.0.1");
         assertThat(config.server().port()).isEqualTo(9099);
         assertThat(config.rules().providers().get("openai").apiKey()).isEqualTo("sk-openai");
@@ -197,7 +198,7 @@ final class ConfigLoaderTest {
         assertThat(config.admin().token()).isEqualTo("admin-secret-token");
         assertThat(config.admin().toString()).doesNotContain("admin-secret-token").contains("token=***");
         assertThat(config.toString()).doesNotContain("sk-live-provider-secret", "sk-inline-secret", "admin-secret-token");
-        assertThat(String.join("\n", config.warnings())).doesNotContain("secret");
+        assertThat(config.warnings().toString()).doesNotContain("secret");
     }
 
     @Test

@@ -146,7 +146,7 @@ final class LintTest {
     void shouldWarnAboutLegalButSuspiciousConfig(String name, String yaml, List<String> expected) {
         SwitchboardConfig config = new ConfigLoader(Map.<String, String>of()::get).parse(yaml);
 
-        assertThat(config.warnings()).containsExactlyElementsOf(expected);
+        assertThat(config.warnings()).extracting(Warning::toString).containsExactlyElementsOf(expected);
     }
 
     private static Arguments row(String name, String yaml, String... expected) {

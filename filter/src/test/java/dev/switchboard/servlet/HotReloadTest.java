@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.ConfigReloader;
 import dev.switchboard.config.ReloadSettings;
-import dev.switchboard.config.Snapshot;
+import dev.switchboard.live.LiveConfig;
+import dev.switchboard.live.ReloadError;
+import dev.switchboard.live.Snapshot;
+import dev.switchboard.store.FileAdminStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Hot reload (SPEC section 6) seen by a client: a file changes on disk in the ways real writers change it,
  * and the rule a request is decided with changes with it, through a real Jetty, the filter over a
- * {@link ConfigReloader}, and the echo servlet ({@code X-Switchboard-Model} is the concrete model).
+ * {@link LiveConfig}, and the echo servlet ({@code X-Switchboard-Model} is the concrete model).
  *
  * <p>Except where the default poll interval is under test, the files set {@code poll_interval: 60s}: a
  * change live within 3 s then came through the directory watch, not the poll fallback (Linux inotify).
@@ -53,7 +55,7 @@ final class HotReloadTest {
     @TempDir
     Path dir;
 
-    private ConfigReloader reloader;
+    private LiveConfig reloader;
     private Harness harness;
     private ExecutorService clients;
     /** Tells client threads to stop: set by the test when done, and on the way out when it failed. */
@@ -81,11 +83,15 @@ final class HotReloadTest {
 
     /** Loads {@code file}, watches it when asked, and serves the filter over it. */
     private void serve(Path file, boolean watch) throws Exception {
-        reloader = ConfigReloader.load(file, LOADER);
+        reloader = LiveConfig.load(file, LOADER);
         if (watch) {
             reloader.start();
         }
         harness = JettyHarness.start(new VirtualModelFilter(reloader), new EchoServlet());
+    }
+
+    private Path storeFile() {
+        return ((FileAdminStore) reloader.store()).file();
     }
 
     private RawHttp.Response chat(String model) throws IOException {
@@ -242,7 +248,7 @@ final class HotReloadTest {
         Files.writeString(file, EVENTS_ONLY + "virtual_models:\n  - {source: probe, targets: [{model: v2/model, weight: -1}]}\n");
 
         await().atMost(LIVE).until(() -> reloader.lastError() != null);
-        ConfigReloader.ReloadError error = reloader.lastError();
+        ReloadError error = reloader.lastError();
         assertThat(error.errors()).containsExactly("virtual_models[0].targets[0].weight: must be > 0, was -1 (line 3)");
         assertThat(concrete("probe")).isEqualTo("v1/model");
         assertThat(reloader.snapshot()).isSameAs(before);
@@ -299,10 +305,10 @@ final class HotReloadTest {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
         serve(file, true);
-        assertThat(reloader.storeFile()).isEqualTo(dir.resolve("virtual-models.admin.yaml"));
+        assertThat(storeFile()).isEqualTo(dir.resolve("virtual-models.admin.yaml"));
         assertThat(concrete("extra")).isEqualTo("extra");
 
-        Files.writeString(reloader.storeFile(), """
+        Files.writeString(storeFile(), """
                 virtual_models:
                   - {source: extra, target: v9/model}
                   - {source: probe, target: v8/model}
@@ -320,7 +326,7 @@ final class HotReloadTest {
         Path file = conf.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model") + "admin: {store: '" + store + "'}\n");
         serve(file, true);
-        assertThat(reloader.storeFile()).isEqualTo(store);
+        assertThat(storeFile()).isEqualTo(store);
         assertThat(concrete("extra")).isEqualTo("extra");
 
         Files.writeString(store, "virtual_models: [{source: extra, target: v9/model}]\n");
@@ -416,7 +422,7 @@ final class HotReloadTest {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
         Set<Thread> before = reloadThreads();
-        ConfigReloader r = ConfigReloader.load(file, LOADER).start();
+        LiveConfig r = LiveConfig.load(file, LOADER).start();
         Set<Thread> started = new HashSet<>(reloadThreads());
         started.removeAll(before);
         assertThat(started).hasSize(1);

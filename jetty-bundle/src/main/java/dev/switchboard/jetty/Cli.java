@@ -1,32 +1,32 @@
 package dev.switchboard.jetty;
 
+import dev.switchboard.admin.DecisionView;
 import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.ConfigReloader;
-import dev.switchboard.config.ServerSettings;
+import dev.switchboard.config.ConfigLocation;
 import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.config.Warning;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.live.LiveConfig;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
-import dev.switchboard.error.ApiError;
 import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.InvalidUserPathException;
 import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
-import dev.switchboard.rules.InvalidUserPathException;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.UserPath;
 import dev.switchboard.rules.VirtualModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.json.JsonFactory;
 
 /**
  * The command line of SPEC section 8: {@code validate} and {@code explain}. Never prints a stack
@@ -103,28 +103,21 @@ final class Cli {
                 default -> throw new UsageException("unknown option '" + args[i] + "'");
             }
         }
-        configPath = ConfigLoader.configuredPath(configPath);
-        ConfigReloader reloader;
-        String label;
+        // The jar's lookup: --config, the property, the environment, conf/switchboard.yaml, the built-in demo.
+        ConfigLocation location = ConfigLocation.find(ConfigLocation.Fallback.DEFAULT_FILE_OR_BUILT_IN, configPath);
+        String label = location.builtIn() ? "the built-in default (demo echo provider)" : location.label();
+        LiveConfig reloader;
         try {
-            if (configPath != null) {
-                label = configPath;
-                reloader = ConfigReloader.load(path(configPath, "--config"), new ConfigLoader());
-            } else if (Files.isRegularFile(ConfigLoader.DEFAULT_CONFIG)) {
-                label = ConfigLoader.DEFAULT_CONFIG.toString();
-                reloader = ConfigReloader.load(ConfigLoader.DEFAULT_CONFIG, new ConfigLoader());
-            } else {
-                label = "the built-in default (demo echo provider)";
-                reloader = ConfigReloader.builtIn(defaultConfig(), new ConfigLoader());
-            }
+            reloader = location.builtIn() ? LiveConfig.builtIn(defaultConfig(), new ConfigLoader())
+                    : LiveConfig.load(file(location), new ConfigLoader());
         } catch (InvalidConfigException e) {
-            printErrors(err, configPath == null ? "config" : configPath, e);
+            printErrors(err, errorLabel(location), e);
             return INVALID_CONFIG;
         }
         SwitchboardConfig config = reloader.get();
         ServerSettings listen = config.server().withAddress(host != null ? host : config.server().host(),
                 port != null ? port : config.server().port());
-        for (String warning : config.warnings()) {
+        for (Warning warning : config.warnings()) {
             err.println("warning: " + warning);
         }
         Gateway gateway;
@@ -159,7 +152,7 @@ final class Cli {
             printErrors(err, file.toString(), e);
             return INVALID_CONFIG;
         }
-        for (String warning : config.warnings()) {
+        for (Warning warning : config.warnings()) {
             err.println("warning: " + warning);
         }
         long redirects = config.rules().virtualModels().stream().filter(VirtualModel::isRedirect).count();
@@ -196,21 +189,13 @@ final class Cli {
                 throw new UsageException("invalid --user-path \"" + userPath + "\": " + e.getMessage());
             }
         }
-        String label;
+        ConfigLocation location = ConfigLocation.find(ConfigLocation.Fallback.DEFAULT_FILE_OR_BUILT_IN, configPath);
+        String label = location.builtIn() ? "(built-in default)" : location.label();
         SwitchboardConfig config;
         try {
-            if (configPath != null) {
-                label = configPath;
-                config = new ConfigLoader().load(path(configPath, "--config"));
-            } else if (Files.isRegularFile(ConfigLoader.DEFAULT_CONFIG)) {
-                label = ConfigLoader.DEFAULT_CONFIG.toString();
-                config = new ConfigLoader().load(ConfigLoader.DEFAULT_CONFIG);
-            } else {
-                label = "(built-in default)";
-                config = new ConfigLoader().parse(defaultConfig());
-            }
+            config = location.builtIn() ? new ConfigLoader().parse(defaultConfig()) : new ConfigLoader().load(file(location));
         } catch (InvalidConfigException e) {
-            printErrors(err, configPath == null ? "config" : configPath, e);
+            printErrors(err, errorLabel(location), e);
             return INVALID_CONFIG;
         }
         String caller = normalizedPath;
@@ -229,7 +214,7 @@ final class Cli {
         }
         Decision d = Resolver.explain(config.rules(), model, new Caller(caller, clientName, null), Picker.create());
         if (json) {
-            out.println(toJson(d));
+            out.println(toJson(d, caller));
         } else {
             printText(out, label, caller, d);
         }
@@ -260,30 +245,9 @@ final class Cli {
         }
     }
 
-    static String toJson(Decision d) {
-        StringWriter w = new StringWriter();
-        try (JsonGenerator g = new JsonFactory().createGenerator(tools.jackson.core.ObjectWriteContext.empty(), w)) {
-            g.writeStartObject();
-            g.writeStringProperty("requested", d.requested());
-            nullable(g, "redirect", d.redirect());
-            nullable(g, "target", d.target());
-            g.writeStringProperty("concrete", d.concrete());
-            nullable(g, "provider", d.provider());
-            g.writeStringProperty("upstream_model", d.upstreamModel());
-            g.writeBooleanProperty("allowed", d.allowed());
-            nullable(g, "policy", d.policy());
-            g.writeStringProperty("reason", d.reason());
-            g.writeEndObject();
-        }
-        return w.toString();
-    }
-
-    private static void nullable(JsonGenerator g, String name, String value) {
-        if (value == null) {
-            g.writeNullProperty(name);
-        } else {
-            g.writeStringProperty(name, value);
-        }
+    /** {@code explain --json}: the admin API's writer of a decision, with the keys of SPEC section 8. */
+    static String toJson(Decision d, String callerPath) {
+        return new String(DecisionView.of(d, callerPath).brief().json(), StandardCharsets.UTF_8);
     }
 
     static byte[] defaultConfig() {
@@ -314,6 +278,20 @@ final class Cli {
             throw new UsageException(option + " needs a value");
         }
         return args[i];
+    }
+
+    /** The config file of a location named on the command line or by the environment. */
+    private static Path file(ConfigLocation location) {
+        try {
+            return location.file();
+        } catch (InvalidPathException e) {
+            throw new UsageException("invalid --config \"" + location.path() + "\": " + e.getReason());
+        }
+    }
+
+    /** What errors of a config are printed under: the path as named, else just "config". */
+    private static String errorLabel(ConfigLocation location) {
+        return location.builtIn() || location.source() == ConfigLocation.Source.DEFAULT_FILE ? "config" : location.path();
     }
 
     private static Path path(String value, String what) {

@@ -1,9 +1,9 @@
 package dev.switchboard.jetty;
 
-import dev.switchboard.config.ConfigReloader;
 import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.live.LiveConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -61,7 +61,7 @@ final class Gateway {
      * @return the started gateway
      * @throws Exception when Jetty cannot start (port in use, say)
      */
-    static Gateway start(Supplier<SwitchboardConfig> config, ConfigReloader reloader, ServerSettings listen)
+    static Gateway start(Supplier<SwitchboardConfig> config, LiveConfig reloader, ServerSettings listen)
             throws Exception {
         return start(config, reloader, listen, List.of());
     }
@@ -76,7 +76,7 @@ final class Gateway {
      * @return the started gateway
      * @throws Exception when Jetty cannot start (port in use, say)
      */
-    static Gateway start(Supplier<SwitchboardConfig> config, ConfigReloader reloader, ServerSettings listen,
+    static Gateway start(Supplier<SwitchboardConfig> config, LiveConfig reloader, ServerSettings listen,
                          List<ExchangeListener> listeners) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(256, 8);
         threads.setName("switchboard");

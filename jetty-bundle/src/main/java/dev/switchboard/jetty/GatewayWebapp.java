@@ -2,10 +2,11 @@ package dev.switchboard.jetty;
 
 import dev.switchboard.admin.AdminServlet;
 import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.ConfigReloader;
+import dev.switchboard.config.ConfigLocation;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.live.LiveConfig;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.DispatcherType;
@@ -18,7 +19,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Supplier;
@@ -41,12 +41,10 @@ public final class GatewayWebapp implements ServletContextListener {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayWebapp.class);
 
     private final Supplier<SwitchboardConfig> given;
-    private final ConfigReloader givenReloader;
+    private final LiveConfig givenReloader;
     private final List<ExchangeListener> listeners;
-    /** The node's round-robin state, shared by the filter and the admin API's resolve. */
-    private final Picker picker = Picker.create();
-    /** The reloader this listener started (WAR), stopped on undeploy. */
-    private ConfigReloader owned;
+    /** The live configuration this listener loaded and watches (WAR), stopped on undeploy. */
+    private LiveConfig owned;
 
     /** For {@code web.xml}: configuration from the context parameter, system property or environment. */
     public GatewayWebapp() {
@@ -55,9 +53,9 @@ public final class GatewayWebapp implements ServletContextListener {
 
     /**
      * @param config the configuration requests are decided with
-     * @param reloader the reloader behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
+     * @param reloader the live configuration behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
      */
-    GatewayWebapp(Supplier<SwitchboardConfig> config, ConfigReloader reloader) {
+    GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader) {
         this(config, reloader, List.of());
     }
 
@@ -66,7 +64,7 @@ public final class GatewayWebapp implements ServletContextListener {
      * @param reloader the reloader behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
      * @param listeners who hears of every exchange
      */
-    GatewayWebapp(Supplier<SwitchboardConfig> config, ConfigReloader reloader, List<ExchangeListener> listeners) {
+    GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader, List<ExchangeListener> listeners) {
         this.given = config;
         this.givenReloader = reloader;
         this.listeners = List.copyOf(listeners);
@@ -75,7 +73,7 @@ public final class GatewayWebapp implements ServletContextListener {
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
-        ConfigReloader reloader = givenReloader;
+        LiveConfig reloader = givenReloader;
         Supplier<SwitchboardConfig> config = given;
         if (config == null) {
             owned = load(context);
@@ -96,7 +94,9 @@ public final class GatewayWebapp implements ServletContextListener {
         proxy.setLoadOnStartup(1);
         proxy.addMapping("/*");
 
-        FilterRegistration.Dynamic filter = context.addFilter("switchboard", new VirtualModelFilter(config, picker, listeners));
+        FilterRegistration.Dynamic filter = context.addFilter("switchboard", new VirtualModelFilter(config,
+                // The node's rotation: the live config's when there is one, so /admin/resolve explains what traffic does.
+                reloader != null ? reloader.picker() : Picker.create(), listeners));
         filter.setAsyncSupported(true);
         // Bound to the proxy servlet by name: other servlets of the context (health) stay outside.
         filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), false, PROXY_SERVLET);
@@ -121,15 +121,17 @@ public final class GatewayWebapp implements ServletContextListener {
         }
     }
 
-    private static ConfigReloader load(ServletContext context) {
-        String path = ConfigLoader.configuredPath(context.getInitParameter(ConfigLoader.CONFIG_PROPERTY));
+    private static LiveConfig load(ServletContext context) {
+        ConfigLocation location = ConfigLocation.find(ConfigLocation.Fallback.BUILT_IN,
+                context.getInitParameter(ConfigLocation.PROPERTY));
+        String path = location.path();
         try {
-            ConfigReloader reloader = path != null ? ConfigReloader.load(Path.of(path), new ConfigLoader())
-                    : ConfigReloader.builtIn(Cli.defaultConfig(), new ConfigLoader());
-            reloader.get().warnings().forEach(w -> LOG.warn("{}: {}", path == null ? "built-in config" : path, w));
+            LiveConfig live = location.builtIn() ? LiveConfig.builtIn(Cli.defaultConfig(), new ConfigLoader())
+                    : LiveConfig.load(location.file(), new ConfigLoader());
+            live.get().warnings().forEach(w -> LOG.warn("{}: {}", path == null ? "built-in config" : path, w));
             LOG.info("Switchboard gateway in {}: config {}", context.getContextPath().isEmpty() ? "/" : context.getContextPath(),
                     path == null ? "built-in default (demo echo provider)" : path);
-            return reloader.start();
+            return live.start();
         } catch (InvalidConfigException e) {
             throw new IllegalStateException("Switchboard: invalid configuration " + path + ":\n" + e.getMessage());
         }

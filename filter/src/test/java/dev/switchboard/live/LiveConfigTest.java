@@ -1,17 +1,26 @@
-package dev.switchboard.config;
+package dev.switchboard.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Resolver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link ConfigReloader} without a server or a watcher: start-up failures and what {@code reload()} returns. */
-final class ConfigReloaderTest {
+/**
+ * {@link LiveConfig} without a server or a watcher: start-up failures, what {@code reload()} returns, and the
+ * node's round-robin rotation across reloads.
+ */
+final class LiveConfigTest {
 
     private static final ConfigLoader LOADER = new ConfigLoader(name -> null);
 
@@ -31,7 +40,7 @@ final class ConfigReloaderTest {
     void shouldFailStartUpWhenConfigFileIsMissing() {
         Path file = dir.resolve("switchboard.yaml");
 
-        assertThatThrownBy(() -> ConfigReloader.load(file, LOADER))
+        assertThatThrownBy(() -> LiveConfig.load(file, LOADER))
                 .isInstanceOfSatisfying(InvalidConfigException.class,
                         e -> assertThat(e.errors()).containsExactly(file + ": no such file"));
     }
@@ -45,7 +54,7 @@ final class ConfigReloaderTest {
                   - {source: probe}
                 """);
 
-        assertThatThrownBy(() -> ConfigReloader.load(file, LOADER))
+        assertThatThrownBy(() -> LiveConfig.load(file, LOADER))
                 .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors())
                         .hasSize(2)
                         .anySatisfy(m -> assertThat(m).startsWith("virtual_models[0].targets[0].weight: must be > 0, was -1"))
@@ -61,7 +70,7 @@ final class ConfigReloaderTest {
         Path unrelated = dir.resolve(".other.tmp");
         Files.writeString(unrelated, "x");
 
-        ConfigReloader.load(file, LOADER);
+        LiveConfig.load(file, LOADER);
 
         assertThat(leftover).doesNotExist();
         assertThat(unrelated).exists();
@@ -73,7 +82,7 @@ final class ConfigReloaderTest {
         Path store = dir.resolve("virtual-models.admin.yaml");
         Files.writeString(file, redirect("v1/model"));
         Files.writeString(store, "virtual_models:\n  - {source: extra, target: v9/model}\n");
-        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
 
         Files.writeString(store, "");
         Snapshot during = reloader.reload();
@@ -92,7 +101,7 @@ final class ConfigReloaderTest {
         Files.writeString(file, redirect("v1/model"));
         Files.writeString(dir.resolve("virtual-models.admin.yaml"), "virtual_models:\n  - {source: ''}\n");
 
-        assertThatThrownBy(() -> ConfigReloader.load(file, LOADER))
+        assertThatThrownBy(() -> LiveConfig.load(file, LOADER))
                 .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors())
                         .singleElement().asString().startsWith("virtual-models.admin.yaml: virtual_models[0].source"));
     }
@@ -101,7 +110,7 @@ final class ConfigReloaderTest {
     void shouldReturnSameSnapshotWhenNothingChanged() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
-        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
         Snapshot first = reloader.snapshot();
 
         assertThat(reloader.reload()).isSameAs(first);
@@ -117,7 +126,7 @@ final class ConfigReloaderTest {
     void shouldChangeVersionWhenContentChanges() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
-        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
         Snapshot first = reloader.snapshot();
         FileTime mtime = Files.getLastModifiedTime(file);
 
@@ -137,7 +146,7 @@ final class ConfigReloaderTest {
     void shouldKeepLastGoodSnapshotOnInvalidFileUntilFixed() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
-        ConfigReloader reloader = ConfigReloader.load(file, LOADER);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
         Snapshot good = reloader.snapshot();
 
         Files.writeString(file, "virtual_models:\n  - {source: probe, target: probe}\n");
@@ -148,5 +157,68 @@ final class ConfigReloaderTest {
         Files.writeString(file, redirect("v2/model"));
         assertThat(target(reloader.reload(), "probe")).isEqualTo("v2/model");
         assertThat(reloader.lastError()).isNull();
+    }
+
+    // ---- the picker: rotation outlives snapshots ---------------------------------------------------------
+
+    private static String rotation(String weights, String other) {
+        return "virtual_models:\n"
+                + "  - {source: rr, strategy: round_robin, targets: [" + weights + "]}\n"
+                + "  - {source: other, target: " + other + "}\n";
+    }
+
+    private static String pick(LiveConfig live) {
+        return Resolver.resolve(live.get().rules(), "rr", Caller.ANONYMOUS, live.picker()).target();
+    }
+
+    private static String peek(LiveConfig live) {
+        return Resolver.explain(live.get().rules(), "rr", Caller.ANONYMOUS, live.picker()).target();
+    }
+
+    @Test
+    void shouldContinueARotationAcrossAReloadThatChangesOnlyAnotherRow() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, rotation("{model: a}, {model: b}", "x1"));
+        LiveConfig live = LiveConfig.load(file, LOADER);
+        assertThat(pick(live)).isEqualTo("a");
+
+        Files.writeString(file, rotation("{model: a}, {model: b}", "x2"));
+        Snapshot reloaded = live.reload();
+
+        assertThat(reloaded.config().rules().virtualModels()).extracting(vm -> vm.targets().get(0).model())
+                .containsExactly("a", "x2");
+        // A rotation restarted by the reload would pick "a" again.
+        assertThat(pick(live)).isEqualTo("b");
+        assertThat(pick(live)).isEqualTo("a");
+        assertThat(live.picker()).isSameAs(live.picker());
+    }
+
+    @Test
+    void shouldRestartARotationWhenItsTargetsOrWeightsChange() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, rotation("{model: a}, {model: b}", "x1"));
+        LiveConfig live = LiveConfig.load(file, LOADER);
+        assertThat(List.of(pick(live), pick(live), pick(live))).containsExactly("a", "b", "a");
+
+        Files.writeString(file, rotation("{model: a, weight: 2}, {model: b}", "x1"));
+        live.reload();
+
+        // Continued, the rotation at a 2:1 split would now pick "b"; a new one starts with "a", as a fresh picker does.
+        String fresh = Resolver.resolve(live.get().rules(), "rr", Caller.ANONYMOUS, Picker.create()).target();
+        assertThat(fresh).isEqualTo("a");
+        assertThat(List.of(pick(live), pick(live), pick(live))).containsExactly("a", "b", "a");
+    }
+
+    @Test
+    void shouldTellTheNextPickWithoutTakingIt() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, rotation("{model: a}, {model: b}", "x1"));
+        LiveConfig live = LiveConfig.load(file, LOADER);
+        assertThat(peek(live)).isEqualTo("a");
+        assertThat(pick(live)).isEqualTo("a");
+
+        assertThat(List.of(peek(live), peek(live), peek(live))).containsExactly("b", "b", "b");
+        assertThat(pick(live)).isEqualTo("b");
+        assertThat(peek(live)).isEqualTo("a");
     }
 }

@@ -1,0 +1,67 @@
+package dev.switchboard.admin;
+
+import dev.switchboard.config.Warning;
+import dev.switchboard.live.ReloadError;
+import dev.switchboard.live.Snapshot;
+import dev.switchboard.rules.VirtualModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /admin/status} and {@code POST /admin/reload} (SPEC section 7): the version in use, the files
+ * it was read from, when, the last reload error, counts and warnings. Written as JSON in this order.
+ *
+ * @param configVersion SHA-256 over the config file and the store
+ * @param files every file read, with its SHA-256 and whether it exists now
+ * @param loadedAt when the snapshot in use was loaded
+ * @param lastReloadError why newer content is not in use, or {@code null}
+ * @param counts the rows of the table
+ * @param warnings every warning, as {@code validate} prints it
+ */
+record StatusView(String configVersion, List<FileView> files, Instant loadedAt, ErrorView lastReloadError,
+                  Counts counts, List<String> warnings) {
+
+    /**
+     * @param path the file
+     * @param sha256 the SHA-256 of what was read, {@code null} when it did not exist
+     * @param exists whether it exists now
+     */
+    record FileView(String path, String sha256, boolean exists) {
+    }
+
+    /**
+     * @param at when it was found
+     * @param errors every error
+     */
+    record ErrorView(Instant at, List<String> errors) {
+    }
+
+    /**
+     * @param virtualModels rows in force
+     * @param redirects of which redirects
+     * @param policies of which access policies
+     * @param managed rows of the config file
+     * @param stored rows of the store (overridden ones included)
+     * @param providers declared providers
+     */
+    record Counts(int virtualModels, int redirects, int policies, int managed, int stored, int providers) {
+    }
+
+    static StatusView of(Snapshot snap, ReloadError error) {
+        List<FileView> files = new ArrayList<>();
+        for (Map.Entry<Path, String> f : snap.files().entrySet()) {
+            files.add(new FileView(f.getKey().toString(), f.getValue(), Files.exists(f.getKey())));
+        }
+        List<VirtualModel> rows = snap.config().rules().virtualModels();
+        int redirects = (int) rows.stream().filter(VirtualModel::isRedirect).count();
+        Counts counts = new Counts(rows.size(), redirects, rows.size() - redirects, snap.managed().size(),
+                snap.stored().size(), snap.config().rules().providers().size());
+        List<String> warnings = snap.config().warnings().stream().map(Warning::toString).toList();
+        return new StatusView(snap.version(), List.copyOf(files), snap.loadedAt(),
+                error == null ? null : new ErrorView(error.at(), error.errors()), counts, warnings);
+    }
+}

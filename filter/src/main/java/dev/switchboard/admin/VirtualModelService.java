@@ -1,0 +1,204 @@
+package dev.switchboard.admin;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.live.LiveConfig;
+import dev.switchboard.live.Snapshot;
+import dev.switchboard.rules.VirtualModel;
+import dev.switchboard.store.StaleException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The rules of the admin API's virtual-model writes (SPEC section 7), without HTTP: a {@code PUT} upserts
+ * (replaces the whole entry; {@code enabled} omitted keeps the stored value, across a rename too;
+ * {@code target_model} is {@code target}; {@code old_source} renames: 404 when it is absent, 409 when the
+ * new source exists), a {@code DELETE} removes (404 when absent), and rows of the config file are
+ * {@code managed}: 409 for any write to them. Bodies are JSON objects as {@code JsonTree} parses them;
+ * values are stored literally ({@code ${VAR}} is not expanded).
+ *
+ * <p>Every refusal is an {@link AdminException} carrying its row of the error table. Writes are validated
+ * against the whole configuration, durable, and live on this node when a method returns. Thread-safe.
+ */
+public final class VirtualModelService {
+
+    private static final String MANAGED = " is managed by config; edit your configuration instead";
+
+    private final LiveConfig live;
+    /** Reads rows of the API: its values are literal, so no environment is consulted. */
+    private final ConfigLoader rows = new ConfigLoader(name -> null);
+
+    /**
+     * A listing and the ETag of the very snapshot it lists (a concurrent write cannot make the ETag newer
+     * than the rows).
+     *
+     * @param rows the live table, sorted by source
+     * @param etag the store's ETag
+     */
+    public record Listing(List<VirtualModelView> rows, String etag) {
+        public Listing {
+            rows = List.copyOf(rows);
+        }
+    }
+
+    /**
+     * A row written.
+     *
+     * @param row the row as it is stored and live now
+     * @param etag the store's new ETag
+     */
+    public record Written(VirtualModelView row, String etag) {
+    }
+
+    /**
+     * @param live the configuration whose admin store this edits
+     */
+    public VirtualModelService(LiveConfig live) {
+        this.live = Objects.requireNonNull(live, "live");
+    }
+
+    /** @return every row in force: the config file's and the store rows they do not override, sorted by source */
+    public Listing list() {
+        Snapshot snap = live.snapshot();
+        return new Listing(views(snap), snap.storeEtag());
+    }
+
+    /**
+     * @param snap a snapshot
+     * @return its rows in force as views, with their warnings, sorted by source
+     */
+    static List<VirtualModelView> views(Snapshot snap) {
+        Set<String> managed = snap.managedSources();
+        List<VirtualModelView> out = new ArrayList<>();
+        for (VirtualModel vm : snap.config().rules().virtualModels()) {
+            out.add(VirtualModelView.of(vm, managed.contains(vm.source()), snap.config().warnings()));
+        }
+        out.sort(Comparator.comparing(VirtualModelView::source));
+        return out;
+    }
+
+    /**
+     * Creates or replaces a store row (and renames it, with {@code old_source}).
+     *
+     * @param ifMatch the client's {@code If-Match}, or {@code null}
+     * @param body the JSON object: {@code source}, {@code old_source?}, {@code target_model | target | targets?},
+     *     {@code strategy?}, {@code user_paths?}, {@code enabled?}, {@code description?}
+     * @return the row as stored and the new ETag
+     * @throws AdminException {@link ApiError#INVALID_VIRTUAL_MODEL} (no source, invalid row or configuration),
+     *     {@link ApiError#CONFLICT} (managed source, rename onto an existing one),
+     *     {@link ApiError#VIRTUAL_MODEL_NOT_FOUND} (rename of an absent one), {@link ApiError#STALE_ETAG},
+     *     {@link ApiError#STORE_WRITE_FAILED}
+     */
+    public Written upsert(String ifMatch, Map<String, Object> body) {
+        String source = source(body);
+        String oldSource = body.get("old_source") instanceof String o && !o.isBlank() ? o.strip() : null;
+        Map<String, Object> given = new LinkedHashMap<>(body);
+        given.remove("old_source");
+        if (given.containsKey("target_model")) {
+            given.put("target", given.remove("target_model"));
+        }
+        Snapshot after = write(ifMatch, snap -> {
+            Set<String> managed = snap.managedSources();
+            if (managed.contains(source)) {
+                throw new AdminException(ApiError.CONFLICT, "virtual model " + source + MANAGED);
+            }
+            List<VirtualModel> stored = snap.stored();
+            VirtualModel existing = find(stored, source);
+            if (oldSource != null && !oldSource.equals(source)) {
+                if (managed.contains(oldSource)) {
+                    throw new AdminException(ApiError.CONFLICT, "virtual model " + oldSource + MANAGED);
+                }
+                VirtualModel old = find(stored, oldSource);
+                if (old == null) {
+                    throw new AdminException(ApiError.VIRTUAL_MODEL_NOT_FOUND, oldSource);
+                }
+                if (existing != null) {
+                    throw new AdminException(ApiError.CONFLICT, "virtual model " + source + " already exists");
+                }
+                existing = old;
+            }
+            Map<String, Object> row = new LinkedHashMap<>(given);
+            if (row.get("enabled") == null) {
+                // Omitted enabled keeps the stored value (also across a rename).
+                row.put("enabled", existing == null ? VirtualModel.DEFAULT_ENABLED : existing.enabled());
+            }
+            row.put("source", source);
+            VirtualModel vm = rows.readRow(row, snap.config().rules().providers().keySet());
+            List<VirtualModel> next = new ArrayList<>();
+            for (VirtualModel x : stored) {
+                if (!x.source().equals(source) && !x.source().equals(oldSource)) {
+                    next.add(x);
+                }
+            }
+            next.add(vm);
+            return next;
+        });
+        VirtualModelView view = views(after).stream().filter(v -> v.source().equals(source)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the row just written is not live: " + source));
+        return new Written(view, after.storeEtag());
+    }
+
+    /**
+     * Removes a store row.
+     *
+     * @param ifMatch the client's {@code If-Match}, or {@code null}
+     * @param body the JSON object {@code {source}}
+     * @return the store's new ETag
+     * @throws AdminException {@link ApiError#INVALID_VIRTUAL_MODEL} (no source), {@link ApiError#CONFLICT}
+     *     (managed), {@link ApiError#VIRTUAL_MODEL_NOT_FOUND}, {@link ApiError#STALE_ETAG},
+     *     {@link ApiError#STORE_WRITE_FAILED}
+     */
+    public String delete(String ifMatch, Map<String, Object> body) {
+        String source = source(body);
+        Snapshot after = write(ifMatch, snap -> {
+            if (snap.managedSources().contains(source)) {
+                throw new AdminException(ApiError.CONFLICT, "virtual model " + source + MANAGED);
+            }
+            if (find(snap.stored(), source) == null) {
+                throw new AdminException(ApiError.VIRTUAL_MODEL_NOT_FOUND, source);
+            }
+            List<VirtualModel> next = new ArrayList<>(snap.stored());
+            next.removeIf(x -> x.source().equals(source));
+            return next;
+        });
+        return after.storeEtag();
+    }
+
+    private static String source(Map<String, Object> body) {
+        if (!(body.get("source") instanceof String s) || s.isBlank()) {
+            throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, "source is required");
+        }
+        return s.strip();
+    }
+
+    /** One store write; its failures become their rows (412 stale, 400 invalid, 500 not written). */
+    private Snapshot write(String ifMatch, Function<Snapshot, List<VirtualModel>> change) {
+        try {
+            return live.update(ifMatch, change);
+        } catch (StaleException e) {
+            throw new AdminException(ApiError.STALE_ETAG, e.getMessage());
+        } catch (InvalidConfigException e) {
+            throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, String.join("; ", e.errors()));
+        } catch (IOException e) {
+            // Nothing was written; the client gets the reason in the usual shape, not a container page.
+            throw new AdminException(ApiError.STORE_WRITE_FAILED, String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static VirtualModel find(List<VirtualModel> rows, String source) {
+        for (VirtualModel vm : rows) {
+            if (vm.source().equals(source)) {
+                return vm;
+            }
+        }
+        return null;
+    }
+}

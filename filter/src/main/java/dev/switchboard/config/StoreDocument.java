@@ -1,0 +1,71 @@
+package dev.switchboard.config;
+
+import dev.switchboard.rules.Target;
+import dev.switchboard.rules.VirtualModel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+/**
+ * The admin store's document: YAML in the config file's own {@code virtual_models} format, so that it
+ * can be read, diffed and edited by hand. How it is kept (a file, atomically) is the store's business
+ * ({@code dev.switchboard.store}).
+ */
+final class StoreDocument {
+
+    private static final String HEADER = "# Written by the Switchboard admin API. Hand edits are hot-reloaded too;\n"
+            + "# entries of the config file with the same source win over these.\n";
+
+    private StoreDocument() {
+    }
+
+    /** @return the document for these rows, sorted by source */
+    static byte[] render(List<VirtualModel> rows) {
+        List<VirtualModel> sorted = new ArrayList<>(rows);
+        sorted.sort((a, b) -> a.source().compareTo(b.source()));
+        List<Object> out = new ArrayList<>();
+        for (VirtualModel vm : sorted) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("source", literal(vm.source()));
+            if (vm.targets().size() == 1 && vm.targets().get(0).weight() == Target.DEFAULT_WEIGHT) {
+                m.put("target", literal(vm.targets().get(0).model()));
+            } else if (!vm.targets().isEmpty()) {
+                List<Object> targets = new ArrayList<>();
+                for (Target t : vm.targets()) {
+                    Map<String, Object> tm = new LinkedHashMap<>();
+                    tm.put("model", literal(t.model()));
+                    tm.put("weight", t.weight());
+                    targets.add(tm);
+                }
+                m.put("targets", targets);
+            }
+            if (vm.isRedirect()) {
+                m.put("strategy", vm.strategy().yamlName());
+            }
+            List<Object> paths = new ArrayList<>();
+            vm.userPaths().forEach(p -> paths.add(literal(p)));
+            m.put("user_paths", paths);
+            m.put("enabled", vm.enabled());
+            m.put("description", literal(vm.description()));
+            out.add(m);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("version", 1);
+        doc.put("virtual_models", out);
+        // The schema the store is read with (YamlTree), so text such as "~" or "Null" is quoted, not read back as null.
+        DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setWidth(200)
+                .setSchema(new CoreSchema()).build();
+        return (HEADER + new Dump(settings).dumpToString(doc)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Store files are read with ${VAR} expansion like the config; values from the API are literal. */
+    private static String literal(String s) {
+        return s.replace("${", "$${");
+    }
+}

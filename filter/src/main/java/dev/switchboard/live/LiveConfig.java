@@ -1,0 +1,502 @@
+package dev.switchboard.live;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.VirtualModel;
+import dev.switchboard.store.AdminStore;
+import dev.switchboard.store.FileAdminStore;
+import dev.switchboard.store.StaleException;
+import dev.switchboard.store.StoreContents;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live configuration of a node: the current {@link Snapshot} of the config file plus the admin store,
+ * replaced whole when either changes (SPEC section 6), and the node's round-robin {@link Picker}, which
+ * outlives every snapshot so that a reload does not restart rotations.
+ *
+ * <p>{@link #reload()} re-reads both now; the content decides (a hash over the config file's bytes and the
+ * store's revision), not timestamps. A change is parsed and validated whole and swapped in atomically; an
+ * invalid one keeps the last good snapshot, is logged once and is reported by {@link #lastError()}. A new
+ * config that names another {@code admin.store} goes live with that store's rows. {@link #start()} watches
+ * the files ({@link ConfigWatcher}); {@link #close()} stops watching.
+ *
+ * <p>Admin writes go through {@link #update}: serialized with reloads, run inside the store's own write
+ * (lock, {@code If-Match}), validated against the whole configuration, durable, and live on this node when
+ * it returns.
+ *
+ * <p>Thread-safe: {@link #get()}, {@link #snapshot()} and {@link #picker()} never block; reloads and
+ * updates are serialized.
+ */
+public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveConfig.class);
+
+    /** A snapshot and the store it was read from, swapped as one. */
+    private record State(Snapshot snapshot, AdminStore store) {
+    }
+
+    /** What one look at the files saw. */
+    private record Read(byte[] config, AdminStore store, StoreContents contents) {
+        /** The content decides: the config's bytes (or their absence), and where the store is and its revision. */
+        String hash() {
+            return sha256(config == null ? new byte[] {1} : new byte[] {0}, config == null ? new byte[0] : config,
+                    (store == null ? "" : store.location()).getBytes(StandardCharsets.UTF_8), new byte[] {0},
+                    (contents == null ? "" : contents.revision()).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The configuration names another store than the one an update holds: write that one instead. */
+    private static final class StoreMoved extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StoreMoved() {
+            super(null, null, false, false);
+        }
+    }
+
+    private final ConfigLoader loader;
+    private final Path configFile;
+    private final byte[] builtIn;
+    private final Clock clock;
+    private final Picker picker = Picker.create();
+    private final ConfigWatcher watcher;
+    private final Object lock = new Object();
+    private volatile State state;
+    private volatile ReloadError lastError;
+    /** Guarded by {@link #lock}: the hash of the content last judged, valid or not. */
+    private String lastSeen;
+    /** Guarded by {@link #lock}: the hash of the content whose errors were logged last. */
+    private String lastLogged;
+
+    private LiveConfig(ConfigLoader loader, Path configFile, byte[] builtIn, Clock clock) {
+        this.loader = Objects.requireNonNull(loader, "loader");
+        this.configFile = configFile == null ? null : configFile.toAbsolutePath();
+        this.builtIn = builtIn;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.watcher = new ConfigWatcher(this);
+    }
+
+    /**
+     * Loads a config file and its admin store; does not watch yet ({@link #start()}).
+     *
+     * @param configFile the config file
+     * @param loader parses and validates
+     * @return the live configuration
+     * @throws InvalidConfigException when either is invalid, unreadable, or the config file is missing (a
+     *     start-up failure)
+     */
+    public static LiveConfig load(Path configFile, ConfigLoader loader) {
+        return load(configFile, loader, Clock.systemUTC());
+    }
+
+    /**
+     * Like {@link #load(Path, ConfigLoader)} with a clock for {@link Snapshot#loadedAt()} and
+     * {@link ReloadError#at()}.
+     *
+     * @param configFile the config file
+     * @param loader parses and validates
+     * @param clock tells the time of loads and errors
+     * @return the live configuration
+     * @throws InvalidConfigException when either is invalid, unreadable, or the config file is missing
+     */
+    public static LiveConfig load(Path configFile, ConfigLoader loader, Clock clock) {
+        LiveConfig live = new LiveConfig(loader, Objects.requireNonNull(configFile, "configFile"), null, clock);
+        live.initial();
+        return live;
+    }
+
+    /**
+     * A built-in configuration (no file to watch) with its admin store relative to the working directory.
+     *
+     * @param yaml the configuration
+     * @param loader parses and validates
+     * @return the live configuration
+     * @throws InvalidConfigException when the built-in configuration or the store is invalid
+     */
+    public static LiveConfig builtIn(byte[] yaml, ConfigLoader loader) {
+        LiveConfig live = new LiveConfig(loader, null, yaml.clone(), Clock.systemUTC());
+        live.initial();
+        return live;
+    }
+
+    private void initial() {
+        Read read;
+        try {
+            read = read();
+        } catch (UncheckedIOException e) {
+            throw new InvalidConfigException(List.of(String.valueOf(e.getCause())));
+        }
+        Snapshot first = build(read);
+        synchronized (lock) {
+            state = new State(first, read.store());
+            lastSeen = read.hash();
+        }
+        read.store().open();
+    }
+
+    /** @return the configuration requests are decided with now */
+    @Override
+    public SwitchboardConfig get() {
+        return state.snapshot().config();
+    }
+
+    /** @return the snapshot requests are decided with now */
+    public Snapshot snapshot() {
+        return state.snapshot();
+    }
+
+    /** @return the admin store of the current snapshot */
+    public AdminStore store() {
+        return state.store();
+    }
+
+    /**
+     * @return this node's round-robin state: one picker for the holder's lifetime, so a reload that keeps a
+     *     redirect's targets and weights keeps its rotation; pass {@link Picker#peeking()} (or use
+     *     {@code Resolver.explain}) to look without advancing it
+     */
+    public Picker picker() {
+        return picker;
+    }
+
+    /** @return why the newest content is not in use, or {@code null} when it is */
+    public ReloadError lastError() {
+        return lastError;
+    }
+
+    /** @return the config file (absolute), or {@code null} for a built-in configuration */
+    public Path configFile() {
+        return configFile;
+    }
+
+    /** @return the watcher of this configuration's files (started by {@link #start()}) */
+    public ConfigWatcher watcher() {
+        return watcher;
+    }
+
+    /**
+     * Starts watching the files (a daemon thread named {@code switchboard-reload}). Idempotent.
+     *
+     * @return this
+     */
+    public LiveConfig start() {
+        watcher.start();
+        return this;
+    }
+
+    /** Stops watching and waits for the watcher thread (bounded). The configuration stays usable. */
+    @Override
+    public void close() {
+        watcher.close();
+    }
+
+    // ---- reading ------------------------------------------------------------------------------------
+
+    /**
+     * @throws InvalidConfigException on the first read, when the config does not parse (the store's place
+     *     depends on it)
+     * @throws UncheckedIOException when a file cannot be read
+     */
+    private Read read() {
+        byte[] config = readConfig();
+        State now = state;
+        AdminStore store;
+        if (now != null) {
+            store = now.store();
+        } else if (config != null) {
+            // First read: where the store lives depends on the config itself.
+            store = storeFor(loader.parse(config), null);
+        } else {
+            return new Read(null, null, null);
+        }
+        return new Read(config, store, readStore(store));
+    }
+
+    private byte[] readConfig() {
+        return builtIn != null ? builtIn : readOrNull(configFile);
+    }
+
+    private static byte[] readOrNull(Path file) {
+        try {
+            if (Files.size(file) > ConfigLoader.MAX_FILE_BYTES) {
+                // Let the loader report the size with its usual message.
+                return new byte[ConfigLoader.MAX_FILE_BYTES + 1];
+            }
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static StoreContents readStore(AdminStore store) {
+        try {
+            return store.read();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The store {@code admin.store} of {@code config} names: {@code current} itself when it is that one. */
+    private AdminStore storeFor(SwitchboardConfig config, AdminStore current) {
+        Path file = FileAdminStore.resolve(config.admin().store(), configFile);
+        if (current instanceof FileAdminStore f && f.file().equals(file)) {
+            return current;
+        }
+        return new FileAdminStore(file);
+    }
+
+    /** Folders whose events may mean a change: the config file's (and its real path's), the file store's. */
+    Set<Path> folders() {
+        Set<Path> dirs = new LinkedHashSet<>();
+        if (configFile != null) {
+            dirs.add(configFile.getParent());
+            try {
+                // A symlinked file is edited in its target's folder: the link's folder hears nothing of it.
+                dirs.add(configFile.toRealPath().getParent());
+            } catch (IOException e) {
+                // Gone since it was loaded: the link's folder sees it come back.
+            }
+        }
+        if (state.store() instanceof FileAdminStore f) {
+            dirs.add(f.file().getParent());
+        }
+        dirs.remove(null);
+        return dirs;
+    }
+
+    /**
+     * @return the snapshot of what was read
+     * @throws InvalidConfigException listing every problem, store errors prefixed by the store's name
+     */
+    private Snapshot build(Read read) {
+        if (read.config() == null) {
+            throw new InvalidConfigException(List.of(configFile + ": no such file"));
+        }
+        SwitchboardConfig base = loader.parse(read.config());
+        byte[] document = document(read.contents());
+        List<VirtualModel> stored = List.of();
+        if (document != null && document.length > 0) {
+            try {
+                stored = loader.readStore(document, base.rules().providers().keySet());
+            } catch (InvalidConfigException e) {
+                List<String> prefixed = new ArrayList<>();
+                e.errors().forEach(x -> prefixed.add(read.store().name() + ": " + x));
+                throw new InvalidConfigException(prefixed);
+            }
+        }
+        SwitchboardConfig merged = loader.merge(base, stored, read.store().name());
+        Map<Path, String> files = new LinkedHashMap<>();
+        if (configFile != null) {
+            files.put(configFile, sha256(read.config()));
+        }
+        if (read.store() instanceof FileAdminStore f) {
+            files.put(f.file(), read.contents().exists() ? read.contents().revision() : null);
+        }
+        String version = sha256(read.config(), new byte[] {0}, document == null ? new byte[0] : document);
+        return new Snapshot(merged, base.rules().virtualModels(), stored, version, clock.instant(), files,
+                read.contents().revision());
+    }
+
+    /** @return the YAML of a document store, {@code null} when absent */
+    private static byte[] document(StoreContents contents) {
+        if (contents instanceof StoreContents.Document d) {
+            return d.yaml();
+        }
+        throw new IllegalStateException("unknown store contents " + contents);
+    }
+
+    /** @return {@code rows} in the representation of {@code like} (what the same store holds) */
+    private static StoreContents encode(StoreContents like, List<VirtualModel> rows) {
+        if (like instanceof StoreContents.Document) {
+            return StoreContents.Document.of(ConfigLoader.renderStore(rows));
+        }
+        throw new IllegalStateException("unknown store contents " + like);
+    }
+
+    // ---- reloading ----------------------------------------------------------------------------------
+
+    /**
+     * Re-reads the config file and the store now and swaps in their content when it changed and is valid.
+     *
+     * @return the snapshot in use afterwards
+     */
+    public Snapshot reload() {
+        return reload(false);
+    }
+
+    /**
+     * @param settle whether an invalid read is given a moment to become valid (a writer in the middle of
+     *     its work): the watcher's reloads, never an explicit one
+     */
+    Snapshot reload(boolean settle) {
+        synchronized (lock) {
+            Read read;
+            try {
+                read = read();
+            } catch (InvalidConfigException | UncheckedIOException e) {
+                fail("?", e instanceof InvalidConfigException ice ? ice.errors() : List.of(e.getMessage()));
+                return state.snapshot();
+            }
+            return apply(read, settle);
+        }
+    }
+
+    /** Judges what was read; holds {@link #lock}. */
+    private Snapshot apply(Read read, boolean settle) {
+        String hash = read.hash();
+        if (hash.equals(lastSeen)) {
+            return state.snapshot();
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                byte[] document = document(read.contents());
+                if (read.config() != null && document != null
+                        && new String(document, StandardCharsets.UTF_8).isBlank()
+                        && !state.snapshot().stored().isEmpty()) {
+                    // Our own writes are atomic; an empty store with rows before is a hand edit in progress.
+                    throw new InvalidConfigException(List.of(read.store().name()
+                            + ": the admin store is empty; keeping its last good rows until it is written completely"));
+                }
+                Snapshot next = build(read);
+                AdminStore named = storeFor(next.config(), read.store());
+                if (named != read.store()) {
+                    // The new config names another admin.store: it goes live with that store, not the old one's.
+                    read = new Read(read.config(), named, readStore(named));
+                    hash = read.hash();
+                    next = build(read);
+                }
+                swap(next, read.store(), hash);
+                LOG.info("Switchboard: reloaded configuration {} ({} virtual models)", next.version().substring(0, 12),
+                        next.config().rules().virtualModels().size());
+                next.config().warnings().forEach(w -> LOG.warn("{}", w));
+                return next;
+            } catch (UncheckedIOException e) {
+                fail("?", List.of(e.getMessage()));
+                return state.snapshot();
+            } catch (InvalidConfigException e) {
+                if (settle && attempt < 3) {
+                    // A file briefly empty or half-written: wait for the writer to finish before judging it.
+                    ConfigWatcher.sleepQuietly(ConfigWatcher.DEBOUNCE);
+                    Read again = read();
+                    if (!again.hash().equals(hash)) {
+                        read = again;
+                        hash = again.hash();
+                        continue;
+                    }
+                }
+                lastSeen = hash;
+                fail(hash, e.errors());
+                return state.snapshot();
+            }
+        }
+    }
+
+    private void swap(Snapshot next, AdminStore store, String hash) {
+        state = new State(next, store);
+        lastSeen = hash;
+        lastError = null;
+        lastLogged = null;
+    }
+
+    private void fail(String hash, List<String> errors) {
+        lastError = new ReloadError(clock.instant(), errors);
+        if (!hash.equals(lastLogged)) {
+            lastLogged = hash;
+            LOG.warn("Switchboard: keeping the last good configuration; the new one is invalid:\n  {}",
+                    String.join("\n  ", errors));
+        }
+    }
+
+    // ---- admin writes -------------------------------------------------------------------------------
+
+    /**
+     * Changes the admin store: inside the store's write (its lock held, {@code ifMatch} checked against the
+     * store as it is now), reloads the newest state, applies {@code change} to it, validates the whole
+     * configuration with the result, writes the store durably and swaps the new snapshot in.
+     *
+     * @param ifMatch the client's {@code If-Match}, or {@code null}
+     * @param change the store's new rows, from the snapshot in force ({@link Snapshot#stored()} are the
+     *     store's rows now); may throw any unchecked exception to refuse, which propagates as it is
+     * @return the snapshot now in use, the one written
+     * @throws StaleException when {@code ifMatch} does not match the store as it is
+     * @throws InvalidConfigException when the result is invalid (nothing is written)
+     * @throws IOException when the store cannot be written (nothing changed)
+     */
+    public Snapshot update(String ifMatch, Function<Snapshot, List<VirtualModel>> change)
+            throws StaleException, IOException {
+        Objects.requireNonNull(change, "change");
+        synchronized (lock) {
+            // Newest state first, even when the write turns out stale: a hand edit of the store goes live.
+            reload(false);
+            while (true) {
+                try {
+                    return update(state.store(), ifMatch, change);
+                } catch (StoreMoved e) {
+                    // The reload inside the write found a config naming another store: write that one.
+                }
+            }
+        }
+    }
+
+    private Snapshot update(AdminStore store, String ifMatch, Function<Snapshot, List<VirtualModel>> change)
+            throws StaleException, IOException {
+        Snapshot[] next = new Snapshot[1];
+        String[] hash = new String[1];
+        try {
+            store.write(ifMatch, now -> {
+                byte[] config = readConfig();
+                // Decide from the newest state: the config file as it is and the store as the write found it.
+                apply(new Read(config, store, now), false);
+                if (state.store() != store) {
+                    throw new StoreMoved();
+                }
+                Read proposed = new Read(config, store, encode(now, change.apply(state.snapshot())));
+                next[0] = build(proposed);
+                hash[0] = proposed.hash();
+                return proposed.contents();
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        swap(next[0], store, hash[0]);
+        return next[0];
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    private static String sha256(byte[]... parts) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (byte[] part : parts) {
+                digest.update(part);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

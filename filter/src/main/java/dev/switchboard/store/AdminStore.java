@@ -1,0 +1,78 @@
+package dev.switchboard.store;
+
+import java.io.IOException;
+import java.util.function.UnaryOperator;
+
+/**
+ * Where admin-managed virtual models are kept (SPEC sections 7 and 12): the rows the admin API writes,
+ * hot-reloaded like the config file. The file store ({@link FileAdminStore}) is the default; a database
+ * store is another implementation of this interface. The store keeps {@link StoreContents} and knows
+ * nothing of their meaning: turning them into rules and validating them is the configuration's job.
+ *
+ * <p>Implementations are thread-safe, and serialize {@link #write}s in this process and across the
+ * processes that share the store.
+ */
+public interface AdminStore {
+
+    /** @return what kind of store this is ({@code file}), for {@code /admin/status} and logs */
+    String kind();
+
+    /** @return where the store is (a path, a database address), for status and logs; never a credential */
+    String location();
+
+    /** @return a short name for messages and warnings (the file name); never a credential */
+    String name();
+
+    /**
+     * Makes the store ready when a node starts serving it (the file store deletes temp files of writers
+     * killed mid-write). Best effort; never fails.
+     */
+    void open();
+
+    /**
+     * @return the contents as they are now ({@link StoreContents#exists()} {@code false} for a store not
+     *     written yet)
+     * @throws IOException when the store cannot be read
+     */
+    StoreContents read() throws IOException;
+
+    /**
+     * Changes the store as one step: takes the store's lock (or transaction), reads the freshest contents,
+     * checks {@code ifMatch} against their revision, calls {@code change} with them, and makes what it
+     * returns durable before returning. {@code change} runs while the lock is held, so nothing else writes
+     * meanwhile; it validates, and throws (any unchecked exception) to refuse: nothing is written then and
+     * the exception propagates as it is.
+     *
+     * @param ifMatch the client's {@code If-Match} header ({@code "rev"}, {@code W/"rev"}, a list, {@code *}),
+     *     or {@code null} for an unconditional write
+     * @param change the new contents from the freshest ones; must be of this store's representation
+     * @return the contents now stored
+     * @throws StaleException when {@code ifMatch} does not match the freshest revision (nothing written)
+     * @throws IOException when the store cannot be read or written (nothing changed)
+     */
+    StoreContents write(String ifMatch, UnaryOperator<StoreContents> change) throws StaleException, IOException;
+
+    /**
+     * @param revision a store revision
+     * @return its HTTP entity tag: the revision, quoted
+     */
+    static String etag(String revision) {
+        return "\"" + revision + "\"";
+    }
+
+    /**
+     * @param ifMatch an {@code If-Match} header value
+     * @param revision the store's revision
+     * @return whether the header names that revision (strongly or weakly) or is {@code *}
+     */
+    static boolean matches(String ifMatch, String revision) {
+        String etag = etag(revision);
+        for (String candidate : ifMatch.split(",")) {
+            String c = candidate.strip();
+            if (c.equals("*") || c.equals(etag) || c.equals("W/" + etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

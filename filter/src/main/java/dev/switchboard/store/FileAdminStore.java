@@ -1,0 +1,178 @@
+package dev.switchboard.store;
+
+import dev.switchboard.config.ConfigLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * The admin store as one YAML file (SPEC section 7), by default {@code virtual-models.admin.yaml} beside
+ * the config file. Its revision is the SHA-256 of the file's bytes ({@code absent} before the first write).
+ *
+ * <p>A {@link #write} is serialized in this JVM and, by a lock on {@code .NAME.lock} in the same folder,
+ * across processes sharing the folder; it checks {@code If-Match} against the file as it is on disk (a hand
+ * edit that does not load is a change too) and replaces the file atomically: temp file in the same folder,
+ * fsync, rename, fsync of the folder. A crash at any moment leaves the old file or the new one, never a
+ * torn one; temp files of killed writers are deleted by {@link #open()}. Thread-safe.
+ */
+public final class FileAdminStore implements AdminStore {
+
+    /** One monitor per store file in this JVM: a file lock held twice by one JVM is an error, not a wait. */
+    private static final ConcurrentHashMap<Path, Object> WRITERS = new ConcurrentHashMap<>();
+
+    private final Path file;
+    private final Path lockFile;
+
+    /**
+     * @param file the store file (need not exist yet; its folder is created on the first write)
+     */
+    public FileAdminStore(Path file) {
+        this.file = Objects.requireNonNull(file, "file").toAbsolutePath();
+        this.lockFile = this.file.resolveSibling("." + this.file.getFileName() + ".lock");
+    }
+
+    /**
+     * Where {@code admin.store} points: relative to the config file's folder (or, for a configuration
+     * without a file, to the working directory) unless absolute.
+     *
+     * @param store the {@code admin.store} setting
+     * @param configFile the config file, or {@code null}
+     * @return the store file, absolute
+     */
+    public static Path resolve(String store, Path configFile) {
+        Path path = Path.of(store);
+        if (path.isAbsolute()) {
+            return path;
+        }
+        Path folder = configFile == null ? null : configFile.toAbsolutePath().getParent();
+        return folder == null ? path.toAbsolutePath() : folder.resolve(path);
+    }
+
+    /** @return the store file, absolute */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public String kind() {
+        return "file";
+    }
+
+    @Override
+    public String location() {
+        return file.toString();
+    }
+
+    @Override
+    public String name() {
+        return file.getFileName().toString();
+    }
+
+    /**
+     * Deletes temp files a writer killed mid-write left beside the store (they never replaced it, so
+     * nothing in them was acknowledged). Best effort.
+     */
+    @Override
+    public void open() {
+        Path dir = file.getParent();
+        String prefix = "." + file.getFileName() + ".";
+        try (Stream<Path> files = Files.list(dir)) {
+            files.filter(f -> f.getFileName().toString().startsWith(prefix) && f.getFileName().toString().endsWith(".tmp"))
+                    .forEach(f -> {
+                        try {
+                            Files.deleteIfExists(f);
+                        } catch (IOException ignored) {
+                            // another node may be writing it right now; it cleans up after itself
+                        }
+                    });
+        } catch (IOException | UncheckedIOException ignored) {
+            // an unreadable folder fails the next write loudly enough
+        }
+    }
+
+    /**
+     * Reads at most {@link ConfigLoader#MAX_FILE_BYTES} + 1 bytes, so that the loader reports an oversized
+     * file with its usual message and a huge file is never read whole.
+     */
+    @Override
+    public StoreContents read() throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return StoreContents.Document.of(in.readNBytes(ConfigLoader.MAX_FILE_BYTES + 1));
+        } catch (NoSuchFileException e) {
+            return StoreContents.Document.absent();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException when {@code change} returns anything but an existing
+     *     {@link StoreContents.Document}
+     */
+    @Override
+    public StoreContents write(String ifMatch, UnaryOperator<StoreContents> change) throws StaleException, IOException {
+        synchronized (WRITERS.computeIfAbsent(file.normalize(), f -> new Object())) {
+            Files.createDirectories(file.getParent());
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock held = ch.lock()) {
+                assert held.isValid();
+                StoreContents now = read();
+                if (ifMatch != null && !AdminStore.matches(ifMatch, now.revision())) {
+                    throw new StaleException("the admin store changed since it was read (If-Match " + ifMatch + ")");
+                }
+                StoreContents next = change.apply(now);
+                if (!(next instanceof StoreContents.Document doc) || !doc.exists()) {
+                    throw new IllegalArgumentException("a file store writes a document, not " + next);
+                }
+                writeAtomically(doc.yaml());
+                return doc;
+            }
+        }
+    }
+
+    /** Replaces the file durably: when this returns, the new content survives a crash or power loss. */
+    private void writeAtomically(byte[] bytes) throws IOException {
+        Path dir = file.getParent();
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("the file system of " + dir + " cannot rename atomically; the admin store needs it", e);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        // The rename itself is durable only once the folder is synced (POSIX); not every OS can open one.
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Windows cannot open a directory: its rename is already durable enough with NTFS journaling.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FileAdminStore[" + file + "]";
+    }
+}

@@ -1,0 +1,252 @@
+package dev.switchboard.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@link FileAdminStore} on its own: revisions, If-Match, refusals that write nothing, locking, leftovers. */
+final class FileAdminStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private static StoreContents.Document doc(String yaml) {
+        return StoreContents.Document.of(yaml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(StoreContents contents) {
+        return new String(((StoreContents.Document) contents).yaml(), StandardCharsets.UTF_8);
+    }
+
+    private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private List<String> filesInDir() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void shouldReadAnAbsentStoreAsAbsent() throws IOException {
+        FileAdminStore store = new FileAdminStore(dir.resolve("store.yaml"));
+
+        StoreContents contents = store.read();
+
+        assertThat(contents.exists()).isFalse();
+        assertThat(contents.revision()).isEqualTo("absent");
+        assertThat(AdminStore.etag(contents.revision())).isEqualTo("\"absent\"");
+        assertThat(store.kind()).isEqualTo("file");
+        assertThat(store.location()).isEqualTo(dir.resolve("store.yaml").toString());
+        assertThat(store.name()).isEqualTo("store.yaml");
+    }
+
+    @Test
+    void shouldWriteTheDocumentAndRevisionItByItsSha256() throws Exception {
+        Path file = dir.resolve("nested").resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+
+        StoreContents written = store.write(null, now -> doc("virtual_models: []\n"));
+
+        byte[] onDisk = Files.readAllBytes(file);
+        assertThat(onDisk).asString(StandardCharsets.UTF_8).isEqualTo("virtual_models: []\n");
+        assertThat(written.revision()).isEqualTo(sha256(onDisk));
+        assertThat(store.read()).isEqualTo(written);
+    }
+
+    @Test
+    void shouldHandTheChangeTheContentsAsTheyAreOnDisk() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+        store.write(null, now -> doc("one\n"));
+        Files.writeString(file, "edited by hand\n");
+        List<String> seen = new ArrayList<>();
+
+        store.write(null, now -> {
+            seen.add(text(now));
+            return doc(text(now) + "two\n");
+        });
+
+        assertThat(seen).containsExactly("edited by hand\n");
+        assertThat(Files.readString(file)).isEqualTo("edited by hand\ntwo\n");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            strong            | "REV"
+            weak              | W/"REV"
+            in a list         | "other", "REV"
+            any               | *
+            """)
+    void shouldAcceptAnIfMatchNamingTheCurrentRevision(String name, String ifMatch) throws Exception {
+        FileAdminStore store = new FileAdminStore(dir.resolve("store.yaml"));
+        String revision = store.write(null, now -> doc("v1\n")).revision();
+
+        store.write(ifMatch.replace("REV", revision), now -> doc("v2\n"));
+
+        assertThat(text(store.read())).isEqualTo("v2\n");
+    }
+
+    @Test
+    void shouldRefuseAStaleIfMatchWithoutCallingTheChangeOrWriting() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+        String stale = AdminStore.etag(store.write(null, now -> doc("v1\n")).revision());
+        store.write(null, now -> doc("v2\n"));
+        List<StoreContents> called = new ArrayList<>();
+
+        assertThatThrownBy(() -> store.write(stale, now -> {
+            called.add(now);
+            return doc("v3\n");
+        })).isInstanceOf(StaleException.class)
+                .hasMessage("the admin store changed since it was read (If-Match " + stale + ")");
+
+        assertThat(called).isEmpty();
+        assertThat(Files.readString(file)).isEqualTo("v2\n");
+    }
+
+    @Test
+    void shouldRefuseAnIfMatchForAnAbsentStoreOnceItExists() throws Exception {
+        FileAdminStore store = new FileAdminStore(dir.resolve("store.yaml"));
+        String absent = AdminStore.etag(store.read().revision());
+        store.write(absent, now -> doc("first\n"));
+
+        assertThatThrownBy(() -> store.write(absent, now -> doc("second\n"))).isInstanceOf(StaleException.class);
+        assertThat(text(store.read())).isEqualTo("first\n");
+    }
+
+    @Test
+    void shouldWriteNothingWhenTheChangeRefuses() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+        store.write(null, now -> doc("v1\n"));
+        IllegalStateException refusal = new IllegalStateException("no");
+
+        assertThatThrownBy(() -> store.write(null, now -> {
+            throw refusal;
+        })).isSameAs(refusal);
+
+        assertThat(Files.readString(file)).isEqualTo("v1\n");
+        assertThat(filesInDir()).containsExactly(".store.yaml.lock", "store.yaml");
+    }
+
+    @Test
+    void shouldRefuseToWriteAnythingButADocument() throws Exception {
+        FileAdminStore store = new FileAdminStore(dir.resolve("store.yaml"));
+
+        assertThatThrownBy(() -> store.write(null, now -> StoreContents.Document.absent()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.read().exists()).isFalse();
+    }
+
+    @Test
+    void shouldHoldTheLockFileWhileTheChangeRuns() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+        Path lockFile = dir.resolve(".store.yaml.lock");
+        List<Boolean> locked = new ArrayList<>();
+
+        store.write(null, now -> {
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+                ch.tryLock();
+                locked.add(false);
+            } catch (OverlappingFileLockException e) {
+                // This JVM holds it: another process would wait in FileChannel.lock().
+                locked.add(true);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            return doc("v1\n");
+        });
+
+        assertThat(locked).containsExactly(true);
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            assertThat(ch.tryLock()).as("released after the write").isNotNull();
+        }
+    }
+
+    @Test
+    void shouldSerializeWritersOfOneFileEvenThroughSeveralInstances() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        int writers = 8;
+        int each = 20;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                // One store object per writer, as two live configurations over one folder would have.
+                FileAdminStore store = new FileAdminStore(file);
+                int writer = w;
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    for (int i = 0; i < each; i++) {
+                        String line = writer + "-" + i + "\n";
+                        store.write(null, now -> doc((now.exists() ? text(now) : "") + line));
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        // A read-modify-write race would have lost lines.
+        assertThat(Files.readAllLines(file)).hasSize(writers * each).doesNotHaveDuplicates();
+        assertThat(filesInDir()).containsExactly(".store.yaml.lock", "store.yaml");
+    }
+
+    @Test
+    void shouldDeleteTempFilesOfKilledWritersWhenOpened() throws IOException {
+        Path leftover = dir.resolve(".store.yaml.123456.tmp");
+        Files.writeString(leftover, "virtual_models: [");
+        Path otherStores = dir.resolve(".other.yaml.123456.tmp");
+        Files.writeString(otherStores, "x");
+        Path notTemp = dir.resolve(".store.yaml.lock");
+        Files.writeString(notTemp, "");
+
+        new FileAdminStore(dir.resolve("store.yaml")).open();
+
+        assertThat(leftover).doesNotExist();
+        assertThat(otherStores).exists();
+        assertThat(notTemp).exists();
+    }
+
+    @Test
+    void shouldResolveTheStoreBesideTheConfigFileUnlessAbsolute() {
+        Path config = dir.resolve("conf").resolve("switchboard.yaml");
+
+        assertThat(FileAdminStore.resolve("store.yaml", config)).isEqualTo(dir.resolve("conf").resolve("store.yaml"));
+        assertThat(FileAdminStore.resolve("state/store.yaml", config))
+                .isEqualTo(dir.resolve("conf").resolve("state").resolve("store.yaml"));
+        assertThat(FileAdminStore.resolve(dir.resolve("abs.yaml").toString(), config)).isEqualTo(dir.resolve("abs.yaml"));
+        assertThat(FileAdminStore.resolve("store.yaml", null)).isEqualTo(Path.of("store.yaml").toAbsolutePath());
+    }
+}
