@@ -1,31 +1,27 @@
 package dev.switchboard.exchange;
 
-import dev.switchboard.body.ModelField;
+import java.util.Objects;
+import java.util.function.Function;
 
 /**
- * A request body whose {@code model} can be replaced byte-exactly (SPEC section 2, step 5): every
- * byte outside the value stays as the client sent it. {@link #bytes()} is the body for the chosen
- * candidate; {@link #withModel} re-splices the original for another one (failover), so every attempt
- * differs from the client's body only in {@code model}. Immutable; thread-safe.
+ * A request body whose model values can be replaced byte-exactly (SPEC section 2, step 5): every
+ * byte outside them stays as the client sent it. {@link #bytes()} is the body for the chosen
+ * candidate; {@link #withModel} re-splices the client's original for another one (failover), so every
+ * attempt differs from the client's body only in its model. Immutable; thread-safe.
  */
 public final class RewritableBody {
 
-    private final byte[] original;
-    private final int length;
-    private final ModelField field;
     private final byte[] chosen;
+    private final Function<String, byte[]> splice;
 
     /**
-     * @param original the decoded body as the client sent it ({@code original[0..length)}; not copied, not changed)
-     * @param length its length
-     * @param field where its {@code model} is ({@link ModelField.Status#FOUND})
-     * @param upstreamModel the chosen candidate's upstream model
+     * @param chosen the body for the chosen candidate, exactly its length (not copied; do not modify)
+     * @param splice the client's body with its model replaced by the given upstream model; must be
+     *     thread-safe and leave the client's bytes unchanged
      */
-    public RewritableBody(byte[] original, int length, ModelField field, String upstreamModel) {
-        this.original = original;
-        this.length = length;
-        this.field = field;
-        this.chosen = field.splice(original, length, upstreamModel);
+    public RewritableBody(byte[] chosen, Function<String, byte[]> splice) {
+        this.chosen = Objects.requireNonNull(chosen, "chosen");
+        this.splice = Objects.requireNonNull(splice, "splice");
     }
 
     /** @return the body to send to the chosen candidate, exactly its length; do not modify */
@@ -35,9 +31,9 @@ public final class RewritableBody {
 
     /**
      * @param upstreamModel another candidate's upstream model
-     * @return the client's body with only {@code model} replaced by it
+     * @return the client's body with only its model replaced by it
      */
     public byte[] withModel(String upstreamModel) {
-        return field.splice(original, length, upstreamModel);
+        return splice.apply(upstreamModel);
     }
 }

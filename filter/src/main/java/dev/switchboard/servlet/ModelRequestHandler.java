@@ -81,7 +81,10 @@ final class ModelRequestHandler {
                     ? decision.concrete() : decision.provider()));
             return null;
         }
-        RewritableBody rewritten = new RewritableBody(body.bytes(), body.length(), field, decision.upstreamModel());
+        byte[] original = body.bytes();
+        int length = body.length();
+        RewritableBody rewritten = new RewritableBody(field.splice(original, length, decision.upstreamModel()),
+                model -> field.splice(original, length, model));
         Exchange decided = exchange.withDecision(decision, rewritten);
         byte[] bytes = rewritten.bytes();
         Set<String> hidden = config.rules().identity().keysRequired() ? BODY_AND_KEY_HEADERS : BODY_HEADERS;

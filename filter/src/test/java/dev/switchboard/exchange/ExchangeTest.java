@@ -173,6 +173,19 @@ final class ExchangeTest {
     }
 
     @Test
+    void shouldResplicateOnlyTheModelForAnotherCandidate() {
+        byte[] client = "{\"model\":\"smart\", \"n\":1.00}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        dev.switchboard.body.ModelField field = new dev.switchboard.body.JsonModelLocator(1024).locate(client, client.length);
+        RewritableBody body = new RewritableBody(field.splice(client, client.length, "a"),
+                m -> field.splice(client, client.length, m));
+
+        assertThat(new String(body.bytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"model\":\"a\", \"n\":1.00}");
+        assertThat(new String(body.withModel("b\"c"), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("{\"model\":\"b\\\"c\", \"n\":1.00}");
+        assertThat(new String(client, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"model\":\"smart\", \"n\":1.00}");
+    }
+
+    @Test
     void shouldReuseASaneClientRequestId() {
         assertThat(RequestIds.of("abc-123")).isEqualTo("abc-123");
         String longest = "x".repeat(RequestIds.MAX_LENGTH);
