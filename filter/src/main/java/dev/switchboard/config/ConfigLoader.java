@@ -156,7 +156,7 @@ public final class ConfigLoader {
                     + MAX_FILE_BYTES + " bytes"));
         }
         Value root = YamlTree.parse(decode(storeBytes), new Interpolator(env));
-        return new ConfigReader(env).readStore(root, providerNames);
+        return new VirtualModelReader().readStore(root, providerNames);
     }
 
     /**
@@ -169,7 +169,7 @@ public final class ConfigLoader {
      * @throws InvalidConfigException listing every problem
      */
     public VirtualModel readRow(Map<String, Object> json, Set<String> providerNames) {
-        return new ConfigReader(env).readRow(toValue(json), providerNames);
+        return new VirtualModelReader().readRow(toValue(json), providerNames);
     }
 
     private static Value toValue(Object json) {

@@ -189,9 +189,9 @@ final class ReferenceConsistencyTest {
                 }
                 case "models" -> addAll(keys, "models.", ConfigReader.MODELS_KEYS);
                 case "virtual_models" -> {
-                    for (String key : ConfigReader.VIRTUAL_MODEL_KEYS) {
+                    for (String key : VirtualModelReader.VIRTUAL_MODEL_KEYS) {
                         if (key.equals("targets")) {
-                            addAll(keys, "virtual_models[].targets[].", ConfigReader.TARGET_KEYS);
+                            addAll(keys, "virtual_models[].targets[].", VirtualModelReader.TARGET_KEYS);
                         } else {
                             keys.add("virtual_models[]." + key);
                         }

@@ -1,0 +1,250 @@
+package dev.switchboard.config;
+
+import dev.switchboard.rules.Selector;
+import dev.switchboard.rules.Strategy;
+import dev.switchboard.rules.Target;
+import dev.switchboard.rules.VirtualModel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the virtual-model table: the config file's {@code virtual_models}, an admin store document and a
+ * single admin API row, with one set of rules and messages for all three.
+ */
+final class VirtualModelReader {
+
+    static final List<String> VIRTUAL_MODEL_KEYS = List.of("source", "target", "targets", "strategy", "user_paths",
+            "enabled", "description");
+    static final List<String> TARGET_KEYS = List.of("model", "weight");
+    /** A target's weight is at most this, so that sums cannot overflow. */
+    static final int MAX_WEIGHT = 1_000_000;
+
+    private final Fields fields;
+
+    VirtualModelReader(Fields fields) {
+        this.fields = fields;
+    }
+
+    /** A reader with its own problem list, for a store document or one admin row. */
+    VirtualModelReader() {
+        this(new Fields());
+    }
+
+    /** Keys of an admin store document. */
+    static final List<String> STORE_KEYS = List.of("version", "virtual_models");
+
+    /**
+     * Reads an admin store document ({@code version}, {@code virtual_models}) with the same validation as
+     * the config file's table.
+     *
+     * @param root the parsed store
+     * @param providerNames the config's declared providers
+     * @return the store's rows
+     * @throws InvalidConfigException listing every problem
+     */
+    List<VirtualModel> readStore(Value root, Set<String> providerNames) {
+        if (!(root instanceof Value.Mapping doc)) {
+            throw new InvalidConfigException(List.of("(document): must be a mapping with virtual_models, was " + root.describe()));
+        }
+        fields.onlyKeys(doc, "", STORE_KEYS);
+        List<VirtualModel> rows = readAll(doc.entries().get("virtual_models"), providerNames);
+        if (!fields.ok()) {
+            throw new InvalidConfigException(fields.errors());
+        }
+        return rows;
+    }
+
+    /**
+     * Reads one admin API row (JSON body already turned into a {@link Value}); messages are those
+     * {@code validate} prints, with paths relative to the row.
+     *
+     * @return the row
+     * @throws InvalidConfigException listing every problem
+     */
+    VirtualModel readRow(Value row, Set<String> providerNames) {
+        VirtualModel vm = read(row, "", providerNames);
+        if (!fields.ok() || vm == null) {
+            throw new InvalidConfigException(fields.ok() ? List.of("invalid virtual model") : fields.errors());
+        }
+        return vm;
+    }
+
+    
+    List<VirtualModel> readAll(Value v, Set<String> providerNames) {
+        List<VirtualModel> out = new ArrayList<>();
+        Value.Sequence seq = fields.sequence(v, "virtual_models");
+        if (seq == null) {
+            return out;
+        }
+        Map<String, String> sources = new HashMap<>();
+        for (int i = 0; i < seq.items().size(); i++) {
+            String path = "virtual_models[" + i + "]";
+            Value item = seq.items().get(i);
+            // Duplicates are checked on the raw source, so they show even when a row has other errors;
+            // the duplicate row is still read, so its own errors show in the same run.
+            if (item instanceof Value.Mapping mm && mm.entries().get("source") instanceof Value.Scalar s
+                    && s.type() != Value.Type.NULL && !s.text().isBlank()) {
+                String previous = sources.putIfAbsent(s.text().strip(), path);
+                if (previous != null) {
+                    fields.error(path + ".source", s, "duplicate source '" + s.text().strip() + "' (also " + previous + ")");
+                }
+            }
+            VirtualModel vm = read(item, path, providerNames);
+            if (vm != null) {
+                out.add(vm);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Reads and validates one virtual model; errors are recorded under {@code path}.
+     *
+     * @return the row, or {@code null} when it is invalid
+     */
+    VirtualModel read(Value v, String path, Set<String> providerNames) {
+        int before = fields.count();
+        Value.Mapping m = fields.required(v, path);
+        if (m == null) {
+            return null;
+        }
+        fields.onlyKeys(m, path, VIRTUAL_MODEL_KEYS);
+        String source = fields.string(m, path, "source", null);
+        if (source == null) {
+            fields.error(path + ".source", m, "is required");
+        } else if (source.isBlank()) {
+            fields.error(path + ".source", m.entries().get("source"), "must not be empty");
+        } else {
+            source = source.strip();
+        }
+        boolean hasTarget = m.entries().containsKey("target") && !Fields.isNull(m.entries().get("target"));
+        boolean hasTargets = m.entries().containsKey("targets") && !Fields.isNull(m.entries().get("targets"));
+        List<Target> targets = new ArrayList<>();
+        if (hasTarget && hasTargets) {
+            fields.error(path, m, "has both 'target' and 'targets'; use one");
+        } else if (hasTarget) {
+            String t = fields.string(m, path, "target", "");
+            if (t.isBlank()) {
+                fields.error(path + ".target", m.entries().get("target"), "must not be empty");
+            } else {
+                targets.add(new Target(t.strip(), Target.DEFAULT_WEIGHT));
+            }
+        } else if (hasTargets) {
+            readTargets(m.entries().get("targets"), path + ".targets", targets);
+        }
+        if (source != null && !source.isBlank()) {
+            for (int i = 0; i < targets.size(); i++) {
+                if (targets.get(i).model().equals(source)) {
+                    String tp = hasTarget ? path + ".target" : path + ".targets[" + i + "].model";
+                    fields.error(tp, hasTarget ? m.entries().get("target") : m.entries().get("targets"),
+                            "virtual model '" + source + "' cannot target itself");
+                }
+            }
+        }
+        String strategyName = fields.string(m, path, "strategy", null);
+        Strategy strategy = null;
+        if (strategyName != null) {
+            strategy = Strategy.fromYamlName(strategyName.strip());
+            if (strategy == null) {
+                fields.error(path + ".strategy", m.entries().get("strategy"),
+                        "must be sticky or round_robin, was \"" + strategyName + "\"");
+            } else if (!hasTarget && !hasTargets) {
+                fields.error(path + ".strategy", m.entries().get("strategy"),
+                        "only a redirect has a strategy; this entry has no target, so it is an access policy");
+            }
+        }
+        List<String> userPaths = new ArrayList<>();
+        Value.Sequence up = fields.sequence(m.entries().get("user_paths"), path + ".user_paths");
+        if (up != null) {
+            for (int i = 0; i < up.items().size(); i++) {
+                String p = path + ".user_paths[" + i + "]";
+                Value item = up.items().get(i);
+                if (item instanceof Value.Scalar s && s.type() != Value.Type.NULL) {
+                    String normalized = fields.userPath(s.text(), p, item);
+                    if (normalized != null && !userPaths.contains(normalized)) {
+                        userPaths.add(normalized);
+                    }
+                } else {
+                    fields.error(p, item, "must be a user path string, was " + item.describe());
+                }
+            }
+        }
+        boolean enabled = fields.bool(m, path, "enabled", VirtualModel.DEFAULT_ENABLED);
+        String description = fields.string(m, path, "description", "");
+        if (!hasTarget && !hasTargets && source != null && !source.isBlank() && !providerNames.isEmpty()) {
+            Selector s = Selector.parse(source, providerNames);
+            if (s.kind() == Selector.Kind.PROVIDER && !providerNames.contains(s.provider())) {
+                fields.error(path + ".source", m.entries().get("source"),
+                        "'" + source + "' names no declared provider" + Fields.declared(providerNames));
+            }
+        }
+        if (fields.count() > before) {
+            return null;
+        }
+        return new VirtualModel(source, targets, strategy, userPaths, enabled, description);
+    }
+
+    private void readTargets(Value v, String path, List<Target> targets) {
+        Value.Sequence seq = fields.sequence(v, path);
+        if (seq == null) {
+            return;
+        }
+        if (seq.items().isEmpty()) {
+            fields.error(path, v, "targets must contain at least one model");
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < seq.items().size(); i++) {
+            String tp = path + "[" + i + "]";
+            Value item = seq.items().get(i);
+            String model;
+            int weight = Target.DEFAULT_WEIGHT;
+            if (item instanceof Value.Scalar s && s.type() == Value.Type.STRING) {
+                model = s.text();
+            } else {
+                Value.Mapping t = fields.required(item, tp);
+                if (t == null) {
+                    continue;
+                }
+                fields.onlyKeys(t, tp, TARGET_KEYS);
+                model = fields.string(t, tp, "model", null);
+                if (model == null) {
+                    fields.error(tp + ".model", t, "is required");
+                    continue;
+                }
+                Value w = t.entries().get("weight");
+                if (w != null && !Fields.isNull(w)) {
+                    if (w instanceof Value.Scalar ws && ws.type() == Value.Type.INT) {
+                        long parsed = Fields.parseLong(ws.text());
+                        if (parsed < 1) {
+                            fields.error(tp + ".weight", w, "must be > 0, was " + ws.text());
+                            continue;
+                        }
+                        if (parsed > MAX_WEIGHT) {
+                            fields.error(tp + ".weight", w, "must be at most " + MAX_WEIGHT + ", was " + ws.text());
+                            continue;
+                        }
+                        weight = (int) parsed;
+                    } else {
+                        fields.error(tp + ".weight", w, "must be a positive integer, was " + w.describe());
+                        continue;
+                    }
+                }
+            }
+            if (model.isBlank()) {
+                fields.error(tp + ".model", item, "must not be empty");
+                continue;
+            }
+            model = model.strip();
+            if (!seen.add(model)) {
+                fields.error(tp + ".model", item, "duplicate target: " + model);
+                continue;
+            }
+            targets.add(new Target(model, weight));
+        }
+    }
+}
