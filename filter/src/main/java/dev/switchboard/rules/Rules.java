@@ -105,15 +105,6 @@ public final class Rules {
         return keepOnlyAliases;
     }
 
-    /**
-     * @param keepOnlyAliases the new value
-     * @return a copy with that setting (the env var {@code KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT} overrides YAML)
-     */
-    public Rules withKeepOnlyAliases(boolean keepOnlyAliases) {
-        return keepOnlyAliases == this.keepOnlyAliases ? this
-                : new Rules(virtualModels, providers, defaultProvider, identity, enabledByDefault, keepOnlyAliases);
-    }
-
     Redirect redirect(String source) {
         return redirects.get(source);
     }

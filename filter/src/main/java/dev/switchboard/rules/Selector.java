@@ -12,7 +12,7 @@ import java.util.Set;
  */
 public record Selector(Kind kind, String provider, String model) {
 
-    /** Selector kinds; {@link #specificity()} orders them. */
+    /** Selector kinds, from least to most specific. */
     public enum Kind {
         /** {@code /}: every model. */
         GLOBAL,
@@ -21,12 +21,7 @@ public record Selector(Kind kind, String provider, String model) {
         /** {@code provider/}: every model of one provider. */
         PROVIDER,
         /** {@code provider/model}. */
-        PROVIDER_MODEL;
-
-        /** @return larger is more specific */
-        public int specificity() {
-            return ordinal();
-        }
+        PROVIDER_MODEL
     }
 
     /**
