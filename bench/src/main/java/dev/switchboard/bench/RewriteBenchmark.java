@@ -2,6 +2,7 @@ package dev.switchboard.bench;
 
 import dev.switchboard.body.JsonModelLocator;
 import dev.switchboard.body.ModelField;
+import dev.switchboard.body.Shape;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class RewriteBenchmark {
 
+    private static final Shape CHAT = Shape.of(true, "model");
+
     @Param({"1024", "102400", "1048576"})
     public int size;
 
@@ -44,7 +47,7 @@ public class RewriteBenchmark {
     public void setup() {
         body = Bodies.chat(size, position.equals("first"));
         locator = new JsonModelLocator(64 * 1024 * 1024);
-        if (locator.locate(body, body.length).status() != ModelField.Status.FOUND) {
+        if (locator.locate(body, body.length, CHAT).status() != ModelField.Status.FOUND) {
             throw new IllegalStateException("benchmark body has no model");
         }
     }
@@ -58,8 +61,8 @@ public class RewriteBenchmark {
     /** What the filter does per request: find the top-level model, splice the new value in. */
     @Benchmark
     public byte[] rewrite() {
-        ModelField f = locator.locate(body, body.length);
-        return f.splice(body, body.length, "claude-sonnet-4-6");
+        ModelField f = locator.locate(body, body.length, CHAT);
+        return f.splice(body, body.length, s -> "claude-sonnet-4-6");
     }
 
     /** Request bodies shaped like real chat completions. */

@@ -1,5 +1,10 @@
 package dev.switchboard.body;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -8,13 +13,22 @@ import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * Finds the top-level {@code model} of a JSON body with one streaming pass (nested values are skipped,
- * not materialized). The whole document is read, because clients put {@code model} anywhere
- * (openai-python sends it after {@code messages}) and a duplicate must be caught wherever it is.
+ * Finds every model name of a JSON body by its endpoint's {@link Shape}, in one streaming pass: only
+ * the keys of the shape are descended into, everything else is skipped, not materialized. The whole
+ * document is read, because clients put {@code model} anywhere (openai-python sends it after
+ * {@code messages}) and a duplicate must be caught wherever it is.
+ *
+ * <p>Fail closed (SPEC section 15): keys are judged as every common upstream reads them. Python and
+ * Node keep the last of two equal keys, Go's {@code encoding/json} matches keys ignoring case, so a key
+ * equal to a shape key ignoring case ({@code MODEL}, {@code Mod\u0065l}) is a second spelling of it:
+ * next to {@code model} it is {@code duplicate_model}, alone {@code invalid_model}; for a container key
+ * ({@code Tools}) the request is refused as ambiguous. {@link String#equalsIgnoreCase} folds the Kelvin
+ * sign and the long s as Go does.
  *
  * <p>Hardened: nesting depth, number length and string length are bounded, trailing content after the
  * object is an error, and only UTF-8 is accepted (a body that does not start with {@code {} after
- * whitespace and an optional UTF-8 BOM is not an object). Thread-safe.
+ * whitespace and an optional UTF-8 BOM, or that holds a NUL byte, as UTF-16 and UTF-32 do, is not an
+ * object). Thread-safe.
  */
 public final class JsonModelLocator {
 
@@ -43,77 +57,205 @@ public final class JsonModelLocator {
     /**
      * @param body the body bytes
      * @param length how many bytes of {@code body} are the body
-     * @return where the model is, or why there is none
+     * @param shape where the endpoint carries models
+     * @return where the models are, or why the body cannot be used
      */
-    public ModelField locate(byte[] body, int length) {
-        int first = firstSignificant(body, length);
+    public ModelField locate(byte[] body, int length, Shape shape) {
+        return locate(body, 0, length, shape, false);
+    }
+
+    /**
+     * @param body the bytes holding the document
+     * @param offset where the document starts
+     * @param length how many bytes from {@code offset} are the document
+     * @param shape where the document carries models
+     * @param lenient whether a document that is not an object at all is {@link ModelField.Status#NOT_OBJECT}
+     *     (a model-less POST: nothing there for an upstream to read a model from) rather than invalid
+     * @return where the models are (offsets into {@code body}), or why the document cannot be used
+     */
+    public ModelField locate(byte[] body, int offset, int length, Shape shape, boolean lenient) {
+        int first = firstSignificant(body, offset, offset + length);
         if (first < 0 || body[first] != '{') {
-            return ModelField.failed(ModelField.Status.INVALID_BODY);
+            return ModelField.failed(lenient ? ModelField.Status.NOT_OBJECT : ModelField.Status.INVALID_BODY, null);
         }
-        String model = null;
-        int start = -1;
-        int end = -1;
-        boolean seen = false;
-        boolean nonString = false;
-        try (JsonParser p = factory.createParser(ObjectReadContext.empty(), body, 0, length)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return ModelField.failed(ModelField.Status.INVALID_BODY);
+        for (int i = offset; i < offset + length; i++) {
+            if (body[i] == 0) {
+                return ModelField.failed(ModelField.Status.INVALID_BODY, null);
             }
+        }
+        Walk walk = new Walk(body, offset, offset + length, shape);
+        try (JsonParser p = factory.createParser(ObjectReadContext.empty(), body, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return ModelField.failed(ModelField.Status.INVALID_BODY, null);
+            }
+            walk.object(p, shape.root(), "");
+            if (p.nextToken() != null) {
+                return ModelField.failed(ModelField.Status.INVALID_BODY, null);
+            }
+        } catch (JacksonException e) {
+            return ModelField.failed(ModelField.Status.INVALID_BODY, null);
+        }
+        return walk.result();
+    }
+
+    /** The state of one pass. */
+    private static final class Walk {
+        private final byte[] body;
+        private final int offset;
+        private final int limit;
+        private final Shape shape;
+        private final Shape.Node primary;
+        private final List<ModelField.Site> primarySites = new ArrayList<>();
+        private final List<ModelField.Site> otherSites = new ArrayList<>();
+        private final Map<String, String> captured = new LinkedHashMap<>();
+        private ModelField.Status problem;
+        private String where;
+
+        Walk(byte[] body, int offset, int limit, Shape shape) {
+            this.body = body;
+            this.offset = offset;
+            this.limit = limit;
+            this.shape = shape;
+            this.primary = node(shape.root(), shape.primary());
+        }
+
+        /** The parser is at the object's START_OBJECT; returns at its END_OBJECT. */
+        void object(JsonParser p, Shape.Node node, String prefix) {
+            Map<Shape.Node, int[]> seen = new HashMap<>();
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.PROPERTY_NAME) {
                 // currentName() is decoded: "mod\u0065l" is "model" here, as it is for the upstream.
-                boolean isModel = "model".equals(p.currentName());
+                String name = p.currentName();
                 JsonToken v = p.nextToken();
-                if (isModel) {
-                    if (seen) {
-                        return drainThen(p, ModelField.Status.DUPLICATE);
-                    }
-                    seen = true;
-                    if (v == JsonToken.VALUE_STRING) {
-                        model = p.getString();
-                        start = (int) p.currentTokenLocation().getByteOffset();
-                        end = endOfString(body, start, length);
-                    } else {
-                        nonString = true;
+                Shape.Node child = node.children.get(name);
+                boolean exact = child != null;
+                String key = name;
+                if (child == null) {
+                    for (Map.Entry<String, Shape.Node> e : node.children.entrySet()) {
+                        if (e.getKey().equalsIgnoreCase(name)) {
+                            child = e.getValue();
+                            key = e.getKey();
+                        }
                     }
                 }
-                if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+                if (child == null) {
                     p.skipChildren();
+                    continue;
+                }
+                String path = prefix + key;
+                if (child.leaf != null) {
+                    int[] counts = seen.computeIfAbsent(child, c -> new int[2]);
+                    counts[exact ? 0 : 1]++;
+                    if (exact && counts[0] == 1) {
+                        leaf(p, v, child, path);
+                    }
+                    p.skipChildren();
+                } else if (!exact) {
+                    fail(ModelField.Status.AMBIGUOUS, prefix + "'" + key + "' spelled in another case");
+                    p.skipChildren();
+                } else if (v == JsonToken.START_OBJECT) {
+                    object(p, child, path + ".");
+                } else if (v == JsonToken.START_ARRAY) {
+                    int i = 0;
+                    JsonToken e;
+                    while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                        if (e == JsonToken.START_OBJECT) {
+                            object(p, child, path + "[" + i + "].");
+                        } else {
+                            p.skipChildren();
+                        }
+                        i++;
+                    }
                 }
             }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                return ModelField.failed(ModelField.Status.INVALID_BODY);
+            if (t != JsonToken.END_OBJECT) {
+                throw new IllegalStateException("unexpected token " + t);
             }
-        } catch (JacksonException e) {
-            return ModelField.failed(ModelField.Status.INVALID_BODY);
+            for (Map.Entry<Shape.Node, int[]> e : seen.entrySet()) {
+                int[] c = e.getValue();
+                String path = prefix + keyOf(node, e.getKey());
+                if (c[0] + c[1] > 1) {
+                    fail(ModelField.Status.DUPLICATE, path);
+                } else if (c[1] > 0) {
+                    fail(e.getKey().leaf == Shape.Leaf.MODEL ? ModelField.Status.NOT_STRING : ModelField.Status.AMBIGUOUS,
+                            path + " spelled in another case");
+                }
+            }
         }
-        if (!seen) {
-            return ModelField.failed(ModelField.Status.MISSING);
+
+        private void leaf(JsonParser p, JsonToken v, Shape.Node node, String path) {
+            if (v != JsonToken.VALUE_STRING) {
+                if (node.leaf == Shape.Leaf.MODEL) {
+                    fail(ModelField.Status.NOT_STRING, path);
+                }
+                return;
+            }
+            String value = p.getString();
+            if (node.leaf == Shape.Leaf.CAPTURE) {
+                captured.put(path, value);
+                return;
+            }
+            int start = (int) p.currentTokenLocation().getByteOffset() + offset;
+            int end = endOfString(body, start, limit);
+            if (start < offset || end < 0 || body[start] != '"') {
+                fail(ModelField.Status.NOT_STRING, path);
+            } else if (value.isBlank()) {
+                fail(ModelField.Status.EMPTY, path);
+            } else if (value.length() > ModelField.MAX_MODEL_LENGTH) {
+                fail(ModelField.Status.TOO_LONG, path);
+            } else {
+                (node == primary ? primarySites : otherSites).add(new ModelField.Site(path, value, start, end, true));
+            }
         }
-        if (nonString || start < 0 || end < 0 || body[start] != '"') {
-            return ModelField.failed(ModelField.Status.NOT_STRING);
+
+        private void fail(ModelField.Status status, String at) {
+            // A duplicate is reported over whatever else is wrong with either copy.
+            if (problem == null || (status == ModelField.Status.DUPLICATE && problem != status)) {
+                problem = status;
+                where = at;
+            }
         }
-        return new ModelField(ModelField.Status.FOUND, model, start, end, true);
+
+        ModelField result() {
+            if (problem != null) {
+                return ModelField.failed(problem, shape.models().size() == 1 && "model".equals(where) ? null : where);
+            }
+            if (primarySites.isEmpty() && shape.required()) {
+                return ModelField.failed(ModelField.Status.MISSING, null);
+            }
+            List<ModelField.Site> sites = new ArrayList<>(primarySites);
+            sites.addAll(otherSites);
+            return new ModelField(sites.isEmpty() ? ModelField.Status.NONE : ModelField.Status.FOUND, null, sites, captured);
+        }
+
+        private static String keyOf(Shape.Node parent, Shape.Node child) {
+            for (Map.Entry<String, Shape.Node> e : parent.children.entrySet()) {
+                if (e.getValue() == child) {
+                    return e.getKey();
+                }
+            }
+            throw new IllegalStateException();
+        }
+
+        private static Shape.Node node(Shape.Node root, String path) {
+            if (path == null) {
+                return null;
+            }
+            Shape.Node n = root;
+            for (String s : path.split("\\.")) {
+                n = n.children.get(s.endsWith("[]") ? s.substring(0, s.length() - 2) : s);
+            }
+            return n;
+        }
     }
 
-    /** A duplicate is only reported for an otherwise valid document: invalid JSON wins. */
-    private static ModelField drainThen(JsonParser p, ModelField.Status status) {
-        try {
-            while (p.nextToken() != null) {
-                p.skipChildren();
-            }
-        } catch (JacksonException e) {
-            return ModelField.failed(ModelField.Status.INVALID_BODY);
+    private static int firstSignificant(byte[] body, int from, int limit) {
+        int i = from;
+        if (limit - from >= 3 && (body[from] & 0xff) == 0xEF && (body[from + 1] & 0xff) == 0xBB
+                && (body[from + 2] & 0xff) == 0xBF) {
+            i = from + 3;
         }
-        return ModelField.failed(status);
-    }
-
-    private static int firstSignificant(byte[] body, int length) {
-        int i = 0;
-        if (length >= 3 && (body[0] & 0xff) == 0xEF && (body[1] & 0xff) == 0xBB && (body[2] & 0xff) == 0xBF) {
-            i = 3;
-        }
-        for (; i < length; i++) {
+        for (; i < limit; i++) {
             byte b = body[i];
             if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
                 return i;
@@ -123,8 +265,8 @@ public final class JsonModelLocator {
     }
 
     /** Offset just past the closing quote of the string starting at {@code start}. */
-    private static int endOfString(byte[] body, int start, int length) {
-        for (int i = start + 1; i < length; i++) {
+    private static int endOfString(byte[] body, int start, int limit) {
+        for (int i = start + 1; i < limit; i++) {
             byte b = body[i];
             if (b == '\\') {
                 i++;

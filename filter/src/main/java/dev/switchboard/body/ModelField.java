@@ -4,76 +4,144 @@ import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.json.JsonTree;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Where a request body's top-level {@code model} is, or why it cannot be used (SPEC section 5's
- * 400 rows). A found field can be replaced byte-exactly with {@link #splice}: every byte outside the
- * value is kept, numbers and whitespace included.
+ * Where a request body's model names are (every {@link Site}), or why the body cannot be used (SPEC
+ * sections 5 and 15). Found names can be replaced byte-exactly with {@link #splice}: every byte outside
+ * the values is kept, numbers and whitespace included.
  *
  * @param status what was found
- * @param model the decoded model value when {@link Status#FOUND}, else {@code null}
- * @param start offset of the value's first byte (the opening quote, or the first byte of a form field's value)
- * @param end offset just past the value's last byte
- * @param quoted whether the value is a JSON string (its replacement must be JSON-escaped and quoted)
+ * @param where the path of the field at fault ({@code tools[1].model}, {@code line 3}), or {@code null}
+ * @param sites every model name found, in body order; the primary one (the shape's first path) first
+ * @param captured the shape's captured fields that were present, by path
  */
-public record ModelField(Status status, String model, int start, int end, boolean quoted) {
+public record ModelField(Status status, String where, List<Site> sites, Map<String, String> captured) {
 
-    /** Why a body does or does not carry a usable model. */
+    /** The longest model name accepted (SPEC section 15, limits). */
+    public static final int MAX_MODEL_LENGTH = 256;
+
+    /**
+     * One model name in a body.
+     *
+     * @param path where it is ({@code model}, {@code tools[0].model}, {@code line 2: body.model})
+     * @param model the decoded value
+     * @param start offset of the value's first byte (the opening quote, or a form field's first byte)
+     * @param end offset just past the value's last byte
+     * @param quoted whether the value is a JSON string (its replacement must be JSON-escaped and quoted)
+     */
+    public record Site(String path, String model, int start, int end, boolean quoted) {
+    }
+
+    /** Why a body does or does not carry usable model names. */
     public enum Status {
-        /** One top-level string {@code model}. */
+        /** At least one model name; every one a usable string. */
         FOUND,
+        /** No model name, and the endpoint does not require one. */
+        NONE,
+        /** Not a JSON object, on an endpoint that does not require one (a model-less POST). */
+        NOT_OBJECT,
         /** The body is not valid JSON, not a JSON object, or not a readable multipart form. */
         INVALID_BODY,
-        /** No top-level {@code model}. */
+        /** The primary model is missing. */
         MISSING,
-        /** {@code model} is not a string. */
+        /** A model is not a string, or its key is spelled in another case ({@code MODEL}). */
         NOT_STRING,
-        /** {@code model} appears twice at the top level (also when spelled with escapes). */
-        DUPLICATE
+        /** A model name is empty. */
+        EMPTY,
+        /** A model name is longer than {@link #MAX_MODEL_LENGTH}. */
+        TOO_LONG,
+        /** A model appears twice in one object (also via escapes or another case). */
+        DUPLICATE,
+        /** Some other part of the request is ambiguous to the upstream parsers; {@link #where} says which. */
+        AMBIGUOUS
+    }
+
+    public ModelField {
+        sites = List.copyOf(sites);
+        captured = Map.copyOf(captured);
     }
 
     /**
-     * The error for a field that cannot be used (SPEC section 5's 400 rows).
+     * @param status why the body cannot be used
+     * @param where the field or line at fault, or {@code null}
+     * @return a result without sites
+     */
+    public static ModelField failed(Status status, String where) {
+        return new ModelField(status, where, List.of(), Map.of());
+    }
+
+    /** @return the primary model name, or {@code null} when none was found */
+    public String model() {
+        return sites.isEmpty() ? null : sites.get(0).model();
+    }
+
+    /**
+     * The error for a body that cannot be used.
      *
      * @param multipart whether the body was a multipart form (a broken one is {@code invalid_body})
-     * @return the error, or {@code null} when the field is a usable model
+     * @return the error, or {@code null} when the body is usable
      */
     public ErrorResponse error(boolean multipart) {
-        return switch (status) {
-            case FOUND -> model.isBlank() ? ApiError.EMPTY_MODEL.with() : null;
+        ErrorResponse e = switch (status) {
+            case FOUND, NONE, NOT_OBJECT -> null;
             case INVALID_BODY -> multipart ? ApiError.INVALID_BODY.with("request body is not a valid multipart form")
                     : ApiError.INVALID_JSON.with();
             case MISSING -> ApiError.MISSING_MODEL.with();
             case NOT_STRING -> ApiError.INVALID_MODEL.with();
+            case EMPTY -> ApiError.EMPTY_MODEL.with();
+            case TOO_LONG -> ApiError.MODEL_TOO_LONG.with(MAX_MODEL_LENGTH);
             case DUPLICATE -> ApiError.DUPLICATE_MODEL.with();
+            case AMBIGUOUS -> multipart ? ApiError.INVALID_BODY.with("request body is not a valid multipart form")
+                    : ApiError.INVALID_REQUEST.with("the request is ambiguous to upstream parsers");
         };
-    }
-
-    static ModelField failed(Status status) {
-        return new ModelField(status, null, -1, -1, false);
+        return e == null || where == null ? e : e.at(where);
     }
 
     /**
-     * Replaces the value with {@code newModel}.
+     * Replaces every model name.
      *
-     * @param body the body the field was located in
+     * @param body the body the names were located in
      * @param length the body's length
-     * @param newModel the model to write
+     * @param newModel the name to write for each site
      * @return a new array holding the spliced body, or {@code body} itself (trimmed to length) when nothing changes
      */
-    public byte[] splice(byte[] body, int length, String newModel) {
+    public byte[] splice(byte[] body, int length, Function<Site, String> newModel) {
         if (status != Status.FOUND) {
             throw new IllegalStateException("no model to replace: " + status);
         }
-        byte[] value = quoted ? JsonTree.quote(newModel) : newModel.getBytes(StandardCharsets.UTF_8);
-        int oldLength = end - start;
-        if (value.length == oldLength && java.util.Arrays.equals(body, start, end, value, 0, value.length)) {
+        List<Site> ordered = new ArrayList<>(sites);
+        ordered.sort(Comparator.comparingInt(Site::start));
+        List<byte[]> values = new ArrayList<>(ordered.size());
+        boolean same = true;
+        int size = length;
+        for (Site s : ordered) {
+            String m = newModel.apply(s);
+            byte[] v = s.quoted() ? JsonTree.quote(m) : m.getBytes(StandardCharsets.UTF_8);
+            values.add(v);
+            same &= java.util.Arrays.equals(body, s.start(), s.end(), v, 0, v.length);
+            size += v.length - (s.end() - s.start());
+        }
+        if (same) {
             return length == body.length ? body : java.util.Arrays.copyOf(body, length);
         }
-        byte[] out = new byte[length - oldLength + value.length];
-        System.arraycopy(body, 0, out, 0, start);
-        System.arraycopy(value, 0, out, start, value.length);
-        System.arraycopy(body, end, out, start + value.length, length - end);
+        byte[] out = new byte[size];
+        int from = 0;
+        int to = 0;
+        for (int i = 0; i < ordered.size(); i++) {
+            Site s = ordered.get(i);
+            System.arraycopy(body, from, out, to, s.start() - from);
+            to += s.start() - from;
+            byte[] v = values.get(i);
+            System.arraycopy(v, 0, out, to, v.length);
+            to += v.length;
+            from = s.end();
+        }
+        System.arraycopy(body, from, out, to, length - from);
         return out;
     }
 }

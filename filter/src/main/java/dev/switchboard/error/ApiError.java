@@ -53,6 +53,21 @@ public enum ApiError {
     EMPTY_MODEL(400, "invalid_request_error", "invalid_model", "model must be a non-empty string", "model", false),
     /** An undecodable gzip/deflate body, a broken or missing multipart form; the message says which. */
     INVALID_BODY(400, "invalid_request_error", "invalid_body", "%s", null, false),
+    /** A model name over the length limit (SPEC section 15). */
+    MODEL_TOO_LONG(400, "invalid_request_error", "invalid_model", "model names are at most %s characters", "model", false),
+    /** A request the upstream parsers could read differently from the gateway (SPEC section 15); the message says how. */
+    INVALID_REQUEST(400, "invalid_request_error", "invalid_request", "%s", null, false),
+    /** The models of one request route to different providers; {@code %s} names them. */
+    MIXED_PROVIDERS(400, "invalid_request_error", "mixed_providers",
+            "the models in this request route to different providers (%s)", null, false),
+    /** {@code X-Switchboard-Provider} names no declared provider. */
+    UNKNOWN_PROVIDER(400, "invalid_request_error", "unknown_provider",
+            "X-Switchboard-Provider names no declared provider", null, false),
+    /** A path the bundled proxy does not serve (SPEC section 15, paths). */
+    UNKNOWN_PATH(404, "not_found_error", "unknown_path", "this gateway does not serve this path", null, false),
+    /** The realtime WebSocket API, not proxied yet (SPEC section 15, realtime). */
+    REALTIME_NOT_SUPPORTED(501, "api_error", "not_implemented",
+            "the realtime WebSocket API is not supported by this gateway", null, false),
     /** A request without a model and no {@code default_provider} to take it. */
     NO_DEFAULT_PROVIDER(404, "not_found_error", "model_not_found",
             "no default_provider is configured for requests without a model", null, false),

@@ -24,6 +24,15 @@ public record ErrorResponse(int status, String type, String code, String message
     private static final JsonFactory JSON = new JsonFactory();
 
     /**
+     * @param where which field or line of the request is at fault ({@code tools[1].model}, {@code line 3
+     *     of the batch file}); never request content
+     * @return this error with {@code where} appended to its message
+     */
+    public ErrorResponse at(String where) {
+        return new ErrorResponse(status, type, code, message + " (" + where + ")", param);
+    }
+
+    /**
      * @param anthropic whether to use the Anthropic shape
      * @return the JSON body
      */

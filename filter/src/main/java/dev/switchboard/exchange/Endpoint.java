@@ -1,20 +1,19 @@
 package dev.switchboard.exchange;
 
-/** What kind of request an exchange is (SPEC section 3), decided from its method and normalized path. */
+/** What kind of request an exchange is (SPEC sections 3 and 15), decided from its method and canonical path. */
 public enum Endpoint {
-    /** A JSON body with a top-level {@code model}. */
+    /** A JSON body with model names (top-level {@code model}, and others where the API puts them). */
     JSON_MODEL,
-    /** A multipart form with a {@code model} field (audio transcription/translation). */
+    /** A multipart form with a {@code model} field (audio, image edits and variations). */
     MULTIPART_MODEL,
+    /** {@code POST /v1/files}: a batch file's lines carry models. */
+    FILE_UPLOAD,
     /** {@code GET /v1/models}. */
     MODELS,
     /** {@code GET /v1/models/{id}}. */
     MODEL,
-    /** Anything else: no model in it; it goes to {@code default_provider} in the bundled proxy. */
-    OTHER;
-
-    /** @return whether requests of this kind carry a model in their body */
-    public boolean carriesModel() {
-        return this == JSON_MODEL || this == MULTIPART_MODEL;
-    }
+    /** A known API path without a model (stored objects): it goes to {@code default_provider} or the named one. */
+    OTHER,
+    /** A path none of the served APIs has: refused by the bundled proxy, left to the host app by the bare filter. */
+    UNKNOWN
 }

@@ -87,8 +87,21 @@ public final class Exchange {
      * @return the decided exchange (same id, clock and recorder)
      */
     public Exchange withDecision(Decision decision, RewritableBody body) {
+        return withDecision(decision, body, decision.candidates());
+    }
+
+    /**
+     * The exchange once decided, with only some of the decision's candidates to try (a request with
+     * several models, whose other models were decided for the chosen provider, has no other).
+     *
+     * @param decision the decision
+     * @param body the rewritten body, or {@code null} when the request is rejected
+     * @param candidates the routes to try, in order
+     * @return the decided exchange
+     */
+    public Exchange withDecision(Decision decision, RewritableBody body, List<Candidate> candidates) {
         Exchange next = new Exchange(id, startNanos, startedAt, method, endpoint, path, anthropic, config, caller,
-                Objects.requireNonNull(decision, "decision"), decision.candidates(), body, recorder);
+                Objects.requireNonNull(decision, "decision"), List.copyOf(candidates), body, recorder);
         recorder.decided();
         return next;
     }

@@ -92,8 +92,14 @@ public record Identity(String userPathHeader, boolean trustUserPathHeader, List<
         String path = client == null ? null : client.userPath();
         if (path == null) {
             // A blank value from any source means "no path", as for an empty header.
-            String raw = hostUserPath != null && !hostUserPath.isBlank() ? hostUserPath
+            boolean fromHost = hostUserPath != null && !hostUserPath.isBlank();
+            String raw = fromHost ? hostUserPath
                     : (trustUserPathHeader && headerUserPath != null && !headerUserPath.isBlank() ? headerUserPath : null);
+            if (raw != null && !fromHost && raw.indexOf(',') >= 0) {
+                // Two headers arrive joined by a comma: a proxy that appends one must not let the caller pick.
+                return Identification.failure(Identification.Failure.INVALID_USER_PATH,
+                        "invalid user path: one " + userPathHeader + " header with one path, no comma");
+            }
             if (raw != null) {
                 try {
                     path = UserPath.normalize(raw);

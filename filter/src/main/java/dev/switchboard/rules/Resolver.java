@@ -74,6 +74,23 @@ public final class Resolver {
                 : "provider " + provider + " is not configured"));
     }
 
+    /**
+     * Where a request without a model goes when the client names the provider
+     * ({@code X-Switchboard-Provider}, SPEC section 15).
+     *
+     * @param rules the rules
+     * @param provider the provider's name
+     * @return its one candidate, or an empty list when no such provider is declared
+     */
+    public static List<Candidate> toProvider(Rules rules, String provider) {
+        Provider p = rules.providers().get(provider);
+        if (p == null) {
+            return List.of();
+        }
+        return List.of(new Candidate(null, provider, null, p.configured() ? Outcome.ALLOWED : Outcome.PROVIDER_UNAVAILABLE,
+                null, p.configured() ? "X-Switchboard-Provider names " + provider : "provider " + provider + " is not configured"));
+    }
+
     private static Decision resolve(Rules rules, String requested, Caller caller, Picker picker, Trace trace) {
         String name = requested.strip();
         String callerPath = caller.userPath();

@@ -27,12 +27,12 @@ final class ModelListHandler {
     static final int MAX_MODELS_RESPONSE_BYTES = 16 * 1024 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelListHandler.class);
-    private static final Set<String> MODELS_HEADERS = Set.of("accept-encoding");
-    private static final Set<String> MODELS_AND_KEY_HEADERS = Set.of("accept-encoding", "authorization", "x-api-key");
+    private static final Set<String> MODELS_HEADERS = Set.of("accept-encoding", "x-switchboard-provider");
+    private static final Set<String> MODELS_AND_KEY_HEADERS = Set.of("accept-encoding", "authorization", "x-api-key", "x-switchboard-provider");
 
-    Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange) {
+    /** @param singleId for {@code GET /v1/models/{id}} the id, else {@code null} */
+    Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange, String singleId) {
         Rules rules = exchange.config().rules();
-        String singleId = exchange.endpoint() == Endpoint.MODEL ? Paths.modelId(rawPath(request)) : null;
         Set<String> hidden = rules.identity().keysRequired() ? MODELS_AND_KEY_HEADERS : MODELS_HEADERS;
         CapturingResponse captured = new CapturingResponse(response);
         SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,

@@ -1,13 +1,13 @@
 package dev.switchboard.servlet;
 
+import dev.switchboard.body.BatchFile;
 import dev.switchboard.body.BodyReader;
 import dev.switchboard.body.JsonModelLocator;
 import dev.switchboard.body.ModelField;
-import dev.switchboard.body.MultipartModelLocator;
+import dev.switchboard.body.Multipart;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
-import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.RewritableBody;
 import dev.switchboard.rules.Decision;
@@ -17,19 +17,21 @@ import dev.switchboard.rules.Resolver;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Model-carrying requests (SPEC section 3): reads the body under the size cap, finds the
- * {@code model}, resolves it for the caller, and either rejects (SPEC section 5) or hands on a request
- * whose body carries the upstream model (a byte-exact splice) and whose length headers agree.
- * Thread-safe.
+ * Requests whose body may carry models (SPEC sections 3 and 15): reads the body under the size cap,
+ * finds every model name where the route says the API puts them (a batch file: on every line),
+ * resolves each for the caller, and either rejects (SPEC section 5) or hands on a request whose body
+ * carries the upstream models (a byte-exact splice) and whose length headers agree. All models of one
+ * request must route to one provider. Thread-safe.
  */
 final class ModelRequestHandler {
-
-    private static final Set<String> BODY_HEADERS = Set.of("content-encoding", "transfer-encoding");
-    private static final Set<String> BODY_AND_KEY_HEADERS =
-            Set.of("content-encoding", "transfer-encoding", "authorization", "x-api-key");
 
     private final Picker picker;
     private volatile Parsers parsers;
@@ -38,10 +40,15 @@ final class ModelRequestHandler {
         this.picker = picker;
     }
 
-    /** @return what to forward, or {@code null} when the request was answered here */
-    Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange) throws IOException {
+    /**
+     * @param route the request's route; {@link Api.Kind#MODEL_LESS} for a model-less POST whose body is
+     *     scanned for a model anyway
+     * @param hidden the request headers not to pass on
+     * @return what to forward, or {@code null} when the request was answered here
+     */
+    Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange, Api.Route route,
+                Set<String> hidden) throws IOException {
         SwitchboardConfig config = exchange.config();
-        boolean multipart = exchange.endpoint() == Endpoint.MULTIPART_MODEL;
         int max = config.server().maxRequestBytes();
         BodyReader.Body body;
         try {
@@ -54,42 +61,123 @@ final class ModelRequestHandler {
             Rejections.send(response, exchange, e.kind().error().with(e.getMessage()));
             return null;
         }
-        String boundary = multipart ? MultipartModelLocator.boundary(request.getContentType()) : null;
-        if (multipart && boundary == null) {
-            // Audio endpoints take forms only: reading such a body as JSON could disagree with the upstream.
-            Rejections.send(response, exchange,
-                    ApiError.INVALID_BODY.with("this endpoint takes multipart/form-data with a boundary"));
-            return null;
+        boolean form = route.kind() == Api.Kind.FORM || route.kind() == Api.Kind.FILES;
+        ModelField field;
+        if (form) {
+            Multipart.ContentType type = Multipart.contentType(request.getContentType());
+            if (!type.form()) {
+                // Forms only: reading such a body as JSON could disagree with the upstream.
+                Rejections.send(response, exchange,
+                        ApiError.INVALID_BODY.with("this endpoint takes multipart/form-data with a boundary"));
+                return null;
+            }
+            if (type.problem() != null) {
+                Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with(type.problem()));
+                return null;
+            }
+            field = form(body, type.boundary(), route.kind() == Api.Kind.FILES, max);
+        } else {
+            field = parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
+                    route.kind() == Api.Kind.MODEL_LESS);
         }
-        ModelField field = boundary != null
-                ? MultipartModelLocator.locate(body.bytes(), body.length(), boundary)
-                : parsers(max).locate(body.bytes(), body.length());
-        ErrorResponse invalid = field.error(boundary != null);
+        ErrorResponse invalid = field.error(form);
+        if (invalid == null && "batch".equalsIgnoreCase(strip(field.captured().get("purpose")))
+                && route.kind() == Api.Kind.JSON) {
+            invalid = ApiError.INVALID_REQUEST.with("batch files are uploaded with POST /v1/files, where every line is checked");
+        }
         if (invalid != null) {
             Rejections.send(response, exchange, invalid);
             return null;
         }
-        Decision decision = Resolver.resolve(config.rules(), field.model(), exchange.caller(), picker);
-        response.setHeader(VirtualModelFilter.MODEL_HEADER, headerSafe(decision.concrete()));
-        if (decision.redirect() != null) {
-            response.setHeader(VirtualModelFilter.VIRTUAL_MODEL_HEADER, headerSafe(decision.redirect()));
-        }
-        ApiError denied = ApiError.forOutcome(decision.outcome());
-        if (denied != null) {
-            Exchange decided = exchange.withDecision(decision, null);
-            Rejections.send(response, decided, denied.with(decision.outcome() == Outcome.NOT_FOUND
-                    ? decision.concrete() : decision.provider()));
-            return null;
-        }
         byte[] original = body.bytes();
         int length = body.length();
-        RewritableBody rewritten = new RewritableBody(field.splice(original, length, decision.upstreamModel()),
-                model -> field.splice(original, length, model));
-        Exchange decided = exchange.withDecision(decision, rewritten);
+        if (field.status() != ModelField.Status.FOUND) {
+            // No model in it: forwarded as sent, to where the exchange routes requests without one.
+            return new Next(new SwitchboardRequest(request, original, length, hidden, null, response), response,
+                    exchange, null);
+        }
+        return decide(request, response, exchange, field, original, length, hidden);
+    }
+
+    private Next decide(HttpServletRequest request, HttpServletResponse response, Exchange exchange, ModelField field,
+                        byte[] original, int length, Set<String> hidden) throws IOException {
+        List<ModelField.Site> sites = field.sites();
+        Map<ModelField.Site, Decision> decisions = new IdentityHashMap<>();
+        Set<String> providers = new LinkedHashSet<>();
+        Decision primary = null;
+        for (ModelField.Site site : sites) {
+            Decision d = Resolver.resolve(exchange.config().rules(), site.model(), exchange.caller(), picker);
+            if (primary == null) {
+                primary = d;
+                response.setHeader(VirtualModelFilter.MODEL_HEADER, headerSafe(d.concrete()));
+                if (d.redirect() != null) {
+                    response.setHeader(VirtualModelFilter.VIRTUAL_MODEL_HEADER, headerSafe(d.redirect()));
+                }
+            }
+            ApiError denied = ApiError.forOutcome(d.outcome());
+            if (denied != null) {
+                ErrorResponse e = denied.with(d.outcome() == Outcome.NOT_FOUND ? d.concrete() : d.provider());
+                Rejections.send(response, exchange.withDecision(d, null),
+                        sites.size() == 1 && site.path().equals("model") ? e : e.at(site.path()));
+                return null;
+            }
+            decisions.put(site, d);
+            providers.add(d.provider());
+        }
+        if (providers.size() > 1) {
+            Rejections.send(response, exchange.withDecision(primary, null),
+                    ApiError.MIXED_PROVIDERS.with(String.join(", ", providers)));
+            return null;
+        }
+        ModelField.Site first = sites.get(0);
+        RewritableBody rewritten = new RewritableBody(
+                field.splice(original, length, s -> decisions.get(s).upstreamModel()),
+                model -> field.splice(original, length, s -> s == first ? model : decisions.get(s).upstreamModel()));
+        // Other models were decided for the chosen provider: a request with several has no other candidate.
+        Exchange decided = sites.size() == 1 ? exchange.withDecision(primary, rewritten)
+                : exchange.withDecision(primary, rewritten, List.of(primary.chosen()));
         byte[] bytes = rewritten.bytes();
-        Set<String> hidden = config.rules().identity().keysRequired() ? BODY_AND_KEY_HEADERS : BODY_HEADERS;
         return new Next(new SwitchboardRequest(request, bytes, bytes.length, hidden, null, response), response,
                 decided, null);
+    }
+
+    /** A form's models: its {@code model} field, and for a batch upload to {@code /v1/files} every line's. */
+    private ModelField form(BodyReader.Body body, String boundary, boolean files, int max) {
+        List<Multipart.Part> parts = Multipart.parts(body.bytes(), body.length(), boundary);
+        if (parts == null) {
+            return ModelField.failed(ModelField.Status.INVALID_BODY, null);
+        }
+        ModelField fields = files ? Multipart.fields(body.bytes(), parts, false, "purpose")
+                : Multipart.fields(body.bytes(), parts, true);
+        if (!files || fields.error(true) != null || !"batch".equalsIgnoreCase(strip(fields.captured().get("purpose")))) {
+            return fields;
+        }
+        Multipart.Part file = null;
+        for (Multipart.Part p : parts) {
+            if (p.name() != null && p.name().equalsIgnoreCase("file")) {
+                if (file != null || !p.name().equals("file")) {
+                    return ModelField.failed(ModelField.Status.AMBIGUOUS, "one part named file");
+                }
+                file = p;
+            }
+        }
+        if (file == null) {
+            return ModelField.failed(ModelField.Status.MISSING, "a batch upload has no file part");
+        }
+        if (!Multipart.identityTransferEncoding(file.headers())) {
+            return ModelField.failed(ModelField.Status.AMBIGUOUS, "file has a Content-Transfer-Encoding");
+        }
+        ModelField lines = BatchFile.locate(body.bytes(), file.start(), file.end(), parsers(max));
+        if (lines.status() != ModelField.Status.FOUND || fields.sites().isEmpty()) {
+            return lines;
+        }
+        List<ModelField.Site> all = new ArrayList<>(fields.sites());
+        all.addAll(lines.sites());
+        return new ModelField(ModelField.Status.FOUND, null, all, Map.of());
+    }
+
+    private static String strip(String s) {
+        return s == null ? null : s.strip();
     }
 
     /** Header values cannot carry CR/LF or other controls; a model name with them is shown escaped. */

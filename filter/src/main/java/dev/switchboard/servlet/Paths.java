@@ -1,16 +1,14 @@
 package dev.switchboard.servlet;
 
-import dev.switchboard.exchange.Endpoint;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Which endpoint a request targets (SPEC section 3), after normalizing the path so that no spelling
- * dodges the match: percent-decoding (also {@code %2F}), {@code //}, trailing {@code /}, {@code .} and
- * {@code ..} segments, {@code ;params}, and case (a catch-all proxy forwards any case upstream).
+ * A request path in canonical form, so that no spelling dodges the route table: percent-decoding
+ * ({@code %2F} included: upstreams that decode it route by it), {@code //}, trailing {@code /},
+ * {@code .} and {@code ..} segments, and {@code ;params} (containers drop them before decoding).
  */
 final class Paths {
 
@@ -20,89 +18,15 @@ final class Paths {
     }
 
     /**
-     * @param method the HTTP method
-     * @param path the request path below the context path, as sent (still percent-encoded)
-     * @return the endpoint
-     */
-    static Endpoint classify(String method, String path) {
-        // Case-insensitive: a container hands "post" to the servlet as is, and a proxy forwards it.
-        boolean post = "POST".equalsIgnoreCase(method);
-        boolean get = "GET".equalsIgnoreCase(method);
-        if (!post && !get) {
-            return Endpoint.OTHER;
-        }
-        String p = isPlain(path) ? path : normalize(path);
-        if (p == null || !p.startsWith("/v1/")) {
-            return Endpoint.OTHER;
-        }
-        if (post) {
-            return switch (p) {
-                case "/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/embeddings",
-                     "/v1/moderations", "/v1/images/generations", "/v1/audio/speech", "/v1/messages",
-                     "/v1/messages/count_tokens" -> Endpoint.JSON_MODEL;
-                case "/v1/audio/transcriptions", "/v1/audio/translations" -> Endpoint.MULTIPART_MODEL;
-                default -> Endpoint.OTHER;
-            };
-        }
-        if (p.equals(MODELS_PATH)) {
-            return Endpoint.MODELS;
-        }
-        return p.startsWith(MODELS_PATH + "/") ? Endpoint.MODEL : Endpoint.OTHER;
-    }
-
-    /** @return whether the path is in the Anthropic family ({@code /v1/messages*}), after normalization */
-    static boolean anthropicPath(String path) {
-        String p = isPlain(path) ? path : normalize(path);
-        return p != null && (p.equals("/v1/messages") || p.startsWith("/v1/messages/"));
-    }
-
-    /**
-     * The model id of {@code GET /v1/models/{id}}: the decoded rest of the path, which may hold {@code /}
-     * ({@code /v1/models/openai/gpt-5}); case is kept.
-     */
-    static String modelId(String path) {
-        String decoded = decode(path);
-        if (decoded == null) {
-            return null;
-        }
-        int at = decoded.toLowerCase(Locale.ROOT).indexOf(MODELS_PATH + "/");
-        String id = at < 0 ? null : decoded.substring(at + MODELS_PATH.length() + 1);
-        while (id != null && id.endsWith("/")) {
-            id = id.substring(0, id.length() - 1);
-        }
-        return id == null || id.isEmpty() ? null : id;
-    }
-
-    /** Lowercase letters, digits, {@code /}, {@code _} and {@code -}, no {@code //}, no trailing {@code /}. */
-    private static boolean isPlain(String path) {
-        int n = path.length();
-        if (n == 0 || path.charAt(n - 1) == '/') {
-            return false;
-        }
-        char prev = 0;
-        for (int i = 0; i < n; i++) {
-            char c = path.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'
-                    || (c == '/' && prev != '/');
-            if (!ok) {
-                return false;
-            }
-            prev = c;
-        }
-        return true;
-    }
-
-    /**
      * @param raw a request path as sent
-     * @return the canonical lowercase path, or {@code null} when it cannot be decoded or climbs above the root
+     * @return its decoded segments, case kept, or {@code null} when it cannot be decoded or climbs above the root
      */
-    static String normalize(String raw) {
-        // Containers drop ;params before percent-decoding, so "completions;%zz" is "completions" to them.
+    static List<String> segments(String raw) {
         String decoded = decode(withoutParams(raw));
         if (decoded == null) {
             return null;
         }
-        Deque<String> segments = new ArrayDeque<>();
+        List<String> segments = new ArrayList<>();
         for (String segment : decoded.split("/")) {
             int semi = segment.indexOf(';');
             String s = semi >= 0 ? segment.substring(0, semi) : segment;
@@ -110,14 +34,21 @@ final class Paths {
                 continue;
             }
             if (s.equals("..")) {
-                if (segments.pollLast() == null) {
+                if (segments.isEmpty()) {
                     return null;
                 }
+                segments.remove(segments.size() - 1);
                 continue;
             }
-            segments.addLast(s.toLowerCase(Locale.ROOT));
+            segments.add(s);
         }
-        return "/" + String.join("/", segments);
+        return segments;
+    }
+
+    /** @return whether a canonical path is in the Anthropic family ({@code /v1/messages*}, {@code /v1/complete}) */
+    static boolean anthropicPath(String canonical) {
+        return canonical != null && (canonical.equals("/v1/messages") || canonical.startsWith("/v1/messages/")
+                || canonical.equals("/v1/complete"));
     }
 
     private static String withoutParams(String raw) {

@@ -8,6 +8,7 @@ import dev.switchboard.config.ReloadSettings;
 import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.live.LiveConfig;
 import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
@@ -69,11 +70,30 @@ public final class VirtualModelFilter implements Filter {
     public static final String CONFIG_INIT_PARAM = "config";
 
     private static final Logger LOG = LoggerFactory.getLogger(VirtualModelFilter.class);
-    private static final Set<String> KEY_HEADERS = Set.of("authorization", "x-api-key");
+    /** Request header: the provider for a request without a model (SPEC section 15); never passed on. */
+    public static final String PROVIDER_HEADER = "X-Switchboard-Provider";
+    /** Filter init-param: {@code refuse} answers unknown paths 404 ({@link UnknownPaths}); default {@code pass}. */
+    public static final String UNKNOWN_PATHS_INIT_PARAM = "unknown-paths";
+    /** Headers never passed on: the provider choice, and the gateway keys when keys are required. */
+    private static final Set<String> STREAM_HIDDEN = Set.of("x-switchboard-provider");
+    private static final Set<String> STREAM_HIDDEN_WITH_KEYS = Set.of("x-switchboard-provider", "authorization", "x-api-key");
+    /** A body the filter read (decoded) has no Content-Encoding and an exact length. */
+    private static final Set<String> BODY_HIDDEN = Set.of("content-encoding", "transfer-encoding", "x-switchboard-provider");
+    private static final Set<String> BODY_HIDDEN_WITH_KEYS = Set.of("content-encoding", "transfer-encoding",
+            "x-switchboard-provider", "authorization", "x-api-key");
+
+    /** What the filter does with a path none of the served APIs has (SPEC section 15, paths). */
+    public enum UnknownPaths {
+        /** The host app decides: passed on untouched (a {@code POST /v1/...} with a model is still checked). */
+        PASS_TO_HOST,
+        /** Answered 404 {@code unknown_path}, as the bundled proxy does: nothing unknown reaches an upstream. */
+        REFUSE
+    }
 
     private volatile Supplier<SwitchboardConfig> source;
     private volatile Picker picker;
     private final Listeners listeners;
+    private volatile UnknownPaths unknownPaths = UnknownPaths.PASS_TO_HOST;
     private volatile ModelRequestHandler models;
     private final ModelListHandler lists = new ModelListHandler();
     /** The live configuration this filter loaded from its init-param, stopped in {@link #destroy()}; else {@code null}. */
@@ -104,6 +124,20 @@ public final class VirtualModelFilter implements Filter {
      * @param listeners who hears of every exchange, in this order
      */
     public VirtualModelFilter(Supplier<SwitchboardConfig> source, Picker picker, List<? extends ExchangeListener> listeners) {
+        this(source, picker, listeners, UnknownPaths.PASS_TO_HOST);
+    }
+
+    /**
+     * A filter that also decides what happens to paths none of the served APIs has.
+     *
+     * @param source returns the current configuration; called once per request, must be fast and thread-safe
+     * @param picker the node's round-robin state
+     * @param listeners who hears of every exchange, in this order
+     * @param unknownPaths what to do with unknown paths (the bundled proxy refuses them)
+     */
+    public VirtualModelFilter(Supplier<SwitchboardConfig> source, Picker picker, List<? extends ExchangeListener> listeners,
+                              UnknownPaths unknownPaths) {
+        this.unknownPaths = Objects.requireNonNull(unknownPaths, "unknownPaths");
         this.source = Objects.requireNonNull(source, "source");
         this.picker = Objects.requireNonNull(picker, "picker");
         this.listeners = Listeners.of(listeners);
@@ -124,6 +158,15 @@ public final class VirtualModelFilter implements Filter {
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
+        String unknown = filterConfig.getInitParameter(UNKNOWN_PATHS_INIT_PARAM);
+        if (unknown != null) {
+            switch (unknown.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "refuse" -> unknownPaths = UnknownPaths.REFUSE;
+                case "pass" -> unknownPaths = UnknownPaths.PASS_TO_HOST;
+                default -> throw new ServletException("Switchboard: init-param " + UNKNOWN_PATHS_INIT_PARAM
+                        + " must be refuse or pass, was '" + unknown + "'");
+            }
+        }
         if (source != null) {
             return;
         }
@@ -162,14 +205,23 @@ public final class VirtualModelFilter implements Filter {
             return;
         }
         String path = ModelListHandler.rawPath(request);
-        Endpoint endpoint = Paths.classify(request.getMethod(), path);
+        Api.Match match = Api.lookup(path);
+        Api.Route route = match == null ? null : match.route(request.getMethod());
+        if (match == null && unknownPaths == UnknownPaths.PASS_TO_HOST && !scanned(request, path)
+                && !source.get().rules().identity().keysRequired()) {
+            // Not an API path, not ours to judge: untouched, unbuffered, unwrapped.
+            chain.doFilter(request, response);
+            return;
+        }
+        Endpoint endpoint = match == null ? Endpoint.UNKNOWN : route == null ? Endpoint.OTHER : route.endpoint();
         SwitchboardConfig config = source.get();
         Identification who = Callers.identify(request, config.rules().identity());
-        Exchange exchange = start(request, response, config, endpoint, path, who);
+        Exchange exchange = start(request, response, config, endpoint,
+                route == null ? path : match.path(request.getMethod()), who);
 
         Next next;
         try {
-            next = handle(request, response, exchange, who);
+            next = handle(request, response, exchange, who, match, route);
         } catch (RuntimeException e) {
             // Our own bug must not become a container error page with a stack trace (SPEC section 5 shape).
             LOG.error("Switchboard filter failed on {} {}", request.getMethod(), endpoint, e);
@@ -202,6 +254,20 @@ public final class VirtualModelFilter implements Filter {
     }
 
     /**
+     * Whether an unknown path's request is scanned anyway: a POST under {@code /v1/} may carry a
+     * top-level model, and then it is checked like any other (SPEC section 15). Forms are not scanned.
+     */
+    private static boolean scanned(HttpServletRequest request, String path) {
+        if (!"POST".equalsIgnoreCase(request.getMethod())) {
+            return false;
+        }
+        java.util.List<String> segments = Paths.segments(path);
+        String type = request.getContentType();
+        return segments != null && !segments.isEmpty() && segments.get(0).equalsIgnoreCase("v1")
+                && (type == null || !type.strip().toLowerCase(java.util.Locale.ROOT).startsWith("multipart/"));
+    }
+
+    /**
      * Request -> caller -> exchange: the request id, the one config snapshot, the caller and, for a
      * request without a model, where it goes.
      */
@@ -211,10 +277,12 @@ public final class VirtualModelFilter implements Filter {
         response.setHeader(RequestIds.RESPONSE_HEADER, id);
         boolean anthropic = Paths.anthropicPath(path)
                 || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL) && request.getHeader("anthropic-version") != null);
-        String canonical = endpoint == Endpoint.OTHER ? path
-                : endpoint == Endpoint.MODEL ? Paths.MODELS_PATH : Paths.normalize(path);
-        List<Candidate> routes = endpoint == Endpoint.OTHER ? Resolver.withoutModel(config.rules()) : List.of();
-        Exchange exchange = Exchange.start(id, request.getMethod(), endpoint, canonical, anthropic, config,
+        String named = request.getHeader(PROVIDER_HEADER);
+        List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL ? List.of()
+                : named == null || named.isBlank() ? Resolver.withoutModel(config.rules())
+                : Resolver.toProvider(config.rules(), named.strip());
+        Exchange exchange = Exchange.start(id, request.getMethod(), endpoint,
+                endpoint == Endpoint.MODEL ? Paths.MODELS_PATH : path, anthropic, config,
                 who.ok() ? who.caller() : null, routes, listeners);
         request.setAttribute(Exchange.ATTRIBUTE, exchange);
         return exchange;
@@ -222,23 +290,56 @@ public final class VirtualModelFilter implements Filter {
 
     /** @return what to forward, or {@code null} when the request was answered here */
     private Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange,
-                        Identification who) throws IOException {
+                        Identification who, Api.Match match, Api.Route route) throws IOException {
         boolean keys = exchange.config().rules().identity().keysRequired();
-        if (exchange.endpoint() == Endpoint.OTHER && !keys) {
-            // Not ours to judge: untouched, unbuffered, unwrapped.
-            return new Next(request, response, exchange, null);
-        }
-        if (!who.ok()) {
+        Set<String> hidden = keys ? BODY_HIDDEN_WITH_KEYS : BODY_HIDDEN;
+        Set<String> streamHidden = keys ? STREAM_HIDDEN_WITH_KEYS : STREAM_HIDDEN;
+        if (match == null && unknownPaths == UnknownPaths.REFUSE) {
             Rejections.closeIfBodyUnread(request, response);
-            Rejections.send(response, exchange, ApiError.forIdentity(who.failure()).with(who.message()));
+            Rejections.send(response, exchange, ApiError.UNKNOWN_PATH.with());
             return null;
         }
-        return switch (exchange.endpoint()) {
-            case OTHER -> new Next(new SwitchboardRequest(request, null, 0, KEY_HEADERS, null, response), response,
-                    exchange, null);
-            case MODELS, MODEL -> lists.handle(request, response, exchange);
-            case JSON_MODEL, MULTIPART_MODEL -> models.handle(request, response, exchange);
+        if (match != null && (route == null || (RequestChecks.hasBody(request) && isRead(request.getMethod())))) {
+            // A method the API does not define here, or a read with a body an upstream might act on.
+            Rejections.closeIfBodyUnread(request, response);
+            response.setHeader("Allow", match.allow());
+            Rejections.send(response, exchange, ApiError.METHOD_NOT_ALLOWED.with(match.allow()));
+            return null;
+        }
+        Api.Route effective = route != null ? route : new Api.Route(Api.Kind.MODEL_LESS, Api.OPTIONAL_MODEL);
+        ErrorResponse refused = effective.kind() == Api.Kind.REALTIME ? ApiError.REALTIME_NOT_SUPPORTED.with()
+                : RequestChecks.check(request, effective);
+        if (refused == null && !who.ok()) {
+            refused = ApiError.forIdentity(who.failure()).with(who.message());
+        }
+        String named = request.getHeader(PROVIDER_HEADER);
+        if (refused == null && named != null && !named.isBlank() && exchange.candidates().isEmpty()
+                && !effective.carriesModel() && effective.kind() != Api.Kind.MODELS && effective.kind() != Api.Kind.MODEL) {
+            refused = ApiError.UNKNOWN_PROVIDER.with();
+        }
+        if (refused != null) {
+            Rejections.closeIfBodyUnread(request, response);
+            Rejections.send(response, exchange, refused);
+            return null;
+        }
+        return switch (effective.kind()) {
+            case MODELS, MODEL -> lists.handle(request, response, exchange, match.modelId());
+            case JSON, FORM, FILES -> models.handle(request, response, exchange, effective, hidden);
+            case MODEL_LESS -> "POST".equalsIgnoreCase(request.getMethod()) && (match == null || scannedBody(request))
+                    ? models.handle(request, response, exchange, effective, hidden)
+                    : new Next(new SwitchboardRequest(request, null, 0, streamHidden, null, response), response, exchange, null);
+            case REALTIME -> throw new IllegalStateException("answered above");
         };
+    }
+
+    /** A model-less POST's body is scanned for a model unless it is a form (upload parts are large). */
+    private static boolean scannedBody(HttpServletRequest request) {
+        String type = request.getContentType();
+        return type == null || !type.strip().toLowerCase(java.util.Locale.ROOT).startsWith("multipart/");
+    }
+
+    private static boolean isRead(String method) {
+        return method.equalsIgnoreCase("GET") || method.equalsIgnoreCase("HEAD") || method.equalsIgnoreCase("DELETE");
     }
 
     /** Ends an exchange whose response an async servlet finishes after the filter returned. */

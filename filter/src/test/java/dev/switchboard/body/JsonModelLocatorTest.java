@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 final class JsonModelLocatorTest {
 
+    private static final Shape MODEL = Shape.of(true, "model");
     private final JsonModelLocator locator = new JsonModelLocator(1 << 20);
 
     static Stream<Arguments> splices() {
@@ -32,30 +33,30 @@ final class JsonModelLocatorTest {
     @MethodSource("splices")
     void shouldReplaceOnlyTheTopLevelModelBytes(String in, String expected) {
         byte[] body = in.getBytes(StandardCharsets.UTF_8);
-        ModelField f = locator.locate(body, body.length);
+        ModelField f = locator.locate(body, body.length, MODEL);
         assertThat(f.status()).isEqualTo(ModelField.Status.FOUND);
-        assertThat(new String(f.splice(body, body.length, "claude"), StandardCharsets.UTF_8)).isEqualTo(expected);
+        assertThat(new String(f.splice(body, body.length, s -> "claude"), StandardCharsets.UTF_8)).isEqualTo(expected);
     }
 
     @Test
     void shouldDecodeEscapedModelValue() {
         byte[] body = "{\"model\":\"reg\\u0075lar\"}".getBytes(StandardCharsets.UTF_8);
-        assertThat(locator.locate(body, body.length).model()).isEqualTo("regular");
+        assertThat(locator.locate(body, body.length, MODEL).model()).isEqualTo("regular");
     }
 
     @Test
     void shouldEscapeTheNewValue() {
         byte[] body = "{\"model\":\"x\"}".getBytes(StandardCharsets.UTF_8);
-        ModelField f = locator.locate(body, body.length);
-        assertThat(new String(f.splice(body, body.length, "a\"b\\c\n"), StandardCharsets.UTF_8))
+        ModelField f = locator.locate(body, body.length, MODEL);
+        assertThat(new String(f.splice(body, body.length, s -> "a\"b\\c\n"), StandardCharsets.UTF_8))
                 .isEqualTo("{\"model\":\"a\\\"b\\\\c\\n\"}");
     }
 
     @Test
     void shouldReturnTheSameArrayWhenNothingChanges() {
         byte[] body = "{\"model\":\"x\"}".getBytes(StandardCharsets.UTF_8);
-        ModelField f = locator.locate(body, body.length);
-        assertThat(f.splice(body, body.length, "x")).isSameAs(body);
+        ModelField f = locator.locate(body, body.length, MODEL);
+        assertThat(f.splice(body, body.length, s -> "x")).isSameAs(body);
     }
 
     static Stream<Arguments> failures() {
@@ -71,7 +72,7 @@ final class JsonModelLocatorTest {
                 Arguments.of("{\"model\":NaN}", ModelField.Status.INVALID_BODY),
                 Arguments.of("{}", ModelField.Status.MISSING),
                 Arguments.of("{\"nested\":{\"model\":\"x\"}}", ModelField.Status.MISSING),
-                Arguments.of("{\"Model\":\"x\"}", ModelField.Status.MISSING),
+                Arguments.of("{\"Model\":\"x\"}", ModelField.Status.NOT_STRING),
                 Arguments.of("{\"model\":1}", ModelField.Status.NOT_STRING),
                 Arguments.of("{\"model\":null}", ModelField.Status.NOT_STRING),
                 Arguments.of("{\"model\":[\"x\"]}", ModelField.Status.NOT_STRING),
@@ -89,21 +90,21 @@ final class JsonModelLocatorTest {
     @MethodSource("failures")
     void shouldClassifyUnusableBodies(String in, ModelField.Status expected) {
         byte[] body = in.getBytes(StandardCharsets.UTF_8);
-        assertThat(locator.locate(body, body.length).status()).isEqualTo(expected);
+        assertThat(locator.locate(body, body.length, MODEL).status()).isEqualTo(expected);
     }
 
     @Test
     void shouldRejectStringsLongerThanTheBodyLimit() {
         JsonModelLocator small = new JsonModelLocator(64);
         byte[] body = ("{\"model\":\"x\",\"content\":\"" + "a".repeat(100) + "\"}").getBytes(StandardCharsets.UTF_8);
-        assertThat(small.locate(body, body.length).status()).isEqualTo(ModelField.Status.INVALID_BODY);
+        assertThat(small.locate(body, body.length, MODEL).status()).isEqualTo(ModelField.Status.INVALID_BODY);
     }
 
     @Test
     void shouldOnlyReadTheGivenLength() {
         byte[] body = "{\"model\":\"x\"}GARBAGE".getBytes(StandardCharsets.UTF_8);
-        ModelField f = locator.locate(body, 13);
+        ModelField f = locator.locate(body, 13, MODEL);
         assertThat(f.status()).isEqualTo(ModelField.Status.FOUND);
-        assertThat(new String(f.splice(body, 13, "yy"), StandardCharsets.UTF_8)).isEqualTo("{\"model\":\"yy\"}");
+        assertThat(new String(f.splice(body, 13, s -> "yy"), StandardCharsets.UTF_8)).isEqualTo("{\"model\":\"yy\"}");
     }
 }

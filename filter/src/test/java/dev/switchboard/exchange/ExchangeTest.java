@@ -175,9 +175,10 @@ final class ExchangeTest {
     @Test
     void shouldResplicateOnlyTheModelForAnotherCandidate() {
         byte[] client = "{\"model\":\"smart\", \"n\":1.00}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        dev.switchboard.body.ModelField field = new dev.switchboard.body.JsonModelLocator(1024).locate(client, client.length);
-        RewritableBody body = new RewritableBody(field.splice(client, client.length, "a"),
-                m -> field.splice(client, client.length, m));
+        dev.switchboard.body.ModelField field = new dev.switchboard.body.JsonModelLocator(1024).locate(client, client.length,
+                dev.switchboard.body.Shape.of(true, "model"));
+        RewritableBody body = new RewritableBody(field.splice(client, client.length, s -> "a"),
+                m -> field.splice(client, client.length, s -> m));
 
         assertThat(new String(body.bytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"model\":\"a\", \"n\":1.00}");
         assertThat(new String(body.withModel("b\"c"), java.nio.charset.StandardCharsets.UTF_8))

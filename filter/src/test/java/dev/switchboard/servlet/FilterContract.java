@@ -183,12 +183,15 @@ abstract class FilterContract {
     void shouldGiveEveryResponseARequestIdAndReplaceAnUnusableOne() throws IOException {
         RawHttp.Response fresh = post("sync", CHAT, "{\"model\":\"regular\"}");
         RawHttp.Response tooLong = post("sync", CHAT, "{\"model\":\"regular\"}", "X-Request-Id: " + "x".repeat(129));
-        RawHttp.Response passThrough = RawHttp.send(port(), "GET", "/health/other", new byte[0], false, "X-Request-Id: mine");
+        RawHttp.Response passThrough = RawHttp.send(port(), "GET", "/v1/batches", new byte[0], false, "X-Request-Id: mine");
+        RawHttp.Response unknown = RawHttp.send(port(), "GET", "/health/other", new byte[0], false, "X-Request-Id: theirs");
         RawHttp.Response error = post("sync", CHAT, "[]", "X-Request-Id: err-1");
 
         assertThat(fresh.header("X-Switchboard-Request-Id")).matches("[0-9a-f]{32}");
         assertThat(tooLong.header("X-Switchboard-Request-Id")).matches("[0-9a-f]{32}");
         assertThat(passThrough.header("X-Switchboard-Request-Id")).isEqualTo("mine");
+        // A path of no served API is the host app's: the bare filter does not touch it at all.
+        assertThat(unknown.header("X-Switchboard-Request-Id")).isNull();
         assertThat(error.header("X-Switchboard-Request-Id")).isEqualTo("err-1");
         assertThat(fresh.header("X-Switchboard-Request-Id")).isNotEqualTo(tooLong.header("X-Switchboard-Request-Id"));
     }
@@ -463,9 +466,9 @@ abstract class FilterContract {
 
     @ParameterizedTest
     @MethodSource("modes")
-    void shouldPassOtherPathsThroughUntouched(String mode) throws IOException {
-        String body = "{\"model\":\"openai/o3-pro\"}";
-        RawHttp.Response r = post(mode, "/v1/files", body);
+    void shouldPassModelLessRequestsThroughUntouched(String mode) throws IOException {
+        String body = "{\"input_file_id\":\"file-1\", \"endpoint\": \"/v1/chat/completions\"}";
+        RawHttp.Response r = post(mode, "/v1/batches", body);
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.text()).isEqualTo(body);
         assertThat(r.header("X-Echo-Decision")).isEqualTo("false");
@@ -647,13 +650,14 @@ abstract class FilterContract {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {CHAT, "/v1/files"})
+    @ValueSource(strings = {CHAT, "/v1/batches"})
     void shouldHandTheWrappedRequestThroughTheAsyncContext(String path) throws IOException {
         useRules(RULES + KEYS);
-        RawHttp.Response r = post("async-context", path, "{\"model\":\"regular\"}", "Authorization: Bearer sk-alice-demo");
+        String body = path.equals(CHAT) ? "{\"model\":\"regular\"}" : "{\"input_file_id\":\"file-1\"}";
+        RawHttp.Response r = post("async-context", path, body, "Authorization: Bearer sk-alice-demo");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("X-Echo-Authorization")).isEqualTo("null");
-        assertThat(r.text()).isEqualTo(path.equals(CHAT) ? "{\"model\":\"claude-sonnet-4-6\"}" : "{\"model\":\"regular\"}");
+        assertThat(r.text()).isEqualTo(path.equals(CHAT) ? "{\"model\":\"claude-sonnet-4-6\"}" : body);
     }
 
     @ParameterizedTest

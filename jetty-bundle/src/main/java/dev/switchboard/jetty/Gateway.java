@@ -13,6 +13,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -84,12 +85,16 @@ final class Gateway {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        // The SDKs send /v1/models/openai%2Fgpt-5: an encoded slash must reach the filter, which decodes it
+        // itself (and routes the canonical path); Jetty's default refuses it with a 400.
+        http.setUriCompliance(UriCompliance.DEFAULT.with("switchboard", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(listen.host());
         connector.setPort(listen.port());
         server.addConnector(connector);
 
         ServletContextHandler context = new ServletContextHandler("/");
+        context.getServletHandler().setDecodeAmbiguousURIs(true);
         context.addEventListener(new GatewayWebapp(config, reloader, listeners));
         context.setErrorHandler(new JsonErrorHandler());
 

@@ -48,7 +48,7 @@ final class GatewayProxyServlet extends ProxyServlet {
     private static final String UPSTREAM_ATTRIBUTE = "dev.switchboard.jetty.upstream";
 
     /** Client headers never sent upstream: credentials, identity, cookies, and anything naming the client's address. */
-    private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "cookie", "forwarded", "via",
+    private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "x-switchboard-provider", "cookie", "forwarded", "via",
             "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-server",
             "x-real-ip", "anthropic-version");
 

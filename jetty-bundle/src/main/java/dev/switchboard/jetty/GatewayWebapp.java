@@ -96,7 +96,9 @@ public final class GatewayWebapp implements ServletContextListener {
 
         FilterRegistration.Dynamic filter = context.addFilter("switchboard", new VirtualModelFilter(config,
                 // The node's rotation: the live config's when there is one, so /admin/resolve explains what traffic does.
-                reloader != null ? reloader.picker() : Picker.create(), listeners));
+                reloader != null ? reloader.picker() : Picker.create(), listeners,
+                // Fail closed (SPEC section 15): a path none of the served APIs has never reaches a provider.
+                VirtualModelFilter.UnknownPaths.REFUSE));
         filter.setAsyncSupported(true);
         // Bound to the proxy servlet by name: other servlets of the context (health) stay outside.
         filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), false, PROXY_SERVLET);

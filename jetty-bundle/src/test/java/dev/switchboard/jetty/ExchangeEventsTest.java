@@ -155,7 +155,7 @@ final class ExchangeEventsTest {
 
     @Test
     void shouldRouteARequestWithoutAModelToTheDefaultProviderAsTheFilterDecided() throws Exception {
-        HttpResponse<String> r = post("/v1/files", "{}", "files-1");
+        HttpResponse<String> r = post("/v1/batches", "{\"input_file_id\":\"file-1\"}", "files-1");
 
         assertThat(r.statusCode()).isEqualTo(200);
         Completion c = completion("files-1");

@@ -6,13 +6,18 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-final class MultipartModelLocatorTest {
+final class MultipartTest {
+
+    static ModelField locate(byte[] body) {
+        java.util.List<Multipart.Part> parts = Multipart.parts(body, body.length, "b");
+        return parts == null ? ModelField.failed(ModelField.Status.INVALID_BODY, null) : Multipart.fields(body, parts, true);
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"multipart/form-data; boundary=a; boundary=b", "multipart/form-data; boundary=\"a\"; BOUNDARY=b"})
     void shouldRefuseAContentTypeWithTwoBoundaries(String contentType) {
         // Parsers that keep parameters in a map take the last boundary; we would read the form by the first.
-        assertThat(MultipartModelLocator.boundary(contentType)).isNull();
+        assertThat(Multipart.contentType(contentType).boundary()).isNull();
     }
 
     /** A clean model field, then a part that some parser reads as a second (later, winning) model field. */
@@ -32,7 +37,7 @@ final class MultipartModelLocatorTest {
         "Content-Disposition: form-data; name=\"mod\\el\""})
     void shouldRefuseAPartWhoseNameParsersReadDifferently(String headers) {
         byte[] body = formWithSecondPartHeaders(headers);
-        assertThat(MultipartModelLocator.locate(body, body.length, "b").status()).isEqualTo(ModelField.Status.INVALID_BODY);
+        assertThat(locate(body).status()).isEqualTo(ModelField.Status.INVALID_BODY);
     }
 
     @ParameterizedTest
@@ -44,7 +49,7 @@ final class MultipartModelLocatorTest {
     void shouldRefuseFoldedOrBareLineBreaksInPartHeaders(String headers) {
         // Tomcat's FileUpload unfolds continuation lines; Go's textproto ends a header line at a bare LF.
         byte[] body = formWithSecondPartHeaders(headers);
-        assertThat(MultipartModelLocator.locate(body, body.length, "b").status()).isEqualTo(ModelField.Status.INVALID_BODY);
+        assertThat(locate(body).status()).isEqualTo(ModelField.Status.INVALID_BODY);
     }
 
     @ParameterizedTest
@@ -53,7 +58,7 @@ final class MultipartModelLocatorTest {
         // python-multipart decodes base64 and quoted-printable: "openai/o3=2Dpro" reaches the upstream as "openai/o3-pro".
         byte[] body = ("--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Transfer-Encoding: " + encoding
                 + "\r\n\r\nopenai/o3=2Dpro\r\n--b--\r\n").getBytes(StandardCharsets.UTF_8);
-        assertThat(MultipartModelLocator.locate(body, body.length, "b").status()).isEqualTo(ModelField.Status.INVALID_BODY);
+        assertThat(locate(body).status()).isEqualTo(ModelField.Status.AMBIGUOUS);
     }
 
     @ParameterizedTest
@@ -61,7 +66,7 @@ final class MultipartModelLocatorTest {
     void shouldAcceptAnIdentityTransferEncodingOnTheModelField(String encoding) {
         byte[] body = ("--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Transfer-Encoding: " + encoding
                 + "\r\n\r\nregular\r\n--b--\r\n").getBytes(StandardCharsets.UTF_8);
-        ModelField f = MultipartModelLocator.locate(body, body.length, "b");
+        ModelField f = locate(body);
         assertThat(f.status()).isEqualTo(ModelField.Status.FOUND);
         assertThat(f.model()).isEqualTo("regular");
     }

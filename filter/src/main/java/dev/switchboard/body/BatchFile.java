@@ -1,0 +1,90 @@
+package dev.switchboard.body;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The model names of a batch input file (OpenAI Batch API JSONL: one request per line, its model at
+ * {@code body.model}), located in place inside the request body that uploads it, so each can be
+ * resolved, checked and rewritten like any other (SPEC section 15, batches).
+ *
+ * <p>Lines end at {@code \n} (an optional {@code \r} before it is part of the line end). A file that
+ * holds a line separator some readers honour and others do not (a bare CR, NEL, U+2028, U+2029) is
+ * refused, so that no reader can see a line the gateway did not check. Blank lines are skipped.
+ * Thread-safe.
+ */
+public final class BatchFile {
+
+    /** Where a batch line carries models: its request body's model, and the Responses tools' models. */
+    public static final Shape LINE = Shape.of(true, "body.model", "body.tools[].model");
+
+    private BatchFile() {
+    }
+
+    /**
+     * @param body the request body holding the file
+     * @param start offset of the file's first byte
+     * @param end offset just past the file's last byte
+     * @param json the locator
+     * @return every line's models (sites named {@code line N: body.model}), or why the file is refused
+     *     ({@link ModelField#where} names the line)
+     */
+    public static ModelField locate(byte[] body, int start, int end, JsonModelLocator json) {
+        for (int i = start; i < end; i++) {
+            int b = body[i] & 0xff;
+            boolean bareCr = b == '\r' && (i + 1 >= end || body[i + 1] != '\n');
+            boolean nel = b == 0xC2 && i + 1 < end && (body[i + 1] & 0xff) == 0x85;
+            boolean unicode = b == 0xE2 && i + 2 < end && (body[i + 1] & 0xff) == 0x80
+                    && ((body[i + 2] & 0xff) == 0xA8 || (body[i + 2] & 0xff) == 0xA9);
+            if (bareCr || nel || unicode || b == 0x0B || b == 0x0C || (b >= 0x1C && b <= 0x1E)) {
+                return ModelField.failed(ModelField.Status.AMBIGUOUS,
+                        "line " + lineAt(body, start, i) + " of the batch file: a line separator other than \\n");
+            }
+        }
+        List<ModelField.Site> sites = new ArrayList<>();
+        int line = 0;
+        int from = start;
+        while (from < end) {
+            line++;
+            int nl = from;
+            while (nl < end && body[nl] != '\n') {
+                nl++;
+            }
+            int to = nl > from && body[nl - 1] == '\r' ? nl - 1 : nl;
+            if (!blank(body, from, to)) {
+                ModelField f = json.locate(body, from, to - from, LINE, false);
+                String at = "line " + line + " of the batch file";
+                if (f.status() != ModelField.Status.FOUND) {
+                    return ModelField.failed(f.status(), f.where() == null ? at : at + ": " + f.where());
+                }
+                for (ModelField.Site s : f.sites()) {
+                    sites.add(new ModelField.Site(at + ": " + s.path(), s.model(), s.start(), s.end(), true));
+                }
+            }
+            from = nl + 1;
+        }
+        if (sites.isEmpty()) {
+            return ModelField.failed(ModelField.Status.MISSING, "the batch file has no requests");
+        }
+        return new ModelField(ModelField.Status.FOUND, null, sites, java.util.Map.of());
+    }
+
+    private static boolean blank(byte[] body, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (body[i] != ' ' && body[i] != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int lineAt(byte[] body, int start, int at) {
+        int line = 1;
+        for (int i = start; i < at; i++) {
+            if (body[i] == '\n') {
+                line++;
+            }
+        }
+        return line;
+    }
+}

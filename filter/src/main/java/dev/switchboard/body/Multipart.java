@@ -1,0 +1,475 @@
+package dev.switchboard.body;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A {@code multipart/form-data} body (RFC 7578) read at byte level, so file parts are never decoded
+ * or copied apart from the one splice. The body is never handed to {@code getParts()}: that would
+ * consume it and needs multipart config on the target servlet.
+ *
+ * <p>Fail closed (SPEC section 15): the form is read as Go's {@code mime/multipart}, Werkzeug and
+ * busboy would read it, and refused wherever they could disagree with us or with each other: a
+ * boundary parameter that is not one plain {@code boundary} (RFC 2231 {@code boundary*}, two of them,
+ * a comma, text after the closing quote), a delimiter after a bare CR or LF (Go accepts bare LF), the
+ * boundary in the preamble or the epilogue, padding after a delimiter ended by a bare LF, part headers
+ * with folded lines or bare line ends, two names, {@code name*} or escapes in a name. Thread-safe
+ * (stateless).
+ */
+public final class Multipart {
+
+    /** RFC 2046: at most 70 characters. */
+    static final int MAX_BOUNDARY = 70;
+    private static final String BCHARS = "'()+_,-./:=? ";
+
+    private Multipart() {
+    }
+
+    /**
+     * A request's Content-Type read as a form's.
+     *
+     * @param form whether the media type is {@code multipart/form-data}
+     * @param boundary the unescaped boundary, or {@code null} when not a form or refused
+     * @param problem why a form's Content-Type is refused, or {@code null}
+     */
+    public record ContentType(boolean form, String boundary, String problem) {
+    }
+
+    /**
+     * One part of a form.
+     *
+     * @param name its field name, or {@code null} when it has none
+     * @param filename whether its Content-Disposition names a file ({@code filename} or {@code filename*})
+     * @param headers its header block, as sent
+     * @param start offset of its first content byte
+     * @param end offset just past its last content byte
+     */
+    public record Part(String name, boolean filename, String headers, int start, int end) {
+    }
+
+    /**
+     * @param contentType the request's Content-Type, or {@code null}
+     * @return whether it is a form, and its boundary or why it is refused
+     */
+    public static ContentType contentType(String contentType) {
+        if (contentType == null) {
+            return new ContentType(false, null, null);
+        }
+        int semi = contentType.indexOf(';');
+        String type = (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+        if (!type.equals("multipart/form-data")) {
+            return new ContentType(false, null, null);
+        }
+        if (contentType.indexOf(',') >= 0) {
+            return refused("a comma in the Content-Type");
+        }
+        String boundary = null;
+        int i = semi < 0 ? contentType.length() : semi + 1;
+        int n = contentType.length();
+        while (i < n) {
+            while (i < n && (contentType.charAt(i) == ' ' || contentType.charAt(i) == '\t')) {
+                i++;
+            }
+            if (i == n) {
+                break;
+            }
+            int eq = contentType.indexOf('=', i);
+            if (eq < 0) {
+                return refused("a Content-Type parameter without a value");
+            }
+            String name = contentType.substring(i, eq).strip().toLowerCase(Locale.ROOT);
+            if (name.isEmpty() || !isToken(name)) {
+                return refused("a malformed Content-Type parameter");
+            }
+            i = eq + 1;
+            StringBuilder value = new StringBuilder();
+            if (i < n && contentType.charAt(i) == '"') {
+                i++;
+                boolean closed = false;
+                while (i < n) {
+                    char c = contentType.charAt(i++);
+                    if (c == '\\' && i < n) {
+                        value.append(contentType.charAt(i++));
+                    } else if (c == '"') {
+                        closed = true;
+                        break;
+                    } else {
+                        value.append(c);
+                    }
+                }
+                if (!closed) {
+                    return refused("an unclosed quote in the Content-Type");
+                }
+                while (i < n && (contentType.charAt(i) == ' ' || contentType.charAt(i) == '\t')) {
+                    i++;
+                }
+                if (i < n && contentType.charAt(i) != ';') {
+                    return refused("text after a closing quote in the Content-Type");
+                }
+            } else {
+                int end = contentType.indexOf(';', i);
+                value.append(contentType, i, end < 0 ? n : end);
+                String v = value.toString().strip();
+                value.setLength(0);
+                value.append(v);
+                if (!isToken(v)) {
+                    return refused("a malformed Content-Type parameter");
+                }
+                i = end < 0 ? n : end;
+            }
+            i++;
+            if (name.startsWith("boundary")) {
+                if (!name.equals("boundary")) {
+                    return refused("an RFC 2231 boundary parameter");
+                }
+                if (boundary != null) {
+                    return refused("two boundary parameters");
+                }
+                boundary = value.toString();
+            }
+        }
+        if (boundary == null) {
+            return refused("multipart/form-data without a boundary");
+        }
+        if (!validBoundary(boundary)) {
+            return refused("an invalid multipart boundary");
+        }
+        return new ContentType(true, boundary, null);
+    }
+
+    private static ContentType refused(String why) {
+        return new ContentType(true, null, why);
+    }
+
+    private static boolean validBoundary(String b) {
+        if (b.isEmpty() || b.length() > MAX_BOUNDARY || b.endsWith(" ")) {
+            return false;
+        }
+        for (int i = 0; i < b.length(); i++) {
+            char c = b.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || BCHARS.indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Splits a form into its parts.
+     *
+     * @param body the body bytes
+     * @param length how many bytes are the body
+     * @param boundary the boundary from {@link #contentType}
+     * @return the parts, or {@code null} when the form is broken or ambiguous
+     */
+    public static List<Part> parts(byte[] body, int length, String boundary) {
+        byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] next = crlf(delimiter);
+        // Every delimiter at a line start must follow CRLF: Go also ends a line at a bare LF, busboy does not.
+        int first = -1;
+        for (int at = indexOf(body, 0, length, delimiter); at >= 0; at = indexOf(body, at + 1, length, delimiter)) {
+            boolean crlf = at >= 2 && body[at - 2] == '\r' && body[at - 1] == '\n';
+            boolean bare = at >= 1 && (body[at - 1] == '\n' || body[at - 1] == '\r') && !crlf;
+            if (bare) {
+                return null;
+            }
+            if (first < 0) {
+                if (at != 0 && !crlf) {
+                    // The boundary inside the preamble: a parser that skips no preamble would start here.
+                    return null;
+                }
+                first = at;
+            }
+        }
+        if (first < 0) {
+            return null;
+        }
+        List<Part> parts = new ArrayList<>();
+        int pos = first + delimiter.length;
+        while (true) {
+            if (startsWith(body, pos, length, new byte[] {'-', '-'})) {
+                // The epilogue must not hold the boundary either: nothing after the close is a part to anyone.
+                return indexOf(body, pos, length, delimiter) < 0 ? parts : null;
+            }
+            while (pos < length && (body[pos] == ' ' || body[pos] == '\t')) {
+                pos++;
+            }
+            if (!startsWith(body, pos, length, new byte[] {'\r', '\n'})) {
+                return null;
+            }
+            pos += 2;
+            int headersEnd = indexOf(body, pos, length, new byte[] {'\r', '\n', '\r', '\n'});
+            if (headersEnd < 0) {
+                return null;
+            }
+            String headers = new String(body, pos, headersEnd - pos, StandardCharsets.UTF_8);
+            String name = fieldName(headers);
+            if (name == AMBIGUOUS) {
+                return null;
+            }
+            int valueStart = headersEnd + 4;
+            int valueEnd = indexOf(body, valueStart, length, next);
+            if (valueEnd < 0) {
+                return null;
+            }
+            parts.add(new Part(name, hasFilename(headers), headers, valueStart, valueEnd));
+            pos = valueEnd + next.length;
+        }
+    }
+
+    /**
+     * Finds the form's text fields by name (a model, a purpose) as a {@link ModelField}: the sites are
+     * the parts named as the first of {@code models}; the others of {@code captures} are captured.
+     *
+     * @param body the body bytes
+     * @param parts its parts
+     * @param required whether a model part must be present
+     * @param captures other text fields to read
+     * @return the model part's location (unquoted), or why the form cannot be used
+     */
+    public static ModelField fields(byte[] body, List<Part> parts, boolean required, String... captures) {
+        List<ModelField.Site> sites = new ArrayList<>();
+        Map<String, String> captured = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        names.add("model");
+        names.addAll(List.of(captures));
+        for (String field : names) {
+            boolean model = field.equals("model");
+            int count = 0;
+            for (Part p : parts) {
+                if (p.name() == null || !p.name().equalsIgnoreCase(field)) {
+                    continue;
+                }
+                count++;
+                if (!p.name().equals(field)) {
+                    return ModelField.failed(model ? ModelField.Status.NOT_STRING : ModelField.Status.AMBIGUOUS,
+                            field + " spelled in another case");
+                }
+                if (count > 1) {
+                    return ModelField.failed(model ? ModelField.Status.DUPLICATE : ModelField.Status.AMBIGUOUS,
+                            model ? null : field + " sent twice");
+                }
+                String problem = textPart(p);
+                if (problem != null) {
+                    return ModelField.failed(ModelField.Status.AMBIGUOUS, field + " " + problem);
+                }
+                String value = utf8(body, p.start(), p.end());
+                if (value == null) {
+                    return ModelField.failed(ModelField.Status.INVALID_BODY, null);
+                }
+                if (!model) {
+                    captured.put(field, value);
+                } else if (value.isBlank()) {
+                    return ModelField.failed(ModelField.Status.EMPTY, null);
+                } else if (value.length() > ModelField.MAX_MODEL_LENGTH) {
+                    return ModelField.failed(ModelField.Status.TOO_LONG, null);
+                } else {
+                    sites.add(new ModelField.Site("model", value, p.start(), p.end(), false));
+                }
+            }
+        }
+        if (sites.isEmpty() && required) {
+            return ModelField.failed(ModelField.Status.MISSING, null);
+        }
+        return new ModelField(sites.isEmpty() ? ModelField.Status.NONE : ModelField.Status.FOUND, null, sites, captured);
+    }
+
+    /**
+     * Why a part cannot be read as one text field by every parser, or {@code null}: a filename (Werkzeug
+     * files it under {@code request.files}, not the form), an encoded body (python-multipart decodes
+     * base64 and quoted-printable), or a type or charset other than UTF-8 text.
+     */
+    static String textPart(Part p) {
+        if (p.filename()) {
+            return "has a filename";
+        }
+        if (!identityTransferEncoding(p.headers())) {
+            return "has a Content-Transfer-Encoding";
+        }
+        for (String line : p.headers().split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("content-type")) {
+                String v = line.substring(colon + 1).strip().toLowerCase(Locale.ROOT).replace(" ", "");
+                if (!(v.equals("text/plain") || v.equals("text/plain;charset=utf-8")
+                        || v.equals("text/plain;charset=\"utf-8\""))) {
+                    return "is not UTF-8 text/plain";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** @return the bytes as strict UTF-8, or {@code null} when they are not */
+    static String utf8(byte[] body, int start, int end) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body, start, end - start)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static boolean hasFilename(String headers) {
+        for (String line : headers.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
+                String value = line.substring(colon + 1);
+                int i = 0;
+                while (i < value.length()) {
+                    int semi = nextSemicolon(value, i);
+                    String param = value.substring(i, semi).strip().toLowerCase(Locale.ROOT);
+                    if (param.startsWith("filename")) {
+                        return true;
+                    }
+                    i = semi + 1;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
+    }
+
+    /** What {@link #fieldName} returns for a part whose name parsers read differently (compared by identity). */
+    private static final String AMBIGUOUS = new String("(ambiguous)");
+
+    /**
+     * The {@code name} parameter of a part's Content-Disposition, {@code null} when there is none, or
+     * {@link #AMBIGUOUS} when parsers disagree on it: two Content-Disposition headers or two name
+     * parameters (map-based parsers keep the last), a folded line or a bare CR or LF, an RFC 2231
+     * {@code name*} (decoded by some), a backslash in a quoted name (unescaped by some), or
+     * {@code <name>} (unquoted by Python's email).
+     */
+    static String fieldName(String headers) {
+        String name = null;
+        boolean seen = false;
+        for (String line : headers.split("\r\n")) {
+            // A folded line is unfolded by some parsers (Tomcat); a bare CR or LF ends a line for others (Go).
+            if (line.startsWith(" ") || line.startsWith("\t") || line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+                return AMBIGUOUS;
+            }
+            int colon = line.indexOf(':');
+            if (colon < 0 || !line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
+                continue;
+            }
+            if (seen) {
+                return AMBIGUOUS;
+            }
+            seen = true;
+            String value = line.substring(colon + 1);
+            int i = 0;
+            while (i < value.length()) {
+                int semi = nextSemicolon(value, i);
+                String param = value.substring(i, semi).strip();
+                int eq = param.indexOf('=');
+                String key = eq > 0 ? param.substring(0, eq).strip().toLowerCase(Locale.ROOT) : "";
+                if (key.startsWith("name*")) {
+                    return AMBIGUOUS;
+                }
+                if (key.equals("name")) {
+                    if (name != null) {
+                        return AMBIGUOUS;
+                    }
+                    String v = param.substring(eq + 1).strip();
+                    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+                        v = v.substring(1, v.length() - 1);
+                        if (v.indexOf('\\') >= 0) {
+                            return AMBIGUOUS;
+                        }
+                    } else if (v.startsWith("<") || v.indexOf('"') >= 0 || v.indexOf('\\') >= 0) {
+                        return AMBIGUOUS;
+                    }
+                    name = v;
+                }
+                i = semi + 1;
+            }
+        }
+        return name;
+    }
+
+    /**
+     * Whether a part's bytes are its value: no Content-Transfer-Encoding, or one {@code 7bit}, {@code 8bit}
+     * or {@code binary}. python-multipart decodes base64 and quoted-printable, so an encoded model would
+     * be checked as one name and called as another.
+     */
+    public static boolean identityTransferEncoding(String headers) {
+        boolean seen = false;
+        for (String line : headers.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0 || !line.substring(0, colon).strip().equalsIgnoreCase("content-transfer-encoding")) {
+                continue;
+            }
+            String value = line.substring(colon + 1).strip().toLowerCase(Locale.ROOT);
+            if (seen || !(value.equals("7bit") || value.equals("8bit") || value.equals("binary"))) {
+                return false;
+            }
+            seen = true;
+        }
+        return true;
+    }
+
+    private static int nextSemicolon(String s, int from) {
+        boolean quoted = false;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && quoted) {
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ';' && !quoted) {
+                return i;
+            }
+        }
+        return s.length();
+    }
+
+    private static byte[] crlf(byte[] delimiter) {
+        byte[] out = new byte[delimiter.length + 2];
+        out[0] = '\r';
+        out[1] = '\n';
+        System.arraycopy(delimiter, 0, out, 2, delimiter.length);
+        return out;
+    }
+
+    private static boolean startsWith(byte[] body, int pos, int length, byte[] prefix) {
+        if (pos + prefix.length > length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (body[pos + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int indexOf(byte[] body, int from, int length, byte[] needle) {
+        outer:
+        for (int i = from; i <= length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (body[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,113 @@
+package dev.switchboard.body;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where an endpoint's JSON body carries model names (SPEC sections 3 and 15), as paths such as
+ * {@code model}, {@code tools[].model} or {@code requests[].params.model}, plus plain string fields the
+ * gateway must read as well ({@code purpose}). {@link JsonModelLocator} walks a body by this shape:
+ * it descends only into the listed keys and skips everything else without materializing it.
+ *
+ * <p>The first path is the primary one: when {@linkplain #required() required}, a body without it is
+ * {@code missing_model}. Immutable; thread-safe.
+ */
+public final class Shape {
+
+    /** What a path ends in. */
+    enum Leaf {
+        /** A model name: resolved, checked and rewritten. */
+        MODEL,
+        /** A string the gateway reads but never rewrites. */
+        CAPTURE
+    }
+
+    /** A key of an object in the shape. */
+    static final class Node {
+        final Map<String, Node> children = new LinkedHashMap<>();
+        /** Whether the key holds a list whose elements are objects of this node's shape. */
+        boolean array;
+        Leaf leaf;
+
+        Node child(String key) {
+            return children.computeIfAbsent(key, k -> new Node());
+        }
+    }
+
+    private final Node root = new Node();
+    private final boolean required;
+    private final List<String> models;
+    private final List<String> captures;
+
+    private Shape(boolean required, List<String> models, List<String> captures) {
+        this.required = required;
+        this.models = List.copyOf(models);
+        this.captures = List.copyOf(captures);
+        models.forEach(p -> add(p, Leaf.MODEL));
+        captures.forEach(p -> add(p, Leaf.CAPTURE));
+    }
+
+    /**
+     * @param required whether the first path must be present
+     * @param modelPaths where model names are, the primary first
+     * @return the shape
+     */
+    public static Shape of(boolean required, String... modelPaths) {
+        return new Shape(required, List.of(modelPaths), List.of());
+    }
+
+    /**
+     * @param fields string fields to read as well (never rewritten)
+     * @return this shape, also capturing those fields
+     */
+    public Shape capturing(String... fields) {
+        List<String> all = new ArrayList<>(captures);
+        all.addAll(List.of(fields));
+        return new Shape(required, models, all);
+    }
+
+    private void add(String path, Leaf leaf) {
+        Node node = root;
+        String[] segments = path.split("\\.");
+        for (int i = 0; i < segments.length; i++) {
+            String s = segments[i];
+            boolean array = s.endsWith("[]");
+            node = node.child(array ? s.substring(0, s.length() - 2) : s);
+            node.array |= array;
+            if (i == segments.length - 1) {
+                if (node.leaf != null || !node.children.isEmpty()) {
+                    throw new IllegalArgumentException("path " + path + " overlaps another");
+                }
+                node.leaf = leaf;
+            } else if (node.leaf != null) {
+                throw new IllegalArgumentException("path " + path + " overlaps another");
+            }
+        }
+    }
+
+    Node root() {
+        return root;
+    }
+
+    /** @return the primary model path ({@code model}), or {@code null} when the shape has none */
+    public String primary() {
+        return models.isEmpty() ? null : models.get(0);
+    }
+
+    /** @return whether a body without the primary path is {@code missing_model} */
+    public boolean required() {
+        return required;
+    }
+
+    /** @return the model paths, the primary first */
+    public List<String> models() {
+        return models;
+    }
+
+    @Override
+    public String toString() {
+        return (required ? "required " : "") + models + (captures.isEmpty() ? "" : " capturing " + captures);
+    }
+}

@@ -1,0 +1,258 @@
+package dev.switchboard.servlet;
+
+import dev.switchboard.body.Shape;
+import dev.switchboard.exchange.Endpoint;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The APIs the gateway serves, as one route table (SPEC sections 3 and 15): for each path and method,
+ * what kind of request it is and where its body carries model names. A path that is not in the table
+ * is {@link Endpoint#UNKNOWN}; a known path with a method the API does not define there is a 405.
+ *
+ * <p>Paths are matched on their canonical form ({@link Paths#segments}): percent-decoded ({@code %2F}
+ * included, as upstreams that decode it route), dot segments and {@code ;params} removed, fixed
+ * segments ignoring case. The path forwarded upstream is that canonical form, fixed segments in
+ * lowercase and ids re-encoded, so the upstream routes exactly what was checked. Thread-safe (immutable).
+ */
+final class Api {
+
+    /** How a route's request is read. */
+    enum Kind {
+        /** A JSON body whose models sit where the route's shape says. */
+        JSON,
+        /** A multipart form with a {@code model} field. */
+        FORM,
+        /** {@code POST /v1/files}: a form whose batch files are JSONL with a model per line. */
+        FILES,
+        /** {@code GET /v1/models}. */
+        MODELS,
+        /** {@code GET /v1/models/{id}}. */
+        MODEL,
+        /** No model: stored objects; goes to {@code default_provider} or {@code X-Switchboard-Provider}. */
+        MODEL_LESS,
+        /** The realtime API: not proxied (501). */
+        REALTIME
+    }
+
+    /**
+     * @param kind how the request is read
+     * @param shape where a JSON body carries models ({@code null} for kinds without one)
+     */
+    record Route(Kind kind, Shape shape) {
+
+        Endpoint endpoint() {
+            return switch (kind) {
+                case JSON -> Endpoint.JSON_MODEL;
+                case FORM -> Endpoint.MULTIPART_MODEL;
+                case FILES -> Endpoint.FILE_UPLOAD;
+                case MODELS -> Endpoint.MODELS;
+                case MODEL -> Endpoint.MODEL;
+                case MODEL_LESS, REALTIME -> Endpoint.OTHER;
+            };
+        }
+
+        /** @return whether requests on this route carry a model that must be checked */
+        boolean carriesModel() {
+            return kind == Kind.JSON || kind == Kind.FORM || kind == Kind.FILES;
+        }
+    }
+
+    /**
+     * A request path looked up in the table.
+     *
+     * @param routes the route of each method the API defines on the path
+     * @param paths the canonical path to forward, by method (a segment can be fixed for one method and
+     *     an id for another: {@code /v1/threads/runs})
+     * @param modelId for {@code /v1/models/{id}}, the id (may hold {@code /})
+     */
+    record Match(Map<String, Route> routes, Map<String, String> paths, String modelId) {
+
+        /** @return the canonical path of the method's route */
+        String path(String method) {
+            String m = method.toUpperCase(Locale.ROOT);
+            return paths.get(m.equals("HEAD") ? "GET" : m);
+        }
+
+        /** @return the route for the method (HEAD as GET), or {@code null} when the API does not define it */
+        Route route(String method) {
+            String m = method.toUpperCase(Locale.ROOT);
+            return routes.get(m.equals("HEAD") ? "GET" : m);
+        }
+
+        /** @return the methods for an {@code Allow} header */
+        String allow() {
+            Set<String> all = new LinkedHashSet<>(routes.keySet());
+            if (all.contains("GET")) {
+                all.add("HEAD");
+            }
+            return String.join(", ", all);
+        }
+    }
+
+    /** The model of a model-less POST, if it has one: checked like any other (SPEC section 15). */
+    static final Shape OPTIONAL_MODEL = Shape.of(false, "model");
+
+    private static final Shape MODEL = Shape.of(true, "model");
+    private static final Shape RESPONSES = Shape.of(true, "model", "tools[].model");
+
+    private record Entry(String[] pattern, String method, Route route) {
+    }
+
+    private static final List<Entry> TABLE = new ArrayList<>();
+
+    static {
+        for (String p : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/moderations",
+                "/v1/images/generations", "/v1/audio/speech", "/v1/messages", "/v1/messages/count_tokens",
+                "/v1/complete", "/v1/fine_tuning/jobs", "/v1/assistants")) {
+            json(p, MODEL);
+        }
+        json("/v1/responses", RESPONSES);
+        json("/v1/responses/compact", RESPONSES);
+        json("/v1/responses/input_tokens", Shape.of(false, "model", "tools[].model"));
+        json("/v1/assistants/{id}", OPTIONAL_MODEL);
+        json("/v1/threads/runs", OPTIONAL_MODEL);
+        json("/v1/threads/{id}/runs", OPTIONAL_MODEL);
+        json("/v1/realtime/sessions", Shape.of(false, "model", "session.model"));
+        json("/v1/realtime/client_secrets", Shape.of(false, "session.model", "model"));
+        json("/v1/realtime/transcription_sessions", Shape.of(false, "input_audio_transcription.model"));
+        json("/v1/evals", Shape.of(false, "testing_criteria[].model"));
+        json("/v1/evals/{id}/runs", Shape.of(false, "data_source.model"));
+        json("/v1/messages/batches", Shape.of(true, "requests[].params.model"));
+        // Uploads are assembled from parts the gateway cannot check line by line: batch files go through /v1/files.
+        json("/v1/uploads", OPTIONAL_MODEL.capturing("purpose"));
+        for (String p : List.of("/v1/audio/transcriptions", "/v1/audio/translations", "/v1/images/edits",
+                "/v1/images/variations")) {
+            add(p, "POST", Kind.FORM);
+        }
+        add("/v1/files", "POST", Kind.FILES);
+        add("/v1/models", "GET", Kind.MODELS);
+        add("/v1/models/{rest}", "GET", Kind.MODEL);
+        for (String m : List.of("GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS")) {
+            add("/v1/realtime", m, Kind.REALTIME);
+        }
+        add("/v1/realtime/calls", "POST", Kind.REALTIME);
+
+        modelLess("GET", "/v1/chat/completions", "/v1/chat/completions/{id}/messages",
+                "/v1/responses/{id}/input_items", "/v1/files", "/v1/files/{id}/content", "/v1/batches",
+                "/v1/batches/{id}", "/v1/messages/batches", "/v1/messages/batches/{id}/results",
+                "/v1/fine_tuning/jobs", "/v1/fine_tuning/jobs/{id}", "/v1/fine_tuning/jobs/{id}/events",
+                "/v1/fine_tuning/jobs/{id}/checkpoints", "/v1/assistants", "/v1/threads/{id}/runs",
+                "/v1/threads/{id}/runs/{id}/steps", "/v1/threads/{id}/runs/{id}/steps/{id}", "/v1/evals",
+                "/v1/evals/{id}/runs", "/v1/evals/{id}/runs/{id}/output_items",
+                "/v1/evals/{id}/runs/{id}/output_items/{id}", "/v1/vector_stores/{id}/files/{id}/content",
+                "/v1/vector_stores/{id}/file_batches/{id}", "/v1/vector_stores/{id}/file_batches/{id}/files",
+                "/v1/containers/{id}/files/{id}/content");
+        modelLess("POST", "/v1/chat/completions/{id}", "/v1/responses/{id}/cancel", "/v1/batches",
+                "/v1/batches/{id}/cancel", "/v1/messages/batches/{id}/cancel", "/v1/uploads/{id}/parts",
+                "/v1/uploads/{id}/complete", "/v1/uploads/{id}/cancel", "/v1/fine_tuning/jobs/{id}/cancel",
+                "/v1/fine_tuning/jobs/{id}/pause", "/v1/fine_tuning/jobs/{id}/resume", "/v1/threads",
+                "/v1/threads/{id}", "/v1/threads/{id}/messages", "/v1/threads/{id}/messages/{id}",
+                "/v1/threads/{id}/runs/{id}", "/v1/threads/{id}/runs/{id}/submit_tool_outputs",
+                "/v1/threads/{id}/runs/{id}/cancel", "/v1/evals/{id}", "/v1/evals/{id}/runs/{id}",
+                "/v1/vector_stores", "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/search",
+                "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}",
+                "/v1/vector_stores/{id}/file_batches", "/v1/vector_stores/{id}/file_batches/{id}/cancel",
+                "/v1/containers", "/v1/containers/{id}/files", "/v1/conversations", "/v1/conversations/{id}",
+                "/v1/conversations/{id}/items");
+        modelLess("GET", "/v1/chat/completions/{id}", "/v1/responses/{id}", "/v1/files/{id}",
+                "/v1/messages/batches/{id}", "/v1/assistants/{id}", "/v1/threads/{id}",
+                "/v1/threads/{id}/messages", "/v1/threads/{id}/messages/{id}", "/v1/threads/{id}/runs/{id}",
+                "/v1/evals/{id}", "/v1/evals/{id}/runs/{id}", "/v1/vector_stores", "/v1/vector_stores/{id}",
+                "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}", "/v1/containers",
+                "/v1/containers/{id}", "/v1/containers/{id}/files", "/v1/containers/{id}/files/{id}",
+                "/v1/conversations/{id}", "/v1/conversations/{id}/items", "/v1/conversations/{id}/items/{id}");
+        modelLess("DELETE", "/v1/chat/completions/{id}", "/v1/responses/{id}", "/v1/files/{id}",
+                "/v1/messages/batches/{id}", "/v1/assistants/{id}", "/v1/threads/{id}",
+                "/v1/threads/{id}/messages/{id}", "/v1/evals/{id}", "/v1/evals/{id}/runs/{id}",
+                "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/files/{id}", "/v1/containers/{id}",
+                "/v1/containers/{id}/files/{id}", "/v1/conversations/{id}", "/v1/conversations/{id}/items/{id}");
+    }
+
+    private Api() {
+    }
+
+    private static void json(String pattern, Shape shape) {
+        TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.JSON, shape)));
+    }
+
+    private static void add(String pattern, String method, Kind kind) {
+        TABLE.add(new Entry(pattern.substring(1).split("/"), method, new Route(kind, null)));
+    }
+
+    private static void modelLess(String method, String... patterns) {
+        Route route = new Route(Kind.MODEL_LESS, method.equals("POST") ? OPTIONAL_MODEL : null);
+        for (String p : patterns) {
+            TABLE.add(new Entry(p.substring(1).split("/"), method, route));
+        }
+    }
+
+    /**
+     * @param rawPath the request path below the context path, as sent (still percent-encoded)
+     * @return the match, or {@code null} when the API has no such path (or it cannot be decoded)
+     */
+    static Match lookup(String rawPath) {
+        List<String> segments = Paths.segments(rawPath);
+        if (segments == null || segments.isEmpty() || !segments.get(0).equalsIgnoreCase("v1")) {
+            return null;
+        }
+        Map<String, Route> routes = new LinkedHashMap<>();
+        Map<String, String> paths = new LinkedHashMap<>();
+        String modelId = null;
+        for (Entry e : TABLE) {
+            String matched = match(e.pattern, segments);
+            if (matched != null && !routes.containsKey(e.method)) {
+                routes.put(e.method, e.route);
+                paths.put(e.method, matched);
+                if (e.route.kind() == Kind.MODEL) {
+                    modelId = String.join("/", segments.subList(2, segments.size()));
+                }
+            }
+        }
+        return routes.isEmpty() ? null : new Match(routes, paths, modelId);
+    }
+
+    /** @return the canonical path when the segments match the pattern, else {@code null} */
+    private static String match(String[] pattern, List<String> segments) {
+        boolean rest = pattern[pattern.length - 1].equals("{rest}");
+        if (rest ? segments.size() < pattern.length : segments.size() != pattern.length) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < segments.size(); i++) {
+            String p = pattern[Math.min(i, pattern.length - 1)];
+            String s = segments.get(i);
+            out.append('/');
+            if (p.startsWith("{")) {
+                out.append(encode(s));
+            } else if (s.equalsIgnoreCase(p)) {
+                out.append(p);
+            } else {
+                return null;
+            }
+        }
+        return out.toString();
+    }
+
+    /** Percent-encodes all but RFC 3986 unreserved characters. */
+    private static String encode(String segment) {
+        StringBuilder sb = new StringBuilder(segment.length());
+        for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                    || c == '_' || c == '~') {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.switchboard.servlet;
+
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URLDecoder;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The checks of SPEC section 15 that need no body: the parts of a request that upstreams read in ways
+ * the gateway would not see (method overrides, a second Content-Type, a charset, a {@code model} in the
+ * query string, a body on a read). Each returns the error to answer with, or {@code null}. Stateless.
+ */
+final class RequestChecks {
+
+    /** Headers some frameworks (Express's method-override, Rails, ASP.NET) take as the real method. */
+    private static final List<String> METHOD_OVERRIDES =
+            List.of("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override");
+
+    private RequestChecks() {
+    }
+
+    /**
+     * @param request the request
+     * @param route its route
+     * @return the error for a request no upstream may read differently, or {@code null}
+     */
+    static ErrorResponse check(HttpServletRequest request, Api.Route route) {
+        for (String h : METHOD_OVERRIDES) {
+            if (request.getHeader(h) != null) {
+                return ApiError.INVALID_REQUEST.with(h + " is not accepted; send the real method");
+            }
+        }
+        List<String> types = Collections.list(request.getHeaders("Content-Type"));
+        if (types.size() > 1) {
+            return ApiError.INVALID_REQUEST.with("two Content-Type headers");
+        }
+        String problem = charsetProblem(types.isEmpty() ? null : types.get(0), route.kind() == Api.Kind.JSON);
+        if (problem != null) {
+            return ApiError.INVALID_REQUEST.with(problem);
+        }
+        String query = request.getQueryString();
+        if (query != null) {
+            for (String name : queryNames(query)) {
+                if (name.equals("_method")) {
+                    return ApiError.INVALID_REQUEST.with("_method is not accepted; send the real method");
+                }
+                if (name.equals("model") && route.carriesModel()) {
+                    // FastAPI fills a missing body field from the query: the model goes in the body only.
+                    return ApiError.INVALID_REQUEST.with("model belongs in the request body, not the query string");
+                }
+            }
+        }
+        return null;
+    }
+
+    /** @return whether a request has a body (a length above zero, or chunked) */
+    static boolean hasBody(HttpServletRequest request) {
+        return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+    }
+
+    /**
+     * @param contentType a Content-Type, or {@code null}
+     * @param json whether the body is read as JSON (only UTF-8 is)
+     * @return why its charset is refused, or {@code null}
+     */
+    static String charsetProblem(String contentType, boolean json) {
+        if (contentType == null) {
+            return null;
+        }
+        String lower = contentType.toLowerCase(Locale.ROOT);
+        int at = lower.indexOf("charset");
+        if (at < 0) {
+            return null;
+        }
+        for (String param : contentType.split(";")) {
+            String p = param.strip();
+            int eq = p.indexOf('=');
+            String name = eq < 0 ? p : p.substring(0, eq).strip();
+            if (!name.equalsIgnoreCase("charset") && !name.toLowerCase(Locale.ROOT).startsWith("charset*")) {
+                continue;
+            }
+            if (eq < 0 || !name.equalsIgnoreCase("charset")) {
+                return "malformed charset in Content-Type";
+            }
+            String value = p.substring(eq + 1).strip();
+            if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                value = value.substring(1, value.length() - 1);
+            }
+            Charset cs;
+            try {
+                cs = Charset.forName(value);
+            } catch (IllegalArgumentException e) {
+                return "unknown charset in Content-Type";
+            }
+            if (json && !cs.equals(StandardCharsets.UTF_8)) {
+                return "JSON bodies must be UTF-8";
+            }
+        }
+        return null;
+    }
+
+    /** Query parameter names as any framework reads them: split on {@code &} and {@code ;}, decoded, lowercase. */
+    static List<String> queryNames(String query) {
+        List<String> names = new java.util.ArrayList<>();
+        for (String pair : query.split("[&;]")) {
+            int eq = pair.indexOf('=');
+            String raw = eq < 0 ? pair : pair.substring(0, eq);
+            String name;
+            try {
+                name = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                name = raw;
+            }
+            names.add(name.strip().toLowerCase(Locale.ROOT));
+        }
+        return names;
+    }
+}
