@@ -95,8 +95,9 @@ public final class Multipart {
                 boolean closed = false;
                 while (i < n) {
                     char c = contentType.charAt(i++);
-                    if (c == '\\' && i < n) {
-                        value.append(contentType.charAt(i++));
+                    if (c == '\\') {
+                        // Go keeps a backslash before a letter, busboy and Werkzeug drop it: two boundaries.
+                        return refused("a backslash in a quoted Content-Type parameter");
                     } else if (c == '"') {
                         closed = true;
                         break;

@@ -62,7 +62,7 @@ final class ModelRequestHandler {
             return null;
         }
         boolean form = route.kind() == Api.Kind.FORM || route.kind() == Api.Kind.FILES;
-        ModelField field;
+        Located located;
         if (form) {
             Multipart.ContentType type = Multipart.contentType(request.getContentType());
             if (!type.form()) {
@@ -75,14 +75,15 @@ final class ModelRequestHandler {
                 Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with(type.problem()));
                 return null;
             }
-            field = form(body, type.boundary(), route.kind() == Api.Kind.FILES, max);
+            located = form(body, type.boundary(), route.kind() == Api.Kind.FILES, max);
         } else {
-            field = parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
-                    route.kind() == Api.Kind.MODEL_LESS);
+            located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
+                    route.kind() == Api.Kind.MODEL_LESS), false);
         }
-        ErrorResponse invalid = field.error(form);
-        if (invalid == null && "batch".equalsIgnoreCase(strip(field.captured().get("purpose")))
-                && route.kind() == Api.Kind.JSON) {
+        ModelField field = located.field();
+        ErrorResponse invalid = located.error();
+        if (invalid == null && route.kind() == Api.Kind.JSON && field.captured().containsKey("purpose")
+                && mayHoldModels(field.captured().get("purpose"))) {
             invalid = ApiError.INVALID_REQUEST.with("batch files are uploaded with POST /v1/files, where every line is checked");
         }
         if (invalid != null) {
@@ -141,43 +142,64 @@ final class ModelRequestHandler {
                 decided, null);
     }
 
-    /** A form's models: its {@code model} field, and for a batch upload to {@code /v1/files} every line's. */
-    private ModelField form(BodyReader.Body body, String boundary, boolean files, int max) {
+    /**
+     * A body's models, or the error that refuses it.
+     *
+     * @param field where the models are, or why there are none
+     * @param error the error for a body that cannot be used, or {@code null}
+     */
+    private record Located(ModelField field, ErrorResponse error) {
+        /** @param multipart whether a broken body is a broken form (else broken JSON: a batch file's line) */
+        static Located of(ModelField field, boolean multipart) {
+            return new Located(field, field.error(multipart));
+        }
+    }
+
+    /** Upload purposes whose files carry no model (OpenAI's); any other purpose is checked as a batch file. */
+    private static final Set<String> MODEL_FREE_PURPOSES = Set.of("assistants", "vision", "fine-tune", "user_data", "evals");
+
+    /** @return whether a file uploaded for this purpose may be run as a batch: {@code batch}, and anything unknown */
+    private static boolean mayHoldModels(String purpose) {
+        return purpose == null || !MODEL_FREE_PURPOSES.contains(purpose);
+    }
+
+    /**
+     * A form's models: its {@code model} field, and for an upload to {@code /v1/files} whose purpose is
+     * {@code batch} (or not one OpenAI knows to hold no model: fail closed) every line's.
+     */
+    private Located form(BodyReader.Body body, String boundary, boolean files, int max) {
         List<Multipart.Part> parts = Multipart.parts(body.bytes(), body.length(), boundary);
         if (parts == null) {
-            return ModelField.failed(ModelField.Status.INVALID_BODY, null);
+            return Located.of(ModelField.failed(ModelField.Status.INVALID_BODY, null), true);
         }
         ModelField fields = files ? Multipart.fields(body.bytes(), parts, false, "purpose")
                 : Multipart.fields(body.bytes(), parts, true);
-        if (!files || fields.error(true) != null || !"batch".equalsIgnoreCase(strip(fields.captured().get("purpose")))) {
-            return fields;
+        if (!files || fields.error(true) != null || !mayHoldModels(fields.captured().get("purpose"))) {
+            return Located.of(fields, true);
         }
         Multipart.Part file = null;
         for (Multipart.Part p : parts) {
             if (p.name() != null && p.name().equalsIgnoreCase("file")) {
                 if (file != null || !p.name().equals("file")) {
-                    return ModelField.failed(ModelField.Status.AMBIGUOUS, "one part named file");
+                    return Located.of(ModelField.failed(ModelField.Status.AMBIGUOUS, "one part named file"), true);
                 }
                 file = p;
             }
         }
         if (file == null) {
-            return ModelField.failed(ModelField.Status.MISSING, "a batch upload has no file part");
+            return Located.of(ModelField.failed(ModelField.Status.MISSING, "a batch upload has no file part"), true);
         }
         if (!Multipart.identityTransferEncoding(file.headers())) {
-            return ModelField.failed(ModelField.Status.AMBIGUOUS, "file has a Content-Transfer-Encoding");
+            return Located.of(ModelField.failed(ModelField.Status.AMBIGUOUS, "file has a Content-Transfer-Encoding"), true);
         }
         ModelField lines = BatchFile.locate(body.bytes(), file.start(), file.end(), parsers(max));
         if (lines.status() != ModelField.Status.FOUND || fields.sites().isEmpty()) {
-            return lines;
+            // A line is JSON: its problems are JSON's (invalid_json, invalid_model...), naming the line.
+            return Located.of(lines, false);
         }
         List<ModelField.Site> all = new ArrayList<>(fields.sites());
         all.addAll(lines.sites());
-        return new ModelField(ModelField.Status.FOUND, null, all, Map.of());
-    }
-
-    private static String strip(String s) {
-        return s == null ? null : s.strip();
+        return Located.of(new ModelField(ModelField.Status.FOUND, null, all, Map.of()), true);
     }
 
     /** Header values cannot carry CR/LF or other controls; a model name with them is shown escaped. */

@@ -49,8 +49,9 @@ final class RequestChecks {
                 if (name.equals("_method")) {
                     return ApiError.INVALID_REQUEST.with("_method is not accepted; send the real method");
                 }
-                if (name.equals("model") && route.carriesModel()) {
-                    // FastAPI fills a missing body field from the query: the model goes in the body only.
+                if (name.equals("model")) {
+                    // FastAPI fills a missing body field from the query, PHP and Rails read model[]: on every
+                    // path the gateway serves, a model goes in the body only (realtime is refused before this).
                     return ApiError.INVALID_REQUEST.with("model belongs in the request body, not the query string");
                 }
             }
@@ -104,7 +105,10 @@ final class RequestChecks {
         return null;
     }
 
-    /** Query parameter names as any framework reads them: split on {@code &} and {@code ;}, decoded, lowercase. */
+    /**
+     * Query parameter names as any framework reads them: split on {@code &} and {@code ;}, decoded,
+     * lowercase, and a structured name ({@code model[]}, {@code model.x}) as its base.
+     */
     static List<String> queryNames(String query) {
         List<String> names = new java.util.ArrayList<>();
         for (String pair : query.split("[&;]")) {
@@ -116,7 +120,13 @@ final class RequestChecks {
             } catch (IllegalArgumentException e) {
                 name = raw;
             }
-            names.add(name.strip().toLowerCase(Locale.ROOT));
+            name = name.strip().toLowerCase(Locale.ROOT);
+            // model[], model[0], model.x: frameworks that build structures from names read them as model.
+            int cut = 0;
+            while (cut < name.length() && (Character.isLetterOrDigit(name.charAt(cut)) || name.charAt(cut) == '_')) {
+                cut++;
+            }
+            names.add(cut < name.length() && (name.charAt(cut) == '[' || name.charAt(cut) == '.') ? name.substring(0, cut) : name);
         }
         return names;
     }

@@ -1,0 +1,550 @@
+package dev.switchboard.failclosed;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The adversarial corpus of SPEC section 15: requests an attacker would send to reach a denied model,
+ * each with what the client must get. Shared by the bare filter's tests (Jetty, Tomcat 10.1 and 11)
+ * and the bundled proxy's, and judged on what the upstream received by {@link Judge}.
+ *
+ * <p>Callers: no path (so {@code up/secret}, scoped to {@code /acme}, is denied) unless a case sets one.
+ */
+public final class Corpus {
+
+    /** The rules every case runs under; {@code %1$s} is the upstream's base URL. */
+    public static final String CONFIG = """
+            providers:
+              up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up, models: [ok]}
+              other: {type: openai-compatible, base_url: "%1$s", api_key: sk-other}
+            default_provider: up
+            identity: {trust_user_path_header: true}
+            virtual_models:
+              - {source: up/denied, enabled: false}
+              - {source: up/secret, user_paths: [/acme]}
+              - {source: alias, target: up/ok}
+              - {source: sneaky, target: up/denied}
+            """;
+
+    /** What no upstream may be asked for by this corpus's callers: as sent, and as the proxy would rewrite it. */
+    public static final Set<String> DENIED = Set.of("up/denied", "denied", "up/secret", "secret");
+
+    /** What the client must get. */
+    public enum Kind {
+        /** Exactly this status and SPEC 5 code, and nothing reaches the upstream. */
+        REFUSED,
+        /** Refused by the gateway or by the container before it (any 4xx), and nothing reaches the upstream. */
+        NOT_FORWARDED,
+        /** 2xx, the upstream received it once, and no emulated parser reads a denied model in it. */
+        FORWARDED
+    }
+
+    /**
+     * @param kind what the client must get
+     * @param status the status, for {@link Kind#REFUSED}
+     * @param code the SPEC 5 code, for {@link Kind#REFUSED} (on {@code /v1/messages*}: the Anthropic type)
+     * @param upstreamPath for {@link Kind#FORWARDED} through the proxy: the path the upstream must see, or {@code null}
+     */
+    public record Expect(Kind kind, int status, String code, String upstreamPath) {
+        @Override
+        public String toString() {
+            return switch (kind) {
+                case REFUSED -> status + " " + code;
+                case NOT_FORWARDED -> "not forwarded";
+                case FORWARDED -> "forwarded";
+            };
+        }
+    }
+
+    /**
+     * One request of the corpus.
+     *
+     * @param name what it tries
+     * @param method the method, as sent
+     * @param target the request target, as sent
+     * @param headers header lines, as sent (duplicates kept)
+     * @param body the body
+     * @param chunked whether to send the body chunked
+     * @param expect what the client must get
+     */
+    public record Attack(String name, String method, String target, List<String> headers, byte[] body, boolean chunked,
+                         Expect expect) {
+        @Override
+        public String toString() {
+            return name + " -> " + expect;
+        }
+    }
+
+    private static final String CHAT = "/v1/chat/completions";
+    private static final String JSON = "Content-Type: application/json";
+    private static final String AUDIO = "/v1/audio/transcriptions";
+    private static final String FORM = "Content-Type: multipart/form-data; boundary=b";
+
+    private Corpus() {
+    }
+
+    static Expect refused(int status, String code) {
+        return new Expect(Kind.REFUSED, status, code, null);
+    }
+
+    static Expect notForwarded() {
+        return new Expect(Kind.NOT_FORWARDED, 0, null, null);
+    }
+
+    static Expect forwarded(String upstreamPath) {
+        return new Expect(Kind.FORWARDED, 200, null, upstreamPath);
+    }
+
+    private static final Expect DENIED_403 = refused(403, "model_access_denied");
+    private static final Expect DUPLICATE = refused(400, "duplicate_model");
+    private static final Expect INVALID_MODEL = refused(400, "invalid_model");
+    private static final Expect INVALID_JSON = refused(400, "invalid_json");
+    private static final Expect AMBIGUOUS = refused(400, "invalid_request");
+    private static final Expect INVALID_FORM = refused(400, "invalid_body");
+    private static final Expect UNKNOWN_PATH = refused(404, "unknown_path");
+    private static final Expect NOT_ALLOWED = refused(405, "method_not_allowed");
+
+    /** @return every case */
+    public static List<Attack> all() {
+        List<Attack> all = new ArrayList<>();
+        jsonKeys(all);
+        nestedModels(all);
+        queries(all);
+        methods(all);
+        paths(all);
+        identity(all);
+        contentTypes(all);
+        forms(all);
+        batches(all);
+        others(all);
+        return all;
+    }
+
+    private static void jsonKeys(List<Attack> all) {
+        all.add(json("MODEL beside model (Go reads the last)", CHAT, "{\"model\":\"up/ok\",\"MODEL\":\"up/denied\"}", DUPLICATE));
+        all.add(json("MODEL alone", CHAT, "{\"MODEL\":\"up/denied\"}", INVALID_MODEL));
+        all.add(json("Model before model", CHAT, "{\"Model\":\"up/denied\",\"model\":\"up/ok\"}", DUPLICATE));
+        all.add(json("mODEL in mixed case", CHAT, "{\"messages\":[],\"mODEL\":\"up/denied\",\"model\":\"up/ok\"}", DUPLICATE));
+        all.add(json("escaped upper-case E", CHAT, "{\"model\":\"up/ok\",\"mod\\u0045l\":\"up/denied\"}", DUPLICATE));
+        all.add(json("escaped exact key", CHAT, "{\"model\":\"up/ok\",\"m\\u006fdel\":\"up/denied\"}", DUPLICATE));
+        all.add(json("all escaped", CHAT, "{\"\\u006d\\u006f\\u0064\\u0065\\u006c\":\"up/denied\"}", DENIED_403));
+        all.add(json("model twice (Python reads the last)", CHAT, "{\"model\":\"up/ok\",\"model\":\"up/denied\"}", DUPLICATE));
+        all.add(json("model twice, denied first", CHAT, "{\"model\":\"up/denied\",\"model\":\"up/ok\"}", DUPLICATE));
+        all.add(json("escaped value", CHAT, "{\"model\":\"up/d\\u0065nied\"}", DENIED_403));
+        all.add(json("escaped slash in value", CHAT, "{\"model\":\"up\\/denied\"}", DENIED_403));
+        all.add(json("padded value", CHAT, "{\"model\":\"  up/denied\\t\"}", DENIED_403));
+        all.add(json("denied", CHAT, "{\"model\":\"up/denied\"}", DENIED_403));
+        all.add(json("bare denied name", CHAT, "{\"model\":\"denied\"}", DENIED_403));
+        all.add(json("scoped name for a caller outside", CHAT, "{\"model\":\"secret\"}", DENIED_403));
+        all.add(json("redirect to a denied model", CHAT, "{\"model\":\"sneaky\"}", DENIED_403));
+        all.add(json("model as a list", CHAT, "{\"model\":[\"up/denied\"]}", INVALID_MODEL));
+        all.add(json("model as an object", CHAT, "{\"model\":{\"id\":\"up/denied\"}}", INVALID_MODEL));
+        all.add(json("model null", CHAT, "{\"model\":null,\"MODEL\":\"up/denied\"}", DUPLICATE));
+        all.add(json("empty model", CHAT, "{\"model\":\"\"}", INVALID_MODEL));
+        all.add(json("a 300-character model", CHAT, "{\"model\":\"" + "m".repeat(300) + "\"}", INVALID_MODEL));
+        all.add(json("a 100 KB model", CHAT, "{\"model\":\"" + "m".repeat(100_000) + "\"}", INVALID_MODEL));
+        all.add(json("two documents", CHAT, "{\"model\":\"up/ok\"}{\"model\":\"up/denied\"}", INVALID_JSON));
+        all.add(json("a document then garbage", CHAT, "{\"model\":\"up/ok\"} x", INVALID_JSON));
+        all.add(json("a list", CHAT, "[{\"model\":\"up/denied\"}]", INVALID_JSON));
+        all.add(json("NaN (Python reads it)", CHAT, "{\"model\":\"up/ok\",\"t\":NaN,\"MODEL\":\"up/denied\"}", INVALID_JSON));
+        all.add(json("a comment", CHAT, "{\"model\":\"up/ok\" /* \"model\":\"up/denied\" */}", INVALID_JSON));
+        all.add(json("a trailing comma", CHAT, "{\"model\":\"up/ok\",}", INVALID_JSON));
+        all.add(json("single quotes", CHAT, "{'model':'up/denied'}", INVALID_JSON));
+        all.add(json("nested 300 deep", CHAT, "{\"model\":\"up/ok\",\"x\":" + "[".repeat(300) + "]".repeat(300) + "}",
+                INVALID_JSON));
+        all.add(raw("UTF-16 (Python detects it)", "POST", CHAT, utf16("{\"model\":\"up/denied\"}"), INVALID_JSON, JSON));
+        all.add(raw("UTF-32 (Python detects it)", "POST", CHAT,
+                "{\"model\":\"up/denied\"}".getBytes(java.nio.charset.Charset.forName("UTF-32LE")), INVALID_JSON, JSON));
+        all.add(raw("invalid UTF-8 in a key", "POST", CHAT, bytes("{\"model\":\"up/ok\",\"mod", 0xff, "el\":\"up/denied\"}"),
+                INVALID_JSON, JSON));
+        all.add(raw("a NUL byte", "POST", CHAT, bytes("{\"model\":\"up/ok\",\"x\":\"", 0, "\"}"), INVALID_JSON, JSON));
+        all.add(raw("a UTF-8 BOM before a denied model", "POST", CHAT, bytes("", 0xEF, 0xBB, 0xBF, "{\"model\":\"up/denied\"}"),
+                DENIED_403, JSON));
+        all.add(raw("a UTF-8 BOM before an allowed model", "POST", CHAT, bytes("", 0xEF, 0xBB, 0xBF, "{\"model\":\"up/ok\"}"),
+                forwarded("/v1/chat/completions"), JSON));
+        all.add(json("an allowed model", CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"up/denied\"}],\"model\":\"up/ok\"}",
+                forwarded("/v1/chat/completions")));
+        all.add(json("an alias", CHAT, "{\"model\":\"alias\",\"stream\":true}", forwarded("/v1/chat/completions")));
+        all.add(raw("chunked, denied", "POST", CHAT, "{\"model\":\"up/denied\"}".getBytes(StandardCharsets.UTF_8), true,
+                DENIED_403, JSON));
+        all.add(raw("gzip, denied", "POST", CHAT, gzip("{\"model\":\"up/denied\"}"), false, DENIED_403, JSON,
+                "Content-Encoding: gzip"));
+        all.add(raw("gzip, MODEL beside model", "POST", CHAT, gzip("{\"model\":\"up/ok\",\"MODEL\":\"up/denied\"}"), false,
+                DUPLICATE, JSON, "Content-Encoding: gzip"));
+        all.add(raw("gzip twice, one header", "POST", CHAT, gzip(gzip("{\"model\":\"up/denied\"}")), false, notForwarded(),
+                JSON, "Content-Encoding: gzip"));
+        all.add(raw("brotli", "POST", CHAT, "{\"model\":\"up/denied\"}".getBytes(StandardCharsets.UTF_8), false,
+                refused(415, "unsupported_content_encoding"), JSON, "Content-Encoding: br"));
+        all.add(raw("two encodings", "POST", CHAT, gzip("{\"model\":\"up/denied\"}"), false, notForwarded(), JSON,
+                "Content-Encoding: gzip", "Content-Encoding: identity"));
+    }
+
+    private static void nestedModels(List<Attack> all) {
+        String r = "/v1/responses";
+        all.add(json("Responses tool model denied", r,
+                "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"image_generation\",\"model\":\"up/denied\"}]}", DENIED_403));
+        all.add(json("Responses tool MODEL", r,
+                "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"image_generation\",\"MODEL\":\"up/denied\"}]}", INVALID_MODEL));
+        all.add(json("Responses Tools (Go reads it as tools)", r, "{\"model\":\"up/ok\",\"Tools\":[{\"model\":\"up/denied\"}]}",
+                AMBIGUOUS));
+        all.add(json("Responses tool\u017f with a long s (Go folds it to TOOLS)", r,
+                "{\"model\":\"up/ok\",\"tool\u017f\":[{\"model\":\"up/denied\"}]}", AMBIGUOUS));
+        all.add(json("Responses tools twice", r,
+                "{\"model\":\"up/ok\",\"tools\":[{\"model\":\"up/ok\"}],\"tools\":[{\"model\":\"up/denied\"}]}", DENIED_403));
+        all.add(json("Responses tool model twice", r,
+                "{\"model\":\"up/ok\",\"tools\":[{\"model\":\"up/ok\",\"model\":\"up/denied\"}]}", DUPLICATE));
+        all.add(json("Responses tools as one object", r, "{\"model\":\"up/ok\",\"tools\":{\"model\":\"up/denied\"}}",
+                DENIED_403));
+        all.add(json("Responses tool alias", r,
+                "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"web_search\"},{\"type\":\"image_generation\",\"model\":\"alias\"}]}",
+                forwarded("/v1/responses")));
+        all.add(json("input_tokens tool model", "/v1/responses/input_tokens", "{\"tools\":[{\"model\":\"up/secret\"}]}",
+                DENIED_403));
+        all.add(json("input_tokens model", "/v1/responses/input_tokens", "{\"model\":\"up/denied\",\"input\":\"x\"}",
+                DENIED_403));
+        all.add(json("compact", "/v1/responses/compact", "{\"model\":\"up/denied\"}", DENIED_403));
+        String mb = "/v1/messages/batches";
+        all.add(json("message batch with a denied request", mb,
+                "{\"requests\":[{\"custom_id\":\"a\",\"params\":{\"model\":\"up/ok\"}},"
+                        + "{\"custom_id\":\"b\",\"params\":{\"model\":\"up/denied\"}}]}", refused(403, "permission_error")));
+        all.add(json("message batch params MODEL", mb, "{\"requests\":[{\"params\":{\"MODEL\":\"up/denied\"}}]}",
+                refused(400, "invalid_request_error")));
+        all.add(json("message batch Requests", mb, "{\"Requests\":[{\"params\":{\"model\":\"up/denied\"}}]}",
+                refused(400, "invalid_request_error")));
+        all.add(json("message batch requests twice", mb, "{\"requests\":[{\"params\":{\"model\":\"up/ok\"}}],"
+                + "\"requests\":[{\"params\":{\"model\":\"up/denied\"}}]}", refused(403, "permission_error")));
+        all.add(json("message batch params twice (Go merges them)", mb, "{\"requests\":[{\"params\":{\"model\":\"up/denied\"},"
+                + "\"params\":{\"max_tokens\":1}}]}", refused(403, "permission_error")));
+        all.add(json("message batch over two providers", mb, "{\"requests\":[{\"params\":{\"model\":\"up/a\"}},"
+                + "{\"params\":{\"model\":\"other/b\"}}]}", refused(400, "invalid_request_error")));
+        all.add(json("message batch without a model", mb, "{\"requests\":[{\"custom_id\":\"a\",\"params\":{}}]}",
+                refused(400, "invalid_request_error")));
+        all.add(json("message batch, allowed", mb, "{\"requests\":[{\"custom_id\":\"a\",\"params\":{\"model\":\"alias\"}},"
+                + "{\"custom_id\":\"b\",\"params\":{\"model\":\"up/ok\"}}]}", forwarded(mb)));
+        all.add(json("realtime session model", "/v1/realtime/sessions", "{\"session\":{\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("realtime session top-level model", "/v1/realtime/sessions", "{\"model\":\"up/denied\"}", DENIED_403));
+        all.add(json("realtime client secret", "/v1/realtime/client_secrets",
+                "{\"session\":{\"type\":\"realtime\",\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("realtime Session", "/v1/realtime/client_secrets", "{\"Session\":{\"model\":\"up/denied\"}}", AMBIGUOUS));
+        all.add(json("realtime transcription model", "/v1/realtime/transcription_sessions",
+                "{\"input_audio_transcription\":{\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("eval grader model", "/v1/evals",
+                "{\"testing_criteria\":[{\"type\":\"label_model\",\"model\":\"up/denied\"}]}", DENIED_403));
+        all.add(json("eval run data source model", "/v1/evals/e1/runs", "{\"data_source\":{\"model\":\"up/denied\"}}",
+                DENIED_403));
+        all.add(json("fine-tuning base model", "/v1/fine_tuning/jobs", "{\"model\":\"up/denied\",\"training_file\":\"f\"}",
+                DENIED_403));
+        all.add(json("assistant model", "/v1/assistants", "{\"model\":\"up/denied\"}", DENIED_403));
+        all.add(json("assistant update", "/v1/assistants/asst_1", "{\"model\":\"up/denied\"}", DENIED_403));
+        all.add(json("thread and run", "/v1/threads/runs", "{\"assistant_id\":\"a\",\"model\":\"up/denied\"}", DENIED_403));
+        all.add(json("run with a model override", "/v1/threads/t1/runs", "{\"assistant_id\":\"a\",\"model\":\"up/secret\"}",
+                DENIED_403));
+        all.add(json("run without a model", "/v1/threads/t1/runs", "{\"assistant_id\":\"a\"}",
+                forwarded("/v1/threads/t1/runs")));
+        all.add(json("batch create with a model", "/v1/batches", "{\"input_file_id\":\"f\",\"model\":\"up/denied\"}",
+                DENIED_403));
+        all.add(json("stored completion update with a model", "/v1/chat/completions/cc_1",
+                "{\"metadata\":{},\"model\":\"up/denied\"}", DENIED_403));
+        all.add(json("upload of a batch file in parts", "/v1/uploads",
+                "{\"purpose\":\"batch\",\"filename\":\"b.jsonl\",\"bytes\":10,\"mime_type\":\"text/jsonl\"}", AMBIGUOUS));
+        all.add(json("upload of another file", "/v1/uploads",
+                "{\"purpose\":\"fine-tune\",\"filename\":\"t.jsonl\",\"bytes\":10,\"mime_type\":\"text/jsonl\"}",
+                forwarded("/v1/uploads")));
+        for (String p : List.of("/v1/completions", "/v1/embeddings", "/v1/moderations", "/v1/images/generations",
+                "/v1/audio/speech")) {
+            all.add(json("denied on " + p, p, "{\"model\":\"up/denied\"}", DENIED_403));
+        }
+        all.add(json("Anthropic messages", "/v1/messages", "{\"model\":\"up/denied\",\"max_tokens\":1}",
+                refused(403, "permission_error")));
+        all.add(json("Anthropic count_tokens", "/v1/messages/count_tokens", "{\"model\":\"up/denied\"}",
+                refused(403, "permission_error")));
+        all.add(json("Anthropic legacy complete", "/v1/complete", "{\"model\":\"up/denied\",\"prompt\":\"x\"}", refused(403, "permission_error")));
+    }
+
+    private static void queries(List<Attack> all) {
+        String body = "{\"model\":\"up/ok\"}";
+        for (String q : List.of("model=up/denied", "MoDeL=up/denied", "mo%64el=up/denied", "a=1;model=up/denied",
+                "a=1&model=up/denied", "model%5B%5D=up/denied", "model.id=up/denied", "model=up/ok", "+model=up/denied",
+                "_method=PUT")) {
+            all.add(json("query " + q, CHAT + "?" + q, body, AMBIGUOUS));
+        }
+        // Tomcat refuses a raw '[' in the request target itself.
+        all.add(json("query model[]=up/denied", CHAT + "?model[]=up/denied", body, notForwarded()));
+        all.add(raw("model in the query of a model-less GET", "GET", "/v1/files?model=up/denied", new byte[0], AMBIGUOUS));
+        all.add(json("harmless query", CHAT + "?trace=1", body, forwarded("/v1/chat/completions")));
+    }
+
+    private static void methods(List<Attack> all) {
+        byte[] denied = "{\"model\":\"up/denied\"}".getBytes(StandardCharsets.UTF_8);
+        for (String m : List.of("PUT", "PATCH")) {
+            all.add(raw(m + " on chat", m, CHAT, denied, NOT_ALLOWED, JSON));
+        }
+        all.add(raw("GET with a body", "GET", CHAT, denied, NOT_ALLOWED, JSON));
+        all.add(raw("DELETE with a body", "DELETE", "/v1/chat/completions/cc_1", denied, NOT_ALLOWED, JSON));
+        all.add(raw("lower-case post", "post", CHAT, denied, notForwarded(), JSON));
+        all.add(raw("POST on the model list", "POST", "/v1/models", "{}".getBytes(StandardCharsets.UTF_8), NOT_ALLOWED, JSON));
+        all.add(raw("DELETE a model", "DELETE", "/v1/models/up%2Fok", new byte[0], notForwarded()));
+        all.add(raw("DELETE a model, plain", "DELETE", "/v1/models/ok", new byte[0], NOT_ALLOWED));
+        for (String h : List.of("X-HTTP-Method-Override: PUT", "X-HTTP-Method: PUT", "X-Method-Override: PUT")) {
+            all.add(raw(h, "POST", CHAT, "{\"model\":\"up/ok\"}".getBytes(StandardCharsets.UTF_8), AMBIGUOUS, JSON, h));
+        }
+        all.add(raw("GET a stored completion list", "GET", CHAT, new byte[0], forwarded("/v1/chat/completions")));
+    }
+
+    private static void paths(List<Attack> all) {
+        String denied = "{\"model\":\"up/denied\"}";
+        for (String p : List.of("/chat/completions", "/completions", "/embeddings", "/responses", "/messages",
+                "/openai/deployments/denied/chat/completions", "/engines/denied/completions",
+                "/v1/engines/denied/completions", "/v1beta/models/denied:generateContent",
+                "/model/denied/invoke", "/model/denied/converse", "/api/chat",
+                "/api/generate", "/api/embed", "/v2/chat/completions", "/v1/unlisted", "/v1", "/", "/metrics")) {
+            all.add(json("unknown path " + p, p, denied, UNKNOWN_PATH));
+        }
+        all.add(json("Gemini-style path under /v1/models", "/v1/models/denied:generateContent", denied, NOT_ALLOWED));
+        all.add(raw("GET /favicon.ico", "GET", "/favicon.ico", new byte[0], UNKNOWN_PATH));
+        all.add(raw("GET /v1/files/../../metrics", "GET", "/v1/files/%2e%2e/%2e%2e/metrics", new byte[0], notForwarded()));
+        all.add(json("upper case", "/V1/CHAT/COMPLETIONS", denied, DENIED_403));
+        for (String p : List.of("/v1/chat%2Fcompletions", "/v1//chat/completions", "/v1/./chat/completions",
+                "/v1/x/../chat/completions", "/v1/chat/completions/", "/v1/chat/completions;x=1", "/v1/chat;x/completions",
+                "/v1/%63hat/completions", "/v1/chat/completions%2F", "/v1/chat/completions/.")) {
+            all.add(json("spelled " + p, p, denied, notForwarded()));
+        }
+        all.add(json("encoded allowed", "/v1/%63hat/completions", "{\"model\":\"up/ok\"}", forwarded("/v1/chat/completions")));
+    }
+
+    private static void identity(List<Attack> all) {
+        String secret = "{\"model\":\"up/secret\"}";
+        all.add(json("two user-path headers", CHAT, secret, refused(400, "invalid_user_path"), "X-User-Path: /acme",
+                "X-User-Path: /other"));
+        all.add(json("two user-path headers, other order", CHAT, secret, refused(400, "invalid_user_path"),
+                "X-User-Path: /other", "X-User-Path: /acme"));
+        all.add(json("a comma in the user path", CHAT, secret, refused(400, "invalid_user_path"), "X-User-Path: /other, /acme"));
+        all.add(json("dot segments in the user path", CHAT, secret, refused(400, "invalid_user_path"),
+                "X-User-Path: /acme/../other"));
+        all.add(json("a path outside the scope", CHAT, secret, DENIED_403, "X-User-Path: /acmex"));
+        all.add(json("a lower-case header name", CHAT, secret, refused(400, "invalid_user_path"), "x-user-path: /acme",
+                "X-USER-PATH: /x"));
+    }
+
+    private static void contentTypes(List<Attack> all) {
+        byte[] ok = "{\"model\":\"up/ok\"}".getBytes(StandardCharsets.UTF_8);
+        all.add(raw("two Content-Types", "POST", CHAT, ok, AMBIGUOUS, JSON, "Content-Type: text/plain"));
+        all.add(raw("unknown charset", "POST", CHAT, ok, AMBIGUOUS, "Content-Type: application/json; charset=x-nope"));
+        all.add(raw("malformed charset", "POST", CHAT, ok, AMBIGUOUS, "Content-Type: application/json; charset=\"utf-8"));
+        all.add(raw("UTF-16 charset", "POST", CHAT, ok, AMBIGUOUS, "Content-Type: application/json; charset=utf-16"));
+        all.add(raw("RFC 2231 charset", "POST", CHAT, ok, AMBIGUOUS, "Content-Type: application/json; charset*=utf-8''utf-16"));
+        all.add(raw("latin-1 charset", "POST", CHAT, ok, AMBIGUOUS, "Content-Type: application/json; charset=iso-8859-1"));
+        all.add(raw("quoted UTF-8 charset", "POST", CHAT, ok, forwarded(CHAT), "Content-Type: application/json; charset=\"UTF-8\""));
+        all.add(raw("text/plain", "POST", CHAT, ok, forwarded(CHAT), "Content-Type: text/plain"));
+        all.add(raw("no Content-Type", "POST", CHAT, ok, forwarded(CHAT)));
+        all.add(raw("a form to a JSON endpoint", "POST", CHAT, bytes(part("model", "up/denied") + "--b--\r\n"), INVALID_JSON, FORM));
+        all.add(raw("url-encoded to a JSON endpoint", "POST", CHAT, bytes("model=up/denied"), INVALID_JSON,
+                "Content-Type: application/x-www-form-urlencoded"));
+    }
+
+    private static void forms(List<Attack> all) {
+        String ok = part("model", "up/ok");
+        String denied = part("model", "up/denied");
+        String file = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+                + "Content-Type: audio/wav\r\n\r\nRIFF....\r\n";
+        all.add(form("an allowed form", FORM, file + ok + "--b--\r\n", forwarded(AUDIO)));
+        all.add(form("an alias in a form", FORM, file + part("model", "alias") + "--b--\r\n", forwarded(AUDIO)));
+        all.add(form("a denied form", FORM, file + denied + "--b--\r\n", DENIED_403));
+        all.add(form("a padded denied model", FORM, file + part("model", " up/denied\t") + "--b--\r\n", DENIED_403));
+        all.add(form("a quoted boundary", "Content-Type: multipart/form-data; boundary=\"b\"", ok + "--b--\r\n",
+                forwarded(AUDIO)));
+        all.add(form("an escape in the boundary (Go keeps it, busboy drops it)",
+                "Content-Type: multipart/form-data; boundary=\"\\b\"", ok + "--b--\r\n", AMBIGUOUS));
+        all.add(form("a second form under the escaped boundary", "Content-Type: multipart/form-data; boundary=\"\\b\"",
+                ok + part("note", "x\r\n--\\b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nup/denied\r\n--\\b--")
+                        + "--b--\r\n", AMBIGUOUS));
+        all.add(form("boundary*", "Content-Type: multipart/form-data; boundary*=UTF-8''b", ok + "--b--\r\n", AMBIGUOUS));
+        all.add(form("boundary*0", "Content-Type: multipart/form-data; boundary*0=b", ok + "--b--\r\n", AMBIGUOUS));
+        all.add(form("two boundaries", "Content-Type: multipart/form-data; boundary=a; boundary=b", ok + "--b--\r\n",
+                AMBIGUOUS));
+        all.add(form("text after the quote", "Content-Type: multipart/form-data; boundary=\"b\"x", ok + "--b--\r\n",
+                AMBIGUOUS));
+        all.add(form("a comma", "Content-Type: multipart/form-data; boundary=b, text/plain", ok + "--b--\r\n", AMBIGUOUS));
+        all.add(form("a boundary ending in a space", "Content-Type: multipart/form-data; boundary=\"b \"", ok + "--b --\r\n",
+                AMBIGUOUS));
+        all.add(raw("two Content-Types on a form", "POST", AUDIO, bytes(ok + "--b--\r\n"), AMBIGUOUS, FORM,
+                "Content-Type: multipart/form-data; boundary=a"));
+        all.add(form("a delimiter after a bare LF (Go reads it)", FORM, ok + "\n" + denied + "--b--\r\n", INVALID_FORM));
+        all.add(form("a delimiter after a bare CR (Werkzeug reads it)", FORM, ok + "\r" + denied + "--b--\r\n", INVALID_FORM));
+        all.add(form("a form in bare LFs (Go switches to LF)", FORM,
+                "--b\nContent-Disposition: form-data; name=\"model\"\n\nup/denied\n--b--\n", INVALID_FORM));
+        all.add(form("a bare LF inside a file", FORM, file.replace("RIFF....", "RIFF\n" + denied.strip()) + ok + "--b--\r\n",
+                INVALID_FORM));
+        all.add(form("the boundary inside the preamble", FORM, "x--b\r\n" + denied + "--b\r\n" + ok.substring(5) + "--b--\r\n",
+                INVALID_FORM));
+        all.add(form("a preamble line", FORM, "preamble\n" + denied + "\r\n" + ok + "--b--\r\n", INVALID_FORM));
+        all.add(form("a part after the close", FORM, ok + "--b--\r\n" + denied + "--b--\r\n", INVALID_FORM));
+        all.add(form("two model parts", FORM, ok + denied + "--b--\r\n", DUPLICATE));
+        all.add(form("a MODEL part", FORM, part("MODEL", "up/denied") + ok + "--b--\r\n", INVALID_MODEL));
+        all.add(form("a model part with a filename", FORM,
+                "--b\r\nContent-Disposition: form-data; name=\"model\"; filename=\"m\"\r\n\r\nup/denied\r\n" + ok + "--b--\r\n",
+                INVALID_FORM));
+        all.add(form("name*", FORM, "--b\r\nContent-Disposition: form-data; name=\"x\"; name*=UTF-8''model\r\n\r\nup/denied\r\n"
+                + ok + "--b--\r\n", INVALID_FORM));
+        all.add(form("an escaped name", FORM, "--b\r\nContent-Disposition: form-data; name=\"mod\\el\"\r\n\r\nup/denied\r\n"
+                + ok + "--b--\r\n", INVALID_FORM));
+        all.add(form("two names", FORM, "--b\r\nContent-Disposition: form-data; name=\"x\"; name=\"model\"\r\n\r\nup/denied\r\n"
+                + ok + "--b--\r\n", INVALID_FORM));
+        all.add(form("two Content-Dispositions", FORM, "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n"
+                + "Content-Disposition: form-data; name=\"model\"\r\n\r\nup/denied\r\n" + ok + "--b--\r\n", INVALID_FORM));
+        all.add(form("a folded Content-Disposition", FORM, "--b\r\nContent-Disposition: form-data;\r\n name=\"model\"\r\n\r\n"
+                + "up/denied\r\n" + ok + "--b--\r\n", INVALID_FORM));
+        all.add(form("a bare LF between part headers", FORM, "--b\r\nX-A: 1\nContent-Disposition: form-data; name=\"model\""
+                + "\r\n\r\nup/denied\r\n" + ok + "--b--\r\n", INVALID_FORM));
+        all.add(form("a base64 model (python-multipart decodes it)", FORM, "--b\r\nContent-Disposition: form-data; name=\"model\""
+                + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + Base64.getEncoder().encodeToString(bytes("up/denied"))
+                + "\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a quoted-printable model (Go decodes it)", FORM, "--b\r\nContent-Disposition: form-data; name=\"model\""
+                + "\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nup/=64enied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a UTF-16 model part", FORM, "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n"
+                + "Content-Type: text/plain; charset=utf-16\r\n\r\nup/ok\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("no model part", FORM, file + "--b--\r\n", refused(400, "missing_model")));
+        all.add(form("not closed", FORM, ok, INVALID_FORM));
+        all.add(raw("a form without a boundary", "POST", AUDIO, bytes(ok + "--b--\r\n"), AMBIGUOUS,
+                "Content-Type: multipart/form-data"));
+        all.add(raw("JSON to a form endpoint", "POST", AUDIO, bytes("{\"model\":\"up/denied\"}"), INVALID_FORM, JSON));
+        all.add(form("a delimiter-looking line inside a value (RFC 2046 forbids it; parsers disagree)", FORM,
+                file.replace("RIFF....", "RIFF\r\n--bx\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nup/denied")
+                        + ok + "--b--\r\n", INVALID_FORM));
+        all.add(form("image edit, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/edits"));
+        all.add(form("image variation, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/variations"));
+    }
+
+    private static void batches(List<Attack> all) {
+        String line1 = "{\"custom_id\":\"1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"up/ok\"}}";
+        String line2 = "{\"custom_id\":\"2\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"alias\"}}";
+        String bad = "{\"custom_id\":\"3\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"up/denied\"}}";
+        all.add(batch("a batch file", "batch", line1 + "\n" + line2 + "\n", forwarded("/v1/files")));
+        all.add(batch("a batch file with CRLF lines", "batch", line1 + "\r\n" + line2 + "\r\n", forwarded("/v1/files")));
+        all.add(batch("a denied line", "batch", line1 + "\n" + bad + "\n", DENIED_403));
+        all.add(batch("a denied last line without a newline", "batch", line1 + "\n" + bad, DENIED_403));
+        all.add(batch("a line over two providers", "batch", line1 + "\n" + line1.replace("up/ok", "other/x") + "\n",
+                refused(400, "mixed_providers")));
+        all.add(batch("lines split by a bare CR", "batch", line1 + "\r" + bad + "\n", AMBIGUOUS));
+        all.add(batch("lines split by U+2028", "batch", line1 + "\u2028" + bad + "\n", AMBIGUOUS));
+        all.add(batch("lines split by NEL", "batch", line1 + "\u0085" + bad + "\n", AMBIGUOUS));
+        all.add(batch("lines split by a form feed", "batch", line1 + "\f" + bad + "\n", AMBIGUOUS));
+        all.add(batch("a MODEL in a line", "batch", line1.replace("\"model\"", "\"MODEL\"") + "\n", INVALID_MODEL));
+        all.add(batch("body twice in a line", "batch", bad.replace("\"body\":", "\"body\":{\"model\":\"up/ok\"},\"body\":") + "\n",
+                DENIED_403));
+        all.add(batch("Body in a line", "batch", line1.replace("\"body\"", "\"Body\"") + "\n", AMBIGUOUS));
+        all.add(batch("a line without a model", "batch", "{\"custom_id\":\"1\",\"body\":{}}\n", refused(400, "missing_model")));
+        all.add(batch("a line that is not JSON", "batch", line1 + "\n{oops\n", INVALID_JSON));
+        all.add(batch("purpose Batch", "Batch", line1 + "\n" + bad + "\n", DENIED_403));
+        all.add(batch("purpose with spaces", " batch ", line1 + "\n" + bad + "\n", DENIED_403));
+        all.add(batch("an unknown purpose", "batch2", line1 + "\n" + bad + "\n", DENIED_403));
+        all.add(batch("a fine-tuning file", "fine-tune", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n",
+                forwarded("/v1/files")));
+        all.add(form("purpose twice", FORM, part("purpose", "fine-tune") + part("purpose", "batch") + batchFile(bad + "\n")
+                + "--b--\r\n", INVALID_FORM, "/v1/files"));
+        all.add(form("PURPOSE", FORM, part("PURPOSE", "batch") + part("purpose", "fine-tune") + batchFile(bad + "\n")
+                + "--b--\r\n", INVALID_FORM, "/v1/files"));
+        all.add(form("a file part named File", FORM, part("purpose", "batch") + batchFile(bad + "\n").replace("name=\"file\"",
+                "name=\"File\"") + "--b--\r\n", INVALID_FORM, "/v1/files"));
+        all.add(form("two file parts", FORM, part("purpose", "batch") + batchFile(line1 + "\n") + batchFile(bad + "\n")
+                + "--b--\r\n", INVALID_FORM, "/v1/files"));
+        all.add(form("a base64 batch file", FORM, part("purpose", "batch") + "--b\r\nContent-Disposition: form-data; "
+                + "name=\"file\"; filename=\"in.jsonl\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + Base64.getEncoder().encodeToString(bytes(bad + "\n")) + "\r\n--b--\r\n", INVALID_FORM, "/v1/files"));
+    }
+
+    private static void others(List<Attack> all) {
+        all.add(raw("realtime WebSocket", "GET", "/v1/realtime?model=up/denied", new byte[0], refused(501, "not_implemented"),
+                "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Version: 13"));
+        all.add(raw("realtime without upgrade", "GET", "/v1/realtime?model=up/ok", new byte[0], refused(501, "not_implemented")));
+        all.add(json("realtime call", "/v1/realtime/calls", "{}", refused(501, "not_implemented")));
+        all.add(raw("a model-less GET", "GET", "/v1/files", new byte[0], forwarded("/v1/files")));
+        all.add(raw("a model-less GET with an id", "GET", "/v1/batches/batch_1", new byte[0], forwarded("/v1/batches/batch_1")));
+        all.add(raw("an unknown provider named", "GET", "/v1/files", new byte[0], refused(400, "unknown_provider"),
+                "X-Switchboard-Provider: nope"));
+        all.add(raw("another provider named", "GET", "/v1/files", new byte[0], forwarded("/v1/files"),
+                "X-Switchboard-Provider: other"));
+        all.add(json("a model-less POST with an allowed model", "/v1/batches", "{\"input_file_id\":\"f\",\"model\":\"up/ok\"}",
+                forwarded("/v1/batches")));
+    }
+
+    // ---- builders --------------------------------------------------------------------------------
+
+    private static Attack json(String name, String target, String body, Expect expect, String... headers) {
+        List<String> h = new ArrayList<>(List.of(JSON));
+        h.addAll(List.of(headers));
+        return new Attack(name, "POST", target, List.copyOf(h), bytes(body), false, expect);
+    }
+
+    private static Attack raw(String name, String method, String target, byte[] body, Expect expect, String... headers) {
+        return raw(name, method, target, body, false, expect, headers);
+    }
+
+    private static Attack raw(String name, String method, String target, byte[] body, boolean chunked, Expect expect,
+                              String... headers) {
+        return new Attack(name, method, target, List.of(headers), body, chunked, expect);
+    }
+
+    private static Attack form(String name, String contentType, String body, Expect expect) {
+        return form(name, contentType, body, expect, AUDIO);
+    }
+
+    private static Attack form(String name, String contentType, String body, Expect expect, String path) {
+        return new Attack(name, "POST", path, List.of(contentType), bytes(body), false, expect);
+    }
+
+    private static Attack batch(String name, String purpose, String file, Expect expect) {
+        return form(name, FORM, part("purpose", purpose) + batchFile(file) + "--b--\r\n", expect, "/v1/files");
+    }
+
+    private static String part(String name, String value) {
+        return "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n";
+    }
+
+    private static String batchFile(String content) {
+        return "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.jsonl\"\r\n"
+                + "Content-Type: application/jsonl\r\n\r\n" + content + "\r\n";
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Text with raw bytes between: strings are UTF-8, integers are single bytes. */
+    private static byte[] bytes(Object... pieces) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Object p : pieces) {
+            if (p instanceof String s) {
+                out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+            } else {
+                out.write((Integer) p);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] utf16(String s) {
+        return s.getBytes(StandardCharsets.UTF_16LE);
+    }
+
+    private static byte[] gzip(String s) {
+        return gzip(bytes(s));
+    }
+
+    private static byte[] gzip(byte[] in) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(in);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+}
