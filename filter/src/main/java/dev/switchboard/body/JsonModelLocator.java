@@ -199,10 +199,8 @@ public final class JsonModelLocator {
             int end = endOfString(body, start, limit);
             if (start < offset || end < 0 || body[start] != '"') {
                 fail(ModelField.Status.NOT_STRING, path);
-            } else if (value.isBlank()) {
-                fail(ModelField.Status.EMPTY, path);
-            } else if (value.length() > ModelField.MAX_MODEL_LENGTH) {
-                fail(ModelField.Status.TOO_LONG, path);
+            } else if (ModelField.unusable(value) != null) {
+                fail(ModelField.unusable(value), path);
             } else {
                 (node == primary ? primarySites : otherSites).add(new ModelField.Site(path, value, start, end, true));
             }

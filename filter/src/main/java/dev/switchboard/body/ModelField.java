@@ -3,6 +3,7 @@ package dev.switchboard.body;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.json.JsonTree;
+import dev.switchboard.rules.ModelNames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,7 +24,7 @@ import java.util.function.Function;
 public record ModelField(Status status, String where, List<Site> sites, Map<String, String> captured) {
 
     /** The longest model name accepted (SPEC section 15, limits). */
-    public static final int MAX_MODEL_LENGTH = 256;
+    public static final int MAX_MODEL_LENGTH = ModelNames.MAX_LENGTH;
 
     /**
      * One model name in a body.
@@ -55,6 +56,8 @@ public record ModelField(Status status, String where, List<Site> sites, Map<Stri
         EMPTY,
         /** A model name is longer than {@link #MAX_MODEL_LENGTH}. */
         TOO_LONG,
+        /** A model name holds a space, control or invisible character ({@link ModelNames#problem}). */
+        UNUSABLE,
         /** A model appears twice in one object (also via escapes or another case). */
         DUPLICATE,
         /** Some other part of the request is ambiguous to the upstream parsers; {@link #where} says which. */
@@ -73,6 +76,21 @@ public record ModelField(Status status, String where, List<Site> sites, Map<Stri
      */
     public static ModelField failed(Status status, String where) {
         return new ModelField(status, where, List.of(), Map.of());
+    }
+
+    /**
+     * @param value a model name as sent
+     * @return why it cannot be used ({@link Status#EMPTY}, {@link Status#TOO_LONG}, {@link Status#UNUSABLE}),
+     *     or {@code null} when it can
+     */
+    static Status unusable(String value) {
+        if (value.length() > MAX_MODEL_LENGTH) {
+            return Status.TOO_LONG;
+        }
+        if (ModelNames.problem(value) == null) {
+            return null;
+        }
+        return ModelNames.strip(value).isEmpty() ? Status.EMPTY : Status.UNUSABLE;
     }
 
     /** @return the primary model name, or {@code null} when none was found */
@@ -95,6 +113,7 @@ public record ModelField(Status status, String where, List<Site> sites, Map<Stri
             case NOT_STRING -> ApiError.INVALID_MODEL.with();
             case EMPTY -> ApiError.EMPTY_MODEL.with();
             case TOO_LONG -> ApiError.MODEL_TOO_LONG.with(MAX_MODEL_LENGTH);
+            case UNUSABLE -> ApiError.MODEL_UNUSABLE.with();
             case DUPLICATE -> ApiError.DUPLICATE_MODEL.with();
             case AMBIGUOUS -> multipart ? ApiError.INVALID_BODY.with("request body is not a valid multipart form")
                     : ApiError.INVALID_REQUEST.with("the request is ambiguous to upstream parsers");

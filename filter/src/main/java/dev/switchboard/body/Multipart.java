@@ -268,10 +268,8 @@ public final class Multipart {
                 }
                 if (!model) {
                     captured.put(field, value);
-                } else if (value.isBlank()) {
-                    return ModelField.failed(ModelField.Status.EMPTY, null);
-                } else if (value.length() > ModelField.MAX_MODEL_LENGTH) {
-                    return ModelField.failed(ModelField.Status.TOO_LONG, null);
+                } else if (ModelField.unusable(value) != null) {
+                    return ModelField.failed(ModelField.unusable(value), null);
                 } else {
                     sites.add(new ModelField.Site("model", value, p.start(), p.end(), false));
                 }

@@ -55,6 +55,9 @@ public enum ApiError {
     INVALID_BODY(400, "invalid_request_error", "invalid_body", "%s", null, false),
     /** A model name over the length limit (SPEC section 15). */
     MODEL_TOO_LONG(400, "invalid_request_error", "invalid_model", "model names are at most %s characters", "model", false),
+    /** A model name with a space, control or invisible character an upstream could strip or split (SPEC section 15). */
+    MODEL_UNUSABLE(400, "invalid_request_error", "invalid_model",
+            "model names may not contain spaces, control or invisible characters", "model", false),
     /** A request the upstream parsers could read differently from the gateway (SPEC section 15); the message says how. */
     INVALID_REQUEST(400, "invalid_request_error", "invalid_request", "%s", null, false),
     /** The models of one request route to different providers; {@code %s} names them. */

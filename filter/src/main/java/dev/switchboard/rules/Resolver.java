@@ -92,7 +92,8 @@ public final class Resolver {
     }
 
     private static Decision resolve(Rules rules, String requested, Caller caller, Picker picker, Trace trace) {
-        String name = requested.strip();
+        // What any upstream strips (Python, JavaScript, Go: no-break space, NEL, BOM...) is stripped here too.
+        String name = ModelNames.strip(requested);
         String callerPath = caller.userPath();
 
         // 1. Redirect: exact, case-sensitive, one level; disabled = inert; scoped = fall through.

@@ -33,6 +33,9 @@ public final class Rules {
     private final Map<String, Map<String, VirtualModel>> providerModelPolicies = new HashMap<>();
     private final Map<String, VirtualModel> providerPolicies = new HashMap<>();
     private final Map<String, VirtualModel> modelPolicies = new HashMap<>();
+    /** The same two maps keyed by the model in lower case: the fallback when no policy names the model exactly. */
+    private final Map<String, Map<String, VirtualModel>> foldedProviderModelPolicies = new HashMap<>();
+    private final Map<String, VirtualModel> foldedModelPolicies = new HashMap<>();
     private final VirtualModel globalPolicy;
 
     /**
@@ -61,8 +64,15 @@ public final class Rules {
             switch (s.kind()) {
                 case GLOBAL -> global = vm;
                 case PROVIDER -> providerPolicies.put(s.provider(), vm);
-                case PROVIDER_MODEL -> providerModelPolicies.computeIfAbsent(s.provider(), k -> new HashMap<>()).put(s.model(), vm);
-                case MODEL -> modelPolicies.put(s.model(), vm);
+                case PROVIDER_MODEL -> {
+                    providerModelPolicies.computeIfAbsent(s.provider(), k -> new HashMap<>()).put(s.model(), vm);
+                    foldedProviderModelPolicies.computeIfAbsent(s.provider(), k -> new HashMap<>())
+                            .putIfAbsent(fold(s.model()), vm);
+                }
+                case MODEL -> {
+                    modelPolicies.put(s.model(), vm);
+                    foldedModelPolicies.putIfAbsent(fold(s.model()), vm);
+                }
                 default -> throw new IllegalStateException(s.kind().name());
             }
         }
@@ -111,7 +121,7 @@ public final class Rules {
 
     /**
      * The single most specific policy for a routed model: {@code provider/model}, {@code provider/},
-     * bare model, {@code /}.
+     * bare model, {@code /}; models are matched exactly, else ignoring case.
      *
      * @param provider the provider, or {@code null}
      * @param model the model id at that provider
@@ -120,8 +130,7 @@ public final class Rules {
     VirtualModel policyFor(String provider, String model) {
         VirtualModel p;
         if (provider != null) {
-            Map<String, VirtualModel> byModel = providerModelPolicies.get(provider);
-            p = byModel == null ? null : byModel.get(model);
+            p = lookup(providerModelPolicies.get(provider), foldedProviderModelPolicies.get(provider), model);
             if (p != null) {
                 return p;
             }
@@ -130,7 +139,21 @@ public final class Rules {
                 return p;
             }
         }
-        p = modelPolicies.get(model);
+        p = lookup(modelPolicies, foldedModelPolicies, model);
         return p != null ? p : globalPolicy;
+    }
+
+    /**
+     * A policy naming the model exactly, else one naming it in another case (SPEC section 15): some
+     * upstreams (Ollama) match model names ignoring case, so {@code GPT-5} must not dodge a policy on
+     * {@code gpt-5}. An exact policy wins over one that differs in case.
+     */
+    private static VirtualModel lookup(Map<String, VirtualModel> exact, Map<String, VirtualModel> folded, String model) {
+        VirtualModel p = exact == null ? null : exact.get(model);
+        return p != null || folded == null ? p : folded.get(fold(model));
+    }
+
+    private static String fold(String model) {
+        return model.toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -158,9 +158,12 @@ final class ModelRequestHandler {
     /** Upload purposes whose files carry no model (OpenAI's); any other purpose is checked as a batch file. */
     private static final Set<String> MODEL_FREE_PURPOSES = Set.of("assistants", "vision", "fine-tune", "user_data", "evals");
 
-    /** @return whether a file uploaded for this purpose may be run as a batch: {@code batch}, and anything unknown */
+    /**
+     * @return whether a file uploaded for this purpose may be run as a batch: {@code batch}, and anything
+     *     unknown; an upload without a purpose (Anthropic's Files API) cannot be, OpenAI refuses it
+     */
     private static boolean mayHoldModels(String purpose) {
-        return purpose == null || !MODEL_FREE_PURPOSES.contains(purpose);
+        return purpose != null && !MODEL_FREE_PURPOSES.contains(purpose);
     }
 
     /**

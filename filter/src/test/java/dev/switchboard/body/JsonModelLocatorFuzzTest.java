@@ -27,7 +27,7 @@ final class JsonModelLocatorFuzzTest {
     private static final String[] VARIANT_KEYS = {"\"MODEL\"", "\"Model\"", "\"mod\\u0045l\"", "\"Tools\"", "\"tool\u017f\"",
         "\"TOOLS\""};
     private static final String[] PLAIN_KEYS = {"\"messages\"", "\"x\"", "\"model \"", "\"mode\"", "\"tool\""};
-    private static final String[] NAMES = {"\"gpt\"", "\"a\\\"b\"", "\"\\u00e9t\\u00e9\"", "\"up/d\\u0065nied\"", "\"x y\""};
+    private static final String[] NAMES = {"\"gpt\"", "\"a\\\"b\"", "\"\\u00e9t\\u00e9\"", "\"up/d\\u0065nied\"", "\"x-y\""};
     private static final String[] OTHER_VALUES = {"1", "null", "true", "[\"x\"]", "{\"model\":\"in\"}", "\"\"", "[]", "{}"};
 
     @Test

@@ -143,6 +143,16 @@ public final class Corpus {
         all.add(json("bare denied name", CHAT, "{\"model\":\"denied\"}", DENIED_403));
         all.add(json("scoped name for a caller outside", CHAT, "{\"model\":\"secret\"}", DENIED_403));
         all.add(json("redirect to a denied model", CHAT, "{\"model\":\"sneaky\"}", DENIED_403));
+        all.add(json("upper case (Ollama matches names ignoring case)", CHAT, "{\"model\":\"up/DENIED\"}", DENIED_403));
+        all.add(json("bare upper case", CHAT, "{\"model\":\"Denied\"}", DENIED_403));
+        all.add(json("a no-break space (Python and Go strip it)", CHAT, "{\"model\":\"\\u00a0up/denied\"}", DENIED_403));
+        all.add(json("a byte-order mark (JavaScript trims it)", CHAT, "{\"model\":\"up/denied\\ufeff\"}", DENIED_403));
+        all.add(json("NEL (Python strips it)", CHAT, "{\"model\":\"denied\\u0085\"}", DENIED_403));
+        all.add(json("a zero-width space inside", CHAT, "{\"model\":\"up/den\\u200bied\"}", INVALID_MODEL));
+        all.add(json("a NUL inside", CHAT, "{\"model\":\"up/denied\\u0000\"}", INVALID_MODEL));
+        all.add(json("a space inside", CHAT, "{\"model\":\"up/ denied\"}", INVALID_MODEL));
+        all.add(json("a newline inside", CHAT, "{\"model\":\"up/ok\\nup/denied\"}", INVALID_MODEL));
+        all.add(json("a lone surrogate", CHAT, "{\"model\":\"up/denied\\ud800\"}", INVALID_MODEL));
         all.add(json("model as a list", CHAT, "{\"model\":[\"up/denied\"]}", INVALID_MODEL));
         all.add(json("model as an object", CHAT, "{\"model\":{\"id\":\"up/denied\"}}", INVALID_MODEL));
         all.add(json("model null", CHAT, "{\"model\":null,\"MODEL\":\"up/denied\"}", DUPLICATE));
@@ -356,6 +366,8 @@ public final class Corpus {
         all.add(form("an allowed form", FORM, file + ok + "--b--\r\n", forwarded(AUDIO)));
         all.add(form("an alias in a form", FORM, file + part("model", "alias") + "--b--\r\n", forwarded(AUDIO)));
         all.add(form("a denied form", FORM, file + denied + "--b--\r\n", DENIED_403));
+        all.add(form("a no-break space in a form", FORM, file + part("model", "\u00a0up/denied") + "--b--\r\n", DENIED_403));
+        all.add(form("upper case in a form", FORM, file + part("model", "up/DENIED") + "--b--\r\n", DENIED_403));
         all.add(form("a padded denied model", FORM, file + part("model", " up/denied\t") + "--b--\r\n", DENIED_403));
         all.add(form("a quoted boundary", "Content-Type: multipart/form-data; boundary=\"b\"", ok + "--b--\r\n",
                 forwarded(AUDIO)));
@@ -446,6 +458,8 @@ public final class Corpus {
         all.add(batch("an unknown purpose", "batch2", line1 + "\n" + bad + "\n", DENIED_403));
         all.add(batch("a fine-tuning file", "fine-tune", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n",
                 forwarded("/v1/files")));
+        all.add(form("an upload without a purpose (Anthropic's Files API)", FORM,
+                batchFile("%PDF-1.4 binary") + "--b--\r\n", forwarded("/v1/files"), "/v1/files"));
         all.add(form("purpose twice", FORM, part("purpose", "fine-tune") + part("purpose", "batch") + batchFile(bad + "\n")
                 + "--b--\r\n", INVALID_FORM, "/v1/files"));
         all.add(form("PURPOSE", FORM, part("PURPOSE", "batch") + part("purpose", "fine-tune") + batchFile(bad + "\n")

@@ -36,9 +36,19 @@ public final class Judge {
 
     private final Set<String> denied;
 
-    /** @param denied model names an upstream must never be asked for */
+    /**
+     * @param denied model names an upstream must never be asked for; matched as a lenient upstream
+     *     matches them: ignoring case (Ollama) and the spaces Python, JavaScript or Go strip
+     */
     public Judge(Set<String> denied) {
-        this.denied = Set.copyOf(denied);
+        Set<String> folded = new java.util.HashSet<>();
+        denied.forEach(d -> folded.add(d.toLowerCase(Locale.ROOT)));
+        this.denied = Set.copyOf(folded);
+    }
+
+    private boolean isDenied(String name) {
+        String stripped = name.replaceAll("^[\\s\\p{Z}\\u0085\\uFEFF]+|[\\s\\p{Z}\\u0085\\uFEFF]+$", "");
+        return denied.contains(stripped.toLowerCase(Locale.ROOT));
     }
 
     /** @return every way a reader could find a denied model in the request; empty when none can */
@@ -49,7 +59,7 @@ public final class Judge {
                 int eq = pair.indexOf('=');
                 String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
                 if (eq >= 0 && decode(pair.substring(0, eq)).strip().toLowerCase(Locale.ROOT).startsWith("model")
-                        && denied.contains(value.strip())) {
+                        && isDenied(value)) {
                     out.add("the query string names " + value);
                 }
             }
@@ -57,7 +67,7 @@ public final class Judge {
         for (String segment : r.path().split("/")) {
             String s = decode(segment);
             for (String part : s.split("[:;]")) {
-                if (denied.contains(part)) {
+                if (isDenied(part)) {
                     out.add("the path names " + part);
                 }
             }
@@ -70,7 +80,7 @@ public final class Judge {
         for (UpstreamJson.Reader reader : UpstreamJson.Reader.values()) {
             List<String> models = UpstreamJson.models(reader, body);
             if (models != null) {
-                models.stream().filter(denied::contains).forEach(m -> out.add(reader + " JSON reads model " + m));
+                models.stream().filter(this::isDenied).forEach(m -> out.add(reader + " JSON reads model " + m));
             }
         }
         for (UpstreamForms.Reader reader : UpstreamForms.Reader.values()) {
@@ -78,14 +88,14 @@ public final class Judge {
             if (form == null) {
                 continue;
             }
-            form.fields().getOrDefault("model", List.of()).stream().map(String::strip).filter(denied::contains)
+            form.fields().getOrDefault("model", List.of()).stream().filter(this::isDenied)
                     .forEach(m -> out.add(reader + " form reads model " + m));
             form.files().forEach((name, files) -> files.forEach(file -> {
                 for (String line : lines(file)) {
                     for (UpstreamJson.Reader json : UpstreamJson.Reader.values()) {
                         List<String> models = UpstreamJson.models(json, line.getBytes(StandardCharsets.UTF_8));
                         if (models != null) {
-                            models.stream().filter(denied::contains).forEach(m -> out.add(
+                            models.stream().filter(this::isDenied).forEach(m -> out.add(
                                     reader + " form, file " + name + ", " + json + " JSON reads model " + m));
                         }
                     }
