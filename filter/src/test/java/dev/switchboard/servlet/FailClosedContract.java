@@ -1,18 +1,16 @@
 package dev.switchboard.servlet;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.failclosed.Corpus;
 import dev.switchboard.failclosed.Judge;
 import dev.switchboard.failclosed.RawClient;
+import dev.switchboard.failclosed.Verdict;
 import dev.switchboard.rules.Picker;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -65,28 +63,7 @@ abstract class FailClosedContract {
         String id = "fc-" + System.nanoTime();
         RawClient.Response r = RawClient.send(harness.port(), a, "X-Request-Id: " + id);
 
-        List<Judge.Received> got = recorder.take(id);
-        String why = a + " | " + r.status() + " " + r.text();
-        switch (a.expect().kind()) {
-            case REFUSED -> {
-                assertThat(r.status()).as(why).isEqualTo(a.expect().status());
-                String target = a.target().toLowerCase(Locale.ROOT);
-                boolean anthropic = target.startsWith("/v1/messages") || target.equals("/v1/complete");
-                assertThat(r.text()).as(why).contains(anthropic
-                        ? "{\"type\":\"error\",\"error\":{\"type\":\"" + a.expect().code() + "\""
-                        : "\"code\":\"" + a.expect().code() + "\"");
-                assertThat(got).as(why).isEmpty();
-            }
-            case NOT_FORWARDED -> {
-                assertThat(r.status()).as(why).isBetween(400, 499);
-                assertThat(got).as(why).isEmpty();
-            }
-            case FORWARDED -> {
-                assertThat(r.status()).as(why).isEqualTo(200);
-                assertThat(got).as(why).hasSize(1);
-                assertThat(judge.violations(got.get(0))).as(why + " | upstream got " + new String(got.get(0).body(), StandardCharsets.UTF_8)).isEmpty();
-            }
-        }
+        Verdict.check(a, r, recorder.take(id), judge, false);
     }
 
     /** The servlet behind the filter: records every request by its request id and answers 200. */

@@ -7,15 +7,11 @@ import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.failclosed.Corpus;
 import dev.switchboard.failclosed.Judge;
 import dev.switchboard.failclosed.RawClient;
-import java.io.ByteArrayOutputStream;
+import dev.switchboard.failclosed.Verdict;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,31 +66,9 @@ final class FailClosedTest {
         RawClient.Response r = RawClient.send(gateway.port(), a);
 
         // A forwarded request reached the upstream before its answer reached the client: nothing is late.
-        List<FakeUpstream.Received> got = new ArrayList<>(upstream.received);
-        String why = a + " | " + r.status() + " " + r.text();
-        switch (a.expect().kind()) {
-            case REFUSED -> {
-                assertThat(r.status()).as(why).isEqualTo(a.expect().status());
-                String target = a.target().toLowerCase(Locale.ROOT);
-                boolean anthropic = target.startsWith("/v1/messages") || target.equals("/v1/complete");
-                assertThat(r.text()).as(why).contains(anthropic
-                        ? "{\"type\":\"error\",\"error\":{\"type\":\"" + a.expect().code() + "\""
-                        : "\"code\":\"" + a.expect().code() + "\"");
-                assertThat(got).as(why).isEmpty();
-            }
-            case NOT_FORWARDED -> {
-                assertThat(r.status()).as(why).isBetween(400, 499);
-                assertThat(got).as(why).isEmpty();
-            }
-            case FORWARDED -> {
-                assertThat(r.status()).as(why).isEqualTo(200);
-                assertThat(got).as(why).hasSize(1);
-                FakeUpstream.Received u = got.get(0);
-                assertThat(u.path()).as(why).isEqualTo(a.expect().upstreamPath());
-                assertThat(judge.violations(new Judge.Received(u.method(), u.path(), u.query(), u.headers(), u.body())))
-                        .as(why + " | upstream got " + u.text()).isEmpty();
-            }
-        }
+        List<Judge.Received> got = new ArrayList<>();
+        upstream.received.forEach(u -> got.add(new Judge.Received(u.method(), u.path(), u.query(), u.headers(), u.body())));
+        Verdict.check(a, r, got, judge, true);
     }
 
     /** Spellings of the chat path that a bare container refuses itself reach the bundle's filter and are checked. */
@@ -102,28 +76,28 @@ final class FailClosedTest {
     @ValueSource(strings = {"/v1/chat%2Fcompletions", "/v1/./chat/completions",
         "/v1/x/../chat/completions", "/v1/chat/completions/", "/v1/%63hat/completions", "/V1/Chat/Completions"})
     void shouldCheckEverySpellingOfTheChatPath(String path) throws Exception {
-        Raw r = send("POST", path, "{\"model\":\"up/denied\"}".getBytes(StandardCharsets.UTF_8),
+        RawClient.Response r = send("POST", path, "{\"model\":\"up/denied\"}".getBytes(StandardCharsets.UTF_8),
                 List.of("Content-Type: application/json"));
 
-        assertThat(r.status).as(r.text()).isEqualTo(403);
+        assertThat(r.status()).as(r.text()).isEqualTo(403);
         assertThat(r.text()).contains("\"code\":\"model_access_denied\"");
         assertThat(upstream.received).isEmpty();
     }
 
     @Test
     void shouldRefuseToDeleteAModelWithAPercentEncodedId() throws Exception {
-        Raw r = send("DELETE", "/v1/models/up%2Fok", new byte[0], List.of());
+        RawClient.Response r = send("DELETE", "/v1/models/up%2Fok", new byte[0], List.of());
 
-        assertThat(r.status).as(r.text()).isEqualTo(405);
+        assertThat(r.status()).as(r.text()).isEqualTo(405);
         assertThat(r.text()).contains("\"code\":\"method_not_allowed\"");
     }
 
     @Test
     void shouldRefuseABatchFileWithOneDeniedLineNamingIt() throws Exception {
         String file = "{\"custom_id\":\"1\",\"body\":{\"model\":\"up/ok\"}}\n{\"custom_id\":\"2\",\"body\":{\"model\":\"up/denied\"}}\n";
-        Raw r = send("POST", "/v1/files", batch(file), List.of("Content-Type: multipart/form-data; boundary=b"));
+        RawClient.Response r = send("POST", "/v1/files", batch(file), List.of("Content-Type: multipart/form-data; boundary=b"));
 
-        assertThat(r.status).isEqualTo(403);
+        assertThat(r.status()).isEqualTo(403);
         assertThat(r.text()).contains("line 2 of the batch file");
         assertThat(upstream.received).isEmpty();
     }
@@ -132,9 +106,9 @@ final class FailClosedTest {
     void shouldCheckAndRewriteEveryLineOfABatchFileAndRouteItToTheLinesProvider() throws Exception {
         String file = "{\"custom_id\":\"1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"other/a\"}}\n"
                 + "{\"custom_id\":\"2\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"other/b\"}}\n";
-        Raw r = send("POST", "/v1/files", batch(file), List.of("Content-Type: multipart/form-data; boundary=b"));
+        RawClient.Response r = send("POST", "/v1/files", batch(file), List.of("Content-Type: multipart/form-data; boundary=b"));
 
-        assertThat(r.status).as(r.text()).isEqualTo(200);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
         FakeUpstream.Received got = upstream.take();
         assertThat(got.header("Authorization")).isEqualTo("Bearer sk-other");
         assertThat(got.text()).contains("\"body\":{\"model\":\"a\"}}\n").contains("\"body\":{\"model\":\"b\"}}\n");
@@ -142,9 +116,9 @@ final class FailClosedTest {
 
     @Test
     void shouldRouteAModelLessRequestToTheNamedProviderWithoutPassingTheHeaderOn() throws Exception {
-        Raw r = send("GET", "/v1/batches/batch_1", new byte[0], List.of("X-Switchboard-Provider: other"));
+        RawClient.Response r = send("GET", "/v1/batches/batch_1", new byte[0], List.of("X-Switchboard-Provider: other"));
 
-        assertThat(r.status).isEqualTo(200);
+        assertThat(r.status()).isEqualTo(200);
         FakeUpstream.Received got = upstream.take();
         assertThat(got.path()).isEqualTo("/v1/batches/batch_1");
         assertThat(got.header("Authorization")).isEqualTo("Bearer sk-other");
@@ -153,10 +127,10 @@ final class FailClosedTest {
 
     @Test
     void shouldForwardTheCanonicalPathItChecked() throws Exception {
-        Raw r = send("POST", "/V1/chat%2Fcompletions/", "{\"model\":\"up/ok\"}".getBytes(StandardCharsets.UTF_8),
+        RawClient.Response r = send("POST", "/V1/chat%2Fcompletions/", "{\"model\":\"up/ok\"}".getBytes(StandardCharsets.UTF_8),
                 List.of("Content-Type: application/json"));
 
-        assertThat(r.status).as(r.text()).isEqualTo(200);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
         FakeUpstream.Received got = upstream.take();
         assertThat(got.path()).isEqualTo("/v1/chat/completions");
         assertThat(got.text()).isEqualTo("{\"model\":\"ok\"}");
@@ -164,9 +138,9 @@ final class FailClosedTest {
 
     @Test
     void shouldAnswerAPercentEncodedModelId() throws Exception {
-        Raw r = send("GET", "/v1/models/up%2Fok", new byte[0], List.of());
+        RawClient.Response r = send("GET", "/v1/models/up%2Fok", new byte[0], List.of());
 
-        assertThat(r.status).as(r.text()).isEqualTo(200);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
         assertThat(r.text()).contains("\"id\":\"up/ok\"");
     }
 
@@ -176,55 +150,9 @@ final class FailClosedTest {
                 + "Content-Type: application/jsonl\r\n\r\n" + file + "\r\n--b--\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    private record Raw(int status, byte[] body) {
-        String text() {
-            return new String(body, StandardCharsets.UTF_8);
-        }
-    }
-
     /** One request on its own connection, headers exactly as given (duplicates included). */
-    private Raw send(String method, String path, byte[] body, List<String> headers) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", gateway.port())) {
-            s.setSoTimeout(10_000);
-            StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-            headers.forEach(h -> head.append(h).append("\r\n"));
-            if (body.length > 0 || method.equals("POST") || method.equals("PUT")) {
-                head.append("Content-Length: ").append(body.length).append("\r\n");
-            }
-            head.append("\r\n");
-            OutputStream out = s.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            out.write(body);
-            out.flush();
-            InputStream in = s.getInputStream();
-            byte[] all = in.readAllBytes();
-            String text = new String(all, StandardCharsets.ISO_8859_1);
-            int status = Integer.parseInt(text.substring(9, 12));
-            int split = text.indexOf("\r\n\r\n");
-            String headerBlock = text.substring(0, split);
-            byte[] rest = java.util.Arrays.copyOfRange(all, split + 4, all.length);
-            if (headerBlock.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
-                rest = dechunk(rest);
-            }
-            return new Raw(status, rest);
-        }
-    }
-
-    private static byte[] dechunk(byte[] in) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int i = 0;
-        while (i < in.length) {
-            int eol = i;
-            while (eol + 1 < in.length && !(in[eol] == '\r' && in[eol + 1] == '\n')) {
-                eol++;
-            }
-            int size = Integer.parseInt(new String(in, i, eol - i, StandardCharsets.ISO_8859_1).split(";")[0].strip(), 16);
-            if (size == 0) {
-                break;
-            }
-            out.write(in, eol + 2, size);
-            i = eol + 2 + size + 2;
-        }
-        return out.toByteArray();
+    private RawClient.Response send(String method, String path, byte[] body, List<String> headers) throws IOException {
+        return RawClient.send(gateway.port(), new Corpus.Attack(method + " " + path, method, path, headers, body, false,
+                null));
     }
 }
