@@ -141,7 +141,8 @@ public final class ConfigLoader {
         }
         Rules rules = new Rules(rows, r.providers(), r.defaultProvider(), r.identity(), r.enabledByDefault(),
                 r.keepOnlyAliases());
-        return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), Lint.warnings(rules, origins));
+        return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), base.observability(),
+                Lint.warnings(rules, origins));
     }
 
     /**

@@ -26,7 +26,7 @@ import java.util.function.Function;
 final class ConfigReader {
 
     static final List<String> TOP_KEYS = List.of("version", "server", "providers", "default_provider", "identity",
-            "models", "virtual_models", "admin", "reload");
+            "models", "virtual_models", "admin", "reload", "observability");
     static final List<String> SERVER_KEYS = List.of("host", "port", "max_request_bytes", "upstream_idle_timeout",
             "models_cache_ttl");
     static final List<String> PROVIDER_KEYS = List.of("type", "base_url", "api_key", "models", "headers");
@@ -35,6 +35,7 @@ final class ConfigReader {
     static final List<String> MODELS_KEYS = List.of("enabled_by_default", "keep_only_aliases");
     static final List<String> ADMIN_KEYS = List.of("token", "store");
     static final List<String> RELOAD_KEYS = List.of("poll_interval");
+    static final List<String> OBSERVABILITY_KEYS = List.of("access_log", "metrics_path", "metrics_token");
 
     /** Environment variable that overrides {@code models.keep_only_aliases} (GoModel's name). */
     static final String KEEP_ONLY_ALIASES_ENV = "KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT";
@@ -86,11 +87,14 @@ final class ConfigReader {
         List<VirtualModel> rows = virtualModels.readAll(doc.entries().get("virtual_models"), declaredProviders);
         AdminSettings admin = readAdmin(fields.mapping(doc.entries().get("admin"), "admin"));
         ReloadSettings reload = readReload(fields.mapping(doc.entries().get("reload"), "reload"));
+        ObservabilitySettings observability = readObservability(fields.mapping(doc.entries().get("observability"),
+                "observability"));
         if (!fields.ok()) {
             throw new InvalidConfigException(fields.errors());
         }
         Rules rules = new Rules(rows, providers, defaultProvider, identity, enabledByDefault, keepOnlyAliases);
-        return new SwitchboardConfig(server, rules, admin, reload, Lint.warnings(rules, Lint.configRows(rows.size())));
+        return new SwitchboardConfig(server, rules, admin, reload, observability,
+                Lint.warnings(rules, Lint.configRows(rows.size())));
     }
 
     // ---- sections ----------------------------------------------------------------------------------
@@ -271,5 +275,22 @@ final class ConfigReader {
         }
         fields.onlyKeys(m, "reload", RELOAD_KEYS);
         return new ReloadSettings(fields.duration(m, "reload", "poll_interval", ReloadSettings.DEFAULT_POLL_INTERVAL));
+    }
+
+    private ObservabilitySettings readObservability(Value.Mapping m) {
+        if (m == null) {
+            return ObservabilitySettings.DEFAULT;
+        }
+        fields.onlyKeys(m, "observability", OBSERVABILITY_KEYS);
+        Boolean accessLog = m.entries().containsKey("access_log") && !Fields.isNull(m.entries().get("access_log"))
+                ? fields.bool(m, "observability", "access_log", false) : null;
+        String path = fields.string(m, "observability", "metrics_path", ObservabilitySettings.DEFAULT_METRICS_PATH).strip();
+        if (!path.startsWith("/") || path.length() < 2 || path.startsWith("/v1/") || path.equals("/v1")
+                || path.startsWith("/admin")) {
+            fields.error("observability.metrics_path", m.entries().get("metrics_path"),
+                    "must be a path of its own, such as /metrics (not /, /v1/... or /admin/...), was '" + path + "'");
+        }
+        String token = fields.string(m, "observability", "metrics_token", ObservabilitySettings.DEFAULT_METRICS_TOKEN).strip();
+        return new ObservabilitySettings(accessLog, path, token);
     }
 }

@@ -11,16 +11,32 @@ import java.util.Objects;
  * @param rules the resolution snapshot
  * @param admin admin API settings
  * @param reload reload settings
+ * @param observability access log and metrics settings
  * @param warnings things that are legal but probably not meant, each with its file and YAML path
  */
 public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSettings admin, ReloadSettings reload,
-                                List<Warning> warnings) {
+                                ObservabilitySettings observability, List<Warning> warnings) {
 
     public SwitchboardConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(rules, "rules");
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(reload, "reload");
+        Objects.requireNonNull(observability, "observability");
         warnings = List.copyOf(warnings);
+    }
+
+    /**
+     * A configuration with the default observability settings.
+     *
+     * @param server proxy settings
+     * @param rules the resolution snapshot
+     * @param admin admin API settings
+     * @param reload reload settings
+     * @param warnings warnings
+     */
+    public SwitchboardConfig(ServerSettings server, Rules rules, AdminSettings admin, ReloadSettings reload,
+                             List<Warning> warnings) {
+        this(server, rules, admin, reload, ObservabilitySettings.DEFAULT, warnings);
     }
 }

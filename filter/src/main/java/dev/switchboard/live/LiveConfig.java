@@ -85,6 +85,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private final Object lock = new Object();
     private volatile State state;
     private volatile ReloadError lastError;
+    /** Told of every swap and every refused change (metrics); see {@link #addReloadListener}. */
+    private final List<ReloadListener> reloadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Guarded by {@link #lock}: the hash of the content last judged, valid or not. */
     private String lastSeen;
     /** Guarded by {@link #lock}: the hash of the content whose errors were logged last. */
@@ -420,14 +422,45 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         lastSeen = hash;
         lastError = null;
         lastLogged = null;
+        tell(true, next);
     }
 
     private void fail(String hash, List<String> errors) {
         lastError = new ReloadError(clock.instant(), errors);
+        tell(false, state.snapshot());
         if (!hash.equals(lastLogged)) {
             lastLogged = hash;
             LOG.warn("Switchboard: keeping the last good configuration; the new one is invalid:\n  {}",
                     String.join("\n  ", errors));
+        }
+    }
+
+    /** Hears of configuration changes: every swap, and every change refused as invalid. */
+    @FunctionalInterface
+    public interface ReloadListener {
+        /**
+         * @param swapped {@code true} when {@code inUse} was just swapped in, {@code false} when a change
+         *     was refused and {@code inUse} is the last good snapshot, still serving
+         * @param inUse the snapshot in use
+         */
+        void reloaded(boolean swapped, Snapshot inUse);
+    }
+
+    /**
+     * @param listener told of every later swap and refused change, on the thread that made it; must not
+     *     block or throw (a throw is logged and ignored)
+     */
+    public void addReloadListener(ReloadListener listener) {
+        reloadListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void tell(boolean swapped, Snapshot inUse) {
+        for (ReloadListener l : reloadListeners) {
+            try {
+                l.reloaded(swapped, inUse);
+            } catch (RuntimeException e) {
+                LOG.warn("Switchboard: a reload listener failed", e);
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.live.LiveConfig;
+import dev.switchboard.observe.AccessLog;
 import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.ExchangeListener;
@@ -102,7 +103,8 @@ public final class VirtualModelFilter implements Filter {
     /** A filter configured from init-params, a system property or the environment (see the class doc). */
     public VirtualModelFilter() {
         this.picker = Picker.create();
-        this.listeners = Listeners.NONE;
+        // Off unless the file asks for it (observability.access_log: true): the host app logs its own way.
+        this.listeners = Listeners.of(List.of(new AccessLog(() -> this.source.get().observability().accessLogOr(false))));
         this.models = new ModelRequestHandler(picker);
     }
 
@@ -140,7 +142,12 @@ public final class VirtualModelFilter implements Filter {
         this.unknownPaths = Objects.requireNonNull(unknownPaths, "unknownPaths");
         this.source = Objects.requireNonNull(source, "source");
         this.picker = Objects.requireNonNull(picker, "picker");
-        this.listeners = Listeners.of(listeners);
+        List<ExchangeListener> all = new java.util.ArrayList<>(listeners);
+        if (all.stream().noneMatch(AccessLog.class::isInstance)) {
+            // Off unless the file asks for it (observability.access_log: true): the host app logs its own way.
+            all.add(new AccessLog(() -> this.source.get().observability().accessLogOr(false)));
+        }
+        this.listeners = Listeners.of(all);
         this.models = new ModelRequestHandler(picker);
     }
 

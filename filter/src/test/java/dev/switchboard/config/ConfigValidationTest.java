@@ -20,7 +20,7 @@ final class ConfigValidationTest {
     private static final Map<String, String> ENV = Map.of("SET", "value", "EMPTY", "");
     private static final String KEY = "4805d60cb37819015d8fffb916fd911836bc573c4c5963d9f1a24a543bd352d7";
     private static final String TOP_KEYS =
-            "expected one of: version, server, providers, default_provider, identity, models, virtual_models, admin, reload";
+            "expected one of: version, server, providers, default_provider, identity, models, virtual_models, admin, reload, observability";
     private static final String VIRTUAL_MODEL_KEYS =
             "expected one of: source, target, targets, strategy, user_paths, enabled, description";
 

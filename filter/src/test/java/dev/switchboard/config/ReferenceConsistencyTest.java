@@ -113,6 +113,7 @@ final class ReferenceConsistencyTest {
         assertThat(minimal.server()).isEqualTo(ServerSettings.DEFAULT);
         assertThat(minimal.admin()).isEqualTo(AdminSettings.DEFAULT);
         assertThat(minimal.reload()).isEqualTo(ReloadSettings.DEFAULT);
+        assertThat(minimal.observability()).isEqualTo(ObservabilitySettings.DEFAULT);
         assertThat(minimal.rules().identity()).isEqualTo(Identity.DEFAULT);
         assertThat(minimal.rules().enabledByDefault()).isEqualTo(Rules.DEFAULT_ENABLED_BY_DEFAULT);
         assertThat(minimal.rules().keepOnlyAliases()).isEqualTo(Rules.DEFAULT_KEEP_ONLY_ALIASES);
@@ -199,6 +200,7 @@ final class ReferenceConsistencyTest {
                 }
                 case "admin" -> addAll(keys, "admin.", ConfigReader.ADMIN_KEYS);
                 case "reload" -> addAll(keys, "reload.", ConfigReader.RELOAD_KEYS);
+                case "observability" -> addAll(keys, "observability.", ConfigReader.OBSERVABILITY_KEYS);
                 default -> keys.add(top);
             }
         }
@@ -242,6 +244,8 @@ final class ReferenceConsistencyTest {
         code.put("admin.token", render(minimal.admin().token()));
         code.put("admin.store", render(minimal.admin().store()));
         code.put("reload.poll_interval", Durations.format(minimal.reload().pollInterval()));
+        code.put("observability.metrics_path", minimal.observability().metricsPath());
+        code.put("observability.metrics_token", render(minimal.observability().metricsToken()));
         return code;
     }
 

@@ -313,9 +313,11 @@ public final class Corpus {
                 "/openai/deployments/denied/chat/completions", "/engines/denied/completions",
                 "/v1/engines/denied/completions", "/v1beta/models/denied:generateContent",
                 "/model/denied/invoke", "/model/denied/converse", "/api/chat",
-                "/api/generate", "/api/embed", "/v2/chat/completions", "/v1/unlisted", "/v1", "/", "/metrics")) {
+                "/api/generate", "/api/embed", "/v2/chat/completions", "/v1/unlisted", "/v1", "/")) {
             all.add(json("unknown path " + p, p, denied, UNKNOWN_PATH));
         }
+        // The bundle serves its own /metrics (a POST there is 405); to the bare filter it is unknown (404).
+        all.add(json("POST /metrics", "/metrics", denied, notForwarded()));
         all.add(json("Gemini-style path under /v1/models", "/v1/models/denied:generateContent", denied, NOT_ALLOWED));
         all.add(raw("GET /favicon.ico", "GET", "/favicon.ico", new byte[0], UNKNOWN_PATH));
         all.add(raw("GET /v1/files/../../metrics", "GET", "/v1/files/%2e%2e/%2e%2e/metrics", new byte[0], notForwarded()));

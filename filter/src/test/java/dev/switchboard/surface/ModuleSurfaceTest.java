@@ -24,7 +24,7 @@ final class ModuleSurfaceTest {
         assertThat(module.name()).isEqualTo("dev.switchboard.filter");
         Set<String> exported = module.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
         assertThat(exported).containsExactlyInAnyOrder("dev.switchboard.admin", "dev.switchboard.config",
-                "dev.switchboard.error", "dev.switchboard.exchange", "dev.switchboard.live", "dev.switchboard.rules",
+                "dev.switchboard.error", "dev.switchboard.exchange", "dev.switchboard.live", "dev.switchboard.observe", "dev.switchboard.rules",
                 "dev.switchboard.servlet", "dev.switchboard.store");
         assertThat(module.exports()).allSatisfy(e -> assertThat(e.isQualified()).isFalse());
         // Present in the jar, not exported.

@@ -93,9 +93,10 @@ final class Gateway {
         connector.setPort(listen.port());
         server.addConnector(connector);
 
+        Metrics metrics = Metrics.create().bind(server);
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);
-        context.addEventListener(new GatewayWebapp(config, reloader, listeners));
+        context.addEventListener(new GatewayWebapp(config, reloader, listeners, metrics.registry()));
         context.setErrorHandler(new JsonErrorHandler());
 
         GracefulHandler graceful = new GracefulHandler(new Health(context));
@@ -103,6 +104,13 @@ final class Gateway {
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
         server.setStopAtShutdown(true);
+        // Closed after the server stopped: the last exchanges are still counted.
+        server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStopped(org.eclipse.jetty.util.component.LifeCycle event) {
+                metrics.close();
+            }
+        });
         server.start();
         return new Gateway(server, connector);
     }

@@ -7,6 +7,8 @@ import dev.switchboard.exchange.Attempt;
 import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.RewritableBody;
+import dev.switchboard.exchange.Usage;
+import dev.switchboard.exchange.UsageReader;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.ProviderType;
@@ -60,6 +62,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         final int number;
         final long sentNanos = System.nanoTime();
         volatile int status;
+        /** Reads usage from the response as it passes (SPEC section 9), or {@code null} when there is none to read. */
+        volatile UsageReader usage;
 
         Upstream(Exchange exchange, Candidate candidate, Provider provider) {
             this.exchange = exchange;
@@ -69,6 +73,14 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
 
         void ended(int status, String error) {
+            UsageReader reader = usage;
+            if (reader != null) {
+                // What the response said, also when it was cut short: a partial stream's usage is still known.
+                Usage read = reader.finish();
+                if (!read.equals(Usage.UNKNOWN)) {
+                    exchange.recorder().usage(read);
+                }
+            }
             exchange.recorder().attempt(new Attempt(number, candidate, status, error, System.nanoTime() - sentNanos));
         }
     }
@@ -124,9 +136,11 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         Upstream upstream = new Upstream(exchange, candidate, provider);
         if (provider.type() == ProviderType.ECHO) {
-            EchoProvider.handle(request, response, exchange.path(),
+            TappedResponse tapped = new TappedResponse(response);
+            EchoProvider.handle(request, tapped, exchange.path(),
                     exchange.body() == null ? null : exchange.body().bytes());
             exchange.recorder().firstByte();
+            upstream.usage = tapped.reader();
             upstream.ended(response.getStatus(), null);
             return;
         }
@@ -196,11 +210,17 @@ final class GatewayProxyServlet extends ProxyServlet {
                                      byte[] buffer, int offset, int length, Callback callback) {
         try {
             response.getOutputStream().write(buffer, offset, length);
-            upstream(request).exchange.recorder().firstByte();
+            Upstream upstream = upstream(request);
+            upstream.exchange.recorder().firstByte();
             String type = response.getContentType();
             if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
                 // SSE: each chunk reaches the client when the upstream sends it, not when a buffer fills.
                 response.flushBuffer();
+            }
+            UsageReader reader = upstream.usage;
+            if (reader != null) {
+                // After the bytes went on: the tap never holds back or delays what the client gets.
+                reader.accept(buffer, offset, length);
             }
             callback.succeeded();
         } catch (Throwable x) {
@@ -212,7 +232,10 @@ final class GatewayProxyServlet extends ProxyServlet {
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                            Response serverResponse) {
-        upstream(clientRequest).status = serverResponse.getStatus();
+        Upstream upstream = upstream(clientRequest);
+        upstream.status = serverResponse.getStatus();
+        upstream.usage = UsageReader.forResponse(serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE),
+                serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_ENCODING));
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
     }
 

@@ -6,9 +6,12 @@ import dev.switchboard.config.ConfigLocation;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.observe.AccessLog;
+import dev.switchboard.observe.GatewayMetrics;
 import dev.switchboard.live.LiveConfig;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.servlet.VirtualModelFilter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
@@ -19,6 +22,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Supplier;
@@ -43,12 +47,15 @@ public final class GatewayWebapp implements ServletContextListener {
     private final Supplier<SwitchboardConfig> given;
     private final LiveConfig givenReloader;
     private final List<ExchangeListener> listeners;
+    private final PrometheusMeterRegistry registry;
+    /** The registry and JVM binders this listener made (WAR), closed on undeploy; else {@code null}. */
+    private AutoCloseable ownedMetrics;
     /** The live configuration this listener loaded and watches (WAR), stopped on undeploy. */
     private LiveConfig owned;
 
     /** For {@code web.xml}: configuration from the context parameter, system property or environment. */
     public GatewayWebapp() {
-        this(null, null, List.of());
+        this(null, null, List.of(), null);
     }
 
     /**
@@ -56,18 +63,28 @@ public final class GatewayWebapp implements ServletContextListener {
      * @param reloader the live configuration behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
      */
     GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader) {
-        this(config, reloader, List.of());
+        this(config, reloader, List.of(), null);
     }
 
     /**
      * @param config the configuration requests are decided with
      * @param reloader the reloader behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
-     * @param listeners who hears of every exchange
+     * @param listeners who hears of every exchange (besides the access log and the metrics, always there)
+     * @param registry where metrics go, with the JVM and server binders its owner chose; {@code null} makes
+     *     one with the JVM binders, closed on undeploy
      */
-    GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader, List<ExchangeListener> listeners) {
+    GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader, List<ExchangeListener> listeners,
+                  PrometheusMeterRegistry registry) {
         this.given = config;
         this.givenReloader = reloader;
         this.listeners = List.copyOf(listeners);
+        if (registry == null) {
+            Metrics owned = Metrics.create();
+            this.registry = owned.registry();
+            this.ownedMetrics = owned;
+        } else {
+            this.registry = registry;
+        }
     }
 
     @Override
@@ -94,9 +111,22 @@ public final class GatewayWebapp implements ServletContextListener {
         proxy.setLoadOnStartup(1);
         proxy.addMapping("/*");
 
+        Supplier<SwitchboardConfig> live = config;
+        List<ExchangeListener> all = new ArrayList<>(listeners);
+        // The bundled proxy and the WAR log every exchange unless the file says otherwise (SPEC section 9).
+        all.add(new AccessLog(() -> live.get().observability().accessLogOr(true)));
+        GatewayMetrics metrics = new GatewayMetrics(registry);
+        if (reloader != null) {
+            metrics.bind(reloader);
+        }
+        all.add(metrics);
+        ServletRegistration.Dynamic scrape = context.addServlet("switchboard-metrics", new MetricsServlet(registry, live));
+        // The path is read at start: a reload that changes it takes effect on the next restart.
+        scrape.addMapping(initial.observability().metricsPath());
+
         FilterRegistration.Dynamic filter = context.addFilter("switchboard", new VirtualModelFilter(config,
                 // The node's rotation: the live config's when there is one, so /admin/resolve explains what traffic does.
-                reloader != null ? reloader.picker() : Picker.create(), listeners,
+                reloader != null ? reloader.picker() : Picker.create(), all,
                 // Fail closed (SPEC section 15): a path none of the served APIs has never reaches a provider.
                 VirtualModelFilter.UnknownPaths.REFUSE));
         filter.setAsyncSupported(true);
@@ -120,6 +150,14 @@ public final class GatewayWebapp implements ServletContextListener {
         if (owned != null) {
             owned.close();
             owned = null;
+        }
+        if (ownedMetrics != null) {
+            try {
+                ownedMetrics.close();
+            } catch (Exception e) {
+                LOG.warn("Switchboard: closing the metrics registry failed", e);
+            }
+            ownedMetrics = null;
         }
     }
 

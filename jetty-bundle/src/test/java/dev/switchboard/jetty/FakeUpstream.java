@@ -25,7 +25,9 @@ import org.eclipse.jetty.server.ServerConnector;
  * A provider stand-in on port 0 that records every request it receives and answers by scenario
  * (header {@code X-Scenario}): {@code json} (default) echoes the received model; {@code sse:N:MS}
  * sends N events MS apart; {@code slow:MS} answers after MS; {@code silent} never answers;
- * {@code endless} streams until the client is gone, then counts down {@link #clientGone}.
+ * {@code endless} streams until the client is gone, then counts down {@link #clientGone}; {@code usage}
+ * and {@code usage-sse} answer {@link #USAGE_JSON} / {@link #USAGE_SSE} (the stream in 7-byte flushed
+ * writes); {@code status:CODE} answers CODE with an OpenAI-shaped error.
  * {@code GET .../v1/models} answers an Anthropic-shaped list.
  */
 final class FakeUpstream {
@@ -41,6 +43,17 @@ final class FakeUpstream {
             return new String(body, StandardCharsets.UTF_8);
         }
     }
+
+    /** Scenario {@code usage}: a chat completion stating its usage. */
+    static final String USAGE_JSON = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+            + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],\"usage\":{"
+            + "\"prompt_tokens\":19,\"completion_tokens\":10,\"prompt_tokens_details\":{\"cached_tokens\":3},"
+            + "\"completion_tokens_details\":{\"reasoning_tokens\":4}}}";
+    /** Scenario {@code usage-sse}: a chat stream with {@code include_usage}. */
+    static final String USAGE_SSE = "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"},\"finish_reason\":null}]}\n\n"
+            + "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"length\"}]}\n\n"
+            + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2}}\n\n"
+            + "data: [DONE]\n\n";
 
     final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
     final CountDownLatch clientGone = new CountDownLatch(1);
@@ -141,6 +154,24 @@ final class FakeUpstream {
                     resp.setContentType("text/event-stream");
                     resp.flushBuffer();
                     endless(resp, ctx, 0);
+                }
+                case "usage" -> write(resp, "application/json", USAGE_JSON);
+                case "usage-sse" -> {
+                    // Seven bytes a write, each flushed: the usage event arrives split over many reads.
+                    resp.setContentType("text/event-stream");
+                    byte[] stream = USAGE_SSE.getBytes(StandardCharsets.UTF_8);
+                    for (int i = 0; i < stream.length; i += 7) {
+                        resp.getOutputStream().write(stream, i, Math.min(7, stream.length - i));
+                        resp.flushBuffer();
+                    }
+                }
+                case "status" -> {
+                    byte[] error = ("{\"error\":{\"message\":\"upstream says " + parts[1] + "\",\"type\":\"server_error\"}}")
+                            .getBytes(StandardCharsets.UTF_8);
+                    resp.setStatus(Integer.parseInt(parts[1]));
+                    resp.setContentType("application/json");
+                    resp.setContentLength(error.length);
+                    resp.getOutputStream().write(error);
                 }
                 default -> write(resp, "application/json", "{\"upstream\":\"ok\",\"received_model_bytes\":"
                         + body.length + "}");

@@ -1,0 +1,201 @@
+package dev.switchboard.observe;
+
+import dev.switchboard.exchange.Attempt;
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.exchange.Usage;
+import dev.switchboard.live.LiveConfig;
+import dev.switchboard.live.Snapshot;
+import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Provider;
+import dev.switchboard.rules.Rules;
+import dev.switchboard.rules.Target;
+import dev.switchboard.rules.VirtualModel;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The gateway's metrics (SPEC section 13) on a Micrometer {@link MeterRegistry}, named after the
+ * OpenTelemetry GenAI conventions:
+ * <ul>
+ *   <li>{@code gen_ai.server.request.duration} (seconds, histogram): every exchange;</li>
+ *   <li>{@code gen_ai.server.time_to_first_token} (seconds, histogram): exchanges whose response started;</li>
+ *   <li>{@code gen_ai.client.token.usage} (tokens, histogram, {@code gen_ai.token.type} = input | output):
+ *       usage the response stated (unknown usage records nothing, never zero);</li>
+ *   <li>{@code switchboard.decisions} ({@code outcome}): every decision;</li>
+ *   <li>{@code switchboard.config.reloads} ({@code result} = success | failure) and
+ *       {@code switchboard.config.info} ({@code version}, value 1), when bound to a {@link LiveConfig}.</li>
+ * </ul>
+ * The three GenAI meters carry {@code gen_ai.operation.name}, {@code gen_ai.provider.name},
+ * {@code gen_ai.request.model} (concrete), {@code gen_ai.original.model} (requested),
+ * {@code switchboard.virtual_model}, {@code switchboard.target} and {@code error.type}. Label values come
+ * only from the configuration (providers, their static models, virtual-model sources and targets) and
+ * fixed sets; any other value is {@code other} and an absent one is empty, so a client sending 10,000
+ * different names makes one series, not 10,000. No user, key or session is ever a label. Thread-safe.
+ */
+public final class GatewayMetrics implements ExchangeListener {
+
+    /** What a label value not taken from the configuration becomes. */
+    public static final String OTHER = "other";
+
+    private static final Duration[] DURATION_BUCKETS = seconds(0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56,
+            5.12, 10.24, 20.48, 40.96, 81.92, 163.84, 327.68);
+    private static final Duration[] FIRST_TOKEN_BUCKETS = seconds(0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
+            0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
+    private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576,
+        4194304, 16777216, 67108864};
+    /** The API paths whose GenAI operation has a name in the conventions; others are {@code other}. */
+    private static final Map<String, String> OPERATIONS = Map.of(
+            "/v1/chat/completions", "chat", "/v1/messages", "chat", "/v1/responses", "chat",
+            "/v1/completions", "text_completion", "/v1/complete", "text_completion",
+            "/v1/embeddings", "embeddings");
+
+    private final MeterRegistry registry;
+    /** The configured names of the last rules seen, computed once per snapshot. */
+    private final AtomicReference<Known> known = new AtomicReference<>();
+
+    /** @param registry where the meters go */
+    public GatewayMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * Counts the configuration's reloads and exposes the version in use.
+     *
+     * @param live the live configuration
+     * @return this
+     */
+    public GatewayMetrics bind(LiveConfig live) {
+        Counter success = Counter.builder("switchboard.config.reloads").tag("result", "success")
+                .description("configuration changes swapped in (file edits, admin writes)").register(registry);
+        Counter failure = Counter.builder("switchboard.config.reloads").tag("result", "failure")
+                .description("configuration changes refused as invalid; the last good one kept serving").register(registry);
+        AtomicReference<Gauge> info = new AtomicReference<>(info(live.snapshot()));
+        live.addReloadListener((swapped, inUse) -> {
+            (swapped ? success : failure).increment();
+            if (swapped) {
+                Gauge old = info.getAndSet(info(inUse));
+                if (old != null && !old.getId().equals(info.get().getId())) {
+                    registry.remove(old);
+                }
+            }
+        });
+        return this;
+    }
+
+    private Gauge info(Snapshot snapshot) {
+        return Gauge.builder("switchboard.config.info", () -> 1).tag("version", snapshot.version())
+                .description("the configuration version (sha-256) this node serves").register(registry);
+    }
+
+    @Override
+    public void onDecision(Exchange exchange) {
+        Counter.builder("switchboard.decisions").tag("outcome", exchange.decision().outcome().name().toLowerCase(Locale.ROOT))
+                .description("model decisions by outcome").register(registry).increment();
+    }
+
+    @Override
+    public void onComplete(Exchange exchange, Completion completion) {
+        Tags tags = tags(exchange, completion);
+        Timer.builder("gen_ai.server.request.duration").description("the whole exchange, as the client saw it")
+                .serviceLevelObjectives(DURATION_BUCKETS).tags(tags).register(registry)
+                .record(completion.durationNanos(), TimeUnit.NANOSECONDS);
+        if (completion.firstByteNanos() >= 0) {
+            Timer.builder("gen_ai.server.time_to_first_token").description("until the first byte of the response body")
+                    .serviceLevelObjectives(FIRST_TOKEN_BUCKETS).tags(tags).register(registry)
+                    .record(completion.firstByteNanos(), TimeUnit.NANOSECONDS);
+        }
+        Usage u = completion.usage();
+        tokens(tags, "input", u.inputTokens());
+        tokens(tags, "output", u.outputTokens());
+    }
+
+    private void tokens(Tags tags, String type, Long count) {
+        if (count != null) {
+            DistributionSummary.builder("gen_ai.client.token.usage").baseUnit("tokens")
+                    .description("tokens per exchange, as the response stated them").serviceLevelObjectives(TOKEN_BUCKETS)
+                    .tags(tags).tag("gen_ai.token.type", type).register(registry).record(count);
+        }
+    }
+
+    private Tags tags(Exchange exchange, Completion completion) {
+        Known names = known(exchange.config().rules());
+        Decision d = exchange.decision();
+        Attempt last = completion.attempts().isEmpty() ? null : completion.attempts().get(completion.attempts().size() - 1);
+        String concrete = last != null ? last.candidate().model() : d != null ? d.concrete() : null;
+        String provider = last != null ? last.candidate().provider() : d != null ? d.provider()
+                : exchange.candidates().isEmpty() ? null : exchange.candidates().get(0).provider();
+        String error = completion.errorCode() != null ? completion.errorCode()
+                : completion.status() >= 400 ? Integer.toString(completion.status())
+                : completion.status() == 0 ? "client_disconnect" : "";
+        return Tags.of(
+                "gen_ai.operation.name", OPERATIONS.getOrDefault(exchange.path(), OTHER),
+                "gen_ai.provider.name", names.provider(provider),
+                "gen_ai.request.model", names.model(concrete),
+                "gen_ai.original.model", names.model(d == null ? null : d.requested()),
+                "switchboard.virtual_model", names.model(d == null ? null : d.redirect()),
+                "switchboard.target", names.model(d == null || d.redirect() == null ? null : d.target()),
+                "error.type", error);
+    }
+
+    private Known known(Rules rules) {
+        Known k = known.get();
+        if (k == null || k.rules != rules) {
+            k = new Known(rules);
+            known.set(k);
+        }
+        return k;
+    }
+
+    /** The names a configuration gives: the only label values besides fixed sets. */
+    private static final class Known {
+        final Rules rules;
+        final Set<String> providers = new HashSet<>();
+        final Set<String> models = new HashSet<>();
+
+        Known(Rules rules) {
+            this.rules = rules;
+            for (Provider p : rules.providers().values()) {
+                providers.add(p.name());
+                for (String m : p.models()) {
+                    models.add(m);
+                    models.add(p.name() + "/" + m);
+                }
+            }
+            for (VirtualModel vm : rules.virtualModels()) {
+                models.add(vm.source());
+                for (Target t : vm.targets()) {
+                    models.add(t.model());
+                }
+            }
+        }
+
+        String provider(String name) {
+            return name == null ? "" : providers.contains(name) ? name : OTHER;
+        }
+
+        String model(String name) {
+            return name == null ? "" : models.contains(name) ? name : OTHER;
+        }
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] out = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Duration.ofNanos(Math.round(values[i] * 1e9));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.switchboard.exchange;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Usage as providers send it (SPEC section 9), in every shape, fed whole and split at every chunk size
+ * from 1 byte up (as TCP reads and SSE chunks split it): the reader must read the same either way.
+ */
+final class UsageReaderTest {
+
+    private static final String JSON = "application/json";
+    private static final String SSE = "text/event-stream; charset=utf-8";
+
+    static Stream<Arguments> responses() {
+        return Stream.of(
+                Arguments.of("OpenAI chat", JSON, """
+                        {"id":"chatcmpl-1","object":"chat.completion","model":"gpt-5","choices":[{"index":0,
+                        "message":{"role":"assistant","content":"hi \\"usage\\": {\\"prompt_tokens\\": 999}"},
+                        "finish_reason":"stop"}],"usage":{"prompt_tokens":19,"completion_tokens":10,"total_tokens":29,
+                        "prompt_tokens_details":{"cached_tokens":3,"audio_tokens":0},
+                        "completion_tokens_details":{"reasoning_tokens":4,"audio_tokens":0}}}""",
+                        new Usage(19L, 10L, 3L, 4L, null, "stop")),
+                Arguments.of("OpenAI chat, usage first", "application/json; charset=utf-8", """
+                        {"usage":{"prompt_tokens":5,"completion_tokens":1},"choices":[{"finish_reason":"length"}]}""",
+                        new Usage(5L, 1L, null, null, null, "length")),
+                Arguments.of("OpenAI chat without usage", JSON, """
+                        {"choices":[{"finish_reason":"tool_calls","message":{"tool_calls":[]}}]}""",
+                        new Usage(null, null, null, null, null, "tool_calls")),
+                Arguments.of("OpenAI legacy completion", JSON, """
+                        {"object":"text_completion","choices":[{"text":"x","finish_reason":"stop"}],
+                        "usage":{"prompt_tokens":2,"completion_tokens":3}}""", new Usage(2L, 3L, null, null, null, "stop")),
+                Arguments.of("Responses", JSON, """
+                        {"id":"resp_1","object":"response","status":"completed","output":[{"type":"message",
+                        "status":"completed","content":[{"type":"output_text","text":"hi"}]}],
+                        "usage":{"input_tokens":36,"input_tokens_details":{"cached_tokens":8},"output_tokens":87,
+                        "output_tokens_details":{"reasoning_tokens":64},"total_tokens":123}}""",
+                        new Usage(36L, 87L, 8L, 64L, null, "completed")),
+                Arguments.of("embeddings", JSON, """
+                        {"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,-0.2,3e-5]}],
+                        "model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}""",
+                        new Usage(8L, null, null, null, null, null)),
+                Arguments.of("Anthropic message", JSON, """
+                        {"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"hi"}],
+                        "stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":12,
+                        "cache_creation_input_tokens":100,"cache_read_input_tokens":50,"output_tokens":6}}""",
+                        new Usage(12L, 6L, 50L, null, 100L, "end_turn")),
+                Arguments.of("an error body", JSON, """
+                        {"error":{"message":"rate limited","type":"rate_limit_error","code":"rate_limit"}}""",
+                        Usage.UNKNOWN),
+                Arguments.of("not JSON after all", JSON, "<html>oops</html>", Usage.UNKNOWN),
+                Arguments.of("OpenAI chat stream with include_usage", SSE, """
+                        data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}
+
+                        data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}
+
+                        data: {"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}
+
+                        data: [DONE]
+
+                        """, new Usage(9L, 2L, 0L, 0L, null, "stop")),
+                Arguments.of("OpenAI chat stream without usage", SSE, """
+                        data: {"choices":[{"delta":{"content":"x"},"finish_reason":null}]}
+
+                        data: {"choices":[{"delta":{},"finish_reason":"length"}]}
+
+                        data: [DONE]
+
+                        """, new Usage(null, null, null, null, null, "length")),
+                Arguments.of("Responses stream", SSE, """
+                        event: response.created
+                        data: {"type":"response.created","response":{"id":"r","status":"in_progress","usage":null}}
+
+                        event: response.output_text.delta
+                        data: {"type":"response.output_text.delta","delta":"Hi"}
+
+                        event: response.output_item.done
+                        data: {"type":"response.output_item.done","item":{"type":"message","status":"incomplete"}}
+
+                        event: response.completed
+                        data: {"type":"response.completed","response":{"id":"r","status":"completed","usage":{"input_tokens":11,"input_tokens_details":{"cached_tokens":0},"output_tokens":5,"output_tokens_details":{"reasoning_tokens":2}}}}
+
+                        """, new Usage(11L, 5L, 0L, 2L, null, "completed")),
+                Arguments.of("Anthropic stream", SSE, """
+                        event: message_start
+                        data: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"stop_reason":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":7,"output_tokens":1}}}
+
+                        event: content_block_delta
+                        data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}
+
+                        event: message_delta
+                        data: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":15}}
+
+                        event: message_stop
+                        data: {"type":"message_stop"}
+
+                        """, new Usage(25L, 15L, 7L, null, 0L, "max_tokens")),
+                Arguments.of("SSE with CRLF lines, comments and a data field split over two lines", SSE,
+                        ": keep-alive\r\n\r\ndata: {\"usage\":\r\ndata: {\"prompt_tokens\":4,\"completion_tokens\":1}}\r\n\r\n"
+                                + "data:{\"choices\":[{\"finish_reason\":\"stop\"}]}\r\r",
+                        new Usage(4L, 1L, null, null, null, "stop")),
+                Arguments.of("a stream cut before its usage event ended", SSE,
+                        "data: {\"choices\":[{\"finish_reason\":\"stop\"}]}\n\ndata: {\"usage\":{\"prompt_tokens\":4}",
+                        new Usage(null, null, null, null, null, "stop")),
+                Arguments.of("a malformed event among good ones", SSE,
+                        "data: {oops\n\ndata: {\"usage\":{\"prompt_tokens\":4}}\n\n",
+                        new Usage(4L, null, null, null, null, null)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("responses")
+    void shouldReadTheSameUsageHoweverTheBodyIsSplit(String name, String type, String body, Usage expected) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        for (int chunk : new int[] {bytes.length, 1, 2, 3, 7, 64}) {
+            UsageReader reader = UsageReader.forResponse(type, null);
+            for (int i = 0; i < bytes.length; i += chunk) {
+                reader.accept(bytes, i, Math.min(chunk, bytes.length - i));
+            }
+            assertThat(reader.finish()).as("%s in chunks of %d", name, chunk).isEqualTo(expected);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldNotReadCompressedOrOtherBodies() {
+        assertThat(UsageReader.forResponse(JSON, "gzip")).isNull();
+        assertThat(UsageReader.forResponse("audio/mpeg", null)).isNull();
+        assertThat(UsageReader.forResponse(null, null)).isNull();
+        assertThat(UsageReader.forResponse("application/problem+json", "identity")).isNotNull();
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldSkipAnEventLargerThanTheBoundAndKeepReading() {
+        UsageReader reader = UsageReader.forResponse(SSE, null);
+        byte[] big = ("data: {\"usage\":{\"prompt_tokens\":1},\"pad\":\"" + "x".repeat(UsageReader.MAX_EVENT_BYTES)
+                + "\"}\n\n").getBytes(StandardCharsets.UTF_8);
+        byte[] next = "data: {\"usage\":{\"completion_tokens\":2}}\n\n".getBytes(StandardCharsets.UTF_8);
+        reader.accept(big, 0, big.length);
+        reader.accept(next, 0, next.length);
+
+        assertThat(reader.finish()).isEqualTo(new Usage(null, 2L, null, null, null, null));
+    }
+}

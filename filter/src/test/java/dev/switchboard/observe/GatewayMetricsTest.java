@@ -1,0 +1,72 @@
+package dev.switchboard.observe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.exchange.Attempt;
+import dev.switchboard.exchange.Endpoint;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.Listeners;
+import dev.switchboard.exchange.Usage;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Resolver;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The metrics listener's label values (SPEC section 13): configured names or {@code other}, never what a client made up. */
+final class GatewayMetricsTest {
+
+    private static final SwitchboardConfig CONFIG = new ConfigLoader(name -> null).parse("""
+            providers:
+              up: {type: openai-compatible, base_url: "http://127.0.0.1:1", api_key: k, models: [ok]}
+            default_provider: up
+            virtual_models:
+              - {source: alias, targets: [up/ok, up/other]}
+            """);
+
+    @Test
+    void shouldKeepTheSeriesBoundedWhatever10000ClientsCallTheirModels() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Listeners listeners = Listeners.of(List.of(new GatewayMetrics(registry)));
+        for (int i = 0; i < 10_000; i++) {
+            run(listeners, "made-up-" + i + "-" + Integer.toHexString(i * 7919), i % 3 == 0 ? 500 : 200, "user-" + i);
+        }
+        run(listeners, "alias", 200, "alice");
+        run(listeners, "up/ok", 200, "bob");
+
+        long durationSeries = registry.getMeters().stream()
+                .filter(m -> m.getId().getName().equals("gen_ai.server.request.duration")).count();
+        // made-up names: two error types (none, 500); alias and up/ok: one each.
+        assertThat(durationSeries).isEqualTo(4);
+        // A series is a name and its labels; a histogram's buckets (le) are parts of one series.
+        long series = registry.getMeters().stream()
+                .map(m -> m.getId().getName().replace(".histogram", "") + m.getId().getTags().stream()
+                        .filter(t -> !t.getKey().equals("le")).toList())
+                .distinct().count();
+        assertThat(series).isLessThan(20);
+        assertThat(registry.getMeters()).flatMap(m -> m.getId().getTags()).allSatisfy(t ->
+                assertThat(t.getValue()).doesNotContain("made-up", "user-", "alice", "bob"));
+        Meter alias = registry.find("gen_ai.server.request.duration").tag("gen_ai.original.model", "alias").meter();
+        assertThat(alias).isNotNull();
+        assertThat(alias.getId().getTag("switchboard.virtual_model")).isEqualTo("alias");
+        assertThat(alias.getId().getTag("switchboard.target")).isIn("up/ok", "up/other");
+        assertThat(registry.find("gen_ai.server.request.duration").tag("gen_ai.original.model", "other")
+                .tag("error.type", "500").timer().count()).isEqualTo(3334);
+    }
+
+    private static void run(Listeners listeners, String model, int status, String user) {
+        Caller caller = Caller.ofPath("/" + user);
+        Decision d = Resolver.resolve(CONFIG.rules(), model, caller, Picker.create());
+        Exchange e = Exchange.start(user, "POST", Endpoint.JSON_MODEL, "/v1/chat/completions", false, CONFIG, caller,
+                List.of(), listeners).withDecision(d, null);
+        e.recorder().attempt(new Attempt(1, d.chosen(), status, null, 1_000_000));
+        e.recorder().firstByte();
+        e.recorder().usage(new Usage(5L, 7L, null, null, null, "stop"));
+        e.recorder().complete(status);
+    }
+}
