@@ -69,7 +69,7 @@ public final class AdminServlet extends HttpServlet {
             }
             route(req, resp, path, method);
         } catch (AdminException e) {
-            if (e.error() == ApiError.ADMIN_BODY_TOO_LARGE) {
+            if (e.error() == ApiError.ADMIN_BODY_TOO_LARGE || e.error() == ApiError.REQUEST_TIMEOUT) {
                 // The rest of the body stays unread (see above).
                 resp.setHeader("Connection", "close");
             }
@@ -144,7 +144,15 @@ public final class AdminServlet extends HttpServlet {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> body(HttpServletRequest req) throws IOException {
-        byte[] bytes = req.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        byte[] bytes;
+        try {
+            bytes = req.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            if (!ApiError.isTimeout(e)) {
+                throw e;
+            }
+            throw new AdminException(ApiError.REQUEST_TIMEOUT, "the request body did not arrive in time");
+        }
         if (bytes.length > MAX_BODY_BYTES) {
             throw new AdminException(ApiError.ADMIN_BODY_TOO_LARGE, MAX_BODY_BYTES);
         }
