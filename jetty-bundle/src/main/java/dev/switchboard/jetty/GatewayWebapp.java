@@ -43,12 +43,13 @@ public final class GatewayWebapp implements ServletContextListener {
     private final Supplier<SwitchboardConfig> given;
     private final LiveConfig givenReloader;
     private final List<ExchangeListener> listeners;
+    private final InFlight inFlight;
     /** The live configuration this listener loaded and watches (WAR), stopped on undeploy. */
     private LiveConfig owned;
 
     /** For {@code web.xml}: configuration from the context parameter, system property or environment. */
     public GatewayWebapp() {
-        this(null, null, List.of());
+        this(null, null, List.of(), new InFlight());
     }
 
     /**
@@ -56,18 +57,21 @@ public final class GatewayWebapp implements ServletContextListener {
      * @param reloader the live configuration behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
      */
     GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader) {
-        this(config, reloader, List.of());
+        this(config, reloader, List.of(), new InFlight());
     }
 
     /**
      * @param config the configuration requests are decided with
      * @param reloader the reloader behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
      * @param listeners who hears of every exchange
+     * @param inFlight where the proxy keeps its upstream requests in flight, for a stop to cut them
      */
-    GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader, List<ExchangeListener> listeners) {
+    GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader, List<ExchangeListener> listeners,
+                  InFlight inFlight) {
         this.given = config;
         this.givenReloader = reloader;
         this.listeners = List.copyOf(listeners);
+        this.inFlight = inFlight;
     }
 
     @Override
@@ -82,7 +86,7 @@ public final class GatewayWebapp implements ServletContextListener {
         }
         SwitchboardConfig initial = config.get();
 
-        ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet());
+        ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(inFlight));
         proxy.setAsyncSupported(true);
         proxy.setInitParameter("timeout", "0");
         proxy.setInitParameter("idleTimeout", Long.toString(initial.server().upstreamIdleTimeout().toMillis()));
