@@ -3,6 +3,7 @@ package dev.switchboard.admin;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
+import dev.switchboard.live.ReloadError;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
@@ -33,6 +34,10 @@ public final class AdminServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     /** The largest admin request body read. */
     static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** Response header of a write done while the config file on disk cannot be used. */
+    public static final String CONFIG_ERROR_HEADER = "X-Switchboard-Config-Error";
+    private static final String BROKEN_CONFIG = "the config file on disk cannot be used; this write was validated "
+            + "against the last good configuration, which stays in force until the file is fixed (see /admin/status)";
 
     private final transient LiveConfig live;
     private final transient VirtualModelService models;
@@ -89,10 +94,12 @@ public final class AdminServlet extends HttpServlet {
                     case "PUT" -> {
                         VirtualModelService.Written written = models.upsert(req.getHeader("If-Match"), body(req));
                         resp.setHeader("ETag", written.etag());
-                        json(resp, 200, written.row());
+                        json(resp, 200, brokenConfig(resp, written.brokenConfig(), written.row()));
                     }
                     case "DELETE" -> {
-                        resp.setHeader("ETag", models.delete(req.getHeader("If-Match"), body(req)));
+                        VirtualModelService.Deleted deleted = models.delete(req.getHeader("If-Match"), body(req));
+                        resp.setHeader("ETag", deleted.etag());
+                        brokenConfig(resp, deleted.brokenConfig(), null);
                         resp.setStatus(204);
                     }
                     default -> throw notAllowed(resp, "GET, PUT, DELETE");
@@ -138,6 +145,31 @@ public final class AdminServlet extends HttpServlet {
         }
         Decision d = Resolver.explain(live.get().rules(), model, new Caller(path, null, null), live.picker());
         return DecisionView.of(d, path);
+    }
+
+    /**
+     * A write done while the config file on disk cannot be used says so: header {@link #CONFIG_ERROR_HEADER} on
+     * every answer, and on a {@code PUT} the row with one more field {@code config_error}: the file, its
+     * errors and what the write was validated against.
+     *
+     * @return the view to write: {@code row} itself when the file is fine
+     */
+    private Object brokenConfig(HttpServletResponse resp, ReloadError broken, VirtualModelView row) {
+        if (broken == null) {
+            return row;
+        }
+        resp.setHeader(CONFIG_ERROR_HEADER, BROKEN_CONFIG);
+        if (row == null) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> view = (Map<String, Object>) JsonTree.parse(JsonTree.write(row));
+        Map<String, Object> error = new java.util.LinkedHashMap<>();
+        error.put("file", String.valueOf(live.configFile()));
+        error.put("errors", broken.errors());
+        error.put("message", BROKEN_CONFIG);
+        view.put("config_error", error);
+        return view;
     }
 
     // ---- plumbing -------------------------------------------------------------------------------------
