@@ -36,9 +36,11 @@ import org.eclipse.jetty.util.Callback;
  * requests without a model), with the provider's credentials instead of the client's, the exact
  * rewritten body, no header that leaks the client's address, SSE flushed chunk by chunk, no total
  * timeout, and upstream failures answered as 502 {@code upstream_unavailable} / 504
- * {@code upstream_timeout} in the shape of SPEC section 5. {@code GET /v1/models} is answered from
- * {@link ModelCatalog}; {@code echo} providers answer locally. Attempts and the first byte are
- * reported to the exchange's recorder; the filter ends the exchange.
+ * {@code upstream_timeout} in the shape of SPEC section 5. A failure after part of the body reached the
+ * client cuts the client's connection instead (README "Faults": no clean end, an SSE {@code error} event
+ * between events). {@code GET /v1/models} is answered from {@link ModelCatalog}; {@code echo} providers
+ * answer locally. Attempts and the first byte are reported to the exchange's recorder; the filter ends
+ * the exchange, or this servlet when it cuts the response.
  *
  * <p>In the four-legs vocabulary of Jetty's proxy: {@code clientRequest} is what the filter hands
  * over, {@code proxyRequest} goes upstream, {@code serverResponse} comes back, {@code proxyResponse}
@@ -127,6 +129,8 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     private transient ModelCatalog catalog;
     private final transient InFlight inFlight;
+    /** Whether the container is Jetty (the bundle, or the WAR in Jetty), which can abort a response and chunk any. */
+    private transient boolean jetty;
 
     /**
      * @param inFlight where upstream requests in flight are kept, for a stop to cut them when its drain time ends
@@ -139,6 +143,7 @@ final class GatewayProxyServlet extends ProxyServlet {
     public void init() throws ServletException {
         super.init();
         catalog = new ModelCatalog(getHttpClient(), Clock.systemUTC());
+        jetty = getServletContext().getServerInfo().toLowerCase(Locale.ROOT).startsWith("jetty");
     }
 
     @Override
@@ -291,10 +296,11 @@ final class GatewayProxyServlet extends ProxyServlet {
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
         int status = serverResponse.getStatus();
         boolean body = status >= 200 && status != 204 && status != 304 && !"HEAD".equals(clientRequest.getMethod());
-        if (body && serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH) == null
+        if (jetty && body && serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH) == null
                 && "HTTP/1.1".equals(clientRequest.getProtocol())) {
             // A body without a length would end at the connection's close when the client sent Connection: close,
             // and then a cut and a clean end look the same; chunked, only a complete body has the last-chunk.
+            // Jetty only: Tomcat adds its own Transfer-Encoding to this one.
             proxyResponse.setHeader("Transfer-Encoding", "chunked");
         }
     }
@@ -325,9 +331,10 @@ final class GatewayProxyServlet extends ProxyServlet {
             cut(clientRequest, proxyResponse, upstream, failure);
             return;
         }
-        boolean timeout = ApiError.isTimeout(failure);
-        // Nothing reached the client yet (headers and early bytes are still buffered): it gets a 502 or 504.
-        upstream.ended(status, ApiError.forUpstream(timeout).code());
+        // Nothing reached the client yet (headers and early bytes are still buffered): it gets an error of its own.
+        ApiError why = upstream.clientBodyFailed != null ? upstream.clientBodyFailed
+                : upstream.shuttingDown ? ApiError.SHUTTING_DOWN : ApiError.forUpstream(ApiError.isTimeout(failure));
+        upstream.ended(status, why.code());
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
     }
 
@@ -378,7 +385,7 @@ final class GatewayProxyServlet extends ProxyServlet {
     }
 
     /** An SSE event {@code error} whose data is the error in the OpenAI or Anthropic shape. */
-    static byte[] errorEvent(ErrorResponse error, boolean anthropic) {
+    private static byte[] errorEvent(ErrorResponse error, boolean anthropic) {
         byte[] data = error.body(anthropic);
         byte[] head = "event: error\ndata: ".getBytes(StandardCharsets.US_ASCII);
         byte[] event = new byte[head.length + data.length + 2];
@@ -425,7 +432,8 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
                                           HttpServletResponse proxyResponse, Throwable failure) {
         // The client's body failed while it was streamed upstream: its own fault, answered as such below.
-        upstream(clientRequest).clientBodyFailed = ApiError.isTimeout(failure) ? ApiError.REQUEST_TIMEOUT : ApiError.INVALID_BODY;
+        upstream(clientRequest).clientBodyFailed = ApiError.isTimeout(failure) ? ApiError.REQUEST_TIMEOUT
+                : ApiError.INVALID_BODY;
         super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
     }
 

@@ -130,7 +130,9 @@ final class RequestBodyTimeoutTest {
 
         assertThat(r.status()).isEqualTo(408);
         assertThat(r.body()).isEqualTo(TIMEOUT);
-        assertThat(completion("stalled-upload").errorCode()).isEqualTo("request_timeout");
+        Completion c = completion("stalled-upload");
+        assertThat(c.errorCode()).isEqualTo("request_timeout");
+        assertThat(c.attempts()).singleElement().satisfies(a -> assertThat(a.error()).isEqualTo("request_timeout"));
     }
 
     @Test
