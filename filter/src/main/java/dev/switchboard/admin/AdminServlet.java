@@ -27,6 +27,8 @@ import java.util.Objects;
  * {@code Authorization: Bearer <token>} (compared in constant time; 401 otherwise). Config-file rows
  * are {@code managed} and read-only here (409). {@code GET} returns an {@code ETag}; writes honour
  * {@code If-Match} (412 when stale). Writes are acknowledged only once durable and live on this node.
+ * While the config file on disk cannot be used, writes are validated against the last good configuration
+ * and their answers carry {@link #CONFIG_ERROR_HEADER} (and, on {@code PUT}, a {@code config_error} field).
  * {@code /admin/resolve} reads the node's round-robin rotation without advancing it. Thread-safe.
  */
 public final class AdminServlet extends HttpServlet {

@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * the files ({@link ConfigWatcher}); {@link #close()} stops watching.
  *
  * <p>Admin writes go through {@link #update}: serialized with reloads, run inside the store's own write
- * (lock, {@code If-Match}), validated against the whole configuration, durable, and live on this node when
- * it returns.
+ * (lock, {@code If-Match}), validated against the whole configuration (the last good config file's while
+ * the one on disk cannot be used), durable, and live on this node when it returns.
  *
  * <p>Thread-safe: {@link #get()}, {@link #snapshot()} and {@link #picker()} never block; reloads and
  * updates are serialized.
