@@ -3,6 +3,7 @@ package dev.switchboard.admin;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
+import dev.switchboard.live.ReloadError;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
@@ -26,6 +27,8 @@ import java.util.Objects;
  * {@code Authorization: Bearer <token>} (compared in constant time; 401 otherwise). Config-file rows
  * are {@code managed} and read-only here (409). {@code GET} returns an {@code ETag}; writes honour
  * {@code If-Match} (412 when stale). Writes are acknowledged only once durable and live on this node.
+ * While the config file on disk cannot be used, writes are validated against the last good configuration
+ * and their answers carry {@link #CONFIG_ERROR_HEADER} (and, on {@code PUT}, a {@code config_error} field).
  * {@code /admin/resolve} reads the node's round-robin rotation without advancing it. Thread-safe.
  */
 public final class AdminServlet extends HttpServlet {
@@ -33,6 +36,10 @@ public final class AdminServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     /** The largest admin request body read. */
     static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** Response header of a write done while the config file on disk cannot be used. */
+    public static final String CONFIG_ERROR_HEADER = "X-Switchboard-Config-Error";
+    private static final String BROKEN_CONFIG = "the config file on disk cannot be used; this write was validated "
+            + "against the last good configuration, which stays in force until the file is fixed (see /admin/status)";
 
     private final transient LiveConfig live;
     private final transient VirtualModelService models;
@@ -69,7 +76,7 @@ public final class AdminServlet extends HttpServlet {
             }
             route(req, resp, path, method);
         } catch (AdminException e) {
-            if (e.error() == ApiError.ADMIN_BODY_TOO_LARGE) {
+            if (e.error() == ApiError.ADMIN_BODY_TOO_LARGE || e.error() == ApiError.REQUEST_TIMEOUT) {
                 // The rest of the body stays unread (see above).
                 resp.setHeader("Connection", "close");
             }
@@ -89,10 +96,12 @@ public final class AdminServlet extends HttpServlet {
                     case "PUT" -> {
                         VirtualModelService.Written written = models.upsert(req.getHeader("If-Match"), body(req));
                         resp.setHeader("ETag", written.etag());
-                        json(resp, 200, written.row());
+                        json(resp, 200, brokenConfig(resp, written.brokenConfig(), written.row()));
                     }
                     case "DELETE" -> {
-                        resp.setHeader("ETag", models.delete(req.getHeader("If-Match"), body(req)));
+                        VirtualModelService.Deleted deleted = models.delete(req.getHeader("If-Match"), body(req));
+                        resp.setHeader("ETag", deleted.etag());
+                        brokenConfig(resp, deleted.brokenConfig(), null);
                         resp.setStatus(204);
                     }
                     default -> throw notAllowed(resp, "GET, PUT, DELETE");
@@ -140,11 +149,44 @@ public final class AdminServlet extends HttpServlet {
         return DecisionView.of(d, path);
     }
 
+    /**
+     * A write done while the config file on disk cannot be used says so: header {@link #CONFIG_ERROR_HEADER} on
+     * every answer, and on a {@code PUT} the row with one more field {@code config_error}: the file, its
+     * errors and what the write was validated against.
+     *
+     * @return the view to write: {@code row} itself when the file is fine
+     */
+    private Object brokenConfig(HttpServletResponse resp, ReloadError broken, VirtualModelView row) {
+        if (broken == null) {
+            return row;
+        }
+        resp.setHeader(CONFIG_ERROR_HEADER, BROKEN_CONFIG);
+        if (row == null) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> view = (Map<String, Object>) JsonTree.parse(JsonTree.write(row));
+        Map<String, Object> error = new java.util.LinkedHashMap<>();
+        error.put("file", String.valueOf(live.configFile()));
+        error.put("errors", broken.errors());
+        error.put("message", BROKEN_CONFIG);
+        view.put("config_error", error);
+        return view;
+    }
+
     // ---- plumbing -------------------------------------------------------------------------------------
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> body(HttpServletRequest req) throws IOException {
-        byte[] bytes = req.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        byte[] bytes;
+        try {
+            bytes = req.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            if (!ApiError.isTimeout(e)) {
+                throw e;
+            }
+            throw new AdminException(ApiError.REQUEST_TIMEOUT, "the request body did not arrive in time");
+        }
         if (bytes.length > MAX_BODY_BYTES) {
             throw new AdminException(ApiError.ADMIN_BODY_TOO_LARGE, MAX_BODY_BYTES);
         }

@@ -4,6 +4,7 @@ import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.live.LiveConfig;
+import dev.switchboard.live.ReloadError;
 import dev.switchboard.live.Snapshot;
 import dev.switchboard.rules.VirtualModel;
 import dev.switchboard.store.StaleException;
@@ -26,7 +27,10 @@ import java.util.function.Function;
  * values are stored literally ({@code ${VAR}} is not expanded).
  *
  * <p>Every refusal is an {@link AdminException} carrying its row of the error table. Writes are validated
- * against the whole configuration, durable, and live on this node when a method returns. Thread-safe.
+ * against the whole configuration, durable, and live on this node when a method returns. While the config
+ * file on disk cannot be used, writes are validated against the last good configuration (the one in force)
+ * and say so ({@link Written#brokenConfig()}); a store that cannot be read or written refuses them with a
+ * message naming it. Thread-safe.
  */
 public final class VirtualModelService {
 
@@ -54,8 +58,19 @@ public final class VirtualModelService {
      *
      * @param row the row as it is stored and live now
      * @param etag the store's new ETag
+     * @param brokenConfig why the config file on disk cannot be used, when it cannot (the write was validated
+     *     against the last good configuration, which stays in force), else {@code null}
      */
-    public record Written(VirtualModelView row, String etag) {
+    public record Written(VirtualModelView row, String etag, ReloadError brokenConfig) {
+    }
+
+    /**
+     * A row deleted.
+     *
+     * @param etag the store's new ETag
+     * @param brokenConfig as in {@link Written#brokenConfig()}
+     */
+    public record Deleted(String etag, ReloadError brokenConfig) {
     }
 
     /**
@@ -105,7 +120,7 @@ public final class VirtualModelService {
         if (given.containsKey("target_model")) {
             given.put("target", given.remove("target_model"));
         }
-        Snapshot after = write(ifMatch, snap -> {
+        LiveConfig.Update update = write(ifMatch, snap -> {
             Set<String> managed = snap.managedSources();
             if (managed.contains(source)) {
                 throw new AdminException(ApiError.CONFLICT, "virtual model " + source + MANAGED);
@@ -141,9 +156,10 @@ public final class VirtualModelService {
             next.add(vm);
             return next;
         });
+        Snapshot after = update.snapshot();
         VirtualModelView view = views(after).stream().filter(v -> v.source().equals(source)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("the row just written is not live: " + source));
-        return new Written(view, after.storeEtag());
+        return new Written(view, after.storeEtag(), update.brokenConfig());
     }
 
     /**
@@ -151,14 +167,14 @@ public final class VirtualModelService {
      *
      * @param ifMatch the client's {@code If-Match}, or {@code null}
      * @param body the JSON object {@code {source}}
-     * @return the store's new ETag
+     * @return the store's new ETag, and whether the config file on disk was used
      * @throws AdminException {@link ApiError#INVALID_VIRTUAL_MODEL} (no source), {@link ApiError#CONFLICT}
      *     (managed), {@link ApiError#VIRTUAL_MODEL_NOT_FOUND}, {@link ApiError#STALE_ETAG},
      *     {@link ApiError#STORE_WRITE_FAILED}
      */
-    public String delete(String ifMatch, Map<String, Object> body) {
+    public Deleted delete(String ifMatch, Map<String, Object> body) {
         String source = source(body);
-        Snapshot after = write(ifMatch, snap -> {
+        LiveConfig.Update update = write(ifMatch, snap -> {
             if (snap.managedSources().contains(source)) {
                 throw new AdminException(ApiError.CONFLICT, "virtual model " + source + MANAGED);
             }
@@ -169,7 +185,7 @@ public final class VirtualModelService {
             next.removeIf(x -> x.source().equals(source));
             return next;
         });
-        return after.storeEtag();
+        return new Deleted(update.snapshot().storeEtag(), update.brokenConfig());
     }
 
     private static String source(Map<String, Object> body) {
@@ -180,7 +196,7 @@ public final class VirtualModelService {
     }
 
     /** One store write; its failures become their rows (412 stale, 400 invalid, 500 not written). */
-    private Snapshot write(String ifMatch, Function<Snapshot, List<VirtualModel>> change) {
+    private LiveConfig.Update write(String ifMatch, Function<Snapshot, List<VirtualModel>> change) {
         try {
             return live.update(ifMatch, change);
         } catch (StaleException e) {

@@ -57,7 +57,22 @@ public final class ConfigLoader {
      * @throws InvalidConfigException listing every problem, the file name first when it cannot be read
      */
     public SwitchboardConfig load(Path file) {
-        byte[] bytes;
+        byte[] bytes = readFile(file);
+        if (bytes == null) {
+            throw new InvalidConfigException(List.of(file + ": no such file"));
+        }
+        return parse(bytes);
+    }
+
+    /**
+     * Reads a config file for parsing, never more than {@link #MAX_FILE_BYTES} + 1 bytes of it.
+     *
+     * @param file the file
+     * @return its bytes, or {@code null} when it does not exist
+     * @throws InvalidConfigException with one message that names the file and says why it cannot be used: a
+     *     directory, larger than the limit (with its real size), or unreadable (with the system's reason)
+     */
+    public static byte[] readFile(Path file) {
         try {
             if (Files.isDirectory(file)) {
                 throw new InvalidConfigException(List.of(file + ": is a directory, not a config file"));
@@ -67,6 +82,7 @@ public final class ConfigLoader {
                 throw new InvalidConfigException(List.of(file + ": the file is " + size + " bytes; the limit is "
                         + MAX_FILE_BYTES + " bytes"));
             }
+            byte[] bytes;
             // A device or pipe reports size 0 (or a wrong one): never read past the limit whatever the size said.
             try (InputStream in = Files.newInputStream(file)) {
                 bytes = in.readNBytes(MAX_FILE_BYTES + 1);
@@ -75,13 +91,21 @@ public final class ConfigLoader {
                 throw new InvalidConfigException(List.of(file + ": the file is larger than the limit of "
                         + MAX_FILE_BYTES + " bytes"));
             }
+            return bytes;
         } catch (NoSuchFileException e) {
-            throw new InvalidConfigException(List.of(file + ": no such file"));
+            return null;
         } catch (IOException e) {
-            throw new InvalidConfigException(List.of(file + ": cannot be read (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")"));
+            throw new InvalidConfigException(List.of(file + ": cannot be read (" + reason(e, file) + ")"));
         }
-        return parse(bytes);
+    }
+
+    /** The system's reason for a failed file operation, without repeating the file's own name. */
+    public static String reason(IOException e, Path file) {
+        String message = e.getMessage();
+        if (message == null || message.equals(file.toString())) {
+            return e.getClass().getSimpleName();
+        }
+        return e.getClass().getSimpleName() + ": " + message.replace(file + ": ", "").replace(file.toString(), "the file");
     }
 
     /**

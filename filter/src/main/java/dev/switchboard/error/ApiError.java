@@ -79,6 +79,18 @@ public enum ApiError {
     /** A 200 {@code /v1/models} answer that cannot be read (so cannot be shaped for the caller). */
     MODELS_LIST_UNREADABLE(502, "api_error", "upstream_unavailable", "the model list from upstream could not be read",
             null, false),
+    /**
+     * The upstream closed or reset a response that had started; sent as an SSE {@code error} event before the
+     * cut when a stream stops between events. {@code %s} is {@code provider NAME}.
+     */
+    UPSTREAM_CUT(502, "api_error", "upstream_unavailable", "%s ended the response before it was complete", null, false),
+    /** The upstream went silent past the idle timeout in the middle of a response; as {@link #UPSTREAM_CUT}. */
+    UPSTREAM_STALLED(504, "api_error", "upstream_timeout", "%s went silent in the middle of the response", null, false),
+    /** The gateway stopped (SIGTERM) and its drain time ran out before this response was complete. */
+    SHUTTING_DOWN(503, "api_error", "shutting_down", "the gateway shut down before the response was complete", null,
+            false),
+    /** The request body stopped arriving (SPEC section 15, {@code server.request_body_timeout}); {@code %s} says how. */
+    REQUEST_TIMEOUT(408, "invalid_request_error", "request_timeout", "%s", null, false),
     /** A failure inside the gateway itself: never a stack trace. */
     INTERNAL_ERROR(500, "api_error", "internal_error", "internal error in the gateway", null, false),
     /** An HTTP-level rejection by the server before any Switchboard code ran (a malformed URI, say). */
@@ -207,6 +219,31 @@ public enum ApiError {
      */
     public static ApiError forUpstream(boolean timeout) {
         return timeout ? UPSTREAM_TIMEOUT : UPSTREAM_UNAVAILABLE;
+    }
+
+    /**
+     * @param timeout whether the upstream went silent past the idle timeout (else it closed or reset)
+     * @return the row of a response that had started when the upstream failed
+     */
+    public static ApiError forCut(boolean timeout) {
+        return timeout ? UPSTREAM_STALLED : UPSTREAM_CUT;
+    }
+
+    /**
+     * @param failure why a read, a write or a wait failed
+     * @return whether it was a timeout: a {@link java.util.concurrent.TimeoutException} (Jetty's idle
+     *     timeouts) or an {@link java.io.InterruptedIOException} such as {@link java.net.SocketTimeoutException}
+     *     (Tomcat, the JDK) anywhere in its chain of causes
+     */
+    public static boolean isTimeout(Throwable failure) {
+        Throwable t = failure;
+        // Bounded: a chain of causes can loop.
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.io.InterruptedIOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

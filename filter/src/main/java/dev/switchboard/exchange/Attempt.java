@@ -9,7 +9,9 @@ import dev.switchboard.rules.Candidate;
  * @param candidate the candidate tried (provider, concrete and upstream model)
  * @param status the upstream's HTTP status, or 0 when none arrived
  * @param error the SPEC 5 code of a failure without a status ({@code upstream_unavailable},
- *     {@code upstream_timeout}), or {@code null}
+ *     {@code upstream_timeout}), or why a response that had started was cut (the same codes, or
+ *     {@code shutting_down}, {@link Completion#CLIENT_DISCONNECTED}, {@link Completion#CLIENT_TIMEOUT});
+ *     {@code null} for a complete answer
  * @param durationNanos from sending the request to the end of the upstream's response (or the failure)
  */
 public record Attempt(int number, Candidate candidate, int status, String error, long durationNanos) {

@@ -3,18 +3,30 @@ package dev.switchboard.exchange;
 import java.util.List;
 
 /**
- * How an exchange ended (SPEC section 9).
+ * How an exchange ended (SPEC section 9). An exchange is an error when {@link #errorCode()} is set: the
+ * gateway answered with one of its own errors, or the response was {@link #cut()}.
  *
  * @param status the status the client got (0 when the client left before any)
  * @param errorCode the SPEC 5 code the gateway answered with ({@code model_access_denied},
- *     {@code upstream_unavailable}, ...), or {@code null} when the response is the upstream's own
+ *     {@code upstream_unavailable}, ...); for a cut response why it was cut ({@code upstream_unavailable}:
+ *     the upstream closed or reset its response, {@code upstream_timeout}: it went silent past the idle
+ *     timeout, {@code shutting_down}: the gateway stopped and its drain time ran out,
+ *     {@link #CLIENT_DISCONNECTED}, {@link #CLIENT_TIMEOUT}); {@code null} when the response is the
+ *     upstream's own, complete
+ * @param cut whether the response started ({@code status} and some of the body reached the client) but did
+ *     not end: the client saw the connection end without the end of the body
  * @param attempts every upstream attempt, in order; empty when none was made
  * @param durationNanos the whole exchange
  * @param firstByteNanos time to the first response byte, or -1 when unknown (none sent, or not observed)
  * @param usage usage read from the response, or {@link Usage#UNKNOWN}
  */
-public record Completion(int status, String errorCode, List<Attempt> attempts, long durationNanos,
+public record Completion(int status, String errorCode, boolean cut, List<Attempt> attempts, long durationNanos,
                          long firstByteNanos, Usage usage) {
+
+    /** {@link #errorCode()} of a response cut because the client went away (a write to it failed). */
+    public static final String CLIENT_DISCONNECTED = "client_disconnected";
+    /** {@link #errorCode()} of a response cut because the client read nothing for its connection's idle timeout. */
+    public static final String CLIENT_TIMEOUT = "client_timeout";
 
     public Completion {
         attempts = List.copyOf(attempts);

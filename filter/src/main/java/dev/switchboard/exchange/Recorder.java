@@ -20,6 +20,7 @@ public final class Recorder {
     private volatile long firstByteNanos = -1;
     private volatile Usage usage = Usage.UNKNOWN;
     private volatile String errorCode;
+    private volatile boolean cut;
     private final AtomicBoolean firstByteSeen = new AtomicBoolean();
     private final AtomicBoolean completed = new AtomicBoolean();
 
@@ -88,6 +89,21 @@ public final class Recorder {
     }
 
     /**
+     * The response started but cannot be finished: the client is shown a cut (the connection ends without
+     * the end of the body), and the exchange ends as an error. The first cause reported wins.
+     *
+     * @param code why: {@code upstream_unavailable} (the upstream closed or reset its response),
+     *     {@code upstream_timeout} (it went silent past the idle timeout), {@code shutting_down} (the gateway's
+     *     drain time ran out), {@link Completion#CLIENT_DISCONNECTED}, {@link Completion#CLIENT_TIMEOUT}
+     */
+    public synchronized void cut(String code) {
+        if (!cut) {
+            cut = true;
+            errorCode = code;
+        }
+    }
+
+    /**
      * The exchange ended. Only the first call counts.
      *
      * @param status the status the client got, or 0 when none
@@ -100,7 +116,7 @@ public final class Recorder {
         synchronized (attempts) {
             done = List.copyOf(attempts);
         }
-        Completion c = new Completion(status, errorCode, done, System.nanoTime() - startNanos, firstByteNanos, usage);
+        Completion c = new Completion(status, errorCode, cut, done, System.nanoTime() - startNanos, firstByteNanos, usage);
         Exchange e = exchange;
         listeners.fire(l -> l.onComplete(e, c));
     }

@@ -12,8 +12,6 @@ import dev.switchboard.store.StoreContents;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * the files ({@link ConfigWatcher}); {@link #close()} stops watching.
  *
  * <p>Admin writes go through {@link #update}: serialized with reloads, run inside the store's own write
- * (lock, {@code If-Match}), validated against the whole configuration, durable, and live on this node when
- * it returns.
+ * (lock, {@code If-Match}), validated against the whole configuration (the last good config file's while
+ * the one on disk cannot be used), durable, and live on this node when it returns.
  *
  * <p>Thread-safe: {@link #get()}, {@link #snapshot()} and {@link #picker()} never block; reloads and
  * updates are serialized.
@@ -53,8 +51,19 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveConfig.class);
 
-    /** A snapshot and the store it was read from, swapped as one. */
-    private record State(Snapshot snapshot, AdminStore store) {
+    /** A snapshot, the store it was read from, and the config file's bytes it was built from, swapped as one. */
+    private record State(Snapshot snapshot, AdminStore store, byte[] config) {
+    }
+
+    /**
+     * An admin write done ({@link #update}).
+     *
+     * @param snapshot the snapshot now in use, the one written
+     * @param brokenConfig why the config file on disk cannot be used (missing, unreadable, invalid), or
+     *     {@code null} when it was used; when set, the write was validated against the last good configuration
+     *     file, which stays in force with it
+     */
+    public record Update(Snapshot snapshot, ReloadError brokenConfig) {
     }
 
     /** What one look at the files saw. */
@@ -148,11 +157,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         try {
             read = read();
         } catch (UncheckedIOException e) {
-            throw new InvalidConfigException(List.of(String.valueOf(e.getCause())));
+            throw new InvalidConfigException(List.of(e.getCause().getMessage()));
         }
         Snapshot first = build(read);
         synchronized (lock) {
-            state = new State(first, read.store());
+            state = new State(first, read.store(), read.config());
             lastSeen = read.hash();
         }
         read.store().open();
@@ -217,9 +226,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     // ---- reading ------------------------------------------------------------------------------------
 
     /**
-     * @throws InvalidConfigException on the first read, when the config does not parse (the store's place
-     *     depends on it)
-     * @throws UncheckedIOException when a file cannot be read
+     * @throws InvalidConfigException when the config file cannot be read (naming it and why), and on the
+     *     first read when it does not parse (the store's place depends on it)
+     * @throws UncheckedIOException when the store cannot be read (its message names it and says why)
      */
     private Read read() {
         byte[] config = readConfig();
@@ -236,22 +245,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         return new Read(config, store, readStore(store));
     }
 
+    /**
+     * @return the config file's bytes, {@code null} when it does not exist
+     * @throws InvalidConfigException naming the file when it cannot be read as one (a directory, too large, unreadable)
+     */
     private byte[] readConfig() {
-        return builtIn != null ? builtIn : readOrNull(configFile);
-    }
-
-    private static byte[] readOrNull(Path file) {
-        try {
-            if (Files.size(file) > ConfigLoader.MAX_FILE_BYTES) {
-                // Let the loader report the size with its usual message.
-                return new byte[ConfigLoader.MAX_FILE_BYTES + 1];
-            }
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return builtIn != null ? builtIn : ConfigLoader.readFile(configFile);
     }
 
     private static StoreContents readStore(AdminStore store) {
@@ -359,8 +358,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             Read read;
             try {
                 read = read();
-            } catch (InvalidConfigException | UncheckedIOException e) {
-                fail("?", e instanceof InvalidConfigException ice ? ice.errors() : List.of(e.getMessage()));
+            } catch (InvalidConfigException e) {
+                fail(sha256(String.join("\n", e.errors()).getBytes(StandardCharsets.UTF_8)), e.errors());
+                return state.snapshot();
+            } catch (UncheckedIOException e) {
+                List<String> errors = List.of(e.getCause().getMessage());
+                fail(sha256(errors.get(0).getBytes(StandardCharsets.UTF_8)), errors);
                 return state.snapshot();
             }
             return apply(read, settle);
@@ -391,20 +394,20 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     hash = read.hash();
                     next = build(read);
                 }
-                swap(next, read.store(), hash);
+                swap(next, read.store(), read.config(), hash);
                 LOG.info("Switchboard: reloaded configuration {} ({} virtual models)", next.version().substring(0, 12),
                         next.config().rules().virtualModels().size());
                 next.config().warnings().forEach(w -> LOG.warn("{}", w));
                 return next;
             } catch (UncheckedIOException e) {
-                fail("?", List.of(e.getMessage()));
+                fail(hash, List.of(e.getCause().getMessage()));
                 return state.snapshot();
             } catch (InvalidConfigException e) {
                 if (settle && attempt < 3) {
                     // A file briefly empty or half-written: wait for the writer to finish before judging it.
                     ConfigWatcher.sleepQuietly(ConfigWatcher.DEBOUNCE);
-                    Read again = read();
-                    if (!again.hash().equals(hash)) {
+                    Read again = readQuietly();
+                    if (again != null && !again.hash().equals(hash)) {
                         read = again;
                         hash = again.hash();
                         continue;
@@ -417,14 +420,24 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
     }
 
-    private void swap(Snapshot next, AdminStore store, String hash) {
-        state = new State(next, store);
+    /** @return what the files hold now, or {@code null} when they cannot be read (the next look reports it) */
+    private Read readQuietly() {
+        try {
+            return read();
+        } catch (InvalidConfigException | UncheckedIOException e) {
+            return null;
+        }
+    }
+
+    private void swap(Snapshot next, AdminStore store, byte[] config, String hash) {
+        state = new State(next, store, config);
         lastSeen = hash;
         lastError = null;
         lastLogged = null;
         tell(true, next);
     }
 
+    /** Reports why the newest content is not in use; logs it once per distinct content ({@code hash}). */
     private void fail(String hash, List<String> errors) {
         lastError = new ReloadError(clock.instant(), errors);
         tell(false, state.snapshot());
@@ -471,15 +484,21 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * store as it is now), reloads the newest state, applies {@code change} to it, validates the whole
      * configuration with the result, writes the store durably and swaps the new snapshot in.
      *
+     * <p>When the config file on disk cannot be used (missing, unreadable, invalid), the write is validated
+     * against the last good configuration file instead, the one traffic is decided with: an operator can still
+     * change the rules while the file is being fixed. The file's problem stays reported ({@link #lastError()})
+     * and is returned in {@link Update#brokenConfig()}.
+     *
      * @param ifMatch the client's {@code If-Match}, or {@code null}
      * @param change the store's new rows, from the snapshot in force ({@link Snapshot#stored()} are the
      *     store's rows now); may throw any unchecked exception to refuse, which propagates as it is
-     * @return the snapshot now in use, the one written
+     * @return the snapshot now in use (the one written) and whether the config file on disk was used
      * @throws StaleException when {@code ifMatch} does not match the store as it is
      * @throws InvalidConfigException when the result is invalid (nothing is written)
-     * @throws IOException when the store cannot be written (nothing changed)
+     * @throws IOException when the store cannot be read or written (nothing changed); the message names the
+     *     store and says why
      */
-    public Snapshot update(String ifMatch, Function<Snapshot, List<VirtualModel>> change)
+    public Update update(String ifMatch, Function<Snapshot, List<VirtualModel>> change)
             throws StaleException, IOException {
         Objects.requireNonNull(change, "change");
         synchronized (lock) {
@@ -495,28 +514,62 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
     }
 
-    private Snapshot update(AdminStore store, String ifMatch, Function<Snapshot, List<VirtualModel>> change)
+    private Update update(AdminStore store, String ifMatch, Function<Snapshot, List<VirtualModel>> change)
             throws StaleException, IOException {
         Snapshot[] next = new Snapshot[1];
         String[] hash = new String[1];
+        byte[][] base = new byte[1][];
+        List<String> broken = new ArrayList<>();
         try {
             store.write(ifMatch, now -> {
-                byte[] config = readConfig();
-                // Decide from the newest state: the config file as it is and the store as the write found it.
-                apply(new Read(config, store, now), false);
+                byte[] disk = null;
+                try {
+                    disk = readConfig();
+                    if (disk == null) {
+                        broken.add(configFile + ": no such file");
+                    }
+                } catch (InvalidConfigException e) {
+                    broken.addAll(e.errors());
+                }
+                if (broken.isEmpty()) {
+                    // Decide from the newest state: the config file as it is and the store as the write found it.
+                    apply(new Read(disk, store, now), false);
+                    broken.addAll(configErrors(disk));
+                } else {
+                    fail(sha256(String.join("\n", broken).getBytes(StandardCharsets.UTF_8)), broken);
+                }
                 if (state.store() != store) {
                     throw new StoreMoved();
                 }
-                Read proposed = new Read(config, store, encode(now, change.apply(state.snapshot())));
+                // A config file that cannot be used does not block the store: the last good one stands in for it.
+                base[0] = broken.isEmpty() ? disk : state.config();
+                Read proposed = new Read(base[0], store, encode(now, change.apply(state.snapshot())));
                 next[0] = build(proposed);
-                hash[0] = proposed.hash();
+                // What the watcher will see on disk: judged already, so it neither reloads nor logs it again.
+                hash[0] = disk == null ? proposed.hash() : new Read(disk, store, proposed.contents()).hash();
                 return proposed.contents();
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        swap(next[0], store, hash[0]);
-        return next[0];
+        if (broken.isEmpty()) {
+            swap(next[0], store, base[0], hash[0]);
+            return new Update(next[0], null);
+        }
+        ReloadError error = lastError;
+        state = new State(next[0], store, base[0]);
+        lastSeen = hash[0];
+        return new Update(next[0], error);
+    }
+
+    /** @return the errors of the config file's own content (without the store), empty when it is valid */
+    private List<String> configErrors(byte[] config) {
+        try {
+            loader.parse(config);
+            return List.of();
+        } catch (InvalidConfigException e) {
+            return e.errors();
+        }
     }
 
     // ---- helpers ------------------------------------------------------------------------------------

@@ -60,6 +60,14 @@ final class ModelRequestHandler {
             }
             Rejections.send(response, exchange, e.kind().error().with(e.getMessage()));
             return null;
+        } catch (IOException e) {
+            if (!ApiError.isTimeout(e)) {
+                throw e;
+            }
+            // The body stopped arriving (SPEC section 15): 408, never a container's 500.
+            Rejections.closeIfBodyUnread(request, response);
+            Rejections.send(response, exchange, ApiError.REQUEST_TIMEOUT.with("the request body did not arrive in time"));
+            return null;
         }
         boolean form = route.kind() == Api.Kind.FORM || route.kind() == Api.Kind.FILES;
         Located located;

@@ -104,15 +104,36 @@ public final class FileAdminStore implements AdminStore {
     }
 
     /**
-     * Reads at most {@link ConfigLoader#MAX_FILE_BYTES} + 1 bytes, so that the loader reports an oversized
-     * file with its usual message and a huge file is never read whole.
+     * Reads the file, never more than {@link ConfigLoader#MAX_FILE_BYTES} + 1 bytes of it.
+     *
+     * @throws IOException when it cannot be used, with a message naming the file and why: a directory, larger
+     *     than the limit (its real size), unreadable (the system's reason)
      */
     @Override
     public StoreContents read() throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return StoreContents.Document.of(in.readNBytes(ConfigLoader.MAX_FILE_BYTES + 1));
+        try {
+            if (Files.isDirectory(file)) {
+                throw new IOException(file + ": is a directory, not an admin store file");
+            }
+            long size = Files.size(file);
+            if (size > ConfigLoader.MAX_FILE_BYTES) {
+                throw new IOException(file + ": the file is " + size + " bytes; the limit is " + ConfigLoader.MAX_FILE_BYTES
+                        + " bytes");
+            }
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(ConfigLoader.MAX_FILE_BYTES + 1);
+            }
+            if (bytes.length > ConfigLoader.MAX_FILE_BYTES) {
+                throw new IOException(file + ": the file is larger than the limit of " + ConfigLoader.MAX_FILE_BYTES
+                        + " bytes");
+            }
+            return StoreContents.Document.of(bytes);
         } catch (NoSuchFileException e) {
             return StoreContents.Document.absent();
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith(file + ": ") ? e
+                    : new IOException(file + ": cannot be read (" + ConfigLoader.reason(e, file) + ")", e);
         }
     }
 
@@ -125,11 +146,22 @@ public final class FileAdminStore implements AdminStore {
     @Override
     public StoreContents write(String ifMatch, UnaryOperator<StoreContents> change) throws StaleException, IOException {
         synchronized (WRITERS.computeIfAbsent(file.normalize(), f -> new Object())) {
-            Files.createDirectories(file.getParent());
-            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock held = ch.lock()) {
-                assert held.isValid();
-                StoreContents now = read();
+            StoreContents now;
+            FileChannel ch = null;
+            FileLock held;
+            try {
+                Files.createDirectories(file.getParent());
+                ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                held = ch.lock();
+            } catch (IOException e) {
+                if (ch != null) {
+                    ch.close();
+                }
+                throw new IOException(file + ": cannot be written (" + ConfigLoader.reason(e, file) + ")", e);
+            }
+            try (FileChannel channel = ch; FileLock lock = held) {
+                assert lock.isValid() && channel.isOpen();
+                now = read();
                 if (ifMatch != null && !AdminStore.matches(ifMatch, now.revision())) {
                     throw new StaleException("the admin store changed since it was read (If-Match " + ifMatch + ")");
                 }
@@ -137,7 +169,11 @@ public final class FileAdminStore implements AdminStore {
                 if (!(next instanceof StoreContents.Document doc) || !doc.exists()) {
                     throw new IllegalArgumentException("a file store writes a document, not " + next);
                 }
-                writeAtomically(doc.yaml());
+                try {
+                    writeAtomically(doc.yaml());
+                } catch (IOException e) {
+                    throw new IOException(file + ": cannot be written (" + ConfigLoader.reason(e, file) + ")", e);
+                }
                 return doc;
             }
         }

@@ -185,7 +185,7 @@ final class VirtualModelServiceTest {
         service.upsert(null, body("{\"source\":\"a\",\"target_model\":\"m\"}"));
         service.upsert(null, body("{\"source\":\"b\",\"target_model\":\"m\"}"));
 
-        String etag = service.delete(service.list().etag(), body("{\"source\":\"a\"}"));
+        String etag = service.delete(service.list().etag(), body("{\"source\":\"a\"}")).etag();
 
         assertThat(stored()).extracting(VirtualModel::source).containsExactly("b");
         assertThat(etag).isEqualTo(live.snapshot().storeEtag());

@@ -31,7 +31,8 @@ final class ConfigValidationTest {
                         server:
                           prot: 8080
                         """, "server.prot: unknown key (did you mean 'port'?); expected one of: host, port, "
-                        + "max_request_bytes, upstream_idle_timeout, models_cache_ttl (line 2)"),
+                        + "max_request_bytes, upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
+                        + " request_body_min_rate, client_idle_timeout, drain_timeout (line 2)"),
                 // Regression: the line was that of the block value below the key (line 2).
                 row("typo'd section names the key's line", """
                         servr:
@@ -86,6 +87,14 @@ final class ConfigValidationTest {
                         server:
                           upstream_idle_timeout: 0s
                         """, "server.upstream_idle_timeout: must be > 0, was 0s (line 2)"),
+                row("zero request body timeout", """
+                        server:
+                          request_body_timeout: 0ms
+                        """, "server.request_body_timeout: must be > 0, was 0ms (line 2)"),
+                row("negative minimum body rate", """
+                        server:
+                          request_body_min_rate: -1
+                        """, "server.request_body_min_rate: must be between 0 and 2147483647, was -1 (line 2)"),
                 row("scalar for a section", """
                         server: 3
                         """, "server: must be a mapping, was 3 (line 1)"),
@@ -500,7 +509,8 @@ final class ConfigValidationTest {
 
         assertThat(errors(ENV, yaml)).containsExactly(
                 "server.prot: unknown key (did you mean 'port'?); expected one of: host, port, max_request_bytes, "
-                        + "upstream_idle_timeout, models_cache_ttl (line 3)",
+                        + "upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
+                        + " request_body_min_rate, client_idle_timeout, drain_timeout (line 3)",
                 "server.max_request_bytes: must be an integer, was \"lots\" (line 4)",
                 "default_provider: 'openai' is not a declared provider (declared: demo) (line 7)",
                 "identity.trust_user_path_header: must be true or false, was \"maybe\" (line 9)",

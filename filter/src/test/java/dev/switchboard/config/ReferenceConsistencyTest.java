@@ -230,6 +230,10 @@ final class ReferenceConsistencyTest {
         code.put("server.max_request_bytes", String.valueOf(minimal.server().maxRequestBytes()));
         code.put("server.upstream_idle_timeout", Durations.format(minimal.server().upstreamIdleTimeout()));
         code.put("server.models_cache_ttl", Durations.format(minimal.server().modelsCacheTtl()));
+        code.put("server.request_body_timeout", Durations.format(minimal.server().requestBodyTimeout()));
+        code.put("server.request_body_min_rate", String.valueOf(minimal.server().requestBodyMinRate()));
+        code.put("server.client_idle_timeout", Durations.format(minimal.server().clientIdleTimeout()));
+        code.put("server.drain_timeout", Durations.format(minimal.server().drainTimeout()));
         code.put("providers.NAME.api_key", render(provider.apiKey()));
         code.put("providers.NAME.models", render(provider.models()));
         code.put("identity.user_path_header", render(minimal.rules().identity().userPathHeader()));

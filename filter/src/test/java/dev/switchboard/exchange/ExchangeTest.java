@@ -147,6 +147,30 @@ final class ExchangeTest {
     }
 
     @Test
+    void shouldRecordACutResponseAsAnErrorWithTheFirstCauseReported() {
+        RecordingListener recording = new RecordingListener();
+        Exchange e = start(Listeners.of(List.of(recording)));
+        e.recorder().firstByte();
+        e.recorder().cut("upstream_unavailable");
+        e.recorder().cut(Completion.CLIENT_DISCONNECTED);
+        e.recorder().complete(200);
+
+        Completion c = recording.completion("id-1");
+        assertThat(c.status()).as("the status the client got").isEqualTo(200);
+        assertThat(c.cut()).isTrue();
+        assertThat(c.errorCode()).isEqualTo("upstream_unavailable");
+    }
+
+    @Test
+    void shouldNotMarkACompleteResponseAsCut() {
+        RecordingListener recording = new RecordingListener();
+        Exchange e = start(Listeners.of(List.of(recording)));
+        e.recorder().complete(200);
+
+        assertThat(recording.completion("id-1").cut()).isFalse();
+    }
+
+    @Test
     void shouldContainAListenerThatThrowsAndStillCallTheOthers() {
         AtomicInteger calls = new AtomicInteger();
         ExchangeListener broken = new ExchangeListener() {

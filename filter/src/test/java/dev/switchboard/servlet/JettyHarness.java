@@ -26,10 +26,18 @@ final class JettyHarness implements Harness {
 
     /** With a holder the container instantiates and configures (init-params): it calls init and destroy. */
     static JettyHarness start(FilterHolder fh, HttpServlet servlet) throws Exception {
+        return start(fh, servlet, 0);
+    }
+
+    /** @param idleTimeoutMillis the connector's idle timeout (a stalled body read fails after it), 0 for Jetty's default */
+    static JettyHarness start(FilterHolder fh, HttpServlet servlet, int idleTimeoutMillis) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
+        if (idleTimeoutMillis > 0) {
+            connector.setIdleTimeout(idleTimeoutMillis);
+        }
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");

@@ -24,14 +24,22 @@ final class TomcatHarness implements Harness {
         this.base = base;
     }
 
-    @SuppressWarnings("deprecation") // addServletMappingDecoded: the one mapping call both Tomcat 10.1 and 11 have
     static TomcatHarness start(Filter filter, HttpServlet servlet) throws Exception {
+        return start(filter, servlet, 0);
+    }
+
+    /** @param readTimeoutMillis the connector's {@code connectionTimeout} (reads of a request), 0 for Tomcat's default */
+    @SuppressWarnings("deprecation") // addServletMappingDecoded: the one mapping call both Tomcat 10.1 and 11 have
+    static TomcatHarness start(Filter filter, HttpServlet servlet, int readTimeoutMillis) throws Exception {
         Path base = Files.createTempDirectory("tomcat");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
         Connector connector = new Connector();
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
+        if (readTimeoutMillis > 0) {
+            connector.setProperty("connectionTimeout", Integer.toString(readTimeoutMillis));
+        }
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", base.toString());
         FilterDef def = new FilterDef();

@@ -32,7 +32,8 @@ import java.util.List;
  * The command line of SPEC section 8: {@code validate} and {@code explain}. Never prints a stack
  * trace: every failure is one or more {@code error:} lines and an exit code.
  *
- * <p>Exit codes: 0 success (valid / allowed), 1 invalid config, 2 bad arguments, 3 denied, 4 not routable.
+ * <p>Exit codes: 0 success (valid / allowed; a gateway stopped by SIGTERM or SIGINT), 1 invalid config (or a
+ * stop that failed), 2 bad arguments, 3 denied, 4 not routable.
  */
 final class Cli {
 
@@ -41,6 +42,8 @@ final class Cli {
     static final int USAGE = 2;
     static final int DENIED = 3;
     static final int NOT_ROUTABLE = 4;
+    /** The gateway was asked to stop (SIGTERM) and failed to. */
+    static final int STOP_FAILED = 1;
 
     static final String USAGE_TEXT = String.join("\n",
             "usage:",
@@ -129,6 +132,7 @@ final class Cli {
             return INVALID_CONFIG;
         }
         reloader.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(gateway, reloader, err), "switchboard-stop"));
         err.println("config: " + label);
         out.println("Switchboard listening on http://" + gateway.host() + ":" + gateway.port());
         out.flush();
@@ -138,6 +142,29 @@ final class Cli {
             Thread.currentThread().interrupt();
         }
         return OK;
+    }
+
+    /**
+     * The JVM is shutting down (SIGTERM, SIGINT): drains the gateway ({@link Gateway#stop()}), then ends the
+     * process with exit code 0. A stop that was asked for and carried out is a success; without this the
+     * JVM reports 128 + the signal (143), which systemd and other supervisors count as a failure.
+     */
+    private static void stop(Gateway gateway, LiveConfig reloader, PrintStream err) {
+        int code = STOP_FAILED;
+        try {
+            int cut = gateway.stop();
+            err.println("Switchboard stopped" + (cut == 0 ? "" : "; the drain time ran out and " + cut
+                    + " response(s) still in flight were cut"));
+            code = OK;
+        } catch (Exception e) {
+            err.println("error: the gateway did not stop cleanly: " + e);
+        } finally {
+            reloader.close();
+            err.flush();
+            System.out.flush();
+            // halt, not exit: exit from a shutdown hook blocks forever, and only halt overrides the signal's status.
+            Runtime.getRuntime().halt(code);
+        }
     }
 
     private static int validate(String[] args, PrintStream out, PrintStream err) {

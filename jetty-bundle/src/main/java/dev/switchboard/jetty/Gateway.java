@@ -8,6 +8,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.http.HttpHeader;
@@ -21,25 +24,36 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bundled gateway: a Jetty 12 server with the filter in front of {@link GatewayProxyServlet}
  * (installed by {@link GatewayWebapp}, as in the WAR), {@code GET /healthz} answered before both (health checks need no key),
- * JSON error pages, and a graceful stop that lets in-flight requests finish for up to
- * {@link #STOP_TIMEOUT}.
+ * request bodies read without holding a thread ({@link RequestBodyGate}), JSON error pages, and a graceful
+ * stop ({@link #stop()}) that lets in-flight requests finish for up to {@code server.drain_timeout}, then
+ * cuts the rest the way a failed upstream is cut.
  */
 final class Gateway {
 
-    /** How long a stop waits for in-flight requests (streams included) before closing them. */
-    static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** Threads of the server's pool (requests and the proxy's client share it). */
+    static final int MAX_THREADS = 256;
+    /** After the drain time ran out and the rest was cut: how long the cut responses get to reach their clients. */
+    private static final Duration CUT_GRACE = Duration.ofSeconds(2);
 
     private final Server server;
     private final ServerConnector connector;
+    private final Supplier<SwitchboardConfig> config;
+    private final InFlight inFlight;
 
-    private Gateway(Server server, ServerConnector connector) {
+    private Gateway(Server server, ServerConnector connector, Supplier<SwitchboardConfig> config, InFlight inFlight) {
         this.server = server;
         this.connector = connector;
+        this.config = config;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -79,7 +93,7 @@ final class Gateway {
      */
     static Gateway start(Supplier<SwitchboardConfig> config, LiveConfig reloader, ServerSettings listen,
                          List<ExchangeListener> listeners) throws Exception {
-        QueuedThreadPool threads = new QueuedThreadPool(256, 8);
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 8);
         threads.setName("switchboard");
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
@@ -91,19 +105,22 @@ final class Gateway {
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(listen.host());
         connector.setPort(listen.port());
+        // A client that reads nothing of its response for this long is cut (README "Faults").
+        connector.setIdleTimeout(listen.clientIdleTimeout().toMillis());
         server.addConnector(connector);
 
+        InFlight inFlight = new InFlight();
         Metrics metrics = Metrics.create().bind(server);
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);
-        context.addEventListener(new GatewayWebapp(config, reloader, listeners, metrics.registry()));
+        context.addEventListener(new GatewayWebapp(config, reloader, listeners, inFlight, metrics.registry()));
         context.setErrorHandler(new JsonErrorHandler());
 
-        GracefulHandler graceful = new GracefulHandler(new Health(context));
+        GracefulHandler graceful = new GracefulHandler(new Health(new RequestBodyGate(context, () -> config.get().server())));
         server.setHandler(graceful);
         server.setErrorHandler(new JsonErrorHandler());
-        server.setStopTimeout(STOP_TIMEOUT.toMillis());
-        server.setStopAtShutdown(true);
+        // The drain is stop()'s own; the JVM's shutdown is the command line's (Cli), which exits 0 after it.
+        server.setStopAtShutdown(false);
         // Closed after the server stopped: the last exchanges are still counted.
         server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
             @Override
@@ -112,7 +129,7 @@ final class Gateway {
             }
         });
         server.start();
-        return new Gateway(server, connector);
+        return new Gateway(server, connector, config, inFlight);
     }
 
     /** @return the port actually bound (the configured one, or a free one for 0) */
@@ -130,8 +147,32 @@ final class Gateway {
         server.join();
     }
 
-    void stop() throws Exception {
+    /**
+     * Stops gracefully: stops accepting, lets in-flight requests (streams included) finish for up to
+     * {@code server.drain_timeout}, then cuts those still open (an SSE stream gets an {@code error} event
+     * {@code shutting_down} first; the exchange records the cut) and stops.
+     *
+     * @return how many responses were cut because the drain time ran out
+     * @throws Exception when Jetty fails to stop
+     */
+    int stop() throws Exception {
+        Duration drain = config.get().server().drainTimeout();
+        CompletableFuture<Void> drained = Graceful.shutdown(server);
+        int cut = 0;
+        try {
+            drained.get(drain.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            cut = inFlight.cutAll();
+            LOG.warn("Switchboard: the drain time ({} ms) ran out; cut {} response(s) still in flight", drain.toMillis(), cut);
+            try {
+                drained.get(CUT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException stillOpen) {
+                // Requests the proxy does not own (a slow body, the admin API): the server closes them below.
+            }
+        }
+        server.setStopTimeout(0);
         server.stop();
+        return cut;
     }
 
     /** {@code GET /healthz} -> 200 {@code ok}, before the filter: health checks carry no gateway key. */

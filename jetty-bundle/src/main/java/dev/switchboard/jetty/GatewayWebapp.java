@@ -47,6 +47,7 @@ public final class GatewayWebapp implements ServletContextListener {
     private final Supplier<SwitchboardConfig> given;
     private final LiveConfig givenReloader;
     private final List<ExchangeListener> listeners;
+    private final InFlight inFlight;
     private final PrometheusMeterRegistry registry;
     /** The registry and JVM binders this listener made (WAR), closed on undeploy; else {@code null}. */
     private AutoCloseable ownedMetrics;
@@ -55,7 +56,7 @@ public final class GatewayWebapp implements ServletContextListener {
 
     /** For {@code web.xml}: configuration from the context parameter, system property or environment. */
     public GatewayWebapp() {
-        this(null, null, List.of(), null);
+        this(null, null, List.of(), new InFlight(), null);
     }
 
     /**
@@ -63,21 +64,23 @@ public final class GatewayWebapp implements ServletContextListener {
      * @param reloader the live configuration behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
      */
     GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader) {
-        this(config, reloader, List.of(), null);
+        this(config, reloader, List.of(), new InFlight(), null);
     }
 
     /**
      * @param config the configuration requests are decided with
      * @param reloader the reloader behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
      * @param listeners who hears of every exchange (besides the access log and the metrics, always there)
+     * @param inFlight where the proxy keeps its upstream requests in flight, for a stop to cut them
      * @param registry where metrics go, with the JVM and server binders its owner chose; {@code null} makes
      *     one with the JVM binders, closed on undeploy
      */
     GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader, List<ExchangeListener> listeners,
-                  PrometheusMeterRegistry registry) {
+                  InFlight inFlight, PrometheusMeterRegistry registry) {
         this.given = config;
         this.givenReloader = reloader;
         this.listeners = List.copyOf(listeners);
+        this.inFlight = inFlight;
         if (registry == null) {
             Metrics owned = Metrics.create();
             this.registry = owned.registry();
@@ -99,7 +102,7 @@ public final class GatewayWebapp implements ServletContextListener {
         }
         SwitchboardConfig initial = config.get();
 
-        ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet());
+        ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(inFlight));
         proxy.setAsyncSupported(true);
         proxy.setInitParameter("timeout", "0");
         proxy.setInitParameter("idleTimeout", Long.toString(initial.server().upstreamIdleTimeout().toMillis()));

@@ -3,7 +3,9 @@ package dev.switchboard.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -99,7 +101,51 @@ final class RunCommandIT {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("{\"slow\":true}");
             assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            assertThat(Files.readString(work.resolve("stderr.txt"))).doesNotContain("Exception");
+            // A stop that was asked for and drained is a success (not 143): systemd must not mark the unit failed.
+            assertThat(process.exitValue()).isZero();
+            assertThat(Files.readString(work.resolve("stderr.txt"))).doesNotContain("Exception").contains("Switchboard stopped");
+        } finally {
+            upstream.stop();
+        }
+    }
+
+    @Test
+    void shouldCutAStreamStillOpenWhenTheDrainTimeEndsAndStillExitZero() throws Exception {
+        FaultyUpstream upstream = new FaultyUpstream();
+        try {
+            Files.writeString(work.resolve("gw.yaml"), """
+                    server: {host: 127.0.0.1, port: 0, drain_timeout: 1s}
+                    providers:
+                      up: {type: openai-compatible, base_url: %s}
+                    default_provider: up
+                    """.formatted(upstream.url()));
+            int port = start("--config", "gw.yaml");
+            String event = "data: {\"n\":1}\n\n";
+            upstream.next(FaultyUpstream.Script.of(FaultyUpstream.End.STALL, "HTTP/1.1 200 OK\r\nContent-Type: "
+                    + "text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n", Integer.toHexString(event.length())
+                    + "\r\n" + event + "\r\n"));
+            String body = "{\"model\":\"m\",\"stream\":true}";
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                        + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                InputStream in = socket.getInputStream();
+                StringBuilder seen = new StringBuilder();
+                while (!seen.toString().contains(event)) {
+                    seen.append((char) in.read());
+                }
+                long start = System.nanoTime();
+                process.destroy(); // SIGTERM, with the stream open
+
+                RawClient.Received rest = RawClient.read(socket, 20_000, start);
+                assertThat(rest.text()).contains("event: error\ndata: {\"error\":{\"message\":\"the gateway shut down "
+                        + "before the response was complete\"").doesNotContain("0\r\n\r\n");
+                assertThat(rest.ending()).isIn(RawClient.Ending.EOF, RawClient.Ending.RESET);
+                assertThat(rest.millis()).as("cut when the 1 s drain ends").isBetween(800L, 10_000L);
+            }
+            assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isZero();
+            assertThat(Files.readString(work.resolve("stderr.txt")))
+                    .contains("the drain time ran out and 1 response(s) still in flight were cut").doesNotContain("Exception");
         } finally {
             upstream.stop();
         }

@@ -27,6 +27,7 @@ final class WarDeploymentIT {
     private Tomcat tomcat;
     private int port;
     private FakeUpstream upstream;
+    private FaultyUpstream faulty;
     private final HttpClient client = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -34,17 +35,19 @@ final class WarDeploymentIT {
         Path war = Path.of(System.getProperty("switchboard.war")).toAbsolutePath();
         assertThat(war).exists();
         upstream = new FakeUpstream();
+        faulty = new FaultyUpstream();
         Path base = Files.createTempDirectory("war-tomcat");
         Files.createDirectories(base.resolve("webapps"));
         Path config = base.resolve("switchboard.yaml");
         Files.writeString(config, """
                 providers:
                   local: {type: openai-compatible, base_url: %s, api_key: sk-upstream}
+                  faulty: {type: openai-compatible, base_url: %s}
                 default_provider: local
                 virtual_models:
                   - {source: fast, target: local/tiny}
                   - {source: local/forbidden, enabled: false}
-                """.formatted(upstream.url()));
+                """.formatted(upstream.url(), faulty.url()));
         tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
         Connector connector = new Connector();
@@ -65,6 +68,7 @@ final class WarDeploymentIT {
         tomcat.stop();
         tomcat.destroy();
         upstream.stop();
+        faulty.stop();
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
@@ -97,5 +101,22 @@ final class WarDeploymentIT {
         HttpResponse<String> denied = post("/gw/v1/chat/completions", "{\"model\":\"local/forbidden\"}");
         assertThat(denied.statusCode()).isEqualTo(403);
         assertThat(denied.body()).contains("\"code\":\"model_access_denied\"");
+    }
+
+    // The README's known limit: Tomcat cannot abort a response through the Servlet API, so a broken stream ends
+    // with a terminating chunk there; the SSE error event still tells the SDKs.
+    @Test
+    void shouldEndAStreamThatBrokeWithTheErrorEventInTomcat() throws Exception {
+        String event = "data: {\"n\":1}\n\n";
+        faulty.next(FaultyUpstream.Script.of(FaultyUpstream.End.RST, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n", Integer.toHexString(event.length()) + "\r\n" + event + "\r\n"));
+
+        RawClient.Received r = RawClient.post(port, "/gw/v1/chat/completions", "{\"model\":\"faulty/m\",\"stream\":true}",
+                10_000);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.head().split("\r\n")).filteredOn(h -> h.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)).hasSize(1);
+        assertThat(r.body()).isEqualTo(event + "event: error\ndata: {\"error\":{\"message\":\"provider faulty ended the "
+                + "response before it was complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}\n\n");
     }
 }

@@ -1,0 +1,272 @@
+package dev.switchboard.jetty;
+
+import dev.switchboard.config.ServerSettings;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Holds a request back until its body has arrived, reading it without a thread (SPEC section 15): a slow
+ * or stalled sender costs a connection and the bytes it sent, never one of the pool's threads, so a few
+ * hundred of them cannot keep other requests waiting. The servlets behind then read the body from memory.
+ *
+ * <p>A body that is silent for {@code server.request_body_timeout}, or that has not arrived by
+ * {@code request_body_timeout} plus one second per {@code server.request_body_min_rate} bytes received
+ * (Apache's {@code mod_reqtimeout} rule: a trickle cannot hold a connection forever, a large upload at a
+ * reasonable speed is never cut), ends with a {@link TimeoutException} where the rest of the body would
+ * have been: the filter answers 408 {@code request_timeout} in the shape of SPEC section 5, recorded as
+ * its exchange.
+ *
+ * <p>Bodies declared larger than {@code server.max_request_bytes} pass at once (the filter refuses them
+ * unread); a chunked body that grows past it passes with what arrived so far, the rest read as it comes.
+ * Settings are read per request, so a reload applies to the next one. Thread-safe.
+ */
+final class RequestBodyGate extends Handler.Wrapper {
+
+    /** Where the rest of a body that did not arrive in time would have been. Stackless. */
+    static final class BodyTimeout extends TimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTimeout() {
+            super("the request body did not arrive within server.request_body_timeout at server.request_body_min_rate");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    private final Supplier<ServerSettings> settings;
+
+    /**
+     * @param next the handler that gets the request once its body is in
+     * @param settings the current server settings
+     */
+    RequestBodyGate(Handler next, Supplier<ServerSettings> settings) {
+        super(next);
+        this.settings = settings;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        long length = request.getLength();
+        boolean body = length > 0 || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+        ServerSettings now = settings.get();
+        if (!body || length > now.maxRequestBytes()) {
+            return super.handle(request, response, callback);
+        }
+        new Arrival(request, response, callback, now).start();
+        return true;
+    }
+
+    /** Hands the request on; runs on a thread that may block (the servlets do). */
+    private void forward(Request request, Response response, Callback callback) {
+        try {
+            if (!super.handle(request, response, callback)) {
+                Response.writeError(request, response, callback, 404);
+            }
+        } catch (Throwable x) {
+            Response.writeError(request, response, callback, x);
+        }
+    }
+
+    /** One body on its way in. */
+    private final class Arrival implements Runnable {
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final long timeoutNanos;
+        private final int minRate;
+        private final int max;
+        private final long startNanos = System.nanoTime();
+        private final Deque<Content.Chunk> chunks = new ArrayDeque<>();
+        private final Scheduler scheduler;
+        /** Guarded by this: bytes received, when the last ones came, whether the request was handed on. */
+        private long received;
+        private long lastNanos = startNanos;
+        private boolean forwarded;
+        private Scheduler.Task timer;
+
+        Arrival(Request request, Response response, Callback callback, ServerSettings settings) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.timeoutNanos = settings.requestBodyTimeout().toNanos();
+            this.minRate = settings.requestBodyMinRate();
+            this.max = settings.maxRequestBytes();
+            this.scheduler = request.getComponents().getScheduler();
+        }
+
+        void start() {
+            synchronized (this) {
+                timer = scheduler.schedule(this::check, timeoutNanos, TimeUnit.NANOSECONDS);
+            }
+            run();
+        }
+
+        /** Reads what is there; asks to be called again when more comes. */
+        @Override
+        public void run() {
+            while (true) {
+                Content.Chunk chunk;
+                synchronized (this) {
+                    // Once handed on (the timer may have done it) the request's content is not ours to touch.
+                    if (forwarded) {
+                        return;
+                    }
+                    chunk = request.read();
+                    if (chunk == null) {
+                        request.demand(this);
+                        return;
+                    }
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    // The client's body broke (a reset, a bad chunk): the reader downstream gets the failure.
+                    forward(Content.Chunk.from(chunk.getFailure(), true), false);
+                    return;
+                }
+                boolean last = chunk.isLast();
+                Content.Chunk copy = copy(chunk);
+                chunk.release();
+                boolean over;
+                synchronized (this) {
+                    if (forwarded) {
+                        return;
+                    }
+                    if (copy != null) {
+                        chunks.add(copy);
+                        received += copy.remaining();
+                    }
+                    lastNanos = System.nanoTime();
+                    over = received > max;
+                }
+                if (last) {
+                    forward(Content.Chunk.EOF, false);
+                    return;
+                }
+                if (over) {
+                    // Too large to hold: the filter refuses it (413) after reading one byte more than the cap.
+                    forward(null, false);
+                    return;
+                }
+            }
+        }
+
+        /** The timer: has the body missed its deadline? */
+        private void check() {
+            long now = System.nanoTime();
+            long deadline;
+            synchronized (this) {
+                if (forwarded) {
+                    return;
+                }
+                deadline = lastNanos + timeoutNanos;
+                if (minRate > 0) {
+                    deadline = Math.min(deadline, startNanos + timeoutNanos + received * 1_000_000_000L / minRate);
+                }
+            }
+            if (now - deadline < 0) {
+                synchronized (this) {
+                    if (!forwarded) {
+                        timer = scheduler.schedule(this::check, deadline - now, TimeUnit.NANOSECONDS);
+                    }
+                }
+                return;
+            }
+            forward(Content.Chunk.from(new BodyTimeout(), true), true);
+        }
+
+        /**
+         * Hands the request on, once.
+         *
+         * @param end what follows the bytes received: EOF, a failure, or {@code null} for the rest of the body as it comes
+         * @param fromTimer whether this runs on the scheduler's thread, which must not run servlets
+         */
+        private void forward(Content.Chunk end, boolean fromTimer) {
+            Buffered buffered;
+            synchronized (this) {
+                if (forwarded) {
+                    return;
+                }
+                forwarded = true;
+                buffered = new Buffered(request, new ArrayDeque<>(chunks), end);
+                chunks.clear();
+                if (timer != null) {
+                    // Most bodies arrive at once: their timer must not keep the request for the whole timeout.
+                    timer.cancel();
+                }
+            }
+            if (fromTimer) {
+                request.getContext().execute(() -> RequestBodyGate.this.forward(buffered, response, callback));
+            } else {
+                RequestBodyGate.this.forward(buffered, response, callback);
+            }
+        }
+
+        private static Content.Chunk copy(Content.Chunk chunk) {
+            if (!chunk.hasRemaining()) {
+                return null;
+            }
+            ByteBuffer from = chunk.getByteBuffer();
+            ByteBuffer bytes = ByteBuffer.allocate(from.remaining());
+            bytes.put(from.slice()).flip();
+            return Content.Chunk.from(bytes, false);
+        }
+    }
+
+    /** The request with its body read from memory: the chunks received, then their end (or the live rest). */
+    private static final class Buffered extends Request.Wrapper {
+        private final Deque<Content.Chunk> chunks;
+        private final Content.Chunk end;
+
+        Buffered(Request request, Deque<Content.Chunk> chunks, Content.Chunk end) {
+            super(request);
+            this.chunks = chunks;
+            this.end = end;
+        }
+
+        @Override
+        public Content.Chunk read() {
+            Content.Chunk next;
+            synchronized (chunks) {
+                next = chunks.poll();
+            }
+            if (next != null) {
+                return next;
+            }
+            return end != null ? end : super.read();
+        }
+
+        @Override
+        public void demand(Runnable demandCallback) {
+            boolean ready;
+            synchronized (chunks) {
+                ready = !chunks.isEmpty() || end != null;
+            }
+            if (ready) {
+                getContext().execute(demandCallback);
+            } else {
+                super.demand(demandCallback);
+            }
+        }
+
+        @Override
+        public boolean consumeAvailable() {
+            synchronized (chunks) {
+                chunks.clear();
+            }
+            return end == null ? super.consumeAvailable() : !Content.Chunk.isFailure(end);
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.jetty.FaultyUpstream.End;
+import dev.switchboard.jetty.FaultyUpstream.Script;
+import dev.switchboard.jetty.RawClient.Ending;
+import dev.switchboard.jetty.RawClient.Received;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A response that breaks after it started must reach the client broken (README "Faults"): an upstream
+ * that closes (FIN) or resets (RST) at a chosen byte, or goes silent, behind the real {@link Gateway};
+ * raw-socket clients check every byte they get and how the connection ends. A cut is never a clean end:
+ * no terminating chunk, no short body the client could take for a whole one; a stream cut between events
+ * gets an SSE {@code error} event first. The exchange record counts it as an error.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class CutResponseTest {
+
+    private static final String SSE_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n";
+    private static final String JSON_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n";
+    private static final String EVENT_1 = "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n";
+    private static final String EVENT_2 = "data: {\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}\n\n";
+    private static final String OPENAI_CUT_EVENT = "event: error\ndata: {\"error\":{\"message\":\"provider up ended the "
+            + "response before it was complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}\n\n";
+
+    private final Map<String, Completion> completions = new ConcurrentHashMap<>();
+    private FaultyUpstream upstream;
+    private Gateway gateway;
+
+    @BeforeAll
+    void start() throws Exception {
+        upstream = new FaultyUpstream();
+        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+                server: {upstream_idle_timeout: 1500ms, client_idle_timeout: 1s}
+                providers:
+                  up: {type: openai-compatible, base_url: %s}
+                  claude: {type: anthropic, base_url: %s, api_key: sk-test}
+                default_provider: up
+                """.formatted(upstream.url(), upstream.url()));
+        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
+                parsed.admin(), parsed.reload(), parsed.warnings());
+        ExchangeListener recording = new ExchangeListener() {
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.put(exchange.id(), completion);
+            }
+        };
+        gateway = Gateway.start(() -> config, null, config.server(), List.of(recording));
+    }
+
+    @BeforeEach
+    void clear() {
+        upstream.clear();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        gateway.stop();
+        upstream.stop();
+    }
+
+    private static String chunk(String data) {
+        return Integer.toHexString(data.length()) + "\r\n" + data + "\r\n";
+    }
+
+    private Received chat(String id, String body) throws Exception {
+        return RawClient.post(gateway.port(), "/v1/chat/completions", body, 10_000, "X-Request-Id: " + id);
+    }
+
+    private Completion completion(String id) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey(id));
+        return completions.get(id);
+    }
+
+    private static void assertCut(Received r) {
+        assertThat(r.ending()).as("the connection ends, it does not wait").isNotEqualTo(Ending.TIMEOUT);
+        assertThat(r.complete()).as("a cut response must not look complete: " + r.rawBody()).isFalse();
+        assertThat(r.rawBody()).doesNotContain("0\r\n\r\n");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = End.class, names = {"FIN", "RST"})
+    void shouldCutTheClientWithAnErrorEventWhenAStreamBreaksBetweenEvents(End end) throws Exception {
+        upstream.next(Script.of(end, SSE_HEAD, chunk(EVENT_1), chunk(EVENT_2)));
+
+        Received r = chat("sse-" + end, "{\"model\":\"up/gpt-x\",\"stream\":true}");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("Content-Type")).startsWith("text/event-stream");
+        assertThat(r.body()).isEqualTo(EVENT_1 + EVENT_2 + OPENAI_CUT_EVENT);
+        assertCut(r);
+        Completion c = completion("sse-" + end);
+        assertThat(c.status()).isEqualTo(200);
+        assertThat(c.cut()).isTrue();
+        assertThat(c.errorCode()).isEqualTo("upstream_unavailable");
+        assertThat(c.attempts()).singleElement().satisfies(a -> {
+            assertThat(a.status()).isEqualTo(200);
+            assertThat(a.error()).isEqualTo("upstream_unavailable");
+        });
+    }
+
+    @Test
+    void shouldChunkAStreamEvenForAClientThatAskedToCloseSoThatItsCutShows() throws Exception {
+        // Without chunking, a Connection: close response ends at the close: a cut and a clean end look the same.
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1)));
+
+        Received r = RawClient.post(gateway.port(), "/v1/chat/completions", "{\"model\":\"up/gpt-x\",\"stream\":true}",
+                10_000, "X-Request-Id: close-cut", "Connection: close");
+
+        assertThat(r.header("Transfer-Encoding")).isEqualTo("chunked");
+        assertThat(r.body()).isEqualTo(EVENT_1 + OPENAI_CUT_EVENT);
+        assertCut(r);
+    }
+
+    @Test
+    void shouldCutAStreamThatBreaksInsideAnEventExactlyThereWithoutAnErrorEvent() throws Exception {
+        // The upstream dies 7 bytes into its second event: an error event now would be glued to half an event.
+        String half = EVENT_2.substring(0, 7);
+        upstream.next(Script.of(End.RST, SSE_HEAD, chunk(EVENT_1), chunk(EVENT_2).substring(0, 4 + 7)));
+
+        Received r = chat("sse-mid", "{\"model\":\"up/gpt-x\",\"stream\":true}");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(EVENT_1 + half);
+        assertCut(r);
+        assertThat(completion("sse-mid").cut()).isTrue();
+    }
+
+    @Test
+    void shouldCutAnAnthropicStreamWithAnErrorEventInTheAnthropicShape() throws Exception {
+        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\"}}\n\n";
+        String delta = "event: content_block_delta\r\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\r\n\r\n";
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(start), chunk(delta)));
+
+        Received r = RawClient.post(gateway.port(), "/v1/messages", "{\"model\":\"claude/claude-x\",\"stream\":true}",
+                10_000, "X-Request-Id: anthropic-cut");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(start + delta + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+                + "\"api_error\",\"message\":\"provider claude ended the response before it was complete\"}}\n\n");
+        assertCut(r);
+        assertThat(completion("anthropic-cut").errorCode()).isEqualTo("upstream_unavailable");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = End.class, names = {"FIN", "RST"})
+    void shouldCutAChunkedJsonBodyAfterItsLastByteWithoutAddingAny(End end) throws Exception {
+        // Larger than the gateway's output buffer: the response is on its way to the client when the upstream dies.
+        String part = "{\"id\":\"chatcmpl-1\",\"choices\":[{\"message\":{\"content\":\"" + "Hello ".repeat(20_000);
+        upstream.next(Script.of(end, JSON_HEAD, chunk(part)));
+
+        Received r = chat("json-" + end, "{\"model\":\"up/gpt-x\"}");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(part);
+        assertCut(r);
+        assertThat(completion("json-" + end).errorCode()).isEqualTo("upstream_unavailable");
+    }
+
+    @Test
+    void shouldNeverCompleteABodyShorterThanItsContentLength() throws Exception {
+        String part = "{\"id\":\"chatcmpl-2\",\"choices\":[" + " ".repeat(100_000);
+        upstream.next(Script.of(End.FIN, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n",
+                part));
+
+        Received r = chat("length", "{\"model\":\"up/gpt-x\"}");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("Content-Length")).isEqualTo("200000");
+        assertThat(r.body()).isEqualTo(part);
+        assertCut(r);
+        assertThat(completion("length").cut()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = End.class, names = {"FIN", "RST"})
+    void shouldAnswer502WhenAJsonBodyBreaksBeforeAnyOfItReachedTheClient(End end) throws Exception {
+        // Small enough to sit in the gateway's buffer: nothing was sent, so an honest error can still be.
+        upstream.next(Script.of(end, JSON_HEAD, chunk("{\"id\":\"chatcmpl-3\",")));
+
+        Received r = chat("json-small-" + end, "{\"model\":\"up/gpt-x\"}");
+
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"provider up is unreachable\",\"type\":\"api_error\","
+                + "\"param\":null,\"code\":\"upstream_unavailable\"}}");
+        assertThat(r.complete()).isTrue();
+        Completion c = completion("json-small-" + end);
+        assertThat(c.cut()).isFalse();
+        assertThat(c.errorCode()).isEqualTo("upstream_unavailable");
+        assertThat(c.attempts()).singleElement().satisfies(a -> {
+            assertThat(a.status()).isEqualTo(200);
+            assertThat(a.error()).isEqualTo("upstream_unavailable");
+        });
+    }
+
+    @Test
+    void shouldCutAStreamWhoseUpstreamGoesSilentPastTheIdleTimeout() throws Exception {
+        upstream.next(Script.of(End.STALL, SSE_HEAD, chunk(EVENT_1)));
+
+        Received r = chat("stall", "{\"model\":\"up/gpt-x\",\"stream\":true}");
+
+        assertThat(r.body()).isEqualTo(EVENT_1 + "event: error\ndata: {\"error\":{\"message\":\"provider up went silent "
+                + "in the middle of the response\",\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_timeout\"}}\n\n");
+        assertCut(r);
+        assertThat(r.millis()).as("cut after the 1.5 s idle timeout").isBetween(1400L, 6000L);
+        Completion c = completion("stall");
+        assertThat(c.errorCode()).isEqualTo("upstream_timeout");
+        assertThat(c.attempts()).singleElement().satisfies(a -> assertThat(a.error()).isEqualTo("upstream_timeout"));
+    }
+
+    @Test
+    void shouldCutAStreamWhoseClientReadsNothingForTheClientIdleTimeout() throws Exception {
+        // 4 MiB the client does not read: the gateway's write to it cannot finish.
+        String big = "data: " + "x".repeat(4 * 1024 * 1024) + "\n\n";
+        upstream.next(Script.of(End.STALL, SSE_HEAD, chunk(EVENT_1), chunk(big)));
+        String body = "{\"model\":\"up/gpt-x\",\"stream\":true}";
+
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()));
+            long start = System.nanoTime();
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: slow-reader\r\nContent-Length: "
+                    + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertThat(socket.getInputStream().read()).as("the response starts").isEqualTo('H');
+            // Read nothing more until the gateway has given up on this client.
+            Completion c = completion("slow-reader");
+            long gaveUp = (System.nanoTime() - start) / 1_000_000;
+            assertThat(c.cut()).isTrue();
+            assertThat(c.errorCode()).isEqualTo("client_timeout");
+            assertThat(gaveUp).as("after the 1 s client idle timeout").isBetween(900L, 6000L);
+
+            // Now read fast what the gateway managed to send before it gave up.
+            socket.setReceiveBufferSize(4 << 20);
+            Received r = RawClient.read(socket, 10_000, start);
+            assertThat(r.ending()).isIn(Ending.EOF, Ending.RESET);
+            assertThat(r.text()).doesNotEndWith("0\r\n\r\n");
+        }
+    }
+
+    @Test
+    void shouldKeepAStreamWhoseGapsAreLongerThanTheClientIdleTimeoutWhileTheClientReads() throws Exception {
+        // 1.25 s between events, a 1 s client idle timeout (1.5 s upstream): a client waiting for tokens is not idle.
+        upstream.next(Script.dripped(1250, End.FIN, SSE_HEAD + chunk(EVENT_1), chunk(EVENT_2) + "0\r\n\r\n"));
+
+        Received r = chat("gaps", "{\"model\":\"up/gpt-x\",\"stream\":true}");
+
+        assertThat(r.body()).isEqualTo(EVENT_1 + EVENT_2);
+        assertThat(r.complete()).isTrue();
+        assertThat(completion("gaps").errorCode()).isNull();
+    }
+
+    @Test
+    void shouldAnswer502WhenTheUpstreamBreaksBeforeAnyByteOfTheBodyWasSent() throws Exception {
+        upstream.next(Script.of(End.RST, SSE_HEAD));
+
+        Received r = chat("before-body", "{\"model\":\"up/gpt-x\",\"stream\":true}");
+
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"provider up is unreachable\",\"type\":\"api_error\","
+                + "\"param\":null,\"code\":\"upstream_unavailable\"}}");
+        assertThat(r.complete()).isTrue();
+        Completion c = completion("before-body");
+        assertThat(c.cut()).isFalse();
+        assertThat(c.errorCode()).isEqualTo("upstream_unavailable");
+    }
+
+    @Test
+    void shouldPassACompleteStreamWithItsCleanEnd() throws Exception {
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1), chunk("data: [DONE]\n\n"), "0\r\n\r\n"));
+
+        Received r = chat("complete", "{\"model\":\"up/gpt-x\",\"stream\":true}");
+
+        assertThat(r.body()).isEqualTo(EVENT_1 + "data: [DONE]\n\n");
+        assertThat(r.complete()).isTrue();
+        assertThat(r.ending()).as("kept alive for the next request").isEqualTo(Ending.OPEN);
+        Completion c = completion("complete");
+        assertThat(c.cut()).isFalse();
+        assertThat(c.errorCode()).isNull();
+    }
+}

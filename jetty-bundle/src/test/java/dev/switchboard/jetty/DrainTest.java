@@ -1,0 +1,137 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.jetty.FaultyUpstream.End;
+import dev.switchboard.jetty.FaultyUpstream.Script;
+import dev.switchboard.jetty.RawClient.Ending;
+import dev.switchboard.jetty.RawClient.Received;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A graceful stop ({@link Gateway#stop()}, what SIGTERM runs) whose {@code server.drain_timeout} runs out
+ * cuts what is still open the way a failed upstream is cut: a stream gets an SSE {@code error} event
+ * {@code shutting_down} and no clean end; a request still waiting for its answer gets a 503.
+ */
+final class DrainTest {
+
+    private static final String EVENT = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n";
+
+    private final Map<String, Completion> completions = new ConcurrentHashMap<>();
+    private FaultyUpstream upstream;
+    private Gateway gateway;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = new FaultyUpstream();
+        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+                server: {drain_timeout: 500ms, upstream_idle_timeout: 60s}
+                providers:
+                  up: {type: openai-compatible, base_url: %s}
+                default_provider: up
+                """.formatted(upstream.url()));
+        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
+                parsed.admin(), parsed.reload(), parsed.warnings());
+        ExchangeListener recording = new ExchangeListener() {
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.put(exchange.id(), completion);
+            }
+        };
+        gateway = Gateway.start(() -> config, null, config.server(), List.of(recording));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        upstream.stop();
+    }
+
+    private static Socket send(int port, String id, String body) throws Exception {
+        Socket socket = new Socket("127.0.0.1", port);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: " + id + "\r\nContent-Length: "
+                + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return socket;
+    }
+
+    @Test
+    void shouldCutAStreamStillOpenWhenTheDrainTimeEnds() throws Exception {
+        upstream.next(Script.of(End.STALL, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n", Integer.toHexString(EVENT.length()) + "\r\n" + EVENT + "\r\n"));
+        try (Socket socket = send(gateway.port(), "open-stream", "{\"model\":\"up/m\",\"stream\":true}")) {
+            long start = System.nanoTime();
+            InputStream in = socket.getInputStream();
+            StringBuilder seen = new StringBuilder();
+            while (!seen.toString().contains(EVENT)) {
+                seen.append((char) in.read());
+            }
+
+            CompletableFuture<Integer> stopped = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return gateway.stop();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Received rest = RawClient.read(socket, 10_000, start);
+
+            String error = "event: error\ndata: {\"error\":{\"message\":\"the gateway shut down before the response was "
+                    + "complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"shutting_down\"}}\n\n";
+            // The error event as one more chunk (Jetty puts the CRLF that ends a chunk before the next), no last-chunk.
+            assertThat(rest.text()).isEqualTo("\r\n" + Integer.toHexString(error.length()).toUpperCase(Locale.ROOT)
+                    + "\r\n" + error);
+            assertThat(rest.ending()).isIn(Ending.EOF, Ending.RESET);
+            assertThat(stopped.get(10, TimeUnit.SECONDS)).as("responses cut").isEqualTo(1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey("open-stream"));
+        Completion c = completions.get("open-stream");
+        assertThat(c.cut()).isTrue();
+        assertThat(c.errorCode()).isEqualTo("shutting_down");
+    }
+
+    @Test
+    void shouldAnswer503ToARequestStillWaitingForItsAnswerWhenTheDrainTimeEnds() throws Exception {
+        upstream.next(Script.of(End.STALL));
+        try (Socket socket = send(gateway.port(), "waiting", "{\"model\":\"up/m\"}")) {
+            upstream.take();
+            long start = System.nanoTime();
+
+            assertThat(gateway.stop()).as("responses cut").isEqualTo(1);
+            Received r = RawClient.read(socket, 10_000, start);
+
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"the gateway shut down before the response was "
+                    + "complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"shutting_down\"}}");
+            assertThat(r.millis()).as("after the 500 ms drain").isBetween(400L, 5000L);
+        }
+    }
+
+    @Test
+    void shouldStopAtOnceWhenNothingIsInFlight() throws Exception {
+        long start = System.nanoTime();
+
+        assertThat(gateway.stop()).isZero();
+
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500L);
+    }
+}
