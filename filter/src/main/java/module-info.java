@@ -3,15 +3,18 @@
  * ({@code servlet}), the rules and the pure resolver ({@code rules}), configuration ({@code config}),
  * the live snapshot holder ({@code live}), admin stores ({@code store}), the admin API
  * ({@code admin}), the exchange and its listener SPI ({@code exchange}) and the error table
- * ({@code error}). The body readers ({@code body}) and the JSON helpers ({@code json}) are internal.
- * (The bundled proxy is built on the class path and shaded into one jar, where it also uses the JSON
- * helpers; nothing else should.)
+ * ({@code error}). The body readers ({@code body}), the JSON helpers ({@code json}) and the logging
+ * helper ({@code ops}) are internal.
+ * (The bundled proxy is built on the class path and shaded into one jar, where it also uses the JSON and
+ * ops helpers; nothing else should.)
  */
 module dev.switchboard.filter {
     requires transitive jakarta.servlet;
     requires tools.jackson.core;
     requires org.snakeyaml.engine;
     requires org.slf4j;
+    // The fallback of dev.switchboard.ops.Log when SLF4J has no provider.
+    requires java.logging;
 
     exports dev.switchboard.admin;
     exports dev.switchboard.config;

@@ -15,6 +15,7 @@ import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.exchange.Listeners;
 import dev.switchboard.exchange.RequestIds;
+import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Identification;
 import dev.switchboard.rules.Picker;
@@ -36,8 +37,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Switchboard servlet filter (Jakarta Servlet 6): the front of the pipeline
@@ -69,7 +68,7 @@ public final class VirtualModelFilter implements Filter {
     /** Filter init-param naming the config file. */
     public static final String CONFIG_INIT_PARAM = "config";
 
-    private static final Logger LOG = LoggerFactory.getLogger(VirtualModelFilter.class);
+    private static final Log LOG = Log.get(VirtualModelFilter.class);
     /** Request header: the provider for a request without a model (SPEC section 15); never passed on. */
     public static final String PROVIDER_HEADER = "X-Switchboard-Provider";
     /** Filter init-param: {@code refuse} answers unknown paths 404 ({@link UnknownPaths}); default {@code pass}. */

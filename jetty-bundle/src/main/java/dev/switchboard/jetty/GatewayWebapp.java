@@ -7,6 +7,7 @@ import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.live.LiveConfig;
+import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.DispatcherType;
@@ -22,8 +23,6 @@ import java.io.IOException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Installs the gateway into a servlet context: {@link VirtualModelFilter} in front of
@@ -38,7 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class GatewayWebapp implements ServletContextListener {
 
     static final String PROXY_SERVLET = "switchboard-proxy";
-    private static final Logger LOG = LoggerFactory.getLogger(GatewayWebapp.class);
+    private static final Log LOG = Log.get(GatewayWebapp.class);
 
     private final Supplier<SwitchboardConfig> given;
     private final LiveConfig givenReloader;
