@@ -3,8 +3,8 @@
  * ({@code servlet}), the rules and the pure resolver ({@code rules}), configuration ({@code config}),
  * the live snapshot holder ({@code live}), admin stores ({@code store}), the admin API
  * ({@code admin}), the exchange and its listener SPI ({@code exchange}) and the error table
- * ({@code error}). The body readers ({@code body}), the JSON helpers ({@code json}) and the logging
- * helper ({@code ops}) are internal.
+ * ({@code error}). The body readers ({@code body}), the JSON helpers ({@code json}) and the logging and
+ * version helpers ({@code ops}) are internal.
  * (The bundled proxy is built on the class path and shaded into one jar, where it also uses the JSON and
  * ops helpers; nothing else should.)
  */

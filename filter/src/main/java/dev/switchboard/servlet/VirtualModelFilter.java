@@ -16,6 +16,7 @@ import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.exchange.Listeners;
 import dev.switchboard.exchange.RequestIds;
 import dev.switchboard.ops.Log;
+import dev.switchboard.ops.Version;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Identification;
 import dev.switchboard.rules.Picker;
@@ -185,7 +186,8 @@ public final class VirtualModelFilter implements Filter {
             LiveConfig live = LiveConfig.load(file, new ConfigLoader());
             SwitchboardConfig config = live.get();
             config.warnings().forEach(w -> LOG.warn("{}: {}", path, w));
-            LOG.info("Switchboard filter: {} virtual models from {} (hot-reloaded)", config.rules().virtualModels().size(), path);
+            LOG.info("Switchboard {} filter: {} virtual models from {} (hot-reloaded)", Version.current(),
+                    config.rules().virtualModels().size(), path);
             owned = live.start();
             // The node's rotation is the live config's, so an admin servlet over it explains what traffic does.
             picker = live.picker();

@@ -8,6 +8,7 @@ import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.live.LiveConfig;
 import dev.switchboard.ops.Log;
+import dev.switchboard.ops.Version;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.DispatcherType;
@@ -130,7 +131,8 @@ public final class GatewayWebapp implements ServletContextListener {
             LiveConfig live = location.builtIn() ? LiveConfig.builtIn(Cli.defaultConfig(), new ConfigLoader())
                     : LiveConfig.load(location.file(), new ConfigLoader());
             live.get().warnings().forEach(w -> LOG.warn("{}: {}", path == null ? "built-in config" : path, w));
-            LOG.info("Switchboard gateway in {}: config {}", context.getContextPath().isEmpty() ? "/" : context.getContextPath(),
+            LOG.info("Switchboard {} gateway in {}: config {}", Version.current(),
+                    context.getContextPath().isEmpty() ? "/" : context.getContextPath(),
                     path == null ? "built-in default (demo echo provider)" : path);
             return live.start();
         } catch (InvalidConfigException e) {
