@@ -194,7 +194,12 @@ public final class VirtualModelFilter implements Filter {
             models = new ModelRequestHandler(picker);
             source = live;
         } catch (InvalidConfigException e) {
-            throw new ServletException("Switchboard: invalid configuration " + file + ":\n" + e.getMessage());
+            // Expected (the operator's file is wrong): said in the container's own log, then init fails without a stack trace.
+            LOG.error("Switchboard {}: invalid configuration {}; the filter is not started:\n  {}", Version.current(), file,
+                    String.join("\n  ", e.errors()));
+            ServletException failure = new ServletException("Switchboard: invalid configuration " + file + ":\n" + e.getMessage());
+            failure.setStackTrace(new StackTraceElement[0]);
+            throw failure;
         }
     }
 

@@ -136,7 +136,14 @@ public final class GatewayWebapp implements ServletContextListener {
                     path == null ? "built-in default (demo echo provider)" : path);
             return live.start();
         } catch (InvalidConfigException e) {
-            throw new IllegalStateException("Switchboard: invalid configuration " + path + ":\n" + e.getMessage());
+            // Expected (the operator's file is wrong): said in the container's own log with every error, then the
+            // deployment fails (SPEC 6) without a stack trace; Tomcat keeps the reason out of catalina.out otherwise.
+            LOG.error("Switchboard {}: invalid configuration {}; {} is not started:\n  {}", Version.current(), path,
+                    context.getContextPath().isEmpty() ? "/" : context.getContextPath(), String.join("\n  ", e.errors()));
+            IllegalStateException failure = new IllegalStateException("Switchboard: invalid configuration " + path + ":\n"
+                    + e.getMessage());
+            failure.setStackTrace(new StackTraceElement[0]);
+            throw failure;
         }
     }
 
