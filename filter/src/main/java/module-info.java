@@ -3,9 +3,10 @@
  * ({@code servlet}), the rules and the pure resolver ({@code rules}), configuration ({@code config}),
  * the live snapshot holder ({@code live}), admin stores ({@code store}), the admin API
  * ({@code admin}), the exchange and its listener SPI ({@code exchange}), the access log and metrics
- * listeners ({@code observe}) and the error table ({@code error}). The body readers ({@code body}) and the JSON helpers ({@code json}) are internal.
- * (The bundled proxy is built on the class path and shaded into one jar, where it also uses the JSON
- * helpers; nothing else should.)
+ * listeners ({@code observe}) and the error table ({@code error}). The body readers ({@code body}), the
+ * JSON helpers ({@code json}) and the logging and version helpers ({@code ops}) are internal.
+ * (The bundled proxy is built on the class path and shaded into one jar, where it also uses the JSON and
+ * ops helpers; nothing else should.)
  */
 // Micrometer is an automatic module (no module-info of its own); it is optional, so its name is all we need.
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
@@ -14,6 +15,8 @@ module dev.switchboard.filter {
     requires tools.jackson.core;
     requires org.snakeyaml.engine;
     requires org.slf4j;
+    // The fallback of dev.switchboard.ops.Log when SLF4J has no provider.
+    requires java.logging;
     // Optional: only a host app that hands the filter a MeterRegistry (or the bundled proxy) uses metrics.
     requires static transitive micrometer.core;
 

@@ -3,6 +3,7 @@ package dev.switchboard.admin;
 import dev.switchboard.config.Warning;
 import dev.switchboard.live.ReloadError;
 import dev.switchboard.live.Snapshot;
+import dev.switchboard.ops.Version;
 import dev.switchboard.rules.VirtualModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code GET /admin/status} and {@code POST /admin/reload} (SPEC section 7): the version in use, the files
- * it was read from, when, the last reload error, counts and warnings. Written as JSON in this order.
+ * {@code GET /admin/status} and {@code POST /admin/reload} (SPEC sections 7 and 13): the release running, the
+ * configuration version in use, the files it was read from, when, the last reload error, counts and warnings.
+ * Written as JSON in this order.
  *
+ * @param version the release version of Switchboard ({@link Version#current()})
  * @param configVersion SHA-256 over the config file and the store
  * @param files every file read, with its SHA-256 and whether it exists now
  * @param loadedAt when the snapshot in use was loaded
@@ -22,7 +25,7 @@ import java.util.Map;
  * @param counts the rows of the table
  * @param warnings every warning, as {@code validate} prints it
  */
-record StatusView(String configVersion, List<FileView> files, Instant loadedAt, ErrorView lastReloadError,
+record StatusView(String version, String configVersion, List<FileView> files, Instant loadedAt, ErrorView lastReloadError,
                   Counts counts, List<String> warnings) {
 
     /**
@@ -61,7 +64,7 @@ record StatusView(String configVersion, List<FileView> files, Instant loadedAt, 
         Counts counts = new Counts(rows.size(), redirects, rows.size() - redirects, snap.managed().size(),
                 snap.stored().size(), snap.config().rules().providers().size());
         List<String> warnings = snap.config().warnings().stream().map(Warning::toString).toList();
-        return new StatusView(snap.version(), List.copyOf(files), snap.loadedAt(),
+        return new StatusView(Version.current(), snap.version(), List.copyOf(files), snap.loadedAt(),
                 error == null ? null : new ErrorView(error.at(), error.errors()), counts, warnings);
     }
 }

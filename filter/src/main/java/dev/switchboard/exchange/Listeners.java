@@ -1,11 +1,10 @@
 package dev.switchboard.exchange;
 
+import dev.switchboard.ops.Log;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The listeners of one gateway, called with containment: a listener that throws is logged at most
@@ -18,7 +17,7 @@ public final class Listeners {
     public static final Listeners NONE = new Listeners(List.of());
 
     static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
-    private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
+    private static final Log LOG = Log.get(Listeners.class);
 
     private final ExchangeListener[] listeners;
     /** Per listener: when its last failure was logged (System.nanoTime), or Long.MIN_VALUE. */

@@ -1,5 +1,6 @@
 package dev.switchboard.live;
 
+import dev.switchboard.ops.Log;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -12,8 +13,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Watches the files of a {@link LiveConfig} and reloads it when they change (SPEC section 6): directory
@@ -34,7 +33,7 @@ public final class ConfigWatcher implements AutoCloseable {
     /** The watcher thread's name. */
     static final String THREAD_NAME = "switchboard-reload";
 
-    private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
+    private static final Log LOG = Log.get(ConfigWatcher.class);
 
     private final LiveConfig live;
     /** Guarded by {@code this}: folders registered with {@link #watch}. */

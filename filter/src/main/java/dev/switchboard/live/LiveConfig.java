@@ -3,6 +3,7 @@ package dev.switchboard.live;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.VirtualModel;
 import dev.switchboard.store.AdminStore;
@@ -26,8 +27,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The live configuration of a node: the current {@link Snapshot} of the config file plus the admin store,
@@ -49,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LiveConfig.class);
+    private static final Log LOG = Log.get(LiveConfig.class);
 
     /** A snapshot, the store it was read from, and the config file's bytes it was built from, swapped as one. */
     private record State(Snapshot snapshot, AdminStore store, byte[] config) {
@@ -443,8 +442,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         tell(false, state.snapshot());
         if (!hash.equals(lastLogged)) {
             lastLogged = hash;
-            LOG.warn("Switchboard: keeping the last good configuration; the new one is invalid:\n  {}",
-                    String.join("\n  ", errors));
+            LOG.warn("Switchboard: keeping the last good configuration of {}; the new one is invalid:\n  {}",
+                    configFile != null ? configFile : "the built-in default", String.join("\n  ", errors));
         }
     }
 

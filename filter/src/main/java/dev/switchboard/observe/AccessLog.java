@@ -5,20 +5,19 @@ import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.exchange.Usage;
+import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Decision;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * The access log (SPEC section 9): one JSON line per exchange, written at INFO to the SLF4J logger
+ * The access log (SPEC section 9): one JSON line per exchange, written at INFO to the logger
  * {@value #LOGGER} when the exchange ends. Fields, in order: {@code request_id}, {@code time} (start,
  * ISO-8601 UTC), {@code method}, {@code endpoint} (the canonical path), {@code client},
  * {@code user_path}, {@code requested_model}, {@code concrete_model}, {@code virtual_model},
@@ -33,7 +32,8 @@ public final class AccessLog implements ExchangeListener {
     /** The logger every line goes to. */
     public static final String LOGGER = "dev.switchboard.access";
 
-    private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+    /** SLF4J, or java.util.logging when the application has no SLF4J provider (as in a stock Tomcat). */
+    private static final Log LOG = Log.get(LOGGER);
     private static final JsonFactory JSON = new JsonFactory();
 
     private final BooleanSupplier enabled;
@@ -46,7 +46,7 @@ public final class AccessLog implements ExchangeListener {
     @Override
     public void onComplete(Exchange exchange, Completion completion) {
         if (enabled.getAsBoolean() && LOG.isInfoEnabled()) {
-            LOG.info(line(exchange, completion));
+            LOG.info("{}", line(exchange, completion));
         }
     }
 

@@ -4,6 +4,7 @@ import dev.switchboard.body.BodyReader;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
+import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Rules;
 import jakarta.servlet.http.HttpServletRequest;
@@ -13,8 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /v1/models} and {@code GET /v1/models/{id}} (SPEC section 4): captures the downstream
@@ -26,7 +25,7 @@ final class ModelListHandler {
     /** The largest {@code /v1/models} response this filter transforms. */
     static final int MAX_MODELS_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-    private static final Logger LOG = LoggerFactory.getLogger(ModelListHandler.class);
+    private static final Log LOG = Log.get(ModelListHandler.class);
     private static final Set<String> MODELS_HEADERS = Set.of("accept-encoding", "x-switchboard-provider");
     private static final Set<String> MODELS_AND_KEY_HEADERS = Set.of("accept-encoding", "authorization", "x-api-key", "x-switchboard-provider");
 

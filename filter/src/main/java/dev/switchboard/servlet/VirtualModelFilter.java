@@ -16,6 +16,8 @@ import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.exchange.Listeners;
 import dev.switchboard.exchange.RequestIds;
+import dev.switchboard.ops.Log;
+import dev.switchboard.ops.Version;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Identification;
 import dev.switchboard.rules.Picker;
@@ -37,8 +39,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Switchboard servlet filter (Jakarta Servlet 6): the front of the pipeline
@@ -70,7 +70,7 @@ public final class VirtualModelFilter implements Filter {
     /** Filter init-param naming the config file. */
     public static final String CONFIG_INIT_PARAM = "config";
 
-    private static final Logger LOG = LoggerFactory.getLogger(VirtualModelFilter.class);
+    private static final Log LOG = Log.get(VirtualModelFilter.class);
     /** Request header: the provider for a request without a model (SPEC section 15); never passed on. */
     public static final String PROVIDER_HEADER = "X-Switchboard-Provider";
     /** Filter init-param: {@code refuse} answers unknown paths 404 ({@link UnknownPaths}); default {@code pass}. */
@@ -193,14 +193,20 @@ public final class VirtualModelFilter implements Filter {
             LiveConfig live = LiveConfig.load(file, new ConfigLoader());
             SwitchboardConfig config = live.get();
             config.warnings().forEach(w -> LOG.warn("{}: {}", path, w));
-            LOG.info("Switchboard filter: {} virtual models from {} (hot-reloaded)", config.rules().virtualModels().size(), path);
+            LOG.info("Switchboard {} filter: {} virtual models from {} (hot-reloaded)", Version.current(),
+                    config.rules().virtualModels().size(), path);
             owned = live.start();
             // The node's rotation is the live config's, so an admin servlet over it explains what traffic does.
             picker = live.picker();
             models = new ModelRequestHandler(picker);
             source = live;
         } catch (InvalidConfigException e) {
-            throw new ServletException("Switchboard: invalid configuration " + file + ":\n" + e.getMessage());
+            // Expected (the operator's file is wrong): said in the container's own log, then init fails without a stack trace.
+            LOG.error("Switchboard {}: invalid configuration {}; the filter is not started:\n  {}", Version.current(), file,
+                    String.join("\n  ", e.errors()));
+            ServletException failure = new ServletException("Switchboard: invalid configuration " + file + ":\n" + e.getMessage());
+            failure.setStackTrace(new StackTraceElement[0]);
+            throw failure;
         }
     }
 

@@ -850,8 +850,9 @@ final class AdminApiTest {
 
         assertThat(r.statusCode()).isEqualTo(200);
         Map<String, Object> status = object(r);
-        assertThat(status).containsOnlyKeys("config_version", "files", "loaded_at", "last_reload_error", "counts",
-                "warnings");
+        assertThat(status).containsOnlyKeys("version", "config_version", "files", "loaded_at", "last_reload_error",
+                "counts", "warnings");
+        assertThat(r.body()).startsWith("{\"version\":\"" + System.getProperty("switchboard.version") + "\",\"config_version\":");
         assertThat((String) status.get("config_version")).matches("[0-9a-f]{64}");
         assertThat(Instant.parse((String) status.get("loaded_at"))).isBetween(before, after);
         assertThat(r.body()).contains("\"files\":[{\"path\":" + quote(admin.config.toString()) + ",\"sha256\":\""

@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The filter jar's module exports exactly the API packages; the body readers and JSON helpers stay inside. */
+/** The filter jar's module exports exactly the API packages; the body readers, JSON and ops helpers stay inside. */
 final class ModuleSurfaceTest {
 
     @Test
@@ -30,7 +30,8 @@ final class ModuleSurfaceTest {
         // Present in the jar, not exported.
         assertThat(Path.of("target", "classes", "dev", "switchboard", "body")).isDirectory();
         assertThat(Path.of("target", "classes", "dev", "switchboard", "json")).isDirectory();
+        assertThat(Path.of("target", "classes", "dev", "switchboard", "ops")).isDirectory();
         assertThat(module.requires()).extracting(ModuleDescriptor.Requires::name)
-                .contains("jakarta.servlet", "tools.jackson.core", "org.snakeyaml.engine", "org.slf4j");
+                .contains("jakarta.servlet", "tools.jackson.core", "org.snakeyaml.engine", "org.slf4j", "java.logging");
     }
 }

@@ -9,6 +9,7 @@ import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.config.Warning;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.live.LiveConfig;
+import dev.switchboard.ops.Version;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
@@ -29,8 +30,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The command line of SPEC section 8: {@code validate} and {@code explain}. Never prints a stack
- * trace: every failure is one or more {@code error:} lines and an exit code.
+ * The command line of SPEC sections 8 and 13: run, {@code validate}, {@code explain} and {@code --version}.
+ * Never prints a stack trace: every failure is one or more {@code error:} lines and an exit code.
  *
  * <p>Exit codes: 0 success (valid / allowed; a gateway stopped by SIGTERM or SIGINT), 1 invalid config (or a
  * stop that failed), 2 bad arguments, 3 denied, 4 not routable.
@@ -55,6 +56,8 @@ final class Cli {
             "  java -jar switchboard.jar explain [--config PATH] --model M [--user-path P] [--client NAME] [--json]",
             "      show how a model resolves for a caller: exit 0 allowed, 3 denied, 4 not routable,",
             "      1 invalid config, 2 bad arguments",
+            "  java -jar switchboard.jar --version",
+            "      print the release version",
             "");
 
     /** The built-in default configuration (a copy of conf/switchboard.yaml) on the class path. */
@@ -66,6 +69,11 @@ final class Cli {
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
             out.print(USAGE_TEXT);
+            return OK;
+        }
+        if (args.length == 1 && args[0].equals("--version")) {
+            // Read from the jar's manifest (SPEC section 13), never written in the code.
+            out.println(Version.current());
             return OK;
         }
         try {

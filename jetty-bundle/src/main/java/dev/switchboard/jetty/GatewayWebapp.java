@@ -9,6 +9,8 @@ import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.observe.AccessLog;
 import dev.switchboard.observe.GatewayMetrics;
 import dev.switchboard.live.LiveConfig;
+import dev.switchboard.ops.Log;
+import dev.switchboard.ops.Version;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.servlet.VirtualModelFilter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -26,8 +28,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Installs the gateway into a servlet context: {@link VirtualModelFilter} in front of
@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class GatewayWebapp implements ServletContextListener {
 
     static final String PROXY_SERVLET = "switchboard-proxy";
-    private static final Logger LOG = LoggerFactory.getLogger(GatewayWebapp.class);
+    private static final Log LOG = Log.get(GatewayWebapp.class);
 
     private final Supplier<SwitchboardConfig> given;
     private final LiveConfig givenReloader;
@@ -172,11 +172,19 @@ public final class GatewayWebapp implements ServletContextListener {
             LiveConfig live = location.builtIn() ? LiveConfig.builtIn(Cli.defaultConfig(), new ConfigLoader())
                     : LiveConfig.load(location.file(), new ConfigLoader());
             live.get().warnings().forEach(w -> LOG.warn("{}: {}", path == null ? "built-in config" : path, w));
-            LOG.info("Switchboard gateway in {}: config {}", context.getContextPath().isEmpty() ? "/" : context.getContextPath(),
+            LOG.info("Switchboard {} gateway in {}: config {}", Version.current(),
+                    context.getContextPath().isEmpty() ? "/" : context.getContextPath(),
                     path == null ? "built-in default (demo echo provider)" : path);
             return live.start();
         } catch (InvalidConfigException e) {
-            throw new IllegalStateException("Switchboard: invalid configuration " + path + ":\n" + e.getMessage());
+            // Expected (the operator's file is wrong): said in the container's own log with every error, then the
+            // deployment fails (SPEC 6) without a stack trace; Tomcat keeps the reason out of catalina.out otherwise.
+            LOG.error("Switchboard {}: invalid configuration {}; {} is not started:\n  {}", Version.current(), path,
+                    context.getContextPath().isEmpty() ? "/" : context.getContextPath(), String.join("\n  ", e.errors()));
+            IllegalStateException failure = new IllegalStateException("Switchboard: invalid configuration " + path + ":\n"
+                    + e.getMessage());
+            failure.setStackTrace(new StackTraceElement[0]);
+            throw failure;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.switchboard.jetty;
 
 import dev.switchboard.json.JsonTree;
+import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.ProviderType;
 import dev.switchboard.rules.Rules;
@@ -18,8 +19,6 @@ import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The bundled proxy's {@code GET /v1/models}: every configured provider's models as
@@ -33,7 +32,7 @@ final class ModelCatalog {
     /** How long one provider's listing may take before it is left out of this answer. */
     static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_LISTING_BYTES = 8 * 1024 * 1024;
-    private static final Logger LOG = LoggerFactory.getLogger(ModelCatalog.class);
+    private static final Log LOG = Log.get(ModelCatalog.class);
 
     private final HttpClient client;
     private final Clock clock;

@@ -134,6 +134,18 @@ final class CliIT {
     }
 
     @Test
+    void shouldPrintTheReleaseVersion() throws Exception {
+        String version = System.getProperty("switchboard.version");
+        assertThat(version).as("system property switchboard.version (set by failsafe)").isNotBlank();
+
+        Run r = run(work, "--version");
+
+        assertThat(r.code).isZero();
+        assertThat(r.out).isEqualTo(version + "\n");
+        assertThat(r.err).isEmpty();
+    }
+
+    @Test
     void shouldExitWithTheDecisionsCodeFromExplain() throws Exception {
         Files.writeString(work.resolve("gateway.yaml"), GATEWAY);
 

@@ -2,12 +2,17 @@ package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Enumeration;
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
@@ -23,6 +28,17 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class WarDeploymentIT {
+
+    /**
+     * What a stock Tomcat shows its webapps: no SLF4J provider. This test's class path has Logback (the
+     * bundle's), which the WAR's own SLF4J would find and fail to use ("not a subtype").
+     */
+    private static final ClassLoader CONTAINER = new URLClassLoader(new URL[0], WarDeploymentIT.class.getClassLoader()) {
+        @Override
+        public Enumeration<URL> getResources(String name) throws IOException {
+            return name.startsWith("META-INF/services/org.slf4j.") ? Collections.emptyEnumeration() : super.getResources(name);
+        }
+    };
 
     private Tomcat tomcat;
     private int port;
@@ -56,9 +72,11 @@ final class WarDeploymentIT {
         tomcat.setConnector(connector);
         tomcat.getHost().setAppBase(base.resolve("webapps").toString());
         tomcat.setAddDefaultWebXmlToWebapp(false);
-        tomcat.addWebapp("/demo", war.toString());
+        Context demo = tomcat.addWebapp("/demo", war.toString());
         Context proxied = tomcat.addWebapp("/gw", war.toString());
         proxied.addParameter("switchboard.config", config.toString());
+        demo.setParentClassLoader(CONTAINER);
+        proxied.setParentClassLoader(CONTAINER);
         tomcat.start();
         port = connector.getLocalPort();
     }

@@ -37,6 +37,8 @@ final class ExampleWebappIT {
         connector.setProperty("address", "127.0.0.1");
         tomcat.setConnector(connector);
         tomcat.getHost().setAppBase(base.resolve("webapps").toString());
+        // Tomcat's default web.xml adds a JSP servlet, whose classes (Jasper) embedded Tomcat does not have.
+        tomcat.setAddDefaultWebXmlToWebapp(false);
         Context context = tomcat.addWebapp("/app", war.toAbsolutePath().toString());
         assertThat(context).isNotNull();
         tomcat.start();

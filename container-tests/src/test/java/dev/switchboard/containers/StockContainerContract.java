@@ -1,0 +1,177 @@
+package dev.switchboard.containers;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What an operator sees in a stock container's own log (SPEC section 13): Switchboard's start lines, why a
+ * deployment with an invalid config did not start, and, after a broken edit of a config file, the reload
+ * error with the YAML path; never a stack trace. Both for the WAR ({@code jetty-bundle/target/switchboard.war},
+ * configured by a context parameter) and for the filter in an ordinary webapp ({@code examples/tomcat-webapp},
+ * configured by its {@code /WEB-INF/switchboard.yaml}, bringing no SLF4J provider). One container process
+ * per class, on a free port, always stopped.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class StockContainerContract {
+
+    /** Reloads are seen within about a second (file events) and 3 s at worst (the poll); slack for a loaded machine. */
+    private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(15);
+    private static final String ADMIN_TOKEN = "it-admin-token";
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private StockContainer container;
+    private Path warConfig;
+    private Path filterConfig;
+    private Path brokenWarConfig;
+    private Path brokenFilterConfig;
+    private String version;
+
+    /** The container, in a new empty base folder. */
+    abstract StockContainer create(Path base) throws Exception;
+
+    @BeforeAll
+    final void deployAndStart() throws Exception {
+        version = property("switchboard.version");
+        Path run = Path.of("target", "it", getClass().getSimpleName()).toAbsolutePath();
+        deleteRecursively(run);
+        Files.createDirectories(run);
+        warConfig = run.resolve("gateway.yaml");
+        Files.writeString(warConfig, """
+                providers:
+                  demo: {type: echo}
+                default_provider: demo
+                virtual_models:
+                  - {source: fast, target: demo/echo-small}
+                admin:
+                  token: %s
+                """.formatted(ADMIN_TOKEN), UTF_8);
+        brokenWarConfig = run.resolve("broken.yaml");
+        Files.writeString(brokenWarConfig, "server:\n  prot: 8080\n", UTF_8);
+        container = create(run.resolve("base"));
+        container.deployWar(file("switchboard.war"), "/switchboard", "switchboard.config", warConfig.toString());
+        container.deployWar(file("switchboard.war"), "/broken", "switchboard.config", brokenWarConfig.toString());
+        filterConfig = container.deployExploded(file("example.war"), "/app").resolve("WEB-INF/switchboard.yaml");
+        brokenFilterConfig = container.deployExploded(file("example.war"), "/broken-app").resolve("WEB-INF/switchboard.yaml");
+        assertThat(filterConfig).isRegularFile();
+        Files.writeString(brokenFilterConfig, "virtual_models:\n  - source: a\n    target: a\n", UTF_8);
+        container.start();
+    }
+
+    @AfterAll
+    final void stop() throws Exception {
+        if (container != null) {
+            container.stop();
+        }
+    }
+
+    @Test
+    void shouldWriteTheStartLinesWithTheVersionToTheContainerLog() {
+        assertThat(container.log())
+                .contains("Switchboard " + version + " gateway in /switchboard: config " + warConfig)
+                .contains("Switchboard " + version + " filter: 4 virtual models from /WEB-INF/switchboard.yaml");
+    }
+
+    @Test
+    void shouldWriteWhyTheWarDidNotStartToTheContainerLog() {
+        assertThat(container.log())
+                .contains("Switchboard " + version + ": invalid configuration " + brokenWarConfig + "; /broken is not started:\n"
+                        + "  server.prot: unknown key (did you mean 'port'?)")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void shouldWriteWhyTheFilterDidNotStartToTheContainerLog() {
+        assertThat(container.log())
+                .contains("Switchboard " + version + ": invalid configuration " + brokenFilterConfig
+                        + "; the filter is not started:\n  virtual_models[0].target: virtual model 'a' cannot target itself (line 3)")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void shouldWriteTheWarsReloadErrorToTheContainerLog() throws Exception {
+        Files.writeString(warConfig, "server:\n  prot: 8080\n", UTF_8);
+
+        awaitInLog("keeping the last good configuration of " + warConfig + "; the new one is invalid:\n"
+                + "  server.prot: unknown key (did you mean 'port'?)");
+        // The last good rules still serve.
+        HttpResponse<String> chat = send(HttpRequest.newBuilder(uri("/switchboard/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"fast\",\"messages\":[]}")));
+        assertThat(chat.statusCode()).isEqualTo(200);
+        assertThat(chat.headers().firstValue("X-Switchboard-Model")).hasValue("demo/echo-small");
+    }
+
+    @Test
+    void shouldWriteTheFiltersReloadErrorToTheContainerLog() throws Exception {
+        Files.writeString(filterConfig, "virtual_models:\n  - source: a\n    target: a\n", UTF_8);
+
+        awaitInLog("keeping the last good configuration of " + filterConfig + "; the new one is invalid:\n"
+                + "  virtual_models[0].target: virtual model 'a' cannot target itself (line 3)");
+    }
+
+    @Test
+    void shouldReportTheReleaseVersionInAdminStatus() throws Exception {
+        HttpResponse<String> status = send(HttpRequest.newBuilder(uri("/switchboard/admin/status"))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN));
+
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(status.body()).startsWith("{\"version\":\"" + version + "\",\"config_version\":\"");
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------
+
+    /** Waits until the log holds the text; an expected error is a message, never a stack trace. */
+    private void awaitInLog(String text) {
+        await().atMost(RELOAD_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .untilAsserted(() -> assertThat(container.log()).contains(text));
+        assertThat(container.log()).doesNotContain("\tat ");
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + container.port() + path);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return client.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static Path file(String property) {
+        Path file = Path.of(property(property)).toAbsolutePath().normalize();
+        assertThat(file).as("%s (build jetty-bundle and examples/tomcat-webapp first)", file).isRegularFile();
+        return file;
+    }
+
+    static Path home(String property) {
+        return Path.of(property(property)).toAbsolutePath().normalize();
+    }
+
+    private static String property(String name) {
+        String value = System.getProperty(name);
+        assertThat(value).as("system property %s (set by failsafe)", name).isNotBlank();
+        return value;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
