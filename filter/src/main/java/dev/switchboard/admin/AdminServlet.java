@@ -118,7 +118,9 @@ public final class AdminServlet extends HttpServlet {
             case "/reload" -> {
                 require(resp, method, "POST");
                 live.reload();
-                json(resp, 200, StatusView.of(live.snapshot(), live.lastError()));
+                // 422 when the files are invalid: the reload did not take, the last good rules serve on
+                // (the body is the status, with last_reload_error saying why).
+                json(resp, live.lastError() == null ? 200 : 422, StatusView.of(live.snapshot(), live.lastError()));
             }
             default -> throw new AdminException(ApiError.ADMIN_NOT_FOUND, "no admin endpoint " + path);
         }

@@ -28,7 +28,7 @@ final class ConfigReader {
     static final List<String> TOP_KEYS = List.of("version", "server", "providers", "default_provider", "identity",
             "models", "virtual_models", "admin", "reload", "observability");
     static final List<String> SERVER_KEYS = List.of("host", "port", "max_request_bytes", "upstream_idle_timeout",
-            "models_cache_ttl", "request_body_timeout", "request_body_min_rate", "client_idle_timeout", "drain_timeout");
+            "models_cache_ttl", "request_body_timeout", "request_body_min_rate", "client_idle_timeout", "drain_timeout", "drain_delay");
     static final List<String> PROVIDER_KEYS = List.of("type", "base_url", "api_key", "models", "headers");
     static final List<String> IDENTITY_KEYS = List.of("user_path_header", "trust_user_path_header", "clients");
     static final List<String> CLIENT_KEYS = List.of("name", "key_sha256", "user_path");
@@ -118,7 +118,8 @@ final class ConfigReader {
                 Integer.MAX_VALUE);
         Duration client = fields.duration(m, "server", "client_idle_timeout", ServerSettings.DEFAULT_CLIENT_IDLE_TIMEOUT);
         Duration drain = fields.duration(m, "server", "drain_timeout", ServerSettings.DEFAULT_DRAIN_TIMEOUT);
-        return new ServerSettings(host.strip(), port, max, idle, ttl, body, rate, client, drain);
+        Duration delay = fields.duration(m, "server", "drain_delay", ServerSettings.DEFAULT_DRAIN_DELAY, true);
+        return new ServerSettings(host.strip(), port, max, idle, ttl, body, rate, client, drain, delay);
     }
 
     private Map<String, Provider> readProviders(Value.Mapping m) {

@@ -135,6 +135,11 @@ final class Fields {
     }
 
     Duration duration(Value.Mapping m, String path, String key, Duration def) {
+        return duration(m, path, key, def, false);
+    }
+
+    /** @param zeroAllowed whether 0 is a meaning of its own ("none"), not a mistake */
+    Duration duration(Value.Mapping m, String path, String key, Duration def, boolean zeroAllowed) {
         Value v = m.entries().get(key);
         if (v == null || isNull(v)) {
             return def;
@@ -145,7 +150,7 @@ final class Fields {
             error(join(path, key), v, "must be a duration such as 600s, 500ms, 10m or 1h, was " + v.describe());
             return def;
         }
-        if (d.isZero()) {
+        if (d.isZero() && !zeroAllowed) {
             error(join(path, key), v, "must be > 0, was " + ((Value.Scalar) v).text());
             return def;
         }

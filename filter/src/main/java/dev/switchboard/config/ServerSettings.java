@@ -17,10 +17,12 @@ import java.time.Duration;
  *     nothing of its response (which is then cut)
  * @param drainTimeout how long a stop (SIGTERM) lets in-flight requests, streams included, finish before they
  *     are cut
+ * @param drainDelay how long a stop keeps accepting and serving after {@code /readyz} turned 503, so a load
+ *     balancer polling it stops sending first; then the drain begins
  */
 public record ServerSettings(String host, int port, int maxRequestBytes, Duration upstreamIdleTimeout,
                              Duration modelsCacheTtl, Duration requestBodyTimeout, int requestBodyMinRate,
-                             Duration clientIdleTimeout, Duration drainTimeout) {
+                             Duration clientIdleTimeout, Duration drainTimeout, Duration drainDelay) {
 
     /** Listen on every interface. */
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -40,6 +42,8 @@ public record ServerSettings(String host, int port, int maxRequestBytes, Duratio
     public static final Duration DEFAULT_CLIENT_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** Half a minute: within Kubernetes' default grace period of 30 s only if the load balancer reacts at once. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** None: a stop begins draining at once (set it above the load balancer's readiness interval in production). */
+    public static final Duration DEFAULT_DRAIN_DELAY = Duration.ZERO;
     /** The largest body a byte array can hold on every JVM. */
     public static final int MAX_MAX_REQUEST_BYTES = Integer.MAX_VALUE - 8;
 
@@ -47,7 +51,7 @@ public record ServerSettings(String host, int port, int maxRequestBytes, Duratio
     public static final ServerSettings DEFAULT =
             new ServerSettings(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT,
                     DEFAULT_MODELS_CACHE_TTL, DEFAULT_REQUEST_BODY_TIMEOUT, DEFAULT_REQUEST_BODY_MIN_RATE,
-                    DEFAULT_CLIENT_IDLE_TIMEOUT, DEFAULT_DRAIN_TIMEOUT);
+                    DEFAULT_CLIENT_IDLE_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_DRAIN_DELAY);
 
     /**
      * @param host the address to bind
@@ -56,6 +60,6 @@ public record ServerSettings(String host, int port, int maxRequestBytes, Duratio
      */
     public ServerSettings withAddress(String host, int port) {
         return new ServerSettings(host, port, maxRequestBytes, upstreamIdleTimeout, modelsCacheTtl, requestBodyTimeout,
-                requestBodyMinRate, clientIdleTimeout, drainTimeout);
+                requestBodyMinRate, clientIdleTimeout, drainTimeout, drainDelay);
     }
 }

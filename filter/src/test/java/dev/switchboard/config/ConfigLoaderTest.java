@@ -77,7 +77,7 @@ final class ConfigLoaderTest {
                 ServerSettings.DEFAULT_MAX_REQUEST_BYTES, ServerSettings.DEFAULT_UPSTREAM_IDLE_TIMEOUT,
                 ServerSettings.DEFAULT_MODELS_CACHE_TTL, ServerSettings.DEFAULT_REQUEST_BODY_TIMEOUT,
                 ServerSettings.DEFAULT_REQUEST_BODY_MIN_RATE, ServerSettings.DEFAULT_CLIENT_IDLE_TIMEOUT,
-                ServerSettings.DEFAULT_DRAIN_TIMEOUT));
+                ServerSettings.DEFAULT_DRAIN_TIMEOUT, ServerSettings.DEFAULT_DRAIN_DELAY));
         assertThat(config.admin()).isEqualTo(new AdminSettings(AdminSettings.DEFAULT_TOKEN, AdminSettings.DEFAULT_STORE));
         assertThat(config.admin().enabled()).isFalse();
         assertThat(config.reload()).isEqualTo(new ReloadSettings(ReloadSettings.DEFAULT_POLL_INTERVAL));

@@ -32,7 +32,7 @@ final class ConfigValidationTest {
                           prot: 8080
                         """, "server.prot: unknown key (did you mean 'port'?); expected one of: host, port, "
                         + "max_request_bytes, upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
-                        + " request_body_min_rate, client_idle_timeout, drain_timeout (line 2)"),
+                        + " request_body_min_rate, client_idle_timeout, drain_timeout, drain_delay (line 2)"),
                 // Regression: the line was that of the block value below the key (line 2).
                 row("typo'd section names the key's line", """
                         servr:
@@ -510,7 +510,7 @@ final class ConfigValidationTest {
         assertThat(errors(ENV, yaml)).containsExactly(
                 "server.prot: unknown key (did you mean 'port'?); expected one of: host, port, max_request_bytes, "
                         + "upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
-                        + " request_body_min_rate, client_idle_timeout, drain_timeout (line 3)",
+                        + " request_body_min_rate, client_idle_timeout, drain_timeout, drain_delay (line 3)",
                 "server.max_request_bytes: must be an integer, was \"lots\" (line 4)",
                 "default_provider: 'openai' is not a declared provider (declared: demo) (line 7)",
                 "identity.trust_user_path_header: must be true or false, was \"maybe\" (line 9)",

@@ -234,6 +234,7 @@ final class ReferenceConsistencyTest {
         code.put("server.request_body_min_rate", String.valueOf(minimal.server().requestBodyMinRate()));
         code.put("server.client_idle_timeout", Durations.format(minimal.server().clientIdleTimeout()));
         code.put("server.drain_timeout", Durations.format(minimal.server().drainTimeout()));
+        code.put("server.drain_delay", Durations.format(minimal.server().drainDelay()));
         code.put("providers.NAME.api_key", render(provider.apiKey()));
         code.put("providers.NAME.models", render(provider.models()));
         code.put("identity.user_path_header", render(minimal.rules().identity().userPathHeader()));

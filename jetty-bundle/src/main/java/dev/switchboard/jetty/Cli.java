@@ -9,6 +9,7 @@ import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.config.Warning;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.live.LiveConfig;
+import dev.switchboard.ops.Log;
 import dev.switchboard.ops.Version;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
@@ -37,6 +38,8 @@ import java.util.List;
  * stop that failed), 2 bad arguments, 3 denied, 4 not routable.
  */
 final class Cli {
+
+    private static final Log LOG = Log.get(Cli.class);
 
     static final int OK = 0;
     static final int INVALID_CONFIG = 1;
@@ -141,7 +144,9 @@ final class Cli {
         }
         reloader.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(gateway, reloader, err), "switchboard-stop"));
-        err.println("config: " + label);
+        // The one start line of SPEC 13 (version, config, address) in the log; the listening line on stdout.
+        LOG.info("Switchboard {} started: config {}, listening on http://{}:{}", Version.current(), label,
+                gateway.host(), gateway.port());
         out.println("Switchboard listening on http://" + gateway.host() + ":" + gateway.port());
         out.flush();
         try {
@@ -161,8 +166,8 @@ final class Cli {
         int code = STOP_FAILED;
         try {
             int cut = gateway.stop();
-            err.println("Switchboard stopped" + (cut == 0 ? "" : "; the drain time ran out and " + cut
-                    + " response(s) still in flight were cut"));
+            LOG.info("Switchboard {} stopped{}", Version.current(), cut == 0 ? ""
+                    : "; the drain time ran out and " + cut + " response(s) still in flight were cut");
             code = OK;
         } catch (Exception e) {
             err.println("error: the gateway did not stop cleanly: " + e);

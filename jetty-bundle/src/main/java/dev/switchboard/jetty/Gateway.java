@@ -48,12 +48,15 @@ final class Gateway {
     private final ServerConnector connector;
     private final Supplier<SwitchboardConfig> config;
     private final InFlight inFlight;
+    private final Health health;
 
-    private Gateway(Server server, ServerConnector connector, Supplier<SwitchboardConfig> config, InFlight inFlight) {
+    private Gateway(Server server, ServerConnector connector, Supplier<SwitchboardConfig> config, InFlight inFlight,
+                    Health health) {
         this.server = server;
         this.connector = connector;
         this.config = config;
         this.inFlight = inFlight;
+        this.health = health;
     }
 
     /**
@@ -116,7 +119,8 @@ final class Gateway {
         context.addEventListener(new GatewayWebapp(config, reloader, listeners, inFlight, metrics.registry()));
         context.setErrorHandler(new JsonErrorHandler());
 
-        GracefulHandler graceful = new GracefulHandler(new Health(new RequestBodyGate(context, () -> config.get().server())));
+        Health health = new Health(new RequestBodyGate(context, () -> config.get().server()));
+        GracefulHandler graceful = new GracefulHandler(health);
         server.setHandler(graceful);
         server.setErrorHandler(new JsonErrorHandler());
         // The drain is stop()'s own; the JVM's shutdown is the command line's (Cli), which exits 0 after it.
@@ -129,7 +133,7 @@ final class Gateway {
             }
         });
         server.start();
-        return new Gateway(server, connector, config, inFlight);
+        return new Gateway(server, connector, config, inFlight, health);
     }
 
     /** @return the port actually bound (the configured one, or a free one for 0) */
@@ -156,6 +160,13 @@ final class Gateway {
      * @throws Exception when Jetty fails to stop
      */
     int stop() throws Exception {
+        // Readiness first (SPEC 13): a load balancer polling /readyz stops sending while we still serve.
+        health.draining = true;
+        Duration delay = config.get().server().drainDelay();
+        if (!delay.isZero()) {
+            LOG.info("Switchboard: draining; /readyz answers 503, serving {} ms more before the drain", delay.toMillis());
+            Thread.sleep(delay.toMillis());
+        }
         Duration drain = config.get().server().drainTimeout();
         CompletableFuture<Void> drained = Graceful.shutdown(server);
         int cut = 0;
@@ -175,10 +186,18 @@ final class Gateway {
         return cut;
     }
 
-    /** {@code GET /healthz} -> 200 {@code ok}, before the filter: health checks carry no gateway key. */
+    /**
+     * {@code GET /healthz} -> 200 {@code ok} (alive) and {@code GET /readyz} -> 200 {@code ready}, or 503
+     * {@code draining} once a stop began (SPEC section 13); before the filter: probes carry no gateway key.
+     */
     private static final class Health extends Handler.Wrapper {
 
-        private static final ByteBuffer OK = ByteBuffer.wrap("ok".getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
+        private static final ByteBuffer OK = ascii("ok");
+        private static final ByteBuffer READY = ascii("ready");
+        private static final ByteBuffer DRAINING = ascii("draining");
+
+        /** A stop began: not ready for new work. */
+        volatile boolean draining;
 
         Health(Handler next) {
             super(next);
@@ -186,13 +205,21 @@ final class Gateway {
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            if ("/healthz".equals(Request.getPathInContext(request))) {
-                response.setStatus(200);
+            String path = Request.getPathInContext(request);
+            boolean ready = "/readyz".equals(path);
+            if (ready || "/healthz".equals(path)) {
+                boolean no = ready && draining;
+                response.setStatus(no ? 503 : 200);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-                response.write(true, OK.slice(), callback);
+                response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+                response.write(true, (no ? DRAINING : ready ? READY : OK).slice(), callback);
                 return true;
             }
             return super.handle(request, response, callback);
+        }
+
+        private static ByteBuffer ascii(String s) {
+            return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
         }
     }
 }

@@ -143,7 +143,7 @@ public final class GatewayWebapp implements ServletContextListener {
         }
         if (given == null) {
             ServletRegistration.Dynamic health = context.addServlet("switchboard-health", new Health());
-            health.addMapping("/healthz");
+            health.addMapping("/healthz", "/readyz");
         }
     }
 
@@ -188,14 +188,19 @@ public final class GatewayWebapp implements ServletContextListener {
         }
     }
 
-    /** {@code GET /healthz} -> 200 {@code ok}. */
+    /**
+     * {@code GET /healthz} -> 200 {@code ok}; {@code GET /readyz} -> 200 {@code ready} (SPEC section 13): in
+     * a container the webapp is ready once deployed with a valid config; the container's own shutdown
+     * stops routing to it.
+     */
     private static final class Health extends HttpServlet {
         private static final long serialVersionUID = 1L;
 
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             resp.setContentType("text/plain;charset=utf-8");
-            resp.getWriter().write("ok");
+            resp.setHeader("Cache-Control", "no-store");
+            resp.getWriter().write(req.getServletPath().equals("/readyz") ? "ready" : "ok");
         }
     }
 }

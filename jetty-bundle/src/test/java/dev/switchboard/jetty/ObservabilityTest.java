@@ -46,7 +46,11 @@ final class ObservabilityTest {
 
     @BeforeAll
     void start() throws Exception {
-        ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).addAppender(access);
+        Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
+        // The tests' logback-test.xml keeps the access log quiet; here it is what is tested. Ours only: no console.
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        logger.setAdditive(false);
+        logger.addAppender(access);
         access.start();
         upstream = new FakeUpstream();
         SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
@@ -88,7 +92,10 @@ final class ObservabilityTest {
     void stop() throws Exception {
         gateway.stop();
         upstream.stop();
-        ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).detachAppender(access);
+        Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
+        logger.detachAppender(access);
+        logger.setLevel(ch.qos.logback.classic.Level.OFF);
+        logger.setAdditive(true);
     }
 
     @Test
