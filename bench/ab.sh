@@ -5,7 +5,8 @@
 # c = 10 with wrk (pinned to core 0, with the Java mock upstream) and the time to first chunk of 200
 # SSE streams (64 chunks each). The arms alternate A, B, A, B... so that slow drift of the machine
 # falls on both. Prints every cell and the medians, and the candidate/baseline ratios.
-# Needs wrk (apt-get install wrk) and bench/target/benchmarks.jar (mvn -q -DskipTests package).
+# EXTRA_A / EXTRA_B: YAML appended to that arm's config (e.g. "observability: {access_log: false}"), to
+# compare settings of one build. Needs wrk (apt-get install wrk) and bench/target/benchmarks.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 A=$(readlink -f "$1"); B=$(readlink -f "$2"); ROUNDS=${3:-3}
@@ -44,7 +45,9 @@ echo "arm,round,rps,p50_ms,p99_ms,ttfc_p50_ms,ttfc_p99_ms"
 for r in $(seq 1 "$ROUNDS"); do
   for arm in A B; do
     jar=$A; [ $arm = B ] && jar=$B
-    $PIN1 java -jar "$jar" --config "$WORK/gateway.yaml" > "$WORK/$arm.log" 2>&1 &
+    extra=${EXTRA_A:-}; [ $arm = B ] && extra=${EXTRA_B:-}
+    { cat "$WORK/gateway.yaml"; printf '%s\n' "$extra"; } > "$WORK/gateway-$arm.yaml"
+    $PIN1 java -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18090/healthz && break; sleep 0.1; done
     BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d${WARM}s -s "$WORK/post.lua" $URL > /dev/null 2>&1

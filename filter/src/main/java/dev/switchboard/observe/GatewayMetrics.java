@@ -8,6 +8,7 @@ import dev.switchboard.exchange.Usage;
 import dev.switchboard.live.LiveConfig;
 import dev.switchboard.live.Snapshot;
 import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.Target;
@@ -23,6 +24,7 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -63,6 +65,10 @@ public final class GatewayMetrics implements ExchangeListener {
             "/v1/embeddings", "embeddings");
 
     private final MeterRegistry registry;
+    /** Bounded as the label values are (configured names, fixed sets). */
+    private final ConcurrentHashMap<Labels, Meters> meters = new ConcurrentHashMap<>();
+    /** Decision counters by outcome. */
+    private final ConcurrentHashMap<Outcome, Counter> decisions = new ConcurrentHashMap<>();
     /** The configured names of the last rules seen, computed once per snapshot. */
     private final AtomicReference<Known> known = new AtomicReference<>();
 
@@ -102,35 +108,77 @@ public final class GatewayMetrics implements ExchangeListener {
 
     @Override
     public void onDecision(Exchange exchange) {
-        Counter.builder("switchboard.decisions").tag("outcome", exchange.decision().outcome().name().toLowerCase(Locale.ROOT))
-                .description("model decisions by outcome").register(registry).increment();
+        decisions.computeIfAbsent(exchange.decision().outcome(), o -> Counter.builder("switchboard.decisions")
+                .tag("outcome", o.name().toLowerCase(Locale.ROOT)).description("model decisions by outcome")
+                .register(registry)).increment();
     }
 
     @Override
     public void onComplete(Exchange exchange, Completion completion) {
-        Tags tags = tags(exchange, completion);
-        Timer.builder("gen_ai.server.request.duration").description("the whole exchange, as the client saw it")
-                .serviceLevelObjectives(DURATION_BUCKETS).tags(tags).register(registry)
-                .record(completion.durationNanos(), TimeUnit.NANOSECONDS);
+        // One lookup of the label values' meters, built once: no builder or registry search per request.
+        Meters m = meters.computeIfAbsent(labels(exchange, completion), this::meters);
+        m.duration.record(completion.durationNanos(), TimeUnit.NANOSECONDS);
         if (completion.firstByteNanos() >= 0) {
-            Timer.builder("gen_ai.server.time_to_first_token").description("until the first byte of the response body")
-                    .serviceLevelObjectives(FIRST_TOKEN_BUCKETS).tags(tags).register(registry)
-                    .record(completion.firstByteNanos(), TimeUnit.NANOSECONDS);
+            m.firstToken.record(completion.firstByteNanos(), TimeUnit.NANOSECONDS);
         }
         Usage u = completion.usage();
-        tokens(tags, "input", u.inputTokens());
-        tokens(tags, "output", u.outputTokens());
-    }
-
-    private void tokens(Tags tags, String type, Long count) {
-        if (count != null) {
-            DistributionSummary.builder("gen_ai.client.token.usage").baseUnit("tokens")
-                    .description("tokens per exchange, as the response stated them").serviceLevelObjectives(TOKEN_BUCKETS)
-                    .tags(tags).tag("gen_ai.token.type", type).register(registry).record(count);
+        if (u.inputTokens() != null) {
+            m.input().record(u.inputTokens());
+        }
+        if (u.outputTokens() != null) {
+            m.output().record(u.outputTokens());
         }
     }
 
-    private Tags tags(Exchange exchange, Completion completion) {
+    /** The GenAI labels of one exchange, in the order of {@link #meters(Labels)}'s tags. */
+    private record Labels(String operation, String provider, String requestModel, String originalModel,
+                          String virtualModel, String target, String error) {
+    }
+
+    /**
+     * The meters of one label set. The token histograms are made on the first usage they record: label
+     * sets that never state usage (denials, errors) get no token series, not series of zero.
+     */
+    private final class Meters {
+        final Tags tags;
+        final Timer duration;
+        final Timer firstToken;
+        private volatile DistributionSummary input;
+        private volatile DistributionSummary output;
+
+        Meters(Labels l) {
+            tags = Tags.of("gen_ai.operation.name", l.operation, "gen_ai.provider.name", l.provider,
+                    "gen_ai.request.model", l.requestModel, "gen_ai.original.model", l.originalModel,
+                    "switchboard.virtual_model", l.virtualModel, "switchboard.target", l.target, "error.type", l.error);
+            duration = Timer.builder("gen_ai.server.request.duration").description("the whole exchange, as the client saw it")
+                    .serviceLevelObjectives(DURATION_BUCKETS).tags(tags).register(registry);
+            firstToken = Timer.builder("gen_ai.server.time_to_first_token").description("until the first byte of the response body")
+                    .serviceLevelObjectives(FIRST_TOKEN_BUCKETS).tags(tags).register(registry);
+        }
+
+        DistributionSummary input() {
+            DistributionSummary d = input;
+            // A race registers the same meter twice: the registry hands back the one it holds.
+            return d != null ? d : (input = tokens("input"));
+        }
+
+        DistributionSummary output() {
+            DistributionSummary d = output;
+            return d != null ? d : (output = tokens("output"));
+        }
+
+        private DistributionSummary tokens(String type) {
+            return DistributionSummary.builder("gen_ai.client.token.usage").baseUnit("tokens")
+                    .description("tokens per exchange, as the response stated them").serviceLevelObjectives(TOKEN_BUCKETS)
+                    .tags(tags).tag("gen_ai.token.type", type).register(registry);
+        }
+    }
+
+    private Meters meters(Labels l) {
+        return new Meters(l);
+    }
+
+    private Labels labels(Exchange exchange, Completion completion) {
         Known names = known(exchange.config().rules());
         Decision d = exchange.decision();
         Attempt last = completion.attempts().isEmpty() ? null : completion.attempts().get(completion.attempts().size() - 1);
@@ -140,14 +188,9 @@ public final class GatewayMetrics implements ExchangeListener {
         String error = completion.errorCode() != null ? completion.errorCode()
                 : completion.status() >= 400 ? Integer.toString(completion.status())
                 : completion.status() == 0 ? "client_disconnect" : "";
-        return Tags.of(
-                "gen_ai.operation.name", OPERATIONS.getOrDefault(exchange.path(), OTHER),
-                "gen_ai.provider.name", names.provider(provider),
-                "gen_ai.request.model", names.model(concrete),
-                "gen_ai.original.model", names.model(d == null ? null : d.requested()),
-                "switchboard.virtual_model", names.model(d == null ? null : d.redirect()),
-                "switchboard.target", names.model(d == null || d.redirect() == null ? null : d.target()),
-                "error.type", error);
+        return new Labels(OPERATIONS.getOrDefault(exchange.path(), OTHER), names.provider(provider), names.model(concrete),
+                names.model(d == null ? null : d.requested()), names.model(d == null ? null : d.redirect()),
+                names.model(d == null || d.redirect() == null ? null : d.target()), error);
     }
 
     private Known known(Rules rules) {
