@@ -15,6 +15,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -43,14 +44,24 @@ public final class AdminServlet extends HttpServlet {
 
     private final transient LiveConfig live;
     private final transient VirtualModelService models;
+    private final transient List<AdminExtension> extensions;
 
     /**
      * @param live the configuration this API edits and reports on; its {@link LiveConfig#picker()} is the
      *     rotation {@code /admin/resolve} reads
      */
     public AdminServlet(LiveConfig live) {
+        this(live, List.of());
+    }
+
+    /**
+     * @param live the configuration this API edits and reports on
+     * @param extensions more endpoints under {@code /admin/} (their prefixes must not be this API's own)
+     */
+    public AdminServlet(LiveConfig live, List<? extends AdminExtension> extensions) {
         this.live = Objects.requireNonNull(live, "live");
         this.models = new VirtualModelService(live);
+        this.extensions = List.copyOf(extensions);
     }
 
     @Override
@@ -122,7 +133,17 @@ public final class AdminServlet extends HttpServlet {
                 // (the body is the status, with last_reload_error saying why).
                 json(resp, live.lastError() == null ? 200 : 422, StatusView.of(live.snapshot(), live.lastError()));
             }
-            default -> throw new AdminException(ApiError.ADMIN_NOT_FOUND, "no admin endpoint " + path);
+            default -> {
+                for (AdminExtension x : extensions) {
+                    if (path.equals(x.prefix()) || path.startsWith(x.prefix() + "/")) {
+                        Map<String, String> query = new java.util.LinkedHashMap<>();
+                        req.getParameterMap().forEach((k, v) -> query.put(k, v.length == 0 ? "" : v[0]));
+                        json(resp, 200, x.handle(method, path.substring(x.prefix().length()), query));
+                        return;
+                    }
+                }
+                throw new AdminException(ApiError.ADMIN_NOT_FOUND, "no admin endpoint " + path);
+            }
         }
     }
 

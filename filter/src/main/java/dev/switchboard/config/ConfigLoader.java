@@ -165,7 +165,7 @@ public final class ConfigLoader {
         }
         Rules rules = new Rules(rows, r.providers(), r.defaultProvider(), r.identity(), r.enabledByDefault(),
                 r.keepOnlyAliases());
-        return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), base.observability(),
+        return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), base.observability(), base.experiments(),
                 Lint.warnings(rules, origins));
     }
 

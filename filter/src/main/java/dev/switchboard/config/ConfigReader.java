@@ -26,7 +26,7 @@ import java.util.function.Function;
 final class ConfigReader {
 
     static final List<String> TOP_KEYS = List.of("version", "server", "providers", "default_provider", "identity",
-            "models", "virtual_models", "admin", "reload", "observability");
+            "models", "virtual_models", "admin", "reload", "observability", "experiments");
     static final List<String> SERVER_KEYS = List.of("host", "port", "max_request_bytes", "upstream_idle_timeout",
             "models_cache_ttl", "request_body_timeout", "request_body_min_rate", "client_idle_timeout", "drain_timeout", "drain_delay");
     static final List<String> PROVIDER_KEYS = List.of("type", "base_url", "api_key", "models", "headers");
@@ -36,6 +36,7 @@ final class ConfigReader {
     static final List<String> ADMIN_KEYS = List.of("token", "store");
     static final List<String> RELOAD_KEYS = List.of("poll_interval");
     static final List<String> OBSERVABILITY_KEYS = List.of("access_log", "metrics_path", "metrics_token");
+    static final List<String> EXPERIMENTS_KEYS = List.of("window", "feedback_ttl");
 
     /** Environment variable that overrides {@code models.keep_only_aliases} (GoModel's name). */
     static final String KEEP_ONLY_ALIASES_ENV = "KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT";
@@ -89,11 +90,12 @@ final class ConfigReader {
         ReloadSettings reload = readReload(fields.mapping(doc.entries().get("reload"), "reload"));
         ObservabilitySettings observability = readObservability(fields.mapping(doc.entries().get("observability"),
                 "observability"));
+        ExperimentsSettings experiments = readExperiments(fields.mapping(doc.entries().get("experiments"), "experiments"));
         if (!fields.ok()) {
             throw new InvalidConfigException(fields.errors());
         }
         Rules rules = new Rules(rows, providers, defaultProvider, identity, enabledByDefault, keepOnlyAliases);
-        return new SwitchboardConfig(server, rules, admin, reload, observability,
+        return new SwitchboardConfig(server, rules, admin, reload, observability, experiments,
                 Lint.warnings(rules, Lint.configRows(rows.size())));
     }
 
@@ -298,5 +300,14 @@ final class ConfigReader {
         }
         String token = fields.string(m, "observability", "metrics_token", ObservabilitySettings.DEFAULT_METRICS_TOKEN).strip();
         return new ObservabilitySettings(accessLog, path, token);
+    }
+
+    private ExperimentsSettings readExperiments(Value.Mapping m) {
+        if (m == null) {
+            return ExperimentsSettings.DEFAULT;
+        }
+        fields.onlyKeys(m, "experiments", EXPERIMENTS_KEYS);
+        return new ExperimentsSettings(fields.duration(m, "experiments", "window", ExperimentsSettings.DEFAULT_WINDOW),
+                fields.duration(m, "experiments", "feedback_ttl", ExperimentsSettings.DEFAULT_FEEDBACK_TTL));
     }
 }

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as written in the config: {@code 500ms}, {@code 2s}, {@code 10m}, {@code 1h}, or whole seconds. */
+/** Durations as written in the config: {@code 500ms}, {@code 2s}, {@code 10m}, {@code 1h}, {@code 7d}, or whole seconds. */
 final class Durations {
 
-    private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
+    private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)?");
 
     private Durations() {
     }
@@ -24,13 +24,17 @@ final class Durations {
             case "ms" -> Duration.ofMillis(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
             default -> Duration.ofSeconds(n);
         };
     }
 
-    /** @return the shortest exact form: {@code 600s}, {@code 500ms} */
+    /** @return an exact form: whole days as {@code 7d}, else {@code 600s} or {@code 500ms} */
     static String format(Duration d) {
         long millis = d.toMillis();
+        if (millis > 0 && millis % 86_400_000 == 0) {
+            return (millis / 86_400_000) + "d";
+        }
         return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
     }
 }

@@ -147,7 +147,7 @@ final class Fields {
         Duration d = v instanceof Value.Scalar s && (s.type() == Value.Type.STRING || s.type() == Value.Type.INT)
                 ? Durations.parse(s.text()) : null;
         if (d == null) {
-            error(join(path, key), v, "must be a duration such as 600s, 500ms, 10m or 1h, was " + v.describe());
+            error(join(path, key), v, "must be a duration such as 600s, 500ms, 10m, 1h or 7d, was " + v.describe());
             return def;
         }
         if (d.isZero() && !zeroAllowed) {

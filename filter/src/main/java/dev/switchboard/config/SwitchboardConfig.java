@@ -12,10 +12,12 @@ import java.util.Objects;
  * @param admin admin API settings
  * @param reload reload settings
  * @param observability access log and metrics settings
+ * @param experiments experiment and feedback settings
  * @param warnings things that are legal but probably not meant, each with its file and YAML path
  */
 public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSettings admin, ReloadSettings reload,
-                                ObservabilitySettings observability, List<Warning> warnings) {
+                                ObservabilitySettings observability, ExperimentsSettings experiments,
+                                List<Warning> warnings) {
 
     public SwitchboardConfig {
         Objects.requireNonNull(server, "server");
@@ -23,6 +25,7 @@ public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSetting
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(reload, "reload");
         Objects.requireNonNull(observability, "observability");
+        Objects.requireNonNull(experiments, "experiments");
         warnings = List.copyOf(warnings);
     }
 
@@ -37,6 +40,14 @@ public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSetting
      */
     public SwitchboardConfig(ServerSettings server, Rules rules, AdminSettings admin, ReloadSettings reload,
                              List<Warning> warnings) {
-        this(server, rules, admin, reload, ObservabilitySettings.DEFAULT, warnings);
+        this(server, rules, admin, reload, ObservabilitySettings.DEFAULT, ExperimentsSettings.DEFAULT, warnings);
+    }
+
+    /**
+     * @param other proxy settings
+     * @return this configuration with them (tests and the command line set the listen address)
+     */
+    public SwitchboardConfig withServer(ServerSettings other) {
+        return new SwitchboardConfig(other, rules, admin, reload, observability, experiments, warnings);
     }
 }

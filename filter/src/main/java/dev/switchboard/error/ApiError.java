@@ -66,6 +66,13 @@ public enum ApiError {
     /** {@code X-Switchboard-Provider} names no declared provider. */
     UNKNOWN_PROVIDER(400, "invalid_request_error", "unknown_provider",
             "X-Switchboard-Provider names no declared provider", null, false),
+    /** {@code POST /v1/feedback} with a body that is not {@code {request_id, score, comment?}} (SPEC section 10). */
+    INVALID_FEEDBACK(400, "invalid_request_error", "invalid_feedback", "%s", null, false),
+    /** Feedback for a request id this node does not know for the caller, or whose feedback time passed. */
+    FEEDBACK_NOT_FOUND(404, "not_found_error", "request_not_found",
+            "no exchange with this request id is open for feedback (unknown, another caller's, or expired)", null, false),
+    /** A second score for one exchange. */
+    FEEDBACK_CONFLICT(409, "conflict_error", "already_scored", "this exchange was scored already", null, false),
     /** A path the bundled proxy does not serve (SPEC section 15, paths). */
     UNKNOWN_PATH(404, "not_found_error", "unknown_path", "this gateway does not serve this path", null, false),
     /** The realtime WebSocket API, not proxied yet (SPEC section 15, realtime). */

@@ -19,9 +19,10 @@ import java.util.List;
  * @param durationNanos the whole exchange
  * @param firstByteNanos time to the first response byte, or -1 when unknown (none sent, or not observed)
  * @param usage usage read from the response, or {@link Usage#UNKNOWN}
+ * @param feedback for {@code POST /v1/feedback}, the score it gave, else {@code null}
  */
 public record Completion(int status, String errorCode, boolean cut, List<Attempt> attempts, long durationNanos,
-                         long firstByteNanos, Usage usage) {
+                         long firstByteNanos, Usage usage, Feedback feedback) {
 
     /** {@link #errorCode()} of a response cut because the client went away (a write to it failed). */
     public static final String CLIENT_DISCONNECTED = "client_disconnected";

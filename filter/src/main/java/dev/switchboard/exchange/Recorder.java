@@ -19,6 +19,7 @@ public final class Recorder {
     private final List<Attempt> attempts = new ArrayList<>(1);
     private volatile long firstByteNanos = -1;
     private volatile Usage usage = Usage.UNKNOWN;
+    private volatile Feedback feedback;
     private volatile String errorCode;
     private volatile boolean cut;
     private final AtomicBoolean firstByteSeen = new AtomicBoolean();
@@ -80,6 +81,15 @@ public final class Recorder {
     }
 
     /**
+     * This exchange is a {@code POST /v1/feedback} that gave this score (for the access log).
+     *
+     * @param feedback the score
+     */
+    public void feedback(Feedback feedback) {
+        this.feedback = feedback;
+    }
+
+    /**
      * The gateway answers with one of its own errors (SPEC section 5) instead of an upstream response.
      *
      * @param error the error being sent
@@ -116,7 +126,8 @@ public final class Recorder {
         synchronized (attempts) {
             done = List.copyOf(attempts);
         }
-        Completion c = new Completion(status, errorCode, cut, done, System.nanoTime() - startNanos, firstByteNanos, usage);
+        Completion c = new Completion(status, errorCode, cut, done, System.nanoTime() - startNanos, firstByteNanos, usage,
+                feedback);
         Exchange e = exchange;
         listeners.fire(l -> l.onComplete(e, c));
     }

@@ -4,6 +4,7 @@ import dev.switchboard.exchange.Attempt;
 import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.exchange.Feedback;
 import dev.switchboard.exchange.Usage;
 import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Caller;
@@ -23,7 +24,8 @@ import tools.jackson.core.json.JsonFactory;
  * {@code user_path}, {@code requested_model}, {@code concrete_model}, {@code virtual_model},
  * {@code target}, {@code provider}, {@code status}, {@code error_code}, {@code attempts},
  * {@code upstream_status}, {@code duration_ms}, {@code first_byte_ms}, {@code input_tokens},
- * {@code output_tokens}, {@code cached_tokens}, {@code reasoning_tokens}, {@code finish_reason}. What is
+ * {@code output_tokens}, {@code cached_tokens}, {@code reasoning_tokens}, {@code finish_reason}, and for
+ * {@code POST /v1/feedback} {@code feedback_for}, {@code feedback_score}, {@code feedback_comment}. What is
  * not known is {@code null}, never zero. Gateway keys, provider keys and bodies never appear; the
  * only request content is the model name. Thread-safe.
  */
@@ -93,6 +95,13 @@ public final class AccessLog implements ExchangeListener {
             number(g, "cached_tokens", u.cachedTokens());
             number(g, "reasoning_tokens", u.reasoningTokens());
             g.writeStringProperty("finish_reason", u.finishReason());
+            Feedback f = completion.feedback();
+            if (f != null) {
+                // POST /v1/feedback: the score, and the comment (cut to 500 characters), kept only here.
+                g.writeStringProperty("feedback_for", f.requestId());
+                g.writeNumberProperty("feedback_score", f.score());
+                g.writeStringProperty("feedback_comment", f.comment());
+            }
             g.writeEndObject();
         }
         return out.toString(StandardCharsets.UTF_8);

@@ -38,7 +38,9 @@ final class Api {
         /** No model: stored objects; goes to {@code default_provider} or {@code X-Switchboard-Provider}. */
         MODEL_LESS,
         /** The realtime API: not proxied (501). */
-        REALTIME
+        REALTIME,
+        /** {@code POST /v1/feedback}: a score for an earlier exchange, answered by the gateway (SPEC section 10). */
+        FEEDBACK
     }
 
     /**
@@ -54,7 +56,7 @@ final class Api {
                 case FILES -> Endpoint.FILE_UPLOAD;
                 case MODELS -> Endpoint.MODELS;
                 case MODEL -> Endpoint.MODEL;
-                case MODEL_LESS, REALTIME -> Endpoint.OTHER;
+                case MODEL_LESS, REALTIME, FEEDBACK -> Endpoint.OTHER;
             };
         }
 
@@ -138,6 +140,7 @@ final class Api {
             add("/v1/realtime", m, Kind.REALTIME);
         }
         add("/v1/realtime/calls", "POST", Kind.REALTIME);
+        add("/v1/feedback", "POST", Kind.FEEDBACK);
 
         modelLess("GET", "/v1/chat/completions", "/v1/chat/completions/{id}/messages",
                 "/v1/responses/{id}/input_items", "/v1/files", "/v1/files/{id}/content", "/v1/batches",

@@ -14,6 +14,7 @@ import dev.switchboard.observe.AccessLog;
 import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.exchange.FeedbackSink;
 import dev.switchboard.exchange.Listeners;
 import dev.switchboard.exchange.RequestIds;
 import dev.switchboard.ops.Log;
@@ -94,6 +95,8 @@ public final class VirtualModelFilter implements Filter {
     private volatile Supplier<SwitchboardConfig> source;
     private volatile Picker picker;
     private final Listeners listeners;
+    /** Who takes {@code POST /v1/feedback}; {@code null} when nobody does (the path is then not served). */
+    private final FeedbackSink feedback;
     private volatile UnknownPaths unknownPaths = UnknownPaths.PASS_TO_HOST;
     private volatile ModelRequestHandler models;
     private final ModelListHandler lists = new ModelListHandler();
@@ -105,6 +108,7 @@ public final class VirtualModelFilter implements Filter {
         this.picker = Picker.create();
         // Off unless the file asks for it (observability.access_log: true): the host app logs its own way.
         this.listeners = Listeners.of(List.of(new AccessLog(() -> this.source.get().observability().accessLogOr(false))));
+        this.feedback = null;
         this.models = new ModelRequestHandler(picker);
     }
 
@@ -148,6 +152,9 @@ public final class VirtualModelFilter implements Filter {
             all.add(new AccessLog(() -> this.source.get().observability().accessLogOr(false)));
         }
         this.listeners = Listeners.of(all);
+        // A listener that also takes scores (experiments) answers POST /v1/feedback.
+        this.feedback = all.stream().filter(FeedbackSink.class::isInstance).map(FeedbackSink.class::cast).findFirst()
+                .orElse(null);
         this.models = new ModelRequestHandler(picker);
     }
 
@@ -342,6 +349,10 @@ public final class VirtualModelFilter implements Filter {
                     ? models.handle(request, response, exchange, effective, hidden)
                     : new Next(new SwitchboardRequest(request, null, 0, streamHidden, null, response), response, exchange, null);
             case REALTIME -> throw new IllegalStateException("answered above");
+            case FEEDBACK -> {
+                FeedbackHandler.handle(request, response, exchange, feedback);
+                yield null;
+            }
         };
     }
 

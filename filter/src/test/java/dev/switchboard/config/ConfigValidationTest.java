@@ -20,7 +20,7 @@ final class ConfigValidationTest {
     private static final Map<String, String> ENV = Map.of("SET", "value", "EMPTY", "");
     private static final String KEY = "4805d60cb37819015d8fffb916fd911836bc573c4c5963d9f1a24a543bd352d7";
     private static final String TOP_KEYS =
-            "expected one of: version, server, providers, default_provider, identity, models, virtual_models, admin, reload, observability";
+            "expected one of: version, server, providers, default_provider, identity, models, virtual_models, admin, reload, observability, experiments";
     private static final String VIRTUAL_MODEL_KEYS =
             "expected one of: source, target, targets, strategy, user_paths, enabled, description";
 
@@ -81,7 +81,7 @@ final class ConfigValidationTest {
                 row("bad duration", """
                         reload:
                           poll_interval: 2 seconds
-                        """, "reload.poll_interval: must be a duration such as 600s, 500ms, 10m or 1h, was \"2 seconds\" "
+                        """, "reload.poll_interval: must be a duration such as 600s, 500ms, 10m, 1h or 7d, was \"2 seconds\" "
                         + "(line 2)"),
                 row("zero duration", """
                         server:
@@ -520,7 +520,7 @@ final class ConfigValidationTest {
                         + "(line 17)",
                 "virtual_models[2].strategy: only a redirect has a strategy; this entry has no target, so it is an "
                         + "access policy (line 19)",
-                "reload.poll_interval: must be a duration such as 600s, 500ms, 10m or 1h, was \"soon\" (line 21)");
+                "reload.poll_interval: must be a duration such as 600s, 500ms, 10m, 1h or 7d, was \"soon\" (line 21)");
     }
 
     @Test

@@ -114,6 +114,7 @@ final class ReferenceConsistencyTest {
         assertThat(minimal.admin()).isEqualTo(AdminSettings.DEFAULT);
         assertThat(minimal.reload()).isEqualTo(ReloadSettings.DEFAULT);
         assertThat(minimal.observability()).isEqualTo(ObservabilitySettings.DEFAULT);
+        assertThat(minimal.experiments()).isEqualTo(ExperimentsSettings.DEFAULT);
         assertThat(minimal.rules().identity()).isEqualTo(Identity.DEFAULT);
         assertThat(minimal.rules().enabledByDefault()).isEqualTo(Rules.DEFAULT_ENABLED_BY_DEFAULT);
         assertThat(minimal.rules().keepOnlyAliases()).isEqualTo(Rules.DEFAULT_KEEP_ONLY_ALIASES);
@@ -201,6 +202,7 @@ final class ReferenceConsistencyTest {
                 case "admin" -> addAll(keys, "admin.", ConfigReader.ADMIN_KEYS);
                 case "reload" -> addAll(keys, "reload.", ConfigReader.RELOAD_KEYS);
                 case "observability" -> addAll(keys, "observability.", ConfigReader.OBSERVABILITY_KEYS);
+                case "experiments" -> addAll(keys, "experiments.", ConfigReader.EXPERIMENTS_KEYS);
                 default -> keys.add(top);
             }
         }
@@ -251,6 +253,8 @@ final class ReferenceConsistencyTest {
         code.put("reload.poll_interval", Durations.format(minimal.reload().pollInterval()));
         code.put("observability.metrics_path", minimal.observability().metricsPath());
         code.put("observability.metrics_token", render(minimal.observability().metricsToken()));
+        code.put("experiments.window", Durations.format(minimal.experiments().window()));
+        code.put("experiments.feedback_ttl", Durations.format(minimal.experiments().feedbackTtl()));
         return code;
     }
 

@@ -6,6 +6,7 @@ import dev.switchboard.config.ConfigLocation;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.experiments.Experiments;
 import dev.switchboard.observe.AccessLog;
 import dev.switchboard.observe.GatewayMetrics;
 import dev.switchboard.live.LiveConfig;
@@ -24,6 +25,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -123,6 +125,9 @@ public final class GatewayWebapp implements ServletContextListener {
             metrics.bind(reloader);
         }
         all.add(metrics);
+        // Experiments: per-arm statistics, the admin endpoints and POST /v1/feedback (the filter finds the sink).
+        Experiments experiments = new Experiments(live, Clock.systemUTC(), registry);
+        all.add(experiments);
         ServletRegistration.Dynamic scrape = context.addServlet("switchboard-metrics", new MetricsServlet(registry, live));
         // The path is read at start: a reload that changes it takes effect on the next restart.
         scrape.addMapping(initial.observability().metricsPath());
@@ -138,7 +143,7 @@ public final class GatewayWebapp implements ServletContextListener {
 
         if (reloader != null) {
             // The admin API is its own servlet, outside the filter: it has its own bearer token.
-            ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin", new AdminServlet(reloader));
+            ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin", new AdminServlet(reloader, List.of(experiments)));
             admin.addMapping("/admin/*");
         }
         if (given == null) {

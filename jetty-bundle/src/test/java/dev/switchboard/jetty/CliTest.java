@@ -232,7 +232,7 @@ final class CliTest {
                 arguments("nested 32 deep: allowed, so the next check speaks", (Fixture) d -> write(d, "deep31.yaml",
                         "a: " + "[".repeat(31) + "x" + "]".repeat(31) + "\n"),
                         "a: unknown key; expected one of: version, server, providers, default_provider, identity,"
-                                + " models, virtual_models, admin, reload, observability (line 1)"),
+                                + " models, virtual_models, admin, reload, observability, experiments (line 1)"),
                 arguments("a mapping that aliases itself", (Fixture) d -> write(d, "self.yaml", "a: &a\n  b: *a\n"),
                         "a" + ".b".repeat(32) + ": nested deeper than 32 levels"));
     }

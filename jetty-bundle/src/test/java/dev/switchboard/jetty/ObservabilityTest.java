@@ -62,8 +62,7 @@ final class ObservabilityTest {
                   - {source: up/denied, enabled: false}
                 observability: {metrics_token: scrape-me}
                 """.formatted(upstream.url()));
-        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
-                parsed.admin(), parsed.reload(), parsed.observability(), parsed.warnings());
+        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
         gateway = Gateway.start(() -> config, null, config.server(), List.of());
 
         for (int i = 0; i < 3; i++) {

@@ -31,8 +31,7 @@ final class ReadinessTest {
                   demo: {type: echo}
                 default_provider: demo
                 """);
-        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
-                parsed.admin(), parsed.reload(), parsed.observability(), parsed.warnings());
+        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
         Gateway gateway = Gateway.start(() -> config, null, config.server(), List.of());
         int port = gateway.port();
 

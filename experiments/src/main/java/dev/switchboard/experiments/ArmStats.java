@@ -1,0 +1,200 @@
+package dev.switchboard.experiments;
+
+import dev.switchboard.exchange.Attempt;
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Usage;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.PackedHistogram;
+import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.datasketches.hll.Union;
+
+/**
+ * The numbers of one arm (a virtual model's target) since its experiment's definition last changed
+ * (SPEC section 10), in memory that does not grow with requests: running moments (Commons Math
+ * {@link SummaryStatistics}), sparse HdrHistograms for the percentiles, a HyperLogLog sketch of the
+ * callers, and counters. Thread-safe: one lock per arm, held for a few hundred nanoseconds per request.
+ */
+final class ArmStats {
+
+    /** How an attempted exchange failed, as SPEC section 10 classes it. */
+    enum ErrorClass {
+        /** The upstream answered 4xx. */
+        UPSTREAM_4XX,
+        /** The upstream answered 5xx. */
+        UPSTREAM_5XX,
+        /** The upstream could not be reached, or reset, or cut its answer. */
+        UPSTREAM_UNAVAILABLE,
+        /** The upstream was silent past the idle timeout. */
+        UPSTREAM_TIMEOUT,
+        /** The client went away (or stopped reading) before the answer was complete. */
+        CLIENT_DISCONNECT
+    }
+
+    /** The token kinds, in the order of {@link Snapshot#tokens()}. */
+    static final String[] TOKEN_KINDS = {"input", "output", "cached", "reasoning"};
+    /** At most this many distinct finish reasons are counted by name; the rest count as {@code other}. */
+    static final int MAX_FINISH_REASONS = 16;
+    /** HyperLogLog precision: 2^12 registers, about 1.6% relative error, about 2.5 KB. */
+    private static final int HLL_LG_K = 12;
+    /** Percentiles to two significant digits: a few hundred bytes while sparse. */
+    private static final int DIGITS = 2;
+    /** An hour, in microseconds: the longest latency a histogram holds (longer ones count as an hour). */
+    private static final long MAX_MICROS = 3_600_000_000L;
+
+    private final String target;
+    private long requests;
+    private final long[] errors = new long[ErrorClass.values().length];
+    private final SummaryStatistics latency = new SummaryStatistics();
+    private final SummaryStatistics firstByte = new SummaryStatistics();
+    private final Histogram latencyHistogram = new PackedHistogram(1, MAX_MICROS, DIGITS);
+    private final Histogram firstByteHistogram = new PackedHistogram(1, MAX_MICROS, DIGITS);
+    private final SummaryStatistics[] tokens = {new SummaryStatistics(), new SummaryStatistics(),
+        new SummaryStatistics(), new SummaryStatistics()};
+    private long unknownUsage;
+    private final Map<String, Long> finishReasons = new LinkedHashMap<>();
+    private final HllSketch callers = new HllSketch(HLL_LG_K);
+    private final SummaryStatistics feedback = new SummaryStatistics();
+    private Instant firstSeen;
+    private Instant lastSeen;
+
+    ArmStats(String target) {
+        this.target = target;
+    }
+
+    String target() {
+        return target;
+    }
+
+    /**
+     * @param c how an exchange that went to this arm ended
+     * @param caller who sent it (its sticky identity), or {@code null} when anonymous
+     * @param at when it ended
+     */
+    synchronized void record(Completion c, String caller, Instant at) {
+        requests++;
+        if (firstSeen == null) {
+            firstSeen = at;
+        }
+        lastSeen = at;
+        ErrorClass error = classify(c);
+        if (error != null) {
+            errors[error.ordinal()]++;
+        }
+        double ms = c.durationNanos() / 1e6;
+        latency.addValue(ms);
+        latencyHistogram.recordValue(micros(c.durationNanos()));
+        if (c.firstByteNanos() >= 0) {
+            firstByte.addValue(c.firstByteNanos() / 1e6);
+            firstByteHistogram.recordValue(micros(c.firstByteNanos()));
+        }
+        Usage u = c.usage();
+        Long[] counts = {u.inputTokens(), u.outputTokens(), u.cachedTokens(), u.reasoningTokens()};
+        boolean known = false;
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] != null) {
+                tokens[i].addValue(counts[i]);
+                known = true;
+            }
+        }
+        if (!known) {
+            unknownUsage++;
+        }
+        if (u.finishReason() != null) {
+            String reason = finishReasons.containsKey(u.finishReason()) || finishReasons.size() < MAX_FINISH_REASONS
+                    ? u.finishReason() : "other";
+            finishReasons.merge(reason, 1L, Long::sum);
+        }
+        if (caller != null) {
+            callers.update(caller);
+        }
+    }
+
+    /** @param score a feedback score from 0 to 1 */
+    synchronized void feedback(double score) {
+        feedback.addValue(score);
+    }
+
+    /** @return a consistent copy of the numbers, for reports */
+    synchronized Snapshot snapshot() {
+        SummaryStatistics[] t = new SummaryStatistics[tokens.length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = tokens[i].copy();
+        }
+        Union u = new Union(HLL_LG_K);
+        u.update(callers);
+        return new Snapshot(target, requests, errors.clone(), latency.copy(), quantiles(latencyHistogram), firstByte.copy(),
+                quantiles(firstByteHistogram), t, unknownUsage, new LinkedHashMap<>(finishReasons), u, feedback.copy(),
+                firstSeen, lastSeen);
+    }
+
+    /**
+     * The numbers of an arm at one moment.
+     *
+     * @param target the target
+     * @param requests exchanges that went to it
+     * @param errors by {@link ErrorClass} ordinal
+     * @param latency whole exchanges, ms
+     * @param latencyQuantiles p50, p90, p99 of {@code latency}, ms ({@code NaN} without data)
+     * @param firstByte time to the first response byte, ms
+     * @param firstByteQuantiles p50, p90, p99 of {@code firstByte}, ms
+     * @param tokens per request, by {@link #TOKEN_KINDS}: only requests whose response stated that kind
+     * @param unknownUsage requests whose response stated no usage at all
+     * @param finishReasons how the answers ended
+     * @param callers a sketch of the distinct callers (a union of one, so it can merge with others)
+     * @param feedback scores given to its exchanges
+     * @param firstSeen its first exchange, or {@code null}
+     * @param lastSeen its last exchange, or {@code null}
+     */
+    record Snapshot(String target, long requests, long[] errors, SummaryStatistics latency, double[] latencyQuantiles,
+                    SummaryStatistics firstByte, double[] firstByteQuantiles, SummaryStatistics[] tokens,
+                    long unknownUsage, Map<String, Long> finishReasons, Union callers, SummaryStatistics feedback,
+                    Instant firstSeen, Instant lastSeen) {
+
+        long errorCount() {
+            long n = 0;
+            for (long e : errors) {
+                n += e;
+            }
+            return n;
+        }
+    }
+
+    /** @return the class of a failed exchange, or {@code null} when it did not fail */
+    static ErrorClass classify(Completion c) {
+        String code = c.errorCode();
+        if (Completion.CLIENT_DISCONNECTED.equals(code) || Completion.CLIENT_TIMEOUT.equals(code)) {
+            return ErrorClass.CLIENT_DISCONNECT;
+        }
+        if ("upstream_timeout".equals(code)) {
+            return ErrorClass.UPSTREAM_TIMEOUT;
+        }
+        if ("upstream_unavailable".equals(code)) {
+            return ErrorClass.UPSTREAM_UNAVAILABLE;
+        }
+        Attempt last = c.attempts().isEmpty() ? null : c.attempts().get(c.attempts().size() - 1);
+        int status = last != null && last.status() != 0 ? last.status() : c.status();
+        if (status >= 500) {
+            return ErrorClass.UPSTREAM_5XX;
+        }
+        if (status >= 400) {
+            return ErrorClass.UPSTREAM_4XX;
+        }
+        return code != null ? ErrorClass.UPSTREAM_UNAVAILABLE : null;
+    }
+
+    private static long micros(long nanos) {
+        return Math.max(1, Math.min(MAX_MICROS, nanos / 1000));
+    }
+
+    private static double[] quantiles(Histogram h) {
+        if (h.getTotalCount() == 0) {
+            return new double[] {Double.NaN, Double.NaN, Double.NaN};
+        }
+        return new double[] {h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+            h.getValueAtPercentile(99) / 1000.0};
+    }
+}

@@ -1,0 +1,139 @@
+package dev.switchboard.experiments;
+
+import dev.switchboard.rules.Strategy;
+import dev.switchboard.rules.Target;
+import dev.switchboard.rules.VirtualModel;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The arms of one redirect (SPEC section 10) since its definition last changed or was reset. A split
+ * (two or more targets) keeps one arm per target; a single-target redirect keeps its target's arm, and
+ * when its target changes while traffic was flowing it becomes a before/after comparison: the old
+ * target's arm is kept (and no longer grows) beside the new one for {@code experiments.window}.
+ * Thread-safe: the arm table is replaced, never changed in place, under this object's lock.
+ */
+final class Experiment {
+
+    /**
+     * What an experiment compares: its targets, their weights and how they are chosen. A change of any
+     * resets a split's numbers (its arms would no longer be comparable).
+     *
+     * @param targets the targets, baseline first
+     * @param weights their weights
+     * @param strategy how a target is chosen
+     */
+    record Definition(List<String> targets, List<Integer> weights, Strategy strategy) {
+
+        static Definition of(VirtualModel redirect) {
+            List<String> t = new ArrayList<>();
+            List<Integer> w = new ArrayList<>();
+            for (Target target : redirect.targets()) {
+                t.add(target.model());
+                w.add(target.weight());
+            }
+            return new Definition(List.copyOf(t), List.copyOf(w), redirect.strategy());
+        }
+
+        boolean split() {
+            return targets.size() > 1;
+        }
+    }
+
+    final String source;
+    /** Distinguishes this instance from the one a reset or a new definition replaces (feedback keeps its own). */
+    final long epoch;
+    private Definition definition;
+    /** When the definition took effect (or the numbers were reset). */
+    private final Instant since;
+    /** For a before/after: when the target changed; else {@code null}. */
+    private Instant changedAt;
+    private volatile Map<String, ArmStats> arms;
+
+    Experiment(String source, long epoch, Definition definition, Instant since) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.epoch = epoch;
+        this.definition = definition;
+        this.since = since;
+        Map<String, ArmStats> a = new LinkedHashMap<>();
+        definition.targets().forEach(t -> a.put(t, new ArmStats(t)));
+        this.arms = a;
+    }
+
+    /** @return the arm of a target of the current definition, or {@code null} */
+    ArmStats arm(String target) {
+        return arms.get(target);
+    }
+
+    synchronized Definition definition() {
+        return definition;
+    }
+
+    synchronized Instant since() {
+        return since;
+    }
+
+    synchronized Instant changedAt() {
+        return changedAt;
+    }
+
+    /** @return the arms, baseline first */
+    List<ArmStats> arms() {
+        return List.copyOf(arms.values());
+    }
+
+    /**
+     * A single-target redirect's target changed: keep the old arm if it saw traffic (before), add the new.
+     *
+     * @param next the new single-target definition
+     * @param at when the change was seen
+     * @return whether the change could be folded in (else the caller starts a new experiment)
+     */
+    synchronized boolean retarget(Definition next, Instant at) {
+        if (definition.split() || next.split()) {
+            return false;
+        }
+        String target = next.targets().get(0);
+        Map<String, ArmStats> a = new LinkedHashMap<>();
+        for (ArmStats arm : arms.values()) {
+            // An arm that never saw traffic tells nothing "before": only arms with numbers are kept.
+            if (arm.snapshot().requests() > 0 && !arm.target().equals(target)) {
+                a.put(arm.target(), arm);
+            }
+        }
+        a.put(target, arms.containsKey(target) ? arms.get(target) : new ArmStats(target));
+        arms = a;
+        definition = next;
+        changedAt = a.size() > 1 ? at : changedAt;
+        return true;
+    }
+
+    /**
+     * @param now the time
+     * @param window how long a before/after is kept
+     * @return whether this is an experiment now: a split, or a before/after within its window
+     */
+    synchronized boolean isExperiment(Instant now, java.time.Duration window) {
+        return definition.split() || (changedAt != null && arms.size() > 1 && !now.isAfter(changedAt.plus(window)));
+    }
+
+    /**
+     * Drops the before arms of a before/after whose window has passed.
+     *
+     * @param now the time
+     * @param window the window
+     */
+    synchronized void expire(Instant now, java.time.Duration window) {
+        if (!definition.split() && changedAt != null && now.isAfter(changedAt.plus(window))) {
+            Map<String, ArmStats> a = new LinkedHashMap<>();
+            String current = definition.targets().get(0);
+            a.put(current, arms.get(current));
+            arms = a;
+            changedAt = null;
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package dev.switchboard.experiments;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.switchboard.admin.AdminException;
+import dev.switchboard.admin.AdminExtension;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.exchange.Feedback;
+import dev.switchboard.exchange.FeedbackSink;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Rules;
+import dev.switchboard.rules.VirtualModel;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Experiments (SPEC section 10), on this node: a listener that files every exchange of a redirect under
+ * its arm, a {@link FeedbackSink} that attaches {@code POST /v1/feedback} scores to the arm of the
+ * exchange they name, and the admin endpoints {@code GET /admin/experiments},
+ * {@code GET /admin/experiments/{source}} and {@code POST /admin/experiments/{source}/reset}.
+ *
+ * <p>Memory is O(arms), not O(requests), plus the feedback index: at most {@link #MAX_FEEDBACK_REQUESTS}
+ * request ids, each kept for {@code experiments.feedback_ttl}. Numbers are this node's; across nodes, the
+ * metrics (labelled by virtual model and target) aggregate. Thread-safe.
+ */
+public final class Experiments implements ExchangeListener, FeedbackSink, AdminExtension {
+
+    /** The most request ids kept for feedback; the oldest go first. */
+    public static final int MAX_FEEDBACK_REQUESTS = 100_000;
+
+    private final Supplier<SwitchboardConfig> config;
+    private final Clock clock;
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<String, Experiment> experiments = new ConcurrentHashMap<>();
+    private final AtomicLong epochs = new AtomicLong();
+    private final Cache<String, Scorable> feedbackIndex;
+    /** The redirects of the last rules seen, by source: recomputed only when the rules change. */
+    private volatile Redirects redirects = new Redirects(null, Map.of());
+
+    /**
+     * @param config the live configuration (its {@code experiments:} settings and redirects)
+     * @param clock the time (tests use a fake one)
+     * @param registry where {@code switchboard.feedback} goes, or {@code null} for none
+     */
+    public Experiments(Supplier<SwitchboardConfig> config, Clock clock, MeterRegistry registry) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.registry = registry;
+        this.feedbackIndex = Caffeine.newBuilder().maximumSize(MAX_FEEDBACK_REQUESTS).build();
+    }
+
+    // ---- recording ----------------------------------------------------------------------------------
+
+    @Override
+    public void onComplete(Exchange exchange, Completion completion) {
+        Decision d = exchange.decision();
+        if (d == null || completion.attempts().isEmpty()) {
+            // Refused by the gateway, or never sent: no arm saw it, and nothing to score.
+            return;
+        }
+        Instant now = clock.instant();
+        Experiment experiment = null;
+        String target = null;
+        if (d.redirect() != null) {
+            experiment = current(d.redirect(), exchange.config().rules(), now);
+            target = d.target();
+            ArmStats arm = experiment == null ? null : experiment.arm(target);
+            if (arm != null) {
+                Caller caller = exchange.caller();
+                arm.record(completion, caller == null ? null : caller.stickyIdentity(), now);
+            }
+        }
+        feedbackIndex.put(exchange.id(), new Scorable(exchange.caller(), d.redirect(), target, experiment, now,
+                new AtomicBoolean()));
+    }
+
+    /** The experiment of a redirect under these rules, reconciled with its definition. */
+    private Experiment current(String source, Rules rules, Instant now) {
+        Experiment.Definition def = redirects(rules).bySource.get(source);
+        if (def == null) {
+            return null;
+        }
+        Experiment e = experiments.get(source);
+        if (e == null) {
+            Experiment fresh = new Experiment(source, epochs.incrementAndGet(), def, now);
+            e = experiments.putIfAbsent(source, fresh);
+            return e == null ? fresh : e;
+        }
+        if (!e.definition().equals(def) && !e.retarget(def, now)) {
+            // A split's targets, weights or strategy changed: its numbers start over.
+            Experiment fresh = new Experiment(source, epochs.incrementAndGet(), def, now);
+            experiments.replace(source, e, fresh);
+            e = experiments.get(source);
+        }
+        e.expire(now, config.get().experiments().window());
+        return e;
+    }
+
+    private Redirects redirects(Rules rules) {
+        Redirects r = redirects;
+        if (r.rules != rules) {
+            Map<String, Experiment.Definition> by = new HashMap<>();
+            for (VirtualModel vm : rules.virtualModels()) {
+                if (vm.isRedirect() && vm.enabled()) {
+                    by.put(vm.source(), Experiment.Definition.of(vm));
+                }
+            }
+            r = new Redirects(rules, by);
+            redirects = r;
+        }
+        return r;
+    }
+
+    private record Redirects(Rules rules, Map<String, Experiment.Definition> bySource) {
+    }
+
+    // ---- feedback -----------------------------------------------------------------------------------
+
+    /** An exchange open for a score: who sent it, and the arm it went to (both {@code null} outside experiments). */
+    private record Scorable(Caller caller, String source, String target, Experiment experiment, Instant at,
+                            AtomicBoolean scored) {
+    }
+
+    @Override
+    public Result accept(Feedback feedback, Caller caller) {
+        Scorable s = feedbackIndex.getIfPresent(feedback.requestId());
+        Duration ttl = config.get().experiments().feedbackTtl();
+        if (s == null || clock.instant().isAfter(s.at.plus(ttl)) || !Objects.equals(s.caller, caller)) {
+            // Never seen, expired, or another caller's: the same answer, so a guess learns nothing.
+            return Result.UNKNOWN;
+        }
+        if (!s.scored.compareAndSet(false, true)) {
+            return Result.ALREADY_SCORED;
+        }
+        if (s.experiment != null && experiments.get(s.source) == s.experiment) {
+            ArmStats arm = s.experiment.arm(s.target);
+            if (arm != null) {
+                arm.feedback(feedback.score());
+            }
+        }
+        if (registry != null) {
+            DistributionSummary.builder("switchboard.feedback").description("feedback scores (0 to 1) by arm")
+                    .tag("switchboard.virtual_model", known(s.source)).tag("switchboard.target", known(s.target))
+                    .register(registry).record(feedback.score());
+        }
+        return Result.RECORDED;
+    }
+
+    /** A label value only from the configuration (it is: the index holds configured names or nothing). */
+    private static String known(String name) {
+        return name == null ? "" : name;
+    }
+
+    // ---- reports ------------------------------------------------------------------------------------
+
+    /** @return every experiment now: the splits of the current rules and the before/afters within their window */
+    public List<Report.ExperimentView> list() {
+        Instant now = clock.instant();
+        Rules rules = config.get().rules();
+        Duration window = config.get().experiments().window();
+        Set<String> sources = new HashSet<>(redirects(rules).bySource.keySet());
+        experiments.keySet().removeIf(s -> !sources.contains(s));
+        List<Report.ExperimentView> out = new ArrayList<>();
+        for (String source : new java.util.TreeSet<>(sources)) {
+            Experiment e = current(source, rules, now);
+            if (e != null && e.isExperiment(now, window)) {
+                out.add(Report.of(e));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param source a virtual model
+     * @return its experiment, or {@code null} when it is none now
+     */
+    public Report.ExperimentView get(String source) {
+        Instant now = clock.instant();
+        Experiment e = current(source, config.get().rules(), now);
+        return e != null && e.isExperiment(now, config.get().experiments().window()) ? Report.of(e) : null;
+    }
+
+    /**
+     * Starts an experiment's numbers over (its before arms are dropped too).
+     *
+     * @param source a virtual model
+     * @return the fresh experiment, or {@code null} when it is none
+     */
+    public Report.ExperimentView reset(String source) {
+        Instant now = clock.instant();
+        Experiment.Definition def = redirects(config.get().rules()).bySource.get(source);
+        if (def == null || get(source) == null) {
+            return null;
+        }
+        experiments.put(source, new Experiment(source, epochs.incrementAndGet(), def, now));
+        return get(source);
+    }
+
+    @Override
+    public String prefix() {
+        return "/experiments";
+    }
+
+    @Override
+    public Object handle(String method, String rest, Map<String, String> query) {
+        if (rest.isEmpty() || rest.equals("/")) {
+            requireMethod(method, "GET");
+            return list();
+        }
+        String path = rest.substring(1);
+        if (path.endsWith("/reset")) {
+            requireMethod(method, "POST");
+            String source = path.substring(0, path.length() - "/reset".length());
+            return found(source, reset(source));
+        }
+        requireMethod(method, "GET");
+        return found(path, get(path));
+    }
+
+    private static Object found(String source, Object view) {
+        if (view == null) {
+            throw new AdminException(ApiError.ADMIN_NOT_FOUND, "no experiment for " + source
+                    + " (a redirect with several targets, or one whose target changed within experiments.window)");
+        }
+        return view;
+    }
+
+    private static void requireMethod(String method, String allowed) {
+        if (!method.equals(allowed)) {
+            throw new AdminException(ApiError.METHOD_NOT_ALLOWED, allowed);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.switchboard.experiments;
+
+import org.apache.commons.math3.distribution.NormalDistribution;
+import org.apache.commons.math3.distribution.TDistribution;
+import org.apache.commons.math3.stat.descriptive.StatisticalSummary;
+import org.apache.commons.math3.stat.inference.ChiSquareTest;
+
+/**
+ * The tests of SPEC section 10, on Apache Commons Math's distributions (nothing hand-written but the
+ * textbook formulas that feed them): Welch's t-test for means, a two-proportion z-test for rates, and a
+ * chi-square goodness-of-fit test for the sample-ratio mismatch. Stateless.
+ */
+final class Stats {
+
+    /** The confidence of every interval. */
+    static final double CONFIDENCE = 0.95;
+    /** Under this many observations per arm a comparison says "not enough data". */
+    static final int MIN_PER_ARM = 30;
+    /** A sample ratio this unlikely is flagged (SPEC section 10). */
+    static final double SRM_ALPHA = 0.001;
+
+    private static final NormalDistribution NORMAL = new NormalDistribution(null, 0, 1);
+
+    private Stats() {
+    }
+
+    /**
+     * A difference of the candidate from the baseline.
+     *
+     * @param difference candidate minus baseline
+     * @param low the low end of the 95% confidence interval of the difference
+     * @param high its high end
+     * @param p the two-sided p-value of "no difference"
+     */
+    record Difference(double difference, double low, double high, double p) {
+    }
+
+    /**
+     * Welch's t-test of two means (unequal variances).
+     *
+     * @param baseline the baseline's observations
+     * @param candidate the candidate's
+     * @return the difference of means with its interval and p-value
+     */
+    static Difference welch(StatisticalSummary baseline, StatisticalSummary candidate) {
+        double diff = candidate.getMean() - baseline.getMean();
+        double va = baseline.getVariance() / baseline.getN();
+        double vb = candidate.getVariance() / candidate.getN();
+        double se = Math.sqrt(va + vb);
+        if (!(se > 0)) {
+            // Both arms constant: they differ exactly by the difference of their values, or not at all.
+            return new Difference(diff, diff, diff, diff == 0 ? 1.0 : 0.0);
+        }
+        // Welch-Satterthwaite degrees of freedom.
+        double df = (va + vb) * (va + vb)
+                / (va * va / (baseline.getN() - 1) + vb * vb / (candidate.getN() - 1));
+        TDistribution t = new TDistribution(null, df);
+        double critical = t.inverseCumulativeProbability(1 - (1 - CONFIDENCE) / 2);
+        double p = 2 * t.cumulativeProbability(-Math.abs(diff / se));
+        return new Difference(diff, diff - critical * se, diff + critical * se, p);
+    }
+
+    /**
+     * A two-proportion z-test: pooled standard error for the p-value, unpooled for the interval.
+     *
+     * @param baselineHits the baseline's successes (errors, or the sum of scores)
+     * @param baselineN its trials
+     * @param candidateHits the candidate's
+     * @param candidateN its trials
+     * @return the difference of proportions with its interval and p-value
+     */
+    static Difference proportions(double baselineHits, long baselineN, double candidateHits, long candidateN) {
+        double pa = baselineHits / baselineN;
+        double pb = candidateHits / candidateN;
+        double diff = pb - pa;
+        double pooled = (baselineHits + candidateHits) / (baselineN + candidateN);
+        double se0 = Math.sqrt(pooled * (1 - pooled) * (1.0 / baselineN + 1.0 / candidateN));
+        double se1 = Math.sqrt(pa * (1 - pa) / baselineN + pb * (1 - pb) / candidateN);
+        double critical = NORMAL.inverseCumulativeProbability(1 - (1 - CONFIDENCE) / 2);
+        double p = se0 > 0 ? 2 * NORMAL.cumulativeProbability(-Math.abs(diff / se0)) : diff == 0 ? 1.0 : 0.0;
+        return new Difference(diff, diff - critical * se1, diff + critical * se1, p);
+    }
+
+    /**
+     * The sample-ratio-mismatch check: did the arms get the shares their weights promise?
+     *
+     * @param weights the configured weights, one per arm
+     * @param observed requests per arm
+     * @return the p-value of a chi-square goodness-of-fit test, or {@code NaN} with fewer than two arms or
+     *     no requests
+     */
+    static double sampleRatio(int[] weights, long[] observed) {
+        long total = 0;
+        long weightSum = 0;
+        for (int i = 0; i < observed.length; i++) {
+            total += observed[i];
+            weightSum += weights[i];
+        }
+        if (observed.length < 2 || total == 0) {
+            return Double.NaN;
+        }
+        double[] expected = new double[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            expected[i] = (double) total * weights[i] / weightSum;
+        }
+        return new ChiSquareTest().chiSquareTest(expected, observed);
+    }
+}

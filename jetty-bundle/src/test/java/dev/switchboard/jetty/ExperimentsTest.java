@@ -1,0 +1,334 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.json.JsonTree;
+import dev.switchboard.live.LiveConfig;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SPEC section 10 through the real gateway: a deterministic simulation with an upstream whose targets
+ * differ in known ways (one twice as slow, one failing one request in ten, one answering twice as long),
+ * then the experiment's report must find exactly those differences and no others; the sample-ratio check
+ * on a fair 3:1 split and on a rigged one; a before/after after a retarget; and feedback.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class ExperimentsTest {
+
+    private static final Pattern MODEL = Pattern.compile("\"model\":\"([^\"]+)\"");
+
+    @TempDir
+    static Path dir;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(4);
+    private final Map<String, AtomicInteger> counters = new ConcurrentHashMap<>();
+    private Server upstream;
+    private LiveConfig live;
+    private Gateway gateway;
+    private Path config;
+
+    @BeforeAll
+    void start() throws Exception {
+        upstream = new Server();
+        ServerConnector connector = new ServerConnector(upstream);
+        connector.setHost("127.0.0.1");
+        upstream.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler("/");
+        context.addServlet(new ServletHolder(new Arms()), "/*");
+        upstream.setHandler(context);
+        upstream.start();
+        config = dir.resolve("switchboard.yaml");
+        Files.writeString(config, yaml("up/base", connector.getLocalPort()));
+        live = LiveConfig.load(config, new ConfigLoader());
+        gateway = Gateway.start(live, live, live.get().server());
+        live.start();
+        // Warm the JIT and the upstream connections first: a cold gateway's first requests are slower.
+        send("warm", 100, 8, null);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        gateway.stop();
+        live.close();
+        upstream.stop();
+        timer.shutdownNow();
+    }
+
+    private static String yaml(String movedTarget, int port) {
+        return """
+                server: {host: 127.0.0.1, port: 0}
+                providers:
+                  up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: sk-up}
+                default_provider: up
+                admin: {token: t}
+                experiments: {feedback_ttl: 2s}
+                virtual_models:
+                  - {source: exp, strategy: round_robin, targets: [up/base, up/slow, up/flaky, up/long]}
+                  - source: ratio
+                    strategy: round_robin
+                    targets: [{model: up/base, weight: 3}, {model: up/long, weight: 1}]
+                  - source: rigged
+                    targets: [{model: up/base, weight: 3}, {model: up/long, weight: 1}]
+                  - {source: moved, target: %s}
+                  - {source: fed, strategy: round_robin, targets: [up/base, up/long]}
+                  - {source: warm, target: up/warm}
+                """.formatted(port, movedTarget);
+    }
+
+    @Test
+    void shouldFindExactlyThePlantedDifferences() throws Exception {
+        send("exp", 4 * 40, 8, null);
+
+        Map<String, Object> report = experiment("exp");
+        assertThat(report.get("kind")).isEqualTo("split");
+        List<Map<String, Object>> arms = list(report.get("arms"));
+        assertThat(arms).extracting(a -> a.get("target")).containsExactly("up/base", "up/slow", "up/flaky", "up/long");
+        assertThat(arms).allSatisfy(a -> assertThat(number(a.get("requests"))).isEqualTo(40));
+        Map<String, Object> flaky = arms.get(2);
+        assertThat(map(flaky.get("errors"))).containsEntry("upstream_5xx", JsonTree.parse("4".getBytes(StandardCharsets.UTF_8)));
+        assertThat(map(arms.get(3).get("tokens")).get("output")).satisfies(t -> assertThat(number(map(t).get("mean"))).isEqualTo(100));
+        assertThat(map(report.get("sample_ratio")).get("mismatch")).isEqualTo(false);
+
+        List<String> found = new ArrayList<>();
+        for (Object o : list(report.get("comparisons"))) {
+            Map<String, Object> c = map(o);
+            String verdict = (String) c.get("verdict");
+            if (verdict.equals("higher") || verdict.equals("lower")) {
+                found.add(c.get("target") + " " + c.get("metric") + " " + verdict);
+            }
+        }
+        assertThat(found).containsExactlyInAnyOrder(
+                "up/slow latency_ms higher", "up/slow first_byte_ms higher",
+                "up/flaky error_rate higher",
+                "up/long output_tokens higher");
+        Map<String, Object> slowLatency = comparison(report, "up/slow", "latency_ms");
+        // Twice as slow: 40 ms more on average, and the 95% interval says so.
+        // The slow target's delay is twice the base's (40 ms + 0, 7 or 14: 47 ms on average): about 47 ms more.
+        assertThat(number(slowLatency.get("difference"))).isBetween(40.0, 55.0);
+        assertThat(number(slowLatency.get("ci_low"))).isGreaterThan(30.0);
+        assertThat(number(slowLatency.get("ci_high"))).isLessThan(65.0);
+        assertThat(number(slowLatency.get("p_value"))).isLessThan(0.001);
+    }
+
+    @Test
+    void shouldPassAFairSplitAndFlagARiggedOne() throws Exception {
+        send("ratio", 200, 8, null);
+        // One caller on a sticky 3:1 split: every request lands on one target.
+        send("rigged", 100, 4, "/acme/just-me");
+
+        Map<String, Object> fair = map(experiment("ratio").get("sample_ratio"));
+        Map<String, Object> rigged = map(experiment("rigged").get("sample_ratio"));
+
+        assertThat(fair.get("mismatch")).isEqualTo(false);
+        assertThat(list(fair.get("observed"))).containsExactly(0.75, 0.25);
+        assertThat(rigged.get("mismatch")).isEqualTo(true);
+        assertThat(number(rigged.get("p_value"))).isLessThan(0.001);
+        List<Object> warnings = list(experiment("rigged").get("warnings"));
+        assertThat(warnings).anySatisfy(w -> assertThat((String) w).startsWith("sample ratio mismatch"));
+    }
+
+    @Test
+    void shouldCompareBeforeAndAfterATargetChange() throws Exception {
+        assertThat(admin("GET", "/admin/experiments/moved").statusCode()).isEqualTo(404);
+        send("moved", 60, 4, null);
+
+        Files.writeString(config, yaml("up/slow", port()));
+        live.reload();
+        send("moved", 60, 4, null);
+
+        Map<String, Object> report = experiment("moved");
+        assertThat(report.get("kind")).isEqualTo("before_after");
+        assertThat(list(report.get("arms"))).extracting(a -> map(a).get("target")).containsExactly("up/base", "up/slow");
+        assertThat(comparison(report, "up/slow", "latency_ms").get("verdict")).as("%s", report).isEqualTo("higher");
+        // Listed with the others, and resettable: a reset drops the before arm.
+        assertThat(list(JsonTree.parse(admin("GET", "/admin/experiments").body().getBytes(StandardCharsets.UTF_8))))
+                .extracting(e -> map(e).get("source")).contains("exp", "moved");
+        assertThat(admin("POST", "/admin/experiments/moved/reset").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void shouldAttachFeedbackToTheRightArmOnceAndForgetItAfterItsTime() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ids.add(chat("fed", "fed-" + i + "-" + System.nanoTime(), null).headers().firstValue("X-Switchboard-Request-Id")
+                    .orElseThrow());
+        }
+        // Round robin: requests 0 and 2 went to up/base, 1 and 3 to up/long.
+        assertThat(feedback(ids.get(0), "1").statusCode()).isEqualTo(204);
+        assertThat(feedback(ids.get(1), "false").statusCode()).isEqualTo(204);
+        assertThat(feedback(ids.get(2), "0.5").statusCode()).isEqualTo(204);
+
+        HttpResponse<String> twice = feedback(ids.get(0), "0");
+        HttpResponse<String> unknown = feedback("no-such-request", "1");
+        HttpResponse<String> bad = feedback(ids.get(3), "1.5");
+        HttpResponse<String> notANumber = feedback(ids.get(3), "\"good\"");
+
+        assertThat(twice.statusCode()).isEqualTo(409);
+        assertThat(twice.body()).contains("\"code\":\"already_scored\"");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("\"code\":\"invalid_feedback\"");
+        assertThat(notANumber.statusCode()).isEqualTo(400);
+        List<Map<String, Object>> arms = list(experiment("fed").get("arms"));
+        assertThat(map(arms.get(0).get("feedback"))).containsEntry("count", JsonTree.parse("2".getBytes()))
+                .containsEntry("mean", JsonTree.parse("0.75".getBytes()));
+        assertThat(map(arms.get(1).get("feedback"))).containsEntry("count", JsonTree.parse("1".getBytes()))
+                .containsEntry("mean", JsonTree.parse("0.0".getBytes()));
+
+        // Another caller cannot score it, and after experiments.feedback_ttl (2 s here) nobody can.
+        assertThat(feedback(ids.get(3), "1", "X-User-Path: /someone/else").statusCode()).isEqualTo(404);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> feedback(ids.get(3), "1").statusCode() == 404);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    private int port() {
+        return Integer.parseInt(live.get().rules().providers().get("up").baseUrl().replaceAll(".*:", ""));
+    }
+
+    private void send(String model, int n, int concurrency, String userPath) throws Exception {
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(concurrency);
+        for (int i = 0; i < n; i++) {
+            slots.acquire();
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"messages\":[]}"));
+            if (userPath != null) {
+                b.header("X-User-Path", userPath);
+            }
+            all.add(client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> slots.release()));
+        }
+        for (var f : all) {
+            assertThat(f.get(30, TimeUnit.SECONDS).statusCode()).isIn(200, 500);
+        }
+    }
+
+    private HttpResponse<String> chat(String model, String requestId, String userPath) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("X-Request-Id", requestId)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"messages\":[]}"));
+        if (userPath != null) {
+            b.header("X-User-Path", userPath);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> feedback(String requestId, String score, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/feedback"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"request_id\":\"" + requestId + "\",\"score\":" + score
+                        + ",\"comment\":\"" + "x".repeat(600) + "\"}"));
+        for (String h : headers) {
+            String[] kv = h.split(": ", 2);
+            b.header(kv[0], kv[1]);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> admin(String method, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .header("Authorization", "Bearer t").method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private Map<String, Object> experiment(String source) throws Exception {
+        HttpResponse<String> r = admin("GET", "/admin/experiments/" + source);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return map(JsonTree.parse(r.body().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static Map<String, Object> comparison(Map<String, Object> report, String target, String metric) {
+        return list(report.get("comparisons")).stream().map(ExperimentsTest::map)
+                .filter(c -> c.get("target").equals(target) && c.get("metric").equals(metric)).findFirst().orElseThrow();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> List<T> list(Object o) {
+        List<T> out = new ArrayList<>();
+        for (Object item : (List<Object>) o) {
+            out.add((T) (item instanceof JsonTree.Num n ? (Object) Double.valueOf(n.text()) : item));
+        }
+        return out;
+    }
+
+    private static double number(Object o) {
+        return Double.parseDouble(((JsonTree.Num) o).text());
+    }
+
+    /**
+     * The upstream: each target answers after a known delay (the same jittered sequence for every target,
+     * twice as long for {@code slow}), {@code flaky} fails every tenth of its requests with a 500 after the
+     * same delay, and {@code long} answers twice as many output tokens.
+     */
+    private final class Arms extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            Matcher m = MODEL.matcher(body);
+            String model = m.find() ? m.group(1) : "?";
+            int k = counters.computeIfAbsent(model, x -> new AtomicInteger()).getAndIncrement();
+            long delay = (model.equals("slow") ? 2 : 1) * (40 + (k * 7L) % 21);
+            boolean fail = model.equals("flaky") && k % 10 == 9;
+            int output = model.equals("long") ? 100 : 50;
+            AsyncContext ctx = req.startAsync();
+            ctx.setTimeout(0);
+            timer.schedule(() -> {
+                try {
+                    byte[] answer = (fail ? "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}"
+                            : "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},"
+                                    + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":"
+                                    + output + "}}").getBytes(StandardCharsets.UTF_8);
+                    resp.setStatus(fail ? 500 : 200);
+                    resp.setContentType("application/json");
+                    resp.setContentLength(answer.length);
+                    resp.getOutputStream().write(answer);
+                } catch (IOException ignored) {
+                    // the gateway left
+                }
+                ctx.complete();
+            }, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+}
