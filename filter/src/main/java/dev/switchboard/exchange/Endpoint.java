@@ -15,5 +15,7 @@ public enum Endpoint {
     /** A known API path without a model (stored objects): it goes to {@code default_provider} or the named one. */
     OTHER,
     /** A path none of the served APIs has: refused by the bundled proxy, left to the host app by the bare filter. */
-    UNKNOWN
+    UNKNOWN,
+    /** {@code POST /v1/feedback}: answered by the gateway, never sent upstream. */
+    FEEDBACK
 }

@@ -56,7 +56,8 @@ final class Api {
                 case FILES -> Endpoint.FILE_UPLOAD;
                 case MODELS -> Endpoint.MODELS;
                 case MODEL -> Endpoint.MODEL;
-                case MODEL_LESS, REALTIME, FEEDBACK -> Endpoint.OTHER;
+                case MODEL_LESS, REALTIME -> Endpoint.OTHER;
+                case FEEDBACK -> Endpoint.FEEDBACK;
             };
         }
 

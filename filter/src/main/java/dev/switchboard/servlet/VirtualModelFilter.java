@@ -298,7 +298,8 @@ public final class VirtualModelFilter implements Filter {
         boolean anthropic = Paths.anthropicPath(path)
                 || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL) && request.getHeader("anthropic-version") != null);
         String named = request.getHeader(PROVIDER_HEADER);
-        List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL ? List.of()
+        List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
+                ? List.of()
                 : named == null || named.isBlank() ? Resolver.withoutModel(config.rules())
                 : Resolver.toProvider(config.rules(), named.strip());
         Exchange exchange = Exchange.start(id, request.getMethod(), endpoint,
@@ -334,7 +335,8 @@ public final class VirtualModelFilter implements Filter {
         }
         String named = request.getHeader(PROVIDER_HEADER);
         if (refused == null && named != null && !named.isBlank() && exchange.candidates().isEmpty()
-                && !effective.carriesModel() && effective.kind() != Api.Kind.MODELS && effective.kind() != Api.Kind.MODEL) {
+                && !effective.carriesModel() && effective.kind() != Api.Kind.MODELS && effective.kind() != Api.Kind.MODEL
+                && effective.kind() != Api.Kind.FEEDBACK) {
             refused = ApiError.UNKNOWN_PROVIDER.with();
         }
         if (refused != null) {
