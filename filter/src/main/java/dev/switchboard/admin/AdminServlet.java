@@ -113,12 +113,12 @@ public final class AdminServlet extends HttpServlet {
             }
             case "/status" -> {
                 require(resp, method, "GET");
-                json(resp, 200, StatusView.of(live.snapshot(), live.lastError()));
+                json(resp, 200, StatusView.of(live));
             }
             case "/reload" -> {
                 require(resp, method, "POST");
                 live.reload();
-                json(resp, 200, StatusView.of(live.snapshot(), live.lastError()));
+                json(resp, 200, StatusView.of(live));
             }
             default -> throw new AdminException(ApiError.ADMIN_NOT_FOUND, "no admin endpoint " + path);
         }
