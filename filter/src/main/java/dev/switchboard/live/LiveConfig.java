@@ -702,7 +702,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         lastSync = clock.instant();
         if (!stored.revision().equals(next[0].storeRevision())) {
             // A table store numbered the write itself: the snapshot in force carries that revision (the ETag).
-            next[0] = build(new Read(base[0], store, stored));
+            Snapshot s = next[0];
+            next[0] = new Snapshot(s.config(), s.managed(), s.stored(), sha256(base[0], new byte[] {0}, identity(stored)),
+                    s.loadedAt(), s.files(), stored.revision());
         }
         // What the watcher will see: judged already, so it neither reloads nor logs it again.
         hash[0] = new Read(onDisk[0] == null ? base[0] : onDisk[0], store, stored).hash();

@@ -49,6 +49,9 @@ final class Database implements AutoCloseable {
                 .setDataDirectory(data)
                 .setCleanDataDirectory(false)
                 .setDataDirectoryCustomizer(folder -> requirePassword(folder.toPath()))
+                // A test server need not survive a power cut: commits without waiting for the disk.
+                .setServerConfig("fsync", "off")
+                .setServerConfig("synchronous_commit", "off")
                 .start();
         Database db = new Database(data, pg);
         try (Connection c = db.admin("postgres"); Statement s = c.createStatement()) {
@@ -110,6 +113,16 @@ final class Database implements AutoCloseable {
         }
     }
 
+    /** @return how many connections with this {@code application_name} are open */
+    int connections(String application) throws SQLException {
+        try (Connection c = admin("postgres"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
+                     + application + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     /** @return how many connections with this {@code application_name} were ended */
     int terminate(String application) throws SQLException {
         try (Connection c = admin("postgres"); Statement s = c.createStatement();
@@ -128,7 +141,8 @@ final class Database implements AutoCloseable {
 
     /** Starts the server again on the same port and data. */
     void restart() throws IOException {
-        pg = EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+        pg = EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port)
+                .setServerConfig("fsync", "off").setServerConfig("synchronous_commit", "off").start();
     }
 
     @Override
