@@ -145,6 +145,13 @@ final class Database implements AutoCloseable {
                 .setServerConfig("fsync", "off").setServerConfig("synchronous_commit", "off").start();
     }
 
+    /** Starts the server again if a test stopped it and did not get to start it. */
+    void ensureRunning() throws IOException {
+        if (pg == null) {
+            restart();
+        }
+    }
+
     @Override
     public void close() throws IOException {
         if (pg != null) {
