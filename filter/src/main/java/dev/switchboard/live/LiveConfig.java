@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -54,6 +53,9 @@ import java.util.function.Supplier;
 public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoCloseable {
 
     private static final Log LOG = Log.get(LiveConfig.class);
+    /** Why newer content is not in force, as {@link #fail} logs it. */
+    private static final String INVALID = "the new one is invalid";
+    private static final String UNREADABLE = "the new one cannot be read";
 
     /** A snapshot, the store it was read from, and the config file's bytes it was built from, swapped as one. */
     private record State(Snapshot snapshot, AdminStore store, byte[] config) {
@@ -187,7 +189,6 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
         read.store().open();
     }
-
 
     /** @return the configuration requests are decided with now */
     @Override
@@ -569,9 +570,6 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
     }
 
-    private static final String INVALID = "the new one is invalid";
-    private static final String UNREADABLE = "the new one cannot be read";
-
     /**
      * Reports why the newest content is not in use; logs it once per distinct content ({@code hash}).
      *
@@ -660,7 +658,6 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private Update update(AdminStore store, String ifMatch, Function<Snapshot, List<VirtualModel>> change)
             throws StaleException, IOException {
         Snapshot[] next = new Snapshot[1];
-        String[] hash = new String[1];
         byte[][] base = new byte[1][];
         byte[][] onDisk = new byte[1][];
         List<String> broken = new ArrayList<>();
@@ -707,14 +704,14 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     s.loadedAt(), s.files(), stored.revision());
         }
         // What the watcher will see: judged already, so it neither reloads nor logs it again.
-        hash[0] = new Read(onDisk[0] == null ? base[0] : onDisk[0], store, stored).hash();
+        String hash = new Read(onDisk[0] == null ? base[0] : onDisk[0], store, stored).hash();
         if (broken.isEmpty()) {
-            swap(next[0], store, base[0], hash[0]);
+            swap(next[0], store, base[0], hash);
             return new Update(next[0], null);
         }
         ReloadError error = lastError;
         state = new State(next[0], store, base[0]);
-        lastSeen = hash[0];
+        lastSeen = hash;
         liveHash = null;
         return new Update(next[0], error);
     }

@@ -127,9 +127,8 @@ final class Listener {
         try {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
-            // stop(): the loop sees running == false.
-            Thread.currentThread().interrupt();
-            running = running && !Thread.currentThread().isInterrupted();
+            // Only stop() interrupts this thread, and it means it: the loop ends.
+            running = false;
         }
     }
 }
