@@ -29,4 +29,7 @@ module dev.switchboard.filter {
     exports dev.switchboard.rules;
     exports dev.switchboard.servlet;
     exports dev.switchboard.store;
+
+    // Admin stores other than the file (PostgreSQL: switchboard-store-postgresql), by the scheme of admin.store.
+    uses dev.switchboard.store.AdminStoreFactory;
 }

@@ -124,14 +124,14 @@ public final class AdminServlet extends HttpServlet {
             }
             case "/status" -> {
                 require(resp, method, "GET");
-                json(resp, 200, StatusView.of(live.snapshot(), live.lastError()));
+                json(resp, 200, StatusView.of(live));
             }
             case "/reload" -> {
                 require(resp, method, "POST");
                 live.reload();
                 // 422 when the files are invalid: the reload did not take, the last good rules serve on
                 // (the body is the status, with last_reload_error saying why).
-                json(resp, live.lastError() == null ? 200 : 422, StatusView.of(live.snapshot(), live.lastError()));
+                json(resp, live.lastError() == null ? 200 : 422, StatusView.of(live));
             }
             default -> {
                 for (AdminExtension x : extensions) {

@@ -1,8 +1,10 @@
 package dev.switchboard.admin;
 
 import dev.switchboard.config.Warning;
+import dev.switchboard.live.LiveConfig;
 import dev.switchboard.live.ReloadError;
 import dev.switchboard.live.Snapshot;
+import dev.switchboard.store.AdminStore;
 import dev.switchboard.ops.Version;
 import dev.switchboard.rules.VirtualModel;
 import java.nio.file.Files;
@@ -14,19 +16,30 @@ import java.util.Map;
 
 /**
  * {@code GET /admin/status} and {@code POST /admin/reload} (SPEC sections 7 and 13): the release running, the
- * configuration version in use, the files it was read from, when, the last reload error, counts and warnings.
- * Written as JSON in this order.
+ * configuration version in use, the files it was read from, the admin store (SPEC section 12), when, the last
+ * reload error, counts and warnings. Written as JSON in this order.
  *
  * @param version the release version of Switchboard ({@link Version#current()})
  * @param configVersion SHA-256 over the config file and the store
  * @param files every file read, with its SHA-256 and whether it exists now
+ * @param store the admin store this node serves
  * @param loadedAt when the snapshot in use was loaded
  * @param lastReloadError why newer content is not in use, or {@code null}
  * @param counts the rows of the table
  * @param warnings every warning, as {@code validate} prints it
  */
-record StatusView(String version, String configVersion, List<FileView> files, Instant loadedAt, ErrorView lastReloadError,
-                  Counts counts, List<String> warnings) {
+record StatusView(String version, String configVersion, List<FileView> files, StoreView store, Instant loadedAt,
+                  ErrorView lastReloadError, Counts counts, List<String> warnings) {
+
+    /**
+     * @param kind {@code file} or {@code postgresql}
+     * @param location the file, or the database address (never a credential)
+     * @param revision the store revision this node serves (a file's SHA-256, a table's revision number)
+     * @param lastSync when this node last read the store successfully; {@code null} before it ever did.
+     *     While the store cannot be read, {@code last_reload_error} says why and this stays at the last success
+     */
+    record StoreView(String kind, String location, String revision, Instant lastSync) {
+    }
 
     /**
      * @param path the file
@@ -54,7 +67,15 @@ record StatusView(String version, String configVersion, List<FileView> files, In
     record Counts(int virtualModels, int redirects, int policies, int managed, int stored, int providers) {
     }
 
-    static StatusView of(Snapshot snap, ReloadError error) {
+    static StatusView of(LiveConfig live) {
+        // One snapshot for every field: a concurrent reload must not mix two.
+        Snapshot snap = live.snapshot();
+        AdminStore store = live.store();
+        return of(snap, live.lastError(), new StoreView(store.kind(), store.location(), snap.storeRevision(),
+                live.lastSync()));
+    }
+
+    static StatusView of(Snapshot snap, ReloadError error, StoreView store) {
         List<FileView> files = new ArrayList<>();
         for (Map.Entry<Path, String> f : snap.files().entrySet()) {
             files.add(new FileView(f.getKey().toString(), f.getValue(), Files.exists(f.getKey())));
@@ -64,7 +85,7 @@ record StatusView(String version, String configVersion, List<FileView> files, In
         Counts counts = new Counts(rows.size(), redirects, rows.size() - redirects, snap.managed().size(),
                 snap.stored().size(), snap.config().rules().providers().size());
         List<String> warnings = snap.config().warnings().stream().map(Warning::toString).toList();
-        return new StatusView(Version.current(), snap.version(), List.copyOf(files), snap.loadedAt(),
+        return new StatusView(Version.current(), snap.version(), List.copyOf(files), store, snap.loadedAt(),
                 error == null ? null : new ErrorView(error.at(), error.errors()), counts, warnings);
     }
 }

@@ -8,6 +8,7 @@ import dev.switchboard.live.ReloadError;
 import dev.switchboard.live.Snapshot;
 import dev.switchboard.rules.VirtualModel;
 import dev.switchboard.store.StaleException;
+import dev.switchboard.store.StoreUnavailableException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -110,7 +111,7 @@ public final class VirtualModelService {
      * @throws AdminException {@link ApiError#INVALID_VIRTUAL_MODEL} (no source, invalid row or configuration),
      *     {@link ApiError#CONFLICT} (managed source, rename onto an existing one),
      *     {@link ApiError#VIRTUAL_MODEL_NOT_FOUND} (rename of an absent one), {@link ApiError#STALE_ETAG},
-     *     {@link ApiError#STORE_WRITE_FAILED}
+     *     {@link ApiError#STORE_UNAVAILABLE}, {@link ApiError#STORE_WRITE_FAILED}
      */
     public Written upsert(String ifMatch, Map<String, Object> body) {
         String source = source(body);
@@ -170,7 +171,7 @@ public final class VirtualModelService {
      * @return the store's new ETag, and whether the config file on disk was used
      * @throws AdminException {@link ApiError#INVALID_VIRTUAL_MODEL} (no source), {@link ApiError#CONFLICT}
      *     (managed), {@link ApiError#VIRTUAL_MODEL_NOT_FOUND}, {@link ApiError#STALE_ETAG},
-     *     {@link ApiError#STORE_WRITE_FAILED}
+     *     {@link ApiError#STORE_UNAVAILABLE}, {@link ApiError#STORE_WRITE_FAILED}
      */
     public Deleted delete(String ifMatch, Map<String, Object> body) {
         String source = source(body);
@@ -195,7 +196,7 @@ public final class VirtualModelService {
         return s.strip();
     }
 
-    /** One store write; its failures become their rows (412 stale, 400 invalid, 500 not written). */
+    /** One store write; its failures become their rows (412 stale, 400 invalid, 503 unreachable, 500 not written). */
     private LiveConfig.Update write(String ifMatch, Function<Snapshot, List<VirtualModel>> change) {
         try {
             return live.update(ifMatch, change);
@@ -203,6 +204,9 @@ public final class VirtualModelService {
             throw new AdminException(ApiError.STALE_ETAG, e.getMessage());
         } catch (InvalidConfigException e) {
             throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, String.join("; ", e.errors()));
+        } catch (StoreUnavailableException e) {
+            // A database that is down (SPEC 12): nothing written, the last good rules still serve.
+            throw new AdminException(ApiError.STORE_UNAVAILABLE, String.valueOf(e.getMessage()));
         } catch (IOException e) {
             // Nothing was written; the client gets the reason in the usual shape, not a container page.
             throw new AdminException(ApiError.STORE_WRITE_FAILED, String.valueOf(e.getMessage()));

@@ -185,6 +185,57 @@ public final class ConfigLoader {
     }
 
     /**
+     * Reads the rows of a table store (a database): one JSON-like object per virtual model, with the file
+     * store's field names ({@code source}, {@code targets} as a list of {@code {model, weight}}, {@code strategy},
+     * {@code user_paths}, {@code enabled}, {@code description}), every value literal (no <code>${...}</code>
+     * expansion). Validated as the store document is, all rows in one pass; each error names its row by source:
+     * {@code virtual_models[source=fast].targets[0].weight: must be > 0, was 0}.
+     *
+     * @param rows the rows, as {@code StoreContents.Rows} holds them
+     * @param providerNames the configuration's declared providers
+     * @return the virtual models, in the order of the rows
+     * @throws InvalidConfigException listing every problem
+     */
+    public List<VirtualModel> readStoreRows(List<Map<String, Object>> rows, Set<String> providerNames) {
+        List<Value> values = new ArrayList<>(rows.size());
+        List<String> paths = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Map<String, Object> row = rows.get(i);
+            values.add(toValue(row));
+            paths.add(row.get("source") instanceof String s ? "virtual_models[source=" + s + "]" : "virtual_models[" + i + "]");
+        }
+        return new VirtualModelReader().readRows(values, paths, providerNames);
+    }
+
+    /**
+     * The rows of a table store for some virtual models: what {@link #readStoreRows} reads back as the same
+     * virtual models. A policy has no {@code targets} and no {@code strategy}.
+     *
+     * @param models the store's virtual models
+     * @return one row each, sorted by source
+     */
+    public static List<Map<String, Object>> storeRows(List<VirtualModel> models) {
+        List<VirtualModel> sorted = new ArrayList<>(models);
+        sorted.sort((a, b) -> a.source().compareTo(b.source()));
+        List<Map<String, Object>> out = new ArrayList<>(sorted.size());
+        for (VirtualModel vm : sorted) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("source", vm.source());
+            if (vm.isRedirect()) {
+                List<Object> targets = new ArrayList<>();
+                vm.targets().forEach(t -> targets.add(Map.of("model", t.model(), "weight", t.weight())));
+                row.put("targets", targets);
+                row.put("strategy", vm.strategy().yamlName());
+            }
+            row.put("user_paths", List.copyOf(vm.userPaths()));
+            row.put("enabled", vm.enabled());
+            row.put("description", vm.description());
+            out.add(row);
+        }
+        return out;
+    }
+
+    /**
      * Validates one virtual model given as a JSON object (the admin API's body, its field names those of
      * the config file: {@code target} or {@code targets}, ...), with the messages {@code validate} prints.
      *
@@ -207,6 +258,9 @@ public final class ConfigLoader {
             List<Value> items = new ArrayList<>();
             l.forEach(v -> items.add(toValue(v)));
             return new Value.Sequence(items, 0);
+        }
+        if (json instanceof Integer || json instanceof Long || json instanceof Short) {
+            return new Value.Scalar(json.toString(), Value.Type.INT, 0);
         }
         if (json instanceof JsonTree.Num n) {
             boolean integral = n.text().chars().allMatch(c -> c == '-' || Character.isDigit(c));

@@ -73,17 +73,35 @@ final class VirtualModelReader {
         return vm;
     }
 
-    
+    /**
+     * Reads the rows of a table store, each named by its own path ({@code virtual_models[source=x]}).
+     *
+     * @return the rows
+     * @throws InvalidConfigException listing every problem
+     */
+    List<VirtualModel> readRows(List<Value> rows, List<String> paths, Set<String> providerNames) {
+        List<VirtualModel> out = readEach(rows, paths::get, providerNames);
+        if (!fields.ok()) {
+            throw new InvalidConfigException(fields.errors());
+        }
+        return out;
+    }
+
     List<VirtualModel> readAll(Value v, Set<String> providerNames) {
-        List<VirtualModel> out = new ArrayList<>();
         Value.Sequence seq = fields.sequence(v, "virtual_models");
         if (seq == null) {
-            return out;
+            return new ArrayList<>();
         }
+        return readEach(seq.items(), i -> "virtual_models[" + i + "]", providerNames);
+    }
+
+    private List<VirtualModel> readEach(List<Value> items, java.util.function.IntFunction<String> pathOf,
+                                        Set<String> providerNames) {
+        List<VirtualModel> out = new ArrayList<>();
         Map<String, String> sources = new HashMap<>();
-        for (int i = 0; i < seq.items().size(); i++) {
-            String path = "virtual_models[" + i + "]";
-            Value item = seq.items().get(i);
+        for (int i = 0; i < items.size(); i++) {
+            String path = pathOf.apply(i);
+            Value item = items.get(i);
             // Duplicates are checked on the raw source, so they show even when a row has other errors;
             // the duplicate row is still read, so its own errors show in the same run.
             if (item instanceof Value.Mapping mm && mm.entries().get("source") instanceof Value.Scalar s

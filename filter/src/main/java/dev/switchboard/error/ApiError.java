@@ -127,7 +127,12 @@ public enum ApiError {
     /** {@code If-Match} no longer matches the store. */
     STALE_ETAG(412, "precondition_failed", "stale_etag", "%s", null, false),
     /** The admin store could not be read or written (nothing changed). */
-    STORE_WRITE_FAILED(500, "api_error", "store_write_failed", "the admin store could not be written: %s", null, false);
+    STORE_WRITE_FAILED(500, "api_error", "store_write_failed", "the admin store could not be written: %s", null, false),
+    /**
+     * The admin store cannot be reached (a database that is down, SPEC section 12): nothing was written and the
+     * node keeps serving its last good rules; {@code %s} names the store and says why.
+     */
+    STORE_UNAVAILABLE(503, "api_error", "store_unavailable", "the admin store is unavailable: %s", null, false);
 
     private final int status;
     private final String type;

@@ -7,6 +7,7 @@ import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.VirtualModel;
 import dev.switchboard.store.AdminStore;
+import dev.switchboard.store.AdminStores;
 import dev.switchboard.store.FileAdminStore;
 import dev.switchboard.store.StaleException;
 import dev.switchboard.store.StoreContents;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -37,7 +40,8 @@ import java.util.function.Supplier;
  * store's revision), not timestamps. A change is parsed and validated whole and swapped in atomically; an
  * invalid one keeps the last good snapshot, is logged once and is reported by {@link #lastError()}. A new
  * config that names another {@code admin.store} goes live with that store's rows. {@link #start()} watches
- * the files ({@link ConfigWatcher}); {@link #close()} stops watching.
+ * the files ({@link ConfigWatcher}) and listens to the admin store ({@link AdminStore#listen}: a database
+ * store's notifications of other nodes' writes); {@link #close()} stops both and releases the store.
  *
  * <p>Admin writes go through {@link #update}: serialized with reloads, run inside the store's own write
  * (lock, {@code If-Match}), validated against the whole configuration (the last good config file's while
@@ -49,6 +53,9 @@ import java.util.function.Supplier;
 public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoCloseable {
 
     private static final Log LOG = Log.get(LiveConfig.class);
+    /** Why newer content is not in force, as {@link #fail} logs it. */
+    private static final String INVALID = "the new one is invalid";
+    private static final String UNREADABLE = "the new one cannot be read";
 
     /** A snapshot, the store it was read from, and the config file's bytes it was built from, swapped as one. */
     private record State(Snapshot snapshot, AdminStore store, byte[] config) {
@@ -93,12 +100,20 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private final Object lock = new Object();
     private volatile State state;
     private volatile ReloadError lastError;
+    /** When the store was last read successfully: this node was in sync with it then. */
+    private volatile Instant lastSync;
+    /** Stores replaced by a reload, closed once the lock is released (their listener may be waiting for it). */
+    private final ConcurrentLinkedQueue<AdminStore> retired = new ConcurrentLinkedQueue<>();
+    /** Guarded by {@link #lock}: whether {@link #start()} asked the store to listen (until {@link #close()}). */
+    private boolean listening;
     /** Told of every swap and every refused change (metrics); see {@link #addReloadListener}. */
     private final List<ReloadListener> reloadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Guarded by {@link #lock}: the hash of the content last judged, valid or not. */
     private String lastSeen;
     /** Guarded by {@link #lock}: the hash of the content whose errors were logged last. */
     private String lastLogged;
+    /** Guarded by {@link #lock}: the hash of the content in force ({@code null} when that is not what is on disk). */
+    private String liveHash;
 
     private LiveConfig(ConfigLoader loader, Path configFile, byte[] builtIn, Clock clock) {
         this.loader = Objects.requireNonNull(loader, "loader");
@@ -158,10 +173,19 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         } catch (UncheckedIOException e) {
             throw new InvalidConfigException(List.of(e.getCause().getMessage()));
         }
-        Snapshot first = build(read);
+        Snapshot first;
+        try {
+            first = build(read);
+        } catch (RuntimeException e) {
+            if (read.store() != null) {
+                read.store().close();
+            }
+            throw e;
+        }
         synchronized (lock) {
             state = new State(first, read.store(), read.config());
             lastSeen = read.hash();
+            liveHash = lastSeen;
         }
         read.store().open();
     }
@@ -196,6 +220,15 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         return lastError;
     }
 
+    /**
+     * @return when the admin store was last read successfully (by the holder's clock): this node was in sync
+     *     with the store then, serving its newest valid contents or reporting why not ({@link #lastError()});
+     *     {@code null} before the first read
+     */
+    public Instant lastSync() {
+        return lastSync;
+    }
+
     /** @return the config file (absolute), or {@code null} for a built-in configuration */
     public Path configFile() {
         return configFile;
@@ -207,19 +240,61 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /**
-     * Starts watching the files (a daemon thread named {@code switchboard-reload}). Idempotent.
+     * Starts watching the files (a daemon thread named {@code switchboard-reload}) and listening to the admin
+     * store ({@link AdminStore#listen}: a database store hears of other nodes' writes at once). Idempotent.
      *
      * @return this
      */
     public LiveConfig start() {
         watcher.start();
+        synchronized (lock) {
+            if (!listening) {
+                listening = true;
+                listen(state.store());
+            }
+        }
         return this;
     }
 
-    /** Stops watching and waits for the watcher thread (bounded). The configuration stays usable. */
+    /**
+     * Stops watching and listening, waits for the watcher thread (bounded) and closes the admin store (a
+     * database store's connections). The snapshot stays readable; the store is not written again.
+     */
     @Override
     public void close() {
         watcher.close();
+        AdminStore store;
+        synchronized (lock) {
+            listening = false;
+            store = state.store();
+        }
+        store.close();
+        closeRetired();
+    }
+
+    /** Holds {@link #lock}. */
+    private void listen(AdminStore store) {
+        store.listen(this::storeChanged, () -> state.snapshot().config().reload().pollInterval());
+    }
+
+    /** The store heard of a change (another node's write): reload now, on the store's thread. */
+    private void storeChanged() {
+        try {
+            reload(false);
+        } catch (RuntimeException e) {
+            LOG.warn("Switchboard: reload after an admin store notification failed", e);
+        }
+    }
+
+    /** Closes replaced stores, outside {@link #lock} only: closing waits for a listener that may be waiting for it. */
+    private void closeRetired() {
+        if (Thread.holdsLock(lock)) {
+            return;
+        }
+        AdminStore old;
+        while ((old = retired.poll()) != null) {
+            old.close();
+        }
     }
 
     // ---- reading ------------------------------------------------------------------------------------
@@ -238,6 +313,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         } else if (config != null) {
             // First read: where the store lives depends on the config itself.
             store = storeFor(loader.parse(config), null);
+            try {
+                return new Read(config, store, readStore(store));
+            } catch (RuntimeException e) {
+                // Not kept: release what it holds (a database store's connection).
+                store.close();
+                throw e;
+            }
         } else {
             return new Read(null, null, null);
         }
@@ -252,21 +334,26 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         return builtIn != null ? builtIn : ConfigLoader.readFile(configFile);
     }
 
-    private static StoreContents readStore(AdminStore store) {
+    private StoreContents readStore(AdminStore store) {
         try {
-            return store.read();
+            StoreContents contents = store.read();
+            lastSync = clock.instant();
+            return contents;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** The store {@code admin.store} of {@code config} names: {@code current} itself when it is that one. */
+    /**
+     * The store {@code admin.store} of {@code config} names: {@code current} itself when it is that one.
+     *
+     * @throws InvalidConfigException when no installed store serves its address
+     */
     private AdminStore storeFor(SwitchboardConfig config, AdminStore current) {
-        Path file = FileAdminStore.resolve(config.admin().store(), configFile);
-        if (current instanceof FileAdminStore f && f.file().equals(file)) {
+        if (current != null && current.isFor(config.admin(), configFile)) {
             return current;
         }
-        return new FileAdminStore(file);
+        return AdminStores.open(config.admin(), configFile);
     }
 
     /** Folders whose events may mean a change: the config file's (and its real path's), the file store's. */
@@ -297,16 +384,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             throw new InvalidConfigException(List.of(configFile + ": no such file"));
         }
         SwitchboardConfig base = loader.parse(read.config());
-        byte[] document = document(read.contents());
-        List<VirtualModel> stored = List.of();
-        if (document != null && document.length > 0) {
-            try {
-                stored = loader.readStore(document, base.rules().providers().keySet());
-            } catch (InvalidConfigException e) {
-                List<String> prefixed = new ArrayList<>();
-                e.errors().forEach(x -> prefixed.add(read.store().name() + ": " + x));
-                throw new InvalidConfigException(prefixed);
-            }
+        List<VirtualModel> stored;
+        try {
+            stored = decode(read.contents(), base.rules().providers().keySet());
+        } catch (InvalidConfigException e) {
+            List<String> prefixed = new ArrayList<>();
+            e.errors().forEach(x -> prefixed.add(read.store().name() + ": " + x));
+            throw new InvalidConfigException(prefixed);
         }
         SwitchboardConfig merged = loader.merge(base, stored, read.store().name());
         Map<Path, String> files = new LinkedHashMap<>();
@@ -316,23 +400,42 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         if (read.store() instanceof FileAdminStore f) {
             files.put(f.file(), read.contents().exists() ? read.contents().revision() : null);
         }
-        String version = sha256(read.config(), new byte[] {0}, document == null ? new byte[0] : document);
+        String version = sha256(read.config(), new byte[] {0}, identity(read.contents()));
         return new Snapshot(merged, base.rules().virtualModels(), stored, version, clock.instant(), files,
                 read.contents().revision());
     }
 
-    /** @return the YAML of a document store, {@code null} when absent */
-    private static byte[] document(StoreContents contents) {
+    /**
+     * @return the store's virtual models, validated against the configuration's providers
+     * @throws InvalidConfigException listing every problem of the store's contents
+     */
+    private List<VirtualModel> decode(StoreContents contents, Set<String> providers) {
         if (contents instanceof StoreContents.Document d) {
-            return d.yaml();
+            byte[] yaml = d.yaml();
+            return yaml == null || yaml.length == 0 ? List.of() : loader.readStore(yaml, providers);
+        }
+        if (contents instanceof StoreContents.Rows r) {
+            return loader.readStoreRows(r.rows(), providers);
         }
         throw new IllegalStateException("unknown store contents " + contents);
+    }
+
+    /** @return the bytes that identify the contents in the configuration version: a document, a table's revision */
+    private static byte[] identity(StoreContents contents) {
+        if (contents instanceof StoreContents.Document d) {
+            return d.exists() ? d.yaml() : new byte[0];
+        }
+        return ("rows@" + contents.revision()).getBytes(StandardCharsets.UTF_8);
     }
 
     /** @return {@code rows} in the representation of {@code like} (what the same store holds) */
     private static StoreContents encode(StoreContents like, List<VirtualModel> rows) {
         if (like instanceof StoreContents.Document) {
             return StoreContents.Document.of(ConfigLoader.renderStore(rows));
+        }
+        if (like instanceof StoreContents.Rows r) {
+            // The store assigns the new revision when it writes; until then the rows carry the one they came from.
+            return new StoreContents.Rows(r.revision(), ConfigLoader.storeRows(rows));
         }
         throw new IllegalStateException("unknown store contents " + like);
     }
@@ -353,19 +456,23 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      *     its work): the watcher's reloads, never an explicit one
      */
     Snapshot reload(boolean settle) {
-        synchronized (lock) {
-            Read read;
-            try {
-                read = read();
-            } catch (InvalidConfigException e) {
-                fail(sha256(String.join("\n", e.errors()).getBytes(StandardCharsets.UTF_8)), e.errors());
-                return state.snapshot();
-            } catch (UncheckedIOException e) {
-                List<String> errors = List.of(e.getCause().getMessage());
-                fail(sha256(errors.get(0).getBytes(StandardCharsets.UTF_8)), errors);
-                return state.snapshot();
+        try {
+            synchronized (lock) {
+                Read read;
+                try {
+                    read = read();
+                } catch (InvalidConfigException e) {
+                    fail(sha256(String.join("\n", e.errors()).getBytes(StandardCharsets.UTF_8)), e.errors(), INVALID);
+                    return state.snapshot();
+                } catch (UncheckedIOException e) {
+                    List<String> errors = List.of(e.getCause().getMessage());
+                    fail(sha256(errors.get(0).getBytes(StandardCharsets.UTF_8)), errors, UNREADABLE);
+                    return state.snapshot();
+                }
+                return apply(read, settle);
             }
-            return apply(read, settle);
+        } finally {
+            closeRetired();
         }
     }
 
@@ -373,13 +480,18 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private Snapshot apply(Read read, boolean settle) {
         String hash = read.hash();
         if (hash.equals(lastSeen)) {
+            if (hash.equals(liveHash) && lastError != null) {
+                // What is in force is what is there: a store or file that could not be read is back, unchanged.
+                lastError = null;
+                lastLogged = null;
+            }
             return state.snapshot();
         }
         for (int attempt = 0; ; attempt++) {
+            AdminStore made = null;
             try {
-                byte[] document = document(read.contents());
-                if (read.config() != null && document != null
-                        && new String(document, StandardCharsets.UTF_8).isBlank()
+                if (read.config() != null && read.contents() instanceof StoreContents.Document d && d.exists()
+                        && new String(d.yaml(), StandardCharsets.UTF_8).isBlank()
                         && !state.snapshot().stored().isEmpty()) {
                     // Our own writes are atomic; an empty store with rows before is a hand edit in progress.
                     throw new InvalidConfigException(List.of(read.store().name()
@@ -389,17 +501,19 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 AdminStore named = storeFor(next.config(), read.store());
                 if (named != read.store()) {
                     // The new config names another admin.store: it goes live with that store, not the old one's.
+                    made = named;
                     read = new Read(read.config(), named, readStore(named));
                     hash = read.hash();
                     next = build(read);
                 }
                 swap(next, read.store(), read.config(), hash);
+                made = null;
                 LOG.info("Switchboard: reloaded configuration {} ({} virtual models)", next.version().substring(0, 12),
                         next.config().rules().virtualModels().size());
                 next.config().warnings().forEach(w -> LOG.warn("{}", w));
                 return next;
             } catch (UncheckedIOException e) {
-                fail(hash, List.of(e.getCause().getMessage()));
+                fail(hash, List.of(e.getCause().getMessage()), UNREADABLE);
                 return state.snapshot();
             } catch (InvalidConfigException e) {
                 if (settle && attempt < 3) {
@@ -413,8 +527,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     }
                 }
                 lastSeen = hash;
-                fail(hash, e.errors());
+                fail(hash, e.errors(), INVALID);
                 return state.snapshot();
+            } finally {
+                if (made != null) {
+                    // Named by a change that did not go live: never used.
+                    retired.add(made);
+                }
             }
         }
     }
@@ -428,22 +547,41 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
     }
 
+    /** Holds {@link #lock}. A store other than the one in force retires that one and starts serving. */
     private void swap(Snapshot next, AdminStore store, byte[] config, String hash) {
-        state = new State(next, store, config);
+        install(new State(next, store, config));
         lastSeen = hash;
+        liveHash = hash;
         lastError = null;
         lastLogged = null;
         tell(true, next);
     }
 
-    /** Reports why the newest content is not in use; logs it once per distinct content ({@code hash}). */
-    private void fail(String hash, List<String> errors) {
+    /** Holds {@link #lock}. */
+    private void install(State next) {
+        AdminStore old = state.store();
+        state = next;
+        if (old != next.store()) {
+            retired.add(old);
+            next.store().open();
+            if (listening) {
+                listen(next.store());
+            }
+        }
+    }
+
+    /**
+     * Reports why the newest content is not in use; logs it once per distinct content ({@code hash}).
+     *
+     * @param why {@link #INVALID} or {@link #UNREADABLE}
+     */
+    private void fail(String hash, List<String> errors, String why) {
         lastError = new ReloadError(clock.instant(), errors);
         tell(false, state.snapshot());
         if (!hash.equals(lastLogged)) {
             lastLogged = hash;
-            LOG.warn("Switchboard: keeping the last good configuration of {}; the new one is invalid:\n  {}",
-                    configFile != null ? configFile : "the built-in default", String.join("\n  ", errors));
+            LOG.warn("Switchboard: keeping the last good configuration of {}; {}:\n  {}",
+                    configFile != null ? configFile : "the built-in default", why, String.join("\n  ", errors));
         }
     }
 
@@ -500,27 +638,34 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     public Update update(String ifMatch, Function<Snapshot, List<VirtualModel>> change)
             throws StaleException, IOException {
         Objects.requireNonNull(change, "change");
-        synchronized (lock) {
-            // Newest state first, even when the write turns out stale: a hand edit of the store goes live.
-            reload(false);
-            while (true) {
-                try {
-                    return update(state.store(), ifMatch, change);
-                } catch (StoreMoved e) {
-                    // The reload inside the write found a config naming another store: write that one.
+        try {
+            synchronized (lock) {
+                // Newest state first, even when the write turns out stale: a hand edit of the store goes live.
+                reload(false);
+                while (true) {
+                    try {
+                        return update(state.store(), ifMatch, change);
+                    } catch (StoreMoved e) {
+                        // The reload inside the write found a config naming another store: write that one.
+                    }
                 }
             }
+        } finally {
+            closeRetired();
         }
     }
 
     private Update update(AdminStore store, String ifMatch, Function<Snapshot, List<VirtualModel>> change)
             throws StaleException, IOException {
         Snapshot[] next = new Snapshot[1];
-        String[] hash = new String[1];
         byte[][] base = new byte[1][];
+        byte[][] onDisk = new byte[1][];
         List<String> broken = new ArrayList<>();
+        StoreContents stored;
         try {
-            store.write(ifMatch, now -> {
+            stored = store.write(ifMatch, now -> {
+                // A store may run this again (a database transaction retried): each run starts afresh.
+                broken.clear();
                 byte[] disk = null;
                 try {
                     disk = readConfig();
@@ -535,29 +680,39 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     apply(new Read(disk, store, now), false);
                     broken.addAll(configErrors(disk));
                 } else {
-                    fail(sha256(String.join("\n", broken).getBytes(StandardCharsets.UTF_8)), broken);
+                    fail(sha256(String.join("\n", broken).getBytes(StandardCharsets.UTF_8)), broken, INVALID);
                 }
                 if (state.store() != store) {
                     throw new StoreMoved();
                 }
                 // A config file that cannot be used does not block the store: the last good one stands in for it.
                 base[0] = broken.isEmpty() ? disk : state.config();
+                onDisk[0] = disk;
                 Read proposed = new Read(base[0], store, encode(now, change.apply(state.snapshot())));
+                // Validated whole before anything is written: a refusal here leaves the store as it is.
                 next[0] = build(proposed);
-                // What the watcher will see on disk: judged already, so it neither reloads nor logs it again.
-                hash[0] = disk == null ? proposed.hash() : new Read(disk, store, proposed.contents()).hash();
                 return proposed.contents();
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        lastSync = clock.instant();
+        if (!stored.revision().equals(next[0].storeRevision())) {
+            // A table store numbered the write itself: the snapshot in force carries that revision (the ETag).
+            Snapshot s = next[0];
+            next[0] = new Snapshot(s.config(), s.managed(), s.stored(), sha256(base[0], new byte[] {0}, identity(stored)),
+                    s.loadedAt(), s.files(), stored.revision());
+        }
+        // What the watcher will see: judged already, so it neither reloads nor logs it again.
+        String hash = new Read(onDisk[0] == null ? base[0] : onDisk[0], store, stored).hash();
         if (broken.isEmpty()) {
-            swap(next[0], store, base[0], hash[0]);
+            swap(next[0], store, base[0], hash);
             return new Update(next[0], null);
         }
         ReloadError error = lastError;
         state = new State(next[0], store, base[0]);
-        lastSeen = hash[0];
+        lastSeen = hash;
+        liveHash = null;
         return new Update(next[0], error);
     }
 

@@ -1,18 +1,23 @@
 package dev.switchboard.store;
 
+import dev.switchboard.config.AdminSettings;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
  * Where admin-managed virtual models are kept (SPEC sections 7 and 12): the rows the admin API writes,
- * hot-reloaded like the config file. The file store ({@link FileAdminStore}) is the default; a database
- * store is another implementation of this interface. The store keeps {@link StoreContents} and knows
- * nothing of their meaning: turning them into rules and validating them is the configuration's job.
+ * hot-reloaded like the config file. The file store ({@link FileAdminStore}) is the default; other stores
+ * (a database) are found by the scheme of {@code admin.store} through {@link AdminStoreFactory}
+ * ({@link AdminStores#open}). The store keeps {@link StoreContents} and knows nothing of their meaning:
+ * turning them into rules and validating them is the configuration's job.
  *
  * <p>Implementations are thread-safe, and serialize {@link #write}s in this process and across the
- * processes that share the store.
+ * processes that share the store. A store that cannot be reached throws {@link StoreUnavailableException}.
  */
-public interface AdminStore {
+public interface AdminStore extends AutoCloseable {
 
     /** @return what kind of store this is ({@code file}), for {@code /admin/status} and logs */
     String kind();
@@ -22,6 +27,14 @@ public interface AdminStore {
 
     /** @return a short name for messages and warnings (the file name); never a credential */
     String name();
+
+    /**
+     * @param admin the {@code admin:} settings of a configuration
+     * @param configFile that configuration's file, or {@code null} for a built-in one
+     * @return whether they name this very store (same place, same credentials): a reload that still names it
+     *     keeps this instance, and its connections
+     */
+    boolean isFor(AdminSettings admin, Path configFile);
 
     /**
      * Makes the store ready when a node starts serving it (the file store deletes temp files of writers
@@ -51,6 +64,28 @@ public interface AdminStore {
      * @throws IOException when the store cannot be read or written (nothing changed)
      */
     StoreContents write(String ifMatch, UnaryOperator<StoreContents> change) throws StaleException, IOException;
+
+    /**
+     * Starts telling {@code changed} of changes made to the store elsewhere (another node's write, a hand
+     * edit), from a thread of the store's own, as soon as the store hears of them, until {@link #close()}.
+     * {@code changed} reloads; it is also run after the store was unreachable and is back, so that a node
+     * catches up on what it missed. The default does nothing: a file store's changes are seen by the config
+     * watcher's folder events and poll. Idempotent.
+     *
+     * @param changed what to run on a change; must not throw
+     * @param pollInterval {@code reload.poll_interval} as it is now: how often a store without reliable
+     *     notifications looks for itself, and the longest pause between reconnection attempts
+     */
+    default void listen(Runnable changed, Supplier<Duration> pollInterval) {
+    }
+
+    /**
+     * Stops listening and releases what the store holds (connections, threads). Idempotent; never throws.
+     * A closed store is not used again. The default has nothing to release.
+     */
+    @Override
+    default void close() {
+    }
 
     /**
      * @param revision a store revision

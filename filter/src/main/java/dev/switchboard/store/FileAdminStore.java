@@ -1,5 +1,6 @@
 package dev.switchboard.store;
 
+import dev.switchboard.config.AdminSettings;
 import dev.switchboard.config.ConfigLoader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,6 +70,11 @@ public final class FileAdminStore implements AdminStore {
     @Override
     public String kind() {
         return "file";
+    }
+
+    @Override
+    public boolean isFor(AdminSettings admin, Path configFile) {
+        return admin.storeScheme() == null && resolve(admin.store(), configFile).toAbsolutePath().equals(file);
     }
 
     @Override

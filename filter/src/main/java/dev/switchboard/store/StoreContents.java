@@ -1,16 +1,22 @@
 package dev.switchboard.store;
 
 import dev.switchboard.rules.Client;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * What an {@link AdminStore} holds at one revision, in the store's own representation. The
- * configuration layer turns it into rows and back ({@code ConfigLoader.readStore} /
- * {@code ConfigLoader.renderStore}); the store only keeps it. Immutable.
+ * What an {@link AdminStore} holds at one revision, in the store's own representation: one YAML
+ * {@link Document} (the file store) or a table of {@link Rows} (a database). The configuration layer turns
+ * it into virtual models and back ({@code ConfigLoader.readStore} / {@code renderStore} for a document,
+ * {@code readStoreRows} / {@code storeRows} for rows); the store only keeps it. Immutable.
  */
-public sealed interface StoreContents permits StoreContents.Document {
+public sealed interface StoreContents permits StoreContents.Document, StoreContents.Rows {
 
     /** @return the revision of these contents: compared with {@code If-Match}, quoted it is the ETag */
     String revision();
@@ -75,6 +81,73 @@ public sealed interface StoreContents permits StoreContents.Document {
         @Override
         public String toString() {
             return "Document[revision=" + revision + ", " + (yaml == null ? "absent" : yaml.length + " bytes") + "]";
+        }
+    }
+
+    /**
+     * A store kept as a table, one row per virtual model (a database store). Each row is a JSON-like object
+     * with the field names of the file store ({@code source}, {@code targets} as a list of
+     * {@code {model, weight}}, {@code strategy}, {@code user_paths}, {@code enabled}, {@code description});
+     * values are strings, integers, booleans, lists and objects of those, taken literally (no
+     * <code>${...}</code> expansion). An absent field is left out, never {@code null}. The rows are validated by
+     * the configuration, not by the store.
+     *
+     * <p>The store assigns the revision when it writes: the contents a writer proposes carry the revision they
+     * were derived from, and {@link AdminStore#write} returns them with the new one.
+     *
+     * @param revision the store's revision number of these rows, in decimal
+     * @param rows the rows, in the store's order (by source)
+     */
+    record Rows(String revision, List<Map<String, Object>> rows) implements StoreContents {
+
+        public Rows {
+            Objects.requireNonNull(revision, "revision");
+            List<Map<String, Object>> copy = new ArrayList<>(rows.size());
+            for (Map<String, Object> row : rows) {
+                copy.add(freezeMap(row));
+            }
+            rows = Collections.unmodifiableList(copy);
+        }
+
+        /**
+         * @param revision another revision
+         * @return these rows at that revision
+         */
+        public Rows at(String revision) {
+            return new Rows(revision, rows);
+        }
+
+        /** A table exists, even an empty one. */
+        @Override
+        public boolean exists() {
+            return true;
+        }
+
+        private static Map<String, Object> freezeMap(Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            map.forEach((k, v) -> {
+                if (v != null) {
+                    out.put(String.valueOf(k), freeze(v));
+                }
+            });
+            return Collections.unmodifiableMap(out);
+        }
+
+        private static Object freeze(Object value) {
+            if (value instanceof Map<?, ?> m) {
+                return freezeMap(m);
+            }
+            if (value instanceof List<?> l) {
+                List<Object> out = new ArrayList<>(l.size());
+                l.forEach(item -> out.add(item == null ? null : freeze(item)));
+                return Collections.unmodifiableList(out);
+            }
+            return value;
+        }
+
+        @Override
+        public String toString() {
+            return "Rows[revision=" + revision + ", " + rows.size() + " rows]";
         }
     }
 }

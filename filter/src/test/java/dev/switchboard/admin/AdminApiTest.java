@@ -850,14 +850,19 @@ final class AdminApiTest {
 
         assertThat(r.statusCode()).isEqualTo(200);
         Map<String, Object> status = object(r);
-        assertThat(status).containsOnlyKeys("version", "config_version", "files", "loaded_at", "last_reload_error",
-                "counts", "warnings");
+        assertThat(status).containsOnlyKeys("version", "config_version", "files", "store", "loaded_at",
+                "last_reload_error", "counts", "warnings");
         assertThat(r.body()).startsWith("{\"version\":\"" + System.getProperty("switchboard.version") + "\",\"config_version\":");
         assertThat((String) status.get("config_version")).matches("[0-9a-f]{64}");
         assertThat(Instant.parse((String) status.get("loaded_at"))).isBetween(before, after);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> store = (Map<String, Object>) status.get("store");
+        assertThat(Instant.parse((String) store.get("last_sync"))).isBetween(before, after);
         assertThat(r.body()).contains("\"files\":[{\"path\":" + quote(admin.config.toString()) + ",\"sha256\":\""
                         + sha256(Files.readAllBytes(admin.config)) + "\",\"exists\":true},"
                         + "{\"path\":" + quote(admin.store.toString()) + ",\"sha256\":null,\"exists\":false}],")
+                .contains("\"store\":{\"kind\":\"file\",\"location\":" + quote(admin.store.toString())
+                        + ",\"revision\":\"absent\",\"last_sync\":\"")
                 .contains("\"last_reload_error\":null,")
                 .endsWith("\"counts\":{\"virtual_models\":2,\"redirects\":1,\"policies\":1,\"managed\":2,\"stored\":0,"
                         + "\"providers\":0},\"warnings\":[]}");
@@ -870,6 +875,8 @@ final class AdminApiTest {
                 .isNotEqualTo(status.get("config_version"));
         assertThat(afterWrite.body()).contains("{\"path\":" + quote(admin.store.toString()) + ",\"sha256\":\""
                         + sha256(Files.readAllBytes(admin.store)) + "\",\"exists\":true}")
+                .contains("\"store\":{\"kind\":\"file\",\"location\":" + quote(admin.store.toString())
+                        + ",\"revision\":\"" + sha256(Files.readAllBytes(admin.store)) + "\",\"last_sync\":\"")
                 .contains("\"counts\":{\"virtual_models\":3,\"redirects\":1,\"policies\":2,\"managed\":2,\"stored\":1,"
                         + "\"providers\":0}");
     }

@@ -468,6 +468,22 @@ final class ConfigValidationTest {
                           token: ${admin token}
                         """, "admin.token: 'admin token' is not an environment variable name in \"${admin token}\" "
                         + "(line 2)"),
+                // ---- the admin store (SPEC 12) ----
+                row("credentials for a file store", """
+                        admin:
+                          store: rows.yaml
+                          store_user: switchboard
+                          store_password: ${SET}
+                        """, "admin.store_user: only a database admin.store (such as postgresql://HOST:PORT/DB) takes "
+                        + "credentials; admin.store is a file (line 3)",
+                        "admin.store_password: only a database admin.store (such as postgresql://HOST:PORT/DB) takes "
+                        + "credentials; admin.store is a file (line 4)"),
+                // The message must not repeat the address: it holds the password.
+                row("credentials inside a store address", """
+                        admin:
+                          store: postgresql://switchboard:s3cr3t-pw@db:5432/switchboard
+                        """, "admin.store: must not carry credentials; set admin.store_user and admin.store_password "
+                        + "(from ${...}) instead (line 2)"),
                 rowWithEnv("KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT not a boolean",
                         Map.of("KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT", "yes"), """
                         models:

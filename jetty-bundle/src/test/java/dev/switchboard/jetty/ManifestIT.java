@@ -73,6 +73,30 @@ final class ManifestIT {
                         || n.startsWith("slf4j-nop") || n.startsWith("jakarta.servlet-api"));
     }
 
+    @Test
+    void shouldShipThePostgresStoreInTheWarAndTheJar() throws IOException {
+        List<String> libs;
+        try (JarFile war = new JarFile(artifact("switchboard.war").toFile())) {
+            libs = war.stream().map(ZipEntry::getName).filter(n -> n.startsWith("WEB-INF/lib/") && n.endsWith(".jar"))
+                    .map(n -> n.substring("WEB-INF/lib/".length())).toList();
+        }
+        String services;
+        String flywayPlugins;
+        try (JarFile jar = new JarFile(artifact("switchboard.jar").toFile())) {
+            services = new String(jar.getInputStream(jar.getEntry("META-INF/services/dev.switchboard.store.AdminStoreFactory"))
+                    .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            flywayPlugins = new String(jar.getInputStream(jar.getEntry("META-INF/services/org.flywaydb.core.extensibility.Plugin"))
+                    .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        assertThat(libs).contains("switchboard-store-postgresql-" + VERSION + ".jar")
+                .anyMatch(n -> n.startsWith("postgresql-42.")).anyMatch(n -> n.startsWith("flyway-core-"))
+                .anyMatch(n -> n.startsWith("flyway-database-postgresql-"));
+        // The shaded jar merged the service files: the store factory and Flyway's PostgreSQL support are both found.
+        assertThat(services.strip()).isEqualTo("dev.switchboard.store.postgresql.PostgresStoreFactory");
+        assertThat(flywayPlugins).contains("org.flywaydb.database.postgresql.PostgreSQLDatabaseType");
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------
 
     private static Attributes manifest(Path jar) throws IOException {

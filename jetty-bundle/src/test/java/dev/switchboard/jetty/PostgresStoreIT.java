@@ -1,0 +1,128 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two {@code java -jar switchboard.jar} processes on one real PostgreSQL, as the README's "several nodes" setup
+ * runs them: the shaded jar finds the PostgreSQL store (merged service files), migrates the schema with Flyway, and
+ * a write on one node is served by the other. Credentials come from the environment through <code>${...}</code>.
+ */
+final class PostgresStoreIT {
+
+    private static final Pattern LISTENING = Pattern.compile("Switchboard listening on http://([^:]+):(\\d+)");
+    private static final String USER = "switchboard_it";
+    private static final String PASSWORD = "it-3c9d0f-password";
+    private static final String TOKEN = "it-admin-token";
+
+    @TempDir
+    Path work;
+    private final List<Process> processes = new ArrayList<>();
+    private EmbeddedPostgres pg;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @AfterEach
+    void stop() throws Exception {
+        processes.forEach(Process::destroyForcibly);
+        for (Process p : processes) {
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    private int node(String name, Path config) throws Exception {
+        Path err = work.resolve(name + ".stderr.txt");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("switchboard.jar"), "--config", config.toString(), "--port", "0",
+                "--host", "127.0.0.1").directory(work.toFile()).redirectError(err.toFile());
+        builder.environment().put("SWITCHBOARD_STORE_USER", USER);
+        builder.environment().put("SWITCHBOARD_STORE_PASSWORD", PASSWORD);
+        Process process = builder.start();
+        processes.add(process);
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        }).get(60, TimeUnit.SECONDS);
+        assertThat(first).as(Files.readString(err)).isNotNull();
+        Matcher m = LISTENING.matcher(first);
+        assertThat(m.matches()).as(first).isTrue();
+        return Integer.parseInt(m.group(2));
+    }
+
+    private HttpResponse<String> send(int port, String method, String path, String body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldShareTheRulesOfTwoBundledNodesThroughPostgres() throws Exception {
+        pg = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pgdata")).setCleanDataDirectory(true).start();
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres?user=postgres");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
+            s.execute("CREATE DATABASE switchboard OWNER " + USER);
+        }
+        Path config = work.resolve("switchboard.yaml");
+        Files.writeString(config, """
+                providers:
+                  demo: {type: echo}
+                default_provider: demo
+                admin:
+                  token: %s
+                  store: postgresql://127.0.0.1:%d/switchboard
+                  store_user: ${SWITCHBOARD_STORE_USER}
+                  store_password: ${SWITCHBOARD_STORE_PASSWORD}
+                """.formatted(TOKEN, pg.getPort()));
+        int a = node("a", config);
+        int b = node("b", config);
+
+        HttpResponse<String> write = send(a, "PUT", "/admin/virtual-models", "{\"source\":\"fast\",\"target_model\":\"demo/echo-small\"}");
+
+        assertThat(write.statusCode()).as(write.body()).isEqualTo(200);
+        assertThat(write.headers().firstValue("ETag")).contains("\"1\"");
+        await().atMost(Duration.ofSeconds(5)).until(() -> send(b, "GET", "/admin/status", null).body()
+                .contains("\"store\":{\"kind\":\"postgresql\",\"location\":\"postgresql://127.0.0.1:" + pg.getPort()
+                        + "/switchboard\",\"revision\":\"1\""));
+        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(chat.statusCode()).isEqualTo(200);
+        assertThat(chat.headers().firstValue("X-Switchboard-Virtual-Model")).contains("fast");
+        assertThat(chat.headers().firstValue("X-Switchboard-Model")).contains("demo/echo-small");
+        for (String name : List.of("a", "b")) {
+            assertThat(Files.readString(work.resolve(name + ".stderr.txt"))).doesNotContain(PASSWORD).doesNotContain(USER);
+        }
+    }
+}

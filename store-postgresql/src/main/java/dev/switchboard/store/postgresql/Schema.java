@@ -1,0 +1,106 @@
+package dev.switchboard.store.postgresql;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+/**
+ * The admin store's schema and its migrations, run by Flyway on a node's first connection: versioned, recorded
+ * in {@code switchboard.flyway_schema_history}, validated by checksum, serialized across nodes starting together
+ * (Flyway takes an advisory lock), and a no-op on a schema that is up to date.
+ */
+final class Schema {
+
+    /** The store's own schema: nothing else of the database is touched. */
+    static final String SCHEMA = "switchboard";
+    /** The channel every change is notified on, with the new revision as payload. */
+    static final String CHANNEL = "switchboard_admin_store";
+
+    private Schema() {
+    }
+
+    /**
+     * Creates the schema or brings it up to date; harmless when it is.
+     *
+     * @param connections opens connections as the store's user
+     * @throws FlywayException when it cannot (no permission to create the schema, a migration edited after it ran)
+     */
+    static void migrate(Connections connections) {
+        Flyway.configure(Schema.class.getClassLoader())
+                .dataSource(new Source(connections))
+                .schemas(SCHEMA)
+                // Only the migrations below: no class-path scan, which could find a host application's own.
+                .locations(new String[0])
+                .javaMigrations(new V1__Admin_store())
+                .load()
+                .migrate();
+    }
+
+    /** Opens a connection to the store's database. */
+    @FunctionalInterface
+    interface Connections {
+        Connection open() throws SQLException;
+    }
+
+    /** What Flyway connects through: the store's own connections (credentials as properties, never in a URL). */
+    private static final class Source implements DataSource {
+        private final Connections connections;
+
+        Source(Connections connections) {
+            this.connections = connections;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            return connections.open();
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            throw new SQLFeatureNotSupportedException("the admin store connects with its own credentials");
+        }
+
+        @Override
+        public PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) {
+            // The driver logs through java.util.logging.
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+            // The store's connect timeout applies.
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            if (iface.isInstance(this)) {
+                return iface.cast(this);
+            }
+            throw new SQLException("not a wrapper of " + iface.getName());
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) {
+            return iface.isInstance(this);
+        }
+    }
+}

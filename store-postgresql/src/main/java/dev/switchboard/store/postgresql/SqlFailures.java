@@ -1,0 +1,121 @@
+package dev.switchboard.store.postgresql;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.sql.SQLException;
+
+/**
+ * Says what went wrong with the database in a line an operator can act on, and whether it means the database
+ * cannot be reached (503 {@code store_unavailable}). Every line is scrubbed of the store's credentials: the
+ * driver and the server put a user name into some messages ({@code password authentication failed for user
+ * "..."}), and nothing here may log or show one.
+ */
+final class SqlFailures {
+
+    private final String user;
+    private final String password;
+
+    SqlFailures(String user, String password) {
+        this.user = user;
+        this.password = password;
+    }
+
+    /**
+     * @param e a failure of the driver or the server
+     * @return whether it means the database cannot be reached now (down, restarting, refusing us), as opposed
+     *     to a problem of the schema or the data
+     */
+    static boolean unreachable(SQLException e) {
+        String state = e.getSQLState();
+        if (state == null) {
+            // The driver's own I/O failures carry a state; one without is a closed or broken connection.
+            return true;
+        }
+        return state.startsWith("08") // connection exceptions
+                || state.startsWith("57P") // admin or crash shutdown, cannot connect now
+                || state.startsWith("53") // insufficient resources: too many connections, out of memory or disk
+                || state.startsWith("28") // the credentials are refused
+                || state.equals("3D000"); // no such database
+    }
+
+    /** @return whether the transaction may be run again as it is: a serialization failure or a deadlock */
+    static boolean retryable(SQLException e) {
+        return "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
+    }
+
+    /** @return whether the schema is missing (dropped by hand, a new empty database): migrate again */
+    static boolean schemaMissing(SQLException e) {
+        return "42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState());
+    }
+
+    /**
+     * @param e a failure
+     * @return why, in one line, without a credential
+     */
+    String describe(Throwable e) {
+        return scrub(reason(e));
+    }
+
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return "connection refused";
+            }
+            if (t instanceof UnknownHostException) {
+                return "unknown host";
+            }
+            if (t instanceof NoRouteToHostException) {
+                return "no route to host";
+            }
+            if (t instanceof SocketTimeoutException) {
+                return "no answer in time";
+            }
+        }
+        if (e instanceof SQLException s && s.getSQLState() != null) {
+            String state = s.getSQLState();
+            if (state.startsWith("28")) {
+                return "the database refused the credentials of admin.store_user / admin.store_password";
+            }
+            if (state.equals("3D000")) {
+                return "the database does not exist";
+            }
+            if (state.startsWith("57P")) {
+                return "the database is shutting down or starting up (" + firstLine(s.getMessage()) + ")";
+            }
+            if (state.startsWith("08")) {
+                return "the connection failed (" + firstLine(s.getMessage()) + ")";
+            }
+            return firstLine(s.getMessage()) + " (SQL state " + state + ")";
+        }
+        return firstLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    }
+
+    /** The server's messages run to several lines (detail, hint, where): the first says what happened. */
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "no message";
+        }
+        int nl = message.indexOf('\n');
+        return (nl < 0 ? message : message.substring(0, nl)).strip();
+    }
+
+    /**
+     * @param text a message from the driver, the server or Flyway
+     * @return it with the user and the password replaced by {@code ***}
+     */
+    String scrub(String text) {
+        String out = text;
+        // The longer first: a password that contains the user name must not be half replaced.
+        String first = password.length() >= user.length() ? password : user;
+        String second = first == password ? user : password;
+        if (!first.isEmpty()) {
+            out = out.replace(first, "***");
+        }
+        if (!second.isEmpty()) {
+            out = out.replace(second, "***");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,204 @@
+package dev.switchboard.store.postgresql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.config.AdminSettings;
+import dev.switchboard.store.AdminStore;
+import dev.switchboard.store.StaleException;
+import dev.switchboard.store.StoreContents;
+import dev.switchboard.store.StoreUnavailableException;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * {@link PostgresAdminStore} on its own against a real PostgreSQL: migrations, the revision, If-Match, the shape of
+ * the rows, and what it says when the database cannot be used.
+ */
+final class PostgresStoreTest {
+
+    private static final Map<String, Object> FAST = Map.of("source", "fast",
+            "targets", List.of(Map.of("model", "openai/gpt-5-mini", "weight", 1)), "strategy", "sticky",
+            "user_paths", List.of(), "enabled", true, "description", "");
+
+    private Database db;
+    private String database;
+    private final List<AdminStore> opened = new ArrayList<>();
+
+    @BeforeEach
+    void freshDatabase() throws Exception {
+        db = SharedDatabase.get();
+        database = db.createDatabase();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closeStores() {
+        opened.forEach(AdminStore::close);
+    }
+
+    private AdminStore store(String address, String password) {
+        AdminStore store = new PostgresStoreFactory().create(new AdminSettings("", address, Database.USER, password));
+        opened.add(store);
+        return store;
+    }
+
+    private AdminStore store() {
+        return store(db.address(database), Database.PASSWORD);
+    }
+
+    private static StoreContents.Rows rows(StoreContents contents) {
+        assertThat(contents).isInstanceOf(StoreContents.Rows.class);
+        return (StoreContents.Rows) contents;
+    }
+
+    private int appliedMigrations() throws Exception {
+        try (Connection c = db.admin(database); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM switchboard.flyway_schema_history WHERE success")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void shouldCreateTheSchemaOnTheFirstReadAndLeaveItAloneOnARestart() throws Exception {
+        StoreContents first = store().read();
+        int applied = appliedMigrations();
+        // A node restarting on the existing schema, and the migrations run once more on their own.
+        StoreContents again = store().read();
+        Schema.migrate(() -> ((PostgresAdminStore) store()).connect("test"));
+
+        assertThat(rows(first).revision()).isEqualTo("0");
+        assertThat(rows(first).rows()).isEmpty();
+        assertThat(again).isEqualTo(first);
+        assertThat(appliedMigrations()).isEqualTo(applied);
+        assertThat(applied).as("the schema's creation and V1").isEqualTo(2);
+    }
+
+    @Test
+    void shouldWriteAndReadEveryFieldOfARow() throws Exception {
+        AdminStore store = store();
+        Map<String, Object> ab = Map.of("source", "ab",
+                "targets", List.of(Map.of("model", "b/one", "weight", 3), Map.of("model", "a/two", "weight", 1)),
+                "strategy", "round_robin", "user_paths", List.of("/acme/ml", "/acme/labs"), "enabled", false,
+                "description", "ünïcode ${NOT_EXPANDED}");
+        Map<String, Object> policy = Map.of("source", "openai/", "user_paths", List.of("/acme"), "enabled", true,
+                "description", "");
+
+        StoreContents written = store.write(null, now -> new StoreContents.Rows(now.revision(), List.of(ab, FAST, policy)));
+        StoreContents read = store().read();
+
+        assertThat(written.revision()).isEqualTo("1");
+        assertThat(rows(read).revision()).isEqualTo("1");
+        // In source order (byte order, whatever the database's collation).
+        assertThat(rows(read).rows()).containsExactly(ab, FAST, policy);
+    }
+
+    @Test
+    void shouldBumpTheRevisionOncePerTransactionAndNotifyIt() throws Exception {
+        AdminStore store = store();
+        store.read();
+        try (Connection listener = db.admin(database); Statement s = listener.createStatement()) {
+            s.execute("LISTEN " + Schema.CHANNEL);
+
+            store.write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST)));
+            db.edit(database, """
+                    BEGIN;
+                    INSERT INTO switchboard.virtual_models (source) VALUES ('by-hand');
+                    INSERT INTO switchboard.virtual_model_targets (source, position, model) VALUES ('by-hand', 0, 'x/y');
+                    UPDATE switchboard.virtual_models SET description = 'edited' WHERE source = 'by-hand';
+                    COMMIT;""");
+            // Changing nothing changes nothing.
+            StoreContents same = store.write(null, now -> now);
+            PGNotification[] heard = listener.unwrap(PGConnection.class).getNotifications(5000);
+
+            assertThat(heard).extracting(PGNotification::getParameter).containsExactly("1", "2");
+            assertThat(same.revision()).isEqualTo("2");
+        }
+        assertThat(db.revision(database)).isEqualTo(2);
+        assertThat(rows(store.read()).rows()).extracting(r -> r.get("source")).containsExactly("by-hand", "fast");
+    }
+
+    @Test
+    void shouldRefuseAStaleIfMatchAndWriteNothing() throws Exception {
+        AdminStore store = store();
+        String etag = AdminStore.etag(store.read().revision());
+        store().write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST)));
+
+        assertThatThrownBy(() -> store.write(etag, now -> new StoreContents.Rows(now.revision(), List.of())))
+                .isInstanceOf(StaleException.class);
+        assertThat(rows(store.read()).rows()).containsExactly(FAST);
+        assertThat(store.write("\"1\"", now -> new StoreContents.Rows(now.revision(), List.of())).revision()).isEqualTo("2");
+    }
+
+    @Test
+    void shouldWriteNothingWhenTheChangeRefuses() throws Exception {
+        AdminStore store = store();
+
+        assertThatThrownBy(() -> store.write(null, now -> {
+            throw new IllegalStateException("refused");
+        })).hasMessage("refused");
+        assertThat(store.write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST))).revision()).isEqualTo("1");
+    }
+
+    @Test
+    void shouldSayTheDatabaseIsDownWithoutACredential() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        AdminStore store = store("postgresql://127.0.0.1:" + closedPort + "/" + database, Database.PASSWORD);
+
+        assertThatThrownBy(store::read).isInstanceOf(StoreUnavailableException.class)
+                .hasMessage("postgresql://127.0.0.1:" + closedPort + "/" + database + ": cannot be reached (connection refused)");
+        assertThatThrownBy(() -> store.write(null, now -> now)).isInstanceOf(StoreUnavailableException.class)
+                .hasMessageNotContaining(Database.USER).hasMessageNotContaining(Database.PASSWORD);
+    }
+
+    @Test
+    void shouldSayTheCredentialsAreRefusedWithoutRepeatingThem() {
+        AdminStore store = store(db.address(database), "not-" + Database.PASSWORD);
+
+        assertThatThrownBy(store::read).isInstanceOf(StoreUnavailableException.class)
+                .hasMessage(db.address(database) + ": cannot be reached (the database refused the credentials of "
+                        + "admin.store_user / admin.store_password)");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "postgresql://db.internal|must name one database: postgresql://HOST:PORT/DB",
+        "postgresql://db.internal:5432/a/b|must name one database: postgresql://HOST:PORT/DB",
+        "postgresql:///switchboard|must name a host: postgresql://HOST:PORT/DB (one host; lists of hosts are not supported)",
+        "postgresql://u:hunter2@db/switchboard|must not carry credentials; set admin.store_user and admin.store_password",
+        "postgresql://db/switchboard?sslmode=require&password=hunter2|must not carry the parameter password; credentials come from admin.store_user and admin.store_password",
+        "postgresql://db/switchboard#x|must not have a #fragment",
+    })
+    void shouldRefuseAnAddressItCannotUse(String address, String message) {
+        assertThatThrownBy(() -> new PostgresStoreFactory().create(new AdminSettings("", address, "u", "p")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    }
+
+    @Test
+    void shouldShowTheAddressWithoutParametersOrCredentials() {
+        AdminStore store = new PostgresStoreFactory().create(new AdminSettings("",
+                "postgres://[::1]:6543/switchboard?sslmode=verify-full&sslrootcert=/etc/ca.pem", Database.USER,
+                Database.PASSWORD));
+
+        assertThat(store.kind()).isEqualTo("postgresql");
+        assertThat(store.location()).isEqualTo("postgresql://[::1]:6543/switchboard");
+        assertThat(store.isFor(new AdminSettings("", "postgresql://[::1]:6543/switchboard?sslmode=verify-full"
+                + "&sslrootcert=/etc/ca.pem", Database.USER, Database.PASSWORD), null)).isTrue();
+        assertThat(store.isFor(new AdminSettings("", "postgres://[::1]:6543/switchboard?sslmode=verify-full"
+                + "&sslrootcert=/etc/ca.pem", Database.USER, "rotated"), null)).as("a new password: a new store").isFalse();
+    }
+}
