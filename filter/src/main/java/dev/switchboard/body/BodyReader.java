@@ -119,6 +119,16 @@ public final class BodyReader {
                 if (n > max) {
                     throw tooLarge(max);
                 }
+                if (n == contentLength) {
+                    // The declared length is in: one byte more would be a lie, its absence the usual end. No copy.
+                    int extra = in.read();
+                    if (extra < 0) {
+                        break;
+                    }
+                    buf = Arrays.copyOf(buf, (int) Math.min((long) buf.length * 2, max + 1L));
+                    buf[n++] = (byte) extra;
+                    continue;
+                }
                 buf = Arrays.copyOf(buf, (int) Math.min((long) buf.length * 2, max + 1L));
             }
             int r = in.read(buf, n, buf.length - n);

@@ -57,14 +57,17 @@ public final class UsageReader {
     private boolean stopped;
 
     // SSE: the current line and the current event's data.
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-    private final ByteArrayOutputStream data = new ByteArrayOutputStream(256);
+    private final ByteArrayOutputStream line;
+    private final ByteArrayOutputStream data;
     private boolean lineTooLong;
     private boolean eventTooLong;
     private boolean afterCr;
 
     private UsageReader(boolean sse) {
         this.sse = sse;
+        // Only a stream needs line and event buffers; a JSON body is parsed as it comes.
+        this.line = sse ? new ByteArrayOutputStream(256) : null;
+        this.data = sse ? new ByteArrayOutputStream(256) : null;
     }
 
     /**
