@@ -6,7 +6,9 @@
 # SSE streams (64 chunks each). The arms alternate A, B, A, B... so that slow drift of the machine
 # falls on both. Prints every cell and the medians, and the candidate/baseline ratios.
 # EXTRA_A / EXTRA_B: YAML appended to that arm's config (e.g. "observability: {access_log: false}"), to
-# compare settings of one build. Needs wrk (apt-get install wrk) and bench/target/benchmarks.jar.
+# compare settings of one build. ROUTE: the virtual model both arms serve as `regular` (default: one target;
+# e.g. ROUTE='{source: regular, targets: [{model: mock/a, weight: 1}, {model: mock/b, weight: 1}]}' for
+# an A/B split, which the experiments statistics count). Needs wrk (apt-get install wrk) and bench/target/benchmarks.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 A=$(readlink -f "$1"); B=$(readlink -f "$2"); ROUNDS=${3:-3}
@@ -24,7 +26,7 @@ providers:
   mock: {type: openai-compatible, base_url: "http://127.0.0.1:18091"}
 default_provider: mock
 virtual_models:
-  - {source: regular, target: mock/gpt-bench}
+  - ${ROUTE:-{source: regular, target: mock/gpt-bench\}}
 YAML
 python3 - "$WORK" <<'PY'
 import json, sys

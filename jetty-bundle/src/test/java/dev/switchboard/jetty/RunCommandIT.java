@@ -104,7 +104,12 @@ final class RunCommandIT {
             assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
             // A stop that was asked for and drained is a success (not 143): systemd must not mark the unit failed.
             assertThat(process.exitValue()).isZero();
-            assertThat(Files.readString(work.resolve("stderr.txt"))).doesNotContain("Exception").containsPattern("Switchboard \\S+ stopped");
+            String stderr = Files.readString(work.resolve("stderr.txt"));
+            assertThat(stderr).doesNotContain("Exception").containsPattern("Switchboard \\S+ stopped");
+            // The access log is written by a thread of its own: the line of the exchange the drain finished is
+            // still written before the process ends.
+            assertThat(stderr).containsPattern("INFO  access: \\{\"request_id\":\"" + r.headers()
+                    .firstValue("X-Switchboard-Request-Id").orElseThrow() + "\".*\"status\":200,");
         } finally {
             upstream.stop();
         }
