@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Paired A/B of two switchboard.jar builds as users run them (java -jar, no flags), both running AT ONCE:
+#   bench/paired.sh BASELINE_JAR CANDIDATE_JAR [ROUNDS]
+# Both gateways share core 1 and are loaded at the same moment by two wrk runs (1 KB chat requests, c = 10
+# each; wrk and the Java mock upstream on core 0), so whatever else slows the machine during a round slows
+# both arms alike. That makes this the A/B to trust on a shared or virtualized machine, where arms measured
+# one after the other (bench/ab.sh) drift by tens of percent. Per round it reads each gateway's CPU time
+# (/proc/PID/stat) and request count, so the cost of a request is measured directly, not inferred:
+#   cpu_us = (user + system CPU time of the process) / requests served in the round
+# Then it probes the time to first chunk of STREAMS SSE streams (64 chunks each) on each arm in turn,
+# while the other is idle. Prints every round and the medians of the per-round ratios B/A.
+# EXTRA_A / EXTRA_B: YAML appended to that arm's config; ROUTE: the virtual model `regular` both serve
+# (default one target; an A/B split like ROUTE='{source: regular, targets: [{model: mock/a, weight: 1},
+# {model: mock/b, weight: 1}]}' is what experiments count). Needs wrk and bench/target/benchmarks.jar.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+A=$(readlink -f "$1"); B=$(readlink -f "$2"); ROUNDS=${3:-5}
+WARM=${WARM:-30}; DUR=${DUR:-10}; STREAMS=${STREAMS:-200}
+JAR=bench/target/benchmarks.jar
+[ -f "$JAR" ] || { echo "build first: mvn -q -DskipTests package"; exit 1; }
+command -v wrk >/dev/null || { echo "wrk is not installed"; exit 1; }
+WORK=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+PIN0="taskset -c 0"; PIN1="taskset -c 1"
+[ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null || { PIN0=""; PIN1=""; }
+
+python3 - "$WORK" <<'PY'
+import json, sys
+msgs, i = [], 0
+while len(json.dumps({"model": "regular", "messages": msgs})) < 1024 - 120:
+    msgs.append({"role": "user", "content": "Why is the sky blue? Answer briefly. " + str(i)}); i += 1
+open(sys.argv[1] + "/body.json", "w").write(json.dumps({"messages": msgs, "model": "regular"}))
+PY
+cat > "$WORK/post.lua" <<'LUA'
+local f = io.open(os.getenv("BODY_FILE"), "rb"); local body = f:read("*a"); f:close()
+wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "application/json"
+LUA
+$PIN0 java -cp "$JAR" dev.switchboard.bench.MockUpstream 18091 > "$WORK/mock.log" 2>&1 &
+for _ in $(seq 1 100); do curl -s -o /dev/null -X POST -d '{}' http://127.0.0.1:18091/ && break; sleep 0.2; done
+
+declare -A PORT=([A]=18090 [B]=18092) PID=()
+for arm in A B; do
+  jar=$A; extra=${EXTRA_A:-}; [ $arm = B ] && { jar=$B; extra=${EXTRA_B:-}; }
+  cat > "$WORK/gateway-$arm.yaml" <<YAML
+server: {host: 127.0.0.1, port: ${PORT[$arm]}}
+providers:
+  mock: {type: openai-compatible, base_url: "http://127.0.0.1:18091"}
+default_provider: mock
+virtual_models:
+  - ${ROUTE:-{source: regular, target: mock/gpt-bench\}}
+$extra
+YAML
+  $PIN1 java -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
+  PID[$arm]=$!
+done
+for arm in A B; do
+  for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:${PORT[$arm]}/healthz" && break; sleep 0.1; done
+done
+
+url() { echo "http://127.0.0.1:${PORT[$1]}/v1/chat/completions"; }
+ticks() { awk '{print $14 + $15}' "/proc/${PID[$1]}/stat"; }
+load() { # load SECONDS: both arms at once; leaves wrk's output in $WORK/wrk-A.txt and wrk-B.txt
+  for arm in A B; do
+    BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"$1"s --latency -s "$WORK/post.lua" "$(url $arm)" > "$WORK/wrk-$arm.txt" 2>&1 &
+  done
+  wait $(jobs -p | tail -2)
+}
+load "$WARM"
+HZ=$(getconf CLK_TCK)
+echo "round,arm,rps,p50_ms,p99_ms,cpu_us_per_req,ttfc_p50_ms,ttfc_p99_ms"
+for r in $(seq 1 "$ROUNDS"); do
+  t0A=$(ticks A); t0B=$(ticks B)
+  load "$DUR"
+  t1A=$(ticks A); t1B=$(ticks B)
+  for arm in A B; do
+    t0=$t0A; t1=$t1A; [ $arm = B ] && { t0=$t0B; t1=$t1B; }
+    f="$WORK/wrk-$arm.txt"
+    ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else printf "%.3f", v*1000 }'; }
+    rps=$(awk '/Requests\/sec/ {print $2}' "$f"); n=$(awk '/requests in/ {print $1}' "$f")
+    p50=$(ms "$(awk '$1=="50%" {print $2}' "$f")"); p99=$(ms "$(awk '$1=="99%" {print $2}' "$f")")
+    cpu=$(python3 -c "print(round(($t1 - $t0) / $HZ * 1e6 / $n, 1))")
+    probe=$($PIN0 java -cp "$JAR" dev.switchboard.bench.StreamProbe "$(url $arm)" "$STREAMS")
+    t50=$(echo "$probe" | sed -E 's/.*ttfc_p50_ms=([0-9.]+).*/\1/'); t99=$(echo "$probe" | sed -E 's/.*ttfc_p99_ms=([0-9.]+).*/\1/')
+    echo "$r,$arm,$rps,$p50,$p99,$cpu,$t50,$t99"
+  done
+done | tee "$WORK/cells.csv"
+python3 - "$WORK/cells.csv" "$A" "$B" <<'PY'
+import csv, statistics, sys
+rows = list(csv.reader(open(sys.argv[1])))
+cell = {(r[0], r[1]): r for r in rows}
+rounds = sorted({r[0] for r in rows}, key=int)
+print(f"\nA = {sys.argv[2]}\nB = {sys.argv[3]}\nmedians over {len(rounds)} rounds (both arms loaded at once):")
+for name, col in (("req/s", 2), ("p50 ms", 3), ("p99 ms", 4), ("cpu us/req", 5), ("ttfc p50 ms", 6), ("ttfc p99 ms", 7)):
+    a = statistics.median(float(cell[(k, "A")][col]) for k in rounds)
+    b = statistics.median(float(cell[(k, "B")][col]) for k in rounds)
+    ratio = statistics.median(float(cell[(k, "B")][col]) / float(cell[(k, "A")][col]) for k in rounds)
+    lo = min(float(cell[(k, "B")][col]) / float(cell[(k, "A")][col]) for k in rounds)
+    hi = max(float(cell[(k, "B")][col]) / float(cell[(k, "A")][col]) for k in rounds)
+    print(f"{name:12} A {a:10.3f}  B {b:10.3f}  B/A {ratio:6.3f} (rounds {lo:.3f}..{hi:.3f})")
+PY
