@@ -141,6 +141,8 @@ abstract class StockContainer {
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("SWITCHBOARD_") || SCRUBBED_ENV.contains(name));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        // What the built-in config reads: set, the WAR without a config file must still keep its admin API off.
+        builder.environment().put("SWITCHBOARD_ADMIN_TOKEN", StockContainerContract.ENV_ADMIN_TOKEN);
         return builder;
     }
 

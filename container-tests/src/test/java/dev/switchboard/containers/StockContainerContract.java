@@ -31,6 +31,8 @@ abstract class StockContainerContract {
     /** Reloads are seen within about a second (file events) and 3 s at worst (the poll); slack for a loaded machine. */
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(15);
     private static final String ADMIN_TOKEN = "it-admin-token";
+    /** SWITCHBOARD_ADMIN_TOKEN in the container's environment: what the WAR's built-in config reads. */
+    static final String ENV_ADMIN_TOKEN = "env-admin-token";
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private StockContainer container;
@@ -64,6 +66,7 @@ abstract class StockContainerContract {
         container = create(run.resolve("base"));
         container.deployWar(file("switchboard.war"), "/switchboard", "switchboard.config", warConfig.toString());
         container.deployWar(file("switchboard.war"), "/broken", "switchboard.config", brokenWarConfig.toString());
+        container.deployWar(file("switchboard.war"), "/builtin", "unrelated", "x");
         filterConfig = container.deployExploded(file("example.war"), "/app").resolve("WEB-INF/switchboard.yaml");
         brokenFilterConfig = container.deployExploded(file("example.war"), "/broken-app").resolve("WEB-INF/switchboard.yaml");
         assertThat(filterConfig).isRegularFile();
@@ -83,6 +86,19 @@ abstract class StockContainerContract {
         assertThat(container.log())
                 .contains("Switchboard " + version + " gateway in /switchboard: config " + warConfig)
                 .contains("Switchboard " + version + " filter: 4 virtual models from /WEB-INF/switchboard.yaml");
+    }
+
+    @Test
+    void shouldKeepTheAdminApiOffWhenTheWarRunsOnItsBuiltInConfig() throws Exception {
+        // No file to keep admin edits beside: they would land in the container's working directory and vanish.
+        HttpResponse<String> status = send(HttpRequest.newBuilder(uri("/builtin/admin/status"))
+                .header("Authorization", "Bearer " + ENV_ADMIN_TOKEN));
+        assertThat(status.statusCode()).isEqualTo(404);
+        HttpResponse<String> chat = send(HttpRequest.newBuilder(uri("/builtin/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"regular\",\"messages\":[]}")));
+        assertThat(chat.statusCode()).isEqualTo(200);
+        assertThat(container.log()).contains("Switchboard: the admin API is off: the WAR runs on its built-in config, "
+                + "which has no folder to keep admin edits in; set the context parameter switchboard.config to a YAML file");
     }
 
     @Test

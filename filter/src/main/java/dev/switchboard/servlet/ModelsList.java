@@ -26,6 +26,9 @@ import java.util.TreeMap;
  */
 final class ModelsList {
 
+    /** When this class was loaded (the filter's start), in epoch seconds: the date of a redirect without a target entry. */
+    private static final JsonTree.Num STARTED = new JsonTree.Num(Long.toString(Instant.now().getEpochSecond()));
+
     /** The transformed response: a status and a JSON body. */
     record Result(int status, byte[] body) {
     }
@@ -83,7 +86,7 @@ final class ModelsList {
             } else {
                 entry.put("id", vm.source());
                 entry.put("object", "model");
-                entry.put("created", new JsonTree.Num("0"));
+                entry.put("created", STARTED); // no date of its own: when this filter started, not 1970
                 entry.put("owned_by", "switchboard");
             }
             entry.put("id", vm.source());

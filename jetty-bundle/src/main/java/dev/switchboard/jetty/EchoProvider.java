@@ -5,9 +5,12 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class EchoProvider {
 
     private static final AtomicLong IDS = new AtomicLong();
+    private static final int DEFAULT_DIMENSIONS = 8;
+    private static final int MAX_DIMENSIONS = 4096;
 
     private EchoProvider() {
     }
@@ -53,6 +58,12 @@ final class EchoProvider {
                         event(response, null, chatChunk(cid, now, model, Map.of("content", piece), null));
                     }
                     event(response, null, chatChunk(cid, now, model, Map.of(), "stop"));
+                    if (includeUsage(req)) {
+                        // stream_options.include_usage: one more chunk with no choices and the usage, as OpenAI sends.
+                        event(response, null, map("id", cid, "object", "chat.completion.chunk", "created", now,
+                                "model", model, "choices", List.of(),
+                                "usage", usage("prompt_tokens", inputTokens, "completion_tokens", outputTokens)));
+                    }
                     done(response);
                 } else {
                     json(response, map("id", "chatcmpl-echo-" + id, "object", "chat.completion", "created", now,
@@ -69,6 +80,11 @@ final class EchoProvider {
                         event(response, null, map("id", "cmpl-echo-" + id, "object", "text_completion", "created", now,
                                 "model", model, "choices", List.of(map("text", piece, "index", 0, "logprobs", null,
                                         "finish_reason", null))));
+                    }
+                    if (includeUsage(req)) {
+                        event(response, null, map("id", "cmpl-echo-" + id, "object", "text_completion", "created", now,
+                                "model", model, "choices", List.of(),
+                                "usage", usage("prompt_tokens", inputTokens, "completion_tokens", outputTokens)));
                     }
                     done(response);
                 } else {
@@ -119,7 +135,15 @@ final class EchoProvider {
         event(response, "response.completed", map("type", "response.completed", "sequence_number", seq, "response", done));
     }
 
+    /** Embeddings of {@code dimensions} numbers (8 unless asked), as floats or, for {@code encoding_format: base64}
+     * (what the OpenAI Node SDK asks for by default), as the base64 of little-endian float32 values. */
     private static void embeddings(HttpServletResponse response, Map<String, Object> req, String model) throws IOException {
+        int dimensions = DEFAULT_DIMENSIONS;
+        if (req.get("dimensions") instanceof JsonTree.Num n && n.text().matches("[1-9][0-9]{0,3}")
+                && Integer.parseInt(n.text()) <= MAX_DIMENSIONS) {
+            dimensions = Integer.parseInt(n.text());
+        }
+        boolean base64 = "base64".equals(req.get("encoding_format"));
         List<String> inputs = new ArrayList<>();
         if (req.get("input") instanceof List<?> list) {
             list.forEach(i -> inputs.add(String.valueOf(i)));
@@ -130,7 +154,8 @@ final class EchoProvider {
         int tokens = 0;
         for (int i = 0; i < inputs.size(); i++) {
             tokens += Math.max(1, words(inputs.get(i)).size());
-            data.add(map("object", "embedding", "index", i, "embedding", vector(inputs.get(i))));
+            float[] vector = vector(inputs.get(i), dimensions);
+            data.add(map("object", "embedding", "index", i, "embedding", base64 ? base64(vector) : floats(vector)));
         }
         json(response, map("object", "list", "data", data, "model", model,
                 "usage", map("prompt_tokens", tokens, "total_tokens", tokens)));
@@ -229,14 +254,35 @@ final class EchoProvider {
         return out;
     }
 
-    private static List<Object> vector(String input) {
-        List<Object> v = new ArrayList<>(8);
+    /** A vector in [-1, 1) that depends only on the input text: the same text embeds the same everywhere. */
+    private static float[] vector(String input, int dimensions) {
+        float[] v = new float[dimensions];
         int h = input.hashCode();
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < dimensions; i++) {
             h = h * 31 + i;
-            v.add(((h >>> 8) % 2000) / 1000.0 - 1.0);
+            v[i] = ((h >>> 8) % 2000) / 1000f - 1f;
         }
         return v;
+    }
+
+    private static List<Object> floats(float[] vector) {
+        List<Object> out = new ArrayList<>(vector.length);
+        for (float f : vector) {
+            out.add(Double.parseDouble(Float.toString(f))); // 0.123, not the float's 0.12300000339746475
+        }
+        return out;
+    }
+
+    private static String base64(float[] vector) {
+        ByteBuffer bytes = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : vector) {
+            bytes.putFloat(f);
+        }
+        return Base64.getEncoder().encodeToString(bytes.array());
+    }
+
+    private static boolean includeUsage(Map<String, Object> req) {
+        return req.get("stream_options") instanceof Map<?, ?> options && Boolean.TRUE.equals(options.get("include_usage"));
     }
 
     private static void json(HttpServletResponse response, Object value) throws IOException {

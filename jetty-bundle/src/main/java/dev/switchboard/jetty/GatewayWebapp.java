@@ -97,8 +97,12 @@ public final class GatewayWebapp implements ServletContextListener {
         ServletContext context = event.getServletContext();
         LiveConfig reloader = givenReloader;
         Supplier<SwitchboardConfig> config = given;
+        boolean builtInConfig = false;
         if (config == null) {
-            owned = load(context);
+            ConfigLocation location = ConfigLocation.find(ConfigLocation.Fallback.BUILT_IN,
+                    context.getInitParameter(ConfigLocation.PROPERTY));
+            builtInConfig = location.builtIn();
+            owned = load(context, location);
             reloader = owned;
             config = owned;
         }
@@ -141,7 +145,13 @@ public final class GatewayWebapp implements ServletContextListener {
         // Bound to the proxy servlet by name: other servlets of the context (health) stay outside.
         filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), false, PROXY_SERVLET);
 
-        if (reloader != null) {
+        if (builtInConfig && !initial.admin().token().isEmpty()) {
+            // The built-in config has no folder: admin edits would land in whatever folder the container was
+            // started from and vanish when it starts from another. No admin API rather than edits that get lost.
+            LOG.warn("Switchboard: the admin API is off: the WAR runs on its built-in config, which has no folder to "
+                    + "keep admin edits in; set the context parameter switchboard.config to a YAML file (admin edits "
+                    + "are then kept beside it)");
+        } else if (reloader != null && !builtInConfig) {
             // The admin API is its own servlet, outside the filter: it has its own bearer token.
             ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin", new AdminServlet(reloader, List.of(experiments)));
             admin.addMapping("/admin/*");
@@ -169,9 +179,7 @@ public final class GatewayWebapp implements ServletContextListener {
         }
     }
 
-    private static LiveConfig load(ServletContext context) {
-        ConfigLocation location = ConfigLocation.find(ConfigLocation.Fallback.BUILT_IN,
-                context.getInitParameter(ConfigLocation.PROPERTY));
+    private static LiveConfig load(ServletContext context, ConfigLocation location) {
         String path = location.path();
         try {
             LiveConfig live = location.builtIn() ? LiveConfig.builtIn(Cli.defaultConfig(), new ConfigLoader())

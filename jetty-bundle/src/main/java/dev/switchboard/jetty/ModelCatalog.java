@@ -37,6 +37,8 @@ final class ModelCatalog {
     private final HttpClient client;
     private final Clock clock;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    /** When this catalog was made (the gateway's start), in epoch seconds: the date of models listed in the config. */
+    private final JsonTree.Num started;
 
     private record Cached(Provider provider, Instant expires, List<Map<String, Object>> entries) {
     }
@@ -44,6 +46,7 @@ final class ModelCatalog {
     ModelCatalog(HttpClient client, Clock clock) {
         this.client = client;
         this.clock = clock;
+        this.started = new JsonTree.Num(Long.toString(clock.instant().getEpochSecond()));
     }
 
     /**
@@ -76,7 +79,8 @@ final class ModelCatalog {
         if (!p.models().isEmpty() || p.type() == ProviderType.ECHO) {
             List<Map<String, Object>> out = new ArrayList<>();
             for (String m : p.models()) {
-                out.add(entry(p.name() + "/" + m, new JsonTree.Num("0"), p.name(), null));
+                // A listed model has no date of its own: the time this gateway started, not 0 (SDKs show 1970).
+                out.add(entry(p.name() + "/" + m, started, p.name(), null));
             }
             return CompletableFuture.completedFuture(out);
         }

@@ -341,6 +341,9 @@ final class CliTest {
         assertThat(r.code).isZero();
         assertThat(r.err).isEmpty();
         assertThat(r.out).isEqualTo(Cli.USAGE_TEXT).startsWith("usage:\n");
+        // Every way to point the jar at a config, and the variables the default config reads, are named.
+        assertThat(r.out).contains("--config", "-Dswitchboard.config=PATH", "SWITCHBOARD_CONFIG", "SWITCHBOARD_HOST",
+                "SWITCHBOARD_PORT", "SWITCHBOARD_ADMIN_TOKEN");
     }
 
     @Test
