@@ -92,7 +92,7 @@ final class CliIT {
         assertThat(r.err.lines().toList()).containsExactly(
                 "bad.yaml: invalid configuration (2 errors)",
                 "error: server.prot: unknown key (did you mean 'port'?); expected one of: host, port,"
-                        + " max_request_bytes, upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
+                        + " max_request_bytes, upstream_idle_timeout, upstream_connect_timeout, models_cache_ttl, request_body_timeout,"
                         + " request_body_min_rate, client_idle_timeout, drain_timeout, drain_delay (line 2)",
                 "error: virtual_models[1].targets[0].weight: must be > 0, was -1 (line 10)");
     }

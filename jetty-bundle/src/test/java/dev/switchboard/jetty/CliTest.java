@@ -133,10 +133,10 @@ final class CliTest {
         assertThat(r.errLines()).containsExactly(
                 config + ": invalid configuration (4 errors)",
                 "error: server.prot: unknown key (did you mean 'port'?); expected one of: host, port,"
-                        + " max_request_bytes, upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
+                        + " max_request_bytes, upstream_idle_timeout, upstream_connect_timeout, models_cache_ttl, request_body_timeout,"
                         + " request_body_min_rate, client_idle_timeout, drain_timeout, drain_delay (line 2)",
                 "error: virtual_models[1].targets[0].weight: must be > 0, was -1 (line 8)",
-                "error: virtual_models[1].strategy: must be sticky or round_robin, was \"fastest\" (line 9)",
+                "error: virtual_models[1].strategy: must be sticky, round_robin or failover, was \"fastest\" (line 9)",
                 "error: virtual_models[2].source: duplicate source 'regular' (also virtual_models[0]) (line 10)");
         assertNoStackTrace(r);
     }
@@ -232,7 +232,7 @@ final class CliTest {
                 arguments("nested 32 deep: allowed, so the next check speaks", (Fixture) d -> write(d, "deep31.yaml",
                         "a: " + "[".repeat(31) + "x" + "]".repeat(31) + "\n"),
                         "a: unknown key; expected one of: version, server, providers, default_provider, identity,"
-                                + " models, virtual_models, admin, reload, observability, experiments (line 1)"),
+                                + " models, virtual_models, admin, reload, observability, experiments, failover (line 1)"),
                 arguments("a mapping that aliases itself", (Fixture) d -> write(d, "self.yaml", "a: &a\n  b: *a\n"),
                         "a" + ".b".repeat(32) + ": nested deeper than 32 levels"));
     }
