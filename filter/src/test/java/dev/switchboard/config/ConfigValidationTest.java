@@ -216,6 +216,51 @@ final class ConfigValidationTest {
                             targets:
                               - weight: 2
                         """, "virtual_models[0].targets[0].model: is required (line 4)"),
+                row("fallback equal to the source", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            fallbacks: [c, a]
+                        """, "virtual_models[0].fallbacks[1]: virtual model 'a' cannot fall back to itself (line 4)"),
+                row("duplicate fallback", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            fallbacks: [c, " c"]
+                        """, "virtual_models[0].fallbacks[1]: duplicate fallback: c (line 4)"),
+                row("fallback that is a target", """
+                        virtual_models:
+                          - source: a
+                            targets: [b, c]
+                            fallbacks: [c]
+                        """, "virtual_models[0].fallbacks[0]: 'c' is already a target of this redirect (line 4)"),
+                row("fallbacks on a policy", """
+                        virtual_models:
+                          - source: a
+                            user_paths: [/x]
+                            fallbacks: [c]
+                        """, "virtual_models[0].fallbacks: only a redirect has fallbacks; this entry has no target, so it is"
+                        + " an access policy (line 4)"),
+                row("empty fallback", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            fallbacks: ["  "]
+                        """, "virtual_models[0].fallbacks[0]: must be a non-empty model name, was \"  \" (line 4)"),
+                row("retry_on a 4xx other than 429", """
+                        failover:
+                          retry_on: [429, 404]
+                        """, "failover.retry_on[1]: must be 429 or a 5xx status, was 404 (a 4xx other than 429 says the"
+                        + " request is wrong, so it is never retried) (line 2)"),
+                row("max_attempts 0", """
+                        failover:
+                          max_attempts: 0
+                        """, "failover.max_attempts: must be between 1 and 10, was 0 (line 2)"),
+                row("unknown breaker key", """
+                        failover:
+                          circuit_breaker: {failure: 3}
+                        """, "failover.circuit_breaker.failure: unknown key (did you mean 'failures'?); expected one of:"
+                        + " failures, open_for (line 2)"),
                 row("duplicate target", """
                         virtual_models:
                           - source: a
