@@ -75,8 +75,9 @@ final class CliTest {
                 user_paths: [/labs]
             """;
 
+    /** The keys of SPEC section 8, then the candidates in the order they are tried (SPEC section 11). */
     private static final List<String> JSON_KEYS = List.of("requested", "redirect", "target", "concrete", "provider",
-            "upstream_model", "allowed", "policy", "reason");
+            "upstream_model", "allowed", "policy", "reason", "candidates");
 
     @TempDir
     Path dir;
@@ -524,7 +525,10 @@ final class CliTest {
         assertThat(r.out).isEqualTo("{\"requested\":\"anthropic/claude-opus-4-6\",\"redirect\":null,\"target\":null,"
                 + "\"concrete\":\"anthropic/claude-opus-4-6\",\"provider\":\"anthropic\","
                 + "\"upstream_model\":\"claude-opus-4-6\",\"allowed\":false,\"policy\":\"anthropic/\","
-                + "\"reason\":\"policy 'anthropic/' admits only [/acme/ml]; caller path (none) is outside\"}\n");
+                + "\"reason\":\"policy 'anthropic/' admits only [/acme/ml]; caller path (none) is outside\","
+                + "\"candidates\":[{\"model\":\"anthropic/claude-opus-4-6\",\"role\":\"target\",\"provider\":\"anthropic\","
+                + "\"upstream_model\":\"claude-opus-4-6\",\"allowed\":false,\"outcome\":\"denied\",\"policy\":\"anthropic/\","
+                + "\"reason\":\"policy 'anthropic/' admits only [/acme/ml]; caller path (none) is outside\"}]}\n");
     }
 
     @Test
@@ -543,7 +547,33 @@ final class CliTest {
                 .containsEntry("concrete", "demo/echo-small")
                 .containsEntry("provider", "demo")
                 .containsEntry("upstream_model", "echo-small")
-                .containsEntry("allowed", true);
+                .containsEntry("allowed", true)
+                .containsEntry("candidates", "[demo/echo-small target allowed]");
+    }
+
+    @Test
+    void shouldListTargetsThenFallbacksAndSayWhichTheCallerMayNotUse() throws IOException {
+        Path config = write("failover.yaml", """
+                providers:
+                  demo: {type: echo}
+                default_provider: demo
+                virtual_models:
+                  - source: smart
+                    targets: [demo/a, demo/b]
+                    strategy: failover
+                    fallbacks: [demo/c]
+                  - source: demo/b
+                    user_paths: [/staff]
+                """);
+
+        Result r = cli("explain", "--config", config.toString(), "--model", "smart", "--user-path", "/guests", "--json");
+        Result text = cli("explain", "--config", config.toString(), "--model", "smart", "--user-path", "/guests");
+
+        assertThat(r.code).isZero();
+        assertThat(json(r.out)).containsEntry("candidates",
+                "[demo/a target allowed, demo/b target denied, demo/c fallback allowed]");
+        assertThat(text.out).contains("failover: when an attempt fails before the answer starts, then 'demo/b' (target;"
+                + " skipped: policy 'demo/b' admits only [/staff]; caller path /guests is outside), 'demo/c' (fallback)");
     }
 
     @Test
@@ -693,7 +723,22 @@ final class CliTest {
         return y.toString();
     }
 
-    /** A flat JSON object of strings, booleans and nulls, keys in document order. */
+    /** The candidates array, one "model role allowed|denied" per candidate. */
+    private static String candidates(JsonParser p) {
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            Map<String, String> c = new LinkedHashMap<>();
+            for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
+                String name = p.currentName();
+                p.nextToken();
+                c.put(name, p.getString());
+            }
+            out.add(c.get("model") + " " + c.get("role") + " " + ("true".equals(c.get("allowed")) ? "allowed" : "denied"));
+        }
+        return out.toString();
+    }
+
+    /** A flat JSON object of strings, booleans and nulls (and the candidates array), keys in document order. */
     private static Map<String, Object> json(String text) {
         Map<String, Object> map = new LinkedHashMap<>();
         try (JsonParser p = new JsonFactory().createParser(ObjectReadContext.empty(), text)) {
@@ -708,6 +753,7 @@ final class CliTest {
                     case VALUE_TRUE -> true;
                     case VALUE_FALSE -> false;
                     case VALUE_NULL -> null;
+                    case START_ARRAY -> candidates(p);
                     default -> throw new AssertionError("unexpected " + value + " for " + name + " in " + text);
                 });
             }
