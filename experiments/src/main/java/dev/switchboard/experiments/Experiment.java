@@ -32,6 +32,12 @@ final class Experiment {
         static Definition of(VirtualModel redirect) {
             List<String> t = new ArrayList<>();
             List<Integer> w = new ArrayList<>();
+            if (redirect.strategy() == Strategy.FAILOVER) {
+                // Not a split: every request goes to the first target while it answers; the others are backups
+                // (SPEC section 11). It is compared before/after, like a redirect with one target.
+                return new Definition(List.of(redirect.targets().get(0).model()), List.of(Target.DEFAULT_WEIGHT),
+                        redirect.strategy());
+            }
             for (Target target : redirect.targets()) {
                 t.add(target.model());
                 w.add(target.weight());

@@ -4,6 +4,7 @@ import dev.switchboard.error.ApiError;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
 import dev.switchboard.live.ReloadError;
+import dev.switchboard.observe.CircuitBreakers;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
@@ -45,6 +46,7 @@ public final class AdminServlet extends HttpServlet {
     private final transient LiveConfig live;
     private final transient VirtualModelService models;
     private final transient List<AdminExtension> extensions;
+    private final transient CircuitBreakers breakers;
 
     /**
      * @param live the configuration this API edits and reports on; its {@link LiveConfig#picker()} is the
@@ -59,9 +61,19 @@ public final class AdminServlet extends HttpServlet {
      * @param extensions more endpoints under {@code /admin/} (their prefixes must not be this API's own)
      */
     public AdminServlet(LiveConfig live, List<? extends AdminExtension> extensions) {
+        this(live, extensions, CircuitBreakers.NONE);
+    }
+
+    /**
+     * @param live the configuration this API edits and reports on
+     * @param extensions more endpoints under {@code /admin/} (their prefixes must not be this API's own)
+     * @param breakers the node's circuit breakers, shown in {@code /admin/status}
+     */
+    public AdminServlet(LiveConfig live, List<? extends AdminExtension> extensions, CircuitBreakers breakers) {
         this.live = Objects.requireNonNull(live, "live");
         this.models = new VirtualModelService(live);
         this.extensions = List.copyOf(extensions);
+        this.breakers = Objects.requireNonNull(breakers, "breakers");
     }
 
     @Override
@@ -124,14 +136,14 @@ public final class AdminServlet extends HttpServlet {
             }
             case "/status" -> {
                 require(resp, method, "GET");
-                json(resp, 200, StatusView.of(live));
+                json(resp, 200, StatusView.of(live, breakers));
             }
             case "/reload" -> {
                 require(resp, method, "POST");
                 live.reload();
                 // 422 when the files are invalid: the reload did not take, the last good rules serve on
                 // (the body is the status, with last_reload_error saying why).
-                json(resp, live.lastError() == null ? 200 : 422, StatusView.of(live));
+                json(resp, live.lastError() == null ? 200 : 422, StatusView.of(live, breakers));
             }
             default -> {
                 for (AdminExtension x : extensions) {

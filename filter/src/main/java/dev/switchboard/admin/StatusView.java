@@ -4,6 +4,7 @@ import dev.switchboard.config.Warning;
 import dev.switchboard.live.LiveConfig;
 import dev.switchboard.live.ReloadError;
 import dev.switchboard.live.Snapshot;
+import dev.switchboard.observe.CircuitBreakers;
 import dev.switchboard.store.AdminStore;
 import dev.switchboard.ops.Version;
 import dev.switchboard.rules.VirtualModel;
@@ -17,7 +18,8 @@ import java.util.Map;
 /**
  * {@code GET /admin/status} and {@code POST /admin/reload} (SPEC sections 7 and 13): the release running, the
  * configuration version in use, the files it was read from, the admin store (SPEC section 12), when, the last
- * reload error, counts and warnings. Written as JSON in this order.
+ * reload error, counts, warnings and this node's circuit breakers (SPEC section 11). Written as JSON in this
+ * order.
  *
  * @param version the release version of Switchboard ({@link Version#current()})
  * @param configVersion SHA-256 over the config file and the store
@@ -27,9 +29,11 @@ import java.util.Map;
  * @param lastReloadError why newer content is not in use, or {@code null}
  * @param counts the rows of the table
  * @param warnings every warning, as {@code validate} prints it
+ * @param circuitBreakers every upstream target's breaker on this node, sorted by target (empty in the bare filter)
  */
 record StatusView(String version, String configVersion, List<FileView> files, StoreView store, Instant loadedAt,
-                  ErrorView lastReloadError, Counts counts, List<String> warnings) {
+                  ErrorView lastReloadError, Counts counts, List<String> warnings,
+                  List<CircuitBreakers.Breaker> circuitBreakers) {
 
     /**
      * @param kind {@code file} or {@code postgresql}
@@ -67,15 +71,15 @@ record StatusView(String version, String configVersion, List<FileView> files, St
     record Counts(int virtualModels, int redirects, int policies, int managed, int stored, int providers) {
     }
 
-    static StatusView of(LiveConfig live) {
+    static StatusView of(LiveConfig live, CircuitBreakers breakers) {
         // One snapshot for every field: a concurrent reload must not mix two.
         Snapshot snap = live.snapshot();
         AdminStore store = live.store();
         return of(snap, live.lastError(), new StoreView(store.kind(), store.location(), snap.storeRevision(),
-                live.lastSync()));
+                live.lastSync()), breakers.breakers());
     }
 
-    static StatusView of(Snapshot snap, ReloadError error, StoreView store) {
+    static StatusView of(Snapshot snap, ReloadError error, StoreView store, List<CircuitBreakers.Breaker> breakers) {
         List<FileView> files = new ArrayList<>();
         for (Map.Entry<Path, String> f : snap.files().entrySet()) {
             files.add(new FileView(f.getKey().toString(), f.getValue(), Files.exists(f.getKey())));
@@ -86,6 +90,6 @@ record StatusView(String version, String configVersion, List<FileView> files, St
                 snap.stored().size(), snap.config().rules().providers().size());
         List<String> warnings = snap.config().warnings().stream().map(Warning::toString).toList();
         return new StatusView(Version.current(), snap.version(), List.copyOf(files), store, snap.loadedAt(),
-                error == null ? null : new ErrorView(error.at(), error.errors()), counts, warnings);
+                error == null ? null : new ErrorView(error.at(), error.errors()), counts, warnings, List.copyOf(breakers));
     }
 }

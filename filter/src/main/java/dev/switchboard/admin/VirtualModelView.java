@@ -13,7 +13,8 @@ import java.util.List;
  * @param source the source
  * @param kind {@code redirect} or {@code policy}
  * @param targets a redirect's targets; empty for a policy
- * @param strategy {@code sticky} or {@code round_robin}; {@code null} for a policy
+ * @param strategy {@code sticky}, {@code round_robin} or {@code failover}; {@code null} for a policy
+ * @param fallbacks a redirect's fallbacks, in the order they are tried (SPEC section 11); empty for a policy
  * @param userPaths the normalized paths it applies to or admits
  * @param enabled whether it is enabled
  * @param description free text
@@ -21,7 +22,7 @@ import java.util.List;
  * @param warnings the messages of the warnings about this row, without file and path
  */
 public record VirtualModelView(String source, Kind kind, List<TargetView> targets, String strategy,
-                               List<String> userPaths, boolean enabled, String description, boolean managed,
+                               List<String> fallbacks, List<String> userPaths, boolean enabled, String description, boolean managed,
                                List<String> warnings) {
 
     /** What a row is. */
@@ -41,6 +42,7 @@ public record VirtualModelView(String source, Kind kind, List<TargetView> target
 
     public VirtualModelView {
         targets = List.copyOf(targets);
+        fallbacks = List.copyOf(fallbacks);
         userPaths = List.copyOf(userPaths);
         warnings = List.copyOf(warnings);
     }
@@ -64,7 +66,7 @@ public record VirtualModelView(String source, Kind kind, List<TargetView> target
             }
         }
         return new VirtualModelView(vm.source(), vm.isRedirect() ? Kind.REDIRECT : Kind.POLICY, targets,
-                vm.strategy() == null ? null : vm.strategy().yamlName(), vm.userPaths(), vm.enabled(),
+                vm.strategy() == null ? null : vm.strategy().yamlName(), vm.fallbacks(), vm.userPaths(), vm.enabled(),
                 vm.description(), managed, warnings);
     }
 }

@@ -166,7 +166,7 @@ public final class ConfigLoader {
         Rules rules = new Rules(rows, r.providers(), r.defaultProvider(), r.identity(), r.enabledByDefault(),
                 r.keepOnlyAliases());
         return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), base.observability(), base.experiments(),
-                Lint.warnings(rules, origins));
+                base.failover(), Lint.warnings(rules, origins));
     }
 
     /**
@@ -187,7 +187,7 @@ public final class ConfigLoader {
     /**
      * Reads the rows of a table store (a database): one JSON-like object per virtual model, with the file
      * store's field names ({@code source}, {@code targets} as a list of {@code {model, weight}}, {@code strategy},
-     * {@code user_paths}, {@code enabled}, {@code description}), every value literal (no <code>${...}</code>
+     * {@code fallbacks}, {@code user_paths}, {@code enabled}, {@code description}), every value literal (no <code>${...}</code>
      * expansion). Validated as the store document is, all rows in one pass; each error names its row by source:
      * {@code virtual_models[source=fast].targets[0].weight: must be > 0, was 0}.
      *
@@ -209,7 +209,8 @@ public final class ConfigLoader {
 
     /**
      * The rows of a table store for some virtual models: what {@link #readStoreRows} reads back as the same
-     * virtual models. A policy has no {@code targets} and no {@code strategy}.
+     * virtual models. A policy has no {@code targets} and no {@code strategy}; a row without fallbacks has no
+     * {@code fallbacks}.
      *
      * @param models the store's virtual models
      * @return one row each, sorted by source
@@ -226,6 +227,9 @@ public final class ConfigLoader {
                 vm.targets().forEach(t -> targets.add(Map.of("model", t.model(), "weight", t.weight())));
                 row.put("targets", targets);
                 row.put("strategy", vm.strategy().yamlName());
+            }
+            if (!vm.fallbacks().isEmpty()) {
+                row.put("fallbacks", List.copyOf(vm.fallbacks()));
             }
             row.put("user_paths", List.copyOf(vm.userPaths()));
             row.put("enabled", vm.enabled());

@@ -26,9 +26,9 @@ import java.util.function.Function;
 final class ConfigReader {
 
     static final List<String> TOP_KEYS = List.of("version", "server", "providers", "default_provider", "identity",
-            "models", "virtual_models", "admin", "reload", "observability", "experiments");
+            "models", "virtual_models", "admin", "reload", "observability", "experiments", "failover");
     static final List<String> SERVER_KEYS = List.of("host", "port", "max_request_bytes", "upstream_idle_timeout",
-            "models_cache_ttl", "request_body_timeout", "request_body_min_rate", "client_idle_timeout", "drain_timeout", "drain_delay");
+            "upstream_connect_timeout", "models_cache_ttl", "request_body_timeout", "request_body_min_rate", "client_idle_timeout", "drain_timeout", "drain_delay");
     static final List<String> PROVIDER_KEYS = List.of("type", "base_url", "api_key", "models", "headers");
     static final List<String> IDENTITY_KEYS = List.of("user_path_header", "trust_user_path_header", "clients");
     static final List<String> CLIENT_KEYS = List.of("name", "key_sha256", "user_path");
@@ -37,6 +37,10 @@ final class ConfigReader {
     static final List<String> RELOAD_KEYS = List.of("poll_interval");
     static final List<String> OBSERVABILITY_KEYS = List.of("access_log", "metrics_path", "metrics_token");
     static final List<String> EXPERIMENTS_KEYS = List.of("window", "feedback_ttl");
+    static final List<String> FAILOVER_KEYS = List.of("retry_on", "max_attempts", "circuit_breaker");
+    static final List<String> CIRCUIT_BREAKER_KEYS = List.of("failures", "open_for");
+    /** The most consecutive failures a breaker may be set to wait for. */
+    static final int MAX_BREAKER_FAILURES = 1000;
 
     /** Environment variable that overrides {@code models.keep_only_aliases} (GoModel's name). */
     static final String KEEP_ONLY_ALIASES_ENV = "KEEP_ONLY_ALIASES_AT_MODELS_ENDPOINT";
@@ -91,11 +95,12 @@ final class ConfigReader {
         ObservabilitySettings observability = readObservability(fields.mapping(doc.entries().get("observability"),
                 "observability"));
         ExperimentsSettings experiments = readExperiments(fields.mapping(doc.entries().get("experiments"), "experiments"));
+        FailoverSettings failover = readFailover(fields.mapping(doc.entries().get("failover"), "failover"));
         if (!fields.ok()) {
             throw new InvalidConfigException(fields.errors());
         }
         Rules rules = new Rules(rows, providers, defaultProvider, identity, enabledByDefault, keepOnlyAliases);
-        return new SwitchboardConfig(server, rules, admin, reload, observability, experiments,
+        return new SwitchboardConfig(server, rules, admin, reload, observability, experiments, failover,
                 Lint.warnings(rules, Lint.configRows(rows.size())));
     }
 
@@ -114,6 +119,8 @@ final class ConfigReader {
         int max = fields.integer(m, "server", "max_request_bytes", ServerSettings.DEFAULT_MAX_REQUEST_BYTES, 1,
                 ServerSettings.MAX_MAX_REQUEST_BYTES);
         Duration idle = fields.duration(m, "server", "upstream_idle_timeout", ServerSettings.DEFAULT_UPSTREAM_IDLE_TIMEOUT);
+        Duration connect = fields.duration(m, "server", "upstream_connect_timeout",
+                ServerSettings.DEFAULT_UPSTREAM_CONNECT_TIMEOUT);
         Duration ttl = fields.duration(m, "server", "models_cache_ttl", ServerSettings.DEFAULT_MODELS_CACHE_TTL);
         Duration body = fields.duration(m, "server", "request_body_timeout", ServerSettings.DEFAULT_REQUEST_BODY_TIMEOUT);
         int rate = fields.integer(m, "server", "request_body_min_rate", ServerSettings.DEFAULT_REQUEST_BODY_MIN_RATE, 0,
@@ -121,7 +128,7 @@ final class ConfigReader {
         Duration client = fields.duration(m, "server", "client_idle_timeout", ServerSettings.DEFAULT_CLIENT_IDLE_TIMEOUT);
         Duration drain = fields.duration(m, "server", "drain_timeout", ServerSettings.DEFAULT_DRAIN_TIMEOUT);
         Duration delay = fields.duration(m, "server", "drain_delay", ServerSettings.DEFAULT_DRAIN_DELAY, true);
-        return new ServerSettings(host.strip(), port, max, idle, ttl, body, rate, client, drain, delay);
+        return new ServerSettings(host.strip(), port, max, idle, connect, ttl, body, rate, client, drain, delay);
     }
 
     private Map<String, Provider> readProviders(Value.Mapping m) {
@@ -325,5 +332,48 @@ final class ConfigReader {
         fields.onlyKeys(m, "experiments", EXPERIMENTS_KEYS);
         return new ExperimentsSettings(fields.duration(m, "experiments", "window", ExperimentsSettings.DEFAULT_WINDOW),
                 fields.duration(m, "experiments", "feedback_ttl", ExperimentsSettings.DEFAULT_FEEDBACK_TTL));
+    }
+
+    private FailoverSettings readFailover(Value.Mapping m) {
+        if (m == null) {
+            return FailoverSettings.DEFAULT;
+        }
+        fields.onlyKeys(m, "failover", FAILOVER_KEYS);
+        List<Integer> retryOn = FailoverSettings.DEFAULT_RETRY_ON;
+        Value.Sequence seq = fields.sequence(m.entries().get("retry_on"), "failover.retry_on");
+        if (seq != null) {
+            retryOn = new ArrayList<>();
+            for (int i = 0; i < seq.items().size(); i++) {
+                String path = "failover.retry_on[" + i + "]";
+                Value item = seq.items().get(i);
+                if (!(item instanceof Value.Scalar s && s.type() == Value.Type.INT)) {
+                    fields.error(path, item, "must be an HTTP status, was " + item.describe());
+                    continue;
+                }
+                long status = Fields.parseLong(s.text());
+                if (status < 100 || status > 599) {
+                    fields.error(path, item, "must be an HTTP status, was " + s.text());
+                } else if (!FailoverSettings.retryable((int) status)) {
+                    // SPEC 11: a 4xx other than 429 is the request's own fault; another provider would refuse it too.
+                    fields.error(path, item, "must be 429 or a 5xx status, was " + s.text() + " (a 4xx other than 429"
+                            + " says the request is wrong, so it is never retried)");
+                } else if (retryOn.contains((int) status)) {
+                    fields.error(path, item, "duplicate status " + s.text());
+                } else {
+                    retryOn.add((int) status);
+                }
+            }
+        }
+        int maxAttempts = fields.integer(m, "failover", "max_attempts", FailoverSettings.DEFAULT_MAX_ATTEMPTS, 1,
+                FailoverSettings.MAX_MAX_ATTEMPTS);
+        int failures = FailoverSettings.DEFAULT_BREAKER_FAILURES;
+        Duration openFor = FailoverSettings.DEFAULT_BREAKER_OPEN_FOR;
+        Value.Mapping breaker = fields.mapping(m.entries().get("circuit_breaker"), "failover.circuit_breaker");
+        if (breaker != null) {
+            fields.onlyKeys(breaker, "failover.circuit_breaker", CIRCUIT_BREAKER_KEYS);
+            failures = fields.integer(breaker, "failover.circuit_breaker", "failures", failures, 0, MAX_BREAKER_FAILURES);
+            openFor = fields.duration(breaker, "failover.circuit_breaker", "open_for", openFor);
+        }
+        return new FailoverSettings(retryOn, maxAttempts, failures, openFor);
     }
 }

@@ -89,6 +89,20 @@ final class Lint {
                                 + " provider prefix, no static models list holds it, and there is no default_provider)"));
                     }
                 }
+                for (int j = 0; j < vm.fallbacks().size(); j++) {
+                    String f = vm.fallbacks().get(j);
+                    String fp = path + ".fallbacks[" + j + "]";
+                    if (redirectSources.contains(f)) {
+                        out.add(new Warning(file, fp, vm.source(), "'" + f + "' is also the source of a redirect;"
+                                + " fallbacks are not resolved again, so '" + vm.source() + "' falls back to the model '"
+                                + f + "' itself"));
+                    }
+                    if (providerMode && Resolver.route(rules, f) == null) {
+                        out.add(new Warning(file, fp, vm.source(), "no provider can route the fallback '" + f + "' (no"
+                                + " declared provider prefix, no static models list holds it, and there is no"
+                                + " default_provider)"));
+                    }
+                }
                 String shadowed = shadowedBy(rules, vm.source());
                 if (shadowed != null) {
                     out.add(new Warning(file, path + ".source", vm.source(), "'" + vm.source() + "' shadows a model that"

@@ -9,6 +9,8 @@ import java.time.Duration;
  * @param port the port to listen on; 0 picks a free one
  * @param maxRequestBytes largest decoded request body; larger gets 413
  * @param upstreamIdleTimeout silence allowed on an upstream connection
+ * @param upstreamConnectTimeout how long connecting to an upstream may take; and, for a streamed request that has
+ *     another candidate to fail over to, how long its response headers may take (SPEC section 11)
  * @param modelsCacheTtl how long a provider's own {@code /v1/models} listing is reused
  * @param requestBodyTimeout longest silence while a request body arrives (SPEC section 15); then 408
  * @param requestBodyMinRate bytes per second a request body must average once {@code requestBodyTimeout} has
@@ -21,7 +23,7 @@ import java.time.Duration;
  *     balancer polling it stops sending first; then the drain begins
  */
 public record ServerSettings(String host, int port, int maxRequestBytes, Duration upstreamIdleTimeout,
-                             Duration modelsCacheTtl, Duration requestBodyTimeout, int requestBodyMinRate,
+                             Duration upstreamConnectTimeout, Duration modelsCacheTtl, Duration requestBodyTimeout, int requestBodyMinRate,
                              Duration clientIdleTimeout, Duration drainTimeout, Duration drainDelay) {
 
     /** Listen on every interface. */
@@ -32,6 +34,8 @@ public record ServerSettings(String host, int port, int maxRequestBytes, Duratio
     public static final int DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
     /** Ten minutes: long enough for a reasoning model's first token and for SSE gaps. */
     public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofSeconds(600);
+    /** Ten seconds (SPEC section 11): a provider that takes longer to connect, or to start a stream, is failing. */
+    public static final Duration DEFAULT_UPSTREAM_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** A minute: new upstream models show up quickly, and listing stays cheap. */
     public static final Duration DEFAULT_MODELS_CACHE_TTL = Duration.ofSeconds(60);
     /** Half a minute, as SPEC section 15 says: far more than any healthy client pauses inside a body. */
@@ -50,7 +54,7 @@ public record ServerSettings(String host, int port, int maxRequestBytes, Duratio
     /** Every default. */
     public static final ServerSettings DEFAULT =
             new ServerSettings(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_UPSTREAM_IDLE_TIMEOUT,
-                    DEFAULT_MODELS_CACHE_TTL, DEFAULT_REQUEST_BODY_TIMEOUT, DEFAULT_REQUEST_BODY_MIN_RATE,
+                    DEFAULT_UPSTREAM_CONNECT_TIMEOUT, DEFAULT_MODELS_CACHE_TTL, DEFAULT_REQUEST_BODY_TIMEOUT, DEFAULT_REQUEST_BODY_MIN_RATE,
                     DEFAULT_CLIENT_IDLE_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_DRAIN_DELAY);
 
     /**
@@ -59,7 +63,8 @@ public record ServerSettings(String host, int port, int maxRequestBytes, Duratio
      * @return a copy listening there
      */
     public ServerSettings withAddress(String host, int port) {
-        return new ServerSettings(host, port, maxRequestBytes, upstreamIdleTimeout, modelsCacheTtl, requestBodyTimeout,
+        return new ServerSettings(host, port, maxRequestBytes, upstreamIdleTimeout, upstreamConnectTimeout,
+                modelsCacheTtl, requestBodyTimeout,
                 requestBodyMinRate, clientIdleTimeout, drainTimeout, drainDelay);
     }
 }

@@ -48,6 +48,11 @@ final class StoreDocument {
             if (vm.isRedirect()) {
                 m.put("strategy", vm.strategy().yamlName());
             }
+            if (!vm.fallbacks().isEmpty()) {
+                List<Object> fallbacks = new ArrayList<>();
+                vm.fallbacks().forEach(f -> fallbacks.add(literal(f)));
+                m.put("fallbacks", fallbacks);
+            }
             List<Object> paths = new ArrayList<>();
             vm.userPaths().forEach(p -> paths.add(literal(p)));
             m.put("user_paths", paths);

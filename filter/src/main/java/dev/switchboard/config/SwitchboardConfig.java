@@ -13,11 +13,12 @@ import java.util.Objects;
  * @param reload reload settings
  * @param observability access log and metrics settings
  * @param experiments experiment and feedback settings
+ * @param failover what the bundled proxy retries and its circuit breakers (SPEC section 11)
  * @param warnings things that are legal but probably not meant, each with its file and YAML path
  */
 public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSettings admin, ReloadSettings reload,
                                 ObservabilitySettings observability, ExperimentsSettings experiments,
-                                List<Warning> warnings) {
+                                FailoverSettings failover, List<Warning> warnings) {
 
     public SwitchboardConfig {
         Objects.requireNonNull(server, "server");
@@ -26,11 +27,12 @@ public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSetting
         Objects.requireNonNull(reload, "reload");
         Objects.requireNonNull(observability, "observability");
         Objects.requireNonNull(experiments, "experiments");
+        Objects.requireNonNull(failover, "failover");
         warnings = List.copyOf(warnings);
     }
 
     /**
-     * A configuration with the default observability settings.
+     * A configuration with the default observability, experiment and failover settings.
      *
      * @param server proxy settings
      * @param rules the resolution snapshot
@@ -40,7 +42,8 @@ public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSetting
      */
     public SwitchboardConfig(ServerSettings server, Rules rules, AdminSettings admin, ReloadSettings reload,
                              List<Warning> warnings) {
-        this(server, rules, admin, reload, ObservabilitySettings.DEFAULT, ExperimentsSettings.DEFAULT, warnings);
+        this(server, rules, admin, reload, ObservabilitySettings.DEFAULT, ExperimentsSettings.DEFAULT,
+                FailoverSettings.DEFAULT, warnings);
     }
 
     /**
@@ -48,6 +51,6 @@ public record SwitchboardConfig(ServerSettings server, Rules rules, AdminSetting
      * @return this configuration with them (tests and the command line set the listen address)
      */
     public SwitchboardConfig withServer(ServerSettings other) {
-        return new SwitchboardConfig(other, rules, admin, reload, observability, experiments, warnings);
+        return new SwitchboardConfig(other, rules, admin, reload, observability, experiments, failover, warnings);
     }
 }

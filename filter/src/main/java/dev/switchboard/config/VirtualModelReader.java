@@ -17,8 +17,8 @@ import java.util.Set;
  */
 final class VirtualModelReader {
 
-    static final List<String> VIRTUAL_MODEL_KEYS = List.of("source", "target", "targets", "strategy", "user_paths",
-            "enabled", "description");
+    static final List<String> VIRTUAL_MODEL_KEYS = List.of("source", "target", "targets", "strategy", "fallbacks",
+            "user_paths", "enabled", "description");
     static final List<String> TARGET_KEYS = List.of("model", "weight");
     /** A target's weight is at most this, so that sums cannot overflow. */
     static final int MAX_WEIGHT = 1_000_000;
@@ -169,12 +169,13 @@ final class VirtualModelReader {
             strategy = Strategy.fromYamlName(strategyName.strip());
             if (strategy == null) {
                 fields.error(path + ".strategy", m.entries().get("strategy"),
-                        "must be sticky or round_robin, was \"" + strategyName + "\"");
+                        "must be sticky, round_robin or failover, was \"" + strategyName + "\"");
             } else if (!hasTarget && !hasTargets) {
                 fields.error(path + ".strategy", m.entries().get("strategy"),
                         "only a redirect has a strategy; this entry has no target, so it is an access policy");
             }
         }
+        List<String> fallbacks = readFallbacks(m, path, source, targets, hasTarget || hasTargets);
         List<String> userPaths = new ArrayList<>();
         Value.Sequence up = fields.sequence(m.entries().get("user_paths"), path + ".user_paths");
         if (up != null) {
@@ -203,7 +204,48 @@ final class VirtualModelReader {
         if (fields.count() > before) {
             return null;
         }
-        return new VirtualModel(source, targets, strategy, userPaths, enabled, description);
+        return new VirtualModel(source, targets, strategy, fallbacks, userPaths, enabled, description);
+    }
+
+    /**
+     * A redirect's {@code fallbacks} (SPEC section 11): concrete models, each once, none a target of the same
+     * redirect or its own source (a fallback is never resolved again, so that would call the redirect's name
+     * as a model).
+     */
+    private List<String> readFallbacks(Value.Mapping m, String path, String source, List<Target> targets,
+                                       boolean redirect) {
+        List<String> out = new ArrayList<>();
+        Value v = m.entries().get("fallbacks");
+        Value.Sequence seq = fields.sequence(v, path + ".fallbacks");
+        if (seq == null) {
+            return out;
+        }
+        if (!redirect && !seq.items().isEmpty()) {
+            fields.error(path + ".fallbacks", v, "only a redirect has fallbacks; this entry has no target, so it is an "
+                    + "access policy");
+            return out;
+        }
+        Set<String> targetModels = new HashSet<>();
+        targets.forEach(t -> targetModels.add(t.model()));
+        for (int i = 0; i < seq.items().size(); i++) {
+            String fp = path + ".fallbacks[" + i + "]";
+            Value item = seq.items().get(i);
+            if (!(item instanceof Value.Scalar s) || s.type() != Value.Type.STRING || s.text().isBlank()) {
+                fields.error(fp, item, "must be a non-empty model name, was " + item.describe());
+                continue;
+            }
+            String model = s.text().strip();
+            if (model.equals(source)) {
+                fields.error(fp, item, "virtual model '" + source + "' cannot fall back to itself");
+            } else if (targetModels.contains(model)) {
+                fields.error(fp, item, "'" + model + "' is already a target of this redirect");
+            } else if (out.contains(model)) {
+                fields.error(fp, item, "duplicate fallback: " + model);
+            } else {
+                out.add(model);
+            }
+        }
+        return out;
     }
 
     private void readTargets(Value v, String path, List<Target> targets) {

@@ -23,7 +23,8 @@ import tools.jackson.core.json.JsonFactory;
  * ISO-8601 UTC), {@code method}, {@code endpoint} (the canonical path), {@code client},
  * {@code user_path}, {@code requested_model}, {@code concrete_model}, {@code virtual_model},
  * {@code target}, {@code provider}, {@code status}, {@code error_code}, {@code attempts},
- * {@code upstream_status}, {@code duration_ms}, {@code first_byte_ms}, {@code input_tokens},
+ * {@code upstream_status}, {@code attempted} (every upstream attempt in order: {@code model}, {@code provider},
+ * {@code status}, {@code error}, {@code duration_ms}), {@code duration_ms}, {@code first_byte_ms}, {@code input_tokens},
  * {@code output_tokens}, {@code cached_tokens}, {@code reasoning_tokens}, {@code finish_reason}, and for
  * {@code POST /v1/feedback} {@code feedback_for}, {@code feedback_score}, {@code feedback_comment}. What is
  * not known is {@code null}, never zero. Gateway keys, provider keys and bodies never appear; the
@@ -85,6 +86,18 @@ public final class AccessLog implements ExchangeListener {
             g.writeStringProperty("error_code", completion.errorCode());
             g.writeNumberProperty("attempts", completion.attempts().size());
             number(g, "upstream_status", last == null || last.status() == 0 ? null : (long) last.status());
+            // Every target tried, in order (SPEC section 11): the failed ones before the one that answered.
+            g.writeArrayPropertyStart("attempted");
+            for (Attempt a : completion.attempts()) {
+                g.writeStartObject();
+                g.writeStringProperty("model", a.candidate().model());
+                g.writeStringProperty("provider", a.candidate().provider());
+                number(g, "status", a.status() == 0 ? null : (long) a.status());
+                g.writeStringProperty("error", a.error());
+                g.writeNumberProperty("duration_ms", millis(a.durationNanos()));
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             g.writeNumberProperty("duration_ms", millis(completion.durationNanos()));
             if (completion.firstByteNanos() < 0) {
                 g.writeNullProperty("first_byte_ms");

@@ -17,10 +17,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -37,6 +40,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code gen_ai.client.token.usage} (tokens, histogram, {@code gen_ai.token.type} = input | output):
  *       usage the response stated (unknown usage records nothing, never zero);</li>
  *   <li>{@code switchboard.decisions} ({@code outcome}): every decision;</li>
+ *   <li>{@code switchboard.failovers} ({@code switchboard.virtual_model}, {@code switchboard.target}: the target
+ *       given up on, {@code reason}: its status or error code): every move to the next candidate (SPEC section 11);</li>
+ *   <li>{@code switchboard.circuit.state} ({@code switchboard.target}, {@code state} = closed | open | half_open,
+ *       value 1 for the state a target's breaker is in, else 0), when bound to {@link CircuitBreakers};</li>
  *   <li>{@code switchboard.config.reloads} ({@code result} = success | failure) and
  *       {@code switchboard.config.info} ({@code version}, value 1), when bound to a {@link LiveConfig}.</li>
  * </ul>
@@ -69,6 +76,8 @@ public final class GatewayMetrics implements ExchangeListener {
     private final ConcurrentHashMap<Labels, Meters> meters = new ConcurrentHashMap<>();
     /** Decision counters by outcome. */
     private final ConcurrentHashMap<Outcome, Counter> decisions = new ConcurrentHashMap<>();
+    /** Failover counters by (virtual model, target given up on, reason); bounded as the labels are. */
+    private final ConcurrentHashMap<List<String>, Counter> failovers = new ConcurrentHashMap<>();
     /** The configured names of the last rules seen, computed once per snapshot. */
     private final AtomicReference<Known> known = new AtomicReference<>();
 
@@ -101,6 +110,33 @@ public final class GatewayMetrics implements ExchangeListener {
         return this;
     }
 
+    /**
+     * Exposes the state of every target's circuit breaker as {@code switchboard.circuit.state}: one series per
+     * target and state, 1 for the state it is in. The set of targets follows reloads; states are read at scrape
+     * time.
+     *
+     * @param breakers the node's breakers
+     * @return this
+     */
+    public GatewayMetrics bind(CircuitBreakers breakers) {
+        MultiGauge gauge = MultiGauge.builder("switchboard.circuit.state")
+                .description("the state of each target's circuit breaker: 1 for the state it is in").register(registry);
+        Runnable refresh = () -> {
+            List<MultiGauge.Row<?>> rows = new ArrayList<>();
+            for (CircuitBreakers.Breaker b : breakers.breakers()) {
+                String target = b.target();
+                for (CircuitBreakers.State s : CircuitBreakers.State.values()) {
+                    rows.add(MultiGauge.Row.of(Tags.of("switchboard.target", target, "state",
+                            s.name().toLowerCase(Locale.ROOT)), breakers, x -> x.state(target) == s ? 1 : 0));
+                }
+            }
+            gauge.register(rows, true);
+        };
+        breakers.onChange(refresh);
+        refresh.run();
+        return this;
+    }
+
     private Gauge info(Snapshot snapshot) {
         return Gauge.builder("switchboard.config.info", () -> 1).tag("version", snapshot.version())
                 .description("the configuration version (sha-256) this node serves").register(registry);
@@ -121,6 +157,11 @@ public final class GatewayMetrics implements ExchangeListener {
         if (completion.firstByteNanos() >= 0) {
             m.firstToken.record(completion.firstByteNanos(), TimeUnit.NANOSECONDS);
         }
+        List<Attempt> attempts = completion.attempts();
+        for (int i = 0; i < attempts.size() - 1; i++) {
+            // Every attempt but the last was given up on: a failover to the next candidate (SPEC section 11).
+            failover(exchange, attempts.get(i));
+        }
         Usage u = completion.usage();
         if (u.inputTokens() != null) {
             m.input().record(u.inputTokens());
@@ -128,6 +169,18 @@ public final class GatewayMetrics implements ExchangeListener {
         if (u.outputTokens() != null) {
             m.output().record(u.outputTokens());
         }
+    }
+
+    private void failover(Exchange exchange, Attempt given) {
+        Known names = known(exchange.config().rules());
+        Decision d = exchange.decision();
+        String reason = given.error() != null ? given.error() : given.status() > 0 ? Integer.toString(given.status()) : OTHER;
+        List<String> labels = List.of(names.model(d == null ? null : d.redirect()), names.model(given.candidate().model()),
+                reason);
+        failovers.computeIfAbsent(labels, l -> Counter.builder("switchboard.failovers")
+                .tag("switchboard.virtual_model", l.get(0)).tag("switchboard.target", l.get(1)).tag("reason", l.get(2))
+                .description("moves to the next candidate after a failed attempt, by the target given up on and why")
+                .register(registry)).increment();
     }
 
     /** The GenAI labels of one exchange, in the order of {@link #meters(Labels)}'s tags. */
@@ -222,6 +275,7 @@ public final class GatewayMetrics implements ExchangeListener {
                 for (Target t : vm.targets()) {
                     models.add(t.model());
                 }
+                models.addAll(vm.fallbacks());
             }
         }
 

@@ -4,7 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 
-/** A redirect compiled for picking: target arrays and hashing inputs (rotation state lives in {@link Picker}). */
+/**
+ * A redirect compiled for picking: target arrays, its fallbacks and hashing inputs (rotation state lives in
+ * {@link Picker}).
+ */
 final class Redirect {
 
     final VirtualModel model;
@@ -13,6 +16,9 @@ final class Redirect {
     private final int totalWeight;
     private final byte[] sourceBytes;
     private final byte[][] targetBytes;
+    /** The targets' indexes in the order written: a {@code failover} redirect's order for every caller. */
+    private final int[] written;
+    private final String[] fallbacks;
     private static final int[] SINGLE = {0};
 
     Redirect(VirtualModel model) {
@@ -32,19 +38,28 @@ final class Redirect {
         for (int i = 0; i < n; i++) {
             targetBytes[i] = targets[i].getBytes(StandardCharsets.UTF_8);
         }
+        this.written = new int[n];
+        for (int i = 0; i < n; i++) {
+            written[i] = i;
+        }
+        this.fallbacks = model.fallbacks().toArray(String[]::new);
     }
 
     /**
      * The order in which this redirect's targets are tried for a caller: the pick first, then the
      * others. Sticky with an identity orders all targets by their rendezvous score for it (the next
-     * best for this caller); otherwise the others follow in the order written.
+     * best for this caller); {@code failover} keeps the order written for everyone; otherwise the others
+     * follow in the order written.
      *
-     * @return target indexes, the chosen one first
+     * @return target indexes, the chosen one first; not to be modified
      */
     int[] order(Caller caller, Picker picker) {
         int n = targets.length;
         if (n == 1) {
             return SINGLE;
+        }
+        if (model.strategy() == Strategy.FAILOVER) {
+            return written;
         }
         String identity = model.strategy() == Strategy.ROUND_ROBIN ? null : caller.stickyIdentity();
         if (identity != null) {
@@ -66,6 +81,11 @@ final class Redirect {
     /** @return target {@code index}'s model */
     String target(int index) {
         return targets[index];
+    }
+
+    /** @return the fallbacks, in order; not to be modified */
+    String[] fallbacks() {
+        return fallbacks;
     }
 
     private int weightedRandom() {

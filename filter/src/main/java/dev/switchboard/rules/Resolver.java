@@ -108,7 +108,7 @@ public final class Resolver {
                         + describe(callerPath) + " is outside, so the name stays");
             }
         } else {
-            // 2. Target choice: the pick first, then the other targets in the strategy's order.
+            // 2. Target choice: the pick first, then the other targets in the strategy's order, then the fallbacks.
             int[] order = r.order(caller, picker);
             String target = r.target(order[0]);
             if (trace.recording()) {
@@ -117,6 +117,7 @@ public final class Resolver {
                 } else {
                     String identity = caller.stickyIdentity();
                     String how = r.model.strategy() == Strategy.ROUND_ROBIN ? "round_robin (per node)"
+                            : r.model.strategy() == Strategy.FAILOVER ? "failover (the first target while it answers)"
                             : identity == null ? "sticky, but the caller has no identity: weighted random pick"
                             : "sticky on " + identity;
                     trace.step("redirect: '" + name + "' -> '" + target + "' chosen from " + r.model.targets()
@@ -124,16 +125,25 @@ public final class Resolver {
                 }
             }
             Candidate chosen = routeAndCheck(rules, target, caller, trace);
+            String[] fallbacks = r.fallbacks();
             List<Candidate> candidates;
-            if (order.length == 1) {
+            if (order.length == 1 && fallbacks.length == 0) {
                 candidates = List.of(chosen);
             } else {
-                Candidate[] all = new Candidate[order.length];
+                // Each later candidate is routed and checked for this caller too: a denied one is never called.
+                Candidate[] all = new Candidate[order.length + fallbacks.length];
                 all[0] = chosen;
                 for (int i = 1; i < order.length; i++) {
                     all[i] = routeAndCheck(rules, r.target(order[i]), caller, Trace.NONE);
                 }
+                for (int i = 0; i < fallbacks.length; i++) {
+                    all[order.length + i] = routeAndCheck(rules, fallbacks[i], caller, Trace.NONE).asFallback();
+                }
                 candidates = List.of(all);
+                if (trace.recording()) {
+                    trace.step("failover: when an attempt fails before the answer starts, then "
+                            + describeLater(candidates));
+                }
             }
             return decision(name, name, target, candidates, trace);
         }
@@ -272,6 +282,21 @@ public final class Resolver {
         }
         return "policy '" + policy.source() + "' admits " + (outcome == Outcome.ALLOWED ? "" : "only ") + policy.userPaths()
                 + "; caller path " + describe(callerPath) + " is " + (outcome == Outcome.ALLOWED ? "inside" : "outside");
+    }
+
+    /** The candidates after the first, in order, each with its role and, for one the caller may not use, why. */
+    private static String describeLater(List<Candidate> candidates) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i < candidates.size(); i++) {
+            Candidate c = candidates.get(i);
+            sb.append(i == 1 ? "" : ", ").append('\'').append(c.model()).append("' (")
+                    .append(c.fallback() ? "fallback" : "target");
+            if (!c.allowed()) {
+                sb.append("; skipped: ").append(c.reason());
+            }
+            sb.append(')');
+        }
+        return sb.toString();
     }
 
     private static String describe(String callerPath) {

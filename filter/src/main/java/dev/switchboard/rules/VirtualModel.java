@@ -9,12 +9,14 @@ import java.util.Objects;
  * @param source the trimmed name (redirect) or selector (policy) this row is keyed by
  * @param targets the weighted targets of a redirect; empty for a policy
  * @param strategy how several targets are chosen; {@code null} for a policy
+ * @param fallbacks concrete models a redirect's request goes to, in this order, when its targets fail (SPEC
+ *     section 11); never resolved again; empty for a policy and for a redirect without any
  * @param userPaths normalized paths: a redirect applies only inside them, a policy admits only them; empty = everyone
  * @param enabled a disabled redirect is inert, a disabled policy denies everyone
  * @param description free text, may be empty
  */
-public record VirtualModel(String source, List<Target> targets, Strategy strategy, List<String> userPaths,
-                           boolean enabled, String description) {
+public record VirtualModel(String source, List<Target> targets, Strategy strategy, List<String> fallbacks,
+                           List<String> userPaths, boolean enabled, String description) {
 
     /** Whether a row that does not say is enabled. */
     public static final boolean DEFAULT_ENABLED = true;
@@ -22,11 +24,27 @@ public record VirtualModel(String source, List<Target> targets, Strategy strateg
     public VirtualModel {
         Objects.requireNonNull(source, "source");
         targets = List.copyOf(targets);
+        fallbacks = List.copyOf(fallbacks);
         userPaths = List.copyOf(userPaths);
         description = description == null ? "" : description;
         if (!targets.isEmpty() && strategy == null) {
             strategy = Strategy.DEFAULT;
         }
+    }
+
+    /**
+     * A row without fallbacks.
+     *
+     * @param source the trimmed name or selector
+     * @param targets the weighted targets of a redirect; empty for a policy
+     * @param strategy how several targets are chosen; {@code null} for a policy
+     * @param userPaths normalized paths; empty = everyone
+     * @param enabled whether it is enabled
+     * @param description free text
+     */
+    public VirtualModel(String source, List<Target> targets, Strategy strategy, List<String> userPaths, boolean enabled,
+                        String description) {
+        this(source, targets, strategy, List.of(), userPaths, enabled, description);
     }
 
     /** @return {@code true} for a redirect (has targets), {@code false} for an access policy */

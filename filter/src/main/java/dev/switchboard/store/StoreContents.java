@@ -87,8 +87,8 @@ public sealed interface StoreContents permits StoreContents.Document, StoreConte
     /**
      * A store kept as a table, one row per virtual model (a database store). Each row is a JSON-like object
      * with the field names of the file store ({@code source}, {@code targets} as a list of
-     * {@code {model, weight}}, {@code strategy}, {@code user_paths}, {@code enabled}, {@code description});
-     * values are strings, integers, booleans, lists and objects of those, taken literally (no
+     * {@code {model, weight}}, {@code strategy}, {@code fallbacks}, {@code user_paths}, {@code enabled},
+     * {@code description}); values are strings, integers, booleans, lists and objects of those, taken literally (no
      * <code>${...}</code> expansion). An absent field is left out, never {@code null}. The rows are validated by
      * the configuration, not by the store.
      *

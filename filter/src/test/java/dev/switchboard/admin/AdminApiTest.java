@@ -56,10 +56,10 @@ final class AdminApiTest {
             """.formatted(AdminServer.TOKEN);
 
     private static final String MANAGED_ALIAS = "{\"source\":\"managed-alias\",\"kind\":\"redirect\","
-            + "\"targets\":[{\"model\":\"gpt-5\",\"weight\":1}],\"strategy\":\"sticky\",\"user_paths\":[],"
+            + "\"targets\":[{\"model\":\"gpt-5\",\"weight\":1}],\"strategy\":\"sticky\",\"fallbacks\":[],\"user_paths\":[],"
             + "\"enabled\":true,\"description\":\"from the config file\",\"managed\":true,\"warnings\":[]}";
     private static final String MANAGED_POLICY = "{\"source\":\"openai/o3-pro\",\"kind\":\"policy\",\"targets\":[],"
-            + "\"strategy\":null,\"user_paths\":[],\"enabled\":false,\"description\":\"\",\"managed\":true,"
+            + "\"strategy\":null,\"fallbacks\":[],\"user_paths\":[],\"enabled\":false,\"description\":\"\",\"managed\":true,"
             + "\"warnings\":[]}";
     private static final String MANAGED_MESSAGE = " is managed by config; edit your configuration instead";
 
@@ -276,17 +276,17 @@ final class AdminApiTest {
         assertThat(r.headers().firstValue("ETag")).hasValue(etagOf(admin.store));
         assertThat(r.body()).isEqualTo("["
                 + "{\"source\":\"chain\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"managed-alias\",\"weight\":1}],"
-                + "\"strategy\":\"sticky\",\"user_paths\":[],\"enabled\":true,\"description\":\"\",\"managed\":false,"
+                + "\"strategy\":\"sticky\",\"fallbacks\":[],\"user_paths\":[],\"enabled\":true,\"description\":\"\",\"managed\":false,"
                 + "\"warnings\":[\"'managed-alias' is also the source of a redirect; targets are not resolved again, "
                 + "so 'chain' goes to the model 'managed-alias' itself\"]},"
-                + "{\"source\":\"gated\",\"kind\":\"policy\",\"targets\":[],\"strategy\":null,\"user_paths\":[\"/team\"],"
+                + "{\"source\":\"gated\",\"kind\":\"policy\",\"targets\":[],\"strategy\":null,\"fallbacks\":[],\"user_paths\":[\"/team\"],"
                 + "\"enabled\":false,\"description\":\"\",\"managed\":false,"
                 + "\"warnings\":[\"a disabled policy denies everyone, so these paths have no effect\"]},"
                 + MANAGED_ALIAS + ","
                 + MANAGED_POLICY + ","
                 + "{\"source\":\"zz-scoped\",\"kind\":\"redirect\","
                 + "\"targets\":[{\"model\":\"a\",\"weight\":3},{\"model\":\"b\",\"weight\":1}],"
-                + "\"strategy\":\"round_robin\",\"user_paths\":[\"/acme/ml\"],\"enabled\":true,\"description\":\"A/B\","
+                + "\"strategy\":\"round_robin\",\"fallbacks\":[],\"user_paths\":[\"/acme/ml\"],\"enabled\":true,\"description\":\"A/B\","
                 + "\"managed\":false,\"warnings\":[]}"
                 + "]");
     }
@@ -337,7 +337,7 @@ final class AdminApiTest {
                 + "\"description\":\"quick ${HOME}\"}");
 
         String view = "{\"source\":\"fast\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"gpt-5-mini\",\"weight\":1}],"
-                + "\"strategy\":\"sticky\",\"user_paths\":[],\"enabled\":true,\"description\":\"quick ${HOME}\","
+                + "\"strategy\":\"sticky\",\"fallbacks\":[],\"user_paths\":[],\"enabled\":true,\"description\":\"quick ${HOME}\","
                 + "\"managed\":false,\"warnings\":[]}";
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
@@ -380,14 +380,14 @@ final class AdminApiTest {
     void shouldReplaceTheWholeEntry() throws Exception {
         start();
         assertThat(admin.put("{\"source\":\"ab\",\"targets\":[{\"model\":\"a\",\"weight\":2},{\"model\":\"b\"}],"
-                + "\"strategy\":\"round_robin\",\"user_paths\":[\"/team\"],\"description\":\"A/B\"}").statusCode())
+                + "\"strategy\":\"round_robin\",\"fallbacks\":[],\"user_paths\":[\"/team\"],\"description\":\"A/B\"}").statusCode())
                 .isEqualTo(200);
 
         HttpResponse<String> r = admin.put("{\"source\":\"ab\",\"target_model\":\"c\"}");
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("{\"source\":\"ab\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"c\",\"weight\":1}],"
-                + "\"strategy\":\"sticky\",\"user_paths\":[],\"enabled\":true,\"description\":\"\",\"managed\":false,"
+                + "\"strategy\":\"sticky\",\"fallbacks\":[],\"user_paths\":[],\"enabled\":true,\"description\":\"\",\"managed\":false,"
                 + "\"warnings\":[]}");
         assertThat(stored()).containsExactly(new VirtualModel("ab", List.of(new Target("c", 1)), Strategy.STICKY,
                 List.of(), true, ""));
@@ -425,12 +425,12 @@ final class AdminApiTest {
                 + "{\"model\":\"q\",\"weight\":1}]}");
 
         assertThat(policy.statusCode()).isEqualTo(200);
-        assertThat(policy.body()).isEqualTo("{\"source\":\"sw\",\"kind\":\"policy\",\"targets\":[],\"strategy\":null,"
+        assertThat(policy.body()).isEqualTo("{\"source\":\"sw\",\"kind\":\"policy\",\"targets\":[],\"strategy\":null,\"fallbacks\":[],"
                 + "\"user_paths\":[\"/acme/ml\"],\"enabled\":true,\"description\":\"\",\"managed\":false,\"warnings\":[]}");
         assertThat(asPolicy).containsExactly(new VirtualModel("sw", List.of(), null, List.of("/acme/ml"), true, ""));
         assertThat(redirect.statusCode()).isEqualTo(200);
         assertThat(redirect.body()).isEqualTo("{\"source\":\"sw\",\"kind\":\"redirect\","
-                + "\"targets\":[{\"model\":\"p\",\"weight\":5},{\"model\":\"q\",\"weight\":1}],\"strategy\":\"sticky\","
+                + "\"targets\":[{\"model\":\"p\",\"weight\":5},{\"model\":\"q\",\"weight\":1}],\"strategy\":\"sticky\",\"fallbacks\":[],"
                 + "\"user_paths\":[],\"enabled\":true,\"description\":\"\",\"managed\":false,\"warnings\":[]}");
         assertThat(stored()).containsExactly(new VirtualModel("sw", List.of(new Target("p", 5), new Target("q", 1)),
                 Strategy.STICKY, List.of(), true, ""));
@@ -445,7 +445,7 @@ final class AdminApiTest {
         HttpResponse<String> r = admin.put("{\"source\":\"new\",\"old_source\":\"old\",\"target_model\":\"m2\"}");
 
         String view = "{\"source\":\"new\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"m2\",\"weight\":1}],"
-                + "\"strategy\":\"sticky\",\"user_paths\":[],\"enabled\":false,\"description\":\"\",\"managed\":false,"
+                + "\"strategy\":\"sticky\",\"fallbacks\":[],\"user_paths\":[],\"enabled\":false,\"description\":\"\",\"managed\":false,"
                 + "\"warnings\":[]}";
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo(view);
@@ -521,7 +521,7 @@ final class AdminApiTest {
                 Arguments.of("{\"source\":\"x\",\"targets\":[{\"model\":\"a\"},{\"model\":\"a\"}]}",
                         "targets[1].model: duplicate target: a"),
                 Arguments.of("{\"source\":\"x\",\"target_model\":\"a\",\"strategy\":\"random\"}",
-                        "strategy: must be sticky or round_robin, was \"random\""),
+                        "strategy: must be sticky, round_robin or failover, was \"random\""),
                 Arguments.of("{\"source\":\"x\",\"user_paths\":[\"/a\"],\"strategy\":\"sticky\"}",
                         "strategy: only a redirect has a strategy; this entry has no target, so it is an access policy"),
                 Arguments.of("{\"source\":\"x\",\"target_model\":\"  \"}", "target: must not be empty"),
@@ -771,7 +771,7 @@ final class AdminApiTest {
                 + "\"steps\":[\"redirect: 'fast' -> 'gpt-5-mini'\","
                 + "\"provider: none declared (bare filter); the model is forwarded as written\","
                 + "\"access: no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\"],"
-                + "\"candidates\":[{\"model\":\"gpt-5-mini\",\"provider\":null,\"upstream_model\":\"gpt-5-mini\","
+                + "\"candidates\":[{\"model\":\"gpt-5-mini\",\"role\":\"target\",\"provider\":null,\"upstream_model\":\"gpt-5-mini\","
                 + "\"allowed\":true,\"outcome\":\"allowed\",\"policy\":null,"
                 + "\"reason\":\"no access policy matches 'gpt-5-mini'; models.enabled_by_default is true\"}]}");
     }
@@ -790,7 +790,7 @@ final class AdminApiTest {
                 + "\"steps\":[\"redirect: none has source 'openai/o3-pro'\","
                 + "\"provider: none declared (bare filter); the model is forwarded as written\","
                 + "\"access: policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\"],"
-                + "\"candidates\":[{\"model\":\"openai/o3-pro\",\"provider\":null,\"upstream_model\":\"openai/o3-pro\","
+                + "\"candidates\":[{\"model\":\"openai/o3-pro\",\"role\":\"target\",\"provider\":null,\"upstream_model\":\"openai/o3-pro\","
                 + "\"allowed\":false,\"outcome\":\"disabled\",\"policy\":\"openai/o3-pro\","
                 + "\"reason\":\"policy 'openai/o3-pro' disables 'openai/o3-pro' for everyone\"}]}");
     }
@@ -851,7 +851,7 @@ final class AdminApiTest {
         assertThat(r.statusCode()).isEqualTo(200);
         Map<String, Object> status = object(r);
         assertThat(status).containsOnlyKeys("version", "config_version", "files", "store", "loaded_at",
-                "last_reload_error", "counts", "warnings");
+                "last_reload_error", "counts", "warnings", "circuit_breakers");
         assertThat(r.body()).startsWith("{\"version\":\"" + System.getProperty("switchboard.version") + "\",\"config_version\":");
         assertThat((String) status.get("config_version")).matches("[0-9a-f]{64}");
         assertThat(Instant.parse((String) status.get("loaded_at"))).isBetween(before, after);
@@ -865,7 +865,7 @@ final class AdminApiTest {
                         + ",\"revision\":\"absent\",\"last_sync\":\"")
                 .contains("\"last_reload_error\":null,")
                 .endsWith("\"counts\":{\"virtual_models\":2,\"redirects\":1,\"policies\":1,\"managed\":2,\"stored\":0,"
-                        + "\"providers\":0},\"warnings\":[]}");
+                        + "\"providers\":0},\"warnings\":[],\"circuit_breakers\":[]}");
 
         HttpResponse<String> put = admin.put("{\"source\":\"fast\",\"user_paths\":[\"/x\"]}");
         HttpResponse<String> afterWrite = admin.get("/admin/status");

@@ -84,7 +84,7 @@ final class AdminBrokenFilesTest {
 
         assertWrittenDespite(r, errors);
         assertThat(r.body()).startsWith("{\"source\":\"fast\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"gpt-5-mini\","
-                + "\"weight\":1}],\"strategy\":\"sticky\",\"user_paths\":[],\"enabled\":true,\"description\":\"\","
+                + "\"weight\":1}],\"strategy\":\"sticky\",\"fallbacks\":[],\"user_paths\":[],\"enabled\":true,\"description\":\"\","
                 + "\"managed\":false,\"warnings\":[],\"config_error\":{");
         assertThat(Files.readString(admin.store)).contains("source: fast");
         // Live now, beside the last good config's rows; the file's error is still reported, and stays reported.

@@ -79,7 +79,8 @@ final class VirtualModelServiceTest {
         VirtualModelService.Written w = service.upsert(null, body("{\"source\":\" fast \",\"target_model\":\"gpt-5-mini\"}"));
 
         assertThat(w.row()).isEqualTo(new VirtualModelView("fast", VirtualModelView.Kind.REDIRECT,
-                List.of(new VirtualModelView.TargetView("gpt-5-mini", 1)), "sticky", List.of(), true, "", false, List.of()));
+                List.of(new VirtualModelView.TargetView("gpt-5-mini", 1)), "sticky", List.of(), List.of(), true, "", false,
+                List.of()));
         assertThat(stored()).containsExactly(new VirtualModel("fast", List.of(new Target("gpt-5-mini", 1)),
                 Strategy.STICKY, List.of(), true, ""));
         assertThat(w.etag()).isEqualTo(live.snapshot().storeEtag()).isNotEqualTo("\"absent\"");

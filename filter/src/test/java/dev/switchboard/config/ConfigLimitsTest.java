@@ -122,7 +122,7 @@ final class ConfigLimitsTest {
         // Deep enough for the guard, then only the ordinary unknown-key error.
         assertRefused(() -> LOADER.parse("x: " + "[".repeat(32) + "]".repeat(32) + "\n"), List.of("x: unknown key; "
                 + "expected one of: version, server, providers, default_provider, identity, models, virtual_models, admin, "
-                + "reload, observability, experiments (line 1)"));
+                + "reload, observability, experiments, failover (line 1)"));
     }
 
     /** Regression: SnakeYAML's composer recursed once per level and threw StackOverflowError. */

@@ -75,7 +75,7 @@ final class ConfigLoaderTest {
         assertThat(config.server()).isEqualTo(ServerSettings.DEFAULT);
         assertThat(config.server()).isEqualTo(new ServerSettings(ServerSettings.DEFAULT_HOST, ServerSettings.DEFAULT_PORT,
                 ServerSettings.DEFAULT_MAX_REQUEST_BYTES, ServerSettings.DEFAULT_UPSTREAM_IDLE_TIMEOUT,
-                ServerSettings.DEFAULT_MODELS_CACHE_TTL, ServerSettings.DEFAULT_REQUEST_BODY_TIMEOUT,
+                ServerSettings.DEFAULT_UPSTREAM_CONNECT_TIMEOUT, ServerSettings.DEFAULT_MODELS_CACHE_TTL, ServerSettings.DEFAULT_REQUEST_BODY_TIMEOUT,
                 ServerSettings.DEFAULT_REQUEST_BODY_MIN_RATE, ServerSettings.DEFAULT_CLIENT_IDLE_TIMEOUT,
                 ServerSettings.DEFAULT_DRAIN_TIMEOUT, ServerSettings.DEFAULT_DRAIN_DELAY));
         assertThat(config.admin()).isEqualTo(new AdminSettings(AdminSettings.DEFAULT_TOKEN, AdminSettings.DEFAULT_STORE));

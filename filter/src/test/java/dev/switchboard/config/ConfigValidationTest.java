@@ -20,9 +20,9 @@ final class ConfigValidationTest {
     private static final Map<String, String> ENV = Map.of("SET", "value", "EMPTY", "");
     private static final String KEY = "4805d60cb37819015d8fffb916fd911836bc573c4c5963d9f1a24a543bd352d7";
     private static final String TOP_KEYS =
-            "expected one of: version, server, providers, default_provider, identity, models, virtual_models, admin, reload, observability, experiments";
+            "expected one of: version, server, providers, default_provider, identity, models, virtual_models, admin, reload, observability, experiments, failover";
     private static final String VIRTUAL_MODEL_KEYS =
-            "expected one of: source, target, targets, strategy, user_paths, enabled, description";
+            "expected one of: source, target, targets, strategy, fallbacks, user_paths, enabled, description";
 
     static Stream<Arguments> invalidConfigs() {
         return Stream.of(
@@ -31,7 +31,7 @@ final class ConfigValidationTest {
                         server:
                           prot: 8080
                         """, "server.prot: unknown key (did you mean 'port'?); expected one of: host, port, "
-                        + "max_request_bytes, upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
+                        + "max_request_bytes, upstream_idle_timeout, upstream_connect_timeout, models_cache_ttl, request_body_timeout,"
                         + " request_body_min_rate, client_idle_timeout, drain_timeout, drain_delay (line 2)"),
                 // Regression: the line was that of the block value below the key (line 2).
                 row("typo'd section names the key's line", """
@@ -216,6 +216,51 @@ final class ConfigValidationTest {
                             targets:
                               - weight: 2
                         """, "virtual_models[0].targets[0].model: is required (line 4)"),
+                row("fallback equal to the source", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            fallbacks: [c, a]
+                        """, "virtual_models[0].fallbacks[1]: virtual model 'a' cannot fall back to itself (line 4)"),
+                row("duplicate fallback", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            fallbacks: [c, " c"]
+                        """, "virtual_models[0].fallbacks[1]: duplicate fallback: c (line 4)"),
+                row("fallback that is a target", """
+                        virtual_models:
+                          - source: a
+                            targets: [b, c]
+                            fallbacks: [c]
+                        """, "virtual_models[0].fallbacks[0]: 'c' is already a target of this redirect (line 4)"),
+                row("fallbacks on a policy", """
+                        virtual_models:
+                          - source: a
+                            user_paths: [/x]
+                            fallbacks: [c]
+                        """, "virtual_models[0].fallbacks: only a redirect has fallbacks; this entry has no target, so it is"
+                        + " an access policy (line 4)"),
+                row("empty fallback", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            fallbacks: ["  "]
+                        """, "virtual_models[0].fallbacks[0]: must be a non-empty model name, was \"  \" (line 4)"),
+                row("retry_on a 4xx other than 429", """
+                        failover:
+                          retry_on: [429, 404]
+                        """, "failover.retry_on[1]: must be 429 or a 5xx status, was 404 (a 4xx other than 429 says the"
+                        + " request is wrong, so it is never retried) (line 2)"),
+                row("max_attempts 0", """
+                        failover:
+                          max_attempts: 0
+                        """, "failover.max_attempts: must be between 1 and 10, was 0 (line 2)"),
+                row("unknown breaker key", """
+                        failover:
+                          circuit_breaker: {failure: 3}
+                        """, "failover.circuit_breaker.failure: unknown key (did you mean 'failures'?); expected one of:"
+                        + " failures, open_for (line 2)"),
                 row("duplicate target", """
                         virtual_models:
                           - source: a
@@ -278,7 +323,7 @@ final class ConfigValidationTest {
                           - source: a
                             targets: [b, c]
                             strategy: random
-                        """, "virtual_models[0].strategy: must be sticky or round_robin, was \"random\" (line 4)"),
+                        """, "virtual_models[0].strategy: must be sticky, round_robin or failover, was \"random\" (line 4)"),
                 row("strategy on a policy", """
                         virtual_models:
                           - source: a
@@ -525,7 +570,7 @@ final class ConfigValidationTest {
 
         assertThat(errors(ENV, yaml)).containsExactly(
                 "server.prot: unknown key (did you mean 'port'?); expected one of: host, port, max_request_bytes, "
-                        + "upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
+                        + "upstream_idle_timeout, upstream_connect_timeout, models_cache_ttl, request_body_timeout,"
                         + " request_body_min_rate, client_idle_timeout, drain_timeout, drain_delay (line 3)",
                 "server.max_request_bytes: must be an integer, was \"lots\" (line 4)",
                 "default_provider: 'openai' is not a declared provider (declared: demo) (line 7)",

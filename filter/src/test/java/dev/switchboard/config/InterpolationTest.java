@@ -170,7 +170,7 @@ final class InterpolationTest {
                 ${K}:
                   port: 1
                 """)).containsExactly("${K}: unknown key; expected one of: version, server, providers, default_provider, "
-                + "identity, models, virtual_models, admin, reload, observability, experiments (line 1)");
+                + "identity, models, virtual_models, admin, reload, observability, experiments, failover (line 1)");
     }
 
     private static SwitchboardConfig load(Map<String, String> env, String yaml) {

@@ -24,6 +24,24 @@ final class LintTest {
                           claude: {type: anthropic}
                         """, "providers.claude: api_key is empty, so provider claude is not routed to or listed until "
                         + "it is set"),
+                row("fallback no provider can route", """
+                        providers:
+                          openai: {type: openai, api_key: k}
+                        virtual_models:
+                          - source: fast
+                            target: openai/gpt-5
+                            fallbacks: [mystery-model]
+                        """, "virtual_models[0].fallbacks[0]: no provider can route the fallback 'mystery-model' (no"
+                        + " declared provider prefix, no static models list holds it, and there is no default_provider)"),
+                row("fallback that is another redirect's source", """
+                        virtual_models:
+                          - source: fast
+                            target: model-a
+                            fallbacks: [cheap]
+                          - source: cheap
+                            target: small-model
+                        """, "virtual_models[0].fallbacks[0]: 'cheap' is also the source of a redirect; fallbacks are not"
+                        + " resolved again, so 'fast' falls back to the model 'cheap' itself"),
                 row("target that is another redirect's source", """
                         virtual_models:
                           - source: fast

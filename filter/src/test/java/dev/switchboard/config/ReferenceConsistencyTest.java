@@ -115,6 +115,7 @@ final class ReferenceConsistencyTest {
         assertThat(minimal.reload()).isEqualTo(ReloadSettings.DEFAULT);
         assertThat(minimal.observability()).isEqualTo(ObservabilitySettings.DEFAULT);
         assertThat(minimal.experiments()).isEqualTo(ExperimentsSettings.DEFAULT);
+        assertThat(minimal.failover()).isEqualTo(FailoverSettings.DEFAULT);
         assertThat(minimal.rules().identity()).isEqualTo(Identity.DEFAULT);
         assertThat(minimal.rules().enabledByDefault()).isEqualTo(Rules.DEFAULT_ENABLED_BY_DEFAULT);
         assertThat(minimal.rules().keepOnlyAliases()).isEqualTo(Rules.DEFAULT_KEEP_ONLY_ALIASES);
@@ -122,6 +123,7 @@ final class ReferenceConsistencyTest {
         assertThat(redirect.targets().get(0).weight()).isEqualTo(Target.DEFAULT_WEIGHT);
         assertThat(redirect.strategy()).isEqualTo(Strategy.DEFAULT);
         assertThat(redirect.enabled()).isEqualTo(VirtualModel.DEFAULT_ENABLED);
+        assertThat(redirect.fallbacks()).isEmpty();
     }
 
     @Test
@@ -203,6 +205,15 @@ final class ReferenceConsistencyTest {
                 case "reload" -> addAll(keys, "reload.", ConfigReader.RELOAD_KEYS);
                 case "observability" -> addAll(keys, "observability.", ConfigReader.OBSERVABILITY_KEYS);
                 case "experiments" -> addAll(keys, "experiments.", ConfigReader.EXPERIMENTS_KEYS);
+                case "failover" -> {
+                    for (String key : ConfigReader.FAILOVER_KEYS) {
+                        if (key.equals("circuit_breaker")) {
+                            addAll(keys, "failover.circuit_breaker.", ConfigReader.CIRCUIT_BREAKER_KEYS);
+                        } else {
+                            keys.add("failover." + key);
+                        }
+                    }
+                }
                 default -> keys.add(top);
             }
         }
@@ -231,6 +242,7 @@ final class ReferenceConsistencyTest {
         code.put("server.port", String.valueOf(minimal.server().port()));
         code.put("server.max_request_bytes", String.valueOf(minimal.server().maxRequestBytes()));
         code.put("server.upstream_idle_timeout", Durations.format(minimal.server().upstreamIdleTimeout()));
+        code.put("server.upstream_connect_timeout", Durations.format(minimal.server().upstreamConnectTimeout()));
         code.put("server.models_cache_ttl", Durations.format(minimal.server().modelsCacheTtl()));
         code.put("server.request_body_timeout", Durations.format(minimal.server().requestBodyTimeout()));
         code.put("server.request_body_min_rate", String.valueOf(minimal.server().requestBodyMinRate()));
@@ -245,6 +257,7 @@ final class ReferenceConsistencyTest {
         code.put("models.keep_only_aliases", String.valueOf(minimal.rules().keepOnlyAliases()));
         code.put("virtual_models[].targets[].weight", String.valueOf(redirect.targets().get(0).weight()));
         code.put("virtual_models[].strategy", redirect.strategy().yamlName());
+        code.put("virtual_models[].fallbacks", render(redirect.fallbacks()));
         code.put("virtual_models[].user_paths", render(policy.userPaths()));
         code.put("virtual_models[].enabled", String.valueOf(policy.enabled()));
         code.put("virtual_models[].description", render(policy.description()));
@@ -257,6 +270,10 @@ final class ReferenceConsistencyTest {
         code.put("observability.metrics_token", render(minimal.observability().metricsToken()));
         code.put("experiments.window", Durations.format(minimal.experiments().window()));
         code.put("experiments.feedback_ttl", Durations.format(minimal.experiments().feedbackTtl()));
+        code.put("failover.retry_on", render(minimal.failover().retryOn().stream().map(String::valueOf).toList()));
+        code.put("failover.max_attempts", String.valueOf(minimal.failover().maxAttempts()));
+        code.put("failover.circuit_breaker.failures", String.valueOf(minimal.failover().breakerFailures()));
+        code.put("failover.circuit_breaker.open_for", Durations.format(minimal.failover().breakerOpenFor()));
         return code;
     }
 

@@ -96,6 +96,22 @@ final class Gateway {
      */
     static Gateway start(Supplier<SwitchboardConfig> config, LiveConfig reloader, ServerSettings listen,
                          List<ExchangeListener> listeners) throws Exception {
+        return start(config, reloader, listen, listeners, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * Builds and starts the gateway.
+     *
+     * @param config the current configuration; read on every request
+     * @param reloader the reloader behind {@code config}, for {@code /admin/*}; {@code null} for none
+     * @param listen where to listen (host and port; the config file's, or the command line's)
+     * @param listeners who hears of every exchange
+     * @param clock the time circuit breakers open and half-open by (tests move it)
+     * @return the started gateway
+     * @throws Exception when Jetty cannot start (port in use, say)
+     */
+    static Gateway start(Supplier<SwitchboardConfig> config, LiveConfig reloader, ServerSettings listen,
+                         List<ExchangeListener> listeners, java.time.Clock clock) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 8);
         threads.setName("switchboard");
         Server server = new Server(threads);
@@ -116,7 +132,7 @@ final class Gateway {
         Metrics metrics = Metrics.create().bind(server);
         ServletContextHandler context = new ServletContextHandler("/");
         context.getServletHandler().setDecodeAmbiguousURIs(true);
-        context.addEventListener(new GatewayWebapp(config, reloader, listeners, inFlight, metrics.registry()));
+        context.addEventListener(new GatewayWebapp(config, reloader, listeners, inFlight, metrics.registry(), clock));
         context.setErrorHandler(new JsonErrorHandler());
 
         Health health = new Health(new RequestBodyGate(context, () -> config.get().server()));

@@ -22,15 +22,23 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.ee10.proxy.ProxyServlet;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * The proxy behind {@link VirtualModelFilter}: sends each request to where the filter's
@@ -44,6 +52,16 @@ import org.eclipse.jetty.util.Callback;
  * answer locally. Attempts and the first byte are reported to the exchange's recorder; the filter ends
  * the exchange, or this servlet when it cuts the response.
  *
+ * <p>Failover (SPEC section 11): the exchange's candidates are tried in order (the chosen target, the redirect's
+ * other targets by its strategy, then its fallbacks), each only when the caller may use it and its circuit
+ * breaker ({@link TargetBreakers}) lets it through. An attempt fails over to the next when it fails before its
+ * response headers arrive (no connection, a reset, no headers within {@code server.upstream_connect_timeout} for
+ * a stream, the idle timeout) or when its status is in {@code failover.retry_on}; nothing of a failed attempt
+ * reaches the client. An attempt whose headers arrived with any other status is the answer. At most
+ * {@code failover.max_attempts} attempts, none started later than {@code max_attempts × upstream_connect_timeout}
+ * after the request began, none after the client left; the last failure is what the client gets. Each attempt
+ * sends the client's body with only its model re-spliced.
+ *
  * <p>In the four-legs vocabulary of Jetty's proxy: {@code clientRequest} is what the filter hands
  * over, {@code proxyRequest} goes upstream, {@code serverResponse} comes back, {@code proxyResponse}
  * goes to the client.
@@ -54,6 +72,8 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     /** Request attribute: the {@link Upstream} this request goes to (this servlet only). */
     private static final String UPSTREAM_ATTRIBUTE = "dev.switchboard.jetty.upstream";
+    /** How many upstream attempts the answer took (SPEC section 11): 1 when no failover. */
+    static final String ATTEMPTS_HEADER = "X-Switchboard-Attempts";
 
     /** Client headers never sent upstream: credentials, identity, cookies, and anything naming the client's address. */
     private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "x-switchboard-provider", "cookie", "forwarded", "via",
@@ -65,9 +85,20 @@ final class GatewayProxyServlet extends ProxyServlet {
         final Exchange exchange;
         final Candidate candidate;
         final Provider provider;
+        final Plan plan;
+        /** Where its outcome goes: the target's circuit breaker. */
+        final TargetBreakers.Permit permit;
+        /** What it sends: the client's body with this candidate's model, or {@code null} to forward the client's stream. */
+        final byte[] body;
         final int number;
+        /** It is the decision's chosen candidate (the filter's {@code X-Switchboard-Model} names it already). */
+        final boolean chosen;
         final long sentNanos = System.nanoTime();
         volatile int status;
+        /** Given up on (a retried status, or a failure handed to the next attempt): its late events are ignored. */
+        volatile boolean abandoned;
+        /** The response-headers deadline of a stream that can fail over, or {@code null}. */
+        volatile Scheduler.Task headersDeadline;
         /** Reads usage from the response as it passes (SPEC section 9), or {@code null} when there is none to read. */
         volatile UsageReader usage;
         /** A write to the client failed: the client is gone (or the server stopped under it). */
@@ -86,11 +117,23 @@ final class GatewayProxyServlet extends ProxyServlet {
         private int tail;
         private int tailLength;
 
-        Upstream(Exchange exchange, Candidate candidate, Provider provider) {
-            this.exchange = exchange;
+        Upstream(Plan plan, Candidate candidate, Provider provider, TargetBreakers.Permit permit, byte[] body,
+                 boolean chosen) {
+            this.chosen = chosen;
+            this.exchange = plan.exchange;
+            this.plan = plan;
             this.candidate = candidate;
             this.provider = provider;
-            this.number = exchange.recorder().nextAttemptNumber();
+            this.permit = permit;
+            this.body = body;
+            this.number = plan.started();
+        }
+
+        void stopDeadline() {
+            Scheduler.Task t = headersDeadline;
+            if (t != null) {
+                t.cancel();
+            }
         }
 
         void ended(int status, String error) {
@@ -140,16 +183,145 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
     }
 
+    /**
+     * The attempts of one request (SPEC section 11): which candidate is next, how many were made, until when a new
+     * one may start. Candidates are taken in the exchange's order; one the caller may not use, one without a
+     * configured provider and one whose breaker is open are skipped (never called).
+     */
+    private static final class Plan {
+        final Exchange exchange;
+        final List<Candidate> candidates;
+        final int maxAttempts;
+        final long deadlineNanos;
+        /** The request asked for a stream: its headers come at once, so their absence is a failure. */
+        final boolean stream;
+        private int next;
+        private int made;
+        /** A candidate was skipped because its breaker is open. */
+        boolean skippedOpen;
+
+        Plan(Exchange exchange) {
+            this.exchange = exchange;
+            this.candidates = exchange.candidates();
+            SwitchboardConfig cfg = exchange.config();
+            this.maxAttempts = exchange.body() == null ? 1 : cfg.failover().maxAttempts();
+            // Bounded in time as well as in count: no attempt starts later than this after the request began.
+            this.deadlineNanos = exchange.startNanos()
+                    + cfg.server().upstreamConnectTimeout().toNanos() * cfg.failover().maxAttempts();
+            this.stream = candidates.size() > 1 && exchange.body() != null && asksForStream(exchange.body().bytes());
+        }
+
+        /** @return the number of the attempt that starts (1 for the first) */
+        synchronized int started() {
+            return ++made;
+        }
+
+        synchronized int made() {
+            return made;
+        }
+
+        /** @return whether another attempt could follow the current one (no breaker is asked) */
+        synchronized boolean mayFollow() {
+            if (made >= maxAttempts || System.nanoTime() - deadlineNanos >= 0) {
+                return false;
+            }
+            for (int i = next; i < candidates.size(); i++) {
+                if (candidates.get(i).allowed()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * @param breakers the node's breakers
+         * @param first whether this is the request's first attempt (the count and time bounds do not apply)
+         * @return the next attempt to make, its breaker's permit taken, or {@code null} when there is none
+         */
+        synchronized Upstream next(TargetBreakers breakers, boolean first) {
+            if (!first && (made >= maxAttempts || System.nanoTime() - deadlineNanos >= 0)) {
+                return null;
+            }
+            Rules rules = exchange.config().rules();
+            while (next < candidates.size()) {
+                Candidate c = candidates.get(next++);
+                Provider p = c.provider() == null ? null : rules.providers().get(c.provider());
+                if (!c.allowed() || p == null || !p.configured()) {
+                    // Denied for this caller, or not routable: skipped, never called (SPEC section 11).
+                    continue;
+                }
+                TargetBreakers.Permit permit = breakers.acquire(c);
+                if (permit == null) {
+                    skippedOpen = true;
+                    continue;
+                }
+                RewritableBody body = exchange.body();
+                boolean chosen = next == 1;
+                byte[] bytes = body == null ? null : chosen ? body.bytes() : body.withModel(c.upstreamModel());
+                return new Upstream(this, c, p, permit, bytes, chosen);
+            }
+            return null;
+        }
+    }
+
+    private static final tools.jackson.core.json.JsonFactory JSON = new tools.jackson.core.json.JsonFactory();
+
+    /**
+     * @return whether a JSON body asks for a stream ({@code "stream": true} at the top level); a streaming scan that
+     *     skips every nested value, so a long conversation costs no tree (a form or broken JSON: no)
+     */
+    static boolean asksForStream(byte[] body) {
+        try (tools.jackson.core.JsonParser p = JSON.createParser(tools.jackson.core.ObjectReadContext.empty(), body)) {
+            if (p.nextToken() != tools.jackson.core.JsonToken.START_OBJECT) {
+                return false;
+            }
+            boolean stream = false;
+            while (p.nextToken() == tools.jackson.core.JsonToken.PROPERTY_NAME) {
+                boolean named = "stream".equals(p.currentName());
+                tools.jackson.core.JsonToken value = p.nextToken();
+                if (named) {
+                    // The last one wins, as the readers of SPEC section 15 read it.
+                    stream = value == tools.jackson.core.JsonToken.VALUE_TRUE;
+                }
+                p.skipChildren();
+            }
+            return stream;
+        } catch (tools.jackson.core.JacksonException e) {
+            return false;
+        }
+    }
+
+    /** An attempt with no response headers within {@code server.upstream_connect_timeout}: a timeout. */
+    static final class HeadersTimeout extends TimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        HeadersTimeout(Duration after) {
+            super("no response headers within " + after.toMillis() + " ms");
+        }
+    }
+
+    /** Why an abandoned attempt's response is aborted (stackless: a value, not an error). */
+    private static final class Abandoned extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Abandoned() {
+            super("failed over to the next candidate", null, false, false);
+        }
+    }
+
     private transient ModelCatalog catalog;
     private final transient InFlight inFlight;
+    private final transient TargetBreakers breakers;
     /** Whether the container is Jetty (the bundle, or the WAR in Jetty), which can abort a response and chunk any. */
     private transient boolean jetty;
 
     /**
      * @param inFlight where upstream requests in flight are kept, for a stop to cut them when its drain time ends
+     * @param breakers the node's circuit breakers, one per target
      */
-    GatewayProxyServlet(InFlight inFlight) {
+    GatewayProxyServlet(InFlight inFlight, TargetBreakers breakers) {
         this.inFlight = inFlight;
+        this.breakers = breakers;
     }
 
     @Override
@@ -200,18 +372,144 @@ final class GatewayProxyServlet extends ProxyServlet {
             reject(response, exchange, ApiError.PROVIDER_UNAVAILABLE.with(provider.name()));
             return;
         }
-        Upstream upstream = new Upstream(exchange, candidate, provider);
-        if (provider.type() == ProviderType.ECHO) {
-            TappedResponse tapped = new TappedResponse(response);
-            EchoProvider.handle(request, tapped, exchange.path(),
-                    exchange.body() == null ? null : exchange.body().bytes());
-            exchange.recorder().firstByte();
-            upstream.usage = tapped.reader();
-            upstream.ended(response.getStatus(), null);
+        setConnectTimeout(cfg.server().upstreamConnectTimeout());
+        Plan plan = new Plan(exchange);
+        Upstream upstream = plan.next(breakers, true);
+        if (upstream == null) {
+            // Every candidate this caller may use has an open breaker: answered at once, nothing called.
+            Instant retry = breakers.retryAt(exchange.candidates());
+            if (retry != null) {
+                long seconds = Math.max(1, Duration.between(Clock.systemUTC().instant(), retry).toSeconds() + 1);
+                response.setHeader("Retry-After", Long.toString(seconds));
+            }
+            reject(response, exchange, ApiError.UPSTREAM_UNAVAILABLE.with("'" + candidate.model()
+                    + "' (its circuit breaker is open, and so is every other candidate's)"));
+            return;
+        }
+        if (upstream.provider.type() == ProviderType.ECHO) {
+            echo(request, response, upstream);
             return;
         }
         request.setAttribute(UPSTREAM_ATTRIBUTE, upstream);
         super.service(request, response);
+    }
+
+    /** The built-in echo provider answers here, at once: it never fails, so it is always the last attempt. */
+    private static void echo(HttpServletRequest request, HttpServletResponse response, Upstream upstream)
+            throws IOException {
+        answeredBy(response, upstream);
+        upstream.permit.success();
+        TappedResponse tapped = new TappedResponse(response);
+        EchoProvider.handle(request, tapped, upstream.exchange.path(), upstream.body);
+        upstream.exchange.recorder().firstByte();
+        upstream.usage = tapped.reader();
+        upstream.ended(response.getStatus(), null);
+    }
+
+    /** The headers that say which attempt answered (SPEC section 11), set before the response starts. */
+    private static void answeredBy(HttpServletResponse response, Upstream upstream) {
+        response.setIntHeader(ATTEMPTS_HEADER, upstream.plan.made());
+        if (!upstream.chosen && upstream.candidate.model() != null) {
+            response.setHeader(VirtualModelFilter.MODEL_HEADER, upstream.candidate.model());
+        }
+    }
+
+    /** The connect timeout of the proxy's client follows the configuration (one client for every request). */
+    private void setConnectTimeout(Duration timeout) {
+        HttpClient client = getHttpClient();
+        long ms = timeout.toMillis();
+        if (client.getConnectTimeout() != ms) {
+            client.setConnectTimeout(ms);
+        }
+    }
+
+    /**
+     * Hands a failed attempt's request to the next candidate, when there is one: the failed attempt is recorded
+     * and abandoned, and the next one is sent (on the client's executor, never on the thread that reported the
+     * failure).
+     *
+     * @param status the failed attempt's status, 0 when none came
+     * @param error the failed attempt's error code, or {@code null} for a status in {@code retry_on}
+     * @return whether a next attempt was started; when not, the failed attempt's outcome is the client's
+     */
+    private boolean failOver(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Upstream failed,
+                             int status, String error) {
+        if (failed.clientGone || clientGone(clientRequest, proxyResponse)) {
+            // A client that left stops further attempts.
+            return false;
+        }
+        Upstream next = failed.plan.next(breakers, false);
+        if (next == null) {
+            return false;
+        }
+        failed.abandoned = true;
+        failed.ended(status, error);
+        Runnable send = () -> {
+            try {
+                if (next.provider.type() == ProviderType.ECHO) {
+                    echo(clientRequest, proxyResponse, next);
+                    clientRequest.getAsyncContext().complete();
+                    return;
+                }
+                clientRequest.setAttribute(UPSTREAM_ATTRIBUTE, next);
+                Request proxyRequest = newProxyRequest(clientRequest, rewriteTarget(clientRequest));
+                copyRequestHeaders(clientRequest, proxyRequest);
+                addProxyHeaders(clientRequest, proxyRequest);
+                proxyRequest.timeout(getTimeout(), TimeUnit.MILLISECONDS);
+                proxyRequest.body(proxyRequestContent(clientRequest, proxyResponse, proxyRequest));
+                sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+            } catch (IOException | RuntimeException e) {
+                _log.debug("could not start the next attempt", e);
+                next.ended(0, ApiError.UPSTREAM_UNAVAILABLE.code());
+                next.permit.release();
+                sendProxyResponseError(clientRequest, proxyResponse, 502);
+            }
+        };
+        try {
+            getHttpClient().getExecutor().execute(send);
+        } catch (RejectedExecutionException e) {
+            send.run();
+        }
+        return true;
+    }
+
+    /**
+     * Whether the client's connection is gone, asked only before a failover. HTTP/1.1 tells only once the
+     * connection is read (Jetty does not read it while a response is pending), so this reads it: up to one byte,
+     * without waiting. End of stream (or a closed connection) = gone. A byte means the client sent more before its
+     * answer (a pipelined request, which no LLM SDK does): that byte cannot be put back, so the connection is closed
+     * after this response and the client sends the next request again. Not Jetty (the WAR in Tomcat): only a failed
+     * write tells.
+     */
+    private boolean clientGone(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        if (!jetty) {
+            return false;
+        }
+        try {
+            org.eclipse.jetty.ee10.servlet.ServletContextRequest r =
+                    org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(clientRequest);
+            if (r == null) {
+                return false;
+            }
+            org.eclipse.jetty.io.EndPoint endPoint = r.getConnectionMetaData().getConnection().getEndPoint();
+            if (!endPoint.isOpen() || endPoint.isInputShutdown()) {
+                return true;
+            }
+            if (!"HTTP/1.1".equals(clientRequest.getProtocol()) && !"HTTP/1.0".equals(clientRequest.getProtocol())) {
+                return false;
+            }
+            java.nio.ByteBuffer probe = org.eclipse.jetty.util.BufferUtil.allocate(1);
+            int read = endPoint.fill(probe);
+            if (read > 0) {
+                proxyResponse.setHeader("Connection", "close");
+            }
+            return read < 0;
+        } catch (IOException e) {
+            return true;
+        } catch (RuntimeException | LinkageError e) {
+            _log.debug("cannot tell whether the client is still there", e);
+            return false;
+        }
     }
 
     private static void reject(HttpServletResponse response, Exchange exchange, ErrorResponse error) throws IOException {
@@ -242,6 +540,10 @@ final class GatewayProxyServlet extends ProxyServlet {
                 drop.add(f.getName());
             }
         }
+        if (upstream.body != null) {
+            // The body's own length goes: each attempt's model may be longer or shorter than the first one's.
+            drop.add("Content-Length");
+        }
         proxyRequest.headers(h -> drop.forEach(h::remove));
         ProviderHeaders.apply(upstream.provider, proxyRequest,
                 clientRequest.getHeader("anthropic-version"));
@@ -255,10 +557,10 @@ final class GatewayProxyServlet extends ProxyServlet {
     @Override
     protected Request.Content proxyRequestContent(HttpServletRequest request, HttpServletResponse response,
                                                   Request proxyRequest) throws IOException {
-        RewritableBody body = upstream(request).exchange.body();
+        byte[] body = upstream(request).body;
         if (body != null) {
             // The filter already holds the exact bytes: send them with their exact length.
-            return new BytesRequestContent(request.getContentType(), body.bytes());
+            return new BytesRequestContent(request.getContentType(), body);
         }
         return super.proxyRequestContent(request, response, proxyRequest);
     }
@@ -301,9 +603,96 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     @Override
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
-        upstream(clientRequest).proxyRequest = proxyRequest;
+        Upstream upstream = upstream(clientRequest);
+        upstream.proxyRequest = proxyRequest;
         inFlight.add(proxyRequest);
+        if (upstream.plan.stream && upstream.plan.mayFollow()) {
+            // A stream's headers come at once; a provider that sends none in time is failing, and another candidate
+            // waits (SPEC section 11). A request that is not a stream gets its headers with the whole answer.
+            Duration after = upstream.exchange.config().server().upstreamConnectTimeout();
+            upstream.headersDeadline = getHttpClient().getScheduler().schedule(() -> {
+                if (upstream.status == 0) {
+                    proxyRequest.abort(new HeadersTimeout(after));
+                }
+            }, after.toMillis(), TimeUnit.MILLISECONDS);
+        }
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    }
+
+    @Override
+    protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response) {
+        return new AttemptListener(request, response, upstream(request));
+    }
+
+    /**
+     * The response of one attempt. A status in {@code retry_on} with a next attempt possible is not passed on: the
+     * attempt is abandoned (its response aborted, never a byte of it to the client) and the next one starts. The
+     * events of an abandoned attempt are ignored.
+     */
+    private final class AttemptListener extends ProxyResponseListener {
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private final Upstream upstream;
+
+        AttemptListener(HttpServletRequest request, HttpServletResponse response, Upstream upstream) {
+            super(request, response);
+            this.request = request;
+            this.response = response;
+            this.upstream = upstream;
+        }
+
+        @Override
+        public void onBegin(Response serverResponse) {
+            if (!upstream.abandoned && !retries(serverResponse.getStatus())) {
+                super.onBegin(serverResponse);
+            }
+        }
+
+        @Override
+        public void onHeaders(Response serverResponse) {
+            if (upstream.abandoned) {
+                return;
+            }
+            upstream.stopDeadline();
+            int status = serverResponse.getStatus();
+            upstream.status = status;
+            if (retries(status)) {
+                upstream.permit.failure();
+                if (failOver(request, response, upstream, status, null)) {
+                    inFlight.remove(upstream.proxyRequest);
+                    serverResponse.abort(new Abandoned());
+                    return;
+                }
+                // The last attempt: its own error body is what the client gets.
+                response.setStatus(status);
+            } else {
+                // An answer, a 4xx other than 429 included: the target works.
+                upstream.permit.success();
+            }
+            answeredBy(response, upstream);
+            super.onHeaders(serverResponse);
+        }
+
+        @Override
+        public void onContent(Response serverResponse, Content.Chunk chunk, Runnable demander) {
+            if (!upstream.abandoned) {
+                super.onContent(serverResponse, chunk, demander);
+            }
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            upstream.stopDeadline();
+            if (upstream.abandoned) {
+                inFlight.remove(upstream.proxyRequest);
+                return;
+            }
+            super.onComplete(result);
+        }
+
+        private boolean retries(int status) {
+            return upstream.exchange.config().failover().retries(status);
+        }
     }
 
     @Override
@@ -349,6 +738,15 @@ final class GatewayProxyServlet extends ProxyServlet {
             upstream.clientBodyFailed = ApiError.REQUEST_TIMEOUT;
         }
         int status = upstream.status;
+        boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone;
+        if (status == 0) {
+            // No headers: the target failed (the breaker hears of it), unless the request or the gateway did.
+            if (upstreamFault) {
+                upstream.permit.failure();
+            } else {
+                upstream.permit.release();
+            }
+        }
         if (proxyResponse.isCommitted()) {
             cut(clientRequest, proxyResponse, upstream, failure);
             return;
@@ -356,6 +754,10 @@ final class GatewayProxyServlet extends ProxyServlet {
         // Nothing reached the client yet (headers and early bytes are still buffered): it gets an error of its own.
         ApiError why = upstream.clientBodyFailed != null ? upstream.clientBodyFailed
                 : upstream.shuttingDown ? ApiError.SHUTTING_DOWN : ApiError.forUpstream(ApiError.isTimeout(failure));
+        if (status == 0 && upstreamFault && failOver(clientRequest, proxyResponse, upstream, 0, why.code())) {
+            // Before any response byte: the next candidate takes the request (SPEC section 11).
+            return;
+        }
         upstream.ended(status, why.code());
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
     }
@@ -470,6 +872,10 @@ final class GatewayProxyServlet extends ProxyServlet {
                         : upstream.shuttingDown ? ApiError.SHUTTING_DOWN.with()
                         : ApiError.forUpstream(status == 504).with("provider " + upstream.provider.name());
                 proxyResponse.resetBuffer();
+                proxyResponse.setIntHeader(ATTEMPTS_HEADER, upstream.plan.made());
+                if (!upstream.chosen && upstream.candidate.model() != null) {
+                    proxyResponse.setHeader(VirtualModelFilter.MODEL_HEADER, upstream.candidate.model());
+                }
                 if (row != null || upstream.shuttingDown) {
                     // The rest of the client's body stays unread, or the gateway is going away.
                     proxyResponse.setHeader("Connection", "close");

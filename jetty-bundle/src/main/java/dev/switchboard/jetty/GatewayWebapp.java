@@ -51,6 +51,8 @@ public final class GatewayWebapp implements ServletContextListener {
     private final List<ExchangeListener> listeners;
     private final InFlight inFlight;
     private final PrometheusMeterRegistry registry;
+    /** The time circuit breakers open and half-open by (tests move it). */
+    private final Clock clock;
     /** The registry and JVM binders this listener made (WAR), closed on undeploy; else {@code null}. */
     private AutoCloseable ownedMetrics;
     /** The live configuration this listener loaded and watches (WAR), stopped on undeploy. */
@@ -79,6 +81,20 @@ public final class GatewayWebapp implements ServletContextListener {
      */
     GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader, List<ExchangeListener> listeners,
                   InFlight inFlight, PrometheusMeterRegistry registry) {
+        this(config, reloader, listeners, inFlight, registry, Clock.systemUTC());
+    }
+
+    /**
+     * @param config the configuration requests are decided with
+     * @param reloader the reloader behind it, for the admin API; {@code null} leaves {@code /admin/*} unmapped
+     * @param listeners who hears of every exchange (besides the access log and the metrics, always there)
+     * @param inFlight where the proxy keeps its upstream requests in flight, for a stop to cut them
+     * @param registry where metrics go; {@code null} makes one with the JVM binders, closed on undeploy
+     * @param clock the time circuit breakers open and half-open by (SPEC section 11)
+     */
+    GatewayWebapp(Supplier<SwitchboardConfig> config, LiveConfig reloader, List<ExchangeListener> listeners,
+                  InFlight inFlight, PrometheusMeterRegistry registry, Clock clock) {
+        this.clock = clock;
         this.given = config;
         this.givenReloader = reloader;
         this.listeners = List.copyOf(listeners);
@@ -108,7 +124,8 @@ public final class GatewayWebapp implements ServletContextListener {
         }
         SwitchboardConfig initial = config.get();
 
-        ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(inFlight));
+        TargetBreakers breakers = new TargetBreakers(config, clock);
+        ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(inFlight, breakers));
         proxy.setAsyncSupported(true);
         proxy.setInitParameter("timeout", "0");
         proxy.setInitParameter("idleTimeout", Long.toString(initial.server().upstreamIdleTimeout().toMillis()));
@@ -128,6 +145,7 @@ public final class GatewayWebapp implements ServletContextListener {
         if (reloader != null) {
             metrics.bind(reloader);
         }
+        metrics.bind(breakers);
         all.add(metrics);
         // Experiments: per-arm statistics, the admin endpoints and POST /v1/feedback (the filter finds the sink).
         Experiments experiments = new Experiments(live, Clock.systemUTC(), registry);
@@ -153,7 +171,7 @@ public final class GatewayWebapp implements ServletContextListener {
                     + "are then kept beside it)");
         } else if (reloader != null && !builtInConfig) {
             // The admin API is its own servlet, outside the filter: it has its own bearer token.
-            ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin", new AdminServlet(reloader, List.of(experiments)));
+            ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin", new AdminServlet(reloader, List.of(experiments), breakers));
             admin.addMapping("/admin/*");
         }
         if (given == null) {

@@ -92,7 +92,7 @@ final class CliIT {
         assertThat(r.err.lines().toList()).containsExactly(
                 "bad.yaml: invalid configuration (2 errors)",
                 "error: server.prot: unknown key (did you mean 'port'?); expected one of: host, port,"
-                        + " max_request_bytes, upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
+                        + " max_request_bytes, upstream_idle_timeout, upstream_connect_timeout, models_cache_ttl, request_body_timeout,"
                         + " request_body_min_rate, client_idle_timeout, drain_timeout, drain_delay (line 2)",
                 "error: virtual_models[1].targets[0].weight: must be > 0, was -1 (line 10)");
     }
@@ -191,8 +191,9 @@ final class CliIT {
         assertThat(r.out.lines()).hasSize(1);
         Map<String, Object> decision = json(r.out);
         assertThat(decision.keySet()).containsExactly("requested", "redirect", "target", "concrete", "provider",
-                "upstream_model", "allowed", "policy", "reason");
+                "upstream_model", "allowed", "policy", "reason", "candidates");
         assertThat(decision)
+                .containsEntry("candidates", 1)
                 .containsEntry("redirect", "regular")
                 .containsEntry("target", "demo/echo-small")
                 .containsEntry("provider", "demo")
@@ -211,7 +212,10 @@ final class CliIT {
         assertThat(json.out).isEqualTo("{\"requested\":\"regular\",\"redirect\":\"regular\",\"target\":\"demo/echo-small\","
                 + "\"concrete\":\"demo/echo-small\",\"provider\":\"demo\",\"upstream_model\":\"echo-small\","
                 + "\"allowed\":true,\"policy\":null,"
-                + "\"reason\":\"no access policy matches 'demo/echo-small'; models.enabled_by_default is true\"}\n");
+                + "\"reason\":\"no access policy matches 'demo/echo-small'; models.enabled_by_default is true\","
+                + "\"candidates\":[{\"model\":\"demo/echo-small\",\"role\":\"target\",\"provider\":\"demo\","
+                + "\"upstream_model\":\"echo-small\",\"allowed\":true,\"outcome\":\"allowed\",\"policy\":null,"
+                + "\"reason\":\"no access policy matches 'demo/echo-small'; models.enabled_by_default is true\"}]}\n");
         assertThat(text.code).isZero();
         assertThat(text.out).startsWith("config:         (built-in default)\nrequested:      regular\n");
     }
@@ -283,7 +287,7 @@ final class CliIT {
         return run;
     }
 
-    /** A flat JSON object of strings, booleans and nulls, keys in document order. */
+    /** A flat JSON object of strings, booleans and nulls (an array: its length), keys in document order. */
     private static Map<String, Object> json(String text) {
         Map<String, Object> map = new LinkedHashMap<>();
         try (JsonParser p = new JsonFactory().createParser(ObjectReadContext.empty(), text)) {
@@ -296,6 +300,15 @@ final class CliIT {
                     case VALUE_TRUE -> true;
                     case VALUE_FALSE -> false;
                     case VALUE_NULL -> null;
+                    case START_ARRAY -> {
+                        // The candidates (SPEC section 11): counted here; CliTest checks their content.
+                        int n = 0;
+                        for (JsonToken c = p.nextToken(); c != JsonToken.END_ARRAY; c = p.nextToken()) {
+                            p.skipChildren();
+                            n++;
+                        }
+                        yield n;
+                    }
                     default -> throw new AssertionError("unexpected " + value + " for " + name + " in " + text);
                 });
             }

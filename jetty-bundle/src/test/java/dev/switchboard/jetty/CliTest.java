@@ -75,8 +75,9 @@ final class CliTest {
                 user_paths: [/labs]
             """;
 
+    /** The keys of SPEC section 8, then the candidates in the order they are tried (SPEC section 11). */
     private static final List<String> JSON_KEYS = List.of("requested", "redirect", "target", "concrete", "provider",
-            "upstream_model", "allowed", "policy", "reason");
+            "upstream_model", "allowed", "policy", "reason", "candidates");
 
     @TempDir
     Path dir;
@@ -133,10 +134,10 @@ final class CliTest {
         assertThat(r.errLines()).containsExactly(
                 config + ": invalid configuration (4 errors)",
                 "error: server.prot: unknown key (did you mean 'port'?); expected one of: host, port,"
-                        + " max_request_bytes, upstream_idle_timeout, models_cache_ttl, request_body_timeout,"
+                        + " max_request_bytes, upstream_idle_timeout, upstream_connect_timeout, models_cache_ttl, request_body_timeout,"
                         + " request_body_min_rate, client_idle_timeout, drain_timeout, drain_delay (line 2)",
                 "error: virtual_models[1].targets[0].weight: must be > 0, was -1 (line 8)",
-                "error: virtual_models[1].strategy: must be sticky or round_robin, was \"fastest\" (line 9)",
+                "error: virtual_models[1].strategy: must be sticky, round_robin or failover, was \"fastest\" (line 9)",
                 "error: virtual_models[2].source: duplicate source 'regular' (also virtual_models[0]) (line 10)");
         assertNoStackTrace(r);
     }
@@ -232,7 +233,7 @@ final class CliTest {
                 arguments("nested 32 deep: allowed, so the next check speaks", (Fixture) d -> write(d, "deep31.yaml",
                         "a: " + "[".repeat(31) + "x" + "]".repeat(31) + "\n"),
                         "a: unknown key; expected one of: version, server, providers, default_provider, identity,"
-                                + " models, virtual_models, admin, reload, observability, experiments (line 1)"),
+                                + " models, virtual_models, admin, reload, observability, experiments, failover (line 1)"),
                 arguments("a mapping that aliases itself", (Fixture) d -> write(d, "self.yaml", "a: &a\n  b: *a\n"),
                         "a" + ".b".repeat(32) + ": nested deeper than 32 levels"));
     }
@@ -527,7 +528,10 @@ final class CliTest {
         assertThat(r.out).isEqualTo("{\"requested\":\"anthropic/claude-opus-4-6\",\"redirect\":null,\"target\":null,"
                 + "\"concrete\":\"anthropic/claude-opus-4-6\",\"provider\":\"anthropic\","
                 + "\"upstream_model\":\"claude-opus-4-6\",\"allowed\":false,\"policy\":\"anthropic/\","
-                + "\"reason\":\"policy 'anthropic/' admits only [/acme/ml]; caller path (none) is outside\"}\n");
+                + "\"reason\":\"policy 'anthropic/' admits only [/acme/ml]; caller path (none) is outside\","
+                + "\"candidates\":[{\"model\":\"anthropic/claude-opus-4-6\",\"role\":\"target\",\"provider\":\"anthropic\","
+                + "\"upstream_model\":\"claude-opus-4-6\",\"allowed\":false,\"outcome\":\"denied\",\"policy\":\"anthropic/\","
+                + "\"reason\":\"policy 'anthropic/' admits only [/acme/ml]; caller path (none) is outside\"}]}\n");
     }
 
     @Test
@@ -546,7 +550,33 @@ final class CliTest {
                 .containsEntry("concrete", "demo/echo-small")
                 .containsEntry("provider", "demo")
                 .containsEntry("upstream_model", "echo-small")
-                .containsEntry("allowed", true);
+                .containsEntry("allowed", true)
+                .containsEntry("candidates", "[demo/echo-small target allowed]");
+    }
+
+    @Test
+    void shouldListTargetsThenFallbacksAndSayWhichTheCallerMayNotUse() throws IOException {
+        Path config = write("failover.yaml", """
+                providers:
+                  demo: {type: echo}
+                default_provider: demo
+                virtual_models:
+                  - source: smart
+                    targets: [demo/a, demo/b]
+                    strategy: failover
+                    fallbacks: [demo/c]
+                  - source: demo/b
+                    user_paths: [/staff]
+                """);
+
+        Result r = cli("explain", "--config", config.toString(), "--model", "smart", "--user-path", "/guests", "--json");
+        Result text = cli("explain", "--config", config.toString(), "--model", "smart", "--user-path", "/guests");
+
+        assertThat(r.code).isZero();
+        assertThat(json(r.out)).containsEntry("candidates",
+                "[demo/a target allowed, demo/b target denied, demo/c fallback allowed]");
+        assertThat(text.out).contains("failover: when an attempt fails before the answer starts, then 'demo/b' (target;"
+                + " skipped: policy 'demo/b' admits only [/staff]; caller path /guests is outside), 'demo/c' (fallback)");
     }
 
     @Test
@@ -696,7 +726,22 @@ final class CliTest {
         return y.toString();
     }
 
-    /** A flat JSON object of strings, booleans and nulls, keys in document order. */
+    /** The candidates array, one "model role allowed|denied" per candidate. */
+    private static String candidates(JsonParser p) {
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            Map<String, String> c = new LinkedHashMap<>();
+            for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
+                String name = p.currentName();
+                p.nextToken();
+                c.put(name, p.getString());
+            }
+            out.add(c.get("model") + " " + c.get("role") + " " + ("true".equals(c.get("allowed")) ? "allowed" : "denied"));
+        }
+        return out.toString();
+    }
+
+    /** A flat JSON object of strings, booleans and nulls (and the candidates array), keys in document order. */
     private static Map<String, Object> json(String text) {
         Map<String, Object> map = new LinkedHashMap<>();
         try (JsonParser p = new JsonFactory().createParser(ObjectReadContext.empty(), text)) {
@@ -711,6 +756,7 @@ final class CliTest {
                     case VALUE_TRUE -> true;
                     case VALUE_FALSE -> false;
                     case VALUE_NULL -> null;
+                    case START_ARRAY -> candidates(p);
                     default -> throw new AssertionError("unexpected " + value + " for " + name + " in " + text);
                 });
             }

@@ -95,6 +95,8 @@ final class ExperimentsTest {
                 default_provider: up
                 admin: {token: t}
                 experiments: {feedback_ttl: 2s}
+                # One attempt: the planted 5xx must reach the arms, not fail over to the next target.
+                failover: {max_attempts: 1}
                 virtual_models:
                   - {source: exp, strategy: round_robin, targets: [up/base, up/slow, up/flaky, up/long]}
                   - source: ratio

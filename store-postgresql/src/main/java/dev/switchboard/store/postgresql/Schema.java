@@ -8,6 +8,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationVersion;
 
 /**
  * The admin store's schema and its migrations, run by Flyway on a node's first connection: versioned, recorded
@@ -31,12 +32,23 @@ final class Schema {
      * @throws FlywayException when it cannot (no permission to create the schema, a migration edited after it ran)
      */
     static void migrate(Connections connections) {
+        migrate(connections, MigrationVersion.LATEST);
+    }
+
+    /**
+     * Brings the schema up to a given version (tests start from an old one, as an upgraded node finds it).
+     *
+     * @param connections opens connections as the store's user
+     * @param target the last version to apply
+     */
+    static void migrate(Connections connections, MigrationVersion target) {
         Flyway.configure(Schema.class.getClassLoader())
                 .dataSource(new Source(connections))
                 .schemas(SCHEMA)
                 // Only the migrations below: no class-path scan, which could find a host application's own.
                 .locations(new String[0])
-                .javaMigrations(new V1__Admin_store())
+                .javaMigrations(new V1__Admin_store(), new V2__Fallbacks())
+                .target(target)
                 .load()
                 .migrate();
     }

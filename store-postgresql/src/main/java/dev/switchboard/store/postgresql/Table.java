@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The SQL of the admin store's tables (schema version 1, {@link V1__Admin_store}): the revision, every row as
+ * The SQL of the admin store's tables (schema versions 1 and 2, {@link V1__Admin_store}, {@link V2__Fallbacks}):
+ * the revision, every row as
  * the JSON-like object {@code StoreContents.Rows} holds, and a write as the smallest change from the rows before
  * to the rows after. The caller owns the connection and its transaction.
  */
@@ -24,16 +25,18 @@ final class Table {
     // COLLATE "C": the order of Java's String.compareTo (the order the rows are written in), whatever the
     // database's collation is.
     private static final String ROWS = """
-            SELECT v.source, v.strategy, v.user_paths, v.enabled, v.description, t.model, t.weight
+            SELECT v.source, v.strategy, v.user_paths, v.enabled, v.description, t.model, t.weight, v.fallbacks
               FROM switchboard.virtual_models v
               LEFT JOIN switchboard.virtual_model_targets t ON t.source = v.source
              ORDER BY v.source COLLATE "C", t.position""";
     private static final String DELETE = "DELETE FROM switchboard.virtual_models WHERE source = ANY (?)";
     private static final String UPSERT = """
-            INSERT INTO switchboard.virtual_models (source, strategy, user_paths, enabled, description, updated_at)
-            VALUES (?, ?, ?, ?, ?, now())
+            INSERT INTO switchboard.virtual_models (source, strategy, user_paths, enabled, description, fallbacks,
+                updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, now())
             ON CONFLICT (source) DO UPDATE SET strategy = excluded.strategy, user_paths = excluded.user_paths,
-                enabled = excluded.enabled, description = excluded.description, updated_at = excluded.updated_at""";
+                enabled = excluded.enabled, description = excluded.description, fallbacks = excluded.fallbacks,
+                updated_at = excluded.updated_at""";
     private static final String DELETE_TARGETS = "DELETE FROM switchboard.virtual_model_targets WHERE source = ANY (?)";
     private static final String INSERT_TARGET =
             "INSERT INTO switchboard.virtual_model_targets (source, position, model, weight) VALUES (?, ?, ?, ?)";
@@ -57,7 +60,10 @@ final class Table {
         }
     }
 
-    /** @return every row, by source; a policy (no target) has no {@code targets} and its {@code strategy} only if set */
+    /**
+     * @return every row, by source; a policy (no target) has no {@code targets} and its {@code strategy} only if set; a
+     *     row without fallbacks has no {@code fallbacks}
+     */
     static List<Map<String, Object>> rows(Connection c) throws SQLException {
         Map<String, Map<String, Object>> rows = new LinkedHashMap<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(ROWS)) {
@@ -74,6 +80,10 @@ final class Table {
                     row.put("user_paths", strings(rs.getArray(3)));
                     row.put("enabled", rs.getBoolean(4));
                     row.put("description", rs.getString(5));
+                    List<Object> fallbacks = strings(rs.getArray(8));
+                    if (!fallbacks.isEmpty()) {
+                        row.put("fallbacks", fallbacks);
+                    }
                     rows.put(source, row);
                 }
                 String model = rs.getString(6);
@@ -136,6 +146,7 @@ final class Table {
                 ps.setArray(3, c.createArrayOf("text", list(row, "user_paths").toArray()));
                 ps.setBoolean(4, !Boolean.FALSE.equals(row.get("enabled")));
                 ps.setString(5, row.containsKey("description") ? text(row, "description") : "");
+                ps.setArray(6, c.createArrayOf("text", list(row, "fallbacks").toArray()));
                 ps.addBatch();
             }
             ps.executeBatch();

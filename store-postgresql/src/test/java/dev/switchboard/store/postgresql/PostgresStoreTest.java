@@ -15,6 +15,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.flywaydb.core.api.MigrationVersion;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -82,7 +83,24 @@ final class PostgresStoreTest {
         assertThat(rows(first).rows()).isEmpty();
         assertThat(again).isEqualTo(first);
         assertThat(appliedMigrations()).isEqualTo(applied);
-        assertThat(applied).as("the schema's creation and V1").isEqualTo(2);
+        assertThat(applied).as("the schema's creation, V1 and V2").isEqualTo(3);
+    }
+
+    @Test
+    void shouldUpgradeAVersion1SchemaKeepingItsRowsWithoutFallbacks() throws Exception {
+        Schema.migrate(() -> ((PostgresAdminStore) store()).connect("test"), MigrationVersion.fromVersion("1"));
+        try (Connection c = db.admin(database); Statement s = c.createStatement()) {
+            // A row as a node of the last release wrote it (schema version 1: no fallbacks column).
+            s.execute("INSERT INTO switchboard.virtual_models (source, strategy, user_paths, enabled, description)"
+                    + " VALUES ('fast', 'sticky', '{}', true, '')");
+            s.execute("INSERT INTO switchboard.virtual_model_targets (source, position, model, weight)"
+                    + " VALUES ('fast', 0, 'openai/gpt-5-mini', 1)");
+        }
+
+        StoreContents read = store().read();
+
+        assertThat(appliedMigrations()).isEqualTo(3);
+        assertThat(rows(read).rows()).containsExactly(FAST);
     }
 
     @Test
@@ -90,7 +108,8 @@ final class PostgresStoreTest {
         AdminStore store = store();
         Map<String, Object> ab = Map.of("source", "ab",
                 "targets", List.of(Map.of("model", "b/one", "weight", 3), Map.of("model", "a/two", "weight", 1)),
-                "strategy", "round_robin", "user_paths", List.of("/acme/ml", "/acme/labs"), "enabled", false,
+                "strategy", "round_robin", "fallbacks", List.of("c/three", "a/four"),
+                "user_paths", List.of("/acme/ml", "/acme/labs"), "enabled", false,
                 "description", "ünïcode ${NOT_EXPANDED}");
         Map<String, Object> policy = Map.of("source", "openai/", "user_paths", List.of("/acme"), "enabled", true,
                 "description", "");

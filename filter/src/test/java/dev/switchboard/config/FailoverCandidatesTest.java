@@ -1,0 +1,92 @@
+package dev.switchboard.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.rules.Candidate;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Rules;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ordered candidates of a decision (SPEC section 11), read from YAML: targets by the strategy's order, then
+ * the fallbacks, each routed and checked for the caller; and the failover settings with their defaults.
+ */
+final class FailoverCandidatesTest {
+
+    private static final String YAML = """
+            providers:
+              a: {type: openai-compatible, base_url: http://a.example}
+              b: {type: openai-compatible, base_url: http://b.example}
+              c: {type: openai-compatible, base_url: http://c.example}
+            failover:
+              retry_on: [429, 503]
+              max_attempts: 4
+              circuit_breaker: {failures: 2, open_for: 5s}
+            virtual_models:
+              - source: smart
+                targets: [{model: a/x, weight: 1}, {model: b/y, weight: 100}]
+                strategy: failover
+                fallbacks: [c/z, a/w]
+              - source: b/y
+                user_paths: [/staff]
+            """;
+
+    private final SwitchboardConfig config = new ConfigLoader(name -> null).parse(YAML);
+    private final Rules rules = config.rules();
+
+    private static List<String> order(Decision d) {
+        return d.candidates().stream().map(c -> c.model() + (c.fallback() ? " (fallback)" : "")
+                + (c.allowed() ? "" : " denied")).toList();
+    }
+
+    @Test
+    void shouldOrderTargetsAsWrittenThenFallbacksIgnoringWeights() {
+        Decision d = Resolver.resolve(rules, "smart", Caller.ofPath("/staff/ann"), Picker.create());
+
+        assertThat(order(d)).containsExactly("a/x", "b/y", "c/z (fallback)", "a/w (fallback)");
+        assertThat(d.candidates().get(2).provider()).isEqualTo("c");
+        assertThat(d.candidates().get(2).upstreamModel()).isEqualTo("z");
+    }
+
+    @Test
+    void shouldMarkACandidateThisCallerMayNotUse() {
+        Decision d = Resolver.resolve(rules, "smart", Caller.ofPath("/guests"), Picker.create());
+
+        assertThat(order(d)).containsExactly("a/x", "b/y denied", "c/z (fallback)", "a/w (fallback)");
+        assertThat(d.allowed()).isTrue();
+    }
+
+    @Test
+    void shouldExplainTheCandidatesAndWhichAreSkipped() {
+        Decision d = Resolver.explain(rules, "smart", Caller.ofPath("/guests"), Picker.create());
+
+        assertThat(d.steps()).anySatisfy(step -> assertThat(step).startsWith("failover: when an attempt fails before"
+                + " the answer starts, then 'b/y' (target; skipped: ").contains("'c/z' (fallback)", "'a/w' (fallback)"));
+    }
+
+    @Test
+    void shouldReadTheFailoverSettings() {
+        assertThat(config.failover()).isEqualTo(new FailoverSettings(List.of(429, 503), 4, 2, Duration.ofSeconds(5)));
+        assertThat(config.failover().retries(503)).isTrue();
+        assertThat(config.failover().retries(500)).isFalse();
+    }
+
+    @Test
+    void shouldGiveASingleTargetWithoutFallbacksOneCandidate() {
+        Rules plain = new ConfigLoader(name -> null).parse("""
+                virtual_models:
+                  - source: one
+                    target: m
+                """).rules();
+
+        List<Candidate> candidates = Resolver.resolve(plain, "one", Caller.ofPath(null), Picker.create()).candidates();
+
+        assertThat(candidates).hasSize(1);
+        assertThat(candidates.get(0).fallback()).isFalse();
+    }
+}

@@ -1,0 +1,266 @@
+package dev.switchboard.jetty;
+
+import dev.switchboard.config.FailoverSettings;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.observe.CircuitBreakers;
+import dev.switchboard.rules.Candidate;
+import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Route;
+import dev.switchboard.rules.Rules;
+import dev.switchboard.rules.Target;
+import dev.switchboard.rules.VirtualModel;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The node's circuit breakers (SPEC section 11), one per upstream target: every target and fallback of a
+ * redirect, qualified by the provider it routes to ({@code openai/gpt-5}). A model no redirect names has no
+ * breaker (its name comes from the client: breakers for those would grow without bound). Each is a
+ * resilience4j {@link CircuitBreaker}: a count window of {@code circuit_breaker.failures} calls that opens at a
+ * 100% failure rate (that many failures in a row), stays open for {@code circuit_breaker.open_for}, then lets
+ * one call through (half-open) which closes it on success and opens it again on failure. Slow calls never count.
+ *
+ * <p>The set follows the configuration: it is rebuilt when the rules change (a breaker whose target stays and
+ * whose settings did not change keeps its state). The clock is injectable, so tests move time instead of
+ * sleeping. Thread-safe.
+ */
+final class TargetBreakers implements CircuitBreakers {
+
+    /** What a caller holds between asking to call a target and knowing how the call went. */
+    interface Permit {
+        /** The target answered (a status outside {@code retry_on}, any 4xx other than 429 included). */
+        void success();
+
+        /** The target failed: no connection, a reset, a timeout, or a status in {@code retry_on}. */
+        void failure();
+
+        /** The call's outcome says nothing about the target (the client left first): give the permit back. */
+        void release();
+    }
+
+    /** The permit of a target without a breaker. */
+    static final Permit FREE = new Permit() {
+        @Override
+        public void success() {
+        }
+
+        @Override
+        public void failure() {
+        }
+
+        @Override
+        public void release() {
+        }
+    };
+
+    private final Supplier<SwitchboardConfig> config;
+    private final Clock clock;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    /** When each breaker last changed state (resilience4j keeps no such time). */
+    private final Map<String, Instant> since = new ConcurrentHashMap<>();
+    private volatile Table table = new Table(null, null, Map.of());
+
+    /** The breakers for one version of the rules and settings. */
+    private record Table(Rules rules, FailoverSettings settings, Map<String, CircuitBreaker> breakers) {
+    }
+
+    /**
+     * @param config the live configuration (its rules say which targets exist, its {@code failover} how they break)
+     * @param clock the time breakers open and half-open by
+     */
+    TargetBreakers(Supplier<SwitchboardConfig> config, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Asks to call a candidate. An open breaker says no; a half-open one says yes to one caller at a time.
+     *
+     * @param candidate a routed candidate
+     * @return a permit to report the call's outcome to, or {@code null} when the breaker is open
+     */
+    Permit acquire(Candidate candidate) {
+        String target = candidate.qualified();
+        // A request without a model (it goes to default_provider as sent) has no target, so no breaker.
+        CircuitBreaker breaker = target == null ? null : current().breakers.get(target);
+        if (breaker == null) {
+            return FREE;
+        }
+        if (!breaker.tryAcquirePermission()) {
+            return null;
+        }
+        return new Permit() {
+            @Override
+            public void success() {
+                // Duration 0: a long stream is not a slow call; only failures count.
+                breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void failure() {
+                breaker.onError(0, TimeUnit.NANOSECONDS, Failed.INSTANCE);
+            }
+
+            @Override
+            public void release() {
+                breaker.releasePermission();
+            }
+        };
+    }
+
+    /**
+     * @return when the first open breaker among these candidates lets a probe through, or {@code null} when none is
+     *     open
+     */
+    Instant retryAt(List<Candidate> candidates) {
+        Instant first = null;
+        for (Candidate c : candidates) {
+            CircuitBreaker b = c.qualified() == null ? null : current().breakers.get(c.qualified());
+            if (b != null && b.getState() == CircuitBreaker.State.OPEN) {
+                Instant at = retryAt(b);
+                if (at != null && (first == null || at.isBefore(first))) {
+                    first = at;
+                }
+            }
+        }
+        return first;
+    }
+
+    @Override
+    public List<Breaker> breakers() {
+        List<Breaker> out = new ArrayList<>();
+        for (Map.Entry<String, CircuitBreaker> e : current().breakers.entrySet()) {
+            out.add(view(e.getKey(), e.getValue()));
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public State state(String target) {
+        CircuitBreaker b = target == null ? null : current().breakers.get(target);
+        return b == null ? null : state(b);
+    }
+
+    @Override
+    public void onChange(Runnable listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private Breaker view(String target, CircuitBreaker b) {
+        State s = state(b);
+        return new Breaker(target, s, since.get(target), s == State.OPEN ? retryAt(b) : null);
+    }
+
+    private Instant retryAt(CircuitBreaker b) {
+        Instant opened = since.get(b.getName());
+        return opened == null ? null : opened.plus(table.settings.breakerOpenFor());
+    }
+
+    private static State state(CircuitBreaker b) {
+        return switch (b.getState()) {
+            case OPEN, FORCED_OPEN -> State.OPEN;
+            case HALF_OPEN -> State.HALF_OPEN;
+            default -> State.CLOSED;
+        };
+    }
+
+    /** The breakers of the rules in use, rebuilt when they changed (an identity check per request). */
+    private Table current() {
+        Table t = table;
+        SwitchboardConfig c = config.get();
+        if (t.rules == c.rules() && t.settings == c.failover()) {
+            return t;
+        }
+        Table rebuilt;
+        synchronized (this) {
+            t = table;
+            if (t.rules == c.rules() && t.settings == c.failover()) {
+                return t;
+            }
+            rebuilt = rebuild(t, c.rules(), c.failover());
+            table = rebuilt;
+        }
+        if (!rebuilt.breakers.keySet().equals(t.breakers.keySet())) {
+            listeners.forEach(Runnable::run);
+        }
+        return rebuilt;
+    }
+
+    private Table rebuild(Table old, Rules rules, FailoverSettings settings) {
+        Map<String, CircuitBreaker> out = new TreeMap<>();
+        if (settings.breakers()) {
+            boolean same = settings.equals(old.settings);
+            CircuitBreakerConfig cfg = same ? null : config(settings);
+            for (VirtualModel vm : rules.virtualModels()) {
+                if (!vm.isRedirect()) {
+                    continue;
+                }
+                List<String> models = new ArrayList<>();
+                for (Target t : vm.targets()) {
+                    models.add(t.model());
+                }
+                models.addAll(vm.fallbacks());
+                for (String model : models) {
+                    Route route = Resolver.route(rules, model);
+                    if (route == null) {
+                        continue;
+                    }
+                    String target = route.provider() + "/" + route.upstreamModel();
+                    CircuitBreaker kept = same ? old.breakers.get(target) : null;
+                    if (kept != null) {
+                        out.put(target, kept);
+                    } else if (!out.containsKey(target)) {
+                        CircuitBreaker b = CircuitBreaker.of(target, cfg != null ? cfg : config(settings));
+                        b.getEventPublisher().onStateTransition(e -> since.put(target, clock.instant()));
+                        since.remove(target);
+                        out.put(target, b);
+                    }
+                }
+            }
+        }
+        since.keySet().retainAll(out.keySet());
+        // Sorted by target: /admin/status and the metrics list them so.
+        return new Table(rules, settings, java.util.Collections.unmodifiableMap(out));
+    }
+
+    private CircuitBreakerConfig config(FailoverSettings settings) {
+        int n = settings.breakerFailures();
+        return CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(n)
+                .minimumNumberOfCalls(n)
+                // n calls, all failed: n failures in a row.
+                .failureRateThreshold(100f)
+                .slowCallRateThreshold(100f)
+                .slowCallDurationThreshold(java.time.Duration.ofDays(365))
+                .waitDurationInOpenState(settings.breakerOpenFor())
+                .permittedNumberOfCallsInHalfOpenState(1)
+                // A probe whose outcome never came (it cannot, but be safe) does not hold the breaker half-open.
+                .maxWaitDurationInHalfOpenState(settings.breakerOpenFor())
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .recordException(x -> true)
+                .clock(clock)
+                .build();
+    }
+
+    /** What a failed call is recorded as (stackless: it is a value, not an error being thrown). */
+    private static final class Failed extends Exception {
+        private static final long serialVersionUID = 1L;
+        static final Failed INSTANCE = new Failed();
+
+        private Failed() {
+            super("upstream attempt failed", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,488 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.exchange.Attempt;
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.jetty.ScriptedUpstream.Behaviour;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Failover through the bundled proxy (SPEC section 11), against real upstreams on port 0 that refuse, reset,
+ * answer 429/500/503/529, stall before their headers, or break mid-stream. Every test asserts what the client
+ * got and what each upstream received. Timeouts are short (300 ms for headers, 1 s idle), so nothing sleeps long.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class FailoverTest {
+
+    /** A clock the breaker tests move by hand. */
+    static final class MovableClock extends Clock {
+        final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-03T12:00:00Z"));
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+
+        void advance(Duration d) {
+            now.updateAndGet(i -> i.plus(d));
+        }
+    }
+
+    private static final String CHAT = "/v1/chat/completions";
+
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final Map<String, Completion> completions = new ConcurrentHashMap<>();
+    /** The {@code onAttempt} events of each exchange, in the order they came. */
+    private final Map<String, List<Attempt>> attempts = new ConcurrentHashMap<>();
+    private final MovableClock clock = new MovableClock();
+    private ScriptedUpstream a;
+    private ScriptedUpstream b;
+    private ScriptedUpstream c;
+    private ScriptedUpstream d;
+    private Gateway gateway;
+    /** A gateway whose breakers open after 2 failures, on {@link #clock}. */
+    private Gateway breaking;
+
+    @BeforeAll
+    void start() throws Exception {
+        a = new ScriptedUpstream("a");
+        b = new ScriptedUpstream("b");
+        c = new ScriptedUpstream("c");
+        d = new ScriptedUpstream("d");
+        ExchangeListener recording = new ExchangeListener() {
+            @Override
+            public void onAttempt(Exchange exchange, Attempt attempt) {
+                attempts.computeIfAbsent(exchange.id(), id -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(attempt);
+            }
+
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.put(exchange.id(), completion);
+            }
+        };
+        gateway = start(config(1000), recording);
+        breaking = start(config(2), recording);
+    }
+
+    private Gateway start(SwitchboardConfig config, ExchangeListener listener) throws Exception {
+        return Gateway.start(() -> config, null, config.server(), List.of(listener), clock);
+    }
+
+    private SwitchboardConfig config(int breakerFailures) {
+        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+                server: {upstream_connect_timeout: 300ms, upstream_idle_timeout: 1s}
+                providers:
+                  a: {type: openai-compatible, base_url: %s}
+                  b: {type: openai-compatible, base_url: %s}
+                  c: {type: openai-compatible, base_url: %s}
+                  d: {type: openai-compatible, base_url: %s}
+                default_provider: a
+                observability: {access_log: true}
+                failover:
+                  max_attempts: 3
+                  circuit_breaker: {failures: %d, open_for: 30s}
+                virtual_models:
+                  - source: chat
+                    targets: [a/m-a, b/m-b]
+                    strategy: failover
+                    fallbacks: [c/m-c]
+                  - source: four
+                    targets: [a/m-a, b/m-b, c/m-c, d/m-d]
+                    strategy: failover
+                  - source: guarded
+                    targets: [a/m-a, b/m-staff]
+                    strategy: failover
+                    fallbacks: [c/m-c]
+                  - source: b/m-staff
+                    user_paths: [/staff]
+                """.formatted(a.url(), b.url(), c.url(), d.url(), breakerFailures));
+        return parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
+    }
+
+    @BeforeEach
+    void reset() throws IOException {
+        for (ScriptedUpstream u : List.of(a, b, c, d)) {
+            u.reset();
+        }
+        completions.clear();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        gateway.stop();
+        breaking.stop();
+        for (ScriptedUpstream u : List.of(a, b, c, d)) {
+            u.stop();
+        }
+    }
+
+    /** A chat body with odd spacing and a key after the model: every byte but the model must arrive as sent. */
+    private static String body(String model, boolean stream) {
+        return "{ \"messages\" : [{\"role\":\"user\",\"content\":\"h\\u00e9llo\"}],\n  \"model\":\"" + model
+                + "\" , \"stream\":" + stream + ", \"user\":\"u-1\" }";
+    }
+
+    private HttpResponse<String> post(Gateway g, String body, String... headers) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + CHAT))
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            r.header(headers[i], headers[i + 1]);
+        }
+        return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private Completion completion(HttpResponse<?> r) {
+        String id = r.headers().firstValue("X-Switchboard-Request-Id").orElseThrow();
+        await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey(id));
+        return completions.get(id);
+    }
+
+    /** Makes an upstream fail one way (stall: a streamed request, so the header deadline applies). */
+    private static void fail(ScriptedUpstream u, String how) throws IOException {
+        switch (how) {
+            case "refuse" -> u.answer(Behaviour.REFUSE);
+            case "reset" -> u.answer(Behaviour.RESET);
+            case "stall" -> u.answer(Behaviour.STALL);
+            default -> u.answer(Integer.parseInt(how));
+        }
+    }
+
+    private static int expectedReceived(String how) {
+        return how.equals("refuse") ? 0 : 1;
+    }
+
+    static Stream<String> failures() {
+        return Stream.of("refuse", "reset", "stall", "429", "500", "502", "503", "504", "529");
+    }
+
+    @ParameterizedTest
+    @MethodSource("failures")
+    void shouldFailOverToTheNextTargetWhenTheFirstFailsBeforeAnswering(String how) throws Exception {
+        fail(a, how);
+        b.answer(Behaviour.STREAM);
+
+        HttpResponse<String> r = post(gateway, body("chat", true));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("{\"from\":\"b\"}").doesNotContain("\"a\"");
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("2");
+        assertThat(r.headers().firstValue("X-Switchboard-Model")).hasValue("b/m-b");
+        assertThat(a.received).hasSize(expectedReceived(how));
+        assertThat(b.received).hasSize(1);
+        assertThat(c.received).isEmpty();
+        Completion done = completion(r);
+        assertThat(done.attempts()).extracting(x -> x.candidate().model()).containsExactly("a/m-a", "b/m-b");
+        assertThat(done.attempts().get(1).status()).isEqualTo(200);
+        List<Attempt> events = attempts.get(r.headers().firstValue("X-Switchboard-Request-Id").orElseThrow());
+        assertThat(events).extracting(Attempt::number).containsExactly(1, 2);
+        Attempt failed = events.get(0);
+        assertThat(failed.status() == 0 ? failed.error() : String.valueOf(failed.status()))
+                .isEqualTo(switch (how) {
+                    case "refuse", "reset" -> "upstream_unavailable";
+                    case "stall" -> "upstream_timeout";
+                    default -> how;
+                });
+    }
+
+    static Stream<Arguments> pairs() {
+        List<Arguments> out = new ArrayList<>();
+        List<String> kinds = List.of("refuse", "reset", "stall", "429", "503", "529");
+        for (String first : kinds) {
+            for (String second : kinds) {
+                if (!first.equals(second) || first.equals("503")) {
+                    out.add(Arguments.of(first, second));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("pairs")
+    void shouldGoThroughTheTargetsThenTheFallbacksInOrder(String first, String second) throws Exception {
+        fail(a, first);
+        fail(b, second);
+        c.answer(Behaviour.STREAM);
+
+        HttpResponse<String> r = post(gateway, body("chat", true));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("data: {\"from\":\"c\"}\n\ndata: [DONE]\n\n");
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("3");
+        assertThat(r.headers().firstValue("X-Switchboard-Model")).hasValue("c/m-c");
+        assertThat(a.received).hasSize(expectedReceived(first));
+        assertThat(b.received).hasSize(expectedReceived(second));
+        assertThat(c.received).hasSize(1);
+    }
+
+    @Test
+    void shouldSendTheBodyByteExactApartFromTheModelOnEveryAttempt() throws Exception {
+        a.answer(503);
+        b.answer(Behaviour.RESET);
+        String sent = body("chat", false);
+
+        HttpResponse<String> r = post(gateway, sent);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(c.okBody());
+        assertThat(a.received.get(0).text()).isEqualTo(sent.replace("\"chat\"", "\"m-a\""));
+        assertThat(b.received.get(0).text()).isEqualTo(sent.replace("\"chat\"", "\"m-b\""));
+        assertThat(c.received.get(0).text()).isEqualTo(sent.replace("\"chat\"", "\"m-c\""));
+        for (ScriptedUpstream u : List.of(a, b, c)) {
+            String head = u.received.get(0).head().toLowerCase(java.util.Locale.ROOT);
+            assertThat(head).contains("content-length: " + u.received.get(0).body().length + "\r\n");
+        }
+    }
+
+    @Test
+    void shouldSkipACandidateTheCallerMayNotUseAndNeverCallIt() throws Exception {
+        a.answer(503);
+
+        HttpResponse<String> r = post(gateway, body("guarded", false), "X-User-Path", "/guests");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(c.okBody());
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("2");
+        assertThat(b.received).as("b/m-staff is only for /staff").isEmpty();
+        assertThat(a.received).hasSize(1);
+        assertThat(c.received).hasSize(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {400, 401, 403, 404, 409, 413, 422})
+    void shouldNeverRetryA4xxOtherThan429(int status) throws Exception {
+        a.answer(status);
+
+        HttpResponse<String> r = post(gateway, body("chat", false));
+
+        assertThat(r.statusCode()).isEqualTo(status);
+        assertThat(r.body()).isEqualTo(a.errorBody(status));
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("1");
+        assertThat(b.received).isEmpty();
+        assertThat(c.received).isEmpty();
+    }
+
+    @Test
+    void shouldNotRetryAStreamThatBrokeAfterItsFirstByte() throws Exception {
+        a.answer(Behaviour.BREAK_MID_STREAM);
+
+        RawClient.Received r = RawClient.post(gateway.port(), CHAT, body("chat", true), 5_000);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).startsWith("data: {\"from\":\"a\"}\n\n");
+        assertThat(r.complete()).as("a cut, not a clean end").isFalse();
+        assertThat(b.received).isEmpty();
+        assertThat(c.received).isEmpty();
+    }
+
+    @Test
+    void shouldAnswerExactlyOnceWithTheLastUpstreamsOwnErrorBodyWhenEveryAttemptFails() throws Exception {
+        a.answer(503);
+        b.answer(500);
+        c.answer(529);
+
+        RawClient.Received r = RawClient.post(gateway.port(), CHAT, body("chat", false), 5_000);
+
+        assertThat(r.status()).isEqualTo(529);
+        assertThat(r.body()).isEqualTo(c.errorBody(529));
+        assertThat(r.complete()).isTrue();
+        assertThat(r.text().split("HTTP/1.1 ", -1)).as("one response on the connection").hasSize(2);
+        assertThat(r.header("X-Switchboard-Attempts")).isEqualTo("3");
+        assertThat(r.header("X-Switchboard-Model")).isEqualTo("c/m-c");
+        assertThat(List.of(a.received.size(), b.received.size(), c.received.size())).containsExactly(1, 1, 1);
+    }
+
+    @Test
+    void shouldAnswer502InSpecShapeWhenTheLastAttemptCouldNotConnect() throws Exception {
+        a.answer(503);
+        b.answer(Behaviour.RESET);
+        c.answer(Behaviour.REFUSE);
+
+        HttpResponse<String> r = post(gateway, body("chat", false));
+
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(completion(r).attempts()).extracting(Attempt::status).containsExactly(503, 0, 0);
+        assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"").contains("provider c");
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("3");
+    }
+
+    @Test
+    void shouldBoundAttemptsInCountAndInTime() throws Exception {
+        for (ScriptedUpstream u : List.of(a, b, c, d)) {
+            u.answer(Behaviour.STALL);
+        }
+        long t0 = System.nanoTime();
+
+        HttpResponse<String> r = post(gateway, body("four", true));
+
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(r.statusCode()).isEqualTo(504);
+        assertThat(r.body()).contains("\"code\":\"upstream_timeout\"");
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("3");
+        assertThat(List.of(a.received.size(), b.received.size(), c.received.size(), d.received.size()))
+                .containsExactly(1, 1, 1, 0);
+        // Three header deadlines of 300 ms, the last one waiting on the idle timeout (1 s): far below 3 s.
+        assertThat(ms).isLessThan(3_000);
+    }
+
+    @Test
+    void shouldStopAtMaxAttemptsWithTheThirdAnswer() throws Exception {
+        for (ScriptedUpstream u : List.of(a, b, c, d)) {
+            u.answer(503);
+        }
+
+        HttpResponse<String> r = post(gateway, body("four", false));
+
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).isEqualTo(c.errorBody(503));
+        assertThat(d.received).isEmpty();
+    }
+
+    @Test
+    void shouldStopAttemptsWhenTheClientDisconnects() throws Exception {
+        a.answer(Behaviour.STALL);
+        // A stream: a's header deadline (300 ms) fails the attempt well inside the time bound (3 x 300 ms).
+        byte[] bytes = body("chat", true).getBytes(StandardCharsets.UTF_8);
+        try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes);
+            out.flush();
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() == 1);
+        }
+        // a stays silent past its header deadline; by then the client is gone, so b is never called.
+        await().pollDelay(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> true);
+        assertThat(b.received).isEmpty();
+        assertThat(c.received).isEmpty();
+    }
+
+    @Test
+    void shouldOpenTheBreakerAfterConsecutiveFailuresSkipTheTargetThenProbeAfterTheCoolDownAndClose()
+            throws Exception {
+        a.answer(503);
+        for (int i = 0; i < 2; i++) {
+            assertThat(post(breaking, body("chat", false)).body()).isEqualTo(b.okBody());
+        }
+        assertThat(a.received).hasSize(2);
+        assertThat(metrics()).contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"a/m-a\"} 1.0")
+                .contains("switchboard_circuit_state{state=\"closed\",switchboard_target=\"b/m-b\"} 1.0")
+                .contains("switchboard_failovers_total{reason=\"503\",switchboard_target=\"a/m-a\",switchboard_virtual_model=\"chat\"} 2.0");
+
+        HttpResponse<String> skipped = post(breaking, body("chat", false));
+        assertThat(skipped.body()).isEqualTo(b.okBody());
+        assertThat(skipped.headers().firstValue("X-Switchboard-Attempts")).as("a is not tried while open").hasValue("1");
+        assertThat(a.received).hasSize(2);
+
+        clock.advance(Duration.ofSeconds(31));
+        a.answer(Behaviour.OK);
+        HttpResponse<String> probe = post(breaking, body("chat", false));
+        assertThat(probe.body()).isEqualTo(a.okBody());
+        assertThat(a.received).hasSize(3);
+        assertThat(metrics()).contains("switchboard_circuit_state{state=\"closed\",switchboard_target=\"a/m-a\"} 1.0");
+    }
+
+    @Test
+    void shouldOpenAgainWhenTheHalfOpenProbeFails() throws Exception {
+        a.answer(Behaviour.RESET);
+        post(breaking, body("chat", false));
+        post(breaking, body("chat", false));
+        clock.advance(Duration.ofSeconds(31));
+
+        HttpResponse<String> probe = post(breaking, body("chat", false));
+        assertThat(probe.body()).isEqualTo(b.okBody());
+        assertThat(a.received).hasSize(3);
+        assertThat(metrics()).contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"a/m-a\"} 1.0");
+
+        post(breaking, body("chat", false));
+        assertThat(a.received).as("open again: skipped").hasSize(3);
+        // Leave it closed for the other tests.
+        clock.advance(Duration.ofSeconds(31));
+        a.answer(Behaviour.OK);
+        post(breaking, body("chat", false));
+    }
+
+    @Test
+    void shouldLoseNoRequestAndSendNoneTwiceToOneTargetUnderConcurrency() throws Exception {
+        a.answer(503);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 160; i++) {
+                String id = "req-" + i;
+                answers.add(pool.submit(() -> post(gateway, body("chat", false).replace("u-1", id))));
+            }
+            for (Future<HttpResponse<String>> f : answers) {
+                HttpResponse<String> r = f.get();
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo(b.okBody());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (ScriptedUpstream u : List.of(a, b)) {
+            Set<String> ids = new HashSet<>();
+            for (ScriptedUpstream.Received r : u.received) {
+                String text = r.text();
+                String id = text.substring(text.indexOf("req-"), text.indexOf("\" }"));
+                assertThat(ids.add(id)).as(u.name + " got " + id + " twice").isTrue();
+            }
+            assertThat(ids).hasSize(160);
+        }
+        assertThat(c.received).isEmpty();
+    }
+
+    private String metrics() throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + breaking.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+}

@@ -1,0 +1,233 @@
+package dev.switchboard.jetty;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A provider stand-in for failover tests over a plain {@link ServerSocket} on port 0: every request it receives is
+ * kept (head and body bytes), and it answers with its current {@link Behaviour} (one per upstream, changeable).
+ * {@link Behaviour#REFUSE} closes the listening socket, so connections are refused.
+ */
+final class ScriptedUpstream {
+
+    /** How the upstream answers. */
+    enum Behaviour {
+        /** 200 JSON naming this upstream. */
+        OK,
+        /** 200 SSE: two events naming this upstream, then a clean end. */
+        STREAM,
+        /** 200 SSE: one event, then a reset (fails mid-stream). */
+        BREAK_MID_STREAM,
+        /** Refuses connections (nothing listens). */
+        REFUSE,
+        /** Reads the request, then resets the connection. */
+        RESET,
+        /** Reads the request, then says nothing until stopped. */
+        STALL,
+        /** Answers {@link #status} with an error body naming this upstream. */
+        STATUS
+    }
+
+    /** One request as this upstream read it. */
+    record Received(String head, byte[] body) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    final String name;
+    final List<Received> received = new CopyOnWriteArrayList<>();
+    private final int port;
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "scripted-upstream");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile ServerSocket server;
+    private volatile Behaviour behaviour = Behaviour.OK;
+    private volatile int status;
+
+    ScriptedUpstream(String name) throws IOException {
+        this.name = name;
+        ServerSocket s = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        this.port = s.getLocalPort();
+        listen(s);
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** The error body this upstream answers {@code status} with. */
+    String errorBody(int code) {
+        return "{\"error\":{\"message\":\"" + name + " says " + code + "\",\"type\":\"upstream\"}}";
+    }
+
+    /** The body of an {@link Behaviour#OK} answer. */
+    String okBody() {
+        return "{\"answered_by\":\"" + name + "\"}";
+    }
+
+    /** Answers from now on this way. */
+    ScriptedUpstream answer(Behaviour b) throws IOException {
+        if (b == Behaviour.REFUSE) {
+            ServerSocket s = server;
+            server = null;
+            if (s != null) {
+                s.close();
+            }
+        } else if (server == null) {
+            // Listen again on the same port.
+            listen(new ServerSocket(port, 200, InetAddress.getLoopbackAddress()));
+        }
+        behaviour = b;
+        return this;
+    }
+
+    /** Answers from now on with this status and {@link #errorBody}. */
+    ScriptedUpstream answer(int code) throws IOException {
+        status = code;
+        return answer(Behaviour.STATUS);
+    }
+
+    /**
+     * Forgets what was received and answers OK again. Open connections stay open: closing them under the gateway's
+     * connection pool would make its next request on one fail (and fail over) for a reason the test did not plan.
+     */
+    void reset() throws IOException {
+        received.clear();
+        answer(Behaviour.OK);
+    }
+
+    void stop() throws IOException {
+        stopped.countDown();
+        ServerSocket s = server;
+        if (s != null) {
+            s.close();
+        }
+        for (Socket o : open) {
+            o.close();
+        }
+        threads.shutdownNow();
+    }
+
+    private void listen(ServerSocket s) {
+        server = s;
+        threads.execute(() -> {
+            while (!s.isClosed()) {
+                try {
+                    Socket socket = s.accept();
+                    open.add(socket);
+                    threads.execute(() -> serve(socket));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    private void serve(Socket socket) {
+        try {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                Received r = read(in);
+                if (r == null) {
+                    return;
+                }
+                received.add(r);
+                Behaviour b = behaviour;
+                switch (b) {
+                    case OK -> write(out, 200, "application/json", okBody());
+                    case STATUS -> write(out, status, "application/json", errorBody(status));
+                    case STREAM, BREAK_MID_STREAM -> {
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        out.write(chunk("data: {\"from\":\"" + name + "\"}\n\n"));
+                        out.flush();
+                        if (b == Behaviour.BREAK_MID_STREAM) {
+                            socket.setSoLinger(true, 0);
+                            socket.close();
+                            return;
+                        }
+                        out.write(chunk("data: [DONE]\n\n"));
+                        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                    case RESET, REFUSE -> {
+                        socket.setSoLinger(true, 0);
+                        socket.close();
+                        return;
+                    }
+                    case STALL -> {
+                        stopped.await(30, TimeUnit.SECONDS);
+                        socket.close();
+                        return;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // The gateway went away.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            open.remove(socket);
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    private static byte[] chunk(String data) {
+        byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+        return (Integer.toHexString(bytes.length) + "\r\n" + data + "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void write(OutputStream out, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        out.write(("HTTP/1.1 " + status + " X\r\nContent-Type: " + type + "\r\nContent-Length: " + bytes.length
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** @return the next request (head and Content-Length body), or {@code null} at the connection's end */
+    private static Received read(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int state = 0;
+        while (state < 4) {
+            int b = in.read();
+            if (b < 0) {
+                return null;
+            }
+            head.write(b);
+            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1
+                    : b == '\r' ? 1 : 0;
+        }
+        String text = head.toString(StandardCharsets.ISO_8859_1);
+        byte[] body = new byte[0];
+        for (String line : text.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                body = in.readNBytes(Integer.parseInt(line.substring(15).strip()));
+            }
+        }
+        return new Received(text, body);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.observe.CircuitBreakers.Breaker;
+import dev.switchboard.observe.CircuitBreakers.State;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Candidate;
+import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Resolver;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** The per-target breakers (SPEC section 11) on a clock the test moves: no sleeping. */
+final class TargetBreakersTest {
+
+    private static final String YAML = """
+            providers:
+              a: {type: openai-compatible, base_url: http://a.example}
+              b: {type: openai-compatible, base_url: http://b.example}
+            failover:
+              circuit_breaker: {failures: %d, open_for: 30s}
+            virtual_models:
+              - source: smart
+                targets: [a/x, b/y]
+                strategy: failover
+            """;
+
+    private final FailoverTest.MovableClock clock = new FailoverTest.MovableClock();
+    private final AtomicReference<SwitchboardConfig> config = new AtomicReference<>(parse(3));
+    private final TargetBreakers breakers = new TargetBreakers(config::get, clock);
+
+    private static SwitchboardConfig parse(int failures) {
+        return new ConfigLoader(name -> null).parse(YAML.formatted(failures));
+    }
+
+    private Candidate a() {
+        return Resolver.resolve(config.get().rules(), "smart", Caller.ofPath(null), Picker.create()).candidates().get(0);
+    }
+
+    private void fail(int times) {
+        for (int i = 0; i < times; i++) {
+            breakers.acquire(a()).failure();
+        }
+    }
+
+    @Test
+    void shouldOpenAfterConsecutiveFailuresOnly() {
+        fail(2);
+        breakers.acquire(a()).success();
+        fail(2);
+        assertThat(breakers.state("a/x")).as("a success in between starts the count again").isEqualTo(State.CLOSED);
+
+        fail(1);
+
+        assertThat(breakers.state("a/x")).isEqualTo(State.OPEN);
+        assertThat(breakers.acquire(a())).as("skipped while open").isNull();
+        assertThat(breakers.breakers()).containsExactly(
+                new Breaker("a/x", State.OPEN, clock.instant(), clock.instant().plusSeconds(30)),
+                new Breaker("b/y", State.CLOSED, null, null));
+    }
+
+    @Test
+    void shouldLetOneProbeThroughAfterTheCoolDownAndCloseOnSuccess() {
+        fail(3);
+        clock.advance(Duration.ofSeconds(29));
+        assertThat(breakers.acquire(a())).isNull();
+        clock.advance(Duration.ofSeconds(2));
+
+        TargetBreakers.Permit probe = breakers.acquire(a());
+
+        assertThat(probe).isNotNull();
+        assertThat(breakers.state("a/x")).isEqualTo(State.HALF_OPEN);
+        assertThat(breakers.acquire(a())).as("one probe at a time").isNull();
+        probe.success();
+        assertThat(breakers.state("a/x")).isEqualTo(State.CLOSED);
+        assertThat(breakers.acquire(a())).isNotNull();
+    }
+
+    @Test
+    void shouldOpenAgainWhenTheProbeFailsAndFreeTheProbeWhenReleased() {
+        fail(3);
+        clock.advance(Duration.ofSeconds(31));
+        breakers.acquire(a()).release();
+        TargetBreakers.Permit probe = breakers.acquire(a());
+        assertThat(probe).as("a released probe lets the next one through").isNotNull();
+
+        probe.failure();
+
+        assertThat(breakers.state("a/x")).isEqualTo(State.OPEN);
+        assertThat(breakers.breakers().get(0).retryAt()).isEqualTo(clock.instant().plusSeconds(30));
+    }
+
+    @Test
+    void shouldKeepStateAcrossAReloadOfRulesAndStartClosedWhenSettingsChange() {
+        AtomicInteger changes = new AtomicInteger();
+        breakers.onChange(changes::incrementAndGet);
+        fail(3);
+        config.set(parse(3));
+        assertThat(breakers.state("a/x")).as("same settings, same target: state kept").isEqualTo(State.OPEN);
+
+        config.set(parse(4));
+
+        assertThat(breakers.state("a/x")).isEqualTo(State.CLOSED);
+        config.set(parse(0));
+        assertThat(breakers.breakers()).as("failures: 0 turns breakers off").isEmpty();
+        assertThat(breakers.acquire(a())).isSameAs(TargetBreakers.FREE);
+        assertThat(changes.get()).isPositive();
+    }
+
+    @Test
+    void shouldHaveNoBreakerForAModelNoRedirectNames() {
+        Candidate other = Resolver.resolve(config.get().rules(), "a/other", Caller.ofPath(null), Picker.create())
+                .candidates().get(0);
+
+        assertThat(breakers.acquire(other)).isSameAs(TargetBreakers.FREE);
+        assertThat(breakers.breakers()).extracting(Breaker::target).containsExactly("a/x", "b/y");
+        assertThat(breakers.retryAt(List.of(other))).isNull();
+    }
+
+    @Test
+    void shouldLetARequestWithoutAModelThroughWithoutABreaker() {
+        // Regression: a model-less request (GET /v1/batches/x) has no target; looking one up threw.
+        Candidate modelLess = new Candidate(null, "a", null, dev.switchboard.rules.Outcome.ALLOWED, null, "no model");
+
+        assertThat(breakers.acquire(modelLess)).isSameAs(TargetBreakers.FREE);
+        assertThat(breakers.state(null)).isNull();
+    }
+}
