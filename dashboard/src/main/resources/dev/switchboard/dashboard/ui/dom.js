@@ -77,7 +77,7 @@ export function fmtPercent(v, digits = 1) {
 
 export function fmtP(p) {
   if (p === null || p === undefined) return '–';
-  if (p < 0.0001) return p.toExponential(1);
+  if (p < 0.0001) return '< 0.0001';
   return Number(p.toPrecision(2)).toString();
 }
 
