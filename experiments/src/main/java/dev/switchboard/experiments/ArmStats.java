@@ -5,6 +5,7 @@ import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Usage;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.PackedHistogram;
@@ -16,7 +17,7 @@ import org.apache.datasketches.hll.Union;
  * The numbers of one arm (a virtual model's target) since its experiment's definition last changed
  * (SPEC section 10), in memory that does not grow with requests: running moments (Commons Math
  * {@link SummaryStatistics}), sparse HdrHistograms for the percentiles, a HyperLogLog sketch of the
- * callers, and counters. Thread-safe: one lock per arm, held for a few hundred nanoseconds per request.
+ * callers, counters, and a bounded {@link Series} of the same over time. Thread-safe: one lock per arm, held for a few hundred nanoseconds per request.
  */
 final class ArmStats {
 
@@ -43,7 +44,7 @@ final class ArmStats {
     /** Percentiles to two significant digits: a few hundred bytes while sparse. */
     private static final int DIGITS = 2;
     /** An hour, in microseconds: the longest latency a histogram holds (longer ones count as an hour). */
-    private static final long MAX_MICROS = 3_600_000_000L;
+    static final long MAX_MICROS = 3_600_000_000L;
 
     private final String target;
     private long requests;
@@ -60,6 +61,7 @@ final class ArmStats {
     private final SummaryStatistics feedback = new SummaryStatistics();
     private Instant firstSeen;
     private Instant lastSeen;
+    private final Series series = new Series();
 
     ArmStats(String target) {
         this.target = target;
@@ -103,6 +105,8 @@ final class ArmStats {
         if (!known) {
             unknownUsage++;
         }
+        series.record(at, micros(c.durationNanos()), c.firstByteNanos() >= 0 ? micros(c.firstByteNanos()) : -1,
+                error != null, u.inputTokens(), u.outputTokens());
         if (u.finishReason() != null) {
             String reason = finishReasons.containsKey(u.finishReason()) || finishReasons.size() < MAX_FINISH_REASONS
                     ? u.finishReason() : "other";
@@ -128,7 +132,7 @@ final class ArmStats {
         u.update(callers);
         return new Snapshot(target, requests, errors.clone(), latency.copy(), quantiles(latencyHistogram), firstByte.copy(),
                 quantiles(firstByteHistogram), t, unknownUsage, new LinkedHashMap<>(finishReasons), u, feedback.copy(),
-                firstSeen, lastSeen);
+                firstSeen, lastSeen, series.widthMillis(), series.points());
     }
 
     /**
@@ -148,11 +152,13 @@ final class ArmStats {
      * @param feedback scores given to its exchanges
      * @param firstSeen its first exchange, or {@code null}
      * @param lastSeen its last exchange, or {@code null}
+     * @param seriesWidthMillis the width of each bucket of {@code series}
+     * @param series its exchanges over time, oldest first (buckets with exchanges only)
      */
     record Snapshot(String target, long requests, long[] errors, SummaryStatistics latency, double[] latencyQuantiles,
                     SummaryStatistics firstByte, double[] firstByteQuantiles, SummaryStatistics[] tokens,
                     long unknownUsage, Map<String, Long> finishReasons, Union callers, SummaryStatistics feedback,
-                    Instant firstSeen, Instant lastSeen) {
+                    Instant firstSeen, Instant lastSeen, long seriesWidthMillis, List<Series.Point> series) {
 
         long errorCount() {
             long n = 0;
@@ -190,7 +196,7 @@ final class ArmStats {
         return Math.max(1, Math.min(MAX_MICROS, nanos / 1000));
     }
 
-    private static double[] quantiles(Histogram h) {
+    static double[] quantiles(Histogram h) {
         if (h.getTotalCount() == 0) {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};
         }

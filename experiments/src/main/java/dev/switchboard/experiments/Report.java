@@ -67,11 +67,43 @@ final class Report {
      * @param feedback scores given
      * @param firstSeen its first exchange
      * @param lastSeen its last exchange
+     * @param series the same numbers over time
      */
     record ArmView(String target, boolean baseline, Integer weight, Double expectedShare, long requests, Double share,
                    Map<String, Long> errors, Double errorRate, DistributionView latencyMs, DistributionView firstByteMs,
                    Map<String, TokenView> tokens, long unknownUsage, Map<String, Long> finishReasons, long distinctCallers,
-                   FeedbackView feedback, Instant firstSeen, Instant lastSeen) {
+                   FeedbackView feedback, Instant firstSeen, Instant lastSeen, SeriesView series) {
+    }
+
+    /**
+     * An arm over time: equal intervals that together cover its life (see {@link Series}).
+     *
+     * @param intervalSeconds the width of every interval (1 s at first, doubling as the arm ages)
+     * @param points the intervals with exchanges, oldest first
+     */
+    record SeriesView(long intervalSeconds, List<PointView> points) {
+    }
+
+    /**
+     * @param start when the interval begins
+     * @param requests exchanges that ended in it
+     * @param errors of which failed
+     * @param errorRate errors per request
+     * @param latencyMs percentiles of whole exchanges
+     * @param firstByteMs percentiles of the time to the first byte
+     * @param inputTokens mean input tokens per request that stated them, else {@code null}
+     * @param outputTokens mean output tokens per request that stated them, else {@code null}
+     */
+    record PointView(Instant start, long requests, long errors, double errorRate, PercentilesView latencyMs,
+                     PercentilesView firstByteMs, Double inputTokens, Double outputTokens) {
+    }
+
+    /**
+     * @param p50 median
+     * @param p90 90th percentile
+     * @param p99 99th percentile
+     */
+    record PercentilesView(Double p50, Double p90, Double p99) {
     }
 
     /**
@@ -151,7 +183,8 @@ final class Report {
                     a.requests() == 0 ? null : (double) a.errorCount() / a.requests(),
                     distribution(a.latency(), a.latencyQuantiles()), distribution(a.firstByte(), a.firstByteQuantiles()),
                     tokens(a), a.unknownUsage(), a.finishReasons(), callers,
-                    new FeedbackView(a.feedback().getN(), finite(a.feedback().getMean())), a.firstSeen(), a.lastSeen()));
+                    new FeedbackView(a.feedback().getN(), finite(a.feedback().getMean())), a.firstSeen(), a.lastSeen(),
+                    series(a)));
         }
         long leaked = Math.max(0, estimatedSum - Math.round(all.getEstimate()));
         List<ComparisonView> comparisons = new ArrayList<>();
@@ -252,6 +285,20 @@ final class Report {
     private static DistributionView distribution(SummaryStatistics s, double[] q) {
         return new DistributionView(s.getN(), finite(s.getMean()), finite(s.getVariance()), finite(q[0]), finite(q[1]),
                 finite(q[2]));
+    }
+
+    private static SeriesView series(ArmStats.Snapshot a) {
+        List<PointView> points = new ArrayList<>(a.series().size());
+        for (Series.Point p : a.series()) {
+            points.add(new PointView(p.start(), p.requests(), p.errors(), (double) p.errors() / p.requests(),
+                    percentiles(p.latencyMs()), percentiles(p.firstByteMs()), finite(p.inputTokens()),
+                    finite(p.outputTokens())));
+        }
+        return new SeriesView(a.seriesWidthMillis() / 1000, points);
+    }
+
+    private static PercentilesView percentiles(double[] q) {
+        return new PercentilesView(finite(q[0]), finite(q[1]), finite(q[2]));
     }
 
     /** JSON has no NaN: an undefined figure (no data) is {@code null}. */

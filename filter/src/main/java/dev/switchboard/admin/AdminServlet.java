@@ -10,6 +10,7 @@ import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.InvalidUserPathException;
 import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.UserPath;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -31,7 +32,9 @@ import java.util.Objects;
  * {@code If-Match} (412 when stale). Writes are acknowledged only once durable and live on this node.
  * While the config file on disk cannot be used, writes are validated against the last good configuration
  * and their answers carry {@link #CONFIG_ERROR_HEADER} (and, on {@code PUT}, a {@code config_error} field).
- * {@code /admin/resolve} reads the node's round-robin rotation without advancing it. Thread-safe.
+ * {@code /admin/resolve} reads the node's round-robin rotation without advancing it. A request without an
+ * {@code Authorization} header may be admitted by an {@link AdminAuthenticator} instead (the dashboard's session).
+ * Thread-safe.
  */
 public final class AdminServlet extends HttpServlet {
 
@@ -47,6 +50,7 @@ public final class AdminServlet extends HttpServlet {
     private final transient VirtualModelService models;
     private final transient List<AdminExtension> extensions;
     private final transient CircuitBreakers breakers;
+    private final transient AdminAuthenticator authenticator;
 
     /**
      * @param live the configuration this API edits and reports on; its {@link LiveConfig#picker()} is the
@@ -61,7 +65,7 @@ public final class AdminServlet extends HttpServlet {
      * @param extensions more endpoints under {@code /admin/} (their prefixes must not be this API's own)
      */
     public AdminServlet(LiveConfig live, List<? extends AdminExtension> extensions) {
-        this(live, extensions, CircuitBreakers.NONE);
+        this(live, extensions, CircuitBreakers.NONE, null);
     }
 
     /**
@@ -70,10 +74,33 @@ public final class AdminServlet extends HttpServlet {
      * @param breakers the node's circuit breakers, shown in {@code /admin/status}
      */
     public AdminServlet(LiveConfig live, List<? extends AdminExtension> extensions, CircuitBreakers breakers) {
+        this(live, extensions, breakers, null);
+    }
+
+    /**
+     * @param live the configuration this API edits and reports on
+     * @param extensions more endpoints under {@code /admin/} (their prefixes must not be this API's own)
+     * @param authenticator who may admit a request that sends no {@code Authorization} header (the dashboard's
+     *     session), or {@code null} for the bearer token alone
+     */
+    public AdminServlet(LiveConfig live, List<? extends AdminExtension> extensions, AdminAuthenticator authenticator) {
+        this(live, extensions, CircuitBreakers.NONE, authenticator);
+    }
+
+    /**
+     * @param live the configuration this API edits and reports on
+     * @param extensions more endpoints under {@code /admin/} (their prefixes must not be this API's own)
+     * @param breakers the node's circuit breakers, shown in {@code /admin/status}
+     * @param authenticator who may admit a request that sends no {@code Authorization} header (the dashboard's
+     *     session), or {@code null} for the bearer token alone
+     */
+    public AdminServlet(LiveConfig live, List<? extends AdminExtension> extensions, CircuitBreakers breakers,
+                        AdminAuthenticator authenticator) {
         this.live = Objects.requireNonNull(live, "live");
         this.models = new VirtualModelService(live);
         this.extensions = List.copyOf(extensions);
         this.breakers = Objects.requireNonNull(breakers, "breakers");
+        this.authenticator = authenticator;
     }
 
     @Override
@@ -83,7 +110,20 @@ public final class AdminServlet extends HttpServlet {
         String method = req.getMethod();
         boolean readsBody = path.equals("/virtual-models") && (method.equals("PUT") || method.equals("DELETE"));
         boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
-        boolean admitted = !token.isEmpty() && authorized(req.getHeader("Authorization"), token);
+        String authorization = req.getHeader("Authorization");
+        AdminException refused = null;
+        boolean admitted = false;
+        if (!token.isEmpty()) {
+            if (authorization != null || authenticator == null) {
+                admitted = authorized(authorization, token);
+            } else {
+                try {
+                    admitted = authenticator.admits(req, token);
+                } catch (AdminException e) {
+                    refused = e;
+                }
+            }
+        }
         if (hasBody && !(readsBody && admitted)) {
             // The container closes a connection whose request body was left unread; say so, or a keep-alive
             // client sends its next request into the closed connection (RFC 9112 section 9.6).
@@ -92,6 +132,9 @@ public final class AdminServlet extends HttpServlet {
         try {
             if (token.isEmpty()) {
                 throw new AdminException(ApiError.ADMIN_NOT_FOUND, "not found");
+            }
+            if (refused != null) {
+                throw refused;
             }
             if (!admitted) {
                 resp.setHeader("WWW-Authenticate", "Bearer realm=\"switchboard-admin\"");
@@ -165,7 +208,10 @@ public final class AdminServlet extends HttpServlet {
         return MessageDigest.isEqual(Client.sha256(presented), Client.sha256(token));
     }
 
-    /** Explains, peeking at the live rotation: an explanation never moves live traffic's round robin. */
+    /**
+     * Explains {@code model} for {@code user_path} and {@code client} (a client of {@code identity.clients}, as
+     * {@code explain --client}), peeking at the live rotation: an explanation never moves live traffic's round robin.
+     */
     private DecisionView resolve(HttpServletRequest req) {
         String model = req.getParameter("model");
         if (model == null || model.isBlank()) {
@@ -180,7 +226,23 @@ public final class AdminServlet extends HttpServlet {
                 throw new AdminException(ApiError.INVALID_USER_PATH, "invalid user path: " + e.getMessage());
             }
         }
-        Decision d = Resolver.explain(live.get().rules(), model, new Caller(path, null, null), live.picker());
+        Rules rules = live.get().rules();
+        String clientName = req.getParameter("client");
+        String client = null;
+        if (clientName != null && !clientName.isBlank()) {
+            // As explain --client: the client's bound path wins, and its name is the sticky identity.
+            Client c = rules.identity().client(clientName.strip());
+            if (c == null) {
+                List<String> names = rules.identity().clients().stream().map(Client::name).toList();
+                throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, "unknown client '" + clientName.strip() + "'"
+                        + (names.isEmpty() ? " (the config has no identity.clients)" : " (clients: " + String.join(", ", names) + ")"));
+            }
+            client = c.name();
+            if (c.userPath() != null) {
+                path = c.userPath();
+            }
+        }
+        Decision d = Resolver.explain(rules, model, new Caller(path, client, null), live.picker());
         return DecisionView.of(d, path);
     }
 

@@ -110,6 +110,11 @@ public enum ApiError {
     ADMIN_NOT_FOUND(404, "not_found_error", "not_found", "%s", null, false),
     /** A wrong or missing admin token. */
     INVALID_ADMIN_TOKEN(401, "authentication_error", "invalid_admin_token", "missing or invalid admin token", null, false),
+    /**
+     * A dashboard request its session may not make: a write without the session's CSRF token, or from another
+     * origin; {@code %s} says which.
+     */
+    ADMIN_FORBIDDEN(403, "permission_error", "forbidden", "%s", null, false),
     /** A method the admin endpoint does not take; {@code %s} lists the allowed ones. */
     METHOD_NOT_ALLOWED(405, "invalid_request_error", "method_not_allowed", "method not allowed; use %s", null, false),
     /** A write the validation refuses; the message is {@code validate}'s. */

@@ -84,6 +84,30 @@ final class AdminApiTest {
         return admin;
     }
 
+    // ---- resolve for a client ------------------------------------------------------------------------
+
+    @Test
+    void shouldResolveForAClientAsExplainDoes() throws Exception {
+        start("""
+                identity:
+                  clients:
+                    - {name: alice, key_sha256: 4805d60cb37819015d8fffb916fd911836bc573c4c5963d9f1a24a543bd352d7, user_path: /acme/ml}
+                virtual_models:
+                  - {source: smart, target: gpt-5, user_paths: [/acme/ml]}
+                admin:
+                  token: %s
+                reload:
+                  poll_interval: 1h
+                """.formatted(AdminServer.TOKEN));
+        // The client's bound path wins over the one asked for, as with `explain --client`.
+        HttpResponse<String> r = admin.get("/admin/resolve?model=smart&user_path=/other&client=alice");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"user_path\":\"/acme/ml\"").contains("\"redirect\":\"smart\"");
+        HttpResponse<String> unknown = admin.get("/admin/resolve?model=smart&client=bob");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.body()).contains("unknown client 'bob' (clients: alice)");
+    }
+
     // ---- authentication ------------------------------------------------------------------------------
 
     static Stream<Arguments> endpoints() {

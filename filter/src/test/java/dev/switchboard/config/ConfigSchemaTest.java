@@ -53,6 +53,9 @@ final class ConfigSchemaTest {
         assertKeys("reload", p.get("reload"), ConfigReader.RELOAD_KEYS);
         assertKeys("observability", p.get("observability"), ConfigReader.OBSERVABILITY_KEYS);
         assertKeys("experiments", p.get("experiments"), ConfigReader.EXPERIMENTS_KEYS);
+        assertKeys("failover", p.get("failover"), ConfigReader.FAILOVER_KEYS);
+        assertKeys("failover.circuit_breaker", p.get("failover").get("properties").get("circuit_breaker"),
+                ConfigReader.CIRCUIT_BREAKER_KEYS);
         JsonNode vm = tree.get("definitions").get("virtual_model");
         assertKeys("virtual_models[]", vm, VirtualModelReader.VIRTUAL_MODEL_KEYS);
         assertKeys("virtual_models[].targets[]", vm.get("properties").get("targets").get("items"), VirtualModelReader.TARGET_KEYS);
@@ -82,6 +85,9 @@ final class ConfigSchemaTest {
             "virtual_models: [{source: a, targets: [{model: p/n}], strategy: random}]\n", // an unknown strategy
             "virtual_models: [{source: a, target: p/m, enabled: maybe}]\n",    // not a boolean
             "models: {enabled_by_default: true, hide: true}\n",                // unknown models key
+            "failover: {max_attempts: 0}\n",                                  // no attempt at all
+            "failover: {retry_on: [404]}\n",                                  // a status that is never retried
+            "virtual_models: [{source: a, target: p/m, fallbacks: [p/n, p/n]}]\n", // a duplicate fallback
     })
     void shouldRefuseWhatTheReaderRefusesForItsShape(String yaml) {
         assertThatThrownBy(() -> new ConfigLoader(name -> null).parse(yaml)).isInstanceOf(InvalidConfigException.class);

@@ -5,6 +5,7 @@ import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.ConfigLocation;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.dashboard.Dashboard;
 import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.experiments.Experiments;
 import dev.switchboard.observe.AccessLog;
@@ -33,7 +34,8 @@ import java.util.function.Supplier;
 
 /**
  * Installs the gateway into a servlet context: {@link VirtualModelFilter} in front of
- * {@link GatewayProxyServlet} (on {@code /*}). Used by the WAR (declared in its {@code web.xml}, also
+ * {@link GatewayProxyServlet} (on {@code /*}), and, with a live configuration, the admin API at {@code /admin/*} and
+ * its dashboard at {@code /admin/}. Used by the WAR (declared in its {@code web.xml}, also
  * serving {@code GET /healthz} outside the filter) and by the embedded {@link Gateway}.
  *
  * <p>WAR configuration, first that is set: the context parameter {@code switchboard.config}, the
@@ -165,14 +167,21 @@ public final class GatewayWebapp implements ServletContextListener {
 
         if (builtInConfig && !initial.admin().token().isEmpty()) {
             // The built-in config has no folder: admin edits would land in whatever folder the container was
-            // started from and vanish when it starts from another. No admin API rather than edits that get lost.
+            // started from and vanish when it starts from another. No admin API (and no dashboard) rather than
+            // edits that get lost.
             LOG.warn("Switchboard: the admin API is off: the WAR runs on its built-in config, which has no folder to "
                     + "keep admin edits in; set the context parameter switchboard.config to a YAML file (admin edits "
                     + "are then kept beside it)");
         } else if (reloader != null && !builtInConfig) {
-            // The admin API is its own servlet, outside the filter: it has its own bearer token.
-            ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin", new AdminServlet(reloader, List.of(experiments), breakers));
+            // The admin API is its own servlet, outside the filter: it has its own bearer token, and admits the
+            // dashboard's session (SPEC section 14) for requests that send none.
+            Dashboard dashboard = new Dashboard(() -> live.get().admin().token());
+            ProviderModels catalog = new ProviderModels(live,
+                    () -> (org.eclipse.jetty.client.HttpClient) context.getAttribute(PROXY_SERVLET + ".HttpClient"));
+            ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin",
+                    new AdminServlet(reloader, List.of(experiments, catalog), breakers, dashboard.authenticator()));
             admin.addMapping("/admin/*");
+            context.addServlet("switchboard-dashboard", dashboard.servlet()).addMapping(Dashboard.MAPPINGS);
         }
         if (given == null) {
             ServletRegistration.Dynamic health = context.addServlet("switchboard-health", new Health());

@@ -50,29 +50,50 @@ final class ModelCatalog {
     }
 
     /**
+     * What the providers list now.
+     *
+     * @param data every listed model, {@code provider/model} entries in the providers' order
+     * @param failures why a provider's listing is missing, by provider name
+     */
+    record Listing(List<Map<String, Object>> data, Map<String, String> failures) {
+    }
+
+    /**
      * @param rules the current rules (providers)
      * @param ttl how long a fetched listing is reused
      * @return the aggregated list in OpenAI shape
      */
     byte[] list(Rules rules, Duration ttl) {
+        Listing listing = listing(rules, ttl);
+        listing.failures().forEach((name, why) -> LOG.warn("provider {}: /v1/models failed ({}); left out of the list", name, why));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "list");
+        body.put("data", listing.data());
+        return JsonTree.write(body);
+    }
+
+    /**
+     * @param rules the current rules (providers)
+     * @param ttl how long a fetched listing is reused
+     * @return every configured provider's models, and why a provider's are missing
+     */
+    Listing listing(Rules rules, Duration ttl) {
         Map<String, CompletableFuture<List<Map<String, Object>>>> pending = new LinkedHashMap<>();
         for (Provider p : rules.providers().values()) {
             if (p.configured()) {
                 pending.put(p.name(), entries(p, ttl));
             }
         }
-        List<Object> data = new ArrayList<>();
+        List<Map<String, Object>> data = new ArrayList<>();
+        Map<String, String> failures = new LinkedHashMap<>();
         for (Map.Entry<String, CompletableFuture<List<Map<String, Object>>>> e : pending.entrySet()) {
             try {
                 data.addAll(e.getValue().get(FETCH_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS));
             } catch (Exception x) {
-                LOG.warn("provider {}: /v1/models failed ({}); left out of the list", e.getKey(), describe(x));
-            } 
+                failures.put(e.getKey(), describe(x));
+            }
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("object", "list");
-        body.put("data", data);
-        return JsonTree.write(body);
+        return new Listing(data, failures);
     }
 
     private CompletableFuture<List<Map<String, Object>>> entries(Provider p, Duration ttl) {

@@ -63,6 +63,7 @@ final class WarDeploymentIT {
                 virtual_models:
                   - {source: fast, target: local/tiny}
                   - {source: local/forbidden, enabled: false}
+                admin: {token: war-admin}
                 """.formatted(upstream.url(), faulty.url()));
         tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
@@ -119,6 +120,26 @@ final class WarDeploymentIT {
         HttpResponse<String> denied = post("/gw/v1/chat/completions", "{\"model\":\"local/forbidden\"}");
         assertThat(denied.statusCode()).isEqualTo(403);
         assertThat(denied.body()).contains("\"code\":\"model_access_denied\"");
+    }
+
+    @Test
+    void shouldServeTheDashboardFromTheWarUnderItsContextPath() throws Exception {
+        String root = "http://127.0.0.1:" + port + "/gw/admin/";
+        HttpResponse<String> page = client.send(HttpRequest.newBuilder(URI.create(root)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<script type=\"module\" src=\"ui/signin.js\"></script>");
+        HttpResponse<String> signIn = client.send(HttpRequest.newBuilder(URI.create(root + "session"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"war-admin\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(signIn.statusCode()).isEqualTo(200);
+        String cookie = signIn.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(cookie).contains("; Path=/gw/admin; HttpOnly; SameSite=Strict");
+        HttpResponse<String> app = client.send(HttpRequest.newBuilder(URI.create(root + "ui/app.js"))
+                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(app.statusCode()).isEqualTo(200);
+        assertThat(app.headers().firstValue("Content-Type")).hasValue("text/javascript;charset=utf-8");
+        // The demo context has no admin token: no dashboard either.
+        assertThat(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/demo/admin/")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
     }
 
     // The README's known limit: Tomcat cannot abort a response through the Servlet API, so a broken stream ends

@@ -1,0 +1,78 @@
+// The admin API, as scripts use it, with the session instead of a bearer token: every write carries the
+// session's CSRF token; automatic refreshes say so (they do not keep an idle session alive).
+
+export const adminBase = new URL('./', location.href);
+export const gatewayBase = new URL('../', adminBase);
+
+let csrfToken = null;
+let csrfHeader = 'X-CSRF-Token';
+
+/** An answer of the admin API that is not 2xx. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    const message = body && body.error && body.error.message ? body.error.message : 'HTTP ' + status;
+    super(message);
+    this.status = status;
+    this.code = body && body.error ? body.error.code : null;
+    this.body = body;
+  }
+}
+
+/** Reads the session (and its CSRF token); a page without one goes back to the sign-in page. */
+export async function startSession() {
+  const r = await call('GET', 'session');
+  csrfToken = r.data.csrf_token;
+  csrfHeader = r.data.csrf_header || csrfHeader;
+  return r.data;
+}
+
+export function signedOut() {
+  location.replace(adminBase.pathname + '?expired' + location.hash);
+}
+
+/**
+ * @param method HTTP method
+ * @param path relative to /admin/ ('virtual-models', 'resolve?model=x')
+ * @param body a JSON value to send, or undefined
+ * @param options {poll: true} for automatic refreshes, {ifMatch: etag}
+ * @returns {status, data, etag}
+ */
+export async function call(method, path, body, options = {}) {
+  const headers = {'Accept': 'application/json'};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers[csrfHeader] = csrfToken;
+  if (options.poll) headers['X-Switchboard-Poll'] = '1';
+  if (options.ifMatch) headers['If-Match'] = options.ifMatch;
+  const r = await fetch(new URL(path, adminBase), {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+    cache: 'no-store',
+  });
+  const text = await r.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      data = null;
+    }
+  }
+  if (r.status === 401) {
+    signedOut();
+    throw new ApiError(401, data);
+  }
+  if (!r.ok) throw new ApiError(r.status, data);
+  return {status: r.status, data, etag: r.headers.get('ETag')};
+}
+
+export async function get(path, options) {
+  return (await call('GET', path, undefined, options)).data;
+}
+
+/** Signs out: the session ends on the server, the cookie is cleared. */
+export async function signOut() {
+  await call('DELETE', 'session');
+  location.replace(adminBase.pathname);
+}

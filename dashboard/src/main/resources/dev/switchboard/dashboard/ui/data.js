@@ -1,0 +1,51 @@
+// What several pages read: the provider catalog (GET /admin/models) and the virtual models
+// (GET /admin/virtual-models), joined into one list of rows.
+import * as api from './api.js';
+
+/**
+ * @returns {catalog: [{id, owned_by}], providers: [{name, type, configured, models, error}],
+ *   virtualModels: [row], etag, fallbacks: whether the API knows the field `fallbacks` (SPEC section 11)}
+ */
+export async function load(options) {
+  const [catalog, listing] = await Promise.all([
+    api.get('models', options),
+    api.call('GET', 'virtual-models', undefined, options),
+  ]);
+  const virtualModels = listing.data;
+  return {
+    catalog: catalog.data,
+    providers: catalog.providers,
+    virtualModels,
+    etag: listing.etag,
+    // Failover (SPEC 11) adds `fallbacks` to every listed row; until the API has it, the form does not offer it.
+    fallbacks: virtualModels.some((v) => Object.prototype.hasOwnProperty.call(v, 'fallbacks')),
+  };
+}
+
+/** Every name a caller could ask for: provider models and virtual-model sources, sorted, without duplicates. */
+export function names(d) {
+  const set = new Set(d.catalog.map((m) => m.id));
+  d.virtualModels.filter((v) => v.kind === 'redirect').forEach((v) => set.add(v.source));
+  return [...set].sort();
+}
+
+/** A <datalist> of the given names (for model inputs: pick from the catalog, or type any name). */
+export function datalist(id, values) {
+  const dl = document.createElement('datalist');
+  dl.id = id;
+  for (const v of values) {
+    const o = document.createElement('option');
+    o.value = v;
+    dl.append(o);
+  }
+  return dl;
+}
+
+/** The real model a source would shadow, if any: an exact provider model id, or a bare id a provider lists. */
+export function shadowed(source, catalog) {
+  if (!source) return null;
+  const exact = catalog.find((m) => m.id === source);
+  if (exact) return exact.id;
+  const bare = catalog.find((m) => m.id.slice(m.id.indexOf('/') + 1) === source);
+  return bare ? bare.id : null;
+}

@@ -1,0 +1,95 @@
+// "What saving will do", in one sentence, from what the form holds now. Pure: no DOM, no requests.
+// Returns segments: strings, {code: name} for names, {warn: text} for what deserves attention.
+import {list} from './dom.js';
+import {shadowed} from './data.js';
+
+/**
+ * @param f the form: {source, oldSource, isNew, targets: [{model, weight}], strategy, fallbacks: [model],
+ *   userPaths: [path], enabled}
+ * @param ctx {catalog: [{id}], providers: [{name}], virtualModels: [row]}
+ */
+export function describe(f, ctx) {
+  const source = (f.source || '').trim();
+  if (!source) return ['Type a source to see what saving will do.'];
+  const out = [];
+  const targets = f.targets.filter((t) => t.model.trim());
+  const paths = f.userPaths;
+  const existing = ctx.virtualModels.find((v) => v.source === source);
+  const old = (f.oldSource || '').trim();
+  if (existing && existing.managed) {
+    return [{warn: 'Saving is refused: '}, {code: source}, ' is defined in the config file and can only be changed there.'];
+  }
+  if (!f.isNew && old && old !== source) {
+    out.push('Renames ', {code: old}, ' to ', {code: source}, '. ');
+  } else if (f.isNew && existing) {
+    out.push({warn: 'Replaces'}, ' the existing virtual model ', {code: source}, '. ');
+  }
+  if (targets.length) redirect(out, source, targets, f, paths, ctx);
+  else policy(out, source, f, paths, ctx);
+  return out.flat();
+}
+
+function redirect(out, source, targets, f, paths, ctx) {
+  if (!f.enabled) {
+    out.push({code: source}, ' is disabled: it redirects nothing, and requests for ', {code: source}, ' go on unchanged.');
+    return;
+  }
+  const weights = targets.map((t) => weight(t.weight));
+  if (targets.length === 1) {
+    out.push({code: source}, ' will send every request to ', {code: targets[0].model.trim()});
+  } else if (weights.some((w) => w === null)) {
+    out.push({code: source}, ' will split requests between ', ...list(targets.map((t) => t.model.trim())), ' ',
+        {warn: '(every weight must be a whole number of at least 1)'});
+  } else {
+    const total = weights.reduce((a, b) => a + b, 0);
+    out.push({code: source}, ' will send ');
+    targets.forEach((t, i) => {
+      if (i > 0) out.push(i === targets.length - 1 ? ' and ' : ', ');
+      out.push(percent(weights[i], total) + ' to ', {code: t.model.trim()});
+    });
+    out.push(f.strategy === 'round_robin' ? ' in turn, request by request'
+      : f.strategy === 'failover' ? ' (failover: in this order, the next one when one fails)'
+        : ' (sticky: each caller always gets the same one)');
+  }
+  out.push(paths.length ? [' for callers under ', ...list(paths, 'or'), '; everyone else\'s ', {code: source}, ' goes on unchanged.'] : '.');
+  const fallbacks = (f.fallbacks || []).filter((m) => m.trim());
+  if (fallbacks.length) out.push(' When that fails, it falls back to ', ...list(fallbacks.map((m) => m.trim()), 'then'), '.');
+  const real = shadowed(source, ctx.catalog);
+  if (real) out.push(' ', {warn: 'It shadows the real model '}, {code: real}, {warn: ':'}, ' callers asking for it get the target instead.');
+}
+
+function policy(out, source, f, paths, ctx) {
+  const what = selector(source, ctx);
+  if (!f.enabled) {
+    out.push('This access policy disables ', ...what, ' for everyone: every request for it is refused (403).');
+    return;
+  }
+  if (paths.length) {
+    out.push('Only callers under ', ...list(paths, 'or'), ' may use ', ...what, '; everyone else is refused (403).');
+  } else {
+    out.push('This access policy lets every caller use ', ...what, ' (no user paths: everyone is admitted).');
+  }
+}
+
+/** What an access policy's source selects (SPEC section 2, step 4). */
+function selector(source, ctx) {
+  if (source === '/') return ['every model of every provider'];
+  const slash = source.indexOf('/');
+  const providers = ctx.providers.map((p) => p.name);
+  if (slash === source.length - 1) return ['every model of the provider ', {code: source.slice(0, -1)}];
+  if (slash > 0 && providers.includes(source.slice(0, slash))) return [{code: source}];
+  return [{code: source}, ' on any provider'];
+}
+
+/** @returns the weight as a number, 1 when blank, null when it is not a whole number >= 1 */
+export function weight(raw) {
+  const text = String(raw === undefined || raw === null ? '' : raw).trim();
+  if (!text) return 1;
+  if (!/^\d+$/.test(text)) return null;
+  const n = Number(text);
+  return n >= 1 ? n : null;
+}
+
+function percent(w, total) {
+  return Number(((w * 100) / total).toFixed(1)) + '%';
+}

@@ -1,0 +1,362 @@
+package dev.switchboard.jetty;
+
+import static dev.switchboard.jetty.DashboardBrowser.NARROW;
+import static dev.switchboard.jetty.DashboardBrowser.WIDE;
+import static dev.switchboard.jetty.DashboardBrowser.fitsWidth;
+import static dev.switchboard.jetty.DashboardBrowser.open;
+import static dev.switchboard.jetty.DashboardBrowser.page;
+import static dev.switchboard.jetty.DashboardBrowser.textContains;
+import static dev.switchboard.jetty.DashboardBrowser.textIs;
+import static dev.switchboard.jetty.DashboardBrowser.until;
+import static dev.switchboard.jetty.DashboardBrowser.visible;
+import static dev.switchboard.jetty.DashboardBrowser.width;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * SPEC section 14's Models page and its form in Chromium: every provider model and virtual model, search and kind
+ * filter; New virtual model with two weighted targets and the sentence that says what saving will do, then a
+ * request through the gateway that uses it; editing weights; an access policy; shadowing a real model; delete
+ * with a confirmation; validation errors at the field with the API's messages; config-file rows read-only; the
+ * whole form by keyboard; readable at 1280 and 800 px.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class DashboardModelsBrowserTest {
+
+    private static final By SENTENCE = By.id("vm-sentence");
+
+    @TempDir
+    static Path dir;
+    private DashboardGateway gw;
+    private WebDriver driver;
+
+    @BeforeAll
+    void start() throws Exception {
+        driver = DashboardBrowser.get();
+        gw = new DashboardGateway(dir, """
+                - {source: managed-alias, target: up/gpt-small, description: from the config file}
+                - {source: up/gpt-5, user_paths: [/acme]}
+                """);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (gw != null) {
+            gw.close();
+        }
+    }
+
+    @AfterEach
+    void wide() {
+        width(WIDE);
+    }
+
+    private void models() {
+        open(gw.base, DashboardGateway.TOKEN, "/models");
+        page("Models");
+        visible(By.cssSelector("#models-table tbody tr"));
+    }
+
+    /** The names in the table, read at once (the table is redrawn as the operator types). */
+    @SuppressWarnings("unchecked")
+    private List<String> listedNames() {
+        return (List<String>) DashboardBrowser.script("return [...document.querySelectorAll('#models-table tbody tr[data-name]')]"
+                + ".map(r => r.dataset.name);");
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> listedKinds() {
+        return (List<String>) DashboardBrowser.script("return [...new Set([...document.querySelectorAll("
+                + "'#models-table tbody tr[data-name]')].map(r => r.dataset.kind))];");
+    }
+
+    private WebElement row(String name) {
+        return visible(By.cssSelector("#models-table tbody tr[data-name='" + name + "']"));
+    }
+
+    /** The text of a row once it is drawn (looked up again when the table is redrawn meanwhile). */
+    private String rowText(String name) {
+        return until(d -> row(name).getText());
+    }
+
+    private void newVirtualModel() {
+        models();
+        driver.findElement(By.id("new-virtual-model")).click();
+        page("New virtual model");
+    }
+
+    private static void type(WebElement input, String text) {
+        input.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+        input.sendKeys(text);
+    }
+
+    private void save() {
+        driver.findElement(By.id("vm-save")).click();
+    }
+
+    private void saved(String source) {
+        page("Models");
+        textContains(By.id("models-flash"), "Saved " + source + ".");
+    }
+
+    @Test
+    void shouldListEveryProviderModelAndVirtualModelAndFilterThem() {
+        models();
+        assertThat(listedNames()).contains("up/gpt-small", "up/gpt-large", "up/gpt-5", "managed-alias");
+        assertThat(rowText("managed-alias")).contains("redirect", "up/gpt-small", "everyone", "config file (read-only)");
+        assertThat(row("up/gpt-5").findElements(By.cssSelector(".badge")).stream().map(WebElement::getText).toList())
+                .contains("access policy");
+
+        WebElement search = driver.findElement(By.id("model-search"));
+        type(search, "large");
+        until(d -> listedNames().equals(List.of("up/gpt-large")));
+        textContains(By.id("model-count"), "1 of ");
+
+        type(search, "");
+        new Select(driver.findElement(By.id("model-kind"))).selectByVisibleText("Redirects");
+        until(d -> listedKinds().equals(List.of("redirect")));
+        assertThat(listedNames()).contains("managed-alias");
+        new Select(driver.findElement(By.id("model-kind"))).selectByVisibleText("Access policies");
+        until(d -> listedKinds().equals(List.of("policy")));
+        new Select(driver.findElement(By.id("model-kind"))).selectByVisibleText("Provider models");
+        until(d -> listedKinds().equals(List.of("provider")));
+        assertThat(listedNames()).containsExactly("up/gpt-5", "up/gpt-large", "up/gpt-small");
+        type(search, "small");
+        until(d -> listedNames().equals(List.of("up/gpt-small")));
+        // The filter is in the address: a reload keeps it.
+        driver.navigate().refresh();
+        until(d -> listedNames().equals(List.of("up/gpt-small")));
+        assertThat(driver.findElement(By.id("model-search")).getAttribute("value")).isEqualTo("small");
+    }
+
+    @Test
+    void shouldCreateARedirectWithTwoWeightedTargetsThatTheGatewayUses() throws Exception {
+        newVirtualModel();
+        textIs(SENTENCE, "Type a source to see what saving will do.");
+        type(driver.findElement(By.id("vm-source")), "smarter");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        textIs(SENTENCE, "smarter will send every request to up/gpt-small.");
+        type(driver.findElement(By.id("vm-target-0-weight")), "3");
+        driver.findElement(By.id("vm-add-target")).click();
+        // The new row's model field has the focus.
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("vm-target-1-model");
+        driver.switchTo().activeElement().sendKeys("up/gpt-large");
+        textIs(SENTENCE, "smarter will send 75% to up/gpt-small and 25% to up/gpt-large (sticky: each caller always gets the same one).");
+        type(driver.findElement(By.id("vm-target-1-weight")), "1");
+        new Select(driver.findElement(By.id("vm-strategy"))).selectByValue("round_robin");
+        textIs(SENTENCE, "smarter will send 75% to up/gpt-small and 25% to up/gpt-large in turn, request by request.");
+        DashboardBrowser.screenshot("dashboard-new-virtual-model");
+        save();
+        saved("smarter");
+        assertThat(rowText("smarter")).contains("redirect", "up/gpt-small weight 3 (75%)", "up/gpt-large weight 1 (25%)",
+                "round_robin", "admin store");
+
+        // Through the gateway: four requests in turn, three to the small model and one to the large.
+        int small = 0;
+        int large = 0;
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> r = gw.chat("smarter", null);
+            assertThat(r.statusCode()).isEqualTo(200);
+            String model = DashboardGateway.model(r.body());
+            small += "gpt-small".equals(model) ? 1 : 0;
+            large += "gpt-large".equals(model) ? 1 : 0;
+        }
+        assertThat(small).isEqualTo(3);
+        assertThat(large).isEqualTo(1);
+
+        // Edit the weights: 1 and 1.
+        row("smarter").findElement(By.linkText("Edit")).click();
+        page("Edit smarter");
+        textIs(SENTENCE, "smarter will send 75% to up/gpt-small and 25% to up/gpt-large in turn, request by request.");
+        type(driver.findElement(By.id("vm-target-0-weight")), "1");
+        textIs(SENTENCE, "smarter will send 50% to up/gpt-small and 50% to up/gpt-large in turn, request by request.");
+        save();
+        saved("smarter");
+        assertThat(rowText("smarter")).contains("up/gpt-small weight 1 (50%)", "up/gpt-large weight 1 (50%)");
+        assertThat(gw.admin("GET", "virtual-models", null).body())
+                .contains("{\"source\":\"smarter\",\"kind\":\"redirect\",\"targets\":[{\"model\":\"up/gpt-small\",\"weight\":1},"
+                        + "{\"model\":\"up/gpt-large\",\"weight\":1}],\"strategy\":\"round_robin\"");
+    }
+
+    @Test
+    void shouldCreateAnAccessPolicyByLeavingTargetEmpty() throws Exception {
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "up/gpt-large");
+        driver.findElement(By.id("vm-target-0-remove")).click();
+        textIs(By.id("vm-kind-note"), "No target: this is an access policy.");
+        textIs(SENTENCE, "This access policy lets every caller use up/gpt-large (no user paths: everyone is admitted).");
+        type(driver.findElement(By.id("vm-user-paths")), "/acme/ml");
+        textIs(SENTENCE, "Only callers under /acme/ml may use up/gpt-large; everyone else is refused (403).");
+        save();
+        saved("up/gpt-large");
+        assertThat(rowText("up/gpt-large")).contains("access policy");
+        assertThat(gw.chat("up/gpt-large", "/acme/ml/alice").statusCode()).isEqualTo(200);
+        assertThat(gw.chat("up/gpt-large", "/other").statusCode()).isEqualTo(403);
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"up/gpt-large\"}").statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void shouldWarnWhenARedirectShadowsARealModel() throws Exception {
+        models();
+        // The Shadow button of a provider model opens the form with that model as the source.
+        row("up/gpt-small").findElement(By.linkText("Shadow")).click();
+        page("New virtual model");
+        assertThat(driver.findElement(By.id("vm-source")).getAttribute("value")).isEqualTo("up/gpt-small");
+        driver.findElement(By.id("vm-add-target")).click();
+        driver.switchTo().activeElement().sendKeys("up/gpt-large");
+        textIs(SENTENCE, "up/gpt-small will send every request to up/gpt-large. It shadows the real model up/gpt-small:"
+                + " callers asking for it get the target instead.");
+        assertThat(driver.findElement(SENTENCE).findElements(By.cssSelector(".warn"))).isNotEmpty();
+        save();
+        saved("up/gpt-small");
+        assertThat(rowText("up/gpt-small")).contains("shadowed by the redirect up/gpt-small");
+        assertThat(DashboardGateway.model(gw.chat("up/gpt-small", null).body())).isEqualTo("gpt-large");
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"up/gpt-small\"}").statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void shouldDeleteOnlyAfterAConfirmation() throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"doomed\",\"target_model\":\"up/gpt-5\"}").statusCode()).isEqualTo(200);
+        models();
+        row("doomed").findElement(By.cssSelector("button[aria-label='Delete doomed']")).click();
+        WebElement dialog = visible(By.id("confirm"));
+        assertThat(dialog.getText()).contains("Delete doomed? Callers asking for doomed will no longer be redirected.");
+        // The safe choice has the focus; Escape cancels.
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("confirm-cancel");
+        driver.switchTo().activeElement().sendKeys(Keys.ESCAPE);
+        until(d -> !d.findElement(By.id("confirm")).isDisplayed());
+        assertThat(listedNames()).contains("doomed");
+
+        row("doomed").findElement(By.cssSelector("button[aria-label='Delete doomed']")).click();
+        visible(By.id("confirm-ok")).click();
+        until(d -> !listedNames().contains("doomed"));
+        assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("doomed");
+    }
+
+    @Test
+    void shouldShowTheApisValidationErrorsAtTheirFields() throws Exception {
+        String body = "{\"source\":\"broken\",\"targets\":[{\"model\":\"up/gpt-small\",\"weight\":0}],\"user_paths\":[\"/acme/../x\"]}";
+        HttpResponse<String> api = gw.admin("PUT", "virtual-models", body);
+        assertThat(api.statusCode()).isEqualTo(400);
+        Matcher m = Pattern.compile("\"message\":\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(api.body());
+        assertThat(m.find()).isTrue();
+        String message = m.group(1).replace("\\\"", "\"");
+
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "broken");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        type(driver.findElement(By.id("vm-target-0-weight")), "0");
+        type(driver.findElement(By.id("vm-user-paths")), "/acme/../x");
+        save();
+        WebElement weightError = visible(By.id("vm-target-0-error"));
+        WebElement pathError = visible(By.id("vm-user-paths-error"));
+        // The API's message, split at its fields: each part under the field it names, nothing else added.
+        assertThat(message).contains(weightError.getText()).contains(pathError.getText());
+        assertThat(weightError.getText()).contains("must be");
+        assertThat(pathError.getText()).contains("'..' segments are not allowed");
+        assertThat(driver.findElement(By.id("vm-target-0-weight")).getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(driver.findElement(By.id("vm-user-paths")).getAttribute("aria-invalid")).isEqualTo("true");
+        // The first field in error has the focus.
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("vm-target-0-weight");
+        assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("broken");
+    }
+
+    @Test
+    void shouldShowConfigFileRowsReadOnlyAndSayWhy() {
+        models();
+        assertThat(row("managed-alias").findElements(By.cssSelector("button"))).isEmpty();
+        row("managed-alias").findElement(By.linkText("View")).click();
+        page("Virtual model managed-alias");
+        textContains(By.id("vm-managed-note"), "managed-alias is defined in the config file");
+        assertThat(driver.findElement(By.id("vm-managed-note")).getText()).contains("switchboard.yaml", "read-only here");
+        for (String id : List.of("vm-source", "vm-target-0-model", "vm-target-0-weight", "vm-user-paths", "vm-description", "vm-enabled")) {
+            assertThat(driver.findElement(By.id(id)).isEnabled()).as(id).isFalse();
+        }
+        assertThat(driver.findElements(By.id("vm-save"))).isEmpty();
+        assertThat(driver.findElements(By.id("vm-delete"))).isEmpty();
+        textContains(SENTENCE, "Saving is refused: managed-alias is defined in the config file");
+    }
+
+    @Test
+    void shouldCreateAVirtualModelByKeyboardAlone() throws Exception {
+        models();
+        // From the search field, Tab reaches the kind filter, then New virtual model.
+        driver.findElement(By.id("model-search")).click();
+        WebElement active = driver.switchTo().activeElement();
+        active.sendKeys(Keys.TAB);
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("model-kind");
+        driver.switchTo().activeElement().sendKeys(Keys.TAB);
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("new-virtual-model");
+        driver.switchTo().activeElement().sendKeys(Keys.ENTER);
+        page("New virtual model");
+        // The page's heading has the focus; Tab walks the form in reading order.
+        tabTo("vm-source").sendKeys("by-keys");
+        tabTo("vm-target-0-model").sendKeys("up/gpt-5");
+        tabTo("vm-target-0-weight");
+        tabTo("vm-add-target").sendKeys(Keys.ENTER);
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("vm-target-1-model");
+        driver.switchTo().activeElement().sendKeys("up/gpt-small");
+        textIs(SENTENCE, "by-keys will send 50% to up/gpt-5 and 50% to up/gpt-small (sticky: each caller always gets the same one).");
+        // Reorder by keyboard: the second target moves up.
+        tabTo("vm-target-1-up").sendKeys(Keys.ENTER);
+        assertThat(driver.findElement(By.id("vm-target-0-model")).getAttribute("value")).isEqualTo("up/gpt-small");
+        textIs(SENTENCE, "by-keys will send 50% to up/gpt-small and 50% to up/gpt-5 (sticky: each caller always gets the same one).");
+        tabTo("vm-description").sendKeys("typed, never clicked", Keys.ENTER);
+        saved("by-keys");
+        assertThat(rowText("by-keys")).contains("up/gpt-small", "up/gpt-5", "typed, never clicked");
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"by-keys\"}").statusCode()).isEqualTo(204);
+    }
+
+    /** Presses Tab until the element of {@code id} has the focus (at most 40 times). */
+    private WebElement tabTo(String id) {
+        for (int i = 0; i < 40; i++) {
+            WebElement active = driver.switchTo().activeElement();
+            if (id.equals(active.getAttribute("id"))) {
+                return active;
+            }
+            active.sendKeys(Keys.TAB);
+        }
+        throw new AssertionError("Tab never reaches #" + id);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {WIDE, NARROW})
+    void shouldBeReadableWithoutSidewaysScrolling(int px) {
+        width(px);
+        models();
+        assertThat(fitsWidth()).as("Models at %d px", px).isTrue();
+        WebElement table = driver.findElement(By.id("models-table"));
+        assertThat(table.getRect().getX() + table.getRect().getWidth()).isLessThanOrEqualTo(px);
+        if (px == WIDE) {
+            DashboardBrowser.screenshot("dashboard-models");
+        } else {
+            DashboardBrowser.screenshot("dashboard-models-800");
+        }
+        driver.findElement(By.id("new-virtual-model")).click();
+        page("New virtual model");
+        assertThat(fitsWidth()).as("form at %d px", px).isTrue();
+        for (String page : List.of("/try", "/status", "/experiments")) {
+            open(gw.base, DashboardGateway.TOKEN, page);
+            until(d -> !d.findElement(By.cssSelector("main h1")).getText().isEmpty());
+            assertThat(fitsWidth()).as("%s at %d px", page, px).isTrue();
+        }
+    }
+}

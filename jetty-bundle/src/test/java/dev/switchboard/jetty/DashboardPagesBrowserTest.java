@@ -1,0 +1,158 @@
+package dev.switchboard.jetty;
+
+import static dev.switchboard.jetty.DashboardBrowser.open;
+import static dev.switchboard.jetty.DashboardBrowser.page;
+import static dev.switchboard.jetty.DashboardBrowser.textContains;
+import static dev.switchboard.jetty.DashboardBrowser.textIs;
+import static dev.switchboard.jetty.DashboardBrowser.until;
+import static dev.switchboard.jetty.DashboardBrowser.visible;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+
+/**
+ * SPEC section 14's other pages in Chromium: Try (the decision step by step, and a real test request with its
+ * status, headers and answer), Experiments (per-arm numbers, charts over time, the sample-ratio check and the
+ * comparison verdicts of a split whose second target is known to be slower and wordier) and Status.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class DashboardPagesBrowserTest {
+
+    private static final int REQUESTS_PER_ARM = 40;
+
+    @TempDir
+    static Path dir;
+    private DashboardGateway gw;
+    private WebDriver driver;
+
+    @BeforeAll
+    void start() throws Exception {
+        driver = DashboardBrowser.get();
+        gw = new DashboardGateway(dir, """
+                - {source: smart, target: up/gpt-small, user_paths: [/acme/ml], description: for the ML team}
+                - {source: ab, strategy: round_robin, targets: [up/gpt-small, up/gpt-large]}
+                """);
+        // Traffic for the experiment: round robin gives each arm exactly half; 8 callers at once.
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> sent = new ArrayList<>();
+            for (int i = 0; i < 2 * REQUESTS_PER_ARM; i++) {
+                sent.add(pool.submit(() -> gw.chat("ab", null).statusCode()));
+            }
+            for (Future<Integer> f : sent) {
+                assertThat(f.get()).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (gw != null) {
+            gw.close();
+        }
+    }
+
+    @Test
+    void shouldExplainTheDecisionStepByStepForAUserPath() {
+        open(gw.base, DashboardGateway.TOKEN, "/try");
+        page("Try a model");
+        driver.findElement(By.id("try-model")).sendKeys("smart");
+        driver.findElement(By.id("try-user-path")).sendKeys("/acme/ml/alice", Keys.ENTER);
+        textIs(By.id("try-verdict"), "Allowed");
+        List<String> steps = visible(By.id("try-steps")).findElements(By.tagName("li")).stream().map(WebElement::getText).toList();
+        assertThat(steps).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(String.join("\n", steps)).contains("smart").contains("up/gpt-small");
+        assertThat(driver.findElement(By.id("try-decision")).getText()).contains("Concrete model\nup/gpt-small");
+        // The address keeps the question: a reload asks again.
+        assertThat(driver.getCurrentUrl()).contains("#/try?model=smart&user_path=%2Facme%2Fml%2Falice");
+
+        // Outside the redirect's paths the name is not redirected: the steps say so.
+        WebElement path = driver.findElement(By.id("try-user-path"));
+        path.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+        path.sendKeys("/elsewhere", Keys.ENTER);
+        // (Wait for the new decision itself: "Resolving…" comes first.)
+        textContains(By.id("try-decision"), "Redirect\nnone");
+        assertThat(driver.findElement(By.id("try-decision")).getText()).doesNotContain("Concrete model\nup/gpt-small");
+    }
+
+    @Test
+    void shouldSendATestRequestAndShowTheAnswer() {
+        open(gw.base, DashboardGateway.TOKEN, "/try?model=smart&user_path=/acme/ml/alice");
+        textIs(By.id("try-verdict"), "Allowed");
+        driver.findElement(By.id("try-send")).click();
+        textContains(By.id("try-status"), "HTTP 200");
+        textIs(By.id("try-answer"), "Hello from gpt-small");
+        assertThat(driver.findElement(By.id("try-headers")).getText()).contains("content-type");
+        assertThat(driver.findElement(By.id("try-body")).getText()).contains("\"completion_tokens\": 5");
+    }
+
+    @Test
+    void shouldShowAnExperimentWithChartsAndVerdicts() {
+        open(gw.base, DashboardGateway.TOKEN, "/experiments/ab");
+        page("Experiments");
+        textContains(By.id("exp-title"), "ab");
+        WebElement arms = visible(By.id("exp-arms"));
+        assertThat(arms.getText()).contains("up/gpt-small (baseline)", "up/gpt-large", "Requests (share)",
+                REQUESTS_PER_ARM + " (50%)");
+        textContains(By.id("exp-srm"), "Sample ratio as configured.");
+        for (String chart : List.of("chart-latency", "chart-first-byte", "chart-tokens", "chart-errors")) {
+            WebElement figure = driver.findElement(By.id(chart));
+            assertThat(figure.findElements(By.cssSelector("svg circle"))).as(chart).isNotEmpty();
+        }
+        // The planted differences: the large model is slower and answers more tokens; errors do not differ.
+        assertThat(verdict("up/gpt-large", "latency_ms")).isEqualTo("higher");
+        assertThat(verdict("up/gpt-large", "output_tokens")).isEqualTo("higher");
+        assertThat(verdict("up/gpt-large", "error_rate")).isIn("no difference", "not enough data");
+        WebElement body = driver.findElement(By.id("exp-body"));
+        DashboardBrowser.fullPageScreenshot("dashboard-experiment");
+        assertThat(body.getText()).contains("Compared with the baseline up/gpt-small");
+        assertThat(DashboardBrowser.fitsWidth()).isTrue();
+    }
+
+    private String verdict(String target, String metric) {
+        return driver.findElement(By.cssSelector("#exp-comparisons tr[data-target='" + target + "'][data-metric='" + metric + "'] .badge"))
+                .getText();
+    }
+
+    @Test
+    void shouldStartTheNumbersOverAfterAConfirmation() throws Exception {
+        // Its own experiment, so the one above keeps its numbers whatever the order.
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"fresh\",\"strategy\":\"round_robin\",\"targets\":"
+                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        for (int i = 0; i < 4; i++) {
+            assertThat(gw.chat("fresh", null).statusCode()).isEqualTo(200);
+        }
+        open(gw.base, DashboardGateway.TOKEN, "/experiments/fresh");
+        textContains(By.id("exp-arms"), "2 (50%)");
+        driver.findElement(By.id("exp-reset")).click();
+        visible(By.id("confirm-ok")).click();
+        until(d -> d.findElement(By.id("exp-arms")).getText().contains("0 (–)"));
+    }
+
+    @Test
+    void shouldShowTheStatus() {
+        open(gw.base, DashboardGateway.TOKEN, "/status");
+        page("Status");
+        assertThat(driver.findElement(By.id("status-version")).getText()).contains("Switchboard version");
+        assertThat(driver.findElement(By.id("status-files")).getText()).contains("switchboard.yaml");
+        textContains(By.id("status-error"), "None");
+        driver.findElement(By.id("status-reload")).click();
+        textContains(By.cssSelector("main [role=status]"), "Reloaded");
+    }
+}
