@@ -6,17 +6,20 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock a test moves by hand: what loads and reload errors are stamped with, without waiting. */
-final class MutableClock extends Clock {
+/**
+ * A clock a test moves by hand: reload stamps, breaker cool-downs, session expiry without waiting. Shared with
+ * the other modules' tests through this module's test jar.
+ */
+public final class MutableClock extends Clock {
 
     private volatile Instant now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
     /** @return the new time, {@code by} after the current one */
-    Instant advance(Duration by) {
+    public Instant advance(Duration by) {
         now = now.plus(by);
         return now;
     }

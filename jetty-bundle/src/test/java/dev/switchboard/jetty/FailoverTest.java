@@ -8,6 +8,7 @@ import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.Attempt;
 import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Exchange;
+import dev.switchboard.live.MutableClock;
 import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.jetty.ScriptedUpstream.Behaviour;
 import java.io.IOException;
@@ -18,11 +19,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -32,7 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,37 +49,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class FailoverTest {
 
-    /** A clock the breaker tests move by hand. */
-    static final class MovableClock extends Clock {
-        final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-03T12:00:00Z"));
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
-    }
-
     private static final String CHAT = "/v1/chat/completions";
 
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final Map<String, Completion> completions = new ConcurrentHashMap<>();
     /** The {@code onAttempt} events of each exchange, in the order they came. */
     private final Map<String, List<Attempt>> attempts = new ConcurrentHashMap<>();
-    private final MovableClock clock = new MovableClock();
+    /** What the breaker tests move by hand. */
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T12:00:00Z"));
     private ScriptedUpstream a;
     private ScriptedUpstream b;
     private ScriptedUpstream c;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.live.MutableClock;
 import dev.switchboard.observe.CircuitBreakers.Breaker;
 import dev.switchboard.observe.CircuitBreakers.State;
 import dev.switchboard.rules.Caller;
@@ -11,6 +12,7 @@ import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,7 +33,7 @@ final class TargetBreakersTest {
                 strategy: failover
             """;
 
-    private final FailoverTest.MovableClock clock = new FailoverTest.MovableClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T12:00:00Z"));
     private final AtomicReference<SwitchboardConfig> config = new AtomicReference<>(parse(3));
     private final TargetBreakers breakers = new TargetBreakers(config::get, clock);
 
