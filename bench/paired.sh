@@ -16,39 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 A=$(readlink -f "$1"); B=$(readlink -f "$2"); ROUNDS=${3:-5}
 WARM=${WARM:-30}; DUR=${DUR:-10}; STREAMS=${STREAMS:-200}
-JAR=bench/target/benchmarks.jar
-[ -f "$JAR" ] || { echo "build first: mvn -q -DskipTests package"; exit 1; }
-command -v wrk >/dev/null || { echo "wrk is not installed"; exit 1; }
-WORK=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
-PIN0="taskset -c 0"; PIN1="taskset -c 1"
-[ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null || { PIN0=""; PIN1=""; }
-
-python3 - "$WORK" <<'PY'
-import json, sys
-msgs, i = [], 0
-while len(json.dumps({"model": "regular", "messages": msgs})) < 1024 - 120:
-    msgs.append({"role": "user", "content": "Why is the sky blue? Answer briefly. " + str(i)}); i += 1
-open(sys.argv[1] + "/body.json", "w").write(json.dumps({"messages": msgs, "model": "regular"}))
-PY
-cat > "$WORK/post.lua" <<'LUA'
-local f = io.open(os.getenv("BODY_FILE"), "rb"); local body = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "application/json"
-LUA
-$PIN0 java -cp "$JAR" dev.switchboard.bench.MockUpstream 18091 > "$WORK/mock.log" 2>&1 &
-for _ in $(seq 1 100); do curl -s -o /dev/null -X POST -d '{}' http://127.0.0.1:18091/ && break; sleep 0.2; done
+. bench/lib.sh
 
 declare -A PORT=([A]=18090 [B]=18092) PID=()
 for arm in A B; do
   jar=$A; extra=${EXTRA_A:-}; [ $arm = B ] && { jar=$B; extra=${EXTRA_B:-}; }
-  cat > "$WORK/gateway-$arm.yaml" <<YAML
-server: {host: 127.0.0.1, port: ${PORT[$arm]}}
-providers:
-  mock: {type: openai-compatible, base_url: "http://127.0.0.1:18091"}
-default_provider: mock
-virtual_models:
-  - ${ROUTE:-{source: regular, target: mock/gpt-bench\}}
-$extra
-YAML
+  gateway_yaml "${PORT[$arm]}" "$extra" > "$WORK/gateway-$arm.yaml"
   $PIN1 java -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
   PID[$arm]=$!
 done
@@ -74,12 +47,10 @@ for r in $(seq 1 "$ROUNDS"); do
   for arm in A B; do
     t0=$t0A; t1=$t1A; [ $arm = B ] && { t0=$t0B; t1=$t1B; }
     f="$WORK/wrk-$arm.txt"
-    ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else printf "%.3f", v*1000 }'; }
-    rps=$(awk '/Requests\/sec/ {print $2}' "$f"); n=$(awk '/requests in/ {print $1}' "$f")
-    p50=$(ms "$(awk '$1=="50%" {print $2}' "$f")"); p99=$(ms "$(awk '$1=="99%" {print $2}' "$f")")
+    read -r rps p50 p99 <<< "$(wrk_figures "$f")"
+    n=$(awk '/requests in/ {print $1}' "$f")
     cpu=$(python3 -c "print(round(($t1 - $t0) / $HZ * 1e6 / $n, 1))")
-    probe=$($PIN0 java -cp "$JAR" dev.switchboard.bench.StreamProbe "$(url $arm)" "$STREAMS")
-    t50=$(echo "$probe" | sed -E 's/.*ttfc_p50_ms=([0-9.]+).*/\1/'); t99=$(echo "$probe" | sed -E 's/.*ttfc_p99_ms=([0-9.]+).*/\1/')
+    read -r t50 t99 <<< "$(ttfc "$(url $arm)")"
     echo "$r,$arm,$rps,$p50,$p99,$cpu,$t50,$t99"
   done
 done | tee "$WORK/cells.csv"
