@@ -1,7 +1,5 @@
 package dev.switchboard.experiments;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.switchboard.admin.AdminException;
 import dev.switchboard.admin.AdminExtension;
 import dev.switchboard.config.SwitchboardConfig;
@@ -39,7 +37,8 @@ import java.util.function.Supplier;
  * {@code GET /admin/experiments/{source}} and {@code POST /admin/experiments/{source}/reset}.
  *
  * <p>Memory is O(arms), not O(requests), plus the feedback index: at most {@link #MAX_FEEDBACK_REQUESTS}
- * request ids, each kept for {@code experiments.feedback_ttl}. Numbers are this node's; across nodes, the
+ * request ids (the oldest go first; the latest half are always kept), each scorable for
+ * {@code experiments.feedback_ttl}. Numbers are this node's; across nodes, the
  * metrics (labelled by virtual model and target) aggregate. Thread-safe.
  */
 public final class Experiments implements ExchangeListener, FeedbackSink, AdminExtension {
@@ -52,7 +51,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, Experiment> experiments = new ConcurrentHashMap<>();
     private final AtomicLong epochs = new AtomicLong();
-    private final Cache<String, Scorable> feedbackIndex;
+    private final RecentIndex<Scorable> feedbackIndex = new RecentIndex<>(MAX_FEEDBACK_REQUESTS);
     /** The redirects of the last rules seen, by source: recomputed only when the rules change. */
     private volatile Redirects redirects = new Redirects(null, Map.of());
 
@@ -65,7 +64,6 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.registry = registry;
-        this.feedbackIndex = Caffeine.newBuilder().maximumSize(MAX_FEEDBACK_REQUESTS).build();
     }
 
     // ---- recording ----------------------------------------------------------------------------------
@@ -142,7 +140,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
 
     @Override
     public Result accept(Feedback feedback, Caller caller) {
-        Scorable s = feedbackIndex.getIfPresent(feedback.requestId());
+        Scorable s = feedbackIndex.get(feedback.requestId());
         Duration ttl = config.get().experiments().feedbackTtl();
         if (s == null || clock.instant().isAfter(s.at.plus(ttl)) || !Objects.equals(s.caller, caller)) {
             // Never seen, expired, or another caller's: the same answer, so a guess learns nothing.

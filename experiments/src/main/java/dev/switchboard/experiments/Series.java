@@ -29,6 +29,9 @@ final class Series {
     private long widthMillis = BASE_MILLIS;
     /** By bucket index: epoch millis / width. */
     private TreeMap<Long, Bucket> buckets = new TreeMap<>();
+    /** The bucket the last exchange went to, and its index: most exchanges go to the same one as the last. */
+    private Bucket last;
+    private long lastIndex;
 
     /** The exchanges of one interval. */
     private static final class Bucket {
@@ -78,12 +81,17 @@ final class Series {
      */
     void record(Instant at, long latencyMicros, long firstByteMicros, boolean error, Long input, Long output) {
         long index = Math.floorDiv(at.toEpochMilli(), widthMillis);
-        while (!buckets.isEmpty()
-                && Math.max(index, buckets.lastKey()) - Math.min(index, buckets.firstKey()) + 1 > MAX_POINTS) {
-            coarsen();
-            index = Math.floorDiv(index, 2);
+        Bucket b = last;
+        if (b == null || index != lastIndex) {
+            while (!buckets.isEmpty()
+                    && Math.max(index, buckets.lastKey()) - Math.min(index, buckets.firstKey()) + 1 > MAX_POINTS) {
+                coarsen();
+                index = Math.floorDiv(index, 2);
+            }
+            b = buckets.computeIfAbsent(index, k -> new Bucket());
+            last = b;
+            lastIndex = index;
         }
-        Bucket b = buckets.computeIfAbsent(index, k -> new Bucket());
         b.requests++;
         if (error) {
             b.errors++;
@@ -115,6 +123,7 @@ final class Series {
         }
         buckets = merged;
         widthMillis *= 2;
+        last = null;
     }
 
     /** @return the width of every bucket now, ms */

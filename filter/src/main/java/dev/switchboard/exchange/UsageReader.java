@@ -1,7 +1,6 @@
 package dev.switchboard.exchange;
 
-import java.io.ByteArrayOutputStream;
-import java.util.Locale;
+import java.util.Arrays;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -14,9 +13,11 @@ import tools.jackson.core.json.JsonFactory;
 /**
  * Reads token usage and how the answer ended from a response body as it passes to the client (SPEC
  * section 9), a tap that never changes, holds back or delays a byte: the caller writes each chunk to the
- * client first and then hands it here. JSON bodies are read by a non-blocking streaming parse (up to
- * {@link #MAX_JSON_BYTES}; nothing is materialized but the current token); SSE streams one event at a
- * time (events up to {@link #MAX_EVENT_BYTES}; a larger one is skipped).
+ * client first and then hands it here. A JSON body up to {@link #BUFFERED_JSON_BYTES} is copied aside and
+ * read once at its end (a blocking parse that skips string values it does not need, which costs a fraction of
+ * an incremental one); a larger one is read as it comes by a non-blocking parse (up to {@link #MAX_JSON_BYTES};
+ * nothing is kept but the current token). SSE streams are read one event at a time (events up to
+ * {@link #MAX_EVENT_BYTES}; a larger one is skipped).
  *
  * <p>Understood: OpenAI chat/completions ({@code usage.prompt_tokens}, {@code completion_tokens},
  * {@code prompt_tokens_details.cached_tokens}, {@code completion_tokens_details.reasoning_tokens},
@@ -35,6 +36,8 @@ public final class UsageReader {
 
     /** The largest JSON body read for usage (SPEC section 9); past it the rest is not read. */
     public static final int MAX_JSON_BYTES = 16 * 1024 * 1024;
+    /** JSON bodies up to this size are copied aside and read at their end; larger ones as they come. */
+    public static final int BUFFERED_JSON_BYTES = 64 * 1024;
     /** The largest SSE event read for usage; a larger one is skipped. */
     public static final int MAX_EVENT_BYTES = 1024 * 1024;
 
@@ -51,23 +54,22 @@ public final class UsageReader {
     private Long cacheCreation;
     private String finish;
 
-    // JSON: one non-blocking parse of the whole body.
+    // JSON: the body so far while it is small, else one non-blocking parse of the whole body.
+    private byte[] body;
+    private int bodyLength;
     private JsonParser parser;
     private long fed;
     private boolean stopped;
 
     // SSE: the current line and the current event's data.
-    private final ByteArrayOutputStream line;
-    private final ByteArrayOutputStream data;
+    private Bytes line;
+    private Bytes data;
     private boolean lineTooLong;
     private boolean eventTooLong;
     private boolean afterCr;
 
     private UsageReader(boolean sse) {
         this.sse = sse;
-        // Only a stream needs line and event buffers; a JSON body is parsed as it comes.
-        this.line = sse ? new ByteArrayOutputStream(256) : null;
-        this.data = sse ? new ByteArrayOutputStream(256) : null;
     }
 
     /**
@@ -83,13 +85,13 @@ public final class UsageReader {
         if (contentType == null) {
             return null;
         }
-        String type = contentType.toLowerCase(Locale.ROOT);
-        if (type.startsWith("text/event-stream")) {
+        if (contentType.regionMatches(true, 0, "text/event-stream", 0, 17)) {
             return new UsageReader(true);
         }
-        int semi = type.indexOf(';');
-        String media = (semi < 0 ? type : type.substring(0, semi)).strip();
-        return media.equals("application/json") || media.endsWith("+json") ? new UsageReader(false) : null;
+        int semi = contentType.indexOf(';');
+        String media = (semi < 0 ? contentType : contentType.substring(0, semi)).strip();
+        return media.equalsIgnoreCase("application/json") || media.regionMatches(true, media.length() - 5, "+json", 0, 5)
+                ? new UsageReader(false) : null;
     }
 
     /**
@@ -101,21 +103,10 @@ public final class UsageReader {
      */
     public void accept(byte[] bytes, int offset, int length) {
         if (sse) {
-            for (int i = offset; i < offset + length; i++) {
-                sseByte(bytes[i]);
-            }
+            sse(bytes, offset, offset + length);
         } else {
             json(bytes, offset, length);
         }
-    }
-
-    /** @return what the response said so far ({@link Usage#UNKNOWN} when nothing) */
-    public Usage usage() {
-        if (input == null && output == null && cached == null && reasoning == null && cacheCreation == null
-                && finish == null) {
-            return Usage.UNKNOWN;
-        }
-        return new Usage(input, output, cached, reasoning, cacheCreation, finish);
     }
 
     /**
@@ -125,13 +116,22 @@ public final class UsageReader {
      * @return what the response said ({@link Usage#UNKNOWN} when nothing)
      */
     public Usage finish() {
-        if (!sse && parser != null && !stopped) {
-            ((ByteArrayFeeder) parser.nonBlockingInputFeeder()).endOfInput();
-            drain();
-            parser.close();
+        if (!sse && !stopped) {
             stopped = true;
+            if (body != null) {
+                parse(body, 0, bodyLength);
+                body = null;
+            } else if (parser != null) {
+                ((ByteArrayFeeder) parser.nonBlockingInputFeeder()).endOfInput();
+                drain();
+                parser.close();
+            }
         }
-        return usage();
+        if (input == null && output == null && cached == null && reasoning == null && cacheCreation == null
+                && finish == null) {
+            return Usage.UNKNOWN;
+        }
+        return new Usage(input, output, cached, reasoning, cacheCreation, finish);
     }
 
     // ---- JSON ----------------------------------------------------------------------------------------
@@ -143,11 +143,28 @@ public final class UsageReader {
         fed += length;
         if (fed > MAX_JSON_BYTES) {
             stopped = true;
+            body = null;
+            return;
+        }
+        if (parser == null && fed <= BUFFERED_JSON_BYTES) {
+            if (body == null) {
+                body = new byte[Math.max(length, 1024)];
+            } else if (bodyLength + length > body.length) {
+                body = Arrays.copyOf(body, Math.min(BUFFERED_JSON_BYTES, Math.max(bodyLength + length, body.length * 2)));
+            }
+            System.arraycopy(bytes, offset, body, bodyLength, length);
+            bodyLength += length;
             return;
         }
         try {
             if (parser == null) {
+                // Too large to keep aside: from here on, read as it comes.
                 parser = JSON.createNonBlockingByteArrayParser(ObjectReadContext.empty());
+                if (body != null) {
+                    ((ByteArrayFeeder) parser.nonBlockingInputFeeder()).feedInput(body, 0, bodyLength);
+                    body = null;
+                    drain();
+                }
             }
             ((ByteArrayFeeder) parser.nonBlockingInputFeeder()).feedInput(bytes, offset, offset + length);
             drain();
@@ -168,72 +185,110 @@ public final class UsageReader {
         }
     }
 
-    // ---- SSE -----------------------------------------------------------------------------------------
-
-    private void sseByte(byte b) {
-        if (b == '\n' && afterCr) {
-            // CRLF: the CR already ended the line.
-            afterCr = false;
-            return;
-        }
-        afterCr = b == '\r';
-        if (b != '\n' && b != '\r') {
-            if (line.size() < MAX_EVENT_BYTES) {
-                line.write(b);
-            } else {
-                lineTooLong = true;
-            }
-            return;
-        }
-        if (line.size() == 0 && !lineTooLong) {
-            dispatch();
-            return;
-        }
-        field();
-        line.reset();
-        lineTooLong = false;
-    }
-
-    /** One field line of an event: only {@code data} matters. */
-    private void field() {
-        byte[] l = line.toByteArray();
-        if (l.length < 5 || l[0] != 'd' || l[1] != 'a' || l[2] != 't' || l[3] != 'a' || (l.length > 4 && l[4] != ':')) {
-            return;
-        }
-        int from = l.length > 5 && l[5] == ' ' ? 6 : 5;
-        if (lineTooLong || data.size() + l.length - from + 1 > MAX_EVENT_BYTES) {
-            eventTooLong = true;
-            return;
-        }
-        if (data.size() > 0) {
-            data.write('\n');
-        }
-        data.write(l, from, l.length - from);
-    }
-
-    private void dispatch() {
-        try {
-            if (!eventTooLong && data.size() > 0) {
-                event(data.toByteArray());
-            }
-        } finally {
-            data.reset();
-            eventTooLong = false;
-        }
-    }
-
-    private void event(byte[] json) {
-        if (json[0] != '{') {
-            // "[DONE]" and anything else that is not an object carries no usage.
-            return;
-        }
-        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), json)) {
+    /** Reads one whole JSON text (a body, an event's data); a malformed one is read up to its fault. */
+    private void parse(byte[] bytes, int offset, int length) {
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), bytes, offset, length)) {
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 token(p, t);
             }
         } catch (JacksonException e) {
-            // A malformed event: skipped, the stream goes on.
+            // Not JSON, or cut: what was read before the fault stands.
+        }
+    }
+
+    // ---- SSE -----------------------------------------------------------------------------------------
+
+    private void sse(byte[] bytes, int from, int to) {
+        if (line == null) {
+            line = new Bytes();
+            data = new Bytes();
+        }
+        int i = from;
+        if (afterCr && i < to) {
+            afterCr = false;
+            if (bytes[i] == '\n') {
+                // CRLF split between two chunks: the CR already ended the line.
+                i++;
+            }
+        }
+        while (i < to) {
+            int end = i;
+            while (end < to && bytes[end] != '\n' && bytes[end] != '\r') {
+                end++;
+            }
+            if (line.length + (end - i) <= MAX_EVENT_BYTES) {
+                line.append(bytes, i, end - i);
+            } else {
+                lineTooLong = true;
+            }
+            if (end == to) {
+                return;
+            }
+            if (bytes[end] == '\r') {
+                if (end + 1 < to) {
+                    if (bytes[end + 1] == '\n') {
+                        end++;
+                    }
+                } else {
+                    afterCr = true;
+                }
+            }
+            lineEnded();
+            i = end + 1;
+        }
+    }
+
+    private void lineEnded() {
+        if (line.length == 0 && !lineTooLong) {
+            dispatch();
+            return;
+        }
+        field();
+        line.length = 0;
+        lineTooLong = false;
+    }
+
+    /** One field line of an event: only {@code data} matters. */
+    private void field() {
+        byte[] l = line.bytes;
+        int n = line.length;
+        if (n < 4 || l[0] != 'd' || l[1] != 'a' || l[2] != 't' || l[3] != 'a' || (n > 4 && l[4] != ':')) {
+            return;
+        }
+        int from = n > 5 && l[5] == ' ' ? 6 : Math.min(n, 5);
+        if (lineTooLong || data.length + n - from + 1 > MAX_EVENT_BYTES) {
+            eventTooLong = true;
+            return;
+        }
+        if (data.length > 0) {
+            data.append(NEWLINE, 0, 1);
+        }
+        data.append(l, from, n - from);
+    }
+
+    private static final byte[] NEWLINE = {'\n'};
+
+    private void dispatch() {
+        if (!eventTooLong && data.length > 0 && data.bytes[0] == '{') {
+            // "[DONE]" and anything else that is not an object carries no usage.
+            parse(data.bytes, 0, data.length);
+        }
+        data.length = 0;
+        eventTooLong = false;
+    }
+
+    /** A growable byte buffer without ByteArrayOutputStream's lock per write. */
+    private static final class Bytes {
+        byte[] bytes = new byte[256];
+        int length;
+
+        void append(byte[] b, int offset, int n) {
+            if (length + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(length + n, bytes.length * 2));
+            }
+            System.arraycopy(b, offset, bytes, length, n);
+            length += n;
         }
     }
 
@@ -250,22 +305,21 @@ public final class UsageReader {
         String name = ctx.currentName();
         String object = nameOf(ctx);
         if (t == JsonToken.VALUE_NUMBER_INT) {
-            long v = p.getLongValue();
             if ("usage".equals(object)) {
                 switch (name) {
-                    case "prompt_tokens", "input_tokens" -> input = v;
-                    case "completion_tokens", "output_tokens" -> output = v;
-                    case "cache_read_input_tokens" -> cached = v;
-                    case "cache_creation_input_tokens" -> cacheCreation = v;
+                    case "prompt_tokens", "input_tokens" -> input = p.getLongValue();
+                    case "completion_tokens", "output_tokens" -> output = p.getLongValue();
+                    case "cache_read_input_tokens" -> cached = p.getLongValue();
+                    case "cache_creation_input_tokens" -> cacheCreation = p.getLongValue();
                     default -> {
                     }
                 }
             } else if ("cached_tokens".equals(name) && ("prompt_tokens_details".equals(object)
                     || "input_tokens_details".equals(object)) && "usage".equals(nameOf(ctx.getParent()))) {
-                cached = v;
+                cached = p.getLongValue();
             } else if ("reasoning_tokens".equals(name) && ("completion_tokens_details".equals(object)
                     || "output_tokens_details".equals(object)) && "usage".equals(nameOf(ctx.getParent()))) {
-                reasoning = v;
+                reasoning = p.getLongValue();
             }
             return;
         }

@@ -133,6 +133,36 @@ final class UsageReaderTest {
         assertThat(UsageReader.forResponse("application/problem+json", "identity")).isNotNull();
     }
 
+    @ParameterizedTest(name = "in chunks of {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {4096, 65536, 65537, 100_000})
+    void shouldReadAJsonBodyLargerThanTheOneKeptAsideAsItComes(int chunk) {
+        // Past BUFFERED_JSON_BYTES the reader switches from the copy read at the end to the incremental parse,
+        // in the middle of a chunk or at its edge: the usage after the switch must still be read.
+        String pad = "x".repeat(UsageReader.BUFFERED_JSON_BYTES);
+        byte[] bytes = ("{\"choices\":[{\"message\":{\"content\":\"" + pad + "\"},\"finish_reason\":\"stop\"}],"
+                + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":70000}}").getBytes(StandardCharsets.UTF_8);
+        UsageReader reader = UsageReader.forResponse(JSON, null);
+        for (int i = 0; i < bytes.length; i += chunk) {
+            reader.accept(bytes, i, Math.min(chunk, bytes.length - i));
+        }
+
+        assertThat(reader.finish()).isEqualTo(new Usage(7L, 70000L, null, null, null, "stop"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldReadNothingFromAJsonBodyPastTheBound() {
+        UsageReader reader = UsageReader.forResponse(JSON, null);
+        byte[] start = "{\"pad\":\"".getBytes(StandardCharsets.UTF_8);
+        byte[] pad = new byte[UsageReader.MAX_JSON_BYTES];
+        java.util.Arrays.fill(pad, (byte) 'x');
+        byte[] end = "\",\"usage\":{\"prompt_tokens\":7}}".getBytes(StandardCharsets.UTF_8);
+        reader.accept(start, 0, start.length);
+        reader.accept(pad, 0, pad.length);
+        reader.accept(end, 0, end.length);
+
+        assertThat(reader.finish()).isEqualTo(Usage.UNKNOWN);
+    }
+
     @org.junit.jupiter.api.Test
     void shouldSkipAnEventLargerThanTheBoundAndKeepReading() {
         UsageReader reader = UsageReader.forResponse(SSE, null);

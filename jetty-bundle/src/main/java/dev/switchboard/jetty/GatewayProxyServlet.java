@@ -142,7 +142,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             if (reader != null) {
                 // What the response said, also when it was cut short: a partial stream's usage is still known.
                 Usage read = reader.finish();
-                if (!read.equals(Usage.UNKNOWN)) {
+                if (read != Usage.UNKNOWN) {
                     exchange.recorder().usage(read);
                 }
             }
