@@ -59,6 +59,9 @@ final class Experiment {
     /** For a before/after: when the target changed; else {@code null}. */
     private Instant changedAt;
     private volatile Map<String, ArmStats> arms;
+    /** The feedback index's value for each target's exchanges: one per target, made on first use. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Experiments.Scorable> scorables =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     Experiment(String source, long epoch, Definition definition, Instant since) {
         this.source = Objects.requireNonNull(source, "source");
@@ -68,6 +71,16 @@ final class Experiment {
         Map<String, ArmStats> a = new LinkedHashMap<>();
         definition.targets().forEach(t -> a.put(t, new ArmStats(t)));
         this.arms = a;
+    }
+
+    /**
+     * @param target a target of this experiment's exchanges
+     * @param make makes its value the first time
+     * @return the feedback index's value for the target's exchanges (the same object every time)
+     */
+    Experiments.Scorable scorable(String target, java.util.function.Function<String, Experiments.Scorable> make) {
+        Experiments.Scorable s = scorables.get(target);
+        return s != null ? s : scorables.computeIfAbsent(target, make);
     }
 
     /** @return the arm of a target of the current definition, or {@code null} */

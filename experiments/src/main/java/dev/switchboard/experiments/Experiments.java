@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -44,14 +43,16 @@ import java.util.function.Supplier;
 public final class Experiments implements ExchangeListener, FeedbackSink, AdminExtension {
 
     /** The most request ids kept for feedback; the oldest go first. */
-    public static final int MAX_FEEDBACK_REQUESTS = 100_000;
+    public static final int MAX_FEEDBACK_REQUESTS = FeedbackIndex.CAPACITY;
 
     private final Supplier<SwitchboardConfig> config;
     private final Clock clock;
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, Experiment> experiments = new ConcurrentHashMap<>();
     private final AtomicLong epochs = new AtomicLong();
-    private final RecentIndex<Scorable> feedbackIndex = new RecentIndex<>(MAX_FEEDBACK_REQUESTS);
+    private final FeedbackIndex<Scorable> feedbackIndex = new FeedbackIndex<>();
+    /** The arms of exchanges outside any experiment, by virtual model and target (configured names only). */
+    private final ConcurrentHashMap<String, Scorable> outside = new ConcurrentHashMap<>();
     /** The redirects of the last rules seen, by source: recomputed only when the rules change. */
     private volatile Redirects redirects = new Redirects(null, Map.of());
 
@@ -87,8 +88,18 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
                 arm.record(completion, caller == null ? null : caller.stickyIdentity(), now);
             }
         }
-        feedbackIndex.put(exchange.id(), new Scorable(exchange.caller(), d.redirect(), target, experiment, now,
-                new AtomicBoolean()));
+        feedbackIndex.put(exchange.id(), exchange.caller(), now.toEpochMilli(), scorable(d.redirect(), target, experiment));
+    }
+
+    /** @return the arm an exchange is scored under: one shared object per arm, so the index holds no new one */
+    private Scorable scorable(String source, String target, Experiment experiment) {
+        if (experiment != null) {
+            return experiment.scorable(target, t -> new Scorable(source, t, experiment));
+        }
+        if (source == null) {
+            return Scorable.NONE;
+        }
+        return outside.computeIfAbsent(source + "\n" + target, k -> new Scorable(source, target, null));
     }
 
     /** The experiment of a redirect under these rules, reconciled with its definition. */
@@ -133,22 +144,24 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
 
     // ---- feedback -----------------------------------------------------------------------------------
 
-    /** An exchange open for a score: who sent it, and the arm it went to (both {@code null} outside experiments). */
-    private record Scorable(Caller caller, String source, String target, Experiment experiment, Instant at,
-                            AtomicBoolean scored) {
+    /**
+     * The arm an exchange open for a score went to: its virtual model and target ({@code null} outside redirects)
+     * and its experiment ({@code null} outside experiments).
+     */
+    record Scorable(String source, String target, Experiment experiment) {
+        static final Scorable NONE = new Scorable(null, null, null);
     }
 
     @Override
     public Result accept(Feedback feedback, Caller caller) {
-        Scorable s = feedbackIndex.get(feedback.requestId());
         Duration ttl = config.get().experiments().feedbackTtl();
-        if (s == null || clock.instant().isAfter(s.at.plus(ttl)) || !Objects.equals(s.caller, caller)) {
-            // Never seen, expired, or another caller's: the same answer, so a guess learns nothing.
-            return Result.UNKNOWN;
+        // Never seen, expired, or another caller's: the same answer, so a guess learns nothing.
+        FeedbackIndex.Claim<Scorable> claim = feedbackIndex.claim(feedback.requestId(), caller,
+                clock.instant().minus(ttl).toEpochMilli());
+        if (claim.result() != Result.RECORDED) {
+            return claim.result();
         }
-        if (!s.scored.compareAndSet(false, true)) {
-            return Result.ALREADY_SCORED;
-        }
+        Scorable s = claim.value();
         if (s.experiment != null && experiments.get(s.source) == s.experiment) {
             ArmStats arm = s.experiment.arm(s.target);
             if (arm != null) {

@@ -4,12 +4,14 @@ import dev.switchboard.body.Shape;
 import dev.switchboard.exchange.Endpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The APIs the gateway serves, as one route table (SPEC sections 3 and 15): for each path and method,
@@ -105,7 +107,12 @@ final class Api {
     private static final Shape MODEL = Shape.of(true, "model");
     private static final Shape RESPONSES = Shape.of(true, "model", "tools[].model");
 
-    private record Entry(String[] pattern, String method, Route route) {
+    /** @param literal whether the pattern has no placeholder */
+    private record Entry(String[] pattern, String method, Route route, boolean literal) {
+
+        Entry(String[] pattern, String method, Route route) {
+            this(pattern, method, route, java.util.Arrays.stream(pattern).noneMatch(p -> p.startsWith("{")));
+        }
     }
 
     private static final List<Entry> TABLE = new ArrayList<>();
@@ -198,10 +205,20 @@ final class Api {
     }
 
     /**
+     * The matches of paths sent exactly in their canonical form with no id in them ({@code /v1/chat/completions}):
+     * nearly all traffic, looked up once. Bounded by the table: only its literal paths can get in.
+     */
+    private static final ConcurrentHashMap<String, Match> CANONICAL = new ConcurrentHashMap<>();
+
+    /**
      * @param rawPath the request path below the context path, as sent (still percent-encoded)
      * @return the match, or {@code null} when the API has no such path (or it cannot be decoded)
      */
     static Match lookup(String rawPath) {
+        Match known = CANONICAL.get(rawPath);
+        if (known != null) {
+            return known;
+        }
         List<String> segments = Paths.segments(rawPath);
         if (segments == null || segments.isEmpty() || !segments.get(0).equalsIgnoreCase("v1")) {
             return null;
@@ -209,37 +226,48 @@ final class Api {
         Map<String, Route> routes = new LinkedHashMap<>();
         Map<String, String> paths = new LinkedHashMap<>();
         String modelId = null;
+        boolean literal = true;
         for (Entry e : TABLE) {
-            String matched = match(e.pattern, segments);
-            if (matched != null && !routes.containsKey(e.method)) {
+            if (!routes.containsKey(e.method) && matches(e.pattern, segments)) {
                 routes.put(e.method, e.route);
-                paths.put(e.method, matched);
+                paths.put(e.method, canonical(e.pattern, segments));
+                literal &= e.literal;
                 if (e.route.kind() == Kind.MODEL) {
                     modelId = String.join("/", segments.subList(2, segments.size()));
                 }
             }
         }
-        return routes.isEmpty() ? null : new Match(routes, paths, modelId);
-    }
-
-    /** @return the canonical path when the segments match the pattern, else {@code null} */
-    private static String match(String[] pattern, List<String> segments) {
-        boolean rest = pattern[pattern.length - 1].equals("{rest}");
-        if (rest ? segments.size() < pattern.length : segments.size() != pattern.length) {
+        if (routes.isEmpty()) {
             return null;
         }
+        Match match = new Match(Collections.unmodifiableMap(routes), Collections.unmodifiableMap(paths), modelId);
+        if (literal && paths.values().stream().allMatch(rawPath::equals)) {
+            CANONICAL.putIfAbsent(rawPath, match);
+        }
+        return match;
+    }
+
+    /** @return whether the segments match the pattern (fixed segments ignoring case) */
+    private static boolean matches(String[] pattern, List<String> segments) {
+        boolean rest = pattern[pattern.length - 1].equals("{rest}");
+        if (rest ? segments.size() < pattern.length : segments.size() != pattern.length) {
+            return false;
+        }
+        for (int i = 0; i < segments.size(); i++) {
+            String p = pattern[Math.min(i, pattern.length - 1)];
+            if (!p.startsWith("{") && !segments.get(i).equalsIgnoreCase(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return the canonical path of segments that match the pattern */
+    private static String canonical(String[] pattern, List<String> segments) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < segments.size(); i++) {
             String p = pattern[Math.min(i, pattern.length - 1)];
-            String s = segments.get(i);
-            out.append('/');
-            if (p.startsWith("{")) {
-                out.append(encode(s));
-            } else if (s.equalsIgnoreCase(p)) {
-                out.append(p);
-            } else {
-                return null;
-            }
+            out.append('/').append(p.startsWith("{") ? encode(segments.get(i)) : p);
         }
         return out.toString();
     }
