@@ -9,14 +9,13 @@ import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.PackedHistogram;
-import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.Union;
 
 /**
  * The numbers of one arm (a virtual model's target) since its experiment's definition last changed
- * (SPEC section 10), in memory that does not grow with requests: running moments (Commons Math
- * {@link SummaryStatistics}), sparse HdrHistograms for the percentiles, a HyperLogLog sketch of the
+ * (SPEC section 10), in memory that does not grow with requests: running moments ({@link Moments}, which
+ * the Commons Math tests read), sparse HdrHistograms for the percentiles, a HyperLogLog sketch of the
  * callers, counters, and a bounded {@link Series} of the same over time. Thread-safe: one lock per arm, held for a few hundred nanoseconds per request.
  */
 final class ArmStats {
@@ -49,16 +48,16 @@ final class ArmStats {
     private final String target;
     private long requests;
     private final long[] errors = new long[ErrorClass.values().length];
-    private final SummaryStatistics latency = new SummaryStatistics();
-    private final SummaryStatistics firstByte = new SummaryStatistics();
+    private final Moments latency = new Moments();
+    private final Moments firstByte = new Moments();
     private final Histogram latencyHistogram = new PackedHistogram(1, MAX_MICROS, DIGITS);
     private final Histogram firstByteHistogram = new PackedHistogram(1, MAX_MICROS, DIGITS);
-    private final SummaryStatistics[] tokens = {new SummaryStatistics(), new SummaryStatistics(),
-        new SummaryStatistics(), new SummaryStatistics()};
+    private final Moments[] tokens = {new Moments(), new Moments(),
+        new Moments(), new Moments()};
     private long unknownUsage;
     private final Map<String, Long> finishReasons = new LinkedHashMap<>();
     private final HllSketch callers = new HllSketch(HLL_LG_K);
-    private final SummaryStatistics feedback = new SummaryStatistics();
+    private final Moments feedback = new Moments();
     private Instant firstSeen;
     private Instant lastSeen;
     private final Series series = new Series();
@@ -87,10 +86,10 @@ final class ArmStats {
             errors[error.ordinal()]++;
         }
         double ms = c.durationNanos() / 1e6;
-        latency.addValue(ms);
+        latency.add(ms);
         latencyHistogram.recordValue(micros(c.durationNanos()));
         if (c.firstByteNanos() >= 0) {
-            firstByte.addValue(c.firstByteNanos() / 1e6);
+            firstByte.add(c.firstByteNanos() / 1e6);
             firstByteHistogram.recordValue(micros(c.firstByteNanos()));
         }
         Usage u = c.usage();
@@ -98,7 +97,7 @@ final class ArmStats {
         boolean known = false;
         for (int i = 0; i < counts.length; i++) {
             if (counts[i] != null) {
-                tokens[i].addValue(counts[i]);
+                tokens[i].add(counts[i]);
                 known = true;
             }
         }
@@ -119,12 +118,12 @@ final class ArmStats {
 
     /** @param score a feedback score from 0 to 1 */
     synchronized void feedback(double score) {
-        feedback.addValue(score);
+        feedback.add(score);
     }
 
     /** @return a consistent copy of the numbers, for reports */
     synchronized Snapshot snapshot() {
-        SummaryStatistics[] t = new SummaryStatistics[tokens.length];
+        Moments[] t = new Moments[tokens.length];
         for (int i = 0; i < t.length; i++) {
             t[i] = tokens[i].copy();
         }
@@ -155,9 +154,9 @@ final class ArmStats {
      * @param seriesWidthMillis the width of each bucket of {@code series}
      * @param series its exchanges over time, oldest first (buckets with exchanges only)
      */
-    record Snapshot(String target, long requests, long[] errors, SummaryStatistics latency, double[] latencyQuantiles,
-                    SummaryStatistics firstByte, double[] firstByteQuantiles, SummaryStatistics[] tokens,
-                    long unknownUsage, Map<String, Long> finishReasons, Union callers, SummaryStatistics feedback,
+    record Snapshot(String target, long requests, long[] errors, Moments latency, double[] latencyQuantiles,
+                    Moments firstByte, double[] firstByteQuantiles, Moments[] tokens,
+                    long unknownUsage, Map<String, Long> finishReasons, Union callers, Moments feedback,
                     Instant firstSeen, Instant lastSeen, long seriesWidthMillis, List<Series.Point> series) {
 
         long errorCount() {

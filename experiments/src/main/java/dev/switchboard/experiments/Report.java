@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import org.apache.datasketches.hll.Union;
 
 /**
@@ -235,7 +234,7 @@ final class Report {
         return out;
     }
 
-    private static ComparisonView welch(String target, String metric, SummaryStatistics a, SummaryStatistics b) {
+    private static ComparisonView welch(String target, String metric, Moments a, Moments b) {
         if (a.getN() < Stats.MIN_PER_ARM || b.getN() < Stats.MIN_PER_ARM) {
             return new ComparisonView(target, metric, "welch_t", finite(a.getMean()), finite(b.getMean()), null, null, null,
                     null, NOT_ENOUGH_DATA);
@@ -275,14 +274,14 @@ final class Report {
     private static Map<String, TokenView> tokens(ArmStats.Snapshot a) {
         Map<String, TokenView> out = new LinkedHashMap<>();
         for (int k = 0; k < ArmStats.TOKEN_KINDS.length; k++) {
-            SummaryStatistics s = a.tokens()[k];
+            Moments s = a.tokens()[k];
             out.put(ArmStats.TOKEN_KINDS[k], new TokenView(s.getN(), Math.round(s.getSum()), finite(s.getMean()),
                     finite(s.getVariance())));
         }
         return out;
     }
 
-    private static DistributionView distribution(SummaryStatistics s, double[] q) {
+    private static DistributionView distribution(Moments s, double[] q) {
         return new DistributionView(s.getN(), finite(s.getMean()), finite(s.getVariance()), finite(q[0]), finite(q[1]),
                 finite(q[2]));
     }

@@ -22,11 +22,10 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -152,7 +151,11 @@ public final class GatewayMetrics implements ExchangeListener {
     @Override
     public void onComplete(Exchange exchange, Completion completion) {
         // One lookup of the label values' meters, built once: no builder or registry search per request.
-        Meters m = meters.computeIfAbsent(labels(exchange, completion), this::meters);
+        Labels labels = labels(exchange, completion);
+        Meters m = meters.get(labels);
+        if (m == null) {
+            m = meters.computeIfAbsent(labels, this::meters);
+        }
         m.duration.record(completion.durationNanos(), TimeUnit.NANOSECONDS);
         if (completion.firstByteNanos() >= 0) {
             m.firstToken.record(completion.firstByteNanos(), TimeUnit.NANOSECONDS);
@@ -183,9 +186,48 @@ public final class GatewayMetrics implements ExchangeListener {
                 .register(registry)).increment();
     }
 
-    /** The GenAI labels of one exchange, in the order of {@link #meters(Labels)}'s tags. */
-    private record Labels(String operation, String provider, String requestModel, String originalModel,
-                          String virtualModel, String target, String error) {
+    /**
+     * The GenAI labels of one exchange, in the order of {@link #meters(Labels)}'s tags. Its values are the
+     * configuration's own strings (see {@link Known}), so equal labels compare by reference; the hash is
+     * computed once. (A record's generated equals and hashCode showed as 2 % of the proxy's samples.)
+     */
+    private static final class Labels {
+        final String operation;
+        final String provider;
+        final String requestModel;
+        final String originalModel;
+        final String virtualModel;
+        final String target;
+        final String error;
+        private final int hash;
+
+        Labels(String operation, String provider, String requestModel, String originalModel, String virtualModel,
+               String target, String error) {
+            this.operation = operation;
+            this.provider = provider;
+            this.requestModel = requestModel;
+            this.originalModel = originalModel;
+            this.virtualModel = virtualModel;
+            this.target = target;
+            this.error = error;
+            int h = operation.hashCode();
+            for (String v : new String[] {provider, requestModel, originalModel, virtualModel, target, error}) {
+                h = 31 * h + v.hashCode();
+            }
+            this.hash = h;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Labels l && hash == l.hash && operation.equals(l.operation) && provider.equals(l.provider)
+                    && requestModel.equals(l.requestModel) && originalModel.equals(l.originalModel)
+                    && virtualModel.equals(l.virtualModel) && target.equals(l.target) && error.equals(l.error);
+        }
     }
 
     /**
@@ -258,33 +300,35 @@ public final class GatewayMetrics implements ExchangeListener {
     /** The names a configuration gives: the only label values besides fixed sets. */
     private static final class Known {
         final Rules rules;
-        final Set<String> providers = new HashSet<>();
-        final Set<String> models = new HashSet<>();
+        /** Each name to itself: the configuration's instance of an equal string. */
+        final Map<String, String> providers = new HashMap<>();
+        final Map<String, String> models = new HashMap<>();
 
         Known(Rules rules) {
             this.rules = rules;
             for (Provider p : rules.providers().values()) {
-                providers.add(p.name());
+                providers.put(p.name(), p.name());
                 for (String m : p.models()) {
-                    models.add(m);
-                    models.add(p.name() + "/" + m);
+                    models.put(m, m);
+                    String qualified = p.name() + "/" + m;
+                    models.put(qualified, qualified);
                 }
             }
             for (VirtualModel vm : rules.virtualModels()) {
-                models.add(vm.source());
+                models.put(vm.source(), vm.source());
                 for (Target t : vm.targets()) {
-                    models.add(t.model());
+                    models.put(t.model(), t.model());
                 }
-                models.addAll(vm.fallbacks());
+                vm.fallbacks().forEach(f -> models.put(f, f));
             }
         }
 
         String provider(String name) {
-            return name == null ? "" : providers.contains(name) ? name : OTHER;
+            return name == null ? "" : providers.getOrDefault(name, OTHER);
         }
 
         String model(String name) {
-            return name == null ? "" : models.contains(name) ? name : OTHER;
+            return name == null ? "" : models.getOrDefault(name, OTHER);
         }
     }
 
