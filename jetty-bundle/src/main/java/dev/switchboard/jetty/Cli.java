@@ -8,6 +8,7 @@ import dev.switchboard.config.ServerSettings;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.config.Warning;
 import dev.switchboard.error.ApiError;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
 import dev.switchboard.ops.Log;
 import dev.switchboard.ops.Version;
@@ -31,11 +32,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The command line of SPEC sections 8 and 13: run, {@code validate}, {@code explain} and {@code --version}.
+ * The command line of SPEC sections 8 and 13: run, {@code validate}, {@code explain}, {@code experiments} and
+ * {@code --version}.
  * Never prints a stack trace: every failure is one or more {@code error:} lines and an exit code.
  *
  * <p>Exit codes: 0 success (valid / allowed; a gateway stopped by SIGTERM or SIGINT), 1 invalid config (or a
- * stop that failed), 2 bad arguments, 3 denied, 4 not routable.
+ * stop that failed), 2 bad arguments, 3 denied, 4 not routable, 5 ({@code experiments}) the gateway could not be
+ * asked.
  */
 final class Cli {
 
@@ -46,6 +49,8 @@ final class Cli {
     static final int USAGE = 2;
     static final int DENIED = 3;
     static final int NOT_ROUTABLE = 4;
+    /** {@code experiments}: the gateway could not be reached, refused the token, or has no such experiment. */
+    static final int UNAVAILABLE = 5;
     /** The gateway was asked to stop (SIGTERM) and failed to. */
     static final int STOP_FAILED = 1;
 
@@ -61,6 +66,10 @@ final class Cli {
             "  java -jar switchboard.jar explain [--config PATH] --model M [--user-path P] [--client NAME] [--json]",
             "      show how a model resolves for a caller: exit 0 allowed, 3 denied, 4 not routable,",
             "      1 invalid config, 2 bad arguments",
+            "  java -jar switchboard.jar experiments [SOURCE] [--url URL] [--token TOKEN] [--json]",
+            "      show a running gateway's experiments (all, or one virtual model's) as text: arms, sample-ratio",
+            "      check and comparisons (URL: http://127.0.0.1:8080; TOKEN: SWITCHBOARD_ADMIN_TOKEN);",
+            "      exit 0 shown, 5 the gateway could not be asked or has no such experiment, 2 bad arguments",
             "  java -jar switchboard.jar --version",
             "      print the release version",
             "");
@@ -88,6 +97,7 @@ final class Cli {
             return switch (args[0]) {
                 case "validate" -> validate(args, out, err);
                 case "explain" -> explain(args, out, err);
+                case "experiments" -> experiments(args, out, err);
                 case "run" -> serve(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
                 default -> usage(err, "unknown command '" + args[0] + "'");
             };
@@ -265,6 +275,91 @@ final class Cli {
             case DENIED, DISABLED -> DENIED;
             case NOT_FOUND, PROVIDER_UNAVAILABLE -> NOT_ROUTABLE;
         };
+    }
+
+    /** {@code experiments}: a running gateway's experiments report, as text (SPEC section 10). */
+    private static int experiments(String[] args, PrintStream out, PrintStream err) {
+        String url = "http://127.0.0.1:8080";
+        String token = System.getenv("SWITCHBOARD_ADMIN_TOKEN");
+        String source = null;
+        boolean json = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--url" -> url = value(args, ++i, "--url");
+                case "--token" -> token = value(args, ++i, "--token");
+                case "--json" -> json = true;
+                default -> {
+                    if (args[i].startsWith("--") || source != null) {
+                        throw new UsageException("unknown option '" + args[i] + "'");
+                    }
+                    source = args[i];
+                }
+            }
+        }
+        java.net.URI uri;
+        try {
+            uri = java.net.URI.create(url.replaceAll("/+$", "") + "/admin/experiments"
+                    + (source == null ? "" : "/" + pathEncode(source)));
+            if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
+                throw new IllegalArgumentException("not an http(s) URL");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("invalid --url \"" + url + "\": " + e.getMessage());
+        }
+        java.net.http.HttpResponse<byte[]> response;
+        try {
+            java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(uri)
+                    .timeout(java.time.Duration.ofSeconds(10)).GET();
+            if (token != null && !token.isEmpty()) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            response = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build()
+                    .send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            err.println("error: cannot reach " + uri + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            return UNAVAILABLE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("error: interrupted");
+            return UNAVAILABLE;
+        }
+        Object body = JsonTree.parse(response.body());
+        if (response.statusCode() != 200) {
+            Object message = ExperimentsText.map(ExperimentsText.map(body).get("error")).get("message");
+            err.println("error: " + uri + " answered " + response.statusCode()
+                    + (message != null ? ": " + message : response.statusCode() == 401 ? ": wrong or missing --token" : ""));
+            return UNAVAILABLE;
+        }
+        if (json) {
+            out.println(new String(response.body(), StandardCharsets.UTF_8));
+            return OK;
+        }
+        List<Object> reports = source == null ? ExperimentsText.list(body) : List.of(body);
+        if (reports.isEmpty()) {
+            out.println("no experiments (a redirect with several targets, or one whose target changed within "
+                    + "experiments.window)");
+        }
+        for (int i = 0; i < reports.size(); i++) {
+            if (i > 0) {
+                out.println();
+            }
+            ExperimentsText.print(out, ExperimentsText.map(reports.get(i)));
+        }
+        return OK;
+    }
+
+    /** Percent-encodes a virtual model's name for the admin path, keeping its slashes (the API takes them as written). */
+    private static String pathEncode(String source) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : source.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~/".indexOf(c) >= 0) {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(String.format(java.util.Locale.ROOT, "%02X", c));
+            }
+        }
+        return sb.toString();
     }
 
     private static void printText(PrintStream out, String label, String callerPath, Decision d) {

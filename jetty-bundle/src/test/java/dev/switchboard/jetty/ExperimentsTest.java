@@ -107,6 +107,7 @@ final class ExperimentsTest {
                   - {source: moved, target: %s}
                   - {source: fed, strategy: round_robin, targets: [up/base, up/long]}
                   - {source: warm, target: up/warm}
+                  - {source: cli, strategy: round_robin, targets: [up/base, up/long]}
                 """.formatted(port, movedTarget);
     }
 
@@ -143,6 +144,54 @@ final class ExperimentsTest {
         assertThat(number(slowLatency.get("ci_low"))).isGreaterThan(30.0);
         assertThat(number(slowLatency.get("ci_high"))).isLessThan(65.0);
         assertThat(number(slowLatency.get("p_value"))).isLessThan(0.001);
+    }
+
+    @Test
+    void shouldShowAnExperimentAsTextFromTheCommandLine() throws Exception {
+        send("cli", 60, 4, null);
+        String url = "http://127.0.0.1:" + gateway.port();
+
+        CliRun shown = cli("experiments", "cli", "--url", url, "--token", "t");
+        CliRun all = cli("experiments", "--url", url + "/", "--token", "t");
+        CliRun json = cli("experiments", "cli", "--url", url, "--token", "t", "--json");
+        CliRun unknown = cli("experiments", "nope", "--url", url, "--token", "t");
+        CliRun badToken = cli("experiments", "--url", url, "--token", "wrong");
+        CliRun down = cli("experiments", "--url", "http://127.0.0.1:1", "--token", "t");
+        CliRun badUrl = cli("experiments", "--url", "ftp://x", "--token", "t");
+
+        assertThat(shown.code()).as(shown.err()).isZero();
+        List<String> lines = shown.out().lines().toList();
+        assertThat(lines.get(0)).startsWith("cli: split, round_robin, since 20");
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches(
+                " {2}up/base \\(baseline\\) +30 +50\\.0% \\(50\\.0%\\) +0\\.0% .* 100 / 50\\.0 +- *"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {2}up/long +30 +50\\.0% \\(50\\.0%\\) +0\\.0% .* 100 / 100 +- *"));
+        assertThat(lines).contains("  sample ratio: as weighted (p = 1.000)");
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {4}up/long +output_tokens +50\\.0 -> 100 .*: higher"));
+        assertThat(all.code()).isZero();
+        assertThat(all.out()).contains("cli: split, round_robin").contains("exp: split, round_robin");
+        assertThat(map(JsonTree.parse(json.out().strip().getBytes(StandardCharsets.UTF_8))).get("source")).isEqualTo("cli");
+        assertThat(unknown.code()).isEqualTo(Cli.UNAVAILABLE);
+        assertThat(unknown.err()).startsWith("error: " + url + "/admin/experiments/nope answered 404: no experiment for nope");
+        assertThat(badToken.code()).isEqualTo(Cli.UNAVAILABLE);
+        assertThat(badToken.err()).startsWith("error: " + url + "/admin/experiments answered 401");
+        assertThat(down.code()).isEqualTo(Cli.UNAVAILABLE);
+        assertThat(down.err()).startsWith("error: cannot reach http://127.0.0.1:1/admin/experiments");
+        assertThat(badUrl.code()).isEqualTo(Cli.USAGE);
+        assertThat(badUrl.err()).startsWith("error: invalid --url \"ftp://x\": not an http(s) URL");
+    }
+
+    private record CliRun(int code, String out, String err) {
+    }
+
+    private static CliRun cli(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code;
+        try (java.io.PrintStream o = new java.io.PrintStream(out, true, StandardCharsets.UTF_8);
+             java.io.PrintStream e = new java.io.PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Cli.run(args, o, e);
+        }
+        return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
