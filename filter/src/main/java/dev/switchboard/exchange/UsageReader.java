@@ -47,6 +47,8 @@ public final class UsageReader {
             .build();
 
     private final boolean sse;
+    /** The body's declared length, or -1. */
+    private final long contentLength;
     private Long input;
     private Long output;
     private Long cached;
@@ -68,8 +70,9 @@ public final class UsageReader {
     private boolean eventTooLong;
     private boolean afterCr;
 
-    private UsageReader(boolean sse) {
+    private UsageReader(boolean sse, long contentLength) {
         this.sse = sse;
+        this.contentLength = contentLength;
     }
 
     /**
@@ -79,6 +82,17 @@ public final class UsageReader {
      *     (another type, or a compressed body, which is passed to the client untouched)
      */
     public static UsageReader forResponse(String contentType, String contentEncoding) {
+        return forResponse(contentType, contentEncoding, -1);
+    }
+
+    /**
+     * @param contentType the response's Content-Type, or {@code null}
+     * @param contentEncoding the response's Content-Encoding, or {@code null}
+     * @param contentLength the response's Content-Length, or -1 (a JSON body that comes whole in its first chunk
+     *     is then read in place, without a copy)
+     * @return a reader for a JSON or SSE body, or {@code null} when there is nothing it can read
+     */
+    public static UsageReader forResponse(String contentType, String contentEncoding, long contentLength) {
         if (contentEncoding != null && !contentEncoding.isBlank() && !contentEncoding.strip().equalsIgnoreCase("identity")) {
             return null;
         }
@@ -86,12 +100,12 @@ public final class UsageReader {
             return null;
         }
         if (contentType.regionMatches(true, 0, "text/event-stream", 0, 17)) {
-            return new UsageReader(true);
+            return new UsageReader(true, contentLength);
         }
         int semi = contentType.indexOf(';');
         String media = (semi < 0 ? contentType : contentType.substring(0, semi)).strip();
         return media.equalsIgnoreCase("application/json") || media.regionMatches(true, media.length() - 5, "+json", 0, 5)
-                ? new UsageReader(false) : null;
+                ? new UsageReader(false, contentLength) : null;
     }
 
     /**
@@ -146,9 +160,15 @@ public final class UsageReader {
             body = null;
             return;
         }
+        if (fed == length && length == contentLength) {
+            // The whole body in one chunk, as small answers come: read it where it is, no copy.
+            stopped = true;
+            parse(bytes, offset, length);
+            return;
+        }
         if (parser == null && fed <= BUFFERED_JSON_BYTES) {
             if (body == null) {
-                body = new byte[Math.max(length, 1024)];
+                body = new byte[(int) (contentLength > 0 && contentLength <= BUFFERED_JSON_BYTES ? contentLength : length)];
             } else if (bodyLength + length > body.length) {
                 body = Arrays.copyOf(body, Math.min(BUFFERED_JSON_BYTES, Math.max(bodyLength + length, body.length * 2)));
             }

@@ -1,6 +1,7 @@
 package dev.switchboard.json;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
@@ -112,11 +113,31 @@ public final class JsonTree {
      * @return {@code s} as a JSON string literal, quotes included, in UTF-8
      */
     public static byte[] quote(String s) {
+        if (plain(s)) {
+            // Nearly every model name: nothing to escape, so no generator (it was 9 % of the proxy's allocation).
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            byte[] quoted = new byte[utf8.length + 2];
+            quoted[0] = '"';
+            System.arraycopy(utf8, 0, quoted, 1, utf8.length);
+            quoted[quoted.length - 1] = '"';
+            return quoted;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(s.length() + 8);
         try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
             g.writeString(s);
         }
         return out.toByteArray();
+    }
+
+    /** @return whether the generator would write {@code s} as is: no control character, quote, backslash or surrogate */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -703,7 +703,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         String type = serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE);
         upstream.sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         upstream.usage = UsageReader.forResponse(type,
-                serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_ENCODING));
+                serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_ENCODING),
+                serverResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH));
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
         int status = serverResponse.getStatus();
         boolean body = status >= 200 && status != 204 && status != 304 && !"HEAD".equals(clientRequest.getMethod());
