@@ -99,9 +99,13 @@ public final class Resolver {
         // 1. Redirect: exact, case-sensitive, one level; disabled = inert; scoped = fall through.
         Redirect r = rules.redirect(name);
         if (r == null) {
-            trace.step("redirect: none has source '" + name + "'");
+            if (trace.recording()) {
+                trace.step("redirect: none has source '" + name + "'");
+            }
         } else if (!r.model.enabled()) {
-            trace.step("redirect: '" + name + "' is disabled, so it is inert; the name stays");
+            if (trace.recording()) {
+                trace.step("redirect: '" + name + "' is disabled, so it is inert; the name stays");
+            }
         } else if (!r.model.inScope(callerPath)) {
             if (trace.recording()) {
                 trace.step("redirect: '" + name + "' applies only inside " + r.model.userPaths() + "; caller path "
@@ -167,7 +171,9 @@ public final class Resolver {
         } else {
             Route route = route(rules, concrete);
             if (route == null) {
+                if (trace.recording()) {
                 trace.step("provider: nothing routes '" + concrete + "' and there is no default_provider");
+            }
                 return new Candidate(concrete, null, concrete, Outcome.NOT_FOUND, null, "unsupported model: " + concrete);
             }
             provider = route.provider();
@@ -190,7 +196,9 @@ public final class Resolver {
         VirtualModel policy = rules.policyFor(accessProvider, model);
         Outcome outcome = access(rules, policy, callerPath);
         String reason = reason(rules, policy, outcome, accessProvider, model, callerPath);
-        trace.step("access: " + reason);
+        if (trace.recording()) {
+            trace.step("access: " + reason);
+        }
 
         // Credentials last: a caller who may not use the model learns that, not how the gateway is set up.
         if (outcome == Outcome.ALLOWED && provider != null && !rules.providers().get(provider).configured()) {
