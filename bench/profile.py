@@ -1,0 +1,30 @@
+"""Reads `jfr print --events jdk.ExecutionSample` output; reports the samples taken at or after a time (HH:MM:SS):
+their share by thread, the hottest frames by self time, and the share of samples under each frame named."""
+import collections
+import re
+import sys
+
+text, since, wanted = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3:]
+samples = []
+for event in text.split("jdk.ExecutionSample {")[1:]:
+    at = re.search(r"startTime = (\d\d:\d\d:\d\d)", event)
+    if not at or at.group(1) < since or "stackTrace = [" not in event:
+        continue
+    stack = event.split("stackTrace = [")[1].split("]\n")[0]
+    frames = [f.split("(")[0].strip() for f in re.findall(r"^\s{4}(\S.*?)(?: line:.*)?$", stack, re.M)]
+    thread = re.search(r'sampledThread = "([^"]*)"', event)
+    if frames:
+        samples.append((re.sub(r"[-#]?\d+$", "", thread.group(1) if thread else "?"), frames))
+n = len(samples)
+if n == 0:
+    sys.exit("no samples after " + since)
+print(f"{n} samples")
+print("by thread:")
+for name, count in collections.Counter(t for t, _ in samples).most_common(6):
+    print(f"  {100 * count / n:5.1f}% {name}")
+print("hottest frames (self):")
+for frame, count in collections.Counter(f[0] for _, f in samples).most_common(15):
+    print(f"  {100 * count / n:5.1f}% {frame}")
+for want in wanted:
+    under = sum(1 for _, f in samples if any(want in x for x in f))
+    print(f"under {want}: {100 * under / n:.1f}%")
