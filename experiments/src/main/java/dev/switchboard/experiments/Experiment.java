@@ -75,12 +75,11 @@ final class Experiment {
 
     /**
      * @param target a target of this experiment's exchanges
-     * @param make makes its value the first time
      * @return the feedback index's value for the target's exchanges (the same object every time)
      */
-    Experiments.Scorable scorable(String target, java.util.function.Function<String, Experiments.Scorable> make) {
+    Experiments.Scorable scorable(String target) {
         Experiments.Scorable s = scorables.get(target);
-        return s != null ? s : scorables.computeIfAbsent(target, make);
+        return s != null ? s : scorables.computeIfAbsent(target, t -> new Experiments.Scorable(source, t, this));
     }
 
     /** @return the arm of a target of the current definition, or {@code null} */

@@ -94,7 +94,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     /** @return the arm an exchange is scored under: one shared object per arm, so the index holds no new one */
     private Scorable scorable(String source, String target, Experiment experiment) {
         if (experiment != null) {
-            return experiment.scorable(target, t -> new Scorable(source, t, experiment));
+            return experiment.scorable(target);
         }
         if (source == null) {
             return Scorable.NONE;

@@ -40,6 +40,8 @@ public final class UsageReader {
     public static final int BUFFERED_JSON_BYTES = 64 * 1024;
     /** The largest SSE event read for usage; a larger one is skipped. */
     public static final int MAX_EVENT_BYTES = 1024 * 1024;
+    /** What joins the data lines of one SSE event. */
+    private static final byte[] NEWLINE = {'\n'};
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256)
@@ -286,8 +288,6 @@ public final class UsageReader {
         }
         data.append(l, from, n - from);
     }
-
-    private static final byte[] NEWLINE = {'\n'};
 
     private void dispatch() {
         if (!eventTooLong && data.length > 0 && data.bytes[0] == '{') {

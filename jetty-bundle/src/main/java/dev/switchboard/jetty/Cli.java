@@ -25,11 +25,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.jetty.util.URIUtil;
 
 /**
  * The command line of SPEC sections 8 and 13: run, {@code validate}, {@code explain}, {@code experiments} and
@@ -296,25 +302,25 @@ final class Cli {
                 }
             }
         }
-        java.net.URI uri;
+        URI uri;
         try {
-            uri = java.net.URI.create(url.replaceAll("/+$", "") + "/admin/experiments"
-                    + (source == null ? "" : "/" + pathEncode(source)));
+            uri = URI.create(url.replaceAll("/+$", "") + "/admin/experiments"
+                    + (source == null ? "" : "/" + URIUtil.encodePath(source)));
             if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
                 throw new IllegalArgumentException("not an http(s) URL");
             }
         } catch (IllegalArgumentException e) {
             throw new UsageException("invalid --url \"" + url + "\": " + e.getMessage());
         }
-        java.net.http.HttpResponse<byte[]> response;
+        HttpResponse<byte[]> response;
         try {
-            java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(uri)
-                    .timeout(java.time.Duration.ofSeconds(10)).GET();
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofSeconds(10)).GET();
             if (token != null && !token.isEmpty()) {
                 request.header("Authorization", "Bearer " + token);
             }
-            response = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build()
-                    .send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+                    .send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             err.println("error: cannot reach " + uri + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
             return UNAVAILABLE;
@@ -346,20 +352,6 @@ final class Cli {
             ExperimentsText.print(out, ExperimentsText.map(reports.get(i)));
         }
         return OK;
-    }
-
-    /** Percent-encodes a virtual model's name for the admin path, keeping its slashes (the API takes them as written). */
-    private static String pathEncode(String source) {
-        StringBuilder sb = new StringBuilder();
-        for (byte b : source.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~/".indexOf(c) >= 0) {
-                sb.append((char) c);
-            } else {
-                sb.append('%').append(String.format(java.util.Locale.ROOT, "%02X", c));
-            }
-        }
-        return sb.toString();
     }
 
     private static void printText(PrintStream out, String label, String callerPath, Decision d) {
