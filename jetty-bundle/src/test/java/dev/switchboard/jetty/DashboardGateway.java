@@ -20,10 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * A gateway for the dashboard's browser tests: the bundled proxy on port 0 (so its admin API and dashboard), in front
@@ -49,14 +46,7 @@ final class DashboardGateway {
      * @param virtualModels the config file's {@code virtual_models} entries, YAML flow lines ({@code - {...}})
      */
     DashboardGateway(Path dir, String virtualModels) throws Exception {
-        upstream = new Server();
-        ServerConnector connector = new ServerConnector(upstream);
-        connector.setHost("127.0.0.1");
-        upstream.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler("/");
-        context.addServlet(new ServletHolder(new Provider()), "/*");
-        upstream.setHandler(context);
-        upstream.start();
+        upstream = ServletServer.start(new Provider());
         Path config = dir.resolve("switchboard.yaml");
         Files.writeString(config, """
                 server: {host: 127.0.0.1, port: 0}
@@ -71,7 +61,7 @@ final class DashboardGateway {
                 reload: {poll_interval: 1h}
                 virtual_models:
                 %s
-                """.formatted(connector.getLocalPort(), TOKEN, virtualModels.indent(2)));
+                """.formatted(ServletServer.port(upstream), TOKEN, virtualModels.indent(2)));
         live = LiveConfig.load(config, new ConfigLoader(name -> null));
         gateway = Gateway.start(live, live, live.get().server());
         base = "http://127.0.0.1:" + gateway.port();

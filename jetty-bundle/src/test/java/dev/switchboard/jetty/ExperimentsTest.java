@@ -29,10 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,16 +59,9 @@ final class ExperimentsTest {
 
     @BeforeAll
     void start() throws Exception {
-        upstream = new Server();
-        ServerConnector connector = new ServerConnector(upstream);
-        connector.setHost("127.0.0.1");
-        upstream.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler("/");
-        context.addServlet(new ServletHolder(new Arms()), "/*");
-        upstream.setHandler(context);
-        upstream.start();
+        upstream = ServletServer.start(new Arms());
         config = dir.resolve("switchboard.yaml");
-        Files.writeString(config, yaml("up/base", connector.getLocalPort()));
+        Files.writeString(config, yaml("up/base", ServletServer.port(upstream)));
         live = LiveConfig.load(config, new ConfigLoader());
         gateway = Gateway.start(live, live, live.get().server());
         live.start();

@@ -16,10 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * A provider stand-in on port 0 that records every request it receives and answers by scenario
@@ -58,23 +55,14 @@ final class FakeUpstream {
     final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
     final CountDownLatch clientGone = new CountDownLatch(1);
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
-    private final Server server = new Server();
-    private final ServerConnector connector = new ServerConnector(server);
+    private final Server server;
 
     FakeUpstream() throws Exception {
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler("/");
-        ServletHolder holder = new ServletHolder(new Servlet());
-        holder.setAsyncSupported(true);
-        context.addServlet(holder, "/*");
-        server.setHandler(context);
-        server.start();
+        server = ServletServer.start(new Servlet());
     }
 
     String url() {
-        return "http://127.0.0.1:" + connector.getLocalPort();
+        return "http://127.0.0.1:" + ServletServer.port(server);
     }
 
     Received take() throws InterruptedException {
