@@ -7,6 +7,8 @@
 # one after the other (bench/ab.sh) drift by tens of percent. Per round it reads each gateway's CPU time
 # (/proc/PID/stat) and request count, so the cost of a request is measured directly, not inferred:
 #   cpu_us = (user + system CPU time of the process) / requests served in the round
+#   serve_us = the same without the JIT compiler threads (C1/C2), whose work is the warm-up's, not a request's:
+#              on a small VM C2 is still compiling minutes into the load, and more so in the build with more code
 # Then it probes the time to first chunk of STREAMS SSE streams (64 chunks each) on each arm in turn,
 # while the other is idle. Prints every round and the medians of the per-round ratios B/A.
 # EXTRA_A / EXTRA_B: YAML appended to that arm's config; ROUTE: the virtual model `regular` both serve
@@ -31,6 +33,9 @@ done
 
 url() { echo "http://127.0.0.1:${PORT[$1]}/v1/chat/completions"; }
 ticks() { awk '{print $14 + $15}' "/proc/${PID[$1]}/stat"; }
+jit_ticks() { # CPU ticks of the JIT compiler threads (live ones; a compiler thread that ends takes its ticks along)
+  cat /proc/"${PID[$1]}"/task/*/stat 2>/dev/null | awk '/\((C1|C2) CompilerThre/ { sub(/^.*\) /, ""); n += $12 + $13 } END { print n + 0 }'
+}
 load() { # load SECONDS: both arms at once; leaves wrk's output in $WORK/wrk-A.txt and wrk-B.txt
   for arm in A B; do
     BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"$1"s --latency -s "$WORK/post.lua" "$(url $arm)" > "$WORK/wrk-$arm.txt" 2>&1 &
@@ -39,19 +44,20 @@ load() { # load SECONDS: both arms at once; leaves wrk's output in $WORK/wrk-A.t
 }
 load "$WARM"
 HZ=$(getconf CLK_TCK)
-echo "round,arm,rps,p50_ms,p99_ms,cpu_us_per_req,ttfc_p50_ms,ttfc_p99_ms"
+echo "round,arm,rps,p50_ms,p99_ms,cpu_us_per_req,serve_us_per_req,ttfc_p50_ms,ttfc_p99_ms"
 for r in $(seq 1 "$ROUNDS"); do
-  t0A=$(ticks A); t0B=$(ticks B)
+  t0A=$(ticks A); t0B=$(ticks B); j0A=$(jit_ticks A); j0B=$(jit_ticks B)
   load "$DUR"
-  t1A=$(ticks A); t1B=$(ticks B)
+  t1A=$(ticks A); t1B=$(ticks B); j1A=$(jit_ticks A); j1B=$(jit_ticks B)
   for arm in A B; do
-    t0=$t0A; t1=$t1A; [ $arm = B ] && { t0=$t0B; t1=$t1B; }
+    t0=$t0A; t1=$t1A; j0=$j0A; j1=$j1A; [ $arm = B ] && { t0=$t0B; t1=$t1B; j0=$j0B; j1=$j1B; }
     f="$WORK/wrk-$arm.txt"
     read -r rps p50 p99 <<< "$(wrk_figures "$f")"
     n=$(awk '/requests in/ {print $1}' "$f")
     cpu=$(python3 -c "print(round(($t1 - $t0) / $HZ * 1e6 / $n, 1))")
+    serve=$(python3 -c "print(round(($t1 - $t0 - max(0, $j1 - $j0)) / $HZ * 1e6 / $n, 1))")
     read -r t50 t99 <<< "$(ttfc "$(url $arm)")"
-    echo "$r,$arm,$rps,$p50,$p99,$cpu,$t50,$t99"
+    echo "$r,$arm,$rps,$p50,$p99,$cpu,$serve,$t50,$t99"
   done
 done | tee "$WORK/cells.csv"
 python3 - "$WORK/cells.csv" "$A" "$B" <<'PY'
@@ -60,7 +66,7 @@ rows = list(csv.reader(open(sys.argv[1])))
 cell = {(r[0], r[1]): r for r in rows}
 rounds = sorted({r[0] for r in rows}, key=int)
 print(f"\nA = {sys.argv[2]}\nB = {sys.argv[3]}\nmedians over {len(rounds)} rounds (both arms loaded at once):")
-for name, col in (("req/s", 2), ("p50 ms", 3), ("p99 ms", 4), ("cpu us/req", 5), ("ttfc p50 ms", 6), ("ttfc p99 ms", 7)):
+for name, col in (("req/s", 2), ("p50 ms", 3), ("p99 ms", 4), ("cpu us/req", 5), ("serve us/req", 6), ("ttfc p50 ms", 7), ("ttfc p99 ms", 8)):
     a = statistics.median(float(cell[(k, "A")][col]) for k in rounds)
     b = statistics.median(float(cell[(k, "B")][col]) for k in rounds)
     ratio = statistics.median(float(cell[(k, "B")][col]) / float(cell[(k, "A")][col]) for k in rounds)
