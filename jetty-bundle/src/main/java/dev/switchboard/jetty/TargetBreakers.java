@@ -14,6 +14,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +22,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -69,6 +71,8 @@ final class TargetBreakers implements CircuitBreakers {
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** When each breaker last changed state (resilience4j keeps no such time). */
     private final Map<String, Instant> since = new ConcurrentHashMap<>();
+    /** Per breaker: whether a failure was reported after its last reported success (see {@link Permit#success}). */
+    private final Map<CircuitBreaker, AtomicBoolean> failedSinceSuccess = new ConcurrentHashMap<>();
     private volatile Table table = new Table(null, null, Map.of());
 
     /** The breakers for one version of the rules and settings. */
@@ -100,15 +104,28 @@ final class TargetBreakers implements CircuitBreakers {
         if (!breaker.tryAcquirePermission()) {
             return null;
         }
+        AtomicBoolean failedSince = failedSinceSuccess.get(breaker);
         return new Permit() {
             @Override
             public void success() {
+                // A closed breaker opens on failures in a row only, so a success after a success changes nothing:
+                // it is not reported (resilience4j builds a timestamped event per report, as the transition listener
+                // below makes it publish). Any other success is: the first after a failure, or a half-open probe's.
+                if (breaker.getState() == CircuitBreaker.State.CLOSED && failedSince != null && !failedSince.get()) {
+                    return;
+                }
+                if (failedSince != null) {
+                    failedSince.set(false);
+                }
                 // Duration 0: a long stream is not a slow call; only failures count.
                 breaker.onSuccess(0, TimeUnit.NANOSECONDS);
             }
 
             @Override
             public void failure() {
+                if (failedSince != null) {
+                    failedSince.set(true);
+                }
                 breaker.onError(0, TimeUnit.NANOSECONDS, Failed.INSTANCE);
             }
 
@@ -224,12 +241,14 @@ final class TargetBreakers implements CircuitBreakers {
                         CircuitBreaker b = CircuitBreaker.of(target, cfg != null ? cfg : config(settings));
                         b.getEventPublisher().onStateTransition(e -> since.put(target, clock.instant()));
                         since.remove(target);
+                        failedSinceSuccess.put(b, new AtomicBoolean());
                         out.put(target, b);
                     }
                 }
             }
         }
         since.keySet().retainAll(out.keySet());
+        failedSinceSuccess.keySet().retainAll(new HashSet<>(out.values()));
         // Sorted by target: /admin/status and the metrics list them so.
         return new Table(rules, settings, java.util.Collections.unmodifiableMap(out));
     }

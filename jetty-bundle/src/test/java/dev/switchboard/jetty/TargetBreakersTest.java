@@ -14,6 +14,7 @@ import dev.switchboard.rules.Resolver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,37 @@ final class TargetBreakersTest {
         assertThat(breakers.breakers()).containsExactly(
                 new Breaker("a/x", State.OPEN, clock.instant(), clock.instant().plusSeconds(30)),
                 new Breaker("b/y", State.CLOSED, null, null));
+    }
+
+    @Test
+    void shouldOpenExactlyWhenTheLastOutcomesAllFailedWhateverSuccessesCameBefore() {
+        // Successes after successes are not reported to resilience4j (they cannot change a closed breaker): the
+        // breaker must still open exactly on the third failure in a row, as a model of the rule says.
+        Random random = new Random(7);
+        int inARow = 0;
+        int opened = 0;
+        for (int i = 0; i < 5_000; i++) {
+            TargetBreakers.Permit permit = breakers.acquire(a());
+            if (inARow == 3) {
+                assertThat(permit).as("call %d: open", i).isNull();
+                clock.advance(Duration.ofSeconds(31));
+                breakers.acquire(a()).success();
+                assertThat(breakers.state("a/x")).as("call %d: the probe closed it", i).isEqualTo(State.CLOSED);
+                inARow = 0;
+                opened++;
+                continue;
+            }
+            if (random.nextBoolean()) {
+                permit.failure();
+                inARow++;
+            } else {
+                permit.success();
+                inARow = 0;
+            }
+            assertThat(breakers.state("a/x")).as("call %d after %d failures in a row", i, inARow)
+                    .isEqualTo(inARow == 3 ? State.OPEN : State.CLOSED);
+        }
+        assertThat(opened).as("the sequence opened the breaker often").isGreaterThan(200);
     }
 
     @Test
