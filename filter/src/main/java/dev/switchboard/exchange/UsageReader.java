@@ -14,10 +14,11 @@ import tools.jackson.core.util.JsonRecyclerPools;
 /**
  * Reads token usage and how the answer ended from a response body as it passes to the client (SPEC
  * section 9), a tap that never changes, holds back or delays a byte: the caller writes each chunk to the
- * client first and then hands it here. A JSON body up to {@link #BUFFERED_JSON_BYTES} is copied aside and
- * read once at its end (a blocking parse that skips string values it does not need, which costs a fraction of
- * an incremental one); a larger one is read as it comes by a non-blocking parse (up to {@link #MAX_JSON_BYTES};
- * nothing is kept but the current token). SSE streams are read one event at a time (events up to
+ * client first and then hands it here. A JSON body up to {@link #BUFFERED_JSON_BYTES} is copied aside (or, when
+ * it comes whole in one chunk, left where it is) and read once at its end by {@link UsageScanner}, a single pass
+ * that decodes only the few values it needs; a larger one is read as it comes by Jackson's non-blocking parser
+ * (up to {@link #MAX_JSON_BYTES}; nothing is kept but the current token). Both name what they read the same way
+ * ({@link #integer}, {@link #string}). SSE streams are read one event at a time by the scanner (events up to
  * {@link #MAX_EVENT_BYTES}; a larger one is skipped).
  *
  * <p>Understood: OpenAI chat/completions ({@code usage.prompt_tokens}, {@code completion_tokens},
@@ -44,7 +45,7 @@ public final class UsageReader {
     /** What joins the data lines of one SSE event. */
     private static final byte[] NEWLINE = {'\n'};
 
-    /** Buffers recycled per thread, not taken from and given back to the default shared deque per answer (7 % of a read). */
+    /** For bodies past {@link #BUFFERED_JSON_BYTES}; buffers recycled per thread, not through the default shared deque. */
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256)
                     .maxDocumentLength(MAX_JSON_BYTES).build())
@@ -54,6 +55,9 @@ public final class UsageReader {
     private final boolean sse;
     /** The body's declared length, or -1. */
     private final long contentLength;
+    /** Whether every JSON body is read by the incremental parse (as a large one is): for tests of the scanner. */
+    private final boolean incremental;
+    private UsageScanner scanner;
     private Long input;
     private Long output;
     private Long cached;
@@ -75,9 +79,15 @@ public final class UsageReader {
     private boolean eventTooLong;
     private boolean afterCr;
 
-    private UsageReader(boolean sse, long contentLength) {
+    private UsageReader(boolean sse, long contentLength, boolean incremental) {
         this.sse = sse;
         this.contentLength = contentLength;
+        this.incremental = incremental;
+    }
+
+    /** @return a reader of a JSON body that reads it all with the incremental Jackson parse, as it does a large one */
+    static UsageReader incrementalJson() {
+        return new UsageReader(false, -1, true);
     }
 
     /**
@@ -105,12 +115,12 @@ public final class UsageReader {
             return null;
         }
         if (contentType.regionMatches(true, 0, "text/event-stream", 0, 17)) {
-            return new UsageReader(true, contentLength);
+            return new UsageReader(true, contentLength, false);
         }
         int semi = contentType.indexOf(';');
         String media = (semi < 0 ? contentType : contentType.substring(0, semi)).strip();
         return media.equalsIgnoreCase("application/json") || media.regionMatches(true, media.length() - 5, "+json", 0, 5)
-                ? new UsageReader(false, contentLength) : null;
+                ? new UsageReader(false, contentLength, false) : null;
     }
 
     /**
@@ -165,13 +175,13 @@ public final class UsageReader {
             body = null;
             return;
         }
-        if (fed == length && length == contentLength) {
+        if (fed == length && length == contentLength && !incremental) {
             // The whole body in one chunk, as small answers come: read it where it is, no copy.
             stopped = true;
             parse(bytes, offset, length);
             return;
         }
-        if (parser == null && fed <= BUFFERED_JSON_BYTES) {
+        if (parser == null && fed <= BUFFERED_JSON_BYTES && !incremental) {
             if (body == null) {
                 body = new byte[(int) (contentLength > 0 && contentLength <= BUFFERED_JSON_BYTES ? contentLength : length)];
             } else if (bodyLength + length > body.length) {
@@ -212,14 +222,10 @@ public final class UsageReader {
 
     /** Reads one whole JSON text (a body, an event's data); a malformed one is read up to its fault. */
     private void parse(byte[] bytes, int offset, int length) {
-        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), bytes, offset, length)) {
-            JsonToken t;
-            while ((t = p.nextToken()) != null) {
-                token(p, t);
-            }
-        } catch (JacksonException e) {
-            // Not JSON, or cut: what was read before the fault stands.
+        if (scanner == null) {
+            scanner = new UsageScanner(this);
         }
+        scanner.read(bytes, offset, offset + length);
     }
 
     // ---- SSE -----------------------------------------------------------------------------------------
@@ -315,8 +321,138 @@ public final class UsageReader {
         }
     }
 
-    // ---- what a token means --------------------------------------------------------------------------
+    // ---- what a value means ----------------------------------------------------------------------------
 
+    // The property names that matter, as small numbers (both readers name keys by them); OTHER is any other key,
+    // or none (a value in an array, or the root).
+    static final int OTHER = 0;
+    static final int USAGE = 1;
+    static final int PROMPT_TOKENS = 2;
+    static final int INPUT_TOKENS = 3;
+    static final int COMPLETION_TOKENS = 4;
+    static final int OUTPUT_TOKENS = 5;
+    static final int CACHE_READ_INPUT_TOKENS = 6;
+    static final int CACHE_CREATION_INPUT_TOKENS = 7;
+    static final int CACHED_TOKENS = 8;
+    static final int PROMPT_TOKENS_DETAILS = 9;
+    static final int INPUT_TOKENS_DETAILS = 10;
+    static final int REASONING_TOKENS = 11;
+    static final int COMPLETION_TOKENS_DETAILS = 12;
+    static final int OUTPUT_TOKENS_DETAILS = 13;
+    static final int FINISH_REASON = 14;
+    static final int CHOICES = 15;
+    static final int STOP_REASON = 16;
+    static final int STATUS = 17;
+    static final int RESPONSE = 18;
+    private static final String[] NAMES = {null, "usage", "prompt_tokens", "input_tokens", "completion_tokens",
+        "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "cached_tokens",
+        "prompt_tokens_details", "input_tokens_details", "reasoning_tokens", "completion_tokens_details",
+        "output_tokens_details", "finish_reason", "choices", "stop_reason", "status", "response"};
+    private static final byte[][] NAME_BYTES = new byte[NAMES.length][];
+
+    static {
+        for (int i = 1; i < NAMES.length; i++) {
+            NAME_BYTES[i] = NAMES[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** @return the number of a property name, {@link #OTHER} for any name that does not matter or none */
+    static int id(String name) {
+        if (name != null) {
+            for (int i = 1; i < NAMES.length; i++) {
+                if (NAMES[i].equals(name)) {
+                    return i;
+                }
+            }
+        }
+        return OTHER;
+    }
+
+    /** @return the number of a property name given as its UTF-8 bytes (without escapes) */
+    static int id(byte[] bytes, int from, int to) {
+        int n = to - from;
+        for (int i = 1; i < NAME_BYTES.length; i++) {
+            byte[] name = NAME_BYTES[i];
+            if (name.length == n && name[0] == bytes[from] && Arrays.equals(name, 0, n, bytes, from, to)) {
+                return i;
+            }
+        }
+        return OTHER;
+    }
+
+    /** @return whether a string under this key is read (all other strings are skipped, never decoded) */
+    static boolean readsString(int name) {
+        return name == FINISH_REASON || name == STOP_REASON || name == STATUS;
+    }
+
+    /**
+     * @param name an integer's key
+     * @param object the key under which its object sits in an object ({@link #OTHER} when in an array or the root)
+     * @param parentKey the same for the object's parent
+     * @return whether that integer is read (only those are converted: one past a long ends the read, as in Jackson)
+     */
+    static boolean readsInteger(int name, int object, int parentKey) {
+        return object == USAGE && name >= PROMPT_TOKENS && name <= CACHE_CREATION_INPUT_TOKENS
+                || name == CACHED_TOKENS && (object == PROMPT_TOKENS_DETAILS || object == INPUT_TOKENS_DETAILS)
+                && parentKey == USAGE
+                || name == REASONING_TOKENS && (object == COMPLETION_TOKENS_DETAILS || object == OUTPUT_TOKENS_DETAILS)
+                && parentKey == USAGE;
+    }
+
+    /**
+     * An integer value that {@link #readsInteger} accepts.
+     *
+     * @param name its key
+     * @param object the key under which its object sits
+     * @param value the value
+     */
+    void integer(int name, int object, long value) {
+        if (object == USAGE) {
+            switch (name) {
+                case PROMPT_TOKENS, INPUT_TOKENS -> input = value;
+                case COMPLETION_TOKENS, OUTPUT_TOKENS -> output = value;
+                case CACHE_READ_INPUT_TOKENS -> cached = value;
+                case CACHE_CREATION_INPUT_TOKENS -> cacheCreation = value;
+                default -> {
+                }
+            }
+        } else if (name == CACHED_TOKENS) {
+            cached = value;
+        } else if (name == REASONING_TOKENS) {
+            reasoning = value;
+        }
+    }
+
+    /**
+     * A string value in an object, under a key {@link #readsString} accepts.
+     *
+     * @param name its key
+     * @param object the key under which its object sits in an object ({@link #OTHER} when in an array or the root)
+     * @param arrayKey when the object is an element of an array, the key of that array; else {@link #OTHER}
+     * @param root whether the object is the root of the text
+     * @param value the value
+     */
+    void string(int name, int object, int arrayKey, boolean root, String value) {
+        switch (name) {
+            // choices[].finish_reason
+            case FINISH_REASON -> {
+                if (arrayKey == CHOICES) {
+                    finish = value;
+                }
+            }
+            case STOP_REASON -> finish = value;
+            // Responses: the response's own status, at the top of a body or under "response" in an event.
+            case STATUS -> {
+                if (root || object == RESPONSE) {
+                    finish = value;
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** One token of the incremental parse (bodies past {@link #BUFFERED_JSON_BYTES}). */
     private void token(JsonParser p, JsonToken t) {
         if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_STRING) {
             return;
@@ -325,44 +461,16 @@ public final class UsageReader {
         if (!ctx.inObject()) {
             return;
         }
-        String name = ctx.currentName();
-        String object = nameOf(ctx);
+        int name = id(ctx.currentName());
+        TokenStreamContext parent = ctx.getParent();
+        int object = id(nameOf(ctx));
         if (t == JsonToken.VALUE_NUMBER_INT) {
-            if ("usage".equals(object)) {
-                switch (name) {
-                    case "prompt_tokens", "input_tokens" -> input = p.getLongValue();
-                    case "completion_tokens", "output_tokens" -> output = p.getLongValue();
-                    case "cache_read_input_tokens" -> cached = p.getLongValue();
-                    case "cache_creation_input_tokens" -> cacheCreation = p.getLongValue();
-                    default -> {
-                    }
-                }
-            } else if ("cached_tokens".equals(name) && ("prompt_tokens_details".equals(object)
-                    || "input_tokens_details".equals(object)) && "usage".equals(nameOf(ctx.getParent()))) {
-                cached = p.getLongValue();
-            } else if ("reasoning_tokens".equals(name) && ("completion_tokens_details".equals(object)
-                    || "output_tokens_details".equals(object)) && "usage".equals(nameOf(ctx.getParent()))) {
-                reasoning = p.getLongValue();
+            if (readsInteger(name, object, id(nameOf(parent)))) {
+                integer(name, object, p.getLongValue());
             }
-            return;
-        }
-        switch (name) {
-            case "finish_reason" -> {
-                // choices[].finish_reason: the object's parent is the "choices" array.
-                TokenStreamContext parent = ctx.getParent();
-                if (parent != null && parent.inArray() && "choices".equals(nameOf(parent))) {
-                    finish = p.getString();
-                }
-            }
-            case "stop_reason" -> finish = p.getString();
-            case "status" -> {
-                // Responses: the response's own status, at the top of a body or under "response" in an event.
-                if (ctx.getParent() == null || ctx.getParent().inRoot() || "response".equals(object)) {
-                    finish = p.getString();
-                }
-            }
-            default -> {
-            }
+        } else if (readsString(name)) {
+            string(name, object, parent != null && parent.inArray() ? id(nameOf(parent)) : OTHER,
+                    parent == null || parent.inRoot(), p.getString());
         }
     }
 
