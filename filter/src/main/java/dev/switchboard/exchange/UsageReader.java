@@ -348,11 +348,22 @@ public final class UsageReader {
         "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "cached_tokens",
         "prompt_tokens_details", "input_tokens_details", "reasoning_tokens", "completion_tokens_details",
         "output_tokens_details", "finish_reason", "choices", "stop_reason", "status", "response"};
+    /** By length: the numbers of the names of that length (most keys of an answer match no name's length). */
+    private static final int[][] BY_LENGTH;
     private static final byte[][] NAME_BYTES = new byte[NAMES.length][];
 
     static {
+        int longest = 0;
         for (int i = 1; i < NAMES.length; i++) {
             NAME_BYTES[i] = NAMES[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            longest = Math.max(longest, NAMES[i].length());
+        }
+        BY_LENGTH = new int[longest + 1][0];
+        for (int i = 1; i < NAMES.length; i++) {
+            int[] same = BY_LENGTH[NAMES[i].length()];
+            same = Arrays.copyOf(same, same.length + 1);
+            same[same.length - 1] = i;
+            BY_LENGTH[NAMES[i].length()] = same;
         }
     }
 
@@ -371,9 +382,12 @@ public final class UsageReader {
     /** @return the number of a property name given as its UTF-8 bytes (without escapes) */
     static int id(byte[] bytes, int from, int to) {
         int n = to - from;
-        for (int i = 1; i < NAME_BYTES.length; i++) {
+        if (n >= BY_LENGTH.length) {
+            return OTHER;
+        }
+        for (int i : BY_LENGTH[n]) {
             byte[] name = NAME_BYTES[i];
-            if (name.length == n && name[0] == bytes[from] && Arrays.equals(name, 0, n, bytes, from, to)) {
+            if (name[0] == bytes[from] && Arrays.equals(name, 0, n, bytes, from, to)) {
                 return i;
             }
         }
