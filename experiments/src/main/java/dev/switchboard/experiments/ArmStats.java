@@ -93,14 +93,9 @@ final class ArmStats {
             firstByteHistogram.recordValue(micros(c.firstByteNanos()));
         }
         Usage u = c.usage();
-        Long[] counts = {u.inputTokens(), u.outputTokens(), u.cachedTokens(), u.reasoningTokens()};
-        boolean known = false;
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] != null) {
-                tokens[i].add(counts[i]);
-                known = true;
-            }
-        }
+        // Not a loop over an array of the four: that array was an allocation per exchange.
+        boolean known = add(0, u.inputTokens()) | add(1, u.outputTokens()) | add(2, u.cachedTokens())
+                | add(3, u.reasoningTokens());
         if (!known) {
             unknownUsage++;
         }
@@ -114,6 +109,15 @@ final class ArmStats {
         if (caller != null) {
             callers.update(caller);
         }
+    }
+
+    /** @return whether there was a count of that kind ({@link #TOKEN_KINDS} order) */
+    private boolean add(int kind, Long count) {
+        if (count == null) {
+            return false;
+        }
+        tokens[kind].add(count);
+        return true;
     }
 
     /** @param score a feedback score from 0 to 1 */

@@ -53,11 +53,12 @@ final class Experiment {
     final String source;
     /** Distinguishes this instance from the one a reset or a new definition replaces (feedback keeps its own). */
     final long epoch;
-    private Definition definition;
+    // Written under this object's lock, read without it on every exchange.
+    private volatile Definition definition;
     /** When the definition took effect (or the numbers were reset). */
     private final Instant since;
     /** For a before/after: when the target changed; else {@code null}. */
-    private Instant changedAt;
+    private volatile Instant changedAt;
     private volatile Map<String, ArmStats> arms;
     /** The feedback index's value for each target's exchanges: one per target, made on first use. */
     private final java.util.concurrent.ConcurrentHashMap<String, Experiments.Scorable> scorables =
@@ -87,15 +88,15 @@ final class Experiment {
         return arms.get(target);
     }
 
-    synchronized Definition definition() {
+    Definition definition() {
         return definition;
     }
 
-    synchronized Instant since() {
+    Instant since() {
         return since;
     }
 
-    synchronized Instant changedAt() {
+    Instant changedAt() {
         return changedAt;
     }
 
@@ -145,13 +146,20 @@ final class Experiment {
      * @param now the time
      * @param window the window
      */
-    synchronized void expire(Instant now, java.time.Duration window) {
-        if (!definition.split() && changedAt != null && now.isAfter(changedAt.plus(window))) {
-            Map<String, ArmStats> a = new LinkedHashMap<>();
-            String current = definition.targets().get(0);
-            a.put(current, arms.get(current));
-            arms = a;
-            changedAt = null;
+    void expire(Instant now, java.time.Duration window) {
+        Instant changed = changedAt;
+        if (changed == null || !now.isAfter(changed.plus(window))) {
+            // Called on every exchange: nothing to drop, no lock taken.
+            return;
+        }
+        synchronized (this) {
+            if (!definition.split() && changedAt != null && now.isAfter(changedAt.plus(window))) {
+                Map<String, ArmStats> a = new LinkedHashMap<>();
+                String current = definition.targets().get(0);
+                a.put(current, arms.get(current));
+                arms = a;
+                changedAt = null;
+            }
         }
     }
 }

@@ -114,7 +114,8 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
             e = experiments.putIfAbsent(source, fresh);
             return e == null ? fresh : e;
         }
-        if (!e.definition().equals(def) && !e.retarget(def, now)) {
+        Experiment.Definition was = e.definition();
+        if (was != def && !was.equals(def) && !e.retarget(def, now)) {
             // A split's targets, weights or strategy changed: its numbers start over.
             Experiment fresh = new Experiment(source, epochs.incrementAndGet(), def, now);
             experiments.replace(source, e, fresh);
