@@ -47,7 +47,7 @@ public final class UsageReader {
 
     /** For bodies past {@link #BUFFERED_JSON_BYTES}; buffers recycled per thread, not through the default shared deque. */
     private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(UsageScanner.MAX_DEPTH)
                     .maxDocumentLength(MAX_JSON_BYTES).build())
             .recyclerPool(JsonRecyclerPools.threadLocalPool())
             .build();
@@ -175,7 +175,7 @@ public final class UsageReader {
             body = null;
             return;
         }
-        if (fed == length && length == contentLength && !incremental) {
+        if (fed == length && length == contentLength) {
             // The whole body in one chunk, as small answers come: read it where it is, no copy.
             stopped = true;
             parse(bytes, offset, length);

@@ -19,7 +19,7 @@ import java.util.Arrays;
  */
 final class UsageScanner {
 
-    /** Deepest nesting read, as the Jackson path's {@code maxNestingDepth}. */
+    /** Deepest nesting read, by this scan and by the Jackson path ({@code maxNestingDepth}). */
     static final int MAX_DEPTH = 256;
     /** Longest number, as Jackson's default {@code maxNumberLength}. */
     private static final int MAX_NUMBER_LENGTH = 1000;
@@ -95,7 +95,8 @@ final class UsageScanner {
             case '{' -> container(false, key);
             case '[' -> container(true, key);
             case '"' -> {
-                if (key != UsageReader.OTHER && UsageReader.readsString(key) && inObject()) {
+                // Only a key in an object reads a string (OTHER, a value in an array or the root, reads none).
+                if (UsageReader.readsString(key)) {
                     String v = string();
                     int d = depth - 1;
                     out.string(key, keyIn[d], d > 0 && array[d - 1] ? keyIn[d - 1] : UsageReader.OTHER, d == 0, v);
@@ -110,10 +111,6 @@ final class UsageScanner {
         }
     }
 
-    private boolean inObject() {
-        return depth > 0 && !array[depth - 1];
-    }
-
     private void container(boolean isArray, int key) throws Fault {
         if (depth == MAX_DEPTH) {
             throw Fault.INSTANCE;
@@ -123,8 +120,8 @@ final class UsageScanner {
             keyIn = Arrays.copyOf(keyIn, depth * 2);
         }
         array[depth] = isArray;
-        // The key it sits under counts only in an object (a container in an array sits under none).
-        keyIn[depth] = inObject() ? key : UsageReader.OTHER;
+        // OTHER for a container in an array or at the root: only members of objects are given a key.
+        keyIn[depth] = key;
         depth++;
         i++;
         expectMore();
@@ -300,7 +297,7 @@ final class UsageScanner {
         if (i - start > MAX_NUMBER_LENGTH) {
             throw Fault.INSTANCE;
         }
-        if (integer && key != UsageReader.OTHER && inObject()) {
+        if (integer && key != UsageReader.OTHER) {
             int d = depth - 1;
             if (UsageReader.readsInteger(key, keyIn[d], d > 0 ? keyIn[d - 1] : UsageReader.OTHER)) {
                 if (overflow || (!negative && value == Long.MIN_VALUE)) {
