@@ -14,7 +14,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -72,7 +71,7 @@ final class TargetBreakers implements CircuitBreakers {
     /** When each breaker last changed state (resilience4j keeps no such time). */
     private final Map<String, Instant> since = new ConcurrentHashMap<>();
     /** Per breaker: whether a failure was reported after its last reported success (see {@link Permit#success}). */
-    private final Map<CircuitBreaker, AtomicBoolean> failedSinceSuccess = new ConcurrentHashMap<>();
+    private final Map<String, AtomicBoolean> failedSinceSuccess = new ConcurrentHashMap<>();
     private volatile Table table = new Table(null, null, Map.of());
 
     /** The breakers for one version of the rules and settings. */
@@ -104,7 +103,7 @@ final class TargetBreakers implements CircuitBreakers {
         if (!breaker.tryAcquirePermission()) {
             return null;
         }
-        AtomicBoolean failedSince = failedSinceSuccess.get(breaker);
+        AtomicBoolean failedSince = failedSinceSuccess.get(target);
         return new Permit() {
             @Override
             public void success() {
@@ -241,14 +240,14 @@ final class TargetBreakers implements CircuitBreakers {
                         CircuitBreaker b = CircuitBreaker.of(target, cfg != null ? cfg : config(settings));
                         b.getEventPublisher().onStateTransition(e -> since.put(target, clock.instant()));
                         since.remove(target);
-                        failedSinceSuccess.put(b, new AtomicBoolean());
+                        failedSinceSuccess.put(target, new AtomicBoolean());
                         out.put(target, b);
                     }
                 }
             }
         }
         since.keySet().retainAll(out.keySet());
-        failedSinceSuccess.keySet().retainAll(new HashSet<>(out.values()));
+        failedSinceSuccess.keySet().retainAll(out.keySet());
         // Sorted by target: /admin/status and the metrics list them so.
         return new Table(rules, settings, java.util.Collections.unmodifiableMap(out));
     }
