@@ -4,7 +4,7 @@ import dev.switchboard.ops.Log;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 /**
  * The listeners of one gateway, called with containment: a listener that throws is logged at most
@@ -22,6 +22,16 @@ public final class Listeners {
     private final ExchangeListener[] listeners;
     /** Per listener: when its last failure was logged (System.nanoTime), or Long.MIN_VALUE. */
     private final AtomicLongArray lastLogged;
+    /**
+     * Per event, the positions of the listeners that handle it (override its method): a listener is not called
+     * for the events it leaves to the interface's empty default. (Calling every listener for every event through a
+     * capturing lambda was five allocations and about fifteen dispatches per exchange, most of them to no-ops.)
+     */
+    private final int[] decision;
+    private final int[] attempt;
+    private final int[] firstByte;
+    private final int[] usage;
+    private final int[] complete;
 
     private Listeners(List<ExchangeListener> listeners) {
         this.listeners = listeners.toArray(ExchangeListener[]::new);
@@ -29,6 +39,22 @@ public final class Listeners {
         for (int i = 0; i < this.listeners.length; i++) {
             lastLogged.set(i, Long.MIN_VALUE);
         }
+        decision = handling("onDecision", Exchange.class);
+        attempt = handling("onAttempt", Exchange.class, Attempt.class);
+        firstByte = handling("onFirstByte", Exchange.class, long.class);
+        usage = handling("onUsage", Exchange.class, Usage.class);
+        complete = handling("onComplete", Exchange.class, Completion.class);
+    }
+
+    /** @return the positions of the listeners whose class overrides that method of {@link ExchangeListener} */
+    private int[] handling(String method, Class<?>... parameters) {
+        return IntStream.range(0, listeners.length).filter(i -> {
+            try {
+                return listeners[i].getClass().getMethod(method, parameters).getDeclaringClass() != ExchangeListener.class;
+            } catch (NoSuchMethodException e) {
+                throw new AssertionError("ExchangeListener has " + method, e);
+            }
+        }).toArray();
     }
 
     /**
@@ -44,15 +70,44 @@ public final class Listeners {
         return listeners.length == 0;
     }
 
-    /**
-     * Calls {@code event} on every listener; what a listener throws is contained.
-     *
-     * @param event the call to make
-     */
-    void fire(Consumer<ExchangeListener> event) {
-        for (int i = 0; i < listeners.length; i++) {
+    /** One event's call on a listener; the implementations below capture nothing, so a call allocates nothing. */
+    private interface Call<A> {
+        void on(ExchangeListener listener, Exchange exchange, A argument);
+    }
+
+    private static final Call<Void> DECISION = (l, e, a) -> l.onDecision(e);
+    private static final Call<Attempt> ATTEMPT = ExchangeListener::onAttempt;
+    private static final Call<Long> FIRST_BYTE = ExchangeListener::onFirstByte;
+    private static final Call<Usage> USAGE = ExchangeListener::onUsage;
+    private static final Call<Completion> COMPLETE = ExchangeListener::onComplete;
+
+    void decision(Exchange exchange) {
+        fire(decision, DECISION, exchange, null);
+    }
+
+    void attempt(Exchange exchange, Attempt attempt) {
+        fire(this.attempt, ATTEMPT, exchange, attempt);
+    }
+
+    void firstByte(Exchange exchange, long nanosSinceStart) {
+        if (firstByte.length > 0) {
+            fire(firstByte, FIRST_BYTE, exchange, nanosSinceStart);
+        }
+    }
+
+    void usage(Exchange exchange, Usage usage) {
+        fire(this.usage, USAGE, exchange, usage);
+    }
+
+    void complete(Exchange exchange, Completion completion) {
+        fire(complete, COMPLETE, exchange, completion);
+    }
+
+    /** Calls the listeners at those positions; what a listener throws is contained. */
+    private <A> void fire(int[] which, Call<A> call, Exchange exchange, A argument) {
+        for (int i : which) {
             try {
-                event.accept(listeners[i]);
+                call.on(listeners[i], exchange, argument);
             } catch (RuntimeException | LinkageError e) {
                 logRarely(i, e);
             }

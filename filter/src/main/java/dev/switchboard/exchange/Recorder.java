@@ -36,7 +36,7 @@ public final class Recorder {
 
     void decided() {
         Exchange e = exchange;
-        listeners.fire(l -> l.onDecision(e));
+        listeners.decision(e);
     }
 
     /** @return the number the next attempt gets (1 for the first) */
@@ -56,7 +56,7 @@ public final class Recorder {
             attempts.add(attempt);
         }
         Exchange e = exchange;
-        listeners.fire(l -> l.onAttempt(e, attempt));
+        listeners.attempt(e, attempt);
     }
 
     /** The first byte of the response body went to the client; later calls do nothing. */
@@ -65,7 +65,7 @@ public final class Recorder {
             long at = System.nanoTime() - startNanos;
             firstByteNanos = at;
             Exchange e = exchange;
-            listeners.fire(l -> l.onFirstByte(e, at));
+            listeners.firstByte(e, at);
         }
     }
 
@@ -77,7 +77,7 @@ public final class Recorder {
     public void usage(Usage usage) {
         this.usage = usage;
         Exchange e = exchange;
-        listeners.fire(l -> l.onUsage(e, usage));
+        listeners.usage(e, usage);
     }
 
     /**
@@ -129,7 +129,7 @@ public final class Recorder {
         Completion c = new Completion(status, errorCode, cut, done, System.nanoTime() - startNanos, firstByteNanos, usage,
                 feedback);
         Exchange e = exchange;
-        listeners.fire(l -> l.onComplete(e, c));
+        listeners.complete(e, c);
     }
 
     /** @return whether {@link #complete} was called */

@@ -196,6 +196,40 @@ final class ExchangeTest {
         assertThat(recording.kinds("id-1")).containsExactly("decision", "complete");
     }
 
+    /** Handles two events; the others are the interface's defaults. */
+    private static class TwoEvents implements ExchangeListener {
+        final List<String> seen = new ArrayList<>();
+
+        @Override
+        public void onFirstByte(Exchange exchange, long nanosSinceStart) {
+            seen.add("first_byte " + (nanosSinceStart >= 0));
+        }
+
+        @Override
+        public void onComplete(Exchange exchange, Completion completion) {
+            seen.add("complete " + completion.status());
+        }
+    }
+
+    @Test
+    void shouldCallAListenerForTheEventsItOverridesAlsoWhenInherited() {
+        TwoEvents direct = new TwoEvents();
+        TwoEvents inherited = new TwoEvents() { };
+        RecordingListener recording = new RecordingListener();
+        Exchange e = start(Listeners.of(List.of(direct, inherited, recording)));
+        Decision d = Resolver.resolve(CONFIG.rules(), "openai/a", Caller.ofPath("/team"), Picker.create());
+        Recorder r = e.withDecision(d, null).recorder();
+
+        r.attempt(new Attempt(1, d.candidates().get(0), 200, null, 5));
+        r.firstByte();
+        r.usage(Usage.UNKNOWN);
+        r.complete(200);
+
+        assertThat(direct.seen).containsExactly("first_byte true", "complete 200");
+        assertThat(inherited.seen).containsExactly("first_byte true", "complete 200");
+        assertThat(recording.kinds("id-1")).containsExactly("decision", "attempt", "first_byte", "usage", "complete");
+    }
+
     @Test
     void shouldResplicateOnlyTheModelForAnotherCandidate() {
         byte[] client = "{\"model\":\"smart\", \"n\":1.00}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
