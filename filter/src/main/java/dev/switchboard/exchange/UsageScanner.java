@@ -39,6 +39,15 @@ final class UsageScanner {
     private int i;
     private int end;
     /** Per open container, from the root: whether it is an array, and the key it sits under (OTHER: none). */
+    /** The bytes a string holds as they are: all but the quote, the backslash and the controls below 0x20. */
+    private static final boolean[] PLAIN = new boolean[256];
+
+    static {
+        for (int c = 0x20; c < 256; c++) {
+            PLAIN[c] = c != '"' && c != '\\';
+        }
+    }
+
     private boolean[] array = new boolean[16];
     private int[] keyIn = new int[16];
     private int depth;
@@ -185,6 +194,12 @@ final class UsageScanner {
         i++;
         boolean escaped = false;
         while (i < end) {
+            // Most of a body is the text of strings: one table look per byte until a quote, escape or control.
+            while (PLAIN[b[i] & 0xff]) {
+                if (++i == end) {
+                    throw Fault.INSTANCE;
+                }
+            }
             byte c = b[i++];
             if (c == '"') {
                 return escaped;

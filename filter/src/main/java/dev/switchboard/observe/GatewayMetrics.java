@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The gateway's metrics (SPEC section 13) on a Micrometer {@link MeterRegistry}, named after the
@@ -73,8 +74,8 @@ public final class GatewayMetrics implements ExchangeListener {
     private final MeterRegistry registry;
     /** Bounded as the label values are (configured names, fixed sets). */
     private final ConcurrentHashMap<Labels, Meters> meters = new ConcurrentHashMap<>();
-    /** Decision counters by outcome. */
-    private final ConcurrentHashMap<Outcome, Counter> decisions = new ConcurrentHashMap<>();
+    /** Decision counters by outcome ordinal, each made on its first decision (no series for outcomes never seen). */
+    private final AtomicReferenceArray<Counter> decisions = new AtomicReferenceArray<>(Outcome.values().length);
     /** Failover counters by (virtual model, target given up on, reason); bounded as the labels are. */
     private final ConcurrentHashMap<List<String>, Counter> failovers = new ConcurrentHashMap<>();
     /** The configured names of the last rules seen, computed once per snapshot. */
@@ -143,9 +144,15 @@ public final class GatewayMetrics implements ExchangeListener {
 
     @Override
     public void onDecision(Exchange exchange) {
-        decisions.computeIfAbsent(exchange.decision().outcome(), o -> Counter.builder("switchboard.decisions")
-                .tag("outcome", o.name().toLowerCase(Locale.ROOT)).description("model decisions by outcome")
-                .register(registry)).increment();
+        Outcome o = exchange.decision().outcome();
+        Counter c = decisions.get(o.ordinal());
+        if (c == null) {
+            // A race registers the same counter twice: the registry hands back the one it holds.
+            c = Counter.builder("switchboard.decisions").tag("outcome", o.name().toLowerCase(Locale.ROOT))
+                    .description("model decisions by outcome").register(registry);
+            decisions.set(o.ordinal(), c);
+        }
+        c.increment();
     }
 
     @Override
