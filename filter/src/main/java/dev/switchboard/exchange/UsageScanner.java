@@ -34,11 +34,6 @@ final class UsageScanner {
         }
     }
 
-    private final UsageReader out;
-    private byte[] b;
-    private int i;
-    private int end;
-    /** Per open container, from the root: whether it is an array, and the key it sits under (OTHER: none). */
     /** The bytes a string holds as they are: all but the quote, the backslash and the controls below 0x20. */
     private static final boolean[] PLAIN = new boolean[256];
 
@@ -48,6 +43,11 @@ final class UsageScanner {
         }
     }
 
+    private final UsageReader out;
+    private byte[] b;
+    private int i;
+    private int end;
+    /** Per open container, from the root: whether it is an array, and the key it sits under (OTHER: none). */
     private boolean[] array = new boolean[16];
     private int[] keyIn = new int[16];
     private int depth;
