@@ -11,7 +11,10 @@ import java.util.Arrays;
 /**
  * Streams N chat completions one after another from a URL and prints the median and p99
  * time-to-first-chunk and the number of SSE chunks each response carried:
- * {@code StreamProbe URL N} -> {@code ttfc_p50_ms=... ttfc_p99_ms=... chunks_min=... chunks_max=...}.
+ * {@code StreamProbe URL N [WARM]} -> {@code ttfc_p50_ms=... ttfc_p99_ms=... chunks_min=... chunks_max=...}.
+ * The first WARM streams (default 20) are not counted: they warm this probe's own JIT and connection pool. A
+ * cold probe JVM adds milliseconds of its own to every figure: for sub-millisecond comparisons give it
+ * hundreds.
  */
 public final class StreamProbe {
 
@@ -21,13 +24,14 @@ public final class StreamProbe {
     public static void main(String[] args) throws Exception {
         URI uri = URI.create(args[0]);
         int n = Integer.parseInt(args[1]);
+        int warm = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         byte[] body = "{\"model\":\"regular\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
                 .getBytes(StandardCharsets.UTF_8);
         double[] ttfc = new double[n];
         int minChunks = Integer.MAX_VALUE;
         int maxChunks = 0;
-        for (int i = 0; i < n + 20; i++) {
+        for (int i = 0; i < n + warm; i++) {
             long start = System.nanoTime();
             HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(uri)
                     .header("Content-Type", "application/json")
@@ -48,8 +52,8 @@ public final class StreamProbe {
             for (int at = text.indexOf("data: {"); at >= 0; at = text.indexOf("data: {", at + 1)) {
                 chunks++;
             }
-            if (i >= 20) { // the first 20 warm up the JIT and the connection pool
-                ttfc[i - 20] = first;
+            if (i >= warm) {
+                ttfc[i - warm] = first;
                 minChunks = Math.min(minChunks, chunks);
                 maxChunks = Math.max(maxChunks, chunks);
             }
