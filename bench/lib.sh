@@ -35,6 +35,13 @@ $2
 YAML
 }
 
+# cpu_ticks PID: the CPU time (user + system, in clock ticks) a process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
+# us_per_request TICKS REQUESTS: CPU microseconds per request, one decimal.
+us_per_request() { python3 -c "print(round($1 / $HZ * 1e6 / max(1, $2), 1))"; }
+
 # ms VALUE: one of wrk's latencies (12.3us, 4.5ms, 1.2s) in milliseconds.
 ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else printf "%.3f", v*1000 }'; }
 

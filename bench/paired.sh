@@ -32,7 +32,7 @@ for arm in A B; do
 done
 
 url() { echo "http://127.0.0.1:${PORT[$1]}/v1/chat/completions"; }
-ticks() { awk '{print $14 + $15}' "/proc/${PID[$1]}/stat"; }
+ticks() { cpu_ticks "${PID[$1]}"; }
 jit_ticks() { # CPU ticks of the JIT compiler threads (live ones; a compiler thread that ends takes its ticks along)
   cat /proc/"${PID[$1]}"/task/*/stat 2>/dev/null | awk '/\((C1|C2) CompilerThre/ { sub(/^.*\) /, ""); n += $12 + $13 } END { print n + 0 }'
 }
@@ -43,7 +43,6 @@ load() { # load SECONDS: both arms at once; leaves wrk's output in $WORK/wrk-A.t
   wait $(jobs -p | tail -2)
 }
 load "$WARM"
-HZ=$(getconf CLK_TCK)
 echo "round,arm,rps,p50_ms,p99_ms,cpu_us_per_req,serve_us_per_req,ttfc_p50_ms,ttfc_p99_ms"
 for r in $(seq 1 "$ROUNDS"); do
   t0A=$(ticks A); t0B=$(ticks B); j0A=$(jit_ticks A); j0B=$(jit_ticks B)
@@ -54,8 +53,8 @@ for r in $(seq 1 "$ROUNDS"); do
     f="$WORK/wrk-$arm.txt"
     read -r rps p50 p99 <<< "$(wrk_figures "$f")"
     n=$(awk '/requests in/ {print $1}' "$f")
-    cpu=$(python3 -c "print(round(($t1 - $t0) / $HZ * 1e6 / $n, 1))")
-    serve=$(python3 -c "print(round(($t1 - $t0 - max(0, $j1 - $j0)) / $HZ * 1e6 / $n, 1))")
+    cpu=$(us_per_request $((t1 - t0)) "$n")
+    serve=$(us_per_request $((t1 - t0 - (j1 > j0 ? j1 - j0 : 0))) "$n")
     read -r t50 t99 <<< "$(ttfc "$(url $arm)")"
     echo "$r,$arm,$rps,$p50,$p99,$cpu,$serve,$t50,$t99"
   done

@@ -28,18 +28,16 @@ for _ in $(seq 1 3000); do
 done
 [ -n "$ready" ] || { echo "not ready after 30 s"; cat "$WORK/gateway.log"; exit 1; }
 echo "listening after ${listening} ms, ready after ${ready} ms (from launch; curl polls every 10 ms)"
-HZ=$(getconf CLK_TCK)
-ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 echo "t_s,rps,cpu_us_per_req" > "$WORK/curve.csv"
 end=$(( $(now_ms) + TOTAL * 1000 ))
 while [ "$(now_ms)" -lt "$end" ]; do
-  c0=$(ticks)
+  c0=$(cpu_ticks "$pid")
   BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"${WINDOW}s" -s "$WORK/post.lua" \
     http://127.0.0.1:18090/v1/chat/completions > "$WORK/wrk.txt" 2>&1
-  c1=$(ticks)
+  c1=$(cpu_ticks "$pid")
   n=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
   rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
-  cpu=$(python3 -c "print(round(($c1 - $c0) / $HZ * 1e6 / max(1, $n), 1))")
+  cpu=$(us_per_request $((c1 - c0)) "$n")
   echo "$(( ($(now_ms) - t0) / 1000 )),$rps,$cpu" | tee -a "$WORK/curve.csv"
 done
 kill "$pid"; wait "$pid" || true
