@@ -91,6 +91,7 @@ public final class Listeners {
 
     void firstByte(Exchange exchange, long nanosSinceStart) {
         if (firstByte.length > 0) {
+            // Checked first: the time is boxed for the call, and no listener of the bundled proxy wants it.
             fire(firstByte, FIRST_BYTE, exchange, nanosSinceStart);
         }
     }
