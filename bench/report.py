@@ -1,137 +1,172 @@
 #!/usr/bin/env python3
-"""Turns one bench/run.sh run into REPORT.md (tables, ratios against the same run's baselines,
-the targets of issue 6) and chart.gp (throughput and p99 by arm, rendered by gnuplot)."""
+"""Turns one bench/run.sh run into REPORT.md: the goals of issue 18 and the listener costs of issues 12 and 13
+as ratios within the run, the load tables (medians over the rounds), streams, peak RSS, the cold-start curve
+of the jar as users run it and the JMH figures of the model rewrite; bench/NOTES.md is appended."""
 import csv
 import datetime
 import json
+import os
 import platform
+import statistics
 import sys
 
-out, mode, cores, pinning = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+out, mode, cores, pinning, warm_jvm, dur, rounds = sys.argv[1:8]
+nan = float("nan")
+
+
+def num(v):
+    return float(v) if v not in ("", None) else nan
+
+
 rows = list(csv.DictReader(open(f"{out}/results.csv")))
-for r in rows:
-    for k in ("rps", "p50_ms", "p99_ms"):
-        r[k] = float(r[k] or 0)
-cell = {(r["arm"], r["body"], int(r["conc"])): r for r in rows}
-arms = [a for a in ("direct", "nginx", "filter-off", "filter-on") if any(r["arm"] == a for r in rows)]
-rss = dict(csv.reader(open(f"{out}/rss.csv"))) if open(f"{out}/rss.csv").read().strip() else {}
-streams = {r["arm"]: r for r in csv.DictReader(open(f"{out}/streams.csv"))}
-jmh = json.load(open(f"{out}/jmh.json"))
+arms = list(dict.fromkeys(r["arm"] for r in rows))
 
 
-def get(arm, body, conc, key):
-    r = cell.get((arm, body, conc))
-    return r[key] if r else float("nan")
+def med(arm, conc, key):
+    values = [num(r[key]) for r in rows if r["arm"] == arm and int(r["conc"]) == conc and r[key] != ""]
+    return statistics.median(values) if values else nan
+
+
+def errors(arm, conc):
+    return sum(int(r["errors"] or 0) for r in rows if r["arm"] == arm and int(r["conc"]) == conc)
 
 
 def ratio(a, b):
-    return a / b if b else float("nan")
+    return a / b if b and b == b and a == a else nan
 
+
+def cpu_ratio_rounds(a, b, conc=10):
+    """The ratio of CPU per request of arm a to arm b, per round: (median, min, max)."""
+    per = []
+    for r in sorted({row["round"] for row in rows}):
+        ca = [num(x["cpu_us_per_req"]) for x in rows if x["round"] == r and x["arm"] == a and int(x["conc"]) == conc]
+        cb = [num(x["cpu_us_per_req"]) for x in rows if x["round"] == r and x["arm"] == b and int(x["conc"]) == conc]
+        if ca and cb and cb[0]:
+            per.append(ca[0] / cb[0])
+    return (statistics.median(per), min(per), max(per)) if per else (nan, nan, nan)
+
+
+rss = {r["arm"]: int(r["peak_rss_mb"]) for r in csv.DictReader(open(f"{out}/rss.csv"))}
+streams = {r["arm"]: r for r in csv.DictReader(open(f"{out}/streams.csv")) if r.get("ttfc_p50_ms")}
+startup = next(csv.DictReader(open(f"{out}/startup.csv")))
+curve = [(int(r["seconds_since_launch"]), num(r["rps"]), num(r["cpu_us_per_req"]))
+         for r in csv.DictReader(open(f"{out}/warmup.csv"))]
+jmh = json.load(open(f"{out}/jmh.json")) if os.path.exists(f"{out}/jmh.json") else []
+
+plateau = statistics.median(rps for _, rps, _ in curve[-6:]) if curve else nan
+reached = next((t for t, rps, _ in curve if rps >= 0.9 * plateau), None)
 
 lines = []
 w = lines.append
 w("# Switchboard benchmark report\n")
-w(f"Run: {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC')}, mode `{mode}`, {cores} cores, arms {pinning} "
-  f"(load generator and mock upstream on core 0, the proxy arm on core 1), {platform.platform()}. "
-  "Rerun with `bench/run.sh` (quick) or `bench/run.sh --full`.\n")
-w("Arms: **direct** = wrk to the mock upstream; **nginx** = nginx 1.22 `proxy_pass` with request buffering on; "
-  "**filter-off** = a bare Jetty ee10 `ProxyServlet.Transparent` (no Switchboard code); **filter-on** = the gateway as shipped, started through `switchboard.jar`'s own entry point "
-  "(filter + proxy). The mock answers every POST at once (or streams 64 SSE chunks). Bodies are chat requests of "
-  "1 KB and 100 KB with `model` last.\n")
+w(f"Run: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, mode `{mode}` "
+  f"({rounds} round(s) of {dur} s per arm and concurrency, JVM arms warmed {warm_jvm} s), {cores} cores, "
+  f"arms {pinning} (wrk and the nginx mock upstream on core 0, the proxy arm alone under load on core 1), "
+  f"{platform.platform()}. Rerun with `bench/run.sh` (quick) or `bench/run.sh --full`; the arms are described "
+  "at the top of `bench/run.sh`. Figures are medians over the rounds; CPU per request is the arm's process CPU "
+  "time (user + system, from /proc, JIT compiler threads included) over the requests wrk completed.\n")
 
-w("## Targets (ratios within this run)\n")
-w("| target | measured | verdict |")
+w("## Goals of issue 18 (ratios within this run)\n")
+w("| goal | measured | verdict |")
 w("|---|---|---|")
 checks = []
-t1 = ratio(get("filter-on", "1k", 10, "rps"), get("direct", "1k", 10, "rps"))
-checks.append(("proxy throughput >= 0.25 x direct (1 KB, c=10)", f"{t1:.2f} x", t1 >= 0.25))
-if "nginx" in arms:
-    t2 = ratio(get("filter-on", "1k", 10, "rps"), get("nginx", "1k", 10, "rps"))
-    checks.append(("proxy throughput >= 0.6 x nginx (1 KB, c=10)", f"{t2:.2f} x", t2 >= 0.6))
-t3 = ratio(get("filter-on", "1k", 10, "rps"), get("filter-off", "1k", 10, "rps"))
-checks.append(("filter-on >= 0.9 x filter-off (1 KB, c=10)", f"{t3:.2f} x", t3 >= 0.9))
-t4 = get("filter-on", "1k", 10, "p50_ms") - get("direct", "1k", 10, "p50_ms")
-checks.append(("p50 added latency <= 0.5 ms (1 KB, c=10)", f"{t4:.3f} ms", t4 <= 0.5))
-mbs = {}
-for b in jmh:
-    name = b["benchmark"].rsplit(".", 1)[1]
-    size, pos = int(b["params"]["size"]), b["params"]["position"]
-    us = b["primaryMetric"]["score"]
-    mbs[(name, size, pos)] = (us, size / us)  # bytes per microsecond = MB/s
-t5 = min(mbs[("rewrite", 1048576, p)][1] for p in ("first", "last") if ("rewrite", 1048576, p) in mbs)
-checks.append(("rewrite >= 1 GB/s at 1 MB (JMH)", f"{t5 / 1000:.2f} GB/s", t5 >= 1000))
-if "direct" in streams and "filter-on" in streams:
-    t6 = float(streams["filter-on"]["ttfc_p50_ms"]) - float(streams["direct"]["ttfc_p50_ms"])
-    checks.append(("streaming adds <= 1 ms to the first chunk (p50)", f"{t6:.3f} ms", t6 <= 1.0))
+sb, off, core, ngx = "switchboard", "servlet", "jetty-core", "nginx"
+x = ratio(med(sb, 10, "cpu_us_per_req"), med(off, 10, "cpu_us_per_req"))
+checks.append(("the filter's own cost within 10 % of the filter-off arm (CPU per request, the jar as the README runs "
+               "it against a bare Jetty ProxyServlet; usage tap on)", f"{x:.2f} x", x <= 1.10))
+x = ratio(med("switchboard-quiet", 10, "cpu_us_per_req"), med(off, 10, "cpu_us_per_req"))
+checks.append(("the same with the access log off", f"{x:.2f} x", x <= 1.10))
+x = ratio(med(sb, 10, "cpu_us_per_req"), med(core, 10, "cpu_us_per_req"))
+checks.append(("CPU per request at or below Jetty core's ProxyHandler.Reverse", f"{x:.2f} x", x <= 1.0))
+x = ratio(med(sb, 10, "rps"), med(ngx, 10, "rps"))
+checks.append((">= 0.6 x nginx throughput at 1 KB, c = 10", f"{x:.2f} x", x >= 0.6))
+checks.append(("listening within 1 s of launch", f"{int(startup['listening_ms']) / 1000:.1f} s",
+               int(startup["listening_ms"]) <= 1000))
+checks.append(("90 % of the plateau within 30 s of a cold start under load",
+               f"{reached} s (plateau {plateau:.0f} req/s)" if reached else "not reached",
+               reached is not None and reached <= 30))
+x = rss.get(sb, 0)
+checks.append(("peak RSS <= 160 MB at c = 64", f"{x} MB", 0 < x <= 160))
+if sb in streams and "direct" in streams:
+    x = num(streams[sb]["ttfc_p50_ms"]) - num(streams["direct"]["ttfc_p50_ms"])
+    checks.append(("time to first chunk <= +0.5 ms over direct (median)", f"{x:+.3f} ms", x <= 0.5))
 for name, value, ok in checks:
     w(f"| {name} | {value} | {'met' if ok else '**missed**'} |")
 w("")
 
-w("## Load run\n")
-w("Throughput in requests/s; latency in ms as wrk reports it (coordinated omission not corrected). "
-  "`x direct` is throughput relative to the direct arm of the same cell; `+p50` is the added median latency.\n")
-w("| body | conc | arm | req/s | x direct | p50 | +p50 | p99 | errors |")
-w("|---|---|---|---|---|---|---|---|---|")
-for body in ("1k", "100k"):
-    for conc in (1, 10, 64):
-        for arm in arms:
-            r = cell.get((arm, body, conc))
-            if not r:
-                continue
-            d = cell.get(("direct", body, conc))
-            w(f"| {body} | {conc} | {arm} | {r['rps']:.0f} | {ratio(r['rps'], d['rps']):.2f} | {r['p50_ms']:.3f} | "
-              f"{r['p50_ms'] - d['p50_ms']:+.3f} | {r['p99_ms']:.3f} | {r['errors']} |")
-w("")
-w("Peak RSS (VmHWM) of each proxy arm after its load: " + ", ".join(f"{k} {v} MB" for k, v in rss.items()) + ".\n")
+if "no-listeners" in arms:
+    w("## What the listeners cost (issues 12 and 13)\n")
+    w("Builds of the same commit without a feature (`bench/variant.sh`), all with the access log off, loaded in turn "
+      "like every arm. Ratios of CPU per request at c = 10 (median of the per-round ratios, range) and of "
+      "throughput (medians).\n")
+    w("| B against A | CPU per request B/A (rounds) | req/s B/A | target |")
+    w("|---|---|---|---|")
+    for b, a, what, target in (
+            ("no-experiments", "no-listeners", "usage tap + metrics", "5 %"),
+            ("switchboard-quiet", "no-experiments", "experiments on the two-target split", "3 %"),
+            ("switchboard", "switchboard-quiet", "the access log (one JSON line per exchange)", "-")):
+        m, lo, hi = cpu_ratio_rounds(b, a)
+        w(f"| {what}: `{b}` against `{a}` | {m:.3f} ({lo:.3f}-{hi:.3f}) | {ratio(med(b, 10, 'rps'), med(a, 10, 'rps')):.3f} | {target} |")
+    w("")
 
-w("## Streams (64 SSE chunks per response, sequential requests)\n")
-w("| arm | first chunk p50 ms | first chunk p99 ms | chunks out (min-max) | chunks in |")
+for conc in (10, 64):
+    w(f"## Load, 1 KB chat body, c = {conc}\n")
+    w("| arm | req/s | x nginx | p50 ms | p99 ms | CPU us per request | CPU x nginx | errors |"
+      + (" peak RSS MB |" if conc == 64 else ""))
+    w("|---|---|---|---|---|---|---|---|" + ("---|" if conc == 64 else ""))
+    for arm in arms:
+        rps, cpu = med(arm, conc, "rps"), med(arm, conc, "cpu_us_per_req")
+        cpu_text = f"{cpu:.1f}" if cpu == cpu else "-"
+        cpu_x = f"{ratio(cpu, med(ngx, conc, 'cpu_us_per_req')):.2f}" if cpu == cpu else "-"
+        extra = f" {rss.get(arm, '-')} |" if conc == 64 else ""
+        w(f"| {arm} | {rps:.0f} | {ratio(rps, med(ngx, conc, 'rps')):.2f} | {med(arm, conc, 'p50_ms'):.3f} | "
+          f"{med(arm, conc, 'p99_ms'):.3f} | {cpu_text} | {cpu_x} | {errors(arm, conc)} |{extra}")
+    w("")
+w("Peak RSS is each arm's VmHWM (all its processes) after the whole run, c = 64 included.\n")
+
+w("## Streams: time to first chunk\n")
+w("A JVM probe on core 0 streams one response at a time (64 SSE events each; the first streams are discarded to "
+  "warm the probe itself) and times the first body bytes.\n")
+w("| arm | first chunk p50 ms | + over direct | p99 ms | events out (min-max) |")
 w("|---|---|---|---|---|")
 for arm in arms:
     s = streams.get(arm)
     if s:
-        w(f"| {arm} | {float(s['ttfc_p50_ms']):.3f} | {float(s['ttfc_p99_ms']):.3f} | {s['chunks_min']}-{s['chunks_max']} | 64 |")
+        d = num(streams["direct"]["ttfc_p50_ms"]) if "direct" in streams else nan
+        w(f"| {arm} | {num(s['ttfc_p50_ms']):.3f} | {num(s['ttfc_p50_ms']) - d:+.3f} | {num(s['ttfc_p99_ms']):.3f} | "
+          f"{s['chunks_min']}-{s['chunks_max']} |")
 w("")
 
-w("## Model rewrite (JMH, average time per operation)\n")
-w("| body | model | rewrite us | rewrite MB/s | copy us | copy MB/s | rewrite / copy time |")
-w("|---|---|---|---|---|---|---|")
-for size in (1024, 102400, 1048576):
-    for pos in ("first", "last"):
-        if ("rewrite", size, pos) in mbs:
-            r, c = mbs[("rewrite", size, pos)], mbs[("copy", size, pos)]
-            w(f"| {size // 1024} KB | {pos} | {r[0]:.2f} | {r[1]:.0f} | {c[0]:.2f} | {c[1]:.0f} | {r[0] / c[0]:.1f} x |")
+w("## Cold start of the jar as the README runs it\n")
+w(f"`java -jar switchboard.jar --config FILE`, no flags, access log on: listening (`/healthz`) after "
+  f"{int(startup['listening_ms'])} ms, ready (`/readyz` 200) after {int(startup['ready_ms'])} ms; then 1 KB chat "
+  f"requests at c = 10 from that moment, in 5 s windows. Plateau (median of the last six windows): {plateau:.0f} "
+  f"req/s; 90 % of it first reached in the window ending {reached if reached else '-'} s after launch.\n")
+w("| seconds since launch | req/s | x plateau | CPU us per request |")
+w("|---|---|---|---|")
+for t, rps, cpu in curve:
+    w(f"| {t} | {rps:.0f} | {ratio(rps, plateau):.2f} | {cpu:.0f} |")
 w("")
-w("![throughput and p99 by arm](chart.png)\n")
+
+if jmh:
+    mbs = {}
+    for b in jmh:
+        name = b["benchmark"].rsplit(".", 1)[1]
+        size, pos = int(b["params"]["size"]), b["params"]["position"]
+        us = b["primaryMetric"]["score"]
+        mbs[(name, size, pos)] = (us, size / us)  # bytes per microsecond = MB/s
+    w("## Model rewrite (JMH, average time per operation)\n")
+    w("| body | model | rewrite us | rewrite MB/s | copy us | copy MB/s | rewrite / copy time |")
+    w("|---|---|---|---|---|---|---|")
+    for size in (1024, 102400, 1048576):
+        for pos in ("first", "last"):
+            if ("rewrite", size, pos) in mbs:
+                r, c = mbs[("rewrite", size, pos)], mbs[("copy", size, pos)]
+                w(f"| {size // 1024} KB | {pos} | {r[0]:.2f} | {r[1]:.0f} | {c[0]:.2f} | {c[1]:.0f} | {r[0] / c[0]:.1f} x |")
+    w("")
 try:
-    w(open(__file__.rsplit("/", 1)[0] + "/NOTES.md").read())
+    w(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")).read())
 except OSError:
     pass
 open(f"{out}/REPORT.md", "w").write("\n".join(lines) + "\n")
-
-# gnuplot: throughput and p99 for the 1 KB cells, one cluster per concurrency.
-with open(f"{out}/chart.dat", "w") as f:
-    f.write("conc " + " ".join(arms) + "\n")
-    for conc in (1, 10, 64):
-        f.write(f"c={conc} " + " ".join(f"{get(a, '1k', conc, 'rps'):.0f}" for a in arms) + "\n")
-with open(f"{out}/chart-p99.dat", "w") as f:
-    f.write("conc " + " ".join(arms) + "\n")
-    for conc in (1, 10, 64):
-        f.write(f"c={conc} " + " ".join(f"{get(a, '1k', conc, 'p99_ms'):.3f}" for a in arms) + "\n")
-n = len(arms)
-with open(f"{out}/chart.gp", "w") as f:
-    f.write(f"""set terminal pngcairo size 1100,460 font ',10' noenhanced
-set output '{out}/chart.png'
-set multiplot layout 1,2 title 'Switchboard load run, 1 KB chat bodies ({mode}, {pinning})'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set key top left
-set grid ytics
-set title 'throughput (requests/s, higher is better)'
-plot for [i=2:{n + 1}] '{out}/chart.dat' using i:xtic(1) title columnheader
-set title 'p99 latency (ms, lower is better)'
-plot for [i=2:{n + 1}] '{out}/chart-p99.dat' using i:xtic(1) title columnheader
-unset multiplot
-""")
-print("\n".join(lines[:20]))
+print("\n".join(lines[:40]))

@@ -1,142 +1,326 @@
 #!/usr/bin/env bash
-# Switchboard benchmark: JMH micro-benchmarks of the model rewrite and a load run of four arms
-# (direct to a mock upstream, nginx proxy_pass, the gateway with the filter, the gateway without it),
-# all measured in one run and reported as ratios against the baselines of that run.
-#   bench/run.sh            quick mode (under 5 minutes)
-#   bench/run.sh --full     full mode (about 15 minutes: longer cells, more JMH iterations)
-# Writes bench/results/REPORT.md, results.csv, jmh.json and chart.png. Needs root for apt-get the
-# first time (wrk, nginx-light, gnuplot-nox); an arm whose tool is missing is skipped with a note.
+# Switchboard benchmark: the jar as users run it against the proxies people would otherwise put there, all in
+# one run and reported as ratios against baselines of that run (issue 18).
+#   bench/run.sh            quick mode (about 10 minutes: one round, short warm-ups)
+#   bench/run.sh --full     full mode (about 35 minutes: three interleaved rounds, JVM arms warmed to plateau)
+# Core 0 runs the load (wrk, 1 KB chat body) and the upstream: nginx answering `return 200` with a fixed chat
+# completion (usage included) or a 64-event SSE stream. Core 1 runs the proxy arms, each loaded alone:
+#   direct            wrk straight to the nginx mock (no proxy)
+#   nginx             nginx proxy_pass, request buffering on (the whole body is read first, as the gateway does)
+#   haproxy           haproxy in http mode, connections to the mock reused
+#   switchboard       java -jar switchboard.jar --config FILE, no flags, access log on: exactly as the README runs it
+#   switchboard-quiet the same jar with observability.access_log: false
+#   no-experiments    the same commit without the experiments listener (bench/variant.sh; access log off)
+#   no-listeners      the same commit without usage tap, metrics, experiments and access log (bench/variant.sh)
+#   servlet           a bare Jetty ee10 ProxyServlet.Transparent (no Switchboard code), java -cp, no flags
+#   jetty-core        Jetty core's ProxyHandler.Reverse (no servlet layer): the JVM ceiling, java -cp, no flags
+#   portkey           Portkey's gateway 1.15.2 on Node (npm install; skipped with a note when npm cannot)
+# The switchboard arms serve `regular` as a 1:1 split of two targets (a redirect that experiments count) and
+# `streamy` for streams. Every arm's proxy CPU time is read from /proc (all its processes, user + system) and
+# divided by the requests wrk completed: CPU per request. The switchboard arm is started cold and its warm-up
+# curve (req/s per 5 s window from launch) is its warm-up; the other JVM arms get WARM_JVM s of load first.
+# Then ROUNDS rounds, each loading every arm in turn at c = 10 and c = 64 (arms interleaved, so drift of the
+# machine falls on all), then per arm the time to first chunk of streams (a warm JVM probe on core 0) and the
+# peak RSS (VmHWM). Writes bench/results/REPORT.md and the CSVs beside it. Needs root for apt-get the first
+# time (wrk, nginx-light, haproxy). VARIANTS=0 skips the two variant builds and their arms; JMH_RUN=0 the JMH
+# part; REBUILD=1 rebuilds the jars.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
 MODE=quick
 [ "${1:-}" = "--full" ] && MODE=full
-# ARM_WARM: every arm is driven this long (1 KB, then 100 KB) before its first measured cell. The JIT
-# needs it: measured here, a gateway arm with 1 s of warm-up ran at 0.6 x the same arm warmed for 30 s.
-if [ "$MODE" = full ]; then DUR=15; WARM=5; ARM_WARM=30; JMH="-f 1 -wi 3 -i 5 -w 1 -r 2"; STREAMS=1000
-else DUR=4; WARM=1; ARM_WARM=12; JMH="-f 1 -wi 2 -i 3 -w 1 -r 1"; STREAMS=200; fi
+if [ "$MODE" = full ]; then
+  CURVE=${CURVE:-180}; WARM_JVM=${WARM_JVM:-150}; DUR=${DUR:-10}; ROUNDS=${ROUNDS:-3}; STREAMS=500; STREAM_WARM=1000
+  JMH="-f 1 -wi 3 -i 5 -w 1 -r 2"
+else
+  CURVE=${CURVE:-60}; WARM_JVM=${WARM_JVM:-30}; DUR=${DUR:-5}; ROUNDS=${ROUNDS:-1}; STREAMS=200; STREAM_WARM=300
+  JMH="-f 1 -wi 2 -i 3 -w 1 -r 1"
+fi
 OUT=bench/results; mkdir -p "$OUT"
-WORK=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-note() { echo "== $*"; }
+WORK=$(mktemp -d)
+cleanup() {
+  kill $(jobs -p) 2>/dev/null || true
+  for f in "$WORK"/*/nginx.pid "$WORK"/haproxy.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+note() { echo "== $(date +%H:%M:%S) $*"; }
 
 note "tools"
 missing=()
-for t in wrk nginx gnuplot taskset; do command -v "$t" >/dev/null || missing+=("$t"); done
+for t in wrk nginx haproxy taskset; do command -v "$t" >/dev/null || PATH=$PATH:/usr/sbin command -v "$t" >/dev/null || missing+=("$t"); done
+export PATH=$PATH:/usr/sbin
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
   timeout 300 apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq wrk nginx-light gnuplot-nox util-linux >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq wrk nginx-light haproxy util-linux >/dev/null 2>&1 || true
 fi
-command -v wrk >/dev/null || { echo "wrk is not installed and could not be installed: no load run possible"; exit 1; }
-HAVE_NGINX=1; command -v nginx >/dev/null || { HAVE_NGINX=0; echo "nginx missing: the nginx arm is skipped"; }
+for t in wrk nginx; do command -v "$t" >/dev/null || { echo "$t is not installed and could not be installed"; exit 1; }; done
+HAVE_HAPROXY=1; command -v haproxy >/dev/null || { HAVE_HAPROXY=0; echo "haproxy missing: its arm is skipped"; }
 PIN0="taskset -c 0"; PIN1="taskset -c 1"
 if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then PIN0=""; PIN1=""; echo "fewer than 2 cores or no taskset: arms are not pinned"; fi
+PORTKEY=bench/target/portkey/node_modules/@portkey-ai/gateway/build/start-server.js
+if [ ! -f "$PORTKEY" ] && command -v npm >/dev/null; then
+  mkdir -p bench/target/portkey
+  (cd bench/target/portkey && timeout 300 npm install --silent --no-audit --no-fund @portkey-ai/gateway@1.15.2 >/dev/null 2>&1) || true
+fi
+HAVE_PORTKEY=1; { [ -f "$PORTKEY" ] && command -v node >/dev/null; } || { HAVE_PORTKEY=0; echo "npm or node unavailable: the Portkey arm is skipped"; }
 
 note "build"
-[ -f bench/target/benchmarks.jar ] && [ "${REBUILD:-0}" = 0 ] || timeout 600 mvn -q -B -DskipTests package
-JAR=bench/target/benchmarks.jar
-JAVA_OPTS="-Xms256m -Xmx512m -XX:+UseParallelGC"
+JAR=jetty-bundle/target/switchboard.jar; BENCH=bench/target/benchmarks.jar
+{ [ -f "$JAR" ] && [ -f "$BENCH" ] && [ "${REBUILD:-0}" = 0 ]; } || timeout 900 mvn -q -B -DskipTests -Djacoco.skip=true package
+HAVE_VARIANTS=0
+if [ "${VARIANTS:-1}" = 1 ]; then
+  for v in no-experiments no-listeners; do
+    [ -f "bench/target/variants/$v.jar" ] && [ "${REBUILD:-0}" = 0 ] || timeout 900 bench/variant.sh "$v" > "$WORK/variant-$v.log" 2>&1 \
+      || { echo "variant $v did not build:"; tail -5 "$WORK/variant-$v.log"; }
+  done
+  [ -f bench/target/variants/no-experiments.jar ] && [ -f bench/target/variants/no-listeners.jar ] && HAVE_VARIANTS=1
+fi
 
-note "JMH: model rewrite vs a plain copy ($MODE)"
-timeout 900 java -jar "$JAR" RewriteBenchmark $JMH -rf json -rff "$OUT/jmh.json" > "$WORK/jmh.txt" 2>&1 || { tail -20 "$WORK/jmh.txt"; exit 1; }
+rm -f "$OUT/jmh.json"
+if [ "${JMH_RUN:-1}" = 1 ]; then
+  note "JMH: model rewrite vs a plain copy ($MODE)"
+  timeout 900 java -jar "$BENCH" RewriteBenchmark $JMH -rf json -rff "$OUT/jmh.json" > "$WORK/jmh.txt" 2>&1 || { tail -20 "$WORK/jmh.txt"; exit 1; }
+fi
 
-note "load run"
-cat > "$WORK/gateway.yaml" <<YAML
-providers:
-  mock: {type: openai-compatible, base_url: "http://127.0.0.1:18081"}
-default_provider: mock
-virtual_models:
-  - {source: regular, target: mock/gpt-bench}
-YAML
+note "upstream: nginx return 200 on core 0"
 python3 - "$WORK" <<'PY'
 import json, sys
 work = sys.argv[1]
-text = "Here is my code:\n```java\nString s = \"caf\u00e9\";\nif (a < b) { return \"x\"; }\n```\nWhy? Thanks!"
-for size, name in ((1024, "1k"), (102400, "100k")):
-    msgs, i = [], 0
-    while len(json.dumps({"model": "regular", "messages": msgs})) < size - 120:
-        msgs.append({"role": "user" if i % 2 == 0 else "assistant", "content": text + " " + str(i)}); i += 1
-    body = json.dumps({"messages": msgs, "temperature": 0.7, "model": "regular"}, ensure_ascii=False)
-    open(f"{work}/body-{name}.json", "w", encoding="utf-8").write(body)
+msgs, i = [], 0
+while len(json.dumps({"model": "regular", "messages": msgs})) < 1024 - 120:
+    msgs.append({"role": "user", "content": "Why is the sky blue? Answer briefly. " + str(i)}); i += 1
+open(work + "/body.json", "w").write(json.dumps({"messages": msgs, "model": "regular"}))
+answer = {"id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-bench",
+          "choices": [{"index": 0, "message": {"role": "assistant", "content": "Rayleigh scattering."},
+                       "finish_reason": "stop"}],
+          "usage": {"prompt_tokens": 212, "completion_tokens": 5, "total_tokens": 217}}
+open(work + "/answer.json", "w").write(json.dumps(answer, separators=(",", ":")))
+events = []
+for k in range(64):
+    chunk = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1700000000, "model": "gpt-bench",
+             "choices": [{"index": 0, "delta": {"content": "tok%d " % k}, "finish_reason": None}]}
+    events.append("data: " + json.dumps(chunk, separators=(",", ":")) + "\n\n")
+events.append("data: [DONE]\n\n")
+open(work + "/answer.sse", "w").write("".join(events))
 PY
-cat > "$WORK/post.lua" <<'LUA'
-local f = io.open(os.getenv("BODY_FILE"), "rb"); local body = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "application/json"
-LUA
-
-$PIN0 java $JAVA_OPTS -cp "$JAR" dev.switchboard.bench.MockUpstream 18081 > "$WORK/mock.log" 2>&1 &
-$PIN1 java $JAVA_OPTS -cp "$JAR" dev.switchboard.bench.BenchGateway on "$WORK/gateway.yaml" 18083 > "$WORK/on.log" 2>&1 &
-ON_PID=$!
-$PIN1 java $JAVA_OPTS -cp "$JAR" dev.switchboard.bench.BenchGateway off "$WORK/gateway.yaml" 18084 > "$WORK/off.log" 2>&1 &
-OFF_PID=$!
-if [ $HAVE_NGINX = 1 ]; then
-  mkdir -p "$WORK/nginx"
-  cat > "$WORK/nginx.conf" <<NGX
+mkdir -p "$WORK/mock/static/chat" "$WORK/nginx"
+chmod 755 "$WORK"   # nginx's workers (user nobody when started as root) read the stream's file
+cp "$WORK/answer.sse" "$WORK/mock/static/chat/completions"
+cat > "$WORK/mock/nginx.conf" <<NGX
 worker_processes 1;
-pid $WORK/nginx.pid;
+pid $WORK/mock/nginx.pid;
+error_log $WORK/mock/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  client_body_temp_path $WORK/mock; proxy_temp_path $WORK/mock; fastcgi_temp_path $WORK/mock;
+  uwsgi_temp_path $WORK/mock; scgi_temp_path $WORK/mock;
+  server {
+    listen 127.0.0.1:18081;
+    client_max_body_size 64m; client_body_buffer_size 1m;
+    location /v1/ { default_type application/json; return 200 '$(cat "$WORK/answer.json")'; }
+    # The stream is longer than a config token may be (4 KB): a file, served to a POST by the 405 -> GET trick.
+    location /sse/v1/ { alias $WORK/mock/static/; default_type text/event-stream; error_page 405 =200 \$uri; }
+  }
+}
+NGX
+$PIN0 nginx -c "$WORK/mock/nginx.conf" -p "$WORK/mock"
+
+note "proxy arms on core 1"
+cat > "$WORK/nginx/nginx.conf" <<NGX
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
+  keepalive_requests 10000000;
   client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
   uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
-  upstream mock { server 127.0.0.1:18081; keepalive 256; }
+  upstream mock { server 127.0.0.1:18081; keepalive 256; keepalive_requests 10000000; }
   server {
     listen 127.0.0.1:18082;
     client_max_body_size 64m; client_body_buffer_size 1m;
     location / {
       proxy_pass http://mock; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_request_buffering on;   # the whole request is read before it is forwarded, as the filter does
+      proxy_request_buffering on;   # the whole request is read before it is forwarded, as the gateway does
       proxy_buffering off;          # SSE passes through as it arrives
     }
   }
 }
 NGX
-  $PIN1 nginx -c "$WORK/nginx.conf" -p "$WORK/nginx"
+$PIN1 nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
+if [ $HAVE_HAPROXY = 1 ]; then
+  cat > "$WORK/haproxy.cfg" <<CFG
+global
+  maxconn 4096
+  nbthread 1
+  pidfile $WORK/haproxy.pid
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend bench
+  bind 127.0.0.1:18083
+  default_backend mock
+backend mock
+  server mock 127.0.0.1:18081
+CFG
+  $PIN1 haproxy -D -f "$WORK/haproxy.cfg"
 fi
-for port in 18081 18083 18084; do
-  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" -X POST -d '{}' && break; sleep 0.2; done
+gateway_yaml() { # gateway_yaml PORT EXTRA
+  cat <<YAML
+server: {host: 127.0.0.1, port: $1}
+providers:
+  mock: {type: openai-compatible, base_url: "http://127.0.0.1:18081"}
+  mocksse: {type: openai-compatible, base_url: "http://127.0.0.1:18081/sse"}
+default_provider: mock
+virtual_models:
+  - {source: regular, targets: [{model: mock/gpt-bench-a, weight: 1}, {model: mock/gpt-bench-b, weight: 1}]}
+  - {source: streamy, target: mocksse/gpt-bench}
+$2
+YAML
+}
+QUIET="observability: {access_log: false}"
+declare -A PORT=([direct]=18081 [nginx]=18082 [haproxy]=18083 [switchboard]=18090 [switchboard-quiet]=18091
+                 [no-experiments]=18092 [no-listeners]=18093 [servlet]=18094 [jetty-core]=18095 [portkey]=18096)
+declare -A PIDS=()
+launch() { # launch ARM COMMAND...: starts a JVM or Node arm on core 1, its output in $WORK/ARM.log
+  local arm=$1; shift
+  $PIN1 "$@" > "$WORK/$arm.log" 2>&1 &
+  PIDS[$arm]=$!
+}
+gateway_yaml 18090 "" > "$WORK/switchboard.yaml"
+gateway_yaml 18091 "$QUIET" > "$WORK/switchboard-quiet.yaml"
+gateway_yaml 18092 "$QUIET" > "$WORK/no-experiments.yaml"
+gateway_yaml 18093 "$QUIET" > "$WORK/no-listeners.yaml"
+gateway_yaml 0 "" > "$WORK/bare.yaml"
+
+ARMS=(direct nginx)
+[ $HAVE_HAPROXY = 1 ] && ARMS+=(haproxy)
+ARMS+=(switchboard switchboard-quiet)
+[ $HAVE_VARIANTS = 1 ] && ARMS+=(no-experiments no-listeners)
+ARMS+=(servlet jetty-core)
+[ $HAVE_PORTKEY = 1 ] && ARMS+=(portkey)
+url() { echo "http://127.0.0.1:${PORT[$1]}/v1/chat/completions"; }
+HEADERS_PORTKEY="x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:18081/v1|Authorization: Bearer bench"
+headers() { [ "$1" = portkey ] && echo "$HEADERS_PORTKEY" || echo ""; }
+cat > "$WORK/post.lua" <<'LUA'
+local f = io.open(os.getenv("BODY_FILE"), "rb"); local body = f:read("*a"); f:close()
+wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "application/json"
+for h in string.gmatch(os.getenv("HEADERS") or "", "[^|]+") do
+  local name, value = string.match(h, "^([^:]+):%s*(.*)$"); wrk.headers[name] = value
+end
+LUA
+load() { # load ARM CONC SECONDS OUTFILE
+  BODY_FILE="$WORK/body.json" HEADERS=$(headers "$1") timeout $(( $3 + 60 )) $PIN0 wrk -t2 -c"$2" -d"$3"s --latency \
+    -s "$WORK/post.lua" "$(url "$1")" > "$4" 2>&1 || true
+}
+pids_of() { # the processes whose CPU is the arm's
+  case $1 in
+    direct) echo "" ;;
+    nginx) echo "$(cat "$WORK/nginx/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx/nginx.pid")" | tr '\n' ' ')" ;;
+    haproxy) cat "$WORK/haproxy.pid" | tr '\n' ' ' ;;
+    *) echo "${PIDS[$1]}" ;;
+  esac
+}
+ticks() { local n=0 p; for p in $(pids_of "$1"); do n=$(( n + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo $n; }
+HZ=$(getconf CLK_TCK)
+rss_mb() { local n=0 p; for p in $(pids_of "$1"); do n=$(( n + $(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0) )); done; echo $(( n / 1024 )); }
+ms() { awk -v v="$1" 'BEGIN{ if (v == "") print ""; else if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else printf "%.3f", v*1000 }'; }
+wait_for() { # wait_for ARM: until its URL answers anything, up to 60 s
+  for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"model":"regular","messages":[]}' "$(url "$1")")" != 000 ] && return 0
+    sleep 0.1
+  done
+  echo "arm $1 did not start:"; tail -20 "$WORK/$1.log"; exit 1
+}
+
+note "cold start of the jar as the README runs it, loaded from launch (${CURVE} s, c = 10)"
+t0=$(date +%s%3N)
+launch switchboard java -jar "$JAR" --config "$WORK/switchboard.yaml"
+listening=""; ready=""
+for _ in $(seq 1 3000); do
+  [ -z "$listening" ] && curl -s -o /dev/null http://127.0.0.1:18090/healthz && listening=$(( $(date +%s%3N) - t0 ))
+  [ -n "$listening" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18090/readyz)" = 200 ] \
+    && { ready=$(( $(date +%s%3N) - t0 )); break; }
+  sleep 0.01
+done
+[ -n "$ready" ] || { echo "the jar was not ready after 30 s"; tail -20 "$WORK/switchboard.log"; exit 1; }
+echo "listening_ms,ready_ms" > "$OUT/startup.csv"; echo "$listening,$ready" >> "$OUT/startup.csv"
+echo "listening after $listening ms, ready after $ready ms"
+echo "seconds_since_launch,rps,cpu_us_per_req" > "$OUT/warmup.csv"
+for _ in $(seq 1 $(( CURVE / 5 ))); do
+  c0=$(ticks switchboard)
+  load switchboard 10 5 "$WORK/w.txt"
+  c1=$(ticks switchboard)
+  n=$(awk '/requests in/ {print $1}' "$WORK/w.txt")
+  printf '%s,%s,%s\n' $(( ($(date +%s%3N) - t0) / 1000 )) "$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/w.txt")" \
+    "$(python3 -c "print(round(($c1 - $c0) / $HZ * 1e6 / max(1, ${n:-0}), 1))")" | tee -a "$OUT/warmup.csv"
 done
 
-declare -A URL=([direct]=http://127.0.0.1:18081/v1/chat/completions [nginx]=http://127.0.0.1:18082/v1/chat/completions
-                [filter-on]=http://127.0.0.1:18083/v1/chat/completions [filter-off]=http://127.0.0.1:18084/v1/chat/completions)
-ARMS=(direct filter-off filter-on); [ $HAVE_NGINX = 1 ] && ARMS=(direct nginx filter-off filter-on)
-echo "arm,body,conc,rps,p50_ms,p99_ms,errors" > "$OUT/results.csv"
-to_ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else if (v ~ /s$/) printf "%.3f", v*1000; else print v }'; }
+note "the other arms start (after the curve: alone on its core, the jar's start-up is not slowed by theirs)"
+launch switchboard-quiet java -jar "$JAR" --config "$WORK/switchboard-quiet.yaml"
+if [ $HAVE_VARIANTS = 1 ]; then
+  launch no-experiments java -jar bench/target/variants/no-experiments.jar --config "$WORK/no-experiments.yaml"
+  launch no-listeners java -jar bench/target/variants/no-listeners.jar --config "$WORK/no-listeners.yaml"
+fi
+launch servlet java -cp "$BENCH" dev.switchboard.bench.BenchGateway off "$WORK/bare.yaml" 18094
+launch jetty-core java -cp "$BENCH" dev.switchboard.bench.BenchGateway core "$WORK/bare.yaml" 18095
+[ $HAVE_PORTKEY = 1 ] && launch portkey node "$PORTKEY" --port=18096 --headless
+
+note "warm-up of the other arms"
 for arm in "${ARMS[@]}"; do
-  BODY_FILE="$WORK/body-1k.json" timeout 120 $PIN0 wrk -t2 -c10 -d${ARM_WARM}s -s "$WORK/post.lua" "${URL[$arm]}" > /dev/null 2>&1 || true
-  BODY_FILE="$WORK/body-100k.json" timeout 120 $PIN0 wrk -t2 -c10 -d$((ARM_WARM / 2))s -s "$WORK/post.lua" "${URL[$arm]}" > /dev/null 2>&1 || true
-  for body in 1k 100k; do
-    for c in 1 10 64; do
-      t=$(( c < 2 ? 1 : 2 ))
-      BODY_FILE="$WORK/body-$body.json" timeout 60 $PIN0 wrk -t$t -c$c -d${WARM}s -s "$WORK/post.lua" "${URL[$arm]}" > /dev/null 2>&1 || true
-      BODY_FILE="$WORK/body-$body.json" timeout 120 $PIN0 wrk -t$t -c$c -d${DUR}s --latency -s "$WORK/post.lua" "${URL[$arm]}" > "$WORK/wrk.txt" 2>&1 || true
-      rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
-      p50=$(to_ms "$(awk '$1=="50%" {print $2}' "$WORK/wrk.txt")")
-      p99=$(to_ms "$(awk '$1=="99%" {print $2}' "$WORK/wrk.txt")")
-      err=$(awk '/Non-2xx/ {print $5} /Socket errors/ {gsub(",","");print $4+$6+$8+$10}' "$WORK/wrk.txt" | paste -sd+ | bc 2>/dev/null || echo 0)
-      echo "$arm,$body,$c,${rps:-0},${p50:-0},${p99:-0},${err:-0}" | tee -a "$OUT/results.csv"
+  [ "$arm" = switchboard ] && continue
+  wait_for "$arm"
+  case $arm in switchboard-quiet|no-*|servlet|jetty-core) w=$WARM_JVM ;; portkey) w=20 ;; *) w=5 ;; esac
+  echo "$arm: $w s"
+  load "$arm" 10 "$w" /dev/null
+done
+
+note "rounds"
+echo "round,arm,conc,rps,p50_ms,p99_ms,cpu_us_per_req,errors" > "$OUT/results.csv"
+for r in $(seq 1 "$ROUNDS"); do
+  for conc in 10 64; do
+    for arm in "${ARMS[@]}"; do
+      c0=$(ticks "$arm")
+      load "$arm" "$conc" "$DUR" "$WORK/wrk.txt"
+      c1=$(ticks "$arm")
+      f="$WORK/wrk.txt"
+      n=$(awk '/requests in/ {print $1}' "$f")
+      cpu=""; [ "$arm" != direct ] && cpu=$(python3 -c "print(round(($c1 - $c0) / $HZ * 1e6 / max(1, ${n:-0}), 1))")
+      err=$(awk '/Non-2xx/ {n += $5} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$f")
+      echo "$r,$arm,$conc,$(awk '/Requests\/sec/ {print $2}' "$f"),$(ms "$(awk '$1=="50%" {print $2}' "$f")"),$(ms "$(awk '$1=="99%" {print $2}' "$f")"),$cpu,$err" \
+        | tee -a "$OUT/results.csv"
     done
   done
 done
 
-note "peak RSS"
-rss() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$1/status" 2>/dev/null || echo 0; }
-{
-  echo "filter-on,$(rss $ON_PID)"
-  echo "filter-off,$(rss $OFF_PID)"
-  if [ $HAVE_NGINX = 1 ]; then
-    n=0; for p in $(pgrep -f "nginx: worker" || true) $(cat "$WORK/nginx.pid"); do n=$((n + $(rss "$p"))); done; echo "nginx,$n"
-  fi
-} > "$OUT/rss.csv"
+note "peak RSS (VmHWM, all of an arm's processes)"
+echo "arm,peak_rss_mb" > "$OUT/rss.csv"
+for arm in "${ARMS[@]}"; do [ "$arm" != direct ] && echo "$arm,$(rss_mb "$arm")" | tee -a "$OUT/rss.csv"; done
 
-note "streams: time to first chunk, chunks in = out"
+note "streams: time to first chunk (64 SSE events each; $STREAM_WARM discarded, then $STREAMS counted)"
 echo "arm,ttfc_p50_ms,ttfc_p99_ms,chunks_min,chunks_max" > "$OUT/streams.csv"
 for arm in "${ARMS[@]}"; do
-  line=$(timeout 300 $PIN0 java -cp "$JAR" dev.switchboard.bench.StreamProbe "${URL[$arm]}" "$STREAMS")
-  echo "$arm,$(echo "$line" | sed -E 's/[a-z0-9_]+=//g; s/ /,/g')" | tee -a "$OUT/streams.csv"
+  n=$STREAMS; w=$STREAM_WARM; model=regular; args=()
+  case $arm in
+    switchboard*|no-*) u=$(url "$arm"); model=streamy ;;
+    portkey) u=$(url "$arm"); n=100; w=50
+             args=("x-portkey-provider:openai" "x-portkey-custom-host:http://127.0.0.1:18081/sse/v1" "Authorization:Bearer bench") ;;
+    *) u="http://127.0.0.1:${PORT[$arm]}/sse/v1/chat/completions" ;;
+  esac
+  line=$(timeout 600 $PIN0 java -cp "$BENCH" dev.switchboard.bench.StreamProbe "$u" "$n" "$w" "$model" "${args[@]}" 2>&1 | tail -1 || true)
+  if [[ $line == ttfc_p50_ms=* ]]; then
+    echo "$arm,$(echo "$line" | sed -E 's/[a-z0-9_]+=//g; s/ /,/g')" | tee -a "$OUT/streams.csv"
+  else
+    echo "$arm: no stream figures: $line"
+  fi
 done
 
 note "report"
-python3 bench/report.py "$OUT" "$MODE" "$(nproc)" "$([ -n "$PIN0" ] && echo pinned || echo unpinned)"
-if command -v gnuplot >/dev/null; then gnuplot "$OUT/chart.gp" && echo "chart: $OUT/chart.png"; fi
+python3 bench/report.py "$OUT" "$MODE" "$(nproc)" "$([ -n "$PIN0" ] && echo pinned || echo unpinned)" "$WARM_JVM" "$DUR" "$ROUNDS"
 echo "report: $OUT/REPORT.md"

@@ -6,12 +6,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Streams N chat completions one after another from a URL and prints the median and p99
  * time-to-first-chunk and the number of SSE chunks each response carried:
- * {@code StreamProbe URL N [WARM]} -> {@code ttfc_p50_ms=... ttfc_p99_ms=... chunks_min=... chunks_max=...}.
+ * {@code StreamProbe URL N [WARM [MODEL [NAME:VALUE...]]]} ->
+ * {@code ttfc_p50_ms=... ttfc_p99_ms=... chunks_min=... chunks_max=...}. MODEL (default {@code regular}) is the
+ * request's {@code model}; NAME:VALUE pairs are extra request headers.
  * The first WARM streams (default 20) are not counted: they warm this probe's own JIT and connection pool. A
  * cold probe JVM adds milliseconds of its own to every figure: for sub-millisecond comparisons give it
  * hundreds.
@@ -26,16 +30,28 @@ public final class StreamProbe {
         int n = Integer.parseInt(args[1]);
         int warm = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        byte[] body = "{\"model\":\"regular\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+        String model = args.length > 3 ? args[3] : "regular";
+        byte[] body = ("{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
                 .getBytes(StandardCharsets.UTF_8);
+        List<String> headers = new ArrayList<>(List.of("Content-Type", "application/json"));
+        for (int i = 4; i < args.length; i++) {
+            int colon = args[i].indexOf(':');
+            headers.add(args[i].substring(0, colon));
+            headers.add(args[i].substring(colon + 1));
+        }
         double[] ttfc = new double[n];
         int minChunks = Integer.MAX_VALUE;
         int maxChunks = 0;
         for (int i = 0; i < n + warm; i++) {
             long start = System.nanoTime();
             HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(uri)
-                    .header("Content-Type", "application/json")
+                    .headers(headers.toArray(String[]::new))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            if (r.statusCode() != 200) {
+                System.out.println("status " + r.statusCode() + " from " + uri + ": " + new String(r.body().readAllBytes(),
+                        StandardCharsets.UTF_8));
+                System.exit(1);
+            }
             int chunks = 0;
             double first = -1;
             byte[] buf = new byte[8192];
