@@ -13,7 +13,9 @@
 # while the other is idle. Prints every round and the medians of the per-round ratios B/A.
 # EXTRA_A / EXTRA_B: YAML appended to that arm's config; ROUTE: the virtual model `regular` both serve
 # (default one target; an A/B split like ROUTE='{source: regular, targets: [{model: mock/a, weight: 1},
-# {model: mock/b, weight: 1}]}' is what experiments count). Needs wrk and bench/target/benchmarks.jar.
+# {model: mock/b, weight: 1}]}' is what experiments count). FLAGS_A / FLAGS_B: JVM options before -jar (default
+# none), to compare run commands; CONC: wrk's connections per arm (default 10). Ends with each arm's peak RSS.
+# Needs wrk and bench/target/benchmarks.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 A=$(readlink -f "$1"); B=$(readlink -f "$2"); ROUNDS=${3:-5}
@@ -22,9 +24,9 @@ WARM=${WARM:-30}; DUR=${DUR:-10}; STREAMS=${STREAMS:-200}
 
 declare -A PORT=([A]=18090 [B]=18092) PID=()
 for arm in A B; do
-  jar=$A; extra=${EXTRA_A:-}; [ $arm = B ] && { jar=$B; extra=${EXTRA_B:-}; }
+  jar=$A; extra=${EXTRA_A:-}; flags=${FLAGS_A:-}; [ $arm = B ] && { jar=$B; extra=${EXTRA_B:-}; flags=${FLAGS_B:-}; }
   gateway_yaml "${PORT[$arm]}" "$extra" > "$WORK/gateway-$arm.yaml"
-  $PIN1 java -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
+  $PIN1 java $flags -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
   PID[$arm]=$!
 done
 for arm in A B; do
@@ -38,7 +40,7 @@ jit_ticks() { # CPU ticks of the JIT compiler threads (live ones; a compiler thr
 }
 load() { # load SECONDS: both arms at once; leaves wrk's output in $WORK/wrk-A.txt and wrk-B.txt
   for arm in A B; do
-    BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"$1"s --latency -s "$WORK/post.lua" "$(url $arm)" > "$WORK/wrk-$arm.txt" 2>&1 &
+    BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c"${CONC:-10}" -d"$1"s --latency -s "$WORK/post.lua" "$(url $arm)" > "$WORK/wrk-$arm.txt" 2>&1 &
   done
   wait $(jobs -p | tail -2)
 }
@@ -59,6 +61,7 @@ for r in $(seq 1 "$ROUNDS"); do
     echo "$r,$arm,$rps,$p50,$p99,$cpu,$serve,$t50,$t99"
   done
 done | tee "$WORK/cells.csv"
+for arm in A B; do echo "peak RSS (VmHWM) of $arm: $(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/${PID[$arm]}/status") MB"; done
 python3 - "$WORK/cells.csv" "$A" "$B" <<'PY'
 import csv, statistics, sys
 rows = list(csv.reader(open(sys.argv[1])))
