@@ -59,10 +59,18 @@ reached = next((t for t, rps, _ in curve if rps >= 0.9 * plateau), None)
 lines = []
 w = lines.append
 w("# Switchboard benchmark report\n")
-w(f"Run: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, mode `{mode}` "
+# run.txt (written by run.sh when the measuring ends) keeps the run's date and machine when the report is
+# regenerated later, after an edit of NOTES.md.
+run_txt = os.path.join(out, "run.txt")
+if os.path.exists(run_txt):
+    run_at, machine = open(run_txt).read().splitlines()[:2]
+else:
+    run_at = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    machine = platform.platform()
+w(f"Run: {run_at}, mode `{mode}` "
   f"({rounds} round(s) of {dur} s per arm and concurrency, JVM arms warmed {warm_jvm} s), {cores} cores, "
   f"arms {pinning} (wrk and the nginx mock upstream on core 0, the proxy arm alone under load on core 1), "
-  f"{platform.platform()}. Rerun with `bench/run.sh` (quick) or `bench/run.sh --full`; the arms are described "
+  f"{machine}. Rerun with `bench/run.sh` (quick) or `bench/run.sh --full`; the arms are described "
   "at the top of `bench/run.sh`. Figures are medians over the rounds; CPU per request is the arm's process CPU "
   "time (user + system, from /proc, JIT compiler threads included) over the requests wrk completed.\n")
 

@@ -2,7 +2,7 @@
 # Switchboard benchmark: the jar as users run it against the proxies people would otherwise put there, all in
 # one run and reported as ratios against baselines of that run (issue 18).
 #   bench/run.sh            quick mode (about 10 minutes: one round, short warm-ups)
-#   bench/run.sh --full     full mode (about 35 minutes: three interleaved rounds, JVM arms warmed to plateau)
+#   bench/run.sh --full     full mode (about 40 minutes: three interleaved rounds, JVM arms warmed 240 s)
 # Core 0 runs the load (wrk, 1 KB chat body) and the upstream: nginx answering `return 200` with a fixed chat
 # completion (usage included) or a 64-event SSE stream. Core 1 runs the proxy arms, each loaded alone:
 #   direct            wrk straight to the nginx mock (no proxy)
@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.."
 MODE=quick
 [ "${1:-}" = "--full" ] && MODE=full
 if [ "$MODE" = full ]; then
-  CURVE=${CURVE:-180}; WARM_JVM=${WARM_JVM:-150}; DUR=${DUR:-10}; ROUNDS=${ROUNDS:-3}; STREAMS=500; STREAM_WARM=1000
+  CURVE=${CURVE:-180}; WARM_JVM=${WARM_JVM:-240}; DUR=${DUR:-10}; ROUNDS=${ROUNDS:-3}; STREAMS=500; STREAM_WARM=1000
   JMH="-f 1 -wi 3 -i 5 -w 1 -r 2"
 else
   CURVE=${CURVE:-60}; WARM_JVM=${WARM_JVM:-30}; DUR=${DUR:-5}; ROUNDS=${ROUNDS:-1}; STREAMS=200; STREAM_WARM=300
@@ -322,5 +322,6 @@ for arm in "${ARMS[@]}"; do
 done
 
 note "report"
+{ date -u '+%Y-%m-%d %H:%M UTC'; python3 -c 'import platform; print(platform.platform())'; } > "$OUT/run.txt"
 python3 bench/report.py "$OUT" "$MODE" "$(nproc)" "$([ -n "$PIN0" ] && echo pinned || echo unpinned)" "$WARM_JVM" "$DUR" "$ROUNDS"
 echo "report: $OUT/REPORT.md"
