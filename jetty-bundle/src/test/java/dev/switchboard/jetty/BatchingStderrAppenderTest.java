@@ -1,0 +1,148 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** The access log's batching appender: every line whole, once, in order, and written in few writes. */
+final class BatchingStderrAppenderTest {
+
+    private final LoggerContext context = new LoggerContext();
+    private final ByteArrayOutputStream written = new ByteArrayOutputStream();
+    private final AtomicInteger writes = new AtomicInteger();
+    /** What the appender writes to, counting its writes. */
+    private final OutputStream stderr = new OutputStream() {
+        @Override
+        public void write(int b) {
+            throw new AssertionError("a batch is written whole, never byte by byte");
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            writes.incrementAndGet();
+            written.write(b, off, len);
+        }
+    };
+
+    private BatchingStderrAppender appender(long flushMillis, int maxBufferBytes) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%level %logger{0}: %msg%n");
+        encoder.start();
+        BatchingStderrAppender appender = new BatchingStderrAppender(() -> stderr);
+        appender.setContext(context);
+        appender.setEncoder(encoder);
+        appender.setFlushMillis(flushMillis);
+        appender.setMaxBufferBytes(maxBufferBytes);
+        appender.start();
+        assertThat(appender.isStarted()).isTrue();
+        return appender;
+    }
+
+    private void log(BatchingStderrAppender appender, String message) {
+        appender.doAppend(new LoggingEvent("test", context.getLogger("dev.switchboard.access"), Level.INFO, message,
+                null, null));
+    }
+
+    private String text() {
+        synchronized (stderr) {
+            return written.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void shouldWriteEveryLineOfManyThreadsWholeOnceAndInEachThreadsOrderInFewWrites() throws Exception {
+        BatchingStderrAppender appender = appender(100, 256 * 1024);
+        List<Thread> threads = new ArrayList<>();
+        for (int n = 0; n < 8; n++) {
+            int thread = n;
+            Thread t = new Thread(() -> {
+                for (int i = 0; i < 2_000; i++) {
+                    log(appender, "{\"thread\":" + thread + ",\"line\":" + i + "}");
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        appender.stop();
+
+        String[] lines = text().split("\n", -1);
+        assertThat(lines).hasSize(16_001);
+        assertThat(lines[16_000]).isEmpty();
+        Map<Integer, Integer> next = new HashMap<>();
+        for (int i = 0; i < 16_000; i++) {
+            assertThat(lines[i]).matches("INFO access: \\{\"thread\":\\d,\"line\":\\d+}");
+            int thread = Integer.parseInt(lines[i].replaceAll(".*\"thread\":(\\d).*", "$1"));
+            int line = Integer.parseInt(lines[i].replaceAll(".*\"line\":(\\d+).*", "$1"));
+            assertThat(line).as("thread %d's lines in order", thread).isEqualTo(next.getOrDefault(thread, 0));
+            next.put(thread, line + 1);
+        }
+        // 16,000 lines of ~40 bytes in a few timer periods: one write per batch, not per line.
+        assertThat(writes.get()).isBetween(1, 100);
+    }
+
+    @Test
+    void shouldWriteALineWithinTheFlushPeriodWhenNothingElseIsLogged() {
+        BatchingStderrAppender appender = appender(50, 256 * 1024);
+        try {
+            log(appender, "alone");
+            Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> text().equals("INFO access: alone\n"));
+            assertThat(writes.get()).isEqualTo(1);
+        } finally {
+            appender.stop();
+        }
+    }
+
+    @Test
+    void shouldHaveTheLoggingThreadWriteAFullBufferItselfRatherThanDropOrGrow() {
+        // A writer thread that would wait an hour: only the logging thread can write these.
+        BatchingStderrAppender appender = appender(3_600_000, 64);
+        try {
+            for (int i = 0; i < 10; i++) {
+                log(appender, "line " + i + " is long enough to fill the buffer on its own");
+                assertThat(text()).endsWith("INFO access: line " + i + " is long enough to fill the buffer on its own\n");
+            }
+            assertThat(writes.get()).isEqualTo(10);
+        } finally {
+            appender.stop();
+        }
+    }
+
+    @Test
+    void shouldWriteWhatItHoldsWhenStopped() {
+        BatchingStderrAppender appender = appender(3_600_000, 256 * 1024);
+        log(appender, "one");
+        log(appender, "two");
+        assertThat(text()).isEmpty();
+        appender.stop();
+        assertThat(text()).isEqualTo("INFO access: one\nINFO access: two\n");
+        assertThat(writes.get()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldNotStartWithoutAnEncoder() {
+        BatchingStderrAppender appender = new BatchingStderrAppender(() -> stderr);
+        appender.setContext(context);
+        appender.start();
+        assertThat(appender.isStarted()).isFalse();
+        assertThat(context.getStatusManager().getCopyOfStatusList()).anySatisfy(s ->
+                assertThat(s.getMessage()).contains("No encoder"));
+    }
+}
