@@ -26,5 +26,8 @@ print("hottest frames (self):")
 for frame, count in collections.Counter(f[0] for _, f in samples).most_common(15):
     print(f"  {100 * count / n:5.1f}% {frame}")
 for want in wanted:
-    under = sum(1 for _, f in samples if any(want in x for x in f))
+    # A!B: the samples under a frame A that are not under a frame B (the part of A that is its own, not B's).
+    inside, _, outside = want.partition("!")
+    under = sum(1 for _, f in samples
+                if any(inside in x for x in f) and not (outside and any(outside in x for x in f)))
     print(f"under {want}: {100 * under / n:.1f}%")

@@ -4,7 +4,9 @@
 # it (java -jar, pinned to core 1) in front of the Java mock (core 0) under wrk at c = 10 with the 1 KB chat
 # body; after WARM seconds of load (default 200: this project's VM JIT needs that) come 30 s that are reported.
 #   bench/profile.sh JAR [FRAME...]   -> the share of samples by thread, the hottest frames, and the share
-#                                        under each FRAME named (substring match), e.g. Experiments.onComplete
+#                                        under each FRAME named (substring match), e.g. Experiments.onComplete;
+#                                        A!B: under A but not under B
+# SAMPLES_OUT=FILE keeps the samples (jfr print's text) for bench/profile.py to read again.
 # EXTRA: YAML appended to the gateway's config (default: observability: {access_log: false}); ROUTE as in lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,4 +28,5 @@ BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d30s -s "$WORK/post.lua" $URL | 
 kill "$pid"; wait "$pid" || true
 JFR=$(command -v jfr || echo "$(dirname "$(readlink -f "$(command -v java)")")/jfr")
 "$JFR" print --events jdk.ExecutionSample --stack-depth 96 "$WORK/profile.jfr" > "$WORK/samples.txt"
+[ -n "${SAMPLES_OUT:-}" ] && cp "$WORK/samples.txt" "$SAMPLES_OUT"
 python3 bench/profile.py "$WORK/samples.txt" "$since" "$@"
