@@ -9,12 +9,12 @@ import java.io.OutputStream;
 import java.util.function.Supplier;
 
 /**
- * The access log's appender in the bundled proxy (logback.xml): lines go to stderr in batches, not with one
- * write(2) and one wake-up of a writer thread each. The thread that logs encodes its line and adds it to a
- * buffer; a writer thread writes what has gathered every {@code flushMillis} (default 100) with one write, and
- * the thread whose line fills the buffer past {@code maxBufferBytes} (default 256 KB) writes it itself, so that a
- * burst waits for stderr instead of dropping a line or growing the heap. Lines stay whole and in the order they
- * were logged; {@link #stop()} (the run command stops the logging at exit) writes what is left.
+ * The access log's appender in the bundled proxy ({@link LoggingConfigurator}): lines go to stderr in batches,
+ * not with one write(2) and one wake-up of a writer thread each. The thread that logs encodes its line and adds
+ * it to a buffer; a writer thread writes what has gathered every {@code flushMillis} (default 100) with one write,
+ * and the thread whose line fills the buffer past {@code maxBufferBytes} (default 256 KB) writes it itself, so
+ * that a burst waits for stderr instead of dropping a line or growing the heap. Lines stay whole and in the order
+ * they were logged; {@link #stop()} (the run command stops the logging at exit) writes what is left.
  */
 public final class BatchingStderrAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
@@ -40,7 +40,7 @@ public final class BatchingStderrAppender extends UnsynchronizedAppenderBase<ILo
         this.target = target;
     }
 
-    /** @param encoder turns an event into its line (logback.xml's {@code <encoder>}) */
+    /** @param encoder turns an event into its line */
     public void setEncoder(Encoder<ILoggingEvent> encoder) {
         this.encoder = encoder;
     }

@@ -191,7 +191,7 @@ final class Cli {
             err.println("error: the gateway did not stop cleanly: " + e);
         } finally {
             reloader.close();
-            // The access log has a writer thread of its own (logback.xml): stopping the logging writes what it
+            // The access log has a writer thread of its own (LoggingConfigurator): stopping the logging writes what it
             // still holds, so the lines of the exchanges the drain finished are not lost to halt().
             if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
                 logging.stop();

@@ -1,0 +1,76 @@
+package dev.switchboard.jetty;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ConfiguratorRank;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+import dev.switchboard.observe.AccessLog;
+
+/**
+ * The bundled proxy's logging, set up in code (found through {@code META-INF/services}) rather than by a
+ * {@code logback.xml}: logback's XML configuration loaded about 500 classes and took about 0.3 s of a start on one
+ * core (bench/NOTES.md). One line per event on stderr ({@code 10:23:30.615 INFO  access: ...}); the access log
+ * ({@value AccessLog#LOGGER}) through {@link BatchingStderrAppender}, written in batches, one write per 100 ms
+ * (with one write per line it cost about 1.3 x CPU per request under load; batched, about 1.1 x); Jetty at WARN,
+ * the rest at INFO. A logback configuration of the user's wins: the {@code logback.configurationFile} system
+ * property, or a {@code logback-test.xml} or {@code logback.xml} on the class path.
+ */
+@ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
+public final class LoggingConfigurator extends ContextAwareBase implements Configurator {
+
+    /** The line of every event, the access log's included. */
+    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n";
+
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        ClassLoader loader = LoggingConfigurator.class.getClassLoader();
+        return configure(context, System.getProperty("logback.configurationFile") != null
+                || loader.getResource("logback-test.xml") != null || loader.getResource("logback.xml") != null);
+    }
+
+    /**
+     * @param context the logging to set up
+     * @param theUsers whether the user has a logback configuration of their own, which then takes over
+     * @return whether logback should go on to its own configurators (the XML ones)
+     */
+    static ExecutionStatus configure(LoggerContext context, boolean theUsers) {
+        if (theUsers) {
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+        }
+        ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+        stderr.setContext(context);
+        stderr.setName("STDERR");
+        stderr.setTarget("System.err");
+        stderr.setEncoder(encoder(context));
+        stderr.start();
+        BatchingStderrAppender access = new BatchingStderrAppender();
+        access.setContext(context);
+        access.setName("ACCESS");
+        access.setEncoder(encoder(context));
+        access.start();
+
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        root.addAppender(stderr);
+        context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
+        context.getLogger("dev.switchboard").setLevel(Level.INFO);
+        Logger accessLog = context.getLogger(AccessLog.LOGGER);
+        accessLog.setLevel(Level.INFO);
+        accessLog.setAdditive(false);
+        accessLog.addAppender(access);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    private static PatternLayoutEncoder encoder(LoggerContext context) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(PATTERN);
+        encoder.start();
+        return encoder;
+    }
+}
