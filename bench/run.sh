@@ -26,6 +26,7 @@
 # part; REBUILD=1 rebuilds the jars.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/readiness.sh
 MODE=quick
 [ "${1:-}" = "--full" ] && MODE=full
 if [ "$MODE" = full ]; then
@@ -242,14 +243,9 @@ wait_for() { # wait_for ARM: until its URL answers anything, up to 60 s
 note "cold start of the jar as the README runs it, loaded from launch (${CURVE} s, c = 10)"
 t0=$(date +%s%3N)
 launch switchboard java -jar "$JAR" --config "$WORK/switchboard.yaml"
-listening=""; ready=""
-for _ in $(seq 1 3000); do
-  [ -z "$listening" ] && curl -s -o /dev/null http://127.0.0.1:18090/healthz && listening=$(( $(date +%s%3N) - t0 ))
-  [ -n "$listening" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18090/readyz)" = 200 ] \
-    && { ready=$(( $(date +%s%3N) - t0 )); break; }
-  sleep 0.01
-done
-[ -n "$ready" ] || { echo "the jar was not ready after 30 s"; tail -20 "$WORK/switchboard.log"; exit 1; }
+times=$(time_to_ready 18090 "$t0") \
+  || { echo "the jar was not ready after 30 s"; tail -20 "$WORK/switchboard.log"; exit 1; }
+read -r listening ready <<< "$times"
 echo "listening_ms,ready_ms" > "$OUT/startup.csv"; echo "$listening,$ready" >> "$OUT/startup.csv"
 echo "listening after $listening ms, ready after $ready ms"
 echo "seconds_since_launch,rps,cpu_us_per_req" > "$OUT/warmup.csv"

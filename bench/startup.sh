@@ -5,6 +5,7 @@
 #   bench/startup.sh [N] JAR...      -> every launch, then per jar the median and range of both times
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/readiness.sh
 N=$1; shift
 WORK=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 PIN="taskset -c 1"; [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null || PIN=""
@@ -22,15 +23,9 @@ for r in $(seq 1 "$N"); do
     t0=$(date +%s%3N)
     $PIN java -jar "$jar" --config "$WORK/gateway.yaml" > "$WORK/log.txt" 2>&1 &
     pid=$!
-    listening=""; ready=""
-    for _ in $(seq 1 3000); do
-      [ -z "$listening" ] && curl -s -o /dev/null http://127.0.0.1:18190/healthz && listening=$(( $(date +%s%3N) - t0 ))
-      [ -n "$listening" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18190/readyz)" = 200 ] \
-        && { ready=$(( $(date +%s%3N) - t0 )); break; }
-      sleep 0.01
-    done
+    times=$(time_to_ready 18190 "$t0") || { echo "$jar was not ready after 30 s:"; tail -20 "$WORK/log.txt"; exit 1; }
+    read -r listening ready <<< "$times"
     kill "$pid"; wait "$pid" 2>/dev/null || true
-    [ -n "$ready" ] || { echo "$jar was not ready after 30 s:"; tail -20 "$WORK/log.txt"; exit 1; }
     echo "$r,$jar,$listening,$ready" | tee -a "$WORK/all.csv"
   done
 done

@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 JARFILE=$(readlink -f "${1:-jetty-bundle/target/switchboard.jar}"); TOTAL=${2:-180}
 WINDOW=${WINDOW:-5}; MOCK_WARM=${MOCK_WARM:-60}
 . bench/lib.sh
+. bench/readiness.sh
 [ -f "$JARFILE" ] || { echo "no $JARFILE: mvn -q -B -DskipTests package first"; exit 1; }
 BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"${MOCK_WARM}s" -s "$WORK/post.lua" http://127.0.0.1:18091/ > /dev/null
 gateway_yaml 18090 "${EXTRA:-}" > "$WORK/gateway.yaml"
@@ -20,14 +21,8 @@ now_ms() { date +%s%3N; }
 t0=$(now_ms)
 $PIN1 java ${JAVA_FLAGS:-} -jar "$JARFILE" --config "$WORK/gateway.yaml" > "$WORK/gateway.log" 2>&1 &
 pid=$!
-listening=""; ready=""
-for _ in $(seq 1 3000); do
-  [ -z "$listening" ] && curl -s -o /dev/null http://127.0.0.1:18090/healthz && listening=$(( $(now_ms) - t0 ))
-  [ -n "$listening" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18090/readyz)" = 200 ] \
-    && { ready=$(( $(now_ms) - t0 )); break; }
-  sleep 0.01
-done
-[ -n "$ready" ] || { echo "not ready after 30 s"; cat "$WORK/gateway.log"; exit 1; }
+times=$(time_to_ready 18090 "$t0") || { echo "not ready after 30 s"; cat "$WORK/gateway.log"; exit 1; }
+read -r listening ready <<< "$times"
 echo "listening after ${listening} ms, ready after ${ready} ms (from launch; curl polls every 10 ms)"
 echo "t_s,rps,cpu_us_per_req" > "$WORK/curve.csv"
 end=$(( $(now_ms) + TOTAL * 1000 ))
