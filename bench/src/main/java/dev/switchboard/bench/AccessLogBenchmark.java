@@ -12,6 +12,7 @@ import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.Listeners;
 import dev.switchboard.exchange.Usage;
+import dev.switchboard.jetty.LoggingConfigurator;
 import dev.switchboard.observe.AccessLog;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
@@ -67,7 +68,7 @@ public class AccessLogBenchmark {
         context = new LoggerContext();
         encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n");
+        encoder.setPattern(LoggingConfigurator.PATTERN);
         encoder.start();
     }
 

@@ -24,7 +24,7 @@ import dev.switchboard.observe.AccessLog;
 public final class LoggingConfigurator extends ContextAwareBase implements Configurator {
 
     /** The line of every event, the access log's included. */
-    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n";
+    public static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
