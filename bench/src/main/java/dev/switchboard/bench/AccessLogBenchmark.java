@@ -12,6 +12,7 @@ import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.Listeners;
 import dev.switchboard.exchange.Usage;
+import dev.switchboard.jetty.LineEncoder;
 import dev.switchboard.jetty.LoggingConfigurator;
 import dev.switchboard.observe.AccessLog;
 import dev.switchboard.rules.Caller;
@@ -33,8 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What one access-log line costs the thread that ends an exchange, in its two parts: the JSON line
- * ({@link AccessLog#line}) and logback's encoding of it with the bundled proxy's pattern (the bytes the
- * appender buffers). The exchange is the load run's: a redirect of a two-target split, one attempt, usage.
+ * ({@link AccessLog#line}) and its encoding into the bytes the appender buffers, by the bundled proxy's
+ * {@link LineEncoder} ({@code lineEncoder}) and, for comparison, by logback's pattern layout with the same pattern
+ * ({@code encode}, what the jar used before). The exchange is the load run's: a redirect of a two-target split,
+ * one attempt, usage.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,6 +52,7 @@ public class AccessLogBenchmark {
     private String line;
     private LoggerContext context;
     private PatternLayoutEncoder encoder;
+    private LineEncoder lineEncoder;
 
     @Setup
     public void setUp() {
@@ -70,6 +74,9 @@ public class AccessLogBenchmark {
         encoder.setContext(context);
         encoder.setPattern(LoggingConfigurator.PATTERN);
         encoder.start();
+        lineEncoder = new LineEncoder();
+        lineEncoder.setContext(context);
+        lineEncoder.start();
     }
 
     @Benchmark
@@ -80,6 +87,12 @@ public class AccessLogBenchmark {
     @Benchmark
     public byte[] encode() {
         return encoder.encode(new LoggingEvent("bench", context.getLogger(AccessLog.LOGGER), Level.INFO, line, null,
+                null));
+    }
+
+    @Benchmark
+    public byte[] lineEncoder() {
+        return lineEncoder.encode(new LoggingEvent("bench", context.getLogger(AccessLog.LOGGER), Level.INFO, line, null,
                 null));
     }
 }

@@ -87,6 +87,28 @@ final class LogTest {
     }
 
     @Test
+    void shouldPassAMessageWithoutArgumentsAsIs() {
+        ch.qos.logback.classic.Logger logback = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(NAME);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        logback.addAppender(events);
+        logback.setLevel(Level.INFO);
+        String line = "{\"model\":\"{}\"} \\{}";
+        try {
+            Log.get(NAME).info(line);
+        } finally {
+            logback.detachAppender(events);
+            logback.setLevel(null);
+        }
+
+        // The access log's line: not scanned for placeholders, not copied.
+        assertThat(events.list).singleElement().satisfies(e -> {
+            assertThat(e.getMessage()).isSameAs(line);
+            assertThat(e.getFormattedMessage()).isEqualTo(line);
+        });
+    }
+
+    @Test
     void shouldFallBackToJavaUtilLoggingWhenSlf4jHasNoProvider() throws Exception {
         try (URLClassLoader alone = withoutSlf4jProvider()) {
             Object log = fallbackLog(alone);

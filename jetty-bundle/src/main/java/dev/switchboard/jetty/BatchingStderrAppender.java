@@ -30,6 +30,8 @@ public final class BatchingStderrAppender extends UnsynchronizedAppenderBase<ILo
     private long flushMillis = 100;
     private int maxBufferBytes = 256 * 1024;
     private Thread writer;
+    /** Set by {@link #stop()} before its last write. */
+    private volatile boolean stopped;
 
     /** Writes to {@link System#err} as it is at each write (as logback's console appender does). */
     public BatchingStderrAppender() {
@@ -43,6 +45,11 @@ public final class BatchingStderrAppender extends UnsynchronizedAppenderBase<ILo
     /** @param encoder turns an event into its line */
     public void setEncoder(Encoder<ILoggingEvent> encoder) {
         this.encoder = encoder;
+    }
+
+    /** @return what turns an event into its line */
+    Encoder<ILoggingEvent> getEncoder() {
+        return encoder;
     }
 
     /** @param flushMillis the longest a line waits in the buffer */
@@ -79,7 +86,8 @@ public final class BatchingStderrAppender extends UnsynchronizedAppenderBase<ILo
             pending.writeBytes(line);
             full = pending.size() >= maxBufferBytes;
         }
-        if (full) {
+        if (full || stopped) {
+            // Past the stop's last write (a line that raced the stop) nobody else would write it.
             flush();
         }
     }
@@ -124,6 +132,7 @@ public final class BatchingStderrAppender extends UnsynchronizedAppenderBase<ILo
             return;
         }
         super.stop();
+        stopped = true;
         writer.interrupt();
         try {
             writer.join(1_000);

@@ -16,7 +16,8 @@ import dev.switchboard.observe.AccessLog;
  * {@code logback.xml}: logback's XML configuration loaded about 500 classes and took about 0.3 s of a start on one
  * core (bench/NOTES.md). One line per event on stderr ({@code 10:23:30.615 INFO  access: ...}); the access log
  * ({@value AccessLog#LOGGER}) through {@link BatchingStderrAppender}, written in batches, one write per 100 ms
- * (with one write per line it cost about 1.3 x CPU per request under load; batched, about 1.1 x); Jetty at WARN,
+ * (with one write per line it cost about 1.3 x CPU per request under load; batched, about 1.1 x), its line encoded
+ * by {@link LineEncoder} (the same line, in UTF-8, without the pattern layout's work); Jetty at WARN,
  * the rest at INFO. A logback configuration of the user's wins: the {@code logback.configurationFile} system
  * property, or a {@code logback-test.xml} or {@code logback.xml} on the class path.
  */
@@ -51,7 +52,10 @@ public final class LoggingConfigurator extends ContextAwareBase implements Confi
         BatchingStderrAppender access = new BatchingStderrAppender();
         access.setContext(context);
         access.setName("ACCESS");
-        access.setEncoder(encoder(context));
+        LineEncoder line = new LineEncoder();
+        line.setContext(context);
+        line.start();
+        access.setEncoder(line);
         access.start();
 
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);

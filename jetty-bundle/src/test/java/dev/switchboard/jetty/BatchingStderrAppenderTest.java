@@ -137,6 +137,16 @@ final class BatchingStderrAppenderTest {
     }
 
     @Test
+    void shouldWriteALineThatRacedTheStopPastItsLastWrite() {
+        BatchingStderrAppender appender = appender(3_600_000, 256 * 1024);
+        log(appender, "one");
+        appender.stop();
+        // A thread that passed doAppend's started check just before the stop appends after the stop's last write.
+        appender.append(new LoggingEvent("test", context.getLogger("dev.switchboard.access"), Level.INFO, "late", null, null));
+        assertThat(text()).isEqualTo("INFO access: one\nINFO access: late\n");
+    }
+
+    @Test
     void shouldNotStartWithoutAnEncoder() {
         BatchingStderrAppender appender = new BatchingStderrAppender(() -> stderr);
         appender.setContext(context);

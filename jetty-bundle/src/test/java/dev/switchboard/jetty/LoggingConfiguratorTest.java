@@ -53,6 +53,10 @@ final class LoggingConfiguratorTest {
             Encoder<ILoggingEvent> encoder = ((ConsoleAppender<ILoggingEvent>) appenders(root).get(0)).getEncoder();
             assertThat(new String(encoder.encode(event), StandardCharsets.UTF_8))
                     .isEqualTo("10:23:30.615 INFO  access: {\"request_id\":\"r1\"}" + System.lineSeparator());
+            Encoder<ILoggingEvent> accessEncoder = ((BatchingStderrAppender) batching).getEncoder();
+            assertThat(accessEncoder).isInstanceOf(LineEncoder.class);
+            assertThat(new String(accessEncoder.encode(event), StandardCharsets.UTF_8))
+                    .isEqualTo("10:23:30.615 INFO  access: {\"request_id\":\"r1\"}" + System.lineSeparator());
         } finally {
             context.stop();
         }
