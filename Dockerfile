@@ -24,8 +24,8 @@ ENV SWITCHBOARD_CONFIG=/etc/switchboard/switchboard.yaml \
     SWITCHBOARD_PORT=8080 \
     JAVA_OPTS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError"
 EXPOSE 8080
-# No curl in the JRE image: bash's /dev/tcp asks /healthz and wants a 200 on the status line.
+# No curl in the JRE image: bash's /dev/tcp asks /readyz (200 once serving) and wants a 200 on the status line.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${SWITCHBOARD_PORT} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${SWITCHBOARD_PORT} && printf 'GET /readyz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 # exec: java is PID 1 and gets SIGTERM itself (it drains, then exits 0).
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /opt/switchboard/switchboard.jar \"$@\"", "switchboard"]

@@ -137,7 +137,9 @@ public enum ApiError {
      * The admin store cannot be reached (a database that is down, SPEC section 12): nothing was written and the
      * node keeps serving its last good rules; {@code %s} names the store and says why.
      */
-    STORE_UNAVAILABLE(503, "api_error", "store_unavailable", "the admin store is unavailable: %s", null, false);
+    STORE_UNAVAILABLE(503, "api_error", "store_unavailable", "the admin store is unavailable: %s", null, false),
+    /** The bundled proxy listens before its webapp is up: a request in that moment (about a second) gets this. */
+    STARTING(503, "api_error", "starting", "the gateway is starting; retry in a moment", null, false);
 
     private final int status;
     private final String type;

@@ -10,8 +10,8 @@ import java.time.ZoneId;
 
 /**
  * The bundled proxy's line ({@link LoggingConfigurator#PATTERN}: {@code 10:23:30.615 INFO  access: MESSAGE}) written
- * straight into bytes, for the access log: logback's pattern layout cost about 430 ns and 3.8 KB per line
- * (bench/NOTES.md), this about a tenth of that. The clock part is kept per second, in the JVM's default time zone as
+ * straight into bytes: for the access log, where logback's pattern layout cost about 470 ns and 3.8 KB per line
+ * (bench/NOTES.md) and this about a quarter, and for the other lines, so that no pattern is parsed at start. The clock part is kept per second, in the JVM's default time zone as
  * logback's {@code %d}; the bytes are UTF-8 (the line is JSON). An event with a throwable goes through logback's
  * own encoder of the same pattern, which prints the stack trace. Thread-safe once started.
  */
@@ -28,22 +28,27 @@ public final class LineEncoder extends EncoderBase<ILoggingEvent> {
     }
 
     private final ZoneId zone = ZoneId.systemDefault();
-    private final PatternLayoutEncoder withThrowable = new PatternLayoutEncoder();
+    /** Made at the first event with a throwable: logback's pattern machinery is a few hundred classes to load. */
+    private PatternLayoutEncoder withThrowable;
     private volatile Second second = new Second(Long.MIN_VALUE, new byte[0]);
     private volatile Source source = new Source("", "", new byte[0]);
 
-    @Override
-    public void start() {
-        withThrowable.setContext(getContext());
-        withThrowable.setPattern(LoggingConfigurator.PATTERN);
-        withThrowable.setCharset(StandardCharsets.UTF_8);
-        withThrowable.start();
-        super.start();
+    private synchronized PatternLayoutEncoder withThrowable() {
+        if (withThrowable == null) {
+            withThrowable = new PatternLayoutEncoder();
+            withThrowable.setContext(getContext());
+            withThrowable.setPattern(LoggingConfigurator.PATTERN);
+            withThrowable.setCharset(StandardCharsets.UTF_8);
+            withThrowable.start();
+        }
+        return withThrowable;
     }
 
     @Override
-    public void stop() {
-        withThrowable.stop();
+    public synchronized void stop() {
+        if (withThrowable != null) {
+            withThrowable.stop();
+        }
         super.stop();
     }
 
@@ -60,7 +65,7 @@ public final class LineEncoder extends EncoderBase<ILoggingEvent> {
     @Override
     public byte[] encode(ILoggingEvent event) {
         if (event.getThrowableProxy() != null) {
-            return withThrowable.encode(event);
+            return withThrowable().encode(event);
         }
         long millis = event.getTimeStamp();
         long epochSecond = Math.floorDiv(millis, 1_000);

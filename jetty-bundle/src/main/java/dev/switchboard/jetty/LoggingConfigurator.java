@@ -3,7 +3,6 @@ package dev.switchboard.jetty;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -16,8 +15,8 @@ import dev.switchboard.observe.AccessLog;
  * {@code logback.xml}: logback's XML configuration loaded about 500 classes and took about 0.3 s of a start on one
  * core (bench/NOTES.md). One line per event on stderr ({@code 10:23:30.615 INFO  access: ...}); the access log
  * ({@value AccessLog#LOGGER}) through {@link BatchingStderrAppender}, written in batches, one write per 100 ms
- * (with one write per line it cost about 1.3 x CPU per request under load; batched, about 1.1 x), its line encoded
- * by {@link LineEncoder} (the same line, in UTF-8, without the pattern layout's work); Jetty at WARN,
+ * (with one write per line it cost about 1.3 x CPU per request under load; batched, about 1.1 x); every line encoded
+ * by {@link LineEncoder} (the pattern's line, in UTF-8, without the pattern layout's work); Jetty at WARN,
  * the rest at INFO. A logback configuration of the user's wins: the {@code logback.configurationFile} system
  * property, or a {@code logback-test.xml} or {@code logback.xml} on the class path.
  */
@@ -52,10 +51,7 @@ public final class LoggingConfigurator extends ContextAwareBase implements Confi
         BatchingStderrAppender access = new BatchingStderrAppender();
         access.setContext(context);
         access.setName("ACCESS");
-        LineEncoder line = new LineEncoder();
-        line.setContext(context);
-        line.start();
-        access.setEncoder(line);
+        access.setEncoder(encoder(context));
         access.start();
 
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
@@ -70,10 +66,9 @@ public final class LoggingConfigurator extends ContextAwareBase implements Confi
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    private static PatternLayoutEncoder encoder(LoggerContext context) {
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    private static LineEncoder encoder(LoggerContext context) {
+        LineEncoder encoder = new LineEncoder();
         encoder.setContext(context);
-        encoder.setPattern(PATTERN);
         encoder.start();
         return encoder;
     }

@@ -145,7 +145,7 @@ final class DeployManifestsIT {
         assertThat(n).isPositive();
         // The image's config is the one the manifests carry, at the path SWITCHBOARD_CONFIG names.
         assertThat(dockerfile).contains("COPY deploy/switchboard.yaml /etc/switchboard/switchboard.yaml",
-                "SWITCHBOARD_CONFIG=/etc/switchboard/switchboard.yaml", "USER 10001:10001", "/healthz");
+                "SWITCHBOARD_CONFIG=/etc/switchboard/switchboard.yaml", "USER 10001:10001", "GET /readyz");
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ final class LoggingConfiguratorTest {
                     .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli());
             @SuppressWarnings("unchecked")
             Encoder<ILoggingEvent> encoder = ((ConsoleAppender<ILoggingEvent>) appenders(root).get(0)).getEncoder();
+            assertThat(encoder).as("no pattern parsed at start").isInstanceOf(LineEncoder.class);
             assertThat(new String(encoder.encode(event), StandardCharsets.UTF_8))
                     .isEqualTo("10:23:30.615 INFO  access: {\"request_id\":\"r1\"}" + System.lineSeparator());
             Encoder<ILoggingEvent> accessEncoder = ((BatchingStderrAppender) batching).getEncoder();

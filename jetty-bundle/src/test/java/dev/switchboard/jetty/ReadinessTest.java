@@ -16,8 +16,9 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code /readyz} (SPEC section 13): 200 while serving; 503 from the moment a stop begins, while the
- * gateway still serves for {@code server.drain_delay}, so a load balancer stops sending first.
+ * {@code /readyz} (SPEC section 13): 503 {@code starting} while the bundled proxy listens but its webapp is not in
+ * yet (requests get a 503 {@code starting} error then); 200 while serving; 503 from the moment a stop begins, while
+ * the gateway still serves for {@code server.drain_delay}, so a load balancer stops sending first.
  */
 final class ReadinessTest {
 
@@ -62,6 +63,95 @@ final class ReadinessTest {
         assertThat(stopped.get(10, TimeUnit.SECONDS)).isZero();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopAt)).as("the stop waited the delay")
                 .isGreaterThanOrEqualTo(1500);
+    }
+
+    @Test
+    void shouldListenAtOnceAndAnswerStartingUntilTheWebappIsIn() throws Exception {
+        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+                providers:
+                  demo: {type: echo}
+                default_provider: demo
+                """);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", port));
+        // The webapp reads the config first thing when it starts: held there, the gateway is listening but not in.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.function.Supplier<SwitchboardConfig> held = () -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return config;
+        };
+        CompletableFuture<Gateway> started = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Gateway.start(held, null, config.server(), List.of());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> get(port, "/healthz").statusCode() == 200);
+            HttpResponse<String> ready = get(port, "/readyz");
+            HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"echo-small\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> messages = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/v1/messages")).POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"echo-small\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(started).isNotDone();
+            assertThat(get(port, "/healthz").body()).isEqualTo("ok");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(ready.body()).isEqualTo("starting");
+            assertThat(chat.statusCode()).isEqualTo(503);
+            assertThat(chat.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(chat.headers().firstValue("Content-Type")).hasValue("application/json");
+            assertThat(chat.body()).isEqualTo("{\"error\":{\"message\":\"the gateway is starting; retry in a moment\","
+                    + "\"type\":\"api_error\",\"param\":null,\"code\":\"starting\"}}");
+            assertThat(messages.statusCode()).isEqualTo(503);
+            assertThat(messages.body()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"api_error\","
+                    + "\"message\":\"the gateway is starting; retry in a moment\"}}");
+        } finally {
+            release.countDown();
+        }
+        Gateway gateway = started.get(30, TimeUnit.SECONDS);
+        try {
+            assertThat(get(port, "/readyz").body()).isEqualTo("ready");
+            HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"echo-small\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+        } finally {
+            gateway.stop();
+        }
+    }
+
+    @Test
+    void shouldFailTheStartAndCloseThePortWhenTheWebappCannotStart() throws Exception {
+        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+                providers:
+                  demo: {type: echo}
+                default_provider: demo
+                """);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", port));
+        java.util.function.Supplier<SwitchboardConfig> broken = () -> {
+            throw new IllegalStateException("no config for the webapp");
+        };
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateway.start(broken, null, config.server(), List.of()))
+                .hasStackTraceContaining("no config for the webapp");
+        try (java.net.ServerSocket again = new java.net.ServerSocket(port, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThat(again.getLocalPort()).as("the port is closed again").isEqualTo(port);
+        }
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
