@@ -98,6 +98,11 @@ checks.append(("peak RSS <= 160 MB at c = 64", f"{x} MB", 0 < x <= 160))
 if sb in streams and "direct" in streams:
     x = num(streams[sb]["ttfc_p50_ms"]) - num(streams["direct"]["ttfc_p50_ms"])
     checks.append(("time to first chunk <= +0.5 ms over direct (median)", f"{x:+.3f} ms", x <= 0.5))
+if "switchboard-small" in arms and rss.get("switchboard-small"):
+    x = rss["switchboard-small"]
+    t = ratio(med("switchboard-small", 64, "rps"), med(sb, 64, "rps"))
+    checks.append(("the same with the README's small-footprint flags (`-XX:+UseSerialGC -Xms32m`), throughput at "
+                   "c = 64 within 5 % of the jar's without them", f"{x} MB, {t:.2f} x req/s", x <= 160 and t >= 0.95))
 for name, value, ok in checks:
     w(f"| {name} | {value} | {'met' if ok else '**missed**'} |")
 w("")

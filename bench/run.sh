@@ -10,6 +10,7 @@
 #   haproxy           haproxy in http mode, connections to the mock reused
 #   switchboard       java -jar switchboard.jar --config FILE, no flags, access log on: exactly as the README runs it
 #   switchboard-quiet the same jar with observability.access_log: false
+#   switchboard-small the same jar as shipped with the README's small-footprint flags (SMALL_FLAGS)
 #   no-experiments    the same commit without the experiments listener (bench/variant.sh; access log off)
 #   no-listeners      the same commit without usage tap, metrics, experiments and access log (bench/variant.sh)
 #   servlet           a bare Jetty ee10 ProxyServlet.Transparent (no Switchboard code), java -cp, no flags
@@ -132,7 +133,9 @@ CFG
   $PIN1 haproxy -D -f "$WORK/haproxy.cfg"
 fi
 QUIET="observability: {access_log: false}"
+SMALL_FLAGS="-XX:+UseSerialGC -Xms32m"
 declare -A PORT=([direct]=18081 [nginx]=18082 [haproxy]=18083 [switchboard]=18090 [switchboard-quiet]=18091
+                 [switchboard-small]=18097
                  [no-experiments]=18092 [no-listeners]=18093 [servlet]=18094 [jetty-core]=18095 [portkey]=18096)
 declare -A PIDS=()
 launch() { # launch ARM COMMAND...: starts a JVM or Node arm on core 1, its output in $WORK/ARM.log
@@ -142,13 +145,14 @@ launch() { # launch ARM COMMAND...: starts a JVM or Node arm on core 1, its outp
 }
 gateway_yaml 18090 "" > "$WORK/switchboard.yaml"
 gateway_yaml 18091 "$QUIET" > "$WORK/switchboard-quiet.yaml"
+gateway_yaml 18097 "" > "$WORK/switchboard-small.yaml"
 gateway_yaml 18092 "$QUIET" > "$WORK/no-experiments.yaml"
 gateway_yaml 18093 "$QUIET" > "$WORK/no-listeners.yaml"
 gateway_yaml 0 "" > "$WORK/bare.yaml"
 
 ARMS=(direct nginx)
 [ $HAVE_HAPROXY = 1 ] && ARMS+=(haproxy)
-ARMS+=(switchboard switchboard-quiet)
+ARMS+=(switchboard switchboard-quiet switchboard-small)
 [ $HAVE_VARIANTS = 1 ] && ARMS+=(no-experiments no-listeners)
 ARMS+=(servlet jetty-core)
 [ $HAVE_PORTKEY = 1 ] && ARMS+=(portkey)
@@ -206,6 +210,8 @@ done
 
 note "the other arms start (after the curve: alone on its core, the jar's start-up is not slowed by theirs)"
 launch switchboard-quiet java -jar "$JAR" --config "$WORK/switchboard-quiet.yaml"
+# shellcheck disable=SC2086
+launch switchboard-small java $SMALL_FLAGS -jar "$JAR" --config "$WORK/switchboard-small.yaml"
 if [ $HAVE_VARIANTS = 1 ]; then
   launch no-experiments java -jar bench/target/variants/no-experiments.jar --config "$WORK/no-experiments.yaml"
   launch no-listeners java -jar bench/target/variants/no-listeners.jar --config "$WORK/no-listeners.yaml"
@@ -218,7 +224,7 @@ note "warm-up of the other arms"
 for arm in "${ARMS[@]}"; do
   [ "$arm" = switchboard ] && continue
   wait_for "$arm"
-  case $arm in switchboard-quiet|no-*|servlet|jetty-core) w=$WARM_JVM ;; portkey) w=20 ;; *) w=5 ;; esac
+  case $arm in switchboard-quiet|switchboard-small|no-*|servlet|jetty-core) w=$WARM_JVM ;; portkey) w=20 ;; *) w=5 ;; esac
   echo "$arm: $w s"
   load "$arm" 10 "$w" /dev/null
 done
