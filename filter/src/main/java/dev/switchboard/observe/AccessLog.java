@@ -64,7 +64,7 @@ public final class AccessLog implements ExchangeListener {
                 : modelLess != null ? modelLess.provider() : null;
         Usage u = completion.usage();
         // Written by hand into one builder (with Jackson's generator, Instant.toString and Double.toString the
-        // line cost about 1.5 us and 3.4 KB per exchange: bench/NOTES.md); JsonLineTest holds it to Jackson's reading.
+        // line cost about 1.5 us and 3.4 KB per exchange: bench/NOTES.md); AccessLogTest holds it to Jackson's reading.
         StringBuilder b = new StringBuilder(640);
         b.append('{');
         string(b, "request_id", exchange.id());

@@ -105,7 +105,7 @@ public final class Log {
         if (slf4j instanceof LocationAwareLogger located) {
             // With this class named as the facade, a line's source is the class that logged, not Log (Tomcat
             // prints the source on every line; Logback's %class and %method show it).
-            if (args.length == 0) {
+            if (args == null || args.length == 0) {
                 // The message as is (MessageFormatter copies it twice even without arguments: the access log's line).
                 located.log(null, FQCN, level, format, null, null);
                 return;

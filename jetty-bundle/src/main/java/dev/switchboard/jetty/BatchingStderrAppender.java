@@ -72,6 +72,7 @@ public final class BatchingStderrAppender extends UnsynchronizedAppenderBase<ILo
             addError("flushMillis and maxBufferBytes must be positive in the appender named [" + name + "].");
             return;
         }
+        stopped = false;
         super.start();
         writer = new Thread(this::writeEvery, "switchboard-access-log");
         writer.setDaemon(true);

@@ -155,6 +155,9 @@ final class Cli {
         Gateway gateway;
         try {
             gateway = Gateway.start(reloader, reloader, listen);
+        } catch (Gateway.StartFailure e) {
+            err.println("error: " + e.getMessage());
+            return INVALID_CONFIG;
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             err.println("error: cannot listen on " + listen.host() + ":" + listen.port() + ": " + cause.getMessage());

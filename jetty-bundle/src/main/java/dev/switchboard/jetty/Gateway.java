@@ -132,6 +132,9 @@ final class Gateway {
         InFlight inFlight = new InFlight();
         // Listening first (issue 18): /healthz answers while the webapp starts (about half of a start on one core),
         // /readyz says 503 "starting" and every other request gets a 503 "starting" until the webapp is in.
+        // Jetty's connection metrics before the port opens (a connection gets its listeners when it is made, so
+        // one opened while the webapp starts would never be counted); the JVM binders after, while it starts.
+        Metrics metrics = Metrics.withoutJvm().bind(server);
         Health health = new Health();
         GracefulHandler graceful = new GracefulHandler(health);
         server.setHandler(graceful);
@@ -141,7 +144,7 @@ final class Gateway {
         server.start();
 
         try {
-            Metrics metrics = Metrics.create().bind(server);
+            metrics.bindJvm();
             // Closed after the server stopped: the last exchanges are still counted.
             server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
                 @Override
@@ -165,10 +168,23 @@ final class Gateway {
             }
             health.in = true;
         } catch (Exception | Error e) {
-            server.stop();
-            throw e;
+            try {
+                server.stop();
+            } catch (Exception | Error stopping) {
+                e.addSuppressed(stopping);
+            }
+            throw new StartFailure(e);
         }
         return new Gateway(server, connector, config, inFlight, health);
+    }
+
+    /** The webapp did not start (the port was open and is closed again); its cause says why. */
+    static final class StartFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartFailure(Throwable cause) {
+            super("the gateway did not start: " + cause.getMessage(), cause);
+        }
     }
 
     /** @return the port actually bound (the configured one, or a free one for 0) */

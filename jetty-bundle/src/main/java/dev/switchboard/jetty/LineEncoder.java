@@ -72,31 +72,39 @@ public final class LineEncoder extends EncoderBase<ILoggingEvent> {
         Second s = second;
         if (s.epochSecond() != epochSecond) {
             LocalTime time = LocalTime.ofInstant(Instant.ofEpochSecond(epochSecond), zone);
-            s = new Second(epochSecond, String.format("%02d:%02d:%02d.", time.getHour(), time.getMinute(), time.getSecond())
-                    .getBytes(StandardCharsets.US_ASCII));
+            // ASCII digits whatever the locale (String.format would write the locale's), as logback's %d does.
+            s = new Second(epochSecond, new byte[] {digit(time.getHour() / 10), digit(time.getHour() % 10), ':',
+                    digit(time.getMinute() / 10), digit(time.getMinute() % 10), ':', digit(time.getSecond() / 10),
+                    digit(time.getSecond() % 10), '.'});
             second = s;
         }
         Source from = source;
         String level = event.getLevel().toString();
         if (!from.logger().equals(event.getLoggerName()) || !from.level().equals(level)) {
             String name = event.getLoggerName();
-            from = new Source(name, level, String.format(" %-5s %s: ", level, name.substring(name.lastIndexOf('.') + 1))
-                    .getBytes(StandardCharsets.UTF_8));
+            from = new Source(name, level, (" " + level + " ".repeat(Math.max(0, 5 - level.length())) + " "
+                    + name.substring(name.lastIndexOf('.') + 1) + ": ").getBytes(StandardCharsets.UTF_8));
             source = from;
         }
-        byte[] message = event.getFormattedMessage().getBytes(StandardCharsets.UTF_8);
+        String text = event.getFormattedMessage();
+        // A null message (log.warn(e.getMessage()) of an exception without one) prints "null", as %msg does.
+        byte[] message = (text == null ? "null" : text).getBytes(StandardCharsets.UTF_8);
         byte[] line = new byte[s.clock().length + 3 + from.text().length + message.length + NEWLINE.length];
         System.arraycopy(s.clock(), 0, line, 0, s.clock().length);
         int at = s.clock().length;
         int ms = Math.floorMod(millis, 1_000);
-        line[at++] = (byte) ('0' + ms / 100);
-        line[at++] = (byte) ('0' + ms / 10 % 10);
-        line[at++] = (byte) ('0' + ms % 10);
+        line[at++] = digit(ms / 100);
+        line[at++] = digit(ms / 10 % 10);
+        line[at++] = digit(ms % 10);
         System.arraycopy(from.text(), 0, line, at, from.text().length);
         at += from.text().length;
         System.arraycopy(message, 0, line, at, message.length);
         at += message.length;
         System.arraycopy(NEWLINE, 0, line, at, NEWLINE.length);
         return line;
+    }
+
+    private static byte digit(int value) {
+        return (byte) ('0' + value);
     }
 }

@@ -19,7 +19,8 @@ public final class Main {
         // compressed, unless told: that query (registering every platform MBean) took about 150 ms of a start on one
         // core. Told here instead: compressed (4 bytes, 16 to a 64-byte line) below the JVM's 32 GB heap limit for it.
         if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) {
-            System.setProperty(REFERENCES_PER_CACHE_LINE, Integer.toString(referencesPerCacheLine(Runtime.getRuntime().maxMemory())));
+            System.setProperty(REFERENCES_PER_CACHE_LINE, Integer.toString(referencesPerCacheLine(
+                    Integer.getInteger("org.eclipse.jetty.util.cacheLineBytes", 64), Runtime.getRuntime().maxMemory())));
         }
         int code = Cli.run(args, System.out, System.err);
         System.out.flush();
@@ -28,10 +29,12 @@ public final class Main {
     }
 
     /**
+     * @param cacheLineBytes Jetty's cache line (its own property, 64 by default)
      * @param maxHeapBytes the heap's limit
-     * @return references per 64-byte cache line: compressed (4 bytes) below 32 GB of heap, as the JVM's default
+     * @return references per cache line: compressed (4 bytes) below 32 GB of heap, as the JVM's default; where the
+     *     JVM does not compress them (ZGC on JDK 17, a heap just under 32 GB) this pads more than needed, never less
      */
-    static int referencesPerCacheLine(long maxHeapBytes) {
-        return maxHeapBytes < 32L << 30 ? 16 : 8;
+    static int referencesPerCacheLine(int cacheLineBytes, long maxHeapBytes) {
+        return Math.max(1, cacheLineBytes / (maxHeapBytes < 32L << 30 ? 4 : 8));
     }
 }

@@ -22,25 +22,40 @@ import org.eclipse.jetty.server.Server;
 final class Metrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry;
-    private final JvmGcMetrics gc;
+    /** The GC binder (it listens to notifications until closed), once {@link #bindJvm} ran. */
+    private JvmGcMetrics gc;
 
-    private Metrics(PrometheusMeterRegistry registry, JvmGcMetrics gc) {
+    private Metrics(PrometheusMeterRegistry registry) {
         this.registry = registry;
-        this.gc = gc;
     }
 
     /** @return a registry with the JVM binders */
     static Metrics create() {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
-        return new Metrics(registry, gc);
+        return withoutJvm().bindJvm();
+    }
+
+    /** @return a registry without the JVM binders yet (the bundled proxy binds them while its webapp starts) */
+    static Metrics withoutJvm() {
+        return new Metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /**
+     * Adds the JVM binders: memory, GC, threads, class loading, CPU, uptime, file descriptors.
+     *
+     * @return this
+     */
+    synchronized Metrics bindJvm() {
+        if (gc == null) {
+            new JvmMemoryMetrics().bindTo(registry);
+            gc = new JvmGcMetrics();
+            gc.bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ClassLoaderMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+            new FileDescriptorMetrics().bindTo(registry);
+        }
+        return this;
     }
 
     /**
@@ -61,7 +76,11 @@ final class Metrics implements AutoCloseable {
 
     @Override
     public void close() {
-        gc.close();
+        synchronized (this) {
+            if (gc != null) {
+                gc.close();
+            }
+        }
         registry.close();
     }
 }

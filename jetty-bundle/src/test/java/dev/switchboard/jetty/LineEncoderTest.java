@@ -60,6 +60,26 @@ final class LineEncoderTest {
     }
 
     @Test
+    void shouldWriteANullMessageAndAsciiDigitsWhateverTheLocale() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("fa-IR"));
+        try {
+            // A fresh encoder: its clock text is made in this locale.
+            LineEncoder persian = new LineEncoder();
+            persian.setContext(context);
+            persian.start();
+            LoggingEvent event = new LoggingEvent("test", context.getLogger("dev.switchboard.jetty.Cli"), Level.WARN,
+                    null, null, null);
+            event.setTimeStamp(1_800_000_123_456L);
+            String text = new String(persian.encode(event), StandardCharsets.UTF_8);
+            assertThat(text).isEqualTo(new String(pattern.encode(event), StandardCharsets.UTF_8));
+            assertThat(text).matches("[0-9]{2}:[0-9]{2}:[0-9]{2}\\.456 WARN  Cli: null" + System.lineSeparator());
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
+
+    @Test
     void shouldPrintAThrowableAsThePatternLayoutDoes() {
         LoggingEvent event = new LoggingEvent("test", context.getLogger("dev.switchboard.access"), Level.ERROR, "failed",
                 new IllegalStateException("boom"), null);

@@ -122,6 +122,9 @@ final class ReadinessTest {
         Gateway gateway = started.get(30, TimeUnit.SECONDS);
         try {
             assertThat(get(port, "/readyz").body()).isEqualTo("ready");
+            // The client's kept-alive connection, opened while the webapp started, is counted like any other.
+            String metrics = get(port, "/metrics").body();
+            assertThat(metrics).containsPattern("(?m)^jetty_connections_current_connections\\{[^}]*\\} [1-9]");
             HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                     + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"echo-small\"}")).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -148,6 +151,7 @@ final class ReadinessTest {
         };
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateway.start(broken, null, config.server(), List.of()))
+                .isInstanceOf(Gateway.StartFailure.class).hasMessageContaining("the gateway did not start")
                 .hasStackTraceContaining("no config for the webapp");
         try (java.net.ServerSocket again = new java.net.ServerSocket(port, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
             assertThat(again.getLocalPort()).as("the port is closed again").isEqualTo(port);
