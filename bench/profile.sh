@@ -3,22 +3,29 @@
 # Maven Central, fetched into ~/.m2 on first use) samples CPU every 1 ms from launch; the jar runs as users run
 # it (java -jar, pinned to core 1) in front of the Java mock (core 0) under wrk at c = 10 with the 1 KB chat
 # body; after WARM seconds of load (default 200: this project's VM JIT needs that) come 30 s that are reported.
-#   bench/profile.sh JAR [FRAME...]   -> the share of samples by thread, the hottest frames, and the share
+#   bench/profile.sh JAR|servlet [FRAME...]
+#                                     -> the share of samples by thread, the hottest frames, and the share
 #                                        under each FRAME named (substring match), e.g. Experiments.onComplete;
 #                                        A!B: under A but not under B
 # SAMPLES_OUT=FILE keeps the samples (jfr print's text) for bench/profile.py to read again.
 # EXTRA: YAML appended to the gateway's config (default: observability: {access_log: false}); ROUTE as in lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JARFILE=$(readlink -f "$1"); shift
+# `servlet` profiles the run's bare ProxyServlet arm (BenchGateway off, no Switchboard code) in the same set-up.
+ARM=$1; shift
+[ "$ARM" = servlet ] || JARFILE=$(readlink -f "$ARM")
 WARM=${WARM:-200}; STREAMS=0
 . bench/lib.sh
 AP_JAR=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar
 [ -f "$AP_JAR" ] || mvn -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1 >/dev/null
 (cd "$WORK" && unzip -q -o "$AP_JAR" 'linux-x64/*')
 gateway_yaml 18090 "${EXTRA:-observability: {access_log: false\}}" > "$WORK/gateway.yaml"
-$PIN1 java -agentpath:"$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$WORK/profile.jfr,jfr" \
-  -jar "$JARFILE" --config "$WORK/gateway.yaml" > "$WORK/gateway.log" 2>&1 &
+AGENT=-agentpath:"$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$WORK/profile.jfr,jfr"
+if [ "$ARM" = servlet ]; then
+  $PIN1 java "$AGENT" -cp "$JAR" dev.switchboard.bench.BenchGateway off "$WORK/gateway.yaml" 18090 > "$WORK/gateway.log" 2>&1 &
+else
+  $PIN1 java "$AGENT" -jar "$JARFILE" --config "$WORK/gateway.yaml" > "$WORK/gateway.log" 2>&1 &
+fi
 pid=$!
 for _ in $(seq 1 150); do curl -s -o /dev/null http://127.0.0.1:18090/healthz && break; sleep 0.1; done
 URL=http://127.0.0.1:18090/v1/chat/completions
