@@ -1,9 +1,12 @@
 package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,7 +14,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -51,9 +56,7 @@ final class ReadinessTest {
         Awaitility.await().atMost(Duration.ofSeconds(1)).until(() -> get(port, "/readyz").statusCode() == 503);
         HttpResponse<String> draining = get(port, "/readyz");
         HttpResponse<String> alive = get(port, "/healthz");
-        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"echo-small\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> chat = post(port, "/v1/chat/completions");
         long servedWithin = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopAt);
 
         assertThat(draining.body()).isEqualTo("draining");
@@ -67,19 +70,11 @@ final class ReadinessTest {
 
     @Test
     void shouldListenAtOnceAndAnswerStartingUntilTheWebappIsIn() throws Exception {
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
-                providers:
-                  demo: {type: echo}
-                default_provider: demo
-                """);
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", port));
+        SwitchboardConfig config = echoOnAFreePort();
+        int port = config.server().port();
         // The webapp reads the config first thing when it starts: held there, the gateway is listening but not in.
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.function.Supplier<SwitchboardConfig> held = () -> {
+        CountDownLatch release = new CountDownLatch(1);
+        Supplier<SwitchboardConfig> held = () -> {
             try {
                 release.await();
             } catch (InterruptedException e) {
@@ -97,12 +92,8 @@ final class ReadinessTest {
         try {
             Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> get(port, "/healthz").statusCode() == 200);
             HttpResponse<String> ready = get(port, "/readyz");
-            HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"echo-small\"}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            HttpResponse<String> messages = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/v1/messages")).POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"echo-small\"}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> chat = post(port, "/v1/chat/completions");
+            HttpResponse<String> messages = post(port, "/v1/messages");
 
             assertThat(started).isNotDone();
             assertThat(get(port, "/healthz").body()).isEqualTo("ok");
@@ -125,9 +116,7 @@ final class ReadinessTest {
             // The client's kept-alive connection, opened while the webapp started, is counted like any other.
             String metrics = get(port, "/metrics").body();
             assertThat(metrics).containsPattern("(?m)^jetty_connections_current_connections\\{[^}]*\\} [1-9]");
-            HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"echo-small\"}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> chat = post(port, "/v1/chat/completions");
             assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
         } finally {
             gateway.stop();
@@ -136,26 +125,35 @@ final class ReadinessTest {
 
     @Test
     void shouldFailTheStartAndCloseThePortWhenTheWebappCannotStart() throws Exception {
+        SwitchboardConfig config = echoOnAFreePort();
+        int port = config.server().port();
+        Supplier<SwitchboardConfig> broken = () -> {
+            throw new IllegalStateException("no config for the webapp");
+        };
+
+        assertThatThrownBy(() -> Gateway.start(broken, null, config.server(), List.of()))
+                .isInstanceOf(Gateway.StartFailure.class).hasMessageContaining("the gateway did not start")
+                .hasStackTraceContaining("no config for the webapp");
+        try (ServerSocket again = new ServerSocket(port, 50, InetAddress.getByName("127.0.0.1"))) {
+            assertThat(again.getLocalPort()).as("the port is closed again").isEqualTo(port);
+        }
+    }
+
+    /** The echo demo's config, listening on a port that was free a moment ago (the test must know it before the start). */
+    private static SwitchboardConfig echoOnAFreePort() throws Exception {
         SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
                 providers:
                   demo: {type: echo}
                 default_provider: demo
                 """);
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            port = free.getLocalPort();
+        try (ServerSocket free = new ServerSocket(0)) {
+            return parsed.withServer(parsed.server().withAddress("127.0.0.1", free.getLocalPort()));
         }
-        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", port));
-        java.util.function.Supplier<SwitchboardConfig> broken = () -> {
-            throw new IllegalStateException("no config for the webapp");
-        };
+    }
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateway.start(broken, null, config.server(), List.of()))
-                .isInstanceOf(Gateway.StartFailure.class).hasMessageContaining("the gateway did not start")
-                .hasStackTraceContaining("no config for the webapp");
-        try (java.net.ServerSocket again = new java.net.ServerSocket(port, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-            assertThat(again.getLocalPort()).as("the port is closed again").isEqualTo(port);
-        }
+    private HttpResponse<String> post(int port, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"echo-small\"}")).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
