@@ -1,8 +1,24 @@
 # Sourced by run.sh and flags.sh: the upstream every arm proxies to, nginx on 127.0.0.1:18081 (on core 0 with PIN0)
 # answering `return 200` with a fixed chat completion (usage included) under /v1/ and a 64-event SSE stream under
-# /sse/v1/; and the 1 KB chat body wrk sends. Needs WORK and PIN0; writes WORK/body.json, answer.json,
-# answer.sse and WORK/mock/ (its pid in WORK/mock/nginx.pid: the caller stops it). gateway_yaml PORT EXTRA prints
+# /sse/v1/; and the 1 KB chat body wrk sends. Needs WORK and PIN0; writes WORK/body.json, answer.json, answer.sse
+# and WORK/mock/ (its pid in WORK/mock/nginx.pid: the caller stops it). gateway_yaml PORT EXTRA prints
 # the config of a gateway in front of it: `regular` a 1:1 split of two targets, `streamy` the stream, plus EXTRA.
+# nginx_head DIR: the start of an nginx.conf whose pid, log and temporary files are in DIR, up to its http block's
+# own directives (one worker, no access log, connections kept for the whole run); the caller writes the rest.
+nginx_head() {
+  cat <<NGX
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  client_body_temp_path $1; proxy_temp_path $1; fastcgi_temp_path $1;
+  uwsgi_temp_path $1; scgi_temp_path $1;
+NGX
+}
+
 start_nginx_mock() {
 python3 - "$WORK" <<'PY'
 import json, sys
@@ -27,16 +43,7 @@ PY
 mkdir -p "$WORK/mock/static/chat" "$WORK/nginx"
 chmod 755 "$WORK"   # nginx's workers (user nobody when started as root) read the stream's file
 cp "$WORK/answer.sse" "$WORK/mock/static/chat/completions"
-cat > "$WORK/mock/nginx.conf" <<NGX
-worker_processes 1;
-pid $WORK/mock/nginx.pid;
-error_log $WORK/mock/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  client_body_temp_path $WORK/mock; proxy_temp_path $WORK/mock; fastcgi_temp_path $WORK/mock;
-  uwsgi_temp_path $WORK/mock; scgi_temp_path $WORK/mock;
+{ nginx_head "$WORK/mock"; cat <<NGX
   server {
     listen 127.0.0.1:18081;
     client_max_body_size 64m; client_body_buffer_size 1m;
@@ -46,6 +53,7 @@ http {
   }
 }
 NGX
+} > "$WORK/mock/nginx.conf"
 $PIN0 nginx -c "$WORK/mock/nginx.conf" -p "$WORK/mock"
 }
 

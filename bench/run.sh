@@ -89,16 +89,7 @@ note "upstream: nginx return 200 on core 0"
 start_nginx_mock
 
 note "proxy arms on core 1"
-cat > "$WORK/nginx/nginx.conf" <<NGX
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
-  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
+{ nginx_head "$WORK/nginx"; cat <<NGX
   upstream mock { server 127.0.0.1:18081; keepalive 256; keepalive_requests 10000000; }
   server {
     listen 127.0.0.1:18082;
@@ -111,6 +102,7 @@ http {
   }
 }
 NGX
+} > "$WORK/nginx/nginx.conf"
 $PIN1 nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
 if [ $HAVE_HAPROXY = 1 ]; then
   cat > "$WORK/haproxy.cfg" <<CFG
