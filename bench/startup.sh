@@ -3,6 +3,8 @@
 # flags), pinned to core 1 with nothing else running: each launch is timed from the fork to the first answer of
 # /healthz, then to /readyz 200, and stopped. The jars take turns, N rounds, so that drift falls on all alike.
 #   bench/startup.sh [N] JAR...      -> every launch, then per jar the median and range of both times
+# JAR+cds: that jar started as the Docker image starts it, from a class-data archive that deploy/cds-archive.sh makes
+# first (README "Deploy it"), e.g. bench/startup.sh 8 jetty-bundle/target/switchboard.jar{,+cds}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/readiness.sh
@@ -17,11 +19,20 @@ default_provider: mock
 virtual_models:
   - {source: regular, targets: [mock/gpt-bench-a, mock/gpt-bench-b]}
 YAML
+declare -A FLAGS=()
+for arm in "$@"; do
+  if [[ $arm == *+cds ]]; then
+    archive="$WORK/$(echo "$arm" | md5sum | cut -c1-8).jsa"
+    deploy/cds-archive.sh "${arm%+cds}" "$archive" > /dev/null
+    FLAGS[$arm]="-XX:SharedArchiveFile=$archive"
+  fi
+done
 echo "round,jar,listening_ms,ready_ms" | tee "$WORK/all.csv"
 for r in $(seq 1 "$N"); do
   for jar in "$@"; do
     t0=$(date +%s%3N)
-    $PIN java -jar "$jar" --config "$WORK/gateway.yaml" > "$WORK/log.txt" 2>&1 &
+    # shellcheck disable=SC2086
+    $PIN java ${FLAGS[$jar]:-} -jar "${jar%+cds}" --config "$WORK/gateway.yaml" > "$WORK/log.txt" 2>&1 &
     pid=$!
     times=$(time_to_ready 18190 "$t0") || { echo "$jar was not ready after 30 s:"; tail -20 "$WORK/log.txt"; exit 1; }
     read -r listening ready <<< "$times"

@@ -146,6 +146,39 @@ final class DeployManifestsIT {
         // The image's config is the one the manifests carry, at the path SWITCHBOARD_CONFIG names.
         assertThat(dockerfile).contains("COPY deploy/switchboard.yaml /etc/switchboard/switchboard.yaml",
                 "SWITCHBOARD_CONFIG=/etc/switchboard/switchboard.yaml", "USER 10001:10001", "GET /readyz");
+        // The class-data archive is made in the image (as root, before USER) and used by its entry point.
+        assertThat(dockerfile).contains("RUN /opt/switchboard/cds-archive.sh /opt/switchboard/switchboard.jar "
+                + "/opt/switchboard/switchboard.jsa", "-XX:SharedArchiveFile=/opt/switchboard/switchboard.jsa -jar");
+        assertThat(dockerfile.indexOf("RUN /opt/switchboard/cds-archive.sh")).isLessThan(dockerfile.indexOf("USER 10001"))
+                .isGreaterThan(dockerfile.indexOf("JAVA_OPTS="));
+    }
+
+    @Test
+    void shouldMakeAClassDataArchiveTheJarStartsFrom(@TempDir Path dir) throws Exception {
+        // The Dockerfile's step, run here with this JDK: the jar once on its demo, then an archive that maps.
+        Path archive = dir.resolve("switchboard.jsa");
+        ProcessBuilder script = new ProcessBuilder("bash", ROOT.resolve("deploy/cds-archive.sh").toString(),
+                System.getProperty("switchboard.jar"), archive.toString()).redirectErrorStream(true);
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            script.environment().put("CDS_PORT", Integer.toString(free.getLocalPort()));
+        }
+        // This JDK's java first on the PATH, as in the image.
+        script.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+        Process make = script.start();
+        String said = new String(make.getInputStream().readAllBytes(), UTF_8);
+        assertThat(make.waitFor()).as(said).isZero();
+        assertThat(said).startsWith(archive + ": ");
+        assertThat(Files.size(archive)).isGreaterThan(1 << 20);
+
+        // -Xshare:on: a JVM that cannot map the archive refuses to start; the jar's own classes come from it.
+        Path log = dir.resolve("classes.log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process run = new ProcessBuilder(java, "-Xshare:on", "-XX:SharedArchiveFile=" + archive,
+                "-Xlog:class+load=info:file=" + log, "-jar", System.getProperty("switchboard.jar"), "--version")
+                .redirectErrorStream(true).start();
+        String version = new String(run.getInputStream().readAllBytes(), UTF_8);
+        assertThat(run.waitFor()).as(version).isZero();
+        assertThat(Files.readString(log, UTF_8)).contains("dev.switchboard.jetty.Cli source: shared objects file (top)");
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
