@@ -120,7 +120,7 @@ public final class JsonModelLocator {
             this.offset = offset;
             this.limit = limit;
             this.shape = shape;
-            this.primary = node(shape.root(), shape.primary());
+            this.primary = shape.primaryNode();
         }
 
         /** The parser is at the object's START_OBJECT; returns at its END_OBJECT. */
@@ -225,9 +225,13 @@ public final class JsonModelLocator {
             if (primarySites.isEmpty() && shape.required()) {
                 return ModelField.failed(ModelField.Status.MISSING, null);
             }
-            List<ModelField.Site> sites = new ArrayList<>(primarySites);
-            sites.addAll(otherSites);
-            return new ModelField(sites.isEmpty() ? ModelField.Status.NONE : ModelField.Status.FOUND, null, sites, captured);
+            List<ModelField.Site> sites = primarySites;
+            if (!otherSites.isEmpty()) {
+                sites = new ArrayList<>(primarySites);
+                sites.addAll(otherSites);
+            }
+            return new ModelField(sites.isEmpty() ? ModelField.Status.NONE : ModelField.Status.FOUND, null, sites,
+                    captured.isEmpty() ? Map.of() : captured);
         }
 
         private static String keyOf(Shape.Node parent, Shape.Node child) {
@@ -237,17 +241,6 @@ public final class JsonModelLocator {
                 }
             }
             throw new IllegalStateException();
-        }
-
-        private static Shape.Node node(Shape.Node root, String path) {
-            if (path == null) {
-                return null;
-            }
-            Shape.Node n = root;
-            for (String s : path.split("\\.")) {
-                n = n.children.get(s.endsWith("[]") ? s.substring(0, s.length() - 2) : s);
-            }
-            return n;
         }
     }
 

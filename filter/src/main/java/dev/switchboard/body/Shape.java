@@ -40,12 +40,15 @@ public final class Shape {
     private final boolean required;
     private final List<String> models;
     private final List<String> captures;
+    /** The node of the primary path, or {@code null}: found once, not per body. */
+    private final Node primaryNode;
 
     private Shape(boolean required, List<String> models, List<String> captures) {
         this.required = required;
         this.models = List.copyOf(models);
         this.captures = List.copyOf(captures);
-        models.forEach(p -> add(p, Leaf.MODEL));
+        this.primaryNode = models.isEmpty() ? null : add(models.get(0), Leaf.MODEL);
+        models.stream().skip(1).forEach(p -> add(p, Leaf.MODEL));
         captures.forEach(p -> add(p, Leaf.CAPTURE));
     }
 
@@ -68,7 +71,8 @@ public final class Shape {
         return new Shape(required, models, all);
     }
 
-    private void add(String path, Leaf leaf) {
+    /** @return the path's last node */
+    private Node add(String path, Leaf leaf) {
         Node node = root;
         String[] segments = path.split("\\.");
         for (int i = 0; i < segments.length; i++) {
@@ -85,10 +89,16 @@ public final class Shape {
                 throw new IllegalArgumentException("path " + path + " overlaps another");
             }
         }
+        return node;
     }
 
     Node root() {
         return root;
+    }
+
+    /** @return the node of the primary path, or {@code null} when the shape has none */
+    Node primaryNode() {
+        return primaryNode;
     }
 
     /** @return the primary model path ({@code model}), or {@code null} when the shape has none */

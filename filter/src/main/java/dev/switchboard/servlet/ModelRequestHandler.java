@@ -18,7 +18,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -111,10 +110,12 @@ final class ModelRequestHandler {
     private Next decide(HttpServletRequest request, HttpServletResponse response, Exchange exchange, ModelField field,
                         byte[] original, int length, Set<String> hidden) throws IOException {
         List<ModelField.Site> sites = field.sites();
-        Map<ModelField.Site, Decision> decisions = new IdentityHashMap<>();
-        Set<String> providers = new LinkedHashSet<>();
+        // Indexed like sites (the splice's function is handed the site, found by identity): no map per request.
+        Decision[] decisions = new Decision[sites.size()];
         Decision primary = null;
-        for (ModelField.Site site : sites) {
+        boolean mixed = false;
+        for (int i = 0; i < decisions.length; i++) {
+            ModelField.Site site = sites.get(i);
             Decision d = Resolver.resolve(exchange.config().rules(), site.model(), exchange.caller(), picker);
             if (primary == null) {
                 primary = d;
@@ -130,24 +131,38 @@ final class ModelRequestHandler {
                         sites.size() == 1 && site.path().equals("model") ? e : e.at(site.path()));
                 return null;
             }
-            decisions.put(site, d);
-            providers.add(d.provider());
+            decisions[i] = d;
+            mixed |= !d.provider().equals(primary.provider());
         }
-        if (providers.size() > 1) {
+        if (mixed) {
+            Set<String> providers = new LinkedHashSet<>();
+            for (Decision d : decisions) {
+                providers.add(d.provider());
+            }
             Rejections.send(response, exchange.withDecision(primary, null),
                     ApiError.MIXED_PROVIDERS.with(String.join(", ", providers)));
             return null;
         }
         ModelField.Site first = sites.get(0);
         RewritableBody rewritten = new RewritableBody(
-                field.splice(original, length, s -> decisions.get(s).upstreamModel()),
-                model -> field.splice(original, length, s -> s == first ? model : decisions.get(s).upstreamModel()));
+                field.splice(original, length, s -> decisionOf(sites, decisions, s).upstreamModel()),
+                model -> field.splice(original, length,
+                        s -> s == first ? model : decisionOf(sites, decisions, s).upstreamModel()));
         // Other models were decided for the chosen provider: a request with several has no other candidate.
         Exchange decided = sites.size() == 1 ? exchange.withDecision(primary, rewritten)
                 : exchange.withDecision(primary, rewritten, List.of(primary.chosen()));
         byte[] bytes = rewritten.bytes();
         return new Next(new SwitchboardRequest(request, bytes, bytes.length, hidden, null, response), response,
                 decided, null);
+    }
+
+    private static Decision decisionOf(List<ModelField.Site> sites, Decision[] decisions, ModelField.Site site) {
+        for (int i = 0; i < decisions.length; i++) {
+            if (sites.get(i) == site) {
+                return decisions[i];
+            }
+        }
+        throw new IllegalArgumentException("not a site of this body: " + site.path());
     }
 
     /**

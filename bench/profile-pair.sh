@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Two arms profiled AT ONCE, as bench/paired.sh loads them: both on core 1, each under its own wrk at c = 10 (core 0,
+# with the Java mock and the 1 KB chat body), async-profiler sampling CPU every 1 ms in each from launch; after WARM
+# seconds of load (default 200) come 30 s that are reported for both: requests served, samples by thread, the
+# hottest frames and, for each FRAME named (substring; A!B = under A but not under B), its share and its us of CPU
+# per request. Drift of the machine falls on both arms alike, so they can be compared frame by frame (bench/profile.sh
+# profiles one arm; one after the other, two arms drifted by more than their difference).
+#   bench/profile-pair.sh A B [FRAME...]     A, B: a switchboard.jar, or `servlet` (the run's bare ProxyServlet arm)
+# EXTRA: YAML appended to both gateways' configs (default: observability: {access_log: false}); ROUTE as in lib.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARMS=("$1" "$2"); shift 2
+WARM=${WARM:-200}
+. bench/lib.sh
+AP_JAR=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar
+[ -f "$AP_JAR" ] || mvn -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1 >/dev/null
+(cd "$WORK" && unzip -q -o "$AP_JAR" 'linux-x64/*')
+PORTS=(18090 18092); PIDS=()
+for i in 0 1; do
+  port=${PORTS[$i]}
+  gateway_yaml "$port" "${EXTRA:-observability: {access_log: false\}}" > "$WORK/gateway-$i.yaml"
+  agent=-agentpath:"$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$WORK/profile-$i.jfr,jfr"
+  if [ "${ARMS[$i]}" = servlet ]; then
+    $PIN1 java "$agent" -cp "$JAR" dev.switchboard.bench.BenchGateway off "$WORK/gateway-$i.yaml" "$port" > "$WORK/arm-$i.log" 2>&1 &
+  else
+    $PIN1 java "$agent" -jar "$(readlink -f "${ARMS[$i]}")" --config "$WORK/gateway-$i.yaml" > "$WORK/arm-$i.log" 2>&1 &
+  fi
+  PIDS[$i]=$!
+done
+for port in "${PORTS[@]}"; do
+  for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+done
+load() { # load SECONDS: both arms at once, wrk's output in WORK/wrk-I.txt
+  local w=()
+  for i in 0 1; do
+    BODY_FILE="$WORK/body.json" $PIN0 wrk -t1 -c10 -d"$1s" -s "$WORK/post.lua" \
+      "http://127.0.0.1:${PORTS[$i]}/v1/chat/completions" > "$WORK/wrk-$i.txt" &
+    w+=($!)
+  done
+  wait "${w[@]}"
+}
+load "$WARM"
+since=$(date -u +%H:%M:%S)
+load 30
+for i in 0 1; do kill "${PIDS[$i]}"; wait "${PIDS[$i]}" || true; done
+JFR=$(command -v jfr || echo "$(dirname "$(readlink -f "$(command -v java)")")/jfr")
+for i in 0 1; do
+  n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$i.txt")
+  echo "== ${ARMS[$i]}: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$i.txt") req/s"
+  "$JFR" print --events jdk.ExecutionSample --stack-depth 96 "$WORK/profile-$i.jfr" > "$WORK/samples-$i.txt"
+  [ -n "${SAMPLES_OUT:-}" ] && cp "$WORK/samples-$i.txt" "$SAMPLES_OUT.$i"
+  REQUESTS=$n python3 bench/profile.py "$WORK/samples-$i.txt" "$since" "$@"
+done
