@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 
@@ -132,7 +133,7 @@ final class ModelRequestHandler {
                 return null;
             }
             decisions[i] = d;
-            mixed |= !d.provider().equals(primary.provider());
+            mixed |= !Objects.equals(d.provider(), primary.provider());
         }
         if (mixed) {
             Set<String> providers = new LinkedHashSet<>();
