@@ -90,6 +90,16 @@ x = ratio(med(sb, 10, "rps"), med(ngx, 10, "rps"))
 checks.append((">= 0.6 x nginx throughput at 1 KB, c = 10", f"{x:.2f} x", x >= 0.6))
 checks.append(("listening within 1 s of launch", f"{int(startup['listening_ms']) / 1000:.1f} s",
                int(startup["listening_ms"]) <= 1000))
+cds = {}
+if os.path.exists(f"{out}/startup-cds.csv"):
+    launches = list(csv.DictReader(open(f"{out}/startup-cds.csv")))
+    for arm in ("plain", "cds"):
+        mine = [r for r in launches if r["jar"].endswith("+cds") == (arm == "cds")]
+        if mine:
+            cds[arm] = tuple(statistics.median(int(r[k]) for r in mine) for k in ("listening_ms", "ready_ms"))
+if "cds" in cds:
+    checks.append(("the same from a class-data archive (the Docker image's command; `deploy/cds-archive.sh`)",
+                   f"{cds['cds'][0] / 1000:.1f} s ({cds['cds'][0] / cds['plain'][0]:.2f} x)", cds["cds"][0] <= 1000))
 checks.append(("90 % of the plateau within 30 s of a cold start under load",
                f"{reached} s (plateau {plateau:.0f} req/s)" if reached else "not reached",
                reached is not None and reached <= 30))
@@ -155,6 +165,10 @@ w(f"`java -jar switchboard.jar --config FILE`, no flags, access log on: listenin
   f"{int(startup['listening_ms'])} ms, ready (`/readyz` 200) after {int(startup['ready_ms'])} ms; then 1 KB chat "
   f"requests at c = 10 from that moment, in 5 s windows. Plateau (median of the last six windows): {plateau:.0f} "
   f"req/s; 90 % of it first reached in the window ending {reached if reached else '-'} s after launch.\n")
+if "cds" in cds:
+    w(f"Alternating cold launches of the same jar (`bench/startup.sh`, medians): as the README runs it, listening "
+      f"after {cds['plain'][0]:.0f} ms and ready after {cds['plain'][1]:.0f} ms; from a class-data archive made by "
+      f"`deploy/cds-archive.sh` (as the Docker image starts), {cds['cds'][0]:.0f} and {cds['cds'][1]:.0f} ms.\n")
 w("| seconds since launch | req/s | x plateau | CPU us per request |")
 w("|---|---|---|---|")
 for t, rps, cpu in curve:

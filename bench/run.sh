@@ -19,7 +19,9 @@
 # The switchboard arms serve `regular` as a 1:1 split of two targets (a redirect that experiments count) and
 # `streamy` for streams. Every arm's proxy CPU time is read from /proc (all its processes, user + system) and
 # divided by the requests wrk completed: CPU per request. The switchboard arm is started cold and its warm-up
-# curve (req/s per 5 s window from launch) is its warm-up; the other JVM arms get WARM_JVM s of load first.
+# curve (req/s per 5 s window from launch) is its warm-up; the other JVM arms get WARM_JVM s of load first. Before
+# the curve, STARTUPS alternating cold launches time its listening and readiness as the README runs it and from a
+# class-data archive (deploy/cds-archive.sh, as the Docker image starts).
 # Then ROUNDS rounds, each loading every arm in turn at c = 10 and c = 64 (arms interleaved, so drift of the
 # machine falls on all), then per arm the time to first chunk of streams (a warm JVM probe on core 0) and the
 # peak RSS (VmHWM). Writes bench/results/REPORT.md and the CSVs beside it. Needs root for apt-get the first
@@ -32,9 +34,11 @@ MODE=quick
 [ "${1:-}" = "--full" ] && MODE=full
 if [ "$MODE" = full ]; then
   CURVE=${CURVE:-180}; WARM_JVM=${WARM_JVM:-240}; DUR=${DUR:-10}; ROUNDS=${ROUNDS:-3}; STREAMS=500; STREAM_WARM=1000
+  STARTUPS=5
   JMH="-f 1 -wi 3 -i 5 -w 1 -r 2"
 else
   CURVE=${CURVE:-60}; WARM_JVM=${WARM_JVM:-30}; DUR=${DUR:-5}; ROUNDS=${ROUNDS:-1}; STREAMS=200; STREAM_WARM=300
+  STARTUPS=2
   JMH="-f 1 -wi 2 -i 3 -w 1 -r 1"
 fi
 OUT=bench/results; mkdir -p "$OUT"
@@ -181,6 +185,11 @@ wait_for() { # wait_for ARM: until its URL answers anything, up to 60 s
   done
   echo "arm $1 did not start:"; tail -20 "$WORK/$1.log"; exit 1
 }
+
+note "start-up: the jar as the README runs it, and from a class-data archive as the Docker image starts it"
+# Alternating cold launches pinned to core 1 with nothing else on it (before the curve's jar starts); the archive is
+# made first by deploy/cds-archive.sh, the Dockerfile's step.
+CSV_OUT="$OUT/startup-cds.csv" bench/startup.sh "$STARTUPS" "$JAR" "$JAR+cds" | tail -4
 
 note "cold start of the jar as the README runs it, loaded from launch (${CURVE} s, c = 10)"
 t0=$(date +%s%3N)

@@ -3,6 +3,7 @@
 # flags), pinned to core 1 with nothing else running: each launch is timed from the fork to the first answer of
 # /healthz, then to /readyz 200, and stopped. The jars take turns, N rounds, so that drift falls on all alike.
 #   bench/startup.sh [N] JAR...      -> every launch, then per jar the median and range of both times
+# CSV_OUT=FILE keeps every launch (round,jar,listening_ms,ready_ms).
 # JAR+cds: that jar started as the Docker image starts it, from a class-data archive that deploy/cds-archive.sh makes
 # first (README "Deploy it"), e.g. bench/startup.sh 8 jetty-bundle/target/switchboard.jar{,+cds}
 set -euo pipefail
@@ -40,6 +41,7 @@ for r in $(seq 1 "$N"); do
     echo "$r,$jar,$listening,$ready" | tee -a "$WORK/all.csv"
   done
 done
+[ -n "${CSV_OUT:-}" ] && cp "$WORK/all.csv" "$CSV_OUT"
 python3 - "$WORK/all.csv" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
