@@ -12,20 +12,12 @@ cd "$(dirname "$0")/.."
 ARMS=("$1" "$2"); shift 2
 WARM=${WARM:-200}
 . bench/lib.sh
-AP_JAR=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar
-[ -f "$AP_JAR" ] || mvn -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1 >/dev/null
-(cd "$WORK" && unzip -q -o "$AP_JAR" 'linux-x64/*')
+. bench/profiler.sh
 PORTS=(18090 18092); PIDS=()
 for i in 0 1; do
-  port=${PORTS[$i]}
-  gateway_yaml "$port" "${EXTRA:-observability: {access_log: false\}}" > "$WORK/gateway-$i.yaml"
-  agent=-agentpath:"$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$WORK/profile-$i.jfr,jfr"
-  if [ "${ARMS[$i]}" = servlet ]; then
-    $PIN1 java "$agent" -cp "$JAR" dev.switchboard.bench.BenchGateway off "$WORK/gateway-$i.yaml" "$port" > "$WORK/arm-$i.log" 2>&1 &
-  else
-    $PIN1 java "$agent" -jar "$(readlink -f "${ARMS[$i]}")" --config "$WORK/gateway-$i.yaml" > "$WORK/arm-$i.log" 2>&1 &
-  fi
-  PIDS[$i]=$!
+  gateway_yaml "${PORTS[$i]}" "${EXTRA:-observability: {access_log: false\}}" > "$WORK/gateway-$i.yaml"
+  launch_profiled "${ARMS[$i]}" "${PORTS[$i]}" "$WORK/gateway-$i.yaml" "$WORK/profile-$i.jfr" "$WORK/arm-$i.log"
+  PIDS[$i]=$PROFILED_PID
 done
 for port in "${PORTS[@]}"; do
   for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
@@ -43,11 +35,10 @@ load "$WARM"
 since=$(date -u +%H:%M:%S)
 load 30
 for i in 0 1; do kill "${PIDS[$i]}"; wait "${PIDS[$i]}" || true; done
-JFR=$(command -v jfr || echo "$(dirname "$(readlink -f "$(command -v java)")")/jfr")
 for i in 0 1; do
   n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$i.txt")
   echo "== ${ARMS[$i]}: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$i.txt") req/s"
-  "$JFR" print --events jdk.ExecutionSample --stack-depth 96 "$WORK/profile-$i.jfr" > "$WORK/samples-$i.txt"
+  print_samples "$WORK/profile-$i.jfr" "$WORK/samples-$i.txt"
   [ -n "${SAMPLES_OUT:-}" ] && cp "$WORK/samples-$i.txt" "$SAMPLES_OUT.$i"
   REQUESTS=$n python3 bench/profile.py "$WORK/samples-$i.txt" "$since" "$@"
 done

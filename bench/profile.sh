@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where the jar's CPU goes under load, kernel and JIT included: async-profiler (tools.profiler:async-profiler from
-# Maven Central, fetched into ~/.m2 on first use) samples CPU every 1 ms from launch; the jar runs as users run
+# Maven Central, fetched into ~/.m2 on first use; bench/profiler.sh) samples CPU every 1 ms from launch; the jar runs as users run
 # it (java -jar, pinned to core 1) in front of the Java mock (core 0) under wrk at c = 10 with the 1 KB chat
 # body; after WARM seconds of load (default 200: this project's VM JIT needs that) come 30 s that are reported.
 #   bench/profile.sh JAR|servlet [FRAME...]
@@ -11,29 +11,19 @@
 # EXTRA: YAML appended to the gateway's config (default: observability: {access_log: false}); ROUTE as in lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# `servlet` profiles the run's bare ProxyServlet arm (BenchGateway off, no Switchboard code) in the same set-up.
 ARM=$1; shift
-[ "$ARM" = servlet ] || JARFILE=$(readlink -f "$ARM")
 WARM=${WARM:-200}; STREAMS=0
 . bench/lib.sh
-AP_JAR=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar
-[ -f "$AP_JAR" ] || mvn -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1 >/dev/null
-(cd "$WORK" && unzip -q -o "$AP_JAR" 'linux-x64/*')
+. bench/profiler.sh
 gateway_yaml 18090 "${EXTRA:-observability: {access_log: false\}}" > "$WORK/gateway.yaml"
-AGENT=-agentpath:"$WORK/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,file=$WORK/profile.jfr,jfr"
-if [ "$ARM" = servlet ]; then
-  $PIN1 java "$AGENT" -cp "$JAR" dev.switchboard.bench.BenchGateway off "$WORK/gateway.yaml" 18090 > "$WORK/gateway.log" 2>&1 &
-else
-  $PIN1 java "$AGENT" -jar "$JARFILE" --config "$WORK/gateway.yaml" > "$WORK/gateway.log" 2>&1 &
-fi
-pid=$!
+launch_profiled "$ARM" 18090 "$WORK/gateway.yaml" "$WORK/profile.jfr" "$WORK/gateway.log"
+pid=$PROFILED_PID
 for _ in $(seq 1 150); do curl -s -o /dev/null http://127.0.0.1:18090/healthz && break; sleep 0.1; done
 URL=http://127.0.0.1:18090/v1/chat/completions
 BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"${WARM}s" -s "$WORK/post.lua" $URL > /dev/null
 since=$(date -u +%H:%M:%S)
 BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d30s -s "$WORK/post.lua" $URL | grep Requests/sec
 kill "$pid"; wait "$pid" || true
-JFR=$(command -v jfr || echo "$(dirname "$(readlink -f "$(command -v java)")")/jfr")
-"$JFR" print --events jdk.ExecutionSample --stack-depth 96 "$WORK/profile.jfr" > "$WORK/samples.txt"
+print_samples "$WORK/profile.jfr" "$WORK/samples.txt"
 [ -n "${SAMPLES_OUT:-}" ] && cp "$WORK/samples.txt" "$SAMPLES_OUT"
 python3 bench/profile.py "$WORK/samples.txt" "$since" "$@"
