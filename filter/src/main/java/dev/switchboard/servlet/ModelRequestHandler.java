@@ -18,11 +18,13 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Requests whose body may carry models (SPEC sections 3 and 15): reads the body under the size cap,
@@ -111,7 +113,7 @@ final class ModelRequestHandler {
     private Next decide(HttpServletRequest request, HttpServletResponse response, Exchange exchange, ModelField field,
                         byte[] original, int length, Set<String> hidden) throws IOException {
         List<ModelField.Site> sites = field.sites();
-        // Indexed like sites (the splice's function is handed the site, found by identity): no map per request.
+        // Indexed like sites: no map or set for the one model of most requests.
         Decision[] decisions = new Decision[sites.size()];
         Decision primary = null;
         boolean mixed = false;
@@ -145,10 +147,12 @@ final class ModelRequestHandler {
             return null;
         }
         ModelField.Site first = sites.get(0);
+        // The splice hands over each site: one model needs no lookup; a batch file's thousands get one map, built once.
+        Function<ModelField.Site, Decision> decisionOf = decisions.length == 1 ? site -> decisions[0]
+                : byIdentity(sites, decisions);
         RewritableBody rewritten = new RewritableBody(
-                field.splice(original, length, s -> decisionOf(sites, decisions, s).upstreamModel()),
-                model -> field.splice(original, length,
-                        s -> s == first ? model : decisionOf(sites, decisions, s).upstreamModel()));
+                field.splice(original, length, s -> decisionOf.apply(s).upstreamModel()),
+                model -> field.splice(original, length, s -> s == first ? model : decisionOf.apply(s).upstreamModel()));
         // Other models were decided for the chosen provider: a request with several has no other candidate.
         Exchange decided = sites.size() == 1 ? exchange.withDecision(primary, rewritten)
                 : exchange.withDecision(primary, rewritten, List.of(primary.chosen()));
@@ -157,13 +161,12 @@ final class ModelRequestHandler {
                 decided, null);
     }
 
-    private static Decision decisionOf(List<ModelField.Site> sites, Decision[] decisions, ModelField.Site site) {
+    private static Function<ModelField.Site, Decision> byIdentity(List<ModelField.Site> sites, Decision[] decisions) {
+        Map<ModelField.Site, Decision> map = new IdentityHashMap<>(decisions.length * 2);
         for (int i = 0; i < decisions.length; i++) {
-            if (sites.get(i) == site) {
-                return decisions[i];
-            }
+            map.put(sites.get(i), decisions[i]);
         }
-        throw new IllegalArgumentException("not a site of this body: " + site.path());
+        return map::get;
     }
 
     /**
