@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The filter's {@code model} rewrite (locate by streaming parse + byte splice) against a plain copy of
+ * The filter's {@code model} rewrite (locate by one byte scan + byte splice) against a plain copy of
  * the same body, the least any rewrite must do. Bodies are chat requests with realistic escaped
  * content (newlines, quotes, unicode escapes, code), with {@code model} first or last (openai-python
  * sends it last). MB/s = size / time per op.

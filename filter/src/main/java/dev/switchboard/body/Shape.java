@@ -1,5 +1,6 @@
 package dev.switchboard.body;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,9 +31,23 @@ public final class Shape {
         /** Whether the key holds a list whose elements are objects of this node's shape. */
         boolean array;
         Leaf leaf;
+        /** The children as arrays, in order (set once the shape is built): the scanner's loop needs no map. */
+        String[] keys;
+        byte[][] keyBytes;
+        Node[] kids;
 
         Node child(String key) {
             return children.computeIfAbsent(key, k -> new Node());
+        }
+
+        void freeze() {
+            keys = children.keySet().toArray(new String[0]);
+            kids = children.values().toArray(new Node[0]);
+            keyBytes = new byte[keys.length][];
+            for (int i = 0; i < keys.length; i++) {
+                keyBytes[i] = keys[i].getBytes(StandardCharsets.UTF_8);
+                kids[i].freeze();
+            }
         }
     }
 
@@ -50,6 +65,7 @@ public final class Shape {
         this.primaryNode = models.isEmpty() ? null : add(models.get(0), Leaf.MODEL);
         models.stream().skip(1).forEach(p -> add(p, Leaf.MODEL));
         captures.forEach(p -> add(p, Leaf.CAPTURE));
+        root.freeze();
     }
 
     /**
