@@ -1,7 +1,8 @@
 """Reads `jfr print --events jdk.ExecutionSample` output; reports the samples taken at or after a time (HH:MM:SS):
 their share by thread, the hottest frames by self time, and the share of samples under each frame named.
 REQUESTS=N (the requests served while those samples were taken, one sample per ms of CPU): each share also in us
-of CPU per request."""
+of CPU per request. CALLERS=FRAME (substring): for the samples whose own frame is FRAME, the nearest callers outside
+java.* and jdk.* (who calls a hot JDK method such as String.equals)."""
 import collections
 import os
 import re
@@ -41,3 +42,12 @@ for want in wanted:
     under = sum(1 for _, f in samples
                 if any(inside in x for x in f) and not (outside and any(outside in x for x in f)))
     print(f"under {want}: {100 * under / n:.1f}%{per_request(under)}")
+callee = os.environ.get("CALLERS")
+if callee:
+    print(f"nearest callers outside java.*/jdk.* of samples in {callee}:")
+    callers = collections.Counter()
+    for _, f in samples:
+        if callee in f[0]:
+            callers[next((x for x in f[1:] if not x.startswith(("java.", "jdk.", "."))), "?")] += 1
+    for frame, count in callers.most_common(12):
+        print(f"  {100 * count / n:5.1f}%{per_request(count)} {frame}")

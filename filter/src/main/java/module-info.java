@@ -5,7 +5,7 @@
  * ({@code admin}), the exchange and its listener SPI ({@code exchange}), the access log and metrics
  * listeners ({@code observe}) and the error table ({@code error}). The body readers ({@code body}), the
  * JSON helpers ({@code json}) and the logging and version helpers ({@code ops}) are internal.
- * (The bundled proxy is built on the class path and shaded into one jar, where it also uses the JSON and
+ * (The bundled proxy is built on the class path and shaded into one jar, where it also uses the JSON, body and
  * ops helpers; nothing else should.)
  */
 // Micrometer is an automatic module (no module-info of its own); it is optional, so its name is all we need.

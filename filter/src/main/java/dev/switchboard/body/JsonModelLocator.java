@@ -90,6 +90,28 @@ public final class JsonModelLocator {
         return scan.result();
     }
 
+    /**
+     * Whether a body asks for a stream: its top-level {@code stream} is {@code true} (the last of two wins, as Python
+     * and Node read it; the key compared decoded and exactly). For the failover's timing only, never for a check.
+     *
+     * @param body the bytes holding the document
+     * @param length how many bytes of {@code body} are the document
+     * @return {@code false} also when the document is not one strict JSON object
+     */
+    public static boolean asksForStream(byte[] body, int length) {
+        int first = firstSignificant(body, 0, length);
+        if (first < 0 || body[first] != '{') {
+            return false;
+        }
+        try {
+            return new Scan(body, first, length, null).topLevelTrue(STREAM);
+        } catch (Malformed e) {
+            return false;
+        }
+    }
+
+    private static final byte[] STREAM = "stream".getBytes(StandardCharsets.US_ASCII);
+
     /** The document is not strict JSON (or exceeds a bound); thrown without a stack, caught in {@link #locate}. */
     private static final class Malformed extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -145,7 +167,31 @@ public final class JsonModelLocator {
             this.pos = pos;
             this.limit = limit;
             this.shape = shape;
-            this.primary = shape.primaryNode();
+            this.primary = shape == null ? null : shape.primaryNode();
+        }
+
+        /** At the document's object: whether its last {@code key} (ASCII) holds {@code true}. */
+        boolean topLevelTrue(byte[] key) {
+            enter(1);
+            boolean holds = false;
+            if (whitespace() < limit && b[pos] == '}') {
+                return false;
+            }
+            do {
+                if (pos >= limit || b[pos] != '"') {
+                    throw Malformed.INSTANCE;
+                }
+                int keyStart = pos;
+                int flags = string(true);
+                int keyEnd = pos;
+                colon();
+                if (flags == 0 ? keyEnd - keyStart - 2 == key.length && equalBytes(key, keyStart + 1)
+                        : decode(keyStart, keyEnd, flags).equals(new String(key, StandardCharsets.US_ASCII))) {
+                    holds = b[pos] == 't';
+                }
+                value(1);
+            } while (!endOfMember('}'));
+            return holds;
         }
 
         /** At an object of the shape's {@code node}. */

@@ -64,14 +64,22 @@ public final class Resolver {
      *     at all (the bare filter: the host app decides)
      */
     public static List<Candidate> withoutModel(Rules rules) {
+        // Asked for every request before its body is read: made once per rule set, not a string per request.
+        List<Candidate> made = rules.withoutModel;
+        if (made != null) {
+            return made;
+        }
         String provider = rules.defaultProvider();
         if (provider == null) {
-            return List.of();
+            made = List.of();
+        } else {
+            boolean configured = rules.providers().get(provider).configured();
+            made = List.of(new Candidate(null, provider, null, configured ? Outcome.ALLOWED : Outcome.PROVIDER_UNAVAILABLE,
+                    null, configured ? "default_provider " + provider + " takes requests without a model"
+                    : "provider " + provider + " is not configured"));
         }
-        boolean configured = rules.providers().get(provider).configured();
-        return List.of(new Candidate(null, provider, null, configured ? Outcome.ALLOWED : Outcome.PROVIDER_UNAVAILABLE,
-                null, configured ? "default_provider " + provider + " takes requests without a model"
-                : "provider " + provider + " is not configured"));
+        rules.withoutModel = made;
+        return made;
     }
 
     /**

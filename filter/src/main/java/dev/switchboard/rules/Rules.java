@@ -37,6 +37,8 @@ public final class Rules {
     private final Map<String, Map<String, VirtualModel>> foldedProviderModelPolicies = new HashMap<>();
     private final Map<String, VirtualModel> foldedModelPolicies = new HashMap<>();
     private final VirtualModel globalPolicy;
+    /** {@link Resolver#withoutModel}'s answer for these rules, made on first use (immutable; a race makes it twice). */
+    volatile List<Candidate> withoutModel;
 
     /**
      * @param virtualModels the rows, sources unique

@@ -100,6 +100,30 @@ final class JsonModelLocatorTest {
         assertThat(small.locate(body, body.length, MODEL).status()).isEqualTo(ModelField.Status.INVALID_BODY);
     }
 
+    static Stream<Arguments> streams() {
+        return Stream.of(
+                Arguments.of("{\"model\":\"x\",\"stream\":true}", true),
+                Arguments.of("\uFEFF { \"stream\" : true }", true),
+                Arguments.of("{\"stre\\u0061m\":true,\"messages\":[{\"stream\":false}]}", true),
+                Arguments.of("{\"stream\":true,\"stream\":false}", false),
+                Arguments.of("{\"stream\":false,\"stream\":true}", true),
+                Arguments.of("{\"stream\":\"true\"}", false),
+                Arguments.of("{\"Stream\":true}", false),
+                Arguments.of("{\"x\":{\"stream\":true}}", false),
+                Arguments.of("{\"stream\":true", false),
+                Arguments.of("{\"stream\":tru}", false),
+                Arguments.of("{}", false),
+                Arguments.of("[{\"stream\":true}]", false),
+                Arguments.of("", false));
+    }
+
+    @ParameterizedTest
+    @MethodSource("streams")
+    void shouldTellWhetherTheBodyAsksForAStream(String in, boolean expected) {
+        byte[] body = in.getBytes(StandardCharsets.UTF_8);
+        assertThat(JsonModelLocator.asksForStream(body, body.length)).isEqualTo(expected);
+    }
+
     @Test
     void shouldOnlyReadTheGivenLength() {
         byte[] body = "{\"model\":\"x\"}GARBAGE".getBytes(StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package dev.switchboard.jetty;
 
+import dev.switchboard.body.JsonModelLocator;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
@@ -208,7 +209,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Bounded in time as well as in count: no attempt starts later than this after the request began.
             this.deadlineNanos = exchange.startNanos()
                     + cfg.server().upstreamConnectTimeout().toNanos() * cfg.failover().maxAttempts();
-            this.stream = candidates.size() > 1 && exchange.body() != null && asksForStream(exchange.body().bytes());
+            this.stream = candidates.size() > 1 && exchange.body() != null && JsonModelLocator.asksForStream(exchange.body().bytes(), exchange.body().bytes().length);
         }
 
         /** @return the number of the attempt that starts (1 for the first) */
@@ -261,33 +262,6 @@ final class GatewayProxyServlet extends ProxyServlet {
                 return new Upstream(this, c, p, permit, bytes, chosen);
             }
             return null;
-        }
-    }
-
-    private static final tools.jackson.core.json.JsonFactory JSON = new tools.jackson.core.json.JsonFactory();
-
-    /**
-     * @return whether a JSON body asks for a stream ({@code "stream": true} at the top level); a streaming scan that
-     *     skips every nested value, so a long conversation costs no tree (a form or broken JSON: no)
-     */
-    static boolean asksForStream(byte[] body) {
-        try (tools.jackson.core.JsonParser p = JSON.createParser(tools.jackson.core.ObjectReadContext.empty(), body)) {
-            if (p.nextToken() != tools.jackson.core.JsonToken.START_OBJECT) {
-                return false;
-            }
-            boolean stream = false;
-            while (p.nextToken() == tools.jackson.core.JsonToken.PROPERTY_NAME) {
-                boolean named = "stream".equals(p.currentName());
-                tools.jackson.core.JsonToken value = p.nextToken();
-                if (named) {
-                    // The last one wins, as the readers of SPEC section 15 read it.
-                    stream = value == tools.jackson.core.JsonToken.VALUE_TRUE;
-                }
-                p.skipChildren();
-            }
-            return stream;
-        } catch (tools.jackson.core.JacksonException e) {
-            return false;
         }
     }
 
