@@ -209,7 +209,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Bounded in time as well as in count: no attempt starts later than this after the request began.
             this.deadlineNanos = exchange.startNanos()
                     + cfg.server().upstreamConnectTimeout().toNanos() * cfg.failover().maxAttempts();
-            this.stream = candidates.size() > 1 && exchange.body() != null && JsonModelLocator.asksForStream(exchange.body().bytes(), exchange.body().bytes().length);
+            byte[] body = exchange.body() == null ? null : exchange.body().bytes();
+            this.stream = candidates.size() > 1 && body != null && JsonModelLocator.asksForStream(body, body.length);
         }
 
         /** @return the number of the attempt that starts (1 for the first) */
