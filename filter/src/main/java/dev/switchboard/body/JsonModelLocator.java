@@ -1,5 +1,6 @@
 package dev.switchboard.body;
 
+import dev.switchboard.json.JsonStrings;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -172,17 +173,13 @@ public final class JsonModelLocator {
 
         /** At the document's object: whether its last {@code key} (ASCII) holds {@code true}. */
         boolean topLevelTrue(byte[] key) {
-            enter(1);
             boolean holds = false;
-            if (whitespace() < limit && b[pos] == '}') {
+            if (enter(1, '}')) {
                 return false;
             }
             do {
-                if (pos >= limit || b[pos] != '"') {
-                    throw Malformed.INSTANCE;
-                }
                 int keyStart = pos;
-                int flags = string(true);
+                int flags = key();
                 int keyEnd = pos;
                 colon();
                 if (flags == 0 ? keyEnd - keyStart - 2 == key.length && equalBytes(key, keyStart + 1)
@@ -196,21 +193,16 @@ public final class JsonModelLocator {
 
         /** At an object of the shape's {@code node}. */
         void object(Shape.Node node, String prefix, int depth) {
-            enter(depth);
+            if (enter(depth, '}')) {
+                return;
+            }
             // Shape keys met in this object, in order of first appearance, each counted spelled exactly and not.
             Shape.Node[] seen = null;
             int[] counts = null;
             int seenCount = 0;
-            if (whitespace() < limit && b[pos] == '}') {
-                pos++;
-                return;
-            }
             while (true) {
-                if (pos >= limit || b[pos] != '"') {
-                    throw Malformed.INSTANCE;
-                }
                 int keyStart = pos;
-                int flags = string(true);
+                int flags = key();
                 int keyEnd = pos;
                 colon();
                 int k = -1;
@@ -296,9 +288,7 @@ public final class JsonModelLocator {
 
         /** At an array whose object elements have the shape's {@code node}. */
         private void array(Shape.Node node, String path, int depth) {
-            enter(depth);
-            if (whitespace() < limit && b[pos] == ']') {
-                pos++;
+            if (enter(depth, ']')) {
                 return;
             }
             int i = 0;
@@ -359,25 +349,18 @@ public final class JsonModelLocator {
         }
 
         private void skipObject(int depth) {
-            enter(depth);
-            if (whitespace() < limit && b[pos] == '}') {
-                pos++;
+            if (enter(depth, '}')) {
                 return;
             }
             do {
-                if (pos >= limit || b[pos] != '"') {
-                    throw Malformed.INSTANCE;
-                }
-                string(true);
+                key();
                 colon();
                 value(depth);
             } while (!endOfMember('}'));
         }
 
         private void skipArray(int depth) {
-            enter(depth);
-            if (whitespace() < limit && b[pos] == ']') {
-                pos++;
+            if (enter(depth, ']')) {
                 return;
             }
             do {
@@ -385,12 +368,29 @@ public final class JsonModelLocator {
             } while (!endOfMember(']'));
         }
 
-        /** Past a container's opening byte, within the nesting bound. */
-        private void enter(int depth) {
+        /**
+         * Past a container's opening byte, within the nesting bound.
+         *
+         * @return whether it is empty (then past its {@code close} too)
+         */
+        private boolean enter(int depth, char close) {
             if (depth > MAX_NESTING_DEPTH) {
                 throw Malformed.INSTANCE;
             }
             pos++;
+            if (whitespace() < limit && b[pos] == close) {
+                pos++;
+                return true;
+            }
+            return false;
+        }
+
+        /** At a member's key: checked and passed over, up to the colon; returns {@link #string(boolean)}'s flags. */
+        private int key() {
+            if (pos >= limit || b[pos] != '"') {
+                throw Malformed.INSTANCE;
+            }
+            return string(true);
         }
 
         /** After a key: the colon and the whitespace around it; at the value after. */
@@ -629,29 +629,7 @@ public final class JsonModelLocator {
                 return new String(b, start + 1, end - start - 2,
                         flags == 0 ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
             }
-            StringBuilder out = new StringBuilder(end - start);
-            int run = start + 1;
-            int i = run;
-            while (i < end - 1) {
-                if (b[i] != '\\') {
-                    i++;
-                    continue;
-                }
-                out.append(new String(b, run, i - run, StandardCharsets.UTF_8));
-                byte e = b[i + 1];
-                switch (e) {
-                    case 'b' -> out.append('\b');
-                    case 'f' -> out.append('\f');
-                    case 'n' -> out.append('\n');
-                    case 'r' -> out.append('\r');
-                    case 't' -> out.append('\t');
-                    case 'u' -> out.append((char) Integer.parseInt(new String(b, i + 2, 4, StandardCharsets.ISO_8859_1), 16));
-                    default -> out.append((char) e);
-                }
-                i += e == 'u' ? 6 : 2;
-                run = i;
-            }
-            return out.append(new String(b, run, end - 1 - run, StandardCharsets.UTF_8)).toString();
+            return JsonStrings.unescape(b, start + 1, end - 1);
         }
 
         private boolean equalBytes(byte[] key, int from) {

@@ -1,5 +1,6 @@
 package dev.switchboard.exchange;
 
+import dev.switchboard.json.JsonStrings;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -173,7 +174,7 @@ final class UsageScanner {
         int start = i + 1;
         boolean escaped = skipString();
         if (escaped) {
-            return UsageReader.id(decode(start, i - 1));
+            return UsageReader.id(JsonStrings.unescape(b, start, i - 1));
         }
         return UsageReader.id(b, start, i - 1);
     }
@@ -182,7 +183,7 @@ final class UsageScanner {
     private String string() throws Fault {
         int start = i + 1;
         boolean escaped = skipString();
-        return escaped ? decode(start, i - 1) : new String(b, start, i - 1 - start, StandardCharsets.UTF_8);
+        return escaped ? JsonStrings.unescape(b, start, i - 1) : new String(b, start, i - 1 - start, StandardCharsets.UTF_8);
     }
 
     /**
@@ -225,33 +226,6 @@ final class UsageScanner {
             }
         }
         throw Fault.INSTANCE;
-    }
-
-    /** The text of a string whose escapes {@link #skipString} checked, between its quotes. */
-    private String decode(int from, int to) {
-        StringBuilder sb = new StringBuilder(to - from);
-        int run = from;
-        int j = from;
-        while (j < to) {
-            if (b[j] != '\\') {
-                j++;
-                continue;
-            }
-            sb.append(new String(b, run, j - run, StandardCharsets.UTF_8));
-            byte e = b[j + 1];
-            switch (e) {
-                case 'b' -> sb.append('\b');
-                case 'f' -> sb.append('\f');
-                case 'n' -> sb.append('\n');
-                case 'r' -> sb.append('\r');
-                case 't' -> sb.append('\t');
-                case 'u' -> sb.append((char) Integer.parseInt(new String(b, j + 2, 4, StandardCharsets.US_ASCII), 16));
-                default -> sb.append((char) e);
-            }
-            j += e == 'u' ? 6 : 2;
-            run = j;
-        }
-        return sb.append(new String(b, run, to - run, StandardCharsets.UTF_8)).toString();
     }
 
     private void literal(String word) throws Fault {
