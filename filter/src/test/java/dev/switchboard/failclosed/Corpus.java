@@ -174,6 +174,12 @@ public final class Corpus {
         all.add(raw("invalid UTF-8 in a key", "POST", CHAT, bytes("{\"model\":\"up/ok\",\"mod", 0xff, "el\":\"up/denied\"}"),
                 INVALID_JSON, JSON));
         all.add(raw("a NUL byte", "POST", CHAT, bytes("{\"model\":\"up/ok\",\"x\":\"", 0, "\"}"), INVALID_JSON, JSON));
+        // An overlong quote (C0 A2): a lenient UTF-8 decoder that takes it for '"' ends the string there and reads a
+        // second model after it. Jackson let it through in a skipped value; the byte scanner refuses it.
+        all.add(raw("an overlong quote in a value", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"x\":\"a", 0xC0, 0xA2, ",\"model\":\"up/denied\"}"), INVALID_JSON, JSON));
+        all.add(raw("UTF-8 above U+10FFFF in a value", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"x\":\"", 0xF4, 0x90, 0x80, 0x80, "\"}"), INVALID_JSON, JSON));
         all.add(raw("a UTF-8 BOM before a denied model", "POST", CHAT, bytes("", 0xEF, 0xBB, 0xBF, "{\"model\":\"up/denied\"}"),
                 DENIED_403, JSON));
         all.add(raw("a UTF-8 BOM before an allowed model", "POST", CHAT, bytes("", 0xEF, 0xBB, 0xBF, "{\"model\":\"up/ok\"}"),
