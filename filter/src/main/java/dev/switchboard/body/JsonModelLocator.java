@@ -91,26 +91,7 @@ public final class JsonModelLocator {
         return scan.result();
     }
 
-    /**
-     * Whether a body asks for a stream: its top-level {@code stream} is {@code true} (the last of two wins, as Python
-     * and Node read it; the key compared decoded and exactly). For the failover's timing only, never for a check.
-     *
-     * @param body the bytes holding the document
-     * @param length how many bytes of {@code body} are the document
-     * @return {@code false} also when the document is not one strict JSON object
-     */
-    public static boolean asksForStream(byte[] body, int length) {
-        int first = firstSignificant(body, 0, length);
-        if (first < 0 || body[first] != '{') {
-            return false;
-        }
-        try {
-            return new Scan(body, first, length, null).topLevelTrue(STREAM);
-        } catch (Malformed e) {
-            return false;
-        }
-    }
-
+    /** The top-level key whose {@code true} asks for a stream ({@link ModelField#asksForStream()}). */
     private static final byte[] STREAM = "stream".getBytes(StandardCharsets.US_ASCII);
 
     /** The document is not strict JSON (or exceeds a bound); thrown without a stack, caught in {@link #locate}. */
@@ -162,33 +143,15 @@ public final class JsonModelLocator {
         private Map<String, String> captured;
         private ModelField.Status problem;
         private String where;
+        /** The last top-level {@code stream} holds {@code true}. */
+        private boolean stream;
 
         Scan(byte[] b, int pos, int limit, Shape shape) {
             this.b = b;
             this.pos = pos;
             this.limit = limit;
             this.shape = shape;
-            this.primary = shape == null ? null : shape.primaryNode();
-        }
-
-        /** At the document's object: whether its last {@code key} (ASCII) holds {@code true}. */
-        boolean topLevelTrue(byte[] key) {
-            boolean holds = false;
-            if (enter(1, '}')) {
-                return false;
-            }
-            do {
-                int keyStart = pos;
-                int flags = key();
-                int keyEnd = pos;
-                colon();
-                if (flags == 0 ? keyEnd - keyStart - 2 == key.length && equalBytes(key, keyStart + 1)
-                        : decode(keyStart, keyEnd, flags).equals(new String(key, StandardCharsets.US_ASCII))) {
-                    holds = b[pos] == 't';
-                }
-                value(1);
-            } while (!endOfMember('}'));
-            return holds;
+            this.primary = shape.primaryNode();
         }
 
         /** At an object of the shape's {@code node}. */
@@ -205,6 +168,11 @@ public final class JsonModelLocator {
                 int flags = key();
                 int keyEnd = pos;
                 colon();
+                if (depth == 1 && (flags == 0 ? keyEnd - keyStart - 2 == STREAM.length && equalBytes(STREAM, keyStart + 1)
+                        : decode(keyStart, keyEnd, flags).equals("stream"))) {
+                    // The value is checked below like any other; a malformed one fails the whole document.
+                    stream = b[pos] == 't';
+                }
                 int k = -1;
                 boolean exact = false;
                 if (flags == 0) {
@@ -674,7 +642,7 @@ public final class JsonModelLocator {
                 sites.addAll(otherSites);
             }
             return new ModelField(sites.isEmpty() ? ModelField.Status.NONE : ModelField.Status.FOUND, null, sites,
-                    captured == null ? Map.of() : captured);
+                    captured == null ? Map.of() : captured, stream);
         }
 
         private static String keyOf(Shape.Node parent, Shape.Node child) {

@@ -20,8 +20,11 @@ import java.util.function.Function;
  * @param where the path of the field at fault ({@code tools[1].model}, {@code line 3}), or {@code null}
  * @param sites every model name found, in body order; the primary one (the shape's first path) first
  * @param captured the shape's captured fields that were present, by path
+ * @param asksForStream whether the document's top-level {@code stream} is {@code true} (the last of two wins, as Python
+ *     and Node read it; the key compared decoded and exactly): for the failover's timing only, never for a check
  */
-public record ModelField(Status status, String where, List<Site> sites, Map<String, String> captured) {
+public record ModelField(Status status, String where, List<Site> sites, Map<String, String> captured,
+                         boolean asksForStream) {
 
     /** The longest model name accepted (SPEC section 15, limits). */
     public static final int MAX_MODEL_LENGTH = ModelNames.MAX_LENGTH;
@@ -67,6 +70,18 @@ public record ModelField(Status status, String where, List<Site> sites, Map<Stri
     public ModelField {
         sites = List.copyOf(sites);
         captured = Map.copyOf(captured);
+    }
+
+    /**
+     * A body that does not ask for a stream (a form, a batch file).
+     *
+     * @param status why it does or does not carry models
+     * @param where the path of the field at fault, or {@code null}
+     * @param sites every model name found
+     * @param captured the shape's captured fields that were present
+     */
+    public ModelField(Status status, String where, List<Site> sites, Map<String, String> captured) {
+        this(status, where, sites, captured, false);
     }
 
     /**

@@ -13,20 +13,28 @@ public final class RewritableBody {
 
     private final byte[] chosen;
     private final Function<String, byte[]> splice;
+    private final boolean asksForStream;
 
     /**
      * @param chosen the body for the chosen candidate, exactly its length (not copied; do not modify)
      * @param splice the client's body with its model replaced by the given upstream model; must be
      *     thread-safe and leave the client's bytes unchanged
+     * @param asksForStream whether the body asks for a stream ({@link dev.switchboard.body.ModelField#asksForStream()})
      */
-    public RewritableBody(byte[] chosen, Function<String, byte[]> splice) {
+    public RewritableBody(byte[] chosen, Function<String, byte[]> splice, boolean asksForStream) {
         this.chosen = Objects.requireNonNull(chosen, "chosen");
         this.splice = Objects.requireNonNull(splice, "splice");
+        this.asksForStream = asksForStream;
     }
 
     /** @return the body to send to the chosen candidate, exactly its length; do not modify */
     public byte[] bytes() {
         return chosen;
+    }
+
+    /** @return whether the body asks for a stream: its top-level {@code stream} is {@code true} (failover timing only) */
+    public boolean asksForStream() {
+        return asksForStream;
     }
 
     /**

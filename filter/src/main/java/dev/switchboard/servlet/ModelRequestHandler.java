@@ -152,7 +152,8 @@ final class ModelRequestHandler {
                 : byIdentity(sites, decisions);
         RewritableBody rewritten = new RewritableBody(
                 field.splice(original, length, s -> decisionOf.apply(s).upstreamModel()),
-                model -> field.splice(original, length, s -> s == first ? model : decisionOf.apply(s).upstreamModel()));
+                model -> field.splice(original, length, s -> s == first ? model : decisionOf.apply(s).upstreamModel()),
+                field.asksForStream());
         // Other models were decided for the chosen provider: a request with several has no other candidate.
         Exchange decided = sites.size() == 1 ? exchange.withDecision(primary, rewritten)
                 : exchange.withDecision(primary, rewritten, List.of(primary.chosen()));

@@ -102,6 +102,7 @@ final class JacksonModelLocator {
         private final Map<String, String> captured = new LinkedHashMap<>();
         private ModelField.Status problem;
         private String where;
+        private boolean stream;
 
         Walk(byte[] body, int offset, int limit, Shape shape) {
             this.body = body;
@@ -119,6 +120,9 @@ final class JacksonModelLocator {
                 // currentName() is decoded: "mod\u0065l" is "model" here, as it is for the upstream.
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
+                if (node == shape.root() && name.equals("stream")) {
+                    stream = v == JsonToken.VALUE_TRUE;
+                }
                 Shape.Node child = node.children.get(name);
                 boolean exact = child != null;
                 String key = name;
@@ -219,7 +223,7 @@ final class JacksonModelLocator {
                 sites.addAll(otherSites);
             }
             return new ModelField(sites.isEmpty() ? ModelField.Status.NONE : ModelField.Status.FOUND, null, sites,
-                    captured.isEmpty() ? Map.of() : captured);
+                    captured.isEmpty() ? Map.of() : captured, stream);
         }
 
         private static String keyOf(Shape.Node parent, Shape.Node child) {

@@ -35,7 +35,8 @@ final class JsonModelLocatorDifferentialTest {
     private static final String[] KEYS = {
         "model", "Model", "MODEL", "mod\\u0065l", "m\\u006fdel", "mode", "model ", "tools", "Tools", "tool\\u017f",
         "tool\u017f", "\u212aey", "session", "Session", "params", "requests", "body", "purpose", "PURPOSE", "purpos\\u0065",
-        "messages", "x", "", "\\u0000", "\\ud800\\udc00", "DATA_SOURCE", "data\u007fsource", "data\\u007fsource", "caf\u00e9", "\u4e2d", "\\\"", "\\\\"};
+        "messages", "x", "", "\\u0000", "\\ud800\\udc00", "DATA_SOURCE", "data\u007fsource", "data\\u007fsource", "caf\u00e9", "\u4e2d", "\\\"", "\\\\",
+        "stream", "stream", "Stream", "stre\\u0061m"};
     /** Keys Jackson refuses (a lone surrogate), drawn rarely: they make the whole document invalid. */
     private static final String[] RARE_KEYS = {"\\ud800", "\\udc00", "a\\ud800\\u0041", "\\ud800\\n"};
     /** The keys of the shapes, drawn half the time, so that many documents have sites. */
@@ -76,6 +77,7 @@ final class JsonModelLocatorDifferentialTest {
         assertThat(tally.invalid).as("malformed bodies").isGreaterThan(10_000);
         assertThat(tally.other).as("duplicates, wrong types, other spellings, missing").isGreaterThan(5_000);
         assertThat(tally.utf8).as("malformed UTF-8 only the scanner refuses").isGreaterThan(50);
+        assertThat(tally.streams).as("bodies that ask for a stream").isGreaterThan(120);
     }
 
     /** Hand-picked edges of the grammar, each inside a skipped value and inside the shape. */
@@ -131,6 +133,7 @@ final class JsonModelLocatorDifferentialTest {
         int invalid;
         int other;
         int utf8;
+        int streams;
     }
 
     private static void compare(byte[] body, Tally tally) {
@@ -149,7 +152,10 @@ final class JsonModelLocatorDifferentialTest {
                 }
                 assertThat(actual).as("%s (lenient %s) of %s", shape, lenient, text).isEqualTo(expected);
                 switch (actual.status()) {
-                    case FOUND -> tally.found++;
+                    case FOUND -> {
+                        tally.found++;
+                        tally.streams += actual.asksForStream() ? 1 : 0;
+                    }
                     case INVALID_BODY -> tally.invalid++;
                     default -> tally.other++;
                 }
@@ -196,6 +202,8 @@ final class JsonModelLocatorDifferentialTest {
             } else if (depth < 4 && (key.equals("session") || key.equals("params") || key.equals("body") || key.startsWith("data"))
                     && random.nextInt(3) > 0) {
                 sb.append(object(random, depth + 1));
+            } else if (key.startsWith("stre") && random.nextInt(4) > 0) {
+                sb.append(random.nextBoolean() ? "true" : "false");
             } else {
                 sb.append(value(random, depth));
             }

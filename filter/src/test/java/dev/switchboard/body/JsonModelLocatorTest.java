@@ -103,16 +103,17 @@ final class JsonModelLocatorTest {
     static Stream<Arguments> streams() {
         return Stream.of(
                 Arguments.of("{\"model\":\"x\",\"stream\":true}", true),
-                Arguments.of("\uFEFF { \"stream\" : true }", true),
-                Arguments.of("{\"stre\\u0061m\":true,\"messages\":[{\"stream\":false}]}", true),
-                Arguments.of("{\"stream\":true,\"stream\":false}", false),
-                Arguments.of("{\"stream\":false,\"stream\":true}", true),
-                Arguments.of("{\"stream\":\"true\"}", false),
-                Arguments.of("{\"Stream\":true}", false),
-                Arguments.of("{\"x\":{\"stream\":true}}", false),
-                Arguments.of("{\"stream\":true", false),
-                Arguments.of("{\"stream\":tru}", false),
-                Arguments.of("{}", false),
+                Arguments.of("\uFEFF { \"stream\" : true , \"model\":\"x\"}", true),
+                Arguments.of("{\"stre\\u0061m\":true,\"messages\":[{\"stream\":false}],\"model\":\"x\"}", true),
+                Arguments.of("{\"model\":\"x\",\"stream\":true,\"stream\":false}", false),
+                Arguments.of("{\"model\":\"x\",\"stream\":false,\"stream\":true}", true),
+                Arguments.of("{\"model\":\"x\",\"stream\":\"true\"}", false),
+                Arguments.of("{\"model\":\"x\",\"Stream\":true}", false),
+                Arguments.of("{\"model\":\"x\",\"x\":{\"stream\":true}}", false),
+                Arguments.of("{\"model\":\"x\",\"x\":[{\"stream\":true}]}", false),
+                Arguments.of("{\"model\":\"x\"}", false),
+                Arguments.of("{\"model\":\"x\",\"stream\":true", false),
+                Arguments.of("{\"model\":\"x\",\"stream\":tru}", false),
                 Arguments.of("[{\"stream\":true}]", false),
                 Arguments.of("", false));
     }
@@ -121,7 +122,7 @@ final class JsonModelLocatorTest {
     @MethodSource("streams")
     void shouldTellWhetherTheBodyAsksForAStream(String in, boolean expected) {
         byte[] body = in.getBytes(StandardCharsets.UTF_8);
-        assertThat(JsonModelLocator.asksForStream(body, body.length)).isEqualTo(expected);
+        assertThat(locator.locate(body, body.length, MODEL).asksForStream()).isEqualTo(expected);
     }
 
     @Test

@@ -236,8 +236,9 @@ final class ExchangeTest {
         dev.switchboard.body.ModelField field = new dev.switchboard.body.JsonModelLocator(1024).locate(client, client.length,
                 dev.switchboard.body.Shape.of(true, "model"));
         RewritableBody body = new RewritableBody(field.splice(client, client.length, s -> "a"),
-                m -> field.splice(client, client.length, s -> m));
+                m -> field.splice(client, client.length, s -> m), field.asksForStream());
 
+        assertThat(body.asksForStream()).isFalse();
         assertThat(new String(body.bytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"model\":\"a\", \"n\":1.00}");
         assertThat(new String(body.withModel("b\"c"), java.nio.charset.StandardCharsets.UTF_8))
                 .isEqualTo("{\"model\":\"b\\\"c\", \"n\":1.00}");

@@ -1,6 +1,5 @@
 package dev.switchboard.jetty;
 
-import dev.switchboard.body.JsonModelLocator;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
@@ -209,8 +208,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Bounded in time as well as in count: no attempt starts later than this after the request began.
             this.deadlineNanos = exchange.startNanos()
                     + cfg.server().upstreamConnectTimeout().toNanos() * cfg.failover().maxAttempts();
-            byte[] body = exchange.body() == null ? null : exchange.body().bytes();
-            this.stream = candidates.size() > 1 && body != null && JsonModelLocator.asksForStream(body, body.length);
+            this.stream = candidates.size() > 1 && exchange.body() != null && exchange.body().asksForStream();
         }
 
         /** @return the number of the attempt that starts (1 for the first) */
