@@ -35,15 +35,40 @@ def ratio(a, b):
     return a / b if b and b == b and a == a else nan
 
 
-def cpu_ratio_rounds(a, b, conc=10):
-    """The ratio of CPU per request of arm a to arm b, per round: (median, min, max)."""
+def ratio_rounds(a, b, conc=10, key="cpu_us_per_req"):
+    """The ratio of arm a's figure to arm b's, per round: (median, min, max). Every round loads all arms back to
+    back, so a round's ratio compares figures taken minutes apart; the median of the rounds' ratios never pairs one
+    arm's slow round with the other's fast one, as a ratio of two medians can."""
     per = []
     for r in sorted({row["round"] for row in rows}):
-        ca = [num(x["cpu_us_per_req"]) for x in rows if x["round"] == r and x["arm"] == a and int(x["conc"]) == conc]
-        cb = [num(x["cpu_us_per_req"]) for x in rows if x["round"] == r and x["arm"] == b and int(x["conc"]) == conc]
-        if ca and cb and cb[0]:
+        ca = [num(x[key]) for x in rows if x["round"] == r and x["arm"] == a and int(x["conc"]) == conc]
+        cb = [num(x[key]) for x in rows if x["round"] == r and x["arm"] == b and int(x["conc"]) == conc]
+        if ca and cb and cb[0] and ca[0] == ca[0]:
             per.append(ca[0] / cb[0])
     return (statistics.median(per), min(per), max(per)) if per else (nan, nan, nan)
+
+
+def rounds_text(r):
+    return f"{r[0]:.2f} x (rounds {r[1]:.2f}-{r[2]:.2f})"
+
+
+pairs = list(csv.DictReader(open(f"{out}/pairs.csv"))) if os.path.exists(f"{out}/pairs.csv") else []
+
+
+def pair_rounds(a, b, key="cpu"):
+    """Arm a's figure over arm b's when the two were loaded at once (pairs.csv), per round: (median, min, max)."""
+    per = [num(p[f"{key}_a"]) / num(p[f"{key}_b"]) for p in pairs if p["a"] == a and p["b"] == b and num(p[f"{key}_b"])]
+    return (statistics.median(per), min(per), max(per)) if per else None
+
+
+def versus(a, b):
+    """A goal's reading of a against b: loaded at once when the run has that pair (the verdict's figure), and in
+    turn. Returns (text, value the verdict reads)."""
+    turn = ratio_rounds(a, b)
+    at_once = pair_rounds(a, b)
+    if at_once is None:
+        return rounds_text(turn), turn[0]
+    return f"{rounds_text(at_once)} loaded at once; {rounds_text(turn)} in turn", at_once[0]
 
 
 rss = {r["arm"]: int(r["peak_rss_mb"]) for r in csv.DictReader(open(f"{out}/rss.csv"))}
@@ -71,7 +96,9 @@ w(f"Run: {run_at}, mode `{mode}` "
   f"({rounds} round(s) of {dur} s per arm and concurrency, JVM arms warmed {warm_jvm} s), {cores} cores, "
   f"arms {pinning} (wrk and the nginx mock upstream on core 0, the proxy arm alone under load on core 1), "
   f"{machine}. Rerun with `bench/run.sh` (quick) or `bench/run.sh --full`; the arms are described "
-  "at the top of `bench/run.sh`. Figures are medians over the rounds; CPU per request is the arm's process CPU "
+  "at the top of `bench/run.sh`. Figures are medians over the rounds; a ratio between two arms is the median of "
+  "the rounds' own ratios (range in parentheses), so a slow spell in one round does not pair with another round; "
+  "CPU per request is the arm's process CPU "
   "time (user + system, from /proc, JIT compiler threads included) over the requests wrk completed.\n")
 
 w("## Goals of issue 18 (ratios within this run)\n")
@@ -79,15 +106,19 @@ w("| goal | measured | verdict |")
 w("|---|---|---|")
 checks = []
 sb, off, core, ngx = "switchboard", "servlet", "jetty-core", "nginx"
-x = ratio(med(sb, 10, "cpu_us_per_req"), med(off, 10, "cpu_us_per_req"))
+text, x = versus(sb, off)
 checks.append(("the filter's own cost within 10 % of the filter-off arm (CPU per request, the jar as the README runs "
-               "it against a bare Jetty ProxyServlet; usage tap on)", f"{x:.2f} x", x <= 1.10))
-x = ratio(med("switchboard-quiet", 10, "cpu_us_per_req"), med(off, 10, "cpu_us_per_req"))
-checks.append(("the same with the access log off", f"{x:.2f} x", x <= 1.10))
-x = ratio(med(sb, 10, "cpu_us_per_req"), med(core, 10, "cpu_us_per_req"))
-checks.append(("CPU per request at or below Jetty core's ProxyHandler.Reverse", f"{x:.2f} x", x <= 1.0))
-x = ratio(med(sb, 10, "rps"), med(ngx, 10, "rps"))
-checks.append((">= 0.6 x nginx throughput at 1 KB, c = 10", f"{x:.2f} x", x >= 0.6))
+               "it against a bare Jetty ProxyServlet; usage tap on)", text, x <= 1.10))
+text, x = versus("switchboard-quiet", off)
+checks.append(("the same with the access log off", text, x <= 1.10))
+if "no-experiments" in arms:
+    text, x = versus("no-experiments", off)
+    checks.append(("the same with the usage tap and metrics only (no access log, no experiments: `no-experiments`)",
+                   text, x <= 1.10))
+text, x = versus(sb, core)
+checks.append(("CPU per request at or below Jetty core's ProxyHandler.Reverse", text, x <= 1.0))
+x = ratio_rounds(sb, ngx, key="rps")
+checks.append((">= 0.6 x nginx throughput at 1 KB, c = 10", rounds_text(x), x[0] >= 0.6))
 checks.append(("listening within 1 s of launch", f"{int(startup['listening_ms']) / 1000:.1f} s",
                int(startup["listening_ms"]) <= 1000))
 cds = {}
@@ -110,12 +141,29 @@ if sb in streams and "direct" in streams:
     checks.append(("time to first chunk <= +0.5 ms over direct (median)", f"{x:+.3f} ms", x <= 0.5))
 if "switchboard-small" in arms and rss.get("switchboard-small"):
     x = rss["switchboard-small"]
-    t = ratio(med("switchboard-small", 64, "rps"), med(sb, 64, "rps"))
+    t = ratio_rounds("switchboard-small", sb, conc=64, key="rps")
     checks.append(("the same with the README's small-footprint flags (`-XX:+UseSerialGC -Xms32m`), throughput at "
-                   "c = 64 within 5 % of the jar's without them", f"{x} MB, {t:.2f} x req/s", x <= 160 and t >= 0.95))
+                   "c = 64 within 5 % of the jar's without them", f"{x} MB, {rounds_text(t)} req/s",
+                   x <= 160 and t[0] >= 0.95))
 for name, value, ok in checks:
     w(f"| {name} | {value} | {'met' if ok else '**missed**'} |")
 w("")
+
+if pairs:
+    w("## Two arms loaded at once\n")
+    w("After the rounds, each pair shared core 1 and the same moments: two wrk runs at c = 10, one per arm, for "
+      f"{dur} s, {len({p['round'] for p in pairs})} rounds. A slow spell of the machine falls on both arms of a pair, "
+      "so these ratios move far less from round to round than those of arms loaded in turn. Median of the rounds' "
+      "ratios (range).\n")
+    w("| A against B | CPU per request A/B (rounds) | req/s A/B (rounds) | CPU us per request A, B (medians) |")
+    w("|---|---|---|---|")
+    for a, b in dict.fromkeys((p["a"], p["b"]) for p in pairs):
+        c, t = pair_rounds(a, b), pair_rounds(a, b, "rps")
+        ca = statistics.median(num(p["cpu_a"]) for p in pairs if p["a"] == a and p["b"] == b)
+        cb = statistics.median(num(p["cpu_b"]) for p in pairs if p["a"] == a and p["b"] == b)
+        w(f"| `{a}` against `{b}` | {c[0]:.3f} ({c[1]:.3f}-{c[2]:.3f}) | {t[0]:.3f} ({t[1]:.3f}-{t[2]:.3f}) | "
+          f"{ca:.1f}, {cb:.1f} |")
+    w("")
 
 if "no-listeners" in arms:
     w("## What the listeners cost (issues 12 and 13)\n")
@@ -128,7 +176,7 @@ if "no-listeners" in arms:
             ("no-experiments", "no-listeners", "usage tap + metrics", "5 %"),
             ("switchboard-quiet", "no-experiments", "experiments on the two-target split", "3 %"),
             ("switchboard", "switchboard-quiet", "the access log (one JSON line per exchange)", "-")):
-        m, lo, hi = cpu_ratio_rounds(b, a)
+        m, lo, hi = ratio_rounds(b, a)
         w(f"| {what}: `{b}` against `{a}` | {m:.3f} ({lo:.3f}-{hi:.3f}) | {ratio(med(b, 10, 'rps'), med(a, 10, 'rps')):.3f} | {target} |")
     w("")
 

@@ -23,7 +23,8 @@
 # the curve, STARTUPS alternating cold launches time its listening and readiness as the README runs it and from a
 # class-data archive (deploy/cds-archive.sh, as the Docker image starts).
 # Then ROUNDS rounds, each loading every arm in turn at c = 10 and c = 64 (arms interleaved, so drift of the
-# machine falls on all), then per arm the time to first chunk of streams (a warm JVM probe on core 0) and the
+# machine falls on all), then PAIR_ROUNDS rounds of pairs of arms loaded at once (the jar against the bare
+# ProxyServlet and Jetty core: drift falls on both arms of a pair), then per arm the time to first chunk of streams (a warm JVM probe on core 0) and the
 # peak RSS (VmHWM). Writes bench/results/REPORT.md and the CSVs beside it. Needs root for apt-get the first
 # time (wrk, nginx-light, haproxy). VARIANTS=0 skips the two variant builds and their arms; JMH_RUN=0 the JMH
 # part; REBUILD=1 rebuilds the jars.
@@ -34,10 +35,12 @@ MODE=quick
 [ "${1:-}" = "--full" ] && MODE=full
 if [ "$MODE" = full ]; then
   CURVE=${CURVE:-180}; WARM_JVM=${WARM_JVM:-240}; DUR=${DUR:-10}; ROUNDS=${ROUNDS:-3}; STREAMS=500; STREAM_WARM=1000
+  PAIR_ROUNDS=${PAIR_ROUNDS:-5}
   STARTUPS=5
   JMH="-f 1 -wi 3 -i 5 -w 1 -r 2"
 else
   CURVE=${CURVE:-60}; WARM_JVM=${WARM_JVM:-30}; DUR=${DUR:-5}; ROUNDS=${ROUNDS:-1}; STREAMS=200; STREAM_WARM=300
+  PAIR_ROUNDS=${PAIR_ROUNDS:-2}
   STARTUPS=2
   JMH="-f 1 -wi 2 -i 3 -w 1 -r 1"
 fi
@@ -245,6 +248,29 @@ for r in $(seq 1 "$ROUNDS"); do
       echo "$r,$arm,$conc,$(awk '/Requests\/sec/ {print $2}' "$f"),$(ms "$(awk '$1=="50%" {print $2}' "$f")"),$(ms "$(awk '$1=="99%" {print $2}' "$f")"),$cpu,$err" \
         | tee -a "$OUT/results.csv"
     done
+  done
+done
+
+note "pairs: two arms loaded at once on core 1 (c = 10 each), $PAIR_ROUNDS rounds of $DUR s"
+# The rounds above load one arm at a time, minutes apart: a slow spell of the VM that falls on one arm moves its
+# ratio to another by tens of percent. Here both arms of a pair share the core and the moment, so drift falls on
+# both alike (as in bench/paired.sh); the goals against the bare ProxyServlet and Jetty core are read from these.
+PAIRS=("switchboard servlet" "switchboard jetty-core" "switchboard-quiet servlet")
+[ $HAVE_VARIANTS = 1 ] && PAIRS+=("no-experiments servlet" "no-listeners servlet")
+echo "round,a,b,cpu_a,cpu_b,rps_a,rps_b" > "$OUT/pairs.csv"
+for r in $(seq 1 "$PAIR_ROUNDS"); do
+  for pair in "${PAIRS[@]}"; do
+    read -r a b <<< "$pair"
+    a0=$(ticks "$a"); b0=$(ticks "$b")
+    for arm in "$a" "$b"; do
+      BODY_FILE="$WORK/body.json" timeout $(( DUR + 60 )) $PIN0 wrk -t1 -c10 -d"$DUR"s -s "$WORK/post.lua" "$(url "$arm")" \
+        > "$WORK/pair-$arm.txt" 2>&1 &
+    done
+    wait $(jobs -p | tail -2) || true
+    a1=$(ticks "$a"); b1=$(ticks "$b")
+    na=$(awk '/requests in/ {print $1}' "$WORK/pair-$a.txt"); nb=$(awk '/requests in/ {print $1}' "$WORK/pair-$b.txt")
+    echo "$r,$a,$b,$(python3 -c "print(round(($a1 - $a0) / $HZ * 1e6 / max(1, ${na:-0}), 1))"),$(python3 -c "print(round(($b1 - $b0) / $HZ * 1e6 / max(1, ${nb:-0}), 1))"),$(awk '/Requests\/sec/ {print $2}' "$WORK/pair-$a.txt"),$(awk '/Requests\/sec/ {print $2}' "$WORK/pair-$b.txt")" \
+      | tee -a "$OUT/pairs.csv"
   done
 done
 
