@@ -168,14 +168,16 @@ public final class JsonModelLocator {
                 int flags = key();
                 int keyEnd = pos;
                 colon();
-                if (depth == 1 && (flags == 0 ? keyEnd - keyStart - 2 == STREAM.length && equalBytes(STREAM, keyStart + 1)
-                        : decode(keyStart, keyEnd, flags).equals("stream"))) {
+                // A plain key is compared as bytes; only an escaped or non-ASCII one is decoded.
+                String name = flags == 0 ? null : decode(keyStart, keyEnd, flags);
+                if (depth == 1 && (name == null ? keyEnd - keyStart - 2 == STREAM.length && equalBytes(STREAM, keyStart + 1)
+                        : name.equals("stream"))) {
                     // The value is checked below like any other; a malformed one fails the whole document.
                     stream = b[pos] == 't';
                 }
                 int k = -1;
                 boolean exact = false;
-                if (flags == 0) {
+                if (name == null) {
                     for (int i = 0; i < node.kids.length; i++) {
                         byte[] key = node.keyBytes[i];
                         if (key.length == keyEnd - keyStart - 2) {
@@ -190,7 +192,6 @@ public final class JsonModelLocator {
                         }
                     }
                 } else {
-                    String name = decode(keyStart, keyEnd, flags);
                     for (int i = 0; i < node.kids.length; i++) {
                         if (node.keys[i].equals(name)) {
                             k = i;
