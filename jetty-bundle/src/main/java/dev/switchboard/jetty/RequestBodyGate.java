@@ -109,9 +109,6 @@ final class RequestBodyGate extends Handler.Wrapper {
         }
 
         void start() {
-            synchronized (this) {
-                timer = scheduler.schedule(this::check, timeoutNanos, TimeUnit.NANOSECONDS);
-            }
             run();
         }
 
@@ -127,6 +124,12 @@ final class RequestBodyGate extends Handler.Wrapper {
                     }
                     chunk = request.read();
                     if (chunk == null) {
+                        if (timer == null) {
+                            // Only a body that must be waited for gets a timer (most arrive with their headers):
+                            // no deadline can fall before start + timeout, so the first check is due then.
+                            timer = scheduler.schedule(this::check, startNanos + timeoutNanos - System.nanoTime(),
+                                    TimeUnit.NANOSECONDS);
+                        }
                         request.demand(this);
                         return;
                     }
