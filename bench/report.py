@@ -55,9 +55,14 @@ def rounds_text(r):
 pairs = list(csv.DictReader(open(f"{out}/pairs.csv"))) if os.path.exists(f"{out}/pairs.csv") else []
 
 
-def pair_rounds(a, b, key="cpu"):
+def pair_conc(p):
+    return int(p.get("conc") or 10)
+
+
+def pair_rounds(a, b, key="cpu", conc=10):
     """Arm a's figure over arm b's when the two were loaded at once (pairs.csv), per round: (median, min, max)."""
-    per = [num(p[f"{key}_a"]) / num(p[f"{key}_b"]) for p in pairs if p["a"] == a and p["b"] == b and num(p[f"{key}_b"])]
+    per = [num(p[f"{key}_a"]) / num(p[f"{key}_b"]) for p in pairs
+           if p["a"] == a and p["b"] == b and pair_conc(p) == conc and num(p[f"{key}_b"])]
     return (statistics.median(per), min(per), max(per)) if per else None
 
 
@@ -141,27 +146,36 @@ if sb in streams and "direct" in streams:
     checks.append(("time to first chunk <= +0.5 ms over direct (median)", f"{x:+.3f} ms", x <= 0.5))
 if "switchboard-small" in arms and rss.get("switchboard-small"):
     x = rss["switchboard-small"]
-    t = ratio_rounds("switchboard-small", sb, conc=64, key="rps")
-    checks.append(("the same with the README's small-footprint flags (`-XX:+UseSerialGC -Xms32m`), throughput at "
-                   "c = 64 within 5 % of the jar's without them", f"{x} MB, {rounds_text(t)} req/s",
-                   x <= 160 and t[0] >= 0.95))
+    # Throughput is not comparable between two arms sharing a core (each gets the share it claims), so the pair's
+    # CPU per request stands for it: within 5 % of the jar's is 1.05 x or less.
+    t = pair_rounds("switchboard-small", sb, conc=64)
+    if t is None:
+        t = ratio_rounds("switchboard-small", sb, conc=64, key="rps")
+        checks.append(("the same with the README's small-footprint flags (`-XX:+UseSerialGC -Xms32m`), throughput at "
+                       "c = 64 within 5 % of the jar's without them", f"{x} MB, {rounds_text(t)} req/s",
+                       x <= 160 and t[0] >= 0.95))
+    else:
+        checks.append(("the same with the README's small-footprint flags (`-XX:+UseSerialGC -Xms32m`), CPU per request "
+                       "at c = 64 within 5 % of the jar's without them (loaded at once)",
+                       f"{x} MB, {rounds_text(t)} CPU per request", x <= 160 and t[0] <= 1.05))
 for name, value, ok in checks:
     w(f"| {name} | {value} | {'met' if ok else '**missed**'} |")
 w("")
 
 if pairs:
     w("## Two arms loaded at once\n")
-    w("After the rounds, each pair shared core 1 and the same moments: two wrk runs at c = 10, one per arm, for "
+    w("After the rounds, each pair shared core 1 and the same moments: two wrk runs, one per arm, for "
       f"{dur} s, {len({p['round'] for p in pairs})} rounds. A slow spell of the machine falls on both arms of a pair, "
       "so these ratios move far less from round to round than those of arms loaded in turn. Median of the rounds' "
       "ratios (range).\n")
-    w("| A against B | CPU per request A/B (rounds) | req/s A/B (rounds) | CPU us per request A, B (medians) |")
-    w("|---|---|---|---|")
-    for a, b in dict.fromkeys((p["a"], p["b"]) for p in pairs):
-        c, t = pair_rounds(a, b), pair_rounds(a, b, "rps")
-        ca = statistics.median(num(p["cpu_a"]) for p in pairs if p["a"] == a and p["b"] == b)
-        cb = statistics.median(num(p["cpu_b"]) for p in pairs if p["a"] == a and p["b"] == b)
-        w(f"| `{a}` against `{b}` | {c[0]:.3f} ({c[1]:.3f}-{c[2]:.3f}) | {t[0]:.3f} ({t[1]:.3f}-{t[2]:.3f}) | "
+    w("| A against B | c (each) | CPU per request A/B (rounds) | req/s A/B (rounds) | CPU us per request A, B (medians) |")
+    w("|---|---|---|---|---|")
+    for a, b, conc in dict.fromkeys((p["a"], p["b"], pair_conc(p)) for p in pairs):
+        c, t = pair_rounds(a, b, conc=conc), pair_rounds(a, b, "rps", conc=conc)
+        mine = [p for p in pairs if p["a"] == a and p["b"] == b and pair_conc(p) == conc]
+        ca = statistics.median(num(p["cpu_a"]) for p in mine)
+        cb = statistics.median(num(p["cpu_b"]) for p in mine)
+        w(f"| `{a}` against `{b}` | {conc} | {c[0]:.3f} ({c[1]:.3f}-{c[2]:.3f}) | {t[0]:.3f} ({t[1]:.3f}-{t[2]:.3f}) | "
           f"{ca:.1f}, {cb:.1f} |")
     w("")
 

@@ -251,25 +251,26 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 
-note "pairs: two arms loaded at once on core 1 (c = 10 each), $PAIR_ROUNDS rounds of $DUR s"
+note "pairs: two arms loaded at once on core 1 (one wrk each), $PAIR_ROUNDS rounds of $DUR s"
 # The rounds above load one arm at a time, minutes apart: a slow spell of the VM that falls on one arm moves its
 # ratio to another by tens of percent. Here both arms of a pair share the core and the moment, so drift falls on
 # both alike (as in bench/paired.sh); the goals against the bare ProxyServlet and Jetty core are read from these.
-PAIRS=("switchboard servlet" "switchboard jetty-core" "switchboard-quiet servlet")
-[ $HAVE_VARIANTS = 1 ] && PAIRS+=("no-experiments servlet" "no-listeners servlet")
-echo "round,a,b,cpu_a,cpu_b,rps_a,rps_b" > "$OUT/pairs.csv"
+# The small-footprint flags against the jar at c = 64, where the memory goal is read.
+PAIRS=("switchboard servlet 10" "switchboard jetty-core 10" "switchboard-quiet servlet 10" "switchboard-small switchboard 64")
+[ $HAVE_VARIANTS = 1 ] && PAIRS+=("no-experiments servlet 10" "no-listeners servlet 10")
+echo "round,a,b,cpu_a,cpu_b,rps_a,rps_b,conc" > "$OUT/pairs.csv"
 for r in $(seq 1 "$PAIR_ROUNDS"); do
   for pair in "${PAIRS[@]}"; do
-    read -r a b <<< "$pair"
+    read -r a b conc <<< "$pair"
     a0=$(ticks "$a"); b0=$(ticks "$b")
     for arm in "$a" "$b"; do
-      BODY_FILE="$WORK/body.json" timeout $(( DUR + 60 )) $PIN0 wrk -t1 -c10 -d"$DUR"s -s "$WORK/post.lua" "$(url "$arm")" \
+      BODY_FILE="$WORK/body.json" timeout $(( DUR + 60 )) $PIN0 wrk -t1 -c"$conc" -d"$DUR"s -s "$WORK/post.lua" "$(url "$arm")" \
         > "$WORK/pair-$arm.txt" 2>&1 &
     done
     wait $(jobs -p | tail -2) || true
     a1=$(ticks "$a"); b1=$(ticks "$b")
     na=$(awk '/requests in/ {print $1}' "$WORK/pair-$a.txt"); nb=$(awk '/requests in/ {print $1}' "$WORK/pair-$b.txt")
-    echo "$r,$a,$b,$(python3 -c "print(round(($a1 - $a0) / $HZ * 1e6 / max(1, ${na:-0}), 1))"),$(python3 -c "print(round(($b1 - $b0) / $HZ * 1e6 / max(1, ${nb:-0}), 1))"),$(awk '/Requests\/sec/ {print $2}' "$WORK/pair-$a.txt"),$(awk '/Requests\/sec/ {print $2}' "$WORK/pair-$b.txt")" \
+    echo "$r,$a,$b,$(python3 -c "print(round(($a1 - $a0) / $HZ * 1e6 / max(1, ${na:-0}), 1))"),$(python3 -c "print(round(($b1 - $b0) / $HZ * 1e6 / max(1, ${nb:-0}), 1))"),$(awk '/Requests\/sec/ {print $2}' "$WORK/pair-$a.txt"),$(awk '/Requests\/sec/ {print $2}' "$WORK/pair-$b.txt"),$conc" \
       | tee -a "$OUT/pairs.csv"
   done
 done
