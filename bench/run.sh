@@ -2,7 +2,7 @@
 # Switchboard benchmark: the jar as users run it against the proxies people would otherwise put there, all in
 # one run and reported as ratios against baselines of that run (issue 18).
 #   bench/run.sh            quick mode (about 10 minutes: one round, short warm-ups)
-#   bench/run.sh --full     full mode (about 40 minutes: three interleaved rounds, JVM arms warmed 240 s)
+#   bench/run.sh --full     full mode (about 50 minutes: three interleaved rounds, JVM arms warmed 240 s, pairs)
 # Core 0 runs the load (wrk, 1 KB chat body) and the upstream: nginx answering `return 200` with a fixed chat
 # completion (usage included) or a 64-event SSE stream. Core 1 runs the proxy arms, each loaded alone:
 #   direct            wrk straight to the nginx mock (no proxy)
@@ -24,8 +24,9 @@
 # class-data archive (deploy/cds-archive.sh, as the Docker image starts).
 # Then ROUNDS rounds, each loading every arm in turn at c = 10 and c = 64 (arms interleaved, so drift of the
 # machine falls on all), then PAIR_ROUNDS rounds of pairs of arms loaded at once (the jar against the bare
-# ProxyServlet and Jetty core: drift falls on both arms of a pair), then per arm the time to first chunk of streams (a warm JVM probe on core 0) and the
-# peak RSS (VmHWM). Writes bench/results/REPORT.md and the CSVs beside it. Needs root for apt-get the first
+# ProxyServlet and Jetty core at c = 10, the small-footprint flags against the jar at c = 64: drift falls on both
+# arms of a pair), then per arm the time to first chunk of streams (a warm JVM probe on core 0) and the peak RSS
+# (VmHWM). Writes bench/results/REPORT.md and the CSVs beside it. Needs root for apt-get the first
 # time (wrk, nginx-light, haproxy). VARIANTS=0 skips the two variant builds and their arms; JMH_RUN=0 the JMH
 # part; REBUILD=1 rebuilds the jars.
 set -euo pipefail
