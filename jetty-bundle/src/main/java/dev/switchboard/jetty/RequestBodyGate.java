@@ -66,7 +66,7 @@ final class RequestBodyGate extends Handler.Wrapper {
         if (!body || length > now.maxRequestBytes()) {
             return super.handle(request, response, callback);
         }
-        new Arrival(request, response, callback, now).start();
+        new Arrival(request, response, callback, now).run();
         return true;
     }
 
@@ -106,10 +106,6 @@ final class RequestBodyGate extends Handler.Wrapper {
             this.minRate = settings.requestBodyMinRate();
             this.max = settings.maxRequestBytes();
             this.scheduler = request.getComponents().getScheduler();
-        }
-
-        void start() {
-            run();
         }
 
         /** Reads what is there; asks to be called again when more comes. */
@@ -206,7 +202,7 @@ final class RequestBodyGate extends Handler.Wrapper {
                 buffered = new Buffered(request, new ArrayDeque<>(chunks), end);
                 chunks.clear();
                 if (timer != null) {
-                    // Most bodies arrive at once: their timer must not keep the request for the whole timeout.
+                    // A body that was waited for and then came: its timer must not fire for it later.
                     timer.cancel();
                 }
             }
