@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A provider stand-in for failover tests over a plain {@link ServerSocket} on port 0: every request it receives is
  * kept (head and body bytes), and it answers with its current {@link Behaviour} (one per upstream, changeable).
- * {@link Behaviour#REFUSE} closes the listening socket, so connections are refused.
+ * {@link Behaviour#REFUSE} closes the listening socket, so connections are refused, and resets the open ones.
  */
 final class ScriptedUpstream {
 
@@ -90,6 +90,17 @@ final class ScriptedUpstream {
             server = null;
             if (s != null) {
                 s.close();
+            }
+            // A provider that refuses connections is down: the connections the gateway pooled from an earlier test
+            // die with it. Left open, one would carry this test's request (and count as received) to a "refusing"
+            // upstream, as happened once in CI.
+            for (Socket o : open) {
+                try {
+                    o.setSoLinger(true, 0);
+                    o.close();
+                } catch (IOException alreadyClosed) {
+                    // its serve thread closed it first
+                }
             }
         } else if (server == null) {
             // Listen again on the same port.
