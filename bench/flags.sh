@@ -14,6 +14,7 @@ JARFILE=${JAR:-jetty-bundle/target/switchboard.jar}; WARM=${WARM:-120}; DUR=${DU
 export PATH=$PATH:/usr/sbin
 for t in wrk nginx; do command -v "$t" >/dev/null || { echo "$t is not installed"; exit 1; }; done
 . bench/readiness.sh
+. bench/figures.sh
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/mock/nginx.pid" ] && kill "$(cat "$WORK/mock/nginx.pid")"; rm -rf "$WORK"' EXIT
 PIN0="taskset -c 0"; PIN1="taskset -c 1"
@@ -25,20 +26,15 @@ cat > "$WORK/post.lua" <<'LUA'
 local f = io.open(os.getenv("BODY_FILE"), "rb"); local body = f:read("*a"); f:close()
 wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "application/json"
 LUA
-HZ=$(getconf CLK_TCK)
 load() { # load CONC SECONDS OUTFILE
   BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c"$1" -d"$2"s --latency -s "$WORK/post.lua" \
     http://127.0.0.1:18090/v1/chat/completions > "$3" 2>&1 || true
 }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else printf "%.3f", v*1000 }'; }
 measure() { # measure PID CONC: "rps p99_ms cpu_us_per_req errors"
-  local c0 c1 n
-  c0=$(ticks "$1"); load "$2" "$DUR" "$WORK/wrk.txt"; c1=$(ticks "$1")
-  n=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
-  echo "$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/wrk.txt") $(ms "$(awk '$1=="99%" {print $2}' "$WORK/wrk.txt")")" \
-    "$(python3 -c "print(round(($c1 - $c0) / $HZ * 1e6 / max(1, ${n:-0}), 1))")" \
-    "$(awk '/Non-2xx/ {n += $5} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$WORK/wrk.txt")"
+  local c0 c1 f="$WORK/wrk.txt" rps p50 p99
+  c0=$(cpu_ticks "$1"); load "$2" "$DUR" "$f"; c1=$(cpu_ticks "$1")
+  read -r rps p50 p99 <<< "$(wrk_figures "$f")"
+  echo "$(printf '%.0f' "$rps") $p99 $(us_per_request $((c1 - c0)) "$(wrk_requests "$f")") $(wrk_errors "$f")"
 }
 echo "round,flags,ready_ms,rps64,p99_64_ms,cpu64_us,err64,rps10,p99_10_ms,cpu10_us,err10,peak_rss_mb,threads" | tee "$WORK/all.csv"
 for r in $(seq 1 "$ROUNDS"); do

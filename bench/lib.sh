@@ -1,6 +1,6 @@
-# What bench/ab.sh and bench/paired.sh share (sourced, from the project's root): the work folder, the core
-# pinning, the 1 KB chat body and wrk's script for it, the Java mock upstream on 18091, the gateways' config,
-# and reading wrk's and StreamProbe's figures.
+# What bench/ab.sh, paired.sh, warmup.sh, profile.sh and profile-pair.sh share (sourced, from the project's root): the work
+# folder, the core pinning, the 1 KB chat body and wrk's script for it, the Java mock upstream on 18091, the
+# gateways' config, StreamProbe's figures, and (from bench/figures.sh, which run.sh and flags.sh source alone) wrk's.
 JAR=bench/target/benchmarks.jar
 [ -f "$JAR" ] || { echo "build first: mvn -q -DskipTests package"; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is not installed"; exit 1; }
@@ -35,20 +35,7 @@ $2
 YAML
 }
 
-# cpu_ticks PID: the CPU time (user + system, in clock ticks) a process has used so far.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-HZ=$(getconf CLK_TCK)
-
-# us_per_request TICKS REQUESTS: CPU microseconds per request, one decimal.
-us_per_request() { python3 -c "print(round($1 / $HZ * 1e6 / max(1, $2), 1))"; }
-
-# ms VALUE: one of wrk's latencies (12.3us, 4.5ms, 1.2s) in milliseconds.
-ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else printf "%.3f", v*1000 }'; }
-
-# wrk_figures FILE: "rps p50_ms p99_ms" of a wrk --latency output.
-wrk_figures() {
-  echo "$(awk '/Requests\/sec/ {print $2}' "$1") $(ms "$(awk '$1=="50%" {print $2}' "$1")") $(ms "$(awk '$1=="99%" {print $2}' "$1")")"
-}
+. bench/figures.sh
 
 # ttfc URL: "p50_ms p99_ms" of the time to first chunk of STREAMS SSE streams.
 ttfc() {

@@ -32,6 +32,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/readiness.sh
+. bench/figures.sh
 MODE=quick
 [ "${1:-}" = "--full" ] && MODE=full
 if [ "$MODE" = full ]; then
@@ -178,10 +179,8 @@ pids_of() { # the processes whose CPU is the arm's
     *) echo "${PIDS[$1]}" ;;
   esac
 }
-ticks() { local n=0 p; for p in $(pids_of "$1"); do n=$(( n + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo $n; }
-HZ=$(getconf CLK_TCK)
+ticks() { local n=0 p; for p in $(pids_of "$1"); do n=$(( n + $(cpu_ticks "$p" 2>/dev/null || echo 0) )); done; echo $n; }
 rss_mb() { local n=0 p; for p in $(pids_of "$1"); do n=$(( n + $(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0) )); done; echo $(( n / 1024 )); }
-ms() { awk -v v="$1" 'BEGIN{ if (v == "") print ""; else if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else printf "%.3f", v*1000 }'; }
 wait_for() { # wait_for ARM: until its URL answers anything, up to 60 s
   for _ in $(seq 1 600); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"model":"regular","messages":[]}' "$(url "$1")")" != 000 ] && return 0
@@ -208,9 +207,8 @@ for _ in $(seq 1 $(( CURVE / 5 ))); do
   c0=$(ticks switchboard)
   load switchboard 10 5 "$WORK/w.txt"
   c1=$(ticks switchboard)
-  n=$(awk '/requests in/ {print $1}' "$WORK/w.txt")
-  printf '%s,%s,%s\n' $(( ($(date +%s%3N) - t0) / 1000 )) "$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/w.txt")" \
-    "$(python3 -c "print(round(($c1 - $c0) / $HZ * 1e6 / max(1, ${n:-0}), 1))")" | tee -a "$OUT/warmup.csv"
+  printf '%s,%s,%s\n' $(( ($(date +%s%3N) - t0) / 1000 )) "$(wrk_rps "$WORK/w.txt" | awk '{printf "%.0f", $1}')" \
+    "$(us_per_request $((c1 - c0)) "$(wrk_requests "$WORK/w.txt")")" | tee -a "$OUT/warmup.csv"
 done
 
 note "the other arms start (after the curve: alone on its core, the jar's start-up is not slowed by theirs)"
@@ -243,10 +241,9 @@ for r in $(seq 1 "$ROUNDS"); do
       load "$arm" "$conc" "$DUR" "$WORK/wrk.txt"
       c1=$(ticks "$arm")
       f="$WORK/wrk.txt"
-      n=$(awk '/requests in/ {print $1}' "$f")
-      cpu=""; [ "$arm" != direct ] && cpu=$(python3 -c "print(round(($c1 - $c0) / $HZ * 1e6 / max(1, ${n:-0}), 1))")
-      err=$(awk '/Non-2xx/ {n += $5} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$f")
-      echo "$r,$arm,$conc,$(awk '/Requests\/sec/ {print $2}' "$f"),$(ms "$(awk '$1=="50%" {print $2}' "$f")"),$(ms "$(awk '$1=="99%" {print $2}' "$f")"),$cpu,$err" \
+      cpu=""; [ "$arm" != direct ] && cpu=$(us_per_request $((c1 - c0)) "$(wrk_requests "$f")")
+      read -r rps p50 p99 <<< "$(wrk_figures "$f")"
+      echo "$r,$arm,$conc,$rps,$p50,$p99,$cpu,$(wrk_errors "$f")" \
         | tee -a "$OUT/results.csv"
     done
   done
@@ -270,8 +267,8 @@ for r in $(seq 1 "$PAIR_ROUNDS"); do
     done
     wait $(jobs -p | tail -2) || true
     a1=$(ticks "$a"); b1=$(ticks "$b")
-    na=$(awk '/requests in/ {print $1}' "$WORK/pair-$a.txt"); nb=$(awk '/requests in/ {print $1}' "$WORK/pair-$b.txt")
-    echo "$r,$a,$b,$(python3 -c "print(round(($a1 - $a0) / $HZ * 1e6 / max(1, ${na:-0}), 1))"),$(python3 -c "print(round(($b1 - $b0) / $HZ * 1e6 / max(1, ${nb:-0}), 1))"),$(awk '/Requests\/sec/ {print $2}' "$WORK/pair-$a.txt"),$(awk '/Requests\/sec/ {print $2}' "$WORK/pair-$b.txt"),$conc" \
+    fa="$WORK/pair-$a.txt"; fb="$WORK/pair-$b.txt"
+    echo "$r,$a,$b,$(us_per_request $((a1 - a0)) "$(wrk_requests "$fa")"),$(us_per_request $((b1 - b0)) "$(wrk_requests "$fb")"),$(wrk_rps "$fa"),$(wrk_rps "$fb"),$conc" \
       | tee -a "$OUT/pairs.csv"
   done
 done
