@@ -7,6 +7,8 @@
 # profiles one arm; one after the other, two arms drifted by more than their difference).
 #   bench/profile-pair.sh A B [FRAME...]     A, B: a switchboard.jar, or `servlet` (the run's bare ProxyServlet arm)
 # EXTRA: YAML appended to both gateways' configs (default: observability: {access_log: false}); ROUTE as in lib.sh.
+# SAMPLES_OUT=PREFIX keeps both arms' samples (PREFIX.0, PREFIX.1) for bench/profile-diff.py, which compares every
+# frame of the two at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARMS=("$1" "$2"); shift 2
