@@ -57,7 +57,7 @@ for r in $(seq 1 "$ROUNDS"); do
     t0=$t0A; t1=$t1A; j0=$j0A; j1=$j1A; [ $arm = B ] && { t0=$t0B; t1=$t1B; j0=$j0B; j1=$j1B; }
     f="$WORK/wrk-$arm.txt"
     read -r rps p50 p99 <<< "$(wrk_figures "$f")"
-    n=$(awk '/requests in/ {print $1}' "$f")
+    n=$(wrk_requests "$f")
     cpu=$(us_per_request $((t1 - t0)) "$n")
     serve=$(us_per_request $((t1 - t0 - (j1 > j0 ? j1 - j0 : 0))) "$n")
     read -r t50 t99 <<< "$(ttfc "$(url $arm)")"

@@ -38,8 +38,8 @@ since=$(date -u +%H:%M:%S)
 load 30
 for i in 0 1; do kill "${PIDS[$i]}"; wait "${PIDS[$i]}" || true; done
 for i in 0 1; do
-  n=$(awk '/requests in/ {print $1}' "$WORK/wrk-$i.txt")
-  echo "== ${ARMS[$i]}: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$i.txt") req/s"
+  n=$(wrk_requests "$WORK/wrk-$i.txt")
+  echo "== ${ARMS[$i]}: $(wrk_rps "$WORK/wrk-$i.txt") req/s"
   print_samples "$WORK/profile-$i.jfr" "$WORK/samples-$i.txt"
   [ -n "${SAMPLES_OUT:-}" ] && cp "$WORK/samples-$i.txt" "$SAMPLES_OUT.$i"
   REQUESTS=$n python3 bench/profile.py "$WORK/samples-$i.txt" "$since" "$@"

@@ -5,20 +5,12 @@ of CPU per request. CALLERS=FRAME (substring): for the samples whose own frame i
 java.* and jdk.* (who calls a hot JDK method such as String.equals)."""
 import collections
 import os
-import re
 import sys
 
-text, since, wanted = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3:]
-samples = []
-for event in text.split("jdk.ExecutionSample {")[1:]:
-    at = re.search(r"startTime = (\d\d:\d\d:\d\d)", event)
-    if not at or at.group(1) < since or "stackTrace = [" not in event:
-        continue
-    stack = event.split("stackTrace = [")[1].split("]\n")[0]
-    frames = [f.split("(")[0].strip() for f in re.findall(r"^\s{4}(\S.*?)(?: line:.*)?$", stack, re.M)]
-    thread = re.search(r'sampledThread = "([^"]*)"', event)
-    if frames:
-        samples.append((re.sub(r"[-#]?\d+$", "", thread.group(1) if thread else "?"), frames))
+import jfr_samples
+
+since, wanted = sys.argv[2], sys.argv[3:]
+samples = [(thread, frames) for at, thread, frames in jfr_samples.read(sys.argv[1]) if at >= since]
 n = len(samples)
 if n == 0:
     sys.exit("no samples after " + since)

@@ -59,10 +59,14 @@ def pair_conc(p):
     return int(p.get("conc") or 10)
 
 
+def pair_rows(a, b, conc):
+    """The rounds of arms a and b loaded at once at concurrency conc (pairs.csv)."""
+    return [p for p in pairs if p["a"] == a and p["b"] == b and pair_conc(p) == conc]
+
+
 def pair_rounds(a, b, key="cpu", conc=10):
     """Arm a's figure over arm b's when the two were loaded at once (pairs.csv), per round: (median, min, max)."""
-    per = [num(p[f"{key}_a"]) / num(p[f"{key}_b"]) for p in pairs
-           if p["a"] == a and p["b"] == b and pair_conc(p) == conc and num(p[f"{key}_b"])]
+    per = [num(p[f"{key}_a"]) / num(p[f"{key}_b"]) for p in pair_rows(a, b, conc) if num(p[f"{key}_b"])]
     return (statistics.median(per), min(per), max(per)) if per else None
 
 
@@ -172,7 +176,7 @@ if pairs:
     w("|---|---|---|---|---|")
     for a, b, conc in dict.fromkeys((p["a"], p["b"], pair_conc(p)) for p in pairs):
         c, t = pair_rounds(a, b, conc=conc), pair_rounds(a, b, "rps", conc=conc)
-        mine = [p for p in pairs if p["a"] == a and p["b"] == b and pair_conc(p) == conc]
+        mine = pair_rows(a, b, conc)
         ca = statistics.median(num(p["cpu_a"]) for p in mine)
         cb = statistics.median(num(p["cpu_b"]) for p in mine)
         w(f"| `{a}` against `{b}` | {conc} | {c[0]:.3f} ({c[1]:.3f}-{c[2]:.3f}) | {t[0]:.3f} ({t[1]:.3f}-{t[2]:.3f}) | "

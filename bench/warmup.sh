@@ -31,10 +31,8 @@ while [ "$(now_ms)" -lt "$end" ]; do
   BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"${WINDOW}s" -s "$WORK/post.lua" \
     http://127.0.0.1:18090/v1/chat/completions > "$WORK/wrk.txt" 2>&1
   c1=$(cpu_ticks "$pid")
-  n=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
-  rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
-  cpu=$(us_per_request $((c1 - c0)) "$n")
-  echo "$(( ($(now_ms) - t0) / 1000 )),$rps,$cpu" | tee -a "$WORK/curve.csv"
+  cpu=$(us_per_request $((c1 - c0)) "$(wrk_requests "$WORK/wrk.txt")")
+  echo "$(( ($(now_ms) - t0) / 1000 )),$(wrk_rps "$WORK/wrk.txt"),$cpu" | tee -a "$WORK/curve.csv"
 done
 kill "$pid"; wait "$pid" || true
 python3 - "$WORK/curve.csv" <<'PY'
