@@ -96,8 +96,7 @@ final class ScriptedUpstream {
             // upstream, as happened once in CI.
             for (Socket o : open) {
                 try {
-                    o.setSoLinger(true, 0);
-                    o.close();
+                    resetConnection(o);
                 } catch (IOException alreadyClosed) {
                     // its serve thread closed it first
                 }
@@ -172,8 +171,7 @@ final class ScriptedUpstream {
                         out.write(chunk("data: {\"from\":\"" + name + "\"}\n\n"));
                         out.flush();
                         if (b == Behaviour.BREAK_MID_STREAM) {
-                            socket.setSoLinger(true, 0);
-                            socket.close();
+                            resetConnection(socket);
                             return;
                         }
                         out.write(chunk("data: [DONE]\n\n"));
@@ -181,8 +179,7 @@ final class ScriptedUpstream {
                         out.flush();
                     }
                     case RESET, REFUSE -> {
-                        socket.setSoLinger(true, 0);
-                        socket.close();
+                        resetConnection(socket);
                         return;
                     }
                     case STALL -> {
@@ -204,6 +201,12 @@ final class ScriptedUpstream {
                 // already closed
             }
         }
+    }
+
+    /** Closes a connection with a TCP reset (linger 0), as a crashed provider's does. */
+    private static void resetConnection(Socket socket) throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
     }
 
     private static byte[] chunk(String data) {
