@@ -15,7 +15,8 @@
 # (default one target; an A/B split like ROUTE='{source: regular, targets: [{model: mock/a, weight: 1},
 # {model: mock/b, weight: 1}]}' is what experiments count). FLAGS_A / FLAGS_B: JVM options before -jar (default
 # none), to compare run commands; ENV_A / ENV_B: environment settings for that JVM (NAME=VALUE ...), such as
-# MALLOC_ARENA_MAX=2; CONC: wrk's connections per arm (default 10). Ends with each arm's peak RSS.
+# MALLOC_ARENA_MAX=2; JAVA_A / JAVA_B: the java launcher of that arm (default `java` on the PATH), to compare
+# JDKs; CONC: wrk's connections per arm (default 10). Ends with each arm's peak RSS.
 # Needs wrk and bench/target/benchmarks.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +26,11 @@ WARM=${WARM:-30}; DUR=${DUR:-10}; STREAMS=${STREAMS:-200}
 
 declare -A PORT=([A]=18090 [B]=18092) PID=()
 for arm in A B; do
-  jar=$A; extra=${EXTRA_A:-}; flags=${FLAGS_A:-}; envs=${ENV_A:-}
-  [ $arm = B ] && { jar=$B; extra=${EXTRA_B:-}; flags=${FLAGS_B:-}; envs=${ENV_B:-}; }
+  jar=$A; extra=${EXTRA_A:-}; flags=${FLAGS_A:-}; envs=${ENV_A:-}; java=${JAVA_A:-java}
+  [ $arm = B ] && { jar=$B; extra=${EXTRA_B:-}; flags=${FLAGS_B:-}; envs=${ENV_B:-}; java=${JAVA_B:-java}; }
   gateway_yaml "${PORT[$arm]}" "$extra" > "$WORK/gateway-$arm.yaml"
   # shellcheck disable=SC2086
-  env $envs $PIN1 java $flags -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
+  env $envs $PIN1 "$java" $flags -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
   PID[$arm]=$!
 done
 for arm in A B; do

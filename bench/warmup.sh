@@ -7,7 +7,7 @@
 # Prints one line per window (seconds since launch at the window's end, req/s, CPU us per request), then the
 # plateau (median of the last six windows) and the first window at 90 % of it. EXTRA: YAML appended to the
 # config (default none: the access log stays on, as shipped); ROUTE as in lib.sh. JAVA_FLAGS: JVM options before
-# -jar (default none), to measure a run command with flags.
+# -jar (default none), to measure a run command with flags; JAVA: the java launcher (default `java` on the PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JARFILE=$(readlink -f "${1:-jetty-bundle/target/switchboard.jar}"); TOTAL=${2:-180}
@@ -19,7 +19,7 @@ BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"${MOCK_WARM}s" -s "$WORK/post.
 gateway_yaml 18090 "${EXTRA:-}" > "$WORK/gateway.yaml"
 now_ms() { date +%s%3N; }
 t0=$(now_ms)
-$PIN1 java ${JAVA_FLAGS:-} -jar "$JARFILE" --config "$WORK/gateway.yaml" > "$WORK/gateway.log" 2>&1 &
+$PIN1 "${JAVA:-java}" ${JAVA_FLAGS:-} -jar "$JARFILE" --config "$WORK/gateway.yaml" > "$WORK/gateway.log" 2>&1 &
 pid=$!
 times=$(time_to_ready 18090 "$t0") || { echo "not ready after 30 s"; cat "$WORK/gateway.log"; exit 1; }
 read -r listening ready <<< "$times"
