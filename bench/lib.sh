@@ -37,6 +37,19 @@ YAML
 
 . bench/figures.sh
 
+# launch_arm ARM PORT A.jar B.jar: starts arm A or B of a two-arm script (paired.sh, warmup-pair.sh) on core 1, on
+# PORT in front of the mock, and sets PID[ARM]. Per arm: JAVA_A / JAVA_B the java launcher (default `java`),
+# FLAGS_A / FLAGS_B JVM options before -jar, ENV_A / ENV_B environment settings (NAME=VALUE ...), EXTRA_A /
+# EXTRA_B YAML appended to its config. Its output goes to $WORK/ARM.log.
+launch_arm() {
+  local arm=$1 port=$2 jar=$3 extra=${EXTRA_A:-} flags=${FLAGS_A:-} envs=${ENV_A:-} java=${JAVA_A:-java}
+  [ "$arm" = B ] && { jar=$4; extra=${EXTRA_B:-}; flags=${FLAGS_B:-}; envs=${ENV_B:-}; java=${JAVA_B:-java}; }
+  gateway_yaml "$port" "$extra" > "$WORK/gateway-$arm.yaml"
+  # shellcheck disable=SC2086
+  env $envs $PIN1 "$java" $flags -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
+  PID[$arm]=$!
+}
+
 # ttfc URL: "p50_ms p99_ms" of the time to first chunk of STREAMS SSE streams.
 ttfc() {
   local probe

@@ -25,14 +25,7 @@ WARM=${WARM:-30}; DUR=${DUR:-10}; STREAMS=${STREAMS:-200}
 . bench/lib.sh
 
 declare -A PORT=([A]=18090 [B]=18092) PID=()
-for arm in A B; do
-  jar=$A; extra=${EXTRA_A:-}; flags=${FLAGS_A:-}; envs=${ENV_A:-}; java=${JAVA_A:-java}
-  [ $arm = B ] && { jar=$B; extra=${EXTRA_B:-}; flags=${FLAGS_B:-}; envs=${ENV_B:-}; java=${JAVA_B:-java}; }
-  gateway_yaml "${PORT[$arm]}" "$extra" > "$WORK/gateway-$arm.yaml"
-  # shellcheck disable=SC2086
-  env $envs $PIN1 "$java" $flags -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
-  PID[$arm]=$!
-done
+for arm in A B; do launch_arm $arm "${PORT[$arm]}" "$A" "$B"; done
 for arm in A B; do
   for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:${PORT[$arm]}/healthz" && break; sleep 0.1; done
 done

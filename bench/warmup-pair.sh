@@ -5,8 +5,8 @@
 # its plateau anywhere between 35 and 125 s in four launches of one jar in one hour (bench/NOTES.md); a pair's
 # window-by-window ratio is what tells whether a run command warms sooner.
 #   bench/warmup-pair.sh A.jar B.jar [SECONDS] [LAUNCHES]      defaults: 120 s, 1 launch of each arm
-# Per arm: JAVA_A / JAVA_B the java launcher (default `java`), FLAGS_A / FLAGS_B JVM options before -jar (default
-# none), EXTRA_A / EXTRA_B YAML appended to its config; ROUTE as in lib.sh. The two arms share the core, so each
+# Per arm, as in paired.sh (lib.sh's launch_arm): JAVA_A / JAVA_B the java launcher, FLAGS_A / FLAGS_B JVM options,
+# ENV_A / ENV_B environment settings, EXTRA_A / EXTRA_B YAML appended to its config; ROUTE as in lib.sh. The two arms share the core, so each
 # runs at about half its speed alone: read the ratio, not the absolute figures.
 # Prints per launch each arm's listening/ready times and per window (seconds since launch at its end) both arms'
 # req/s and B/A; then, over all launches, the median B/A of the windows ending in each 10 s band.
@@ -22,14 +22,7 @@ now_ms() { date +%s%3N; }
 echo "launch,t_s,rps_A,rps_B,ratio" > "$WORK/windows.csv"
 for launch in $(seq 1 "$LAUNCHES"); do
   t0=$(now_ms)
-  for arm in A B; do
-    jar=$A; extra=${EXTRA_A:-}; flags=${FLAGS_A:-}; java=${JAVA_A:-java}
-    [ $arm = B ] && { jar=$B; extra=${EXTRA_B:-}; flags=${FLAGS_B:-}; java=${JAVA_B:-java}; }
-    gateway_yaml "${PORT[$arm]}" "$extra" > "$WORK/gateway-$arm.yaml"
-    # shellcheck disable=SC2086
-    $PIN1 "$java" $flags -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
-    PID[$arm]=$!
-  done
+  for arm in A B; do launch_arm $arm "${PORT[$arm]}" "$A" "$B"; done
   # Both arms polled at once, each in its own subshell: neither arm's times wait for the other's.
   for arm in A B; do (time_to_ready "${PORT[$arm]}" "$t0" > "$WORK/ready-$arm" || echo "-" > "$WORK/ready-$arm") & done
   wait $(jobs -p | tail -2)
