@@ -8,7 +8,7 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY . .
-RUN mvn -B -q -DskipTests -pl jetty-bundle -am package
+RUN mvn -B -q -DskipTests -Dswitchboard.cds.skip=true -pl jetty-bundle -am package
 
 # ---- run ----
 FROM eclipse-temurin:17-jre

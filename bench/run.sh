@@ -8,7 +8,8 @@
 #   direct            wrk straight to the nginx mock (no proxy)
 #   nginx             nginx proxy_pass, request buffering on (the whole body is read first, as the gateway does)
 #   haproxy           haproxy in http mode, connections to the mock reused
-#   switchboard       java -jar switchboard.jar --config FILE, no flags, access log on: exactly as the README runs it
+#   switchboard       java -XX:SharedArchiveFile=switchboard.jsa -jar switchboard.jar --config FILE, access log on:
+#                     exactly as the README runs it (the class-data archive the build makes beside the jar)
 #   switchboard-quiet the same jar with observability.access_log: false
 #   switchboard-small the same jar as shipped with the README's small-footprint flags (SMALL_FLAGS)
 #   no-experiments    the same commit without the experiments listener (bench/variant.sh; access log off)
@@ -20,8 +21,9 @@
 # `streamy` for streams. Every arm's proxy CPU time is read from /proc (all its processes, user + system) and
 # divided by the requests wrk completed: CPU per request. The switchboard arm is started cold and its warm-up
 # curve (req/s per 5 s window from launch) is its warm-up; the other JVM arms get WARM_JVM s of load first. Before
-# the curve, STARTUPS alternating cold launches time its listening and readiness as the README runs it and from a
-# class-data archive (deploy/cds-archive.sh, as the Docker image starts).
+# the curve, STARTUPS alternating cold launches time its listening and readiness with `java -jar` and no option,
+# and from a class-data archive (deploy/cds-archive.sh: the build's training run, as the README and the Docker
+# image start it).
 # Then ROUNDS rounds, each loading every arm in turn at c = 10 and c = 64 (arms interleaved, so drift of the
 # machine falls on all), then PAIR_ROUNDS rounds of pairs of arms loaded at once (the jar against the bare
 # ProxyServlet and Jetty core at c = 10, the small-footprint flags against the jar at c = 64: drift falls on both
@@ -77,7 +79,11 @@ HAVE_PORTKEY=1; { [ -f "$PORTKEY" ] && command -v node >/dev/null; } || { HAVE_P
 
 note "build"
 JAR=jetty-bundle/target/switchboard.jar; BENCH=bench/target/benchmarks.jar
-{ [ -f "$JAR" ] && [ -f "$BENCH" ] && [ "${REBUILD:-0}" = 0 ]; } || timeout 900 mvn -q -B -DskipTests -Djacoco.skip=true package
+{ [ -f "$JAR" ] && [ -f "${JAR%.jar}.jsa" ] && [ -f "$BENCH" ] && [ "${REBUILD:-0}" = 0 ]; } \
+  || timeout 900 mvn -q -B -DskipTests -Djacoco.skip=true package
+# The README's run command: the jar from the class-data archive the build made beside it.
+README_FLAGS="-XX:SharedArchiveFile=${JAR%.jar}.jsa"
+echo "$README_FLAGS" > "$OUT/readme_flags.txt"
 HAVE_VARIANTS=0
 if [ "${VARIANTS:-1}" = 1 ]; then
   for v in no-experiments no-listeners; do
@@ -189,14 +195,15 @@ wait_for() { # wait_for ARM: until its URL answers anything, up to 60 s
   echo "arm $1 did not start:"; tail -20 "$WORK/$1.log"; exit 1
 }
 
-note "start-up: the jar as the README runs it, and from a class-data archive as the Docker image starts it"
+note "start-up: java -jar with no option, and from a class-data archive as the README and the Docker image start it"
 # Alternating cold launches pinned to core 1 with nothing else on it (before the curve's jar starts); the archive is
-# made first by deploy/cds-archive.sh, the Dockerfile's step.
+# made first by deploy/cds-archive.sh (the training run the build and the Dockerfile make theirs with).
 CSV_OUT="$OUT/startup-cds.csv" bench/startup.sh "$STARTUPS" "$JAR" "$JAR+cds" | tail -4
 
 note "cold start of the jar as the README runs it, loaded from launch (${CURVE} s, c = 10)"
 t0=$(date +%s%3N)
-launch switchboard java -jar "$JAR" --config "$WORK/switchboard.yaml"
+# shellcheck disable=SC2086
+launch switchboard java $README_FLAGS -jar "$JAR" --config "$WORK/switchboard.yaml"
 times=$(time_to_ready 18090 "$t0") \
   || { echo "the jar was not ready after 30 s"; tail -20 "$WORK/switchboard.log"; exit 1; }
 read -r listening ready <<< "$times"

@@ -42,7 +42,13 @@ final class RunCommandIT {
     }
 
     private int start(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", System.getProperty("switchboard.jar")));
+        return start(List.of(), args);
+    }
+
+    private int start(List<String> jvmOptions, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(javaBin()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", System.getProperty("switchboard.jar")));
         cmd.addAll(List.of(args));
         process = new ProcessBuilder(cmd).directory(work.toFile()).redirectError(work.resolve("stderr.txt").toFile()).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -79,6 +85,28 @@ final class RunCommandIT {
         assertThat(chat.body()).contains("echo from echo-small: hi");
         assertThat(Files.readString(work.resolve("stderr.txt"))).containsPattern(
                 "Switchboard \\S+ started: config the built-in default \\(demo echo provider\\), listening on http://127\\.0\\.0\\.1:\\d+");
+    }
+
+    @Test
+    void shouldStartFromTheClassDataArchiveTheBuildMakesAsTheReadmeRunsIt() throws Exception {
+        // The README's first command maps the archive the build made beside the jar (README "Start-up");
+        // -Xshare:on: a JVM that cannot map it refuses to start, where the README's command would start without it.
+        Path archive = Path.of(System.getProperty("switchboard.jar")).resolveSibling("switchboard.jsa");
+        assertThat(archive).as("the build's class-data archive (-Dswitchboard.cds.skip leaves it out)").isRegularFile();
+        Path classes = work.resolve("classes.log");
+        int port = start(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive, "-Xlog:class+load=info:file=" + classes),
+                "--port", "0", "--host", "127.0.0.1");
+        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"regular\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(chat.statusCode()).isEqualTo(200);
+        assertThat(chat.body()).contains("echo from echo-small: hi");
+        // The jar's classes, Jetty's and the exchange's own come from the archive, not from the jar.
+        assertThat(Files.readString(classes)).contains(
+                "dev.switchboard.jetty.Cli source: shared objects file (top)",
+                "org.eclipse.jetty.server.Server source: shared objects file (top)",
+                "dev.switchboard.servlet.VirtualModelFilter source: shared objects file (top)",
+                "dev.switchboard.jetty.GatewayProxyServlet source: shared objects file (top)");
     }
 
     @Test
