@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 A=$(readlink -f "$1"); B=$(readlink -f "$2"); ROUNDS=${3:-3}
 WARM=${WARM:-20}; DUR=${DUR:-10}; STREAMS=${STREAMS:-200}
 . bench/lib.sh
+. bench/readiness.sh
 
 URL=http://127.0.0.1:18090/v1/chat/completions
 echo "arm,round,rps,p50_ms,p99_ms,ttfc_p50_ms,ttfc_p99_ms"
@@ -24,7 +25,7 @@ for r in $(seq 1 "$ROUNDS"); do
     gateway_yaml 18090 "$extra" > "$WORK/gateway-$arm.yaml"
     $PIN1 java -jar "$jar" --config "$WORK/gateway-$arm.yaml" > "$WORK/$arm.log" 2>&1 &
     pid=$!
-    for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18090/healthz && break; sleep 0.1; done
+    wait_ready 18090 "$WORK/$arm.log"
     BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d${WARM}s -s "$WORK/post.lua" $URL > /dev/null 2>&1
     BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d${DUR}s --latency -s "$WORK/post.lua" $URL > "$WORK/wrk.txt" 2>&1
     read -r rps p50 p99 <<< "$(wrk_figures "$WORK/wrk.txt")"

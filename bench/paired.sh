@@ -23,12 +23,11 @@ cd "$(dirname "$0")/.."
 A=$(readlink -f "$1"); B=$(readlink -f "$2"); ROUNDS=${3:-5}
 WARM=${WARM:-30}; DUR=${DUR:-10}; STREAMS=${STREAMS:-200}
 . bench/lib.sh
+. bench/readiness.sh
 
 declare -A PORT=([A]=18090 [B]=18092) PID=()
 for arm in A B; do launch_arm $arm "${PORT[$arm]}" "$A" "$B"; done
-for arm in A B; do
-  for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:${PORT[$arm]}/healthz" && break; sleep 0.1; done
-done
+for arm in A B; do wait_ready "${PORT[$arm]}" "$WORK/$arm.log"; done
 
 url() { echo "http://127.0.0.1:${PORT[$1]}/v1/chat/completions"; }
 ticks() { cpu_ticks "${PID[$1]}"; }

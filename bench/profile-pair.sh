@@ -15,15 +15,14 @@ ARMS=("$1" "$2"); shift 2
 WARM=${WARM:-200}
 . bench/lib.sh
 . bench/profiler.sh
+. bench/readiness.sh
 PORTS=(18090 18092); PIDS=()
 for i in 0 1; do
   gateway_yaml "${PORTS[$i]}" "${EXTRA:-observability: {access_log: false\}}" > "$WORK/gateway-$i.yaml"
   launch_profiled "${ARMS[$i]}" "${PORTS[$i]}" "$WORK/gateway-$i.yaml" "$WORK/profile-$i.jfr" "$WORK/arm-$i.log"
   PIDS[$i]=$PROFILED_PID
 done
-for port in "${PORTS[@]}"; do
-  for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
-done
+for i in 0 1; do wait_ready "${PORTS[$i]}" "$WORK/arm-$i.log"; done
 load() { # load SECONDS: both arms at once, wrk's output in WORK/wrk-I.txt
   local w=()
   for i in 0 1; do

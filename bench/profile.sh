@@ -15,10 +15,11 @@ ARM=$1; shift
 WARM=${WARM:-200}; STREAMS=0
 . bench/lib.sh
 . bench/profiler.sh
+. bench/readiness.sh
 gateway_yaml 18090 "${EXTRA:-observability: {access_log: false\}}" > "$WORK/gateway.yaml"
 launch_profiled "$ARM" 18090 "$WORK/gateway.yaml" "$WORK/profile.jfr" "$WORK/gateway.log"
 pid=$PROFILED_PID
-for _ in $(seq 1 150); do curl -s -o /dev/null http://127.0.0.1:18090/healthz && break; sleep 0.1; done
+wait_ready 18090 "$WORK/gateway.log"
 URL=http://127.0.0.1:18090/v1/chat/completions
 BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"${WARM}s" -s "$WORK/post.lua" $URL > /dev/null
 since=$(date -u +%H:%M:%S)
