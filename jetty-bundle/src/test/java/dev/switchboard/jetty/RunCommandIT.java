@@ -110,6 +110,19 @@ final class RunCommandIT {
     }
 
     @Test
+    void shouldFailTheTrainingRunLoudlyWhenItCannotServe() throws Exception {
+        // The build runs the training (pom.xml): when it cannot serve its demo (here: no temporary directory for its
+        // config file) it must fail the build with the reason, not leave a build that silently lacks the archive.
+        Process run = new ProcessBuilder(javaBin(), "-Djava.io.tmpdir=" + work.resolve("missing"), "-cp",
+                System.getProperty("switchboard.jar"), "dev.switchboard.jetty.ClassDataTraining")
+                .redirectErrorStream(true).start();
+        String said = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.exitValue()).as(said).isEqualTo(1);
+        assertThat(said).startsWith("error: the class-data training run failed: ").contains("missing");
+    }
+
+    @Test
     void shouldFinishInFlightRequestsOnSigterm() throws Exception {
         FakeUpstream upstream = new FakeUpstream();
         try {
