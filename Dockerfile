@@ -23,7 +23,7 @@ ENV SWITCHBOARD_CONFIG=/etc/switchboard/switchboard.yaml \
     SWITCHBOARD_PORT=8080 \
     JAVA_OPTS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError"
 # AppCDS for this image's JRE (README "Deploy it"): one run of the jar on its built-in demo stores the classes a start
-# and a first exchange load; every start of the image maps them and listens in about 0.7 x the time.
+# and a first exchange load; every start of the image maps them and listens in about 0.65 x the time.
 RUN /opt/switchboard/cds-archive.sh /opt/switchboard/switchboard.jar /opt/switchboard/switchboard.jsa
 USER 10001:10001
 WORKDIR /var/lib/switchboard

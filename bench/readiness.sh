@@ -18,5 +18,5 @@ time_to_ready() {
 # prints the end of its LOG and ends the script (a load run against a dead port would measure nothing).
 wait_ready() {
   time_to_ready "$1" "$(date +%s%3N)" > /dev/null && return 0
-  echo "nothing ready on port $1 after 30 s; the end of $2:"; tail -20 "$2"; exit 1
+  { echo "nothing ready on port $1 after 30 s; the end of $2:"; tail -20 "$2"; } >&2; exit 1
 }

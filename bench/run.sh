@@ -79,7 +79,8 @@ HAVE_PORTKEY=1; { [ -f "$PORTKEY" ] && command -v node >/dev/null; } || { HAVE_P
 
 note "build"
 JAR=jetty-bundle/target/switchboard.jar; BENCH=bench/target/benchmarks.jar
-{ [ -f "$JAR" ] && [ -f "${JAR%.jar}.jsa" ] && [ -f "$BENCH" ] && [ "${REBUILD:-0}" = 0 ]; } \
+# (an archive older than the jar: a build that skipped it; rebuilt with it)
+{ [ -f "$JAR" ] && [ "${JAR%.jar}.jsa" -nt "$JAR" ] && [ -f "$BENCH" ] && [ "${REBUILD:-0}" = 0 ]; } \
   || timeout 900 mvn -q -B -DskipTests -Djacoco.skip=true package
 # The README's run command: the jar from the class-data archive the build made beside it.
 README_FLAGS="-XX:SharedArchiveFile=${JAR%.jar}.jsa"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a class-data sharing (AppCDS) archive of switchboard.jar for the `java` on the PATH, so that the jar
-# listens about 0.6 s sooner (README "Start-up"): the classes a start and a first exchange of each kind load are
+# listens in about 0.65 x the time (README "Start-up"): the classes a start and a first exchange of each kind load are
 # stored parsed and verified, and the next launches map them instead of reading the jar.
 #   deploy/cds-archive.sh JAR ARCHIVE          then: java -XX:SharedArchiveFile=ARCHIVE -jar JAR ...
 # The jar's own training run (dev.switchboard.jetty.ClassDataTraining, which the Maven build runs too) serves the
@@ -8,9 +8,9 @@
 # stream, an Anthropic message, a response, an embedding and a models listing, and stops it; the JVM writes the
 # archive as it exits. Then the archive is checked to map (-Xshare:on). JAVA_OPTS (as the Dockerfile sets them)
 # are passed to both runs: a JVM without compressed pointers (a heap of 32 GB or more) cannot use an archive made
-# with them. An archive belongs to one JDK build and one jar: make it again after a JDK update (a missing one, or
-# one of another jar, is ignored without a word, one of another JDK with two warning lines: the jar then starts as
-# without it). Needs only bash and java.
+# with them. An archive belongs to one JDK build and one jar: make it again after a JDK update (a missing one is
+# ignored without a word, one of another jar with one warning line, one of another JDK with two: the jar then
+# starts as without it). Needs only bash and java.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 JAR ARCHIVE" >&2; exit 2; }
 jar=$(readlink -f "$1"); out=$(readlink -f "$2")

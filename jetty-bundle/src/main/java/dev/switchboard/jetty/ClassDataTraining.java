@@ -56,8 +56,11 @@ public final class ClassDataTraining {
         PrintStream captured = new PrintStream(log, true, UTF_8);
         System.setOut(captured);
         System.setErr(captured);
+        // The command line's own error stream: the log until the exchanges are done, the console for the stop, so
+        // that a stop that fails (exit 1) says why.
+        Redirectable errors = new Redirectable(log);
         try {
-            train(log, captured);
+            train(log, captured, new PrintStream(errors, true, UTF_8));
         } catch (Exception e) {
             console.println("error: the class-data training run failed: " + e.getMessage());
             console.println("the gateway's log:");
@@ -68,25 +71,27 @@ public final class ClassDataTraining {
         }
         // As SIGTERM: Cli's shutdown hook drains the gateway and ends the JVM (0 after a clean stop, else 1); the
         // JVM writes the archive as it ends.
+        errors.target = console;
         System.exit(0);
     }
 
-    private static void train(ByteArrayOutputStream log, PrintStream captured) throws Exception {
+    private static void train(ByteArrayOutputStream log, PrintStream captured, PrintStream errors) throws Exception {
         Path dir = Files.createTempDirectory("switchboard-cds");
         Path config = dir.resolve("switchboard.yaml");
         try {
             Files.write(config, Cli.defaultConfig());
-            serveAndSend(config, log, captured);
+            serveAndSend(config, log, captured, errors);
         } finally {
             Files.deleteIfExists(config);
             Files.delete(dir);
         }
     }
 
-    private static void serveAndSend(Path config, ByteArrayOutputStream log, PrintStream captured) throws Exception {
+    private static void serveAndSend(Path config, ByteArrayOutputStream log, PrintStream captured, PrintStream errors)
+            throws Exception {
         int[] code = {-1};
         Thread serve = new Thread(() -> code[0] = Cli.run(new String[] {"--config", config.toString(), "--host",
-            "127.0.0.1", "--port", "0"}, captured, captured), "switchboard-training");
+            "127.0.0.1", "--port", "0"}, captured, errors), "switchboard-training");
         serve.setDaemon(true);
         serve.start();
         String base = null;
@@ -124,6 +129,9 @@ public final class ClassDataTraining {
     /** @return the status of one exchange, its whole body read */
     private static int send(String base, String method, String path, String body) throws IOException {
         HttpURLConnection c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+        // A gateway that stops answering fails the build instead of hanging it.
+        c.setConnectTimeout(10_000);
+        c.setReadTimeout(30_000);
         c.setRequestMethod(method);
         c.setRequestProperty("anthropic-version", "2023-06-01");
         if (body != null) {
@@ -140,5 +148,29 @@ public final class ClassDataTraining {
             }
         }
         return status;
+    }
+
+    /** An output stream whose target can change (from the log to the console) while the gateway holds it. */
+    private static final class Redirectable extends OutputStream {
+        volatile OutputStream target;
+
+        Redirectable(OutputStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            target.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            target.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            target.flush();
+        }
     }
 }
