@@ -12,10 +12,9 @@ JARFILE=$(readlink -f "$1"); OUT=$(readlink -f "$2"); SECS=${3:-60}; JAVA=${JAVA
 . bench/readiness.sh
 rm -f "$OUT"
 gateway_yaml 18090 "" > "$WORK/gateway.yaml"
-t0=$(date +%s%3N)
 $PIN1 "$JAVA" -XX:AOTCacheOutput="$OUT" -jar "$JARFILE" --config "$WORK/gateway.yaml" > "$WORK/gateway.log" 2>&1 &
 pid=$!
-time_to_ready 18090 "$t0" > /dev/null || { echo "not ready after 30 s:"; cat "$WORK/gateway.log"; exit 1; }
+wait_ready 18090 "$WORK/gateway.log"
 BODY_FILE="$WORK/body.json" $PIN0 wrk -t2 -c10 -d"${SECS}s" -s "$WORK/post.lua" \
   http://127.0.0.1:18090/v1/chat/completions > "$WORK/wrk.txt"
 echo "trained: $(wrk_requests "$WORK/wrk.txt") requests in ${SECS} s"

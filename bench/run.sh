@@ -79,11 +79,12 @@ HAVE_PORTKEY=1; { [ -f "$PORTKEY" ] && command -v node >/dev/null; } || { HAVE_P
 
 note "build"
 JAR=jetty-bundle/target/switchboard.jar; BENCH=bench/target/benchmarks.jar
+# The class-data archive the build makes beside the jar; the README's run command starts from it.
+ARCHIVE=${JAR%.jar}.jsa
 # (an archive older than the jar: a build that skipped it; rebuilt with it)
-{ [ -f "$JAR" ] && [ "${JAR%.jar}.jsa" -nt "$JAR" ] && [ -f "$BENCH" ] && [ "${REBUILD:-0}" = 0 ]; } \
+{ [ -f "$JAR" ] && [ "$ARCHIVE" -nt "$JAR" ] && [ -f "$BENCH" ] && [ "${REBUILD:-0}" = 0 ]; } \
   || timeout 900 mvn -q -B -DskipTests -Djacoco.skip=true package
-# The README's run command: the jar from the class-data archive the build made beside it.
-README_FLAGS="-XX:SharedArchiveFile=${JAR%.jar}.jsa"
+README_FLAGS="-XX:SharedArchiveFile=$ARCHIVE"
 echo "$README_FLAGS" > "$OUT/readme_flags.txt"
 HAVE_VARIANTS=0
 if [ "${VARIANTS:-1}" = 1 ]; then
