@@ -139,8 +139,8 @@ final class Gateway {
         GracefulHandler graceful = new GracefulHandler(health);
         server.setHandler(graceful);
         server.setErrorHandler(new JsonErrorHandler());
-        // The drain is stop()'s own; the JVM's shutdown is the command line's (Cli), which exits 0 after it.
-        server.setStopAtShutdown(false);
+        // The drain is stop()'s own; the JVM's shutdown is the command line's (Cli), which exits 0 after it: Jetty's
+        // own stop at shutdown stays off (its default; setting it, even to false, loads Jetty's shutdown thread).
         server.start();
 
         try {

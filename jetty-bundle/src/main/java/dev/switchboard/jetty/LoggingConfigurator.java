@@ -11,7 +11,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 import dev.switchboard.observe.AccessLog;
 
 /**
- * The bundled proxy's logging, set up in code (found through {@code META-INF/services}) rather than by a
+ * The bundled proxy's logging, set up in code (by the jar's {@link LoggingProvider}; on a build's class path found
+ * by Logback through {@code META-INF/services}) rather than by a
  * {@code logback.xml}: logback's XML configuration loaded about 500 classes and took about 0.3 s of a start on one
  * core (bench/NOTES.md). One line per event on stderr ({@code 10:23:30.615 INFO  access: ...}); the access log
  * ({@value AccessLog#LOGGER}) through {@link BatchingStderrAppender}, written in batches, one write per 100 ms
@@ -28,9 +29,17 @@ public final class LoggingConfigurator extends ContextAwareBase implements Confi
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
+        return configure(context, usersConfiguration());
+    }
+
+    /**
+     * @return whether the user has a logback configuration of their own: the {@code logback.configurationFile}
+     *     system property, or a {@code logback-test.xml} or {@code logback.xml} on the class path
+     */
+    static boolean usersConfiguration() {
         ClassLoader loader = LoggingConfigurator.class.getClassLoader();
-        return configure(context, System.getProperty("logback.configurationFile") != null
-                || loader.getResource("logback-test.xml") != null || loader.getResource("logback.xml") != null);
+        return System.getProperty("logback.configurationFile") != null
+                || loader.getResource("logback-test.xml") != null || loader.getResource("logback.xml") != null;
     }
 
     /**

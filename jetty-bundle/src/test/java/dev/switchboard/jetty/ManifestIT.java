@@ -61,6 +61,20 @@ final class ManifestIT {
     }
 
     @Test
+    void shouldNameTheJarsOwnSlf4jProviderAndNoOther() throws IOException {
+        // Logback's own provider would set up the same logging ~65 ms slower (LoggingProvider); two would make SLF4J
+        // warn on every start and pick one by class path order.
+        try (JarFile jar = new JarFile(artifact("switchboard.jar").toFile())) {
+            ZipEntry services = jar.getEntry("META-INF/services/org.slf4j.spi.SLF4JServiceProvider");
+            assertThat(services).isNotNull();
+            try (InputStream in = jar.getInputStream(services)) {
+                assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip())
+                        .isEqualTo(LoggingProvider.class.getName());
+            }
+        }
+    }
+
+    @Test
     void shouldShipSlf4jToJavaUtilLoggingInTheWarAndNoOtherLoggingBackend() throws IOException {
         List<String> libs;
         try (JarFile war = new JarFile(artifact("switchboard.war").toFile())) {

@@ -85,6 +85,36 @@ final class RunCommandIT {
         assertThat(chat.body()).contains("echo from echo-small: hi");
         assertThat(Files.readString(work.resolve("stderr.txt"))).containsPattern(
                 "Switchboard \\S+ started: config the built-in default \\(demo echo provider\\), listening on http://127\\.0\\.0\\.1:\\d+");
+        assertThat(Files.readString(work.resolve("stderr.txt"))).as("no SLF4J or Logback notice").doesNotContain("SLF4J", "logback");
+    }
+
+    @Test
+    void shouldLogThroughALogbackConfigurationOfTheUsersWhenNamed() throws Exception {
+        // README "Logs and version": the jar's own provider (LoggingProvider) hands such a configuration to Logback.
+        Path mine = work.resolve("mine.xml");
+        Files.writeString(mine, """
+                <configuration>
+                  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+                    <target>System.err</target>
+                    <encoder><pattern>MINE %level [%logger] %msg%n</pattern></encoder>
+                  </appender>
+                  <root level="INFO"><appender-ref ref="OUT"/></root>
+                </configuration>
+                """);
+        int port = start(List.of("-Dlogback.configurationFile=" + mine), "--port", "0", "--host", "127.0.0.1");
+        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"regular\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(chat.statusCode()).isEqualTo(200);
+        String stderr = Files.readString(work.resolve("stderr.txt"));
+        assertThat(stderr).containsPattern("MINE INFO \\[dev\\.switchboard\\.jetty\\.Cli\\] Switchboard \\S+ started: ");
+        // Its access lines too, through its own appender (the jar's batching one is not set up).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!stderr.contains("MINE INFO [dev.switchboard.access] {") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            stderr = Files.readString(work.resolve("stderr.txt"));
+        }
+        assertThat(stderr).contains("MINE INFO [dev.switchboard.access] {\"request_id\"").doesNotContain(" INFO  Cli: ");
     }
 
     @Test
