@@ -1,6 +1,7 @@
 package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -109,12 +110,22 @@ final class RunCommandIT {
         String stderr = Files.readString(work.resolve("stderr.txt"));
         assertThat(stderr).containsPattern("MINE INFO \\[dev\\.switchboard\\.jetty\\.Cli\\] Switchboard \\S+ started: ");
         // Its access lines too, through its own appender (the jar's batching one is not set up).
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!stderr.contains("MINE INFO [dev.switchboard.access] {") && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            stderr = Files.readString(work.resolve("stderr.txt"));
-        }
-        assertThat(stderr).contains("MINE INFO [dev.switchboard.access] {\"request_id\"").doesNotContain(" INFO  Cli: ");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(work.resolve("stderr.txt")))
+                .contains("MINE INFO [dev.switchboard.access] {\"request_id\"").doesNotContain(" INFO  Cli: "));
+    }
+
+    @Test
+    void shouldSayWhyWhenLogbackCannotUseTheUsersConfigurationAndLogAsWithoutOne() throws Exception {
+        // Logback refuses a configuration file that is not .xml by throwing: the jar still starts, says why in one
+        // line, and logs as it does by default rather than not at all.
+        Path mine = work.resolve("mine.txt");
+        Files.writeString(mine, "not a logback configuration\n");
+        start(List.of("-Dlogback.configurationFile=" + mine), "--port", "0", "--host", "127.0.0.1");
+        String stderr = Files.readString(work.resolve("stderr.txt"));
+        assertThat(stderr).contains("SLF4J(E): Logback could not use the logging configuration (", "mine.txt",
+                "); logging as the jar does without one");
+        assertThat(stderr).containsPattern("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  Cli: Switchboard \\S+ started: ")
+                .doesNotContain("\tat ");
     }
 
     @Test
