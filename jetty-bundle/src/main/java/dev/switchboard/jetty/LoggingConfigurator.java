@@ -13,8 +13,8 @@ import dev.switchboard.observe.AccessLog;
 /**
  * The bundled proxy's logging, set up in code (by the jar's {@link LoggingProvider}; on a build's class path found by
  * Logback through {@code META-INF/services}) rather than by a {@code logback.xml}: logback's XML configuration
- * loaded about 500 classes and took about 0.3 s of a start on one core (bench/NOTES.md). One line per event on stderr ({@code 10:23:30.615 INFO  access: ...}); the access log
- * ({@value AccessLog#LOGGER}) through {@link BatchingStderrAppender}, written in batches, one write per 100 ms
+ * loaded about 500 classes and took about 0.3 s of a start on one core (bench/NOTES.md). One line per event on
+ * stderr ({@code 10:23:30.615 INFO  access: ...}); the access log ({@value AccessLog#LOGGER}) through {@link BatchingStderrAppender}, written in batches, one write per 100 ms
  * (with one write per line it cost about 1.3 x CPU per request under load; batched, about 1.1 x); every line encoded
  * by {@link LineEncoder} (the pattern's line, in UTF-8, without the pattern layout's work); Jetty at WARN,
  * the rest at INFO. A logback configuration of the user's wins: the {@code logback.configurationFile} system

@@ -53,4 +53,14 @@ final class LoggingProviderTest {
             context.stop();
         }
     }
+
+    @Test
+    void shouldNameEveryReasonOfAFailureOnceOutermostFirst() {
+        // Logback wraps the failure that says why ("Failed to initialize or to run Configurator: ...").
+        assertThat(LoggingProvider.reasons(new IllegalStateException("outer", new java.io.IOException("the file is not .xml"))))
+                .isEqualTo("outer: the file is not .xml");
+        java.io.IOException cause = new java.io.IOException("gone");
+        assertThat(LoggingProvider.reasons(new RuntimeException(cause))).isEqualTo("java.io.IOException: gone");
+        assertThat(LoggingProvider.reasons(new RuntimeException((String) null))).isEqualTo("java.lang.RuntimeException");
+    }
 }
