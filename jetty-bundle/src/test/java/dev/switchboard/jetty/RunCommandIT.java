@@ -67,6 +67,13 @@ final class RunCommandIT {
         return Integer.parseInt(m.group(2));
     }
 
+    /** @return the demo's answer to a chat completion of {@code regular} saying "hi" */
+    private HttpResponse<String> chatHi(int port) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"regular\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
@@ -79,9 +86,7 @@ final class RunCommandIT {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).isEqualTo("ok");
-        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"regular\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> chat = chatHi(port);
         assertThat(chat.statusCode()).isEqualTo(200);
         assertThat(chat.body()).contains("echo from echo-small: hi");
         assertThat(Files.readString(work.resolve("stderr.txt"))).containsPattern(
@@ -103,9 +108,7 @@ final class RunCommandIT {
                 </configuration>
                 """);
         int port = start(List.of("-Dlogback.configurationFile=" + mine), "--port", "0", "--host", "127.0.0.1");
-        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"regular\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> chat = chatHi(port);
         assertThat(chat.statusCode()).isEqualTo(200);
         String stderr = Files.readString(work.resolve("stderr.txt"));
         assertThat(stderr).containsPattern("MINE INFO \\[dev\\.switchboard\\.jetty\\.Cli\\] Switchboard \\S+ started: ");
@@ -137,9 +140,7 @@ final class RunCommandIT {
         Path classes = work.resolve("classes.log");
         int port = start(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive, "-Xlog:class+load=info:file=" + classes),
                 "--port", "0", "--host", "127.0.0.1");
-        HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"regular\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> chat = chatHi(port);
         assertThat(chat.statusCode()).isEqualTo(200);
         assertThat(chat.body()).contains("echo from echo-small: hi");
         // The jar's classes, Jetty's and the exchange's own come from the archive, not from the jar.
