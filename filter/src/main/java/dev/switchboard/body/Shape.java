@@ -132,6 +132,11 @@ public final class Shape {
         return models;
     }
 
+    /** @return the string fields read as well as the models (never rewritten) */
+    public List<String> captures() {
+        return captures;
+    }
+
     @Override
     public String toString() {
         return (required ? "required " : "") + models + (captures.isEmpty() ? "" : " capturing " + captures);

@@ -51,6 +51,11 @@ final class Api {
      */
     record Route(Kind kind, Shape shape) {
 
+        /** @return whether the body names an upload's purpose ({@code POST /v1/files}, {@code /v1/uploads}) */
+        boolean readsPurpose() {
+            return kind == Kind.FILES || (shape != null && shape.captures().contains("purpose"));
+        }
+
         Endpoint endpoint() {
             return switch (kind) {
                 case JSON -> Endpoint.JSON_MODEL;

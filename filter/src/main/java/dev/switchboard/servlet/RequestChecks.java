@@ -54,6 +54,11 @@ final class RequestChecks {
                     // path the gateway serves, a model goes in the body only (realtime is refused before this).
                     return ApiError.INVALID_REQUEST.with("model belongs in the request body, not the query string");
                 }
+                if (name.equals("purpose") && route.readsPurpose()) {
+                    // The purpose says whether an upload is a batch file, whose every line is checked: an upstream
+                    // that fills a missing form field from the query (FastAPI) must not read one the gateway did not.
+                    return ApiError.INVALID_REQUEST.with("purpose belongs in the request body, not the query string");
+                }
             }
         }
         return null;

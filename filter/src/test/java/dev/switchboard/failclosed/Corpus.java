@@ -272,6 +272,8 @@ public final class Corpus {
         all.add(json("upload of another file", "/v1/uploads",
                 "{\"purpose\":\"fine-tune\",\"filename\":\"t.jsonl\",\"bytes\":10,\"mime_type\":\"text/jsonl\"}",
                 forwarded("/v1/uploads")));
+        all.add(json("upload in parts, purpose=batch in the query", "/v1/uploads?purpose=batch",
+                "{\"filename\":\"b.jsonl\",\"bytes\":10,\"mime_type\":\"text/jsonl\"}", AMBIGUOUS));
         for (String p : List.of("/v1/completions", "/v1/embeddings", "/v1/moderations", "/v1/images/generations",
                 "/v1/audio/speech")) {
             all.add(json("denied on " + p, p, "{\"model\":\"up/denied\"}", DENIED_403));
@@ -330,7 +332,8 @@ public final class Corpus {
         all.add(json("upper case", "/V1/CHAT/COMPLETIONS", denied, DENIED_403));
         for (String p : List.of("/v1/chat%2Fcompletions", "/v1//chat/completions", "/v1/./chat/completions",
                 "/v1/x/../chat/completions", "/v1/chat/completions/", "/v1/chat/completions;x=1", "/v1/chat;x/completions",
-                "/v1/%63hat/completions", "/v1/chat/completions%2F", "/v1/chat/completions/.")) {
+                "/v1/%63hat/completions", "/v1/chat/completions%2F", "/v1/chat/completions/.", "/v1/chat/%2e/completions",
+                "//v1/chat/completions")) {
             all.add(json("spelled " + p, p, denied, notForwarded()));
         }
         all.add(json("encoded allowed", "/v1/%63hat/completions", "{\"model\":\"up/ok\"}", forwarded("/v1/chat/completions")));
@@ -468,6 +471,12 @@ public final class Corpus {
                 forwarded("/v1/files")));
         all.add(form("an upload without a purpose (Anthropic's Files API)", FORM,
                 batchFile("%PDF-1.4 binary") + "--b--\r\n", forwarded("/v1/files"), "/v1/files"));
+        all.add(form("purpose=batch in the query of an upload without one", FORM,
+                batchFile(bad + "\n") + "--b--\r\n", AMBIGUOUS, "/v1/files?purpose=batch"));
+        all.add(form("purpose in the query beside the form's", FORM, part("purpose", "fine-tune") + batchFile(bad + "\n")
+                + "--b--\r\n", AMBIGUOUS, "/v1/files?Purpose=batch"));
+        all.add(raw("purpose in the query of a file list (a filter)", "GET", "/v1/files?purpose=batch", new byte[0],
+                forwarded("/v1/files")));
         all.add(form("purpose twice", FORM, part("purpose", "fine-tune") + part("purpose", "batch") + batchFile(bad + "\n")
                 + "--b--\r\n", INVALID_FORM, "/v1/files"));
         all.add(form("PURPOSE", FORM, part("PURPOSE", "batch") + part("purpose", "fine-tune") + batchFile(bad + "\n")
