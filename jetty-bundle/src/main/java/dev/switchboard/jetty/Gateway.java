@@ -120,8 +120,11 @@ final class Gateway {
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         // The SDKs send /v1/models/openai%2Fgpt-5: an encoded slash must reach the filter, which decodes it
-        // itself (and routes the canonical path); Jetty's default refuses it with a 400.
-        http.setUriCompliance(UriCompliance.DEFAULT.with("switchboard", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
+        // itself (and routes the canonical path); Jetty's default refuses it with a 400. So must the empty segment a
+        // client's URL joining makes (/v1//chat/completions). An encoded dot segment (%2e) no client makes but a
+        // probe: Jetty's 400 stays.
+        http.setUriCompliance(UriCompliance.DEFAULT.with("switchboard", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR,
+                UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(listen.host());
         connector.setPort(listen.port());

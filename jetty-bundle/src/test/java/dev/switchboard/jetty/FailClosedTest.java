@@ -74,7 +74,8 @@ final class FailClosedTest {
     /** Spellings of the chat path that a bare container refuses itself reach the bundle's filter and are checked. */
     @ParameterizedTest
     @ValueSource(strings = {"/v1/chat%2Fcompletions", "/v1/./chat/completions",
-        "/v1/x/../chat/completions", "/v1/chat/completions/", "/v1/%63hat/completions", "/V1/Chat/Completions"})
+        "/v1/x/../chat/completions", "/v1/chat/completions/", "/v1/%63hat/completions", "/V1/Chat/Completions",
+        "/v1//chat/completions", "//v1/chat/completions", "/v1/chat/completions//"})
     void shouldCheckEverySpellingOfTheChatPath(String path) throws Exception {
         RawClient.Response r = send("POST", path, "{\"model\":\"up/denied\"}".getBytes(StandardCharsets.UTF_8),
                 List.of("Content-Type: application/json"));
@@ -128,6 +129,19 @@ final class FailClosedTest {
     @Test
     void shouldForwardTheCanonicalPathItChecked() throws Exception {
         RawClient.Response r = send("POST", "/V1/chat%2Fcompletions/", "{\"model\":\"up/ok\"}".getBytes(StandardCharsets.UTF_8),
+                List.of("Content-Type: application/json"));
+
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        FakeUpstream.Received got = upstream.take();
+        assertThat(got.path()).isEqualTo("/v1/chat/completions");
+        assertThat(got.text()).isEqualTo("{\"model\":\"ok\"}");
+    }
+
+    /** A base URL ending in a slash joined with a path that starts with one: the canonical path goes upstream. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1//chat/completions", "//v1/chat/completions", "/v1/chat//completions/"})
+    void shouldForwardTheCanonicalPathOfAnEmptySegment(String path) throws Exception {
+        RawClient.Response r = send("POST", path, "{\"model\":\"up/ok\"}".getBytes(StandardCharsets.UTF_8),
                 List.of("Content-Type: application/json"));
 
         assertThat(r.status()).as(r.text()).isEqualTo(200);

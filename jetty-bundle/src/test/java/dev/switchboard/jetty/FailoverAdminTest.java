@@ -22,6 +22,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Failover through the admin API of a running gateway (SPEC section 11): a redirect with fallbacks written by
@@ -99,6 +101,17 @@ final class FailoverAdminTest {
         HttpResponse<String> skipped = send(HttpRequest.newBuilder(uri("/v1/chat/completions"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"chat\",\"messages\":[]}")));
         assertThat(skipped.headers().firstValue("X-Switchboard-Attempts")).hasValue("1");
+    }
+
+    /** The bundle lets empty segments through to its filter: no spelling of an admin path gets past the token. */
+    @ParameterizedTest
+    @CsvSource({"/admin/status, 401", "/admin//status, 401", "//admin/status, 404", "/x/%2e%2e/admin/status, 400",
+        "/v1/%2E%2E/admin/status, 400"})
+    void shouldAskForTheTokenOnEverySpellingOfAnAdminPath(String path, int status) throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri(path)).GET());
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.body()).contains("\"error\"").doesNotContain("circuit_breakers");
     }
 
     private HttpRequest.Builder admin(String path) {

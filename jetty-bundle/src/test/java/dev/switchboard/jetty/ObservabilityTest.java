@@ -156,6 +156,13 @@ final class ObservabilityTest {
         assertThat(none.statusCode()).isEqualTo(401);
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(wrong.body()).contains("\"code\":\"invalid_api_key\"").doesNotContain("jvm_");
+        // Other spellings: an empty segment is a path of no API (404), an encoded dot segment Jetty's 400.
+        for (Map.Entry<String, Integer> spelled : Map.of("//metrics", 404, "/metrics//", 404, "/v1/%2e%2e/metrics", 400,
+                "/x/%2E%2E/metrics", 400).entrySet()) {
+            HttpResponse<String> r = get(spelled.getKey(), null);
+            assertThat(r.statusCode()).as(spelled.getKey()).isEqualTo(spelled.getValue());
+            assertThat(r.body()).as(spelled.getKey()).doesNotContain("jvm_");
+        }
     }
 
     @Test
