@@ -100,11 +100,10 @@ public final class GatewayMetrics implements ExchangeListener {
         AtomicReference<Gauge> info = new AtomicReference<>(info(live.snapshot()));
         live.addReloadListener((swapped, inUse) -> {
             (swapped ? success : failure).increment();
-            if (swapped) {
-                Gauge old = info.getAndSet(info(inUse));
-                if (old != null && !old.getId().equals(info.get().getId())) {
-                    registry.remove(old);
-                }
+            // Back to the version in use (an invalid edit undone): registering its gauge again would make
+            // Micrometer warn of a double registration.
+            if (swapped && !inUse.version().equals(info.get().getId().getTag("version"))) {
+                registry.remove(info.getAndSet(info(inUse)));
             }
         });
         return this;

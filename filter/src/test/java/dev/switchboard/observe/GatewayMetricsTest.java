@@ -2,6 +2,9 @@ package dev.switchboard.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.Attempt;
@@ -9,14 +12,21 @@ import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.Listeners;
 import dev.switchboard.exchange.Usage;
+import dev.switchboard.live.LiveConfig;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The metrics listener's label values (SPEC section 13): configured names or {@code other}, never what a client made up. */
 final class GatewayMetricsTest {
@@ -57,6 +67,38 @@ final class GatewayMetricsTest {
         assertThat(alias.getId().getTag("switchboard.target")).isIn("up/ok", "up/other");
         assertThat(registry.find("gen_ai.server.request.duration").tag("gen_ai.original.model", "other")
                 .tag("error.type", "500").timer().count()).isEqualTo(3334);
+    }
+
+    @Test
+    void shouldShowTheVersionInUseWithoutAWarningWhenAnInvalidEditIsUndone(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("switchboard.yaml");
+        String good = "providers:\n  up: {type: openai-compatible, base_url: \"http://127.0.0.1:1\"}\ndefault_provider: up\n";
+        Files.writeString(file, good, StandardCharsets.UTF_8);
+        ch.qos.logback.classic.Logger micrometer = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.micrometer");
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        micrometer.addAppender(events);
+        micrometer.setLevel(Level.WARN);
+        try (LiveConfig live = LiveConfig.load(file, new ConfigLoader(name -> null))) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            new GatewayMetrics(registry).bind(live);
+            String version = live.snapshot().version();
+
+            Files.writeString(file, good + "oops: [\n", StandardCharsets.UTF_8);
+            live.reload();
+            Files.writeString(file, good, StandardCharsets.UTF_8);
+            live.reload();
+
+            assertThat(registry.get("switchboard.config.reloads").tag("result", "failure").counter().count()).isEqualTo(1);
+            assertThat(registry.get("switchboard.config.reloads").tag("result", "success").counter().count()).isEqualTo(1);
+            assertThat(registry.find("switchboard.config.info").gauges()).singleElement()
+                    .satisfies(g -> assertThat(g.getId().getTag("version")).isEqualTo(version))
+                    .extracting(Gauge::value).isEqualTo(1.0);
+        } finally {
+            micrometer.detachAppender(events);
+            micrometer.setLevel(null);
+        }
+        assertThat(events.list).isEmpty();
     }
 
     private static void run(Listeners listeners, String model, int status, String user) {
