@@ -21,6 +21,7 @@ import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.UserPath;
 import dev.switchboard.rules.VirtualModel;
+import dev.switchboard.store.AdminStores;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -68,7 +69,7 @@ final class Cli {
             "      conf/switchboard.yaml read SWITCHBOARD_HOST (0.0.0.0), SWITCHBOARD_PORT (8080) and",
             "      SWITCHBOARD_ADMIN_TOKEN (empty = no admin API) from the environment; --port/--host win",
             "  java -jar switchboard.jar validate PATH",
-            "      check a config file: exit 0 valid (warnings printed), 1 invalid (errors printed)",
+            "      check a config file: exit 0 valid (warnings printed), 1 invalid (errors printed), 2 bad arguments",
             "  java -jar switchboard.jar explain [--config PATH] --model M [--user-path P] [--client NAME] [--json]",
             "      show how a model resolves for a caller: exit 0 allowed, 3 denied, 4 not routable,",
             "      1 invalid config, 2 bad arguments",
@@ -214,6 +215,11 @@ final class Cli {
         SwitchboardConfig config;
         try {
             config = new ConfigLoader().load(file);
+            if (config.admin().storeScheme() != null) {
+                // A database store's address is judged by its store (installed or not, its parameters), as at a
+                // start; made, never connected.
+                AdminStores.open(config.admin(), file).close();
+            }
         } catch (InvalidConfigException e) {
             printErrors(err, file.toString(), e);
             return INVALID_CONFIG;

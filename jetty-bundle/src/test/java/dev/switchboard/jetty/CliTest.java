@@ -143,6 +143,24 @@ final class CliTest {
     }
 
     @Test
+    void shouldExitOneForAStoreAddressTheStoreRefusesAsAStartWould() throws IOException {
+        Path config = write("store.yaml", """
+                admin:
+                  store: postgresql://db.example:5432/switchboard?password=hunter2
+                """);
+
+        Result r = cli("validate", config.toString());
+
+        assertThat(r.code).isEqualTo(Cli.INVALID_CONFIG);
+        assertThat(r.out).isEmpty();
+        assertThat(r.errLines()).containsExactly(config + ": invalid configuration (1 error)",
+                "error: admin.store: must not carry the parameter password; credentials come from admin.store_user and"
+                        + " admin.store_password");
+        assertThat(r.err).doesNotContain("hunter2");
+        assertNoStackTrace(r);
+    }
+
+    @Test
     void shouldExitOneForMissingFile() {
         Path missing = dir.resolve("nope.yaml");
 
