@@ -1,5 +1,5 @@
 // Status: GET /admin/status (version, configuration version, files, store, last reload error, counts, warnings)
-// and POST /admin/reload. Fields this page does not know yet (circuit breakers, once failover is there) are
+// and POST /admin/reload. Fields this page has no tile for (failover's circuit breakers) are
 // shown as they come, so a newer gateway's status is never hidden.
 import * as api from './api.js';
 import {h, code, replace, fmtTime} from './dom.js';
