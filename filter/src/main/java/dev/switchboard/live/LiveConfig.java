@@ -712,7 +712,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         ReloadError error = lastError;
         state = new State(next[0], store, base[0]);
         lastSeen = hash;
-        liveHash = null;
+        // A file that could not be read at all (missing, a directory, too large): what is in force is the last good
+        // file's content and the store, whose hash this is, so that file put back as it was clears the error. An
+        // invalid file that was read is not in force.
+        liveHash = onDisk[0] == null ? hash : null;
         return new Update(next[0], error);
     }
 

@@ -131,6 +131,10 @@ final class AdminBrokenFilesTest {
         assertThat(r.headers().firstValue(AdminServlet.CONFIG_ERROR_HEADER)).hasValue(BROKEN);
         assertThat(Files.readString(admin.store)).doesNotContain("fast");
         assertThat(lastReloadError()).containsEntry("errors", List.of(admin.config + ": no such file"));
+
+        Files.writeString(admin.config, CONFIG);
+        admin.reloader.reload();
+        assertThat(lastReloadError()).isNull();
     }
 
     @Test
@@ -144,6 +148,15 @@ final class AdminBrokenFilesTest {
         List<String> errors = List.of(admin.config + ": is a directory, not a config file");
         assertWrittenDespite(r, errors);
         assertThat(lastReloadError()).containsEntry("errors", errors);
+
+        // The file put back as it was (the last good content): nothing is broken any more.
+        Files.delete(admin.config);
+        Files.writeString(admin.config, CONFIG);
+        admin.reloader.reload();
+        assertThat(lastReloadError()).isNull();
+        assertThat(admin.send(admin.request("POST", "/admin/reload", null)).statusCode()).isEqualTo(200);
+        assertThat(resolve("fast")).isEqualTo("m");
+        assertThat(resolve("managed-alias")).isEqualTo("gpt-5");
     }
 
     @Test
