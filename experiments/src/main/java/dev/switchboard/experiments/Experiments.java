@@ -212,10 +212,11 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     }
 
     /**
-     * Starts an experiment's numbers over (its before arms are dropped too).
+     * Starts an experiment's numbers over. A before/after's before arm is dropped too, which ends it: the
+     * answer is its one arm starting over, and it is no experiment afterwards (until its target changes again).
      *
      * @param source a virtual model
-     * @return the fresh experiment, or {@code null} when it is none
+     * @return the fresh numbers, or {@code null} when it was no experiment
      */
     public Report.ExperimentView reset(String source) {
         Instant now = clock.instant();
@@ -223,8 +224,9 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         if (def == null || get(source) == null) {
             return null;
         }
-        experiments.put(source, new Experiment(source, epochs.incrementAndGet(), def, now));
-        return get(source);
+        Experiment fresh = new Experiment(source, epochs.incrementAndGet(), def, now);
+        experiments.put(source, fresh);
+        return Report.of(fresh);
     }
 
     @Override

@@ -214,9 +214,17 @@ final class ExperimentsTest {
         assertThat(report.get("kind")).isEqualTo("before_after");
         assertThat(list(report.get("arms"))).extracting(a -> map(a).get("target")).containsExactly("up/base", "up/slow");
         assertThat(comparison(report, "up/slow", "latency_ms").get("verdict")).as("%s", report).isEqualTo("higher");
-        // Listed with the others, and resettable: a reset drops the before arm.
+        // Listed with the others, and resettable: a reset drops the before arm, which ends the comparison.
         assertThat(list(JsonTree.parse(admin("GET", "/admin/experiments").body().getBytes(StandardCharsets.UTF_8))))
                 .extracting(e -> map(e).get("source")).contains("exp", "moved");
+        HttpResponse<String> reset = admin("POST", "/admin/experiments/moved/reset");
+        assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+        Map<String, Object> fresh = map(JsonTree.parse(reset.body().getBytes(StandardCharsets.UTF_8)));
+        assertThat(list(fresh.get("arms"))).singleElement().satisfies(a -> {
+            assertThat(map(a).get("target")).isEqualTo("up/slow");
+            assertThat(((JsonTree.Num) map(a).get("requests")).text()).isEqualTo("0");
+        });
+        assertThat(admin("GET", "/admin/experiments/moved").statusCode()).isEqualTo(404);
         assertThat(admin("POST", "/admin/experiments/moved/reset").statusCode()).isEqualTo(404);
     }
 

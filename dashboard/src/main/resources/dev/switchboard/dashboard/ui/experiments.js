@@ -151,7 +151,7 @@ function comparisons(e) {
 
 async function reset(e, main) {
   const ok = await confirmDialog({title: 'Start the numbers over?', ok: 'Start over',
-    text: ['Every arm of ', {code: e.source}, ' starts again from zero on this node (a before/after also drops its before arm).']});
+    text: ['Every arm of ', {code: e.source}, ' starts again from zero on this node (a before/after also drops its before arm, which ends the comparison).']});
   if (!ok) return;
   try {
     await api.call('POST', 'experiments/' + path(e.source) + '/reset');
