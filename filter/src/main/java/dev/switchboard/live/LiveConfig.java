@@ -667,20 +667,24 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 // A store may run this again (a database transaction retried): each run starts afresh.
                 broken.clear();
                 byte[] disk = null;
+                // Keyed as a reload would key the same problem, so that it is logged once, not once per path.
+                String brokenKey = null;
                 try {
                     disk = readConfig();
                     if (disk == null) {
                         broken.add(configFile + ": no such file");
+                        brokenKey = new Read(null, store, now).hash();
                     }
                 } catch (InvalidConfigException e) {
                     broken.addAll(e.errors());
+                    brokenKey = sha256(String.join("\n", e.errors()).getBytes(StandardCharsets.UTF_8));
                 }
                 if (broken.isEmpty()) {
                     // Decide from the newest state: the config file as it is and the store as the write found it.
                     apply(new Read(disk, store, now), false);
                     broken.addAll(configErrors(disk));
                 } else {
-                    fail(sha256(String.join("\n", broken).getBytes(StandardCharsets.UTF_8)), broken, INVALID);
+                    fail(brokenKey, broken, INVALID);
                 }
                 if (state.store() != store) {
                     throw new StoreMoved();
@@ -703,8 +707,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             next[0] = new Snapshot(s.config(), s.managed(), s.stored(), sha256(base[0], new byte[] {0}, identity(stored)),
                     s.loadedAt(), s.files(), stored.revision());
         }
-        // What the watcher will see: judged already, so it neither reloads nor logs it again.
-        String hash = new Read(onDisk[0] == null ? base[0] : onDisk[0], store, stored).hash();
+        // What the watcher will see (the file as it is on disk, or its absence): judged already, so it neither reloads
+        // nor logs it again. A file that could not be read is judged again once it can be, and then swapped in.
+        String hash = new Read(onDisk[0], store, stored).hash();
         if (broken.isEmpty()) {
             swap(next[0], store, base[0], hash);
             return new Update(next[0], null);
@@ -712,10 +717,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         ReloadError error = lastError;
         state = new State(next[0], store, base[0]);
         lastSeen = hash;
-        // A file that could not be read at all (missing, a directory, too large): what is in force is the last good
-        // file's content and the store, whose hash this is, so that file put back as it was clears the error. An
-        // invalid file that was read is not in force.
-        liveHash = onDisk[0] == null ? hash : null;
+        liveHash = null;
+        // In force now, though the file is broken: listeners (the metrics' version) hear of it as of any swap.
+        tell(true, next[0]);
         return new Update(next[0], error);
     }
 

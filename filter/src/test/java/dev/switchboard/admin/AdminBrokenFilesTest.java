@@ -3,7 +3,11 @@ package dev.switchboard.admin;
 import static dev.switchboard.admin.AdminApiTest.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.switchboard.json.JsonTree;
+import dev.switchboard.live.LiveConfig;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
@@ -15,9 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Admin writes while a file on disk cannot be used (README "Faults"). A config file that is invalid,
@@ -123,9 +129,22 @@ final class AdminBrokenFilesTest {
     void shouldDeleteWhileTheConfigFileIsMissingAndSaySo() throws Exception {
         admin = AdminServer.start(dir, CONFIG);
         assertThat(admin.put("{\"source\":\"fast\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
-        Files.delete(admin.config);
-
-        HttpResponse<String> r = admin.delete("{\"source\":\"fast\"}");
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(LiveConfig.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        log.addAppender(lines);
+        log.setLevel(Level.WARN);
+        HttpResponse<String> r;
+        try {
+            Files.delete(admin.config);
+            r = admin.delete("{\"source\":\"fast\"}");
+            admin.reloader.reload();
+        } finally {
+            log.detachAppender(lines);
+            log.setLevel(null);
+        }
+        // Logged once, whoever saw it first (the watcher, the write, the reload after it).
+        assertThat(lines.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage()).contains("no such file"));
 
         assertThat(r.statusCode()).isEqualTo(204);
         assertThat(r.headers().firstValue(AdminServlet.CONFIG_ERROR_HEADER)).hasValue(BROKEN);
@@ -143,11 +162,16 @@ final class AdminBrokenFilesTest {
         Files.delete(admin.config);
         Files.createDirectory(admin.config);
 
+        List<String> heard = new CopyOnWriteArrayList<>();
+        admin.reloader.addReloadListener((swapped, inUse) -> heard.add(swapped + " " + inUse.version()));
+
         HttpResponse<String> r = admin.put("{\"source\":\"fast\",\"target_model\":\"m\"}");
 
         List<String> errors = List.of(admin.config + ": is a directory, not a config file");
         assertWrittenDespite(r, errors);
         assertThat(lastReloadError()).containsEntry("errors", errors);
+        // In force though the file is broken: the listeners (the metrics' version) heard of it.
+        assertThat(heard).last().isEqualTo("true " + admin.reloader.snapshot().version());
 
         // The file put back as it was (the last good content): nothing is broken any more.
         Files.delete(admin.config);

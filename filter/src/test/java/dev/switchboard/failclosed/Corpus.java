@@ -333,7 +333,7 @@ public final class Corpus {
         for (String p : List.of("/v1/chat%2Fcompletions", "/v1//chat/completions", "/v1/./chat/completions",
                 "/v1/x/../chat/completions", "/v1/chat/completions/", "/v1/chat/completions;x=1", "/v1/chat;x/completions",
                 "/v1/%63hat/completions", "/v1/chat/completions%2F", "/v1/chat/completions/.", "/v1/chat/%2e/completions",
-                "//v1/chat/completions")) {
+                "//v1/chat/completions", "/v1/x//../chat/completions")) {
             all.add(json("spelled " + p, p, denied, notForwarded()));
         }
         all.add(json("encoded allowed", "/v1/%63hat/completions", "{\"model\":\"up/ok\"}", forwarded("/v1/chat/completions")));
