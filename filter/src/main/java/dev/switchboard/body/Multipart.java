@@ -353,8 +353,10 @@ public final class Multipart {
      * The {@code name} parameter of a part's Content-Disposition, {@code null} when there is none, or
      * {@link #AMBIGUOUS} when parsers disagree on it: two Content-Disposition headers or two name
      * parameters (map-based parsers keep the last), a folded line or a bare CR or LF, an RFC 2231
-     * {@code name*} (decoded by some), a backslash in a quoted name (unescaped by some), or
-     * {@code <name>} (unquoted by Python's email).
+     * {@code name*} (decoded by some), a backslash in a quoted name (unescaped by some),
+     * {@code <name>} (unquoted by Python's email), or quotes that do not enclose a whole value: a backslash
+     * outside them ({@code a=\"; name="model"}: one parameter to us, a name to python-multipart and Werkzeug),
+     * a quote inside a token, text after a closing quote, a quote left open.
      */
     static String fieldName(String headers) {
         String name = null;
@@ -373,6 +375,9 @@ public final class Multipart {
             }
             seen = true;
             String value = line.substring(colon + 1);
+            if (!quotesEncloseValues(value)) {
+                return AMBIGUOUS;
+            }
             int i = 0;
             while (i < value.length()) {
                 int semi = nextSemicolon(value, i);
@@ -422,6 +427,37 @@ public final class Multipart {
             seen = true;
         }
         return true;
+    }
+
+    /**
+     * @param value a header's parameters
+     * @return whether every quote opens a parameter's whole value ({@code ="...} then {@code ;} or the end) and
+     *     no backslash stands outside quotes: how parsers read it then does not depend on their quoting rules
+     */
+    static boolean quotesEncloseValues(String value) {
+        boolean quoted = false;
+        char before = ';';
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quoted) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                    before = '"';
+                }
+                continue;
+            }
+            if (c == ' ' || c == '\t') {
+                continue;
+            }
+            if (c == '\\' || (c == '"' && before != '=') || (before == '"' && c != ';')) {
+                return false;
+            }
+            quoted = c == '"';
+            before = c;
+        }
+        return !quoted;
     }
 
     private static int nextSemicolon(String s, int from) {

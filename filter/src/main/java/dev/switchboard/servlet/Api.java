@@ -48,8 +48,14 @@ final class Api {
     /**
      * @param kind how the request is read
      * @param shape where a JSON body carries models ({@code null} for kinds without one)
+     * @param takesForm a model-less {@code POST} whose API takes a multipart form (upload parts, container files):
+     *     such a form is passed on unread; every other model-less {@code POST} takes a JSON object or nothing
      */
-    record Route(Kind kind, Shape shape) {
+    record Route(Kind kind, Shape shape, boolean takesForm) {
+
+        Route(Kind kind, Shape shape) {
+            this(kind, shape, false);
+        }
 
         /** @return whether the body names an upload's purpose ({@code POST /v1/files}, {@code /v1/uploads}) */
         boolean readsPurpose() {
@@ -166,8 +172,7 @@ final class Api {
                 "/v1/vector_stores/{id}/file_batches/{id}", "/v1/vector_stores/{id}/file_batches/{id}/files",
                 "/v1/containers/{id}/files/{id}/content");
         modelLess("POST", "/v1/chat/completions/{id}", "/v1/responses/{id}/cancel", "/v1/batches",
-                "/v1/batches/{id}/cancel", "/v1/messages/batches/{id}/cancel", "/v1/uploads/{id}/parts",
-                "/v1/uploads/{id}/complete", "/v1/uploads/{id}/cancel", "/v1/fine_tuning/jobs/{id}/cancel",
+                "/v1/batches/{id}/cancel", "/v1/messages/batches/{id}/cancel", "/v1/uploads/{id}/complete", "/v1/uploads/{id}/cancel", "/v1/fine_tuning/jobs/{id}/cancel",
                 "/v1/fine_tuning/jobs/{id}/pause", "/v1/fine_tuning/jobs/{id}/resume", "/v1/threads",
                 "/v1/threads/{id}", "/v1/threads/{id}/messages", "/v1/threads/{id}/messages/{id}",
                 "/v1/threads/{id}/runs/{id}", "/v1/threads/{id}/runs/{id}/submit_tool_outputs",
@@ -175,8 +180,11 @@ final class Api {
                 "/v1/vector_stores", "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/search",
                 "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}",
                 "/v1/vector_stores/{id}/file_batches", "/v1/vector_stores/{id}/file_batches/{id}/cancel",
-                "/v1/containers", "/v1/containers/{id}/files", "/v1/conversations", "/v1/conversations/{id}",
-                "/v1/conversations/{id}/items");
+                "/v1/containers", "/v1/conversations", "/v1/conversations/{id}", "/v1/conversations/{id}/items");
+        Route forms = new Route(Kind.MODEL_LESS, OPTIONAL_MODEL, true);
+        for (String p : List.of("/v1/uploads/{id}/parts", "/v1/containers/{id}/files")) {
+            TABLE.add(new Entry(p.substring(1).split("/"), "POST", forms));
+        }
         modelLess("GET", "/v1/chat/completions/{id}", "/v1/responses/{id}", "/v1/files/{id}",
                 "/v1/messages/batches/{id}", "/v1/assistants/{id}", "/v1/threads/{id}",
                 "/v1/threads/{id}/messages", "/v1/threads/{id}/messages/{id}", "/v1/threads/{id}/runs/{id}",

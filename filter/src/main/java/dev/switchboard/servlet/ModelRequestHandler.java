@@ -17,6 +17,7 @@ import dev.switchboard.rules.Resolver;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
@@ -50,6 +51,15 @@ final class ModelRequestHandler {
      */
     Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange, Api.Route route,
                 Set<String> hidden) throws IOException {
+        return handle(request, response, exchange, route, hidden, false);
+    }
+
+    /**
+     * @param hostPath a POST to a path of no served API (the bare filter's host app): a body that is not a JSON
+     *     object is the host's business; on a path of the APIs a model-less POST takes a JSON object or nothing
+     */
+    Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange, Api.Route route,
+                Set<String> hidden, boolean hostPath) throws IOException {
         SwitchboardConfig config = exchange.config();
         int max = config.server().maxRequestBytes();
         BodyReader.Body body;
@@ -92,6 +102,14 @@ final class ModelRequestHandler {
         }
         ModelField field = located.field();
         ErrorResponse invalid = located.error();
+        if (invalid == null && !form && !hostPath && field.status() == ModelField.Status.NOT_OBJECT
+                && !blank(body.bytes(), body.length())) {
+            // Not JSON to us, but a form, UTF-16 or BOM-led JSON to others (FastAPI's json.loads reads those).
+            invalid = ApiError.INVALID_JSON.with("this endpoint takes a JSON object (or no body)");
+        }
+        if (invalid == null && !form && RequestChecks.form(request.getContentType())) {
+            invalid = formFields(body, route);
+        }
         if (invalid == null && route.kind() == Api.Kind.JSON && field.captured().containsKey("purpose")
                 && mayHoldModels(field.captured().get("purpose"))) {
             invalid = ApiError.INVALID_REQUEST.with("batch files are uploaded with POST /v1/files, where every line is checked");
@@ -181,6 +199,33 @@ final class ModelRequestHandler {
         static Located of(ModelField field, boolean multipart) {
             return new Located(field, field.error(multipart));
         }
+    }
+
+    /** @return whether a body is empty or only whitespace */
+    private static boolean blank(byte[] bytes, int length) {
+        for (int i = 0; i < length; i++) {
+            byte b = bytes[i];
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A JSON body sent as a URL-encoded form ({@code curl -d} does): Express, Flask and LiteLLM read it as one, so a
+     * {@code &model=} inside a string would be their model. Refused when the form names a field the gateway
+     * reads ({@code model}; {@code purpose} where the API has one).
+     */
+    private static ErrorResponse formFields(BodyReader.Body body, Api.Route route) {
+        List<String> names = RequestChecks.queryNames(new String(body.bytes(), 0, body.length(), StandardCharsets.UTF_8));
+        for (String name : names) {
+            if (name.equals("model") || (name.equals("purpose") && route.readsPurpose())) {
+                return ApiError.INVALID_REQUEST.with("read as the form its Content-Type says, the body names a " + name
+                        + " field; send JSON as application/json");
+            }
+        }
+        return null;
     }
 
     /** Upload purposes whose files carry no model (OpenAI's); any other purpose is checked as a batch file. */

@@ -39,7 +39,8 @@ final class RequestChecks {
         if (types.size() > 1) {
             return ApiError.INVALID_REQUEST.with("two Content-Type headers");
         }
-        String problem = charsetProblem(types.isEmpty() ? null : types.get(0), route.kind() == Api.Kind.JSON);
+        String type = types.isEmpty() ? null : types.get(0);
+        String problem = charsetProblem(type, route.kind() == Api.Kind.JSON || form(type));
         if (problem != null) {
             return ApiError.INVALID_REQUEST.with(problem);
         }
@@ -64,6 +65,18 @@ final class RequestChecks {
         return null;
     }
 
+    /**
+     * @return whether a Content-Type is a form's (multipart or URL-encoded): form readers decode names and values
+     *     by its charset (Starlette does), so only UTF-8 is read the same by all
+     */
+    static boolean form(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String t = contentType.strip().toLowerCase(Locale.ROOT);
+        return t.startsWith("multipart/") || t.startsWith("application/x-www-form-urlencoded");
+    }
+
     /** @return whether a request has a body (a length above zero, or chunked) */
     static boolean hasBody(HttpServletRequest request) {
         return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
@@ -71,10 +84,10 @@ final class RequestChecks {
 
     /**
      * @param contentType a Content-Type, or {@code null}
-     * @param json whether the body is read as JSON (only UTF-8 is)
+     * @param utf8Only whether the body is read as JSON or as a form (only UTF-8 is accepted then)
      * @return why its charset is refused, or {@code null}
      */
-    static String charsetProblem(String contentType, boolean json) {
+    static String charsetProblem(String contentType, boolean utf8Only) {
         if (contentType == null) {
             return null;
         }
@@ -103,8 +116,8 @@ final class RequestChecks {
             } catch (IllegalArgumentException e) {
                 return "unknown charset in Content-Type";
             }
-            if (json && !cs.equals(StandardCharsets.UTF_8)) {
-                return "JSON bodies must be UTF-8";
+            if (utf8Only && !cs.equals(StandardCharsets.UTF_8)) {
+                return "JSON bodies and forms must be UTF-8";
             }
         }
         return null;

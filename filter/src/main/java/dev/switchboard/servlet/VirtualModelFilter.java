@@ -347,9 +347,27 @@ public final class VirtualModelFilter implements Filter {
         return switch (effective.kind()) {
             case MODELS, MODEL -> lists.handle(request, response, exchange, match.modelId());
             case JSON, FORM, FILES -> models.handle(request, response, exchange, effective, hidden);
-            case MODEL_LESS -> "POST".equalsIgnoreCase(request.getMethod()) && (match == null || scannedBody(request))
-                    ? models.handle(request, response, exchange, effective, hidden)
-                    : new Next(new SwitchboardRequest(request, null, 0, streamHidden, null, response), response, exchange, null);
+            case MODEL_LESS -> {
+                Next streamed = new Next(new SwitchboardRequest(request, null, 0, streamHidden, null, response), response,
+                        exchange, null);
+                if (!"POST".equalsIgnoreCase(request.getMethod())) {
+                    yield streamed;
+                }
+                if (match == null) {
+                    // A path of the host app: its body is only scanned for a model, however it is spelled.
+                    yield models.handle(request, response, exchange, effective, hidden, true);
+                }
+                if (scannedBody(request)) {
+                    yield models.handle(request, response, exchange, effective, hidden, false);
+                }
+                if (effective.takesForm()) {
+                    // Upload parts are large, and their API has no model field: passed on unread (README "Known limits").
+                    yield streamed;
+                }
+                Rejections.closeIfBodyUnread(request, response);
+                Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with("this endpoint takes a JSON body, not a form"));
+                yield null;
+            }
             case REALTIME -> throw new IllegalStateException("answered above");
             case FEEDBACK -> {
                 FeedbackHandler.handle(request, response, exchange, feedback);

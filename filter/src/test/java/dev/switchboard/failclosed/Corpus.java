@@ -169,6 +169,25 @@ public final class Corpus {
         all.add(json("nested 300 deep", CHAT, "{\"model\":\"up/ok\",\"x\":" + "[".repeat(300) + "]".repeat(300) + "}",
                 INVALID_JSON));
         all.add(raw("UTF-16 (Python detects it)", "POST", CHAT, utf16("{\"model\":\"up/denied\"}"), INVALID_JSON, JSON));
+        String urlencoded = "Content-Type: application/x-www-form-urlencoded";
+        all.add(raw("JSON sent as a form, a form field inside a string (Express, Flask, LiteLLM read it)", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"&model=up/denied&\"}]}"),
+                AMBIGUOUS, urlencoded));
+        all.add(raw("JSON sent as a form, as curl -d sends it", "POST", CHAT, bytes("{\"model\":\"up/ok\",\"messages\":[]}"),
+                forwarded(CHAT), urlencoded));
+        // A model-less POST of the APIs takes a JSON object or nothing: anything else some upstream reads as one.
+        all.add(raw("model-less POST: a form (LiteLLM reads its model)", "POST", "/v1/batches",
+                bytes(part("model", "up/denied") + "--b--\r\n"), AMBIGUOUS, FORM));
+        all.add(raw("model-less POST: URL-encoded fields", "POST", "/v1/batches", bytes("input_file_id=f&model=up/denied"),
+                INVALID_JSON, urlencoded));
+        all.add(raw("model-less POST: UTF-16 JSON (FastAPI's json.loads detects it)", "POST", "/v1/batches",
+                utf16("\ufeff{\"input_file_id\":\"f\",\"model\":\"up/denied\"}"), INVALID_JSON, JSON));
+        all.add(raw("model-less POST: JSON after a UTF-8 BOM (read past, as Python does)", "POST", "/v1/batches",
+                bytes("\ufeff{\"input_file_id\":\"f\",\"model\":\"up/denied\"}"), DENIED_403, JSON));
+        all.add(raw("model-less POST: no body", "POST", "/v1/batches/b_1/cancel", new byte[0], forwarded("/v1/batches/b_1/cancel")));
+        all.add(raw("model-less POST: an upload part, a form passed on unread", "POST", "/v1/uploads/u_1/parts",
+                bytes("--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"p\"\r\n\r\nbytes\r\n--b--\r\n"),
+                forwarded("/v1/uploads/u_1/parts"), FORM));
         all.add(raw("UTF-32 (Python detects it)", "POST", CHAT,
                 "{\"model\":\"up/denied\"}".getBytes(java.nio.charset.Charset.forName("UTF-32LE")), INVALID_JSON, JSON));
         all.add(raw("invalid UTF-8 in a key", "POST", CHAT, bytes("{\"model\":\"up/ok\",\"mod", 0xff, "el\":\"up/denied\"}"),
@@ -433,6 +452,15 @@ public final class Corpus {
         all.add(form("a UTF-16 model part", FORM, "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n"
                 + "Content-Type: text/plain; charset=utf-16\r\n\r\nup/ok\r\n--b--\r\n", INVALID_FORM));
         all.add(form("no model part", FORM, file + "--b--\r\n", refused(400, "missing_model")));
+        all.add(form("a backslash outside quotes hides a model part from one reader (python-multipart reads it)", FORM,
+                ok + "--b\r\nContent-Disposition: form-data; a=\\\"; name=\"model\"\r\n\r\nup/denied\r\n--b--\r\n",
+                INVALID_FORM));
+        all.add(form("a quote inside a token of a part's disposition", FORM, ok
+                + "--b\r\nContent-Disposition: form-data; a=x\"; name=\"model\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a form in EBCDIC (Starlette decodes names and values by the charset)",
+                "Content-Type: multipart/form-data; boundary=b; charset=IBM037", ok + "--b--\r\n", AMBIGUOUS));
+        all.add(form("a form whose charset is UTF-8", "Content-Type: multipart/form-data; boundary=b; charset=utf-8",
+                ok + "--b--\r\n", forwarded(AUDIO)));
         all.add(form("not closed", FORM, ok, INVALID_FORM));
         all.add(raw("a form without a boundary", "POST", AUDIO, bytes(ok + "--b--\r\n"), AMBIGUOUS,
                 "Content-Type: multipart/form-data"));
