@@ -196,6 +196,19 @@ abstract class FilterContract {
         assertThat(fresh.header("X-Switchboard-Request-Id")).isNotEqualTo(tooLong.header("X-Switchboard-Request-Id"));
     }
 
+    @Test
+    void shouldRefuseAFormPostedToAHostPathUnderV1ThatNamesAModel() throws IOException {
+        String form = "Content-Type: application/x-www-form-urlencoded";
+        RawHttp.Response named = RawHttp.send(port(), "POST", "/v1/own-form",
+                "a=1&model=openai/o3-pro".getBytes(StandardCharsets.UTF_8), false, form);
+        RawHttp.Response plain = RawHttp.send(port(), "POST", "/v1/own-form", "a=1&b=2".getBytes(StandardCharsets.UTF_8),
+                false, form);
+
+        assertThat(named.status()).isEqualTo(400);
+        assertThat(named.text()).contains("\"code\":\"invalid_request\"").contains("model field");
+        assertThat(plain.status()).isEqualTo(200);
+    }
+
     // ---- rewrite -------------------------------------------------------------------------------------
 
     @ParameterizedTest
