@@ -94,6 +94,7 @@ final class ReadinessTest {
             HttpResponse<String> ready = get(port, "/readyz");
             HttpResponse<String> chat = post(port, "/v1/chat/completions");
             HttpResponse<String> messages = post(port, "/v1/messages");
+            HttpResponse<String> spelled = post(port, "//V1/Messages");
 
             assertThat(started).isNotDone();
             assertThat(get(port, "/healthz").body()).isEqualTo("ok");
@@ -107,6 +108,7 @@ final class ReadinessTest {
             assertThat(messages.statusCode()).isEqualTo(503);
             assertThat(messages.body()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"api_error\","
                     + "\"message\":\"the gateway is starting; retry in a moment\"}}");
+            assertThat(spelled.body()).isEqualTo(messages.body());
         } finally {
             release.countDown();
         }
