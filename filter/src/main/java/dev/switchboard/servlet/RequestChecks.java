@@ -20,6 +20,8 @@ final class RequestChecks {
     /** Headers some frameworks (Express's method-override, Rails, ASP.NET) take as the real method. */
     private static final List<String> METHOD_OVERRIDES =
             List.of("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override");
+    private static final String MULTIPART = "multipart/";
+    private static final String URLENCODED = "application/x-www-form-urlencoded";
 
     private RequestChecks() {
     }
@@ -73,9 +75,15 @@ final class RequestChecks {
         if (contentType == null) {
             return false;
         }
-        String t = contentType.strip().toLowerCase(Locale.ROOT);
-        return t.startsWith("multipart/") || t.startsWith("application/x-www-form-urlencoded");
+        int i = 0;
+        while (i < contentType.length() && Character.isWhitespace(contentType.charAt(i))) {
+            i++;
+        }
+        // Read on every request: no lower-cased copy.
+        return contentType.regionMatches(true, i, MULTIPART, 0, MULTIPART.length())
+                || contentType.regionMatches(true, i, URLENCODED, 0, URLENCODED.length());
     }
+
 
     /** @return whether a request has a body (a length above zero, or chunked) */
     static boolean hasBody(HttpServletRequest request) {
