@@ -354,9 +354,9 @@ public final class Multipart {
      * {@link #AMBIGUOUS} when parsers disagree on it: two Content-Disposition headers or two name
      * parameters (map-based parsers keep the last), a folded line or a bare CR or LF, an RFC 2231
      * {@code name*} (decoded by some), a backslash in a quoted name (unescaped by some),
-     * {@code <name>} (unquoted by Python's email), or quotes that do not enclose a whole value: a backslash
-     * outside them ({@code a=\"; name="model"}: one parameter to us, a name to python-multipart and Werkzeug),
-     * a quote inside a token, text after a closing quote, a quote left open.
+     * {@code <name>} (unquoted by Python's email), or a name that depends on how quotes and backslashes are
+     * read ({@link Reading}): {@code a=\"; name="model"} has no name to Go and is {@code model} to
+     * python-multipart and Werkzeug.
      */
     static String fieldName(String headers) {
         String name = null;
@@ -375,37 +375,106 @@ public final class Multipart {
             }
             seen = true;
             String value = line.substring(colon + 1);
-            if (!quotesEncloseValues(value)) {
-                return AMBIGUOUS;
-            }
-            int i = 0;
-            while (i < value.length()) {
-                int semi = nextSemicolon(value, i);
-                String param = value.substring(i, semi).strip();
-                int eq = param.indexOf('=');
-                String key = eq > 0 ? param.substring(0, eq).strip().toLowerCase(Locale.ROOT) : "";
-                if (key.startsWith("name*")) {
+            name = nameParameter(value, Reading.QUOTES_ANYWHERE);
+            for (Reading r : Reading.values()) {
+                if (name == AMBIGUOUS || !java.util.Objects.equals(name, nameParameter(value, r))) {
                     return AMBIGUOUS;
                 }
-                if (key.equals("name")) {
-                    if (name != null) {
-                        return AMBIGUOUS;
-                    }
-                    String v = param.substring(eq + 1).strip();
-                    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-                        v = v.substring(1, v.length() - 1);
-                        if (v.indexOf('\\') >= 0) {
-                            return AMBIGUOUS;
-                        }
-                    } else if (v.startsWith("<") || v.indexOf('"') >= 0 || v.indexOf('\\') >= 0) {
-                        return AMBIGUOUS;
-                    }
-                    name = v;
-                }
-                i = semi + 1;
             }
         }
         return name;
+    }
+
+    /** How parsers split a header's parameters at {@code ;}: where a quote opens, and what a backslash escapes. */
+    enum Reading {
+        /** A quote opens anywhere outside one; a backslash escapes only inside quotes (our reading, busboy's). */
+        QUOTES_ANYWHERE,
+        /** A quote opens only a value ({@code ="...}); other quotes are text (Werkzeug's, Python email's). */
+        QUOTES_OPEN_VALUES,
+        /** A backslash escapes the next character inside quotes or out (python-multipart's). */
+        ESCAPES_ANYWHERE,
+        /** A backslash escapes nothing. */
+        NO_ESCAPES
+    }
+
+    /** @return the {@code name} parameter as one reading splits the parameters, {@code null}, or {@link #AMBIGUOUS} */
+    private static String nameParameter(String value, Reading reading) {
+        String name = null;
+        for (String p : parameters(value, reading)) {
+            String param = asciiStrip(p);
+            int eq = param.indexOf('=');
+            String key = asciiStrip(eq > 0 ? param.substring(0, eq) : eq < 0 ? param : "").toLowerCase(Locale.ROOT);
+            if (!key.isEmpty() && !isToken(key)) {
+                // A no-break space or NEL before "name" is whitespace to Go and Werkzeug, not to us.
+                return AMBIGUOUS;
+            }
+            if (key.startsWith("name*")) {
+                return AMBIGUOUS;
+            }
+            if (key.equals("name")) {
+                if (name != null) {
+                    return AMBIGUOUS;
+                }
+                String v = param.substring(eq + 1).strip();
+                if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+                    v = v.substring(1, v.length() - 1);
+                    if (v.indexOf('\\') >= 0) {
+                        return AMBIGUOUS;
+                    }
+                } else if (!isToken(v)) {
+                    // name=model x: Werkzeug reads "model", Python's email "model x"; a token is read alike by all.
+                    return AMBIGUOUS;
+                }
+                name = v;
+            }
+        }
+        return name;
+    }
+
+    /** @return {@code s} without the spaces and tabs around it (nothing else: others are not whitespace to all) */
+    private static String asciiStrip(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
+            from++;
+        }
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    /** @return a header value's parameters, split at each {@code ;} outside quotes as {@code reading} reads them */
+    private static List<String> parameters(String value, Reading reading) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        boolean quoted = false;
+        boolean valueStart = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quoted) {
+                if (c == '\\' && reading != Reading.NO_ESCAPES) {
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                }
+                continue;
+            }
+            if (c == '\\' && reading == Reading.ESCAPES_ANYWHERE) {
+                i++;
+            } else if (c == ';') {
+                out.add(value.substring(start, i));
+                start = i + 1;
+                valueStart = false;
+            } else if (c == '=') {
+                valueStart = true;
+            } else if (c != ' ' && c != '\t') {
+                quoted = c == '"' && (reading != Reading.QUOTES_OPEN_VALUES || valueStart);
+                valueStart = false;
+            }
+        }
+        out.add(value.substring(start));
+        return out;
     }
 
     /**
@@ -427,37 +496,6 @@ public final class Multipart {
             seen = true;
         }
         return true;
-    }
-
-    /**
-     * @param value a header's parameters
-     * @return whether every quote opens a parameter's whole value ({@code ="...} then {@code ;} or the end) and
-     *     no backslash stands outside quotes: how parsers read it then does not depend on their quoting rules
-     */
-    static boolean quotesEncloseValues(String value) {
-        boolean quoted = false;
-        char before = ';';
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (quoted) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                    before = '"';
-                }
-                continue;
-            }
-            if (c == ' ' || c == '\t') {
-                continue;
-            }
-            if (c == '\\' || (c == '"' && before != '=') || (before == '"' && c != ';')) {
-                return false;
-            }
-            quoted = c == '"';
-            before = c;
-        }
-        return !quoted;
     }
 
     private static int nextSemicolon(String s, int from) {

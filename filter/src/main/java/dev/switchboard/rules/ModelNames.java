@@ -57,6 +57,10 @@ public final class ModelNames {
                     || Character.isSurrogate(c)) {
                 return "model names may not contain spaces, control or invisible characters";
             }
+            if (c == ',') {
+                // LiteLLM reads "a,b" as two models and calls both: one checked name would be two called.
+                return "model names may not contain a comma";
+            }
         }
         return null;
     }

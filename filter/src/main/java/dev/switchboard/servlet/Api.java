@@ -131,20 +131,25 @@ final class Api {
     static {
         for (String p : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/moderations",
                 "/v1/images/generations", "/v1/audio/speech", "/v1/messages", "/v1/messages/count_tokens",
-                "/v1/complete", "/v1/fine_tuning/jobs", "/v1/assistants")) {
+                "/v1/complete", "/v1/assistants")) {
             json(p, MODEL);
         }
+        // Reinforcement fine-tuning grades with a model of its own (a score_model or label_model grader).
+        json("/v1/fine_tuning/jobs", Shape.of(true, "model", "method.reinforcement.grader.model"));
         json("/v1/responses", RESPONSES);
         json("/v1/responses/compact", RESPONSES);
         json("/v1/responses/input_tokens", Shape.of(false, "model", "tools[].model"));
         json("/v1/assistants/{id}", OPTIONAL_MODEL);
         json("/v1/threads/runs", OPTIONAL_MODEL);
         json("/v1/threads/{id}/runs", OPTIONAL_MODEL);
-        json("/v1/realtime/sessions", Shape.of(false, "model", "session.model"));
-        json("/v1/realtime/client_secrets", Shape.of(false, "session.model", "model"));
-        json("/v1/realtime/transcription_sessions", Shape.of(false, "input_audio_transcription.model"));
-        json("/v1/evals", Shape.of(false, "testing_criteria[].model"));
-        json("/v1/evals/{id}/runs", Shape.of(false, "data_source.model"));
+        json("/v1/realtime/sessions", Shape.of(false, "model", "session.model", "input_audio_transcription.model",
+                "session.input_audio_transcription.model", "audio.input.transcription.model",
+                "session.audio.input.transcription.model"));
+        json("/v1/realtime/client_secrets", Shape.of(false, "session.model", "model", "session.audio.input.transcription.model",
+                "session.input_audio_transcription.model"));
+        json("/v1/realtime/transcription_sessions", Shape.of(false, "input_audio_transcription.model", "model"));
+        json("/v1/evals", Shape.of(false, "testing_criteria[].model", "model"));
+        json("/v1/evals/{id}/runs", Shape.of(false, "data_source.model", "model"));
         json("/v1/messages/batches", Shape.of(true, "requests[].params.model"));
         // Uploads are assembled from parts the gateway cannot check line by line: batch files go through /v1/files.
         json("/v1/uploads", OPTIONAL_MODEL.capturing("purpose"));

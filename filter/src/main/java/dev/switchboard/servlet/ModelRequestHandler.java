@@ -103,11 +103,11 @@ final class ModelRequestHandler {
         ModelField field = located.field();
         ErrorResponse invalid = located.error();
         if (invalid == null && !form && !hostPath && field.status() == ModelField.Status.NOT_OBJECT
-                && !blank(body.bytes(), body.length())) {
-            // Not JSON to us, but a form, UTF-16 or BOM-led JSON to others (FastAPI's json.loads reads those).
-            invalid = ApiError.INVALID_JSON.with("this endpoint takes a JSON object (or no body)");
+                && !nothing(body.bytes(), body.length())) {
+            // Not JSON to us, but a form or UTF-16 JSON to others (FastAPI's json.loads reads that).
+            invalid = ApiError.INVALID_JSON.with();
         }
-        if (invalid == null && !form && RequestChecks.form(request.getContentType())) {
+        if (invalid == null && !form && !hostPath && RequestChecks.urlEncoded(request.getContentType())) {
             invalid = formFields(body, route);
         }
         if (invalid == null && route.kind() == Api.Kind.JSON && field.captured().containsKey("purpose")
@@ -201,32 +201,53 @@ final class ModelRequestHandler {
         }
     }
 
-    /** @return whether a body is empty or only whitespace */
-    private static boolean blank(byte[] bytes, int length) {
-        for (int i = 0; i < length; i++) {
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+    /**
+     * @return whether a model-less POST's body says nothing: empty or whitespace (a UTF-8 BOM included, as the locator
+     *     reads it), or a JSON {@code null} or {@code []} (openai-php and async-openai send those to cancel endpoints)
+     */
+    private static boolean nothing(byte[] bytes, int length) {
+        int from = skip(bytes, 0, length);
+        if (from == length) {
+            return true;
+        }
+        if (bytes[from] == '[') {
+            return skip(bytes, from + 1, length) == length - 1 && bytes[length - 1] == ']';
+        }
+        return length - from >= NULL.length && java.util.Arrays.equals(bytes, from, from + NULL.length, NULL, 0, NULL.length)
+                && skip(bytes, from + NULL.length, length) == length;
+    }
+
+    /** @return the index of the first byte from {@code i} that is not JSON whitespace or a UTF-8 BOM */
+    private static int skip(byte[] bytes, int i, int length) {
+        while (i < length) {
             byte b = bytes[i];
-            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-                return false;
+            if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
+                i++;
+            } else if (b == (byte) 0xEF && i + 2 < length && bytes[i + 1] == (byte) 0xBB && bytes[i + 2] == (byte) 0xBF) {
+                i += 3;
+            } else {
+                break;
             }
         }
-        return true;
+        return i;
     }
 
     /**
      * A JSON body sent as a URL-encoded form ({@code curl -d} does): Express, Flask and LiteLLM read it as one, so a
      * {@code &model=} inside a string would be their model. Refused when the form names a field the gateway
-     * reads ({@code model}; {@code purpose} where the API has one).
+     * reads ({@code model}; {@code purpose} where the API has one), as those readers split it: at {@code &}, the
+     * name case kept, {@code model[]} for PHP and {@code qs}, leading spaces dropped as PHP drops them.
      */
     private static ErrorResponse formFields(BodyReader.Body body, Api.Route route) {
-        List<String> names = RequestChecks.queryNames(new String(body.bytes(), 0, body.length(), StandardCharsets.UTF_8));
-        for (String name : names) {
-            if (name.equals("model") || (name.equals("purpose") && route.readsPurpose())) {
-                return ApiError.INVALID_REQUEST.with("read as the form its Content-Type says, the body names a " + name
-                        + " field; send JSON as application/json");
-            }
-        }
-        return null;
+        String named = RequestChecks.formFieldNamed(body.bytes(), body.length(), route.readsPurpose() ? PURPOSE : MODEL_ONLY);
+        return named == null ? null : ApiError.INVALID_REQUEST.with("read as the form its Content-Type says, the body"
+                + " names a " + named + " field; send JSON as application/json");
     }
+
+    private static final List<String> MODEL_ONLY = List.of("model");
+    private static final List<String> PURPOSE = List.of("model", "purpose");
 
     /** Upload purposes whose files carry no model (OpenAI's); any other purpose is checked as a batch file. */
     private static final Set<String> MODEL_FREE_PURPOSES = Set.of("assistants", "vision", "fine-tune", "user_data", "evals");

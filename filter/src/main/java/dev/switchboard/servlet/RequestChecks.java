@@ -29,9 +29,10 @@ final class RequestChecks {
     /**
      * @param request the request
      * @param route its route
+     * @param api whether the path is one of the served APIs' (else the host app's, whose forms are its business)
      * @return the error for a request no upstream may read differently, or {@code null}
      */
-    static ErrorResponse check(HttpServletRequest request, Api.Route route) {
+    static ErrorResponse check(HttpServletRequest request, Api.Route route, boolean api) {
         for (String h : METHOD_OVERRIDES) {
             if (request.getHeader(h) != null) {
                 return ApiError.INVALID_REQUEST.with(h + " is not accepted; send the real method");
@@ -41,8 +42,12 @@ final class RequestChecks {
         if (types.size() > 1) {
             return ApiError.INVALID_REQUEST.with("two Content-Type headers");
         }
+        if (!types.isEmpty() && !printableAscii(types.get(0))) {
+            // A no-break space or NEL before the type is whitespace to Python and Go, a character to us.
+            return ApiError.INVALID_REQUEST.with("Content-Type must be printable ASCII");
+        }
         String type = types.isEmpty() ? null : types.get(0);
-        String problem = charsetProblem(type, route.kind() == Api.Kind.JSON || form(type));
+        String problem = charsetProblem(type, route.kind() == Api.Kind.JSON || (api && form(type)));
         if (problem != null) {
             return ApiError.INVALID_REQUEST.with(problem);
         }
@@ -84,6 +89,77 @@ final class RequestChecks {
                 || contentType.regionMatches(true, i, URLENCODED, 0, URLENCODED.length());
     }
 
+
+    private static boolean printableAscii(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return whether a Content-Type is {@code application/x-www-form-urlencoded} */
+    static boolean urlEncoded(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int i = 0;
+        while (i < contentType.length() && Character.isWhitespace(contentType.charAt(i))) {
+            i++;
+        }
+        return contentType.regionMatches(true, i, URLENCODED, 0, URLENCODED.length());
+    }
+
+    /**
+     * Reads a body as a URL-encoded form the way Express ({@code qs}), Werkzeug, Starlette and PHP do, without
+     * building it: pairs split at {@code &}, a name decoded ({@code +} and {@code %XX}) with its leading spaces
+     * dropped, {@code name[...]} read as {@code name}. Only short names are decoded (a field the gateway reads
+     * has a short name), so a large body costs one pass and no allocation per pair.
+     *
+     * @param names the field names to look for
+     * @return the first of {@code names} the form has a field of, or {@code null}
+     */
+    static String formFieldNamed(byte[] body, int length, List<String> names) {
+        int i = 0;
+        while (i <= length) {
+            int end = i;
+            while (end < length && body[end] != '&' && body[end] != '=') {
+                end++;
+            }
+            if (end - i <= MAX_FORM_NAME) {
+                String name = formName(new String(body, i, end - i, StandardCharsets.ISO_8859_1));
+                int bracket = name.indexOf('[');
+                String base = bracket > 0 ? name.substring(0, bracket) : name;
+                if (names.contains(base)) {
+                    return base;
+                }
+            }
+            while (end < length && body[end] != '&') {
+                end++;
+            }
+            i = end + 1;
+        }
+        return null;
+    }
+
+    /** The longest name decoded: {@code model} in escapes and leading spaces is far shorter. */
+    private static final int MAX_FORM_NAME = 256;
+
+    private static String formName(String raw) {
+        String decoded;
+        try {
+            decoded = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            decoded = raw;
+        }
+        int start = 0;
+        while (start < decoded.length() && decoded.charAt(start) == ' ') {
+            start++;
+        }
+        return decoded.substring(start);
+    }
 
     /** @return whether a request has a body (a length above zero, or chunked) */
     static boolean hasBody(HttpServletRequest request) {

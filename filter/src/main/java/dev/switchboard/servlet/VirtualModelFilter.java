@@ -329,7 +329,7 @@ public final class VirtualModelFilter implements Filter {
         }
         Api.Route effective = route != null ? route : new Api.Route(Api.Kind.MODEL_LESS, Api.OPTIONAL_MODEL);
         ErrorResponse refused = effective.kind() == Api.Kind.REALTIME ? ApiError.REALTIME_NOT_SUPPORTED.with()
-                : RequestChecks.check(request, effective);
+                : RequestChecks.check(request, effective, match != null);
         if (refused == null && !who.ok()) {
             refused = ApiError.forIdentity(who.failure()).with(who.message());
         }

@@ -173,6 +173,22 @@ public final class Corpus {
         all.add(raw("JSON sent as a form, a form field inside a string (Express, Flask, LiteLLM read it)", "POST", CHAT,
                 bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"&model=up/denied&\"}]}"),
                 AMBIGUOUS, urlencoded));
+        all.add(raw("a no-break space before a form type (whitespace to Python)", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"&model=up/denied&\"}]}"),
+                AMBIGUOUS, "Content-Type: \u00a0application/x-www-form-urlencoded"));
+        all.add(json("two models in one name (LiteLLM calls both)", CHAT, "{\"model\":\"up/ok,up/denied\"}", INVALID_MODEL));
+        all.add(json("realtime session: its transcription model", "/v1/realtime/sessions",
+                "{\"model\":\"up/ok\",\"input_audio_transcription\":{\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("realtime client secret: a transcription session's model", "/v1/realtime/client_secrets",
+                "{\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":{\"transcription\":{\"model\":\"up/denied\"}}}}}",
+                DENIED_403));
+        all.add(json("reinforcement fine-tuning: its grader's model", "/v1/fine_tuning/jobs",
+                "{\"model\":\"up/ok\",\"method\":{\"type\":\"reinforcement\",\"reinforcement\":{\"grader\":"
+                        + "{\"type\":\"score_model\",\"model\":\"up/denied\"}}}}", DENIED_403));
+        all.add(json("an eval with a top-level model", "/v1/evals", "{\"model\":\"up/denied\",\"testing_criteria\":[]}",
+                DENIED_403));
+        all.add(json("a transcription session with a top-level model", "/v1/realtime/transcription_sessions",
+                "{\"model\":\"up/denied\"}", DENIED_403));
         all.add(raw("JSON sent as a form, as curl -d sends it", "POST", CHAT, bytes("{\"model\":\"up/ok\",\"messages\":[]}"),
                 forwarded(CHAT), urlencoded));
         // A model-less POST of the APIs takes a JSON object or nothing: anything else some upstream reads as one.
@@ -185,6 +201,13 @@ public final class Corpus {
         all.add(raw("model-less POST: JSON after a UTF-8 BOM (read past, as Python does)", "POST", "/v1/batches",
                 bytes("\ufeff{\"input_file_id\":\"f\",\"model\":\"up/denied\"}"), DENIED_403, JSON));
         all.add(raw("model-less POST: no body", "POST", "/v1/batches/b_1/cancel", new byte[0], forwarded("/v1/batches/b_1/cancel")));
+        all.add(raw("model-less POST: [] (openai-php cancels so)", "POST", "/v1/batches/b_1/cancel", bytes("[]"),
+                forwarded("/v1/batches/b_1/cancel"), JSON));
+        all.add(raw("model-less POST: null (async-openai cancels so)", "POST", "/v1/fine_tuning/jobs/j_1/cancel", bytes(" null "),
+                forwarded("/v1/fine_tuning/jobs/j_1/cancel"), JSON));
+        all.add(raw("JSON sent as a form, && and ; in a string (not form fields to anyone)", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"if (a && model == b) x = 1; model=2\"}]}"),
+                forwarded(CHAT), urlencoded));
         all.add(raw("model-less POST: an upload part, a form passed on unread", "POST", "/v1/uploads/u_1/parts",
                 bytes("--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"p\"\r\n\r\nbytes\r\n--b--\r\n"),
                 forwarded("/v1/uploads/u_1/parts"), FORM));
@@ -455,8 +478,15 @@ public final class Corpus {
         all.add(form("a backslash outside quotes hides a model part from one reader (python-multipart reads it)", FORM,
                 ok + "--b\r\nContent-Disposition: form-data; a=\\\"; name=\"model\"\r\n\r\nup/denied\r\n--b--\r\n",
                 INVALID_FORM));
+        all.add(form("an unquoted name with more after it (Werkzeug reads model)", FORM, ok
+                + "--b\r\nContent-Disposition: form-data; name=model x\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a no-break space before name (Go and Werkzeug strip it)", FORM, ok
+                + "--b\r\nContent-Disposition: form-data; \u00a0name=\"model\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
         all.add(form("a quote inside a token of a part's disposition", FORM, ok
                 + "--b\r\nContent-Disposition: form-data; a=x\"; name=\"model\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a file name with bare quotes after the part's name (npm form-data sends them)", FORM, ok
+                + "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"He said \"hi\".wav\"\r\n\r\nRIFF\r\n--b--\r\n",
+                forwarded(AUDIO)));
         all.add(form("a form in EBCDIC (Starlette decodes names and values by the charset)",
                 "Content-Type: multipart/form-data; boundary=b; charset=IBM037", ok + "--b--\r\n", AMBIGUOUS));
         all.add(form("a form whose charset is UTF-8", "Content-Type: multipart/form-data; boundary=b; charset=utf-8",
@@ -492,6 +522,9 @@ public final class Corpus {
         all.add(batch("Body in a line", "batch", line1.replace("\"body\"", "\"Body\"") + "\n", AMBIGUOUS));
         all.add(batch("a line without a model", "batch", "{\"custom_id\":\"1\",\"body\":{}}\n", refused(400, "missing_model")));
         all.add(batch("a line that is not JSON", "batch", line1 + "\n{oops\n", INVALID_JSON));
+        all.add(form("purpose=batch in an unquoted name with more after it", FORM, part("purpose", "fine-tune")
+                + "--b\r\nContent-Disposition: form-data; name=purpose x\r\n\r\nbatch\r\n" + batchFile(bad + "\n") + "--b--\r\n",
+                INVALID_FORM, "/v1/files"));
         all.add(batch("purpose Batch", "Batch", line1 + "\n" + bad + "\n", DENIED_403));
         all.add(batch("purpose with spaces", " batch ", line1 + "\n" + bad + "\n", DENIED_403));
         all.add(batch("an unknown purpose", "batch2", line1 + "\n" + bad + "\n", DENIED_403));
