@@ -377,7 +377,9 @@ public final class Multipart {
             String value = line.substring(colon + 1);
             name = nameParameter(value, Reading.QUOTES_ANYWHERE);
             for (Reading r : Reading.values()) {
-                if (name == AMBIGUOUS || !java.util.Objects.equals(name, nameParameter(value, r))) {
+                String other = nameParameter(value, r);
+                // By identity first: a part may be named "(ambiguous)" itself.
+                if (name == AMBIGUOUS || other == AMBIGUOUS || !java.util.Objects.equals(name, other)) {
                     return AMBIGUOUS;
                 }
             }
@@ -394,7 +396,12 @@ public final class Multipart {
         /** A backslash escapes the next character inside quotes or out (python-multipart's). */
         ESCAPES_ANYWHERE,
         /** A backslash escapes nothing. */
-        NO_ESCAPES
+        NO_ESCAPES;
+
+        /** Whether parameter names must be tokens: under the readings of Go and Werkzeug, which strip Unicode spaces. */
+        boolean tokens() {
+            return this == QUOTES_ANYWHERE || this == QUOTES_OPEN_VALUES;
+        }
     }
 
     /** @return the {@code name} parameter as one reading splits the parameters, {@code null}, or {@link #AMBIGUOUS} */
@@ -402,23 +409,31 @@ public final class Multipart {
         String name = null;
         for (String p : parameters(value, reading)) {
             String param = asciiStrip(p);
+            if (param.isEmpty()) {
+                continue;
+            }
             int eq = param.indexOf('=');
-            String key = asciiStrip(eq > 0 ? param.substring(0, eq) : eq < 0 ? param : "").toLowerCase(Locale.ROOT);
-            if (!key.isEmpty() && !isToken(key)) {
+            if (eq == 0) {
+                // x;=";name=model: no parameter to us, the start of name=model to Werkzeug.
+                return AMBIGUOUS;
+            }
+            String key = asciiStrip(eq > 0 ? param.substring(0, eq) : param).toLowerCase(Locale.ROOT);
+            if (reading.tokens() && !isToken(key)) {
                 // A no-break space or NEL before "name" is whitespace to Go and Werkzeug, not to us.
                 return AMBIGUOUS;
             }
             if (key.startsWith("name*")) {
                 return AMBIGUOUS;
             }
-            if (key.equals("name")) {
+            if (key.equals("name") && eq > 0) {
                 if (name != null) {
                     return AMBIGUOUS;
                 }
-                String v = param.substring(eq + 1).strip();
+                String v = asciiStrip(param.substring(eq + 1));
                 if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
                     v = v.substring(1, v.length() - 1);
-                    if (v.indexOf('\\') >= 0) {
+                    if (v.indexOf('\\') >= 0 || v.indexOf('"') >= 0) {
+                        // name="model"x": Werkzeug reads model; escapes and inner quotes are read differently.
                         return AMBIGUOUS;
                     }
                 } else if (!isToken(v)) {

@@ -57,13 +57,16 @@ public enum ApiError {
     MODEL_TOO_LONG(400, "invalid_request_error", "invalid_model", "model names are at most %s characters", "model", false),
     /** A model name with a space, control or invisible character an upstream could strip or split (SPEC section 15). */
     MODEL_UNUSABLE(400, "invalid_request_error", "invalid_model",
-            "model names may not contain spaces, control or invisible characters", "model", false),
+            "model names may not contain spaces, control or invisible characters, or commas", "model", false),
     /** A request the upstream parsers could read differently from the gateway (SPEC section 15); the message says how. */
     INVALID_REQUEST(400, "invalid_request_error", "invalid_request", "%s", null, false),
     /** The models of one request route to different providers; {@code %s} names them. */
     MIXED_PROVIDERS(400, "invalid_request_error", "mixed_providers",
             "the models in this request route to different providers (%s)", null, false),
     /** {@code X-Switchboard-Provider} names no declared provider. */
+    /** A request without a model to a provider whose policies deny the caller every model. */
+    PROVIDER_ACCESS_DENIED(403, "permission_error", "model_access_denied",
+            "requests without a model to this provider are not available for this caller", null, false),
     UNKNOWN_PROVIDER(400, "invalid_request_error", "unknown_provider",
             "X-Switchboard-Provider names no declared provider", null, false),
     /** {@code POST /v1/feedback} with a body that is not {@code {request_id, score, comment?}} (SPEC section 10). */

@@ -53,13 +53,10 @@ public final class ModelNames {
                 i++;
                 continue;
             }
+            // A comma: LiteLLM reads "a,b" as two models and calls both, so one checked name would be two called.
             if (stripped(c) || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
-                    || Character.isSurrogate(c)) {
-                return "model names may not contain spaces, control or invisible characters";
-            }
-            if (c == ',') {
-                // LiteLLM reads "a,b" as two models and calls both: one checked name would be two called.
-                return "model names may not contain a comma";
+                    || Character.isSurrogate(c) || c == ',') {
+                return "model names may not contain spaces, control or invisible characters, or commas";
             }
         }
         return null;

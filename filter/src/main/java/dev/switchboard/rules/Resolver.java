@@ -218,6 +218,20 @@ public final class Resolver {
     }
 
     /**
+     * Whether a caller may send a request without a model (files, batches, stored objects) to a provider: the
+     * policies on all its models ({@code provider/}) or on every model ({@code /}), else
+     * {@code models.enabled_by_default}. A caller such a policy denies does not reach the provider's account.
+     *
+     * @param rules the snapshot
+     * @param provider the provider the request goes to
+     * @param callerPath the caller's normalized path, or {@code null}
+     * @return {@link Outcome#ALLOWED}, {@link Outcome#DENIED} or {@link Outcome#DISABLED}
+     */
+    public static Outcome providerAccess(Rules rules, String provider, String callerPath) {
+        return access(rules, rules.providerPolicyFor(provider), callerPath);
+    }
+
+    /**
      * Whether a caller may call a model that routes to {@code provider} as {@code model} (the access step
      * alone; used to list {@code /v1/models} exactly as callable).
      *

@@ -129,6 +129,12 @@ public final class Rules {
      * @param model the model id at that provider
      * @return the policy, or {@code null} when none matches
      */
+    /** @return the policy on all of a provider's models ({@code provider/}), else the one on every model ({@code /}) */
+    VirtualModel providerPolicyFor(String provider) {
+        VirtualModel p = providerPolicies.get(provider);
+        return p != null ? p : globalPolicy;
+    }
+
     VirtualModel policyFor(String provider, String model) {
         VirtualModel p;
         if (provider != null) {

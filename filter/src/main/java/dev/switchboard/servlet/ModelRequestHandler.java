@@ -11,9 +11,12 @@ import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.RewritableBody;
 import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Rules;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -138,6 +141,13 @@ final class ModelRequestHandler {
         for (int i = 0; i < decisions.length; i++) {
             ModelField.Site site = sites.get(i);
             Decision d = Resolver.resolve(exchange.config().rules(), site.model(), exchange.caller(), picker);
+            if (primary != null && primary.provider() != null && !Objects.equals(d.provider(), primary.provider())
+                    && defaulted(exchange.config().rules(), site.model(), d)) {
+                // A bare name beside the request's model (a transcription or tool model) goes where the request goes:
+                // checked as that provider's, not refused as another's because a split chose this provider.
+                d = Resolver.resolve(exchange.config().rules(), primary.provider() + "/" + ModelNames.strip(site.model()),
+                        exchange.caller(), picker);
+            }
             if (primary == null) {
                 primary = d;
                 response.setHeader(VirtualModelFilter.MODEL_HEADER, headerSafe(d.concrete()));
@@ -180,6 +190,27 @@ final class ModelRequestHandler {
                 decided, null);
     }
 
+    /**
+     * @return whether a name has no route of its own: no redirect, no provider prefix, no provider's static
+     *     {@code models} listing it (so it went to {@code default_provider}, or nowhere)
+     */
+    private static boolean defaulted(Rules rules, String requested, Decision d) {
+        if (d.redirect() != null || (d.provider() != null && !d.provider().equals(rules.defaultProvider()))) {
+            return false;
+        }
+        String name = ModelNames.strip(requested);
+        int slash = name.indexOf('/');
+        if (slash > 0 && rules.providers().containsKey(name.substring(0, slash))) {
+            return false;
+        }
+        for (Provider p : rules.providers().values()) {
+            if (p.models().contains(name)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static Function<ModelField.Site, Decision> byIdentity(List<ModelField.Site> sites, Decision[] decisions) {
         Map<ModelField.Site, Decision> map = new IdentityHashMap<>(decisions.length * 2);
         for (int i = 0; i < decisions.length; i++) {
@@ -213,7 +244,8 @@ final class ModelRequestHandler {
             return true;
         }
         if (bytes[from] == '[') {
-            return skip(bytes, from + 1, length) == length - 1 && bytes[length - 1] == ']';
+            int close = skip(bytes, from + 1, length);
+            return close < length && bytes[close] == ']' && skip(bytes, close + 1, length) == length;
         }
         return length - from >= NULL.length && java.util.Arrays.equals(bytes, from, from + NULL.length, NULL, 0, NULL.length)
                 && skip(bytes, from + NULL.length, length) == length;

@@ -42,7 +42,7 @@ final class RequestChecks {
         if (types.size() > 1) {
             return ApiError.INVALID_REQUEST.with("two Content-Type headers");
         }
-        if (!types.isEmpty() && !printableAscii(types.get(0))) {
+        if (api && !types.isEmpty() && !printableAscii(types.get(0))) {
             // A no-break space or NEL before the type is whitespace to Python and Go, a character to us.
             return ApiError.INVALID_REQUEST.with("Content-Type must be printable ASCII");
         }
@@ -115,8 +115,8 @@ final class RequestChecks {
     /**
      * Reads a body as a URL-encoded form the way Express ({@code qs}), Werkzeug, Starlette and PHP do, without
      * building it: pairs split at {@code &}, a name decoded ({@code +} and {@code %XX}) with its leading spaces
-     * dropped, {@code name[...]} read as {@code name}. Only short names are decoded (a field the gateway reads
-     * has a short name), so a large body costs one pass and no allocation per pair.
+     * dropped and cut at a NUL (PHP), {@code name[...]} read as {@code name}. Only names short enough to be one it
+     * looks for are decoded (after their leading spaces, skipped as bytes), so a large body costs one pass.
      *
      * @param names the field names to look for
      * @return the first of {@code names} the form has a field of, or {@code null}
@@ -124,6 +124,11 @@ final class RequestChecks {
     static String formFieldNamed(byte[] body, int length, List<String> names) {
         int i = 0;
         while (i <= length) {
+            // Leading spaces, however written (PHP drops them): never counted against the name's length.
+            while (i < length && (body[i] == '+' || body[i] == ' '
+                    || (body[i] == '%' && i + 2 < length && body[i + 1] == '2' && body[i + 2] == '0'))) {
+                i += body[i] == '%' ? 3 : 1;
+            }
             int end = i;
             while (end < length && body[end] != '&' && body[end] != '=') {
                 end++;
@@ -158,7 +163,8 @@ final class RequestChecks {
         while (start < decoded.length() && decoded.charAt(start) == ' ') {
             start++;
         }
-        return decoded.substring(start);
+        int nul = decoded.indexOf('\0', start);
+        return decoded.substring(start, nul < 0 ? decoded.length() : nul);
     }
 
     /** @return whether a request has a body (a length above zero, or chunked) */

@@ -21,6 +21,7 @@ import dev.switchboard.ops.Log;
 import dev.switchboard.ops.Version;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Identification;
+import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
@@ -251,6 +252,12 @@ public final class VirtualModelFilter implements Filter {
             exchange.recorder().complete(response.getStatus());
             return;
         }
+        if (next != null && match != null && !providerAllowed(next.exchange())) {
+            // No model to check, but a provider account to reach: the policies on all its models decide.
+            Rejections.closeIfBodyUnread(request, response);
+            Rejections.send(response, next.exchange(), ApiError.PROVIDER_ACCESS_DENIED.with());
+            next = null;
+        }
         if (next == null) {
             exchange.recorder().complete(response.getStatus());
             return;
@@ -374,6 +381,20 @@ public final class VirtualModelFilter implements Filter {
                 yield null;
             }
         };
+    }
+
+    /**
+     * @return whether a request that names no model may go where it goes: to a provider whose {@code provider/} or
+     *     {@code /} policy (else {@code models.enabled_by_default}) admits the caller; a request with a model was
+     *     checked on that model
+     */
+    private static boolean providerAllowed(Exchange exchange) {
+        if (exchange.decision() != null || exchange.candidates().isEmpty()) {
+            return true;
+        }
+        String provider = exchange.candidates().get(0).provider();
+        return provider == null || Resolver.providerAccess(exchange.config().rules(), provider,
+                exchange.caller().userPath()) == Outcome.ALLOWED;
     }
 
     /** A model-less POST's body is scanned for a model unless it is a form (upload parts are large). */

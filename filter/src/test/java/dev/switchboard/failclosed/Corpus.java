@@ -30,6 +30,7 @@ public final class Corpus {
               - {source: up/secret, user_paths: [/acme]}
               - {source: alias, target: up/ok}
               - {source: sneaky, target: up/denied}
+              - {source: elsewhere, target: other/m}
             """;
 
     /** What no upstream may be asked for by this corpus's callers: as sent, and as the proxy would rewrite it. */
@@ -176,6 +177,11 @@ public final class Corpus {
         all.add(raw("a no-break space before a form type (whitespace to Python)", "POST", CHAT,
                 bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"&model=up/denied&\"}]}"),
                 AMBIGUOUS, "Content-Type: \u00a0application/x-www-form-urlencoded"));
+        all.add(raw("JSON sent as a form, a field name after 100 encoded spaces (PHP drops them)", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"x\":\"&" + "%20".repeat(100) + "model=up/denied\"}"), AMBIGUOUS, urlencoded));
+        all.add(json("a realtime session split elsewhere, its bare transcription model goes along", "/v1/realtime/sessions",
+                "{\"model\":\"elsewhere\",\"input_audio_transcription\":{\"model\":\"whisper-1\"}}",
+                forwarded("/v1/realtime/sessions")));
         all.add(json("two models in one name (LiteLLM calls both)", CHAT, "{\"model\":\"up/ok,up/denied\"}", INVALID_MODEL));
         all.add(json("realtime session: its transcription model", "/v1/realtime/sessions",
                 "{\"model\":\"up/ok\",\"input_audio_transcription\":{\"model\":\"up/denied\"}}", DENIED_403));
@@ -201,7 +207,7 @@ public final class Corpus {
         all.add(raw("model-less POST: JSON after a UTF-8 BOM (read past, as Python does)", "POST", "/v1/batches",
                 bytes("\ufeff{\"input_file_id\":\"f\",\"model\":\"up/denied\"}"), DENIED_403, JSON));
         all.add(raw("model-less POST: no body", "POST", "/v1/batches/b_1/cancel", new byte[0], forwarded("/v1/batches/b_1/cancel")));
-        all.add(raw("model-less POST: [] (openai-php cancels so)", "POST", "/v1/batches/b_1/cancel", bytes("[]"),
+        all.add(raw("model-less POST: [] (openai-php cancels so)", "POST", "/v1/batches/b_1/cancel", bytes(" [ ]\n"),
                 forwarded("/v1/batches/b_1/cancel"), JSON));
         all.add(raw("model-less POST: null (async-openai cancels so)", "POST", "/v1/fine_tuning/jobs/j_1/cancel", bytes(" null "),
                 forwarded("/v1/fine_tuning/jobs/j_1/cancel"), JSON));
@@ -482,6 +488,15 @@ public final class Corpus {
                 + "--b\r\nContent-Disposition: form-data; name=model x\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
         all.add(form("a no-break space before name (Go and Werkzeug strip it)", FORM, ok
                 + "--b\r\nContent-Disposition: form-data; \u00a0name=\"model\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a quote inside a quoted name (Werkzeug reads model)", FORM, ok
+                + "--b\r\nContent-Disposition: form-data; name=\"model\"x\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a part named (ambiguous) beside an escaped quote", FORM, ok + "--b\r\nContent-Disposition: form-data; "
+                + "name=\"(ambiguous)\"; x=\\\"; name=\"model\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a value without a parameter name before the name", FORM, ok
+                + "--b\r\nContent-Disposition: form-data; x;=\";name=model\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a file name Go escapes (x\\\"; y.wav)", FORM, ok
+                + "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\\\"; y.wav\"\r\n\r\nRIFF\r\n--b--\r\n",
+                forwarded(AUDIO)));
         all.add(form("a quote inside a token of a part's disposition", FORM, ok
                 + "--b\r\nContent-Disposition: form-data; a=x\"; name=\"model\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
         all.add(form("a file name with bare quotes after the part's name (npm form-data sends them)", FORM, ok

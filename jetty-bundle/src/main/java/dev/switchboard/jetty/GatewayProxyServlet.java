@@ -73,9 +73,15 @@ final class GatewayProxyServlet extends ProxyServlet {
     /** How many upstream attempts the answer took (SPEC section 11): 1 when no failover. */
     static final String ATTEMPTS_HEADER = "X-Switchboard-Attempts";
 
-    /** Client headers never sent upstream: credentials, identity, cookies, and anything naming the client's address. */
-    private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "x-switchboard-provider", "cookie", "forwarded", "via",
-            "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-server",
+    /**
+     * Client headers never sent upstream: credentials (the ones other APIs read too: Azure's {@code api-key}, Google's
+     * {@code x-goog-api-key}), what picks the account the provider's key acts for ({@code OpenAI-Organization},
+     * {@code OpenAI-Project}: an operator sets those under the provider's {@code headers}), identity, cookies, and
+     * anything naming the client's address.
+     */
+    private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "api-key", "x-goog-api-key",
+            "anthropic-api-key", "openai-organization", "openai-project", "x-switchboard-provider", "cookie", "forwarded",
+            "via", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-server",
             "x-real-ip", "anthropic-version");
 
     /** One attempt in flight: the exchange, the candidate and its provider, and when it was sent. */
@@ -302,12 +308,18 @@ final class GatewayProxyServlet extends ProxyServlet {
         jetty = getServletContext().getServerInfo().toLowerCase(Locale.ROOT).startsWith("jetty");
     }
 
+    /** The largest upstream response header block passed on (Jetty's server writes 8 KiB of headers by default). */
+    static final int MAX_RESPONSE_HEADERS = 8 * 1024;
+
     @Override
     protected HttpClient newHttpClient() {
         HttpClient client = super.newHttpClient();
         // Upstream providers answer on their own schedule: no redirects followed, no cookies kept.
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
+        // An upstream's response headers are held whole until they end: bounded (Jetty's client has no bound by
+        // default, so one upstream could fill the heap), and within what the server side can write on (8 KiB).
+        client.setMaxResponseHeadersSize(MAX_RESPONSE_HEADERS);
         return client;
     }
 

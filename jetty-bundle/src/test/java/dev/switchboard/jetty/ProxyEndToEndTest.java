@@ -90,7 +90,8 @@ final class ProxyEndToEndTest {
         String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"regular\",\"top_p\":1.0}";
         HttpResponse<String> r = post("/v1/chat/completions", body, "X-Forwarded-For", "203.0.113.7",
                 "Forwarded", "for=203.0.113.7", "Cookie", "session=secret", "X-User-Path", "/acme/ml",
-                "X-Real-IP", "203.0.113.7");
+                "X-Real-IP", "203.0.113.7", "api-key", ALICE, "x-goog-api-key", ALICE, "anthropic-api-key", ALICE,
+                "OpenAI-Organization", "org-other", "OpenAI-Project", "proj_other");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("X-Switchboard-Model")).hasValue("openai/gpt-5");
         assertThat(r.headers().firstValue("X-Switchboard-Virtual-Model")).hasValue("regular");
@@ -102,7 +103,8 @@ final class ProxyEndToEndTest {
         assertThat(got.header("Content-Length")).isEqualTo(Integer.toString(expected.length()));
         assertThat(got.header("Authorization")).isEqualTo("Bearer sk-upstream-openai");
         assertThat(got.headers()).doesNotContainKeys("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-                "x-forwarded-server", "forwarded", "via", "cookie", "x-user-path", "x-real-ip", "x-api-key");
+                "x-forwarded-server", "forwarded", "via", "cookie", "x-user-path", "x-real-ip", "x-api-key", "api-key",
+                "x-goog-api-key", "anthropic-api-key", "openai-organization", "openai-project");
         assertThat(got.text()).doesNotContain(ALICE);
     }
 

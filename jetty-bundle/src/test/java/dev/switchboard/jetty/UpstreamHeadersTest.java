@@ -1,0 +1,73 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.SwitchboardConfig;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * An upstream's response headers are bounded: a block too large to pass on is a 502 before anything reaches the
+ * client (not a connection closed after a 200), and an endless one is cut rather than held in the heap.
+ */
+final class UpstreamHeadersTest {
+
+    @ParameterizedTest(name = "{0} bytes of one header")
+    @CsvSource({"2000, 200", "40000, 502", "50000000, 502"})
+    void shouldPassOnHeadersItCanWriteAndRefuseLargerOnesWithA502(int size, int status) throws Exception {
+        try (ServerSocket upstream = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread answer = new Thread(() -> {
+                try (Socket s = upstream.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                    in.read(new byte[65536]);
+                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Big: "
+                            .getBytes(StandardCharsets.US_ASCII));
+                    byte[] chunk = "a".repeat(8192).getBytes(StandardCharsets.US_ASCII);
+                    for (int sent = 0; sent < size; sent += chunk.length) {
+                        out.write(chunk, 0, Math.min(chunk.length, size - sent));
+                    }
+                    out.write("\r\n\r\n{}".getBytes(StandardCharsets.US_ASCII));
+                } catch (Exception e) {
+                    // The gateway hung up on a block too large: expected.
+                }
+            });
+            answer.start();
+            SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+                    providers:
+                      up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
+                    default_provider: up
+                    """.formatted(upstream.getLocalPort()));
+            SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
+                    parsed.admin(), parsed.reload(), parsed.warnings());
+            Gateway gateway = Gateway.start(() -> config, null, config.server(), List.of());
+            try {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                        .timeout(Duration.ofSeconds(20))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}")).build(), HttpResponse.BodyHandlers.ofString());
+
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+                if (status == 502) {
+                    assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"");
+                } else {
+                    assertThat(r.headers().firstValue("X-Big")).hasValueSatisfying(v -> assertThat(v).hasSize(size));
+                }
+            } finally {
+                gateway.stop();
+                answer.join(10_000);
+            }
+        }
+    }
+}
