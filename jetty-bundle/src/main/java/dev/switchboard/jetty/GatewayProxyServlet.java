@@ -308,8 +308,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         jetty = getServletContext().getServerInfo().toLowerCase(Locale.ROOT).startsWith("jetty");
     }
 
-    /** The largest upstream response header block passed on (Jetty's server writes 8 KiB of headers by default). */
-    static final int MAX_RESPONSE_HEADERS = 8 * 1024;
+    /** The largest upstream response header block passed on (what the server side writes whole, with room). */
+    static final int MAX_RESPONSE_HEADERS = 16 * 1024;
 
     @Override
     protected HttpClient newHttpClient() {
@@ -318,7 +318,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
         // An upstream's response headers are held whole until they end: bounded (Jetty's client has no bound by
-        // default, so one upstream could fill the heap), and within what the server side can write on (8 KiB).
+        // default, so one upstream could fill the heap), and within what the server side can write on.
         client.setMaxResponseHeadersSize(MAX_RESPONSE_HEADERS);
         return client;
     }
