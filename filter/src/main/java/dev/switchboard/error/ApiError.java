@@ -63,10 +63,10 @@ public enum ApiError {
     /** The models of one request route to different providers; {@code %s} names them. */
     MIXED_PROVIDERS(400, "invalid_request_error", "mixed_providers",
             "the models in this request route to different providers (%s)", null, false),
-    /** {@code X-Switchboard-Provider} names no declared provider. */
     /** A request without a model to a provider whose policies deny the caller every model. */
     PROVIDER_ACCESS_DENIED(403, "permission_error", "model_access_denied",
             "requests without a model to this provider are not available for this caller", null, false),
+    /** {@code X-Switchboard-Provider} names no declared provider. */
     UNKNOWN_PROVIDER(400, "invalid_request_error", "unknown_provider",
             "X-Switchboard-Provider names no declared provider", null, false),
     /** {@code POST /v1/feedback} with a body that is not {@code {request_id, score, comment?}} (SPEC section 10). */

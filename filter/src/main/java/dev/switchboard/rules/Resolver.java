@@ -218,9 +218,10 @@ public final class Resolver {
     }
 
     /**
-     * Whether a caller may send a request without a model (files, batches, stored objects) to a provider: the
-     * policies on all its models ({@code provider/}) or on every model ({@code /}), else
-     * {@code models.enabled_by_default}. A caller such a policy denies does not reach the provider's account.
+     * Whether a caller may send a request without a model (files, batches, stored objects) to a provider: when it
+     * may call at least one of its models, by a policy naming one ({@code provider/model}, or a bare model), or by
+     * the rule for the rest ({@code provider/}, else {@code /}, else {@code models.enabled_by_default}). A caller
+     * who may call none of them does not reach the provider's account.
      *
      * @param rules the snapshot
      * @param provider the provider the request goes to
@@ -228,7 +229,8 @@ public final class Resolver {
      * @return {@link Outcome#ALLOWED}, {@link Outcome#DENIED} or {@link Outcome#DISABLED}
      */
     public static Outcome providerAccess(Rules rules, String provider, String callerPath) {
-        return access(rules, rules.providerPolicyFor(provider), callerPath);
+        Outcome rest = access(rules, rules.providerPolicyFor(provider), callerPath);
+        return rest == Outcome.ALLOWED || rules.modelPolicyAdmits(provider, callerPath) ? Outcome.ALLOWED : rest;
     }
 
     /**

@@ -122,6 +122,33 @@ public final class Rules {
     }
 
     /**
+     * @return the policy on the models of a provider that no policy names ({@code provider/}, else {@code /}), or
+     *     {@code null}
+     */
+    VirtualModel providerPolicyFor(String provider) {
+        VirtualModel p = providerPolicies.get(provider);
+        return p != null ? p : globalPolicy;
+    }
+
+    /**
+     * @return whether a policy naming a model ({@code provider/model} of this provider, or a bare model) admits a
+     *     caller: then the caller may call at least that model of the provider
+     */
+    boolean modelPolicyAdmits(String provider, String callerPath) {
+        Map<String, VirtualModel> named = providerModelPolicies.get(provider);
+        for (Map<String, VirtualModel> policies : java.util.Arrays.asList(named, modelPolicies)) {
+            if (policies != null) {
+                for (VirtualModel vm : policies.values()) {
+                    if (vm.enabled() && vm.inScope(callerPath)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * The single most specific policy for a routed model: {@code provider/model}, {@code provider/},
      * bare model, {@code /}; models are matched exactly, else ignoring case.
      *
@@ -129,12 +156,6 @@ public final class Rules {
      * @param model the model id at that provider
      * @return the policy, or {@code null} when none matches
      */
-    /** @return the policy on all of a provider's models ({@code provider/}), else the one on every model ({@code /}) */
-    VirtualModel providerPolicyFor(String provider) {
-        VirtualModel p = providerPolicies.get(provider);
-        return p != null ? p : globalPolicy;
-    }
-
     VirtualModel policyFor(String provider, String model) {
         VirtualModel p;
         if (provider != null) {

@@ -134,6 +134,10 @@ final class ModelRequestHandler {
     private Next decide(HttpServletRequest request, HttpServletResponse response, Exchange exchange, ModelField field,
                         byte[] original, int length, Set<String> hidden) throws IOException {
         List<ModelField.Site> sites = field.sites();
+        // One request's own model and the models beside it (a tool's, a transcription's) go to one upstream; the
+        // lines of a batch (a file's, a message batch's, an eval's criteria) each name their own, and two providers
+        // among them are refused whatever their order.
+        boolean follows = sites.size() > 1 && !sites.get(0).path().contains("[") && !sites.get(0).path().startsWith("line ");
         // Indexed like sites: no map or set for the one model of most requests.
         Decision[] decisions = new Decision[sites.size()];
         Decision primary = null;
@@ -142,7 +146,7 @@ final class ModelRequestHandler {
             ModelField.Site site = sites.get(i);
             Decision d = Resolver.resolve(exchange.config().rules(), site.model(), exchange.caller(), picker);
             if (primary != null && primary.provider() != null && !Objects.equals(d.provider(), primary.provider())
-                    && defaulted(exchange.config().rules(), site.model(), d)) {
+                    && follows && defaulted(exchange.config().rules(), site.model(), d)) {
                 // A bare name beside the request's model (a transcription or tool model) goes where the request goes:
                 // checked as that provider's, not refused as another's because a split chose this provider.
                 d = Resolver.resolve(exchange.config().rules(), primary.provider() + "/" + ModelNames.strip(site.model()),

@@ -525,6 +525,8 @@ public final class Corpus {
         all.add(batch("a batch file with CRLF lines", "batch", line1 + "\r\n" + line2 + "\r\n", forwarded("/v1/files")));
         all.add(batch("a denied line", "batch", line1 + "\n" + bad + "\n", DENIED_403));
         all.add(batch("a denied last line without a newline", "batch", line1 + "\n" + bad, DENIED_403));
+        all.add(batch("another provider's line, then a bare name (each line routes alone, in any order)", "batch",
+                line1.replace("up/ok", "other/x") + "\n" + line1.replace("up/ok", "plain") + "\n", refused(400, "mixed_providers")));
         all.add(batch("a line over two providers", "batch", line1 + "\n" + line1.replace("up/ok", "other/x") + "\n",
                 refused(400, "mixed_providers")));
         all.add(batch("lines split by a bare CR", "batch", line1 + "\r" + bad + "\n", AMBIGUOUS));

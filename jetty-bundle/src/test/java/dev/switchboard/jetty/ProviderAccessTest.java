@@ -37,6 +37,7 @@ final class ProviderAccessTest {
                 virtual_models:
                   - {source: up/, user_paths: [/acme/ml]}
                   - {source: an/, enabled: false}
+                  - {source: an/claude-x, user_paths: [/acme/partner]}
                 """.formatted(upstream.url()));
         SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
                 parsed.admin(), parsed.reload(), parsed.warnings());
@@ -77,6 +78,15 @@ final class ProviderAccessTest {
         assertThat(named.status()).as(named.text()).isEqualTo(403);
         assertThat(named.text()).startsWith("{\"type\":\"error\"");
         assertThat(upstream.received).isEmpty();
+    }
+
+    @Test
+    void shouldAdmitACallerAPolicyAdmitsToOneOfTheProvidersModels() throws Exception {
+        RawClient.Response partner = send("GET", "/v1/messages/batches", "X-Switchboard-Provider: an",
+                "X-User-Path: /acme/partner", "anthropic-version: 2023-06-01");
+
+        assertThat(partner.status()).as(partner.text()).isEqualTo(200);
+        assertThat(upstream.take().header("x-api-key")).isEqualTo("sk-an");
     }
 
     private RawClient.Response send(String method, String path, String... headers) throws IOException {
