@@ -302,8 +302,10 @@ public final class VirtualModelFilter implements Filter {
                            Endpoint endpoint, String path, Identification who) {
         String id = RequestIds.of(request.getHeader(RequestIds.CLIENT_HEADER));
         response.setHeader(RequestIds.RESPONSE_HEADER, id);
-        boolean anthropic = Paths.anthropicPath(path)
-                || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL) && request.getHeader("anthropic-version") != null);
+        // Paths both APIs serve (models, files) answer in the shape of the SDK that calls: Anthropic's sends its version.
+        boolean anthropic = Paths.anthropicPath(path) || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL
+                || endpoint == Endpoint.FILE_UPLOAD || path.equals("/v1/files") || path.startsWith("/v1/files/"))
+                && request.getHeader("anthropic-version") != null);
         String named = request.getHeader(PROVIDER_HEADER);
         List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
                 ? List.of()

@@ -93,6 +93,23 @@ final class FailClosedTest {
         assertThat(r.text()).contains("\"code\":\"method_not_allowed\"");
     }
 
+    /** Anthropic's Files API shares /v1/files with OpenAI's: its SDK, which sends anthropic-version, gets its shape. */
+    @Test
+    void shouldAnswerAnAnthropicFilesRequestInAnthropicsShape() throws Exception {
+        String form = "--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nx\r\n"
+                + "--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\ny\r\n--b--\r\n";
+        RawClient.Response anthropic = send("POST", "/v1/files", form.getBytes(StandardCharsets.UTF_8),
+                List.of("Content-Type: multipart/form-data; boundary=b", "anthropic-version: 2023-06-01"));
+        RawClient.Response openai = send("POST", "/v1/files", form.getBytes(StandardCharsets.UTF_8),
+                List.of("Content-Type: multipart/form-data; boundary=b"));
+
+        assertThat(anthropic.status()).isEqualTo(400);
+        assertThat(anthropic.text()).startsWith("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\"");
+        assertThat(openai.status()).isEqualTo(400);
+        assertThat(openai.text()).startsWith("{\"error\":{");
+        assertThat(upstream.received).isEmpty();
+    }
+
     @Test
     void shouldRefuseABatchFileWithOneDeniedLineNamingIt() throws Exception {
         String file = "{\"custom_id\":\"1\",\"body\":{\"model\":\"up/ok\"}}\n{\"custom_id\":\"2\",\"body\":{\"model\":\"up/denied\"}}\n";
