@@ -656,7 +656,11 @@ public final class JsonModelLocator {
         }
     }
 
-    private static int firstSignificant(byte[] body, int from, int limit) {
+    /**
+     * @return where a document in {@code body[from, limit)} starts: past a leading UTF-8 BOM and JSON whitespace; -1
+     *     when there is nothing else
+     */
+    public static int firstSignificant(byte[] body, int from, int limit) {
         int i = from;
         if (limit - from >= 3 && (body[from] & 0xff) == 0xEF && (body[from + 1] & 0xff) == 0xBB
                 && (body[from + 2] & 0xff) == 0xBF) {

@@ -321,15 +321,10 @@ public final class Multipart {
         for (String line : headers.split("\r\n")) {
             int colon = line.indexOf(':');
             if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
-                String value = line.substring(colon + 1);
-                int i = 0;
-                while (i < value.length()) {
-                    int semi = nextSemicolon(value, i);
-                    String param = value.substring(i, semi).strip().toLowerCase(Locale.ROOT);
-                    if (param.startsWith("filename")) {
+                for (String param : parameters(line.substring(colon + 1), Reading.QUOTES_ANYWHERE)) {
+                    if (param.strip().toLowerCase(Locale.ROOT).startsWith("filename")) {
                         return true;
                     }
-                    i = semi + 1;
                 }
             }
         }
@@ -375,9 +370,10 @@ public final class Multipart {
             }
             seen = true;
             String value = line.substring(colon + 1);
-            name = nameParameter(value, Reading.QUOTES_ANYWHERE);
-            for (Reading r : Reading.values()) {
-                String other = nameParameter(value, r);
+            Reading[] readings = Reading.values();
+            name = nameParameter(value, readings[0]);
+            for (int r = 1; r < readings.length; r++) {
+                String other = nameParameter(value, readings[r]);
                 // By identity first: a part may be named "(ambiguous)" itself.
                 if (name == AMBIGUOUS || other == AMBIGUOUS || !java.util.Objects.equals(name, other)) {
                     return AMBIGUOUS;
@@ -511,21 +507,6 @@ public final class Multipart {
             seen = true;
         }
         return true;
-    }
-
-    private static int nextSemicolon(String s, int from) {
-        boolean quoted = false;
-        for (int i = from; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && quoted) {
-                i++;
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (c == ';' && !quoted) {
-                return i;
-            }
-        }
-        return s.length();
     }
 
     private static byte[] crlf(byte[] delimiter) {

@@ -14,8 +14,8 @@ import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
-import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Route;
 import dev.switchboard.rules.Rules;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -199,20 +199,11 @@ final class ModelRequestHandler {
      *     {@code models} listing it (so it went to {@code default_provider}, or nowhere)
      */
     private static boolean defaulted(Rules rules, String requested, Decision d) {
-        if (d.redirect() != null || (d.provider() != null && !d.provider().equals(rules.defaultProvider()))) {
+        if (d.redirect() != null) {
             return false;
         }
-        String name = ModelNames.strip(requested);
-        int slash = name.indexOf('/');
-        if (slash > 0 && rules.providers().containsKey(name.substring(0, slash))) {
-            return false;
-        }
-        for (Provider p : rules.providers().values()) {
-            if (p.models().contains(name)) {
-                return false;
-            }
-        }
-        return true;
+        Route route = Resolver.route(rules, ModelNames.strip(requested));
+        return route == null || route.via() == Route.Via.DEFAULT;
     }
 
     private static Function<ModelField.Site, Decision> byIdentity(List<ModelField.Site> sites, Decision[] decisions) {
@@ -239,35 +230,21 @@ final class ModelRequestHandler {
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
 
     /**
-     * @return whether a model-less POST's body says nothing: empty or whitespace (a UTF-8 BOM included, as the locator
-     *     reads it), or a JSON {@code null} or {@code []} (openai-php and async-openai send those to cancel endpoints)
+     * @return whether a model-less POST's body says nothing: empty or whitespace (after a UTF-8 BOM: where the
+     *     locator finds no document), or a JSON {@code null} or {@code []} (openai-php and async-openai send those to
+     *     cancel endpoints)
      */
     private static boolean nothing(byte[] bytes, int length) {
-        int from = skip(bytes, 0, length);
-        if (from == length) {
+        int from = JsonModelLocator.firstSignificant(bytes, 0, length);
+        if (from < 0) {
             return true;
         }
         if (bytes[from] == '[') {
-            int close = skip(bytes, from + 1, length);
-            return close < length && bytes[close] == ']' && skip(bytes, close + 1, length) == length;
+            int close = JsonModelLocator.firstSignificant(bytes, from + 1, length);
+            return close >= 0 && bytes[close] == ']' && JsonModelLocator.firstSignificant(bytes, close + 1, length) < 0;
         }
         return length - from >= NULL.length && java.util.Arrays.equals(bytes, from, from + NULL.length, NULL, 0, NULL.length)
-                && skip(bytes, from + NULL.length, length) == length;
-    }
-
-    /** @return the index of the first byte from {@code i} that is not JSON whitespace or a UTF-8 BOM */
-    private static int skip(byte[] bytes, int i, int length) {
-        while (i < length) {
-            byte b = bytes[i];
-            if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
-                i++;
-            } else if (b == (byte) 0xEF && i + 2 < length && bytes[i + 1] == (byte) 0xBB && bytes[i + 2] == (byte) 0xBF) {
-                i += 3;
-            } else {
-                break;
-            }
-        }
-        return i;
+                && JsonModelLocator.firstSignificant(bytes, from + NULL.length, length) < 0;
     }
 
     /**

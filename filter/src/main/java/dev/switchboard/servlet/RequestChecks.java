@@ -77,6 +77,24 @@ final class RequestChecks {
      *     by its charset (Starlette does), so only UTF-8 is read the same by all
      */
     static boolean form(String contentType) {
+        return multipart(contentType) || urlEncoded(contentType);
+    }
+
+    /** @return whether a Content-Type is a multipart one */
+    static boolean multipart(String contentType) {
+        return typeIs(contentType, MULTIPART);
+    }
+
+    /** @return whether a Content-Type is {@code application/x-www-form-urlencoded} */
+    static boolean urlEncoded(String contentType) {
+        return typeIs(contentType, URLENCODED);
+    }
+
+    /**
+     * Read on every request, so without a lower-cased copy: whether the type starts with {@code prefix} (lower-case
+     * ASCII) after leading whitespace, in ASCII letters of either case only (a dotless {@code ı} is no {@code i}).
+     */
+    private static boolean typeIs(String contentType, String prefix) {
         if (contentType == null) {
             return false;
         }
@@ -84,11 +102,18 @@ final class RequestChecks {
         while (i < contentType.length() && Character.isWhitespace(contentType.charAt(i))) {
             i++;
         }
-        // Read on every request: no lower-cased copy.
-        return contentType.regionMatches(true, i, MULTIPART, 0, MULTIPART.length())
-                || contentType.regionMatches(true, i, URLENCODED, 0, URLENCODED.length());
+        if (contentType.length() - i < prefix.length()) {
+            return false;
+        }
+        for (int j = 0; j < prefix.length(); j++) {
+            char c = contentType.charAt(i + j);
+            char p = prefix.charAt(j);
+            if (c != p && c != Character.toUpperCase(p)) {
+                return false;
+            }
+        }
+        return true;
     }
-
 
     private static boolean printableAscii(String value) {
         for (int i = 0; i < value.length(); i++) {
@@ -98,18 +123,6 @@ final class RequestChecks {
             }
         }
         return true;
-    }
-
-    /** @return whether a Content-Type is {@code application/x-www-form-urlencoded} */
-    static boolean urlEncoded(String contentType) {
-        if (contentType == null) {
-            return false;
-        }
-        int i = 0;
-        while (i < contentType.length() && Character.isWhitespace(contentType.charAt(i))) {
-            i++;
-        }
-        return contentType.regionMatches(true, i, URLENCODED, 0, URLENCODED.length());
     }
 
     /**

@@ -291,7 +291,7 @@ public final class VirtualModelFilter implements Filter {
         java.util.List<String> segments = Paths.segments(path);
         String type = request.getContentType();
         return segments != null && !segments.isEmpty() && segments.get(0).equalsIgnoreCase("v1")
-                && (type == null || !type.strip().toLowerCase(java.util.Locale.ROOT).startsWith("multipart/"));
+                && !RequestChecks.multipart(type);
     }
 
     /**
@@ -304,8 +304,7 @@ public final class VirtualModelFilter implements Filter {
         response.setHeader(RequestIds.RESPONSE_HEADER, id);
         // Paths both APIs serve (models, files) answer in the shape of the SDK that calls: Anthropic's sends its version.
         boolean anthropic = Paths.anthropicPath(path) || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL
-                || endpoint == Endpoint.FILE_UPLOAD || path.equals("/v1/files") || path.startsWith("/v1/files/"))
-                && request.getHeader("anthropic-version") != null);
+                || path.equals("/v1/files") || path.startsWith("/v1/files/")) && request.getHeader("anthropic-version") != null);
         String named = request.getHeader(PROVIDER_HEADER);
         List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
                 ? List.of()
@@ -357,21 +356,19 @@ public final class VirtualModelFilter implements Filter {
             case MODELS, MODEL -> lists.handle(request, response, exchange, match.modelId());
             case JSON, FORM, FILES -> models.handle(request, response, exchange, effective, hidden);
             case MODEL_LESS -> {
-                Next streamed = new Next(new SwitchboardRequest(request, null, 0, streamHidden, null, response), response,
-                        exchange, null);
                 if (!"POST".equalsIgnoreCase(request.getMethod())) {
-                    yield streamed;
+                    yield passOn(request, response, exchange, streamHidden);
                 }
                 if (match == null) {
                     // A path of the host app: its body is only scanned for a model, however it is spelled.
                     yield models.handle(request, response, exchange, effective, hidden, true);
                 }
-                if (scannedBody(request)) {
+                if (!RequestChecks.multipart(request.getContentType())) {
                     yield models.handle(request, response, exchange, effective, hidden, false);
                 }
                 if (effective.takesForm()) {
                     // Upload parts are large, and their API has no model field: passed on unread (README "Known limits").
-                    yield streamed;
+                    yield passOn(request, response, exchange, streamHidden);
                 }
                 Rejections.closeIfBodyUnread(request, response);
                 Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with("this endpoint takes a JSON body, not a form"));
@@ -386,9 +383,8 @@ public final class VirtualModelFilter implements Filter {
     }
 
     /**
-     * @return whether a request that names no model may go where it goes: to a provider whose {@code provider/} or
-     *     {@code /} policy (else {@code models.enabled_by_default}) admits the caller; a request with a model was
-     *     checked on that model
+     * @return whether a request that names no model may go where it goes: to a provider the caller may call at least
+     *     one model of ({@link Resolver#providerAccess}); a request with a model was checked on that model
      */
     private static boolean providerAllowed(Exchange exchange) {
         if (exchange.decision() != null || exchange.candidates().isEmpty()) {
@@ -399,10 +395,10 @@ public final class VirtualModelFilter implements Filter {
                 exchange.caller().userPath()) == Outcome.ALLOWED;
     }
 
-    /** A model-less POST's body is scanned for a model unless it is a form (upload parts are large). */
-    private static boolean scannedBody(HttpServletRequest request) {
-        String type = request.getContentType();
-        return type == null || !type.strip().toLowerCase(java.util.Locale.ROOT).startsWith("multipart/");
+    /** A model-less request passed on as it streams: unread, unbuffered. */
+    private static Next passOn(HttpServletRequest request, HttpServletResponse response, Exchange exchange,
+                               Set<String> streamHidden) {
+        return new Next(new SwitchboardRequest(request, null, 0, streamHidden, null, response), response, exchange, null);
     }
 
     private static boolean isRead(String method) {

@@ -39,8 +39,7 @@ final class ProviderAccessTest {
                   - {source: an/, enabled: false}
                   - {source: an/claude-x, user_paths: [/acme/partner]}
                 """.formatted(upstream.url()));
-        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
-                parsed.admin(), parsed.reload(), parsed.warnings());
+        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
         gateway = Gateway.start(() -> config, null, config.server(), List.of());
     }
 

@@ -49,8 +49,7 @@ final class UpstreamHeadersTest {
                       up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
                     default_provider: up
                     """.formatted(upstream.getLocalPort()));
-            SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
-                    parsed.admin(), parsed.reload(), parsed.warnings());
+            SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
             Gateway gateway = Gateway.start(() -> config, null, config.server(), List.of());
             try {
                 HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
