@@ -2,6 +2,7 @@ package dev.switchboard.body;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The model names of a batch input file (OpenAI Batch API JSONL: one request per line, its model at
@@ -15,8 +16,20 @@ import java.util.List;
  */
 public final class BatchFile {
 
-    /** Where a batch line carries models: its request body's model, and the Responses tools' models. */
-    public static final Shape LINE = Shape.of(true, "body.model", "body.tools[].model");
+    /**
+     * Where a batch line carries models: its request body's model, and the Responses tools' models; and the
+     * line's {@code url}, the endpoint its body is for.
+     */
+    public static final Shape LINE = Shape.of(true, "body.model", "body.tools[].model").capturing("url");
+
+    /**
+     * The endpoints a line may name (OpenAI's batch endpoints): the bodies of each carry their models exactly where
+     * {@link #LINE} looks. A line for any other endpoint could carry a model elsewhere, so it is refused, as is a line
+     * without a {@code url} (OpenAI refuses one; another reader might default it).
+     */
+    public static final Set<String> ENDPOINTS = Set.of("/v1/responses", "/v1/chat/completions",
+            "/v1/embeddings", "/v1/completions", "/v1/moderations", "/v1/images/generations", "/v1/images/edits",
+            "/v1/videos");
 
     private BatchFile() {
     }
@@ -56,6 +69,12 @@ public final class BatchFile {
                 String at = "line " + line + " of the batch file";
                 if (f.status() != ModelField.Status.FOUND) {
                     return ModelField.failed(f.status(), f.where() == null ? at : at + ": " + f.where());
+                }
+                String url = f.captured().get("url");
+                if (url == null || !ENDPOINTS.contains(url)) {
+                    return ModelField.failed(ModelField.Status.AMBIGUOUS, at + ": " + (url == null ? "no url"
+                            : url.length() > 64 ? "its url is not a batch endpoint whose models the gateway checks"
+                            : "url " + url + " is not a batch endpoint whose models the gateway checks"));
                 }
                 for (ModelField.Site s : f.sites()) {
                     sites.add(new ModelField.Site(at + ": " + s.path(), s.model(), s.start(), s.end(), true));

@@ -537,8 +537,26 @@ public final class Corpus {
         all.add(batch("body twice in a line", "batch", bad.replace("\"body\":", "\"body\":{\"model\":\"up/ok\"},\"body\":") + "\n",
                 DENIED_403));
         all.add(batch("Body in a line", "batch", line1.replace("\"body\"", "\"Body\"") + "\n", AMBIGUOUS));
-        all.add(batch("a line without a model", "batch", "{\"custom_id\":\"1\",\"body\":{}}\n", refused(400, "missing_model")));
+        all.add(batch("a line without a model", "batch", "{\"custom_id\":\"1\",\"url\":\"/v1/embeddings\",\"body\":{}}\n",
+                refused(400, "missing_model")));
         all.add(batch("a line that is not JSON", "batch", line1 + "\n{oops\n", INVALID_JSON));
+        all.add(batch("a line for an endpoint whose models are not where a line's are (evals)", "batch", line1 + "\n"
+                + line1.replace("/v1/chat/completions", "/v1/evals") + "\n", AMBIGUOUS));
+        all.add(batch("a line for an endpoint spelled another way", "batch",
+                line1.replace("/v1/chat/completions", "/v1/chat/completions/") + "\n", AMBIGUOUS));
+        all.add(batch("a line without a url", "batch", line1.replace(",\"url\":\"/v1/chat/completions\"", "") + "\n", AMBIGUOUS));
+        all.add(batch("a line whose url is not a string", "batch",
+                line1.replace("\"/v1/chat/completions\"", "[\"/v1/chat/completions\"]") + "\n", AMBIGUOUS));
+        all.add(batch("url twice in a line", "batch", line1.replace("\"url\":", "\"url\":\"/v1/evals\",\"url\":") + "\n",
+                refused(400, "duplicate_model")));
+        all.add(batch("URL in a line", "batch", line1.replace("\"url\"", "\"URL\"") + "\n", AMBIGUOUS));
+        all.add(batch("a Responses line with a denied tool model", "batch", line1.replace("/v1/chat/completions", "/v1/responses")
+                .replace("{\"model\":\"up/ok\"}", "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"image_generation\","
+                        + "\"model\":\"up/denied\"}]}") + "\n", DENIED_403));
+        all.add(batch("lines for every batch endpoint", "batch", String.join("\n", java.util.stream.Stream.of(
+                "/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions", "/v1/moderations",
+                "/v1/images/generations", "/v1/images/edits", "/v1/videos").map(u -> line1.replace("/v1/chat/completions", u))
+                .toList()) + "\n", forwarded("/v1/files")));
         all.add(form("purpose=batch in an unquoted name with more after it", FORM, part("purpose", "fine-tune")
                 + "--b\r\nContent-Disposition: form-data; name=purpose x\r\n\r\nbatch\r\n" + batchFile(bad + "\n") + "--b--\r\n",
                 INVALID_FORM, "/v1/files"));

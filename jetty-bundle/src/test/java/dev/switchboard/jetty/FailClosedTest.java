@@ -112,7 +112,8 @@ final class FailClosedTest {
 
     @Test
     void shouldRefuseABatchFileWithOneDeniedLineNamingIt() throws Exception {
-        String file = "{\"custom_id\":\"1\",\"body\":{\"model\":\"up/ok\"}}\n{\"custom_id\":\"2\",\"body\":{\"model\":\"up/denied\"}}\n";
+        String file = "{\"custom_id\":\"1\",\"url\":\"/v1/embeddings\",\"body\":{\"model\":\"up/ok\"}}\n"
+                + "{\"custom_id\":\"2\",\"url\":\"/v1/embeddings\",\"body\":{\"model\":\"up/denied\"}}\n";
         RawClient.Response r = send("POST", "/v1/files", batch(file), List.of("Content-Type: multipart/form-data; boundary=b"));
 
         assertThat(r.status()).isEqualTo(403);
