@@ -204,7 +204,11 @@ public final class JsonModelLocator {
                     }
                 }
                 if (k < 0) {
-                    value(depth);
+                    if (node.any != null && b[pos] == '{') {
+                        object(node.any, prefix + (name == null ? decode(keyStart, keyEnd, flags) : name) + ".", depth + 1);
+                    } else {
+                        value(depth);
+                    }
                 } else {
                     Shape.Node child = node.kids[k];
                     String key = node.keys[k];

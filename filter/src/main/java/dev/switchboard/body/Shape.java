@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Where an endpoint's JSON body carries model names (SPEC sections 3 and 15), as paths such as
- * {@code model}, {@code tools[].model} or {@code requests[].params.model}, plus plain string fields the
+ * {@code model}, {@code tools[].model}, {@code requests[].params.model} or {@code graders.*.model} (a {@code *}
+ * stands for every member of an object used as a map whose key is not otherwise in the shape), plus plain string fields the
  * gateway must read as well ({@code purpose}). {@link JsonModelLocator} walks a body by this shape:
  * it descends only into the listed keys and skips everything else without materializing it.
  *
@@ -30,6 +31,8 @@ public final class Shape {
         final Map<String, Node> children = new LinkedHashMap<>();
         /** Whether the key holds a list whose elements are objects of this node's shape. */
         boolean array;
+        /** The shape of the object value of every member not named among {@link #children} ({@code *}), or {@code null}. */
+        Node any;
         Leaf leaf;
         /** The children as arrays, in order (set once the shape is built): the scanner's loop needs no map. */
         String[] keys;
@@ -37,6 +40,9 @@ public final class Shape {
         Node[] kids;
 
         Node child(String key) {
+            if (key.equals("*")) {
+                return any == null ? any = new Node() : any;
+            }
             return children.computeIfAbsent(key, k -> new Node());
         }
 
@@ -47,6 +53,9 @@ public final class Shape {
             for (int i = 0; i < keys.length; i++) {
                 keyBytes[i] = keys[i].getBytes(StandardCharsets.UTF_8);
                 kids[i].freeze();
+            }
+            if (any != null) {
+                any.freeze();
             }
         }
     }
@@ -94,6 +103,9 @@ public final class Shape {
         for (int i = 0; i < segments.length; i++) {
             String s = segments[i];
             boolean array = s.endsWith("[]");
+            if (s.equals("*") && i == segments.length - 1) {
+                throw new IllegalArgumentException("path " + path + " ends in *");
+            }
             node = node.child(array ? s.substring(0, s.length() - 2) : s);
             node.array |= array;
             if (i == segments.length - 1) {

@@ -134,8 +134,13 @@ final class Api {
                 "/v1/complete", "/v1/assistants")) {
             json(p, MODEL);
         }
-        // Reinforcement fine-tuning grades with a model of its own (a score_model or label_model grader).
-        json("/v1/fine_tuning/jobs", Shape.of(true, "model", "method.reinforcement.grader.model"));
+        // Reinforcement fine-tuning grades with a model of its own (a score_model or label_model grader), or with a
+        // multi grader's: its graders are a map of named graders (OpenAI's guide), or one grader (its OpenAPI spec).
+        json("/v1/fine_tuning/jobs", Shape.of(true, "model", "method.reinforcement.grader.model",
+                "method.reinforcement.grader.graders.model", "method.reinforcement.grader.graders.*.model"));
+        for (String p : List.of("/v1/fine_tuning/alpha/graders/run", "/v1/fine_tuning/alpha/graders/validate")) {
+            json(p, Shape.of(false, "grader.model", "grader.graders.model", "grader.graders.*.model"));
+        }
         json("/v1/responses", RESPONSES);
         json("/v1/responses/compact", RESPONSES);
         json("/v1/responses/input_tokens", Shape.of(false, "model", "tools[].model"));

@@ -15,7 +15,7 @@ import tools.jackson.core.util.JsonRecyclerPools;
 /**
  * The model locator as it was up to 2026-12-04, on Jackson's streaming parser: the reference that
  * {@link JsonModelLocator} (a byte scanner) is held to by {@code JsonModelLocatorDifferentialTest}. Unchanged
- * but for one thing: the per-object tally of shape keys is a {@code LinkedHashMap} (it was a {@code HashMap}
+ * but for the shapes' {@code *} (members of an object used as a map), added with it, and for one thing: the per-object tally of shape keys is a {@code LinkedHashMap} (it was a {@code HashMap}
  * keyed by identity hash codes), so that when one object has two problems, which one is reported no longer
  * depends on the run; the scanner reports in the same order (the keys' first appearance).
  */
@@ -135,7 +135,12 @@ final class JacksonModelLocator {
                     }
                 }
                 if (child == null) {
-                    p.skipChildren();
+                    // Added with the shapes' "*" (2026-12-05): a member not in the shape, of an object used as a map.
+                    if (node.any != null && v == JsonToken.START_OBJECT) {
+                        object(p, node.any, prefix + name + ".");
+                    } else {
+                        p.skipChildren();
+                    }
                     continue;
                 }
                 String path = prefix + key;

@@ -94,6 +94,25 @@ final class JsonModelLocatorTest {
     }
 
     @Test
+    void shouldFindTheModelsOfEveryMemberOfAMapAndNameThem() {
+        Shape graders = Shape.of(false, "grader.model", "grader.graders.model", "grader.graders.*.model");
+        byte[] body = ("{\"grader\":{\"type\":\"multi\",\"graders\":{\"a\":{\"model\":\"x\"},\"b\":{\"type\":\"s\"},"
+                + "\"c\\u0021\":{\"input\":[],\"model\":\"y\"},\"d\":\"not an object\"}}}").getBytes(StandardCharsets.UTF_8);
+
+        ModelField f = locator.locate(body, body.length, graders);
+
+        assertThat(f.status()).isEqualTo(ModelField.Status.FOUND);
+        assertThat(f.sites()).extracting(ModelField.Site::path, ModelField.Site::model).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("grader.graders.a.model", "x"),
+                org.assertj.core.groups.Tuple.tuple("grader.graders.c!.model", "y"));
+        byte[] twice = "{\"grader\":{\"graders\":{\"a\":{\"model\":\"x\",\"MODEL\":\"y\"}}}}".getBytes(StandardCharsets.UTF_8);
+        assertThat(locator.locate(twice, twice.length, graders).status()).isEqualTo(ModelField.Status.DUPLICATE);
+        byte[] one = "{\"grader\":{\"graders\":{\"type\":\"score_model\",\"model\":\"z\"}}}".getBytes(StandardCharsets.UTF_8);
+        assertThat(locator.locate(one, one.length, graders).sites()).extracting(ModelField.Site::path)
+                .containsExactly("grader.graders.model");
+    }
+
+    @Test
     void shouldRejectStringsLongerThanTheBodyLimit() {
         JsonModelLocator small = new JsonModelLocator(64);
         byte[] body = ("{\"model\":\"x\",\"content\":\"" + "a".repeat(100) + "\"}").getBytes(StandardCharsets.UTF_8);

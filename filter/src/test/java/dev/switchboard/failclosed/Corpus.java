@@ -191,6 +191,27 @@ public final class Corpus {
         all.add(json("reinforcement fine-tuning: its grader's model", "/v1/fine_tuning/jobs",
                 "{\"model\":\"up/ok\",\"method\":{\"type\":\"reinforcement\",\"reinforcement\":{\"grader\":"
                         + "{\"type\":\"score_model\",\"model\":\"up/denied\"}}}}", DENIED_403));
+        String rft = "{\"model\":\"up/ok\",\"method\":{\"type\":\"reinforcement\",\"reinforcement\":{\"grader\":%s}}}";
+        String multi = "{\"type\":\"multi\",\"calculate_output\":\"a\",\"graders\":{\"a\":{\"type\":\"string_check\"},"
+                + "\"b\":{\"type\":\"score_model\",\"model\":\"%s\"}}}";
+        all.add(json("reinforcement fine-tuning: a multi grader's model", "/v1/fine_tuning/jobs",
+                rft.formatted(multi.formatted("up/denied")), DENIED_403));
+        all.add(json("reinforcement fine-tuning: a multi grader's models, allowed", "/v1/fine_tuning/jobs",
+                rft.formatted(multi.formatted("alias")), forwarded("/v1/fine_tuning/jobs")));
+        all.add(json("reinforcement fine-tuning: a multi grader of one grader (as OpenAI's spec types it)", "/v1/fine_tuning/jobs",
+                rft.formatted("{\"type\":\"multi\",\"graders\":{\"type\":\"label_model\",\"model\":\"up/denied\"}}"),
+                DENIED_403));
+        all.add(json("reinforcement fine-tuning: Graders", "/v1/fine_tuning/jobs",
+                rft.formatted(multi.formatted("up/denied").replace("\"graders\"", "\"Graders\"")), AMBIGUOUS));
+        all.add(json("reinforcement fine-tuning: a grader named model", "/v1/fine_tuning/jobs",
+                rft.formatted("{\"type\":\"multi\",\"graders\":{\"model\":{\"type\":\"score_model\",\"model\":\"up/ok\"}}}"),
+                INVALID_MODEL));
+        all.add(json("a grader run: its multi grader's model", "/v1/fine_tuning/alpha/graders/run",
+                "{\"grader\":" + multi.formatted("up/denied") + ",\"model_sample\":\"x\"}", DENIED_403));
+        all.add(json("a grader validation: its model", "/v1/fine_tuning/alpha/graders/validate",
+                "{\"grader\":{\"type\":\"score_model\",\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("a grader run without a model", "/v1/fine_tuning/alpha/graders/run",
+                "{\"grader\":{\"type\":\"string_check\"},\"model_sample\":\"x\"}", forwarded("/v1/fine_tuning/alpha/graders/run")));
         all.add(json("an eval with a top-level model", "/v1/evals", "{\"model\":\"up/denied\",\"testing_criteria\":[]}",
                 DENIED_403));
         all.add(json("a transcription session with a top-level model", "/v1/realtime/transcription_sessions",
