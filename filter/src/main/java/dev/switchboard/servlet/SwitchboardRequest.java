@@ -57,6 +57,11 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
         this.response = response;
     }
 
+    /** @return whether the body was read whole before the request was handed on (it is replayed from memory) */
+    boolean bodyRead() {
+        return body != null;
+    }
+
     void beforeComplete(Runnable hook) {
         this.beforeComplete = hook;
     }

@@ -253,8 +253,11 @@ public final class VirtualModelFilter implements Filter {
             return;
         }
         if (next != null && match != null && !providerAllowed(next.exchange())) {
-            // No model to check, but a provider account to reach: the policies on all its models decide.
-            Rejections.closeIfBodyUnread(request, response);
+            // No model to check, but a provider account to reach: the policies on all its models decide. A body
+            // read to look for a model leaves the connection fit for the next request.
+            if (!(next.request() instanceof SwitchboardRequest r) || !r.bodyRead()) {
+                Rejections.closeIfBodyUnread(request, response);
+            }
             Rejections.send(response, next.exchange(), ApiError.PROVIDER_ACCESS_DENIED.with());
             next = null;
         }

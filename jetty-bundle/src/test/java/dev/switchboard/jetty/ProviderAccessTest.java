@@ -70,6 +70,45 @@ final class ProviderAccessTest {
     }
 
     @Test
+    void shouldKeepTheConnectionOfARefusedRequestWhoseBodyWasRead() throws Exception {
+        String body = "{\"input_file_id\":\"file_1\"}";
+        String request = "POST /v1/batches HTTP/1.1\r\nHost: localhost\r\nX-User-Path: /acme/sales\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            java.io.InputStream in = s.getInputStream();
+            for (int i = 0; i < 2; i++) {
+                // The second request on the same connection is answered too: the first left it usable.
+                s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String head = readHead(in);
+                assertThat(head).startsWith("HTTP/1.1 403");
+                assertThat(head.toLowerCase(java.util.Locale.ROOT)).doesNotContain("connection: close");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+                assertThat(m.find()).isTrue();
+                assertThat(new String(in.readNBytes(Integer.parseInt(m.group(1))), java.nio.charset.StandardCharsets.UTF_8))
+                        .contains("model_access_denied");
+            }
+        }
+        RawClient.Response unread = RawClient.send(gateway.port(), new Corpus.Attack("unread", "POST",
+                "/v1/uploads/upload_1/parts", List.of("X-User-Path: /acme/sales", "Content-Type: multipart/form-data; boundary=b"),
+                "--b--\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), false, null));
+        assertThat(unread.status()).as(unread.text()).isEqualTo(403);
+        assertThat(upstream.received).isEmpty();
+    }
+
+    private static String readHead(java.io.InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new java.io.EOFException("closed after: " + head);
+            }
+            head.append((char) c);
+        }
+        return head.toString();
+    }
+
+    @Test
     void shouldRefuseEveryoneAProviderWhosePolicyDisablesIt() throws Exception {
         RawClient.Response named = send("GET", "/v1/messages/batches", "X-Switchboard-Provider: an",
                 "X-User-Path: /acme/ml/alice", "anthropic-version: 2023-06-01");
