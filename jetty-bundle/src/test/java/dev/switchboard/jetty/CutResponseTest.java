@@ -3,7 +3,6 @@ package dev.switchboard.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Exchange;
@@ -17,7 +16,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
@@ -54,22 +52,20 @@ final class CutResponseTest {
     @BeforeAll
     void start() throws Exception {
         upstream = new FaultyUpstream();
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+        SwitchboardConfig config = TestGateway.config("""
                 server: {upstream_idle_timeout: 1500ms, client_idle_timeout: 1s}
                 providers:
                   up: {type: openai-compatible, base_url: %s}
                   claude: {type: anthropic, base_url: %s, api_key: sk-test}
                 default_provider: up
                 """.formatted(upstream.url(), upstream.url()));
-        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
-                parsed.admin(), parsed.reload(), parsed.warnings());
         ExchangeListener recording = new ExchangeListener() {
             @Override
             public void onComplete(Exchange exchange, Completion completion) {
                 completions.put(exchange.id(), completion);
             }
         };
-        gateway = Gateway.start(() -> config, null, config.server(), List.of(recording));
+        gateway = TestGateway.start(config, recording);
     }
 
     @BeforeEach

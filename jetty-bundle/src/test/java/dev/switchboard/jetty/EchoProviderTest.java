@@ -2,8 +2,6 @@ package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.json.JsonTree;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,10 +40,7 @@ final class EchoProviderTest {
 
     @BeforeAll
     static void start() throws Exception {
-        SwitchboardConfig cfg = new ConfigLoader(name -> null).parse(CONFIG);
-        SwitchboardConfig local = new SwitchboardConfig(cfg.server().withAddress("127.0.0.1", 0), cfg.rules(),
-                cfg.admin(), cfg.reload(), cfg.warnings());
-        gateway = Gateway.start(() -> local);
+        gateway = TestGateway.start(CONFIG);
     }
 
     @AfterAll

@@ -3,7 +3,6 @@ package dev.switchboard.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.Attempt;
 import dev.switchboard.exchange.Completion;
@@ -63,7 +62,7 @@ final class ExchangeEventsTest {
     @BeforeAll
     void start() throws Exception {
         upstream = new FakeUpstream();
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+        SwitchboardConfig config = TestGateway.config("""
                 server: {upstream_idle_timeout: 1s}
                 providers:
                   up: {type: openai-compatible, base_url: %s}
@@ -73,9 +72,7 @@ final class ExchangeEventsTest {
                 virtual_models:
                   - {source: regular, target: up/gpt-x}
                 """.formatted(upstream.url()));
-        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
-                parsed.admin(), parsed.reload(), parsed.warnings());
-        gateway = Gateway.start(() -> config, null, config.server(), List.of(recording));
+        gateway = TestGateway.start(config, recording);
     }
 
     @AfterAll

@@ -2,8 +2,6 @@ package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.failclosed.Corpus;
 import dev.switchboard.failclosed.Judge;
 import dev.switchboard.failclosed.RawClient;
@@ -39,10 +37,7 @@ final class FailClosedTest {
     @BeforeAll
     void start() throws Exception {
         upstream = new FakeUpstream();
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse(Corpus.CONFIG.formatted(upstream.url()));
-        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
-                parsed.admin(), parsed.reload(), parsed.warnings());
-        gateway = Gateway.start(() -> config, null, config.server(), List.of());
+        gateway = TestGateway.start(Corpus.CONFIG.formatted(upstream.url()));
     }
 
     @AfterAll

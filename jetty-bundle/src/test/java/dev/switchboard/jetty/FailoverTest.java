@@ -3,7 +3,6 @@ package dev.switchboard.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.Attempt;
 import dev.switchboard.exchange.Completion;
@@ -91,7 +90,7 @@ final class FailoverTest {
     }
 
     private SwitchboardConfig config(int breakerFailures) {
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+        return TestGateway.config("""
                 server: {upstream_connect_timeout: 300ms, upstream_idle_timeout: 1s}
                 providers:
                   a: {type: openai-compatible, base_url: %s}
@@ -118,7 +117,6 @@ final class FailoverTest {
                   - source: b/m-staff
                     user_paths: [/staff]
                 """.formatted(a.url(), b.url(), c.url(), d.url(), breakerFailures));
-        return parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
     }
 
     @BeforeEach

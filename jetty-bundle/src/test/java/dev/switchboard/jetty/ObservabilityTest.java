@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.observe.AccessLog;
 import java.net.URI;
@@ -53,7 +51,7 @@ final class ObservabilityTest {
         logger.addAppender(access);
         access.start();
         upstream = new FakeUpstream();
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+        gateway = TestGateway.start("""
                 providers:
                   up: {type: openai-compatible, base_url: "%s", api_key: sk-up, models: [ok]}
                 default_provider: up
@@ -62,8 +60,6 @@ final class ObservabilityTest {
                   - {source: up/denied, enabled: false}
                 observability: {metrics_token: scrape-me}
                 """.formatted(upstream.url()));
-        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
-        gateway = Gateway.start(() -> config, null, config.server(), List.of());
 
         for (int i = 0; i < 3; i++) {
             assertThat(chat("alias", "usage", "json-" + i).statusCode()).isEqualTo(200);

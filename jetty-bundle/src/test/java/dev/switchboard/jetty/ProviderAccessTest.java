@@ -2,8 +2,6 @@ package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.failclosed.Corpus;
 import dev.switchboard.failclosed.RawClient;
 import java.io.IOException;
@@ -28,7 +26,7 @@ final class ProviderAccessTest {
     @BeforeAll
     void start() throws Exception {
         upstream = new FakeUpstream();
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+        gateway = TestGateway.start("""
                 providers:
                   up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up}
                   an: {type: anthropic, base_url: "%1$s", api_key: sk-an}
@@ -39,8 +37,6 @@ final class ProviderAccessTest {
                   - {source: an/, enabled: false}
                   - {source: an/claude-x, user_paths: [/acme/partner]}
                 """.formatted(upstream.url()));
-        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
-        gateway = Gateway.start(() -> config, null, config.server(), List.of());
     }
 
     @AfterAll

@@ -2,8 +2,6 @@ package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.SwitchboardConfig;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -57,10 +55,7 @@ final class ProxyEndToEndTest {
                   - {source: regular, target: openai/gpt-5}
                   - {source: claude, target: anthropic/claude-x}
                 """.formatted(up, up, up);
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse(yaml);
-        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
-                parsed.admin(), parsed.reload(), parsed.warnings());
-        gateway = Gateway.start(() -> config);
+        gateway = TestGateway.start(yaml);
     }
 
     @AfterAll

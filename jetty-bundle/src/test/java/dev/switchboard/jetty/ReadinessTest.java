@@ -31,14 +31,13 @@ final class ReadinessTest {
 
     @Test
     void shouldTurnNotReadyAtTheStopAndKeepServingForTheDrainDelay() throws Exception {
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+        SwitchboardConfig config = TestGateway.config("""
                 server: {drain_delay: 1500ms, drain_timeout: 1s}
                 providers:
                   demo: {type: echo}
                 default_provider: demo
                 """);
-        SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
-        Gateway gateway = Gateway.start(() -> config, null, config.server(), List.of());
+        Gateway gateway = TestGateway.start(config);
         int port = gateway.port();
 
         HttpResponse<String> before = get(port, "/readyz");

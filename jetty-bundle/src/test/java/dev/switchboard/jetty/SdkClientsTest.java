@@ -25,8 +25,6 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseOutputText;
 import com.openai.models.responses.ResponseStreamEvent;
-import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -83,8 +81,8 @@ final class SdkClientsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gateway = start(CONFIG);
-        strict = start(STRICT);
+        gateway = TestGateway.start(CONFIG);
+        strict = TestGateway.start(STRICT);
         openai = openai(gateway);
         anthropic = anthropic(gateway);
         strictOpenai = openai(strict);
@@ -310,13 +308,6 @@ final class SdkClientsTest {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
-
-    private static Gateway start(String yaml) throws Exception {
-        SwitchboardConfig cfg = new ConfigLoader(name -> null).parse(yaml);
-        SwitchboardConfig local = new SwitchboardConfig(cfg.server().withAddress("127.0.0.1", 0), cfg.rules(),
-                cfg.admin(), cfg.reload(), cfg.warnings());
-        return Gateway.start(() -> local);
-    }
 
     private static OpenAIClient openai(Gateway g) {
         return OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + g.port() + "/v1").apiKey("sk-any")

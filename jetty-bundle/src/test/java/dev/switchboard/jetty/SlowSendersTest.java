@@ -3,8 +3,6 @@ package dev.switchboard.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.jetty.RawClient.Received;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,15 +26,12 @@ final class SlowSendersTest {
     @BeforeEach
     void start() throws Exception {
         // No minimum rate and a long timeout: the drips stay for the whole test.
-        SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+        gateway = TestGateway.start("""
                 server: {request_body_timeout: 60s, request_body_min_rate: 0}
                 providers:
                   demo: {type: echo}
                 default_provider: demo
                 """);
-        SwitchboardConfig config = new SwitchboardConfig(parsed.server().withAddress("127.0.0.1", 0), parsed.rules(),
-                parsed.admin(), parsed.reload(), parsed.warnings());
-        gateway = Gateway.start(() -> config);
     }
 
     @AfterEach

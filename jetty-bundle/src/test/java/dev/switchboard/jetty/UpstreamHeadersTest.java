@@ -2,8 +2,6 @@ package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.config.ConfigLoader;
-import dev.switchboard.config.SwitchboardConfig;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -15,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -44,13 +41,11 @@ final class UpstreamHeadersTest {
                 }
             });
             answer.start();
-            SwitchboardConfig parsed = new ConfigLoader(name -> null).parse("""
+            Gateway gateway = TestGateway.start("""
                     providers:
                       up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
                     default_provider: up
                     """.formatted(upstream.getLocalPort()));
-            SwitchboardConfig config = parsed.withServer(parsed.server().withAddress("127.0.0.1", 0));
-            Gateway gateway = Gateway.start(() -> config, null, config.server(), List.of());
             try {
                 HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
