@@ -17,10 +17,13 @@ import java.util.Set;
 public final class BatchFile {
 
     /**
-     * Where a batch line carries models: its request body's model, and the Responses tools' models; and the
-     * line's {@code url}, the endpoint its body is for.
+     * Where a batch line carries models: its request body's model, and those its endpoint's body carries beside it
+     * (tools', their SVG writers', moderation's, tools an input item adds, an image's SVG writer); and the line's
+     * {@code url}, the endpoint its body is for.
      */
-    public static final Shape LINE = Shape.of(true, "body.model", "body.tools[].model").capturing("url");
+    public static final Shape LINE = Shape.of(true, "body.model", "body.tools[].model", "body.tools[].svg.model",
+            "body.moderation.model", "body.input[].tools[].model", "body.input[].tools[].svg.model", "body.svg.model")
+            .capturing("url");
 
     /**
      * The endpoints a line may name (OpenAI's batch endpoints): the bodies of each carry their models exactly where

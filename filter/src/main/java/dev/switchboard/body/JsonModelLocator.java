@@ -241,6 +241,9 @@ public final class JsonModelLocator {
                     } else if (b[pos] == '[') {
                         array(child, prefix + key, depth + 1);
                     } else {
+                        if (child.containerOnly && b[pos] != 'n') {
+                            fail(ModelField.Status.AMBIGUOUS, prefix + key + " is not a list");
+                        }
                         value(depth);
                     }
                 }
@@ -269,6 +272,10 @@ public final class JsonModelLocator {
                 if (pos < limit && b[pos] == '{') {
                     object(node, path + "[" + i + "].", depth + 1);
                 } else {
+                    if (node.containerOnly && pos < limit && b[pos] != 'n') {
+                        // A list of models by name (LiteLLM's fallbacks) where the API lists objects: not read here.
+                        fail(ModelField.Status.AMBIGUOUS, path + "[" + i + "] is not an object");
+                    }
                     value(depth);
                 }
                 i++;
@@ -636,7 +643,7 @@ public final class JsonModelLocator {
 
         ModelField result() {
             if (problem != null) {
-                return ModelField.failed(problem, shape.models().size() == 1 && "model".equals(where) ? null : where);
+                return ModelField.failed(problem, "model".equals(where) ? null : where);
             }
             if (primarySites == null && shape.required()) {
                 return ModelField.failed(ModelField.Status.MISSING, null);

@@ -239,11 +239,16 @@ public final class Multipart {
     public static ModelField fields(byte[] body, List<Part> parts, boolean required, String... captures) {
         List<ModelField.Site> sites = new ArrayList<>();
         Map<String, String> captured = new LinkedHashMap<>();
-        List<String> names = new ArrayList<>();
-        names.add("model");
+        List<String> names = new ArrayList<>(MODELS);
         names.addAll(List.of(captures));
+        for (Part p : parts) {
+            String spelled = otherSpelling(p.name(), names);
+            if (spelled != null) {
+                return ModelField.failed(ModelField.Status.AMBIGUOUS, spelled);
+            }
+        }
         for (String field : names) {
-            boolean model = field.equals("model");
+            boolean model = MODELS.contains(field);
             int count = 0;
             for (Part p : parts) {
                 if (p.name() == null || !p.name().equalsIgnoreCase(field)) {
@@ -271,14 +276,48 @@ public final class Multipart {
                 } else if (ModelField.unusable(value) != null) {
                     return ModelField.failed(ModelField.unusable(value), null);
                 } else {
-                    sites.add(new ModelField.Site("model", value, p.start(), p.end(), false));
+                    sites.add(new ModelField.Site(field, value, p.start(), p.end(), false));
                 }
             }
         }
-        if (sites.isEmpty() && required) {
+        if (required && (sites.isEmpty() || !sites.get(0).path().equals("model"))) {
             return ModelField.failed(ModelField.Status.MISSING, null);
         }
         return new ModelField(sites.isEmpty() ? ModelField.Status.NONE : ModelField.Status.FOUND, null, sites, captured);
+    }
+
+    /**
+     * The form fields that name models: the request's, and (image edits) the model writing SVG output, which the
+     * SDKs send as {@code svg[model]}.
+     */
+    private static final List<String> MODELS = List.of("model", "svg[model]");
+
+    /**
+     * Whether a part's name is another spelling of a field read here, which some reader takes for it: a list or map
+     * of it ({@code model[]}, {@code model[0]}: Express's {@code qs} and multer, PHP), a dotted path ({@code svg.model}:
+     * {@code qs} with dots), the whole object as one field ({@code svg}, which a JSON form field reads), or the nested
+     * model in another case ({@code svg[Model]}).
+     *
+     * @return what is wrong with it, or {@code null}
+     */
+    private static String otherSpelling(String name, List<String> fields) {
+        if (name == null || fields.contains(name)) {
+            return null;
+        }
+        int cut = 0;
+        while (cut < name.length() && name.charAt(cut) != '[' && name.charAt(cut) != '.') {
+            cut++;
+        }
+        String base = name.substring(0, cut);
+        for (String field : fields) {
+            if (field.equalsIgnoreCase(base) && cut < name.length()) {
+                return field + " sent as a list or map";
+            }
+        }
+        if (base.equalsIgnoreCase("svg") && (cut == name.length() || name.toLowerCase(Locale.ROOT).contains("model"))) {
+            return "svg[model] spelled another way";
+        }
+        return null;
     }
 
     /**

@@ -33,6 +33,12 @@ public final class Shape {
         boolean array;
         /** The shape of the object value of every member not named among {@link #children} ({@code *}), or {@code null}. */
         Node any;
+        /**
+         * Whether a value other than a list, an object or {@code null} is refused here, and a list element other than
+         * an object or {@code null}: Anthropic's {@code fallbacks} also takes the string {@code "default"}, which lets
+         * the upstream choose models nobody checked, and LiteLLM reads a list of names there.
+         */
+        boolean containerOnly;
         Leaf leaf;
         /** The children as arrays, in order (set once the shape is built): the scanner's loop needs no map. */
         String[] keys;
@@ -67,14 +73,29 @@ public final class Shape {
     /** The node of the primary path, or {@code null}: found once, not per body. */
     private final Node primaryNode;
 
-    private Shape(boolean required, List<String> models, List<String> captures) {
+    private final List<String> containersOnly;
+    private final List<String> roots;
+
+    private Shape(boolean required, List<String> models, List<String> captures, List<String> containersOnly) {
         this.required = required;
         this.models = List.copyOf(models);
         this.captures = List.copyOf(captures);
+        this.containersOnly = List.copyOf(containersOnly);
         this.primaryNode = models.isEmpty() ? null : add(models.get(0), Leaf.MODEL);
         models.stream().skip(1).forEach(p -> add(p, Leaf.MODEL));
         captures.forEach(p -> add(p, Leaf.CAPTURE));
+        for (String p : containersOnly) {
+            Node node = root;
+            for (String segment : p.split("\\.")) {
+                node = node.children.get(segment.endsWith("[]") ? segment.substring(0, segment.length() - 2) : segment);
+                if (node == null || node.leaf != null) {
+                    throw new IllegalArgumentException("path " + p + " names no container of the shape");
+                }
+            }
+            node.containerOnly = true;
+        }
         root.freeze();
+        roots = List.of(root.keys);
     }
 
     /**
@@ -83,7 +104,7 @@ public final class Shape {
      * @return the shape
      */
     public static Shape of(boolean required, String... modelPaths) {
-        return new Shape(required, List.of(modelPaths), List.of());
+        return new Shape(required, List.of(modelPaths), List.of(), List.of());
     }
 
     /**
@@ -93,7 +114,17 @@ public final class Shape {
     public Shape capturing(String... fields) {
         List<String> all = new ArrayList<>(captures);
         all.addAll(List.of(fields));
-        return new Shape(required, models, all);
+        return new Shape(required, models, all, containersOnly);
+    }
+
+    /**
+     * @param paths containers of the shape ({@code fallbacks}) whose value must be a list, an object or {@code null}
+     * @return this shape, refusing any other value there
+     */
+    public Shape containersOnly(String... paths) {
+        List<String> all = new ArrayList<>(containersOnly);
+        all.addAll(List.of(paths));
+        return new Shape(required, models, captures, all);
     }
 
     /** @return the path's last node */
@@ -124,6 +155,11 @@ public final class Shape {
         return root;
     }
 
+    /** @return the top-level keys under which the shape reads anything ({@code model}, {@code tools}, {@code purpose}) */
+    public List<String> roots() {
+        return roots;
+    }
+
     /** @return the node of the primary path, or {@code null} when the shape has none */
     Node primaryNode() {
         return primaryNode;
@@ -151,6 +187,7 @@ public final class Shape {
 
     @Override
     public String toString() {
-        return (required ? "required " : "") + models + (captures.isEmpty() ? "" : " capturing " + captures);
+        return (required ? "required " : "") + models + (captures.isEmpty() ? "" : " capturing " + captures)
+                + (containersOnly.isEmpty() ? "" : " containers only " + containersOnly);
     }
 }

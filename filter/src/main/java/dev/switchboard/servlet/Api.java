@@ -116,7 +116,19 @@ final class Api {
     static final Shape OPTIONAL_MODEL = Shape.of(false, "model");
 
     private static final Shape MODEL = Shape.of(true, "model");
-    private static final Shape RESPONSES = Shape.of(true, "model", "tools[].model");
+    /**
+     * The Responses API's models: the request's own, its tools' (image generation, and the model writing SVG output),
+     * its moderation's, and those of tools an input item adds.
+     */
+    private static final String[] RESPONSES_MODELS = {"model", "tools[].model", "tools[].svg.model", "moderation.model",
+        "input[].tools[].model", "input[].tools[].svg.model"};
+    private static final Shape RESPONSES = Shape.of(true, RESPONSES_MODELS);
+    /**
+     * Anthropic's Messages API: the request's model, a tool's (the advisor tool), its fallbacks' (a list of models, or
+     * {@code "default"} for models the upstream picks: refused), and tools a content block adds.
+     */
+    private static final String[] MESSAGES_MODELS = {"model", "tools[].model", "fallbacks[].model",
+        "messages[].content[].tool.definition.model", "messages[].content[].tool_changes[].tool.definition.model"};
 
     /** @param literal whether the pattern has no placeholder */
     private record Entry(String[] pattern, String method, Route route, boolean literal) {
@@ -129,10 +141,14 @@ final class Api {
     private static final List<Entry> TABLE = new ArrayList<>();
 
     static {
-        for (String p : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/moderations",
-                "/v1/images/generations", "/v1/audio/speech", "/v1/messages", "/v1/messages/count_tokens",
+        for (String p : List.of("/v1/completions", "/v1/embeddings", "/v1/moderations", "/v1/audio/speech",
                 "/v1/complete", "/v1/assistants")) {
             json(p, MODEL);
+        }
+        json("/v1/chat/completions", Shape.of(true, "model", "moderation.model"));
+        json("/v1/images/generations", Shape.of(true, "model", "svg.model"));
+        for (String p : List.of("/v1/messages", "/v1/messages/count_tokens")) {
+            json(p, Shape.of(true, MESSAGES_MODELS).containersOnly("fallbacks"));
         }
         // Reinforcement fine-tuning grades with a model of its own (a score_model or label_model grader), or with a
         // multi grader's: its graders are a map of named graders (OpenAI's guide), or one grader (its OpenAPI spec).
@@ -143,7 +159,7 @@ final class Api {
         }
         json("/v1/responses", RESPONSES);
         json("/v1/responses/compact", RESPONSES);
-        json("/v1/responses/input_tokens", Shape.of(false, "model", "tools[].model"));
+        json("/v1/responses/input_tokens", Shape.of(false, RESPONSES_MODELS));
         json("/v1/assistants/{id}", OPTIONAL_MODEL);
         json("/v1/threads/runs", OPTIONAL_MODEL);
         json("/v1/threads/{id}/runs", OPTIONAL_MODEL);
@@ -154,8 +170,10 @@ final class Api {
                 "session.input_audio_transcription.model"));
         json("/v1/realtime/transcription_sessions", Shape.of(false, "input_audio_transcription.model", "model"));
         json("/v1/evals", Shape.of(false, "testing_criteria[].model", "model"));
-        json("/v1/evals/{id}/runs", Shape.of(false, "data_source.model", "model"));
-        json("/v1/messages/batches", Shape.of(true, "requests[].params.model"));
+        json("/v1/evals/{id}/runs", Shape.of(false, "data_source.model", "model", "data_source.sampling_params.tools[].model",
+                "data_source.sampling_params.tools[].svg.model"));
+        json("/v1/messages/batches", Shape.of(true, java.util.Arrays.stream(MESSAGES_MODELS).map(m -> "requests[].params." + m)
+                .toArray(String[]::new)).containersOnly("requests[].params.fallbacks"));
         // Uploads are assembled from parts the gateway cannot check line by line: batch files go through /v1/files.
         json("/v1/uploads", OPTIONAL_MODEL.capturing("purpose"));
         for (String p : List.of("/v1/audio/transcriptions", "/v1/audio/translations", "/v1/images/edits",
@@ -190,7 +208,12 @@ final class Api {
                 "/v1/vector_stores", "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/search",
                 "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}",
                 "/v1/vector_stores/{id}/file_batches", "/v1/vector_stores/{id}/file_batches/{id}/cancel",
-                "/v1/containers", "/v1/conversations", "/v1/conversations/{id}", "/v1/conversations/{id}/items");
+                "/v1/containers", "/v1/conversations/{id}");
+        // Items stored in a conversation can add tools that a later response runs: their models are checked now.
+        Route items = new Route(Kind.MODEL_LESS, Shape.of(false, "model", "items[].tools[].model", "items[].tools[].svg.model"));
+        for (String p : List.of("/v1/conversations", "/v1/conversations/{id}/items")) {
+            TABLE.add(new Entry(p.substring(1).split("/"), "POST", items));
+        }
         Route forms = new Route(Kind.MODEL_LESS, OPTIONAL_MODEL, true);
         for (String p : List.of("/v1/uploads/{id}/parts", "/v1/containers/{id}/files")) {
             TABLE.add(new Entry(p.substring(1).split("/"), "POST", forms));

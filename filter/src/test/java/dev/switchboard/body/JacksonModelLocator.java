@@ -163,10 +163,16 @@ final class JacksonModelLocator {
                         if (e == JsonToken.START_OBJECT) {
                             object(p, child, path + "[" + i + "].");
                         } else {
+                            if (child.containerOnly && e != JsonToken.VALUE_NULL) {
+                                fail(ModelField.Status.AMBIGUOUS, path + "[" + i + "] is not an object");
+                            }
                             p.skipChildren();
                         }
                         i++;
                     }
+                } else if (child.containerOnly && v != JsonToken.VALUE_NULL) {
+                    // Added with the shapes' containers-only paths (2026-12-05).
+                    fail(ModelField.Status.AMBIGUOUS, path + " is not a list");
                 }
             }
             if (t != JsonToken.END_OBJECT) {
@@ -217,7 +223,7 @@ final class JacksonModelLocator {
 
         ModelField result() {
             if (problem != null) {
-                return ModelField.failed(problem, shape.models().size() == 1 && "model".equals(where) ? null : where);
+                return ModelField.failed(problem, "model".equals(where) ? null : where);
             }
             if (primarySites.isEmpty() && shape.required()) {
                 return ModelField.failed(ModelField.Status.MISSING, null);

@@ -33,17 +33,18 @@ final class JsonModelLocatorDifferentialTest {
         Shape.of(false, "data_source.model"),
         Shape.of(false, "grader.model", "grader.graders.model", "grader.graders.*.model"),
         Shape.of(true, "model", "*.model", "*.tools[].model"),
+        Shape.of(true, "model", "fallbacks[].model", "tools[].model").containersOnly("fallbacks", "tools"),
     };
     private static final String[] KEYS = {
         "model", "Model", "MODEL", "mod\\u0065l", "m\\u006fdel", "mode", "model ", "tools", "Tools", "tool\\u017f",
         "tool\u017f", "\u212aey", "session", "Session", "params", "requests", "body", "purpose", "PURPOSE", "purpos\\u0065",
-        "messages", "x", "grader", "graders", "Graders", "", "\\u0000", "\\ud800\\udc00", "DATA_SOURCE", "data\u007fsource", "data\\u007fsource", "caf\u00e9", "\u4e2d", "\\\"", "\\\\",
+        "messages", "x", "grader", "graders", "Graders", "fallbacks", "", "\\u0000", "\\ud800\\udc00", "DATA_SOURCE", "data\u007fsource", "data\\u007fsource", "caf\u00e9", "\u4e2d", "\\\"", "\\\\",
         "stream", "stream", "Stream", "stre\\u0061m"};
     /** Keys Jackson refuses (a lone surrogate), drawn rarely: they make the whole document invalid. */
     private static final String[] RARE_KEYS = {"\\ud800", "\\udc00", "a\\ud800\\u0041", "\\ud800\\n"};
     /** The keys of the shapes, drawn half the time, so that many documents have sites. */
     private static final String[] SHAPE_KEYS = {"model", "model", "tools", "session", "requests", "params", "body", "purpose",
-        "data_source", "grader", "graders", "stream"};
+        "data_source", "grader", "graders", "stream", "fallbacks"};
     private static final String[] STRINGS = {
         "\"gpt-4o\"", "\"regular\"", "\"\"", "\" \"", "\"a\\\"b\"", "\"\\u00e9t\\u00e9\"", "\"\u00e9t\u00e9\"",
         "\"\\ud83d\\ude00\"", "\"\\ud800\"", "\"\\udc00x\"", "\"\ud83d\ude00\"", "\"\u4e2d\u6587\"", "\"x\\ny\\tz\"",

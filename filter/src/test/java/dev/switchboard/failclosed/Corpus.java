@@ -347,6 +347,56 @@ public final class Corpus {
                 "/v1/audio/speech")) {
             all.add(json("denied on " + p, p, "{\"model\":\"up/denied\"}", DENIED_403));
         }
+        String m = "/v1/messages";
+        Expect anthropicDenied = refused(403, "permission_error");
+        Expect anthropicInvalid = refused(400, "invalid_request_error");
+        all.add(json("Anthropic fallbacks: a denied model", m, "{\"model\":\"up/ok\",\"fallbacks\":[{\"model\":\"up/ok\"},"
+                + "{\"model\":\"up/denied\"}]}", anthropicDenied));
+        all.add(json("Anthropic fallbacks: default (the upstream picks)", m, "{\"model\":\"up/ok\",\"fallbacks\":\"default\"}",
+                anthropicInvalid));
+        all.add(json("Anthropic fallbacks as names (LiteLLM reads them)", m, "{\"model\":\"up/ok\",\"fallbacks\":[\"up/denied\"]}",
+                anthropicInvalid));
+        all.add(json("Anthropic fallbacks, allowed", m, "{\"model\":\"up/ok\",\"fallbacks\":[{\"model\":\"alias\"}],"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", forwarded(m)));
+        all.add(json("Anthropic advisor tool's model", m, "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"advisor\","
+                + "\"model\":\"up/denied\"}]}", anthropicDenied));
+        all.add(json("Anthropic tool added in a content block", m, "{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"type\":\"tool_addition\",\"tool\":{\"definition\":{\"model\":\"up/denied\"}}}]}]}",
+                anthropicDenied));
+        all.add(json("Anthropic tool changed in a compaction block", "/v1/messages/count_tokens", "{\"model\":\"up/ok\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"compaction\",\"tool_changes\":[{\"tool\":"
+                + "{\"definition\":{\"model\":\"up/denied\"}}}]}]}]}", anthropicDenied));
+        all.add(json("Anthropic message batch: a request's fallback", "/v1/messages/batches", "{\"requests\":[{\"custom_id\":\"a\","
+                + "\"params\":{\"model\":\"up/ok\",\"fallbacks\":[{\"model\":\"up/denied\"}]}}]}", anthropicDenied));
+        all.add(json("Anthropic message batch: fallbacks default", "/v1/messages/batches", "{\"requests\":[{\"custom_id\":\"a\","
+                + "\"params\":{\"model\":\"up/ok\",\"fallbacks\":\"default\"}}]}", anthropicInvalid));
+        all.add(json("chat moderation's model", CHAT, "{\"model\":\"up/ok\",\"moderation\":{\"model\":\"up/denied\"}}",
+                DENIED_403));
+        all.add(json("responses moderation's model", "/v1/responses", "{\"model\":\"up/ok\",\"moderation\":"
+                + "{\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("responses: an image tool's SVG writer", "/v1/responses", "{\"model\":\"up/ok\",\"tools\":"
+                + "[{\"type\":\"image_generation\",\"svg\":{\"model\":\"up/denied\"}}]}", DENIED_403));
+        all.add(json("responses: a tool an input item adds", "/v1/responses", "{\"model\":\"up/ok\",\"input\":"
+                + "[{\"type\":\"additional_tools\",\"tools\":[{\"type\":\"image_generation\",\"model\":\"up/denied\"}]}]}",
+                DENIED_403));
+        all.add(json("responses: input as text, moderation allowed", "/v1/responses", "{\"model\":\"up/ok\",\"input\":\"hi\","
+                + "\"moderation\":{\"model\":\"alias\"}}", forwarded("/v1/responses")));
+        all.add(json("responses input_tokens: moderation's model", "/v1/responses/input_tokens",
+                "{\"model\":\"up/ok\",\"moderation\":{\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("image generation: its SVG writer", "/v1/images/generations", "{\"model\":\"up/ok\",\"svg\":"
+                + "{\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("eval run: a sampling tool's model", "/v1/evals/eval_1/runs", "{\"data_source\":{\"type\":\"responses\","
+                + "\"model\":\"up/ok\",\"sampling_params\":{\"tools\":[{\"type\":\"image_generation\",\"model\":\"up/denied\"}]}}}",
+                DENIED_403));
+        all.add(json("a conversation's stored item with a tool", "/v1/conversations", "{\"items\":[{\"type\":\"additional_tools\","
+                + "\"tools\":[{\"type\":\"image_generation\",\"model\":\"up/denied\"}]}]}", DENIED_403));
+        all.add(json("a conversation's added item's SVG writer", "/v1/conversations/conv_1/items", "{\"items\":[{\"tools\":"
+                + "[{\"svg\":{\"model\":\"up/denied\"}}]}]}", DENIED_403));
+        all.add(json("a conversation without models", "/v1/conversations", "{\"items\":[{\"type\":\"message\",\"role\":\"user\","
+                + "\"content\":\"hi\"}]}", forwarded("/v1/conversations")));
+        all.add(raw("JSON sent as a form naming svg[model] (qs reads it)", "POST", "/v1/images/generations",
+                bytes("{\"model\":\"up/ok\",\"x\":\"&svg[model]=up/denied\"}"), AMBIGUOUS,
+                "Content-Type: application/x-www-form-urlencoded"));
         all.add(json("Anthropic messages", "/v1/messages", "{\"model\":\"up/denied\",\"max_tokens\":1}",
                 refused(403, "permission_error")));
         all.add(json("Anthropic count_tokens", "/v1/messages/count_tokens", "{\"model\":\"up/denied\"}",
@@ -534,6 +584,19 @@ public final class Corpus {
         all.add(form("a delimiter-looking line inside a value (RFC 2046 forbids it; parsers disagree)", FORM,
                 file.replace("RIFF....", "RIFF\r\n--bx\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nup/denied")
                         + ok + "--b--\r\n", INVALID_FORM));
+        String edits = "/v1/images/edits";
+        all.add(form("image edit, its SVG writer's model denied (svg[model], as the SDKs send it)", FORM,
+                ok + part("svg[model]", "up/denied") + "--b--\r\n", DENIED_403, edits));
+        all.add(form("image edit, its SVG writer's model and effort allowed", FORM, ok + part("svg[model]", "alias")
+                + part("svg[reasoning][effort]", "low") + "--b--\r\n", forwarded(edits), edits));
+        all.add(form("image edit, svg[Model]", FORM, ok + part("svg[Model]", "up/denied") + "--b--\r\n", INVALID_FORM, edits));
+        all.add(form("image edit, svg.model (qs reads dots)", FORM, ok + part("svg.model", "up/denied") + "--b--\r\n",
+                INVALID_FORM, edits));
+        all.add(form("image edit, the svg object as one field", FORM, ok + part("svg", "{\"model\":\"up/denied\"}")
+                + "--b--\r\n", INVALID_FORM, edits));
+        all.add(form("model[] (multer and PHP read a list)", FORM, ok.replace("name=\"model\"", "name=\"model[]\"")
+                + "--b--\r\n", INVALID_FORM));
+        all.add(form("model[0] beside model", FORM, ok + part("model[0]", "up/denied") + "--b--\r\n", INVALID_FORM));
         all.add(form("image edit, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/edits"));
         all.add(form("image variation, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/variations"));
     }
@@ -574,6 +637,10 @@ public final class Corpus {
         all.add(batch("a Responses line with a denied tool model", "batch", line1.replace("/v1/chat/completions", "/v1/responses")
                 .replace("{\"model\":\"up/ok\"}", "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"image_generation\","
                         + "\"model\":\"up/denied\"}]}") + "\n", DENIED_403));
+        all.add(batch("a line's moderation model", "batch", line1.replace("{\"model\":\"up/ok\"}",
+                "{\"model\":\"up/ok\",\"moderation\":{\"model\":\"up/denied\"}}") + "\n", DENIED_403));
+        all.add(batch("an image line's SVG writer", "batch", line1.replace("/v1/chat/completions", "/v1/images/generations")
+                .replace("{\"model\":\"up/ok\"}", "{\"model\":\"up/ok\",\"svg\":{\"model\":\"up/denied\"}}") + "\n", DENIED_403));
         all.add(batch("lines for every batch endpoint", "batch", String.join("\n", java.util.stream.Stream.of(
                 "/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions", "/v1/moderations",
                 "/v1/images/generations", "/v1/images/edits", "/v1/videos").map(u -> line1.replace("/v1/chat/completions", u))
