@@ -75,7 +75,7 @@ public final class BatchFile {
                 }
                 String url = f.captured().get("url");
                 if (url == null || !ENDPOINTS.contains(url)) {
-                    return ModelField.failed(ModelField.Status.AMBIGUOUS, at + ": " + (url == null ? "no url"
+                    return ModelField.failed(ModelField.Status.UNCHECKABLE, at + ": " + (url == null ? "no url"
                             : url.length() > 64 ? "its url is not a batch endpoint whose models the gateway checks"
                             : "url " + url + " is not a batch endpoint whose models the gateway checks"));
                 }

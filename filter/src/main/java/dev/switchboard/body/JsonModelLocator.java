@@ -81,7 +81,7 @@ public final class JsonModelLocator {
         }
         Scan scan = new Scan(body, first, limit, shape);
         try {
-            scan.object(shape.root(), "", 1);
+            scan.object(shape.root(), 0, 1);
             if (scan.whitespace() != limit) {
                 return ModelField.failed(ModelField.Status.INVALID_BODY, null);
             }
@@ -154,8 +154,44 @@ public final class JsonModelLocator {
             this.primary = shape.primaryNode();
         }
 
-        /** At an object of the shape's {@code node}. */
-        void object(Shape.Node node, String prefix, int depth) {
+        /**
+         * The keys walked to the current container, one per level of the shape, and the element's index where the level
+         * is a list's ({@code -1} otherwise): a path is built from them only for a site or a failure, so walking into
+         * the containers of a long conversation allocates nothing.
+         */
+        private String[] keys;
+        private int[] indexes;
+
+        private void at(int level, String key) {
+            if (keys == null) {
+                keys = new String[8];
+                indexes = new int[8];
+            } else if (level == keys.length) {
+                keys = java.util.Arrays.copyOf(keys, level * 2);
+                indexes = java.util.Arrays.copyOf(indexes, level * 2);
+            }
+            keys[level] = key;
+            indexes[level] = -1;
+        }
+
+        /** @return the path to the current container's member {@code last} ({@code a.b[2].last}) */
+        private String path(int level, String last) {
+            if (level == 0) {
+                return last;
+            }
+            StringBuilder sb = new StringBuilder(32);
+            for (int i = 0; i < level; i++) {
+                sb.append(keys[i]);
+                if (indexes[i] >= 0) {
+                    sb.append('[').append(indexes[i]).append(']');
+                }
+                sb.append('.');
+            }
+            return sb.append(last).toString();
+        }
+
+        /** At an object of the shape's {@code node}, {@code level} keys below the document. */
+        void object(Shape.Node node, int level, int depth) {
             if (enter(depth, '}')) {
                 return;
             }
@@ -205,7 +241,8 @@ public final class JsonModelLocator {
                 }
                 if (k < 0) {
                     if (node.any != null && b[pos] == '{') {
-                        object(node.any, prefix + (name == null ? decode(keyStart, keyEnd, flags) : name) + ".", depth + 1);
+                        at(level, name == null ? decode(keyStart, keyEnd, flags) : name);
+                        object(node.any, level + 1, depth + 1);
                     } else {
                         value(depth);
                     }
@@ -229,20 +266,22 @@ public final class JsonModelLocator {
                             counts[2 * s + 1]++;
                         }
                         if (exact && exactCount == 1) {
-                            leaf(child, prefix + key, depth);
+                            leaf(child, level, key, depth);
                         } else {
                             value(depth);
                         }
                     } else if (!exact) {
-                        fail(ModelField.Status.AMBIGUOUS, prefix + "'" + key + "' spelled in another case");
+                        fail(ModelField.Status.AMBIGUOUS, path(level, "'" + key + "' spelled in another case"));
                         value(depth);
                     } else if (b[pos] == '{') {
-                        object(child, prefix + key + ".", depth + 1);
+                        at(level, key);
+                        object(child, level + 1, depth + 1);
                     } else if (b[pos] == '[') {
-                        array(child, prefix + key, depth + 1);
+                        at(level, key);
+                        array(child, level, depth + 1);
                     } else {
                         if (child.containerOnly && b[pos] != 'n') {
-                            fail(ModelField.Status.AMBIGUOUS, prefix + key + " is not a list");
+                            fail(ModelField.Status.UNCHECKABLE, path(level, key + " is not a list of models"));
                         }
                         value(depth);
                     }
@@ -252,29 +291,31 @@ public final class JsonModelLocator {
                 }
             }
             for (int s = 0; s < seenCount; s++) {
-                String path = prefix + keyOf(node, seen[s]);
                 if (counts[2 * s] + counts[2 * s + 1] > 1) {
-                    fail(ModelField.Status.DUPLICATE, path);
+                    // A second url or purpose is not a second model: it is ambiguous (which one a reader keeps).
+                    fail(seen[s].leaf == Shape.Leaf.MODEL ? ModelField.Status.DUPLICATE : ModelField.Status.AMBIGUOUS,
+                            path(level, keyOf(node, seen[s])) + (seen[s].leaf == Shape.Leaf.MODEL ? "" : " sent twice"));
                 } else if (counts[2 * s + 1] > 0) {
                     fail(seen[s].leaf == Shape.Leaf.MODEL ? ModelField.Status.NOT_STRING : ModelField.Status.AMBIGUOUS,
-                            path + " spelled in another case");
+                            path(level, keyOf(node, seen[s])) + " spelled in another case");
                 }
             }
         }
 
-        /** At an array whose object elements have the shape's {@code node}. */
-        private void array(Shape.Node node, String path, int depth) {
+        /** At a list whose object elements have the shape's {@code node}; its key is {@code keys[level]}. */
+        private void array(Shape.Node node, int level, int depth) {
             if (enter(depth, ']')) {
                 return;
             }
             int i = 0;
             do {
                 if (pos < limit && b[pos] == '{') {
-                    object(node, path + "[" + i + "].", depth + 1);
+                    indexes[level] = i;
+                    object(node, level + 1, depth + 1);
                 } else {
                     if (node.containerOnly && pos < limit && b[pos] != 'n') {
                         // A list of models by name (LiteLLM's fallbacks) where the API lists objects: not read here.
-                        fail(ModelField.Status.AMBIGUOUS, path + "[" + i + "] is not an object");
+                        fail(ModelField.Status.UNCHECKABLE, path(level, keys[level]) + "[" + i + "] is not an object with a model");
                     }
                     value(depth);
                 }
@@ -283,10 +324,10 @@ public final class JsonModelLocator {
         }
 
         /** At the value of a leaf key (its first exact spelling in the object). */
-        private void leaf(Shape.Node node, String path, int depth) {
+        private void leaf(Shape.Node node, int level, String key, int depth) {
             if (b[pos] != '"') {
                 if (node.leaf == Shape.Leaf.MODEL) {
-                    fail(ModelField.Status.NOT_STRING, path);
+                    fail(ModelField.Status.NOT_STRING, path(level, key));
                 }
                 value(depth);
                 return;
@@ -294,6 +335,7 @@ public final class JsonModelLocator {
             int start = pos;
             int flags = string(false);
             String value = decode(start, pos, flags);
+            String path = path(level, key);
             if (node.leaf == Shape.Leaf.CAPTURE) {
                 if (captured == null) {
                     captured = new LinkedHashMap<>();

@@ -64,7 +64,12 @@ public record ModelField(Status status, String where, List<Site> sites, Map<Stri
         /** A model appears twice in one object (also via escapes or another case). */
         DUPLICATE,
         /** Some other part of the request is ambiguous to the upstream parsers; {@link #where} says which. */
-        AMBIGUOUS
+        AMBIGUOUS,
+        /**
+         * The request names models in a way the gateway cannot check ({@code fallbacks: "default"}, which lets the
+         * upstream pick them; a batch line for an endpoint whose models are read elsewhere); {@link #where} says which.
+         */
+        UNCHECKABLE
     }
 
     public ModelField {
@@ -132,6 +137,7 @@ public record ModelField(Status status, String where, List<Site> sites, Map<Stri
             case DUPLICATE -> ApiError.DUPLICATE_MODEL.with();
             case AMBIGUOUS -> multipart ? ApiError.INVALID_BODY.with("request body is not a valid multipart form")
                     : ApiError.INVALID_REQUEST.with("the request is ambiguous to upstream parsers");
+            case UNCHECKABLE -> ApiError.INVALID_REQUEST.with("the request names models in a way the gateway cannot check");
         };
         return e == null || where == null ? e : e.at(where);
     }

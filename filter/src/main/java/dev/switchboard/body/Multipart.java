@@ -261,7 +261,7 @@ public final class Multipart {
                 }
                 if (count > 1) {
                     return ModelField.failed(model ? ModelField.Status.DUPLICATE : ModelField.Status.AMBIGUOUS,
-                            model ? null : field + " sent twice");
+                            field.equals("model") ? null : field + " sent twice");
                 }
                 String problem = textPart(p);
                 if (problem != null) {

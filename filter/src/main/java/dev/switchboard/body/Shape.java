@@ -95,7 +95,11 @@ public final class Shape {
             node.containerOnly = true;
         }
         root.freeze();
-        roots = List.of(root.keys);
+        List<String> top = new ArrayList<>(List.of(root.keys));
+        if (!top.contains("model")) {
+            top.add(0, "model");
+        }
+        roots = List.copyOf(top);
     }
 
     /**
@@ -155,7 +159,10 @@ public final class Shape {
         return root;
     }
 
-    /** @return the top-level keys under which the shape reads anything ({@code model}, {@code tools}, {@code purpose}) */
+    /**
+     * @return the top-level keys under which the shape reads anything ({@code tools}, {@code purpose}), and
+     *     {@code model} whether or not the shape reads one there (upstreams such as LiteLLM route any request by it)
+     */
     public List<String> roots() {
         return roots;
     }

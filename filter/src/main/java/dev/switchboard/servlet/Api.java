@@ -118,10 +118,10 @@ final class Api {
     private static final Shape MODEL = Shape.of(true, "model");
     /**
      * The Responses API's models: the request's own, its tools' (image generation, and the model writing SVG output),
-     * its moderation's, and those of tools an input item adds.
+     * its moderation's, those of tools an input item adds, and of the tools an allowed-tools choice lists.
      */
     private static final String[] RESPONSES_MODELS = {"model", "tools[].model", "tools[].svg.model", "moderation.model",
-        "input[].tools[].model", "input[].tools[].svg.model"};
+        "input[].tools[].model", "input[].tools[].svg.model", "tool_choice.tools[].model"};
     private static final Shape RESPONSES = Shape.of(true, RESPONSES_MODELS);
     /**
      * Anthropic's Messages API: the request's model, a tool's (the advisor tool), its fallbacks' (a list of models, or
@@ -155,7 +155,7 @@ final class Api {
         json("/v1/fine_tuning/jobs", Shape.of(true, "model", "method.reinforcement.grader.model",
                 "method.reinforcement.grader.graders.model", "method.reinforcement.grader.graders.*.model"));
         for (String p : List.of("/v1/fine_tuning/alpha/graders/run", "/v1/fine_tuning/alpha/graders/validate")) {
-            json(p, Shape.of(false, "grader.model", "grader.graders.model", "grader.graders.*.model"));
+            json(p, Shape.of(false, "model", "grader.model", "grader.graders.model", "grader.graders.*.model"));
         }
         json("/v1/responses", RESPONSES);
         json("/v1/responses/compact", RESPONSES);
@@ -172,8 +172,10 @@ final class Api {
         json("/v1/evals", Shape.of(false, "testing_criteria[].model", "model"));
         json("/v1/evals/{id}/runs", Shape.of(false, "data_source.model", "model", "data_source.sampling_params.tools[].model",
                 "data_source.sampling_params.tools[].svg.model"));
-        json("/v1/messages/batches", Shape.of(true, java.util.Arrays.stream(MESSAGES_MODELS).map(m -> "requests[].params." + m)
-                .toArray(String[]::new)).containersOnly("requests[].params.fallbacks"));
+        // A top-level model too: LiteLLM routes any request by one.
+        json("/v1/messages/batches", Shape.of(true, java.util.stream.Stream.concat(java.util.Arrays.stream(MESSAGES_MODELS)
+                .map(m -> "requests[].params." + m), java.util.stream.Stream.of("model")).toArray(String[]::new))
+                .containersOnly("requests[].params.fallbacks"));
         // Uploads are assembled from parts the gateway cannot check line by line: batch files go through /v1/files.
         json("/v1/uploads", OPTIONAL_MODEL.capturing("purpose"));
         for (String p : List.of("/v1/audio/transcriptions", "/v1/audio/translations", "/v1/images/edits",

@@ -14,8 +14,11 @@ import tools.jackson.core.util.JsonRecyclerPools;
 
 /**
  * The model locator as it was up to 2026-12-04, on Jackson's streaming parser: the reference that
- * {@link JsonModelLocator} (a byte scanner) is held to by {@code JsonModelLocatorDifferentialTest}. Unchanged
- * but for the shapes' {@code *} (members of an object used as a map), added with it, and for one thing: the per-object tally of shape keys is a {@code LinkedHashMap} (it was a {@code HashMap}
+ * {@link JsonModelLocator} (a byte scanner) is held to by {@code JsonModelLocatorDifferentialTest}. Changed since,
+ * each with the scanner and to the same rule (2026-12-05): the shapes' {@code *} (members of an object used as a
+ * map) and containers-only paths ({@code fallbacks}), a second captured field ({@code url}) reported as ambiguous
+ * rather than as a duplicate model, and no {@code where} for the top-level {@code model} whatever the shape. And
+ * one thing before: the per-object tally of shape keys is a {@code LinkedHashMap} (it was a {@code HashMap}
  * keyed by identity hash codes), so that when one object has two problems, which one is reported no longer
  * depends on the run; the scanner reports in the same order (the keys' first appearance).
  */
@@ -164,7 +167,7 @@ final class JacksonModelLocator {
                             object(p, child, path + "[" + i + "].");
                         } else {
                             if (child.containerOnly && e != JsonToken.VALUE_NULL) {
-                                fail(ModelField.Status.AMBIGUOUS, path + "[" + i + "] is not an object");
+                                fail(ModelField.Status.UNCHECKABLE, path + "[" + i + "] is not an object with a model");
                             }
                             p.skipChildren();
                         }
@@ -172,7 +175,7 @@ final class JacksonModelLocator {
                     }
                 } else if (child.containerOnly && v != JsonToken.VALUE_NULL) {
                     // Added with the shapes' containers-only paths (2026-12-05).
-                    fail(ModelField.Status.AMBIGUOUS, path + " is not a list");
+                    fail(ModelField.Status.UNCHECKABLE, path + " is not a list of models");
                 }
             }
             if (t != JsonToken.END_OBJECT) {
@@ -182,7 +185,8 @@ final class JacksonModelLocator {
                 int[] c = e.getValue();
                 String path = prefix + keyOf(node, e.getKey());
                 if (c[0] + c[1] > 1) {
-                    fail(ModelField.Status.DUPLICATE, path);
+                    fail(e.getKey().leaf == Shape.Leaf.MODEL ? ModelField.Status.DUPLICATE : ModelField.Status.AMBIGUOUS,
+                            e.getKey().leaf == Shape.Leaf.MODEL ? path : path + " sent twice");
                 } else if (c[1] > 0) {
                     fail(e.getKey().leaf == Shape.Leaf.MODEL ? ModelField.Status.NOT_STRING : ModelField.Status.AMBIGUOUS,
                             path + " spelled in another case");

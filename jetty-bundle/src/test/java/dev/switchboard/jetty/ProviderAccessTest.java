@@ -85,10 +85,17 @@ final class ProviderAccessTest {
                         .contains("model_access_denied");
             }
         }
-        RawClient.Response unread = RawClient.send(gateway.port(), new Corpus.Attack("unread", "POST",
-                "/v1/uploads/upload_1/parts", List.of("X-User-Path: /acme/sales", "Content-Type: multipart/form-data; boundary=b"),
-                "--b--\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), false, null));
-        assertThat(unread.status()).as(unread.text()).isEqualTo(403);
+        // An upload part is passed on unread: refused, the rest of its body is not read, and the client is told so.
+        String part = "--b--\r\n";
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST /v1/uploads/upload_1/parts HTTP/1.1\r\nHost: localhost\r\nX-User-Path: /acme/sales\r\n"
+                    + "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: " + part.length() + "\r\n\r\n" + part)
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String head = readHead(s.getInputStream());
+            assertThat(head).startsWith("HTTP/1.1 403");
+            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+        }
         assertThat(upstream.received).isEmpty();
     }
 
