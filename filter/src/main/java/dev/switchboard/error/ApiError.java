@@ -45,6 +45,12 @@ public enum ApiError {
     UNSUPPORTED_CONTENT_ENCODING(415, "invalid_request_error", "unsupported_content_encoding", "%s", null, true),
     /** Upstream unreachable / reset; {@code %s} is {@code provider NAME}. */
     UPSTREAM_UNAVAILABLE(502, "api_error", "upstream_unavailable", "%s is unreachable", null, true),
+    /**
+     * The upstream answered with something that is not valid HTTP (a header block over the gateway's bound, a malformed
+     * status line); the first {@code %s} is {@code provider NAME}, the second the parser's reason in parentheses, or empty.
+     */
+    UPSTREAM_MALFORMED(502, "api_error", "upstream_unavailable", "%s answered with a response that is not valid HTTP%s",
+            null, false),
     /** Upstream silent past the idle timeout; {@code %s} is {@code provider NAME}. */
     UPSTREAM_TIMEOUT(504, "api_error", "upstream_timeout", "%s did not answer in time", null, true),
 

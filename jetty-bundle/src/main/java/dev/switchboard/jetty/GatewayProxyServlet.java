@@ -115,6 +115,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         volatile ApiError clientBodyFailed;
         /** The gateway's drain time ran out: {@link InFlight#cutAll} aborted this request. */
         volatile boolean shuttingDown;
+        /** The upstream's response was not valid HTTP: the parser's reason in parentheses (or empty), else {@code null}. */
+        volatile String malformed;
         /** The request sent upstream, once sent. */
         volatile Request proxyRequest;
         /** The last bytes sent to the client (up to 4), to tell whether a stream stopped between events. */
@@ -736,6 +738,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             // The client's body stopped arriving while it was streamed upstream: the client's fault, a 408.
             upstream.clientBodyFailed = ApiError.REQUEST_TIMEOUT;
         }
+        upstream.malformed = malformed(failure);
         int status = upstream.status;
         boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone;
         if (status == 0) {
@@ -836,6 +839,28 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
     }
 
+    /**
+     * Whether Jetty's client refused the upstream's response as not valid HTTP (its parser's {@code HttpException}, such
+     * as "Response Header Bytes Too Large" past {@link #MAX_RESPONSE_HEADERS}), and why.
+     *
+     * @return the reason in parentheses, empty when the parser gave none, or {@code null} for any other failure
+     */
+    static String malformed(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof org.eclipse.jetty.http.HttpException e) {
+                String reason = e.getReason();
+                return reason == null || reason.isBlank() ? "" : " (" + reason + ")";
+            }
+            StackTraceElement[] at = t.getStackTrace();
+            if (t instanceof AssertionError && at.length > 0 && at[0].getClassName().startsWith("org.eclipse.jetty.http.HttpException")) {
+                // With assertions on (-ea), Jetty's parser fails its own check on the response's 200 before it can say why.
+                return "";
+            }
+        }
+        return null;
+    }
+
     private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
         Throwable t = failure;
         for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
@@ -869,6 +894,8 @@ final class GatewayProxyServlet extends ProxyServlet {
                 ErrorResponse error = row == ApiError.REQUEST_TIMEOUT ? row.with("the request body did not arrive in time")
                         : row == ApiError.INVALID_BODY ? row.with("the request body could not be read")
                         : upstream.shuttingDown ? ApiError.SHUTTING_DOWN.with()
+                        : upstream.malformed != null
+                        ? ApiError.UPSTREAM_MALFORMED.with("provider " + upstream.provider.name(), upstream.malformed)
                         : ApiError.forUpstream(status == 504).with("provider " + upstream.provider.name());
                 proxyResponse.resetBuffer();
                 proxyResponse.setIntHeader(ATTEMPTS_HEADER, upstream.plan.made());

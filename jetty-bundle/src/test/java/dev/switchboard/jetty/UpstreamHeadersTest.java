@@ -54,7 +54,8 @@ final class UpstreamHeadersTest {
 
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
                 if (status == 502) {
-                    assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"");
+                    assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"")
+                            .contains("provider up answered with a response that is not valid HTTP");
                 } else {
                     assertThat(r.headers().firstValue("X-Big")).hasValueSatisfying(v -> assertThat(v).hasSize(size));
                 }
@@ -63,5 +64,16 @@ final class UpstreamHeadersTest {
                 answer.join(10_000);
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldTellAResponseJettyRefusedAsNotValidHttpFromOtherFailures() {
+        // As the jar runs (no -ea), Jetty's parser says why; with -ea its own check fails first (the case above).
+        Throwable tooLarge = new RuntimeException("HTTP protocol violation: bad response",
+                new org.eclipse.jetty.http.HttpException.RuntimeException(400, "Response Header Bytes Too Large"));
+
+        assertThat(GatewayProxyServlet.malformed(tooLarge)).isEqualTo(" (Response Header Bytes Too Large)");
+        assertThat(GatewayProxyServlet.malformed(new java.io.IOException("Connection refused"))).isNull();
+        assertThat(GatewayProxyServlet.malformed(new java.util.concurrent.TimeoutException())).isNull();
     }
 }
