@@ -74,7 +74,7 @@ public final class Shape {
     private final Node primaryNode;
 
     private final List<String> containersOnly;
-    private final List<String> roots;
+    private final List<String> topLevelNames;
 
     private Shape(boolean required, List<String> models, List<String> captures, List<String> containersOnly) {
         this.required = required;
@@ -99,7 +99,7 @@ public final class Shape {
         if (!top.contains("model")) {
             top.add(0, "model");
         }
-        roots = List.copyOf(top);
+        topLevelNames = List.copyOf(top);
     }
 
     /**
@@ -163,8 +163,8 @@ public final class Shape {
      * @return the top-level keys under which the shape reads anything ({@code tools}, {@code purpose}), and
      *     {@code model} whether or not the shape reads one there (upstreams such as LiteLLM route any request by it)
      */
-    public List<String> roots() {
-        return roots;
+    public List<String> topLevelNames() {
+        return topLevelNames;
     }
 
     /** @return the node of the primary path, or {@code null} when the shape has none */

@@ -255,7 +255,7 @@ final class ModelRequestHandler {
      */
     private static ErrorResponse formFields(BodyReader.Body body, Api.Route route) {
         // A form reading of the body must name none of the fields the route reads models (or a purpose) from.
-        List<String> names = route.shape() != null ? route.shape().roots() : route.readsPurpose() ? PURPOSE : MODEL_ONLY;
+        List<String> names = route.shape() != null ? route.shape().topLevelNames() : route.readsPurpose() ? PURPOSE : MODEL_ONLY;
         String named = RequestChecks.formFieldNamed(body.bytes(), body.length(), names);
         return named == null ? null : ApiError.INVALID_REQUEST.with("read as the form its Content-Type says, the body"
                 + " names a " + named + " field; send JSON as application/json");
