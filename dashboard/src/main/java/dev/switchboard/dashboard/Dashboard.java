@@ -82,6 +82,16 @@ public final class Dashboard {
         return t == null ? "" : t;
     }
 
+    /**
+     * Tells the dashboard which admin token is in force, as each configuration is applied: a change signs every session
+     * out, even when the token later changes back.
+     *
+     * @param token the admin token of the configuration just applied
+     */
+    public void tokenInForce(String token) {
+        sessions.tokenInForce(token);
+    }
+
     Sessions sessions() {
         return sessions;
     }

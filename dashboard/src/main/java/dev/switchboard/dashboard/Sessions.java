@@ -32,6 +32,8 @@ final class Sessions {
     private final SecureRandom random = new SecureRandom();
     /** By the hex SHA-256 of the id, least recently used first. */
     private final LinkedHashMap<String, Session> byDigest = new LinkedHashMap<>(16, 0.75f, true);
+    /** The digest of the admin token last seen in force, or {@code null} before the first. */
+    private byte[] inForce;
 
     /** One signed-in browser. */
     static final class Session {
@@ -89,6 +91,7 @@ final class Sessions {
      * @return the new session and its id
      */
     synchronized Opened open(String token) {
+        tokenInForce(token);
         Instant now = clock.instant();
         expire(now);
         while (byDigest.size() >= MAX_SESSIONS) {
@@ -109,6 +112,7 @@ final class Sessions {
      *     or opened with another token); its idle time is not reset (see {@link #touch})
      */
     synchronized Session find(String id, String token) {
+        tokenInForce(token);
         if (id == null || id.isEmpty()) {
             return null;
         }
@@ -123,6 +127,21 @@ final class Sessions {
             return null;
         }
         return s;
+    }
+
+    /**
+     * Signs everyone out when the admin token in force is not the one last seen, even when it changed back to the
+     * token a session was opened with before that session was used again (a token turned off and on, or rotated and
+     * rolled back, must not revive a cookie). Told of every applied configuration, and on every sign-in and lookup.
+     *
+     * @param token the admin token in force
+     */
+    synchronized void tokenInForce(String token) {
+        byte[] digest = Client.sha256(token);
+        if (inForce != null && !MessageDigest.isEqual(inForce, digest)) {
+            byDigest.clear();
+        }
+        inForce = digest;
     }
 
     /** @param s a session that was just used by its operator: its idle time starts over */

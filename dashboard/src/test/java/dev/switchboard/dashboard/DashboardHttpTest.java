@@ -53,6 +53,7 @@ final class DashboardHttpTest {
     private static URI base;
     private static URI secureBase;
     private static LiveConfig live;
+    private static Dashboard dashboard;
     /** Moved by hand: idle expiry without waiting. */
     private static final MutableClock CLOCK = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private static final AtomicReference<String> TOKEN_IN_FORCE = new AtomicReference<>(TOKEN);
@@ -69,7 +70,7 @@ final class DashboardHttpTest {
                 reload: {poll_interval: 1h}
                 """.formatted(TOKEN));
         live = LiveConfig.load(dir.resolve("switchboard.yaml"), new ConfigLoader(name -> null));
-        Dashboard dashboard = new Dashboard(TOKEN_IN_FORCE::get, CLOCK, Dashboard.IDLE_TIMEOUT);
+        dashboard = new Dashboard(TOKEN_IN_FORCE::get, CLOCK, Dashboard.IDLE_TIMEOUT);
         server = serve(dashboard, false);
         base = URI.create("http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort());
         secureServer = serve(dashboard, true);
@@ -269,6 +270,19 @@ final class DashboardHttpTest {
             TOKEN_IN_FORCE.set(TOKEN);
         }
         assertThat(send(withSession(s, "GET", "/admin/session", null)).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void shouldNotReviveASessionWhenTheTokenChangesBackBeforeItIsUsedAgain() throws Exception {
+        Signed s = signIn(base);
+        assertThat(send(withSession(s, "GET", "/admin/session", null)).statusCode()).isEqualTo(200);
+
+        // Two reloads, the token rotated and rolled back (or turned off and on), with no request in between.
+        dashboard.tokenInForce("rotated");
+        dashboard.tokenInForce(TOKEN);
+
+        assertThat(send(withSession(s, "GET", "/admin/session", null)).statusCode()).isEqualTo(401);
+        assertThat(send(withSession(signIn(base), "GET", "/admin/session", null)).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -65,6 +65,10 @@ import java.util.function.Supplier;
  */
 public final class VirtualModelFilter implements Filter {
 
+    /** The policy of every API answer: a sandbox without scripts, plugins, forms or loads of any kind. */
+    static final String API_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
+
     /** Response header: the concrete model. */
     public static final String MODEL_HEADER = "X-Switchboard-Model";
     /** Response header: the redirect's source, when one applied. */
@@ -233,6 +237,12 @@ public final class VirtualModelFilter implements Filter {
             // Not an API path, not ours to judge: untouched, unbuffered, unwrapped.
             chain.doFilter(request, response);
             return;
+        }
+        if (match != null) {
+            // An API answer is data, never a page: a browser that opens one (an upstream's file content served as HTML,
+            // on the origin of the admin dashboard) must not run it or guess its type. Added to what the upstream sends.
+            response.setHeader("X-Content-Type-Options", "nosniff");
+            response.setHeader("Content-Security-Policy", API_CSP);
         }
         Endpoint endpoint = match == null ? Endpoint.UNKNOWN : route == null ? Endpoint.OTHER : route.endpoint();
         SwitchboardConfig config = source.get();

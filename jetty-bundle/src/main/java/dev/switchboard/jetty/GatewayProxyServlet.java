@@ -569,8 +569,11 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected org.eclipse.jetty.http.HttpField filterServerResponseHeader(HttpServletRequest clientRequest,
                                                                           Response serverResponse,
                                                                           org.eclipse.jetty.http.HttpField field) {
-        // Our headers describe this gateway's decision; an upstream gateway's must not duplicate them.
-        return field.getName().regionMatches(true, 0, "X-Switchboard-", 0, 14) ? null : field;
+        // Our headers describe this gateway's decision; an upstream gateway's must not duplicate them. The filter's
+        // content policy of API answers stands: an upstream's would replace it, and could let its page run scripts.
+        String name = field.getName();
+        return name.regionMatches(true, 0, "X-Switchboard-", 0, 14) || name.equalsIgnoreCase("Content-Security-Policy")
+                || name.equalsIgnoreCase("X-Content-Type-Options") ? null : field;
     }
 
     @Override

@@ -21,6 +21,7 @@ import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -176,6 +177,10 @@ public final class GatewayWebapp implements ServletContextListener {
             // The admin API is its own servlet, outside the filter: it has its own bearer token, and admits the
             // dashboard's session (SPEC section 14) for requests that send none.
             Dashboard dashboard = new Dashboard(() -> live.get().admin().token());
+            // Every applied configuration tells the dashboard its token: a rotation signs everyone out for good, even
+            // if the token is rolled back before a session is used again.
+            dashboard.tokenInForce(initial.admin().token());
+            reloader.addReloadListener((swapped, inUse) -> dashboard.tokenInForce(inUse.config().admin().token()));
             ProviderModels catalog = new ProviderModels(live,
                     () -> (org.eclipse.jetty.client.HttpClient) context.getAttribute(PROXY_SERVLET + ".HttpClient"));
             ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin",
@@ -235,6 +240,17 @@ public final class GatewayWebapp implements ServletContextListener {
      */
     private static final class Health extends HttpServlet {
         private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+            // GET and HEAD only: the servlet API's TRACE would echo every request header to anyone.
+            if (!req.getMethod().equals("GET") && !req.getMethod().equals("HEAD")) {
+                resp.setHeader("Allow", "GET, HEAD");
+                resp.sendError(405);
+                return;
+            }
+            super.service(req, resp);
+        }
 
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {

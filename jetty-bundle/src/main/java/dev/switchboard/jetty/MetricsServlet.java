@@ -3,6 +3,7 @@ package dev.switchboard.jetty;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -27,6 +28,18 @@ final class MetricsServlet extends HttpServlet {
     MetricsServlet(PrometheusMeterRegistry registry, Supplier<SwitchboardConfig> config) {
         this.registry = registry;
         this.config = config;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        // GET and HEAD only: the servlet API's TRACE would echo every request header (a front proxy's credentials
+        // included) to anyone, without the token.
+        if (!req.getMethod().equals("GET") && !req.getMethod().equals("HEAD")) {
+            resp.setHeader("Allow", "GET, HEAD");
+            ApiError.METHOD_NOT_ALLOWED.with("GET, HEAD").send(resp, false);
+            return;
+        }
+        super.service(req, resp);
     }
 
     @Override

@@ -162,6 +162,19 @@ final class ObservabilityTest {
     }
 
     @Test
+    void shouldRefuseTraceOnTheScrapeWithoutEchoingItsHeaders() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("TRACE /metrics HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer scrape-me\r\n"
+                    + "Cookie: front-proxy-secret=xyz\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+            assertThat(answer).startsWith("HTTP/1.1 405").contains("Allow: GET, HEAD")
+                    .doesNotContain("scrape-me").doesNotContain("front-proxy-secret").doesNotContain("message/http");
+        }
+    }
+
+    @Test
     void shouldWriteOneAccessLogLinePerExchange() {
         Map<String, Object> redirect = line("json-0");
         assertThat(redirect).containsEntry("method", "POST").containsEntry("endpoint", "/v1/chat/completions")

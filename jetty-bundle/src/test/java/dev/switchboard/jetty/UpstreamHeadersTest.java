@@ -76,4 +76,46 @@ final class UpstreamHeadersTest {
         assertThat(GatewayProxyServlet.malformed(new java.io.IOException("Connection refused"))).isNull();
         assertThat(GatewayProxyServlet.malformed(new java.util.concurrent.TimeoutException())).isNull();
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldServeAnUpstreamsHtmlAsDataABrowserWillNotRunOnTheDashboardsOrigin() throws Exception {
+        try (ServerSocket upstream = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread answer = new Thread(() -> {
+                try (Socket s = upstream.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                    in.read(new byte[65536]);
+                    String page = "<script>fetch('/admin/session')</script>";
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Security-Policy: script-src *\r\n"
+                            + "Content-Length: " + page.length() + "\r\n\r\n" + page).getBytes(StandardCharsets.US_ASCII));
+                } catch (Exception e) {
+                    // The test fails on what the client got.
+                }
+            });
+            answer.start();
+            Gateway gateway = TestGateway.start("""
+                    providers:
+                      up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
+                    default_provider: up
+                    """.formatted(upstream.getLocalPort()));
+            try {
+                HttpClient client = HttpClient.newHttpClient();
+                HttpResponse<String> file = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                        + "/v1/files/file-1/content")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> refused = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                        + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{oops")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+                assertThat(file.statusCode()).isEqualTo(200);
+                assertThat(file.body()).contains("<script>");
+                // Ours, not the upstream's: the page runs in a sandbox with no scripts, whatever the upstream's says.
+                assertThat(file.headers().allValues("Content-Security-Policy"))
+                        .containsExactly("sandbox; default-src 'none'; frame-ancestors 'none'");
+                assertThat(file.headers().allValues("X-Content-Type-Options")).contains("nosniff");
+                assertThat(refused.statusCode()).isEqualTo(400);
+                assertThat(refused.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+            } finally {
+                gateway.stop();
+                answer.join(10_000);
+            }
+        }
+    }
 }
