@@ -68,7 +68,6 @@ public final class VirtualModelFilter implements Filter {
     /** The policy of every API answer: a sandbox without scripts, plugins, forms or loads of any kind. */
     static final String API_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'";
 
-
     /** Response header: the concrete model. */
     public static final String MODEL_HEADER = "X-Switchboard-Model";
     /** Response header: the redirect's source, when one applied. */
@@ -240,7 +239,8 @@ public final class VirtualModelFilter implements Filter {
         }
         if (match != null) {
             // An API answer is data, never a page: a browser that opens one (an upstream's file content served as HTML,
-            // on the origin of the admin dashboard) must not run it or guess its type. Added to what the upstream sends.
+            // on the origin of the admin dashboard) must not run it or guess its type. The bundled proxy drops an
+            // upstream's own policy, which would replace this one.
             response.setHeader("X-Content-Type-Options", "nosniff");
             response.setHeader("Content-Security-Policy", API_CSP);
         }
