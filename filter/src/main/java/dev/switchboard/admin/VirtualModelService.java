@@ -204,6 +204,9 @@ public final class VirtualModelService {
             throw new AdminException(ApiError.STALE_ETAG, e.getMessage());
         } catch (InvalidConfigException e) {
             throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, String.join("; ", e.errors()));
+        } catch (dev.switchboard.live.StoreNotAppliedException e) {
+            // This node's view of the store is stale and it cannot refresh it: no write from it (409, nothing written).
+            throw new AdminException(ApiError.CONFLICT, e.getMessage());
         } catch (StoreUnavailableException e) {
             // A database that is down (SPEC 12): nothing written, the last good rules still serve.
             throw new AdminException(ApiError.STORE_UNAVAILABLE, String.valueOf(e.getMessage()));

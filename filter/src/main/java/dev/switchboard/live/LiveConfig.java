@@ -624,7 +624,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * <p>When the config file on disk cannot be used (missing, unreadable, invalid), the write is validated
      * against the last good configuration file instead, the one traffic is decided with: an operator can still
      * change the rules while the file is being fixed. The file's problem stays reported ({@link #lastError()})
-     * and is returned in {@link Update#brokenConfig()}.
+     * and is returned in {@link Update#brokenConfig()}. But only while the store is as this node last applied it:
+     * when it changed since (another node's write, a hand edit) and this node could not apply that, the write is
+     * refused ({@link StoreNotAppliedException}), since it would start from rows the store no longer holds.
      *
      * @param ifMatch the client's {@code If-Match}, or {@code null}
      * @param change the store's new rows, from the snapshot in force ({@link Snapshot#stored()} are the
@@ -688,6 +690,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 }
                 if (state.store() != store) {
                     throw new StoreMoved();
+                }
+                if (!Objects.equals(state.snapshot().storeRevision(), now.revision())) {
+                    // The rows in force are not the store's as it is now (another node or a hand edit changed it, and
+                    // this node could not apply that): a write from them would drop every row written since.
+                    ReloadError error = lastError;
+                    throw new StoreNotAppliedException(error == null ? List.of() : error.errors());
                 }
                 // A config file that cannot be used does not block the store: the last good one stands in for it.
                 base[0] = broken.isEmpty() ? disk : state.config();

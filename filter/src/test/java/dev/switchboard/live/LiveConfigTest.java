@@ -8,6 +8,8 @@ import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Target;
+import dev.switchboard.rules.VirtualModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,6 +95,42 @@ final class LiveConfigTest {
         Files.writeString(store, "virtual_models:\n  - {source: extra, target: v10/model}\n");
         assertThat(target(reloader.reload(), "extra")).isEqualTo("v10/model");
         assertThat(reloader.lastError()).isNull();
+    }
+
+    @Test
+    void shouldRefuseAWriteFromRowsTheStoreNoLongerHoldsWhileItsConfigIsBroken() throws Exception {
+        Path store = dir.resolve("shared.admin.yaml");
+        String config = redirect("v1/model") + "admin: {store: '" + store + "'}\n";
+        Files.writeString(dir.resolve("a.yaml"), config);
+        Files.writeString(dir.resolve("b.yaml"), config);
+        LiveConfig a = LiveConfig.load(dir.resolve("a.yaml"), LOADER);
+        LiveConfig b = LiveConfig.load(dir.resolve("b.yaml"), LOADER);
+        a.update(null, adding("r1"));
+
+        Files.writeString(dir.resolve("a.yaml"), config + "server: {port: [\n");
+        b.update(null, adding("r2"));
+
+        // A's rows in force are the store's before r2, and it cannot apply the store as it is: refused, not r2 dropped.
+        assertThatThrownBy(() -> a.update(null, adding("r3"))).isInstanceOf(StoreNotAppliedException.class)
+                .hasMessageContaining("nothing was written");
+        assertThat(Files.readString(store)).contains("r1").contains("r2").doesNotContain("r3");
+
+        Files.writeString(dir.resolve("a.yaml"), config);
+        a.update(null, adding("r3"));
+        assertThat(Files.readString(store)).contains("r1").contains("r2").contains("r3");
+        // While nothing changed under it, a node with a broken config file still writes (it is being fixed).
+        Files.writeString(dir.resolve("a.yaml"), config + "server: {port: [\n");
+        a.update(null, adding("r4"));
+        assertThat(Files.readString(store)).contains("r3").contains("r4");
+    }
+
+    private static java.util.function.Function<Snapshot, List<VirtualModel>> adding(String source) {
+        return snapshot -> {
+            List<VirtualModel> rows = new java.util.ArrayList<>(snapshot.stored());
+            rows.add(new VirtualModel(source, List.of(new Target("up/" + source, 1)), null, List.of(),
+                    true, null));
+            return rows;
+        };
     }
 
     @Test
