@@ -185,10 +185,22 @@ public final class FileAdminStore implements AdminStore {
         }
     }
 
-    /** Replaces the file durably: when this returns, the new content survives a crash or power loss. */
+    /**
+     * Replaces the file durably: when this returns, the new content survives a crash or power loss. A symbolic link is
+     * written through (the file it names is replaced, the link stays), and the file keeps its permissions (the
+     * temporary file's are 0600): the first admin write must not change what the operator set up.
+     */
     private void writeAtomically(byte[] bytes) throws IOException {
-        Path dir = file.getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        Path target = file;
+        if (Files.isSymbolicLink(file)) {
+            try {
+                target = file.toRealPath();
+            } catch (java.nio.file.NoSuchFileException e) {
+                // A link to nothing yet: replaced by the file itself, as before.
+            }
+        }
+        Path dir = target.getParent();
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
@@ -197,8 +209,15 @@ public final class FileAdminStore implements AdminStore {
                 }
                 ch.force(true);
             }
+            if (Files.exists(target)) {
+                try {
+                    Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
+                } catch (UnsupportedOperationException e) {
+                    // Not a POSIX file system (Windows): its files carry no such mode.
+                }
+            }
             try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("the file system of " + dir + " cannot rename atomically; the admin store needs it", e);
             }

@@ -78,6 +78,24 @@ final class FileAdminStoreTest {
     }
 
     @Test
+    void shouldWriteThroughASymbolicLinkAndKeepTheFilesPermissions() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("shared")).resolve("store.yaml");
+        Files.writeString(real, "old\n");
+        Files.setPosixFilePermissions(real, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-r--"));
+        Path link = Files.createSymbolicLink(dir.resolve("virtual-models.admin.yaml"), real);
+        FileAdminStore store = new FileAdminStore(link);
+
+        store.write(null, now -> doc("new\n"));
+
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readString(real)).isEqualTo("new\n");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(real))).isEqualTo("rw-rw-r--");
+        try (Stream<Path> left = Files.list(real.getParent())) {
+            assertThat(left).containsExactly(real);
+        }
+    }
+
+    @Test
     void shouldHandTheChangeTheContentsAsTheyAreOnDisk() throws Exception {
         Path file = dir.resolve("store.yaml");
         FileAdminStore store = new FileAdminStore(file);
