@@ -160,8 +160,14 @@ final class ScriptedUpstream {
                 if (r == null) {
                     return;
                 }
-                received.add(r);
                 Behaviour b = behaviour;
+                if (b == Behaviour.REFUSE) {
+                    // A connection that was accepted (or pooled) just before the listening socket closed: a provider
+                    // that is down processes nothing, so the request is not counted as received (a race seen in CI).
+                    resetConnection(socket);
+                    return;
+                }
+                received.add(r);
                 switch (b) {
                     case OK -> write(out, 200, "application/json", okBody());
                     case STATUS -> write(out, status, "application/json", errorBody(status));
