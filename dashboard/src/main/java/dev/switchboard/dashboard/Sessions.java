@@ -16,7 +16,8 @@ import java.util.Objects;
 /**
  * The dashboard's server-side sessions, on this node, in memory: a random id (the cookie) per sign-in, its CSRF
  * token, and when it was last used. A session ends after {@code idleTimeout} without use, at sign-out, and when
- * the admin token it was opened with is no longer the one in force (a rotated token signs everyone out). At most
+ * the admin token in force changes (a rotated token signs everyone out: every live session was opened with the
+ * token last seen in force, {@link #tokenInForce}). At most
  * {@link #MAX_SESSIONS} live at once; the least recently used goes first. Ids are kept only as their SHA-256, so a
  * heap dump shows no usable cookie. Thread-safe.
  */
@@ -38,12 +39,10 @@ final class Sessions {
     /** One signed-in browser. */
     static final class Session {
         private final String csrfToken;
-        private final byte[] tokenDigest;
         private Instant lastUsed;
 
-        private Session(String csrfToken, byte[] tokenDigest, Instant lastUsed) {
+        private Session(String csrfToken, Instant lastUsed) {
             this.csrfToken = csrfToken;
-            this.tokenDigest = tokenDigest;
             this.lastUsed = lastUsed;
         }
 
@@ -100,7 +99,7 @@ final class Sessions {
             eldest.remove();
         }
         String id = randomToken();
-        Session s = new Session(randomToken(), Client.sha256(token), now);
+        Session s = new Session(randomToken(), now);
         byDigest.put(digest(id), s);
         return new Opened(id, s);
     }
@@ -122,7 +121,7 @@ final class Sessions {
         if (s == null) {
             return null;
         }
-        if (!now.isBefore(s.lastUsed.plus(idleTimeout)) || !MessageDigest.isEqual(s.tokenDigest, Client.sha256(token))) {
+        if (!now.isBefore(s.lastUsed.plus(idleTimeout))) {
             byDigest.remove(key);
             return null;
         }
