@@ -255,14 +255,10 @@ final class ModelRequestHandler {
      */
     private static ErrorResponse formFields(BodyReader.Body body, Api.Route route) {
         // A form reading of the body must name none of the fields the route reads models (or a purpose) from.
-        List<String> names = route.shape() != null ? route.shape().topLevelNames() : route.readsPurpose() ? PURPOSE : MODEL_ONLY;
-        String named = RequestChecks.formFieldNamed(body.bytes(), body.length(), names);
+        String named = RequestChecks.formFieldNamed(body.bytes(), body.length(), route.shape().topLevelNames());
         return named == null ? null : ApiError.INVALID_REQUEST.with("read as the form its Content-Type says, the body"
                 + " names a " + named + " field; send JSON as application/json");
     }
-
-    private static final List<String> MODEL_ONLY = List.of("model");
-    private static final List<String> PURPOSE = List.of("model", "purpose");
 
     /** Upload purposes whose files carry no model (OpenAI's); any other purpose is checked as a batch file. */
     private static final Set<String> MODEL_FREE_PURPOSES = Set.of("assistants", "vision", "fine-tune", "user_data", "evals");
