@@ -849,29 +849,30 @@ final class GatewayProxyServlet extends ProxyServlet {
      * @return the reason in parentheses, empty when the parser gave none, or {@code null} for any other failure
      */
     static String malformed(Throwable failure) {
-        Throwable t = failure;
-        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-            if (t instanceof org.eclipse.jetty.http.HttpException e) {
-                String reason = e.getReason();
-                return reason == null || reason.isBlank() ? "" : " (" + reason + ")";
-            }
-            StackTraceElement[] at = t.getStackTrace();
-            if (t instanceof AssertionError && at.length > 0 && at[0].getClassName().startsWith("org.eclipse.jetty.http.HttpException")) {
-                // With assertions on (-ea), Jetty's parser fails its own check on the response's 200 before it can say why.
-                return "";
-            }
+        org.eclipse.jetty.http.HttpException e = cause(failure, org.eclipse.jetty.http.HttpException.class);
+        if (e != null) {
+            String reason = e.getReason();
+            return reason == null || reason.isBlank() ? "" : " (" + reason + ")";
         }
-        return null;
+        AssertionError a = cause(failure, AssertionError.class);
+        StackTraceElement[] at = a == null ? new StackTraceElement[0] : a.getStackTrace();
+        // With assertions on (-ea), Jetty's parser fails its own check on the response's 200 before it can say why.
+        return at.length > 0 && at[0].getClassName().startsWith("org.eclipse.jetty.http.HttpException") ? "" : null;
     }
 
     private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        return cause(failure, type) != null;
+    }
+
+    /** @return the first of {@code failure}'s chain of causes (itself included, 16 deep) that is a {@code type}, or null */
+    private static <T> T cause(Throwable failure, Class<T> type) {
         Throwable t = failure;
         for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
             if (type.isInstance(t)) {
-                return true;
+                return type.cast(t);
             }
         }
-        return false;
+        return null;
     }
 
     @Override

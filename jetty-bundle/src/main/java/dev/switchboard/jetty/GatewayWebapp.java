@@ -21,9 +21,7 @@ import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
-import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRegistration;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -238,19 +236,8 @@ public final class GatewayWebapp implements ServletContextListener {
      * a container the webapp is ready once deployed with a valid config; the container's own shutdown
      * stops routing to it.
      */
-    private static final class Health extends HttpServlet {
+    private static final class Health extends GetOnlyServlet {
         private static final long serialVersionUID = 1L;
-
-        @Override
-        protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
-            // GET and HEAD only: the servlet API's TRACE would echo every request header to anyone.
-            if (!req.getMethod().equals("GET") && !req.getMethod().equals("HEAD")) {
-                resp.setHeader("Allow", "GET, HEAD");
-                resp.sendError(405);
-                return;
-            }
-            super.service(req, resp);
-        }
 
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {

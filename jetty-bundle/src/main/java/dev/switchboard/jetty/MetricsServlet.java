@@ -3,8 +3,6 @@ package dev.switchboard.jetty;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -17,7 +15,7 @@ import java.util.function.Supplier;
  * When {@code observability.metrics_token} is set (read from the live configuration on every scrape),
  * a scrape must carry it as {@code Authorization: Bearer}, compared in constant time; else 401.
  */
-final class MetricsServlet extends HttpServlet {
+final class MetricsServlet extends GetOnlyServlet {
 
     private static final long serialVersionUID = 1L;
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -28,18 +26,6 @@ final class MetricsServlet extends HttpServlet {
     MetricsServlet(PrometheusMeterRegistry registry, Supplier<SwitchboardConfig> config) {
         this.registry = registry;
         this.config = config;
-    }
-
-    @Override
-    protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
-        // GET and HEAD only: the servlet API's TRACE would echo every request header (a front proxy's credentials
-        // included) to anyone, without the token.
-        if (!req.getMethod().equals("GET") && !req.getMethod().equals("HEAD")) {
-            resp.setHeader("Allow", "GET, HEAD");
-            ApiError.METHOD_NOT_ALLOWED.with("GET, HEAD").send(resp, false);
-            return;
-        }
-        super.service(req, resp);
     }
 
     @Override
