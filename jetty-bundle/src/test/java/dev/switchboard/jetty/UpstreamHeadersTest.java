@@ -25,45 +25,28 @@ final class UpstreamHeadersTest {
     @ParameterizedTest(name = "{0} bytes of one header")
     @CsvSource({"2000, 200", "12000, 200", "12500, 502", "15600, 502", "40000, 502", "50000000, 502"})
     void shouldPassOnHeadersItCanWriteAndRefuseLargerOnesWithA502(int size, int status) throws Exception {
-        try (ServerSocket upstream = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-            Thread answer = new Thread(() -> {
-                try (Socket s = upstream.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                    in.read(new byte[65536]);
-                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Big: "
-                            .getBytes(StandardCharsets.US_ASCII));
-                    byte[] chunk = "a".repeat(8192).getBytes(StandardCharsets.US_ASCII);
-                    for (int sent = 0; sent < size; sent += chunk.length) {
-                        out.write(chunk, 0, Math.min(chunk.length, size - sent));
-                    }
-                    out.write("\r\n\r\n{}".getBytes(StandardCharsets.US_ASCII));
-                } catch (Exception e) {
-                    // The gateway hung up on a block too large: expected.
-                }
-            });
-            answer.start();
-            Gateway gateway = TestGateway.start("""
-                    providers:
-                      up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
-                    default_provider: up
-                    """.formatted(upstream.getLocalPort()));
-            try {
-                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
-                        .timeout(Duration.ofSeconds(20))
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}")).build(), HttpResponse.BodyHandlers.ofString());
-
-                assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-                if (status == 502) {
-                    assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"")
-                            .contains("provider up answered with a response that is not valid HTTP");
-                } else {
-                    assertThat(r.headers().firstValue("X-Big")).hasValueSatisfying(v -> assertThat(v).hasSize(size));
-                }
-            } finally {
-                gateway.stop();
-                answer.join(10_000);
+        behindOneAnswer(out -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Big: "
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = "a".repeat(8192).getBytes(StandardCharsets.US_ASCII);
+            for (int sent = 0; sent < size; sent += chunk.length) {
+                out.write(chunk, 0, Math.min(chunk.length, size - sent));
             }
-        }
+            out.write("\r\n\r\n{}".getBytes(StandardCharsets.US_ASCII));
+        }, gateway -> {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                    .timeout(Duration.ofSeconds(20))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}")).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+            if (status == 502) {
+                assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"")
+                        .contains("provider up answered with a response that is not valid HTTP");
+            } else {
+                assertThat(r.headers().firstValue("X-Big")).hasValueSatisfying(v -> assertThat(v).hasSize(size));
+            }
+        });
     }
 
     @org.junit.jupiter.api.Test
@@ -79,42 +62,59 @@ final class UpstreamHeadersTest {
 
     @org.junit.jupiter.api.Test
     void shouldServeAnUpstreamsHtmlAsDataABrowserWillNotRunOnTheDashboardsOrigin() throws Exception {
+        String page = "<script>fetch('/admin/session')</script>";
+        behindOneAnswer(out -> out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Security-Policy: script-src *\r\n"
+                + "Content-Length: " + page.length() + "\r\n\r\n" + page).getBytes(StandardCharsets.US_ASCII)), gateway -> {
+            HttpClient client = HttpClient.newHttpClient();
+            HttpResponse<String> file = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                    + "/v1/files/file-1/content")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> refused = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                    + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{oops")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(file.statusCode()).isEqualTo(200);
+            assertThat(file.body()).contains("<script>");
+            // Ours, not the upstream's: the page runs in a sandbox with no scripts, whatever the upstream's says.
+            assertThat(file.headers().allValues("Content-Security-Policy"))
+                    .containsExactly("sandbox; default-src 'none'; frame-ancestors 'none'");
+            assertThat(file.headers().allValues("X-Content-Type-Options")).contains("nosniff");
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        });
+    }
+
+    /** Writes an upstream's whole answer to the one request it gets. */
+    private interface Answer {
+        void write(OutputStream out) throws Exception;
+    }
+
+    /** What a test does with the gateway in front of that upstream. */
+    private interface WithGateway {
+        void run(Gateway gateway) throws Exception;
+    }
+
+    /** An upstream on a free port that reads one request and answers it with {@code answer}, a gateway in front. */
+    private static void behindOneAnswer(Answer answer, WithGateway test) throws Exception {
         try (ServerSocket upstream = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-            Thread answer = new Thread(() -> {
+            Thread serve = new Thread(() -> {
                 try (Socket s = upstream.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
                     in.read(new byte[65536]);
-                    String page = "<script>fetch('/admin/session')</script>";
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Security-Policy: script-src *\r\n"
-                            + "Content-Length: " + page.length() + "\r\n\r\n" + page).getBytes(StandardCharsets.US_ASCII));
+                    answer.write(out);
                 } catch (Exception e) {
-                    // The test fails on what the client got.
+                    // The gateway hung up on an answer it refused (a header block too large): the test reads the client.
                 }
             });
-            answer.start();
+            serve.start();
             Gateway gateway = TestGateway.start("""
                     providers:
                       up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
                     default_provider: up
                     """.formatted(upstream.getLocalPort()));
             try {
-                HttpClient client = HttpClient.newHttpClient();
-                HttpResponse<String> file = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                        + "/v1/files/file-1/content")).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-                HttpResponse<String> refused = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                        + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{oops")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-
-                assertThat(file.statusCode()).isEqualTo(200);
-                assertThat(file.body()).contains("<script>");
-                // Ours, not the upstream's: the page runs in a sandbox with no scripts, whatever the upstream's says.
-                assertThat(file.headers().allValues("Content-Security-Policy"))
-                        .containsExactly("sandbox; default-src 'none'; frame-ancestors 'none'");
-                assertThat(file.headers().allValues("X-Content-Type-Options")).contains("nosniff");
-                assertThat(refused.statusCode()).isEqualTo(400);
-                assertThat(refused.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+                test.run(gateway);
             } finally {
                 gateway.stop();
-                answer.join(10_000);
+                serve.join(10_000);
             }
         }
     }
