@@ -219,6 +219,36 @@ final class ClusterTest {
     }
 
     @Test
+    void shouldRefuseAWriteOfANodeThatCannotApplyTheRowsAnotherNodeWrote() throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        assertThat(a.put("{\"source\":\"first\",\"target_model\":\"m/1\"}").status()).isEqualTo(200);
+        awaitEveryNodeServes(1);
+        Path aConfig = dir.resolve("a").resolve("switchboard.yaml");
+        String good = Files.readString(aConfig);
+        Files.writeString(aConfig, good + "server: {port: [\n");
+        await().atMost(PATIENCE).until(() -> status(a).get("last_reload_error") != null);
+
+        assertThat(b.put("{\"source\":\"second\",\"target_model\":\"m/2\"}").status()).isEqualTo(200);
+        Node.Reply refused = a.put("{\"source\":\"third\",\"target_model\":\"m/3\"}");
+
+        // A serves the rows of revision 1 and cannot build revision 2: writing from its rows would drop "second".
+        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.body()).contains("\"code\":\"conflict\"").contains("nothing was written");
+        assertThat(db.revision(database)).isEqualTo(2);
+        assertThat(b.route("second")).isEqualTo("m/2");
+        assertThat(b.route("third")).isEqualTo("third");
+
+        Files.writeString(aConfig, good);
+        awaitEveryNodeServes(2);
+        assertThat(a.put("{\"source\":\"third\",\"target_model\":\"m/3\"}").status()).isEqualTo(200);
+        awaitEveryNodeServes(3);
+        for (Node n : nodes) {
+            assertThat(List.of(n.route("first"), n.route("second"), n.route("third"))).containsExactly("m/1", "m/2", "m/3");
+        }
+    }
+
+    @Test
     void shouldTakeTheRevisionAsETagAndRefuseAStaleIfMatch() throws Exception {
         Node a = node("a");
         Node b = node("b");
