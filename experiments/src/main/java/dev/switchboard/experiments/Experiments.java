@@ -80,9 +80,19 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         Experiment experiment = null;
         String target = null;
         if (d.redirect() != null) {
-            experiment = current(d.redirect(), exchange.config().rules(), now);
+            // Reconciled with the live rules, never with the rules the exchange was decided under: an exchange that
+            // began before a change and ends after it would put the old definition back, starting the new one's
+            // numbers over (and again at the next exchange of the new rules).
+            Rules live = config.get().rules();
+            experiment = current(d.redirect(), live, now);
             target = d.target();
             ArmStats arm = experiment == null ? null : experiment.arm(target);
+            if (arm != null && exchange.config().rules() != live
+                    && !sameExperiment(definition(exchange.config().rules(), d.redirect()), experiment.definition())) {
+                // Decided under a split that is gone: not this experiment's request (nor its feedback).
+                arm = null;
+                experiment = null;
+            }
             if (arm != null) {
                 Caller caller = exchange.caller();
                 arm.record(completion, caller == null ? null : caller.stickyIdentity(), now);
@@ -123,6 +133,26 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         }
         e.expire(now, config.get().experiments().window());
         return e;
+    }
+
+    /**
+     * @return whether an exchange decided under {@code decided} belongs to the experiment now defined by {@code now}:
+     *     the same definition, or a before/after (a target that changed keeps its arm beside the new one)
+     */
+    private static boolean sameExperiment(Experiment.Definition decided, Experiment.Definition now) {
+        return decided != null && (decided.equals(now) || !decided.split() && !now.split());
+    }
+
+    /** @return a redirect's definition under rules other than the live ones (rare: no cache), or {@code null} */
+    private static Experiment.Definition definition(Rules rules, String source) {
+        Experiment.Definition found = null;
+        for (VirtualModel vm : rules.virtualModels()) {
+            // The last one, as redirects(rules) keeps it.
+            if (vm.isRedirect() && vm.enabled() && vm.source().equals(source)) {
+                found = Experiment.Definition.of(vm);
+            }
+        }
+        return found;
     }
 
     private Redirects redirects(Rules rules) {

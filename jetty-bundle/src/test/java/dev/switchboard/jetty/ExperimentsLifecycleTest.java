@@ -1,0 +1,199 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.json.JsonTree;
+import dev.switchboard.live.LiveConfig;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.Server;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SPEC section 10 across changes of the rules, through the real gateway and a reloaded config file: what an
+ * experiment's numbers are after its weights change while requests are in flight, after its virtual model is
+ * deleted and made again, and for a source whose name ends in {@code /reset}.
+ */
+final class ExperimentsLifecycleTest {
+
+    @TempDir
+    Path dir;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The upstream holds a request whose body says "hold" until this opens. */
+    private final CountDownLatch release = new CountDownLatch(1);
+    private Server upstream;
+    private LiveConfig live;
+    private Gateway gateway;
+    private Path config;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = ServletServer.start(new Upstream());
+        config = dir.resolve("switchboard.yaml");
+        Files.writeString(config, yaml("""
+                  - source: ab
+                    strategy: round_robin
+                    targets: [{model: up/a, weight: 1}, {model: up/b, weight: 1}]
+                """));
+        live = LiveConfig.load(config, new ConfigLoader());
+        gateway = Gateway.start(live, live, live.get().server());
+        live.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        release.countDown();
+        gateway.stop();
+        live.close();
+        upstream.stop();
+    }
+
+    private String yaml(String virtualModels) {
+        return """
+                server: {host: 127.0.0.1, port: 0}
+                providers:
+                  up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: sk-up}
+                admin: {token: t}
+                failover: {max_attempts: 1}
+                virtual_models:
+                """.formatted(ServletServer.port(upstream)) + virtualModels;
+    }
+
+    private void rules(String virtualModels) throws Exception {
+        Files.writeString(config, yaml(virtualModels));
+        live.reload();
+    }
+
+    @Test
+    void shouldKeepTheNewWeightsNumbersWhenARequestDecidedBeforeTheChangeEndsAfterIt() throws Exception {
+        send("ab", 4);
+        CompletableFuture<HttpResponse<String>> held = client.sendAsync(chat("ab", "hold"),
+                HttpResponse.BodyHandlers.ofString());
+        // The held request reached the upstream under the 1:1 split; now the operator moves to 1:3.
+        awaitHeld();
+        rules("""
+                  - source: ab
+                    strategy: round_robin
+                    targets: [{model: up/a, weight: 1}, {model: up/b, weight: 3}]
+                """);
+        send("ab", 20);
+        Map<String, Object> before = experiment("ab");
+        assertThat(requests(before)).isEqualTo(20);
+
+        release.countDown();
+        assertThat(held.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        send("ab", 4);
+
+        // The 1:3 split's numbers go on: the request of the 1:1 split ending late neither starts them over nor
+        // joins them.
+        Map<String, Object> after = experiment("ab");
+        assertThat(after.get("since")).isEqualTo(before.get("since"));
+        assertThat(list(after.get("arms"))).extracting(a -> number(map(a).get("weight"))).containsExactly(1.0, 3.0);
+        assertThat(requests(after)).isEqualTo(24);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    private void awaitHeld() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (held == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(held).isEqualTo(1);
+    }
+
+    private volatile int held;
+
+    private HttpRequest chat(String model, String content) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}"))
+                .build();
+    }
+
+    private void send(String model, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            assertThat(client.send(chat(model, "hi"), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+    }
+
+    private HttpResponse<String> admin(String method, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .header("Authorization", "Bearer t").method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private Map<String, Object> experiment(String source) throws Exception {
+        HttpResponse<String> r = admin("GET", "/admin/experiments/" + source);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return map(JsonTree.parse(r.body().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static long requests(Map<String, Object> report) {
+        long n = 0;
+        for (Object a : list(report.get("arms"))) {
+            n += (long) number(map(a).get("requests"));
+        }
+        return n;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object o) {
+        return new ArrayList<>((List<Object>) o);
+    }
+
+    private static double number(Object o) {
+        return Double.parseDouble(((JsonTree.Num) o).text());
+    }
+
+    /** Answers every chat at once with usage, but a request whose body says "hold" only once the test releases it. */
+    private final class Upstream extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (body.contains("\"hold\"")) {
+                held++;
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] answer = ("{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},"
+                    + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}")
+                    .getBytes(StandardCharsets.UTF_8);
+            resp.setStatus(200);
+            resp.setContentType("application/json");
+            resp.setContentLength(answer.length);
+            resp.getOutputStream().write(answer);
+        }
+    }
+}
