@@ -72,6 +72,8 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     @Override
     public void onComplete(Exchange exchange, Completion completion) {
         Decision d = exchange.decision();
+        // Notices rules that changed (an experiment whose virtual model is gone ends), whatever this exchange was.
+        redirects(config.get().rules());
         if (d == null || completion.attempts().isEmpty()) {
             // Refused by the gateway, or never sent: no arm saw it, and nothing to score.
             return;
@@ -166,6 +168,9 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
             }
             r = new Redirects(rules, by);
             redirects = r;
+            // A virtual model deleted (or no longer a redirect) ends its experiment: made again, it starts over,
+            // whether or not GET /admin/experiments was read in between.
+            experiments.keySet().removeIf(s -> !by.containsKey(s));
         }
         return r;
     }

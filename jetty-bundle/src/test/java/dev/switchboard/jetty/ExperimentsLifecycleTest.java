@@ -112,6 +112,26 @@ final class ExperimentsLifecycleTest {
         assertThat(requests(after)).isEqualTo(24);
     }
 
+    @Test
+    void shouldStartOverAVirtualModelDeletedAndMadeAgain() throws Exception {
+        send("ab", 6);
+        Object since = experiment("ab").get("since");
+
+        rules("  - {source: other, target: up/a}\n");
+        // The operator checks that it is gone ...
+        assertThat(admin("GET", "/admin/experiments/ab").statusCode()).isEqualTo(404);
+        // ... and makes it again: its numbers start over, as they do when GET /admin/experiments is read in between.
+        rules("""
+                  - source: ab
+                    strategy: round_robin
+                    targets: [{model: up/a, weight: 1}, {model: up/b, weight: 1}]
+                """);
+
+        Map<String, Object> again = experiment("ab");
+        assertThat(requests(again)).isZero();
+        assertThat(again.get("since")).isNotEqualTo(since);
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     private void awaitHeld() throws InterruptedException {
