@@ -276,8 +276,8 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
             return list();
         }
         String path = rest.substring(1);
-        if (path.endsWith("/reset")) {
-            requireMethod(method, "POST");
+        // By method first: a GET of a source that ends in /reset ("team/reset") shows that experiment.
+        if (path.endsWith("/reset") && method.equals("POST")) {
             String source = path.substring(0, path.length() - "/reset".length());
             return found(source, reset(source));
         }

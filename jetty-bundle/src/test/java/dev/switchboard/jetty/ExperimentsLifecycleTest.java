@@ -132,6 +132,24 @@ final class ExperimentsLifecycleTest {
         assertThat(again.get("since")).isNotEqualTo(since);
     }
 
+    @Test
+    void shouldShowAnExperimentWhoseSourceEndsInReset() throws Exception {
+        rules("""
+                  - {source: team, strategy: round_robin, targets: [up/a, up/b]}
+                  - {source: team/reset, strategy: round_robin, targets: [up/a, up/b]}
+                """);
+        send("team/reset", 2);
+
+        // GET shows the experiment named so (README: "the source as written, slashes included") ...
+        assertThat(experiment("team/reset").get("source")).isEqualTo("team/reset");
+        assertThat(requests(experiment("team/reset"))).isEqualTo(2);
+        // ... and POST .../reset still starts over the one before /reset.
+        HttpResponse<String> reset = admin("POST", "/admin/experiments/team/reset/reset");
+        assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+        assertThat(requests(experiment("team/reset"))).isZero();
+        assertThat(admin("POST", "/admin/experiments/team/reset").body()).contains("\"source\":\"team\"");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     private void awaitHeld() throws InterruptedException {
