@@ -44,6 +44,8 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
 
     /** The most request ids kept for feedback; the oldest go first. */
     public static final int MAX_FEEDBACK_REQUESTS = FeedbackIndex.CAPACITY;
+    /** How long a score for an exchange still under way waits for its end before it is refused as in progress. */
+    static final Duration FEEDBACK_WAIT = Duration.ofSeconds(1);
 
     private final Supplier<SwitchboardConfig> config;
     private final Clock clock;
@@ -55,6 +57,11 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     private final ConcurrentHashMap<String, Scorable> outside = new ConcurrentHashMap<>();
     /** The redirects of the last rules seen, by source: recomputed only when the rules change. */
     private volatile Redirects redirects = new Redirects(null, Map.of());
+    /**
+     * The ids of exchanges decided and not yet complete: a score can arrive before its exchange is filed (the client
+     * has the whole answer before the container reports the exchange's end), and then waits for it.
+     */
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
     /**
      * @param config the live configuration (its {@code experiments:} settings and redirects)
@@ -70,7 +77,20 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     // ---- recording ----------------------------------------------------------------------------------
 
     @Override
+    public void onDecision(Exchange exchange) {
+        inFlight.add(exchange.id());
+    }
+
+    @Override
     public void onComplete(Exchange exchange, Completion completion) {
+        try {
+            record(exchange, completion);
+        } finally {
+            inFlight.remove(exchange.id());
+        }
+    }
+
+    private void record(Exchange exchange, Completion completion) {
         Decision d = exchange.decision();
         // Notices rules that changed (an experiment whose virtual model is gone ends), whatever this exchange was.
         redirects(config.get().rules());
@@ -194,6 +214,13 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         // Never seen, expired, or another caller's: the same answer, so a guess learns nothing.
         FeedbackIndex.Claim<Scorable> claim = feedbackIndex.claim(feedback.requestId(), caller,
                 clock.instant().minus(ttl).toEpochMilli());
+        if (claim.result() == Result.UNKNOWN && inFlight.contains(feedback.requestId())) {
+            // Its exchange has not ended here yet: a score sent the moment the answer arrived waits for it.
+            if (!awaitEnd(feedback.requestId())) {
+                return Result.IN_PROGRESS;
+            }
+            claim = feedbackIndex.claim(feedback.requestId(), caller, clock.instant().minus(ttl).toEpochMilli());
+        }
         if (claim.result() != Result.RECORDED) {
             return claim.result();
         }
@@ -210,6 +237,23 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
                     .register(registry).record(feedback.score());
         }
         return Result.RECORDED;
+    }
+
+    /** @return whether the exchange ended within {@link #FEEDBACK_WAIT} (polled: scores are rare) */
+    private boolean awaitEnd(String requestId) {
+        long deadline = System.nanoTime() + FEEDBACK_WAIT.toNanos();
+        while (inFlight.contains(requestId)) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A label value only from the configuration (it is: the index holds configured names or nothing). */

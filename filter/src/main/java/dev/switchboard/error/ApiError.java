@@ -82,6 +82,9 @@ public enum ApiError {
             "no exchange with this request id is open for feedback (unknown, another caller's, or expired)", null, false),
     /** A second score for one exchange. */
     FEEDBACK_CONFLICT(409, "conflict_error", "already_scored", "this exchange was scored already", null, false),
+    /** Feedback for an exchange still under way (a stream not yet ended). */
+    FEEDBACK_TOO_EARLY(409, "conflict_error", "request_in_progress",
+            "this exchange has not ended yet; score it once its answer has ended", null, false),
     /** A path the bundled proxy does not serve (SPEC section 15, paths). */
     UNKNOWN_PATH(404, "not_found_error", "unknown_path", "this gateway does not serve this path", null, false),
     /** The realtime WebSocket API, not proxied yet (SPEC section 15, realtime). */

@@ -16,7 +16,9 @@ public interface FeedbackSink {
         /** No exchange of this caller with that request id is known (never seen, or its feedback time passed). */
         UNKNOWN,
         /** That exchange was scored already. */
-        ALREADY_SCORED
+        ALREADY_SCORED,
+        /** That exchange has not ended yet (a stream still under way): score it once its answer has ended. */
+        IN_PROGRESS
     }
 
     /**

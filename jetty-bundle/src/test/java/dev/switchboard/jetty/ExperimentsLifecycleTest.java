@@ -97,7 +97,7 @@ final class ExperimentsLifecycleTest {
                     targets: [{model: up/a, weight: 1}, {model: up/b, weight: 3}]
                 """);
         send("ab", 20);
-        Map<String, Object> before = experiment("ab");
+        Map<String, Object> before = experiment("ab", 20);
         assertThat(requests(before)).isEqualTo(20);
 
         release.countDown();
@@ -106,7 +106,7 @@ final class ExperimentsLifecycleTest {
 
         // The 1:3 split's numbers go on: the request of the 1:1 split ending late neither starts them over nor
         // joins them.
-        Map<String, Object> after = experiment("ab");
+        Map<String, Object> after = experiment("ab", 24);
         assertThat(after.get("since")).isEqualTo(before.get("since"));
         assertThat(list(after.get("arms"))).extracting(a -> number(map(a).get("weight"))).containsExactly(1.0, 3.0);
         assertThat(requests(after)).isEqualTo(24);
@@ -115,7 +115,7 @@ final class ExperimentsLifecycleTest {
     @Test
     void shouldStartOverAVirtualModelDeletedAndMadeAgain() throws Exception {
         send("ab", 6);
-        Object since = experiment("ab").get("since");
+        Object since = experiment("ab", 6).get("since");
 
         rules("  - {source: other, target: up/a}\n");
         // The operator checks that it is gone ...
@@ -142,7 +142,7 @@ final class ExperimentsLifecycleTest {
 
         // GET shows the experiment named so (README: "the source as written, slashes included") ...
         assertThat(experiment("team/reset").get("source")).isEqualTo("team/reset");
-        assertThat(requests(experiment("team/reset"))).isEqualTo(2);
+        assertThat(requests(experiment("team/reset", 2))).isEqualTo(2);
         // ... and POST .../reset still starts over the one before /reset.
         HttpResponse<String> reset = admin("POST", "/admin/experiments/team/reset/reset");
         assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
@@ -150,7 +150,58 @@ final class ExperimentsLifecycleTest {
         assertThat(admin("POST", "/admin/experiments/team/reset").body()).contains("\"source\":\"team\"");
     }
 
+    @Test
+    void shouldHoldAScoreForAStreamStillUnderWayUntilItEnds() throws Exception {
+        HttpResponse<java.io.InputStream> stream = client.send(chat("ab", "hold-stream"),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        String id = stream.headers().firstValue("X-Switchboard-Request-Id").orElseThrow();
+
+        long started = System.nanoTime();
+        HttpResponse<String> early = feedback(id);
+        long waitedMs = (System.nanoTime() - started) / 1_000_000;
+
+        // It waited for the end (a second), then said why, not "unknown".
+        assertThat(early.statusCode()).as(early.body()).isEqualTo(409);
+        assertThat(early.body()).contains("\"code\":\"request_in_progress\"");
+        assertThat(waitedMs).isBetween(900L, 5_000L);
+
+        // A score sent while the stream is still under way, which ends 300 ms later, waits for that end and counts.
+        CompletableFuture.runAsync(release::countDown, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+        started = System.nanoTime();
+        HttpResponse<String> scored = feedback(id);
+        waitedMs = (System.nanoTime() - started) / 1_000_000;
+        assertThat(scored.statusCode()).as(scored.body()).isEqualTo(204);
+        assertThat(waitedMs).isBetween(250L, 900L);
+        try (java.io.InputStream body = stream.body()) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8)).endsWith("data: [DONE]\n\n");
+        }
+        assertThat(list(experiment("ab", 1).get("arms"))).extracting(a -> number(map(map(a).get("feedback")).get("count")))
+                .containsExactlyInAnyOrder(1.0, 0.0);
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
+
+    private HttpResponse<String> feedback(String requestId) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/feedback"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"request_id\":\"" + requestId + "\",\"score\":1}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * @return the report once it counts {@code requests} exchanges: an exchange is filed when the container reports its
+     *     end, which can come a moment after the client read the whole answer
+     */
+    private Map<String, Object> experiment(String source, long requests) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Map<String, Object> report = experiment(source);
+        while (requests(report) < requests && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            report = experiment(source);
+        }
+        return report;
+    }
 
     private void awaitHeld() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -210,13 +261,30 @@ final class ExperimentsLifecycleTest {
         return Double.parseDouble(((JsonTree.Num) o).text());
     }
 
-    /** Answers every chat at once with usage, but a request whose body says "hold" only once the test releases it. */
+    /**
+     * Answers every chat at once with usage, but a request whose body says "hold" only once the test releases it, and
+     * one that says "hold-stream" with a stream whose first event comes at once and its end once the test releases it.
+     */
     private final class Upstream extends HttpServlet {
         private static final long serialVersionUID = 1L;
 
         @Override
         protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (body.contains("\"hold-stream\"")) {
+                resp.setStatus(200);
+                resp.setContentType("text/event-stream");
+                resp.getOutputStream().write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\n"
+                        .getBytes(StandardCharsets.UTF_8));
+                resp.flushBuffer();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                resp.getOutputStream().write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             if (body.contains("\"hold\"")) {
                 held++;
                 try {

@@ -105,7 +105,7 @@ final class ExperimentsTest {
     void shouldFindExactlyThePlantedDifferences() throws Exception {
         send("exp", 4 * 40, 8, null);
 
-        Map<String, Object> report = experiment("exp");
+        Map<String, Object> report = experiment("exp", 160);
         assertThat(report.get("kind")).isEqualTo("split");
         List<Map<String, Object>> arms = list(report.get("arms"));
         assertThat(arms).extracting(a -> a.get("target")).containsExactly("up/base", "up/slow", "up/flaky", "up/long");
@@ -190,8 +190,8 @@ final class ExperimentsTest {
         // One caller on a sticky 3:1 split: every request lands on one target.
         send("rigged", 100, 4, "/acme/just-me");
 
-        Map<String, Object> fair = map(experiment("ratio").get("sample_ratio"));
-        Map<String, Object> rigged = map(experiment("rigged").get("sample_ratio"));
+        Map<String, Object> fair = map(experiment("ratio", 200).get("sample_ratio"));
+        Map<String, Object> rigged = map(experiment("rigged", 100).get("sample_ratio"));
 
         assertThat(fair.get("mismatch")).isEqualTo(false);
         assertThat(list(fair.get("observed"))).containsExactly(0.75, 0.25);
@@ -210,7 +210,7 @@ final class ExperimentsTest {
         live.reload();
         send("moved", 60, 4, null);
 
-        Map<String, Object> report = experiment("moved");
+        Map<String, Object> report = experiment("moved", 120);
         assertThat(report.get("kind")).isEqualTo("before_after");
         assertThat(list(report.get("arms"))).extracting(a -> map(a).get("target")).containsExactly("up/base", "up/slow");
         assertThat(comparison(report, "up/slow", "latency_ms").get("verdict")).as("%s", report).isEqualTo("higher");
@@ -251,7 +251,7 @@ final class ExperimentsTest {
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("\"code\":\"invalid_feedback\"");
         assertThat(notANumber.statusCode()).isEqualTo(400);
-        List<Map<String, Object>> arms = list(experiment("fed").get("arms"));
+        List<Map<String, Object>> arms = list(experiment("fed", 4).get("arms"));
         assertThat(map(arms.get(0).get("feedback"))).containsEntry("count", JsonTree.parse("2".getBytes()))
                 .containsEntry("mean", JsonTree.parse("0.75".getBytes()));
         assertThat(map(arms.get(1).get("feedback"))).containsEntry("count", JsonTree.parse("1".getBytes()))
@@ -319,6 +319,25 @@ final class ExperimentsTest {
         HttpResponse<String> r = admin("GET", "/admin/experiments/" + source);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return map(JsonTree.parse(r.body().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * @return the report once its arms count {@code requests} exchanges: an exchange is filed when the container reports
+     *     its end, which can come a moment after the client read the whole answer
+     */
+    private Map<String, Object> experiment(String source, int requests) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            Map<String, Object> report = experiment(source);
+            double counted = 0;
+            for (Object a : (List<?>) report.get("arms")) {
+                counted += number(map(a).get("requests"));
+            }
+            if (counted >= requests || System.nanoTime() > deadline) {
+                return report;
+            }
+            Thread.sleep(5);
+        }
     }
 
     private static Map<String, Object> comparison(Map<String, Object> report, String target, String metric) {
