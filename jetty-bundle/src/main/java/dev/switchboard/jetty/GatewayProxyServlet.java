@@ -756,7 +756,11 @@ final class GatewayProxyServlet extends ProxyServlet {
             cut(clientRequest, proxyResponse, upstream, failure);
             return;
         }
-        // Nothing reached the client yet (headers and early bytes are still buffered): it gets an error of its own.
+        // Nothing reached the client yet (headers and early bytes are still buffered): it gets an error of its own,
+        // without the headers of the response that broke (they describe that body: its encoding, caching, cookies).
+        if (status != 0 && serverResponse != null) {
+            forgetServerHeaders(clientRequest, proxyResponse, serverResponse);
+        }
         ApiError why = upstream.clientBodyFailed != null ? upstream.clientBodyFailed
                 : upstream.shuttingDown ? ApiError.SHUTTING_DOWN : ApiError.forUpstream(ApiError.isTimeout(failure));
         if (status == 0 && upstreamFault && failOver(clientRequest, proxyResponse, upstream, 0, why.code())) {
@@ -765,6 +769,21 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         upstream.ended(status, why.code());
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    /**
+     * Removes from a response not yet committed the headers {@link #onServerResponseHeaders} copied from the upstream's
+     * (the ones {@link #filterServerResponseHeader} let through, which are never the gateway's own), and the chunking
+     * set there.
+     */
+    private void forgetServerHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                     Response serverResponse) {
+        for (org.eclipse.jetty.http.HttpField field : serverResponse.getHeaders()) {
+            if (filterServerResponseHeader(clientRequest, serverResponse, field) != null) {
+                proxyResponse.setHeader(field.getName(), null);
+            }
+        }
+        proxyResponse.setHeader("Transfer-Encoding", null);
     }
 
     /**

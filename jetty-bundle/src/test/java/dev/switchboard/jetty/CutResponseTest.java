@@ -288,6 +288,29 @@ final class CutResponseTest {
     }
 
     @Test
+    void shouldAnswerTheGatewaysOwnErrorWithoutTheHeadersOfTheUpstreamResponseThatBroke() throws Exception {
+        // The upstream's headers arrived, then it died before any byte of its body: the client gets the gateway's
+        // JSON error, which these headers do not describe (a gzip-encoded body, an hour in caches, a cookie).
+        upstream.next(Script.of(End.RST, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                + "Content-Length: 500\r\nCache-Control: max-age=3600\r\nSet-Cookie: upstream=1\r\n"
+                + "X-Upstream-Trace: t-1\r\n\r\n"));
+
+        Received r = chat("before-body-headers", "{\"model\":\"up/gpt-x\"}");
+
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"provider up is unreachable\",\"type\":\"api_error\","
+                + "\"param\":null,\"code\":\"upstream_unavailable\"}}");
+        assertThat(r.header("Content-Type")).startsWith("application/json");
+        assertThat(r.header("Content-Encoding")).as("the error body is not gzip").isNull();
+        assertThat(r.header("Cache-Control")).isNull();
+        assertThat(r.header("Set-Cookie")).isNull();
+        assertThat(r.header("X-Upstream-Trace")).isNull();
+        assertThat(r.header("X-Switchboard-Request-Id")).isEqualTo("before-body-headers");
+        assertThat(r.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(r.complete()).isTrue();
+    }
+
+    @Test
     void shouldPassACompleteStreamWithItsCleanEnd() throws Exception {
         upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1), chunk("data: [DONE]\n\n"), "0\r\n\r\n"));
 
