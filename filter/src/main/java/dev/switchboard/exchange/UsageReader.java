@@ -344,10 +344,12 @@ public final class UsageReader {
     static final int STOP_REASON = 16;
     static final int STATUS = 17;
     static final int RESPONSE = 18;
+    /** Anthropic's {@code message_start} event: {@code {"message":{"usage":{...}}}}. */
+    static final int MESSAGE = 19;
     private static final String[] NAMES = {null, "usage", "prompt_tokens", "input_tokens", "completion_tokens",
         "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "cached_tokens",
         "prompt_tokens_details", "input_tokens_details", "reasoning_tokens", "completion_tokens_details",
-        "output_tokens_details", "finish_reason", "choices", "stop_reason", "status", "response"};
+        "output_tokens_details", "finish_reason", "choices", "stop_reason", "status", "response", "message"};
     /** By length: the numbers of the names of that length (most keys of an answer match no name's length). */
     private static final int[][] BY_LENGTH;
     private static final byte[][] NAME_BYTES = new byte[NAMES.length][];
@@ -406,7 +408,10 @@ public final class UsageReader {
      * @return whether that integer is read (only those are converted: one past a long ends the read, as in Jackson)
      */
     static boolean readsInteger(int name, int object, int parentKey) {
+        // message_start's output_tokens is a placeholder (1) that message_delta replaces: a stream cut between the two
+        // has output tokens nobody counted (unknown), not 1.
         return object == USAGE && name >= PROMPT_TOKENS && name <= CACHE_CREATION_INPUT_TOKENS
+                && !(name == OUTPUT_TOKENS && parentKey == MESSAGE)
                 || name == CACHED_TOKENS && (object == PROMPT_TOKENS_DETAILS || object == INPUT_TOKENS_DETAILS)
                 && parentKey == USAGE
                 || name == REASONING_TOKENS && (object == COMPLETION_TOKENS_DETAILS || object == OUTPUT_TOKENS_DETAILS)

@@ -100,6 +100,14 @@ final class UsageReaderTest {
                         data: {"type":"message_stop"}
 
                         """, new Usage(25L, 15L, 7L, null, 0L, "max_tokens")),
+                Arguments.of("an Anthropic stream cut after message_start", SSE, """
+                        event: message_start
+                        data: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"stop_reason":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":7,"output_tokens":1}}}
+
+                        event: content_block_delta
+                        data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}
+
+                        """, new Usage(25L, null, 7L, null, 0L, null)),
                 Arguments.of("SSE with CRLF lines, comments and a data field split over two lines", SSE,
                         ": keep-alive\r\n\r\ndata: {\"usage\":\r\ndata: {\"prompt_tokens\":4,\"completion_tokens\":1}}\r\n\r\n"
                                 + "data:{\"choices\":[{\"finish_reason\":\"stop\"}]}\r\r",
