@@ -543,10 +543,22 @@ final class GatewayProxyServlet extends ProxyServlet {
         if (upstream.body != null) {
             // The body's own length goes: each attempt's model may be longer or shorter than the first one's.
             drop.add("Content-Length");
+            // The client's expectation was met here (its whole body was read): see expects100Continue.
+            drop.add("Expect");
         }
         proxyRequest.headers(h -> drop.forEach(h::remove));
         ProviderHeaders.apply(upstream.provider, proxyRequest,
                 clientRequest.getHeader("anthropic-version"));
+    }
+
+    /**
+     * A body the filter holds was read whole (the client got its 100 Continue then): it is sent at once, as every
+     * failover attempt sends it, never held back for a 100 Continue of the upstream's, which one that reads the body
+     * without answering the expectation (RFC 9110 allows that) never sends.
+     */
+    @Override
+    protected boolean expects100Continue(HttpServletRequest request) {
+        return !(request instanceof Attempting a && a.upstream.body != null) && super.expects100Continue(request);
     }
 
     @Override

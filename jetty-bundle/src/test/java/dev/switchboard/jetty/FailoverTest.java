@@ -255,6 +255,27 @@ final class FailoverTest {
     }
 
     @Test
+    void shouldNotMakeTheUpstreamWaitForA100ContinueForABodyTheGatewayAlreadyHolds() throws Exception {
+        // curl sends Expect: 100-continue with any body over 1 MiB. The gateway reads the whole body first; passed on,
+        // the expectation made its HTTP client wait for a 100 that an upstream may never send (RFC 9110 lets a server
+        // just read the body), until the idle timeout: 504 after 1 s here, 10 minutes by default, and no failover.
+        String sent = body("chat", false);
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + CHAT))
+                .timeout(Duration.ofSeconds(10)).expectContinue(true).POST(HttpRequest.BodyPublishers.ofString(sent)).build();
+        long t0 = System.nanoTime();
+
+        HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(a.okBody());
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(900);
+        assertThat(a.received).singleElement().satisfies(x -> {
+            assertThat(x.text()).isEqualTo(sent.replace("\"chat\"", "\"m-a\""));
+            assertThat(x.head().toLowerCase(java.util.Locale.ROOT)).doesNotContain("expect:");
+        });
+    }
+
+    @Test
     void shouldSkipACandidateTheCallerMayNotUseAndNeverCallIt() throws Exception {
         a.answer(503);
 

@@ -244,10 +244,35 @@ final class ScriptedUpstream {
         String text = head.toString(StandardCharsets.ISO_8859_1);
         byte[] body = new byte[0];
         for (String line : text.split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+            String lower = line.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("content-length:")) {
                 body = in.readNBytes(Integer.parseInt(line.substring(15).strip()));
+            } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                body = chunked(in);
             }
         }
         return new Received(text, body);
+    }
+
+    /** @return a chunked body's bytes (as a server that reads its request body at once, sending no 100 Continue) */
+    private static byte[] chunked(InputStream in) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            StringBuilder size = new StringBuilder();
+            for (int b = in.read(); b != '\n'; b = in.read()) {
+                if (b < 0) {
+                    throw new IOException("the body ended inside a chunk size");
+                }
+                size.append((char) b);
+            }
+            int semi = size.indexOf(";");
+            int n = Integer.parseInt((semi < 0 ? size.toString() : size.substring(0, semi)).strip(), 16);
+            if (n == 0) {
+                in.readNBytes(2);
+                return body.toByteArray();
+            }
+            body.write(in.readNBytes(n));
+            in.readNBytes(2);
+        }
     }
 }
