@@ -226,13 +226,20 @@ final class GatewayProxyServlet extends ProxyServlet {
             return made;
         }
 
-        /** @return whether another attempt could follow the current one (no breaker is asked) */
-        synchronized boolean mayFollow() {
+        /**
+         * @param breakers the node's breakers, looked at without taking a permit
+         * @return whether another attempt could follow the current one: a later candidate {@link #next} would not skip
+         *     (allowed, routable, and its breaker not open)
+         */
+        synchronized boolean mayFollow(TargetBreakers breakers) {
             if (made >= maxAttempts || System.nanoTime() - deadlineNanos >= 0) {
                 return false;
             }
+            Rules rules = exchange.config().rules();
             for (int i = next; i < candidates.size(); i++) {
-                if (candidates.get(i).allowed()) {
+                Candidate c = candidates.get(i);
+                Provider p = c.provider() == null ? null : rules.providers().get(c.provider());
+                if (c.allowed() && p != null && p.configured() && !breakers.open(c)) {
                     return true;
                 }
             }
@@ -621,7 +628,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         Upstream upstream = upstream(clientRequest);
         upstream.proxyRequest = proxyRequest;
         inFlight.add(proxyRequest);
-        if (upstream.plan.stream && upstream.plan.mayFollow()) {
+        if (upstream.plan.stream && upstream.plan.mayFollow(breakers)) {
             // A stream's headers come at once; a provider that sends none in time is failing, and another candidate
             // waits (SPEC section 11). A request that is not a stream gets its headers with the whole answer.
             Duration after = upstream.exchange.config().server().upstreamConnectTimeout();

@@ -136,6 +136,22 @@ final class TargetBreakers implements CircuitBreakers {
     }
 
     /**
+     * Looks without asking (no permit is taken, no state changes).
+     *
+     * @param candidate a routed candidate
+     * @return whether its breaker is open and its {@code open_for} has not passed: {@link #acquire} would say no
+     */
+    boolean open(Candidate candidate) {
+        String target = candidate.qualified();
+        CircuitBreaker b = target == null ? null : current().breakers.get(target);
+        if (b == null || state(b) != State.OPEN) {
+            return false;
+        }
+        Instant at = retryAt(b);
+        return at == null || clock.instant().isBefore(at);
+    }
+
+    /**
      * @return when the first open breaker among these candidates lets a probe through, or {@code null} when none is
      *     open
      */

@@ -116,6 +116,11 @@ final class FailoverTest {
                     fallbacks: [c/m-c]
                   - source: b/m-staff
                     user_paths: [/staff]
+                  - source: slow-first
+                    targets: [c/m-c]
+                    fallbacks: [d/m-d]
+                  - source: d-only
+                    target: d/m-d
                 """.formatted(a.url(), b.url(), c.url(), d.url(), breakerFailures));
     }
 
@@ -441,6 +446,29 @@ final class FailoverTest {
         clock.advance(Duration.ofSeconds(31));
         a.answer(Behaviour.OK);
         post(breaking, body("chat", false));
+    }
+
+    @Test
+    void shouldWaitForAStreamsHeadersWhenTheOnlyOtherCandidateIsSkippedForItsOpenBreaker() throws Exception {
+        // The header deadline (300 ms) is there to hand a silent stream to another candidate. When the only other one
+        // has an open breaker there is none to hand it to: cutting the stream then turned a target that answers in
+        // 700 ms into a 504, and counted it as failing, so its breaker opened too.
+        d.answer(503);
+        post(breaking, body("d-only", false));
+        post(breaking, body("d-only", false));
+        assertThat(metrics()).contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"d/m-d\"} 1.0");
+        c.answer(Behaviour.SLOW_STREAM);
+
+        HttpResponse<String> r = post(breaking, body("slow-first", true));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("data: {\"from\":\"c\"}\n\ndata: [DONE]\n\n");
+        assertThat(completion(r).attempts()).singleElement().satisfies(x -> assertThat(x.status()).isEqualTo(200));
+        assertThat(d.received).hasSize(2);
+        // Leave d closed for the other tests.
+        clock.advance(Duration.ofSeconds(31));
+        d.answer(Behaviour.OK);
+        post(breaking, body("d-only", false));
     }
 
     @Test

@@ -29,6 +29,8 @@ final class ScriptedUpstream {
         OK,
         /** 200 SSE: two events naming this upstream, then a clean end. */
         STREAM,
+        /** 200 SSE as {@link #STREAM}, its headers {@link #SLOW_MILLIS} late. */
+        SLOW_STREAM,
         /** 200 SSE: one event, then a reset (fails mid-stream). */
         BREAK_MID_STREAM,
         /** Refuses connections (nothing listens). */
@@ -40,6 +42,9 @@ final class ScriptedUpstream {
         /** Answers {@link #status} with an error body naming this upstream. */
         STATUS
     }
+
+    /** How late {@link Behaviour#SLOW_STREAM} sends its headers. */
+    static final long SLOW_MILLIS = 700;
 
     /** One request as this upstream read it. */
     record Received(String head, byte[] body) {
@@ -171,7 +176,10 @@ final class ScriptedUpstream {
                 switch (b) {
                     case OK -> write(out, 200, "application/json", okBody());
                     case STATUS -> write(out, status, "application/json", errorBody(status));
-                    case STREAM, BREAK_MID_STREAM -> {
+                    case STREAM, SLOW_STREAM, BREAK_MID_STREAM -> {
+                        if (b == Behaviour.SLOW_STREAM && stopped.await(SLOW_MILLIS, TimeUnit.MILLISECONDS)) {
+                            return;
+                        }
                         out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
                                 .getBytes(StandardCharsets.US_ASCII));
                         out.write(chunk("data: {\"from\":\"" + name + "\"}\n\n"));
