@@ -117,6 +117,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         volatile boolean shuttingDown;
         /** The upstream's response was not valid HTTP: the parser's reason in parentheses (or empty), else {@code null}. */
         volatile String malformed;
+        /** A byte of the response's body arrived (and may have gone on to the client). */
+        volatile boolean bodyStarted;
         /** The request sent upstream, once sent. */
         volatile Request proxyRequest;
         /** The last bytes sent to the client (up to 4), to tell whether a stream stopped between events. */
@@ -698,6 +700,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         @Override
         public void onContent(Response serverResponse, Content.Chunk chunk, Runnable demander) {
             if (!upstream.abandoned) {
+                upstream.bodyStarted = true;
                 super.onContent(serverResponse, chunk, demander);
             }
         }
@@ -763,6 +766,11 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.malformed = malformed(failure);
         int status = upstream.status;
         boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone;
+        // Headers with an answer's status came, and the body broke before any of it arrived: nothing of this response
+        // reached the client, so the target failed after all (the breaker heard of a success at the headers) and the
+        // next candidate can take the request (SPEC section 11: before any byte of the response reached the client).
+        boolean brokeBeforeBody = status != 0 && upstreamFault && !upstream.bodyStarted
+                && !upstream.exchange.config().failover().retries(status);
         if (status == 0) {
             // No headers: the target failed (the breaker hears of it), unless the request or the gateway did.
             if (upstreamFault) {
@@ -770,6 +778,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             } else {
                 upstream.permit.release();
             }
+        } else if (brokeBeforeBody) {
+            upstream.permit.failure();
         }
         if (proxyResponse.isCommitted()) {
             cut(clientRequest, proxyResponse, upstream, failure);
@@ -782,7 +792,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         ApiError why = upstream.clientBodyFailed != null ? upstream.clientBodyFailed
                 : upstream.shuttingDown ? ApiError.SHUTTING_DOWN : ApiError.forUpstream(ApiError.isTimeout(failure));
-        if (status == 0 && upstreamFault && failOver(clientRequest, proxyResponse, upstream, 0, why.code())) {
+        if ((status == 0 && upstreamFault || brokeBeforeBody)
+                && failOver(clientRequest, proxyResponse, upstream, status, why.code())) {
             // Before any response byte: the next candidate takes the request (SPEC section 11).
             return;
         }

@@ -168,6 +168,7 @@ final class FailoverTest {
             case "refuse" -> u.answer(Behaviour.REFUSE);
             case "reset" -> u.answer(Behaviour.RESET);
             case "stall" -> u.answer(Behaviour.STALL);
+            case "headers-reset" -> u.answer(Behaviour.HEADERS_THEN_RESET);
             default -> u.answer(Integer.parseInt(how));
         }
     }
@@ -177,7 +178,7 @@ final class FailoverTest {
     }
 
     static Stream<String> failures() {
-        return Stream.of("refuse", "reset", "stall", "429", "500", "502", "503", "504", "529");
+        return Stream.of("refuse", "reset", "stall", "headers-reset", "429", "500", "502", "503", "504", "529");
     }
 
     @ParameterizedTest
@@ -192,6 +193,7 @@ final class FailoverTest {
         assertThat(r.body()).contains("{\"from\":\"b\"}").doesNotContain("\"a\"");
         assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("2");
         assertThat(r.headers().firstValue("X-Switchboard-Model")).hasValue("b/m-b");
+        assertThat(r.headers().firstValue("X-Upstream")).as("a header of the response that broke").isEmpty();
         assertThat(a.received).hasSize(expectedReceived(how));
         assertThat(b.received).hasSize(1);
         assertThat(c.received).isEmpty();
@@ -201,9 +203,9 @@ final class FailoverTest {
         List<Attempt> events = attempts.get(r.headers().firstValue("X-Switchboard-Request-Id").orElseThrow());
         assertThat(events).extracting(Attempt::number).containsExactly(1, 2);
         Attempt failed = events.get(0);
-        assertThat(failed.status() == 0 ? failed.error() : String.valueOf(failed.status()))
+        assertThat(failed.error() != null ? failed.error() : String.valueOf(failed.status()))
                 .isEqualTo(switch (how) {
-                    case "refuse", "reset" -> "upstream_unavailable";
+                    case "refuse", "reset", "headers-reset" -> "upstream_unavailable";
                     case "stall" -> "upstream_timeout";
                     default -> how;
                 });

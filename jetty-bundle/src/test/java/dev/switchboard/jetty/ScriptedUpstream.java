@@ -37,6 +37,8 @@ final class ScriptedUpstream {
         REFUSE,
         /** Reads the request, then resets the connection. */
         RESET,
+        /** 200 SSE headers (with an {@code X-Upstream} header naming this upstream), then a reset before any body. */
+        HEADERS_THEN_RESET,
         /** Reads the request, then says nothing until stopped. */
         STALL,
         /** Answers {@link #status} with an error body naming this upstream. */
@@ -191,6 +193,16 @@ final class ScriptedUpstream {
                         out.write(chunk("data: [DONE]\n\n"));
                         out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
+                    }
+                    case HEADERS_THEN_RESET -> {
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+                                + "X-Upstream: " + name + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        // The headers are read before the reset, which would drop them from the gateway's socket.
+                        if (!stopped.await(100, TimeUnit.MILLISECONDS)) {
+                            resetConnection(socket);
+                        }
+                        return;
                     }
                     case RESET, REFUSE -> {
                         resetConnection(socket);
