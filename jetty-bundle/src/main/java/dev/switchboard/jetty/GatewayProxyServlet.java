@@ -373,9 +373,10 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Every candidate this caller may use has an open breaker: answered at once, nothing called.
             Instant retry = breakers.retryAt(exchange.candidates());
             if (retry != null) {
-                long seconds = Math.max(1, Duration.between(Clock.systemUTC().instant(), retry).toSeconds() + 1);
+                long seconds = Math.max(1, Duration.between(breakers.now(), retry).toSeconds() + 1);
                 response.setHeader("Retry-After", Long.toString(seconds));
             }
+            response.setIntHeader(ATTEMPTS_HEADER, 0);
             reject(response, exchange, ApiError.UPSTREAM_UNAVAILABLE.with("'" + candidate.model()
                     + "' (its circuit breaker is open, and so is every other candidate's)"));
             return;

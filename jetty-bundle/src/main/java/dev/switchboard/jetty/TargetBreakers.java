@@ -151,6 +151,11 @@ final class TargetBreakers implements CircuitBreakers {
         return at == null || clock.instant().isBefore(at);
     }
 
+    /** @return the time by the breakers' clock, which {@link #retryAt} answers in */
+    Instant now() {
+        return clock.instant();
+    }
+
     /**
      * @return when the first open breaker among these candidates lets a probe through, or {@code null} when none is
      *     open

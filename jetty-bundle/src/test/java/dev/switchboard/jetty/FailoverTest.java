@@ -474,6 +474,27 @@ final class FailoverTest {
     }
 
     @Test
+    void shouldAnswerAtOnceWithoutACallWhileEveryCandidatesBreakerIsOpen() throws Exception {
+        d.answer(503);
+        post(breaking, body("d-only", false));
+        post(breaking, body("d-only", false));
+        assertThat(d.received).hasSize(2);
+
+        HttpResponse<String> r = post(breaking, body("d-only", false));
+
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"")
+                .contains("'d/m-d' (its circuit breaker is open, and so is every other candidate's)");
+        assertThat(r.headers().firstValue("Retry-After")).hasValue("31");
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).as("no attempt was made").hasValue("0");
+        assertThat(d.received).hasSize(2);
+        // Leave d closed for the other tests.
+        clock.advance(Duration.ofSeconds(31));
+        d.answer(Behaviour.OK);
+        post(breaking, body("d-only", false));
+    }
+
+    @Test
     void shouldLoseNoRequestAndSendNoneTwiceToOneTargetUnderConcurrency() throws Exception {
         a.answer(503);
         ExecutorService pool = Executors.newFixedThreadPool(16);
