@@ -22,6 +22,12 @@ public final class Exchange {
 
     /** The request attribute under which the filter publishes the exchange. */
     public static final String ATTRIBUTE = "dev.switchboard.exchange";
+    /**
+     * A request attribute a container in front of the filter may set: the {@link System#nanoTime()} at which the request
+     * arrived (a {@link Long}), when it held the request back before the filter saw it (the bundled proxy waits for the
+     * whole body). The exchange then starts there: its time, duration and first byte count that wait too.
+     */
+    public static final String ARRIVED_NANOS = "dev.switchboard.arrivedNanos";
 
     private final String id;
     private final long startNanos;
@@ -73,10 +79,30 @@ public final class Exchange {
     public static Exchange start(String id, String method, Endpoint endpoint, String path, boolean anthropic,
                                  SwitchboardConfig config, Caller caller, List<Candidate> candidates,
                                  Listeners listeners) {
+        return start(id, method, endpoint, path, anthropic, config, caller, candidates, listeners, null);
+    }
+
+    /**
+     * As {@link #start(String, String, Endpoint, String, boolean, SwitchboardConfig, Caller, List, Listeners)}, from when
+     * the request arrived.
+     *
+     * @param arrivedNanos the {@link System#nanoTime()} at which the request arrived ({@link #ARRIVED_NANOS}), or
+     *     {@code null} for now
+     * @return the exchange, without a decision
+     */
+    public static Exchange start(String id, String method, Endpoint endpoint, String path, boolean anthropic,
+                                 SwitchboardConfig config, Caller caller, List<Candidate> candidates,
+                                 Listeners listeners, Long arrivedNanos) {
         long now = System.nanoTime();
-        return new Exchange(Objects.requireNonNull(id, "id"), now, Instant.now(), method, endpoint, path, anthropic,
+        Instant wall = Instant.now();
+        long start = now;
+        if (arrivedNanos != null && now - arrivedNanos > 0) {
+            start = arrivedNanos;
+            wall = wall.minusNanos(now - arrivedNanos);
+        }
+        return new Exchange(Objects.requireNonNull(id, "id"), start, wall, method, endpoint, path, anthropic,
                 Objects.requireNonNull(config, "config"), caller, null, List.copyOf(candidates), null,
-                new Recorder(listeners, now));
+                new Recorder(listeners, start));
     }
 
     /**

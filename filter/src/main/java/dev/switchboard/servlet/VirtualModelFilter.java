@@ -325,7 +325,8 @@ public final class VirtualModelFilter implements Filter {
                 : Resolver.toProvider(config.rules(), named.strip());
         Exchange exchange = Exchange.start(id, request.getMethod(), endpoint,
                 endpoint == Endpoint.MODEL ? Paths.MODELS_PATH : path, anthropic, config,
-                who.ok() ? who.caller() : null, routes, listeners);
+                who.ok() ? who.caller() : null, routes, listeners,
+                request.getAttribute(Exchange.ARRIVED_NANOS) instanceof Long arrived ? arrived : null);
         request.setAttribute(Exchange.ATTRIBUTE, exchange);
         return exchange;
     }

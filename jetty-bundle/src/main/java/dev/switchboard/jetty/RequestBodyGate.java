@@ -1,6 +1,7 @@
 package dev.switchboard.jetty;
 
 import dev.switchboard.config.ServerSettings;
+import dev.switchboard.exchange.Exchange;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -66,6 +67,8 @@ final class RequestBodyGate extends Handler.Wrapper {
         if (!body || length > now.maxRequestBytes()) {
             return super.handle(request, response, callback);
         }
+        // The exchange starts when the request arrived, not when its body is in: its duration counts the wait.
+        request.setAttribute(Exchange.ARRIVED_NANOS, request.getBeginNanoTime());
         new Arrival(request, response, callback, now).run();
         return true;
     }

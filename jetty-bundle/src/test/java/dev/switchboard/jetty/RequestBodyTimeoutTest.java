@@ -105,6 +105,8 @@ final class RequestBodyTimeoutTest {
         assertThat(c.status()).isEqualTo(408);
         assertThat(c.errorCode()).isEqualTo("request_timeout");
         assertThat(c.attempts()).isEmpty();
+        assertThat(c.durationNanos() / 1_000_000).as("ms: from the request's arrival, the wait for its body included")
+                .isGreaterThanOrEqualTo(450L);
     }
 
     @Test
@@ -153,13 +155,15 @@ final class RequestBodyTimeoutTest {
                 "{\"ok\":true}"));
         String body = "{\"model\":\"up/m\",\"input\":\"" + "x".repeat(20_000) + "\"}";
         // 5,000 bytes every 300 ms: pauses under the 500 ms timeout, far above the minimum rate.
-        try (SlowSender steady = new SlowSender(gateway.port(), "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\n", body,
-                5_000, 300, timer)) {
+        try (SlowSender steady = new SlowSender(gateway.port(), "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\n"
+                + "X-Request-Id: steady\r\n", body, 5_000, 300, timer)) {
             Received r = steady.response(10_000);
 
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("{\"ok\":true}");
             assertThat(r.millis()).as("five parts 300 ms apart").isGreaterThan(1200L);
+            // The exchange's duration (the access log's duration_ms) counts the upload, as its time names the arrival.
+            assertThat(completion("steady").durationNanos() / 1_000_000).isGreaterThan(1200L);
         }
         assertThat(upstream.take()).contains("Content-Length: " + body.replace("up/m", "m").length());
     }
