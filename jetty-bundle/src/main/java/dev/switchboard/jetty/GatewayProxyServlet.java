@@ -543,10 +543,14 @@ final class GatewayProxyServlet extends ProxyServlet {
         super.copyRequestHeaders(clientRequest, proxyRequest);
         Upstream upstream = upstream(clientRequest);
         String userPathHeader = upstream.exchange.config().rules().identity().userPathHeader().toLowerCase(Locale.ROOT);
+        // A model's answer is asked for unencoded: its usage is read as it passes (SPEC section 9), which a gzip or br
+        // body would hide. Every SDK accepts gzip, and the providers compress when asked, so passing the client's
+        // Accept-Encoding on left the usage of nearly every answer that is not a stream unknown.
+        boolean readUsage = upstream.exchange.decision() != null;
         java.util.List<String> drop = new java.util.ArrayList<>();
         for (org.eclipse.jetty.http.HttpField f : proxyRequest.getHeaders()) {
             String name = f.getLowerCaseName();
-            if (DROPPED.contains(name) || name.equals(userPathHeader)) {
+            if (DROPPED.contains(name) || name.equals(userPathHeader) || (readUsage && name.equals("accept-encoding"))) {
                 drop.add(f.getName());
             }
         }

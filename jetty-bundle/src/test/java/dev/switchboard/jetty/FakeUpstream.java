@@ -24,7 +24,8 @@ import org.eclipse.jetty.server.Server;
  * sends N events MS apart; {@code slow:MS} answers after MS; {@code silent} never answers;
  * {@code endless} streams until the client is gone, then counts down {@link #clientGone}; {@code usage}
  * and {@code usage-sse} answer {@link #USAGE_JSON} / {@link #USAGE_SSE} (the stream in 7-byte flushed
- * writes); {@code status:CODE} answers CODE with an OpenAI-shaped error.
+ * writes); {@code usage-gzip} answers {@link #USAGE_JSON} gzip-compressed when the request accepts gzip, as
+ * OpenAI's and Anthropic's APIs do; {@code status:CODE} answers CODE with an OpenAI-shaped error.
  * {@code GET .../v1/models} answers an Anthropic-shaped list.
  */
 final class FakeUpstream {
@@ -144,6 +145,22 @@ final class FakeUpstream {
                     endless(resp, ctx, 0);
                 }
                 case "usage" -> write(resp, "application/json", USAGE_JSON);
+                case "usage-gzip" -> {
+                    String accepted = req.getHeader("Accept-Encoding");
+                    if (accepted == null || !accepted.contains("gzip")) {
+                        write(resp, "application/json", USAGE_JSON);
+                        return;
+                    }
+                    java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+                    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(packed)) {
+                        gz.write(USAGE_JSON.getBytes(StandardCharsets.UTF_8));
+                    }
+                    resp.setStatus(200);
+                    resp.setContentType("application/json");
+                    resp.setHeader("Content-Encoding", "gzip");
+                    resp.setContentLength(packed.size());
+                    resp.getOutputStream().write(packed.toByteArray());
+                }
                 case "usage-sse" -> {
                     // Seven bytes a write, each flushed: the usage event arrives split over many reads.
                     resp.setContentType("text/event-stream");

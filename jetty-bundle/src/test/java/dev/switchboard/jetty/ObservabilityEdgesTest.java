@@ -1,0 +1,90 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What the exchange record (SPEC section 9) says of traffic as real clients and providers send it: the SDKs' own
+ * headers, answers that are not the textbook shape, requests refused before any routing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class ObservabilityEdgesTest {
+
+    private final Map<String, Completion> completions = new ConcurrentHashMap<>();
+    private final ExchangeListener recording = new ExchangeListener() {
+        @Override
+        public void onComplete(Exchange exchange, Completion completion) {
+            completions.put(exchange.id(), completion);
+        }
+    };
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private FakeUpstream upstream;
+    private Gateway gateway;
+
+    @BeforeAll
+    void start() throws Exception {
+        upstream = new FakeUpstream();
+        gateway = TestGateway.start("""
+                providers:
+                  up: {type: openai-compatible, base_url: "%s", api_key: sk-up, models: [ok]}
+                default_provider: up
+                virtual_models:
+                  - {source: alias, target: up/ok}
+                """.formatted(upstream.url()), recording);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        gateway.stop();
+        upstream.stop();
+    }
+
+    @Test
+    void shouldReadTheUsageOfAnSdkRequestThatAcceptsGzip() throws Exception {
+        // openai-python (httpx), openai-node and the Anthropic SDKs all send Accept-Encoding: gzip, and the providers
+        // compress JSON answers when asked: the usage of such an answer must still be read, not left unknown.
+        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri("/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Accept-Encoding", "gzip, deflate")
+                .header("X-Scenario", "usage-gzip").header("X-Request-Id", "sdk-gzip-1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"alias\",\"messages\":[]}")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        Completion c = completion("sdk-gzip-1");
+        assertThat(c.usage().inputTokens()).isEqualTo(19L);
+        assertThat(c.usage().outputTokens()).isEqualTo(10L);
+        assertThat(c.usage().finishReason()).isEqualTo("stop");
+        // The client still gets an answer it can read: the JSON itself, or gzip it said it accepts.
+        byte[] body = r.body();
+        if ("gzip".equals(r.headers().firstValue("Content-Encoding").orElse(null))) {
+            body = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body)).readAllBytes();
+        }
+        assertThat(new String(body, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(FakeUpstream.USAGE_JSON);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + gateway.port() + path);
+    }
+
+    private Completion completion(String id) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey(id));
+        return completions.get(id);
+    }
+}
