@@ -29,8 +29,8 @@ import tools.jackson.core.util.JsonRecyclerPools;
  * embeddings ({@code usage.prompt_tokens}) and Anthropic messages ({@code usage.input_tokens},
  * {@code output_tokens}, {@code cache_read_input_tokens}, {@code cache_creation_input_tokens},
  * {@code stop_reason}; in streams {@code message_start} and {@code message_delta}). A later value
- * replaces an earlier one (a stream's last word counts); what no part of the response said stays
- * {@code null}: unknown, never zero.
+ * replaces an earlier one (a stream's last word counts); a negative count is no count and is skipped; what no part
+ * of the response said stays {@code null}: unknown, never zero.
  *
  * <p>Not thread-safe: one reader per response, fed by one thread at a time.
  */
@@ -426,6 +426,11 @@ public final class UsageReader {
      * @param value the value
      */
     void integer(int name, int object, long value) {
+        if (value < 0) {
+            // No count is negative: such a value says nothing (the metrics' histograms would drop it while the access
+            // log printed it), so it is unknown, and an earlier count of the response stands.
+            return;
+        }
         if (object == USAGE) {
             switch (name) {
                 case PROMPT_TOKENS, INPUT_TOKENS -> input = value;

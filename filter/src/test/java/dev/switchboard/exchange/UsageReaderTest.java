@@ -115,6 +115,14 @@ final class UsageReaderTest {
                 Arguments.of("a stream cut before its usage event ended", SSE,
                         "data: {\"choices\":[{\"finish_reason\":\"stop\"}]}\n\ndata: {\"usage\":{\"prompt_tokens\":4}",
                         new Usage(null, null, null, null, null, "stop")),
+                Arguments.of("a negative count, which no count is", JSON, """
+                        {"choices":[{"finish_reason":"stop"}],"usage":{"prompt_tokens":-5,"completion_tokens":7,
+                        "prompt_tokens_details":{"cached_tokens":-1},"completion_tokens_details":{"reasoning_tokens":-2}}}""",
+                        new Usage(null, 7L, null, null, null, "stop")),
+                Arguments.of("a stream whose later usage is negative: the earlier count stands", SSE,
+                        "data: {\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":2}}\n\n"
+                                + "data: {\"usage\":{\"prompt_tokens\":-1,\"completion_tokens\":3}}\n\n",
+                        new Usage(4L, 3L, null, null, null, null)),
                 Arguments.of("a malformed event among good ones", SSE,
                         "data: {oops\n\ndata: {\"usage\":{\"prompt_tokens\":4}}\n\n",
                         new Usage(4L, null, null, null, null, null)));
