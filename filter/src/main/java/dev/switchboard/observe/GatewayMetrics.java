@@ -288,7 +288,7 @@ public final class GatewayMetrics implements ExchangeListener {
                 : exchange.candidates().isEmpty() ? null : exchange.candidates().get(0).provider();
         String error = completion.errorCode() != null ? completion.errorCode()
                 : completion.status() >= 400 ? Integer.toString(completion.status())
-                : completion.status() == 0 ? "client_disconnect" : "";
+                : completion.status() == 0 ? Completion.CLIENT_DISCONNECTED : "";
         return new Labels(OPERATIONS.getOrDefault(exchange.path(), OTHER), names.provider(provider), names.model(concrete),
                 names.model(d == null ? null : d.requested()), names.model(d == null ? null : d.redirect()),
                 names.model(d == null || d.redirect() == null ? null : d.target()), error);

@@ -77,6 +77,28 @@ final class ObservabilityEdgesTest {
         assertThat(new String(body, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(FakeUpstream.USAGE_JSON);
     }
 
+    @Test
+    void shouldLabelAClientThatLeftAStreamAsTheReadmeSays() throws Exception {
+        // A dashboard built from the README's list of error_type values must find the clients that left.
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            byte[] body = "{\"model\":\"alias\",\"stream\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "X-Scenario: endless\r\nX-Request-Id: left-1\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().write(body);
+            s.getInputStream().read(new byte[512]);
+        }
+        assertThat(upstream.clientGone.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Completion c = completion("left-1");
+        assertThat(c.errorCode()).isEqualTo("client_disconnected");
+
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        String metricsSection = readme.substring(readme.indexOf("The GenAI labels:"), readme.indexOf("**Label values come only"));
+        assertThat(metricsSection).as("README's error_type values").contains("`client_disconnected`");
+        String scrape = client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(scrape).contains("gen_ai_server_request_duration_seconds_count{error_type=\"client_disconnected\"");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     private URI uri(String path) {
