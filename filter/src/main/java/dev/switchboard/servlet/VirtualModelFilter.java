@@ -319,7 +319,10 @@ public final class VirtualModelFilter implements Filter {
         boolean anthropic = Paths.anthropicPath(path) || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL
                 || path.equals("/v1/files") || path.startsWith("/v1/files/")) && request.getHeader("anthropic-version") != null);
         String named = request.getHeader(PROVIDER_HEADER);
+        // A path of no API that is refused goes nowhere: naming default_provider would charge its 404 to that provider
+        // in the access log and the metrics.
         List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
+                || (endpoint == Endpoint.UNKNOWN && unknownPaths == UnknownPaths.REFUSE)
                 ? List.of()
                 : named == null || named.isBlank() ? Resolver.withoutModel(config.rules())
                 : Resolver.toProvider(config.rules(), named.strip());

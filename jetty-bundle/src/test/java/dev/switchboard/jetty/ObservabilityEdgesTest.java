@@ -26,9 +26,11 @@ import org.junit.jupiter.api.TestInstance;
 final class ObservabilityEdgesTest {
 
     private final Map<String, Completion> completions = new ConcurrentHashMap<>();
+    private final Map<String, String> lines = new ConcurrentHashMap<>();
     private final ExchangeListener recording = new ExchangeListener() {
         @Override
         public void onComplete(Exchange exchange, Completion completion) {
+            lines.put(exchange.id(), dev.switchboard.observe.AccessLog.line(exchange, completion));
             completions.put(exchange.id(), completion);
         }
     };
@@ -97,6 +99,24 @@ final class ObservabilityEdgesTest {
         assertThat(metricsSection).as("README's error_type values").contains("`client_disconnected`");
         String scrape = client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(scrape).contains("gen_ai_server_request_duration_seconds_count{error_type=\"client_disconnected\"");
+    }
+
+    @Test
+    void shouldNotChargeAPathOfNoApiToTheDefaultProvider() throws Exception {
+        // Scanners probe every gateway. Their 404s never go upstream (SPEC section 13), so they are no provider's
+        // errors: an error-rate panel per provider must not move when someone probes /wp-login.php.
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/wp-login.php")).header("X-Request-Id", "probe-" + i)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(404);
+        }
+        completion("probe-2");
+        assertThat(lines.get("probe-0")).contains("\"error_code\":\"unknown_path\"").contains("\"provider\":null");
+        assertThat(upstream.received).noneMatch(r -> r.path().contains("wp-login"));
+        String scrape = client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(scrape.lines().filter(l -> l.startsWith("gen_ai_server_request_duration_seconds_count{")
+                && l.contains("error_type=\"unknown_path\""))).singleElement().satisfies(l -> assertThat(l)
+                .contains("gen_ai_provider_name=\"\"").endsWith(" 3"));
     }
 
     // ---- helpers ------------------------------------------------------------------------------------
