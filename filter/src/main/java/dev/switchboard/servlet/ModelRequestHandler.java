@@ -77,7 +77,15 @@ final class ModelRequestHandler {
             return null;
         } catch (IOException e) {
             if (!ApiError.isTimeout(e)) {
-                throw e;
+                // The body broke off (a malformed chunk, a client that left mid-upload). Thrown on, it ended no
+                // exchange: the container's 400 carried a request id that no access-log line or metric had.
+                Rejections.closeIfBodyUnread(request, response);
+                try {
+                    Rejections.send(response, exchange, ApiError.INVALID_BODY.with("the request body broke off before its end"));
+                } catch (IOException gone) {
+                    // The client left: nobody to tell, but the exchange is still recorded.
+                }
+                return null;
             }
             // The body stopped arriving (SPEC section 15): 408, never a container's 500.
             Rejections.closeIfBodyUnread(request, response);

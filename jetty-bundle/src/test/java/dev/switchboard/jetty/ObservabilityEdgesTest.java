@@ -119,6 +119,33 @@ final class ObservabilityEdgesTest {
                 .contains("gen_ai_provider_name=\"\"").endsWith(" 3"));
     }
 
+    @Test
+    void shouldRecordARequestWhoseBodyBrokeOff() throws Exception {
+        // A malformed chunk: the client is answered 400 with its request id, so the access log must have that id.
+        String malformed = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "X-Request-Id: broken-chunk\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\nzz\r\n\r\n";
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(malformed.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 400").contains("X-Switchboard-Request-Id: broken-chunk");
+        }
+        Completion chunk = completion("broken-chunk");
+        assertThat(chunk.status()).isEqualTo(400);
+        assertThat(chunk.errorCode()).isEqualTo("invalid_body");
+
+        // An upload the client gave up on half-way: no answer to give, but the exchange still ends and is counted.
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "X-Request-Id: gave-up\r\nContent-Length: 1000\r\n\r\n{\"model\":\"alias\",\"messages\":[")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            Thread.sleep(200);
+        }
+        assertThat(completion("gave-up").errorCode()).isEqualTo("invalid_body");
+        assertThat(upstream.received).noneMatch(r -> r.text().contains("messages\":["));
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     private URI uri(String path) {
