@@ -560,7 +560,13 @@ final class GatewayProxyServlet extends ProxyServlet {
             // The client's expectation was met here (its whole body was read): see expects100Continue.
             drop.add("Expect");
         }
-        proxyRequest.headers(h -> drop.forEach(h::remove));
+        proxyRequest.headers(h -> {
+            drop.forEach(h::remove);
+            if (readUsage) {
+                // Said, not left out: a request without Accept-Encoding accepts any coding (RFC 9110, 12.5.3).
+                h.put(org.eclipse.jetty.http.HttpHeader.ACCEPT_ENCODING, "identity");
+            }
+        });
         ProviderHeaders.apply(upstream.provider, proxyRequest,
                 clientRequest.getHeader("anthropic-version"));
     }

@@ -146,8 +146,9 @@ final class FakeUpstream {
                 }
                 case "usage" -> write(resp, "application/json", USAGE_JSON);
                 case "usage-gzip" -> {
+                    // As a provider answers: gzip unless the request names only identity (no header accepts any coding).
                     String accepted = req.getHeader("Accept-Encoding");
-                    if (accepted == null || !accepted.contains("gzip")) {
+                    if ("identity".equals(accepted)) {
                         write(resp, "application/json", USAGE_JSON);
                         return;
                     }

@@ -60,6 +60,7 @@ final class ObservabilityEdgesTest {
     void shouldReadTheUsageOfAnSdkRequestThatAcceptsGzip() throws Exception {
         // openai-python (httpx), openai-node and the Anthropic SDKs all send Accept-Encoding: gzip, and the providers
         // compress JSON answers when asked: the usage of such an answer must still be read, not left unknown.
+        upstream.received.clear();
         HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri("/v1/chat/completions"))
                 .header("Content-Type", "application/json").header("Accept-Encoding", "gzip, deflate")
                 .header("X-Scenario", "usage-gzip").header("X-Request-Id", "sdk-gzip-1")
@@ -67,6 +68,7 @@ final class ObservabilityEdgesTest {
                 HttpResponse.BodyHandlers.ofByteArray());
 
         assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(upstream.take().header("Accept-Encoding")).isEqualTo("identity");
         Completion c = completion("sdk-gzip-1");
         assertThat(c.usage().inputTokens()).isEqualTo(19L);
         assertThat(c.usage().outputTokens()).isEqualTo(10L);
