@@ -137,6 +137,30 @@ final class GatewayProxyServlet extends ProxyServlet {
             this.number = plan.started();
         }
 
+        /** The breaker heard this attempt's outcome: each attempt reports exactly one. */
+        private final java.util.concurrent.atomic.AtomicBoolean judged = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** The target answered: an error status other than a retried one, or the first byte of an answer's body. */
+        void succeeded() {
+            if (judged.compareAndSet(false, true)) {
+                permit.success();
+            }
+        }
+
+        /** The target failed: no answer, a retried status, or an answer that broke before its body. */
+        void failed() {
+            if (judged.compareAndSet(false, true)) {
+                permit.failure();
+            }
+        }
+
+        /** The attempt says nothing about the target (the client or the gateway ended it). */
+        void released() {
+            if (judged.compareAndSet(false, true)) {
+                permit.release();
+            }
+        }
+
         void stopDeadline() {
             Scheduler.Task t = headersDeadline;
             if (t != null) {
@@ -213,8 +237,9 @@ final class GatewayProxyServlet extends ProxyServlet {
             this.candidates = exchange.candidates();
             SwitchboardConfig cfg = exchange.config();
             this.maxAttempts = exchange.body() == null ? 1 : cfg.failover().maxAttempts();
-            // Bounded in time as well as in count: no attempt starts later than this after the request began.
-            this.deadlineNanos = exchange.startNanos()
+            // Bounded in time as well as in count: no attempt starts later than this after the first one (counted from
+            // here, not from the request's arrival: a slow upload does not spend the attempts' time).
+            this.deadlineNanos = System.nanoTime()
                     + cfg.server().upstreamConnectTimeout().toNanos() * cfg.failover().maxAttempts();
             this.stream = candidates.size() > 1 && exchange.body() != null && exchange.body().asksForStream();
         }
@@ -392,7 +417,7 @@ final class GatewayProxyServlet extends ProxyServlet {
     private static void echo(HttpServletRequest request, HttpServletResponse response, Upstream upstream)
             throws IOException {
         answeredBy(response, upstream);
-        upstream.permit.success();
+        upstream.succeeded();
         TappedResponse tapped = new TappedResponse(response);
         EchoProvider.handle(request, tapped, upstream.exchange.path(), upstream.body);
         upstream.exchange.recorder().firstByte();
@@ -455,7 +480,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             } catch (IOException | RuntimeException e) {
                 _log.debug("could not start the next attempt", e);
                 next.ended(0, ApiError.UPSTREAM_UNAVAILABLE.code());
-                next.permit.release();
+                next.released();
                 sendProxyResponseError(clientRequest, proxyResponse, 502);
             }
         };
@@ -557,7 +582,9 @@ final class GatewayProxyServlet extends ProxyServlet {
         if (upstream.body != null) {
             // The body's own length goes: each attempt's model may be longer or shorter than the first one's.
             drop.add("Content-Length");
-            // The client's expectation was met here (its whole body was read): see expects100Continue.
+        }
+        if (bodyHeld(clientRequest)) {
+            // The client's expectation was met here (its body was read): see expects100Continue.
             drop.add("Expect");
         }
         proxyRequest.headers(h -> {
@@ -578,7 +605,17 @@ final class GatewayProxyServlet extends ProxyServlet {
      */
     @Override
     protected boolean expects100Continue(HttpServletRequest request) {
-        return !(request instanceof Attempting a && a.upstream.body != null) && super.expects100Continue(request);
+        return !bodyHeld(request) && super.expects100Continue(request);
+    }
+
+    /**
+     * @return whether the request's body was read before the proxy got it: held by the filter (its model checked), or
+     *     by the body gate in front (which reads every body up to {@code max_request_bytes}, one the filter then passes
+     *     on unread included); either way the client had its 100 Continue
+     */
+    private static boolean bodyHeld(HttpServletRequest request) {
+        return request instanceof Attempting a && a.upstream.body != null
+                || request.getAttribute(Exchange.ARRIVED_NANOS) != null;
     }
 
     @Override
@@ -692,7 +729,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             int status = serverResponse.getStatus();
             upstream.status = status;
             if (retries(status)) {
-                upstream.permit.failure();
+                upstream.failed();
                 if (failOver(request, response, upstream, status, null)) {
                     inFlight.remove(upstream.proxyRequest);
                     serverResponse.abort(new Abandoned());
@@ -700,10 +737,11 @@ final class GatewayProxyServlet extends ProxyServlet {
                 }
                 // The last attempt: its own error body is what the client gets.
                 response.setStatus(status);
-            } else {
-                // An answer, a 4xx other than 429 included: the target works.
-                upstream.permit.success();
+            } else if (status >= 400) {
+                // An error it answered, a 4xx other than 429 included: the target works.
+                upstream.succeeded();
             }
+            // An answer's status: the target works once its body begins (onContent), or ends without one.
             answeredBy(response, upstream);
             super.onHeaders(serverResponse);
         }
@@ -711,7 +749,10 @@ final class GatewayProxyServlet extends ProxyServlet {
         @Override
         public void onContent(Response serverResponse, Content.Chunk chunk, Runnable demander) {
             if (!upstream.abandoned) {
-                upstream.bodyStarted = true;
+                if (!upstream.bodyStarted) {
+                    upstream.bodyStarted = true;
+                    upstream.succeeded();
+                }
                 super.onContent(serverResponse, chunk, demander);
             }
         }
@@ -760,6 +801,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         inFlight.remove(upstream.proxyRequest);
         // A response without a body: its headers were the first bytes.
         upstream.exchange.recorder().firstByte();
+        upstream.succeeded();
         upstream.ended(serverResponse.getStatus(), null);
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
     }
@@ -777,20 +819,20 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.malformed = malformed(failure);
         int status = upstream.status;
         boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone;
-        // Headers with an answer's status came, and the body broke before any of it arrived: nothing of this response
-        // reached the client, so the target failed after all (the breaker heard of a success at the headers) and the
-        // next candidate can take the request (SPEC section 11: before any byte of the response reached the client).
-        boolean brokeBeforeBody = status != 0 && upstreamFault && !upstream.bodyStarted
-                && !upstream.exchange.config().failover().retries(status);
-        if (status == 0) {
-            // No headers: the target failed (the breaker hears of it), unless the request or the gateway did.
+        // An answer's headers (2xx, 3xx) came, and the body broke before any of it arrived: nothing of this response
+        // reached the client, so the target failed, and the next candidate can take the request (SPEC section 11:
+        // before any byte of the response reached the client). A 4xx is never retried, whatever follows it.
+        boolean brokeBeforeBody = status != 0 && status < 400 && upstreamFault && !upstream.bodyStarted;
+        if (status == 0 || brokeBeforeBody) {
+            // The target failed (the breaker hears of it), unless the request or the gateway did.
             if (upstreamFault) {
-                upstream.permit.failure();
+                upstream.failed();
             } else {
-                upstream.permit.release();
+                upstream.released();
             }
-        } else if (brokeBeforeBody) {
-            upstream.permit.failure();
+        } else {
+            // Judged already (a retried or an error status, a body that began), or ended by the client or the gateway.
+            upstream.released();
         }
         if (proxyResponse.isCommitted()) {
             cut(clientRequest, proxyResponse, upstream, failure);
@@ -820,7 +862,9 @@ final class GatewayProxyServlet extends ProxyServlet {
     private void forgetServerHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                      Response serverResponse) {
         for (org.eclipse.jetty.http.HttpField field : serverResponse.getHeaders()) {
-            if (filterServerResponseHeader(clientRequest, serverResponse, field) != null) {
+            // Hop-by-hop headers are never copied, and the gateway may have set its own (Connection: close).
+            if (!HOP_HEADERS.contains(field.getLowerCaseName())
+                    && filterServerResponseHeader(clientRequest, serverResponse, field) != null) {
                 proxyResponse.setHeader(field.getName(), null);
             }
         }

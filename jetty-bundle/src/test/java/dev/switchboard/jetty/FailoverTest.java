@@ -203,6 +203,9 @@ final class FailoverTest {
         List<Attempt> events = attempts.get(r.headers().firstValue("X-Switchboard-Request-Id").orElseThrow());
         assertThat(events).extracting(Attempt::number).containsExactly(1, 2);
         Attempt failed = events.get(0);
+        if (how.equals("headers-reset")) {
+            assertThat(failed.status()).as("its headers came (else this is the reset case again)").isEqualTo(200);
+        }
         assertThat(failed.error() != null ? failed.error() : String.valueOf(failed.status()))
                 .isEqualTo(switch (how) {
                     case "refuse", "reset", "headers-reset" -> "upstream_unavailable";
@@ -275,7 +278,8 @@ final class FailoverTest {
 
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.body()).isEqualTo(a.okBody());
-        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(900);
+        // Not the idle timeout (1 s): no wait for a 100 Continue.
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5_000);
         assertThat(a.received).singleElement().satisfies(x -> {
             assertThat(x.text()).isEqualTo(sent.replace("\"chat\"", "\"m-a\""));
             assertThat(x.head().toLowerCase(java.util.Locale.ROOT)).doesNotContain("expect:");
@@ -444,10 +448,7 @@ final class FailoverTest {
 
         post(breaking, body("chat", false));
         assertThat(a.received).as("open again: skipped").hasSize(3);
-        // Leave it closed for the other tests.
-        clock.advance(Duration.ofSeconds(31));
-        a.answer(Behaviour.OK);
-        post(breaking, body("chat", false));
+        closeAgain(a, "chat");
     }
 
     @Test
@@ -467,10 +468,7 @@ final class FailoverTest {
         assertThat(r.body()).isEqualTo("data: {\"from\":\"c\"}\n\ndata: [DONE]\n\n");
         assertThat(completion(r).attempts()).singleElement().satisfies(x -> assertThat(x.status()).isEqualTo(200));
         assertThat(d.received).hasSize(2);
-        // Leave d closed for the other tests.
-        clock.advance(Duration.ofSeconds(31));
-        d.answer(Behaviour.OK);
-        post(breaking, body("d-only", false));
+        closeAgain(d, "d-only");
     }
 
     @Test
@@ -488,10 +486,69 @@ final class FailoverTest {
         assertThat(r.headers().firstValue("Retry-After")).hasValue("31");
         assertThat(r.headers().firstValue("X-Switchboard-Attempts")).as("no attempt was made").hasValue("0");
         assertThat(d.received).hasSize(2);
-        // Leave d closed for the other tests.
+        closeAgain(d, "d-only");
+    }
+
+    /** Leaves {@code u}'s breaker closed for the other tests: its cool-down passed, a probe through {@code model}. */
+    private void closeAgain(ScriptedUpstream u, String model) throws Exception {
         clock.advance(Duration.ofSeconds(31));
-        d.answer(Behaviour.OK);
-        post(breaking, body("d-only", false));
+        u.answer(Behaviour.OK);
+        post(breaking, body(model, false));
+        assertThat(metrics()).contains("switchboard_circuit_state{state=\"closed\",switchboard_target=\"" + u.name
+                + "/m-" + u.name + "\"} 1.0");
+    }
+
+    @Test
+    void shouldOpenTheBreakerOfATargetWhoseAnswersBreakBeforeTheirBody() throws Exception {
+        // Its headers say 200, then it resets: a failure each time (the breaker must not hear a success at the headers
+        // and a failure after them, which never adds up to failures in a row).
+        c.headersThenReset(200);
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> r = post(breaking, body("slow-first", false));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(d.okBody());
+        }
+        assertThat(c.received).hasSize(2);
+        assertThat(metrics()).contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"c/m-c\"} 1.0");
+
+        HttpResponse<String> skipped = post(breaking, body("slow-first", false));
+        assertThat(skipped.body()).isEqualTo(d.okBody());
+        assertThat(c.received).as("open: skipped").hasSize(2);
+        closeAgain(c, "slow-first");
+    }
+
+    @Test
+    void shouldNeverRetryA4xxWhoseBodyBroke() throws Exception {
+        a.headersThenReset(400);
+
+        HttpResponse<String> r = post(gateway, body("chat", false));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
+        assertThat(r.headers().firstValue("X-Upstream")).isEmpty();
+        assertThat(a.received).hasSize(1);
+        assertThat(b.received).isEmpty();
+        assertThat(c.received).isEmpty();
+    }
+
+    @Test
+    void shouldFailOverARequestWhoseBodyTookLongerToArriveThanTheAttemptsTimeBound() throws Exception {
+        // The attempts' time bound (3 x 300 ms here) counts from the first attempt, not from the request's arrival: a
+        // body that took 1.2 s to upload still gets its failover.
+        a.answer(503);
+        String sent = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(20_000) + "\"}]}";
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try (SlowSender slow = new SlowSender(gateway.port(), "POST " + CHAT + " HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/json\r\n", sent, 5_000, 300, timer)) {
+            RawClient.Received r = slow.response(10_000);
+
+            assertThat(r.millis()).as("the upload's duration, over the 900 ms bound").isGreaterThan(1000L);
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(b.okBody());
+        } finally {
+            timer.shutdownNow();
+        }
+        assertThat(a.received).hasSize(1);
+        assertThat(b.received).hasSize(1);
     }
 
     @Test

@@ -37,7 +37,10 @@ final class ScriptedUpstream {
         REFUSE,
         /** Reads the request, then resets the connection. */
         RESET,
-        /** 200 SSE headers (with an {@code X-Upstream} header naming this upstream), then a reset before any body. */
+        /**
+         * The headers of an answer ({@link #status}, 200 unless {@link #headersThenReset} named another; SSE, with an
+         * {@code X-Upstream} header naming this upstream), then a reset before any body.
+         */
         HEADERS_THEN_RESET,
         /** Reads the request, then says nothing until stopped. */
         STALL,
@@ -128,7 +131,14 @@ final class ScriptedUpstream {
      */
     void reset() throws IOException {
         received.clear();
+        status = 0;
         answer(Behaviour.OK);
+    }
+
+    /** Answers from now on with the headers of a {@code code} answer, then a reset before its body. */
+    ScriptedUpstream headersThenReset(int code) throws IOException {
+        status = code;
+        return answer(Behaviour.HEADERS_THEN_RESET);
     }
 
     void stop() throws IOException {
@@ -195,8 +205,9 @@ final class ScriptedUpstream {
                         out.flush();
                     }
                     case HEADERS_THEN_RESET -> {
-                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
-                                + "X-Upstream: " + name + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.write(("HTTP/1.1 " + (status == 0 ? 200 : status) + " Answer\r\nContent-Type: text/event-stream\r\n"
+                                + "Transfer-Encoding: chunked\r\nX-Upstream: " + name + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                         // The headers are read before the reset, which would drop them from the gateway's socket.
                         if (!stopped.await(100, TimeUnit.MILLISECONDS)) {
