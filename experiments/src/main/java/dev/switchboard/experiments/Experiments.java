@@ -45,7 +45,9 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     /** The most request ids kept for feedback; the oldest go first. */
     public static final int MAX_FEEDBACK_REQUESTS = FeedbackIndex.CAPACITY;
     /** How long a score for an exchange still under way waits for its end before it is refused as in progress. */
-    static final Duration FEEDBACK_WAIT = Duration.ofSeconds(1);
+    public static final Duration FEEDBACK_WAIT = Duration.ofSeconds(1);
+    /** The most scores waiting at once (each holds a request thread); more are refused as in progress at once. */
+    static final int MAX_WAITING_SCORES = 8;
 
     private final Supplier<SwitchboardConfig> config;
     private final Clock clock;
@@ -58,10 +60,16 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     /** The redirects of the last rules seen, by source: recomputed only when the rules change. */
     private volatile Redirects redirects = new Redirects(null, Map.of());
     /**
-     * The ids of exchanges decided and not yet complete: a score can arrive before its exchange is filed (the client
-     * has the whole answer before the container reports the exchange's end), and then waits for it.
+     * The exchanges decided and not yet complete, by request id (a client may send one id twice): a score can arrive
+     * before its exchange is filed (the client has the whole answer before the container reports the exchange's
+     * end), and then waits for it, if it comes from the exchange's caller.
      */
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, Pending> inFlight = new ConcurrentHashMap<>();
+    private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(MAX_WAITING_SCORES);
+
+    /** The exchanges under way with one request id: the caller of the first, and how many. */
+    private record Pending(Caller caller, int count) {
+    }
 
     /**
      * @param config the live configuration (its {@code experiments:} settings and redirects)
@@ -78,7 +86,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
 
     @Override
     public void onDecision(Exchange exchange) {
-        inFlight.add(exchange.id());
+        inFlight.merge(exchange.id(), new Pending(exchange.caller(), 1), (was, one) -> new Pending(was.caller, was.count + 1));
     }
 
     @Override
@@ -86,7 +94,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         try {
             record(exchange, completion);
         } finally {
-            inFlight.remove(exchange.id());
+            inFlight.computeIfPresent(exchange.id(), (id, p) -> p.count <= 1 ? null : new Pending(p.caller, p.count - 1));
         }
     }
 
@@ -187,9 +195,14 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
                 }
             }
             r = new Redirects(rules, by);
+            if (rules != config.get().rules()) {
+                // Rules older than the live ones (a reload landed while this caller held them): used, never cached,
+                // and they end no experiment of the newer rules.
+                return r;
+            }
             redirects = r;
-            // A virtual model deleted (or no longer a redirect) ends its experiment: made again, it starts over,
-            // whether or not GET /admin/experiments was read in between.
+            // A virtual model deleted (or no longer a redirect) ends its experiment, noticed at the next exchange or
+            // read of the experiments: made again after that, it starts over.
             experiments.keySet().removeIf(s -> !by.containsKey(s));
         }
         return r;
@@ -214,10 +227,19 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         // Never seen, expired, or another caller's: the same answer, so a guess learns nothing.
         FeedbackIndex.Claim<Scorable> claim = feedbackIndex.claim(feedback.requestId(), caller,
                 clock.instant().minus(ttl).toEpochMilli());
-        if (claim.result() == Result.UNKNOWN && inFlight.contains(feedback.requestId())) {
-            // Its exchange has not ended here yet: a score sent the moment the answer arrived waits for it.
-            if (!awaitEnd(feedback.requestId())) {
+        Pending pending = claim.result() == Result.UNKNOWN ? inFlight.get(feedback.requestId()) : null;
+        if (pending != null && Objects.equals(pending.caller, caller)) {
+            // Its exchange has not ended here yet: a score sent the moment the answer arrived waits for it (another
+            // caller's exchange under way is as unknown to this one as any other id).
+            if (!waiting.tryAcquire()) {
                 return Result.IN_PROGRESS;
+            }
+            try {
+                if (!awaitEnd(feedback.requestId())) {
+                    return Result.IN_PROGRESS;
+                }
+            } finally {
+                waiting.release();
             }
             claim = feedbackIndex.claim(feedback.requestId(), caller, clock.instant().minus(ttl).toEpochMilli());
         }
@@ -239,10 +261,10 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         return Result.RECORDED;
     }
 
-    /** @return whether the exchange ended within {@link #FEEDBACK_WAIT} (polled: scores are rare) */
+    /** @return whether the exchange ended within {@link #FEEDBACK_WAIT} (polled: scores are rare, and few wait) */
     private boolean awaitEnd(String requestId) {
         long deadline = System.nanoTime() + FEEDBACK_WAIT.toNanos();
-        while (inFlight.contains(requestId)) {
+        while (inFlight.containsKey(requestId)) {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }

@@ -69,7 +69,10 @@ final class FeedbackHandler {
             case RECORDED -> response.setStatus(HttpServletResponse.SC_NO_CONTENT);
             case UNKNOWN -> Rejections.send(response, exchange, ApiError.FEEDBACK_NOT_FOUND.with());
             case ALREADY_SCORED -> Rejections.send(response, exchange, ApiError.FEEDBACK_CONFLICT.with());
-            case IN_PROGRESS -> Rejections.send(response, exchange, ApiError.FEEDBACK_TOO_EARLY.with());
+            case IN_PROGRESS -> {
+                response.setHeader("Retry-After", "1");
+                Rejections.send(response, exchange, ApiError.FEEDBACK_TOO_EARLY.with());
+            }
         }
     }
 

@@ -261,6 +261,10 @@ public final class VirtualModelFilter implements Filter {
             }
             exchange.recorder().complete(response.getStatus());
             return;
+        } catch (IOException e) {
+            // The client left while it was being answered: the exchange still ends (its listeners, its log line).
+            exchange.recorder().complete(response.getStatus());
+            throw e;
         }
         if (next != null && match != null && !providerAllowed(next.exchange())) {
             // No model to check, but a provider account to reach: the policies on all its models decide. A body

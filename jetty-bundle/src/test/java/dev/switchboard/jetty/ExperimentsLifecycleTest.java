@@ -3,6 +3,7 @@ package dev.switchboard.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.experiments.Experiments;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
 import jakarta.servlet.http.HttpServlet;
@@ -157,22 +158,30 @@ final class ExperimentsLifecycleTest {
         assertThat(stream.statusCode()).isEqualTo(200);
         String id = stream.headers().firstValue("X-Switchboard-Request-Id").orElseThrow();
 
+        // Another caller learns nothing of it: unknown at once, as any id it does not own.
         long started = System.nanoTime();
-        HttpResponse<String> early = feedback(id);
+        HttpResponse<String> stranger = feedback(id, "/someone/else");
+        assertThat(stranger.statusCode()).as(stranger.body()).isEqualTo(404);
+        assertThat((System.nanoTime() - started) / 1_000_000).as("ms: no wait for another caller's exchange")
+                .isLessThan(Experiments.FEEDBACK_WAIT.toMillis());
+
+        started = System.nanoTime();
+        HttpResponse<String> early = feedback(id, null);
         long waitedMs = (System.nanoTime() - started) / 1_000_000;
 
         // It waited for the end (a second), then said why, not "unknown".
         assertThat(early.statusCode()).as(early.body()).isEqualTo(409);
         assertThat(early.body()).contains("\"code\":\"request_in_progress\"");
-        assertThat(waitedMs).isBetween(900L, 5_000L);
+        assertThat(early.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(waitedMs).isGreaterThanOrEqualTo(Experiments.FEEDBACK_WAIT.toMillis() - 50);
 
         // A score sent while the stream is still under way, which ends 300 ms later, waits for that end and counts.
         CompletableFuture.runAsync(release::countDown, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
         started = System.nanoTime();
-        HttpResponse<String> scored = feedback(id);
+        HttpResponse<String> scored = feedback(id, null);
         waitedMs = (System.nanoTime() - started) / 1_000_000;
         assertThat(scored.statusCode()).as(scored.body()).isEqualTo(204);
-        assertThat(waitedMs).isBetween(250L, 900L);
+        assertThat(waitedMs).as("ms: it waited for the end").isGreaterThanOrEqualTo(250L);
         try (java.io.InputStream body = stream.body()) {
             assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8)).endsWith("data: [DONE]\n\n");
         }
@@ -182,11 +191,15 @@ final class ExperimentsLifecycleTest {
 
     // ---- helpers ------------------------------------------------------------------------------------
 
-    private HttpResponse<String> feedback(String requestId) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/feedback"))
+    /** @param userPath the caller's X-User-Path, or {@code null} for the anonymous caller the chats are sent as */
+    private HttpResponse<String> feedback(String requestId, String userPath) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/feedback"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"request_id\":\"" + requestId + "\",\"score\":1}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString("{\"request_id\":\"" + requestId + "\",\"score\":1}"));
+        if (userPath != null) {
+            b.header("X-User-Path", userPath);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /**
@@ -194,13 +207,9 @@ final class ExperimentsLifecycleTest {
      *     end, which can come a moment after the client read the whole answer
      */
     private Map<String, Object> experiment(String source, long requests) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        Map<String, Object> report = experiment(source);
-        while (requests(report) < requests && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-            report = experiment(source);
-        }
-        return report;
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> requests(experiment(source)) >= requests);
+        return experiment(source);
     }
 
     private void awaitHeld() throws InterruptedException {

@@ -326,18 +326,14 @@ final class ExperimentsTest {
      *     its end, which can come a moment after the client read the whole answer
      */
     private Map<String, Object> experiment(String source, int requests) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (true) {
-            Map<String, Object> report = experiment(source);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() -> {
             double counted = 0;
-            for (Object a : (List<?>) report.get("arms")) {
+            for (Object a : (List<?>) experiment(source).get("arms")) {
                 counted += number(map(a).get("requests"));
             }
-            if (counted >= requests || System.nanoTime() > deadline) {
-                return report;
-            }
-            Thread.sleep(5);
-        }
+            return counted >= requests;
+        });
+        return experiment(source);
     }
 
     private static Map<String, Object> comparison(Map<String, Object> report, String target, String metric) {
