@@ -259,18 +259,27 @@ final class GatewayProxyServlet extends ProxyServlet {
          *     (allowed, routable, and its breaker not open)
          */
         synchronized boolean mayFollow(TargetBreakers breakers) {
-            if (made >= maxAttempts || System.nanoTime() - deadlineNanos >= 0) {
+            if (spent()) {
                 return false;
             }
-            Rules rules = exchange.config().rules();
             for (int i = next; i < candidates.size(); i++) {
                 Candidate c = candidates.get(i);
-                Provider p = c.provider() == null ? null : rules.providers().get(c.provider());
-                if (c.allowed() && p != null && p.configured() && !breakers.open(c)) {
+                if (routable(c) != null && !breakers.open(c)) {
                     return true;
                 }
             }
             return false;
+        }
+
+        /** @return whether no further attempt may start: the count or the time is used up */
+        private boolean spent() {
+            return made >= maxAttempts || System.nanoTime() - deadlineNanos >= 0;
+        }
+
+        /** @return the candidate's provider when it may be tried (this caller may use it, and it is routable), or null */
+        private Provider routable(Candidate c) {
+            Provider p = c.provider() == null ? null : exchange.config().rules().providers().get(c.provider());
+            return c.allowed() && p != null && p.configured() ? p : null;
         }
 
         /**
@@ -279,14 +288,13 @@ final class GatewayProxyServlet extends ProxyServlet {
          * @return the next attempt to make, its breaker's permit taken, or {@code null} when there is none
          */
         synchronized Upstream next(TargetBreakers breakers, boolean first) {
-            if (!first && (made >= maxAttempts || System.nanoTime() - deadlineNanos >= 0)) {
+            if (!first && spent()) {
                 return null;
             }
-            Rules rules = exchange.config().rules();
             while (next < candidates.size()) {
                 Candidate c = candidates.get(next++);
-                Provider p = c.provider() == null ? null : rules.providers().get(c.provider());
-                if (!c.allowed() || p == null || !p.configured()) {
+                Provider p = routable(c);
+                if (p == null) {
                     // Denied for this caller, or not routable: skipped, never called (SPEC section 11).
                     continue;
                 }
@@ -683,7 +691,9 @@ final class GatewayProxyServlet extends ProxyServlet {
             // waits (SPEC section 11). A request that is not a stream gets its headers with the whole answer.
             Duration after = upstream.exchange.config().server().upstreamConnectTimeout();
             upstream.headersDeadline = getHttpClient().getScheduler().schedule(() -> {
-                if (upstream.status == 0) {
+                // Asked again when it fires: a candidate that could follow then (its breaker may have opened since, or
+                // the time bound passed) is worth cutting this attempt for; else it waits for its headers.
+                if (upstream.status == 0 && upstream.plan.mayFollow(breakers)) {
                     proxyRequest.abort(new HeadersTimeout(after));
                 }
             }, after.toMillis(), TimeUnit.MILLISECONDS);

@@ -99,8 +99,13 @@ final class ObservabilityEdgesTest {
         String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
         String metricsSection = readme.substring(readme.indexOf("The GenAI labels:"), readme.indexOf("**Label values come only"));
         assertThat(metricsSection).as("README's error_type values").contains("`client_disconnected`");
-        String scrape = client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(scrape).contains("gen_ai_server_request_duration_seconds_count{error_type=\"client_disconnected\"");
+        // The metrics listener runs after the test's: the scrape is awaited, not read at once.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape())
+                .contains("gen_ai_server_request_duration_seconds_count{error_type=\"client_disconnected\""));
+    }
+
+    private String scrape() throws Exception {
+        return client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test
@@ -115,10 +120,10 @@ final class ObservabilityEdgesTest {
         completion("probe-2");
         assertThat(lines.get("probe-0")).contains("\"error_code\":\"unknown_path\"").contains("\"provider\":null");
         assertThat(upstream.received).noneMatch(r -> r.path().contains("wp-login"));
-        String scrape = client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(scrape.lines().filter(l -> l.startsWith("gen_ai_server_request_duration_seconds_count{")
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape()
+                .lines().filter(l -> l.startsWith("gen_ai_server_request_duration_seconds_count{")
                 && l.contains("error_type=\"unknown_path\""))).singleElement().satisfies(l -> assertThat(l)
-                .contains("gen_ai_provider_name=\"\"").endsWith(" 3"));
+                .contains("gen_ai_provider_name=\"\"").endsWith(" 3")));
     }
 
     @Test
