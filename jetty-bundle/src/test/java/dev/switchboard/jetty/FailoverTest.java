@@ -287,6 +287,26 @@ final class FailoverTest {
     }
 
     @Test
+    void shouldNotPassOnA100ContinueExpectationForAnUploadPassedOnUnread() throws Exception {
+        // A fine-tuning file holds no model: the filter passes it on unread, but the body gate in front read it whole
+        // (and answered the client's expectation), so the upstream must not be asked to answer it again.
+        String form = "--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n--b\r\n"
+                + "Content-Disposition: form-data; name=\"file\"; filename=\"t.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n"
+                + "{\"messages\":[]}\r\n--b--\r\n";
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/files"))
+                .timeout(Duration.ofSeconds(10)).expectContinue(true).header("Content-Type", "multipart/form-data; boundary=b")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+
+        HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(a.received).singleElement().satisfies(x -> {
+            assertThat(x.text()).isEqualTo(form);
+            assertThat(x.head().toLowerCase(java.util.Locale.ROOT)).doesNotContain("expect:");
+        });
+    }
+
+    @Test
     void shouldSkipACandidateTheCallerMayNotUseAndNeverCallIt() throws Exception {
         a.answer(503);
 
