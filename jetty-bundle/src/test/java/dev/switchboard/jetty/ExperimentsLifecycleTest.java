@@ -1,5 +1,8 @@
 package dev.switchboard.jetty;
 
+import static dev.switchboard.jetty.ExperimentsTest.list;
+import static dev.switchboard.jetty.ExperimentsTest.map;
+import static dev.switchboard.jetty.ExperimentsTest.number;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
@@ -18,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -254,20 +256,6 @@ final class ExperimentsLifecycleTest {
             n += (long) number(map(a).get("requests"));
         }
         return n;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o) {
-        return (Map<String, Object>) o;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Object> list(Object o) {
-        return new ArrayList<>((List<Object>) o);
-    }
-
-    private static double number(Object o) {
-        return Double.parseDouble(((JsonTree.Num) o).text());
     }
 
     /**

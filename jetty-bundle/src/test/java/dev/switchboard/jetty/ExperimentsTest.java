@@ -341,13 +341,15 @@ final class ExperimentsTest {
                 .filter(c -> c.get("target").equals(target) && c.get("metric").equals(metric)).findFirst().orElseThrow();
     }
 
+    // The report's JSON as JsonTree parses it (ExperimentsLifecycleTest reads it with these too).
+
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o) {
+    static Map<String, Object> map(Object o) {
         return (Map<String, Object>) o;
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> List<T> list(Object o) {
+    static <T> List<T> list(Object o) {
         List<T> out = new ArrayList<>();
         for (Object item : (List<Object>) o) {
             out.add((T) (item instanceof JsonTree.Num n ? (Object) Double.valueOf(n.text()) : item));
@@ -355,7 +357,7 @@ final class ExperimentsTest {
         return out;
     }
 
-    private static double number(Object o) {
+    static double number(Object o) {
         return Double.parseDouble(((JsonTree.Num) o).text());
     }
 
