@@ -21,7 +21,8 @@ import java.util.function.BooleanSupplier;
  * {@code target}, {@code provider}, {@code status}, {@code error_code}, {@code attempts},
  * {@code upstream_status}, {@code attempted} (every upstream attempt in order: {@code model}, {@code provider},
  * {@code status}, {@code error}, {@code duration_ms}), {@code duration_ms}, {@code first_byte_ms}, {@code input_tokens},
- * {@code output_tokens}, {@code cached_tokens}, {@code reasoning_tokens}, {@code finish_reason}, and for
+ * {@code output_tokens}, {@code cached_tokens}, {@code cache_write_tokens}, {@code reasoning_tokens},
+ * {@code finish_reason}, and for
  * {@code POST /v1/feedback} {@code feedback_for}, {@code feedback_score}, {@code feedback_comment}. What is
  * not known is {@code null}, never zero. Gateway keys, provider keys and bodies never appear; the
  * only request content is the model name. Thread-safe.
@@ -128,6 +129,8 @@ public final class AccessLog implements ExchangeListener {
         number(b, "output_tokens", u.outputTokens());
         b.append(',');
         number(b, "cached_tokens", u.cachedTokens());
+        b.append(',');
+        number(b, "cache_write_tokens", u.cacheCreationTokens());
         b.append(',');
         number(b, "reasoning_tokens", u.reasoningTokens());
         b.append(',');

@@ -52,7 +52,7 @@ class AccessLogTest {
         Completion completion = new Completion(200, null, false,
                 List.of(new Attempt(1, d.chosen(), 502, "upstream_unavailable", 2_000_000),
                         new Attempt(2, d.chosen(), 200, null, 812_345_678)),
-                1_234_567_890, 801_234_499, new Usage(12L, 9L, null, null, null, "stop"), null);
+                1_234_567_890, 801_234_499, new Usage(12L, 9L, null, null, 7L, "stop"), null);
 
         assertThat(AccessLog.line(exchange, completion)).isEqualTo("{\"request_id\":\"6cbb2b58345a4defa828c44332b010d4\","
                 + "\"time\":\"" + exchange.startedAt() + "\",\"method\":\"POST\",\"endpoint\":\"/v1/chat/completions\","
@@ -62,7 +62,7 @@ class AccessLogTest {
                 + "{\"model\":\"mock/gpt-bench-a\",\"provider\":\"mock\",\"status\":502,\"error\":\"upstream_unavailable\",\"duration_ms\":2.0},"
                 + "{\"model\":\"mock/gpt-bench-a\",\"provider\":\"mock\",\"status\":200,\"error\":null,\"duration_ms\":812.346}],"
                 + "\"duration_ms\":1234.568,\"first_byte_ms\":801.234,\"input_tokens\":12,\"output_tokens\":9,"
-                + "\"cached_tokens\":null,\"reasoning_tokens\":null,\"finish_reason\":\"stop\"}");
+                + "\"cached_tokens\":null,\"cache_write_tokens\":7,\"reasoning_tokens\":null,\"finish_reason\":\"stop\"}");
     }
 
     @Test
