@@ -100,8 +100,9 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
 
     private void record(Exchange exchange, Completion completion) {
         Decision d = exchange.decision();
+        Rules live = config.get().rules();
         // Notices rules that changed (an experiment whose virtual model is gone ends), whatever this exchange was.
-        redirects(config.get().rules());
+        redirects(live);
         if (d == null || completion.attempts().isEmpty()) {
             // Refused by the gateway, or never sent: no arm saw it, and nothing to score.
             return;
@@ -113,12 +114,12 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
             // Reconciled with the live rules, never with the rules the exchange was decided under: an exchange that
             // began before a change and ends after it would put the old definition back, starting the new one's
             // numbers over (and again at the next exchange of the new rules).
-            Rules live = config.get().rules();
             experiment = current(d.redirect(), live, now);
             target = d.target();
             ArmStats arm = experiment == null ? null : experiment.arm(target);
             if (arm != null && exchange.config().rules() != live
-                    && !sameExperiment(definition(exchange.config().rules(), d.redirect()), experiment.definition())) {
+                    && !sameExperiment(redirects(exchange.config().rules()).bySource.get(d.redirect()),
+                    experiment.definition())) {
                 // Decided under a split that is gone: not this experiment's request (nor its feedback).
                 arm = null;
                 experiment = null;
@@ -173,18 +174,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         return decided != null && (decided.equals(now) || !decided.split() && !now.split());
     }
 
-    /** @return a redirect's definition under rules other than the live ones (rare: no cache), or {@code null} */
-    private static Experiment.Definition definition(Rules rules, String source) {
-        Experiment.Definition found = null;
-        for (VirtualModel vm : rules.virtualModels()) {
-            // The last one, as redirects(rules) keeps it.
-            if (vm.isRedirect() && vm.enabled() && vm.source().equals(source)) {
-                found = Experiment.Definition.of(vm);
-            }
-        }
-        return found;
-    }
-
+    /** @return the redirects of these rules: cached for the live ones; older rules' are made afresh (rare) */
     private Redirects redirects(Rules rules) {
         Redirects r = redirects;
         if (r.rules != rules) {

@@ -829,19 +829,15 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.malformed = malformed(failure);
         int status = upstream.status;
         boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone;
-        // An answer's headers (2xx, 3xx) came, and the body broke before any of it arrived: nothing of this response
-        // reached the client, so the target failed, and the next candidate can take the request (SPEC section 11:
-        // before any byte of the response reached the client). A 4xx is never retried, whatever follows it.
-        boolean brokeBeforeBody = status != 0 && status < 400 && upstreamFault && !upstream.bodyStarted;
-        if (status == 0 || brokeBeforeBody) {
-            // The target failed (the breaker hears of it), unless the request or the gateway did.
-            if (upstreamFault) {
-                upstream.failed();
-            } else {
-                upstream.released();
-            }
+        // The target failed (unless the request or the gateway did) when no headers came, or when an answer's headers
+        // (2xx, 3xx) came and its body broke before any of it arrived: nothing of this response reached the client, so
+        // the next candidate can take the request (SPEC section 11: before any byte of the response reached the
+        // client). A 4xx is never retried, whatever follows it. Otherwise the attempt was judged already (a retried or
+        // an error status, a body that began), or the client or the gateway ended it.
+        boolean targetFailed = upstreamFault && (status == 0 || status < 400 && !upstream.bodyStarted);
+        if (targetFailed) {
+            upstream.failed();
         } else {
-            // Judged already (a retried or an error status, a body that began), or ended by the client or the gateway.
             upstream.released();
         }
         if (proxyResponse.isCommitted()) {
@@ -855,8 +851,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         ApiError why = upstream.clientBodyFailed != null ? upstream.clientBodyFailed
                 : upstream.shuttingDown ? ApiError.SHUTTING_DOWN : ApiError.forUpstream(ApiError.isTimeout(failure));
-        if ((status == 0 && upstreamFault || brokeBeforeBody)
-                && failOver(clientRequest, proxyResponse, upstream, status, why.code())) {
+        if (targetFailed && failOver(clientRequest, proxyResponse, upstream, status, why.code())) {
             // Before any response byte: the next candidate takes the request (SPEC section 11).
             return;
         }
