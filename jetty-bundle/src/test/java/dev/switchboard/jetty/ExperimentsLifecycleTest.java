@@ -3,11 +3,11 @@ package dev.switchboard.jetty;
 import static dev.switchboard.jetty.ExperimentsTest.list;
 import static dev.switchboard.jetty.ExperimentsTest.map;
 import static dev.switchboard.jetty.ExperimentsTest.number;
+import static dev.switchboard.jetty.ExperimentsTest.requests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.experiments.Experiments;
-import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -204,15 +203,6 @@ final class ExperimentsLifecycleTest {
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /**
-     * @return the report once it counts {@code requests} exchanges: an exchange is filed when the container reports its
-     *     end, which can come a moment after the client read the whole answer
-     */
-    private Map<String, Object> experiment(String source, long requests) throws Exception {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).pollInterval(java.time.Duration.ofMillis(5))
-                .until(() -> requests(experiment(source)) >= requests);
-        return experiment(source);
-    }
 
     private void awaitHeld() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -239,23 +229,15 @@ final class ExperimentsLifecycleTest {
     }
 
     private HttpResponse<String> admin(String method, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
-                .header("Authorization", "Bearer t").method(method, HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return ExperimentsTest.admin(client, gateway, method, path);
     }
 
     private Map<String, Object> experiment(String source) throws Exception {
-        HttpResponse<String> r = admin("GET", "/admin/experiments/" + source);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return map(JsonTree.parse(r.body().getBytes(StandardCharsets.UTF_8)));
+        return ExperimentsTest.experiment(client, gateway, source);
     }
 
-    private static long requests(Map<String, Object> report) {
-        long n = 0;
-        for (Object a : list(report.get("arms"))) {
-            n += (long) number(map(a).get("requests"));
-        }
-        return n;
+    private Map<String, Object> experiment(String source, long requests) throws Exception {
+        return ExperimentsTest.experiment(client, gateway, source, requests);
     }
 
     /**

@@ -310,13 +310,28 @@ final class ExperimentsTest {
     }
 
     private HttpResponse<String> admin(String method, String path) throws Exception {
+        return admin(client, gateway, method, path);
+    }
+
+    private Map<String, Object> experiment(String source) throws Exception {
+        return experiment(client, gateway, source);
+    }
+
+    private Map<String, Object> experiment(String source, int requests) throws Exception {
+        return experiment(client, gateway, source, requests);
+    }
+
+    // The admin API of a test gateway whose admin token is "t" (ExperimentsLifecycleTest calls these too).
+
+    static HttpResponse<String> admin(HttpClient client, Gateway gateway, String method, String path) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
                 .header("Authorization", "Bearer t").method(method, HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private Map<String, Object> experiment(String source) throws Exception {
-        HttpResponse<String> r = admin("GET", "/admin/experiments/" + source);
+    /** @return the experiment's report, which must be there (200) */
+    static Map<String, Object> experiment(HttpClient client, Gateway gateway, String source) throws Exception {
+        HttpResponse<String> r = admin(client, gateway, "GET", "/admin/experiments/" + source);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return map(JsonTree.parse(r.body().getBytes(StandardCharsets.UTF_8)));
     }
@@ -325,15 +340,20 @@ final class ExperimentsTest {
      * @return the report once its arms count {@code requests} exchanges: an exchange is filed when the container reports
      *     its end, which can come a moment after the client read the whole answer
      */
-    private Map<String, Object> experiment(String source, int requests) throws Exception {
-        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() -> {
-            double counted = 0;
-            for (Object a : (List<?>) experiment(source).get("arms")) {
-                counted += number(map(a).get("requests"));
-            }
-            return counted >= requests;
-        });
-        return experiment(source);
+    static Map<String, Object> experiment(HttpClient client, Gateway gateway, String source, long requests)
+            throws Exception {
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> requests(experiment(client, gateway, source)) >= requests);
+        return experiment(client, gateway, source);
+    }
+
+    /** @return the exchanges the report's arms count */
+    static long requests(Map<String, Object> report) {
+        long n = 0;
+        for (Object a : (List<?>) report.get("arms")) {
+            n += (long) number(map(a).get("requests"));
+        }
+        return n;
     }
 
     private static Map<String, Object> comparison(Map<String, Object> report, String target, String metric) {

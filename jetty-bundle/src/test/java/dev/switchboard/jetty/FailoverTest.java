@@ -476,10 +476,7 @@ final class FailoverTest {
         // The header deadline (300 ms) is there to hand a silent stream to another candidate. When the only other one
         // has an open breaker there is none to hand it to: cutting the stream then turned a target that answers in
         // 700 ms into a 504, and counted it as failing, so its breaker opened too.
-        d.answer(503);
-        post(breaking, body("d-only", false));
-        post(breaking, body("d-only", false));
-        assertThat(metrics()).contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"d/m-d\"} 1.0");
+        openBreaker(d, "d-only");
         c.answer(Behaviour.SLOW_STREAM);
 
         HttpResponse<String> r = post(breaking, body("slow-first", true));
@@ -493,9 +490,7 @@ final class FailoverTest {
 
     @Test
     void shouldAnswerAtOnceWithoutACallWhileEveryCandidatesBreakerIsOpen() throws Exception {
-        d.answer(503);
-        post(breaking, body("d-only", false));
-        post(breaking, body("d-only", false));
+        openBreaker(d, "d-only");
         assertThat(d.received).hasSize(2);
 
         HttpResponse<String> r = post(breaking, body("d-only", false));
@@ -507,6 +502,15 @@ final class FailoverTest {
         assertThat(r.headers().firstValue("X-Switchboard-Attempts")).as("no attempt was made").hasValue("0");
         assertThat(d.received).hasSize(2);
         closeAgain(d, "d-only");
+    }
+
+    /** Opens {@code u}'s breaker on {@link #breaking}: two 503s through {@code model}, whose only target it is. */
+    private void openBreaker(ScriptedUpstream u, String model) throws Exception {
+        u.answer(503);
+        post(breaking, body(model, false));
+        post(breaking, body(model, false));
+        assertThat(metrics()).contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"" + u.name
+                + "/m-" + u.name + "\"} 1.0");
     }
 
     /** Leaves {@code u}'s breaker closed for the other tests: its cool-down passed, a probe through {@code model}. */
