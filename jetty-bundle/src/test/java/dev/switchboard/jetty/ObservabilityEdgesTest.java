@@ -82,6 +82,20 @@ final class ObservabilityEdgesTest {
     }
 
     @Test
+    void shouldAskForIdentityHoweverTheClientSpelledItsAcceptEncoding() throws Exception {
+        // Two headers, in two cases and with q-values: none of them may reach the upstream beside identity.
+        upstream.received.clear();
+        RawClient.Received r = RawClient.post(gateway.port(), "/v1/chat/completions", "{\"model\":\"alias\",\"messages\":[]}",
+                10_000, "Content-Type: application/json", "Accept-Encoding: gzip;q=1.0, deflate", "ACCEPT-ENCODING: br",
+                "X-Scenario: usage-gzip", "X-Request-Id: sdk-gzip-2");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("Content-Encoding")).isNull();
+        assertThat(upstream.take().header("Accept-Encoding")).isEqualTo("identity");
+        assertThat(completion("sdk-gzip-2").usage().inputTokens()).isEqualTo(19L);
+    }
+
+    @Test
     void shouldLabelAClientThatLeftAStreamAsTheReadmeSays() throws Exception {
         // A dashboard built from the README's list of error_type values must find the clients that left.
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
