@@ -58,7 +58,8 @@ final class Report {
      * @param requests exchanges that went to it
      * @param share its share of the experiment's requests
      * @param errors by class: {@code upstream_4xx}, {@code upstream_5xx}, {@code upstream_unavailable},
-     *     {@code upstream_timeout}, {@code client_disconnect}
+     *     {@code upstream_timeout}, {@code client_disconnect} (the completion codes {@code client_disconnected} and
+     *     {@code client_timeout})
      * @param errorRate errors per request
      * @param latencyMs whole exchanges
      * @param firstByteMs time to the first response byte
