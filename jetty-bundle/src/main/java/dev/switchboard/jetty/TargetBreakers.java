@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -72,6 +73,8 @@ final class TargetBreakers implements CircuitBreakers {
     private final Map<String, Instant> since = new ConcurrentHashMap<>();
     /** Per breaker: whether a failure was reported after its last reported success (see {@link Permit#success}). */
     private final Map<String, AtomicBoolean> failedSinceSuccess = new ConcurrentHashMap<>();
+    /** Per breaker: half-open probes taken and not yet settled (resilience4j does not tell without taking one). */
+    private final Map<String, AtomicInteger> probing = new ConcurrentHashMap<>();
     private volatile Table table = new Table(null, null, Map.of());
 
     /** The breakers for one version of the rules and settings. */
@@ -104,9 +107,22 @@ final class TargetBreakers implements CircuitBreakers {
             return null;
         }
         AtomicBoolean failedSince = failedSinceSuccess.get(target);
+        // Half-open after the permission: this caller holds the probe (one at a time) until its outcome.
+        AtomicInteger probes = breaker.getState() == CircuitBreaker.State.HALF_OPEN ? probing.get(target) : null;
+        if (probes != null) {
+            probes.incrementAndGet();
+        }
+        AtomicBoolean settled = new AtomicBoolean();
         return new Permit() {
+            private void settle() {
+                if (probes != null && settled.compareAndSet(false, true)) {
+                    probes.decrementAndGet();
+                }
+            }
+
             @Override
             public void success() {
+                settle();
                 // A closed breaker opens on failures in a row only, so a success after a success changes nothing:
                 // it is not reported (resilience4j builds a timestamped event per report, as the transition listener
                 // below makes it publish). Any other success is: the first after a failure, or a half-open probe's.
@@ -122,6 +138,7 @@ final class TargetBreakers implements CircuitBreakers {
 
             @Override
             public void failure() {
+                settle();
                 if (failedSince != null) {
                     failedSince.set(true);
                 }
@@ -130,6 +147,7 @@ final class TargetBreakers implements CircuitBreakers {
 
             @Override
             public void release() {
+                settle();
                 breaker.releasePermission();
             }
         };
@@ -139,12 +157,18 @@ final class TargetBreakers implements CircuitBreakers {
      * Looks without asking (no permit is taken, no state changes).
      *
      * @param candidate a routed candidate
-     * @return whether its breaker is open and its {@code open_for} has not passed: {@link #acquire} would say no
+     * @return whether {@link #acquire} would say no: its breaker is open and its {@code open_for} has not passed, or
+     *     it is half-open and its probe is taken
      */
     boolean open(Candidate candidate) {
         String target = candidate.qualified();
         CircuitBreaker b = target == null ? null : current().breakers.get(target);
-        if (b == null || state(b) != State.OPEN) {
+        State s = b == null ? State.CLOSED : state(b);
+        if (s == State.HALF_OPEN) {
+            AtomicInteger probes = probing.get(target);
+            return probes != null && probes.get() > 0;
+        }
+        if (s != State.OPEN) {
             return false;
         }
         Instant at = retryAt(b);
@@ -262,6 +286,7 @@ final class TargetBreakers implements CircuitBreakers {
                         b.getEventPublisher().onStateTransition(e -> since.put(target, clock.instant()));
                         since.remove(target);
                         failedSinceSuccess.put(target, new AtomicBoolean());
+                        probing.put(target, new AtomicInteger());
                         out.put(target, b);
                     }
                 }
@@ -269,6 +294,7 @@ final class TargetBreakers implements CircuitBreakers {
         }
         since.keySet().retainAll(out.keySet());
         failedSinceSuccess.keySet().retainAll(out.keySet());
+        probing.keySet().retainAll(out.keySet());
         // Sorted by target: /admin/status and the metrics list them so.
         return new Table(rules, settings, java.util.Collections.unmodifiableMap(out));
     }

@@ -25,10 +25,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -485,6 +487,32 @@ final class FailoverTest {
         assertThat(r.body()).isEqualTo("data: {\"from\":\"c\"}\n\ndata: [DONE]\n\n");
         assertThat(completion(r).attempts()).singleElement().satisfies(x -> assertThat(x.status()).isEqualTo(200));
         assertThat(d.received).hasSize(2);
+        closeAgain(d, "d-only");
+    }
+
+    @Test
+    void shouldWaitForAStreamsHeadersWhenTheOnlyOtherCandidatesHalfOpenProbeIsTaken() throws Exception {
+        // Half-open lets one probe through: while another request holds it, that candidate cannot follow either.
+        openBreaker(d, "d-only");
+        clock.advance(Duration.ofSeconds(31));
+        d.answer(Behaviour.STALL);
+        CompletableFuture<HttpResponse<String>> probe = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(breaking, body("d-only", false));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> d.received.size() == 3);
+        c.answer(Behaviour.SLOW_STREAM);
+
+        HttpResponse<String> r = post(breaking, body("slow-first", true));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("data: {\"from\":\"c\"}\n\ndata: [DONE]\n\n");
+        assertThat(completion(r).attempts()).singleElement().satisfies(x -> assertThat(x.status()).isEqualTo(200));
+        assertThat(d.received).as("the probe alone").hasSize(3);
+        assertThat(probe.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
         closeAgain(d, "d-only");
     }
 
