@@ -132,6 +132,17 @@ public final class Exchange {
         return next;
     }
 
+    /**
+     * The exchange refused before its model was decided: it goes nowhere, so no provider is charged with it (the
+     * access log's {@code provider} is null, the metrics' provider label empty).
+     *
+     * @return this exchange without candidates (same id, clock and recorder), or this one when it has none
+     */
+    public Exchange unrouted() {
+        return candidates.isEmpty() ? this : new Exchange(id, startNanos, startedAt, method, endpoint, path, anthropic,
+                config, caller, decision, List.of(), body, recorder);
+    }
+
     /** @return the request id ({@code X-Switchboard-Request-Id}) */
     public String id() {
         return id;

@@ -272,7 +272,7 @@ public final class VirtualModelFilter implements Filter {
             if (!(next.request() instanceof SwitchboardRequest r) || !r.bodyRead()) {
                 Rejections.closeIfBodyUnread(request, response);
             }
-            Rejections.send(response, next.exchange(), ApiError.PROVIDER_ACCESS_DENIED.with());
+            Rejections.refuse(response, next.exchange(), ApiError.PROVIDER_ACCESS_DENIED.with());
             next = null;
         }
         if (next == null) {
@@ -323,10 +323,8 @@ public final class VirtualModelFilter implements Filter {
         boolean anthropic = Paths.anthropicPath(path) || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL
                 || path.equals("/v1/files") || path.startsWith("/v1/files/")) && request.getHeader("anthropic-version") != null);
         String named = request.getHeader(PROVIDER_HEADER);
-        // A path of no API that is refused goes nowhere: naming default_provider would charge its 404 to that provider
-        // in the access log and the metrics.
+        // A request refused later goes nowhere after all: Rejections.send drops its route.
         List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
-                || (endpoint == Endpoint.UNKNOWN && unknownPaths == UnknownPaths.REFUSE)
                 ? List.of()
                 : named == null || named.isBlank() ? Resolver.withoutModel(config.rules())
                 : Resolver.toProvider(config.rules(), named.strip());

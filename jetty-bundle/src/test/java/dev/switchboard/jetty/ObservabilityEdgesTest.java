@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
@@ -165,6 +166,60 @@ final class ObservabilityEdgesTest {
         }
         assertThat(completion("gave-up").errorCode()).isEqualTo("invalid_body");
         assertThat(upstream.received).noneMatch(r -> r.text().contains("messages\":["));
+    }
+
+    @Test
+    void shouldChargeARequestRefusedBeforeItsModelWasDecidedToNoProvider() throws Exception {
+        // The gateway's own 400s, 401s and 405s go nowhere, and a request that names its model in its body would not
+        // have gone to the default provider either: charged to it, they showed on its error-rate panel as its failures
+        // (a gateway 401 under a provider's name reads as that provider refusing its key).
+        Gateway keyed = TestGateway.start("""
+                providers:
+                  up: {type: openai-compatible, base_url: "%s", api_key: sk-up, models: [ok]}
+                default_provider: up
+                models: {enabled_by_default: false}
+                identity:
+                  clients:
+                    - {name: alice, key_sha256: 4805d60cb37819015d8fffb916fd911836bc573c4c5963d9f1a24a543bd352d7}
+                """.formatted(upstream.url()), recording);
+        try {
+            upstream.received.clear();
+            String alice = "Bearer sk-alice-demo";
+            record Case(String id, String method, String path, String body, String authorization, int status, String code) {
+            }
+            List<Case> refused = List.of(
+                    new Case("no-key-files", "GET", "/v1/files", null, null, 401, "invalid_api_key"),
+                    new Case("no-key-chat", "POST", "/v1/chat/completions", "{\"model\":\"ok\"}", null, 401, "invalid_api_key"),
+                    new Case("get-embeddings", "GET", "/v1/embeddings", null, alice, 405, "method_not_allowed"),
+                    new Case("cut-json", "POST", "/v1/chat/completions", "{\"model\":", alice, 400, "invalid_json"),
+                    new Case("no-model", "POST", "/v1/chat/completions", "{\"messages\":[]}", alice, 400, "missing_model"),
+                    new Case("denied-files", "GET", "/v1/files", null, alice, 403, "model_access_denied"));
+            for (Case c : refused) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + keyed.port() + c.path()))
+                        .header("X-Request-Id", c.id()).header("Content-Type", "application/json")
+                        .method(c.method(), c.body() == null ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(c.body()));
+                if (c.authorization() != null) {
+                    b.header("Authorization", c.authorization());
+                }
+                HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(c.id() + ": " + r.body()).isEqualTo(c.status());
+                assertThat(r.body()).as(c.id()).contains("\"code\":\"" + c.code() + "\"");
+                completion(c.id());
+                // Only the request without a model that the policies on its provider refuse is that provider's.
+                assertThat(lines.get(c.id())).as(c.id())
+                        .contains(c.id().equals("denied-files") ? "\"provider\":\"up\"" : "\"provider\":null");
+            }
+            assertThat(upstream.received).isEmpty();
+            URI metrics = URI.create("http://127.0.0.1:" + keyed.port() + "/metrics");
+            // The metrics listener runs after the test's: the scrape is awaited, not read at once.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(client.send(HttpRequest.newBuilder(metrics)
+                    .build(), HttpResponse.BodyHandlers.ofString()).body().lines()
+                    .filter(l -> l.startsWith("gen_ai_server_request_duration_seconds_count{") && l.contains("gen_ai_provider_name=\"up\"")))
+                    .singleElement().satisfies(l -> assertThat(l).contains("error_type=\"model_access_denied\"")));
+        } finally {
+            keyed.stop();
+        }
     }
 
     // ---- helpers ------------------------------------------------------------------------------------
