@@ -39,6 +39,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *   <li>{@code gen_ai.server.time_to_first_token} (seconds, histogram): exchanges whose response started;</li>
  *   <li>{@code gen_ai.client.token.usage} (tokens, histogram, {@code gen_ai.token.type} = input | output):
  *       usage the response stated (unknown usage records nothing, never zero);</li>
+ *   <li>{@code switchboard.token.usage} (tokens, histogram, {@code switchboard.token.type} = cached | cache_write |
+ *       reasoning), the same labels: the parts of that usage the response stated, as the access log's
+ *       {@code cached_tokens}, {@code cache_write_tokens} and {@code reasoning_tokens} (outside the GenAI meter, whose
+ *       types add up to the tokens billed);</li>
  *   <li>{@code switchboard.decisions} ({@code outcome}): every decision;</li>
  *   <li>{@code switchboard.failovers} ({@code switchboard.virtual_model}, {@code switchboard.target}: the target
  *       given up on, {@code reason}: its status or error code): every move to the next candidate (SPEC section 11);</li>
@@ -65,6 +69,8 @@ public final class GatewayMetrics implements ExchangeListener {
             0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
     private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576,
         4194304, 16777216, 67108864};
+    /** The {@code switchboard.token.type} values, in {@link Meters#part}'s order. */
+    private static final String[] PARTS = {"cached", "cache_write", "reasoning"};
     /** The API paths whose GenAI operation has a name in the conventions; others are {@code other}. */
     private static final Map<String, String> OPERATIONS = Map.of(
             "/v1/chat/completions", "chat", "/v1/messages", "chat", "/v1/responses", "chat",
@@ -178,6 +184,15 @@ public final class GatewayMetrics implements ExchangeListener {
         if (u.outputTokens() != null) {
             m.output().record(u.outputTokens());
         }
+        if (u.cachedTokens() != null) {
+            m.part(0).record(u.cachedTokens());
+        }
+        if (u.cacheCreationTokens() != null) {
+            m.part(1).record(u.cacheCreationTokens());
+        }
+        if (u.reasoningTokens() != null) {
+            m.part(2).record(u.reasoningTokens());
+        }
     }
 
     private void failover(Exchange exchange, Attempt given) {
@@ -246,6 +261,8 @@ public final class GatewayMetrics implements ExchangeListener {
         final Timer firstToken;
         private volatile DistributionSummary input;
         private volatile DistributionSummary output;
+        /** {@code switchboard.token.usage} by {@link #PARTS}, made on first use. */
+        private final AtomicReferenceArray<DistributionSummary> parts = new AtomicReferenceArray<>(PARTS.length);
 
         Meters(Labels l) {
             tags = Tags.of("gen_ai.operation.name", l.operation, "gen_ai.provider.name", l.provider,
@@ -266,6 +283,18 @@ public final class GatewayMetrics implements ExchangeListener {
         DistributionSummary output() {
             DistributionSummary d = output;
             return d != null ? d : (output = tokens("output"));
+        }
+
+        DistributionSummary part(int i) {
+            DistributionSummary d = parts.get(i);
+            if (d == null) {
+                d = DistributionSummary.builder("switchboard.token.usage").baseUnit("tokens")
+                        .description("parts of the tokens per exchange, as the response stated them")
+                        .serviceLevelObjectives(TOKEN_BUCKETS).tags(tags).tag("switchboard.token.type", PARTS[i])
+                        .register(registry);
+                parts.set(i, d);
+            }
+            return d;
         }
 
         private DistributionSummary tokens(String type) {

@@ -101,14 +101,47 @@ final class GatewayMetricsTest {
         assertThat(events.list).isEmpty();
     }
 
+    @Test
+    void shouldRecordTheCachedCacheWriteAndReasoningTokensAResponseStatedAndNoneItDidNot() {
+        // What a cost dashboard needs beside input and output: cache reads are billed below plain input, cache
+        // writes (Anthropic's cache_creation_input_tokens) above it.
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Listeners listeners = Listeners.of(List.of(new GatewayMetrics(registry)));
+        run(listeners, "alias", 200, "alice", new Usage(25L, 9L, 7L, 3L, 100L, "stop"));
+        run(listeners, "alias", 200, "bob", new Usage(40L, 2L, 11L, null, null, "stop"));
+        run(listeners, "up/ok", 200, "carol", new Usage(5L, 7L, null, null, null, "stop"));
+
+        // alias has two targets: its summaries are summed over both.
+        assertThat(part(registry, "cached", d -> d.count())).isEqualTo(2.0);
+        assertThat(part(registry, "cached", d -> d.totalAmount())).isEqualTo(18.0);
+        assertThat(part(registry, "cache_write", d -> d.count())).isEqualTo(1.0);
+        assertThat(part(registry, "cache_write", d -> d.totalAmount())).isEqualTo(100.0);
+        assertThat(part(registry, "reasoning", d -> d.totalAmount())).isEqualTo(3.0);
+        assertThat(registry.find("switchboard.token.usage").tag("gen_ai.original.model", "up/ok").meters())
+                .as("a response that stated no part records none, not a zero").isEmpty();
+        assertThat(registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
+                .tag("gen_ai.original.model", "alias").summaries().stream().mapToDouble(d -> d.totalAmount()).sum())
+                .isEqualTo(65.0);
+    }
+
+    private static double part(SimpleMeterRegistry registry, String type,
+                               java.util.function.ToDoubleFunction<io.micrometer.core.instrument.DistributionSummary> value) {
+        return registry.get("switchboard.token.usage").tag("gen_ai.original.model", "alias")
+                .tag("switchboard.token.type", type).summaries().stream().mapToDouble(value).sum();
+    }
+
     private static void run(Listeners listeners, String model, int status, String user) {
+        run(listeners, model, status, user, new Usage(5L, 7L, null, null, null, "stop"));
+    }
+
+    private static void run(Listeners listeners, String model, int status, String user, Usage usage) {
         Caller caller = Caller.ofPath("/" + user);
         Decision d = Resolver.resolve(CONFIG.rules(), model, caller, Picker.create());
         Exchange e = Exchange.start(user, "POST", Endpoint.JSON_MODEL, "/v1/chat/completions", false, CONFIG, caller,
                 List.of(), listeners).withDecision(d, null);
         e.recorder().attempt(new Attempt(1, d.chosen(), status, null, 1_000_000));
         e.recorder().firstByte();
-        e.recorder().usage(new Usage(5L, 7L, null, null, null, "stop"));
+        e.recorder().usage(usage);
         e.recorder().complete(status);
     }
 }
