@@ -51,6 +51,12 @@ public enum ApiError {
      */
     UPSTREAM_MALFORMED(502, "api_error", "upstream_unavailable", "%s answered with a response that is not valid HTTP%s",
             null, false),
+    /**
+     * The TLS handshake with the upstream failed (a certificate the JVM does not trust, one for another host, an
+     * expired one); the first {@code %s} is {@code provider NAME}, the second the reason the TLS stack gave.
+     */
+    UPSTREAM_TLS(502, "api_error", "upstream_unavailable", "%s is unreachable: the TLS handshake failed (%s)", null,
+            false),
     /** Upstream silent past the idle timeout; {@code %s} is {@code provider NAME}. */
     UPSTREAM_TIMEOUT(504, "api_error", "upstream_timeout", "%s did not answer in time", null, true),
 

@@ -117,6 +117,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         volatile boolean shuttingDown;
         /** The upstream's response was not valid HTTP: the parser's reason in parentheses (or empty), else {@code null}. */
         volatile String malformed;
+        /** The TLS handshake with the upstream failed: why, else {@code null}. */
+        volatile String tls;
         /** A byte of the response's body arrived (and may have gone on to the client). */
         volatile boolean bodyStarted;
         /** The request sent upstream, once sent. */
@@ -827,6 +829,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             upstream.clientBodyFailed = ApiError.REQUEST_TIMEOUT;
         }
         upstream.malformed = malformed(failure);
+        upstream.tls = tls(failure);
         int status = upstream.status;
         boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone;
         // The target failed (unless the request or the gateway did) when no headers came, or when an answer's headers
@@ -969,6 +972,27 @@ final class GatewayProxyServlet extends ProxyServlet {
         return at.length > 0 && at[0].getClassName().startsWith("org.eclipse.jetty.http.HttpException") ? "" : null;
     }
 
+    /**
+     * Why the TLS handshake with an upstream failed, as the JVM's TLS stack said it ("unable to find valid certification
+     * path to requested target", "No subject alternative names matching IP address ... found"): "unreachable" alone
+     * sent an operator looking at the network.
+     *
+     * @return the innermost cause's message, at most 200 characters, or {@code null} when the failure was no TLS one
+     */
+    static String tls(Throwable failure) {
+        javax.net.ssl.SSLException e = cause(failure, javax.net.ssl.SSLException.class);
+        if (e == null) {
+            return null;
+        }
+        Throwable root = e;
+        for (int depth = 0; root.getCause() != null && depth < 16; depth++) {
+            root = root.getCause();
+        }
+        String why = root.getMessage() != null && !root.getMessage().isBlank() ? root.getMessage()
+                : root.getClass().getSimpleName();
+        return why.length() > 200 ? why.substring(0, 200) : why;
+    }
+
     private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
         return cause(failure, type) != null;
     }
@@ -1009,6 +1033,7 @@ final class GatewayProxyServlet extends ProxyServlet {
                         : upstream.shuttingDown ? ApiError.SHUTTING_DOWN.with()
                         : upstream.malformed != null
                         ? ApiError.UPSTREAM_MALFORMED.with("provider " + upstream.provider.name(), upstream.malformed)
+                        : upstream.tls != null ? ApiError.UPSTREAM_TLS.with("provider " + upstream.provider.name(), upstream.tls)
                         : ApiError.forUpstream(status == 504).with("provider " + upstream.provider.name());
                 proxyResponse.resetBuffer();
                 proxyResponse.setIntHeader(ATTEMPTS_HEADER, upstream.plan.made());
