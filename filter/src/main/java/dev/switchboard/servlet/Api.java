@@ -29,7 +29,7 @@ final class Api {
     enum Kind {
         /** A JSON body whose models sit where the route's shape says. */
         JSON,
-        /** A multipart form with a {@code model} field. */
+        /** A multipart form with a {@code model} field; with a shape, also a JSON body that carries models there. */
         FORM,
         /** {@code POST /v1/files}: a form whose batch files are JSONL with a model per line. */
         FILES,
@@ -47,7 +47,8 @@ final class Api {
 
     /**
      * @param kind how the request is read
-     * @param shape where a JSON body carries models ({@code null} for kinds without one)
+     * @param shape where a JSON body carries models ({@code null} for kinds without one, and for a form that takes no
+     *     JSON)
      * @param takesForm a model-less {@code POST} whose API takes a multipart form (upload parts, container files):
      *     such a form is passed on unread; every other model-less {@code POST} takes a JSON object or nothing
      */
@@ -72,6 +73,11 @@ final class Api {
                 case MODEL_LESS, REALTIME -> Endpoint.OTHER;
                 case FEEDBACK -> Endpoint.FEEDBACK;
             };
+        }
+
+        /** @return whether a body that is no multipart form is read as JSON here (a form route with a shape takes both) */
+        boolean takesJson() {
+            return kind == Kind.JSON || kind == Kind.FORM && shape != null;
         }
 
         /** @return whether requests on this route carry a model that must be checked */
@@ -182,6 +188,8 @@ final class Api {
                 "/v1/images/variations")) {
             add(p, "POST", Kind.FORM);
         }
+        // OpenAI's video generation: the SDKs send a form (openai-node always, openai-python with a file) or JSON.
+        TABLE.add(new Entry(new String[] {"v1", "videos"}, "POST", new Route(Kind.FORM, MODEL)));
         add("/v1/files", "POST", Kind.FILES);
         add("/v1/models", "GET", Kind.MODELS);
         add("/v1/models/{rest}", "GET", Kind.MODEL);
@@ -200,7 +208,8 @@ final class Api {
                 "/v1/evals/{id}/runs", "/v1/evals/{id}/runs/{id}/output_items",
                 "/v1/evals/{id}/runs/{id}/output_items/{id}", "/v1/vector_stores/{id}/files/{id}/content",
                 "/v1/vector_stores/{id}/file_batches/{id}", "/v1/vector_stores/{id}/file_batches/{id}/files",
-                "/v1/containers/{id}/files/{id}/content");
+                "/v1/containers/{id}/files/{id}/content", "/v1/videos", "/v1/videos/{id}/content",
+                "/v1/videos/characters/{id}");
         modelLess("POST", "/v1/chat/completions/{id}", "/v1/responses/{id}/cancel", "/v1/batches",
                 "/v1/batches/{id}/cancel", "/v1/messages/batches/{id}/cancel", "/v1/uploads/{id}/complete", "/v1/uploads/{id}/cancel", "/v1/fine_tuning/jobs/{id}/cancel",
                 "/v1/fine_tuning/jobs/{id}/pause", "/v1/fine_tuning/jobs/{id}/resume", "/v1/threads",
@@ -210,14 +219,16 @@ final class Api {
                 "/v1/vector_stores", "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/search",
                 "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}",
                 "/v1/vector_stores/{id}/file_batches", "/v1/vector_stores/{id}/file_batches/{id}/cancel",
-                "/v1/containers", "/v1/conversations/{id}");
+                "/v1/containers", "/v1/conversations/{id}", "/v1/videos/{id}/remix");
         // Items stored in a conversation can add tools that a later response runs: their models are checked now.
         Route items = new Route(Kind.MODEL_LESS, Shape.of(false, "model", "items[].tools[].model", "items[].tools[].svg.model"));
         for (String p : List.of("/v1/conversations", "/v1/conversations/{id}/items")) {
             TABLE.add(new Entry(p.substring(1).split("/"), "POST", items));
         }
         Route forms = new Route(Kind.MODEL_LESS, OPTIONAL_MODEL, true);
-        for (String p : List.of("/v1/uploads/{id}/parts", "/v1/containers/{id}/files")) {
+        // Video edits, extensions and characters upload a video, and their API has no model (the source video's is used).
+        for (String p : List.of("/v1/uploads/{id}/parts", "/v1/containers/{id}/files", "/v1/videos/edits",
+                "/v1/videos/extensions", "/v1/videos/characters")) {
             TABLE.add(new Entry(p.substring(1).split("/"), "POST", forms));
         }
         modelLess("GET", "/v1/chat/completions/{id}", "/v1/responses/{id}", "/v1/files/{id}",
@@ -226,12 +237,14 @@ final class Api {
                 "/v1/evals/{id}", "/v1/evals/{id}/runs/{id}", "/v1/vector_stores", "/v1/vector_stores/{id}",
                 "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}", "/v1/containers",
                 "/v1/containers/{id}", "/v1/containers/{id}/files", "/v1/containers/{id}/files/{id}",
-                "/v1/conversations/{id}", "/v1/conversations/{id}/items", "/v1/conversations/{id}/items/{id}");
+                "/v1/conversations/{id}", "/v1/conversations/{id}/items", "/v1/conversations/{id}/items/{id}",
+                "/v1/videos/{id}");
         modelLess("DELETE", "/v1/chat/completions/{id}", "/v1/responses/{id}", "/v1/files/{id}",
                 "/v1/messages/batches/{id}", "/v1/assistants/{id}", "/v1/threads/{id}",
                 "/v1/threads/{id}/messages/{id}", "/v1/evals/{id}", "/v1/evals/{id}/runs/{id}",
                 "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/files/{id}", "/v1/containers/{id}",
-                "/v1/containers/{id}/files/{id}", "/v1/conversations/{id}", "/v1/conversations/{id}/items/{id}");
+                "/v1/containers/{id}/files/{id}", "/v1/conversations/{id}", "/v1/conversations/{id}/items/{id}",
+                "/v1/videos/{id}");
     }
 
     private Api() {

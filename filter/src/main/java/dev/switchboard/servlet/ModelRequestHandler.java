@@ -92,7 +92,8 @@ final class ModelRequestHandler {
             Rejections.send(response, exchange, ApiError.REQUEST_TIMEOUT.with("the request body did not arrive in time"));
             return null;
         }
-        boolean form = route.kind() == Api.Kind.FORM || route.kind() == Api.Kind.FILES;
+        boolean form = route.kind() == Api.Kind.FILES || route.kind() == Api.Kind.FORM
+                && (!route.takesJson() || RequestChecks.multipart(request.getContentType()));
         Located located;
         if (form) {
             Multipart.ContentType type = Multipart.contentType(request.getContentType());

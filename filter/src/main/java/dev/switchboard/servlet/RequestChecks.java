@@ -47,7 +47,7 @@ final class RequestChecks {
             return ApiError.INVALID_REQUEST.with("Content-Type must be printable ASCII");
         }
         String type = types.isEmpty() ? null : types.get(0);
-        String problem = charsetProblem(type, route.kind() == Api.Kind.JSON || (api && form(type)));
+        String problem = charsetProblem(type, route.takesJson() || (api && form(type)));
         if (problem != null) {
             return ApiError.INVALID_REQUEST.with(problem);
         }

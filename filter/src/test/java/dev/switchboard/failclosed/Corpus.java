@@ -616,6 +616,36 @@ public final class Corpus {
         all.add(form("model[0] beside model", FORM, ok + part("model[0]", "up/denied") + "--b--\r\n", INVALID_FORM));
         all.add(form("image edit, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/edits"));
         all.add(form("image variation, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/variations"));
+        // Video generation takes a form (openai-node always sends one) or JSON (openai-python without a file).
+        String videos = "/v1/videos";
+        String reference = "--b\r\nContent-Disposition: form-data; name=\"input_reference\"; filename=\"a.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\nPNG\r\n";
+        all.add(form("video, denied", FORM, part("prompt", "a cat") + denied + reference + "--b--\r\n", DENIED_403, videos));
+        all.add(form("video, allowed, with a reference image", FORM, part("prompt", "a cat") + ok + reference + "--b--\r\n",
+                forwarded(videos), videos));
+        all.add(form("video, model twice", FORM, ok + denied + "--b--\r\n", DUPLICATE, videos));
+        all.add(form("video, MODEL", FORM, ok.replace("name=\"model\"", "name=\"MODEL\"") + "--b--\r\n", INVALID_MODEL, videos));
+        all.add(form("video without a model (the upstream would pick its default)", FORM, part("prompt", "a cat") + "--b--\r\n",
+                refused(400, "missing_model"), videos));
+        all.add(json("video as JSON, denied", videos, "{\"prompt\":\"a cat\",\"model\":\"up/denied\"}", DENIED_403));
+        all.add(json("video as JSON, a redirect to a denied model", videos, "{\"model\":\"sneaky\"}", DENIED_403));
+        all.add(json("video as JSON, allowed", videos, "{\"prompt\":\"a cat\",\"model\":\"alias\"}", forwarded(videos)));
+        all.add(json("video as JSON, model twice", videos, "{\"model\":\"up/ok\",\"model\":\"up/denied\"}", DUPLICATE));
+        all.add(json("video as JSON in UTF-16", videos, "{\"model\":\"up/ok\"}", AMBIGUOUS,
+                "Content-Type: application/json; charset=utf-16"));
+        all.add(raw("video as a URL-encoded form naming a model", "POST", videos, bytes("prompt=a+cat&model=up/denied"),
+                INVALID_JSON, "Content-Type: application/x-www-form-urlencoded"));
+        all.add(raw("video as JSON sent as a URL-encoded form, a model inside a value", "POST", videos,
+                bytes("{\"model\":\"up/ok\",\"prompt\":\"?a=1&model=up/denied\"}"), AMBIGUOUS,
+                "Content-Type: application/x-www-form-urlencoded"));
+        all.add(json("video remix naming a denied model", "/v1/videos/video_1/remix",
+                "{\"prompt\":\"again\",\"model\":\"up/denied\"}", DENIED_403));
+        all.add(json("video remix", "/v1/videos/video_1/remix", "{\"prompt\":\"again\"}",
+                forwarded("/v1/videos/video_1/remix")));
+        all.add(raw("a video's content", "GET", "/v1/videos/video_1/content", new byte[0],
+                forwarded("/v1/videos/video_1/content")));
+        all.add(form("a video edit (a form with a video, no model: passed on unread)", FORM, part("prompt", "brighter")
+                + reference.replace("input_reference", "video") + "--b--\r\n", forwarded("/v1/videos/edits"), "/v1/videos/edits"));
     }
 
     private static void batches(List<Attack> all) {

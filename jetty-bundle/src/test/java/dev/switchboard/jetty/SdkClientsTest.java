@@ -219,6 +219,21 @@ final class SdkClientsTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // openai-java 4.101 marks the Videos API deprecated; it is served and still called.
+    void shouldCheckTheModelOfAVideoTheOpenAiSdkAsksForAsAForm() {
+        // openai-java sends videos.create as multipart/form-data: its model field is read and checked like any other.
+        com.openai.errors.PermissionDeniedException e = catchThrowableOfType(
+                com.openai.errors.PermissionDeniedException.class,
+                () -> openai.videos().create(com.openai.models.videos.VideoCreateParams.builder()
+                        .model("demo/echo-secret").prompt("a cat on a skateboard").build()));
+
+        assertThat(e).isNotNull();
+        assertThat(e.statusCode()).isEqualTo(403);
+        assertThat(e.code()).contains("model_access_denied");
+        assertThat(e.headers().values("X-Switchboard-Model")).containsExactly("demo/echo-secret");
+    }
+
+    @Test
     void shouldRaiseNotFoundForUnknownModelInOpenAi() {
         com.openai.errors.NotFoundException listed = catchThrowableOfType(com.openai.errors.NotFoundException.class,
                 () -> openai.models().retrieve("no-such-model"));
