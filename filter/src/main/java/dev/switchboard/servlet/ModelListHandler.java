@@ -57,10 +57,25 @@ final class ModelListHandler {
         return new Next(wrapped, captured, exchange, finish);
     }
 
+    /**
+     * @return the request's path inside its webapp, as sent (for {@link Paths#segments}); when the container
+     *     found the webapp through another spelling of its context path ({@code //app}, {@code /%61pp},
+     *     {@code /./app}, {@code /app/../app}), the path it mapped inside it: its decoded servlet path and path info
+     */
     static String rawPath(HttpServletRequest request) {
         String uri = request.getRequestURI();
         String context = request.getContextPath();
-        return context.isEmpty() || !uri.startsWith(context) ? uri : uri.substring(context.length());
+        if (context.isEmpty()) {
+            return uri;
+        }
+        if (uri.startsWith(context) && Paths.segments(uri.substring(context.length())) != null) {
+            return uri.substring(context.length());
+        }
+        // The container matched the webapp on the decoded, normalised path, which the raw URI does not start with
+        // (or climbs out of and back into): judge what it maps, never the whole URI as a path of no API (SPEC 15).
+        String mapped = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        // Already decoded: a '%' left in it is a character, not an escape to decode twice.
+        return mapped.replace("%", "%25");
     }
 
     private static void finish(CapturingResponse captured, HttpServletResponse response, Rules rules, Exchange exchange,

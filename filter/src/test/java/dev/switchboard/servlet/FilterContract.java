@@ -79,6 +79,8 @@ abstract class FilterContract {
         }
     };
     private Harness harness;
+    /** The filter as a host app installs it: in a webapp at {@code /app}, paths of no API passed to the host. */
+    private Harness inApp;
 
     abstract String kind();
 
@@ -87,11 +89,13 @@ abstract class FilterContract {
         config.set(load(RULES));
         harness = Harness.start(kind(), new VirtualModelFilter(config::get, Picker.create(), List.of(broken, recording)),
                 new EchoServlet());
+        inApp = Harness.start(kind(), new VirtualModelFilter(config::get), new EchoServlet(), "/app");
     }
 
     @AfterAll
     void stopContainer() throws Exception {
         harness.close();
+        inApp.close();
     }
 
     @BeforeEach
@@ -388,6 +392,28 @@ abstract class FilterContract {
             assertThat(r.header("X-Echo-Content-Length")).as(path + " " + mode + ": " + r.status()).isNull();
             assertThat(r.status()).as(path).isIn(400, 403, 404);
         }
+    }
+
+    /**
+     * A host app's webapp is reached by spellings of its context path the container normalises before it picks
+     * the webapp ({@code //app}, {@code /%61pp}, {@code /./app}, {@code /app/../app}): the filter must judge the path
+     * the container maps inside it, not take the whole URI for a path of no API and pass it to the host untouched.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/app/v1/chat/completions", "//app/v1/chat/completions", "/%61pp/v1/chat/completions",
+            "/./app/v1/chat/completions", "/x/../app/v1/chat/completions", "/app/../app/v1/chat/completions",
+            "/app/%2e%2e/app/v1/chat/completions", "/app/v1/../../app/v1/chat/completions", "/app/..;x/app/v1/chat/completions",
+            "/app;x=1/v1/chat/completions", "/app/./../app/v1/chat/completions"})
+    void shouldNeverForwardADisabledModelWhateverTheContextPathSpelling(String path) throws Exception {
+        RawHttp.Response denied = RawHttp.post(inApp.port(), path, "{\"model\":\"openai/o3-pro\"}",
+                "Content-Type: application/json");
+        assertThat(denied.header("X-Echo-Content-Length")).as(path + ": " + denied.status()).isNull();
+        assertThat(denied.status()).as(path).isIn(400, 403);
+        // Where the container serves the spelling at all, what reaches the host is the rewritten body.
+        RawHttp.Response allowed = RawHttp.post(inApp.port(), path, "{\"model\":\"regular\"}",
+                "Content-Type: application/json");
+        assertThat(allowed.status() == 400 ? "refused by the container" : allowed.text()).as(path)
+                .isIn("refused by the container", "{\"model\":\"claude-sonnet-4-6\"}");
     }
 
     @ParameterizedTest

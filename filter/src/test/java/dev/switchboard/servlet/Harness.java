@@ -2,6 +2,7 @@ package dev.switchboard.servlet;
 
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
 /** A real servlet container on port 0 with one filter and one servlet, both on {@code /*}, async-supported. */
 interface Harness {
@@ -20,6 +21,15 @@ interface Harness {
         return switch (kind) {
             case "jetty" -> JettyHarness.start(filter, servlet);
             case "tomcat" -> TomcatHarness.start(filter, servlet);
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    /** The same in a webapp at {@code contextPath} ({@code /app}), as a host app deploys the filter. */
+    static Harness start(String kind, Filter filter, HttpServlet servlet, String contextPath) throws Exception {
+        return switch (kind) {
+            case "jetty" -> JettyHarness.start(new FilterHolder(filter), servlet, 0, contextPath);
+            case "tomcat" -> TomcatHarness.start(filter, servlet, 0, contextPath);
             default -> throw new IllegalArgumentException(kind);
         };
     }

@@ -31,6 +31,11 @@ final class JettyHarness implements Harness {
 
     /** @param idleTimeoutMillis the connector's idle timeout (a stalled body read fails after it), 0 for Jetty's default */
     static JettyHarness start(FilterHolder fh, HttpServlet servlet, int idleTimeoutMillis) throws Exception {
+        return start(fh, servlet, idleTimeoutMillis, "/");
+    }
+
+    /** @param contextPath the webapp's context path, {@code "/"} for the root */
+    static JettyHarness start(FilterHolder fh, HttpServlet servlet, int idleTimeoutMillis, String contextPath) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -40,7 +45,7 @@ final class JettyHarness implements Harness {
         }
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
-        context.setContextPath("/");
+        context.setContextPath(contextPath);
         fh.setAsyncSupported(true);
         context.addFilter(fh, "/*", EnumSet.of(DispatcherType.REQUEST));
         ServletHolder sh = new ServletHolder(servlet);

@@ -29,8 +29,13 @@ final class TomcatHarness implements Harness {
     }
 
     /** @param readTimeoutMillis the connector's {@code connectionTimeout} (reads of a request), 0 for Tomcat's default */
-    @SuppressWarnings("deprecation") // addServletMappingDecoded: the one mapping call both Tomcat 10.1 and 11 have
     static TomcatHarness start(Filter filter, HttpServlet servlet, int readTimeoutMillis) throws Exception {
+        return start(filter, servlet, readTimeoutMillis, "");
+    }
+
+    /** @param contextPath the webapp's context path, {@code ""} for the root */
+    @SuppressWarnings("deprecation") // addServletMappingDecoded: the one mapping call both Tomcat 10.1 and 11 have
+    static TomcatHarness start(Filter filter, HttpServlet servlet, int readTimeoutMillis, String contextPath) throws Exception {
         Path base = Files.createTempDirectory("tomcat");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
@@ -41,7 +46,7 @@ final class TomcatHarness implements Harness {
             connector.setProperty("connectionTimeout", Integer.toString(readTimeoutMillis));
         }
         tomcat.setConnector(connector);
-        Context context = tomcat.addContext("", base.toString());
+        Context context = tomcat.addContext(contextPath, base.toString());
         FilterDef def = new FilterDef();
         def.setFilterName("switchboard");
         def.setFilter(filter);
