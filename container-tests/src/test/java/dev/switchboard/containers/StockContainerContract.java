@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.TestInstance;
  * deployment with an invalid config did not start, and, after a broken edit of a config file, the reload
  * error with the YAML path; never a stack trace. Both for the WAR ({@code jetty-bundle/target/switchboard.war},
  * configured by a context parameter) and for the filter in an ordinary webapp ({@code examples/tomcat-webapp},
- * configured by its {@code /WEB-INF/switchboard.yaml}, bringing no SLF4J provider). One container process
+ * configured by its {@code /WEB-INF/switchboard.yaml}, bringing no SLF4J provider); and that the filter denies
+ * the host's disabled model however the client spells the webapp's context path. One container process
  * per class, on a free port, always stopped.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -145,6 +147,18 @@ abstract class StockContainerContract {
 
         assertThat(status.statusCode()).isEqualTo(200);
         assertThat(status.body()).startsWith("{\"version\":\"" + version + "\",\"config_version\":\"");
+    }
+
+    @Test
+    void shouldDenyTheHostsDisabledModelWhateverTheSpellingOfItsContextPath() throws Exception {
+        // The container normalises these to /app/v1/chat/completions before it picks the webapp; the filter must too.
+        for (String path : List.of("/app/v1/chat/completions", "/app/../app/v1/chat/completions",
+                "/x/../app/v1/chat/completions")) {
+            HttpResponse<String> chat = send(HttpRequest.newBuilder(uri(path))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"legacy-model\",\"messages\":[]}")));
+            assertThat(chat.statusCode()).as(path + ": " + chat.body()).isEqualTo(403);
+            assertThat(chat.body()).as(path).contains("\"code\":\"model_access_denied\"");
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
