@@ -71,6 +71,16 @@ public final class BodyReader {
         return normalize(encoding) != null;
     }
 
+    /** Where a body comes from, opened only once it is to be read. */
+    @FunctionalInterface
+    public interface Source {
+        /**
+         * @return the body's stream (a servlet container answers a client's {@code Expect: 100-continue} now)
+         * @throws IOException when it cannot be opened
+         */
+        InputStream open() throws IOException;
+    }
+
     /**
      * @param in the request body stream
      * @param contentLength the declared length, or -1
@@ -82,6 +92,17 @@ public final class BodyReader {
      */
     public static Body read(InputStream in, long contentLength, String encoding, int max)
             throws BodyException, IOException {
+        return read(() -> in, contentLength, encoding, max);
+    }
+
+    /**
+     * As {@link #read(InputStream, long, String, int)}, opening the stream only when the encoding and the declared
+     * length pass: a request refused on its headers is refused before its client is asked for the body.
+     *
+     * @param source the request body, e.g. {@code request::getInputStream}
+     */
+    public static Body read(Source source, long contentLength, String encoding, int max)
+            throws BodyException, IOException {
         String enc = normalize(encoding);
         if (enc == null) {
             throw new BodyException(BodyException.Kind.UNSUPPORTED_ENCODING,
@@ -90,7 +111,7 @@ public final class BodyReader {
         if (contentLength > max) {
             throw tooLarge(max);
         }
-        Body raw = readAll(in, contentLength, max);
+        Body raw = readAll(source.open(), contentLength, max);
         return switch (enc) {
             case "gzip" -> decodeGzip(raw, max);
             case "deflate" -> decodeDeflate(raw, max);

@@ -36,7 +36,7 @@ final class FeedbackHandler {
         }
         BodyReader.Body body;
         try {
-            body = BodyReader.read(request.getInputStream(), request.getContentLengthLong(),
+            body = BodyReader.read(request::getInputStream, request.getContentLengthLong(),
                     request.getHeader("Content-Encoding"), MAX_BODY_BYTES);
         } catch (BodyReader.BodyException e) {
             Rejections.closeIfBodyUnread(request, response);

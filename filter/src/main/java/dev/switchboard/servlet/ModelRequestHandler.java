@@ -67,7 +67,7 @@ final class ModelRequestHandler {
         int max = config.server().maxRequestBytes();
         BodyReader.Body body;
         try {
-            body = BodyReader.read(request.getInputStream(), request.getContentLengthLong(),
+            body = BodyReader.read(request::getInputStream, request.getContentLengthLong(),
                     request.getHeader("Content-Encoding"), max);
         } catch (BodyReader.BodyException e) {
             if (e.kind() != BodyReader.BodyException.Kind.UNDECODABLE) {
