@@ -148,7 +148,7 @@ final class Api {
 
     static {
         for (String p : List.of("/v1/completions", "/v1/embeddings", "/v1/moderations", "/v1/audio/speech",
-                "/v1/complete", "/v1/assistants")) {
+                "/v1/complete", "/v1/assistants", "/v1/decisions")) {
             json(p, MODEL);
         }
         json("/v1/chat/completions", Shape.of(true, "model", "moderation.model"));

@@ -616,6 +616,12 @@ public final class Corpus {
         all.add(form("model[0] beside model", FORM, ok + part("model[0]", "up/denied") + "--b--\r\n", INVALID_FORM));
         all.add(form("image edit, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/edits"));
         all.add(form("image variation, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/variations"));
+        all.add(json("a decision, denied", "/v1/decisions", "{\"model\":\"up/denied\",\"input\":\"x\",\"questions\":[]}",
+                DENIED_403));
+        all.add(json("a decision through a redirect", "/v1/decisions", "{\"model\":\"alias\",\"input\":\"x\",\"questions\":[]}",
+                forwarded("/v1/decisions")));
+        all.add(json("a decision without a model", "/v1/decisions", "{\"input\":\"x\",\"questions\":[]}",
+                refused(400, "missing_model")));
         // Video generation takes a form (openai-node always sends one) or JSON (openai-python without a file).
         String videos = "/v1/videos";
         String reference = "--b\r\nContent-Disposition: form-data; name=\"input_reference\"; filename=\"a.png\"\r\n"
