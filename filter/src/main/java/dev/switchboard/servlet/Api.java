@@ -29,7 +29,10 @@ final class Api {
     enum Kind {
         /** A JSON body whose models sit where the route's shape says. */
         JSON,
-        /** A multipart form with a {@code model} field; with a shape, also a JSON body that carries models there. */
+        /**
+         * A multipart form with a {@code model} field; with a shape, also a JSON body that carries models there, and
+         * the shape says whether the model is required (in either).
+         */
         FORM,
         /** {@code POST /v1/files}: a form whose batch files are JSONL with a model per line. */
         FILES,
@@ -190,6 +193,8 @@ final class Api {
         }
         // OpenAI's video generation: the SDKs send a form (openai-node always, openai-python with a file) or JSON.
         TABLE.add(new Entry(new String[] {"v1", "videos"}, "POST", new Route(Kind.FORM, MODEL)));
+        // Custom voices: from an audio sample (no model) or a prompt (an optional model); openai-node sends a form.
+        TABLE.add(new Entry(new String[] {"v1", "audio", "voices"}, "POST", new Route(Kind.FORM, OPTIONAL_MODEL)));
         add("/v1/files", "POST", Kind.FILES);
         add("/v1/models", "GET", Kind.MODELS);
         add("/v1/models/{rest}", "GET", Kind.MODEL);
@@ -244,7 +249,7 @@ final class Api {
                 "/v1/threads/{id}/messages/{id}", "/v1/evals/{id}", "/v1/evals/{id}/runs/{id}",
                 "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/files/{id}", "/v1/containers/{id}",
                 "/v1/containers/{id}/files/{id}", "/v1/conversations/{id}", "/v1/conversations/{id}/items/{id}",
-                "/v1/videos/{id}");
+                "/v1/videos/{id}", "/v1/audio/voices/{id}");
     }
 
     private Api() {

@@ -107,7 +107,8 @@ final class ModelRequestHandler {
                 Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with(type.problem()));
                 return null;
             }
-            located = form(body, type.boundary(), route.kind() == Api.Kind.FILES, max);
+            located = form(body, type.boundary(), route.kind() == Api.Kind.FILES,
+                    route.shape() == null || route.shape().required(), max);
         } else {
             located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
                     route.kind() == Api.Kind.MODEL_LESS), false);
@@ -283,14 +284,16 @@ final class ModelRequestHandler {
     /**
      * A form's models: its {@code model} field, and for an upload to {@code /v1/files} whose purpose is
      * {@code batch} (or not one OpenAI knows to hold no model: fail closed) every line's.
+     *
+     * @param required whether a form that is no upload to {@code /v1/files} must name a model
      */
-    private Located form(BodyReader.Body body, String boundary, boolean files, int max) {
+    private Located form(BodyReader.Body body, String boundary, boolean files, boolean required, int max) {
         List<Multipart.Part> parts = Multipart.parts(body.bytes(), body.length(), boundary);
         if (parts == null) {
             return Located.of(ModelField.failed(ModelField.Status.INVALID_BODY, null), true);
         }
         ModelField fields = files ? Multipart.fields(body.bytes(), parts, false, "purpose")
-                : Multipart.fields(body.bytes(), parts, true);
+                : Multipart.fields(body.bytes(), parts, required);
         if (!files || fields.error(true) != null || !mayHoldModels(fields.captured().get("purpose"))) {
             return Located.of(fields, true);
         }

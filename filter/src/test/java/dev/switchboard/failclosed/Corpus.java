@@ -622,6 +622,17 @@ public final class Corpus {
                 forwarded("/v1/decisions")));
         all.add(json("a decision without a model", "/v1/decisions", "{\"input\":\"x\",\"questions\":[]}",
                 refused(400, "missing_model")));
+        // A custom voice: from an audio sample (no model) or a prompt (an optional model).
+        String voices = "/v1/audio/voices";
+        all.add(form("a voice from a prompt, its model denied", FORM, part("name", "v") + part("prompt", "warm")
+                + part("type", "prompt") + denied + "--b--\r\n", DENIED_403, voices));
+        all.add(form("a voice from a prompt through a redirect", FORM, part("name", "v") + part("prompt", "warm")
+                + part("model", "alias") + "--b--\r\n", forwarded(voices), voices));
+        all.add(form("a voice from an audio sample (no model)", FORM, part("name", "v") + part("consent", "cons_1")
+                + file.replace("name=\"file\"", "name=\"audio_sample\"") + "--b--\r\n", forwarded(voices), voices));
+        all.add(form("a voice, model twice", FORM, part("name", "v") + ok + denied + "--b--\r\n", DUPLICATE, voices));
+        all.add(form("a voice, model[]", FORM, part("name", "v") + denied.replace("name=\"model\"", "name=\"model[]\"")
+                + "--b--\r\n", INVALID_FORM, voices));
         // Video generation takes a form (openai-node always sends one) or JSON (openai-python without a file).
         String videos = "/v1/videos";
         String reference = "--b\r\nContent-Disposition: form-data; name=\"input_reference\"; filename=\"a.png\"\r\n"
