@@ -44,6 +44,18 @@ final class PostgresAdminStore implements AdminStore {
     static final int CONNECT_TIMEOUT_SECONDS = 5;
     /** Longest wait for an answer on an open connection: a database that hangs is one that is down. */
     static final int SOCKET_TIMEOUT_SECONDS = 30;
+    /**
+     * Longest wait for a lock ({@code lock_timeout}): a write behind another session's lock (a {@code LOCK TABLE} by
+     * hand, a long hand edit) is refused well before {@link #SOCKET_TIMEOUT_SECONDS}, as busy, not as down.
+     */
+    static final int LOCK_TIMEOUT_SECONDS = 10;
+    /**
+     * Longest pause inside a transaction ({@code idle_in_transaction_session_timeout}): the server ends a session of
+     * ours that stops talking mid-write (its node lost the network, or froze) and so releases the revision lock every
+     * node's writes wait for, instead of keeping it until TCP keepalive notices, hours later. Our transactions never
+     * pause for more than a validation.
+     */
+    static final int IDLE_IN_TRANSACTION_SECONDS = 5;
     /** {@code application_name} of the worker connection, as {@code pg_stat_activity} shows it. */
     static final String APPLICATION = "switchboard";
     /** {@code application_name} of the listener's connection. */
@@ -273,6 +285,14 @@ final class PostgresAdminStore implements AdminStore {
         if (c == null) {
             throw new SQLException("the PostgreSQL driver does not accept " + address.display(), "08001");
         }
+        try (Statement s = c.createStatement()) {
+            // Set here, not as a startup "options" parameter, which connection poolers such as PgBouncer refuse.
+            s.execute("SET lock_timeout = '" + LOCK_TIMEOUT_SECONDS + "s'; SET idle_in_transaction_session_timeout = '"
+                    + IDLE_IN_TRANSACTION_SECONDS + "s'");
+        } catch (SQLException e) {
+            close(c);
+            throw e;
+        }
         return c;
     }
 
@@ -322,6 +342,10 @@ final class PostgresAdminStore implements AdminStore {
         if (SqlFailures.unreachable(e)) {
             markDown(address.display() + ": cannot be reached (" + failures.describe(e) + ")");
             return new StoreUnavailableException(down);
+        }
+        if (SqlFailures.busy(e)) {
+            // Up, but another session holds the tables: unavailable for now, and the next write tries at once.
+            return new StoreUnavailableException(address.display() + ": " + what + " (" + failures.describe(e) + ")");
         }
         return new IOException(address.display() + ": " + what + " (" + failures.describe(e) + ")");
     }

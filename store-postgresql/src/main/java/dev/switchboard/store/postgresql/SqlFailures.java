@@ -45,6 +45,11 @@ final class SqlFailures {
         return "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
     }
 
+    /** @return whether a lock wait ran out ({@code lock_timeout}): the database is up, another session holds a table */
+    static boolean busy(SQLException e) {
+        return "55P03".equals(e.getSQLState());
+    }
+
     /** @return whether the schema is missing (dropped by hand, a new empty database): migrate again */
     static boolean schemaMissing(SQLException e) {
         return "42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState());
@@ -77,6 +82,10 @@ final class SqlFailures {
             String state = s.getSQLState();
             if (state.startsWith("28")) {
                 return "the database refused the credentials of admin.store_user / admin.store_password";
+            }
+            if (state.equals("55P03")) {
+                return "another session holds a lock on its tables (waited " + PostgresAdminStore.LOCK_TIMEOUT_SECONDS
+                        + " s)";
             }
             if (state.equals("3D000")) {
                 return "the database does not exist";

@@ -1,0 +1,101 @@
+package dev.switchboard.store.postgresql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.config.AdminSettings;
+import dev.switchboard.store.AdminStore;
+import dev.switchboard.store.StoreContents;
+import dev.switchboard.store.StoreUnavailableException;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Writes waiting for a lock (SPEC section 12): behind another session's {@code LOCK TABLE} a write is refused as busy
+ * after {@code lock_timeout}, not left hanging until the socket gives up and the database is called down; and the
+ * revision lock of a writer whose node vanished mid-transaction is released by the server within seconds, not kept
+ * until TCP keepalive notices, hours later, while every node's writes wait for it.
+ */
+final class LockTest {
+
+    private static final Map<String, Object> FAST = Map.of("source", "fast",
+            "targets", List.of(Map.of("model", "openai/gpt-5-mini", "weight", 1)), "strategy", "sticky",
+            "user_paths", List.of(), "enabled", true, "description", "");
+
+    private Database db;
+    private String database;
+    private final List<AdminStore> opened = new ArrayList<>();
+
+    @BeforeEach
+    void freshDatabase() throws Exception {
+        db = SharedDatabase.get();
+        database = db.createDatabase();
+    }
+
+    @AfterEach
+    void closeStores() {
+        opened.forEach(AdminStore::close);
+    }
+
+    private AdminStore store(String address) {
+        AdminStore store = new PostgresStoreFactory().create(new AdminSettings("", address, Database.USER, Database.PASSWORD));
+        opened.add(store);
+        return store;
+    }
+
+    private static StoreContents write(AdminStore store, List<Map<String, Object>> rows) throws Exception {
+        return store.write(null, now -> new StoreContents.Rows(now.revision(), rows));
+    }
+
+    @Test
+    void shouldRefuseAWriteBehindAHeldLockAsBusyAndWriteAtOnceWhenItIsReleased() throws Exception {
+        AdminStore store = store(db.address(database));
+        store.read();
+        long waited;
+        try (Connection c = db.admin(database); Statement s = c.createStatement()) {
+            // An operator's psql session, left in its transaction.
+            c.setAutoCommit(false);
+            s.execute("LOCK TABLE switchboard.store_revision IN ACCESS EXCLUSIVE MODE");
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> write(store, List.of(FAST))).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessage(db.address(database) + ": cannot be written (another session holds a lock on its "
+                            + "tables (waited 10 s))");
+            waited = System.nanoTime() - start;
+            c.rollback();
+        }
+
+        assertThat(Duration.ofNanos(waited)).isLessThan(Duration.ofSeconds(PostgresAdminStore.SOCKET_TIMEOUT_SECONDS));
+        // The database is up all along: not called down, the next write goes through at once.
+        assertThat(write(store, List.of(FAST)).revision()).isEqualTo("1");
+    }
+
+    @Test
+    void shouldReleaseTheLockOfAWriterWhoseNodeVanishedMidTransaction() throws Exception {
+        try (StallingProxy network = new StallingProxy(db.port())) {
+            // Node A reaches the database through a network that fails in the middle of its write.
+            AdminStore a = store("postgresql://127.0.0.1:" + network.port() + "/" + database + "?socketTimeout=1");
+            AdminStore b = store(db.address(database));
+            a.read();
+            b.read();
+            assertThatThrownBy(() -> a.write(null, now -> {
+                network.stall();
+                return new StoreContents.Rows(now.revision(), List.of(FAST));
+            })).isInstanceOf(StoreUnavailableException.class);
+
+            // A's transaction holds the revision lock on the server, which hears nothing more from it.
+            long start = System.nanoTime();
+            StoreContents written = write(b, List.of(FAST));
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(written.revision()).isEqualTo("1");
+            assertThat(waited).isLessThan(Duration.ofSeconds(PostgresAdminStore.IDLE_IN_TRANSACTION_SECONDS + 3));
+        }
+    }
+}
