@@ -35,7 +35,8 @@ import org.flywaydb.core.api.FlywayException;
  *
  * <p>When the database cannot be reached, reads and writes throw {@link StoreUnavailableException} at once
  * (no new connection attempt before the backoff's pause is over, or before the listener got through again);
- * a connection left over from before a database restart is replaced once, transparently. Credentials go to the
+ * a connection left over from before a database restart is replaced once, transparently, but one that got no
+ * answer within {@link #SOCKET_TIMEOUT_SECONDS} is not tried again: that wait is the longest a read or write takes. Credentials go to the
  * driver as properties, never into a URL, a message or a log line. Thread-safe.
  */
 final class PostgresAdminStore implements AdminStore {
@@ -139,8 +140,9 @@ final class PostgresAdminStore implements AdminStore {
                     return load(c);
                 } catch (SQLException e) {
                     dropWorker();
-                    if (reused && attempt == 1 && SqlFailures.unreachable(e)) {
-                        // A connection from before a database restart: one fresh try before saying it is down.
+                    if (reused && attempt == 1 && SqlFailures.unreachable(e) && !SqlFailures.timedOut(e)) {
+                        // A connection from before a database restart: one fresh try before saying it is down (not
+                        // after a timeout: the database or the network hangs, and a new connection would wait again).
                         continue;
                     }
                     throw failure(e, "cannot be read");
@@ -213,7 +215,7 @@ final class PostgresAdminStore implements AdminStore {
                                 + "committing (" + failures.describe(e) + "); the write may or may not have been "
                                 + "applied: read the virtual models again to see");
                     }
-                    boolean stale = reused && attempt == 1 && SqlFailures.unreachable(e);
+                    boolean stale = reused && attempt == 1 && SqlFailures.unreachable(e) && !SqlFailures.timedOut(e);
                     if (stale || SqlFailures.unreachable(e)) {
                         dropWorker();
                     }

@@ -40,6 +40,16 @@ final class SqlFailures {
                 || state.equals("3D000"); // no such database
     }
 
+    /** @return whether no answer came in time (the socket timeout): the database or the network hangs */
+    static boolean timedOut(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return whether the transaction may be run again as it is: a serialization failure or a deadlock */
     static boolean retryable(SQLException e) {
         return "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());

@@ -20,10 +20,13 @@ final class StallingProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    /** Local ports (as the database sees them: {@code pg_stat_activity.client_port}) of connections stalled alone. */
+    private final java.util.Set<Integer> stalledPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Object gate = new Object();
     /** Guarded by {@link #gate}. */
     private boolean stalled;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
 
     StallingProxy(int target) throws IOException {
         this.target = target;
@@ -37,6 +40,11 @@ final class StallingProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** @return how many connections it accepted so far */
+    int accepted() {
+        return accepted.get();
+    }
+
     /** Stops passing bytes; connections stay open, new ones are accepted and stall too. */
     void stall() {
         synchronized (gate) {
@@ -44,10 +52,16 @@ final class StallingProxy implements AutoCloseable {
         }
     }
 
+    /** Stalls one connection only: the one the database sees coming from {@code clientPort}. */
+    void stall(int clientPort) {
+        stalledPorts.add(clientPort);
+    }
+
     /** Passes bytes again, what was held back first. */
     void resume() {
         synchronized (gate) {
             stalled = false;
+            stalledPorts.clear();
             gate.notifyAll();
         }
     }
@@ -56,25 +70,26 @@ final class StallingProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = server.accept();
+                accepted.incrementAndGet();
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
                 sockets.add(client);
                 sockets.add(upstream);
-                pump(client, upstream);
-                pump(upstream, client);
+                pump(client, upstream, upstream.getLocalPort());
+                pump(upstream, client, upstream.getLocalPort());
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, int port) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[8192];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     synchronized (gate) {
-                        while (stalled && !closed) {
+                        while ((stalled || stalledPorts.contains(port)) && !closed) {
                             gate.wait();
                         }
                     }

@@ -1,0 +1,59 @@
+package dev.switchboard.store.postgresql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.config.AdminSettings;
+import dev.switchboard.store.AdminStore;
+import dev.switchboard.store.StoreContents;
+import dev.switchboard.store.StoreUnavailableException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A network that stalls between a node and its database (SPEC section 12): a read or a write on the open connection
+ * waits for the socket timeout once, then says the database cannot be reached; it does not open a second connection
+ * into the same stalled network and wait all over again.
+ */
+final class StallTest {
+
+    private final List<AdminStore> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeStores() {
+        opened.forEach(AdminStore::close);
+    }
+
+    private AdminStore store(String address) {
+        AdminStore store = new PostgresStoreFactory().create(new AdminSettings("", address, Database.USER, Database.PASSWORD));
+        opened.add(store);
+        return store;
+    }
+
+    @Test
+    void shouldWaitOneSocketTimeoutNotTwoWhenTheNetworkStalls() throws Exception {
+        Database db = SharedDatabase.get();
+        String database = db.createDatabase();
+        try (StallingProxy network = new StallingProxy(db.port())) {
+            // The socket timeout cut to a second for the test: the operator's parameters win over the store's own.
+            String address = "postgresql://127.0.0.1:" + network.port() + "/" + database + "?socketTimeout=1";
+            AdminStore writer = store(address);
+            AdminStore reader = store(address);
+            writer.read();
+            reader.read();
+            int connections = network.accepted();
+            network.stall();
+
+            String down = "postgresql://127.0.0.1:" + network.port() + "/" + database + ": cannot be reached (no answer in time)";
+            assertThatThrownBy(() -> writer.write(null, now -> now)).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessage(down);
+            assertThatThrownBy(() -> reader.read()).isInstanceOf(StoreUnavailableException.class).hasMessage(down);
+            assertThat(network.accepted()).as("no new connection into the stalled network").isEqualTo(connections);
+
+            network.resume();
+            assertThat(((StoreContents.Rows) writer.read()).revision()).isEqualTo("0");
+        }
+    }
+}
