@@ -326,7 +326,7 @@ final class PostgresAdminStore implements AdminStore {
             if (cause != null && SqlFailures.unreachable(cause)) {
                 throw failure(cause, "cannot be reached");
             }
-            markDown(address.display() + ": cannot migrate schema " + Schema.SCHEMA + " (" + failures.describe(e) + ")");
+            markDown(address.display() + ": cannot migrate schema " + Schema.SCHEMA + " (" + failures.describeMigration(e, cause) + ")");
             throw new IOException(down);
         }
         worker = c;

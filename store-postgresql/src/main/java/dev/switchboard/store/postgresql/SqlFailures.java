@@ -18,7 +18,9 @@ final class SqlFailures {
     private final String password;
 
     SqlFailures(String user, String password) {
-        this.user = user;
+        // A user named like the schema (as the README's own setup names it) is not hidden: that name is in every
+        // message about the schema, which would read "***" instead.
+        this.user = user.equals(Schema.SCHEMA) ? "" : user;
         this.password = password;
     }
 
@@ -71,6 +73,29 @@ final class SqlFailures {
      */
     String describe(Throwable e) {
         return scrub(reason(e));
+    }
+
+    /**
+     * @param e a failed migration (Flyway's message says what it did; the lines after the first, or the server's
+     *     error it wraps, say why)
+     * @param cause the server's error behind it, or {@code null}
+     * @return what failed and why, in one line, without a credential
+     */
+    String describeMigration(Throwable e, SQLException cause) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String why;
+        if (cause != null) {
+            why = reason(cause);
+            if ("42501".equals(cause.getSQLState())) {
+                why += "; the role needs the right to create schema " + Schema.SCHEMA + " in the database, or a schema "
+                        + Schema.SCHEMA + " it owns";
+            }
+        } else {
+            // A failed validation says which migration and how on its second line.
+            String[] lines = message.strip().split("\\R");
+            why = lines.length > 1 ? lines[1].strip() : "";
+        }
+        return scrub(firstLine(message) + (why.isEmpty() ? "" : ": " + why));
     }
 
     private static String reason(Throwable e) {

@@ -193,6 +193,32 @@ final class PostgresStoreTest {
                         + "admin.store_user / admin.store_password)");
     }
 
+    @Test
+    void shouldSayWhyTheSchemaCannotBeCreated() throws Exception {
+        // The README's own setup names the role like the schema; this database is not its own, so it may not create it.
+        String notOwned = database + "_not_owned";
+        db.edit("postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'switchboard') THEN "
+                + "CREATE ROLE switchboard LOGIN; END IF; END $$");
+        db.edit("postgres", "CREATE DATABASE " + notOwned);
+        AdminStore store = new PostgresStoreFactory().create(new AdminSettings("", db.address(notOwned), "switchboard", "pw"));
+        opened.add(store);
+
+        assertThatThrownBy(store::read).isInstanceOf(java.io.IOException.class).hasMessage(db.address(notOwned)
+                + ": cannot migrate schema switchboard (Unable to create schema \"switchboard\": ERROR: permission denied "
+                + "for database " + notOwned + " (SQL state 42501); the role needs the right to create schema switchboard "
+                + "in the database, or a schema switchboard it owns)");
+    }
+
+    @Test
+    void shouldSayWhichMigrationFailsValidation() throws Exception {
+        store().read();
+        db.edit(database, "UPDATE switchboard.flyway_schema_history SET checksum = 42 WHERE version = '2'");
+
+        assertThatThrownBy(store()::read).isInstanceOf(java.io.IOException.class).hasMessage(db.address(database)
+                + ": cannot migrate schema switchboard (Validate failed: Migrations have failed validation: "
+                + "Migration checksum mismatch for migration version 2)");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "postgresql://db.internal|must name one database: postgresql://HOST:PORT/DB",
