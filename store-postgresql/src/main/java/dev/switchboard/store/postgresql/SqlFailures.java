@@ -38,6 +38,7 @@ final class SqlFailures {
         return state.startsWith("08") // connection exceptions
                 || state.startsWith("57P") // admin or crash shutdown, cannot connect now
                 || state.startsWith("53") // insufficient resources: too many connections, out of memory or disk
+                || state.equals("25P03") // the server ended our session, idle in a transaction for too long
                 || state.startsWith("28") // the credentials are refused
                 || state.equals("3D000"); // no such database
     }

@@ -77,6 +77,28 @@ final class LockTest {
     }
 
     @Test
+    void shouldRunAWriteAgainWhenTheServerEndedItsSessionForPausingMidTransaction() throws Exception {
+        AdminStore store = store(db.address(database));
+        store.read();
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+
+        StoreContents written = store.write(null, now -> {
+            if (runs.incrementAndGet() == 1) {
+                // A node that froze (a long GC pause) in the middle of its write: the server ends the session.
+                try {
+                    Thread.sleep(Duration.ofSeconds(PostgresAdminStore.IDLE_IN_TRANSACTION_SECONDS + 1).toMillis());
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return new StoreContents.Rows(now.revision(), List.of(FAST));
+        });
+
+        assertThat(written.revision()).isEqualTo("1");
+        assertThat(runs).hasValue(2);
+    }
+
+    @Test
     void shouldReleaseTheLockOfAWriterWhoseNodeVanishedMidTransaction() throws Exception {
         try (StallingProxy network = new StallingProxy(db.port())) {
             // Node A reaches the database through a network that fails in the middle of its write.
