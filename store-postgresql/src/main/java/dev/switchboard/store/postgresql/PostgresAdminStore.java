@@ -41,7 +41,10 @@ import org.flywaydb.core.api.FlywayException;
  */
 final class PostgresAdminStore implements AdminStore {
 
-    /** Longest wait for a connection to open. */
+    /**
+     * Longest wait for a connection to open, log-in included: a server (or a proxy in front of one) that accepts the
+     * connection and then says nothing must not hold a read or write for {@link #SOCKET_TIMEOUT_SECONDS}.
+     */
     static final int CONNECT_TIMEOUT_SECONDS = 5;
     /** Longest wait for an answer on an open connection: a database that hangs is one that is down. */
     static final int SOCKET_TIMEOUT_SECONDS = 30;
@@ -274,6 +277,7 @@ final class PostgresAdminStore implements AdminStore {
         Properties props = new Properties();
         props.setProperty("ApplicationName", application);
         props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+        props.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
         props.setProperty("socketTimeout", Integer.toString(SOCKET_TIMEOUT_SECONDS));
         props.setProperty("tcpKeepAlive", "true");
         props.putAll(address.params());

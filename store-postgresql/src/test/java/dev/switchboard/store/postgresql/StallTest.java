@@ -7,6 +7,7 @@ import dev.switchboard.config.AdminSettings;
 import dev.switchboard.store.AdminStore;
 import dev.switchboard.store.StoreContents;
 import dev.switchboard.store.StoreUnavailableException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +55,25 @@ final class StallTest {
 
             network.resume();
             assertThat(((StoreContents.Rows) writer.read()).revision()).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void shouldGiveUpConnectingWithinTheConnectTimeoutWhenTheDatabaseAcceptsButNeverAnswers() throws Exception {
+        Database db = SharedDatabase.get();
+        String database = db.createDatabase();
+        try (StallingProxy network = new StallingProxy(db.port())) {
+            // A proxy or load balancer whose database is gone: the connection is accepted, nothing ever answers.
+            network.stall();
+            AdminStore store = store("postgresql://127.0.0.1:" + network.port() + "/" + database);
+
+            long start = System.nanoTime();
+            assertThatThrownBy(store::read).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageStartingWith("postgresql://127.0.0.1:" + network.port() + "/" + database + ": cannot be reached (");
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(waited).as("the connect timeout, not the socket timeout")
+                    .isLessThan(Duration.ofSeconds(PostgresAdminStore.CONNECT_TIMEOUT_SECONDS + 3));
         }
     }
 }
