@@ -36,8 +36,8 @@ import org.flywaydb.core.api.FlywayException;
  * <p>When the database cannot be reached, reads and writes throw {@link StoreUnavailableException} at once
  * (no new connection attempt before the backoff's pause is over, or before the listener got through again);
  * a connection left over from before a database restart is replaced once, transparently, but one that got no
- * answer within {@link #SOCKET_TIMEOUT_SECONDS} is not tried again: that wait is the longest a read or write takes. Credentials go to the
- * driver as properties, never into a URL, a message or a log line. Thread-safe.
+ * answer within {@link #SOCKET_TIMEOUT_SECONDS} is not tried again: that wait is the longest a read or write takes.
+ * Credentials go to the driver as properties, never into a URL, a message or a log line. Thread-safe.
  */
 final class PostgresAdminStore implements AdminStore {
 
@@ -330,7 +330,8 @@ final class PostgresAdminStore implements AdminStore {
             if (cause != null && SqlFailures.unreachable(cause)) {
                 throw failure(cause, "cannot be reached");
             }
-            markDown(address.display() + ": cannot migrate schema " + Schema.SCHEMA + " (" + failures.describeMigration(e, cause) + ")");
+            markDown(address.display() + ": cannot migrate schema " + Schema.SCHEMA + " ("
+                    + failures.describeMigration(e, cause) + ")");
             throw new IOException(down);
         }
         worker = c;
