@@ -74,11 +74,15 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     /** What one look at the files saw. */
     private record Read(byte[] config, AdminStore store, StoreContents contents) {
-        /** The content decides: the config's bytes (or their absence), and where the store is and its revision. */
+        /**
+         * The content decides: the config's bytes (or their absence), and where the store is and what it holds (a
+         * document's revision, its SHA-256; a table's revision and its rows).
+         */
         String hash() {
             return sha256(config == null ? new byte[] {1} : new byte[] {0}, config == null ? new byte[0] : config,
                     (store == null ? "" : store.location()).getBytes(StandardCharsets.UTF_8), new byte[] {0},
-                    (contents == null ? "" : contents.revision()).getBytes(StandardCharsets.UTF_8));
+                    contents == null ? new byte[0] : contents instanceof StoreContents.Rows ? identity(contents)
+                            : contents.revision().getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -420,12 +424,18 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         throw new IllegalStateException("unknown store contents " + contents);
     }
 
-    /** @return the bytes that identify the contents in the configuration version: a document, a table's revision */
+    /**
+     * @return the bytes that identify the contents in the configuration version: a document; a table's revision and
+     *     the digest of its rows (a database that fails over to a replica which had not received the last writes
+     *     counts the same revision numbers again with other rows: the number alone would keep the lost rows in force)
+     */
     private static byte[] identity(StoreContents contents) {
         if (contents instanceof StoreContents.Document d) {
             return d.exists() ? d.yaml() : new byte[0];
         }
-        return ("rows@" + contents.revision()).getBytes(StandardCharsets.UTF_8);
+        List<Map<String, Object>> rows = ((StoreContents.Rows) contents).rows();
+        return ("rows@" + contents.revision() + "@" + sha256(dev.switchboard.json.JsonTree.write(rows)))
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** @return {@code rows} in the representation of {@code like} (what the same store holds) */

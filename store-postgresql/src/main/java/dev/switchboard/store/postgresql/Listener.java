@@ -80,7 +80,7 @@ final class Listener {
                     s.execute("LISTEN " + Schema.CHANNEL);
                 }
                 PGConnection pg = c.unwrap(PGConnection.class);
-                long seen = Table.revision(c, false);
+                Table.Revision seen = Table.revision(c, false);
                 if (lost != null) {
                     LOG.info("Switchboard: the admin store {} is reachable again; catching up", store.location());
                     lost = null;
@@ -91,8 +91,8 @@ final class Listener {
                 changed.run();
                 while (running) {
                     PGNotification[] heard = pg.getNotifications(timeoutMillis());
-                    long revision = Table.revision(c, false);
-                    if ((heard != null && heard.length > 0) || revision != seen) {
+                    Table.Revision revision = Table.revision(c, false);
+                    if ((heard != null && heard.length > 0) || !revision.equals(seen)) {
                         seen = revision;
                         changed.run();
                     }

@@ -81,6 +81,8 @@ final class PostgresAdminStore implements AdminStore {
     private final Backoff backoff = new Backoff();
     /** Guarded by {@link #io}. */
     private boolean migrated;
+    /** Guarded by {@link #io}: the revision of {@link #cached} (its number and when it was made). */
+    private Table.Revision cachedRevision;
     /** Guarded by {@link #io}: the rows at the revision read last. */
     private StoreContents.Rows cached;
     /** Why the database cannot be reached, until a connection gets through; {@code null} while it can. */
@@ -156,8 +158,7 @@ final class PostgresAdminStore implements AdminStore {
 
     /** The revision; the rows only when it moved since the last read. Holds {@link #io}. */
     private StoreContents.Rows load(Connection c) throws SQLException {
-        String revision = Long.toString(Table.revision(c, false));
-        if (cached != null && cached.revision().equals(revision)) {
+        if (cached != null && Table.revision(c, false).equals(cachedRevision)) {
             return cached;
         }
         c.setAutoCommit(false);
@@ -166,9 +167,11 @@ final class PostgresAdminStore implements AdminStore {
                 // One snapshot for the revision and the rows: they belong together.
                 s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             }
-            StoreContents.Rows rows = new StoreContents.Rows(Long.toString(Table.revision(c, false)), Table.rows(c));
+            Table.Revision revision = Table.revision(c, false);
+            StoreContents.Rows rows = new StoreContents.Rows(revision.text(), Table.rows(c));
             c.commit();
             cached = rows;
+            cachedRevision = revision;
             return rows;
         } finally {
             autocommit(c);
@@ -194,7 +197,8 @@ final class PostgresAdminStore implements AdminStore {
                 boolean committing = false;
                 try {
                     c.setAutoCommit(false);
-                    StoreContents.Rows now = new StoreContents.Rows(Long.toString(Table.revision(c, true)), Table.rows(c));
+                    Table.Revision read = Table.revision(c, true);
+                    StoreContents.Rows now = new StoreContents.Rows(read.text(), Table.rows(c));
                     if (ifMatch != null && !AdminStore.matches(ifMatch, now.revision())) {
                         throw new StaleException("the admin store changed since it was read (If-Match " + ifMatch + ")");
                     }
@@ -203,12 +207,13 @@ final class PostgresAdminStore implements AdminStore {
                         throw new IllegalArgumentException("a PostgreSQL store writes rows, not " + next);
                     }
                     boolean changed = Table.write(c, now.rows(), proposed.rows());
-                    String revision = changed ? Long.toString(Table.revision(c, false)) : now.revision();
+                    Table.Revision revision = changed ? Table.revision(c, false) : read;
                     committing = true;
                     c.commit();
                     // Acknowledged from here on: committed.
-                    StoreContents.Rows stored = proposed.at(revision);
+                    StoreContents.Rows stored = proposed.at(revision.text());
                     cached = stored;
+                    cachedRevision = revision;
                     return stored;
                 } catch (SQLException e) {
                     rollback(c);

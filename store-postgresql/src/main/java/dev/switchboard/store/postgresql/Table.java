@@ -21,7 +21,7 @@ import java.util.Set;
  */
 final class Table {
 
-    private static final String REVISION = "SELECT revision FROM switchboard.store_revision WHERE id";
+    private static final String REVISION = "SELECT revision, changed_at FROM switchboard.store_revision WHERE id";
     // COLLATE "C": the order of Java's String.compareTo (the order the rows are written in), whatever the
     // database's collation is.
     private static final String ROWS = """
@@ -45,18 +45,35 @@ final class Table {
     }
 
     /**
+     * The store's revision as a node tells changes apart: its number and when the transaction that made it began. The
+     * number alone is not enough: after a failover to an asynchronous replica that had not received the last writes,
+     * the new primary counts the same numbers again with other rows, and a node cut off meanwhile would keep the
+     * rows of a number it already read.
+     *
+     * @param number the revision number (the ETag, what the admin API shows)
+     * @param madeAt when the transaction that made it began ({@code changed_at}), as the database prints it
+     */
+    record Revision(long number, String madeAt) {
+
+        /** @return the number, as the store's contents carry it (their revision, the ETag) */
+        String text() {
+            return Long.toString(number);
+        }
+    }
+
+    /**
      * @param forUpdate whether to lock the revision for the rest of the transaction: every writer takes this
      *     lock first, so writers on all nodes follow one another and each reads what the one before wrote
      * @return the store's revision
      */
-    static long revision(Connection c, boolean forUpdate) throws SQLException {
+    static Revision revision(Connection c, boolean forUpdate) throws SQLException {
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(forUpdate ? REVISION + " FOR UPDATE" : REVISION)) {
             if (!rs.next()) {
                 throw new SQLException("switchboard.store_revision has no row; restore it: INSERT INTO "
                         + "switchboard.store_revision (id, revision) VALUES (true, 0)", "55000");
             }
-            return rs.getLong(1);
+            return new Revision(rs.getLong(1), rs.getString(2));
         }
     }
 

@@ -219,6 +219,31 @@ final class ClusterTest {
     }
 
     @Test
+    void shouldServeOtherRowsMadeUnderARevisionNumberTheNodesAlreadyRead() throws Exception {
+        // A failover to an asynchronous replica that had not received the last write: the new primary counts that
+        // revision number again with other rows, and nodes that were cut off hear no notification of it. By the
+        // number alone nothing moved, and they kept the lost write's rows.
+        node("a");
+        node("b");
+        db.edit(database, "INSERT INTO switchboard.virtual_models (source) VALUES ('openai/')");
+        awaitEveryNodeServes(1);
+        for (Node n : nodes) {
+            assertThat(n.route("anthropic/claude")).isNotEqualTo("HTTP 403");
+        }
+
+        db.edit(database, """
+                SET session_replication_role = replica;
+                DELETE FROM switchboard.virtual_models;
+                INSERT INTO switchboard.virtual_models (source, enabled) VALUES ('anthropic/', false);
+                UPDATE switchboard.store_revision SET changed_at = clock_timestamp();""");
+        assertThat(db.revision(database)).isEqualTo(1);
+
+        for (Node n : nodes) {
+            await().atMost(PATIENCE).until(() -> n.route("anthropic/claude").equals("HTTP 403"));
+        }
+    }
+
+    @Test
     void shouldRefuseAWriteOfANodeThatCannotApplyTheRowsAnotherNodeWrote() throws Exception {
         Node a = node("a");
         Node b = node("b");
