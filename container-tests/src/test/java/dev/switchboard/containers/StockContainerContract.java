@@ -153,7 +153,7 @@ abstract class StockContainerContract {
     void shouldDenyTheHostsDisabledModelWhateverTheSpellingOfItsContextPath() throws Exception {
         // The container normalises these to /app/v1/chat/completions before it picks the webapp; the filter must too.
         for (String path : List.of("/app/v1/chat/completions", "/app/../app/v1/chat/completions",
-                "/x/../app/v1/chat/completions")) {
+                "/x/../app/v1/chat/completions", "/appx/../app/v1/chat/completions")) {
             HttpResponse<String> chat = send(HttpRequest.newBuilder(uri(path))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"legacy-model\",\"messages\":[]}")));
             assertThat(chat.statusCode()).as(path + ": " + chat.body()).isEqualTo(403);

@@ -68,11 +68,15 @@ final class ModelListHandler {
         if (context.isEmpty()) {
             return uri;
         }
-        if (uri.startsWith(context) && Paths.segments(uri.substring(context.length())) != null) {
+        // The context path as a whole first segment: /appx/../app begins with /app, but not with its segment.
+        boolean inside = uri.startsWith(context) && (uri.length() == context.length()
+                || uri.charAt(context.length()) == '/' || uri.charAt(context.length()) == ';');
+        if (inside && Paths.segments(uri.substring(context.length())) != null) {
             return uri.substring(context.length());
         }
         // The container matched the webapp on the decoded, normalised path, which the raw URI does not start with
-        // (or climbs out of and back into): judge what it maps, never the whole URI as a path of no API (SPEC 15).
+        // (or climbs out of and back into, or passes through a longer name: /appx/../app): judge what it maps, never
+        // the whole URI or a piece of a segment as a path of no API (SPEC 15).
         String mapped = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
         // Already decoded: a '%' left in it is a character, not an escape to decode twice.
         return mapped.replace("%", "%25");

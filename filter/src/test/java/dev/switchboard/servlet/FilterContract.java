@@ -403,7 +403,8 @@ abstract class FilterContract {
     @ValueSource(strings = {"/app/v1/chat/completions", "//app/v1/chat/completions", "/%61pp/v1/chat/completions",
             "/./app/v1/chat/completions", "/x/../app/v1/chat/completions", "/app/../app/v1/chat/completions",
             "/app/%2e%2e/app/v1/chat/completions", "/app/v1/../../app/v1/chat/completions", "/app/..;x/app/v1/chat/completions",
-            "/app;x=1/v1/chat/completions", "/app/./../app/v1/chat/completions"})
+            "/app;x=1/v1/chat/completions", "/app/./../app/v1/chat/completions", "/appx/../app/v1/chat/completions",
+            "/app-old/../app/v1/chat/completions", "/app.x/../app/v1/chat/completions"})
     void shouldNeverForwardADisabledModelWhateverTheContextPathSpelling(String path) throws Exception {
         RawHttp.Response denied = RawHttp.post(inApp.port(), path, "{\"model\":\"openai/o3-pro\"}",
                 "Content-Type: application/json");
