@@ -192,9 +192,13 @@ final class Api {
             add(p, "POST", Kind.FORM);
         }
         // OpenAI's video generation: the SDKs send a form (openai-node always, openai-python with a file) or JSON.
-        TABLE.add(new Entry(new String[] {"v1", "videos"}, "POST", new Route(Kind.FORM, MODEL)));
-        // Custom voices: from an audio sample (no model) or a prompt (an optional model); openai-node sends a form.
-        TABLE.add(new Entry(new String[] {"v1", "audio", "voices"}, "POST", new Route(Kind.FORM, OPTIONAL_MODEL)));
+        form("/v1/videos", MODEL);
+        // Video edits, extensions and characters upload a video and name no model in OpenAI's API (the source video's
+        // is used), but OpenAI-compatible upstreams take one there (xAI's edits and extensions): read, and a model
+        // checked when there is one. Custom voices: from an audio sample (no model) or a prompt (an optional model).
+        for (String p : List.of("/v1/videos/edits", "/v1/videos/extensions", "/v1/videos/characters", "/v1/audio/voices")) {
+            form(p, OPTIONAL_MODEL);
+        }
         add("/v1/files", "POST", Kind.FILES);
         add("/v1/models", "GET", Kind.MODELS);
         add("/v1/models/{rest}", "GET", Kind.MODEL);
@@ -231,9 +235,7 @@ final class Api {
             TABLE.add(new Entry(p.substring(1).split("/"), "POST", items));
         }
         Route forms = new Route(Kind.MODEL_LESS, OPTIONAL_MODEL, true);
-        // Video edits, extensions and characters upload a video, and their API has no model (the source video's is used).
-        for (String p : List.of("/v1/uploads/{id}/parts", "/v1/containers/{id}/files", "/v1/videos/edits",
-                "/v1/videos/extensions", "/v1/videos/characters")) {
+        for (String p : List.of("/v1/uploads/{id}/parts", "/v1/containers/{id}/files")) {
             TABLE.add(new Entry(p.substring(1).split("/"), "POST", forms));
         }
         modelLess("GET", "/v1/chat/completions/{id}", "/v1/responses/{id}", "/v1/files/{id}",
@@ -257,6 +259,11 @@ final class Api {
 
     private static void json(String pattern, Shape shape) {
         TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.JSON, shape)));
+    }
+
+    /** A form route that also takes JSON, its model where the shape says (required or not). */
+    private static void form(String pattern, Shape shape) {
+        TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.FORM, shape)));
     }
 
     private static void add(String pattern, String method, Kind kind) {

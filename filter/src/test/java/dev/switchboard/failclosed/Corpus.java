@@ -661,8 +661,17 @@ public final class Corpus {
                 forwarded("/v1/videos/video_1/remix")));
         all.add(raw("a video's content", "GET", "/v1/videos/video_1/content", new byte[0],
                 forwarded("/v1/videos/video_1/content")));
-        all.add(form("a video edit (a form with a video, no model: passed on unread)", FORM, part("prompt", "brighter")
-                + reference.replace("input_reference", "video") + "--b--\r\n", forwarded("/v1/videos/edits"), "/v1/videos/edits"));
+        String video = reference.replace("input_reference", "video");
+        all.add(form("a video edit (a form with a video, no model: OpenAI's API has none)", FORM, part("prompt", "brighter")
+                + video + "--b--\r\n", forwarded("/v1/videos/edits"), "/v1/videos/edits"));
+        all.add(form("a video edit naming a denied model (xAI's edits take one)", FORM, part("prompt", "brighter")
+                + denied + video + "--b--\r\n", DENIED_403, "/v1/videos/edits"));
+        all.add(form("a video extension naming a denied model", FORM, part("prompt", "longer") + part("seconds", "4")
+                + denied + video + "--b--\r\n", DENIED_403, "/v1/videos/extensions"));
+        all.add(form("a video character, model twice", FORM, part("name", "c") + ok + denied + video + "--b--\r\n",
+                DUPLICATE, "/v1/videos/characters"));
+        all.add(json("a video edit as JSON naming a denied model", "/v1/videos/edits",
+                "{\"prompt\":\"x\",\"video\":{\"id\":\"video_1\"},\"model\":\"up/denied\"}", DENIED_403));
     }
 
     private static void batches(List<Attack> all) {
