@@ -145,9 +145,11 @@ final class PostgresAdminStore implements AdminStore {
                     return load(c);
                 } catch (SQLException e) {
                     dropWorker();
-                    if (reused && attempt == 1 && SqlFailures.unreachable(e) && !SqlFailures.timedOut(e)) {
-                        // A connection from before a database restart: one fresh try before saying it is down (not
-                        // after a timeout: the database or the network hangs, and a new connection would wait again).
+                    boolean stale = reused && SqlFailures.unreachable(e) && !SqlFailures.timedOut(e);
+                    if (attempt == 1 && (stale || SqlFailures.sessionEnded(e))) {
+                        // A connection from before a database restart, or one the server ended: one fresh try before
+                        // saying it is down (not after a timeout: the database or the network hangs, and a new
+                        // connection would wait again).
                         continue;
                     }
                     throw failure(e, "cannot be read");
@@ -224,10 +226,13 @@ final class PostgresAdminStore implements AdminStore {
                                 + "applied: read the virtual models again to see");
                     }
                     boolean stale = reused && attempt == 1 && SqlFailures.unreachable(e) && !SqlFailures.timedOut(e);
-                    if (stale || SqlFailures.unreachable(e)) {
+                    // The server ended the session (it paused mid-transaction for longer than the idle limit: a long
+                    // GC, a frozen node): rolled back, so the write runs once more on a new connection.
+                    boolean ended = attempt == 1 && SqlFailures.sessionEnded(e);
+                    if (stale || ended || SqlFailures.unreachable(e) || SqlFailures.sessionEnded(e)) {
                         dropWorker();
                     }
-                    if (!committing && attempt < 3 && (stale || SqlFailures.retryable(e))) {
+                    if (!committing && attempt < 3 && (stale || ended || SqlFailures.retryable(e))) {
                         continue;
                     }
                     throw failure(e, "cannot be written");
@@ -279,6 +284,15 @@ final class PostgresAdminStore implements AdminStore {
      * parameters; the operator's parameters win over our defaults.
      */
     Connection connect(String application) throws SQLException {
+        return connect(application, false);
+    }
+
+    /**
+     * @param bounded whether to bound lock waits and pauses inside a transaction ({@link #LOCK_TIMEOUT_SECONDS},
+     *     {@link #IDLE_IN_TRANSACTION_SECONDS}): the worker's reads and writes only. Flyway holds its lock in a
+     *     transaction left idle on one connection while it migrates on another, and the listener only reads.
+     */
+    private Connection connect(String application, boolean bounded) throws SQLException {
         Properties props = new Properties();
         props.setProperty("ApplicationName", application);
         props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
@@ -295,6 +309,9 @@ final class PostgresAdminStore implements AdminStore {
         Connection c = driver.connect(address.jdbcUrl(), props);
         if (c == null) {
             throw new SQLException("the PostgreSQL driver does not accept " + address.display(), "08001");
+        }
+        if (!bounded) {
+            return c;
         }
         try (Statement s = c.createStatement()) {
             // Set here, not as a startup "options" parameter, which connection poolers such as PgBouncer refuse.
@@ -321,7 +338,7 @@ final class PostgresAdminStore implements AdminStore {
             throw new StoreUnavailableException(why);
         }
         try {
-            c = connect(APPLICATION);
+            c = connect(APPLICATION, true);
             if (!migrated) {
                 Schema.migrate(() -> connect(MIGRATION_APPLICATION));
                 migrated = true;
@@ -355,8 +372,9 @@ final class PostgresAdminStore implements AdminStore {
             markDown(address.display() + ": cannot be reached (" + failures.describe(e) + ")");
             return new StoreUnavailableException(down);
         }
-        if (SqlFailures.busy(e)) {
-            // Up, but another session holds the tables: unavailable for now, and the next write tries at once.
+        if (SqlFailures.busy(e) || SqlFailures.sessionEnded(e)) {
+            // Up, but another session holds the tables, or ours was ended: unavailable for now, and the next write
+            // tries at once.
             return new StoreUnavailableException(address.display() + ": " + what + " (" + failures.describe(e) + ")");
         }
         return new IOException(address.display() + ": " + what + " (" + failures.describe(e) + ")");

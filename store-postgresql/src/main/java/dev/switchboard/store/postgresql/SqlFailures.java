@@ -38,7 +38,6 @@ final class SqlFailures {
         return state.startsWith("08") // connection exceptions
                 || state.startsWith("57P") // admin or crash shutdown, cannot connect now
                 || state.startsWith("53") // insufficient resources: too many connections, out of memory or disk
-                || state.equals("25P03") // the server ended our session, idle in a transaction for too long
                 || state.startsWith("28") // the credentials are refused
                 || state.equals("3D000"); // no such database
     }
@@ -56,6 +55,11 @@ final class SqlFailures {
     /** @return whether the transaction may be run again as it is: a serialization failure or a deadlock */
     static boolean retryable(SQLException e) {
         return "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
+    }
+
+    /** @return whether the server ended our session for pausing inside a transaction ({@code idle_in_transaction_session_timeout}) */
+    static boolean sessionEnded(SQLException e) {
+        return "25P03".equals(e.getSQLState());
     }
 
     /** @return whether a lock wait ran out ({@code lock_timeout}): the database is up, another session holds a table */

@@ -76,10 +76,14 @@ final class LockTest {
         assertThat(write(store, List.of(FAST)).revision()).isEqualTo("1");
     }
 
-    @Test
-    void shouldRunAWriteAgainWhenTheServerEndedItsSessionForPausingMidTransaction() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "read first: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void shouldRunAWriteAgainWhenTheServerEndedItsSessionForPausingMidTransaction(boolean readFirst) throws Exception {
+        // The write's connection is the one a read left, or a fresh one (the first write after a start).
         AdminStore store = store(db.address(database));
-        store.read();
+        if (readFirst) {
+            store.read();
+        }
         java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
 
         StoreContents written = store.write(null, now -> {
