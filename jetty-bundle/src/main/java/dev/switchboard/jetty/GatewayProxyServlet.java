@@ -973,24 +973,31 @@ final class GatewayProxyServlet extends ProxyServlet {
     }
 
     /**
-     * Why the TLS handshake with an upstream failed, as the JVM's TLS stack said it ("unable to find valid certification
-     * path to requested target", "No subject alternative names matching IP address ... found"): "unreachable" alone
-     * sent an operator looking at the network.
+     * Why the TLS handshake with an upstream failed, in words an operator acts on ("unreachable" alone sent one looking
+     * at the network): a certificate no CA of the JVM's trust store signed, an expired one, one for another host.
      *
-     * @return the innermost cause's message, at most 200 characters, or {@code null} when the failure was no TLS one
+     * @return the reason, or {@code null} when the failure was no failed handshake
      */
     static String tls(Throwable failure) {
-        javax.net.ssl.SSLException e = cause(failure, javax.net.ssl.SSLException.class);
+        javax.net.ssl.SSLHandshakeException e = cause(failure, javax.net.ssl.SSLHandshakeException.class);
         if (e == null) {
             return null;
         }
-        Throwable root = e;
-        for (int depth = 0; root.getCause() != null && depth < 16; depth++) {
-            root = root.getCause();
+        if (cause(e, java.security.cert.CertificateExpiredException.class) != null
+                || cause(e, java.security.cert.CertificateNotYetValidException.class) != null) {
+            return "its certificate has expired or is not valid yet";
         }
-        String why = root.getMessage() != null && !root.getMessage().isBlank() ? root.getMessage()
-                : root.getClass().getSimpleName();
-        return why.length() > 200 ? why.substring(0, 200) : why;
+        if (cause(e, java.security.cert.CertPathBuilderException.class) != null) {
+            return "its certificate is not signed by a CA this JVM trusts";
+        }
+        String why = e.getMessage() == null ? "" : e.getMessage();
+        if (why.contains("subject alternative name") || why.contains("No name matching")) {
+            return "its certificate does not name the host";
+        }
+        // Anything else (no common protocol or cipher, a certificate it could not parse): the TLS stack's words,
+        // without the Java class names it puts in them.
+        why = why.replaceAll("(?:[a-z_][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ", "").strip();
+        return why.isEmpty() ? e.getClass().getSimpleName() : why.length() > 200 ? why.substring(0, 200) : why;
     }
 
     private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
@@ -1033,7 +1040,8 @@ final class GatewayProxyServlet extends ProxyServlet {
                         : upstream.shuttingDown ? ApiError.SHUTTING_DOWN.with()
                         : upstream.malformed != null
                         ? ApiError.UPSTREAM_MALFORMED.with("provider " + upstream.provider.name(), upstream.malformed)
-                        : upstream.tls != null ? ApiError.UPSTREAM_TLS.with("provider " + upstream.provider.name(), upstream.tls)
+                        : upstream.tls != null && status != 504
+                        ? ApiError.UPSTREAM_TLS.with("provider " + upstream.provider.name(), upstream.tls)
                         : ApiError.forUpstream(status == 504).with("provider " + upstream.provider.name());
                 proxyResponse.resetBuffer();
                 proxyResponse.setIntHeader(ATTEMPTS_HEADER, upstream.plan.made());

@@ -97,11 +97,30 @@ final class TlsUpstreamTest {
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(r.statusCode()).isEqualTo(502);
-        assertThat(r.body()).startsWith("{\"error\":{\"message\":\"provider secure is unreachable: the TLS handshake failed (")
-                .contains("unable to find valid certification path to requested target")
+        assertThat(r.body()).startsWith("{\"error\":{\"message\":\"provider secure is unreachable: the TLS handshake failed "
+                + "(its certificate is not signed by a CA this JVM trusts)\"")
                 .contains("\"type\":\"api_error\"").contains("\"code\":\"upstream_unavailable\"");
         assertThat(served).as("no request got past the handshake").hasValue(0);
         await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey("tls-1"));
         assertThat(completions.get("tls-1").errorCode()).isEqualTo("upstream_unavailable");
+    }
+
+    @Test
+    void shouldNameTheOtherCertificateProblemsAndLeaveOtherFailuresAlone() {
+        // The chains the JDK's TLS stack builds, as Jetty's client hands them on (wrapped once more).
+        javax.net.ssl.SSLHandshakeException expired = new javax.net.ssl.SSLHandshakeException("PKIX path validation failed: "
+                + "java.security.cert.CertPathValidatorException: validity check failed");
+        expired.initCause(new java.security.cert.CertificateExpiredException("NotAfter: Tue Dec 01 00:00:00 UTC 2026"));
+        javax.net.ssl.SSLHandshakeException host = new javax.net.ssl.SSLHandshakeException(
+                "No subject alternative names matching IP address 10.0.0.7 found");
+        javax.net.ssl.SSLHandshakeException protocol = new javax.net.ssl.SSLHandshakeException(
+                "javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)");
+
+        assertThat(GatewayProxyServlet.tls(new java.io.IOException(expired))).isEqualTo("its certificate has expired or is not valid yet");
+        assertThat(GatewayProxyServlet.tls(new java.io.IOException(host))).isEqualTo("its certificate does not name the host");
+        assertThat(GatewayProxyServlet.tls(protocol))
+                .isEqualTo("No appropriate protocol (protocol is disabled or cipher suites are inappropriate)");
+        assertThat(GatewayProxyServlet.tls(new javax.net.ssl.SSLException("Tag mismatch"))).as("after the handshake").isNull();
+        assertThat(GatewayProxyServlet.tls(new java.net.ConnectException("Connection refused"))).isNull();
     }
 }
