@@ -136,11 +136,12 @@ public final class Exchange {
      * The exchange refused before its model was decided: it goes nowhere, so no provider is charged with it (the
      * access log's {@code provider} is null, the metrics' provider label empty).
      *
-     * @return this exchange without candidates (same id, clock and recorder), or this one when it has none
+     * @return this exchange without candidates (same id, clock and recorder), or this one when it has none or was
+     *     decided after all (an error sent with the exchange as it was before its decision keeps the decision)
      */
     public Exchange unrouted() {
-        return candidates.isEmpty() ? this : new Exchange(id, startNanos, startedAt, method, endpoint, path, anthropic,
-                config, caller, decision, List.of(), body, recorder);
+        return candidates.isEmpty() || recorder.hasDecision() ? this : new Exchange(id, startNanos, startedAt, method,
+                endpoint, path, anthropic, config, caller, decision, List.of(), body, recorder);
     }
 
     /** @return the request id ({@code X-Switchboard-Request-Id}) */

@@ -39,6 +39,12 @@ public final class Recorder {
         listeners.decision(e);
     }
 
+    /** @return whether the exchange was decided: its model resolved ({@link Exchange#withDecision}) */
+    public boolean hasDecision() {
+        Exchange e = exchange;
+        return e != null && e.decision() != null;
+    }
+
     /** @return the number the next attempt gets (1 for the first) */
     public int nextAttemptNumber() {
         synchronized (attempts) {

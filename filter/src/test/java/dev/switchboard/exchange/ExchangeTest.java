@@ -56,6 +56,28 @@ final class ExchangeTest {
     }
 
     @Test
+    void shouldChargeAnUndecidedRefusalToNoProviderButKeepADecisionMadeMeanwhile() {
+        RecordingListener recording = new RecordingListener();
+        Listeners listeners = Listeners.of(List.of(recording));
+        // Refused before its model was known: it goes nowhere, not to default_provider.
+        Exchange refused = Exchange.start("refused", "POST", Endpoint.JSON_MODEL, "/v1/chat/completions", false, CONFIG,
+                Caller.ofPath("/team"), Resolver.withoutModel(CONFIG.rules()), listeners);
+        assertThat(refused.candidates()).extracting(c -> c.provider()).containsExactly("files");
+        refused.unrouted().recorder().complete(400);
+        assertThat(recording.of("refused")).filteredOn(e -> e.kind().equals("complete")).singleElement()
+                .satisfies(e -> assertThat(e.exchange().candidates()).isEmpty());
+
+        // An error sent with the exchange as it was before its decision (the filter's catch-all) keeps the decision.
+        Exchange started = Exchange.start("decided", "POST", Endpoint.JSON_MODEL, "/v1/chat/completions", false, CONFIG,
+                Caller.ofPath("/team"), Resolver.withoutModel(CONFIG.rules()), listeners);
+        Decision d = Resolver.resolve(CONFIG.rules(), "openai/a", Caller.ofPath("/team"), Picker.create());
+        started.withDecision(d, null);
+        started.unrouted().recorder().complete(500);
+        assertThat(recording.of("decided")).filteredOn(e -> e.kind().equals("complete")).singleElement()
+                .satisfies(e -> assertThat(e.exchange().decision()).isSameAs(d));
+    }
+
+    @Test
     void shouldListEveryTargetAsACandidateWithTheChosenOneFirstAndEachCheckedForTheCaller() {
         Decision d = Resolver.resolve(CONFIG.rules(), "smart", Caller.ofPath("/team"), Picker.create());
 
