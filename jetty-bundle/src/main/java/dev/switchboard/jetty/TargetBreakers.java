@@ -73,7 +73,10 @@ final class TargetBreakers implements CircuitBreakers {
     private final Map<String, Instant> since = new ConcurrentHashMap<>();
     /** Per breaker: whether a failure was reported after its last reported success (see {@link Permit#success}). */
     private final Map<String, AtomicBoolean> failedSinceSuccess = new ConcurrentHashMap<>();
-    /** Per breaker: half-open probes taken and not yet settled (resilience4j does not tell without taking one). */
+    /**
+     * Per breaker: half-open probes taken and not yet settled (resilience4j does not tell without taking one), counted
+     * afresh each time it turns half-open: a permit that was never settled cannot mark later half-open periods taken.
+     */
     private final Map<String, AtomicInteger> probing = new ConcurrentHashMap<>();
     private volatile Table table = new Table(null, null, Map.of());
 
@@ -283,7 +286,12 @@ final class TargetBreakers implements CircuitBreakers {
                         out.put(target, kept);
                     } else if (!out.containsKey(target)) {
                         CircuitBreaker b = CircuitBreaker.of(target, cfg != null ? cfg : config(settings));
-                        b.getEventPublisher().onStateTransition(e -> since.put(target, clock.instant()));
+                        b.getEventPublisher().onStateTransition(e -> {
+                            since.put(target, clock.instant());
+                            if (e.getStateTransition().getToState() == CircuitBreaker.State.HALF_OPEN) {
+                                probing.put(target, new AtomicInteger());
+                            }
+                        });
                         since.remove(target);
                         failedSinceSuccess.put(target, new AtomicBoolean());
                         probing.put(target, new AtomicInteger());
