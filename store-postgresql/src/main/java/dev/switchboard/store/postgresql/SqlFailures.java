@@ -5,6 +5,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.sql.SQLException;
+import java.util.regex.Pattern;
 
 /**
  * Says what went wrong with the database in a line an operator can act on, and whether it means the database
@@ -18,9 +19,7 @@ final class SqlFailures {
     private final String password;
 
     SqlFailures(String user, String password) {
-        // A user named like the schema (as the README's own setup names it) is not hidden: that name is in every
-        // message about the schema, which would read "***" instead.
-        this.user = user.equals(Schema.SCHEMA) ? "" : user;
+        this.user = user;
         this.password = password;
     }
 
@@ -152,18 +151,17 @@ final class SqlFailures {
 
     /**
      * @param text a message from the driver, the server or Flyway
-     * @return it with the user and the password replaced by {@code ***}
+     * @return it with the password replaced by {@code ***} wherever it appears, and the user where the message names a
+     *     user or role ({@code for user "..."}, {@code role "..."}, {@code user=...}): elsewhere the user's name can be
+     *     a word of the message, such as the schema's ({@code switchboard}, the role's name in the README's setup,
+     *     and {@code switch} is in it too)
      */
     String scrub(String text) {
-        String out = text;
-        // The longer first: a password that contains the user name must not be half replaced.
-        String first = password.length() >= user.length() ? password : user;
-        String second = first == password ? user : password;
-        if (!first.isEmpty()) {
-            out = out.replace(first, "***");
-        }
-        if (!second.isEmpty()) {
-            out = out.replace(second, "***");
+        // The password first: a user name inside it must not leave the rest of it readable.
+        String out = password.isEmpty() ? text : text.replace(password, "***");
+        if (!user.isEmpty()) {
+            out = Pattern.compile("(?i)\\b(user|role)( \"|=\"?|: \"?| )" + Pattern.quote(user)
+                    + "(?=[\"\\s,;)]|$)").matcher(out).replaceAll("$1$2***");
         }
         return out;
     }
