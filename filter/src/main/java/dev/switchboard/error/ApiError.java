@@ -95,7 +95,7 @@ public enum ApiError {
     UNKNOWN_PATH(404, "not_found_error", "unknown_path", "this gateway does not serve this path", null, false),
     /** The realtime WebSocket API, not proxied yet (SPEC section 15, realtime). */
     REALTIME_NOT_SUPPORTED(501, "api_error", "not_implemented",
-            "the realtime WebSocket API is not supported by this gateway", null, false),
+            "the realtime API (WebSocket sessions, SIP calls, translations) is not supported by this gateway", null, false),
     /** A request without a model and no {@code default_provider} to take it. */
     NO_DEFAULT_PROVIDER(404, "not_found_error", "model_not_found",
             "no default_provider is configured for requests without a model", null, false),

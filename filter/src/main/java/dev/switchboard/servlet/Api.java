@@ -205,7 +205,12 @@ final class Api {
         for (String m : List.of("GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS")) {
             add("/v1/realtime", m, Kind.REALTIME);
         }
-        add("/v1/realtime/calls", "POST", Kind.REALTIME);
+        // The realtime API's SIP calls (accepting one configures its session's model) and translation sessions: refused
+        // as the realtime API is, not 404 as an unknown path.
+        for (String p : List.of("/v1/realtime/calls", "/v1/realtime/calls/{id}/accept", "/v1/realtime/calls/{id}/hangup",
+                "/v1/realtime/calls/{id}/reject", "/v1/realtime/calls/{id}/refer", "/v1/realtime/translations/client_secrets")) {
+            add(p, "POST", Kind.REALTIME);
+        }
         add("/v1/feedback", "POST", Kind.FEEDBACK);
 
         modelLess("GET", "/v1/chat/completions", "/v1/chat/completions/{id}/messages",
@@ -225,6 +230,7 @@ final class Api {
                 "/v1/threads/{id}", "/v1/threads/{id}/messages", "/v1/threads/{id}/messages/{id}",
                 "/v1/threads/{id}/runs/{id}", "/v1/threads/{id}/runs/{id}/submit_tool_outputs",
                 "/v1/threads/{id}/runs/{id}/cancel", "/v1/evals/{id}", "/v1/evals/{id}/runs/{id}",
+                "/v1/evals/{id}/runs/{id}/cancel",
                 "/v1/vector_stores", "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/search",
                 "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}",
                 "/v1/vector_stores/{id}/file_batches", "/v1/vector_stores/{id}/file_batches/{id}/cancel",

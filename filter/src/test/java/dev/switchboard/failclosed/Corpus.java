@@ -230,6 +230,10 @@ public final class Corpus {
         all.add(raw("model-less POST: JSON after a UTF-8 BOM (read past, as Python does)", "POST", "/v1/batches",
                 bytes("\ufeff{\"input_file_id\":\"f\",\"model\":\"up/denied\"}"), DENIED_403, JSON));
         all.add(raw("model-less POST: no body", "POST", "/v1/batches/b_1/cancel", new byte[0], forwarded("/v1/batches/b_1/cancel")));
+        // openai-node 7.60.0's evals.runs.cancel posts to .../runs/{id}/cancel with no body (OpenAI's API reference has
+        // POST .../runs/{id}, which the table serves): a model-less cancel the gateway answers 404 unknown_path.
+        all.add(raw("model-less POST: an eval run's cancel as openai-node 7.60.0 sends it", "POST",
+                "/v1/evals/eval_1/runs/run_1/cancel", new byte[0], forwarded("/v1/evals/eval_1/runs/run_1/cancel")));
         all.add(raw("model-less POST: [] (openai-php cancels so)", "POST", "/v1/batches/b_1/cancel", bytes(" [ ]\n"),
                 forwarded("/v1/batches/b_1/cancel"), JSON));
         all.add(raw("model-less POST: null (async-openai cancels so)", "POST", "/v1/fine_tuning/jobs/j_1/cancel", bytes(" null "),
@@ -753,6 +757,12 @@ public final class Corpus {
                 "Sec-WebSocket-Version: 13"));
         all.add(raw("realtime without upgrade", "GET", "/v1/realtime?model=up/ok", new byte[0], refused(501, "not_implemented")));
         all.add(json("realtime call", "/v1/realtime/calls", "{}", refused(501, "not_implemented")));
+        all.add(json("accepting a realtime call (its session's model)", "/v1/realtime/calls/rtc_1/accept",
+                "{\"type\":\"realtime\",\"model\":\"up/denied\"}", refused(501, "not_implemented")));
+        all.add(raw("hanging up a realtime call", "POST", "/v1/realtime/calls/rtc_1/hangup", new byte[0],
+                refused(501, "not_implemented")));
+        all.add(json("a realtime translation session", "/v1/realtime/translations/client_secrets",
+                "{\"session\":{\"model\":\"up/ok\"}}", refused(501, "not_implemented")));
         all.add(raw("a model-less GET", "GET", "/v1/files", new byte[0], forwarded("/v1/files")));
         all.add(raw("a model-less GET with an id", "GET", "/v1/batches/batch_1", new byte[0], forwarded("/v1/batches/batch_1")));
         all.add(raw("an unknown provider named", "GET", "/v1/files", new byte[0], refused(400, "unknown_provider"),
