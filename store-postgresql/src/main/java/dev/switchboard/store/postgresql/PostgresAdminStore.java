@@ -210,10 +210,12 @@ final class PostgresAdminStore implements AdminStore {
                     }
                     boolean changed = Table.write(c, now.rows(), proposed.rows());
                     Table.Revision revision = changed ? Table.revision(c, false) : read;
+                    // The rows as the table now holds them (its order and shape), as every other node reads them: the
+                    // configuration's version is made from them, and must be the same on every node.
+                    StoreContents.Rows stored = changed ? new StoreContents.Rows(revision.text(), Table.rows(c)) : now;
                     committing = true;
                     c.commit();
                     // Acknowledged from here on: committed.
-                    StoreContents.Rows stored = proposed.at(revision.text());
                     cached = stored;
                     cachedRevision = revision;
                     return stored;
