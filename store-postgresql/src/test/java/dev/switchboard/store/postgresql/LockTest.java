@@ -3,18 +3,14 @@ package dev.switchboard.store.postgresql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.switchboard.config.AdminSettings;
 import dev.switchboard.store.AdminStore;
 import dev.switchboard.store.StoreContents;
 import dev.switchboard.store.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,32 +19,7 @@ import org.junit.jupiter.api.Test;
  * revision lock of a writer whose node vanished mid-transaction is released by the server within seconds, not kept
  * until TCP keepalive notices, hours later, while every node's writes wait for it.
  */
-final class LockTest {
-
-    private static final Map<String, Object> FAST = Map.of("source", "fast",
-            "targets", List.of(Map.of("model", "openai/gpt-5-mini", "weight", 1)), "strategy", "sticky",
-            "user_paths", List.of(), "enabled", true, "description", "");
-
-    private Database db;
-    private String database;
-    private final List<AdminStore> opened = new ArrayList<>();
-
-    @BeforeEach
-    void freshDatabase() throws Exception {
-        db = SharedDatabase.get();
-        database = db.createDatabase();
-    }
-
-    @AfterEach
-    void closeStores() {
-        opened.forEach(AdminStore::close);
-    }
-
-    private AdminStore store(String address) {
-        AdminStore store = new PostgresStoreFactory().create(new AdminSettings("", address, Database.USER, Database.PASSWORD));
-        opened.add(store);
-        return store;
-    }
+final class LockTest extends StoreTests {
 
     private static StoreContents write(AdminStore store, List<Map<String, Object>> rows) throws Exception {
         return store.write(null, now -> new StoreContents.Rows(now.revision(), rows));

@@ -12,11 +12,9 @@ import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.flywaydb.core.api.MigrationVersion;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,35 +25,10 @@ import org.postgresql.PGNotification;
  * {@link PostgresAdminStore} on its own against a real PostgreSQL: migrations, the revision, If-Match, the shape of
  * the rows, and what it says when the database cannot be used.
  */
-final class PostgresStoreTest {
-
-    private static final Map<String, Object> FAST = Map.of("source", "fast",
-            "targets", List.of(Map.of("model", "openai/gpt-5-mini", "weight", 1)), "strategy", "sticky",
-            "user_paths", List.of(), "enabled", true, "description", "");
-
-    private Database db;
-    private String database;
-    private final List<AdminStore> opened = new ArrayList<>();
-
-    @BeforeEach
-    void freshDatabase() throws Exception {
-        db = SharedDatabase.get();
-        database = db.createDatabase();
-    }
-
-    @org.junit.jupiter.api.AfterEach
-    void closeStores() {
-        opened.forEach(AdminStore::close);
-    }
+final class PostgresStoreTest extends StoreTests {
 
     private AdminStore store(String address, String password) {
-        AdminStore store = new PostgresStoreFactory().create(new AdminSettings("", address, Database.USER, password));
-        opened.add(store);
-        return store;
-    }
-
-    private AdminStore store() {
-        return store(db.address(database), Database.PASSWORD);
+        return store(address, Database.USER, password);
     }
 
     private static StoreContents.Rows rows(StoreContents contents) {
@@ -200,8 +173,7 @@ final class PostgresStoreTest {
         db.edit("postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'switchboard') THEN "
                 + "CREATE ROLE switchboard LOGIN; END IF; END $$");
         db.edit("postgres", "CREATE DATABASE " + notOwned);
-        AdminStore store = new PostgresStoreFactory().create(new AdminSettings("", db.address(notOwned), "switchboard", "pw"));
-        opened.add(store);
+        AdminStore store = store(db.address(notOwned), "switchboard", "pw");
 
         assertThatThrownBy(store::read).isInstanceOf(java.io.IOException.class).hasMessage(db.address(notOwned)
                 + ": cannot migrate schema switchboard (Unable to create schema \"switchboard\": ERROR: permission denied "

@@ -3,14 +3,10 @@ package dev.switchboard.store.postgresql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.switchboard.config.AdminSettings;
 import dev.switchboard.store.AdminStore;
 import dev.switchboard.store.StoreContents;
 import dev.switchboard.store.StoreUnavailableException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,25 +14,10 @@ import org.junit.jupiter.api.Test;
  * waits for the socket timeout once, then says the database cannot be reached; it does not open a second connection
  * into the same stalled network and wait all over again.
  */
-final class StallTest {
-
-    private final List<AdminStore> opened = new ArrayList<>();
-
-    @AfterEach
-    void closeStores() {
-        opened.forEach(AdminStore::close);
-    }
-
-    private AdminStore store(String address) {
-        AdminStore store = new PostgresStoreFactory().create(new AdminSettings("", address, Database.USER, Database.PASSWORD));
-        opened.add(store);
-        return store;
-    }
+final class StallTest extends StoreTests {
 
     @Test
     void shouldWaitOneSocketTimeoutNotTwoWhenTheNetworkStalls() throws Exception {
-        Database db = SharedDatabase.get();
-        String database = db.createDatabase();
         try (StallingProxy network = new StallingProxy(db.port())) {
             // The socket timeout cut to a second for the test: the operator's parameters win over the store's own.
             String address = "postgresql://127.0.0.1:" + network.port() + "/" + database + "?socketTimeout=1";
@@ -60,8 +41,6 @@ final class StallTest {
 
     @Test
     void shouldGiveUpConnectingWithinTheConnectTimeoutWhenTheDatabaseAcceptsButNeverAnswers() throws Exception {
-        Database db = SharedDatabase.get();
-        String database = db.createDatabase();
         try (StallingProxy network = new StallingProxy(db.port())) {
             // A proxy or load balancer whose database is gone: the connection is accepted, nothing ever answers.
             network.stall();
