@@ -126,6 +126,13 @@ public final class VirtualModelService {
             if (managed.contains(source)) {
                 throw new AdminException(ApiError.CONFLICT, "virtual model " + source + MANAGED);
             }
+            String spelled = spelledOtherwise(managed, source);
+            if (spelled != null) {
+                // Access policies match ignoring case, as upstreams that do (Ollama) read names: a store row that differs
+                // from a config row only in case would be the one an exact match finds, and could widen access.
+                throw new AdminException(ApiError.CONFLICT, "virtual model " + source + " differs only in case from "
+                        + spelled + ", which" + MANAGED);
+            }
             List<VirtualModel> stored = snap.stored();
             VirtualModel existing = find(stored, source);
             if (oldSource != null && !oldSource.equals(source)) {
@@ -187,6 +194,17 @@ public final class VirtualModelService {
             return next;
         });
         return new Deleted(update.snapshot().storeEtag(), update.brokenConfig());
+    }
+
+    /** @return the managed source equal to {@code source} ignoring case but spelled otherwise, or {@code null} */
+    private static String spelledOtherwise(Set<String> managed, String source) {
+        String folded = VirtualModel.folded(source);
+        for (String m : managed) {
+            if (!m.equals(source) && VirtualModel.folded(m).equals(folded)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     private static String source(Map<String, Object> body) {

@@ -153,12 +153,14 @@ public final class ConfigLoader {
      */
     public SwitchboardConfig merge(SwitchboardConfig base, List<VirtualModel> stored, String storeName) {
         Rules r = base.rules();
+        // A config row shadows the store's rows of its source, spelled in any case: policies match names ignoring case
+        // (as upstreams that do read them), so a store row spelled otherwise would be the one an exact match finds.
         Set<String> managed = new HashSet<>();
-        r.virtualModels().forEach(vm -> managed.add(vm.source()));
+        r.virtualModels().forEach(vm -> managed.add(VirtualModel.folded(vm.source())));
         List<VirtualModel> rows = new ArrayList<>(r.virtualModels());
         List<Lint.Origin> origins = new ArrayList<>(Lint.configRows(rows.size()));
         for (int i = 0; i < stored.size(); i++) {
-            if (!managed.contains(stored.get(i).source())) {
+            if (!managed.contains(VirtualModel.folded(stored.get(i).source()))) {
                 rows.add(stored.get(i));
                 origins.add(Lint.origin(storeName, i));
             }

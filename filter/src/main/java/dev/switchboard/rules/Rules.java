@@ -183,6 +183,6 @@ public final class Rules {
     }
 
     private static String fold(String model) {
-        return model.toLowerCase(java.util.Locale.ROOT);
+        return VirtualModel.folded(model);
     }
 }

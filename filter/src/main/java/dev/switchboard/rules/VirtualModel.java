@@ -21,6 +21,15 @@ public record VirtualModel(String source, List<Target> targets, Strategy strateg
     /** Whether a row that does not say is enabled. */
     public static final boolean DEFAULT_ENABLED = true;
 
+    /**
+     * @param source a source as written
+     * @return it ignoring case, as access policies match a name when no policy matches it exactly (upstreams such as
+     *     Ollama match names ignoring case): two sources equal so are one name to such an upstream
+     */
+    public static String folded(String source) {
+        return source.toLowerCase(java.util.Locale.ROOT);
+    }
+
     public VirtualModel {
         Objects.requireNonNull(source, "source");
         targets = List.copyOf(targets);

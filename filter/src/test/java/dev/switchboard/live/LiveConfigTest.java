@@ -79,6 +79,32 @@ final class LiveConfigTest {
     }
 
     @Test
+    void shouldLetAConfigRowShadowTheStoresRowsOfItsSourceInAnyCase() throws IOException {
+        // A hand edit of the store (the admin API refuses it) that spells a disabled config policy in another case:
+        // an exact match would find it and admit a name that an upstream ignoring case serves as the disabled one.
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, """
+                providers:
+                  up: {type: openai-compatible, base_url: "http://127.0.0.1:1", api_key: k}
+                default_provider: up
+                virtual_models:
+                  - {source: up/denied, enabled: false}
+                """);
+        Files.writeString(dir.resolve("virtual-models.admin.yaml"), """
+                virtual_models:
+                  - {source: up/DENIED, enabled: true}
+                  - {source: up/other, enabled: false}
+                """);
+        LiveConfig live = LiveConfig.load(file, LOADER);
+
+        assertThat(live.get().rules().virtualModels()).extracting(vm -> vm.source())
+                .containsExactly("up/denied", "up/other");
+        assertThat(Resolver.resolve(live.get().rules(), "up/DENIED", Caller.ANONYMOUS, Picker.create()).outcome())
+                .isEqualTo(dev.switchboard.rules.Outcome.DISABLED);
+        live.close();
+    }
+
+    @Test
     void shouldKeepTheStoreRowsWhileTheStoreFileIsBrieflyEmpty() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Path store = dir.resolve("virtual-models.admin.yaml");
