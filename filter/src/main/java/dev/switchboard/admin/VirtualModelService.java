@@ -126,13 +126,6 @@ public final class VirtualModelService {
             if (managed.contains(source)) {
                 throw new AdminException(ApiError.CONFLICT, "virtual model " + source + MANAGED);
             }
-            String spelled = spelledOtherwise(managed, source);
-            if (spelled != null) {
-                // Access policies match ignoring case, as upstreams that do (Ollama) read names: a store row that differs
-                // from a config row only in case would be the one an exact match finds, and could widen access.
-                throw new AdminException(ApiError.CONFLICT, "virtual model " + source + " differs only in case from "
-                        + spelled + ", which" + MANAGED);
-            }
             List<VirtualModel> stored = snap.stored();
             VirtualModel existing = find(stored, source);
             if (oldSource != null && !oldSource.equals(source)) {
@@ -155,6 +148,14 @@ public final class VirtualModelService {
             }
             row.put("source", source);
             VirtualModel vm = rows.readRow(row, snap.config().rules().providers().keySet());
+            String spelled = vm.isRedirect() ? null : policySpelledOtherwise(snap.managed(), source);
+            if (spelled != null) {
+                // Access policies match ignoring case, as upstreams that do (Ollama) read names: a store policy that
+                // differs from a config policy only in case would be the one an exact match finds, and could open what
+                // the file closed. (Redirects match exactly, and their targets are checked.)
+                throw new AdminException(ApiError.CONFLICT, "virtual model " + source + " differs only in case from "
+                        + spelled + ", which" + MANAGED);
+            }
             List<VirtualModel> next = new ArrayList<>();
             for (VirtualModel x : stored) {
                 if (!x.source().equals(source) && !x.source().equals(oldSource)) {
@@ -196,12 +197,12 @@ public final class VirtualModelService {
         return new Deleted(update.snapshot().storeEtag(), update.brokenConfig());
     }
 
-    /** @return the managed source equal to {@code source} ignoring case but spelled otherwise, or {@code null} */
-    private static String spelledOtherwise(Set<String> managed, String source) {
+    /** @return the source of a managed policy equal to {@code source} ignoring case but spelled otherwise, or {@code null} */
+    private static String policySpelledOtherwise(List<VirtualModel> managed, String source) {
         String folded = VirtualModel.folded(source);
-        for (String m : managed) {
-            if (!m.equals(source) && VirtualModel.folded(m).equals(folded)) {
-                return m;
+        for (VirtualModel m : managed) {
+            if (!m.isRedirect() && !m.source().equals(source) && VirtualModel.folded(m.source()).equals(folded)) {
+                return m.source();
             }
         }
         return null;

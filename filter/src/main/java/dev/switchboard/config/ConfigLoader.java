@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -153,22 +154,42 @@ public final class ConfigLoader {
      */
     public SwitchboardConfig merge(SwitchboardConfig base, List<VirtualModel> stored, String storeName) {
         Rules r = base.rules();
-        // A config row shadows the store's rows of its source, spelled in any case: policies match names ignoring case
-        // (as upstreams that do read them), so a store row spelled otherwise would be the one an exact match finds.
+        // A config row shadows the store's row of its source; a config policy also the store's policies of its source
+        // spelled in another case: policies match names ignoring case (as upstreams that do read them), so a store
+        // policy spelled otherwise would be the one an exact match finds, and could open what the file closed.
+        // Redirects match exactly (SPEC section 2) and their targets are checked: a redirect spelled otherwise stays.
         Set<String> managed = new HashSet<>();
-        r.virtualModels().forEach(vm -> managed.add(VirtualModel.folded(vm.source())));
+        Map<String, String> managedPolicies = new HashMap<>();
+        for (VirtualModel vm : r.virtualModels()) {
+            managed.add(vm.source());
+            if (!vm.isRedirect()) {
+                managedPolicies.putIfAbsent(VirtualModel.folded(vm.source()), vm.source());
+            }
+        }
         List<VirtualModel> rows = new ArrayList<>(r.virtualModels());
         List<Lint.Origin> origins = new ArrayList<>(Lint.configRows(rows.size()));
+        List<Warning> shadowed = new ArrayList<>();
         for (int i = 0; i < stored.size(); i++) {
-            if (!managed.contains(VirtualModel.folded(stored.get(i).source()))) {
-                rows.add(stored.get(i));
-                origins.add(Lint.origin(storeName, i));
+            VirtualModel vm = stored.get(i);
+            String policy = vm.isRedirect() ? null : managedPolicies.get(VirtualModel.folded(vm.source()));
+            if (managed.contains(vm.source())) {
+                continue;
             }
+            if (policy != null) {
+                shadowed.add(new Warning(storeName, Lint.origin(storeName, i).path() + ".source", vm.source(), "'"
+                        + vm.source() + "' differs only in case from the config file's policy '" + policy
+                        + "', which applies instead (policies match names ignoring case); remove this row"));
+                continue;
+            }
+            rows.add(vm);
+            origins.add(Lint.origin(storeName, i));
         }
         Rules rules = new Rules(rows, r.providers(), r.defaultProvider(), r.identity(), r.enabledByDefault(),
                 r.keepOnlyAliases());
+        List<Warning> warnings = new ArrayList<>(Lint.warnings(rules, origins));
+        warnings.addAll(shadowed);
         return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), base.observability(), base.experiments(),
-                base.failover(), Lint.warnings(rules, origins));
+                base.failover(), List.copyOf(warnings));
     }
 
     /**

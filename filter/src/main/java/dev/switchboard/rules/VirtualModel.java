@@ -22,12 +22,34 @@ public record VirtualModel(String source, List<Target> targets, Strategy strateg
     public static final boolean DEFAULT_ENABLED = true;
 
     /**
-     * @param source a source as written
+     * @param source a source or model name as written
      * @return it ignoring case, as access policies match a name when no policy matches it exactly (upstreams such as
-     *     Ollama match names ignoring case): two sources equal so are one name to such an upstream
+     *     Ollama match names ignoring case): two names equal so are one name to such an upstream. Each code point is
+     *     upper-cased, then lower-cased, as {@link String#equalsIgnoreCase} compares them, so that the long s and the
+     *     final sigma fold as Go's {@code strings.EqualFold} folds them ({@code ſecret} is {@code secret}); the dotless
+     *     i folds to i, more than Go does, which can only make a policy apply to more spellings.
      */
     public static String folded(String source) {
-        return source.toLowerCase(java.util.Locale.ROOT);
+        int n = source.length();
+        int i = 0;
+        while (i < n) {
+            char c = source.charAt(i);
+            if (c >= 0x80 || (c >= 'A' && c <= 'Z')) {
+                break;
+            }
+            i++;
+        }
+        if (i == n) {
+            // Most names: ASCII without capitals, folded as they are.
+            return source;
+        }
+        StringBuilder out = new StringBuilder(n).append(source, 0, i);
+        while (i < n) {
+            int cp = source.codePointAt(i);
+            out.appendCodePoint(Character.toLowerCase(Character.toUpperCase(cp)));
+            i += Character.charCount(cp);
+        }
+        return out.toString();
     }
 
     public VirtualModel {

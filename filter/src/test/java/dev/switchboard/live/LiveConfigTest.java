@@ -89,18 +89,29 @@ final class LiveConfigTest {
                 default_provider: up
                 virtual_models:
                   - {source: up/denied, enabled: false}
+                  - {source: up/secret, enabled: false}
                 """);
         Files.writeString(dir.resolve("virtual-models.admin.yaml"), """
                 virtual_models:
                   - {source: up/DENIED, enabled: true}
                   - {source: up/other, enabled: false}
+                  - {source: up/ſecret, enabled: true}
+                  - {source: Up/Denied, target: up/other}
                 """);
         LiveConfig live = LiveConfig.load(file, LOADER);
 
+        // Redirects match exactly and their targets are checked: one spelled like the policy stays.
         assertThat(live.get().rules().virtualModels()).extracting(vm -> vm.source())
-                .containsExactly("up/denied", "up/other");
-        assertThat(Resolver.resolve(live.get().rules(), "up/DENIED", Caller.ANONYMOUS, Picker.create()).outcome())
-                .isEqualTo(dev.switchboard.rules.Outcome.DISABLED);
+                .containsExactly("up/denied", "up/secret", "up/other", "Up/Denied");
+        assertThat(live.get().warnings()).extracting(w -> w.message()).contains(
+                "'up/DENIED' differs only in case from the config file's policy 'up/denied', which applies instead "
+                        + "(policies match names ignoring case); remove this row",
+                "'up/ſecret' differs only in case from the config file's policy 'up/secret', which applies instead "
+                        + "(policies match names ignoring case); remove this row");
+        for (String spelled : new String[] {"up/DENIED", "up/ſecret", "up/SECRET"}) {
+            assertThat(Resolver.resolve(live.get().rules(), spelled, Caller.ANONYMOUS, Picker.create()).outcome())
+                    .as(spelled).isEqualTo(dev.switchboard.rules.Outcome.DISABLED);
+        }
         live.close();
     }
 
