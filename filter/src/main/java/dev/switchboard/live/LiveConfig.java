@@ -433,9 +433,37 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         if (contents instanceof StoreContents.Document d) {
             return d.exists() ? d.yaml() : new byte[0];
         }
-        List<Map<String, Object>> rows = ((StoreContents.Rows) contents).rows();
+        List<Object> rows = new ArrayList<>();
+        for (Map<String, Object> row : ((StoreContents.Rows) contents).rows()) {
+            rows.add(canonical(row));
+        }
+        // In source order, whatever order the store or a proposal listed them in.
+        rows.sort(java.util.Comparator.comparing(r -> String.valueOf(((Map<?, ?>) r).get("source"))));
         return ("rows@" + contents.revision() + "@" + sha256(dev.switchboard.json.JsonTree.write(rows)))
                 .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @return a row's value in one representation, whoever made it (the table as read, a proposal, another store):
+     *     objects with their keys sorted, no empty list and no null (a row without fallbacks is one with none)
+     */
+    private static Object canonical(Object value) {
+        if (value instanceof Map<?, ?> m) {
+            Map<String, Object> out = new java.util.TreeMap<>();
+            m.forEach((k, v) -> {
+                Object c = canonical(v);
+                if (c != null && !(c instanceof List<?> l && l.isEmpty())) {
+                    out.put(String.valueOf(k), c);
+                }
+            });
+            return out;
+        }
+        if (value instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            l.forEach(v -> out.add(canonical(v)));
+            return out;
+        }
+        return value;
     }
 
     /** @return {@code rows} in the representation of {@code like} (what the same store holds) */
@@ -701,7 +729,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 if (state.store() != store) {
                     throw new StoreMoved();
                 }
-                if (!Objects.equals(state.snapshot().storeRevision(), now.revision())) {
+                if (!sha256(state.config(), new byte[] {0}, identity(now)).equals(state.snapshot().version())) {
                     // The rows in force are not the store's as it is now (another node or a hand edit changed it, and
                     // this node could not apply that): a write from them would drop every row written since.
                     ReloadError error = lastError;

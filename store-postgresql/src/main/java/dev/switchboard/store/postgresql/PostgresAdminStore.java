@@ -139,13 +139,14 @@ final class PostgresAdminStore implements AdminStore {
     public StoreContents read() throws IOException {
         synchronized (io) {
             for (int attempt = 1; ; attempt++) {
-                boolean reused = worker != null;
                 Connection c = connection();
                 try {
                     return load(c);
                 } catch (SQLException e) {
                     dropWorker();
-                    boolean stale = reused && SqlFailures.unreachable(e) && !SqlFailures.timedOut(e);
+                    // A connection that broke after it was made (from before a database restart, or ended by the server
+                    // as it paused: the reset can overtake the server's last message, 08006 instead of 25P03).
+                    boolean stale = SqlFailures.unreachable(e) && !SqlFailures.timedOut(e);
                     if (attempt == 1 && (stale || SqlFailures.sessionEnded(e))) {
                         // A connection from before a database restart, or one the server ended: one fresh try before
                         // saying it is down (not after a timeout: the database or the network hangs, and a new
@@ -194,7 +195,6 @@ final class PostgresAdminStore implements AdminStore {
     public StoreContents write(String ifMatch, UnaryOperator<StoreContents> change) throws StaleException, IOException {
         synchronized (io) {
             for (int attempt = 1; ; attempt++) {
-                boolean reused = worker != null;
                 Connection c = connection();
                 boolean committing = false;
                 try {
@@ -227,7 +227,8 @@ final class PostgresAdminStore implements AdminStore {
                                 + "committing (" + failures.describe(e) + "); the write may or may not have been "
                                 + "applied: read the virtual models again to see");
                     }
-                    boolean stale = reused && attempt == 1 && SqlFailures.unreachable(e) && !SqlFailures.timedOut(e);
+                    // As in read(): a connection that broke after it was made gets one fresh try, reused or not.
+                    boolean stale = attempt == 1 && SqlFailures.unreachable(e) && !SqlFailures.timedOut(e);
                     // The server ended the session (it paused mid-transaction for longer than the idle limit: a long
                     // GC, a frozen node): rolled back, so the write runs once more on a new connection.
                     boolean ended = attempt == 1 && SqlFailures.sessionEnded(e);

@@ -157,12 +157,12 @@ final class SqlFailures {
      *     and {@code switch} is in it too)
      */
     String scrub(String text) {
-        // The password first: a user name inside it must not leave the rest of it readable.
-        String out = password.isEmpty() ? text : text.replace(password, "***");
+        // The user where it is named first: a password that is part of the user name must not leave the rest of it.
+        String out = text;
         if (!user.isEmpty()) {
-            out = Pattern.compile("(?i)\\b(user|role)( \"|=\"?|: \"?| )" + Pattern.quote(user)
-                    + "(?=[\"\\s,;)]|$)").matcher(out).replaceAll("$1$2***");
+            out = Pattern.compile("(?i)\\b(user|role)( \"| '|=\"?|: \"?| )" + Pattern.quote(user)
+                    + "(?=[\"'\\s,;:.)]|$)").matcher(out).replaceAll("$1$2***");
         }
-        return out;
+        return password.isEmpty() ? out : out.replace(password, "***");
     }
 }

@@ -20,6 +20,10 @@ final class SqlFailuresTest {
             assertThat(f.scrub("Unable to create schema \"switchboard\": ERROR: permission denied for database d"))
                     .isEqualTo("Unable to create schema \"switchboard\": ERROR: permission denied for database d");
             assertThat(f.scrub("connecting as user=" + user + " with s3cret-" + user)).isEqualTo("connecting as user=*** with ***");
+            assertThat(f.scrub("Access denied for user '" + user + "'.")).isEqualTo("Access denied for user '***'.");
         }
+        // A password that is part of the user name leaves none of it readable.
+        assertThat(new SqlFailures("switchboard", "board").scrub("password authentication failed for user \"switchboard\""))
+                .isEqualTo("password authentication failed for user \"***\"");
     }
 }
