@@ -196,7 +196,9 @@ final class Api {
         // Video edits, extensions and characters upload a video and name no model in OpenAI's API (the source video's
         // is used), but OpenAI-compatible upstreams take one there (xAI's edits and extensions): read, and a model
         // checked when there is one. Custom voices: from an audio sample (no model) or a prompt (an optional model).
-        for (String p : List.of("/v1/videos/edits", "/v1/videos/extensions", "/v1/videos/characters", "/v1/audio/voices")) {
+        // A remix is JSON, but openai-node sends a form when its body holds a file.
+        for (String p : List.of("/v1/videos/edits", "/v1/videos/extensions", "/v1/videos/characters",
+                "/v1/videos/{id}/remix", "/v1/audio/voices")) {
             form(p, OPTIONAL_MODEL);
         }
         add("/v1/files", "POST", Kind.FILES);
@@ -234,7 +236,7 @@ final class Api {
                 "/v1/vector_stores", "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/search",
                 "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}",
                 "/v1/vector_stores/{id}/file_batches", "/v1/vector_stores/{id}/file_batches/{id}/cancel",
-                "/v1/containers", "/v1/conversations/{id}", "/v1/videos/{id}/remix");
+                "/v1/containers", "/v1/conversations/{id}");
         // Items stored in a conversation can add tools that a later response runs: their models are checked now.
         Route items = new Route(Kind.MODEL_LESS, Shape.of(false, "model", "items[].tools[].model", "items[].tools[].svg.model"));
         for (String p : List.of("/v1/conversations", "/v1/conversations/{id}/items")) {

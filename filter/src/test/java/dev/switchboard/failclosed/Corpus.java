@@ -663,6 +663,11 @@ public final class Corpus {
                 "{\"prompt\":\"again\",\"model\":\"up/denied\"}", DENIED_403));
         all.add(json("video remix", "/v1/videos/video_1/remix", "{\"prompt\":\"again\"}",
                 forwarded("/v1/videos/video_1/remix")));
+        all.add(form("video remix as a form (openai-node sends one when the body holds a file)", FORM,
+                part("prompt", "again") + reference + "--b--\r\n", forwarded("/v1/videos/video_1/remix"),
+                "/v1/videos/video_1/remix"));
+        all.add(form("video remix as a form naming a denied model", FORM, part("prompt", "again") + denied + reference
+                + "--b--\r\n", DENIED_403, "/v1/videos/video_1/remix"));
         all.add(raw("a video's content", "GET", "/v1/videos/video_1/content", new byte[0],
                 forwarded("/v1/videos/video_1/content")));
         String video = reference.replace("input_reference", "video");
