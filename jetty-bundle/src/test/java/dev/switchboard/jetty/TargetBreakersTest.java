@@ -53,6 +53,32 @@ final class TargetBreakersTest {
     }
 
     @Test
+    void shouldNotTakeAProbeThatWasNeverSettledForTheNextHalfOpenPeriods() {
+        // A permit whose outcome never came (a throw between taking it and reporting): resilience4j gives up on it after
+        // open_for and opens the breaker again. The next half-open period must not read that lost probe as under way,
+        // or a stream's slow primary would never be handed to this target again.
+        AtomicReference<SwitchboardConfig> quick = new AtomicReference<>(new ConfigLoader(name -> null)
+                .parse(YAML.formatted(2).replace("open_for: 30s", "open_for: 200ms")));
+        TargetBreakers b = new TargetBreakers(quick::get, clock);
+        Candidate target = Resolver.resolve(quick.get().rules(), "smart", Caller.ofPath(null), Picker.create())
+                .candidates().get(0);
+        b.acquire(target).failure();
+        b.acquire(target).failure();
+        assertThat(b.state("a/x")).isEqualTo(State.OPEN);
+        clock.advance(Duration.ofMillis(201));
+        TargetBreakers.Permit lost = b.acquire(target);
+        assertThat(lost).as("the half-open probe").isNotNull();
+        assertThat(b.open(target)).as("while its probe is under way").isTrue();
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.state("a/x") == State.OPEN);
+        clock.advance(Duration.ofMillis(201));
+        b.acquire(target).release();
+
+        assertThat(b.state("a/x")).isEqualTo(State.HALF_OPEN);
+        assertThat(b.open(target)).as("the probe of the period before is not this one's").isFalse();
+    }
+
+    @Test
     void shouldOpenAfterConsecutiveFailuresOnly() {
         fail(2);
         breakers.acquire(a()).success();
