@@ -159,11 +159,13 @@ public final class ConfigLoader {
         // policy spelled otherwise would be the one an exact match finds, and could open what the file closed.
         // Redirects match exactly (SPEC section 2) and their targets are checked: a redirect spelled otherwise stays.
         Set<String> managed = new HashSet<>();
-        Map<String, String> managedPolicies = new HashMap<>();
-        for (VirtualModel vm : r.virtualModels()) {
+        // Folded source -> the config policy's index in the file.
+        Map<String, Integer> managedPolicies = new HashMap<>();
+        for (int i = 0; i < r.virtualModels().size(); i++) {
+            VirtualModel vm = r.virtualModels().get(i);
             managed.add(vm.source());
             if (!vm.isRedirect()) {
-                managedPolicies.putIfAbsent(VirtualModel.folded(vm.source()), vm.source());
+                managedPolicies.putIfAbsent(VirtualModel.folded(vm.source()), i);
             }
         }
         List<VirtualModel> rows = new ArrayList<>(r.virtualModels());
@@ -171,14 +173,16 @@ public final class ConfigLoader {
         List<Warning> shadowed = new ArrayList<>();
         for (int i = 0; i < stored.size(); i++) {
             VirtualModel vm = stored.get(i);
-            String policy = vm.isRedirect() ? null : managedPolicies.get(VirtualModel.folded(vm.source()));
+            Integer policy = vm.isRedirect() ? null : managedPolicies.get(VirtualModel.folded(vm.source()));
             if (managed.contains(vm.source())) {
                 continue;
             }
             if (policy != null) {
-                shadowed.add(new Warning(storeName, Lint.origin(storeName, i).path() + ".source", vm.source(), "'"
-                        + vm.source() + "' differs only in case from the config file's policy '" + policy
-                        + "', which applies instead (policies match names ignoring case); remove this row"));
+                // Said beside the config row, where the admin API and the dashboard show a row's warnings.
+                shadowed.add(new Warning(null, Lint.origin(null, policy).path() + ".source",
+                        r.virtualModels().get(policy).source(), "the admin store's policy '" + vm.source() + "' ("
+                        + storeName + ", " + Lint.origin(storeName, i).path() + ") differs from this one only in case "
+                        + "and is left out (policies match names ignoring case): remove it from the store"));
                 continue;
             }
             rows.add(vm);

@@ -116,6 +116,18 @@ final class VirtualModelServiceTest {
         assertThat(stored()).extracting(VirtualModel::source).containsExactlyInAnyOrder("new", "other");
     }
 
+    @Test
+    void shouldShowAStorePolicyLeftOutForItsCaseBesideTheConfigPolicyItCollidesWith() throws Exception {
+        // Written by hand (the API refuses it): the listing, which the dashboard draws, says so on the config's row.
+        Files.writeString(dir.resolve("virtual-models.admin.yaml"), "virtual_models:\n  - {source: OpenAI/O3-Pro, enabled: true}\n");
+        start(CONFIG);
+
+        assertThat(service.list().rows()).extracting(VirtualModelView::source).doesNotContain("OpenAI/O3-Pro");
+        assertThat(service.list().rows()).filteredOn(v -> v.source().equals("openai/o3-pro")).singleElement()
+                .satisfies(v -> assertThat(v.warnings()).singleElement().asString()
+                        .startsWith("the admin store's policy 'OpenAI/O3-Pro' (virtual-models.admin.yaml, virtual_models[0])"));
+    }
+
     static Stream<Arguments> refusals() {
         String managed = " is managed by config; edit your configuration instead";
         return Stream.of(

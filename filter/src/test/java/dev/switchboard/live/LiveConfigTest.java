@@ -103,11 +103,15 @@ final class LiveConfigTest {
         // Redirects match exactly and their targets are checked: one spelled like the policy stays.
         assertThat(live.get().rules().virtualModels()).extracting(vm -> vm.source())
                 .containsExactly("up/denied", "up/secret", "up/other", "Up/Denied");
-        assertThat(live.get().warnings()).extracting(w -> w.message()).contains(
-                "'up/DENIED' differs only in case from the config file's policy 'up/denied', which applies instead "
-                        + "(policies match names ignoring case); remove this row",
-                "'up/ſecret' differs only in case from the config file's policy 'up/secret', which applies instead "
-                        + "(policies match names ignoring case); remove this row");
+        // Said beside the config row it concerns, as the admin API and the dashboard show a row's warnings.
+        assertThat(live.get().warnings()).extracting(Object::toString).contains(
+                "virtual_models[0].source: the admin store's policy 'up/DENIED' (virtual-models.admin.yaml, "
+                        + "virtual_models[0]) differs from this one only in case and is left out (policies match names "
+                        + "ignoring case): remove it from the store",
+                "virtual_models[1].source: the admin store's policy 'up/ſecret' (virtual-models.admin.yaml, "
+                        + "virtual_models[2]) differs from this one only in case and is left out (policies match names "
+                        + "ignoring case): remove it from the store");
+
         for (String spelled : new String[] {"up/DENIED", "up/ſecret", "up/SECRET"}) {
             assertThat(Resolver.resolve(live.get().rules(), spelled, Caller.ANONYMOUS, Picker.create()).outcome())
                     .as(spelled).isEqualTo(dev.switchboard.rules.Outcome.DISABLED);
