@@ -39,7 +39,10 @@ import java.util.function.Supplier;
  */
 final class TargetBreakers implements CircuitBreakers {
 
-    /** What a caller holds between asking to call a target and knowing how the call went. */
+    /**
+     * What a caller holds between asking to call a target and knowing how the call went: it reports exactly one of
+     * the three, once (the proxy's attempt makes sure of it).
+     */
     interface Permit {
         /** The target answered (a status outside {@code retry_on}, any 4xx other than 429 included). */
         void success();
@@ -115,10 +118,9 @@ final class TargetBreakers implements CircuitBreakers {
         if (probes != null) {
             probes.incrementAndGet();
         }
-        AtomicBoolean settled = new AtomicBoolean();
         return new Permit() {
             private void settle() {
-                if (probes != null && settled.compareAndSet(false, true)) {
+                if (probes != null) {
                     probes.decrementAndGet();
                 }
             }
