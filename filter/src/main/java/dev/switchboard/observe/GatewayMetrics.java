@@ -288,19 +288,22 @@ public final class GatewayMetrics implements ExchangeListener {
         DistributionSummary part(int i) {
             DistributionSummary d = parts.get(i);
             if (d == null) {
-                d = DistributionSummary.builder("switchboard.token.usage").baseUnit("tokens")
-                        .description("parts of the tokens per exchange, as the response stated them")
-                        .serviceLevelObjectives(TOKEN_BUCKETS).tags(tags).tag("switchboard.token.type", PARTS[i])
-                        .register(registry);
+                d = tokens("switchboard.token.usage", "parts of the tokens per exchange, as the response stated them",
+                        "switchboard.token.type", PARTS[i]);
                 parts.set(i, d);
             }
             return d;
         }
 
         private DistributionSummary tokens(String type) {
-            return DistributionSummary.builder("gen_ai.client.token.usage").baseUnit("tokens")
-                    .description("tokens per exchange, as the response stated them").serviceLevelObjectives(TOKEN_BUCKETS)
-                    .tags(tags).tag("gen_ai.token.type", type).register(registry);
+            return tokens("gen_ai.client.token.usage", "tokens per exchange, as the response stated them",
+                    "gen_ai.token.type", type);
+        }
+
+        /** A token histogram of these labels and one more, the kind of tokens it counts. */
+        private DistributionSummary tokens(String name, String description, String typeLabel, String type) {
+            return DistributionSummary.builder(name).baseUnit("tokens").description(description)
+                    .serviceLevelObjectives(TOKEN_BUCKETS).tags(tags).tag(typeLabel, type).register(registry);
         }
     }
 
