@@ -144,19 +144,24 @@ final class PostgresAdminStore implements AdminStore {
                     return load(c);
                 } catch (SQLException e) {
                     dropWorker();
-                    // A connection that broke after it was made (from before a database restart, or ended by the server
-                    // as it paused: the reset can overtake the server's last message, 08006 instead of 25P03).
-                    boolean stale = SqlFailures.unreachable(e) && !SqlFailures.timedOut(e);
-                    if (attempt == 1 && (stale || SqlFailures.sessionEnded(e))) {
-                        // A connection from before a database restart, or one the server ended: one fresh try before
-                        // saying it is down (not after a timeout: the database or the network hangs, and a new
-                        // connection would wait again).
+                    if (attempt == 1 && brokenConnection(e)) {
                         continue;
                     }
                     throw failure(e, "cannot be read");
                 }
             }
         }
+    }
+
+    /**
+     * @return whether a statement failed because its connection broke after it was made, which earns one fresh try
+     *     before the database is called down: a connection from before a database restart, or one the server ended
+     *     as it paused mid-transaction (a long GC, a frozen node; the reset can overtake the server's last message,
+     *     08006 instead of 25P03). Not after a timeout: the database or the network hangs, and a new connection would
+     *     wait again.
+     */
+    private static boolean brokenConnection(SQLException e) {
+        return SqlFailures.unreachable(e) && !SqlFailures.timedOut(e) || SqlFailures.sessionEnded(e);
     }
 
     /** The revision; the rows only when it moved since the last read. Holds {@link #io}. */
@@ -227,15 +232,11 @@ final class PostgresAdminStore implements AdminStore {
                                 + "committing (" + failures.describe(e) + "); the write may or may not have been "
                                 + "applied: read the virtual models again to see");
                     }
-                    // As in read(): a connection that broke after it was made gets one fresh try, reused or not.
-                    boolean stale = attempt == 1 && SqlFailures.unreachable(e) && !SqlFailures.timedOut(e);
-                    // The server ended the session (it paused mid-transaction for longer than the idle limit: a long
-                    // GC, a frozen node): rolled back, so the write runs once more on a new connection.
-                    boolean ended = attempt == 1 && SqlFailures.sessionEnded(e);
-                    if (stale || ended || SqlFailures.unreachable(e) || SqlFailures.sessionEnded(e)) {
+                    if (SqlFailures.unreachable(e) || SqlFailures.sessionEnded(e)) {
                         dropWorker();
                     }
-                    if (!committing && attempt < 3 && (stale || ended || SqlFailures.retryable(e))) {
+                    // Not committed, so rolled back: a broken connection's write runs once more on a new one.
+                    if (!committing && attempt < 3 && (attempt == 1 && brokenConnection(e) || SqlFailures.retryable(e))) {
                         continue;
                     }
                     throw failure(e, "cannot be written");

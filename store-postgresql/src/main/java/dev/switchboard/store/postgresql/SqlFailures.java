@@ -15,12 +15,14 @@ import java.util.regex.Pattern;
  */
 final class SqlFailures {
 
-    private final String user;
     private final String password;
+    /** The user where a message names a user or role ({@code for user "..."}, {@code role "..."}), or null. */
+    private final Pattern namedUser;
 
     SqlFailures(String user, String password) {
-        this.user = user;
         this.password = password;
+        this.namedUser = user.isEmpty() ? null : Pattern.compile("(?i)\\b(user|role)( \"| '|=\"?|: \"?| )"
+                + Pattern.quote(user) + "(?=[\"'\\s,;:.)]|$)");
     }
 
     /**
@@ -158,11 +160,7 @@ final class SqlFailures {
      */
     String scrub(String text) {
         // The user where it is named first: a password that is part of the user name must not leave the rest of it.
-        String out = text;
-        if (!user.isEmpty()) {
-            out = Pattern.compile("(?i)\\b(user|role)( \"| '|=\"?|: \"?| )" + Pattern.quote(user)
-                    + "(?=[\"'\\s,;:.)]|$)").matcher(out).replaceAll("$1$2***");
-        }
+        String out = namedUser == null ? text : namedUser.matcher(text).replaceAll("$1$2***");
         return password.isEmpty() ? out : out.replace(password, "***");
     }
 }
