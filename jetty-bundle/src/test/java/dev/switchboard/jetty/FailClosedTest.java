@@ -11,11 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,28 +23,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ({@link Judge}: Python, Node and Go JSON; Go, busboy, Werkzeug and python-multipart forms) reads a
  * denied model in what the upstream received, which went to the canonical path that was checked.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-final class FailClosedTest {
+final class FailClosedTest extends FakeUpstreamTests {
 
     private final Judge judge = new Judge(Corpus.DENIED);
-    private FakeUpstream upstream;
-    private Gateway gateway;
 
-    @BeforeAll
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        gateway = TestGateway.start(Corpus.CONFIG.formatted(upstream.url()));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gateway.stop();
-        upstream.stop();
-    }
-
-    @BeforeEach
-    void drain() {
-        upstream.received.clear();
+    @Override
+    String config() {
+        return Corpus.CONFIG;
     }
 
     static Stream<Corpus.Attack> corpus() {

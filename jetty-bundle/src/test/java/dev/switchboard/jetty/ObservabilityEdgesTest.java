@@ -14,17 +14,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * What the exchange record (SPEC section 9) says of traffic as real clients and providers send it: the SDKs' own
  * headers, answers that are not the textbook shape, requests refused before any routing.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-final class ObservabilityEdgesTest {
+final class ObservabilityEdgesTest extends FakeUpstreamTests {
 
     private final Map<String, Completion> completions = new ConcurrentHashMap<>();
     private final Map<String, String> lines = new ConcurrentHashMap<>();
@@ -36,25 +32,21 @@ final class ObservabilityEdgesTest {
         }
     };
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private FakeUpstream upstream;
-    private Gateway gateway;
 
-    @BeforeAll
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        gateway = TestGateway.start("""
+    @Override
+    String config() {
+        return """
                 providers:
                   up: {type: openai-compatible, base_url: "%s", api_key: sk-up, models: [ok]}
                 default_provider: up
                 virtual_models:
                   - {source: alias, target: up/ok}
-                """.formatted(upstream.url()), recording);
+                """;
     }
 
-    @AfterAll
-    void stop() throws Exception {
-        gateway.stop();
-        upstream.stop();
+    @Override
+    ExchangeListener[] listeners() {
+        return new ExchangeListener[] {recording};
     }
 
     @Test

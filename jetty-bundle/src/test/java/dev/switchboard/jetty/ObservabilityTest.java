@@ -22,7 +22,6 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -30,28 +29,18 @@ import org.slf4j.LoggerFactory;
  * and as a split SSE stream, denials, an upstream 500), then the Prometheus scrape must show exactly
  * those counts and sums, and the access log one line per exchange with the fields a user reads.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-final class ObservabilityTest {
+final class ObservabilityTest extends FakeUpstreamTests {
 
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ListAppender<ILoggingEvent> access = new ListAppender<>();
-    private FakeUpstream upstream;
-    private Gateway gateway;
     private String scrape;
 
-    @BeforeAll
-    void start() throws Exception {
-        Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
-        // The tests' logback-test.xml keeps the access log quiet; here it is what is tested. Ours only: no console.
-        logger.setLevel(ch.qos.logback.classic.Level.INFO);
-        logger.setAdditive(false);
-        logger.addAppender(access);
-        access.start();
-        upstream = new FakeUpstream();
-        gateway = TestGateway.start("""
+    @Override
+    String config() {
+        return """
                 providers:
                   up: {type: openai-compatible, base_url: "%s", api_key: sk-up, models: [ok]}
                 default_provider: up
@@ -59,8 +48,17 @@ final class ObservabilityTest {
                   - {source: alias, target: up/ok}
                   - {source: up/denied, enabled: false}
                 observability: {metrics_token: scrape-me}
-                """.formatted(upstream.url()));
+                """;
+    }
 
+    @BeforeAll
+    void sendKnownTraffic() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
+        // The tests' logback-test.xml keeps the access log quiet; here it is what is tested. Ours only: no console.
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        logger.setAdditive(false);
+        logger.addAppender(access);
+        access.start();
         for (int i = 0; i < 3; i++) {
             assertThat(chat("alias", "usage", "json-" + i).statusCode()).isEqualTo(200);
         }
@@ -84,9 +82,7 @@ final class ObservabilityTest {
     }
 
     @AfterAll
-    void stop() throws Exception {
-        gateway.stop();
-        upstream.stop();
+    void detachAccessLog() {
         Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
         logger.detachAppender(access);
         logger.setLevel(ch.qos.logback.classic.Level.OFF);

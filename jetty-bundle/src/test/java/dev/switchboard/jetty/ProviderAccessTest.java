@@ -6,27 +6,18 @@ import dev.switchboard.failclosed.Corpus;
 import dev.switchboard.failclosed.RawClient;
 import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Requests that name no model (files, batches, stored objects) reach a provider's account with its key: the
  * policies on all of that provider's models ({@code provider/}, else {@code /}, else
  * {@code models.enabled_by_default}) decide who may send them, as they decide its models.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-final class ProviderAccessTest {
+final class ProviderAccessTest extends FakeUpstreamTests {
 
-    private FakeUpstream upstream;
-    private Gateway gateway;
-
-    @BeforeAll
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        gateway = TestGateway.start("""
+    @Override
+    String config() {
+        return """
                 providers:
                   up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up}
                   an: {type: anthropic, base_url: "%1$s", api_key: sk-an}
@@ -36,18 +27,7 @@ final class ProviderAccessTest {
                   - {source: up/, user_paths: [/acme/ml]}
                   - {source: an/, enabled: false}
                   - {source: an/claude-x, user_paths: [/acme/partner]}
-                """.formatted(upstream.url()));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gateway.stop();
-        upstream.stop();
-    }
-
-    @BeforeEach
-    void drain() {
-        upstream.received.clear();
+                """;
     }
 
     @Test

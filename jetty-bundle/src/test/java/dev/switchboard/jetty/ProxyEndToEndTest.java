@@ -16,36 +16,27 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The bundled gateway end to end: a client, the real {@link Gateway} (filter + proxy servlet) and a
  * {@link FakeUpstream} that records what it receives, all on port 0.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-final class ProxyEndToEndTest {
+final class ProxyEndToEndTest extends FakeUpstreamTests {
 
     private static final String ALICE = "sk-alice-demo";
 
-    private FakeUpstream upstream;
-    private Gateway gateway;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @BeforeAll
-    void start() throws Exception {
-        upstream = new FakeUpstream();
-        String up = upstream.url();
-        String yaml = """
+    @Override
+    String config() {
+        return """
                 server:
                   upstream_idle_timeout: 1s
                 providers:
-                  openai: {type: openai, base_url: %s, api_key: sk-upstream-openai, models: [gpt-5]}
-                  anthropic: {type: anthropic, base_url: %s, api_key: sk-upstream-anthropic}
-                  local: {type: openai-compatible, base_url: %s/local, headers: {X-Extra: yes}}
+                  openai: {type: openai, base_url: %1$s, api_key: sk-upstream-openai, models: [gpt-5]}
+                  anthropic: {type: anthropic, base_url: %1$s, api_key: sk-upstream-anthropic}
+                  local: {type: openai-compatible, base_url: %1$s/local, headers: {X-Extra: yes}}
                   down: {type: openai-compatible, base_url: "http://127.0.0.1:1"}
                 default_provider: local
                 identity:
@@ -54,19 +45,7 @@ final class ProxyEndToEndTest {
                 virtual_models:
                   - {source: regular, target: openai/gpt-5}
                   - {source: claude, target: anthropic/claude-x}
-                """.formatted(up, up, up);
-        gateway = TestGateway.start(yaml);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gateway.stop();
-        upstream.stop();
-    }
-
-    @BeforeEach
-    void clearRecords() {
-        upstream.received.clear();
+                """;
     }
 
     private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
