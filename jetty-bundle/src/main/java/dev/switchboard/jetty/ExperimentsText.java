@@ -59,7 +59,7 @@ final class ExperimentsText {
         for (Object c : comparisons) {
             Map<String, Object> cmp = map(c);
             String verdict = str(cmp.get("verdict")).replace('_', ' ');
-            out.printf(Locale.ROOT, "    %-28s %-15s %10s -> %-10s %s%n", str(cmp.get("target")), str(cmp.get("metric")),
+            out.printf(Locale.ROOT, "    %-28s %-16s %10s -> %-10s %s%n", str(cmp.get("target")), str(cmp.get("metric")),
                     fixed(cmp.get("baseline")), fixed(cmp.get("candidate")), "not enough data".equals(verdict) ? verdict
                             : signed(cmp.get("difference")) + " [" + signed(cmp.get("ci_low")) + ", " + signed(cmp.get("ci_high"))
                             + "], p = " + pValue(cmp.get("p_value")) + ": " + verdict);

@@ -157,6 +157,9 @@ final class ExperimentsTest {
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {2}up/long +30 +50\\.0% \\(50\\.0%\\) +0\\.0% .* 100 / 100 +- *"));
         assertThat(lines).contains("  sample ratio: as weighted (p = 1.000)");
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {4}up/long +output_tokens +50\\.0 -> 100 .*: higher"));
+        // Every comparison's figures in one column, whichever metric (reasoning_tokens is the longest name).
+        assertThat(lines.stream().filter(l -> l.startsWith("    ") && l.contains(" -> ")).map(l -> l.indexOf(" -> ")).distinct())
+                .hasSize(1);
         assertThat(all.code()).isZero();
         assertThat(all.out()).contains("cli: split, round_robin").contains("exp: split, round_robin");
         assertThat(map(JsonTree.parse(json.out().strip().getBytes(StandardCharsets.UTF_8))).get("source")).isEqualTo("cli");
