@@ -81,8 +81,18 @@ final class GatewayProxyServlet extends ProxyServlet {
      */
     private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "api-key", "x-goog-api-key",
             "anthropic-api-key", "openai-organization", "openai-project", "x-switchboard-provider", "cookie", "forwarded",
-            "via", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-server",
-            "x-real-ip", "anthropic-version");
+            "via", "x-real-ip", "anthropic-version",
+            // The client's address as CDNs, load balancers and meshes in front name it (Cloudflare, Akamai, Fastly,
+            // F5, nginx ingress, Envoy); every X-Forwarded-* header goes too (FORWARDED_PREFIX).
+            "forwarded-for", "true-client-ip", "cf-connecting-ip", "cf-connecting-ipv6", "fastly-client-ip",
+            "x-client-ip", "x-cluster-client-ip", "x-original-forwarded-for", "x-envoy-external-address");
+
+    /**
+     * Every header named so is dropped: {@code X-Forwarded-For}, {@code -Host}, {@code -Proto}, and also the ones a
+     * front adds less often ({@code X-Forwarded-Client-Cert}: the client's TLS certificate, as Envoy and Istio pass it;
+     * {@code X-Forwarded} itself), which a fixed list missed.
+     */
+    private static final String FORWARDED_PREFIX = "x-forwarded";
 
     /** One attempt in flight: the exchange, the candidate and its provider, and when it was sent. */
     private static final class Upstream {
@@ -585,7 +595,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         java.util.List<String> drop = new java.util.ArrayList<>();
         for (org.eclipse.jetty.http.HttpField f : proxyRequest.getHeaders()) {
             String name = f.getLowerCaseName();
-            if (DROPPED.contains(name) || name.equals(userPathHeader) || (readUsage && name.equals("accept-encoding"))) {
+            if (DROPPED.contains(name) || name.startsWith(FORWARDED_PREFIX) || name.equals(userPathHeader)
+                    || (readUsage && name.equals("accept-encoding"))) {
                 drop.add(f.getName());
             }
         }

@@ -82,6 +82,24 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
         assertThat(got.text()).doesNotContain(ALICE);
     }
 
+    /**
+     * What a proxy or CDN in front adds about the client (its address, its TLS certificate) stays here, whatever the
+     * front calls it: every {@code X-Forwarded-*} header, and the address headers of CDNs and meshes (README).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"X-Forwarded-Client-Cert", "X-Forwarded-Prefix",
+            "X-Forwarded", "Forwarded-For", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Client-IP",
+            "X-Cluster-Client-IP", "X-Original-Forwarded-For", "X-Envoy-External-Address"})
+    void shouldPassOnNoHeaderAFrontProxyAddsAboutTheClient(String header) throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"regular\"}", header, "203.0.113.7",
+                "X-Kept", "yes");
+        assertThat(r.statusCode()).isEqualTo(200);
+
+        FakeUpstream.Received got = upstream.take();
+        assertThat(got.header("X-Kept")).isEqualTo("yes");
+        assertThat(got.headers()).doesNotContainKey(header.toLowerCase(java.util.Locale.ROOT));
+    }
+
     @Test
     void shouldSendAnthropicCredentialsAndVersion() throws Exception {
         HttpResponse<String> r = post("/v1/messages", "{\"model\":\"claude\",\"max_tokens\":5}", "x-api-key", ALICE);
