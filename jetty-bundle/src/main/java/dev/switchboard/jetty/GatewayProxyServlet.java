@@ -595,8 +595,12 @@ final class GatewayProxyServlet extends ProxyServlet {
         java.util.List<String> drop = new java.util.ArrayList<>();
         for (org.eclipse.jetty.http.HttpField f : proxyRequest.getHeaders()) {
             String name = f.getLowerCaseName();
-            if (DROPPED.contains(name) || name.startsWith(FORWARDED_PREFIX) || name.equals(userPathHeader)
-                    || (readUsage && name.equals("accept-encoding"))) {
+            // A name with an underscore goes too, as nginx drops it: servers that read headers through CGI-style names
+            // (gunicorn before 22, Python's wsgiref) take X_Api_Key for X-Api-Key and Transfer_Encoding for
+            // Transfer-Encoding, so the upstream would read a credential, a method override or a framing the gateway
+            // never judged. No SDK sends one; a provider's own headers are set below.
+            if (DROPPED.contains(name) || name.startsWith(FORWARDED_PREFIX) || name.indexOf('_') >= 0
+                    || name.equals(userPathHeader) || (readUsage && name.equals("accept-encoding"))) {
                 drop.add(f.getName());
             }
         }

@@ -100,6 +100,23 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
         assertThat(got.headers()).doesNotContainKey(header.toLowerCase(java.util.Locale.ROOT));
     }
 
+    /**
+     * Servers that read headers by CGI-style names (gunicorn before 22, Python's wsgiref) take an underscore for a
+     * hyphen: none of these may reach the upstream, which would read a key, a method or a framing never judged here.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"X_Api_Key", "Transfer_Encoding", "Content_Length",
+            "X_HTTP_Method_Override", "OpenAI_Organization", "x_custom"})
+    void shouldPassOnNoHeaderWithAnUnderscoreInItsName(String header) throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"regular\"}", header, "7", "X-Kept", "yes");
+        assertThat(r.statusCode()).isEqualTo(200);
+
+        FakeUpstream.Received got = upstream.take();
+        assertThat(got.header("X-Kept")).isEqualTo("yes");
+        assertThat(got.headers()).doesNotContainKey(header.toLowerCase(java.util.Locale.ROOT));
+        assertThat(got.text()).isEqualTo("{\"model\":\"gpt-5\"}");
+    }
+
     @Test
     void shouldSendAnthropicCredentialsAndVersion() throws Exception {
         HttpResponse<String> r = post("/v1/messages", "{\"model\":\"claude\",\"max_tokens\":5}", "x-api-key", ALICE);
