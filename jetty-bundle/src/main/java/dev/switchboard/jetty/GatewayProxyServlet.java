@@ -76,8 +76,8 @@ final class GatewayProxyServlet extends ProxyServlet {
     /**
      * Client headers never sent upstream: credentials (the ones other APIs read too: Azure's {@code api-key}, Google's
      * {@code x-goog-api-key}), what picks the account the provider's key acts for ({@code OpenAI-Organization},
-     * {@code OpenAI-Project}: an operator sets those under the provider's {@code headers}), identity, cookies, and
-     * anything naming the client's address.
+     * {@code OpenAI-Project}: an operator sets those under the provider's {@code headers}), identity, cookies,
+     * anything naming the client's address, and another path than the one judged.
      */
     private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "api-key", "x-goog-api-key",
             "anthropic-api-key", "openai-organization", "openai-project", "x-switchboard-provider", "cookie", "forwarded",
@@ -85,7 +85,9 @@ final class GatewayProxyServlet extends ProxyServlet {
             // The client's address as CDNs, load balancers and meshes in front name it (Cloudflare, Akamai, Fastly,
             // F5, nginx ingress, Envoy); every X-Forwarded-* header goes too (FORWARDED_PREFIX).
             "forwarded-for", "true-client-ip", "cf-connecting-ip", "cf-connecting-ipv6", "fastly-client-ip",
-            "x-client-ip", "x-cluster-client-ip", "x-original-forwarded-for", "x-envoy-external-address");
+            "x-client-ip", "x-cluster-client-ip", "x-original-forwarded-for", "x-envoy-external-address",
+            // A path for the upstream to serve instead of the request's (IIS's URL Rewrite, Symfony's trusted header).
+            "x-original-url", "x-rewrite-url");
 
     /**
      * Every header named so is dropped: {@code X-Forwarded-For}, {@code -Host}, {@code -Proto}, and also the ones a

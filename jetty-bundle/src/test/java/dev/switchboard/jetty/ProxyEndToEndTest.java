@@ -117,6 +117,16 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
         assertThat(got.text()).isEqualTo("{\"model\":\"gpt-5\"}");
     }
 
+    /** A path the upstream would serve instead of the one judged here (IIS, older Symfony) stays here. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"X-Original-URL", "X-Rewrite-URL"})
+    void shouldPassOnNoHeaderThatNamesAnotherPath(String header) throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"regular\"}", header, "/v1/images/edits");
+        assertThat(r.statusCode()).isEqualTo(200);
+
+        assertThat(upstream.take().headers()).doesNotContainKey(header.toLowerCase(java.util.Locale.ROOT));
+    }
+
     @Test
     void shouldSendAnthropicCredentialsAndVersion() throws Exception {
         HttpResponse<String> r = post("/v1/messages", "{\"model\":\"claude\",\"max_tokens\":5}", "x-api-key", ALICE);
