@@ -1,5 +1,6 @@
 package dev.switchboard.config;
 
+import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Selector;
 import dev.switchboard.rules.Strategy;
 import dev.switchboard.rules.Target;
@@ -138,6 +139,7 @@ final class VirtualModelReader {
             fields.error(path + ".source", m.entries().get("source"), "must not be empty");
         } else {
             source = source.strip();
+            usableName(source, path + ".source", m.entries().get("source"));
         }
         boolean hasTarget = m.entries().containsKey("target") && !Fields.isNull(m.entries().get("target"));
         boolean hasTargets = m.entries().containsKey("targets") && !Fields.isNull(m.entries().get("targets"));
@@ -148,7 +150,7 @@ final class VirtualModelReader {
             String t = fields.string(m, path, "target", "");
             if (t.isBlank()) {
                 fields.error(path + ".target", m.entries().get("target"), "must not be empty");
-            } else {
+            } else if (usableName(t.strip(), path + ".target", m.entries().get("target"))) {
                 targets.add(new Target(t.strip(), Target.DEFAULT_WEIGHT));
             }
         } else if (hasTargets) {
@@ -235,6 +237,9 @@ final class VirtualModelReader {
                 continue;
             }
             String model = s.text().strip();
+            if (!usableName(model, fp, item)) {
+                continue;
+            }
             if (model.equals(source)) {
                 fields.error(fp, item, "virtual model '" + source + "' cannot fall back to itself");
             } else if (targetModels.contains(model)) {
@@ -246,6 +251,27 @@ final class VirtualModelReader {
             }
         }
         return out;
+    }
+
+    /**
+     * A name as the request side takes one (SPEC section 15, {@link ModelNames}): a source no caller could send, or a
+     * target or fallback an upstream could trim, split or read as another model than the one checked, is refused
+     * here, where the operator sees why, instead of being a dead row, or a policy on a name no request ever matches.
+     *
+     * @param name the name, stripped of Java's whitespace
+     * @return whether it is usable; an error is recorded under {@code path} when it is not
+     */
+    private boolean usableName(String name, String path, Value where) {
+        String problem = ModelNames.problem(name);
+        if (problem == null && !ModelNames.strip(name).equals(name)) {
+            // Spaces Java keeps but some upstream strips (a no-break space, a byte-order mark) at either end.
+            problem = ModelNames.UNUSABLE;
+        }
+        if (problem == null) {
+            return true;
+        }
+        fields.error(path, where, problem + ", was " + new Value.Scalar(name, Value.Type.STRING, 0).describe());
+        return false;
     }
 
     private void readTargets(Value v, String path, List<Target> targets) {
@@ -300,6 +326,9 @@ final class VirtualModelReader {
                 continue;
             }
             model = model.strip();
+            if (!usableName(model, tp + ".model", item)) {
+                continue;
+            }
             if (!seen.add(model)) {
                 fields.error(tp + ".model", item, "duplicate target: " + model);
                 continue;

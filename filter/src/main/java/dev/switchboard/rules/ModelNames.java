@@ -12,6 +12,8 @@ public final class ModelNames {
 
     /** The longest model name accepted (SPEC section 15, limits). */
     public static final int MAX_LENGTH = 256;
+    /** Why a name holding a space, control or invisible character, or a comma, is refused. */
+    public static final String UNUSABLE = "model names may not contain spaces, control or invisible characters, or commas";
 
     private ModelNames() {
     }
@@ -56,7 +58,7 @@ public final class ModelNames {
             // A comma: LiteLLM reads "a,b" as two models and calls both, so one checked name would be two called.
             if (stripped(c) || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
                     || Character.isSurrogate(c) || c == ',') {
-                return "model names may not contain spaces, control or invisible characters, or commas";
+                return UNUSABLE;
             }
         }
         return null;

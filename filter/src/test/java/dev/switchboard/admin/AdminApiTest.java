@@ -7,6 +7,7 @@ import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Strategy;
@@ -384,17 +385,21 @@ final class AdminApiTest {
     void shouldStoreAnyTextExactlyAsSent(String text) throws Exception {
         start();
         String json = new String(JsonTree.write(text), StandardCharsets.UTF_8);
+        // Text no request could name a model with (a space, a line break: SPEC section 15) is a description only.
+        boolean name = ModelNames.problem(("a-" + text).strip()) == null;
+        String source = name ? ("a-" + text).strip() : "a";
+        String target = name ? text.strip() : "gpt-5";
 
-        HttpResponse<String> r = admin.put("{\"source\":\"a-" + json.substring(1) + ",\"target_model\":" + json
-                + ",\"description\":" + json + ",\"user_paths\":[\"/team\"]}");
+        HttpResponse<String> r = admin.put("{\"source\":" + (name ? "\"a-" + json.substring(1) : "\"a\"")
+                + ",\"target_model\":" + (name ? json : "\"gpt-5\"") + ",\"description\":" + json
+                + ",\"user_paths\":[\"/team\"]}");
         admin.close();
         admin = null;
         start();
 
-        String source = ("a-" + text).strip();
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(object(r)).containsEntry("source", source).containsEntry("description", text);
-        assertThat(stored()).containsExactly(new VirtualModel(source, List.of(new Target(text.strip(), 1)),
+        assertThat(stored()).containsExactly(new VirtualModel(source, List.of(new Target(target, 1)),
                 Strategy.STICKY, List.of("/team"), true, text));
         assertThat(admin.reloader.snapshot().stored()).isEqualTo(stored());
         assertThat(admin.get("/admin/virtual-models").body()).startsWith("[" + r.body() + ",");
@@ -551,7 +556,17 @@ final class AdminApiTest {
                 Arguments.of("{\"source\":\"x\",\"target_model\":\"  \"}", "target: must not be empty"),
                 Arguments.of("{}", "source is required"),
                 Arguments.of("{\"source\":\"  \",\"target_model\":\"a\"}", "source is required"),
-                Arguments.of("{\"source\":7,\"target_model\":\"a\"}", "source is required"));
+                Arguments.of("{\"source\":7,\"target_model\":\"a\"}", "source is required"),
+                // Names a request could not carry (SPEC section 15): a policy that would match no request, a target an
+                // upstream could read as another model, a line break that would forge log lines in a warning.
+                Arguments.of("{\"source\":\"openai/gpt-4o\\u00a0\",\"enabled\":false}", "source: model names may not "
+                        + "contain spaces, control or invisible characters, or commas, was \"openai/gpt-4o\\u00a0\""),
+                Arguments.of("{\"source\":\"x\",\"target_model\":\"gpt-5\\r\\n10:00:00.000 ERROR forged\"}", "target: model "
+                        + "names may not contain spaces, control or invisible characters, or commas, was "
+                        + "\"gpt-5\\r\\n10:00:00.000 ERROR forged\""),
+                Arguments.of("{\"source\":\"x\",\"target_model\":\"a\",\"fallbacks\":[\"gpt-5,o3-pro\"]}", "fallbacks[0]: "
+                        + "model names may not contain spaces, control or invisible characters, or commas, was "
+                        + "\"gpt-5,o3-pro\""));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -266,6 +266,47 @@ final class ConfigValidationTest {
                           - source: a
                             targets: [b, c, " b"]
                         """, "virtual_models[0].targets[2].model: duplicate target: b (line 3)"),
+                // ---- names the gateway itself refuses in a request (SPEC section 15) ----
+                // Regression: each was accepted, so a policy on up/secret with a no-break space after it disabled nothing
+                // (requests for up/secret matched no policy), a target with a space or comma was sent upstream as written,
+                // and a name with a line break wrote forged lines into the log's warnings.
+                row("source with a no-break space at its end", """
+                        virtual_models:
+                          - source: "up/secret\\u00a0"
+                            enabled: false
+                        """, "virtual_models[0].source: model names may not contain spaces, control or invisible "
+                        + "characters, or commas, was \"up/secret\\u00a0\" (line 2)"),
+                row("source with a line break", """
+                        virtual_models:
+                          - source: "a\\n10:00:00.000 ERROR forged"
+                            target: b
+                        """, "virtual_models[0].source: model names may not contain spaces, control or invisible "
+                        + "characters, or commas, was \"a\\n10:00:00.000 ERROR forged\" (line 2)"),
+                row("target with a space", """
+                        virtual_models:
+                          - source: a
+                            target: up/gpt 5
+                        """, "virtual_models[0].target: model names may not contain spaces, control or invisible "
+                        + "characters, or commas, was \"up/gpt 5\" (line 3)"),
+                row("target with a comma", """
+                        virtual_models:
+                          - source: a
+                            targets: [b, "up/ok,up/denied"]
+                        """, "virtual_models[0].targets[1].model: model names may not contain spaces, control or invisible "
+                        + "characters, or commas, was \"up/ok,up/denied\" (line 3)"),
+                row("fallback with a zero-width space", """
+                        virtual_models:
+                          - source: a
+                            target: b
+                            fallbacks: ["up/c\\u200bd"]
+                        """, "virtual_models[0].fallbacks[0]: model names may not contain spaces, control or invisible "
+                        + "characters, or commas, was \"up/c\\u200bd\" (line 4)"),
+                row("source longer than a request may name", """
+                        virtual_models:
+                          - source: %s
+                            target: b
+                        """.formatted("m".repeat(257)), "virtual_models[0].source: model names are at most 256 characters, was \""
+                        + "m".repeat(77) + "...\" (line 2)"),
                 row("self target", """
                         virtual_models:
                           - source: a
