@@ -9,6 +9,7 @@ import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.InvalidUserPathException;
+import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.UserPath;
@@ -216,6 +217,12 @@ public final class AdminServlet extends HttpServlet {
         String model = req.getParameter("model");
         if (model == null || model.isBlank()) {
             throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, "model is required");
+        }
+        if (ModelNames.problem(model) != null) {
+            // The gateway refuses such a name before deciding anything (SPEC section 15): say so, as a request would
+            // hear it, rather than explain a decision no request can get.
+            throw model.length() > ModelNames.MAX_LENGTH ? new AdminException(ApiError.MODEL_TOO_LONG, ModelNames.MAX_LENGTH)
+                    : new AdminException(ApiError.MODEL_UNUSABLE, null);
         }
         String raw = req.getParameter("user_path");
         String path = null;

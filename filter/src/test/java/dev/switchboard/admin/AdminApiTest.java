@@ -867,6 +867,31 @@ final class AdminApiTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"gpt%0A5", "gpt%205", "gpt-5,o3-pro", "gpt-5%E2%80%8B", "openai/o3-pro%00"})
+    void shouldAnswerOnResolveAsARequestIsAnsweredForANameTheGatewayRefuses(String model) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.get("/admin/resolve?model=" + model);
+
+        // Regression: these were explained as allowed, while a request naming them gets this 400.
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"model names may not contain spaces, control or invisible "
+                + "characters, or commas\",\"type\":\"invalid_request_error\",\"param\":\"model\",\"code\":\"invalid_model\"}}");
+    }
+
+    @Test
+    void shouldAnswerOnResolveAsARequestIsAnsweredForANameTooLong() throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.get("/admin/resolve?model=" + "m".repeat(257));
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"model names are at most 256 characters\","
+                + "\"type\":\"invalid_request_error\",\"param\":\"model\",\"code\":\"invalid_model\"}}");
+        assertThat(admin.get("/admin/resolve?model=" + "m".repeat(256)).statusCode()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"/admin/resolve", "/admin/resolve?user_path=/acme", "/admin/resolve?model=%20"})
     void shouldRequireAModelOnResolve(String path) throws Exception {
         start();
