@@ -277,6 +277,17 @@ final class ConfigReader {
         }
         fields.onlyKeys(m, "admin", ADMIN_KEYS);
         String token = fields.string(m, "admin", "token", AdminSettings.DEFAULT_TOKEN).strip();
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                // Clients send other characters in a header as they like (curl and Go as UTF-8, others as Latin-1, the
+                // browser's fetch not at all), so no bearer token would match, while the dashboard's sign-in would.
+                // The token itself is never echoed.
+                fields.error("admin.token", m.entries().get("token"), "must be printable ASCII (it travels in an "
+                        + "Authorization header); character " + (i + 1) + " is not");
+                break;
+            }
+        }
         String store = fields.string(m, "admin", "store", AdminSettings.DEFAULT_STORE).strip();
         if (store.isEmpty()) {
             fields.error("admin.store", m.entries().get("store"), "must not be empty");

@@ -307,6 +307,18 @@ final class ConfigValidationTest {
                             target: b
                         """.formatted("m".repeat(257)), "virtual_models[0].source: model names are at most 256 characters, was \""
                         + "m".repeat(77) + "...\" (line 2)"),
+                // Regression: the dashboard's sign-in took such a token, but a bearer token sent as UTF-8 (curl) never
+                // matched it (the header is read as Latin-1), so scripts got 401 with the right token.
+                row("admin token not ASCII", """
+                        admin:
+                          token: pässwörd-1
+                        """, "admin.token: must be printable ASCII (it travels in an Authorization header); character 2 "
+                        + "is not (line 2)"),
+                row("admin token with a control character", """
+                        admin:
+                          token: "tok\\ten"
+                        """, "admin.token: must be printable ASCII (it travels in an Authorization header); character 4 "
+                        + "is not (line 2)"),
                 row("self target", """
                         virtual_models:
                           - source: a
