@@ -8,6 +8,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -107,7 +109,7 @@ public final class Dashboard {
      * @throws AdminException 403 for a write of a live session without its CSRF token, or from another origin
      */
     private boolean admits(HttpServletRequest req, String adminToken) {
-        Sessions.Session s = sessions.find(cookie(req), adminToken);
+        Sessions.Session s = session(req, adminToken);
         if (s == null) {
             return false;
         }
@@ -140,17 +142,39 @@ public final class Dashboard {
         }
     }
 
-    /** @return the value of the session cookie, or {@code null} */
-    static String cookie(HttpServletRequest req) {
-        Cookie[] cookies = req.getCookies();
-        if (cookies == null) {
-            return null;
-        }
-        for (Cookie c : cookies) {
-            if (COOKIE.equals(c.getName())) {
-                return c.getValue();
+    /**
+     * @param req a request
+     * @param adminToken the token in force
+     * @return the live session of one of its session cookies, or {@code null}
+     */
+    Sessions.Session session(HttpServletRequest req, String adminToken) {
+        for (String id : cookies(req)) {
+            Sessions.Session s = sessions.find(id, adminToken);
+            if (s != null) {
+                return s;
             }
         }
         return null;
+    }
+
+    /**
+     * Every value of the session cookie a request carries: a browser sends several when a page of a sibling host (same
+     * site, {@code Domain=} the parent) has set one with this name, first when its path is longer. Taking only the
+     * first would let such a cookie sign the operator out for good.
+     *
+     * @return the values, in the order sent
+     */
+    static List<String> cookies(HttpServletRequest req) {
+        Cookie[] cookies = req.getCookies();
+        if (cookies == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(1);
+        for (Cookie c : cookies) {
+            if (COOKIE.equals(c.getName())) {
+                out.add(c.getValue());
+            }
+        }
+        return out;
     }
 }

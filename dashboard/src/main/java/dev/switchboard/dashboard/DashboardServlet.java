@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -52,7 +53,7 @@ final class DashboardServlet extends HttpServlet {
                 }
                 case "/admin/" -> {
                     requireRead(req, resp);
-                    Sessions.Session s = dashboard.sessions().find(Dashboard.cookie(req), token);
+                    Sessions.Session s = dashboard.session(req, token);
                     if (s != null) {
                         dashboard.touchUnlessPoll(req, s);
                     }
@@ -81,7 +82,7 @@ final class DashboardServlet extends HttpServlet {
         if (a == null || name.endsWith(".html")) {
             throw new AdminException(ApiError.ADMIN_NOT_FOUND, "no dashboard file " + (a == null ? "of that name" : name));
         }
-        if (!PUBLIC.contains(name) && dashboard.sessions().find(Dashboard.cookie(req), token) == null) {
+        if (!PUBLIC.contains(name) && dashboard.session(req, token) == null) {
             throw new AdminException(ApiError.INVALID_ADMIN_TOKEN, null);
         }
         // Revalidated on every load: an upgraded gateway's page never runs with the old release's modules.
@@ -96,7 +97,7 @@ final class DashboardServlet extends HttpServlet {
 
     private void session(HttpServletRequest req, HttpServletResponse resp, String token) throws IOException {
         resp.setHeader("Cache-Control", "no-store");
-        String id = Dashboard.cookie(req);
+        List<String> ids = Dashboard.cookies(req);
         switch (req.getMethod()) {
             case "POST" -> {
                 if (!SameOrigin.admits(req)) {
@@ -108,13 +109,13 @@ final class DashboardServlet extends HttpServlet {
                     throw new AdminException(ApiError.INVALID_ADMIN_TOKEN, null);
                 }
                 // A fresh id at every sign-in: a session id known before it (fixation) is worth nothing.
-                dashboard.sessions().close(id);
+                ids.forEach(dashboard.sessions()::close);
                 Sessions.Opened opened = dashboard.sessions().open(token);
                 resp.addHeader("Set-Cookie", cookie(req, opened.id(), false));
                 json(resp, 200, describe(opened.session()));
             }
             case "GET" -> {
-                Sessions.Session s = dashboard.sessions().find(id, token);
+                Sessions.Session s = dashboard.session(req, token);
                 if (s == null) {
                     throw new AdminException(ApiError.INVALID_ADMIN_TOKEN, null);
                 }
@@ -122,10 +123,10 @@ final class DashboardServlet extends HttpServlet {
                 json(resp, 200, describe(s));
             }
             case "DELETE" -> {
-                Sessions.Session s = dashboard.sessions().find(id, token);
+                Sessions.Session s = dashboard.session(req, token);
                 if (s != null) {
                     dashboard.checkWrite(req, s);
-                    dashboard.sessions().close(id);
+                    ids.forEach(dashboard.sessions()::close);
                 }
                 resp.addHeader("Set-Cookie", cookie(req, "", true));
                 resp.setStatus(204);

@@ -248,6 +248,30 @@ final class DashboardHttpTest {
     }
 
     @Test
+    void shouldFindTheSessionAmongSeveralCookiesOfItsName() throws Exception {
+        Signed s = signIn(base);
+        // A page on a sibling host of the same site can set a cookie of this name for the parent domain and a longer
+        // path, which the browser then sends first. Regression: only the first was read, so every request of the
+        // operator's live session was 401 and signing in again did not help.
+        String cookies = Dashboard.COOKIE + "=planted-by-a-sibling; " + Dashboard.COOKIE + "=" + s.cookie();
+
+        HttpResponse<String> page = send(request(base, "GET", "/admin/", null).header("Cookie", cookies));
+        HttpResponse<String> js = send(request(base, "GET", "/admin/ui/app.js", null).header("Cookie", cookies));
+        HttpResponse<String> list = send(request(base, "GET", "/admin/virtual-models", null).header("Cookie", cookies));
+        HttpResponse<String> reload = send(request(base, "POST", "/admin/reload", null).header("Cookie", cookies)
+                .header(Dashboard.CSRF_HEADER, s.csrf()));
+        HttpResponse<String> out = send(request(base, "DELETE", "/admin/session", null).header("Cookie", cookies)
+                .header(Dashboard.CSRF_HEADER, s.csrf()));
+
+        assertThat(page.body()).contains("app.js");
+        assertThat(js.statusCode()).isEqualTo(200);
+        assertThat(list.statusCode()).isEqualTo(200);
+        assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+        assertThat(out.statusCode()).isEqualTo(204);
+        assertThat(send(withSession(s, "GET", "/admin/virtual-models", null)).statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void shouldExpireASessionAfterThirtyIdleMinutesNotCountingBackgroundRefreshes() throws Exception {
         Signed s = signIn(base);
         CLOCK.advance(Duration.ofMinutes(20));
