@@ -44,6 +44,8 @@ public final class AdminServlet extends HttpServlet {
     static final int MAX_BODY_BYTES = 1024 * 1024;
     /** Response header of a write done while the config file on disk cannot be used. */
     public static final String CONFIG_ERROR_HEADER = "X-Switchboard-Config-Error";
+    /** The policy of every answer: a sandbox without scripts, plugins, forms or loads (as the filter's API answers). */
+    static final String DATA_ONLY = "sandbox; default-src 'none'; frame-ancestors 'none'";
     private static final String BROKEN_CONFIG = "the config file on disk cannot be used; this write was validated "
             + "against the last good configuration, which stays in force until the file is fixed (see /admin/status)";
 
@@ -106,6 +108,11 @@ public final class AdminServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        // Answers are data, never pages: the dashboard's session shares this origin, and /admin/resolve and error
+        // messages echo names a request chose. No cache keeps them either (they describe this node's rules).
+        resp.setHeader("X-Content-Type-Options", "nosniff");
+        resp.setHeader("Content-Security-Policy", DATA_ONLY);
+        resp.setHeader("Cache-Control", "no-store");
         String token = live.get().admin().token();
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         String method = req.getMethod();

@@ -166,6 +166,22 @@ final class AdminApiTest {
         assertThat(admin.store).doesNotExist();
     }
 
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("endpoints")
+    void shouldMarkEveryAnswerAsDataThatNoCacheKeeps(String method, String path, String body) throws Exception {
+        start();
+
+        // Regression: admin answers had none of these, unlike the API answers of the filter on the same origin.
+        for (HttpResponse<String> r : List.of(admin.send(admin.request(method, path, body)),
+                admin.send(admin.anonymous(method, path, body)),
+                admin.send(admin.request(method, path + (path.contains("?") ? "&" : "?") + "model=%3Cb%3E%20x", body)))) {
+            assertThat(r.headers().firstValue("X-Content-Type-Options")).as(r.body()).hasValue("nosniff");
+            assertThat(r.headers().firstValue("Content-Security-Policy"))
+                    .hasValue("sandbox; default-src 'none'; frame-ancestors 'none'");
+            assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"Bearer ", "bearer ", "BEARER ", "Bearer   "})
     void shouldAcceptTheRightTokenWithAnyCaseOfTheScheme(String scheme) throws Exception {
