@@ -119,6 +119,11 @@ public final class VirtualModelService {
         Map<String, Object> given = new LinkedHashMap<>(body);
         given.remove("old_source");
         if (given.containsKey("target_model")) {
+            if (given.containsKey("target")) {
+                // Both are the one target: taking either would store a row other than the one sent, and answer 200.
+                throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, "(document): has both 'target_model' and "
+                        + "'target'; use one");
+            }
             given.put("target", given.remove("target_model"));
         }
         LiveConfig.Update update = write(ifMatch, snap -> {

@@ -573,6 +573,11 @@ final class AdminApiTest {
                 Arguments.of("{}", "source is required"),
                 Arguments.of("{\"source\":\"  \",\"target_model\":\"a\"}", "source is required"),
                 Arguments.of("{\"source\":7,\"target_model\":\"a\"}", "source is required"),
+                // Regression: target_model won and target was dropped, with a 200 (and a null target_model made a policy).
+                Arguments.of("{\"source\":\"x\",\"target_model\":\"a\",\"target\":\"b\"}",
+                        "(document): has both 'target_model' and 'target'; use one"),
+                Arguments.of("{\"source\":\"x\",\"target_model\":null,\"target\":\"b\"}",
+                        "(document): has both 'target_model' and 'target'; use one"),
                 // Names a request could not carry (SPEC section 15): a policy that would match no request, a target an
                 // upstream could read as another model, a line break that would forge log lines in a warning.
                 Arguments.of("{\"source\":\"openai/gpt-4o\\u00a0\",\"enabled\":false}", "source: model names may not "
