@@ -160,7 +160,9 @@ final class ConfigReader {
             if (type != null) {
                 baseUrl = baseUrl(type, baseUrl, path, p);
             }
-            String apiKey = fields.string(p, path, "api_key", "");
+            // Stripped: a key read from a secret file often ends with a line feed, which would travel as a space.
+            String apiKey = fields.string(p, path, "api_key", "").strip();
+            headerSafe(apiKey, path + ".api_key", p.entries().get("api_key"), true);
             List<String> models = fields.strings(p, path, "models");
             fields.checkUnique(models, path + ".models", p.entries().get("models"), "model");
             Map<String, String> headers = new LinkedHashMap<>();
@@ -171,7 +173,9 @@ final class ConfigReader {
                     if (!Fields.isToken(he.getKey())) {
                         fields.error(hp, he.getValue(), "'" + he.getKey() + "' is not a valid header name");
                     } else if (he.getValue() instanceof Value.Scalar s && s.type() != Value.Type.NULL) {
-                        headers.put(he.getKey(), s.text());
+                        if (headerSafe(s.text(), hp, he.getValue(), false)) {
+                            headers.put(he.getKey(), s.text());
+                        }
                     } else {
                         fields.error(hp, he.getValue(), "must be a string, was " + he.getValue().describe());
                     }
@@ -182,6 +186,26 @@ final class ConfigReader {
             }
         }
         return providers;
+    }
+
+    /**
+     * A value that travels in a header: a credential must be printable ASCII (clients send other characters as they
+     * like: curl and Go as UTF-8, others as Latin-1, a browser's fetch not at all, so no token would match; a key
+     * would reach its provider otherwise than written), and no value may hold a control character (Jetty sends a
+     * line break as a space). The value itself is never echoed: it may be a secret.
+     *
+     * @return whether it may be sent; an error is recorded under {@code path} when not
+     */
+    private boolean headerSafe(String value, String path, Value where, boolean credential) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f || credential && (c < 0x20 || c > 0x7e)) {
+                fields.error(path, where, (credential ? "must be printable ASCII" : "must not hold control characters")
+                        + " (it travels in a header); character " + (i + 1) + " is not");
+                return false;
+            }
+        }
+        return true;
     }
 
     private String baseUrl(ProviderType type, String baseUrl, String path, Value.Mapping p) {
@@ -277,17 +301,7 @@ final class ConfigReader {
         }
         fields.onlyKeys(m, "admin", ADMIN_KEYS);
         String token = fields.string(m, "admin", "token", AdminSettings.DEFAULT_TOKEN).strip();
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            if (c < 0x20 || c > 0x7e) {
-                // Clients send other characters in a header as they like (curl and Go as UTF-8, others as Latin-1, the
-                // browser's fetch not at all), so no bearer token would match, while the dashboard's sign-in would.
-                // The token itself is never echoed.
-                fields.error("admin.token", m.entries().get("token"), "must be printable ASCII (it travels in an "
-                        + "Authorization header); character " + (i + 1) + " is not");
-                break;
-            }
-        }
+        headerSafe(token, "admin.token", m.entries().get("token"), true);
         String store = fields.string(m, "admin", "store", AdminSettings.DEFAULT_STORE).strip();
         if (store.isEmpty()) {
             fields.error("admin.store", m.entries().get("store"), "must not be empty");
@@ -333,6 +347,7 @@ final class ConfigReader {
                     "must be a path of its own, such as /metrics (not /, /v1/... or /admin/...), was '" + path + "'");
         }
         String token = fields.string(m, "observability", "metrics_token", ObservabilitySettings.DEFAULT_METRICS_TOKEN).strip();
+        headerSafe(token, "observability.metrics_token", m.entries().get("metrics_token"), true);
         return new ObservabilitySettings(accessLog, path, token);
     }
 

@@ -178,6 +178,23 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void shouldStripTheLineFeedASecretFileEndsWithFromAKey() {
+        // A Kubernetes secret made from a file, or $(cat key) in a script, keeps the file's last line feed: sent as
+        // written it reached the provider as "Bearer sk-abc " (Jetty sends a line break as a space), a 401.
+        Map<String, String> env = Map.of("KEY", "sk-abc\n", "TOKEN", " admin-tok\r\n", "SCRAPE", "scrape\n");
+        SwitchboardConfig config = new ConfigLoader(env::get).parse("""
+                providers:
+                  openai: {type: openai, api_key: "${KEY}"}
+                admin: {token: "${TOKEN}"}
+                observability: {metrics_token: "${SCRAPE}"}
+                """);
+
+        assertThat(config.rules().providers().get("openai").apiKey()).isEqualTo("sk-abc");
+        assertThat(config.admin().token()).isEqualTo("admin-tok");
+        assertThat(config.observability().metricsToken()).isEqualTo("scrape");
+    }
+
+    @Test
     void shouldNeverPrintSecrets() {
         Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-live-provider-secret", "ADMIN_TOKEN", "admin-secret-token");
         SwitchboardConfig config = new ConfigLoader(env::get).parse("""

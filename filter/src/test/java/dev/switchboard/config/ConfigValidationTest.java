@@ -312,13 +312,31 @@ final class ConfigValidationTest {
                 row("admin token not ASCII", """
                         admin:
                           token: pässwörd-1
-                        """, "admin.token: must be printable ASCII (it travels in an Authorization header); character 2 "
-                        + "is not (line 2)"),
+                        """, "admin.token: must be printable ASCII (it travels in a header); character 2 is not (line 2)"),
                 row("admin token with a control character", """
                         admin:
                           token: "tok\\ten"
-                        """, "admin.token: must be printable ASCII (it travels in an Authorization header); character 4 "
+                        """, "admin.token: must be printable ASCII (it travels in a header); character 4 is not (line 2)"),
+                // A credential reached its header otherwise than written (a line break as a space, other characters as the
+                // client's encoding chose); a provider header's line break could not split the request, but was sent as a
+                // space. The values are never echoed: they may be secrets.
+                row("provider key not ASCII", """
+                        providers:
+                          up: {type: openai, api_key: "sk-ä-secret"}
+                        """, "providers.up.api_key: must be printable ASCII (it travels in a header); character 4 is not (line 2)"),
+                row("provider key with a line break inside", """
+                        providers:
+                          up: {type: openai, api_key: "sk-a\\nX-Injected: 1"}
+                        """, "providers.up.api_key: must be printable ASCII (it travels in a header); character 5 is not (line 2)"),
+                row("provider header with a line break", """
+                        providers:
+                          up: {type: openai, headers: {X-Org: "a\\r\\nX-Injected: 1"}}
+                        """, "providers.up.headers.X-Org: must not hold control characters (it travels in a header); character 2 "
                         + "is not (line 2)"),
+                row("metrics token not ASCII", """
+                        observability: {metrics_token: "scräpe"}
+                        """, "observability.metrics_token: must be printable ASCII (it travels in a header); character 4 is not "
+                        + "(line 1)"),
                 row("self target", """
                         virtual_models:
                           - source: a
