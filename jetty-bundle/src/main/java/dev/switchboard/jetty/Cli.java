@@ -16,6 +16,7 @@ import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.InvalidUserPathException;
+import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
@@ -252,6 +253,11 @@ final class Cli {
         }
         if (model == null || model.isBlank()) {
             throw new UsageException("explain needs --model M");
+        }
+        String unusable = ModelNames.problem(model);
+        if (unusable != null) {
+            // A request naming it is refused (400 invalid_model) before any rule is read: nothing to explain.
+            throw new UsageException("invalid --model \"" + model + "\": " + unusable + " (a request naming it gets 400)");
         }
         String normalizedPath = null;
         if (userPath != null) {

@@ -310,6 +310,13 @@ final class CliTest {
                         "invalid --user-path \"/acme/ml:alice\": ':' is not allowed"),
                 arguments(List.of("explain", "--model", "regular", "--user-path", " "),
                         "invalid --user-path \" \": must not be empty"),
+                // Regression: explained as allowed, though a request naming it is refused before any rule is read.
+                arguments(List.of("explain", "--model", "demo/a,b"), "invalid --model \"demo/a,b\": model names may not "
+                        + "contain spaces, control or invisible characters, or commas (a request naming it gets 400)"),
+                arguments(List.of("explain", "--model", "demo/a\nb"), "invalid --model \"demo/a\nb\": model names may not "
+                        + "contain spaces, control or invisible characters, or commas (a request naming it gets 400)"),
+                arguments(List.of("explain", "--model", "m".repeat(257)), "invalid --model \"" + "m".repeat(257)
+                        + "\": model names are at most 256 characters (a request naming it gets 400)"),
                 // Regression: Path.of threw InvalidPathException (a stack trace); on Windows '*' or '|' do the same.
                 arguments(List.of("validate", "conf/\u0000.yaml"),
                         "invalid PATH \"conf/\u0000.yaml\": Nul character not allowed"),
