@@ -82,12 +82,15 @@ final class GatewayProxyServlet extends ProxyServlet {
     private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "api-key", "x-goog-api-key",
             "anthropic-api-key", "openai-organization", "openai-project", "x-switchboard-provider", "cookie", "forwarded",
             "via", "x-real-ip", "anthropic-version",
-            // The client's address as CDNs, load balancers and meshes in front name it (Cloudflare, Akamai, Fastly,
-            // F5, nginx ingress, Envoy); every X-Forwarded-* header goes too (FORWARDED_PREFIX).
+            // The client's address as CDNs, load balancers, hosting platforms and meshes in front name it (Cloudflare,
+            // Akamai, Fastly, F5, nginx ingress, Envoy, Vercel, Fly.io, Azure Front Door); every X-Forwarded-* header
+            // goes too (FORWARDED_PREFIX).
             "forwarded-for", "true-client-ip", "cf-connecting-ip", "cf-connecting-ipv6", "fastly-client-ip",
-            "x-client-ip", "x-cluster-client-ip", "x-original-forwarded-for", "x-envoy-external-address",
-            // A path for the upstream to serve instead of the request's (IIS's URL Rewrite, Symfony's trusted header).
-            "x-original-url", "x-rewrite-url");
+            "x-client-ip", "x-cluster-client-ip", "x-original-forwarded-for", "x-envoy-external-address", "client-ip",
+            "x-vercel-forwarded-for", "fly-client-ip", "x-azure-clientip", "x-azure-socketip", "x-proxyuser-ip",
+            // A path for the upstream to serve instead of the request's (IIS's URL Rewrite, Symfony's trusted header,
+            // nginx's usual name for the original URI).
+            "x-original-url", "x-rewrite-url", "x-original-uri");
 
     /**
      * Every header named so is dropped: {@code X-Forwarded-For}, {@code -Host}, {@code -Proto}, and also the ones a

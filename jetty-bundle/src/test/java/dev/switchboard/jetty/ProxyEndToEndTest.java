@@ -15,8 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The bundled gateway end to end: a client, the real {@link Gateway} (filter + proxy servlet) and a
@@ -86,10 +89,12 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
      * What a proxy or CDN in front adds about the client (its address, its TLS certificate) stays here, whatever the
      * front calls it: every {@code X-Forwarded-*} header, and the address headers of CDNs and meshes (README).
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"X-Forwarded-Client-Cert", "X-Forwarded-Prefix",
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"X-Forwarded-Client-Cert", "X-Forwarded-Prefix",
             "X-Forwarded", "Forwarded-For", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Client-IP",
-            "X-Cluster-Client-IP", "X-Original-Forwarded-For", "X-Envoy-External-Address"})
+            "X-Cluster-Client-IP", "X-Original-Forwarded-For", "X-Envoy-External-Address", "Client-IP",
+            "X-Vercel-Forwarded-For", "Fly-Client-IP", "X-Azure-ClientIP", "X-Azure-SocketIP", "X-ProxyUser-Ip",
+            "X-Forwarded-User", "X-Forwarded-Email"})
     void shouldPassOnNoHeaderAFrontProxyAddsAboutTheClient(String header) throws Exception {
         HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"regular\"}", header, "203.0.113.7",
                 "X-Kept", "yes");
@@ -97,15 +102,15 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
 
         FakeUpstream.Received got = upstream.take();
         assertThat(got.header("X-Kept")).isEqualTo("yes");
-        assertThat(got.headers()).doesNotContainKey(header.toLowerCase(java.util.Locale.ROOT));
+        assertThat(got.headers()).doesNotContainKey(header.toLowerCase(Locale.ROOT));
     }
 
     /**
      * Servers that read headers by CGI-style names (gunicorn before 22, Python's wsgiref) take an underscore for a
      * hyphen: none of these may reach the upstream, which would read a key, a method or a framing never judged here.
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"X_Api_Key", "Transfer_Encoding", "Content_Length",
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"X_Api_Key", "Transfer_Encoding", "Content_Length",
             "X_HTTP_Method_Override", "OpenAI_Organization", "x_custom"})
     void shouldPassOnNoHeaderWithAnUnderscoreInItsName(String header) throws Exception {
         HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"regular\"}", header, "7", "X-Kept", "yes");
@@ -113,18 +118,18 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
 
         FakeUpstream.Received got = upstream.take();
         assertThat(got.header("X-Kept")).isEqualTo("yes");
-        assertThat(got.headers()).doesNotContainKey(header.toLowerCase(java.util.Locale.ROOT));
+        assertThat(got.headers()).doesNotContainKey(header.toLowerCase(Locale.ROOT));
         assertThat(got.text()).isEqualTo("{\"model\":\"gpt-5\"}");
     }
 
     /** A path the upstream would serve instead of the one judged here (IIS, older Symfony) stays here. */
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"X-Original-URL", "X-Rewrite-URL"})
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"X-Original-URL", "X-Rewrite-URL", "X-Original-URI"})
     void shouldPassOnNoHeaderThatNamesAnotherPath(String header) throws Exception {
         HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"regular\"}", header, "/v1/images/edits");
         assertThat(r.statusCode()).isEqualTo(200);
 
-        assertThat(upstream.take().headers()).doesNotContainKey(header.toLowerCase(java.util.Locale.ROOT));
+        assertThat(upstream.take().headers()).doesNotContainKey(header.toLowerCase(Locale.ROOT));
     }
 
     @Test
