@@ -13,6 +13,7 @@ import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.UserPath;
+import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -44,8 +45,6 @@ public final class AdminServlet extends HttpServlet {
     static final int MAX_BODY_BYTES = 1024 * 1024;
     /** Response header of a write done while the config file on disk cannot be used. */
     public static final String CONFIG_ERROR_HEADER = "X-Switchboard-Config-Error";
-    /** The policy of every answer: a sandbox without scripts, plugins, forms or loads (as the filter's API answers). */
-    static final String DATA_ONLY = "sandbox; default-src 'none'; frame-ancestors 'none'";
     private static final String BROKEN_CONFIG = "the config file on disk cannot be used; this write was validated "
             + "against the last good configuration, which stays in force until the file is fixed (see /admin/status)";
 
@@ -111,7 +110,7 @@ public final class AdminServlet extends HttpServlet {
         // Answers are data, never pages: the dashboard's session shares this origin, and /admin/resolve and error
         // messages echo names a request chose. No cache keeps them either (they describe this node's rules).
         resp.setHeader("X-Content-Type-Options", "nosniff");
-        resp.setHeader("Content-Security-Policy", DATA_ONLY);
+        resp.setHeader("Content-Security-Policy", VirtualModelFilter.API_CSP);
         resp.setHeader("Cache-Control", "no-store");
         String token = live.get().admin().token();
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
@@ -227,8 +226,9 @@ public final class AdminServlet extends HttpServlet {
         }
         if (ModelNames.problem(model) != null) {
             // The gateway refuses such a name before deciding anything (SPEC section 15): say so, as a request would
-            // hear it, rather than explain a decision no request can get.
+            // hear it (ModelField's three answers), rather than explain a decision no request can get.
             throw model.length() > ModelNames.MAX_LENGTH ? new AdminException(ApiError.MODEL_TOO_LONG, ModelNames.MAX_LENGTH)
+                    : ModelNames.strip(model).isEmpty() ? new AdminException(ApiError.EMPTY_MODEL, null)
                     : new AdminException(ApiError.MODEL_UNUSABLE, null);
         }
         String raw = req.getParameter("user_path");

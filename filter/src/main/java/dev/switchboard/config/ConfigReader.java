@@ -191,16 +191,19 @@ final class ConfigReader {
     /**
      * A value that travels in a header: a credential must be printable ASCII (clients send other characters as they
      * like: curl and Go as UTF-8, others as Latin-1, a browser's fetch not at all, so no token would match; a key
-     * would reach its provider otherwise than written), and no value may hold a control character (Jetty sends a
-     * line break as a space). The value itself is never echoed: it may be a secret.
+     * would reach its provider otherwise than written); any other value holds no control character (Jetty sends a
+     * line break as a space) and nothing beyond Latin-1, the one encoding a header has (Jetty sends a space for it).
+     * The value itself is never echoed: it may be a secret.
      *
      * @return whether it may be sent; an error is recorded under {@code path} when not
      */
     private boolean headerSafe(String value, String path, Value where, boolean credential) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c < 0x20 && c != '\t' || c == 0x7f || credential && (c < 0x20 || c > 0x7e)) {
-                fields.error(path, where, (credential ? "must be printable ASCII" : "must not hold control characters")
+            boolean bad = credential ? c < 0x20 || c > 0x7e : Character.isISOControl(c) && c != '\t' || c > 0xff;
+            if (bad) {
+                fields.error(path, where, (credential ? "must be printable ASCII"
+                        : "must hold no control character and nothing beyond Latin-1")
                         + " (it travels in a header); character " + (i + 1) + " is not");
                 return false;
             }

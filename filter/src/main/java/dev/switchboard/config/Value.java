@@ -1,5 +1,7 @@
 package dev.switchboard.config;
 
+import dev.switchboard.rules.ModelNames;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,7 @@ sealed interface Value {
         @Override
         public String describe() {
             return switch (type) {
-                case STRING -> "\"" + visible(abbreviate(text)) + "\"";
+                case STRING -> "\"" + ModelNames.visible(abbreviate(text)) + "\"";
                 case NULL -> "null";
                 default -> text;
             };
@@ -31,45 +33,6 @@ sealed interface Value {
 
         private static String abbreviate(String s) {
             return s.length() <= 80 ? s : s.substring(0, 77) + "...";
-        }
-
-        /**
-         * Control, invisible, line-breaking and unusual space characters as escapes (a line feed as backslash-n, a
-         * zero-width space as backslash-u200b): a message is one line in a log, and says what the value holds.
-         */
-        private static String visible(String s) {
-            StringBuilder out = null;
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                int type = Character.getType(c);
-                boolean hidden = Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-                        || type == Character.PARAGRAPH_SEPARATOR || type == Character.SPACE_SEPARATOR && c != ' '
-                        || Character.isSurrogate(c) && !paired(s, i);
-                if (hidden && out == null) {
-                    out = new StringBuilder(s.length() + 8).append(s, 0, i);
-                }
-                if (out == null) {
-                    continue;
-                }
-                if (!hidden) {
-                    out.append(c);
-                } else if (c == '\n') {
-                    out.append("\\n");
-                } else if (c == '\r') {
-                    out.append("\\r");
-                } else if (c == '\t') {
-                    out.append("\\t");
-                } else {
-                    out.append(String.format("\\u%04x", (int) c));
-                }
-            }
-            return out == null ? s : out.toString();
-        }
-
-        private static boolean paired(String s, int i) {
-            char c = s.charAt(i);
-            return Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
-                    : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
         }
     }
 

@@ -109,7 +109,8 @@ final class VirtualModelReader {
                     && s.type() != Value.Type.NULL && !s.text().isBlank()) {
                 String previous = sources.putIfAbsent(s.text().strip(), path);
                 if (previous != null) {
-                    fields.error(path + ".source", s, "duplicate source '" + s.text().strip() + "' (also " + previous + ")");
+                    fields.error(path + ".source", s, "duplicate source '" + ModelNames.visible(s.text().strip()) + "' (also "
+                            + previous + ")");
                 }
             }
             VirtualModel vm = read(item, path, providerNames);
@@ -139,7 +140,7 @@ final class VirtualModelReader {
             fields.error(path + ".source", m.entries().get("source"), "must not be empty");
         } else {
             source = source.strip();
-            usableName(source, path + ".source", m.entries().get("source"));
+            usableName(source, false, path + ".source", m.entries().get("source"));
         }
         boolean hasTarget = m.entries().containsKey("target") && !Fields.isNull(m.entries().get("target"));
         boolean hasTargets = m.entries().containsKey("targets") && !Fields.isNull(m.entries().get("targets"));
@@ -150,7 +151,7 @@ final class VirtualModelReader {
             String t = fields.string(m, path, "target", "");
             if (t.isBlank()) {
                 fields.error(path + ".target", m.entries().get("target"), "must not be empty");
-            } else if (usableName(t.strip(), path + ".target", m.entries().get("target"))) {
+            } else if (usableName(t.strip(), true, path + ".target", m.entries().get("target"))) {
                 targets.add(new Target(t.strip(), Target.DEFAULT_WEIGHT));
             }
         } else if (hasTargets) {
@@ -237,7 +238,7 @@ final class VirtualModelReader {
                 continue;
             }
             String model = s.text().strip();
-            if (!usableName(model, fp, item)) {
+            if (!usableName(model, true, fp, item)) {
                 continue;
             }
             if (model.equals(source)) {
@@ -257,12 +258,15 @@ final class VirtualModelReader {
      * A name as the request side takes one (SPEC section 15, {@link ModelNames}): a source no caller could send, or a
      * target or fallback an upstream could trim, split or read as another model than the one checked, is refused
      * here, where the operator sees why, instead of being a dead row, or a policy on a name no request ever matches.
+     * A target or fallback is sent, never requested, so it may hold a plain space inside: some servers name their
+     * models so ({@code up/My Model}), and no upstream splits a name at one.
      *
      * @param name the name, stripped of Java's whitespace
+     * @param sent whether it is a target or fallback
      * @return whether it is usable; an error is recorded under {@code path} when it is not
      */
-    private boolean usableName(String name, String path, Value where) {
-        String problem = ModelNames.problem(name);
+    private boolean usableName(String name, boolean sent, String path, Value where) {
+        String problem = ModelNames.problem(sent ? name.replace(' ', '-') : name);
         if (problem == null && !ModelNames.strip(name).equals(name)) {
             // Spaces Java keeps but some upstream strips (a no-break space, a byte-order mark) at either end.
             problem = ModelNames.UNUSABLE;
@@ -326,7 +330,7 @@ final class VirtualModelReader {
                 continue;
             }
             model = model.strip();
-            if (!usableName(model, tp + ".model", item)) {
+            if (!usableName(model, true, tp + ".model", item)) {
                 continue;
             }
             if (!seen.add(model)) {

@@ -64,6 +64,48 @@ public final class ModelNames {
         return null;
     }
 
+    /**
+     * Control, invisible, line-breaking and unusual space characters as escapes (a line feed as backslash-n, a
+     * zero-width space as backslash-u200b): a message is one line in a log, and says what the value holds.
+     *
+     * @param s a name or value to show
+     * @return it, its hidden characters escaped
+     */
+    public static String visible(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int type = Character.getType(c);
+            boolean hidden = Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.SPACE_SEPARATOR && c != ' '
+                    || Character.isSurrogate(c) && !paired(s, i);
+            if (hidden && out == null) {
+                out = new StringBuilder(s.length() + 8).append(s, 0, i);
+            }
+            if (out == null) {
+                continue;
+            }
+            if (!hidden) {
+                out.append(c);
+            } else if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\r') {
+                out.append("\\r");
+            } else if (c == '\t') {
+                out.append("\\t");
+            } else {
+                out.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return out == null ? s : out.toString();
+    }
+
+    private static boolean paired(String s, int i) {
+        char c = s.charAt(i);
+        return Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+
     /** Whitespace to Java, Python, JavaScript or Go, and the byte-order mark. */
     private static boolean stripped(char c) {
         return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085' || c == '\uFEFF';

@@ -65,8 +65,11 @@ import java.util.function.Supplier;
  */
 public final class VirtualModelFilter implements Filter {
 
-    /** The policy of every API answer: a sandbox without scripts, plugins, forms or loads of any kind. */
-    static final String API_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'";
+    /**
+     * The policy of every API answer, and of the admin API's: a sandbox without scripts, plugins, forms or loads of any
+     * kind.
+     */
+    public static final String API_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'";
 
     /** Response header: the concrete model. */
     public static final String MODEL_HEADER = "X-Switchboard-Model";

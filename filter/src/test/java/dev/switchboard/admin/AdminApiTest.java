@@ -397,7 +397,9 @@ final class AdminApiTest {
     @ParameterizedTest
     @ValueSource(strings = {"${HOME}", "$${HOME}", "$$${HOME}", "${", "cost: $5 # cheap", "'quoted' \"too\"", "null", "~",
         "Null", "NULL", "True", "FALSE", "0o17", "+12", ".inf", "-.Inf", ".NaN", "yes", "0x1F", "  padded  ", "two\nlines", "tab\there", "ünïcödé 😀", "- item", "[a, b]", "{a: b}", "&anchor *alias",
-        "!tag", "%directive", "@at `tick`", "\\back\\slash"})
+        "!tag", "%directive", "@at `tick`", "\\back\\slash",
+        // The YAML indicators again, as names: no space in them, so they are the row's source and target too.
+        "-item", "[x]", "{a:b}", "*alias", "&anchor", "a:#b", "@at`tick`", "!tag:x", "%d", "|block", ">fold", "?key"})
     void shouldStoreAnyTextExactlyAsSent(String text) throws Exception {
         start();
         String json = new String(JsonTree.write(text), StandardCharsets.UTF_8);
@@ -898,6 +900,18 @@ final class AdminApiTest {
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"model names may not contain spaces, control or invisible "
                 + "characters, or commas\",\"type\":\"invalid_request_error\",\"param\":\"model\",\"code\":\"invalid_model\"}}");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"%C2%A0", "%EF%BB%BF", "%C2%85%E2%80%A8"})
+    void shouldAnswerOnResolveAsARequestIsAnsweredForANameEmptyOnceStripped(String model) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.get("/admin/resolve?model=" + model);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"model must be a non-empty string\","
+                + "\"type\":\"invalid_request_error\",\"param\":\"model\",\"code\":\"invalid_model\"}}");
     }
 
     @Test

@@ -178,6 +178,20 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void shouldSendATargetWithAPlainSpaceInsideAsWritten() {
+        // Some servers name their models so; such a target is sent, never requested, and worked before the name rule.
+        SwitchboardConfig config = new ConfigLoader(name -> null).parse("""
+                providers:
+                  up: {type: openai-compatible, base_url: "http://127.0.0.1:1"}
+                virtual_models:
+                  - {source: mine, target: up/My Model, fallbacks: [up/Other Model]}
+                """);
+
+        assertThat(config.rules().virtualModels().get(0).targets().get(0).model()).isEqualTo("up/My Model");
+        assertThat(config.rules().virtualModels().get(0).fallbacks()).containsExactly("up/Other Model");
+    }
+
+    @Test
     void shouldStripTheLineFeedASecretFileEndsWithFromAKey() {
         // A Kubernetes secret made from a file, or $(cat key) in a script, keeps the file's last line feed: sent as
         // written it reached the provider as "Bearer sk-abc " (Jetty sends a line break as a space), a 401.

@@ -282,12 +282,30 @@ final class ConfigValidationTest {
                             target: b
                         """, "virtual_models[0].source: model names may not contain spaces, control or invisible "
                         + "characters, or commas, was \"a\\n10:00:00.000 ERROR forged\" (line 2)"),
-                row("target with a space", """
+                // A plain space inside a target is sent as written (some servers name models so); any other is not.
+                row("target with a no-break space inside", """
                         virtual_models:
                           - source: a
-                            target: up/gpt 5
+                            target: "up/gpt\\u00a05"
                         """, "virtual_models[0].target: model names may not contain spaces, control or invisible "
-                        + "characters, or commas, was \"up/gpt 5\" (line 3)"),
+                        + "characters, or commas, was \"up/gpt\\u00a05\" (line 3)"),
+                row("source with a space: no request can name it", """
+                        virtual_models:
+                          - source: my model
+                            target: up/b
+                        """, "virtual_models[0].source: model names may not contain spaces, control or invisible "
+                        + "characters, or commas, was \"my model\" (line 2)"),
+                // A line break in a name wrote a forged line into the log through the duplicate's message too.
+                row("duplicate source with a line break", """
+                        virtual_models:
+                          - {source: "a\\n10:00:00.000 ERROR forged", target: b}
+                          - {source: "a\\n10:00:00.000 ERROR forged", target: b}
+                        """, "virtual_models[0].source: model names may not contain spaces, control or invisible characters, "
+                        + "or commas, was \"a\\n10:00:00.000 ERROR forged\" (line 2)",
+                        "virtual_models[1].source: duplicate source 'a\\n10:00:00.000 ERROR forged' (also virtual_models[0]) "
+                        + "(line 3)",
+                        "virtual_models[1].source: model names may not contain spaces, control or invisible characters, "
+                        + "or commas, was \"a\\n10:00:00.000 ERROR forged\" (line 3)"),
                 row("target with a comma", """
                         virtual_models:
                           - source: a
@@ -331,8 +349,18 @@ final class ConfigValidationTest {
                 row("provider header with a line break", """
                         providers:
                           up: {type: openai, headers: {X-Org: "a\\r\\nX-Injected: 1"}}
-                        """, "providers.up.headers.X-Org: must not hold control characters (it travels in a header); character 2 "
-                        + "is not (line 2)"),
+                        """, "providers.up.headers.X-Org: must hold no control character and nothing beyond Latin-1 (it travels "
+                        + "in a header); character 2 is not (line 2)"),
+                row("provider header with a C1 control", """
+                        providers:
+                          up: {type: openai, headers: {X-Title: "a\\x85b"}}
+                        """, "providers.up.headers.X-Title: must hold no control character and nothing beyond Latin-1 (it travels "
+                        + "in a header); character 2 is not (line 2)"),
+                row("provider header beyond Latin-1", """
+                        providers:
+                          up: {type: openai, headers: {X-Title: "caf\u00e9 \u6a21\u578b"}}
+                        """, "providers.up.headers.X-Title: must hold no control character and nothing beyond Latin-1 (it travels "
+                        + "in a header); character 6 is not (line 2)"),
                 row("metrics token not ASCII", """
                         observability: {metrics_token: "scräpe"}
                         """, "observability.metrics_token: must be printable ASCII (it travels in a header); character 4 is not "

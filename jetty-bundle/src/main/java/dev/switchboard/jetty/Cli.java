@@ -257,7 +257,8 @@ final class Cli {
         String unusable = ModelNames.problem(model);
         if (unusable != null) {
             // A request naming it is refused (400 invalid_model) before any rule is read: nothing to explain.
-            throw new UsageException("invalid --model \"" + model + "\": " + unusable + " (a request naming it gets 400)");
+            throw new UsageException("invalid --model \"" + ModelNames.visible(model) + "\": " + unusable
+                    + " (a request naming it gets 400)");
         }
         String normalizedPath = null;
         if (userPath != null) {

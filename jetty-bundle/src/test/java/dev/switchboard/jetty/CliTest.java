@@ -313,7 +313,7 @@ final class CliTest {
                 // Regression: explained as allowed, though a request naming it is refused before any rule is read.
                 arguments(List.of("explain", "--model", "demo/a,b"), "invalid --model \"demo/a,b\": model names may not "
                         + "contain spaces, control or invisible characters, or commas (a request naming it gets 400)"),
-                arguments(List.of("explain", "--model", "demo/a\nb"), "invalid --model \"demo/a\nb\": model names may not "
+                arguments(List.of("explain", "--model", "demo/a\nb"), "invalid --model \"demo/a\\nb\": model names may not "
                         + "contain spaces, control or invisible characters, or commas (a request naming it gets 400)"),
                 arguments(List.of("explain", "--model", "m".repeat(257)), "invalid --model \"" + "m".repeat(257)
                         + "\": model names are at most 256 characters (a request naming it gets 400)"),

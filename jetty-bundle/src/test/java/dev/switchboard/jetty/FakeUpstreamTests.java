@@ -32,8 +32,16 @@ abstract class FakeUpstreamTests {
 
     @AfterAll
     final void stopGatewayAndUpstream() throws Exception {
-        gateway.stop();
-        upstream.stop();
+        // Either may have failed to start: what did start stops.
+        try {
+            if (gateway != null) {
+                gateway.stop();
+            }
+        } finally {
+            if (upstream != null) {
+                upstream.stop();
+            }
+        }
     }
 
     @BeforeEach
