@@ -811,7 +811,9 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.status = serverResponse.getStatus();
         String type = serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE);
         upstream.sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
-        upstream.usage = UsageReader.forResponse(type,
+        // Only the answer to a request that names a model states usage this exchange spent (SPEC section 9): a batch, a
+        // stored response or completion fetched by id states the usage of work done earlier, which counted then.
+        upstream.usage = upstream.exchange.decision() == null ? null : UsageReader.forResponse(type,
                 serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_ENCODING),
                 serverResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH));
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);

@@ -111,6 +111,24 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
                 .contains("gen_ai_server_request_duration_seconds_count{error_type=\"client_disconnected\""));
     }
 
+    @Test
+    void shouldNotCountTheUsageThatAStoredObjectReports() throws Exception {
+        // A batch, a stored response or completion fetched by id states the usage of work done earlier: a client that
+        // polls its batch every few seconds must not add the batch's millions of tokens to the metrics at each poll.
+        for (String path : List.of("/v1/batches/batch_1", "/v1/responses/resp_1", "/v1/chat/completions/chatcmpl_1")) {
+            String id = "stored" + path.replace('/', '-');
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri(path)).header("X-Scenario", "usage")
+                    .header("X-Request-Id", id).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path).isEqualTo(200);
+            assertThat(r.body()).as(path).isEqualTo(FakeUpstream.USAGE_JSON);
+            assertThat(completion(id).usage()).as(path).isEqualTo(dev.switchboard.exchange.Usage.UNKNOWN);
+            assertThat(lines.get(id)).as(path).contains("\"input_tokens\":null,\"output_tokens\":null");
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape())
+                .contains("gen_ai_server_request_duration_seconds_count{error_type=\"\",gen_ai_operation_name=\"other\"")
+                .doesNotContain("gen_ai_client_token_usage_tokens_count{error_type=\"\",gen_ai_operation_name=\"other\""));
+    }
+
     private String scrape() throws Exception {
         return client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
