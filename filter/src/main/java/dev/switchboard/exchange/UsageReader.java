@@ -25,7 +25,8 @@ import tools.jackson.core.util.JsonRecyclerPools;
  * {@code prompt_tokens_details.cached_tokens}, {@code completion_tokens_details.reasoning_tokens},
  * {@code choices[].finish_reason}; in streams the chunk that carries {@code usage}), the Responses API
  * ({@code usage.input_tokens}, {@code output_tokens}, {@code input_tokens_details.cached_tokens},
- * {@code output_tokens_details.reasoning_tokens}, {@code status}; in streams {@code response.completed}),
+ * {@code output_tokens_details.reasoning_tokens}, {@code status} but {@code queued} and {@code in_progress}, which
+ * say it has not ended; in streams {@code response.completed}),
  * embeddings ({@code usage.prompt_tokens}) and Anthropic messages ({@code usage.input_tokens},
  * {@code output_tokens}, {@code cache_read_input_tokens}, {@code cache_creation_input_tokens},
  * {@code stop_reason}; in streams {@code message_start} and {@code message_delta}). A later value
@@ -465,9 +466,11 @@ public final class UsageReader {
                 }
             }
             case STOP_REASON -> finish = value;
-            // Responses: the response's own status, at the top of a body or under "response" in an event.
+            // Responses: the response's own status, at the top of a body or under "response" in an event. "queued" and
+            // "in_progress" (response.created, response.in_progress) say it has not ended: like message_start's output
+            // tokens, a placeholder, so that a stream cut after them ended no way the upstream said.
             case STATUS -> {
-                if (root || object == RESPONSE) {
+                if ((root || object == RESPONSE) && !value.equals("in_progress") && !value.equals("queued")) {
                     finish = value;
                 }
             }

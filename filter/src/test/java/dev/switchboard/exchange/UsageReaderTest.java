@@ -86,6 +86,30 @@ final class UsageReaderTest {
                         data: {"type":"response.completed","response":{"id":"r","status":"completed","usage":{"input_tokens":11,"input_tokens_details":{"cached_tokens":0},"output_tokens":5,"output_tokens_details":{"reasoning_tokens":2}}}}
 
                         """, new Usage(11L, 5L, 0L, 2L, null, "completed")),
+                Arguments.of("a Responses stream cut after response.in_progress: no end was said", SSE, """
+                        event: response.created
+                        data: {"type":"response.created","response":{"id":"r","status":"queued","usage":null}}
+
+                        event: response.in_progress
+                        data: {"type":"response.in_progress","response":{"id":"r","status":"in_progress","usage":null}}
+
+                        """, Usage.UNKNOWN),
+                Arguments.of("a Responses stream that ends with an error event", SSE, """
+                        event: response.created
+                        data: {"type":"response.created","response":{"id":"r","status":"in_progress","usage":null}}
+
+                        event: error
+                        data: {"type":"error","code":"server_error","message":"boom","sequence_number":1}
+
+                        """, Usage.UNKNOWN),
+                Arguments.of("a Responses stream that failed", SSE, """
+                        event: response.created
+                        data: {"type":"response.created","response":{"id":"r","status":"in_progress","usage":null}}
+
+                        event: response.failed
+                        data: {"type":"response.failed","response":{"id":"r","status":"failed","usage":null}}
+
+                        """, new Usage(null, null, null, null, null, "failed")),
                 Arguments.of("Anthropic stream", SSE, """
                         event: message_start
                         data: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"stop_reason":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":7,"output_tokens":1}}}

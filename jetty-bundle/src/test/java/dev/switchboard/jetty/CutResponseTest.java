@@ -163,6 +163,25 @@ final class CutResponseTest {
         assertThat(completion("anthropic-cut").errorCode()).isEqualTo("upstream_unavailable");
     }
 
+    @Test
+    void shouldRecordAResponsesStreamCutAfterItsStartAsEndedNoWayTheUpstreamSaid() throws Exception {
+        // response.created says "in_progress": the response has not ended, so that is no way it ended. A cut
+        // counted in the experiments' finish reasons as "in_progress" hid among the answers that ended.
+        String created = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"r\","
+                + "\"status\":\"in_progress\",\"usage\":null}}\n\n";
+        String delta = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hi\"}\n\n";
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(created), chunk(delta)));
+
+        Received r = RawClient.post(gateway.port(), "/v1/responses", "{\"model\":\"up/gpt-x\",\"stream\":true}", 10_000,
+                "X-Request-Id: responses-cut");
+
+        assertThat(r.body()).isEqualTo(created + delta + OPENAI_CUT_EVENT);
+        assertCut(r);
+        Completion c = completion("responses-cut");
+        assertThat(c.errorCode()).isEqualTo("upstream_unavailable");
+        assertThat(c.usage()).isEqualTo(dev.switchboard.exchange.Usage.UNKNOWN);
+    }
+
     @ParameterizedTest
     @EnumSource(value = End.class, names = {"FIN", "RST"})
     void shouldCutAChunkedJsonBodyAfterItsLastByteWithoutAddingAny(End end) throws Exception {
