@@ -32,6 +32,19 @@ final class UsageReaderTest {
                 Arguments.of("OpenAI chat without usage", JSON, """
                         {"choices":[{"finish_reason":"tool_calls","message":{"tool_calls":[]}}]}""",
                         new Usage(null, null, null, null, null, "tool_calls")),
+                Arguments.of("vLLM chat: the stop string that matched is no finish reason", JSON, """
+                        {"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant",
+                        "content":"42"},"logprobs":null,"finish_reason":"stop","stop_reason":"</answer>"}],
+                        "usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}""",
+                        new Usage(7L, 2L, null, null, null, "stop")),
+                Arguments.of("vLLM chat stream with its stop_reason", SSE, """
+                        data: {"choices":[{"index":0,"delta":{"content":"42"},"finish_reason":null,"stop_reason":null}]}
+
+                        data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop","stop_reason":"\\nUser:"}]}
+
+                        data: [DONE]
+
+                        """, new Usage(null, null, null, null, null, "stop")),
                 Arguments.of("OpenAI legacy completion", JSON, """
                         {"object":"text_completion","choices":[{"text":"x","finish_reason":"stop"}],
                         "usage":{"prompt_tokens":2,"completion_tokens":3}}""", new Usage(2L, 3L, null, null, null, "stop")),
