@@ -29,7 +29,9 @@ import tools.jackson.core.util.JsonRecyclerPools;
  * say it has not ended; in streams {@code response.completed}),
  * embeddings ({@code usage.prompt_tokens}) and Anthropic messages ({@code usage.input_tokens},
  * {@code output_tokens}, {@code cache_read_input_tokens}, {@code cache_creation_input_tokens},
- * {@code stop_reason}; in streams {@code message_start} and {@code message_delta}). A later value
+ * {@code stop_reason}; in streams {@code message_start} and {@code message_delta}). Only a {@code usage} object of the
+ * root or of a root member counts ({@link #anchored}): deeper, or in an array, it is what an answer echoes of the
+ * request. A later value
  * replaces an earlier one (a stream's last word counts); a negative count is no count and is skipped; what no part
  * of the response said stays {@code null}: unknown, never zero.
  *
@@ -420,7 +422,23 @@ public final class UsageReader {
     }
 
     /**
-     * An integer value that {@link #readsInteger} accepts.
+     * Whether an integer that {@link #readsInteger} accepts belongs to a usage object where the APIs put an answer's usage:
+     * a member of the root (the answer's own) or of a root member (the object an event wraps: Responses'
+     * {@code response}, Anthropic's {@code message}, Groq's {@code x_groq}). Not in an array, nor deeper: there an
+     * answer echoes what the caller sent (the Responses API echoes the request's tools and their JSON schemas, which a
+     * caller may fill with a {@code usage} object of its own numbers).
+     *
+     * @param object the key under which the integer's object sits
+     * @param depth that object's depth (the root's is 0), or -1 when an array holds it or one of its parents
+     * @return whether the integer is read
+     */
+    static boolean anchored(int object, int depth) {
+        int usage = object == USAGE ? depth : depth - 1;
+        return usage == 1 || usage == 2;
+    }
+
+    /**
+     * An integer value that {@link #readsInteger} and {@link #anchored} accept.
      *
      * @param name its key
      * @param object the key under which its object sits
@@ -498,13 +516,23 @@ public final class UsageReader {
         TokenStreamContext parent = ctx.getParent();
         int object = id(nameOf(ctx));
         if (t == JsonToken.VALUE_NUMBER_INT) {
-            if (readsInteger(name, object, id(nameOf(parent)))) {
+            if (readsInteger(name, object, id(nameOf(parent))) && anchored(object, depth(ctx))) {
                 integer(name, object, p.getLongValue());
             }
         } else if (readsString(name)) {
             string(name, object, parent != null && parent.inArray() ? id(nameOf(parent)) : OTHER,
                     parent == null || parent.inRoot(), p.getString());
         }
+    }
+
+    /** @return the depth of a context's object (the root's is 0), or -1 when an array holds it or one of its parents */
+    private static int depth(TokenStreamContext ctx) {
+        for (TokenStreamContext c = ctx; c != null; c = c.getParent()) {
+            if (c.inArray()) {
+                return -1;
+            }
+        }
+        return ctx.getNestingDepth() - 1;
     }
 
     /** @return the key under which a context's object or array sits in its parent, or {@code null} */

@@ -52,6 +52,8 @@ final class UsageScanner {
     private boolean[] array = new boolean[16];
     private int[] keyIn = new int[16];
     private int depth;
+    /** The index of the outermost open array, or {@link Integer#MAX_VALUE} when none is open. */
+    private int firstArray = Integer.MAX_VALUE;
 
     UsageScanner(UsageReader out) {
         this.out = out;
@@ -69,6 +71,7 @@ final class UsageScanner {
         i = from;
         end = to;
         depth = 0;
+        firstArray = Integer.MAX_VALUE;
         try {
             while (skipWhitespace()) {
                 value(UsageReader.OTHER);
@@ -130,6 +133,9 @@ final class UsageScanner {
             keyIn = Arrays.copyOf(keyIn, depth * 2);
         }
         array[depth] = isArray;
+        if (isArray && firstArray > depth) {
+            firstArray = depth;
+        }
         // OTHER for a container in an array or at the root: only members of objects are given a key.
         keyIn[depth] = key;
         depth++;
@@ -138,7 +144,7 @@ final class UsageScanner {
         byte close = isArray ? (byte) ']' : (byte) '}';
         if (b[i] == close) {
             i++;
-            depth--;
+            close();
             return;
         }
         while (true) {
@@ -159,13 +165,21 @@ final class UsageScanner {
             expectMore();
             byte c = b[i++];
             if (c == close) {
-                depth--;
+                close();
                 return;
             }
             if (c != ',') {
                 throw Fault.INSTANCE;
             }
             expectMore();
+        }
+    }
+
+    /** The innermost open container ended. */
+    private void close() {
+        depth--;
+        if (firstArray == depth) {
+            firstArray = Integer.MAX_VALUE;
         }
     }
 
@@ -288,7 +302,8 @@ final class UsageScanner {
         }
         if (integer && key != UsageReader.OTHER) {
             int d = depth - 1;
-            if (UsageReader.readsInteger(key, keyIn[d], d > 0 ? keyIn[d - 1] : UsageReader.OTHER)) {
+            if (UsageReader.readsInteger(key, keyIn[d], d > 0 ? keyIn[d - 1] : UsageReader.OTHER)
+                    && UsageReader.anchored(keyIn[d], firstArray <= d ? -1 : d)) {
                 if (overflow || (!negative && value == Long.MIN_VALUE)) {
                     // Past a long: Jackson's getLongValue fails, and so does this read.
                     throw Fault.INSTANCE;

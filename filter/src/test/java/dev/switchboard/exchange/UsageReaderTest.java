@@ -54,6 +54,24 @@ final class UsageReaderTest {
                         "usage":{"input_tokens":36,"input_tokens_details":{"cached_tokens":8},"output_tokens":87,
                         "output_tokens_details":{"reasoning_tokens":64},"total_tokens":123}}""",
                         new Usage(36L, 87L, 8L, 64L, null, "completed")),
+                Arguments.of("Responses echoing a tool whose schema a caller filled with a usage object", JSON, """
+                        {"id":"resp_1","object":"response","status":"completed","output":[],"text":{"format":{
+                        "type":"json_schema","schema":{"properties":{"usage":{"prompt_tokens":5,"cache_read_input_tokens":6}}}}},
+                        "tools":[{"type":"function","name":"f","parameters":{"usage":{"cache_creation_input_tokens":987654321,
+                        "input_tokens":1}}}],"usage":{"input_tokens":21,"input_tokens_details":{"cached_tokens":0},
+                        "output_tokens":9,"output_tokens_details":{"reasoning_tokens":0}},"metadata":{}}""",
+                        new Usage(21L, 9L, 0L, 0L, null, "completed")),
+                Arguments.of("a Responses stream cut after response.created echoed such a tool", SSE, """
+                        event: response.created
+                        data: {"type":"response.created","response":{"id":"r","status":"in_progress","tools":[{"type":"function","name":"f","parameters":{"usage":{"input_tokens":0,"output_tokens":0}}}],"usage":null}}
+
+                        """, Usage.UNKNOWN),
+                Arguments.of("a Groq stream: usage under x_groq", SSE, """
+                        data: {"choices":[{"delta":{},"finish_reason":"stop"}],"x_groq":{"id":"req_1","usage":{"queue_time":0.02,"prompt_tokens":12,"completion_tokens":3}}}
+
+                        data: [DONE]
+
+                        """, new Usage(12L, 3L, null, null, null, "stop")),
                 Arguments.of("embeddings", JSON, """
                         {"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,-0.2,3e-5]}],
                         "model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}""",

@@ -16,7 +16,7 @@ final class UsageScannerTest {
     private static final String[] KEYS = {"usage", "prompt_tokens", "input_tokens", "completion_tokens", "output_tokens",
         "cache_read_input_tokens", "cache_creation_input_tokens", "cached_tokens", "prompt_tokens_details",
         "input_tokens_details", "reasoning_tokens", "completion_tokens_details", "output_tokens_details",
-        "finish_reason", "choices", "stop_reason", "status", "response", "id", "model", "content", "x y", "pr\u00f6xy",
+        "finish_reason", "choices", "stop_reason", "status", "response", "message", "id", "model", "content", "x y", "pr\u00f6xy",
         "\\u0075sage", "prompt\\u005ftokens", "status\\n"};
     private static final String[] STRINGS = {"stop", "length", "completed", "", "with \\\"quotes\\\" and \\\\",
         "caf\u00e9 \ud83d\ude00", "esc \\u00e9\\ud83d\\ude00\\n\\t\\/", "end_turn"};
@@ -78,8 +78,10 @@ final class UsageScannerTest {
     @Test
     void shouldReadTheDeepestNestingJacksonReadsAndNoDeeper() {
         for (int depth : new int[] {UsageScanner.MAX_DEPTH - 2, UsageScanner.MAX_DEPTH - 1, UsageScanner.MAX_DEPTH}) {
-            // depth - 1 wrapping objects, then {"usage":{...}}: the usage object is at nesting depth + 1.
-            String text = "{\"a\":".repeat(depth - 1) + "{\"usage\":{\"prompt_tokens\":3}}" + "}".repeat(depth - 1);
+            // The root, depth - 1 wrapping objects and an empty one (nesting depth + 1), then the usage: read only when the
+            // nesting before it did not end the read.
+            String text = "{\"a\":" + "{\"a\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1)
+                    + ",\"usage\":{\"prompt_tokens\":3}}";
             Usage[] read = readBothWays(text.getBytes(StandardCharsets.UTF_8), text.length() / 2);
             assertThat(read[0]).as("depth %d", depth + 1).isEqualTo(read[1]).isEqualTo(read[2]);
             assertThat(read[0].inputTokens()).as("depth %d", depth + 1)
@@ -96,10 +98,12 @@ final class UsageScannerTest {
         assertThat(readBothWays(chat.getBytes(StandardCharsets.UTF_8), 40)[0])
                 .isEqualTo(new Usage(19L, 10L, 3L, 4L, null, "stop"));
         String nested = "{\"choices\":[{\"finish_reason\":\"x\",\"usage\":{\"prompt_tokens\":1}}],"
-                + "\"data\":{\"usage\":{\"details\":{\"cached_tokens\":5}}},\"status\":\"s\",\"o\":{\"status\":\"no\"}}";
+                + "\"data\":{\"usage\":{\"completion_tokens\":2,\"details\":{\"cached_tokens\":5}}},"
+                + "\"tools\":{\"schema\":{\"usage\":{\"input_tokens\":7}}},\"status\":\"s\",\"o\":{\"status\":\"no\"}}";
         assertThat(readBothWays(nested.getBytes(StandardCharsets.UTF_8), 10)[0])
-                .as("usage under any object counts; cached_tokens only under usage's details; status at the root only")
-                .isEqualTo(new Usage(1L, null, null, null, null, "s"));
+                .as("usage of the root or of a root member counts, not in an array nor deeper; cached_tokens only under"
+                        + " usage's details; status at the root only")
+                .isEqualTo(new Usage(null, 2L, null, null, null, "s"));
     }
 
     private String object(int depth) {
