@@ -31,7 +31,9 @@ final class ArmStats {
         /** The upstream was silent past the idle timeout. */
         UPSTREAM_TIMEOUT,
         /** The client went away (or stopped reading) before the answer was complete. */
-        CLIENT_DISCONNECT
+        CLIENT_DISCONNECT,
+        /** The upstream answered 200, then sent an error in place of the answer ({@code overloaded_error} ...). */
+        UPSTREAM_ERROR_EVENT
     }
 
     /** The token kinds, in the order of {@link Snapshot#tokens()}. */
@@ -183,6 +185,9 @@ final class ArmStats {
         }
         if ("upstream_unavailable".equals(code)) {
             return ErrorClass.UPSTREAM_UNAVAILABLE;
+        }
+        if (Completion.UPSTREAM_ERROR_EVENT.equals(code)) {
+            return ErrorClass.UPSTREAM_ERROR_EVENT;
         }
         Attempt last = c.attempts().isEmpty() ? null : c.attempts().get(c.attempts().size() - 1);
         int status = last != null && last.status() != 0 ? last.status() : c.status();

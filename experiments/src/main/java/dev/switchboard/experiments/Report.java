@@ -59,7 +59,7 @@ final class Report {
      * @param share its share of the experiment's requests
      * @param errors by class: {@code upstream_4xx}, {@code upstream_5xx}, {@code upstream_unavailable},
      *     {@code upstream_timeout}, {@code client_disconnect} (the completion codes {@code client_disconnected} and
-     *     {@code client_timeout})
+     *     {@code client_timeout}), {@code upstream_error_event} (an error sent inside a 200 answer)
      * @param errorRate errors per request
      * @param latencyMs whole exchanges
      * @param firstByteMs time to the first response byte

@@ -11,7 +11,8 @@ import java.util.List;
  *     {@code upstream_unavailable}, ...); for a cut response why it was cut ({@code upstream_unavailable}:
  *     the upstream closed or reset its response, {@code upstream_timeout}: it went silent past the idle
  *     timeout, {@code shutting_down}: the gateway stopped and its drain time ran out,
- *     {@link #CLIENT_DISCONNECTED}, {@link #CLIENT_TIMEOUT}); {@code null} when the response is the
+ *     {@link #CLIENT_DISCONNECTED}, {@link #CLIENT_TIMEOUT}); {@link #UPSTREAM_ERROR_EVENT} for an upstream's answer
+ *     that began as a success and carried an error instead of its content; {@code null} when the response is the
  *     upstream's own, complete
  * @param cut whether the response started ({@code status} and some of the body reached the client) but did
  *     not end: the client saw the connection end without the end of the body
@@ -28,6 +29,11 @@ public record Completion(int status, String errorCode, boolean cut, List<Attempt
     public static final String CLIENT_DISCONNECTED = "client_disconnected";
     /** {@link #errorCode()} of a response cut because the client read nothing for its connection's idle timeout. */
     public static final String CLIENT_TIMEOUT = "client_timeout";
+    /**
+     * {@link #errorCode()} of an upstream's answer that began as a success (200) and carried an error in place of its
+     * content ({@link Usage#errorEvent()}): the client got it as sent, the exchange failed all the same.
+     */
+    public static final String UPSTREAM_ERROR_EVENT = "upstream_error_event";
 
     public Completion {
         attempts = List.copyOf(attempts);

@@ -132,8 +132,12 @@ public final class Recorder {
         synchronized (attempts) {
             done = List.copyOf(attempts);
         }
-        Completion c = new Completion(status, errorCode, cut, done, System.nanoTime() - startNanos, firstByteNanos, usage,
-                feedback);
+        Usage u = usage;
+        // An error body under an error status is the upstream's own error answer, which the status says; under a 2xx it
+        // is the error the status hid.
+        String code = errorCode == null && u.errorEvent() && status / 100 == 2 ? Completion.UPSTREAM_ERROR_EVENT
+                : errorCode;
+        Completion c = new Completion(status, code, cut, done, System.nanoTime() - startNanos, firstByteNanos, u, feedback);
         Exchange e = exchange;
         listeners.complete(e, c);
     }

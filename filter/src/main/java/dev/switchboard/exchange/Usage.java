@@ -10,10 +10,19 @@ package dev.switchboard.exchange;
  * @param reasoningTokens output tokens spent on reasoning
  * @param cacheCreationTokens input tokens written to a prompt cache (Anthropic)
  * @param finishReason {@code finish_reason} / {@code stop_reason} / {@code status} of the answer
+ * @param errorEvent whether the answer, begun as a success, carried an error of the upstream's instead of (or after)
+ *     its content: Anthropic's {@code error} event ({@code overloaded_error} ...), the Responses API's, a chat
+ *     stream's {@code {"error": {...}}} chunk, an OpenAI-compatible server's {@code {"object": "error"}}
  */
 public record Usage(Long inputTokens, Long outputTokens, Long cachedTokens, Long reasoningTokens,
-                    Long cacheCreationTokens, String finishReason) {
+                    Long cacheCreationTokens, String finishReason, boolean errorEvent) {
 
     /** Nothing known. */
     public static final Usage UNKNOWN = new Usage(null, null, null, null, null, null);
+
+    /** An answer that carried no error event. */
+    public Usage(Long inputTokens, Long outputTokens, Long cachedTokens, Long reasoningTokens, Long cacheCreationTokens,
+                 String finishReason) {
+        this(inputTokens, outputTokens, cachedTokens, reasoningTokens, cacheCreationTokens, finishReason, false);
+    }
 }

@@ -67,6 +67,7 @@ public final class UsageReader {
     private Long reasoning;
     private Long cacheCreation;
     private String finish;
+    private boolean errorEvent;
 
     // JSON: the body so far while it is small, else one non-blocking parse of the whole body.
     private byte[] body;
@@ -160,10 +161,10 @@ public final class UsageReader {
             }
         }
         if (input == null && output == null && cached == null && reasoning == null && cacheCreation == null
-                && finish == null) {
+                && finish == null && !errorEvent) {
             return Usage.UNKNOWN;
         }
-        return new Usage(input, output, cached, reasoning, cacheCreation, finish);
+        return new Usage(input, output, cached, reasoning, cacheCreation, finish, errorEvent);
     }
 
     // ---- JSON ----------------------------------------------------------------------------------------
@@ -347,12 +348,19 @@ public final class UsageReader {
     static final int STOP_REASON = 16;
     static final int STATUS = 17;
     static final int RESPONSE = 18;
-    /** Anthropic's {@code message_start} event: {@code {"message":{"usage":{...}}}}. */
+    /**
+     * Anthropic's {@code message_start} event: {@code {"message":{"usage":{...}}}}; as a string, an error's
+     * {@code {"error":{"message":"..."}}}.
+     */
     static final int MESSAGE = 19;
+    static final int TYPE = 20;
+    static final int OBJECT = 21;
+    static final int ERROR = 22;
     private static final String[] NAMES = {null, "usage", "prompt_tokens", "input_tokens", "completion_tokens",
         "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "cached_tokens",
         "prompt_tokens_details", "input_tokens_details", "reasoning_tokens", "completion_tokens_details",
-        "output_tokens_details", "finish_reason", "choices", "stop_reason", "status", "response", "message"};
+        "output_tokens_details", "finish_reason", "choices", "stop_reason", "status", "response", "message", "type",
+        "object", "error"};
     /** By length: the numbers of the names of that length (most keys of an answer match no name's length). */
     private static final int[][] BY_LENGTH;
     private static final byte[][] NAME_BYTES = new byte[NAMES.length][];
@@ -401,7 +409,8 @@ public final class UsageReader {
 
     /** @return whether a string under this key is read (all other strings are skipped, never decoded) */
     static boolean readsString(int name) {
-        return name == FINISH_REASON || name == STOP_REASON || name == STATUS;
+        return name == FINISH_REASON || name == STOP_REASON || name == STATUS || name == TYPE || name == OBJECT
+                || name == MESSAGE;
     }
 
     /**
@@ -472,10 +481,11 @@ public final class UsageReader {
      * @param name its key
      * @param object the key under which its object sits in an object ({@link #OTHER} when in an array or the root)
      * @param arrayKey when the object is an element of an array, the key of that array; else {@link #OTHER}
-     * @param root whether the object is the root of the text
+     * @param depth the object's depth (the root's is 0)
      * @param value the value
      */
-    void string(int name, int object, int arrayKey, boolean root, String value) {
+    void string(int name, int object, int arrayKey, int depth, String value) {
+        boolean root = depth == 0;
         switch (name) {
             // choices[].finish_reason
             case FINISH_REASON -> {
@@ -496,6 +506,19 @@ public final class UsageReader {
             case STATUS -> {
                 if ((root || object == RESPONSE) && !value.equals("in_progress") && !value.equals("queued")) {
                     finish = value;
+                }
+            }
+            // An error in place of an answer's content, in a stream or a body the upstream began with 200: Anthropic's
+            // and the Responses API's {"type":"error"}, an OpenAI-compatible server's {"object":"error"}, a chat
+            // stream's {"error":{"message":...}} (a member of the root: deeper, an error is part of some content).
+            case TYPE, OBJECT -> {
+                if (root && value.equals("error")) {
+                    errorEvent = true;
+                }
+            }
+            case MESSAGE -> {
+                if (object == ERROR && depth == 1) {
+                    errorEvent = true;
                 }
             }
             default -> {
@@ -521,7 +544,7 @@ public final class UsageReader {
             }
         } else if (readsString(name)) {
             string(name, object, parent != null && parent.inArray() ? id(nameOf(parent)) : OTHER,
-                    parent == null || parent.inRoot(), p.getString());
+                    parent != null && parent.inArray() ? -1 : ctx.getNestingDepth() - 1, p.getString());
         }
     }
 

@@ -112,7 +112,8 @@ final class UsageScanner {
                 if (UsageReader.readsString(key)) {
                     String v = string();
                     int d = depth - 1;
-                    out.string(key, keyIn[d], d > 0 && array[d - 1] ? keyIn[d - 1] : UsageReader.OTHER, d == 0, v);
+                    boolean inArray = d > 0 && array[d - 1];
+                    out.string(key, keyIn[d], inArray ? keyIn[d - 1] : UsageReader.OTHER, inArray ? -1 : d, v);
                 } else {
                     skipString();
                 }

@@ -16,6 +16,8 @@ final class UsageReaderTest {
 
     private static final String JSON = "application/json";
     private static final String SSE = "text/event-stream; charset=utf-8";
+    /** An answer that said nothing but that it is an error. */
+    private static final Usage ERROR_EVENT = new Usage(null, null, null, null, null, null, true);
 
     static Stream<Arguments> responses() {
         return Stream.of(
@@ -83,7 +85,7 @@ final class UsageReaderTest {
                         new Usage(12L, 6L, 50L, null, 100L, "end_turn")),
                 Arguments.of("an error body", JSON, """
                         {"error":{"message":"rate limited","type":"rate_limit_error","code":"rate_limit"}}""",
-                        Usage.UNKNOWN),
+                        ERROR_EVENT),
                 Arguments.of("not JSON after all", JSON, "<html>oops</html>", Usage.UNKNOWN),
                 Arguments.of("OpenAI chat stream with include_usage", SSE, """
                         data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}
@@ -132,7 +134,7 @@ final class UsageReaderTest {
                         event: error
                         data: {"type":"error","code":"server_error","message":"boom","sequence_number":1}
 
-                        """, Usage.UNKNOWN),
+                        """, ERROR_EVENT),
                 Arguments.of("a Responses stream that failed", SSE, """
                         event: response.created
                         data: {"type":"response.created","response":{"id":"r","status":"in_progress","usage":null}}
@@ -178,6 +180,30 @@ final class UsageReaderTest {
                         "data: {\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":2}}\n\n"
                                 + "data: {\"usage\":{\"prompt_tokens\":-1,\"completion_tokens\":3}}\n\n",
                         new Usage(4L, 3L, null, null, null, null)),
+                // Errors the upstream sends after it answered 200: the exchange failed, whatever the status said.
+                Arguments.of("an Anthropic stream overloaded after message_start", SSE, """
+                        event: message_start
+                        data: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"stop_reason":null,"usage":{"input_tokens":25,"output_tokens":1}}}
+
+                        event: error
+                        data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}
+
+                        """, new Usage(25L, null, null, null, null, null, true)),
+                Arguments.of("a chat stream with an error chunk", SSE, """
+                        data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}
+
+                        data: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}}
+
+                        """, ERROR_EVENT),
+                Arguments.of("an OpenAI-compatible server's error object", JSON, """
+                        {"object":"error","message":"maximum context length exceeded","type":"BadRequestError","code":400}""",
+                        ERROR_EVENT),
+                // Not errors: an error named deeper, in content or a tool's output, and a Responses body's null error.
+                Arguments.of("error-like keys inside content", JSON, """
+                        {"object":"response","status":"completed","error":null,"output":[{"type":"error","message":"x",
+                        "content":[{"type":"output_text","text":"{\\"error\\":{\\"message\\":\\"no\\"}}"}]}],
+                        "metadata":{"error":{"message":"a caller's"}},"usage":{"input_tokens":3,"output_tokens":4}}""",
+                        new Usage(3L, 4L, null, null, null, "completed")),
                 Arguments.of("a malformed event among good ones", SSE,
                         "data: {oops\n\ndata: {\"usage\":{\"prompt_tokens\":4}}\n\n",
                         new Usage(4L, null, null, null, null, null)));

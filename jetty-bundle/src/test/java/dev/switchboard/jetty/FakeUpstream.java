@@ -53,6 +53,11 @@ final class FakeUpstream {
             + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2}}\n\n"
             + "data: [DONE]\n\n";
 
+    /** Scenario {@code overloaded-sse}: an Anthropic stream answered 200, then overloaded after its start. */
+    static final String OVERLOADED_SSE = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\","
+            + "\"type\":\"message\",\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n"
+            + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+
     final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
     final CountDownLatch clientGone = new CountDownLatch(1);
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
@@ -170,6 +175,10 @@ final class FakeUpstream {
                         resp.getOutputStream().write(stream, i, Math.min(7, stream.length - i));
                         resp.flushBuffer();
                     }
+                }
+                case "overloaded-sse" -> {
+                    resp.setContentType("text/event-stream");
+                    resp.getOutputStream().write(OVERLOADED_SSE.getBytes(StandardCharsets.UTF_8));
                 }
                 case "status" -> {
                     byte[] error = ("{\"error\":{\"message\":\"upstream says " + parts[1] + "\",\"type\":\"server_error\"}}")

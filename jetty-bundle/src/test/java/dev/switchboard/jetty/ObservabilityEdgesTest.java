@@ -107,7 +107,7 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
         String metricsSection = readme.substring(readme.indexOf("The GenAI labels:"), readme.indexOf("**Label values come only"));
         assertThat(metricsSection).as("README's error_type values").contains("`client_disconnected`");
         // The metrics listener runs after the test's: the scrape is awaited, not read at once.
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape())
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape())
                 .contains("gen_ai_server_request_duration_seconds_count{error_type=\"client_disconnected\""));
     }
 
@@ -124,9 +124,30 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
             assertThat(completion(id).usage()).as(path).isEqualTo(dev.switchboard.exchange.Usage.UNKNOWN);
             assertThat(lines.get(id)).as(path).contains("\"input_tokens\":null,\"output_tokens\":null");
         }
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape())
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape())
                 .contains("gen_ai_server_request_duration_seconds_count{error_type=\"\",gen_ai_operation_name=\"other\"")
                 .doesNotContain("gen_ai_client_token_usage_tokens_count{error_type=\"\",gen_ai_operation_name=\"other\""));
+    }
+
+    @Test
+    void shouldRecordAnErrorAnUpstreamSentInsideA200StreamAsAnError() throws Exception {
+        // Anthropic answers 200, starts the message, then sends overloaded_error: the client reads the error as sent,
+        // and the access log, the metrics and the experiments must count a failure, not the 200.
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/v1/messages"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"alias\",\"max_tokens\":5,\"stream\":true}"))
+                .header("Content-Type", "application/json").header("X-Scenario", "overloaded-sse")
+                .header("X-Request-Id", "overloaded-1").build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(FakeUpstream.OVERLOADED_SSE);
+        Completion c = completion("overloaded-1");
+        assertThat(c.errorCode()).isEqualTo(Completion.UPSTREAM_ERROR_EVENT);
+        assertThat(c.cut()).isFalse();
+        assertThat(c.usage().inputTokens()).isEqualTo(25L);
+        assertThat(c.usage().outputTokens()).isNull();
+        assertThat(lines.get("overloaded-1")).contains("\"status\":200,\"error_code\":\"upstream_error_event\"");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape())
+                .contains("gen_ai_server_request_duration_seconds_count{error_type=\"upstream_error_event\""));
     }
 
     private String scrape() throws Exception {
@@ -145,7 +166,7 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
         completion("probe-2");
         assertThat(lines.get("probe-0")).contains("\"error_code\":\"unknown_path\"").contains("\"provider\":null");
         assertThat(upstream.received).noneMatch(r -> r.path().contains("wp-login"));
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape()
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape()
                 .lines().filter(l -> l.startsWith("gen_ai_server_request_duration_seconds_count{")
                 && l.contains("error_type=\"unknown_path\""))).singleElement().satisfies(l -> assertThat(l)
                 .contains("gen_ai_provider_name=\"\"").endsWith(" 3")));
