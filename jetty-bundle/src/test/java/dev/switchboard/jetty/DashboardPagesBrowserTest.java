@@ -131,6 +131,19 @@ final class DashboardPagesBrowserTest {
     }
 
     @Test
+    void shouldKeepTheKeyboardFocusWhereItWasWhenTheNumbersRefresh() {
+        open(gw.base, DashboardGateway.TOKEN, "/experiments/ab");
+        page("Experiments");
+        WebElement reset = visible(By.id("exp-reset"));
+        // A keyboard user tabbed to "Start the numbers over" (or into a chart's numbers) and reads.
+        DashboardBrowser.script("arguments[0].focus();", reset);
+        String before = driver.findElement(By.id("exp-updated")).getText();
+        // The next automatic refresh (every 5 s) draws the experiment again.
+        until(d -> !d.findElement(By.id("exp-updated")).getText().equals(before));
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("exp-reset");
+    }
+
+    @Test
     void shouldStartTheNumbersOverAfterAConfirmation() throws Exception {
         // Its own experiment, so the one above keeps its numbers whatever the order.
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"fresh\",\"strategy\":\"round_robin\",\"targets\":"

@@ -39,14 +39,18 @@ export async function render(main, selected) {
       h('div', {class: 'toolbar'},
           h('label', {class: 'inline', for: 'exp-auto'}, auto, 'Refresh every 5 s'), stamp),
       body);
+  const focusable = () => [...body.querySelectorAll('a, button, summary, input, [tabindex]')];
   const draw = (e) => {
-    // Keep the operator's place: re-render the body only, and keep what was open.
+    // Keep the operator's place: re-render the body only, keep what was open and where the focus was (a keyboard
+    // user's focus would otherwise fall back to the top of the page at every refresh).
     const open = [...body.querySelectorAll('details[open]')].map((d) => d.parentElement && d.parentElement.id);
+    const focused = focusable().indexOf(document.activeElement);
     replace(body, detail(e, main));
     for (const id of open) {
       const d = id && document.querySelector(`#${CSS.escape(id)} details`);
       if (d) d.open = true;
     }
+    if (focused >= 0 && focusable()[focused]) focusable()[focused].focus({preventScroll: true});
     stamp.textContent = 'Updated ' + new Date().toLocaleTimeString('en-GB');
   };
   draw(list.find((e) => e.source === current));
