@@ -359,4 +359,24 @@ final class DashboardModelsBrowserTest {
             assertThat(fitsWidth()).as("%s at %d px", page, px).isTrue();
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {WIDE, NARROW})
+    void shouldWrapALongNameRatherThanScrollSideways(int px) throws Exception {
+        String name = "long-" + "x".repeat(150);
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + name + "\",\"targets\":[{\"model\":\"up/gpt-small\"},"
+                + "{\"model\":\"up/gpt-large\"}]}").statusCode()).isEqualTo(200);
+        try {
+            width(px);
+            // Its heading, its steps on Try, its link among the experiments: each wraps within the window.
+            for (var route : List.of(List.of("/models/edit/" + name, "vm-form"), List.of("/try?model=" + name, "try-steps"),
+                    List.of("/experiments/" + name, "exp-title"))) {
+                open(gw.base, DashboardGateway.TOKEN, route.get(0));
+                visible(By.id(route.get(1)));
+                assertThat(fitsWidth()).as("%s at %d px", route.get(0), px).isTrue();
+            }
+        } finally {
+            assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"" + name + "\"}").statusCode()).isEqualTo(204);
+        }
+    }
 }
