@@ -249,6 +249,9 @@ final class DashboardModelsBrowserTest {
         visible(By.id("confirm-ok")).click();
         until(d -> !listedNames().contains("doomed"));
         assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("doomed");
+        // It says so, and the focus is not lost with the row's button: it is on the page's heading.
+        textContains(By.id("models-flash"), "Deleted doomed.");
+        assertThat(driver.switchTo().activeElement().getTagName()).isEqualTo("h1");
     }
 
     @Test

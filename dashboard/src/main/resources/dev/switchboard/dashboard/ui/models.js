@@ -176,8 +176,13 @@ export async function remove(vm, main, after) {
     main.prepend(h('p', {class: 'notice error-box', role: 'alert'}, 'Not deleted: ' + e.message));
     return false;
   }
-  if (after) after();
-  else if (location.hash.startsWith('#/models') && !location.hash.startsWith('#/models/')) await render(main, new URLSearchParams(location.hash.split('?')[1] || ''));
+  if (after) {
+    after();
+    return true;
+  }
+  flash(['Deleted ', {code: vm.source}, '.']);
+  // The route draws the list again (filter kept) and moves the focus to its heading: the button that had it is gone.
+  if (location.hash.startsWith('#/models') && !location.hash.startsWith('#/models/')) window.dispatchEvent(new HashChangeEvent('hashchange'));
   else location.hash = '#/models';
   return true;
 }
