@@ -283,6 +283,31 @@ final class DashboardModelsBrowserTest {
     }
 
     @Test
+    void shouldSayWhatChangedMeanwhileAndKeepWhatWasTyped() throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"contested\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")
+                .statusCode()).isEqualTo(200);
+        open(gw.base, DashboardGateway.TOKEN, "/models/edit/contested");
+        page("Edit contested");
+        // Another operator (or another tab) saves first.
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"contested\",\"targets\":[{\"model\":\"up/gpt-5\"}],"
+                + "\"description\":\"theirs\"}").statusCode()).isEqualTo(200);
+        type(driver.findElement(By.id("vm-description")), "mine");
+        save();
+        // Refused (If-Match), and the form says what is stored now: nothing is overwritten unseen.
+        textContains(By.id("vm-form-error"), "changed since this form was opened");
+        assertThat(driver.findElement(By.id("vm-form-error")).getText())
+                .contains("Stored now: contested will send every request to up/gpt-5.", "theirs", "What you typed is still here");
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("vm-form-error");
+        assertThat(gw.admin("GET", "virtual-models", null).body()).contains("theirs").doesNotContain("\"description\":\"mine\"");
+        // What was typed is kept; Save, pressed again knowing what it replaces, stores it.
+        assertThat(driver.findElement(By.id("vm-description")).getAttribute("value")).isEqualTo("mine");
+        save();
+        saved("contested");
+        assertThat(gw.admin("GET", "virtual-models", null).body()).contains("\"description\":\"mine\"").doesNotContain("theirs");
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"contested\"}").statusCode()).isEqualTo(204);
+    }
+
+    @Test
     void shouldShowConfigFileRowsReadOnlyAndSayWhy() {
         models();
         assertThat(row("managed-alias").findElements(By.cssSelector("button"))).isEmpty();

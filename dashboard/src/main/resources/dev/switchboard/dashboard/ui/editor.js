@@ -212,7 +212,8 @@ export async function render(main, {mode, source}) {
       location.hash = '#/models';
     } catch (err) {
       if (err.status === 401) return;
-      showErrors(err, sent, form, formError);
+      if (err.status === 412) await conflict(d, existing ? existing.source : body.source, formError);
+      else showErrors(err, sent, form, formError);
     } finally {
       save.disabled = false;
     }
@@ -277,11 +278,40 @@ function showErrors(err, sent, form, formError) {
     else placed = mark(`vm-${field}`, `vm-${field}-error`, text);
     if (!placed) rest.push(part);
   }
-  if (err.status === 412) rest.push('Reload this page to see the change and try again.');
   if (rest.length) {
-    formError.textContent = (err.status === 412 ? 'Not saved: the virtual models changed meanwhile. ' : 'Not saved: ') + rest.join('; ');
+    formError.textContent = 'Not saved: ' + rest.join('; ');
     formError.hidden = false;
   }
   if (first) first.focus();
   else if (rest.length) formError.focus();
+}
+
+/**
+ * 412: someone saved since the form was read. Says what is stored now, keeps what the operator typed, and takes the
+ * new revision, so that Save, pressed again knowing this, stores the form in place of it (a reload would lose it).
+ */
+async function conflict(d, source, formError) {
+  let now;
+  try {
+    now = await data.load();
+  } catch (e) {
+    now = null;
+  }
+  const parts = ['Not saved: the virtual models changed since this form was opened. '];
+  if (now) {
+    Object.assign(d, now);
+    const v = now.virtualModels.find((x) => x.source === source);
+    if (!v) parts.push({code: source}, ' is not stored now. ');
+    else {
+      parts.push('Stored now: ', ...describe({source, oldSource: source, isNew: false, strategy: v.strategy || 'sticky',
+        targets: v.targets.map((t) => ({model: t.model, weight: String(t.weight)})), fallbacks: v.fallbacks || [],
+        userPaths: v.user_paths, enabled: v.enabled}, now));
+      if (v.description) parts.push(' Description: ', v.description, '.');
+      parts.push(' ');
+    }
+    parts.push('What you typed is still here: Save again to store it in place of that, or Cancel to keep it.');
+  } else parts.push('Reload this page to see the change (what you typed will be lost).');
+  replace(formError, ...segments(parts));
+  formError.hidden = false;
+  formError.focus();
 }
