@@ -13,6 +13,7 @@ import static dev.switchboard.jetty.DashboardBrowser.width;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -305,6 +306,27 @@ final class DashboardModelsBrowserTest {
         saved("contested");
         assertThat(gw.admin("GET", "virtual-models", null).body()).contains("\"description\":\"mine\"").doesNotContain("theirs");
         assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"contested\"}").statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void shouldSayWhenTheConfigFileOnDiskIsBroken() throws Exception {
+        Path config = dir.resolve("switchboard.yaml");
+        String good = Files.readString(config);
+        Files.writeString(config, good.replace("type: openai-compatible", "type: openai-compatibel"));
+        try {
+            assertThat(gw.admin("POST", "reload", null).statusCode()).isEqualTo(422);
+            // The rows shown are the last good file's, and a fix in the file is not in force yet: both pages say so.
+            models();
+            textContains(By.id("reload-error-note"), "The configuration files on disk are invalid since");
+            open(gw.base, DashboardGateway.TOKEN, "/models/edit/managed-alias");
+            page("Virtual model managed-alias");
+            textContains(By.id("reload-error-note"), "last good configuration");
+        } finally {
+            Files.writeString(config, good);
+            assertThat(gw.admin("POST", "reload", null).statusCode()).isEqualTo(200);
+        }
+        models();
+        assertThat(driver.findElements(By.id("reload-error-note"))).isEmpty();
     }
 
     @Test

@@ -1,15 +1,17 @@
 // What several pages read: the provider catalog (GET /admin/models) and the virtual models
 // (GET /admin/virtual-models), joined into one list of rows.
 import * as api from './api.js';
+import {h, fmtTime} from './dom.js';
 
 /**
  * @returns {catalog: [{id, owned_by}], providers: [{name, type, configured, models, error}],
- *   virtualModels: [row], etag, fallbacks: whether the API knows the field `fallbacks` (SPEC section 11)}
+ *   virtualModels: [row], etag, reloadError: the status's last_reload_error or null, files: its files, fallbacks: whether the API knows the field `fallbacks` (SPEC section 11)}
  */
 export async function load(options) {
-  const [catalog, listing] = await Promise.all([
+  const [catalog, listing, status] = await Promise.all([
     api.get('models', options),
     api.call('GET', 'virtual-models', undefined, options),
+    api.get('status', options),
   ]);
   const virtualModels = listing.data;
   return {
@@ -17,6 +19,8 @@ export async function load(options) {
     providers: catalog.providers,
     virtualModels,
     etag: listing.etag,
+    reloadError: status.last_reload_error || null,
+    files: status.files || [],
     // Failover (SPEC 11) adds `fallbacks` to every listed row; until the API has it, the form does not offer it.
     fallbacks: virtualModels.some((v) => Object.prototype.hasOwnProperty.call(v, 'fallbacks')),
   };
@@ -48,4 +52,12 @@ export function shadowed(source, catalog) {
   if (exact) return exact.id;
   const bare = catalog.find((m) => m.id.slice(m.id.indexOf('/') + 1) === source);
   return bare ? bare.id : null;
+}
+
+/** While the files on disk are invalid, the rows shown are the last good ones: a notice says so, or null. */
+export function reloadNotice(d) {
+  if (!d.reloadError) return null;
+  return h('p', {class: 'notice error-box', id: 'reload-error-note'}, 'The configuration files on disk are invalid since ',
+      fmtTime(d.reloadError.at), ': the gateway serves, and this page shows, its last good configuration. Edits of the file ',
+      'are not in force until it is valid again (the errors are on ', h('a', {href: '#/status'}, 'Status'), ').');
 }

@@ -19,11 +19,7 @@ export async function render(main, {mode, source}) {
     return null;
   }
   const readOnly = Boolean(existing && existing.managed);
-  let configFile = null;
-  if (readOnly) {
-    const status = await api.get('status');
-    configFile = status.files && status.files.length ? status.files[0].path : null;
-  }
+  const configFile = readOnly && d.files.length ? d.files[0].path : null;
   const isNew = mode === 'new';
   const state = {
     targets: existing ? existing.targets.map((t) => ({model: t.model, weight: String(t.weight)})) : [],
@@ -225,6 +221,7 @@ export async function render(main, {mode, source}) {
       readOnly ? h('p', {class: 'notice', id: 'vm-managed-note'}, code(existing.source),
           ' is defined in the config file', configFile ? [' ', code(configFile)] : '',
           ', so it is read-only here. Change it in the file; the gateway reloads it by itself.') : null,
+      data.reloadNotice(d),
       existing && existing.warnings.length ? h('ul', {class: 'notice'}, existing.warnings.map((w) => h('li', {}, w))) : null,
       data.datalist('vm-names', names),
       form);

@@ -116,6 +116,7 @@ export async function render(main, query) {
       h('h1', {}, 'Models'),
       message,
       h('p', {class: 'muted'}, 'Every model the providers list and every virtual model. Redirects send a name to other models; access policies decide who may use a model.'),
+      data.reloadNotice(d),
       notices.length ? h('ul', {class: 'notice'}, notices) : null,
       h('div', {class: 'toolbar'},
           h('div', {class: 'grow'}, h('label', {for: 'model-search'}, 'Search'), search),
