@@ -330,6 +330,28 @@ final class DashboardModelsBrowserTest {
     }
 
     @Test
+    void shouldGiveBackWhatWasTypedWhenTheSessionEndedBeforeSave() throws Exception {
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "typed-before-expiry");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        type(driver.findElement(By.id("vm-description")), "long thought");
+        // The session ends meanwhile (30 minutes idle, or a new admin token): Save meets the sign-in page.
+        driver.manage().deleteAllCookies();
+        save();
+        WebElement token = visible(By.id("token"));
+        textContains(By.id("signin-note"), "Your session ended");
+        token.sendKeys(DashboardGateway.TOKEN, Keys.ENTER);
+        page("New virtual model");
+        textContains(By.id("vm-draft-note"), "not saved yet");
+        assertThat(driver.findElement(By.id("vm-source")).getAttribute("value")).isEqualTo("typed-before-expiry");
+        assertThat(driver.findElement(By.id("vm-target-0-model")).getAttribute("value")).isEqualTo("up/gpt-small");
+        assertThat(driver.findElement(By.id("vm-description")).getAttribute("value")).isEqualTo("long thought");
+        save();
+        saved("typed-before-expiry");
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"typed-before-expiry\"}").statusCode()).isEqualTo(204);
+    }
+
+    @Test
     void shouldShowConfigFileRowsReadOnlyAndSayWhy() {
         models();
         assertThat(row("managed-alias").findElements(By.cssSelector("button"))).isEmpty();

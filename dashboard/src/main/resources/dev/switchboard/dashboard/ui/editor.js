@@ -8,6 +8,7 @@ import {describe, weight} from './sentence.js';
 import {h, code, replace, segments} from './dom.js';
 
 const FIELDS = /^(old_source|source|targets|target|strategy|user_paths|enabled|description|fallbacks)((?:\[\d+\])?)((?:\.\w+)*)(?::\s*|\s+)([\s\S]*)$/;
+const DRAFT = 'switchboard-draft';
 const SPLIT = /; (?=(?:old_source|source|targets|target|strategy|user_paths|enabled|description|fallbacks)\b)/;
 
 export async function render(main, {mode, source}) {
@@ -26,6 +27,9 @@ export async function render(main, {mode, source}) {
     fallbacks: existing && existing.fallbacks ? [...existing.fallbacks] : [],
   };
   if (isNew && !source) state.targets.push({model: '', weight: '1'});
+  // A save that met an ended session kept the form here; after signing in again it comes back, unsaved.
+  const draft = readOnly ? null : takeDraft();
+  if (draft) Object.assign(state, {targets: draft.targets, fallbacks: draft.fallbacks});
 
   const disabled = readOnly ? true : undefined;
   const names = data.names(d);
@@ -36,6 +40,10 @@ export async function render(main, {mode, source}) {
       h('option', {value: 'round_robin'}, 'round robin: targets take turns'),
       d.fallbacks ? h('option', {value: 'failover'}, 'failover: in order, the next when one fails') : null);
   strategy.value = existing && existing.strategy ? existing.strategy : 'sticky';
+  if (draft) {
+    sourceInput.value = draft.source;
+    strategy.value = draft.strategy;
+  }
   const paths = h('textarea', {id: 'vm-user-paths', rows: 3, disabled, placeholder: '/acme/ml\n/acme/labs',
     'aria-describedby': 'vm-user-paths-hint vm-user-paths-error'});
   paths.value = existing ? existing.user_paths.join('\n') : '';
@@ -43,6 +51,11 @@ export async function render(main, {mode, source}) {
     'aria-describedby': 'vm-description-error'});
   const enabled = h('input', {type: 'checkbox', id: 'vm-enabled', disabled});
   enabled.checked = existing ? existing.enabled : true;
+  if (draft) {
+    paths.value = draft.userPaths.join('\n');
+    description.value = draft.description;
+    enabled.checked = draft.enabled;
+  }
   const sentence = h('p', {id: 'vm-sentence', class: 'sentence', 'aria-live': 'polite'});
   const formError = h('p', {id: 'vm-form-error', class: 'notice error-box', role: 'alert', tabindex: -1, hidden: true});
   const targetRows = h('div', {class: 'rows', id: 'vm-targets'});
@@ -202,12 +215,15 @@ export async function render(main, {mode, source}) {
     body.enabled = f.enabled;
     body.description = f.description;
     save.disabled = true;
+    sessionStorage.setItem(DRAFT, JSON.stringify({hash: location.hash, form: f}));
     try {
       await api.call('PUT', 'virtual-models', body, {ifMatch: d.etag});
+      sessionStorage.removeItem(DRAFT);
       models.flash(['Saved ', {code: body.source}, '.']);
       location.hash = '#/models';
     } catch (err) {
       if (err.status === 401) return;
+      sessionStorage.removeItem(DRAFT);
       if (err.status === 412) await conflict(d, existing ? existing.source : body.source, formError);
       else showErrors(err, sent, form, formError);
     } finally {
@@ -218,6 +234,8 @@ export async function render(main, {mode, source}) {
   replace(main,
       h('p', {class: 'small'}, h('a', {href: '#/models'}, '← Models')),
       h('h1', {}, title),
+      draft ? h('p', {class: 'notice info', id: 'vm-draft-note', role: 'status'},
+          'Your session had ended: this is what you typed before signing in again. It is not saved yet.') : null,
       readOnly ? h('p', {class: 'notice', id: 'vm-managed-note'}, code(existing.source),
           ' is defined in the config file', configFile ? [' ', code(configFile)] : '',
           ', so it is read-only here. Change it in the file; the gateway reloads it by itself.') : null,
@@ -311,4 +329,16 @@ async function conflict(d, source, formError) {
   replace(formError, ...segments(parts));
   formError.hidden = false;
   formError.focus();
+}
+
+/** The form a save left when the session had ended, if it was for this address (once). */
+function takeDraft() {
+  const raw = sessionStorage.getItem(DRAFT);
+  sessionStorage.removeItem(DRAFT);
+  try {
+    const draft = raw ? JSON.parse(raw) : null;
+    return draft && draft.hash === location.hash ? draft.form : null;
+  } catch (e) {
+    return null;
+  }
 }
