@@ -407,10 +407,16 @@ public final class UsageReader {
         return OTHER;
     }
 
-    /** @return whether a string under this key is read (all other strings are skipped, never decoded) */
-    static boolean readsString(int name) {
-        return name == FINISH_REASON || name == STOP_REASON || name == STATUS || name == TYPE || name == OBJECT
-                || name == MESSAGE;
+    /**
+     * @param name a string's key
+     * @param object the key under which its object sits in an object ({@link #OTHER} when in an array or the root)
+     * @param depth that object's depth (the root's is 0)
+     * @return whether that string is read (all other strings are skipped, never decoded: an answer holds a
+     *     {@code type} in every item and block)
+     */
+    static boolean readsString(int name, int object, int depth) {
+        return name == FINISH_REASON || name == STOP_REASON || name == STATUS
+                || (name == TYPE || name == OBJECT) && depth == 0 || name == MESSAGE && object == ERROR && depth == 1;
     }
 
     /**
@@ -476,7 +482,7 @@ public final class UsageReader {
     }
 
     /**
-     * A string value in an object, under a key {@link #readsString} accepts.
+     * A string value in an object, where {@link #readsString} accepts it.
      *
      * @param name its key
      * @param object the key under which its object sits in an object ({@link #OTHER} when in an array or the root)
@@ -542,9 +548,11 @@ public final class UsageReader {
             if (readsInteger(name, object, id(nameOf(parent))) && anchored(object, depth(ctx))) {
                 integer(name, object, p.getLongValue());
             }
-        } else if (readsString(name)) {
-            string(name, object, parent != null && parent.inArray() ? id(nameOf(parent)) : OTHER,
-                    parent != null && parent.inArray() ? -1 : ctx.getNestingDepth() - 1, p.getString());
+        } else {
+            int depth = parent != null && parent.inArray() ? -1 : ctx.getNestingDepth() - 1;
+            if (readsString(name, object, depth)) {
+                string(name, object, parent != null && parent.inArray() ? id(nameOf(parent)) : OTHER, depth, p.getString());
+            }
         }
     }
 

@@ -109,11 +109,10 @@ final class UsageScanner {
             case '[' -> container(true, key);
             case '"' -> {
                 // Only a key in an object reads a string (OTHER, a value in an array or the root, reads none).
-                if (UsageReader.readsString(key)) {
-                    String v = string();
-                    int d = depth - 1;
-                    boolean inArray = d > 0 && array[d - 1];
-                    out.string(key, keyIn[d], inArray ? keyIn[d - 1] : UsageReader.OTHER, inArray ? -1 : d, v);
+                int d = depth - 1;
+                boolean inArray = d > 0 && array[d - 1];
+                if (key != UsageReader.OTHER && UsageReader.readsString(key, keyIn[d], inArray ? -1 : d)) {
+                    out.string(key, keyIn[d], inArray ? keyIn[d - 1] : UsageReader.OTHER, inArray ? -1 : d, string());
                 } else {
                     skipString();
                 }

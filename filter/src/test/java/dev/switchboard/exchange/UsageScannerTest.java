@@ -16,9 +16,10 @@ final class UsageScannerTest {
     private static final String[] KEYS = {"usage", "prompt_tokens", "input_tokens", "completion_tokens", "output_tokens",
         "cache_read_input_tokens", "cache_creation_input_tokens", "cached_tokens", "prompt_tokens_details",
         "input_tokens_details", "reasoning_tokens", "completion_tokens_details", "output_tokens_details",
-        "finish_reason", "choices", "stop_reason", "status", "response", "message", "id", "model", "content", "x y", "pr\u00f6xy",
+        "finish_reason", "choices", "stop_reason", "status", "response", "message", "type", "object", "error", "id", "model",
+        "content", "x y", "pr\u00f6xy",
         "\\u0075sage", "prompt\\u005ftokens", "status\\n"};
-    private static final String[] STRINGS = {"stop", "length", "completed", "", "with \\\"quotes\\\" and \\\\",
+    private static final String[] STRINGS = {"stop", "length", "completed", "error", "in_progress", "", "with \\\"quotes\\\" and \\\\",
         "caf\u00e9 \ud83d\ude00", "esc \\u00e9\\ud83d\\ude00\\n\\t\\/", "end_turn"};
     private static final String[] NUMBERS = {"0", "7", "-3", "12345678901", "9223372036854775807",
         "-9223372036854775808", "9223372036854775808", "-9223372036854775809", "99999999999999999999999", "1.5",
