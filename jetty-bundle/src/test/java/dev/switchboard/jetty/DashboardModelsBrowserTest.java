@@ -284,6 +284,24 @@ final class DashboardModelsBrowserTest {
     }
 
     @Test
+    void shouldShowAFallbacksErrorAtItsRowWhenABlankRowCameBefore() throws Exception {
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "fb-rows");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        driver.findElement(By.id("vm-add-fallback")).click();
+        driver.findElement(By.id("vm-add-fallback")).click();
+        type(driver.findElement(By.id("vm-fallback-1-model")), "up/gpt-small");
+        save();
+
+        // The blank first row is not sent, so the API names the second row fallbacks[0]: the error is the second's.
+        WebElement error = visible(By.id("vm-fallback-1-error"));
+        assertThat(error.getText()).contains("'up/gpt-small' is already a target of this redirect");
+        assertThat(driver.findElement(By.id("vm-fallback-0-error")).getText()).isEmpty();
+        assertThat(driver.findElement(By.id("vm-fallback-1-model")).getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("fb-rows");
+    }
+
+    @Test
     void shouldSayWhatChangedMeanwhileAndKeepWhatWasTyped() throws Exception {
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"contested\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")
                 .statusCode()).isEqualTo(200);

@@ -194,13 +194,14 @@ export async function render(main, {mode, source}) {
     if (readOnly) return;
     clearErrors(form, formError);
     const f = read();
-    const sent = [];
+    // The rows sent, by their place in the request: an error names that place, and blank rows are not sent.
+    const sent = {targets: [], fallbacks: []};
     const body = {source: f.source.trim()};
     if (!isNew && existing.source !== body.source) body.old_source = existing.source;
     const targets = [];
     f.targets.forEach((t, i) => {
       if (!t.model.trim()) return;
-      sent.push(i);
+      sent.targets.push(i);
       const w = String(t.weight).trim();
       const target = {model: t.model.trim()};
       if (w) target.weight = /^-?\d+(\.\d+)?$/.test(w) ? Number(w) : w;
@@ -209,7 +210,14 @@ export async function render(main, {mode, source}) {
     if (targets.length) {
       body.targets = targets;
       body.strategy = f.strategy;
-      if (d.fallbacks) body.fallbacks = f.fallbacks.map((m) => m.trim()).filter(Boolean);
+      if (d.fallbacks) {
+        body.fallbacks = [];
+        f.fallbacks.forEach((m, i) => {
+          if (!m.trim()) return;
+          sent.fallbacks.push(i);
+          body.fallbacks.push(m.trim());
+        });
+      }
     }
     body.user_paths = f.userPaths;
     body.enabled = f.enabled;
@@ -283,11 +291,14 @@ function showErrors(err, sent, form, formError) {
     const i = index ? Number(index.slice(1, -1)) : null;
     let placed = false;
     if (field === 'source' || field === 'old_source') placed = mark('vm-source', 'vm-source-error', text);
-    else if ((field === 'targets' || field === 'target') && i !== null && sent[i] !== undefined) {
-      const row = `vm-target-${sent[i]}`;
+    else if ((field === 'targets' || field === 'target') && i !== null && sent.targets[i] !== undefined) {
+      const row = `vm-target-${sent.targets[i]}`;
       placed = mark(sub === '.weight' ? `${row}-weight` : `${row}-model`, `${row}-error`, text);
     } else if (field === 'targets' || field === 'target') placed = mark(null, 'vm-targets-error', text);
-    else if (field === 'fallbacks' && i !== null) placed = mark(`vm-fallback-${i}-model`, `vm-fallback-${i}-error`, text);
+    else if (field === 'fallbacks' && i !== null && sent.fallbacks[i] !== undefined) {
+      const row = `vm-fallback-${sent.fallbacks[i]}`;
+      placed = mark(`${row}-model`, `${row}-error`, text);
+    }
     else if (field === 'fallbacks') placed = mark(null, 'vm-fallbacks-error', text);
     else if (field === 'user_paths') placed = mark('vm-user-paths', 'vm-user-paths-error', text);
     else placed = mark(`vm-${field}`, `vm-${field}-error`, text);
