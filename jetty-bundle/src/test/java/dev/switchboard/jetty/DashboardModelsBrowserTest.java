@@ -335,7 +335,7 @@ final class DashboardModelsBrowserTest {
             assertThat(gw.admin("POST", "reload", null).statusCode()).isEqualTo(422);
             // The rows shown are the last good file's, and a fix in the file is not in force yet: both pages say so.
             models();
-            textContains(By.id("reload-error-note"), "The configuration files on disk are invalid since");
+            textContains(By.id("reload-error-note"), "A newer configuration could not be loaded since");
             open(gw.base, DashboardGateway.TOKEN, "/models/edit/managed-alias");
             page("Virtual model managed-alias");
             textContains(By.id("reload-error-note"), "last good configuration");
@@ -367,6 +367,29 @@ final class DashboardModelsBrowserTest {
         save();
         saved("typed-before-expiry");
         assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"typed-before-expiry\"}").statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void shouldNotLetAKeptDraftOverwriteAChangeMadeWhileTheSessionHadEnded() throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"drafted\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")
+                .statusCode()).isEqualTo(200);
+        open(gw.base, DashboardGateway.TOKEN, "/models/edit/drafted");
+        page("Edit drafted");
+        type(driver.findElement(By.id("vm-description")), "mine");
+        // Another operator saves the row while this one's session ends; then this Save meets the sign-in page.
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"drafted\",\"targets\":[{\"model\":\"up/gpt-large\"}],"
+                + "\"description\":\"theirs\"}").statusCode()).isEqualTo(200);
+        driver.manage().deleteAllCookies();
+        save();
+        visible(By.id("token")).sendKeys(DashboardGateway.TOKEN, Keys.ENTER);
+        textContains(By.id("vm-draft-note"), "not saved yet");
+        save();
+
+        // The draft was read before their change: the save is refused and shows it, their row stays.
+        textContains(By.id("vm-form-error"), "changed since this form was opened");
+        assertThat(driver.findElement(By.id("vm-form-error")).getText()).contains("up/gpt-large");
+        assertThat(gw.admin("GET", "virtual-models", null).body()).contains("\"description\":\"theirs\"");
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"drafted\"}").statusCode()).isEqualTo(204);
     }
 
     @Test

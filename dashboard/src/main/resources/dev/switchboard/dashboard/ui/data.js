@@ -57,7 +57,7 @@ export function shadowed(source, catalog) {
 /** While the files on disk are invalid, the rows shown are the last good ones: a notice says so, or null. */
 export function reloadNotice(d) {
   if (!d.reloadError) return null;
-  return h('p', {class: 'notice error-box', id: 'reload-error-note'}, 'The configuration files on disk are invalid since ',
-      fmtTime(d.reloadError.at), ': the gateway serves, and this page shows, its last good configuration. Edits of the file ',
-      'are not in force until it is valid again (the errors are on ', h('a', {href: '#/status'}, 'Status'), ').');
+  return h('p', {class: 'notice error-box', id: 'reload-error-note'}, 'A newer configuration could not be loaded since ',
+      fmtTime(d.reloadError.at), ' (an invalid file, or an admin store that cannot be read): the gateway serves, and this ',
+      'page shows, its last good configuration until it can (the errors are on ', h('a', {href: '#/status'}, 'Status'), ').');
 }

@@ -14,6 +14,8 @@ const SPLIT = /; (?=(?:old_source|source|targets|target|strategy|user_paths|enab
 export async function render(main, {mode, source}) {
   const d = await data.load();
   const existing = mode === 'edit' ? d.virtualModels.find((v) => v.source === source) : null;
+  // A save that met an ended session kept the form; after signing in again it comes back here, unsaved, once.
+  const kept = takeDraft();
   if (mode === 'edit' && !existing) {
     replace(main, h('h1', {}, 'Virtual model not found'),
         h('p', {class: 'notice'}, 'There is no virtual model ', code(source), ' (any more). ', h('a', {href: '#/models'}, 'Back to Models')));
@@ -27,9 +29,10 @@ export async function render(main, {mode, source}) {
     fallbacks: existing && existing.fallbacks ? [...existing.fallbacks] : [],
   };
   if (isNew && !source) state.targets.push({model: '', weight: '1'});
-  // A save that met an ended session kept the form here; after signing in again it comes back, unsaved.
-  const draft = readOnly ? null : takeDraft();
+  const draft = readOnly || !kept ? null : kept.form;
   if (draft) Object.assign(state, {targets: draft.targets, fallbacks: draft.fallbacks});
+  // Saved against the revision the form was read at: a change made meanwhile is a 412 that shows it, never overwritten.
+  if (draft) d.etag = kept.etag;
 
   const disabled = readOnly ? true : undefined;
   const names = data.names(d);
@@ -223,7 +226,7 @@ export async function render(main, {mode, source}) {
     body.enabled = f.enabled;
     body.description = f.description;
     save.disabled = true;
-    sessionStorage.setItem(DRAFT, JSON.stringify({hash: location.hash, form: f}));
+    sessionStorage.setItem(DRAFT, JSON.stringify({hash: location.hash, form: f, etag: d.etag}));
     try {
       await api.call('PUT', 'virtual-models', body, {ifMatch: d.etag});
       sessionStorage.removeItem(DRAFT);
@@ -342,13 +345,13 @@ async function conflict(d, source, formError) {
   formError.focus();
 }
 
-/** The form a save left when the session had ended, if it was for this address (once). */
+/** What a save left when the session had ended ({form, etag}), if it was for this address (once). */
 function takeDraft() {
   const raw = sessionStorage.getItem(DRAFT);
   sessionStorage.removeItem(DRAFT);
   try {
     const draft = raw ? JSON.parse(raw) : null;
-    return draft && draft.hash === location.hash ? draft.form : null;
+    return draft && draft.hash === location.hash ? draft : null;
   } catch (e) {
     return null;
   }
