@@ -415,8 +415,9 @@ public final class UsageReader {
      *     {@code type} in every item and block)
      */
     static boolean readsString(int name, int object, int depth) {
-        return name == FINISH_REASON || name == STOP_REASON || name == STATUS
-                || (name == TYPE || name == OBJECT) && depth == 0 || name == MESSAGE && object == ERROR && depth == 1;
+        return name == FINISH_REASON || (name == STOP_REASON || name == STATUS) && (depth == 0 || depth == 1)
+                || (name == TYPE || name == OBJECT || name == ERROR) && depth == 0
+                || name == MESSAGE && object == ERROR && depth == 1;
     }
 
     /**
@@ -499,8 +500,9 @@ public final class UsageReader {
                     finish = value;
                 }
             }
-            // Anthropic's, at the top of a message or in message_delta's delta. vLLM's choices[].stop_reason is the stop
-            // string (from the request) or token that matched, beside the choice's own finish_reason: no finish reason.
+            // Anthropic's, at the top of a message or in message_delta's delta (readsString: no deeper, where an answer
+            // echoes a caller's tools). vLLM's choices[].stop_reason is the stop string (from the request) or token that
+            // matched, beside the choice's own finish_reason: no finish reason.
             case STOP_REASON -> {
                 if (arrayKey != CHOICES) {
                     finish = value;
@@ -508,10 +510,14 @@ public final class UsageReader {
             }
             // Responses: the response's own status, at the top of a body or under "response" in an event. "queued" and
             // "in_progress" (response.created, response.in_progress) say it has not ended: like message_start's output
-            // tokens, a placeholder, so that a stream cut after them ended no way the upstream said.
+            // tokens, a placeholder, so that a stream cut after them ended no way the upstream said. "failed" is the
+            // Responses API's own way to end in an error (response.failed).
             case STATUS -> {
-                if ((root || object == RESPONSE) && !value.equals("in_progress") && !value.equals("queued")) {
+                if ((root || object == RESPONSE && depth == 1) && !value.equals("in_progress") && !value.equals("queued")) {
                     finish = value;
+                    if (value.equals("failed")) {
+                        errorEvent = true;
+                    }
                 }
             }
             // An error in place of an answer's content, in a stream or a body the upstream began with 200: Anthropic's
@@ -519,6 +525,12 @@ public final class UsageReader {
             // stream's {"error":{"message":...}} (a member of the root: deeper, an error is part of some content).
             case TYPE, OBJECT -> {
                 if (root && value.equals("error")) {
+                    errorEvent = true;
+                }
+            }
+            // Ollama's and TGI's {"error": "..."}.
+            case ERROR -> {
+                if (root) {
                     errorEvent = true;
                 }
             }

@@ -142,7 +142,7 @@ final class UsageReaderTest {
                         event: response.failed
                         data: {"type":"response.failed","response":{"id":"r","status":"failed","usage":null}}
 
-                        """, new Usage(null, null, null, null, null, "failed")),
+                        """, new Usage(null, null, null, null, null, "failed", true)),
                 Arguments.of("Anthropic stream", SSE, """
                         event: message_start
                         data: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"stop_reason":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":7,"output_tokens":1}}}
@@ -198,6 +198,17 @@ final class UsageReaderTest {
                 Arguments.of("an OpenAI-compatible server's error object", JSON, """
                         {"object":"error","message":"maximum context length exceeded","type":"BadRequestError","code":400}""",
                         ERROR_EVENT),
+                Arguments.of("Ollama's error string", JSON, "{\"error\":\"model 'x' not found\"}", ERROR_EVENT),
+                // A caller's tools, echoed in the answer, say nothing of how it ended.
+                Arguments.of("a stop_reason and a status in an echoed tool", JSON, """
+                        {"object":"response","status":"completed","tools":[{"type":"function","parameters":{
+                        "stop_reason":"client_says_so","response":{"status":"failed"}}}],"metadata":{"x":{"stop_reason":"no"}},
+                        "usage":{"input_tokens":3,"output_tokens":4}}""", new Usage(3L, 4L, null, null, null, "completed")),
+                Arguments.of("a Responses stream cut after its start, echoing a stop_reason", SSE, """
+                        event: response.created
+                        data: {"type":"response.created","response":{"id":"r","status":"in_progress","tools":[{"type":"function","parameters":{"stop_reason":"end_turn"}}]}}
+
+                        """, Usage.UNKNOWN),
                 // Not errors: an error named deeper, in content or a tool's output, and a Responses body's null error.
                 Arguments.of("error-like keys inside content", JSON, """
                         {"object":"response","status":"completed","error":null,"output":[{"type":"error","message":"x",

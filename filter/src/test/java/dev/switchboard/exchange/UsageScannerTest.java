@@ -19,7 +19,7 @@ final class UsageScannerTest {
         "finish_reason", "choices", "stop_reason", "status", "response", "message", "type", "object", "error", "id", "model",
         "content", "x y", "pr\u00f6xy",
         "\\u0075sage", "prompt\\u005ftokens", "status\\n"};
-    private static final String[] STRINGS = {"stop", "length", "completed", "error", "in_progress", "", "with \\\"quotes\\\" and \\\\",
+    private static final String[] STRINGS = {"stop", "length", "completed", "error", "in_progress", "failed", "", "with \\\"quotes\\\" and \\\\",
         "caf\u00e9 \ud83d\ude00", "esc \\u00e9\\ud83d\\ude00\\n\\t\\/", "end_turn"};
     private static final String[] NUMBERS = {"0", "7", "-3", "12345678901", "9223372036854775807",
         "-9223372036854775808", "9223372036854775808", "-9223372036854775809", "99999999999999999999999", "1.5",
