@@ -301,12 +301,17 @@ final class DashboardModelsBrowserTest {
         assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("fb-rows");
     }
 
+    /** Stores a redirect of that name to up/gpt-small and opens its form. */
+    private void editStored(String source) throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + source + "\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")
+                .statusCode()).isEqualTo(200);
+        open(gw.base, DashboardGateway.TOKEN, "/models/edit/" + source);
+        page("Edit " + source);
+    }
+
     @Test
     void shouldSayWhatChangedMeanwhileAndKeepWhatWasTyped() throws Exception {
-        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"contested\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")
-                .statusCode()).isEqualTo(200);
-        open(gw.base, DashboardGateway.TOKEN, "/models/edit/contested");
-        page("Edit contested");
+        editStored("contested");
         // Another operator (or another tab) saves first.
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"contested\",\"targets\":[{\"model\":\"up/gpt-5\"}],"
                 + "\"description\":\"theirs\"}").statusCode()).isEqualTo(200);
@@ -371,10 +376,7 @@ final class DashboardModelsBrowserTest {
 
     @Test
     void shouldNotLetAKeptDraftOverwriteAChangeMadeWhileTheSessionHadEnded() throws Exception {
-        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"drafted\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")
-                .statusCode()).isEqualTo(200);
-        open(gw.base, DashboardGateway.TOKEN, "/models/edit/drafted");
-        page("Edit drafted");
+        editStored("drafted");
         type(driver.findElement(By.id("vm-description")), "mine");
         // Another operator saves the row while this one's session ends; then this Save meets the sign-in page.
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"drafted\",\"targets\":[{\"model\":\"up/gpt-large\"}],"
