@@ -410,7 +410,7 @@ public final class UsageReader {
     /**
      * @param name a string's key
      * @param object the key under which its object sits in an object ({@link #OTHER} when in an array or the root)
-     * @param depth that object's depth (the root's is 0)
+     * @param depth that object's depth (the root's is 0), or -1 when it is an element of an array
      * @return whether that string is read (all other strings are skipped, never decoded: an answer holds a
      *     {@code type} in every item and block)
      */
@@ -488,7 +488,7 @@ public final class UsageReader {
      * @param name its key
      * @param object the key under which its object sits in an object ({@link #OTHER} when in an array or the root)
      * @param arrayKey when the object is an element of an array, the key of that array; else {@link #OTHER}
-     * @param depth the object's depth (the root's is 0)
+     * @param depth the object's depth (the root's is 0), or -1 when it is an element of an array
      * @param value the value
      */
     void string(int name, int object, int arrayKey, int depth, String value) {
