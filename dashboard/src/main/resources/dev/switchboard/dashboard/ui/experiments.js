@@ -44,13 +44,17 @@ export async function render(main, selected) {
     // Keep the operator's place: re-render the body only, keep what was open and where the focus was (a keyboard
     // user's focus would otherwise fall back to the top of the page at every refresh).
     const open = [...body.querySelectorAll('details[open]')].map((d) => d.parentElement && d.parentElement.id);
-    const focused = focusable().indexOf(document.activeElement);
+    // By its id where it has one (a refresh may add or remove controls above it), else by its place.
+    const active = document.activeElement;
+    const focusedId = body.contains(active) && active.id ? active.id : null;
+    const focused = focusedId ? -1 : focusable().indexOf(active);
     replace(body, detail(e, main));
     for (const id of open) {
       const d = id && document.querySelector(`#${CSS.escape(id)} details`);
       if (d) d.open = true;
     }
-    if (focused >= 0 && focusable()[focused]) focusable()[focused].focus({preventScroll: true});
+    const again = focusedId ? document.getElementById(focusedId) : focused >= 0 ? focusable()[focused] : null;
+    if (again && again !== document.activeElement) again.focus({preventScroll: true});
     stamp.textContent = 'Updated ' + new Date().toLocaleTimeString('en-GB');
   };
   draw(list.find((e) => e.source === current));
