@@ -178,6 +178,15 @@ final class GatewayProxyServlet extends ProxyServlet {
             }
         }
 
+        /**
+         * Whether its answer's usage is read (SPEC section 9): only the answer to a request that names a model states
+         * usage this exchange spent; a batch, a stored response or completion fetched by id states the usage of work
+         * done earlier, which counted then. Such an answer is asked for unencoded, so that the usage can be read.
+         */
+        boolean readsUsage() {
+            return exchange.decision() != null;
+        }
+
         void stopDeadline() {
             Scheduler.Task t = headersDeadline;
             if (t != null) {
@@ -593,10 +602,10 @@ final class GatewayProxyServlet extends ProxyServlet {
         super.copyRequestHeaders(clientRequest, proxyRequest);
         Upstream upstream = upstream(clientRequest);
         String userPathHeader = upstream.exchange.config().rules().identity().userPathHeader().toLowerCase(Locale.ROOT);
-        // A model's answer is asked for unencoded: its usage is read as it passes (SPEC section 9), which a gzip or br
-        // body would hide. Every SDK accepts gzip, and the providers compress when asked, so passing the client's
-        // Accept-Encoding on left the usage of nearly every answer that is not a stream unknown.
-        boolean readUsage = upstream.exchange.decision() != null;
+        // An answer whose usage is read is asked for unencoded: a gzip or br body would hide it. Every SDK accepts gzip,
+        // and the providers compress when asked, so passing the client's Accept-Encoding on left the usage of nearly
+        // every answer that is not a stream unknown.
+        boolean readUsage = upstream.readsUsage();
         java.util.List<String> drop = new java.util.ArrayList<>();
         for (org.eclipse.jetty.http.HttpField f : proxyRequest.getHeaders()) {
             String name = f.getLowerCaseName();
@@ -811,9 +820,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.status = serverResponse.getStatus();
         String type = serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE);
         upstream.sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
-        // Only the answer to a request that names a model states usage this exchange spent (SPEC section 9): a batch, a
-        // stored response or completion fetched by id states the usage of work done earlier, which counted then.
-        upstream.usage = upstream.exchange.decision() == null ? null : UsageReader.forResponse(type,
+        upstream.usage = !upstream.readsUsage() ? null : UsageReader.forResponse(type,
                 serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_ENCODING),
                 serverResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH));
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
