@@ -501,13 +501,9 @@ public final class UsageReader {
                 }
             }
             // Anthropic's, at the top of a message or in message_delta's delta (readsString: no deeper, where an answer
-            // echoes a caller's tools). vLLM's choices[].stop_reason is the stop string (from the request) or token that
-            // matched, beside the choice's own finish_reason: no finish reason.
-            case STOP_REASON -> {
-                if (arrayKey != CHOICES) {
-                    finish = value;
-                }
-            }
+            // echoes a caller's tools, nor in an array: vLLM's choices[].stop_reason is the stop string from the request
+            // or the token that matched, beside the choice's own finish_reason, no finish reason).
+            case STOP_REASON -> finish = value;
             // Responses: the response's own status, at the top of a body or under "response" in an event. "queued" and
             // "in_progress" (response.created, response.in_progress) say it has not ended: like message_start's output
             // tokens, a placeholder, so that a stream cut after them ended no way the upstream said. "failed" is the
