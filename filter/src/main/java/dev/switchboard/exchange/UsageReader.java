@@ -47,6 +47,9 @@ public final class UsageReader {
     public static final int MAX_EVENT_BYTES = 1024 * 1024;
     /** What joins the data lines of one SSE event. */
     private static final byte[] NEWLINE = {'\n'};
+    /** An SSE event's type field, and the type that says the stream carries an error. */
+    private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't', ':'};
+    private static final byte[] ERROR_TYPE = {'e', 'r', 'r', 'o', 'r'};
 
     /** For bodies past {@link #BUFFERED_JSON_BYTES}; buffers recycled per thread, not through the default shared deque. */
     private static final JsonFactory JSON = JsonFactory.builder()
@@ -81,6 +84,8 @@ public final class UsageReader {
     private Bytes data;
     private boolean lineTooLong;
     private boolean eventTooLong;
+    /** The current event's type is {@code error} ({@code event: error}), whatever its data says. */
+    private boolean errorType;
     private boolean afterCr;
 
     private UsageReader(boolean sse, long contentLength, boolean incremental) {
@@ -284,10 +289,16 @@ public final class UsageReader {
         lineTooLong = false;
     }
 
-    /** One field line of an event: only {@code data} matters. */
+    /** One field line of an event: {@code data}, and an {@code event} that says {@code error}. */
     private void field() {
         byte[] l = line.bytes;
         int n = line.length;
+        if (n >= 6 && Arrays.equals(l, 0, 6, EVENT, 0, 6)) {
+            // The event's type, the last one named (SSE: one space after the colon is not part of the value).
+            int from = n > 6 && l[6] == ' ' ? 7 : 6;
+            errorType = !lineTooLong && Arrays.equals(l, from, n, ERROR_TYPE, 0, ERROR_TYPE.length);
+            return;
+        }
         if (n < 4 || l[0] != 'd' || l[1] != 'a' || l[2] != 't' || l[3] != 'a' || (n > 4 && l[4] != ':')) {
             return;
         }
@@ -303,12 +314,18 @@ public final class UsageReader {
     }
 
     private void dispatch() {
+        if (errorType && (data.length > 0 || eventTooLong)) {
+            // An error event, also when its data is no JSON (a server's plain "data: overloaded"); an event with no
+            // data is not dispatched (SSE), so it says nothing.
+            errorEvent = true;
+        }
         if (!eventTooLong && data.length > 0 && data.bytes[0] == '{') {
             // "[DONE]" and anything else that is not an object carries no usage.
             parse(data.bytes, 0, data.length);
         }
         data.length = 0;
         eventTooLong = false;
+        errorType = false;
     }
 
     /** A growable byte buffer without ByteArrayOutputStream's lock per write. */
@@ -348,10 +365,7 @@ public final class UsageReader {
     static final int STOP_REASON = 16;
     static final int STATUS = 17;
     static final int RESPONSE = 18;
-    /**
-     * Anthropic's {@code message_start} event: {@code {"message":{"usage":{...}}}}; as a string, an error's
-     * {@code {"error":{"message":"..."}}}.
-     */
+    /** Anthropic's {@code message_start} event: {@code {"message":{"usage":{...}}}}. */
     static final int MESSAGE = 19;
     static final int TYPE = 20;
     static final int OBJECT = 21;
@@ -416,8 +430,23 @@ public final class UsageReader {
      */
     static boolean readsString(int name, int object, int depth) {
         return name == FINISH_REASON || (name == STOP_REASON || name == STATUS) && (depth == 0 || depth == 1)
-                || (name == TYPE || name == OBJECT || name == ERROR) && depth == 0
-                || name == MESSAGE && object == ERROR && depth == 1;
+                || (name == TYPE || name == OBJECT || name == ERROR) && depth == 0;
+    }
+
+    /**
+     * @param key the key an object sits under ({@link #OTHER} when in an array or the root)
+     * @param depth the depth of the object that holds it (the root's is 0)
+     * @return whether that object is an error in place of the answer: a root member {@code error} (a chat stream's
+     *     {@code {"error": {...}}} chunk, an OpenAI-style error body sent with 200), whatever it holds
+     *     ({@code {"code": 500}} alone says as much as a message)
+     */
+    static boolean errorObject(int key, int depth) {
+        return key == ERROR && depth == 0;
+    }
+
+    /** An object that {@link #errorObject} accepts began. */
+    void errorObject() {
+        errorEvent = true;
     }
 
     /**
@@ -517,21 +546,16 @@ public final class UsageReader {
                 }
             }
             // An error in place of an answer's content, in a stream or a body the upstream began with 200: Anthropic's
-            // and the Responses API's {"type":"error"}, an OpenAI-compatible server's {"object":"error"}, a chat
-            // stream's {"error":{"message":...}} (a member of the root: deeper, an error is part of some content).
+            // and the Responses API's {"type":"error"}, an OpenAI-compatible server's {"object":"error"} (a chat
+            // stream's {"error":{...}} is an errorObject; deeper, an error is part of some content).
             case TYPE, OBJECT -> {
                 if (root && value.equals("error")) {
                     errorEvent = true;
                 }
             }
-            // Ollama's and TGI's {"error": "..."}.
+            // Ollama's and TGI's {"error": "..."} (an error object: errorObject).
             case ERROR -> {
                 if (root) {
-                    errorEvent = true;
-                }
-            }
-            case MESSAGE -> {
-                if (object == ERROR && depth == 1) {
                     errorEvent = true;
                 }
             }
@@ -542,6 +566,14 @@ public final class UsageReader {
 
     /** One token of the incremental parse (bodies past {@link #BUFFERED_JSON_BYTES}). */
     private void token(JsonParser p, JsonToken t) {
+        if (t == JsonToken.START_OBJECT) {
+            // The new object's context: its parent holds the key it sits under.
+            TokenStreamContext parent = p.streamReadContext().getParent();
+            if (parent != null && parent.inObject() && errorObject(id(parent.currentName()), parent.getNestingDepth() - 1)) {
+                errorObject();
+            }
+            return;
+        }
         if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_STRING) {
             return;
         }

@@ -138,6 +138,9 @@ final class UsageScanner {
         }
         // OTHER for a container in an array or at the root: only members of objects are given a key.
         keyIn[depth] = key;
+        if (!isArray && UsageReader.errorObject(key, depth - 1)) {
+            out.errorObject();
+        }
         depth++;
         i++;
         expectMore();

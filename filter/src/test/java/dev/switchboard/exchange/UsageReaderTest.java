@@ -199,6 +199,28 @@ final class UsageReaderTest {
                         {"object":"error","message":"maximum context length exceeded","type":"BadRequestError","code":400}""",
                         ERROR_EVENT),
                 Arguments.of("Ollama's error string", JSON, "{\"error\":\"model 'x' not found\"}", ERROR_EVENT),
+                Arguments.of("an error object with a code and no message", JSON, "{\"error\":{\"code\":500}}", ERROR_EVENT),
+                Arguments.of("an empty error object in a stream", SSE, "data: {\"error\":{}}\n\n", ERROR_EVENT),
+                Arguments.of("an error event whose data is no JSON", SSE, """
+                        data: {"choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}
+
+                        event:error
+                        data: upstream overloaded
+
+                        """, ERROR_EVENT),
+                // Not errors: an event named error with no data is never dispatched (SSE), and a later event field
+                // names the type.
+                Arguments.of("an error event without data, and one renamed", SSE, """
+                        event: error
+
+                        event: error
+                        event: message
+                        data: {"usage":{"prompt_tokens":4}}
+
+                        event: errors
+                        data: x
+
+                        """, new Usage(4L, null, null, null, null, null)),
                 // A caller's tools, echoed in the answer, say nothing of how it ended.
                 Arguments.of("a stop_reason and a status in an echoed tool", JSON, """
                         {"object":"response","status":"completed","tools":[{"type":"function","parameters":{

@@ -105,6 +105,14 @@ final class UsageScannerTest {
                 .as("usage of the root or of a root member counts, not in an array nor deeper; cached_tokens only under"
                         + " usage's details; status at the root only")
                 .isEqualTo(new Usage(null, 2L, null, null, null, "s"));
+        for (String error : new String[] {"{\"error\":{\"code\":500}}", "{\"id\":1,\"error\" : {}}"}) {
+            Usage[] read = readBothWays(error.getBytes(StandardCharsets.UTF_8), 5);
+            assertThat(read).as("an error object at the top, whatever it holds: %s", error)
+                    .allMatch(Usage::errorEvent);
+        }
+        String deeper = "{\"data\":{\"error\":{\"code\":500}},\"items\":[{\"error\":{}}],\"error\":null}";
+        assertThat(readBothWays(deeper.getBytes(StandardCharsets.UTF_8), 7)).as("an error object deeper, or null")
+                .allMatch(u -> u == Usage.UNKNOWN);
     }
 
     private String object(int depth) {
