@@ -157,14 +157,17 @@ final class GatewayProxyServlet extends ProxyServlet {
         /** The breaker heard this attempt's outcome: each attempt reports exactly one. */
         private final java.util.concurrent.atomic.AtomicBoolean judged = new java.util.concurrent.atomic.AtomicBoolean();
 
-        /** The target answered: an error status other than a retried one, or the first byte of an answer's body. */
+        /** The target answered: an error status other than a retried one, or an answer that ended whole. */
         void succeeded() {
             if (judged.compareAndSet(false, true)) {
                 permit.success();
             }
         }
 
-        /** The target failed: no answer, a retried status, or an answer that broke before its body. */
+        /**
+         * The target failed: no answer, a retried status, an answer that broke (before its body: the next candidate
+         * takes the request; later: the client saw the cut), or one that ended with an error in it.
+         */
         void failed() {
             if (judged.compareAndSet(false, true)) {
                 permit.failure();
@@ -202,6 +205,11 @@ final class GatewayProxyServlet extends ProxyServlet {
                 Usage read = reader.finish();
                 if (read != Usage.UNKNOWN) {
                     exchange.recorder().usage(read);
+                }
+                if (read.errorEvent() && status / 100 == 2) {
+                    // An overloaded_error in a stream begun with 200 is the target failing, as a 529 would have been
+                    // (the Recorder ends such an exchange as upstream_error_event on the same condition).
+                    failed();
                 }
             }
             exchange.recorder().attempt(new Attempt(number, candidate, status, error, System.nanoTime() - sentNanos));
@@ -782,7 +790,9 @@ final class GatewayProxyServlet extends ProxyServlet {
                 // An error it answered, a 4xx other than 429 included: the target works.
                 upstream.succeeded();
             }
-            // An answer's status: the target works once its body begins (onContent), or ends without one.
+            // An answer's status: the target works once the answer ends whole, without an error in it (judged in
+            // ended, onProxyResponseSuccess and onProxyResponseFailure), since a stream begun with 200 can still
+            // break or say overloaded_error.
             answeredBy(response, upstream);
             super.onHeaders(serverResponse);
         }
@@ -792,7 +802,6 @@ final class GatewayProxyServlet extends ProxyServlet {
             if (!upstream.abandoned) {
                 if (!upstream.bodyStarted) {
                     upstream.bodyStarted = true;
-                    upstream.succeeded();
                 }
                 super.onContent(serverResponse, chunk, demander);
             }
@@ -842,8 +851,9 @@ final class GatewayProxyServlet extends ProxyServlet {
         inFlight.remove(upstream.proxyRequest);
         // A response without a body: its headers were the first bytes.
         upstream.exchange.recorder().firstByte();
-        upstream.succeeded();
+        // An error read in the answer fails the target first (ended); else the answer ended whole.
         upstream.ended(serverResponse.getStatus(), null);
+        upstream.succeeded();
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
     }
 
@@ -867,7 +877,10 @@ final class GatewayProxyServlet extends ProxyServlet {
         // client). A 4xx is never retried, whatever follows it. Otherwise the attempt was judged already (a retried or
         // an error status, a body that began), or the client or the gateway ended it.
         boolean targetFailed = upstreamFault && (status == 0 || status < 400 && !upstream.bodyStarted);
-        if (targetFailed) {
+        if (targetFailed || upstreamFault && status < 400 && !upstream.writing) {
+            // Also an answer that broke after its body began: the client got a cut answer from this target. Not
+            // when a write to the client was under way: a client that does not read holds the upstream's idle
+            // timeout too, and says nothing about the target.
             upstream.failed();
         } else {
             upstream.released();

@@ -44,10 +44,16 @@ final class TargetBreakers implements CircuitBreakers {
      * the three, once (the proxy's attempt makes sure of it).
      */
     interface Permit {
-        /** The target answered (a status outside {@code retry_on}, any 4xx other than 429 included). */
+        /**
+         * The target answered: an error status outside {@code retry_on} (any 4xx other than 429 included), or an
+         * answer that ended whole without an error in it.
+         */
         void success();
 
-        /** The target failed: no connection, a reset, a timeout, or a status in {@code retry_on}. */
+        /**
+         * The target failed: no connection, a reset, a timeout, a status in {@code retry_on}, an answer it cut, or
+         * one begun with 200 that carried an error (Anthropic's {@code overloaded_error} event).
+         */
         void failure();
 
         /** The call's outcome says nothing about the target (the client left first): give the permit back. */

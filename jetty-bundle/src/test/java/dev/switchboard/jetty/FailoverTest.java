@@ -569,6 +569,45 @@ final class FailoverTest {
         closeAgain(c, "slow-first");
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Behaviour.class, names = {"OVERLOADED_STREAM", "BREAK_MID_STREAM"})
+    void shouldOpenTheBreakerOfATargetWhoseStreamsFailAfterTheirFirstByte(Behaviour how) throws Exception {
+        // Too late to fail over (the client has the 200 and the first event), not too late to count: an overloaded
+        // provider that says so in a stream, or cuts it, is skipped after failures in a row like one that answers 529.
+        c.answer(how);
+        for (int i = 0; i < 2; i++) {
+            RawClient.Received r = RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).startsWith("data: {\"from\":\"c\"}\n\n");
+            if (how == Behaviour.OVERLOADED_STREAM) {
+                assertThat(r.body()).as("the client gets the error as the upstream sent it")
+                        .isEqualTo("data: {\"from\":\"c\"}\n\n" + ScriptedUpstream.OVERLOADED + "data: [DONE]\n\n");
+                assertThat(r.complete()).isTrue();
+            } else {
+                assertThat(r.complete()).as("a cut, not a clean end").isFalse();
+            }
+        }
+        assertThat(d.received).as("no failover after the first byte").isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"c/m-c\"} 1.0"));
+
+        RawClient.Received skipped = RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
+        assertThat(skipped.body()).isEqualTo(d.okBody());
+        assertThat(c.received).as("open: skipped").hasSize(2);
+        closeAgain(c, "slow-first");
+    }
+
+    @Test
+    void shouldKeepTheBreakerClosedForStreamsThatEndWhole() throws Exception {
+        c.answer(Behaviour.STREAM);
+        for (int i = 0; i < 3; i++) {
+            RawClient.Received r = RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
+            assertThat(r.body()).isEqualTo("data: {\"from\":\"c\"}\n\ndata: [DONE]\n\n");
+        }
+        assertThat(c.received).hasSize(3);
+        assertThat(metrics()).contains("switchboard_circuit_state{state=\"closed\",switchboard_target=\"c/m-c\"} 1.0");
+    }
+
     @Test
     void shouldNeverRetryA4xxWhoseBodyBroke() throws Exception {
         a.headersThenReset(400);

@@ -33,6 +33,8 @@ final class ScriptedUpstream {
         SLOW_STREAM,
         /** 200 SSE: one event, then a reset (fails mid-stream). */
         BREAK_MID_STREAM,
+        /** 200 SSE: one event, then Anthropic's {@code overloaded_error} event and a clean end. */
+        OVERLOADED_STREAM,
         /** Refuses connections (nothing listens). */
         REFUSE,
         /** Reads the request, then resets the connection. */
@@ -47,6 +49,10 @@ final class ScriptedUpstream {
         /** Answers {@link #status} with an error body naming this upstream. */
         STATUS
     }
+
+    /** The event {@link Behaviour#OVERLOADED_STREAM} ends with. */
+    static final String OVERLOADED = "event: error\n"
+            + "data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
 
     /** How late {@link Behaviour#SLOW_STREAM} sends its headers. */
     static final long SLOW_MILLIS = 700;
@@ -188,7 +194,7 @@ final class ScriptedUpstream {
                 switch (b) {
                     case OK -> write(out, 200, "application/json", okBody());
                     case STATUS -> write(out, status, "application/json", errorBody(status));
-                    case STREAM, SLOW_STREAM, BREAK_MID_STREAM -> {
+                    case STREAM, SLOW_STREAM, BREAK_MID_STREAM, OVERLOADED_STREAM -> {
                         if (b == Behaviour.SLOW_STREAM && stopped.await(SLOW_MILLIS, TimeUnit.MILLISECONDS)) {
                             return;
                         }
@@ -199,6 +205,9 @@ final class ScriptedUpstream {
                         if (b == Behaviour.BREAK_MID_STREAM) {
                             resetConnection(socket);
                             return;
+                        }
+                        if (b == Behaviour.OVERLOADED_STREAM) {
+                            out.write(chunk(OVERLOADED));
                         }
                         out.write(chunk("data: [DONE]\n\n"));
                         out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
