@@ -43,6 +43,8 @@ abstract class StockContainerContract {
     private Path brokenWarConfig;
     private Path brokenFilterConfig;
     private String version;
+    /** An upstream that sends half of an answer, then resets the connection. */
+    private java.net.ServerSocket cutting;
 
     /** The container, in a new empty base folder. */
     abstract StockContainer create(Path base) throws Exception;
@@ -50,6 +52,7 @@ abstract class StockContainerContract {
     @BeforeAll
     final void deployAndStart() throws Exception {
         version = property("switchboard.version");
+        cutting = cuttingUpstream();
         Path run = Path.of("target", "it", getClass().getSimpleName()).toAbsolutePath();
         deleteRecursively(run);
         Files.createDirectories(run);
@@ -57,12 +60,13 @@ abstract class StockContainerContract {
         Files.writeString(warConfig, """
                 providers:
                   demo: {type: echo}
+                  cutting: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
                 default_provider: demo
                 virtual_models:
                   - {source: fast, target: demo/echo-small}
                 admin:
                   token: %s
-                """.formatted(ADMIN_TOKEN), UTF_8);
+                """.formatted(cutting.getLocalPort(), ADMIN_TOKEN), UTF_8);
         brokenWarConfig = run.resolve("broken.yaml");
         Files.writeString(brokenWarConfig, "server:\n  prot: 8080\n", UTF_8);
         container = create(run.resolve("base"));
@@ -81,6 +85,35 @@ abstract class StockContainerContract {
         if (container != null) {
             container.stop();
         }
+        if (cutting != null) {
+            cutting.close();
+        }
+    }
+
+    @Test
+    void shouldCutAnAnswerTheUpstreamBrokeSoThatItNeverLooksWhole() throws Exception {
+        // The Servlet API has no abort: the gateway closes the connection as each container allows (Jetty's
+        // sendError(-1), Tomcat's CLOSE_NOW). A terminating chunk after half an answer would look like a whole one.
+        String body = "{\"model\":\"cutting/m\",\"messages\":[]}";
+        byte[] got;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", container.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("POST /switchboard/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(UTF_8));
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            try {
+                for (int n; (n = socket.getInputStream().read(buffer)) > 0; ) {
+                    all.write(buffer, 0, n);
+                }
+            } catch (java.net.SocketException reset) {
+                // The cut may arrive as a reset: what came before it is what the client has.
+            }
+            got = all.toByteArray();
+        }
+        String text = new String(got, UTF_8);
+        assertThat(text).startsWith("HTTP/1.1 200 ").contains("Hello Hello Hello");
+        assertThat(text).as("no terminating chunk after half an answer").doesNotEndWith("\r\n0\r\n\r\n");
     }
 
     @Test
@@ -162,6 +195,41 @@ abstract class StockContainerContract {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
+
+    /** Answers each request with the headers of a chunked 200 JSON answer and 60 KB of it, then a reset. */
+    private static java.net.ServerSocket cuttingUpstream() throws IOException {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread accept = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    java.io.InputStream in = s.getInputStream();
+                    String head = "";
+                    while (!head.endsWith("\r\n\r\n")) {
+                        int c = in.read();
+                        if (c < 0) {
+                            break;
+                        }
+                        head += (char) c;
+                    }
+                    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+                    in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+                    String half = "{\"choices\":[{\"message\":{\"content\":\"" + "Hello ".repeat(10_000);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked"
+                            + "\r\n\r\n" + Integer.toHexString(half.length()) + "\r\n" + half + "\r\n").getBytes(UTF_8));
+                    s.getOutputStream().flush();
+                    Thread.sleep(100);
+                    s.setSoLinger(true, 0);
+                } catch (IOException e) {
+                    // closed, or the gateway left
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "cutting-upstream");
+        accept.setDaemon(true);
+        accept.start();
+        return server;
+    }
 
     /** Waits until the log holds the text; an expected error is a message, never a stack trace. */
     private void awaitInLog(String text) {

@@ -981,17 +981,29 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     /**
      * Ends the client's connection without ending the response: in Jetty {@code sendError(-1)} aborts the
-     * channel (no terminating chunk is written). A container without that has no way to abort through the
-     * Servlet API; there the response ends normally (SSE still carries the error event).
+     * channel, in Tomcat {@link TomcatAbort} closes it (no terminating chunk is written either way). Another
+     * container has no way to abort through the Servlet API; there the response ends normally (SSE still carries the
+     * error event).
      */
     private void abort(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        boolean closed = false;
         try {
-            proxyResponse.sendError(-1);
+            closed = !jetty && TomcatAbort.abort(proxyResponse);
+            if (!closed) {
+                proxyResponse.sendError(-1);
+            }
         } catch (IOException | RuntimeException e) {
             _log.debug("this container cannot abort a committed response", e);
         } finally {
-            if (clientRequest.isAsyncStarted()) {
-                clientRequest.getAsyncContext().complete();
+            try {
+                if (clientRequest.isAsyncStarted()) {
+                    clientRequest.getAsyncContext().complete();
+                }
+            } catch (IllegalStateException recycled) {
+                // Tomcat, once the connection closed, may have ended the request already (its facade says recycled).
+                if (!closed) {
+                    throw recycled;
+                }
             }
         }
     }

@@ -142,10 +142,10 @@ final class WarDeploymentIT {
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
     }
 
-    // The README's known limit: Tomcat cannot abort a response through the Servlet API, so a broken stream ends
-    // with a terminating chunk there; the SSE error event still tells the SDKs.
+    // The Servlet API cannot abort a response; in Tomcat the gateway closes the connection its own way (TomcatAbort), so
+    // a broken stream ends with the SSE error event and a cut, as in Jetty.
     @Test
-    void shouldEndAStreamThatBrokeWithTheErrorEventInTomcat() throws Exception {
+    void shouldCutAStreamThatBrokeAfterTheErrorEventInTomcat() throws Exception {
         String event = "data: {\"n\":1}\n\n";
         faulty.next(FaultyUpstream.Script.of(FaultyUpstream.End.RST, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n", Integer.toHexString(event.length()) + "\r\n" + event + "\r\n"));
@@ -157,5 +157,21 @@ final class WarDeploymentIT {
         assertThat(r.head().split("\r\n")).filteredOn(h -> h.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)).hasSize(1);
         assertThat(r.body()).isEqualTo(event + "event: error\ndata: {\"error\":{\"message\":\"provider faulty ended the "
                 + "response before it was complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}\n\n");
+        assertThat(r.complete()).as("no terminating chunk: a cut").isFalse();
+    }
+
+    @Test
+    void shouldCutAnAnswerThatBrokeInTomcatSoThatItNeverLooksWhole() throws Exception {
+        // A JSON answer, chunked, reset half-way: the client must not get a terminating chunk after half an answer.
+        // Past the response buffer, so that the client has the status and part of the body (before that, a 502).
+        String half = "{\"id\":\"c\",\"choices\":[{\"message\":{\"content\":\"" + "Hello ".repeat(10_000);
+        faulty.next(FaultyUpstream.Script.of(FaultyUpstream.End.RST, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n", Integer.toHexString(half.length()) + "\r\n" + half + "\r\n"));
+
+        RawClient.Received r = RawClient.post(port, "/gw/v1/chat/completions", "{\"model\":\"faulty/m\"}", 10_000);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(half);
+        assertThat(r.complete()).as("no terminating chunk: a cut").isFalse();
     }
 }
