@@ -13,7 +13,7 @@ public interface AdminExtension {
     String prefix();
 
     /**
-     * @param method the HTTP method
+     * @param method the HTTP method; a {@code HEAD} comes as {@code GET} (the servlet sends the answer's headers alone)
      * @param rest the path below the prefix, percent-decoded ({@code ""}, {@code "/smarter"}, {@code "/smarter/reset"})
      * @param query the query parameters (first value of each)
      * @return the JSON view to answer 200 with (records, maps, lists)

@@ -30,7 +30,8 @@ import java.util.Objects;
  *
  * <p>Off (404) without {@code admin.token}; otherwise every request needs
  * {@code Authorization: Bearer <token>} (compared in constant time; 401 otherwise). Config-file rows
- * are {@code managed} and read-only here (409). {@code GET} returns an {@code ETag}; writes honour
+ * are {@code managed} and read-only here (409). {@code HEAD} answers as {@code GET} does, without the body (extensions
+ * are handed it as a {@code GET}). {@code GET} returns an {@code ETag}; writes honour
  * {@code If-Match} (412 when stale). Writes are acknowledged only once durable and live on this node.
  * While the config file on disk cannot be used, writes are validated against the last good configuration
  * and their answers carry {@link #CONFIG_ERROR_HEADER} (and, on {@code PUT}, a {@code config_error} field).
@@ -107,6 +108,16 @@ public final class AdminServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (req.getMethod().equals("HEAD")) {
+            // HEAD is GET without the body (RFC 9110 section 9.3.2): the same token check, route, status and headers,
+            // and nothing done that the GET would not do.
+            answer(req, new HeadResponse(resp), "GET");
+        } else {
+            answer(req, resp, req.getMethod());
+        }
+    }
+
+    private void answer(HttpServletRequest req, HttpServletResponse resp, String method) throws IOException {
         // Answers are data, never pages: the dashboard's session shares this origin, and /admin/resolve and error
         // messages echo names a request chose. No cache keeps them either (they describe this node's rules).
         resp.setHeader("X-Content-Type-Options", "nosniff");
@@ -114,7 +125,6 @@ public final class AdminServlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
         String token = live.get().admin().token();
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
-        String method = req.getMethod();
         boolean readsBody = path.equals("/virtual-models") && (method.equals("PUT") || method.equals("DELETE"));
         boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
         String authorization = req.getHeader("Authorization");
@@ -321,8 +331,9 @@ public final class AdminServlet extends HttpServlet {
         }
     }
 
+    /** @param allow the methods that act here, as the message names them; a GET resource takes HEAD too (Allow says so) */
     private static AdminException notAllowed(HttpServletResponse resp, String allow) {
-        resp.setHeader("Allow", allow);
+        resp.setHeader("Allow", allow.startsWith("GET") ? "GET, HEAD" + allow.substring("GET".length()) : allow);
         return new AdminException(ApiError.METHOD_NOT_ALLOWED, allow);
     }
 }

@@ -1011,26 +1011,24 @@ final class AdminApiTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', textBlock = """
-            POST    | /admin/virtual-models | GET, PUT, DELETE
-            PATCH   | /admin/virtual-models | GET, PUT, DELETE
-            HEAD    | /admin/virtual-models | GET, PUT, DELETE
-            POST    | /admin/resolve        | GET
-            PUT     | /admin/status         | GET
-            DELETE  | /admin/status         | GET
-            GET     | /admin/reload         | POST
-            PUT     | /admin/reload         | POST
+            POST    | /admin/virtual-models | GET, HEAD, PUT, DELETE | GET, PUT, DELETE
+            PATCH   | /admin/virtual-models | GET, HEAD, PUT, DELETE | GET, PUT, DELETE
+            POST    | /admin/resolve        | GET, HEAD              | GET
+            PUT     | /admin/status         | GET, HEAD              | GET
+            DELETE  | /admin/status         | GET, HEAD              | GET
+            GET     | /admin/reload         | POST                   | POST
+            HEAD    | /admin/reload         | POST                   | POST
+            PUT     | /admin/reload         | POST                   | POST
             """)
-    void shouldAnswer405WithAllowForAWrongMethod(String method, String path, String allow) throws Exception {
+    void shouldAnswer405WithAllowForAWrongMethod(String method, String path, String allow, String use) throws Exception {
         start();
 
         HttpResponse<String> r = admin.send(admin.request(method, path, null));
 
         assertThat(r.statusCode()).isEqualTo(405);
         assertThat(r.headers().firstValue("Allow")).hasValue(allow);
-        if (!method.equals("HEAD")) {
-            assertThat(r.body()).isEqualTo(error("method not allowed; use " + allow, "invalid_request_error",
-                    "method_not_allowed"));
-        }
+        assertThat(r.body()).isEqualTo(method.equals("HEAD") ? ""
+                : error("method not allowed; use " + use, "invalid_request_error", "method_not_allowed"));
         assertThat(admin.store).doesNotExist();
     }
 
@@ -1042,6 +1040,96 @@ final class AdminApiTest {
 
         assertThat(r.statusCode()).isEqualTo(404);
         assertThat(r.body()).isEqualTo(error("no admin endpoint /virtual-models/extra", "not_found_error", "not_found"));
+    }
+
+    // ---- HEAD ----------------------------------------------------------------------------------------
+
+    // Regression: HEAD was 405 on every resource, though a GET would have answered (RFC 9110 section 9.3.2).
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/admin/virtual-models", "/admin/resolve?model=managed-alias&user_path=/acme",
+        "/admin/status", "/admin/resolve", "/admin/resolve?model=gpt%205", "/admin/reload", "/admin/no-such-endpoint"})
+    void shouldAnswerHeadWithTheStatusAndHeadersOfGetAndNoBody(String path) throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> get = admin.get(path);
+        HttpResponse<String> head = admin.send(admin.request("HEAD", path, null));
+
+        assertThat(head.statusCode()).isEqualTo(get.statusCode());
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("Content-Length"))
+                .hasValue(Integer.toString(get.body().getBytes(StandardCharsets.UTF_8).length));
+        for (String name : List.of("Content-Type", "Content-Length", "ETag", "Allow", "Cache-Control",
+                "X-Content-Type-Options", "Content-Security-Policy")) {
+            assertThat(head.headers().allValues(name)).as(name).isEqualTo(get.headers().allValues(name));
+        }
+    }
+
+    @Test
+    void shouldSendTheHeadersOfTheListingAndNotOneByteOfBodyOnHead() throws Exception {
+        start();
+        HttpResponse<String> get = admin.get("/admin/virtual-models");
+        String request = "HEAD /admin/virtual-models HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                + AdminServer.TOKEN + "\r\nConnection: close\r\n\r\n";
+
+        String response;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", admin.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+
+        assertThat(response).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\n")
+                .containsIgnoringCase("\r\nContent-Type: application/json")
+                .containsIgnoringCase("\r\nContent-Length: " + get.body().getBytes(StandardCharsets.UTF_8).length + "\r\n")
+                .containsIgnoringCase("\r\nETag: " + etag(get) + "\r\n");
+        assertThat(response.indexOf("\r\n\r\n")).isEqualTo(response.length() - 4);
+    }
+
+    @Test
+    void shouldRequireTheTokenOnHead() throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.send(admin.anonymous("HEAD", "/admin/virtual-models", null)
+                .header("Authorization", "Bearer wrong"));
+
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"switchboard-admin\"");
+        assertThat(r.headers().firstValue("ETag")).isEmpty();
+        assertThat(r.headers().firstValue("Content-Length")).hasValue(Integer.toString(error(
+                "missing or invalid admin token", "authentication_error", "invalid_admin_token").length()));
+        assertThat(r.body()).isEmpty();
+    }
+
+    @Test
+    void shouldDoNothingOnHeadThatGetWouldNotDo() throws Exception {
+        start("""
+                virtual_models:
+                  - source: rr
+                    targets: [{model: a}, {model: b}, {model: c}]
+                    strategy: round_robin
+                admin:
+                  token: %s
+                reload:
+                  poll_interval: 1h
+                """.formatted(AdminServer.TOKEN));
+        String version = String.valueOf(object(admin.get("/admin/status")).get("config_version"));
+        Files.writeString(admin.config, Files.readString(admin.config).replace("model: c", "model: d"));
+
+        HttpResponse<String> reload = admin.send(admin.request("HEAD", "/admin/reload", null));
+        for (int i = 0; i < 3; i++) {
+            assertThat(admin.send(admin.request("HEAD", "/admin/resolve?model=rr", null)).statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> listing = admin.send(admin.request("HEAD", "/admin/virtual-models",
+                "{\"source\":\"x\",\"target_model\":\"m\"}"));
+
+        assertThat(reload.statusCode()).isEqualTo(405);
+        assertThat(listing.statusCode()).isEqualTo(200);
+        assertThat(object(admin.get("/admin/status")).get("config_version")).hasToString(version);
+        // The rotation is where live traffic left it: HEAD, as GET, only peeks.
+        assertThat(Resolver.resolve(admin.reloader.get().rules(), "rr", Caller.ANONYMOUS, admin.reloader.picker())
+                .target()).isEqualTo("a");
+        assertThat(admin.store).doesNotExist();
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
