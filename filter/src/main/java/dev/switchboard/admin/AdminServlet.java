@@ -311,7 +311,15 @@ public final class AdminServlet extends HttpServlet {
         if (bytes.length > MAX_BODY_BYTES) {
             throw new AdminException(ApiError.ADMIN_BODY_TOO_LARGE, MAX_BODY_BYTES);
         }
-        if (!(JsonTree.parse(bytes) instanceof Map<?, ?> m)) {
+        Object tree;
+        try {
+            tree = JsonTree.parseUnique(bytes);
+        } catch (JsonTree.DuplicateKeyException e) {
+            // Fail closed, as on the gateway's own requests (SPEC section 15): which copy counts differs by reader.
+            throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL,
+                    ModelNames.visible(e.path()) + ": appears more than once in the request body");
+        }
+        if (!(tree instanceof Map<?, ?> m)) {
             throw new AdminException(ApiError.INVALID_ADMIN_BODY, null);
         }
         return (Map<String, Object>) m;

@@ -15,6 +15,7 @@ import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.TokenStreamContext;
 import tools.jackson.core.json.JsonFactory;
 
 /**
@@ -39,44 +40,122 @@ public final class JsonTree {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build();
 
+    /**
+     * A key sent twice in one object, refused by {@link #parseUnique}. An expected rejection: no stack trace.
+     */
+    public static final class DuplicateKeyException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        private final String path;
+
+        DuplicateKeyException(String path) {
+            super("duplicate key " + path, null, false, false);
+            this.path = path;
+        }
+
+        /** @return where the second copy is: the key with the keys and indexes above it ({@code targets[0].model}) */
+        public String path() {
+            return path;
+        }
+    }
+
     private JsonTree() {
     }
 
     /**
      * @param bytes a UTF-8 JSON document
-     * @return the parsed value, or {@code null} when the bytes are not exactly one JSON document
+     * @return the parsed value, or {@code null} when the bytes are not exactly one JSON document; of a key sent twice
+     *     in one object, the last copy
      */
     public static Object parse(byte[] bytes) {
+        return parse(bytes, false);
+    }
+
+    /**
+     * As {@link #parse}, but a key sent twice in one object (at any depth; names compared decoded, so also when
+     * spelled with {@code \\u} escapes) is refused: readers differ on which copy counts (Python, Node and Go keep the
+     * last, others the first), so such a document means nothing certain (SPEC section 15).
+     *
+     * @param bytes a UTF-8 JSON document
+     * @return the parsed value, or {@code null} when the bytes are not exactly one JSON document
+     * @throws DuplicateKeyException for the first key sent twice, in document order, in a document that is valid JSON
+     */
+    public static Object parseUnique(byte[] bytes) {
+        return parse(bytes, true);
+    }
+
+    private static Object parse(byte[] bytes, boolean unique) {
+        Reader r = new Reader(unique);
         try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
             if (p.nextToken() == null) {
                 return null;
             }
-            Object value = read(p);
-            return p.nextToken() == null ? value : null;
+            Object value = r.read(p);
+            if (p.nextToken() != null) {
+                return null;
+            }
+            if (r.duplicate != null) {
+                // Only now: a document that is not JSON at all is refused as that, wherever its duplicate is.
+                throw new DuplicateKeyException(r.duplicate);
+            }
+            return value;
         } catch (JacksonException e) {
             return null;
         }
     }
 
-    private static Object read(JsonParser p) {
-        JsonToken t = p.currentToken();
+    /** One document's reading: whether to look for a key sent twice, and the first one found. */
+    private static final class Reader {
+
+        private final boolean unique;
+        private String duplicate;
+
+        Reader(boolean unique) {
+            this.unique = unique;
+        }
+
+        Object read(JsonParser p) {
+            JsonToken t = p.currentToken();
+            switch (t) {
+                case START_OBJECT -> {
+                    Map<String, Object> map = new LinkedHashMap<>();
+                    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                        String name = p.currentName();
+                        if (unique && duplicate == null && map.containsKey(name)) {
+                            duplicate = path(p.streamReadContext());
+                        }
+                        p.nextToken();
+                        map.put(name, read(p));
+                    }
+                    return map;
+                }
+                case START_ARRAY -> {
+                    List<Object> list = new ArrayList<>();
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        list.add(read(p));
+                    }
+                    return list;
+                }
+                default -> {
+                    return scalar(p, t);
+                }
+            }
+        }
+
+        /** @return {@code targets[0].model} for the property the parser is at */
+        private static String path(TokenStreamContext at) {
+            StringBuilder path = new StringBuilder();
+            for (TokenStreamContext c = at; c != null && !c.inRoot(); c = c.getParent()) {
+                String step = c.inArray() ? "[" + c.getCurrentIndex() + "]" : c.currentName();
+                path.insert(0, path.isEmpty() || path.charAt(0) == '[' ? step : step + ".");
+            }
+            return path.toString();
+        }
+    }
+
+    private static Object scalar(JsonParser p, JsonToken t) {
         switch (t) {
-            case START_OBJECT -> {
-                Map<String, Object> map = new LinkedHashMap<>();
-                while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-                    String name = p.currentName();
-                    p.nextToken();
-                    map.put(name, read(p));
-                }
-                return map;
-            }
-            case START_ARRAY -> {
-                List<Object> list = new ArrayList<>();
-                while (p.nextToken() != JsonToken.END_ARRAY) {
-                    list.add(read(p));
-                }
-                return list;
-            }
             case VALUE_STRING -> {
                 return p.getString();
             }

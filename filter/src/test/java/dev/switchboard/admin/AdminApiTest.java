@@ -645,6 +645,44 @@ final class AdminApiTest {
         assertThat(admin.store).doesNotExist();
     }
 
+    // Regression: the last copy of a key was taken (Python and Go readers agree, others keep the first), and answered 200.
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            {"source":"a","target_model":"m","source":"b"}                                 | source
+            {"source":"a","target_model":"m","sour\\u0063e":"b"}                           | source
+            {"source":"a","source":"a","target_model":"m"}                                 | source
+            {"source":"a","targets":[{"model":"m","model":"n"}]}                           | targets[0].model
+            {"source":"a","targets":[{"model":"m"},{"model":"n","weight":1,"weight":3}]}   | targets[1].weight
+            {"source":"a","user_paths":["/x"],"user_paths":[]}                             | user_paths
+            {"source":"a\\n","targets":[{"model":"m","\\u2028":1,"\\u2028":2}]}               | targets[0].\\u2028
+            """)
+    void shouldRejectAKeySentTwiceNamingItAndWriteNothing(String body, String key) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.put(body);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                ct -> assertThat(ct).startsWith("application/json"));
+        assertThat(r.body()).isEqualTo(error(key + ": appears more than once in the request body", "invalid_request_error",
+                "invalid_virtual_model"));
+        assertThat(admin.store).doesNotExist();
+    }
+
+    @Test
+    void shouldRejectADeleteWhoseSourceIsSentTwiceAndDeleteNothing() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        assertThat(admin.put("{\"source\":\"b\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> r = admin.delete("{\"source\":\"a\",\"source\":\"b\"}");
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo(error("source: appears more than once in the request body",
+                "invalid_request_error", "invalid_virtual_model"));
+        assertThat(stored()).extracting(VirtualModel::source).containsExactly("a", "b");
+    }
+
     @Test
     void shouldAcceptAWriteWithTheCurrentETag() throws Exception {
         start();
