@@ -1,5 +1,6 @@
 package dev.switchboard.admin;
 
+import dev.switchboard.body.ModelField;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
@@ -234,12 +235,11 @@ public final class AdminServlet extends HttpServlet {
         if (model == null || model.isBlank()) {
             throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, "model is required");
         }
-        if (ModelNames.problem(model) != null) {
+        ApiError unusable = ModelField.nameError(model);
+        if (unusable != null) {
             // The gateway refuses such a name before deciding anything (SPEC section 15): say so, as a request would
-            // hear it (ModelField's three answers), rather than explain a decision no request can get.
-            throw model.length() > ModelNames.MAX_LENGTH ? new AdminException(ApiError.MODEL_TOO_LONG, ModelNames.MAX_LENGTH)
-                    : ModelNames.strip(model).isEmpty() ? new AdminException(ApiError.EMPTY_MODEL, null)
-                    : new AdminException(ApiError.MODEL_UNUSABLE, null);
+            // hear it, rather than explain a decision no request can get.
+            throw new AdminException(unusable, null);
         }
         String raw = req.getParameter("user_path");
         String path = null;

@@ -113,6 +113,28 @@ public record ModelField(Status status, String where, List<Site> sites, Map<Stri
         return ModelNames.strip(value).isEmpty() ? Status.EMPTY : Status.UNUSABLE;
     }
 
+    /**
+     * The one mapping of an unusable model name to its row, for every place a name can be refused: a body's model
+     * fields, a form's, and {@code /admin/resolve}, which answers as a request naming it is answered.
+     *
+     * @param value a model name as sent
+     * @return its row ({@link ApiError#MODEL_TOO_LONG}, {@link ApiError#EMPTY_MODEL}, {@link ApiError#MODEL_UNUSABLE},
+     *     none taking an argument), or {@code null} when the name can be used
+     */
+    public static ApiError nameError(String value) {
+        Status s = unusable(value);
+        return s == null ? null : nameError(s);
+    }
+
+    private static ApiError nameError(Status unusable) {
+        return switch (unusable) {
+            case EMPTY -> ApiError.EMPTY_MODEL;
+            case TOO_LONG -> ApiError.MODEL_TOO_LONG;
+            case UNUSABLE -> ApiError.MODEL_UNUSABLE;
+            default -> throw new IllegalArgumentException("not a status of a model name: " + unusable);
+        };
+    }
+
     /** @return the primary model name, or {@code null} when none was found */
     public String model() {
         return sites.isEmpty() ? null : sites.get(0).model();
@@ -131,9 +153,7 @@ public record ModelField(Status status, String where, List<Site> sites, Map<Stri
                     : ApiError.INVALID_JSON.with();
             case MISSING -> ApiError.MISSING_MODEL.with();
             case NOT_STRING -> ApiError.INVALID_MODEL.with();
-            case EMPTY -> ApiError.EMPTY_MODEL.with();
-            case TOO_LONG -> ApiError.MODEL_TOO_LONG.with(MAX_MODEL_LENGTH);
-            case UNUSABLE -> ApiError.MODEL_UNUSABLE.with();
+            case EMPTY, TOO_LONG, UNUSABLE -> nameError(status).with();
             case DUPLICATE -> ApiError.DUPLICATE_MODEL.with();
             case AMBIGUOUS -> multipart ? ApiError.INVALID_BODY.with("request body is not a valid multipart form")
                     : ApiError.INVALID_REQUEST.with("the request is ambiguous to upstream parsers");

@@ -1,6 +1,7 @@
 package dev.switchboard.error;
 
 import dev.switchboard.rules.Identification;
+import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Outcome;
 import java.util.Locale;
 
@@ -65,8 +66,9 @@ public enum ApiError {
     EMPTY_MODEL(400, "invalid_request_error", "invalid_model", "model must be a non-empty string", "model", false),
     /** An undecodable gzip/deflate body, a broken or missing multipart form; the message says which. */
     INVALID_BODY(400, "invalid_request_error", "invalid_body", "%s", null, false),
-    /** A model name over the length limit (SPEC section 15). */
-    MODEL_TOO_LONG(400, "invalid_request_error", "invalid_model", "model names are at most %s characters", "model", false),
+    /** A model name over the length limit (SPEC section 15), which is fixed: no argument. */
+    MODEL_TOO_LONG(400, "invalid_request_error", "invalid_model",
+            "model names are at most " + ModelNames.MAX_LENGTH + " characters", "model", false),
     /** A model name with a space, control or invisible character an upstream could strip or split (SPEC section 15). */
     MODEL_UNUSABLE(400, "invalid_request_error", "invalid_model",
             "model names may not contain spaces, control or invisible characters, or commas", "model", false),

@@ -2,11 +2,15 @@ package dev.switchboard.body;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.json.JsonTree;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 final class JsonModelLocatorTest {
@@ -36,6 +40,31 @@ final class JsonModelLocatorTest {
         ModelField f = locator.locate(body, body.length, MODEL);
         assertThat(f.status()).isEqualTo(ModelField.Status.FOUND);
         assertThat(new String(f.splice(body, body.length, s -> "claude"), StandardCharsets.UTF_8)).isEqualTo(expected);
+    }
+
+    // The one mapping of an unusable name (also /admin/resolve's): the row a body naming it is refused with.
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            gpt-5                     | -
+            ''                        | EMPTY_MODEL
+            '\u00a0\ufeff'            | EMPTY_MODEL
+            gpt 5                     | MODEL_UNUSABLE
+            'gpt-5,o3-pro'            | MODEL_UNUSABLE
+            'gpt-5\u200b'             | MODEL_UNUSABLE
+            'o3\u007f'                | MODEL_UNUSABLE
+            """)
+    void shouldRefuseAnUnusableNameWithTheRowNameErrorGives(String name, ApiError row) {
+        for (String model : new String[] {name, name + "m".repeat(257)}) {
+            byte[] body = ("{\"model\":" + new String(JsonTree.quote(model), StandardCharsets.UTF_8)
+                    + "}").getBytes(StandardCharsets.UTF_8);
+            ApiError expected = model.length() > ModelField.MAX_MODEL_LENGTH
+                    ? ApiError.MODEL_TOO_LONG : row;
+
+            ErrorResponse refused = locator.locate(body, body.length, MODEL).error(false);
+
+            assertThat(ModelField.nameError(model)).as(model).isEqualTo(expected);
+            assertThat(refused).as(model).isEqualTo(expected == null ? null : expected.with());
+        }
     }
 
     @Test
