@@ -188,6 +188,34 @@ final class DashboardHttpTest {
         assertThat(send(withSession(s, "GET", "/admin/ui/index.html", null)).statusCode()).isEqualTo(404);
     }
 
+    // HEAD answers as GET without the body on the page, its files and, admitted by the session, the admin API.
+    @ParameterizedTest
+    @CsvSource(textBlock = """
+            /admin/
+            /admin/ui/app.js
+            /admin/ui/signin.js
+            /admin/virtual-models
+            /admin/status
+            """)
+    void shouldAnswerHeadAsGetWithoutTheBodyForASession(String path) throws Exception {
+        Signed s = signIn(base);
+
+        HttpResponse<String> get = send(withSession(s, "GET", path, null));
+        HttpResponse<String> head = send(withSession(s, "HEAD", path, null));
+        HttpResponse<String> anonymous = send(request(base, "HEAD", path, null));
+
+        assertThat(head.statusCode()).isEqualTo(get.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("Content-Length"))
+                .hasValue(Integer.toString(get.body().getBytes(StandardCharsets.UTF_8).length));
+        for (String name : List.of("Content-Type", "ETag", "Cache-Control", "X-Content-Type-Options",
+                "Content-Security-Policy")) {
+            assertThat(head.headers().allValues(name)).as(name).isEqualTo(get.headers().allValues(name));
+        }
+        assertThat(anonymous.statusCode()).isEqualTo(path.equals("/admin/") || path.endsWith("signin.js") ? 200 : 401);
+        assertThat(anonymous.body()).isEmpty();
+    }
+
     @Test
     void shouldRefuseAWriteWithoutTheCsrfTokenOrFromAnotherOrigin() throws Exception {
         Signed s = signIn(base);
