@@ -159,6 +159,22 @@ final class DashboardPagesBrowserTest {
     }
 
     @Test
+    void shouldWriteTheSampleRatiosPValueAsItsComparison() throws Exception {
+        // A sticky split whose every request comes from one caller: all of them on one arm, far from the weights' 50/50.
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"skewed\",\"strategy\":\"sticky\",\"targets\":"
+                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        for (int i = 0; i < 40; i++) {
+            assertThat(gw.chat("skewed", "/acme/one").statusCode()).isEqualTo(200);
+        }
+        open(gw.base, DashboardGateway.TOKEN, "/experiments/skewed");
+        textContains(By.id("exp-srm"), "Sample ratio mismatch.");
+        assertThat(driver.findElement(By.id("exp-srm")).getText()).contains("(chi-square p < 0.0001)").doesNotContain("p = <");
+        // A p-value that is a number reads "p = ...".
+        open(gw.base, DashboardGateway.TOKEN, "/experiments/ab");
+        textContains(By.id("exp-srm"), "(chi-square p = 1).");
+    }
+
+    @Test
     void shouldShowTheStatus() {
         open(gw.base, DashboardGateway.TOKEN, "/status");
         page("Status");

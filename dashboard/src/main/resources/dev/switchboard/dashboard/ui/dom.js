@@ -81,6 +81,12 @@ export function fmtP(p) {
   return Number(p.toPrecision(2)).toString();
 }
 
+/** A p-value in a sentence: "p = 0.03", or "p < 0.0001" (never "p = < 0.0001"). */
+export function pIs(p) {
+  const text = fmtP(p);
+  return text.startsWith('<') ? 'p ' + text : 'p = ' + text;
+}
+
 export function fmtTime(iso) {
   if (!iso) return '–';
   const d = new Date(iso);

@@ -2,7 +2,7 @@
 // and error rate over time (each arm's series, kept by the gateway in at most 60 intervals over the experiment's
 // life), the sample-ratio check and the comparison verdicts. Refreshes itself every few seconds while shown.
 import * as api from './api.js';
-import {h, code, replace, fmtNumber, fmtPercent, fmtP, fmtTime, confirmDialog} from './dom.js';
+import {h, code, replace, fmtNumber, fmtPercent, fmtP, pIs, fmtTime, confirmDialog} from './dom.js';
 import {lineChart, COLORS} from './charts.js';
 
 const REFRESH_MILLIS = 5000;
@@ -81,7 +81,7 @@ function detail(e, main) {
       srm ? h('p', {class: srm.mismatch ? 'notice error-box' : 'notice info', id: 'exp-srm'},
           h('strong', {}, srm.mismatch ? 'Sample ratio mismatch. ' : 'Sample ratio as configured. '),
           'Expected shares ', srm.expected.map(fmtPercent).join(' / '), ', observed ',
-          srm.observed.map((o) => (o === null ? '–' : fmtPercent(o))).join(' / '), ' (chi-square p = ', fmtP(srm.p_value), ')',
+          srm.observed.map((o) => (o === null ? '–' : fmtPercent(o))).join(' / '), ' (chi-square ', pIs(srm.p_value), ')',
           srm.mismatch ? ': the split is not what the weights say, so the comparisons may be biased.' : '.') : null,
       h('h3', {}, 'Arms'),
       armsTable(e),
