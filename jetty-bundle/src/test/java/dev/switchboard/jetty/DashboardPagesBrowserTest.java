@@ -175,6 +175,23 @@ final class DashboardPagesBrowserTest {
     }
 
     @Test
+    void shouldRefreshTheListsMarksWithTheNumbers() throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"drifting\",\"strategy\":\"round_robin\",\"targets\":"
+                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        open(gw.base, DashboardGateway.TOKEN, "/experiments/drifting");
+        textContains(By.id("exp-arms"), "0 (–)");
+        By link = By.cssSelector(".exp-list a[href='#/experiments/drifting']");
+        // No requests yet, too few to compare: the list marks it.
+        assertThat(driver.findElement(link).getText()).isEqualTo("drifting ⚠");
+        for (int i = 0; i < 60; i++) {
+            assertThat(gw.chat("drifting", null).statusCode()).isEqualTo(200);
+        }
+        // The next refresh brings the numbers, and with them the list's mark: nothing to warn about any more.
+        textContains(By.id("exp-arms"), "30 (50%)");
+        assertThat(driver.findElement(link).getText()).isEqualTo("drifting");
+    }
+
+    @Test
     void shouldShowTheStatus() {
         open(gw.base, DashboardGateway.TOKEN, "/status");
         page("Status");

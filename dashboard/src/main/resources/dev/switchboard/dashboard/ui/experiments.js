@@ -30,12 +30,14 @@ export async function render(main, selected) {
   const auto = h('input', {type: 'checkbox', id: 'exp-auto', checked: true});
   const body = h('div', {id: 'exp-body'});
   const stamp = h('span', {class: 'muted small', id: 'exp-updated', 'aria-live': 'off'});
+  // Each experiment's mark in the list, by source: a refresh sets them as it draws the numbers.
+  const marks = new Map(list.map((e) => [e.source, h('span', {class: 'mark'}, mark(e))]));
   replace(main,
       h('h1', {}, 'Experiments'),
       h('p', {class: 'muted'}, 'Numbers of this node since each experiment\'s targets, weights or strategy last changed (or a reset). Every arm is compared with the first target, the baseline.'),
       h('nav', {'aria-label': 'Experiments'}, h('ul', {class: 'exp-list'}, list.map((e) => h('li', {},
           h('a', {href: '#/experiments/' + encodeURIComponent(e.source), 'aria-current': e.source === current ? 'true' : undefined},
-              e.source, e.warnings.length ? ' ⚠' : ''))))),
+              e.source, marks.get(e.source)))))),
       h('div', {class: 'toolbar'},
           h('label', {class: 'inline', for: 'exp-auto'}, auto, 'Refresh every 5 s'), stamp),
       body);
@@ -60,13 +62,26 @@ export async function render(main, selected) {
   draw(list.find((e) => e.source === current));
   const timer = setInterval(async () => {
     if (!auto.checked) return;
+    let now;
     try {
-      draw(await api.get('experiments/' + path(current), {poll: true}));
+      // The whole list: the marks in it follow the same refresh as the numbers.
+      now = await api.get('experiments', {poll: true});
     } catch (e) {
-      if (e.status === 404) clearInterval(timer);
+      return; // the page stays as it was (a 401 is on its way to the sign-in page)
     }
+    for (const e of now) {
+      if (marks.has(e.source)) marks.get(e.source).textContent = mark(e);
+    }
+    const e = now.find((x) => x.source === current);
+    if (e) draw(e);
+    else clearInterval(timer);
   }, REFRESH_MILLIS);
   return () => clearInterval(timer);
+}
+
+/** The list's mark of an experiment: a warning sign while it has warnings. */
+function mark(e) {
+  return e.warnings.length ? ' ⚠' : '';
 }
 
 function detail(e, main) {
