@@ -301,6 +301,19 @@ final class DashboardModelsBrowserTest {
         assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("fb-rows");
     }
 
+    @Test
+    void shouldFindAVirtualModelByAModelThatIsOnlyItsFallback() throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"with-fallback\",\"targets\":[{\"model\":\"up/gpt-small\"}],"
+                + "\"fallbacks\":[\"up/gpt-large\"]}").statusCode()).isEqualTo(200);
+        try {
+            models();
+            type(driver.findElement(By.id("model-search")), "gpt-large");
+            until(d -> listedNames().equals(List.of("up/gpt-large", "with-fallback")));
+        } finally {
+            assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"with-fallback\"}").statusCode()).isEqualTo(204);
+        }
+    }
+
     /** Stores a redirect of that name to up/gpt-small and opens its form. */
     private void editStored(String source) throws Exception {
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + source + "\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")

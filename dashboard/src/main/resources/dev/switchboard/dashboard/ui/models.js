@@ -32,7 +32,8 @@ function rows(d) {
 function haystack(r) {
   const parts = [r.name, KINDS[r.kind], r.provider || ''];
   if (r.vm) {
-    parts.push(r.vm.description || '', ...r.vm.targets.map((t) => t.model), ...r.vm.user_paths, r.vm.strategy || '');
+    parts.push(r.vm.description || '', ...r.vm.targets.map((t) => t.model), ...(r.vm.fallbacks || []), ...r.vm.user_paths,
+        r.vm.strategy || '');
     parts.push(r.vm.managed ? 'config file managed' : 'admin store');
   }
   return parts.join(' ').toLowerCase();
