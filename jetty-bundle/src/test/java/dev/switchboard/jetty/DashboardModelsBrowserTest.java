@@ -314,6 +314,28 @@ final class DashboardModelsBrowserTest {
         }
     }
 
+    @Test
+    void shouldOfferTryOnlyForNamesACallerCanAskFor() throws Exception {
+        for (String selector : List.of("/", "up/")) {
+            assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + selector + "\"}").statusCode()).isEqualTo(200);
+        }
+        try {
+            models();
+            // A selector is no model: there is nothing to try.
+            for (String selector : List.of("/", "up/")) {
+                assertThat(row(selector).findElements(By.linkText("Try"))).as(selector).isEmpty();
+                assertThat(row(selector).findElements(By.linkText("Edit"))).as(selector).hasSize(1);
+            }
+            for (String name : List.of("up/gpt-5", "managed-alias", "up/gpt-small")) {
+                assertThat(row(name).findElements(By.linkText("Try"))).as(name).hasSize(1);
+            }
+        } finally {
+            for (String selector : List.of("/", "up/")) {
+                assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"" + selector + "\"}").statusCode()).isEqualTo(204);
+            }
+        }
+    }
+
     /** Stores a redirect of that name to up/gpt-small and opens its form. */
     private void editStored(String source) throws Exception {
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + source + "\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")

@@ -2,7 +2,7 @@
 // and a kind filter. Rows of the config file are read-only here; the admin store's rows can be edited and deleted.
 import * as api from './api.js';
 import * as data from './data.js';
-import {h, code, replace, segments, confirmDialog} from './dom.js';
+import {h, code, append, replace, segments, confirmDialog} from './dom.js';
 
 const KINDS = {provider: 'provider model', redirect: 'redirect', policy: 'access policy'};
 const PLURALS = {provider: 'Provider models', redirect: 'Redirects', policy: 'Access policies'};
@@ -135,23 +135,16 @@ export async function render(main, query) {
 
 function row(r, main) {
   const name = encodeURIComponent(r.name);
-  const actions = h('td', {class: 'actions-cell'});
-  if (r.kind === 'provider') {
-    actions.append(
-        h('a', {href: `#/models/new?source=${name}`, class: 'button secondary', 'aria-label': `Shadow ${r.name}`}, 'Shadow'),
-        ' ',
-        h('a', {href: `#/try?model=${name}`, class: 'button secondary', 'aria-label': `Try ${r.name}`}, 'Try'));
-  } else if (r.vm.managed) {
-    actions.append(
-        h('a', {href: `#/models/edit/${name}`, class: 'button secondary', 'aria-label': `View ${r.name}`}, 'View'), ' ',
-        h('a', {href: `#/try?model=${name}`, class: 'button secondary', 'aria-label': `Try ${r.name}`}, 'Try'));
-  } else {
-    actions.append(
-        h('a', {href: `#/models/edit/${name}`, class: 'button secondary', 'aria-label': `Edit ${r.name}`}, 'Edit'), ' ',
-        h('button', {type: 'button', class: 'secondary', 'aria-label': `Delete ${r.name}`,
-          onclick: () => remove(r.vm, main)}, 'Delete'), ' ',
-        h('a', {href: `#/try?model=${name}`, class: 'button secondary', 'aria-label': `Try ${r.name}`}, 'Try'));
-  }
+  const own = r.kind === 'provider'
+    ? [h('a', {href: `#/models/new?source=${name}`, class: 'button secondary', 'aria-label': `Shadow ${r.name}`}, 'Shadow')]
+    : r.vm.managed
+      ? [h('a', {href: `#/models/edit/${name}`, class: 'button secondary', 'aria-label': `View ${r.name}`}, 'View')]
+      : [h('a', {href: `#/models/edit/${name}`, class: 'button secondary', 'aria-label': `Edit ${r.name}`}, 'Edit'), ' ',
+        h('button', {type: 'button', class: 'secondary', 'aria-label': `Delete ${r.name}`, onclick: () => remove(r.vm, main)}, 'Delete')];
+  // A policy's selector `/` or `provider/` is no name a caller can ask for (SPEC section 2, step 4): nothing to try.
+  const selector = r.kind === 'policy' && r.name.endsWith('/');
+  const actions = append(h('td', {class: 'actions-cell'}), [own, selector ? null
+    : [' ', h('a', {href: `#/try?model=${name}`, class: 'button secondary', 'aria-label': `Try ${r.name}`}, 'Try')]]);
   const warnings = r.vm && r.vm.warnings.length
     ? h('ul', {class: 'warnings'}, r.vm.warnings.map((w) => h('li', {}, w))) : null;
   return h('tr', {'data-name': r.name, 'data-kind': r.kind},
