@@ -315,6 +315,22 @@ final class DashboardModelsBrowserTest {
     }
 
     @Test
+    void shouldComeBackToTheSameFilterAfterCancel() {
+        models();
+        type(driver.findElement(By.id("model-search")), "small");
+        new Select(driver.findElement(By.id("model-kind"))).selectByVisibleText("Provider models");
+        until(d -> listedNames().equals(List.of("up/gpt-small")));
+        row("up/gpt-small").findElement(By.linkText("Shadow")).click();
+        page("New virtual model");
+        driver.findElement(By.id("vm-cancel")).click();
+        page("Models");
+        until(d -> listedNames().equals(List.of("up/gpt-small")));
+        assertThat(driver.findElement(By.id("model-search")).getAttribute("value")).isEqualTo("small");
+        assertThat(new Select(driver.findElement(By.id("model-kind"))).getFirstSelectedOption().getText()).isEqualTo("Provider models");
+        assertThat(driver.getCurrentUrl()).endsWith("#/models?q=small&kind=provider");
+    }
+
+    @Test
     void shouldOfferTryOnlyForNamesACallerCanAskFor() throws Exception {
         for (String selector : List.of("/", "up/")) {
             assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + selector + "\"}").statusCode()).isEqualTo(200);

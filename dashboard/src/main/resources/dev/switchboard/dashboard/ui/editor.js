@@ -190,7 +190,7 @@ export async function render(main, {mode, source}) {
           h('p', {class: 'error', id: 'vm-enabled-error'})),
       h('div', {class: 'wide'}, h('h2', {class: 'small muted'}, 'What saving will do'), sentence),
       h('div', {class: 'wide'}, formError,
-          h('div', {class: 'actions'}, save, h('a', {href: '#/models', class: 'button secondary', id: 'vm-cancel'}, readOnly ? 'Back' : 'Cancel'), remove)));
+          h('div', {class: 'actions'}, save, h('a', {href: models.listAddress(), class: 'button secondary', id: 'vm-cancel'}, readOnly ? 'Back' : 'Cancel'), remove)));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -243,7 +243,7 @@ export async function render(main, {mode, source}) {
   });
 
   replace(main,
-      h('p', {class: 'small'}, h('a', {href: '#/models'}, '← Models')),
+      h('p', {class: 'small'}, h('a', {href: models.listAddress()}, '← Models')),
       h('h1', {}, title),
       draft ? h('p', {class: 'notice info', id: 'vm-draft-note', role: 'status'},
           'Your session had ended: this is what you typed before signing in again. It is not saved yet.') : null,

@@ -7,10 +7,16 @@ import {h, code, append, replace, segments, confirmDialog} from './dom.js';
 const KINDS = {provider: 'provider model', redirect: 'redirect', policy: 'access policy'};
 const PLURALS = {provider: 'Provider models', redirect: 'Redirects', policy: 'Access policies'};
 let pending = null;
+let address = '#/models';
 
 /** A message for the next time the list is shown ("Saved x."). */
 export function flash(parts) {
   pending = parts;
+}
+
+/** The list's address as it was last shown, filter included: where the form's Cancel goes back to. */
+export function listAddress() {
+  return address;
 }
 
 /** Rows of the table: one per provider model, one per virtual model. */
@@ -106,7 +112,8 @@ export async function render(main, query) {
     const q = new URLSearchParams();
     if (search.value) q.set('q', search.value);
     if (kind.value) q.set('kind', kind.value);
-    history.replaceState(null, '', '#/models' + (q.toString() ? '?' + q : ''));
+    address = '#/models' + (q.toString() ? '?' + q : '');
+    history.replaceState(null, '', address);
   };
   search.addEventListener('input', draw);
   kind.addEventListener('change', draw);
