@@ -352,6 +352,50 @@ final class DashboardModelsBrowserTest {
         }
     }
 
+    @Test
+    void shouldShowARefusalAboutTheNodeAboveTheButtonsNotAtTheSource() throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"stored-first\",\"target_model\":\"up/gpt-5\"}").statusCode())
+                .isEqualTo(200);
+        Path config = dir.resolve("switchboard.yaml");
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        String good = Files.readString(config);
+        String rows = Files.readString(store);
+        // The node cannot apply the store as it is now (its config file broke, and the store changed by hand meanwhile):
+        // a write is refused with 409, and that answer is about the node, not about the row sent.
+        Files.writeString(config, good.replace("type: openai-compatible", "type: openai-compatibel"));
+        Files.writeString(store, "virtual_models:\n  - {source: by-hand, target: up/gpt-5}\n");
+        HttpResponse<String> refused;
+        try {
+            refused = gw.admin("PUT", "virtual-models", "{\"source\":\"node-refused\",\"target_model\":\"up/gpt-small\"}");
+        } finally {
+            Files.writeString(config, good);
+            Files.writeString(store, rows);
+            assertThat(gw.admin("POST", "reload", null).statusCode()).isEqualTo(200);
+            assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"stored-first\"}").statusCode()).isEqualTo(204);
+        }
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains("this node cannot apply the admin store as it is now");
+
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "node-refused");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        // The page's If-Match meets a 412 first in that state on this one node, so its Save is given that very answer.
+        DashboardBrowser.script("const [status, body] = arguments; const real = window.fetch;"
+                + " window.fetch = (url, init) => { if (!init || init.method !== 'PUT') return real(url, init);"
+                + " window.fetch = real; return Promise.resolve(new Response(body, {status, headers: {'Content-Type': 'application/json'}})); };",
+                refused.statusCode(), refused.body());
+        save();
+        textContains(By.id("vm-form-error"), "Not saved: this node cannot apply the admin store as it is now");
+        assertThat(driver.findElement(By.id("vm-source-error")).getText()).isEmpty();
+        assertThat(driver.findElement(By.id("vm-source")).getAttribute("aria-invalid")).isNull();
+
+        // A refusal about the row itself stays at its field.
+        type(driver.findElement(By.id("vm-source")), "managed-alias");
+        save();
+        textContains(By.id("vm-source-error"), "virtual model managed-alias is managed by config");
+        assertThat(driver.findElement(By.id("vm-form-error")).isDisplayed()).isFalse();
+    }
+
     /** Stores a redirect of that name to up/gpt-small and opens its form. */
     private void editStored(String source) throws Exception {
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + source + "\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")

@@ -284,7 +284,9 @@ function showErrors(err, sent, form, formError) {
   };
   const parts = err.status === 400 ? err.message.split(SPLIT) : [err.message];
   for (const part of parts) {
-    const m = err.status === 409 ? ['', 'source', '', '', part] : part.match(FIELDS);
+    // A 409 about the row names it ("virtual model x is managed by config", "... already exists"); any other is about
+    // this node (it cannot apply the admin store as it is now): the form's, not the Source field's.
+    const m = err.status !== 409 ? part.match(FIELDS) : part.startsWith('virtual model ') ? ['', 'source', '', '', part] : null;
     if (!m) {
       rest.push(part);
       continue;
