@@ -396,6 +396,26 @@ final class DashboardModelsBrowserTest {
         assertThat(driver.findElement(By.id("vm-form-error")).isDisplayed()).isFalse();
     }
 
+    @Test
+    void shouldForgetAKeptDraftAtSignOut() {
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "left-behind");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        driver.manage().deleteAllCookies();
+        save();
+        // The draft is kept for the form; the operator signs in elsewhere in the page, then signs out.
+        visible(By.id("token"));
+        open(gw.base, DashboardGateway.TOKEN, "/status");
+        page("Status");
+        driver.findElement(By.id("sign-out")).click();
+        visible(By.id("signin-form"));
+        // Whoever signs in next in this tab does not get it.
+        open(gw.base, DashboardGateway.TOKEN, "/models/new");
+        page("New virtual model");
+        assertThat(driver.findElements(By.id("vm-draft-note"))).isEmpty();
+        assertThat(driver.findElement(By.id("vm-source")).getAttribute("value")).isEmpty();
+    }
+
     /** Stores a redirect of that name to up/gpt-small and opens its form. */
     private void editStored(String source) throws Exception {
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + source + "\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")

@@ -66,6 +66,7 @@ async function start() {
     return; // 401: on the way back to the sign-in page
   }
   document.getElementById('sign-out').addEventListener('click', async () => {
+    editor.forgetDraft();
     try {
       await api.signOut();
     } catch (e) {

@@ -347,6 +347,11 @@ async function conflict(d, source, formError) {
   formError.focus();
 }
 
+/** At sign-out: a form kept for after signing in again is not handed to whoever signs in next in this tab. */
+export function forgetDraft() {
+  sessionStorage.removeItem(DRAFT);
+}
+
 /** What a save left when the session had ended ({form, etag}), if it was for this address (once). */
 function takeDraft() {
   const raw = sessionStorage.getItem(DRAFT);
