@@ -416,6 +416,48 @@ final class DashboardModelsBrowserTest {
         assertThat(driver.findElement(By.id("vm-source")).getAttribute("value")).isEmpty();
     }
 
+    @Test
+    void shouldAskBeforeLeavingAChangedFormForAnotherPage() {
+        // Unchanged: nothing to lose, no question.
+        newVirtualModel();
+        driver.findElement(By.cssSelector("header nav a[data-page='try']")).click();
+        page("Try a model");
+        assertThat(driver.findElement(By.id("confirm")).isDisplayed()).isFalse();
+
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "half-done");
+        driver.findElement(By.cssSelector("header nav a[data-page='try']")).click();
+        textContains(By.id("confirm"), "Leave this form?");
+        assertThat(driver.findElement(By.id("confirm-text")).getText()).contains("not saved");
+        // Cancel keeps the form as it was, at its address.
+        driver.findElement(By.id("confirm-cancel")).click();
+        until(d -> !d.findElement(By.id("confirm")).isDisplayed());
+        page("New virtual model");
+        assertThat(driver.findElement(By.id("vm-source")).getAttribute("value")).isEqualTo("half-done");
+        assertThat(driver.getCurrentUrl()).endsWith("#/models/new");
+
+        driver.findElement(By.cssSelector("header nav a[data-page='try']")).click();
+        visible(By.id("confirm-ok")).click();
+        page("Try a model");
+    }
+
+    @Test
+    void shouldAskBeforeClosingOrReloadingTheTabOnAChangedForm() {
+        newVirtualModel();
+        assertThat(leavingAsks()).isFalse();
+        type(driver.findElement(By.id("vm-description")), "half a thought");
+        assertThat(leavingAsks()).isTrue();
+        // Back as it was opened: nothing to lose again.
+        type(driver.findElement(By.id("vm-description")), "");
+        assertThat(leavingAsks()).isFalse();
+    }
+
+    /** Whether closing or reloading the tab now would ask first: the page's answer to {@code beforeunload}. */
+    private boolean leavingAsks() {
+        return (Boolean) DashboardBrowser.script("const e = new Event('beforeunload', {cancelable: true});"
+                + " window.dispatchEvent(e); return e.defaultPrevented;");
+    }
+
     /** Stores a redirect of that name to up/gpt-small and opens its form. */
     private void editStored(String source) throws Exception {
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + source + "\",\"targets\":[{\"model\":\"up/gpt-small\"}]}")

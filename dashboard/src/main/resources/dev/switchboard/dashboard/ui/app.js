@@ -1,7 +1,8 @@
 // The application shell: session, navigation (hash routes, so the page works under any context path), and
-// the pages. Each page renders into <main> and may return a function that stops its timers when it is left.
+// the pages. Each page renders into <main> and may return a function that stops its timers when it is left, or
+// {unsaved}: a form that says whether leaving it now would lose what was typed (then leaving asks first).
 import * as api from './api.js';
-import {h, replace} from './dom.js';
+import {h, replace, confirmDialog} from './dom.js';
 import * as models from './models.js';
 import * as editor from './editor.js';
 import * as tryPage from './try.js';
@@ -9,7 +10,7 @@ import * as experiments from './experiments.js';
 import * as status from './status.js';
 
 const main = document.getElementById('main');
-let dispose = null;
+let shown = {};
 
 const routes = [
   {pattern: /^\/models\/new$/, page: 'models', render: (p, q) => editor.render(main, {mode: 'new', source: q.get('source')})},
@@ -27,11 +28,21 @@ function parse() {
   return {path: q < 0 ? raw : raw.slice(0, q), query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1))};
 }
 
-async function route() {
-  if (dispose) {
-    dispose();
-    dispose = null;
+/** A changed form is left only when the operator says so (Cancel, focused, stays). */
+async function mayLeave() {
+  if (!shown.unsaved || !shown.unsaved()) return true;
+  return confirmDialog({title: 'Leave this form?', ok: 'Leave',
+    text: 'What you changed is not saved. Leave the form and lose it?'});
+}
+
+async function route(event) {
+  if (!(await mayLeave())) {
+    // The address goes back to the form's without drawing it again (what was typed stays).
+    if (event && event.oldURL) history.replaceState(null, '', event.oldURL);
+    return;
   }
+  if (shown.stop) shown.stop();
+  shown = {};
   const {path, query} = parse();
   const r = routes.find((x) => x.pattern.test(path));
   if (!r) {
@@ -45,7 +56,8 @@ async function route() {
   }
   replace(main, h('p', {class: 'muted'}, 'Loading…'));
   try {
-    dispose = (await r.render(params, query)) || null;
+    const page = await r.render(params, query);
+    shown = typeof page === 'function' ? {stop: page} : page || {};
   } catch (e) {
     if (e instanceof api.ApiError && e.status === 401) return;
     replace(main, h('h1', {}, 'Something went wrong'), h('p', {class: 'notice error-box', role: 'alert'}, e.message));
@@ -66,6 +78,8 @@ async function start() {
     return; // 401: on the way back to the sign-in page
   }
   document.getElementById('sign-out').addEventListener('click', async () => {
+    if (!(await mayLeave())) return;
+    shown = {};
     editor.forgetDraft();
     try {
       await api.signOut();
@@ -74,6 +88,13 @@ async function start() {
     }
   });
   window.addEventListener('hashchange', route);
+  // Closing or reloading the tab: the browser's own question.
+  window.addEventListener('beforeunload', (e) => {
+    if (shown.unsaved && shown.unsaved()) {
+      e.preventDefault();
+      e.returnValue = true; // Chromium before 119
+    }
+  });
   route();
 }
 

@@ -84,6 +84,13 @@ export async function render(main, {mode, source}) {
     kindNote.textContent = redirect ? 'With a target this is a redirect.' : 'No target: this is an access policy.';
   };
 
+  // Saved, deleted, cancelled, or being saved (its draft is kept meanwhile): leaving it loses nothing.
+  let settled = readOnly;
+  let opened = null;
+  /** Whether leaving now would lose what was typed: the form differs from what it was opened with (a draft given
+   * back differs from the start: it is not saved). */
+  const unsaved = () => !settled && (Boolean(draft) || JSON.stringify(read()) !== opened);
+
   const rowsOf = (kind) => (kind === 'target' ? state.targets : state.fallbacks);
   const drawRows = (kind, focus) => {
     const list = rowsOf(kind);
@@ -147,6 +154,7 @@ export async function render(main, {mode, source}) {
   const save = readOnly ? null : h('button', {type: 'submit', id: 'vm-save'}, 'Save');
   const remove = !readOnly && !isNew ? h('button', {type: 'button', class: 'danger', id: 'vm-delete',
     onclick: () => models.remove(existing, main, () => {
+      settled = true;
       models.flash(['Deleted ', {code: existing.source}, '.']);
       location.hash = '#/models';
     })}, 'Delete') : null;
@@ -190,7 +198,8 @@ export async function render(main, {mode, source}) {
           h('p', {class: 'error', id: 'vm-enabled-error'})),
       h('div', {class: 'wide'}, h('h2', {class: 'small muted'}, 'What saving will do'), sentence),
       h('div', {class: 'wide'}, formError,
-          h('div', {class: 'actions'}, save, h('a', {href: models.listAddress(), class: 'button secondary', id: 'vm-cancel'}, readOnly ? 'Back' : 'Cancel'), remove)));
+          h('div', {class: 'actions'}, save, h('a', {href: models.listAddress(), class: 'button secondary', id: 'vm-cancel',
+            onclick: () => { settled = true; }}, readOnly ? 'Back' : 'Cancel'), remove)));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -226,6 +235,7 @@ export async function render(main, {mode, source}) {
     body.enabled = f.enabled;
     body.description = f.description;
     save.disabled = true;
+    settled = true;
     sessionStorage.setItem(DRAFT, JSON.stringify({hash: location.hash, form: f, etag: d.etag}));
     try {
       await api.call('PUT', 'virtual-models', body, {ifMatch: d.etag});
@@ -234,6 +244,7 @@ export async function render(main, {mode, source}) {
       location.hash = '#/models';
     } catch (err) {
       if (err.status === 401) return;
+      settled = false;
       sessionStorage.removeItem(DRAFT);
       if (err.status === 412) await conflict(d, existing ? existing.source : body.source, formError);
       else showErrors(err, sent, form, formError);
@@ -257,7 +268,8 @@ export async function render(main, {mode, source}) {
   drawRows('target');
   if (d.fallbacks) drawRows('fallback');
   update();
-  return null;
+  opened = JSON.stringify(read());
+  return {unsaved};
 }
 
 function clearErrors(form, formError) {
