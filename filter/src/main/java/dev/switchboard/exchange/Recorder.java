@@ -120,6 +120,16 @@ public final class Recorder {
     }
 
     /**
+     * The client left before any of its answer reached it: the exchange ends as {@link Completion#CLIENT_DISCONNECTED}
+     * (with status 0: the client got none), unless a cut was reported first.
+     */
+    public synchronized void left() {
+        if (!cut) {
+            errorCode = Completion.CLIENT_DISCONNECTED;
+        }
+    }
+
+    /**
      * The exchange ended. Only the first call counts.
      *
      * @param status the status the client got, or 0 when none

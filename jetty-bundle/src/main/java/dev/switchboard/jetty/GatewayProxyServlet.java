@@ -138,6 +138,18 @@ final class GatewayProxyServlet extends ProxyServlet {
         volatile boolean bodyStarted;
         /** The request sent upstream, once sent. */
         volatile Request proxyRequest;
+        /** The client's request and response, once sent: for {@link #watchClient}. */
+        volatile HttpServletRequest clientRequest;
+        volatile HttpServletResponse clientResponse;
+        /**
+         * Who may use the client's connection: {@link #WAITING} (nothing of the answer yet: {@link #watchClient} may read
+         * it to see whether the client left), {@link #PROBING} (it is reading), {@link #ANSWERING} (the answer's events
+         * own it from their first: never read again).
+         */
+        private final java.util.concurrent.atomic.AtomicInteger watch = new java.util.concurrent.atomic.AtomicInteger();
+        static final int WAITING = 0;
+        static final int PROBING = 1;
+        static final int ANSWERING = 2;
         /** The last bytes sent to the client (up to 4), to tell whether a stream stopped between events. */
         private int tail;
         private int tailLength;
@@ -152,6 +164,30 @@ final class GatewayProxyServlet extends ProxyServlet {
             this.permit = permit;
             this.body = body;
             this.number = plan.started();
+        }
+
+        /**
+         * The answer's first event came (or the attempt failed): from here on its events own the client's connection
+         * and response, so a probe under way is waited out (a non-blocking read: microseconds) and none starts.
+         */
+        void answering() {
+            while (true) {
+                int w = watch.get();
+                if (w == ANSWERING || w == WAITING && watch.compareAndSet(WAITING, ANSWERING)) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+        }
+
+        /** @return whether a probe may read the client's connection now; if so, {@link #probed} ends it */
+        boolean probing() {
+            return watch.compareAndSet(WAITING, PROBING);
+        }
+
+        /** @param again whether a later probe may read the connection again */
+        void probed(boolean again) {
+            watch.compareAndSet(PROBING, again ? WAITING : ANSWERING);
         }
 
         /** The breaker heard this attempt's outcome: each attempt reports exactly one. */
@@ -384,6 +420,9 @@ final class GatewayProxyServlet extends ProxyServlet {
         super.init();
         catalog = new ModelCatalog(getHttpClient(), Clock.systemUTC());
         jetty = getServletContext().getServerInfo().toLowerCase(Locale.ROOT).startsWith("jetty");
+        if (jetty) {
+            scheduleWatch();
+        }
     }
 
     /** The largest upstream response header block passed on: Jetty writes 16 KiB of headers, ours (up to ~1 KiB) included. */
@@ -543,34 +582,96 @@ final class GatewayProxyServlet extends ProxyServlet {
      * write tells.
      */
     private boolean clientGone(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        return readClient(clientRequest, proxyResponse) < 0;
+    }
+
+    /**
+     * Reads the client's connection as {@link #clientGone} says.
+     *
+     * @return -1 when the client is gone, 1 when a byte was read (the connection closes after this response), 0 when
+     *     nothing came or this cannot tell
+     */
+    private int readClient(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
         if (!jetty) {
-            return false;
+            return 0;
         }
         try {
             org.eclipse.jetty.ee10.servlet.ServletContextRequest r =
                     org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(clientRequest);
             if (r == null) {
-                return false;
+                return 0;
             }
             org.eclipse.jetty.io.EndPoint endPoint = r.getConnectionMetaData().getConnection().getEndPoint();
             if (!endPoint.isOpen() || endPoint.isInputShutdown()) {
-                return true;
+                return -1;
             }
             if (!"HTTP/1.1".equals(clientRequest.getProtocol()) && !"HTTP/1.0".equals(clientRequest.getProtocol())) {
-                return false;
+                return 0;
             }
             java.nio.ByteBuffer probe = org.eclipse.jetty.util.BufferUtil.allocate(1);
             int read = endPoint.fill(probe);
             if (read > 0) {
                 proxyResponse.setHeader("Connection", "close");
             }
-            return read < 0;
+            return Integer.signum(read);
         } catch (IOException e) {
-            return true;
+            return -1;
         } catch (RuntimeException | LinkageError e) {
             _log.debug("cannot tell whether the client is still there", e);
-            return false;
+            return 0;
         }
+    }
+
+    /** How long an attempt waits for its answer before {@link #watchClient} first looks at its client, and how often. */
+    static final long CLIENT_WATCH_MILLIS = 1000;
+    private static final long CLIENT_WATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(CLIENT_WATCH_MILLIS);
+    private static final Runnable NO_WATCH = () -> { };
+
+    /** Why an attempt was aborted: its client left while it waited for the answer. Stackless. */
+    static final class ClientLeft extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ClientLeft() {
+            super("the client left before its answer", null, false, false);
+        }
+    }
+
+    /**
+     * Looks, once the attempt has waited {@link #CLIENT_WATCH_MILLIS} for its answer and then at every watch, whether the
+     * client is still there: Jetty does not read a connection while its request is in progress, so a client that left
+     * (its SDK timed out, its user pressed stop) would otherwise be noticed only when the answer is written, after the
+     * upstream generated (and billed) all of it. A client gone aborts the upstream call. Only while nothing of the
+     * answer came: from its first event the answer owns the connection ({@link Upstream#answering}).
+     */
+    private void watchClient(Upstream upstream) {
+        if (System.nanoTime() - upstream.sentNanos < CLIENT_WATCH_NANOS || !upstream.probing()) {
+            return;
+        }
+        int read = 0;
+        try {
+            read = readClient(upstream.clientRequest, upstream.clientResponse);
+        } finally {
+            // A byte read (a pipelined request) closes the connection after the answer: no more reads.
+            upstream.probed(read == 0);
+        }
+        Request r = upstream.proxyRequest;
+        if (read < 0 && r != null) {
+            upstream.clientGone = true;
+            r.abort(new ClientLeft());
+        }
+    }
+
+    /** Runs {@link #watchClient} for every attempt in flight, every {@link #CLIENT_WATCH_MILLIS}, while the client runs. */
+    private void scheduleWatch() {
+        getHttpClient().getScheduler().schedule(() -> {
+            try {
+                inFlight.watchAll();
+            } catch (RuntimeException e) {
+                _log.warn("could not look whether waiting clients are still there", e);
+            } finally {
+                scheduleWatch();
+            }
+        }, CLIENT_WATCH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private static void reject(HttpServletResponse response, Exchange exchange, ErrorResponse error) throws IOException {
@@ -724,7 +825,10 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
         Upstream upstream = upstream(clientRequest);
         upstream.proxyRequest = proxyRequest;
-        inFlight.add(proxyRequest);
+        upstream.clientRequest = clientRequest;
+        upstream.clientResponse = proxyResponse;
+        // Only a request whose body is in (held, not streamed on): a read of the connection finds what comes after it.
+        inFlight.add(proxyRequest, jetty && upstream.body != null ? () -> watchClient(upstream) : NO_WATCH);
         if (upstream.plan.stream && upstream.plan.mayFollow(breakers)) {
             // A stream's headers come at once; a provider that sends none in time is failing, and another candidate
             // waits (SPEC section 11). A request that is not a stream gets its headers with the whole answer.
@@ -764,6 +868,7 @@ final class GatewayProxyServlet extends ProxyServlet {
 
         @Override
         public void onBegin(Response serverResponse) {
+            upstream.answering();
             if (!upstream.abandoned && !retries(serverResponse.getStatus())) {
                 super.onBegin(serverResponse);
             }
@@ -861,6 +966,7 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse, Throwable failure) {
         Upstream upstream = upstream(clientRequest);
+        upstream.answering();
         inFlight.remove(upstream.proxyRequest);
         upstream.shuttingDown = failure instanceof InFlight.ShuttingDown;
         if (causedBy(failure, RequestBodyGate.BodyTimeout.class)) {
@@ -887,6 +993,16 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         if (proxyResponse.isCommitted()) {
             cut(clientRequest, proxyResponse, upstream, failure);
+            return;
+        }
+        if (upstream.clientGone) {
+            // The client left before any of its answer (watchClient found its connection closed): nobody to answer,
+            // and the upstream call was aborted so that it stops generating (and billing) an answer nobody reads.
+            upstream.ended(status, Completion.CLIENT_DISCONNECTED);
+            Recorder recorder = upstream.exchange.recorder();
+            recorder.left();
+            recorder.complete(0);
+            abort(clientRequest, proxyResponse);
             return;
         }
         // Nothing reached the client yet (headers and early bytes are still buffered): it gets an error of its own,

@@ -1,14 +1,14 @@
 package dev.switchboard.jetty;
 
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.client.Request;
 
 /**
  * The upstream requests in flight, so that a stop whose drain time ran out can end them itself
  * ({@link #cutAll}): each client then sees its response cut the way the README's "Faults" section says
- * (a stream gets an SSE {@code error} event first), instead of a connection that merely closes.
- * Thread-safe.
+ * (a stream gets an SSE {@code error} event first), instead of a connection that merely closes; and so that a
+ * periodic {@link #watchAll} can look after each (whether its client is still there). Thread-safe.
  */
 final class InFlight {
 
@@ -21,10 +21,23 @@ final class InFlight {
         }
     }
 
-    private final Set<Request> requests = ConcurrentHashMap.newKeySet();
+    /** Each request, and what {@link #watchAll} runs for it. */
+    private final Map<Request, Runnable> requests = new ConcurrentHashMap<>();
 
-    void add(Request proxyRequest) {
-        requests.add(proxyRequest);
+    /**
+     * @param proxyRequest an upstream request sent
+     * @param watch what {@link #watchAll} runs for it while it is in flight (on the watching thread: brief, and never
+     *     throws)
+     */
+    void add(Request proxyRequest, Runnable watch) {
+        requests.put(proxyRequest, watch);
+    }
+
+    /** Runs the watch of every request in flight. */
+    void watchAll() {
+        for (Runnable watch : requests.values()) {
+            watch.run();
+        }
     }
 
     void remove(Request proxyRequest) {
@@ -46,7 +59,7 @@ final class InFlight {
     int cutAll() {
         int n = 0;
         ShuttingDown reason = new ShuttingDown();
-        for (Request r : requests) {
+        for (Request r : requests.keySet()) {
             r.abort(reason);
             n++;
         }
