@@ -61,7 +61,11 @@ final class Stats {
     }
 
     /**
-     * A two-proportion z-test: pooled standard error for the p-value, unpooled for the interval.
+     * A two-proportion z-test (the Wald test): the unpooled standard error, sqrt(pa (1 - pa) / na + pb (1 - pb) / nb),
+     * for both the p-value and the interval, so the interval leaves 0 out exactly when p is below 0.05 and the two
+     * never contradict each other. (A pooled error for the test beside an unpooled one for the interval did: 3/30
+     * against 9/30 errors read "p = 0.053, no difference" with an interval of +0.004 to +0.396.) An arm with a rate
+     * of 0 or 1 adds no spread; when neither has any, the rates are equal (p = 1) or differ for certain (p = 0).
      *
      * @param baselineHits the baseline's successes (errors, or the sum of scores)
      * @param baselineN its trials
@@ -73,12 +77,10 @@ final class Stats {
         double pa = baselineHits / baselineN;
         double pb = candidateHits / candidateN;
         double diff = pb - pa;
-        double pooled = (baselineHits + candidateHits) / (baselineN + candidateN);
-        double se0 = Math.sqrt(pooled * (1 - pooled) * (1.0 / baselineN + 1.0 / candidateN));
-        double se1 = Math.sqrt(pa * (1 - pa) / baselineN + pb * (1 - pb) / candidateN);
+        double se = Math.sqrt(pa * (1 - pa) / baselineN + pb * (1 - pb) / candidateN);
         double critical = NORMAL.inverseCumulativeProbability(1 - (1 - CONFIDENCE) / 2);
-        double p = se0 > 0 ? 2 * NORMAL.cumulativeProbability(-Math.abs(diff / se0)) : diff == 0 ? 1.0 : 0.0;
-        return new Difference(diff, diff - critical * se1, diff + critical * se1, p);
+        double p = se > 0 ? 2 * NORMAL.cumulativeProbability(-Math.abs(diff / se)) : diff == 0 ? 1.0 : 0.0;
+        return new Difference(diff, diff - critical * se, diff + critical * se, p);
     }
 
     /**

@@ -193,6 +193,27 @@ final class ScipyReferenceTest {
     // ---------------------------------------------------------------- proportions
 
     @Test
+    void twoProportionsMatchTheReference() {
+        // 10/200 vs 30/200: proportions_ztest p (pooled) 0.0008581206663936765; unpooled 0.000723232716430194;
+        // wald interval (0.042023483477296064, 0.15797651652270392)
+        Stats.Difference d = Stats.proportions(10, 200, 30, 200);
+        assertThat(d.difference()).isCloseTo(0.1, within(1e-12));
+        assertThat(d.low()).isCloseTo(0.042023483477296064, within(1e-12));
+        assertThat(d.high()).isCloseTo(0.15797651652270392, within(1e-12));
+        assertThat(d.p()).isCloseTo(0.000723232716430194, within(1e-15));
+        // 0/100 vs 5/100: unpooled p 0.021781462791119477, wald (0.007283575292052945, 0.09271642470794705)
+        Stats.Difference some = Stats.proportions(0, 100, 5, 100);
+        assertThat(some.p()).isCloseTo(0.021781462791119477, within(1e-14));
+        assertThat(some.low()).isCloseTo(0.007283575292052945, within(1e-12));
+        assertThat(some.high()).isCloseTo(0.09271642470794705, within(1e-12));
+        // 100/100 vs 90/100: unpooled p 0.0008581206663936765, wald (-0.15879891953620162, -0.04120108046379835)
+        Stats.Difference fromAll = Stats.proportions(100, 100, 90, 100);
+        assertThat(fromAll.p()).isCloseTo(0.0008581206663936765, within(1e-15));
+        assertThat(fromAll.low()).isCloseTo(-0.15879891953620162, within(1e-12));
+        assertThat(fromAll.high()).isCloseTo(-0.04120108046379835, within(1e-12));
+    }
+
+    @Test
     void degenerateRatesAreFiniteAndExact() {
         // scipy/statsmodels: 0/100 vs 0/100 and 100% vs 100% have no variance (nan); 0 vs 100% has wald (1.0, 1.0)
         assertThat(Stats.proportions(0, 100, 0, 100)).isEqualTo(new Stats.Difference(0, 0, 0, 1));
@@ -214,6 +235,50 @@ final class ScipyReferenceTest {
         // The candidate stated no usage at all: its token comparisons have no data, never NaN.
         assertThat(comparison(view, "input_tokens").verdict()).isEqualTo(Report.NOT_ENOUGH_DATA);
         assertThat(comparison(view, "feedback").verdict()).isEqualTo(Report.NOT_ENOUGH_DATA);
+        allFinite(view);
+    }
+
+    @Test
+    void theErrorRateIntervalAgreesWithItsPValue() {
+        // 3/30 vs 9/30 errors. Pooled test (proportions_ztest): p = 0.05280751141611363, "no difference"; the
+        // unpooled (wald) interval (0.004003601545994523, 0.39599639845400547) leaves 0 out: "higher". One of the
+        // two must give way; with the unpooled standard error for both, p = 0.04550026389635843 (2 * norm.sf).
+        Experiment e = experiment(List.of(1, 1));
+        for (int i = 0; i < 30; i++) {
+            e.arm("a").record(i < 3 ? failed(1_000_000) : ok(1_000_000, 1L), null, NOW);
+            e.arm("b").record(i < 9 ? failed(1_000_000) : ok(1_000_000, 1L), null, NOW);
+        }
+
+        Report.ComparisonView c = comparison(Report.of(e), "error_rate");
+
+        assertThat(c.ciLow() > 0 || c.ciHigh() < 0).as("interval %s..%s leaves 0 out", c.ciLow(), c.ciHigh())
+                .isEqualTo(c.pValue() < Report.ALPHA);
+        assertThat(c.ciLow()).isCloseTo(0.004003601545994523, within(1e-12));
+        assertThat(c.ciHigh()).isCloseTo(0.39599639845400547, within(1e-12));
+        assertThat(c.pValue()).isCloseTo(0.04550026389635843, within(1e-14));
+        assertThat(c.verdict()).isEqualTo(Report.HIGHER);
+    }
+
+    @Test
+    void feedbackIsComparedAsTheErrorRateIs() {
+        // true/false scores: 12 of 30 vs 20 of 30. test_proportions_2indep(20, 30, 12, 30, method='wald'):
+        // p = 0.031686388539793796; confint_proportions_2indep(..., method='wald') = (0.02338304393547408,
+        // 0.5099502893978591)
+        Experiment e = experiment(List.of(1, 1));
+        for (int i = 0; i < 30; i++) {
+            e.arm("a").feedback(i < 12 ? 1 : 0);
+            e.arm("b").feedback(i < 20 ? 1 : 0);
+        }
+
+        Report.ExperimentView view = Report.of(e);
+        Report.ComparisonView c = comparison(view, "feedback");
+
+        assertThat(view.arms().get(0).feedback().mean()).isCloseTo(0.4, within(1e-15));
+        assertThat(c.difference()).isCloseTo(0.26666666666666666, within(1e-15));
+        assertThat(c.pValue()).isCloseTo(0.031686388539793796, within(1e-14));
+        assertThat(c.ciLow()).isCloseTo(0.02338304393547408, within(1e-12));
+        assertThat(c.ciHigh()).isCloseTo(0.5099502893978591, within(1e-12));
+        assertThat(c.verdict()).isEqualTo(Report.HIGHER);
         allFinite(view);
     }
 
