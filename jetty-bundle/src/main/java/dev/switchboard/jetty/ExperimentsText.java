@@ -59,10 +59,15 @@ final class ExperimentsText {
         for (Object c : comparisons) {
             Map<String, Object> cmp = map(c);
             String verdict = str(cmp.get("verdict")).replace('_', ' ');
+            // An error rate in percent and its difference in percentage points: on the 0-1 scale with two decimals a
+            // rate of 0.4 % read 0.00, and an interval that leaves 0 out read [+0.00, +0.40].
+            boolean rate = "error_rate".equals(cmp.get("metric"));
+            java.util.function.Function<Object, String> value = rate ? ExperimentsText::percent : ExperimentsText::fixed;
+            java.util.function.Function<Object, String> change = rate ? ExperimentsText::points : ExperimentsText::signed;
             out.printf(Locale.ROOT, "    %-28s %-16s %10s -> %-10s %s%n", str(cmp.get("target")), str(cmp.get("metric")),
-                    fixed(cmp.get("baseline")), fixed(cmp.get("candidate")), "not enough data".equals(verdict) ? verdict
-                            : signed(cmp.get("difference")) + " [" + signed(cmp.get("ci_low")) + ", " + signed(cmp.get("ci_high"))
-                            + "], p = " + pValue(cmp.get("p_value")) + ": " + verdict);
+                    value.apply(cmp.get("baseline")), value.apply(cmp.get("candidate")), "not enough data".equals(verdict)
+                            ? verdict : change.apply(cmp.get("difference")) + " [" + change.apply(cmp.get("ci_low")) + ", "
+                            + change.apply(cmp.get("ci_high")) + "], p = " + pValue(cmp.get("p_value")) + ": " + verdict);
         }
         for (Object w : list(report.get("warnings"))) {
             out.println("  warning: " + str(w));
@@ -88,6 +93,12 @@ final class ExperimentsText {
     private static String signed(Object v) {
         Double d = num(v);
         return d == null ? "-" : (d >= 0 ? "+" : "") + fixed(v);
+    }
+
+    /** A difference of two rates, in percentage points. */
+    private static String points(Object v) {
+        Double d = num(v);
+        return d == null ? "-" : String.format(Locale.ROOT, "%+.1f pp", d * 100);
     }
 
     private static String percent(Object v) {

@@ -157,6 +157,9 @@ final class ExperimentsTest {
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {2}up/long +30 +50\\.0% \\(50\\.0%\\) +0\\.0% .* 100 / 100 +- *"));
         assertThat(lines).contains("  sample ratio: as weighted (p = 1.000)");
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {4}up/long +output_tokens +50\\.0 -> 100 .*: higher"));
+        // A rate in percent, its difference in percentage points (0.4 % is not "0.00").
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches(
+                " {4}up/long +error_rate +0\\.0% -> 0\\.0% +\\+0\\.0 pp \\[\\+0\\.0 pp, \\+0\\.0 pp\\], p = 1\\.000: no difference"));
         // Every comparison's figures in one column, whichever metric (reasoning_tokens is the longest name).
         assertThat(lines.stream().filter(l -> l.startsWith("    ") && l.contains(" -> ")).map(l -> l.indexOf(" -> ")).distinct())
                 .hasSize(1);
