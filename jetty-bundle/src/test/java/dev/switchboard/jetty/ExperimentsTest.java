@@ -250,6 +250,8 @@ final class ExperimentsTest {
         HttpResponse<String> unknown = feedback("no-such-request", "1");
         HttpResponse<String> bad = feedback(ids.get(3), "1.5");
         HttpResponse<String> notANumber = feedback(ids.get(3), "\"good\"");
+        // Which copy counts differs by reader (Python and Go keep the last, others the first): no score at all.
+        HttpResponse<String> scoredTwice = feedback(ids.get(3), "0, \"score\": 1");
 
         assertThat(twice.statusCode()).isEqualTo(409);
         assertThat(twice.body()).contains("\"code\":\"already_scored\"");
@@ -257,6 +259,8 @@ final class ExperimentsTest {
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("\"code\":\"invalid_feedback\"");
         assertThat(notANumber.statusCode()).isEqualTo(400);
+        assertThat(scoredTwice.statusCode()).isEqualTo(400);
+        assertThat(scoredTwice.body()).contains("\"code\":\"invalid_feedback\"", "score: appears more than once in the request body");
         List<Map<String, Object>> arms = list(experiment("fed", 4).get("arms"));
         assertThat(map(arms.get(0).get("feedback"))).containsEntry("count", JsonTree.parse("2".getBytes()))
                 .containsEntry("mean", JsonTree.parse("0.75".getBytes()));

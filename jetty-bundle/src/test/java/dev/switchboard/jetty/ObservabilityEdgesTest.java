@@ -253,7 +253,69 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
         }
     }
 
+    @Test
+    void shouldAbortTheUpstreamCallOfAClientThatLeftBeforeItsAnswer() throws Exception {
+        // An SDK's timeout or a user's stop button while a long answer is prepared: the upstream call is aborted
+        // within about two watches, not left to run to its end and be paid for.
+        long left;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.getOutputStream().write(rawRequest("left-before-answer", "slow:8000"));
+            s.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(5)).until(() -> !upstream.received.isEmpty());
+            left = System.nanoTime();
+        }
+
+        Completion c = completion("left-before-answer");
+        assertThat(Duration.ofNanos(System.nanoTime() - left))
+                .as("noticed within two watches, not when the upstream answers after 8 s")
+                .isLessThan(Duration.ofMillis(2 * GatewayProxyServlet.CLIENT_WATCH_MILLIS + 1000));
+        assertThat(c.errorCode()).isEqualTo("client_disconnected");
+        assertThat(c.status()).as("the client got no status").isZero();
+        assertThat(c.cut()).isFalse();
+        assertThat(c.attempts()).singleElement().satisfies(a -> assertThat(a.error()).isEqualTo("client_disconnected"));
+        assertThat(upstream.received).as("never sent again elsewhere").hasSize(1);
+    }
+
+    @Test
+    void shouldAnswerAClientThatWaitsLongerThanTheWatchAndKeepItsConnectionUsable() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(rawRequest("stays-1", "slow:2500"));
+            s.getOutputStream().flush();
+            assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 ").endsWith("{\"slow\":true}");
+            // The same connection again: the looks at it read nothing of what the client sends next.
+            s.getOutputStream().write(rawRequest("stays-2", "json"));
+            s.getOutputStream().flush();
+            assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+        }
+        assertThat(completion("stays-1").errorCode()).isNull();
+        assertThat(completion("stays-1").status()).isEqualTo(200);
+        assertThat(completion("stays-2").status()).isEqualTo(200);
+        assertThat(upstream.received).hasSize(2);
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
+
+    /** A chat request for {@code alias} with its request id and the upstream's scenario, as bytes for a raw socket. */
+    private static byte[] rawRequest(String id, String scenario) {
+        String body = "{\"model\":\"alias\",\"messages\":[]}";
+        return ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Scenario: " + scenario
+                + "\r\nX-Request-Id: " + id + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** Reads one response with a Content-Length body. */
+    private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("the response ended inside its head: " + head).isNotNegative();
+            head.append((char) b);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        assertThat(m.find()).as(head.toString()).isTrue();
+        return head + new String(in.readNBytes(Integer.parseInt(m.group(1))), java.nio.charset.StandardCharsets.UTF_8);
+    }
 
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + gateway.port() + path);
