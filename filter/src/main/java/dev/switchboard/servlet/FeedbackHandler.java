@@ -43,7 +43,15 @@ final class FeedbackHandler {
             Rejections.send(response, exchange, e.kind().error().with(e.getMessage()));
             return;
         }
-        Object tree = JsonTree.parse(java.util.Arrays.copyOf(body.bytes(), body.length()));
+        Object tree;
+        try {
+            tree = JsonTree.parseUnique(java.util.Arrays.copyOf(body.bytes(), body.length()));
+        } catch (JsonTree.DuplicateKeyException e) {
+            // Which copy counts differs by reader: a score for one request or another is no score (SPEC section 15).
+            Rejections.send(response, exchange, ApiError.INVALID_FEEDBACK.with(
+                    dev.switchboard.rules.ModelNames.visible(e.path()) + ": appears more than once in the request body"));
+            return;
+        }
         String problem = null;
         Feedback feedback = null;
         if (!(tree instanceof Map<?, ?> m)) {
