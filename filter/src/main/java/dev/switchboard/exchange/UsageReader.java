@@ -434,18 +434,19 @@ public final class UsageReader {
     }
 
     /**
-     * @param key the key an object sits under ({@link #OTHER} when in an array or the root)
-     * @param depth the depth of the object that holds it (the root's is 0)
-     * @return whether that object is an error in place of the answer: a root member {@code error} (a chat stream's
-     *     {@code {"error": {...}}} chunk, an OpenAI-style error body sent with 200), whatever it holds
-     *     ({@code {"code": 500}} alone says as much as a message)
+     * @param object the key under which an object sits ({@link #OTHER} when in an array or the root)
+     * @param depth that object's depth (the root's is 0), or -1 when an array holds it or one of its parents
+     * @return whether a value other than {@code null} in that object says the answer is an error in place of one: the
+     *     object is the root's member {@code error} (a chat stream's {@code {"error": {...}}} chunk, an OpenAI-style
+     *     error body sent with 200), whatever it holds ({@code {"code": 500}} alone says as much as a message). An
+     *     error object whose members are all {@code null} is a healthy answer's placeholder (a fine-tuning job's)
      */
-    static boolean errorObject(int key, int depth) {
-        return key == ERROR && depth == 0;
+    static boolean inErrorObject(int object, int depth) {
+        return object == ERROR && depth == 1;
     }
 
-    /** An object that {@link #errorObject} accepts began. */
-    void errorObject() {
+    /** A value other than {@code null} in an object that {@link #inErrorObject} accepts. */
+    void errorMember() {
         errorEvent = true;
     }
 
@@ -566,18 +567,18 @@ public final class UsageReader {
 
     /** One token of the incremental parse (bodies past {@link #BUFFERED_JSON_BYTES}). */
     private void token(JsonParser p, JsonToken t) {
-        if (t == JsonToken.START_OBJECT) {
-            // The new object's context: its parent holds the key it sits under.
-            TokenStreamContext parent = p.streamReadContext().getParent();
-            if (parent != null && parent.inObject() && errorObject(id(parent.currentName()), parent.getNestingDepth() - 1)) {
-                errorObject();
-            }
+        if (t == JsonToken.PROPERTY_NAME || t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY || t == JsonToken.VALUE_NULL) {
             return;
+        }
+        TokenStreamContext ctx = p.streamReadContext();
+        // A value's object: the context itself for a scalar; for a container, the one it was opened in.
+        TokenStreamContext holder = t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY ? ctx.getParent() : ctx;
+        if (!errorEvent && holder != null && holder.inObject() && inErrorObject(id(nameOf(holder)), depth(holder))) {
+            errorMember();
         }
         if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_STRING) {
             return;
         }
-        TokenStreamContext ctx = p.streamReadContext();
         if (!ctx.inObject()) {
             return;
         }

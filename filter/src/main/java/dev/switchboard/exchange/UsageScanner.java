@@ -138,9 +138,6 @@ final class UsageScanner {
         }
         // OTHER for a container in an array or at the root: only members of objects are given a key.
         keyIn[depth] = key;
-        if (!isArray && UsageReader.errorObject(key, depth - 1)) {
-            out.errorObject();
-        }
         depth++;
         i++;
         expectMore();
@@ -150,6 +147,9 @@ final class UsageScanner {
             close();
             return;
         }
+        // A member of the root's error object: a container counts as it opens, a scalar once read whole (as the
+        // Jackson path sees them), null never.
+        boolean inError = !isArray && UsageReader.inErrorObject(key, firstArray < depth ? -1 : depth - 1);
         while (true) {
             int k = UsageReader.OTHER;
             if (!isArray) {
@@ -164,7 +164,18 @@ final class UsageScanner {
                 i++;
                 expectMore();
             }
-            value(k);
+            if (!inError) {
+                value(k);
+            } else if (b[i] == '{' || b[i] == '[') {
+                out.errorMember();
+                value(k);
+            } else {
+                boolean isNull = b[i] == 'n';
+                value(k);
+                if (!isNull) {
+                    out.errorMember();
+                }
+            }
             expectMore();
             byte c = b[i++];
             if (c == close) {

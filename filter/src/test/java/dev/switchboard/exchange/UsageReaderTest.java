@@ -200,7 +200,9 @@ final class UsageReaderTest {
                         ERROR_EVENT),
                 Arguments.of("Ollama's error string", JSON, "{\"error\":\"model 'x' not found\"}", ERROR_EVENT),
                 Arguments.of("an error object with a code and no message", JSON, "{\"error\":{\"code\":500}}", ERROR_EVENT),
-                Arguments.of("an empty error object in a stream", SSE, "data: {\"error\":{}}\n\n", ERROR_EVENT),
+                Arguments.of("an error object with a type only, in a stream", SSE, "data: {\"error\":{\"type\":\"x\"}}\n\n",
+                        ERROR_EVENT),
+                Arguments.of("an error object holding an object", JSON, "{\"error\":{\"details\":{}}}", ERROR_EVENT),
                 Arguments.of("an error event whose data is no JSON", SSE, """
                         data: {"choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}
 
@@ -208,8 +210,15 @@ final class UsageReaderTest {
                         data: upstream overloaded
 
                         """, ERROR_EVENT),
-                // Not errors: an event named error with no data is never dispatched (SSE), and a later event field
+                // Not errors: an error object whose members are all null or that is empty (a healthy fine-tuning job's
+                // placeholder), an event named error with no data is never dispatched (SSE), and a later event field
                 // names the type.
+                Arguments.of("an error object of nulls, and an empty one", SSE, """
+                        data: {"object":"fine_tuning.job","status":"running","error":{"code":null,"message":null,"param":null}}
+
+                        data: {"error":{}}
+
+                        """, new Usage(null, null, null, null, null, "running")),
                 Arguments.of("an error event without data, and one renamed", SSE, """
                         event: error
 

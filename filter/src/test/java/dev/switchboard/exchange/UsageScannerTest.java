@@ -105,13 +105,16 @@ final class UsageScannerTest {
                 .as("usage of the root or of a root member counts, not in an array nor deeper; cached_tokens only under"
                         + " usage's details; status at the root only")
                 .isEqualTo(new Usage(null, 2L, null, null, null, "s"));
-        for (String error : new String[] {"{\"error\":{\"code\":500}}", "{\"id\":1,\"error\" : {}}"}) {
+        for (String error : new String[] {"{\"error\":{\"code\":500}}", "{\"id\":1,\"error\" : {\"a\":null,\"b\":[]}}"}) {
             Usage[] read = readBothWays(error.getBytes(StandardCharsets.UTF_8), 5);
             assertThat(read).as("an error object at the top, whatever it holds: %s", error)
                     .allMatch(Usage::errorEvent);
         }
-        String deeper = "{\"data\":{\"error\":{\"code\":500}},\"items\":[{\"error\":{}}],\"error\":null}";
+        String deeper = "{\"data\":{\"error\":{\"code\":500}},\"items\":[{\"error\":{\"code\":1}}],\"error\":null}";
         assertThat(readBothWays(deeper.getBytes(StandardCharsets.UTF_8), 7)).as("an error object deeper, or null")
+                .allMatch(u -> u == Usage.UNKNOWN);
+        String placeholder = "{\"error\":{\"code\":null,\"message\":null},\"other\":{}}";
+        assertThat(readBothWays(placeholder.getBytes(StandardCharsets.UTF_8), 9)).as("an error object of nulls only")
                 .allMatch(u -> u == Usage.UNKNOWN);
     }
 

@@ -124,6 +124,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         volatile boolean clientGone;
         /** A write to the client is under way (a slow reader can block it for long). */
         volatile boolean writing;
+        /** A write to the client blocked for longer than {@link #SLOW_WRITE_NANOS}: a client that does not keep up. */
+        volatile boolean clientSlow;
         /** The body is an SSE stream. */
         volatile boolean sse;
         /** The client's body failed while streamed upstream: the row to answer with, else {@code null}. */
@@ -405,6 +407,11 @@ final class GatewayProxyServlet extends ProxyServlet {
     private final transient TargetBreakers breakers;
     /** Whether the container is Jetty (the bundle, or the WAR in Jetty), which can abort a response and chunk any. */
     private transient boolean jetty;
+    /**
+     * Whether the client's connection can be read while its request is in progress ({@link #readClient}): Jetty's server
+     * classes are this servlet's, as in the bundled jar. A webapp in a stock Jetty does not see them (the WAR).
+     */
+    private transient boolean readsClient;
 
     /**
      * @param inFlight where upstream requests in flight are kept, for a stop to cut them when its drain time ends
@@ -420,8 +427,19 @@ final class GatewayProxyServlet extends ProxyServlet {
         super.init();
         catalog = new ModelCatalog(getHttpClient(), Clock.systemUTC());
         jetty = getServletContext().getServerInfo().toLowerCase(Locale.ROOT).startsWith("jetty");
-        if (jetty) {
+        readsClient = jetty && visible("org.eclipse.jetty.ee10.servlet.ServletContextRequest");
+        if (readsClient) {
             scheduleWatch();
+        }
+    }
+
+    /** @return whether this servlet's class loader can load the class (a container may hide its own from a webapp) */
+    private static boolean visible(String className) {
+        try {
+            Class.forName(className, false, GatewayProxyServlet.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
         }
     }
 
@@ -560,6 +578,8 @@ final class GatewayProxyServlet extends ProxyServlet {
                 sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
             } catch (IOException | RuntimeException e) {
                 _log.debug("could not start the next attempt", e);
+                inFlight.remove(next.proxyRequest);
+                next.answering();
                 next.ended(0, ApiError.UPSTREAM_UNAVAILABLE.code());
                 next.released();
                 sendProxyResponseError(clientRequest, proxyResponse, 502);
@@ -592,7 +612,7 @@ final class GatewayProxyServlet extends ProxyServlet {
      *     nothing came or this cannot tell
      */
     private int readClient(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
-        if (!jetty) {
+        if (!readsClient) {
             return 0;
         }
         try {
@@ -621,6 +641,9 @@ final class GatewayProxyServlet extends ProxyServlet {
             return 0;
         }
     }
+
+    /** A write to the client that blocks longer than this marks a client that does not keep up ({@link Upstream#clientSlow}). */
+    private static final long SLOW_WRITE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** How long an attempt waits for its answer before {@link #watchClient} first looks at its client, and how often. */
     static final long CLIENT_WATCH_MILLIS = 1000;
@@ -657,7 +680,13 @@ final class GatewayProxyServlet extends ProxyServlet {
         Request r = upstream.proxyRequest;
         if (read < 0 && r != null) {
             upstream.clientGone = true;
-            r.abort(new ClientLeft());
+            // Not on the scheduler's one thread: the abort ends the exchange there (listeners, the access log), and
+            // every timeout of the client waits behind it.
+            try {
+                getHttpClient().getExecutor().execute(() -> r.abort(new ClientLeft()));
+            } catch (RejectedExecutionException stopping) {
+                r.abort(new ClientLeft());
+            }
         }
     }
 
@@ -666,8 +695,6 @@ final class GatewayProxyServlet extends ProxyServlet {
         getHttpClient().getScheduler().schedule(() -> {
             try {
                 inFlight.watchAll();
-            } catch (RuntimeException e) {
-                _log.warn("could not look whether waiting clients are still there", e);
             } finally {
                 scheduleWatch();
             }
@@ -798,6 +825,7 @@ final class GatewayProxyServlet extends ProxyServlet {
                                      byte[] buffer, int offset, int length, Callback callback) {
         Upstream upstream = upstream(request);
         try {
+            long started = System.nanoTime();
             upstream.writing = true;
             response.getOutputStream().write(buffer, offset, length);
             upstream.sent(buffer, offset, length);
@@ -807,6 +835,9 @@ final class GatewayProxyServlet extends ProxyServlet {
                 response.flushBuffer();
             }
             upstream.writing = false;
+            if (System.nanoTime() - started > SLOW_WRITE_NANOS) {
+                upstream.clientSlow = true;
+            }
             UsageReader reader = upstream.usage;
             if (reader != null) {
                 // After the bytes went on: the tap never holds back or delays what the client gets.
@@ -897,7 +928,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             }
             // An answer's status: the target works once the answer ends whole, without an error in it (judged in
             // ended, onProxyResponseSuccess and onProxyResponseFailure), since a stream begun with 200 can still
-            // break or say overloaded_error.
+            // break or say overloaded_error; a half-open probe at its first byte (onContent).
             answeredBy(response, upstream);
             super.onHeaders(serverResponse);
         }
@@ -907,6 +938,11 @@ final class GatewayProxyServlet extends ProxyServlet {
             if (!upstream.abandoned) {
                 if (!upstream.bodyStarted) {
                     upstream.bodyStarted = true;
+                    if (upstream.permit.probe()) {
+                        // A half-open probe: the target is skipped while it is under way, so a long stream must not
+                        // hold it for its whole length. Its first byte says the target works.
+                        upstream.succeeded();
+                    }
                 }
                 super.onContent(serverResponse, chunk, demander);
             }
@@ -983,10 +1019,10 @@ final class GatewayProxyServlet extends ProxyServlet {
         // client). A 4xx is never retried, whatever follows it. Otherwise the attempt was judged already (a retried or
         // an error status, a body that began), or the client or the gateway ended it.
         boolean targetFailed = upstreamFault && (status == 0 || status < 400 && !upstream.bodyStarted);
-        if (targetFailed || upstreamFault && status < 400 && !upstream.writing) {
+        if (targetFailed || upstreamFault && status < 400 && !upstream.writing && !upstream.clientSlow) {
             // Also an answer that broke after its body began: the client got a cut answer from this target. Not
-            // when a write to the client was under way: a client that does not read holds the upstream's idle
-            // timeout too, and says nothing about the target.
+            // when a write to the client was under way or once blocked for long: a client that does not read holds
+            // the upstream's idle timeout too, and says nothing about the target.
             upstream.failed();
         } else {
             upstream.released();

@@ -36,7 +36,12 @@ final class InFlight {
     /** Runs the watch of every request in flight. */
     void watchAll() {
         for (Runnable watch : requests.values()) {
-            watch.run();
+            try {
+                watch.run();
+            } catch (RuntimeException e) {
+                // One watch's fault is its own: the others still run.
+                org.slf4j.LoggerFactory.getLogger(InFlight.class).warn("a watch of a request in flight failed", e);
+            }
         }
     }
 

@@ -58,6 +58,12 @@ final class TargetBreakers implements CircuitBreakers {
 
         /** The call's outcome says nothing about the target (the client left first): give the permit back. */
         void release();
+
+        /**
+         * @return whether this is a half-open breaker's one probe: while it is under way every other request skips
+         *     the target, so its success is told as soon as its answer begins, not when a long stream ends
+         */
+        boolean probe();
     }
 
     /** The permit of a target without a breaker. */
@@ -72,6 +78,11 @@ final class TargetBreakers implements CircuitBreakers {
 
         @Override
         public void release() {
+        }
+
+        @Override
+        public boolean probe() {
+            return false;
         }
     };
 
@@ -160,6 +171,11 @@ final class TargetBreakers implements CircuitBreakers {
             public void release() {
                 settle();
                 breaker.releasePermission();
+            }
+
+            @Override
+            public boolean probe() {
+                return probes != null;
             }
         };
     }

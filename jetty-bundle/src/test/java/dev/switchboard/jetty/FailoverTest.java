@@ -598,6 +598,37 @@ final class FailoverTest {
     }
 
     @Test
+    void shouldCloseAHalfOpenBreakerAtTheFirstByteOfItsProbeNotAtTheEndOfALongStream() throws Exception {
+        // While its one probe is under way the target is skipped: a probe that is a long stream must not keep a
+        // target that works from every other request until the stream ends.
+        c.answer(Behaviour.OVERLOADED_STREAM);
+        for (int i = 0; i < 2; i++) {
+            RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"c/m-c\"} 1.0"));
+        clock.advance(Duration.ofSeconds(31));
+        c.answer(Behaviour.LONG_STREAM);
+
+        CompletableFuture<RawClient.Received> probe = CompletableFuture.supplyAsync(() -> {
+            try {
+                return RawClient.post(breaking.port(), CHAT, body("slow-first", true), 10_000);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"closed\",switchboard_target=\"c/m-c\"} 1.0"));
+        assertThat(probe).as("closed while the probe's stream is still under way").isNotDone();
+        RawClient.Received next = RawClient.post(breaking.port(), CHAT, body("slow-first", true), 10_000);
+
+        assertThat(next.body()).as("the target is called again at once").startsWith("data: {\"from\":\"c\"}\n\n");
+        assertThat(probe.get(10, TimeUnit.SECONDS).body())
+                .isEqualTo("data: {\"from\":\"c\"}\n\n" + ": still here\n\n".repeat(5) + "data: [DONE]\n\n");
+        assertThat(d.received).isEmpty();
+    }
+
+    @Test
     void shouldKeepTheBreakerClosedForStreamsThatEndWhole() throws Exception {
         c.answer(Behaviour.STREAM);
         for (int i = 0; i < 3; i++) {

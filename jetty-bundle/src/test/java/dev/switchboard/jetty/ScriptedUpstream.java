@@ -35,6 +35,8 @@ final class ScriptedUpstream {
         BREAK_MID_STREAM,
         /** 200 SSE: one event, then Anthropic's {@code overloaded_error} event and a clean end. */
         OVERLOADED_STREAM,
+        /** 200 SSE: one event, then five SSE comments 300 ms apart (1.5 s, never silent for long), then as {@link #STREAM}. */
+        LONG_STREAM,
         /** Refuses connections (nothing listens). */
         REFUSE,
         /** Reads the request, then resets the connection. */
@@ -194,7 +196,7 @@ final class ScriptedUpstream {
                 switch (b) {
                     case OK -> write(out, 200, "application/json", okBody());
                     case STATUS -> write(out, status, "application/json", errorBody(status));
-                    case STREAM, SLOW_STREAM, BREAK_MID_STREAM, OVERLOADED_STREAM -> {
+                    case STREAM, SLOW_STREAM, BREAK_MID_STREAM, OVERLOADED_STREAM, LONG_STREAM -> {
                         if (b == Behaviour.SLOW_STREAM && stopped.await(SLOW_MILLIS, TimeUnit.MILLISECONDS)) {
                             return;
                         }
@@ -208,6 +210,13 @@ final class ScriptedUpstream {
                         }
                         if (b == Behaviour.OVERLOADED_STREAM) {
                             out.write(chunk(OVERLOADED));
+                        }
+                        for (int i = 0; b == Behaviour.LONG_STREAM && i < 5; i++) {
+                            if (stopped.await(300, TimeUnit.MILLISECONDS)) {
+                                return;
+                            }
+                            out.write(chunk(": still here\n\n"));
+                            out.flush();
                         }
                         out.write(chunk("data: [DONE]\n\n"));
                         out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
