@@ -124,8 +124,6 @@ final class GatewayProxyServlet extends ProxyServlet {
         volatile boolean clientGone;
         /** A write to the client is under way (a slow reader can block it for long). */
         volatile boolean writing;
-        /** A write to the client blocked for longer than {@link #SLOW_WRITE_NANOS}: a client that does not keep up. */
-        volatile boolean clientSlow;
         /** The body is an SSE stream. */
         volatile boolean sse;
         /** The client's body failed while streamed upstream: the row to answer with, else {@code null}. */
@@ -642,9 +640,6 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
     }
 
-    /** A write to the client that blocks longer than this marks a client that does not keep up ({@link Upstream#clientSlow}). */
-    private static final long SLOW_WRITE_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     /** How long an attempt waits for its answer before {@link #watchClient} first looks at its client, and how often. */
     static final long CLIENT_WATCH_MILLIS = 1000;
     private static final long CLIENT_WATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(CLIENT_WATCH_MILLIS);
@@ -825,7 +820,6 @@ final class GatewayProxyServlet extends ProxyServlet {
                                      byte[] buffer, int offset, int length, Callback callback) {
         Upstream upstream = upstream(request);
         try {
-            long started = System.nanoTime();
             upstream.writing = true;
             response.getOutputStream().write(buffer, offset, length);
             upstream.sent(buffer, offset, length);
@@ -835,9 +829,6 @@ final class GatewayProxyServlet extends ProxyServlet {
                 response.flushBuffer();
             }
             upstream.writing = false;
-            if (System.nanoTime() - started > SLOW_WRITE_NANOS) {
-                upstream.clientSlow = true;
-            }
             UsageReader reader = upstream.usage;
             if (reader != null) {
                 // After the bytes went on: the tap never holds back or delays what the client gets.
@@ -1019,10 +1010,9 @@ final class GatewayProxyServlet extends ProxyServlet {
         // client). A 4xx is never retried, whatever follows it. Otherwise the attempt was judged already (a retried or
         // an error status, a body that began), or the client or the gateway ended it.
         boolean targetFailed = upstreamFault && (status == 0 || status < 400 && !upstream.bodyStarted);
-        if (targetFailed || upstreamFault && status < 400 && !upstream.writing && !upstream.clientSlow) {
+        if (targetFailed || upstreamFault && status < 400 && !upstream.writing) {
             // Also an answer that broke after its body began: the client got a cut answer from this target. Not
-            // when a write to the client was under way or once blocked for long: a client that does not read holds
-            // the upstream's idle timeout too, and says nothing about the target.
+            // when a write to the client was under way: a failure told then may be the client's doing.
             upstream.failed();
         } else {
             upstream.released();
