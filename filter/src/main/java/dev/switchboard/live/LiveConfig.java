@@ -745,6 +745,17 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        } catch (StaleException stale) {
+            // The client's revision may be the very one this node serves (its listing's ETag) while the store moved to
+            // rows this node cannot apply: read again, it would get the same revision and meet this 412 again, in a
+            // loop. Say why instead, as the write itself would have.
+            reload(false);
+            if (state.store() == store
+                    && !sha256(state.config(), new byte[] {0}, identity(store.read())).equals(state.snapshot().version())) {
+                ReloadError error = lastError;
+                throw new StoreNotAppliedException(error == null ? List.of() : error.errors());
+            }
+            throw stale;
         }
         lastSync = clock.instant();
         if (!stored.revision().equals(next[0].storeRevision())) {

@@ -154,6 +154,10 @@ final class LiveConfigTest {
         // A's rows in force are the store's before r2, and it cannot apply the store as it is: refused, not r2 dropped.
         assertThatThrownBy(() -> a.update(null, adding("r3"))).isInstanceOf(StoreNotAppliedException.class)
                 .hasMessageContaining("nothing was written");
+        // Also with the revision A serves (its listing's ETag): a 412 would send the client to read that same revision
+        // again, and meet the 412 again.
+        String served = "\"" + a.snapshot().storeRevision() + "\"";
+        assertThatThrownBy(() -> a.update(served, adding("r3"))).isInstanceOf(StoreNotAppliedException.class);
         assertThat(Files.readString(store)).contains("r1").contains("r2").doesNotContain("r3");
 
         Files.writeString(dir.resolve("a.yaml"), config);
