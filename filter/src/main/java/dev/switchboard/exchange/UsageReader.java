@@ -71,6 +71,8 @@ public final class UsageReader {
     private Long cacheCreation;
     private String finish;
     private boolean errorEvent;
+    /** The incremental parse is inside the root's error object and saw a member other than null there. */
+    private boolean errorMembers;
 
     // JSON: the body so far while it is small, else one non-blocking parse of the whole body.
     private byte[] body;
@@ -436,17 +438,18 @@ public final class UsageReader {
     /**
      * @param object the key under which an object sits ({@link #OTHER} when in an array or the root)
      * @param depth that object's depth (the root's is 0), or -1 when an array holds it or one of its parents
-     * @return whether a value other than {@code null} in that object says the answer is an error in place of one: the
-     *     object is the root's member {@code error} (a chat stream's {@code {"error": {...}}} chunk, an OpenAI-style
-     *     error body sent with 200), whatever it holds ({@code {"code": 500}} alone says as much as a message). An
-     *     error object whose members are all {@code null} is a healthy answer's placeholder (a fine-tuning job's)
+     * @return whether that object, once it closed holding a member other than {@code null}, says the answer is an error
+     *     in place of one: it is the root's member {@code error} (a chat stream's {@code {"error": {...}}} chunk, an
+     *     OpenAI-style error body sent with 200), whatever it holds ({@code {"code": 500}} alone says as much as a
+     *     message). An error object whose members are all {@code null} is a healthy answer's placeholder (a
+     *     fine-tuning job's)
      */
     static boolean inErrorObject(int object, int depth) {
         return object == ERROR && depth == 1;
     }
 
-    /** A value other than {@code null} in an object that {@link #inErrorObject} accepts. */
-    void errorMember() {
+    /** An object that {@link #inErrorObject} accepts closed, holding a member other than {@code null}. */
+    void errorObject() {
         errorEvent = true;
     }
 
@@ -567,14 +570,25 @@ public final class UsageReader {
 
     /** One token of the incremental parse (bodies past {@link #BUFFERED_JSON_BYTES}). */
     private void token(JsonParser p, JsonToken t) {
-        if (t == JsonToken.PROPERTY_NAME || t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY || t == JsonToken.VALUE_NULL) {
+        TokenStreamContext ctx = p.streamReadContext();
+        if (t == JsonToken.PROPERTY_NAME || t == JsonToken.END_ARRAY || t == JsonToken.VALUE_NULL) {
             return;
         }
-        TokenStreamContext ctx = p.streamReadContext();
+        if (t == JsonToken.END_OBJECT) {
+            // After an object's end the context is its parent's, whose current name is the key the object sat under.
+            if (errorMembers && ctx.inObject() && ctx.getNestingDepth() == 1 && id(ctx.currentName()) == ERROR) {
+                errorObject();
+            }
+            if (ctx.getNestingDepth() <= 1) {
+                errorMembers = false;
+            }
+            return;
+        }
         // A value's object: the context itself for a scalar; for a container, the one it was opened in.
         TokenStreamContext holder = t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY ? ctx.getParent() : ctx;
-        if (!errorEvent && holder != null && holder.inObject() && inErrorObject(id(nameOf(holder)), depth(holder))) {
-            errorMember();
+        if (holder != null && holder.getNestingDepth() == 2 && holder.inObject()
+                && inErrorObject(id(nameOf(holder)), depth(holder))) {
+            errorMembers = true;
         }
         if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_STRING) {
             return;

@@ -147,9 +147,10 @@ final class UsageScanner {
             close();
             return;
         }
-        // A member of the root's error object: a container counts as it opens, a scalar once read whole (as the
-        // Jackson path sees them), null never.
+        // The root's error object counts once it closed whole holding a member other than null (where the Jackson
+        // path sees its end; a fault inside it ends both reads before that).
         boolean inError = !isArray && UsageReader.inErrorObject(key, firstArray < depth ? -1 : depth - 1);
+        boolean notNull = false;
         while (true) {
             int k = UsageReader.OTHER;
             if (!isArray) {
@@ -164,22 +165,15 @@ final class UsageScanner {
                 i++;
                 expectMore();
             }
-            if (!inError) {
-                value(k);
-            } else if (b[i] == '{' || b[i] == '[') {
-                out.errorMember();
-                value(k);
-            } else {
-                boolean isNull = b[i] == 'n';
-                value(k);
-                if (!isNull) {
-                    out.errorMember();
-                }
-            }
+            notNull |= inError && b[i] != 'n';
+            value(k);
             expectMore();
             byte c = b[i++];
             if (c == close) {
                 close();
+                if (notNull) {
+                    out.errorObject();
+                }
                 return;
             }
             if (c != ',') {

@@ -95,6 +95,15 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
     }
 
+    /** What {@link #whyStale}'s write throws once it is past every check: nothing is written. Stackless. */
+    private static final class NothingToWrite extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NothingToWrite() {
+            super(null, null, false, false);
+        }
+    }
+
     private final ConfigLoader loader;
     private final Path configFile;
     private final byte[] builtIn;
@@ -687,12 +696,34 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                         return update(state.store(), ifMatch, change);
                     } catch (StoreMoved e) {
                         // The reload inside the write found a config naming another store: write that one.
+                    } catch (StaleException stale) {
+                        throw whyStale(stale);
                     }
                 }
             }
         } finally {
             closeRetired();
         }
+    }
+
+    /**
+     * A stale {@code If-Match}: the client's revision may be the very one this node serves (its listing's ETag) while
+     * the store moved to rows this node cannot apply; read again, the client would get that revision back and meet the
+     * 412 again, in a loop. So the write's own checks run once more, unconditionally, under the store's lock, with
+     * nothing to write: a node that cannot apply the store says so ({@link StoreNotAppliedException}, the 409 a write
+     * without {@code If-Match} gets); one that can (another node wrote valid rows) leaves the 412 as it is.
+     *
+     * @return {@code stale}, to throw
+     */
+    private StaleException whyStale(StaleException stale) {
+        try {
+            update(state.store(), null, snapshot -> {
+                throw new NothingToWrite();
+            });
+        } catch (NothingToWrite | StoreMoved | StaleException | IOException e) {
+            // Past every check, or the store cannot tell now: the client's revision is stale, as the store said.
+        }
+        return stale;
     }
 
     private Update update(AdminStore store, String ifMatch, Function<Snapshot, List<VirtualModel>> change)
@@ -745,17 +776,6 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
-        } catch (StaleException stale) {
-            // The client's revision may be the very one this node serves (its listing's ETag) while the store moved to
-            // rows this node cannot apply: read again, it would get the same revision and meet this 412 again, in a
-            // loop. Say why instead, as the write itself would have.
-            reload(false);
-            if (state.store() == store
-                    && !sha256(state.config(), new byte[] {0}, identity(store.read())).equals(state.snapshot().version())) {
-                ReloadError error = lastError;
-                throw new StoreNotAppliedException(error == null ? List.of() : error.errors());
-            }
-            throw stale;
         }
         lastSync = clock.instant();
         if (!stored.revision().equals(next[0].storeRevision())) {

@@ -113,6 +113,13 @@ final class UsageScannerTest {
         String deeper = "{\"data\":{\"error\":{\"code\":500}},\"items\":[{\"error\":{\"code\":1}}],\"error\":null}";
         assertThat(readBothWays(deeper.getBytes(StandardCharsets.UTF_8), 7)).as("an error object deeper, or null")
                 .allMatch(u -> u == Usage.UNKNOWN);
+        // A fault inside the error object ends both reads before its end, whichever token the fault follows (the
+        // Jackson path hands a number or a literal over before it looks at the byte after it).
+        for (String broken : new String[] {"{\"error\":{\"code\":500:}}", "{\"error\":{\"a\":true\"}", "{\"error\":{\"c\":0\"}",
+                "{\"error\":{\"code\":500"}) {
+            Usage[] read = readBothWays(broken.getBytes(StandardCharsets.UTF_8), 4);
+            assertThat(read[0]).as("scanner vs Jackson: %s", broken).isEqualTo(read[1]).isEqualTo(read[2]);
+        }
         String placeholder = "{\"error\":{\"code\":null,\"message\":null},\"other\":{}}";
         assertThat(readBothWays(placeholder.getBytes(StandardCharsets.UTF_8), 9)).as("an error object of nulls only")
                 .allMatch(u -> u == Usage.UNKNOWN);

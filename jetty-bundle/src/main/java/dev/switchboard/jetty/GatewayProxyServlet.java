@@ -192,6 +192,17 @@ final class GatewayProxyServlet extends ProxyServlet {
 
         /** The breaker heard this attempt's outcome: each attempt reports exactly one. */
         private final java.util.concurrent.atomic.AtomicBoolean judged = new java.util.concurrent.atomic.AtomicBoolean();
+        /** A half-open probe's success was told at its first byte; then set once a later failure was told too. */
+        private volatile boolean probedEarly;
+        private final java.util.concurrent.atomic.AtomicBoolean failedLater = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** A half-open probe's stream began: its success is told now (see {@link TargetBreakers.Permit#probe}). */
+        void probeSucceeded() {
+            if (judged.compareAndSet(false, true)) {
+                probedEarly = true;
+                permit.success();
+            }
+        }
 
         /** The target answered: an error status other than a retried one, or an answer that ended whole. */
         void succeeded() {
@@ -207,6 +218,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         void failed() {
             if (judged.compareAndSet(false, true)) {
                 permit.failure();
+            } else if (probedEarly && failedLater.compareAndSet(false, true)) {
+                permit.failedLater();
             }
         }
 
@@ -929,10 +942,11 @@ final class GatewayProxyServlet extends ProxyServlet {
             if (!upstream.abandoned) {
                 if (!upstream.bodyStarted) {
                     upstream.bodyStarted = true;
-                    if (upstream.permit.probe()) {
-                        // A half-open probe: the target is skipped while it is under way, so a long stream must not
-                        // hold it for its whole length. Its first byte says the target works.
-                        upstream.succeeded();
+                    if (upstream.sse && upstream.permit.probe()) {
+                        // A half-open probe's stream: the target is skipped while it is under way, so a long stream
+                        // must not hold it for its whole length. Its first byte says the target works (an error in it
+                        // later is one failure more: Upstream.failed).
+                        upstream.probeSucceeded();
                     }
                 }
                 super.onContent(serverResponse, chunk, demander);

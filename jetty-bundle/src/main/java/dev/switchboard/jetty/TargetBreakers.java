@@ -64,6 +64,12 @@ final class TargetBreakers implements CircuitBreakers {
          *     the target, so its success is told as soon as its answer begins, not when a long stream ends
          */
         boolean probe();
+
+        /**
+         * A probe whose success was told at its answer's first byte failed after all (an error event, a cut): one
+         * failure more, as a call of the closed breaker it made would report. Once, after {@link #success}.
+         */
+        void failedLater();
     }
 
     /** The permit of a target without a breaker. */
@@ -83,6 +89,10 @@ final class TargetBreakers implements CircuitBreakers {
         @Override
         public boolean probe() {
             return false;
+        }
+
+        @Override
+        public void failedLater() {
         }
     };
 
@@ -176,6 +186,14 @@ final class TargetBreakers implements CircuitBreakers {
             @Override
             public boolean probe() {
                 return probes != null;
+            }
+
+            @Override
+            public void failedLater() {
+                if (failedSince != null) {
+                    failedSince.set(true);
+                }
+                breaker.onError(0, TimeUnit.NANOSECONDS, Failed.INSTANCE);
             }
         };
     }

@@ -626,6 +626,28 @@ final class FailoverTest {
         assertThat(probe.get(10, TimeUnit.SECONDS).body())
                 .isEqualTo("data: {\"from\":\"c\"}\n\n" + ": still here\n\n".repeat(5) + "data: [DONE]\n\n");
         assertThat(d.received).isEmpty();
+        closeAgain(c, "slow-first");
+    }
+
+    @Test
+    void shouldCountAProbesStreamThatFailsAfterItsFirstByteAsAFailure() throws Exception {
+        // The probe closed the breaker at its first byte, then said overloaded_error: that failure counts, so one more
+        // such answer (failures: 2 here) opens it again, not two.
+        c.answer(Behaviour.OVERLOADED_STREAM);
+        for (int i = 0; i < 2; i++) {
+            RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"c/m-c\"} 1.0"));
+        clock.advance(Duration.ofSeconds(31));
+
+        RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
+        RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
+
+        assertThat(c.received).as("the probe and one more").hasSize(4);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"c/m-c\"} 1.0"));
+        closeAgain(c, "slow-first");
     }
 
     @Test
