@@ -590,6 +590,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             } catch (IOException | RuntimeException e) {
                 _log.debug("could not start the next attempt", e);
                 inFlight.remove(next.proxyRequest);
+                next.stopDeadline();
                 next.answering();
                 next.ended(0, ApiError.UPSTREAM_UNAVAILABLE.code());
                 next.released();
@@ -863,7 +864,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.clientRequest = clientRequest;
         upstream.clientResponse = proxyResponse;
         // Only a request whose body is in (held, not streamed on): a read of the connection finds what comes after it.
-        inFlight.add(proxyRequest, jetty && upstream.body != null ? () -> watchClient(upstream) : NO_WATCH);
+        inFlight.add(proxyRequest, readsClient && upstream.body != null ? () -> watchClient(upstream) : NO_WATCH);
         if (upstream.plan.stream && upstream.plan.mayFollow(breakers)) {
             // A stream's headers come at once; a provider that sends none in time is failing, and another candidate
             // waits (SPEC section 11). A request that is not a stream gets its headers with the whole answer.
