@@ -542,6 +542,17 @@ final class FailoverTest {
     }
 
     /** Leaves {@code u}'s breaker closed for the other tests: its cool-down passed, a probe through {@code model}. */
+    /** Opens {@code u}'s breaker (on {@code slow-first}) with streams that say overloaded_error, then lets open_for pass. */
+    private void openWithOverloadedStreamsThenWaitOut(ScriptedUpstream u) throws Exception {
+        u.answer(Behaviour.OVERLOADED_STREAM);
+        for (int i = 0; i < 2; i++) {
+            RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"" + u.name + "/m-" + u.name + "\"} 1.0"));
+        clock.advance(Duration.ofSeconds(31));
+    }
+
     private void closeAgain(ScriptedUpstream u, String model) throws Exception {
         clock.advance(Duration.ofSeconds(31));
         u.answer(Behaviour.OK);
@@ -601,13 +612,7 @@ final class FailoverTest {
     void shouldCloseAHalfOpenBreakerAtTheFirstByteOfItsProbeNotAtTheEndOfALongStream() throws Exception {
         // While its one probe is under way the target is skipped: a probe that is a long stream must not keep a
         // target that works from every other request until the stream ends.
-        c.answer(Behaviour.OVERLOADED_STREAM);
-        for (int i = 0; i < 2; i++) {
-            RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
-        }
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
-                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"c/m-c\"} 1.0"));
-        clock.advance(Duration.ofSeconds(31));
+        openWithOverloadedStreamsThenWaitOut(c);
         c.answer(Behaviour.LONG_STREAM);
 
         CompletableFuture<RawClient.Received> probe = CompletableFuture.supplyAsync(() -> {
@@ -633,13 +638,7 @@ final class FailoverTest {
     void shouldCountAProbesStreamThatFailsAfterItsFirstByteAsAFailure() throws Exception {
         // The probe closed the breaker at its first byte, then said overloaded_error: that failure counts, so one more
         // such answer (failures: 2 here) opens it again, not two.
-        c.answer(Behaviour.OVERLOADED_STREAM);
-        for (int i = 0; i < 2; i++) {
-            RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
-        }
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
-                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"c/m-c\"} 1.0"));
-        clock.advance(Duration.ofSeconds(31));
+        openWithOverloadedStreamsThenWaitOut(c);
 
         RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
         RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
