@@ -10,7 +10,6 @@ import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.InvalidUserPathException;
-import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.UserPath;
@@ -316,8 +315,7 @@ public final class AdminServlet extends HttpServlet {
             tree = JsonTree.parseUnique(bytes);
         } catch (JsonTree.DuplicateKeyException e) {
             // Fail closed, as on the gateway's own requests (SPEC section 15): which copy counts differs by reader.
-            throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL,
-                    ModelNames.visible(e.path()) + ": appears more than once in the request body");
+            throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, e.describe());
         }
         if (!(tree instanceof Map<?, ?> m)) {
             throw new AdminException(ApiError.INVALID_ADMIN_BODY, null);

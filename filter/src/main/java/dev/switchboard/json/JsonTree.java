@@ -1,5 +1,6 @@
 package dev.switchboard.json;
 
+import dev.switchboard.rules.ModelNames;
 import java.io.ByteArrayOutputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
@@ -57,6 +58,11 @@ public final class JsonTree {
         /** @return where the second copy is: the key with the keys and indexes above it ({@code targets[0].model}) */
         public String path() {
             return path;
+        }
+
+        /** @return what a client is told: where the second copy is (hidden characters escaped), and that it came twice */
+        public String describe() {
+            return ModelNames.visible(path) + ": appears more than once in the request body";
         }
     }
 

@@ -48,8 +48,7 @@ final class FeedbackHandler {
             tree = JsonTree.parseUnique(java.util.Arrays.copyOf(body.bytes(), body.length()));
         } catch (JsonTree.DuplicateKeyException e) {
             // Which copy counts differs by reader: a score for one request or another is no score (SPEC section 15).
-            Rejections.send(response, exchange, ApiError.INVALID_FEEDBACK.with(
-                    dev.switchboard.rules.ModelNames.visible(e.path()) + ": appears more than once in the request body"));
+            Rejections.send(response, exchange, ApiError.INVALID_FEEDBACK.with(e.describe()));
             return;
         }
         String problem = null;
