@@ -70,8 +70,7 @@ public enum ApiError {
     MODEL_TOO_LONG(400, "invalid_request_error", "invalid_model",
             "model names are at most " + ModelNames.MAX_LENGTH + " characters", "model", false),
     /** A model name with a space, control or invisible character an upstream could strip or split (SPEC section 15). */
-    MODEL_UNUSABLE(400, "invalid_request_error", "invalid_model",
-            "model names may not contain spaces, control or invisible characters, or commas", "model", false),
+    MODEL_UNUSABLE(400, "invalid_request_error", "invalid_model", ModelNames.UNUSABLE, "model", false),
     /** A request the upstream parsers could read differently from the gateway (SPEC section 15); the message says how. */
     INVALID_REQUEST(400, "invalid_request_error", "invalid_request", "%s", null, false),
     /** The models of one request route to different providers; {@code %s} names them. */
