@@ -25,14 +25,15 @@ sealed interface Value {
         @Override
         public String describe() {
             return switch (type) {
-                case STRING -> "\"" + ModelNames.visible(abbreviate(text)) + "\"";
+                case STRING -> quoted(text);
                 case NULL -> "null";
                 default -> text;
             };
         }
 
-        private static String abbreviate(String s) {
-            return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+        /** @return a string as a message shows it: quoted, cut at 80 characters, its hidden characters escaped */
+        static String quoted(String s) {
+            return "\"" + ModelNames.visible(s.length() <= 80 ? s : s.substring(0, 77) + "...") + "\"";
         }
     }
 

@@ -274,7 +274,7 @@ final class VirtualModelReader {
         if (problem == null) {
             return true;
         }
-        fields.error(path, where, problem + ", was " + new Value.Scalar(name, Value.Type.STRING, 0).describe());
+        fields.error(path, where, problem + ", was " + Value.Scalar.quoted(name));
         return false;
     }
 
