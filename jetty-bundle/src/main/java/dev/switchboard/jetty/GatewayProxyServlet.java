@@ -138,11 +138,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         volatile boolean bodyStarted;
         /** The request sent upstream, once sent. */
         volatile Request proxyRequest;
-        /** The client's request and response, once sent: for {@link #watchClient}. */
-        volatile HttpServletRequest clientRequest;
-        volatile HttpServletResponse clientResponse;
         /**
-         * Who may use the client's connection: {@link #WAITING} (nothing of the answer yet: {@link #watchClient} may read
+         * Who may use the client's connection: {@link #WAITING} (nothing of the answer yet: watchClient may read
          * it to see whether the client left), {@link #PROBING} (it is reading), {@link #ANSWERING} (the answer's events
          * own it from their first: never read again).
          */
@@ -675,13 +672,13 @@ final class GatewayProxyServlet extends ProxyServlet {
      * upstream generated (and billed) all of it. A client gone aborts the upstream call. Only while nothing of the
      * answer came: from its first event the answer owns the connection ({@link Upstream#answering}).
      */
-    private void watchClient(Upstream upstream) {
+    private void watchClient(Upstream upstream, HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
         if (System.nanoTime() - upstream.sentNanos < CLIENT_WATCH_NANOS || !upstream.probing()) {
             return;
         }
         int read = 0;
         try {
-            read = readClient(upstream.clientRequest, upstream.clientResponse);
+            read = readClient(clientRequest, proxyResponse);
         } finally {
             // A byte read (a pipelined request) closes the connection after the answer: no more reads.
             upstream.probed(read == 0);
@@ -861,10 +858,9 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
         Upstream upstream = upstream(clientRequest);
         upstream.proxyRequest = proxyRequest;
-        upstream.clientRequest = clientRequest;
-        upstream.clientResponse = proxyResponse;
         // Only a request whose body is in (held, not streamed on): a read of the connection finds what comes after it.
-        inFlight.add(proxyRequest, readsClient && upstream.body != null ? () -> watchClient(upstream) : NO_WATCH);
+        inFlight.add(proxyRequest, readsClient && upstream.body != null
+                ? () -> watchClient(upstream, clientRequest, proxyResponse) : NO_WATCH);
         if (upstream.plan.stream && upstream.plan.mayFollow(breakers)) {
             // A stream's headers come at once; a provider that sends none in time is failing, and another candidate
             // waits (SPEC section 11). A request that is not a stream gets its headers with the whole answer.
