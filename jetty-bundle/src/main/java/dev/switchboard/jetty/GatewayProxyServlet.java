@@ -139,14 +139,22 @@ final class GatewayProxyServlet extends ProxyServlet {
         /** The request sent upstream, once sent. */
         volatile Request proxyRequest;
         /**
-         * Who may use the client's connection: {@link #WAITING} (nothing of the answer yet: watchClient may read
-         * it to see whether the client left), {@link #PROBING} (it is reading), {@link #ANSWERING} (the answer's events
-         * own it from their first: never read again).
+         * Who may use the client's connection: {@link #WAITING} (nothing of the answer's body yet: watchClient may read
+         * it to see whether the client left, also after the upstream's status and headers, which a stream's server may
+         * send long before its first token), {@link #PROBING} (it is reading), {@link #ANSWERING} (the answer's body, its
+         * end or a failure owns it from then on: never read again).
          */
         private final java.util.concurrent.atomic.AtomicInteger watch = new java.util.concurrent.atomic.AtomicInteger();
         static final int WAITING = 0;
         static final int PROBING = 1;
         static final int ANSWERING = 2;
+        /**
+         * A look at the client's connection read a byte (the client sent its next request before this answer: HTTP
+         * pipelining, which no LLM SDK does). The byte cannot be put back, so this answer closes the connection: set by
+         * the watch, applied by the thread that answers ({@link #answering(HttpServletResponse)}), which alone touches
+         * the response.
+         */
+        private volatile boolean pipelined;
         /** The last bytes sent to the client (up to 4), to tell whether a stream stopped between events. */
         private int tail;
         private int tailLength;
@@ -164,9 +172,20 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
 
         /**
-         * The answer's first event came (or the attempt failed): from here on its events own the client's connection
-         * and response, so a probe under way is waited out (a non-blocking read: microseconds) and none starts.
+         * The answer's body began (or it ended, or the attempt failed or was given up): from here on its events own the
+         * client's connection and response, so a probe under way is waited out (a non-blocking read: microseconds) and
+         * none starts. A byte a probe read closes the connection after this answer.
+         *
+         * @param response the client's response, not committed yet unless a failure comes after the body began
          */
+        void answering(HttpServletResponse response) {
+            answering();
+            if (pipelined && !response.isCommitted()) {
+                response.setHeader("Connection", "close");
+            }
+        }
+
+        /** As {@link #answering(HttpServletResponse)}, for an attempt whose answer will not be the client's. */
         void answering() {
             while (true) {
                 int w = watch.get();
@@ -611,16 +630,20 @@ final class GatewayProxyServlet extends ProxyServlet {
      * write tells.
      */
     private boolean clientGone(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
-        return readClient(clientRequest, proxyResponse) < 0;
+        int read = readClient(clientRequest);
+        if (read > 0) {
+            proxyResponse.setHeader("Connection", "close");
+        }
+        return read < 0;
     }
 
     /**
      * Reads the client's connection as {@link #clientGone} says.
      *
-     * @return -1 when the client is gone, 1 when a byte was read (the connection closes after this response), 0 when
-     *     nothing came or this cannot tell
+     * @return -1 when the client is gone, 1 when a byte was read (the caller closes the connection after this response),
+     *     0 when nothing came or this cannot tell
      */
-    private int readClient(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+    private int readClient(HttpServletRequest clientRequest) {
         if (!readsClient) {
             return 0;
         }
@@ -638,11 +661,7 @@ final class GatewayProxyServlet extends ProxyServlet {
                 return 0;
             }
             java.nio.ByteBuffer probe = org.eclipse.jetty.util.BufferUtil.allocate(1);
-            int read = endPoint.fill(probe);
-            if (read > 0) {
-                proxyResponse.setHeader("Connection", "close");
-            }
-            return Integer.signum(read);
+            return Integer.signum(endPoint.fill(probe));
         } catch (IOException e) {
             return -1;
         } catch (RuntimeException | LinkageError e) {
@@ -670,15 +689,20 @@ final class GatewayProxyServlet extends ProxyServlet {
      * client is still there: Jetty does not read a connection while its request is in progress, so a client that left
      * (its SDK timed out, its user pressed stop) would otherwise be noticed only when the answer is written, after the
      * upstream generated (and billed) all of it. A client gone aborts the upstream call. Only while nothing of the
-     * answer came: from its first event the answer owns the connection ({@link Upstream#answering}).
+     * answer's body came (its status and headers may have: a stream's server sends them before its first token, which a
+     * long prompt or a queue can delay by minutes): from its first byte the answer owns the connection
+     * ({@link Upstream#answering}), and a client that left is noticed when that byte is written.
      */
-    private void watchClient(Upstream upstream, HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+    private void watchClient(Upstream upstream, HttpServletRequest clientRequest) {
         if (System.nanoTime() - upstream.sentNanos < CLIENT_WATCH_NANOS || !upstream.probing()) {
             return;
         }
         int read = 0;
         try {
-            read = readClient(clientRequest, proxyResponse);
+            read = readClient(clientRequest);
+            if (read > 0) {
+                upstream.pipelined = true;
+            }
         } finally {
             // A byte read (a pipelined request) closes the connection after the answer: no more reads.
             upstream.probed(read == 0);
@@ -860,7 +884,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.proxyRequest = proxyRequest;
         // Only a request whose body is in (held, not streamed on): a read of the connection finds what comes after it.
         inFlight.add(proxyRequest, readsClient && upstream.body != null
-                ? () -> watchClient(upstream, clientRequest, proxyResponse) : NO_WATCH);
+                ? () -> watchClient(upstream, clientRequest) : NO_WATCH);
         if (upstream.plan.stream && upstream.plan.mayFollow(breakers)) {
             // A stream's headers come at once; a provider that sends none in time is failing, and another candidate
             // waits (SPEC section 11). A request that is not a stream gets its headers with the whole answer.
@@ -900,8 +924,15 @@ final class GatewayProxyServlet extends ProxyServlet {
 
         @Override
         public void onBegin(Response serverResponse) {
-            upstream.answering();
-            if (!upstream.abandoned && !retries(serverResponse.getStatus())) {
+            if (upstream.abandoned) {
+                // Given up already (failed over after answering): another attempt owns the client's response.
+                upstream.answering();
+            } else if (retries(serverResponse.getStatus())) {
+                // Failing over from here (onHeaders), or this error is the answer: no more looks at the connection.
+                upstream.answering(response);
+            } else {
+                // The status is not the body: the client's connection is still watched until the body's first byte (a
+                // stream's server may send its headers long before its first token), and the watch only reads it.
                 super.onBegin(serverResponse);
             }
         }
@@ -938,6 +969,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         public void onContent(Response serverResponse, Content.Chunk chunk, Runnable demander) {
             if (!upstream.abandoned) {
                 if (!upstream.bodyStarted) {
+                    upstream.answering(response);
                     upstream.bodyStarted = true;
                     if (upstream.sse && upstream.permit.probe()) {
                         // A half-open probe's stream: the target is skipped while it is under way, so a long stream
@@ -991,6 +1023,7 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse) {
         Upstream upstream = upstream(clientRequest);
+        upstream.answering(proxyResponse);
         inFlight.remove(upstream.proxyRequest);
         // A response without a body: its headers were the first bytes.
         upstream.exchange.recorder().firstByte();
@@ -1004,7 +1037,7 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse, Throwable failure) {
         Upstream upstream = upstream(clientRequest);
-        upstream.answering();
+        upstream.answering(proxyResponse);
         inFlight.remove(upstream.proxyRequest);
         upstream.shuttingDown = failure instanceof InFlight.ShuttingDown;
         if (causedBy(failure, RequestBodyGate.BodyTimeout.class)) {

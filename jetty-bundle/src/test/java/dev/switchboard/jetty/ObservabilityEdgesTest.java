@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the exchange record (SPEC section 9) says of traffic as real clients and providers send it: the SDKs' own
@@ -294,6 +296,74 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
         assertThat(upstream.received).hasSize(2);
     }
 
+    @Test
+    void shouldAbortTheStreamOfAClientThatLeftBeforeItsFirstToken() throws Exception {
+        // A stream's server (vLLM, Ollama, a FastAPI StreamingResponse) sends its status and headers at once and its
+        // first token after the prompt is read or a queue moves, which can take minutes: the watch goes on until the
+        // body's first byte, so a client that left in between stops the upstream call too.
+        long left;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.getOutputStream().write(rawRequest("left-before-token", "sse:1:8000"));
+            s.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(5)).until(() -> !upstream.received.isEmpty());
+            // The upstream flushed its headers on receipt: the gateway holds them (nothing reached this client yet).
+            Thread.sleep(300);
+            left = System.nanoTime();
+        }
+
+        Completion c = completion("left-before-token");
+        assertThat(Duration.ofNanos(System.nanoTime() - left))
+                .as("noticed within two watches, not when the first token comes after 8 s")
+                .isLessThan(Duration.ofMillis(2 * GatewayProxyServlet.CLIENT_WATCH_MILLIS + 1000));
+        assertThat(c.errorCode()).isEqualTo("client_disconnected");
+        assertThat(c.status()).as("the client got no status").isZero();
+        assertThat(c.attempts()).singleElement().satisfies(a -> assertThat(a.error()).isEqualTo("client_disconnected"));
+        assertThat(upstream.received).as("never sent again elsewhere").hasSize(1);
+    }
+
+    @Test
+    void shouldAnswerAStreamWhoseFirstTokenComesAfterTheWatchAndKeepItsConnectionUsable() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(rawRequest("stream-stays-1", "sse:2:1500"));
+            s.getOutputStream().flush();
+            String first = readChunked(s.getInputStream());
+            assertThat(first).startsWith("HTTP/1.1 200 ").doesNotContainIgnoringCase("connection: close")
+                    .contains("data: {\"n\":0}").contains("data: {\"n\":1}");
+            // The same connection again: the looks at it while the first token was awaited read nothing of it.
+            s.getOutputStream().write(rawRequest("stream-stays-2", "json"));
+            s.getOutputStream().flush();
+            assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+        }
+        assertThat(completion("stream-stays-1").status()).isEqualTo(200);
+        assertThat(completion("stream-stays-1").errorCode()).isNull();
+        assertThat(completion("stream-stays-2").status()).isEqualTo(200);
+        assertThat(upstream.received).hasSize(2);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slow:2500", "sse:1:2500"})
+    void shouldCloseTheConnectionOfAClientThatSentItsNextRequestBeforeItsAnswer(String scenario) throws Exception {
+        // HTTP pipelining, which no LLM SDK does: a look at the connection reads the next request's first byte, which
+        // cannot be put back. The answer says Connection: close and the connection ends after it (the client sends
+        // that request again, as RFC 9112 asks of a pipelining client), before the status or between it and the body.
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(rawRequest("pipelined-1", scenario));
+            s.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(5)).until(() -> !upstream.received.isEmpty());
+            Thread.sleep(300);
+            s.getOutputStream().write(rawRequest("pipelined-2", "json"));
+            s.getOutputStream().flush();
+            String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(all).startsWith("HTTP/1.1 200 ").containsIgnoringCase("\r\nconnection: close\r\n");
+            assertThat(all.split("HTTP/1.1 ", -1)).as("one response, then the close").hasSize(2);
+        }
+        assertThat(completion("pipelined-1").status()).isEqualTo(200);
+        assertThat(completion("pipelined-1").errorCode()).isNull();
+        assertThat(upstream.received).as("the second request was not served from a broken start").hasSize(1);
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     /** A chat request for {@code alias} with its request id and the upstream's scenario, as bytes for a raw socket. */
@@ -315,6 +385,32 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
         assertThat(m.find()).as(head.toString()).isTrue();
         return head + new String(in.readNBytes(Integer.parseInt(m.group(1))), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Reads one response with a chunked body, up to its last chunk. */
+    private static String readChunked(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder all = new StringBuilder();
+        while (!all.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("the response ended inside its head: " + all).isNotNegative();
+            all.append((char) b);
+        }
+        assertThat(all.toString()).containsIgnoringCase("transfer-encoding: chunked");
+        while (true) {
+            StringBuilder size = new StringBuilder();
+            while (!size.toString().endsWith("\r\n")) {
+                int b = in.read();
+                assertThat(b).as("the body ended inside a chunk size: " + all).isNotNegative();
+                size.append((char) b);
+            }
+            int n = Integer.parseInt(size.toString().trim(), 16);
+            byte[] chunk = in.readNBytes(n + 2);
+            assertThat(chunk).as("a whole chunk").hasSize(n + 2);
+            all.append(new String(chunk, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            if (n == 0) {
+                return all.toString();
+            }
+        }
     }
 
     private URI uri(String path) {
