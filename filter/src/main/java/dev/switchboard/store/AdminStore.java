@@ -54,7 +54,8 @@ public interface AdminStore extends AutoCloseable {
      * checks {@code ifMatch} against their revision, calls {@code change} with them, and makes what it
      * returns durable before returning. {@code change} runs while the lock is held, so nothing else writes
      * meanwhile; it validates, and throws (any unchecked exception) to refuse: nothing is written then and
-     * the exception propagates as it is.
+     * the exception propagates as it is. It may run more than once, each time from fresher contents (a
+     * transaction retried, a file saved by hand meanwhile), and must start afresh each time.
      *
      * @param ifMatch the client's {@code If-Match} header ({@code "rev"}, {@code W/"rev"}, a list, {@code *}),
      *     or {@code null} for an unconditional write

@@ -28,11 +28,18 @@ import java.util.stream.Stream;
  * edit that does not load is a change too) and replaces the file atomically: temp file in the same folder,
  * fsync, rename, fsync of the folder. A crash at any moment leaves the old file or the new one, never a
  * torn one; temp files of killed writers are deleted by {@link #open()}. Thread-safe.
+ *
+ * <p>Editors take no lock: a hand edit saved while a write is under way would be replaced by the write, made from the
+ * file as it was before. So the file is read again just before the rename, and a write that finds it changed starts
+ * over from the new contents (or, with {@code If-Match}, is stale): what remains of the race is the microseconds
+ * between that read and the rename, not the write's checks and its fsync.
  */
 public final class FileAdminStore implements AdminStore {
 
     /** One monitor per store file in this JVM: a file lock held twice by one JVM is an error, not a wait. */
     private static final ConcurrentHashMap<Path, Object> WRITERS = new ConcurrentHashMap<>();
+    /** How many times a write starts over because the file changed under it before it gives up. */
+    static final int MAX_STARTS = 5;
 
     private final Path file;
     private final Path lockFile;
@@ -152,7 +159,6 @@ public final class FileAdminStore implements AdminStore {
     @Override
     public StoreContents write(String ifMatch, UnaryOperator<StoreContents> change) throws StaleException, IOException {
         synchronized (WRITERS.computeIfAbsent(file.normalize(), f -> new Object())) {
-            StoreContents now;
             FileChannel ch = null;
             FileLock held;
             try {
@@ -167,30 +173,43 @@ public final class FileAdminStore implements AdminStore {
             }
             try (FileChannel channel = ch; FileLock lock = held) {
                 assert lock.isValid() && channel.isOpen();
-                now = read();
-                if (ifMatch != null && !AdminStore.matches(ifMatch, now.revision())) {
-                    throw new StaleException("the admin store changed since it was read (If-Match " + ifMatch + ")");
+                for (int start = 1; ; start++) {
+                    StoreContents now = read();
+                    if (ifMatch != null && !AdminStore.matches(ifMatch, now.revision())) {
+                        throw new StaleException("the admin store changed since it was read (If-Match " + ifMatch + ")");
+                    }
+                    StoreContents next = change.apply(now);
+                    if (!(next instanceof StoreContents.Document doc) || !doc.exists()) {
+                        throw new IllegalArgumentException("a file store writes a document, not " + next);
+                    }
+                    boolean written;
+                    try {
+                        written = writeAtomically(doc.yaml(), now.revision());
+                    } catch (IOException e) {
+                        throw new IOException(file + ": cannot be written (" + ConfigLoader.reason(e, file) + ")", e);
+                    }
+                    if (written) {
+                        return doc;
+                    }
+                    if (start == MAX_STARTS) {
+                        throw new IOException(file + ": changed on disk during each of " + MAX_STARTS
+                                + " tries to write it (is an editor saving it?); nothing was written");
+                    }
                 }
-                StoreContents next = change.apply(now);
-                if (!(next instanceof StoreContents.Document doc) || !doc.exists()) {
-                    throw new IllegalArgumentException("a file store writes a document, not " + next);
-                }
-                try {
-                    writeAtomically(doc.yaml());
-                } catch (IOException e) {
-                    throw new IOException(file + ": cannot be written (" + ConfigLoader.reason(e, file) + ")", e);
-                }
-                return doc;
             }
         }
     }
 
     /**
-     * Replaces the file durably: when this returns, the new content survives a crash or power loss. A symbolic link is
-     * written through (the file it names is replaced, the link stays), and the file keeps its permissions (the
-     * temporary file's are 0600): the first admin write must not change what the operator set up.
+     * Replaces the file durably: when this returns {@code true}, the new content survives a crash or power loss. A
+     * symbolic link is written through (the file it names is replaced, the link stays), and the file keeps its
+     * permissions (the temporary file's are 0600): the first admin write must not change what the operator set up.
+     *
+     * @param read the revision the new content was made from
+     * @return {@code false} when the file no longer has that revision just before the rename (a hand edit saved
+     *     meanwhile): nothing was replaced
      */
-    private void writeAtomically(byte[] bytes) throws IOException {
+    private boolean writeAtomically(byte[] bytes, String read) throws IOException {
         Path target = file;
         if (Files.isSymbolicLink(file)) {
             try {
@@ -216,6 +235,9 @@ public final class FileAdminStore implements AdminStore {
                     // Not a POSIX file system (Windows): its files carry no such mode.
                 }
             }
+            if (!read().revision().equals(read)) {
+                return false;
+            }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -230,6 +252,7 @@ public final class FileAdminStore implements AdminStore {
         } catch (IOException | UnsupportedOperationException e) {
             // Windows cannot open a directory: its rename is already durable enough with NTFS journaling.
         }
+        return true;
     }
 
     @Override

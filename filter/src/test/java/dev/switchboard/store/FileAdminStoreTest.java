@@ -112,6 +112,75 @@ final class FileAdminStoreTest {
         assertThat(Files.readString(file)).isEqualTo("edited by hand\ntwo\n");
     }
 
+    @Test
+    void shouldStartOverFromAHandEditSavedWhileTheWriteRan() throws Exception {
+        // An editor takes no lock: its save can land after the write read the file. The write must not replace it with
+        // rows made from the file as it was before (the hand edit would be lost without a word).
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+        store.write(null, now -> doc("one\n"));
+        List<String> seen = new ArrayList<>();
+
+        StoreContents written = store.write(null, now -> {
+            seen.add(text(now));
+            if (seen.size() == 1) {
+                saveByHand(file, "edited by hand\n");
+            }
+            return doc(text(now) + "two\n");
+        });
+
+        assertThat(seen).containsExactly("one\n", "edited by hand\n");
+        assertThat(Files.readString(file)).isEqualTo("edited by hand\ntwo\n");
+        assertThat(written.revision()).isEqualTo(sha256(Files.readAllBytes(file)));
+        assertThat(filesInDir()).containsExactly(".store.yaml.lock", "store.yaml");
+    }
+
+    @Test
+    void shouldBeStaleWhenAHandEditIsSavedWhileAConditionalWriteRan() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+        String etag = AdminStore.etag(store.write(null, now -> doc("one\n")).revision());
+        List<String> seen = new ArrayList<>();
+
+        assertThatThrownBy(() -> store.write(etag, now -> {
+            seen.add(text(now));
+            saveByHand(file, "edited by hand\n");
+            return doc(text(now) + "two\n");
+        })).isInstanceOf(StaleException.class);
+
+        assertThat(seen).containsExactly("one\n");
+        assertThat(Files.readString(file)).isEqualTo("edited by hand\n");
+        assertThat(filesInDir()).containsExactly(".store.yaml.lock", "store.yaml");
+    }
+
+    @Test
+    void shouldGiveUpOnAFileThatKeepsChangingAndWriteNothing() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+        store.write(null, now -> doc("one\n"));
+        List<String> seen = new ArrayList<>();
+
+        assertThatThrownBy(() -> store.write(null, now -> {
+            seen.add(text(now));
+            saveByHand(file, "save " + seen.size() + "\n");
+            return doc("from the write\n");
+        })).isInstanceOf(IOException.class).hasMessage(file.toAbsolutePath() + ": changed on disk during each of "
+                + FileAdminStore.MAX_STARTS + " tries to write it (is an editor saving it?); nothing was written");
+
+        assertThat(seen).hasSize(FileAdminStore.MAX_STARTS);
+        assertThat(Files.readString(file)).isEqualTo("save " + FileAdminStore.MAX_STARTS + "\n");
+        assertThat(filesInDir()).containsExactly(".store.yaml.lock", "store.yaml");
+    }
+
+    /** As an editor saves in place (vi with {@code backupcopy=yes}, {@code sed -i} renames instead): no lock taken. */
+    private static void saveByHand(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             strong            | "REV"
