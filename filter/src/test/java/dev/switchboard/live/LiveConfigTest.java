@@ -169,6 +169,33 @@ final class LiveConfigTest {
         assertThat(Files.readString(store)).contains("r3").contains("r4");
     }
 
+    @Test
+    void shouldKeepAHandEditOfTheStoreSavedWhileAnAdminWriteRan() throws Exception {
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        Files.writeString(dir.resolve("switchboard.yaml"), redirect("v1/model"));
+        LiveConfig live = LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
+        live.update(null, adding("r1"));
+        int[] calls = {0};
+
+        live.update(null, snapshot -> {
+            if (calls[0]++ == 0) {
+                // An operator's editor saves the store (no lock taken) after the write read it.
+                try {
+                    Files.writeString(store, "virtual_models:\n  - {source: r1, target: up/r1}\n"
+                            + "  - {source: by-hand, target: up/by-hand}\n");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return adding("r2").apply(snapshot);
+        });
+
+        assertThat(calls[0]).as("the write started over from the saved file").isEqualTo(2);
+        assertThat(Files.readString(store)).contains("r1").contains("by-hand").contains("r2");
+        assertThat(live.snapshot().stored()).extracting(VirtualModel::source).containsExactlyInAnyOrder("r1", "by-hand", "r2");
+        assertThat(target(live.snapshot(), "by-hand")).isEqualTo("up/by-hand");
+    }
+
     private static java.util.function.Function<Snapshot, List<VirtualModel>> adding(String source) {
         return snapshot -> {
             List<VirtualModel> rows = new java.util.ArrayList<>(snapshot.stored());
