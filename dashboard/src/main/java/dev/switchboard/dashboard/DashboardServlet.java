@@ -154,11 +154,17 @@ final class DashboardServlet extends HttpServlet {
             resp.setHeader("Connection", "close");
             throw new AdminException(ApiError.ADMIN_BODY_TOO_LARGE, MAX_SIGN_IN_BYTES);
         }
-        Map<String, String> fields = Json.strings(body);
-        if (fields == null) {
+        Object tree;
+        try {
+            tree = dev.switchboard.json.JsonTree.parseUnique(body);
+        } catch (dev.switchboard.json.JsonTree.DuplicateKeyException e) {
+            // As on the admin API: readers differ on which copy counts, so neither does.
+            throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, e.describe());
+        }
+        if (!(tree instanceof Map<?, ?> fields)) {
             throw new AdminException(ApiError.INVALID_ADMIN_BODY, null);
         }
-        return fields.get("token");
+        return fields.get("token") instanceof String token ? token : null;
     }
 
     /** The session cookie: scoped to the admin paths, out of reach of scripts and of other sites. */

@@ -1,17 +1,12 @@
 package dev.switchboard.dashboard;
 
 import java.io.ByteArrayOutputStream;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
-import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
-/** The dashboard's few JSON documents: flat objects of strings and numbers, over Jackson's streaming core. */
+/** The dashboard's few JSON answers: flat objects of strings and numbers, over Jackson's streaming core. */
 final class Json {
 
     private static final JsonFactory FACTORY = JsonFactory.builder().build();
@@ -43,30 +38,5 @@ final class Json {
             g.writeEndObject();
         }
         return out.toByteArray();
-    }
-
-    /**
-     * @param bytes a request body
-     * @return its top-level string properties, or {@code null} when it is not one JSON object
-     */
-    static Map<String, String> strings(byte[] bytes) {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
-                if (value == JsonToken.VALUE_STRING) {
-                    out.put(name, p.getString());
-                } else {
-                    p.skipChildren();
-                }
-            }
-            return p.nextToken() == null ? out : null;
-        } catch (JacksonException e) {
-            return null;
-        }
     }
 }

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -157,10 +158,23 @@ final class DashboardHttpTest {
             {"token":""}          | 401
             {}                    | 401
             not json              | 400
+            []                    | 400
+            {"token":1}           | 401
             """)
     void shouldRefuseASignInWithoutTheAdminToken(String body, int status) throws Exception {
         HttpResponse<String> r = send(request(base, "POST", "/admin/session", body));
         assertThat(r.statusCode()).isEqualTo(status);
+        assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"token\":\"wrong\",\"token\":\"TOKEN\"}", "{\"token\":\"TOKEN\",\"token\":\"wrong\"}"})
+    void shouldRefuseASignInThatSendsTheTokenTwice(String body) throws Exception {
+        // Readers differ on which copy counts (the last in Python and Node, the first in some): neither does here.
+        HttpResponse<String> r = send(request(base, "POST", "/admin/session", body.replace("TOKEN", TOKEN)));
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("token: appears more than once in the request body");
         assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
     }
 
