@@ -397,14 +397,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             throw new InvalidConfigException(List.of(configFile + ": no such file"));
         }
         SwitchboardConfig base = loader.parse(read.config());
-        List<VirtualModel> stored;
-        try {
-            stored = decode(read.contents(), base.rules().providers().keySet());
-        } catch (InvalidConfigException e) {
-            List<String> prefixed = new ArrayList<>();
-            e.errors().forEach(x -> prefixed.add(read.store().name() + ": " + x));
-            throw new InvalidConfigException(prefixed);
-        }
+        List<VirtualModel> stored = storedRows(loader, read.store().name(), read.contents(),
+                base.rules().providers().keySet());
         SwitchboardConfig merged = loader.merge(base, stored, read.store().name());
         Map<Path, String> files = new LinkedHashMap<>();
         if (configFile != null) {
@@ -419,16 +413,30 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /**
+     * Reads a store's rows as a node does (also the command line's {@code validate} and {@code explain}, which read the
+     * file store once, without its lock).
+     *
+     * @param loader parses and validates
+     * @param storeName the store's name, which every problem starts with
+     * @param contents what the store holds
+     * @param providers the configuration's providers
      * @return the store's virtual models, validated against the configuration's providers
-     * @throws InvalidConfigException listing every problem of the store's contents
+     * @throws InvalidConfigException listing every problem of the store's contents, each prefixed with its name
      */
-    private List<VirtualModel> decode(StoreContents contents, Set<String> providers) {
-        if (contents instanceof StoreContents.Document d) {
-            byte[] yaml = d.yaml();
-            return yaml == null || yaml.length == 0 ? List.of() : loader.readStore(yaml, providers);
-        }
-        if (contents instanceof StoreContents.Rows r) {
-            return loader.readStoreRows(r.rows(), providers);
+    public static List<VirtualModel> storedRows(ConfigLoader loader, String storeName, StoreContents contents,
+                                                Set<String> providers) {
+        try {
+            if (contents instanceof StoreContents.Document d) {
+                byte[] yaml = d.yaml();
+                return yaml == null || yaml.length == 0 ? List.of() : loader.readStore(yaml, providers);
+            }
+            if (contents instanceof StoreContents.Rows r) {
+                return loader.readStoreRows(r.rows(), providers);
+            }
+        } catch (InvalidConfigException e) {
+            List<String> prefixed = new ArrayList<>();
+            e.errors().forEach(x -> prefixed.add(storeName + ": " + x));
+            throw new InvalidConfigException(prefixed);
         }
         throw new IllegalStateException("unknown store contents " + contents);
     }

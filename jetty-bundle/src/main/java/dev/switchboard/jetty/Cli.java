@@ -23,6 +23,8 @@ import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.UserPath;
 import dev.switchboard.rules.VirtualModel;
 import dev.switchboard.store.AdminStores;
+import dev.switchboard.store.FileAdminStore;
+import dev.switchboard.store.StoreContents;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -214,17 +216,21 @@ final class Cli {
         }
         Path file = path(args[1], "PATH");
         SwitchboardConfig config;
+        WithStore merged;
         try {
-            config = new ConfigLoader().load(file);
+            ConfigLoader loader = new ConfigLoader();
+            config = loader.load(file);
             if (config.admin().storeScheme() != null) {
                 // A database store's address is judged by its store (installed or not, its parameters), as at a
                 // start; made, never connected.
                 AdminStores.open(config.admin(), file).close();
             }
+            merged = withStore(loader, config, file);
         } catch (InvalidConfigException e) {
             printErrors(err, file.toString(), e);
             return INVALID_CONFIG;
         }
+        config = merged.config();
         for (Warning warning : config.warnings()) {
             err.println("warning: " + warning);
         }
@@ -232,7 +238,49 @@ final class Cli {
         long policies = config.rules().virtualModels().size() - redirects;
         out.println(file + ": valid (" + count(redirects, "redirect") + ", " + count(policies, "access policy") + ", "
                 + count(config.rules().providers().size(), "provider") + ", " + count(config.warnings().size(), "warning") + ")");
+        if (merged.database() != null) {
+            out.println("admin store: " + merged.database() + ", not read (this command connects to no database): its rows"
+                    + " are not counted above");
+        } else if (merged.file() != null) {
+            out.println("admin store: " + merged.file() + " (" + count(merged.rows(), "row") + ", counted above)");
+        }
         return OK;
+    }
+
+    /**
+     * The configuration a node starts with from a config file: with the rows of its admin store when that is a file
+     * (read once, without the store's lock; nothing cleaned up). A database store is not connected to.
+     *
+     * @param config the config file's configuration
+     * @param file the config file, or {@code null} for the built-in one (its store is in the working directory)
+     * @return the merged configuration and what of the store it holds
+     * @throws InvalidConfigException when the store file cannot be read or its rows are invalid, as at a start
+     */
+    private static WithStore withStore(ConfigLoader loader, SwitchboardConfig config, Path file) {
+        if (config.admin().storeScheme() != null) {
+            return new WithStore(config, null, 0, config.admin().storeScheme());
+        }
+        FileAdminStore store = new FileAdminStore(FileAdminStore.resolve(config.admin().store(), file));
+        StoreContents contents;
+        try {
+            contents = store.read();
+        } catch (IOException e) {
+            throw new InvalidConfigException(List.of(String.valueOf(e.getMessage())));
+        }
+        if (!contents.exists()) {
+            return new WithStore(config, null, 0, null);
+        }
+        List<VirtualModel> rows = LiveConfig.storedRows(loader, store.name(), contents, config.rules().providers().keySet());
+        return new WithStore(loader.merge(config, rows, store.name()), store.file(), rows.size(), null);
+    }
+
+    /**
+     * @param config the configuration a node would decide with
+     * @param file the admin store file whose rows it holds, or {@code null} (none there, or a database)
+     * @param rows how many rows that file holds
+     * @param database the scheme of a database store, which is not read, or {@code null}
+     */
+    private record WithStore(SwitchboardConfig config, Path file, int rows, String database) {
     }
 
     private static int explain(String[] args, PrintStream out, PrintStream err) {
@@ -272,7 +320,15 @@ final class Cli {
         String label = location.builtIn() ? "(built-in default)" : location.label();
         SwitchboardConfig config;
         try {
-            config = location.builtIn() ? new ConfigLoader().parse(defaultConfig()) : new ConfigLoader().load(file(location));
+            ConfigLoader loader = new ConfigLoader();
+            config = location.builtIn() ? loader.parse(defaultConfig()) : loader.load(file(location));
+            WithStore merged = withStore(loader, config, location.builtIn() ? null : file(location));
+            config = merged.config();
+            if (merged.database() != null) {
+                label += " (admin store " + merged.database() + " not read: this command connects to no database)";
+            } else if (merged.file() != null) {
+                label += " and admin store " + merged.file() + " (" + count(merged.rows(), "row") + ")";
+            }
         } catch (InvalidConfigException e) {
             printErrors(err, errorLabel(location), e);
             return INVALID_CONFIG;

@@ -394,6 +394,64 @@ final class CliTest {
         assertThat(r.errLines()).first().isEqualTo("error: unknown --client 'alice' (the config has no identity.clients)");
     }
 
+    @Test
+    void shouldReadTheAdminStoreBesideTheConfigAsANodeStartsWithIt() throws IOException {
+        // Rows written through the admin API or the dashboard are part of what a node decides with: validate counts
+        // them and explain decides with them, not with the config file alone.
+        Path config = write("gateway.yaml", GATEWAY);
+        Path store = write("virtual-models.admin.yaml", """
+                virtual_models:
+                  - {source: extra, target: demo/echo-large}
+                  - {source: demo/echo-small, enabled: false}
+                """);
+
+        Result v = cli("validate", config.toString());
+        Result allowed = cli("explain", "--config", config.toString(), "--model", "extra");
+        Result denied = cli("explain", "--config", config.toString(), "--model", "regular");
+
+        assertThat(v.code).isZero();
+        assertThat(v.outLines()).containsExactly(
+                config + ": valid (4 redirects, 3 access policies, 3 providers, 2 warnings)",
+                "admin store: " + store + " (2 rows, counted above)");
+        assertThat(allowed.code).isZero();
+        assertThat(allowed.outLines()).contains("config:         " + config + " and admin store " + store + " (2 rows)",
+                "redirect:       extra -> demo/echo-large", "result:         allowed");
+        assertThat(denied.code).isEqualTo(Cli.DENIED);
+        assertThat(denied.outLines()).contains("redirect:       regular -> demo/echo-small", "policy:         demo/echo-small");
+    }
+
+    @Test
+    void shouldExitOneForAnInvalidAdminStoreAsAStartWould() throws IOException {
+        Path config = write("gateway.yaml", GATEWAY);
+        write("virtual-models.admin.yaml", """
+                virtual_models:
+                  - {source: extra, targets: [{model: demo/echo-large, weight: -1}]}
+                """);
+
+        Result v = cli("validate", config.toString());
+        Result e = cli("explain", "--config", config.toString(), "--model", "regular");
+
+        assertThat(v.code).isEqualTo(Cli.INVALID_CONFIG);
+        assertThat(v.out).isEmpty();
+        assertThat(v.errLines()).containsExactly(config + ": invalid configuration (1 error)",
+                "error: virtual-models.admin.yaml: virtual_models[0].targets[0].weight: must be > 0, was -1 (line 2)");
+        assertThat(e.code).isEqualTo(Cli.INVALID_CONFIG);
+        assertThat(e.err).contains("virtual-models.admin.yaml: virtual_models[0].targets[0].weight");
+        assertNoStackTrace(v);
+    }
+
+    @Test
+    void shouldSayThatADatabaseStoreIsNotRead() throws IOException {
+        Path config = write("gateway.yaml", GATEWAY + "admin: {store: 'postgresql://db.example:5432/switchboard'}\n");
+
+        Result v = cli("validate", config.toString());
+
+        assertThat(v.code).isZero();
+        assertThat(v.outLines()).containsExactly(
+                config + ": valid (3 redirects, 2 access policies, 3 providers, 2 warnings)",
+                "admin store: postgresql, not read (this command connects to no database): its rows are not counted above");
+    }
+
     // ---- explain -------------------------------------------------------------------------------------
 
     @Test
