@@ -159,10 +159,10 @@ final class DashboardServlet extends HttpServlet {
             tree = dev.switchboard.json.JsonTree.parseUnique(body);
         } catch (dev.switchboard.json.JsonTree.DuplicateKeyException e) {
             // As on the admin API: readers differ on which copy counts, so neither does.
-            throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, e.describe());
+            throw new AdminException(ApiError.INVALID_REQUEST, e.describe());
         }
         if (!(tree instanceof Map<?, ?> fields)) {
-            throw new AdminException(ApiError.INVALID_ADMIN_BODY, null);
+            throw new AdminException(ApiError.INVALID_REQUEST, "the sign-in body must be a JSON object {\"token\": \"...\"}");
         }
         return fields.get("token") instanceof String token ? token : null;
     }

@@ -164,6 +164,9 @@ final class DashboardHttpTest {
     void shouldRefuseASignInWithoutTheAdminToken(String body, int status) throws Exception {
         HttpResponse<String> r = send(request(base, "POST", "/admin/session", body));
         assertThat(r.statusCode()).isEqualTo(status);
+        assertThat(r.body()).contains(status == 401 ? "\"code\":\"invalid_admin_token\""
+                : "{\"error\":{\"message\":\"the sign-in body must be a JSON object {\\\"token\\\": \\\"...\\\"}\","
+                        + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_request\"}}");
         assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
     }
 
@@ -174,7 +177,7 @@ final class DashboardHttpTest {
         HttpResponse<String> r = send(request(base, "POST", "/admin/session", body.replace("TOKEN", TOKEN)));
 
         assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(r.body()).contains("token: appears more than once in the request body");
+        assertThat(r.body()).contains("\"code\":\"invalid_request\"").contains("token: appears more than once in the request body");
         assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
     }
 
