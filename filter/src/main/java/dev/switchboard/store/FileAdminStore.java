@@ -31,8 +31,9 @@ import java.util.stream.Stream;
  *
  * <p>Editors take no lock: a hand edit saved while a write is under way would be replaced by the write, made from the
  * file as it was before. So the file is read again just before the rename, and a write that finds it changed starts
- * over from the new contents (or, with {@code If-Match}, is stale): what remains of the race is the microseconds
- * between that read and the rename, not the write's checks and its fsync.
+ * over from the new contents once they stay as they are for {@link #SETTLE_MILLIS} (or, with {@code If-Match}, is
+ * stale): what remains of the race is the microseconds between that read and the rename, not the write's checks and
+ * its fsync, and an in-place save that pauses longer than that mid-file.
  */
 public final class FileAdminStore implements AdminStore {
 
@@ -40,6 +41,13 @@ public final class FileAdminStore implements AdminStore {
     private static final ConcurrentHashMap<Path, Object> WRITERS = new ConcurrentHashMap<>();
     /** How many times a write starts over because the file changed under it before it gives up. */
     static final int MAX_STARTS = 5;
+    /**
+     * How long a file found changed must stay as it is before a write starts over from it: an editor that saves in
+     * place truncates and writes in steps, and a prefix that happens to parse must not become the base of a write.
+     */
+    static final long SETTLE_MILLIS = 100;
+    /** How many settle periods a write waits at most for a file that keeps changing. */
+    private static final int MAX_SETTLES = 10;
 
     private final Path file;
     private final Path lockFile;
@@ -195,8 +203,31 @@ public final class FileAdminStore implements AdminStore {
                         throw new IOException(file + ": changed on disk during each of " + MAX_STARTS
                                 + " tries to write it (is an editor saving it?); nothing was written");
                     }
+                    if (ifMatch == null) {
+                        // With If-Match the next look is stale anyway: nothing to wait for.
+                        settle();
+                    }
                 }
             }
+        }
+    }
+
+    /** Waits, up to {@link #MAX_SETTLES} periods, until the file stays as it is for {@link #SETTLE_MILLIS}. */
+    private void settle() throws IOException {
+        String seen = read().revision();
+        for (int i = 0; i < MAX_SETTLES; i++) {
+            try {
+                Thread.sleep(SETTLE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException(file + ": interrupted while waiting for a hand edit to end;"
+                        + " nothing was written");
+            }
+            String now = read().revision();
+            if (now.equals(seen)) {
+                return;
+            }
+            seen = now;
         }
     }
 

@@ -196,6 +196,27 @@ final class LiveConfigTest {
         assertThat(target(live.snapshot(), "by-hand")).isEqualTo("up/by-hand");
     }
 
+    @Test
+    void shouldRefuseAnAdminWriteWhenAHandEditSavedWhileItRanDoesNotLoad() throws Exception {
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        Files.writeString(dir.resolve("switchboard.yaml"), redirect("v1/model"));
+        LiveConfig live = LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
+        live.update(null, adding("r1"));
+        String broken = "virtual_models:\n  - {source: r1, target: up/r1}\n  - {source: bad, targets: [{model: up/x, weight: 0}]}\n";
+
+        assertThatThrownBy(() -> live.update(null, snapshot -> {
+            try {
+                Files.writeString(store, broken);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return adding("r2").apply(snapshot);
+        })).isInstanceOf(StoreNotAppliedException.class).hasMessageContaining("nothing was written");
+
+        assertThat(Files.readString(store)).as("the hand edit stays for its author to mend").isEqualTo(broken);
+        assertThat(live.snapshot().stored()).extracting(VirtualModel::source).containsExactly("r1");
+    }
+
     private static java.util.function.Function<Snapshot, List<VirtualModel>> adding(String source) {
         return snapshot -> {
             List<VirtualModel> rows = new java.util.ArrayList<>(snapshot.stored());

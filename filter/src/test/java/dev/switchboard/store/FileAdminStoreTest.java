@@ -136,6 +136,38 @@ final class FileAdminStoreTest {
     }
 
     @Test
+    void shouldStartOverOnlyOnceAnInPlaceSaveHasEnded() throws Exception {
+        // An editor saving in place truncates the file and writes it in steps: a prefix that parses must not be the
+        // base of the write (the rest of the save would land in the file the rename replaced, and be lost).
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+        store.write(null, now -> doc("one\n"));
+        List<String> seen = new ArrayList<>();
+        ExecutorService editor = Executors.newSingleThreadExecutor();
+        try {
+            store.write(null, now -> {
+                seen.add(text(now));
+                if (seen.size() == 1) {
+                    // The save has written its first byte; its rest comes a moment later.
+                    editor.submit(() -> {
+                        Thread.sleep(FileAdminStore.SETTLE_MILLIS / 5);
+                        saveByHand(file, "one\nedited by hand\n");
+                        return null;
+                    });
+                    saveByHand(file, "o");
+                }
+                return doc(text(now) + "two\n");
+            });
+        } finally {
+            editor.shutdown();
+            assertThat(editor.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+
+        assertThat(seen).containsExactly("one\n", "one\nedited by hand\n");
+        assertThat(Files.readString(file)).isEqualTo("one\nedited by hand\ntwo\n");
+    }
+
+    @Test
     void shouldBeStaleWhenAHandEditIsSavedWhileAConditionalWriteRan() throws Exception {
         Path file = dir.resolve("store.yaml");
         FileAdminStore store = new FileAdminStore(file);
