@@ -325,7 +325,7 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
     void shouldAnswerAStreamWhoseFirstTokenComesAfterTheWatchAndKeepItsConnectionUsable() throws Exception {
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
             s.setSoTimeout(10_000);
-            s.getOutputStream().write(rawRequest("stream-stays-1", "sse:2:1500"));
+            s.getOutputStream().write(rawRequest("stream-stays-1", "sse:2:2500"));
             s.getOutputStream().flush();
             String first = readChunked(s.getInputStream());
             assertThat(first).startsWith("HTTP/1.1 200 ").doesNotContainIgnoringCase("connection: close")
@@ -342,7 +342,7 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"slow:2500", "sse:1:2500"})
+    @ValueSource(strings = {"slow:2500", "sse:1:3500"})
     void shouldCloseTheConnectionOfAClientThatSentItsNextRequestBeforeItsAnswer(String scenario) throws Exception {
         // HTTP pipelining, which no LLM SDK does: a look at the connection reads the next request's first byte, which
         // cannot be put back. The answer says Connection: close and the connection ends after it (the client sends
