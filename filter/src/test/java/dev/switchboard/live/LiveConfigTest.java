@@ -180,12 +180,8 @@ final class LiveConfigTest {
         live.update(null, snapshot -> {
             if (calls[0]++ == 0) {
                 // An operator's editor saves the store (no lock taken) after the write read it.
-                try {
-                    Files.writeString(store, "virtual_models:\n  - {source: r1, target: up/r1}\n"
-                            + "  - {source: by-hand, target: up/by-hand}\n");
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
+                saveByHand(store, "virtual_models:\n  - {source: r1, target: up/r1}\n"
+                        + "  - {source: by-hand, target: up/by-hand}\n");
             }
             return adding("r2").apply(snapshot);
         });
@@ -205,16 +201,20 @@ final class LiveConfigTest {
         String broken = "virtual_models:\n  - {source: r1, target: up/r1}\n  - {source: bad, targets: [{model: up/x, weight: 0}]}\n";
 
         assertThatThrownBy(() -> live.update(null, snapshot -> {
-            try {
-                Files.writeString(store, broken);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            saveByHand(store, broken);
             return adding("r2").apply(snapshot);
         })).isInstanceOf(StoreNotAppliedException.class).hasMessageContaining("nothing was written");
 
         assertThat(Files.readString(store)).as("the hand edit stays for its author to mend").isEqualTo(broken);
         assertThat(live.snapshot().stored()).extracting(VirtualModel::source).containsExactly("r1");
+    }
+
+    private static void saveByHand(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static java.util.function.Function<Snapshot, List<VirtualModel>> adding(String source) {
