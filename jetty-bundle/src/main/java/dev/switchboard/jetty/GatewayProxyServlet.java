@@ -1172,6 +1172,10 @@ final class GatewayProxyServlet extends ProxyServlet {
      * error event).
      */
     private void abort(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        // Taken before the connection closes: Tomcat may then recycle the request, and with discardFacades="false" (not
+        // its default) hand the same facade to another request, whose async context this must never complete. The
+        // context itself is made anew for each request, so a recycled one only refuses.
+        jakarta.servlet.AsyncContext async = clientRequest.isAsyncStarted() ? clientRequest.getAsyncContext() : null;
         boolean closed = false;
         try {
             closed = !jetty && TomcatAbort.abort(proxyResponse);
@@ -1182,8 +1186,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             _log.debug("this container cannot abort a committed response", e);
         } finally {
             try {
-                if (clientRequest.isAsyncStarted()) {
-                    clientRequest.getAsyncContext().complete();
+                if (async != null) {
+                    async.complete();
                 }
             } catch (IllegalStateException recycled) {
                 // Tomcat, once the connection closed, may have ended the request already (its facade says recycled).
