@@ -232,7 +232,9 @@ final class PostgresAdminStore implements AdminStore {
                                 + "committing (" + failures.describe(e) + "); the write may or may not have been "
                                 + "applied: read the virtual models again to see");
                     }
-                    if (SqlFailures.unreachable(e) || SqlFailures.sessionEnded(e)) {
+                    if (SqlFailures.unreachable(e) || SqlFailures.sessionEnded(e) || SqlFailures.schemaMissing(e)) {
+                        // A missing schema (dropped by hand, a new database behind the address) is made again on the
+                        // next connection, as after a failed read: not on this one.
                         dropWorker();
                     }
                     // Not committed, so rolled back: a broken connection's write runs once more on a new one.

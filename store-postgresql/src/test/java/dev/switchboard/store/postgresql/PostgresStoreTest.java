@@ -60,6 +60,22 @@ final class PostgresStoreTest extends StoreTests {
     }
 
     @Test
+    void shouldMakeTheSchemaAgainAfterAWriteFoundItGone() throws Exception {
+        // Dropped by hand, or a new empty database behind the same address: the write that finds it gone fails, the
+        // next one connects again and makes it (a write used to keep its connection, and failed until it broke).
+        AdminStore store = store();
+        store.write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST)));
+        db.edit(database, "DROP SCHEMA switchboard CASCADE");
+
+        assertThatThrownBy(() -> store.write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST))))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("does not exist");
+        StoreContents written = store.write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST)));
+
+        assertThat(rows(written).rows()).singleElement().satisfies(r -> assertThat(r.get("source")).isEqualTo("fast"));
+        assertThat(appliedMigrations()).isEqualTo(3);
+    }
+
+    @Test
     void shouldUpgradeAVersion1SchemaKeepingItsRowsWithoutFallbacks() throws Exception {
         Schema.migrate(() -> ((PostgresAdminStore) store()).connect("test"), MigrationVersion.fromVersion("1"));
         try (Connection c = db.admin(database); Statement s = c.createStatement()) {
@@ -195,7 +211,10 @@ final class PostgresStoreTest extends StoreTests {
     @CsvSource(delimiter = '|', value = {
         "postgresql://db.internal|must name one database: postgresql://HOST:PORT/DB",
         "postgresql://db.internal:5432/a/b|must name one database: postgresql://HOST:PORT/DB",
-        "postgresql:///switchboard|must name a host: postgresql://HOST:PORT/DB (one host; lists of hosts are not supported)",
+        "postgresql:///switchboard|must name a host: postgresql://HOST:PORT/DB, or several: postgresql://HOST:PORT,HOST:PORT/DB",
+        "postgresql://db1,/switchboard|must name each host as HOST or HOST:PORT, was \"\" in the list of hosts",
+        "postgresql://db1,db2:x/switchboard|must name each host as HOST or HOST:PORT, was \"db2:x\" in the list of hosts",
+        "postgresql://u:hunter2@db1,db2/switchboard|must not carry credentials; set admin.store_user and admin.store_password",
         "postgresql://u:hunter2@db/switchboard|must not carry credentials; set admin.store_user and admin.store_password",
         "postgresql://db/switchboard?sslmode=require&password=hunter2|must not carry the parameter password; credentials come from admin.store_user and admin.store_password",
         "postgresql://db/switchboard#x|must not have a #fragment",
@@ -203,6 +222,29 @@ final class PostgresStoreTest extends StoreTests {
     void shouldRefuseAnAddressItCannotUse(String address, String message) {
         assertThatThrownBy(() -> new PostgresStoreFactory().create(new AdminSettings("", address, "u", "p")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    }
+
+    @Test
+    void shouldTryEachHostOfAListForThePrimary() throws Exception {
+        // A replicated PostgreSQL without a proxy in front: the driver tries the hosts in turn and takes the primary.
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        String address = "postgresql://127.0.0.1:" + closedPort + ",127.0.0.1:" + db.port() + "/" + database;
+        AdminStore store = store(address);
+
+        assertThat(store.location()).isEqualTo(address);
+        assertThat(store.write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST))).revision()).isEqualTo("1");
+        assertThat(((StoreContents.Rows) store().read()).rows()).singleElement()
+                .satisfies(row -> assertThat(row.get("source")).isEqualTo("fast"));
+        assertThat(PostgresAddress.parse(address).params()).containsEntry("targetServerType", "primary");
+        assertThat(PostgresAddress.parse(address + "?targetServerType=preferPrimary").params())
+                .as("the address's own choice stands").containsEntry("targetServerType", "preferPrimary");
+        assertThat(PostgresAddress.parse(db.address(database)).params()).as("one host: the driver's default")
+                .doesNotContainKey("targetServerType");
+        assertThat(PostgresAddress.parse("postgres://[::1]:6543,db2/switchboard").jdbcUrl())
+                .isEqualTo("jdbc:postgresql://[::1]:6543,db2:5432/switchboard");
     }
 
     @Test
