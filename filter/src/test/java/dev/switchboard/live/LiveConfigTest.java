@@ -172,9 +172,7 @@ final class LiveConfigTest {
     @Test
     void shouldKeepAHandEditOfTheStoreSavedWhileAnAdminWriteRan() throws Exception {
         Path store = dir.resolve("virtual-models.admin.yaml");
-        Files.writeString(dir.resolve("switchboard.yaml"), redirect("v1/model"));
-        LiveConfig live = LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
-        live.update(null, adding("r1"));
+        LiveConfig live = withStoredRow("r1");
         int[] calls = {0};
 
         live.update(null, snapshot -> {
@@ -195,9 +193,7 @@ final class LiveConfigTest {
     @Test
     void shouldRefuseAnAdminWriteWhenAHandEditSavedWhileItRanDoesNotLoad() throws Exception {
         Path store = dir.resolve("virtual-models.admin.yaml");
-        Files.writeString(dir.resolve("switchboard.yaml"), redirect("v1/model"));
-        LiveConfig live = LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
-        live.update(null, adding("r1"));
+        LiveConfig live = withStoredRow("r1");
         String broken = "virtual_models:\n  - {source: r1, target: up/r1}\n  - {source: bad, targets: [{model: up/x, weight: 0}]}\n";
 
         assertThatThrownBy(() -> live.update(null, snapshot -> {
@@ -207,6 +203,14 @@ final class LiveConfigTest {
 
         assertThat(Files.readString(store)).as("the hand edit stays for its author to mend").isEqualTo(broken);
         assertThat(live.snapshot().stored()).extracting(VirtualModel::source).containsExactly("r1");
+    }
+
+    /** @return a node on a config file in {@link #dir}, its file store holding one row written through it */
+    private LiveConfig withStoredRow(String source) throws Exception {
+        Files.writeString(dir.resolve("switchboard.yaml"), redirect("v1/model"));
+        LiveConfig live = LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
+        live.update(null, adding(source));
+        return live;
     }
 
     private static void saveByHand(Path file, String text) {
