@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * <p>Editors take no lock: a hand edit saved while a write is under way would be replaced by the write, made from the
  * file as it was before. So the file is read again just before the rename, and a write that finds it changed starts
  * over from the new contents once they stay as they are for {@link #SETTLE_MILLIS} (or, with {@code If-Match}, is
- * stale): what remains of the race is the microseconds between that read and the rename, not the write's checks and
+ * stale once they do): what remains of the race is the microseconds between that read and the rename, not the write's checks and
  * its fsync, and an in-place save that pauses longer than that mid-file.
  */
 public final class FileAdminStore implements AdminStore {
@@ -51,13 +51,20 @@ public final class FileAdminStore implements AdminStore {
 
     private final Path file;
     private final Path lockFile;
+    private final long settleMillis;
 
     /**
      * @param file the store file (need not exist yet; its folder is created on the first write)
      */
     public FileAdminStore(Path file) {
+        this(file, SETTLE_MILLIS);
+    }
+
+    /** @param settleMillis how long a changed file must stay as it is before a write starts over (tests) */
+    FileAdminStore(Path file, long settleMillis) {
         this.file = Objects.requireNonNull(file, "file").toAbsolutePath();
         this.lockFile = this.file.resolveSibling("." + this.file.getFileName() + ".lock");
+        this.settleMillis = settleMillis;
     }
 
     /**
@@ -199,25 +206,27 @@ public final class FileAdminStore implements AdminStore {
                     if (written) {
                         return doc;
                     }
-                    if (start == MAX_STARTS) {
-                        throw new IOException(file + ": changed on disk during each of " + MAX_STARTS
-                                + " tries to write it (is an editor saving it?); nothing was written");
-                    }
-                    if (ifMatch == null) {
-                        // With If-Match the next look is stale anyway: nothing to wait for.
-                        settle();
+                    // Also before a stale If-Match: what the caller does next (LiveConfig reads the store again to tell a
+                    // 412 from a 409) must not read a save half done.
+                    if (start == MAX_STARTS || !settle()) {
+                        throw new IOException(file + ": kept changing on disk while it was being written (is an editor"
+                                + " saving it?); nothing was written");
                     }
                 }
             }
         }
     }
 
-    /** Waits, up to {@link #MAX_SETTLES} periods, until the file stays as it is for {@link #SETTLE_MILLIS}. */
-    private void settle() throws IOException {
+    /**
+     * Waits, up to {@link #MAX_SETTLES} periods, until the file stays as it is for one period.
+     *
+     * @return whether it did; {@code false} for a file that kept changing
+     */
+    private boolean settle() throws IOException {
         String seen = read().revision();
         for (int i = 0; i < MAX_SETTLES; i++) {
             try {
-                Thread.sleep(SETTLE_MILLIS);
+                Thread.sleep(settleMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException(file + ": interrupted while waiting for a hand edit to end;"
@@ -225,10 +234,11 @@ public final class FileAdminStore implements AdminStore {
             }
             String now = read().revision();
             if (now.equals(seen)) {
-                return;
+                return true;
             }
             seen = now;
         }
+        return false;
     }
 
     /**
