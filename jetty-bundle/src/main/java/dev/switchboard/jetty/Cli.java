@@ -22,6 +22,7 @@ import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.UserPath;
 import dev.switchboard.rules.VirtualModel;
+import dev.switchboard.store.AdminStore;
 import dev.switchboard.store.AdminStores;
 import dev.switchboard.store.FileAdminStore;
 import dev.switchboard.store.StoreContents;
@@ -72,7 +73,8 @@ final class Cli {
             "      conf/switchboard.yaml read SWITCHBOARD_HOST (0.0.0.0), SWITCHBOARD_PORT (8080) and",
             "      SWITCHBOARD_ADMIN_TOKEN (empty = no admin API) from the environment; --port/--host win",
             "  java -jar switchboard.jar validate PATH",
-            "      check a config file: exit 0 valid (warnings printed), 1 invalid (errors printed), 2 bad arguments",
+            "      check a config file and its admin store file: exit 0 valid (warnings printed),",
+            "      1 invalid (errors printed), 2 bad arguments",
             "  java -jar switchboard.jar explain [--config PATH] --model M [--user-path P] [--client NAME] [--json]",
             "      show how a model resolves for a caller: exit 0 allowed, 3 denied, 4 not routable,",
             "      1 invalid config, 2 bad arguments",
@@ -220,11 +222,6 @@ final class Cli {
         try {
             ConfigLoader loader = new ConfigLoader();
             config = loader.load(file);
-            if (config.admin().storeScheme() != null) {
-                // A database store's address is judged by its store (installed or not, its parameters), as at a
-                // start; made, never connected.
-                AdminStores.open(config.admin(), file).close();
-            }
             merged = withStore(loader, config, file);
         } catch (InvalidConfigException e) {
             printErrors(err, file.toString(), e);
@@ -242,7 +239,10 @@ final class Cli {
             out.println("admin store: " + merged.database() + ", not read (this command connects to no database): its rows"
                     + " are not counted above");
         } else if (merged.file() != null) {
-            out.println("admin store: " + merged.file() + " (" + count(merged.rows(), "row") + ", counted above)");
+            out.println("admin store: " + merged.file() + " (" + count(merged.rows(), "row")
+                    + (merged.shadowed() == 0 ? ", counted above)"
+                    : ": " + (merged.rows() - merged.shadowed()) + " counted above, " + merged.shadowed()
+                            + " shadowed by the config file)"));
         }
         return OK;
     }
@@ -258,7 +258,11 @@ final class Cli {
      */
     private static WithStore withStore(ConfigLoader loader, SwitchboardConfig config, Path file) {
         if (config.admin().storeScheme() != null) {
-            return new WithStore(config, null, 0, config.admin().storeScheme());
+            // A database store's address is judged by its store (installed or not, its parameters), as at a start;
+            // made, never connected.
+            AdminStore store = AdminStores.open(config.admin(), file);
+            store.close();
+            return new WithStore(config, null, 0, 0, store.location());
         }
         FileAdminStore store = new FileAdminStore(FileAdminStore.resolve(config.admin().store(), file));
         StoreContents contents;
@@ -268,19 +272,23 @@ final class Cli {
             throw new InvalidConfigException(List.of(String.valueOf(e.getMessage())));
         }
         if (!contents.exists()) {
-            return new WithStore(config, null, 0, null);
+            return new WithStore(config, null, 0, 0, null);
         }
         List<VirtualModel> rows = LiveConfig.storedRows(loader, store.name(), contents, config.rules().providers().keySet());
-        return new WithStore(loader.merge(config, rows, store.name()), store.file(), rows.size(), null);
+        SwitchboardConfig merged = loader.merge(config, rows, store.name());
+        // A config row overrides a store row of its source (and a store policy spelled like one of its own): left out.
+        int inForce = merged.rules().virtualModels().size() - config.rules().virtualModels().size();
+        return new WithStore(merged, store.file(), rows.size(), rows.size() - inForce, null);
     }
 
     /**
      * @param config the configuration a node would decide with
      * @param file the admin store file whose rows it holds, or {@code null} (none there, or a database)
      * @param rows how many rows that file holds
-     * @param database the scheme of a database store, which is not read, or {@code null}
+     * @param shadowed how many of them the config file's rows leave out
+     * @param database where a database store is (no credential), which is not read, or {@code null}
      */
-    private record WithStore(SwitchboardConfig config, Path file, int rows, String database) {
+    private record WithStore(SwitchboardConfig config, Path file, int rows, int shadowed, String database) {
     }
 
     private static int explain(String[] args, PrintStream out, PrintStream err) {
@@ -327,7 +335,8 @@ final class Cli {
             if (merged.database() != null) {
                 label += " (admin store " + merged.database() + " not read: this command connects to no database)";
             } else if (merged.file() != null) {
-                label += " and admin store " + merged.file() + " (" + count(merged.rows(), "row") + ")";
+                label += " and admin store " + merged.file() + " (" + count(merged.rows(), "row")
+                        + (merged.shadowed() == 0 ? "" : ", " + merged.shadowed() + " shadowed by the config file") + ")";
             }
         } catch (InvalidConfigException e) {
             printErrors(err, errorLabel(location), e);

@@ -449,7 +449,39 @@ final class CliTest {
         assertThat(v.code).isZero();
         assertThat(v.outLines()).containsExactly(
                 config + ": valid (3 redirects, 2 access policies, 3 providers, 2 warnings)",
-                "admin store: postgresql, not read (this command connects to no database): its rows are not counted above");
+                "admin store: postgresql://db.example:5432/switchboard, not read (this command connects to no database):"
+                        + " its rows are not counted above");
+    }
+
+    @Test
+    void shouldRefuseToExplainWithAStoreAddressAStartWouldRefuse() throws IOException {
+        Path config = write("gateway.yaml", GATEWAY + "admin: {store: 'postgresql://db1,/switchboard'}\n");
+
+        Result r = cli("explain", "--config", config.toString(), "--model", "regular");
+
+        assertThat(r.code).isEqualTo(Cli.INVALID_CONFIG);
+        assertThat(r.out).isEmpty();
+        assertThat(r.err).contains("must name each host as HOST or HOST:PORT");
+        assertNoStackTrace(r);
+    }
+
+    @Test
+    void shouldSayWhichStoreRowsTheConfigFileShadows() throws IOException {
+        Path config = write("gateway.yaml", GATEWAY);
+        Path store = write("virtual-models.admin.yaml", """
+                virtual_models:
+                  - {source: regular, target: demo/echo-large}
+                  - {source: extra, target: demo/echo-large}
+                """);
+
+        Result v = cli("validate", config.toString());
+        Result e = cli("explain", "--config", config.toString(), "--model", "regular");
+
+        assertThat(v.outLines()).containsExactly(
+                config + ": valid (4 redirects, 2 access policies, 3 providers, 2 warnings)",
+                "admin store: " + store + " (2 rows: 1 counted above, 1 shadowed by the config file)");
+        assertThat(e.outLines()).contains("config:         " + config + " and admin store " + store
+                + " (2 rows, 1 shadowed by the config file)", "redirect:       regular -> demo/echo-small");
     }
 
     // ---- explain -------------------------------------------------------------------------------------
