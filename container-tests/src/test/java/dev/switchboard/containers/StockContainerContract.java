@@ -45,14 +45,25 @@ abstract class StockContainerContract {
     private String version;
     /** An upstream that sends half of an answer, then resets the connection. */
     private java.net.ServerSocket cutting;
+    /** An upstream that reads a request and never answers; it notes when the gateway closes the connection. */
+    private java.net.ServerSocket silent;
+    /** When {@link #silent} read a request, then when its connection closed (System.nanoTime). */
+    private final java.util.concurrent.BlockingQueue<Long> silentEvents = new java.util.concurrent.LinkedBlockingQueue<>();
 
     /** The container, in a new empty base folder. */
     abstract StockContainer create(Path base) throws Exception;
+
+    /**
+     * @return whether the WAR in this container notices a client that left before its answer (it reads the client's
+     *     connection: Jetty), rather than only when the answer is written (Tomcat)
+     */
+    abstract boolean noticesAClientThatLeft();
 
     @BeforeAll
     final void deployAndStart() throws Exception {
         version = property("switchboard.version");
         cutting = cuttingUpstream();
+        silent = silentUpstream(silentEvents);
         Path run = Path.of("target", "it", getClass().getSimpleName()).toAbsolutePath();
         deleteRecursively(run);
         Files.createDirectories(run);
@@ -61,12 +72,13 @@ abstract class StockContainerContract {
                 providers:
                   demo: {type: echo}
                   cutting: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
+                  silent: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
                 default_provider: demo
                 virtual_models:
                   - {source: fast, target: demo/echo-small}
                 admin:
                   token: %s
-                """.formatted(cutting.getLocalPort(), ADMIN_TOKEN), UTF_8);
+                """.formatted(cutting.getLocalPort(), silent.getLocalPort(), ADMIN_TOKEN), UTF_8);
         brokenWarConfig = run.resolve("broken.yaml");
         Files.writeString(brokenWarConfig, "server:\n  prot: 8080\n", UTF_8);
         container = create(run.resolve("base"));
@@ -87,6 +99,35 @@ abstract class StockContainerContract {
         }
         if (cutting != null) {
             cutting.close();
+        }
+        if (silent != null) {
+            silent.close();
+        }
+    }
+
+    @Test
+    void shouldStopTheUpstreamCallOfAClientThatLeftBeforeItsAnswerWhereTheContainerAllows() throws Exception {
+        // An SDK's timeout or a stop button while a long answer is prepared: in Jetty the WAR reads the client's
+        // connection (by reflection: a stock Jetty hides its server classes from a webapp) and aborts the upstream
+        // call within about two seconds; Tomcat has no such read, and the call runs on (README, Known limits).
+        String body = "{\"model\":\"silent/m\",\"messages\":[]}";
+        silentEvents.clear();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", container.port())) {
+            socket.getOutputStream().write(("POST /switchboard/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(UTF_8));
+            socket.getOutputStream().flush();
+            assertThat(silentEvents.poll(10, java.util.concurrent.TimeUnit.SECONDS)).as("the upstream got the request")
+                    .isNotNull();
+        }
+        long left = System.nanoTime();
+
+        Long closed = silentEvents.poll(4, java.util.concurrent.TimeUnit.SECONDS);
+
+        if (noticesAClientThatLeft()) {
+            assertThat(closed).as("the upstream call was aborted").isNotNull();
+            assertThat(Duration.ofNanos(closed - left)).as("within about two watches").isLessThan(Duration.ofMillis(3_500));
+        } else {
+            assertThat(closed).as("the upstream call runs on: only a write tells this container the client left").isNull();
         }
     }
 
@@ -197,6 +238,49 @@ abstract class StockContainerContract {
     // ---- helpers -------------------------------------------------------------------------------------
 
     /** Answers each request with the headers of a chunked 200 JSON answer and 60 KB of it, then a reset. */
+    /** @param events gets the time a request was read, then the time its connection closed, for each connection */
+    private static java.net.ServerSocket silentUpstream(java.util.concurrent.BlockingQueue<Long> events) throws IOException {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread accept = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    java.net.Socket s = server.accept();
+                    Thread each = new Thread(() -> {
+                        try (s) {
+                            java.io.InputStream in = s.getInputStream();
+                            String head = "";
+                            while (!head.endsWith("\r\n\r\n")) {
+                                int c = in.read();
+                                if (c < 0) {
+                                    return;
+                                }
+                                head += (char) c;
+                            }
+                            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                                    .matcher(head);
+                            in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+                            events.add(System.nanoTime());
+                            // Never answers: waits for the gateway to close the connection (or the test's end).
+                            while (in.read() >= 0) {
+                                // a close ends the loop
+                            }
+                            events.add(System.nanoTime());
+                        } catch (IOException e) {
+                            events.add(System.nanoTime());
+                        }
+                    });
+                    each.setDaemon(true);
+                    each.start();
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        });
+        accept.setDaemon(true);
+        accept.start();
+        return server;
+    }
+
     private static java.net.ServerSocket cuttingUpstream() throws IOException {
         java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         Thread accept = new Thread(() -> {

@@ -9,4 +9,9 @@ final class StockJettyIT extends StockContainerContract {
     StockContainer create(Path base) throws Exception {
         return new StandaloneJetty(home("jetty.home"), base);
     }
+
+    @Override
+    boolean noticesAClientThatLeft() {
+        return true;
+    }
 }

@@ -9,4 +9,9 @@ final class StockTomcat10IT extends StockContainerContract {
     StockContainer create(Path base) throws Exception {
         return new StandaloneTomcat(home("tomcat10.home"), base);
     }
+
+    @Override
+    boolean noticesAClientThatLeft() {
+        return false;
+    }
 }

@@ -119,10 +119,13 @@ final class GatewayProxyServlet extends ProxyServlet {
     /** Whether the container is Jetty (the bundle, or the WAR in Jetty), which can abort a response and chunk any. */
     private transient boolean jetty;
     /**
-     * Whether the client's connection can be read while its request is in progress ({@link #readClient}): Jetty's server
-     * classes are this servlet's, as in the bundled jar. A webapp in a stock Jetty does not see them (the WAR).
+     * Whether the client's connection can be read while its request is in progress ({@link #readClient}): in Jetty, the
+     * bundled jar and the WAR alike ({@link ClientConnection}); off for good once the container turns out not to allow
+     * it (a Jetty whose classes differ).
      */
-    private transient boolean readsClient;
+    private transient volatile boolean readsClient;
+    /** Reads the client's connection, in Jetty; {@code null} elsewhere. */
+    private transient ClientConnection clientConnection;
 
     /**
      * @param inFlight where upstream requests in flight are kept, for a stop to cut them when its drain time ends
@@ -138,7 +141,11 @@ final class GatewayProxyServlet extends ProxyServlet {
         super.init();
         catalog = new ModelCatalog(getHttpClient(), Clock.systemUTC());
         jetty = getServletContext().getServerInfo().toLowerCase(Locale.ROOT).startsWith("jetty");
-        readsClient = jetty && visible("org.eclipse.jetty.ee10.servlet.ServletContextRequest");
+        if (jetty) {
+            // Jetty's server classes are this servlet's own in the bundled jar; a stock Jetty hides them from the WAR.
+            clientConnection = new ClientConnection(visible("org.eclipse.jetty.ee10.servlet.ServletContextRequest"));
+        }
+        readsClient = jetty;
         if (readsClient) {
             scheduleWatch();
         }
@@ -332,23 +339,13 @@ final class GatewayProxyServlet extends ProxyServlet {
             return 0;
         }
         try {
-            org.eclipse.jetty.ee10.servlet.ServletContextRequest r =
-                    org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(clientRequest);
-            if (r == null) {
-                return 0;
-            }
-            org.eclipse.jetty.io.EndPoint endPoint = r.getConnectionMetaData().getConnection().getEndPoint();
-            if (!endPoint.isOpen() || endPoint.isInputShutdown()) {
-                return -1;
-            }
-            if (!"HTTP/1.1".equals(clientRequest.getProtocol()) && !"HTTP/1.0".equals(clientRequest.getProtocol())) {
-                return 0;
-            }
-            java.nio.ByteBuffer probe = org.eclipse.jetty.util.BufferUtil.allocate(1);
-            return Integer.signum(endPoint.fill(probe));
-        } catch (IOException e) {
-            return -1;
-        } catch (RuntimeException | LinkageError e) {
+            return clientConnection.read(clientRequest);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            readsClient = false;
+            _log.warn("Switchboard: this Jetty's connections cannot be read ({}); a client that leaves before its answer"
+                    + " is noticed only when the answer is written", e.toString());
+            return 0;
+        } catch (RuntimeException e) {
             _log.debug("cannot tell whether the client is still there", e);
             return 0;
         }
