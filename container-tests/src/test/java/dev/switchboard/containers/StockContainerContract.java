@@ -126,6 +126,11 @@ abstract class StockContainerContract {
         if (noticesAClientThatLeft()) {
             assertThat(closed).as("the upstream call was aborted").isNotNull();
             assertThat(Duration.ofNanos(closed - left)).as("within about two watches").isLessThan(Duration.ofMillis(3_500));
+            // The exchange ends where the abort is handled, a moment after the upstream's close: its access-log line.
+            awaitInLog("\"requested_model\":\"silent/m\"");
+            // And no failure logged after it, where the abort ends the request.
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertThat(container.log()).doesNotContain("\tat "));
         } else {
             assertThat(closed).as("the upstream call runs on: only a write tells this container the client left").isNull();
         }

@@ -853,9 +853,10 @@ final class GatewayProxyServlet extends ProxyServlet {
      * error event).
      */
     private void abort(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
-        // Taken before the connection closes: Tomcat may then recycle the request, and with discardFacades="false" (not
-        // its default) hand the same facade to another request, whose async context this must never complete. The
-        // context itself is made anew for each request, so a recycled one only refuses.
+        // Taken before the connection closes, for Tomcat: it may then recycle the request, and with discardFacades="false"
+        // (not its default) hand the same facade to another request, whose async context this must never complete. The
+        // context itself is made anew for each request, so a recycled one only refuses. Jetty's abort ends the request
+        // itself: there the request is asked again afterwards.
         jakarta.servlet.AsyncContext async = clientRequest.isAsyncStarted() ? clientRequest.getAsyncContext() : null;
         boolean closed = false;
         try {
@@ -867,8 +868,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             _log.debug("this container cannot abort a committed response", e);
         } finally {
             try {
-                if (async != null) {
-                    async.complete();
+                if (closed ? async != null : clientRequest.isAsyncStarted()) {
+                    (closed ? async : clientRequest.getAsyncContext()).complete();
                 }
             } catch (IllegalStateException recycled) {
                 // Tomcat, once the connection closed, may have ended the request already (its facade says recycled).
