@@ -66,6 +66,10 @@ public final class LoggingConfigurator extends ContextAwareBase implements Confi
         root.setLevel(Level.INFO);
         root.addAppender(stderr);
         context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
+        // Jetty's client reports a listener that threw (the proxy's own code, a bug) at INFO, with its stack trace:
+        // heard, not left out with Jetty's other INFO lines.
+        context.getLogger("org.eclipse.jetty.client.RequestListeners").setLevel(Level.INFO);
+        context.getLogger("org.eclipse.jetty.client.transport.ResponseListeners").setLevel(Level.INFO);
         context.getLogger("dev.switchboard").setLevel(Level.INFO);
         Logger accessLog = context.getLogger(AccessLog.LOGGER);
         accessLog.setLevel(Level.INFO);

@@ -36,6 +36,9 @@ final class LoggingConfiguratorTest {
                 assertThat(a.isStarted()).isTrue();
             });
             assertThat(context.getLogger("org.eclipse.jetty.server.Server").getEffectiveLevel()).isEqualTo(Level.WARN);
+            assertThat(context.getLogger("org.eclipse.jetty.client.transport.ResponseListeners").getEffectiveLevel())
+                    .as("a listener of the proxy that threw: a bug, heard").isEqualTo(Level.INFO);
+            assertThat(context.getLogger("org.eclipse.jetty.client.RequestListeners").getEffectiveLevel()).isEqualTo(Level.INFO);
             assertThat(context.getLogger("dev.switchboard.jetty.Cli").getEffectiveLevel()).isEqualTo(Level.INFO);
 
             Logger access = context.getLogger(AccessLog.LOGGER);
