@@ -70,20 +70,34 @@ final class ClientConnection {
             r = w.getRequest();
         }
         Reflected m = reflected(r);
-        Object endPoint = m.endPoint().invoke(m.connection().invoke(m.metaData().invoke(m.getRequest().invoke(r))));
-        if (!(Boolean) m.isOpen().invoke(endPoint) || (Boolean) m.isInputShutdown().invoke(endPoint)) {
+        Object endPoint = call(m.endPoint(), call(m.connection(), call(m.metaData(), call(m.getRequest(), r))));
+        if (!(Boolean) call(m.isOpen(), endPoint) || (Boolean) call(m.isInputShutdown(), endPoint)) {
             return -1;
         }
         if (!http1(request)) {
             return 0;
         }
+        return Integer.signum((Integer) call(m.fill(), endPoint, emptyBuffer()));
+    }
+
+    /**
+     * Calls a Jetty method as the direct path would: what it throws comes out as itself (an {@link IOException}: the
+     * client is gone; an unchecked one: cannot tell), never as a reflection failure, which turns the watch off.
+     */
+    private static Object call(Method method, Object target, Object... args) throws IOException, IllegalAccessException {
         try {
-            return Integer.signum((Integer) m.fill().invoke(endPoint, emptyBuffer()));
+            return method.invoke(target, args);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
-            throw e;
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
