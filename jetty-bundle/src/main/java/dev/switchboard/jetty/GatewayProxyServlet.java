@@ -123,7 +123,8 @@ final class GatewayProxyServlet extends ProxyServlet {
      * bundled jar and the WAR alike ({@link ClientConnection}); off for good once the container turns out not to allow
      * it (a Jetty whose classes differ).
      */
-    private transient volatile boolean readsClient;
+    private final transient java.util.concurrent.atomic.AtomicBoolean readsClient =
+            new java.util.concurrent.atomic.AtomicBoolean();
     /** Reads the client's connection, in Jetty; {@code null} elsewhere. */
     private transient ClientConnection clientConnection;
 
@@ -145,8 +146,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Jetty's server classes are this servlet's own in the bundled jar; a stock Jetty hides them from the WAR.
             clientConnection = new ClientConnection(visible("org.eclipse.jetty.ee10.servlet.ServletContextRequest"));
         }
-        readsClient = jetty;
-        if (readsClient) {
+        readsClient.set(jetty);
+        if (jetty) {
             scheduleWatch();
         }
     }
@@ -335,15 +336,17 @@ final class GatewayProxyServlet extends ProxyServlet {
      *     0 when nothing came or this cannot tell
      */
     private int readClient(HttpServletRequest clientRequest) {
-        if (!readsClient) {
+        if (!readsClient.get()) {
             return 0;
         }
         try {
             return clientConnection.read(clientRequest);
         } catch (ReflectiveOperationException | LinkageError e) {
-            readsClient = false;
-            _log.warn("Switchboard: this Jetty's connections cannot be read ({}); a client that leaves before its answer"
-                    + " is noticed only when the answer is written", e.toString());
+            if (readsClient.compareAndSet(true, false)) {
+                // Once: the watch and a failover may meet it at the same moment.
+                _log.warn("Switchboard: this Jetty's connections cannot be read ({}); a client that leaves before its"
+                        + " answer is noticed only when the answer is written", e.toString());
+            }
             return 0;
         } catch (RuntimeException e) {
             _log.debug("cannot tell whether the client is still there", e);
@@ -564,7 +567,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         Upstream upstream = upstream(clientRequest);
         upstream.proxyRequest = proxyRequest;
         // Only a request whose body is in (held, not streamed on): a read of the connection finds what comes after it.
-        inFlight.add(proxyRequest, readsClient && upstream.body != null
+        inFlight.add(proxyRequest, readsClient.get() && upstream.body != null
                 ? () -> watchClient(upstream, clientRequest) : NO_WATCH);
         if (upstream.plan.stream && upstream.plan.mayFollow(breakers)) {
             // A stream's headers come at once; a provider that sends none in time is failing, and another candidate
