@@ -257,14 +257,13 @@ final class Cli {
      * @throws InvalidConfigException when the store file cannot be read or its rows are invalid, as at a start
      */
     private static WithStore withStore(ConfigLoader loader, SwitchboardConfig config, Path file) {
-        if (config.admin().storeScheme() != null) {
-            // A database store's address is judged by its store (installed or not, its parameters), as at a start;
-            // made, never connected.
-            AdminStore store = AdminStores.open(config.admin(), file);
-            store.close();
-            return new WithStore(config, null, 0, 0, store.location());
+        // Made as a start makes it: a database store's address is judged by its store (installed or not, its
+        // parameters), and never connected to.
+        AdminStore opened = AdminStores.open(config.admin(), file);
+        if (!(opened instanceof FileAdminStore store)) {
+            opened.close();
+            return new WithStore(config, null, 0, 0, opened.location());
         }
-        FileAdminStore store = new FileAdminStore(FileAdminStore.resolve(config.admin().store(), file));
         StoreContents contents;
         try {
             contents = store.read();
