@@ -71,6 +71,7 @@ record PostgresAddress(List<Server> hosts, String database, Map<String, String> 
             }
             String hosts = text.substring(authority + 3, end);
             if (hosts.indexOf('@') >= 0) {
+                // Every host of a list, and the one of a plain address: no userinfo reaches java.net.URI below.
                 throw new IllegalArgumentException("must not carry credentials; set admin.store_user and admin.store_password");
             }
             if (hosts.indexOf(',') >= 0) {
@@ -86,9 +87,6 @@ record PostgresAddress(List<Server> hosts, String database, Map<String, String> 
         }
         if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme().toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("must be postgresql://HOST:PORT/DB");
-        }
-        if (uri.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("must not carry credentials; set admin.store_user and admin.store_password");
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("must name a host: postgresql://HOST:PORT/DB, or several:"
@@ -128,8 +126,7 @@ record PostgresAddress(List<Server> hosts, String database, Map<String, String> 
                 } catch (URISyntaxException e) {
                     one = null;
                 }
-                if (h.isEmpty() || one == null || one.getHost() == null || one.getRawUserInfo() != null
-                        || !"/".equals(one.getRawPath())) {
+                if (h.isEmpty() || one == null || one.getHost() == null || !"/".equals(one.getRawPath())) {
                     throw new IllegalArgumentException("must name each host as HOST or HOST:PORT, was \"" + h
                             + "\" in the list of hosts");
                 }
