@@ -242,7 +242,6 @@ abstract class StockContainerContract {
 
     // ---- helpers -------------------------------------------------------------------------------------
 
-    /** Answers each request with the headers of a chunked 200 JSON answer and 60 KB of it, then a reset. */
     /** @param events gets the time a request was read, then the time its connection closed, for each connection */
     private static java.net.ServerSocket silentUpstream(java.util.concurrent.BlockingQueue<Long> events) throws IOException {
         java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
@@ -253,17 +252,9 @@ abstract class StockContainerContract {
                     Thread each = new Thread(() -> {
                         try (s) {
                             java.io.InputStream in = s.getInputStream();
-                            String head = "";
-                            while (!head.endsWith("\r\n\r\n")) {
-                                int c = in.read();
-                                if (c < 0) {
-                                    return;
-                                }
-                                head += (char) c;
+                            if (!readRequest(in)) {
+                                return;
                             }
-                            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
-                                    .matcher(head);
-                            in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
                             events.add(System.nanoTime());
                             // Never answers: waits for the gateway to close the connection (or the test's end).
                             while (in.read() >= 0) {
@@ -286,22 +277,13 @@ abstract class StockContainerContract {
         return server;
     }
 
+    /** Answers each request with the headers of a chunked 200 JSON answer and 60 KB of it, then a reset. */
     private static java.net.ServerSocket cuttingUpstream() throws IOException {
         java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         Thread accept = new Thread(() -> {
             while (!server.isClosed()) {
                 try (java.net.Socket s = server.accept()) {
-                    java.io.InputStream in = s.getInputStream();
-                    String head = "";
-                    while (!head.endsWith("\r\n\r\n")) {
-                        int c = in.read();
-                        if (c < 0) {
-                            break;
-                        }
-                        head += (char) c;
-                    }
-                    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-                    in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+                    readRequest(s.getInputStream());
                     String half = "{\"choices\":[{\"message\":{\"content\":\"" + "Hello ".repeat(10_000);
                     s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked"
                             + "\r\n\r\n" + Integer.toHexString(half.length()) + "\r\n" + half + "\r\n").getBytes(UTF_8));
@@ -318,6 +300,25 @@ abstract class StockContainerContract {
         accept.setDaemon(true);
         accept.start();
         return server;
+    }
+
+    /**
+     * Reads one request the gateway sent an upstream: its head, then a body of its Content-Length.
+     *
+     * @return whether its head was whole (the connection did not end first)
+     */
+    private static boolean readRequest(java.io.InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                return false;
+            }
+            head.append((char) c);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+        return true;
     }
 
     /** Waits until the log holds the text; an expected error is a message, never a stack trace. */

@@ -375,34 +375,18 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
 
     /** Reads one response with a Content-Length body. */
     private static String readResponse(java.io.InputStream in) throws java.io.IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            assertThat(b).as("the response ended inside its head: " + head).isNotNegative();
-            head.append((char) b);
-        }
+        String head = readUntil(in, "\r\n\r\n", "the response ended inside its head");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-        assertThat(m.find()).as(head.toString()).isTrue();
+        assertThat(m.find()).as(head).isTrue();
         return head + new String(in.readNBytes(Integer.parseInt(m.group(1))), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Reads one response with a chunked body, up to its last chunk. */
     private static String readChunked(java.io.InputStream in) throws java.io.IOException {
-        StringBuilder all = new StringBuilder();
-        while (!all.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            assertThat(b).as("the response ended inside its head: " + all).isNotNegative();
-            all.append((char) b);
-        }
+        StringBuilder all = new StringBuilder(readUntil(in, "\r\n\r\n", "the response ended inside its head"));
         assertThat(all.toString()).containsIgnoringCase("transfer-encoding: chunked");
         while (true) {
-            StringBuilder size = new StringBuilder();
-            while (!size.toString().endsWith("\r\n")) {
-                int b = in.read();
-                assertThat(b).as("the body ended inside a chunk size: " + all).isNotNegative();
-                size.append((char) b);
-            }
-            int n = Integer.parseInt(size.toString().trim(), 16);
+            int n = Integer.parseInt(readUntil(in, "\r\n", "the body ended inside a chunk size").trim(), 16);
             byte[] chunk = in.readNBytes(n + 2);
             assertThat(chunk).as("a whole chunk").hasSize(n + 2);
             all.append(new String(chunk, 0, n, java.nio.charset.StandardCharsets.UTF_8));
@@ -410,6 +394,17 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
                 return all.toString();
             }
         }
+    }
+
+    /** @return the bytes read up to and with {@code end}, as Latin-1; failing with {@code why} if the stream ends first */
+    private static String readUntil(java.io.InputStream in, String end, String why) throws java.io.IOException {
+        StringBuilder read = new StringBuilder();
+        while (!read.toString().endsWith(end)) {
+            int b = in.read();
+            assertThat(b).as(why + ": " + read).isNotNegative();
+            read.append((char) b);
+        }
+        return read.toString();
     }
 
     private URI uri(String path) {
