@@ -224,7 +224,13 @@ final class FileAdminStoreTest {
         });
         editor.start();
         try {
-            assertThatThrownBy(() -> store.write(null, now -> doc("from the write\n"))).isInstanceOf(IOException.class)
+            // Each try waits for two more saves after its read, so its look before the rename always finds the file
+            // changed, however the threads are scheduled: the write gives up whether the settle or the tries run out.
+            assertThatThrownBy(() -> store.write(null, now -> {
+                int after = saves.get() + 2;
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> saves.get() >= after);
+                return doc("from the write\n");
+            })).isInstanceOf(IOException.class)
                     .hasMessageEndingWith(": kept changing on disk while it was being written (is an editor saving it?);"
                             + " nothing was written");
         } finally {
