@@ -626,15 +626,17 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /**
-     * Reports why the newest content is not in use; logs it once per distinct content ({@code hash}).
+     * Reports why the newest content is not in use; logs it and tells the listeners (a refused change, for the
+     * metrics) once per distinct content ({@code hash}), however often it is read: a file that cannot be read is
+     * read again at every look, and a write reads the file at each of its tries.
      *
      * @param why {@link #INVALID} or {@link #UNREADABLE}
      */
     private void fail(String hash, List<String> errors, String why) {
         lastError = new ReloadError(clock.instant(), errors);
-        tell(false, state.snapshot());
         if (!hash.equals(lastLogged)) {
             lastLogged = hash;
+            tell(false, state.snapshot());
             LOG.warn("Switchboard: keeping the last good configuration of {}; {}:\n  {}",
                     configFile != null ? configFile : "the built-in default", why, String.join("\n  ", errors));
         }

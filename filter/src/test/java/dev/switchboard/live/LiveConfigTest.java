@@ -205,6 +205,43 @@ final class LiveConfigTest {
         assertThat(live.snapshot().stored()).extracting(VirtualModel::source).containsExactly("r1");
     }
 
+    @Test
+    void shouldTellOfARefusedChangeOnceHoweverOftenItIsRead() throws Exception {
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        Path config = dir.resolve("switchboard.yaml");
+        LiveConfig live = withStoredRow("r1");
+        int[] refused = {0};
+        live.addReloadListener((swapped, inUse) -> refused[0] += swapped ? 0 : 1);
+
+        Files.writeString(config, redirect("v1/model") + "server: {port: [\n");
+        live.reload();
+        live.reload();
+        live.reload();
+        assertThat(refused[0]).as("one broken edit, read three times").isEqualTo(1);
+
+        // Admin writes while the file is broken: one goes through, one meets a hand edit of the store and starts
+        // over (then refuses: a node with a broken file does not write over rows it could not apply).
+        live.update(null, adding("r2"));
+        int[] calls = {0};
+        assertThatThrownBy(() -> live.update(null, snapshot -> {
+            if (calls[0]++ == 0) {
+                saveByHand(store, "virtual_models:\n  - {source: r1, target: up/r1}\n"
+                        + "  - {source: by-hand, target: up/by-hand}\n");
+            }
+            return adding("r3").apply(snapshot);
+        })).isInstanceOf(StoreNotAppliedException.class);
+        assertThat(calls[0]).isEqualTo(1);
+        assertThat(live.lastError()).isNotNull();
+        assertThat(refused[0]).as("the hand edit is one more change refused, however often the write read it")
+                .isEqualTo(2);
+
+        Files.delete(config);
+        Files.createDirectory(config);
+        live.reload();
+        live.reload();
+        assertThat(refused[0]).as("a file that cannot be read is one more refusal, not one per look").isEqualTo(3);
+    }
+
     /** @return a node on a config file in {@link #dir}, its file store holding one row written through it */
     private LiveConfig withStoredRow(String source) throws Exception {
         Files.writeString(dir.resolve("switchboard.yaml"), redirect("v1/model"));
