@@ -261,7 +261,8 @@ final class ModelRequestHandler {
      * A JSON body sent as a URL-encoded form ({@code curl -d} does): Express, Flask and LiteLLM read it as one, so a
      * {@code &model=} inside a string would be their model. Refused when the form names a field the gateway
      * reads ({@code model}; {@code purpose} where the API has one), as those readers split it: at {@code &}, the
-     * name case kept, {@code model[]} for PHP and {@code qs}, leading spaces dropped as PHP drops them.
+     * name case kept, {@code model[]} for PHP and {@code qs}, leading spaces dropped as PHP drops them; and at
+     * {@code ;} too, as older python-multipart (Starlette), Python and Go do ({@link RequestChecks#formFieldNamed}).
      */
     private static ErrorResponse formFields(BodyReader.Body body, Api.Route route) {
         // A form reading of the body must name none of the fields the route reads models (or a purpose) from.

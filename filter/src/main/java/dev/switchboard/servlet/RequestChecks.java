@@ -126,35 +126,50 @@ final class RequestChecks {
     }
 
     /**
-     * Reads a body as a URL-encoded form the way Express ({@code qs}), Werkzeug, Starlette and PHP do, without
-     * building it: pairs split at {@code &}, a name decoded ({@code +} and {@code %XX}) with its leading spaces
-     * dropped and cut at a NUL (PHP), {@code name[...]} read as {@code name}. Only names short enough to be one it
-     * looks for are decoded (after their leading spaces, skipped as bytes), so a large body costs one pass.
+     * Reads a body as a URL-encoded form the way its readers do, without building it, and returns the first of
+     * {@code names} one of them would see a field of. Two readings:
+     * <ul>
+     *   <li>Express ({@code qs}), Werkzeug, Starlette and PHP: pairs split at {@code &}, a name decoded ({@code +}
+     *   and {@code %XX}) with its leading spaces dropped and cut at a NUL (PHP), {@code name[...]} read as
+     *   {@code name};</li>
+     *   <li>readers that split at {@code ;} too: python-multipart before 0.0.30 (Starlette's and FastAPI's
+     *   {@code request.form()}), Python's {@code parse_qs} before 3.9.2, Go's {@code url.ParseQuery} before 1.17: a
+     *   name decoded and nothing else done to it.</li>
+     * </ul>
+     * Only names short enough to be one it looks for are decoded (after their leading spaces, skipped as bytes),
+     * so a large body costs two passes.
      *
      * @param names the field names to look for
      * @return the first of {@code names} the form has a field of, or {@code null}
      */
     static String formFieldNamed(byte[] body, int length, List<String> names) {
+        String named = formFieldNamed(body, length, names, false);
+        return named != null ? named : formFieldNamed(body, length, names, true);
+    }
+
+    /** @param semicolons the second reading above: {@code ;} separates pairs, a name is only decoded */
+    private static String formFieldNamed(byte[] body, int length, List<String> names, boolean semicolons) {
         int i = 0;
         while (i <= length) {
             // Leading spaces, however written (PHP drops them): never counted against the name's length.
-            while (i < length && (body[i] == '+' || body[i] == ' '
+            while (!semicolons && i < length && (body[i] == '+' || body[i] == ' '
                     || (body[i] == '%' && i + 2 < length && body[i + 1] == '2' && body[i + 2] == '0'))) {
                 i += body[i] == '%' ? 3 : 1;
             }
             int end = i;
-            while (end < length && body[end] != '&' && body[end] != '=') {
+            while (end < length && body[end] != '&' && body[end] != '=' && !(semicolons && body[end] == ';')) {
                 end++;
             }
             if (end - i <= MAX_FORM_NAME) {
-                String name = formName(new String(body, i, end - i, StandardCharsets.ISO_8859_1));
-                int bracket = name.indexOf('[');
+                String raw = new String(body, i, end - i, StandardCharsets.ISO_8859_1);
+                String name = semicolons ? decoded(raw) : formName(raw);
+                int bracket = semicolons ? -1 : name.indexOf('[');
                 String base = bracket > 0 ? name.substring(0, bracket) : name;
                 if (names.contains(base)) {
                     return base;
                 }
             }
-            while (end < length && body[end] != '&') {
+            while (end < length && body[end] != '&' && !(semicolons && body[end] == ';')) {
                 end++;
             }
             i = end + 1;
@@ -165,13 +180,17 @@ final class RequestChecks {
     /** The longest name decoded: {@code model} in escapes and leading spaces is far shorter. */
     private static final int MAX_FORM_NAME = 256;
 
-    private static String formName(String raw) {
-        String decoded;
+    /** @return {@code raw} with {@code +} and {@code %XX} decoded; as it is when an escape is broken */
+    private static String decoded(String raw) {
         try {
-            decoded = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+            return URLDecoder.decode(raw, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            decoded = raw;
+            return raw;
         }
+    }
+
+    private static String formName(String raw) {
+        String decoded = decoded(raw);
         int start = 0;
         while (start < decoded.length() && decoded.charAt(start) == ' ') {
             start++;

@@ -174,6 +174,12 @@ public final class Corpus {
         all.add(raw("JSON sent as a form, a form field inside a string (Express, Flask, LiteLLM read it)", "POST", CHAT,
                 bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"&model=up/denied&\"}]}"),
                 AMBIGUOUS, urlencoded));
+        all.add(raw("JSON sent as a form, a field split off at ';' (python-multipart before 0.0.30, old Python and Go)",
+                "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\";model=up/denied;\"}]}"),
+                AMBIGUOUS, urlencoded));
+        all.add(raw("embeddings sent as a form, a field split off at ';'", "POST", "/v1/embeddings",
+                bytes("{\"model\":\"up/ok\",\"input\":\"a;model=up/denied\"}"), AMBIGUOUS, urlencoded));
         all.add(raw("a no-break space before a form type (whitespace to Python)", "POST", CHAT,
                 bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"&model=up/denied&\"}]}"),
                 AMBIGUOUS, "Content-Type: \u00a0application/x-www-form-urlencoded"));

@@ -8,7 +8,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A JSON body sent as a URL-encoded form, read as Express ({@code qs}), Werkzeug, Starlette and PHP read forms:
+ * A JSON body sent as a URL-encoded form, read as Express ({@code qs}), Werkzeug, Starlette and PHP read forms, and
+ * as the readers that split pairs at {@code ;} too (python-multipart before 0.0.30, old Python and Go) read them:
  * which field names {@link RequestChecks#formFieldNamed} sees, and which it must not (a false refusal of a JSON
  * body that {@code curl -d} sent).
  */
@@ -28,6 +29,14 @@ final class FormFieldsTest {
         "a=1&Model=x | none",
         "a=1&model =x | none",
         "x = 1; model=2 | none",
+        "a=1;model=x | model",
+        "{\"content\":\";model=x;\"} | model",
+        "a=1;%6Dodel=x | model",
+        "a=1;%20model=x | none",
+        "a=1;+model=x | none",
+        "a=1;model[]=x | none",
+        "a=1;purpose=batch | purpose",
+        "a=1;models=x | none",
         "if (a && model == b) | none",
         "a=1&modelx=2 | none",
         "a=1&%zz&model2=3 | none",
