@@ -2,6 +2,7 @@ package dev.switchboard.config;
 
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Route;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.Selector;
 import dev.switchboard.rules.Target;
@@ -64,9 +65,13 @@ final class Lint {
             }
         }
         Set<String> redirectSources = new HashSet<>();
+        Set<String> enabledSources = new HashSet<>();
         for (VirtualModel vm : rules.virtualModels()) {
             if (vm.isRedirect()) {
                 redirectSources.add(vm.source());
+                if (vm.enabled()) {
+                    enabledSources.add(vm.source());
+                }
             }
         }
         boolean providerMode = !rules.providers().isEmpty();
@@ -108,6 +113,13 @@ final class Lint {
                     out.add(new Warning(file, path + ".source", vm.source(), "'" + vm.source() + "' shadows a model that"
                             + " provider " + shadowed + " lists; requests for it go to " + targetsOf(vm)));
                 }
+                String other = providerMode && vm.enabled() ? otherSpelling(rules, vm.source()) : null;
+                if (other != null && !enabledSources.contains(other)) {
+                    out.add(new Warning(file, path + ".source", vm.source(), "redirects match the name as written: a"
+                            + " request for '" + other + "' reaches the model '" + vm.source() + "' names without"
+                            + " this redirect; add a redirect for '" + other + "' too, or gate the model with an access"
+                            + " policy"));
+                }
             } else {
                 Selector s = Selector.parse(vm.source(), rules.providers().keySet());
                 if (providerMode && s.kind() == Selector.Kind.MODEL && vm.source().indexOf('/') > 0) {
@@ -139,6 +151,25 @@ final class Lint {
             }
         }
         return null;
+    }
+
+    /**
+     * @return the other name of the very model a redirect's source names, when a client may send it: the bare id of
+     *     {@code provider/id} when that id routes to the same provider, or {@code provider/id} for a bare id the
+     *     provider's static list holds (a real model, not a virtual name routed to {@code default_provider});
+     *     {@code null} when there is none
+     */
+    private static String otherSpelling(Rules rules, String source) {
+        Route route = Resolver.route(rules, source);
+        if (route == null) {
+            return null;
+        }
+        if (route.via() == Route.Via.PREFIX) {
+            Route bare = Resolver.route(rules, route.upstreamModel());
+            return bare != null && bare.provider().equals(route.provider())
+                    && bare.upstreamModel().equals(route.upstreamModel()) ? route.upstreamModel() : null;
+        }
+        return route.via() == Route.Via.INVENTORY ? route.provider() + "/" + source : null;
     }
 
     private static String targetsOf(VirtualModel vm) {

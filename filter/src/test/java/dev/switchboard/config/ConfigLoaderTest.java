@@ -30,17 +30,20 @@ final class ConfigLoaderTest {
             "providers.anthropic: api_key is empty, so provider anthropic is not routed to or listed until it is set";
     private static final String SHADOW = "virtual_models[2].source: 'openai/gpt-5-mini' shadows a model that provider "
             + "openai lists; requests for it go to 'demo/echo-small'";
+    private static final String BARE = "virtual_models[2].source: redirects match the name as written: a request for"
+            + " 'gpt-5-mini' reaches the model 'openai/gpt-5-mini' names without this redirect; add a redirect for"
+            + " 'gpt-5-mini' too, or gate the model with an access policy";
 
     @Test
     void shouldLoadShippedConfigWithoutKeys() {
         SwitchboardConfig config = new ConfigLoader(Map.<String, String>of()::get).load(SHIPPED);
 
-        // README "Check a config": "valid (4 redirects, 2 access policies, 3 providers, 3 warnings)".
+        // README "Check a config": "valid (4 redirects, 2 access policies, 3 providers, 4 warnings)".
         assertThat(config.rules().virtualModels()).filteredOn(VirtualModel::isRedirect).hasSize(4);
         assertThat(config.rules().virtualModels()).filteredOn(vm -> !vm.isRedirect()).hasSize(2);
         assertThat(config.rules().providers()).containsOnlyKeys("demo", "openai", "anthropic");
         assertThat(config.warnings()).extracting(Warning::toString)
-                .containsExactly(OPENAI_UNCONFIGURED, ANTHROPIC_UNCONFIGURED, SHADOW);
+                .containsExactly(OPENAI_UNCONFIGURED, ANTHROPIC_UNCONFIGURED, SHADOW, BARE);
         assertThat(config.server()).isEqualTo(ServerSettings.DEFAULT);
         assertThat(config.rules().defaultProvider()).isEqualTo("demo");
     }
@@ -52,7 +55,7 @@ final class ConfigLoaderTest {
 
         SwitchboardConfig config = new ConfigLoader(env::get).load(SHIPPED);
 
-        assertThat(config.warnings()).extracting(Warning::toString).containsExactly(SHADOW);
+        assertThat(config.warnings()).extracting(Warning::toString).containsExactly(SHADOW, BARE);
         assertThat(config.server().host()).isEqualTo("127.0.0.1");
         assertThat(config.server().port()).isEqualTo(9099);
         assertThat(config.rules().providers().get("openai").apiKey()).isEqualTo("sk-openai");

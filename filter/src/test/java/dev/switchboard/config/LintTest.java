@@ -73,7 +73,10 @@ final class LintTest {
                           - source: echo-large
                             targets: [demo/echo-small, demo/echo-tiny]
                         """, "virtual_models[0].source: 'echo-large' shadows a model that provider demo lists; requests "
-                        + "for it go to 'demo/echo-small' / 'demo/echo-tiny'"),
+                        + "for it go to 'demo/echo-small' / 'demo/echo-tiny'",
+                        "virtual_models[0].source: redirects match the name as written: a request for 'demo/echo-large'"
+                                + " reaches the model 'echo-large' names without this redirect; add a redirect for"
+                                + " 'demo/echo-large' too, or gate the model with an access policy"),
                 row("redirect shadowing a provider-qualified static model", """
                         providers:
                           demo: {type: echo, models: [echo-small, echo-large]}
@@ -81,7 +84,20 @@ final class LintTest {
                           - source: demo/echo-large
                             target: demo/echo-small
                         """, "virtual_models[0].source: 'demo/echo-large' shadows a model that provider demo lists; "
-                        + "requests for it go to 'demo/echo-small'"),
+                        + "requests for it go to 'demo/echo-small'",
+                        "virtual_models[0].source: redirects match the name as written: a request for 'echo-large'"
+                                + " reaches the model 'demo/echo-large' names without this redirect; add a redirect for"
+                                + " 'echo-large' too, or gate the model with an access policy"),
+                row("redirect shadowing a model of the default provider, by its qualified name", """
+                        providers:
+                          up: {type: openai-compatible, base_url: http://localhost:11434}
+                        default_provider: up
+                        virtual_models:
+                          - source: up/gpt-5
+                            target: up/gpt-5-mini
+                        """, "virtual_models[0].source: redirects match the name as written: a request for 'gpt-5'"
+                        + " reaches the model 'up/gpt-5' names without this redirect; add a redirect for 'gpt-5' too, or"
+                        + " gate the model with an access policy"),
                 row("policy naming an undeclared provider", """
                         providers:
                           demo: {type: echo}
@@ -113,10 +129,34 @@ final class LintTest {
                         "virtual_models[0].target: no provider can route 'nowhere' (no declared provider prefix, no "
                                 + "static models list holds it, and there is no default_provider)",
                         "virtual_models[0].source: 'gpt-5' shadows a model that provider openai lists; requests for it "
-                                + "go to 'nowhere'"),
+                                + "go to 'nowhere'",
+                        "virtual_models[0].source: redirects match the name as written: a request for 'openai/gpt-5'"
+                                + " reaches the model 'gpt-5' names without this redirect; add a redirect for"
+                                + " 'openai/gpt-5' too, or gate the model with an access policy"),
 
                 // ---- quiet ----
                 row("clean config"),
+                row("a shadow under both of a model's names", """
+                        providers:
+                          demo: {type: echo, models: [echo-small, echo-large]}
+                        virtual_models:
+                          - source: echo-large
+                            target: demo/echo-small
+                          - source: demo/echo-large
+                            target: demo/echo-small
+                        """, "virtual_models[0].source: 'echo-large' shadows a model that provider demo lists; requests "
+                        + "for it go to 'demo/echo-small'",
+                        "virtual_models[1].source: 'demo/echo-large' shadows a model that provider demo lists; "
+                        + "requests for it go to 'demo/echo-small'"),
+                row("a qualified name whose bare id another provider lists is not the same model", """
+                        providers:
+                          a: {type: openai-compatible, base_url: http://localhost:1, models: [m]}
+                          b: {type: openai-compatible, base_url: http://localhost:2}
+                        default_provider: b
+                        virtual_models:
+                          - source: b/m
+                            target: b/other
+                        """),
                 row("clean config with providers", """
                         providers:
                           demo: {type: echo, models: [echo-small]}
