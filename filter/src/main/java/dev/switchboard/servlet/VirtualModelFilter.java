@@ -325,7 +325,7 @@ public final class VirtualModelFilter implements Filter {
         // Paths both APIs serve (models, files) answer in the shape of the SDK that calls: Anthropic's sends its version.
         boolean anthropic = Paths.anthropicPath(path) || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL
                 || path.equals("/v1/files") || path.startsWith("/v1/files/")) && request.getHeader("anthropic-version") != null);
-        String named = request.getHeader(PROVIDER_HEADER);
+        String named = namedProvider(request);
         // A request refused later goes nowhere after all: Rejections.send drops its route.
         List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
                 ? List.of()
@@ -337,6 +337,15 @@ public final class VirtualModelFilter implements Filter {
                 request.getAttribute(Exchange.ARRIVED_NANOS) instanceof Long arrived ? arrived : null);
         request.setAttribute(Exchange.ATTRIBUTE, exchange);
         return exchange;
+    }
+
+    /**
+     * @return the provider {@link #PROVIDER_HEADER} names, or {@code null}; every value of the header joined as a
+     *     proxy would, so that two of them name no provider (refused), never "the first wins"
+     */
+    private static String namedProvider(HttpServletRequest request) {
+        List<String> values = java.util.Collections.list(request.getHeaders(PROVIDER_HEADER));
+        return values.isEmpty() ? null : String.join(",", values);
     }
 
     /** @return what to forward, or {@code null} when the request was answered here */
@@ -363,7 +372,7 @@ public final class VirtualModelFilter implements Filter {
         if (refused == null && !who.ok()) {
             refused = ApiError.forIdentity(who.failure()).with(who.message());
         }
-        String named = request.getHeader(PROVIDER_HEADER);
+        String named = namedProvider(request);
         if (refused == null && named != null && !named.isBlank() && exchange.candidates().isEmpty()
                 && !effective.carriesModel() && effective.kind() != Api.Kind.MODELS && effective.kind() != Api.Kind.MODEL
                 && effective.kind() != Api.Kind.FEEDBACK) {

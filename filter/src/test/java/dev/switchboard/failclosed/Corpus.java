@@ -780,6 +780,8 @@ public final class Corpus {
                 "X-Switchboard-Provider: nope"));
         all.add(raw("another provider named", "GET", "/v1/files", new byte[0], forwarded("/v1/files"),
                 "X-Switchboard-Provider: other"));
+        all.add(raw("two providers named (a proxy joins them; no first one wins)", "GET", "/v1/files", new byte[0],
+                refused(400, "unknown_provider"), "X-Switchboard-Provider: other", "X-Switchboard-Provider: up"));
         all.add(json("a model-less POST with an allowed model", "/v1/batches", "{\"input_file_id\":\"f\",\"model\":\"up/ok\"}",
                 forwarded("/v1/batches")));
     }
