@@ -164,6 +164,12 @@ final class TargetBreakers implements CircuitBreakers {
                 if (failedSince != null) {
                     failedSince.set(false);
                 }
+                if (probes != null && breaker.getState() == CircuitBreaker.State.OPEN) {
+                    // A probe slower than open_for: resilience4j gave up waiting for it and opened the breaker again
+                    // (config: a lost probe must not hold it half-open), but the target did answer.
+                    breaker.transitionToClosedState();
+                    return;
+                }
                 // Duration 0: a long stream is not a slow call; only failures count.
                 breaker.onSuccess(0, TimeUnit.NANOSECONDS);
             }
@@ -361,7 +367,8 @@ final class TargetBreakers implements CircuitBreakers {
                 .slowCallDurationThreshold(java.time.Duration.ofDays(365))
                 .waitDurationInOpenState(settings.breakerOpenFor())
                 .permittedNumberOfCallsInHalfOpenState(1)
-                // A probe whose outcome never came (it cannot, but be safe) does not hold the breaker half-open.
+                // A probe whose outcome never came (it cannot, but be safe) does not hold the breaker half-open; one
+                // that was only slow closes it when it answers (Permit.success).
                 .maxWaitDurationInHalfOpenState(settings.breakerOpenFor())
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .recordException(x -> true)

@@ -79,6 +79,28 @@ final class TargetBreakersTest {
     }
 
     @Test
+    void shouldCloseWhenAProbeSlowerThanOpenForAnswers() {
+        // A non-streamed answer that takes longer than open_for (a reasoning model's long completion): resilience4j
+        // opens the breaker again while it is under way, but the target works, and its answer says so.
+        AtomicReference<SwitchboardConfig> quick = new AtomicReference<>(new ConfigLoader(name -> null)
+                .parse(YAML.formatted(2).replace("open_for: 30s", "open_for: 200ms")));
+        TargetBreakers b = new TargetBreakers(quick::get, clock);
+        Candidate target = Resolver.resolve(quick.get().rules(), "smart", Caller.ofPath(null), Picker.create())
+                .candidates().get(0);
+        b.acquire(target).failure();
+        b.acquire(target).failure();
+        clock.advance(Duration.ofMillis(201));
+        TargetBreakers.Permit probe = b.acquire(target);
+        assertThat(b.state("a/x")).isEqualTo(State.HALF_OPEN);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.state("a/x") == State.OPEN);
+
+        probe.success();
+
+        assertThat(b.state("a/x")).isEqualTo(State.CLOSED);
+        assertThat(b.acquire(target)).as("called again at once").isNotNull();
+    }
+
+    @Test
     void shouldOpenAfterConsecutiveFailuresOnly() {
         fail(2);
         breakers.acquire(a()).success();
