@@ -543,8 +543,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             response.getOutputStream().write(buffer, offset, length);
             upstream.sent(buffer, offset, length);
             upstream.exchange.recorder().firstByte();
-            if (upstream.sse) {
-                // SSE: each chunk reaches the client when the upstream sends it, not when a buffer fills.
+            if (upstream.flushes) {
+                // A stream: each chunk reaches the client when the upstream sends it, not when a buffer fills.
                 response.flushBuffer();
             }
             upstream.writing = false;
@@ -688,6 +688,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.status = serverResponse.getStatus();
         String type = serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE);
         upstream.sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
+        upstream.flushes = upstream.sse || (type != null && type.regionMatches(true, 0, "application/x-ndjson", 0, 20))
+                || (upstream.exchange.body() != null && upstream.exchange.body().asksForStream());
         upstream.usage = !upstream.readsUsage() ? null : UsageReader.forResponse(type,
                 serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_ENCODING),
                 serverResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH));

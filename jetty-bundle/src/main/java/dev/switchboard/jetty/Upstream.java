@@ -45,6 +45,12 @@ final class Upstream {
     volatile boolean writing;
     /** The body is an SSE stream. */
     volatile boolean sse;
+    /**
+     * Each chunk goes to the client as it arrives, not when a buffer fills: an SSE stream, NDJSON, or any answer to a
+     * request that asked for a stream (a server that streams without saying so: a FastAPI StreamingResponse has no
+     * Content-Type unless given one).
+     */
+    volatile boolean flushes;
     /** The client's body failed while streamed upstream: the row to answer with, else {@code null}. */
     volatile ApiError clientBodyFailed;
     /** The gateway's drain time ran out: {@link InFlight#cutAll} aborted this request. */

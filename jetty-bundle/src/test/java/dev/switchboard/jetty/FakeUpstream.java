@@ -21,7 +21,7 @@ import org.eclipse.jetty.server.Server;
 /**
  * A provider stand-in on port 0 that records every request it receives and answers by scenario
  * (header {@code X-Scenario}): {@code json} (default) echoes the received model; {@code sse:N:MS}
- * sends N events MS apart; {@code slow:MS} answers after MS; {@code silent} never answers;
+ * sends N events MS apart ({@code sse:N:MS:TYPE} with that Content-Type, {@code none} for none); {@code slow:MS} answers after MS; {@code silent} never answers;
  * {@code endless} streams until the client is gone, then counts down {@link #clientGone}; {@code usage}
  * and {@code usage-sse} answer {@link #USAGE_JSON} / {@link #USAGE_SSE} (the stream in 7-byte flushed
  * writes); {@code usage-gzip} answers {@link #USAGE_JSON} gzip-compressed when the request accepts gzip, as
@@ -107,7 +107,11 @@ final class FakeUpstream {
                 case "sse" -> {
                     ctx = req.startAsync();
                     ctx.setTimeout(0);
-                    resp.setContentType("text/event-stream");
+                    String type = parts.length > 3 ? scenario.substring(scenario.indexOf(':', scenario.indexOf(':',
+                            scenario.indexOf(':') + 1) + 1) + 1) : "text/event-stream";
+                    if (!type.equals("none")) {
+                        resp.setContentType(type);
+                    }
                     resp.flushBuffer();
                     int count = Integer.parseInt(parts[1]);
                     long gap = Long.parseLong(parts[2]);
