@@ -542,10 +542,14 @@ final class GatewayProxyServlet extends ProxyServlet {
             upstream.writing = true;
             response.getOutputStream().write(buffer, offset, length);
             upstream.sent(buffer, offset, length);
-            upstream.exchange.recorder().firstByte();
             if (upstream.flushes) {
                 // A stream: each chunk reaches the client when the upstream sends it, not when a buffer fills.
                 response.flushBuffer();
+                upstream.exchange.recorder().firstByte();
+            } else if (response.isCommitted()) {
+                // Sent, not only buffered: bytes still in the buffer are dropped if the answer breaks, and the client
+                // gets the gateway's own error, which has no first byte (the answer's end tells the rest).
+                upstream.exchange.recorder().firstByte();
             }
             upstream.writing = false;
             UsageReader reader = upstream.usage;

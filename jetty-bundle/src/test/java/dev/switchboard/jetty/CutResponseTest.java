@@ -227,6 +227,7 @@ final class CutResponseTest {
         Completion c = completion("json-small-" + end);
         assertThat(c.cut()).isFalse();
         assertThat(c.errorCode()).isEqualTo("upstream_unavailable");
+        assertThat(c.firstByteNanos()).as("the client's first byte is the gateway's own error's: none").isEqualTo(-1);
         assertThat(c.attempts()).singleElement().satisfies(a -> {
             assertThat(a.status()).isEqualTo(200);
             assertThat(a.error()).isEqualTo("upstream_unavailable");
