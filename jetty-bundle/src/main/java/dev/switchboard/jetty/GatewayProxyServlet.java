@@ -272,7 +272,8 @@ final class GatewayProxyServlet extends ProxyServlet {
     private boolean failOver(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Upstream failed,
                              int status, String error) {
         if (failed.clientGone || clientGone(clientRequest, proxyResponse)) {
-            // A client that left stops further attempts.
+            // A client that left stops further attempts (and the exchange ends as its leaving, not as this failure).
+            failed.clientGone = true;
             return false;
         }
         Upstream next = failed.plan.next(breakers, false);
@@ -758,11 +759,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         if (upstream.clientGone) {
             // The client left before any of its answer (watchClient found its connection closed): nobody to answer,
             // and the upstream call was aborted so that it stops generating (and billing) an answer nobody reads.
-            upstream.ended(status, Completion.CLIENT_DISCONNECTED);
-            Recorder recorder = upstream.exchange.recorder();
-            recorder.left();
-            recorder.complete(0);
-            abort(clientRequest, proxyResponse);
+            left(clientRequest, proxyResponse, upstream, status);
             return;
         }
         // Nothing reached the client yet (headers and early bytes are still buffered): it gets an error of its own,
@@ -776,8 +773,22 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Before any response byte: the next candidate takes the request (SPEC section 11).
             return;
         }
+        if (upstream.clientGone) {
+            // failOver found the client gone: it left before any answer, the failure after it is nobody's to see.
+            left(clientRequest, proxyResponse, upstream, status);
+            return;
+        }
         upstream.ended(status, why.code());
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    /** The client left before any of its answer: the exchange ends as its leaving, with no status, and no answer. */
+    private void left(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Upstream upstream, int status) {
+        upstream.ended(status, Completion.CLIENT_DISCONNECTED);
+        Recorder recorder = upstream.exchange.recorder();
+        recorder.left();
+        recorder.complete(0);
+        abort(clientRequest, proxyResponse);
     }
 
     /**

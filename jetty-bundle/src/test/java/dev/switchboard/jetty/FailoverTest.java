@@ -419,8 +419,9 @@ final class FailoverTest {
         byte[] bytes = body("chat", true).getBytes(StandardCharsets.UTF_8);
         try (Socket s = new Socket("127.0.0.1", gateway.port())) {
             OutputStream out = s.getOutputStream();
-            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                    + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: x\r\nX-Request-Id: left-before-failover\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.write(bytes);
             out.flush();
             await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() == 1);
@@ -429,6 +430,13 @@ final class FailoverTest {
         await().pollDelay(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> true);
         assertThat(b.received).isEmpty();
         assertThat(c.received).isEmpty();
+        // Recorded as the client's leaving, not as a's timeout, which nobody was answered with.
+        await().atMost(Duration.ofSeconds(3)).until(() -> completions.containsKey("left-before-failover"));
+        Completion done = completions.get("left-before-failover");
+        assertThat(done.errorCode()).isEqualTo(Completion.CLIENT_DISCONNECTED);
+        assertThat(done.status()).isZero();
+        assertThat(attempts.get("left-before-failover")).singleElement()
+                .satisfies(at -> assertThat(at.candidate().model()).isEqualTo("a/m-a"));
     }
 
     @Test
