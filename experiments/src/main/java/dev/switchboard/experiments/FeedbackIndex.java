@@ -60,7 +60,8 @@ final class FeedbackIndex<V> {
     }
 
     /**
-     * Opens an exchange for feedback; an id put again replaces what it had (and is unscored).
+     * Opens an exchange for feedback; an id put again by the same caller replaces what it had (and is unscored), one
+     * put by another caller is another entry.
      *
      * @param requestId its request id
      * @param caller who sent it, or {@code null} when anonymous
@@ -68,8 +69,8 @@ final class FeedbackIndex<V> {
      * @param value its value
      */
     void put(String requestId, Caller caller, long atMillis, V value) {
-        long[] id = MurmurHash3.hash(requestId.getBytes(StandardCharsets.UTF_8), seed);
         long who = callerHash(caller);
+        long[] id = idHash(requestId, who);
         synchronized (this) {
             if (young == null) {
                 young = newGeneration();
@@ -98,8 +99,8 @@ final class FeedbackIndex<V> {
      *     {@code UNKNOWN} for an id never put, dropped, expired or another caller's
      */
     Claim<V> claim(String requestId, Caller caller, long notBeforeMillis) {
-        long[] id = MurmurHash3.hash(requestId.getBytes(StandardCharsets.UTF_8), seed);
         long who = callerHash(caller);
+        long[] id = idHash(requestId, who);
         synchronized (this) {
             Generation g = young;
             int slot = g == null ? -1 : g.find(id[0], id[1]);
@@ -133,6 +134,14 @@ final class FeedbackIndex<V> {
     /** @return how many ids are held (an id put in both generations counts twice) */
     synchronized int size() {
         return (young == null ? 0 : young.size) + (old == null ? 0 : old.size);
+    }
+
+    /**
+     * An id is keyed with its caller: a client's {@code X-Request-Id} is reused as the exchange's id (SPEC section 9), so
+     * two callers may send the same one (a shared trace id, a guess), and one must not replace the other's exchange.
+     */
+    private long[] idHash(String requestId, long who) {
+        return MurmurHash3.hash(requestId.getBytes(StandardCharsets.UTF_8), seed ^ who);
     }
 
     private long callerHash(Caller caller) {

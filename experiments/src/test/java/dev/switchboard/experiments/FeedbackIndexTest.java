@@ -53,14 +53,28 @@ final class FeedbackIndexTest {
     }
 
     @Test
-    void shouldOpenAnIdPutAgainAfresh() {
-        // Two exchanges with the same client X-Request-Id: the later one is the one scored.
+    void shouldOpenAnIdPutAgainByTheSameCallerAfresh() {
+        // Two exchanges of one caller with the same client X-Request-Id: the later one is the one scored.
         FeedbackIndex<String> index = new FeedbackIndex<>(7);
         index.put("dup", ALICE, 1_000, "first");
         assertThat(index.claim("dup", ALICE, 0).result()).isEqualTo(Result.RECORDED);
-        index.put("dup", BOB, 2_000, "second");
+        index.put("dup", ALICE, 2_000, "second");
 
-        assertThat(index.claim("dup", ALICE, 0).result()).isEqualTo(Result.UNKNOWN);
-        assertThat(index.claim("dup", BOB, 0)).isEqualTo(new FeedbackIndex.Claim<>(Result.RECORDED, "second"));
+        assertThat(index.claim("dup", ALICE, 0)).isEqualTo(new FeedbackIndex.Claim<>(Result.RECORDED, "second"));
+    }
+
+    @Test
+    void shouldKeepTheSameIdOfTwoCallersApart() {
+        // A caller that sends another's X-Request-Id (a shared trace id, a guess) takes nothing from it.
+        FeedbackIndex<String> index = new FeedbackIndex<>(7);
+        index.put("dup", ALICE, 1_000, "alice's");
+        index.put("dup", BOB, 2_000, "bob's");
+        index.put("dup", null, 3_000, "anonymous");
+
+        assertThat(index.claim("dup", ALICE, 0)).isEqualTo(new FeedbackIndex.Claim<>(Result.RECORDED, "alice's"));
+        assertThat(index.claim("dup", BOB, 0)).isEqualTo(new FeedbackIndex.Claim<>(Result.RECORDED, "bob's"));
+        assertThat(index.claim("dup", null, 0)).isEqualTo(new FeedbackIndex.Claim<>(Result.RECORDED, "anonymous"));
+        assertThat(index.claim("dup", ALICE, 0).result()).isEqualTo(Result.ALREADY_SCORED);
+        assertThat(index.size()).isEqualTo(3);
     }
 }
