@@ -2,6 +2,7 @@ package dev.switchboard.jetty;
 
 import dev.switchboard.error.ApiError;
 import dev.switchboard.exchange.Attempt;
+import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.Usage;
 import dev.switchboard.exchange.UsageReader;
@@ -198,8 +199,12 @@ final class Upstream {
             }
             if (read.errorEvent() && status / 100 == 2) {
                 // An overloaded_error in a stream begun with 200 is the target failing, as a 529 would have been
-                // (the Recorder ends such an exchange as upstream_error_event on the same condition).
+                // (the Recorder ends such an exchange as upstream_error_event on the same condition), and the attempt
+                // says so too unless it ended with another error (a cut after the event).
                 failed();
+                if (error == null) {
+                    error = Completion.UPSTREAM_ERROR_EVENT;
+                }
             }
         }
         exchange.recorder().attempt(new Attempt(number, candidate, status, error, System.nanoTime() - sentNanos));

@@ -147,7 +147,9 @@ final class ObservabilityEdgesTest extends FakeUpstreamTests {
         assertThat(c.cut()).isFalse();
         assertThat(c.usage().inputTokens()).isEqualTo(25L);
         assertThat(c.usage().outputTokens()).isNull();
-        assertThat(lines.get("overloaded-1")).contains("\"status\":200,\"error_code\":\"upstream_error_event\"");
+        assertThat(lines.get("overloaded-1")).contains("\"status\":200,\"error_code\":\"upstream_error_event\"")
+                .as("the attempt says why too").contains("\"status\":200,\"error\":\"upstream_error_event\"");
+        assertThat(c.attempts()).singleElement().satisfies(a -> assertThat(a.error()).isEqualTo(Completion.UPSTREAM_ERROR_EVENT));
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape())
                 .contains("gen_ai_server_request_duration_seconds_count{error_type=\"upstream_error_event\""));
     }
