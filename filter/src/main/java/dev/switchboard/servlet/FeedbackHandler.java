@@ -71,9 +71,12 @@ final class FeedbackHandler {
             Rejections.send(response, exchange, ApiError.INVALID_FEEDBACK.with(problem));
             return;
         }
-        exchange.recorder().feedback(feedback);
         switch (sink.accept(feedback, exchange.caller())) {
-            case RECORDED -> response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+            case RECORDED -> {
+                // Only a score taken is logged as one: a log summed for scores must not count refused ones.
+                exchange.recorder().feedback(feedback);
+                response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+            }
             case UNKNOWN -> Rejections.send(response, exchange, ApiError.FEEDBACK_NOT_FOUND.with());
             case ALREADY_SCORED -> Rejections.send(response, exchange, ApiError.FEEDBACK_CONFLICT.with());
             case IN_PROGRESS -> {

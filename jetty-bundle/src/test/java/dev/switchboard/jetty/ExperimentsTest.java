@@ -236,6 +236,25 @@ final class ExperimentsTest {
 
     @Test
     void shouldAttachFeedbackToTheRightArmOnceAndForgetItAfterItsTime() throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                dev.switchboard.observe.AccessLog.LOGGER);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> access =
+                new ch.qos.logback.core.read.ListAppender<>();
+        access.start();
+        log.setLevel(ch.qos.logback.classic.Level.INFO);
+        log.setAdditive(false);
+        log.addAppender(access);
+        try {
+            attachFeedback(access);
+        } finally {
+            log.detachAppender(access);
+            log.setLevel(null);
+            log.setAdditive(true);
+        }
+    }
+
+    private void attachFeedback(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> access)
+            throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             ids.add(chat("fed", "fed-" + i + "-" + System.nanoTime(), null).headers().firstValue("X-Switchboard-Request-Id")
@@ -267,6 +286,14 @@ final class ExperimentsTest {
         assertThat(map(arms.get(1).get("feedback"))).containsEntry("count", JsonTree.parse("1".getBytes()))
                 .containsEntry("mean", JsonTree.parse("0.0".getBytes()));
 
+        // The access log names the scores taken, and only those: summing its scores counts no refused one.
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(List.copyOf(access.list))
+                .map(e -> e.getFormattedMessage()).filteredOn(l -> l.contains("\"endpoint\":\"/v1/feedback\""))
+                .hasSize(8));
+        assertThat(List.copyOf(access.list)).map(e -> e.getFormattedMessage())
+                .filteredOn(l -> l.contains("\"endpoint\":\"/v1/feedback\"")).allSatisfy(l -> assertThat(
+                        l.contains("\"status\":204")).as(l).isEqualTo(l.contains("\"feedback_score\"")))
+                .filteredOn(l -> l.contains("\"feedback_score\"")).hasSize(3);
         // Another caller cannot score it, and after experiments.feedback_ttl (2 s here) nobody can.
         assertThat(feedback(ids.get(3), "1", "X-User-Path: /someone/else").statusCode()).isEqualTo(404);
         Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
