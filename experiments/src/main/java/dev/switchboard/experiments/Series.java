@@ -96,7 +96,9 @@ final class Series {
         if (error) {
             b.errors++;
         }
-        b.latency.recordValue(latencyMicros);
+        if (latencyMicros >= 0) {
+            b.latency.recordValue(latencyMicros);
+        }
         if (firstByteMicros >= 0) {
             b.firstByte.recordValue(firstByteMicros);
         }
