@@ -70,7 +70,7 @@ final class CliIT {
 
         assertThat(r.code).isZero();
         assertThat(r.out).isEqualTo("conf/switchboard.yaml: valid (4 redirects, 2 access policies, 3 providers, 4 warnings)\n");
-        assertThat(r.err.lines().toList()).hasSize(3).first().isEqualTo(
+        assertThat(r.err.lines().toList()).hasSize(4).first().isEqualTo(
                 "warning: providers.openai: api_key is empty, so provider openai is not routed to or listed until it is set");
     }
 
