@@ -57,15 +57,9 @@ final class TargetBreakersTest {
         // A permit whose outcome never came (a throw between taking it and reporting): resilience4j gives up on it after
         // open_for and opens the breaker again. The next half-open period must not read that lost probe as under way,
         // or a stream's slow primary would never be handed to this target again.
-        AtomicReference<SwitchboardConfig> quick = new AtomicReference<>(new ConfigLoader(name -> null)
-                .parse(YAML.formatted(2).replace("open_for: 30s", "open_for: 200ms")));
-        TargetBreakers b = new TargetBreakers(quick::get, clock);
-        Candidate target = Resolver.resolve(quick.get().rules(), "smart", Caller.ofPath(null), Picker.create())
-                .candidates().get(0);
-        b.acquire(target).failure();
-        b.acquire(target).failure();
-        assertThat(b.state("a/x")).isEqualTo(State.OPEN);
-        clock.advance(Duration.ofMillis(201));
+        SwitchboardConfig quick = quickBreaker();
+        TargetBreakers b = new TargetBreakers(() -> quick, clock);
+        Candidate target = openedThenWaitedOut(b, quick);
         TargetBreakers.Permit lost = b.acquire(target);
         assertThat(lost).as("the half-open probe").isNotNull();
         assertThat(b.open(target)).as("while its probe is under way").isTrue();
@@ -82,14 +76,9 @@ final class TargetBreakersTest {
     void shouldCloseWhenAProbeSlowerThanOpenForAnswers() {
         // A non-streamed answer that takes longer than open_for (a reasoning model's long completion): resilience4j
         // opens the breaker again while it is under way, but the target works, and its answer says so.
-        AtomicReference<SwitchboardConfig> quick = new AtomicReference<>(new ConfigLoader(name -> null)
-                .parse(YAML.formatted(2).replace("open_for: 30s", "open_for: 200ms")));
-        TargetBreakers b = new TargetBreakers(quick::get, clock);
-        Candidate target = Resolver.resolve(quick.get().rules(), "smart", Caller.ofPath(null), Picker.create())
-                .candidates().get(0);
-        b.acquire(target).failure();
-        b.acquire(target).failure();
-        clock.advance(Duration.ofMillis(201));
+        SwitchboardConfig quick = quickBreaker();
+        TargetBreakers b = new TargetBreakers(() -> quick, clock);
+        Candidate target = openedThenWaitedOut(b, quick);
         TargetBreakers.Permit probe = b.acquire(target);
         assertThat(b.state("a/x")).isEqualTo(State.HALF_OPEN);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.state("a/x") == State.OPEN);
@@ -98,6 +87,21 @@ final class TargetBreakersTest {
 
         assertThat(b.state("a/x")).isEqualTo(State.CLOSED);
         assertThat(b.acquire(target)).as("called again at once").isNotNull();
+    }
+
+    /** @return breakers that open after 2 failures for 200 ms (resilience4j gives up on a probe after that, in real time) */
+    private static SwitchboardConfig quickBreaker() {
+        return new ConfigLoader(name -> null).parse(YAML.formatted(2).replace("open_for: 30s", "open_for: 200ms"));
+    }
+
+    /** Opens {@code b}'s breaker of a/x with two failures, then lets its open_for pass on {@link #clock}. */
+    private Candidate openedThenWaitedOut(TargetBreakers b, SwitchboardConfig quick) {
+        Candidate target = Resolver.resolve(quick.rules(), "smart", Caller.ofPath(null), Picker.create()).candidates().get(0);
+        b.acquire(target).failure();
+        b.acquire(target).failure();
+        assertThat(b.state("a/x")).isEqualTo(State.OPEN);
+        clock.advance(Duration.ofMillis(201));
+        return target;
     }
 
     @Test
