@@ -545,12 +545,20 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         for (int attempt = 0; ; attempt++) {
             AdminStore made = null;
             try {
-                if (read.config() != null && read.contents() instanceof StoreContents.Document d && d.exists()
-                        && new String(d.yaml(), StandardCharsets.UTF_8).isBlank()
+                if (read.config() != null && read.contents() instanceof StoreContents.Document d
                         && !state.snapshot().stored().isEmpty()) {
-                    // Our own writes are atomic; an empty store with rows before is a hand edit in progress.
-                    throw new InvalidConfigException(List.of(read.store().name()
-                            + ": the admin store is empty; keeping its last good rows until it is written completely"));
+                    if (!d.exists()) {
+                        // Moved away, deleted by mistake, a volume not mounted yet: dropping its rows would drop its
+                        // deny policies too, and a write would start from nothing. To clear it, write an empty list.
+                        throw new InvalidConfigException(List.of(read.store().name() + ": the admin store is missing;"
+                                + " keeping its last good rows until it is back (to remove every row, write"
+                                + " 'virtual_models: []' to it)"));
+                    }
+                    if (new String(d.yaml(), StandardCharsets.UTF_8).isBlank()) {
+                        // Our own writes are atomic; an empty store with rows before is a hand edit in progress.
+                        throw new InvalidConfigException(List.of(read.store().name()
+                                + ": the admin store is empty; keeping its last good rows until it is written completely"));
+                    }
                 }
                 Snapshot next = build(read);
                 AdminStore named = storeFor(next.config(), read.store());

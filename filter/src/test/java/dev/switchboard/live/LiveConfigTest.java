@@ -139,6 +139,39 @@ final class LiveConfigTest {
     }
 
     @Test
+    void shouldKeepTheStoreRowsAndRefuseWritesWhileTheStoreFileIsMissing() throws Exception {
+        // A deny policy written through the admin API must not open up because its file was moved away, and a write
+        // meanwhile must not start from an empty store (its file, back, would drop it again).
+        Path file = dir.resolve("switchboard.yaml");
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        Files.writeString(store, "virtual_models:\n  - {source: extra, target: v9/model}\n");
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
+        Path moved = dir.resolve("moved.yaml");
+        Files.move(store, moved);
+
+        Snapshot during = reloader.reload();
+
+        assertThat(target(during, "extra")).isEqualTo("v9/model");
+        assertThat(reloader.lastError().errors()).containsExactly("virtual-models.admin.yaml: the admin store is"
+                + " missing; keeping its last good rows until it is back (to remove every row, write 'virtual_models:"
+                + " []' to it)");
+        assertThatThrownBy(() -> reloader.update(null, adding("while-missing")))
+                .isInstanceOf(StoreNotAppliedException.class);
+        assertThat(store).doesNotExist();
+
+        Files.move(moved, store);
+        assertThat(target(reloader.reload(), "extra")).isEqualTo("v9/model");
+        assertThat(reloader.lastError()).isNull();
+        reloader.update(null, adding("after"));
+        assertThat(Files.readString(store)).contains("extra").contains("after");
+
+        Files.writeString(store, "virtual_models: []\n");
+        assertThat(reloader.reload().stored()).as("emptied on purpose").isEmpty();
+        assertThat(reloader.lastError()).isNull();
+    }
+
+    @Test
     void shouldRefuseAWriteFromRowsTheStoreNoLongerHoldsWhileItsConfigIsBroken() throws Exception {
         Path store = dir.resolve("shared.admin.yaml");
         String config = redirect("v1/model") + "admin: {store: '" + store + "'}\n";
