@@ -23,6 +23,8 @@ final class VirtualModelReader {
     static final List<String> TARGET_KEYS = List.of("model", "weight");
     /** A target's weight is at most this, so that sums cannot overflow. */
     static final int MAX_WEIGHT = 1_000_000;
+    /** The most the weights of one redirect add up to. */
+    static final long MAX_TOTAL_WEIGHT = 1_000_000_000;
 
     private final Fields fields;
 
@@ -288,6 +290,7 @@ final class VirtualModelReader {
             return;
         }
         Set<String> seen = new HashSet<>();
+        long total = 0;
         for (int i = 0; i < seq.items().size(); i++) {
             String tp = path + "[" + i + "]";
             Value item = seq.items().get(i);
@@ -337,7 +340,12 @@ final class VirtualModelReader {
                 fields.error(tp + ".model", item, "duplicate target: " + model);
                 continue;
             }
+            total += weight;
             targets.add(new Target(model, weight));
+        }
+        if (total > MAX_TOTAL_WEIGHT) {
+            // The picks add weights up in 32 bits: past this, a split would pick wrongly or not at all.
+            fields.error(path, v, "the targets' weights must add up to at most " + MAX_TOTAL_WEIGHT + ", were " + total);
         }
     }
 }
