@@ -148,7 +148,7 @@ final class DashboardServlet extends HttpServlet {
 
     /** @return the {@code token} of a sign-in body {@code {"token": "..."}}, or {@code null} */
     private static String signInToken(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        byte[] body = req.getInputStream().readNBytes(MAX_SIGN_IN_BYTES + 1);
+        byte[] body = AdminException.readBody(req, MAX_SIGN_IN_BYTES);
         if (body.length > MAX_SIGN_IN_BYTES) {
             // The rest of the body stays unread: the container closes the connection, so say so (RFC 9112 9.6).
             resp.setHeader("Connection", "close");

@@ -30,6 +30,26 @@ public final class AdminException extends RuntimeException {
         return argument == null ? error.with() : error.with(argument);
     }
 
+    /**
+     * Reads an admin request's body, up to {@code limit} bytes (one more tells that it is longer).
+     *
+     * @param request the request
+     * @param limit how many bytes are wanted at most
+     * @return up to {@code limit + 1} bytes
+     * @throws AdminException 408 {@code request_timeout} when the body stopped arriving (the body gate's timeout)
+     * @throws java.io.IOException when it cannot be read otherwise
+     */
+    public static byte[] readBody(jakarta.servlet.http.HttpServletRequest request, int limit) throws java.io.IOException {
+        try {
+            return request.getInputStream().readNBytes(limit + 1);
+        } catch (java.io.IOException e) {
+            if (!ApiError.isTimeout(e)) {
+                throw e;
+            }
+            throw new AdminException(ApiError.REQUEST_TIMEOUT, "the request body did not arrive in time");
+        }
+    }
+
     /** @return the row of the error table */
     public ApiError error() {
         return error;

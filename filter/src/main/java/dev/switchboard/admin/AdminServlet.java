@@ -298,15 +298,7 @@ public final class AdminServlet extends HttpServlet {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> body(HttpServletRequest req) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = req.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
-        } catch (IOException e) {
-            if (!ApiError.isTimeout(e)) {
-                throw e;
-            }
-            throw new AdminException(ApiError.REQUEST_TIMEOUT, "the request body did not arrive in time");
-        }
+        byte[] bytes = AdminException.readBody(req, MAX_BODY_BYTES);
         if (bytes.length > MAX_BODY_BYTES) {
             throw new AdminException(ApiError.ADMIN_BODY_TOO_LARGE, MAX_BODY_BYTES);
         }

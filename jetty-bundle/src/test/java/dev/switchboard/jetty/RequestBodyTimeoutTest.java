@@ -73,7 +73,12 @@ final class RequestBodyTimeoutTest {
 
     /** Sends a head declaring {@code declared} bytes and the first part of the body, then nothing more. */
     private Received stall(String path, String id, int declared, String sent, String... headers) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+        return stall(gateway.port(), path, id, declared, sent, headers);
+    }
+
+    private static Received stall(int port, String path, String id, int declared, String sent, String... headers)
+            throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
             long start = System.nanoTime();
             OutputStream out = socket.getOutputStream();
             StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: x\r\nX-Request-Id: " + id + "\r\n");
@@ -107,6 +112,29 @@ final class RequestBodyTimeoutTest {
         assertThat(c.attempts()).isEmpty();
         assertThat(c.durationNanos() / 1_000_000).as("ms: from the request's arrival, the wait for its body included")
                 .isGreaterThanOrEqualTo(450L);
+    }
+
+    @Test
+    void shouldAnswer408WhenTheDashboardsSignInBodyStalls(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("switchboard.yaml");
+        java.nio.file.Files.writeString(file, """
+                server: {host: 127.0.0.1, port: 0, request_body_timeout: 500ms}
+                admin: {token: sign-in-token}
+                """);
+        try (dev.switchboard.live.LiveConfig live = dev.switchboard.live.LiveConfig.load(file,
+                new dev.switchboard.config.ConfigLoader(name -> null))) {
+            Gateway withDashboard = Gateway.start(live, live, live.get().server());
+            try {
+                Received r = stall(withDashboard.port(), "/admin/session", "sign-in-stalled", 100, "{\"tok",
+                        "Content-Type: application/json");
+
+                assertThat(r.status()).isEqualTo(408);
+                assertThat(r.body()).isEqualTo(TIMEOUT);
+            } finally {
+                withDashboard.stop();
+            }
+        }
     }
 
     @Test
