@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rules of the admin API's virtual-model writes (SPEC section 7), without HTTP: a {@code PUT} upserts
@@ -34,6 +36,8 @@ import java.util.function.Function;
  * message naming it. Thread-safe.
  */
 public final class VirtualModelService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VirtualModelService.class);
 
     private static final String MANAGED = " is managed by config; edit your configuration instead";
 
@@ -233,9 +237,12 @@ public final class VirtualModelService {
             throw new AdminException(ApiError.CONFLICT, e.getMessage());
         } catch (StoreUnavailableException e) {
             // A database that is down (SPEC 12): nothing written, the last good rules still serve.
+            LOG.warn("Switchboard: an admin write was refused, nothing written: {}", e.getMessage());
             throw new AdminException(ApiError.STORE_UNAVAILABLE, String.valueOf(e.getMessage()));
         } catch (IOException e) {
-            // Nothing was written; the client gets the reason in the usual shape, not a container page.
+            // Nothing was written; the client gets the reason in the usual shape, not a container page, and the
+            // operator reads it in the log too (a folder the gateway may not write to is theirs to mend).
+            LOG.warn("Switchboard: an admin write failed, nothing written: {}", e.getMessage());
             throw new AdminException(ApiError.STORE_WRITE_FAILED, String.valueOf(e.getMessage()));
         }
     }

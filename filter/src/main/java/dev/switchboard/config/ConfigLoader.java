@@ -100,13 +100,28 @@ public final class ConfigLoader {
         }
     }
 
-    /** The system's reason for a failed file operation, without repeating the file's own name. */
+    /**
+     * The system's reason for a failed file operation in words, without repeating the file's own name and without a
+     * Java class name: "permission denied", "permission denied: /etc/x/.lock" for another file, the system's own reason
+     * ("Read-only file system"), else the message.
+     */
     public static String reason(IOException e, Path file) {
-        String message = e.getMessage();
-        if (message == null || message.equals(file.toString())) {
-            return e.getClass().getSimpleName();
+        String what;
+        String other = null;
+        if (e instanceof java.nio.file.FileSystemException f) {
+            what = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof NoSuchFileException ? "no such file or directory"
+                    : e instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : e instanceof java.nio.file.DirectoryNotEmptyException ? "directory not empty"
+                    : f.getReason() != null ? f.getReason() : "input/output error";
+            other = f.getFile() != null && !f.getFile().equals(file.toString()) ? f.getFile() : null;
+        } else {
+            String message = e.getMessage();
+            what = message == null || message.isBlank() ? "input/output error"
+                    : message.replace(file + ": ", "").replace(file.toString(), "the file");
         }
-        return e.getClass().getSimpleName() + ": " + message.replace(file + ": ", "").replace(file.toString(), "the file");
+        return other == null ? what : what + ": " + other;
     }
 
     /**

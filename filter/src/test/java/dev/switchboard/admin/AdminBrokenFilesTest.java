@@ -199,10 +199,25 @@ final class AdminBrokenFilesTest {
     void shouldRefuseAWriteWithAJsonErrorNamingAStoreThatIsADirectoryAndLeaveItAsItIs() throws Exception {
         admin = AdminServer.start(dir, CONFIG);
         Files.createDirectory(admin.store);
-
-        HttpResponse<String> r = admin.put("{\"source\":\"fast\",\"target_model\":\"m\"}");
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                VirtualModelService.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+                new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        log.addAppender(events);
+        log.setLevel(ch.qos.logback.classic.Level.WARN);
+        HttpResponse<String> r;
+        try {
+            r = admin.put("{\"source\":\"fast\",\"target_model\":\"m\"}");
+        } finally {
+            log.detachAppender(events);
+            log.setLevel(null);
+        }
 
         String why = admin.store + ": is a directory, not an admin store file";
+        assertThat(events.list).as("the operator reads it in the log, not only the client in its answer").singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).isEqualTo(
+                        "Switchboard: an admin write failed, nothing written: " + why));
         assertThat(r.statusCode()).isEqualTo(500);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         assertThat(r.body()).isEqualTo(error("the admin store could not be written: " + why, "api_error",

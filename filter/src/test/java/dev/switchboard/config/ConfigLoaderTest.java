@@ -35,6 +35,21 @@ final class ConfigLoaderTest {
             + " 'gpt-5-mini' too, or gate the model with an access policy";
 
     @Test
+    void shouldSayWhyAFileOperationFailedInWordsWithoutAJavaClassName() {
+        Path file = Path.of("/srv/sb/virtual-models.admin.yaml");
+
+        assertThat(ConfigLoader.reason(new java.nio.file.AccessDeniedException(file.toString()), file))
+                .isEqualTo("permission denied");
+        assertThat(ConfigLoader.reason(new java.nio.file.AccessDeniedException("/srv/sb/.virtual-models.admin.yaml.lock"),
+                file)).isEqualTo("permission denied: /srv/sb/.virtual-models.admin.yaml.lock");
+        assertThat(ConfigLoader.reason(new java.nio.file.FileSystemException(file.toString(), null,
+                "Read-only file system"), file)).isEqualTo("Read-only file system");
+        assertThat(ConfigLoader.reason(new java.io.IOException("No space left on device"), file))
+                .isEqualTo("No space left on device");
+        assertThat(ConfigLoader.reason(new java.io.IOException(), file)).isEqualTo("input/output error");
+    }
+
+    @Test
     void shouldLoadShippedConfigWithoutKeys() {
         SwitchboardConfig config = new ConfigLoader(Map.<String, String>of()::get).load(SHIPPED);
 
