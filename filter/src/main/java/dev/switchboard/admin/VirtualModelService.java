@@ -118,6 +118,7 @@ public final class VirtualModelService {
      *     {@link ApiError#STORE_UNAVAILABLE}, {@link ApiError#STORE_WRITE_FAILED}
      */
     public Written upsert(String ifMatch, Map<String, Object> body) {
+        checkTypes(body);
         String source = source(body);
         String oldSource = body.get("old_source") instanceof String o && !o.isBlank() ? o.strip() : null;
         Map<String, Object> given = new LinkedHashMap<>(body);
@@ -191,6 +192,13 @@ public final class VirtualModelService {
      *     {@link ApiError#STORE_UNAVAILABLE}, {@link ApiError#STORE_WRITE_FAILED}
      */
     public Deleted delete(String ifMatch, Map<String, Object> body) {
+        for (String key : body.keySet()) {
+            if (!key.equals("source")) {
+                // As a PUT refuses a key it does not know: a client that sent more meant something this does not do.
+                throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, "unknown key '" + key
+                        + "'; a delete takes only {\"source\": \"...\"}");
+            }
+        }
         String source = source(body);
         LiveConfig.Update update = write(ifMatch, snap -> {
             if (snap.managedSources().contains(source)) {
@@ -218,10 +226,63 @@ public final class VirtualModelService {
     }
 
     private static String source(Map<String, Object> body) {
-        if (!(body.get("source") instanceof String s) || s.isBlank()) {
+        Object given = body.get("source");
+        if (given != null && !(given instanceof String)) {
+            throw typeError("source", given);
+        }
+        if (!(given instanceof String s) || s.isBlank()) {
             throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, "source is required");
         }
         return s.strip();
+    }
+
+    /** The fields of a row that hold text: a JSON number or boolean there is a client's mistake, not a name. */
+    private static final List<String> TEXT_FIELDS = List.of("old_source", "target_model", "target", "strategy",
+            "description");
+
+    /**
+     * The JSON types of a row's fields, which the config's reader (YAML, where {@code target: 5} is the name "5")
+     * does not check: {@code "target_model": 5} would be stored as the model "5", {@code "user_paths": [1]} as "/1",
+     * {@code "old_source": 5} ignored, turning a rename into a create.
+     */
+    private static void checkTypes(Map<String, Object> body) {
+        for (String key : TEXT_FIELDS) {
+            Object v = body.get(key);
+            if (v != null && !(v instanceof String)) {
+                throw typeError(key, v);
+            }
+        }
+        if (body.get("enabled") != null && !(body.get("enabled") instanceof Boolean)) {
+            throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, "enabled must be true or false, was "
+                    + kind(body.get("enabled")));
+        }
+        for (String key : List.of("user_paths", "fallbacks")) {
+            if (body.get(key) instanceof List<?> items) {
+                for (int i = 0; i < items.size(); i++) {
+                    if (!(items.get(i) instanceof String)) {
+                        throw typeError(key + "[" + i + "]", items.get(i));
+                    }
+                }
+            }
+        }
+        if (body.get("targets") instanceof List<?> targets) {
+            for (int i = 0; i < targets.size(); i++) {
+                Object t = targets.get(i);
+                Object model = t instanceof Map<?, ?> m ? m.get("model") : t;
+                if (model != null && !(model instanceof String)) {
+                    throw typeError("targets[" + i + "]" + (t instanceof Map ? ".model" : ""), model);
+                }
+            }
+        }
+    }
+
+    private static AdminException typeError(String field, Object value) {
+        return new AdminException(ApiError.INVALID_VIRTUAL_MODEL, field + " must be a string, was " + kind(value));
+    }
+
+    private static String kind(Object value) {
+        return value instanceof String ? "a string" : value instanceof Boolean ? "a boolean"
+                : value instanceof List ? "a list" : value instanceof Map ? "an object" : "a number";
     }
 
     /** One store write; its failures become their rows (412 stale, 400 invalid, 503 unreachable, 500 not written). */

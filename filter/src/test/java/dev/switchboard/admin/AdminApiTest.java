@@ -423,6 +423,44 @@ final class AdminApiTest {
         assertThat(admin.get("/admin/virtual-models").body()).startsWith("[" + r.body() + ",");
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"source\":\"a\",\"target_model\":5} | target_model must be a string, was a number",
+        "{\"source\":\"a\",\"target_model\":true} | target_model must be a string, was a boolean",
+        "{\"source\":\"a\",\"target_model\":1e400} | target_model must be a string, was a number",
+        "{\"source\":\"a\",\"target_model\":\"m\",\"user_paths\":[1]} | user_paths[0] must be a string, was a number",
+        "{\"source\":\"a\",\"target_model\":\"m\",\"fallbacks\":[false]} | fallbacks[0] must be a string, was a boolean",
+        "{\"source\":\"a\",\"targets\":[{\"model\":7}]} | targets[0].model must be a string, was a number",
+        "{\"source\":\"a\",\"targets\":[\"m\",[\"n\"]]} | targets[1] must be a string, was a list",
+        "{\"old_source\":5,\"source\":\"a\",\"target_model\":\"m\"} | old_source must be a string, was a number",
+        "{\"source\":1,\"target_model\":\"m\"} | source must be a string, was a number",
+        "{\"source\":\"a\",\"target_model\":\"m\",\"enabled\":\"true\"} | enabled must be true or false, was a string",
+        "{\"source\":\"a\",\"target_model\":\"m\",\"description\":{}} | description must be a string, was an object",
+    })
+    void shouldRefuseAFieldOfTheWrongJsonTypeAndWriteNothing(String body, String message) throws Exception {
+        // YAML reads `target: 5` as the name "5"; JSON says which is a number, and a number is no model's name.
+        start();
+
+        HttpResponse<String> r = admin.put(body);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo(error(message, "invalid_request_error",
+                "invalid_virtual_model"));
+        assertThat(admin.store).as("nothing written").doesNotExist();
+    }
+
+    @Test
+    void shouldRefuseADeleteWithAKeyItDoesNotKnow() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> r = admin.delete("{\"source\":\"a\",\"target_model\":\"m\"}");
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("unknown key 'target_model'");
+        assertThat(stored()).extracting(VirtualModel::source).containsExactly("a");
+    }
+
     @Test
     void shouldReplaceTheWholeEntry() throws Exception {
         start();
@@ -574,7 +612,7 @@ final class AdminApiTest {
                 Arguments.of("{\"source\":\"x\",\"target_model\":\"  \"}", "target: must not be empty"),
                 Arguments.of("{}", "source is required"),
                 Arguments.of("{\"source\":\"  \",\"target_model\":\"a\"}", "source is required"),
-                Arguments.of("{\"source\":7,\"target_model\":\"a\"}", "source is required"),
+                Arguments.of("{\"source\":7,\"target_model\":\"a\"}", "source must be a string, was a number"),
                 // Regression: target_model won and target was dropped, with a 200 (and a null target_model made a policy).
                 Arguments.of("{\"source\":\"x\",\"target_model\":\"a\",\"target\":\"b\"}",
                         "(document): has both 'target_model' and 'target'; use one"),
