@@ -312,7 +312,45 @@ public final class AdminServlet extends HttpServlet {
         if (!(tree instanceof Map<?, ?> m)) {
             throw new AdminException(ApiError.INVALID_ADMIN_BODY, null);
         }
+        String broken = loneSurrogate(m, "");
+        if (broken != null) {
+            // JSON may escape half of a character (\ud800); the store is UTF-8 text, which cannot hold it: it would be
+            // written as another character (a user path that silently names another scope).
+            throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, (broken.isEmpty() ? "(document)" : broken)
+                    + ": holds half of a UTF-16 surrogate pair, which is no text");
+        }
         return (Map<String, Object>) m;
+    }
+
+    /** @return the path of the first key or string holding a lone surrogate, or {@code null} */
+    private static String loneSurrogate(Object value, String path) {
+        if (value instanceof String text) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    return path;
+                }
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                String key = (String) e.getKey();
+                String at = path.isEmpty() ? key : path + "." + key;
+                String found = loneSurrogate(key, at) != null ? at : loneSurrogate(e.getValue(), at);
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (value instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                String found = loneSurrogate(list.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     private static void json(HttpServletResponse resp, int status, Object view) throws IOException {

@@ -449,6 +449,26 @@ final class AdminApiTest {
         assertThat(admin.store).as("nothing written").doesNotExist();
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"source\":\"a\",\"target_model\":\"m\",\"description\":\"lone \\ud800 high\"} | description",
+        "{\"source\":\"a\",\"target_model\":\"m\",\"user_paths\":[\"/team\\ud800-x\"]} | user_paths[0]",
+        "{\"source\":\"a\",\"target_model\":\"m\",\"description\":\"low \\udc00\"} | description",
+    })
+    void shouldRefuseHalfASurrogatePairAndWriteNothing(String body, String path) throws Exception {
+        // The store is UTF-8: half a character cannot be written, and was written as another (a user path that names
+        // another scope).
+        start();
+
+        HttpResponse<String> r = admin.put(body);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains(path + ": holds half of a UTF-16 surrogate pair, which is no text");
+        assertThat(admin.store).as("nothing written").doesNotExist();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\",\"description\":\"pair \\ud83d\\ude00\"}")
+                .statusCode()).as("a whole pair is text").isEqualTo(200);
+    }
+
     @Test
     void shouldRefuseADeleteWithAKeyItDoesNotKnow() throws Exception {
         start();
