@@ -8,6 +8,7 @@ import dev.switchboard.live.LiveConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -170,6 +171,9 @@ final class Gateway {
                 throw new IllegalStateException("the gateway's webapp did not start");
             }
             health.in = true;
+            if (reloader != null) {
+                reloader.addReloadListener(new StartOnly(config.get().server()));
+            }
         } catch (Exception | Error e) {
             try {
                 server.stop();
@@ -179,6 +183,52 @@ final class Gateway {
             throw new StartFailure(e);
         }
         return new Gateway(server, connector, config, inFlight, health);
+    }
+
+    /**
+     * Warns of a reload that changes a {@code server:} setting read only at start: the reload is in force, but this
+     * node goes on listening where it listens, with the timeouts it has (the rest of {@code server:} is read per
+     * request). Once per value.
+     */
+    private static final class StartOnly implements LiveConfig.ReloadListener {
+        private final ServerSettings atStart;
+        /** The settings last warned of (the reload thread only). */
+        private ServerSettings warned;
+
+        StartOnly(ServerSettings atStart) {
+            this.atStart = atStart;
+            this.warned = atStart;
+        }
+
+        @Override
+        public void reloaded(boolean swapped, dev.switchboard.live.Snapshot inUse) {
+            ServerSettings now = inUse.config().server();
+            if (!swapped || startOnly(now).equals(startOnly(warned))) {
+                return;
+            }
+            warned = now;
+            List<String> changed = new ArrayList<>();
+            String[] names = {"host", "port", "client_idle_timeout", "upstream_idle_timeout"};
+            List<Object> was = startOnly(atStart);
+            List<Object> is = startOnly(now);
+            for (int i = 0; i < names.length; i++) {
+                if (!was.get(i).equals(is.get(i))) {
+                    changed.add("server." + names[i] + " " + is.get(i) + " (in use: " + was.get(i) + ")");
+                }
+            }
+            if (!changed.isEmpty()) {
+                LOG.warn("Switchboard: reloaded, but {} take{} effect at the next start only", String.join(", ", changed),
+                        changed.size() == 1 ? "s" : "");
+            }
+        }
+
+        private static List<Object> startOnly(ServerSettings s) {
+            return List.of(s.host(), s.port(), seconds(s.clientIdleTimeout()), seconds(s.upstreamIdleTimeout()));
+        }
+
+        private static String seconds(Duration d) {
+            return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+        }
     }
 
     /** The webapp did not start (the port was open and is closed again); its cause says why. */
