@@ -127,7 +127,9 @@ public final class AdminServlet extends HttpServlet {
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         boolean readsBody = path.equals("/virtual-models") && (method.equals("PUT") || method.equals("DELETE"));
         boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
-        String authorization = req.getHeader("Authorization");
+        java.util.List<String> authorizations = java.util.Collections.list(req.getHeaders("Authorization"));
+        // Two of them are no credential (a proxy in front may keep or join either): never "the first wins".
+        String authorization = authorizations.isEmpty() ? null : String.join(",", authorizations);
         AdminException refused = null;
         boolean admitted = false;
         if (!token.isEmpty()) {

@@ -195,6 +195,21 @@ final class AdminApiTest {
         assertThat(r.body()).isEqualTo("[" + MANAGED_ALIAS + "," + MANAGED_POLICY + "]");
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shouldRefuseTwoAuthorizationHeadersWhicheverComesFirst(boolean rightFirst) throws Exception {
+        // A proxy in front may keep either, or join them: two credentials are none.
+        start();
+        String right = "Bearer " + AdminServer.TOKEN;
+        String wrong = "Bearer not-the-token";
+
+        HttpResponse<String> r = admin.send(admin.anonymous("GET", "/admin/virtual-models", null)
+                .header("Authorization", rightFirst ? right : wrong).header("Authorization", rightFirst ? wrong : right));
+
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("WWW-Authenticate")).isPresent();
+    }
+
     @Test
     void shouldNeverShowTheTokenInAnyResponse() throws Exception {
         start();

@@ -148,6 +148,10 @@ final class ObservabilityTest extends FakeUpstreamTests {
         assertThat(none.statusCode()).isEqualTo(401);
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(wrong.body()).contains("\"code\":\"invalid_api_key\"").doesNotContain("jvm_");
+        HttpResponse<String> twice = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                + "/metrics")).header("Authorization", "Bearer scrape-me").header("Authorization", "Bearer nope").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(twice.statusCode()).as("two credentials are none, whichever comes first").isEqualTo(401);
         // Other spellings: an empty segment is a path of no API (404), an encoded dot segment Jetty's 400.
         for (Map.Entry<String, Integer> spelled : Map.of("//metrics", 404, "/metrics//", 404, "/v1/%2e%2e/metrics", 400,
                 "/x/%2E%2E/metrics", 400).entrySet()) {
