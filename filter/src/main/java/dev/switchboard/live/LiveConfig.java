@@ -545,21 +545,6 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         for (int attempt = 0; ; attempt++) {
             AdminStore made = null;
             try {
-                if (read.config() != null && read.contents() instanceof StoreContents.Document d
-                        && !state.snapshot().stored().isEmpty()) {
-                    if (!d.exists()) {
-                        // Moved away, deleted by mistake, a volume not mounted yet: dropping its rows would drop its
-                        // deny policies too, and a write would start from nothing. To clear it, write an empty list.
-                        throw new InvalidConfigException(List.of(read.store().name() + ": the admin store is missing;"
-                                + " keeping its last good rows until it is back (to remove every row, write"
-                                + " 'virtual_models: []' to it)"));
-                    }
-                    if (new String(d.yaml(), StandardCharsets.UTF_8).isBlank()) {
-                        // Our own writes are atomic; an empty store with rows before is a hand edit in progress.
-                        throw new InvalidConfigException(List.of(read.store().name()
-                                + ": the admin store is empty; keeping its last good rows until it is written completely"));
-                    }
-                }
                 Snapshot next = build(read);
                 AdminStore named = storeFor(next.config(), read.store());
                 if (named != read.store()) {
@@ -568,6 +553,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     read = new Read(read.config(), named, readStore(named));
                     hash = read.hash();
                     next = build(read);
+                } else {
+                    keepRowsOfAVanishedStore(read);
                 }
                 swap(next, read.store(), read.config(), hash);
                 made = null;
@@ -597,6 +584,30 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     // Named by a change that did not go live: never used.
                     retired.add(made);
                 }
+            }
+        }
+    }
+
+    /**
+     * The store in force, still named by the config, read as missing or empty while it held rows: moved away, deleted
+     * by mistake, a volume not mounted yet, a hand edit in progress. Dropping its rows would drop its deny policies too,
+     * and a write would start from nothing; so the whole change waits until it is back. Holds {@link #lock}.
+     *
+     * @throws InvalidConfigException saying so
+     */
+    private void keepRowsOfAVanishedStore(Read read) {
+        if (read.config() != null && read.contents() instanceof StoreContents.Document d
+                && !state.snapshot().stored().isEmpty()) {
+            if (!d.exists()) {
+                // To clear it on purpose, write an empty list.
+                throw new InvalidConfigException(List.of(read.store().name() + ": the admin store is missing;"
+                        + " keeping its last good rows until it is back (to remove every row, write"
+                        + " 'virtual_models: []' to it)"));
+            }
+            if (new String(d.yaml(), StandardCharsets.UTF_8).isBlank()) {
+                // Our own writes are atomic; an empty store with rows before is a hand edit in progress.
+                throw new InvalidConfigException(List.of(read.store().name()
+                        + ": the admin store is empty; keeping its last good rows until it is written completely"));
             }
         }
     }

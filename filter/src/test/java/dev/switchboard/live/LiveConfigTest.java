@@ -172,6 +172,26 @@ final class LiveConfigTest {
     }
 
     @Test
+    void shouldMoveToAStoreTheConfigNowNamesWhenTheOldFileWasMovedThere() throws Exception {
+        // The store moved on purpose: its file to a new place, then admin.store to it. The old place is missing, and
+        // that is no vanished store: the config names another one now.
+        Path file = dir.resolve("switchboard.yaml");
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        Files.writeString(store, "virtual_models:\n  - {source: extra, target: v9/model}\n");
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
+        Path moved = dir.resolve("new-place.yaml");
+
+        Files.move(store, moved);
+        Files.writeString(file, redirect("v1/model") + "admin: {store: '" + moved + "'}\n");
+        Snapshot after = reloader.reload();
+
+        assertThat(reloader.lastError()).isNull();
+        assertThat(reloader.store().name()).isEqualTo("new-place.yaml");
+        assertThat(target(after, "extra")).isEqualTo("v9/model");
+    }
+
+    @Test
     void shouldRefuseAWriteFromRowsTheStoreNoLongerHoldsWhileItsConfigIsBroken() throws Exception {
         Path store = dir.resolve("shared.admin.yaml");
         String config = redirect("v1/model") + "admin: {store: '" + store + "'}\n";
