@@ -166,8 +166,11 @@ final class TargetBreakers implements CircuitBreakers {
                 }
                 if (probes != null && breaker.getState() == CircuitBreaker.State.OPEN) {
                     // A probe slower than open_for: resilience4j gave up waiting for it and opened the breaker again
-                    // (config: a lost probe must not hold it half-open), but the target did answer.
-                    breaker.transitionToClosedState();
+                    // (config: a lost probe must not hold it half-open), but the target did answer. Unless a newer
+                    // half-open period began since (each has its own counter) and its probe failed: newer news.
+                    if (probing.get(target) == probes) {
+                        breaker.transitionToClosedState();
+                    }
                     return;
                 }
                 // Duration 0: a long stream is not a slow call; only failures count.

@@ -89,6 +89,22 @@ final class TargetBreakersTest {
         assertThat(b.acquire(target)).as("called again at once").isNotNull();
     }
 
+    @Test
+    void shouldNotCloseForASlowProbeWhenANewerProbeFailedSince() {
+        SwitchboardConfig quick = quickBreaker();
+        TargetBreakers b = new TargetBreakers(() -> quick, clock);
+        Candidate target = openedThenWaitedOut(b, quick);
+        TargetBreakers.Permit slow = b.acquire(target);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.state("a/x") == State.OPEN);
+        clock.advance(Duration.ofMillis(201));
+        b.acquire(target).failure();
+        assertThat(b.state("a/x")).isEqualTo(State.OPEN);
+
+        slow.success();
+
+        assertThat(b.state("a/x")).as("the newer probe's failure stands").isEqualTo(State.OPEN);
+    }
+
     /** @return breakers that open after 2 failures for 200 ms (resilience4j gives up on a probe after that, in real time) */
     private static SwitchboardConfig quickBreaker() {
         return new ConfigLoader(name -> null).parse(YAML.formatted(2).replace("open_for: 30s", "open_for: 200ms"));
