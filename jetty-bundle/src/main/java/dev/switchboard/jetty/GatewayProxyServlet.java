@@ -660,7 +660,7 @@ final class GatewayProxyServlet extends ProxyServlet {
                 if (!upstream.bodyStarted) {
                     upstream.answering(response);
                     upstream.bodyStarted = true;
-                    if (upstream.sse && upstream.permit.probe()) {
+                    if (upstream.flushes && upstream.permit.probe()) {
                         // A half-open probe's stream: the target is skipped while it is under way, so a long stream
                         // must not hold it for its whole length. Its first byte says the target works (an error in it
                         // later is one failure more: Upstream.failed).
