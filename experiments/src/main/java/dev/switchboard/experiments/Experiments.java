@@ -60,15 +60,15 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     /** The redirects of the last rules seen, by source: recomputed only when the rules change. */
     private volatile Redirects redirects = new Redirects(null, Map.of());
     /**
-     * The exchanges decided and not yet complete, by request id (a client may send one id twice): a score can arrive
-     * before its exchange is filed (the client has the whole answer before the container reports the exchange's
-     * end), and then waits for it, if it comes from the exchange's caller.
+     * The exchanges decided and not yet complete, by request id and caller (a client may send one id twice, and two
+     * callers the same one), with how many: a score can arrive before its exchange is filed (the client has the whole
+     * answer before the container reports the exchange's end), and then waits for it, if it comes from its caller.
      */
-    private final ConcurrentHashMap<String, Pending> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Pending, Integer> inFlight = new ConcurrentHashMap<>();
     private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(MAX_WAITING_SCORES);
 
-    /** The exchanges under way with one request id: the caller of the first, and how many. */
-    private record Pending(Caller caller, int count) {
+    /** An exchange under way: its request id and its caller (as the feedback index keys them). */
+    private record Pending(String requestId, Caller caller) {
     }
 
     /**
@@ -86,7 +86,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
 
     @Override
     public void onDecision(Exchange exchange) {
-        inFlight.merge(exchange.id(), new Pending(exchange.caller(), 1), (was, one) -> new Pending(was.caller, was.count + 1));
+        inFlight.merge(new Pending(exchange.id(), exchange.caller()), 1, Integer::sum);
     }
 
     @Override
@@ -94,7 +94,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         try {
             record(exchange, completion);
         } finally {
-            inFlight.computeIfPresent(exchange.id(), (id, p) -> p.count <= 1 ? null : new Pending(p.caller, p.count - 1));
+            inFlight.computeIfPresent(new Pending(exchange.id(), exchange.caller()), (k, n) -> n <= 1 ? null : n - 1);
         }
     }
 
@@ -217,15 +217,15 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         // Never seen, expired, or another caller's: the same answer, so a guess learns nothing.
         FeedbackIndex.Claim<Scorable> claim = feedbackIndex.claim(feedback.requestId(), caller,
                 clock.instant().minus(ttl).toEpochMilli());
-        Pending pending = claim.result() == Result.UNKNOWN ? inFlight.get(feedback.requestId()) : null;
-        if (pending != null && Objects.equals(pending.caller, caller)) {
+        Pending pending = new Pending(feedback.requestId(), caller);
+        if (claim.result() == Result.UNKNOWN && inFlight.containsKey(pending)) {
             // Its exchange has not ended here yet: a score sent the moment the answer arrived waits for it (another
             // caller's exchange under way is as unknown to this one as any other id).
             if (!waiting.tryAcquire()) {
                 return Result.IN_PROGRESS;
             }
             try {
-                if (!awaitEnd(feedback.requestId())) {
+                if (!awaitEnd(pending)) {
                     return Result.IN_PROGRESS;
                 }
             } finally {
@@ -252,9 +252,9 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     }
 
     /** @return whether the exchange ended within {@link #FEEDBACK_WAIT} (polled: scores are rare, and few wait) */
-    private boolean awaitEnd(String requestId) {
+    private boolean awaitEnd(Pending exchange) {
         long deadline = System.nanoTime() + FEEDBACK_WAIT.toNanos();
-        while (inFlight.containsKey(requestId)) {
+        while (inFlight.containsKey(exchange)) {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }

@@ -300,6 +300,31 @@ final class ExperimentsTest {
                 .until(() -> feedback(ids.get(3), "1").statusCode() == 404);
     }
 
+    @Test
+    void shouldTakeTheScoreOfACallerWhoseRequestIdAnotherCallersExchangeUnderWayShares() throws Exception {
+        // Caller /b's exchange "shared" is a long one; caller /a sends the same X-Request-Id, and scores its answer the
+        // moment it arrives: the score waits for /a's own exchange, not for /b's, and is taken.
+        String id = "shared-" + System.nanoTime();
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> slow = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return chat("up/crawl", id, "/b");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        Thread.sleep(300);
+        assertThat(slow).as("still under way").isNotDone();
+
+        assertThat(chat("up/quick", id, "/a").statusCode()).isEqualTo(200);
+        HttpResponse<String> scored = feedback(id, "1", "X-User-Path: /a");
+
+        assertThat(scored.statusCode()).as(scored.body()).isEqualTo(204);
+        assertThat(slow).as("the other caller's exchange is still under way").isNotDone();
+        assertThat(slow.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(feedback(id, "0", "X-User-Path: /b").statusCode()).as("/b scores its own").isEqualTo(204);
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     private int port() {
@@ -432,7 +457,8 @@ final class ExperimentsTest {
             Matcher m = MODEL.matcher(body);
             String model = m.find() ? m.group(1) : "?";
             int k = counters.computeIfAbsent(model, x -> new AtomicInteger()).getAndIncrement();
-            long delay = (model.equals("slow") ? 2 : 1) * (40 + (k * 7L) % 21);
+            long delay = model.equals("up/crawl") || model.equals("crawl") ? 3_000
+                    : (model.equals("slow") ? 2 : 1) * (40 + (k * 7L) % 21);
             boolean fail = model.equals("flaky") && k % 10 == 9;
             int output = model.equals("long") ? 100 : 50;
             AsyncContext ctx = req.startAsync();
