@@ -129,9 +129,9 @@ final class RequestChecks {
      * Reads a body as a URL-encoded form the way its readers do, without building it, and returns the first of
      * {@code names} one of them would see a field of. Two readings:
      * <ul>
-     *   <li>Express ({@code qs}), Werkzeug, Starlette and PHP: pairs split at {@code &}, a name decoded ({@code +}
-     *   and {@code %XX}) with its leading spaces dropped and cut at a NUL (PHP), {@code name[...]} read as
-     *   {@code name};</li>
+     *   <li>Express ({@code qs}), Werkzeug, Starlette, PHP and Rack: pairs split at {@code &}, a name decoded
+     *   ({@code +} and {@code %XX}) with its leading spaces dropped and cut at a NUL (PHP), {@code name[...]},
+     *   {@code [name]}, {@code ]name} and {@code name]} read as {@code name};</li>
      *   <li>readers that split at {@code ;} too: python-multipart before 0.0.30 (Starlette's and FastAPI's
      *   {@code request.form()}), Python's {@code parse_qs} before 3.9.2, Go's {@code url.ParseQuery} before 1.17: a
      *   name decoded and nothing else done to it.</li>
@@ -162,9 +162,7 @@ final class RequestChecks {
             }
             if (end - i <= MAX_FORM_NAME) {
                 String raw = new String(body, i, end - i, StandardCharsets.ISO_8859_1);
-                String name = semicolons ? decoded(raw) : formName(raw);
-                int bracket = semicolons ? -1 : name.indexOf('[');
-                String base = bracket > 0 ? name.substring(0, bracket) : name;
+                String base = semicolons ? decoded(raw) : bracketBase(formName(raw));
                 if (names.contains(base)) {
                     return base;
                 }
@@ -179,6 +177,22 @@ final class RequestChecks {
 
     /** The longest name decoded: {@code model} in escapes and leading spaces is far shorter. */
     private static final int MAX_FORM_NAME = 256;
+
+    /**
+     * @return the field a bracketed name fills: {@code model[]} and {@code model[0]} are {@code model} (PHP, {@code qs}),
+     *     so are {@code [model]} ({@code qs} drops a leading bracket) and {@code ]model} or {@code model]} (Rack)
+     */
+    private static String bracketBase(String name) {
+        int start = 0;
+        while (start < name.length() && (name.charAt(start) == '[' || name.charAt(start) == ']')) {
+            start++;
+        }
+        int end = start;
+        while (end < name.length() && name.charAt(end) != '[' && name.charAt(end) != ']') {
+            end++;
+        }
+        return name.substring(start, end);
+    }
 
     /** @return {@code raw} with {@code +} and {@code %XX} decoded; as it is when an escape is broken */
     private static String decoded(String raw) {

@@ -174,6 +174,9 @@ public final class Corpus {
         all.add(raw("JSON sent as a form, a form field inside a string (Express, Flask, LiteLLM read it)", "POST", CHAT,
                 bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"&model=up/denied&\"}]}"),
                 AMBIGUOUS, urlencoded));
+        all.add(raw("JSON sent as a form, a field named in brackets (qs reads [model] as model)", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"&[model]=up/denied\"}]}"),
+                AMBIGUOUS, urlencoded));
         all.add(raw("JSON sent as a form, a field split off at ';' (python-multipart before 0.0.30, old Python and Go)",
                 "POST", CHAT,
                 bytes("{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\";model=up/denied;\"}]}"),
