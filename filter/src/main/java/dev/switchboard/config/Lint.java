@@ -66,12 +66,15 @@ final class Lint {
         }
         Set<String> redirectSources = new HashSet<>();
         Set<String> enabledSources = new HashSet<>();
+        Set<String> policySources = new HashSet<>();
         for (VirtualModel vm : rules.virtualModels()) {
             if (vm.isRedirect()) {
                 redirectSources.add(vm.source());
                 if (vm.enabled()) {
                     enabledSources.add(vm.source());
                 }
+            } else {
+                policySources.add(vm.source());
             }
         }
         boolean providerMode = !rules.providers().isEmpty();
@@ -114,7 +117,9 @@ final class Lint {
                             + " provider " + shadowed + " lists; requests for it go to " + targetsOf(vm)));
                 }
                 String other = providerMode && vm.enabled() ? otherSpelling(rules, vm.source()) : null;
-                if (other != null && !enabledSources.contains(other)) {
+                // Covered when the other name is redirected too, or when a policy gates the model by either name.
+                if (other != null && !enabledSources.contains(other) && !policySources.contains(other)
+                        && !policySources.contains(vm.source())) {
                     out.add(new Warning(file, path + ".source", vm.source(), "redirects match the name as written: a"
                             + " request for '" + other + "' reaches the model '" + vm.source() + "' names without"
                             + " this redirect; add a redirect for '" + other + "' too, or gate the model with an access"

@@ -148,6 +148,16 @@ final class LintTest {
                         + "for it go to 'demo/echo-small'",
                         "virtual_models[1].source: 'demo/echo-large' shadows a model that provider demo lists; "
                         + "requests for it go to 'demo/echo-small'"),
+                row("a shadow whose model a policy gates by its other name", """
+                        providers:
+                          demo: {type: echo, models: [echo-small, echo-large]}
+                        virtual_models:
+                          - source: demo/echo-large
+                            target: demo/echo-small
+                          - source: echo-large
+                            user_paths: [/staff]
+                        """, "virtual_models[0].source: 'demo/echo-large' shadows a model that provider demo lists; "
+                        + "requests for it go to 'demo/echo-small'"),
                 row("a qualified name whose bare id another provider lists is not the same model", """
                         providers:
                           a: {type: openai-compatible, base_url: http://localhost:1, models: [m]}
