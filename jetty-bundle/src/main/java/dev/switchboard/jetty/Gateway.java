@@ -172,7 +172,8 @@ final class Gateway {
             }
             health.in = true;
             if (reloader != null) {
-                reloader.addReloadListener(new StartOnly(config.get().server()));
+                reloader.addReloadListener(new StartOnly(config.get().server(), listen.withAddress(listen.host(),
+                        connector.getLocalPort())));
             }
         } catch (Exception | Error e) {
             try {
@@ -191,29 +192,31 @@ final class Gateway {
      * request). Once per value.
      */
     private static final class StartOnly implements LiveConfig.ReloadListener {
-        private final ServerSettings atStart;
-        /** The settings last warned of (the reload thread only). */
-        private ServerSettings warned;
+        private static final String[] NAMES = {"host", "port", "client_idle_timeout", "upstream_idle_timeout"};
+        /** The file's values at start, and what is in use: the command line's host and port win over the file's. */
+        private final List<Object> configured;
+        private final List<Object> inUse;
+        /** The values last warned of; guarded by the LiveConfig's lock, under which every listener is told. */
+        private List<Object> warned;
 
-        StartOnly(ServerSettings atStart) {
-            this.atStart = atStart;
-            this.warned = atStart;
+        StartOnly(ServerSettings configured, ServerSettings inUse) {
+            this.configured = startOnly(configured);
+            this.inUse = startOnly(inUse);
+            this.warned = this.configured;
         }
 
         @Override
-        public void reloaded(boolean swapped, dev.switchboard.live.Snapshot inUse) {
-            ServerSettings now = inUse.config().server();
-            if (!swapped || startOnly(now).equals(startOnly(warned))) {
+        public void reloaded(boolean swapped, dev.switchboard.live.Snapshot snapshot) {
+            List<Object> now = startOnly(snapshot.config().server());
+            if (!swapped || now.equals(warned)) {
                 return;
             }
             warned = now;
             List<String> changed = new ArrayList<>();
-            String[] names = {"host", "port", "client_idle_timeout", "upstream_idle_timeout"};
-            List<Object> was = startOnly(atStart);
-            List<Object> is = startOnly(now);
-            for (int i = 0; i < names.length; i++) {
-                if (!was.get(i).equals(is.get(i))) {
-                    changed.add("server." + names[i] + " " + is.get(i) + " (in use: " + was.get(i) + ")");
+            for (int i = 0; i < NAMES.length; i++) {
+                boolean fromCommandLine = i < 2 && !configured.get(i).equals(inUse.get(i)) && !configured.get(i).equals(0);
+                if (!fromCommandLine && !now.get(i).equals(inUse.get(i)) && !now.get(i).equals(configured.get(i))) {
+                    changed.add("server." + NAMES[i] + " " + now.get(i) + " (in use: " + inUse.get(i) + ")");
                 }
             }
             if (!changed.isEmpty()) {
