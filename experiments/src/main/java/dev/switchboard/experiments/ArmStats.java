@@ -87,14 +87,10 @@ final class ArmStats {
         if (error != null) {
             errors[error.ordinal()]++;
         }
-        // Latency and first byte are the answers': a failed exchange is in the error rate, and its time (a refusal at
-        // once, a cut, a client that left) would make an arm that fails fast read as the faster one.
-        boolean answered = error == null;
-        if (answered) {
-            latency.add(c.durationNanos() / 1e6);
-            latencyHistogram.recordValue(micros(c.durationNanos()));
-        }
-        if (answered && c.firstByteNanos() >= 0) {
+        double ms = c.durationNanos() / 1e6;
+        latency.add(ms);
+        latencyHistogram.recordValue(micros(c.durationNanos()));
+        if (c.firstByteNanos() >= 0) {
             firstByte.add(c.firstByteNanos() / 1e6);
             firstByteHistogram.recordValue(micros(c.firstByteNanos()));
         }
@@ -105,9 +101,8 @@ final class ArmStats {
         if (!known) {
             unknownUsage++;
         }
-        series.record(at, answered ? micros(c.durationNanos()) : -1,
-                answered && c.firstByteNanos() >= 0 ? micros(c.firstByteNanos()) : -1, !answered, u.inputTokens(),
-                u.outputTokens());
+        series.record(at, micros(c.durationNanos()), c.firstByteNanos() >= 0 ? micros(c.firstByteNanos()) : -1,
+                error != null, u.inputTokens(), u.outputTokens());
         if (u.finishReason() != null) {
             String reason = finishReasons.containsKey(u.finishReason()) || finishReasons.size() < MAX_FINISH_REASONS
                     ? u.finishReason() : "other";

@@ -96,9 +96,7 @@ final class Series {
         if (error) {
             b.errors++;
         }
-        if (latencyMicros >= 0) {
-            b.latency.recordValue(latencyMicros);
-        }
+        b.latency.recordValue(latencyMicros);
         if (firstByteMicros >= 0) {
             b.firstByte.recordValue(firstByteMicros);
         }
