@@ -133,8 +133,8 @@ final class RequestChecks {
      *   ({@code +} and {@code %XX}) with its leading spaces dropped and cut at a NUL (PHP), {@code name[...]},
      *   {@code [name]}, {@code ]name} and {@code name]} read as {@code name};</li>
      *   <li>readers that split at {@code ;} too: python-multipart before 0.0.30 (Starlette's and FastAPI's
-     *   {@code request.form()}), Python's {@code parse_qs} before 3.9.2 (3.8.8, 3.7.10, 3.6.13), Go's {@code url.ParseQuery} before 1.17: a
-     *   name decoded and nothing else done to it.</li>
+     *   {@code request.form()}), Python's {@code parse_qs} before 3.9.2 (3.8.8, 3.7.10, 3.6.13), Go's
+     *   {@code url.ParseQuery} before 1.17: a name decoded and nothing else done to it.</li>
      * </ul>
      * Only names short enough to be one it looks for are decoded (after their leading spaces, skipped as bytes),
      * so a large body costs two passes.
