@@ -121,11 +121,8 @@ final class LiveConfigTest {
 
     @Test
     void shouldKeepTheStoreRowsWhileTheStoreFileIsBrieflyEmpty() throws IOException {
-        Path file = dir.resolve("switchboard.yaml");
         Path store = dir.resolve("virtual-models.admin.yaml");
-        Files.writeString(file, redirect("v1/model"));
-        Files.writeString(store, "virtual_models:\n  - {source: extra, target: v9/model}\n");
-        LiveConfig reloader = LiveConfig.load(file, LOADER);
+        LiveConfig reloader = withStoreRowExtra();
 
         Files.writeString(store, "");
         Snapshot during = reloader.reload();
@@ -142,11 +139,8 @@ final class LiveConfigTest {
     void shouldKeepTheStoreRowsAndRefuseWritesWhileTheStoreFileIsMissing() throws Exception {
         // A deny policy written through the admin API must not open up because its file was moved away, and a write
         // meanwhile must not start from an empty store (its file, back, would drop it again).
-        Path file = dir.resolve("switchboard.yaml");
         Path store = dir.resolve("virtual-models.admin.yaml");
-        Files.writeString(file, redirect("v1/model"));
-        Files.writeString(store, "virtual_models:\n  - {source: extra, target: v9/model}\n");
-        LiveConfig reloader = LiveConfig.load(file, LOADER);
+        LiveConfig reloader = withStoreRowExtra();
         Path moved = dir.resolve("moved.yaml");
         Files.move(store, moved);
 
@@ -177,9 +171,7 @@ final class LiveConfigTest {
         // that is no vanished store: the config names another one now.
         Path file = dir.resolve("switchboard.yaml");
         Path store = dir.resolve("virtual-models.admin.yaml");
-        Files.writeString(file, redirect("v1/model"));
-        Files.writeString(store, "virtual_models:\n  - {source: extra, target: v9/model}\n");
-        LiveConfig reloader = LiveConfig.load(file, LOADER);
+        LiveConfig reloader = withStoreRowExtra();
         Path moved = dir.resolve("new-place.yaml");
 
         Files.move(store, moved);
@@ -293,6 +285,13 @@ final class LiveConfigTest {
         live.reload();
         live.reload();
         assertThat(refused[0]).as("a file that cannot be read is one more refusal, not one per look").isEqualTo(3);
+    }
+
+    /** @return a node on a config file in {@link #dir} whose store file holds one row, {@code extra -> v9/model} */
+    private LiveConfig withStoreRowExtra() throws IOException {
+        Files.writeString(dir.resolve("switchboard.yaml"), redirect("v1/model"));
+        Files.writeString(dir.resolve("virtual-models.admin.yaml"), "virtual_models:\n  - {source: extra, target: v9/model}\n");
+        return LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
     }
 
     /** @return a node on a config file in {@link #dir}, its file store holding one row written through it */
