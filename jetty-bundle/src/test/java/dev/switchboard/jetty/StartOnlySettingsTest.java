@@ -28,11 +28,13 @@ final class StartOnlySettingsTest {
     @Test
     void shouldWarnOnceThatAChangedPortTakesEffectAtTheNextStart() throws Exception {
         List<String> warned = warnedAfterReloads(false, "server: {host: 127.0.0.1, port: 0}",
-                "server: {host: 127.0.0.1, port: 18299, upstream_idle_timeout: 90s}",
-                "server: {host: 127.0.0.1, port: 18299, upstream_idle_timeout: 90s, max_request_bytes: 1000}");
+                "server: {host: 127.0.0.1, port: 18299, upstream_idle_timeout: 90s}\nobservability: {metrics_path: /m}",
+                "server: {host: 127.0.0.1, port: 18299, upstream_idle_timeout: 90s, max_request_bytes: 1000}\n"
+                        + "observability: {metrics_path: /m}");
 
         assertThat(warned).containsExactly("Switchboard: reloaded, but server.port 18299 (in use: " + port + "),"
-                + " server.upstream_idle_timeout 90s (in use: 600s) take effect at the next start only");
+                + " server.upstream_idle_timeout 90s (in use: 600s), observability.metrics_path /m (in use: /metrics)"
+                + " take effect at the next start only");
     }
 
     @Test
