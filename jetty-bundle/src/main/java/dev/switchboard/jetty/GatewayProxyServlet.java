@@ -641,6 +641,15 @@ final class GatewayProxyServlet extends ProxyServlet {
                     serverResponse.abort(new Abandoned());
                     return;
                 }
+                if (upstream.clientGone) {
+                    // failOver found the client gone: nobody to send this error to, and the exchange ends as its
+                    // leaving (as on the failure path), not as a status the client never got.
+                    inFlight.remove(upstream.proxyRequest);
+                    upstream.abandoned = true;
+                    left(request, response, upstream, status);
+                    serverResponse.abort(new Abandoned());
+                    return;
+                }
                 // The last attempt: its own error body is what the client gets.
                 response.setStatus(status);
             } else if (status >= 400) {

@@ -440,6 +440,34 @@ final class FailoverTest {
     }
 
     @Test
+    void shouldRecordAClientThatLeftBeforeARetriedStatusAsHavingLeft() throws Exception {
+        // a answers 503 (retried) 700 ms late; the client left before: b is never called, and the exchange ends as
+        // the client's leaving, not as a 503 nobody got.
+        a.answerLate(503);
+        byte[] bytes = body("chat", false).getBytes(StandardCharsets.UTF_8);
+        try (Socket s = new Socket("127.0.0.1", gateway.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: x\r\nX-Request-Id: left-before-retry\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes);
+            out.flush();
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() == 1);
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey("left-before-retry"));
+        Completion done = completions.get("left-before-retry");
+        assertThat(done.errorCode()).isEqualTo(Completion.CLIENT_DISCONNECTED);
+        assertThat(done.status()).isZero();
+        assertThat(attempts.get("left-before-retry")).singleElement().satisfies(at -> {
+            assertThat(at.candidate().model()).isEqualTo("a/m-a");
+            assertThat(at.status()).isEqualTo(503);
+        });
+        assertThat(b.received).isEmpty();
+        a.reset();
+    }
+
+    @Test
     void shouldOpenTheBreakerAfterConsecutiveFailuresSkipTheTargetThenProbeAfterTheCoolDownAndClose()
             throws Exception {
         a.answer(503);

@@ -49,7 +49,9 @@ final class ScriptedUpstream {
         /** Reads the request, then says nothing until stopped. */
         STALL,
         /** Answers {@link #status} with an error body naming this upstream. */
-        STATUS
+        STATUS,
+        /** As {@link #STATUS}, {@link #SLOW_MILLIS} late. */
+        SLOW_STATUS
     }
 
     /** The event {@link Behaviour#OVERLOADED_STREAM} ends with. */
@@ -133,6 +135,12 @@ final class ScriptedUpstream {
         return answer(Behaviour.STATUS);
     }
 
+    /** Answers from now on with this status and {@link #errorBody}, {@link #SLOW_MILLIS} late. */
+    ScriptedUpstream answerLate(int code) throws IOException {
+        status = code;
+        return answer(Behaviour.SLOW_STATUS);
+    }
+
     /**
      * Forgets what was received and answers OK again. Open connections stay open: closing them under the gateway's
      * connection pool would make its next request on one fail (and fail over) for a reason the test did not plan.
@@ -196,6 +204,12 @@ final class ScriptedUpstream {
                 switch (b) {
                     case OK -> write(out, 200, "application/json", okBody());
                     case STATUS -> write(out, status, "application/json", errorBody(status));
+                    case SLOW_STATUS -> {
+                        if (stopped.await(SLOW_MILLIS, TimeUnit.MILLISECONDS)) {
+                            return;
+                        }
+                        write(out, status, "application/json", errorBody(status));
+                    }
                     case STREAM, SLOW_STREAM, BREAK_MID_STREAM, OVERLOADED_STREAM, LONG_STREAM -> {
                         if (b == Behaviour.SLOW_STREAM && stopped.await(SLOW_MILLIS, TimeUnit.MILLISECONDS)) {
                             return;
