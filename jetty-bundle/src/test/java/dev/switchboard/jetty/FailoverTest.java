@@ -416,27 +416,13 @@ final class FailoverTest {
     void shouldStopAttemptsWhenTheClientDisconnects() throws Exception {
         a.answer(Behaviour.STALL);
         // A stream: a's header deadline (300 ms) fails the attempt well inside the time bound (3 x 300 ms).
-        byte[] bytes = body("chat", true).getBytes(StandardCharsets.UTF_8);
-        try (Socket s = new Socket("127.0.0.1", gateway.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: x\r\nX-Request-Id: left-before-failover\r\n"
-                    + "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(bytes);
-            out.flush();
-            await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() == 1);
-        }
+        sendThenLeaveOnceAHasIt("left-before-failover", body("chat", true));
         // a stays silent past its header deadline; by then the client is gone, so b is never called.
         await().pollDelay(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> true);
         assertThat(b.received).isEmpty();
         assertThat(c.received).isEmpty();
         // Recorded as the client's leaving, not as a's timeout, which nobody was answered with.
-        await().atMost(Duration.ofSeconds(3)).until(() -> completions.containsKey("left-before-failover"));
-        Completion done = completions.get("left-before-failover");
-        assertThat(done.errorCode()).isEqualTo(Completion.CLIENT_DISCONNECTED);
-        assertThat(done.status()).isZero();
-        assertThat(attempts.get("left-before-failover")).singleElement()
-                .satisfies(at -> assertThat(at.candidate().model()).isEqualTo("a/m-a"));
+        assertThat(leftAfterOneAttemptOfA("left-before-failover").status()).isZero();
     }
 
     @Test
@@ -444,27 +430,36 @@ final class FailoverTest {
         // a answers 503 (retried) 700 ms late; the client left before: b is never called, and the exchange ends as
         // the client's leaving, not as a 503 nobody got.
         a.answerLate(503);
-        byte[] bytes = body("chat", false).getBytes(StandardCharsets.UTF_8);
+        sendThenLeaveOnceAHasIt("left-before-retry", body("chat", false));
+
+        assertThat(leftAfterOneAttemptOfA("left-before-retry").status()).isZero();
+        assertThat(attempts.get("left-before-retry")).singleElement().satisfies(at -> assertThat(at.status()).isEqualTo(503));
+        assertThat(b.received).isEmpty();
+        a.reset();
+    }
+
+    /** Sends a request with this id on a connection of its own, and closes it once a has received the request. */
+    private void sendThenLeaveOnceAHasIt(String requestId, String body) throws Exception {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         try (Socket s = new Socket("127.0.0.1", gateway.port())) {
             OutputStream out = s.getOutputStream();
-            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: x\r\nX-Request-Id: left-before-retry\r\n"
+            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: x\r\nX-Request-Id: " + requestId + "\r\n"
                     + "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(bytes);
             out.flush();
             await().atMost(Duration.ofSeconds(5)).until(() -> a.received.size() == 1);
         }
+    }
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey("left-before-retry"));
-        Completion done = completions.get("left-before-retry");
+    /** @return the exchange, ended as its client's leaving after one attempt, on a */
+    private Completion leftAfterOneAttemptOfA(String requestId) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey(requestId));
+        Completion done = completions.get(requestId);
         assertThat(done.errorCode()).isEqualTo(Completion.CLIENT_DISCONNECTED);
-        assertThat(done.status()).isZero();
-        assertThat(attempts.get("left-before-retry")).singleElement().satisfies(at -> {
-            assertThat(at.candidate().model()).isEqualTo("a/m-a");
-            assertThat(at.status()).isEqualTo(503);
-        });
-        assertThat(b.received).isEmpty();
-        a.reset();
+        assertThat(attempts.get(requestId)).singleElement()
+                .satisfies(at -> assertThat(at.candidate().model()).isEqualTo("a/m-a"));
+        return done;
     }
 
     @Test
