@@ -127,9 +127,8 @@ public final class AdminServlet extends HttpServlet {
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         boolean readsBody = path.equals("/virtual-models") && (method.equals("PUT") || method.equals("DELETE"));
         boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
-        java.util.List<String> authorizations = java.util.Collections.list(req.getHeaders("Authorization"));
         // Two of them are no credential (a proxy in front may keep or join either): never "the first wins".
-        String authorization = authorizations.isEmpty() ? null : String.join(",", authorizations);
+        String authorization = dev.switchboard.servlet.HeaderValues.joined(req, "Authorization");
         AdminException refused = null;
         boolean admitted = false;
         if (!token.isEmpty()) {
@@ -327,14 +326,8 @@ public final class AdminServlet extends HttpServlet {
     /** @return the path of the first key or string holding a lone surrogate, or {@code null} */
     private static String loneSurrogate(Object value, String path) {
         if (value instanceof String text) {
-            for (int i = 0; i < text.length(); i++) {
-                char c = text.charAt(i);
-                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                    i++;
-                } else if (Character.isSurrogate(c)) {
-                    return path;
-                }
-            }
+            // UTF-8 can hold any text but half a pair: the encoder's own answer.
+            return java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(text) ? null : path;
         } else if (value instanceof Map<?, ?> map) {
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 String key = (String) e.getKey();

@@ -20,9 +20,8 @@ final class Callers {
         }
         Object host = request.getAttribute(Identity.USER_PATH_ATTRIBUTE);
         // Every value of the header, joined as a proxy would: two of them are refused, never "first wins".
-        java.util.List<String> paths = java.util.Collections.list(request.getHeaders(identity.userPathHeader()));
         return identity.identify(key, host instanceof String s ? s : null,
-                paths.isEmpty() ? null : String.join(",", paths), request.getHeader(Identity.SESSION_ID_HEADER));
+                HeaderValues.joined(request, identity.userPathHeader()), request.getHeader(Identity.SESSION_ID_HEADER));
     }
 
     private static String bearer(String authorization) {

@@ -250,12 +250,14 @@ public final class VirtualModelFilter implements Filter {
         Endpoint endpoint = match == null ? Endpoint.UNKNOWN : route == null ? Endpoint.OTHER : route.endpoint();
         SwitchboardConfig config = source.get();
         Identification who = Callers.identify(request, config.rules().identity());
+        // Every value, joined as a proxy would: two of them name no provider (refused), never "the first wins".
+        String named = HeaderValues.joined(request, PROVIDER_HEADER);
         Exchange exchange = start(request, response, config, endpoint,
-                route == null ? path : match.path(request.getMethod()), who);
+                route == null ? path : match.path(request.getMethod()), who, named);
 
         Next next;
         try {
-            next = handle(request, response, exchange, who, match, route);
+            next = handle(request, response, exchange, who, match, route, named);
         } catch (RuntimeException e) {
             // Our own bug must not become a container error page with a stack trace (SPEC section 5 shape).
             LOG.error("Switchboard filter failed on {} {}", request.getMethod(), endpoint, e);
@@ -319,13 +321,12 @@ public final class VirtualModelFilter implements Filter {
      * request without a model, where it goes.
      */
     private Exchange start(HttpServletRequest request, HttpServletResponse response, SwitchboardConfig config,
-                           Endpoint endpoint, String path, Identification who) {
+                           Endpoint endpoint, String path, Identification who, String named) {
         String id = RequestIds.of(request.getHeader(RequestIds.CLIENT_HEADER));
         response.setHeader(RequestIds.RESPONSE_HEADER, id);
         // Paths both APIs serve (models, files) answer in the shape of the SDK that calls: Anthropic's sends its version.
         boolean anthropic = Paths.anthropicPath(path) || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL
                 || path.equals("/v1/files") || path.startsWith("/v1/files/")) && request.getHeader("anthropic-version") != null);
-        String named = namedProvider(request);
         // A request refused later goes nowhere after all: Rejections.send drops its route.
         List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
                 ? List.of()
@@ -339,18 +340,9 @@ public final class VirtualModelFilter implements Filter {
         return exchange;
     }
 
-    /**
-     * @return the provider {@link #PROVIDER_HEADER} names, or {@code null}; every value of the header joined as a
-     *     proxy would, so that two of them name no provider (refused), never "the first wins"
-     */
-    private static String namedProvider(HttpServletRequest request) {
-        List<String> values = java.util.Collections.list(request.getHeaders(PROVIDER_HEADER));
-        return values.isEmpty() ? null : String.join(",", values);
-    }
-
     /** @return what to forward, or {@code null} when the request was answered here */
     private Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange,
-                        Identification who, Api.Match match, Api.Route route) throws IOException {
+                        Identification who, Api.Match match, Api.Route route, String named) throws IOException {
         boolean keys = exchange.config().rules().identity().keysRequired();
         Set<String> hidden = keys ? BODY_HIDDEN_WITH_KEYS : BODY_HIDDEN;
         Set<String> streamHidden = keys ? STREAM_HIDDEN_WITH_KEYS : STREAM_HIDDEN;
@@ -372,7 +364,6 @@ public final class VirtualModelFilter implements Filter {
         if (refused == null && !who.ok()) {
             refused = ApiError.forIdentity(who.failure()).with(who.message());
         }
-        String named = namedProvider(request);
         if (refused == null && named != null && !named.isBlank() && exchange.candidates().isEmpty()
                 && !effective.carriesModel() && effective.kind() != Api.Kind.MODELS && effective.kind() != Api.Kind.MODEL
                 && effective.kind() != Api.Kind.FEEDBACK) {

@@ -32,8 +32,7 @@ final class MetricsServlet extends GetOnlyServlet {
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String token = config.get().observability().metricsToken();
         // Every Authorization header, joined: two of them are no credential, never "the first wins".
-        if (!token.isEmpty() && !authorized(String.join(",", java.util.Collections.list(req.getHeaders("Authorization"))),
-                token)) {
+        if (!token.isEmpty() && !authorized(dev.switchboard.servlet.HeaderValues.joined(req, "Authorization"), token)) {
             resp.setHeader("WWW-Authenticate", "Bearer");
             ApiError.INVALID_API_KEY.with("missing or invalid metrics token").send(resp, false);
             return;
