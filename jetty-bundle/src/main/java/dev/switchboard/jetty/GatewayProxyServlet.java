@@ -546,8 +546,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             if (upstream.flushes) {
                 // A stream: each chunk reaches the client when the upstream sends it, not when a buffer fills.
                 response.flushBuffer();
-                upstream.exchange.recorder().firstByte();
-            } else if (response.isCommitted()) {
+            }
+            if (response.isCommitted()) {
                 // Sent, not only buffered: bytes still in the buffer are dropped if the answer breaks, and the client
                 // gets the gateway's own error, which has no first byte (the answer's end tells the rest).
                 upstream.exchange.recorder().firstByte();
@@ -636,17 +636,15 @@ final class GatewayProxyServlet extends ProxyServlet {
             upstream.status = status;
             if (retries(status)) {
                 upstream.failed();
-                if (failOver(request, response, upstream, status, null)) {
+                boolean next = failOver(request, response, upstream, status, null);
+                if (next || upstream.clientGone) {
                     inFlight.remove(upstream.proxyRequest);
-                    serverResponse.abort(new Abandoned());
-                    return;
-                }
-                if (upstream.clientGone) {
-                    // failOver found the client gone: nobody to send this error to, and the exchange ends as its
-                    // leaving (as on the failure path), not as a status the client never got.
-                    inFlight.remove(upstream.proxyRequest);
-                    upstream.abandoned = true;
-                    left(request, response, upstream, status);
+                    if (!next) {
+                        // failOver found the client gone: nobody to send this error to, and the exchange ends as its
+                        // leaving (as on the failure path), not as a status the client never got.
+                        upstream.abandoned = true;
+                        left(request, response, upstream, status);
+                    }
                     serverResponse.abort(new Abandoned());
                     return;
                 }
@@ -765,12 +763,6 @@ final class GatewayProxyServlet extends ProxyServlet {
             cut(clientRequest, proxyResponse, upstream, failure);
             return;
         }
-        if (upstream.clientGone) {
-            // The client left before any of its answer (watchClient found its connection closed): nobody to answer,
-            // and the upstream call was aborted so that it stops generating (and billing) an answer nobody reads.
-            left(clientRequest, proxyResponse, upstream, status);
-            return;
-        }
         // Nothing reached the client yet (headers and early bytes are still buffered): it gets an error of its own,
         // without the headers of the response that broke (they describe that body: its encoding, caching, cookies).
         if (status != 0 && serverResponse != null) {
@@ -783,7 +775,9 @@ final class GatewayProxyServlet extends ProxyServlet {
             return;
         }
         if (upstream.clientGone) {
-            // failOver found the client gone: it left before any answer, the failure after it is nobody's to see.
+            // The client left before any of its answer (the client watch found its connection closed, and the upstream
+            // call was aborted so that it stops generating, and billing, an answer nobody reads; or failOver's look
+            // found it gone): nobody to answer, and the failure after it is nobody's to see.
             left(clientRequest, proxyResponse, upstream, status);
             return;
         }
