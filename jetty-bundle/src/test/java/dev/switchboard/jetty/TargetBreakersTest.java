@@ -79,9 +79,7 @@ final class TargetBreakersTest {
         SwitchboardConfig quick = quickBreaker();
         TargetBreakers b = new TargetBreakers(() -> quick, clock);
         Candidate target = openedThenWaitedOut(b, quick);
-        TargetBreakers.Permit probe = b.acquire(target);
-        assertThat(b.state("a/x")).isEqualTo(State.HALF_OPEN);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.state("a/x") == State.OPEN);
+        TargetBreakers.Permit probe = probeOutlivingOpenFor(b, target);
 
         probe.success();
 
@@ -94,8 +92,7 @@ final class TargetBreakersTest {
         SwitchboardConfig quick = quickBreaker();
         TargetBreakers b = new TargetBreakers(() -> quick, clock);
         Candidate target = openedThenWaitedOut(b, quick);
-        TargetBreakers.Permit slow = b.acquire(target);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.state("a/x") == State.OPEN);
+        TargetBreakers.Permit slow = probeOutlivingOpenFor(b, target);
         clock.advance(Duration.ofMillis(201));
         b.acquire(target).failure();
         assertThat(b.state("a/x")).isEqualTo(State.OPEN);
@@ -103,6 +100,14 @@ final class TargetBreakersTest {
         slow.success();
 
         assertThat(b.state("a/x")).as("the newer probe's failure stands").isEqualTo(State.OPEN);
+    }
+
+    /** @return the half-open probe, once resilience4j gave up waiting for it (in real time) and opened the breaker */
+    private static TargetBreakers.Permit probeOutlivingOpenFor(TargetBreakers b, Candidate target) {
+        TargetBreakers.Permit probe = b.acquire(target);
+        assertThat(b.state("a/x")).isEqualTo(State.HALF_OPEN);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.state("a/x") == State.OPEN);
+        return probe;
     }
 
     /** @return breakers that open after 2 failures for 200 ms (resilience4j gives up on a probe after that, in real time) */
