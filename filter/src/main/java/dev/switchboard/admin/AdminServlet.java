@@ -13,6 +13,7 @@ import dev.switchboard.rules.InvalidUserPathException;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.UserPath;
+import dev.switchboard.servlet.HeaderValues;
 import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -128,7 +129,7 @@ public final class AdminServlet extends HttpServlet {
         boolean readsBody = path.equals("/virtual-models") && (method.equals("PUT") || method.equals("DELETE"));
         boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
         // Two of them are no credential (a proxy in front may keep or join either): never "the first wins".
-        String authorization = dev.switchboard.servlet.HeaderValues.joined(req, "Authorization");
+        String authorization = HeaderValues.joined(req, "Authorization");
         AdminException refused = null;
         boolean admitted = false;
         if (!token.isEmpty()) {
@@ -178,12 +179,12 @@ public final class AdminServlet extends HttpServlet {
                         json(resp, 200, listing.rows());
                     }
                     case "PUT" -> {
-                        VirtualModelService.Written written = models.upsert(req.getHeader("If-Match"), body(req));
+                        VirtualModelService.Written written = models.upsert(HeaderValues.joined(req, "If-Match"), body(req));
                         resp.setHeader("ETag", written.etag());
                         json(resp, 200, brokenConfig(resp, written.brokenConfig(), written.row()));
                     }
                     case "DELETE" -> {
-                        VirtualModelService.Deleted deleted = models.delete(req.getHeader("If-Match"), body(req));
+                        VirtualModelService.Deleted deleted = models.delete(HeaderValues.joined(req, "If-Match"), body(req));
                         resp.setHeader("ETag", deleted.etag());
                         brokenConfig(resp, deleted.brokenConfig(), null);
                         resp.setStatus(204);

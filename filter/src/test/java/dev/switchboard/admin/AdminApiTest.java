@@ -772,6 +772,26 @@ final class AdminApiTest {
     }
 
     @Test
+    void shouldReadEveryIfMatchHeaderAsOneList() throws Exception {
+        // RFC 9110: If-Match sent twice is one list, and any ETag in it that matches lets the write through. The
+        // first header alone decided before.
+        start();
+        assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        String stale = etag(admin.get("/admin/virtual-models"));
+        assertThat(admin.put("{\"source\":\"b\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
+        String current = etag(admin.get("/admin/virtual-models"));
+
+        HttpResponse<String> staleTwice = admin.send(admin.request("PUT", "/admin/virtual-models",
+                "{\"source\":\"c\",\"target_model\":\"m\"}").header("If-Match", stale).header("If-Match", "\"other\""));
+        HttpResponse<String> currentSecond = admin.send(admin.request("PUT", "/admin/virtual-models",
+                "{\"source\":\"d\",\"target_model\":\"m\"}").header("If-Match", stale).header("If-Match", current));
+
+        assertThat(staleTwice.statusCode()).isEqualTo(412);
+        assertThat(currentSecond.statusCode()).isEqualTo(200);
+        assertThat(stored()).extracting(VirtualModel::source).containsExactly("a", "b", "d");
+    }
+
+    @Test
     void shouldRefuseAWriteWithAStaleETagAndWriteNothing() throws Exception {
         start();
         assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
