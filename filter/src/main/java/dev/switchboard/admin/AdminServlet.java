@@ -231,8 +231,23 @@ public final class AdminServlet extends HttpServlet {
      * Explains {@code model} for {@code user_path} and {@code client} (a client of {@code identity.clients}, as
      * {@code explain --client}), peeking at the live rotation: an explanation never moves live traffic's round robin.
      */
+    /**
+     * A query parameter given once: given twice it names two things, and the admin API answers for neither rather
+     * than for the first (the request path reads no header as "the first one wins" either).
+     */
+    private static String param(HttpServletRequest req, String name) {
+        String[] values = req.getParameterValues(name);
+        if (values == null) {
+            return null;
+        }
+        if (values.length > 1) {
+            throw new AdminException(ApiError.INVALID_REQUEST, "query parameter '" + name + "' was given more than once");
+        }
+        return values[0];
+    }
+
     private DecisionView resolve(HttpServletRequest req) {
-        String model = req.getParameter("model");
+        String model = param(req, "model");
         if (model == null || model.isBlank()) {
             throw new AdminException(ApiError.INVALID_VIRTUAL_MODEL, "model is required");
         }
@@ -242,7 +257,7 @@ public final class AdminServlet extends HttpServlet {
             // hear it, rather than explain a decision no request can get.
             throw new AdminException(unusable, null);
         }
-        String raw = req.getParameter("user_path");
+        String raw = param(req, "user_path");
         String path = null;
         if (raw != null && !raw.isBlank()) {
             try {
@@ -252,7 +267,7 @@ public final class AdminServlet extends HttpServlet {
             }
         }
         Rules rules = live.get().rules();
-        String clientName = req.getParameter("client");
+        String clientName = param(req, "client");
         String client = null;
         if (clientName != null && !clientName.isBlank()) {
             // As explain --client: the client's bound path wins, and its name is the sticky identity.

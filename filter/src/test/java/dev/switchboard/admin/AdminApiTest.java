@@ -1012,6 +1012,23 @@ final class AdminApiTest {
         assertThat(Resolver.resolve(admin.reloader.get().rules(), "rr", Caller.ANONYMOUS, live).target()).isEqualTo("b");
     }
 
+    // Regression: the first of two values was explained, while a reader of the other saw another decision.
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "model=fast&model=gpt-5|model",
+        "model=fast&user_path=/acme&user_path=/other|user_path",
+        "model=fast&client=a&client=b|client",
+    })
+    void shouldRefuseAQueryParameterGivenTwiceOnResolve(String query, String name) throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.get("/admin/resolve?" + query);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo(error("query parameter '" + name + "' was given more than once",
+                "invalid_request_error", "invalid_request"));
+    }
+
     @Test
     void shouldRejectAnInvalidUserPathOnResolve() throws Exception {
         start();
