@@ -323,6 +323,17 @@ final class Gateway {
             boolean ready = "/readyz".equals(path);
             boolean started = in;
             if (ready || "/healthz".equals(path)) {
+                String method = request.getMethod();
+                if (!method.equals("GET") && !method.equals("HEAD")) {
+                    // As the WAR's probes answer (GetOnlyServlet): a POST is no health check.
+                    byte[] body = ApiError.METHOD_NOT_ALLOWED.with("GET, HEAD").body(false);
+                    response.setStatus(405);
+                    response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+                    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+                    response.write(true, ByteBuffer.wrap(body), callback);
+                    return true;
+                }
                 ByteBuffer answer = !ready ? OK : !started ? STARTING : draining ? DRAINING : READY;
                 response.setStatus(answer == OK || answer == READY ? 200 : 503);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");

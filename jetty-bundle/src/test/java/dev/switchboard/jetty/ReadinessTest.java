@@ -124,6 +124,29 @@ final class ReadinessTest {
         }
     }
 
+    // Regression: the jar answered any method ("POST /healthz" was 200 ok) where the WAR answers 405.
+    @Test
+    void shouldAnswerOnlyGetAndHeadOnTheProbes() throws Exception {
+        Gateway gateway = TestGateway.start(echoOnAFreePort());
+        try {
+            int port = gateway.port();
+            for (String path : List.of("/healthz", "/readyz")) {
+                HttpResponse<String> posted = post(port, path);
+                HttpResponse<String> head = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+                assertThat(posted.statusCode()).as(path).isEqualTo(405);
+                assertThat(posted.headers().firstValue("Allow")).hasValue("GET, HEAD");
+                assertThat(posted.body()).isEqualTo("{\"error\":{\"message\":\"method not allowed; use GET, HEAD\","
+                        + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"method_not_allowed\"}}");
+                assertThat(head.statusCode()).as(path).isEqualTo(200);
+                assertThat(head.body()).isEmpty();
+            }
+        } finally {
+            gateway.stop();
+        }
+    }
+
     @Test
     void shouldFailTheStartAndCloseThePortWhenTheWebappCannotStart() throws Exception {
         SwitchboardConfig config = echoOnAFreePort();
