@@ -293,6 +293,19 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     }
 
     /**
+     * Reconciles every experiment with the rules in force now: called when a reload swapped them in, so a split whose
+     * targets, weights or strategy changed starts its numbers ({@code since}) at the change, not at its next exchange
+     * or read, and a deleted one ends then.
+     */
+    public void reconcile() {
+        Instant now = clock.instant();
+        Rules rules = config.get().rules();
+        for (String source : redirects(rules).bySource.keySet()) {
+            current(source, rules, now);
+        }
+    }
+
+    /**
      * @param source a virtual model
      * @return its experiment, or {@code null} when it is none now
      */

@@ -1,5 +1,8 @@
 package dev.switchboard.experiments;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -122,11 +125,12 @@ final class Report {
 
     /**
      * @param n requests whose response stated this kind
-     * @param sum their total
+     * @param sum their total, {@code null} when none stated it (unknown, not zero); a whole number past a long's range
+     *     when it is one (each count fits a long, their total need not)
      * @param mean per request
      * @param variance per request
      */
-    record TokenView(long n, long sum, Double mean, Double variance) {
+    record TokenView(long n, BigInteger sum, Double mean, Double variance) {
     }
 
     /**
@@ -287,7 +291,9 @@ final class Report {
         Map<String, TokenView> out = new LinkedHashMap<>();
         for (int k = 0; k < ArmStats.TOKEN_KINDS.length; k++) {
             Moments s = a.tokens()[k];
-            out.put(ArmStats.TOKEN_KINDS[k], new TokenView(s.getN(), Math.round(s.getSum()), finite(s.getMean()),
+            out.put(ArmStats.TOKEN_KINDS[k], new TokenView(s.getN(),
+                    s.getN() == 0 ? null : new BigDecimal(s.getSum()).setScale(0, RoundingMode.HALF_UP).toBigIntegerExact(),
+                    finite(s.getMean()),
                     finite(s.getVariance())));
         }
         return out;

@@ -7,6 +7,7 @@ import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Usage;
 import dev.switchboard.rules.Strategy;
 import java.lang.reflect.RecordComponent;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.IntToDoubleFunction;
@@ -149,6 +150,29 @@ final class ScipyReferenceTest {
 
     // ---------------------------------------------------------------- tokens: sums, variances, no overflow
 
+    // Regression: a kind no answer stated summed to 0 beside a null mean, and a total past a long's range stopped at
+    // Long.MAX_VALUE (each count fits a long; their total need not).
+    @Test
+    void aTokenTotalIsUnknownWhenNoAnswerStatedItAndExactPastALong() {
+        Experiment e = experiment(List.of(1, 1));
+        ArmStats a = e.arm("a");
+        a.record(ok(1_000_000, Long.MAX_VALUE), null, NOW);
+        a.record(ok(1_000_000, 1L << 62), null, NOW);
+
+        Report.ExperimentView view = Report.of(e);
+        Report.TokenView input = view.arms().get(0).tokens().get("input");
+        Report.TokenView cached = view.arms().get(0).tokens().get("cached");
+        Report.TokenView other = view.arms().get(1).tokens().get("input");
+
+        // Long.MAX_VALUE + 2^62 = 13835058055282163711; the double sum rounds it to 2^63 + 2^62 = 13835058055282163712
+        assertThat(input.sum()).isEqualTo(new BigInteger("13835058055282163712"));
+        assertThat(cached.n()).isZero();
+        assertThat(cached.sum()).isNull();
+        assertThat(cached.mean()).isNull();
+        assertThat(other.n()).isZero();
+        assertThat(other.sum()).isNull();
+    }
+
     @Test
     void aMillionRequestsOfAMillionTokensKeepExactSumsAndVariances() {
         Experiment e = experiment(List.of(1, 1));
@@ -164,8 +188,8 @@ final class ScipyReferenceTest {
         Report.TokenView tb = view.arms().get(1).tokens().get("input");
         // numpy: sum 1000000999999 and 1000002000000; mean 1000000.999999; var(ddof=1) 0.6666676666666667 and
         // 2.000002000002 (ddof=0 would be 0.666666999999)
-        assertThat(ta.sum()).isEqualTo(1_000_000_999_999L);
-        assertThat(tb.sum()).isEqualTo(1_000_002_000_000L);
+        assertThat(ta.sum()).isEqualTo(BigInteger.valueOf(1_000_000_999_999L));
+        assertThat(tb.sum()).isEqualTo(BigInteger.valueOf(1_000_002_000_000L));
         // Welford's running mean rounds once per update: 1000000.9999980944 after a million, 2e-12 relative, far
         // below anything shown (the sum, kept apart, is exact)
         assertThat(ta.mean()).isCloseTo(1000000.999999, within(1e-5));

@@ -151,6 +151,14 @@ public final class GatewayWebapp implements ServletContextListener {
         // Experiments: per-arm statistics, the admin endpoints and POST /v1/feedback (the filter finds the sink).
         Experiments experiments = new Experiments(live, Clock.systemUTC(), registry);
         all.add(experiments);
+        experiments.reconcile();
+        if (reloader != null) {
+            reloader.addReloadListener((swapped, inUse) -> {
+                if (swapped) {
+                    experiments.reconcile();
+                }
+            });
+        }
         ServletRegistration.Dynamic scrape = context.addServlet("switchboard-metrics", new MetricsServlet(registry, live));
         // The path is read at start: a reload that changes it takes effect on the next restart.
         scrape.addMapping(initial.observability().metricsPath());

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -112,6 +113,27 @@ final class ExperimentsLifecycleTest {
         assertThat(after.get("since")).isEqualTo(before.get("since"));
         assertThat(list(after.get("arms"))).extracting(a -> number(map(a).get("weight"))).containsExactly(1.0, 3.0);
         assertThat(requests(after)).isEqualTo(24);
+    }
+
+    // Regression: since was the moment the node next looked at the experiment (its next exchange or read), up to
+    // any time after the change.
+    @Test
+    void shouldStartTheNumbersOfAChangedSplitAtTheReload() throws Exception {
+        send("ab", 2);
+        // Both filed: an exchange filed after the change would look at the experiment itself.
+        experiment("ab", 2);
+        Instant before = Instant.now();
+        rules("""
+                  - source: ab
+                    strategy: round_robin
+                    targets: [{model: up/a, weight: 1}, {model: up/b, weight: 3}]
+                """);
+        Instant reloaded = Instant.now();
+        Thread.sleep(300);
+
+        Instant since = Instant.parse((String) experiment("ab").get("since"));
+
+        assertThat(since).isBetween(before, reloaded);
     }
 
     @Test
