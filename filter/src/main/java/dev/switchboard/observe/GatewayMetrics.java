@@ -126,20 +126,28 @@ public final class GatewayMetrics implements ExchangeListener {
     public GatewayMetrics bind(CircuitBreakers breakers) {
         MultiGauge gauge = MultiGauge.builder("switchboard.circuit.state")
                 .description("the state of each target's circuit breaker: 1 for the state it is in").register(registry);
+        // One registration at a time: two reloads at once (the file's watcher and an admin write) would otherwise
+        // interleave their removals and additions of the gauge's series.
         Runnable refresh = () -> {
-            List<MultiGauge.Row<?>> rows = new ArrayList<>();
-            for (CircuitBreakers.Breaker b : breakers.breakers()) {
-                String target = b.target();
-                for (CircuitBreakers.State s : CircuitBreakers.State.values()) {
-                    rows.add(MultiGauge.Row.of(Tags.of("switchboard.target", target, "state",
-                            s.name().toLowerCase(Locale.ROOT)), breakers, x -> x.state(target) == s ? 1 : 0));
-                }
+            synchronized (gauge) {
+                registerRows(gauge, breakers);
             }
-            gauge.register(rows, true);
         };
         breakers.onChange(refresh);
         refresh.run();
         return this;
+    }
+
+    private static void registerRows(MultiGauge gauge, CircuitBreakers breakers) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (CircuitBreakers.Breaker b : breakers.breakers()) {
+            String target = b.target();
+            for (CircuitBreakers.State s : CircuitBreakers.State.values()) {
+                rows.add(MultiGauge.Row.of(Tags.of("switchboard.target", target, "state",
+                        s.name().toLowerCase(Locale.ROOT)), breakers, x -> x.state(target) == s ? 1 : 0));
+            }
+        }
+        gauge.register(rows, true);
     }
 
     private Gauge info(Snapshot snapshot) {

@@ -126,6 +126,15 @@ public final class GatewayWebapp implements ServletContextListener {
         SwitchboardConfig initial = config.get();
 
         TargetBreakers breakers = new TargetBreakers(config, clock);
+        breakers.refresh();
+        if (reloader != null) {
+            // At the reload, not at the next request or scrape: the metrics' series follow the new targets at once.
+            reloader.addReloadListener((swapped, inUse) -> {
+                if (swapped) {
+                    breakers.refresh();
+                }
+            });
+        }
         ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(inFlight, breakers));
         proxy.setAsyncSupported(true);
         proxy.setInitParameter("timeout", "0");

@@ -261,10 +261,20 @@ final class TargetBreakers implements CircuitBreakers {
         return List.copyOf(out);
     }
 
+    /**
+     * Read by the metrics at scrape time, so it never rebuilds the breakers: a rebuild tells the listeners, which
+     * re-register the gauge's series, and doing that inside a scrape left some of them out for good. The breakers
+     * follow the rules at every request and at every reload ({@link #refresh}).
+     */
     @Override
     public State state(String target) {
-        CircuitBreaker b = target == null ? null : current().breakers.get(target);
+        CircuitBreaker b = target == null ? null : table.breakers.get(target);
         return b == null ? null : state(b);
+    }
+
+    /** Rebuilds the breakers if the rules changed (and tells the listeners): called at start and after a reload. */
+    void refresh() {
+        current();
     }
 
     @Override

@@ -209,9 +209,12 @@ final class TargetBreakersTest {
         breakers.onChange(changes::incrementAndGet);
         fail(3);
         config.set(parse(3));
+        breakers.refresh();
         assertThat(breakers.state("a/x")).as("same settings, same target: state kept").isEqualTo(State.OPEN);
 
         config.set(parse(4));
+        assertThat(breakers.state("a/x")).as("read as last built: a reload rebuilds").isEqualTo(State.OPEN);
+        breakers.refresh();
 
         assertThat(breakers.state("a/x")).isEqualTo(State.CLOSED);
         config.set(parse(0));
