@@ -199,6 +199,11 @@ final class VirtualModelReader {
         }
         boolean enabled = fields.bool(m, path, "enabled", VirtualModel.DEFAULT_ENABLED);
         String description = fields.string(m, path, "description", "");
+        if (description.indexOf('\0') >= 0) {
+            // PostgreSQL text cannot hold it: refused in every store alike, not only when it reaches a database.
+            fields.error(path + ".description", m.entries().get("description"),
+                    "must not contain a NUL character (U+0000)");
+        }
         if (!hasTarget && !hasTargets && source != null && !source.isBlank() && !providerNames.isEmpty()) {
             Selector s = Selector.parse(source, providerNames);
             if (s.kind() == Selector.Kind.PROVIDER && !providerNames.contains(s.provider())) {

@@ -57,8 +57,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private static final String INVALID = "the new one is invalid";
     private static final String UNREADABLE = "the new one cannot be read";
 
-    /** A snapshot, the store it was read from, and the config file's bytes it was built from, swapped as one. */
-    private record State(Snapshot snapshot, AdminStore store, byte[] config) {
+    /**
+     * A snapshot, the store it was read from, the config file's bytes and the store's contents it was built from,
+     * swapped as one.
+     */
+    private record State(Snapshot snapshot, AdminStore store, byte[] config, StoreContents contents) {
     }
 
     /**
@@ -196,7 +199,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             throw e;
         }
         synchronized (lock) {
-            state = new State(first, read.store(), read.config());
+            state = new State(first, read.store(), read.config(), read.contents());
             lastSeen = read.hash();
             liveHash = lastSeen;
         }
@@ -520,6 +523,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     fail(sha256(String.join("\n", e.errors()).getBytes(StandardCharsets.UTF_8)), e.errors(), INVALID);
                     return state.snapshot();
                 } catch (UncheckedIOException e) {
+                    // The store cannot be read (the file's problems are InvalidConfigException): the file may still
+                    // have changed, and an emergency deny in it must not wait for the database.
+                    applyFileWithLastGoodRows();
                     List<String> errors = List.of(e.getCause().getMessage());
                     fail(sha256(errors.get(0).getBytes(StandardCharsets.UTF_8)), errors, UNREADABLE);
                     return state.snapshot();
@@ -556,7 +562,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 } else {
                     keepRowsOfAVanishedStore(read);
                 }
-                swap(next, read.store(), read.config(), hash);
+                swap(next, read.store(), read.config(), read.contents(), hash);
                 made = null;
                 LOG.info("Switchboard: reloaded configuration {} ({} virtual models)", next.version().substring(0, 12),
                         next.config().rules().virtualModels().size());
@@ -576,6 +582,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                         continue;
                     }
                 }
+                applyStoreWithLastGoodFile(read);
                 lastSeen = hash;
                 fail(hash, e.errors(), INVALID);
                 return state.snapshot();
@@ -590,12 +597,22 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     /**
      * The store in force, still named by the config, read as missing or empty while it held rows: moved away, deleted
-     * by mistake, a volume not mounted yet, a hand edit in progress. Dropping its rows would drop its deny policies too,
+     * by mistake, a volume not mounted yet, a hand edit in progress; a table store read as never written (its schema
+     * dropped and made again). Dropping its rows would drop its deny policies too,
      * and a write would start from nothing; so the whole change waits until it is back. Holds {@link #lock}.
      *
      * @throws InvalidConfigException saying so
      */
     private void keepRowsOfAVanishedStore(Read read) {
+        if (read.config() != null && read.contents() instanceof StoreContents.Rows r && r.rows().isEmpty()
+                && StoreContents.Rows.UNWRITTEN.equals(r.revision()) && !state.snapshot().stored().isEmpty()) {
+            // A table store is never written back to revision 0 (a write bumps it, a delete of the last row too): its
+            // schema was dropped and made again, or another, empty database answers at the address.
+            throw new InvalidConfigException(List.of(read.store().name() + ": the admin store reads as never written"
+                    + " (revision 0, no rows) while it held rows: its schema was dropped, or another database answers"
+                    + " at its address; keeping its last good rows (restore them, or restart the node to start from the"
+                    + " empty store)"));
+        }
         if (read.config() != null && read.contents() instanceof StoreContents.Document d
                 && !state.snapshot().stored().isEmpty()) {
             if (!d.exists()) {
@@ -612,6 +629,80 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
     }
 
+    /**
+     * The config file cannot be used (missing, unreadable, invalid) while the store changed: the store's change goes
+     * live with the last good file standing in, as an admin write on this node would (a deny policy written on
+     * another node is enforced here too); the file's problem stays reported. Nothing when the store's rows are the
+     * problem, or do not fit the last good file. Holds {@link #lock}.
+     */
+    private void applyStoreWithLastGoodFile(Read read) {
+        State now = state;
+        boolean fileUsable = read.config() != null && configErrors(read.config()).isEmpty();
+        if (fileUsable || read.store() != now.store() || read.contents() == null) {
+            return;
+        }
+        Read partial = new Read(now.config(), now.store(), read.contents());
+        try {
+            keepRowsOfAVanishedStore(partial);
+            Snapshot next = build(partial);
+            if (!next.version().equals(now.snapshot().version())) {
+                installPartial(next, now.store(), now.config(), read.contents());
+                LOG.info("Switchboard: applied the admin store's change ({} virtual models) with the last good "
+                        + "config file; the config file cannot be used (see the warning)",
+                        next.config().rules().virtualModels().size());
+            }
+        } catch (InvalidConfigException e) {
+            // The store's rows do not fit the last good file either: reported with the file's problem.
+        }
+    }
+
+    /**
+     * The store cannot be read (a database down) while the config file may have changed: a valid change of the file
+     * goes live with the store's last good rows (an emergency deny in the file takes effect during the outage); the
+     * store's problem stays reported. Nothing when the file names another store or does not fit those rows. Holds
+     * {@link #lock}.
+     */
+    private void applyFileWithLastGoodRows() {
+        State now = state;
+        if (now == null || now.contents() == null) {
+            return;
+        }
+        byte[] config;
+        try {
+            config = readConfig();
+        } catch (InvalidConfigException e) {
+            return;
+        }
+        if (config == null || java.util.Arrays.equals(config, now.config())) {
+            return;
+        }
+        try {
+            Snapshot next = build(new Read(config, now.store(), now.contents()));
+            if (!now.store().isFor(next.config().admin(), configFile)
+                    || next.version().equals(now.snapshot().version())) {
+                return;
+            }
+            installPartial(next, now.store(), config, now.contents());
+            LOG.info("Switchboard: reloaded configuration {} ({} virtual models) with the admin store's last good "
+                    + "rows; the store cannot be read (see the warning)", next.version().substring(0, 12),
+                    next.config().rules().virtualModels().size());
+            next.config().warnings().forEach(w -> LOG.warn("{}", w));
+        } catch (InvalidConfigException e) {
+            // Invalid: reported once the store can be read again and the whole is judged.
+        }
+    }
+
+    /**
+     * Puts in force a snapshot made with one part (the config file or the store's rows) as last good, not as read.
+     * What is on disk is not what is in force: the next complete read is judged afresh. Holds {@link #lock}.
+     */
+    private void installPartial(Snapshot next, AdminStore store, byte[] config, StoreContents contents) {
+        state = new State(next, store, config, contents);
+        lastSeen = null;
+        liveHash = null;
+        tell(true, next);
+    }
+
     /** @return what the files hold now, or {@code null} when they cannot be read (the next look reports it) */
     private Read readQuietly() {
         try {
@@ -622,8 +713,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /** Holds {@link #lock}. A store other than the one in force retires that one and starts serving. */
-    private void swap(Snapshot next, AdminStore store, byte[] config, String hash) {
-        install(new State(next, store, config));
+    private void swap(Snapshot next, AdminStore store, byte[] config, StoreContents contents, String hash) {
+        install(new State(next, store, config, contents));
         lastSeen = hash;
         liveHash = hash;
         lastError = null;
@@ -817,11 +908,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         // nor logs it again. A file that could not be read is judged again once it can be, and then swapped in.
         String hash = new Read(onDisk[0], store, stored).hash();
         if (broken.isEmpty()) {
-            swap(next[0], store, base[0], hash);
+            swap(next[0], store, base[0], stored, hash);
             return new Update(next[0], null);
         }
         ReloadError error = lastError;
-        state = new State(next[0], store, base[0]);
+        state = new State(next[0], store, base[0], stored);
         lastSeen = hash;
         liveHash = null;
         // In force now, though the file is broken: listeners (the metrics' version) hear of it as of any swap.

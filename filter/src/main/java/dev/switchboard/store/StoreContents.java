@@ -100,6 +100,9 @@ public sealed interface StoreContents permits StoreContents.Document, StoreConte
      */
     record Rows(String revision, List<Map<String, Object>> rows) implements StoreContents {
 
+        /** The revision of a table no write has touched: a schema just made. */
+        public static final String UNWRITTEN = "0";
+
         public Rows {
             Objects.requireNonNull(revision, "revision");
             List<Map<String, Object>> copy = new ArrayList<>(rows.size());

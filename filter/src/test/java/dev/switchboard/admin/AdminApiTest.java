@@ -638,6 +638,9 @@ final class AdminApiTest {
                         "user_paths[0]: invalid user path \"/a:b\": ':' is not allowed"),
                 Arguments.of("{\"source\":\"x\",\"targets\":[]}",
                         "targets: targets must contain at least one model"),
+                // Regression: stored by the file store, a 500 with SQL text from PostgreSQL (text cannot hold it).
+                Arguments.of("{\"source\":\"x\",\"target_model\":\"a\",\"description\":\"a\\u0000b\"}",
+                        "description: must not contain a NUL character (U+0000)"),
                 Arguments.of("{\"source\":\"x\",\"targets\":[{\"model\":\"a\"},{\"model\":\"a\"}]}",
                         "targets[1].model: duplicate target: a"),
                 Arguments.of("{\"source\":\"x\",\"target_model\":\"a\",\"strategy\":\"random\"}",

@@ -248,9 +248,9 @@ final class ClusterTest {
     }
 
     @Test
-    void shouldRefuseAWriteOfANodeThatCannotApplyRowsMadeUnderTheRevisionNumberItServes() throws Exception {
-        // The failover case on a node whose config file is broken: it serves the lost rows of revision 1 and cannot
-        // apply the new primary's, numbered 1 too. A write from its rows would delete the new primary's.
+    void shouldApplyRowsMadeUnderTheRevisionNumberItServesWhileItsConfigFileIsBroken() throws Exception {
+        // The failover case on a node whose config file is broken: it serves the lost rows of revision 1, and the new
+        // primary's are numbered 1 too. Its last good file stands in: it applies them, and writes from them.
         Node a = node("a");
         assertThat(a.put("{\"source\":\"first\",\"target_model\":\"m/1\"}").status()).isEqualTo(200);
         Path aConfig = dir.resolve("a").resolve("switchboard.yaml");
@@ -264,14 +264,16 @@ final class ClusterTest {
                 INSERT INTO switchboard.virtual_model_targets (source, position, model) VALUES ('kept', 0, 'm/k');
                 UPDATE switchboard.store_revision SET changed_at = clock_timestamp();""");
 
-        Node.Reply refused = a.put("{\"source\":\"new\",\"target_model\":\"m/n\"}");
-
-        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
-        assertThat(refused.body()).contains("nothing was written");
-        assertThat(db.revision(database)).isEqualTo(1);
-        Files.writeString(aConfig, good);
         await().atMost(PATIENCE).until(() -> a.route("kept").equals("m/k"));
+        Node.Reply written = a.put("{\"source\":\"new\",\"target_model\":\"m/n\"}");
+
+        assertThat(written.status()).as(written.body()).isEqualTo(200);
         assertThat(a.route("first")).isEqualTo("first");
+        assertThat(List.of(a.route("kept"), a.route("new"))).containsExactly("m/k", "m/n");
+        assertThat(String.valueOf(status(a).get("last_reload_error"))).contains("invalid YAML");
+        Files.writeString(aConfig, good);
+        await().atMost(PATIENCE).until(() -> status(a).get("last_reload_error") == null);
+        assertThat(List.of(a.route("kept"), a.route("new"))).containsExactly("m/k", "m/n");
     }
 
     @Test
@@ -292,7 +294,7 @@ final class ClusterTest {
     }
 
     @Test
-    void shouldRefuseAWriteOfANodeThatCannotApplyTheRowsAnotherNodeWrote() throws Exception {
+    void shouldEnforceAPolicyAnotherNodeWroteOnANodeWhoseConfigFileIsBroken() throws Exception {
         Node a = node("a");
         Node b = node("b");
         assertThat(a.put("{\"source\":\"first\",\"target_model\":\"m/1\"}").status()).isEqualTo(200);
@@ -302,23 +304,42 @@ final class ClusterTest {
         Files.writeString(aConfig, good + "server: {port: [\n");
         await().atMost(PATIENCE).until(() -> status(a).get("last_reload_error") != null);
 
-        assertThat(b.put("{\"source\":\"second\",\"target_model\":\"m/2\"}").status()).isEqualTo(200);
-        Node.Reply refused = a.put("{\"source\":\"third\",\"target_model\":\"m/3\"}");
+        assertThat(b.put("{\"source\":\"m/denied\",\"enabled\":false}").status()).isEqualTo(200);
 
-        // A serves the rows of revision 1 and cannot build revision 2: writing from its rows would drop "second".
-        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
-        assertThat(refused.body()).contains("\"code\":\"conflict\"").contains("nothing was written");
-        assertThat(db.revision(database)).isEqualTo(2);
-        assertThat(b.route("second")).isEqualTo("m/2");
-        assertThat(b.route("third")).isEqualTo("third");
-
-        Files.writeString(aConfig, good);
+        // Regression: A kept serving the rows of revision 1 until its file was fixed, and let m/denied through.
         awaitEveryNodeServes(2);
+        assertThat(a.route("m/denied")).isEqualTo("HTTP 403");
+        assertThat(String.valueOf(status(a).get("last_reload_error"))).contains("invalid YAML");
+        // And it writes from them: nothing of B's is dropped.
         assertThat(a.put("{\"source\":\"third\",\"target_model\":\"m/3\"}").status()).isEqualTo(200);
         awaitEveryNodeServes(3);
+        Files.writeString(aConfig, good);
+        await().atMost(PATIENCE).until(() -> status(a).get("last_reload_error") == null);
         for (Node n : nodes) {
-            assertThat(List.of(n.route("first"), n.route("second"), n.route("third"))).containsExactly("m/1", "m/2", "m/3");
+            assertThat(List.of(n.route("first"), n.route("m/denied"), n.route("third")))
+                    .containsExactly("m/1", "HTTP 403", "m/3");
         }
+    }
+
+    @Test
+    void shouldKeepTheLastGoodRowsWhenTheSchemaIsDroppedAndMadeAgain() throws Exception {
+        Node a = node("a");
+        node("b");
+        assertThat(a.put("{\"source\":\"m/denied\",\"enabled\":false}").status()).isEqualTo(200);
+        awaitEveryNodeServes(1);
+
+        db.edit(database, "DROP SCHEMA switchboard CASCADE");
+
+        // Regression: the nodes made the schema again and served it empty: every deny policy was gone, silently.
+        for (Node n : nodes) {
+            await().atMost(PATIENCE).until(() -> String.valueOf(status(n).get("last_reload_error"))
+                    .contains("the admin store reads as never written (revision 0, no rows) while it held rows"));
+            assertThat(n.route("m/denied")).isEqualTo("HTTP 403");
+        }
+        assertThat(db.revision(database)).as("made again by a node").isZero();
+        Node.Reply refused = a.put("{\"source\":\"other\",\"target_model\":\"m/o\"}");
+        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+        assertThat(db.revision(database)).isZero();
     }
 
     @Test

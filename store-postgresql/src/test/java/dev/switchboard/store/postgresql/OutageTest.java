@@ -124,6 +124,14 @@ final class OutageTest {
             assertThat(store.get("revision")).as("every node still serves what it had").isEqualTo(Long.toString(n.served()));
         }
         int refusedWhileDown = refused.get();
+        // An emergency deny in a node's own file goes live with the store's last good rows (it waited for the
+        // database before: the whole reload failed on the store).
+        Path aConfig = dir.resolve("a").resolve("switchboard.yaml");
+        java.nio.file.Files.writeString(aConfig, java.nio.file.Files.readString(aConfig)
+                .replace("virtual_models:\n  []\n", "virtual_models:\n  - {source: m/emergency, enabled: false}\n"));
+        await().atMost(PATIENCE).until(() -> a.route("m/emergency").equals("HTTP 403"));
+        assertThat(a.route("probe")).isEqualTo("m/before");
+        assertThat(lastError(a)).contains(address + ": cannot be reached (");
 
         long restarted = System.nanoTime();
         db.restart();
@@ -138,6 +146,7 @@ final class OutageTest {
             await().atMost(PATIENCE).until(() -> status(n).get("last_reload_error") == null);
             assertThat(n.route("probe")).isEqualTo("m/after");
         }
+        assertThat(a.route("m/emergency")).isEqualTo("HTTP 403");
         Node.Reply write = a.put("{\"source\":\"after\",\"target_model\":\"m/1\"}");
         assertThat(write.status()).isEqualTo(200);
         await().atMost(PATIENCE).until(() -> acknowledged.size() >= 20 + refusedWhileDown / 1000);
