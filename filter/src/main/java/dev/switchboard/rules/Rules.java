@@ -132,14 +132,17 @@ public final class Rules {
 
     /**
      * @return whether a policy naming a model ({@code provider/model} of this provider, or a bare model) admits a
-     *     caller: then the caller may call at least that model of the provider
+     *     caller at this provider: then the caller may call at least that model of the provider. A policy counts only
+     *     where it is the one that decides its model ({@link #policyFor}): a bare model's policy is less specific
+     *     than {@code provider/} and than {@code provider/model}, so beside either it opens nothing at the provider.
      */
     boolean modelPolicyAdmits(String provider, String callerPath) {
         Map<String, VirtualModel> named = providerModelPolicies.get(provider);
         for (Map<String, VirtualModel> policies : java.util.Arrays.asList(named, modelPolicies)) {
             if (policies != null) {
-                for (VirtualModel vm : policies.values()) {
-                    if (vm.enabled() && vm.inScope(callerPath)) {
+                for (Map.Entry<String, VirtualModel> e : policies.entrySet()) {
+                    VirtualModel vm = e.getValue();
+                    if (vm.enabled() && vm.inScope(callerPath) && policyFor(provider, e.getKey()) == vm) {
                         return true;
                     }
                 }

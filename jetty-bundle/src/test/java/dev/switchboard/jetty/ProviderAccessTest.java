@@ -21,12 +21,14 @@ final class ProviderAccessTest extends FakeUpstreamTests {
                 providers:
                   up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up}
                   an: {type: anthropic, base_url: "%1$s", api_key: sk-an}
+                  ot: {type: openai-compatible, base_url: "%1$s", api_key: sk-ot}
                 default_provider: up
                 models: {enabled_by_default: false}
                 virtual_models:
                   - {source: up/, user_paths: [/acme/ml]}
                   - {source: an/, enabled: false}
                   - {source: an/claude-x, user_paths: [/acme/partner]}
+                  - {source: secret-m, user_paths: [/acme/bare]}
                 """;
     }
 
@@ -108,6 +110,25 @@ final class ProviderAccessTest extends FakeUpstreamTests {
 
         assertThat(partner.status()).as(partner.text()).isEqualTo(200);
         assertThat(upstream.take().header("x-api-key")).isEqualTo("sk-an");
+    }
+
+    // Regression: a bare model's policy admitting a caller let model-less requests through at every provider, also
+    // where a provider/ policy shuts that caller out of every model (the bare policy is less specific there).
+    @Test
+    void shouldAdmitByABareModelsPolicyOnlyWhereItDecidesThatModel() throws Exception {
+        for (RawClient.Response r : List.of(send("GET", "/v1/files", "X-User-Path: /acme/bare"),
+                send("GET", "/v1/files", "X-Switchboard-Provider: up", "X-User-Path: /acme/bare"),
+                send("POST", "/v1/batches", "X-User-Path: /acme/bare"),
+                send("GET", "/v1/messages/batches", "X-Switchboard-Provider: an", "X-User-Path: /acme/bare",
+                        "anthropic-version: 2023-06-01"))) {
+            assertThat(r.status()).as(r.text()).isEqualTo(403);
+        }
+        assertThat(upstream.received).isEmpty();
+
+        // At a provider without a provider/ policy, the bare policy decides its model: the caller may call ot/secret-m.
+        RawClient.Response other = send("GET", "/v1/files", "X-Switchboard-Provider: ot", "X-User-Path: /acme/bare");
+        assertThat(other.status()).as(other.text()).isEqualTo(200);
+        assertThat(upstream.take().header("Authorization")).isEqualTo("Bearer sk-ot");
     }
 
     private RawClient.Response send(String method, String path, String... headers) throws IOException {
