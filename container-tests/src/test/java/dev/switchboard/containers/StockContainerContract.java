@@ -47,6 +47,8 @@ abstract class StockContainerContract {
     private java.net.ServerSocket cutting;
     /** An upstream that reads a request and never answers; it notes when the gateway closes the connection. */
     private java.net.ServerSocket silent;
+    /** An upstream whose answer carries one header of as many bytes as the request's model says. */
+    private java.net.ServerSocket bigHeaders;
     /** When {@link #silent} read a request, then when its connection closed (System.nanoTime). */
     private final java.util.concurrent.BlockingQueue<Long> silentEvents = new java.util.concurrent.LinkedBlockingQueue<>();
 
@@ -59,11 +61,15 @@ abstract class StockContainerContract {
      */
     abstract boolean noticesAClientThatLeft();
 
+    /** @return the most bytes of an upstream's response headers the WAR passes on in this container */
+    abstract int upstreamHeaderBound();
+
     @BeforeAll
     final void deployAndStart() throws Exception {
         version = property("switchboard.version");
         cutting = cuttingUpstream();
         silent = silentUpstream(silentEvents);
+        bigHeaders = bigHeadersUpstream();
         Path run = Path.of("target", "it", getClass().getSimpleName()).toAbsolutePath();
         deleteRecursively(run);
         Files.createDirectories(run);
@@ -73,12 +79,14 @@ abstract class StockContainerContract {
                   demo: {type: echo}
                   cutting: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
                   silent: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
+                  big: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
                 default_provider: demo
                 virtual_models:
                   - {source: fast, target: demo/echo-small}
                 admin:
                   token: %s
-                """.formatted(cutting.getLocalPort(), silent.getLocalPort(), ADMIN_TOKEN), UTF_8);
+                """.formatted(cutting.getLocalPort(), silent.getLocalPort(), bigHeaders.getLocalPort(), ADMIN_TOKEN),
+                UTF_8);
         brokenWarConfig = run.resolve("broken.yaml");
         Files.writeString(brokenWarConfig, "server:\n  prot: 8080\n", UTF_8);
         container = create(run.resolve("base"));
@@ -102,6 +110,9 @@ abstract class StockContainerContract {
         }
         if (silent != null) {
             silent.close();
+        }
+        if (bigHeaders != null) {
+            bigHeaders.close();
         }
     }
 
@@ -160,6 +171,22 @@ abstract class StockContainerContract {
         String text = new String(got, UTF_8);
         assertThat(text).startsWith("HTTP/1.1 200 ").contains("Hello Hello Hello");
         assertThat(text).as("no terminating chunk after half an answer").doesNotEndWith("\r\n0\r\n\r\n");
+    }
+
+    // Regression: in Tomcat an upstream's 8-12 KiB of headers passed the proxy's bound and overflowed Tomcat's own
+    // 8 KiB: the client got an empty reply (a SEVERE stack trace in the log, status 200 in the access log).
+    @Test
+    void shouldAnswerA502ForUpstreamHeadersLargerThanTheContainerWrites() throws Exception {
+        int bound = upstreamHeaderBound();
+        HttpResponse<String> fits = post("/switchboard/v1/chat/completions",
+                "{\"model\":\"big/" + (bound - 1000) + "\",\"messages\":[]}");
+        HttpResponse<String> tooLarge = post("/switchboard/v1/chat/completions",
+                "{\"model\":\"big/" + (bound + 1000) + "\",\"messages\":[]}");
+
+        assertThat(fits.statusCode()).as(fits.body()).isEqualTo(200);
+        assertThat(fits.headers().firstValue("X-Big")).hasValueSatisfying(v -> assertThat(v).hasSize(bound - 1000));
+        assertThat(tooLarge.statusCode()).as(tooLarge.body()).isEqualTo(502);
+        assertThat(tooLarge.body()).contains("\"code\":\"upstream_unavailable\"");
     }
 
     @Test
@@ -278,6 +305,41 @@ abstract class StockContainerContract {
     }
 
     /** Answers each request with the headers of a chunked 200 JSON answer and 60 KB of it, then a reset. */
+    private static java.net.ServerSocket bigHeadersUpstream() throws IOException {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread accept = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    String request = readWhole(s.getInputStream());
+                    java.util.regex.Matcher model = java.util.regex.Pattern.compile("\"model\":\"(\\d+)\"").matcher(request);
+                    int size = model.find() ? Integer.parseInt(model.group(1)) : 1;
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                            + "Connection: close\r\nX-Big: " + "a".repeat(size) + "\r\n\r\n{}").getBytes(UTF_8));
+                    s.getOutputStream().flush();
+                } catch (IOException e) {
+                    // closed, or the gateway left
+                }
+            }
+        }, "big-headers-upstream");
+        accept.setDaemon(true);
+        accept.start();
+        return server;
+    }
+
+    /** @return one request's head and body (of its Content-Length), as text */
+    private static String readWhole(java.io.InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                return head.toString();
+            }
+            head.append((char) c);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        return head + new String(in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0), UTF_8);
+    }
+
     private static java.net.ServerSocket cuttingUpstream() throws IOException {
         java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         Thread accept = new Thread(() -> {
@@ -330,6 +392,11 @@ abstract class StockContainerContract {
 
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + container.port() + path);
+    }
+
+    private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {

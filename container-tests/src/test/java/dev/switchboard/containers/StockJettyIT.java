@@ -14,4 +14,9 @@ final class StockJettyIT extends StockContainerContract {
     boolean noticesAClientThatLeft() {
         return true;
     }
+
+    @Override
+    int upstreamHeaderBound() {
+        return 12 * 1024;
+    }
 }

@@ -14,4 +14,9 @@ final class StockTomcat10IT extends StockContainerContract {
     boolean noticesAClientThatLeft() {
         return false;
     }
+
+    @Override
+    int upstreamHeaderBound() {
+        return 7 * 1024;
+    }
 }

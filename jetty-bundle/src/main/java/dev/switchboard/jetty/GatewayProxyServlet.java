@@ -164,6 +164,13 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     /** The largest upstream response header block passed on: Jetty writes 16 KiB of headers, ours (up to ~1 KiB) included. */
     static final int MAX_RESPONSE_HEADERS = 12 * 1024;
+    /**
+     * The same bound in another container (Tomcat writes 8 KiB of response headers by default, ours included; past it
+     * the client got an empty reply): init parameter {@value #MAX_RESPONSE_HEADERS_PARAMETER}.
+     */
+    static final int MAX_RESPONSE_HEADERS_OUTSIDE_JETTY = 7 * 1024;
+    /** The init parameter that sets the bound; {@link #MAX_RESPONSE_HEADERS} without it. */
+    static final String MAX_RESPONSE_HEADERS_PARAMETER = "maxResponseHeaders";
 
     @Override
     protected HttpClient newHttpClient() {
@@ -173,7 +180,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
         // An upstream's response headers are held whole until they end: bounded (Jetty's client has no bound by
         // default, so one upstream could fill the heap), and within what the server side can write on.
-        client.setMaxResponseHeadersSize(MAX_RESPONSE_HEADERS);
+        String bound = getServletConfig().getInitParameter(MAX_RESPONSE_HEADERS_PARAMETER);
+        client.setMaxResponseHeadersSize(bound == null ? MAX_RESPONSE_HEADERS : Integer.parseInt(bound));
         return client;
     }
 

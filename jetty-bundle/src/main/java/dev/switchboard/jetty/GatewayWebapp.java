@@ -141,8 +141,11 @@ public final class GatewayWebapp implements ServletContextListener {
         proxy.setInitParameter("idleTimeout", Long.toString(initial.server().upstreamIdleTimeout().toMillis()));
         proxy.setInitParameter("maxConnections", "1024");
         if (context.getAttribute("org.eclipse.jetty.server.Executor") == null) {
-            // Not inside Jetty (Tomcat, say): the proxy's HttpClient needs a thread pool of its own.
+            // Not inside Jetty (Tomcat, say): the proxy's HttpClient needs a thread pool of its own, and an upstream's
+            // headers must leave room for ours within what the container writes (a 502 rather than an empty reply).
             proxy.setInitParameter("maxThreads", "256");
+            proxy.setInitParameter(GatewayProxyServlet.MAX_RESPONSE_HEADERS_PARAMETER,
+                    Integer.toString(GatewayProxyServlet.MAX_RESPONSE_HEADERS_OUTSIDE_JETTY));
         }
         proxy.setLoadOnStartup(1);
         proxy.addMapping("/*");
