@@ -715,6 +715,11 @@ final class GatewayProxyServlet extends ProxyServlet {
                 serverResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH));
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
         int status = serverResponse.getStatus();
+        if (status == 204 && proxyResponse.containsHeader("Content-Length")) {
+            // A 204 has no body (RFC 9110 section 8.6 forbids the header on it), and Jetty's client reads none: a
+            // length copied from an upstream that sent one anyway would fail the response as too short.
+            proxyResponse.setHeader("Content-Length", null);
+        }
         boolean body = status >= 200 && status != 204 && status != 304 && !"HEAD".equals(clientRequest.getMethod());
         if (jetty && body && serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH) == null
                 && "HTTP/1.1".equals(clientRequest.getProtocol())) {

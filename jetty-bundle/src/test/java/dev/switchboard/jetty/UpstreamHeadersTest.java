@@ -2,6 +2,9 @@ package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -88,13 +91,40 @@ final class UpstreamHeadersTest {
         void write(OutputStream out) throws Exception;
     }
 
+    // Regression: the upstream's Content-Length was copied onto a 204, which has no body: Jetty failed the response
+    // ("insufficient content written"), a 500 without an exchange record (the WAR in Jetty: its HTML page).
+    @org.junit.jupiter.api.Test
+    void shouldPassOnA204WhoseUpstreamSentALengthWithoutIt() throws Exception {
+        java.util.List<Completion> completions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExchangeListener recording = new ExchangeListener() {
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.add(completion);
+            }
+        };
+        behindOneAnswer(out -> out.write("HTTP/1.1 204 No Content\r\nContent-Length: 2\r\nX-Kept: yes\r\n\r\n{}"
+                .getBytes(StandardCharsets.US_ASCII)), gateway -> {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                    .timeout(Duration.ofSeconds(20))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}")).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+            assertThat(r.body()).isEmpty();
+            assertThat(r.headers().firstValue("Content-Length")).isEmpty();
+            assertThat(r.headers().firstValue("X-Kept")).hasValue("yes");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> completions.size() == 1);
+            assertThat(completions.get(0).status()).isEqualTo(204);
+        }, recording);
+    }
+
     /** What a test does with the gateway in front of that upstream. */
     private interface WithGateway {
         void run(Gateway gateway) throws Exception;
     }
 
     /** An upstream on a free port that reads one request and answers it with {@code answer}, a gateway in front. */
-    private static void behindOneAnswer(Answer answer, WithGateway test) throws Exception {
+    private static void behindOneAnswer(Answer answer, WithGateway test, ExchangeListener... listeners) throws Exception {
         try (ServerSocket upstream = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             Thread serve = new Thread(() -> {
                 try (Socket s = upstream.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
@@ -109,7 +139,7 @@ final class UpstreamHeadersTest {
                     providers:
                       up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
                     default_provider: up
-                    """.formatted(upstream.getLocalPort()));
+                    """.formatted(upstream.getLocalPort()), listeners);
             try {
                 test.run(gateway);
             } finally {
