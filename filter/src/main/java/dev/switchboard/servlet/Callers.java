@@ -14,8 +14,9 @@ final class Callers {
     static Identification identify(HttpServletRequest request, Identity identity) {
         String key = null;
         if (identity.keysRequired()) {
-            String bearer = bearer(request.getHeader("Authorization"));
-            String apiKey = request.getHeader("x-api-key");
+            // Sent twice, either is one joined value no key matches: never "the first one wins".
+            String bearer = bearer(HeaderValues.joined(request, "Authorization"));
+            String apiKey = HeaderValues.joined(request, "x-api-key");
             key = bearer != null && (apiKey == null || identity.authenticate(bearer) != null) ? bearer : apiKey;
         }
         Object host = request.getAttribute(Identity.USER_PATH_ATTRIBUTE);

@@ -363,6 +363,13 @@ abstract class FilterContract {
         assertThat(anthropicKey.status()).isEqualTo(200);
         RawHttp.Response other = RawHttp.get(port(), "/v1/files");
         assertThat(other.status()).isEqualTo(401);
+        // Regression: the first of two keys was the caller (then a proxy that keeps the last saw another caller).
+        for (List<String> twice : List.of(List.of("Authorization: Bearer sk-alice-demo", "Authorization: Bearer sk-wrong"),
+                List.of("Authorization: Bearer sk-wrong", "Authorization: Bearer sk-alice-demo"),
+                List.of("x-api-key: sk-alice-demo", "x-api-key: sk-wrong"))) {
+            RawHttp.Response r = post(mode, CHAT, "{\"model\":\"regular\"}", twice.toArray(String[]::new));
+            assertThat(r.status()).as(twice.toString()).isEqualTo(401);
+        }
     }
 
     @ParameterizedTest
