@@ -3,6 +3,7 @@ package dev.switchboard.live;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.config.Warning;
 import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.VirtualModel;
@@ -562,11 +563,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 } else {
                     keepRowsOfAVanishedStore(read);
                 }
+                List<Warning> warned = state.snapshot().config().warnings();
                 swap(next, read.store(), read.config(), read.contents(), hash);
                 made = null;
                 LOG.info("Switchboard: reloaded configuration {} ({} virtual models)", next.version().substring(0, 12),
                         next.config().rules().virtualModels().size());
-                next.config().warnings().forEach(w -> LOG.warn("{}", w));
+                logNewWarnings(warned, next);
                 return next;
             } catch (UncheckedIOException e) {
                 fail(hash, List.of(e.getCause().getMessage()), UNREADABLE);
@@ -686,7 +688,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             LOG.info("Switchboard: reloaded configuration {} ({} virtual models) with the admin store's last good "
                     + "rows; the store cannot be read (see the warning)", next.version().substring(0, 12),
                     next.config().rules().virtualModels().size());
-            next.config().warnings().forEach(w -> LOG.warn("{}", w));
+            logNewWarnings(now.snapshot().config().warnings(), next);
         } catch (InvalidConfigException e) {
             // Invalid: reported once the store can be read again and the whole is judged.
         }
@@ -701,6 +703,16 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         lastSeen = null;
         liveHash = null;
         tell(true, next);
+    }
+
+    /**
+     * Logs the warnings of a configuration swapped in that the one before did not have: each node reloads at every
+     * admin write on any node, and a warning that stays would otherwise be logged again each time (it stays in
+     * {@code /admin/status} and {@code validate}).
+     */
+    private static void logNewWarnings(List<Warning> before, Snapshot next) {
+        Set<Warning> old = new java.util.HashSet<>(before);
+        next.config().warnings().stream().filter(w -> !old.contains(w)).forEach(w -> LOG.warn("{}", w));
     }
 
     /** @return what the files hold now, or {@code null} when they cannot be read (the next look reports it) */

@@ -78,6 +78,49 @@ final class LiveConfigTest {
         assertThat(unrelated).exists();
     }
 
+    // Regression: every reload logged every warning again; a PostgreSQL node reloads at each write on any node (one
+    // probe's node logged the same warning 699 times).
+    @Test
+    void shouldLogAWarningOnceAcrossReloadsThatKeepIt() throws Exception {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, """
+                providers:
+                  up: {type: openai-compatible, base_url: "http://127.0.0.1:1", api_key: k}
+                default_provider: up
+                virtual_models:
+                  - {source: up/denied, enabled: false}
+                """);
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        Files.writeString(store, "virtual_models:\n  - {source: up/DENIED, enabled: true}\n");
+        LiveConfig live = LiveConfig.load(file, LOADER);
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                LiveConfig.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        log.addAppender(lines);
+        log.setLevel(ch.qos.logback.classic.Level.WARN);
+        try {
+            for (int i = 1; i <= 3; i++) {
+                Files.writeString(store, "virtual_models:\n  - {source: up/DENIED, enabled: true}\n"
+                        + "  - {source: r" + i + ", target: up/r}\n");
+                live.reload();
+            }
+            Files.writeString(store, "virtual_models:\n  - {source: up/DENIED, enabled: true}\n"
+                    + "  - {source: up/Other, target: up/r}\n  - {source: up/other, target: up/r}\n");
+            live.reload();
+        } finally {
+            log.detachAppender(lines);
+            log.setLevel(null);
+        }
+
+        assertThat(live.get().warnings()).hasSizeGreaterThan(1);
+        assertThat(lines.list).extracting(e -> e.getFormattedMessage())
+                .as("the warning there at the start is not logged again; a new one is, once")
+                .noneMatch(m -> m.contains("'up/DENIED'"))
+                .hasSize(live.get().warnings().size() - 1);
+    }
+
     @Test
     void shouldLetAConfigRowShadowTheStoresRowsOfItsSourceInAnyCase() throws IOException {
         // A hand edit of the store (the admin API refuses it) that spells a disabled config policy in another case:
