@@ -189,6 +189,29 @@ abstract class StockContainerContract {
         assertThat(tooLarge.body()).contains("\"code\":\"upstream_unavailable\"");
     }
 
+    // Regression: Tomcat failed the read itself and answered with its HTML "Exception Report", the EOFException's stack
+    // (Switchboard's frames included) and its version; the WAR's error page now answers in the JSON shape.
+    @Test
+    void shouldAnswerABodyThatEndsBeforeItsLengthInJson() throws Exception {
+        String body = "{\"model\":\"fast\"}";
+        String text;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", container.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("POST /switchboard/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n" + body).getBytes(UTF_8));
+            socket.getOutputStream().flush();
+            socket.shutdownOutput();
+            text = new String(socket.getInputStream().readAllBytes(), UTF_8);
+        }
+
+        assertThat(text).startsWith("HTTP/1.1 400 ");
+        assertThat(text.toLowerCase(java.util.Locale.ROOT)).contains("content-type: application/json");
+        assertThat(text).contains("\r\n\r\n{\"error\":{\"message\":").contains("\"type\":\"invalid_request_error\"")
+                .doesNotContain("Exception").doesNotContain("dev.switchboard").doesNotContain("<html");
+        HttpResponse<String> direct = send(HttpRequest.newBuilder(uri("/switchboard/.switchboard-error")));
+        assertThat(direct.statusCode()).as("not a page of its own").isEqualTo(404);
+    }
+
     @Test
     void shouldWriteTheStartLinesWithTheVersionToTheContainerLog() {
         assertThat(container.log())

@@ -342,7 +342,7 @@ final class Gateway {
                 return true;
             }
             if (!started) {
-                byte[] body = ApiError.STARTING.with().body(JsonErrorHandler.anthropicShape(path));
+                byte[] body = ApiError.STARTING.with().body(ErrorPageServlet.anthropicShape(path));
                 response.setStatus(503);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
                 response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");

@@ -175,6 +175,9 @@ public final class GatewayWebapp implements ServletContextListener {
         // The path is read at start: a reload that changes it takes effect on the next restart.
         scrape.addMapping(initial.observability().metricsPath());
 
+        // The WAR's web.xml sends the container's own errors here (the jar has JsonErrorHandler instead).
+        context.addServlet("switchboard-error", new ErrorPageServlet()).addMapping(ErrorPageServlet.PATH);
+
         FilterRegistration.Dynamic filter = context.addFilter("switchboard", new VirtualModelFilter(config,
                 // The node's rotation: the live config's when there is one, so /admin/resolve explains what traffic does.
                 reloader != null ? reloader.picker() : Picker.create(), all,

@@ -26,22 +26,10 @@ final class JsonErrorHandler extends ErrorHandler {
         int status = response.getStatus() > 0 ? response.getStatus() : 500;
         String reason = HttpStatus.getMessage(status);
         ErrorResponse error = ApiError.forHttpStatus(status).withStatus(status, reason.toLowerCase(java.util.Locale.ROOT));
-        byte[] body = error.body(anthropicShape(Request.getPathInContext(request)));
+        byte[] body = error.body(ErrorPageServlet.anthropicShape(Request.getPathInContext(request)));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;
-    }
-
-    /**
-     * @param path a request's path as sent, before the filter canonicalizes it
-     * @return whether an error there is in Anthropic's shape: the Messages API however its slashes and case are spelled
-     */
-    static boolean anthropicShape(String path) {
-        int i = 0;
-        while (i + 1 < path.length() && path.charAt(i) == '/' && path.charAt(i + 1) == '/') {
-            i++;
-        }
-        return path.regionMatches(true, i, "/v1/messages", 0, "/v1/messages".length());
     }
 }
