@@ -57,7 +57,7 @@ public final class ConfigWatcher implements AutoCloseable {
         }
         running = true;
         try {
-            watch = FileSystems.getDefault().newWatchService();
+            watch = newWatchService();
         } catch (IOException e) {
             LOG.warn("Switchboard: cannot watch the config folder ({}); polling only", e.getMessage());
             watch = null;
@@ -67,6 +67,22 @@ public final class ConfigWatcher implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         return this;
+    }
+
+    /**
+     * A watch service whose thread (the JDK starts one per service) does not take the caller's context class loader:
+     * in a container that is the webapp's, which the thread would hold until it ends, a moment after {@link #close};
+     * Tomcat checks at undeploy, sees it alive and warns of a leak.
+     */
+    private static WatchService newWatchService() throws IOException {
+        Thread current = Thread.currentThread();
+        ClassLoader caller = current.getContextClassLoader();
+        current.setContextClassLoader(ClassLoader.getSystemClassLoader());
+        try {
+            return FileSystems.getDefault().newWatchService();
+        } finally {
+            current.setContextClassLoader(caller);
+        }
     }
 
     /**

@@ -46,6 +46,28 @@ final class ConfigWatcherTest {
                 .findFirst().orElseThrow().targets().get(0).model();
     }
 
+    // Regression: the JDK's watch thread took the caller's context class loader (in a container, the webapp's): Tomcat
+    // warned of a leak at some undeploys, the thread ending a moment after the watch service closed.
+    @Test
+    void shouldNotLendTheCallersClassLoaderToTheJdksWatchThread() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        ClassLoader webapp = new java.net.URLClassLoader(new java.net.URL[0], getClass().getClassLoader());
+        Thread current = Thread.currentThread();
+        ClassLoader before = current.getContextClassLoader();
+        current.setContextClassLoader(webapp);
+        try {
+            live = LiveConfig.load(file, LOADER);
+            live.start();
+        } finally {
+            current.setContextClassLoader(before);
+        }
+
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName).contains("FileSystemWatchService");
+        assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().equals("FileSystemWatchService"))
+                .allSatisfy(t -> assertThat(t.getContextClassLoader()).isNotSameAs(webapp));
+    }
+
     @Test
     void shouldStampLoadsAndErrorsWithTheInjectedClock() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
