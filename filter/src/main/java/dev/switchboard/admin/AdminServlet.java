@@ -228,10 +228,6 @@ public final class AdminServlet extends HttpServlet {
     }
 
     /**
-     * Explains {@code model} for {@code user_path} and {@code client} (a client of {@code identity.clients}, as
-     * {@code explain --client}), peeking at the live rotation: an explanation never moves live traffic's round robin.
-     */
-    /**
      * A query parameter given once: given twice it names two things, and the admin API answers for neither rather
      * than for the first (the request path reads no header as "the first one wins" either).
      */
@@ -246,6 +242,10 @@ public final class AdminServlet extends HttpServlet {
         return values[0];
     }
 
+    /**
+     * Explains {@code model} for {@code user_path} and {@code client} (a client of {@code identity.clients}, as
+     * {@code explain --client}), peeking at the live rotation: an explanation never moves live traffic's round robin.
+     */
     private DecisionView resolve(HttpServletRequest req) {
         String model = param(req, "model");
         if (model == null || model.isBlank()) {

@@ -521,14 +521,22 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 try {
                     read = read();
                 } catch (InvalidConfigException e) {
+                    // The config file cannot be read (a directory, unreadable, too large): the store may still have
+                    // changed, and a deny written on another node must not wait for the file.
+                    Read storeOnly = readStoreQuietly();
+                    if (storeOnly != null) {
+                        applyStoreWithLastGoodFile(storeOnly);
+                    }
                     fail(sha256(String.join("\n", e.errors()).getBytes(StandardCharsets.UTF_8)), e.errors(), INVALID);
                     return state.snapshot();
                 } catch (UncheckedIOException e) {
                     // The store cannot be read (the file's problems are InvalidConfigException): the file may still
                     // have changed, and an emergency deny in it must not wait for the database.
-                    applyFileWithLastGoodRows();
-                    List<String> errors = List.of(e.getCause().getMessage());
-                    fail(sha256(errors.get(0).getBytes(StandardCharsets.UTF_8)), errors, UNREADABLE);
+                    List<String> errors = new ArrayList<>(applyFileWithLastGoodRows(null));
+                    errors.add(e.getCause().getMessage());
+                    fail(sha256(String.join("\n", errors).getBytes(StandardCharsets.UTF_8)), errors, UNREADABLE);
+                    // Judged afresh once it can be read: the content seen before (and its refusal) may stand again.
+                    lastSeen = null;
                     return state.snapshot();
                 }
                 return apply(read, settle);
@@ -584,9 +592,17 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                         continue;
                     }
                 }
-                applyStoreWithLastGoodFile(read);
+                // One half is the problem: the other half's change goes live with the problem half's last good state.
+                List<String> errors = new ArrayList<>(e.errors());
+                if (!applyStoreWithLastGoodFile(read)) {
+                    for (String more : applyFileWithLastGoodRows(read.config())) {
+                        if (!errors.contains(more)) {
+                            errors.add(more);
+                        }
+                    }
+                }
                 lastSeen = hash;
-                fail(hash, e.errors(), INVALID);
+                fail(hash, errors, INVALID);
                 return state.snapshot();
             } finally {
                 if (made != null) {
@@ -637,11 +653,14 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * another node is enforced here too); the file's problem stays reported. Nothing when the store's rows are the
      * problem, or do not fit the last good file. Holds {@link #lock}.
      */
-    private void applyStoreWithLastGoodFile(Read read) {
+    private boolean applyStoreWithLastGoodFile(Read read) {
         State now = state;
         boolean fileUsable = read.config() != null && configErrors(read.config()).isEmpty();
-        if (fileUsable || read.store() != now.store() || read.contents() == null) {
-            return;
+        if (fileUsable) {
+            return false;
+        }
+        if (read.store() != now.store() || read.contents() == null) {
+            return true;
         }
         Read partial = new Read(now.config(), now.store(), read.contents());
         try {
@@ -649,48 +668,70 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             Snapshot next = build(partial);
             if (!next.version().equals(now.snapshot().version())) {
                 installPartial(next, now.store(), now.config(), read.contents());
-                LOG.info("Switchboard: applied the admin store's change ({} virtual models) with the last good "
-                        + "config file; the config file cannot be used (see the warning)",
-                        next.config().rules().virtualModels().size());
+                LOG.info("Switchboard: applied the admin store's change, configuration {} ({} virtual models), with "
+                        + "the last good config file; the config file cannot be used (see the warning)",
+                        next.version().substring(0, 12), next.config().rules().virtualModels().size());
+                logNewWarnings(now.snapshot().config().warnings(), next);
             }
         } catch (InvalidConfigException e) {
             // The store's rows do not fit the last good file either: reported with the file's problem.
         }
+        return true;
+    }
+
+    /** @return the store as it is now beside no config file, or {@code null} when it cannot be read. Holds {@link #lock}. */
+    private Read readStoreQuietly() {
+        try {
+            return new Read(null, state.store(), readStore(state.store()));
+        } catch (UncheckedIOException e) {
+            return null;
+        }
     }
 
     /**
-     * The store cannot be read (a database down) while the config file may have changed: a valid change of the file
-     * goes live with the store's last good rows (an emergency deny in the file takes effect during the outage); the
-     * store's problem stays reported. Nothing when the file names another store or does not fit those rows. Holds
-     * {@link #lock}.
+     * The store cannot be used (a database down, a store read as emptied or holding an invalid row) while the config
+     * file may have changed: a valid change of the file goes live with the store's last good rows (an emergency deny
+     * in the file takes effect meanwhile); the store's problem stays reported. Nothing when the file names another
+     * store or does not fit those rows. Holds {@link #lock}.
+     *
+     * @param read the config file's bytes as just read, or {@code null} to read them now
+     * @return the file's own problems, to report beside the store's (none when it went live or did not change)
      */
-    private void applyFileWithLastGoodRows() {
+    private List<String> applyFileWithLastGoodRows(byte[] read) {
         State now = state;
         if (now == null || now.contents() == null) {
-            return;
+            return List.of();
         }
-        byte[] config;
+        byte[] config = read;
         try {
-            config = readConfig();
+            if (config == null) {
+                config = readConfig();
+            }
         } catch (InvalidConfigException e) {
-            return;
+            return e.errors();
         }
-        if (config == null || java.util.Arrays.equals(config, now.config())) {
-            return;
+        if (config == null) {
+            return List.of(configFile + ": no such file");
+        }
+        if (java.util.Arrays.equals(config, now.config())) {
+            return List.of();
         }
         try {
             Snapshot next = build(new Read(config, now.store(), now.contents()));
-            if (!now.store().isFor(next.config().admin(), configFile)
-                    || next.version().equals(now.snapshot().version())) {
-                return;
+            if (!now.store().isFor(next.config().admin(), configFile)) {
+                return List.of(configFile + ": names another admin store, which goes live once this one can be read");
+            }
+            if (next.version().equals(now.snapshot().version())) {
+                return List.of();
             }
             installPartial(next, now.store(), config, now.contents());
             LOG.info("Switchboard: reloaded configuration {} ({} virtual models) with the admin store's last good "
                     + "rows; the store cannot be read (see the warning)", next.version().substring(0, 12),
                     next.config().rules().virtualModels().size());
             logNewWarnings(now.snapshot().config().warnings(), next);
+            return List.of();
         } catch (InvalidConfigException e) {
-            // Invalid: reported once the store can be read again and the whole is judged.
+            return e.errors();
         }
     }
 

@@ -55,6 +55,12 @@ public final class MemoryStores implements AdminStoreFactory {
             revision++;
         }
 
+        /** The schema dropped and made again: no rows, revision 0, as a database store reads it then. */
+        synchronized void drop() {
+            this.rows = List.of();
+            revision = 0;
+        }
+
         synchronized StoreContents.Rows contents() {
             return new StoreContents.Rows(Long.toString(revision), rows);
         }
