@@ -360,14 +360,13 @@ final class DashboardModelsBrowserTest {
         Path store = dir.resolve("virtual-models.admin.yaml");
         String good = Files.readString(config);
         String rows = Files.readString(store);
-        // The node cannot apply the store as it is now (its config file broke, and the store changed by hand meanwhile):
-        // a write is refused with 409, also the page's own with its If-Match, and that answer is about the node, not
-        // about the row sent.
+        // The node cannot apply the store as it is now (a hand edit left a row no config can take): a write is refused
+        // with 409, also the page's own with its If-Match, and that answer is about the node, not about the row sent.
+        // (A broken config file alone no longer does it: the last good file stands in.)
         newVirtualModel();
         type(driver.findElement(By.id("vm-source")), "node-refused");
         type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
-        Files.writeString(config, good.replace("type: openai-compatible", "type: openai-compatibel"));
-        Files.writeString(store, "virtual_models:\n  - {source: by-hand, target: up/gpt-5}\n");
+        Files.writeString(store, "virtual_models:\n  - {source: by-hand, target: up/gpt-5}\n  - {source: ''}\n");
         try {
             save();
             textContains(By.id("vm-form-error"), "Not saved: this node cannot apply the admin store as it is now");
