@@ -393,17 +393,7 @@ abstract class StockContainerContract {
      * @return whether its head was whole (the connection did not end first)
      */
     private static boolean readRequest(java.io.InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                return false;
-            }
-            head.append((char) c);
-        }
-        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-        in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
-        return true;
+        return readWhole(in).contains("\r\n\r\n");
     }
 
     /** Waits until the log holds the text; an expected error is a message, never a stack trace. */

@@ -4,10 +4,9 @@ import static dev.switchboard.admin.AdminApiTest.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
+import dev.switchboard.ops.LogLines;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
@@ -23,7 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Admin writes while a file on disk cannot be used (README "Faults"). A config file that is invalid,
@@ -129,22 +127,15 @@ final class AdminBrokenFilesTest {
     void shouldDeleteWhileTheConfigFileIsMissingAndSaySo() throws Exception {
         admin = AdminServer.start(dir, CONFIG);
         assertThat(admin.put("{\"source\":\"fast\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
-        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(LiveConfig.class);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        log.addAppender(lines);
-        log.setLevel(Level.WARN);
+        LogLines lines = LogLines.capture(LiveConfig.class, Level.WARN);
         HttpResponse<String> r;
-        try {
+        try (lines) {
             Files.delete(admin.config);
             r = admin.delete("{\"source\":\"fast\"}");
             admin.reloader.reload();
-        } finally {
-            log.detachAppender(lines);
-            log.setLevel(null);
         }
         // Logged once, whoever saw it first (the watcher, the write, the reload after it).
-        assertThat(lines.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage()).contains("no such file"));
+        assertThat(lines.messages()).singleElement().asString().contains("no such file");
 
         assertThat(r.statusCode()).isEqualTo(204);
         assertThat(r.headers().firstValue(AdminServlet.CONFIG_ERROR_HEADER)).hasValue(BROKEN);
@@ -199,25 +190,15 @@ final class AdminBrokenFilesTest {
     void shouldRefuseAWriteWithAJsonErrorNamingAStoreThatIsADirectoryAndLeaveItAsItIs() throws Exception {
         admin = AdminServer.start(dir, CONFIG);
         Files.createDirectory(admin.store);
-        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                VirtualModelService.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
-                new ch.qos.logback.core.read.ListAppender<>();
-        events.start();
-        log.addAppender(events);
-        log.setLevel(ch.qos.logback.classic.Level.WARN);
+        LogLines events = LogLines.capture(VirtualModelService.class, Level.WARN);
         HttpResponse<String> r;
-        try {
+        try (events) {
             r = admin.put("{\"source\":\"fast\",\"target_model\":\"m\"}");
-        } finally {
-            log.detachAppender(events);
-            log.setLevel(null);
         }
 
         String why = admin.store + ": is a directory, not an admin store file";
-        assertThat(events.list).as("the operator reads it in the log, not only the client in its answer").singleElement()
-                .satisfies(e -> assertThat(e.getFormattedMessage()).isEqualTo(
-                        "Switchboard: an admin write failed, nothing written: " + why));
+        assertThat(events.messages()).as("the operator reads it in the log, not only the client in its answer")
+                .containsExactly("Switchboard: an admin write failed, nothing written: " + why);
         assertThat(r.statusCode()).isEqualTo(500);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         assertThat(r.body()).isEqualTo(error("the admin store could not be written: " + why, "api_error",

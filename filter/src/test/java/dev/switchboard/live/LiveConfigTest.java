@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.InvalidConfigException;
+import dev.switchboard.ops.LogLines;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
@@ -93,14 +94,8 @@ final class LiveConfigTest {
         Path store = dir.resolve("virtual-models.admin.yaml");
         Files.writeString(store, "virtual_models:\n  - {source: up/DENIED, enabled: true}\n");
         LiveConfig live = LiveConfig.load(file, LOADER);
-        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                LiveConfig.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
-                new ch.qos.logback.core.read.ListAppender<>();
-        lines.start();
-        log.addAppender(lines);
-        log.setLevel(ch.qos.logback.classic.Level.WARN);
-        try {
+        LogLines lines = LogLines.capture(LiveConfig.class, ch.qos.logback.classic.Level.WARN);
+        try (lines) {
             for (int i = 1; i <= 3; i++) {
                 Files.writeString(store, "virtual_models:\n  - {source: up/DENIED, enabled: true}\n"
                         + "  - {source: r" + i + ", target: up/r}\n");
@@ -109,13 +104,10 @@ final class LiveConfigTest {
             Files.writeString(store, "virtual_models:\n  - {source: up/DENIED, enabled: true}\n"
                     + "  - {source: up/Other, target: up/r}\n  - {source: up/other, target: up/r}\n");
             live.reload();
-        } finally {
-            log.detachAppender(lines);
-            log.setLevel(null);
         }
 
         assertThat(live.get().warnings()).hasSizeGreaterThan(1);
-        assertThat(lines.list).extracting(e -> e.getFormattedMessage())
+        assertThat(lines.messages())
                 .as("the warning there at the start is not logged again; a new one is, once")
                 .noneMatch(m -> m.contains("'up/DENIED'"))
                 .hasSize(live.get().warnings().size() - 1);

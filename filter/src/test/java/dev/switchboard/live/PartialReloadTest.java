@@ -3,6 +3,7 @@ package dev.switchboard.live;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.ops.LogLines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,26 +118,17 @@ final class PartialReloadTest {
         Path store = dir.resolve("virtual-models.admin.yaml");
         Files.writeString(store, "virtual_models:\n  - {source: r0, target: up/r}\n");
         LiveConfig live = LiveConfig.load(file, LOADER);
-        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                LiveConfig.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
-                new ch.qos.logback.core.read.ListAppender<>();
-        lines.start();
-        log.addAppender(lines);
-        log.setLevel(ch.qos.logback.classic.Level.WARN);
-        try {
+        LogLines lines = LogLines.capture(LiveConfig.class, ch.qos.logback.classic.Level.WARN);
+        try (lines) {
             Files.writeString(file, good + "server: {port: [\n");
             live.reload();
             Files.writeString(store, "virtual_models:\n  - {source: r0, target: up/r}\n  - {source: up/DENIED, enabled: true}\n");
             live.reload();
             Files.writeString(file, good);
             live.reload();
-        } finally {
-            log.detachAppender(lines);
-            log.setLevel(null);
         }
 
         assertThat(live.get().warnings()).isNotEmpty();
-        assertThat(lines.list).extracting(e -> e.getFormattedMessage()).filteredOn(m -> m.contains("'up/DENIED'")).hasSize(1);
+        assertThat(lines.messages()).filteredOn(m -> m.contains("'up/DENIED'")).hasSize(1);
     }
 }
