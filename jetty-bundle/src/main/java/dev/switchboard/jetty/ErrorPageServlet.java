@@ -24,6 +24,11 @@ final class ErrorPageServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (resp.isCommitted()) {
+            // An answer already under way that the gateway broke off (a cut stream: Tomcat includes the error page
+            // into it): nothing may be added to it, or the cut would end in a JSON document.
+            return;
+        }
         if (req.getDispatcherType() != DispatcherType.ERROR) {
             ApiError.UNKNOWN_PATH.with().send(resp, false);
             return;
