@@ -464,7 +464,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         // An answer whose usage is read is asked for unencoded: a gzip or br body would hide it. Every SDK accepts gzip,
         // and the providers compress when asked, so passing the client's Accept-Encoding on left the usage of nearly
         // every answer that is not a stream unknown.
-        boolean readUsage = upstream.readsUsage();
+        // So is an answer rewritten (BatchResultsUrls).
+        boolean readUsage = upstream.readsUsage() || BatchResultsUrls.applies(upstream.exchange.path());
         java.util.List<String> drop = new java.util.ArrayList<>();
         for (org.eclipse.jetty.http.HttpField f : proxyRequest.getHeaders()) {
             String name = f.getLowerCaseName();
@@ -547,6 +548,18 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
                                      byte[] buffer, int offset, int length, Callback callback) {
         Upstream upstream = upstream(request);
+        java.io.ByteArrayOutputStream held = upstream.held;
+        if (held != null) {
+            if (held.size() + length > BatchResultsUrls.MAX_BYTES) {
+                // Not passed on unread: its results_url would lead the client's SDK out of the gateway.
+                callback.failed(new java.io.IOException("an answer of message batches over "
+                        + BatchResultsUrls.MAX_BYTES + " bytes"));
+                return;
+            }
+            held.write(buffer, offset, length);
+            callback.succeeded();
+            return;
+        }
         try {
             upstream.writing = true;
             response.getOutputStream().write(buffer, offset, length);
@@ -721,7 +734,15 @@ final class GatewayProxyServlet extends ProxyServlet {
             proxyResponse.setHeader("Content-Length", null);
         }
         boolean body = status >= 200 && status != 204 && status != 304 && !"HEAD".equals(clientRequest.getMethod());
-        if (jetty && body && serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH) == null
+        if (body && status / 100 == 2 && BatchResultsUrls.applies(upstream.exchange.path()) && type != null
+                && type.regionMatches(true, 0, "application/json", 0, 16)
+                && serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_ENCODING) == null) {
+            // Held whole and rewritten: its length is the rewritten one, set when it is written.
+            upstream.held = new java.io.ByteArrayOutputStream();
+            proxyResponse.setContentLengthLong(-1);
+        }
+        if (jetty && body && upstream.held == null
+                && serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH) == null
                 && "HTTP/1.1".equals(clientRequest.getProtocol())) {
             // A body without a length would end at the connection's close when the client sent Connection: close,
             // and then a cut and a clean end look the same; chunked, only a complete body has the last-chunk.
@@ -734,6 +755,18 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse) {
         Upstream upstream = upstream(clientRequest);
+        java.io.ByteArrayOutputStream held = upstream.held;
+        if (held != null) {
+            upstream.held = null;
+            byte[] out = BatchResultsUrls.relativize(held.toByteArray(), upstream.provider.baseUrl());
+            try {
+                proxyResponse.setContentLength(out.length);
+                proxyResponse.getOutputStream().write(out);
+                upstream.sent(out, 0, out.length);
+            } catch (IOException | RuntimeException e) {
+                upstream.clientGone = true;
+            }
+        }
         upstream.answering(proxyResponse);
         inFlight.remove(upstream.proxyRequest);
         // A response without a body: its headers were the first bytes.

@@ -55,7 +55,7 @@ public final class GatewayWebapp implements ServletContextListener {
     /** The time circuit breakers open and half-open by (tests move it). */
     private final Clock clock;
     /** The registry and JVM binders this listener made (WAR), closed on undeploy; else {@code null}. */
-    private AutoCloseable ownedMetrics;
+    private Metrics ownedMetrics;
     /** The live configuration this listener loaded and watches (WAR), stopped on undeploy. */
     private LiveConfig owned;
 
@@ -101,7 +101,9 @@ public final class GatewayWebapp implements ServletContextListener {
         this.listeners = List.copyOf(listeners);
         this.inFlight = inFlight;
         if (registry == null) {
-            Metrics owned = Metrics.create();
+            // The JVM binders once the config loaded (contextInitialized): a webapp that fails to start leaves no GC
+            // listener behind to load classes from its stopped class loader.
+            Metrics owned = Metrics.withoutJvm();
             this.registry = owned.registry();
             this.ownedMetrics = owned;
         } else {
@@ -124,6 +126,9 @@ public final class GatewayWebapp implements ServletContextListener {
             config = owned;
         }
         SwitchboardConfig initial = config.get();
+        if (ownedMetrics != null) {
+            ownedMetrics.bindJvm();
+        }
 
         TargetBreakers breakers = new TargetBreakers(config, clock);
         breakers.refresh();

@@ -177,6 +177,9 @@ final class Upstream {
      * usage this exchange spent; a batch, a stored response or completion fetched by id states the usage of work
      * done earlier, which counted then. Such an answer is asked for unencoded, so that the usage can be read.
      */
+    /** The answer held whole to rewrite its batches' {@code results_url} ({@link BatchResultsUrls}), or {@code null}. */
+    java.io.ByteArrayOutputStream held;
+
     boolean readsUsage() {
         return exchange.decision() != null;
     }

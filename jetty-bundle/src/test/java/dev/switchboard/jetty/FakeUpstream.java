@@ -25,7 +25,8 @@ import org.eclipse.jetty.server.Server;
  * {@code endless} streams until the client is gone, then counts down {@link #clientGone}; {@code usage}
  * and {@code usage-sse} answer {@link #USAGE_JSON} / {@link #USAGE_SSE} (the stream in 7-byte flushed
  * writes); {@code usage-gzip} answers {@link #USAGE_JSON} gzip-compressed when the request accepts gzip, as
- * OpenAI's and Anthropic's APIs do; {@code status:CODE} answers CODE with an OpenAI-shaped error.
+ * OpenAI's and Anthropic's APIs do; {@code status:CODE} answers CODE with an OpenAI-shaped error; {@code batches} a
+ * list of message batches whose {@code results_url}s are absolute.
  * {@code GET .../v1/models} answers an Anthropic-shaped list.
  */
 final class FakeUpstream {
@@ -154,6 +155,11 @@ final class FakeUpstream {
                     endless(resp, ctx, 0);
                 }
                 case "usage" -> write(resp, "application/json", USAGE_JSON);
+                case "batches" -> write(resp, "application/json", "{\"data\":[{\"id\":\"msgbatch_1\",\"type\":"
+                        + "\"message_batch\",\"request_counts\":{\"succeeded\":12345678901234567890},\"results_url\":\""
+                        + url() + "/v1/messages/batches/msgbatch_1/results\"},{\"id\":\"msgbatch_2\",\"results_url\":"
+                        + "\"https://elsewhere.example/files/x\"},{\"id\":\"msgbatch_3\",\"results_url\":null}],"
+                        + "\"has_more\":false}");
                 case "usage-gzip" -> {
                     // As a provider answers: gzip unless the request names only identity (no header accepts any coding).
                     String accepted = req.getHeader("Accept-Encoding");

@@ -131,6 +131,24 @@ final class ProviderAccessTest extends FakeUpstreamTests {
         assertThat(upstream.take().header("Authorization")).isEqualTo("Bearer sk-ot");
     }
 
+    // Regression (official Anthropic SDK): results_url came back absolute, and messages.batches.results() fetched it as
+    // it is: past the gateway, to the provider, with the caller's gateway key.
+    @Test
+    void shouldAnswerMessageBatchesWithResultsUrlsThroughTheGateway() throws Exception {
+        RawClient.Response r = send("GET", "/v1/messages/batches", "X-Switchboard-Provider: an",
+                "X-User-Path: /acme/partner", "anthropic-version: 2023-06-01", "X-Scenario: batches",
+                "Accept-Encoding: gzip");
+
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo("{\"data\":[{\"id\":\"msgbatch_1\",\"type\":\"message_batch\","
+                + "\"request_counts\":{\"succeeded\":12345678901234567890},"
+                + "\"results_url\":\"/v1/messages/batches/msgbatch_1/results\"},"
+                + "{\"id\":\"msgbatch_2\",\"results_url\":null},{\"id\":\"msgbatch_3\",\"results_url\":null}],"
+                + "\"has_more\":false}");
+        assertThat(r.head()).containsIgnoringCase("Content-Length: " + r.body().length + "\r\n");
+        assertThat(upstream.take().header("Accept-Encoding")).as("asked unencoded, to be read").isEqualTo("identity");
+    }
+
     private RawClient.Response send(String method, String path, String... headers) throws IOException {
         return RawClient.send(gateway.port(), new Corpus.Attack(method + " " + path, method, path, List.of(headers),
                 new byte[0], false, null));
