@@ -64,13 +64,67 @@ final class RequestBodyGate extends Handler.Wrapper {
         long length = request.getLength();
         boolean body = length > 0 || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
         ServerSettings now = settings.get();
-        if (!body || length > now.maxRequestBytes()) {
+        if (!body) {
             return super.handle(request, response, callback);
+        }
+        if (length > now.maxRequestBytes()) {
+            return super.handle(request, response, new Linger(request, callback, Math.min(LINGER_BYTES, length)));
         }
         // The exchange starts when the request arrived, not when its body is in: its duration counts the wait.
         request.setAttribute(Exchange.ARRIVED_NANOS, request.getBeginNanoTime());
         new Arrival(request, response, callback, now).run();
         return true;
+    }
+
+    /** The most of a refused body read and dropped after its answer ({@link Linger}). */
+    static final long LINGER_BYTES = 1024L * 1024 * 1024;
+
+    /**
+     * After the answer to a body declared larger than {@code max_request_bytes} (the filter's 413, sent unread), the
+     * rest of the body is read and dropped, up to {@code limit} bytes, before the request ends and the connection
+     * closes: a client still sending (an SDK streaming a multipart upload) then reads the 413, where a close under it
+     * was a broken pipe, an SDK's "connection error", and two more uploads of the whole file by its retries. Without a
+     * thread: read as it comes; a client that stops sending is ended by the connection's idle timeout. A body the
+     * request passed on (an upload part) is read already: nothing is left.
+     */
+    private static final class Linger implements Callback, Runnable {
+        private final Request request;
+        private final Callback callback;
+        private long left;
+
+        Linger(Request request, Callback callback, long limit) {
+            this.request = request;
+            this.callback = callback;
+            this.left = limit;
+        }
+
+        @Override
+        public void succeeded() {
+            run();
+        }
+
+        @Override
+        public void failed(Throwable x) {
+            callback.failed(x);
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                boolean end = chunk.isLast() || Content.Chunk.isFailure(chunk);
+                left -= chunk.remaining();
+                chunk.release();
+                if (end || left < 0) {
+                    callback.succeeded();
+                    return;
+                }
+            }
+        }
     }
 
     /** Hands the request on; runs on a thread that may block (the servlets do). */
@@ -209,10 +263,12 @@ final class RequestBodyGate extends Handler.Wrapper {
                     timer.cancel();
                 }
             }
+            // A body that grew past max_request_bytes is refused unread (413): the rest is dropped after the answer.
+            Callback then = end == null ? new Linger(request, callback, LINGER_BYTES) : callback;
             if (fromTimer) {
-                request.getContext().execute(() -> RequestBodyGate.this.forward(buffered, response, callback));
+                request.getContext().execute(() -> RequestBodyGate.this.forward(buffered, response, then));
             } else {
-                RequestBodyGate.this.forward(buffered, response, callback);
+                RequestBodyGate.this.forward(buffered, response, then);
             }
         }
 

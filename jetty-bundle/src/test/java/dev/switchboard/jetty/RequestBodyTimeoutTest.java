@@ -24,6 +24,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A request body that stops arriving (SPEC section 15, {@code server.request_body_timeout}) is answered 408
@@ -94,6 +96,39 @@ final class RequestBodyTimeoutTest {
     private Completion completion(String id) {
         await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey(id));
         return completions.get(id);
+    }
+
+    // Regression (openai-node uploading a 40 MB file): the 413 came and the connection closed under a client still
+    // sending: a broken pipe, the SDK's "connection error", and two more uploads by its retries.
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Length: 41943040", "Transfer-Encoding: chunked"})
+    void shouldLetAClientFinishSendingABodyItRefusesAsTooLarge(String framing) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/files HTTP/1.1\r\nHost: x\r\nX-Request-Id: large-" + framing.charAt(0)
+                    + "\r\nContent-Type: multipart/form-data; boundary=b\r\n" + framing + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] part = new byte[1 << 20];
+            boolean chunked = framing.startsWith("Transfer");
+            for (int i = 0; i < 40; i++) {
+                if (chunked) {
+                    out.write((Integer.toHexString(part.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write(part);
+                if (chunked) {
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            if (chunked) {
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            Received r = RawClient.read(socket, 10_000, System.nanoTime());
+
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.body()).contains("\"code\":\"request_too_large\"");
+        }
+        assertThat(upstream.requests).isEmpty();
     }
 
     @Test
