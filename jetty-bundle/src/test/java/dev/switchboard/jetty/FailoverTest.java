@@ -470,9 +470,11 @@ final class FailoverTest {
             assertThat(post(breaking, body("chat", false)).body()).isEqualTo(b.okBody());
         }
         assertThat(a.received).hasSize(2);
-        assertThat(metrics()).contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"a/m-a\"} 1.0")
+        // The exchange is filed when its answer ends, which may be just after the client read its last byte.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"a/m-a\"} 1.0")
                 .contains("switchboard_circuit_state{state=\"closed\",switchboard_target=\"b/m-b\"} 1.0")
-                .contains("switchboard_failovers_total{reason=\"503\",switchboard_target=\"a/m-a\",switchboard_virtual_model=\"chat\"} 2.0");
+                .contains("switchboard_failovers_total{reason=\"503\",switchboard_target=\"a/m-a\",switchboard_virtual_model=\"chat\"} 2.0"));
 
         HttpResponse<String> skipped = post(breaking, body("chat", false));
         assertThat(skipped.body()).isEqualTo(b.okBody());
@@ -494,12 +496,16 @@ final class FailoverTest {
         a.answer(Behaviour.RESET);
         post(breaking, body("chat", false));
         post(breaking, body("chat", false));
+        // Open once the second failure is judged, at its answer's end: the cool-down counts from then.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"a/m-a\"} 1.0"));
         clock.advance(Duration.ofSeconds(31));
 
         HttpResponse<String> probe = post(breaking, body("chat", false));
         assertThat(probe.body()).isEqualTo(b.okBody());
         assertThat(a.received).hasSize(3);
-        assertThat(metrics()).contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"a/m-a\"} 1.0");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"a/m-a\"} 1.0"));
 
         post(breaking, body("chat", false));
         assertThat(a.received).as("open again: skipped").hasSize(3);
