@@ -112,6 +112,13 @@ final class DeployManifestsIT {
         assertThat(read).isNotEmpty().allSatisfy(v -> assertThat(keys.containsKey(v) || v.equals("SWITCHBOARD_PORT"))
                 .as(v).isTrue());
 
+        // Regression: Kubernetes names a Service's address SWITCHBOARD_PORT=tcp://IP:80 in every pod started after the
+        // Service switchboard, and the config reads SWITCHBOARD_PORT as server.port: the pods exited 1.
+        assertThat(byKind.get("Service")).isNotNull();
+        assertThat(pod).containsEntry("enableServiceLinks", false);
+        assertThat(list(container.get("env"))).map(e -> map(e))
+                .anySatisfy(e -> assertThat(e).containsEntry("name", "SWITCHBOARD_PORT").containsEntry("value", "8080"));
+
         // The kubelet waits for the whole drain before it kills the pod.
         long drain = parsed.server().drainDelay().toSeconds() + parsed.server().drainTimeout().toSeconds();
         assertThat(((Number) pod.get("terminationGracePeriodSeconds")).longValue()).isGreaterThan(drain);
