@@ -78,13 +78,19 @@ public final class ConfigLoader {
             if (Files.isDirectory(file)) {
                 throw new InvalidConfigException(List.of(file + ": is a directory, not a config file"));
             }
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                // A pipe blocks its reader until a writer comes (the reload thread, holding the lock every admin write
+                // and the stop wait for), and process substitution's can be read once: files are read at every change.
+                throw new InvalidConfigException(List.of(file + ": is not a regular file (a pipe, socket or device);"
+                        + " write the config to a file"));
+            }
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
                 throw new InvalidConfigException(List.of(file + ": the file is " + size + " bytes; the limit is "
                         + MAX_FILE_BYTES + " bytes"));
             }
             byte[] bytes;
-            // A device or pipe reports size 0 (or a wrong one): never read past the limit whatever the size said.
+            // A file that grows after its size was read: never read past the limit whatever the size said.
             try (InputStream in = Files.newInputStream(file)) {
                 bytes = in.readNBytes(MAX_FILE_BYTES + 1);
             }

@@ -143,6 +143,10 @@ public final class FileAdminStore implements AdminStore {
             if (Files.isDirectory(file)) {
                 throw new IOException(file + ": is a directory, not an admin store file");
             }
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                // A pipe would block the reader (holding the lock writes and the stop wait for) until a writer came.
+                throw new IOException(file + ": is not a regular file (a pipe, socket or device)");
+            }
             long size = Files.size(file);
             if (size > ConfigLoader.MAX_FILE_BYTES) {
                 throw new IOException(file + ": the file is " + size + " bytes; the limit is " + ConfigLoader.MAX_FILE_BYTES

@@ -210,6 +210,21 @@ final class ConfigLimitsTest {
         assertRefused(() -> LOADER.load(file), List.of(file + ": no such file"));
     }
 
+    // Regression: a FIFO put at the config's path blocked the reload thread in its open, holding the lock that every
+    // admin write and the stop wait for: the gateway hung and never exited.
+    @Test
+    void shouldRejectAPipeWithoutOpeningIt() throws Exception {
+        Path fifo = dir.resolve("fifo.yaml");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mkfifo.waitFor()).isZero();
+
+        java.util.concurrent.CompletableFuture<Void> load = java.util.concurrent.CompletableFuture.runAsync(() ->
+                assertRefused(() -> LOADER.load(fifo), List.of(fifo + ": is not a regular file (a pipe, socket or device);"
+                        + " write the config to a file")));
+
+        load.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     @Test
     void shouldRejectDirectory() {
         assertRefused(() -> LOADER.load(dir), List.of(dir + ": is a directory, not a config file"));
