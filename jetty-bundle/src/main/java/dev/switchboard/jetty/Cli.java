@@ -166,15 +166,15 @@ final class Cli {
             return INVALID_CONFIG;
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            err.println("error: cannot listen on " + listen.host() + ":" + listen.port() + ": " + cause.getMessage());
+            err.println("error: cannot listen on " + listen.host() + ":" + listen.port() + ": " + why(cause));
             return INVALID_CONFIG;
         }
         reloader.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(gateway, reloader, err), "switchboard-stop"));
         // The one start line of SPEC 13 (version, config, address) in the log; the listening line on stdout.
-        LOG.info("Switchboard {} started: config {}, listening on http://{}:{}", Version.current(), label,
-                gateway.host(), gateway.port());
-        out.println("Switchboard listening on http://" + gateway.host() + ":" + gateway.port());
+        LOG.info("Switchboard {} started: config {}, listening on {}", Version.current(), label,
+                url(gateway.host(), gateway.port()));
+        out.println("Switchboard listening on " + url(gateway.host(), gateway.port()));
         out.flush();
         try {
             gateway.join();
@@ -407,7 +407,7 @@ final class Cli {
             response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
                     .send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            err.println("error: cannot reach " + uri + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            err.println("error: cannot reach " + uri + ": " + why(e));
             return UNAVAILABLE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -487,9 +487,40 @@ final class Cli {
         return n + " " + (n == 1 ? noun : plural);
     }
 
+    /** @return {@code http://host:port}, an IPv6 address in brackets (RFC 3986) */
+    static String url(String host, int port) {
+        return "http://" + (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** @return why a network operation failed, in words (never a Java class name) */
+    static String why(Throwable e) {
+        Throwable cause = e.getCause();
+        if (cause != null && cause != e && (e.getMessage() == null || e.getMessage().equals(cause.toString()))) {
+            // A wrapper that says nothing of its own, or only its cause's class name.
+            return why(cause);
+        }
+        if (e.getMessage() != null && !e.getMessage().isBlank()) {
+            return e.getMessage();
+        }
+        if (e instanceof java.nio.channels.UnresolvedAddressException || e instanceof java.net.UnknownHostException) {
+            return "the host name does not resolve";
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer in time";
+        }
+        return "the network operation failed";
+    }
+
     private static String value(String[] args, int i, String option) {
         if (i >= args.length || args[i].startsWith("--")) {
             throw new UsageException(option + " needs a value");
+        }
+        if (args[i].isEmpty()) {
+            // `--config "$CFG"` with CFG unset: the built-in demo would serve instead of the operator's file.
+            throw new UsageException(option + " needs a value, not an empty one");
         }
         return args[i];
     }

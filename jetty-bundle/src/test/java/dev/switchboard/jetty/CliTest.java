@@ -287,6 +287,19 @@ final class CliTest {
         assertNoStackTrace(r);
     }
 
+    // Regression: an IPv6 host printed as http://::1:8080, which no URL reader takes; a failure without a message
+    // printed null or a Java class name.
+    @Test
+    void shouldWriteAddressesAsUrlsAndFailuresInWords() {
+        assertThat(Cli.url("::1", 8080)).isEqualTo("http://[::1]:8080");
+        assertThat(Cli.url("[::1]", 8080)).isEqualTo("http://[::1]:8080");
+        assertThat(Cli.url("127.0.0.1", 8080)).isEqualTo("http://127.0.0.1:8080");
+        assertThat(Cli.why(new java.nio.channels.UnresolvedAddressException())).isEqualTo("the host name does not resolve");
+        assertThat(Cli.why(new java.net.ConnectException())).isEqualTo("connection refused");
+        assertThat(Cli.why(new java.io.IOException(new java.net.ConnectException()))).isEqualTo("connection refused");
+        assertThat(Cli.why(new java.net.BindException("Address already in use"))).isEqualTo("Address already in use");
+    }
+
     // ---- bad command lines ---------------------------------------------------------------------------
 
     static Stream<Arguments> badArguments() {
@@ -304,6 +317,9 @@ final class CliTest {
                 arguments(List.of("explain", "--model", "regular", "--config"), "--config needs a value"),
                 arguments(List.of("explain", "--model", "regular", "--user-path"), "--user-path needs a value"),
                 arguments(List.of("explain", "--model", "regular", "--client"), "--client needs a value"),
+                // Regression: `--config "$CFG"` with CFG unset served the built-in demo instead of failing.
+                arguments(List.of("--config", ""), "--config needs a value, not an empty one"),
+                arguments(List.of("explain", "--model", "regular", "--config", ""), "--config needs a value, not an empty one"),
                 arguments(List.of("explain", "--model", "regular", "--user-path", "/acme/../root"),
                         "invalid --user-path \"/acme/../root\": '..' segments are not allowed"),
                 arguments(List.of("explain", "--model", "regular", "--user-path", "/acme/ml:alice"),
