@@ -36,6 +36,9 @@ final class ConfigReader {
     static final List<String> ADMIN_KEYS = List.of("token", "store", "store_user", "store_password");
     static final List<String> RELOAD_KEYS = List.of("poll_interval");
     static final List<String> OBSERVABILITY_KEYS = List.of("access_log", "metrics_path", "metrics_token");
+    /** A metrics path a request reaches as written: segments of letters, digits, '-', '_', '.', none all dots. */
+    private static final java.util.regex.Pattern METRICS_PATH =
+            java.util.regex.Pattern.compile("(/(?!\\.+(?:/|$))[A-Za-z0-9._-]+)+");
     static final List<String> EXPERIMENTS_KEYS = List.of("window", "feedback_ttl");
     static final List<String> FAILOVER_KEYS = List.of("retry_on", "max_attempts", "circuit_breaker");
     static final List<String> CIRCUIT_BREAKER_KEYS = List.of("failures", "open_for");
@@ -344,10 +347,13 @@ final class ConfigReader {
         Boolean accessLog = m.entries().containsKey("access_log") && !Fields.isNull(m.entries().get("access_log"))
                 ? fields.bool(m, "observability", "access_log", false) : null;
         String path = fields.string(m, "observability", "metrics_path", ObservabilitySettings.DEFAULT_METRICS_PATH).strip();
-        if (!path.startsWith("/") || path.length() < 2 || path.startsWith("/v1/") || path.equals("/v1")
-                || path.startsWith("/admin")) {
+        // Plain segments only: a '?', '#', '%', space or dot segment is a path no request reaches as written, and
+        // the health paths answer before it (validate accepted them; the metrics were then unreachable).
+        if (!METRICS_PATH.matcher(path).matches() || path.startsWith("/v1/") || path.equals("/v1")
+                || path.startsWith("/admin") || path.equals("/healthz") || path.equals("/readyz")) {
             fields.error("observability.metrics_path", m.entries().get("metrics_path"),
-                    "must be a path of its own, such as /metrics (not /, /v1/... or /admin/...), was '" + path + "'");
+                    "must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not "
+                            + "/, /v1/..., /admin/..., /healthz or /readyz), was '" + path + "'");
         }
         String token = fields.string(m, "observability", "metrics_token", ObservabilitySettings.DEFAULT_METRICS_TOKEN).strip();
         headerSafe(token, "observability.metrics_token", m.entries().get("metrics_token"), true);

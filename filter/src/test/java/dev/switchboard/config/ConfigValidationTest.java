@@ -366,6 +366,28 @@ final class ConfigValidationTest {
                           up: {type: openai, headers: {X-Title: "caf\u00e9 \u6a21\u578b"}}
                         """, "providers.up.headers.X-Title: must hold no control character and nothing beyond Latin-1 (it travels "
                         + "in a header); character 6 is not (line 2)"),
+                // Regression (probe): validate accepted the first six, and the metrics were then unreachable.
+                row("metrics path of the health probe", """
+                        observability: {metrics_path: "/healthz"}
+                        """, "observability.metrics_path: must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not /, /v1/..., /admin/..., /healthz or /readyz), was '/healthz' (line 1)"),
+                row("metrics path of the readiness probe", """
+                        observability: {metrics_path: "/readyz"}
+                        """, "observability.metrics_path: must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not /, /v1/..., /admin/..., /healthz or /readyz), was '/readyz' (line 1)"),
+                row("metrics path with a query", """
+                        observability: {metrics_path: "/metrics?x"}
+                        """, "observability.metrics_path: must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not /, /v1/..., /admin/..., /healthz or /readyz), was '/metrics?x' (line 1)"),
+                row("metrics path with an escape", """
+                        observability: {metrics_path: "/m%65trics"}
+                        """, "observability.metrics_path: must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not /, /v1/..., /admin/..., /healthz or /readyz), was '/m%65trics' (line 1)"),
+                row("metrics path with a dot segment", """
+                        observability: {metrics_path: "/./metrics"}
+                        """, "observability.metrics_path: must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not /, /v1/..., /admin/..., /healthz or /readyz), was '/./metrics' (line 1)"),
+                row("metrics path with a space", """
+                        observability: {metrics_path: "/met rics"}
+                        """, "observability.metrics_path: must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not /, /v1/..., /admin/..., /healthz or /readyz), was '/met rics' (line 1)"),
+                row("metrics path under admin", """
+                        observability: {metrics_path: "/admin/metrics"}
+                        """, "observability.metrics_path: must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not /, /v1/..., /admin/..., /healthz or /readyz), was '/admin/metrics' (line 1)"),
                 row("metrics token not ASCII", """
                         observability: {metrics_token: "scräpe"}
                         """, "observability.metrics_token: must be printable ASCII (it travels in a header); character 4 is not "
