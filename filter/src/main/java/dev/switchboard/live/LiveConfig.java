@@ -554,6 +554,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 // What is in force is what is there: a store or file that could not be read is back, unchanged.
                 lastError = null;
                 lastLogged = null;
+                LOG.info("Switchboard: the configuration can be read again, unchanged; {} stays in force",
+                        state.snapshot().version().substring(0, 12));
             }
             return state.snapshot();
         }
