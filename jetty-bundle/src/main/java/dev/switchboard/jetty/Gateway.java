@@ -326,13 +326,8 @@ final class Gateway {
                 String method = request.getMethod();
                 if (!method.equals("GET") && !method.equals("HEAD")) {
                     // As the WAR's probes answer (GetOnlyServlet): a POST is no health check.
-                    byte[] body = ApiError.METHOD_NOT_ALLOWED.with("GET, HEAD").body(false);
-                    response.setStatus(405);
                     response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
-                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-                    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-                    response.write(true, ByteBuffer.wrap(body), callback);
-                    return true;
+                    return json(response, callback, 405, ApiError.METHOD_NOT_ALLOWED.with("GET, HEAD").body(false));
                 }
                 ByteBuffer answer = !ready ? OK : !started ? STARTING : draining ? DRAINING : READY;
                 response.setStatus(answer == OK || answer == READY ? 200 : 503);
@@ -342,15 +337,19 @@ final class Gateway {
                 return true;
             }
             if (!started) {
-                byte[] body = ApiError.STARTING.with().body(ErrorPageServlet.anthropicShape(path));
-                response.setStatus(503);
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
                 response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-                response.write(true, ByteBuffer.wrap(body), callback);
-                return true;
+                return json(response, callback, 503, ApiError.STARTING.with().body(ErrorPageServlet.anthropicShape(path)));
             }
             return super.handle(request, response, callback);
+        }
+
+        /** Answers with an error body of SPEC 5; headers set before it stay. */
+        private static boolean json(Response response, Callback callback, int status, byte[] body) {
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+            response.write(true, ByteBuffer.wrap(body), callback);
+            return true;
         }
 
         private static ByteBuffer ascii(String s) {
