@@ -798,7 +798,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * @param why {@link #INVALID} or {@link #UNREADABLE}
      */
     private void fail(String hash, List<String> errors, String why) {
-        lastError = new ReloadError(clock.instant(), errors);
+        ReloadError was = lastError;
+        // The same problem read again keeps its time: when it was first seen, as the log line says.
+        lastError = was != null && hash.equals(lastLogged) && was.errors().equals(errors) ? was
+                : new ReloadError(clock.instant(), errors);
         if (!hash.equals(lastLogged)) {
             lastLogged = hash;
             tell(false, state.snapshot());

@@ -93,6 +93,16 @@ final class ConfigWatcherTest {
         assertThat(live.lastError().at()).isEqualTo(third);
         assertThat(live.lastError().errors()).singleElement().asString()
                 .startsWith("virtual_models[0].target: virtual model 'probe' cannot target itself");
+
+        // Regression (probe): every look at the same broken file moved the error's time, which then no longer matched
+        // the one log line about it.
+        Files.delete(file);
+        Files.createDirectory(file);
+        Instant unreadable = clock.advance(Duration.ofMinutes(1));
+        watcher.scanNow();
+        clock.advance(Duration.ofMinutes(1));
+        watcher.scanNow();
+        assertThat(live.lastError().at()).isEqualTo(unreadable);
     }
 
     @Test
