@@ -203,9 +203,9 @@ public final class AdminServlet extends HttpServlet {
             case "/reload" -> {
                 require(resp, method, "POST");
                 live.reload();
-                // 422 when the files are invalid: the reload did not take, the last good rules serve on
-                // (the body is the status, with last_reload_error saying why).
-                json(resp, live.lastError() == null ? 200 : 422, StatusView.of(live, breakers));
+                // 422 when the files are invalid, 503 when the admin store cannot be read (a database down): the reload
+                // did not take, the last good rules serve on (the body is the status, with last_reload_error saying why).
+                json(resp, live.lastError() == null ? 200 : live.storeUnreadable() ? 503 : 422, StatusView.of(live, breakers));
             }
             default -> {
                 for (AdminExtension x : extensions) {

@@ -117,6 +117,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private final Object lock = new Object();
     private volatile State state;
     private volatile ReloadError lastError;
+    /** Whether the last look could not read the admin store (a database down, a store file that cannot be read). */
+    private volatile boolean storeUnreadable;
     /** When the store was last read successfully: this node was in sync with it then. */
     private volatile Instant lastSync;
     /** Stores replaced by a reload, closed once the lock is released (their listener may be waiting for it). */
@@ -205,6 +207,14 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             liveHash = lastSeen;
         }
         read.store().open();
+    }
+
+    /**
+     * @return whether the last look at the files could not read the admin store (a database down, a store file that
+     *     cannot be read): its problem is the store's reach, not an invalid file
+     */
+    public boolean storeUnreadable() {
+        return storeUnreadable;
     }
 
     /** @return the configuration requests are decided with now */
@@ -520,6 +530,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 Read read;
                 try {
                     read = read();
+                    storeUnreadable = false;
                 } catch (InvalidConfigException e) {
                     // The config file cannot be read (a directory, unreadable, too large): the store may still have
                     // changed, and a deny written on another node must not wait for the file.
@@ -530,6 +541,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     fail(sha256(String.join("\n", e.errors()).getBytes(StandardCharsets.UTF_8)), e.errors(), INVALID);
                     return state.snapshot();
                 } catch (UncheckedIOException e) {
+                    storeUnreadable = true;
                     // The store cannot be read (the file's problems are InvalidConfigException): the file may still
                     // have changed, and an emergency deny in it must not wait for the database.
                     List<String> errors = new ArrayList<>(applyFileWithLastGoodRows(null));
@@ -581,6 +593,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 logNewWarnings(warned, next);
                 return next;
             } catch (UncheckedIOException e) {
+                storeUnreadable = true;
                 fail(hash, List.of(e.getCause().getMessage()), UNREADABLE);
                 return state.snapshot();
             } catch (InvalidConfigException e) {

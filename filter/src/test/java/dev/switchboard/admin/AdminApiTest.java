@@ -1130,6 +1130,22 @@ final class AdminApiTest {
                         + "\"providers\":0}");
     }
 
+    // Regression (probe): a database down made POST /admin/reload answer 422, which says the files are invalid.
+    @Test
+    void shouldAnswer503ToAReloadThatCannotReadTheStore() throws Exception {
+        start();
+        Files.deleteIfExists(admin.store);
+        Files.createDirectory(admin.store);
+
+        HttpResponse<String> reload = admin.send(admin.request("POST", "/admin/reload", null));
+
+        assertThat(reload.statusCode()).isEqualTo(503);
+        assertThat(map(object(reload).get("last_reload_error")).get("errors"))
+                .isEqualTo(List.of(admin.store + ": is a directory, not an admin store file"));
+        Files.delete(admin.store);
+        assertThat(admin.send(admin.request("POST", "/admin/reload", null)).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void shouldReportAReloadErrorWhenTheConfigBreaksAndClearItWhenFixed() throws Exception {
         start();

@@ -23,6 +23,8 @@ function show(main, st, note) {
     } catch (e) {
       if (e.status === 422 && e.body) {
         show(main, e.body, h('p', {class: 'notice error-box', role: 'alert'}, 'The files are invalid: the last good configuration stays in force.'));
+      } else if (e.status === 503 && e.body && e.body.last_reload_error) {
+        show(main, e.body, h('p', {class: 'notice error-box', role: 'alert'}, 'The admin store cannot be read: the last good configuration stays in force.'));
       } else if (e.status !== 401) {
         main.prepend(h('p', {class: 'notice error-box', role: 'alert'}, 'Reload failed: ' + e.message));
       }
