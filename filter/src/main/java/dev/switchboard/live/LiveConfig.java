@@ -682,11 +682,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             keepRowsOfAVanishedStore(partial);
             Snapshot next = build(partial);
             if (!next.version().equals(now.snapshot().version())) {
-                installPartial(next, now.store(), now.config(), read.contents());
-                LOG.info("Switchboard: applied the admin store's change, configuration {} ({} virtual models), with "
-                        + "the last good config file; the config file cannot be used (see the warning)",
-                        next.version().substring(0, 12), next.config().rules().virtualModels().size());
-                logNewWarnings(now.snapshot().config().warnings(), next);
+                installPartial(next, now.store(), now.config(), read.contents(),
+                        "the admin store's change with the last good config file; the config file cannot be used");
             }
         } catch (InvalidConfigException e) {
             // The store's rows do not fit the last good file either: reported with the file's problem.
@@ -739,11 +736,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             if (next.version().equals(now.snapshot().version())) {
                 return List.of();
             }
-            installPartial(next, now.store(), config, now.contents());
-            LOG.info("Switchboard: reloaded configuration {} ({} virtual models) with the admin store's last good "
-                    + "rows; the store cannot be read (see the warning)", next.version().substring(0, 12),
-                    next.config().rules().virtualModels().size());
-            logNewWarnings(now.snapshot().config().warnings(), next);
+            installPartial(next, now.store(), config, now.contents(),
+                    "the config file with the admin store's last good rows; the store cannot be read");
             return List.of();
         } catch (InvalidConfigException e) {
             return e.errors();
@@ -751,14 +745,21 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /**
-     * Puts in force a snapshot made with one part (the config file or the store's rows) as last good, not as read.
-     * What is on disk is not what is in force: the next complete read is judged afresh. Holds {@link #lock}.
+     * Puts in force a snapshot made with one part (the config file or the store's rows) as last good, not as read,
+     * and says so. What is on disk is not what is in force: the next complete read is judged afresh. Holds
+     * {@link #lock}.
+     *
+     * @param what what went live with what, and why the other part is its last good state
      */
-    private void installPartial(Snapshot next, AdminStore store, byte[] config, StoreContents contents) {
+    private void installPartial(Snapshot next, AdminStore store, byte[] config, StoreContents contents, String what) {
+        List<Warning> warned = state.snapshot().config().warnings();
         state = new State(next, store, config, contents);
         lastSeen = null;
         liveHash = null;
         tell(true, next);
+        LOG.info("Switchboard: reloaded configuration {} ({} virtual models): {} (see the warning)",
+                next.version().substring(0, 12), next.config().rules().virtualModels().size(), what);
+        logNewWarnings(warned, next);
     }
 
     /**

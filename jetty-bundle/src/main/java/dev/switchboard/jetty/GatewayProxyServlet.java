@@ -465,7 +465,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         // and the providers compress when asked, so passing the client's Accept-Encoding on left the usage of nearly
         // every answer that is not a stream unknown.
         // So is an answer rewritten (BatchResultsUrls).
-        boolean readUsage = upstream.readsUsage() || BatchResultsUrls.applies(upstream.exchange.path());
+        boolean unencoded = upstream.readsUsage() || BatchResultsUrls.applies(upstream.exchange.path());
         java.util.List<String> drop = new java.util.ArrayList<>();
         for (org.eclipse.jetty.http.HttpField f : proxyRequest.getHeaders()) {
             String name = f.getLowerCaseName();
@@ -474,7 +474,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Transfer-Encoding, so the upstream would read a credential, a method override or a framing the gateway
             // never judged. No SDK sends one; a provider's own headers are set below.
             if (DROPPED.contains(name) || name.startsWith(FORWARDED_PREFIX) || name.indexOf('_') >= 0
-                    || name.equals(userPathHeader) || (readUsage && name.equals("accept-encoding"))) {
+                    || name.equals(userPathHeader) || (unencoded && name.equals("accept-encoding"))) {
                 drop.add(f.getName());
             }
         }
@@ -488,7 +488,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         proxyRequest.headers(h -> {
             drop.forEach(h::remove);
-            if (readUsage) {
+            if (unencoded) {
                 // Said, not left out: a request without Accept-Encoding accepts any coding (RFC 9110, 12.5.3).
                 h.put(org.eclipse.jetty.http.HttpHeader.ACCEPT_ENCODING, "identity");
             }

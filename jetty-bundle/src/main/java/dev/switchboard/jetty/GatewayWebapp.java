@@ -132,14 +132,6 @@ public final class GatewayWebapp implements ServletContextListener {
 
         TargetBreakers breakers = new TargetBreakers(config, clock);
         breakers.refresh();
-        if (reloader != null) {
-            // At the reload, not at the next request or scrape: the metrics' series follow the new targets at once.
-            reloader.addReloadListener((swapped, inUse) -> {
-                if (swapped) {
-                    breakers.refresh();
-                }
-            });
-        }
         ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(inFlight, breakers));
         proxy.setAsyncSupported(true);
         proxy.setInitParameter("timeout", "0");
@@ -170,8 +162,11 @@ public final class GatewayWebapp implements ServletContextListener {
         all.add(experiments);
         experiments.reconcile();
         if (reloader != null) {
+            // At the reload, not at the next request, scrape or read: the metrics' series follow the new targets at
+            // once, and an experiment whose split changed starts its numbers then.
             reloader.addReloadListener((swapped, inUse) -> {
                 if (swapped) {
+                    breakers.refresh();
                     experiments.reconcile();
                 }
             });
