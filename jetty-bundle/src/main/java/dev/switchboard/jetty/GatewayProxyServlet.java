@@ -539,9 +539,13 @@ final class GatewayProxyServlet extends ProxyServlet {
                                                                           org.eclipse.jetty.http.HttpField field) {
         // Our headers describe this gateway's decision; an upstream gateway's must not duplicate them. The filter's
         // content policy of API answers stands: an upstream's would replace it, and could let its page run scripts.
+        // A provider's cookies stop here: the client's cookies are never sent upstream, so one could never come back,
+        // and passed on it would be set on the gateway's host (other webapps' paths in a shared Tomcat, the
+        // dashboard's session cookie's name).
         String name = field.getName();
         return name.regionMatches(true, 0, "X-Switchboard-", 0, 14) || name.equalsIgnoreCase("Content-Security-Policy")
-                || name.equalsIgnoreCase("X-Content-Type-Options") ? null : field;
+                || name.equalsIgnoreCase("X-Content-Type-Options") || name.equalsIgnoreCase("Set-Cookie")
+                || name.equalsIgnoreCase("Set-Cookie2") ? null : field;
     }
 
     @Override

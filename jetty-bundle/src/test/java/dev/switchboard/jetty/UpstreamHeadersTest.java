@@ -86,6 +86,27 @@ final class UpstreamHeadersTest {
         });
     }
 
+    // Regression: a provider's Set-Cookie reached the client, which set it on the gateway's host (in a shared Tomcat a
+    // Path=/ cookie lands on every webapp there), though the gateway never sends a client's cookies upstream.
+    @org.junit.jupiter.api.Test
+    void shouldKeepAnUpstreamsCookiesFromTheClient() throws Exception {
+        behindOneAnswer(out -> out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + "Set-Cookie: __cf_bm=abc; Path=/; HttpOnly\r\nset-cookie: switchboard_admin_session=x; Path=/admin\r\n"
+                + "Set-Cookie2: old=1\r\nX-Kept: yes\r\nContent-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII)),
+                gateway -> {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                    .timeout(Duration.ofSeconds(20))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}")).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("{}");
+            assertThat(r.headers().allValues("Set-Cookie")).isEmpty();
+            assertThat(r.headers().allValues("Set-Cookie2")).isEmpty();
+            assertThat(r.headers().firstValue("X-Kept")).hasValue("yes");
+        });
+    }
+
     /** Writes an upstream's whole answer to the one request it gets. */
     private interface Answer {
         void write(OutputStream out) throws Exception;
