@@ -600,7 +600,9 @@ public final class UsageReader {
         TokenStreamContext parent = ctx.getParent();
         int object = id(nameOf(ctx));
         if (t == JsonToken.VALUE_NUMBER_INT) {
-            if (readsInteger(name, object, id(nameOf(parent))) && anchored(object, depth(ctx))) {
+            if (readsInteger(name, object, id(nameOf(parent))) && anchored(object, depth(ctx))
+                    && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                // Past a long, the count is unknown, as the scanner reads it; its siblings stand.
                 integer(name, object, p.getLongValue());
             }
         } else {

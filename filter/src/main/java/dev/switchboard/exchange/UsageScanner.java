@@ -12,8 +12,8 @@ import java.util.Arrays;
  * ~5.7 us on a 230-byte answer tokenizing it (bench/NOTES.md); this scan is a few bytes' comparisons each.
  *
  * <p>It follows the JSON grammar (RFC 8259) as Jackson does by default: a fault (bad syntax, an unescaped control
- * character in a string, a number with a leading zero or past 1,000 digits, an integer past a long, nesting past
- * {@link #MAX_DEPTH}) ends the read, and what was read before it stands; several texts in a row are read in turn.
+ * character in a string, a number with a leading zero or past 1,000 digits, nesting past {@link #MAX_DEPTH}) ends
+ * the read, and what was read before it stands; several texts in a row are read in turn.
  * One difference, by design: it does not check that skipped strings are valid UTF-8 (an answer is read for its
  * numbers here, not judged; the strings it reads are decoded leniently). {@code UsageScannerTest} holds it to the
  * Jackson path over generated texts. Not thread-safe: one per reader.
@@ -312,11 +312,11 @@ final class UsageScanner {
             int d = depth - 1;
             if (UsageReader.readsInteger(key, keyIn[d], d > 0 ? keyIn[d - 1] : UsageReader.OTHER)
                     && UsageReader.anchored(keyIn[d], firstArray <= d ? -1 : d)) {
-                if (overflow || (!negative && value == Long.MIN_VALUE)) {
-                    // Past a long: Jackson's getLongValue fails, and so does this read.
-                    throw Fault.INSTANCE;
+                if (!overflow && (negative || value != Long.MIN_VALUE)) {
+                    // Past a long, the count is unknown (as a negative one), and the rest of the text is still read:
+                    // its other counts stand.
+                    out.integer(key, keyIn[d], negative ? value : -value);
                 }
-                out.integer(key, keyIn[d], negative ? value : -value);
             }
         }
         // Checked after the value counts: Jackson too hands over a number and fails on what follows it.

@@ -125,6 +125,21 @@ final class UsageScannerTest {
                 .allMatch(u -> u == Usage.UNKNOWN);
     }
 
+    // Regression: a count past a long ended the read (as Jackson's getLongValue fails), so the answer's other counts,
+    // read after it, were lost too.
+    @Test
+    void shouldTakeACountPastALongAsUnknownAndReadItsSiblings() {
+        for (String big : new String[] {"9223372036854775808", "-9223372036854775809", "99999999999999999999999"}) {
+            String chat = "{\"usage\":{\"prompt_tokens\":" + big + ",\"completion_tokens\":10,"
+                    + "\"completion_tokens_details\":{\"reasoning_tokens\":4}},\"choices\":[{\"finish_reason\":\"stop\"}]}";
+            assertThat(readBothWays(chat.getBytes(StandardCharsets.UTF_8), 30)).as(big)
+                    .containsOnly(new Usage(null, 10L, null, 4L, null, "stop"));
+        }
+        String largest = "{\"usage\":{\"input_tokens\":9223372036854775807,\"output_tokens\":1}}";
+        assertThat(readBothWays(largest.getBytes(StandardCharsets.UTF_8), 12))
+                .containsOnly(new Usage(Long.MAX_VALUE, 1L, null, null, null, null));
+    }
+
     private String object(int depth) {
         StringBuilder sb = new StringBuilder("{").append(space());
         int n = random.nextInt(depth > 3 ? 3 : 6);
