@@ -190,7 +190,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         try {
             read = read();
         } catch (UncheckedIOException e) {
-            throw new InvalidConfigException(List.of(e.getCause().getMessage()));
+            throw InvalidConfigException.storeUnreadable(List.of(e.getCause().getMessage()));
         }
         Snapshot first;
         try {

@@ -216,9 +216,9 @@ public final class VirtualModelFilter implements Filter {
             source = live;
         } catch (InvalidConfigException e) {
             // Expected (the operator's file is wrong): said in the container's own log, then init fails without a stack trace.
-            LOG.error("Switchboard {}: invalid configuration {}; the filter is not started:\n  {}", Version.current(), file,
+            LOG.error("Switchboard {}: {}; the filter is not started:\n  {}", Version.current(), e.headline(file),
                     String.join("\n  ", e.errors()));
-            ServletException failure = new ServletException("Switchboard: invalid configuration " + file + ":\n" + e.getMessage());
+            ServletException failure = new ServletException("Switchboard: " + e.headline(file) + ":\n" + e.getMessage());
             failure.setStackTrace(new StackTraceElement[0]);
             throw failure;
         }

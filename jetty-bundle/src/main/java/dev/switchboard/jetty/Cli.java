@@ -268,7 +268,7 @@ final class Cli {
         try {
             contents = store.read();
         } catch (IOException e) {
-            throw new InvalidConfigException(List.of(String.valueOf(e.getMessage())));
+            throw InvalidConfigException.storeUnreadable(List.of(String.valueOf(e.getMessage())));
         }
         if (!contents.exists()) {
             return new WithStore(config, null, 0, 0, null);
@@ -476,7 +476,8 @@ final class Cli {
     }
 
     private static void printErrors(PrintStream err, String label, InvalidConfigException e) {
-        err.println(label + ": invalid configuration (" + e.errors().size() + (e.errors().size() == 1 ? " error)" : " errors)"));
+        err.println(label + (e.storeUnreadable() ? ": the admin store cannot be read (" : ": invalid configuration (")
+                + e.errors().size() + (e.errors().size() == 1 ? " error)" : " errors)"));
         for (String error : e.errors()) {
             err.println("error: " + error);
         }

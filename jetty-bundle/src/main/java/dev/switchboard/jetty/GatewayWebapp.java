@@ -245,9 +245,9 @@ public final class GatewayWebapp implements ServletContextListener {
         } catch (InvalidConfigException e) {
             // Expected (the operator's file is wrong): said in the container's own log with every error, then the
             // deployment fails (SPEC 6) without a stack trace; Tomcat keeps the reason out of catalina.out otherwise.
-            LOG.error("Switchboard {}: invalid configuration {}; {} is not started:\n  {}", Version.current(), path,
+            LOG.error("Switchboard {}: {}; {} is not started:\n  {}", Version.current(), e.headline(path),
                     context.getContextPath().isEmpty() ? "/" : context.getContextPath(), String.join("\n  ", e.errors()));
-            IllegalStateException failure = new IllegalStateException("Switchboard: invalid configuration " + path + ":\n"
+            IllegalStateException failure = new IllegalStateException("Switchboard: " + e.headline(path) + ":\n"
                     + e.getMessage());
             failure.setStackTrace(new StackTraceElement[0]);
             throw failure;

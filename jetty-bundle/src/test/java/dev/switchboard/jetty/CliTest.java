@@ -173,6 +173,26 @@ final class CliTest {
                 "error: " + missing + ": no such file");
     }
 
+    // Regression: a database that cannot be reached at the start was headed "invalid configuration", as if the file
+    // were wrong.
+    @Test
+    void shouldSayTheStoreCannotBeReadNotThatTheConfigIsInvalid() throws IOException {
+        Path config = write("pg.yaml", """
+                server: {port: 0}
+                admin:
+                  token: t
+                  store: postgresql://127.0.0.1:1/switchboard
+                """);
+
+        Result r = cli("--config", config.toString());
+
+        assertThat(r.code).isEqualTo(Cli.INVALID_CONFIG);
+        assertThat(r.errLines()).containsExactly(
+                config + ": the admin store cannot be read (1 error)",
+                "error: postgresql://127.0.0.1:1/switchboard: cannot be reached (connection refused)");
+        assertNoStackTrace(r);
+    }
+
     @Test
     void shouldRefuseADeviceWithoutReadingIt() {
         // Regression: a device or pipe reports size 0, so the 4 MiB check was skipped and the endless
