@@ -336,7 +336,14 @@ final class ConfigReader {
             return ReloadSettings.DEFAULT;
         }
         fields.onlyKeys(m, "reload", RELOAD_KEYS);
-        return new ReloadSettings(fields.duration(m, "reload", "poll_interval", ReloadSettings.DEFAULT_POLL_INTERVAL));
+        Duration poll = fields.duration(m, "reload", "poll_interval", ReloadSettings.DEFAULT_POLL_INTERVAL);
+        if (poll.compareTo(ReloadSettings.MIN_POLL_INTERVAL) < 0) {
+            fields.error("reload.poll_interval", m.entries().get("poll_interval"), "must be at least "
+                    + ReloadSettings.MIN_POLL_INTERVAL.toMillis() + "ms (each look reads the config file and the admin"
+                    + " store, a database's revision included), was " + ((Value.Scalar) m.entries().get("poll_interval")).text());
+            poll = ReloadSettings.DEFAULT_POLL_INTERVAL;
+        }
+        return new ReloadSettings(poll);
     }
 
     private ObservabilitySettings readObservability(Value.Mapping m) {

@@ -83,6 +83,11 @@ final class ConfigValidationTest {
                           poll_interval: 2 seconds
                         """, "reload.poll_interval: must be a duration such as 600s, 500ms, 10m, 1h or 7d, was \"2 seconds\" "
                         + "(line 2)"),
+                row("poll interval too short", """
+                        reload:
+                          poll_interval: 1ms
+                        """, "reload.poll_interval: must be at least 100ms (each look reads the config file and the admin"
+                        + " store, a database's revision included), was 1ms (line 2)"),
                 row("zero duration", """
                         server:
                           upstream_idle_timeout: 0s
