@@ -214,7 +214,16 @@ final class FileAdminStoreTest {
         java.util.concurrent.atomic.AtomicInteger saves = new java.util.concurrent.atomic.AtomicInteger();
         Thread editor = new Thread(() -> {
             while (writing.get()) {
-                saveByHand(file, "save " + saves.incrementAndGet() + "\n");
+                // Saved whole (a rename), never truncated first: two reads that each met an in-place save's empty
+                // moment would see the same revision, and the write would rightly go through (it failed this test once).
+                int n = saves.incrementAndGet();
+                saveByHand(dir.resolve("editor.tmp"), "save " + n + "\n");
+                try {
+                    Files.move(dir.resolve("editor.tmp"), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
                 try {
                     Thread.sleep(2);
                 } catch (InterruptedException e) {
