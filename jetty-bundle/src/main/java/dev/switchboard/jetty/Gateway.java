@@ -51,14 +51,16 @@ final class Gateway {
     private final Supplier<SwitchboardConfig> config;
     private final InFlight inFlight;
     private final Health health;
+    private final GracefulHandler graceful;
 
     private Gateway(Server server, ServerConnector connector, Supplier<SwitchboardConfig> config, InFlight inFlight,
-                    Health health) {
+                    Health health, GracefulHandler graceful) {
         this.server = server;
         this.connector = connector;
         this.config = config;
         this.inFlight = inFlight;
         this.health = health;
+        this.graceful = graceful;
     }
 
     /**
@@ -131,6 +133,10 @@ final class Gateway {
         connector.setPort(listen.port());
         // A client that reads nothing of its response for this long is cut (README "Faults").
         connector.setIdleTimeout(listen.clientIdleTimeout().toMillis());
+        // Jetty's graceful stop sets every connection's idle timeout to 1 s (its default here), busy ones included: a
+        // stream whose client or upstream paused about that long while a write was pending was cut in the drain, as a
+        // client timeout. Connections keep their own; stop() waits for requests, not connections.
+        connector.setShutdownIdleTimeout(-1);
         server.addConnector(connector);
 
         InFlight inFlight = new InFlight();
@@ -183,7 +189,7 @@ final class Gateway {
             }
             throw new StartFailure(e);
         }
-        return new Gateway(server, connector, config, inFlight, health);
+        return new Gateway(server, connector, config, inFlight, health, graceful);
     }
 
     /**
@@ -277,7 +283,11 @@ final class Gateway {
             Thread.sleep(delay.toMillis());
         }
         Duration drain = config.get().server().drainTimeout();
-        CompletableFuture<Void> drained = Graceful.shutdown(server);
+        // Stops accepting; each response from here on closes its connection when it ends.
+        Graceful.shutdown(server);
+        // The requests in flight, not the connections: a kept-alive connection with no request is closed by the stop
+        // below (the connections keep their idle timeout, see the connector).
+        CompletableFuture<Void> drained = graceful.shutdown();
         int cut = 0;
         try {
             drained.get(drain.toMillis(), TimeUnit.MILLISECONDS);

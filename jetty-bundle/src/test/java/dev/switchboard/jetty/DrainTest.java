@@ -122,6 +122,79 @@ final class DrainTest {
         }
     }
 
+    // Regression: Jetty's graceful stop set every connection's idle timeout to 1 s, busy ones included, so a stream
+    // with a write pending for that long (a client pausing, events about 1 s apart) was cut in the drain, logged as a
+    // client timeout, though the drain time had not run out.
+    @Test
+    void shouldLetAStreamWhoseClientPausesFinishWithinTheDrainTime() throws Exception {
+        gateway.stop();
+        gateway = TestGateway.start(TestGateway.config("""
+                server: {drain_timeout: 20s, upstream_idle_timeout: 60s}
+                providers:
+                  up: {type: openai-compatible, base_url: %s}
+                default_provider: up
+                """.formatted(upstream.url())), new ExchangeListener() {
+                    @Override
+                    public void onComplete(Exchange exchange, Completion completion) {
+                        completions.put(exchange.id(), completion);
+                    }
+                });
+        // More than the socket buffers on both sides hold: the gateway's writes wait while the client does not read.
+        String body = EVENT.repeat(16 * 1024 * 1024 / EVENT.length()) + "data: [DONE]\n\n";
+        upstream.next(Script.of(End.FIN, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: "
+                + body.length() + "\r\n\r\n", body));
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", gateway.port()));
+            String request = "{\"model\":\"up/m\",\"stream\":true}";
+            socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: paused\r\n"
+                    + "Content-Length: " + request.length() + "\r\n\r\n" + request).getBytes(StandardCharsets.UTF_8));
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.read());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 200 ").contains("Content-Length: " + body.length());
+            byte[] first = in.readNBytes(EVENT.length());
+            assertThat(new String(first, StandardCharsets.UTF_8)).isEqualTo(EVENT);
+
+            CompletableFuture<Integer> stopped = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return gateway.stop();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(3000);
+            socket.setSoTimeout(20_000);
+            byte[] rest = in.readAllBytes();
+
+            assertThat(first.length + rest.length).as("the whole body, then the connection closed").isEqualTo(body.length());
+            assertThat(new String(rest, StandardCharsets.UTF_8)).endsWith(EVENT + "data: [DONE]\n\n");
+            assertThat(stopped.get(20, TimeUnit.SECONDS)).as("responses cut").isZero();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey("paused"));
+        Completion c = completions.get("paused");
+        assertThat(c.cut()).isFalse();
+        assertThat(c.errorCode()).isNull();
+    }
+
+    @Test
+    void shouldStopAtOnceWhenOnlyAKeptAliveConnectionIsOpen() throws Exception {
+        upstream.next(Script.of(End.FIN, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"));
+        try (Socket socket = send(gateway.port(), "kept-alive", "{\"model\":\"up/m\"}")) {
+            Received r = RawClient.read(socket, 10_000, System.nanoTime());
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.ending()).as("kept alive").isEqualTo(Ending.OPEN);
+            long start = System.nanoTime();
+
+            assertThat(gateway.stop()).isZero();
+
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(400L);
+            assertThat(socket.getInputStream().read()).as("closed by the stop").isEqualTo(-1);
+        }
+    }
+
     @Test
     void shouldStopAtOnceWhenNothingIsInFlight() throws Exception {
         long start = System.nanoTime();
