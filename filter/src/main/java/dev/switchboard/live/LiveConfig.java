@@ -12,6 +12,7 @@ import dev.switchboard.store.AdminStores;
 import dev.switchboard.store.FileAdminStore;
 import dev.switchboard.store.StaleException;
 import dev.switchboard.store.StoreContents;
+import dev.switchboard.store.StoreUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -125,6 +126,18 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private final ConcurrentLinkedQueue<AdminStore> retired = new ConcurrentLinkedQueue<>();
     /** Guarded by {@link #lock}: whether {@link #start()} asked the store to listen (until {@link #close()}). */
     private boolean listening;
+    /**
+     * Admin writes on this node at most, writing or waiting for their turn: one more is refused at once (503), so
+     * that writes queued behind a slow one (a large store, a peer holding the lock file) never take the server's
+     * threads from the traffic.
+     */
+    static final int MAX_WRITES_IN_LINE = 64;
+    /** How long an admin write waits for the writes before it on this node, at most; then it is refused (503). */
+    static final java.time.Duration WRITE_TURN_WAIT = java.time.Duration.ofSeconds(30);
+    /** The writes in line ({@link #MAX_WRITES_IN_LINE}). */
+    private final java.util.concurrent.atomic.AtomicInteger writesInLine = new java.util.concurrent.atomic.AtomicInteger();
+    /** One write at a time, in the order they came; waited for with a bound ({@link #WRITE_TURN_WAIT}). */
+    private final java.util.concurrent.Semaphore writeTurn = new java.util.concurrent.Semaphore(1, true);
     /** Told of every swap and every refused change (metrics); see {@link #addReloadListener}. */
     private final List<ReloadListener> reloadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Guarded by {@link #lock}: the hash of the content last judged, valid or not. */
@@ -879,6 +892,24 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     public Update update(String ifMatch, Function<Snapshot, List<VirtualModel>> change)
             throws StaleException, IOException {
         Objects.requireNonNull(change, "change");
+        if (writesInLine.incrementAndGet() > MAX_WRITES_IN_LINE) {
+            writesInLine.decrementAndGet();
+            throw new StoreUnavailableException(state.store().name() + ": " + MAX_WRITES_IN_LINE + " admin writes are"
+                    + " already in line on this node; nothing was written, retry in a moment");
+        }
+        try {
+            if (!writeTurn.tryAcquire(WRITE_TURN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new StoreUnavailableException(state.store().name() + ": the admin writes before this one on this"
+                        + " node took more than " + WRITE_TURN_WAIT.toSeconds() + " s; nothing was written, retry in a moment");
+            }
+        } catch (InterruptedException e) {
+            writesInLine.decrementAndGet();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(state.store().name() + ": the gateway is stopping; nothing was written");
+        } catch (StoreUnavailableException e) {
+            writesInLine.decrementAndGet();
+            throw e;
+        }
         try {
             synchronized (lock) {
                 // Newest state first, even when the write turns out stale: a hand edit of the store goes live.
@@ -894,6 +925,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 }
             }
         } finally {
+            writeTurn.release();
+            writesInLine.decrementAndGet();
             closeRetired();
         }
     }

@@ -41,6 +41,8 @@ public final class FileAdminStore implements AdminStore {
     private static final ConcurrentHashMap<Path, Object> WRITERS = new ConcurrentHashMap<>();
     /** How many times a write starts over because the file changed under it before it gives up. */
     static final int MAX_STARTS = 5;
+    /** The longest wait for the lock file another process holds, as the PostgreSQL store's {@code lock_timeout}. */
+    static final java.time.Duration LOCK_WAIT = java.time.Duration.ofSeconds(10);
     /**
      * How long a file found changed must stay as it is before a write starts over from it: an editor that saves in
      * place truncates and writes in steps, and a prefix that happens to parse must not become the base of a write.
@@ -52,6 +54,7 @@ public final class FileAdminStore implements AdminStore {
     private final Path file;
     private final Path lockFile;
     private final long settleMillis;
+    private final java.time.Duration lockWait;
 
     /**
      * @param file the store file (need not exist yet; its folder is created on the first write)
@@ -62,9 +65,15 @@ public final class FileAdminStore implements AdminStore {
 
     /** @param settleMillis how long a changed file must stay as it is before a write starts over (tests) */
     FileAdminStore(Path file, long settleMillis) {
+        this(file, settleMillis, LOCK_WAIT);
+    }
+
+    /** @param lockWait the longest wait for a lock file another process holds (tests) */
+    FileAdminStore(Path file, long settleMillis, java.time.Duration lockWait) {
         this.file = Objects.requireNonNull(file, "file").toAbsolutePath();
         this.lockFile = this.file.resolveSibling("." + this.file.getFileName() + ".lock");
         this.settleMillis = settleMillis;
+        this.lockWait = lockWait;
     }
 
     /**
@@ -183,12 +192,13 @@ public final class FileAdminStore implements AdminStore {
             try {
                 Files.createDirectories(file.getParent());
                 ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                held = ch.lock();
+                held = lock(ch);
             } catch (IOException e) {
                 if (ch != null) {
                     ch.close();
                 }
-                throw new IOException(file + ": cannot be written (" + ConfigLoader.reason(e, file) + ")", e);
+                throw e instanceof StoreUnavailableException || e instanceof java.io.InterruptedIOException ? e
+                        : new IOException(file + ": cannot be written (" + ConfigLoader.reason(e, file) + ")", e);
             }
             try (FileChannel channel = ch; FileLock lock = held) {
                 assert lock.isValid() && channel.isOpen();
@@ -217,6 +227,34 @@ public final class FileAdminStore implements AdminStore {
                                 + " saving it?); nothing was written");
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Takes the lock file, waiting at most {@link #LOCK_WAIT} (as made) for another process that holds it (a node paused or
+     * stuck in its write): a write never waits without a bound, holding a server thread.
+     *
+     * @throws StoreUnavailableException when it is still held after that
+     * @throws java.io.InterruptedIOException when the thread is interrupted (the gateway stops)
+     */
+    private FileLock lock(FileChannel channel) throws IOException {
+        long deadline = System.nanoTime() + lockWait.toNanos();
+        while (true) {
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                return lock;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new StoreUnavailableException(file + ": another process holds its lock file " + lockFile.getFileName()
+                        + " (waited " + (lockWait.toMillis() % 1000 == 0 ? lockWait.toSeconds() + " s"
+                        : lockWait.toMillis() + " ms") + "); nothing was written");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException(file + ": the gateway is stopping; nothing was written");
             }
         }
     }

@@ -325,6 +325,54 @@ final class LiveConfigTest {
         assertThat(refused[0]).as("a file that cannot be read is one more refusal, not one per look").isEqualTo(3);
     }
 
+    // Regression: admin writes queued without a bound behind a slow one (a large store, a peer holding the lock file),
+    // each holding a server thread: with a few hundred the traffic and /healthz stopped answering (probe).
+    @Test
+    void shouldRefuseAWriteAtOnceWhenTheLineOfWritesIsFull() throws Exception {
+        LiveConfig live = withStoreRowExtra();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            List<java.util.concurrent.Future<?>> inLine = new java.util.ArrayList<>();
+            inLine.add(pool.submit(() -> live.update(null, snapshot -> {
+                writing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return adding("first").apply(snapshot);
+            })));
+            assertThat(writing.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            for (int i = 1; i < LiveConfig.MAX_WRITES_IN_LINE; i++) {
+                String source = "queued" + i;
+                inLine.add(pool.submit(() -> live.update(null, adding(source))));
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> ((java.util.concurrent.ThreadPoolExecutor) pool).getActiveCount() == LiveConfig.MAX_WRITES_IN_LINE);
+            Thread.sleep(200);
+            long start = System.nanoTime();
+
+            assertThatThrownBy(() -> live.update(null, adding("one-too-many")))
+                    .isInstanceOf(dev.switchboard.store.StoreUnavailableException.class)
+                    .hasMessage("virtual-models.admin.yaml: " + LiveConfig.MAX_WRITES_IN_LINE + " admin writes are already in"
+                            + " line on this node; nothing was written, retry in a moment");
+
+            assertThat(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000L);
+            release.countDown();
+            for (java.util.concurrent.Future<?> f : inLine) {
+                f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertThat(live.get().rules().virtualModels()).extracting(VirtualModel::source)
+                    .contains("first", "queued1", "queued" + (LiveConfig.MAX_WRITES_IN_LINE - 1)).doesNotContain("one-too-many");
+            live.update(null, adding("after"));
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
     /** @return a node on a config file in {@link #dir} whose store file holds one row, {@code extra -> v9/model} */
     private LiveConfig withStoreRowExtra() throws IOException {
         Files.writeString(dir.resolve("switchboard.yaml"), redirect("v1/model"));

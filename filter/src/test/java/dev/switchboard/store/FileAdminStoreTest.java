@@ -354,6 +354,51 @@ final class FileAdminStoreTest {
         }
     }
 
+    // Regression: a write waited in FileChannel.lock() for as long as another process held the lock file (a node paused
+    // in its write): hundreds of admin writes queued so held the server's threads, and the traffic stopped (probe).
+    @Test
+    void shouldGiveUpOnALockFileAnotherProcessHoldsAndWriteNothing() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        new FileAdminStore(file).write(null, now -> doc("v1\n"));
+        Path holder = dir.resolve("Holder.java");
+        Files.writeString(holder, """
+                import java.nio.channels.FileChannel;
+                import java.nio.file.Path;
+                import java.nio.file.StandardOpenOption;
+                class Holder {
+                    public static void main(String[] args) throws Exception {
+                        try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.WRITE)) {
+                            ch.lock();
+                            System.out.println("locked");
+                            System.in.read();
+                        }
+                    }
+                }
+                """);
+        Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                holder.toString(), dir.resolve(".store.yaml.lock").toString()).redirectErrorStream(true).start();
+        try {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine()).isEqualTo("locked");
+            FileAdminStore store = new FileAdminStore(file, 20, java.time.Duration.ofMillis(500));
+            long start = System.nanoTime();
+
+            assertThatThrownBy(() -> store.write(null, now -> doc("v2\n")))
+                    .isInstanceOf(StoreUnavailableException.class)
+                    .hasMessage(file + ": another process holds its lock file .store.yaml.lock (waited 500 ms); nothing"
+                            + " was written");
+
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(450L, 5_000L);
+            assertThat(Files.readString(file)).isEqualTo("v1\n");
+            other.getOutputStream().close();
+            assertThat(other.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            store.write(null, now -> doc("v2\n"));
+            assertThat(Files.readString(file)).as("written once the lock is free").isEqualTo("v2\n");
+        } finally {
+            other.destroyForcibly();
+        }
+    }
+
     @Test
     void shouldSerializeWritersOfOneFileEvenThroughSeveralInstances() throws Exception {
         Path file = dir.resolve("store.yaml");
