@@ -30,7 +30,7 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 /**
  * YAML text to a {@link Value} tree with SnakeYAML Engine's composer (no object construction, so no
  * global tags or arbitrary types), with our own guards: duplicate keys rejected with both lines, at
- * most {@link #MAX_ALIASES} aliases, {@link #MAX_NODES} nodes after alias expansion (an anchor bomb
+ * most {@link #MAX_ALIASES} aliases, {@link #MAX_NODES} nodes added by alias expansion (an anchor bomb
  * stops there), {@link #MAX_DEPTH} nesting, and {@code ${VAR}} interpolation in every scalar value.
  */
 final class YamlTree {
@@ -43,6 +43,8 @@ final class YamlTree {
 
     private final Interpolator interpolator;
     private final List<String> errors;
+    /** The nodes converted once; an alias brings one back, and each such visit counts toward {@link #MAX_NODES}. */
+    private final java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private int nodes;
 
     private YamlTree(Interpolator interpolator, List<String> errors) {
@@ -108,7 +110,9 @@ final class YamlTree {
 
     /** @param line the line errors about this value name: its key's line for a mapping value, else its own */
     private Value convert(Node node, String path, int depth, int line) {
-        if (++nodes > MAX_NODES) {
+        // Only what aliases add counts: a plain document of any size under the file limit is read (a store of 15,000
+        // rows was refused as an anchor bomb), an anchor bomb still stops here.
+        if (!seen.add(node) && ++nodes > MAX_NODES) {
             throw new InvalidConfigException(List.of("the document expands to more than " + MAX_NODES
                     + " nodes (anchors and aliases included); refusing it"));
         }

@@ -66,6 +66,21 @@ final class ConfigLimitsTest {
                 "the document expands to more than 100000 nodes (anchors and aliases included); refusing it"));
     }
 
+    // Regression: every node counted toward the anchor-bomb limit, so a plain store of about 14,300 rows (1.4 MB, well
+    // under the 4 MiB limit) was refused as "expands to more than 100000 nodes" (probe).
+    @Test
+    void shouldReadAPlainDocumentOfMoreNodesThanAnAliasMayAdd() {
+        StringBuilder yaml = new StringBuilder("virtual_models:\n");
+        for (int i = 0; i < 20_000; i++) {
+            yaml.append("  - {source: alias-").append(i).append(", target: openai/model-").append(i)
+                    .append(", user_paths: [/team/").append(i).append("]}\n");
+        }
+
+        SwitchboardConfig config = LOADER.parse(yaml.toString());
+
+        assertThat(config.rules().virtualModels()).hasSize(20_000);
+    }
+
     @Test
     void shouldAccept50AliasesOfACollection() {
         SwitchboardConfig config = LOADER.parse(virtualModelsSharingUserPaths(50));
