@@ -3,6 +3,7 @@ package dev.switchboard.servlet;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Candidate;
+import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.Target;
@@ -58,7 +59,11 @@ final class ModelsList {
         TreeMap<String, Map<String, Object>> out = new TreeMap<>(ModelsList::compareUtf8);
         if (!rules.keepOnlyAliases()) {
             for (Map.Entry<String, Map<String, Object>> e : byId.entrySet()) {
-                if (Resolver.resolveConcrete(rules, e.getKey(), caller).allowed()) {
+                // Listed only when callable as written: a body's name is stripped and judged (a listed "m " would be
+                // called as "m", whose access may differ; "a,b" or a zero-width space would be refused).
+                String id = e.getKey();
+                if (ModelNames.problem(id) == null && id.equals(ModelNames.strip(id))
+                        && Resolver.resolveConcrete(rules, id, caller).allowed()) {
                     out.put(e.getKey(), e.getValue());
                 }
             }

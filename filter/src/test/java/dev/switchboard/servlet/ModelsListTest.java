@@ -20,4 +20,20 @@ final class ModelsListTest {
         assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("{\"type\":\"model\",\"id\":\"openai/gpt-5-mini\","
                 + "\"display_name\":\"openai/gpt-5-mini\",\"created_at\":\"1970-01-01T00:00:00Z\"}");
     }
+
+    // Regression: an upstream's ids were judged as written while a request's name is stripped and judged: "o3-pro "
+    // (disabled once stripped) was listed, and so were ids no request may name ("a,b", a zero-width space) (probe).
+    @org.junit.jupiter.api.Test
+    void shouldListOnlyIdsCallableAsWritten() {
+        byte[] upstream = ("{\"object\":\"list\",\"data\":[{\"id\":\"openai/o3-pro \"},{\"id\":\"openai/a,b\"},"
+                + "{\"id\":\"openai/z\u200bw\"},{\"id\":\"openai/gpt-5-mini\"}]}").getBytes(StandardCharsets.UTF_8);
+        ModelsList.Result r = ModelsList.transform(upstream, FilterContract.load(FilterContract.RULES).rules(),
+                Caller.ANONYMOUS, false, null);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).doesNotContain("o3-pro").doesNotContain("a,b")
+                .doesNotContain("z\u200bw").contains("\"id\":\"openai/gpt-5-mini\"");
+        assertThat(ModelsList.transform(upstream, FilterContract.load(FilterContract.RULES).rules(), Caller.ANONYMOUS, false,
+                "openai/o3-pro ").status()).isEqualTo(404);
+    }
 }
