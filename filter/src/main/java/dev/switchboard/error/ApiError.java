@@ -53,6 +53,12 @@ public enum ApiError {
     UPSTREAM_MALFORMED(502, "api_error", "upstream_unavailable", "%s answered with a response that is not valid HTTP%s",
             null, false),
     /**
+     * The upstream answered with a valid response the gateway does not pass on (a redirect, a protocol switch, a status
+     * HTTP does not define, a transfer coding other than chunked, a refusal of the gateway's credentials); the first
+     * {@code %s} is {@code provider NAME}, the second what it answered.
+     */
+    UPSTREAM_REFUSED(502, "api_error", "upstream_unavailable", "%s answered %s", null, false),
+    /**
      * The TLS handshake with the upstream failed (a certificate the JVM does not trust, one for another host, an
      * expired one); the first {@code %s} is {@code provider NAME}, the second the reason the TLS stack gave.
      */

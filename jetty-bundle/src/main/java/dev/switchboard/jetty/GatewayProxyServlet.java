@@ -173,6 +173,16 @@ final class GatewayProxyServlet extends ProxyServlet {
     static final String MAX_RESPONSE_HEADERS_PARAMETER = "maxResponseHeaders";
 
     @Override
+    protected HttpClient createHttpClient() throws ServletException {
+        HttpClient client = super.createHttpClient();
+        // Jetty's proxy clears the client's protocol handlers there (all but 100 Continue): a 102 Processing or 103
+        // Early Hints before the answer was then taken for the answer itself, and the exchange never ended (the client
+        // hung with no timeout). Every interim response (1xx but 100, which the proxy handles, and 101) is skipped.
+        client.getProtocolHandlers().put(new Interim());
+        return client;
+    }
+
+    @Override
     protected HttpClient newHttpClient() {
         HttpClient client = super.newHttpClient();
         // Upstream providers answer on their own schedule: no redirects followed, no cookies kept.
@@ -542,10 +552,19 @@ final class GatewayProxyServlet extends ProxyServlet {
         // A provider's cookies stop here: the client's cookies are never sent upstream, so one could never come back,
         // and passed on it would be set on the gateway's host (other webapps' paths in a shared Tomcat, the
         // dashboard's session cookie's name).
+        // The provider's policies for its own host (HTTP/3 elsewhere, HTTPS only) are not the gateway host's; and an
+        // address of the provider's (an absolute Location, Content-Location, Link or Refresh) is neither shown to the
+        // client nor followed by it with its gateway key (a relative one resolves against the gateway: kept).
         String name = field.getName();
-        return name.regionMatches(true, 0, "X-Switchboard-", 0, 14) || name.equalsIgnoreCase("Content-Security-Policy")
+        if (name.regionMatches(true, 0, "X-Switchboard-", 0, 14) || name.equalsIgnoreCase("Content-Security-Policy")
                 || name.equalsIgnoreCase("X-Content-Type-Options") || name.equalsIgnoreCase("Set-Cookie")
-                || name.equalsIgnoreCase("Set-Cookie2") ? null : field;
+                || name.equalsIgnoreCase("Set-Cookie2") || name.equalsIgnoreCase("Alt-Svc")
+                || name.equalsIgnoreCase("Strict-Transport-Security")) {
+            return null;
+        }
+        boolean address = name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location")
+                || name.equalsIgnoreCase("Link") || name.equalsIgnoreCase("Refresh");
+        return address && field.getValue() != null && field.getValue().contains("//") ? null : field;
     }
 
     @Override
@@ -727,10 +746,17 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         upstream.flushes = upstream.sse || (type != null && type.regionMatches(true, 0, "application/x-ndjson", 0, 20))
                 || (upstream.exchange.body() != null && upstream.exchange.body().asksForStream());
+        String refusal = refusal(serverResponse, upstream.provider);
+        if (refusal != null) {
+            // Not passed on, not even its headers: the client gets the gateway's 502, or the next candidate the request.
+            upstream.refused = refusal;
+            serverResponse.abort(new Refused(refusal));
+            return;
+        }
         upstream.usage = !upstream.readsUsage() ? null : UsageReader.forResponse(type,
                 serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_ENCODING),
                 serverResponse.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH));
-        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+        copyServerHeaders(clientRequest, proxyResponse, serverResponse);
         int status = serverResponse.getStatus();
         if (status == 204 && proxyResponse.containsHeader("Content-Length")) {
             // A 204 has no body (RFC 9110 section 8.6 forbids the header on it), and Jetty's client reads none: a
@@ -753,6 +779,116 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Jetty only: Tomcat adds its own Transfer-Encoding to this one.
             proxyResponse.setHeader("Transfer-Encoding", "chunked");
         }
+    }
+
+    /**
+     * What of an upstream's answer the gateway does not pass on, in words for the client's 502, or {@code null} for an
+     * answer it passes on.
+     */
+    static String refusal(Response serverResponse, Provider provider) {
+        int status = serverResponse.getStatus();
+        if (status == 101) {
+            return "101 Switching Protocols to an API request";
+        }
+        if (status >= 300 && status < 400 && status != 304) {
+            // Followed by a client, a redirect would send its body, and its gateway key, wherever the upstream points.
+            return "a redirect (" + status + "), which the gateway neither follows nor passes on; is providers."
+                    + provider.name() + ".base_url right?";
+        }
+        if (status < 100 || status > 599) {
+            return "the status " + status + ", which HTTP does not define";
+        }
+        if (status == 401) {
+            // The credentials were the gateway's (a client's never go upstream), and the provider's message can quote
+            // part of its key ("sk-proj-****abcd"): the client's SDK would say its own key was wrong.
+            return "401: it refused the gateway's credentials for it; check providers." + provider.name() + ".api_key";
+        }
+        String coding = serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.TRANSFER_ENCODING);
+        if (coding != null && !coding.strip().equalsIgnoreCase("chunked")) {
+            // Jetty's client takes off the chunking only: "gzip, chunked" would reach the client as gzip bytes under
+            // no Content-Encoding, a body that looks complete and is not what it says.
+            return "the transfer coding '" + coding + "', which the gateway does not decode";
+        }
+        return null;
+    }
+
+    /** The upstream's answer is not passed on ({@link #refusal}). Stackless. */
+    static final class Refused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String why) {
+            super(why, null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** Skips an interim response (1xx but 100 and 101) and waits for the answer, as Jetty's own 102 handler does. */
+    private static final class Interim extends org.eclipse.jetty.client.ProcessingProtocolHandler {
+        @Override
+        public String getName() {
+            return "switchboard-interim";
+        }
+
+        @Override
+        public boolean accept(Request request, Response response) {
+            int status = response.getStatus();
+            return status > 101 && status < 200;
+        }
+    }
+
+    /**
+     * Copies the upstream's response headers a client may see: its values exactly as sent (Jetty's own copy joined the
+     * values it had split, which took the quotes off: {@code realm="a b", error="x"} became {@code realm=a b,error=x}),
+     * without the hop-by-hop ones, those its {@code Connection} names (RFC 9110 section 7.6.1), and those
+     * {@link #filterServerResponseHeader} keeps from the client.
+     */
+    private void copyServerHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                   Response serverResponse) {
+        org.eclipse.jetty.http.HttpFields fields = serverResponse.getHeaders();
+        Set<String> named = connectionNamed(fields);
+        Set<String> copied = new java.util.HashSet<>();
+        for (org.eclipse.jetty.http.HttpField field : fields) {
+            if (!passesOn(clientRequest, serverResponse, field, named)) {
+                continue;
+            }
+            String value = field.getValue() == null ? "" : field.getValue();
+            if (copied.add(field.getLowerCaseName())) {
+                // The first of a name replaces what the container set (a default Content-Type); the others add to it.
+                proxyResponse.setHeader(field.getName(), value);
+            } else {
+                proxyResponse.addHeader(field.getName(), value);
+            }
+        }
+    }
+
+    /** @return the header names (lower case) the response's {@code Connection} headers name; empty for none */
+    private static Set<String> connectionNamed(org.eclipse.jetty.http.HttpFields fields) {
+        Set<String> named = Set.of();
+        for (org.eclipse.jetty.http.HttpField field : fields) {
+            if (field.getHeader() == org.eclipse.jetty.http.HttpHeader.CONNECTION && field.getValue() != null) {
+                for (String token : field.getValue().split(",")) {
+                    String name = token.strip().toLowerCase(Locale.ROOT);
+                    if (!name.isEmpty() && !name.equals("close") && !name.equals("keep-alive")) {
+                        if (named.isEmpty()) {
+                            named = new java.util.HashSet<>();
+                        }
+                        named.add(name);
+                    }
+                }
+            }
+        }
+        return named;
+    }
+
+    private boolean passesOn(HttpServletRequest clientRequest, Response serverResponse, org.eclipse.jetty.http.HttpField field,
+                             Set<String> connectionNamed) {
+        String name = field.getLowerCaseName();
+        return !HOP_HEADERS.contains(name) && !connectionNamed.contains(name)
+                && filterServerResponseHeader(clientRequest, serverResponse, field) != null;
     }
 
     @Override
@@ -801,7 +937,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         // the next candidate can take the request (SPEC section 11: before any byte of the response reached the
         // client). A 4xx is never retried, whatever follows it. Otherwise the attempt was judged already (a retried or
         // an error status, a body that began), or the client or the gateway ended it.
-        boolean targetFailed = upstreamFault && (status == 0 || status < 400 && !upstream.bodyStarted);
+        boolean targetFailed = upstreamFault && (status == 0 || upstream.refused != null
+                || status < 400 && !upstream.bodyStarted);
         if (targetFailed || upstreamFault && status < 400 && !upstream.writing) {
             // Also an answer that broke after its body began: the client got a cut answer from this target. Not
             // when a write to the client was under way: a failure told then may be the client's doing.
@@ -815,7 +952,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         // Nothing reached the client yet (headers and early bytes are still buffered): it gets an error of its own,
         // without the headers of the response that broke (they describe that body: its encoding, caching, cookies).
-        if (status != 0 && serverResponse != null) {
+        if (status != 0 && serverResponse != null && upstream.refused == null) {
             forgetServerHeaders(clientRequest, proxyResponse, serverResponse);
         }
         ApiError why = upstream.clientBodyFailed != null ? upstream.clientBodyFailed
@@ -851,10 +988,10 @@ final class GatewayProxyServlet extends ProxyServlet {
      */
     private void forgetServerHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                      Response serverResponse) {
+        Set<String> named = connectionNamed(serverResponse.getHeaders());
         for (org.eclipse.jetty.http.HttpField field : serverResponse.getHeaders()) {
             // Hop-by-hop headers are never copied, and the gateway may have set its own (Connection: close).
-            if (!HOP_HEADERS.contains(field.getLowerCaseName())
-                    && filterServerResponseHeader(clientRequest, serverResponse, field) != null) {
+            if (passesOn(clientRequest, serverResponse, field, named)) {
                 proxyResponse.setHeader(field.getName(), null);
             }
         }
@@ -1037,6 +1174,8 @@ final class GatewayProxyServlet extends ProxyServlet {
                 ErrorResponse error = row == ApiError.REQUEST_TIMEOUT ? row.with("the request body did not arrive in time")
                         : row == ApiError.INVALID_BODY ? row.with("the request body could not be read")
                         : upstream.shuttingDown ? ApiError.SHUTTING_DOWN.with()
+                        : upstream.refused != null
+                        ? ApiError.UPSTREAM_REFUSED.with("provider " + upstream.provider.name(), upstream.refused)
                         : upstream.malformed != null
                         ? ApiError.UPSTREAM_MALFORMED.with("provider " + upstream.provider.name(), upstream.malformed)
                         : upstream.tls != null && status != 504

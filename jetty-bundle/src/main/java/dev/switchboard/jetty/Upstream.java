@@ -58,6 +58,8 @@ final class Upstream {
     volatile boolean shuttingDown;
     /** The upstream's response was not valid HTTP: the parser's reason in parentheses (or empty), else {@code null}. */
     volatile String malformed;
+    /** The upstream's answer is one the gateway does not pass on ({@link GatewayProxyServlet#refusal}), else {@code null}. */
+    volatile String refused;
     /** The TLS handshake with the upstream failed: why, else {@code null}. */
     volatile String tls;
     /** A byte of the response's body arrived (and may have gone on to the client). */

@@ -322,9 +322,23 @@ final class FailoverTest {
         assertThat(c.received).hasSize(1);
     }
 
+    // A 401 is the provider refusing the gateway's own credentials for it (a client's never go upstream): that target
+    // is broken for everyone, so the next one takes the request; alone, it is a 502 (UpstreamHeadersTest).
+    @Test
+    void shouldFailOverWhenATargetRefusesTheGatewaysCredentials() throws Exception {
+        a.answer(401);
+
+        HttpResponse<String> r = post(gateway, body("chat", false));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("2");
+        assertThat(a.received).hasSize(1);
+        assertThat(b.received).hasSize(1);
+    }
+
     @ParameterizedTest
-    @ValueSource(ints = {400, 401, 403, 404, 409, 413, 422})
-    void shouldNeverRetryA4xxOtherThan429(int status) throws Exception {
+    @ValueSource(ints = {400, 403, 404, 409, 413, 422})
+    void shouldNeverRetryA4xxOtherThan429OrTheGatewaysOwn401(int status) throws Exception {
         a.answer(status);
 
         HttpResponse<String> r = post(gateway, body("chat", false));
