@@ -164,7 +164,12 @@ public enum ApiError {
      */
     STORE_UNAVAILABLE(503, "api_error", "store_unavailable", "the admin store is unavailable: %s", null, false),
     /** The bundled proxy listens before its webapp is up: a request in that moment (about a second) gets this. */
-    STARTING(503, "api_error", "starting", "the gateway is starting; retry in a moment", null, false);
+    STARTING(503, "api_error", "starting", "the gateway is starting; retry in a moment", null, false),
+    /**
+     * The bundled proxy holds as many bytes of request bodies at once as its memory allows ({@link HeldBodiesFull}):
+     * this body was not taken in; {@code %s} says so.
+     */
+    OVERLOADED(503, "api_error", "overloaded", "%s", null, false);
 
     private final int status;
     private final String type;
@@ -271,6 +276,39 @@ public enum ApiError {
      */
     public static ApiError forCut(boolean timeout) {
         return timeout ? UPSTREAM_STALLED : UPSTREAM_CUT;
+    }
+
+    /**
+     * @param failure why a read of a request body failed
+     * @return whether the bundled proxy did not take the body in ({@link HeldBodiesFull}), anywhere in its causes
+     */
+    public static boolean isHeldBodiesFull(Throwable failure) {
+        Throwable t = failure;
+        // Bounded: a chain of causes can loop.
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof HeldBodiesFull) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A request body the bundled proxy did not take in: the bodies it holds at once would pass its bound (an eighth of
+     * the heap, one body always), and many large ones at once must not run the heap out. Stackless.
+     */
+    public static final class HeldBodiesFull extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        /** @param message what the client is told */
+        public HeldBodiesFull(String message) {
+            super(message);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 
     /**

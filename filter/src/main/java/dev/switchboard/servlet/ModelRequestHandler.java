@@ -76,6 +76,12 @@ final class ModelRequestHandler {
             Rejections.send(response, exchange, e.kind().error().with(e.getMessage()));
             return null;
         } catch (IOException e) {
+            if (ApiError.isHeldBodiesFull(e)) {
+                // The bundled proxy did not take this body in (SPEC 15: bounded memory): refused unread, at once.
+                Rejections.closeIfBodyUnread(request, response);
+                Rejections.send(response, exchange, ApiError.OVERLOADED.with(heldBodiesFull(e)));
+                return null;
+            }
             if (!ApiError.isTimeout(e)) {
                 // The body broke off (a malformed chunk, a client that left mid-upload). Thrown on, it ended no
                 // exchange: the container's 400 carried a request id that no access-log line or metric had.
@@ -352,5 +358,16 @@ final class ModelRequestHandler {
     }
 
     private record Parsers(int max, JsonModelLocator json) {
+    }
+
+    /** @return the message of the {@link ApiError.HeldBodiesFull} in a failure's causes */
+    private static String heldBodiesFull(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof ApiError.HeldBodiesFull full) {
+                return full.getMessage();
+            }
+        }
+        return "the gateway holds as many request bodies as its memory allows; retry in a moment";
     }
 }

@@ -166,7 +166,10 @@ final class Gateway {
             context.getServletHandler().setDecodeAmbiguousURIs(true);
             context.addEventListener(new GatewayWebapp(config, reloader, listeners, inFlight, metrics.registry(), clock));
             context.setErrorHandler(new JsonErrorHandler());
-            RequestBodyGate webapp = new RequestBodyGate(context, () -> config.get().server());
+            // Bodies are held whole while they are checked: at most an eighth of the heap of them at once (copies
+            // of a body, the filter's and the proxy's, take about as much again).
+            RequestBodyGate webapp = new RequestBodyGate(context, () -> config.get().server(),
+                    Runtime.getRuntime().maxMemory() / 8);
             // A handler set on a running server is neither started nor stopped for it: started here, and managed,
             // so that the server's stop stops it (else its proxy client's selector holds the pool's stop for 5 s).
             // A webapp that fails to start fails the start and stops the server, as when it started first.

@@ -927,6 +927,9 @@ final class GatewayProxyServlet extends ProxyServlet {
         if (causedBy(failure, RequestBodyGate.BodyTimeout.class)) {
             // The client's body stopped arriving while it was streamed upstream: the client's fault, a 408.
             upstream.clientBodyFailed = ApiError.REQUEST_TIMEOUT;
+        } else if (ApiError.isHeldBodiesFull(failure)) {
+            // The gateway did not take the rest of the body in: nobody's fault upstream, a 503.
+            upstream.clientBodyFailed = ApiError.OVERLOADED;
         }
         upstream.malformed = malformed(failure);
         upstream.tls = tls(failure);
@@ -1160,8 +1163,8 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
                                           HttpServletResponse proxyResponse, Throwable failure) {
         // The client's body failed while it was streamed upstream: its own fault, answered as such below.
-        upstream(clientRequest).clientBodyFailed = ApiError.isTimeout(failure) ? ApiError.REQUEST_TIMEOUT
-                : ApiError.INVALID_BODY;
+        upstream(clientRequest).clientBodyFailed = ApiError.isHeldBodiesFull(failure) ? ApiError.OVERLOADED
+                : ApiError.isTimeout(failure) ? ApiError.REQUEST_TIMEOUT : ApiError.INVALID_BODY;
         super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
     }
 
@@ -1171,7 +1174,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         try {
             if (!proxyResponse.isCommitted()) {
                 ApiError row = upstream.clientBodyFailed;
-                ErrorResponse error = row == ApiError.REQUEST_TIMEOUT ? row.with("the request body did not arrive in time")
+                ErrorResponse error = row == ApiError.OVERLOADED ? row.with(RequestBodyGate.FULL)
+                        : row == ApiError.REQUEST_TIMEOUT ? row.with("the request body did not arrive in time")
                         : row == ApiError.INVALID_BODY ? row.with("the request body could not be read")
                         : upstream.shuttingDown ? ApiError.SHUTTING_DOWN.with()
                         : upstream.refused != null

@@ -1,6 +1,7 @@
 package dev.switchboard.jetty;
 
 import dev.switchboard.config.ServerSettings;
+import dev.switchboard.error.ApiError;
 import dev.switchboard.exchange.Exchange;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -48,15 +49,49 @@ final class RequestBodyGate extends Handler.Wrapper {
         }
     }
 
+    /** What a client whose body was not taken in is told ({@link ApiError#OVERLOADED}). */
+    static final String FULL = "the gateway holds as many request bodies at once as its memory allows; retry in a moment";
+
     private final Supplier<ServerSettings> settings;
+    private final Budget budget;
 
     /**
      * @param next the handler that gets the request once its body is in
      * @param settings the current server settings
+     * @param heldBytes the most bytes of request bodies held at once, across requests (one body is always let in)
      */
-    RequestBodyGate(Handler next, Supplier<ServerSettings> settings) {
+    RequestBodyGate(Handler next, Supplier<ServerSettings> settings, long heldBytes) {
         super(next);
         this.settings = settings;
+        this.budget = new Budget(heldBytes);
+    }
+
+    /**
+     * The bytes of request bodies held at once: many large bodies at once (a dozen of 30 MB in a 256 MB heap) ran the
+     * heap out, and the OutOfMemoryErrors killed the acceptor and the pool's threads, leaving a process that accepted
+     * nothing. A body is taken in only while the total stays within the bound, or when it is the only one held.
+     */
+    private static final class Budget {
+        private final long limit;
+        /** Guarded by this. */
+        private long held;
+
+        Budget(long limit) {
+            this.limit = limit;
+        }
+
+        /** @param mine what the asking body holds already: it may take any amount while it is the only one held */
+        synchronized boolean take(long bytes, long mine) {
+            if (held + bytes <= limit || held == mine) {
+                held += bytes;
+                return true;
+            }
+            return false;
+        }
+
+        synchronized void release(long bytes) {
+            held -= bytes;
+        }
     }
 
     @Override
@@ -72,7 +107,14 @@ final class RequestBodyGate extends Handler.Wrapper {
         }
         // The exchange starts when the request arrived, not when its body is in: its duration counts the wait.
         request.setAttribute(Exchange.ARRIVED_NANOS, request.getBeginNanoTime());
-        new Arrival(request, response, callback, now).run();
+        long declared = Math.max(length, 0);
+        if (!budget.take(declared, 0)) {
+            // Refused before a byte of it is read (the filter answers 503 overloaded); the rest is read and dropped after.
+            Buffered refused = new Buffered(request, new ArrayDeque<>(),
+                    Content.Chunk.from(new ApiError.HeldBodiesFull(FULL), true));
+            return super.handle(refused, response, new Linger(request, callback, Math.min(LINGER_BYTES, length)));
+        }
+        new Arrival(request, response, callback, now, declared).run();
         return true;
     }
 
@@ -149,16 +191,38 @@ final class RequestBodyGate extends Handler.Wrapper {
         private final long startNanos = System.nanoTime();
         private final Deque<Content.Chunk> chunks = new ArrayDeque<>();
         private final Scheduler scheduler;
+        /** Guarded by this: bytes of the budget this body holds (its declared length, or what came of a chunked one). */
+        private long taken;
+        private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
         /** Guarded by this: bytes received, when the last ones came, whether the request was handed on. */
         private long received;
         private long lastNanos = startNanos;
         private boolean forwarded;
         private Scheduler.Task timer;
 
-        Arrival(Request request, Response response, Callback callback, ServerSettings settings) {
+        Arrival(Request request, Response response, Callback callback, ServerSettings settings, long taken) {
             this.request = request;
             this.response = response;
-            this.callback = callback;
+            this.taken = taken;
+            // The body's bytes are held until the request ends (the filter and the proxy keep copies of them).
+            this.callback = new Callback() {
+                @Override
+                public void succeeded() {
+                    release();
+                    callback.succeeded();
+                }
+
+                @Override
+                public void failed(Throwable x) {
+                    release();
+                    callback.failed(x);
+                }
+
+                @Override
+                public InvocationType getInvocationType() {
+                    return callback.getInvocationType();
+                }
+            };
             this.timeoutNanos = settings.requestBodyTimeout().toNanos();
             this.minRate = settings.requestBodyMinRate();
             this.max = settings.maxRequestBytes();
@@ -196,16 +260,28 @@ final class RequestBodyGate extends Handler.Wrapper {
                 Content.Chunk copy = copy(chunk);
                 chunk.release();
                 boolean over;
+                boolean full = false;
                 synchronized (this) {
                     if (forwarded) {
                         return;
                     }
                     if (copy != null) {
-                        chunks.add(copy);
-                        received += copy.remaining();
+                        long more = received + copy.remaining() - taken;
+                        if (more > 0 && !budget.take(more, taken)) {
+                            full = true;
+                        } else {
+                            taken += Math.max(more, 0);
+                            chunks.add(copy);
+                            received += copy.remaining();
+                        }
                     }
                     lastNanos = System.nanoTime();
                     over = received > max;
+                }
+                if (full) {
+                    // A chunked body that grew past what the gateway may hold now: the filter answers 503 overloaded.
+                    forward(Content.Chunk.from(new ApiError.HeldBodiesFull(FULL), true), false);
+                    return;
                 }
                 if (last) {
                     forward(Content.Chunk.EOF, false);
@@ -216,6 +292,16 @@ final class RequestBodyGate extends Handler.Wrapper {
                     forward(null, false);
                     return;
                 }
+            }
+        }
+
+        private void release() {
+            if (released.compareAndSet(false, true)) {
+                long bytes;
+                synchronized (this) {
+                    bytes = taken;
+                }
+                budget.release(bytes);
             }
         }
 

@@ -164,6 +164,35 @@ final class RunCommandIT {
         assertThat(said).startsWith("error: the class-data training run failed: ").contains("missing");
     }
 
+    // Regression: bodies held whole while they are checked had no bound in total: a dozen 30 MB uploads at once ran a
+    // 256 MB heap out, and the OutOfMemoryErrors killed the acceptor and the pool's threads; the process lived on and
+    // accepted nothing (probe). Now a body that would pass an eighth of the heap (one body always) is a 503 at once.
+    @Test
+    void shouldRefuseABodyPastWhatTheHeapHoldsAndKeepServing() throws Exception {
+        int port = start(List.of("-Xmx64m"), "--port", "0", "--host", "127.0.0.1");
+        String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 20000000\r\n\r\n";
+        try (Socket held = new Socket("127.0.0.1", port); Socket refused = new Socket("127.0.0.1", port)) {
+            // The first body, larger than an eighth of the heap, is taken in alone; it stalls half way.
+            held.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            held.getOutputStream().write(("{\"model\":\"regular\",\"pad\":\"" + "a".repeat(1_000_000)).getBytes(StandardCharsets.US_ASCII));
+            held.getOutputStream().flush();
+            Thread.sleep(500);
+
+            refused.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            refused.getOutputStream().flush();
+            RawClient.Received r = RawClient.read(refused, 10_000, System.nanoTime());
+
+            assertThat(r.status()).as(r.text()).isEqualTo(503);
+            assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"the gateway holds as many request bodies at once as its"
+                    + " memory allows; retry in a moment\",\"type\":\"api_error\",\"param\":null,\"code\":\"overloaded\"}}");
+        }
+        // The held body's request ended with its connection: its bytes are free again.
+        await().atMost(Duration.ofSeconds(10)).until(() -> chatHi(port).statusCode() == 200);
+        assertThat(chatHi(port).body()).contains("echo from echo-small: hi");
+        assertThat(Files.readString(work.resolve("stderr.txt"))).doesNotContain("OutOfMemoryError", "Exception");
+    }
+
     @Test
     void shouldFinishInFlightRequestsOnSigterm() throws Exception {
         FakeUpstream upstream = new FakeUpstream();
