@@ -111,16 +111,85 @@ final class BatchingStderrAppenderTest {
     }
 
     @Test
-    void shouldHaveTheLoggingThreadWriteAFullBufferItselfRatherThanDropOrGrow() {
-        // A writer thread that would wait an hour: only the logging thread can write these.
+    void shouldWriteAFullBufferAtOnceNotAtTheNextPeriod() {
+        // A writer whose period is an hour: only a full buffer wakes it.
         BatchingStderrAppender appender = appender(3_600_000, 64);
         try {
             for (int i = 0; i < 10; i++) {
                 log(appender, "line " + i + " is long enough to fill the buffer on its own");
-                assertThat(text()).endsWith("INFO access: line " + i + " is long enough to fill the buffer on its own\n");
+                String line = "INFO access: line " + i + " is long enough to fill the buffer on its own\n";
+                Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> text().endsWith(line));
             }
             assertThat(writes.get()).isEqualTo(10);
         } finally {
+            appender.stop();
+        }
+    }
+
+    // Regression: with stderr not read (a pipe nobody drains), the writer blocked in its write holding the lock, and
+    // every request thread whose line filled the buffer waited on it: the gateway stopped answering (probe).
+    @Test
+    void shouldNeverKeepALoggingThreadWaitingOnAStderrNobodyReads() throws Exception {
+        java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        OutputStream blocked = new OutputStream() {
+            @Override
+            public void write(int b) {
+                throw new AssertionError("a batch is written whole");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                try {
+                    read.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                synchronized (out) {
+                    out.write(b, off, len);
+                }
+            }
+        };
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%level %logger{0}: %msg%n");
+        encoder.start();
+        BatchingStderrAppender appender = new BatchingStderrAppender(() -> blocked);
+        appender.setContext(context);
+        appender.setEncoder(encoder);
+        appender.setFlushMillis(10);
+        appender.setMaxBufferBytes(1024);
+        appender.start();
+        try {
+            int lines = 2_000;
+            long start = System.nanoTime();
+            for (int i = 0; i < lines; i++) {
+                log(appender, "line " + i + " " + "x".repeat(40));
+            }
+            long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(millis).as("the logging thread never waits for stderr").isLessThan(1_500L);
+
+            read.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+                synchronized (out) {
+                    return out.toString(StandardCharsets.UTF_8).contains("dropped");
+                }
+            });
+            String text;
+            synchronized (out) {
+                text = out.toString(StandardCharsets.UTF_8);
+            }
+            long kept = text.lines().filter(l -> l.startsWith("INFO access: line ")).count();
+            String notice = text.lines().filter(l -> l.contains("dropped")).findFirst().orElseThrow();
+            long lost = Long.parseLong(notice.replaceAll("WARN access: (\\d+) access-log line\\(s\\) dropped: standard error"
+                    + " was not read for a while", "$1"));
+            assertThat(kept).as("held in memory: %d buffers at most", BatchingStderrAppender.HELD_BUFFERS)
+                    .isBetween(1L, (long) lines - 1);
+            assertThat(kept + lost).as("every line written or counted").isEqualTo(lines);
+            assertThat(text.lines().filter(l -> l.startsWith("INFO access: line ")).map(l -> l.split(" ")[3])
+                    .mapToInt(Integer::parseInt).toArray()).isSorted();
+        } finally {
+            read.countDown();
             appender.stop();
         }
     }
