@@ -171,6 +171,8 @@ final class GatewayProxyServlet extends ProxyServlet {
     static final int MAX_RESPONSE_HEADERS_OUTSIDE_JETTY = 7 * 1024;
     /** The init parameter that sets the bound; {@link #MAX_RESPONSE_HEADERS} without it. */
     static final String MAX_RESPONSE_HEADERS_PARAMETER = "maxResponseHeaders";
+    /** Connections to one provider at most (and as many requests queued for them): the {@code maxConnections} set. */
+    static final int MAX_CONNECTIONS = 1024;
 
     @Override
     protected HttpClient createHttpClient() throws ServletException {
@@ -934,7 +936,11 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.malformed = malformed(failure);
         upstream.tls = tls(failure);
         int status = upstream.status;
-        boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone;
+        // This gateway's own queue for the provider was full (its connections busy, as many requests waiting): the
+        // request never left, so no target failed. Counted as one, a flood of slow requests opened healthy breakers.
+        upstream.queueFull = queueFull(status, failure);
+        boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone
+                && !upstream.queueFull;
         // The target failed (unless the request or the gateway did) when no headers came, or when an answer's headers
         // (2xx, 3xx) came and its body broke before any of it arrived: nothing of this response reached the client, so
         // the next candidate can take the request (SPEC section 11: before any byte of the response reached the
@@ -959,7 +965,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             forgetServerHeaders(clientRequest, proxyResponse, serverResponse);
         }
         ApiError why = upstream.clientBodyFailed != null ? upstream.clientBodyFailed
-                : upstream.shuttingDown ? ApiError.SHUTTING_DOWN : ApiError.forUpstream(ApiError.isTimeout(failure));
+                : upstream.shuttingDown ? ApiError.SHUTTING_DOWN : upstream.queueFull ? ApiError.OVERLOADED
+                : ApiError.forUpstream(ApiError.isTimeout(failure));
         if (targetFailed && failOver(clientRequest, proxyResponse, upstream, status, why.code())) {
             // Before any response byte: the next candidate takes the request (SPEC section 11).
             return;
@@ -973,6 +980,14 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         upstream.ended(status, why.code());
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    /**
+     * @return whether an attempt failed because this gateway's own queue for the provider was full (Jetty's client
+     *     refuses the request, "Max requests queued per destination 1024 exceeded"), before anything was sent
+     */
+    static boolean queueFull(int status, Throwable failure) {
+        return status == 0 && cause(failure, RejectedExecutionException.class) != null;
     }
 
     /** The client left before any of its answer: the exchange ends as its leaving, with no status, and no answer. */
@@ -1178,6 +1193,9 @@ final class GatewayProxyServlet extends ProxyServlet {
                         : row == ApiError.REQUEST_TIMEOUT ? row.with("the request body did not arrive in time")
                         : row == ApiError.INVALID_BODY ? row.with("the request body could not be read")
                         : upstream.shuttingDown ? ApiError.SHUTTING_DOWN.with()
+                        : upstream.queueFull ? ApiError.OVERLOADED.with("provider " + upstream.provider.name() + " has as"
+                                + " many requests from this gateway as it lets wait (" + MAX_CONNECTIONS + " connections, as"
+                                + " many queued); retry in a moment")
                         : upstream.refused != null
                         ? ApiError.UPSTREAM_REFUSED.with("provider " + upstream.provider.name(), upstream.refused)
                         : upstream.malformed != null

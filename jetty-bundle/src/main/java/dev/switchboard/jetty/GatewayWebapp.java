@@ -136,7 +136,7 @@ public final class GatewayWebapp implements ServletContextListener {
         proxy.setAsyncSupported(true);
         proxy.setInitParameter("timeout", "0");
         proxy.setInitParameter("idleTimeout", Long.toString(initial.server().upstreamIdleTimeout().toMillis()));
-        proxy.setInitParameter("maxConnections", "1024");
+        proxy.setInitParameter("maxConnections", Integer.toString(GatewayProxyServlet.MAX_CONNECTIONS));
         if (context.getAttribute("org.eclipse.jetty.server.Executor") == null) {
             // Not inside Jetty (Tomcat, say): the proxy's HttpClient needs a thread pool of its own, and an upstream's
             // headers must leave room for ours within what the container writes (a 502 rather than an empty reply).

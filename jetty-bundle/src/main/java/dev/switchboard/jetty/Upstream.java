@@ -60,6 +60,8 @@ final class Upstream {
     volatile String malformed;
     /** The upstream's answer is one the gateway does not pass on ({@link GatewayProxyServlet#refusal}), else {@code null}. */
     volatile String refused;
+    /** The gateway's own queue for the provider was full: the request never left. */
+    volatile boolean queueFull;
     /** The TLS handshake with the upstream failed: why, else {@code null}. */
     volatile String tls;
     /** A byte of the response's body arrived (and may have gone on to the client). */

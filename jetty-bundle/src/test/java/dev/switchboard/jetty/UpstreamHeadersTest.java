@@ -208,6 +208,19 @@ final class UpstreamHeadersTest {
         });
     }
 
+    // Regression: the proxy's own queue for a provider full (1,024 connections busy, as many requests waiting) was
+    // counted as the target failing: a flood of slow requests opened the breakers of healthy targets (probe). Jetty's
+    // client refuses such a request with this exception, before anything is sent; no test here holds 2,049 requests.
+    @org.junit.jupiter.api.Test
+    void shouldTellTheProxysOwnFullQueueFromAFailedTarget() {
+        Throwable full = new RuntimeException(new java.util.concurrent.RejectedExecutionException(
+                "Max requests queued per destination 1024 exceeded for HttpDestination[http://up:80]"));
+
+        assertThat(GatewayProxyServlet.queueFull(0, full)).isTrue();
+        assertThat(GatewayProxyServlet.queueFull(200, full)).as("headers came: the target answered").isFalse();
+        assertThat(GatewayProxyServlet.queueFull(0, new java.net.ConnectException("Connection refused"))).isFalse();
+    }
+
     /** Writes an upstream's whole answer to the one request it gets. */
     private interface Answer {
         void write(OutputStream out) throws Exception;
