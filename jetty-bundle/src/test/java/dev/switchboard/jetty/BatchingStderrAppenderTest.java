@@ -39,11 +39,15 @@ final class BatchingStderrAppenderTest {
     };
 
     private BatchingStderrAppender appender(long flushMillis, int maxBufferBytes) {
+        return appender(flushMillis, maxBufferBytes, stderr);
+    }
+
+    private BatchingStderrAppender appender(long flushMillis, int maxBufferBytes, OutputStream target) {
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
         encoder.setPattern("%level %logger{0}: %msg%n");
         encoder.start();
-        BatchingStderrAppender appender = new BatchingStderrAppender(() -> stderr);
+        BatchingStderrAppender appender = new BatchingStderrAppender(() -> target);
         appender.setContext(context);
         appender.setEncoder(encoder);
         appender.setFlushMillis(flushMillis);
@@ -150,16 +154,7 @@ final class BatchingStderrAppenderTest {
                 }
             }
         };
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern("%level %logger{0}: %msg%n");
-        encoder.start();
-        BatchingStderrAppender appender = new BatchingStderrAppender(() -> blocked);
-        appender.setContext(context);
-        appender.setEncoder(encoder);
-        appender.setFlushMillis(10);
-        appender.setMaxBufferBytes(1024);
-        appender.start();
+        BatchingStderrAppender appender = appender(10, 1024, blocked);
         try {
             int lines = 2_000;
             long start = System.nanoTime();
