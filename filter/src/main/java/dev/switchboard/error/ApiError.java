@@ -283,14 +283,7 @@ public enum ApiError {
      * @return whether the bundled proxy did not take the body in ({@link HeldBodiesFull}), anywhere in its causes
      */
     public static boolean isHeldBodiesFull(Throwable failure) {
-        Throwable t = failure;
-        // Bounded: a chain of causes can loop.
-        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-            if (t instanceof HeldBodiesFull) {
-                return true;
-            }
-        }
-        return false;
+        return anyCause(failure, t -> t instanceof HeldBodiesFull);
     }
 
     /**
@@ -300,9 +293,13 @@ public enum ApiError {
     public static final class HeldBodiesFull extends java.io.IOException {
         private static final long serialVersionUID = 1L;
 
-        /** @param message what the client is told */
-        public HeldBodiesFull(String message) {
-            super(message);
+        /** What the client is told, in {@link ApiError#OVERLOADED}. */
+        public static final String MESSAGE =
+                "the gateway holds as many request bodies at once as its memory allows; retry in a moment";
+
+        /** The body was not taken in. */
+        public HeldBodiesFull() {
+            super(MESSAGE);
         }
 
         @Override
@@ -318,10 +315,16 @@ public enum ApiError {
      *     (Tomcat, the JDK) anywhere in its chain of causes
      */
     public static boolean isTimeout(Throwable failure) {
+        return anyCause(failure, t -> t instanceof java.util.concurrent.TimeoutException
+                || t instanceof java.io.InterruptedIOException);
+    }
+
+    /** @return whether the failure or one of its causes is {@code what} */
+    private static boolean anyCause(Throwable failure, java.util.function.Predicate<Throwable> what) {
         Throwable t = failure;
         // Bounded: a chain of causes can loop.
         for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.io.InterruptedIOException) {
+            if (what.test(t)) {
                 return true;
             }
         }

@@ -79,7 +79,7 @@ final class ModelRequestHandler {
             if (ApiError.isHeldBodiesFull(e)) {
                 // The bundled proxy did not take this body in (SPEC 15: bounded memory): refused unread, at once.
                 Rejections.closeIfBodyUnread(request, response);
-                Rejections.send(response, exchange, ApiError.OVERLOADED.with(heldBodiesFull(e)));
+                Rejections.send(response, exchange, ApiError.OVERLOADED.with(ApiError.HeldBodiesFull.MESSAGE));
                 return null;
             }
             if (!ApiError.isTimeout(e)) {
@@ -358,16 +358,5 @@ final class ModelRequestHandler {
     }
 
     private record Parsers(int max, JsonModelLocator json) {
-    }
-
-    /** @return the message of the {@link ApiError.HeldBodiesFull} in a failure's causes */
-    private static String heldBodiesFull(Throwable failure) {
-        Throwable t = failure;
-        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
-            if (t instanceof ApiError.HeldBodiesFull full) {
-                return full.getMessage();
-            }
-        }
-        return "the gateway holds as many request bodies as its memory allows; retry in a moment";
     }
 }

@@ -171,6 +171,11 @@ final class GatewayProxyServlet extends ProxyServlet {
     static final int MAX_RESPONSE_HEADERS_OUTSIDE_JETTY = 7 * 1024;
     /** The init parameter that sets the bound; {@link #MAX_RESPONSE_HEADERS} without it. */
     static final String MAX_RESPONSE_HEADERS_PARAMETER = "maxResponseHeaders";
+    /** Upstream response headers never passed on ({@link #filterServerResponseHeader}), in lower case. */
+    private static final Set<String> KEPT_FROM_CLIENT = Set.of("content-security-policy", "x-content-type-options",
+            "set-cookie", "set-cookie2", "alt-svc", "strict-transport-security");
+    /** Upstream response headers passed on only when they hold no absolute address, in lower case. */
+    private static final Set<String> ADDRESSES = Set.of("location", "content-location", "link", "refresh");
     /** Connections to one provider at most (and as many requests queued for them): the {@code maxConnections} set. */
     static final int MAX_CONNECTIONS = 1024;
 
@@ -557,16 +562,11 @@ final class GatewayProxyServlet extends ProxyServlet {
         // The provider's policies for its own host (HTTP/3 elsewhere, HTTPS only) are not the gateway host's; and an
         // address of the provider's (an absolute Location, Content-Location, Link or Refresh) is neither shown to the
         // client nor followed by it with its gateway key (a relative one resolves against the gateway: kept).
-        String name = field.getName();
-        if (name.regionMatches(true, 0, "X-Switchboard-", 0, 14) || name.equalsIgnoreCase("Content-Security-Policy")
-                || name.equalsIgnoreCase("X-Content-Type-Options") || name.equalsIgnoreCase("Set-Cookie")
-                || name.equalsIgnoreCase("Set-Cookie2") || name.equalsIgnoreCase("Alt-Svc")
-                || name.equalsIgnoreCase("Strict-Transport-Security")) {
+        String name = field.getLowerCaseName();
+        if (name.startsWith("x-switchboard-") || KEPT_FROM_CLIENT.contains(name)) {
             return null;
         }
-        boolean address = name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location")
-                || name.equalsIgnoreCase("Link") || name.equalsIgnoreCase("Refresh");
-        return address && field.getValue() != null && field.getValue().contains("//") ? null : field;
+        return ADDRESSES.contains(name) && field.getValue() != null && field.getValue().contains("//") ? null : field;
     }
 
     @Override
@@ -869,19 +869,13 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     /** @return the header names (lower case) the response's {@code Connection} headers name; empty for none */
     private static Set<String> connectionNamed(org.eclipse.jetty.http.HttpFields fields) {
-        Set<String> named = Set.of();
-        for (org.eclipse.jetty.http.HttpField field : fields) {
-            if (field.getHeader() == org.eclipse.jetty.http.HttpHeader.CONNECTION && field.getValue() != null) {
-                for (String token : field.getValue().split(",")) {
-                    String name = token.strip().toLowerCase(Locale.ROOT);
-                    if (!name.isEmpty() && !name.equals("close") && !name.equals("keep-alive")) {
-                        if (named.isEmpty()) {
-                            named = new java.util.HashSet<>();
-                        }
-                        named.add(name);
-                    }
-                }
-            }
+        List<String> tokens = fields.getCSV(org.eclipse.jetty.http.HttpHeader.CONNECTION, false);
+        if (tokens.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> named = new java.util.HashSet<>();
+        for (String token : tokens) {
+            named.add(token.toLowerCase(Locale.ROOT));
         }
         return named;
     }
@@ -1189,7 +1183,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         try {
             if (!proxyResponse.isCommitted()) {
                 ApiError row = upstream.clientBodyFailed;
-                ErrorResponse error = row == ApiError.OVERLOADED ? row.with(RequestBodyGate.FULL)
+                ErrorResponse error = row == ApiError.OVERLOADED ? row.with(ApiError.HeldBodiesFull.MESSAGE)
                         : row == ApiError.REQUEST_TIMEOUT ? row.with("the request body did not arrive in time")
                         : row == ApiError.INVALID_BODY ? row.with("the request body could not be read")
                         : upstream.shuttingDown ? ApiError.SHUTTING_DOWN.with()

@@ -49,9 +49,6 @@ final class RequestBodyGate extends Handler.Wrapper {
         }
     }
 
-    /** What a client whose body was not taken in is told ({@link ApiError#OVERLOADED}). */
-    static final String FULL = "the gateway holds as many request bodies at once as its memory allows; retry in a moment";
-
     private final Supplier<ServerSettings> settings;
     private final Budget budget;
 
@@ -111,7 +108,7 @@ final class RequestBodyGate extends Handler.Wrapper {
         if (!budget.take(declared, 0)) {
             // Refused before a byte of it is read (the filter answers 503 overloaded); the rest is read and dropped after.
             Buffered refused = new Buffered(request, new ArrayDeque<>(),
-                    Content.Chunk.from(new ApiError.HeldBodiesFull(FULL), true));
+                    Content.Chunk.from(new ApiError.HeldBodiesFull(), true));
             return super.handle(refused, response, new Linger(request, callback, Math.min(LINGER_BYTES, length)));
         }
         new Arrival(request, response, callback, now, declared).run();
@@ -205,24 +202,7 @@ final class RequestBodyGate extends Handler.Wrapper {
             this.response = response;
             this.taken = taken;
             // The body's bytes are held until the request ends (the filter and the proxy keep copies of them).
-            this.callback = new Callback() {
-                @Override
-                public void succeeded() {
-                    release();
-                    callback.succeeded();
-                }
-
-                @Override
-                public void failed(Throwable x) {
-                    release();
-                    callback.failed(x);
-                }
-
-                @Override
-                public InvocationType getInvocationType() {
-                    return callback.getInvocationType();
-                }
-            };
+            this.callback = Callback.from(this::release, callback);
             this.timeoutNanos = settings.requestBodyTimeout().toNanos();
             this.minRate = settings.requestBodyMinRate();
             this.max = settings.maxRequestBytes();
@@ -280,7 +260,7 @@ final class RequestBodyGate extends Handler.Wrapper {
                 }
                 if (full) {
                     // A chunked body that grew past what the gateway may hold now: the filter answers 503 overloaded.
-                    forward(Content.Chunk.from(new ApiError.HeldBodiesFull(FULL), true), false);
+                    forward(Content.Chunk.from(new ApiError.HeldBodiesFull(), true), false);
                     return;
                 }
                 if (last) {
