@@ -198,7 +198,31 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         return r;
     }
 
-    private record Redirects(Rules rules, Map<String, Experiment.Definition> bySource) {
+    private record Redirects(Rules rules, Map<String, Experiment.Definition> bySource, Set<String> names) {
+
+        Redirects(Rules rules, Map<String, Experiment.Definition> bySource) {
+            this(rules, bySource, names(bySource));
+        }
+
+        private static Set<String> names(Map<String, Experiment.Definition> bySource) {
+            Set<String> names = new HashSet<>(bySource.keySet());
+            bySource.values().forEach(d -> names.addAll(d.targets()));
+            return names;
+        }
+
+        /**
+         * @return a metric label for a virtual model or target: the name when these redirects have it, else
+         *     {@code other} (a score for an exchange of a redirect since dropped), empty for none
+         */
+        String label(String name) {
+            return name == null ? "" : names.contains(name) ? name : dev.switchboard.observe.GatewayMetrics.OTHER;
+        }
+
+        /** @return whether {@code label} is one {@link #label} gives */
+        boolean labels(String label) {
+            return label == null || label.isEmpty() || label.equals(dev.switchboard.observe.GatewayMetrics.OTHER)
+                    || names.contains(label);
+        }
     }
 
     // ---- feedback -----------------------------------------------------------------------------------
@@ -244,9 +268,14 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
             }
         }
         if (registry != null) {
+            Redirects names = redirects(config.get().rules());
             DistributionSummary.builder("switchboard.feedback").description("feedback scores (0 to 1) by arm")
-                    .tag("switchboard.virtual_model", known(s.source)).tag("switchboard.target", known(s.target))
-                    .register(registry).record(feedback.score());
+                    .tag("switchboard.virtual_model", names.label(s.source))
+                    .tag("switchboard.target", names.label(s.target)).register(registry).record(feedback.score());
+            if (config.get().rules() != names.rules) {
+                // A swap between reading the names and registering: its removal may have run before this registration.
+                removeDroppedFeedback();
+            }
         }
         return Result.RECORDED;
     }
@@ -268,9 +297,18 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         return true;
     }
 
-    /** A label value only from the configuration (it is: the index holds configured names or nothing). */
-    private static String known(String name) {
-        return name == null ? "" : name;
+    /**
+     * Removes the {@code switchboard.feedback} series of virtual models and targets the rules in force no longer
+     * have: the series follow the configuration, however often it changes (as the gateway's own metrics do).
+     */
+    private synchronized void removeDroppedFeedback() {
+        Redirects names = redirects(config.get().rules());
+        for (io.micrometer.core.instrument.Meter m : registry.find("switchboard.feedback").meters()) {
+            if (!names.labels(m.getId().getTag("switchboard.virtual_model"))
+                    || !names.labels(m.getId().getTag("switchboard.target"))) {
+                registry.remove(m);
+            }
+        }
     }
 
     // ---- reports ------------------------------------------------------------------------------------
@@ -302,6 +340,9 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         Rules rules = config.get().rules();
         for (String source : redirects(rules).bySource.keySet()) {
             current(source, rules, now);
+        }
+        if (registry != null) {
+            removeDroppedFeedback();
         }
     }
 

@@ -56,7 +56,13 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * {@code switchboard.virtual_model}, {@code switchboard.target} and {@code error.type}. Label values come
  * only from the configuration (providers, their static models, virtual-model sources and targets) and
  * fixed sets; any other value is {@code other} and an absent one is empty, so a client sending 10,000
- * different names makes one series, not 10,000. No user, key or session is ever a label. Thread-safe.
+ * different names makes one series, not 10,000. No user, key or session is ever a label.
+ *
+ * <p>Bound to a {@link LiveConfig} ({@link #bind(LiveConfig)}), the label values are the names of the rules in
+ * force, and each swap removes the series of every name the new rules no longer give (a target, a virtual model,
+ * a provider dropped): the series follow the configuration, however often it changes. An exchange that outlived
+ * the change (a long stream) is labelled with the rules in force at its end, so a dropped name is {@code other}
+ * there and never brings its series back. Thread-safe.
  */
 public final class GatewayMetrics implements ExchangeListener {
 
@@ -86,6 +92,8 @@ public final class GatewayMetrics implements ExchangeListener {
     private final ConcurrentHashMap<List<String>, Counter> failovers = new ConcurrentHashMap<>();
     /** The configured names of the last rules seen, computed once per snapshot. */
     private final AtomicReference<Known> known = new AtomicReference<>();
+    /** The live configuration whose rules in force give the label values, once bound; else each exchange's own. */
+    private volatile LiveConfig live;
 
     /** @param registry where the meters go */
     public GatewayMetrics(MeterRegistry registry) {
@@ -104,8 +112,12 @@ public final class GatewayMetrics implements ExchangeListener {
         Counter failure = Counter.builder("switchboard.config.reloads").tag("result", "failure")
                 .description("configuration changes refused as invalid; the last good one kept serving").register(registry);
         AtomicReference<Gauge> info = new AtomicReference<>(info(live.snapshot()));
+        this.live = live;
         live.addReloadListener((swapped, inUse) -> {
             (swapped ? success : failure).increment();
+            if (swapped) {
+                removeDropped(known(inUse.config().rules()));
+            }
             // Back to the version in use (an invalid edit undone): registering its gauge again would make
             // Micrometer warn of a double registration.
             if (swapped && !inUse.version().equals(info.get().getId().getTag("version"))) {
@@ -171,10 +183,16 @@ public final class GatewayMetrics implements ExchangeListener {
     @Override
     public void onComplete(Exchange exchange, Completion completion) {
         // One lookup of the label values' meters, built once: no builder or registry search per request.
-        Labels labels = labels(exchange, completion);
+        Known names = names(exchange);
+        Labels labels = labels(names, exchange, completion);
         Meters m = meters.get(labels);
         if (m == null) {
             m = meters.computeIfAbsent(labels, this::meters);
+            // A swap between reading the names and registering: its removal may have run before this registration.
+            Known now = live == null ? names : names(exchange);
+            if (now != names) {
+                removeDropped(now);
+            }
         }
         m.duration.record(completion.durationNanos(), TimeUnit.NANOSECONDS);
         if (completion.firstByteNanos() >= 0) {
@@ -183,7 +201,7 @@ public final class GatewayMetrics implements ExchangeListener {
         List<Attempt> attempts = completion.attempts();
         for (int i = 0; i < attempts.size() - 1; i++) {
             // Every attempt but the last was given up on: a failover to the next candidate (SPEC section 11).
-            failover(exchange, attempts.get(i));
+            failover(names, exchange, attempts.get(i));
         }
         Usage u = completion.usage();
         if (u.inputTokens() != null) {
@@ -203,8 +221,7 @@ public final class GatewayMetrics implements ExchangeListener {
         }
     }
 
-    private void failover(Exchange exchange, Attempt given) {
-        Known names = known(exchange.config().rules());
+    private void failover(Known names, Exchange exchange, Attempt given) {
         Decision d = exchange.decision();
         String reason = given.error() != null ? given.error() : given.status() > 0 ? Integer.toString(given.status()) : OTHER;
         List<String> labels = List.of(names.model(d == null ? null : d.redirect()), names.model(given.candidate().model()),
@@ -303,6 +320,17 @@ public final class GatewayMetrics implements ExchangeListener {
             return d;
         }
 
+        /** Takes every series of these labels out of the registry. */
+        void remove() {
+            registry.remove(duration);
+            registry.remove(firstToken);
+            for (DistributionSummary d : new DistributionSummary[] {input, output, parts.get(0), parts.get(1), parts.get(2)}) {
+                if (d != null) {
+                    registry.remove(d);
+                }
+            }
+        }
+
         private DistributionSummary tokens(String type) {
             return tokens("gen_ai.client.token.usage", "tokens per exchange, as the response stated them",
                     "gen_ai.token.type", type);
@@ -319,8 +347,7 @@ public final class GatewayMetrics implements ExchangeListener {
         return new Meters(l);
     }
 
-    private Labels labels(Exchange exchange, Completion completion) {
-        Known names = known(exchange.config().rules());
+    private Labels labels(Known names, Exchange exchange, Completion completion) {
         Decision d = exchange.decision();
         Attempt last = completion.attempts().isEmpty() ? null : completion.attempts().get(completion.attempts().size() - 1);
         String concrete = last != null ? last.candidate().model() : d != null ? d.concrete() : null;
@@ -332,6 +359,37 @@ public final class GatewayMetrics implements ExchangeListener {
         return new Labels(OPERATIONS.getOrDefault(exchange.path(), OTHER), names.provider(provider), names.model(concrete),
                 names.model(d == null ? null : d.requested()), names.model(d == null ? null : d.redirect()),
                 names.model(d == null || d.redirect() == null ? null : d.target()), error);
+    }
+
+    /**
+     * @return the names label values may take for this exchange: those of the rules in force when bound to a live
+     *     configuration (an exchange decided with older rules may outlive them), else those of its own rules
+     */
+    private Known names(Exchange exchange) {
+        LiveConfig l = live;
+        return known(l != null ? l.get().rules() : exchange.config().rules());
+    }
+
+    /**
+     * Removes the series (and the cached meters) of every label set with a name {@code names} does not give: what a
+     * swap dropped. One at a time; a removal that finds nothing to remove is harmless.
+     */
+    private synchronized void removeDropped(Known names) {
+        meters.entrySet().removeIf(e -> {
+            if (names.gives(e.getKey())) {
+                return false;
+            }
+            e.getValue().remove();
+            return true;
+        });
+        failovers.entrySet().removeIf(e -> {
+            List<String> l = e.getKey();
+            if (names.givesModel(l.get(0)) && names.givesModel(l.get(1))) {
+                return false;
+            }
+            registry.remove(e.getValue());
+            return true;
+        });
     }
 
     private Known known(Rules rules) {
@@ -375,6 +433,18 @@ public final class GatewayMetrics implements ExchangeListener {
 
         String model(String name) {
             return name == null ? "" : models.getOrDefault(name, OTHER);
+        }
+
+        /** @return whether {@code value}, a model label, is one these rules give (a name, {@code other}, empty) */
+        boolean givesModel(String value) {
+            return value.isEmpty() || value.equals(OTHER) || models.containsKey(value);
+        }
+
+        /** @return whether every name in {@code l} is one these rules give */
+        boolean gives(Labels l) {
+            return (l.provider.isEmpty() || l.provider.equals(OTHER) || providers.containsKey(l.provider))
+                    && givesModel(l.requestModel) && givesModel(l.originalModel) && givesModel(l.virtualModel)
+                    && givesModel(l.target);
         }
     }
 

@@ -124,6 +124,41 @@ final class GatewayMetricsTest {
                 .isEqualTo(65.0);
     }
 
+    // Regression: a name dropped from the rules kept its series until a restart; admin churn with traffic grew a scrape
+    // to 57 MB. Now a swap removes them, and an exchange that outlived the swap does not bring them back.
+    @Test
+    void shouldDropTheSeriesOfEveryNameASwapRemovedAndNeverBringThemBack(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("switchboard.yaml");
+        String yaml = "providers:\n  up: {type: openai-compatible, base_url: \"http://127.0.0.1:1\", api_key: k}\n"
+                + "default_provider: up\nvirtual_models:\n  - {source: alias, targets: [up/%s]}\n";
+        Files.writeString(file, yaml.formatted("first"), StandardCharsets.UTF_8);
+        try (LiveConfig live = LiveConfig.load(file, new ConfigLoader(name -> null))) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            Listeners listeners = Listeners.of(List.of(new GatewayMetrics(registry).bind(live)));
+            run(listeners, live.get(), "alias", List.of(502, 200), "alice");
+            // Decided under the first rules; it ends after every change below (a long stream).
+            Exchange late = start(listeners, live.get(), "alias", "bob");
+            for (int i = 0; i < 50; i++) {
+                Files.writeString(file, yaml.formatted("m" + i), StandardCharsets.UTF_8);
+                live.reload();
+                run(listeners, live.get(), "alias", List.of(502, 200), "user-" + i);
+            }
+            end(late, 200);
+
+            assertThat(registry.find("gen_ai.server.request.duration").timers())
+                    .extracting(t -> t.getId().getTag("switchboard.target") + " " + t.count())
+                    .containsExactlyInAnyOrder("up/m49 1", "other 1");
+            assertThat(registry.find("switchboard.failovers").counters())
+                    .extracting(c -> c.getId().getTag("switchboard.target") + " " + c.count())
+                    .containsExactly("up/m49 1.0");
+            assertThat(registry.getMeters()).flatMap(m -> m.getId().getTags())
+                    .noneSatisfy(t -> assertThat(t.getValue()).matches("up/(first|m[0-9]|m[0-3][0-9]|m4[0-8])"));
+            // Usage of the late exchange went to its "other" series: not a new series of the dropped target.
+            assertThat(registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "input").summaries())
+                    .extracting(d -> d.getId().getTag("switchboard.target")).containsExactlyInAnyOrder("up/m49", "other");
+        }
+    }
+
     private static double part(SimpleMeterRegistry registry, String type,
                                java.util.function.ToDoubleFunction<io.micrometer.core.instrument.DistributionSummary> value) {
         return registry.get("switchboard.token.usage").tag("gen_ai.original.model", "alias")
@@ -132,6 +167,28 @@ final class GatewayMetricsTest {
 
     private static void run(Listeners listeners, String model, int status, String user) {
         run(listeners, model, status, user, new Usage(5L, 7L, null, null, null, "stop"));
+    }
+
+    private static void run(Listeners listeners, SwitchboardConfig config, String model, List<Integer> statuses,
+                            String user) {
+        Exchange e = start(listeners, config, model, user);
+        for (int i = 0; i < statuses.size(); i++) {
+            e.recorder().attempt(new Attempt(i + 1, e.decision().chosen(), statuses.get(i), null, 1_000_000));
+        }
+        end(e, statuses.get(statuses.size() - 1));
+    }
+
+    private static Exchange start(Listeners listeners, SwitchboardConfig config, String model, String user) {
+        Caller caller = Caller.ofPath("/" + user);
+        Decision d = Resolver.resolve(config.rules(), model, caller, Picker.create());
+        return Exchange.start(user, "POST", Endpoint.JSON_MODEL, "/v1/chat/completions", false, config, caller,
+                List.of(), listeners).withDecision(d, null);
+    }
+
+    private static void end(Exchange e, int status) {
+        e.recorder().firstByte();
+        e.recorder().usage(new Usage(5L, 7L, null, null, null, "stop"));
+        e.recorder().complete(status);
     }
 
     private static void run(Listeners listeners, String model, int status, String user, Usage usage) {

@@ -212,6 +212,31 @@ final class ExperimentsLifecycleTest {
                 .containsExactlyInAnyOrder(1.0, 0.0);
     }
 
+    // Regression: the series of a target the rules dropped stayed in /metrics until a restart (admin churn with traffic
+    // grew a scrape to 57 MB); a score for an exchange of a dropped target made its series again.
+    @Test
+    void shouldDropTheSeriesOfATargetTheRulesDroppedFromTheScrape() throws Exception {
+        HttpResponse<String> first = client.send(chat("ab", "hi"), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> second = client.send(chat("ab", "hi"), HttpResponse.BodyHandlers.ofString());
+        assertThat(feedback(first.headers().firstValue("X-Switchboard-Request-Id").orElseThrow(), null).statusCode())
+                .isEqualTo(204);
+        experiment("ab", 2);
+        String scrape = admin("GET", "/metrics").body();
+        assertThat(scrape).contains("switchboard_target=\"up/b\"");
+        assertThat(scrape).containsPattern("switchboard_feedback_count\\{[^}]*switchboard_target=\"up/a\"");
+
+        rules("  - {source: ab, target: up/a}\n");
+        // Scored after the change: an exchange of up/b (round robin: the second went there).
+        assertThat(feedback(second.headers().firstValue("X-Switchboard-Request-Id").orElseThrow(), null).statusCode())
+                .isEqualTo(204);
+
+        scrape = admin("GET", "/metrics").body();
+        assertThat(scrape).doesNotContain("up/b");
+        assertThat(scrape).containsPattern("switchboard_feedback_count\\{[^}]*switchboard_target=\"other\"[^}]*} 1");
+        assertThat(scrape).containsPattern(
+                "gen_ai_server_request_duration_seconds_count\\{[^}]*switchboard_target=\"up/a\"[^}]*} 1");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     /** @param userPath the caller's X-User-Path, or {@code null} for the anonymous caller the chats are sent as */
