@@ -20,6 +20,12 @@ import java.util.Objects;
 final class Experiment {
 
     /**
+     * The most arms a before/after keeps: the current target's and the last targets before it that saw traffic, the
+     * one current longest ago dropped first. A redirect retargeted 1,000 times within the window kept 1,000 arms.
+     */
+    static final int MAX_BEFORE_AFTER_ARMS = 8;
+
+    /**
      * What an experiment compares: its targets, their weights and how they are chosen. A change of any
      * resets a split's numbers (its arms would no longer be comparable).
      *
@@ -106,7 +112,8 @@ final class Experiment {
     }
 
     /**
-     * A single-target redirect's target changed: keep the old arm if it saw traffic (before), add the new.
+     * A single-target redirect's target changed: keep the old arm if it saw traffic (before), add the new; at most
+     * {@link #MAX_BEFORE_AFTER_ARMS} in all.
      *
      * @param next the new single-target definition
      * @param at when the change was seen
@@ -125,6 +132,12 @@ final class Experiment {
             }
         }
         a.put(target, arms.containsKey(target) ? arms.get(target) : new ArmStats(target));
+        // In the order each target was last current: the oldest go first.
+        java.util.Iterator<String> oldest = a.keySet().iterator();
+        for (int extra = a.size() - MAX_BEFORE_AFTER_ARMS; extra > 0; extra--) {
+            oldest.next();
+            oldest.remove();
+        }
         arms = a;
         definition = next;
         changedAt = a.size() > 1 ? at : changedAt;
