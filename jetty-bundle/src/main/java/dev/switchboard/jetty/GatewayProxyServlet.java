@@ -731,6 +731,14 @@ final class GatewayProxyServlet extends ProxyServlet {
                 inFlight.remove(upstream.proxyRequest);
                 return;
             }
+            if (result.getResponseFailure() == null && result.getRequestFailure() != null) {
+                // The upstream answered whole before it read the whole request (a 413, or an answer it needed no more
+                // of the body for) and closed, so sending the rest failed: its answer stands (RFC 9112 section 9.5: a
+                // client stops sending when the answer says the server will not take the rest). Taken for a failure,
+                // it was passed on and then cut.
+                super.onComplete(new Result(result.getRequest(), null, result.getResponse(), null));
+                return;
+            }
             super.onComplete(result);
         }
 

@@ -253,6 +253,53 @@ final class UpstreamHeadersTest {
         }, recording);
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> earlyAnswers() {
+        String stream = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n";
+        String tooLarge = "{\"error\":{\"message\":\"request too large\",\"type\":\"invalid_request_error\"}}";
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(200, stream, "HTTP/1.1 200 OK\r\n"
+                        + "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + Integer.toHexString(stream.length()) + "\r\n" + stream + "\r\n0\r\n\r\n"),
+                org.junit.jupiter.params.provider.Arguments.of(413, tooLarge, "HTTP/1.1 413 Payload Too Large\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + tooLarge.length() + "\r\n\r\n" + tooLarge));
+    }
+
+    // Regression: an upstream may answer whole before it has read the whole request (a 413, or an answer it needs no
+    // more of the body for) and then close; the gateway's write of the rest then fails (a reset). That answer was
+    // passed on and then cut: a stream got an upstream_unavailable error event after its [DONE], and the exchange was
+    // logged upstream_unavailable (probe).
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("earlyAnswers")
+    void shouldPassOnAWholeAnswerTheUpstreamSentBeforeReadingTheWholeBody(int status, String body, String answer)
+            throws Exception {
+        java.util.List<Completion> completions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExchangeListener recording = new ExchangeListener() {
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.add(completion);
+            }
+        };
+        behindOneAnswer(out -> {
+            out.write(answer.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // The gateway reads the whole answer; then the connection closes with most of the body unread (a reset).
+            Thread.sleep(300);
+        }, gateway -> {
+            String content = "x".repeat(12 * 1024 * 1024);
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                    .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                                    + content + "\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(r.statusCode()).isEqualTo(status);
+            assertThat(r.body()).isEqualTo(body);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> completions.size() == 1);
+            assertThat(completions.get(0).status()).isEqualTo(status);
+            assertThat(completions.get(0).errorCode()).isNull();
+        }, recording);
+    }
+
     /** What a test does with the gateway in front of that upstream. */
     private interface WithGateway {
         void run(Gateway gateway) throws Exception;
