@@ -158,19 +158,28 @@ final class Cli {
         for (Warning warning : config.warnings()) {
             err.println("warning: " + warning);
         }
+        // A SIGTERM while the gateway starts (its port is open, its webapp not yet in) ends the process with a line and
+        // a success, as a stop once started does; without it the JVM ended silently with 143. A start that fails
+        // takes this away first: its own exit code and error stand.
+        java.util.concurrent.atomic.AtomicReference<Runnable> onStop = new java.util.concurrent.atomic.AtomicReference<>(
+                () -> stoppedStarting(reloader, err));
+        Thread hook = new Thread(() -> onStop.get().run(), "switchboard-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
         Gateway gateway;
         try {
             gateway = Gateway.start(reloader, reloader, listen);
         } catch (Gateway.StartFailure e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
             err.println("error: " + e.getMessage());
             return INVALID_CONFIG;
         } catch (Exception e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             err.println("error: cannot listen on " + listen.host() + ":" + listen.port() + ": " + why(cause));
             return INVALID_CONFIG;
         }
         reloader.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(gateway, reloader, err), "switchboard-stop"));
+        onStop.set(() -> stop(gateway, reloader, err));
         // The one start line of SPEC 13 (version, config, address) in the log; the listening line on stdout.
         LOG.info("Switchboard {} started: config {}, listening on {}", Version.current(), label,
                 url(gateway.host(), gateway.port()));
@@ -209,6 +218,21 @@ final class Cli {
             System.out.flush();
             // halt, not exit: exit from a shutdown hook blocks forever, and only halt overrides the signal's status.
             Runtime.getRuntime().halt(code);
+        }
+    }
+
+    /** The JVM is shutting down before the gateway started: says so, and ends the process as a stop asked for (0). */
+    private static void stoppedStarting(LiveConfig reloader, PrintStream err) {
+        try {
+            LOG.info("Switchboard {} stopped while starting (a SIGTERM or SIGINT before it served)", Version.current());
+            reloader.close();
+        } finally {
+            if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
+                logging.stop();
+            }
+            err.flush();
+            System.out.flush();
+            Runtime.getRuntime().halt(OK);
         }
     }
 

@@ -193,6 +193,39 @@ final class RunCommandIT {
         assertThat(Files.readString(work.resolve("stderr.txt"))).doesNotContain("OutOfMemoryError", "Exception");
     }
 
+    // Regression: a SIGTERM while the gateway started (a rolling update that changed its mind) ended the JVM with 143
+    // and not a line: the stop's hook was registered only once the gateway served.
+    @Test
+    void shouldSayItStoppedWhenASigtermComesWhileItStartsAndExitZero() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        process = new ProcessBuilder(javaBin(), "-jar", System.getProperty("switchboard.jar"), "--port",
+                Integer.toString(port)).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(work.resolve("output.txt").toFile()).start();
+        // The port opens before the webapp starts; /readyz says "starting" until it is in (about half a second).
+        HttpResponse<String> ready = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (ready == null && System.nanoTime() < deadline) {
+            try {
+                ready = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(5);
+            }
+        }
+        process.destroy(); // SIGTERM
+
+        assertThat(ready).isNotNull();
+        assertThat(ready.statusCode()).as("caught while starting").isEqualTo(503);
+        assertThat(ready.body()).contains("starting");
+        assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        String output = Files.readString(work.resolve("output.txt"));
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).containsPattern("Switchboard \\S+ stopped while starting").doesNotContain("Exception");
+    }
+
     @Test
     void shouldFinishInFlightRequestsOnSigterm() throws Exception {
         FakeUpstream upstream = new FakeUpstream();
