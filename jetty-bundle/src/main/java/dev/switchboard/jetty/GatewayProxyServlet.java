@@ -813,6 +813,11 @@ final class GatewayProxyServlet extends ProxyServlet {
             // part of its key ("sk-proj-****abcd"): the client's SDK would say its own key was wrong.
             return "401: it refused the gateway's credentials for it; check providers." + provider.name() + ".api_key";
         }
+        List<String> types = serverResponse.getHeaders().getValuesList(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE);
+        if (types.size() > 1 && types.stream().distinct().count() > 1) {
+            // The gateway reads the first (a stream or not, its usage); clients read the last, or both joined.
+            return "two different Content-Types (" + String.join(" and ", types) + ")";
+        }
         String coding = serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.TRANSFER_ENCODING);
         if (coding != null && !coding.strip().equalsIgnoreCase("chunked")) {
             // Jetty's client takes off the chunking only: "gzip, chunked" would reach the client as gzip bytes under
@@ -869,6 +874,9 @@ final class GatewayProxyServlet extends ProxyServlet {
             if (copied.add(field.getLowerCaseName())) {
                 // The first of a name replaces what the container set (a default Content-Type); the others add to it.
                 proxyResponse.setHeader(field.getName(), value);
+            } else if (field.getHeader() == org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE) {
+                // The same one again (two different ones are refused): one field, as HTTP has it.
+                continue;
             } else {
                 proxyResponse.addHeader(field.getName(), value);
             }

@@ -300,6 +300,27 @@ final class UpstreamHeadersTest {
         }, recording);
     }
 
+    // Regression: an upstream's two Content-Types were both passed on: the gateway judged the first (a stream or not, its
+    // usage), a client the last or both joined (probe).
+    @ParameterizedTest(name = "{0} and {1}")
+    @CsvSource({"application/json, application/json, 200", "text/event-stream, application/json, 502",
+        "application/json, text/html, 502"})
+    void shouldPassOnOneContentTypeAndRefuseTwoDifferentOnes(String first, String second, int status) throws Exception {
+        behindOneAnswer(out -> out.write(("HTTP/1.1 200 OK\r\nContent-Type: " + first + "\r\nContent-Type: " + second
+                + "\r\nContent-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII)), gateway -> {
+            HttpResponse<String> r = chat(gateway);
+
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+            if (status == 200) {
+                assertThat(r.headers().allValues("Content-Type")).containsExactly(first);
+                assertThat(r.body()).isEqualTo("{}");
+            } else {
+                assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"")
+                        .contains("two different Content-Types (" + first + " and " + second + ")");
+            }
+        });
+    }
+
     /** What a test does with the gateway in front of that upstream. */
     private interface WithGateway {
         void run(Gateway gateway) throws Exception;
