@@ -25,13 +25,17 @@ import org.eclipse.jetty.client.Request;
  * {@code provider/model} entries ({@code owned_by} = provider name), from its static {@code models}
  * list or, without one, from its own {@code /v1/models}, fetched in parallel and reused for
  * {@code server.models_cache_ttl}. A provider that fails is logged and left out; the list still
- * answers. The filter then shapes the list per caller (SPEC section 4). Thread-safe.
+ * answers. A listing in pages (Anthropic's: {@code has_more}, {@code last_id}) is read to its end, asked
+ * for 1,000 models a page ({@link #MAX_PAGES} pages at most, then logged as cut). The filter then shapes
+ * the list per caller (SPEC section 4). Thread-safe.
  */
 final class ModelCatalog {
 
     /** How long one provider's listing may take before it is left out of this answer. */
     static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_LISTING_BYTES = 8 * 1024 * 1024;
+    /** The most pages of one provider's listing read; a listing with more is cut there, and that is logged. */
+    static final int MAX_PAGES = 10;
     private static final Log LOG = Log.get(ModelCatalog.class);
 
     private final HttpClient client;
@@ -110,24 +114,56 @@ final class ModelCatalog {
         if (cached != null && cached.provider().equals(p) && now.isBefore(cached.expires())) {
             return CompletableFuture.completedFuture(cached.entries());
         }
-        Request request = client.newRequest(p.baseUrl() + "/v1/models")
-                .timeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        ProviderHeaders.apply(p, request, null);
-        return new CompletableResponseListener(request, MAX_LISTING_BYTES).send().thenApply(response -> {
-            List<Map<String, Object>> parsed = parse(p, response);
+        return pages(p, null, new ArrayList<>(), 1).thenApply(parsed -> {
             cache.put(p.name(), new Cached(p, clock.instant().plus(ttl), parsed));
             return parsed;
         });
     }
 
-    private static List<Map<String, Object>> parse(Provider p, ContentResponse response) {
+    /**
+     * Reads a provider's listing from the page after {@code afterId} ({@code null}: the first) to its end, adding to
+     * {@code out}. Anthropic's pages hold 20 models unless asked for more: without following them, every model past
+     * the twentieth was missing from the list, with no word.
+     */
+    private CompletableFuture<List<Map<String, Object>>> pages(Provider p, String afterId, List<Map<String, Object>> out,
+                                                                int page) {
+        StringBuilder url = new StringBuilder(p.baseUrl()).append("/v1/models");
+        if (p.type() == ProviderType.ANTHROPIC) {
+            url.append("?limit=1000");
+        }
+        if (afterId != null) {
+            url.append(url.indexOf("?") < 0 ? '?' : '&').append("after_id=")
+                    .append(java.net.URLEncoder.encode(afterId, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Request request = client.newRequest(url.toString()).timeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        ProviderHeaders.apply(p, request, null);
+        return new CompletableResponseListener(request, MAX_LISTING_BYTES).send().thenCompose(response -> {
+            String next = parse(p, response, out);
+            if (next == null) {
+                return CompletableFuture.completedFuture(out);
+            }
+            if (page >= MAX_PAGES) {
+                LOG.warn("provider {}: /v1/models has more than {} pages; the list shows the first {} models",
+                        p.name(), MAX_PAGES, out.size());
+                return CompletableFuture.completedFuture(out);
+            }
+            return pages(p, next, out, page + 1);
+        });
+    }
+
+    /**
+     * Adds a page's models to {@code out}.
+     *
+     * @return the id after which the next page starts, or {@code null} when this page is the last
+     */
+    private static String parse(Provider p, ContentResponse response, List<Map<String, Object>> out) {
         if (response.getStatus() != 200) {
             throw new IllegalStateException("HTTP " + response.getStatus());
         }
         if (!(JsonTree.parse(response.getContent()) instanceof Map<?, ?> root) || !(root.get("data") instanceof List<?> data)) {
             throw new IllegalStateException("not a model list");
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        int before = out.size();
         for (Object item : data) {
             if (item instanceof Map<?, ?> m && m.get("id") instanceof String id) {
                 Object created = m.get("created");
@@ -142,7 +178,16 @@ final class ModelCatalog {
                         m.get("display_name") instanceof String d ? d : null));
             }
         }
-        return out;
+        if (!Boolean.TRUE.equals(root.get("has_more"))) {
+            return null;
+        }
+        if (!(root.get("last_id") instanceof String last) || out.size() == before) {
+            // More, but no way to ask for it (or an empty page that says there is more): not read forever.
+            LOG.warn("provider {}: /v1/models says it has more models but not where they start; the list shows the"
+                    + " first {}", p.name(), out.size());
+            return null;
+        }
+        return last;
     }
 
     private static Map<String, Object> entry(String id, Object created, String owner, String displayName) {

@@ -1,0 +1,108 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.server.Server;
+import org.junit.jupiter.api.Test;
+
+/** An upstream listing in pages (Anthropic's {@code has_more}, {@code last_id}, {@code after_id}) is listed whole. */
+final class ModelCatalogPagesTest {
+
+    private static final Pattern ID = Pattern.compile("\"id\":\"(up/[^\"]+)\"");
+
+    // Regression: only the first page was read, and Anthropic's holds 20 models unless asked for more: every model past
+    // the twentieth was missing from GET /v1/models, with no word.
+    @Test
+    void shouldListEveryModelOfAListingInPages() throws Exception {
+        List<String> queries = new CopyOnWriteArrayList<>();
+        Server upstream = ServletServer.start(new Pages(45, 20, true, queries));
+        try {
+            assertThat(listed(upstream)).hasSize(45).contains("up/claude-00", "up/claude-20", "up/claude-44");
+            // Asked for the most a page holds, then page after page from the last id of each.
+            assertThat(queries).containsExactly("limit=1000", "limit=1000&after_id=claude-19",
+                    "limit=1000&after_id=claude-39");
+        } finally {
+            upstream.stop();
+        }
+    }
+
+    @Test
+    void shouldListTheFirstPageOfAListingThatSaysThereIsMoreButNotWhere() throws Exception {
+        List<String> queries = new CopyOnWriteArrayList<>();
+        Server upstream = ServletServer.start(new Pages(45, 20, false, queries));
+        try {
+            assertThat(listed(upstream)).hasSize(20);
+            assertThat(queries).containsExactly("limit=1000");
+        } finally {
+            upstream.stop();
+        }
+    }
+
+    private static List<String> listed(Server upstream) throws Exception {
+        Gateway gateway = TestGateway.start("""
+                providers:
+                  up: {type: anthropic, base_url: "http://127.0.0.1:%d", api_key: k}
+                default_provider: up
+                """.formatted(ServletServer.port(upstream)));
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            List<String> ids = new java.util.ArrayList<>();
+            Matcher m = ID.matcher(r.body());
+            while (m.find()) {
+                ids.add(m.group(1));
+            }
+            return ids;
+        } finally {
+            gateway.stop();
+        }
+    }
+
+    /** Anthropic's listing: {@code size} models, at most {@code page} a page whatever the limit asked. */
+    private static final class Pages extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+        private final int size;
+        private final int page;
+        private final boolean lastId;
+        private final transient List<String> queries;
+
+        Pages(int size, int page, boolean lastId, List<String> queries) {
+            this.size = size;
+            this.page = page;
+            this.lastId = lastId;
+            this.queries = queries;
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            queries.add(String.valueOf(req.getQueryString()));
+            String after = req.getParameter("after_id");
+            int from = after == null ? 0 : Integer.parseInt(after.substring("claude-".length())) + 1;
+            int to = Math.min(size, from + page);
+            StringBuilder data = new StringBuilder();
+            for (int i = from; i < to; i++) {
+                data.append(i == from ? "" : ",").append("{\"type\":\"model\",\"id\":\"claude-%02d\",\"display_name\":\"C\","
+                        .formatted(i)).append("\"created_at\":\"2025-01-01T00:00:00Z\"}");
+            }
+            String body = "{\"data\":[" + data + "],\"has_more\":" + (to < size)
+                    + (lastId ? ",\"first_id\":\"claude-%02d\",\"last_id\":\"claude-%02d\"".formatted(from, to - 1) : "") + "}";
+            resp.setContentType("application/json");
+            resp.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}
