@@ -178,15 +178,34 @@ final class GatewayProxyServlet extends ProxyServlet {
     private static final Set<String> ADDRESSES = Set.of("location", "content-location", "link", "refresh");
     /** Connections to one provider at most (and as many requests queued for them): the {@code maxConnections} set. */
     static final int MAX_CONNECTIONS = 1024;
+    /**
+     * How long an idle connection to a provider is kept for the next request: under the 5 s after which uvicorn (vLLM,
+     * FastAPI), Node and llama.cpp's server close theirs, as undici's 4 s default is. Kept longer, a request sent as the
+     * upstream closed it met the close: a 502 with no retry (a POST is not repeated), 13 in 200 requests sent within a
+     * few milliseconds of the upstream's timeout. A request under way has {@code server.upstream_idle_timeout}.
+     */
+    static final java.time.Duration POOLED_IDLE = java.time.Duration.ofSeconds(4);
+    /** {@code server.upstream_idle_timeout} (the {@code idleTimeout} init parameter): a request's own idle timeout. */
+    private long exchangeIdleMillis;
 
     @Override
     protected HttpClient createHttpClient() throws ServletException {
         HttpClient client = super.createHttpClient();
+        // The init parameter set the client's: it becomes each request's, and an idle pooled connection gets less.
+        exchangeIdleMillis = client.getIdleTimeout();
+        client.setIdleTimeout(exchangeIdleMillis > 0 ? Math.min(exchangeIdleMillis, POOLED_IDLE.toMillis())
+                : POOLED_IDLE.toMillis());
         // Jetty's proxy clears the client's protocol handlers there (all but 100 Continue): a 102 Processing or 103
         // Early Hints before the answer was then taken for the answer itself, and the exchange never ended (the client
         // hung with no timeout). Every interim response (1xx but 100, which the proxy handles, and 101) is skipped.
         client.getProtocolHandlers().put(new Interim());
         return client;
+    }
+
+    @Override
+    protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
+        // Jetty's connection takes the request's idle timeout while it is under way, and its own back after.
+        return super.newProxyRequest(request, rewrittenTarget).idleTimeout(exchangeIdleMillis, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -135,7 +135,8 @@ final class ModelCatalog {
             url.append(url.indexOf("?") < 0 ? '?' : '&').append("after_id=")
                     .append(java.net.URLEncoder.encode(afterId, java.nio.charset.StandardCharsets.UTF_8));
         }
-        Request request = client.newRequest(url.toString()).timeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        Request request = client.newRequest(url.toString()).timeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .idleTimeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         ProviderHeaders.apply(p, request, null);
         return new CompletableResponseListener(request, MAX_LISTING_BYTES).send().thenCompose(response -> {
             String next = parse(p, response, out);
