@@ -75,7 +75,7 @@ public final class GatewayMetrics implements ExchangeListener {
             0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
     private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576,
         4194304, 16777216, 67108864};
-    /** The {@code switchboard.token.type} values, in {@link Meters#part}'s order. */
+    /** The {@code switchboard.token.type} values, in the order of their slots in {@link Meters}. */
     private static final String[] PARTS = {"cached", "cache_write", "reasoning"};
     /** The API paths whose GenAI operation has a name in the conventions; others are {@code other}. */
     private static final Map<String, String> OPERATIONS = Map.of(
@@ -188,11 +188,6 @@ public final class GatewayMetrics implements ExchangeListener {
         Meters m = meters.get(labels);
         if (m == null) {
             m = meters.computeIfAbsent(labels, this::meters);
-            // A swap between reading the names and registering: its removal may have run before this registration.
-            Known now = live == null ? names : names(exchange);
-            if (now != names) {
-                removeDropped(now);
-            }
         }
         m.duration.record(completion.durationNanos(), TimeUnit.NANOSECONDS);
         if (completion.firstByteNanos() >= 0) {
@@ -204,20 +199,14 @@ public final class GatewayMetrics implements ExchangeListener {
             failover(names, exchange, attempts.get(i));
         }
         Usage u = completion.usage();
-        if (u.inputTokens() != null) {
-            m.input().record(u.inputTokens());
-        }
-        if (u.outputTokens() != null) {
-            m.output().record(u.outputTokens());
-        }
-        if (u.cachedTokens() != null) {
-            m.part(0).record(u.cachedTokens());
-        }
-        if (u.cacheCreationTokens() != null) {
-            m.part(1).record(u.cacheCreationTokens());
-        }
-        if (u.reasoningTokens() != null) {
-            m.part(2).record(u.reasoningTokens());
+        m.tokens(Meters.INPUT, u.inputTokens());
+        m.tokens(Meters.OUTPUT, u.outputTokens());
+        m.tokens(Meters.PART, u.cachedTokens());
+        m.tokens(Meters.PART + 1, u.cacheCreationTokens());
+        m.tokens(Meters.PART + 2, u.reasoningTokens());
+        if (live != null && names(exchange) != names) {
+            // A swap since the names were read: its removal may have run before this exchange's meters were made.
+            removeDropped(names(exchange));
         }
     }
 
@@ -281,13 +270,18 @@ public final class GatewayMetrics implements ExchangeListener {
      * sets that never state usage (denials, errors) get no token series, not series of zero.
      */
     private final class Meters {
+        /** The slots of {@link #tokens}: input, output, then the parts in {@link #PARTS}' order. */
+        static final int INPUT = 0;
+        static final int OUTPUT = 1;
+        static final int PART = 2;
+
         final Tags tags;
         final Timer duration;
         final Timer firstToken;
-        private volatile DistributionSummary input;
-        private volatile DistributionSummary output;
-        /** {@code switchboard.token.usage} by {@link #PARTS}, made on first use. */
-        private final AtomicReferenceArray<DistributionSummary> parts = new AtomicReferenceArray<>(PARTS.length);
+        /** The token histograms by slot, each made on first use. */
+        private final AtomicReferenceArray<DistributionSummary> tokens = new AtomicReferenceArray<>(PART + PARTS.length);
+        /** Guarded by this: the series were removed ({@link #remove}); no token histogram is made after. */
+        private boolean removed;
 
         Meters(Labels l) {
             tags = Tags.of("gen_ai.operation.name", l.operation, "gen_ai.provider.name", l.provider,
@@ -299,41 +293,42 @@ public final class GatewayMetrics implements ExchangeListener {
                     .serviceLevelObjectives(FIRST_TOKEN_BUCKETS).tags(tags).register(registry);
         }
 
-        DistributionSummary input() {
-            DistributionSummary d = input;
-            // A race registers the same meter twice: the registry hands back the one it holds.
-            return d != null ? d : (input = tokens("input"));
+        /** Records a count of tokens in its slot's histogram; an unknown count ({@code null}) records nothing. */
+        void tokens(int slot, Long count) {
+            if (count == null) {
+                return;
+            }
+            DistributionSummary d = tokens.get(slot);
+            if (d == null && (d = make(slot)) == null) {
+                // These series were removed (a swap dropped one of their names) while this exchange was recorded: its
+                // sample goes with them. Made now, the histogram would stay registered for good, outside the map.
+                return;
+            }
+            d.record(count);
         }
 
-        DistributionSummary output() {
-            DistributionSummary d = output;
-            return d != null ? d : (output = tokens("output"));
-        }
-
-        DistributionSummary part(int i) {
-            DistributionSummary d = parts.get(i);
-            if (d == null) {
-                d = tokens("switchboard.token.usage", "parts of the tokens per exchange, as the response stated them",
-                        "switchboard.token.type", PARTS[i]);
-                parts.set(i, d);
+        private synchronized DistributionSummary make(int slot) {
+            DistributionSummary d = tokens.get(slot);
+            if (d == null && !removed) {
+                d = slot < PART ? tokens("gen_ai.client.token.usage", "tokens per exchange, as the response stated them",
+                        "gen_ai.token.type", slot == INPUT ? "input" : "output")
+                        : tokens("switchboard.token.usage", "parts of the tokens per exchange, as the response stated them",
+                        "switchboard.token.type", PARTS[slot - PART]);
+                tokens.set(slot, d);
             }
             return d;
         }
 
-        /** Takes every series of these labels out of the registry. */
-        void remove() {
+        /** Takes every series of these labels out of the registry, for good. */
+        synchronized void remove() {
+            removed = true;
             registry.remove(duration);
             registry.remove(firstToken);
-            for (DistributionSummary d : new DistributionSummary[] {input, output, parts.get(0), parts.get(1), parts.get(2)}) {
-                if (d != null) {
-                    registry.remove(d);
+            for (int i = 0; i < tokens.length(); i++) {
+                if (tokens.get(i) != null) {
+                    registry.remove(tokens.get(i));
                 }
             }
-        }
-
-        private DistributionSummary tokens(String type) {
-            return tokens("gen_ai.client.token.usage", "tokens per exchange, as the response stated them",
-                    "gen_ai.token.type", type);
         }
 
         /** A token histogram of these labels and one more, the kind of tokens it counts. */
