@@ -101,7 +101,8 @@ public final class GatewayMetrics implements ExchangeListener {
     }
 
     /**
-     * Counts the configuration's reloads and exposes the version in use.
+     * Counts the configuration's reloads and exposes the version in use; from now on, label values are the names of
+     * the rules in force, and each swap removes the series of the names it dropped.
      *
      * @param live the live configuration
      * @return this
@@ -204,9 +205,10 @@ public final class GatewayMetrics implements ExchangeListener {
         m.tokens(Meters.PART, u.cachedTokens());
         m.tokens(Meters.PART + 1, u.cacheCreationTokens());
         m.tokens(Meters.PART + 2, u.reasoningTokens());
-        if (live != null && names(exchange) != names) {
+        LiveConfig l = live;
+        if (l != null && l.get().rules() != names.rules) {
             // A swap since the names were read: its removal may have run before this exchange's meters were made.
-            removeDropped(names(exchange));
+            removeDropped(known(l.get().rules()));
         }
     }
 

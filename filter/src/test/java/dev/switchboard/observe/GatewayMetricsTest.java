@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -196,6 +197,51 @@ final class GatewayMetricsTest {
             assertThat(registry.getMeters()).flatMap(m -> m.getId().getTags())
                     .extracting(t -> t.getValue()).filteredOn(v -> v.startsWith("up/"))
                     .as("series of names the last swap dropped").isEmpty();
+        }
+    }
+
+    // Regression (review): the swap's removal ran while an exchange was being recorded, between finding its meters and
+    // recording its usage, and the token histograms were made after it: series of a dropped name, registered for good.
+    // The registry's clock runs the swap inside the exchange's recording, where a scheduler would, rarely.
+    @Test
+    void shouldMakeNoSeriesOfANameASwapDroppedWhileItsExchangeWasRecorded(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("switchboard.yaml");
+        String yaml = "providers:\n  up: {type: openai-compatible, base_url: \"http://127.0.0.1:1\", api_key: k}\n"
+                + "default_provider: up\nvirtual_models:\n  - {source: alias, targets: [up/%s]}\n";
+        Files.writeString(file, yaml.formatted("first"), StandardCharsets.UTF_8);
+        AtomicReference<Runnable> duringRecording = new AtomicReference<>();
+        io.micrometer.core.instrument.Clock clock = new io.micrometer.core.instrument.Clock() {
+            @Override
+            public long wallTime() {
+                Runnable swap = duringRecording.getAndSet(null);
+                if (swap != null) {
+                    swap.run();
+                }
+                return System.currentTimeMillis();
+            }
+
+            @Override
+            public long monotonicTime() {
+                return System.nanoTime();
+            }
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry(io.micrometer.core.instrument.simple.SimpleConfig.DEFAULT, clock);
+        try (LiveConfig live = LiveConfig.load(file, new ConfigLoader(name -> null))) {
+            Listeners listeners = Listeners.of(List.of(new GatewayMetrics(registry).bind(live)));
+            // The label set's meters exist (an exchange without usage made them) before the one that is recorded.
+            Exchange first = start(listeners, live.get(), "alias", "alice");
+            first.recorder().attempt(new Attempt(1, first.decision().chosen(), 200, null, 1_000_000));
+            first.recorder().complete(200);
+            Exchange second = start(listeners, live.get(), "alias", "bob");
+            second.recorder().attempt(new Attempt(1, second.decision().chosen(), 200, null, 1_000_000));
+            Files.writeString(file, yaml.formatted("second"), StandardCharsets.UTF_8);
+            duringRecording.set(() -> live.reload());
+
+            end(second, 200);
+
+            assertThat(duringRecording.get()).as("the swap ran inside the recording").isNull();
+            assertThat(registry.getMeters()).flatMap(m -> m.getId().getTags()).extracting(t -> t.getValue())
+                    .doesNotContain("up/first");
         }
     }
 
