@@ -40,6 +40,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.util.URIUtil;
 
 /**
@@ -64,6 +68,8 @@ final class Cli {
     static final int UNAVAILABLE = 5;
     /** The gateway was asked to stop (SIGTERM) and failed to. */
     static final int STOP_FAILED = 1;
+    /** How long a SIGTERM that came while the gateway started waits for the start to end before the process ends. */
+    static final Duration START_WAIT = Duration.ofSeconds(10);
 
     static final String USAGE_TEXT = String.join("\n",
             "usage:",
@@ -158,33 +164,37 @@ final class Cli {
         for (Warning warning : config.warnings()) {
             err.println("warning: " + warning);
         }
-        // A SIGTERM while the gateway starts (its port is open, its webapp not yet in) ends the process with a line and
-        // a success, as a stop once started does; without it the JVM ended silently with 143. A start that fails
-        // takes this away first: its own exit code and error stand.
-        java.util.concurrent.atomic.AtomicReference<Runnable> onStop = new java.util.concurrent.atomic.AtomicReference<>(
-                () -> stoppedStarting(reloader, err));
-        Thread hook = new Thread(() -> onStop.get().run(), "switchboard-stop");
+        // A SIGTERM while the gateway starts (its port open, its webapp not yet in, or in and /readyz already "ready")
+        // waits for the start, then drains as a stop once started does: without it the JVM ended silently with 143,
+        // and a request the webapp had just taken was dropped. A start that fails takes the hook away first: its own
+        // exit code and error stand (or, signalled meanwhile, the hook says it stopped while starting).
+        CompletableFuture<Gateway> started = new CompletableFuture<>();
+        Thread hook = new Thread(() -> stopOnceStarted(started, reloader, err), "switchboard-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         Gateway gateway;
         try {
             gateway = Gateway.start(reloader, reloader, listen);
         } catch (Gateway.StartFailure e) {
-            Runtime.getRuntime().removeShutdownHook(hook);
             err.println("error: " + e.getMessage());
+            notStarted(hook, started, e);
             return INVALID_CONFIG;
         } catch (Exception e) {
-            Runtime.getRuntime().removeShutdownHook(hook);
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             err.println("error: cannot listen on " + listen.host() + ":" + listen.port() + ": " + why(cause));
+            notStarted(hook, started, e);
             return INVALID_CONFIG;
+        } catch (Error e) {
+            // A crash (no thread for the server, say), not a stop: the JVM ends with its error, not a success.
+            notStarted(hook, started, new IllegalStateException(e));
+            throw e;
         }
         reloader.start();
-        onStop.set(() -> stop(gateway, reloader, err));
         // The one start line of SPEC 13 (version, config, address) in the log; the listening line on stdout.
         LOG.info("Switchboard {} started: config {}, listening on {}", Version.current(), label,
                 url(gateway.host(), gateway.port()));
         out.println("Switchboard listening on " + url(gateway.host(), gateway.port()));
         out.flush();
+        started.complete(gateway);
         try {
             gateway.join();
         } catch (InterruptedException e) {
@@ -221,11 +231,43 @@ final class Cli {
         }
     }
 
-    /** The JVM is shutting down before the gateway started: says so, and ends the process as a stop asked for (0). */
-    private static void stoppedStarting(LiveConfig reloader, PrintStream err) {
+    /** The start failed (its error printed): the hook is taken away, unless a signal came meanwhile and it runs. */
+    private static void notStarted(Thread hook, CompletableFuture<Gateway> started, Throwable why) {
+        started.completeExceptionally(why);
         try {
-            LOG.info("Switchboard {} stopped while starting (a SIGTERM or SIGINT before it served)", Version.current());
-            reloader.close();
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // A signal came during the start: the hook runs, and ends the process.
+        }
+    }
+
+    /**
+     * The JVM is shutting down (SIGTERM, SIGINT): once the gateway started ({@link #START_WAIT} at most), drains it
+     * ({@link #stop}); a start that failed or did not end in time is said to have stopped while starting.
+     */
+    private static void stopOnceStarted(CompletableFuture<Gateway> started, LiveConfig reloader, PrintStream err) {
+        Gateway gateway;
+        try {
+            gateway = started.get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            gateway = null;
+        } catch (ExecutionException | TimeoutException e) {
+            gateway = null;
+        }
+        if (gateway == null) {
+            stoppedStarting(err);
+        } else {
+            stop(gateway, reloader, err);
+        }
+    }
+
+    /** The JVM is shutting down before the gateway started: says so, and ends the process as a stop asked for (0). */
+    private static void stoppedStarting(PrintStream err) {
+        try {
+            // The reloader is left as it is: the start may still be using it, and the process ends here.
+            LOG.info("Switchboard {} stopped while starting (a SIGTERM or SIGINT before its start ended)",
+                    Version.current());
         } finally {
             if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
                 logging.stop();

@@ -194,9 +194,9 @@ final class RunCommandIT {
     }
 
     // Regression: a SIGTERM while the gateway started (a rolling update that changed its mind) ended the JVM with 143
-    // and not a line: the stop's hook was registered only once the gateway served.
+    // and not a line: the stop's hook was registered only once the gateway served. Now the start ends, then the drain.
     @Test
-    void shouldSayItStoppedWhenASigtermComesWhileItStartsAndExitZero() throws Exception {
+    void shouldFinishTheStartThenStopWhenASigtermComesWhileItStartsAndExitZero() throws Exception {
         int port;
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             port = free.getLocalPort();
@@ -205,25 +205,19 @@ final class RunCommandIT {
                 Integer.toString(port)).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("output.txt").toFile()).start();
         // The port opens before the webapp starts; /readyz says "starting" until it is in (about half a second).
-        HttpResponse<String> ready = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (ready == null && System.nanoTime() < deadline) {
-            try {
-                ready = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-            } catch (java.io.IOException notYet) {
-                Thread.sleep(5);
-            }
-        }
+        HttpResponse<String> ready = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                .ignoreExceptionsInstanceOf(java.io.IOException.class)
+                .until(() -> client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build(),
+                        HttpResponse.BodyHandlers.ofString()), r -> true);
         process.destroy(); // SIGTERM
 
-        assertThat(ready).isNotNull();
         assertThat(ready.statusCode()).as("caught while starting").isEqualTo(503);
         assertThat(ready.body()).contains("starting");
         assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
         String output = Files.readString(work.resolve("output.txt"));
         assertThat(process.exitValue()).as(output).isZero();
-        assertThat(output).containsPattern("Switchboard \\S+ stopped while starting").doesNotContain("Exception");
+        assertThat(output).containsPattern("(?s)Switchboard \\S+ started: .*Switchboard \\S+ stopped\\R")
+                .doesNotContain("stopped while starting").doesNotContain("Exception");
     }
 
     @Test
