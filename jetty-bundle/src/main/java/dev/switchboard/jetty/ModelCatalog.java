@@ -31,7 +31,7 @@ import org.eclipse.jetty.client.Request;
  */
 final class ModelCatalog {
 
-    /** How long one provider's listing may take before it is left out of this answer. */
+    /** How long one provider's listing may take, all its pages, before it is left out of this answer. */
     static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_LISTING_BYTES = 8 * 1024 * 1024;
     /** The most pages of one provider's listing read; a listing with more is cut there, and that is logged. */
@@ -114,7 +114,7 @@ final class ModelCatalog {
         if (cached != null && cached.provider().equals(p) && now.isBefore(cached.expires())) {
             return CompletableFuture.completedFuture(cached.entries());
         }
-        return pages(p, null, new ArrayList<>(), 1).thenApply(parsed -> {
+        return pages(p, null, new ArrayList<>(), 1, System.nanoTime() + FETCH_TIMEOUT.toNanos()).thenApply(parsed -> {
             cache.put(p.name(), new Cached(p, clock.instant().plus(ttl), parsed));
             return parsed;
         });
@@ -126,7 +126,7 @@ final class ModelCatalog {
      * the twentieth was missing from the list, with no word.
      */
     private CompletableFuture<List<Map<String, Object>>> pages(Provider p, String afterId, List<Map<String, Object>> out,
-                                                                int page) {
+                                                                int page, long deadline) {
         StringBuilder url = new StringBuilder(p.baseUrl()).append("/v1/models");
         if (p.type() == ProviderType.ANTHROPIC) {
             url.append("?limit=1000");
@@ -135,7 +135,10 @@ final class ModelCatalog {
             url.append(url.indexOf("?") < 0 ? '?' : '&').append("after_id=")
                     .append(java.net.URLEncoder.encode(afterId, java.nio.charset.StandardCharsets.UTF_8));
         }
-        Request request = client.newRequest(url.toString()).timeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        // One time bound for the whole listing, every page within it (the client's own idle timeout is a pooled
+        // connection's, a few seconds).
+        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        Request request = client.newRequest(url.toString()).timeout(left, TimeUnit.MILLISECONDS)
                 .idleTimeout(FETCH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         ProviderHeaders.apply(p, request, null);
         return new CompletableResponseListener(request, MAX_LISTING_BYTES).send().thenCompose(response -> {
@@ -148,7 +151,7 @@ final class ModelCatalog {
                         p.name(), MAX_PAGES, out.size());
                 return CompletableFuture.completedFuture(out);
             }
-            return pages(p, next, out, page + 1);
+            return pages(p, next, out, page + 1, deadline);
         });
     }
 

@@ -51,6 +51,26 @@ final class ModelCatalogPagesTest {
         }
     }
 
+    @Test
+    void shouldStopAfterTenPagesAndSaySo() throws Exception {
+        List<String> queries = new CopyOnWriteArrayList<>();
+        Server upstream = ServletServer.start(new Pages(45, 2, true, queries));
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ModelCatalog.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+                new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        log.addAppender(events);
+        try {
+            assertThat(listed(upstream)).hasSize(2 * ModelCatalog.MAX_PAGES);
+            assertThat(queries).hasSize(ModelCatalog.MAX_PAGES);
+            assertThat(events.list).extracting(e -> e.getFormattedMessage())
+                    .contains("provider up: /v1/models has more than 10 pages; the list shows the first 20 models");
+        } finally {
+            log.detachAppender(events);
+            upstream.stop();
+        }
+    }
+
     private static List<String> listed(Server upstream) throws Exception {
         Gateway gateway = TestGateway.start("""
                 providers:
