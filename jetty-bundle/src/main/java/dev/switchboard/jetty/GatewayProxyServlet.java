@@ -833,7 +833,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             return "401: it refused the gateway's credentials for it; check providers." + provider.name() + ".api_key";
         }
         List<String> types = serverResponse.getHeaders().getValuesList(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE);
-        if (types.size() > 1 && types.stream().distinct().count() > 1) {
+        if (types.size() > 1 && types.stream().map(GatewayProxyServlet::mediaType).distinct().count() > 1) {
             // The gateway reads the first (a stream or not, its usage); clients read the last, or both joined.
             return "two different Content-Types (" + String.join(" and ", types) + ")";
         }
@@ -844,6 +844,12 @@ final class GatewayProxyServlet extends ProxyServlet {
             return "the transfer coding '" + coding + "', which the gateway does not decode";
         }
         return null;
+    }
+
+    /** @return a Content-Type's media type, without its parameters, in lower case: what a client branches on */
+    private static String mediaType(String contentType) {
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
     }
 
     /** The upstream's answer is not passed on ({@link #refusal}). Stackless. */
@@ -894,7 +900,7 @@ final class GatewayProxyServlet extends ProxyServlet {
                 // The first of a name replaces what the container set (a default Content-Type); the others add to it.
                 proxyResponse.setHeader(field.getName(), value);
             } else if (field.getHeader() == org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE) {
-                // The same one again (two different ones are refused): one field, as HTTP has it.
+                // The same media type again (two different ones are refused): the first, one field, as HTTP has it.
                 continue;
             } else {
                 proxyResponse.addHeader(field.getName(), value);

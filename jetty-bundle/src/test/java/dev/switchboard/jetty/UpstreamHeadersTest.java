@@ -303,8 +303,9 @@ final class UpstreamHeadersTest {
     // Regression: an upstream's two Content-Types were both passed on: the gateway judged the first (a stream or not, its
     // usage), a client the last or both joined (probe).
     @ParameterizedTest(name = "{0} and {1}")
-    @CsvSource({"application/json, application/json, 200", "text/event-stream, application/json, 502",
-        "application/json, text/html, 502"})
+    @CsvSource(delimiter = '|', value = {"application/json|application/json|200",
+        "application/json; charset=utf-8|Application/JSON|200", "text/event-stream|application/json|502",
+        "application/json|text/html; charset=utf-8|502"})
     void shouldPassOnOneContentTypeAndRefuseTwoDifferentOnes(String first, String second, int status) throws Exception {
         behindOneAnswer(out -> out.write(("HTTP/1.1 200 OK\r\nContent-Type: " + first + "\r\nContent-Type: " + second
                 + "\r\nContent-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII)), gateway -> {
@@ -312,7 +313,9 @@ final class UpstreamHeadersTest {
 
             assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
             if (status == 200) {
-                assertThat(r.headers().allValues("Content-Type")).containsExactly(first);
+                // The first (Jetty writes a charset parameter without the space).
+                assertThat(r.headers().allValues("Content-Type")).singleElement()
+                        .satisfies(v -> assertThat(v.replace(" ", "")).isEqualTo(first.replace(" ", "")));
                 assertThat(r.body()).isEqualTo("{}");
             } else {
                 assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"")
