@@ -5,6 +5,7 @@ import dev.switchboard.rules.Target;
 import dev.switchboard.rules.VirtualModel;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,7 +134,7 @@ final class Experiment {
         }
         a.put(target, arms.containsKey(target) ? arms.get(target) : new ArmStats(target));
         // In the order each target was last current: the oldest go first.
-        java.util.Iterator<String> oldest = a.keySet().iterator();
+        Iterator<String> oldest = a.keySet().iterator();
         for (int extra = a.size() - MAX_BEFORE_AFTER_ARMS; extra > 0; extra--) {
             oldest.next();
             oldest.remove();

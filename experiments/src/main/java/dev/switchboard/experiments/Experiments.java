@@ -9,11 +9,13 @@ import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.exchange.Feedback;
 import dev.switchboard.exchange.FeedbackSink;
+import dev.switchboard.observe.GatewayMetrics;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.VirtualModel;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -201,12 +203,18 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     private record Redirects(Rules rules, Map<String, Experiment.Definition> bySource, Set<String> names) {
 
         Redirects(Rules rules, Map<String, Experiment.Definition> bySource) {
-            this(rules, bySource, names(bySource));
+            this(rules, bySource, names(rules));
         }
 
-        private static Set<String> names(Map<String, Experiment.Definition> bySource) {
-            Set<String> names = new HashSet<>(bySource.keySet());
-            bySource.values().forEach(d -> names.addAll(d.targets()));
+        /** The redirects' sources and targets, disabled ones too: as the gateway's own metrics name them. */
+        private static Set<String> names(Rules rules) {
+            Set<String> names = new HashSet<>();
+            for (VirtualModel vm : rules == null ? List.<VirtualModel>of() : rules.virtualModels()) {
+                if (vm.isRedirect()) {
+                    names.add(vm.source());
+                    vm.targets().forEach(t -> names.add(t.model()));
+                }
+            }
             return names;
         }
 
@@ -215,13 +223,12 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
          *     {@code other} (a score for an exchange of a redirect since dropped), empty for none
          */
         String label(String name) {
-            return name == null ? "" : names.contains(name) ? name : dev.switchboard.observe.GatewayMetrics.OTHER;
+            return name == null ? "" : names.contains(name) ? name : GatewayMetrics.OTHER;
         }
 
         /** @return whether {@code label} is one {@link #label} gives */
         boolean labels(String label) {
-            return label == null || label.isEmpty() || label.equals(dev.switchboard.observe.GatewayMetrics.OTHER)
-                    || names.contains(label);
+            return label == null || label.isEmpty() || label.equals(GatewayMetrics.OTHER) || names.contains(label);
         }
     }
 
@@ -303,7 +310,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
      */
     private synchronized void removeDroppedFeedback() {
         Redirects names = redirects(config.get().rules());
-        for (io.micrometer.core.instrument.Meter m : registry.find("switchboard.feedback").meters()) {
+        for (Meter m : registry.find("switchboard.feedback").meters()) {
             if (!names.labels(m.getId().getTag("switchboard.virtual_model"))
                     || !names.labels(m.getId().getTag("switchboard.target"))) {
                 registry.remove(m);
