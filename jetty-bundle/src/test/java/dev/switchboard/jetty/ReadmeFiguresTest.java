@@ -1,0 +1,22 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The bundled proxy's bounds as the README states them, read from the constants the code uses. */
+final class ReadmeFiguresTest {
+
+    @Test
+    void shouldStateTheBoundsTheCodeUses() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md")).replaceAll("\\s+", " ");
+
+        assertThat(readme).contains("listens with a backlog of " + String.format(java.util.Locale.ROOT, "%,d", Gateway.ACCEPT_QUEUE) + " ");
+        assertThat(readme).contains("keeps an idle connection to a provider for "
+                + GatewayProxyServlet.POOLED_IDLE.toSeconds() + " s");
+        assertThat(readme).contains("at most " + ModelCatalog.MAX_PAGES + " pages");
+        assertThat(readme).contains("has not ended " + Cli.START_WAIT.toSeconds() + " s after the signal");
+    }
+}
