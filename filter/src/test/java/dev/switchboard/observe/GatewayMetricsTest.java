@@ -130,18 +130,14 @@ final class GatewayMetricsTest {
     @Test
     void shouldDropTheSeriesOfEveryNameASwapRemovedAndNeverBringThemBack(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("switchboard.yaml");
-        String yaml = "providers:\n  up: {type: openai-compatible, base_url: \"http://127.0.0.1:1\", api_key: k}\n"
-                + "default_provider: up\nvirtual_models:\n  - {source: alias, targets: [up/%s]}\n";
-        Files.writeString(file, yaml.formatted("first"), StandardCharsets.UTF_8);
-        try (LiveConfig live = LiveConfig.load(file, new ConfigLoader(name -> null))) {
+        try (LiveConfig live = oneTarget(file, "first")) {
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             Listeners listeners = Listeners.of(List.of(new GatewayMetrics(registry).bind(live)));
             run(listeners, live.get(), "alias", List.of(502, 200), "alice");
             // Decided under the first rules; it ends after every change below (a long stream).
             Exchange late = start(listeners, live.get(), "alias", "bob");
             for (int i = 0; i < 50; i++) {
-                Files.writeString(file, yaml.formatted("m" + i), StandardCharsets.UTF_8);
-                live.reload();
+                retarget(live, file, "m" + i);
                 run(listeners, live.get(), "alias", List.of(502, 200), "user-" + i);
             }
             end(late, 200);
@@ -165,10 +161,7 @@ final class GatewayMetricsTest {
     @Test
     void shouldLeaveNoSeriesOfADroppedNameWhileExchangesEndDuringTheSwaps(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("switchboard.yaml");
-        String yaml = "providers:\n  up: {type: openai-compatible, base_url: \"http://127.0.0.1:1\", api_key: k}\n"
-                + "default_provider: up\nvirtual_models:\n  - {source: alias, targets: [up/%s]}\n";
-        Files.writeString(file, yaml.formatted("t0"), StandardCharsets.UTF_8);
-        try (LiveConfig live = LiveConfig.load(file, new ConfigLoader(name -> null))) {
+        try (LiveConfig live = oneTarget(file, "t0")) {
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             Listeners listeners = Listeners.of(List.of(new GatewayMetrics(registry).bind(live)));
             java.util.concurrent.atomic.AtomicBoolean swapping = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -183,16 +176,14 @@ final class GatewayMetricsTest {
                 ending.add(thread);
             }
             for (int i = 1; i <= 300; i++) {
-                Files.writeString(file, yaml.formatted("t" + i), StandardCharsets.UTF_8);
-                live.reload();
+                retarget(live, file, "t" + i);
             }
             swapping.set(false);
             for (Thread thread : ending) {
                 thread.join();
             }
             // Every exchange has ended: one more swap, and only its name may be left.
-            Files.writeString(file, yaml.formatted("last"), StandardCharsets.UTF_8);
-            live.reload();
+            retarget(live, file, "last");
 
             assertThat(registry.getMeters()).flatMap(m -> m.getId().getTags())
                     .extracting(t -> t.getValue()).filteredOn(v -> v.startsWith("up/"))
@@ -206,9 +197,6 @@ final class GatewayMetricsTest {
     @Test
     void shouldMakeNoSeriesOfANameASwapDroppedWhileItsExchangeWasRecorded(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("switchboard.yaml");
-        String yaml = "providers:\n  up: {type: openai-compatible, base_url: \"http://127.0.0.1:1\", api_key: k}\n"
-                + "default_provider: up\nvirtual_models:\n  - {source: alias, targets: [up/%s]}\n";
-        Files.writeString(file, yaml.formatted("first"), StandardCharsets.UTF_8);
         AtomicReference<Runnable> duringRecording = new AtomicReference<>();
         io.micrometer.core.instrument.Clock clock = new io.micrometer.core.instrument.Clock() {
             @Override
@@ -226,7 +214,7 @@ final class GatewayMetricsTest {
             }
         };
         SimpleMeterRegistry registry = new SimpleMeterRegistry(io.micrometer.core.instrument.simple.SimpleConfig.DEFAULT, clock);
-        try (LiveConfig live = LiveConfig.load(file, new ConfigLoader(name -> null))) {
+        try (LiveConfig live = oneTarget(file, "first")) {
             Listeners listeners = Listeners.of(List.of(new GatewayMetrics(registry).bind(live)));
             // The label set's meters exist (an exchange without usage made them) before the one that is recorded.
             Exchange first = start(listeners, live.get(), "alias", "alice");
@@ -234,8 +222,7 @@ final class GatewayMetricsTest {
             first.recorder().complete(200);
             Exchange second = start(listeners, live.get(), "alias", "bob");
             second.recorder().attempt(new Attempt(1, second.decision().chosen(), 200, null, 1_000_000));
-            Files.writeString(file, yaml.formatted("second"), StandardCharsets.UTF_8);
-            duringRecording.set(() -> live.reload());
+            duringRecording.set(() -> retarget(live, file, "second"));
 
             end(second, 200);
 
@@ -243,6 +230,25 @@ final class GatewayMetricsTest {
             assertThat(registry.getMeters()).flatMap(m -> m.getId().getTags()).extracting(t -> t.getValue())
                     .doesNotContain("up/first");
         }
+    }
+
+    /** A config of one redirect, {@code alias} to {@code up/TARGET}. */
+    private static final String ONE_TARGET = "providers:\n  up: {type: openai-compatible, base_url: \"http://127.0.0.1:1\","
+            + " api_key: k}\ndefault_provider: up\nvirtual_models:\n  - {source: alias, targets: [up/%s]}\n";
+
+    private static LiveConfig oneTarget(Path file, String target) throws java.io.IOException {
+        Files.writeString(file, ONE_TARGET.formatted(target), StandardCharsets.UTF_8);
+        return LiveConfig.load(file, new ConfigLoader(name -> null));
+    }
+
+    /** Swaps in {@code alias} to {@code up/TARGET}. */
+    private static void retarget(LiveConfig live, Path file, String target) {
+        try {
+            Files.writeString(file, ONE_TARGET.formatted(target), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        live.reload();
     }
 
     private static double part(SimpleMeterRegistry registry, String type,
