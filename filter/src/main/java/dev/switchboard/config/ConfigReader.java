@@ -81,7 +81,7 @@ final class ConfigReader {
         boolean keepOnlyAliases = Rules.DEFAULT_KEEP_ONLY_ALIASES;
         if (models != null) {
             fields.onlyKeys(models, "models", MODELS_KEYS);
-            enabledByDefault = fields.bool(models, "models", "enabled_by_default", enabledByDefault);
+            enabledByDefault = fields.gate(models, "models", "enabled_by_default", enabledByDefault);
             keepOnlyAliases = fields.bool(models, "models", "keep_only_aliases", keepOnlyAliases);
         }
         String keepEnv = env.apply(KEEP_ONLY_ALIASES_ENV);

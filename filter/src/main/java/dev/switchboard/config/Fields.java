@@ -134,6 +134,19 @@ final class Fields {
         return def;
     }
 
+    /**
+     * As {@link #bool}, but a key written with no value ({@code enabled:} left half done, a variable that expanded to
+     * nothing) is an error rather than the default: for the switches that gate models, whose default lets them through.
+     */
+    boolean gate(Value.Mapping m, String path, String key, boolean def) {
+        Value v = m.entries().get(key);
+        if (v != null && isNull(v)) {
+            error(join(path, key), v, "must be true or false, was empty (taken for the default, it would be " + def + ")");
+            return false;
+        }
+        return bool(m, path, key, def);
+    }
+
     Duration duration(Value.Mapping m, String path, String key, Duration def) {
         return duration(m, path, key, def, false);
     }

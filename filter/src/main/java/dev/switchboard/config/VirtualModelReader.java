@@ -197,7 +197,7 @@ final class VirtualModelReader {
                 }
             }
         }
-        boolean enabled = fields.bool(m, path, "enabled", VirtualModel.DEFAULT_ENABLED);
+        boolean enabled = fields.gate(m, path, "enabled", VirtualModel.DEFAULT_ENABLED);
         String description = fields.string(m, path, "description", "");
         if (description.indexOf('\0') >= 0) {
             // PostgreSQL text cannot hold it: refused in every store alike, not only when it reaches a database.

@@ -74,6 +74,18 @@ final class ConfigValidationTest {
                         identity:
                           trust_user_path_header: maybe
                         """, "identity.trust_user_path_header: must be true or false, was \"maybe\" (line 2)"),
+                // Regression: an empty enabled meant the default, true: a row meant to disable a model enabled it.
+                row("empty enabled", """
+                        virtual_models:
+                          - source: a
+                            enabled:
+                        """, "virtual_models[0].enabled: must be true or false, was empty (taken for the default, it would be"
+                        + " true) (line 3)"),
+                row("empty enabled_by_default", """
+                        models:
+                          enabled_by_default:
+                        """, "models.enabled_by_default: must be true or false, was empty (taken for the default, it would"
+                        + " be true) (line 2)"),
                 row("quoted boolean", """
                         models:
                           enabled_by_default: "false"
