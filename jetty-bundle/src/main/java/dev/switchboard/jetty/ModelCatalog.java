@@ -34,6 +34,8 @@ final class ModelCatalog {
     /** How long one provider's listing may take, all its pages, before it is left out of this answer. */
     static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_LISTING_BYTES = 8 * 1024 * 1024;
+    /** How long a provider's failed listing is remembered (left out at once) before it is asked again. */
+    static final Duration FAILED_LISTING_TTL = Duration.ofSeconds(10);
     /** The most pages of one provider's listing read; a listing with more is cut there, and that is logged. */
     static final int MAX_PAGES = 10;
     private static final Log LOG = Log.get(ModelCatalog.class);
@@ -44,7 +46,16 @@ final class ModelCatalog {
     /** When this catalog was made (the gateway's start), in epoch seconds: the date of models listed in the config. */
     private final JsonTree.Num started;
 
-    private record Cached(Provider provider, Instant expires, List<Map<String, Object>> entries) {
+    /**
+     * A provider's listing: under way (every caller meanwhile shares it), fetched (reused until {@code expires}), or
+     * failed (remembered until {@code expires}, {@link #FAILED_LISTING_TTL} at most, so that a hung provider costs one
+     * caller the time bound, not every caller).
+     */
+    private record Cached(Provider provider, Instant expires, CompletableFuture<List<Map<String, Object>>> entries) {
+
+        boolean usable(Provider p, Instant now) {
+            return provider.equals(p) && (!entries.isDone() || now.isBefore(expires));
+        }
     }
 
     ModelCatalog(HttpClient client, Clock clock) {
@@ -69,7 +80,6 @@ final class ModelCatalog {
      */
     byte[] list(Rules rules, Duration ttl) {
         Listing listing = listing(rules, ttl);
-        listing.failures().forEach((name, why) -> LOG.warn("provider {}: /v1/models failed ({}); left out of the list", name, why));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("object", "list");
         body.put("data", listing.data());
@@ -109,14 +119,42 @@ final class ModelCatalog {
             }
             return CompletableFuture.completedFuture(out);
         }
-        Cached cached = cache.get(p.name());
         Instant now = clock.instant();
-        if (cached != null && cached.provider().equals(p) && now.isBefore(cached.expires())) {
-            return CompletableFuture.completedFuture(cached.entries());
+        // Under way: no expiry of its own (every caller shares it until it ends).
+        Cached fresh = new Cached(p, Instant.MAX, new CompletableFuture<>());
+        Cached cached = cache.compute(p.name(), (name, old) -> old != null && old.usable(p, now) ? old : fresh);
+        if (cached == fresh) {
+            // Started outside compute: a fetch that ends at once must not update the map from inside its own update.
+            fetch(p, ttl, fresh);
         }
-        return pages(p, null, new ArrayList<>(), 1, System.nanoTime() + FETCH_TIMEOUT.toNanos()).thenApply(parsed -> {
-            cache.put(p.name(), new Cached(p, clock.instant().plus(ttl), parsed));
-            return parsed;
+        return cached.entries();
+    }
+
+    /** Reads a provider's listing into {@code fetching}; what it ends with is kept for the next callers. */
+    private void fetch(Provider p, Duration ttl, Cached fetching) {
+        CompletableFuture<List<Map<String, Object>>> entries = fetching.entries();
+        CompletableFuture<List<Map<String, Object>>> read;
+        try {
+            read = pages(p, null, new ArrayList<>(), 1, System.nanoTime() + FETCH_TIMEOUT.toNanos());
+        } catch (RuntimeException e) {
+            // A request that cannot even be made (a base URL Jetty refuses) fails as any listing does: never left
+            // under way for good.
+            read = CompletableFuture.failedFuture(e);
+        }
+        read.whenComplete((listed, failure) -> {
+            Duration keep = ttl;
+            if (failure != null) {
+                // Said once per attempt, not once per caller that finds it left out.
+                LOG.warn("provider {}: /v1/models failed ({}); left out of the list for {} s", p.name(), describe(failure),
+                        Math.min(ttl.toSeconds(), FAILED_LISTING_TTL.toSeconds()));
+                keep = ttl.compareTo(FAILED_LISTING_TTL) < 0 ? ttl : FAILED_LISTING_TTL;
+            }
+            cache.replace(p.name(), fetching, new Cached(p, clock.instant().plus(keep), entries));
+            if (failure != null) {
+                entries.completeExceptionally(failure);
+            } else {
+                entries.complete(listed);
+            }
         });
     }
 
@@ -144,6 +182,12 @@ final class ModelCatalog {
         return new CompletableResponseListener(request, MAX_LISTING_BYTES).send().thenCompose(response -> {
             String next = parse(p, response, out);
             if (next == null) {
+                return CompletableFuture.completedFuture(out);
+            }
+            if (next.equals(afterId)) {
+                // The same page again (a provider that ignores after_id): read once.
+                LOG.warn("provider {}: /v1/models answered the page after '{}' with the same page; the list shows what"
+                        + " came before it", p.name(), afterId);
                 return CompletableFuture.completedFuture(out);
             }
             if (page >= MAX_PAGES) {

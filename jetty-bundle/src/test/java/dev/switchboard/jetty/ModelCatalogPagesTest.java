@@ -71,6 +71,79 @@ final class ModelCatalogPagesTest {
         }
     }
 
+    // Regression (probe): a provider whose listing failed was asked again by every GET /v1/models, and one that hung
+    // made every caller wait the 10 s bound; callers at once each asked it too.
+    @Test
+    void shouldAskAProviderOnceForCallersAtOnceAndRememberAFailureForAWhile() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Server upstream = ServletServer.start(new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                asked.incrementAndGet();
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                resp.setStatus(failing.get() ? 500 : 200);
+                resp.setContentType("application/json");
+                resp.getOutputStream().write("{\"data\":[{\"type\":\"model\",\"id\":\"m\"}],\"has_more\":false}"
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        Gateway gateway = TestGateway.start("providers:\n  up: {type: anthropic, base_url: \"http://127.0.0.1:"
+                + ServletServer.port(upstream) + "\", api_key: k}\ndefault_provider: up\n");
+        try {
+            HttpClient client = HttpClient.newHttpClient();
+            HttpRequest list = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/models")).build();
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> atOnce = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                atOnce.add(client.sendAsync(list, HttpResponse.BodyHandlers.ofString()));
+            }
+            for (java.util.concurrent.CompletableFuture<HttpResponse<String>> r : atOnce) {
+                assertThat(r.get(20, java.util.concurrent.TimeUnit.SECONDS).body()).doesNotContain("up/m");
+            }
+            assertThat(asked.get()).as("five callers at once, one listing").isEqualTo(1);
+
+            failing.set(false);
+            long started = System.nanoTime();
+            HttpResponse<String> again = client.send(list, HttpResponse.BodyHandlers.ofString());
+            // The failure is remembered: answered at once, without the provider, which is not asked.
+            assertThat(again.body()).doesNotContain("up/m");
+            assertThat((System.nanoTime() - started) / 1_000_000).as("ms").isLessThan(400);
+            assertThat(asked.get()).isEqualTo(1);
+        } finally {
+            gateway.stop();
+            upstream.stop();
+        }
+    }
+
+    // Probe: a provider that ignores after_id answered the same page ten times per refresh.
+    @Test
+    void shouldReadAPageThatComesBackTheSameOnce() throws Exception {
+        List<String> queries = new CopyOnWriteArrayList<>();
+        Server upstream = ServletServer.start(new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                queries.add(String.valueOf(req.getQueryString()));
+                resp.setContentType("application/json");
+                resp.getOutputStream().write(("{\"data\":[{\"type\":\"model\",\"id\":\"a\"},{\"type\":\"model\",\"id\":\"b\"}],"
+                        + "\"has_more\":true,\"last_id\":\"b\"}").getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        try {
+            assertThat(listed(upstream)).containsExactly("up/a", "up/b");
+            assertThat(queries).containsExactly("limit=1000", "limit=1000&after_id=b");
+        } finally {
+            upstream.stop();
+        }
+    }
+
     private static List<String> listed(Server upstream) throws Exception {
         Gateway gateway = TestGateway.start("""
                 providers:

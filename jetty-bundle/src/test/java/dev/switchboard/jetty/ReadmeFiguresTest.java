@@ -17,6 +17,8 @@ final class ReadmeFiguresTest {
         assertThat(readme).contains("keeps an idle connection to a provider for "
                 + GatewayProxyServlet.POOLED_IDLE.toSeconds() + " s");
         assertThat(readme).contains("at most " + ModelCatalog.MAX_PAGES + " pages");
+        assertThat(readme).contains("takes longer than " + ModelCatalog.FETCH_TIMEOUT.toSeconds() + " s, all its pages")
+                .contains("the failure is remembered for " + ModelCatalog.FAILED_LISTING_TTL.toSeconds() + " s");
         assertThat(readme).contains("has not ended " + Cli.START_WAIT.toSeconds() + " s after the signal");
     }
 }
