@@ -5,6 +5,8 @@ import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.ProviderType;
 import dev.switchboard.rules.Rules;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,8 +26,8 @@ import org.eclipse.jetty.client.Request;
  * The bundled proxy's {@code GET /v1/models}: every configured provider's models as
  * {@code provider/model} entries ({@code owned_by} = provider name), from its static {@code models}
  * list or, without one, from its own {@code /v1/models}, fetched in parallel and reused for
- * {@code server.models_cache_ttl}. A provider that fails is logged and left out; the list still
- * answers. A listing in pages (Anthropic's: {@code has_more}, {@code last_id}) is read to its end, asked
+ * {@code server.models_cache_ttl} (callers at once share one fetch). A provider that fails is logged once and
+ * left out, its failure remembered for {@link #FAILED_LISTING_TTL}; the list still answers. A listing in pages (Anthropic's: {@code has_more}, {@code last_id}) is read to its end, asked
  * for 1,000 models a page ({@link #MAX_PAGES} pages at most, then logged as cut). The filter then shapes
  * the list per caller (SPEC section 4). Thread-safe.
  */
@@ -171,7 +173,7 @@ final class ModelCatalog {
         }
         if (afterId != null) {
             url.append(url.indexOf("?") < 0 ? '?' : '&').append("after_id=")
-                    .append(java.net.URLEncoder.encode(afterId, java.nio.charset.StandardCharsets.UTF_8));
+                    .append(URLEncoder.encode(afterId, StandardCharsets.UTF_8));
         }
         // One time bound for the whole listing, every page within it (the client's own idle timeout is a pooled
         // connection's, a few seconds).
