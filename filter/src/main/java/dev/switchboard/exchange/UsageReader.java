@@ -1,6 +1,7 @@
 package dev.switchboard.exchange;
 
 import java.util.Arrays;
+import java.util.Locale;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -128,10 +129,18 @@ public final class UsageReader {
         if (contentType.regionMatches(true, 0, "text/event-stream", 0, 17)) {
             return new UsageReader(true, contentLength, false);
         }
+        String media = mediaType(contentType);
+        return media.equals("application/json") || media.endsWith("+json") ? new UsageReader(false, contentLength, false)
+                : null;
+    }
+
+    /**
+     * @param contentType a Content-Type value
+     * @return its media type, without its parameters, stripped and in lower case: what a client branches on
+     */
+    public static String mediaType(String contentType) {
         int semi = contentType.indexOf(';');
-        String media = (semi < 0 ? contentType : contentType.substring(0, semi)).strip();
-        return media.equalsIgnoreCase("application/json") || media.regionMatches(true, media.length() - 5, "+json", 0, 5)
-                ? new UsageReader(false, contentLength, false) : null;
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
     }
 
     /**

@@ -206,9 +206,10 @@ public final class GatewayMetrics implements ExchangeListener {
         m.tokens(Meters.PART + 1, u.cacheCreationTokens());
         m.tokens(Meters.PART + 2, u.reasoningTokens());
         LiveConfig l = live;
-        if (l != null && l.get().rules() != names.rules) {
+        Rules now = l == null ? names.rules : l.get().rules();
+        if (now != names.rules) {
             // A swap since the names were read: its removal may have run before this exchange's meters were made.
-            removeDropped(known(l.get().rules()));
+            removeDropped(known(now));
         }
     }
 
