@@ -49,11 +49,7 @@ final class PooledIdleTest {
             });
             accept.setDaemon(true);
             accept.start();
-            Gateway gateway = TestGateway.start("""
-                    providers:
-                      up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
-                    default_provider: up
-                    """.formatted(upstream.getLocalPort()));
+            Gateway gateway = TestGateway.inFrontOf(upstream.getLocalPort());
             try {
                 HttpClient client = HttpClient.newHttpClient();
                 // Silent for 6 s before it answers: longer than an idle pooled connection is kept, not than a request.

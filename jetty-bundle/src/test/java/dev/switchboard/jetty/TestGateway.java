@@ -30,6 +30,19 @@ final class TestGateway {
     }
 
     /**
+     * @param upstreamPort where the one provider, {@code up} (OpenAI-compatible, the default), listens on 127.0.0.1
+     * @param listeners the exchange listeners beside the gateway's own
+     * @return the started gateway in front of it
+     */
+    static Gateway inFrontOf(int upstreamPort, ExchangeListener... listeners) throws Exception {
+        return start("""
+                providers:
+                  up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
+                default_provider: up
+                """.formatted(upstreamPort), listeners);
+    }
+
+    /**
      * @param config the configuration, as {@link #config} made it
      * @param listeners the exchange listeners beside the gateway's own
      * @return the started gateway

@@ -345,11 +345,7 @@ final class UpstreamHeadersTest {
                 }
             });
             serve.start();
-            Gateway gateway = TestGateway.start("""
-                    providers:
-                      up: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: k}
-                    default_provider: up
-                    """.formatted(upstream.getLocalPort()), listeners);
+            Gateway gateway = TestGateway.inFrontOf(upstream.getLocalPort(), listeners);
             try {
                 test.run(gateway);
             } finally {
