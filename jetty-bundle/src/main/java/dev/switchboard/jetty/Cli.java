@@ -219,16 +219,21 @@ final class Cli {
             err.println("error: the gateway did not stop cleanly: " + e);
         } finally {
             reloader.close();
-            // The access log has a writer thread of its own (LoggingConfigurator): stopping the logging writes what it
-            // still holds, so the lines of the exchanges the drain finished are not lost to halt().
-            if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
-                logging.stop();
-            }
-            err.flush();
-            System.out.flush();
-            // halt, not exit: exit from a shutdown hook blocks forever, and only halt overrides the signal's status.
-            Runtime.getRuntime().halt(code);
+            halt(code, err);
         }
+    }
+
+    /** Ends the process from the stop's hook with {@code code}, once the logs are written out. */
+    private static void halt(int code, PrintStream err) {
+        // The access log has a writer thread of its own (LoggingConfigurator): stopping the logging writes what it
+        // still holds, so the lines of the exchanges the drain finished are not lost to halt().
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
+            logging.stop();
+        }
+        err.flush();
+        System.out.flush();
+        // halt, not exit: exit from a shutdown hook blocks forever, and only halt overrides the signal's status.
+        Runtime.getRuntime().halt(code);
     }
 
     /** The start failed (its error printed): the hook is taken away, unless a signal came meanwhile and it runs. */
@@ -269,12 +274,7 @@ final class Cli {
             LOG.info("Switchboard {} stopped while starting (a SIGTERM or SIGINT before its start ended)",
                     Version.current());
         } finally {
-            if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
-                logging.stop();
-            }
-            err.flush();
-            System.out.flush();
-            Runtime.getRuntime().halt(OK);
+            halt(OK, err);
         }
     }
 
