@@ -103,8 +103,10 @@ final class ConfigReader {
             throw new InvalidConfigException(fields.errors());
         }
         Rules rules = new Rules(rows, providers, defaultProvider, identity, enabledByDefault, keepOnlyAliases);
+        List<Warning> warnings = new ArrayList<>(Lint.tokens(admin, observability));
+        warnings.addAll(Lint.warnings(rules, Lint.configRows(rows.size())));
         return new SwitchboardConfig(server, rules, admin, reload, observability, experiments, failover,
-                Lint.warnings(rules, Lint.configRows(rows.size())));
+                List.copyOf(warnings));
     }
 
     // ---- sections ----------------------------------------------------------------------------------

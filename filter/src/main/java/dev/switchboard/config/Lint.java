@@ -51,6 +51,30 @@ final class Lint {
         return out;
     }
 
+    /** Tokens shorter than this are warned about: a word such as {@code secret} or {@code changeme} is guessed. */
+    static final int SHORT_TOKEN = 16;
+
+    /**
+     * @param admin the admin settings
+     * @param observability the observability settings
+     * @return a warning for each bearer token set shorter than {@link #SHORT_TOKEN} characters (the admin API can
+     *     rewrite every route; {@code /metrics} names every model and caller's traffic)
+     */
+    static List<Warning> tokens(AdminSettings admin, ObservabilitySettings observability) {
+        List<Warning> out = new ArrayList<>(2);
+        shortToken(out, "admin.token", admin.token());
+        shortToken(out, "observability.metrics_token", observability.metricsToken());
+        return out;
+    }
+
+    private static void shortToken(List<Warning> out, String path, String token) {
+        if (!token.isEmpty() && token.length() < SHORT_TOKEN) {
+            out.add(new Warning(null, path, null, "the token is " + token.length() + " characters, short enough to be "
+                    + "guessed; use " + SHORT_TOKEN + " or more random ones (for example the output of "
+                    + "`openssl rand -hex 32`)"));
+        }
+    }
+
     /**
      * @param rules the rules to look at
      * @param origins where each of {@code rules.virtualModels()} was written, in order

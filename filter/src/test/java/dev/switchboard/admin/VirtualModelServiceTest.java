@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.config.Warning;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
@@ -233,5 +234,18 @@ final class VirtualModelServiceTest {
                         + "so 'fast' goes to the model 'cheap' itself")));
         assertThat(live.get().warnings()).extracting(w -> w.file() + " " + w.path() + " " + w.source()).containsExactly(
                 "null virtual_models[0].target fast", "virtual-models.admin.yaml virtual_models[0].target chain");
+    }
+
+    @Test
+    void shouldKeepTheWarningsOfShortTokensOnceStoreRowsAreMerged() throws Exception {
+        start("""
+                admin: {token: changeme}
+                observability: {metrics_token: short}
+                """);
+
+        service.upsert(null, body("{\"source\":\"fast\",\"target_model\":\"m\"}"));
+
+        assertThat(live.get().warnings()).extracting(Warning::path)
+                .containsExactly("admin.token", "observability.metrics_token");
     }
 }

@@ -114,6 +114,13 @@ final class LintTest {
                             user_paths: [/acme/ml]
                         """, "virtual_models[0].user_paths: a disabled policy denies everyone, so these paths have no "
                         + "effect"),
+                row("short admin and metrics tokens", """
+                        admin: {token: changeme}
+                        observability: {metrics_token: 123456789012345}
+                        """, "admin.token: the token is 8 characters, short enough to be guessed; use 16 or more random "
+                        + "ones (for example the output of `openssl rand -hex 32`)",
+                        "observability.metrics_token: the token is 15 characters, short enough to be guessed; use 16 or "
+                        + "more random ones (for example the output of `openssl rand -hex 32`)"),
                 row("several warnings, in order", """
                         providers:
                           openai: {type: openai, models: [gpt-5]}
@@ -136,6 +143,10 @@ final class LintTest {
 
                 // ---- quiet ----
                 row("clean config"),
+                row("tokens of 16 characters and more", """
+                        admin: {token: 0123456789abcdef}
+                        observability: {metrics_token: 0123456789abcdef0123456789abcdef}
+                        """),
                 row("a shadow under both of a model's names", """
                         providers:
                           demo: {type: echo, models: [echo-small, echo-large]}
