@@ -129,6 +129,7 @@ final class Cli {
         String configPath = null;
         Integer port = null;
         String host = null;
+        once(args, 0);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> configPath = value(args, ++i, "--config");
@@ -362,6 +363,7 @@ final class Cli {
         String userPath = null;
         String clientName = null;
         boolean json = false;
+        once(args, 1);
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> configPath = value(args, ++i, "--config");
@@ -440,6 +442,7 @@ final class Cli {
         String token = System.getenv("SWITCHBOARD_ADMIN_TOKEN");
         String source = null;
         boolean json = false;
+        once(args, 1);
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--url" -> url = value(args, ++i, "--url");
@@ -579,6 +582,19 @@ final class Cli {
             return "no answer in time";
         }
         return "the network operation failed";
+    }
+
+    /**
+     * Refuses an option given twice: {@code --port 8080 ... --port 9090} (a wrapper script's default and the
+     * operator's own) would otherwise run with whichever came last, without a word.
+     */
+    private static void once(String[] args, int from) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = from; i < args.length; i++) {
+            if (args[i].startsWith("--") && !seen.add(args[i])) {
+                throw new UsageException(args[i] + " is given twice; give it once");
+            }
+        }
     }
 
     private static String value(String[] args, int i, String option) {

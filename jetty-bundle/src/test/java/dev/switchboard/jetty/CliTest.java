@@ -338,6 +338,12 @@ final class CliTest {
                 arguments(List.of("explain", "--model", "regular", "--config"), "--config needs a value"),
                 arguments(List.of("explain", "--model", "regular", "--user-path"), "--user-path needs a value"),
                 arguments(List.of("explain", "--model", "regular", "--client"), "--client needs a value"),
+                // Regression: an option given twice ran with the last one (a wrapper's --port and the operator's).
+                arguments(List.of("--port", "8080", "--port", "9090"), "--port is given twice; give it once"),
+                arguments(List.of("--config", "a.yaml", "--host", "::1", "--config", "b.yaml"),
+                        "--config is given twice; give it once"),
+                arguments(List.of("explain", "--model", "a", "--model", "b"), "--model is given twice; give it once"),
+                arguments(List.of("experiments", "--json", "--json"), "--json is given twice; give it once"),
                 // Regression: `--config "$CFG"` with CFG unset served the built-in demo instead of failing.
                 arguments(List.of("--config", ""), "--config needs a value, not an empty one"),
                 arguments(List.of("explain", "--model", "regular", "--config", ""), "--config needs a value, not an empty one"),
