@@ -141,6 +141,12 @@ final class YamlTree {
                 continue;
             }
             String key = keyScalar.getValue();
+            if (key.contains("${")) {
+                // Values are interpolated, keys are not: a provider named ${TEAM} would be the literal name "${TEAM}".
+                errors.add(display(path) + ": key '" + key + "': ${...} is read in values only, not in keys (line "
+                        + line(keyNode) + ")");
+                continue;
+            }
             String child = path.isEmpty() ? key : path + "." + key;
             Integer previous = keyLines.putIfAbsent(key, line(keyNode));
             if (previous != null) {

@@ -166,11 +166,22 @@ final class InterpolationTest {
 
     @Test
     void shouldNotExpandKeys() {
+        // Refused, not read as written: a provider or header named ${...} would be that literal text.
         assertThat(errors(Map.of("K", "server"), """
                 ${K}:
                   port: 1
-                """)).containsExactly("${K}: unknown key; expected one of: version, server, providers, default_provider, "
-                + "identity, models, virtual_models, admin, reload, observability, experiments, failover (line 1)");
+                """)).containsExactly("(document): key '${K}': ${...} is read in values only, not in keys (line 1)");
+        assertThat(errors(Map.of("TEAM", "ml"), """
+                providers:
+                  ${TEAM}-llm: {type: openai-compatible, base_url: http://localhost:1}
+                  plain:
+                    type: openai-compatible
+                    base_url: http://localhost:2
+                    headers:
+                      X-${TEAM}: v
+                """)).containsExactly(
+                "providers: key '${TEAM}-llm': ${...} is read in values only, not in keys (line 2)",
+                "providers.plain.headers: key 'X-${TEAM}': ${...} is read in values only, not in keys (line 7)");
     }
 
     private static SwitchboardConfig load(Map<String, String> env, String yaml) {
