@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code GET /v1/models} and {@code GET /v1/models/{id}} (SPEC section 4): captures the downstream
@@ -29,16 +30,39 @@ final class ModelListHandler {
     private static final Set<String> MODELS_HEADERS = Set.of("accept-encoding", "x-switchboard-provider");
     private static final Set<String> MODELS_AND_KEY_HEADERS = Set.of("accept-encoding", "authorization", "x-api-key", "x-switchboard-provider");
 
-    /** @param singleId for {@code GET /v1/models/{id}} the id, else {@code null} */
-    Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange, String singleId) {
+    /** Whether a list cut at its upstream's page was logged: once per filter. */
+    private final AtomicBoolean cutWarned = new AtomicBoolean();
+
+    /**
+     * @param singleId for {@code GET /v1/models/{id}} the id, else {@code null}
+     * @return what to forward, or {@code null} when the request was answered here (a paging parameter refused)
+     */
+    Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange, String singleId)
+            throws IOException {
         Rules rules = exchange.config().rules();
+        // Anthropic's list pages: the caller's paging applies to the list as shaped for it (its ids are the caller's),
+        // so the upstream is asked for its whole list, not the caller's page of it.
+        boolean paged = singleId == null && exchange.anthropic();
+        ModelsList.Page page = ModelsList.Page.ALL;
+        if (paged) {
+            try {
+                page = ModelsList.Page.of(request.getQueryString());
+            } catch (IllegalArgumentException e) {
+                Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with(e.getMessage()));
+                return null;
+            }
+        }
         Set<String> hidden = rules.identity().keysRequired() ? MODELS_AND_KEY_HEADERS : MODELS_HEADERS;
         CapturingResponse captured = new CapturingResponse(response);
         SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,
                 singleId == null ? null : Paths.MODELS_PATH, captured);
+        if (paged) {
+            wrapped.query(ModelsList.Page.forwarded(request.getQueryString()));
+        }
+        ModelsList.Page shown = page;
         Runnable finish = () -> {
             try {
-                finish(captured, response, rules, exchange, singleId);
+                finish(captured, response, rules, exchange, singleId, shown);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (RuntimeException e) {
@@ -82,8 +106,8 @@ final class ModelListHandler {
         return mapped.replace("%", "%25");
     }
 
-    private static void finish(CapturingResponse captured, HttpServletResponse response, Rules rules, Exchange exchange,
-                               String singleId) throws IOException {
+    private void finish(CapturingResponse captured, HttpServletResponse response, Rules rules, Exchange exchange,
+                        String singleId, ModelsList.Page page) throws IOException {
         if (captured.passedThrough() || response.isCommitted()) {
             return;
         }
@@ -102,7 +126,11 @@ final class ModelListHandler {
             }
         }
         ModelsList.Result result = plain != null && captured.getStatus() == 200
-                ? ModelsList.transform(plain, rules, caller, anthropic, singleId) : null;
+                ? ModelsList.transform(plain, rules, caller, anthropic, singleId, page) : null;
+        if (result != null && result.cut() && cutWarned.compareAndSet(false, true)) {
+            LOG.warn("the upstream's model list has more pages than the one asked for (limit={}); /v1/models leaves out "
+                    + "the models past it (logged once)", ModelsList.Page.MAX_LIMIT);
+        }
         if (result == null && captured.getStatus() == 200) {
             // A list we cannot read (an encoding we cannot decode, not JSON) cannot be shaped, and passing it
             // on would list models this caller may not call (SPEC section 4).

@@ -12,9 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -30,11 +32,135 @@ final class ModelsList {
     /** When this class was loaded (the filter's start), in epoch seconds: the date of a redirect without a target entry. */
     private static final JsonTree.Num STARTED = new JsonTree.Num(Long.toString(Instant.now().getEpochSecond()));
 
-    /** The transformed response: a status and a JSON body. */
-    record Result(int status, byte[] body) {
+    /**
+     * The transformed response: a status and a JSON body.
+     *
+     * @param cut whether the upstream's list said more pages follow ({@code has_more}), which this answer leaves out
+     */
+    record Result(int status, byte[] body, boolean cut) {
     }
 
     private ModelsList() {
+    }
+
+    /**
+     * Anthropic's paging of a list ({@code limit}, {@code after_id}, {@code before_id}), applied to the list as shaped
+     * for the caller: its ids are the caller's (a redirect's name among them), so an upstream could not page it.
+     * Cursors are positions in the list's order, so one that is no longer listed (a redirect removed between two
+     * pages) still finds its place.
+     *
+     * @param limit how many entries, or {@code null} for all (Anthropic's default is 20; this gateway lists all, so a
+     *     client that reads one page sees every model)
+     * @param afterId the entries after this id, or {@code null}
+     * @param beforeId the entries before this id, or {@code null}
+     */
+    record Page(Integer limit, String afterId, String beforeId) {
+
+        /** Every entry: the OpenAI shape, which has no paging. */
+        static final Page ALL = new Page(null, null, null);
+        /** Anthropic's largest page. */
+        static final int MAX_LIMIT = 1000;
+        private static final Set<String> PARAMETERS = Set.of("limit", "after_id", "before_id");
+
+        /**
+         * @param query a request's query string, or {@code null}
+         * @return its paging
+         * @throws IllegalArgumentException saying what is wrong: a limit that is not an integer from 1 to
+         *     {@link #MAX_LIMIT}, a parameter given twice, both cursors
+         */
+        static Page of(String query) {
+            Map<String, String> found = new HashMap<>();
+            for (String[] pair : pairs(query)) {
+                if (PARAMETERS.contains(pair[0]) && found.put(pair[0], pair[1]) != null) {
+                    throw new IllegalArgumentException(pair[0] + " is given twice");
+                }
+            }
+            String limit = found.get("limit");
+            Integer n = null;
+            if (limit != null && !limit.isEmpty()) {
+                n = limit.matches("[0-9]{1,4}") ? Integer.valueOf(limit) : null;
+                if (n == null || n < 1 || n > MAX_LIMIT) {
+                    throw new IllegalArgumentException("limit must be an integer from 1 to " + MAX_LIMIT + ", was \""
+                            + limit + "\"");
+                }
+            }
+            String after = emptyAsAbsent(found.get("after_id"));
+            String before = emptyAsAbsent(found.get("before_id"));
+            if (after != null && before != null) {
+                throw new IllegalArgumentException("give after_id or before_id, not both");
+            }
+            return new Page(n, after, before);
+        }
+
+        /**
+         * @param query a request's query string, or {@code null}
+         * @return the query to ask the list's upstream with: the paging parameters left out, {@code limit=1000} added (so
+         *     an Anthropic upstream answers its whole list in one page, which the caller's paging then applies to)
+         */
+        static String forwarded(String query) {
+            StringBuilder out = new StringBuilder();
+            if (query != null && !query.isEmpty()) {
+                // Each pair with the separator after it (& or ;, as RequestChecks splits them), so the rest is kept as sent.
+                for (String piece : query.split("(?<=[&;])")) {
+                    String pair = piece.endsWith("&") || piece.endsWith(";") ? piece.substring(0, piece.length() - 1) : piece;
+                    if (!PARAMETERS.contains(RequestChecks.queryName(pair))) {
+                        out.append(piece);
+                    }
+                }
+                if (out.length() > 0 && out.charAt(out.length() - 1) != '&' && out.charAt(out.length() - 1) != ';') {
+                    out.append('&');
+                }
+            }
+            return out.append("limit=").append(MAX_LIMIT).toString();
+        }
+
+        /**
+         * @param ids the list's ids, sorted
+         * @return the ids on this page, and whether more lie beyond it in its direction ({@code has_more})
+         */
+        Slice apply(List<String> ids) {
+            int from = afterId == null ? 0 : position(ids, afterId, true);
+            int to = beforeId == null ? ids.size() : position(ids, beforeId, false);
+            if (limit == null || to - from <= limit) {
+                return new Slice(ids.subList(from, to), false);
+            }
+            // before_id asks for the page just before the cursor: its last entries.
+            return beforeId != null ? new Slice(ids.subList(to - limit, to), true) : new Slice(ids.subList(from, from + limit), true);
+        }
+
+        /** One page's ids, and whether more lie beyond it. */
+        record Slice(List<String> ids, boolean more) {
+        }
+
+        /** @return the index of the first id after {@code cursor} ({@code after}), else of the first not before it */
+        private static int position(List<String> ids, String cursor, boolean after) {
+            int i = 0;
+            while (i < ids.size()) {
+                int c = compareUtf8(ids.get(i), cursor);
+                if (after ? c > 0 : c >= 0) {
+                    break;
+                }
+                i++;
+            }
+            return i;
+        }
+
+        private static String emptyAsAbsent(String value) {
+            return value == null || value.isEmpty() ? null : value;
+        }
+
+        /** @return the query's parameters, each {name, value}, the name as {@link RequestChecks#queryName} reads it */
+        private static List<String[]> pairs(String query) {
+            List<String[]> out = new ArrayList<>();
+            if (query == null || query.isEmpty()) {
+                return out;
+            }
+            for (String pair : query.split("[&;]")) {
+                int eq = pair.indexOf('=');
+                out.add(new String[] {RequestChecks.queryName(pair), eq < 0 ? "" : RequestChecks.queryDecoded(pair.substring(eq + 1))});
+            }
+            return out;
+        }
     }
 
     /**
@@ -43,10 +169,11 @@ final class ModelsList {
      * @param caller who is asking
      * @param anthropic whether to answer in the Anthropic shape
      * @param singleId for {@code /v1/models/{id}}: the one entry to answer, else {@code null}
+     * @param page the entries of the list to answer ({@link Page#ALL} for the OpenAI shape and a single entry)
      * @return the result, or {@code null} when the body is not a model list (pass it through)
      */
     @SuppressWarnings("unchecked")
-    static Result transform(byte[] upstream, Rules rules, Caller caller, boolean anthropic, String singleId) {
+    static Result transform(byte[] upstream, Rules rules, Caller caller, boolean anthropic, String singleId, Page page) {
         if (!(JsonTree.parse(upstream) instanceof Map<?, ?> root) || !(root.get("data") instanceof List<?> data)) {
             return null;
         }
@@ -100,23 +227,25 @@ final class ModelsList {
         if (singleId != null) {
             Map<String, Object> entry = out.get(singleId);
             if (entry == null) {
-                return new Result(404, null);
+                return new Result(404, null, false);
             }
-            return new Result(200, JsonTree.write(anthropic ? anthropicEntry(entry) : entry));
+            return new Result(200, JsonTree.write(anthropic ? anthropicEntry(entry) : entry), false);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         if (anthropic) {
-            List<Object> entries = new ArrayList<>();
-            out.values().forEach(e -> entries.add(anthropicEntry(e)));
+            Page.Slice slice = page.apply(new ArrayList<>(out.keySet()));
+            List<String> ids = slice.ids();
+            List<Object> entries = new ArrayList<>(ids.size());
+            ids.forEach(id -> entries.add(anthropicEntry(out.get(id))));
             body.put("data", entries);
-            body.put("has_more", Boolean.FALSE);
-            body.put("first_id", out.isEmpty() ? null : out.firstKey());
-            body.put("last_id", out.isEmpty() ? null : out.lastKey());
+            body.put("has_more", slice.more());
+            body.put("first_id", ids.isEmpty() ? null : ids.get(0));
+            body.put("last_id", ids.isEmpty() ? null : ids.get(ids.size() - 1));
         } else {
             body.put("object", "list");
             body.put("data", new ArrayList<Object>(out.values()));
         }
-        return new Result(200, JsonTree.write(body));
+        return new Result(200, JsonTree.write(body), Boolean.TRUE.equals(root.get("has_more")));
     }
 
     private static Map<String, Object> anthropicEntry(Map<String, Object> e) {

@@ -266,22 +266,32 @@ final class RequestChecks {
     static List<String> queryNames(String query) {
         List<String> names = new java.util.ArrayList<>();
         for (String pair : query.split("[&;]")) {
-            int eq = pair.indexOf('=');
-            String raw = eq < 0 ? pair : pair.substring(0, eq);
-            String name;
-            try {
-                name = URLDecoder.decode(raw, StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                name = raw;
-            }
-            name = name.strip().toLowerCase(Locale.ROOT);
-            // model[], model[0], model.x: frameworks that build structures from names read them as model.
-            int cut = 0;
-            while (cut < name.length() && (Character.isLetterOrDigit(name.charAt(cut)) || name.charAt(cut) == '_')) {
-                cut++;
-            }
-            names.add(cut < name.length() && (name.charAt(cut) == '[' || name.charAt(cut) == '.') ? name.substring(0, cut) : name);
+            names.add(queryName(pair));
         }
         return names;
+    }
+
+    /**
+     * @param pair one {@code name=value} of a query (or a name alone)
+     * @return its name decoded, stripped and in lower case, and {@code model[]}, {@code model[0]}, {@code model.x} read
+     *     as {@code model}, as the frameworks that build structures from names read them
+     */
+    static String queryName(String pair) {
+        int eq = pair.indexOf('=');
+        String name = queryDecoded(eq < 0 ? pair : pair.substring(0, eq)).strip().toLowerCase(Locale.ROOT);
+        int cut = 0;
+        while (cut < name.length() && (Character.isLetterOrDigit(name.charAt(cut)) || name.charAt(cut) == '_')) {
+            cut++;
+        }
+        return cut < name.length() && (name.charAt(cut) == '[' || name.charAt(cut) == '.') ? name.substring(0, cut) : name;
+    }
+
+    /** @return a query's name or value percent-decoded ({@code +} as a space), or as written when it does not decode */
+    static String queryDecoded(String raw) {
+        try {
+            return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return raw;
+        }
     }
 }

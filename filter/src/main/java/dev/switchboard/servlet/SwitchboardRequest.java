@@ -35,6 +35,8 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     private final String pathOverride;
     private final ServletResponse response;
     private Runnable beforeComplete;
+    /** The query string to show instead of the real one, or {@code null}. */
+    private String query;
     private ReplayInputStream in;
     private BufferedReader reader;
     private AsyncContext asyncContext;
@@ -64,6 +66,11 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
 
     void beforeComplete(Runnable hook) {
         this.beforeComplete = hook;
+    }
+
+    /** @param query the query string to show the chain instead of the real one (read by a proxy servlet behind) */
+    void query(String query) {
+        this.query = query;
     }
 
     // ---- body --------------------------------------------------------------------------------------
@@ -216,7 +223,7 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
 
     @Override
     public String getQueryString() {
-        return pathOverride == null ? super.getQueryString() : null;
+        return pathOverride != null ? null : query != null ? query : super.getQueryString();
     }
 
     // ---- async ---------------------------------------------------------------------------------------

@@ -124,7 +124,10 @@ final class EchoServlet extends HttpServlet {
     }
 
     private static void models(HttpServletRequest req, HttpServletResponse resp, boolean async) throws IOException {
-        byte[] body = MODELS.getBytes(StandardCharsets.UTF_8);
+        String list = "1".equals(req.getHeader("X-Test-Has-More"))
+                ? MODELS.substring(0, MODELS.length() - 1) + ",\"has_more\":true}" : MODELS;
+        byte[] body = list.getBytes(StandardCharsets.UTF_8);
+        resp.setHeader("X-Echo-Query", String.valueOf(req.getQueryString()));
         boolean gzip = "1".equals(req.getHeader("X-Test-Gzip"));
         if (gzip) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -658,6 +658,71 @@ abstract class FilterContract {
         }
     }
 
+    // Regression: the Anthropic-shaped list was one page of everything, whatever limit/after_id/before_id asked, and the
+    // query was passed on: an Anthropic upstream answered its default page of 20 and the rest went missing unsaid.
+    @Test
+    void shouldPageTheAnthropicListAsShapedForTheCallerAndAskTheUpstreamForItsWholeList() throws IOException {
+        String v = "anthropic-version: 2023-06-01";
+        // The caller's list: anthropic/claude-opus-4-6, anthropic/claude-sonnet-4-6, openai/gpt-5-mini, regular.
+        RawHttp.Response first = RawHttp.get(port(), "/v1/models?limit=2&beta=true", v);
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(first.header("X-Echo-Query")).isEqualTo("beta=true&limit=1000");
+        assertThat(page(first)).containsExactly(List.of("anthropic/claude-opus-4-6", "anthropic/claude-sonnet-4-6"), true,
+                "anthropic/claude-opus-4-6", "anthropic/claude-sonnet-4-6");
+        RawHttp.Response next = RawHttp.get(port(), "/v1/models?limit=2&after_id=anthropic/claude-sonnet-4-6", v);
+        assertThat(next.header("X-Echo-Query")).isEqualTo("limit=1000");
+        assertThat(page(next)).containsExactly(List.of("openai/gpt-5-mini", "regular"), false, "openai/gpt-5-mini", "regular");
+        assertThat(page(RawHttp.get(port(), "/v1/models?limit=1&before_id=openai%2Fgpt-5-mini", v)))
+                .containsExactly(List.of("anthropic/claude-sonnet-4-6"), true, "anthropic/claude-sonnet-4-6",
+                        "anthropic/claude-sonnet-4-6");
+        // A cursor no longer listed (a redirect removed between two pages) still finds its place.
+        assertThat(page(RawHttp.get(port(), "/v1/models?after_id=m", v)))
+                .containsExactly(List.of("openai/gpt-5-mini", "regular"), false, "openai/gpt-5-mini", "regular");
+        assertThat(page(RawHttp.get(port(), "/v1/models?limit=4", v))).element(1).isEqualTo(false);
+        assertThat(page(RawHttp.get(port(), "/v1/models?after_id=regular", v)))
+                .containsExactly(List.of(), false, null, null);
+        // The OpenAI shape has no paging: its query goes on as sent.
+        RawHttp.Response openai = RawHttp.get(port(), "/v1/models?limit=2");
+        assertThat(openai.header("X-Echo-Query")).isEqualTo("limit=2");
+        assertThat(openai.text()).contains("\"regular\"").contains("anthropic/claude-opus-4-6");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"limit=0|limit must be an integer from 1 to 1000, was \\\"0\\\"",
+            "limit=1001|limit must be an integer from 1 to 1000, was \\\"1001\\\"",
+            "limit=2x|limit must be an integer from 1 to 1000, was \\\"2x\\\"",
+            "limit=5&LIMIT=6|limit is given twice", "after_id=a&before_id=b|give after_id or before_id, not both"})
+    void shouldRefuseAnthropicPagingItCannotReadBeforeAskingTheUpstream(String row) throws IOException {
+        String[] cell = row.split("\\|");
+        RawHttp.Response r = RawHttp.get(port(), "/v1/models?" + cell[0], "anthropic-version: 2023-06-01");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.header("X-Echo-Query")).as("the upstream was not asked").isNull();
+        assertThat(r.text()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\""
+                + cell[1] + "\"}}");
+    }
+
+    @Test
+    void shouldLogOnceThatAnUpstreamListHasMorePagesThanAsked() throws IOException {
+        try (dev.switchboard.ops.LogLines log = dev.switchboard.ops.LogLines.capture(ModelListHandler.class,
+                ch.qos.logback.classic.Level.WARN)) {
+            for (int i = 0; i < 2; i++) {
+                RawHttp.Response r = RawHttp.get(port(), "/v1/models", "anthropic-version: 2023-06-01", "X-Test-Has-More: 1");
+                assertThat(r.status()).isEqualTo(200);
+            }
+            assertThat(log.messages()).containsExactly("the upstream's model list has more pages than the one asked for "
+                    + "(limit=1000); /v1/models leaves out the models past it (logged once)");
+        }
+    }
+
+    /** @return data's ids, has_more, first_id, last_id */
+    @SuppressWarnings("unchecked")
+    private static List<Object> page(RawHttp.Response r) {
+        assertThat(r.status()).isEqualTo(200);
+        Map<String, Object> root = (Map<String, Object>) JsonTree.parse(r.body());
+        List<Object> ids = ((List<Map<String, Object>>) root.get("data")).stream().map(e -> e.get("id")).toList();
+        return java.util.Arrays.asList(ids, root.get("has_more"), root.get("first_id"), root.get("last_id"));
+    }
+
     @ParameterizedTest
     @MethodSource("modes")
     void shouldAnswerOneModelFromTheCallersList(String mode) throws IOException {

@@ -15,7 +15,7 @@ final class ModelsListTest {
         byte[] upstream = ("{\"object\":\"list\",\"data\":[{\"id\":\"openai/gpt-5-mini\",\"object\":\"model\",\"created\":"
                 + created + ",\"owned_by\":\"openai\"}]}").getBytes(StandardCharsets.UTF_8);
         ModelsList.Result r = ModelsList.transform(upstream, FilterContract.load(FilterContract.RULES).rules(),
-                Caller.ANONYMOUS, true, null);
+                Caller.ANONYMOUS, true, null, ModelsList.Page.ALL);
         assertThat(r.status()).isEqualTo(200);
         assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("{\"type\":\"model\",\"id\":\"openai/gpt-5-mini\","
                 + "\"display_name\":\"openai/gpt-5-mini\",\"created_at\":\"1970-01-01T00:00:00Z\"}");
@@ -28,12 +28,12 @@ final class ModelsListTest {
         byte[] upstream = ("{\"object\":\"list\",\"data\":[{\"id\":\"openai/o3-pro \"},{\"id\":\"openai/a,b\"},"
                 + "{\"id\":\"openai/z\u200bw\"},{\"id\":\"openai/gpt-5-mini\"}]}").getBytes(StandardCharsets.UTF_8);
         ModelsList.Result r = ModelsList.transform(upstream, FilterContract.load(FilterContract.RULES).rules(),
-                Caller.ANONYMOUS, false, null);
+                Caller.ANONYMOUS, false, null, ModelsList.Page.ALL);
 
         assertThat(r.status()).isEqualTo(200);
         assertThat(new String(r.body(), StandardCharsets.UTF_8)).doesNotContain("o3-pro").doesNotContain("a,b")
                 .doesNotContain("z\u200bw").contains("\"id\":\"openai/gpt-5-mini\"");
         assertThat(ModelsList.transform(upstream, FilterContract.load(FilterContract.RULES).rules(), Caller.ANONYMOUS, false,
-                "openai/o3-pro ").status()).isEqualTo(404);
+                "openai/o3-pro ", ModelsList.Page.ALL).status()).isEqualTo(404);
     }
 }

@@ -144,6 +144,43 @@ final class ModelCatalogPagesTest {
         }
     }
 
+    // Regression: the gateway's own Anthropic-shaped list ignored limit and after_id (one page of everything).
+    @Test
+    void shouldPageTheGatewaysAnthropicListAsAnSdkWalksIt() throws Exception {
+        Server upstream = ServletServer.start(new Pages(45, 20, true, new CopyOnWriteArrayList<>()));
+        Gateway gateway = TestGateway.start("""
+                providers:
+                  up: {type: anthropic, base_url: "http://127.0.0.1:%d", api_key: k}
+                default_provider: up
+                """.formatted(ServletServer.port(upstream)));
+        try {
+            HttpClient client = HttpClient.newHttpClient();
+            List<String> walked = new java.util.ArrayList<>();
+            List<Integer> pages = new java.util.ArrayList<>();
+            String query = "limit=20";
+            while (query != null) {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                        + "/v1/models?" + query)).header("anthropic-version", "2023-06-01").build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                Matcher m = ID.matcher(r.body());
+                int n = 0;
+                while (m.find()) {
+                    walked.add(m.group(1));
+                    n++;
+                }
+                pages.add(n);
+                Matcher last = Pattern.compile("\"last_id\":\"([^\"]+)\"").matcher(r.body());
+                query = r.body().contains("\"has_more\":true") && last.find() ? "limit=20&after_id=" + last.group(1) : null;
+            }
+            assertThat(pages).containsExactly(20, 20, 5);
+            assertThat(walked).hasSize(45).doesNotHaveDuplicates().startsWith("up/claude-00").endsWith("up/claude-44");
+        } finally {
+            gateway.stop();
+            upstream.stop();
+        }
+    }
+
     private static List<String> listed(Server upstream) throws Exception {
         Gateway gateway = TestGateway.start("""
                 providers:
