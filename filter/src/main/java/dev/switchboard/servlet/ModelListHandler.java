@@ -41,7 +41,7 @@ final class ModelListHandler {
             throws IOException {
         Rules rules = exchange.config().rules();
         // Anthropic's list pages: the caller's paging applies to the list as shaped for it (its ids are the caller's),
-        // so the upstream is asked for its whole list, not the caller's page of it.
+        // so the upstream is asked for its whole list (also to find one model in it), not the caller's page of it.
         boolean paged = singleId == null && exchange.anthropic();
         ModelsList.Page page = ModelsList.Page.ALL;
         if (paged) {
@@ -56,8 +56,8 @@ final class ModelListHandler {
         CapturingResponse captured = new CapturingResponse(response);
         SwitchboardRequest wrapped = new SwitchboardRequest(request, null, 0, hidden,
                 singleId == null ? null : Paths.MODELS_PATH, captured);
-        if (paged) {
-            wrapped.query(ModelsList.Page.forwarded(request.getQueryString()));
+        if (exchange.anthropic()) {
+            wrapped.query(ModelsList.Page.forwarded(singleId == null ? request.getQueryString() : null));
         }
         ModelsList.Page shown = page;
         Runnable finish = () -> {
@@ -128,8 +128,8 @@ final class ModelListHandler {
         ModelsList.Result result = plain != null && captured.getStatus() == 200
                 ? ModelsList.transform(plain, rules, caller, anthropic, singleId, page) : null;
         if (result != null && result.cut() && cutWarned.compareAndSet(false, true)) {
-            LOG.warn("the upstream's model list has more pages than the one asked for (limit={}); /v1/models leaves out "
-                    + "the models past it (logged once)", ModelsList.Page.MAX_LIMIT);
+            LOG.warn("the downstream's model list says more pages follow (has_more: true); /v1/models leaves out the "
+                    + "models past the page it answered (logged once)");
         }
         if (result == null && captured.getStatus() == 200) {
             // A list we cannot read (an encoding we cannot decode, not JSON) cannot be shaped, and passing it

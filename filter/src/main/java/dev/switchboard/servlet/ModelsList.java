@@ -35,7 +35,7 @@ final class ModelsList {
     /**
      * The transformed response: a status and a JSON body.
      *
-     * @param cut whether the upstream's list said more pages follow ({@code has_more}), which this answer leaves out
+     * @param cut whether the downstream's list said more pages follow ({@code has_more}), which this answer leaves out
      */
     record Result(int status, byte[] body, boolean cut) {
     }
@@ -66,9 +66,14 @@ final class ModelsList {
          * @param query a request's query string, or {@code null}
          * @return its paging
          * @throws IllegalArgumentException saying what is wrong: a limit that is not an integer from 1 to
-         *     {@link #MAX_LIMIT}, a parameter given twice, both cursors
+         *     {@link #MAX_LIMIT}, a parameter given twice, both cursors, a {@code ;} in the query
          */
         static Page of(String query) {
+            if (query != null && query.indexOf(';') >= 0) {
+                // Jetty, Tomcat and Anthropic split on & alone, some frameworks on ; too: "a=1;limit=5" has a limit to
+                // some and none to others, so what this gateway pages by and what it forwards could differ.
+                throw new IllegalArgumentException("separate the query's parameters with &, not ;");
+            }
             Map<String, String> found = new HashMap<>();
             for (String[] pair : pairs(query)) {
                 if (PARAMETERS.contains(pair[0]) && found.put(pair[0], pair[1]) != null) {
@@ -93,22 +98,18 @@ final class ModelsList {
         }
 
         /**
-         * @param query a request's query string, or {@code null}
+         * @param query a request's query string ({@link #of} read it), or {@code null}
          * @return the query to ask the list's upstream with: the paging parameters left out, {@code limit=1000} added (so
-         *     an Anthropic upstream answers its whole list in one page, which the caller's paging then applies to)
+         *     an Anthropic upstream answers its whole list in one page, which the caller's paging then applies to);
+         *     the other parameters as sent, empty ones ({@code a&&b}) dropped
          */
         static String forwarded(String query) {
             StringBuilder out = new StringBuilder();
             if (query != null && !query.isEmpty()) {
-                // Each pair with the separator after it (& or ;, as RequestChecks splits them), so the rest is kept as sent.
-                for (String piece : query.split("(?<=[&;])")) {
-                    String pair = piece.endsWith("&") || piece.endsWith(";") ? piece.substring(0, piece.length() - 1) : piece;
-                    if (!PARAMETERS.contains(RequestChecks.queryName(pair))) {
-                        out.append(piece);
+                for (String pair : query.split("&", -1)) {
+                    if (!pair.isEmpty() && !PARAMETERS.contains(RequestChecks.queryName(pair))) {
+                        out.append(pair).append('&');
                     }
-                }
-                if (out.length() > 0 && out.charAt(out.length() - 1) != '&' && out.charAt(out.length() - 1) != ';') {
-                    out.append('&');
                 }
             }
             return out.append("limit=").append(MAX_LIMIT).toString();
@@ -155,7 +156,7 @@ final class ModelsList {
             if (query == null || query.isEmpty()) {
                 return out;
             }
-            for (String pair : query.split("[&;]")) {
+            for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
                 out.add(new String[] {RequestChecks.queryName(pair), eq < 0 ? "" : RequestChecks.queryDecoded(pair.substring(eq + 1))});
             }
@@ -177,6 +178,7 @@ final class ModelsList {
         if (!(JsonTree.parse(upstream) instanceof Map<?, ?> root) || !(root.get("data") instanceof List<?> data)) {
             return null;
         }
+        boolean cut = Boolean.TRUE.equals(root.get("has_more"));
         Map<String, Map<String, Object>> byId = new LinkedHashMap<>();
         for (Object item : data) {
             if (item instanceof Map<?, ?> entry && entry.get("id") instanceof String id) {
@@ -227,9 +229,9 @@ final class ModelsList {
         if (singleId != null) {
             Map<String, Object> entry = out.get(singleId);
             if (entry == null) {
-                return new Result(404, null, false);
+                return new Result(404, null, cut);
             }
-            return new Result(200, JsonTree.write(anthropic ? anthropicEntry(entry) : entry), false);
+            return new Result(200, JsonTree.write(anthropic ? anthropicEntry(entry) : entry), cut);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         if (anthropic) {
@@ -245,7 +247,7 @@ final class ModelsList {
             body.put("object", "list");
             body.put("data", new ArrayList<Object>(out.values()));
         }
-        return new Result(200, JsonTree.write(body), Boolean.TRUE.equals(root.get("has_more")));
+        return new Result(200, JsonTree.write(body), cut);
     }
 
     private static Map<String, Object> anthropicEntry(Map<String, Object> e) {

@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -223,7 +225,53 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
 
     @Override
     public String getQueryString() {
-        return pathOverride != null ? null : query != null ? query : super.getQueryString();
+        return query != null ? query : pathOverride != null ? null : super.getQueryString();
+    }
+
+    // A GET with a shown query has no form body: its parameters are the query's (a servlet that reads them, such as a
+    // framework's @RequestParam, must see the query the chain is shown, not the caller's).
+
+    @Override
+    public String getParameter(String name) {
+        if (query == null) {
+            return super.getParameter(name);
+        }
+        String[] values = parameters().get(name);
+        return values == null ? null : values[0];
+    }
+
+    @Override
+    public Map<String, String[]> getParameterMap() {
+        return query == null ? super.getParameterMap() : parameters();
+    }
+
+    @Override
+    public Enumeration<String> getParameterNames() {
+        return query == null ? super.getParameterNames() : Collections.enumeration(parameters().keySet());
+    }
+
+    @Override
+    public String[] getParameterValues(String name) {
+        if (query == null) {
+            return super.getParameterValues(name);
+        }
+        String[] values = parameters().get(name);
+        return values == null ? null : values.clone();
+    }
+
+    /** @return the shown query's parameters, decoded, in their order */
+    private Map<String, String[]> parameters() {
+        Map<String, List<String>> found = new LinkedHashMap<>();
+        for (String pair : query.split("&")) {
+            if (!pair.isEmpty()) {
+                int eq = pair.indexOf('=');
+                found.computeIfAbsent(RequestChecks.queryDecoded(eq < 0 ? pair : pair.substring(0, eq)), k -> new ArrayList<>())
+                        .add(eq < 0 ? "" : RequestChecks.queryDecoded(pair.substring(eq + 1)));
+            }
+        }
+        Map<String, String[]> out = new LinkedHashMap<>();
+        found.forEach((k, v) -> out.put(k, v.toArray(String[]::new)));
+        return Collections.unmodifiableMap(out);
     }
 
     // ---- async ---------------------------------------------------------------------------------------

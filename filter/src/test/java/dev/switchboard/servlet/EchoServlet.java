@@ -128,6 +128,8 @@ final class EchoServlet extends HttpServlet {
                 ? MODELS.substring(0, MODELS.length() - 1) + ",\"has_more\":true}" : MODELS;
         byte[] body = list.getBytes(StandardCharsets.UTF_8);
         resp.setHeader("X-Echo-Query", String.valueOf(req.getQueryString()));
+        resp.setHeader("X-Echo-Parameters", String.valueOf(req.getParameterMap().entrySet().stream()
+                .map(e -> e.getKey() + "=" + String.join(",", e.getValue())).toList()));
         boolean gzip = "1".equals(req.getHeader("X-Test-Gzip"));
         if (gzip) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
