@@ -92,8 +92,12 @@ final class FailoverTest {
     }
 
     private SwitchboardConfig config(int breakerFailures) {
+        return config(breakerFailures, "300ms");
+    }
+
+    private SwitchboardConfig config(int breakerFailures, String connectTimeout) {
         return TestGateway.config("""
-                server: {upstream_connect_timeout: 300ms, upstream_idle_timeout: 1s}
+                server: {upstream_connect_timeout: %s, upstream_idle_timeout: 1s}
                 providers:
                   a: {type: openai-compatible, base_url: %s}
                   b: {type: openai-compatible, base_url: %s}
@@ -123,7 +127,7 @@ final class FailoverTest {
                     fallbacks: [d/m-d]
                   - source: d-only
                     target: d/m-d
-                """.formatted(a.url(), b.url(), c.url(), d.url(), breakerFailures));
+                """.formatted(connectTimeout, a.url(), b.url(), c.url(), d.url(), breakerFailures));
     }
 
     @BeforeEach
@@ -752,12 +756,15 @@ final class FailoverTest {
     @Test
     void shouldLoseNoRequestAndSendNoneTwiceToOneTargetUnderConcurrency() throws Exception {
         a.answer(503);
+        // Its own gateway, whose connects may take seconds: with the class's 300 ms, a loaded machine (a build beside
+        // it) made a few of the 160 connects to a time out, and those went to b without reaching a (FailoverTest flake).
+        Gateway patient = start(config(1000, "5s"), new ExchangeListener() { });
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
             List<Future<HttpResponse<String>>> answers = new ArrayList<>();
             for (int i = 0; i < 160; i++) {
                 String id = "req-" + i;
-                answers.add(pool.submit(() -> post(gateway, body("chat", false).replace("u-1", id))));
+                answers.add(pool.submit(() -> post(patient, body("chat", false).replace("u-1", id))));
             }
             for (Future<HttpResponse<String>> f : answers) {
                 HttpResponse<String> r = f.get();
@@ -766,6 +773,7 @@ final class FailoverTest {
             }
         } finally {
             pool.shutdownNow();
+            patient.stop();
         }
         for (ScriptedUpstream u : List.of(a, b)) {
             Set<String> ids = new HashSet<>();
