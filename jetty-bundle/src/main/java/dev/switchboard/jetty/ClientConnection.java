@@ -20,7 +20,7 @@ final class ClientConnection {
 
     /** The methods of Jetty's public interfaces, as the server's class loader has them (one per server). */
     private record Reflected(ClassLoader server, Method getRequest, Method metaData, Method connection, Method endPoint,
-                             Method isOpen, Method isInputShutdown, Method fill) {
+                             Method isOpen, Method isInputShutdown, Method fill, Method messagesIn) {
     }
 
     private final boolean direct;
@@ -45,6 +45,30 @@ final class ClientConnection {
             return direct ? readDirect(request) : readReflected(request);
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    /**
+     * @param request the client's request (the container's, or a wrapper of it)
+     * @return whether it is the first request of its connection (a connection accepted late, from the listen queue, may
+     *     hold a request its client gave up on while it waited); {@code false} when this cannot tell
+     * @throws ReflectiveOperationException when the container is not a Jetty 12 this can read (the caller stops asking)
+     */
+    boolean first(HttpServletRequest request) throws ReflectiveOperationException {
+        if (direct) {
+            org.eclipse.jetty.ee10.servlet.ServletContextRequest r =
+                    org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(request);
+            return r != null && r.getConnectionMetaData().getConnection().getMessagesIn() == 1;
+        }
+        ServletRequest r = request;
+        while (r instanceof ServletRequestWrapper w) {
+            r = w.getRequest();
+        }
+        Reflected m = reflected(r);
+        try {
+            return (Long) call(m.messagesIn(), call(m.connection(), call(m.metaData(), call(m.getRequest(), r)))) == 1;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -118,7 +142,8 @@ final class ClientConnection {
         Class<?> endPoint = Class.forName("org.eclipse.jetty.io.EndPoint", false, server);
         m = new Reflected(server, api.getMethod("getRequest"), core.getMethod("getConnectionMetaData"),
                 metaData.getMethod("getConnection"), connection.getMethod("getEndPoint"), endPoint.getMethod("isOpen"),
-                endPoint.getMethod("isInputShutdown"), endPoint.getMethod("fill", ByteBuffer.class));
+                endPoint.getMethod("isInputShutdown"), endPoint.getMethod("fill", ByteBuffer.class),
+                connection.getMethod("getMessagesIn"));
         reflected = m;
         return m;
     }

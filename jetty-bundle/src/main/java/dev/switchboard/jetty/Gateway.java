@@ -21,6 +21,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -45,6 +46,12 @@ final class Gateway {
     static final int MAX_THREADS = 256;
     /** Connections the kernel holds for the acceptor (the listen backlog); see where the connector is made. */
     static final int ACCEPT_QUEUE = 1024;
+    /** Open files kept for the rest of the process when the connection limit is set (see {@link #connectionLimit()}). */
+    static final int RESERVED_FILES = 256;
+    /** The connection limit's floor, for a process allowed very few open files. */
+    static final int MIN_CONNECTIONS = 64;
+    /** How often the connection limit's warning may be repeated while it is reached again and again. */
+    static final Duration LIMIT_WARNING_EVERY = Duration.ofMinutes(1);
     /** After the drain time ran out and the rest was cut: how long the cut responses get to reach their clients. */
     private static final Duration CUT_GRACE = Duration.ofSeconds(2);
 
@@ -54,6 +61,51 @@ final class Gateway {
     private final InFlight inFlight;
     private final Health health;
     private final GracefulHandler graceful;
+
+    /**
+     * The most connections the gateway holds open at once: half of the open files the process may have, less
+     * {@link #RESERVED_FILES} (each client connection may need an upstream one beside it; the rest are the JVM's jars, the
+     * config and store files, the log), at least {@link #MIN_CONNECTIONS}; 0 (no limit) where the JVM cannot tell its
+     * limit. At the limit the acceptor stops, and new connections wait in the listen queue for one to close: without it,
+     * one client holding every file descriptor failed each accept with "Too many open files" (logged once a second), and
+     * the requests in progress could open no upstream connection (a 502 blamed on the provider) and no config file.
+     */
+    static int connectionLimit() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return connectionLimit(unix.getMaxFileDescriptorCount());
+        }
+        return 0;
+    }
+
+    /** @param maxFiles the open files the process may have (the JVM raises its soft limit to the hard one) */
+    static int connectionLimit(long maxFiles) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_CONNECTIONS, (maxFiles - RESERVED_FILES) / 2));
+    }
+
+    /** Jetty's limit, which says so in the gateway's log (Jetty's own lines are at INFO, which the jar leaves out). */
+    private static final class ConnectionLimit extends NetworkConnectionLimit {
+        /** When the last warning was logged ({@link System#nanoTime}); {@link #limit} runs under Jetty's lock. */
+        private long warned;
+        private boolean ever;
+
+        ConnectionLimit(int max, ServerConnector connector) {
+            super(max, connector);
+        }
+
+        @Override
+        protected void limit() {
+            super.limit();
+            long now = System.nanoTime();
+            if (!ever || now - warned >= LIMIT_WARNING_EVERY.toNanos()) {
+                ever = true;
+                warned = now;
+                LOG.warn("Switchboard: {} connections open, the most it holds at once (half its open-file limit); new "
+                        + "connections wait in the listen queue until some close (said at most once a minute)",
+                        getMaxNetworkConnectionCount());
+            }
+        }
+    }
 
     private Gateway(Server server, ServerConnector connector, Supplier<SwitchboardConfig> config, InFlight inFlight,
                     Health health, GracefulHandler graceful) {
@@ -118,6 +170,23 @@ final class Gateway {
      */
     static Gateway start(Supplier<SwitchboardConfig> config, LiveConfig reloader, ServerSettings listen,
                          List<ExchangeListener> listeners, java.time.Clock clock) throws Exception {
+        return start(config, reloader, listen, listeners, clock, connectionLimit());
+    }
+
+    /**
+     * Builds and starts the gateway.
+     *
+     * @param config the current configuration; read on every request
+     * @param reloader the reloader behind {@code config}, for {@code /admin/*}; {@code null} for none
+     * @param listen where to listen (host and port; the config file's, or the command line's)
+     * @param listeners who hears of every exchange
+     * @param clock the time circuit breakers open and half-open by (tests move it)
+     * @param maxConnections the most connections held open at once ({@link #connectionLimit()}), 0 for no limit
+     * @return the started gateway
+     * @throws Exception when Jetty cannot start (port in use, say)
+     */
+    static Gateway start(Supplier<SwitchboardConfig> config, LiveConfig reloader, ServerSettings listen,
+                         List<ExchangeListener> listeners, java.time.Clock clock, int maxConnections) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 8);
         threads.setName("switchboard");
         Server server = new Server(threads);
@@ -144,6 +213,9 @@ final class Gateway {
         // takes the smaller of this and net.core.somaxconn (4096 since 5.4).
         connector.setAcceptQueueSize(ACCEPT_QUEUE);
         server.addConnector(connector);
+        if (maxConnections > 0) {
+            server.addBean(new ConnectionLimit(maxConnections, connector));
+        }
 
         InFlight inFlight = new InFlight();
         // Listening first (issue 18): /healthz answers while the webapp starts (about half of a start on one core),

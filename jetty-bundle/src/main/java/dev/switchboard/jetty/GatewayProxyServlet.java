@@ -253,6 +253,15 @@ final class GatewayProxyServlet extends ProxyServlet {
             reject(response, exchange, ApiError.PROVIDER_UNAVAILABLE.with(provider.name()));
             return;
         }
+        if (firstOnConnection(request) && clientGone(request, response)) {
+            // Accepted from the listen queue after its client gave up waiting (an SDK's timeout while the gateway was at
+            // its connection limit): nobody would read the answer, and the provider would bill it. Nothing is called.
+            Recorder recorder = exchange.recorder();
+            recorder.left();
+            recorder.complete(0);
+            abort(request, response);
+            return;
+        }
         setConnectTimeout(cfg.server().upstreamConnectTimeout());
         FailoverPlan plan = new FailoverPlan(exchange);
         Upstream upstream = plan.next(breakers, true);
@@ -372,6 +381,19 @@ final class GatewayProxyServlet extends ProxyServlet {
             proxyResponse.setHeader("Connection", "close");
         }
         return read < 0;
+    }
+
+    /** @return whether this is the first request of its connection, as far as this container tells */
+    private boolean firstOnConnection(HttpServletRequest clientRequest) {
+        if (!readsClient.get()) {
+            return false;
+        }
+        try {
+            return clientConnection.first(clientRequest);
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            // readClient says once why the connection cannot be read, when it first meets it.
+            return false;
+        }
     }
 
     /**

@@ -1,0 +1,164 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The connection limit: at it, new connections wait in the listen queue (never an accept failure per connection), the
+ * log says so, and a request whose client gave up while it waited there is not sent upstream.
+ */
+final class ConnectionLimitTest {
+
+    private static final int LIMIT = 4;
+
+    private final Map<String, Completion> completions = new ConcurrentHashMap<>();
+    private final List<Socket> idle = new ArrayList<>();
+    private FakeUpstream upstream;
+    private Gateway gateway;
+    private ListAppender<ILoggingEvent> log;
+    private ch.qos.logback.classic.Logger gatewayLog;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = new FakeUpstream();
+        SwitchboardConfig config = TestGateway.config("""
+                providers:
+                  up: {type: openai-compatible, base_url: "%s", api_key: k}
+                default_provider: up
+                """.formatted(upstream.url()));
+        ExchangeListener recording = new ExchangeListener() {
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.put(exchange.id(), completion);
+            }
+        };
+        gatewayLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Gateway.class);
+        log = new ListAppender<>();
+        log.start();
+        gatewayLog.addAppender(log);
+        gateway = Gateway.start(() -> config, null, config.server(), List.of(recording), Clock.systemUTC(), LIMIT);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Socket s : idle) {
+            s.close();
+        }
+        gatewayLog.detachAppender(log);
+        gateway.stop();
+        upstream.stop();
+    }
+
+    @Test
+    void shouldDeriveTheLimitFromTheOpenFileLimit() {
+        assertThat(Gateway.connectionLimit(20_000)).isEqualTo((20_000 - Gateway.RESERVED_FILES) / 2);
+        assertThat(Gateway.connectionLimit(1_048_576)).isEqualTo(524_160);
+        assertThat(Gateway.connectionLimit(256)).isEqualTo(Gateway.MIN_CONNECTIONS);
+        // This JVM's own limit is known on Linux: the jar runs with one.
+        assertThat(Gateway.connectionLimit()).isGreaterThanOrEqualTo(Gateway.MIN_CONNECTIONS);
+    }
+
+    @Test
+    void shouldQueueConnectionsAtTheLimitSayItOnceAndServeThemWhenOneCloses() throws Exception {
+        fill();
+        try (Socket waiting = new Socket("127.0.0.1", gateway.port())) {
+            waiting.setSoTimeout(10_000);
+            waiting.getOutputStream().write(request("queued"));
+            waiting.getOutputStream().flush();
+            Thread.sleep(500);
+            assertThat(upstream.received).as("not accepted while at the limit").isEmpty();
+            assertThat(messages()).singleElement().asString().startsWith("Switchboard: " + LIMIT + " connections open, "
+                    + "the most it holds at once");
+
+            idle.remove(0).close();
+            assertThat(readHead(waiting.getInputStream())).startsWith("HTTP/1.1 200 ");
+        }
+        assertThat(upstream.received).hasSize(1);
+    }
+
+    // Regression (probe): a client that gave up while its connection waited to be accepted (its SDK's timeout) had its
+    // request sent upstream once the connection was accepted, answered 200 to nobody and billed.
+    @Test
+    void shouldNotSendUpstreamARequestWhoseClientLeftWhileItWaitedToBeAccepted() throws Exception {
+        fill();
+        try (Socket gaveUp = new Socket("127.0.0.1", gateway.port())) {
+            gaveUp.getOutputStream().write(request("gave-up"));
+            gaveUp.getOutputStream().flush();
+            gaveUp.shutdownOutput();
+        }
+        idle.remove(0).close();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey("gave-up"));
+        Completion c = completions.get("gave-up");
+        assertThat(c.errorCode()).isEqualTo(Completion.CLIENT_DISCONNECTED);
+        assertThat(c.status()).isZero();
+        assertThat(c.attempts()).isEmpty();
+        assertThat(upstream.received).as("the provider was not called").isEmpty();
+
+        // The next connection's first request, its client there, is answered as ever.
+        try (Socket there = new Socket("127.0.0.1", gateway.port())) {
+            there.setSoTimeout(10_000);
+            there.getOutputStream().write(request("there"));
+            there.getOutputStream().flush();
+            assertThat(readHead(there.getInputStream())).startsWith("HTTP/1.1 200 ");
+        }
+        assertThat(upstream.received).hasSize(1);
+    }
+
+    /** Opens idle connections up to the limit, each accepted (a request answered on it first). */
+    private void fill() throws Exception {
+        for (int i = 0; i < LIMIT; i++) {
+            Socket s = new Socket("127.0.0.1", gateway.port());
+            s.setSoTimeout(10_000);
+            idle.add(s);
+            s.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+        }
+    }
+
+    private List<String> messages() {
+        return log.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("connections open")).toList();
+    }
+
+    private static byte[] request(String id) {
+        String body = "{\"model\":\"m\",\"messages\":[]}";
+        return ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Scenario: json"
+                + "\r\nX-Request-Id: " + id + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Reads a response's head and its Content-Length body. */
+    private static String readHead(InputStream in) throws Exception {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("the response ended inside its head: " + head).isNotNegative();
+            head.append((char) b);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        if (m.find()) {
+            in.readNBytes(Integer.parseInt(m.group(1)));
+        }
+        return head.toString();
+    }
+}
