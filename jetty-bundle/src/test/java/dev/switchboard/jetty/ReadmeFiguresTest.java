@@ -20,5 +20,10 @@ final class ReadmeFiguresTest {
         assertThat(readme).contains("takes longer than " + ModelCatalog.FETCH_TIMEOUT.toSeconds() + " s, all its pages")
                 .contains("the failure is remembered for " + ModelCatalog.FAILED_LISTING_TTL.toSeconds() + " s");
         assertThat(readme).contains("has not ended " + Cli.START_WAIT.toSeconds() + " s after the signal");
+        assertThat(readme).contains("half of the files the process may open, less " + Gateway.RESERVED_FILES
+                + ", as connections at once (at least " + Gateway.MIN_CONNECTIONS + ")")
+                .contains(String.format(java.util.Locale.ROOT, "%,d under a limit of 20,000", Gateway.connectionLimit(20_000)))
+                .contains("says so, at most once a minute");
+        assertThat(Gateway.LIMIT_WARNING_EVERY).isEqualTo(java.time.Duration.ofMinutes(1));
     }
 }
