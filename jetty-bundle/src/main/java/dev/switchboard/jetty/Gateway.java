@@ -100,9 +100,9 @@ final class Gateway {
             if (!ever || now - warned >= LIMIT_WARNING_EVERY.toNanos()) {
                 ever = true;
                 warned = now;
-                LOG.warn("Switchboard: {} connections open, the most it holds at once (half its open-file limit); new "
-                        + "connections wait in the listen queue until some close (said at most once a minute)",
-                        getMaxNetworkConnectionCount());
+                LOG.warn("Switchboard: at its limit of {} connections at once (half the process's open-file limit, less {}); "
+                        + "new connections wait in the listen queue until some close (said at most once a minute)",
+                        getMaxNetworkConnectionCount(), RESERVED_FILES);
             }
         }
     }

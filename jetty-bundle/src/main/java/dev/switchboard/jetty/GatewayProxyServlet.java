@@ -253,9 +253,10 @@ final class GatewayProxyServlet extends ProxyServlet {
             reject(response, exchange, ApiError.PROVIDER_UNAVAILABLE.with(provider.name()));
             return;
         }
-        if (firstOnConnection(request) && clientGone(request, response)) {
+        if (bodyRead(exchange, request) && firstOnConnection(request) && clientGone(request, response)) {
             // Accepted from the listen queue after its client gave up waiting (an SDK's timeout while the gateway was at
             // its connection limit): nobody would read the answer, and the provider would bill it. Nothing is called.
+            // Only a request whose body is read (held, or none): a read would take a byte of a body streamed on.
             Recorder recorder = exchange.recorder();
             recorder.left();
             recorder.complete(0);
@@ -381,6 +382,14 @@ final class GatewayProxyServlet extends ProxyServlet {
             proxyResponse.setHeader("Connection", "close");
         }
         return read < 0;
+    }
+
+    /**
+     * @return whether nothing of the request's body is left on its connection: the body is held (every model request
+     *     up to {@code max_request_bytes}), or there is none
+     */
+    private static boolean bodyRead(Exchange exchange, HttpServletRequest request) {
+        return exchange.body() != null || (request.getContentLengthLong() <= 0 && request.getHeader("Transfer-Encoding") == null);
     }
 
     /** @return whether this is the first request of its connection, as far as this container tells */
