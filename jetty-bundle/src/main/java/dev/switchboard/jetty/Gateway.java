@@ -216,6 +216,7 @@ final class Gateway {
         if (maxConnections > 0) {
             server.addBean(new ConnectionLimit(maxConnections, connector));
         }
+        connector.addBean(new HeaderDeadline(connector.getScheduler(), HeaderDeadline.DEADLINE));
 
         InFlight inFlight = new InFlight();
         // Listening first (issue 18): /healthz answers while the webapp starts (about half of a start on one core),
@@ -335,6 +336,11 @@ final class Gateway {
     /** @return the port actually bound (the configured one, or a free one for 0) */
     int port() {
         return connector.getLocalPort();
+    }
+
+    /** @return the connector clients connect to (tests look at its parts) */
+    ServerConnector connector() {
+        return connector;
     }
 
     /** @return the host the connector is bound to */

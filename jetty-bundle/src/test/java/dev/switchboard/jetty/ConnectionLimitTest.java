@@ -69,6 +69,12 @@ final class ConnectionLimitTest {
     }
 
     @Test
+    void shouldTimeTheHeadOfEachConnectionsFirstRequest() {
+        // HeaderDeadlineTest tests the deadline itself, on a bare Jetty with a short one.
+        assertThat(gateway.connector().getBean(HeaderDeadline.class)).isNotNull();
+    }
+
+    @Test
     void shouldDeriveTheLimitFromTheOpenFileLimit() {
         assertThat(Gateway.connectionLimit(20_000)).isEqualTo((20_000 - Gateway.RESERVED_FILES) / 2);
         assertThat(Gateway.connectionLimit(1_048_576)).isEqualTo(524_160);

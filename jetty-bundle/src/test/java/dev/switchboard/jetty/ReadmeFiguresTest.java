@@ -25,5 +25,7 @@ final class ReadmeFiguresTest {
                 .contains(String.format(java.util.Locale.ROOT, "%,d under a limit of 20,000", Gateway.connectionLimit(20_000)))
                 .contains("says so, at most once a minute");
         assertThat(Gateway.LIMIT_WARNING_EVERY).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(readme).contains("its first request's head (request line and headers) within "
+                + HeaderDeadline.DEADLINE.toSeconds() + " s of its connect");
     }
 }

@@ -1,0 +1,112 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A connection's first request has {@link HeaderDeadline#DEADLINE} for its head, here 600 ms; the gateway's is 30 s. */
+final class HeaderDeadlineTest {
+
+    private static final Duration DEADLINE = Duration.ofMillis(600);
+
+    private Server server;
+    private int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setIdleTimeout(10_000);
+        connector.addBean(new HeaderDeadline(connector.getScheduler(), DEADLINE));
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                response.setStatus(200);
+                response.write(true, java.nio.ByteBuffer.wrap("ok".getBytes(StandardCharsets.US_ASCII)), callback);
+                return true;
+            }
+        });
+        server.start();
+        port = connector.getLocalPort();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    // Regression (probe): a client sending its headers a byte at a time kept its connection as long as each byte came
+    // within the idle timeout (one byte every 25 s held one for minutes; at 29 s, days, up to the 8 KiB bound).
+    @Test
+    void shouldCloseAConnectionWhoseFirstRequestTricklesItsHeadPastTheDeadline() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            long started = System.nanoTime();
+            java.util.concurrent.CompletableFuture<Long> closedAt = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    int read = s.getInputStream().read();
+                    return read < 0 ? System.nanoTime() : -1L;
+                } catch (java.io.IOException e) {
+                    return System.nanoTime();
+                }
+            });
+            OutputStream out = s.getOutputStream();
+            byte[] head = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 40 && !closedAt.isDone(); i++) {
+                try {
+                    out.write(head[i % head.length]);
+                    out.flush();
+                } catch (java.io.IOException e) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            long at = closedAt.get(15, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(at).as("closed without an answer").isPositive();
+            assertThat((at - started) / 1_000_000).as("ms: closed at the deadline, not at the idle timeout (10 s)")
+                    .isBetween(500L, 3_000L);
+        }
+    }
+
+    @Test
+    void shouldLeaveAConnectionAloneOnceItsFirstRequestArrived() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5_000);
+            // The head in two parts within the deadline, then idle for twice the deadline, then a second request.
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(200);
+            s.getOutputStream().write("st: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+            Thread.sleep(2 * DEADLINE.toMillis());
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+        }
+    }
+
+    /** Reads a response's head and its two-byte body. */
+    private static String readHead(InputStream in) throws Exception {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("the response ended inside its head: " + head).isNotNegative();
+            head.append((char) b);
+        }
+        in.readNBytes(2);
+        return head.toString();
+    }
+}
