@@ -184,8 +184,8 @@ final class ConnectionLimitTest {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Reads a response's head and its Content-Length body. */
-    private static String readHead(InputStream in) throws Exception {
+    /** Reads a response's head and its Content-Length body (HeaderDeadlineTest's too). */
+    static String readHead(InputStream in) throws Exception {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();

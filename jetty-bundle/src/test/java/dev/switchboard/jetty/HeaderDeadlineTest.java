@@ -2,7 +2,6 @@ package dev.switchboard.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -91,22 +90,10 @@ final class HeaderDeadlineTest {
             s.getOutputStream().write("GET / HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
             Thread.sleep(200);
             s.getOutputStream().write("st: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+            assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
             Thread.sleep(2 * DEADLINE.toMillis());
             s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+            assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
         }
-    }
-
-    /** Reads a response's head and its two-byte body. */
-    private static String readHead(InputStream in) throws Exception {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            assertThat(b).as("the response ended inside its head: " + head).isNotNegative();
-            head.append((char) b);
-        }
-        in.readNBytes(2);
-        return head.toString();
     }
 }
