@@ -181,8 +181,9 @@ public final class JsonTree {
     }
 
     /**
-     * @param value a tree of the types above, or records of them ({@link Number}s other than {@link Num}
-     *     are written as they print; {@link Enum}s as their lowercase name)
+     * @param value a tree of the types above, or records of them (the JDK's {@link Number}s, {@link java.math.BigInteger}
+     *     and {@link java.math.BigDecimal} included, are written as the numbers they hold; {@link Enum}s as their
+     *     lowercase name)
      * @return its UTF-8 JSON
      */
     public static byte[] write(Object value) {
@@ -250,10 +251,15 @@ public final class JsonTree {
             g.writeEndArray();
         } else if (value instanceof Num n) {
             g.writeNumber(n.text());
-        } else if (value instanceof Integer || value instanceof Long) {
+        } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
             g.writeNumber(((Number) value).longValue());
         } else if (value instanceof Double || value instanceof Float) {
             g.writeNumber(((Number) value).doubleValue());
+        } else if (value instanceof java.math.BigInteger big) {
+            // A token total past a long (an experiment's sum): a number still, never a string.
+            g.writeNumber(big);
+        } else if (value instanceof java.math.BigDecimal big) {
+            g.writeNumber(big);
         } else if (value instanceof Boolean b) {
             g.writeBoolean(b);
         } else if (value instanceof Record r) {

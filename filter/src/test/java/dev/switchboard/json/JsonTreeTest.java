@@ -25,6 +25,22 @@ final class JsonTreeTest {
     private static final char[] ALPHABET = {'a', 'Z', '0', '/', '-', '.', ' ', '"', '\\', '\u0000', '\u001f', '\u007f',
         '\u00e9', '\u2028', '\ud83d', '\ude00', '\ud800', '\udc00', '<', '\n'};
 
+    // Regression (README walk): an experiment's token sums (BigInteger) were written as strings, "sum":"57".
+    @Test
+    void shouldWriteEveryJdkNumberAsANumber() {
+        Map<String, Object> numbers = new java.util.LinkedHashMap<>();
+        numbers.put("int", 1);
+        numbers.put("long", 2L);
+        numbers.put("short", (short) 3);
+        numbers.put("byte", (byte) 4);
+        numbers.put("big", new java.math.BigInteger("123456789012345678901234567890"));
+        numbers.put("decimal", new java.math.BigDecimal("0.125"));
+        numbers.put("double", 0.5);
+
+        assertThat(new String(JsonTree.write(numbers), StandardCharsets.UTF_8)).isEqualTo("{\"int\":1,\"long\":2,\"short\":3,"
+                + "\"byte\":4,\"big\":123456789012345678901234567890,\"decimal\":0.125,\"double\":0.5}");
+    }
+
     @Test
     void shouldQuoteAsTheGeneratorDoes() {
         Random random = new Random(11);

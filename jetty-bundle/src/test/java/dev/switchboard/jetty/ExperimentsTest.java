@@ -113,6 +113,8 @@ final class ExperimentsTest {
         Map<String, Object> flaky = arms.get(2);
         assertThat(map(flaky.get("errors"))).containsEntry("upstream_5xx", JsonTree.parse("4".getBytes(StandardCharsets.UTF_8)));
         assertThat(map(arms.get(3).get("tokens")).get("output")).satisfies(t -> assertThat(number(map(t).get("mean"))).isEqualTo(100));
+        // A JSON number, as the README shows it (a BigInteger sum was written as the string "4000").
+        assertThat(number(map(map(arms.get(3).get("tokens")).get("output")).get("sum"))).isEqualTo(4000);
         assertThat(map(report.get("sample_ratio")).get("mismatch")).isEqualTo(false);
 
         List<String> found = new ArrayList<>();
