@@ -449,8 +449,11 @@ final class Cli {
                 case "--token" -> token = value(args, ++i, "--token");
                 case "--json" -> json = true;
                 default -> {
-                    if (args[i].startsWith("--") || source != null) {
+                    if (args[i].startsWith("--")) {
                         throw new UsageException("unknown option '" + args[i] + "'");
+                    }
+                    if (source != null) {
+                        throw new UsageException("experiments takes one SOURCE at most, got '" + source + "' and '" + args[i] + "'");
                     }
                     source = args[i];
                 }

@@ -344,6 +344,8 @@ final class CliTest {
                         "--config is given twice; give it once"),
                 arguments(List.of("explain", "--model", "a", "--model", "b"), "--model is given twice; give it once"),
                 arguments(List.of("experiments", "--json", "--json"), "--json is given twice; give it once"),
+                arguments(List.of("experiments", "smarter", "extra"), "experiments takes one SOURCE at most, got 'smarter' "
+                        + "and 'extra'"),
                 // Regression: `--config "$CFG"` with CFG unset served the built-in demo instead of failing.
                 arguments(List.of("--config", ""), "--config needs a value, not an empty one"),
                 arguments(List.of("explain", "--model", "regular", "--config", ""), "--config needs a value, not an empty one"),
