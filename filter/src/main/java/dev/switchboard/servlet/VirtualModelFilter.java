@@ -291,8 +291,18 @@ public final class VirtualModelFilter implements Filter {
             chain.doFilter(next.request(), next.response());
             returned = true;
         } finally {
+            jakarta.servlet.AsyncContext async = null;
             if (request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(new CompleteOnEnd(exchange, response));
+                try {
+                    async = request.getAsyncContext();
+                } catch (IllegalStateException aborted) {
+                    // Jetty says "async started" of a request whose response was aborted without one (sendError(-1):
+                    // the bundled proxy drops a request whose client left before it was sent), and has no context.
+                    async = null;
+                }
+            }
+            if (async != null) {
+                async.addListener(new CompleteOnEnd(exchange, response));
             } else {
                 if (returned && next.after() != null) {
                     next.after().run();

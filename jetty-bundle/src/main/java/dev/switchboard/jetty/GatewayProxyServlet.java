@@ -260,7 +260,12 @@ final class GatewayProxyServlet extends ProxyServlet {
             Recorder recorder = exchange.recorder();
             recorder.left();
             recorder.complete(0);
-            abort(request, response);
+            // Not abort(): no async context was started, and Jetty has none to give once the response is aborted.
+            try {
+                response.sendError(-1);
+            } catch (IOException | RuntimeException e) {
+                _log.debug("could not close the connection of a client that left", e);
+            }
             return;
         }
         setConnectTimeout(cfg.server().upstreamConnectTimeout());
