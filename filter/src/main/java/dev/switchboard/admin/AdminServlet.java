@@ -127,7 +127,7 @@ public final class AdminServlet extends HttpServlet {
         String token = live.get().admin().token();
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         boolean readsBody = path.equals("/virtual-models") && (method.equals("PUT") || method.equals("DELETE"));
-        boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
+        boolean hasBody = HeaderValues.hasBody(req);
         // Two of them are no credential (a proxy in front may keep or join either): never "the first wins".
         String authorization = HeaderValues.joined(req, "Authorization");
         AdminException refused = null;

@@ -33,4 +33,12 @@ public final class HeaderValues {
         }
         return all.toString();
     }
+
+    /**
+     * @param request the request
+     * @return whether it has a body (a length above zero, or a transfer coding: chunked)
+     */
+    public static boolean hasBody(HttpServletRequest request) {
+        return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+    }
 }

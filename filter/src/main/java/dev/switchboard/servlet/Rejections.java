@@ -35,7 +35,7 @@ final class Rejections {
      * read the rest, so say so, or a keep-alive client sends its next request into a closed socket.
      */
     static void closeIfBodyUnread(HttpServletRequest request, HttpServletResponse response) {
-        if (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null) {
+        if (HeaderValues.hasBody(request)) {
             response.setHeader("Connection", "close");
         }
     }

@@ -213,11 +213,6 @@ final class RequestChecks {
         return decoded.substring(start, nul < 0 ? decoded.length() : nul);
     }
 
-    /** @return whether a request has a body (a length above zero, or chunked) */
-    static boolean hasBody(HttpServletRequest request) {
-        return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
-    }
-
     /**
      * @param contentType a Content-Type, or {@code null}
      * @param utf8Only whether the body is read as JSON or as a form (only UTF-8 is accepted then)

@@ -361,7 +361,7 @@ public final class VirtualModelFilter implements Filter {
             Rejections.send(response, exchange, ApiError.UNKNOWN_PATH.with());
             return null;
         }
-        if (match != null && (route == null || (RequestChecks.hasBody(request) && isRead(request.getMethod())))) {
+        if (match != null && (route == null || (HeaderValues.hasBody(request) && isRead(request.getMethod())))) {
             // A method the API does not define here, or a read with a body an upstream might act on.
             Rejections.closeIfBodyUnread(request, response);
             response.setHeader("Allow", match.allow());

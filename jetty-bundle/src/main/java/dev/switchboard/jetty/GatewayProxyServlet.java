@@ -12,6 +12,7 @@ import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.ProviderType;
 import dev.switchboard.rules.Rules;
+import dev.switchboard.servlet.HeaderValues;
 import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -394,7 +395,7 @@ final class GatewayProxyServlet extends ProxyServlet {
      *     up to {@code max_request_bytes}), or there is none
      */
     private static boolean bodyRead(Exchange exchange, HttpServletRequest request) {
-        return exchange.body() != null || (request.getContentLengthLong() <= 0 && request.getHeader("Transfer-Encoding") == null);
+        return exchange.body() != null || !HeaderValues.hasBody(request);
     }
 
     /** @return whether this is the first request of its connection, as far as this container tells */
