@@ -39,6 +39,8 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     private Runnable beforeComplete;
     /** The query string to show instead of the real one, or {@code null}. */
     private String query;
+    /** Its parameters, read at the first ask. */
+    private Map<String, String[]> parameters;
     private ReplayInputStream in;
     private BufferedReader reader;
     private AsyncContext asyncContext;
@@ -73,6 +75,7 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     /** @param query the query string to show the chain instead of the real one (read by a proxy servlet behind) */
     void query(String query) {
         this.query = query;
+        this.parameters = null;
     }
 
     // ---- body --------------------------------------------------------------------------------------
@@ -259,8 +262,11 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
         return values == null ? null : values.clone();
     }
 
-    /** @return the shown query's parameters, decoded, in their order */
+    /** @return the shown query's parameters, decoded, in their order (read once: a servlet may ask for each) */
     private Map<String, String[]> parameters() {
+        if (parameters != null) {
+            return parameters;
+        }
         Map<String, List<String>> found = new LinkedHashMap<>();
         for (String pair : query.split("&")) {
             if (!pair.isEmpty()) {
@@ -271,7 +277,8 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
         }
         Map<String, String[]> out = new LinkedHashMap<>();
         found.forEach((k, v) -> out.put(k, v.toArray(String[]::new)));
-        return Collections.unmodifiableMap(out);
+        parameters = Collections.unmodifiableMap(out);
+        return parameters;
     }
 
     // ---- async ---------------------------------------------------------------------------------------
