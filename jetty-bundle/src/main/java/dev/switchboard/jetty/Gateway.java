@@ -216,7 +216,8 @@ final class Gateway {
         if (maxConnections > 0) {
             server.addBean(new ConnectionLimit(maxConnections, connector));
         }
-        connector.addBean(new HeaderDeadline(connector.getScheduler(), HeaderDeadline.DEADLINE));
+        HeaderDeadline headDeadline = new HeaderDeadline(connector.getScheduler(), HeaderDeadline.DEADLINE);
+        connector.addBean(headDeadline);
 
         InFlight inFlight = new InFlight();
         // Listening first (issue 18): /healthz answers while the webapp starts (about half of a start on one core),
@@ -226,7 +227,7 @@ final class Gateway {
         Metrics metrics = Metrics.withoutJvm().bind(server);
         Health health = new Health();
         GracefulHandler graceful = new GracefulHandler(health);
-        server.setHandler(graceful);
+        server.setHandler(headDeadline.handler(graceful));
         server.setErrorHandler(new JsonErrorHandler());
         // The drain is stop()'s own; the JVM's shutdown is the command line's (Cli), which exits 0 after it: Jetty's
         // own stop at shutdown stays off (its default; setting it, even to false, loads Jetty's shutdown thread).

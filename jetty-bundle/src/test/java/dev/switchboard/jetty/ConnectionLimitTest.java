@@ -69,9 +69,14 @@ final class ConnectionLimitTest {
     }
 
     @Test
-    void shouldTimeTheHeadOfEachConnectionsFirstRequest() {
-        // HeaderDeadlineTest tests the deadline itself, on a bare Jetty with a short one.
-        assertThat(gateway.connector().getBean(HeaderDeadline.class)).isNotNull();
+    void shouldTimeTheHeadOfEachRequest() {
+        // HeaderDeadlineTest tests the deadline itself, on a bare Jetty with a short one. Here: the gateway's
+        // connections are watched, and every request is handled through the same deadline's handler (else a request
+        // handled for longer than the deadline, a stream, would be closed).
+        HeaderDeadline deadline = gateway.connector().getBean(HeaderDeadline.class);
+        assertThat(deadline).isNotNull();
+        assertThat(gateway.connector().getServer().getHandler()).isInstanceOfSatisfying(HeaderDeadline.Handling.class,
+                handling -> assertThat(handling.deadline()).isSameAs(deadline));
     }
 
     @Test

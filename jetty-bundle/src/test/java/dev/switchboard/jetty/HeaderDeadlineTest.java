@@ -16,7 +16,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A connection's first request has {@link HeaderDeadline#DEADLINE} for its head, here 600 ms; the gateway's is 30 s. */
+/**
+ * A request has {@link HeaderDeadline#DEADLINE} for its head, here 600 ms (the gateway's is 30 s): a first request from
+ * the connect, a later one from its first byte; a connection handling a request, or silent between requests, is not
+ * timed.
+ */
 final class HeaderDeadlineTest {
 
     private static final Duration DEADLINE = Duration.ofMillis(600);
@@ -30,16 +34,23 @@ final class HeaderDeadlineTest {
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setIdleTimeout(10_000);
-        connector.addBean(new HeaderDeadline(connector.getScheduler(), DEADLINE));
+        HeaderDeadline deadline = new HeaderDeadline(connector.getScheduler(), DEADLINE);
+        connector.addBean(deadline);
         server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        server.setHandler(deadline.handler(new Handler.Abstract() {
             @Override
-            public boolean handle(Request request, Response response, Callback callback) {
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                // /slow answers after twice the deadline; a body is read whole first.
+                String body = org.eclipse.jetty.io.Content.Source.asString(request, StandardCharsets.US_ASCII);
+                if (Request.getPathInContext(request).equals("/slow")) {
+                    Thread.sleep(2 * DEADLINE.toMillis());
+                }
                 response.setStatus(200);
-                response.write(true, java.nio.ByteBuffer.wrap("ok".getBytes(StandardCharsets.US_ASCII)), callback);
+                response.write(true, java.nio.ByteBuffer.wrap(("ok" + body).getBytes(StandardCharsets.US_ASCII)),
+                        callback);
                 return true;
             }
-        });
+        }));
         server.start();
         port = connector.getLocalPort();
     }
@@ -56,26 +67,7 @@ final class HeaderDeadlineTest {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             long started = System.nanoTime();
-            java.util.concurrent.CompletableFuture<Long> closedAt = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    int read = s.getInputStream().read();
-                    return read < 0 ? System.nanoTime() : -1L;
-                } catch (java.io.IOException e) {
-                    return System.nanoTime();
-                }
-            });
-            OutputStream out = s.getOutputStream();
-            byte[] head = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
-            for (int i = 0; i < 40 && !closedAt.isDone(); i++) {
-                try {
-                    out.write(head[i % head.length]);
-                    out.flush();
-                } catch (java.io.IOException e) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
-            long at = closedAt.get(15, java.util.concurrent.TimeUnit.SECONDS);
+            long at = trickleUntilClosed(s);
             assertThat(at).as("closed without an answer").isPositive();
             assertThat((at - started) / 1_000_000).as("ms: closed at the deadline, not at the idle timeout (10 s)")
                     .isBetween(500L, 3_000L);
@@ -95,5 +87,67 @@ final class HeaderDeadlineTest {
             s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
         }
+    }
+
+    // Regression (probe): only a first request's head was timed, so a client that sent one request and then the next
+    // head a byte at a time held its connection; 390 such connections held a limit of 384 for the 150 s of the probe.
+    @Test
+    void shouldCloseAKeptAliveConnectionWhoseLaterRequestTricklesItsHead() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+            // Silent for longer than the deadline first: the wait between requests is the idle timeout's.
+            Thread.sleep(2 * DEADLINE.toMillis());
+            long started = System.nanoTime();
+            assertThat(trickleUntilClosed(s)).as("closed without an answer").isPositive()
+                    .satisfies(at -> assertThat((at - started) / 1_000_000)
+                            .as("ms from the head's first byte: the deadline, not the idle timeout (10 s)")
+                            .isBetween(500L, 3_000L));
+        }
+    }
+
+    @Test
+    void shouldNotTimeAConnectionWhileItsRequestIsHandledOrItsBodyArrives() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            // An answer that takes twice the deadline, then a body sent over twice the deadline, on one connection.
+            out.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+            out.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            for (byte b : " slow body !".getBytes(StandardCharsets.US_ASCII)) {
+                out.write(b);
+                out.flush();
+                Thread.sleep(DEADLINE.toMillis() / 6);
+            }
+            // "ok" and the body read whole: 14 bytes.
+            assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ")
+                    .containsIgnoringCase("Content-Length: 14\r\n");
+        }
+    }
+
+    /** Sends a head a byte every 100 ms until the server closes (at most 4 s); when it closed, -1 if it did not. */
+    private static long trickleUntilClosed(Socket s) throws Exception {
+        java.util.concurrent.CompletableFuture<Long> closedAt = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                int read = s.getInputStream().read();
+                return read < 0 ? System.nanoTime() : -1L;
+            } catch (java.io.IOException e) {
+                return System.nanoTime();
+            }
+        });
+        OutputStream out = s.getOutputStream();
+        byte[] head = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 40 && !closedAt.isDone(); i++) {
+            try {
+                out.write(head[i % head.length]);
+                out.flush();
+            } catch (java.io.IOException e) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        return closedAt.get(15, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

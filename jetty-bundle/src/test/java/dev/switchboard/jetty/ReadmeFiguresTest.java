@@ -26,6 +26,8 @@ final class ReadmeFiguresTest {
                 .contains("says so, at most once a minute");
         assertThat(Gateway.LIMIT_WARNING_EVERY).isEqualTo(java.time.Duration.ofMinutes(1));
         assertThat(readme).contains("its first request's head (request line and headers) within "
-                + HeaderDeadline.DEADLINE.toSeconds() + " s of its connect");
+                + HeaderDeadline.DEADLINE.toSeconds() + " s of its connect, and a later request's head on a "
+                + "kept-alive connection within "
+                + HeaderDeadline.DEADLINE.toSeconds() + " s of that head's first byte");
     }
 }
