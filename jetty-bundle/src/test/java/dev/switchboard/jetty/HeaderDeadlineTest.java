@@ -108,6 +108,19 @@ final class HeaderDeadlineTest {
     }
 
     @Test
+    void shouldTimeALaterHeadAfterARequestForTheServerItself() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 ");
+            long started = System.nanoTime();
+            long at = trickleUntilClosed(s);
+            assertThat(at).as("closed without an answer").isPositive();
+            assertThat((at - started) / 1_000_000).as("ms from the head's first byte").isBetween(500L, 3_000L);
+        }
+    }
+
+    @Test
     void shouldNotTimeAConnectionWhileItsRequestIsHandledOrItsBodyArrives() throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
