@@ -235,8 +235,9 @@ public final class VirtualModelFilter implements Filter {
         Api.Match match = Api.lookup(path);
         Api.Route route = match == null ? null : match.route(request.getMethod());
         if (match == null && unknownPaths == UnknownPaths.PASS_TO_HOST && !scanned(request, path)
-                && !source.get().rules().identity().keysRequired()) {
-            // Not an API path, not ours to judge: untouched, unbuffered, unwrapped.
+                && !(source.get().rules().identity().keysRequired() && underV1(path))) {
+            // Not an API path, not ours to judge: untouched, unbuffered, unwrapped. Under /v1/ a host app may proxy
+            // to a provider with its own key: there a gateway key, when keys are configured, is required first.
             chain.doFilter(request, response);
             return;
         }
@@ -313,17 +314,18 @@ public final class VirtualModelFilter implements Filter {
     }
 
     /**
-     * Whether an unknown path's request is scanned anyway: a POST under {@code /v1/} may carry a
-     * top-level model, and then it is checked like any other (SPEC section 15). Forms are not scanned.
+     * Whether an unknown path's request is scanned anyway: a POST under {@code /v1/} may carry a top-level model, and
+     * then it is checked like any other (SPEC section 15), whatever its Content-Type says (an upstream's JSON reader
+     * does not look at it). A body that is not a JSON object, a form's, is passed on as it came.
      */
     private static boolean scanned(HttpServletRequest request, String path) {
-        if (!"POST".equalsIgnoreCase(request.getMethod())) {
-            return false;
-        }
+        return "POST".equalsIgnoreCase(request.getMethod()) && underV1(path);
+    }
+
+    /** Whether a path is under {@code /v1/}, however spelled: where the APIs' paths are, and a host's proxy to them. */
+    private static boolean underV1(String path) {
         java.util.List<String> segments = Paths.segments(path);
-        String type = request.getContentType();
-        return segments != null && !segments.isEmpty() && segments.get(0).equalsIgnoreCase("v1")
-                && !RequestChecks.multipart(type);
+        return segments != null && !segments.isEmpty() && segments.get(0).equalsIgnoreCase("v1");
     }
 
     /**

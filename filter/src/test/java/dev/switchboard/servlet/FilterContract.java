@@ -210,6 +210,52 @@ abstract class FilterContract {
         assertThat(named.status()).isEqualTo(200);
     }
 
+    // Regression (audit): a JSON body on a host path under /v1/ was scanned only when its Content-Type was not
+    // multipart, so a disabled model reached the host app (and a proxy there) under a multipart type.
+    @ParameterizedTest
+    @ValueSource(strings = {"multipart/form-data; boundary=x", "Multipart/Form-Data; boundary=x", "multipart/mixed",
+            "multipart/", "application/json"})
+    void shouldCheckAJsonModelPostedToAHostPathWhateverItsContentType(String type) throws IOException {
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/own-path",
+                "{\"model\":\"openai/o3-pro\"}".getBytes(StandardCharsets.UTF_8), false, "Content-Type: " + type);
+
+        assertThat(r.status()).as(type).isEqualTo(403);
+        assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
+    }
+
+    @Test
+    void shouldPassAFormPostedToAHostPathUnderV1OnAsItCame() throws IOException {
+        String form = "--x\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nopenai/o3-pro\r\n--x--\r\n";
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/own-upload", form.getBytes(StandardCharsets.UTF_8),
+                false, "Content-Type: multipart/form-data; boundary=x");
+
+        // Not JSON: the host app's own form, its fields its business (README "Paths of no served API").
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo(form);
+    }
+
+    // Regression (audit): with gateway keys configured, every page of the host app asked for one (401 on
+    // /index.html), since the filter is mapped to /* in a webapp. Under /v1/, where a host app may proxy to a
+    // provider with its own key, a key is still required.
+    @Test
+    void shouldLeaveTheHostAppsOwnPagesAloneWhenKeysAreConfigured() throws IOException {
+        useRules(RULES + KEYS);
+        RawHttp.Response page = RawHttp.get(port(), "/index.html");
+        RawHttp.Response login = RawHttp.send(port(), "POST", "/login", "user=a".getBytes(StandardCharsets.UTF_8), false,
+                "Content-Type: application/x-www-form-urlencoded", "Authorization: Basic YTpi");
+        RawHttp.Response underV1 = RawHttp.get(port(), "/v1/own-thing");
+        RawHttp.Response underV1WithKey = RawHttp.get(port(), "/v1/own-thing", "Authorization: Bearer sk-alice-demo");
+
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.header("X-Switchboard-Request-Id")).as("untouched").isNull();
+        assertThat(login.status()).isEqualTo(200);
+        assertThat(login.header("X-Echo-Authorization")).as("the host's own credentials reach it").isEqualTo("Basic YTpi");
+        assertThat(underV1.status()).isEqualTo(401);
+        assertThat(underV1.header("X-Echo-Content-Length")).isNull();
+        assertThat(underV1WithKey.status()).isEqualTo(200);
+        assertThat(underV1WithKey.header("X-Echo-Authorization")).as("the gateway key is hidden").isEqualTo("null");
+    }
+
     // ---- rewrite -------------------------------------------------------------------------------------
 
     @ParameterizedTest
