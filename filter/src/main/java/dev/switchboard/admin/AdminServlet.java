@@ -23,6 +23,8 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin API (SPEC section 7), mapped at {@code /admin/*}: list, upsert, delete virtual models in
@@ -49,6 +51,8 @@ public final class AdminServlet extends HttpServlet {
     public static final String CONFIG_ERROR_HEADER = "X-Switchboard-Config-Error";
     private static final String BROKEN_CONFIG = "the config file on disk cannot be used; this write was validated "
             + "against the last good configuration, which stays in force until the file is fixed (see /admin/status)";
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServlet.class);
 
     private final transient LiveConfig live;
     private final transient VirtualModelService models;
@@ -159,7 +163,15 @@ public final class AdminServlet extends HttpServlet {
                 resp.setHeader("WWW-Authenticate", "Bearer realm=\"switchboard-admin\"");
                 throw new AdminException(ApiError.INVALID_ADMIN_TOKEN, null);
             }
-            route(req, resp, path, method);
+            if (java.util.Collections.list(req.getHeaders("Content-Type")).size() > 1) {
+                // As on the API's paths (SPEC section 15): which one counts differs by reader.
+                if (hasBody) {
+                    resp.setHeader("Connection", "close");
+                }
+                throw new AdminException(ApiError.INVALID_REQUEST, "two Content-Type headers");
+            }
+            route(req, resp, path, method, authorization != null || authenticator == null ? "the admin token"
+                    : "a dashboard session");
         } catch (AdminException e) {
             if (e.error() == ApiError.ADMIN_BODY_TOO_LARGE || e.error() == ApiError.REQUEST_TIMEOUT) {
                 // The rest of the body stays unread (see above).
@@ -169,7 +181,9 @@ public final class AdminServlet extends HttpServlet {
         }
     }
 
-    private void route(HttpServletRequest req, HttpServletResponse resp, String path, String method) throws IOException {
+    /** @param by how the caller was admitted, for the log line of a write */
+    private void route(HttpServletRequest req, HttpServletResponse resp, String path, String method, String by)
+            throws IOException {
         switch (path) {
             case "/virtual-models" -> {
                 switch (method) {
@@ -180,11 +194,14 @@ public final class AdminServlet extends HttpServlet {
                     }
                     case "PUT" -> {
                         VirtualModelService.Written written = models.upsert(HeaderValues.joined(req, "If-Match"), body(req));
+                        written(req, by, "written", written.row().source(), written.etag());
                         resp.setHeader("ETag", written.etag());
                         json(resp, 200, brokenConfig(resp, written.brokenConfig(), written.row()));
                     }
                     case "DELETE" -> {
-                        VirtualModelService.Deleted deleted = models.delete(HeaderValues.joined(req, "If-Match"), body(req));
+                        Map<String, Object> body = body(req);
+                        VirtualModelService.Deleted deleted = models.delete(HeaderValues.joined(req, "If-Match"), body);
+                        written(req, by, "deleted", String.valueOf(body.get("source")), deleted.etag());
                         resp.setHeader("ETag", deleted.etag());
                         brokenConfig(resp, deleted.brokenConfig(), null);
                         resp.setStatus(204);
@@ -202,6 +219,7 @@ public final class AdminServlet extends HttpServlet {
             }
             case "/reload" -> {
                 require(resp, method, "POST");
+                LOG.info("Switchboard admin: reload asked by {} from {}", by, req.getRemoteAddr());
                 live.reload();
                 // 422 when the files are invalid, 503 when the admin store cannot be read (a database down): the reload
                 // did not take, the last good rules serve on (the body is the status, with last_reload_error saying why).
@@ -219,6 +237,16 @@ public final class AdminServlet extends HttpServlet {
                 throw new AdminException(ApiError.ADMIN_NOT_FOUND, "no admin endpoint " + path);
             }
         }
+    }
+
+    /**
+     * The trail of the rules' changes (the access log has the API's requests, not the admin API's): what was written,
+     * by the token or a dashboard session, from where, and the store's ETag after it.
+     */
+    private static void written(HttpServletRequest req, String by, String what, String source, String etag) {
+        LOG.info("Switchboard admin: virtual model {} {} by {} from {}; the store's ETag is now {}",
+                new String(JsonTree.write(source), java.nio.charset.StandardCharsets.UTF_8), what, by, req.getRemoteAddr(),
+                etag);
     }
 
     private static boolean authorized(String header, String token) {

@@ -85,6 +85,50 @@ final class AdminApiTest {
         return admin;
     }
 
+    // ---- the trail of writes, and requests no reader may read two ways ---------------------------------
+
+    // Regression (audit): the access log has the API's requests, not the admin API's, and a write left no line
+    // saying what changed (only the reload's "reloaded configuration").
+    @Test
+    void shouldLogEveryWriteWithWhatChangedAndFromWhere() throws Exception {
+        AdminServer a = start();
+        dev.switchboard.ops.LogLines lines = dev.switchboard.ops.LogLines.capture(AdminServlet.class,
+                ch.qos.logback.classic.Level.INFO);
+        HttpResponse<String> put;
+        HttpResponse<String> delete;
+        HttpResponse<String> refused;
+        try (lines) {
+            put = a.put("{\"source\":\"fast\",\"target_model\":\"gpt-5-mini\"}");
+            refused = a.put("{\"source\":\"managed-alias\",\"target_model\":\"gpt-5-mini\"}");
+            delete = a.delete("{\"source\":\"fast\"}");
+            a.send(a.request("POST", "/admin/reload", null));
+        }
+
+        assertThat(put.statusCode()).isEqualTo(200);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(delete.statusCode()).isEqualTo(204);
+        assertThat(lines.messages()).containsExactly(
+                "Switchboard admin: virtual model \"fast\" written by the admin token from 127.0.0.1; the store's ETag is now "
+                        + put.headers().firstValue("ETag").orElseThrow(),
+                "Switchboard admin: virtual model \"fast\" deleted by the admin token from 127.0.0.1; the store's ETag is now "
+                        + delete.headers().firstValue("ETag").orElseThrow(),
+                "Switchboard admin: reload asked by the admin token from 127.0.0.1");
+    }
+
+    // Regression (audit): SPEC section 15 refuses two Content-Type headers on any request; the admin API took them.
+    @Test
+    void shouldRefuseTwoContentTypeHeaders() throws Exception {
+        AdminServer a = start();
+        HttpResponse<String> r = a.send(a.request("PUT", "/admin/virtual-models",
+                        "{\"source\":\"fast\",\"target_model\":\"gpt-5-mini\"}")
+                .header("Content-Type", "application/json").header("Content-Type", "text/plain"));
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"two Content-Type headers\",\"type\":\"invalid_request_error\","
+                + "\"param\":null,\"code\":\"invalid_request\"}}");
+        assertThat(a.get("/admin/virtual-models").body()).doesNotContain("\"fast\"");
+    }
+
     // ---- resolve for a client ------------------------------------------------------------------------
 
     @Test
