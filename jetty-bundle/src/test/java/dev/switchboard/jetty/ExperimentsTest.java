@@ -116,6 +116,10 @@ final class ExperimentsTest {
         // A JSON number, as the README shows it (a BigInteger sum was written as the string "4000").
         assertThat(number(map(map(arms.get(3).get("tokens")).get("output")).get("sum"))).isEqualTo(4000);
         assertThat(map(report.get("sample_ratio")).get("mismatch")).isEqualTo(false);
+        // The flaky target's 5xx answers state no usage (unknown, not zero); the long one stops at its length.
+        assertThat(arms).extracting(a -> number(a.get("unknown_usage"))).containsExactly(0.0, 0.0, 4.0, 0.0);
+        assertThat(arms).extracting(a -> new String(JsonTree.write(a.get("finish_reasons")), StandardCharsets.UTF_8))
+                .containsExactly("{\"stop\":40}", "{\"stop\":40}", "{\"stop\":36}", "{\"length\":40}");
 
         List<String> found = new ArrayList<>();
         for (Object o : list(report.get("comparisons"))) {
@@ -469,7 +473,8 @@ final class ExperimentsTest {
                 try {
                     byte[] answer = (fail ? "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}"
                             : "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},"
-                                    + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":"
+                                    + "\"finish_reason\":\"" + (model.equals("long") ? "length" : "stop")
+                                    + "\"}],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":"
                                     + output + "}}").getBytes(StandardCharsets.UTF_8);
                     resp.setStatus(fail ? 500 : 200);
                     resp.setContentType("application/json");
