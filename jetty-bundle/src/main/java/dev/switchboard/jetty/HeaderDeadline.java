@@ -67,18 +67,18 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
             if (watch == null) {
                 return super.handle(request, response, callback);
             }
-            watch.begin();
+            long n = watch.begin();
             boolean handled;
             try {
-                // Ended before Jetty completes the exchange and reads on: the bytes counted at the end are this
-                // request's, the next request's head comes after.
-                handled = super.handle(request, response, Callback.from(callback, watch::end));
+                // Ended before Jetty completes the exchange (Callback.from(callback, end) ends it after: the next
+                // request could begin first, and the bytes counted at the end could hold its head's first byte).
+                handled = super.handle(request, response, Callback.from(() -> watch.end(n), callback));
             } catch (Exception | Error e) {
-                watch.end();
+                watch.end(n);
                 throw e;
             }
             if (!handled) {
-                watch.end();
+                watch.end(n);
             }
             return handled;
         }
@@ -148,12 +148,17 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
             this.headFrom = openedAt;
         }
 
-        synchronized void begin() {
-            begun++;
+        /** @return the request's number on its connection, for {@link #end} */
+        synchronized long begin() {
             busy = true;
+            return ++begun;
         }
 
-        synchronized void end() {
+        /** Ends request {@code n}: nothing if a later one has begun (its end is its own). */
+        synchronized void end(long n) {
+            if (n != begun) {
+                return;
+            }
             busy = false;
             bytesAtEnd = connection.getBytesIn();
             timing = false;
