@@ -315,11 +315,12 @@ public final class VirtualModelFilter implements Filter {
 
     /**
      * Whether an unknown path's request is scanned anyway: a POST under {@code /v1/} may carry a top-level model, and
-     * then it is checked like any other (SPEC section 15), whatever its Content-Type says (an upstream's JSON reader
-     * does not look at it). A body that is not a JSON object, a form's, is passed on as it came.
+     * then it is checked like any other (SPEC section 15). A multipart one is not read: the host app's own upload
+     * reads its parts from the container, which cannot read a body the filter took (README "Known limits").
      */
     private static boolean scanned(HttpServletRequest request, String path) {
-        return "POST".equalsIgnoreCase(request.getMethod()) && underV1(path);
+        return "POST".equalsIgnoreCase(request.getMethod()) && underV1(path)
+                && !RequestChecks.multipart(request.getContentType());
     }
 
     /** Whether a path is under {@code /v1/}, however spelled: where the APIs' paths are, and a host's proxy to them. */
