@@ -124,6 +124,8 @@ final class AdminApiTest {
                 .header("Content-Type", "application/json").header("Content-Type", "text/plain"));
 
         assertThat(r.statusCode()).isEqualTo(400);
+        // Refused unread: the client is told the connection will not be reused.
+        assertThat(r.headers().firstValue("Connection")).hasValue("close");
         assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"two Content-Type headers\",\"type\":\"invalid_request_error\","
                 + "\"param\":null,\"code\":\"invalid_request\"}}");
         assertThat(a.get("/admin/virtual-models").body()).doesNotContain("\"fast\"");

@@ -142,6 +142,10 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
         private boolean timing = true;
         /** When the connection opened; for a later request, when a check first saw its head's bytes. */
         private long headFrom;
+        /** Whether a check saw a whole head the handler had not begun, since {@link #aheadFrom}, bytes in then. */
+        private boolean ahead;
+        private long aheadFrom;
+        private long aheadBytes;
 
         Watch(Connection connection, long openedAt) {
             this.connection = connection;
@@ -151,7 +155,10 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
         /** @return the request's number on its connection, for {@link #end} */
         synchronized long begin() {
             busy = true;
-            return ++begun;
+            ahead = false;
+            // Jetty's count: heads it answered itself (below) are behind this one.
+            begun = Math.max(begun + 1, connection.getMessagesIn());
+            return begun;
         }
 
         /** Ends request {@code n}: nothing if a later one has begun (its end is its own). */
@@ -160,14 +167,34 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
                 return;
             }
             busy = false;
+            ahead = false;
             bytesAtEnd = connection.getBytesIn();
             timing = false;
         }
 
         /** Whether the connection's head is past the deadline at {@code now}: never while a request is handled. */
         synchronized boolean late(long now, long deadline) {
-            if (busy || connection.getMessagesIn() > begun) {
-                return false; // being handled, or a whole head waits for a thread
+            if (busy) {
+                return false;
+            }
+            long heads = connection.getMessagesIn();
+            if (heads > begun) {
+                // A whole head the handler has not begun: it waits for a thread, or Jetty answered it itself (its own
+                // 400 for an ambiguous URI, %2e say) and kept the connection. After a deadline of that it counts as
+                // answered then, so that a head after it is timed (a probe's trickle after one such 400 was untimed).
+                if (!ahead) {
+                    ahead = true;
+                    aheadFrom = now;
+                    aheadBytes = connection.getBytesIn();
+                    return false;
+                }
+                if (now - aheadFrom < deadline) {
+                    return false;
+                }
+                ahead = false;
+                begun = heads;
+                bytesAtEnd = aheadBytes;
+                timing = false;
             }
             if (!timing) {
                 if (connection.getBytesIn() == bytesAtEnd) {

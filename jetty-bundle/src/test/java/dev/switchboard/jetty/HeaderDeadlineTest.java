@@ -86,7 +86,7 @@ final class HeaderDeadlineTest {
             s.setSoTimeout(5_000);
             // The head in two parts within the deadline, then idle for twice the deadline, then a second request.
             s.getOutputStream().write("GET / HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
-            Thread.sleep(200);
+            Thread.sleep(50);
             s.getOutputStream().write("st: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
             Thread.sleep(2 * DEADLINE.toMillis());
@@ -97,14 +97,17 @@ final class HeaderDeadlineTest {
 
     // Regression (probe): only a first request's head was timed, so a client that sent one request and then the next
     // head a byte at a time held its connection; 390 such connections held a limit of 384 for the 150 s of the probe.
-    // The first request may be one for the server itself (OPTIONS *), which Jetty hands to the handler too.
+    // The first request may be one for the server itself (OPTIONS *), which Jetty hands to the handler too, or one
+    // Jetty answers itself without the handler (its 400 for an ambiguous URI), keeping the connection: a head after
+    // that was never timed (review), now within twice the deadline.
     @ParameterizedTest
-    @ValueSource(strings = {"GET /", "OPTIONS *"})
+    @ValueSource(strings = {"GET /", "OPTIONS *", "GET /a/%2e%2e/b"})
     void shouldCloseAKeptAliveConnectionWhoseLaterRequestTricklesItsHead(String first) throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write((first + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith("HTTP/1.1 200 ");
+            assertThat(ConnectionLimitTest.readHead(s.getInputStream())).startsWith(first.contains("%2e") ? "HTTP/1.1 400 "
+                    : "HTTP/1.1 200 ").doesNotContainIgnoringCase("Connection: close");
             // Silent for longer than the deadline first: the wait between requests is the idle timeout's.
             Thread.sleep(2 * DEADLINE.toMillis());
             assertClosedAtTheDeadline(s);
