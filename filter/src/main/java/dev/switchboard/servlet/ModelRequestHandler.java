@@ -126,6 +126,12 @@ final class ModelRequestHandler {
             // Not JSON to us, but a form or UTF-16 JSON to others (FastAPI's json.loads reads that).
             invalid = ApiError.INVALID_JSON.with();
         }
+        if (invalid == null && hostPath && field.status() == ModelField.Status.NOT_OBJECT
+                && objectInAnotherEncoding(body.bytes(), body.length(), route, max)) {
+            // Not JSON to us, but an object to Python's json.loads, which reads UTF-16 and UTF-32 (FastAPI, Flask): on
+            // a path of the APIs it is refused above; here it would pass to the host app.
+            invalid = ApiError.INVALID_JSON.with();
+        }
         if (invalid == null && !form && !hostPath && RequestChecks.urlEncoded(request.getContentType())) {
             invalid = formFields(body, route);
         }
@@ -244,6 +250,45 @@ final class ModelRequestHandler {
     }
 
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+    /**
+     * Whether a body that is not JSON to us is a JSON object with a model to Python's {@code json.loads(bytes)}: it picks
+     * UTF-16 or UTF-32 from a byte order mark, else from where the first four bytes are zero ({@code json.detect_encoding};
+     * a UTF-8 byte order mark the locator reads past itself).
+     * Decoded as it would be and read again; a body it does not decode (a binary upload) is no object.
+     */
+    private boolean objectInAnotherEncoding(byte[] bytes, int length, Api.Route route, int max) {
+        java.nio.charset.Charset charset;
+        int b0 = length > 0 ? bytes[0] & 0xff : -1;
+        int b1 = length > 1 ? bytes[1] & 0xff : -1;
+        if (length >= 4 && b0 == 0 && b1 == 0 && (bytes[2] & 0xff) == 0xFE && (bytes[3] & 0xff) == 0xFF
+                || length >= 4 && b0 == 0xFF && b1 == 0xFE && bytes[2] == 0 && bytes[3] == 0) {
+            charset = java.nio.charset.Charset.forName("UTF-32");
+        } else if (b0 == 0xFE && b1 == 0xFF || b0 == 0xFF && b1 == 0xFE) {
+            charset = java.nio.charset.StandardCharsets.UTF_16;
+        } else if (length >= 4 && b0 == 0) {
+            charset = b1 != 0 ? java.nio.charset.StandardCharsets.UTF_16BE : java.nio.charset.Charset.forName("UTF-32BE");
+        } else if (length >= 4 && b1 == 0) {
+            charset = bytes[2] != 0 || bytes[3] != 0 ? java.nio.charset.StandardCharsets.UTF_16LE
+                    : java.nio.charset.Charset.forName("UTF-32LE");
+        } else if (length == 2 && (b0 == 0 || b1 == 0)) {
+            charset = b0 == 0 ? java.nio.charset.StandardCharsets.UTF_16BE : java.nio.charset.StandardCharsets.UTF_16LE;
+        } else {
+            return false;
+        }
+        String text;
+        try {
+            text = charset.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes, 0, length)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+        byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ModelField.Status status = parsers(max).locate(utf8, 0, utf8.length, route.shape(), true).status();
+        // An object with a model key (a name, or one we would refuse): an object without one is the host's.
+        return status != ModelField.Status.NOT_OBJECT && status != ModelField.Status.NONE;
+    }
 
     /**
      * @return whether a model-less POST's body says nothing: empty or whitespace (after a UTF-8 BOM: where the

@@ -220,6 +220,39 @@ abstract class FilterContract {
         assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
     }
 
+    // Regression (review): a JSON body in UTF-16 or UTF-32 is not JSON to us but an object to Python's json.loads
+    // (FastAPI, Flask): on a host path under /v1/ it passed to the host app unchecked. After a UTF-8 byte order mark
+    // it is read, and checked (403 for the disabled model).
+    @ParameterizedTest
+    @ValueSource(strings = {"UTF-16BE+BOM", "UTF-16LE+BOM", "UTF-16LE", "UTF-16BE", "UTF-32LE+BOM", "UTF-32BE",
+            "UTF-8+BOM"})
+    void shouldRefuseAJsonModelInAnotherEncodingPostedToAHostPath(String encoding) throws IOException {
+        String charset = encoding.replace("+BOM", "");
+        byte[] json = "{\"model\":\"openai/o3-pro\"}".getBytes(java.nio.charset.Charset.forName(charset));
+        byte[] bom = !encoding.endsWith("+BOM") ? new byte[0]
+                : "\uFEFF".getBytes(java.nio.charset.Charset.forName(charset));
+        byte[] body = java.nio.ByteBuffer.allocate(bom.length + json.length).put(bom).put(json).array();
+
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/own-proxy", body, false,
+                "Content-Type: application/json");
+
+        boolean utf8 = encoding.startsWith("UTF-8");
+        assertThat(r.status()).as(encoding).isEqualTo(utf8 ? 403 : 400);
+        assertThat(r.text()).contains(utf8 ? "\"code\":\"model_access_denied\"" : "\"code\":\"invalid_json\"");
+        assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
+    }
+
+    @Test
+    void shouldPassABinaryBodyPostedToAHostPathOn() throws IOException {
+        // An MP4's first bytes: zeros where Python's json.loads would guess UTF-32, and no text in any encoding.
+        byte[] body = {0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'm', 'p', '4', '2', 0, 0, 0, 0, (byte) 0xFF, (byte) 0xD8};
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/own-upload", body, false,
+                "Content-Type: application/octet-stream");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("X-Echo-Content-Length")).isEqualTo(Integer.toString(body.length));
+    }
+
     @Test
     void shouldPassAFormPostedToAHostPathUnderV1OnAsItCame() throws IOException {
         String form = "--x\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nopenai/o3-pro\r\n--x--\r\n";
