@@ -163,7 +163,7 @@ public final class AdminServlet extends HttpServlet {
                 resp.setHeader("WWW-Authenticate", "Bearer realm=\"switchboard-admin\"");
                 throw new AdminException(ApiError.INVALID_ADMIN_TOKEN, null);
             }
-            if (java.util.Collections.list(req.getHeaders("Content-Type")).size() > 1) {
+            if (HeaderValues.twice(req, "Content-Type")) {
                 // As on the API's paths (SPEC section 15): which one counts differs by reader.
                 if (hasBody) {
                     resp.setHeader("Connection", "close");

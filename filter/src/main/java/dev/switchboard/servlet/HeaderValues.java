@@ -36,6 +36,20 @@ public final class HeaderValues {
 
     /**
      * @param request the request
+     * @param name the header's name
+     * @return whether it was sent more than once (readers differ on which one counts)
+     */
+    public static boolean twice(HttpServletRequest request, String name) {
+        Enumeration<String> values = request.getHeaders(name);
+        if (values == null || !values.hasMoreElements()) {
+            return false;
+        }
+        values.nextElement();
+        return values.hasMoreElements();
+    }
+
+    /**
+     * @param request the request
      * @return whether it has a body (a length above zero, or a transfer coding: chunked)
      */
     public static boolean hasBody(HttpServletRequest request) {

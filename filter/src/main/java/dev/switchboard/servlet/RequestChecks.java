@@ -6,7 +6,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -38,15 +37,14 @@ final class RequestChecks {
                 return ApiError.INVALID_REQUEST.with(h + " is not accepted; send the real method");
             }
         }
-        List<String> types = Collections.list(request.getHeaders("Content-Type"));
-        if (types.size() > 1) {
+        if (HeaderValues.twice(request, "Content-Type")) {
             return ApiError.INVALID_REQUEST.with("two Content-Type headers");
         }
-        if (api && !types.isEmpty() && !printableAscii(types.get(0))) {
+        String type = request.getHeader("Content-Type");
+        if (api && type != null && !printableAscii(type)) {
             // A no-break space or NEL before the type is whitespace to Python and Go, a character to us.
             return ApiError.INVALID_REQUEST.with("Content-Type must be printable ASCII");
         }
-        String type = types.isEmpty() ? null : types.get(0);
         String problem = charsetProblem(type, route.takesJson() || (api && form(type)));
         if (problem != null) {
             return ApiError.INVALID_REQUEST.with(problem);
