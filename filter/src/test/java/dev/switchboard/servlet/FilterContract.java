@@ -8,6 +8,7 @@ import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.ExchangeListener;
 import dev.switchboard.exchange.RecordingListener;
+import dev.switchboard.failclosed.UpstreamJson;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
@@ -232,6 +233,9 @@ abstract class FilterContract {
         byte[] bom = !encoding.endsWith("+BOM") ? new byte[0]
                 : "\uFEFF".getBytes(java.nio.charset.Charset.forName(charset));
         byte[] body = java.nio.ByteBuffer.allocate(bom.length + json.length).put(bom).put(json).array();
+        // The premise, judged by the emulation of Python's reader (SPEC section 15), not by ours.
+        assertThat(UpstreamJson.models(UpstreamJson.Reader.PYTHON,
+                body)).as(encoding).containsExactly("openai/o3-pro");
 
         RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/own-proxy", body, false,
                 "Content-Type: application/json");
@@ -246,6 +250,8 @@ abstract class FilterContract {
     void shouldPassABinaryBodyPostedToAHostPathOn() throws IOException {
         // An MP4's first bytes: zeros where Python's json.loads would guess UTF-32, and no text in any encoding.
         byte[] body = {0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'm', 'p', '4', '2', 0, 0, 0, 0, (byte) 0xFF, (byte) 0xD8};
+        assertThat(UpstreamJson.models(UpstreamJson.Reader.PYTHON,
+                body)).as("no JSON to Python either").isNull();
         RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/own-upload", body, false,
                 "Content-Type: application/octet-stream");
 
