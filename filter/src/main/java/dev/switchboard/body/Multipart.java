@@ -356,6 +356,41 @@ public final class Multipart {
         }
     }
 
+    /**
+     * A parameter of a part's Content-Disposition as a container hands it to a servlet ({@code filename} for
+     * {@code Part.getSubmittedFileName()}): unquoted, a backslash in quotes escaping the next character.
+     *
+     * @return its value, or {@code null} when the part has no such parameter
+     */
+    public static String dispositionParameter(String headers, String parameter) {
+        for (String line : headers.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon <= 0 || !line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
+                continue;
+            }
+            for (String p : parameters(line.substring(colon + 1), Reading.QUOTES_ANYWHERE)) {
+                int eq = p.indexOf('=');
+                if (eq < 0 || !asciiStrip(p.substring(0, eq)).equalsIgnoreCase(parameter)) {
+                    continue;
+                }
+                String v = asciiStrip(p.substring(eq + 1));
+                if (v.length() < 2 || !v.startsWith("\"") || !v.endsWith("\"")) {
+                    return v;
+                }
+                StringBuilder out = new StringBuilder(v.length());
+                for (int i = 1; i < v.length() - 1; i++) {
+                    char c = v.charAt(i);
+                    if (c == '\\' && i + 1 < v.length() - 1) {
+                        c = v.charAt(++i);
+                    }
+                    out.append(c);
+                }
+                return out.toString();
+            }
+        }
+        return null;
+    }
+
     private static boolean hasFilename(String headers) {
         for (String line : headers.split("\r\n")) {
             int colon = line.indexOf(':');

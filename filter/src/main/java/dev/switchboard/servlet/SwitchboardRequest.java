@@ -1,22 +1,29 @@
 package dev.switchboard.servlet;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.Part;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -42,6 +49,10 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     /** Its parameters, read at the first ask. */
     private Map<String, String[]> parameters;
     private ReplayInputStream in;
+    /** A held form's fields and parts, read at the first ask. */
+    private HeldForm form;
+    /** Whether the servlet read the held body as a form: as in a container, its stream then has nothing left. */
+    private boolean formRead;
     private BufferedReader reader;
     private AsyncContext asyncContext;
 
@@ -81,7 +92,7 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     // ---- body --------------------------------------------------------------------------------------
 
     @Override
-    public ServletInputStream getInputStream() throws java.io.IOException {
+    public ServletInputStream getInputStream() throws IOException {
         if (body == null) {
             return super.getInputStream();
         }
@@ -89,13 +100,13 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
             throw new IllegalStateException("getReader() was already called");
         }
         if (in == null) {
-            in = new ReplayInputStream(body, length, this);
+            in = new ReplayInputStream(body, formRead ? 0 : length, this);
         }
         return in;
     }
 
     @Override
-    public BufferedReader getReader() throws java.io.IOException {
+    public BufferedReader getReader() throws IOException {
         if (body == null) {
             return super.getReader();
         }
@@ -112,7 +123,7 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
                     throw new UnsupportedEncodingException(enc);
                 }
             }
-            reader = new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body, 0, length), cs));
+            reader = new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body, 0, formRead ? 0 : length), cs));
         }
         return reader;
     }
@@ -232,11 +243,13 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     }
 
     // A GET with a shown query has no form body: its parameters are the query's (a servlet that reads them, such as a
-    // framework's @RequestParam, must see the query the chain is shown, not the caller's).
+    // framework's @RequestParam, must see the query the chain is shown, not the caller's). A form the filter held is
+    // read from the held bytes, after the query's parameters: the container, whose body is gone, would see none of it
+    // (and Jetty, with a multipart config, answers 400 when it finds the body gone).
 
     @Override
     public String getParameter(String name) {
-        if (query == null) {
+        if (query == null && !formHeld()) {
             return super.getParameter(name);
         }
         String[] values = parameters().get(name);
@@ -245,35 +258,95 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
 
     @Override
     public Map<String, String[]> getParameterMap() {
-        return query == null ? super.getParameterMap() : parameters();
+        return query == null && !formHeld() ? super.getParameterMap() : parameters();
     }
 
     @Override
     public Enumeration<String> getParameterNames() {
-        return query == null ? super.getParameterNames() : Collections.enumeration(parameters().keySet());
+        return query == null && !formHeld() ? super.getParameterNames() : Collections.enumeration(parameters().keySet());
     }
 
     @Override
     public String[] getParameterValues(String name) {
-        if (query == null) {
+        if (query == null && !formHeld()) {
             return super.getParameterValues(name);
         }
         String[] values = parameters().get(name);
         return values == null ? null : values.clone();
     }
 
-    /** @return the shown query's parameters, decoded, in their order (read once: a servlet may ask for each) */
+    @Override
+    public Collection<Part> getParts() throws IOException, ServletException {
+        return multipartHeld() ? heldForm().parts() : super.getParts();
+    }
+
+    @Override
+    public Part getPart(String name) throws IOException, ServletException {
+        return multipartHeld() ? heldForm().part(name) : super.getPart(name);
+    }
+
+    /** The held form, for parts: a body already read as a stream has none left to read them from (Jetty's reading). */
+    private HeldForm heldForm() throws ServletException {
+        if (!formRead && (in != null || reader != null)) {
+            throw new ServletException("the request body was read as a stream: no form is left");
+        }
+        formRead = true;
+        return form();
+    }
+
+    /** @return whether the body was held and is a form the container would have read */
+    private boolean formHeld() {
+        return body != null && HeldForm.isForm(getMethod(), getContentType());
+    }
+
+    private boolean multipartHeld() {
+        return formHeld() && RequestChecks.multipart(getContentType());
+    }
+
+    private HeldForm form() {
+        if (form == null) {
+            Object tempDir = getServletContext().getAttribute(ServletContext.TEMPDIR);
+            form = HeldForm.read(body, length, getContentType(), formCharset(),
+                    tempDir instanceof File f ? f : null);
+        }
+        return form;
+    }
+
+    /** The request's charset, else the container's default for a form's: UTF-8 in Jetty, the specification's in others. */
+    private Charset formCharset() {
+        String enc = getCharacterEncoding();
+        if (enc != null) {
+            try {
+                return Charset.forName(enc);
+            } catch (IllegalArgumentException e) {
+                // A charset the JVM does not know: read as the container's default.
+            }
+        }
+        String server = getServletContext().getServerInfo();
+        return server != null && server.toLowerCase(Locale.ROOT).contains("jetty") ? StandardCharsets.UTF_8
+                : StandardCharsets.ISO_8859_1;
+    }
+
+    /** @return the shown query's parameters, then a held form's, decoded, in their order (read once) */
     private Map<String, String[]> parameters() {
         if (parameters != null) {
             return parameters;
         }
         Map<String, List<String>> found = new LinkedHashMap<>();
-        for (String pair : query.split("&")) {
-            if (!pair.isEmpty()) {
-                int eq = pair.indexOf('=');
-                found.computeIfAbsent(RequestChecks.queryDecoded(eq < 0 ? pair : pair.substring(0, eq)), k -> new ArrayList<>())
-                        .add(eq < 0 ? "" : RequestChecks.queryDecoded(pair.substring(eq + 1)));
+        String shown = getQueryString();
+        if (shown != null) {
+            for (String pair : shown.split("&")) {
+                if (!pair.isEmpty()) {
+                    int eq = pair.indexOf('=');
+                    found.computeIfAbsent(RequestChecks.queryDecoded(eq < 0 ? pair : pair.substring(0, eq)),
+                            k -> new ArrayList<>()).add(eq < 0 ? "" : RequestChecks.queryDecoded(pair.substring(eq + 1)));
+                }
             }
+        }
+        if (formHeld() && (formRead || in == null && reader == null)) {
+            // A body read as a stream first is no form any more: the query's parameters only, as in a container.
+            formRead = true;
+            form().fields().forEach((k, v) -> found.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
         }
         Map<String, String[]> out = new LinkedHashMap<>();
         found.forEach((k, v) -> out.put(k, v.toArray(String[]::new)));

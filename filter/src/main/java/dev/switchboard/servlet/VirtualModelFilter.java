@@ -315,12 +315,11 @@ public final class VirtualModelFilter implements Filter {
 
     /**
      * Whether an unknown path's request is scanned anyway: a POST under {@code /v1/} may carry a top-level model, and
-     * then it is checked like any other (SPEC section 15). A multipart one is not read: the host app's own upload
-     * reads its parts from the container, which cannot read a body the filter took (README "Known limits").
+     * then it is checked like any other (SPEC section 15), whatever its Content-Type says. A form among them is read
+     * by the host app from the held body ({@link HeldForm}).
      */
     private static boolean scanned(HttpServletRequest request, String path) {
-        return "POST".equalsIgnoreCase(request.getMethod()) && underV1(path)
-                && !RequestChecks.multipart(request.getContentType());
+        return "POST".equalsIgnoreCase(request.getMethod()) && underV1(path);
     }
 
     /** Whether a path is under {@code /v1/}, however spelled: where the APIs' paths are, and a host's proxy to them. */

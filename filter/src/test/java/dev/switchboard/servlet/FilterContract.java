@@ -12,10 +12,12 @@ import dev.switchboard.failclosed.UpstreamJson;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
+import jakarta.servlet.MultipartConfigElement;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -82,6 +84,9 @@ abstract class FilterContract {
     private Harness harness;
     /** The filter as a host app installs it: in a webapp at {@code /app}, paths of no API passed to the host. */
     private Harness inApp;
+    /** A host app's servlet that reads forms through the container (its parts with a multipart config, or none). */
+    private Harness forms;
+    private Harness formsNoConfig;
 
     abstract String kind();
 
@@ -91,12 +96,18 @@ abstract class FilterContract {
         harness = Harness.start(kind(), new VirtualModelFilter(config::get, Picker.create(), List.of(broken, recording)),
                 new EchoServlet());
         inApp = Harness.start(kind(), new VirtualModelFilter(config::get), new EchoServlet(), "/app");
+        forms = Harness.start(kind(), new VirtualModelFilter(config::get), new FormServlet(),
+                new MultipartConfigElement(""));
+        formsNoConfig = Harness.start(kind(), new VirtualModelFilter(config::get), new FormServlet(),
+                (MultipartConfigElement) null);
     }
 
     @AfterAll
     void stopContainer() throws Exception {
         harness.close();
         inApp.close();
+        forms.close();
+        formsNoConfig.close();
     }
 
     @BeforeEach
@@ -212,7 +223,8 @@ abstract class FilterContract {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"application/json", "text/plain", "application/x-www-form-urlencoded"})
+    @ValueSource(strings = {"application/json", "text/plain", "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x", "multipart/form-data"})
     void shouldCheckAJsonModelPostedToAHostPathUnderV1(String type) throws IOException {
         RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/own-path",
                 "{\"model\":\"openai/o3-pro\"}".getBytes(StandardCharsets.UTF_8), false, "Content-Type: " + type);
@@ -265,9 +277,89 @@ abstract class FilterContract {
         RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/own-upload", form.getBytes(StandardCharsets.UTF_8),
                 false, "Content-Type: multipart/form-data; boundary=x");
 
-        // The host app's own upload, unread: its container parses the parts (README "Paths of no served API").
+        // The host app's own upload, its fields its own (README "Paths of no served API"): read to find no JSON in it.
         assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("X-Switchboard-Request-Id")).as("read past the filter").isNotNull();
         assertThat(r.text()).isEqualTo(form);
+    }
+
+    static Stream<Arguments> hostForms() {
+        String multipart = "multipart/form-data; boundary=XyZ";
+        String parts = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\u00e9t\u00e9 1\r\n"
+                + "--XyZ\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\nx+y%41\r\n"
+                + "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n"
+                + "--XyZ\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"notes.txt\"\r\n"
+                + "Content-Type: text/plain\r\n\r\nline one\r\nline two\r\n"
+                + "--XyZ--\r\n";
+        String encoded = "a=1&b=x+y%41&a=%C3%A9t%C3%A9&empty=&bare";
+        List<Arguments> cases = new ArrayList<>();
+        for (String read : List.of("params", "parts", "parts,params", "params,parts", "part:a,part:upload,part:none",
+                "params,stream")) {
+            cases.add(Arguments.of(multipart, parts, read));
+            cases.add(Arguments.of("application/x-www-form-urlencoded", encoded, read));
+        }
+        // Read as a stream first, a URL-encoded body is no form any more: both containers agree (multipart: below).
+        cases.add(Arguments.of("application/x-www-form-urlencoded", encoded, "stream,params"));
+        cases.add(Arguments.of("application/x-www-form-urlencoded; charset=ISO-8859-1", "a=%E9t%E9&b=\u00e9", "params"));
+        cases.add(Arguments.of("application/x-www-form-urlencoded; charset=UTF-8", encoded, "params"));
+        cases.add(Arguments.of(multipart + "; charset=UTF-8", parts, "params,parts"));
+        // Not a form at all: its parameters are the query's, and getParts() fails.
+        cases.add(Arguments.of("application/json", "{\"a\":1}", "params,parts"));
+        return cases.stream();
+    }
+
+    // Regression: the filter holds every POST under /v1/ to read its model, so the container could no longer read a
+    // form from it: a host app's getParameter() saw only the query (and getParts() failed, so a multipart one was left
+    // unread, and a JSON body sent with a multipart Content-Type passed to the host unchecked). The held body now
+    // serves the form API as the container reads it around the filter (in its default charset: UTF-8 in Jetty,
+    // ISO-8859-1 in Tomcat), multipart ones also to a servlet without a multipart config.
+    @ParameterizedTest
+    @MethodSource("hostForms")
+    void shouldLetTheHostAppReadAFormTheFilterHeldAsTheContainerWould(String type, String body, String read)
+            throws IOException {
+        byte[] bytes = body.getBytes(type.contains("ISO-8859-1") ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        boolean multipart = type.startsWith("multipart/");
+        RawHttp.Response around = formPost(forms, "/own-form", type, bytes, read);
+        RawHttp.Response past = formPost(forms, "/v1/own-form", type, bytes, read);
+        RawHttp.Response pastNoConfig = formPost(formsNoConfig, "/v1/own-form", type, bytes, read);
+        // Without a multipart config the container reads no parts (Jetty and Tomcat differ in how): a URL-encoded
+        // form is compared with the same servlet's reading around the filter.
+        RawHttp.Response aroundNoConfig = multipart ? around : formPost(formsNoConfig, "/own-form", type, bytes, read);
+
+        assertThat(around.status()).isEqualTo(200);
+        assertThat(around.header("X-Switchboard-Request-Id")).as("around the filter").isNull();
+        assertThat(past.header("X-Switchboard-Request-Id")).as("past the filter").isNotNull();
+        if (kind().equals("tomcat") && multipart && read.equals("parts,params")) {
+            // Tomcat lists the form's fields before the query's once getParts() ran first; the held form lists the
+            // query's first whatever ran first, as Jetty and the Servlet specification do (README).
+            assertThat(past.text()).startsWith(around.text().substring(0, around.text().indexOf("params: ")));
+            String paramsFirst = formPost(forms, "/own-form", type, bytes, "params").text();
+            assertThat(past.text()).endsWith(paramsFirst);
+        } else {
+            assertThat(past.text()).as(type + ", " + read).isEqualTo(around.text());
+        }
+        assertThat(pastNoConfig.text()).as("no multipart config: " + type + ", " + read)
+                .isEqualTo(kind().equals("tomcat") && multipart && read.equals("parts,params") ? past.text()
+                        : aroundNoConfig.text());
+    }
+
+    // Read as a stream first, a multipart body has no form left: the query's parameters only, and getParts() fails
+    // (Tomcat reads no parts there, Jetty fails, and with a multipart config answers 400 to getParameter()).
+    @Test
+    void shouldLeaveNoFormInAMultipartBodyTheHostReadAsAStream() throws IOException {
+        byte[] bytes = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--XyZ--\r\n"
+                .getBytes(StandardCharsets.UTF_8);
+        RawHttp.Response r = formPost(forms, "/v1/own-form", "multipart/form-data; boundary=XyZ", bytes,
+                "stream,params,parts");
+
+        assertThat(r.text()).isEqualTo("stream: " + bytes.length + " bytes\n"
+                + "params: a=[q] c=[\u00fc] | names [a, c] | a q | a* [q]\nparts: failed\n");
+    }
+
+    private static RawHttp.Response formPost(Harness h, String path, String type, byte[] body, String read)
+            throws IOException {
+        return RawHttp.send(h.port(), "POST", path + "?a=q&c=%C3%BC", body, false, "Content-Type: " + type,
+                "X-Form-Read: " + read);
     }
 
     // Regression (audit): with gateway keys configured, every page of the host app asked for one (401 on
@@ -631,6 +723,21 @@ abstract class FilterContract {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).isEqualTo(multipart("XyZ", "file", file, "model", "claude-sonnet-4-6", "language", "en"));
         assertThat(r.header("X-Echo-Content-Length")).isEqualTo(Integer.toString(r.body().length));
+    }
+
+    // Regression: a servlet behind the filter that read an API's upload through the container (getParts(), as a
+    // framework's multipart binding does) found the body gone and failed.
+    @Test
+    void shouldLetTheServletBehindReadTheRewrittenFormsParts() throws IOException {
+        byte[] body = multipart("XyZ", "model", "regular", "language", "en");
+        RawHttp.Response r = RawHttp.send(forms.port(), "POST", "/v1/audio/transcriptions", body, false,
+                "Content-Type: multipart/form-data; boundary=XyZ", "X-Form-Read: params,part:model");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo("params: model=[claude-sonnet-4-6] language=[en] | names [model, language]"
+                + " | a null | a* null\npart:model: [model file=null type=null size=17"
+                + " disposition=form-data; name=\"model\" Content-Type=null bytes="
+                + HexFormat.of().formatHex("claude-sonnet-4-6".getBytes(StandardCharsets.UTF_8)) + "] \n");
     }
 
     @ParameterizedTest

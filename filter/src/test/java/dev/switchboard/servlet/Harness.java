@@ -1,6 +1,7 @@
 package dev.switchboard.servlet;
 
 import jakarta.servlet.Filter;
+import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.http.HttpServlet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
@@ -30,6 +31,16 @@ interface Harness {
         return switch (kind) {
             case "jetty" -> JettyHarness.start(new FilterHolder(filter), servlet, 0, contextPath);
             case "tomcat" -> TomcatHarness.start(filter, servlet, 0, contextPath);
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    /** At the root, the servlet with a multipart config (its parts read by the container), or none. */
+    static Harness start(String kind, Filter filter, HttpServlet servlet, MultipartConfigElement multipart)
+            throws Exception {
+        return switch (kind) {
+            case "jetty" -> JettyHarness.start(new FilterHolder(filter), servlet, 0, "/", multipart);
+            case "tomcat" -> TomcatHarness.start(filter, servlet, 0, "", multipart);
             default -> throw new IllegalArgumentException(kind);
         };
     }

@@ -2,6 +2,7 @@ package dev.switchboard.servlet;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.http.HttpServlet;
 import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -36,6 +37,12 @@ final class JettyHarness implements Harness {
 
     /** @param contextPath the webapp's context path, {@code "/"} for the root */
     static JettyHarness start(FilterHolder fh, HttpServlet servlet, int idleTimeoutMillis, String contextPath) throws Exception {
+        return start(fh, servlet, idleTimeoutMillis, contextPath, null);
+    }
+
+    /** @param multipart the servlet's multipart config, or {@code null} for none */
+    static JettyHarness start(FilterHolder fh, HttpServlet servlet, int idleTimeoutMillis, String contextPath,
+                              MultipartConfigElement multipart) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -50,6 +57,9 @@ final class JettyHarness implements Harness {
         context.addFilter(fh, "/*", EnumSet.of(DispatcherType.REQUEST));
         ServletHolder sh = new ServletHolder(servlet);
         sh.setAsyncSupported(true);
+        if (multipart != null) {
+            sh.getRegistration().setMultipartConfig(multipart);
+        }
         context.addServlet(sh, "/*");
         server.setHandler(context);
         server.start();

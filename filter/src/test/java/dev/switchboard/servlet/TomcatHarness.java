@@ -1,6 +1,7 @@
 package dev.switchboard.servlet;
 
 import jakarta.servlet.Filter;
+import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.http.HttpServlet;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +35,14 @@ final class TomcatHarness implements Harness {
     }
 
     /** @param contextPath the webapp's context path, {@code ""} for the root */
-    @SuppressWarnings("deprecation") // addServletMappingDecoded: the one mapping call both Tomcat 10.1 and 11 have
     static TomcatHarness start(Filter filter, HttpServlet servlet, int readTimeoutMillis, String contextPath) throws Exception {
+        return start(filter, servlet, readTimeoutMillis, contextPath, null);
+    }
+
+    /** @param multipart the servlet's multipart config, or {@code null} for none */
+    @SuppressWarnings("deprecation") // addServletMappingDecoded: the one mapping call both Tomcat 10.1 and 11 have
+    static TomcatHarness start(Filter filter, HttpServlet servlet, int readTimeoutMillis, String contextPath,
+                               MultipartConfigElement multipart) throws Exception {
         Path base = Files.createTempDirectory("tomcat");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
@@ -58,6 +65,9 @@ final class TomcatHarness implements Harness {
         context.addFilterMap(map);
         Wrapper wrapper = Tomcat.addServlet(context, "echo", servlet);
         wrapper.setAsyncSupported(true);
+        if (multipart != null) {
+            wrapper.setMultipartConfigElement(multipart);
+        }
         context.addServletMappingDecoded("/*", "echo");
         tomcat.start();
         return new TomcatHarness(tomcat, connector.getLocalPort(), base);
