@@ -19,6 +19,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
@@ -230,7 +231,14 @@ public final class AdminServlet extends HttpServlet {
                     if (path.equals(x.prefix()) || path.startsWith(x.prefix() + "/")) {
                         Map<String, String> query = new java.util.LinkedHashMap<>();
                         req.getParameterMap().forEach((k, v) -> query.put(k, v.length == 0 ? "" : v[0]));
-                        json(resp, 200, x.handle(method, path.substring(x.prefix().length()), query));
+                        Object answer = x.handle(method, path.substring(x.prefix().length()), query);
+                        if (!method.equals("GET")) {
+                            // A change (an experiment's reset): in the trail too, as it was asked.
+                            LOG.info("Switchboard admin: {} {} by {} from {}", method,
+                                    new String(JsonTree.write(req.getServletPath() + path), StandardCharsets.UTF_8), by,
+                                    req.getRemoteAddr());
+                        }
+                        json(resp, 200, answer);
                         return;
                     }
                 }
@@ -245,7 +253,7 @@ public final class AdminServlet extends HttpServlet {
      */
     private static void written(HttpServletRequest req, String by, String what, String source, String etag) {
         LOG.info("Switchboard admin: virtual model {} {} by {} from {}; the store's ETag is now {}",
-                new String(JsonTree.write(source), java.nio.charset.StandardCharsets.UTF_8), what, by, req.getRemoteAddr(),
+                new String(JsonTree.write(source), StandardCharsets.UTF_8), what, by, req.getRemoteAddr(),
                 etag);
     }
 

@@ -3,6 +3,7 @@ package dev.switchboard.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.error.ApiError;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.rules.Caller;
@@ -113,6 +114,44 @@ final class AdminApiTest {
                 "Switchboard admin: virtual model \"fast\" deleted by the admin token from 127.0.0.1; the store's ETag is now "
                         + delete.headers().firstValue("ETag").orElseThrow(),
                 "Switchboard admin: reload asked by the admin token from 127.0.0.1");
+    }
+
+    // Regression (the last session's note): an experiment's reset (POST /admin/experiments/{source}/reset, served by
+    // an extension) changed what the admin API reports and left no line in the trail.
+    @Test
+    void shouldLogAChangeAnExtensionMade() throws Exception {
+        AdminExtension resets = new AdminExtension() {
+            @Override
+            public String prefix() {
+                return "/things";
+            }
+
+            @Override
+            public Object handle(String method, String rest, Map<String, String> query) {
+                if (rest.equals("/missing/reset")) {
+                    throw new AdminException(ApiError.ADMIN_NOT_FOUND, "no thing");
+                }
+                return Map.of("reset", rest);
+            }
+        };
+        admin = AdminServer.start(dir, CONFIG, List.of(resets));
+        dev.switchboard.ops.LogLines lines = dev.switchboard.ops.LogLines.capture(AdminServlet.class,
+                ch.qos.logback.classic.Level.INFO);
+        HttpResponse<String> reset;
+        HttpResponse<String> read;
+        HttpResponse<String> missing;
+        try (lines) {
+            reset = admin.send(admin.request("POST", "/admin/things/team%22a/reset", null));
+            read = admin.send(admin.request("GET", "/admin/things/team", null));
+            missing = admin.send(admin.request("POST", "/admin/things/missing/reset", null));
+        }
+
+        assertThat(reset.statusCode()).isEqualTo(200);
+        assertThat(read.statusCode()).isEqualTo(200);
+        assertThat(missing.statusCode()).isEqualTo(404);
+        // One line, for the change that was made; the path as a JSON string, as the writes' names are.
+        assertThat(lines.messages()).containsExactly(
+                "Switchboard admin: POST \"/admin/things/team\\\"a/reset\" by the admin token from 127.0.0.1");
     }
 
     // Regression (audit): SPEC section 15 refuses two Content-Type headers on any request; the admin API took them.

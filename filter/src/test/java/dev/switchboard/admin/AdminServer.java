@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -48,6 +49,11 @@ final class AdminServer {
 
     /** Writes {@code yaml} as the config file in {@code dir}, loads it and serves the admin API. */
     static AdminServer start(Path dir, String yaml) throws Exception {
+        return start(dir, yaml, List.of());
+    }
+
+    /** The same, with {@code extensions} served below their prefixes. */
+    static AdminServer start(Path dir, String yaml, List<? extends AdminExtension> extensions) throws Exception {
         Files.writeString(dir.resolve(CONFIG_NAME), yaml);
         LiveConfig reloader = LiveConfig.load(dir.resolve(CONFIG_NAME), new ConfigLoader(name -> null));
         Server server = new Server();
@@ -57,7 +63,7 @@ final class AdminServer {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        context.addServlet(new ServletHolder(new AdminServlet(reloader)), "/admin/*");
+        context.addServlet(new ServletHolder(new AdminServlet(reloader, extensions)), "/admin/*");
         server.setHandler(context);
         server.start();
         return new AdminServer(dir, reloader, server, connector.getLocalPort());
