@@ -9,6 +9,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +17,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -24,9 +24,14 @@ import java.util.Map;
  * again for the servlet behind, which asks for it through {@code getParameter*()} and {@code getParts()}: the
  * container cannot, its body being gone. Read as the containers read forms: a URL-encoded body's fields, and a
  * multipart body's parts, those without a filename also as fields, in the request's charset, else the container's
- * default for forms (UTF-8 in Jetty, ISO-8859-1, the Servlet specification's, in Tomcat and others). Immutable.
+ * default for forms (UTF-8 in Jetty, ISO-8859-1, the Servlet specification's, in Tomcat and others). Bounded as the
+ * containers bound forms: more than {@link #MAX_FIELDS} fields or parts is an {@link IllegalStateException} (Tomcat's
+ * answer; a held body of 32 MiB read as six million names took a gigabyte). Immutable.
  */
 final class HeldForm {
+
+    /** The most fields (a URL-encoded body's) or parts (a multipart body's) read: Jetty's and Tomcat's default. */
+    static final int MAX_FIELDS = 1000;
 
     private final Map<String, List<String>> fields;
     private final List<Part> parts;
@@ -41,8 +46,21 @@ final class HeldForm {
 
     /** @return whether a request's body is a form a container would read for {@code getParameter()} */
     static boolean isForm(String method, String contentType) {
-        return "POST".equalsIgnoreCase(method)
-                && (RequestChecks.urlEncoded(contentType) || RequestChecks.multipart(contentType));
+        // As the containers decide: the method as sent, the media type whole (not a prefix of another).
+        return "POST".equals(method) && (isType(contentType, "application/x-www-form-urlencoded")
+                || isType(contentType, "multipart/form-data"));
+    }
+
+    static boolean isUrlEncoded(String contentType) {
+        return isType(contentType, "application/x-www-form-urlencoded");
+    }
+
+    private static boolean isType(String contentType, String type) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().equalsIgnoreCase(type);
     }
 
     /**
@@ -52,20 +70,31 @@ final class HeldForm {
      */
     static HeldForm read(byte[] body, int length, String contentType, Charset charset, File tempDir) {
         Map<String, List<String>> fields = new LinkedHashMap<>();
-        if (RequestChecks.urlEncoded(contentType)) {
+        if (isUrlEncoded(contentType)) {
             urlEncoded(body, length, charset, fields);
             return new HeldForm(fields, List.of(), "not a multipart body");
+        }
+        if (length == 0) {
+            // No body at all: a form of no parts (Tomcat's reading), not a broken one.
+            return new HeldForm(fields, List.of(), null);
         }
         Multipart.ContentType type = Multipart.contentType(contentType);
         List<Multipart.Part> found = type.boundary() == null ? null : Multipart.parts(body, length, type.boundary());
         if (found == null) {
             return new HeldForm(fields, List.of(), type.problem() != null ? type.problem() : "the multipart body cannot be read");
         }
+        if (found.size() > MAX_FIELDS) {
+            throw new IllegalStateException("the form has more than " + MAX_FIELDS + " parts");
+        }
         List<Part> parts = new ArrayList<>(found.size());
         for (Multipart.Part p : found) {
+            if (p.name() == null) {
+                // A part without a name is no field of the form (Tomcat leaves it out; a servlet expects a name).
+                continue;
+            }
             HeldPart part = new HeldPart(p, body, tempDir);
             parts.add(part);
-            if (part.getSubmittedFileName() == null && p.name() != null) {
+            if (!p.filename()) {
                 Charset own = part.charset();
                 fields.computeIfAbsent(p.name(), k -> new ArrayList<>())
                         .add(new String(body, p.start(), p.end() - p.start(), own != null ? own : charset));
@@ -95,35 +124,48 @@ final class HeldForm {
         return null;
     }
 
-    /** {@code a=1&b=x+y}: split at {@code &}, then at the first {@code =}, {@code +} and {@code %XX} decoded. */
-    private static void urlEncoded(byte[] body, int length, Charset charset, Map<String, List<String>> into) {
+    /**
+     * {@code a=1&b=x+y}: split at {@code &}, then at the first {@code =}, {@code +} and {@code %XX} decoded. A pair
+     * with a broken escape or no name is left out (Tomcat 10.1's reading; Jetty and Tomcat 11 refuse the whole form).
+     */
+    static void urlEncoded(byte[] bytes, int length, Charset charset, Map<String, List<String>> into) {
+        int count = 0;
         int from = 0;
         while (from <= length) {
             int to = from;
-            while (to < length && body[to] != '&') {
+            while (to < length && bytes[to] != '&') {
                 to++;
             }
             if (to > from) {
                 int eq = from;
-                while (eq < to && body[eq] != '=') {
+                while (eq < to && bytes[eq] != '=') {
                     eq++;
                 }
-                String name = decoded(body, from, eq, charset);
-                String value = eq < to ? decoded(body, eq + 1, to, charset) : "";
-                into.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+                String name = decoded(bytes, from, eq, charset);
+                String value = eq < to ? decoded(bytes, eq + 1, to, charset) : "";
+                if (name != null && !name.isEmpty() && value != null) {
+                    if (++count > MAX_FIELDS) {
+                        throw new IllegalStateException("the form has more than " + MAX_FIELDS + " fields");
+                    }
+                    into.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+                }
             }
             from = to + 1;
         }
     }
 
-    private static String decoded(byte[] body, int from, int to, Charset charset) {
+    /** @return the bytes decoded, or {@code null} when a {@code %} starts no escape */
+    private static String decoded(byte[] bytes, int from, int to, Charset charset) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(to - from);
         for (int i = from; i < to; i++) {
-            byte b = body[i];
+            byte b = bytes[i];
             if (b == '+') {
                 out.write(' ');
-            } else if (b == '%' && i + 2 < to && hex(body[i + 1]) >= 0 && hex(body[i + 2]) >= 0) {
-                out.write(hex(body[i + 1]) << 4 | hex(body[i + 2]));
+            } else if (b == '%') {
+                if (i + 2 >= to || hex(bytes[i + 1]) < 0 || hex(bytes[i + 2]) < 0) {
+                    return null;
+                }
+                out.write(hex(bytes[i + 1]) << 4 | hex(bytes[i + 2]));
                 i += 2;
             } else {
                 out.write(b);
@@ -192,6 +234,23 @@ final class HeldForm {
 
         @Override
         public String getSubmittedFileName() {
+            // RFC 7578 section 4.2: filename* (RFC 5987, charset'language'escaped) before filename, as the containers.
+            String extended = Multipart.dispositionParameter(part.headers(), "filename*");
+            if (extended != null) {
+                int first = extended.indexOf('\'');
+                int second = first < 0 ? -1 : extended.indexOf('\'', first + 1);
+                if (second > 0) {
+                    try {
+                        byte[] raw = extended.substring(second + 1).getBytes(StandardCharsets.ISO_8859_1);
+                        String name = decoded(raw, 0, raw.length, Charset.forName(extended.substring(0, first)));
+                        if (name != null) {
+                            return name;
+                        }
+                    } catch (IllegalArgumentException e) {
+                        // A charset the JVM does not know: the plain filename, if any.
+                    }
+                }
+            }
             return Multipart.dispositionParameter(part.headers(), "filename");
         }
 
@@ -202,9 +261,11 @@ final class HeldForm {
 
         @Override
         public void write(String fileName) throws IOException {
+            // A relative name goes where the multipart config's location would put it, which a filter cannot read:
+            // the webapp's temporary directory, else the JVM's.
             Path path = Path.of(fileName);
-            if (!path.isAbsolute() && tempDir != null) {
-                path = tempDir.toPath().resolve(path);
+            if (!path.isAbsolute()) {
+                path = (tempDir != null ? tempDir.toPath() : Path.of(System.getProperty("java.io.tmpdir"))).resolve(path);
             }
             Files.write(path, java.util.Arrays.copyOfRange(body, part.start(), part.end()));
         }
@@ -240,7 +301,7 @@ final class HeldForm {
             List<String> out = new ArrayList<>();
             for (String[] h : headers) {
                 if (out.stream().noneMatch(n -> n.equalsIgnoreCase(h[0]))) {
-                    out.add(h[0].toLowerCase(Locale.ROOT));
+                    out.add(h[0]);
                 }
             }
             return out;

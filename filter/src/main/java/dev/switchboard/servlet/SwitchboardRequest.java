@@ -1,6 +1,7 @@
 package dev.switchboard.servlet;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
@@ -48,6 +49,8 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     private String query;
     /** Its parameters, read at the first ask. */
     private Map<String, String[]> parameters;
+    /** The query strings they were read from (a dispatch may change them). */
+    private String parametersKey;
     private ReplayInputStream in;
     /** A held form's fields and parts, read at the first ask. */
     private HeldForm form;
@@ -258,7 +261,13 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
 
     @Override
     public Map<String, String[]> getParameterMap() {
-        return query == null && !formHeld() ? super.getParameterMap() : parameters();
+        if (query == null && !formHeld()) {
+            return super.getParameterMap();
+        }
+        // Its own arrays, as the containers' maps: a caller that writes into one changes no later answer.
+        Map<String, String[]> copy = new LinkedHashMap<>();
+        parameters().forEach((k, v) -> copy.put(k, v.clone()));
+        return Collections.unmodifiableMap(copy);
     }
 
     @Override
@@ -285,9 +294,12 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
         return multipartHeld() ? heldForm().part(name) : super.getPart(name);
     }
 
-    /** The held form, for parts: a body already read as a stream has none left to read them from (Jetty's reading). */
+    /**
+     * The held form, for parts: a body read as a stream before it was read as a form has none left to read them from
+     * (Jetty's reading).
+     */
     private HeldForm heldForm() throws ServletException {
-        if (!formRead && (in != null || reader != null)) {
+        if (form == null && (in != null || reader != null)) {
             throw new ServletException("the request body was read as a stream: no form is left");
         }
         formRead = true;
@@ -300,7 +312,7 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
     }
 
     private boolean multipartHeld() {
-        return formHeld() && RequestChecks.multipart(getContentType());
+        return formHeld() && !HeldForm.isUrlEncoded(getContentType());
     }
 
     private HeldForm form() {
@@ -327,31 +339,69 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
                 : StandardCharsets.ISO_8859_1;
     }
 
-    /** @return the shown query's parameters, then a held form's, decoded, in their order (read once) */
+    /**
+     * @return the shown query's parameters, then a held form's, decoded, in their order (read again only when a
+     *     dispatch changed the query: Tomcat puts its forward's and include's request below this one)
+     */
     private Map<String, String[]> parameters() {
-        if (parameters != null) {
+        String[] queries = queries();
+        String key = String.join("\n", java.util.Arrays.asList(queries));
+        if (parameters != null && key.equals(parametersKey)) {
             return parameters;
         }
         Map<String, List<String>> found = new LinkedHashMap<>();
-        String shown = getQueryString();
-        if (shown != null) {
-            for (String pair : shown.split("&")) {
-                if (!pair.isEmpty()) {
-                    int eq = pair.indexOf('=');
-                    found.computeIfAbsent(RequestChecks.queryDecoded(eq < 0 ? pair : pair.substring(0, eq)),
-                            k -> new ArrayList<>()).add(eq < 0 ? "" : RequestChecks.queryDecoded(pair.substring(eq + 1)));
-                }
-            }
-        }
-        if (formHeld() && (formRead || in == null && reader == null)) {
-            // A body read as a stream first is no form any more: the query's parameters only, as in a container.
-            formRead = true;
+        queryParameters(queries[0], found);
+        if (formHeld() && (form != null || in == null && reader == null)) {
+            // A body read as a stream first is no form any more: the query's parameters only, as in a container. A
+            // URL-encoded one read as a form has nothing left for the stream; a multipart one keeps it readable (a
+            // container without a multipart config leaves it so, and this one cannot tell).
+            formRead |= HeldForm.isUrlEncoded(getContentType());
             form().fields().forEach((k, v) -> found.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+        }
+        if (queries.length > 1) {
+            // A dispatch's query: its values before the request's, its new names after the request's (Tomcat's order).
+            Map<String, List<String>> dispatched = new LinkedHashMap<>();
+            queryParameters(queries[1], dispatched);
+            dispatched.forEach((k, v) -> found.merge(k, v, (old, added) -> {
+                List<String> both = new ArrayList<>(added);
+                both.addAll(old);
+                return both;
+            }));
         }
         Map<String, String[]> out = new LinkedHashMap<>();
         found.forEach((k, v) -> out.put(k, v.toArray(String[]::new)));
         parameters = Collections.unmodifiableMap(out);
+        parametersKey = key;
         return parameters;
+    }
+
+    /**
+     * The query strings whose parameters a servlet sees: the request's, and a dispatch's whose values come first
+     * (Servlet 6.0 sections 9.3, 9.4.1). Where the container dispatches with a request of its own below this one
+     * (Tomcat), this one sees the dispatch; where it wraps this one (Jetty), it merges the dispatch's itself.
+     */
+    private String[] queries() {
+        if (query != null) {
+            return new String[] {query};
+        }
+        return switch (getDispatcherType()) {
+            case FORWARD -> new String[] {(String) getAttribute(RequestDispatcher.FORWARD_QUERY_STRING), getQueryString()};
+            case INCLUDE -> new String[] {getQueryString(), (String) getAttribute(RequestDispatcher.INCLUDE_QUERY_STRING)};
+            default -> new String[] {getQueryString()};
+        };
+    }
+
+    /** A query's pairs, decoded as UTF-8; a pair with a broken escape or no name is left out, as in a form. */
+    private static void queryParameters(String query, Map<String, List<String>> into) {
+        if (query == null) {
+            return;
+        }
+        // The container's query string is its bytes as Latin-1 (percent-escaped, as clients send it); other text is UTF-8.
+        boolean latin1 = query.chars().allMatch(c -> c < 0x100);
+        byte[] bytes = query.getBytes(latin1 ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        Map<String, List<String>> pairs = new LinkedHashMap<>();
+        HeldForm.urlEncoded(bytes, bytes.length, StandardCharsets.UTF_8, pairs);
+        pairs.forEach((k, v) -> into.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
     }
 
     // ---- async ---------------------------------------------------------------------------------------

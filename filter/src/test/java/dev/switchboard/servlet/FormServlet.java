@@ -22,9 +22,35 @@ final class FormServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
     @Override
-    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException, ServletException {
+        // X-Form-Dispatch: forward:PATH, include:PATH or async:PATH hands the request on first (X-Form-Pre: what to
+        // read before), so the reading is a dispatched request's, whose query the container merges with the original's.
+        String dispatch = req.getHeader("X-Form-Dispatch");
+        if (dispatch != null && req.getAttribute("form.dispatched") == null) {
+            req.setAttribute("form.dispatched", Boolean.TRUE);
+            String pre = req.getHeader("X-Form-Pre");
+            if (pre != null) {
+                req.setAttribute("form.before", read(req, pre));
+            }
+            String target = dispatch.substring(dispatch.indexOf(':') + 1);
+            if (dispatch.startsWith("forward:")) {
+                req.getRequestDispatcher(target).forward(req, resp);
+            } else if (dispatch.startsWith("include:")) {
+                req.getRequestDispatcher(target).include(req, resp);
+            } else {
+                req.startAsync().dispatch(target);
+            }
+            return;
+        }
+        String before = (String) req.getAttribute("form.before");
+        String out = (before == null ? "" : "before: " + before) + read(req, req.getHeader("X-Form-Read"));
+        resp.setStatus(200);
+        resp.setContentType("text/plain;charset=utf-8");
+        resp.getOutputStream().write(out.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String read(HttpServletRequest req, String read) throws IOException {
         StringBuilder out = new StringBuilder();
-        String read = req.getHeader("X-Form-Read");
         for (String step : (read == null ? "params" : read).split(",")) {
             out.append(step).append(": ");
             try {
@@ -39,6 +65,28 @@ final class FormServlet extends HttpServlet {
                     } else {
                         part(p, out);
                     }
+                } else if (step.equals("write")) {
+                    // Part.write with a relative name: where it lands (the webapp's temporary directory or the JVM's).
+                    String name = "switchboard-form-" + java.util.UUID.randomUUID() + ".txt";
+                    req.getPart("upload").write(name);
+                    Object dir = req.getServletContext().getAttribute(jakarta.servlet.ServletContext.TEMPDIR);
+                    java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+                    for (java.nio.file.Path at : new java.nio.file.Path[] {
+                            dir instanceof java.io.File f ? f.toPath().resolve(name) : null, tmp.resolve(name)}) {
+                        if (at != null && java.nio.file.Files.exists(at)) {
+                            out.append(at.getParent().equals(tmp) ? "java.io.tmpdir " : "webapp's tempdir ")
+                                    .append(java.nio.file.Files.readString(at));
+                            java.nio.file.Files.delete(at);
+                            break;
+                        }
+                    }
+                } else if (step.equals("mutate")) {
+                    // A caller that writes into the map's arrays must change no later answer (as in a container).
+                    String[] a = req.getParameterMap().get("a");
+                    if (a != null) {
+                        a[0] = "changed";
+                    }
+                    out.append(req.getParameter("a"));
                 } else if (step.equals("stream")) {
                     out.append(req.getInputStream().readAllBytes().length).append(" bytes");
                 } else {
@@ -52,9 +100,7 @@ final class FormServlet extends HttpServlet {
             }
             out.append('\n');
         }
-        resp.setStatus(200);
-        resp.setContentType("text/plain;charset=utf-8");
-        resp.getOutputStream().write(out.toString().getBytes(StandardCharsets.UTF_8));
+        return out.toString();
     }
 
     private static void params(HttpServletRequest req, StringBuilder out) {
