@@ -2,7 +2,7 @@
 // both through puppeteer-core. Starts its own gateway (port 19601) from the built jar (SWITCHBOARD_JAR, else
 // jetty-bundle/target/switchboard.jar) with ./switchboard.yaml and a fresh admin store, sends traffic with curl, runs
 // the checks, writes target/shots/<browser>-*.png and target/results-<browser>.json, stops everything it started, and
-// exits 1 when a check failed. Needs firefox-esr (Debian) and `npm ci` here (puppeteer-core, nothing downloaded else).
+// exits 1 when a check failed or the page logged an error or warning. Needs firefox-esr (Debian) and `npm ci` here (puppeteer-core, nothing downloaded else).
 //   node dashboard/firefox-check/probe.mjs            (both browsers)
 //   node dashboard/firefox-check/probe.mjs firefox    (one)
 import puppeteer from 'puppeteer-core';
@@ -576,5 +576,6 @@ for (const r of results) {
   for (const e of r.httpErrors) console.log(`    ${e}`);
   for (const n of r.notes) console.log(`  note: ${n}`);
 }
-const failed = results.some((r) => r.aborted || r.checks.some((c) => !c.pass));
+// A console error or warning fails the run too (a script error the checks did not reach would otherwise pass).
+const failed = results.some((r) => r.aborted || r.checks.some((c) => !c.pass) || r.consoleErrors.length > 0);
 process.exitCode = failed || results.length === 0 ? 1 : 0;
