@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -267,7 +268,7 @@ final class HeldForm {
             if (!path.isAbsolute()) {
                 path = (tempDir != null ? tempDir.toPath() : Path.of(System.getProperty("java.io.tmpdir"))).resolve(path);
             }
-            Files.write(path, java.util.Arrays.copyOfRange(body, part.start(), part.end()));
+            Files.write(path, Arrays.copyOfRange(body, part.start(), part.end()));
         }
 
         @Override

@@ -19,6 +19,7 @@ import java.io.UnsupportedEncodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -345,7 +346,7 @@ final class SwitchboardRequest extends HttpServletRequestWrapper {
      */
     private Map<String, String[]> parameters() {
         String[] queries = queries();
-        String key = String.join("\n", java.util.Arrays.asList(queries));
+        String key = String.join("\n", Arrays.asList(queries));
         if (parameters != null && key.equals(parametersKey)) {
             return parameters;
         }
