@@ -384,12 +384,16 @@ abstract class FilterContract {
         assertThat(broken.text()).isEqualTo("params: r=[1] c=[1] | names [r, c] | a null | a* null\n");
         // More than a thousand fields (Jetty's and Tomcat's bound) is refused as Tomcat refuses it: a body held whole
         // and read as six million names took a gigabyte.
-        RawHttp.Response many = RawHttp.send(forms.port(), "POST", "/v1/own-form", "x=&".repeat(1001).getBytes(
-                StandardCharsets.UTF_8), false, "Content-Type: application/x-www-form-urlencoded", "X-Form-Read: params");
+        RawHttp.Response many = RawHttp.send(forms.port(), "POST", "/v1/own-form", "x=&".repeat(HeldForm.MAX_FIELDS + 1)
+                .getBytes(StandardCharsets.UTF_8), false, "Content-Type: application/x-www-form-urlencoded",
+                "X-Form-Read: params");
         assertThat(many.text()).isEqualTo("params: IllegalStateException\n");
-        RawHttp.Response thousand = RawHttp.send(forms.port(), "POST", "/v1/own-form", "x=&".repeat(1000).getBytes(
-                StandardCharsets.UTF_8), false, "Content-Type: application/x-www-form-urlencoded", "X-Form-Read: params");
+        RawHttp.Response thousand = RawHttp.send(forms.port(), "POST", "/v1/own-form", "x=&".repeat(HeldForm.MAX_FIELDS)
+                .getBytes(StandardCharsets.UTF_8), false, "Content-Type: application/x-www-form-urlencoded",
+                "X-Form-Read: params");
         assertThat(thousand.text()).startsWith("params: x=[");
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md")).replaceAll("\\s+", " "))
+                .contains("More than " + String.format(java.util.Locale.ROOT, "%,d", HeldForm.MAX_FIELDS) + " fields or parts");
     }
 
     // Read as a stream first, a multipart body has no form left: the query's parameters only, and getParts() fails
