@@ -207,6 +207,11 @@ public final class Multipart {
                 return null;
             }
             pos += 2;
+            if (startsWith(body, pos, length, new byte[] {'\r', '\n'})) {
+                // No header at all: Tomcat and Werkzeug end the block at this empty line (a nameless part), where a
+                // search for CRLFCRLF from here would take the next part's lines for this one's headers.
+                return null;
+            }
             int headersEnd = indexOf(body, pos, length, new byte[] {'\r', '\n', '\r', '\n'});
             if (headersEnd < 0) {
                 return null;
@@ -224,6 +229,11 @@ public final class Multipart {
             parts.add(new Part(name, hasFilename(headers), headers, valueStart, valueEnd));
             pos = valueEnd + next.length;
         }
+    }
+
+    /** @return whether {@code --boundary} occurs anywhere in the body (a body without it is no form at all) */
+    public static boolean hasDelimiter(byte[] body, int length, String boundary) {
+        return indexOf(body, 0, length, ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1)) >= 0;
     }
 
     /**

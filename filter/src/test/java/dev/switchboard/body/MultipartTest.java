@@ -3,6 +3,7 @@ package dev.switchboard.body;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,6 +50,16 @@ final class MultipartTest {
     void shouldRefuseFoldedOrBareLineBreaksInPartHeaders(String headers) {
         // Tomcat's FileUpload unfolds continuation lines; Go's textproto ends a header line at a bare LF.
         byte[] body = formWithSecondPartHeaders(headers);
+        assertThat(locate(body).status()).isEqualTo(ModelField.Status.INVALID_BODY);
+    }
+
+    // Regression (a Spring Boot probe): a part with no header block took the next part's lines for its headers, so
+    // the filter read a model field where Tomcat and Werkzeug read a nameless part holding those lines as its value.
+    @Test
+    void shouldRefuseAPartWithoutHeaders() {
+        byte[] body = ("--b\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nregular\r\n--b--\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(Multipart.parts(body, body.length, "b")).isNull();
         assertThat(locate(body).status()).isEqualTo(ModelField.Status.INVALID_BODY);
     }
 
