@@ -36,7 +36,13 @@ public final class BodyReader {
             /** An encoding other than gzip/deflate/identity: 415 {@code unsupported_content_encoding}. */
             UNSUPPORTED_ENCODING(ApiError.UNSUPPORTED_CONTENT_ENCODING),
             /** Declared gzip/deflate but not decodable: 400 {@code invalid_body}. */
-            UNDECODABLE(ApiError.INVALID_BODY);
+            UNDECODABLE(ApiError.INVALID_BODY),
+            /**
+             * The stream ended cleanly before the declared length: the container signals a client that broke off
+             * (an exception), so something before the filter read the body (a filter that read a form's parameters).
+             * 500 {@code internal_error}: a misconfigured host, never a request passed on without its body checked.
+             */
+            READ_BEFORE(ApiError.INTERNAL_ERROR);
 
             private final ApiError error;
 
@@ -154,6 +160,9 @@ public final class BodyReader {
             }
             int r = in.read(buf, n, buf.length - n);
             if (r < 0) {
+                if (contentLength > 0 && n < contentLength) {
+                    readBefore(n, contentLength);
+                }
                 break;
             }
             n += r;
@@ -162,6 +171,12 @@ public final class BodyReader {
             }
         }
         return new Body(buf, n);
+    }
+
+    /** Refuses a body that ended cleanly short of its length; the message says how short, for the log. */
+    private static void readBefore(int read, long declared) throws BodyException {
+        throw new BodyException(BodyException.Kind.READ_BEFORE,
+                "a request body ended after " + read + " of its " + declared + " bytes without an error");
     }
 
     private static Body decodeGzip(Body raw, int max) throws BodyException {

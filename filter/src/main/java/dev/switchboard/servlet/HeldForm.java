@@ -27,12 +27,17 @@ import java.util.Map;
  * multipart body's parts, those without a filename also as fields, in the request's charset, else the container's
  * default for forms (UTF-8 in Jetty, ISO-8859-1, the Servlet specification's, in Tomcat and others). Bounded as the
  * containers bound forms: more than {@link #MAX_FIELDS} fields or parts is an {@link IllegalStateException} (Tomcat's
- * answer; a held body of 32 MiB read as six million names took a gigabyte). Immutable.
+ * answer; a held body of 32 MiB read as six million names took a gigabyte). The container's own limits (Tomcat's
+ * {@code maxPostSize}, {@code maxPartCount}, Jetty's form size) are not known here. Immutable.
  */
 final class HeldForm {
 
-    /** The most fields (a URL-encoded body's) or parts (a multipart body's) read: Jetty's and Tomcat's default. */
-    static final int MAX_FIELDS = 1000;
+    /**
+     * The most fields (a URL-encoded body's) or parts (a multipart body's) read: the parameters Tomcat 10.1 and Spring
+     * Boot take by default (Jetty and Tomcat 11 take 1,000; a host app that raised its own bound past this is told by
+     * the exception).
+     */
+    static final int MAX_FIELDS = 10_000;
 
     private final Map<String, List<String>> fields;
     private final List<Part> parts;
@@ -81,6 +86,10 @@ final class HeldForm {
         }
         Multipart.ContentType type = Multipart.contentType(contentType);
         List<Multipart.Part> found = type.boundary() == null ? null : Multipart.parts(body, length, type.boundary());
+        if (found == null && type.boundary() != null && !Multipart.hasDelimiter(body, length, type.boundary())) {
+            // No delimiter at all (a JSON body sent as a form): a form of no parts, as Tomcat reads it.
+            return new HeldForm(fields, List.of(), null);
+        }
         if (found == null) {
             return new HeldForm(fields, List.of(), type.problem() != null ? type.problem() : "the multipart body cannot be read");
         }

@@ -5,9 +5,35 @@ import dev.switchboard.exchange.Exchange;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Answers a request with one of the gateway's errors (SPEC section 5) and records it on the exchange. */
 final class Rejections {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Rejections.class);
+    private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** When a body read before the filter was last logged ({@link Long#MIN_VALUE}: never; tests set it back). */
+    static final AtomicLong READ_BEFORE_LOGGED = new AtomicLong(Long.MIN_VALUE);
+
+    /**
+     * Says in the log (at most once a minute) why a body was refused that something before the filter had read: a
+     * misconfigured host (the filter must come first), which the client cannot mend.
+     *
+     * @param what how short the body was
+     */
+    static void logReadBefore(String what) {
+        long now = System.nanoTime();
+        long last = READ_BEFORE_LOGGED.get();
+        if ((last == Long.MIN_VALUE || now - last >= LOG_EVERY_NANOS) && READ_BEFORE_LOGGED.compareAndSet(last, now)) {
+            LOG.error("Switchboard: {}: something before Switchboard's filter read it (a filter that read the form's "
+                    + "parameters: a CSRF check, a method override), so the filter cannot check it and refuses it (500). "
+                    + "Register Switchboard's filter before every filter that reads the request (in Spring Boot: "
+                    + "FilterRegistrationBean.setOrder(Ordered.HIGHEST_PRECEDENCE)). Logged at most once a minute.", what);
+        }
+    }
 
     private Rejections() {
     }

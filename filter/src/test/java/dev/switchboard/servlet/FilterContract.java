@@ -87,6 +87,8 @@ abstract class FilterContract {
     /** A host app's servlet that reads forms through the container (its parts with a multipart config, or none). */
     private Harness forms;
     private Harness formsNoConfig;
+    /** Switchboard's filter behind one that reads the form's parameters first (a CSRF check registered before it). */
+    private Harness readsFormFirst;
 
     abstract String kind();
 
@@ -100,6 +102,11 @@ abstract class FilterContract {
                 new MultipartConfigElement(""));
         formsNoConfig = Harness.start(kind(), new VirtualModelFilter(config::get), new FormServlet(),
                 (MultipartConfigElement) null);
+        VirtualModelFilter behind = new VirtualModelFilter(config::get);
+        readsFormFirst = Harness.start(kind(), (jakarta.servlet.Filter) (req, res, chain) -> {
+            req.getParameterMap();
+            behind.doFilter(req, res, chain);
+        }, new EchoServlet());
     }
 
     @AfterAll
@@ -108,6 +115,7 @@ abstract class FilterContract {
         inApp.close();
         forms.close();
         formsNoConfig.close();
+        readsFormFirst.close();
     }
 
     @BeforeEach
@@ -377,13 +385,17 @@ abstract class FilterContract {
                             + "parts: 1 [a file=null type=null size=1 disposition=form-data; name=\"a\" Content-Type=null"
                             + " bytes=31] \n");
         }
+        // A body without the boundary is a form of no parts (Tomcat's reading; Jetty fails it).
+        assertThat(formPost(forms, "/v1/own-form", multipart, "{\"a\":1}".getBytes(StandardCharsets.UTF_8), "parts")
+                .text()).isEqualTo("parts: 0 \n");
         // A broken escape leaves its pair out (Tomcat 10.1; Jetty and Tomcat 11 fail the whole form), in the body and
         // in the query.
         RawHttp.Response broken = RawHttp.send(forms.port(), "POST", "/v1/own-form?q=%zz&r=1", "a=%zz&b=%4&c=1&=x".getBytes(
                 StandardCharsets.UTF_8), false, "Content-Type: application/x-www-form-urlencoded", "X-Form-Read: params");
         assertThat(broken.text()).isEqualTo("params: r=[1] c=[1] | names [r, c] | a null | a* null\n");
-        // More than a thousand fields (Jetty's and Tomcat's bound) is refused as Tomcat refuses it: a body held whole
-        // and read as six million names took a gigabyte.
+        // More than ten thousand fields (Tomcat 10.1's and Spring Boot's bound) is refused as Tomcat refuses it: a body
+        // held whole and read as six million names took a gigabyte.
+        useRules(RULES.replace("max_request_bytes: 4096", "max_request_bytes: 65536"));
         RawHttp.Response many = RawHttp.send(forms.port(), "POST", "/v1/own-form", "x=&".repeat(HeldForm.MAX_FIELDS + 1)
                 .getBytes(StandardCharsets.UTF_8), false, "Content-Type: application/x-www-form-urlencoded",
                 "X-Form-Read: params");
@@ -394,6 +406,34 @@ abstract class FilterContract {
         assertThat(thousand.text()).startsWith("params: x=[");
         assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md")).replaceAll("\\s+", " "))
                 .contains("More than " + String.format(java.util.Locale.ROOT, "%,d", HeldForm.MAX_FIELDS) + " fields or parts");
+    }
+
+    // Regression (a Spring Boot probe): a filter registered before Switchboard's that read a form's parameters (Spring
+    // Security's CSRF check, HiddenHttpMethodFilter) left the body consumed; the filter read 0 of its bytes without an
+    // error and passed the request on unchecked (a JSON model sent as a form reached the host app). Now such a body is
+    // refused, 500, and the log says to register the filter first.
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/own-form", CHAT})
+    void shouldRefuseABodyAnotherFilterReadFirst(String path) throws IOException {
+        byte[] body = "{\"model\":\"openai/o3-pro\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8);
+        Rejections.READ_BEFORE_LOGGED.set(Long.MIN_VALUE);
+        dev.switchboard.ops.LogLines lines = dev.switchboard.ops.LogLines.capture(Rejections.class,
+                ch.qos.logback.classic.Level.ERROR);
+        RawHttp.Response r;
+        RawHttp.Response json;
+        try (lines) {
+            r = RawHttp.send(readsFormFirst.port(), "POST", path, body, false,
+                    "Content-Type: application/x-www-form-urlencoded");
+            // A JSON body is no form to the container: the filter before read nothing, and the model is checked.
+            json = RawHttp.send(readsFormFirst.port(), "POST", path, body, false, "Content-Type: application/json");
+        }
+
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.text()).contains("\"code\":\"internal_error\"");
+        assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
+        assertThat(json.status()).isEqualTo(403);
+        assertThat(String.join("\n", lines.messages())).contains("ended after 0 of its " + body.length + " bytes")
+                .contains("Register Switchboard's filter before every filter that reads the request");
     }
 
     // Read as a stream first, a multipart body has no form left: the query's parameters only, and getParts() fails
