@@ -2,6 +2,8 @@ package dev.switchboard.servlet;
 
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
 import java.nio.charset.Charset;
@@ -32,6 +34,13 @@ final class RequestChecks {
      * @return the error for a request no upstream may read differently, or {@code null}
      */
     static ErrorResponse check(HttpServletRequest request, Api.Route route, boolean api) {
+        String sent = sentMethod(request);
+        if (!request.getMethod().equals(sent)) {
+            // A filter before this one changed the method (Spring's HiddenHttpMethodFilter reads a _method field): the
+            // override the checks below refuse, made where they could not see it.
+            return ApiError.INVALID_REQUEST.with("the method " + sent + " was overridden before the gateway saw the "
+                    + "request; send the real method");
+        }
         for (String h : METHOD_OVERRIDES) {
             if (request.getHeader(h) != null) {
                 return ApiError.INVALID_REQUEST.with(h + " is not accepted; send the real method");
@@ -68,6 +77,15 @@ final class RequestChecks {
             }
         }
         return null;
+    }
+
+    /** @return the method the client sent: a filter before this one may show another (a method override) */
+    static String sentMethod(ServletRequest request) {
+        ServletRequest r = request;
+        while (r instanceof ServletRequestWrapper w) {
+            r = w.getRequest();
+        }
+        return r instanceof HttpServletRequest h ? h.getMethod() : ((HttpServletRequest) request).getMethod();
     }
 
     /**

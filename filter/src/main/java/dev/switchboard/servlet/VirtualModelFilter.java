@@ -319,7 +319,9 @@ public final class VirtualModelFilter implements Filter {
      * by the host app from the held body ({@link HeldForm}).
      */
     private static boolean scanned(HttpServletRequest request, String path) {
-        return "POST".equalsIgnoreCase(request.getMethod()) && underV1(path);
+        // The method sent, too: a method override made before this filter (a POST shown as a PUT) is checked and refused.
+        return ("POST".equalsIgnoreCase(request.getMethod()) || "POST".equalsIgnoreCase(RequestChecks.sentMethod(request)))
+                && underV1(path);
     }
 
     /** Whether a path is under {@code /v1/}, however spelled: where the APIs' paths are, and a host's proxy to them. */

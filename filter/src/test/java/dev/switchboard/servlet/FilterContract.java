@@ -105,7 +105,15 @@ abstract class FilterContract {
         VirtualModelFilter behind = new VirtualModelFilter(config::get);
         readsFormFirst = Harness.start(kind(), (jakarta.servlet.Filter) (req, res, chain) -> {
             req.getParameterMap();
-            behind.doFilter(req, res, chain);
+            String override = ((jakarta.servlet.http.HttpServletRequest) req).getHeader("X-Test-Override");
+            // As Spring's HiddenHttpMethodFilter shows a POST with a _method field: another method, the body unread.
+            behind.doFilter(override == null ? req : new jakarta.servlet.http.HttpServletRequestWrapper(
+                    (jakarta.servlet.http.HttpServletRequest) req) {
+                @Override
+                public String getMethod() {
+                    return override;
+                }
+            }, res, chain);
         }, new EchoServlet());
     }
 
@@ -434,6 +442,23 @@ abstract class FilterContract {
         assertThat(json.status()).isEqualTo(403);
         assertThat(String.join("\n", lines.messages())).contains("ended after 0 of its " + body.length + " bytes")
                 .contains("Register Switchboard's filter before every filter that reads the request");
+    }
+
+    // Regression (a Spring Boot probe): behind a method override made before the filter (HiddenHttpMethodFilter shows a
+    // POST with _method=PUT as a PUT), the filter saw a PUT to a host path, which it leaves unread: a JSON body naming
+    // a disabled model reached the host's PUT handler. The method sent is what the filter judges.
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/own-put", CHAT})
+    void shouldRefuseAMethodOverriddenBeforeTheFilter(String path) throws IOException {
+        RawHttp.Response r = RawHttp.send(readsFormFirst.port(), "POST", path,
+                "{\"model\":\"openai/o3-pro\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8), false,
+                "Content-Type: application/json", "X-Test-Override: PUT");
+
+        // On the chat path a PUT is no method of the API (405); on a host path, the override is refused.
+        assertThat(r.status()).isEqualTo(path.equals(CHAT) ? 405 : 400);
+        assertThat(r.text()).contains(path.equals(CHAT) ? "method_not_allowed"
+                : "the method POST was overridden before the gateway saw the request");
+        assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
     }
 
     // Read as a stream first, a multipart body has no form left: the query's parameters only, and getParts() fails
