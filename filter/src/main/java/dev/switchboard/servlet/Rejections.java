@@ -28,8 +28,9 @@ final class Rejections {
         long now = System.nanoTime();
         long last = READ_BEFORE_LOGGED.get();
         if ((last == Long.MIN_VALUE || now - last >= LOG_EVERY_NANOS) && READ_BEFORE_LOGGED.compareAndSet(last, now)) {
-            LOG.error("Switchboard: {}: something before Switchboard's filter read it (a filter that read the form's "
-                    + "parameters: a CSRF check, a method override), so the filter cannot check it and refuses it (500). "
+            LOG.error("Switchboard: {}: something before Switchboard's filter read it or replaced its stream (a filter "
+                    + "that read the form's parameters: a CSRF check, a method override), so the filter cannot check it "
+                    + "and refuses it (500). "
                     + "Register Switchboard's filter before every filter that reads the request (in Spring Boot: "
                     + "FilterRegistrationBean.setOrder(Ordered.HIGHEST_PRECEDENCE)). Logged at most once a minute.", what);
         }

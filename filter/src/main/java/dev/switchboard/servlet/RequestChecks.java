@@ -2,6 +2,7 @@ package dev.switchboard.servlet;
 
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.http.HttpServletRequest;
@@ -35,7 +36,7 @@ final class RequestChecks {
      */
     static ErrorResponse check(HttpServletRequest request, Api.Route route, boolean api) {
         String sent = sentMethod(request);
-        if (!request.getMethod().equals(sent)) {
+        if (request.getDispatcherType() == DispatcherType.REQUEST && !request.getMethod().equals(sent)) {
             // A filter before this one changed the method (Spring's HiddenHttpMethodFilter reads a _method field): the
             // override the checks below refuse, made where they could not see it.
             return ApiError.INVALID_REQUEST.with("the method " + sent + " was overridden before the gateway saw the "
@@ -79,7 +80,10 @@ final class RequestChecks {
         return null;
     }
 
-    /** @return the method the client sent: a filter before this one may show another (a method override) */
+    /**
+     * @return the method the client sent: a filter before this one may show another (a method override). Only a
+     *     request's own dispatch shows it: an error dispatch shows GET in Tomcat 11 (Servlet 6.1).
+     */
     static String sentMethod(ServletRequest request) {
         ServletRequest r = request;
         while (r instanceof ServletRequestWrapper w) {

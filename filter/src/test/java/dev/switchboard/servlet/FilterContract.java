@@ -107,11 +107,18 @@ abstract class FilterContract {
             req.getParameterMap();
             String override = ((jakarta.servlet.http.HttpServletRequest) req).getHeader("X-Test-Override");
             // As Spring's HiddenHttpMethodFilter shows a POST with a _method field: another method, the body unread.
+            // X-Test-Error: an error dispatch, which Tomcat 11 shows as a GET (Servlet 6.1).
+            boolean error = ((jakarta.servlet.http.HttpServletRequest) req).getHeader("X-Test-Error") != null;
             behind.doFilter(override == null ? req : new jakarta.servlet.http.HttpServletRequestWrapper(
                     (jakarta.servlet.http.HttpServletRequest) req) {
                 @Override
                 public String getMethod() {
                     return override;
+                }
+
+                @Override
+                public jakarta.servlet.DispatcherType getDispatcherType() {
+                    return error ? jakarta.servlet.DispatcherType.ERROR : super.getDispatcherType();
                 }
             }, res, chain);
         }, new EchoServlet());
@@ -459,6 +466,17 @@ abstract class FilterContract {
         assertThat(r.text()).contains(path.equals(CHAT) ? "method_not_allowed"
                 : "the method POST was overridden before the gateway saw the request");
         assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
+    }
+
+    // Regression (review): Tomcat 11 shows an error dispatch of a POST as a GET; a host that maps the filter to error
+    // dispatches too would have had its error page under /v1/ refused as a method override.
+    @Test
+    void shouldLeaveAnErrorDispatchsMethodAlone() throws IOException {
+        RawHttp.Response r = RawHttp.send(readsFormFirst.port(), "POST", "/v1/own-error", "{}".getBytes(
+                StandardCharsets.UTF_8), false, "Content-Type: application/json", "X-Test-Override: GET", "X-Test-Error: 1");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("X-Echo-Content-Length")).as("the host's error page answered").isNotNull();
     }
 
     // Read as a stream first, a multipart body has no form left: the query's parameters only, and getParts() fails
