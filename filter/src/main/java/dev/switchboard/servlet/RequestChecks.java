@@ -36,7 +36,7 @@ final class RequestChecks {
      */
     static ErrorResponse check(HttpServletRequest request, Api.Route route, boolean api) {
         String sent = sentMethod(request);
-        if (request.getDispatcherType() == DispatcherType.REQUEST && !request.getMethod().equals(sent)) {
+        if (!request.getMethod().equals(sent)) {
             // A filter before this one changed the method (Spring's HiddenHttpMethodFilter reads a _method field): the
             // override the checks below refuse, made where they could not see it.
             return ApiError.INVALID_REQUEST.with("the method " + sent + " was overridden before the gateway saw the "
@@ -81,15 +81,18 @@ final class RequestChecks {
     }
 
     /**
-     * @return the method the client sent: a filter before this one may show another (a method override). Only a
-     *     request's own dispatch shows it: an error dispatch shows GET in Tomcat 11 (Servlet 6.1).
+     * @return the method the client sent, which a filter before this one may show as another (a method override); on
+     *     a dispatch of the container's own, the method shown (an error dispatch shows GET in Tomcat 11, Servlet 6.1)
      */
-    static String sentMethod(ServletRequest request) {
+    static String sentMethod(HttpServletRequest request) {
+        if (request.getDispatcherType() != DispatcherType.REQUEST) {
+            return request.getMethod();
+        }
         ServletRequest r = request;
         while (r instanceof ServletRequestWrapper w) {
             r = w.getRequest();
         }
-        return r instanceof HttpServletRequest h ? h.getMethod() : ((HttpServletRequest) request).getMethod();
+        return r instanceof HttpServletRequest h ? h.getMethod() : request.getMethod();
     }
 
     /**

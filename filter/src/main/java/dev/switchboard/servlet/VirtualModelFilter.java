@@ -27,7 +27,6 @@ import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
-import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -321,9 +320,8 @@ public final class VirtualModelFilter implements Filter {
      */
     private static boolean scanned(HttpServletRequest request, String path) {
         // The method sent, too: a method override made before this filter (a POST shown as a PUT) is checked and refused.
-        return ("POST".equalsIgnoreCase(request.getMethod())
-                || request.getDispatcherType() == DispatcherType.REQUEST
-                && "POST".equalsIgnoreCase(RequestChecks.sentMethod(request))) && underV1(path);
+        return ("POST".equalsIgnoreCase(request.getMethod()) || "POST".equalsIgnoreCase(RequestChecks.sentMethod(request)))
+                && underV1(path);
     }
 
     /** Whether a path is under {@code /v1/}, however spelled: where the APIs' paths are, and a host's proxy to them. */
