@@ -39,9 +39,7 @@ final class FeedbackHandler {
             body = BodyReader.read(request::getInputStream, request.getContentLengthLong(),
                     request.getHeader("Content-Encoding"), MAX_BODY_BYTES);
         } catch (BodyReader.BodyException e) {
-            if (e.kind() == BodyReader.BodyException.Kind.READ_BEFORE) {
-                Rejections.logReadBefore(e.getMessage());
-            }
+            Rejections.logIfReadBefore(e);
             Rejections.closeIfBodyUnread(request, response);
             Rejections.send(response, exchange, e.kind().error().with(e.getMessage()));
             return;

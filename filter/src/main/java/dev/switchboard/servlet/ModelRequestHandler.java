@@ -70,9 +70,7 @@ final class ModelRequestHandler {
             body = BodyReader.read(request::getInputStream, request.getContentLengthLong(),
                     request.getHeader("Content-Encoding"), max);
         } catch (BodyReader.BodyException e) {
-            if (e.kind() == BodyReader.BodyException.Kind.READ_BEFORE) {
-                Rejections.logReadBefore(e.getMessage());
-            }
+            Rejections.logIfReadBefore(e);
             if (e.kind() != BodyReader.BodyException.Kind.UNDECODABLE) {
                 Rejections.closeIfBodyUnread(request, response);
             }

@@ -1,5 +1,6 @@
 package dev.switchboard.servlet;
 
+import dev.switchboard.body.BodyReader;
 import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.exchange.Exchange;
 import jakarta.servlet.http.HttpServletRequest;
@@ -20,11 +21,14 @@ final class Rejections {
 
     /**
      * Says in the log (at most once a minute) why a body was refused that something before the filter had read: a
-     * misconfigured host (the filter must come first), which the client cannot mend.
+     * misconfigured host (the filter must come first), which the client cannot mend. Other refusals are the client's.
      *
-     * @param what how short the body was
+     * @param refused why the body could not be read
      */
-    static void logReadBefore(String what) {
+    static void logIfReadBefore(BodyReader.BodyException refused) {
+        if (refused.kind() != BodyReader.BodyException.Kind.READ_BEFORE) {
+            return;
+        }
         long now = System.nanoTime();
         long last = READ_BEFORE_LOGGED.get();
         if ((last == Long.MIN_VALUE || now - last >= LOG_EVERY_NANOS) && READ_BEFORE_LOGGED.compareAndSet(last, now)) {
@@ -32,7 +36,8 @@ final class Rejections {
                     + "that read the form's parameters: a CSRF check, a method override), so the filter cannot check it "
                     + "and refuses it (500). "
                     + "Register Switchboard's filter before every filter that reads the request (in Spring Boot: "
-                    + "FilterRegistrationBean.setOrder(Ordered.HIGHEST_PRECEDENCE)). Logged at most once a minute.", what);
+                    + "FilterRegistrationBean.setOrder(Ordered.HIGHEST_PRECEDENCE)). Logged at most once a minute.",
+                    refused.getMessage());
         }
     }
 
