@@ -185,6 +185,14 @@ public final class AdminServlet extends HttpServlet {
     /** @param by how the caller was admitted, for the log line of a write */
     private void route(HttpServletRequest req, HttpServletResponse resp, String path, String method, String by)
             throws IOException {
+        String pending = live.get().pendingStore();
+        if (pending != null && !path.equals("/status") && !path.equals("/reload")) {
+            // Not read since the start (a database down): its rows, and so the rules, are unknown here; a listing of
+            // the config file's rows alone would look like the store's were gone. /status says why, /reload retries.
+            resp.setHeader("Retry-After", "5");
+            throw new AdminException(ApiError.STORE_UNAVAILABLE, pending
+                    + "; this node has not read it since it started, retry in a moment");
+        }
         switch (path) {
             case "/virtual-models" -> {
                 switch (method) {

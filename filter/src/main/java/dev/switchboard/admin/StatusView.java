@@ -38,7 +38,8 @@ record StatusView(String version, String configVersion, List<FileView> files, St
     /**
      * @param kind {@code file} or {@code postgresql}
      * @param location the file, or the database address (never a credential)
-     * @param revision the store revision this node serves (a file's SHA-256, a table's revision number)
+     * @param revision the store revision this node serves (a file's SHA-256, a table's revision number); {@code null}
+     *     while it has not read the store since it started
      * @param lastSync when this node last read the store successfully; {@code null} before it ever did.
      *     While the store cannot be read, {@code last_reload_error} says why and this stays at the last success
      */
@@ -75,8 +76,10 @@ record StatusView(String version, String configVersion, List<FileView> files, St
         // One snapshot for every field: a concurrent reload must not mix two.
         Snapshot snap = live.snapshot();
         AdminStore store = live.store();
-        return of(snap, live.lastError(), new StoreView(store.kind(), store.location(), snap.storeRevision(),
-                live.lastSync()), breakers.breakers());
+        // A node that has not read its store since it started serves no revision of it: unknown, not 0.
+        String revision = snap.config().pendingStore() != null ? null : snap.storeRevision();
+        return of(snap, live.lastError(), new StoreView(store.kind(), store.location(), revision, live.lastSync()),
+                breakers.breakers());
     }
 
     static StatusView of(Snapshot snap, ReloadError error, StoreView store, List<CircuitBreakers.Breaker> breakers) {

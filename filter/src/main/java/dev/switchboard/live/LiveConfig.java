@@ -202,8 +202,14 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         Read read;
         try {
             read = read();
-        } catch (UncheckedIOException e) {
-            throw InvalidConfigException.storeUnreadable(List.of(e.getCause().getMessage()));
+        } catch (StoreUnreachable e) {
+            if (e.store instanceof FileAdminStore) {
+                // A file store that cannot be read (a folder, no permission) is a mistake to fix, not an outage.
+                e.store.close();
+                throw InvalidConfigException.storeUnreadable(List.of(e.getCause().getMessage()));
+            }
+            waitForStore(e);
+            return;
         }
         Snapshot first;
         try {
@@ -220,6 +226,51 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             liveHash = lastSeen;
         }
         read.store().open();
+    }
+
+    /**
+     * A database store that cannot be reached at the start: the node starts without its rows, deciding nothing (every
+     * request is refused with 503 {@code store_unavailable}, {@link SwitchboardConfig#pendingStore()}), and reads it
+     * as soon as it can (its listener's reconnection, the watcher's poll, a reload, an admin write), which puts the
+     * whole rules in force. Serving the config file's rows alone would drop the store's access policies; stopping
+     * would leave a webapp in a container undeployed and a node in a restart loop until the database is back.
+     * The state holds no store contents until then: nothing is built from "last good rows" it never had.
+     */
+    private void waitForStore(StoreUnreachable e) {
+        String why = e.getCause().getMessage();
+        Snapshot file;
+        try {
+            file = build(new Read(e.config, e.store, new StoreContents.Rows(StoreContents.Rows.UNWRITTEN, List.of())));
+        } catch (RuntimeException invalid) {
+            e.store.close();
+            throw invalid;
+        }
+        Snapshot waiting = new Snapshot(file.config().waitingForStore(why), file.managed(), List.of(), file.version(),
+                file.loadedAt(), file.files(), file.storeRevision());
+        synchronized (lock) {
+            state = new State(waiting, e.store, e.config, null);
+            storeUnreadable = true;
+            lastError = new ReloadError(clock.instant(), List.of(why));
+            // Keyed as a reload keys the same failure: the next looks do not log it again as a "last good" kept.
+            lastLogged = sha256(why.getBytes(StandardCharsets.UTF_8));
+        }
+        e.store.open();
+        LOG.error("Switchboard: the admin store of {} cannot be read at the start: {}; this node refuses every request "
+                + "with 503 store_unavailable until it can, and keeps trying", configFile != null ? configFile
+                : "the built-in default", why);
+    }
+
+    /** The first read could not reach its store (kept, to wait for). */
+    private static final class StoreUnreachable extends UncheckedIOException {
+        private static final long serialVersionUID = 1L;
+        final transient byte[] config;
+        final transient AdminStore store;
+
+        StoreUnreachable(byte[] config, AdminStore store, UncheckedIOException e) {
+            super(e.getCause());
+            this.config = config;
+            this.store = store;
+        }
     }
 
     /**
@@ -348,16 +399,27 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         byte[] config = readConfig();
         State now = state;
         AdminStore store;
-        if (now != null) {
+        if (now != null && now.contents() != null) {
             store = now.store();
         } else if (config != null) {
-            // First read: where the store lives depends on the config itself.
-            store = storeFor(loader.parse(config), null);
+            // First read, or a node still waiting for its store: where the store lives depends on the config itself
+            // (a corrected address is tried at once, not the one the node started with).
+            store = storeFor(loader.parse(config), now == null ? null : now.store());
             try {
                 return new Read(config, store, readStore(store));
+            } catch (UncheckedIOException e) {
+                if (now == null) {
+                    throw new StoreUnreachable(config, store, e);
+                }
+                if (store != now.store()) {
+                    store.close();
+                }
+                throw e;
             } catch (RuntimeException e) {
                 // Not kept: release what it holds (a database store's connection).
-                store.close();
+                if (now == null || store != now.store()) {
+                    store.close();
+                }
                 throw e;
             }
         } else {

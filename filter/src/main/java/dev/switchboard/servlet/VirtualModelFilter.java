@@ -383,6 +383,13 @@ public final class VirtualModelFilter implements Filter {
                 && effective.kind() != Api.Kind.FEEDBACK) {
             refused = ApiError.UNKNOWN_PROVIDER.with();
         }
+        if (refused == null && exchange.config().pendingStore() != null) {
+            // The node has not read its admin store since it started (a database down): without the store's rows it
+            // knows neither their redirects nor their access policies, so it decides nothing (fail closed).
+            response.setHeader("Retry-After", "5");
+            refused = ApiError.STORE_UNAVAILABLE.with(exchange.config().pendingStore()
+                    + "; this node has not read its rules since it started, retry in a moment");
+        }
         if (refused != null) {
             Rejections.closeIfBodyUnread(request, response);
             Rejections.send(response, exchange, refused);

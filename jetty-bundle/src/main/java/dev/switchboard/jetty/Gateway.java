@@ -225,7 +225,7 @@ final class Gateway {
         // Jetty's connection metrics before the port opens (a connection gets its listeners when it is made, so
         // one opened while the webapp starts would never be counted); the JVM binders after, while it starts.
         Metrics metrics = Metrics.withoutJvm().bind(server);
-        Health health = new Health();
+        Health health = new Health(config);
         GracefulHandler graceful = new GracefulHandler(health);
         server.setHandler(headDeadline.handler(graceful));
         server.setErrorHandler(new JsonErrorHandler());
@@ -396,7 +396,8 @@ final class Gateway {
     /**
      * {@code GET /healthz} -> 200 {@code ok} (alive) and {@code GET /readyz} -> 200 {@code ready}; 503
      * {@code starting} until the webapp is in ({@link #in}), 503 {@code draining} once a stop began (SPEC
-     * section 13); before the filter: probes carry no gateway key. Until the webapp is in, every other request gets
+     * section 13), 503 {@code waiting for the admin store} while the node has not read its admin store since it started
+     * (a database down: it refuses every request meanwhile); before the filter: probes carry no gateway key. Until the webapp is in, every other request gets
      * a 503 {@code starting} error with {@code Retry-After: 1}.
      */
     private static final class Health extends Handler.Wrapper {
@@ -405,14 +406,18 @@ final class Gateway {
         private static final ByteBuffer READY = ascii("ready");
         private static final ByteBuffer STARTING = ascii("starting");
         private static final ByteBuffer DRAINING = ascii("draining");
+        private static final ByteBuffer WAITING = ascii("waiting for the admin store");
+
+        private final Supplier<SwitchboardConfig> config;
 
         /** The webapp is started: requests go to it. */
         volatile boolean in;
         /** A stop began: not ready for new work. */
         volatile boolean draining;
 
-        Health() {
+        Health(Supplier<SwitchboardConfig> config) {
             super(true);
+            this.config = config;
         }
 
         @Override
@@ -427,7 +432,8 @@ final class Gateway {
                     response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
                     return json(response, callback, 405, ApiError.METHOD_NOT_ALLOWED.with("GET, HEAD").body(false));
                 }
-                ByteBuffer answer = !ready ? OK : !started ? STARTING : draining ? DRAINING : READY;
+                ByteBuffer answer = !ready ? OK : !started ? STARTING : draining ? DRAINING
+                        : config.get().pendingStore() != null ? WAITING : READY;
                 response.setStatus(answer == OK || answer == READY ? 200 : 503);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
                 response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");

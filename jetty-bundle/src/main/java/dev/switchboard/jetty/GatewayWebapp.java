@@ -210,7 +210,7 @@ public final class GatewayWebapp implements ServletContextListener {
             context.addServlet("switchboard-dashboard", dashboard.servlet()).addMapping(Dashboard.MAPPINGS);
         }
         if (given == null) {
-            ServletRegistration.Dynamic health = context.addServlet("switchboard-health", new Health());
+            ServletRegistration.Dynamic health = context.addServlet("switchboard-health", new Health(live));
             health.addMapping("/healthz", "/readyz");
         }
     }
@@ -256,17 +256,29 @@ public final class GatewayWebapp implements ServletContextListener {
 
     /**
      * {@code GET /healthz} -> 200 {@code ok}; {@code GET /readyz} -> 200 {@code ready} (SPEC section 13): in
-     * a container the webapp is ready once deployed with a valid config; the container's own shutdown
-     * stops routing to it.
+     * a container the webapp is ready once deployed with a valid config and its admin store read (503 {@code waiting
+     * for the admin store} before that: a database down when it started); the container's own shutdown stops routing
+     * to it.
      */
     private static final class Health extends GetOnlyServlet {
         private static final long serialVersionUID = 1L;
+        private final transient Supplier<SwitchboardConfig> config;
+
+        Health(Supplier<SwitchboardConfig> config) {
+            this.config = config;
+        }
 
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             resp.setContentType("text/plain;charset=utf-8");
             resp.setHeader("Cache-Control", "no-store");
-            resp.getWriter().write(req.getServletPath().equals("/readyz") ? "ready" : "ok");
+            boolean ready = req.getServletPath().equals("/readyz");
+            if (ready && config.get().pendingStore() != null) {
+                resp.setStatus(503);
+                resp.getWriter().write("waiting for the admin store");
+                return;
+            }
+            resp.getWriter().write(ready ? "ready" : "ok");
         }
     }
 }

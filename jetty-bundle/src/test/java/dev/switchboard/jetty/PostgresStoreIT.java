@@ -125,4 +125,63 @@ final class PostgresStoreIT {
             assertThat(Files.readString(work.resolve(name + ".stderr.txt"))).doesNotContain(PASSWORD).doesNotContain(USER);
         }
     }
+
+    // The jar as users run it, started before its database (a database restarting, a pod rescheduled during an
+    // outage): it exited 1 before; now it listens, says why it is not ready, refuses requests, and serves once the
+    // database is up, with no restart.
+    @Test
+    void shouldStartBeforeItsDatabaseAndServeOnceTheDatabaseIsUp() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Path config = work.resolve("switchboard.yaml");
+        Files.writeString(config, """
+                providers:
+                  demo: {type: echo}
+                default_provider: demo
+                reload: {poll_interval: 500ms}
+                admin:
+                  token: %s
+                  store: postgresql://127.0.0.1:%d/switchboard
+                  store_user: ${SWITCHBOARD_STORE_USER}
+                  store_password: ${SWITCHBOARD_STORE_PASSWORD}
+                """.formatted(TOKEN, port));
+        int a = node("a", config);
+
+        HttpResponse<String> ready = send(a, "GET", "/readyz", null);
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.body()).isEqualTo("waiting for the admin store");
+        assertThat(send(a, "GET", "/healthz", null).statusCode()).as("alive: no restart wanted").isEqualTo(200);
+        HttpResponse<String> chat = chat(a, "demo/echo-small");
+        assertThat(chat.statusCode()).isEqualTo(503);
+        assertThat(chat.headers().firstValue("Retry-After")).contains("5");
+        assertThat(chat.body()).isEqualTo("{\"error\":{\"message\":\"the admin store is unavailable: postgresql://127.0.0.1:"
+                + port + "/switchboard: cannot be reached (connection refused); this node has not read its rules since it"
+                + " started, retry in a moment\",\"type\":\"api_error\",\"param\":null,\"code\":\"store_unavailable\"}}");
+        assertThat(Files.readString(work.resolve("a.stderr.txt"))).contains("ERROR LiveConfig: Switchboard: the admin store"
+                + " of " + config + " cannot be read at the start: postgresql://127.0.0.1:" + port + "/switchboard: cannot"
+                + " be reached (connection refused); this node refuses every request with 503 store_unavailable until it"
+                + " can, and keeps trying");
+
+        pg = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pgdata")).setCleanDataDirectory(true)
+                .setPort(port).start();
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
+            s.execute("CREATE DATABASE switchboard OWNER " + USER);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> send(a, "GET", "/readyz", null).statusCode() == 200);
+        assertThat(chat(a, "demo/echo-small").statusCode()).isEqualTo(200);
+        HttpResponse<String> write = send(a, "PUT", "/admin/virtual-models", "{\"source\":\"fast\",\"target_model\":\"demo/echo-small\"}");
+        assertThat(write.statusCode()).as(write.body()).isEqualTo(200);
+        assertThat(chat(a, "fast").headers().firstValue("X-Switchboard-Model")).contains("demo/echo-small");
+        assertThat(Files.readString(work.resolve("a.stderr.txt"))).doesNotContain(PASSWORD).doesNotContain("Exception");
+    }
+
+    private HttpResponse<String> chat(int port, String model) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
 }

@@ -68,6 +68,8 @@ final class Listener {
     private void run() {
         Backoff backoff = new Backoff();
         String lost = null;
+        // Whether it got through once: a node that started without its store (a database down) has no rules to serve.
+        boolean through = false;
         while (running) {
             Connection c = null;
             try {
@@ -85,6 +87,7 @@ final class Listener {
                     LOG.info("Switchboard: the admin store {} is reachable again; catching up", store.location());
                     lost = null;
                 }
+                through = true;
                 store.reachable();
                 backoff.reset();
                 // Whatever happened while nobody listened: the reload reads the revision and loads what moved.
@@ -103,8 +106,13 @@ final class Listener {
                 }
                 if (lost == null) {
                     lost = store.describe(e);
-                    LOG.warn("Switchboard: lost the admin store {} ({}); serving the last good rules, reconnecting",
-                            store.location(), lost);
+                    if (through) {
+                        LOG.warn("Switchboard: lost the admin store {} ({}); serving the last good rules, reconnecting",
+                                store.location(), lost);
+                    } else {
+                        LOG.warn("Switchboard: cannot reach the admin store {} ({}); reconnecting", store.location(),
+                                lost);
+                    }
                 }
                 pause(backoff.next(pollInterval.get()));
             } catch (RuntimeException e) {

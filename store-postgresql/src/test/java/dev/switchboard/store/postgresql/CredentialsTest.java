@@ -1,7 +1,6 @@
 package dev.switchboard.store.postgresql;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
@@ -9,7 +8,6 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
-import dev.switchboard.config.InvalidConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * The store's credentials come from <code>${...}</code> and go to the database only (SPEC section 12): not into a
  * log line (Switchboard's and Flyway's through SLF4J at DEBUG, the driver's through java.util.logging at INFO; the
  * password not even in the driver's FINE lines), not into {@code /admin/status} or any admin answer, not into a
- * start-up error, also when the database refuses them or connections are cut.
+ * start-up error or the refusals of a node waiting for its store, also when the database refuses them or connections
+ * are cut.
  */
 final class CredentialsTest {
 
@@ -97,13 +96,20 @@ final class CredentialsTest {
             shown.add(n.get("/admin/virtual-models").body());
             shown.add(n.live.get().toString());
         }
-        // A node whose password the database refuses does not start, and says why without it.
-        assertThatThrownBy(() -> Node.start(dir.resolve("c"), db.address(database), Duration.ofMillis(250), "",
-                "wrong-" + Database.PASSWORD)).isInstanceOfSatisfying(InvalidConfigException.class, e -> {
-                    assertThat(e.errors()).containsExactly(db.address(database) + ": cannot be reached (the database "
-                            + "refused the credentials of admin.store_user / admin.store_password)");
-                    shown.add(e.getMessage());
-                });
+        // A node whose password the database refuses waits for its store (refusing every request), and says why
+        // without it: in its status, its refusals and its log.
+        Node c = Node.start(dir.resolve("c"), db.address(database), Duration.ofMillis(250), "",
+                "wrong-" + Database.PASSWORD);
+        nodes.add(c);
+        String why = db.address(database) + ": cannot be reached (the database refused the credentials of"
+                + " admin.store_user / admin.store_password)";
+        Node.Reply refused = c.chat("m/x");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.body()).contains(why);
+        assertThat(c.get("/admin/status").body()).contains(why);
+        shown.add(refused.body());
+        shown.add(c.get("/admin/status").body());
+        shown.add(c.get("/admin/virtual-models").body());
 
         List<String> logged = new ArrayList<>();
         List<String> debug = new ArrayList<>();

@@ -131,12 +131,17 @@ final class Node implements AutoCloseable {
 
     /** @return the model the upstream received for a chat request naming {@code model} (what a caller gets) */
     String route(String model) throws IOException {
-        Reply r = send("POST", "/v1/chat/completions", "{\"model\":\"" + model + "\",\"messages\":[]}", Map.of());
+        Reply r = chat(model);
         if (r.status() != 200) {
             return "HTTP " + r.status();
         }
         Matcher m = MODEL.matcher(r.body());
         return m.find() ? m.group(1) : r.body();
+    }
+
+    /** @return the answer to a chat request naming {@code model} */
+    Reply chat(String model) throws IOException {
+        return send("POST", "/v1/chat/completions", "{\"model\":\"" + model + "\",\"messages\":[]}", Map.of());
     }
 
     Reply put(String json) throws IOException {
@@ -185,7 +190,7 @@ final class Node implements AutoCloseable {
         if (in != null) {
             in.close();
         }
-        return new Reply(status, text, c.getHeaderField("ETag"));
+        return new Reply(status, text, c.getHeaderField("ETag"), c.getHeaderField("Retry-After"));
     }
 
     /**
@@ -194,8 +199,9 @@ final class Node implements AutoCloseable {
      * @param status the HTTP status
      * @param body the body
      * @param etag the {@code ETag} header, or {@code null}
+     * @param retryAfter the {@code Retry-After} header, or {@code null}
      */
-    record Reply(int status, String body, String etag) {
+    record Reply(int status, String body, String etag, String retryAfter) {
         /** @return the store revision the {@code ETag} names */
         long revision() {
             return Long.parseLong(etag.replace("\"", ""));

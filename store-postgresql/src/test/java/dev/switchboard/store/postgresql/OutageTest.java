@@ -175,4 +175,75 @@ final class OutageTest {
             assertThat(n.live.snapshot().stored().stream().map(vm -> vm.source()).toList()).containsAll(acknowledged);
         }
     }
+
+    // A node that started while the database was down used to exit (the jar) or stay undeployed (the WAR) until
+    // restarted by hand; serving its config file's rows alone would drop the store's deny policies.
+    @Test
+    void shouldStartWithoutTheDatabaseRefuseEveryRequestAndServeItsRowsOnceItIsBack() throws Exception {
+        db = SharedDatabase.get();
+        String database = db.createDatabase();
+        String address = db.address(database);
+        Node writer = Node.start(dir.resolve("writer"), address, POLL, "");
+        nodes.add(writer);
+        assertThat(writer.put("{\"source\":\"probe\",\"target_model\":\"m/stored\"}").status()).isEqualTo(200);
+        assertThat(writer.put("{\"source\":\"m/denied\",\"enabled\":false}").status()).isEqualTo(200);
+        long written = db.revision(database);
+        db.stop();
+
+        Node late = Node.start(dir.resolve("late"), address, POLL, "  - {source: m/file-row, target: m/file}\n");
+        nodes.add(late);
+
+        String refusal = "{\"error\":{\"message\":\"the admin store is unavailable: " + address + ": cannot be reached (";
+        for (String model : List.of("m/denied", "probe", "m/file-row", "m/other")) {
+            Node.Reply chat = late.chat(model);
+            assertThat(chat.status()).as(model).isEqualTo(503);
+            assertThat(chat.body()).as(model).startsWith(refusal).endsWith("); this node has not read its rules since it"
+                    + " started, retry in a moment\",\"type\":\"api_error\",\"param\":null,\"code\":\"store_unavailable\"}}");
+            assertThat(chat.retryAfter()).isEqualTo("5");
+        }
+        Node.Reply listing = late.get("/admin/virtual-models");
+        assertThat(listing.status()).as("not the config file's rows alone, as if the store's were gone").isEqualTo(503);
+        assertThat(listing.body()).startsWith(refusal).contains("this node has not read it since it started");
+        assertThat(late.put("{\"source\":\"x\",\"target_model\":\"m/x\"}").status()).isEqualTo(503);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> store = (Map<String, Object>) status(late).get("store");
+        assertThat(store).containsEntry("kind", "postgresql").containsEntry("revision", null).containsEntry("last_sync", null);
+        assertThat(lastError(late)).contains(address + ": cannot be reached (");
+
+        db.restart();
+        await().atMost(PATIENCE).until(() -> late.route("probe").equals("m/stored"));
+        assertThat(late.route("m/denied")).isEqualTo("HTTP 403");
+        assertThat(late.route("m/file-row")).isEqualTo("m/file");
+        assertThat(late.served()).isEqualTo(written);
+        assertThat(late.get("/admin/virtual-models").status()).isEqualTo(200);
+        await().atMost(PATIENCE).until(() -> status(late).get("last_reload_error") == null);
+        assertThat(late.put("{\"source\":\"after\",\"target_model\":\"m/after\"}").status()).isEqualTo(200);
+        await().atMost(PATIENCE).until(() -> writer.route("after").equals("m/after"));
+    }
+
+    // Waiting for a store named wrongly (a typo in the address) must not hide a corrected address: the node tries the
+    // one its config file names now, not the one it started with.
+    @Test
+    void shouldReadTheStoreAtACorrectedAddressWhileWaiting() throws Exception {
+        db = SharedDatabase.get();
+        String database = db.createDatabase();
+        String address = db.address(database);
+        Node writer = Node.start(dir.resolve("writer"), address, POLL, "");
+        nodes.add(writer);
+        assertThat(writer.put("{\"source\":\"probe\",\"target_model\":\"m/stored\"}").status()).isEqualTo(200);
+        String wrong = "postgresql://127.0.0.1:1/" + database;
+
+        Node late = Node.start(dir.resolve("late"), wrong, POLL, "");
+        nodes.add(late);
+        assertThat(late.route("probe")).isEqualTo("HTTP 503");
+        assertThat(lastError(late)).contains(wrong + ": cannot be reached (connection refused)");
+
+        Path config = dir.resolve("late").resolve("switchboard.yaml");
+        java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config).replace(wrong, address));
+        await().atMost(PATIENCE).until(() -> late.route("probe").equals("m/stored"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> store = (Map<String, Object>) status(late).get("store");
+        assertThat(store).containsEntry("location", address);
+        assertThat(status(late).get("last_reload_error")).isNull();
+    }
 }
