@@ -41,6 +41,7 @@ abstract class StockContainerContract {
     private Path warConfig;
     private Path filterConfig;
     private Path brokenWarConfig;
+    private Path waitingWarConfig;
     private Path brokenFilterConfig;
     private String version;
     /** An upstream that sends half of an answer, then resets the connection. */
@@ -89,9 +90,19 @@ abstract class StockContainerContract {
                 UTF_8);
         brokenWarConfig = run.resolve("broken.yaml");
         Files.writeString(brokenWarConfig, "server:\n  prot: 8080\n", UTF_8);
+        waitingWarConfig = run.resolve("waiting.yaml");
+        Files.writeString(waitingWarConfig, """
+                providers:
+                  demo: {type: echo}
+                default_provider: demo
+                admin:
+                  token: %s
+                  store: postgresql://127.0.0.1:1/switchboard
+                """.formatted(ADMIN_TOKEN), UTF_8);
         container = create(run.resolve("base"));
         container.deployWar(file("switchboard.war"), "/switchboard", "switchboard.config", warConfig.toString());
         container.deployWar(file("switchboard.war"), "/broken", "switchboard.config", brokenWarConfig.toString());
+        container.deployWar(file("switchboard.war"), "/waiting", "switchboard.config", waitingWarConfig.toString());
         container.deployWar(file("switchboard.war"), "/builtin", "unrelated", "x");
         filterConfig = container.deployExploded(file("example.war"), "/app").resolve("WEB-INF/switchboard.yaml");
         brokenFilterConfig = container.deployExploded(file("example.war"), "/broken-app").resolve("WEB-INF/switchboard.yaml");
@@ -238,6 +249,30 @@ abstract class StockContainerContract {
                 .contains("Switchboard " + version + ": invalid configuration " + brokenWarConfig + "; /broken is not started:\n"
                         + "  server.prot: unknown key (did you mean 'port'?)")
                 .doesNotContain("\tat ");
+    }
+
+    // A WAR whose database was down when the container started stayed undeployed until someone redeployed it.
+    @Test
+    void shouldDeployAWarWhoseDatabaseCannotBeReachedAndRefuseRequestsUntilItCan() throws Exception {
+        assertThat(container.log()).contains("Switchboard: the admin store of " + waitingWarConfig + " cannot be read at"
+                + " the start: postgresql://127.0.0.1:1/switchboard: cannot be reached (connection refused); this node"
+                + " refuses every request with 503 store_unavailable until it can, and keeps trying");
+        HttpResponse<String> ready = send(HttpRequest.newBuilder(uri("/waiting/readyz")));
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.body()).isEqualTo("waiting for the admin store");
+        assertThat(send(HttpRequest.newBuilder(uri("/waiting/healthz"))).statusCode()).isEqualTo(200);
+        HttpResponse<String> chat = send(HttpRequest.newBuilder(uri("/waiting/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"demo/echo-small\",\"messages\":[]}")));
+        assertThat(chat.statusCode()).isEqualTo(503);
+        assertThat(chat.headers().firstValue("Retry-After")).contains("5");
+        assertThat(chat.body()).isEqualTo("{\"error\":{\"message\":\"the admin store is unavailable: postgresql://127.0.0.1:1/"
+                + "switchboard: cannot be reached (connection refused); this node has not read its rules since it started,"
+                + " retry in a moment\",\"type\":\"api_error\",\"param\":null,\"code\":\"store_unavailable\"}}");
+        HttpResponse<String> status = send(HttpRequest.newBuilder(uri("/waiting/admin/status"))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN));
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(status.body()).contains("\"store\":{\"kind\":\"postgresql\",\"location\":\"postgresql://127.0.0.1:1/"
+                + "switchboard\",\"revision\":null,\"last_sync\":null}");
     }
 
     @Test
