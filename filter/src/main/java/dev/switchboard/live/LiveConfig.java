@@ -127,6 +127,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     /** Guarded by {@link #lock}: whether {@link #start()} asked the store to listen (until {@link #close()}). */
     private boolean listening;
     /**
+     * Guarded by {@link #lock}: while the node waits for its store, the store its config file names now when that is
+     * not the one it waits on (a corrected address): one kept across looks, not one made (and its connection opened)
+     * per look.
+     */
+    private AdminStore candidate;
+    /**
      * Admin writes on this node at most, writing or waiting for their turn: one more is refused at once (503), so
      * that writes queued behind a slow one (a large store, a peer holding the lock file) never take the server's
      * threads from the traffic.
@@ -238,15 +244,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      */
     private void waitForStore(StoreUnreachable e) {
         String why = e.getCause().getMessage();
-        Snapshot file;
+        Snapshot waiting;
         try {
-            file = build(new Read(e.config, e.store, new StoreContents.Rows(StoreContents.Rows.UNWRITTEN, List.of())));
+            waiting = waiting(e.config, e.store, why);
         } catch (RuntimeException invalid) {
             e.store.close();
             throw invalid;
         }
-        Snapshot waiting = new Snapshot(file.config().waitingForStore(why), file.managed(), List.of(), file.version(),
-                file.loadedAt(), file.files(), file.storeRevision());
         synchronized (lock) {
             state = new State(waiting, e.store, e.config, null);
             storeUnreadable = true;
@@ -258,6 +262,19 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         LOG.error("Switchboard: the admin store of {} cannot be read at the start: {}; this node refuses every request "
                 + "with 503 store_unavailable until it can, and keeps trying", configFile != null ? configFile
                 : "the built-in default", why);
+    }
+
+    /**
+     * @return the snapshot of a node waiting for its store: the config file's part, deciding nothing
+     *     ({@link SwitchboardConfig#pendingStore()} says why), with a version of its own (not that of the file beside an
+     *     empty store, which the first read of such a store must still put in force)
+     * @throws InvalidConfigException when the config file is invalid
+     */
+    private Snapshot waiting(byte[] config, AdminStore store, String why) {
+        Snapshot file = build(new Read(config, store, new StoreContents.Rows(StoreContents.Rows.UNWRITTEN, List.of())));
+        return new Snapshot(file.config().waitingForStore(why), file.managed(), List.of(),
+                sha256(config, new byte[] {0}, "waiting for the admin store".getBytes(StandardCharsets.UTF_8)),
+                file.loadedAt(), file.files(), file.storeRevision());
     }
 
     /** The first read could not reach its store (kept, to wait for). */
@@ -355,11 +372,17 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     public void close() {
         watcher.close();
         AdminStore store;
+        AdminStore waitedFor;
         synchronized (lock) {
             listening = false;
             store = state.store();
+            waitedFor = candidate;
+            candidate = null;
         }
         store.close();
+        if (waitedFor != null) {
+            waitedFor.close();
+        }
         closeRetired();
     }
 
@@ -399,27 +422,23 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         byte[] config = readConfig();
         State now = state;
         AdminStore store;
-        if (now != null && now.contents() != null) {
+        if (now != null && (now.contents() != null || config == null)) {
+            // A node waiting for its store with its config file gone reads the store it waits on: once it can be read,
+            // it goes live with the last good file standing in, as for any broken file.
             store = now.store();
+        } else if (now != null) {
+            // Waiting for its store: the one the config file names now (a corrected address is tried at once).
+            store = waitedFor(loader.parse(config), now.store());
         } else if (config != null) {
-            // First read, or a node still waiting for its store: where the store lives depends on the config itself
-            // (a corrected address is tried at once, not the one the node started with).
-            store = storeFor(loader.parse(config), now == null ? null : now.store());
+            // First read: where the store lives depends on the config itself.
+            store = storeFor(loader.parse(config), null);
             try {
                 return new Read(config, store, readStore(store));
             } catch (UncheckedIOException e) {
-                if (now == null) {
-                    throw new StoreUnreachable(config, store, e);
-                }
-                if (store != now.store()) {
-                    store.close();
-                }
-                throw e;
+                throw new StoreUnreachable(config, store, e);
             } catch (RuntimeException e) {
                 // Not kept: release what it holds (a database store's connection).
-                if (now == null || store != now.store()) {
-                    store.close();
-                }
+                store.close();
                 throw e;
             }
         } else {
@@ -444,6 +463,23 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * While waiting: the store {@code config} names, {@code waitedOn} or the {@link #candidate} when it is that one,
+     * else a new candidate (the one before retired). Holds {@link #lock}.
+     */
+    private AdminStore waitedFor(SwitchboardConfig config, AdminStore waitedOn) {
+        if (waitedOn.isFor(config.admin(), configFile)) {
+            return waitedOn;
+        }
+        if (candidate == null || !candidate.isFor(config.admin(), configFile)) {
+            if (candidate != null) {
+                retired.add(candidate);
+            }
+            candidate = AdminStores.open(config.admin(), configFile);
+        }
+        return candidate;
     }
 
     /**
@@ -786,8 +822,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      */
     private List<String> applyFileWithLastGoodRows(byte[] read) {
         State now = state;
-        if (now == null || now.contents() == null) {
+        if (now == null) {
             return List.of();
+        }
+        if (now.contents() == null) {
+            return applyFileWhileWaiting(read);
         }
         byte[] config = read;
         try {
@@ -820,6 +859,43 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /**
+     * A node waiting for its store: a valid change of its config file that names the same store goes live (its admin
+     * token, its settings), still deciding nothing until the store is read; one naming another store is that store's
+     * to bring in ({@link #read()} tries it). Holds {@link #lock}.
+     *
+     * @return the file's own problems
+     */
+    private List<String> applyFileWhileWaiting(byte[] read) {
+        State now = state;
+        byte[] config = read;
+        try {
+            if (config == null) {
+                config = readConfig();
+            }
+            if (config == null) {
+                return List.of(configFile + ": no such file");
+            }
+            if (java.util.Arrays.equals(config, now.config())
+                    || !now.store().isFor(loader.parse(config).admin(), configFile)) {
+                return List.of();
+            }
+            Snapshot next = waiting(config, now.store(), now.snapshot().config().pendingStore());
+            List<Warning> warned = now.snapshot().config().warnings();
+            install(new State(next, now.store(), config, null));
+            lastSeen = null;
+            liveHash = null;
+            tell(true, next);
+            LOG.info("Switchboard: reloaded configuration {} ({} virtual models in the file), still without its admin "
+                    + "store: every request is refused until it can be read", next.version().substring(0, 12),
+                    next.config().rules().virtualModels().size());
+            logNewWarnings(warned, next);
+            return List.of();
+        } catch (InvalidConfigException e) {
+            return e.errors();
+        }
+    }
+
+    /**
      * Puts in force a snapshot made with one part (the config file or the store's rows) as last good, not as read,
      * and says so. What is on disk is not what is in force: the next complete read is judged afresh. Holds
      * {@link #lock}.
@@ -828,7 +904,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      */
     private void installPartial(Snapshot next, AdminStore store, byte[] config, StoreContents contents, String what) {
         List<Warning> warned = state.snapshot().config().warnings();
-        state = new State(next, store, config, contents);
+        install(new State(next, store, config, contents));
         lastSeen = null;
         liveHash = null;
         tell(true, next);
@@ -870,6 +946,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private void install(State next) {
         AdminStore old = state.store();
         state = next;
+        if (candidate != null && next.contents() != null) {
+            // Waiting is over: the candidate is the store in force now, or never will be.
+            if (candidate != next.store()) {
+                retired.add(candidate);
+            }
+            candidate = null;
+        }
         if (old != next.store()) {
             retired.add(old);
             next.store().open();
@@ -891,11 +974,24 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         // The same problem read again keeps its time: when it was first seen, as the log line says.
         lastError = was != null && hash.equals(lastLogged) && was.errors().equals(errors) ? was
                 : new ReloadError(clock.instant(), errors);
+        State now = state;
+        if (now.contents() == null && !String.join("; ", errors).equals(now.snapshot().config().pendingStore())) {
+            // Waiting for its store: its refusals say why as it is now (a corrected address that fails otherwise).
+            Snapshot s = now.snapshot();
+            state = new State(new Snapshot(s.config().waitingForStore(String.join("; ", errors)), s.managed(), s.stored(),
+                    s.version(), s.loadedAt(), s.files(), s.storeRevision()), now.store(), now.config(), null);
+        }
         if (!hash.equals(lastLogged)) {
             lastLogged = hash;
             tell(false, state.snapshot());
-            LOG.warn("Switchboard: keeping the last good configuration of {}; {}:\n  {}",
-                    configFile != null ? configFile : "the built-in default", why, String.join("\n  ", errors));
+            if (now.contents() == null) {
+                // There is no last good configuration to keep: the node has not read its store since it started.
+                LOG.warn("Switchboard: still without the admin store of {}, refusing every request; {}:\n  {}",
+                        configFile != null ? configFile : "the built-in default", why, String.join("\n  ", errors));
+            } else {
+                LOG.warn("Switchboard: keeping the last good configuration of {}; {}:\n  {}",
+                        configFile != null ? configFile : "the built-in default", why, String.join("\n  ", errors));
+            }
         }
     }
 
@@ -1079,7 +1175,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             return new Update(next[0], null);
         }
         ReloadError error = lastError;
-        state = new State(next[0], store, base[0], stored);
+        install(new State(next[0], store, base[0], stored));
         lastSeen = hash;
         liveHash = null;
         // In force now, though the file is broken: listeners (the metrics' version) hear of it as of any swap.

@@ -207,8 +207,9 @@ public final class VirtualModelFilter implements Filter {
             LiveConfig live = LiveConfig.load(file, new ConfigLoader());
             SwitchboardConfig config = live.get();
             config.warnings().forEach(w -> LOG.warn("{}: {}", path, w));
-            LOG.info("Switchboard {} filter: {} virtual models from {} (hot-reloaded)", Version.current(),
-                    config.rules().virtualModels().size(), path);
+            LOG.info("Switchboard {} filter: {} virtual models from {} (hot-reloaded){}", Version.current(),
+                    config.rules().virtualModels().size(), path, config.pendingStore() == null ? ""
+                            : "; waiting for its admin store, every request refused until it is read");
             owned = live.start();
             // The node's rotation is the live config's, so an admin servlet over it explains what traffic does.
             picker = live.picker();

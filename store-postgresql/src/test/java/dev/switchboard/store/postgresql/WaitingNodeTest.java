@@ -1,0 +1,194 @@
+package dev.switchboard.store.postgresql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.switchboard.config.ConfigLoader;
+import dev.switchboard.live.LiveConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node that started while its store could not be read (SPEC section 12, README "When the database is down"): what
+ * happens to its config file meanwhile. It leaves the wait only by reading the store, whatever the file does (deleted,
+ * invalid, corrected), holds no more than one store beside the one it waits on, and says why it still waits. The
+ * cases a review of the first version found (each failed on it: a store and its connection made per look, a deleted
+ * or invalid file keeping the node waiting for good, the first reason given forever, "keeping the last good
+ * configuration" logged where there was none, a valid edit of the file not applied).
+ */
+final class WaitingNodeTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(15);
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private Database db;
+    private ListAppender<ILoggingEvent> logs;
+
+    @BeforeEach
+    void capture() {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        logs = new ListAppender<>();
+        logs.setContext(ctx);
+        logs.start();
+        ctx.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(logs);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(logs);
+        if (db != null) {
+            db.ensureRunning();
+        }
+    }
+
+    private static String yaml(String address, String token, String rows) {
+        return """
+                providers:
+                  demo:
+                    type: echo
+                    models: [echo-small]
+                default_provider: demo
+                admin:
+                  token: %s
+                  store: %s
+                  store_user: ${SB_STORE_USER}
+                  store_password: ${SB_STORE_PASSWORD}
+                reload:
+                  poll_interval: 200ms
+                virtual_models:%s""".formatted(token, address, rows.isEmpty() ? " []\n" : "\n" + rows);
+    }
+
+    private LiveConfig load(Path config) {
+        Map<String, String> env = Map.of("SB_STORE_USER", Database.USER, "SB_STORE_PASSWORD", Database.PASSWORD);
+        LiveConfig live = LiveConfig.load(config, new ConfigLoader(env::get));
+        open.add(live);
+        return live.start();
+    }
+
+    private List<String> lines() {
+        List<String> out = new ArrayList<>();
+        for (ILoggingEvent e : List.copyOf(logs.list)) {
+            if (e.getLoggerName().startsWith("dev.switchboard")) {
+                out.add(e.getLevel() + " " + e.getFormattedMessage());
+            }
+        }
+        return out;
+    }
+
+    /** A store holding one redirect, written by a node that is gone; the database stopped if asked. */
+    private String storeWithARow(boolean stop) throws Exception {
+        db = SharedDatabase.get();
+        String address = db.address(db.createDatabase());
+        try (Node writer = Node.start(dir.resolve("writer"), address, Duration.ofMillis(200), "")) {
+            assertThat(writer.put("{\"source\":\"probe\",\"target_model\":\"demo/echo-small\"}").status()).isEqualTo(200);
+        }
+        if (stop) {
+            db.stop();
+        }
+        return address;
+    }
+
+    @Test
+    void shouldKeepOneStoreForACorrectedAddressWhoseRowsDoNotFitAndSayWhy() throws Exception {
+        db = SharedDatabase.get();
+        String address = db.address(db.createDatabase());
+        try (Node writer = Node.start(dir.resolve("writer"), address, Duration.ofMillis(200), "")) {
+            // A policy on a provider this node's file does not declare: its rows cannot be applied here.
+            assertThat(writer.put("{\"source\":\"other/\",\"enabled\":false}").status()).isEqualTo(200);
+        }
+        int before = db.connections("switchboard");
+        Path config = dir.resolve("late.yaml");
+        String wrong = address.replace(":" + db.port() + "/", ":1/");
+        Files.writeString(config, yaml(wrong, "tok-123456789", ""));
+        LiveConfig late = load(config);
+        assertThat(late.get().pendingStore()).isEqualTo(wrong + ": cannot be reached (connection refused)");
+
+        Files.writeString(config, yaml(address, "tok-123456789", ""));
+        await().atMost(PATIENCE).until(() -> late.get().pendingStore().contains("other/"));
+        List<Integer> seen = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(300);
+            seen.add(db.connections("switchboard"));
+        }
+        assertThat(seen).as("its connections, sampled every 300 ms at a 200 ms poll").allMatch(n -> n - before <= 1);
+        assertThat(late.get().pendingStore()).as("the reason as it is now, not the first one").doesNotContain(wrong);
+        assertThat(lines()).noneMatch(l -> l.contains("keeping the last good configuration"))
+                .anyMatch(l -> l.startsWith("WARN Switchboard: still without the admin store of " + config
+                        + ", refusing every request;"));
+    }
+
+    @Test
+    void shouldLeaveTheWaitWithTheLastGoodFileWhenTheFileIsDeletedMeanwhile() throws Exception {
+        String address = storeWithARow(true);
+        Path config = dir.resolve("late.yaml");
+        Files.writeString(config, yaml(address, "tok-123456789", ""));
+        LiveConfig late = load(config);
+        assertThat(late.get().pendingStore()).isNotNull();
+
+        Files.delete(config);
+        db.restart();
+
+        await().atMost(PATIENCE).until(() -> late.get().pendingStore() == null);
+        assertThat(late.snapshot().stored()).extracting(vm -> vm.source()).containsExactly("probe");
+        assertThat(late.lastError().errors()).contains(config + ": no such file");
+    }
+
+    @Test
+    void shouldLeaveTheWaitWhenTheFileIsInvalidAndTheStoreWasNeverWritten() throws Exception {
+        db = SharedDatabase.get();
+        String address = db.address(db.createDatabase());
+        try (Node migrated = Node.start(dir.resolve("first"), address, Duration.ofMillis(200), "")) {
+            assertThat(migrated.served()).isZero();
+        }
+        db.stop();
+        Path config = dir.resolve("late.yaml");
+        Files.writeString(config, yaml(address, "tok-123456789", ""));
+        LiveConfig late = load(config);
+        String waitingVersion = late.snapshot().version();
+
+        Files.writeString(config, "providers: [broken\n");
+        db.restart();
+
+        await().atMost(PATIENCE).until(() -> late.get().pendingStore() == null);
+        assertThat(late.snapshot().version()).isNotEqualTo(waitingVersion);
+        assertThat(late.snapshot().storeRevision()).isEqualTo("0");
+    }
+
+    @Test
+    void shouldApplyAValidEditOfTheFileWhileWaitingStillRefusingEverything() throws Exception {
+        String address = storeWithARow(true);
+        Path config = dir.resolve("late.yaml");
+        Files.writeString(config, yaml(address, "tok-123456789", ""));
+        LiveConfig late = load(config);
+
+        Files.writeString(config, yaml(address, "tok-rotated-987654321", "  - {source: file-row, target: demo/echo-small}\n"));
+
+        await().atMost(PATIENCE).until(() -> late.get().admin().token().equals("tok-rotated-987654321"));
+        assertThat(late.get().pendingStore()).as("still deciding nothing").startsWith(address + ": cannot be reached (");
+        assertThat(late.snapshot().stored()).isEmpty();
+
+        db.restart();
+        await().atMost(PATIENCE).until(() -> late.get().pendingStore() == null);
+        assertThat(late.get().rules().virtualModels()).extracting(vm -> vm.source()).containsExactlyInAnyOrder("probe", "file-row");
+        assertThat(late.get().admin().token()).isEqualTo("tok-rotated-987654321");
+    }
+}
