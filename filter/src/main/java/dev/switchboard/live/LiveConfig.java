@@ -975,11 +975,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         lastError = was != null && hash.equals(lastLogged) && was.errors().equals(errors) ? was
                 : new ReloadError(clock.instant(), errors);
         State now = state;
-        if (now.contents() == null && !String.join("; ", errors).equals(now.snapshot().config().pendingStore())) {
-            // Waiting for its store: its refusals say why as it is now (a corrected address that fails otherwise).
+        String storeNow = now.contents() == null ? storeErrors(now, errors) : null;
+        if (storeNow != null && !storeNow.equals(now.snapshot().config().pendingStore())) {
+            // Waiting for its store: its refusals say why as it is now (a corrected address that fails otherwise); a
+            // problem of the config file alone leaves the store's reason as it was.
             Snapshot s = now.snapshot();
-            state = new State(new Snapshot(s.config().waitingForStore(String.join("; ", errors)), s.managed(), s.stored(),
-                    s.version(), s.loadedAt(), s.files(), s.storeRevision()), now.store(), now.config(), null);
+            state = new State(new Snapshot(s.config().waitingForStore(storeNow), s.managed(), s.stored(), s.version(),
+                    s.loadedAt(), s.files(), s.storeRevision()), now.store(), now.config(), null);
         }
         if (!hash.equals(lastLogged)) {
             lastLogged = hash;
@@ -993,6 +995,20 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                         configFile != null ? configFile : "the built-in default", why, String.join("\n  ", errors));
             }
         }
+    }
+
+    /**
+     * @return the errors about the store a waiting node waits on (or the candidate it tries), each named by it, joined;
+     *     {@code null} when there are none (the config file's own). Holds {@link #lock}.
+     */
+    private String storeErrors(State now, List<String> errors) {
+        List<String> about = new ArrayList<>();
+        for (String e : errors) {
+            if (e.startsWith(now.store().name() + ":") || (candidate != null && e.startsWith(candidate.name() + ":"))) {
+                about.add(e);
+            }
+        }
+        return about.isEmpty() ? null : String.join("; ", about);
     }
 
     /** Hears of configuration changes: every swap, and every change refused as invalid. */

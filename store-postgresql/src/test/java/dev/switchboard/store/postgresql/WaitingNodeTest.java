@@ -145,6 +145,9 @@ final class WaitingNodeTest {
         assertThat(late.get().pendingStore()).isNotNull();
 
         Files.delete(config);
+        await().atMost(PATIENCE).until(() -> late.lastError().errors().contains(config + ": no such file"));
+        assertThat(late.get().pendingStore()).as("the file's problem is not the store's reason")
+                .startsWith(address + ": cannot be reached (");
         db.restart();
 
         await().atMost(PATIENCE).until(() -> late.get().pendingStore() == null);
