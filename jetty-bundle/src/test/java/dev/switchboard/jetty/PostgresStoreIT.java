@@ -79,6 +79,22 @@ final class PostgresStoreIT {
         return Integer.parseInt(m.group(2));
     }
 
+    /** @return the nodes' config file: the echo provider, the admin token, the store on {@code port}, {@code more} */
+    private Path config(int port, String more) throws java.io.IOException {
+        Path config = work.resolve("switchboard.yaml");
+        Files.writeString(config, """
+                providers:
+                  demo: {type: echo}
+                default_provider: demo
+                admin:
+                  token: %s
+                  store: postgresql://127.0.0.1:%d/switchboard
+                  store_user: ${SWITCHBOARD_STORE_USER}
+                  store_password: ${SWITCHBOARD_STORE_PASSWORD}
+                """.formatted(TOKEN, port) + more);
+        return config;
+    }
+
     private HttpResponse<String> send(int port, String method, String path, String body) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Authorization", "Bearer " + TOKEN)
@@ -94,17 +110,7 @@ final class PostgresStoreIT {
             s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
             s.execute("CREATE DATABASE switchboard OWNER " + USER);
         }
-        Path config = work.resolve("switchboard.yaml");
-        Files.writeString(config, """
-                providers:
-                  demo: {type: echo}
-                default_provider: demo
-                admin:
-                  token: %s
-                  store: postgresql://127.0.0.1:%d/switchboard
-                  store_user: ${SWITCHBOARD_STORE_USER}
-                  store_password: ${SWITCHBOARD_STORE_PASSWORD}
-                """.formatted(TOKEN, pg.getPort()));
+        Path config = config(pg.getPort(), "");
         int a = node("a", config);
         int b = node("b", config);
 
@@ -135,18 +141,7 @@ final class PostgresStoreIT {
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        Path config = work.resolve("switchboard.yaml");
-        Files.writeString(config, """
-                providers:
-                  demo: {type: echo}
-                default_provider: demo
-                reload: {poll_interval: 500ms}
-                admin:
-                  token: %s
-                  store: postgresql://127.0.0.1:%d/switchboard
-                  store_user: ${SWITCHBOARD_STORE_USER}
-                  store_password: ${SWITCHBOARD_STORE_PASSWORD}
-                """.formatted(TOKEN, port));
+        Path config = config(port, "reload: {poll_interval: 500ms}\n");
         int a = node("a", config);
 
         HttpResponse<String> ready = send(a, "GET", "/readyz", null);

@@ -176,16 +176,26 @@ final class OutageTest {
         }
     }
 
+    private Database db() throws Exception {
+        db = SharedDatabase.get();
+        return db;
+    }
+
+    /** @return a node, kept running, that wrote the redirect {@code probe -> m/stored} to the store at {@code address} */
+    private Node writerOfProbe(String address) throws Exception {
+        Node writer = Node.start(dir.resolve("writer"), address, POLL, "");
+        nodes.add(writer);
+        assertThat(writer.put("{\"source\":\"probe\",\"target_model\":\"m/stored\"}").status()).isEqualTo(200);
+        return writer;
+    }
+
     // A node that started while the database was down used to exit (the jar) or stay undeployed (the WAR) until
     // restarted by hand; serving its config file's rows alone would drop the store's deny policies.
     @Test
     void shouldStartWithoutTheDatabaseRefuseEveryRequestAndServeItsRowsOnceItIsBack() throws Exception {
-        db = SharedDatabase.get();
-        String database = db.createDatabase();
+        String database = db().createDatabase();
         String address = db.address(database);
-        Node writer = Node.start(dir.resolve("writer"), address, POLL, "");
-        nodes.add(writer);
-        assertThat(writer.put("{\"source\":\"probe\",\"target_model\":\"m/stored\"}").status()).isEqualTo(200);
+        Node writer = writerOfProbe(address);
         assertThat(writer.put("{\"source\":\"m/denied\",\"enabled\":false}").status()).isEqualTo(200);
         long written = db.revision(database);
         db.stop();
@@ -225,12 +235,9 @@ final class OutageTest {
     // one its config file names now, not the one it started with.
     @Test
     void shouldReadTheStoreAtACorrectedAddressWhileWaiting() throws Exception {
-        db = SharedDatabase.get();
-        String database = db.createDatabase();
+        String database = db().createDatabase();
         String address = db.address(database);
-        Node writer = Node.start(dir.resolve("writer"), address, POLL, "");
-        nodes.add(writer);
-        assertThat(writer.put("{\"source\":\"probe\",\"target_model\":\"m/stored\"}").status()).isEqualTo(200);
+        writerOfProbe(address);
         String wrong = "postgresql://127.0.0.1:1/" + database;
 
         Node late = Node.start(dir.resolve("late"), wrong, POLL, "");

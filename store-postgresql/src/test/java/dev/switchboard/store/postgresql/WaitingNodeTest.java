@@ -94,6 +94,14 @@ final class WaitingNodeTest {
         return out;
     }
 
+    /** @return a node started on {@code config}, written to name the store at {@code address} (the database down) */
+    private LiveConfig waitingOn(Path config, String address) throws java.io.IOException {
+        Files.writeString(config, yaml(address, "tok-123456789", ""));
+        LiveConfig late = load(config);
+        assertThat(late.get().pendingStore()).startsWith(address + ": cannot be reached (");
+        return late;
+    }
+
     /** A store holding one redirect, written by a node that is gone; the database stopped if asked. */
     private String storeWithARow(boolean stop) throws Exception {
         db = SharedDatabase.get();
@@ -140,9 +148,7 @@ final class WaitingNodeTest {
     void shouldLeaveTheWaitWithTheLastGoodFileWhenTheFileIsDeletedMeanwhile() throws Exception {
         String address = storeWithARow(true);
         Path config = dir.resolve("late.yaml");
-        Files.writeString(config, yaml(address, "tok-123456789", ""));
-        LiveConfig late = load(config);
-        assertThat(late.get().pendingStore()).isNotNull();
+        LiveConfig late = waitingOn(config, address);
 
         Files.delete(config);
         await().atMost(PATIENCE).until(() -> late.lastError().errors().contains(config + ": no such file"));
@@ -164,8 +170,7 @@ final class WaitingNodeTest {
         }
         db.stop();
         Path config = dir.resolve("late.yaml");
-        Files.writeString(config, yaml(address, "tok-123456789", ""));
-        LiveConfig late = load(config);
+        LiveConfig late = waitingOn(config, address);
         String waitingVersion = late.snapshot().version();
 
         Files.writeString(config, "providers: [broken\n");
@@ -180,8 +185,7 @@ final class WaitingNodeTest {
     void shouldApplyAValidEditOfTheFileWhileWaitingStillRefusingEverything() throws Exception {
         String address = storeWithARow(true);
         Path config = dir.resolve("late.yaml");
-        Files.writeString(config, yaml(address, "tok-123456789", ""));
-        LiveConfig late = load(config);
+        LiveConfig late = waitingOn(config, address);
 
         Files.writeString(config, yaml(address, "tok-rotated-987654321", "  - {source: file-row, target: demo/echo-small}\n"));
 
