@@ -132,6 +132,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * per look.
      */
     private AdminStore candidate;
+    /** Guarded by {@link #lock}: {@link #close()} was called: no store is read, made or opened after it. */
+    private boolean closed;
     /**
      * Admin writes on this node at most, writing or waiting for their turn: one more is refused at once (503), so
      * that writes queued behind a slow one (a large store, a peer holding the lock file) never take the server's
@@ -374,6 +376,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         AdminStore store;
         AdminStore waitedFor;
         synchronized (lock) {
+            closed = true;
             listening = false;
             store = state.store();
             waitedFor = candidate;
@@ -471,6 +474,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      */
     private AdminStore waitedFor(SwitchboardConfig config, AdminStore waitedOn) {
         if (waitedOn.isFor(config.admin(), configFile)) {
+            if (candidate != null) {
+                // The file names the first store again: the one tried meanwhile and its connection go.
+                retired.add(candidate);
+                candidate = null;
+            }
             return waitedOn;
         }
         if (candidate == null || !candidate.isFor(config.admin(), configFile)) {
@@ -638,6 +646,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     Snapshot reload(boolean settle) {
         try {
             synchronized (lock) {
+                if (closed) {
+                    // A look that came in while the node stopped (the store's listener, an admin reload) opens nothing.
+                    return state.snapshot();
+                }
                 Read read;
                 try {
                     read = read();
@@ -1004,11 +1016,16 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private String storeErrors(State now, List<String> errors) {
         List<String> about = new ArrayList<>();
         for (String e : errors) {
-            if (e.startsWith(now.store().name() + ":") || (candidate != null && e.startsWith(candidate.name() + ":"))) {
+            if (names(e, now.store()) || (candidate != null && names(e, candidate))) {
                 about.add(e);
             }
         }
         return about.isEmpty() ? null : String.join("; ", about);
+    }
+
+    /** @return whether an error is about {@code store}: it starts with its name (a database's address) or its file */
+    private static boolean names(String error, AdminStore store) {
+        return error.startsWith(store.name() + ":") || error.startsWith(store.location() + ":");
     }
 
     /** Hears of configuration changes: every swap, and every change refused as invalid. */
@@ -1086,6 +1103,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
         try {
             synchronized (lock) {
+                if (closed) {
+                    throw new java.io.InterruptedIOException(state.store().name() + ": the gateway is stopping; nothing was written");
+                }
                 // Newest state first, even when the write turns out stale: a hand edit of the store goes live.
                 reload(false);
                 while (true) {

@@ -119,7 +119,8 @@ final class PostgresAdminStore implements AdminStore {
 
     @Override
     public boolean isFor(AdminSettings admin, Path configFile) {
-        if (!PostgresAddress.SCHEMES.contains(admin.storeScheme())) {
+        // A file store has no scheme: Set.of(...).contains(null) throws, and a node moving to a file store failed each look.
+        if (admin.storeScheme() == null || !PostgresAddress.SCHEMES.contains(admin.storeScheme())) {
             return false;
         }
         try {

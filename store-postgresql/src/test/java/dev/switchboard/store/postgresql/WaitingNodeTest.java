@@ -198,4 +198,95 @@ final class WaitingNodeTest {
         assertThat(late.get().rules().virtualModels()).extracting(vm -> vm.source()).containsExactlyInAnyOrder("probe", "file-row");
         assertThat(late.get().admin().token()).isEqualTo("tok-rotated-987654321");
     }
+
+    private static String fileStoreYaml(Path store) {
+        return """
+                providers:
+                  demo:
+                    type: echo
+                    models: [echo-small]
+                default_provider: demo
+                admin:
+                  token: tok-123456789
+                  store: %s
+                reload:
+                  poll_interval: 200ms
+                virtual_models: []
+                """.formatted(store);
+    }
+
+    // From the second review: PostgresAdminStore.isFor threw on a file store's config (no scheme), so a node could not
+    // move from a database store to a file store, waiting or not; each look failed with a stack trace.
+    @Test
+    void shouldMoveToAFileStoreWhileWaitingAndWhileServing() throws Exception {
+        db = SharedDatabase.get();
+        Path waitingConfig = dir.resolve("waiting.yaml");
+        LiveConfig waiting = waitingOn(waitingConfig, "postgresql://127.0.0.1:1/nowhere");
+        Path serving = dir.resolve("serving.yaml");
+        Files.writeString(serving, yaml(db.address(db.createDatabase()), "tok-123456789", ""));
+        LiveConfig live = load(serving);
+        assertThat(live.store().kind()).isEqualTo("postgresql");
+
+        Files.writeString(waitingConfig, fileStoreYaml(dir.resolve("waiting-store.yaml")));
+        Files.writeString(serving, fileStoreYaml(dir.resolve("serving-store.yaml")));
+
+        await().atMost(PATIENCE).until(() -> waiting.get().pendingStore() == null && live.store().kind().equals("file"));
+        assertThat(waiting.store().kind()).isEqualTo("file");
+        assertThat(waiting.lastError()).isNull();
+        assertThat(live.lastError()).isNull();
+        assertThat(lines()).noneMatch(l -> l.contains("failed"));
+    }
+
+    // From the second review: a file store tried while waiting names its errors by its path, not by its name.
+    @Test
+    void shouldGiveTheReasonOfAFileStoreTriedWhileWaiting() throws Exception {
+        db = SharedDatabase.get();
+        Path config = dir.resolve("late.yaml");
+        LiveConfig late = waitingOn(config, "postgresql://127.0.0.1:1/nowhere");
+        Path folder = Files.createDirectories(dir.resolve("store-is-a-folder.yaml"));
+
+        Files.writeString(config, fileStoreYaml(folder));
+
+        await().atMost(PATIENCE).until(() -> late.get().pendingStore().equals(folder + ": is a directory, not an admin store file"));
+    }
+
+    // From the second review: a look after close() (the store's listener, an admin reload during an undeploy) opened a
+    // store nobody closed, and could end the wait of a stopped node.
+    @Test
+    void shouldOpenNothingAfterItWasClosed() throws Exception {
+        db = SharedDatabase.get();
+        String address = db.address(db.createDatabase());
+        Path config = dir.resolve("late.yaml");
+        LiveConfig late = waitingOn(config, address.replace(":" + db.port() + "/", ":1/"));
+        int before = db.connections("switchboard");
+        late.close();
+
+        Files.writeString(config, yaml(address, "tok-123456789", ""));
+        late.reload();
+
+        assertThat(late.get().pendingStore()).isNotNull();
+        assertThat(db.connections("switchboard")).isEqualTo(before);
+    }
+
+    // From the second review: the store tried for a corrected address kept its connection after the file named the
+    // first store again, until the wait ended.
+    @Test
+    void shouldLetGoOfTheStoreItTriedWhenTheFileNamesTheFirstAgain() throws Exception {
+        db = SharedDatabase.get();
+        String address = db.address(db.createDatabase());
+        try (Node writer = Node.start(dir.resolve("writer"), address, Duration.ofMillis(200), "")) {
+            assertThat(writer.put("{\"source\":\"other/\",\"enabled\":false}").status()).isEqualTo(200);
+        }
+        int before = db.connections("switchboard");
+        String wrong = address.replace(":" + db.port() + "/", ":1/");
+        Path config = dir.resolve("late.yaml");
+        LiveConfig late = waitingOn(config, wrong);
+        Files.writeString(config, yaml(address, "tok-123456789", ""));
+        await().atMost(PATIENCE).until(() -> db.connections("switchboard") > before);
+
+        Files.writeString(config, yaml(wrong, "tok-123456789", ""));
+
+        await().atMost(PATIENCE).until(() -> db.connections("switchboard") == before);
+        assertThat(late.get().pendingStore()).startsWith(wrong + ": cannot be reached (");
+    }
 }
