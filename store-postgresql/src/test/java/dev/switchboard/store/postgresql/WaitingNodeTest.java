@@ -61,6 +61,19 @@ final class WaitingNodeTest {
     }
 
     private static String yaml(String address, String token, String rows) {
+        return config(token, """
+                  store: %s
+                  store_user: ${SB_STORE_USER}
+                  store_password: ${SB_STORE_PASSWORD}
+                """.formatted(address), rows);
+    }
+
+    private static String fileStoreYaml(Path store) {
+        return config("tok-123456789", "  store: " + store + "\n", "");
+    }
+
+    /** @param store the admin block's lines after its token */
+    private static String config(String token, String store, String rows) {
         return """
                 providers:
                   demo:
@@ -69,12 +82,9 @@ final class WaitingNodeTest {
                 default_provider: demo
                 admin:
                   token: %s
-                  store: %s
-                  store_user: ${SB_STORE_USER}
-                  store_password: ${SB_STORE_PASSWORD}
-                reload:
+                %sreload:
                   poll_interval: 200ms
-                virtual_models:%s""".formatted(token, address, rows.isEmpty() ? " []\n" : "\n" + rows);
+                virtual_models:%s""".formatted(token, store, rows.isEmpty() ? " []\n" : "\n" + rows);
     }
 
     private LiveConfig load(Path config) {
@@ -115,14 +125,19 @@ final class WaitingNodeTest {
         return address;
     }
 
-    @Test
-    void shouldKeepOneStoreForACorrectedAddressWhoseRowsDoNotFitAndSayWhy() throws Exception {
+    /** @return a store holding a policy on a provider the waiting node's file does not declare: rows it cannot apply */
+    private String storeThisNodeCannotApply() throws Exception {
         db = SharedDatabase.get();
         String address = db.address(db.createDatabase());
         try (Node writer = Node.start(dir.resolve("writer"), address, Duration.ofMillis(200), "")) {
-            // A policy on a provider this node's file does not declare: its rows cannot be applied here.
             assertThat(writer.put("{\"source\":\"other/\",\"enabled\":false}").status()).isEqualTo(200);
         }
+        return address;
+    }
+
+    @Test
+    void shouldKeepOneStoreForACorrectedAddressWhoseRowsDoNotFitAndSayWhy() throws Exception {
+        String address = storeThisNodeCannotApply();
         int before = db.connections("switchboard");
         Path config = dir.resolve("late.yaml");
         String wrong = address.replace(":" + db.port() + "/", ":1/");
@@ -199,22 +214,6 @@ final class WaitingNodeTest {
         assertThat(late.get().admin().token()).isEqualTo("tok-rotated-987654321");
     }
 
-    private static String fileStoreYaml(Path store) {
-        return """
-                providers:
-                  demo:
-                    type: echo
-                    models: [echo-small]
-                default_provider: demo
-                admin:
-                  token: tok-123456789
-                  store: %s
-                reload:
-                  poll_interval: 200ms
-                virtual_models: []
-                """.formatted(store);
-    }
-
     // From the second review: PostgresAdminStore.isFor threw on a file store's config (no scheme), so a node could not
     // move from a database store to a file store, waiting or not; each look failed with a stack trace.
     @Test
@@ -272,11 +271,7 @@ final class WaitingNodeTest {
     // first store again, until the wait ended.
     @Test
     void shouldLetGoOfTheStoreItTriedWhenTheFileNamesTheFirstAgain() throws Exception {
-        db = SharedDatabase.get();
-        String address = db.address(db.createDatabase());
-        try (Node writer = Node.start(dir.resolve("writer"), address, Duration.ofMillis(200), "")) {
-            assertThat(writer.put("{\"source\":\"other/\",\"enabled\":false}").status()).isEqualTo(200);
-        }
+        String address = storeThisNodeCannotApply();
         int before = db.connections("switchboard");
         String wrong = address.replace(":" + db.port() + "/", ":1/");
         Path config = dir.resolve("late.yaml");
