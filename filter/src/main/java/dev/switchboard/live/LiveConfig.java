@@ -132,6 +132,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * per look.
      */
     private AdminStore candidate;
+    /** A read of a store not in force (yet): when that store is installed, its time is this node's last sync. */
+    private record OtherRead(AdminStore store, Instant at) {
+    }
+
+    /** Guarded by {@link #lock}: the last read of a store not in force, or {@code null}. */
+    private OtherRead otherRead;
     /** Guarded by {@link #lock}: {@link #close()} was called: no store is read, made or opened after it. */
     private boolean closed;
     /**
@@ -461,7 +467,14 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private StoreContents readStore(AdminStore store) {
         try {
             StoreContents contents = store.read();
-            lastSync = clock.instant();
+            State now = state;
+            if (now == null || store == now.store()) {
+                lastSync = clock.instant();
+            } else {
+                // Another store than the one in force (a corrected address tried while waiting, a config naming another
+                // store): /admin/status shows the one in force, so its sync time waits for that store to be installed.
+                otherRead = new OtherRead(store, clock.instant());
+            }
             return contents;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -958,6 +971,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private void install(State next) {
         AdminStore old = state.store();
         state = next;
+        if (otherRead != null && otherRead.store() == next.store()) {
+            lastSync = otherRead.at();
+        }
+        if (otherRead != null && old != next.store()) {
+            otherRead = null;
+        }
         if (candidate != null && next.contents() != null) {
             // Waiting is over: the candidate is the store in force now, or never will be.
             if (candidate != next.store()) {

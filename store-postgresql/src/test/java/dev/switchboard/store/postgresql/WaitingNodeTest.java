@@ -154,6 +154,7 @@ final class WaitingNodeTest {
         }
         assertThat(seen).as("its connections, sampled every 300 ms at a 200 ms poll").allMatch(n -> n - before <= 1);
         assertThat(late.get().pendingStore()).as("the reason as it is now, not the first one").doesNotContain(wrong);
+        assertThat(late.lastSync()).as("read, but not the store /admin/status shows: no sync of it yet").isNull();
         assertThat(lines()).noneMatch(l -> l.contains("keeping the last good configuration"))
                 .anyMatch(l -> l.startsWith("WARN Switchboard: still without the admin store of " + config
                         + ", refusing every request;"));
@@ -230,6 +231,7 @@ final class WaitingNodeTest {
         Files.writeString(serving, fileStoreYaml(dir.resolve("serving-store.yaml")));
 
         await().atMost(PATIENCE).until(() -> waiting.get().pendingStore() == null && live.store().kind().equals("file"));
+        assertThat(waiting.lastSync()).as("the file store's read, once it is the store in force").isNotNull();
         assertThat(waiting.store().kind()).isEqualTo("file");
         assertThat(waiting.lastError()).isNull();
         assertThat(live.lastError()).isNull();
