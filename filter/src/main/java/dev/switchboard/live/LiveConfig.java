@@ -487,20 +487,24 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      */
     private AdminStore waitedFor(SwitchboardConfig config, AdminStore waitedOn) {
         if (waitedOn.isFor(config.admin(), configFile)) {
-            if (candidate != null) {
-                // The file names the first store again: the one tried meanwhile and its connection go.
-                retired.add(candidate);
-                candidate = null;
-            }
+            // The file names the first store again: the one tried meanwhile and its connection go.
+            dropCandidate(null);
             return waitedOn;
         }
-        if (candidate == null || !candidate.isFor(config.admin(), configFile)) {
-            if (candidate != null) {
-                retired.add(candidate);
-            }
-            candidate = AdminStores.open(config.admin(), configFile);
+        AdminStore named = storeFor(config, candidate);
+        if (named != candidate) {
+            dropCandidate(null);
+            candidate = named;
         }
-        return candidate;
+        return named;
+    }
+
+    /** Retires the {@link #candidate}, unless it is {@code kept} (the store in force now). Holds {@link #lock}. */
+    private void dropCandidate(AdminStore kept) {
+        if (candidate != null && candidate != kept) {
+            retired.add(candidate);
+        }
+        candidate = null;
     }
 
     /**
@@ -904,16 +908,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     || !now.store().isFor(loader.parse(config).admin(), configFile)) {
                 return List.of();
             }
-            Snapshot next = waiting(config, now.store(), now.snapshot().config().pendingStore());
-            List<Warning> warned = now.snapshot().config().warnings();
-            install(new State(next, now.store(), config, null));
-            lastSeen = null;
-            liveHash = null;
-            tell(true, next);
-            LOG.info("Switchboard: reloaded configuration {} ({} virtual models in the file), still without its admin "
-                    + "store: every request is refused until it can be read", next.version().substring(0, 12),
-                    next.config().rules().virtualModels().size());
-            logNewWarnings(warned, next);
+            installPartial(waiting(config, now.store(), now.snapshot().config().pendingStore()), now.store(), config, null,
+                    "the config file, still without its admin store: every request is refused until it can be read");
             return List.of();
         } catch (InvalidConfigException e) {
             return e.errors();
@@ -925,6 +921,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * and says so. What is on disk is not what is in force: the next complete read is judged afresh. Holds
      * {@link #lock}.
      *
+     * @param contents the store's contents it was built with, or {@code null} for a node still waiting for its store
+     *     (the config file's part alone)
      * @param what what went live with what, and why the other part is its last good state
      */
     private void installPartial(Snapshot next, AdminStore store, byte[] config, StoreContents contents, String what) {
@@ -977,12 +975,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         if (otherRead != null && old != next.store()) {
             otherRead = null;
         }
-        if (candidate != null && next.contents() != null) {
+        if (next.contents() != null) {
             // Waiting is over: the candidate is the store in force now, or never will be.
-            if (candidate != next.store()) {
-                retired.add(candidate);
-            }
-            candidate = null;
+            dropCandidate(next.store());
         }
         if (old != next.store()) {
             retired.add(old);
@@ -1017,14 +1012,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         if (!hash.equals(lastLogged)) {
             lastLogged = hash;
             tell(false, state.snapshot());
-            if (now.contents() == null) {
-                // There is no last good configuration to keep: the node has not read its store since it started.
-                LOG.warn("Switchboard: still without the admin store of {}, refusing every request; {}:\n  {}",
-                        configFile != null ? configFile : "the built-in default", why, String.join("\n  ", errors));
-            } else {
-                LOG.warn("Switchboard: keeping the last good configuration of {}; {}:\n  {}",
-                        configFile != null ? configFile : "the built-in default", why, String.join("\n  ", errors));
-            }
+            // A node waiting for its store has no last good configuration to keep: it has not read its store yet.
+            String head = now.contents() == null ? "still without the admin store of {}, refusing every request"
+                    : "keeping the last good configuration of {}";
+            LOG.warn("Switchboard: " + head + "; {}:\n  {}", configFile != null ? configFile : "the built-in default", why,
+                    String.join("\n  ", errors));
         }
     }
 
