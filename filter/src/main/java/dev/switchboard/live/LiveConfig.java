@@ -397,7 +397,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     /** Holds {@link #lock}. */
     private void listen(AdminStore store) {
-        store.listen(this::storeChanged, () -> state.snapshot().config().reload().pollInterval());
+        store.listen(this::storeChanged, () -> state.snapshot().config().pendingStore() == null,
+                () -> state.snapshot().config().reload().pollInterval());
     }
 
     /** The store heard of a change (another node's write): reload now, on the store's thread. */

@@ -4,6 +4,7 @@ import dev.switchboard.config.AdminSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -74,10 +75,12 @@ public interface AdminStore extends AutoCloseable {
      * watcher's folder events and poll. Idempotent.
      *
      * @param changed what to run on a change; must not throw
+     * @param serving whether the node serves rules read from this store now (false while it waits to read them
+     *     for the first time, refusing every request): what the store says in its log when it loses its way
      * @param pollInterval {@code reload.poll_interval} as it is now: how often a store without reliable
      *     notifications looks for itself, and the longest pause between reconnection attempts
      */
-    default void listen(Runnable changed, Supplier<Duration> pollInterval) {
+    default void listen(Runnable changed, BooleanSupplier serving, Supplier<Duration> pollInterval) {
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -127,7 +128,7 @@ public final class MemoryStores implements AdminStoreFactory {
         }
 
         @Override
-        public void listen(Runnable changed, Supplier<Duration> pollInterval) {
+        public void listen(Runnable changed, BooleanSupplier serving, Supplier<Duration> pollInterval) {
             this.changed = changed;
         }
 

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -17,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * {@code changed} (the node reloads). The poll catches what a notification cannot promise: one sent while this
  * connection was being replaced, or lost with it. It also proves the connection alive.
  *
- * <p>When the connection fails it logs once that the store is lost and the node keeps its last good rules, then
- * reconnects with {@link Backoff} (100 ms, doubling up to the poll interval); once through, it logs that the store
+ * <p>When the connection fails it logs once that the store is lost and what the node does meanwhile (it keeps its last
+ * good rules, or, when it has not read them from this store yet, it refuses every request), then reconnects with {@link Backoff} (100 ms, doubling up to the poll interval); once through, it logs that the store
  * is back, opens the worker's way again ({@link PostgresAdminStore#reachable()}) and runs {@code changed} to catch
  * up on everything it missed.
  */
@@ -31,14 +32,16 @@ final class Listener {
 
     private final PostgresAdminStore store;
     private final Runnable changed;
+    private final BooleanSupplier serving;
     private final Supplier<Duration> pollInterval;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Connection connection;
 
-    Listener(PostgresAdminStore store, Runnable changed, Supplier<Duration> pollInterval) {
+    Listener(PostgresAdminStore store, Runnable changed, BooleanSupplier serving, Supplier<Duration> pollInterval) {
         this.store = store;
         this.changed = changed;
+        this.serving = serving;
         this.pollInterval = pollInterval;
         this.thread = new Thread(this::run, THREAD_NAME);
         thread.setDaemon(true);
@@ -68,8 +71,6 @@ final class Listener {
     private void run() {
         Backoff backoff = new Backoff();
         String lost = null;
-        // Whether it got through once: a node that started without its store (a database down) has no rules to serve.
-        boolean through = false;
         while (running) {
             Connection c = null;
             try {
@@ -87,7 +88,6 @@ final class Listener {
                     LOG.info("Switchboard: the admin store {} is reachable again; catching up", store.location());
                     lost = null;
                 }
-                through = true;
                 store.reachable();
                 backoff.reset();
                 // Whatever happened while nobody listened: the reload reads the revision and loads what moved.
@@ -106,11 +106,14 @@ final class Listener {
                 }
                 if (lost == null) {
                     lost = store.describe(e);
-                    if (through) {
+                    // Not whether this thread got through once: a node that read the store but could not apply its
+                    // rows (or started without it) serves nothing, whatever the connection did.
+                    if (serving.getAsBoolean()) {
                         LOG.warn("Switchboard: lost the admin store {} ({}); serving the last good rules, reconnecting",
                                 store.location(), lost);
                     } else {
-                        LOG.warn("Switchboard: cannot reach the admin store {} ({}); reconnecting", store.location(),
+                        LOG.warn("Switchboard: cannot reach the admin store {} ({}); this node has not read its rules"
+                                + " from it and refuses every request until it has, reconnecting", store.location(),
                                 lost);
                     }
                 }

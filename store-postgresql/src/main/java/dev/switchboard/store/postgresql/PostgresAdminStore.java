@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.flywaydb.core.api.FlywayException;
@@ -254,10 +255,10 @@ final class PostgresAdminStore implements AdminStore {
     }
 
     @Override
-    public synchronized void listen(Runnable changed, Supplier<Duration> pollInterval) {
+    public synchronized void listen(Runnable changed, BooleanSupplier serving, Supplier<Duration> pollInterval) {
         this.pollInterval = pollInterval;
         if (listener == null && !closed) {
-            listener = new Listener(this, changed, pollInterval);
+            listener = new Listener(this, changed, serving, pollInterval);
             listener.start();
         }
     }

@@ -286,4 +286,27 @@ final class WaitingNodeTest {
         await().atMost(PATIENCE).until(() -> db.connections("switchboard") == before);
         assertThat(late.get().pendingStore()).startsWith(wrong + ": cannot be reached (");
     }
+
+    // The store's listener said "serving the last good rules" whenever it had got through once, so also for a node that
+    // read the store but could not apply its rows: that node refuses every request, and now says so.
+    @Test
+    void shouldSayItRefusesWhenItLosesAStoreWhoseRowsItCouldNotApply() throws Exception {
+        String address = storeThisNodeCannotApply();
+        db.stop();
+        Path config = dir.resolve("late.yaml");
+        LiveConfig late = waitingOn(config, address);
+        db.restart();
+        await().atMost(PATIENCE).until(() -> late.get().pendingStore().contains("other/")
+                && db.connections(PostgresAdminStore.LISTENER_APPLICATION) == 1);
+        int seen = lines().size();
+
+        db.terminate(PostgresAdminStore.LISTENER_APPLICATION);
+
+        String refusing = "WARN Switchboard: cannot reach the admin store " + address + " (";
+        await().atMost(PATIENCE).until(() -> lines().subList(seen, lines().size()).stream()
+                .anyMatch(l -> l.startsWith(refusing) && l.endsWith("); this node has not read its rules from it and"
+                        + " refuses every request until it has, reconnecting")));
+        assertThat(lines()).noneMatch(l -> l.contains("serving the last good rules"));
+        assertThat(late.get().pendingStore()).contains("other/");
+    }
 }
