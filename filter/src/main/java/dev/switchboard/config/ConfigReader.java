@@ -145,7 +145,8 @@ final class ConfigReader {
             String name = e.getKey();
             String path = "providers." + name;
             if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-                fields.error(path, e.getValue(), "'" + name + "' is not a valid provider name (letters, digits, '.', '_', '-'; no '/')");
+                fields.error(path, e.getValue(), "'" + name + "' is not a valid provider name (letters, digits, '.', '_', '-', the first a letter or"
+                        + " digit; no '/')");
                 continue;
             }
             Value.Mapping p = fields.required(e.getValue(), path);
@@ -359,7 +360,7 @@ final class ConfigReader {
         // Plain segments only: a '?', '#', '%', space or dot segment is a path no request reaches as written, and
         // the health paths answer before it (validate accepted them; the metrics were then unreachable).
         if (!METRICS_PATH.matcher(path).matches() || path.startsWith("/v1/") || path.equals("/v1")
-                || path.startsWith("/admin") || path.equals("/healthz") || path.equals("/readyz")) {
+                || path.startsWith("/admin/") || path.equals("/admin") || path.equals("/healthz") || path.equals("/readyz")) {
             fields.error("observability.metrics_path", m.entries().get("metrics_path"),
                     "must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not "
                             + "/, /v1/..., /admin/..., /healthz or /readyz), was '" + path + "'");

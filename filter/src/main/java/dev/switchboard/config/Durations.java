@@ -7,6 +7,12 @@ import java.util.regex.Pattern;
 /** Durations as written in the config: {@code 500ms}, {@code 2s}, {@code 10m}, {@code 1h}, {@code 7d}, or whole seconds. */
 final class Durations {
 
+    /**
+     * The longest duration a setting may have: a year. Every deadline (now in nanoseconds plus a duration, times the
+     * attempts of a failover) stays far from {@code long}'s end, which a duration of 293 years passes on its own.
+     */
+    static final Duration MAX = Duration.ofDays(365);
+
     private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)?");
 
     private Durations() {

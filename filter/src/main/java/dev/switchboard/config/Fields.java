@@ -167,6 +167,12 @@ final class Fields {
             error(join(path, key), v, "must be > 0, was " + ((Value.Scalar) v).text());
             return def;
         }
+        if (d.compareTo(Durations.MAX) > 0) {
+            // Nine digits of days pass the format, but deadlines counted in nanoseconds overflow past 292 years.
+            error(join(path, key), v, "must be at most " + Durations.format(Durations.MAX) + ", was "
+                    + ((Value.Scalar) v).text());
+            return def;
+        }
         return d;
     }
 

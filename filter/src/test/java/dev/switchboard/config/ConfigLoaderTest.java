@@ -114,6 +114,31 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void shouldTakeADurationOfAYearAndEveryUnit() {
+        SwitchboardConfig config = new ConfigLoader(Map.<String, String>of()::get).parse("""
+                server:
+                  request_body_timeout: 365d
+                  upstream_connect_timeout: 8760h
+                  upstream_idle_timeout: 525600m
+                  client_idle_timeout: 31536000
+                """);
+
+        assertThat(List.of(config.server().requestBodyTimeout(), config.server().upstreamConnectTimeout(),
+                config.server().upstreamIdleTimeout(), config.server().clientIdleTimeout()))
+                .containsOnly(java.time.Duration.ofDays(365));
+    }
+
+    @Test
+    void shouldTakeAMetricsPathThatOnlyBeginsLikeTheAdminApi() {
+        // Refused as "under /admin" before: the admin API and the dashboard are /admin and /admin/..., not this.
+        SwitchboardConfig config = new ConfigLoader(Map.<String, String>of()::get).parse("""
+                observability: {metrics_path: /administration/metrics}
+                """);
+
+        assertThat(config.observability().metricsPath()).isEqualTo("/administration/metrics");
+    }
+
+    @Test
     void shouldUseRowDefaults() {
         SwitchboardConfig config = new ConfigLoader(Map.<String, String>of()::get).parse("""
                 providers:

@@ -100,6 +100,20 @@ final class ConfigValidationTest {
                           poll_interval: 1ms
                         """, "reload.poll_interval: must be at least 100ms (each look reads the config file and the admin"
                         + " store, a database's revision included), was 1ms (line 2)"),
+                // Nine digits of days passed: every proxied request then failed on a deadline's overflow (a 500 and a
+                // stack trace), and a connect timeout of 40000d wrapped the failover's deadline into the past.
+                row("duration over a year", """
+                        server:
+                          request_body_timeout: 200000d
+                        """, "server.request_body_timeout: must be at most 365d, was 200000d (line 2)"),
+                row("connect timeout over a year", """
+                        server:
+                          upstream_connect_timeout: 8761h
+                        """, "server.upstream_connect_timeout: must be at most 365d, was 8761h (line 2)"),
+                row("longest duration", """
+                        experiments:
+                          window: 999999999d
+                        """, "experiments.window: must be at most 365d, was 999999999d (line 2)"),
                 row("zero duration", """
                         server:
                           upstream_idle_timeout: 0s
@@ -383,6 +397,12 @@ final class ConfigValidationTest {
                           up: {type: openai, headers: {X-Title: "caf\u00e9 \u6a21\u578b"}}
                         """, "providers.up.headers.X-Title: must hold no control character and nothing beyond Latin-1 (it travels "
                         + "in a header); character 6 is not (line 2)"),
+                row("metrics path of the admin API", """
+                        observability: {metrics_path: "/admin/metrics"}
+                        """, "observability.metrics_path: must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not /, /v1/..., /admin/..., /healthz or /readyz), was '/admin/metrics' (line 1)"),
+                row("metrics path of the dashboard", """
+                        observability: {metrics_path: "/admin"}
+                        """, "observability.metrics_path: must be a path of its own, such as /metrics: segments of letters, digits, '-', '_' and '.' (not /, /v1/..., /admin/..., /healthz or /readyz), was '/admin' (line 1)"),
                 // Regression (probe): validate accepted the first six, and the metrics were then unreachable.
                 row("metrics path of the health probe", """
                         observability: {metrics_path: "/healthz"}
@@ -540,8 +560,13 @@ final class ConfigValidationTest {
                 row("invalid provider name", """
                         providers:
                           open/ai: {type: echo}
-                        """, "providers.open/ai: 'open/ai' is not a valid provider name (letters, digits, '.', '_', '-'; "
-                        + "no '/') (line 2)"),
+                        """, "providers.open/ai: 'open/ai' is not a valid provider name (letters, digits, '.', '_', '-', the "
+                        + "first a letter or digit; no '/') (line 2)"),
+                row("provider name starting with an underscore", """
+                        providers:
+                          _a: {type: echo}
+                        """, "providers._a: '_a' is not a valid provider name (letters, digits, '.', '_', '-', the first a "
+                        + "letter or digit; no '/') (line 2)"),
                 row("invalid header name", """
                         providers:
                           local:
