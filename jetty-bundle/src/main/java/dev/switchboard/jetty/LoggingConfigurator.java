@@ -6,9 +6,12 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.util.DefaultJoranConfigurator;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.joran.spi.JoranException;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import dev.switchboard.observe.AccessLog;
+import java.net.URL;
 
 /**
  * The bundled proxy's logging, set up in code (by the jar's {@link LoggingProvider}; on a build's class path found by
@@ -22,6 +25,9 @@ import dev.switchboard.observe.AccessLog;
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LoggingConfigurator extends ContextAwareBase implements Configurator {
+
+    /** The context's object naming the file of the user's that was read (a {@link URL}), when one was found. */
+    static final String USERS_FILE = "dev.switchboard.logging.users-file";
 
     /** The line of every event, the access log's included. */
     public static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n";
@@ -44,11 +50,26 @@ public final class LoggingConfigurator extends ContextAwareBase implements Confi
     /**
      * @param context the logging to set up
      * @param theUsers whether the user has a logback configuration of their own, which then takes over
-     * @return whether logback should go on to its own configurators (the XML ones)
+     * @return whether logback should go on to its own configurators (its basic one, when no file of the user's was
+     *     found)
      */
     static ExecutionStatus configure(LoggerContext context, boolean theUsers) {
         if (theUsers) {
-            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+            // Logback's own search and reading of the file, less its printStackTrace of a file that is not well-formed
+            // XML: what went wrong stays in the context's statuses, where LoggingProvider finds it.
+            UsersFile joran = new UsersFile();
+            joran.setContext(context);
+            URL url = joran.find();
+            if (url == null) {
+                return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+            }
+            context.putObject(USERS_FILE, url);
+            try {
+                joran.configureByResource(url);
+            } catch (JoranException e) {
+                // Said in the statuses ("Problem parsing XML document" and the parser's error).
+            }
+            return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
         }
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(context);
@@ -83,5 +104,13 @@ public final class LoggingConfigurator extends ContextAwareBase implements Confi
         encoder.setContext(context);
         encoder.start();
         return encoder;
+    }
+
+    /** Logback's search for the user's file: the system property, then {@code logback-test.xml}, {@code logback.xml}. */
+    private static final class UsersFile extends DefaultJoranConfigurator {
+
+        URL find() {
+            return performMultiStepConfigurationFileSearch(true);
+        }
     }
 }

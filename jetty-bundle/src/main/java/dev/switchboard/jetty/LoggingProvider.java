@@ -5,6 +5,7 @@ import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.joran.spi.JoranException;
+import ch.qos.logback.core.status.Status;
 import ch.qos.logback.core.status.StatusUtil;
 import ch.qos.logback.core.util.StatusListenerConfigHelper;
 import ch.qos.logback.core.util.StatusPrinter2;
@@ -22,9 +23,9 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * ranking annotations, a duration message), about 65 ms of a start on one core before the port opens (issue 18;
  * bench/NOTES.md, thirteenth session), for the same result. A Logback configuration of the user's
  * ({@code logback.configurationFile}, a {@code logback.xml} on the class path) still goes through Logback's
- * initializer, and what it finds wrong is printed as Logback prints it; one Logback cannot use at all (it throws: a
- * file that is not {@code .xml}, say) gets one {@code SLF4J(E)} line saying why, and the jar's own logging instead
- * of none. Only the shaded jar names this class: a build's class path (the tests) and the WAR use their own
+ * initializer, and its warnings are printed as Logback prints them; one Logback cannot use (a file that is not
+ * {@code .xml}, not found, or not well-formed XML; an error while reading it) gets one {@code SLF4J(E)} line saying
+ * why, and the jar's own logging instead of none. Only the shaded jar names this class: a build's class path (the tests) and the WAR use their own
  * providers.
  */
 public final class LoggingProvider implements SLF4JServiceProvider {
@@ -50,15 +51,20 @@ public final class LoggingProvider implements SLF4JServiceProvider {
         context.setName(CoreConstants.DEFAULT_CONTEXT_NAME);
         context.setMDCAdapter(mdc);
         if (theUsers) {
+            String unusable;
             try {
                 new ContextInitializer(context).autoConfig();
+                unusable = unusable(context, System.getProperty("logback.configurationFile"));
             } catch (JoranException | RuntimeException e) {
-                Reporter.error("Logback could not use the logging configuration (" + reasons(e)
+                unusable = reasons(e);
+            }
+            if (unusable != null) {
+                // One line, not Logback's status dump (its stack traces): the jar goes on logging as it does by default.
+                Reporter.error("Logback could not use the logging configuration (" + unusable
                         + "); logging as the jar does without one");
                 context.reset();
                 LoggingConfigurator.configure(context, false);
-            }
-            if (!StatusUtil.contextHasStatusListener(context)) {
+            } else if (!StatusUtil.contextHasStatusListener(context)) {
                 new StatusPrinter2().printInCaseOfErrorsOrWarnings(context);
             }
         } else {
@@ -67,6 +73,33 @@ public final class LoggingProvider implements SLF4JServiceProvider {
             LoggingConfigurator.configure(context, false);
         }
         context.start();
+    }
+
+    /**
+     * Whether Logback, having not thrown, could use the configuration: {@link LoggingConfigurator} found a file (a
+     * named one it cannot find leaves Logback to its basic configurator, DEBUG lines on stdout), and reading it left
+     * no error (a file that is not well-formed XML leaves a context with no appender: nothing logged at all).
+     *
+     * @param named the {@code logback.configurationFile} property, or {@code null}
+     * @return why it could not, or {@code null} when it could
+     */
+    static String unusable(LoggerContext context, String named) {
+        StringBuilder errors = new StringBuilder();
+        for (Status status : context.getStatusManager().getCopyOfStatusList()) {
+            if (status.getLevel() == Status.ERROR) {
+                String why = status.getMessage() + (status.getThrowable() == null ? "" : ": " + reasons(status.getThrowable()));
+                errors.append(errors.length() == 0 ? "" : "; ").append(why);
+            }
+        }
+        Object read = context.getObject(LoggingConfigurator.USERS_FILE);
+        String which = read != null ? read.toString() : named;
+        if (errors.length() > 0) {
+            return (which == null ? "" : which + ": ") + errors;
+        }
+        if (read == null) {
+            return named == null ? "no configuration file was read" : named + ": no such file or class-path resource";
+        }
+        return null;
     }
 
     /** @return the messages of a failure and of its causes, outermost first (Logback wraps the one that says why) */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
@@ -68,12 +69,23 @@ final class LoggingConfiguratorTest {
 
     @Test
     void shouldLeaveTheLoggingToAConfigurationOfTheUsers() {
+        // On this test class path logback-test.xml is the user's: read as Logback reads it (a pattern encoder, the
+        // access log off), none of the jar's appenders, and the file named for LoggingProvider.
         LoggerContext context = new LoggerContext();
-        assertThat(LoggingConfigurator.configure(context, true)).isEqualTo(ExecutionStatus.INVOKE_NEXT_IF_ANY);
-        assertThat(appenders(context.getLogger(Logger.ROOT_LOGGER_NAME))).isEmpty();
-        assertThat(appenders(context.getLogger(AccessLog.LOGGER))).isEmpty();
-        // On this test class path logback-test.xml is the user's: the service entry itself defers to it.
-        assertThat(new LoggingConfigurator().configure(new LoggerContext())).isEqualTo(ExecutionStatus.INVOKE_NEXT_IF_ANY);
+        try {
+            assertThat(LoggingConfigurator.configure(context, true)).isEqualTo(ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+            assertThat(appenders(context.getLogger(Logger.ROOT_LOGGER_NAME))).singleElement().isInstanceOfSatisfying(
+                    ConsoleAppender.class, a -> assertThat(a.getEncoder()).isInstanceOf(PatternLayoutEncoder.class));
+            assertThat(context.getLogger(AccessLog.LOGGER).getEffectiveLevel()).isEqualTo(Level.OFF);
+            assertThat(appenders(context.getLogger(AccessLog.LOGGER))).isEmpty();
+            assertThat(context.getObject(LoggingConfigurator.USERS_FILE)).hasToString(
+                    getClass().getClassLoader().getResource("logback-test.xml").toString());
+        } finally {
+            context.stop();
+        }
+        LoggerContext viaService = new LoggerContext();
+        assertThat(new LoggingConfigurator().configure(viaService)).isEqualTo(ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+        viaService.stop();
     }
 
     private static List<Appender<ILoggingEvent>> appenders(Logger logger) {

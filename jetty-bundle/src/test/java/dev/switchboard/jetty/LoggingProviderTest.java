@@ -55,6 +55,22 @@ final class LoggingProviderTest {
     }
 
     @Test
+    void shouldFindAConfigurationUnusableWhenNoFileWasReadOrItHadAnError() throws Exception {
+        LoggerContext none = new LoggerContext();
+        assertThat(LoggingProvider.unusable(none, "/etc/sb/missing.xml"))
+                .isEqualTo("/etc/sb/missing.xml: no such file or class-path resource");
+
+        LoggerContext broken = new LoggerContext();
+        broken.putObject(LoggingConfigurator.USERS_FILE, new java.net.URL("file:/etc/sb/broken.xml"));
+        broken.getStatusManager().add(new ch.qos.logback.core.status.InfoStatus("read", this));
+        assertThat(LoggingProvider.unusable(broken, "/etc/sb/broken.xml")).isNull();
+        broken.getStatusManager().add(new ch.qos.logback.core.status.ErrorStatus("XML_PARSING - Parsing fatal error", this,
+                new IllegalStateException("structures must end")));
+        assertThat(LoggingProvider.unusable(broken, "/etc/sb/broken.xml"))
+                .isEqualTo("file:/etc/sb/broken.xml: XML_PARSING - Parsing fatal error: structures must end");
+    }
+
+    @Test
     void shouldNameEveryReasonOfAFailureOnceOutermostFirst() {
         // Logback wraps the failure that says why ("Failed to initialize or to run Configurator: ...").
         assertThat(LoggingProvider.reasons(new IllegalStateException("outer", new java.io.IOException("the file is not .xml"))))

@@ -132,6 +132,27 @@ final class RunCommandIT {
     }
 
     @Test
+    void shouldSayWhyAndLogAsWithoutOneWhenTheNamedXmlIsMissingOrBroken() throws Exception {
+        // Neither makes Logback throw: a missing file left it to its basic configurator (DEBUG lines on stdout, before
+        // the listening line), a broken one to a context with no appender (a stack trace, then nothing logged at all).
+        Path broken = work.resolve("broken.xml");
+        Files.writeString(broken, "<configuration><appender");
+        for (Path mine : List.of(work.resolve("missing.xml"), broken)) {
+            Files.deleteIfExists(work.resolve("stderr.txt"));
+            int port = start(List.of("-Dlogback.configurationFile=" + mine), "--port", "0", "--host", "127.0.0.1");
+            assertThat(chatHi(port).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(work.resolve("stderr.txt")))
+                    .contains("SLF4J(E): Logback could not use the logging configuration (", mine.getFileName().toString(),
+                            "); logging as the jar does without one")
+                    .containsPattern("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  Cli: Switchboard \\S+ started: ")
+                    .containsPattern("INFO  access: \\{\"request_id\"")
+                    .doesNotContain("\tat ", "DEBUG"));
+            process.destroy();
+            assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void shouldStartFromTheClassDataArchiveTheBuildMakesAsTheReadmeRunsIt() throws Exception {
         // The README's first command maps the archive the build made beside the jar (README "Start-up");
         // -Xshare:on: a JVM that cannot map it refuses to start, where the README's command would start without it.
