@@ -373,6 +373,47 @@ final class LiveConfigTest {
         }
     }
 
+    // From a README audit: with a full line of writes behind a slow one, each waited 30 s for its turn, as long as the
+    // bundled proxy's default client idle timeout: Jetty cut some of the connections under their 503s (one with no
+    // answer at all). The wait is two thirds of that timeout when that is shorter than 30 s.
+    @Test
+    void shouldRefuseAWaitingWriteWellBeforeTheClientConnectionIdlesOut() throws Exception {
+        assertThat(LiveConfig.writeTurnWait(java.time.Duration.ofSeconds(30))).isEqualTo(java.time.Duration.ofSeconds(20));
+        assertThat(LiveConfig.writeTurnWait(java.time.Duration.ofSeconds(45))).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(LiveConfig.writeTurnWait(java.time.Duration.ofMinutes(10))).isEqualTo(java.time.Duration.ofSeconds(30));
+        Files.writeString(dir.resolve("switchboard.yaml"), "server: {client_idle_timeout: 900ms}\n" + redirect("v1/model"));
+        LiveConfig live = LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<?> first = pool.submit(() -> live.update(null, snapshot -> {
+                writing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return adding("first").apply(snapshot);
+            }));
+            assertThat(writing.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            long start = System.nanoTime();
+
+            assertThatThrownBy(() -> live.update(null, adding("second")))
+                    .isInstanceOf(dev.switchboard.store.StoreUnavailableException.class)
+                    .hasMessage("virtual-models.admin.yaml: the admin writes before this one on this node took more than"
+                            + " 600 ms; nothing was written, retry in a moment");
+
+            assertThat(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(550L, 5000L);
+            release.countDown();
+            first.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+            live.close();
+        }
+    }
+
     /** @return a node on a config file in {@link #dir} whose store file holds one row, {@code extra -> v9/model} */
     private LiveConfig withStoreRowExtra() throws IOException {
         Files.writeString(dir.resolve("switchboard.yaml"), redirect("v1/model"));
