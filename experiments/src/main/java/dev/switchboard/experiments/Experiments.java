@@ -50,6 +50,12 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     public static final Duration FEEDBACK_WAIT = Duration.ofSeconds(1);
     /** The most scores waiting at once (each holds a request thread); more are refused as in progress at once. */
     static final int MAX_WAITING_SCORES = 8;
+    /**
+     * The score histogram's buckets (scores are 0 to 1, Micrometer takes no bound of 0): tenths, so that a thumbs down
+     * (0, in the first) and a thumbs up (1, in the last) each count in a bucket of their own, and
+     * {@code histogram_quantile} reads a distribution.
+     */
+    static final double[] SCORE_BUCKETS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
 
     private final Supplier<SwitchboardConfig> config;
     private final Clock clock;
@@ -277,6 +283,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         if (registry != null) {
             Redirects names = redirects(config.get().rules());
             DistributionSummary.builder("switchboard.feedback").description("feedback scores (0 to 1) by arm")
+                    .serviceLevelObjectives(SCORE_BUCKETS)
                     .tag("switchboard.virtual_model", names.label(s.source))
                     .tag("switchboard.target", names.label(s.target)).register(registry).record(feedback.score());
             if (config.get().rules() != names.rules) {

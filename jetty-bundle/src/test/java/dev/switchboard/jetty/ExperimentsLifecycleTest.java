@@ -224,6 +224,10 @@ final class ExperimentsLifecycleTest {
         String scrape = admin("GET", "/metrics").body();
         assertThat(scrape).contains("switchboard_target=\"up/b\"");
         assertThat(scrape).containsPattern("switchboard_feedback_count\\{[^}]*switchboard_target=\"up/a\"");
+        // A histogram (README "Experiments"): the score of 1 in the buckets from 1.0 up, none below.
+        assertThat(scrape).contains("# TYPE switchboard_feedback histogram")
+                .containsPattern("switchboard_feedback_bucket\\{switchboard_target=\"up/a\",[^}]*le=\"0\\.9\"} 0")
+                .containsPattern("switchboard_feedback_bucket\\{switchboard_target=\"up/a\",[^}]*le=\"1\\.0\"} 1");
 
         rules("  - {source: ab, target: up/a}\n");
         // Scored after the change: an exchange of up/b (round robin: the second went there).
