@@ -331,20 +331,10 @@ final class LiveConfigTest {
     void shouldRefuseAWriteAtOnceWhenTheLineOfWritesIsFull() throws Exception {
         LiveConfig live = withStoreRowExtra();
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
         try {
             List<java.util.concurrent.Future<?>> inLine = new java.util.ArrayList<>();
-            inLine.add(pool.submit(() -> live.update(null, snapshot -> {
-                writing.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                return adding("first").apply(snapshot);
-            })));
-            assertThat(writing.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            inLine.add(holdingTheTurn(live, pool, release));
             for (int i = 1; i < LiveConfig.MAX_WRITES_IN_LINE; i++) {
                 String source = "queued" + i;
                 inLine.add(pool.submit(() -> live.update(null, adding(source))));
@@ -384,19 +374,9 @@ final class LiveConfigTest {
         Files.writeString(dir.resolve("switchboard.yaml"), "server: {client_idle_timeout: 900ms}\n" + redirect("v1/model"));
         LiveConfig live = LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
-            java.util.concurrent.Future<?> first = pool.submit(() -> live.update(null, snapshot -> {
-                writing.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                return adding("first").apply(snapshot);
-            }));
-            assertThat(writing.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            java.util.concurrent.Future<?> first = holdingTheTurn(live, pool, release);
             long start = System.nanoTime();
 
             assertThatThrownBy(() -> live.update(null, adding("second")))
@@ -412,6 +392,23 @@ final class LiveConfigTest {
             pool.shutdownNow();
             live.close();
         }
+    }
+
+    /** @return a write adding {@code first} that holds the write turn until {@code release}, once it holds it */
+    private static java.util.concurrent.Future<?> holdingTheTurn(LiveConfig live, java.util.concurrent.ExecutorService pool,
+            java.util.concurrent.CountDownLatch release) throws InterruptedException {
+        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.Future<?> first = pool.submit(() -> live.update(null, snapshot -> {
+            writing.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return adding("first").apply(snapshot);
+        }));
+        assertThat(writing.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        return first;
     }
 
     /** @return a node on a config file in {@link #dir} whose store file holds one row, {@code extra -> v9/model} */
