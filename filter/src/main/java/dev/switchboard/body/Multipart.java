@@ -305,8 +305,9 @@ public final class Multipart {
     /**
      * Whether a part's name is another spelling of a field read here, which some reader takes for it: a list or map
      * of it ({@code model[]}, {@code model[0]}: Express's {@code qs} and multer, PHP), a dotted path ({@code svg.model}:
-     * {@code qs} with dots), the whole object as one field ({@code svg}, which a JSON form field reads), or the nested
-     * model in another case ({@code svg[Model]}).
+     * {@code qs} with dots), the whole object as one field ({@code svg}, which a JSON form field reads), the nested
+     * model in another case ({@code svg[Model]}), or the name behind what a reader drops: leading spaces and all
+     * after a NUL (PHP), leading brackets ({@code [model]}: {@code qs}; {@code ]model}, {@code model]}: Rack).
      *
      * @return what is wrong with it, or {@code null}
      */
@@ -314,17 +315,30 @@ public final class Multipart {
         if (name == null || fields.contains(name)) {
             return null;
         }
-        int cut = 0;
-        while (cut < name.length() && name.charAt(cut) != '[' && name.charAt(cut) != '.') {
+        int from = 0;
+        while (from < name.length() && name.charAt(from) == ' ') {
+            from++;
+        }
+        int nul = name.indexOf('\0', from);
+        String kept = name.substring(from, nul < 0 ? name.length() : nul);
+        int start = 0;
+        while (start < kept.length() && (kept.charAt(start) == '[' || kept.charAt(start) == ']')) {
+            start++;
+        }
+        int cut = start;
+        while (cut < kept.length() && kept.charAt(cut) != '[' && kept.charAt(cut) != ']' && kept.charAt(cut) != '.') {
             cut++;
         }
-        String base = name.substring(0, cut);
+        String base = kept.substring(start, cut);
         for (String field : fields) {
-            if (field.equalsIgnoreCase(base) && cut < name.length()) {
+            if (field.equalsIgnoreCase(base) && cut < kept.length()) {
                 return field + " sent as a list or map";
             }
+            if (field.equals(base) && (start > 0 || !kept.equals(name))) {
+                return field + " spelled with what a reader drops (leading spaces or brackets, a NUL)";
+            }
         }
-        if (base.equalsIgnoreCase("svg") && (cut == name.length() || name.toLowerCase(Locale.ROOT).contains("model"))) {
+        if (base.equalsIgnoreCase("svg") && (cut == kept.length() || kept.toLowerCase(Locale.ROOT).contains("model"))) {
             return "svg[model] spelled another way";
         }
         return null;

@@ -52,12 +52,14 @@ public final class ModelNames {
             boolean pairedSurrogate = Character.isHighSurrogate(c) && i + 1 < name.length()
                     && Character.isLowSurrogate(name.charAt(i + 1));
             if (pairedSurrogate) {
+                if (invisible(name.codePointAt(i))) {
+                    return UNUSABLE;
+                }
                 i++;
                 continue;
             }
             // A comma: LiteLLM reads "a,b" as two models and calls both, so one checked name would be two called.
-            if (stripped(c) || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
-                    || Character.isSurrogate(c) || c == ',') {
+            if (stripped(c) || Character.isISOControl(c) || invisible(c) || Character.isSurrogate(c) || c == ',') {
                 return UNUSABLE;
             }
         }
@@ -76,9 +78,10 @@ public final class ModelNames {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             int type = Character.getType(c);
-            boolean hidden = Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+            boolean hidden = Character.isISOControl(c) || invisible(c) || type == Character.LINE_SEPARATOR
                     || type == Character.PARAGRAPH_SEPARATOR || type == Character.SPACE_SEPARATOR && c != ' '
-                    || Character.isSurrogate(c) && !paired(s, i);
+                    || Character.isSurrogate(c) && (!paired(s, i) || invisible(s.codePointAt(Character.isHighSurrogate(c)
+                    ? i : i - 1)));
             if (hidden && out == null) {
                 out = new StringBuilder(s.length() + 8).append(s, 0, i);
             }
@@ -104,6 +107,19 @@ public final class ModelNames {
         char c = s.charAt(i);
         return Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
                 : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+
+    /**
+     * @return whether a character shows nothing: a format character (zero-width, bidi, tags), any other of Unicode's
+     *     default-ignorable ones (the combining grapheme joiner, Hangul fillers, Khmer inherent vowels, variation
+     *     selectors, Mongolian ones), and the blank Braille pattern; a name holding one looks like another in a log
+     */
+    static boolean invisible(int cp) {
+        return Character.getType(cp) == Character.FORMAT || cp == 0x034F || cp == 0x115F || cp == 0x1160
+                || cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F) || (cp >= 0x2060 && cp <= 0x206F)
+                || cp == 0x2800 || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFFA0
+                || (cp >= 0xFFF0 && cp <= 0xFFF8) || (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A)
+                || (cp >= 0xE0000 && cp <= 0xE0FFF);
     }
 
     /** Whitespace to Java, Python, JavaScript or Go, and the byte-order mark. */

@@ -127,10 +127,11 @@ final class Api {
     private static final Shape MODEL = Shape.of(true, "model");
     /**
      * The Responses API's models: the request's own, its tools' (image generation, and the model writing SVG output),
-     * its moderation's, those of tools an input item adds, and of the tools an allowed-tools choice lists.
+     * its moderation's, those of tools an input item adds, and of the tools an allowed-tools choice lists (the same
+     * two).
      */
     private static final String[] RESPONSES_MODELS = {"model", "tools[].model", "tools[].svg.model", "moderation.model",
-        "input[].tools[].model", "input[].tools[].svg.model", "tool_choice.tools[].model"};
+        "input[].tools[].model", "input[].tools[].svg.model", "tool_choice.tools[].model", "tool_choice.tools[].svg.model"};
     private static final Shape RESPONSES = Shape.of(true, RESPONSES_MODELS);
     /**
      * Anthropic's Messages API: the request's model, a tool's (the advisor tool), its fallbacks' (a list of models, or

@@ -61,6 +61,7 @@ final class RequestChecks {
         }
         String query = request.getQueryString();
         if (query != null) {
+            List<String> containers = route.shape() == null ? List.of() : route.shape().topLevelNames();
             for (String name : queryNames(query)) {
                 if (name.equals("_method")) {
                     return ApiError.INVALID_REQUEST.with("_method is not accepted; send the real method");
@@ -74,6 +75,10 @@ final class RequestChecks {
                     // The purpose says whether an upload is a batch file, whose every line is checked: an upstream
                     // that fills a missing form field from the query (FastAPI) must not read one the gateway did not.
                     return ApiError.INVALID_REQUEST.with("purpose belongs in the request body, not the query string");
+                }
+                if (containers.contains(name)) {
+                    // tools[0][model], svg[model]: qs builds the structure a body would hold the model in.
+                    return ApiError.INVALID_REQUEST.with(name + " belongs in the request body, not the query string");
                 }
             }
         }
@@ -159,8 +164,8 @@ final class RequestChecks {
      *   {@code request.form()}), Python's {@code parse_qs} before 3.9.2 (3.8.8, 3.7.10, 3.6.13), Go's
      *   {@code url.ParseQuery} before 1.17: a name decoded and nothing else done to it.</li>
      * </ul>
-     * Only names short enough to be one it looks for are decoded (after their leading spaces, skipped as bytes),
-     * so a large body costs two passes.
+     * Every name is decoded, however long (a bracket or a NUL may end the part a reader keeps anywhere), so a large
+     * body costs two passes.
      *
      * @param names the field names to look for
      * @return the first of {@code names} the form has a field of, or {@code null}
@@ -183,12 +188,11 @@ final class RequestChecks {
             while (end < length && body[end] != '&' && body[end] != '=' && !(semicolons && body[end] == ';')) {
                 end++;
             }
-            if (end - i <= MAX_FORM_NAME) {
-                String raw = new String(body, i, end - i, StandardCharsets.ISO_8859_1);
-                String base = semicolons ? decoded(raw) : bracketBase(formName(raw));
-                if (names.contains(base)) {
-                    return base;
-                }
+            // Every name, however long: qs reads [model]AAA... as model, PHP model%00AAA... (a scan of one name's bytes).
+            String raw = new String(body, i, end - i, StandardCharsets.ISO_8859_1);
+            String base = semicolons ? decoded(raw) : bracketBase(formName(raw));
+            if (names.contains(base)) {
+                return base;
             }
             while (end < length && body[end] != '&' && !(semicolons && body[end] == ';')) {
                 end++;
@@ -197,9 +201,6 @@ final class RequestChecks {
         }
         return null;
     }
-
-    /** The longest name decoded: {@code model} in escapes and leading spaces is far shorter. */
-    private static final int MAX_FORM_NAME = 256;
 
     /**
      * @return the field a bracketed name fills: {@code model[]} and {@code model[0]} are {@code model} (PHP, {@code qs}),
@@ -279,7 +280,7 @@ final class RequestChecks {
 
     /**
      * Query parameter names as any framework reads them: split on {@code &} and {@code ;}, decoded,
-     * lowercase, and a structured name ({@code model[]}, {@code model.x}) as its base.
+     * lowercase, and a structured name ({@code model[]}, {@code [model]}, {@code model]}, {@code model.x}) as its base.
      */
     static List<String> queryNames(String query) {
         List<String> names = new java.util.ArrayList<>();
@@ -291,17 +292,26 @@ final class RequestChecks {
 
     /**
      * @param pair one {@code name=value} of a query (or a name alone)
-     * @return its name decoded, stripped and in lower case, and {@code model[]}, {@code model[0]}, {@code model.x} read
-     *     as {@code model}, as the frameworks that build structures from names read them
+     * @return its name decoded, stripped and in lower case, cut at a NUL (PHP), and read as the frameworks that build
+     *     structures from names read it: {@code model[]}, {@code model[0]} (PHP, {@code qs}), {@code [model]} ({@code qs}
+     *     drops a leading bracket), {@code ]model}, {@code model]} (Rack) and {@code model.x} are {@code model}
      */
     static String queryName(String pair) {
         int eq = pair.indexOf('=');
         String name = queryDecoded(eq < 0 ? pair : pair.substring(0, eq)).strip().toLowerCase(Locale.ROOT);
-        int cut = 0;
-        while (cut < name.length() && (Character.isLetterOrDigit(name.charAt(cut)) || name.charAt(cut) == '_')) {
-            cut++;
+        int nul = name.indexOf('\0');
+        if (nul >= 0) {
+            name = name.substring(0, nul).strip();
         }
-        return cut < name.length() && (name.charAt(cut) == '[' || name.charAt(cut) == '.') ? name.substring(0, cut) : name;
+        int start = 0;
+        while (start < name.length() && (name.charAt(start) == '[' || name.charAt(start) == ']')) {
+            start++;
+        }
+        int end = start;
+        while (end < name.length() && name.charAt(end) != '[' && name.charAt(end) != ']' && name.charAt(end) != '.') {
+            end++;
+        }
+        return name.substring(start, end);
     }
 
     /** @return a query's name or value percent-decoded ({@code +} as a space), or as written when it does not decode */

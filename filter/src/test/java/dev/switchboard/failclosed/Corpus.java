@@ -151,6 +151,11 @@ public final class Corpus {
         all.add(json("NEL (Python strips it)", CHAT, "{\"model\":\"denied\\u0085\"}", DENIED_403));
         all.add(json("a zero-width space inside", CHAT, "{\"model\":\"up/den\\u200bied\"}", INVALID_MODEL));
         all.add(json("a NUL inside", CHAT, "{\"model\":\"up/denied\\u0000\"}", INVALID_MODEL));
+        // A review (2026-12-06): default-ignorable characters that are no format character, and a blank one.
+        for (String c : List.of("\\u034f", "\\u3164", "\\uffa0", "\\u115f", "\\u17b4", "\\u2800", "\\udb40\\udc20",
+                "\\ufe0f")) {
+            all.add(json("an invisible " + c + " inside", CHAT, "{\"model\":\"up/denied" + c + "\"}", INVALID_MODEL));
+        }
         all.add(json("a space inside", CHAT, "{\"model\":\"up/ denied\"}", INVALID_MODEL));
         all.add(json("a newline inside", CHAT, "{\"model\":\"up/ok\\nup/denied\"}", INVALID_MODEL));
         all.add(json("a lone surrogate", CHAT, "{\"model\":\"up/denied\\ud800\"}", INVALID_MODEL));
@@ -188,6 +193,14 @@ public final class Corpus {
                 AMBIGUOUS, "Content-Type: \u00a0application/x-www-form-urlencoded"));
         all.add(raw("JSON sent as a form, a field name after 100 encoded spaces (PHP drops them)", "POST", CHAT,
                 bytes("{\"model\":\"up/ok\",\"x\":\"&" + "%20".repeat(100) + "model=up/denied\"}"), AMBIGUOUS, urlencoded));
+        // A review (2026-12-06): names over 256 characters were not read, but qs ignores what follows the last ']'
+        // and PHP cuts a name at a NUL, however long the rest.
+        all.add(raw("JSON sent as a form, [model] and 300 characters more (qs reads model)", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"x\":\"&[model]" + "A".repeat(300) + "=up/denied&\"}"), AMBIGUOUS, urlencoded));
+        all.add(raw("JSON sent as a form, model, a NUL and 300 characters more (PHP reads model)", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"x\":\"&model%00" + "A".repeat(300) + "=up/denied&\"}"), AMBIGUOUS, urlencoded));
+        all.add(raw("JSON sent as a form, 300 brackets before model (Rack reads model)", "POST", "/v1/batches",
+                bytes("{\"input_file_id\":\"f\",\"x\":\"&" + "]".repeat(300) + "model=up/denied&\"}"), AMBIGUOUS, urlencoded));
         all.add(json("a realtime session split elsewhere, its bare transcription model goes along", "/v1/realtime/sessions",
                 "{\"model\":\"elsewhere\",\"input_audio_transcription\":{\"model\":\"whisper-1\"}}",
                 forwarded("/v1/realtime/sessions")));
@@ -394,6 +407,9 @@ public final class Corpus {
                 + "{\"type\":\"allowed_tools\",\"tools\":[{\"type\":\"image_generation\",\"model\":\"up/denied\"}]}}", DENIED_403));
         all.add(json("responses: tool_choice as text", "/v1/responses", "{\"model\":\"up/ok\",\"tool_choice\":\"auto\"}",
                 forwarded("/v1/responses")));
+        all.add(json("responses: an allowed-tools choice's SVG writer", "/v1/responses", "{\"model\":\"up/ok\",\"tool_choice\":"
+                + "{\"type\":\"allowed_tools\",\"tools\":[{\"type\":\"image_generation\",\"svg\":{\"model\":\"up/denied\"}}]}}",
+                DENIED_403));
         all.add(json("chat moderation's model", CHAT, "{\"model\":\"up/ok\",\"moderation\":{\"model\":\"up/denied\"}}",
                 DENIED_403));
         all.add(json("responses moderation's model", "/v1/responses", "{\"model\":\"up/ok\",\"moderation\":"
@@ -435,6 +451,14 @@ public final class Corpus {
                 "_method=PUT")) {
             all.add(json("query " + q, CHAT + "?" + q, body, AMBIGUOUS));
         }
+        // A review (2026-12-06): the names qs, PHP and Rack read as model (or as a container the API reads models from).
+        for (String q : List.of("%5Bmodel%5D=up/denied", "%5Dmodel=up/denied", "model%5D=up/denied", "model%00=up/denied",
+                "moderation%5Bmodel%5D=up/denied")) {
+            all.add(json("query " + q, CHAT + "?" + q, body, AMBIGUOUS));
+        }
+        all.add(json("query tools[0][model] on responses", "/v1/responses?tools%5B0%5D%5Bmodel%5D=up/denied", body, AMBIGUOUS));
+        all.add(json("query [model] on a model-less POST", "/v1/batches?%5Bmodel%5D=up/denied", "{\"input_file_id\":\"f\"}",
+                AMBIGUOUS));
         // Tomcat refuses a raw '[' in the request target itself.
         all.add(json("query model[]=up/denied", CHAT + "?model[]=up/denied", body, notForwarded()));
         all.add(raw("model in the query of a model-less GET", "GET", "/v1/files?model=up/denied", new byte[0], AMBIGUOUS));
@@ -627,6 +651,13 @@ public final class Corpus {
         all.add(form("model[] (multer and PHP read a list)", FORM, ok.replace("name=\"model\"", "name=\"model[]\"")
                 + "--b--\r\n", INVALID_FORM));
         all.add(form("model[0] beside model", FORM, ok + part("model[0]", "up/denied") + "--b--\r\n", INVALID_FORM));
+        // A review (2026-12-06): names PHP reads as model (leading spaces dropped, cut at a NUL), qs and Rack too.
+        for (String name : List.of(" model", "[model]", "]model", "model]", "model\u0000x")) {
+            all.add(form("a part named '" + name.replace("\u0000", "\\0") + "' beside model", FORM, ok + part(name, "up/denied")
+                    + "--b--\r\n", INVALID_FORM));
+        }
+        all.add(form("image edit, svg[model] after a space", FORM, ok + part(" svg[model]", "up/denied") + "--b--\r\n",
+                INVALID_FORM, "/v1/images/edits"));
         all.add(form("image edit, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/edits"));
         all.add(form("image variation, denied", FORM, denied + "--b--\r\n", DENIED_403, "/v1/images/variations"));
         all.add(json("a decision, denied", "/v1/decisions", "{\"model\":\"up/denied\",\"input\":\"x\",\"questions\":[]}",
@@ -728,6 +759,10 @@ public final class Corpus {
         all.add(batch("a Responses line with a denied tool model", "batch", line1.replace("/v1/chat/completions", "/v1/responses")
                 .replace("{\"model\":\"up/ok\"}", "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"image_generation\","
                         + "\"model\":\"up/denied\"}]}") + "\n", DENIED_403));
+        all.add(batch("a Responses line with a denied model in its allowed-tools choice", "batch", line1.replace(
+                "/v1/chat/completions", "/v1/responses").replace("{\"model\":\"up/ok\"}", "{\"model\":\"up/ok\",\"tool_choice\":"
+                + "{\"type\":\"allowed_tools\",\"tools\":[{\"type\":\"image_generation\",\"model\":\"up/denied\"}]}}") + "\n",
+                DENIED_403));
         all.add(batch("a line's moderation model", "batch", line1.replace("{\"model\":\"up/ok\"}",
                 "{\"model\":\"up/ok\",\"moderation\":{\"model\":\"up/denied\"}}") + "\n", DENIED_403));
         all.add(batch("an image line's SVG writer", "batch", line1.replace("/v1/chat/completions", "/v1/images/generations")
@@ -748,6 +783,8 @@ public final class Corpus {
                 batchFile("%PDF-1.4 binary") + "--b--\r\n", forwarded("/v1/files"), "/v1/files"));
         all.add(form("purpose=batch in the query of an upload without one", FORM,
                 batchFile(bad + "\n") + "--b--\r\n", AMBIGUOUS, "/v1/files?purpose=batch"));
+        all.add(form("[purpose]=batch in the query of an upload without one (qs reads purpose)", FORM,
+                batchFile(bad + "\n") + "--b--\r\n", AMBIGUOUS, "/v1/files?%5Bpurpose%5D=batch"));
         all.add(form("purpose in the query beside the form's", FORM, part("purpose", "fine-tune") + batchFile(bad + "\n")
                 + "--b--\r\n", AMBIGUOUS, "/v1/files?Purpose=batch"));
         all.add(raw("purpose in the query of a file list (a filter)", "GET", "/v1/files?purpose=batch", new byte[0],
