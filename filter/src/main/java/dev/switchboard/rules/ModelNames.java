@@ -115,11 +115,12 @@ public final class ModelNames {
      *     selectors, Mongolian ones), and the blank Braille pattern; a name holding one looks like another in a log
      */
     static boolean invisible(int cp) {
-        return Character.getType(cp) == Character.FORMAT || cp == 0x034F || cp == 0x115F || cp == 0x1160
+        // Names are ASCII mostly: none below the soft hyphen (U+00AD) is one, so those cost one comparison.
+        return cp >= 0xAD && (Character.getType(cp) == Character.FORMAT || cp == 0x034F || cp == 0x115F || cp == 0x1160
                 || cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F) || (cp >= 0x2060 && cp <= 0x206F)
                 || cp == 0x2800 || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFFA0
                 || (cp >= 0xFFF0 && cp <= 0xFFF8) || (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A)
-                || (cp >= 0xE0000 && cp <= 0xE0FFF);
+                || (cp >= 0xE0000 && cp <= 0xE0FFF));
     }
 
     /** Whitespace to Java, Python, JavaScript or Go, and the byte-order mark. */
