@@ -46,6 +46,11 @@ final class DashboardGateway {
      * @param virtualModels the config file's {@code virtual_models} entries, YAML flow lines ({@code - {...}})
      */
     DashboardGateway(Path dir, String virtualModels) throws Exception {
+        this(dir, virtualModels, "");
+    }
+
+    /** @param admin more of the {@code admin} block, a YAML flow mapping's entries ({@code , store: ...}) */
+    DashboardGateway(Path dir, String virtualModels, String admin) throws Exception {
         upstream = ServletServer.start(new Provider());
         Path config = dir.resolve("switchboard.yaml");
         Files.writeString(config, """
@@ -57,11 +62,11 @@ final class DashboardGateway {
                     api_key: sk-up
                     models: [gpt-small, gpt-large, gpt-5]
                 default_provider: up
-                admin: {token: %s}
+                admin: {token: %s%s}
                 reload: {poll_interval: 1h}
                 virtual_models:
                 %s
-                """.formatted(ServletServer.port(upstream), TOKEN, virtualModels.indent(2)));
+                """.formatted(ServletServer.port(upstream), TOKEN, admin, virtualModels.indent(2)));
         live = LiveConfig.load(config, new ConfigLoader(name -> null));
         gateway = Gateway.start(live, live, live.get().server());
         base = "http://127.0.0.1:" + gateway.port();

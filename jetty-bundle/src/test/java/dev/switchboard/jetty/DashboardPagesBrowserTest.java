@@ -191,6 +191,29 @@ final class DashboardPagesBrowserTest {
         assertThat(driver.findElement(link).getText()).isEqualTo("drifting");
     }
 
+    // From a review: the page stopped refreshing for good when the shown experiment ended (its redirect deleted here or
+    // on another node), still showing its numbers as current, and an experiment begun meanwhile never joined the list.
+    @Test
+    void shouldSayAnExperimentEndedAndKeepTheListCurrent() throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"ending\",\"strategy\":\"round_robin\",\"targets\":"
+                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        open(gw.base, DashboardGateway.TOKEN, "/experiments/ending");
+        textContains(By.id("exp-title"), "ending");
+
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"ending\"}").statusCode()).isEqualTo(204);
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"begun\",\"strategy\":\"round_robin\",\"targets\":"
+                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+
+        textContains(By.id("exp-ended"), "The experiment on ending has ended");
+        assertThat(driver.findElements(By.id("exp-arms"))).as("its numbers are not shown as current").isEmpty();
+        assertThat(driver.findElements(By.cssSelector(".exp-list a[href='#/experiments/ending']"))).isEmpty();
+        assertThat(driver.findElement(By.cssSelector(".exp-list a[href='#/experiments/begun']")).getText()).startsWith("begun");
+        // And it goes on refreshing.
+        String before = driver.findElement(By.id("exp-updated")).getText();
+        until(d -> !d.findElement(By.id("exp-updated")).getText().equals(before));
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"begun\"}").statusCode()).isEqualTo(204);
+    }
+
     @Test
     void shouldShowTheStatus() {
         open(gw.base, DashboardGateway.TOKEN, "/status");
@@ -200,5 +223,25 @@ final class DashboardPagesBrowserTest {
         textContains(By.id("status-error"), "None");
         driver.findElement(By.id("status-reload")).click();
         textContains(By.cssSelector("main [role=status]"), "Reloaded");
+    }
+
+    // From a review: a node that has not read its PostgreSQL store since it started (nothing listens at its address)
+    // refuses every request, but the page said "the last good configuration serves on".
+    @Test
+    void shouldSayTheNodeRefusesEverythingWhileItWaitsForItsStore(@TempDir Path waitingDir) throws Exception {
+        DashboardGateway waiting = new DashboardGateway(waitingDir, "[]", ", store: \"postgresql://127.0.0.1:1/nowhere\","
+                + " store_user: sb, store_password: not-used");
+        try {
+            open(waiting.base, DashboardGateway.TOKEN, "/status");
+            page("Status");
+            textContains(By.id("status-error"), "This node has not read its rules from the admin store since it started:"
+                    + " it refuses every request (503 store_unavailable) until it can.");
+            assertThat(driver.findElement(By.id("status-error")).getText()).doesNotContain("last good configuration")
+                    .contains("postgresql://127.0.0.1:1/nowhere: cannot be reached (connection refused)");
+            driver.findElement(By.id("status-reload")).click();
+            textContains(By.cssSelector("main [role=alert]"), "The admin store cannot be read: this node still refuses every request.");
+        } finally {
+            waiting.close();
+        }
     }
 }

@@ -31,13 +31,21 @@ export async function render(main, selected) {
   const body = h('div', {id: 'exp-body'});
   const stamp = h('span', {class: 'muted small', id: 'exp-updated', 'aria-live': 'off'});
   // Each experiment's mark in the list, by source: a refresh sets them as it draws the numbers.
-  const marks = new Map(list.map((e) => [e.source, h('span', {class: 'mark'}, mark(e))]));
+  const marks = new Map();
+  const items = h('ul', {class: 'exp-list'});
+  // The list as the gateway has it now: a refresh that finds experiments begun or ended draws it again.
+  const drawList = (experiments) => {
+    marks.clear();
+    for (const e of experiments) marks.set(e.source, h('span', {class: 'mark'}, mark(e)));
+    replace(items, experiments.map((e) => h('li', {},
+        h('a', {href: '#/experiments/' + encodeURIComponent(e.source), 'aria-current': e.source === current ? 'true' : undefined},
+            e.source, marks.get(e.source)))));
+  };
+  drawList(list);
   replace(main,
       h('h1', {}, 'Experiments'),
       h('p', {class: 'muted'}, 'Numbers of this node since each experiment\'s targets, weights or strategy last changed (or a reset). Every arm is compared with the first target, the baseline.'),
-      h('nav', {'aria-label': 'Experiments'}, h('ul', {class: 'exp-list'}, list.map((e) => h('li', {},
-          h('a', {href: '#/experiments/' + encodeURIComponent(e.source), 'aria-current': e.source === current ? 'true' : undefined},
-              e.source, marks.get(e.source)))))),
+      h('nav', {'aria-label': 'Experiments'}, items),
       h('div', {class: 'toolbar'},
           h('label', {class: 'inline', for: 'exp-auto'}, auto, 'Refresh every 5 s'), stamp),
       body);
@@ -69,12 +77,22 @@ export async function render(main, selected) {
     } catch (e) {
       return; // the page stays as it was (a 401 is on its way to the sign-in page)
     }
+    const sources = now.map((x) => x.source).join('\n');
+    if (sources !== [...marks.keys()].join('\n')) drawList(now);
     for (const e of now) {
-      if (marks.has(e.source)) marks.get(e.source).textContent = mark(e);
+      marks.get(e.source).textContent = mark(e);
     }
     const e = now.find((x) => x.source === current);
-    if (e) draw(e);
-    else clearInterval(timer);
+    if (e) {
+      draw(e);
+      return;
+    }
+    if (!body.querySelector('#exp-ended')) {
+      // Deleted, down to one target, or its before/after window over (here or on another node): said, not frozen.
+      replace(body, h('p', {class: 'notice info', id: 'exp-ended'}, 'The experiment on ', code(current),
+          ' has ended: the redirect is gone, has one target now, or its before/after window is over. Its numbers are gone with it.'));
+    }
+    stamp.textContent = 'Updated ' + new Date().toLocaleTimeString('en-GB');
   }, REFRESH_MILLIS);
   return () => clearInterval(timer);
 }

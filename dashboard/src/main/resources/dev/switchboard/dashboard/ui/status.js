@@ -24,7 +24,8 @@ function show(main, st, note) {
       if (e.status === 422 && e.body) {
         show(main, e.body, h('p', {class: 'notice error-box', role: 'alert'}, 'The files are invalid: the last good configuration stays in force.'));
       } else if (e.status === 503 && e.body && e.body.last_reload_error) {
-        show(main, e.body, h('p', {class: 'notice error-box', role: 'alert'}, 'The admin store cannot be read: the last good configuration stays in force.'));
+        show(main, e.body, h('p', {class: 'notice error-box', role: 'alert'}, 'The admin store cannot be read: ',
+            waiting(e.body) ? 'this node still refuses every request.' : 'the last good configuration stays in force.'));
       } else if (e.status !== 401) {
         main.prepend(h('p', {class: 'notice error-box', role: 'alert'}, 'Reload failed: ' + e.message));
       }
@@ -45,7 +46,10 @@ function show(main, st, note) {
           tile('Last store sync', fmtTime(store.last_sync), 'status-sync')),
       h('h2', {}, 'Last reload error'),
       err ? h('div', {class: 'notice error-box', id: 'status-error', role: 'alert'},
-          h('p', {}, 'Since ', fmtTime(err.at), ' newer content is not in force; the last good configuration serves on:'),
+          waiting(st)
+            ? h('p', {}, 'This node has not read its rules from the admin store since it started: it refuses every request ',
+                '(503 store_unavailable) until it can. Since ', fmtTime(err.at), ':')
+            : h('p', {}, 'Since ', fmtTime(err.at), ' newer content is not in force; the last good configuration serves on:'),
           h('ul', {}, err.errors.map((x) => h('li', {class: 'mono'}, x))))
         : h('p', {class: 'muted', id: 'status-error'}, 'None: the files on disk are what the gateway serves.'),
       h('div', {class: 'actions'}, reload),
@@ -63,6 +67,11 @@ function show(main, st, note) {
         ? h('ul', {id: 'status-warnings'}, st.warnings.map((w) => h('li', {}, w)))
         : h('p', {class: 'muted', id: 'status-warnings'}, 'None.'),
       Object.entries(st).filter(([k]) => !KNOWN.has(k)).map(([k, v]) => [h('h2', {}, title(k)), generic(v)]));
+}
+
+/** Whether the node waits for its admin store (not read since it started): it serves no revision of it, and no rules. */
+function waiting(st) {
+  return !!st.store && st.store.revision === null && !!st.last_reload_error;
 }
 
 function title(key) {
