@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -151,6 +152,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * when the client connection idles out sooner ({@link #writeTurnWait}).
      */
     static final java.time.Duration WRITE_TURN_WAIT = java.time.Duration.ofSeconds(30);
+    /**
+     * {@code server.client_idle_timeout} as the node started with it: a start-only key, so the connections of the
+     * bundled proxy idle out after it whatever the file says now ({@link #writeTurnWait}).
+     */
+    private volatile Duration startedIdle;
     /** The writes in line ({@link #MAX_WRITES_IN_LINE}). */
     private final java.util.concurrent.atomic.AtomicInteger writesInLine = new java.util.concurrent.atomic.AtomicInteger();
     /** One write at a time, in the order they came; waited for with a bound ({@link #WRITE_TURN_WAIT}). */
@@ -198,6 +204,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     public static LiveConfig load(Path configFile, ConfigLoader loader, Clock clock) {
         LiveConfig live = new LiveConfig(loader, Objects.requireNonNull(configFile, "configFile"), null, clock);
         live.initial();
+        live.startedIdle = live.get().server().clientIdleTimeout();
         return live;
     }
 
@@ -212,6 +219,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     public static LiveConfig builtIn(byte[] yaml, ConfigLoader loader) {
         LiveConfig live = new LiveConfig(loader, null, yaml.clone(), Clock.systemUTC());
         live.initial();
+        live.startedIdle = live.get().server().clientIdleTimeout();
         return live;
     }
 
@@ -1115,7 +1123,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     + " already in line on this node; nothing was written, retry in a moment");
         }
         try {
-            java.time.Duration wait = writeTurnWait(state.snapshot().config().server().clientIdleTimeout());
+            // The shorter of the timeout in force at the start (the proxy's connector) and the file's (a restart's).
+            Duration now = state.snapshot().config().server().clientIdleTimeout();
+            java.time.Duration wait = writeTurnWait(now.compareTo(startedIdle) < 0 ? now : startedIdle);
             if (!writeTurn.tryAcquire(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 throw new StoreUnavailableException(state.store().name() + ": the admin writes before this one on this"
                         + " node took more than " + (wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms")

@@ -6,7 +6,6 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.http.HttpServletRequest;
-import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -76,7 +75,8 @@ final class RequestChecks {
                     // that fills a missing form field from the query (FastAPI) must not read one the gateway did not.
                     return ApiError.INVALID_REQUEST.with("purpose belongs in the request body, not the query string");
                 }
-                if (containers.contains(name)) {
+                // The containers of the route's body that hold models; a form's svg[model] too (Multipart reads it).
+                if (containers.contains(name) || route.kind() == Api.Kind.FORM && name.equals("svg")) {
                     // tools[0][model], svg[model]: qs builds the structure a body would hold the model in.
                     return ApiError.INVALID_REQUEST.with(name + " belongs in the request body, not the query string");
                 }
@@ -177,22 +177,22 @@ final class RequestChecks {
 
     /** @param semicolons the second reading above: {@code ;} separates pairs, a name is only decoded */
     private static String formFieldNamed(byte[] body, int length, List<String> names, boolean semicolons) {
+        int longest = 0;
+        for (String n : names) {
+            longest = Math.max(longest, n.length());
+        }
+        StringBuilder base = new StringBuilder(longest);
         int i = 0;
         while (i <= length) {
-            // Leading spaces, however written (PHP drops them): never counted against the name's length.
-            while (!semicolons && i < length && (body[i] == '+' || body[i] == ' '
-                    || (body[i] == '%' && i + 2 < length && body[i + 1] == '2' && body[i + 2] == '0'))) {
-                i += body[i] == '%' ? 3 : 1;
-            }
             int end = i;
             while (end < length && body[end] != '&' && body[end] != '=' && !(semicolons && body[end] == ';')) {
                 end++;
             }
-            // Every name, however long: qs reads [model]AAA... as model, PHP model%00AAA... (a scan of one name's bytes).
-            String raw = new String(body, i, end - i, StandardCharsets.ISO_8859_1);
-            String base = semicolons ? decoded(raw) : bracketBase(formName(raw));
-            if (names.contains(base)) {
-                return base;
+            // Every name, however long (qs reads [model]AAA... as model, PHP model%00AAA...), read as it is scanned:
+            // no copy of it, and no further than the longest name looked for.
+            String name = formName(body, i, end, semicolons, longest, base);
+            if (name != null && names.contains(name)) {
+                return name;
             }
             while (end < length && body[end] != '&' && !(semicolons && body[end] == ';')) {
                 end++;
@@ -203,38 +203,58 @@ final class RequestChecks {
     }
 
     /**
-     * @return the field a bracketed name fills: {@code model[]} and {@code model[0]} are {@code model} (PHP, {@code qs}),
-     *     so are {@code [model]} ({@code qs} drops a leading bracket) and {@code ]model} or {@code model]} (Rack)
+     * One form name as a reader keeps it, decoded escape by escape as PHP and Python decode ({@code +} a space, a valid
+     * {@code %XX} its byte, anything else as it is). The first reading: leading spaces dropped and the name cut at a
+     * NUL (PHP), then {@code name[...]}, {@code [name]}, {@code ]name} and {@code name]} read as {@code name} (PHP,
+     * {@code qs}, Rack). The second: the decoded name.
+     *
+     * @param longest the longest name looked for: a longer one is none of them
+     * @param out an empty buffer to build it in
+     * @return the name, or {@code null} when it is longer than {@code longest}
      */
-    private static String bracketBase(String name) {
-        int start = 0;
-        while (start < name.length() && (name.charAt(start) == '[' || name.charAt(start) == ']')) {
-            start++;
+    private static String formName(byte[] body, int from, int to, boolean semicolons, int longest, StringBuilder out) {
+        out.setLength(0);
+        boolean leading = !semicolons;
+        boolean brackets = !semicolons;
+        for (int j = from; j < to; ) {
+            int c = body[j] & 0xff;
+            int hi = c == '%' && j + 2 < to ? hex(body[j + 1]) : -1;
+            int lo = hi >= 0 ? hex(body[j + 2]) : -1;
+            if (lo >= 0) {
+                c = hi * 16 + lo;
+                j += 3;
+            } else {
+                c = c == '+' ? ' ' : c;
+                j++;
+            }
+            if (!semicolons) {
+                if (c == 0) {
+                    break;
+                }
+                if (leading && c == ' ') {
+                    continue;
+                }
+                leading = false;
+                boolean bracket = c == '[' || c == ']';
+                if (brackets && bracket) {
+                    continue;
+                }
+                brackets = false;
+                if (bracket) {
+                    break;
+                }
+            }
+            if (out.length() == longest) {
+                return null;
+            }
+            out.append((char) c);
         }
-        int end = start;
-        while (end < name.length() && name.charAt(end) != '[' && name.charAt(end) != ']') {
-            end++;
-        }
-        return name.substring(start, end);
+        return out.toString();
     }
 
-    /** @return {@code raw} with {@code +} and {@code %XX} decoded; as it is when an escape is broken */
-    private static String decoded(String raw) {
-        try {
-            return URLDecoder.decode(raw, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return raw;
-        }
-    }
-
-    private static String formName(String raw) {
-        String decoded = decoded(raw);
-        int start = 0;
-        while (start < decoded.length() && decoded.charAt(start) == ' ') {
-            start++;
-        }
-        int nul = decoded.indexOf('\0', start);
-        return decoded.substring(start, nul < 0 ? decoded.length() : nul);
+    /** @return the value of a hexadecimal digit, or -1 */
+    private static int hex(byte b) {
+        return b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
     }
 
     /**
@@ -294,7 +314,8 @@ final class RequestChecks {
      * @param pair one {@code name=value} of a query (or a name alone)
      * @return its name decoded, stripped and in lower case, cut at a NUL (PHP), and read as the frameworks that build
      *     structures from names read it: {@code model[]}, {@code model[0]} (PHP, {@code qs}), {@code [model]} ({@code qs}
-     *     drops a leading bracket), {@code ]model}, {@code model]} (Rack) and {@code model.x} are {@code model}
+     *     drops a leading bracket), {@code ]model}, {@code model]} (Rack), {@code model.x} and {@code .model} ({@code qs}
+     *     with dots) are {@code model}
      */
     static String queryName(String pair) {
         int eq = pair.indexOf('=');
@@ -304,22 +325,41 @@ final class RequestChecks {
             name = name.substring(0, nul).strip();
         }
         int start = 0;
-        while (start < name.length() && (name.charAt(start) == '[' || name.charAt(start) == ']')) {
+        while (start < name.length() && structure(name.charAt(start))) {
             start++;
         }
         int end = start;
-        while (end < name.length() && name.charAt(end) != '[' && name.charAt(end) != ']' && name.charAt(end) != '.') {
+        while (end < name.length() && !structure(name.charAt(end))) {
             end++;
         }
         return name.substring(start, end);
     }
 
-    /** @return a query's name or value percent-decoded ({@code +} as a space), or as written when it does not decode */
+    private static boolean structure(char c) {
+        return c == '[' || c == ']' || c == '.';
+    }
+
+    /**
+     * @return a query's name or value percent-decoded escape by escape ({@code +} as a space), as PHP and Python decode:
+     *     a broken escape stays as it is and the others are still decoded; the bytes read as UTF-8
+     */
     static String queryDecoded(String raw) {
-        try {
-            return URLDecoder.decode(raw, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
+        if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
             return raw;
         }
+        byte[] in = raw.getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(in.length);
+        for (int j = 0; j < in.length; ) {
+            int hi = in[j] == '%' && j + 2 < in.length ? hex(in[j + 1]) : -1;
+            int lo = hi >= 0 ? hex(in[j + 2]) : -1;
+            if (lo >= 0) {
+                out.write(hi * 16 + lo);
+                j += 3;
+            } else {
+                out.write(in[j] == '+' ? ' ' : in[j]);
+                j++;
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

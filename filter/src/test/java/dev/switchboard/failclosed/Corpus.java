@@ -199,6 +199,10 @@ public final class Corpus {
                 bytes("{\"model\":\"up/ok\",\"x\":\"&[model]" + "A".repeat(300) + "=up/denied&\"}"), AMBIGUOUS, urlencoded));
         all.add(raw("JSON sent as a form, model, a NUL and 300 characters more (PHP reads model)", "POST", CHAT,
                 bytes("{\"model\":\"up/ok\",\"x\":\"&model%00" + "A".repeat(300) + "=up/denied&\"}"), AMBIGUOUS, urlencoded));
+        all.add(raw("JSON sent as a form, model%00 and a broken escape (PHP decodes each escape on its own)", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"x\":\"&model%00%=up/denied&\"}"), AMBIGUOUS, urlencoded));
+        all.add(raw("JSON sent as a form, %6Dodel[ and a broken escape", "POST", CHAT,
+                bytes("{\"model\":\"up/ok\",\"x\":\"&%6Dodel[%ZZ]=up/denied&\"}"), AMBIGUOUS, urlencoded));
         all.add(raw("JSON sent as a form, 300 brackets before model (Rack reads model)", "POST", "/v1/batches",
                 bytes("{\"input_file_id\":\"f\",\"x\":\"&" + "]".repeat(300) + "model=up/denied&\"}"), AMBIGUOUS, urlencoded));
         all.add(json("a realtime session split elsewhere, its bare transcription model goes along", "/v1/realtime/sessions",
@@ -457,6 +461,11 @@ public final class Corpus {
             all.add(json("query " + q, CHAT + "?" + q, body, AMBIGUOUS));
         }
         all.add(json("query tools[0][model] on responses", "/v1/responses?tools%5B0%5D%5Bmodel%5D=up/denied", body, AMBIGUOUS));
+        // The second review: a broken escape left every escape of the name undecoded (PHP decodes each on its own),
+        // and qs with dots reads .model as model.
+        all.add(json("query .model", CHAT + "?.model=up/denied", body, AMBIGUOUS));
+        all.add(json("query model%00 and a broken escape", CHAT + "?model%00%ZZ=up/denied", body, notForwarded()));
+        all.add(json("query %6Dodel[ and a broken escape", CHAT + "?%6Dodel%5B%ZZ%5D=up/denied", body, notForwarded()));
         all.add(json("query [model] on a model-less POST", "/v1/batches?%5Bmodel%5D=up/denied", "{\"input_file_id\":\"f\"}",
                 AMBIGUOUS));
         // Tomcat refuses a raw '[' in the request target itself.
@@ -635,6 +644,8 @@ public final class Corpus {
         String edits = "/v1/images/edits";
         all.add(form("image edit, its SVG writer's model denied (svg[model], as the SDKs send it)", FORM,
                 ok + part("svg[model]", "up/denied") + "--b--\r\n", DENIED_403, edits));
+        all.add(form("image edit, svg[model] in the query (qs builds it)", FORM, ok + "--b--\r\n", AMBIGUOUS,
+                edits + "?svg%5Bmodel%5D=up/denied"));
         all.add(form("image edit, its SVG writer's model and effort allowed", FORM, ok + part("svg[model]", "alias")
                 + part("svg[reasoning][effort]", "low") + "--b--\r\n", forwarded(edits), edits));
         all.add(form("image edit, svg[model] twice", FORM, ok + part("svg[model]", "up/ok") + part("svg[model]", "up/denied")

@@ -373,6 +373,10 @@ final class LiveConfigTest {
         assertThat(LiveConfig.writeTurnWait(java.time.Duration.ofMinutes(10))).isEqualTo(java.time.Duration.ofSeconds(30));
         Files.writeString(dir.resolve("switchboard.yaml"), "server: {client_idle_timeout: 900ms}\n" + redirect("v1/model"));
         LiveConfig live = LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
+        // A start-only key: raised in the file, the proxy's connections still idle out after 900 ms until a restart.
+        Files.writeString(dir.resolve("switchboard.yaml"), "server: {client_idle_timeout: 10m}\n" + redirect("v1/model"));
+        live.reload();
+        assertThat(live.get().server().clientIdleTimeout()).isEqualTo(java.time.Duration.ofMinutes(10));
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {

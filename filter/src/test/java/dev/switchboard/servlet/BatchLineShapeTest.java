@@ -18,7 +18,8 @@ final class BatchLineShapeTest {
         for (String endpoint : BatchFile.ENDPOINTS) {
             Api.Route route = Api.lookup(endpoint).route("POST");
             assertThat(route).as(endpoint).isNotNull();
-            java.util.List<String> paths = route.shape() == null ? java.util.List.of("model") : route.shape().models();
+            // A form route without a JSON shape (image edits) reads model and svg[model] (Multipart), svg.model in JSON.
+            java.util.List<String> paths = route.shape() == null ? java.util.List.of("model", "svg.model") : route.shape().models();
             assertThat(paths).as(endpoint).isNotEmpty();
             for (String path : paths) {
                 assertThat(BatchFile.LINE.models()).as(endpoint + ": " + path).contains("body." + path);

@@ -65,7 +65,10 @@ public final class LoggingProvider implements SLF4JServiceProvider {
                 context.reset();
                 LoggingConfigurator.configure(context, false);
             } else if (!StatusUtil.contextHasStatusListener(context)) {
-                new StatusPrinter2().printInCaseOfErrorsOrWarnings(context);
+                // On stderr: the jar's stdout carries only the listening line (Logback's own printer writes stdout).
+                StatusPrinter2 printer = new StatusPrinter2();
+                printer.setPrintStream(System.err);
+                printer.printInCaseOfErrorsOrWarnings(context);
             }
         } else {
             // What Logback's initializer does first: -Dlogback.statusListenerClass names a listener of its statuses.
@@ -77,13 +80,22 @@ public final class LoggingProvider implements SLF4JServiceProvider {
 
     /**
      * Whether Logback, having not thrown, could use the configuration: {@link LoggingConfigurator} found a file (a
-     * named one it cannot find leaves Logback to its basic configurator, DEBUG lines on stdout), and reading it left
-     * no error (a file that is not well-formed XML leaves a context with no appender: nothing logged at all).
+     * named one it cannot find leaves Logback to its basic configurator, DEBUG lines on stdout), and it parsed (a file
+     * that is not well-formed XML leaves a context with no appender: nothing logged at all).
      *
      * @param named the {@code logback.configurationFile} property, or {@code null}
      * @return why it could not, or {@code null} when it could
      */
     static String unusable(LoggerContext context, String named) {
+        Object read = context.getObject(LoggingConfigurator.USERS_FILE);
+        if (read == null) {
+            return named == null ? "no configuration file was read" : named + ": no such file or class-path resource";
+        }
+        // Only a file Logback could not parse: an error in a file it read (an appender that failed to start, a file
+        // it cannot open) leaves the rest of the user's logging working, and Logback prints it as it does.
+        if (!new StatusUtil(context).hasXMLParsingErrors(0)) {
+            return null;
+        }
         StringBuilder errors = new StringBuilder();
         for (Status status : context.getStatusManager().getCopyOfStatusList()) {
             if (status.getLevel() == Status.ERROR) {
@@ -91,15 +103,7 @@ public final class LoggingProvider implements SLF4JServiceProvider {
                 errors.append(errors.length() == 0 ? "" : "; ").append(why);
             }
         }
-        Object read = context.getObject(LoggingConfigurator.USERS_FILE);
-        String which = read != null ? read.toString() : named;
-        if (errors.length() > 0) {
-            return (which == null ? "" : which + ": ") + errors;
-        }
-        if (read == null) {
-            return named == null ? "no configuration file was read" : named + ": no such file or class-path resource";
-        }
-        return null;
+        return read + ": " + errors;
     }
 
     /** @return the messages of a failure and of its causes, outermost first (Logback wraps the one that says why) */

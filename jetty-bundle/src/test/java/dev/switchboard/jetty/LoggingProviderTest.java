@@ -64,10 +64,15 @@ final class LoggingProviderTest {
         broken.putObject(LoggingConfigurator.USERS_FILE, new java.net.URL("file:/etc/sb/broken.xml"));
         broken.getStatusManager().add(new ch.qos.logback.core.status.InfoStatus("read", this));
         assertThat(LoggingProvider.unusable(broken, "/etc/sb/broken.xml")).isNull();
+        // An error in a file that parsed (an appender's file it cannot open) leaves the rest of it working: kept.
+        broken.getStatusManager().add(new ch.qos.logback.core.status.ErrorStatus("openFile(/proc/nope/app.log,true) call failed",
+                this));
+        assertThat(LoggingProvider.unusable(broken, "/etc/sb/broken.xml")).isNull();
         broken.getStatusManager().add(new ch.qos.logback.core.status.ErrorStatus("XML_PARSING - Parsing fatal error", this,
                 new IllegalStateException("structures must end")));
         assertThat(LoggingProvider.unusable(broken, "/etc/sb/broken.xml"))
-                .isEqualTo("file:/etc/sb/broken.xml: XML_PARSING - Parsing fatal error: structures must end");
+                .isEqualTo("file:/etc/sb/broken.xml: openFile(/proc/nope/app.log,true) call failed; XML_PARSING - Parsing fatal"
+                        + " error: structures must end");
     }
 
     @Test

@@ -132,6 +132,30 @@ final class RunCommandIT {
     }
 
     @Test
+    void shouldKeepAUsersConfigurationWhoseOneAppenderFailsAndSayWhyOnStderr() throws Exception {
+        // From a review: any error status made the jar drop the user's logging; one appender that cannot open its file
+        // leaves the rest working, as Logback leaves it, and its status goes to stderr (stdout: the listening line).
+        Path mine = work.resolve("partial.xml");
+        Files.writeString(mine, """
+                <configuration>
+                  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+                    <target>System.err</target>
+                    <encoder><pattern>MINE %level [%logger] %msg%n</pattern></encoder>
+                  </appender>
+                  <appender name="F" class="ch.qos.logback.core.FileAppender">
+                    <file>/proc/nope/app.log</file>
+                    <encoder><pattern>%msg%n</pattern></encoder>
+                  </appender>
+                  <root level="INFO"><appender-ref ref="OUT"/><appender-ref ref="F"/></root>
+                </configuration>
+                """);
+        start(List.of("-Dlogback.configurationFile=" + mine), "--port", "0", "--host", "127.0.0.1");
+        String stderr = Files.readString(work.resolve("stderr.txt"));
+        assertThat(stderr).containsPattern("MINE INFO \\[dev\\.switchboard\\.jetty\\.Cli\\] Switchboard \\S+ started: ")
+                .contains("/proc/nope/app.log").doesNotContain("SLF4J(E)");
+    }
+
+    @Test
     void shouldSayWhyAndLogAsWithoutOneWhenTheNamedXmlIsMissingOrBroken() throws Exception {
         // Neither makes Logback throw: a missing file left it to its basic configurator (DEBUG lines on stdout, before
         // the listening line), a broken one to a context with no appender (a stack trace, then nothing logged at all).

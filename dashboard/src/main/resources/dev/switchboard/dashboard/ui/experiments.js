@@ -35,11 +35,15 @@ export async function render(main, selected) {
   const items = h('ul', {class: 'exp-list'});
   // The list as the gateway has it now: a refresh that finds experiments begun or ended draws it again.
   const drawList = (experiments) => {
+    // A keyboard user's place in the list: the link they were on, if it is still there.
+    const on = items.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
     marks.clear();
     for (const e of experiments) marks.set(e.source, h('span', {class: 'mark'}, mark(e)));
     replace(items, experiments.map((e) => h('li', {},
         h('a', {href: '#/experiments/' + encodeURIComponent(e.source), 'aria-current': e.source === current ? 'true' : undefined},
             e.source, marks.get(e.source)))));
+    const again = on && [...items.querySelectorAll('a')].find((a) => a.getAttribute('href') === on);
+    if (again) again.focus({preventScroll: true});
   };
   drawList(list);
   replace(main,
@@ -68,15 +72,21 @@ export async function render(main, selected) {
     stamp.textContent = 'Updated ' + new Date().toLocaleTimeString('en-GB');
   };
   draw(list.find((e) => e.source === current));
+  let asking = false;
   const timer = setInterval(async () => {
-    if (!auto.checked) return;
+    // One question at a time: a slow answer must not land after a newer one and draw the page back.
+    if (!auto.checked || asking) return;
     let now;
+    asking = true;
     try {
       // The whole list: the marks in it follow the same refresh as the numbers.
       now = await api.get('experiments', {poll: true});
     } catch (e) {
       return; // the page stays as it was (a 401 is on its way to the sign-in page)
+    } finally {
+      asking = false;
     }
+    if (!auto.checked) return;
     const sources = now.map((x) => x.source).join('\n');
     if (sources !== [...marks.keys()].join('\n')) drawList(now);
     for (const e of now) {
