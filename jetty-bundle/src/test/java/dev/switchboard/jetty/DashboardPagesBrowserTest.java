@@ -214,6 +214,22 @@ final class DashboardPagesBrowserTest {
         assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"begun\"}").statusCode()).isEqualTo(204);
     }
 
+    // From the second review: drawing the list again (an experiment begun) dropped a keyboard user's focus to the page.
+    @Test
+    void shouldKeepTheFocusInTheListWhenItIsDrawnAgain() throws Exception {
+        open(gw.base, DashboardGateway.TOKEN, "/experiments/ab");
+        textContains(By.id("exp-title"), "ab");
+        WebElement link = driver.findElement(By.cssSelector(".exp-list a[href='#/experiments/ab']"));
+        DashboardBrowser.script("arguments[0].focus();", link);
+
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"joining\",\"strategy\":\"round_robin\",\"targets\":"
+                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        until(d -> !d.findElements(By.cssSelector(".exp-list a[href='#/experiments/joining']")).isEmpty());
+
+        assertThat(driver.switchTo().activeElement().getAttribute("href")).endsWith("#/experiments/ab");
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"joining\"}").statusCode()).isEqualTo(204);
+    }
+
     @Test
     void shouldShowTheStatus() {
         open(gw.base, DashboardGateway.TOKEN, "/status");
