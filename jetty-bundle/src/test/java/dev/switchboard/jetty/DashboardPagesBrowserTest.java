@@ -125,6 +125,12 @@ final class DashboardPagesBrowserTest {
         assertThat(DashboardBrowser.fitsWidth()).isTrue();
     }
 
+    /** Writes a round-robin split of {@code source} over up/gpt-small and up/gpt-5: an experiment. */
+    private void split(String source) throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"" + source + "\",\"strategy\":\"round_robin\",\"targets\":"
+                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+    }
+
     private String verdict(String target, String metric) {
         return driver.findElement(By.cssSelector("#exp-comparisons tr[data-target='" + target + "'][data-metric='" + metric + "'] .badge"))
                 .getText();
@@ -146,8 +152,7 @@ final class DashboardPagesBrowserTest {
     @Test
     void shouldStartTheNumbersOverAfterAConfirmation() throws Exception {
         // Its own experiment, so the one above keeps its numbers whatever the order.
-        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"fresh\",\"strategy\":\"round_robin\",\"targets\":"
-                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        split("fresh");
         for (int i = 0; i < 4; i++) {
             assertThat(gw.chat("fresh", null).statusCode()).isEqualTo(200);
         }
@@ -176,8 +181,7 @@ final class DashboardPagesBrowserTest {
 
     @Test
     void shouldRefreshTheListsMarksWithTheNumbers() throws Exception {
-        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"drifting\",\"strategy\":\"round_robin\",\"targets\":"
-                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        split("drifting");
         open(gw.base, DashboardGateway.TOKEN, "/experiments/drifting");
         textContains(By.id("exp-arms"), "0 (–)");
         By link = By.cssSelector(".exp-list a[href='#/experiments/drifting']");
@@ -195,14 +199,12 @@ final class DashboardPagesBrowserTest {
     // on another node), still showing its numbers as current, and an experiment begun meanwhile never joined the list.
     @Test
     void shouldSayAnExperimentEndedAndKeepTheListCurrent() throws Exception {
-        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"ending\",\"strategy\":\"round_robin\",\"targets\":"
-                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        split("ending");
         open(gw.base, DashboardGateway.TOKEN, "/experiments/ending");
         textContains(By.id("exp-title"), "ending");
 
         assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"ending\"}").statusCode()).isEqualTo(204);
-        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"begun\",\"strategy\":\"round_robin\",\"targets\":"
-                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        split("begun");
 
         textContains(By.id("exp-ended"), "The experiment on ending has ended");
         assertThat(driver.findElements(By.id("exp-arms"))).as("its numbers are not shown as current").isEmpty();
@@ -222,8 +224,7 @@ final class DashboardPagesBrowserTest {
         WebElement link = driver.findElement(By.cssSelector(".exp-list a[href='#/experiments/ab']"));
         DashboardBrowser.script("arguments[0].focus();", link);
 
-        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"joining\",\"strategy\":\"round_robin\",\"targets\":"
-                + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
+        split("joining");
         until(d -> !d.findElements(By.cssSelector(".exp-list a[href='#/experiments/joining']")).isEmpty());
 
         assertThat(driver.switchTo().activeElement().getAttribute("href")).endsWith("#/experiments/ab");

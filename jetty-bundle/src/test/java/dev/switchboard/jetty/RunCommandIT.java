@@ -28,6 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code java -jar switchboard.jar} as an operator runs it: the real jar in a child JVM. */
 final class RunCommandIT {
 
+    /** A Logback appender of the user's: its lines on stderr, each starting with MINE. */
+    private static final String MINE_ON_STDERR = """
+            <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+              <target>System.err</target>
+              <encoder><pattern>MINE %level [%logger] %msg%n</pattern></encoder>
+            </appender>
+            """;
     private static final Pattern LISTENING = Pattern.compile("Switchboard listening on http://([^:]+):(\\d+)");
 
     @TempDir
@@ -98,15 +105,8 @@ final class RunCommandIT {
     void shouldLogThroughALogbackConfigurationOfTheUsersWhenNamed() throws Exception {
         // README "Logs and version": the jar's own provider (LoggingProvider) hands such a configuration to Logback.
         Path mine = work.resolve("mine.xml");
-        Files.writeString(mine, """
-                <configuration>
-                  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
-                    <target>System.err</target>
-                    <encoder><pattern>MINE %level [%logger] %msg%n</pattern></encoder>
-                  </appender>
-                  <root level="INFO"><appender-ref ref="OUT"/></root>
-                </configuration>
-                """);
+        Files.writeString(mine, "<configuration>\n" + MINE_ON_STDERR + "<root level=\"INFO\"><appender-ref ref=\"OUT\"/></root>\n"
+                + "</configuration>\n");
         int port = start(List.of("-Dlogback.configurationFile=" + mine), "--port", "0", "--host", "127.0.0.1");
         HttpResponse<String> chat = chatHi(port);
         assertThat(chat.statusCode()).isEqualTo(200);
@@ -136,12 +136,7 @@ final class RunCommandIT {
         // From a review: any error status made the jar drop the user's logging; one appender that cannot open its file
         // leaves the rest working, as Logback leaves it, and its status goes to stderr (stdout: the listening line).
         Path mine = work.resolve("partial.xml");
-        Files.writeString(mine, """
-                <configuration>
-                  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
-                    <target>System.err</target>
-                    <encoder><pattern>MINE %level [%logger] %msg%n</pattern></encoder>
-                  </appender>
+        Files.writeString(mine, "<configuration>\n" + MINE_ON_STDERR + """
                   <appender name="F" class="ch.qos.logback.core.FileAppender">
                     <file>/proc/nope/app.log</file>
                     <encoder><pattern>%msg%n</pattern></encoder>
