@@ -980,24 +980,26 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     /** Holds {@link #lock}. A store other than the one in force retires that one and starts serving. */
     private void swap(Snapshot next, AdminStore store, byte[] config, StoreContents contents, String hash) {
+        // Cleared before the state is published: a reader who sees the new rules (get(), unlocked) sees no old error.
+        lastError = null;
+        lastLogged = null;
         install(new State(next, store, config, contents));
         lastSeen = hash;
         liveHash = hash;
-        lastError = null;
-        lastLogged = null;
         tell(true, next);
     }
 
     /** Holds {@link #lock}. */
     private void install(State next) {
         AdminStore old = state.store();
-        state = next;
         if (otherRead != null && otherRead.store() == next.store()) {
             lastSync = otherRead.at();
         }
         if (otherRead != null && old != next.store()) {
             otherRead = null;
         }
+        // Published after the sync time it comes with (both volatile): a reader who sees it sees that time.
+        state = next;
         if (next.contents() != null) {
             // Waiting is over: the candidate is the store in force now, or never will be.
             dropCandidate(next.store());
