@@ -184,7 +184,8 @@ final class HeldForm {
         return out.toString(charset);
     }
 
-    private static int hex(byte b) {
+    /** @return the value of a hexadecimal digit, or -1 */
+    static int hex(byte b) {
         return Character.digit((char) (b & 0xff), 16);
     }
 

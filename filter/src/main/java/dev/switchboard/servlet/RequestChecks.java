@@ -218,8 +218,8 @@ final class RequestChecks {
         boolean brackets = !semicolons;
         for (int j = from; j < to; ) {
             int c = body[j] & 0xff;
-            int hi = c == '%' && j + 2 < to ? hex(body[j + 1]) : -1;
-            int lo = hi >= 0 ? hex(body[j + 2]) : -1;
+            int hi = c == '%' && j + 2 < to ? HeldForm.hex(body[j + 1]) : -1;
+            int lo = hi >= 0 ? HeldForm.hex(body[j + 2]) : -1;
             if (lo >= 0) {
                 c = hi * 16 + lo;
                 j += 3;
@@ -250,11 +250,6 @@ final class RequestChecks {
             out.append((char) c);
         }
         return out.toString();
-    }
-
-    /** @return the value of a hexadecimal digit, or -1 */
-    private static int hex(byte b) {
-        return b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
     }
 
     /**
@@ -350,8 +345,8 @@ final class RequestChecks {
         byte[] in = raw.getBytes(StandardCharsets.UTF_8);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(in.length);
         for (int j = 0; j < in.length; ) {
-            int hi = in[j] == '%' && j + 2 < in.length ? hex(in[j + 1]) : -1;
-            int lo = hi >= 0 ? hex(in[j + 2]) : -1;
+            int hi = in[j] == '%' && j + 2 < in.length ? HeldForm.hex(in[j + 1]) : -1;
+            int lo = hi >= 0 ? HeldForm.hex(in[j + 2]) : -1;
             if (lo >= 0) {
                 out.write(hi * 16 + lo);
                 j += 3;
