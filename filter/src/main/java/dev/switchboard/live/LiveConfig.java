@@ -151,7 +151,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * How long an admin write waits for the writes before it on this node, at most; then it is refused (503). Less
      * when the client connection idles out sooner ({@link #writeTurnWait}).
      */
-    static final java.time.Duration WRITE_TURN_WAIT = java.time.Duration.ofSeconds(30);
+    static final Duration WRITE_TURN_WAIT = Duration.ofSeconds(30);
     /**
      * {@code server.client_idle_timeout} as the node started with it: a start-only key, so the connections of the
      * bundled proxy idle out after it whatever the file says now ({@link #writeTurnWait}).
@@ -204,7 +204,6 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     public static LiveConfig load(Path configFile, ConfigLoader loader, Clock clock) {
         LiveConfig live = new LiveConfig(loader, Objects.requireNonNull(configFile, "configFile"), null, clock);
         live.initial();
-        live.startedIdle = live.get().server().clientIdleTimeout();
         return live;
     }
 
@@ -219,11 +218,16 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     public static LiveConfig builtIn(byte[] yaml, ConfigLoader loader) {
         LiveConfig live = new LiveConfig(loader, null, yaml.clone(), Clock.systemUTC());
         live.initial();
-        live.startedIdle = live.get().server().clientIdleTimeout();
         return live;
     }
 
     private void initial() {
+        firstRead();
+        startedIdle = get().server().clientIdleTimeout();
+    }
+
+    /** The start's read: the rules in force, or a wait for a database store that cannot be reached. */
+    private void firstRead() {
         Read read;
         try {
             read = read();
@@ -389,8 +393,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      *     written well before the connection idles out (when both ended at 30 s, Jetty cut some of the connections of
      *     a full line of writes under their 503s, one with no answer at all)
      */
-    static java.time.Duration writeTurnWait(java.time.Duration clientIdle) {
-        java.time.Duration twoThirds = java.time.Duration.ofMillis(Math.max(1, clientIdle.toMillis() * 2 / 3));
+    static Duration writeTurnWait(Duration clientIdle) {
+        Duration twoThirds = Duration.ofMillis(Math.max(1, clientIdle.toMillis() * 2 / 3));
         return twoThirds.compareTo(WRITE_TURN_WAIT) < 0 ? twoThirds : WRITE_TURN_WAIT;
     }
 
@@ -1127,7 +1131,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         try {
             // The shorter of the timeout in force at the start (the proxy's connector) and the file's (a restart's).
             Duration now = state.snapshot().config().server().clientIdleTimeout();
-            java.time.Duration wait = writeTurnWait(now.compareTo(startedIdle) < 0 ? now : startedIdle);
+            Duration wait = writeTurnWait(now.compareTo(startedIdle) < 0 ? now : startedIdle);
             if (!writeTurn.tryAcquire(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 throw new StoreUnavailableException(state.store().name() + ": the admin writes before this one on this"
                         + " node took more than " + (wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms")
