@@ -348,6 +348,13 @@ final class PostgresAdminStore implements AdminStore {
         try {
             c = connect(APPLICATION, true);
             if (!migrated) {
+                String refused = Schema.refusal(c);
+                if (refused != null) {
+                    close(c);
+                    markDown(address.display() + ": cannot migrate schema " + Schema.SCHEMA + " ("
+                            + failures.scrub(refused) + ")");
+                    throw new IOException(down);
+                }
                 Schema.migrate(() -> connect(MIGRATION_APPLICATION));
                 migrated = true;
             }

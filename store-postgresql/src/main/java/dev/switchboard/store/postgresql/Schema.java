@@ -2,6 +2,8 @@ package dev.switchboard.store.postgresql;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.logging.Logger;
@@ -51,6 +53,44 @@ final class Schema {
                 .target(target)
                 .load()
                 .migrate();
+    }
+
+    /**
+     * Why the store's role may not create what the migrations need, from facts the server gives any role, or null
+     * when it may (Flyway then says what else fails). Asked before Flyway runs because Flyway tries a refused
+     * creation ten times, for about 10 s and with a dozen log lines, and a node waiting for its store would run
+     * it again at every attempt.
+     *
+     * @param c a connection as the store's role
+     * @return the reason in one line, or null
+     * @throws SQLException when the server cannot be asked
+     */
+    static String refusal(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT current_database(), "
+                + "has_database_privilege(current_database(), 'CREATE'), n.oid IS NOT NULL, "
+                + "n.oid IS NOT NULL AND has_schema_privilege(n.oid, 'CREATE'), "
+                + "EXISTS (SELECT 1 FROM pg_class t WHERE t.relnamespace = n.oid AND t.relname = 'flyway_schema_history') "
+                + "FROM (SELECT 1) AS one LEFT JOIN pg_namespace n ON n.nspname = ?")) {
+            s.setString(1, SCHEMA);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                String database = r.getString(1);
+                boolean createsSchemas = r.getBoolean(2);
+                boolean schemaExists = r.getBoolean(3);
+                boolean createsTables = r.getBoolean(4);
+                boolean migratedBefore = r.getBoolean(5);
+                if (!schemaExists && !createsSchemas) {
+                    // The role is not named: messages never carry the user's name (see SqlFailures.scrub).
+                    return "admin.store_user may not create schema " + SCHEMA + " in database \"" + database
+                            + "\"; grant it CREATE on the database, or create schema " + SCHEMA + " owned by it";
+                }
+                if (schemaExists && !createsTables && !migratedBefore) {
+                    return "admin.store_user may not create tables in schema " + SCHEMA + ", which it does not own"
+                            + "; make it the schema's owner, or grant it CREATE on the schema";
+                }
+                return null;
+            }
+        }
     }
 
     /** Opens a connection to the store's database. */

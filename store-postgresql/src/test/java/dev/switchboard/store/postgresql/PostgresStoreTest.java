@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.flywaydb.core.api.MigrationVersion;
@@ -191,10 +192,29 @@ final class PostgresStoreTest extends StoreTests {
         db.edit("postgres", "CREATE DATABASE " + notOwned);
         AdminStore store = store(db.address(notOwned), "switchboard", "pw");
 
+        long started = System.nanoTime();
         assertThatThrownBy(store::read).isInstanceOf(java.io.IOException.class).hasMessage(db.address(notOwned)
-                + ": cannot migrate schema switchboard (Unable to create schema \"switchboard\": ERROR: permission denied "
-                + "for database " + notOwned + " (SQL state 42501); the role needs the right to create schema switchboard "
-                + "in the database, or a schema switchboard it owns)");
+                + ": cannot migrate schema switchboard (admin.store_user may not create schema switchboard in "
+                + "database \"" + notOwned + "\"; grant it CREATE on the database, or create schema switchboard owned by it)");
+        // Asked before Flyway, which tries a refused creation ten times (about 10 s) and logs each attempt.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+        try (Connection c = db.admin(notOwned); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = 'switchboard'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
+        }
+
+        // A schema made for it by someone else, which it may not create tables in, is refused the same way.
+        db.edit(notOwned, "CREATE SCHEMA switchboard");
+        Thread.sleep(1000); // past the pause before the next attempt (100 ms, then doubling)
+        assertThatThrownBy(store::read).isInstanceOf(java.io.IOException.class).hasMessage(db.address(notOwned)
+                + ": cannot migrate schema switchboard (admin.store_user may not create tables in schema switchboard, "
+                + "which it does not own; make it the schema's owner, or grant it CREATE on the schema)");
+
+        // Once it owns the schema, the next attempt migrates it, as after any refusal.
+        db.edit(notOwned, "ALTER SCHEMA switchboard OWNER TO switchboard");
+        Thread.sleep(1000);
+        assertThat(rows(store.read()).rows()).isEmpty();
     }
 
     @Test
