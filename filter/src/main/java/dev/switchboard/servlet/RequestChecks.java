@@ -59,6 +59,12 @@ final class RequestChecks {
             return ApiError.INVALID_REQUEST.with(problem);
         }
         String query = request.getQueryString();
+        String malformed = api && query != null ? malformed(query) : null;
+        if (malformed != null) {
+            // Upstreams read such a query each their own way (Go refuses a broken escape, Python keeps it as it is),
+            // and a URI cannot carry it on: Jetty's client threw on it, a 500 with a stack trace.
+            return ApiError.INVALID_REQUEST.with("the query string is not a valid URI query: " + malformed);
+        }
         if (query != null) {
             List<String> containers = route.shape() == null ? List.of() : route.shape().topLevelNames();
             for (String name : queryNames(query)) {
@@ -291,6 +297,32 @@ final class RequestChecks {
             }
         }
         return null;
+    }
+
+    /**
+     * @param query a request's raw query string
+     * @return what makes it no URI query (RFC 3986 section 3.4, with {@code [} and {@code ]}, which SDKs send in
+     *     names such as {@code include[]}, and characters beyond ASCII, as {@link java.net.URI} reads them), or null
+     */
+    static String malformed(String query) {
+        for (int i = 0; i < query.length(); i++) {
+            char c = query.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= query.length() || !asciiHex(query.charAt(i + 1)) || !asciiHex(query.charAt(i + 2))) {
+                    return "a '%' not followed by two hexadecimal digits";
+                }
+                i += 2;
+            } else if (c <= ' ' || c == 0x7F || "\"#<>\\^`{|}".indexOf(c) >= 0) {
+                return c > ' ' && c != 0x7F ? "'" + c + "' must be percent-encoded"
+                        : String.format(Locale.ROOT, "the character U+%04X must be percent-encoded", (int) c);
+            }
+        }
+        return null;
+    }
+
+    private static boolean asciiHex(char c) {
+        // Not Character.digit alone: it takes other scripts' digits (U+0661) and the fullwidth ones too.
+        return c < 0x80 && Character.digit(c, 16) >= 0;
     }
 
     /**

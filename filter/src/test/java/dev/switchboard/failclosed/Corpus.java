@@ -464,8 +464,13 @@ public final class Corpus {
         // The second review: a broken escape left every escape of the name undecoded (PHP decodes each on its own),
         // and qs with dots reads .model as model.
         all.add(json("query .model", CHAT + "?.model=up/denied", body, AMBIGUOUS));
-        all.add(json("query model%00 and a broken escape", CHAT + "?model%00%ZZ=up/denied", body, notForwarded()));
-        all.add(json("query %6Dodel[ and a broken escape", CHAT + "?%6Dodel%5B%ZZ%5D=up/denied", body, notForwarded()));
+        // A broken escape is no URI query (the bundle's client threw on it, a 500): refused whatever the name.
+        all.add(json("query model%00 and a broken escape", CHAT + "?model%00%ZZ=up/denied", body, AMBIGUOUS));
+        all.add(json("query %6Dodel[ and a broken escape", CHAT + "?%6Dodel%5B%ZZ%5D=up/denied", body, AMBIGUOUS));
+        for (String q : List.of("x=%ZZ", "x=%", "x=%4", "x=%%34%31")) {
+            all.add(json("query with a broken escape " + q, CHAT + "?" + q, body, AMBIGUOUS));
+        }
+        all.add(raw("query with a broken escape on a model-less GET", "GET", "/v1/files?after=%ZZ", new byte[0], AMBIGUOUS));
         all.add(json("query [model] on a model-less POST", "/v1/batches?%5Bmodel%5D=up/denied", "{\"input_file_id\":\"f\"}",
                 AMBIGUOUS));
         // Tomcat refuses a raw '[' in the request target itself.

@@ -61,6 +61,31 @@ final class FailClosedTest extends FakeUpstreamTests {
         assertThat(upstream.received).isEmpty();
     }
 
+    /**
+     * Characters a URI query cannot hold, which Tomcat refuses itself and Jetty lets in: no upstream may be asked with
+     * them (Jetty's client threw on them, a 500 with a stack trace in the log), so the caller learns what to fix.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"x=|", "x={}", "x=^", "x=%22a\"", "x=\\", "x=`", "x=<b>", "a=1%ZZ"})
+    void shouldRefuseAQueryNoUriCanCarry(String query) throws Exception {
+        RawClient.Response r = send("POST", "/v1/chat/completions?" + query,
+                "{\"model\":\"up/ok\"}".getBytes(StandardCharsets.UTF_8), List.of("Content-Type: application/json"));
+
+        assertThat(r.status()).as(r.text()).isEqualTo(400);
+        assertThat(r.text()).contains("\"code\":\"invalid_request\"", "the query string is not a valid URI query: ");
+        assertThat(upstream.received).isEmpty();
+    }
+
+    /** Brackets in names (the SDKs' include[]) and characters beyond ASCII escaped are a URI query: passed on as sent. */
+    @Test
+    void shouldPassOnAQueryWithBracketsAsSent() throws Exception {
+        RawClient.Response r = send("POST", "/v1/chat/completions?include[]=a&q=%C3%A9",
+                "{\"model\":\"up/ok\"}".getBytes(StandardCharsets.UTF_8), List.of("Content-Type: application/json"));
+
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        assertThat(upstream.received).singleElement().satisfies(u -> assertThat(u.query()).isEqualTo("include[]=a&q=%C3%A9"));
+    }
+
     @Test
     void shouldRefuseToDeleteAModelWithAPercentEncodedId() throws Exception {
         RawClient.Response r = send("DELETE", "/v1/models/up%2Fok", new byte[0], List.of());
