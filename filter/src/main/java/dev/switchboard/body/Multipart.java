@@ -19,7 +19,8 @@ import java.util.Map;
  * busboy would read it, and refused wherever they could disagree with us or with each other: a
  * boundary parameter that is not one plain {@code boundary} (RFC 2231 {@code boundary*}, two of them,
  * a comma, text after the closing quote), a delimiter after a bare CR or LF (Go accepts bare LF), the
- * boundary in the preamble or the epilogue, padding after a delimiter ended by a bare LF, part headers
+ * boundary in the preamble or the epilogue, spaces or tabs after a delimiter, a part without a
+ * {@code Content-Disposition} spelled so or with a {@code Content-Transfer-Encoding}, part headers
  * with folded lines or bare line ends, two names, {@code name*} or escapes in a name. Thread-safe
  * (stateless).
  */
@@ -200,9 +201,8 @@ public final class Multipart {
                 // The epilogue must not hold the boundary either: nothing after the close is a part to anyone.
                 return indexOf(body, pos, length, delimiter) < 0 ? parts : null;
             }
-            while (pos < length && (body[pos] == ' ' || body[pos] == '\t')) {
-                pos++;
-            }
+            // No padding after a delimiter either: Go and Werkzeug skip spaces and tabs there, python-multipart (under
+            // Starlette and FastAPI) takes such a line for content and busboy drops the part after it.
             if (!startsWith(body, pos, length, new byte[] {'\r', '\n'})) {
                 return null;
             }
@@ -218,7 +218,7 @@ public final class Multipart {
             }
             String headers = new String(body, pos, headersEnd - pos, StandardCharsets.UTF_8);
             String name = fieldName(headers);
-            if (name == AMBIGUOUS) {
+            if (name == AMBIGUOUS || !plainHeaders(headers)) {
                 return null;
             }
             int valueStart = headersEnd + 4;
@@ -229,6 +229,26 @@ public final class Multipart {
             parts.add(new Part(name, hasFilename(headers), headers, valueStart, valueEnd));
             pos = valueEnd + next.length;
         }
+    }
+
+    /**
+     * Whether every parser reads a part's headers as its own: python-multipart before 0.0.10 (Debian 12 ships 0.0.5)
+     * keeps one map of headers for the whole form, looked up in exact case, so a part without a
+     * {@code Content-Disposition} spelled so is read under the one before it (its name again), and a
+     * {@code Content-Transfer-Encoding} of one part decodes the parts after it. RFC 7578 asks every part for one.
+     */
+    private static boolean plainHeaders(String headers) {
+        boolean disposition = false;
+        for (String line : headers.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
+                if (!line.startsWith("Content-Disposition:")) {
+                    return false;
+                }
+                disposition = true;
+            }
+        }
+        return disposition && identityTransferEncoding(headers);
     }
 
     /** @return whether {@code --boundary} occurs anywhere in the body (a body without it is no form at all) */
@@ -303,6 +323,22 @@ public final class Multipart {
     private static final List<String> MODELS = List.of("model", "svg[model]");
 
     /**
+     * @param parts a form's parts
+     * @param field a field read from the form by its exact name (an upload's {@code file})
+     * @return what is wrong with a part named another spelling of it (see {@link #otherSpelling(String, List)}), or
+     *     {@code null}
+     */
+    public static String otherSpelling(List<Part> parts, String field) {
+        for (Part p : parts) {
+            String spelled = otherSpelling(p.name(), List.of(field));
+            if (spelled != null) {
+                return spelled;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Whether a part's name is another spelling of a field read here, which some reader takes for it: a list or map
      * of it ({@code model[]}, {@code model[0]}: Express's {@code qs} and multer, PHP), a dotted path ({@code svg.model}:
      * {@code qs} with dots), the whole object as one field ({@code svg}, which a JSON form field reads), the nested
@@ -346,15 +382,12 @@ public final class Multipart {
 
     /**
      * Why a part cannot be read as one text field by every parser, or {@code null}: a filename (Werkzeug
-     * files it under {@code request.files}, not the form), an encoded body (python-multipart decodes
-     * base64 and quoted-printable), or a type or charset other than UTF-8 text.
+     * files it under {@code request.files}, not the form), or a type or charset other than UTF-8 text (an
+     * encoded part is no part at all: {@link #plainHeaders}).
      */
     static String textPart(Part p) {
         if (p.filename()) {
             return "has a filename";
-        }
-        if (!identityTransferEncoding(p.headers())) {
-            return "has a Content-Transfer-Encoding";
         }
         for (String line : p.headers().split("\r\n")) {
             int colon = line.indexOf(':');
@@ -591,7 +624,7 @@ public final class Multipart {
      * or {@code binary}. python-multipart decodes base64 and quoted-printable, so an encoded model would
      * be checked as one name and called as another.
      */
-    public static boolean identityTransferEncoding(String headers) {
+    private static boolean identityTransferEncoding(String headers) {
         boolean seen = false;
         for (String line : headers.split("\r\n")) {
             int colon = line.indexOf(':');

@@ -350,6 +350,11 @@ final class ModelRequestHandler {
         if (!files || fields.error(true) != null || !mayHoldModels(fields.captured().get("purpose"))) {
             return Located.of(fields, true);
         }
+        String spelled = Multipart.otherSpelling(parts, "file");
+        if (spelled != null) {
+            // PHP files " file", file[] and file[0] under $_FILES['file']: the lines checked must be the ones it runs.
+            return Located.of(ModelField.failed(ModelField.Status.AMBIGUOUS, spelled), true);
+        }
         Multipart.Part file = null;
         for (Multipart.Part p : parts) {
             if (p.name() != null && p.name().equalsIgnoreCase("file")) {
@@ -361,9 +366,6 @@ final class ModelRequestHandler {
         }
         if (file == null) {
             return Located.of(ModelField.failed(ModelField.Status.MISSING, "a batch upload has no file part"), true);
-        }
-        if (!Multipart.identityTransferEncoding(file.headers())) {
-            return Located.of(ModelField.failed(ModelField.Status.AMBIGUOUS, "file has a Content-Transfer-Encoding"), true);
         }
         ModelField lines = BatchFile.locate(body.bytes(), file.start(), file.end(), parsers(max));
         if (lines.status() != ModelField.Status.FOUND || fields.sites().isEmpty()) {

@@ -127,7 +127,8 @@ final class MultipartFuzzTest {
             b.append(random.nextInt(10) == 0 ? "\r\n\tx" : "").append("\r\n");
             if (random.nextInt(8) == 0) {
                 b.append("Content-Transfer-Encoding: ").append(random.nextBoolean() ? "quoted-printable" : "base64").append("\r\n");
-                clean &= !isModel;
+                // On any part: python-multipart before 0.0.10 decodes the parts after it too.
+                clean = false;
             }
             b.append("\r\n");
             String value = isModel && random.nextInt(3) > 0 ? (random.nextBoolean() ? "up/ok" : "up/denied")

@@ -579,6 +579,19 @@ public final class Corpus {
                 AMBIGUOUS));
         all.add(raw("two Content-Types on a form", "POST", AUDIO, bytes(ok + "--b--\r\n"), AMBIGUOUS, FORM,
                 "Content-Type: multipart/form-data; boundary=a"));
+        // python-multipart (Starlette, FastAPI) reads no delimiter where Go and Werkzeug skip spaces or tabs after one;
+        // before 0.0.10 it kept one map of headers for the whole form, in exact case (Debian 12 ships 0.0.5).
+        all.add(form("a space after a delimiter", FORM, file + ok.replace("--b\r\n", "--b \r\n") + "--b--\r\n", INVALID_FORM));
+        all.add(form("a tab after a delimiter", FORM, ok.replace("--b\r\n", "--b\t\r\n") + file + "--b--\r\n", INVALID_FORM));
+        all.add(form("a part without a Content-Disposition (old python-multipart reads the last one's name)", FORM,
+                ok + "--b\r\nX-Note: 1\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a part with only a Content-Type", FORM,
+                ok + "--b\r\nContent-Type: text/plain\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("content-disposition in lower case (old python-multipart looks up Content-Disposition)", FORM,
+                ok + "--b\r\ncontent-disposition: form-data; name=\"note\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a quoted-printable part before the model (old python-multipart decodes the ones after it)", FORM,
+                "--b\r\nContent-Disposition: form-data; name=\"note\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                + "x\r\n" + part("model", "up/=64enied") + "--b--\r\n", INVALID_FORM));
         all.add(form("a delimiter after a bare LF (Go reads it)", FORM, ok + "\n" + denied + "--b--\r\n", INVALID_FORM));
         all.add(form("a delimiter after a bare CR (Werkzeug reads it)", FORM, ok + "\r" + denied + "--b--\r\n", INVALID_FORM));
         all.add(form("a form in bare LFs (Go switches to LF)", FORM,
@@ -816,6 +829,19 @@ public final class Corpus {
         all.add(form("a base64 batch file", FORM, part("purpose", "batch") + "--b\r\nContent-Disposition: form-data; "
                 + "name=\"file\"; filename=\"in.jsonl\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
                 + Base64.getEncoder().encodeToString(bytes(bad + "\n")) + "\r\n--b--\r\n", INVALID_FORM, "/v1/files"));
+        // A probe with the real parsers (2026-12-07): python-multipart (Starlette, FastAPI) takes a delimiter line with
+        // padding for content, PHP files " file", file[] and file[0] under $_FILES['file'].
+        all.add(form("a space after a delimiter, a batch line after it (python-multipart appends it to the file)", FORM,
+                part("purpose", "batch") + batchFile(line1 + "\n") + part("note", bad).replace("--b\r\n", "--b \r\n")
+                + "--b--\r\n", INVALID_FORM, "/v1/files"));
+        for (String spelled : List.of(" file", "file[]", "file[0]", "[file]")) {
+            all.add(form("a second file part named '" + spelled + "' (PHP files it as file)", FORM, part("purpose", "batch")
+                    + batchFile(line1 + "\n") + batchFile(bad + "\n").replace("name=\"file\"", "name=\"" + spelled + "\"")
+                    + "--b--\r\n", INVALID_FORM, "/v1/files"));
+        }
+        all.add(form("purpose=fine-tune, then a part without a Content-Disposition holding batch (old python-multipart "
+                + "reads purpose twice)", FORM, part("purpose", "fine-tune") + "--b\r\nX-Note: 1\r\n\r\nbatch\r\n"
+                + batchFile(bad + "\n") + "--b--\r\n", INVALID_FORM, "/v1/files"));
     }
 
     private static void others(List<Attack> all) {

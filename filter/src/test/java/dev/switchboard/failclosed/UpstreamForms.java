@@ -26,8 +26,8 @@ import java.util.TreeMap;
  *       parameters; CRLF only;</li>
  *   <li>{@link Reader#WERKZEUG} (Flask): the last Content-Type; RFC 2231 parameters; CRLF, LF and CR
  *       all end lines, and the first delimiter may follow anything in the preamble;</li>
- *   <li>{@link Reader#PYTHON_MULTIPART} (Starlette/FastAPI): the first Content-Type; CRLF only;
- *       base64 and quoted-printable parts decoded.</li>
+ *   <li>{@link Reader#PYTHON_MULTIPART} (Starlette/FastAPI): the first Content-Type; CRLF only, no padding
+ *       after a delimiter (such a line is content); base64 and quoted-printable parts decoded.</li>
  * </ul>
  * A part with a filename is a file to all of them, not a form field.
  */
@@ -234,9 +234,7 @@ public final class UpstreamForms {
             if (startsWith(body, pos, new byte[] {'-', '-'})) {
                 return new Form(fields, files);
             }
-            while (pos < body.length && (body[pos] == ' ' || body[pos] == '\t')) {
-                pos++;
-            }
+            pos = padded(reader, body, pos);
             int eol = lineBreak(reader, body, pos, lfOnly);
             if (eol < 0) {
                 // Go switches to bare LF when the first delimiter line ends in one.
@@ -311,15 +309,26 @@ public final class UpstreamForms {
             }
             int after = i + dash.length;
             boolean close = startsWith(body, after, new byte[] {'-', '-'});
-            int p = after;
-            while (p < body.length && (body[p] == ' ' || body[p] == '\t')) {
-                p++;
-            }
+            int p = padded(reader, body, after);
             if (close || lineBreak(reader, body, p, lfOnly) > 0) {
                 return new int[] {i - before, i};
             }
         }
         return null;
+    }
+
+    /**
+     * @return where a delimiter line goes on after the spaces and tabs the reader skips there: Go and Werkzeug skip
+     *     them (RFC 2046's transport padding), python-multipart skips none (the line is content to it)
+     */
+    private static int padded(Reader reader, byte[] body, int pos) {
+        if (reader == Reader.PYTHON_MULTIPART) {
+            return pos;
+        }
+        while (pos < body.length && (body[pos] == ' ' || body[pos] == '\t')) {
+            pos++;
+        }
+        return pos;
     }
 
     /** Length of a delimiter line's end at {@code pos} as the reader accepts it, else -1. */
