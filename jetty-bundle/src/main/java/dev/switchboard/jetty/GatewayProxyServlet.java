@@ -95,6 +95,12 @@ final class GatewayProxyServlet extends ProxyServlet {
      * {@code X-Forwarded} itself), which a fixed list missed.
      */
     private static final String FORWARDED_PREFIX = "x-forwarded";
+    /**
+     * Portkey's gateway takes its provider, host, key and model from these (x-portkey-config's override_params,
+     * x-portkey-custom-host, x-portkey-azure-deployment-id...): a caller's must not choose them behind the checks. A
+     * provider's own {@code headers} may set them.
+     */
+    private static final String PORTKEY_PREFIX = "x-portkey-";
 
     /** An attempt with no response headers within {@code server.upstream_connect_timeout}: a timeout. */
     static final class HeadersTimeout extends TimeoutException {
@@ -546,7 +552,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             // (gunicorn before 22, Python's wsgiref) take X_Api_Key for X-Api-Key and Transfer_Encoding for
             // Transfer-Encoding, so the upstream would read a credential, a method override or a framing the gateway
             // never judged. No SDK sends one; a provider's own headers are set below.
-            if (DROPPED.contains(name) || name.startsWith(FORWARDED_PREFIX) || name.indexOf('_') >= 0
+            if (DROPPED.contains(name) || name.startsWith(FORWARDED_PREFIX) || name.startsWith(PORTKEY_PREFIX)
+                    || name.indexOf('_') >= 0
                     || name.equals(userPathHeader) || (unencoded && name.equals("accept-encoding"))) {
                 drop.add(f.getName());
             }
