@@ -93,6 +93,14 @@ public final class JsonModelLocator {
 
     /** The top-level key whose {@code true} asks for a stream ({@link ModelField#asksForStream()}). */
     private static final byte[] STREAM = "stream".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * A member so named in an object models are read from is refused: Node's {@code Object.assign} (and any copy by
+     * assignment) makes its value the copy's prototype, whose {@code model} the copy then reads as its own.
+     */
+    private static final String PROTO = "__proto__";
+    private static final byte[] PROTO_BYTES = PROTO.getBytes(StandardCharsets.US_ASCII);
+    /** What a refusal of {@link #PROTO} says after its path. */
+    static final String PROTO_REFUSED = " (a prototype to Node's Object.assign)";
 
     /** The document is not strict JSON (or exceeds a bound); thrown without a stack, caught in {@link #locate}. */
     private static final class Malformed extends RuntimeException {
@@ -240,7 +248,11 @@ public final class JsonModelLocator {
                     }
                 }
                 if (k < 0) {
-                    if (node.any != null && b[pos] == '{') {
+                    if (name == null ? keyEnd - keyStart - 2 == PROTO_BYTES.length && equalBytes(PROTO_BYTES, keyStart + 1)
+                            : name.equals(PROTO)) {
+                        fail(ModelField.Status.AMBIGUOUS, path(level, PROTO) + PROTO_REFUSED);
+                        value(depth);
+                    } else if (node.any != null && b[pos] == '{') {
                         at(level, name == null ? decode(keyStart, keyEnd, flags) : name);
                         object(node.any, level + 1, depth + 1);
                     } else {

@@ -139,7 +139,11 @@ final class JacksonModelLocator {
                 }
                 if (child == null) {
                     // Added with the shapes' "*" (2026-12-05): a member not in the shape, of an object used as a map.
-                    if (node.any != null && v == JsonToken.START_OBJECT) {
+                    if (name.equals("__proto__")) {
+                        // Added 2026-12-07: a prototype to Node's Object.assign.
+                        fail(ModelField.Status.AMBIGUOUS, prefix + "__proto__" + JsonModelLocator.PROTO_REFUSED);
+                        p.skipChildren();
+                    } else if (node.any != null && v == JsonToken.START_OBJECT) {
                         object(p, node.any, prefix + name + ".");
                     } else {
                         p.skipChildren();

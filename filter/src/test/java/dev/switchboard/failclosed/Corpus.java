@@ -209,6 +209,17 @@ public final class Corpus {
                 "{\"model\":\"elsewhere\",\"input_audio_transcription\":{\"model\":\"whisper-1\"}}",
                 forwarded("/v1/realtime/sessions")));
         all.add(json("two models in one name (LiteLLM calls both)", CHAT, "{\"model\":\"up/ok,up/denied\"}", INVALID_MODEL));
+        // The probe of 2026-12-07: a copy by Object.assign takes __proto__'s value for its prototype, and its model.
+        all.add(json("__proto__ in moderation (Object.assign reads its model)", CHAT,
+                "{\"model\":\"up/ok\",\"moderation\":{\"__proto__\":{\"model\":\"up/denied\"}}}", AMBIGUOUS));
+        all.add(json("__proto__ at the top", "/v1/batches",
+                "{\"input_file_id\":\"f\",\"__proto__\":{\"model\":\"up/denied\"}}", AMBIGUOUS));
+        all.add(json("__proto__ escaped in a tool", "/v1/responses",
+                "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"image_generation\",\"\\u005f_proto__\":{\"model\":\"up/denied\"}}]}",
+                AMBIGUOUS));
+        all.add(json("__proto__ in a message, where no model is read", CHAT,
+                "{\"model\":\"up/ok\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"__proto__\":{}}]}",
+                forwarded(CHAT)));
         all.add(json("realtime session: its transcription model", "/v1/realtime/sessions",
                 "{\"model\":\"up/ok\",\"input_audio_transcription\":{\"model\":\"up/denied\"}}", DENIED_403));
         all.add(json("realtime client secret: a transcription session's model", "/v1/realtime/client_secrets",
