@@ -108,6 +108,14 @@ abstract class StockContainerContract {
         brokenFilterConfig = container.deployExploded(file("example.war"), "/broken-app").resolve("WEB-INF/switchboard.yaml");
         assertThat(filterConfig).isRegularFile();
         Files.writeString(brokenFilterConfig, "virtual_models:\n  - source: a\n    target: a\n", UTF_8);
+        // The filter's web.xml without its config, and with an unknown-paths it does not know.
+        Path unset = container.deployExploded(file("example.war"), "/unset-app").resolve("WEB-INF/web.xml");
+        Files.writeString(unset, Files.readString(unset, UTF_8).replace("<param-name>config</param-name>",
+                "<param-name>not-config</param-name>"), UTF_8);
+        Path bogus = container.deployExploded(file("example.war"), "/bogus-app").resolve("WEB-INF/web.xml");
+        Files.writeString(bogus, Files.readString(bogus, UTF_8).replace("<param-name>config</param-name>",
+                "<param-name>unknown-paths</param-name><param-value>bogus</param-value></init-param><init-param>"
+                + "<param-name>config</param-name>"), UTF_8);
         container.start();
     }
 
@@ -280,6 +288,17 @@ abstract class StockContainerContract {
         assertThat(container.log())
                 .contains("Switchboard " + version + ": invalid configuration " + brokenFilterConfig
                         + "; the filter is not started:\n  virtual_models[0].target: virtual model 'a' cannot target itself (line 3)")
+                .doesNotContain("\tat ");
+    }
+
+    /** Only the container's "one or more filters failed to start" was in its own log (Tomcat's catalina.out). */
+    @Test
+    void shouldWriteWhyAFilterWithoutAConfigDidNotStartToTheContainerLog() {
+        assertThat(container.log())
+                .contains("Switchboard " + version + ": no configuration; set the filter init-param 'config', the context "
+                        + "parameter or system property 'switchboard.config', or SWITCHBOARD_CONFIG; the filter is not started")
+                .contains("Switchboard " + version + ": init-param unknown-paths must be refuse or pass, was 'bogus'; "
+                        + "the filter is not started")
                 .doesNotContain("\tat ");
     }
 

@@ -184,8 +184,8 @@ public final class VirtualModelFilter implements Filter {
             switch (unknown.strip().toLowerCase(java.util.Locale.ROOT)) {
                 case "refuse" -> unknownPaths = UnknownPaths.REFUSE;
                 case "pass" -> unknownPaths = UnknownPaths.PASS_TO_HOST;
-                default -> throw new ServletException("Switchboard: init-param " + UNKNOWN_PATHS_INIT_PARAM
-                        + " must be refuse or pass, was '" + unknown + "'");
+                default -> throw notStarted("init-param " + UNKNOWN_PATHS_INIT_PARAM + " must be refuse or pass, was '"
+                        + unknown + "'", "");
             }
         }
         if (source != null) {
@@ -195,9 +195,9 @@ public final class VirtualModelFilter implements Filter {
                 filterConfig.getInitParameter(CONFIG_INIT_PARAM),
                 filterConfig.getServletContext().getInitParameter(ConfigLocation.PROPERTY));
         if (location == null) {
-            throw new ServletException("Switchboard: no configuration; set the filter init-param '" + CONFIG_INIT_PARAM
+            throw notStarted("no configuration; set the filter init-param '" + CONFIG_INIT_PARAM
                     + "', the context parameter or system property '" + ConfigLocation.PROPERTY + "', or "
-                    + ConfigLocation.ENV);
+                    + ConfigLocation.ENV, "");
         }
         String path = location.path();
         // A webapp-relative path (/WEB-INF/switchboard.yaml) is read from the unpacked webapp.
@@ -216,13 +216,23 @@ public final class VirtualModelFilter implements Filter {
             models = new ModelRequestHandler(picker);
             source = live;
         } catch (InvalidConfigException e) {
-            // Expected (the operator's file is wrong): said in the container's own log, then init fails without a stack trace.
-            LOG.error("Switchboard {}: {}; the filter is not started:\n  {}", Version.current(), e.headline(file),
-                    String.join("\n  ", e.errors()));
-            ServletException failure = new ServletException("Switchboard: " + e.headline(file) + ":\n" + e.getMessage());
-            failure.setStackTrace(new StackTraceElement[0]);
-            throw failure;
+            throw notStarted(e.headline(file), ":\n  " + String.join("\n  ", e.errors()));
         }
+    }
+
+    /**
+     * An expected failure to start (the operator's set-up is wrong): said in the log Switchboard writes to, which is the
+     * container's own (Tomcat's catalina.out, where the container itself logs only that a filter failed), then init
+     * fails with it, without a stack trace.
+     *
+     * @param headline what is wrong, in one line
+     * @param details more lines, each starting with a line break, or empty
+     */
+    private static ServletException notStarted(String headline, String details) {
+        LOG.error("Switchboard {}: {}; the filter is not started{}", Version.current(), headline, details);
+        ServletException failure = new ServletException("Switchboard: " + headline + details);
+        failure.setStackTrace(new StackTraceElement[0]);
+        return failure;
     }
 
     @Override
