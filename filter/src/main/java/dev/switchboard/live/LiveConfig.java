@@ -169,6 +169,14 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private String lastLogged;
     /** Guarded by {@link #lock}: the hash of the content in force ({@code null} when that is not what is on disk). */
     private String liveHash;
+    /**
+     * Guarded by {@link #lock}: the config file's bytes as last seen unchanged over {@link ConfigWatcher#DEBOUNCE}
+     * ({@code null} also for a file that did not exist), and whether there were any ({@link #readConfig}).
+     */
+    private byte[] settled;
+    private boolean settledKnown;
+    /** The longest {@link #readConfig} waits for a config file that keeps changing. */
+    static final Duration SETTLE_MAX = Duration.ofSeconds(2);
 
     private LiveConfig(ConfigLoader loader, Path configFile, byte[] builtIn, Clock clock) {
         this.loader = Objects.requireNonNull(loader, "loader");
@@ -242,6 +250,14 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
         Snapshot first;
         try {
+            if (read.contents() instanceof StoreContents.Document d && d.exists()
+                    && new String(d.yaml(), StandardCharsets.UTF_8).isBlank()) {
+                // Never written so by us (our writes are whole): emptied by mistake, or a hand edit cut short. A running
+                // node keeps its last good rows then; a starting node has none, and its first write would make the
+                // loss of every row (deny policies too) permanent.
+                throw new InvalidConfigException(List.of(read.store().name() + ": the admin store is empty; restore its"
+                        + " rows, or write 'virtual_models: []' to it to start with none"));
+            }
             first = build(read);
         } catch (RuntimeException e) {
             if (read.store() != null) {
@@ -427,10 +443,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 () -> state.snapshot().config().reload().pollInterval());
     }
 
-    /** The store heard of a change (another node's write): reload now, on the store's thread. */
+    /**
+     * The store heard of a change (another node's write): reload now, on the store's thread, with a config file that
+     * is not in the middle of a save.
+     */
     private void storeChanged() {
         try {
-            reload(false);
+            reload(true);
         } catch (RuntimeException e) {
             LOG.warn("Switchboard: reload after an admin store notification failed", e);
         }
@@ -455,7 +474,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * @throws UncheckedIOException when the store cannot be read (its message names it and says why)
      */
     private Read read() {
-        byte[] config = readConfig();
+        return read(false);
+    }
+
+    /** @param settle see {@link #readConfig(boolean)} */
+    private Read read(boolean settle) {
+        byte[] config = readConfig(settle);
         State now = state;
         AdminStore store;
         if (now != null && (now.contents() != null || config == null)) {
@@ -488,7 +512,46 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * @throws InvalidConfigException naming the file when it cannot be read as one (a directory, too large, unreadable)
      */
     private byte[] readConfig() {
-        return builtIn != null ? builtIn : ConfigLoader.readFile(configFile);
+        return readConfig(false);
+    }
+
+    /**
+     * @param settle whether a file that changed since it was last seen settled is read again until it stays the same
+     *     for {@link ConfigWatcher#DEBOUNCE} (at most {@link #SETTLE_MAX}): every read but an explicit reload's
+     */
+    private byte[] readConfig(boolean settle) {
+        if (builtIn != null) {
+            return builtIn;
+        }
+        byte[] now = ConfigLoader.readFile(configFile);
+        if (state == null || !settle) {
+            // The first read (nothing is in force yet to keep), or one asked for now (an operator's reload).
+            settled = now;
+            settledKnown = true;
+            return now;
+        }
+        if (settledKnown && java.util.Arrays.equals(now, settled)) {
+            return now;
+        }
+        // Changed since it was last seen settled: a save may be under way (an editor writing in place, a script that
+        // pauses mid-file), and a first half that parses would go live: an admin write would go to the store it
+        // names, a deny written after it would be missing. So the watcher (whose events other files of the folder
+        // may keep coming), an admin write and another node's notification wait for the file to stay the same.
+        long deadline = System.nanoTime() + SETTLE_MAX.toNanos();
+        while (true) {
+            ConfigWatcher.sleepQuietly(ConfigWatcher.DEBOUNCE);
+            byte[] again = ConfigLoader.readFile(configFile);
+            if (java.util.Arrays.equals(again, now)) {
+                settled = again;
+                settledKnown = true;
+                return again;
+            }
+            now = again;
+            if (System.nanoTime() - deadline > 0 || Thread.currentThread().isInterrupted()) {
+                // Still changing: judged as it is now, as the watcher judges a file written without pause.
+                return now;
+            }
+        }
     }
 
     private StoreContents readStore(AdminStore store) {
@@ -684,8 +747,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /**
-     * @param settle whether an invalid read is given a moment to become valid (a writer in the middle of
-     *     its work): the watcher's reloads, never an explicit one
+     * @param settle whether a config file that changed is read once it stays the same ({@link #readConfig(boolean)}),
+     *     and an invalid read is given a moment to become valid (a writer in the middle of its work): the watcher's
+     *     reloads, another node's notification and an admin write's, never an explicit one
      */
     Snapshot reload(boolean settle) {
         try {
@@ -696,7 +760,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 }
                 Read read;
                 try {
-                    read = read();
+                    read = read(settle);
                     storeUnreadable = false;
                 } catch (InvalidConfigException e) {
                     // The config file cannot be read (a directory, unreadable, too large): the store may still have
@@ -1150,8 +1214,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 if (closed) {
                     throw new java.io.InterruptedIOException(state.store().name() + ": the gateway is stopping; nothing was written");
                 }
-                // Newest state first, even when the write turns out stale: a hand edit of the store goes live.
-                reload(false);
+                // Newest state first, even when the write turns out stale: a hand edit of the store goes live. Not from
+                // a config file in the middle of a save: its first half could name another store.
+                reload(true);
                 while (true) {
                     try {
                         return update(state.store(), ifMatch, change);
@@ -1204,7 +1269,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 // Keyed as a reload would key the same problem, so that it is logged once, not once per path.
                 String brokenKey = null;
                 try {
-                    disk = readConfig();
+                    disk = readConfig(true);
                     if (disk == null) {
                         broken.add(configFile + ": no such file");
                         brokenKey = new Read(null, store, now).hash();

@@ -65,6 +65,23 @@ final class LiveConfigTest {
     }
 
     @Test
+    void shouldFailStartUpOnAnEmptyStoreFile() throws IOException {
+        // A review: a node restarted after its store was emptied by mistake served no rows (its deny policies gone) and
+        // its next write made that permanent; a running node keeps its last good rows then.
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model"));
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        Files.writeString(store, " \n");
+
+        assertThatThrownBy(() -> LiveConfig.load(file, LOADER)).isInstanceOfSatisfying(InvalidConfigException.class,
+                e -> assertThat(e.errors()).containsExactly("virtual-models.admin.yaml: the admin store is empty; restore"
+                        + " its rows, or write 'virtual_models: []' to it to start with none"));
+
+        Files.writeString(store, "virtual_models: []\n");
+        assertThat(LiveConfig.load(file, LOADER).snapshot().stored()).isEmpty();
+    }
+
+    @Test
     void shouldRemoveTempFilesAKilledWriterLeftBehind() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model"));
@@ -198,6 +215,64 @@ final class LiveConfigTest {
         Files.writeString(store, "virtual_models: []\n");
         assertThat(reloader.reload().stored()).as("emptied on purpose").isEmpty();
         assertThat(reloader.lastError()).isNull();
+    }
+
+    /**
+     * Saves {@code head + tail} in place (truncated, then written) with a pause between the two, as an editor or a
+     * script that writes in pieces does, on its own thread.
+     */
+    private static Thread saveInPieces(Path file, String head, String tail, long pauseMillis) {
+        Thread t = new Thread(() -> {
+            try (java.io.OutputStream out = Files.newOutputStream(file)) {
+                out.write(head.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.flush();
+                Thread.sleep(pauseMillis);
+                out.write(tail.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    @Test
+    void shouldNotPutAHalfSavedConfigInForceOnAnotherNodesNotification() throws Exception {
+        // Regression (a review): only the watcher waited for a quiet file. Another node's notification (a reload, as
+        // the store's listener makes it) took the first half of an in-place save, which parsed: the deny written
+        // after it was missing on this node meanwhile.
+        Path file = dir.resolve("switchboard.yaml");
+        Files.writeString(file, redirect("v1/model") + "  - {source: denied, target: v1/denied, enabled: false}\n");
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
+
+        Thread save = saveInPieces(file, redirect("v2/model"), "  - {source: denied, target: v1/denied, enabled: false}\n",
+                200);
+        Thread.sleep(50);
+        Snapshot during = reloader.reload(true);
+        save.join();
+
+        assertThat(target(during, "probe")).isEqualTo("v2/model");
+        assertThat(during.config().rules().virtualModels()).extracting(VirtualModel::source).contains("denied");
+    }
+
+    @Test
+    void shouldWriteToTheStoreAHalfSavedConfigNamesOnlyOnceItIsWhole() throws Exception {
+        // Regression (a review): an admin write during an in-place save read the first half, which named no store, and
+        // wrote to the default file store; the save's end moved the node back, and the row served nowhere.
+        Path file = dir.resolve("switchboard.yaml");
+        String whole = redirect("v1/model") + "admin:\n  token: t\n  store: custom.admin.yaml\n";
+        Files.writeString(file, whole);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
+        int cut = whole.indexOf("  store:");
+
+        Thread save = saveInPieces(file, whole.substring(0, cut), whole.substring(cut), 200);
+        Thread.sleep(50);
+        reloader.update(null, adding("written"));
+        save.join();
+
+        assertThat(Files.readString(dir.resolve("custom.admin.yaml"))).contains("written");
+        assertThat(dir.resolve("virtual-models.admin.yaml")).doesNotExist();
+        assertThat(reloader.store().name()).isEqualTo("custom.admin.yaml");
     }
 
     @Test
