@@ -1,6 +1,6 @@
 # Switchboard as a container: the bundled proxy (switchboard.jar) on a JRE, as a non-root user.
 #   docker build -t switchboard .
-#   docker run -p 8080:8080 -e OPENAI_API_KEY -e SWITCHBOARD_ADMIN_TOKEN=change-me switchboard
+#   docker run -p 8080:8080 -e OPENAI_API_KEY -e ANTHROPIC_API_KEY -e SWITCHBOARD_ADMIN_TOKEN=$(openssl rand -hex 32) switchboard
 # Your own config: mount it over /etc/switchboard/switchboard.yaml (it is hot-reloaded when it changes).
 # Admin edits (the file admin store) go to /var/lib/switchboard: mount a volume there to keep them.
 
