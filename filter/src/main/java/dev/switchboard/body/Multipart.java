@@ -20,7 +20,8 @@ import java.util.Map;
  * boundary parameter that is not one plain {@code boundary} (RFC 2231 {@code boundary*}, two of them,
  * a comma, text after the closing quote), a delimiter after a bare CR or LF (Go accepts bare LF), the
  * boundary in the preamble or the epilogue, spaces or tabs after a delimiter, a part without a
- * {@code Content-Disposition} spelled so or with a {@code Content-Transfer-Encoding}, part headers
+ * {@code Content-Disposition} (or one in another case than another part's) or with a
+ * {@code Content-Transfer-Encoding}, part headers
  * with folded lines or bare line ends, two names, {@code name*} or escapes in a name. Thread-safe
  * (stateless).
  */
@@ -196,6 +197,9 @@ public final class Multipart {
         }
         List<Part> parts = new ArrayList<>();
         int pos = first + delimiter.length;
+        // Content-Disposition spelled so on some part, and in another case on some part (see plainHeaders).
+        boolean exact = false;
+        boolean otherCase = false;
         while (true) {
             if (startsWith(body, pos, length, new byte[] {'-', '-'})) {
                 // The epilogue must not hold the boundary either: nothing after the close is a part to anyone.
@@ -218,7 +222,10 @@ public final class Multipart {
             }
             String headers = new String(body, pos, headersEnd - pos, StandardCharsets.UTF_8);
             String name = fieldName(headers);
-            if (name == AMBIGUOUS || !plainHeaders(headers)) {
+            int spelled = plainHeaders(headers);
+            exact |= spelled == EXACT;
+            otherCase |= spelled == OTHER_CASE;
+            if (name == AMBIGUOUS || spelled == 0 || exact && otherCase) {
                 return null;
             }
             int valueStart = headersEnd + 4;
@@ -231,24 +238,30 @@ public final class Multipart {
         }
     }
 
+    /** {@link #plainHeaders}: a {@code Content-Disposition} spelled so. */
+    private static final int EXACT = 1;
+    /** {@link #plainHeaders}: a {@code Content-Disposition} in another case (Dart's {@code http} sends it lower-case). */
+    private static final int OTHER_CASE = 2;
+
     /**
      * Whether every parser reads a part's headers as its own: python-multipart before 0.0.10 (Debian 12 ships 0.0.5)
      * keeps one map of headers for the whole form, looked up in exact case, so a part without a
-     * {@code Content-Disposition} spelled so is read under the one before it (its name again), and a
-     * {@code Content-Transfer-Encoding} of one part decodes the parts after it. RFC 7578 asks every part for one.
+     * {@code Content-Disposition}, or with one in another case after a part with one spelled so, is read under the
+     * name before it, and a {@code Content-Transfer-Encoding} of one part decodes the parts after it. RFC 7578 asks
+     * every part for a {@code Content-Disposition}; a form that spells all of them in another case is read by that
+     * parser as a form of no names, which hides no model.
+     *
+     * @return 0 when the part is refused, else {@link #EXACT} or {@link #OTHER_CASE}
      */
-    private static boolean plainHeaders(String headers) {
-        boolean disposition = false;
+    private static int plainHeaders(String headers) {
+        int spelled = 0;
         for (String line : headers.split("\r\n")) {
             int colon = line.indexOf(':');
             if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("content-disposition")) {
-                if (!line.startsWith("Content-Disposition:")) {
-                    return false;
-                }
-                disposition = true;
+                spelled = line.startsWith("Content-Disposition:") ? EXACT : OTHER_CASE;
             }
         }
-        return disposition && identityTransferEncoding(headers);
+        return identityTransferEncoding(headers) ? spelled : 0;
     }
 
     /** @return whether {@code --boundary} occurs anywhere in the body (a body without it is no form at all) */

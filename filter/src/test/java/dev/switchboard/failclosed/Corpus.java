@@ -598,8 +598,13 @@ public final class Corpus {
                 ok + "--b\r\nX-Note: 1\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
         all.add(form("a part with only a Content-Type", FORM,
                 ok + "--b\r\nContent-Type: text/plain\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
-        all.add(form("content-disposition in lower case (old python-multipart looks up Content-Disposition)", FORM,
-                ok + "--b\r\ncontent-disposition: form-data; name=\"note\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("content-disposition in lower case after one spelled so (old python-multipart reads the name before)",
+                FORM, ok + "--b\r\ncontent-disposition: form-data; name=\"note\"\r\n\r\nup/denied\r\n--b--\r\n",
+                INVALID_FORM));
+        // Dart's http package spells every part's header in lower case: a form like any other.
+        all.add(form("content-disposition in lower case on every part (Dart's http)", FORM, (file + ok)
+                .replace("Content-Disposition", "content-disposition").replace("Content-Type", "content-type") + "--b--\r\n",
+                forwarded(AUDIO)));
         all.add(form("a quoted-printable part before the model (old python-multipart decodes the ones after it)", FORM,
                 "--b\r\nContent-Disposition: form-data; name=\"note\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
                 + "x\r\n" + part("model", "up/=64enied") + "--b--\r\n", INVALID_FORM));
