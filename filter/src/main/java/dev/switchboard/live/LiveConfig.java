@@ -102,6 +102,15 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /** What {@link #whyStale}'s write throws once it is past every check: nothing is written. Stackless. */
+    /** The config file changed during an admin write, since it was last seen settled: the write starts again. */
+    private static final class ConfigChanged extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ConfigChanged() {
+            super(null, null, false, false);
+        }
+    }
+
     private static final class NothingToWrite extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -140,7 +149,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     /** Guarded by {@link #lock}: the last read of a store not in force, or {@code null}. */
     private OtherRead otherRead;
     /** Guarded by {@link #lock}: {@link #close()} was called: no store is read, made or opened after it. */
-    private boolean closed;
+    private volatile boolean closed;
     /**
      * Admin writes on this node at most, writing or waiting for their turn: one more is refused at once (503), so
      * that writes queued behind a slow one (a large store, a peer holding the lock file) never take the server's
@@ -170,11 +179,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     /** Guarded by {@link #lock}: the hash of the content in force ({@code null} when that is not what is on disk). */
     private String liveHash;
     /**
-     * Guarded by {@link #lock}: the config file's bytes as last seen unchanged over {@link ConfigWatcher#DEBOUNCE}
+     * Written under {@link #lock}: the config file's bytes as last seen unchanged over {@link ConfigWatcher#DEBOUNCE}
      * ({@code null} also for a file that did not exist), and whether there were any ({@link #readConfig}).
      */
-    private byte[] settled;
-    private boolean settledKnown;
+    private volatile byte[] settled;
+    private volatile boolean settledKnown;
     /** The longest {@link #readConfig} waits for a config file that keeps changing. */
     static final Duration SETTLE_MAX = Duration.ofSeconds(2);
 
@@ -250,14 +259,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
         Snapshot first;
         try {
-            if (read.contents() instanceof StoreContents.Document d && d.exists()
-                    && new String(d.yaml(), StandardCharsets.UTF_8).isBlank()) {
-                // Never written so by us (our writes are whole): emptied by mistake, or a hand edit cut short. A running
-                // node keeps its last good rows then; a starting node has none, and its first write would make the
-                // loss of every row (deny policies too) permanent.
-                throw new InvalidConfigException(List.of(read.store().name() + ": the admin store is empty; restore its"
-                        + " rows, or write 'virtual_models: []' to it to start with none"));
-            }
+            refuseBlankStore(read);
             first = build(read);
         } catch (RuntimeException e) {
             if (read.store() != null) {
@@ -271,6 +273,22 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             liveHash = lastSeen;
         }
         read.store().open();
+    }
+
+    /**
+     * A store file that is blank, read where there are no last good rows of it to keep (the start, a store the config
+     * now names): never written so by us (our writes are whole), so emptied by mistake or a hand edit cut short, and
+     * the first write would make the loss of every row (deny policies too) permanent. A running node keeps its last
+     * good rows of the store in force instead ({@link #keepRowsOfAVanishedStore}).
+     *
+     * @throws InvalidConfigException saying so
+     */
+    private static void refuseBlankStore(Read read) {
+        if (read.contents() instanceof StoreContents.Document d && d.exists()
+                && new String(d.yaml(), StandardCharsets.UTF_8).isBlank()) {
+            throw new InvalidConfigException(List.of(read.store().name() + ": the admin store is empty; restore its"
+                    + " rows, or write 'virtual_models: []' to it to start with none"));
+        }
     }
 
     /**
@@ -423,8 +441,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         watcher.close();
         AdminStore store;
         AdminStore waitedFor;
+        // Before the lock: a reload waiting for a config file to settle (holding it) sees it and stops waiting.
+        closed = true;
         synchronized (lock) {
-            closed = true;
             listening = false;
             store = state.store();
             waitedFor = candidate;
@@ -474,12 +493,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * @throws UncheckedIOException when the store cannot be read (its message names it and says why)
      */
     private Read read() {
-        return read(false);
+        return read(readConfig());
     }
 
-    /** @param settle see {@link #readConfig(boolean)} */
-    private Read read(boolean settle) {
-        byte[] config = readConfig(settle);
+    /** @param config the config file's bytes as read ({@link #readConfig(boolean)}), {@code null} when it does not exist */
+    private Read read(byte[] config) {
         State now = state;
         AdminStore store;
         if (now != null && (now.contents() != null || config == null)) {
@@ -524,33 +542,78 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             return builtIn;
         }
         byte[] now = ConfigLoader.readFile(configFile);
-        if (state == null || !settle) {
-            // The first read (nothing is in force yet to keep), or one asked for now (an operator's reload).
-            settled = now;
-            settledKnown = true;
+        if (state == null) {
+            // The first read: nothing is in force yet to keep.
+            markSettled(now);
             return now;
         }
-        if (settledKnown && java.util.Arrays.equals(now, settled)) {
+        if (!settle || settledKnown && java.util.Arrays.equals(now, settled)) {
+            // Asked for now (an operator's reload: not marked settled, it was not waited for), or as last seen settled.
             return now;
         }
         // Changed since it was last seen settled: a save may be under way (an editor writing in place, a script that
         // pauses mid-file), and a first half that parses would go live: an admin write would go to the store it
         // names, a deny written after it would be missing. So the watcher (whose events other files of the folder
         // may keep coming), an admin write and another node's notification wait for the file to stay the same.
+        Quiet quiet = quiet(now);
+        if (quiet.settled()) {
+            markSettled(quiet.bytes());
+        }
+        return quiet.bytes();
+    }
+
+    /** @param bytes the config file's bytes, seen unchanged over {@link ConfigWatcher#DEBOUNCE} (or at the first read) */
+    private void markSettled(byte[] bytes) {
+        settled = bytes;
+        settledKnown = true;
+    }
+
+    /**
+     * @param bytes what the file's content is after a wait, and whether it stayed the same for the quiet period (else it
+     *     was still changing after {@link #SETTLE_MAX}, or the node is stopping)
+     */
+    private record Quiet(byte[] bytes, boolean settled) {
+    }
+
+    /** Reads the config file every {@link ConfigWatcher#DEBOUNCE} until two reads agree; holds no lock of its own. */
+    private Quiet quiet(byte[] now) {
         long deadline = System.nanoTime() + SETTLE_MAX.toNanos();
         while (true) {
             ConfigWatcher.sleepQuietly(ConfigWatcher.DEBOUNCE);
             byte[] again = ConfigLoader.readFile(configFile);
             if (java.util.Arrays.equals(again, now)) {
-                settled = again;
-                settledKnown = true;
-                return again;
+                return new Quiet(again, true);
             }
             now = again;
-            if (System.nanoTime() - deadline > 0 || Thread.currentThread().isInterrupted()) {
+            if (System.nanoTime() - deadline > 0 || closed || Thread.currentThread().isInterrupted()) {
                 // Still changing: judged as it is now, as the watcher judges a file written without pause.
-                return now;
+                return new Quiet(now, false);
             }
+        }
+    }
+
+    /**
+     * Before an admin write takes {@link #lock}: a config file that changed since it was last seen settled is waited for
+     * here, so that the write's own reads find it settled and other writers, reloads and the stop do not wait behind a
+     * save. What it cannot read is left to the write's reload, which reports it.
+     */
+    private void awaitQuietConfig() {
+        if (builtIn != null || state == null) {
+            return;
+        }
+        try {
+            byte[] now = ConfigLoader.readFile(configFile);
+            if (settledKnown && java.util.Arrays.equals(now, settled)) {
+                return;
+            }
+            Quiet quiet = quiet(now);
+            if (quiet.settled()) {
+                synchronized (lock) {
+                    markSettled(quiet.bytes());
+                }
+            }
+        } catch (InvalidConfigException e) {
+            // Unreadable (a directory, no permission): the write's reload says so.
         }
     }
 
@@ -759,8 +822,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     return state.snapshot();
                 }
                 Read read;
+                byte[] config = null;
                 try {
-                    read = read(settle);
+                    config = readConfig(settle);
+                    read = read(config);
                     storeUnreadable = false;
                 } catch (InvalidConfigException e) {
                     // The config file cannot be read (a directory, unreadable, too large): the store may still have
@@ -775,7 +840,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     storeUnreadable = true;
                     // The store cannot be read (the file's problems are InvalidConfigException): the file may still
                     // have changed, and an emergency deny in it must not wait for the database.
-                    List<String> errors = new ArrayList<>(applyFileWithLastGoodRows(null));
+                    // The file as this reload read it (waited for, when it settles): not read again, unwaited.
+                    List<String> errors = new ArrayList<>(applyFileWithLastGoodRows(config));
                     errors.add(e.getCause().getMessage());
                     fail(sha256(String.join("\n", errors).getBytes(StandardCharsets.UTF_8)), errors, UNREADABLE);
                     // Judged afresh once it can be read: the content seen before (and its refusal) may stand again.
@@ -811,6 +877,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     // The new config names another admin.store: it goes live with that store, not the old one's.
                     made = named;
                     read = new Read(read.config(), named, readStore(named));
+                    refuseBlankStore(read);
                     hash = read.hash();
                     next = build(read);
                 } else {
@@ -1040,7 +1107,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     /** @return what the files hold now, or {@code null} when they cannot be read (the next look reports it) */
     private Read readQuietly() {
         try {
-            return read();
+            // Only the settling reloads read again (an invalid file given a moment): as they read.
+            return read(readConfig(true));
         } catch (InvalidConfigException | UncheckedIOException e) {
             return null;
         }
@@ -1210,6 +1278,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             throw e;
         }
         try {
+            awaitQuietConfig();
             synchronized (lock) {
                 if (closed) {
                     throw new java.io.InterruptedIOException(state.store().name() + ": the gateway is stopping; nothing was written");
@@ -1217,11 +1286,18 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 // Newest state first, even when the write turns out stale: a hand edit of the store goes live. Not from
                 // a config file in the middle of a save: its first half could name another store.
                 reload(true);
-                while (true) {
+                for (int changes = 0; ; ) {
                     try {
                         return update(state.store(), ifMatch, change);
                     } catch (StoreMoved e) {
                         // The reload inside the write found a config naming another store: write that one.
+                    } catch (ConfigChanged e) {
+                        // Saved again since the reload above: waited for once more (under the lock: this is rare).
+                        if (++changes > 3) {
+                            throw new StoreUnavailableException(state.store().name() + ": the config file kept changing"
+                                    + " during the write; nothing was written, retry in a moment");
+                        }
+                        reload(true);
                     } catch (StaleException stale) {
                         throw whyStale(stale);
                     }
@@ -1269,7 +1345,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 // Keyed as a reload would key the same problem, so that it is logged once, not once per path.
                 String brokenKey = null;
                 try {
-                    disk = readConfig(true);
+                    // Never waited for here, inside the store's write (its lock, a transaction other nodes wait on): a
+                    // file saved again since the reload before it starts the write over.
+                    disk = readConfig(false);
+                    if (!settledKnown || !java.util.Arrays.equals(disk, settled)) {
+                        throw new ConfigChanged();
+                    }
                     if (disk == null) {
                         broken.add(configFile + ": no such file");
                         brokenKey = new Read(null, store, now).hash();

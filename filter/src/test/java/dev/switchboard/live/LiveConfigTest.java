@@ -78,7 +78,16 @@ final class LiveConfigTest {
                         + " its rows, or write 'virtual_models: []' to it to start with none"));
 
         Files.writeString(store, "virtual_models: []\n");
-        assertThat(LiveConfig.load(file, LOADER).snapshot().stored()).isEmpty();
+        LiveConfig live = LiveConfig.load(file, LOADER);
+        assertThat(live.snapshot().stored()).isEmpty();
+
+        // Also a blank store the config comes to name: the config's change waits, the store in force stays.
+        Files.writeString(dir.resolve("other.admin.yaml"), "\n");
+        Files.writeString(file, redirect("v1/model") + "admin: {store: other.admin.yaml}\n");
+        live.reload();
+        assertThat(live.store().name()).isEqualTo("virtual-models.admin.yaml");
+        assertThat(live.lastError().errors()).first().isEqualTo("other.admin.yaml: the admin store is empty; restore its"
+                + " rows, or write 'virtual_models: []' to it to start with none");
     }
 
     @Test
@@ -219,13 +228,15 @@ final class LiveConfigTest {
 
     /**
      * Saves {@code head + tail} in place (truncated, then written) with a pause between the two, as an editor or a
-     * script that writes in pieces does, on its own thread.
+     * script that writes in pieces does, on its own thread; returns once the head is on disk.
      */
-    private static Thread saveInPieces(Path file, String head, String tail, long pauseMillis) {
+    static Thread saveInPieces(Path file, String head, String tail, long pauseMillis) throws InterruptedException {
+        java.util.concurrent.CountDownLatch headWritten = new java.util.concurrent.CountDownLatch(1);
         Thread t = new Thread(() -> {
             try (java.io.OutputStream out = Files.newOutputStream(file)) {
                 out.write(head.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 out.flush();
+                headWritten.countDown();
                 Thread.sleep(pauseMillis);
                 out.write(tail.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } catch (IOException | InterruptedException e) {
@@ -233,21 +244,20 @@ final class LiveConfigTest {
             }
         });
         t.start();
+        headWritten.await();
         return t;
     }
 
     @Test
-    void shouldNotPutAHalfSavedConfigInForceOnAnotherNodesNotification() throws Exception {
-        // Regression (a review): only the watcher waited for a quiet file. Another node's notification (a reload, as
-        // the store's listener makes it) took the first half of an in-place save, which parsed: the deny written
-        // after it was missing on this node meanwhile.
+    void shouldNotPutAHalfSavedConfigInForceOnAWatchersReload() throws Exception {
+        // Regression (a review): the watcher's quiet period counted the folder's events, which other files may keep
+        // coming; a reload that came during a pausing in-place save took its first half, which parsed.
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, redirect("v1/model") + "  - {source: denied, target: v1/denied, enabled: false}\n");
         LiveConfig reloader = LiveConfig.load(file, LOADER);
 
         Thread save = saveInPieces(file, redirect("v2/model"), "  - {source: denied, target: v1/denied, enabled: false}\n",
                 200);
-        Thread.sleep(50);
         Snapshot during = reloader.reload(true);
         save.join();
 
@@ -266,7 +276,6 @@ final class LiveConfigTest {
         int cut = whole.indexOf("  store:");
 
         Thread save = saveInPieces(file, whole.substring(0, cut), whole.substring(cut), 200);
-        Thread.sleep(50);
         reloader.update(null, adding("written"));
         save.join();
 

@@ -8,6 +8,7 @@ import dev.switchboard.admin.VirtualModelService;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.error.ApiError;
+import dev.switchboard.rules.VirtualModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,6 +105,29 @@ final class TableStoreTest {
         assertThat(target(live.snapshot(), "fast")).isEqualTo("m/9");
         live.close();
         assertThat(store.closed).isTrue();
+    }
+
+    @Test
+    void shouldNotPutAHalfSavedConfigInForceWhenTheStoreHearsOfAChange() throws Exception {
+        // Regression (a review): another node's write, heard during a pausing in-place save of this node's config file,
+        // put the save's first half in force here: the deny policy at its end let requests through until it landed.
+        String address = address();
+        Path file = config(address);
+        String deny = "  - {source: denied, target: x/d, enabled: false}\n";
+        Files.writeString(file, Files.readString(file) + deny);
+        LiveConfig live = LiveConfig.load(file, LOADER, clock).start();
+        MemoryStores.Store store = MemoryStores.STORES.get(address);
+        String head = Files.readString(file).replace("x/y}", "x/z}").replace(deny, "");
+
+        Thread save = LiveConfigTest.saveInPieces(file, head, deny, 200);
+        MemoryStores.TABLES.get(address).edit(List.of(row("fast", "m/9", 2)));
+        store.changed.run();
+        save.join();
+
+        assertThat(target(live.snapshot(), "fast")).isEqualTo("m/9");
+        assertThat(target(live.snapshot(), "managed")).isEqualTo("x/z");
+        assertThat(live.snapshot().config().rules().virtualModels()).extracting(VirtualModel::source).contains("denied");
+        live.close();
     }
 
     @Test
