@@ -302,7 +302,7 @@ final class RequestChecks {
     /**
      * @param query a request's raw query string
      * @return what makes it no URI query (RFC 3986 section 3.4, with {@code [} and {@code ]}, which SDKs send in
-     *     names such as {@code include[]}, and characters beyond ASCII, as {@link java.net.URI} reads them), or null
+     *     names such as {@code include[]}, as {@link java.net.URI} reads them), or null
      */
     static String malformed(String query) {
         for (int i = 0; i < query.length(); i++) {
@@ -312,8 +312,10 @@ final class RequestChecks {
                     return "a '%' not followed by two hexadecimal digits";
                 }
                 i += 2;
-            } else if (c <= ' ' || c == 0x7F || "\"#<>\\^`{|}".indexOf(c) >= 0) {
-                return c > ' ' && c != 0x7F ? "'" + c + "' must be percent-encoded"
+            } else if (c <= ' ' || c >= 0x7F || "\"#<>\\^`{|}".indexOf(c) >= 0) {
+                // Beyond ASCII too: Jetty's client sends such a character on as one ISO-8859-1 byte (or '?'), not the
+                // UTF-8 read here, and throws on a non-ASCII space or control.
+                return c > ' ' && c < 0x7F ? "'" + c + "' must be percent-encoded"
                         : String.format(Locale.ROOT, "the character U+%04X must be percent-encoded", (int) c);
             }
         }

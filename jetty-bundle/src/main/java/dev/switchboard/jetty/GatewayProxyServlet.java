@@ -87,7 +87,9 @@ final class GatewayProxyServlet extends ProxyServlet {
             "x-vercel-forwarded-for", "fly-client-ip", "x-azure-clientip", "x-azure-socketip", "x-proxyuser-ip",
             // A path for the upstream to serve instead of the request's (IIS's URL Rewrite, Symfony's trusted header,
             // nginx's usual name for the original URI).
-            "x-original-url", "x-rewrite-url", "x-original-uri");
+            "x-original-url", "x-rewrite-url", "x-original-uri",
+            // Where Helicone's gateways send the request on (with the provider's key): the operator's, not a caller's.
+            "helicone-target-url", "helicone-openai-api-base", "helicone-target-provider");
 
     /**
      * Every header named so is dropped: {@code X-Forwarded-For}, {@code -Host}, {@code -Proto}, and also the ones a

@@ -66,7 +66,8 @@ final class FailClosedTest extends FakeUpstreamTests {
      * them (Jetty's client threw on them, a 500 with a stack trace in the log), so the caller learns what to fix.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"x=|", "x={}", "x=^", "x=%22a\"", "x=\\", "x=`", "x=<b>", "a=1%ZZ"})
+    @ValueSource(strings = {"x=|", "x={}", "x=^", "x=%22a\"", "x=\\", "x=`", "x=<b>", "a=1%ZZ", "x=\u00e9", "x=a\u00a0b",
+        "x=\u0085", "x=\u2028", "x=\u3000"})
     void shouldRefuseAQueryNoUriCanCarry(String query) throws Exception {
         RawClient.Response r = send("POST", "/v1/chat/completions?" + query,
                 "{\"model\":\"up/ok\"}".getBytes(StandardCharsets.UTF_8), List.of("Content-Type: application/json"));

@@ -132,10 +132,11 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
         assertThat(upstream.take().headers()).doesNotContainKey(header.toLowerCase(Locale.ROOT));
     }
 
-    /** An upstream gateway's own routing headers (Portkey's config may override the model) are the operator's. */
+    /** An upstream gateway's own routing headers (Portkey's config may override the model, Helicone's the host) are the operator's. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"x-portkey-config", "X-Portkey-Provider", "x-portkey-custom-host", "x-portkey-virtual-key"})
-    void shouldPassOnNoPortkeyRoutingHeader(String header) throws Exception {
+    @ValueSource(strings = {"x-portkey-config", "X-Portkey-Provider", "x-portkey-custom-host", "x-portkey-virtual-key",
+        "Helicone-Target-Url", "Helicone-OpenAI-Api-Base", "Helicone-Target-Provider"})
+    void shouldPassOnNoUpstreamGatewaysRoutingHeader(String header) throws Exception {
         HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"regular\"}", header,
                 "{\"override_params\":{\"model\":\"denied\"}}");
         assertThat(r.statusCode()).isEqualTo(200);
