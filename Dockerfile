@@ -1,6 +1,7 @@
 # Switchboard as a container: the bundled proxy (switchboard.jar) on a JRE, as a non-root user.
 #   docker build -t switchboard .
-#   docker run -p 8080:8080 -e OPENAI_API_KEY -e ANTHROPIC_API_KEY -e SWITCHBOARD_ADMIN_TOKEN=$(openssl rand -hex 32) switchboard
+#   export OPENAI_API_KEY=... ANTHROPIC_API_KEY=... SWITCHBOARD_ADMIN_TOKEN=$(openssl rand -hex 32)   # keep the token
+#   docker run -p 8080:8080 -e OPENAI_API_KEY -e ANTHROPIC_API_KEY -e SWITCHBOARD_ADMIN_TOKEN switchboard
 # Your own config: mount it over /etc/switchboard/switchboard.yaml (it is hot-reloaded when it changes).
 # Admin edits (the file admin store) go to /var/lib/switchboard: mount a volume there to keep them.
 
