@@ -283,6 +283,16 @@ public final class Multipart {
      * @return the model part's location (unquoted), or why the form cannot be used
      */
     public static ModelField fields(byte[] body, List<Part> parts, boolean required, String... captures) {
+        return fields(body, parts, required, false, captures);
+    }
+
+    /**
+     * @param asciiOnly whether the fields read must be ASCII: the form declares another charset than UTF-8 (an
+     *     ASCII-first one, which a reader such as Starlette decodes its fields by), or a field's part does
+     * @see #fields(byte[], List, boolean, String...)
+     */
+    public static ModelField fields(byte[] body, List<Part> parts, boolean required, boolean asciiOnly,
+                                    String... captures) {
         List<ModelField.Site> sites = new ArrayList<>();
         Map<String, String> captured = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(MODELS);
@@ -310,12 +320,18 @@ public final class Multipart {
                             field.equals("model") ? null : field + " sent twice");
                 }
                 String problem = textPart(p);
-                if (problem != null) {
+                boolean asciiPart = problem == ASCII_FIRST_TEXT;
+                if (problem != null && !asciiPart) {
                     return ModelField.failed(ModelField.Status.AMBIGUOUS, field + " " + problem);
                 }
                 String value = utf8(body, p.start(), p.end());
                 if (value == null) {
                     return ModelField.failed(ModelField.Status.INVALID_BODY, null);
+                }
+                if ((asciiOnly || asciiPart) && !value.chars().allMatch(c -> c < 0x80)) {
+                    // Decoded by the declared charset, these bytes are other characters than the UTF-8 read here.
+                    return ModelField.failed(ModelField.Status.AMBIGUOUS, field + " is not ASCII in a form or part that"
+                            + " declares a charset other than UTF-8");
                 }
                 if (!model) {
                     captured.put(field, value);
@@ -405,18 +421,25 @@ public final class Multipart {
         if (p.filename()) {
             return "has a filename";
         }
+        String problem = null;
         for (String line : CRLF.split(p.headers())) {
             int colon = line.indexOf(':');
             if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("content-type")) {
-                String v = line.substring(colon + 1).strip().toLowerCase(Locale.ROOT).replace(" ", "");
-                if (!(v.equals("text/plain") || v.equals("text/plain;charset=utf-8")
-                        || v.equals("text/plain;charset=\"utf-8\""))) {
-                    return "is not UTF-8 text/plain";
+                String v = line.substring(colon + 1).strip().toLowerCase(Locale.ROOT).replace(" ", "").replace("\"", "");
+                if (v.equals("text/plain") || v.equals("text/plain;charset=utf-8")) {
+                    continue;
                 }
+                // Apache HttpClient 4's STRICT mode sends each text part as ISO-8859-1: as good as UTF-8 for ASCII.
+                problem = v.equals("text/plain;charset=iso-8859-1") || v.equals("text/plain;charset=us-ascii")
+                        || v.equals("text/plain;charset=windows-1252")
+                        ? (problem == null ? ASCII_FIRST_TEXT : problem) : "is not UTF-8 text/plain";
             }
         }
-        return null;
+        return problem;
     }
+
+    /** What {@link #textPart} says of text in an ASCII-first charset: usable when its bytes are ASCII (by identity). */
+    private static final String ASCII_FIRST_TEXT = new String("is text/plain in a charset other than UTF-8");
 
     /** @return the bytes as strict UTF-8, or {@code null} when they are not */
     static String utf8(byte[] body, int start, int end) {

@@ -115,7 +115,8 @@ final class ModelRequestHandler {
                 return null;
             }
             located = form(body, type.boundary(), route.kind() == Api.Kind.FILES,
-                    route.shape() == null || route.shape().required(), max);
+                    route.shape() == null || route.shape().required(), max,
+                    RequestChecks.declaresOtherCharset(request.getContentType()));
         } else {
             located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
                     route.kind() == Api.Kind.MODEL_LESS), false);
@@ -339,14 +340,16 @@ final class ModelRequestHandler {
      * {@code batch} (or not one OpenAI knows to hold no model: fail closed) every line's.
      *
      * @param required whether a form that is no upload to {@code /v1/files} must name a model
+     * @param asciiOnly whether the form declares a charset other than UTF-8 (see {@link Multipart#fields})
      */
-    private Located form(BodyReader.Body body, String boundary, boolean files, boolean required, int max) {
+    private Located form(BodyReader.Body body, String boundary, boolean files, boolean required, int max,
+                         boolean asciiOnly) {
         List<Multipart.Part> parts = Multipart.parts(body.bytes(), body.length(), boundary);
         if (parts == null) {
             return Located.of(ModelField.failed(ModelField.Status.INVALID_BODY, null), true);
         }
-        ModelField fields = files ? Multipart.fields(body.bytes(), parts, false, "purpose")
-                : Multipart.fields(body.bytes(), parts, required);
+        ModelField fields = files ? Multipart.fields(body.bytes(), parts, false, asciiOnly, "purpose")
+                : Multipart.fields(body.bytes(), parts, required, asciiOnly);
         if (!files || fields.error(true) != null || !mayHoldModels(fields.captured().get("purpose"))) {
             return Located.of(fields, true);
         }

@@ -263,6 +263,39 @@ final class RequestChecks {
      * @param utf8Only whether the body is read as JSON or as a form (only UTF-8 is accepted then)
      * @return why its charset is refused, or {@code null}
      */
+    /**
+     * Charsets a multipart form may declare beside UTF-8 (Apache HttpClient 5 declares ISO-8859-1 by default): each reads
+     * ASCII as ASCII and nothing else as ASCII, so a form whose names read and values read are ASCII ({@link
+     * Multipart#fields}) is read the same by a reader that decodes it by its charset (Starlette) and by one that does not.
+     */
+    static final java.util.Set<String> ASCII_FIRST = java.util.Set.of("US-ASCII", "ISO-8859-1", "windows-1252");
+
+    /**
+     * @return whether the Content-Type declares a charset other than UTF-8 (one {@link #charsetProblem} let pass: an
+     *     {@link #ASCII_FIRST} one on a form)
+     */
+    static boolean declaresOtherCharset(String contentType) {
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).contains("charset")) {
+            return false;
+        }
+        for (String param : contentType.split(";")) {
+            String p = param.strip();
+            int eq = p.indexOf('=');
+            if (eq > 0 && p.substring(0, eq).strip().equalsIgnoreCase("charset")) {
+                String value = p.substring(eq + 1).strip();
+                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                    value = value.substring(1, value.length() - 1);
+                }
+                try {
+                    return !Charset.forName(value).equals(StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     static String charsetProblem(String contentType, boolean utf8Only) {
         if (contentType == null) {
             return null;
@@ -292,7 +325,7 @@ final class RequestChecks {
             } catch (IllegalArgumentException e) {
                 return "unknown charset in Content-Type";
             }
-            if (utf8Only && !cs.equals(StandardCharsets.UTF_8)) {
+            if (utf8Only && !cs.equals(StandardCharsets.UTF_8) && !(multipart(contentType) && ASCII_FIRST.contains(cs.name()))) {
                 return "JSON bodies and forms must be UTF-8";
             }
         }

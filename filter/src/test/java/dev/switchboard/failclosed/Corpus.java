@@ -668,6 +668,19 @@ public final class Corpus {
                 "Content-Type: multipart/form-data; boundary=b; charset=IBM037", ok + "--b--\r\n", AMBIGUOUS));
         all.add(form("a form whose charset is UTF-8", "Content-Type: multipart/form-data; boundary=b; charset=utf-8",
                 ok + "--b--\r\n", forwarded(AUDIO)));
+        // Apache HttpClient 5 declares ISO-8859-1 on the form, HttpClient 4's STRICT mode on each text part: ASCII reads
+        // the same in both; anything else would be other characters to a reader that decodes by the charset.
+        String latin1 = "Content-Type: multipart/form-data; charset=ISO-8859-1; boundary=b";
+        all.add(form("a form in ISO-8859-1 (Apache HttpClient 5)", latin1, file + ok + "--b--\r\n", forwarded(AUDIO)));
+        all.add(form("a form in ISO-8859-1, a denied model", latin1, file + denied + "--b--\r\n", DENIED_403));
+        all.add(form("a form in ISO-8859-1, a model beyond ASCII", latin1, file + part("model", "up/d\u00e9nied") + "--b--\r\n",
+                INVALID_FORM));
+        String latin1Part = "--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Type: text/plain; "
+                + "charset=ISO-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+        all.add(form("a model part in ISO-8859-1 (HttpClient 4, STRICT)", FORM, file + latin1Part + "up/ok\r\n--b--\r\n",
+                forwarded(AUDIO)));
+        all.add(form("a model part in ISO-8859-1 beyond ASCII", FORM, file + latin1Part + "up/d\u00e9nied\r\n--b--\r\n",
+                INVALID_FORM));
         all.add(form("not closed", FORM, ok, INVALID_FORM));
         all.add(raw("a form without a boundary", "POST", AUDIO, bytes(ok + "--b--\r\n"), AMBIGUOUS,
                 "Content-Type: multipart/form-data"));
