@@ -31,6 +31,8 @@ final class DashboardServlet extends HttpServlet {
             + "img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     private final transient Dashboard dashboard;
+    private final transient dev.switchboard.admin.RefusedTokens refusedTokens =
+            new dev.switchboard.admin.RefusedTokens("a dashboard sign-in");
 
     DashboardServlet(Dashboard dashboard) {
         this.dashboard = dashboard;
@@ -106,6 +108,9 @@ final class DashboardServlet extends HttpServlet {
                 String presented = signInToken(req, resp);
                 // Digests first: equal lengths, so the comparison time says nothing about the token.
                 if (presented == null || !MessageDigest.isEqual(Client.sha256(presented), Client.sha256(token))) {
+                    if (presented != null) {
+                        refusedTokens.note(req.getRemoteAddr());
+                    }
                     throw new AdminException(ApiError.INVALID_ADMIN_TOKEN, null);
                 }
                 // A fresh id at every sign-in: a session id known before it (fixation) is worth nothing.

@@ -60,6 +60,7 @@ public final class AdminServlet extends HttpServlet {
     private final transient List<AdminExtension> extensions;
     private final transient CircuitBreakers breakers;
     private final transient AdminAuthenticator authenticator;
+    private final transient RefusedTokens refusedTokens = new RefusedTokens("an admin API request");
 
     /**
      * @param live the configuration this API edits and reports on; its {@link LiveConfig#picker()} is the
@@ -161,6 +162,9 @@ public final class AdminServlet extends HttpServlet {
                 throw refused;
             }
             if (!admitted) {
+                if (authorization != null) {
+                    refusedTokens.note(req.getRemoteAddr());
+                }
                 resp.setHeader("WWW-Authenticate", "Bearer realm=\"switchboard-admin\"");
                 throw new AdminException(ApiError.INVALID_ADMIN_TOKEN, null);
             }

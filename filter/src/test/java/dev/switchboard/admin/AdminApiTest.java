@@ -267,6 +267,25 @@ final class AdminApiTest {
         }
     }
 
+    // Regression (a review): refused tokens were logged nowhere, so someone guessing them did not show.
+    @Test
+    void shouldLogWrongTokensAtMostOnceAMinuteWithHowManyMore() throws Exception {
+        start();
+        dev.switchboard.ops.LogLines lines = dev.switchboard.ops.LogLines.capture(RefusedTokens.class,
+                ch.qos.logback.classic.Level.INFO);
+        try (lines) {
+            admin.send(admin.anonymous("GET", "/admin/virtual-models", null));
+            for (int i = 0; i < 5; i++) {
+                assertThat(admin.send(admin.anonymous("GET", "/admin/virtual-models", null)
+                        .header("Authorization", "Bearer guess-" + i)).statusCode()).isEqualTo(401);
+            }
+        }
+
+        // No token at all (a page before its sign-in) is no guess; the other four wait for the next minute's line.
+        assertThat(lines.messages()).containsExactly("Switchboard admin: refused an admin API request with a wrong admin"
+                + " token from 127.0.0.1 (said at most once a minute)");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"Bearer ", "bearer ", "BEARER ", "Bearer   "})
     void shouldAcceptTheRightTokenWithAnyCaseOfTheScheme(String scheme) throws Exception {
