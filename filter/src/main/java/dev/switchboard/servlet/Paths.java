@@ -27,9 +27,8 @@ final class Paths {
             return null;
         }
         List<String> segments = new ArrayList<>();
-        for (String segment : decoded.split("/")) {
-            int semi = segment.indexOf(';');
-            String s = semi >= 0 ? segment.substring(0, semi) : segment;
+        for (String s : decoded.split("/")) {
+            // A ';' decoded from %3B is a character of its segment, as Tomcat reads it: "..;" climbs nowhere.
             if (s.isEmpty() || s.equals(".")) {
                 continue;
             }
@@ -43,6 +42,25 @@ final class Paths {
             segments.add(s);
         }
         return segments;
+    }
+
+    /**
+     * @param raw a request path as sent
+     * @return whether it holds an encoded {@code ;} or {@code %}, which containers and upstreams read differently
+     *     (Tomcat keeps {@code ..%3B} as a segment named {@code ..;}, others cut it; {@code %252F} is a slash to an
+     *     upstream that decodes what a container decoded once)
+     */
+    static boolean encodedDelimiter(String raw) {
+        int at = raw.indexOf('%');
+        while (at >= 0 && at + 2 < raw.length()) {
+            char hi = raw.charAt(at + 1);
+            char lo = Character.toUpperCase(raw.charAt(at + 2));
+            if (hi == '2' && lo == '5' || hi == '3' && lo == 'B') {
+                return true;
+            }
+            at = raw.indexOf('%', at + 1);
+        }
+        return false;
     }
 
     /** @return whether a canonical path is in the Anthropic family ({@code /v1/messages*}, {@code /v1/complete}) */

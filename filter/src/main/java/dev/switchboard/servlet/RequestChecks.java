@@ -58,6 +58,13 @@ final class RequestChecks {
         if (problem != null) {
             return ApiError.INVALID_REQUEST.with(problem);
         }
+        String declared = api ? null : declaredCharset(type);
+        if (declared != null && !declared.equals(StandardCharsets.UTF_8.name()) && !ASCII_FIRST.contains(declared)) {
+            // A host path under /v1/ whose body is read here: the servlet behind may read it as JSON by its charset
+            // (EBCDIC, UTF-16), which this filter cannot read as one.
+            return ApiError.INVALID_REQUEST.with("a body under /v1/ must be UTF-8 or an ASCII-first charset, was "
+                    + declared);
+        }
         String query = request.getQueryString();
         String malformed = api && query != null ? malformed(query) : null;
         if (malformed != null) {
@@ -275,8 +282,14 @@ final class RequestChecks {
      *     {@link #ASCII_FIRST} one on a form)
      */
     static boolean declaresOtherCharset(String contentType) {
+        String name = declaredCharset(contentType);
+        return name != null && !name.equals(StandardCharsets.UTF_8.name());
+    }
+
+    /** @return the canonical name of the charset the Content-Type declares, "" for one unknown, null for none */
+    private static String declaredCharset(String contentType) {
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).contains("charset")) {
-            return false;
+            return null;
         }
         for (String param : contentType.split(";")) {
             String p = param.strip();
@@ -287,13 +300,13 @@ final class RequestChecks {
                     value = value.substring(1, value.length() - 1);
                 }
                 try {
-                    return !Charset.forName(value).equals(StandardCharsets.UTF_8);
+                    return Charset.forName(value).name();
                 } catch (IllegalArgumentException e) {
-                    return true;
+                    return "";
                 }
             }
         }
-        return false;
+        return null;
     }
 
     static String charsetProblem(String contentType, boolean utf8Only) {

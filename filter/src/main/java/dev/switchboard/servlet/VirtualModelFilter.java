@@ -245,7 +245,8 @@ public final class VirtualModelFilter implements Filter {
         String path = ModelListHandler.rawPath(request);
         Api.Match match = Api.lookup(path);
         Api.Route route = match == null ? null : match.route(request.getMethod());
-        if (match == null && unknownPaths == UnknownPaths.PASS_TO_HOST && !scanned(request, path)
+        boolean ambiguous = underV1(path) && Paths.encodedDelimiter(path);
+        if (match == null && unknownPaths == UnknownPaths.PASS_TO_HOST && !scanned(request, path) && !ambiguous
                 && !(source.get().rules().identity().keysRequired() && underV1(path))) {
             // Not an API path, not ours to judge: untouched, unbuffered, unwrapped. Under /v1/ a host app may proxy
             // to a provider with its own key: there a gateway key, when keys are configured, is required first.
@@ -269,7 +270,7 @@ public final class VirtualModelFilter implements Filter {
 
         Next next;
         try {
-            next = handle(request, response, exchange, who, match, route, named);
+            next = handle(request, response, exchange, who, match, route, named, ambiguous);
         } catch (RuntimeException e) {
             // Our own bug must not become a container error page with a stack trace (SPEC section 5 shape).
             LOG.error("Switchboard filter failed on {} {}", request.getMethod(), endpoint, e);
@@ -331,8 +332,10 @@ public final class VirtualModelFilter implements Filter {
      */
     private static boolean scanned(HttpServletRequest request, String path) {
         // The method sent, too: a method override made before this filter (a POST shown as a PUT) is checked and refused.
-        return ("POST".equalsIgnoreCase(request.getMethod()) || "POST".equalsIgnoreCase(RequestChecks.sentMethod(request)))
-                && underV1(path);
+        // Any method with a body: a host's proxy may send a PUT on as it came, or turn a GET with a body into a POST
+        // (HttpURLConnection does).
+        return ("POST".equalsIgnoreCase(request.getMethod()) || "POST".equalsIgnoreCase(RequestChecks.sentMethod(request))
+                || HeaderValues.hasBody(request)) && underV1(path);
     }
 
     /** Whether a path is under {@code /v1/}, however spelled: where the APIs' paths are, and a host's proxy to them. */
@@ -366,11 +369,20 @@ public final class VirtualModelFilter implements Filter {
     }
 
     /** @return what to forward, or {@code null} when the request was answered here */
+    /** @param ambiguous whether the path under /v1/ holds an encoded ';' or '%' ({@link Paths#encodedDelimiter}) */
     private Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange,
-                        Identification who, Api.Match match, Api.Route route, String named) throws IOException {
+                        Identification who, Api.Match match, Api.Route route, String named, boolean ambiguous)
+            throws IOException {
         boolean keys = exchange.config().rules().identity().keysRequired();
         Set<String> hidden = keys ? BODY_HIDDEN_WITH_KEYS : BODY_HIDDEN;
         Set<String> streamHidden = keys ? STREAM_HIDDEN_WITH_KEYS : STREAM_HIDDEN;
+        if (ambiguous) {
+            // Judged here as one path, mapped by the container or routed by an upstream as another.
+            Rejections.closeIfBodyUnread(request, response);
+            Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with("an encoded ';' or '%' in a path under"
+                    + " /v1/ (containers and upstreams read it differently); send the path as it is meant"));
+            return null;
+        }
         if (match == null && unknownPaths == UnknownPaths.REFUSE) {
             Rejections.closeIfBodyUnread(request, response);
             Rejections.send(response, exchange, ApiError.UNKNOWN_PATH.with());
@@ -410,12 +422,13 @@ public final class VirtualModelFilter implements Filter {
             case MODELS, MODEL -> lists.handle(request, response, exchange, match.modelId());
             case JSON, FORM, FILES -> models.handle(request, response, exchange, effective, hidden);
             case MODEL_LESS -> {
+                if (match == null && ("POST".equalsIgnoreCase(request.getMethod()) || HeaderValues.hasBody(request))) {
+                    // A path of the host app: its body is only scanned for a model, however it is spelled, whatever
+                    // the method (a host's proxy may send a PUT on as it came, or a GET with a body as a POST).
+                    yield models.handle(request, response, exchange, effective, hidden, true);
+                }
                 if (!"POST".equalsIgnoreCase(request.getMethod())) {
                     yield passOn(request, response, exchange, streamHidden);
-                }
-                if (match == null) {
-                    // A path of the host app: its body is only scanned for a model, however it is spelled.
-                    yield models.handle(request, response, exchange, effective, hidden, true);
                 }
                 if (!RequestChecks.multipart(request.getContentType())) {
                     yield models.handle(request, response, exchange, effective, hidden, false);

@@ -256,6 +256,49 @@ abstract class FilterContract {
         assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
     }
 
+    // Regression (a probe of the filter mode, 2026-12-07): Tomcat maps /v1/..%3B/x to the /v1/* servlet (a segment
+    // named "..;"), where the filter read ".." and a path of no /v1/ at all, passed unread, the gateway key unchecked;
+    // %252F is a slash to an upstream that decodes the path the container decoded once.
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/..%3B/chat/completions", "/v1/..%3b/chat/completions", "/v1/%2e%2e%3B/chat/completions",
+        "/v1/chat%252Fcompletions", "/v1/audio%252Ftranscriptions", "/v1/..%3Bx/own-path"})
+    void shouldRefuseAnEncodedSemicolonOrPercentUnderV1(String path) throws IOException {
+        RawHttp.Response r = RawHttp.send(port(), "POST", path,
+                "{\"model\":\"openai/o3-pro\"}".getBytes(StandardCharsets.UTF_8), false, "Content-Type: application/json");
+
+        assertThat(r.status()).as(path).isEqualTo(400);
+        if (!r.text().startsWith("<")) {
+            // Jetty refuses %25 in a path itself (an HTML page), Tomcat lets it through to the filter.
+            assertThat(r.text()).contains("\"code\":\"invalid_request\"", "an encoded ';' or '%' in a path under /v1/");
+        }
+        assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
+    }
+
+    // The same probe: only a POST's body was read on a host path; a host's proxy sends a PUT on as it came, and
+    // HttpURLConnection turns a GET with a body into a POST.
+    @ParameterizedTest
+    @ValueSource(strings = {"PUT", "PATCH", "GET", "DELETE"})
+    void shouldCheckAJsonModelSentWithAnyMethodToAHostPathUnderV1(String method) throws IOException {
+        RawHttp.Response r = RawHttp.send(port(), method, "/v1/own-path",
+                "{\"model\":\"openai/o3-pro\"}".getBytes(StandardCharsets.UTF_8), false, "Content-Type: application/json");
+
+        assertThat(r.status()).as(method).isEqualTo(403);
+        assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
+    }
+
+    // The same probe: JSON in EBCDIC (charset=IBM037) is no JSON to the filter and an object to a host that reads it
+    // with getReader().
+    @Test
+    void shouldRefuseABodyInACharsetNotAsciiFirstPostedToAHostPathUnderV1() throws IOException {
+        byte[] body = "{\"model\":\"openai/o3-pro\"}".getBytes(java.nio.charset.Charset.forName("IBM037"));
+        RawHttp.Response r = RawHttp.send(port(), "POST", "/v1/own-path", body, false,
+                "Content-Type: application/json; charset=IBM037");
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.text()).contains("a body under /v1/ must be UTF-8 or an ASCII-first charset, was IBM037");
+        assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
+    }
+
     // Regression (review): a JSON body in UTF-16 or UTF-32 is not JSON to us but an object to Python's json.loads
     // (FastAPI, Flask): on a host path under /v1/ it passed to the host app unchecked. After a UTF-8 byte order mark
     // it is read, and checked (403 for the disabled model).
