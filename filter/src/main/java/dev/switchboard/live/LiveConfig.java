@@ -596,15 +596,18 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * Before an admin write takes {@link #lock}: a config file that changed since it was last seen settled is waited for
      * here, so that the write's own reads find it settled and other writers, reloads and the stop do not wait behind a
      * save. What it cannot read is left to the write's reload, which reports it.
+     *
+     * @return whether the file is as last seen settled, or settled now; false when it kept changing for
+     *     {@link #SETTLE_MAX} (then the write takes it as it is, as the watcher does, rather than wait again)
      */
-    private void awaitQuietConfig() {
+    private boolean awaitQuietConfig() {
         if (builtIn != null || state == null) {
-            return;
+            return true;
         }
         try {
             byte[] now = ConfigLoader.readFile(configFile);
             if (settledKnown && java.util.Arrays.equals(now, settled)) {
-                return;
+                return true;
             }
             Quiet quiet = quiet(now);
             if (quiet.settled()) {
@@ -612,8 +615,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     markSettled(quiet.bytes());
                 }
             }
+            return quiet.settled();
         } catch (InvalidConfigException e) {
             // Unreadable (a directory, no permission): the write's reload says so.
+            return true;
         }
     }
 
@@ -1278,26 +1283,25 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             throw e;
         }
         try {
-            awaitQuietConfig();
+            boolean quiet = awaitQuietConfig();
             synchronized (lock) {
                 if (closed) {
                     throw new java.io.InterruptedIOException(state.store().name() + ": the gateway is stopping; nothing was written");
                 }
                 // Newest state first, even when the write turns out stale: a hand edit of the store goes live. Not from
-                // a config file in the middle of a save: its first half could name another store.
-                reload(true);
-                for (int changes = 0; ; ) {
+                // a config file in the middle of a save: its first half could name another store. A file that kept
+                // changing through the wait above is taken as it is (waiting again would only hold the lock longer).
+                reload(quiet);
+                boolean strict = quiet;
+                while (true) {
                     try {
-                        return update(state.store(), ifMatch, change);
+                        return update(state.store(), ifMatch, change, strict);
                     } catch (StoreMoved e) {
                         // The reload inside the write found a config naming another store: write that one.
                     } catch (ConfigChanged e) {
-                        // Saved again since the reload above: waited for once more (under the lock: this is rare).
-                        if (++changes > 3) {
-                            throw new StoreUnavailableException(state.store().name() + ": the config file kept changing"
-                                    + " during the write; nothing was written, retry in a moment");
-                        }
+                        // Saved again since the reload above: waited for once more (under the lock: rare), then taken.
                         reload(true);
+                        strict = false;
                     } catch (StaleException stale) {
                         throw whyStale(stale);
                     }
@@ -1323,14 +1327,15 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         try {
             update(state.store(), null, snapshot -> {
                 throw new NothingToWrite();
-            });
+            }, false);
         } catch (NothingToWrite | StoreMoved | StaleException | IOException e) {
             // Past every check, or the store cannot tell now: the client's revision is stale, as the store said.
         }
         return stale;
     }
 
-    private Update update(AdminStore store, String ifMatch, Function<Snapshot, List<VirtualModel>> change)
+    /** @param strict whether a config file changed since it was last seen settled starts the write over */
+    private Update update(AdminStore store, String ifMatch, Function<Snapshot, List<VirtualModel>> change, boolean strict)
             throws StaleException, IOException {
         Snapshot[] next = new Snapshot[1];
         byte[][] base = new byte[1][];
@@ -1348,7 +1353,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     // Never waited for here, inside the store's write (its lock, a transaction other nodes wait on): a
                     // file saved again since the reload before it starts the write over.
                     disk = readConfig(false);
-                    if (!settledKnown || !java.util.Arrays.equals(disk, settled)) {
+                    if (strict && (!settledKnown || !java.util.Arrays.equals(disk, settled))) {
                         throw new ConfigChanged();
                     }
                     if (disk == null) {
