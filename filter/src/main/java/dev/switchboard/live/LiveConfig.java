@@ -101,7 +101,6 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
     }
 
-    /** What {@link #whyStale}'s write throws once it is past every check: nothing is written. Stackless. */
     /** The config file changed during an admin write, since it was last seen settled: the write starts again. */
     private static final class ConfigChanged extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -111,6 +110,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
     }
 
+    /** What {@link #whyStale}'s write throws once it is past every check: nothing is written. Stackless. */
     private static final class NothingToWrite extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -180,10 +180,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private String liveHash;
     /**
      * Written under {@link #lock}: the config file's bytes as last seen unchanged over {@link ConfigWatcher#DEBOUNCE}
-     * ({@code null} also for a file that did not exist), and whether there were any ({@link #readConfig}).
+     * ({@link #readConfig}), {@code null} for a file that did not exist; the first read sets them, before any state.
      */
     private volatile byte[] settled;
-    private volatile boolean settledKnown;
     /** The longest {@link #readConfig} waits for a config file that keeps changing. */
     static final Duration SETTLE_MAX = Duration.ofSeconds(2);
 
@@ -539,33 +538,37 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      */
     private byte[] readConfig(boolean settle) {
         if (builtIn != null) {
+            // Never changes: as settled as it gets.
+            settled = builtIn;
             return builtIn;
         }
-        byte[] now = ConfigLoader.readFile(configFile);
-        if (state == null) {
-            // The first read: nothing is in force yet to keep.
-            markSettled(now);
-            return now;
-        }
-        if (!settle || settledKnown && java.util.Arrays.equals(now, settled)) {
-            // Asked for now (an operator's reload: not marked settled, it was not waited for), or as last seen settled.
+        if (state == null || !settle) {
+            byte[] now = ConfigLoader.readFile(configFile);
+            if (state == null) {
+                // The first read: nothing is in force yet to keep. One asked for now (an operator's reload) is not
+                // marked settled: it was not waited for.
+                settled = now;
+            }
             return now;
         }
         // Changed since it was last seen settled: a save may be under way (an editor writing in place, a script that
         // pauses mid-file), and a first half that parses would go live: an admin write would go to the store it
         // names, a deny written after it would be missing. So the watcher (whose events other files of the folder
         // may keep coming), an admin write and another node's notification wait for the file to stay the same.
-        Quiet quiet = quiet(now);
+        Quiet quiet = awaitSettled();
         if (quiet.settled()) {
-            markSettled(quiet.bytes());
+            settled = quiet.bytes();
         }
         return quiet.bytes();
     }
 
-    /** @param bytes the config file's bytes, seen unchanged over {@link ConfigWatcher#DEBOUNCE} (or at the first read) */
-    private void markSettled(byte[] bytes) {
-        settled = bytes;
-        settledKnown = true;
+    /**
+     * @return the config file as last seen settled (at once), or once two reads {@link ConfigWatcher#DEBOUNCE} apart
+     *     agree (at most {@link #SETTLE_MAX}); marks nothing
+     */
+    private Quiet awaitSettled() {
+        byte[] now = ConfigLoader.readFile(configFile);
+        return java.util.Arrays.equals(now, settled) ? new Quiet(now, true) : quiet(now);
     }
 
     /**
@@ -605,14 +608,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             return true;
         }
         try {
-            byte[] now = ConfigLoader.readFile(configFile);
-            if (settledKnown && java.util.Arrays.equals(now, settled)) {
-                return true;
-            }
-            Quiet quiet = quiet(now);
+            Quiet quiet = awaitSettled();
             if (quiet.settled()) {
                 synchronized (lock) {
-                    markSettled(quiet.bytes());
+                    settled = quiet.bytes();
                 }
             }
             return quiet.settled();
@@ -1353,7 +1352,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     // Never waited for here, inside the store's write (its lock, a transaction other nodes wait on): a
                     // file saved again since the reload before it starts the write over.
                     disk = readConfig(false);
-                    if (strict && (!settledKnown || !java.util.Arrays.equals(disk, settled))) {
+                    if (strict && !java.util.Arrays.equals(disk, settled)) {
                         throw new ConfigChanged();
                     }
                     if (disk == null) {
