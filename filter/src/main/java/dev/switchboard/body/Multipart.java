@@ -361,8 +361,9 @@ public final class Multipart {
      *     {@code null}
      */
     public static String otherSpelling(List<Part> parts, String field) {
+        List<String> fields = List.of(field);
         for (Part p : parts) {
-            String spelled = otherSpelling(p.name(), List.of(field));
+            String spelled = otherSpelling(p.name(), fields);
             if (spelled != null) {
                 return spelled;
             }

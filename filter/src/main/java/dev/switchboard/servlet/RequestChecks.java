@@ -266,11 +266,6 @@ final class RequestChecks {
     }
 
     /**
-     * @param contentType a Content-Type, or {@code null}
-     * @param utf8Only whether the body is read as JSON or as a form (only UTF-8 is accepted then)
-     * @return why its charset is refused, or {@code null}
-     */
-    /**
      * Charsets a multipart form may declare beside UTF-8 (Apache HttpClient 5 declares ISO-8859-1 by default): each reads
      * ASCII as ASCII and nothing else as ASCII, so a form whose names read and values read are ASCII ({@link
      * Multipart#fields}) is read the same by a reader that decodes it by its charset (Starlette) and by one that does not.
@@ -309,6 +304,11 @@ final class RequestChecks {
         return null;
     }
 
+    /**
+     * @param contentType a Content-Type, or {@code null}
+     * @param utf8Only whether the body is read as JSON or as a form (only UTF-8 is accepted then)
+     * @return why its charset is refused, or {@code null}
+     */
     static String charsetProblem(String contentType, boolean utf8Only) {
         if (contentType == null) {
             return null;

@@ -245,7 +245,8 @@ public final class VirtualModelFilter implements Filter {
         String path = ModelListHandler.rawPath(request);
         Api.Match match = Api.lookup(path);
         Api.Route route = match == null ? null : match.route(request.getMethod());
-        boolean ambiguous = underV1(path) && Paths.encodedDelimiter(path);
+        // The scan for '%' first: most paths have none, and underV1 decodes the path.
+        boolean ambiguous = Paths.encodedDelimiter(path) && underV1(path);
         if (match == null && unknownPaths == UnknownPaths.PASS_TO_HOST && !scanned(request, path) && !ambiguous
                 && !(source.get().rules().identity().keysRequired() && underV1(path))) {
             // Not an API path, not ours to judge: untouched, unbuffered, unwrapped. Under /v1/ a host app may proxy
@@ -368,8 +369,10 @@ public final class VirtualModelFilter implements Filter {
         return exchange;
     }
 
-    /** @return what to forward, or {@code null} when the request was answered here */
-    /** @param ambiguous whether the path under /v1/ holds an encoded ';' or '%' ({@link Paths#encodedDelimiter}) */
+    /**
+     * @param ambiguous whether the path under /v1/ holds an encoded ';' or '%' ({@link Paths#encodedDelimiter})
+     * @return what to forward, or {@code null} when the request was answered here
+     */
     private Next handle(HttpServletRequest request, HttpServletResponse response, Exchange exchange,
                         Identification who, Api.Match match, Api.Route route, String named, boolean ambiguous)
             throws IOException {

@@ -351,9 +351,7 @@ final class PostgresAdminStore implements AdminStore {
                 String refused = Schema.refusal(c);
                 if (refused != null) {
                     close(c);
-                    markDown(address.display() + ": cannot migrate schema " + Schema.SCHEMA + " ("
-                            + failures.scrub(refused) + ")");
-                    throw new IOException(down);
+                    throw cannotMigrate(failures.scrub(refused));
                 }
                 Schema.migrate(() -> connect(MIGRATION_APPLICATION));
                 migrated = true;
@@ -367,14 +365,18 @@ final class PostgresAdminStore implements AdminStore {
             if (cause != null && SqlFailures.unreachable(cause)) {
                 throw failure(cause, "cannot be reached");
             }
-            markDown(address.display() + ": cannot migrate schema " + Schema.SCHEMA + " ("
-                    + failures.describeMigration(e, cause) + ")");
-            throw new IOException(down);
+            throw cannotMigrate(failures.describeMigration(e, cause));
         }
         worker = c;
         down = null;
         backoff.reset();
         return c;
+    }
+
+    /** Holds {@link #io}: the schema cannot be made or brought up to date, why in one line; retried after a pause. */
+    private IOException cannotMigrate(String why) {
+        markDown(address.display() + ": cannot migrate schema " + Schema.SCHEMA + " (" + why + ")");
+        return new IOException(down);
     }
 
     /** Holds {@link #io}: a failed read or write, as the exception the caller gets. */
