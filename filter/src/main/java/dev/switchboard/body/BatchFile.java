@@ -19,12 +19,14 @@ public final class BatchFile {
     /**
      * Where a batch line carries models: its request body's model, and those its endpoint's body carries beside it
      * (tools', their SVG writers', moderation's, tools an input item adds, those an allowed-tools choice lists, an
-     * image's SVG writer): every model path of each of {@link #ENDPOINTS}, under {@code body.} (a test holds them to
-     * the endpoints' own shapes); and the line's {@code url}, the endpoint its body is for.
+     * image's SVG writer, the lists of names upstream gateways route by): every model path of each of
+     * {@link #ENDPOINTS}, under {@code body.} (a test holds them to the endpoints' own shapes); and the line's
+     * {@code url}, the endpoint its body is for.
      */
     public static final Shape LINE = Shape.of(true, "body.model", "body.tools[].model", "body.tools[].svg.model",
             "body.moderation.model", "body.input[].tools[].model", "body.input[].tools[].svg.model",
-            "body.tool_choice.tools[].model", "body.tool_choice.tools[].svg.model", "body.svg.model")
+            "body.tool_choice.tools[].model", "body.tool_choice.tools[].svg.model", "body.svg.model", "body.models[]",
+            "body.fallbacks[]", "body.context_window_fallbacks[]", "body.content_policy_fallbacks[]")
             .capturing("url");
 
     /**

@@ -337,6 +337,10 @@ public final class JsonModelLocator {
 
         /** At the value of a leaf key (its first exact spelling in the object). */
         private void leaf(Shape.Node node, int level, String key, int depth) {
+            if (node.array) {
+                names(level, key, depth);
+                return;
+            }
             if (b[pos] != '"') {
                 if (node.leaf == Shape.Leaf.MODEL) {
                     fail(ModelField.Status.NOT_STRING, path(level, key));
@@ -364,6 +368,44 @@ public final class JsonModelLocator {
                 }
                 sites.add(new ModelField.Site(path, value, start, pos, true));
             }
+        }
+
+        /**
+         * At the value of a list of model names ({@code models}, an upstream gateway's fallbacks): {@code null}, or a list
+         * whose every element is a usable name, each a site; any other value names models nobody could check.
+         */
+        private void names(int level, String key, int depth) {
+            if (b[pos] == 'n') {
+                value(depth);
+                return;
+            }
+            if (b[pos] != '[') {
+                fail(ModelField.Status.UNCHECKABLE, path(level, key) + " is not a list of model names");
+                value(depth);
+                return;
+            }
+            if (enter(depth + 1, ']')) {
+                return;
+            }
+            int i = 0;
+            do {
+                if (pos < limit && b[pos] == '"') {
+                    int start = pos;
+                    int flags = string(false);
+                    String value = decode(start, pos, flags);
+                    String path = path(level, key + "[" + i + "]");
+                    if (ModelField.unusable(value) != null) {
+                        fail(ModelField.unusable(value), path);
+                    } else {
+                        (otherSites == null ? otherSites = new ArrayList<>() : otherSites)
+                                .add(new ModelField.Site(path, value, start, pos, true));
+                    }
+                } else {
+                    fail(ModelField.Status.UNCHECKABLE, path(level, key + "[" + i + "]") + " is not a model name");
+                    value(depth + 1);
+                }
+                i++;
+            } while (!endOfMember(']'));
         }
 
         /** At any value inside a container at {@code depth}: checked and passed over. */

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Where an endpoint's JSON body carries model names (SPEC sections 3 and 15), as paths such as
- * {@code model}, {@code tools[].model}, {@code requests[].params.model} or {@code graders.*.model} (a {@code *}
+ * {@code model}, {@code tools[].model}, {@code requests[].params.model}, {@code models[]} (a list of model names) or
+ * {@code graders.*.model} (a {@code *}
  * stands for every member of an object used as a map whose key is not otherwise in the shape), plus plain string fields the
  * gateway must read as well ({@code purpose}). {@link JsonModelLocator} walks a body by this shape:
  * it descends only into the listed keys and skips everything else without materializing it.
@@ -29,7 +30,10 @@ public final class Shape {
     /** A key of an object in the shape. */
     static final class Node {
         final Map<String, Node> children = new LinkedHashMap<>();
-        /** Whether the key holds a list whose elements are objects of this node's shape. */
+        /**
+         * Whether the key holds a list whose elements are objects of this node's shape, or, for a {@link Leaf#MODEL}
+         * leaf, a list of model names ({@code models[]}).
+         */
         boolean array;
         /** The shape of the object value of every member not named among {@link #children} ({@code *}), or {@code null}. */
         Node any;
@@ -81,6 +85,9 @@ public final class Shape {
         this.models = List.copyOf(models);
         this.captures = List.copyOf(captures);
         this.containersOnly = List.copyOf(containersOnly);
+        if (!models.isEmpty() && models.get(0).endsWith("[]")) {
+            throw new IllegalArgumentException("the primary path " + models.get(0) + " is a list");
+        }
         this.primaryNode = models.isEmpty() ? null : add(models.get(0), Leaf.MODEL);
         models.stream().skip(1).forEach(p -> add(p, Leaf.MODEL));
         captures.forEach(p -> add(p, Leaf.CAPTURE));
@@ -131,6 +138,17 @@ public final class Shape {
         return new Shape(required, models, captures, all);
     }
 
+    /**
+     * @param names top-level keys that hold lists of model names for an upstream gateway ({@code models})
+     * @return this shape, reading each as a list of model names ({@code models[]}), but where the shape has the key
+     *     already (Anthropic's {@code fallbacks}, a list of objects)
+     */
+    public Shape readingNameLists(List<String> names) {
+        List<String> all = new ArrayList<>(models);
+        names.stream().filter(n -> !root.children.containsKey(n)).forEach(n -> all.add(n + "[]"));
+        return new Shape(required, all, captures, containersOnly);
+    }
+
     /** @return the path's last node */
     private Node add(String path, Leaf leaf) {
         Node node = root;
@@ -144,6 +162,9 @@ public final class Shape {
             node = node.child(array ? s.substring(0, s.length() - 2) : s);
             node.array |= array;
             if (i == segments.length - 1) {
+                if (array && leaf != Leaf.MODEL) {
+                    throw new IllegalArgumentException("path " + path + ": only model names come as a list");
+                }
                 if (node.leaf != null || !node.children.isEmpty()) {
                     throw new IllegalArgumentException("path " + path + " overlaps another");
                 }

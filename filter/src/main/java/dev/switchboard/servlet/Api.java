@@ -140,6 +140,17 @@ final class Api {
     private static final String[] MESSAGES_MODELS = {"model", "tools[].model", "fallbacks[].model",
         "messages[].content[].tool.definition.model", "messages[].content[].tool_changes[].tool.definition.model"};
 
+    /**
+     * Top-level lists of model names that upstream gateways route by, beside {@code model}: OpenRouter's {@code models}
+     * (tried in turn when the model fails) and LiteLLM's client-side {@code fallbacks}, {@code context_window_fallbacks}
+     * and {@code content_policy_fallbacks}. A caller who may call one model would reach others through them, so on
+     * every JSON route each name is a model field of its own (resolved, checked, rewritten), and a list in any other
+     * shape (LiteLLM's maps of a model to its fallbacks, objects with keys and addresses) is refused. Where the API has
+     * the key itself (Anthropic's {@code fallbacks}, a list of objects), its own shape reads it.
+     */
+    static final List<String> NAME_LISTS = List.of("models", "fallbacks", "context_window_fallbacks",
+            "content_policy_fallbacks");
+
     /** @param literal whether the pattern has no placeholder */
     private record Entry(String[] pattern, String method, Route route, boolean literal) {
 
@@ -267,7 +278,7 @@ final class Api {
     }
 
     private static void json(String pattern, Shape shape) {
-        TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.JSON, shape)));
+        TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.JSON, shape.readingNameLists(NAME_LISTS))));
     }
 
     /** A form route that also takes JSON, its model where the shape says (required or not). */

@@ -199,17 +199,44 @@ final class JacksonModelLocator {
         }
 
         private void leaf(JsonParser p, JsonToken v, Shape.Node node, String path) {
+            if (node.array) {
+                // Added 2026-12-07: a list of model names (OpenRouter's models, an upstream gateway's fallbacks).
+                if (v == JsonToken.VALUE_NULL) {
+                    return;
+                }
+                if (v != JsonToken.START_ARRAY) {
+                    fail(ModelField.Status.UNCHECKABLE, path + " is not a list of model names");
+                    return;
+                }
+                int i = 0;
+                JsonToken e;
+                while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (e == JsonToken.VALUE_STRING) {
+                        site(p, node, path + "[" + i + "]");
+                    } else {
+                        fail(ModelField.Status.UNCHECKABLE, path + "[" + i + "] is not a model name");
+                        p.skipChildren();
+                    }
+                    i++;
+                }
+                return;
+            }
             if (v != JsonToken.VALUE_STRING) {
                 if (node.leaf == Shape.Leaf.MODEL) {
                     fail(ModelField.Status.NOT_STRING, path);
                 }
                 return;
             }
-            String value = p.getString();
             if (node.leaf == Shape.Leaf.CAPTURE) {
-                captured.put(path, value);
+                captured.put(path, p.getString());
                 return;
             }
+            site(p, node, path);
+        }
+
+        /** At a string that names a model. */
+        private void site(JsonParser p, Shape.Node node, String path) {
+            String value = p.getString();
             int start = (int) p.currentTokenLocation().getByteOffset() + offset;
             int end = endOfString(body, start, limit);
             if (start < offset || end < 0 || body[start] != '"') {

@@ -34,17 +34,18 @@ final class JsonModelLocatorDifferentialTest {
         Shape.of(false, "grader.model", "grader.graders.model", "grader.graders.*.model"),
         Shape.of(true, "model", "*.model", "*.tools[].model"),
         Shape.of(true, "model", "fallbacks[].model", "tools[].model").containersOnly("fallbacks", "tools"),
+        Shape.of(true, "model", "tools[].model").readingNameLists(java.util.List.of("models", "fallbacks")),
     };
     private static final String[] KEYS = {
         "model", "Model", "MODEL", "mod\\u0065l", "m\\u006fdel", "mode", "model ", "tools", "Tools", "tool\\u017f",
         "tool\u017f", "\u212aey", "session", "Session", "params", "requests", "body", "purpose", "PURPOSE", "purpos\\u0065",
-        "messages", "x", "grader", "graders", "Graders", "fallbacks", "", "\\u0000", "\\ud800\\udc00", "DATA_SOURCE", "data\u007fsource", "data\\u007fsource", "caf\u00e9", "\u4e2d", "\\\"", "\\\\",
+        "messages", "x", "grader", "graders", "Graders", "fallbacks", "models", "Models", "model\\u0073", "", "\\u0000", "\\ud800\\udc00", "DATA_SOURCE", "data\u007fsource", "data\\u007fsource", "caf\u00e9", "\u4e2d", "\\\"", "\\\\",
         "stream", "stream", "Stream", "stre\\u0061m"};
     /** Keys Jackson refuses (a lone surrogate), drawn rarely: they make the whole document invalid. */
     private static final String[] RARE_KEYS = {"\\ud800", "\\udc00", "a\\ud800\\u0041", "\\ud800\\n"};
     /** The keys of the shapes, drawn half the time, so that many documents have sites. */
     private static final String[] SHAPE_KEYS = {"model", "model", "tools", "session", "requests", "params", "body", "purpose",
-        "data_source", "grader", "graders", "stream", "fallbacks"};
+        "data_source", "grader", "graders", "stream", "fallbacks", "models"};
     private static final String[] STRINGS = {
         "\"gpt-4o\"", "\"regular\"", "\"\"", "\" \"", "\"a\\\"b\"", "\"\\u00e9t\\u00e9\"", "\"\u00e9t\u00e9\"",
         "\"\\ud83d\\ude00\"", "\"\\ud800\"", "\"\\udc00x\"", "\"\ud83d\ude00\"", "\"\u4e2d\u6587\"", "\"x\\ny\\tz\"",
@@ -102,6 +103,8 @@ final class JsonModelLocatorDifferentialTest {
             compare(bytes("{\"tools\":[" + edge + "],\"model\":\"m\"}"), tally);
             compare(bytes("{\"tools\":[{\"model\":\"t\",\"x\":" + edge + "}],\"model\":\"m\"}"), tally);
             compare(bytes("{\"model\":\"m\"}" + edge), tally);
+            compare(bytes("{\"model\":\"m\",\"models\":[\"a\"," + edge + "]}"), tally);
+            compare(bytes("{\"models\":" + edge + ",\"model\":\"m\"}"), tally);
             compare(bytes(edge), tally);
         }
         assertThat(tally.invalid).isGreaterThan(EDGES.length * 4);
@@ -205,6 +208,15 @@ final class JsonModelLocatorDifferentialTest {
             } else if (depth < 4 && (key.equals("session") || key.equals("params") || key.equals("body") || key.startsWith("data"))
                     && random.nextInt(3) > 0) {
                 sb.append(object(random, depth + 1));
+            } else if (key.startsWith("models") && random.nextInt(3) > 0) {
+                // A list of names (OpenRouter's models), now and then with something else in it.
+                sb.append('[');
+                int items = random.nextInt(4);
+                for (int t = 0; t < items; t++) {
+                    sb.append(t == 0 ? "" : ",").append(space(random))
+                            .append(random.nextInt(6) == 0 ? value(random, depth + 1) : STRINGS[random.nextInt(STRINGS.length)]);
+                }
+                sb.append(']');
             } else if (key.startsWith("stre") && random.nextInt(4) > 0) {
                 sb.append(random.nextBoolean() ? "true" : "false");
             } else {

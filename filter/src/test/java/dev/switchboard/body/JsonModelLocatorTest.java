@@ -6,6 +6,7 @@ import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.json.JsonTree;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -139,6 +140,39 @@ final class JsonModelLocatorTest {
         byte[] one = "{\"grader\":{\"graders\":{\"type\":\"score_model\",\"model\":\"z\"}}}".getBytes(StandardCharsets.UTF_8);
         assertThat(locator.locate(one, one.length, graders).sites()).extracting(ModelField.Site::path)
                 .containsExactly("grader.graders.model");
+    }
+
+    @Test
+    void shouldFindEachNameOfAListOfModelsAndRefuseAnyOtherShapeThere() {
+        Shape lists = Shape.of(true, "model").readingNameLists(List.of("models", "fallbacks"));
+        byte[] body = "{\"models\":[\"a\", \"b\\u0021\"],\"model\":\"m\",\"fallbacks\":null}".getBytes(StandardCharsets.UTF_8);
+
+        ModelField f = locator.locate(body, body.length, lists);
+
+        assertThat(f.status()).isEqualTo(ModelField.Status.FOUND);
+        assertThat(f.sites()).extracting(ModelField.Site::path, ModelField.Site::model).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("model", "m"),
+                org.assertj.core.groups.Tuple.tuple("models[0]", "a"),
+                org.assertj.core.groups.Tuple.tuple("models[1]", "b!"));
+        // Each site is the quoted string in place, so that it is rewritten where it stands.
+        ModelField.Site second = f.sites().get(2);
+        assertThat(new String(body, second.start(), second.end() - second.start(), StandardCharsets.UTF_8))
+                .isEqualTo("\"b\\u0021\"");
+        for (String[] refused : new String[][] {
+            {"{\"model\":\"m\",\"models\":\"a\"}", "UNCHECKABLE", "models is not a list of model names"},
+            {"{\"model\":\"m\",\"fallbacks\":[\"a\",{\"m\":[\"b\"]}]}", "UNCHECKABLE", "fallbacks[1] is not a model name"},
+            {"{\"model\":\"m\",\"models\":[1]}", "UNCHECKABLE", "models[0] is not a model name"},
+            {"{\"model\":\"m\",\"models\":[\"\"]}", "EMPTY", "models[0]"},
+            {"{\"model\":\"m\",\"Models\":[\"a\"]}", "NOT_STRING", "models spelled in another case"},
+            {"{\"model\":\"m\",\"models\":[],\"models\":[\"a\"]}", "DUPLICATE", "models"},
+        }) {
+            byte[] b = refused[0].getBytes(StandardCharsets.UTF_8);
+            ModelField r = locator.locate(b, b.length, lists);
+            assertThat(r.status()).as(refused[0]).hasToString(refused[1]);
+            assertThat(r.where()).as(refused[0]).isEqualTo(refused[2]);
+        }
+        byte[] empty = "{\"model\":\"m\",\"models\":[ ]}".getBytes(StandardCharsets.UTF_8);
+        assertThat(locator.locate(empty, empty.length, lists).sites()).hasSize(1);
     }
 
     @Test

@@ -124,7 +124,51 @@ public final class Corpus {
         forms(all);
         batches(all);
         others(all);
+        gatewayLists(all);
         return all;
+    }
+
+    /**
+     * Lists of models an upstream gateway routes by beside {@code model} (2026-12-07): OpenRouter's {@code models} and
+     * LiteLLM's fallbacks passed unread, so a caller allowed {@code up/ok} reached a denied model through them.
+     */
+    private static void gatewayLists(List<Attack> all) {
+        all.add(json("OpenRouter's models list naming a denied model", CHAT,
+                "{\"model\":\"up/ok\",\"models\":[\"up/ok\",\"up/denied\"]}", DENIED_403));
+        all.add(json("OpenRouter's models list naming a redirect to a denied model", CHAT,
+                "{\"model\":\"up/ok\",\"models\":[\"sneaky\"]}", DENIED_403));
+        all.add(json("LiteLLM's fallbacks naming a scoped model", CHAT, "{\"model\":\"up/ok\",\"fallbacks\":[\"up/secret\"]}",
+                DENIED_403));
+        all.add(json("LiteLLM's fallbacks on embeddings", "/v1/embeddings",
+                "{\"model\":\"up/ok\",\"input\":\"x\",\"fallbacks\":[\"denied\"]}", DENIED_403));
+        all.add(json("OpenRouter's models list on responses", "/v1/responses",
+                "{\"model\":\"up/ok\",\"input\":\"x\",\"models\":[\"up/denied\"]}", DENIED_403));
+        all.add(json("a models list on Anthropic's messages", "/v1/messages",
+                "{\"model\":\"up/ok\",\"models\":[\"up/denied\"]}", refused(403, "permission_error")));
+        all.add(json("LiteLLM's context window fallbacks as a map (cannot be checked)", CHAT,
+                "{\"model\":\"up/ok\",\"context_window_fallbacks\":[{\"up/ok\":[\"up/denied\"]}]}", AMBIGUOUS));
+        all.add(json("LiteLLM's fallbacks as objects with an address (cannot be checked)", CHAT,
+                "{\"model\":\"up/ok\",\"fallbacks\":[{\"model\":\"up/ok\",\"api_base\":\"http://x\"}]}", AMBIGUOUS));
+        all.add(json("content policy fallbacks as one name", CHAT,
+                "{\"model\":\"up/ok\",\"content_policy_fallbacks\":\"up/denied\"}", AMBIGUOUS));
+        all.add(json("a models list with a null in it", CHAT, "{\"model\":\"up/ok\",\"models\":[null,\"up/ok\"]}",
+                AMBIGUOUS));
+        all.add(json("models spelled in another case (Go reads it)", CHAT,
+                "{\"model\":\"up/ok\",\"Models\":[\"up/denied\"]}", INVALID_MODEL));
+        all.add(json("two models lists (the last wins in Python and Node)", CHAT,
+                "{\"model\":\"up/ok\",\"models\":[\"up/ok\"],\"models\":[\"up/denied\"]}", DUPLICATE));
+        all.add(json("a models list with an invisible character", CHAT,
+                "{\"model\":\"up/ok\",\"models\":[\"up/den\\u200bied\"]}", INVALID_MODEL));
+        all.add(json("a models list reaching another provider", CHAT,
+                "{\"model\":\"up/ok\",\"models\":[\"elsewhere\"]}", refused(400, "mixed_providers")));
+        all.add(json("a models list, allowed (rewritten as the model is)", CHAT,
+                "{\"model\":\"up/ok\",\"models\":[\"alias\",\"up/ok\"],\"messages\":[]}", forwarded(CHAT)));
+        all.add(json("a models list of null", CHAT, "{\"model\":\"up/ok\",\"models\":null}", forwarded(CHAT)));
+        all.add(json("models in the query string (FastAPI fills a missing field from it)", CHAT + "?models=up/denied",
+                "{\"model\":\"up/ok\"}", AMBIGUOUS));
+        String line = "{\"custom_id\":\"1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":"
+                + "\"up/ok\",\"models\":[\"up/denied\"]}}";
+        all.add(batch("a batch line's models list", "batch", line + "\n", DENIED_403));
     }
 
     private static void jsonKeys(List<Attack> all) {

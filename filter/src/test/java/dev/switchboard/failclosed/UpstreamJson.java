@@ -49,8 +49,9 @@ public final class UpstreamJson {
     /**
      * @param reader the upstream's reader
      * @param body what the upstream received
-     * @return every string the reader sees under a key it takes for {@code model}, at any depth, or
-     *     {@code null} when the reader refuses the document (then nothing was read at all)
+     * @return every string the reader sees under a key it takes for {@code model}, at any depth, and in a list an
+     *     upstream gateway reads models from ({@code models}, LiteLLM's fallbacks), or {@code null} when the reader
+     *     refuses the document (then nothing was read at all)
      */
     public static List<String> models(Reader reader, byte[] body) {
         Object tree = parse(reader, body);
@@ -219,6 +220,13 @@ public final class UpstreamJson {
         return out;
     }
 
+    /**
+     * Keys under which upstream gateways read lists of models beside {@code model}: OpenRouter's {@code models}, LiteLLM's
+     * fallbacks (names, or maps of a model to its fallbacks).
+     */
+    private static final List<String> NAME_LISTS = List.of("models", "fallbacks", "context_window_fallbacks",
+            "content_policy_fallbacks");
+
     private static void collect(Reader reader, Object value, List<String> out) {
         if (value instanceof List<?> items) {
             items.forEach(i -> collect(reader, i, out));
@@ -228,7 +236,24 @@ public final class UpstreamJson {
                 if (k.equals(model) && v instanceof String s) {
                     out.add(s);
                 }
+                if (v instanceof List<?> && NAME_LISTS.stream().anyMatch(n -> k.equals(reader == Reader.GO ? goFold(n) : n))) {
+                    everyName(v, out);
+                }
                 collect(reader, v, out);
+            });
+        }
+    }
+
+    /** Every string in a gateway's list of models, and every key of a map in it: the worst any gateway reads there. */
+    private static void everyName(Object value, List<String> out) {
+        if (value instanceof String s) {
+            out.add(s);
+        } else if (value instanceof List<?> items) {
+            items.forEach(i -> everyName(i, out));
+        } else if (value instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> {
+                out.add((String) k);
+                everyName(v, out);
             });
         }
     }

@@ -145,6 +145,25 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
     }
 
     @Test
+    void shouldRewriteAnUpstreamGatewaysListOfModelsAsTheModel() throws Exception {
+        // OpenRouter's models (tried in turn) and LiteLLM's fallbacks: each name resolved and rewritten as the model is.
+        String body = "{\"model\":\"regular\",\"models\":[\"regular\", \"openai/gpt-5\"],\"fallbacks\":null}";
+        HttpResponse<String> r = post("/v1/chat/completions", body);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(upstream.take().text())
+                .isEqualTo("{\"model\":\"gpt-5\",\"models\":[\"gpt-5\", \"gpt-5\"],\"fallbacks\":null}");
+
+        HttpResponse<String> mixed = post("/v1/chat/completions", "{\"model\":\"regular\",\"fallbacks\":[\"claude\"]}");
+        assertThat(mixed.statusCode()).isEqualTo(400);
+        assertThat(mixed.body()).contains("\"code\":\"mixed_providers\"");
+        HttpResponse<String> map = post("/v1/chat/completions",
+                "{\"model\":\"regular\",\"context_window_fallbacks\":[{\"regular\":[\"openai/gpt-5\"]}]}");
+        assertThat(map.statusCode()).isEqualTo(400);
+        assertThat(map.body()).contains("\"code\":\"invalid_request\"", "context_window_fallbacks[0] is not a model name");
+        assertThat(upstream.received).isEmpty();
+    }
+
+    @Test
     void shouldSendAnthropicCredentialsAndVersion() throws Exception {
         HttpResponse<String> r = post("/v1/messages", "{\"model\":\"claude\",\"max_tokens\":5}", "x-api-key", ALICE);
         assertThat(r.statusCode()).isEqualTo(200);
