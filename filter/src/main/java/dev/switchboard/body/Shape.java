@@ -24,7 +24,9 @@ public final class Shape {
         /** A model name: resolved, checked and rewritten. */
         MODEL,
         /** A string the gateway reads but never rewrites. */
-        CAPTURE
+        CAPTURE,
+        /** A key whose every spelling, whatever its value, is refused: an upstream gateway's routing the gateway cannot check. */
+        REFUSED
     }
 
     /** A key of an object in the shape. */
@@ -80,17 +82,22 @@ public final class Shape {
     private final List<String> containersOnly;
     private final List<String> topLevelNames;
 
-    private Shape(boolean required, List<String> models, List<String> captures, List<String> containersOnly) {
+    private final List<String> refused;
+
+    private Shape(boolean required, List<String> models, List<String> captures, List<String> containersOnly,
+                  List<String> refused) {
         this.required = required;
         this.models = List.copyOf(models);
         this.captures = List.copyOf(captures);
         this.containersOnly = List.copyOf(containersOnly);
+        this.refused = List.copyOf(refused);
         if (!models.isEmpty() && models.get(0).endsWith("[]")) {
             throw new IllegalArgumentException("the primary path " + models.get(0) + " is a list");
         }
         this.primaryNode = models.isEmpty() ? null : add(models.get(0), Leaf.MODEL);
         models.stream().skip(1).forEach(p -> add(p, Leaf.MODEL));
         captures.forEach(p -> add(p, Leaf.CAPTURE));
+        refused.forEach(p -> add(p, Leaf.REFUSED));
         for (String p : containersOnly) {
             Node node = root;
             for (String segment : p.split("\\.")) {
@@ -115,7 +122,7 @@ public final class Shape {
      * @return the shape
      */
     public static Shape of(boolean required, String... modelPaths) {
-        return new Shape(required, List.of(modelPaths), List.of(), List.of());
+        return new Shape(required, List.of(modelPaths), List.of(), List.of(), List.of());
     }
 
     /**
@@ -125,7 +132,7 @@ public final class Shape {
     public Shape capturing(String... fields) {
         List<String> all = new ArrayList<>(captures);
         all.addAll(List.of(fields));
-        return new Shape(required, models, all, containersOnly);
+        return new Shape(required, models, all, containersOnly, refused);
     }
 
     /**
@@ -135,7 +142,7 @@ public final class Shape {
     public Shape containersOnly(String... paths) {
         List<String> all = new ArrayList<>(containersOnly);
         all.addAll(List.of(paths));
-        return new Shape(required, models, captures, all);
+        return new Shape(required, models, captures, all, refused);
     }
 
     /**
@@ -146,7 +153,17 @@ public final class Shape {
     public Shape readingNameLists(List<String> names) {
         List<String> all = new ArrayList<>(models);
         names.stream().filter(n -> !root.children.containsKey(n)).forEach(n -> all.add(n + "[]"));
-        return new Shape(required, all, captures, containersOnly);
+        return new Shape(required, all, captures, containersOnly, refused);
+    }
+
+    /**
+     * @param keys top-level keys an upstream gateway routes by in ways that cannot be checked ({@code user_config})
+     * @return this shape, refusing a body with any of them, spelled in any case, whatever its value
+     */
+    public Shape refusing(List<String> keys) {
+        List<String> all = new ArrayList<>(refused);
+        keys.stream().filter(k -> !root.children.containsKey(k)).forEach(all::add);
+        return new Shape(required, models, captures, containersOnly, all);
     }
 
     /** @return the path's last node */
@@ -216,6 +233,7 @@ public final class Shape {
     @Override
     public String toString() {
         return (required ? "required " : "") + models + (captures.isEmpty() ? "" : " capturing " + captures)
+                + (refused.isEmpty() ? "" : " refusing " + refused)
                 + (containersOnly.isEmpty() ? "" : " containers only " + containersOnly);
     }
 }

@@ -150,6 +150,15 @@ final class Api {
      */
     static final List<String> NAME_LISTS = List.of("models", "fallbacks", "context_window_fallbacks",
             "content_policy_fallbacks");
+    /**
+     * Top-level keys with which upstream gateways route in ways no name check covers, refused on every JSON route in any
+     * spelling: LiteLLM's {@code user_config} (a router of the caller's own: deployments, addresses, keys),
+     * {@code model_list}, {@code router_settings_override} (fallbacks among its settings) and a literal
+     * {@code extra_body} (merged into the request it sends on: a {@code model} or fallbacks for a LiteLLM behind it),
+     * and OpenRouter's {@code preset} (a saved configuration that may name models).
+     */
+    static final List<String> GATEWAY_ROUTING = List.of("user_config", "model_list", "router_settings_override",
+            "extra_body", "preset");
 
     /** @param literal whether the pattern has no placeholder */
     private record Entry(String[] pattern, String method, Route route, boolean literal) {
@@ -278,7 +287,8 @@ final class Api {
     }
 
     private static void json(String pattern, Shape shape) {
-        TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.JSON, shape.readingNameLists(NAME_LISTS))));
+        TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.JSON,
+                shape.readingNameLists(NAME_LISTS).refusing(GATEWAY_ROUTING))));
     }
 
     /** A form route that also takes JSON, its model where the shape says (required or not). */

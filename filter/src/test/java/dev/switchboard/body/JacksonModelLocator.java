@@ -151,7 +151,11 @@ final class JacksonModelLocator {
                     continue;
                 }
                 String path = prefix + key;
-                if (child.leaf != null) {
+                if (child.leaf == Shape.Leaf.REFUSED) {
+                    // Added 2026-12-07: an upstream gateway's routing, refused in any spelling.
+                    fail(ModelField.Status.UNCHECKABLE, path + JsonModelLocator.GATEWAY_ROUTING);
+                    p.skipChildren();
+                } else if (child.leaf != null) {
                     int[] counts = seen.computeIfAbsent(child, c -> new int[2]);
                     counts[exact ? 0 : 1]++;
                     if (exact && counts[0] == 1) {

@@ -34,12 +34,13 @@ final class JsonModelLocatorDifferentialTest {
         Shape.of(false, "grader.model", "grader.graders.model", "grader.graders.*.model"),
         Shape.of(true, "model", "*.model", "*.tools[].model"),
         Shape.of(true, "model", "fallbacks[].model", "tools[].model").containersOnly("fallbacks", "tools"),
-        Shape.of(true, "model", "tools[].model").readingNameLists(java.util.List.of("models", "fallbacks")),
+        Shape.of(true, "model", "tools[].model").readingNameLists(java.util.List.of("models", "fallbacks"))
+                .refusing(java.util.List.of("preset", "user_config")),
     };
     private static final String[] KEYS = {
         "model", "Model", "MODEL", "mod\\u0065l", "m\\u006fdel", "mode", "model ", "tools", "Tools", "tool\\u017f",
         "tool\u017f", "\u212aey", "session", "Session", "params", "requests", "body", "purpose", "PURPOSE", "purpos\\u0065",
-        "messages", "x", "grader", "graders", "Graders", "fallbacks", "models", "Models", "model\\u0073", "", "\\u0000", "\\ud800\\udc00", "DATA_SOURCE", "data\u007fsource", "data\\u007fsource", "caf\u00e9", "\u4e2d", "\\\"", "\\\\",
+        "messages", "x", "grader", "graders", "Graders", "fallbacks", "models", "Models", "model\\u0073", "preset", "PRESET", "", "\\u0000", "\\ud800\\udc00", "DATA_SOURCE", "data\u007fsource", "data\\u007fsource", "caf\u00e9", "\u4e2d", "\\\"", "\\\\",
         "stream", "stream", "Stream", "stre\\u0061m"};
     /** Keys Jackson refuses (a lone surrogate), drawn rarely: they make the whole document invalid. */
     private static final String[] RARE_KEYS = {"\\ud800", "\\udc00", "a\\ud800\\u0041", "\\ud800\\n"};

@@ -176,6 +176,21 @@ final class JsonModelLocatorTest {
     }
 
     @Test
+    void shouldRefuseAnUpstreamGatewaysRoutingKeyInAnySpellingWhateverItHolds() {
+        Shape shape = Shape.of(true, "model").refusing(List.of("user_config", "preset"));
+        for (String body : List.of("{\"model\":\"m\",\"user_config\":{\"model_list\":[]}}", "{\"User_Config\":null,\"model\":\"m\"}",
+                "{\"model\":\"m\",\"user_confi\\u0067\":1}", "{\"model\":\"m\",\"user_config\":1,\"user_config\":2}")) {
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            ModelField f = locator.locate(b, b.length, shape);
+            assertThat(f.status()).as(body).isEqualTo(ModelField.Status.UNCHECKABLE);
+            assertThat(f.where()).as(body).isEqualTo("user_config is an upstream gateway's routing (models, deployments or"
+                    + " addresses of its own)");
+        }
+        byte[] nested = "{\"model\":\"m\",\"metadata\":{\"preset\":\"x\"}}".getBytes(StandardCharsets.UTF_8);
+        assertThat(locator.locate(nested, nested.length, shape).status()).as("only at the top").isEqualTo(ModelField.Status.FOUND);
+    }
+
+    @Test
     void shouldRejectStringsLongerThanTheBodyLimit() {
         JsonModelLocator small = new JsonModelLocator(64);
         byte[] body = ("{\"model\":\"x\",\"content\":\"" + "a".repeat(100) + "\"}").getBytes(StandardCharsets.UTF_8);

@@ -166,6 +166,16 @@ public final class Corpus {
         all.add(json("a models list of null", CHAT, "{\"model\":\"up/ok\",\"models\":null}", forwarded(CHAT)));
         all.add(json("models in the query string (FastAPI fills a missing field from it)", CHAT + "?models=up/denied",
                 "{\"model\":\"up/ok\"}", AMBIGUOUS));
+        all.add(json("LiteLLM's user_config (a router of the caller's own)", CHAT, "{\"model\":\"up/ok\",\"user_config\":"
+                + "{\"model_list\":[{\"model_name\":\"up/ok\",\"litellm_params\":{\"model\":\"denied\"}}]}}", AMBIGUOUS));
+        all.add(json("LiteLLM's router settings override with fallbacks", CHAT, "{\"model\":\"up/ok\","
+                + "\"router_settings_override\":{\"fallbacks\":[{\"up/ok\":[\"up/denied\"]}]}}", AMBIGUOUS));
+        all.add(json("a literal extra_body naming a model (LiteLLM merges it into what it sends on)", CHAT,
+                "{\"model\":\"up/ok\",\"extra_body\":{\"model\":\"up/denied\"}}", AMBIGUOUS));
+        all.add(json("OpenRouter's preset", "/v1/responses", "{\"model\":\"up/ok\",\"input\":\"x\",\"Preset\":\"p\"}",
+                AMBIGUOUS));
+        all.add(json("model_list on embeddings", "/v1/embeddings", "{\"model\":\"up/ok\",\"input\":\"x\",\"model_list\":null}",
+                AMBIGUOUS));
         String line = "{\"custom_id\":\"1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":"
                 + "\"up/ok\",\"models\":[\"up/denied\"]}}";
         all.add(batch("a batch line's models list", "batch", line + "\n", DENIED_403));
