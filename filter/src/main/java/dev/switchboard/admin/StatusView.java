@@ -39,11 +39,14 @@ record StatusView(String version, String configVersion, List<FileView> files, St
      * @param kind {@code file} or {@code postgresql}
      * @param location the file, or the database address (never a credential)
      * @param revision the store revision this node serves (a file's SHA-256, a table's revision number); {@code null}
-     *     while it has not read the store since it started
+     *     while it has not read the store since it started (its snapshot file's while it serves that: {@code fromSnapshot})
      * @param lastSync when this node last read the store successfully; {@code null} before it ever did.
      *     While the store cannot be read, {@code last_reload_error} says why and this stays at the last success
+     * @param fromSnapshot where the rows in force come from when they are the store's snapshot file's (the node
+     *     started while its database could not be reached, and has not read it since), else {@code null}
      */
-    record StoreView(String kind, String location, String revision, Instant lastSync) {
+    record StoreView(String kind, String location, String revision, Instant lastSync,
+                     LiveConfig.ServedSnapshot fromSnapshot) {
     }
 
     /**
@@ -78,8 +81,8 @@ record StatusView(String version, String configVersion, List<FileView> files, St
         AdminStore store = live.store();
         // A node that has not read its store since it started serves no revision of it: unknown, not 0.
         String revision = snap.config().pendingStore() != null ? null : snap.storeRevision();
-        return of(snap, live.lastError(), new StoreView(store.kind(), store.location(), revision, live.lastSync()),
-                breakers.breakers());
+        return of(snap, live.lastError(), new StoreView(store.kind(), store.location(), revision, live.lastSync(),
+                live.servedSnapshot()), breakers.breakers());
     }
 
     static StatusView of(Snapshot snap, ReloadError error, StoreView store, List<CircuitBreakers.Breaker> breakers) {

@@ -13,8 +13,11 @@ import java.util.regex.Pattern;
  *     address such as {@code postgresql://HOST:PORT/DB} (SPEC section 12)
  * @param storeUser the user a database store connects as; empty for a file store
  * @param storePassword that user's password; empty for a file store. Never logged, never shown
+ * @param storeSnapshot a database store only: the file this node keeps its rows in, relative to the config file's
+ *     folder unless absolute, so that it can serve them when it starts while the database cannot be reached; empty
+ *     for none
  */
-public record AdminSettings(String token, String store, String storeUser, String storePassword) {
+public record AdminSettings(String token, String store, String storeUser, String storePassword, String storeSnapshot) {
 
     /** No token: the admin API is off. */
     public static final String DEFAULT_TOKEN = "";
@@ -25,9 +28,12 @@ public record AdminSettings(String token, String store, String storeUser, String
     /** A file store needs no password. */
     public static final String DEFAULT_STORE_PASSWORD = "";
 
+    /** No snapshot of a database store's rows. */
+    public static final String DEFAULT_STORE_SNAPSHOT = "";
+
     /** Every default. */
     public static final AdminSettings DEFAULT = new AdminSettings(DEFAULT_TOKEN, DEFAULT_STORE, DEFAULT_STORE_USER,
-            DEFAULT_STORE_PASSWORD);
+            DEFAULT_STORE_PASSWORD, DEFAULT_STORE_SNAPSHOT);
 
     /** {@code scheme://...}: an address, not a file (a Windows path {@code C:\...} has no {@code //}). */
     private static final Pattern ADDRESS = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://");
@@ -37,6 +43,19 @@ public record AdminSettings(String token, String store, String storeUser, String
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(storeUser, "storeUser");
         Objects.requireNonNull(storePassword, "storePassword");
+        Objects.requireNonNull(storeSnapshot, "storeSnapshot");
+    }
+
+    /**
+     * Settings without a snapshot of the store.
+     *
+     * @param token the admin token
+     * @param store the store
+     * @param storeUser a database store's user
+     * @param storePassword that user's password
+     */
+    public AdminSettings(String token, String store, String storeUser, String storePassword) {
+        this(token, store, storeUser, storePassword, DEFAULT_STORE_SNAPSHOT);
     }
 
     /**
@@ -68,7 +87,8 @@ public record AdminSettings(String token, String store, String storeUser, String
     public String toString() {
         String credentials = storeUser.isEmpty() && storePassword.isEmpty() ? ""
                 : ", storeUser=" + mask(storeUser) + ", storePassword=" + mask(storePassword);
-        return "AdminSettings[token=" + mask(token) + ", store=" + store + credentials + "]";
+        return "AdminSettings[token=" + mask(token) + ", store=" + store + credentials
+                + (storeSnapshot.isEmpty() ? "" : ", storeSnapshot=" + storeSnapshot) + "]";
     }
 
     private static String mask(String secret) {

@@ -33,7 +33,7 @@ final class ConfigReader {
     static final List<String> IDENTITY_KEYS = List.of("user_path_header", "trust_user_path_header", "clients");
     static final List<String> CLIENT_KEYS = List.of("name", "key_sha256", "user_path");
     static final List<String> MODELS_KEYS = List.of("enabled_by_default", "keep_only_aliases");
-    static final List<String> ADMIN_KEYS = List.of("token", "store", "store_user", "store_password");
+    static final List<String> ADMIN_KEYS = List.of("token", "store", "store_user", "store_password", "store_snapshot");
     static final List<String> RELOAD_KEYS = List.of("poll_interval");
     static final List<String> OBSERVABILITY_KEYS = List.of("access_log", "metrics_path", "metrics_token");
     /** A metrics path a request reaches as written: segments of letters, digits, '-', '_', '.', none all dots. */
@@ -318,13 +318,18 @@ final class ConfigReader {
         String user = fields.string(m, "admin", "store_user", AdminSettings.DEFAULT_STORE_USER).strip();
         // A password is taken as written: spaces may be part of it.
         String password = fields.string(m, "admin", "store_password", AdminSettings.DEFAULT_STORE_PASSWORD);
-        AdminSettings admin = new AdminSettings(token, store, user, password);
+        String snapshot = fields.string(m, "admin", "store_snapshot", AdminSettings.DEFAULT_STORE_SNAPSHOT).strip();
+        AdminSettings admin = new AdminSettings(token, store, user, password, snapshot);
         if (admin.storeScheme() == null) {
             for (String key : List.of("store_user", "store_password")) {
                 if (m.entries().containsKey(key) && !fields.string(m, "admin", key, "").isEmpty()) {
                     fields.error("admin." + key, m.entries().get(key), "only a database admin.store (such as "
                             + "postgresql://HOST:PORT/DB) takes credentials; admin.store is a file");
                 }
+            }
+            if (!snapshot.isEmpty()) {
+                fields.error("admin.store_snapshot", m.entries().get("store_snapshot"), "only a database admin.store "
+                        + "keeps a snapshot of its rows; admin.store is a file, on disk already");
             }
         } else if (store.substring(admin.storeScheme().length() + 3).matches("[^/?#]*@.*")) {
             // Said without the address: it holds a credential. SPEC 12: credentials come from their own keys.

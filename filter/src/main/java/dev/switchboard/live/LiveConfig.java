@@ -148,6 +148,27 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     /** Guarded by {@link #lock}: the last read of a store not in force, or {@code null}. */
     private OtherRead otherRead;
+
+    /**
+     * Rows served from the store's snapshot file ({@code admin.store_snapshot}) by a node that started while its database
+     * could not be reached, as {@link #servedSnapshot()} shows them.
+     *
+     * @param file the snapshot
+     * @param revision the store revision the rows are of
+     * @param savedAt when the node that saved them read them from the store
+     */
+    public record ServedSnapshot(Path file, String revision, Instant savedAt) {
+    }
+
+    /** Set once, at a start from the snapshot: what it served, and the very contents it served them as. */
+    private volatile ServedSnapshot fromSnapshot;
+    private volatile StoreContents fromSnapshotContents;
+    /** Taken by whoever saves the snapshot file; never while {@link #lock} is held. */
+    private final Object snapshotLock = new Object();
+    /** Guarded by {@link #snapshotLock}: the file, the store and the rows the snapshot file holds, as last written. */
+    private String savedSnapshot;
+    /** Guarded by {@link #snapshotLock}: why the snapshot could not be saved last, logged once, or {@code null}. */
+    private String snapshotProblem;
     /** Guarded by {@link #lock}: {@link #close()} was called: no store is read, made or opened after it. */
     private volatile boolean closed;
     /**
@@ -240,6 +261,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private void initial() {
         firstRead();
         startedIdle = get().server().clientIdleTimeout();
+        saveStoreSnapshot();
     }
 
     /** The start's read: the rules in force, or a wait for a database store that cannot be reached. */
@@ -300,6 +322,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      */
     private void waitForStore(StoreUnreachable e) {
         String why = e.getCause().getMessage();
+        if (serveSnapshot(e, why)) {
+            return;
+        }
         Snapshot waiting;
         try {
             waiting = waiting(e.config, e.store, why);
@@ -318,6 +343,131 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         LOG.error("Switchboard: the admin store of {} cannot be read at the start: {}; this node refuses every request "
                 + "with 503 store_unavailable until it can, and keeps trying", configFile != null ? configFile
                 : "the built-in default", why);
+    }
+
+    /**
+     * A database store that cannot be reached at the start, with {@code admin.store_snapshot} set: the node serves the
+     * rows the snapshot file holds (those it put in force last, saved by {@link #saveStoreSnapshot()}), as a running
+     * node serves its last good rows through an outage, and reads the store as soon as it can, which puts its rows in
+     * force. Writes other nodes made since the rows were saved are not in them: the operator chose this over refusing
+     * every request, and {@code /admin/status} and the log say where the rows come from and when they were read.
+     *
+     * @return whether it serves them; {@code false} (and logged why, when a snapshot is set) to wait for the store
+     */
+    private boolean serveSnapshot(StoreUnreachable e, String why) {
+        Snapshot file;
+        try {
+            file = build(new Read(e.config, e.store, new StoreContents.Rows(StoreContents.Rows.UNWRITTEN, List.of())));
+        } catch (RuntimeException invalid) {
+            // The waiting node's own build says why.
+            return false;
+        }
+        Path path = snapshotFile(file.config());
+        if (path == null) {
+            return false;
+        }
+        String problem;
+        try {
+            StoreSnapshotFile.Saved saved = StoreSnapshotFile.read(path);
+            if (saved == null) {
+                problem = "there is none (this node has not read the store since admin.store_snapshot was set)";
+            } else if (!saved.store().equals(e.store.location())) {
+                problem = "it holds the rows of another store, " + saved.store();
+            } else {
+                Snapshot served = build(new Read(e.config, e.store, saved.rows()));
+                synchronized (lock) {
+                    state = new State(served, e.store, e.config, saved.rows());
+                    storeUnreadable = true;
+                    lastError = new ReloadError(clock.instant(), List.of(why));
+                    lastLogged = sha256(why.getBytes(StandardCharsets.UTF_8));
+                }
+                fromSnapshotContents = saved.rows();
+                fromSnapshot = new ServedSnapshot(path, saved.rows().revision(), saved.savedAt());
+                synchronized (snapshotLock) {
+                    savedSnapshot = snapshotKey(path, e.store, saved.rows());
+                }
+                e.store.open();
+                LOG.warn("Switchboard: the admin store of {} cannot be read at the start: {}; serving the {} rows of its "
+                        + "snapshot {} (revision {}, read from the store at {}) until it can, and keeps trying",
+                        configFile != null ? configFile : "the built-in default", why, saved.rows().rows().size(), path,
+                        saved.rows().revision(), saved.savedAt());
+                return true;
+            }
+        } catch (IOException io) {
+            problem = io.getMessage();
+        } catch (InvalidConfigException invalid) {
+            problem = "its rows do not fit this configuration: " + String.join("; ", invalid.errors());
+        }
+        LOG.warn("Switchboard: the admin store's snapshot {} cannot stand in for the store: {}", path, problem);
+        return false;
+    }
+
+    /** @return the snapshot file a configuration names (relative to the config file's folder), or {@code null} */
+    private Path snapshotFile(SwitchboardConfig config) {
+        String name = config.admin().storeSnapshot();
+        if (name.isEmpty()) {
+            return null;
+        }
+        Path p = Path.of(name);
+        return p.isAbsolute() || configFile == null ? p.toAbsolutePath() : configFile.getParent().resolve(p);
+    }
+
+    private static String snapshotKey(Path file, AdminStore store, StoreContents rows) {
+        return file + "\n" + store.location() + "\n" + new String(identity(rows), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Keeps the rows in force in the snapshot file, when the configuration names one and they were read from a
+     * database store: once per change, outside {@link #lock} (a caller holding it leaves this to the outermost call, which
+     * runs it when it lets go). A file that cannot be written is logged once per reason; the rows stay in force.
+     */
+    private void saveStoreSnapshot() {
+        if (Thread.holdsLock(lock)) {
+            return;
+        }
+        synchronized (snapshotLock) {
+            // Read under this lock: of two savers, the second saves the newest state, never an older one after it.
+            State now = state;
+            if (now == null || !(now.contents() instanceof StoreContents.Rows rows) || rows == fromSnapshotContents) {
+                return;
+            }
+            Path path = snapshotFile(now.snapshot().config());
+            if (path == null) {
+                return;
+            }
+            String key = snapshotKey(path, now.store(), rows);
+            if (key.equals(savedSnapshot)) {
+                return;
+            }
+            Instant read = lastSync;
+            try {
+                StoreSnapshotFile.write(path, new StoreSnapshotFile.Saved(now.store().location(), rows,
+                        read != null ? read : clock.instant()));
+                savedSnapshot = key;
+                if (snapshotProblem != null) {
+                    snapshotProblem = null;
+                    LOG.info("Switchboard: saved the admin store's snapshot {} again", path);
+                }
+            } catch (IOException | RuntimeException e) {
+                // A file system's exception names the file alone ("/x: Permission denied" has a reason, a missing one none).
+                String why = e instanceof java.nio.file.FileSystemException f && f.getReason() == null
+                        ? e.getClass().getSimpleName() + " " + e.getMessage() : String.valueOf(e.getMessage());
+                if (!why.equals(snapshotProblem)) {
+                    snapshotProblem = why;
+                    LOG.warn("Switchboard: cannot save the admin store's snapshot {}: {}; a restart while the database "
+                            + "cannot be reached would refuse every request until it can", path, why);
+                }
+            }
+        }
+    }
+
+    /**
+     * @return where the rows in force come from when they are the store's snapshot file's (a start while the database
+     *     could not be reached, not read since), else {@code null}
+     */
+    public ServedSnapshot servedSnapshot() {
+        State now = state;
+        return now != null && fromSnapshotContents != null && now.contents() == fromSnapshotContents ? fromSnapshot : null;
     }
 
     /**
@@ -856,6 +1006,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             }
         } finally {
             closeRetired();
+            saveStoreSnapshot();
         }
     }
 
@@ -1310,6 +1461,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             writeTurn.release();
             writesInLine.decrementAndGet();
             closeRetired();
+            saveStoreSnapshot();
         }
     }
 

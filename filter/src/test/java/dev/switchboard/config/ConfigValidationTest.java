@@ -691,6 +691,12 @@ final class ConfigValidationTest {
                         + "credentials; admin.store is a file (line 3)",
                         "admin.store_password: only a database admin.store (such as postgresql://HOST:PORT/DB) takes "
                         + "credentials; admin.store is a file (line 4)"),
+                row("a snapshot of a file store", """
+                        admin:
+                          store: rows.yaml
+                          store_snapshot: rows.json
+                        """, "admin.store_snapshot: only a database admin.store keeps a snapshot of its rows; admin.store "
+                        + "is a file, on disk already (line 3)"),
                 // The message must not repeat the address: it holds the password.
                 row("credentials inside a store address", """
                         admin:

@@ -265,6 +265,7 @@ final class ReferenceConsistencyTest {
         code.put("admin.store", render(minimal.admin().store()));
         code.put("admin.store_user", render(minimal.admin().storeUser()));
         code.put("admin.store_password", render(minimal.admin().storePassword()));
+        code.put("admin.store_snapshot", render(minimal.admin().storeSnapshot()));
         code.put("reload.poll_interval", Durations.format(minimal.reload().pollInterval()));
         code.put("observability.metrics_path", minimal.observability().metricsPath());
         code.put("observability.metrics_token", render(minimal.observability().metricsToken()));

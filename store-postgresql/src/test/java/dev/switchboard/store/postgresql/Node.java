@@ -66,6 +66,12 @@ final class Node implements AutoCloseable {
 
     static Node start(Path dir, String address, Duration pollInterval, String configRows, String password)
             throws Exception {
+        return start(dir, address, pollInterval, configRows, password, "");
+    }
+
+    /** @param adminLines more lines of the {@code admin:} block ({@code "  store_snapshot: rows.json\n"}), or empty */
+    static Node start(Path dir, String address, Duration pollInterval, String configRows, String password,
+                      String adminLines) throws Exception {
         Files.createDirectories(dir);
         Path config = dir.resolve("switchboard.yaml");
         Files.writeString(config, """
@@ -74,10 +80,11 @@ final class Node implements AutoCloseable {
                   store: %s
                   store_user: ${SB_STORE_USER}
                   store_password: ${SB_STORE_PASSWORD}
-                reload:
+                %sreload:
                   poll_interval: %dms
                 virtual_models:
-                %s""".formatted(TOKEN, address, pollInterval.toMillis(), configRows.isEmpty() ? "  []\n" : configRows));
+                %s""".formatted(TOKEN, address, adminLines, pollInterval.toMillis(),
+                configRows.isEmpty() ? "  []\n" : configRows));
         Map<String, String> env = Map.of("SB_STORE_USER", Database.USER, "SB_STORE_PASSWORD", password);
         LiveConfig live = LiveConfig.load(config, new ConfigLoader(env::get));
         Server server = new Server();

@@ -1,0 +1,199 @@
+package dev.switchboard.store.postgresql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.switchboard.json.JsonTree;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code admin.store_snapshot} (README "When the database is down"): a node keeps the rows it puts in force in a file,
+ * and serves them when it starts while its database cannot be reached, where it would otherwise refuse every request
+ * until the database is back; it reads the store as soon as it can. A snapshot that cannot stand in for the store (of
+ * another store, not a snapshot, rows the config cannot build, none) leaves the node waiting, and says why.
+ */
+final class StoreSnapshotTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(15);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final String SNAPSHOT = "  store_snapshot: rows.json\n";
+    /** An address nothing listens on: the node cannot reach its store. */
+    private static final String NOWHERE = "postgresql://127.0.0.1:1/nowhere";
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private Database db;
+    private ListAppender<ILoggingEvent> logs;
+
+    @BeforeEach
+    void capture() {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        logs = new ListAppender<>();
+        logs.setContext(ctx);
+        logs.start();
+        ctx.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(logs);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(logs);
+        if (db != null) {
+            db.ensureRunning();
+        }
+    }
+
+    private Node node(Path folder, String address, String adminLines) throws Exception {
+        Node n = Node.start(folder, address, POLL, "", Database.PASSWORD, adminLines);
+        open.add(n);
+        return n;
+    }
+
+    private List<String> lines() {
+        List<String> out = new ArrayList<>();
+        for (ILoggingEvent e : List.copyOf(logs.list)) {
+            if (e.getLoggerName().startsWith("dev.switchboard")) {
+                out.add(e.getLevel() + " " + e.getFormattedMessage());
+            }
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> json(String text) {
+        return (Map<String, Object>) JsonTree.parse(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldServeItsSnapshotWhenItStartsWhileTheDatabaseIsDownAndReadTheStoreOnceItCan() throws Exception {
+        db = SharedDatabase.get();
+        String address = db.address(db.createDatabase());
+        Path folder = dir.resolve("node");
+        Path file = folder.resolve("rows.json");
+        Node first = node(folder, address, SNAPSHOT);
+        assertThat(first.put("{\"source\":\"probe\",\"target_model\":\"m/good\"}").status()).isEqualTo(200);
+        assertThat(first.put("{\"source\":\"m/secret\",\"enabled\":false}").status()).isEqualTo(200);
+        await().atMost(PATIENCE).until(() -> Files.exists(file) && "2".equals(json(Files.readString(file)).get("revision")));
+        Map<String, Object> saved = json(Files.readString(file));
+        assertThat(saved).containsEntry("store", address).containsKeys("saved_at");
+        assertThat((List<?>) saved.get("rows")).hasSize(2);
+        assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        first.close();
+        db.stop();
+
+        Instant restarted = Instant.now();
+        Node second = node(folder, address, SNAPSHOT);
+
+        assertThat(second.route("probe")).as("a redirect of the store").isEqualTo("m/good");
+        assertThat(second.chat("m/secret").status()).as("a policy of the store").isEqualTo(403);
+        Map<String, Object> status = json(second.get("/admin/status").body());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> store = (Map<String, Object>) status.get("store");
+        assertThat(store).containsEntry("revision", "2").containsEntry("last_sync", null);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> from = (Map<String, Object>) store.get("from_snapshot");
+        assertThat(from).containsEntry("file", file.toString()).containsEntry("revision", "2");
+        assertThat(Instant.parse((String) from.get("saved_at"))).isBefore(restarted);
+        assertThat(String.valueOf(status.get("last_reload_error"))).contains(address + ": cannot be reached (");
+        Node.Reply write = second.put("{\"source\":\"probe\",\"target_model\":\"m/other\"}");
+        assertThat(write.status()).as("the store takes no write while it cannot be reached").isEqualTo(503);
+        assertThat(write.body()).contains("\"code\":\"store_unavailable\"");
+        assertThat(lines()).anyMatch(l -> l.startsWith("WARN Switchboard: the admin store of "
+                + folder.resolve("switchboard.yaml") + " cannot be read at the start: " + address + ": cannot be reached (")
+                && l.endsWith("; serving the 2 rows of its snapshot " + file + " (revision 2, read from the store at "
+                + saved.get("saved_at") + ") until it can, and keeps trying"));
+        assertThat(lines()).noneMatch(l -> l.contains("refuses every request"));
+
+        db.restart();
+        await().atMost(PATIENCE).until(() -> second.live.lastSync() != null);
+        assertThat(second.live.servedSnapshot()).isNull();
+        assertThat(second.put("{\"source\":\"probe\",\"target_model\":\"m/better\"}").status()).isEqualTo(200);
+        assertThat(second.route("probe")).isEqualTo("m/better");
+        await().atMost(PATIENCE).until(() -> "3".equals(json(Files.readString(file)).get("revision")));
+        assertThat(Files.readString(file)).contains("m/better");
+    }
+
+    @Test
+    void shouldWaitForTheStoreWhenItsSnapshotCannotStandInForItAndSayWhy() throws Exception {
+        String elsewhere = "{\"store\":\"postgresql://db.internal:5432/switchboard\",\"revision\":\"4\","
+                + "\"saved_at\":\"2026-12-01T10:00:00Z\",\"rows\":[{\"source\":\"probe\",\"targets\":[{\"model\":\"m/a\","
+                + "\"weight\":1}]}]}";
+        String unfit = elsewhere.replace("postgresql://db.internal:5432/switchboard", NOWHERE).replace("m/a", "");
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("none", null);
+        cases.put("another store", elsewhere);
+        cases.put("no snapshot", "{\"rows\":[]}");
+        cases.put("not JSON", "virtual_models: []");
+        cases.put("rows the config cannot build", unfit);
+        Map<String, String> why = Map.of(
+                "none", "there is none (this node has not read the store since admin.store_snapshot was set)",
+                "another store", "it holds the rows of another store, postgresql://db.internal:5432/switchboard",
+                "no snapshot", "not a snapshot of the admin store (it needs store, revision, saved_at and rows)",
+                "not JSON", "not a snapshot of the admin store (it needs store, revision, saved_at and rows)",
+                "rows the config cannot build", "its rows do not fit this configuration: ");
+        int i = 0;
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Path folder = dir.resolve("node" + i++);
+            Files.createDirectories(folder);
+            if (c.getValue() != null) {
+                Files.writeString(folder.resolve("rows.json"), c.getValue());
+            }
+            Node waiting = node(folder, NOWHERE, SNAPSHOT);
+            assertThat(waiting.live.get().pendingStore()).as(c.getKey()).startsWith(NOWHERE + ": cannot be reached (");
+            assertThat(waiting.chat("probe").status()).as(c.getKey()).isEqualTo(503);
+            assertThat(lines()).as(c.getKey()).anyMatch(l -> l.startsWith("WARN Switchboard: the admin store's snapshot "
+                    + folder.resolve("rows.json") + " cannot stand in for the store: " + why.get(c.getKey())));
+        }
+        // The same snapshot of this very store stands in (the address of the first case, rows that fit).
+        Path folder = dir.resolve("fits");
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("rows.json"), elsewhere.replace("postgresql://db.internal:5432/switchboard", NOWHERE));
+        Node serving = node(folder, NOWHERE, SNAPSHOT);
+        assertThat(serving.live.get().pendingStore()).isNull();
+        assertThat(serving.route("probe")).isEqualTo("m/a");
+        assertThat(serving.live.servedSnapshot().revision()).isEqualTo("4");
+    }
+
+    @Test
+    void shouldSayOnceThatItCannotSaveTheSnapshotAndServeOn() throws Exception {
+        db = SharedDatabase.get();
+        String address = db.address(db.createDatabase());
+        Path folder = dir.resolve("node");
+        Node n = node(folder, address, "  store_snapshot: later/rows.json\n");
+        assertThat(n.put("{\"source\":\"probe\",\"target_model\":\"m/good\"}").status()).isEqualTo(200);
+        assertThat(n.put("{\"source\":\"probe\",\"target_model\":\"m/better\"}").status()).isEqualTo(200);
+        assertThat(n.route("probe")).isEqualTo("m/better");
+        String cannot = "WARN Switchboard: cannot save the admin store's snapshot " + folder.resolve("later/rows.json")
+                + ": its folder " + folder.resolve("later") + " does not exist";
+        assertThat(lines().stream().filter(l -> l.startsWith(cannot)).toList()).as("once per reason").hasSize(1)
+                .allMatch(l -> l.endsWith("; a restart while the database cannot be reached would refuse every request "
+                        + "until it can"));
+
+        Files.createDirectories(folder.resolve("later"));
+        assertThat(n.put("{\"source\":\"probe\",\"target_model\":\"m/best\"}").status()).isEqualTo(200);
+        assertThat(Files.readString(folder.resolve("later/rows.json"))).contains("m/best");
+        assertThat(lines()).contains("INFO Switchboard: saved the admin store's snapshot " + folder.resolve("later/rows.json")
+                + " again");
+    }
+}
