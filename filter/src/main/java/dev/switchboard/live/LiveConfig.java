@@ -717,8 +717,18 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      *     agree (at most {@link #SETTLE_MAX}); marks nothing
      */
     private Quiet awaitSettled() {
+        java.nio.file.attribute.FileTime at = modified();
         byte[] now = ConfigLoader.readFile(configFile);
-        return java.util.Arrays.equals(now, settled) ? new Quiet(now, true) : quiet(now);
+        return java.util.Arrays.equals(now, settled) ? new Quiet(now, true) : quiet(now, at);
+    }
+
+    /** @return when the config file was last modified, or {@code null} when that cannot be read (the read says why) */
+    private java.nio.file.attribute.FileTime modified() {
+        try {
+            return java.nio.file.Files.getLastModifiedTime(configFile);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
@@ -728,16 +738,25 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private record Quiet(byte[] bytes, boolean settled) {
     }
 
-    /** Reads the config file every {@link ConfigWatcher#DEBOUNCE} until two reads agree; holds no lock of its own. */
-    private Quiet quiet(byte[] now) {
+    /**
+     * Reads the config file every {@link ConfigWatcher#DEBOUNCE} until two reads agree, in content and in modification
+     * time (a save repeated on a cycle can show the same first half to both reads; its time moved in between); holds no
+     * lock of its own.
+     *
+     * @param now the file's content as just read
+     * @param at its modification time, read before it
+     */
+    private Quiet quiet(byte[] now, java.nio.file.attribute.FileTime at) {
         long deadline = System.nanoTime() + SETTLE_MAX.toNanos();
         while (true) {
             ConfigWatcher.sleepQuietly(ConfigWatcher.DEBOUNCE);
+            java.nio.file.attribute.FileTime atAgain = modified();
             byte[] again = ConfigLoader.readFile(configFile);
-            if (java.util.Arrays.equals(again, now)) {
+            if (java.util.Arrays.equals(again, now) && Objects.equals(atAgain, at)) {
                 return new Quiet(again, true);
             }
             now = again;
+            at = atAgain;
             if (System.nanoTime() - deadline > 0 || closed || Thread.currentThread().isInterrupted()) {
                 // Still changing: judged as it is now, as the watcher judges a file written without pause.
                 return new Quiet(now, false);

@@ -266,6 +266,36 @@ final class LiveConfigTest {
     }
 
     @Test
+    void shouldNotTakeAHalfThatIsSavedAgainAndAgainForASettledFile() throws Exception {
+        // The last leak of the settle wait's verification: a save repeated on a cycle showed the same first half to two
+        // reads 300 ms apart, which took it for a settled file (a deny at its end missing). The file's modification
+        // time tells such reads apart.
+        Path file = dir.resolve("switchboard.yaml");
+        String deny = "  - {source: denied, target: v1/denied, enabled: false}\n";
+        Files.writeString(file, redirect("v1/model") + deny);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
+        String head = redirect("v2/model");
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        Thread saver = new Thread(() -> {
+            long end = System.nanoTime() + java.time.Duration.ofMillis(1000).toNanos();
+            while (System.nanoTime() < end) {
+                saveByHand(file, head);
+                started.countDown();
+                ConfigWatcher.sleepQuietly(java.time.Duration.ofMillis(50));
+            }
+            saveByHand(file, head + deny);
+        });
+        saver.start();
+        started.await();
+
+        Snapshot during = reloader.reload(true);
+        saver.join();
+
+        assertThat(target(during, "probe")).isEqualTo("v2/model");
+        assertThat(during.config().rules().virtualModels()).extracting(VirtualModel::source).contains("denied");
+    }
+
+    @Test
     void shouldWriteWithinTheWaitAndStopPromptlyWhileTheConfigFileKeepsChanging() throws Exception {
         // The verification of the settle wait: a file rewritten every 100 ms made every admin write wait ~11 s and
         // then fail (503), and a stop wait for it. A file still changing after the wait is taken as it is.
