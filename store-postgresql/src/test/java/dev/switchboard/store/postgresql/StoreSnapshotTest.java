@@ -3,10 +3,6 @@ package dev.switchboard.store.postgresql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.switchboard.json.JsonTree;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +17,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code admin.store_snapshot} (README "When the database is down"): a node keeps the rows it puts in force in a file,
@@ -42,15 +37,11 @@ final class StoreSnapshotTest {
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private Database db;
-    private ListAppender<ILoggingEvent> logs;
+    private SwitchboardLog logs;
 
     @BeforeEach
     void capture() {
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-        logs = new ListAppender<>();
-        logs.setContext(ctx);
-        logs.start();
-        ctx.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(logs);
+        logs = SwitchboardLog.capture();
     }
 
     @AfterEach
@@ -58,7 +49,7 @@ final class StoreSnapshotTest {
         for (AutoCloseable c : open) {
             c.close();
         }
-        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(logs);
+        logs.close();
         if (db != null) {
             db.ensureRunning();
         }
@@ -71,13 +62,7 @@ final class StoreSnapshotTest {
     }
 
     private List<String> lines() {
-        List<String> out = new ArrayList<>();
-        for (ILoggingEvent e : List.copyOf(logs.list)) {
-            if (e.getLoggerName().startsWith("dev.switchboard")) {
-                out.add(e.getLevel() + " " + e.getFormattedMessage());
-            }
-        }
-        return out;
+        return logs.lines();
     }
 
     @SuppressWarnings("unchecked")

@@ -3,10 +3,6 @@ package dev.switchboard.store.postgresql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.live.LiveConfig;
 import java.nio.file.Files;
@@ -19,7 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A node that started while its store could not be read (SPEC section 12, README "When the database is down"): what
@@ -38,15 +33,11 @@ final class WaitingNodeTest {
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private Database db;
-    private ListAppender<ILoggingEvent> logs;
+    private SwitchboardLog logs;
 
     @BeforeEach
     void capture() {
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-        logs = new ListAppender<>();
-        logs.setContext(ctx);
-        logs.start();
-        ctx.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(logs);
+        logs = SwitchboardLog.capture();
     }
 
     @AfterEach
@@ -54,7 +45,7 @@ final class WaitingNodeTest {
         for (AutoCloseable c : open) {
             c.close();
         }
-        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(logs);
+        logs.close();
         if (db != null) {
             db.ensureRunning();
         }
@@ -95,13 +86,7 @@ final class WaitingNodeTest {
     }
 
     private List<String> lines() {
-        List<String> out = new ArrayList<>();
-        for (ILoggingEvent e : List.copyOf(logs.list)) {
-            if (e.getLoggerName().startsWith("dev.switchboard")) {
-                out.add(e.getLevel() + " " + e.getFormattedMessage());
-            }
-        }
-        return out;
+        return logs.lines();
     }
 
     /** @return a node started on {@code config}, written to name the store at {@code address} (the database down) */
