@@ -20,14 +20,14 @@ public final class BatchFile {
      * Where a batch line carries models: its request body's model, and those its endpoint's body carries beside it
      * (tools', their SVG writers', moderation's, tools an input item adds, those an allowed-tools choice lists, an
      * image's SVG writer, the lists of names upstream gateways route by): every model path of each of
-     * {@link #ENDPOINTS}, under {@code body.} (a test holds them to the endpoints' own shapes); and the line's
-     * {@code url}, the endpoint its body is for.
+     * {@link #ENDPOINTS}, under {@code body.} (a test holds them to the endpoints' own shapes), and the routing keys they
+     * refuse; and the line's {@code url}, the endpoint its body is for.
      */
-    public static final Shape LINE = Shape.of(true, "body.model", "body.tools[].model", "body.tools[].svg.model",
-            "body.moderation.model", "body.input[].tools[].model", "body.input[].tools[].svg.model",
-            "body.tool_choice.tools[].model", "body.tool_choice.tools[].svg.model", "body.svg.model", "body.models[]",
-            "body.fallbacks[]", "body.context_window_fallbacks[]", "body.content_policy_fallbacks[]")
-            .capturing("url");
+    public static final Shape LINE = Shape.of(true, java.util.stream.Stream.concat(java.util.stream.Stream.of("body.model",
+            "body.tools[].model", "body.tools[].svg.model", "body.moderation.model", "body.input[].tools[].model",
+            "body.input[].tools[].svg.model", "body.tool_choice.tools[].model", "body.tool_choice.tools[].svg.model",
+            "body.svg.model"), UpstreamGateways.NAME_LISTS.stream().map(n -> "body." + n + "[]")).toArray(String[]::new))
+            .capturing("url").refusing(UpstreamGateways.ROUTING.stream().map(k -> "body." + k).toList());
 
     /**
      * The endpoints a line may name (OpenAI's batch endpoints): the bodies of each carry their models exactly where

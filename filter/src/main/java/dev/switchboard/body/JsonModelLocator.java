@@ -102,9 +102,6 @@ public final class JsonModelLocator {
     /** What a refusal of {@link #PROTO} says after its path. */
     static final String PROTO_REFUSED = " (a prototype to Node's Object.assign)";
 
-    /** What a refusal of a {@link Shape.Leaf#REFUSED} key says after its path. */
-    static final String GATEWAY_ROUTING = " is an upstream gateway's routing (models, deployments or addresses of its own)";
-
     /** The document is not strict JSON (or exceeds a bound); thrown without a stack, caught in {@link #locate}. */
     private static final class Malformed extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -265,7 +262,7 @@ public final class JsonModelLocator {
                     Shape.Node child = node.kids[k];
                     String key = node.keys[k];
                     if (child.leaf == Shape.Leaf.REFUSED) {
-                        fail(ModelField.Status.UNCHECKABLE, path(level, key) + GATEWAY_ROUTING);
+                        fail(ModelField.Status.UNCHECKABLE, path(level, key) + UpstreamGateways.ROUTING_REFUSED);
                         value(depth);
                     } else if (child.leaf != null) {
                         if (seen == null) {

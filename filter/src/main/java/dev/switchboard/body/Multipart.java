@@ -302,6 +302,12 @@ public final class Multipart {
             if (spelled != null) {
                 return ModelField.failed(ModelField.Status.AMBIGUOUS, spelled);
             }
+            String filed = p.name() == null ? null : filedAs(p.name());
+            if (filed != null && UpstreamGateways.named(filed)) {
+                // LiteLLM reads a form's fallbacks[] as a list and falls back to its names: none can be checked here.
+                return ModelField.failed(ModelField.Status.UNCHECKABLE, filed + " (a form field) is an upstream gateway's"
+                        + " list of models or routing");
+            }
         }
         for (String field : names) {
             boolean model = MODELS.contains(field);
@@ -384,21 +390,10 @@ public final class Multipart {
         if (name == null || fields.contains(name)) {
             return null;
         }
-        int from = 0;
-        while (from < name.length() && name.charAt(from) == ' ') {
-            from++;
-        }
-        int nul = name.indexOf('\0', from);
-        String kept = name.substring(from, nul < 0 ? name.length() : nul);
-        int start = 0;
-        while (start < kept.length() && (kept.charAt(start) == '[' || kept.charAt(start) == ']')) {
-            start++;
-        }
-        int cut = start;
-        while (cut < kept.length() && kept.charAt(cut) != '[' && kept.charAt(cut) != ']' && kept.charAt(cut) != '.') {
-            cut++;
-        }
-        String base = kept.substring(start, cut);
+        String kept = kept(name);
+        int start = leadingBrackets(kept);
+        String base = filedAs(name);
+        int cut = start + base.length();
         for (String field : fields) {
             if (field.equalsIgnoreCase(base) && cut < kept.length()) {
                 return field + " sent as a list or map";
@@ -411,6 +406,40 @@ public final class Multipart {
             return "svg[model] spelled another way";
         }
         return null;
+    }
+
+    /**
+     * @return the field a lenient reader files a part so named under: without what PHP drops (leading spaces, all after
+     *     a NUL) and the brackets {@code qs} and Rack skip at its start, up to the first bracket or dot
+     *     ({@code fallbacks} of {@code fallbacks[]}, {@code [fallbacks][0]})
+     */
+    private static String filedAs(String name) {
+        String kept = kept(name);
+        int start = leadingBrackets(kept);
+        int cut = start;
+        while (cut < kept.length() && kept.charAt(cut) != '[' && kept.charAt(cut) != ']' && kept.charAt(cut) != '.') {
+            cut++;
+        }
+        return kept.substring(start, cut);
+    }
+
+    /** @return how many brackets {@code qs} and Rack skip at the start of a name */
+    private static int leadingBrackets(String kept) {
+        int start = 0;
+        while (start < kept.length() && (kept.charAt(start) == '[' || kept.charAt(start) == ']')) {
+            start++;
+        }
+        return start;
+    }
+
+    /** @return a part's name without what PHP drops: leading spaces, and all after a NUL */
+    private static String kept(String name) {
+        int from = 0;
+        while (from < name.length() && name.charAt(from) == ' ') {
+            from++;
+        }
+        int nul = name.indexOf('\0', from);
+        return name.substring(from, nul < 0 ? name.length() : nul);
     }
 
     /**

@@ -157,7 +157,8 @@ public final class Shape {
     }
 
     /**
-     * @param keys top-level keys an upstream gateway routes by in ways that cannot be checked ({@code user_config})
+     * @param keys top-level keys (or paths, {@code body.user_config}) an upstream gateway routes by in ways that cannot
+     *     be checked
      * @return this shape, refusing a body with any of them, spelled in any case, whatever its value
      */
     public Shape refusing(List<String> keys) {
@@ -223,6 +224,11 @@ public final class Shape {
     /** @return the model paths, the primary first */
     public List<String> models() {
         return models;
+    }
+
+    /** @return the keys refused whatever they hold ({@link #refusing}) */
+    public List<String> refused() {
+        return refused;
     }
 
     /** @return the string fields read as well as the models (never rewritten) */

@@ -1,6 +1,7 @@
 package dev.switchboard.servlet;
 
 import dev.switchboard.body.Shape;
+import dev.switchboard.body.UpstreamGateways;
 import dev.switchboard.exchange.Endpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -140,26 +141,6 @@ final class Api {
     private static final String[] MESSAGES_MODELS = {"model", "tools[].model", "fallbacks[].model",
         "messages[].content[].tool.definition.model", "messages[].content[].tool_changes[].tool.definition.model"};
 
-    /**
-     * Top-level lists of model names that upstream gateways route by, beside {@code model}: OpenRouter's {@code models}
-     * (tried in turn when the model fails) and LiteLLM's client-side {@code fallbacks}, {@code context_window_fallbacks}
-     * and {@code content_policy_fallbacks}. A caller who may call one model would reach others through them, so on
-     * every JSON route each name is a model field of its own (resolved, checked, rewritten), and a list in any other
-     * shape (LiteLLM's maps of a model to its fallbacks, objects with keys and addresses) is refused. Where the API has
-     * the key itself (Anthropic's {@code fallbacks}, a list of objects), its own shape reads it.
-     */
-    static final List<String> NAME_LISTS = List.of("models", "fallbacks", "context_window_fallbacks",
-            "content_policy_fallbacks");
-    /**
-     * Top-level keys with which upstream gateways route in ways no name check covers, refused on every JSON route in any
-     * spelling: LiteLLM's {@code user_config} (a router of the caller's own: deployments, addresses, keys),
-     * {@code model_list}, {@code router_settings_override} (fallbacks among its settings) and a literal
-     * {@code extra_body} (merged into the request it sends on: a {@code model} or fallbacks for a LiteLLM behind it),
-     * and OpenRouter's {@code preset} (a saved configuration that may name models).
-     */
-    static final List<String> GATEWAY_ROUTING = List.of("user_config", "model_list", "router_settings_override",
-            "extra_body", "preset");
-
     /** @param literal whether the pattern has no placeholder */
     private record Entry(String[] pattern, String method, Route route, boolean literal) {
 
@@ -259,7 +240,8 @@ final class Api {
                 "/v1/vector_stores/{id}/file_batches", "/v1/vector_stores/{id}/file_batches/{id}/cancel",
                 "/v1/containers", "/v1/conversations/{id}");
         // Items stored in a conversation can add tools that a later response runs: their models are checked now.
-        Route items = new Route(Kind.MODEL_LESS, Shape.of(false, "model", "items[].tools[].model", "items[].tools[].svg.model"));
+        Route items = new Route(Kind.MODEL_LESS, UpstreamGateways.checkedIn(Shape.of(false, "model", "items[].tools[].model",
+                "items[].tools[].svg.model")));
         for (String p : List.of("/v1/conversations", "/v1/conversations/{id}/items")) {
             TABLE.add(new Entry(p.substring(1).split("/"), "POST", items));
         }
@@ -288,12 +270,12 @@ final class Api {
 
     private static void json(String pattern, Shape shape) {
         TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.JSON,
-                shape.readingNameLists(NAME_LISTS).refusing(GATEWAY_ROUTING))));
+                UpstreamGateways.checkedIn(shape))));
     }
 
     /** A form route that also takes JSON, its model where the shape says (required or not). */
     private static void form(String pattern, Shape shape) {
-        TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.FORM, shape)));
+        TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.FORM, UpstreamGateways.checkedIn(shape))));
     }
 
     private static void add(String pattern, String method, Kind kind) {
@@ -301,7 +283,7 @@ final class Api {
     }
 
     private static void modelLess(String method, String... patterns) {
-        Route route = new Route(Kind.MODEL_LESS, method.equals("POST") ? OPTIONAL_MODEL : null);
+        Route route = new Route(Kind.MODEL_LESS, method.equals("POST") ? UpstreamGateways.checkedIn(OPTIONAL_MODEL) : null);
         for (String p : patterns) {
             TABLE.add(new Entry(p.substring(1).split("/"), method, route));
         }

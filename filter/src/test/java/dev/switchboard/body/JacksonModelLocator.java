@@ -153,7 +153,7 @@ final class JacksonModelLocator {
                 String path = prefix + key;
                 if (child.leaf == Shape.Leaf.REFUSED) {
                     // Added 2026-12-07: an upstream gateway's routing, refused in any spelling.
-                    fail(ModelField.Status.UNCHECKABLE, path + JsonModelLocator.GATEWAY_ROUTING);
+                    fail(ModelField.Status.UNCHECKABLE, path + UpstreamGateways.ROUTING_REFUSED);
                     p.skipChildren();
                 } else if (child.leaf != null) {
                     int[] counts = seen.computeIfAbsent(child, c -> new int[2]);

@@ -179,6 +179,22 @@ public final class Corpus {
         String line = "{\"custom_id\":\"1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":"
                 + "\"up/ok\",\"models\":[\"up/denied\"]}}";
         all.add(batch("a batch line's models list", "batch", line + "\n", DENIED_403));
+        // A review (2026-12-07): the first version read these on the JSON-only routes alone.
+        all.add(batch("a batch line's user_config", "batch", line.replace("\"models\":[\"up/denied\"]", "\"user_config\":{}")
+                + "\n", AMBIGUOUS));
+        String audio = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+                + "Content-Type: audio/wav\r\n\r\nRIFF\r\n" + part("model", "up/ok");
+        all.add(form("a transcription's fallbacks[] (LiteLLM reads a list and falls back to it)", FORM,
+                audio + part("fallbacks[]", "up/denied") + "--b--\r\n", AMBIGUOUS));
+        all.add(form("a transcription's models field", FORM, audio + part("models", "up/denied") + "--b--\r\n", AMBIGUOUS));
+        all.add(form("a transcription's user_config in another case, behind a bracket", FORM,
+                audio + part("[User_Config]", "{}") + "--b--\r\n", AMBIGUOUS));
+        all.add(json("a video's fallbacks (JSON)", "/v1/videos", "{\"model\":\"up/ok\",\"prompt\":\"x\",\"fallbacks\":"
+                + "[\"up/denied\"]}", DENIED_403));
+        all.add(json("a video's user_config (JSON)", "/v1/videos", "{\"model\":\"up/ok\",\"prompt\":\"x\",\"user_config\":{}}",
+                AMBIGUOUS));
+        all.add(json("a thread's fallbacks", "/v1/threads", "{\"model\":\"up/ok\",\"fallbacks\":[\"up/denied\"]}", DENIED_403));
+        all.add(json("a conversation's models list", "/v1/conversations", "{\"models\":[\"up/denied\"]}", DENIED_403));
     }
 
     private static void jsonKeys(List<Attack> all) {

@@ -90,6 +90,14 @@ public final class Judge {
             }
             form.fields().getOrDefault("model", List.of()).stream().filter(this::isDenied)
                     .forEach(m -> out.add(reader + " form reads model " + m));
+            // A gateway's lists of models (LiteLLM reads a form's fallbacks[] as a list), however the reader names them.
+            form.fields().forEach((name, values) -> {
+                String base = name.replaceAll("\\[.*$", "").strip();
+                if (List.of("models", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks").stream()
+                        .anyMatch(base::equalsIgnoreCase)) {
+                    values.stream().filter(this::isDenied).forEach(m -> out.add(reader + " form reads " + name + " " + m));
+                }
+            });
             form.files().forEach((name, files) -> files.forEach(file -> {
                 for (String line : lines(file)) {
                     for (UpstreamJson.Reader json : UpstreamJson.Reader.values()) {

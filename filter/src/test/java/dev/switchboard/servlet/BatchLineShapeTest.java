@@ -24,6 +24,9 @@ final class BatchLineShapeTest {
             for (String path : paths) {
                 assertThat(BatchFile.LINE.models()).as(endpoint + ": " + path).contains("body." + path);
             }
+            for (String key : route.shape() == null ? java.util.List.<String>of() : route.shape().refused()) {
+                assertThat(BatchFile.LINE.refused()).as(endpoint + ": " + key).contains("body." + key);
+            }
         }
     }
 }
