@@ -169,6 +169,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private String savedSnapshot;
     /** Guarded by {@link #snapshotLock}: why the snapshot could not be saved last, logged once, or {@code null}. */
     private String snapshotProblem;
+    /** Guarded by {@link #snapshotLock}: the key of the rows whose write failed last, not tried again, or {@code null}. */
+    private String failedSnapshot;
+    /** Whether a snapshot writer is started and has not yet taken {@link #snapshotLock}. */
+    private final java.util.concurrent.atomic.AtomicBoolean snapshotQueued = new java.util.concurrent.atomic.AtomicBoolean();
     /** Guarded by {@link #lock}: {@link #close()} was called: no store is read, made or opened after it. */
     private volatile boolean closed;
     /**
@@ -394,7 +398,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 return true;
             }
         } catch (IOException io) {
-            problem = io.getMessage();
+            problem = StoreSnapshotFile.why(io);
         } catch (InvalidConfigException invalid) {
             problem = "its rows do not fit this configuration: " + String.join("; ", invalid.errors());
         }
@@ -418,15 +422,37 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     /**
      * Keeps the rows in force in the snapshot file, when the configuration names one and they were read from a
-     * database store: once per change, outside {@link #lock} (a caller holding it leaves this to the outermost call, which
-     * runs it when it lets go). A file that cannot be written is logged once per reason; the rows stay in force.
+     * database store: once per change, on a thread of its own ({@code switchboard-store-snapshot}), so that a slow or
+     * hung disk never holds up the threads that put changes in force. A caller holding {@link #lock} leaves this to the
+     * outermost call, which runs it when it lets go. One writer runs at a time and at most one waits behind it: the one
+     * waiting saves the newest state when its turn comes.
      */
     private void saveStoreSnapshot() {
-        if (Thread.holdsLock(lock)) {
+        if (Thread.holdsLock(lock) || closed) {
             return;
         }
+        State now = state;
+        if (now == null || !(now.contents() instanceof StoreContents.Rows) || now.contents() == fromSnapshotContents
+                || snapshotFile(now.snapshot().config()) == null) {
+            return;
+        }
+        if (snapshotQueued.compareAndSet(false, true)) {
+            Thread writer = new Thread(this::writeStoreSnapshot, "switchboard-store-snapshot");
+            writer.setDaemon(true);
+            writer.start();
+        }
+    }
+
+    /**
+     * Writes the newest rows in force to the snapshot file, unless it holds them already or their write failed already
+     * (a state that changes tries again; a file event the failed write caused does not). A file that cannot be written
+     * is removed, so that a restart waits for the store rather than serve rows older than those this node read, and
+     * each reason is logged once.
+     */
+    private void writeStoreSnapshot() {
         synchronized (snapshotLock) {
-            // Read under this lock: of two savers, the second saves the newest state, never an older one after it.
+            snapshotQueued.set(false);
+            // Read under this lock: of two writers, the second saves the newest state, never an older one after it.
             State now = state;
             if (now == null || !(now.contents() instanceof StoreContents.Rows rows) || rows == fromSnapshotContents) {
                 return;
@@ -436,7 +462,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 return;
             }
             String key = snapshotKey(path, now.store(), rows);
-            if (key.equals(savedSnapshot)) {
+            if (key.equals(savedSnapshot) || key.equals(failedSnapshot)) {
                 return;
             }
             Instant read = lastSync;
@@ -444,18 +470,26 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 StoreSnapshotFile.write(path, new StoreSnapshotFile.Saved(now.store().location(), rows,
                         read != null ? read : clock.instant()));
                 savedSnapshot = key;
+                failedSnapshot = null;
                 if (snapshotProblem != null) {
                     snapshotProblem = null;
                     LOG.info("Switchboard: saved the admin store's snapshot {} again", path);
                 }
             } catch (IOException | RuntimeException e) {
-                // A file system's exception names the file alone ("/x: Permission denied" has a reason, a missing one none).
-                String why = e instanceof java.nio.file.FileSystemException f && f.getReason() == null
-                        ? e.getClass().getSimpleName() + " " + e.getMessage() : String.valueOf(e.getMessage());
+                failedSnapshot = key;
+                savedSnapshot = null;
+                String why = StoreSnapshotFile.why(e);
+                String older;
+                try {
+                    older = java.nio.file.Files.deleteIfExists(path) ? "removed the older snapshot, so a restart" : "a restart";
+                    older += " while the database cannot be reached would refuse every request until it can";
+                } catch (IOException | RuntimeException gone) {
+                    older = "the older snapshot could not be removed either (" + StoreSnapshotFile.why(gone) + "): a restart"
+                            + " while the database cannot be reached would serve its rows, older than this node's";
+                }
                 if (!why.equals(snapshotProblem)) {
                     snapshotProblem = why;
-                    LOG.warn("Switchboard: cannot save the admin store's snapshot {}: {}; a restart while the database "
-                            + "cannot be reached would refuse every request until it can", path, why);
+                    LOG.warn("Switchboard: cannot save the admin store's snapshot {}: {}; {}", path, why, older);
                 }
             }
         }

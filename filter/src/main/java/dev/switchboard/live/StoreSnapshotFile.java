@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -61,14 +60,14 @@ final class StoreSnapshotFile {
         if (!Files.isDirectory(dir)) {
             throw new IOException("its folder " + dir + " does not exist");
         }
-        Path temp = dir.resolve("." + file.getFileName() + ".tmp");
-        Files.deleteIfExists(temp);
+        // A name of its own: another writer of the same file (a node sharing the folder) never takes or removes it.
+        String prefix = "." + file.getFileName() + ".";
+        Path temp;
         try {
-            Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            temp = Files.createTempFile(dir, prefix, ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException notPosix) {
-            Files.createFile(temp);
-        } catch (FileAlreadyExistsException raced) {
-            throw new IOException(temp + ": written by another process at the same time", raced);
+            temp = Files.createTempFile(dir, prefix, ".tmp");
         }
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -83,9 +82,23 @@ final class StoreSnapshotFile {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+        } catch (java.nio.file.FileSystemException e) {
+            // Said without the temporary file's name, which differs at each try: one reason, logged once.
+            throw new IOException("cannot write it (" + (e.getReason() != null ? e.getReason()
+                    : e.getClass().getSimpleName()) + ")", e);
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /**
+     * @param e why a snapshot could not be read or written
+     * @return what to say: a file system's exception names the file alone when it has no reason ("/x" for a missing or
+     *     forbidden one), so its kind is said too
+     */
+    static String why(Exception e) {
+        return e instanceof java.nio.file.FileSystemException f && f.getReason() == null
+                ? e.getClass().getSimpleName() + " " + e.getMessage() : String.valueOf(e.getMessage());
     }
 
     /**
