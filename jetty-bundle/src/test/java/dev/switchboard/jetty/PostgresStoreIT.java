@@ -174,6 +174,47 @@ final class PostgresStoreIT {
         assertThat(Files.readString(work.resolve("a.stderr.txt"))).doesNotContain(PASSWORD).doesNotContain("Exception");
     }
 
+    // admin.store_snapshot as users run the jar: a node restarted while its database is down serves the rows it last
+    // read, and says it is ready, where without a snapshot it refuses every request until the database is back.
+    @Test
+    void shouldServeItsSnapshotWhenRestartedWhileItsDatabaseIsDown() throws Exception {
+        pg = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pgdata")).setCleanDataDirectory(true).start();
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres?user=postgres");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
+            s.execute("CREATE DATABASE switchboard OWNER " + USER);
+        }
+        Path config = config(pg.getPort(), "  store_snapshot: rows.json\n");
+        int a = node("a", config);
+        assertThat(send(a, "PUT", "/admin/virtual-models", "{\"source\":\"fast\",\"target_model\":\"demo/echo-small\"}")
+                .statusCode()).isEqualTo(200);
+        assertThat(send(a, "PUT", "/admin/virtual-models", "{\"source\":\"demo/echo-large\",\"enabled\":false}")
+                .statusCode()).isEqualTo(200);
+        Path snapshot = work.resolve("rows.json");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(snapshot)
+                && Files.readString(snapshot).contains("\"revision\":\"2\""));
+        Process first = processes.get(0);
+        first.destroy();
+        assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        pg.close();
+        pg = null;
+
+        int b = node("b", config);
+
+        HttpResponse<String> ready = send(b, "GET", "/readyz", null);
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).isEqualTo("ready");
+        assertThat(chat(b, "fast").headers().firstValue("X-Switchboard-Model")).contains("demo/echo-small");
+        assertThat(chat(b, "demo/echo-large").statusCode()).as("the store's deny policy").isEqualTo(403);
+        assertThat(send(b, "GET", "/admin/status", null).body()).contains("\"revision\":\"2\",\"last_sync\":null,"
+                + "\"from_snapshot\":{\"file\":\"" + snapshot + "\",\"revision\":\"2\",\"saved_at\":\"");
+        assertThat(send(b, "PUT", "/admin/virtual-models", "{\"source\":\"fast\",\"target_model\":\"demo/echo-large\"}")
+                .statusCode()).isEqualTo(503);
+        assertThat(Files.readString(work.resolve("b.stderr.txt"))).contains("WARN  LiveConfig: Switchboard: the admin store of "
+                + config + " cannot be read at the start: postgresql://127.0.0.1:").contains("; serving the 2 rows of its "
+                + "snapshot " + snapshot + " (revision 2, read from the store at ").doesNotContain(PASSWORD);
+    }
+
     private HttpResponse<String> chat(int port, String model) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
