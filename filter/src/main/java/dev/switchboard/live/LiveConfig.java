@@ -171,6 +171,21 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private String snapshotProblem;
     /** Guarded by {@link #snapshotLock}: the key of the rows whose write failed last, not tried again, or {@code null}. */
     private String failedSnapshot;
+    /** The rows (this very contents) and the file last handed to a snapshot writer. */
+    private record Offered(StoreContents contents, Path file) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Offered other && other.contents == contents && other.file.equals(file);
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(contents);
+        }
+    }
+
+    /** What was last handed to a snapshot writer, or {@code null}. */
+    private volatile Offered offered;
     /** Whether a snapshot writer is started and has not yet taken {@link #snapshotLock}. */
     private final java.util.concurrent.atomic.AtomicBoolean snapshotQueued = new java.util.concurrent.atomic.AtomicBoolean();
     /** Guarded by {@link #lock}: {@link #close()} was called: no store is read, made or opened after it. */
@@ -432,10 +447,16 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             return;
         }
         State now = state;
-        if (now == null || !(now.contents() instanceof StoreContents.Rows) || now.contents() == fromSnapshotContents
-                || snapshotFile(now.snapshot().config()) == null) {
+        if (now == null || !(now.contents() instanceof StoreContents.Rows) || now.contents() == fromSnapshotContents) {
             return;
         }
+        Path path = snapshotFile(now.snapshot().config());
+        Offered offer = new Offered(now.contents(), path);
+        if (path == null || offer.equals(offered)) {
+            // Every look of the watcher ends here: rows and file as handed to a writer before, nothing to write.
+            return;
+        }
+        offered = offer;
         if (snapshotQueued.compareAndSet(false, true)) {
             Thread writer = new Thread(this::writeStoreSnapshot, "switchboard-store-snapshot");
             writer.setDaemon(true);
