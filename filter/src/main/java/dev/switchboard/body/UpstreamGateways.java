@@ -24,10 +24,11 @@ public final class UpstreamGateways {
      * {@code user_config} (a router of the caller's own: deployments, addresses, keys), {@code model_list},
      * {@code router_settings_override} (fallbacks among its settings) and a literal {@code extra_body} (merged into the
      * request it sends on: a {@code model} or fallbacks for a LiteLLM behind it), and OpenRouter's {@code preset} (a
-     * saved configuration that may name models).
+     * saved configuration that may name models), and LiteLLM's {@code target_model_names} (the models a managed file,
+     * batch or vector store goes to: a comma-separated list).
      */
     public static final List<String> ROUTING = List.of("user_config", "model_list", "router_settings_override",
-            "extra_body", "preset");
+            "extra_body", "preset", "target_model_names");
 
     /** What a refusal says after the key. */
     static final String ROUTING_REFUSED = " is an upstream gateway's routing (models, deployments or addresses of its own)";
@@ -47,7 +48,7 @@ public final class UpstreamGateways {
      * @param name a form field's name as a lenient reader files it ({@code fallbacks} of {@code fallbacks[]})
      * @return whether it is one of the lists or routing keys, in any case: a form cannot carry them checked
      */
-    static boolean named(String name) {
+    public static boolean named(String name) {
         return NAME_LISTS.stream().anyMatch(name::equalsIgnoreCase) || ROUTING.stream().anyMatch(name::equalsIgnoreCase);
     }
 }

@@ -184,9 +184,17 @@ final class Api {
         json("/v1/evals/{id}/runs", Shape.of(false, "data_source.model", "model", "data_source.sampling_params.tools[].model",
                 "data_source.sampling_params.tools[].svg.model"));
         // A top-level model too: LiteLLM routes any request by one.
-        json("/v1/messages/batches", Shape.of(true, java.util.stream.Stream.concat(java.util.Arrays.stream(MESSAGES_MODELS)
-                .map(m -> "requests[].params." + m), java.util.stream.Stream.of("model")).toArray(String[]::new))
-                .containersOnly("requests[].params.fallbacks"));
+        // Each request's params are a Messages request: the gateways' lists and routing keys are read there as at the top.
+        List<String> batchModels = new ArrayList<>();
+        for (String m : MESSAGES_MODELS) {
+            batchModels.add("requests[].params." + m);
+        }
+        UpstreamGateways.NAME_LISTS.stream().filter(n -> !n.equals("fallbacks"))
+                .forEach(n -> batchModels.add("requests[].params." + n + "[]"));
+        batchModels.add("model");
+        json("/v1/messages/batches", Shape.of(true, batchModels.toArray(String[]::new))
+                .containersOnly("requests[].params.fallbacks")
+                .refusing(UpstreamGateways.ROUTING.stream().map(k -> "requests[].params." + k).toList()));
         // Uploads are assembled from parts the gateway cannot check line by line: batch files go through /v1/files.
         json("/v1/uploads", OPTIONAL_MODEL.capturing("purpose"));
         for (String p : List.of("/v1/audio/transcriptions", "/v1/audio/translations", "/v1/images/edits",
@@ -245,7 +253,7 @@ final class Api {
         for (String p : List.of("/v1/conversations", "/v1/conversations/{id}/items")) {
             TABLE.add(new Entry(p.substring(1).split("/"), "POST", items));
         }
-        Route forms = new Route(Kind.MODEL_LESS, OPTIONAL_MODEL, true);
+        Route forms = new Route(Kind.MODEL_LESS, UpstreamGateways.checkedIn(OPTIONAL_MODEL), true);
         for (String p : List.of("/v1/uploads/{id}/parts", "/v1/containers/{id}/files")) {
             TABLE.add(new Entry(p.substring(1).split("/"), "POST", forms));
         }

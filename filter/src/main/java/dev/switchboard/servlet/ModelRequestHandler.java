@@ -4,6 +4,8 @@ import dev.switchboard.body.BatchFile;
 import dev.switchboard.body.BodyReader;
 import dev.switchboard.body.JsonModelLocator;
 import dev.switchboard.body.ModelField;
+import dev.switchboard.body.Shape;
+import dev.switchboard.body.UpstreamGateways;
 import dev.switchboard.body.Multipart;
 import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
@@ -38,6 +40,9 @@ import java.util.function.Function;
  * request must route to one provider. Thread-safe.
  */
 final class ModelRequestHandler {
+
+    /** A host path's body that names a model: read as a model-less API body is, with the gateways' lists and keys. */
+    private static final Shape HOST_MODEL_CHECKED = UpstreamGateways.checkedIn(Api.OPTIONAL_MODEL);
 
     private final Picker picker;
     private volatile Parsers parsers;
@@ -120,6 +125,12 @@ final class ModelRequestHandler {
         } else {
             located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
                     route.kind() == Api.Kind.MODEL_LESS), false);
+            if (hostPath && located.field().status() == ModelField.Status.FOUND) {
+                // A host path whose body names a model as an LLM API's does (LiteLLM's /v1/rerank behind the filter): the
+                // upstream gateways' lists and routing keys beside it are read as on the APIs' paths. A host body that
+                // names no model keeps its own keys (a "preset" of the host's own API).
+                located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), HOST_MODEL_CHECKED, true), false);
+            }
         }
         ModelField field = located.field();
         ErrorResponse invalid = located.error();

@@ -1,5 +1,6 @@
 package dev.switchboard.servlet;
 
+import dev.switchboard.body.UpstreamGateways;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
 import jakarta.servlet.DispatcherType;
@@ -82,6 +83,12 @@ final class RequestChecks {
                     // FastAPI fills a missing body field from the query, PHP and Rails read model[]: on every
                     // path the gateway serves, a model goes in the body only (realtime is refused before this).
                     return ApiError.INVALID_REQUEST.with("model belongs in the request body, not the query string");
+                }
+                if (api && UpstreamGateways.named(name)) {
+                    // An upstream gateway's list of models or routing (LiteLLM reads ?fallbacks[]= as a list), on every
+                    // path of the APIs, as model is.
+                    return ApiError.INVALID_REQUEST.with(name + " is an upstream gateway's list of models or routing; "
+                            + "it is not accepted in the query string");
                 }
                 if (name.equals("purpose") && route.readsPurpose()) {
                     // The purpose says whether an upload is a batch file, whose every line is checked: an upstream

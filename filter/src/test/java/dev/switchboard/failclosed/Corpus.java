@@ -195,6 +195,25 @@ public final class Corpus {
                 AMBIGUOUS));
         all.add(json("a thread's fallbacks", "/v1/threads", "{\"model\":\"up/ok\",\"fallbacks\":[\"up/denied\"]}", DENIED_403));
         all.add(json("a conversation's models list", "/v1/conversations", "{\"models\":[\"up/denied\"]}", DENIED_403));
+        // The second review (2026-12-07).
+        all.add(json("a container file's fallbacks (JSON)", "/v1/containers/cntr_1/files",
+                "{\"file_id\":\"f\",\"model\":\"up/ok\",\"fallbacks\":[\"up/denied\"]}", DENIED_403));
+        all.add(json("an upload part's user_config (JSON)", "/v1/uploads/up_1/parts", "{\"user_config\":{}}", AMBIGUOUS));
+        String batchRequest = "{\"requests\":[{\"custom_id\":\"a\",\"params\":{\"model\":\"up/ok\",%s}}]}";
+        all.add(json("a message batch request's models list", "/v1/messages/batches",
+                batchRequest.formatted("\"models\":[\"up/denied\"]"), refused(403, "permission_error")));
+        all.add(json("a message batch request's extra_body", "/v1/messages/batches",
+                batchRequest.formatted("\"extra_body\":{\"fallbacks\":[\"up/denied\"]}"), refused(400, "invalid_request_error")));
+        all.add(raw("fallbacks[] in a transcription's query string", "POST", AUDIO + "?fallbacks%5B%5D=up/denied",
+                bytes(audio + "--b--\r\n"), AMBIGUOUS, FORM));
+        all.add(raw("user_config in an upload's query string", "POST", "/v1/files?User_Config=x",
+                bytes(part("purpose", "assistants") + "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+                        + "Content-Type: text/plain\r\n\r\nhi\r\n--b--\r\n"), AMBIGUOUS, FORM));
+        all.add(form("LiteLLM's target_model_names on a file upload", FORM, part("purpose", "assistants")
+                + part("target_model_names", "up/ok,up/denied") + "--b\r\nContent-Disposition: form-data; name=\"file\"; "
+                + "filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n", AMBIGUOUS, "/v1/files"));
+        all.add(json("LiteLLM's target_model_names on a batch", "/v1/batches", "{\"input_file_id\":\"f\",\"endpoint\":"
+                + "\"/v1/chat/completions\",\"completion_window\":\"24h\",\"target_model_names\":\"up/denied\"}", AMBIGUOUS));
     }
 
     private static void jsonKeys(List<Attack> all) {

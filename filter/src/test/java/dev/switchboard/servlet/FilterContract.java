@@ -256,6 +256,28 @@ abstract class FilterContract {
         assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
     }
 
+    // A review (2026-12-07): a host path's body that names a model, as an LLM API's does (LiteLLM's /v1/rerank behind
+    // the filter), had its model checked and the upstream gateways' lists beside it passed on unread. A host body
+    // without a model keeps keys of those names as its own.
+    @Test
+    void shouldReadTheGatewaysListsBesideAModelPostedToAHostPathUnderV1() throws IOException {
+        RawHttp.Response listed = RawHttp.send(port(), "POST", "/v1/own-path",
+                "{\"model\":\"regular\",\"fallbacks\":[\"openai/o3-pro\"]}".getBytes(StandardCharsets.UTF_8), false,
+                "Content-Type: application/json");
+        RawHttp.Response routed = RawHttp.send(port(), "POST", "/v1/own-path",
+                "{\"model\":\"regular\",\"user_config\":{}}".getBytes(StandardCharsets.UTF_8), false,
+                "Content-Type: application/json");
+        RawHttp.Response own = RawHttp.send(port(), "POST", "/v1/own-path",
+                "{\"preset\":\"mine\",\"models\":[\"a\"]}".getBytes(StandardCharsets.UTF_8), false,
+                "Content-Type: application/json");
+
+        assertThat(listed.status()).isEqualTo(403);
+        assertThat(routed.status()).isEqualTo(400);
+        assertThat(routed.text()).contains("user_config is an upstream gateway's routing");
+        assertThat(listed.header("X-Echo-Content-Length")).isNull();
+        assertThat(own.status()).as("no model: the host's own keys").isEqualTo(200);
+    }
+
     // Regression (a probe of the filter mode, 2026-12-07): Tomcat maps /v1/..%3B/x to the /v1/* servlet (a segment
     // named "..;"), where the filter read ".." and a path of no /v1/ at all, passed unread, the gateway key unchecked;
     // %252F is a slash to an upstream that decodes the path the container decoded once.
