@@ -658,7 +658,31 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             waitedFor.close();
         }
         closeRetired();
+        flushStoreSnapshot();
     }
+
+    /**
+     * The stop's last save of the snapshot: the rows in force (an admin write answered just before the stop among them)
+     * are on disk before the node goes, for a restart while the database is down. Waits for a writer at work, at most
+     * {@link #SNAPSHOT_FLUSH} in all (a hung disk does not hold the stop).
+     */
+    private void flushStoreSnapshot() {
+        State now = state;
+        if (now == null || !(now.contents() instanceof StoreContents.Rows) || snapshotFile(now.snapshot().config()) == null) {
+            return;
+        }
+        Thread last = new Thread(this::writeStoreSnapshot, "switchboard-store-snapshot");
+        last.setDaemon(true);
+        last.start();
+        try {
+            last.join(SNAPSHOT_FLUSH.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How long a stop waits for the snapshot's last save at most. */
+    static final Duration SNAPSHOT_FLUSH = Duration.ofSeconds(5);
 
     /** Holds {@link #lock}. */
     private void listen(AdminStore store) {

@@ -62,14 +62,15 @@ final class StoreSnapshotFile {
         }
         // A name of its own: another writer of the same file (a node sharing the folder) never takes or removes it.
         String prefix = "." + file.getFileName() + ".";
-        Path temp;
+        removeLeftovers(dir, prefix);
+        Path temp = null;
         try {
-            temp = Files.createTempFile(dir, prefix, ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException notPosix) {
-            temp = Files.createTempFile(dir, prefix, ".tmp");
-        }
-        try {
+            try {
+                temp = Files.createTempFile(dir, prefix, ".tmp",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException notPosix) {
+                temp = Files.createTempFile(dir, prefix, ".tmp");
+            }
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(bytes);
                 while (buffer.hasRemaining()) {
@@ -87,7 +88,29 @@ final class StoreSnapshotFile {
             throw new IOException("cannot write it (" + (e.getReason() != null ? e.getReason()
                     : e.getClass().getSimpleName()) + ")", e);
         } finally {
-            Files.deleteIfExists(temp);
+            if (temp != null) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    /**
+     * Removes temporary files a writer left when it was killed mid-write: those of this snapshot older than a minute
+     * (a writer at work on another node sharing the folder is younger). Best effort.
+     */
+    private static void removeLeftovers(Path dir, String prefix) {
+        java.time.Instant old = java.time.Instant.now().minusSeconds(60);
+        try (java.nio.file.DirectoryStream<Path> temps = Files.newDirectoryStream(dir, p -> {
+            String name = p.getFileName().toString();
+            return name.startsWith(prefix) && name.endsWith(".tmp");
+        })) {
+            for (Path t : temps) {
+                if (Files.getLastModifiedTime(t).toInstant().isBefore(old)) {
+                    Files.deleteIfExists(t);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Left for the next write; the write itself says what is wrong with the folder.
         }
     }
 
