@@ -280,7 +280,7 @@ abstract class StockContainerContract {
                 .header("Authorization", "Bearer " + ADMIN_TOKEN));
         assertThat(status.statusCode()).isEqualTo(200);
         assertThat(status.body()).contains("\"store\":{\"kind\":\"postgresql\",\"location\":\"postgresql://127.0.0.1:1/"
-                + "switchboard\",\"revision\":null,\"last_sync\":null}");
+                + "switchboard\",\"revision\":null,\"last_sync\":null,\"from_snapshot\":null}");
     }
 
     @Test

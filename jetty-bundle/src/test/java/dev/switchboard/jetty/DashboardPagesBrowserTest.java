@@ -8,6 +8,7 @@ import static dev.switchboard.jetty.DashboardBrowser.until;
 import static dev.switchboard.jetty.DashboardBrowser.visible;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -240,6 +241,29 @@ final class DashboardPagesBrowserTest {
         textContains(By.id("status-error"), "None");
         driver.findElement(By.id("status-reload")).click();
         textContains(By.cssSelector("main [role=status]"), "Reloaded");
+    }
+
+    // admin.store_snapshot: a node that started without its database serves its snapshot's rows, and the page says whose
+    // rows they are and how old, not that it refuses everything.
+    @Test
+    void shouldSayTheNodeServesItsSnapshotWhileItCannotReadItsStore(@TempDir Path snapshotDir) throws Exception {
+        Files.writeString(snapshotDir.resolve("rows.json"), "{\"store\":\"postgresql://127.0.0.1:1/nowhere\",\"revision\":\"7\","
+                + "\"saved_at\":\"2026-12-07T04:04:00Z\",\"rows\":[{\"source\":\"fast\",\"targets\":[{\"model\":\"up/gpt-small\","
+                + "\"weight\":1}]}]}");
+        DashboardGateway serving = new DashboardGateway(snapshotDir, "[]", ", store: \"postgresql://127.0.0.1:1/nowhere\","
+                + " store_user: sb, store_password: not-used, store_snapshot: rows.json");
+        try {
+            open(serving.base, DashboardGateway.TOKEN, "/status");
+            page("Status");
+            textContains(By.id("status-snapshot"), "This node started while its admin store could not be read: it serves the"
+                    + " rows of its snapshot " + snapshotDir.resolve("rows.json") + " (revision 7, read from the store ");
+            assertThat(driver.findElement(By.id("status-error")).getText()).doesNotContain("refuses every request")
+                    .contains("postgresql://127.0.0.1:1/nowhere: cannot be reached (connection refused)");
+            driver.findElement(By.id("status-reload")).click();
+            textContains(By.cssSelector("main [role=alert]"), "The admin store cannot be read: the rows of its snapshot stay in force.");
+        } finally {
+            serving.close();
+        }
     }
 
     // From a review: a node that has not read its PostgreSQL store since it started (nothing listens at its address)

@@ -25,7 +25,8 @@ function show(main, st, note) {
         show(main, e.body, h('p', {class: 'notice error-box', role: 'alert'}, 'The files are invalid: the last good configuration stays in force.'));
       } else if (e.status === 503 && e.body && e.body.last_reload_error) {
         show(main, e.body, h('p', {class: 'notice error-box', role: 'alert'}, 'The admin store cannot be read: ',
-            waiting(e.body) ? 'this node still refuses every request.' : 'the last good configuration stays in force.'));
+            waiting(e.body) ? 'this node still refuses every request.'
+              : snapshot(e.body) ? 'the rows of its snapshot stay in force.' : 'the last good configuration stays in force.'));
       } else if (e.status !== 401) {
         main.prepend(h('p', {class: 'notice error-box', role: 'alert'}, 'Reload failed: ' + e.message));
       }
@@ -49,7 +50,11 @@ function show(main, st, note) {
           waiting(st)
             ? h('p', {}, 'This node has not read its rules from the admin store since it started: it refuses every request ',
                 '(503 store_unavailable) until it can. Since ', fmtTime(err.at), ':')
-            : h('p', {}, 'Since ', fmtTime(err.at), ' newer content is not in force; the last good configuration serves on:'),
+            : snapshot(st)
+              ? h('p', {id: 'status-snapshot'}, 'This node started while its admin store could not be read: it serves the rows of',
+                  ' its snapshot ', code(snapshot(st).file), ' (revision ', snapshot(st).revision, ', read from the store ',
+                  fmtTime(snapshot(st).saved_at), ') until it can; writes made since are not in them. Since ', fmtTime(err.at), ':')
+              : h('p', {}, 'Since ', fmtTime(err.at), ' newer content is not in force; the last good configuration serves on:'),
           h('ul', {}, err.errors.map((x) => h('li', {class: 'mono'}, x))))
         : h('p', {class: 'muted', id: 'status-error'}, 'None: the files on disk are what the gateway serves.'),
       h('div', {class: 'actions'}, reload),
@@ -72,6 +77,11 @@ function show(main, st, note) {
 /** Whether the node waits for its admin store (not read since it started): it serves no revision of it, and no rules. */
 function waiting(st) {
   return !!st.store && st.store.revision === null && !!st.last_reload_error;
+}
+
+// The rows of the store's snapshot file (admin.store_snapshot), served since a start without the database, or null.
+function snapshot(st) {
+  return (st.store && st.store.from_snapshot) || null;
 }
 
 function title(key) {
