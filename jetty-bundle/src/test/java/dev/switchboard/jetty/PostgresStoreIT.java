@@ -104,12 +104,7 @@ final class PostgresStoreIT {
 
     @Test
     void shouldShareTheRulesOfTwoBundledNodesThroughPostgres() throws Exception {
-        pg = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pgdata")).setCleanDataDirectory(true).start();
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres?user=postgres");
-             Statement s = c.createStatement()) {
-            s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
-            s.execute("CREATE DATABASE switchboard OWNER " + USER);
-        }
+        startDatabase(0);
         Path config = config(pg.getPort(), "");
         int a = node("a", config);
         int b = node("b", config);
@@ -159,13 +154,7 @@ final class PostgresStoreIT {
                 + " be reached (connection refused); this node refuses every request with 503 store_unavailable until it"
                 + " can, and keeps trying");
 
-        pg = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pgdata")).setCleanDataDirectory(true)
-                .setPort(port).start();
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
-             Statement s = c.createStatement()) {
-            s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
-            s.execute("CREATE DATABASE switchboard OWNER " + USER);
-        }
+        startDatabase(port);
         await().atMost(Duration.ofSeconds(20)).until(() -> send(a, "GET", "/readyz", null).statusCode() == 200);
         assertThat(chat(a, "demo/echo-small").statusCode()).isEqualTo(200);
         HttpResponse<String> write = send(a, "PUT", "/admin/virtual-models", "{\"source\":\"fast\",\"target_model\":\"demo/echo-small\"}");
@@ -178,12 +167,7 @@ final class PostgresStoreIT {
     // read, and says it is ready, where without a snapshot it refuses every request until the database is back.
     @Test
     void shouldServeItsSnapshotWhenRestartedWhileItsDatabaseIsDown() throws Exception {
-        pg = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pgdata")).setCleanDataDirectory(true).start();
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres?user=postgres");
-             Statement s = c.createStatement()) {
-            s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
-            s.execute("CREATE DATABASE switchboard OWNER " + USER);
-        }
+        startDatabase(0);
         Path config = config(pg.getPort(), "  store_snapshot: rows.json\n");
         int a = node("a", config);
         assertThat(send(a, "PUT", "/admin/virtual-models", "{\"source\":\"fast\",\"target_model\":\"demo/echo-small\"}")
@@ -213,6 +197,18 @@ final class PostgresStoreIT {
         assertThat(Files.readString(work.resolve("b.stderr.txt"))).contains("WARN  LiveConfig: Switchboard: the admin store of "
                 + config + " cannot be read at the start: postgresql://127.0.0.1:").contains("; serving the 2 rows of its "
                 + "snapshot " + snapshot + " (revision 2, read from the store at ").doesNotContain(PASSWORD);
+    }
+
+    /** Starts the database (on {@code port}, or any free one for 0) with the nodes' role and their database. */
+    private void startDatabase(int port) throws Exception {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pgdata"))
+                .setCleanDataDirectory(true);
+        pg = (port == 0 ? builder : builder.setPort(port)).start();
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres?user=postgres");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
+            s.execute("CREATE DATABASE switchboard OWNER " + USER);
+        }
     }
 
     private HttpResponse<String> chat(int port, String model) throws Exception {
