@@ -163,31 +163,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     /** Set once, at a start from the snapshot: what it served, and the very contents it served them as. */
     private volatile ServedSnapshot fromSnapshot;
     private volatile StoreContents fromSnapshotContents;
-    /** Taken by whoever saves the snapshot file; never while {@link #lock} is held. */
-    private final Object snapshotLock = new Object();
-    /** Guarded by {@link #snapshotLock}: the file, the store and the rows the snapshot file holds, as last written. */
-    private String savedSnapshot;
-    /** Guarded by {@link #snapshotLock}: why the snapshot could not be saved last, logged once, or {@code null}. */
-    private String snapshotProblem;
-    /** Guarded by {@link #snapshotLock}: the key of the rows whose write failed last, not tried again, or {@code null}. */
-    private String failedSnapshot;
-    /** The rows (this very contents) and the file last handed to a snapshot writer. */
-    private record Offered(StoreContents contents, Path file) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Offered other && other.contents == contents && other.file.equals(file);
-        }
-
-        @Override
-        public int hashCode() {
-            return System.identityHashCode(contents);
-        }
-    }
-
-    /** What was last handed to a snapshot writer, or {@code null}. */
-    private volatile Offered offered;
-    /** Whether a snapshot writer is started and has not yet taken {@link #snapshotLock}. */
-    private final java.util.concurrent.atomic.AtomicBoolean snapshotQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Keeps the rows in force in the snapshot file ({@code admin.store_snapshot}). */
+    private final SnapshotWriter snapshots = new SnapshotWriter(this::snapshotTarget);
     /** Guarded by {@link #lock}: {@link #close()} was called: no store is read, made or opened after it. */
     private volatile boolean closed;
     /**
@@ -402,9 +379,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 }
                 fromSnapshotContents = saved.rows();
                 fromSnapshot = new ServedSnapshot(path, saved.rows().revision(), saved.savedAt());
-                synchronized (snapshotLock) {
-                    savedSnapshot = snapshotKey(path, e.store, saved.rows());
-                }
+                snapshots.holds(SnapshotWriter.Target.key(path, e.store.location(), saved.rows()));
                 e.store.open();
                 LOG.warn("Switchboard: the admin store of {} cannot be read at the start: {}; serving the {} rows of its "
                         + "snapshot {} (revision {}, read from the store at {}) until it can, and keeps trying",
@@ -431,89 +406,29 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         return p.isAbsolute() || configFile == null ? p.toAbsolutePath() : configFile.getParent().resolve(p);
     }
 
-    private static String snapshotKey(Path file, AdminStore store, StoreContents rows) {
-        return file + "\n" + store.location() + "\n" + new String(identity(rows), StandardCharsets.UTF_8);
-    }
-
     /**
-     * Keeps the rows in force in the snapshot file, when the configuration names one and they were read from a
-     * database store: once per change, on a thread of its own ({@code switchboard-store-snapshot}), so that a slow or
-     * hung disk never holds up the threads that put changes in force. A caller holding {@link #lock} leaves this to the
-     * outermost call, which runs it when it lets go. One writer runs at a time and at most one waits behind it: the one
-     * waiting saves the newest state when its turn comes.
+     * Keeps the rows in force in the snapshot file, when the configuration names one and they were read from a database
+     * store ({@link SnapshotWriter}: on a thread of its own). A caller holding {@link #lock} leaves this to the outermost
+     * call, which runs it when it lets go.
      */
     private void saveStoreSnapshot() {
-        if (Thread.holdsLock(lock) || closed) {
-            return;
-        }
-        State now = state;
-        if (now == null || !(now.contents() instanceof StoreContents.Rows) || now.contents() == fromSnapshotContents) {
-            return;
-        }
-        Path path = snapshotFile(now.snapshot().config());
-        Offered offer = new Offered(now.contents(), path);
-        if (path == null || offer.equals(offered)) {
-            // Every look of the watcher ends here: rows and file as handed to a writer before, nothing to write.
-            return;
-        }
-        offered = offer;
-        if (snapshotQueued.compareAndSet(false, true)) {
-            Thread writer = new Thread(this::writeStoreSnapshot, "switchboard-store-snapshot");
-            writer.setDaemon(true);
-            writer.start();
+        if (!Thread.holdsLock(lock) && !closed) {
+            snapshots.offer();
         }
     }
 
-    /**
-     * Writes the newest rows in force to the snapshot file, unless it holds them already or their write failed already
-     * (a state that changes tries again; a file event the failed write caused does not). A file that cannot be written
-     * is removed, so that a restart waits for the store rather than serve rows older than those this node read, and
-     * each reason is logged once.
-     */
-    private void writeStoreSnapshot() {
-        synchronized (snapshotLock) {
-            snapshotQueued.set(false);
-            // Read under this lock: of two writers, the second saves the newest state, never an older one after it.
-            State now = state;
-            if (now == null || !(now.contents() instanceof StoreContents.Rows rows) || rows == fromSnapshotContents) {
-                return;
-            }
-            Path path = snapshotFile(now.snapshot().config());
-            if (path == null) {
-                return;
-            }
-            String key = snapshotKey(path, now.store(), rows);
-            if (key.equals(savedSnapshot) || key.equals(failedSnapshot)) {
-                return;
-            }
-            Instant read = lastSync;
-            try {
-                StoreSnapshotFile.write(path, new StoreSnapshotFile.Saved(now.store().location(), rows,
-                        read != null ? read : clock.instant()));
-                savedSnapshot = key;
-                failedSnapshot = null;
-                if (snapshotProblem != null) {
-                    snapshotProblem = null;
-                    LOG.info("Switchboard: saved the admin store's snapshot {} again", path);
-                }
-            } catch (IOException | RuntimeException e) {
-                failedSnapshot = key;
-                savedSnapshot = null;
-                String why = StoreSnapshotFile.why(e);
-                String older;
-                try {
-                    older = java.nio.file.Files.deleteIfExists(path) ? "removed the older snapshot, so a restart" : "a restart";
-                    older += " while the database cannot be reached would refuse every request until it can";
-                } catch (IOException | RuntimeException gone) {
-                    older = "the older snapshot could not be removed either (" + StoreSnapshotFile.why(gone) + "): a restart"
-                            + " while the database cannot be reached would serve its rows, older than this node's";
-                }
-                if (!why.equals(snapshotProblem)) {
-                    snapshotProblem = why;
-                    LOG.warn("Switchboard: cannot save the admin store's snapshot {}: {}; {}", path, why, older);
-                }
-            }
+    /** @return the rows in force to keep in the snapshot file, or {@code null} when there is nothing to keep */
+    private SnapshotWriter.Target snapshotTarget() {
+        State now = state;
+        if (now == null || !(now.contents() instanceof StoreContents.Rows rows) || rows == fromSnapshotContents) {
+            return null;
         }
+        Path path = snapshotFile(now.snapshot().config());
+        if (path == null) {
+            return null;
+        }
+        Instant read = lastSync;
+        return new SnapshotWriter.Target(path, now.store().location(), rows, read != null ? read : clock.instant());
     }
 
     /**
@@ -658,27 +573,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             waitedFor.close();
         }
         closeRetired();
-        flushStoreSnapshot();
-    }
-
-    /**
-     * The stop's last save of the snapshot: the rows in force (an admin write answered just before the stop among them)
-     * are on disk before the node goes, for a restart while the database is down. Waits for a writer at work, at most
-     * {@link #SNAPSHOT_FLUSH} in all (a hung disk does not hold the stop).
-     */
-    private void flushStoreSnapshot() {
-        State now = state;
-        if (now == null || !(now.contents() instanceof StoreContents.Rows) || snapshotFile(now.snapshot().config()) == null) {
-            return;
-        }
-        Thread last = new Thread(this::writeStoreSnapshot, "switchboard-store-snapshot");
-        last.setDaemon(true);
-        last.start();
-        try {
-            last.join(SNAPSHOT_FLUSH.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // The stop's last save: a write answered just before the stop is on disk for a restart while the database is down.
+        snapshots.flush(SNAPSHOT_FLUSH);
     }
 
     /** How long a stop waits for the snapshot's last save at most. */
@@ -1001,7 +897,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      *     the digest of its rows (a database that fails over to a replica which had not received the last writes
      *     counts the same revision numbers again with other rows: the number alone would keep the lost rows in force)
      */
-    private static byte[] identity(StoreContents contents) {
+    static byte[] identity(StoreContents contents) {
         if (contents instanceof StoreContents.Document d) {
             return d.exists() ? d.yaml() : new byte[0];
         }
