@@ -26,8 +26,10 @@ public final class BatchFile {
     public static final Shape LINE = Shape.of(true, java.util.stream.Stream.concat(java.util.stream.Stream.of("body.model",
             "body.tools[].model", "body.tools[].svg.model", "body.moderation.model", "body.input[].tools[].model",
             "body.input[].tools[].svg.model", "body.tool_choice.tools[].model", "body.tool_choice.tools[].svg.model",
-            "body.svg.model"), UpstreamGateways.NAME_LISTS.stream().map(n -> "body." + n + "[]")).toArray(String[]::new))
-            .capturing("url").refusing(UpstreamGateways.ROUTING.stream().map(k -> "body." + k).toList());
+            "body.svg.model"), java.util.stream.Stream.concat(UpstreamGateways.NAME_LISTS.stream().map(n -> n + "[]"),
+                    UpstreamGateways.NESTED_MODELS.stream()).map(p -> "body." + p)).toArray(String[]::new))
+            .capturing("url").refusing(java.util.stream.Stream.concat(UpstreamGateways.ROUTING.stream(),
+                    UpstreamGateways.NESTED_ROUTING.stream()).map(k -> "body." + k).toList());
 
     /**
      * The endpoints a line may name (OpenAI's batch endpoints): the bodies of each carry their models exactly where

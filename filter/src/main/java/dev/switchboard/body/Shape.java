@@ -157,6 +157,16 @@ public final class Shape {
     }
 
     /**
+     * @param paths more model paths ({@code plugins[].model}); those the shape reads already are left as they are
+     * @return this shape, reading them too
+     */
+    public Shape reading(List<String> paths) {
+        List<String> all = new ArrayList<>(models);
+        paths.stream().filter(p -> !models.contains(p)).forEach(all::add);
+        return new Shape(required, all, captures, containersOnly, refused);
+    }
+
+    /**
      * @param keys top-level keys (or paths, {@code body.user_config}) an upstream gateway routes by in ways that cannot
      *     be checked
      * @return this shape, refusing a body with any of them, spelled in any case, whatever its value

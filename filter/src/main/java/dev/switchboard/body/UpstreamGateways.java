@@ -30,6 +30,18 @@ public final class UpstreamGateways {
     public static final List<String> ROUTING = List.of("user_config", "model_list", "router_settings_override",
             "extra_body", "preset", "target_model_names");
 
+    /**
+     * Models OpenRouter calls beside the request's, named inside a body: its server tools' ({@code openrouter:advisor},
+     * {@code openrouter:subagent}, fusion: {@code tools[].parameters.model} and {@code .analysis_models}) and its
+     * plugins' (fusion's {@code model} and {@code analysis_models}). Checked as the model is on every JSON route (no
+     * OpenAI or Anthropic tool has {@code parameters.model}: a function's parameters are a JSON schema).
+     */
+    public static final List<String> NESTED_MODELS = List.of("tools[].parameters.model",
+            "tools[].parameters.analysis_models[]", "plugins[].model", "plugins[].analysis_models[]");
+
+    /** A plugin's {@code preset} (OpenRouter's fusion plugin takes one: a saved configuration that may name models). */
+    public static final List<String> NESTED_ROUTING = List.of("plugins[].preset");
+
     /** What a refusal says after the key. */
     static final String ROUTING_REFUSED = " is an upstream gateway's routing (models, deployments or addresses of its own)";
 
@@ -38,10 +50,11 @@ public final class UpstreamGateways {
 
     /**
      * @param shape an endpoint's JSON shape
-     * @return it, reading the lists of names and refusing the routing keys at its top level
+     * @return it, reading the lists of names and refusing the routing keys at its top level, and reading and refusing the
+     *     nested ones
      */
     public static Shape checkedIn(Shape shape) {
-        return shape.readingNameLists(NAME_LISTS).refusing(ROUTING);
+        return shape.readingNameLists(NAME_LISTS).reading(NESTED_MODELS).refusing(ROUTING).refusing(NESTED_ROUTING);
     }
 
     /**

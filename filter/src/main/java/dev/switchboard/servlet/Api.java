@@ -191,10 +191,12 @@ final class Api {
         }
         UpstreamGateways.NAME_LISTS.stream().filter(n -> !n.equals("fallbacks"))
                 .forEach(n -> batchModels.add("requests[].params." + n + "[]"));
+        UpstreamGateways.NESTED_MODELS.forEach(p -> batchModels.add("requests[].params." + p));
         batchModels.add("model");
         json("/v1/messages/batches", Shape.of(true, batchModels.toArray(String[]::new))
                 .containersOnly("requests[].params.fallbacks")
-                .refusing(UpstreamGateways.ROUTING.stream().map(k -> "requests[].params." + k).toList()));
+                .refusing(java.util.stream.Stream.concat(UpstreamGateways.ROUTING.stream(), UpstreamGateways.NESTED_ROUTING.stream())
+                        .map(k -> "requests[].params." + k).toList()));
         // Uploads are assembled from parts the gateway cannot check line by line: batch files go through /v1/files.
         json("/v1/uploads", OPTIONAL_MODEL.capturing("purpose"));
         for (String p : List.of("/v1/audio/transcriptions", "/v1/audio/translations", "/v1/images/edits",

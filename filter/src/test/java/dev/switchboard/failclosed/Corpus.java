@@ -212,6 +212,26 @@ public final class Corpus {
         all.add(form("LiteLLM's target_model_names on a file upload", FORM, part("purpose", "assistants")
                 + part("target_model_names", "up/ok,up/denied") + "--b\r\nContent-Disposition: form-data; name=\"file\"; "
                 + "filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n", AMBIGUOUS, "/v1/files"));
+        // OpenRouter's server tools and plugins, which call models of their own (its OpenAPI spec, 2026-08).
+        all.add(json("OpenRouter's advisor tool's model", "/v1/responses", "{\"model\":\"up/ok\",\"input\":\"x\",\"tools\":"
+                + "[{\"type\":\"openrouter:advisor\",\"parameters\":{\"model\":\"up/denied\"}}]}", DENIED_403));
+        all.add(json("OpenRouter's fusion tool's analysis models on chat", CHAT, "{\"model\":\"up/ok\",\"tools\":"
+                + "[{\"type\":\"openrouter:fusion\",\"parameters\":{\"analysis_models\":[\"up/ok\",\"up/secret\"]}}]}",
+                DENIED_403));
+        all.add(json("OpenRouter's fusion plugin's analysis models", CHAT, "{\"model\":\"up/ok\",\"plugins\":"
+                + "[{\"id\":\"fusion\",\"analysis_models\":[\"up/denied\"]}]}", DENIED_403));
+        all.add(json("OpenRouter's fusion plugin's model", CHAT, "{\"model\":\"up/ok\",\"plugins\":"
+                + "[{\"id\":\"fusion\",\"model\":\"sneaky\"}]}", DENIED_403));
+        all.add(json("OpenRouter's plugin preset", CHAT, "{\"model\":\"up/ok\",\"plugins\":[{\"id\":\"fusion\","
+                + "\"preset\":\"p\"}]}", AMBIGUOUS));
+        all.add(json("OpenRouter's web plugin, allowed", CHAT, "{\"model\":\"up/ok\",\"plugins\":[{\"id\":\"web\"}],"
+                + "\"messages\":[]}", forwarded(CHAT)));
+        all.add(json("a function tool whose schema has a property named model, allowed", "/v1/responses",
+                "{\"model\":\"up/ok\",\"input\":\"x\",\"tools\":[{\"type\":\"function\",\"name\":\"f\",\"parameters\":"
+                + "{\"type\":\"object\",\"properties\":{\"model\":{\"type\":\"string\"}}}}]}", forwarded("/v1/responses")));
+        all.add(batch("a batch line's plugin model", "batch", "{\"custom_id\":\"1\",\"method\":\"POST\",\"url\":"
+                + "\"/v1/chat/completions\",\"body\":{\"model\":\"up/ok\",\"plugins\":[{\"id\":\"fusion\",\"model\":"
+                + "\"up/denied\"}]}}\n", DENIED_403));
         all.add(json("LiteLLM's target_model_names on a batch", "/v1/batches", "{\"input_file_id\":\"f\",\"endpoint\":"
                 + "\"/v1/chat/completions\",\"completion_window\":\"24h\",\"target_model_names\":\"up/denied\"}", AMBIGUOUS));
     }

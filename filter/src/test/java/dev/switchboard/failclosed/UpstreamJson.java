@@ -221,11 +221,11 @@ public final class UpstreamJson {
     }
 
     /**
-     * Keys under which upstream gateways read lists of models beside {@code model}: OpenRouter's {@code models}, LiteLLM's
-     * fallbacks (names, or maps of a model to its fallbacks).
+     * Keys under which upstream gateways read lists of models beside {@code model}: OpenRouter's {@code models} and its
+     * fusion's {@code analysis_models}, LiteLLM's fallbacks (names, or maps of a model to its fallbacks).
      */
     private static final List<String> NAME_LISTS = List.of("models", "fallbacks", "context_window_fallbacks",
-            "content_policy_fallbacks");
+            "content_policy_fallbacks", "analysis_models");
 
     private static void collect(Reader reader, Object value, List<String> out) {
         if (value instanceof List<?> items) {
