@@ -1,17 +1,13 @@
 package dev.switchboard.live;
 
 import dev.switchboard.json.JsonTree;
+import dev.switchboard.store.DurableFile;
 import dev.switchboard.store.StoreContents;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -24,7 +20,7 @@ import java.util.Map;
  * node can serve them when it starts while the database cannot be reached: the "last good rules" of SPEC section 12,
  * across a restart. One JSON object: {@code store} (the database's address, never a credential), {@code revision},
  * {@code saved_at} (when the node read them) and {@code rows} (as {@link StoreContents.Rows} holds them). Written whole
- * (a temporary file beside it, then a rename), readable by its owner only.
+ * and durably as the file store writes ({@link DurableFile}: created readable by its owner only).
  */
 final class StoreSnapshotFile {
 
@@ -60,57 +56,14 @@ final class StoreSnapshotFile {
         if (!Files.isDirectory(dir)) {
             throw new IOException("its folder " + dir + " does not exist");
         }
-        // A name of its own: another writer of the same file (a node sharing the folder) never takes or removes it.
-        String prefix = "." + file.getFileName() + ".";
-        removeLeftovers(dir, prefix);
-        Path temp = null;
+        // Left by a writer killed mid-write; a writer at work on another node sharing the folder is younger.
+        DurableFile.removeLeftovers(file, Duration.ofMinutes(1));
         try {
-            try {
-                temp = Files.createTempFile(dir, prefix, ".tmp",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException notPosix) {
-                temp = Files.createTempFile(dir, prefix, ".tmp");
-            }
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            DurableFile.replace(file, bytes, () -> true);
         } catch (java.nio.file.FileSystemException e) {
             // Said without the temporary file's name, which differs at each try: one reason, logged once.
             throw new IOException("cannot write it (" + (e.getReason() != null ? e.getReason()
                     : e.getClass().getSimpleName()) + ")", e);
-        } finally {
-            if (temp != null) {
-                Files.deleteIfExists(temp);
-            }
-        }
-    }
-
-    /**
-     * Removes temporary files a writer left when it was killed mid-write: those of this snapshot older than a minute
-     * (a writer at work on another node sharing the folder is younger). Best effort.
-     */
-    private static void removeLeftovers(Path dir, String prefix) {
-        java.time.Instant old = java.time.Instant.now().minusSeconds(60);
-        try (java.nio.file.DirectoryStream<Path> temps = Files.newDirectoryStream(dir, p -> {
-            String name = p.getFileName().toString();
-            return name.startsWith(prefix) && name.endsWith(".tmp");
-        })) {
-            for (Path t : temps) {
-                if (Files.getLastModifiedTime(t).toInstant().isBefore(old)) {
-                    Files.deleteIfExists(t);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // Left for the next write; the write itself says what is wrong with the folder.
         }
     }
 

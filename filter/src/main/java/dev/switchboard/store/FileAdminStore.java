@@ -4,20 +4,16 @@ import dev.switchboard.config.AdminSettings;
 import dev.switchboard.config.ConfigLoader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 
 /**
  * The admin store as one YAML file (SPEC section 7), by default {@code virtual-models.admin.yaml} beside
@@ -124,20 +120,7 @@ public final class FileAdminStore implements AdminStore {
      */
     @Override
     public void open() {
-        Path dir = file.getParent();
-        String prefix = "." + file.getFileName() + ".";
-        try (Stream<Path> files = Files.list(dir)) {
-            files.filter(f -> f.getFileName().toString().startsWith(prefix) && f.getFileName().toString().endsWith(".tmp"))
-                    .forEach(f -> {
-                        try {
-                            Files.deleteIfExists(f);
-                        } catch (IOException ignored) {
-                            // another node may be writing it right now; it cleans up after itself
-                        }
-                    });
-        } catch (IOException | UncheckedIOException ignored) {
-            // an unreadable folder fails the next write loudly enough
-        }
+        DurableFile.removeLeftovers(file, Duration.ZERO);
     }
 
     /**
@@ -301,41 +284,7 @@ public final class FileAdminStore implements AdminStore {
                 // A link to nothing yet: replaced by the file itself, as before.
             }
         }
-        Path dir = target.getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            if (Files.exists(target)) {
-                try {
-                    Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
-                } catch (UnsupportedOperationException e) {
-                    // Not a POSIX file system (Windows): its files carry no such mode.
-                }
-            }
-            if (!read().revision().equals(read)) {
-                return false;
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the file system of " + dir + " cannot rename atomically; the admin store needs it", e);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        // The rename itself is durable only once the folder is synced (POSIX); not every OS can open one.
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Windows cannot open a directory: its rename is already durable enough with NTFS journaling.
-        }
-        return true;
+        return DurableFile.replace(target, bytes, () -> read().revision().equals(read));
     }
 
     @Override
