@@ -294,13 +294,8 @@ final class RequestChecks {
             return null;
         }
         for (String param : contentType.split(";")) {
-            String p = param.strip();
-            int eq = p.indexOf('=');
-            if (eq > 0 && p.substring(0, eq).strip().equalsIgnoreCase("charset")) {
-                String value = p.substring(eq + 1).strip();
-                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-                    value = value.substring(1, value.length() - 1);
-                }
+            String value = charsetValue(param);
+            if (value != null) {
                 try {
                     return Charset.forName(value).name();
                 } catch (IllegalArgumentException e) {
@@ -309,6 +304,18 @@ final class RequestChecks {
             }
         }
         return null;
+    }
+
+    /** @return the value of a {@code charset=} parameter of a Content-Type, unquoted, or null for another parameter */
+    private static String charsetValue(String param) {
+        String p = param.strip();
+        int eq = p.indexOf('=');
+        if (eq <= 0 || !p.substring(0, eq).strip().equalsIgnoreCase("charset")) {
+            return null;
+        }
+        String value = p.substring(eq + 1).strip();
+        return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"") ? value.substring(1, value.length() - 1)
+                : value;
     }
 
     /**
@@ -335,10 +342,7 @@ final class RequestChecks {
             if (eq < 0 || !name.equalsIgnoreCase("charset")) {
                 return "malformed charset in Content-Type";
             }
-            String value = p.substring(eq + 1).strip();
-            if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-                value = value.substring(1, value.length() - 1);
-            }
+            String value = charsetValue(p);
             Charset cs;
             try {
                 cs = Charset.forName(value);
