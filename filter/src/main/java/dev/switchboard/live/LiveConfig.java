@@ -160,9 +160,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     public record ServedSnapshot(Path file, String revision, Instant savedAt) {
     }
 
-    /** Set once, at a start from the snapshot: what it served, and the very contents it served them as. */
-    private volatile ServedSnapshot fromSnapshot;
-    private volatile StoreContents fromSnapshotContents;
+    /** The rows a start from the snapshot served, as this very contents, with their file and read time. */
+    private record FromSnapshot(Path file, StoreContents.Rows rows, Instant savedAt) {
+    }
+
+    /** Set once, at a start from the snapshot. */
+    private volatile FromSnapshot fromSnapshot;
     /** Keeps the rows in force in the snapshot file ({@code admin.store_snapshot}). */
     private final SnapshotWriter snapshots = new SnapshotWriter(this::snapshotTarget);
     /** Guarded by {@link #lock}: {@link #close()} was called: no store is read, made or opened after it. */
@@ -314,54 +317,50 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * as soon as it can (its listener's reconnection, the watcher's poll, a reload, an admin write), which puts the
      * whole rules in force. Serving the config file's rows alone would drop the store's access policies; stopping
      * would leave a webapp in a container undeployed and a node in a restart loop until the database is back.
-     * The state holds no store contents until then: nothing is built from "last good rows" it never had.
+     * The state holds no store contents until then: nothing is built from "last good rows" it never had, unless the
+     * config keeps them in a snapshot file ({@link #fromSnapshot}). The config file is built once for both.
      */
     private void waitForStore(StoreUnreachable e) {
         String why = e.getCause().getMessage();
-        if (serveSnapshot(e, why)) {
-            return;
-        }
-        Snapshot waiting;
+        Snapshot file;
         try {
-            waiting = waiting(e.config, e.store, why);
+            file = build(new Read(e.config, e.store, new StoreContents.Rows(StoreContents.Rows.UNWRITTEN, List.of())));
         } catch (RuntimeException invalid) {
             e.store.close();
             throw invalid;
         }
+        Path path = snapshotFile(file.config());
+        State served = path == null ? null : fromSnapshot(e, path);
         synchronized (lock) {
-            state = new State(waiting, e.store, e.config, null);
+            state = served != null ? served : new State(waiting(e.config, file, why), e.store, e.config, null);
             storeUnreadable = true;
             lastError = new ReloadError(clock.instant(), List.of(why));
             // Keyed as a reload keys the same failure: the next looks do not log it again as a "last good" kept.
             lastLogged = sha256(why.getBytes(StandardCharsets.UTF_8));
         }
         e.store.open();
-        LOG.error("Switchboard: the admin store of {} cannot be read at the start: {}; this node refuses every request "
-                + "with 503 store_unavailable until it can, and keeps trying", configFile != null ? configFile
-                : "the built-in default", why);
+        Object config = configFile != null ? configFile : "the built-in default";
+        FromSnapshot f = fromSnapshot;
+        if (served != null) {
+            LOG.warn("Switchboard: the admin store of {} cannot be read at the start: {}; serving the {} rows of its "
+                    + "snapshot {} (revision {}, read from the store at {}) until it can, and keeps trying", config, why,
+                    f.rows().rows().size(), f.file(), f.rows().revision(), f.savedAt());
+        } else {
+            LOG.error("Switchboard: the admin store of {} cannot be read at the start: {}; this node refuses every request "
+                    + "with 503 store_unavailable until it can, and keeps trying", config, why);
+        }
     }
 
     /**
      * A database store that cannot be reached at the start, with {@code admin.store_snapshot} set: the node serves the
-     * rows the snapshot file holds (those it put in force last, saved by {@link #saveStoreSnapshot()}), as a running
-     * node serves its last good rows through an outage, and reads the store as soon as it can, which puts its rows in
-     * force. Writes other nodes made since the rows were saved are not in them: the operator chose this over refusing
-     * every request, and {@code /admin/status} and the log say where the rows come from and when they were read.
+     * rows the snapshot file holds (those it put in force last, kept by {@link SnapshotWriter}), as a running node serves
+     * its last good rows through an outage, and reads the store as soon as it can, which puts its rows in force. Writes
+     * other nodes made since the rows were saved are not in them: the operator chose this over refusing every request,
+     * and {@code /admin/status} and the log say where the rows come from and when they were read.
      *
-     * @return whether it serves them; {@code false} (and logged why, when a snapshot is set) to wait for the store
+     * @return the state to start with, or {@code null} (and logged why) to wait for the store
      */
-    private boolean serveSnapshot(StoreUnreachable e, String why) {
-        Snapshot file;
-        try {
-            file = build(new Read(e.config, e.store, new StoreContents.Rows(StoreContents.Rows.UNWRITTEN, List.of())));
-        } catch (RuntimeException invalid) {
-            // The waiting node's own build says why.
-            return false;
-        }
-        Path path = snapshotFile(file.config());
-        if (path == null) {
-            return false;
-        }
+    private State fromSnapshot(StoreUnreachable e, Path path) {
         String problem;
         try {
             StoreSnapshotFile.Saved saved = StoreSnapshotFile.read(path);
@@ -371,21 +370,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 problem = "it holds the rows of another store, " + saved.store();
             } else {
                 Snapshot served = build(new Read(e.config, e.store, saved.rows()));
-                synchronized (lock) {
-                    state = new State(served, e.store, e.config, saved.rows());
-                    storeUnreadable = true;
-                    lastError = new ReloadError(clock.instant(), List.of(why));
-                    lastLogged = sha256(why.getBytes(StandardCharsets.UTF_8));
-                }
-                fromSnapshotContents = saved.rows();
-                fromSnapshot = new ServedSnapshot(path, saved.rows().revision(), saved.savedAt());
+                fromSnapshot = new FromSnapshot(path, saved.rows(), saved.savedAt());
                 snapshots.holds(SnapshotWriter.Target.key(path, e.store.location(), saved.rows()));
-                e.store.open();
-                LOG.warn("Switchboard: the admin store of {} cannot be read at the start: {}; serving the {} rows of its "
-                        + "snapshot {} (revision {}, read from the store at {}) until it can, and keeps trying",
-                        configFile != null ? configFile : "the built-in default", why, saved.rows().rows().size(), path,
-                        saved.rows().revision(), saved.savedAt());
-                return true;
+                return new State(served, e.store, e.config, saved.rows());
             }
         } catch (IOException io) {
             problem = StoreSnapshotFile.why(io);
@@ -393,7 +380,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             problem = "its rows do not fit this configuration: " + String.join("; ", invalid.errors());
         }
         LOG.warn("Switchboard: the admin store's snapshot {} cannot stand in for the store: {}", path, problem);
-        return false;
+        return null;
     }
 
     /** @return the snapshot file a configuration names (relative to the config file's folder), or {@code null} */
@@ -420,7 +407,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     /** @return the rows in force to keep in the snapshot file, or {@code null} when there is nothing to keep */
     private SnapshotWriter.Target snapshotTarget() {
         State now = state;
-        if (now == null || !(now.contents() instanceof StoreContents.Rows rows) || rows == fromSnapshotContents) {
+        FromSnapshot f = fromSnapshot;
+        if (now == null || !(now.contents() instanceof StoreContents.Rows rows) || f != null && rows == f.rows()) {
             return null;
         }
         Path path = snapshotFile(now.snapshot().config());
@@ -437,7 +425,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      */
     public ServedSnapshot servedSnapshot() {
         State now = state;
-        return now != null && fromSnapshotContents != null && now.contents() == fromSnapshotContents ? fromSnapshot : null;
+        FromSnapshot f = fromSnapshot;
+        return now != null && f != null && now.contents() == f.rows() ? new ServedSnapshot(f.file(), f.rows().revision(),
+                f.savedAt()) : null;
     }
 
     /**
@@ -447,7 +437,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * @throws InvalidConfigException when the config file is invalid
      */
     private Snapshot waiting(byte[] config, AdminStore store, String why) {
-        Snapshot file = build(new Read(config, store, new StoreContents.Rows(StoreContents.Rows.UNWRITTEN, List.of())));
+        return waiting(config, build(new Read(config, store, new StoreContents.Rows(StoreContents.Rows.UNWRITTEN,
+                List.of()))), why);
+    }
+
+    /** @param file the config file's part, built with no rows of the store */
+    private Snapshot waiting(byte[] config, Snapshot file, String why) {
         return new Snapshot(file.config().waitingForStore(why), file.managed(), List.of(),
                 sha256(config, new byte[] {0}, "waiting for the admin store".getBytes(StandardCharsets.UTF_8)),
                 file.loadedAt(), file.files(), file.storeRevision());
