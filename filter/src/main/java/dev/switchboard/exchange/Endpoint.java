@@ -17,5 +17,7 @@ public enum Endpoint {
     /** A path none of the served APIs has: refused by the bundled proxy, left to the host app by the bare filter. */
     UNKNOWN,
     /** {@code POST /v1/feedback}: answered by the gateway, never sent upstream. */
-    FEEDBACK
+    FEEDBACK,
+    /** {@code GET /v1/realtime}: a WebSocket, one exchange from its opening to its close (the bundled proxy). */
+    REALTIME
 }

@@ -23,6 +23,13 @@ public final class Exchange {
     /** The request attribute under which the filter publishes the exchange. */
     public static final String ATTRIBUTE = "dev.switchboard.exchange";
     /**
+     * Request attribute a servlet behind the filter sets to {@link Boolean#TRUE} when it took the connection over and
+     * will end the exchange itself ({@link Recorder#complete}): a realtime WebSocket ends at its close, not when the
+     * upgrade returns.
+     */
+    public static final String ENDS_LATER = "dev.switchboard.exchange.endsLater";
+
+    /**
      * A request attribute a container in front of the filter may set: the {@link System#nanoTime()} at which the request
      * arrived (a {@link Long}), when it held the request back before the filter saw it (the bundled proxy waits for the
      * whole body). The exchange then starts there: its time, duration and first byte count that wait too.

@@ -43,8 +43,13 @@ final class Api {
         MODEL,
         /** No model: stored objects; goes to {@code default_provider} or {@code X-Switchboard-Provider}. */
         MODEL_LESS,
-        /** The realtime API: not proxied (501). */
+        /** The realtime API's SIP calls and translation sessions: not proxied (501). */
         REALTIME,
+        /**
+         * {@code GET /v1/realtime}: a WebSocket whose model is in the query; proxied by the bundled proxy, 501 where the
+         * filter runs without a realtime proxy behind it.
+         */
+        REALTIME_SOCKET,
         /** {@code POST /v1/feedback}: a score for an earlier exchange, answered by the gateway (SPEC section 10). */
         FEEDBACK
     }
@@ -76,6 +81,7 @@ final class Api {
                 case MODEL -> Endpoint.MODEL;
                 case MODEL_LESS, REALTIME -> Endpoint.OTHER;
                 case FEEDBACK -> Endpoint.FEEDBACK;
+                case REALTIME_SOCKET -> Endpoint.REALTIME;
             };
         }
 
@@ -86,7 +92,7 @@ final class Api {
 
         /** @return whether requests on this route carry a model that must be checked */
         boolean carriesModel() {
-            return kind == Kind.JSON || kind == Kind.FORM || kind == Kind.FILES;
+            return kind == Kind.JSON || kind == Kind.FORM || kind == Kind.FILES || kind == Kind.REALTIME_SOCKET;
         }
     }
 
@@ -216,7 +222,8 @@ final class Api {
         add("/v1/files", "POST", Kind.FILES);
         add("/v1/models", "GET", Kind.MODELS);
         add("/v1/models/{rest}", "GET", Kind.MODEL);
-        for (String m : List.of("GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS")) {
+        add("/v1/realtime", "GET", Kind.REALTIME_SOCKET);
+        for (String m : List.of("POST", "DELETE", "PUT", "PATCH", "OPTIONS")) {
             add("/v1/realtime", m, Kind.REALTIME);
         }
         // The realtime API's SIP calls (accepting one configures its session's model) and translation sessions: refused

@@ -105,6 +105,8 @@ public final class VirtualModelFilter implements Filter {
     /** Who takes {@code POST /v1/feedback}; {@code null} when nobody does (the path is then not served). */
     private final FeedbackSink feedback;
     private volatile UnknownPaths unknownPaths = UnknownPaths.PASS_TO_HOST;
+    /** Whether the servlet behind proxies realtime WebSockets ({@link #proxyingRealtime}). */
+    private volatile boolean realtime;
     private volatile ModelRequestHandler models;
     private final ModelListHandler lists = new ModelListHandler();
     /** The live configuration this filter loaded from its init-param, stopped in {@link #destroy()}; else {@code null}. */
@@ -235,6 +237,19 @@ public final class VirtualModelFilter implements Filter {
         return failure;
     }
 
+    /**
+     * Says that the servlet behind this filter proxies the realtime API's WebSockets (the bundled proxy does): a
+     * {@code GET /v1/realtime} upgrade is then checked, its model decided, and passed on with the decided exchange
+     * (whose end the servlet reports at the socket's close). Without it every realtime request is 501. Call before the
+     * filter serves.
+     *
+     * @return this filter
+     */
+    public VirtualModelFilter proxyingRealtime() {
+        realtime = true;
+        return this;
+    }
+
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
@@ -317,6 +332,8 @@ public final class VirtualModelFilter implements Filter {
             }
             if (async != null) {
                 async.addListener(new CompleteOnEnd(exchange, response));
+            } else if (returned && Boolean.TRUE.equals(request.getAttribute(Exchange.ENDS_LATER))) {
+                // A servlet that took the connection over (a realtime WebSocket) reports the exchange's end itself.
             } else {
                 if (returned && next.after() != null) {
                     next.after().run();
@@ -399,7 +416,9 @@ public final class VirtualModelFilter implements Filter {
             return null;
         }
         Api.Route effective = route != null ? route : new Api.Route(Api.Kind.MODEL_LESS, Api.OPTIONAL_MODEL);
-        ErrorResponse refused = effective.kind() == Api.Kind.REALTIME ? ApiError.REALTIME_NOT_SUPPORTED.with()
+        ErrorResponse refused = effective.kind() == Api.Kind.REALTIME
+                || (effective.kind() == Api.Kind.REALTIME_SOCKET && !realtime) ? ApiError.REALTIME_NOT_SUPPORTED.with()
+                : effective.kind() == Api.Kind.REALTIME_SOCKET ? RealtimeUpgrade.check(request)
                 : RequestChecks.check(request, effective, match != null);
         if (refused == null && !who.ok()) {
             refused = ApiError.forIdentity(who.failure()).with(who.message());
@@ -445,6 +464,7 @@ public final class VirtualModelFilter implements Filter {
                 yield null;
             }
             case REALTIME -> throw new IllegalStateException("answered above");
+            case REALTIME_SOCKET -> RealtimeUpgrade.decide(request, response, exchange, picker);
             case FEEDBACK -> {
                 FeedbackHandler.handle(request, response, exchange, feedback);
                 yield null;

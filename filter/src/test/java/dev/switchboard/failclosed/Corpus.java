@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.GZIPOutputStream;
 
@@ -112,6 +113,29 @@ public final class Corpus {
     private static final Expect NOT_ALLOWED = refused(405, "method_not_allowed");
 
     /** @return every case */
+    /**
+     * What the bundled proxy answers differently from the bare filter: it proxies the realtime API's WebSocket, so an
+     * upgrade's model is decided (the filter, with no WebSocket proxy behind it, answers 501).
+     */
+    private static final Map<String, Expect> BUNDLED = Map.of(
+            "realtime WebSocket", refused(403, "model_access_denied"),
+            "realtime without upgrade", refused(400, "invalid_request"));
+
+    /** @return every request of the corpus, with what the bundled proxy must answer */
+    public static List<Attack> bundled() {
+        List<Attack> all = new ArrayList<>();
+        int replaced = 0;
+        for (Attack a : all()) {
+            Expect e = BUNDLED.get(a.name());
+            all.add(e == null ? a : new Attack(a.name(), a.method(), a.target(), a.headers(), a.body(), a.chunked(), e));
+            replaced += e == null ? 0 : 1;
+        }
+        if (replaced != BUNDLED.size()) {
+            throw new IllegalStateException("a name of BUNDLED is no request of the corpus");
+        }
+        return all;
+    }
+
     public static List<Attack> all() {
         List<Attack> all = new ArrayList<>();
         jsonKeys(all);

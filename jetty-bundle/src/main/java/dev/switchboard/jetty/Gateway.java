@@ -244,7 +244,10 @@ final class Gateway {
             });
             ServletContextHandler context = new ServletContextHandler("/");
             context.getServletHandler().setDecodeAmbiguousURIs(true);
-            context.addEventListener(new GatewayWebapp(config, reloader, listeners, inFlight, metrics.registry(), clock));
+            // The realtime API's WebSockets: Jetty's WebSocket server on the context, before the webapp adds its servlet.
+            org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer.configure(context, null);
+            context.addEventListener(new GatewayWebapp(config, reloader, listeners, inFlight, metrics.registry(), clock)
+                    .proxyingRealtime());
             context.setErrorHandler(new JsonErrorHandler());
             // Bodies are held whole while they are checked: at most an eighth of the heap of them at once (copies
             // of a body, the filter's and the proxy's, take about as much again).

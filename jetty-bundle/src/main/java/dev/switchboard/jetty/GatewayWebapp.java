@@ -45,6 +45,7 @@ import java.util.function.Supplier;
 public final class GatewayWebapp implements ServletContextListener {
 
     static final String PROXY_SERVLET = "switchboard-proxy";
+    static final String REALTIME_SERVLET = "switchboard-realtime";
     private static final Log LOG = Log.get(GatewayWebapp.class);
 
     private final Supplier<SwitchboardConfig> given;
@@ -58,6 +59,8 @@ public final class GatewayWebapp implements ServletContextListener {
     private Metrics ownedMetrics;
     /** The live configuration this listener loaded and watches (WAR), stopped on undeploy. */
     private LiveConfig owned;
+    /** Whether the context serves the realtime API's WebSockets ({@link #proxyingRealtime}). */
+    private boolean realtime;
 
     /** For {@code web.xml}: configuration from the context parameter, system property or environment. */
     public GatewayWebapp() {
@@ -109,6 +112,17 @@ public final class GatewayWebapp implements ServletContextListener {
         } else {
             this.registry = registry;
         }
+    }
+
+    /**
+     * Serves the realtime API's WebSockets ({@code GET /v1/realtime}, {@link RealtimeServlet}): for a context that Jetty's
+     * WebSocket server was configured on (the bundled proxy). The WAR answers them 501: its containers differ.
+     *
+     * @return this listener
+     */
+    GatewayWebapp proxyingRealtime() {
+        realtime = true;
+        return this;
     }
 
     @Override
@@ -178,14 +192,20 @@ public final class GatewayWebapp implements ServletContextListener {
         // The WAR's web.xml sends the container's own errors here (the jar has JsonErrorHandler instead).
         context.addServlet("switchboard-error", new ErrorPageServlet()).addMapping(ErrorPageServlet.PATH);
 
-        FilterRegistration.Dynamic filter = context.addFilter("switchboard", new VirtualModelFilter(config,
-                // The node's rotation: the live config's when there is one, so /admin/resolve explains what traffic does.
-                reloader != null ? reloader.picker() : Picker.create(), all,
+        // The node's rotation: the live config's when there is one, so /admin/resolve explains what traffic does.
+        Picker picker = reloader != null ? reloader.picker() : Picker.create();
+        VirtualModelFilter checks = new VirtualModelFilter(config, picker, all,
                 // Fail closed (SPEC section 15): a path none of the served APIs has never reaches a provider.
-                VirtualModelFilter.UnknownPaths.REFUSE));
+                VirtualModelFilter.UnknownPaths.REFUSE);
+        if (realtime) {
+            checks.proxyingRealtime();
+            context.addServlet(REALTIME_SERVLET, new RealtimeServlet(picker)).addMapping("/v1/realtime");
+        }
+        FilterRegistration.Dynamic filter = context.addFilter("switchboard", checks);
         filter.setAsyncSupported(true);
-        // Bound to the proxy servlet by name: other servlets of the context (health) stay outside.
-        filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), false, PROXY_SERVLET);
+        // Bound to the proxy servlets by name: other servlets of the context (health) stay outside.
+        filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), false,
+                realtime ? new String[] {PROXY_SERVLET, REALTIME_SERVLET} : new String[] {PROXY_SERVLET});
 
         if (builtInConfig && !initial.admin().token().isEmpty()) {
             // The built-in config has no folder: admin edits would land in whatever folder the container was

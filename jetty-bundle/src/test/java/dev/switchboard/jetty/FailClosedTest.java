@@ -33,7 +33,7 @@ final class FailClosedTest extends FakeUpstreamTests {
     }
 
     static Stream<Corpus.Attack> corpus() {
-        return Corpus.all().stream();
+        return Corpus.bundled().stream();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,0 +1,228 @@
+package dev.switchboard.servlet;
+
+import dev.switchboard.body.JsonModelLocator;
+import dev.switchboard.body.ModelField;
+import dev.switchboard.body.Shape;
+import dev.switchboard.body.UpstreamGateways;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.Usage;
+import dev.switchboard.json.JsonTree;
+import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.ModelNames;
+import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Resolver;
+import dev.switchboard.rules.Route;
+import dev.switchboard.rules.Rules;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The events a client sends on a realtime socket (SPEC section 15), each checked before it goes upstream as a request
+ * body is: strict JSON, one object, a client event type of the realtime API, and every model in it resolved and
+ * checked for the socket's caller and rewritten (a session's model, its transcription model, beta and GA spellings),
+ * all at the socket's provider. A refused event goes nowhere: the client gets an {@code error} event in the realtime
+ * API's shape instead, and the socket stays open, as the realtime API answers an invalid event. Also reads the usage of
+ * the upstream's {@code response.done} events. One per socket; its methods are called by one thread at a time.
+ */
+public final class RealtimeEvents {
+
+    /** The client events of the realtime API (GA and beta); any other type is refused. */
+    static final Set<String> CLIENT_EVENTS = Set.of("session.update", "transcription_session.update",
+            "input_audio_buffer.append", "input_audio_buffer.commit", "input_audio_buffer.clear",
+            "conversation.item.create", "conversation.item.retrieve", "conversation.item.truncate",
+            "conversation.item.delete", "response.create", "response.cancel", "output_audio_buffer.clear");
+
+    /**
+     * Where an event carries models: the session's model and its transcription model (GA: {@code session.audio.input
+     * .transcription.model}; beta: {@code session.input_audio_transcription.model}), a top-level model, and the lists an
+     * upstream gateway routes by, read as every request body's are.
+     */
+    static final Shape SHAPE = UpstreamGateways.checkedIn(Shape.of(false, "model", "session.model",
+            "session.input_audio_transcription.model", "session.audio.input.transcription.model"));
+
+    private static final AtomicLong EVENT_IDS = new AtomicLong();
+
+    private final Exchange exchange;
+    private final Picker picker;
+    private final String provider;
+    private final JsonModelLocator locator;
+
+    /**
+     * @param exchange the socket's exchange, decided (its caller and configuration judge every event)
+     * @param picker the node's rotation, for a virtual model named in an event
+     * @param provider the provider the socket is connected to: every model of an event must go there
+     * @param maxBytes the largest event read
+     */
+    public RealtimeEvents(Exchange exchange, Picker picker, String provider, int maxBytes) {
+        this.exchange = exchange;
+        this.picker = picker;
+        this.provider = provider;
+        this.locator = new JsonModelLocator(maxBytes);
+    }
+
+    /**
+     * What becomes of one client event.
+     *
+     * @param forward the event to send upstream (the models rewritten), or {@code null} when refused
+     * @param reply the {@code error} event to send the client instead, or {@code null}
+     * @param error the refusal, or {@code null}
+     */
+    public record Verdict(String forward, String reply, ErrorResponse error) {
+    }
+
+    /**
+     * @param text a text message the client sent
+     * @return whether and what to send upstream
+     */
+    public Verdict check(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        ModelField field = locator.locate(bytes, bytes.length, SHAPE);
+        ErrorResponse broken = field.status() == ModelField.Status.NOT_OBJECT
+                ? ApiError.INVALID_JSON.with() : field.error(false);
+        Map<?, ?> event = null;
+        if (broken == null) {
+            try {
+                event = JsonTree.parseUnique(bytes) instanceof Map<?, ?> m ? m : null;
+            } catch (RuntimeException e) {
+                broken = ApiError.INVALID_JSON.with();
+            }
+        }
+        Object clientId = event == null ? null : event.get("event_id");
+        if (broken != null) {
+            return refused(broken, clientId);
+        }
+        Object type = event.get("type");
+        for (Object key : event.keySet()) {
+            if (key instanceof String k && !k.equals("type") && k.equalsIgnoreCase("type")) {
+                return refused(ApiError.INVALID_REQUEST.with("the event names its type twice ('" + k + "')"), clientId);
+            }
+        }
+        if (!(type instanceof String t) || !CLIENT_EVENTS.contains(t)) {
+            return refused(ApiError.INVALID_REQUEST.with("not a client event of the realtime API: "
+                    + (type instanceof String t ? "'" + ModelNames.visible(t) + "'" : "no type")), "type", clientId);
+        }
+        if (field.status() != ModelField.Status.FOUND) {
+            return new Verdict(text, null, null);
+        }
+        Rules rules = exchange.config().rules();
+        Map<ModelField.Site, Decision> decisions = new LinkedHashMap<>();
+        for (ModelField.Site site : field.sites()) {
+            Decision d = Resolver.resolve(rules, site.model(), exchange.caller(), picker);
+            if (!Objects.equals(d.provider(), provider) && defaulted(rules, site.model(), d)) {
+                // A bare name (a transcription model) goes where the socket goes, as beside a request's model.
+                d = Resolver.resolve(rules, provider + "/" + ModelNames.strip(site.model()), exchange.caller(), picker);
+            }
+            ApiError denied = ApiError.forOutcome(d.outcome());
+            if (denied != null) {
+                return refused(denied.with(d.outcome() == dev.switchboard.rules.Outcome.NOT_FOUND ? d.concrete()
+                        : d.provider()).at(site.path()), site.path(), clientId);
+            }
+            if (!Objects.equals(d.provider(), provider)) {
+                return refused(ApiError.MIXED_PROVIDERS.with(provider + ", " + d.provider()).at(site.path()), site.path(),
+                        clientId);
+            }
+            decisions.put(site, d);
+        }
+        byte[] rewritten = field.splice(bytes, bytes.length, s -> decisions.get(s).upstreamModel());
+        return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null);
+    }
+
+    /** @return the error event for a binary message, which the realtime API has none of (its audio is base64 in JSON) */
+    public static String binaryRefused() {
+        return refused(ApiError.INVALID_REQUEST.with("the realtime API takes JSON text messages, not binary ones"), null)
+                .reply();
+    }
+
+    /** The realtime API's error event for a refused client event. */
+    private static Verdict refused(ErrorResponse error, Object clientEventId) {
+        return refused(error, null, clientEventId);
+    }
+
+    /** @param param where in the event the fault is, or {@code null} for the error's own */
+    private static Verdict refused(ErrorResponse error, String param, Object clientEventId) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("type", error.type());
+        detail.put("code", error.code());
+        detail.put("message", error.message());
+        detail.put("param", param != null ? param : error.param());
+        detail.put("event_id", clientEventId instanceof String s ? s : null);
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("type", "error");
+        event.put("event_id", "event_switchboard_" + EVENT_IDS.incrementAndGet());
+        event.put("error", detail);
+        return new Verdict(null, new String(JsonTree.write(event), StandardCharsets.UTF_8), error);
+    }
+
+    private static boolean defaulted(Rules rules, String requested, Decision d) {
+        if (d.redirect() != null) {
+            return false;
+        }
+        Route route = Resolver.route(rules, ModelNames.strip(requested));
+        return route == null || route.via() == Route.Via.DEFAULT;
+    }
+
+    /**
+     * @param text a text message the upstream sent
+     * @return the usage of a {@code response.done} event ({@code response.usage}), or {@code null} for any other
+     *     message or one without usage
+     */
+    public static Usage usage(String text) {
+        if (!text.contains("response.done")) {
+            return null;
+        }
+        Object parsed;
+        try {
+            parsed = JsonTree.parse(text.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (!(parsed instanceof Map<?, ?> event) || !"response.done".equals(event.get("type"))
+                || !(event.get("response") instanceof Map<?, ?> response)
+                || !(response.get("usage") instanceof Map<?, ?> usage)) {
+            return null;
+        }
+        Long cached = usage.get("input_token_details") instanceof Map<?, ?> details ? count(details.get("cached_tokens")) : null;
+        return new Usage(count(usage.get("input_tokens")), count(usage.get("output_tokens")), cached, null, null,
+                response.get("status") instanceof String s ? s : null);
+    }
+
+    private static Long count(Object value) {
+        if (value instanceof JsonTree.Num n) {
+            try {
+                long v = Long.parseLong(n.text());
+                return v < 0 ? null : v;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return value instanceof Number n ? n.longValue() : null;
+    }
+
+    /**
+     * @param a the usage so far, or {@code null}
+     * @param b one more response's, or {@code null}
+     * @return both summed (a figure either leaves unknown stays unknown; the last finish reason)
+     */
+    public static Usage plus(Usage a, Usage b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return new Usage(sum(a.inputTokens(), b.inputTokens()), sum(a.outputTokens(), b.outputTokens()),
+                sum(a.cachedTokens(), b.cachedTokens()), sum(a.reasoningTokens(), b.reasoningTokens()),
+                sum(a.cacheCreationTokens(), b.cacheCreationTokens()),
+                b.finishReason() != null ? b.finishReason() : a.finishReason());
+    }
+
+    private static Long sum(Long a, Long b) {
+        return a == null || b == null ? null : a + b;
+    }
+}

@@ -1,0 +1,182 @@
+package dev.switchboard.servlet;
+
+import dev.switchboard.body.ModelField;
+import dev.switchboard.rules.ModelNames;
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Outcome;
+import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Resolver;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Enumeration;
+
+/**
+ * The opening of a realtime WebSocket ({@code GET /v1/realtime?model=M}, SPEC section 15): a WebSocket upgrade from a
+ * program (no browser page: no {@code Origin}), with no body and one query parameter, {@code model}, which is
+ * resolved and checked for the caller as a body's model is. The proxy that takes the socket over builds the upstream's
+ * address itself ({@code ?model=} and the concrete name, nothing else of the client's query), so what the upstream
+ * reads is what was checked here; the events the client sends on the socket are checked one by one
+ * ({@link RealtimeEvents}).
+ */
+final class RealtimeUpgrade {
+
+    private RealtimeUpgrade() {
+    }
+
+    /**
+     * @param request the upgrade request
+     * @return why it is refused before its model is looked at, or {@code null}
+     */
+    static ErrorResponse check(HttpServletRequest request) {
+        if (!"GET".equalsIgnoreCase(request.getMethod())) {
+            return ApiError.METHOD_NOT_ALLOWED.with("GET");
+        }
+        if (!upgradeToWebSocket(request)) {
+            return ApiError.INVALID_REQUEST.with("the realtime API is a WebSocket: send GET /v1/realtime?model=... as a"
+                    + " WebSocket upgrade (Upgrade: websocket)");
+        }
+        if (!headerHas(request, "Connection", "upgrade") || request.getHeader("Sec-WebSocket-Key") == null
+                || !"13".equals(request.getHeader("Sec-WebSocket-Version"))) {
+            // Judged before the provider's socket is opened: an upgrade the server side would then refuse opens nothing.
+            return ApiError.INVALID_REQUEST.with("a WebSocket upgrade needs Connection: Upgrade, Sec-WebSocket-Key and"
+                    + " Sec-WebSocket-Version: 13");
+        }
+        if (request.getHeader("Origin") != null) {
+            // A page a browser shows could open it with nothing the page's user agreed to: the provider's key would act
+            // for any site the operator visits. Programs (the SDKs, ws, websockets) send no Origin.
+            return ApiError.ADMIN_FORBIDDEN.with("the realtime socket is not opened from a browser page (Origin: "
+                    + ModelNames.visible(request.getHeader("Origin")) + "); connect from a server");
+        }
+        if (HeaderValues.hasBody(request)) {
+            return ApiError.INVALID_REQUEST.with("a WebSocket upgrade has no body");
+        }
+        return null;
+    }
+
+    /** @return whether a comma-separated header lists a token, in any case */
+    private static boolean headerHas(HttpServletRequest request, String name, String token) {
+        Enumeration<String> values = request.getHeaders(name);
+        while (values != null && values.hasMoreElements()) {
+            for (String t : values.nextElement().split(",")) {
+                if (t.strip().equalsIgnoreCase(token)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** @return whether every {@code Upgrade} header names {@code websocket} and nothing else */
+    private static boolean upgradeToWebSocket(HttpServletRequest request) {
+        Enumeration<String> values = request.getHeaders("Upgrade");
+        boolean any = false;
+        while (values != null && values.hasMoreElements()) {
+            if (!values.nextElement().strip().equalsIgnoreCase("websocket")) {
+                return false;
+            }
+            any = true;
+        }
+        return any;
+    }
+
+    /**
+     * Reads the model of the query and decides it for the caller.
+     *
+     * @return what to pass on (the request as it came: it has no body), or {@code null} when refused here
+     */
+    static Next decide(HttpServletRequest request, HttpServletResponse response, Exchange exchange, Picker picker)
+            throws IOException {
+        String model;
+        try {
+            model = model(request.getQueryString());
+        } catch (IllegalArgumentException e) {
+            Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with(e.getMessage()));
+            return null;
+        }
+        ApiError unusable = ModelField.nameError(model);
+        if (unusable != null) {
+            Rejections.send(response, exchange, unusable.with());
+            return null;
+        }
+        Decision d = Resolver.resolve(exchange.config().rules(), model, exchange.caller(), picker);
+        response.setHeader(VirtualModelFilter.MODEL_HEADER, ModelRequestHandler.headerSafe(d.concrete()));
+        if (d.redirect() != null) {
+            response.setHeader(VirtualModelFilter.VIRTUAL_MODEL_HEADER, ModelRequestHandler.headerSafe(d.redirect()));
+        }
+        ApiError denied = ApiError.forOutcome(d.outcome());
+        if (denied != null) {
+            Rejections.send(response, exchange.withDecision(d, null),
+                    denied.with(d.outcome() == Outcome.NOT_FOUND ? d.concrete() : d.provider()));
+            return null;
+        }
+        return new Next(request, response, exchange.withDecision(d, null), null);
+    }
+
+    /**
+     * @param query the raw query string
+     * @return the one {@code model} it names, decoded
+     * @throws IllegalArgumentException naming what is wrong with it
+     */
+    static String model(String query) {
+        if (query == null || query.isEmpty()) {
+            throw new IllegalArgumentException("name the model: GET /v1/realtime?model=...");
+        }
+        String value = null;
+        for (String pair : query.split("&", -1)) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            if (!name.equals("model") || eq < 0) {
+                // Only the model: every other parameter (an Azure api-key, a call id, an intent, model spelled another
+                // way) would be read by an upstream as something this gateway did not check.
+                throw new IllegalArgumentException("the realtime socket takes one query parameter, model; not '"
+                        + ModelNames.visible(truncated(pair)) + "'");
+            }
+            if (value != null) {
+                throw new IllegalArgumentException("model is named twice in the query");
+            }
+            value = decode(pair.substring(eq + 1));
+        }
+        return value;
+    }
+
+    private static String truncated(String s) {
+        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    }
+
+    /** Percent-decoding as a form decodes a query value ({@code +} is a space), strict: UTF-8, every escape whole. */
+    private static String decode(String raw) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= raw.length() || Character.digit(raw.charAt(i + 1), 16) < 0
+                        || Character.digit(raw.charAt(i + 2), 16) < 0) {
+                    throw new IllegalArgumentException("the model in the query has a broken percent escape");
+                }
+                bytes.write(Character.digit(raw.charAt(i + 1), 16) * 16 + Character.digit(raw.charAt(i + 2), 16));
+                i += 2;
+            } else if (c == '+') {
+                bytes.write(' ');
+            } else if (c > 0x7e || c < 0x21) {
+                throw new IllegalArgumentException("the model in the query has a character a URI must escape");
+            } else {
+                bytes.write(c);
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("the model in the query is not UTF-8");
+        }
+    }
+}

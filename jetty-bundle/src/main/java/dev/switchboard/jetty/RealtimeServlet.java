@@ -1,0 +1,248 @@
+package dev.switchboard.jetty;
+
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.exchange.Attempt;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.rules.Candidate;
+import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Provider;
+import dev.switchboard.rules.ProviderType;
+import dev.switchboard.servlet.RealtimeEvents;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
+import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The realtime API's WebSocket ({@code GET /v1/realtime?model=M}, SPEC section 15), behind the filter, which checked
+ * the upgrade and decided its model: opens the socket to the provider first ({@code ?model=} and the concrete name,
+ * the provider's key, the client's {@code OpenAI-Beta} and {@code User-Agent}, nothing else of the client's), trying
+ * the decision's candidates in turn while they cannot be reached, then takes the client's connection over and relays
+ * ({@link RealtimeRelay}). What goes wrong before the upgrade is an answer in SPEC 5 shape, as for any request; the
+ * exchange ends at the socket's close, with the usage of every response the provider reported.
+ */
+final class RealtimeServlet extends HttpServlet {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RealtimeServlet.class);
+
+    /** Subprotocols a client may offer that go on: the realtime API's own names, never one carrying a key. */
+    private static final List<String> SUBPROTOCOLS = List.of("realtime", "openai-beta.realtime-v1");
+
+    private final Picker picker;
+    private HttpClient http;
+    private WebSocketClient client;
+
+    /** @param picker the node's rotation, for a virtual model an event names */
+    RealtimeServlet(Picker picker) {
+        this.picker = picker;
+    }
+
+    /**
+     * @return the WebSocket client to providers, started at the first socket: a gateway that serves none has neither
+     *     its client nor its threads
+     */
+    private synchronized WebSocketClient client() throws ServletException {
+        if (client == null) {
+            // A client of its own: the proxy's skips every 1xx answer (101 included) and is tuned for exchanges.
+            HttpClient http = new HttpClient();
+            http.setFollowRedirects(false);
+            http.setHttpCookieStore(new HttpCookieStore.Empty());
+            if (getServletContext().getAttribute("org.eclipse.jetty.server.Executor") instanceof Executor pool) {
+                // The server's threads, as the proxy's client uses them: no pool of its own.
+                http.setExecutor(pool);
+            }
+            WebSocketClient ws = new WebSocketClient(http);
+            try {
+                http.start();
+                ws.start();
+            } catch (Exception e) {
+                throw new ServletException("the realtime WebSocket client did not start", e);
+            }
+            this.http = http;
+            client = ws;
+        }
+        return client;
+    }
+
+    @Override
+    public synchronized void destroy() {
+        WebSocketClient ws = client;
+        client = null;
+        try {
+            if (ws != null) {
+                ws.stop();
+            }
+            if (http != null) {
+                http.stop();
+            }
+        } catch (Exception e) {
+            LOG.warn("Switchboard: stopping the realtime WebSocket client failed", e);
+        }
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException, ServletException {
+        if (!(request.getAttribute(Exchange.ATTRIBUTE) instanceof Exchange exchange) || exchange.decision() == null) {
+            // Not through the filter: nothing was checked, so nothing is opened.
+            ApiError.INTERNAL_ERROR.with().send(response, false);
+            LOG.error("Switchboard: a realtime upgrade reached the proxy without the filter's decision");
+            return;
+        }
+        int max = exchange.config().server().maxRequestBytes();
+        Duration idle = exchange.config().server().upstreamIdleTimeout();
+        Duration connectTimeout = exchange.config().server().upstreamConnectTimeout();
+        ErrorResponse failure = null;
+        for (Candidate candidate : exchange.candidates()) {
+            Provider provider = exchange.config().rules().providers().get(candidate.provider());
+            if (provider == null) {
+                failure = ApiError.MODEL_NOT_FOUND.with(candidate.model());
+                continue;
+            }
+            if (!provider.configured()) {
+                failure = ApiError.PROVIDER_UNAVAILABLE.with(provider.name());
+                continue;
+            }
+            if (provider.type() == ProviderType.ANTHROPIC || provider.type() == ProviderType.ECHO) {
+                failure = new ErrorResponse(501, "api_error", "not_implemented", "provider " + provider.name() + " ("
+                        + provider.type().name().toLowerCase(Locale.ROOT) + ") has no realtime API", null);
+                continue;
+            }
+            RealtimeRelay relay = new RealtimeRelay(exchange, candidate,
+                    new RealtimeEvents(exchange, picker, candidate.provider(), max), max, idle);
+            long started = System.nanoTime();
+            int number = exchange.recorder().nextAttemptNumber();
+            ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate));
+            upstreamHeaders(provider, request, upgrade);
+            Session upstream;
+            WebSocketClient client = client();
+            client.setConnectTimeout(connectTimeout.toMillis());
+            CompletableFuture<Session> opening = null;
+            try {
+                opening = client.connect(relay.upstreamSide(), upgrade);
+                upstream = opening.get(connectTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                if (e instanceof TimeoutException) {
+                    // Given up on: a socket that opens after all is closed, not left with the provider.
+                    relay.abandon();
+                    opening.whenComplete((late, failed) -> {
+                        if (late != null) {
+                            late.close();
+                        }
+                    });
+                }
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                int status = cause instanceof UpgradeException u ? u.getResponseStatusCode() : 0;
+                exchange.recorder().attempt(new Attempt(number, candidate, status, status == 0 ? "upstream_unavailable"
+                        : "upstream_refused", System.nanoTime() - started));
+                failure = status == 0 ? (e instanceof TimeoutException ? ApiError.UPSTREAM_TIMEOUT.with(provider.name())
+                        : ApiError.UPSTREAM_UNAVAILABLE.with(provider.name()))
+                        : ApiError.UPSTREAM_REFUSED.with(provider.name(), "the WebSocket upgrade with HTTP " + status);
+                if (status >= 400 && status < 500 && status != 408 && status != 429) {
+                    break;
+                }
+                continue;
+            } catch (IOException | RuntimeException e) {
+                // Jetty's client refused to start the connection (an address it cannot use): said, and the next one.
+                LOG.warn("Switchboard: the realtime socket to provider {} could not be opened", provider.name(), e);
+                exchange.recorder().attempt(new Attempt(number, candidate, 0, "upstream_unavailable",
+                        System.nanoTime() - started));
+                failure = ApiError.UPSTREAM_UNAVAILABLE.with(provider.name());
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = ApiError.UPSTREAM_UNAVAILABLE.with(provider.name());
+                break;
+            }
+            exchange.recorder().attempt(new Attempt(number, candidate, 101, null, System.nanoTime() - started));
+            String accepted = upstream.getUpgradeResponse().getAcceptedSubProtocol();
+            request.setAttribute(Exchange.ENDS_LATER, Boolean.TRUE);
+            boolean upgraded;
+            try {
+                upgraded = JettyWebSocketServerContainer.getContainer(getServletContext()).upgrade((req, res) -> {
+                    if (accepted != null && req.getSubProtocols().contains(accepted)) {
+                        res.setAcceptedSubProtocol(accepted);
+                    }
+                    return relay.clientSide();
+                }, request, response);
+            } catch (IOException | RuntimeException e) {
+                upgraded = false;
+            }
+            if (!upgraded) {
+                request.removeAttribute(Exchange.ENDS_LATER);
+                relay.abandon();
+                upstream.close();
+                if (!response.isCommitted()) {
+                    reject(response, exchange, ApiError.INVALID_REQUEST.with("not a valid WebSocket upgrade"));
+                }
+            }
+            return;
+        }
+        reject(response, exchange, failure != null ? failure : ApiError.NO_DEFAULT_PROVIDER.with());
+    }
+
+    private static void reject(HttpServletResponse response, Exchange exchange, ErrorResponse error) throws IOException {
+        exchange.recorder().error(error);
+        error.send(response, exchange.anthropic());
+    }
+
+    /** The provider's socket: its base URL as a WebSocket address, the API's path and the concrete model, nothing else. */
+    static URI upstreamUri(Provider provider, Candidate candidate) {
+        String base = provider.baseUrl();
+        String ws = base.regionMatches(true, 0, "https:", 0, 6) ? "wss:" + base.substring(6)
+                : base.regionMatches(true, 0, "http:", 0, 5) ? "ws:" + base.substring(5) : base;
+        return URI.create(ws + "/v1/realtime?model=" + URLEncoder.encode(candidate.upstreamModel(), StandardCharsets.UTF_8));
+    }
+
+    private static void upstreamHeaders(Provider provider, HttpServletRequest request, ClientUpgradeRequest upgrade) {
+        if (!provider.apiKey().isEmpty()) {
+            upgrade.setHeader("Authorization", "Bearer " + provider.apiKey());
+        }
+        for (Map.Entry<String, String> e : provider.headers().entrySet()) {
+            upgrade.setHeader(e.getKey(), e.getValue());
+        }
+        for (String name : List.of("OpenAI-Beta", "User-Agent")) {
+            String value = request.getHeader(name);
+            if (value != null && upgrade.getHeader(name) == null) {
+                upgrade.setHeader(name, value);
+            }
+        }
+        List<String> offered = new ArrayList<>();
+        Enumeration<String> values = request.getHeaders("Sec-WebSocket-Protocol");
+        while (values != null && values.hasMoreElements()) {
+            for (String p : values.nextElement().split(",")) {
+                String name = p.strip();
+                if (SUBPROTOCOLS.contains(name) && !offered.contains(name)) {
+                    offered.add(name);
+                }
+            }
+        }
+        if (!offered.isEmpty()) {
+            upgrade.setSubProtocols(offered);
+        }
+    }
+}

@@ -1,0 +1,369 @@
+package dev.switchboard.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.exchange.Completion;
+import dev.switchboard.exchange.Exchange;
+import dev.switchboard.exchange.ExchangeListener;
+import dev.switchboard.failclosed.Corpus;
+import dev.switchboard.failclosed.RawClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The realtime API's WebSocket through the bundled proxy (SPEC section 15): the model of the query decided and
+ * rewritten before anything is opened, the provider's key on the provider's socket and nothing of the client's,
+ * every client event checked as a request body is (a refused one answered with an error event and sent nowhere),
+ * closes and cuts passed on, and one exchange per socket with the usage the provider reported. The client is the JDK's
+ * WebSocket client; the provider a Jetty WebSocket server recording what it received.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+final class RealtimeProxyTest {
+
+    private RealtimeUpstream upstream;
+    private Gateway gateway;
+    private final BlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start() throws Exception {
+        upstream = new RealtimeUpstream();
+        ExchangeListener ends = new ExchangeListener() {
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.add(completion);
+            }
+        };
+        gateway = TestGateway.start("""
+                providers:
+                  up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up}
+                  other: {type: openai-compatible, base_url: "%1$s", api_key: sk-other}
+                  echo: {type: echo}
+                default_provider: up
+                virtual_models:
+                  - {source: regular, targets: [up/rt-a]}
+                  - {source: whisper, targets: [up/transcribe-x]}
+                  - {source: elsewhere, targets: [other/transcribe-y]}
+                  - {source: up/denied, enabled: false}
+                """.formatted(upstream.url()), ends);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            gateway.stop();
+        } finally {
+            upstream.stop();
+        }
+    }
+
+    @BeforeEach
+    void forget() throws InterruptedException {
+        // A refusal's exchange ends just after its answer was written: the last test's may still come.
+        while (completions.poll(300, TimeUnit.MILLISECONDS) != null) {
+            completions.clear();
+        }
+        upstream.upgrades.clear();
+        upstream.received.clear();
+        upstream.closes.clear();
+        upstream.refuse = 0;
+        completions.clear();
+    }
+
+    @Test
+    void shouldRelayASocketWithItsModelRewrittenAndOnlyTheProvidersKey() throws Exception {
+        Messages client = new Messages();
+        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "Bearer the-callers-own")
+                .header("OpenAI-Beta", "realtime=v1").header("OpenAI-Organization", "org-caller").subprotocols("realtime")
+                .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/v1/realtime?model=regular"), client)
+                .get(10, TimeUnit.SECONDS);
+        assertThat(ws.getSubprotocol()).isEqualTo("realtime");
+        RealtimeUpstream.Upgrade upgrade = upstream.upgrades.poll(5, TimeUnit.SECONDS);
+        assertThat(upgrade.query()).isEqualTo("model=rt-a");
+        assertThat(upgrade.header("Authorization")).isEqualTo("Bearer sk-up");
+        assertThat(upgrade.header("OpenAI-Beta")).isEqualTo("realtime=v1");
+        assertThat(upgrade.header("OpenAI-Organization")).isNull();
+        assertThat(client.next()).isEqualTo("{\"type\":\"session.created\",\"session\":{\"model\":\"rt-a\"}}");
+
+        // A transcription model named in an event: resolved for the caller and rewritten, the rest of the event as sent.
+        ws.sendText("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"audio\":{\"input\":"
+                + "{\"transcription\":{\"model\":\"whisper\"}}}}}", true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"type\":\"session.update\",\"session\":"
+                + "{\"type\":\"realtime\",\"audio\":{\"input\":{\"transcription\":{\"model\":\"transcribe-x\"}}}}}");
+        ws.sendText("{\"type\":\"response.create\"}", true).get(5, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"type\":\"response.done\"");
+        ws.sendText("{\"type\":\"response.create\"}", true).get(5, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"type\":\"response.done\"");
+        assertThat(completions).isEmpty();
+
+        ws.sendClose(1000, "bye").get(5, TimeUnit.SECONDS);
+        assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).isEqualTo("1000 bye");
+        Completion end = completions.poll(5, TimeUnit.SECONDS);
+        assertThat(end.status()).isEqualTo(101);
+        assertThat(end.errorCode()).isNull();
+        // The provider's first message (session.created) is the exchange's first byte.
+        assertThat(end.firstByteNanos()).isBetween(0L, end.durationNanos());
+        assertThat(end.attempts()).hasSize(1);
+        assertThat(end.attempts().get(0).candidate().model()).isEqualTo("up/rt-a");
+        // Two responses of 10 in, 5 out, 2 cached each.
+        assertThat(end.usage().inputTokens()).isEqualTo(20L);
+        assertThat(end.usage().outputTokens()).isEqualTo(10L);
+        assertThat(end.usage().cachedTokens()).isEqualTo(4L);
+    }
+
+    @Test
+    void shouldServeTheOfficialJavaSdksRealtimeConnection() throws Exception {
+        com.openai.core.ClientOptions options = com.openai.core.ClientOptions.builder()
+                .httpClient(com.openai.client.okhttp.OkHttpClient.builder().build())
+                .baseUrl("http://127.0.0.1:" + gateway.port() + "/v1").apiKey("sk-the-callers-own").build();
+        try (com.openai.helpers.RealtimeConnection c = com.openai.helpers.RealtimeConnection.connect(options,
+                com.openai.helpers.RealtimeWebSocketOptions.builder().model("regular").build())) {
+            assertThat(c.receive().isSessionCreated()).isTrue();
+            RealtimeUpstream.Upgrade upgrade = upstream.upgrades.poll(5, TimeUnit.SECONDS);
+            assertThat(upgrade.query()).isEqualTo("model=rt-a");
+            assertThat(upgrade.header("Authorization")).isEqualTo("Bearer sk-up");
+
+            // A session's model the caller may not use: the SDK reads the gateway's answer as the API's error event.
+            c.send(com.openai.models.realtime.RealtimeClientEvent.ofSessionUpdate(
+                    com.openai.models.realtime.SessionUpdateEvent.builder().session(
+                            com.openai.models.realtime.RealtimeSessionCreateRequest.builder().model("up/denied").build())
+                            .build()));
+            com.openai.models.realtime.RealtimeServerEvent refused = c.receive();
+            assertThat(refused.isError()).isTrue();
+            assertThat(refused.asError().error().code()).contains("model_access_denied");
+            assertThat(refused.asError().error().param()).contains("session.model");
+
+            c.send(com.openai.models.realtime.RealtimeClientEvent.ofResponseCreate(
+                    com.openai.models.realtime.ResponseCreateEvent.builder().build()));
+            com.openai.models.realtime.RealtimeServerEvent done = c.receive();
+            assertThat(done.isResponseDone()).isTrue();
+            assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("\"response.create\"");
+            assertThat(upstream.received).isEmpty();
+        }
+        Completion end = completions.poll(5, TimeUnit.SECONDS);
+        assertThat(end.status()).isEqualTo(101);
+        assertThat(end.usage().inputTokens()).isEqualTo(10L);
+    }
+
+    @Test
+    void shouldAskForAGatewayKeyAndDecideForItsCaller() throws Exception {
+        Gateway keyed = TestGateway.start("""
+                providers:
+                  up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up}
+                default_provider: up
+                identity:
+                  clients:
+                    - {name: app, key_sha256: %2$s, user_path: /acme/app}
+                models: {enabled_by_default: false}
+                virtual_models:
+                  - {source: up/rt-a, user_paths: [/acme]}
+                """.formatted(upstream.url(), "816cc088903c2212b63adf33e2e66c3b4c7ad801f341525470a1fa1603ffe379"));
+        try {
+            URI uri = URI.create("ws://127.0.0.1:" + keyed.port() + "/v1/realtime?model=up/rt-a");
+            for (String key : new String[] {null, "sk-gw-wrong"}) {
+                WebSocket.Builder b = http.newWebSocketBuilder();
+                if (key != null) {
+                    b.header("Authorization", "Bearer " + key);
+                }
+                assertThatThrownBy(() -> b.buildAsync(uri, new Messages()).get(10, TimeUnit.SECONDS)).cause()
+                        .isInstanceOfSatisfying(WebSocketHandshakeException.class,
+                                e -> assertThat(e.getResponse().statusCode()).isEqualTo(401));
+            }
+            assertThat(upstream.upgrades).isEmpty();
+            Messages client = new Messages();
+            WebSocket ws = http.newWebSocketBuilder().header("Authorization", "Bearer sk-gw-app").buildAsync(uri, client)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(client.next()).contains("session.created");
+            assertThat(upstream.upgrades.poll(5, TimeUnit.SECONDS).header("Authorization")).isEqualTo("Bearer sk-up");
+            // The caller's path admits up/rt-a only: another model in an event is refused for this caller.
+            ws.sendText("{\"type\":\"session.update\",\"session\":{\"model\":\"up/rt-b\"}}", true).get(5, TimeUnit.SECONDS);
+            assertThat(client.next()).contains("\"code\":\"model_access_denied\"");
+            ws.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+        } finally {
+            keyed.stop();
+        }
+    }
+
+    @Test
+    void shouldRefuseADeniedModelBeforeAnythingIsOpened() throws Exception {
+        for (String model : List.of("up/denied", "up%2Fdenied", "up/DENIED")) {
+            assertThatThrownBy(() -> connect("/v1/realtime?model=" + model)).as(model).cause()
+                    .isInstanceOfSatisfying(WebSocketHandshakeException.class, e -> {
+                        assertThat(e.getResponse().statusCode()).isEqualTo(403);
+                        assertThat(String.valueOf(e.getResponse().body())).contains("model_access_denied");
+                    });
+        }
+        assertThat(upstream.upgrades).isEmpty();
+        assertThat(completions.poll(5, TimeUnit.SECONDS).status()).isEqualTo(403);
+    }
+
+    @Test
+    void shouldAnswerARefusedEventWithAnErrorEventAndSendItNowhere() throws Exception {
+        Messages client = new Messages();
+        WebSocket ws = connect("/v1/realtime?model=regular", client);
+        assertThat(client.next()).contains("session.created");
+        String[][] refused = {
+            {"{\"type\":\"session.update\",\"event_id\":\"e1\",\"session\":{\"model\":\"up/denied\"}}",
+                "\"code\":\"model_access_denied\"", "\"param\":\"session.model\"", "\"event_id\":\"e1\""},
+            {"{\"type\":\"transcription_session.update\",\"session\":{\"input_audio_transcription\":{\"model\":\"up/denied\"}}}",
+                "\"code\":\"model_access_denied\"", "\"param\":\"session.input_audio_transcription.model\""},
+            {"{\"type\":\"session.update\",\"session\":{\"model\":\"elsewhere\"}}", "\"code\":\"mixed_providers\""},
+            {"{\"type\":\"session.update\",\"session\":{\"model\":\"regular\",\"MODEL\":\"up/denied\"}}",
+                "\"code\":\"duplicate_model\""},
+            {"{\"type\":\"session.update\",\"Session\":{\"model\":\"up/denied\"}}", "\"code\":\"invalid_request\""},
+            {"{\"type\":\"session.update\",\"session\":{},\"models\":[\"up/denied\"]}", "\"code\":\"model_access_denied\""},
+            {"{\"type\":\"session.update\",\"type\":\"session.update\"}", "\"code\":\"invalid_json\""},
+            {"{\"type\":\"session.update\",\"Type\":\"x\"}", "\"code\":\"invalid_request\""},
+            {"{\"type\":\"session.delete\"}", "\"code\":\"invalid_request\"", "\"param\":\"type\""},
+            {"{\"event_id\":\"e2\"}", "\"code\":\"invalid_request\"", "\"event_id\":\"e2\""},
+            {"not json", "\"code\":\"invalid_json\""},
+            {"[1]", "\"code\":\"invalid_json\""},
+        };
+        for (String[] c : refused) {
+            ws.sendText(c[0], true).get(5, TimeUnit.SECONDS);
+            String error = client.next();
+            assertThat(error).as(c[0]).startsWith("{\"type\":\"error\",\"event_id\":\"event_switchboard_");
+            for (int i = 1; i < c.length; i++) {
+                assertThat(error).as(c[0]).contains(c[i]);
+            }
+        }
+        ws.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true).get(5, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"type\":\"error\"").contains("not binary");
+        // The socket stays open, and the next event goes on: the provider received only it.
+        ws.sendText("{\"type\":\"input_audio_buffer.clear\"}", true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"type\":\"input_audio_buffer.clear\"}");
+        assertThat(upstream.received).isEmpty();
+        ws.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+        assertThat(completions.poll(5, TimeUnit.SECONDS).status()).isEqualTo(101);
+    }
+
+    @Test
+    void shouldRefuseAnUpgradeItCannotCheck() throws Exception {
+        String[] upgrade = {"Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version: 13"};
+        record Case(String path, int status, String says, String... extra) {
+        }
+        for (Case c : List.of(
+                new Case("/v1/realtime?model=regular&api-key=x", 400, "one query parameter, model"),
+                new Case("/v1/realtime?MoDeL=regular", 400, "one query parameter, model"),
+                new Case("/v1/realtime?model=regular&model=regular", 400, "named twice"),
+                new Case("/v1/realtime?model=regular%", 400, "percent escape"),
+                new Case("/v1/realtime?model=a%E9", 400, "not UTF-8"),
+                new Case("/v1/realtime?model=up/de%E2%80%8Bnied", 400, "invalid_model"),
+                new Case("/v1/realtime", 400, "name the model"),
+                new Case("/v1/realtime?model=regular", 403, "browser page", "Origin: https://evil.example"),
+                new Case("/v1/realtime?model=echo/x", 501, "has no realtime API"))) {
+            List<String> headers = new java.util.ArrayList<>(List.of(upgrade));
+            headers.addAll(List.of(c.extra()));
+            RawClient.Response r = RawClient.send(gateway.port(), new Corpus.Attack(c.path(), "GET", c.path(), headers,
+                    new byte[0], false, null));
+            assertThat(r.status()).as(c.path()).isEqualTo(c.status());
+            assertThat(r.text()).as(c.path()).contains(c.says());
+        }
+        RawClient.Response plain = RawClient.send(gateway.port(), new Corpus.Attack("plain", "GET",
+                "/v1/realtime?model=regular", List.of(), new byte[0], false, null));
+        assertThat(plain.status()).isEqualTo(400);
+        assertThat(plain.text()).contains("is a WebSocket");
+        // An upgrade the WebSocket server would refuse is refused before the provider's socket opens.
+        for (List<String> headers : List.of(List.of("Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13"),
+                List.of("Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                        "Sec-WebSocket-Version: 8"))) {
+            RawClient.Response r = RawClient.send(gateway.port(), new Corpus.Attack("half", "GET",
+                    "/v1/realtime?model=regular", headers, new byte[0], false, null));
+            assertThat(r.status()).as(headers.toString()).isEqualTo(400);
+            assertThat(r.text()).as(headers.toString()).contains("Sec-WebSocket-Version: 13");
+        }
+        // Without Connection: Upgrade, Jetty refuses it itself (400), before the filter.
+        RawClient.Response r = RawClient.send(gateway.port(), new Corpus.Attack("no connection", "GET",
+                "/v1/realtime?model=regular", List.of("Upgrade: websocket", "Connection: keep-alive",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"), new byte[0], false, null));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(upstream.upgrades).isEmpty();
+    }
+
+    @Test
+    void shouldDropTheClientsConnectionWhenTheProviderDropsItsOwn() throws Exception {
+        Messages client = new Messages();
+        WebSocket ws = connect("/v1/realtime?model=regular", client);
+        assertThat(client.next()).contains("session.created");
+        ws.sendText("{\"type\":\"conversation.item.delete\",\"item_id\":\"cut\"}", true).get(5, TimeUnit.SECONDS);
+        // No close frame reaches the client: the JDK's client reports 1006, the code of a connection lost without one.
+        assertThat(client.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1006);
+        Completion end = completions.poll(5, TimeUnit.SECONDS);
+        assertThat(end.errorCode()).isEqualTo("upstream_unavailable");
+    }
+
+    @Test
+    void shouldAnswerInSpecShapeWhenTheProviderRefusesTheUpgrade() throws Exception {
+        upstream.refuse = 401;
+        assertThatThrownBy(() -> connect("/v1/realtime?model=regular")).cause()
+                .isInstanceOfSatisfying(WebSocketHandshakeException.class, e -> {
+                    assertThat(e.getResponse().statusCode()).as(String.valueOf(e.getResponse().body())).isEqualTo(502);
+                    assertThat(String.valueOf(e.getResponse().body())).contains("upstream_unavailable").contains("401");
+                });
+        Completion end = completions.poll(5, TimeUnit.SECONDS);
+        assertThat(end.status()).isEqualTo(502);
+        assertThat(end.attempts()).singleElement().satisfies(a -> assertThat(a.status()).isEqualTo(401));
+    }
+
+    private WebSocket connect(String path) throws Exception {
+        return connect(path, new Messages());
+    }
+
+    private WebSocket connect(String path, Messages listener) throws Exception {
+        return http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + path), listener)
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    /** Whole text messages as they arrive, and how the socket ended. */
+    private static final class Messages implements WebSocket.Listener {
+        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        final CompletableFuture<Throwable> error = new CompletableFuture<>();
+        private final StringBuilder partial = new StringBuilder();
+
+        String next() throws InterruptedException {
+            String text = texts.poll(5, TimeUnit.SECONDS);
+            assertThat(text).as("a message within 5 s").isNotNull();
+            return text;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                texts.add(partial.toString());
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable e) {
+            error.complete(e);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.switchboard.jetty;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+
+/**
+ * A provider's realtime API for tests: a WebSocket server on {@code /v1/realtime} that records every upgrade (its
+ * query and headers) and every message it receives, greets with {@code session.created} naming the model of its query,
+ * answers {@code response.create} with a {@code response.done} carrying usage, and drops its
+ * connection without a close when an event's {@code item_id} is {@code "cut"}. {@code refuse} makes the next upgrades
+ * fail with that HTTP status.
+ */
+public final class RealtimeUpstream {
+
+    /** One upgrade the provider received. */
+    record Upgrade(String query, Map<String, List<String>> headers, List<String> subprotocols) {
+        String header(String name) {
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    return String.join(",", e.getValue());
+                }
+            }
+            return null;
+        }
+    }
+
+    final BlockingQueue<Upgrade> upgrades = new LinkedBlockingQueue<>();
+    final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
+    volatile int refuse;
+    private final Server server = new Server(0);
+
+    RealtimeUpstream() throws Exception {
+        ServletContextHandler context = new ServletContextHandler("/");
+        JettyWebSocketServletContainerInitializer.configure(context, (servletContext, container) ->
+                container.addMapping("/v1/realtime", (request, response) -> {
+                    upgrades.add(new Upgrade(request.getQueryString(), request.getHeaders(), request.getSubProtocols()));
+                    if (refuse != 0) {
+                        response.sendError(refuse, "refused");
+                        return null;
+                    }
+                    if (request.getSubProtocols().contains("realtime")) {
+                        response.setAcceptedSubProtocol("realtime");
+                    }
+                    String model = request.getParameterMap().getOrDefault("model", List.of("?")).get(0);
+                    return new Endpoint(model);
+                }));
+        server.setHandler(context);
+        server.start();
+    }
+
+    int port() {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    /** Public: Jetty calls its methods through method handles. */
+    public final class Endpoint implements Session.Listener.AutoDemanding {
+        private final String model;
+        private Session session;
+
+        Endpoint(String model) {
+            this.model = model;
+        }
+
+        @Override
+        public void onWebSocketOpen(Session s) {
+            session = s;
+            s.sendText("{\"type\":\"session.created\",\"session\":{\"model\":\"" + model + "\"}}", Callback.NOOP);
+        }
+
+        @Override
+        public void onWebSocketText(String message) {
+            received.add(message);
+            if (message.contains("\"item_id\":\"cut\"")) {
+                session.disconnect();
+            } else if (message.contains("\"response.create\"")) {
+                session.sendText("{\"type\":\"response.done\",\"response\":{\"status\":\"completed\",\"usage\":{"
+                        + "\"total_tokens\":15,\"input_tokens\":10,\"output_tokens\":5,"
+                        + "\"input_token_details\":{\"cached_tokens\":2}}}}", Callback.NOOP);
+            }
+        }
+
+        @Override
+        public void onWebSocketClose(int code, String reason, Callback callback) {
+            closes.add(code + " " + reason);
+            callback.succeed();
+        }
+    }
+}
