@@ -9,8 +9,11 @@ import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.Usage;
 import dev.switchboard.json.JsonTree;
+import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.ModelNames;
+import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Route;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The events a client sends on a realtime socket (SPEC section 15), each checked before it goes upstream as a request
@@ -44,23 +48,28 @@ public final class RealtimeEvents {
      * upstream gateway routes by, read as every request body's are.
      */
     static final Shape SHAPE = UpstreamGateways.checkedIn(Shape.of(false, "model", "session.model",
-            "session.input_audio_transcription.model", "session.audio.input.transcription.model"));
+            "session.input_audio_transcription.model", "session.audio.input.transcription.model"))
+            .capturing("type", "event_id");
 
     private static final AtomicLong EVENT_IDS = new AtomicLong();
 
     private final Exchange exchange;
+    private final Supplier<SwitchboardConfig> live;
     private final Picker picker;
     private final String provider;
     private final JsonModelLocator locator;
 
     /**
-     * @param exchange the socket's exchange, decided (its caller and configuration judge every event)
+     * @param exchange the socket's exchange, decided (its caller, and the model the socket was opened for)
+     * @param live the rules in force: each event is judged by them, not by those of the socket's opening
      * @param picker the node's rotation, for a virtual model named in an event
      * @param provider the provider the socket is connected to: every model of an event must go there
      * @param maxBytes the largest event read
      */
-    public RealtimeEvents(Exchange exchange, Picker picker, String provider, int maxBytes) {
+    public RealtimeEvents(Exchange exchange, Supplier<SwitchboardConfig> live, Picker picker, String provider,
+                          int maxBytes) {
         this.exchange = exchange;
+        this.live = live;
         this.picker = picker;
         this.provider = provider;
         this.locator = new JsonModelLocator(maxBytes);
@@ -72,8 +81,10 @@ public final class RealtimeEvents {
      * @param forward the event to send upstream (the models rewritten), or {@code null} when refused
      * @param reply the {@code error} event to send the client instead, or {@code null}
      * @param error the refusal, or {@code null}
+     * @param revoked whether the caller may no longer use the socket's own model (a reload changed the rules): the
+     *     socket is to be closed after the reply
      */
-    public record Verdict(String forward, String reply, ErrorResponse error) {
+    public record Verdict(String forward, String reply, ErrorResponse error, boolean revoked) {
     }
 
     /**
@@ -83,34 +94,27 @@ public final class RealtimeEvents {
     public Verdict check(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ModelField field = locator.locate(bytes, bytes.length, SHAPE);
-        ErrorResponse broken = field.status() == ModelField.Status.NOT_OBJECT
-                ? ApiError.INVALID_JSON.with() : field.error(false);
-        Map<?, ?> event = null;
-        if (broken == null) {
-            try {
-                event = JsonTree.parseUnique(bytes) instanceof Map<?, ?> m ? m : null;
-            } catch (RuntimeException e) {
-                broken = ApiError.INVALID_JSON.with();
-            }
-        }
-        Object clientId = event == null ? null : event.get("event_id");
+        String clientId = field.captured().get("event_id");
+        ErrorResponse broken = field.status() == ModelField.Status.NOT_OBJECT ? ApiError.INVALID_JSON.with()
+                : field.error(false);
         if (broken != null) {
-            return refused(broken, clientId);
+            return refused(broken, null, clientId);
         }
-        Object type = event.get("type");
-        for (Object key : event.keySet()) {
-            if (key instanceof String k && !k.equals("type") && k.equalsIgnoreCase("type")) {
-                return refused(ApiError.INVALID_REQUEST.with("the event names its type twice ('" + k + "')"), clientId);
-            }
+        Rules rules = live.get().rules();
+        Candidate opened = exchange.decision().chosen();
+        if (!Resolver.allows(rules, opened.provider(), opened.upstreamModel(), callerPath())) {
+            // The rules changed under an open socket: its own model is no longer this caller's to use.
+            ErrorResponse revoked = ApiError.MODEL_ACCESS_DENIED.with();
+            return new Verdict(null, refused(revoked, "model", clientId).reply(), revoked, true);
         }
-        if (!(type instanceof String t) || !CLIENT_EVENTS.contains(t)) {
+        String type = field.captured().get("type");
+        if (type == null || !CLIENT_EVENTS.contains(type)) {
             return refused(ApiError.INVALID_REQUEST.with("not a client event of the realtime API: "
-                    + (type instanceof String t ? "'" + ModelNames.visible(t) + "'" : "no type")), "type", clientId);
+                    + (type != null ? "'" + ModelNames.visible(type) + "'" : "no type")), "type", clientId);
         }
         if (field.status() != ModelField.Status.FOUND) {
-            return new Verdict(text, null, null);
+            return new Verdict(text, null, null, false);
         }
-        Rules rules = exchange.config().rules();
         Map<ModelField.Site, Decision> decisions = new LinkedHashMap<>();
         for (ModelField.Site site : field.sites()) {
             Decision d = Resolver.resolve(rules, site.model(), exchange.caller(), picker);
@@ -120,8 +124,8 @@ public final class RealtimeEvents {
             }
             ApiError denied = ApiError.forOutcome(d.outcome());
             if (denied != null) {
-                return refused(denied.with(d.outcome() == dev.switchboard.rules.Outcome.NOT_FOUND ? d.concrete()
-                        : d.provider()).at(site.path()), site.path(), clientId);
+                return refused(denied.with(d.outcome() == Outcome.NOT_FOUND ? d.concrete() : d.provider())
+                        .at(site.path()), site.path(), clientId);
             }
             if (!Objects.equals(d.provider(), provider)) {
                 return refused(ApiError.MIXED_PROVIDERS.with(provider + ", " + d.provider()).at(site.path()), site.path(),
@@ -130,33 +134,36 @@ public final class RealtimeEvents {
             decisions.put(site, d);
         }
         byte[] rewritten = field.splice(bytes, bytes.length, s -> decisions.get(s).upstreamModel());
-        return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null);
+        return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null, false);
+    }
+
+    private String callerPath() {
+        return exchange.caller() == null ? null : exchange.caller().userPath();
     }
 
     /** @return the error event for a binary message, which the realtime API has none of (its audio is base64 in JSON) */
     public static String binaryRefused() {
-        return refused(ApiError.INVALID_REQUEST.with("the realtime API takes JSON text messages, not binary ones"), null)
-                .reply();
+        return refused(ApiError.INVALID_REQUEST.with("the realtime API takes JSON text messages, not binary ones"), null,
+                null).reply();
     }
 
-    /** The realtime API's error event for a refused client event. */
-    private static Verdict refused(ErrorResponse error, Object clientEventId) {
-        return refused(error, null, clientEventId);
-    }
-
-    /** @param param where in the event the fault is, or {@code null} for the error's own */
-    private static Verdict refused(ErrorResponse error, String param, Object clientEventId) {
+    /**
+     * The realtime API's error event for a refused client event.
+     *
+     * @param param where in the event the fault is, or {@code null} for the error's own
+     */
+    private static Verdict refused(ErrorResponse error, String param, String clientEventId) {
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("type", error.type());
         detail.put("code", error.code());
         detail.put("message", error.message());
         detail.put("param", param != null ? param : error.param());
-        detail.put("event_id", clientEventId instanceof String s ? s : null);
+        detail.put("event_id", clientEventId);
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("type", "error");
         event.put("event_id", "event_switchboard_" + EVENT_IDS.incrementAndGet());
         event.put("error", detail);
-        return new Verdict(null, new String(JsonTree.write(event), StandardCharsets.UTF_8), error);
+        return new Verdict(null, new String(JsonTree.write(event), StandardCharsets.UTF_8), error, false);
     }
 
     private static boolean defaulted(Rules rules, String requested, Decision d) {

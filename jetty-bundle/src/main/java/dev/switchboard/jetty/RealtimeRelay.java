@@ -1,5 +1,6 @@
 package dev.switchboard.jetty;
 
+import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.Usage;
 import dev.switchboard.rules.Candidate;
@@ -10,6 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
+import org.eclipse.jetty.websocket.api.exceptions.MessageTooLargeException;
+import org.eclipse.jetty.websocket.api.exceptions.WebSocketTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +30,15 @@ public final class RealtimeRelay {
 
     private static final Logger LOG = LoggerFactory.getLogger(RealtimeRelay.class);
 
+    /** The largest message a provider may send: its own, larger than any event a client sends. */
+    static final int MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
+
     private final Exchange exchange;
     private final Candidate candidate;
     private final RealtimeEvents events;
     private final int maxBytes;
     private final Duration idle;
+    private final InFlight inFlight;
     private final AtomicBoolean ended = new AtomicBoolean();
     private final Side clientSide = new ClientSide();
     private final Side upstreamSide = new UpstreamSide();
@@ -39,12 +46,14 @@ public final class RealtimeRelay {
     private volatile Session upstream;
     private Usage usage;
 
-    RealtimeRelay(Exchange exchange, Candidate candidate, RealtimeEvents events, int maxBytes, Duration idle) {
+    RealtimeRelay(Exchange exchange, Candidate candidate, RealtimeEvents events, int maxBytes, Duration idle,
+                  InFlight inFlight) {
         this.exchange = exchange;
         this.candidate = candidate;
         this.events = events;
         this.maxBytes = maxBytes;
         this.idle = idle;
+        this.inFlight = inFlight;
     }
 
     /** @return the endpoint of the client's socket */
@@ -62,15 +71,35 @@ public final class RealtimeRelay {
         ended.set(true);
     }
 
-    private void configure(Session session) {
+    private void configure(Session session, long maxMessage) {
         session.setIdleTimeout(idle);
-        session.setMaxTextMessageSize(maxBytes);
-        session.setMaxBinaryMessageSize(maxBytes);
+        session.setMaxTextMessageSize(maxMessage);
+        session.setMaxBinaryMessageSize(maxMessage);
+    }
+
+    /** The gateway stops: both sides are closed with 1001, the exchange ends (not as a cut). */
+    void goingAway() {
+        end(StatusCode.SHUTDOWN, "the gateway is shutting down", Ending.CLOSED);
+    }
+
+    /** How a socket ended, for the exchange. */
+    private enum Ending {
+        /** Closed by one side or by the gateway: the other side is closed with the same code. */
+        CLOSED,
+        /** The provider's connection was lost: the client's is dropped too, and the exchange is cut. */
+        UPSTREAM_LOST,
+        /** The client's connection was lost: the provider's is closed, and the exchange ends as the client's leaving. */
+        CLIENT_LOST
+    }
+
+    /** @return the code to send for one received: the same, when it may be sent (RFC 6455 7.4), else 1000 */
+    private static int sendable(int code) {
+        return StatusCode.isTransmittable(code) || (code >= 3000 && code <= 4999) ? code : StatusCode.NORMAL;
     }
 
     /** Sends, then reads the next message from {@code from}; a failed send ends both. */
     private Callback thenDemand(Session from) {
-        return Callback.from(from::demand, failure -> end(StatusCode.SERVER_ERROR, "the relay failed", false));
+        return Callback.from(from::demand, failure -> end(StatusCode.SERVER_ERROR, "the relay failed", Ending.CLOSED));
     }
 
     private synchronized void add(Usage more) {
@@ -81,7 +110,7 @@ public final class RealtimeRelay {
      * Ends the socket: closes both sides (or drops the client's connection when the provider's was lost) and ends the
      * exchange. Only the first call counts.
      */
-    private void end(int code, String reason, boolean upstreamLost) {
+    private void end(int code, String reason, Ending how) {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
@@ -94,12 +123,12 @@ public final class RealtimeRelay {
             }
             return;
         }
-        int sent = StatusCode.isTransmittable(code) ? code : StatusCode.NORMAL;
+        int sent = sendable(code);
         if (u != null && u.isOpen()) {
-            u.close(sent, reason, Callback.NOOP);
+            u.close(how == Ending.CLIENT_LOST ? StatusCode.SHUTDOWN : sent, reason, Callback.NOOP);
         }
-        if (c != null && c.isOpen()) {
-            if (upstreamLost) {
+        if (c.isOpen()) {
+            if (how == Ending.UPSTREAM_LOST) {
                 c.disconnect();
             } else {
                 c.close(sent, reason, Callback.NOOP);
@@ -108,10 +137,13 @@ public final class RealtimeRelay {
         synchronized (this) {
             exchange.recorder().usage(usage == null ? Usage.UNKNOWN : usage);
         }
-        if (upstreamLost) {
+        if (how == Ending.UPSTREAM_LOST) {
             exchange.recorder().cut("upstream_unavailable");
+        } else if (how == Ending.CLIENT_LOST) {
+            exchange.recorder().cut(Completion.CLIENT_DISCONNECTED);
         }
         exchange.recorder().complete(101);
+        inFlight.removeSocket(this);
     }
 
     /** An endpoint of the relay (public: Jetty calls its methods through method handles). */
@@ -124,16 +156,30 @@ public final class RealtimeRelay {
         @Override
         public void onWebSocketOpen(Session session) {
             client = session;
-            configure(session);
+            configure(session, maxBytes);
+            inFlight.addSocket(RealtimeRelay.this);
             session.demand();
             upstream.demand();
         }
 
         @Override
         public void onWebSocketText(String message) {
-            RealtimeEvents.Verdict verdict = events.check(message);
+            RealtimeEvents.Verdict verdict;
+            try {
+                verdict = events.check(message);
+            } catch (RuntimeException e) {
+                // Our own bug: said, and the socket closed as an internal error, never with the exception's text.
+                LOG.error("Switchboard: checking a realtime event failed", e);
+                end(StatusCode.SERVER_ERROR, "internal error in the gateway", Ending.CLOSED);
+                return;
+            }
             if (verdict.forward() != null) {
                 upstream.sendText(verdict.forward(), thenDemand(client));
+            } else if (verdict.revoked()) {
+                client.sendText(verdict.reply(), Callback.from(
+                        () -> end(StatusCode.POLICY_VIOLATION, "the model is no longer available to this caller",
+                                Ending.CLOSED),
+                        failure -> end(StatusCode.POLICY_VIOLATION, null, Ending.CLOSED)));
             } else {
                 client.sendText(verdict.reply(), thenDemand(client));
             }
@@ -158,13 +204,19 @@ public final class RealtimeRelay {
         @Override
         public void onWebSocketClose(int code, String reason, Callback callback) {
             callback.succeed();
-            end(code, reason, false);
+            end(code, reason, code == StatusCode.ABNORMAL ? Ending.CLIENT_LOST : Ending.CLOSED);
         }
 
         @Override
         public void onWebSocketError(Throwable cause) {
             LOG.debug("realtime client socket failed", cause);
-            end(StatusCode.SERVER_ERROR, "the client's connection failed", false);
+            if (cause instanceof WebSocketTimeoutException) {
+                end(StatusCode.SHUTDOWN, "idle for longer than upstream_idle_timeout", Ending.CLOSED);
+            } else if (cause instanceof MessageTooLargeException) {
+                end(StatusCode.MESSAGE_TOO_LARGE, "an event over max_request_bytes", Ending.CLOSED);
+            } else {
+                end(StatusCode.SHUTDOWN, "the client's connection failed", Ending.CLIENT_LOST);
+            }
         }
     }
 
@@ -174,7 +226,7 @@ public final class RealtimeRelay {
         @Override
         public void onWebSocketOpen(Session session) {
             upstream = session;
-            configure(session);
+            configure(session, Math.max(maxBytes, MAX_UPSTREAM_MESSAGE));
             // No demand until the client's socket is open: what the provider says first waits for it.
         }
 
@@ -196,7 +248,7 @@ public final class RealtimeRelay {
                 upstream.demand();
             }, failure -> {
                 callback.fail(failure);
-                end(StatusCode.SERVER_ERROR, "the relay failed", false);
+                end(StatusCode.SERVER_ERROR, "the relay failed", Ending.CLOSED);
             }));
         }
 
@@ -213,13 +265,18 @@ public final class RealtimeRelay {
         @Override
         public void onWebSocketClose(int code, String reason, Callback callback) {
             callback.succeed();
-            end(code, reason, code == StatusCode.ABNORMAL);
+            end(code, reason, code == StatusCode.ABNORMAL ? Ending.UPSTREAM_LOST : Ending.CLOSED);
         }
 
         @Override
         public void onWebSocketError(Throwable cause) {
             LOG.debug("realtime upstream socket to {} failed", candidate.provider(), cause);
-            end(StatusCode.ABNORMAL, null, true);
+            if (cause instanceof WebSocketTimeoutException) {
+                // The gateway's own timer, not a loss: both sides closed as idle.
+                end(StatusCode.SHUTDOWN, "idle for longer than upstream_idle_timeout", Ending.CLOSED);
+            } else {
+                end(StatusCode.ABNORMAL, null, Ending.UPSTREAM_LOST);
+            }
         }
     }
 }

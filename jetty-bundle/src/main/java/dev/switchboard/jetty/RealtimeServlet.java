@@ -1,5 +1,6 @@
 package dev.switchboard.jetty;
 
+import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.exchange.Attempt;
@@ -28,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
@@ -53,13 +55,21 @@ final class RealtimeServlet extends HttpServlet {
     /** Subprotocols a client may offer that go on: the realtime API's own names, never one carrying a key. */
     private static final List<String> SUBPROTOCOLS = List.of("realtime", "openai-beta.realtime-v1");
 
+    private final Supplier<SwitchboardConfig> live;
     private final Picker picker;
+    private final InFlight inFlight;
     private HttpClient http;
     private WebSocketClient client;
 
-    /** @param picker the node's rotation, for a virtual model an event names */
-    RealtimeServlet(Picker picker) {
+    /**
+     * @param live the rules in force, by which every event of an open socket is judged
+     * @param picker the node's rotation, for a virtual model an event names
+     * @param inFlight where open sockets are kept, for a stop to close them
+     */
+    RealtimeServlet(Supplier<SwitchboardConfig> live, Picker picker, InFlight inFlight) {
+        this.live = live;
         this.picker = picker;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -72,6 +82,8 @@ final class RealtimeServlet extends HttpServlet {
             HttpClient http = new HttpClient();
             http.setFollowRedirects(false);
             http.setHttpCookieStore(new HttpCookieStore.Empty());
+            // As the proxy's: a provider's upgrade answer is held whole, so it is bounded.
+            http.setMaxResponseHeadersSize(GatewayProxyServlet.MAX_RESPONSE_HEADERS);
             if (getServletContext().getAttribute("org.eclipse.jetty.server.Executor") instanceof Executor pool) {
                 // The server's threads, as the proxy's client uses them: no pool of its own.
                 http.setExecutor(pool);
@@ -133,7 +145,7 @@ final class RealtimeServlet extends HttpServlet {
                 continue;
             }
             RealtimeRelay relay = new RealtimeRelay(exchange, candidate,
-                    new RealtimeEvents(exchange, picker, candidate.provider(), max), max, idle);
+                    new RealtimeEvents(exchange, live, picker, candidate.provider(), max), max, idle, inFlight);
             long started = System.nanoTime();
             int number = exchange.recorder().nextAttemptNumber();
             ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate));

@@ -201,6 +201,29 @@ final class RealtimeProxyTest {
     }
 
     @Test
+    void shouldCloseBothSidesWhenTheGatewayStops() throws Exception {
+        Gateway stopping = TestGateway.start("""
+                providers:
+                  up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up}
+                default_provider: up
+                """.formatted(upstream.url()), new ExchangeListener() {
+                    @Override
+                    public void onComplete(Exchange exchange, Completion completion) {
+                        completions.add(completion);
+                    }
+                });
+        Messages client = new Messages();
+        http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + stopping.port() + "/v1/realtime?model=rt-a"),
+                client).get(10, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("session.created");
+        stopping.stop();
+        // Both sides get a close (1001, going away), not a dropped connection, and the exchange ends.
+        assertThat(client.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+        assertThat(upstream.closes.poll(10, TimeUnit.SECONDS)).startsWith("1001");
+        assertThat(completions.poll(5, TimeUnit.SECONDS).status()).isEqualTo(101);
+    }
+
+    @Test
     void shouldRefuseADeniedModelBeforeAnythingIsOpened() throws Exception {
         for (String model : List.of("up/denied", "up%2Fdenied", "up/DENIED")) {
             assertThatThrownBy(() -> connect("/v1/realtime?model=" + model)).as(model).cause()
@@ -228,10 +251,12 @@ final class RealtimeProxyTest {
                 "\"code\":\"duplicate_model\""},
             {"{\"type\":\"session.update\",\"Session\":{\"model\":\"up/denied\"}}", "\"code\":\"invalid_request\""},
             {"{\"type\":\"session.update\",\"session\":{},\"models\":[\"up/denied\"]}", "\"code\":\"model_access_denied\""},
-            {"{\"type\":\"session.update\",\"type\":\"session.update\"}", "\"code\":\"invalid_json\""},
+            {"{\"type\":\"session.update\",\"type\":\"session.update\"}", "\"code\":\"invalid_request\"", "sent twice"},
             {"{\"type\":\"session.update\",\"Type\":\"x\"}", "\"code\":\"invalid_request\""},
             {"{\"type\":\"session.delete\"}", "\"code\":\"invalid_request\"", "\"param\":\"type\""},
             {"{\"event_id\":\"e2\"}", "\"code\":\"invalid_request\"", "\"event_id\":\"e2\""},
+            {"{\"type\":\"session.update\",\"session\":" + "{\"a\":".repeat(300) + "1" + "}".repeat(301),
+                "\"code\":\"invalid_json\""},
             {"not json", "\"code\":\"invalid_json\""},
             {"[1]", "\"code\":\"invalid_json\""},
         };
@@ -245,6 +270,10 @@ final class RealtimeProxyTest {
         }
         ws.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true).get(5, TimeUnit.SECONDS);
         assertThat(client.next()).contains("\"type\":\"error\"").contains("not binary");
+        // Deep, but within the JSON rules (256 levels): an event like any other.
+        String deep = "{\"type\":\"conversation.item.create\",\"item\":" + "{\"a\":".repeat(100) + "1" + "}".repeat(101);
+        ws.sendText(deep, true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(deep);
         // The socket stays open, and the next event goes on: the provider received only it.
         ws.sendText("{\"type\":\"input_audio_buffer.clear\"}", true).get(5, TimeUnit.SECONDS);
         assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"type\":\"input_audio_buffer.clear\"}");
@@ -310,6 +339,69 @@ final class RealtimeProxyTest {
     }
 
     @Test
+    void shouldPassTheProvidersOwnCloseCodeOn() throws Exception {
+        Messages client = new Messages();
+        WebSocket ws = connect("/v1/realtime?model=regular", client);
+        assertThat(client.next()).contains("session.created");
+        ws.sendText("{\"type\":\"conversation.item.delete\",\"item_id\":\"close4000\"}", true).get(5, TimeUnit.SECONDS);
+        assertThat(client.closed.get(10, TimeUnit.SECONDS)).isEqualTo(4000);
+        assertThat(client.reason).isEqualTo("custom reason");
+        assertThat(completions.poll(5, TimeUnit.SECONDS).errorCode()).isNull();
+    }
+
+    @Test
+    void shouldJudgeEveryEventByTheRulesInForceAndCloseWhenTheSocketsModelIsWithdrawn() throws Exception {
+        String yaml = """
+                providers:
+                  up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up}
+                default_provider: up
+                server: {upstream_idle_timeout: %2$s}
+                virtual_models:
+                  - {source: whisper, targets: [up/transcribe-x]}
+                """;
+        java.util.concurrent.atomic.AtomicReference<dev.switchboard.config.SwitchboardConfig> rules =
+                new java.util.concurrent.atomic.AtomicReference<>(TestGateway.config(yaml.formatted(upstream.url(), "600s")));
+        Gateway live = Gateway.start(rules::get, null, rules.get().server(), List.of(new ExchangeListener() {
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.add(completion);
+            }
+        }));
+        try {
+            Messages client = new Messages();
+            WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + live.port()
+                    + "/v1/realtime?model=rt-a"), client).get(10, TimeUnit.SECONDS);
+            assertThat(client.next()).contains("session.created");
+            // A reload denies whisper's target: the next event naming it is refused, the socket stays open.
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), "600s")
+                    + "  - {source: up/transcribe-x, enabled: false}\n"));
+            ws.sendText("{\"type\":\"session.update\",\"session\":{\"input_audio_transcription\":{\"model\":\"whisper\"}}}",
+                    true).get(5, TimeUnit.SECONDS);
+            assertThat(client.next()).contains("\"code\":\"model_access_denied\"");
+            // Another denies the socket's own model: the next event gets an error event and the socket closes (1008).
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), "600s") + "  - {source: up/rt-a, enabled: false}\n"));
+            ws.sendText("{\"type\":\"input_audio_buffer.clear\"}", true).get(5, TimeUnit.SECONDS);
+            assertThat(client.next()).contains("\"code\":\"model_access_denied\"").contains("\"param\":\"model\"");
+            assertThat(client.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(upstream.received).isEmpty();
+            assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1008");
+            assertThat(completions.poll(5, TimeUnit.SECONDS).status()).isEqualTo(101);
+
+            // A socket silent for upstream_idle_timeout is closed on both sides (1001), not dropped, and not a cut.
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), "1s")));
+            Messages idle = new Messages();
+            http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + live.port() + "/v1/realtime?model=rt-a"),
+                    idle).get(10, TimeUnit.SECONDS);
+            assertThat(idle.next()).contains("session.created");
+            assertThat(idle.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+            assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1001");
+            assertThat(completions.poll(5, TimeUnit.SECONDS).errorCode()).isNull();
+        } finally {
+            live.stop();
+        }
+    }
+
+    @Test
     void shouldAnswerInSpecShapeWhenTheProviderRefusesTheUpgrade() throws Exception {
         upstream.refuse = 401;
         assertThatThrownBy(() -> connect("/v1/realtime?model=regular")).cause()
@@ -335,6 +427,7 @@ final class RealtimeProxyTest {
     private static final class Messages implements WebSocket.Listener {
         final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
         final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        volatile String reason;
         final CompletableFuture<Throwable> error = new CompletableFuture<>();
         private final StringBuilder partial = new StringBuilder();
 
@@ -357,6 +450,7 @@ final class RealtimeProxyTest {
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            this.reason = reason;
             closed.complete(statusCode);
             return null;
         }

@@ -14,8 +14,9 @@ import org.eclipse.jetty.websocket.api.Session;
 /**
  * A provider's realtime API for tests: a WebSocket server on {@code /v1/realtime} that records every upgrade (its
  * query and headers) and every message it receives, greets with {@code session.created} naming the model of its query,
- * answers {@code response.create} with a {@code response.done} carrying usage, and drops its
- * connection without a close when an event's {@code item_id} is {@code "cut"}. {@code refuse} makes the next upgrades
+ * answers {@code response.create} with a {@code response.done} carrying usage, drops its
+ * connection without a close when an event's {@code item_id} is {@code "cut"}, and closes with 4000 when it is
+ * {@code "close4000"}. {@code refuse} makes the next upgrades
  * fail with that HTTP status.
  */
 public final class RealtimeUpstream {
@@ -89,6 +90,8 @@ public final class RealtimeUpstream {
             received.add(message);
             if (message.contains("\"item_id\":\"cut\"")) {
                 session.disconnect();
+            } else if (message.contains("\"item_id\":\"close4000\"")) {
+                session.close(4000, "custom reason", Callback.NOOP);
             } else if (message.contains("\"response.create\"")) {
                 session.sendText("{\"type\":\"response.done\",\"response\":{\"status\":\"completed\",\"usage\":{"
                         + "\"total_tokens\":15,\"input_tokens\":10,\"output_tokens\":5,"

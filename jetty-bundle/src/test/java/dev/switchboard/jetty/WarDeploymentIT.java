@@ -36,6 +36,12 @@ final class WarDeploymentIT {
     private static final ClassLoader CONTAINER = new URLClassLoader(new URL[0], WarDeploymentIT.class.getClassLoader()) {
         @Override
         public Enumeration<URL> getResources(String name) throws IOException {
+            if (name.equals("META-INF/services/jakarta.servlet.ServletContainerInitializer")) {
+                // The test's class path holds the jar's Jetty WebSocket server, whose initializer a Tomcat would run
+                // (and fail in); the WAR itself leaves those jars out.
+                return Collections.enumeration(Collections.list(super.getResources(name)).stream()
+                        .filter(u -> !u.toString().contains("/org/eclipse/jetty/")).toList());
+            }
             return name.startsWith("META-INF/services/org.slf4j.") ? Collections.emptyEnumeration() : super.getResources(name);
         }
     };
