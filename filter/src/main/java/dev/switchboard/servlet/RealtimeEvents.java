@@ -15,6 +15,7 @@ import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
+import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Route;
 import dev.switchboard.rules.Rules;
@@ -54,24 +55,29 @@ public final class RealtimeEvents {
     private static final AtomicLong EVENT_IDS = new AtomicLong();
 
     private final Exchange exchange;
+    private final Candidate connected;
     private final Supplier<SwitchboardConfig> live;
     private final Picker picker;
     private final String provider;
     private final JsonModelLocator locator;
+    /** Whether an event of this socket named a transcription model that was checked and went on. */
+    private boolean transcriptionModelSent;
 
     /**
-     * @param exchange the socket's exchange, decided (its caller, and the model the socket was opened for)
+     * @param exchange the socket's exchange, decided (its caller)
+     * @param connected the candidate the socket is open at: every model of an event must go to its provider, and the
+     *     rules in force must still let the caller use it
      * @param live the rules in force: each event is judged by them, not by those of the socket's opening
      * @param picker the node's rotation, for a virtual model named in an event
-     * @param provider the provider the socket is connected to: every model of an event must go there
      * @param maxBytes the largest event read
      */
-    public RealtimeEvents(Exchange exchange, Supplier<SwitchboardConfig> live, Picker picker, String provider,
+    public RealtimeEvents(Exchange exchange, Candidate connected, Supplier<SwitchboardConfig> live, Picker picker,
                           int maxBytes) {
         this.exchange = exchange;
+        this.connected = connected;
         this.live = live;
         this.picker = picker;
-        this.provider = provider;
+        this.provider = connected.provider();
         this.locator = new JsonModelLocator(maxBytes);
     }
 
@@ -101,16 +107,19 @@ public final class RealtimeEvents {
             return refused(broken, null, clientId);
         }
         Rules rules = live.get().rules();
-        Candidate opened = exchange.decision().chosen();
-        if (!Resolver.allows(rules, opened.provider(), opened.upstreamModel(), callerPath())) {
+        ErrorResponse withdrawn = withdrawn(rules);
+        if (withdrawn != null) {
             // The rules changed under an open socket: its own model is no longer this caller's to use.
-            ErrorResponse revoked = ApiError.MODEL_ACCESS_DENIED.with();
-            return new Verdict(null, refused(revoked, "model", clientId).reply(), revoked, true);
+            return new Verdict(null, refused(withdrawn, "model", clientId).reply(), withdrawn, true);
         }
         String type = field.captured().get("type");
         if (type == null || !CLIENT_EVENTS.contains(type)) {
             return refused(ApiError.INVALID_REQUEST.with("not a client event of the realtime API: "
                     + (type != null ? "'" + ModelNames.visible(type) + "'" : "no type")), "type", clientId);
+        }
+        Verdict unnamed = type.endsWith("session.update") ? transcriptionWithoutModel(bytes, clientId) : null;
+        if (unnamed != null) {
+            return unnamed;
         }
         if (field.status() != ModelField.Status.FOUND) {
             return new Verdict(text, null, null, false);
@@ -134,11 +143,59 @@ public final class RealtimeEvents {
             decisions.put(site, d);
         }
         byte[] rewritten = field.splice(bytes, bytes.length, s -> decisions.get(s).upstreamModel());
+        for (ModelField.Site site : decisions.keySet()) {
+            transcriptionModelSent |= site.path().endsWith("transcription.model");
+        }
         return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null, false);
     }
 
-    private String callerPath() {
-        return exchange.caller() == null ? null : exchange.caller().userPath();
+    /**
+     * @return why the rules in force no longer let the caller use the model the socket is open at (a policy on it, its
+     *     provider gone or without its key), or {@code null} while they do
+     */
+    private ErrorResponse withdrawn(Rules rules) {
+        Provider p = rules.providers().get(provider);
+        if (p == null || !p.configured()) {
+            return ApiError.PROVIDER_UNAVAILABLE.with(provider);
+        }
+        Outcome now = Resolver.resolveConcrete(rules, connected.model(), exchange.caller()).outcome();
+        return now == Outcome.DENIED || now == Outcome.DISABLED ? ApiError.forOutcome(now).with() : null;
+    }
+
+    /**
+     * A session update's transcription settings without a model: the provider would transcribe with its default, which
+     * no rule checked. Unless an earlier event of this socket named one that was checked (the provider keeps it: an
+     * update only changes what it names).
+     *
+     * @return the refusal of such settings ({@code session.audio.input.transcription}, or the beta
+     *     {@code session.input_audio_transcription}), or {@code null}
+     */
+    private Verdict transcriptionWithoutModel(byte[] bytes, String clientId) {
+        if (transcriptionModelSent) {
+            return null;
+        }
+        Object parsed;
+        try {
+            parsed = JsonTree.parse(bytes);
+        } catch (RuntimeException e) {
+            parsed = null;
+        }
+        if (!(parsed instanceof Map<?, ?> event)) {
+            // Valid JSON the tree reader does not take (nested deeper than it goes): not judged, so not passed.
+            return refused(ApiError.INVALID_REQUEST.with("a session update nested too deep to check"), "session", clientId);
+        }
+        String unnamed = null;
+        if (event.get("session") instanceof Map<?, ?> session) {
+            if (session.get("input_audio_transcription") instanceof Map<?, ?> beta && !beta.containsKey("model")) {
+                unnamed = "session.input_audio_transcription";
+            } else if (session.get("audio") instanceof Map<?, ?> audio && audio.get("input") instanceof Map<?, ?> input
+                    && input.get("transcription") instanceof Map<?, ?> ga && !ga.containsKey("model")) {
+                unnamed = "session.audio.input.transcription";
+            }
+        }
+        return unnamed == null ? null : refused(ApiError.INVALID_REQUEST.with("name the transcription model (" + unnamed
+                + ".model): without one the provider transcribes with a model of its choosing, which this gateway cannot"
+                + " check"), unnamed + ".model", clientId);
     }
 
     /** @return the error event for a binary message, which the realtime API has none of (its audio is base64 in JSON) */

@@ -391,15 +391,6 @@ final class Gateway {
                 // Requests the proxy does not own (a slow body, the admin API): the server closes them below.
             }
         }
-        int sockets = inFlight.closeSockets();
-        if (sockets > 0) {
-            LOG.info("Switchboard: closed {} realtime socket(s) (1001, going away)", sockets);
-            long until = System.nanoTime() + CUT_GRACE.toNanos();
-            while (inFlight.sockets() > 0 && System.nanoTime() < until) {
-                // Their close frames out before the connections go.
-                Thread.sleep(10);
-            }
-        }
         server.setStopTimeout(0);
         server.stop();
         return cut;

@@ -1,7 +1,6 @@
 package dev.switchboard.jetty;
 
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.client.Request;
 
@@ -21,9 +20,6 @@ final class InFlight {
             super("the gateway is shutting down", null, false, false);
         }
     }
-
-    /** The realtime sockets open: closed, not cut, at a stop ({@link #closeSockets}). */
-    private final Set<RealtimeRelay> sockets = ConcurrentHashMap.newKeySet();
 
     /** Each request, and what {@link #watchAll} runs for it. */
     private final Map<Request, Runnable> requests = new ConcurrentHashMap<>();
@@ -73,33 +69,5 @@ final class InFlight {
             n++;
         }
         return n;
-    }
-
-    void addSocket(RealtimeRelay socket) {
-        sockets.add(socket);
-    }
-
-    void removeSocket(RealtimeRelay socket) {
-        sockets.remove(socket);
-    }
-
-    /**
-     * Closes every realtime socket on both sides with 1001 (going away): a session has no end of its own to wait for,
-     * and its client reconnects elsewhere.
-     *
-     * @return how many were open
-     */
-    int closeSockets() {
-        int n = 0;
-        for (RealtimeRelay socket : sockets) {
-            socket.goingAway();
-            n++;
-        }
-        return n;
-    }
-
-    /** @return how many realtime sockets are open */
-    int sockets() {
-        return sockets.size();
     }
 }

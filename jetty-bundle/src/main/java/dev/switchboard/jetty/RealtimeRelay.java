@@ -1,5 +1,7 @@
 package dev.switchboard.jetty;
 
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.Usage;
@@ -38,7 +40,6 @@ public final class RealtimeRelay {
     private final RealtimeEvents events;
     private final int maxBytes;
     private final Duration idle;
-    private final InFlight inFlight;
     private final AtomicBoolean ended = new AtomicBoolean();
     private final Side clientSide = new ClientSide();
     private final Side upstreamSide = new UpstreamSide();
@@ -46,14 +47,12 @@ public final class RealtimeRelay {
     private volatile Session upstream;
     private Usage usage;
 
-    RealtimeRelay(Exchange exchange, Candidate candidate, RealtimeEvents events, int maxBytes, Duration idle,
-                  InFlight inFlight) {
+    RealtimeRelay(Exchange exchange, Candidate candidate, RealtimeEvents events, int maxBytes, Duration idle) {
         this.exchange = exchange;
         this.candidate = candidate;
         this.events = events;
         this.maxBytes = maxBytes;
         this.idle = idle;
-        this.inFlight = inFlight;
     }
 
     /** @return the endpoint of the client's socket */
@@ -77,11 +76,6 @@ public final class RealtimeRelay {
         session.setMaxBinaryMessageSize(maxMessage);
     }
 
-    /** The gateway stops: both sides are closed with 1001, the exchange ends (not as a cut). */
-    void goingAway() {
-        end(StatusCode.SHUTDOWN, "the gateway is shutting down", Ending.CLOSED);
-    }
-
     /** How a socket ended, for the exchange. */
     private enum Ending {
         /** Closed by one side or by the gateway: the other side is closed with the same code. */
@@ -97,9 +91,12 @@ public final class RealtimeRelay {
         return StatusCode.isTransmittable(code) || (code >= 3000 && code <= 4999) ? code : StatusCode.NORMAL;
     }
 
-    /** Sends, then reads the next message from {@code from}; a failed send ends both. */
-    private Callback thenDemand(Session from) {
-        return Callback.from(from::demand, failure -> end(StatusCode.SERVER_ERROR, "the relay failed", Ending.CLOSED));
+    /**
+     * Sends, then reads the next message from {@code from}; a failed send ends both, as the loss of the side it was
+     * sent to.
+     */
+    private Callback thenDemand(Session from, Ending lost) {
+        return Callback.from(from::demand, failure -> end(StatusCode.SERVER_ERROR, "the relay failed", lost, null));
     }
 
     private synchronized void add(Usage more) {
@@ -110,7 +107,7 @@ public final class RealtimeRelay {
      * Ends the socket: closes both sides (or drops the client's connection when the provider's was lost) and ends the
      * exchange. Only the first call counts.
      */
-    private void end(int code, String reason, Ending how) {
+    private void end(int code, String reason, Ending how, ErrorResponse error) {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
@@ -137,13 +134,16 @@ public final class RealtimeRelay {
         synchronized (this) {
             exchange.recorder().usage(usage == null ? Usage.UNKNOWN : usage);
         }
+        if (error != null) {
+            // The gateway closed it (a withdrawn model, an event too large, its own fault): said in the access log.
+            exchange.recorder().error(error);
+        }
         if (how == Ending.UPSTREAM_LOST) {
             exchange.recorder().cut("upstream_unavailable");
         } else if (how == Ending.CLIENT_LOST) {
             exchange.recorder().cut(Completion.CLIENT_DISCONNECTED);
         }
         exchange.recorder().complete(101);
-        inFlight.removeSocket(this);
     }
 
     /** An endpoint of the relay (public: Jetty calls its methods through method handles). */
@@ -157,7 +157,6 @@ public final class RealtimeRelay {
         public void onWebSocketOpen(Session session) {
             client = session;
             configure(session, maxBytes);
-            inFlight.addSocket(RealtimeRelay.this);
             session.demand();
             upstream.demand();
         }
@@ -170,52 +169,53 @@ public final class RealtimeRelay {
             } catch (RuntimeException e) {
                 // Our own bug: said, and the socket closed as an internal error, never with the exception's text.
                 LOG.error("Switchboard: checking a realtime event failed", e);
-                end(StatusCode.SERVER_ERROR, "internal error in the gateway", Ending.CLOSED);
+                end(StatusCode.SERVER_ERROR, "internal error in the gateway", Ending.CLOSED, ApiError.INTERNAL_ERROR.with());
                 return;
             }
             if (verdict.forward() != null) {
-                upstream.sendText(verdict.forward(), thenDemand(client));
+                upstream.sendText(verdict.forward(), thenDemand(client, Ending.UPSTREAM_LOST));
             } else if (verdict.revoked()) {
                 client.sendText(verdict.reply(), Callback.from(
                         () -> end(StatusCode.POLICY_VIOLATION, "the model is no longer available to this caller",
-                                Ending.CLOSED),
-                        failure -> end(StatusCode.POLICY_VIOLATION, null, Ending.CLOSED)));
+                                Ending.CLOSED, verdict.error()),
+                        failure -> end(StatusCode.POLICY_VIOLATION, null, Ending.CLOSED, verdict.error())));
             } else {
-                client.sendText(verdict.reply(), thenDemand(client));
+                client.sendText(verdict.reply(), thenDemand(client, Ending.CLIENT_LOST));
             }
         }
 
         @Override
         public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
             callback.succeed();
-            client.sendText(RealtimeEvents.binaryRefused(), thenDemand(client));
+            client.sendText(RealtimeEvents.binaryRefused(), thenDemand(client, Ending.CLIENT_LOST));
         }
 
         @Override
         public void onWebSocketPing(ByteBuffer payload) {
-            upstream.sendPing(payload, thenDemand(client));
+            upstream.sendPing(payload, thenDemand(client, Ending.UPSTREAM_LOST));
         }
 
         @Override
         public void onWebSocketPong(ByteBuffer payload) {
-            upstream.sendPong(payload, thenDemand(client));
+            upstream.sendPong(payload, thenDemand(client, Ending.UPSTREAM_LOST));
         }
 
         @Override
         public void onWebSocketClose(int code, String reason, Callback callback) {
             callback.succeed();
-            end(code, reason, code == StatusCode.ABNORMAL ? Ending.CLIENT_LOST : Ending.CLOSED);
+            end(code, reason, code == StatusCode.ABNORMAL ? Ending.CLIENT_LOST : Ending.CLOSED, null);
         }
 
         @Override
         public void onWebSocketError(Throwable cause) {
             LOG.debug("realtime client socket failed", cause);
             if (cause instanceof WebSocketTimeoutException) {
-                end(StatusCode.SHUTDOWN, "idle for longer than upstream_idle_timeout", Ending.CLOSED);
+                end(StatusCode.SHUTDOWN, "idle for longer than upstream_idle_timeout", Ending.CLOSED, null);
             } else if (cause instanceof MessageTooLargeException) {
-                end(StatusCode.MESSAGE_TOO_LARGE, "an event over max_request_bytes", Ending.CLOSED);
+                end(StatusCode.MESSAGE_TOO_LARGE, "an event over max_request_bytes", Ending.CLOSED,
+                        ApiError.REQUEST_TOO_LARGE.with("a realtime event over max_request_bytes"));
             } else {
-                end(StatusCode.SHUTDOWN, "the client's connection failed", Ending.CLIENT_LOST);
+                end(StatusCode.SHUTDOWN, "the client's connection failed", Ending.CLIENT_LOST, null);
             }
         }
     }
@@ -238,7 +238,7 @@ public final class RealtimeRelay {
             if (more != null) {
                 add(more);
             }
-            client.sendText(message, thenDemand(upstream));
+            client.sendText(message, thenDemand(upstream, Ending.CLIENT_LOST));
         }
 
         @Override
@@ -248,24 +248,24 @@ public final class RealtimeRelay {
                 upstream.demand();
             }, failure -> {
                 callback.fail(failure);
-                end(StatusCode.SERVER_ERROR, "the relay failed", Ending.CLOSED);
+                end(StatusCode.SERVER_ERROR, "the relay failed", Ending.CLIENT_LOST, null);
             }));
         }
 
         @Override
         public void onWebSocketPing(ByteBuffer payload) {
-            client.sendPing(payload, thenDemand(upstream));
+            client.sendPing(payload, thenDemand(upstream, Ending.CLIENT_LOST));
         }
 
         @Override
         public void onWebSocketPong(ByteBuffer payload) {
-            client.sendPong(payload, thenDemand(upstream));
+            client.sendPong(payload, thenDemand(upstream, Ending.CLIENT_LOST));
         }
 
         @Override
         public void onWebSocketClose(int code, String reason, Callback callback) {
             callback.succeed();
-            end(code, reason, code == StatusCode.ABNORMAL ? Ending.UPSTREAM_LOST : Ending.CLOSED);
+            end(code, reason, code == StatusCode.ABNORMAL ? Ending.UPSTREAM_LOST : Ending.CLOSED, null);
         }
 
         @Override
@@ -273,9 +273,9 @@ public final class RealtimeRelay {
             LOG.debug("realtime upstream socket to {} failed", candidate.provider(), cause);
             if (cause instanceof WebSocketTimeoutException) {
                 // The gateway's own timer, not a loss: both sides closed as idle.
-                end(StatusCode.SHUTDOWN, "idle for longer than upstream_idle_timeout", Ending.CLOSED);
+                end(StatusCode.SHUTDOWN, "idle for longer than upstream_idle_timeout", Ending.CLOSED, null);
             } else {
-                end(StatusCode.ABNORMAL, null, Ending.UPSTREAM_LOST);
+                end(StatusCode.ABNORMAL, null, Ending.UPSTREAM_LOST, null);
             }
         }
     }

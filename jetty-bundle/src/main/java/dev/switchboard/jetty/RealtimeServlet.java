@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * The realtime API's WebSocket ({@code GET /v1/realtime?model=M}, SPEC section 15), behind the filter, which checked
  * the upgrade and decided its model: opens the socket to the provider first ({@code ?model=} and the concrete name,
  * the provider's key, the client's {@code OpenAI-Beta} and {@code User-Agent}, nothing else of the client's), trying
- * the decision's candidates in turn while they cannot be reached, then takes the client's connection over and relays
+ * the decision's candidates this caller may use in turn while they cannot be reached (at most
+ * {@code failover.max_attempts}), then takes the client's connection over and relays
  * ({@link RealtimeRelay}). What goes wrong before the upgrade is an answer in SPEC 5 shape, as for any request; the
  * exchange ends at the socket's close, with the usage of every response the provider reported.
  */
@@ -57,19 +58,16 @@ final class RealtimeServlet extends HttpServlet {
 
     private final Supplier<SwitchboardConfig> live;
     private final Picker picker;
-    private final InFlight inFlight;
     private HttpClient http;
     private WebSocketClient client;
 
     /**
      * @param live the rules in force, by which every event of an open socket is judged
      * @param picker the node's rotation, for a virtual model an event names
-     * @param inFlight where open sockets are kept, for a stop to close them
      */
-    RealtimeServlet(Supplier<SwitchboardConfig> live, Picker picker, InFlight inFlight) {
+    RealtimeServlet(Supplier<SwitchboardConfig> live, Picker picker) {
         this.live = live;
         this.picker = picker;
-        this.inFlight = inFlight;
     }
 
     /**
@@ -129,7 +127,15 @@ final class RealtimeServlet extends HttpServlet {
         Duration idle = exchange.config().server().upstreamIdleTimeout();
         Duration connectTimeout = exchange.config().server().upstreamConnectTimeout();
         ErrorResponse failure = null;
+        int attempts = 0;
         for (Candidate candidate : exchange.candidates()) {
+            if (!candidate.allowed()) {
+                // A target or fallback this caller may not use is never opened (SPEC section 11), as for HTTP.
+                continue;
+            }
+            if (attempts >= Math.max(1, exchange.config().failover().maxAttempts())) {
+                break;
+            }
             Provider provider = exchange.config().rules().providers().get(candidate.provider());
             if (provider == null) {
                 failure = ApiError.MODEL_NOT_FOUND.with(candidate.model());
@@ -144,8 +150,9 @@ final class RealtimeServlet extends HttpServlet {
                         + provider.type().name().toLowerCase(Locale.ROOT) + ") has no realtime API", null);
                 continue;
             }
+            attempts++;
             RealtimeRelay relay = new RealtimeRelay(exchange, candidate,
-                    new RealtimeEvents(exchange, live, picker, candidate.provider(), max), max, idle, inFlight);
+                    new RealtimeEvents(exchange, candidate, live, picker, max), max, idle);
             long started = System.nanoTime();
             int number = exchange.recorder().nextAttemptNumber();
             ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate));
@@ -187,6 +194,12 @@ final class RealtimeServlet extends HttpServlet {
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                relay.abandon();
+                opening.whenComplete((late, failed) -> {
+                    if (late != null) {
+                        late.close();
+                    }
+                });
                 failure = ApiError.UPSTREAM_UNAVAILABLE.with(provider.name());
                 break;
             }

@@ -55,9 +55,12 @@ final class RealtimeProxyTest {
                   up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up}
                   other: {type: openai-compatible, base_url: "%1$s", api_key: sk-other}
                   echo: {type: echo}
+                  down: {type: openai-compatible, base_url: "http://127.0.0.1:1", api_key: sk-down}
                 default_provider: up
                 virtual_models:
                   - {source: regular, targets: [up/rt-a]}
+                  - {source: guarded, targets: [down/rt-a], fallbacks: [up/rt-secret]}
+                  - {source: up/rt-secret, enabled: false}
                   - {source: whisper, targets: [up/transcribe-x]}
                   - {source: elsewhere, targets: [other/transcribe-y]}
                   - {source: up/denied, enabled: false}
@@ -106,6 +109,11 @@ final class RealtimeProxyTest {
                 + "{\"transcription\":{\"model\":\"whisper\"}}}}}", true).get(5, TimeUnit.SECONDS);
         assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"type\":\"session.update\",\"session\":"
                 + "{\"type\":\"realtime\",\"audio\":{\"input\":{\"transcription\":{\"model\":\"transcribe-x\"}}}}}");
+        // Once a checked transcription model went on, an update of its other settings keeps it: passed.
+        String language = "{\"type\":\"session.update\",\"session\":{\"audio\":{\"input\":{\"transcription\":"
+                + "{\"language\":\"en\"}}}}}";
+        ws.sendText(language, true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(language);
         ws.sendText("{\"type\":\"response.create\"}", true).get(5, TimeUnit.SECONDS);
         assertThat(client.next()).contains("\"type\":\"response.done\"");
         ws.sendText("{\"type\":\"response.create\"}", true).get(5, TimeUnit.SECONDS);
@@ -247,6 +255,11 @@ final class RealtimeProxyTest {
             {"{\"type\":\"transcription_session.update\",\"session\":{\"input_audio_transcription\":{\"model\":\"up/denied\"}}}",
                 "\"code\":\"model_access_denied\"", "\"param\":\"session.input_audio_transcription.model\""},
             {"{\"type\":\"session.update\",\"session\":{\"model\":\"elsewhere\"}}", "\"code\":\"mixed_providers\""},
+            {"{\"type\":\"session.update\",\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":"
+                + "{\"transcription\":{\"language\":\"en\"}}}}}", "\"code\":\"invalid_request\"",
+                "\"param\":\"session.audio.input.transcription.model\""},
+            {"{\"type\":\"transcription_session.update\",\"session\":{\"input_audio_transcription\":{}}}",
+                "\"code\":\"invalid_request\"", "\"param\":\"session.input_audio_transcription.model\""},
             {"{\"type\":\"session.update\",\"session\":{\"model\":\"regular\",\"MODEL\":\"up/denied\"}}",
                 "\"code\":\"duplicate_model\""},
             {"{\"type\":\"session.update\",\"Session\":{\"model\":\"up/denied\"}}", "\"code\":\"invalid_request\""},
@@ -385,7 +398,31 @@ final class RealtimeProxyTest {
             assertThat(client.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
             assertThat(upstream.received).isEmpty();
             assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1008");
-            assertThat(completions.poll(5, TimeUnit.SECONDS).status()).isEqualTo(101);
+            Completion withdrawn = completions.poll(5, TimeUnit.SECONDS);
+            assertThat(withdrawn.status()).isEqualTo(101);
+            assertThat(withdrawn.errorCode()).isEqualTo("model_access_denied");
+
+            // Open at a fallback (the target cannot be reached): judged by the model it is open at, not the first target.
+            String fallback = yaml.formatted(upstream.url(), "600s").replace("providers:\n",
+                    "providers:\n  down: {type: openai-compatible, base_url: \"http://127.0.0.1:1\"}\n")
+                    + "  - {source: voice, targets: [down/rt-a], fallbacks: [up/rt-b]}\n";
+            rules.set(TestGateway.config(fallback));
+            Messages voice = new Messages();
+            WebSocket vs = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + live.port()
+                    + "/v1/realtime?model=voice"), voice).get(10, TimeUnit.SECONDS);
+            assertThat(voice.next()).contains("\"model\":\"rt-b\"");
+            completions.clear();
+            rules.set(TestGateway.config(fallback + "  - {source: down/rt-a, enabled: false}\n"));
+            vs.sendText("{\"type\":\"input_audio_buffer.clear\"}", true).get(5, TimeUnit.SECONDS);
+            assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"type\":\"input_audio_buffer.clear\"}");
+            rules.set(TestGateway.config(fallback + "  - {source: up/rt-b, enabled: false}\n"));
+            vs.sendText("{\"type\":\"input_audio_buffer.clear\"}", true).get(5, TimeUnit.SECONDS);
+            assertThat(voice.next()).contains("\"code\":\"model_access_denied\"");
+            assertThat(voice.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1008");
+            assertThat(upstream.received).isEmpty();
+            // Closed by the gateway: the access log says why.
+            assertThat(completions.poll(5, TimeUnit.SECONDS).errorCode()).isEqualTo("model_access_denied");
 
             // A socket silent for upstream_idle_timeout is closed on both sides (1001), not dropped, and not a cut.
             rules.set(TestGateway.config(yaml.formatted(upstream.url(), "1s")));
@@ -399,6 +436,17 @@ final class RealtimeProxyTest {
         } finally {
             live.stop();
         }
+    }
+
+    @Test
+    void shouldNeverOpenATargetTheCallerMayNotUse() throws Exception {
+        // guarded's target cannot be reached, and its fallback is denied to everyone: nothing is opened.
+        assertThatThrownBy(() -> connect("/v1/realtime?model=guarded")).cause()
+                .isInstanceOfSatisfying(WebSocketHandshakeException.class,
+                        e -> assertThat(e.getResponse().statusCode()).isEqualTo(502));
+        assertThat(upstream.upgrades).isEmpty();
+        Completion end = completions.poll(5, TimeUnit.SECONDS);
+        assertThat(end.attempts()).singleElement().satisfies(a -> assertThat(a.candidate().model()).isEqualTo("down/rt-a"));
     }
 
     @Test
