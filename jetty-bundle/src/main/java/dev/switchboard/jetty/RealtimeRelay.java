@@ -9,6 +9,8 @@ import dev.switchboard.rules.Candidate;
 import dev.switchboard.servlet.RealtimeEvents;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -46,6 +48,8 @@ public final class RealtimeRelay {
     private volatile Session client;
     private volatile Session upstream;
     private Usage usage;
+    /** The codes of the client's events refused, and how many of each (read at the end). */
+    private final Map<String, Integer> refused = new TreeMap<>();
 
     RealtimeRelay(Exchange exchange, Candidate candidate, RealtimeEvents events, int maxBytes, Duration idle) {
         this.exchange = exchange;
@@ -103,6 +107,10 @@ public final class RealtimeRelay {
         usage = RealtimeEvents.plus(usage, more);
     }
 
+    private synchronized void refused(String code) {
+        refused.merge(code, 1, Integer::sum);
+    }
+
     /**
      * Ends the socket: closes both sides (or drops the client's connection when the provider's was lost) and ends the
      * exchange. Only the first call counts.
@@ -133,6 +141,11 @@ public final class RealtimeRelay {
         }
         synchronized (this) {
             exchange.recorder().usage(usage == null ? Usage.UNKNOWN : usage);
+            if (!refused.isEmpty()) {
+                // Each was answered in the socket; the operator hears of them once per socket, not once per event.
+                LOG.info("Switchboard: realtime socket {} ({}) refused {} event(s) of its client: {}", exchange.id(),
+                        candidate.model(), refused.values().stream().mapToInt(Integer::intValue).sum(), refused);
+            }
         }
         if (error != null) {
             // The gateway closed it (a withdrawn model, an event too large, its own fault): said in the access log.
@@ -172,6 +185,9 @@ public final class RealtimeRelay {
                 end(StatusCode.SERVER_ERROR, "internal error in the gateway", Ending.CLOSED, ApiError.INTERNAL_ERROR.with());
                 return;
             }
+            if (verdict.forward() == null) {
+                refused(verdict.error().code());
+            }
             if (verdict.forward() != null) {
                 upstream.sendText(verdict.forward(), thenDemand(client, Ending.UPSTREAM_LOST));
             } else if (verdict.revoked()) {
@@ -187,6 +203,7 @@ public final class RealtimeRelay {
         @Override
         public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
             callback.succeed();
+            refused("invalid_request");
             client.sendText(RealtimeEvents.binaryRefused(), thenDemand(client, Ending.CLIENT_LOST));
         }
 

@@ -291,8 +291,22 @@ final class RealtimeProxyTest {
         ws.sendText("{\"type\":\"input_audio_buffer.clear\"}", true).get(5, TimeUnit.SECONDS);
         assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"type\":\"input_audio_buffer.clear\"}");
         assertThat(upstream.received).isEmpty();
-        ws.sendClose(1000, "").get(5, TimeUnit.SECONDS);
-        assertThat(completions.poll(5, TimeUnit.SECONDS).status()).isEqualTo(101);
+        ch.qos.logback.classic.Logger relayLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                RealtimeRelay.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+                new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        relayLog.addAppender(log);
+        try {
+            ws.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+            assertThat(completions.poll(5, TimeUnit.SECONDS).status()).isEqualTo(101);
+            // Answered in the socket one by one; told to the operator once, at the socket's end.
+            assertThat(log.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                    .contains("refused " + (refused.length + 1) + " event(s)").contains("model_access_denied=")
+                    .contains("invalid_json="));
+        } finally {
+            relayLog.detachAppender(log);
+        }
     }
 
     @Test
