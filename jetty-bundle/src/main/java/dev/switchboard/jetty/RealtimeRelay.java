@@ -159,8 +159,39 @@ public final class RealtimeRelay {
         exchange.recorder().complete(101);
     }
 
-    /** An endpoint of the relay (public: Jetty calls its methods through method handles). */
-    public abstract static class Side implements Session.Listener {
+    /**
+     * An endpoint of the relay: what both sides do alike (public: Jetty calls its methods through method handles).
+     * Pings and pongs go to the other side; a close closes it, and a close without a frame is this side's loss.
+     */
+    public abstract class Side implements Session.Listener {
+
+        /** @return this side's session */
+        abstract Session self();
+
+        /** @return the other side's session */
+        abstract Session other();
+
+        /** @return how the socket ends when this side's connection is lost */
+        abstract Ending lost();
+
+        /** @return how the socket ends when a write to the other side fails: the other side's loss */
+        abstract Ending otherLost();
+
+        @Override
+        public void onWebSocketPing(ByteBuffer payload) {
+            other().sendPing(payload, thenDemand(self(), otherLost()));
+        }
+
+        @Override
+        public void onWebSocketPong(ByteBuffer payload) {
+            other().sendPong(payload, thenDemand(self(), otherLost()));
+        }
+
+        @Override
+        public void onWebSocketClose(int code, String reason, Callback callback) {
+            callback.succeed();
+            end(code, reason, code == StatusCode.ABNORMAL ? lost() : Ending.CLOSED, null);
+        }
     }
 
     /** The client's socket. */
@@ -208,19 +239,23 @@ public final class RealtimeRelay {
         }
 
         @Override
-        public void onWebSocketPing(ByteBuffer payload) {
-            upstream.sendPing(payload, thenDemand(client, Ending.UPSTREAM_LOST));
+        Session self() {
+            return client;
         }
 
         @Override
-        public void onWebSocketPong(ByteBuffer payload) {
-            upstream.sendPong(payload, thenDemand(client, Ending.UPSTREAM_LOST));
+        Session other() {
+            return upstream;
         }
 
         @Override
-        public void onWebSocketClose(int code, String reason, Callback callback) {
-            callback.succeed();
-            end(code, reason, code == StatusCode.ABNORMAL ? Ending.CLIENT_LOST : Ending.CLOSED, null);
+        Ending lost() {
+            return Ending.CLIENT_LOST;
+        }
+
+        @Override
+        Ending otherLost() {
+            return Ending.UPSTREAM_LOST;
         }
 
         @Override
@@ -270,19 +305,23 @@ public final class RealtimeRelay {
         }
 
         @Override
-        public void onWebSocketPing(ByteBuffer payload) {
-            client.sendPing(payload, thenDemand(upstream, Ending.CLIENT_LOST));
+        Session self() {
+            return upstream;
         }
 
         @Override
-        public void onWebSocketPong(ByteBuffer payload) {
-            client.sendPong(payload, thenDemand(upstream, Ending.CLIENT_LOST));
+        Session other() {
+            return client;
         }
 
         @Override
-        public void onWebSocketClose(int code, String reason, Callback callback) {
-            callback.succeed();
-            end(code, reason, code == StatusCode.ABNORMAL ? Ending.UPSTREAM_LOST : Ending.CLOSED, null);
+        Ending lost() {
+            return Ending.UPSTREAM_LOST;
+        }
+
+        @Override
+        Ending otherLost() {
+            return Ending.CLIENT_LOST;
         }
 
         @Override

@@ -109,6 +109,9 @@ final class RealtimeProxyTest {
                 + "{\"transcription\":{\"model\":\"whisper\"}}}}}", true).get(5, TimeUnit.SECONDS);
         assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"type\":\"session.update\",\"session\":"
                 + "{\"type\":\"realtime\",\"audio\":{\"input\":{\"transcription\":{\"model\":\"transcribe-x\"}}}}}");
+        // A ping goes to the provider, whose pong comes back through the gateway.
+        ws.sendPing(ByteBuffer.wrap("are you there".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get(5, TimeUnit.SECONDS);
+        assertThat(client.pongs.poll(5, TimeUnit.SECONDS)).isEqualTo("are you there");
         // Once a checked transcription model went on, an update of its other settings keeps it: passed.
         String language = "{\"type\":\"session.update\",\"session\":{\"audio\":{\"input\":{\"transcription\":"
                 + "{\"language\":\"en\"}}}}}";
@@ -488,6 +491,7 @@ final class RealtimeProxyTest {
     /** Whole text messages as they arrive, and how the socket ended. */
     private static final class Messages implements WebSocket.Listener {
         final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
         final CompletableFuture<Integer> closed = new CompletableFuture<>();
         volatile String reason;
         final CompletableFuture<Throwable> error = new CompletableFuture<>();
@@ -506,6 +510,13 @@ final class RealtimeProxyTest {
                 texts.add(partial.toString());
                 partial.setLength(0);
             }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            pongs.add(java.nio.charset.StandardCharsets.UTF_8.decode(message).toString());
             webSocket.request(1);
             return null;
         }
