@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -374,6 +375,9 @@ final class Gateway {
             Thread.sleep(delay.toMillis());
         }
         Duration drain = config.get().server().drainTimeout();
+        // Realtime sockets have no end of their own to wait for: closed on both sides (1001, going away) as the drain
+        // begins, by the gateway itself, before Jetty's own shutdown would close them without waiting for the frames.
+        CompletableFuture<Void> sockets = inFlight.closeSockets();
         // Stops accepting; each response from here on closes its connection when it ends.
         Graceful.shutdown(server);
         // The requests in flight, not the connections: a kept-alive connection with no request is closed by the stop
@@ -390,6 +394,12 @@ final class Gateway {
             } catch (TimeoutException stillOpen) {
                 // Requests the proxy does not own (a slow body, the admin API): the server closes them below.
             }
+        }
+        try {
+            // Their close frames written before the connections go.
+            sockets.get(CUT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.warn("Switchboard: realtime sockets still closing after {} ms; stopping anyway", CUT_GRACE.toMillis());
         }
         server.setStopTimeout(0);
         server.stop();

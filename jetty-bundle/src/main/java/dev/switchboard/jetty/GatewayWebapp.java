@@ -199,7 +199,7 @@ public final class GatewayWebapp implements ServletContextListener {
                 VirtualModelFilter.UnknownPaths.REFUSE);
         if (realtime) {
             checks.proxyingRealtime();
-            context.addServlet(REALTIME_SERVLET, new RealtimeServlet(config, picker)).addMapping("/v1/realtime");
+            context.addServlet(REALTIME_SERVLET, new RealtimeServlet(config, picker, inFlight)).addMapping("/v1/realtime");
         }
         FilterRegistration.Dynamic filter = context.addFilter("switchboard", checks);
         filter.setAsyncSupported(true);

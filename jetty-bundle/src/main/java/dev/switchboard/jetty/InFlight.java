@@ -1,6 +1,8 @@
 package dev.switchboard.jetty;
 
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.client.Request;
 
@@ -20,6 +22,9 @@ final class InFlight {
             super("the gateway is shutting down", null, false, false);
         }
     }
+
+    /** The realtime sockets open, each until its close frames are written ({@link #closeSockets}). */
+    private final Set<RealtimeRelay> sockets = ConcurrentHashMap.newKeySet();
 
     /** Each request, and what {@link #watchAll} runs for it. */
     private final Map<Request, Runnable> requests = new ConcurrentHashMap<>();
@@ -69,5 +74,24 @@ final class InFlight {
             n++;
         }
         return n;
+    }
+
+    /**
+     * @param socket a realtime socket whose client side opened
+     * @param finished done when its close frames are written: it is forgotten then
+     */
+    void addSocket(RealtimeRelay socket, CompletableFuture<Void> finished) {
+        sockets.add(socket);
+        finished.whenComplete((done, failed) -> sockets.remove(socket));
+    }
+
+    /**
+     * Closes every realtime socket still open on both sides with 1001 (going away): a session has no end of its own to
+     * wait for, and its client reconnects elsewhere.
+     *
+     * @return done when every socket's close frames are written
+     */
+    CompletableFuture<Void> closeSockets() {
+        return CompletableFuture.allOf(sockets.stream().map(RealtimeRelay::goingAway).toArray(CompletableFuture[]::new));
     }
 }

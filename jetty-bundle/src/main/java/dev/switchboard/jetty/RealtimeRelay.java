@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -42,7 +43,10 @@ public final class RealtimeRelay {
     private final RealtimeEvents events;
     private final int maxBytes;
     private final Duration idle;
+    private final InFlight inFlight;
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** Done when the socket ended and both sides' close frames were written (or their connections dropped). */
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final Side clientSide = new ClientSide();
     private final Side upstreamSide = new UpstreamSide();
     private volatile Session client;
@@ -51,12 +55,14 @@ public final class RealtimeRelay {
     /** The codes of the client's events refused, and how many of each (read at the end). */
     private final Map<String, Integer> refused = new TreeMap<>();
 
-    RealtimeRelay(Exchange exchange, Candidate candidate, RealtimeEvents events, int maxBytes, Duration idle) {
+    RealtimeRelay(Exchange exchange, Candidate candidate, RealtimeEvents events, int maxBytes, Duration idle,
+                  InFlight inFlight) {
         this.exchange = exchange;
         this.candidate = candidate;
         this.events = events;
         this.maxBytes = maxBytes;
         this.idle = idle;
+        this.inFlight = inFlight;
     }
 
     /** @return the endpoint of the client's socket */
@@ -72,6 +78,17 @@ public final class RealtimeRelay {
     /** The client's upgrade did not happen: the provider's socket is closed without ending the exchange here. */
     void abandon() {
         ended.set(true);
+        finished.complete(null);
+    }
+
+    /**
+     * The gateway stops: both sides are closed with 1001 (going away), unless the socket ended already.
+     *
+     * @return done when both sides' close frames are written: the connections may go then
+     */
+    CompletableFuture<Void> goingAway() {
+        end(StatusCode.SHUTDOWN, "the gateway is shutting down", Ending.CLOSED, null);
+        return finished;
     }
 
     private void configure(Session session, long maxMessage) {
@@ -103,6 +120,12 @@ public final class RealtimeRelay {
         return Callback.from(from::demand, failure -> end(StatusCode.SERVER_ERROR, "the relay failed", lost, null));
     }
 
+    private void closed(java.util.concurrent.atomic.AtomicInteger closing) {
+        if (closing.decrementAndGet() == 0) {
+            finished.complete(null);
+        }
+    }
+
     private synchronized void add(Usage more) {
         usage = RealtimeEvents.plus(usage, more);
     }
@@ -121,24 +144,32 @@ public final class RealtimeRelay {
         }
         Session c = client;
         Session u = upstream;
+        // Each close written (or failed) counts down; the last one finishes the socket.
+        java.util.concurrent.atomic.AtomicInteger closing = new java.util.concurrent.atomic.AtomicInteger(1);
+        Callback written = Callback.from(() -> closed(closing), failure -> closed(closing));
         if (c == null) {
             // The client's socket never opened (the provider's upgrade failed, or the client's): the servlet answers.
             if (u != null && u.isOpen()) {
-                u.close(StatusCode.NORMAL, null, Callback.NOOP);
+                closing.incrementAndGet();
+                u.close(StatusCode.NORMAL, null, written);
             }
+            closed(closing);
             return;
         }
         int sent = sendable(code);
         if (u != null && u.isOpen()) {
-            u.close(how == Ending.CLIENT_LOST ? StatusCode.SHUTDOWN : sent, reason, Callback.NOOP);
+            closing.incrementAndGet();
+            u.close(how == Ending.CLIENT_LOST ? StatusCode.SHUTDOWN : sent, reason, written);
         }
         if (c.isOpen()) {
             if (how == Ending.UPSTREAM_LOST) {
                 c.disconnect();
             } else {
-                c.close(sent, reason, Callback.NOOP);
+                closing.incrementAndGet();
+                c.close(sent, reason, written);
             }
         }
+        closed(closing);
         synchronized (this) {
             exchange.recorder().usage(usage == null ? Usage.UNKNOWN : usage);
             if (!refused.isEmpty()) {
@@ -201,6 +232,10 @@ public final class RealtimeRelay {
         public void onWebSocketOpen(Session session) {
             client = session;
             configure(session, maxBytes);
+            if (!ended.get()) {
+                // Kept until its close frames are written, for a stop to close it and wait for them.
+                inFlight.addSocket(RealtimeRelay.this, finished);
+            }
             session.demand();
             upstream.demand();
         }

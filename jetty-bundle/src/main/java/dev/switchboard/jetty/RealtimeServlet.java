@@ -58,16 +58,19 @@ final class RealtimeServlet extends HttpServlet {
 
     private final Supplier<SwitchboardConfig> live;
     private final Picker picker;
+    private final InFlight inFlight;
     private HttpClient http;
     private WebSocketClient client;
 
     /**
      * @param live the rules in force, by which every event of an open socket is judged
      * @param picker the node's rotation, for a virtual model an event names
+     * @param inFlight where open sockets are kept, for a stop to close them
      */
-    RealtimeServlet(Supplier<SwitchboardConfig> live, Picker picker) {
+    RealtimeServlet(Supplier<SwitchboardConfig> live, Picker picker, InFlight inFlight) {
         this.live = live;
         this.picker = picker;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -152,7 +155,7 @@ final class RealtimeServlet extends HttpServlet {
             }
             attempts++;
             RealtimeRelay relay = new RealtimeRelay(exchange, candidate,
-                    new RealtimeEvents(exchange, candidate, live, picker, max), max, idle);
+                    new RealtimeEvents(exchange, candidate, live, picker, max), max, idle, inFlight);
             long started = System.nanoTime();
             int number = exchange.recorder().nextAttemptNumber();
             ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate));
