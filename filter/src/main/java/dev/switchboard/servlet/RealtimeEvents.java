@@ -60,8 +60,11 @@ public final class RealtimeEvents {
     private final Picker picker;
     private final String provider;
     private final JsonModelLocator locator;
-    /** Whether an event of this socket named a transcription model that was checked and went on. */
-    private boolean transcriptionModelSent;
+    /**
+     * The transcription model the last event that set one named, as checked and sent ({@code provider/model}), or
+     * {@code null} while none is in force at the provider (none named yet, or set to {@code null} since).
+     */
+    private String transcriptionModel;
 
     /**
      * @param exchange the socket's exchange, decided (its caller)
@@ -117,11 +120,17 @@ public final class RealtimeEvents {
             return refused(ApiError.INVALID_REQUEST.with("not a client event of the realtime API: "
                     + (type != null ? "'" + ModelNames.visible(type) + "'" : "no type")), "type", clientId);
         }
-        Verdict unnamed = type.endsWith("session.update") ? transcriptionWithoutModel(bytes, clientId) : null;
-        if (unnamed != null) {
-            return unnamed;
+        Transcription transcription = null;
+        if (type.endsWith("session.update")) {
+            transcription = transcription(bytes);
+            if (transcription.refusal() != null) {
+                return refused(transcription.refusal(), transcription.path(), clientId);
+            }
         }
         if (field.status() != ModelField.Status.FOUND) {
+            if (transcription != null && transcription.cleared()) {
+                transcriptionModel = null;
+            }
             return new Verdict(text, null, null, false);
         }
         Map<ModelField.Site, Decision> decisions = new LinkedHashMap<>();
@@ -143,8 +152,13 @@ public final class RealtimeEvents {
             decisions.put(site, d);
         }
         byte[] rewritten = field.splice(bytes, bytes.length, s -> decisions.get(s).upstreamModel());
-        for (ModelField.Site site : decisions.keySet()) {
-            transcriptionModelSent |= site.path().endsWith("transcription.model");
+        for (Map.Entry<ModelField.Site, Decision> e : decisions.entrySet()) {
+            if (e.getKey().path().endsWith("transcription.model")) {
+                transcriptionModel = e.getValue().qualified();
+            }
+        }
+        if (transcription != null && transcription.cleared()) {
+            transcriptionModel = null;
         }
         return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null, false);
     }
@@ -159,43 +173,74 @@ public final class RealtimeEvents {
             return ApiError.PROVIDER_UNAVAILABLE.with(provider);
         }
         Outcome now = Resolver.resolveConcrete(rules, connected.model(), exchange.caller()).outcome();
-        return now == Outcome.DENIED || now == Outcome.DISABLED ? ApiError.forOutcome(now).with() : null;
+        if (now == Outcome.DENIED || now == Outcome.DISABLED) {
+            return ApiError.forOutcome(now).with();
+        }
+        if (transcriptionModel != null) {
+            // The provider transcribes with the model an earlier event set: withdrawn, it ends the socket too.
+            Outcome transcribing = Resolver.resolveConcrete(rules, transcriptionModel, exchange.caller()).outcome();
+            if (transcribing == Outcome.DENIED || transcribing == Outcome.DISABLED) {
+                return ApiError.forOutcome(transcribing).with().at("transcription model " + transcriptionModel);
+            }
+        }
+        return null;
     }
 
     /**
-     * A session update's transcription settings without a model: the provider would transcribe with its default, which
-     * no rule checked. Unless an earlier event of this socket named one that was checked (the provider keeps it: an
-     * update only changes what it names).
+     * What a session update does to the transcription model.
      *
-     * @return the refusal of such settings ({@code session.audio.input.transcription}, or the beta
-     *     {@code session.input_audio_transcription}), or {@code null}
+     * @param refusal why the update is refused, or {@code null}
+     * @param path where in the event, for the refusal
+     * @param cleared whether it turns transcription off ({@code null} settings): no model is in force after it
      */
-    private Verdict transcriptionWithoutModel(byte[] bytes, String clientId) {
-        if (transcriptionModelSent) {
-            return null;
-        }
+    private record Transcription(ErrorResponse refusal, String path, boolean cleared) {
+    }
+
+    /**
+     * A session update's transcription settings. Settings without a model are refused while no checked model is in
+     * force at the provider (it would transcribe with its default, which no rule checked); a key sent twice anywhere
+     * in the update is refused (readers differ on which copy counts: {@code transcripti\u006fn} beside
+     * {@code transcription}).
+     */
+    private Transcription transcription(byte[] bytes) {
         Object parsed;
         try {
-            parsed = JsonTree.parse(bytes);
+            parsed = JsonTree.parseUnique(bytes);
+        } catch (JsonTree.DuplicateKeyException e) {
+            return new Transcription(ApiError.INVALID_REQUEST.with("a key sent twice in the session update: "
+                    + e.describe()), e.path(), false);
         } catch (RuntimeException e) {
             parsed = null;
         }
         if (!(parsed instanceof Map<?, ?> event)) {
             // Valid JSON the tree reader does not take (nested deeper than it goes): not judged, so not passed.
-            return refused(ApiError.INVALID_REQUEST.with("a session update nested too deep to check"), "session", clientId);
+            return new Transcription(ApiError.INVALID_REQUEST.with("a session update nested too deep to check"), "session",
+                    false);
         }
-        String unnamed = null;
-        if (event.get("session") instanceof Map<?, ?> session) {
-            if (session.get("input_audio_transcription") instanceof Map<?, ?> beta && !beta.containsKey("model")) {
-                unnamed = "session.input_audio_transcription";
-            } else if (session.get("audio") instanceof Map<?, ?> audio && audio.get("input") instanceof Map<?, ?> input
-                    && input.get("transcription") instanceof Map<?, ?> ga && !ga.containsKey("model")) {
-                unnamed = "session.audio.input.transcription";
-            }
+        if (!(event.get("session") instanceof Map<?, ?> session)) {
+            return new Transcription(null, null, false);
         }
-        return unnamed == null ? null : refused(ApiError.INVALID_REQUEST.with("name the transcription model (" + unnamed
-                + ".model): without one the provider transcribes with a model of its choosing, which this gateway cannot"
-                + " check"), unnamed + ".model", clientId);
+        Object settings;
+        String path;
+        if (session.containsKey("input_audio_transcription")) {
+            settings = session.get("input_audio_transcription");
+            path = "session.input_audio_transcription";
+        } else if (session.get("audio") instanceof Map<?, ?> audio && audio.get("input") instanceof Map<?, ?> input
+                && input.containsKey("transcription")) {
+            settings = input.get("transcription");
+            path = "session.audio.input.transcription";
+        } else {
+            return new Transcription(null, null, false);
+        }
+        if (settings == null) {
+            return new Transcription(null, path, true);
+        }
+        if (settings instanceof Map<?, ?> m && !m.containsKey("model") && transcriptionModel == null) {
+            return new Transcription(ApiError.INVALID_REQUEST.with("name the transcription model (" + path + ".model):"
+                    + " without one the provider transcribes with a model of its choosing, which this gateway cannot"
+                    + " check"), path + ".model", false);
+        }
+        return new Transcription(null, path, false);
     }
 
     /** @return the error event for a binary message, which the realtime API has none of (its audio is base64 in JSON) */

@@ -239,6 +239,13 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         SwitchboardConfig cfg = exchange.config();
         Rules rules = cfg.rules();
+        if (exchange.endpoint() == Endpoint.REALTIME) {
+            // A realtime upgrade at another spelling of its path (/V1/realtime, /v1/realtime/): the socket's servlet is
+            // mapped at the exact path, and this proxy would send the upgrade on as a plain request, unrewritten.
+            reject(response, exchange, ApiError.INVALID_REQUEST.with("open the realtime socket at /v1/realtime, spelled"
+                    + " so"));
+            return;
+        }
         if (exchange.endpoint() == Endpoint.MODELS || exchange.endpoint() == Endpoint.MODEL) {
             // The filter answers /v1/models/{id} from the list, shaped for the caller.
             byte[] list = catalog.list(rules, cfg.server().modelsCacheTtl());

@@ -25,6 +25,8 @@ final class InFlight {
 
     /** The realtime sockets open, each until its close frames are written ({@link #closeSockets}). */
     private final Set<RealtimeRelay> sockets = ConcurrentHashMap.newKeySet();
+    /** Set by {@link #closeSockets}: a stop began. */
+    private volatile boolean closing;
 
     /** Each request, and what {@link #watchAll} runs for it. */
     private final Map<Request, Runnable> requests = new ConcurrentHashMap<>();
@@ -83,6 +85,15 @@ final class InFlight {
     void addSocket(RealtimeRelay socket, CompletableFuture<Void> finished) {
         sockets.add(socket);
         finished.whenComplete((done, failed) -> sockets.remove(socket));
+        if (closing) {
+            // Opened as the stop closed the others: closed as they were.
+            socket.goingAway();
+        }
+    }
+
+    /** @return whether a stop is closing the realtime sockets: no new one is opened */
+    boolean closingSockets() {
+        return closing;
     }
 
     /**
@@ -92,6 +103,7 @@ final class InFlight {
      * @return done when every socket's close frames are written
      */
     CompletableFuture<Void> closeSockets() {
+        closing = true;
         return CompletableFuture.allOf(sockets.stream().map(RealtimeRelay::goingAway).toArray(CompletableFuture[]::new));
     }
 }

@@ -45,6 +45,8 @@ public final class RealtimeRelay {
     private final Duration idle;
     private final InFlight inFlight;
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** Whether the servlet gave the socket up before the client's side opened (it answers, and ends the exchange). */
+    private volatile boolean abandoned;
     /** Done when the socket ended and both sides' close frames were written (or their connections dropped). */
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final Side clientSide = new ClientSide();
@@ -77,6 +79,7 @@ public final class RealtimeRelay {
 
     /** The client's upgrade did not happen: the provider's socket is closed without ending the exchange here. */
     void abandon() {
+        abandoned = true;
         ended.set(true);
         finished.complete(null);
     }
@@ -148,7 +151,8 @@ public final class RealtimeRelay {
         java.util.concurrent.atomic.AtomicInteger closing = new java.util.concurrent.atomic.AtomicInteger(1);
         Callback written = Callback.from(() -> closed(closing), failure -> closed(closing));
         if (c == null) {
-            // The client's socket never opened (the provider's upgrade failed, or the client's): the servlet answers.
+            // The client's side is not open (yet): the provider's socket closes now; a client side that opens after
+            // this is closed at once (ClientSide.onWebSocketOpen), and the exchange ended there.
             if (u != null && u.isOpen()) {
                 closing.incrementAndGet();
                 u.close(StatusCode.NORMAL, null, written);
@@ -230,12 +234,19 @@ public final class RealtimeRelay {
 
         @Override
         public void onWebSocketOpen(Session session) {
+            if (ended.get()) {
+                // The provider's side ended before this one opened (or the servlet gave the socket up): nothing to relay.
+                session.close(StatusCode.SERVER_ERROR, "the provider's socket closed", Callback.NOOP);
+                if (!abandoned) {
+                    exchange.recorder().cut("upstream_unavailable");
+                    exchange.recorder().complete(101);
+                }
+                return;
+            }
             client = session;
             configure(session, maxBytes);
-            if (!ended.get()) {
-                // Kept until its close frames are written, for a stop to close it and wait for them.
-                inFlight.addSocket(RealtimeRelay.this, finished);
-            }
+            // Kept until its close frames are written, for a stop to close it and wait for them.
+            inFlight.addSocket(RealtimeRelay.this, finished);
             session.demand();
             upstream.demand();
         }

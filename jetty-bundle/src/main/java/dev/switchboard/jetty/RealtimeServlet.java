@@ -4,6 +4,7 @@ import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.exchange.Attempt;
+import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Picker;
@@ -33,7 +34,9 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
+import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.StatusCode;
 import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
 import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
@@ -126,6 +129,12 @@ final class RealtimeServlet extends HttpServlet {
             LOG.error("Switchboard: a realtime upgrade reached the proxy without the filter's decision");
             return;
         }
+        if (inFlight.closingSockets()) {
+            // The gateway is stopping: its open sockets are being closed, so no new one is opened.
+            reject(response, exchange, new ErrorResponse(503, "api_error", "shutting_down",
+                    "the gateway is shutting down; reconnect in a moment", null));
+            return;
+        }
         int max = exchange.config().server().maxRequestBytes();
         Duration idle = exchange.config().server().upstreamIdleTimeout();
         Duration connectTimeout = exchange.config().server().upstreamConnectTimeout();
@@ -169,8 +178,9 @@ final class RealtimeServlet extends HttpServlet {
                 upstream = opening.get(connectTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 if (e instanceof TimeoutException) {
-                    // Given up on: a socket that opens after all is closed, not left with the provider.
+                    // Given up on: the attempt is cancelled, and a socket that opens after all is closed.
                     relay.abandon();
+                    opening.cancel(true);
                     opening.whenComplete((late, failed) -> {
                         if (late != null) {
                             late.close();
@@ -223,8 +233,12 @@ final class RealtimeServlet extends HttpServlet {
             if (!upgraded) {
                 request.removeAttribute(Exchange.ENDS_LATER);
                 relay.abandon();
-                upstream.close();
-                if (!response.isCommitted()) {
+                if (response.isCommitted()) {
+                    // The 101 went out, but the client's connection did not take it (it left meanwhile).
+                    exchange.recorder().cut(Completion.CLIENT_DISCONNECTED);
+                    upstream.close(StatusCode.SHUTDOWN, "the client left", Callback.NOOP);
+                } else {
+                    upstream.close();
                     reject(response, exchange, ApiError.INVALID_REQUEST.with("not a valid WebSocket upgrade"));
                 }
             }

@@ -117,6 +117,13 @@ final class RealtimeProxyTest {
                 + "{\"language\":\"en\"}}}}}";
         ws.sendText(language, true).get(5, TimeUnit.SECONDS);
         assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(language);
+        // Turned off (null), the provider has no model: settings without one are refused again.
+        String off = "{\"type\":\"session.update\",\"session\":{\"audio\":{\"input\":{\"transcription\":null}}}}";
+        ws.sendText(off, true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(off);
+        ws.sendText(language, true).get(5, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"param\":\"session.audio.input.transcription.model\"");
+        assertThat(upstream.received).isEmpty();
         ws.sendText("{\"type\":\"response.create\"}", true).get(5, TimeUnit.SECONDS);
         assertThat(client.next()).contains("\"type\":\"response.done\"");
         ws.sendText("{\"type\":\"response.create\"}", true).get(5, TimeUnit.SECONDS);
@@ -261,6 +268,8 @@ final class RealtimeProxyTest {
             {"{\"type\":\"session.update\",\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":"
                 + "{\"transcription\":{\"language\":\"en\"}}}}}", "\"code\":\"invalid_request\"",
                 "\"param\":\"session.audio.input.transcription.model\""},
+            {"{\"type\":\"session.update\",\"session\":{\"input_audio_transcripti\\u006fn\":{},"
+                + "\"input_audio_transcription\":{\"model\":\"whisper\"}}}", "\"code\":\"invalid_request\"", "sent twice"},
             {"{\"type\":\"transcription_session.update\",\"session\":{\"input_audio_transcription\":{}}}",
                 "\"code\":\"invalid_request\"", "\"param\":\"session.input_audio_transcription.model\""},
             {"{\"type\":\"session.update\",\"session\":{\"model\":\"regular\",\"MODEL\":\"up/denied\"}}",
@@ -334,6 +343,13 @@ final class RealtimeProxyTest {
                     new byte[0], false, null));
             assertThat(r.status()).as(c.path()).isEqualTo(c.status());
             assertThat(r.text()).as(c.path()).contains(c.says());
+        }
+        // Other spellings of the path: checked by the filter, but not the socket's servlet: refused, nothing sent on.
+        for (String path : List.of("/V1/realtime?model=regular", "/v1/realtime/?model=regular", "/v1//realtime?model=regular")) {
+            RawClient.Response r = RawClient.send(gateway.port(), new Corpus.Attack(path, "GET", path, List.of(upgrade),
+                    new byte[0], false, null));
+            assertThat(r.status()).as(path).isEqualTo(400);
+            assertThat(r.text()).as(path).contains("open the realtime socket at /v1/realtime");
         }
         RawClient.Response plain = RawClient.send(gateway.port(), new Corpus.Attack("plain", "GET",
                 "/v1/realtime?model=regular", List.of(), new byte[0], false, null));
@@ -439,6 +455,26 @@ final class RealtimeProxyTest {
             assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1008");
             assertThat(upstream.received).isEmpty();
             // Closed by the gateway: the access log says why.
+            assertThat(completions.poll(5, TimeUnit.SECONDS).errorCode()).isEqualTo("model_access_denied");
+
+            // The transcription model an event set is withdrawn by a reload: the provider would go on using it, so the
+            // socket is closed at its next event.
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), "600s")));
+            Messages transcribing = new Messages();
+            WebSocket ts = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + live.port()
+                    + "/v1/realtime?model=rt-a"), transcribing).get(10, TimeUnit.SECONDS);
+            assertThat(transcribing.next()).contains("session.created");
+            ts.sendText("{\"type\":\"session.update\",\"session\":{\"input_audio_transcription\":{\"model\":\"whisper\"}}}",
+                    true).get(5, TimeUnit.SECONDS);
+            assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("transcribe-x");
+            upstream.closes.clear();
+            completions.clear();
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), "600s") + "  - {source: up/transcribe-x, enabled: false}\n"));
+            ts.sendText("{\"type\":\"input_audio_buffer.commit\"}", true).get(5, TimeUnit.SECONDS);
+            assertThat(transcribing.next()).contains("\"code\":\"model_access_denied\"");
+            assertThat(transcribing.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1008");
+            assertThat(upstream.received).isEmpty();
             assertThat(completions.poll(5, TimeUnit.SECONDS).errorCode()).isEqualTo("model_access_denied");
 
             // A socket silent for upstream_idle_timeout is closed on both sides (1001), not dropped, and not a cut.
