@@ -361,7 +361,8 @@ final class Gateway {
     /**
      * Stops gracefully: stops accepting, lets in-flight requests (streams included) finish for up to
      * {@code server.drain_timeout}, then cuts those still open (an SSE stream gets an {@code error} event
-     * {@code shutting_down} first; the exchange records the cut) and stops.
+     * {@code shutting_down} first; the exchange records the cut) and stops. Realtime sockets are closed on both sides
+     * with 1001 as the drain begins, and the server stops once their close frames are written (2 s at most).
      *
      * @return how many responses were cut because the drain time ran out
      * @throws Exception when Jetty fails to stop

@@ -10,7 +10,8 @@ import org.eclipse.jetty.client.Request;
  * The upstream requests in flight, so that a stop whose drain time ran out can end them itself
  * ({@link #cutAll}): each client then sees its response cut the way the README's "Faults" section says
  * (a stream gets an SSE {@code error} event first), instead of a connection that merely closes; and so that a
- * periodic {@link #watchAll} can look after each (whether its client is still there). Thread-safe.
+ * periodic {@link #watchAll} can look after each (whether its client is still there). Also the realtime sockets
+ * open, which a stop closes ({@link #closeSockets}). Thread-safe.
  */
 final class InFlight {
 
