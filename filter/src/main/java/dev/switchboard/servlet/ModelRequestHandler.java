@@ -233,7 +233,7 @@ final class ModelRequestHandler {
      * @return whether a name has no route of its own: no redirect, no provider prefix, no provider's static
      *     {@code models} listing it (so it went to {@code default_provider}, or nowhere)
      */
-    private static boolean defaulted(Rules rules, String requested, Decision d) {
+    static boolean defaulted(Rules rules, String requested, Decision d) {
         if (d.redirect() != null) {
             return false;
         }

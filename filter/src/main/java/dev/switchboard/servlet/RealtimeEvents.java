@@ -17,7 +17,6 @@ import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.Resolver;
-import dev.switchboard.rules.Route;
 import dev.switchboard.rules.Rules;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -136,7 +135,7 @@ public final class RealtimeEvents {
         Map<ModelField.Site, Decision> decisions = new LinkedHashMap<>();
         for (ModelField.Site site : field.sites()) {
             Decision d = Resolver.resolve(rules, site.model(), exchange.caller(), picker);
-            if (!Objects.equals(d.provider(), provider) && defaulted(rules, site.model(), d)) {
+            if (!Objects.equals(d.provider(), provider) && ModelRequestHandler.defaulted(rules, site.model(), d)) {
                 // A bare name (a transcription model) goes where the socket goes, as beside a request's model.
                 d = Resolver.resolve(rules, provider + "/" + ModelNames.strip(site.model()), exchange.caller(), picker);
             }
@@ -266,14 +265,6 @@ public final class RealtimeEvents {
         event.put("event_id", "event_switchboard_" + EVENT_IDS.incrementAndGet());
         event.put("error", detail);
         return new Verdict(null, new String(JsonTree.write(event), StandardCharsets.UTF_8), error, false);
-    }
-
-    private static boolean defaulted(Rules rules, String requested, Decision d) {
-        if (d.redirect() != null) {
-            return false;
-        }
-        Route route = Resolver.route(rules, ModelNames.strip(requested));
-        return route == null || route.via() == Route.Via.DEFAULT;
     }
 
     /**
