@@ -472,7 +472,7 @@ public final class Multipart {
     private static final String ASCII_FIRST_TEXT = new String("is text/plain in a charset other than UTF-8");
 
     /** @return the bytes as strict UTF-8, or {@code null} when they are not */
-    static String utf8(byte[] body, int start, int end) {
+    public static String utf8(byte[] body, int start, int end) {
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)

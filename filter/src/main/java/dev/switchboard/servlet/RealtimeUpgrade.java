@@ -1,6 +1,7 @@
 package dev.switchboard.servlet;
 
 import dev.switchboard.body.ModelField;
+import dev.switchboard.body.Multipart;
 import dev.switchboard.rules.ModelNames;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
@@ -11,12 +12,7 @@ import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Enumeration;
 
 /**
@@ -130,6 +126,11 @@ final class RealtimeUpgrade {
         if (query == null || query.isEmpty()) {
             throw new IllegalArgumentException("name the model: GET /v1/realtime?model=...");
         }
+        String malformed = RequestChecks.malformed(query);
+        if (malformed != null) {
+            throw new IllegalArgumentException("the query has a broken percent escape or a character a URI must escape: "
+                    + malformed);
+        }
         String value = null;
         for (String pair : query.split("&", -1)) {
             int eq = pair.indexOf('=');
@@ -152,31 +153,13 @@ final class RealtimeUpgrade {
         return s.length() > 64 ? s.substring(0, 64) + "..." : s;
     }
 
-    /** Percent-decoding as a form decodes a query value ({@code +} is a space), strict: UTF-8, every escape whole. */
+    /** A query value as a form decodes it ({@code +} is a space), its bytes strict UTF-8; its escapes are whole. */
     private static String decode(String raw) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            if (c == '%') {
-                if (i + 2 >= raw.length() || Character.digit(raw.charAt(i + 1), 16) < 0
-                        || Character.digit(raw.charAt(i + 2), 16) < 0) {
-                    throw new IllegalArgumentException("the model in the query has a broken percent escape");
-                }
-                bytes.write(Character.digit(raw.charAt(i + 1), 16) * 16 + Character.digit(raw.charAt(i + 2), 16));
-                i += 2;
-            } else if (c == '+') {
-                bytes.write(' ');
-            } else if (c > 0x7e || c < 0x21) {
-                throw new IllegalArgumentException("the model in the query has a character a URI must escape");
-            } else {
-                bytes.write(c);
-            }
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-        } catch (CharacterCodingException e) {
+        byte[] bytes = RequestChecks.queryBytes(raw);
+        String value = Multipart.utf8(bytes, 0, bytes.length);
+        if (value == null) {
             throw new IllegalArgumentException("the model in the query is not UTF-8");
         }
+        return value;
     }
 }

@@ -433,6 +433,14 @@ final class RequestChecks {
         if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
             return raw;
         }
+        return new String(queryBytes(raw), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @return a query's name or value percent-decoded escape by escape ({@code +} as a space), a broken escape kept as
+     *     it is: the bytes, before any charset reads them
+     */
+    static byte[] queryBytes(String raw) {
         byte[] in = raw.getBytes(StandardCharsets.UTF_8);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(in.length);
         for (int j = 0; j < in.length; ) {
@@ -446,6 +454,6 @@ final class RequestChecks {
                 j++;
             }
         }
-        return out.toString(StandardCharsets.UTF_8);
+        return out.toByteArray();
     }
 }
