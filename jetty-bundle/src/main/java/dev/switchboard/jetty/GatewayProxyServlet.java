@@ -220,14 +220,23 @@ final class GatewayProxyServlet extends ProxyServlet {
     @Override
     protected HttpClient newHttpClient() {
         HttpClient client = super.newHttpClient();
-        // Upstream providers answer on their own schedule: no redirects followed, no cookies kept.
+        String bound = getServletConfig().getInitParameter(MAX_RESPONSE_HEADERS_PARAMETER);
+        forProviders(client, bound == null ? MAX_RESPONSE_HEADERS : Integer.parseInt(bound));
+        return client;
+    }
+
+    /**
+     * What a client to providers is (the proxy's, and the realtime sockets'): upstream providers answer on their own
+     * schedule, so no redirects are followed and no cookies kept; an upstream's response headers are held whole until
+     * they end, so they are bounded (Jetty's client has no bound by default, so one upstream could fill the heap).
+     *
+     * @param client a client not started yet
+     * @param maxResponseHeaders the bound, within what the server side can write on
+     */
+    static void forProviders(HttpClient client, int maxResponseHeaders) {
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
-        // An upstream's response headers are held whole until they end: bounded (Jetty's client has no bound by
-        // default, so one upstream could fill the heap), and within what the server side can write on.
-        String bound = getServletConfig().getInitParameter(MAX_RESPONSE_HEADERS_PARAMETER);
-        client.setMaxResponseHeadersSize(bound == null ? MAX_RESPONSE_HEADERS : Integer.parseInt(bound));
-        return client;
+        client.setMaxResponseHeadersSize(maxResponseHeaders);
     }
 
     @Override

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +31,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -84,10 +82,7 @@ final class RealtimeServlet extends HttpServlet {
         if (client == null) {
             // A client of its own: the proxy's skips every 1xx answer (101 included) and is tuned for exchanges.
             HttpClient http = new HttpClient();
-            http.setFollowRedirects(false);
-            http.setHttpCookieStore(new HttpCookieStore.Empty());
-            // As the proxy's: a provider's upgrade answer is held whole, so it is bounded.
-            http.setMaxResponseHeadersSize(GatewayProxyServlet.MAX_RESPONSE_HEADERS);
+            GatewayProxyServlet.forProviders(http, GatewayProxyServlet.MAX_RESPONSE_HEADERS);
             if (getServletContext().getAttribute("org.eclipse.jetty.server.Executor") instanceof Executor pool) {
                 // The server's threads, as the proxy's client uses them: no pool of its own.
                 http.setExecutor(pool);
@@ -261,12 +256,8 @@ final class RealtimeServlet extends HttpServlet {
     }
 
     private static void upstreamHeaders(Provider provider, HttpServletRequest request, ClientUpgradeRequest upgrade) {
-        if (!provider.apiKey().isEmpty()) {
-            upgrade.setHeader("Authorization", "Bearer " + provider.apiKey());
-        }
-        for (Map.Entry<String, String> e : provider.headers().entrySet()) {
-            upgrade.setHeader(e.getKey(), e.getValue());
-        }
+        // The realtime API is OpenAI's: the Anthropic type never gets here.
+        ProviderHeaders.forEach(provider, null, upgrade::setHeader);
         for (String name : List.of("OpenAI-Beta", "User-Agent")) {
             String value = request.getHeader(name);
             if (value != null && upgrade.getHeader(name) == null) {
