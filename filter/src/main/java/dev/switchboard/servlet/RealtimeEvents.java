@@ -10,14 +10,17 @@ import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.Usage;
 import dev.switchboard.json.JsonTree;
 import dev.switchboard.config.SwitchboardConfig;
+import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.Identification;
 import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
+import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,7 +35,9 @@ import java.util.function.Supplier;
  * checked for the socket's caller and rewritten (a session's model, its transcription model, beta and GA spellings),
  * all at the socket's provider. A refused event goes nowhere: the client gets an {@code error} event in the realtime
  * API's shape instead, and the socket stays open, as the realtime API answers an invalid event. Also reads the usage of
- * the upstream's {@code response.done} events. One per socket; its methods are called by one thread at a time.
+ * the upstream's {@code response.done} events. The caller, too, is identified again for every event by the keys and
+ * paths in force: a gateway key a reload removed ends the socket opened with it. One per socket; its methods are
+ * called by one thread at a time.
  */
 public final class RealtimeEvents {
 
@@ -53,12 +58,14 @@ public final class RealtimeEvents {
 
     private static final AtomicLong EVENT_IDS = new AtomicLong();
 
-    private final Exchange exchange;
+    private final Callers.Presented presented;
     private final Candidate connected;
     private final Supplier<SwitchboardConfig> live;
     private final Picker picker;
     private final String provider;
     private final JsonModelLocator locator;
+    /** The caller as the rules in force identify it (at the opening, the exchange's). */
+    private Caller caller;
     /**
      * The transcription model the last event that set one named, as checked and sent ({@code provider/model}), or
      * {@code null} while none is in force at the provider (none named yet, or set to {@code null} since).
@@ -67,15 +74,17 @@ public final class RealtimeEvents {
 
     /**
      * @param exchange the socket's exchange, decided (its caller)
+     * @param request the upgrade, whose gateway key and user path identify the caller again at every event
      * @param connected the candidate the socket is open at: every model of an event must go to its provider, and the
      *     rules in force must still let the caller use it
      * @param live the rules in force: each event is judged by them, not by those of the socket's opening
      * @param picker the node's rotation, for a virtual model named in an event
      * @param maxBytes the largest event read
      */
-    public RealtimeEvents(Exchange exchange, Candidate connected, Supplier<SwitchboardConfig> live, Picker picker,
-                          int maxBytes) {
-        this.exchange = exchange;
+    public RealtimeEvents(Exchange exchange, HttpServletRequest request, Candidate connected,
+                          Supplier<SwitchboardConfig> live, Picker picker, int maxBytes) {
+        this.presented = Callers.presented(request);
+        this.caller = exchange.caller();
         this.connected = connected;
         this.live = live;
         this.picker = picker;
@@ -89,10 +98,10 @@ public final class RealtimeEvents {
      * @param forward the event to send upstream (the models rewritten), or {@code null} when refused
      * @param reply the {@code error} event to send the client instead, or {@code null}
      * @param error the refusal, or {@code null}
-     * @param revoked whether the caller may no longer use the socket's own model (a reload changed the rules): the
-     *     socket is to be closed after the reply
+     * @param revoked why the socket is to be closed after the reply (a reload changed the rules: the caller's key is
+     *     no longer accepted, or the caller may no longer use the socket's own model), or {@code null}
      */
-    public record Verdict(String forward, String reply, ErrorResponse error, boolean revoked) {
+    public record Verdict(String forward, String reply, ErrorResponse error, String revoked) {
     }
 
     /**
@@ -103,16 +112,25 @@ public final class RealtimeEvents {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ModelField field = locator.locate(bytes, bytes.length, SHAPE);
         String clientId = field.captured().get("event_id");
+        Rules rules = live.get().rules();
+        Identification who = presented.identify(rules.identity());
+        if (!who.ok()) {
+            // The rules changed under an open socket: its caller's key (or path) is no longer accepted.
+            ErrorResponse gone = ApiError.forIdentity(who.failure()).with(who.message());
+            return new Verdict(null, refused(gone, null, clientId).reply(), gone,
+                    "the gateway key or user path is no longer accepted");
+        }
+        caller = who.caller();
+        ErrorResponse withdrawn = withdrawn(rules);
+        if (withdrawn != null) {
+            // The rules changed under an open socket: its own model is no longer this caller's to use.
+            return new Verdict(null, refused(withdrawn, "model", clientId).reply(), withdrawn,
+                    "the model is no longer available to this caller");
+        }
         ErrorResponse broken = field.status() == ModelField.Status.NOT_OBJECT ? ApiError.INVALID_JSON.with()
                 : field.error(false);
         if (broken != null) {
             return refused(broken, null, clientId);
-        }
-        Rules rules = live.get().rules();
-        ErrorResponse withdrawn = withdrawn(rules);
-        if (withdrawn != null) {
-            // The rules changed under an open socket: its own model is no longer this caller's to use.
-            return new Verdict(null, refused(withdrawn, "model", clientId).reply(), withdrawn, true);
         }
         String type = field.captured().get("type");
         if (type == null || !CLIENT_EVENTS.contains(type)) {
@@ -130,14 +148,14 @@ public final class RealtimeEvents {
             if (transcription != null && transcription.cleared()) {
                 transcriptionModel = null;
             }
-            return new Verdict(text, null, null, false);
+            return new Verdict(text, null, null, null);
         }
         Map<ModelField.Site, Decision> decisions = new LinkedHashMap<>();
         for (ModelField.Site site : field.sites()) {
-            Decision d = Resolver.resolve(rules, site.model(), exchange.caller(), picker);
+            Decision d = Resolver.resolve(rules, site.model(), caller, picker);
             if (!Objects.equals(d.provider(), provider) && ModelRequestHandler.defaulted(rules, site.model(), d)) {
                 // A bare name (a transcription model) goes where the socket goes, as beside a request's model.
-                d = Resolver.resolve(rules, provider + "/" + ModelNames.strip(site.model()), exchange.caller(), picker);
+                d = Resolver.resolve(rules, provider + "/" + ModelNames.strip(site.model()), caller, picker);
             }
             ApiError denied = ApiError.forOutcome(d.outcome());
             if (denied != null) {
@@ -159,7 +177,7 @@ public final class RealtimeEvents {
         if (transcription != null && transcription.cleared()) {
             transcriptionModel = null;
         }
-        return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null, false);
+        return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null, null);
     }
 
     /**
@@ -171,13 +189,13 @@ public final class RealtimeEvents {
         if (p == null || !p.configured()) {
             return ApiError.PROVIDER_UNAVAILABLE.with(provider);
         }
-        Outcome now = Resolver.resolveConcrete(rules, connected.model(), exchange.caller()).outcome();
+        Outcome now = Resolver.resolveConcrete(rules, connected.model(), caller).outcome();
         if (now == Outcome.DENIED || now == Outcome.DISABLED) {
             return ApiError.forOutcome(now).with();
         }
         if (transcriptionModel != null) {
             // The provider transcribes with the model an earlier event set: withdrawn, it ends the socket too.
-            Outcome transcribing = Resolver.resolveConcrete(rules, transcriptionModel, exchange.caller()).outcome();
+            Outcome transcribing = Resolver.resolveConcrete(rules, transcriptionModel, caller).outcome();
             if (transcribing == Outcome.DENIED || transcribing == Outcome.DISABLED) {
                 return ApiError.forOutcome(transcribing).with().at("transcription model " + transcriptionModel);
             }
@@ -264,7 +282,7 @@ public final class RealtimeEvents {
         event.put("type", "error");
         event.put("event_id", "event_switchboard_" + EVENT_IDS.incrementAndGet());
         event.put("error", detail);
-        return new Verdict(null, new String(JsonTree.write(event), StandardCharsets.UTF_8), error, false);
+        return new Verdict(null, new String(JsonTree.write(event), StandardCharsets.UTF_8), error, null);
     }
 
     /**

@@ -267,10 +267,9 @@ public final class RealtimeRelay {
             }
             if (verdict.forward() != null) {
                 upstream.sendText(verdict.forward(), thenDemand(client, Ending.UPSTREAM_LOST));
-            } else if (verdict.revoked()) {
+            } else if (verdict.revoked() != null) {
                 client.sendText(verdict.reply(), Callback.from(
-                        () -> end(StatusCode.POLICY_VIOLATION, "the model is no longer available to this caller",
-                                Ending.CLOSED, verdict.error()),
+                        () -> end(StatusCode.POLICY_VIOLATION, verdict.revoked(), Ending.CLOSED, verdict.error()),
                         failure -> end(StatusCode.POLICY_VIOLATION, null, Ending.CLOSED, verdict.error())));
             } else {
                 client.sendText(verdict.reply(), thenDemand(client, Ending.CLIENT_LOST));

@@ -159,7 +159,7 @@ final class RealtimeServlet extends HttpServlet {
             }
             attempts++;
             RealtimeRelay relay = new RealtimeRelay(exchange, candidate,
-                    new RealtimeEvents(exchange, candidate, live, picker, max), max, idle, inFlight);
+                    new RealtimeEvents(exchange, request, candidate, live, picker, max), max, idle, inFlight);
             long started = System.nanoTime();
             int number = exchange.recorder().nextAttemptNumber();
             ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate));

@@ -218,6 +218,72 @@ final class RealtimeProxyTest {
         }
     }
 
+    @Test
+    void shouldCloseASocketWhoseGatewayKeyAReloadRemoved() throws Exception {
+        String yaml = """
+                providers:
+                  up: {type: openai-compatible, base_url: "%1$s", api_key: sk-up}
+                default_provider: up
+                identity:
+                  clients:
+                    - {name: ops, key_sha256: 426c13d44cd52ef691b00f86796c792580bb33b44d7072f5c4ee7070d233a95f}
+                %2$s
+                models: {enabled_by_default: false}
+                virtual_models:
+                  - {source: up/rt-a, user_paths: [/acme]}
+                  - {source: up/rt-b, user_paths: [/beta]}
+                """;
+        String app = "    - {name: app, key_sha256: 816cc088903c2212b63adf33e2e66c3b4c7ad801f341525470a1fa1603ffe379, "
+                + "user_path: %s}";
+        java.util.concurrent.atomic.AtomicReference<dev.switchboard.config.SwitchboardConfig> rules =
+                new java.util.concurrent.atomic.AtomicReference<>(TestGateway.config(
+                        yaml.formatted(upstream.url(), app.formatted("/acme/app"))));
+        Gateway live = Gateway.start(rules::get, null, rules.get().server(), List.of(new ExchangeListener() {
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.add(completion);
+            }
+        }));
+        URI uri = URI.create("ws://127.0.0.1:" + live.port() + "/v1/realtime?model=up/rt-a");
+        try {
+            // The key's path moves to /beta/app: every event is judged for the caller the rules in force identify.
+            Messages moved = new Messages();
+            WebSocket ms = http.newWebSocketBuilder().header("Authorization", "Bearer sk-gw-app").buildAsync(uri, moved)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(moved.next()).contains("session.created");
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), app.formatted("/acme/app") + "\n"
+                    + "    - {name: spare, key_sha256: " + "0".repeat(64) + "}")));
+            ms.sendText("{\"type\":\"input_audio_buffer.clear\"}", true).get(5, TimeUnit.SECONDS);
+            assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"type\":\"input_audio_buffer.clear\"}");
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), app.formatted("/beta/app"))));
+            ms.sendText("{\"type\":\"input_audio_buffer.clear\"}", true).get(5, TimeUnit.SECONDS);
+            assertThat(moved.next()).contains("\"code\":\"model_access_denied\"");
+            assertThat(moved.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1008");
+            assertThat(upstream.received).isEmpty();
+            completions.clear();
+
+            // The key is removed: the next event is answered invalid_api_key, sent nowhere, and the socket closes.
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), app.formatted("/acme/app"))));
+            Messages removed = new Messages();
+            WebSocket rs = http.newWebSocketBuilder().header("Authorization", "Bearer sk-gw-app").buildAsync(uri, removed)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(removed.next()).contains("session.created");
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), "")));
+            rs.sendText("{\"type\":\"response.create\",\"event_id\":\"e9\"}", true).get(5, TimeUnit.SECONDS);
+            assertThat(removed.next()).contains("\"code\":\"invalid_api_key\"").contains("\"event_id\":\"e9\"");
+            assertThat(removed.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(removed.reason).isEqualTo("the gateway key or user path is no longer accepted");
+            assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1008");
+            assertThat(upstream.received).isEmpty();
+            Completion end = completions.poll(5, TimeUnit.SECONDS);
+            assertThat(end.status()).isEqualTo(101);
+            assertThat(end.errorCode()).isEqualTo("invalid_api_key");
+        } finally {
+            live.stop();
+        }
+    }
+
     @org.junit.jupiter.api.RepeatedTest(5) // a race with the server's stop, under load: 12 of 25 failed before the fix
     void shouldCloseBothSidesWhenTheGatewayStops() throws Exception {
         Gateway stopping = TestGateway.start("""
