@@ -331,7 +331,7 @@ public final class VirtualModelFilter implements Filter {
                 }
             }
             if (async != null) {
-                async.addListener(new CompleteOnEnd(exchange, response));
+                async.addListener(new CompleteOnEnd(exchange, request, response));
             } else if (returned && Boolean.TRUE.equals(request.getAttribute(Exchange.ENDS_LATER))) {
                 // A servlet that took the connection over (a realtime WebSocket) reports the exchange's end itself.
             } else {
@@ -495,19 +495,26 @@ public final class VirtualModelFilter implements Filter {
         return method.equalsIgnoreCase("GET") || method.equalsIgnoreCase("HEAD") || method.equalsIgnoreCase("DELETE");
     }
 
-    /** Ends an exchange whose response an async servlet finishes after the filter returned. */
+    /**
+     * Ends an exchange whose response an async servlet finishes after the filter returned, unless the servlet took the
+     * connection over in an async dispatch (a realtime WebSocket: it reports the exchange's end itself).
+     */
     private static final class CompleteOnEnd implements AsyncListener {
         private final Exchange exchange;
+        private final HttpServletRequest request;
         private final HttpServletResponse response;
 
-        CompleteOnEnd(Exchange exchange, HttpServletResponse response) {
+        CompleteOnEnd(Exchange exchange, HttpServletRequest request, HttpServletResponse response) {
             this.exchange = exchange;
+            this.request = request;
             this.response = response;
         }
 
         @Override
         public void onComplete(AsyncEvent event) {
-            exchange.recorder().complete(response.getStatus());
+            if (!Boolean.TRUE.equals(request.getAttribute(Exchange.ENDS_LATER))) {
+                exchange.recorder().complete(response.getStatus());
+            }
         }
 
         @Override

@@ -199,7 +199,11 @@ public final class GatewayWebapp implements ServletContextListener {
                 VirtualModelFilter.UnknownPaths.REFUSE);
         if (realtime) {
             checks.proxyingRealtime();
-            context.addServlet(REALTIME_SERVLET, new RealtimeServlet(config, picker, inFlight)).addMapping("/v1/realtime");
+            ServletRegistration.Dynamic sockets = context.addServlet(REALTIME_SERVLET,
+                    new RealtimeServlet(config, picker, inFlight));
+            // The provider's socket opens while no thread waits for it: the upgrade is an async dispatch.
+            sockets.setAsyncSupported(true);
+            sockets.addMapping("/v1/realtime");
         }
         FilterRegistration.Dynamic filter = context.addFilter("switchboard", checks);
         filter.setAsyncSupported(true);

@@ -322,6 +322,11 @@ public final class RealtimeRelay {
 
         @Override
         public void onWebSocketOpen(Session session) {
+            if (abandoned) {
+                // Given up on while it opened (the connect timed out): closed, nothing relayed.
+                session.close(StatusCode.SHUTDOWN, "given up on", Callback.NOOP);
+                return;
+            }
             upstream = session;
             configure(session, Math.max(maxBytes, MAX_UPSTREAM_MESSAGE));
             // No demand until the client's socket is open: what the provider says first waits for it.

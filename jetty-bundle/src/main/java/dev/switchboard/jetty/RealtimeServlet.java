@@ -11,6 +11,8 @@ import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.ProviderType;
 import dev.switchboard.servlet.RealtimeEvents;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -22,15 +24,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -56,6 +60,12 @@ final class RealtimeServlet extends HttpServlet {
 
     /** Subprotocols a client may offer that go on: the realtime API's own names, never one carrying a key. */
     private static final List<String> SUBPROTOCOLS = List.of("realtime", "openai-beta.realtime-v1");
+
+    /** The request attribute that carries the provider's open socket to the dispatch that upgrades the client. */
+    private static final String OPENED = RealtimeServlet.class.getName() + ".opened";
+
+    private static final ErrorResponse SHUTTING_DOWN = new ErrorResponse(503, "api_error", "shutting_down",
+            "the gateway is shutting down; reconnect in a moment", null);
 
     private final Supplier<SwitchboardConfig> live;
     private final Picker picker;
@@ -124,122 +134,205 @@ final class RealtimeServlet extends HttpServlet {
             LOG.error("Switchboard: a realtime upgrade reached the proxy without the filter's decision");
             return;
         }
-        if (inFlight.closingSockets()) {
-            // The gateway is stopping: its open sockets are being closed, so no new one is opened.
-            reject(response, exchange, new ErrorResponse(503, "api_error", "shutting_down",
-                    "the gateway is shutting down; reconnect in a moment", null));
+        if (request.getDispatcherType() == DispatcherType.ASYNC) {
+            // The provider's socket is open: the client's connection is upgraded on this dispatch.
+            Opened opened = (Opened) request.getAttribute(OPENED);
+            request.removeAttribute(OPENED);
+            upgrade(request, response, exchange, opened);
             return;
         }
-        int max = exchange.config().server().maxRequestBytes();
-        Duration idle = exchange.config().server().upstreamIdleTimeout();
-        Duration connectTimeout = exchange.config().server().upstreamConnectTimeout();
-        ErrorResponse failure = null;
-        int attempts = 0;
-        for (Candidate candidate : exchange.candidates()) {
-            if (!candidate.allowed()) {
-                // A target or fallback this caller may not use is never opened (SPEC section 11), as for HTTP.
-                continue;
+        if (inFlight.closingSockets()) {
+            // The gateway is stopping: its open sockets are being closed, so no new one is opened.
+            reject(response, exchange, SHUTTING_DOWN);
+            return;
+        }
+        WebSocketClient client = client();
+        // No thread waits for a provider: the tries go on in the client's callbacks, and the upgrade is dispatched.
+        AsyncContext async = request.startAsync(request, response);
+        async.setTimeout(0);
+        new Tries(exchange, request, response, async, client).next();
+    }
+
+    /** A provider's socket, open, waiting for the client's upgrade. */
+    private record Opened(RealtimeRelay relay, Session upstream) {
+    }
+
+    /**
+     * One upgrade's tries: the decision's candidates this caller may use, in turn, while their provider cannot be
+     * reached (at most {@code failover.max_attempts}), each in the WebSocket client's callbacks.
+     */
+    private final class Tries {
+        private final Exchange exchange;
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private final AsyncContext async;
+        private final WebSocketClient client;
+        private final Iterator<Candidate> candidates;
+        private final int maxAttempts;
+        private final int max;
+        private final Duration idle;
+        private final Duration connectTimeout;
+        private int attempts;
+        private ErrorResponse failure;
+
+        Tries(Exchange exchange, HttpServletRequest request, HttpServletResponse response, AsyncContext async,
+              WebSocketClient client) {
+            this.exchange = exchange;
+            this.request = request;
+            this.response = response;
+            this.async = async;
+            this.client = client;
+            this.candidates = exchange.candidates().iterator();
+            this.maxAttempts = Math.max(1, exchange.config().failover().maxAttempts());
+            this.max = exchange.config().server().maxRequestBytes();
+            this.idle = exchange.config().server().upstreamIdleTimeout();
+            this.connectTimeout = exchange.config().server().upstreamConnectTimeout();
+        }
+
+        /** Opens the next candidate's socket, or answers the failure when none is left. */
+        void next() {
+            while (candidates.hasNext()) {
+                Candidate candidate = candidates.next();
+                if (!candidate.allowed()) {
+                    // A target or fallback this caller may not use is never opened (SPEC section 11), as for HTTP.
+                    continue;
+                }
+                if (attempts >= maxAttempts) {
+                    break;
+                }
+                Provider provider = exchange.config().rules().providers().get(candidate.provider());
+                if (provider == null) {
+                    failure = ApiError.MODEL_NOT_FOUND.with(candidate.model());
+                    continue;
+                }
+                if (!provider.configured()) {
+                    failure = ApiError.PROVIDER_UNAVAILABLE.with(provider.name());
+                    continue;
+                }
+                if (provider.type() == ProviderType.ANTHROPIC || provider.type() == ProviderType.ECHO) {
+                    failure = new ErrorResponse(501, "api_error", "not_implemented", "provider " + provider.name() + " ("
+                            + provider.type().name().toLowerCase(Locale.ROOT) + ") has no realtime API", null);
+                    continue;
+                }
+                attempts++;
+                if (open(candidate, provider)) {
+                    return;
+                }
             }
-            if (attempts >= Math.max(1, exchange.config().failover().maxAttempts())) {
-                break;
-            }
-            Provider provider = exchange.config().rules().providers().get(candidate.provider());
-            if (provider == null) {
-                failure = ApiError.MODEL_NOT_FOUND.with(candidate.model());
-                continue;
-            }
-            if (!provider.configured()) {
-                failure = ApiError.PROVIDER_UNAVAILABLE.with(provider.name());
-                continue;
-            }
-            if (provider.type() == ProviderType.ANTHROPIC || provider.type() == ProviderType.ECHO) {
-                failure = new ErrorResponse(501, "api_error", "not_implemented", "provider " + provider.name() + " ("
-                        + provider.type().name().toLowerCase(Locale.ROOT) + ") has no realtime API", null);
-                continue;
-            }
-            attempts++;
+            answer(failure != null ? failure : ApiError.NO_DEFAULT_PROVIDER.with());
+        }
+
+        /** @return whether the attempt is under way (it goes on in its callback), else it failed at once */
+        private boolean open(Candidate candidate, Provider provider) {
             RealtimeRelay relay = new RealtimeRelay(exchange, candidate,
                     new RealtimeEvents(exchange, request, candidate, live, picker, max), max, idle, inFlight);
             long started = System.nanoTime();
             int number = exchange.recorder().nextAttemptNumber();
             ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate));
             upstreamHeaders(provider, request, upgrade);
-            Session upstream;
-            WebSocketClient client = client();
             client.setConnectTimeout(connectTimeout.toMillis());
-            CompletableFuture<Session> opening = null;
+            CompletableFuture<Session> opening;
             try {
                 opening = client.connect(relay.upstreamSide(), upgrade);
-                upstream = opening.get(connectTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                if (e instanceof TimeoutException) {
-                    // Given up on: the attempt is cancelled, and a socket that opens after all is closed.
-                    relay.abandon();
-                    opening.cancel(true);
-                    opening.whenComplete((late, failed) -> {
-                        if (late != null) {
-                            late.close();
-                        }
-                    });
-                }
-                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-                int status = cause instanceof UpgradeException u ? u.getResponseStatusCode() : 0;
-                exchange.recorder().attempt(new Attempt(number, candidate, status, status == 0 ? "upstream_unavailable"
-                        : "upstream_refused", System.nanoTime() - started));
-                failure = status == 0 ? (e instanceof TimeoutException ? ApiError.UPSTREAM_TIMEOUT.with(provider.name())
-                        : ApiError.UPSTREAM_UNAVAILABLE.with(provider.name()))
-                        : ApiError.UPSTREAM_REFUSED.with(provider.name(), "the WebSocket upgrade with HTTP " + status);
-                if (status >= 400 && status < 500 && status != 408 && status != 429) {
-                    break;
-                }
-                continue;
             } catch (IOException | RuntimeException e) {
                 // Jetty's client refused to start the connection (an address it cannot use): said, and the next one.
                 LOG.warn("Switchboard: the realtime socket to provider {} could not be opened", provider.name(), e);
                 exchange.recorder().attempt(new Attempt(number, candidate, 0, "upstream_unavailable",
                         System.nanoTime() - started));
                 failure = ApiError.UPSTREAM_UNAVAILABLE.with(provider.name());
-                continue;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                relay.abandon();
-                opening.whenComplete((late, failed) -> {
-                    if (late != null) {
-                        late.close();
-                    }
-                });
-                failure = ApiError.UPSTREAM_UNAVAILABLE.with(provider.name());
-                break;
+                return false;
             }
-            exchange.recorder().attempt(new Attempt(number, candidate, 101, null, System.nanoTime() - started));
-            String accepted = upstream.getUpgradeResponse().getAcceptedSubProtocol();
-            request.setAttribute(Exchange.ENDS_LATER, Boolean.TRUE);
-            boolean upgraded;
-            try {
-                upgraded = JettyWebSocketServerContainer.getContainer(getServletContext()).upgrade((req, res) -> {
-                    if (accepted != null && req.getSubProtocols().contains(accepted)) {
-                        res.setAcceptedSubProtocol(accepted);
-                    }
-                    return relay.clientSide();
-                }, request, response);
-            } catch (IOException | RuntimeException e) {
-                upgraded = false;
-            }
-            if (!upgraded) {
-                request.removeAttribute(Exchange.ENDS_LATER);
+            // The connect and the provider's answer to the upgrade, both bounded: given up on, the attempt is cancelled
+            // (a socket that opens after all is closed: the relay was abandoned).
+            AtomicBoolean late = new AtomicBoolean();
+            Scheduler.Task timer = http.getScheduler().schedule(() -> {
+                late.set(true);
                 relay.abandon();
-                if (response.isCommitted()) {
-                    // The 101 went out, but the client's connection did not take it (it left meanwhile).
-                    exchange.recorder().cut(Completion.CLIENT_DISCONNECTED);
-                    upstream.close(StatusCode.SHUTDOWN, "the client left", Callback.NOOP);
-                } else {
-                    upstream.close();
-                    reject(response, exchange, ApiError.INVALID_REQUEST.with("not a valid WebSocket upgrade"));
+                opening.cancel(true);
+            }, connectTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            opening.whenComplete((session, thrown) -> {
+                timer.cancel();
+                if (session != null && !late.get()) {
+                    exchange.recorder().attempt(new Attempt(number, candidate, 101, null, System.nanoTime() - started));
+                    request.setAttribute(OPENED, new Opened(relay, session));
+                    try {
+                        async.dispatch();
+                    } catch (IllegalStateException e) {
+                        // The client's request is over (it left): nothing to upgrade.
+                        relay.abandon();
+                        session.close(StatusCode.SHUTDOWN, "the client left", Callback.NOOP);
+                    }
+                    return;
                 }
+                if (session != null) {
+                    session.close(StatusCode.SHUTDOWN, "given up on", Callback.NOOP);
+                }
+                Throwable cause = thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause()
+                        : thrown;
+                int status = cause instanceof UpgradeException u ? u.getResponseStatusCode() : 0;
+                exchange.recorder().attempt(new Attempt(number, candidate, status, status == 0 ? "upstream_unavailable"
+                        : "upstream_refused", System.nanoTime() - started));
+                failure = status == 0 ? (late.get() ? ApiError.UPSTREAM_TIMEOUT.with(provider.name())
+                        : ApiError.UPSTREAM_UNAVAILABLE.with(provider.name()))
+                        : ApiError.UPSTREAM_REFUSED.with(provider.name(), "the WebSocket upgrade with HTTP " + status);
+                if (status >= 400 && status < 500 && status != 408 && status != 429) {
+                    answer(failure);
+                } else {
+                    next();
+                }
+            });
+            return true;
+        }
+
+        /** Answers the client (its exchange ends with the async request: the filter's listener). */
+        private void answer(ErrorResponse error) {
+            try {
+                reject(response, exchange, error);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("the realtime client left before its answer", e);
+            } finally {
+                async.complete();
             }
+        }
+    }
+
+    /** Upgrades the client's connection to the relay of a provider's socket already open. */
+    private void upgrade(HttpServletRequest request, HttpServletResponse response, Exchange exchange, Opened opened)
+            throws IOException {
+        RealtimeRelay relay = opened.relay();
+        Session upstream = opened.upstream();
+        if (inFlight.closingSockets()) {
+            // The stop began while the provider's socket opened: it is closed, and the client told to reconnect.
+            relay.abandon();
+            upstream.close(StatusCode.SHUTDOWN, "the gateway is shutting down", Callback.NOOP);
+            reject(response, exchange, SHUTTING_DOWN);
             return;
         }
-        reject(response, exchange, failure != null ? failure : ApiError.NO_DEFAULT_PROVIDER.with());
+        String accepted = upstream.getUpgradeResponse().getAcceptedSubProtocol();
+        request.setAttribute(Exchange.ENDS_LATER, Boolean.TRUE);
+        boolean upgraded;
+        try {
+            upgraded = JettyWebSocketServerContainer.getContainer(getServletContext()).upgrade((req, res) -> {
+                if (accepted != null && req.getSubProtocols().contains(accepted)) {
+                    res.setAcceptedSubProtocol(accepted);
+                }
+                return relay.clientSide();
+            }, request, response);
+        } catch (IOException | RuntimeException e) {
+            upgraded = false;
+        }
+        if (!upgraded) {
+            request.removeAttribute(Exchange.ENDS_LATER);
+            relay.abandon();
+            if (response.isCommitted()) {
+                // The 101 went out, but the client's connection did not take it (it left meanwhile).
+                exchange.recorder().cut(Completion.CLIENT_DISCONNECTED);
+                upstream.close(StatusCode.SHUTDOWN, "the client left", Callback.NOOP);
+            } else {
+                upstream.close();
+                reject(response, exchange, ApiError.INVALID_REQUEST.with("not a valid WebSocket upgrade"));
+            }
+        }
     }
 
     private static void reject(HttpServletResponse response, Exchange exchange, ErrorResponse error) throws IOException {

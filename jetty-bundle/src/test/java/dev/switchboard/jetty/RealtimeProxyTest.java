@@ -284,6 +284,50 @@ final class RealtimeProxyTest {
         }
     }
 
+    @Test
+    void shouldHoldNoThreadWhileAProviderSocketOpens() throws Exception {
+        // A provider that takes the connection and never answers the upgrade (its listen queue, never accepted).
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Gateway slow = TestGateway.start("""
+                    providers:
+                      mute: {type: openai-compatible, base_url: "http://127.0.0.1:%d", api_key: sk-mute}
+                    default_provider: mute
+                    server: {upstream_connect_timeout: 1s}
+                    failover: {max_attempts: 1}
+                    """.formatted(silent.getLocalPort()), new ExchangeListener() {
+                        @Override
+                        public void onComplete(Exchange exchange, Completion completion) {
+                            completions.add(completion);
+                        }
+                    });
+            try {
+                List<CompletableFuture<WebSocket>> opening = new java.util.ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    opening.add(http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + slow.port()
+                            + "/v1/realtime?model=rt-a"), new Messages()));
+                }
+                Thread.sleep(1_500);
+                // Three upgrades wait for the provider, and no server thread waits with them.
+                assertThat(opening).noneMatch(CompletableFuture::isDone);
+                assertThat(Thread.getAllStackTraces().values()).noneMatch(stack -> java.util.Arrays.stream(stack)
+                        .anyMatch(frame -> frame.getClassName().startsWith(RealtimeServlet.class.getName())));
+                for (CompletableFuture<WebSocket> o : opening) {
+                    // Given up on at the connect timeout and 5 s: 504, as a request's provider that does not answer.
+                    assertThatThrownBy(() -> o.get(15, TimeUnit.SECONDS)).cause()
+                            .isInstanceOfSatisfying(WebSocketHandshakeException.class, e -> {
+                                assertThat(e.getResponse().statusCode()).isEqualTo(504);
+                                assertThat(String.valueOf(e.getResponse().body())).contains("upstream_timeout");
+                            });
+                }
+                Completion end = completions.poll(5, TimeUnit.SECONDS);
+                assertThat(end.status()).isEqualTo(504);
+                assertThat(end.attempts()).singleElement().satisfies(a -> assertThat(a.status()).isZero());
+            } finally {
+                slow.stop();
+            }
+        }
+    }
+
     @org.junit.jupiter.api.RepeatedTest(5) // a race with the server's stop, under load: 12 of 25 failed before the fix
     void shouldCloseBothSidesWhenTheGatewayStops() throws Exception {
         Gateway stopping = TestGateway.start("""
