@@ -100,9 +100,10 @@ public enum ApiError {
             "this exchange has not ended yet; score it once its answer has ended", null, false),
     /** A path the bundled proxy does not serve (SPEC section 15, paths). */
     UNKNOWN_PATH(404, "not_found_error", "unknown_path", "this gateway does not serve this path", null, false),
-    /** The realtime WebSocket API, not proxied yet (SPEC section 15, realtime). */
+    /** A realtime WebSocket where nothing behind the filter proxies one (the WAR, the filter in a webapp). */
     REALTIME_NOT_SUPPORTED(501, "api_error", "not_implemented",
-            "the realtime API (WebSocket sessions, SIP calls, translations) is not supported by this gateway", null, false),
+            "the realtime API's WebSocket sessions are proxied by the bundled proxy (switchboard.jar) only, not by this"
+                    + " deployment", null, false),
     /** A request without a model and no {@code default_provider} to take it. */
     NO_DEFAULT_PROVIDER(404, "not_found_error", "model_not_found",
             "no default_provider is configured for requests without a model", null, false),

@@ -43,11 +43,9 @@ final class Api {
         MODEL,
         /** No model: stored objects; goes to {@code default_provider} or {@code X-Switchboard-Provider}. */
         MODEL_LESS,
-        /** The realtime API's SIP calls and translation sessions: not proxied (501). */
-        REALTIME,
         /**
-         * {@code GET /v1/realtime}: a WebSocket whose model is in the query; proxied by the bundled proxy, 501 where the
-         * filter runs without a realtime proxy behind it.
+         * {@code GET /v1/realtime} and {@code GET /v1/realtime/translations}: a WebSocket whose model is in the query;
+         * proxied by the bundled proxy, 501 where the filter runs without a realtime proxy behind it.
          */
         REALTIME_SOCKET,
         /** {@code POST /v1/feedback}: a score for an earlier exchange, answered by the gateway (SPEC section 10). */
@@ -60,11 +58,17 @@ final class Api {
      *     JSON)
      * @param takesForm a model-less {@code POST} whose API takes a multipart form (upload parts, container files):
      *     such a form is passed on unread; every other model-less {@code POST} takes a JSON object or nothing
+     * @param jsonPart the part of a form that holds JSON, its models where {@code shape} says (creating a realtime
+     *     call: {@code session}), or {@code null}; such a route takes a form or an SDP offer alone, never JSON
      */
-    record Route(Kind kind, Shape shape, boolean takesForm) {
+    record Route(Kind kind, Shape shape, boolean takesForm, String jsonPart) {
 
         Route(Kind kind, Shape shape) {
-            this(kind, shape, false);
+            this(kind, shape, false, null);
+        }
+
+        Route(Kind kind, Shape shape, boolean takesForm) {
+            this(kind, shape, takesForm, null);
         }
 
         /** @return whether the body names an upload's purpose ({@code POST /v1/files}, {@code /v1/uploads}) */
@@ -79,7 +83,7 @@ final class Api {
                 case FILES -> Endpoint.FILE_UPLOAD;
                 case MODELS -> Endpoint.MODELS;
                 case MODEL -> Endpoint.MODEL;
-                case MODEL_LESS, REALTIME -> Endpoint.OTHER;
+                case MODEL_LESS -> Endpoint.OTHER;
                 case FEEDBACK -> Endpoint.FEEDBACK;
                 case REALTIME_SOCKET -> Endpoint.REALTIME;
             };
@@ -87,7 +91,7 @@ final class Api {
 
         /** @return whether a body that is no multipart form is read as JSON here (a form route with a shape takes both) */
         boolean takesJson() {
-            return kind == Kind.JSON || kind == Kind.FORM && shape != null;
+            return kind == Kind.JSON || kind == Kind.FORM && shape != null && jsonPart == null;
         }
 
         /** @return whether requests on this route carry a model that must be checked */
@@ -130,6 +134,9 @@ final class Api {
 
     /** The model of a model-less POST, if it has one: checked like any other (SPEC section 15). */
     static final Shape OPTIONAL_MODEL = Shape.of(false, "model");
+    /** A realtime call's session settings: its model and its transcription model (GA and beta spellings). */
+    private static final Shape CALL_SESSION = Shape.of(false, "model", "audio.input.transcription.model",
+            "input_audio_transcription.model");
 
     private static final Shape MODEL = Shape.of(true, "model");
     /**
@@ -186,6 +193,13 @@ final class Api {
         json("/v1/realtime/client_secrets", Shape.of(false, "session.model", "model", "session.audio.input.transcription.model",
                 "session.input_audio_transcription.model"));
         json("/v1/realtime/transcription_sessions", Shape.of(false, "input_audio_transcription.model", "model"));
+        json("/v1/realtime/translations/client_secrets", Shape.of(false, "session.model", "model",
+                "session.audio.input.transcription.model"));
+        // Accepting a SIP call configures its session (the realtime session's fields, at the top).
+        json("/v1/realtime/calls/{id}/accept", CALL_SESSION);
+        // Creating a WebRTC call: the SDP offer and the session's settings (a JSON part) in one form, or the offer alone.
+        TABLE.add(new Entry("v1/realtime/calls".split("/"), "POST", new Route(Kind.FORM,
+                UpstreamGateways.checkedIn(CALL_SESSION), false, "session")));
         json("/v1/evals", Shape.of(false, "testing_criteria[].model", "model"));
         json("/v1/evals/{id}/runs", Shape.of(false, "data_source.model", "model", "data_source.sampling_params.tools[].model",
                 "data_source.sampling_params.tools[].svg.model"));
@@ -222,15 +236,9 @@ final class Api {
         add("/v1/files", "POST", Kind.FILES);
         add("/v1/models", "GET", Kind.MODELS);
         add("/v1/models/{rest}", "GET", Kind.MODEL);
-        add("/v1/realtime", "GET", Kind.REALTIME_SOCKET);
-        for (String m : List.of("POST", "DELETE", "PUT", "PATCH", "OPTIONS")) {
-            add("/v1/realtime", m, Kind.REALTIME);
-        }
-        // The realtime API's SIP calls (accepting one configures its session's model) and translation sessions: refused
-        // as the realtime API is, not 404 as an unknown path.
-        for (String p : List.of("/v1/realtime/calls", "/v1/realtime/calls/{id}/accept", "/v1/realtime/calls/{id}/hangup",
-                "/v1/realtime/calls/{id}/reject", "/v1/realtime/calls/{id}/refer", "/v1/realtime/translations/client_secrets")) {
-            add(p, "POST", Kind.REALTIME);
+        // The realtime API's sockets: a conversation's and a translation's, each GET with its model in the query.
+        for (String p : List.of("/v1/realtime", "/v1/realtime/translations")) {
+            add(p, "GET", Kind.REALTIME_SOCKET);
         }
         add("/v1/feedback", "POST", Kind.FEEDBACK);
 
@@ -255,7 +263,8 @@ final class Api {
                 "/v1/vector_stores", "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/search",
                 "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}",
                 "/v1/vector_stores/{id}/file_batches", "/v1/vector_stores/{id}/file_batches/{id}/cancel",
-                "/v1/containers", "/v1/conversations/{id}");
+                "/v1/containers", "/v1/conversations/{id}", "/v1/realtime/calls/{id}/hangup",
+                "/v1/realtime/calls/{id}/reject", "/v1/realtime/calls/{id}/refer");
         // Items stored in a conversation can add tools that a later response runs: their models are checked now.
         Route items = new Route(Kind.MODEL_LESS, UpstreamGateways.checkedIn(Shape.of(false, "model", "items[].tools[].model",
                 "items[].tools[].svg.model")));

@@ -104,6 +104,21 @@ final class ModelRequestHandler {
             Rejections.send(response, exchange, ApiError.REQUEST_TIMEOUT.with("the request body did not arrive in time"));
             return null;
         }
+        if (route.jsonPart() != null && !RequestChecks.multipart(request.getContentType())) {
+            // The SDP offer alone (creating a realtime call without session settings): no model in it, so it goes as
+            // sent to where requests without one go. An offer is SDP, not JSON or a form an upstream could read one from.
+            ErrorResponse notOffer = !RequestChecks.sdp(request.getContentType())
+                    ? ApiError.INVALID_BODY.with("this endpoint takes multipart/form-data (sdp, and session settings as"
+                            + " JSON) or application/sdp")
+                    : !sdpOffer(body.bytes(), body.length())
+                    ? ApiError.INVALID_BODY.with("an SDP offer starts with its version line, v=0") : null;
+            if (notOffer != null) {
+                Rejections.send(response, exchange, notOffer);
+                return null;
+            }
+            return new Next(new SwitchboardRequest(request, body.bytes(), body.length(), hidden, null, response), response,
+                    exchange, null);
+        }
         boolean form = route.kind() == Api.Kind.FILES || route.kind() == Api.Kind.FORM
                 && (!route.takesJson() || RequestChecks.multipart(request.getContentType()));
         Located located;
@@ -122,6 +137,9 @@ final class ModelRequestHandler {
             located = form(body, type.boundary(), route.kind() == Api.Kind.FILES,
                     route.shape() == null || route.shape().required(), max,
                     RequestChecks.declaresOtherCharset(request.getContentType()));
+            if (route.jsonPart() != null && located.error() == null) {
+                located = jsonPart(body, type.boundary(), route, located, max);
+            }
         } else {
             located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
                     route.kind() == Api.Kind.MODEL_LESS), false);
@@ -389,6 +407,48 @@ final class ModelRequestHandler {
         List<ModelField.Site> all = new ArrayList<>(fields.sites());
         all.addAll(lines.sites());
         return Located.of(new ModelField(ModelField.Status.FOUND, null, all, Map.of()), true);
+    }
+
+    /**
+     * A form's JSON part (a realtime call's {@code session}), its models where the route's shape says, beside what the
+     * form's own fields name. One part of that exact name, or none (the provider's defaults: no model).
+     */
+    private Located jsonPart(BodyReader.Body body, String boundary, Api.Route route, Located fields, int max) {
+        List<Multipart.Part> parts = Multipart.parts(body.bytes(), body.length(), boundary);
+        String name = route.jsonPart();
+        String spelled = Multipart.otherSpelling(parts, name);
+        if (spelled != null) {
+            return Located.of(ModelField.failed(ModelField.Status.AMBIGUOUS, spelled), true);
+        }
+        Multipart.Part json = null;
+        for (Multipart.Part p : parts) {
+            if (p.name() != null && p.name().equalsIgnoreCase(name)) {
+                if (json != null || !p.name().equals(name)) {
+                    return Located.of(ModelField.failed(ModelField.Status.AMBIGUOUS, "one part named " + name), true);
+                }
+                json = p;
+            }
+        }
+        if (json == null) {
+            return fields;
+        }
+        ModelField settings = parsers(max).locate(body.bytes(), json.start(), json.end() - json.start(), route.shape(),
+                false);
+        if (settings.status() != ModelField.Status.FOUND) {
+            // Broken JSON, a duplicated or ambiguous model: JSON's errors; no model in the settings: the form's own.
+            return settings.error(false) != null ? Located.of(settings, false) : fields;
+        }
+        if (fields.field().status() != ModelField.Status.FOUND) {
+            return Located.of(settings, false);
+        }
+        List<ModelField.Site> all = new ArrayList<>(fields.field().sites());
+        all.addAll(settings.sites());
+        return Located.of(new ModelField(ModelField.Status.FOUND, null, all, Map.of()), true);
+    }
+
+    /** @return whether a body starts as an SDP description does (RFC 8866: its first line is {@code v=}) */
+    private static boolean sdpOffer(byte[] body, int length) {
+        return length >= 2 && body[0] == 'v' && body[1] == '=';
     }
 
     /** Header values cannot carry CR/LF or other controls; a model name with them is shown escaped. */

@@ -47,6 +47,13 @@ public final class RealtimeEvents {
             "conversation.item.create", "conversation.item.retrieve", "conversation.item.truncate",
             "conversation.item.delete", "response.create", "response.cancel", "output_audio_buffer.clear");
 
+    /** The client events of a translation session ({@code /v1/realtime/translations}); any other type is refused. */
+    static final Set<String> TRANSLATION_EVENTS = Set.of("session.update", "session.input_audio_buffer.append",
+            "session.close");
+
+    /** The path of the translation sessions' socket. */
+    public static final String TRANSLATIONS = "/v1/realtime/translations";
+
     /**
      * Where an event carries models: the session's model and its transcription model (GA: {@code session.audio.input
      * .transcription.model}; beta: {@code session.input_audio_transcription.model}), a top-level model, and the lists an
@@ -64,6 +71,8 @@ public final class RealtimeEvents {
     private final Picker picker;
     private final String provider;
     private final JsonModelLocator locator;
+    /** The client event types of the socket's API. */
+    private final Set<String> clientEvents;
     /** The caller as the rules in force identify it (at the opening, the exchange's). */
     private Caller caller;
     /**
@@ -90,6 +99,7 @@ public final class RealtimeEvents {
         this.picker = picker;
         this.provider = connected.provider();
         this.locator = new JsonModelLocator(maxBytes);
+        this.clientEvents = TRANSLATIONS.equals(exchange.path()) ? TRANSLATION_EVENTS : CLIENT_EVENTS;
     }
 
     /**
@@ -133,7 +143,7 @@ public final class RealtimeEvents {
             return refused(broken, null, clientId);
         }
         String type = field.captured().get("type");
-        if (type == null || !CLIENT_EVENTS.contains(type)) {
+        if (type == null || !clientEvents.contains(type)) {
             return refused(ApiError.INVALID_REQUEST.with("not a client event of the realtime API: "
                     + (type != null ? "'" + ModelNames.visible(type) + "'" : "no type")), "type", clientId);
         }

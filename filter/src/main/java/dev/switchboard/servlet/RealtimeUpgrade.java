@@ -16,7 +16,8 @@ import java.io.IOException;
 import java.util.Enumeration;
 
 /**
- * The opening of a realtime WebSocket ({@code GET /v1/realtime?model=M}, SPEC section 15): a WebSocket upgrade from a
+ * The opening of a realtime WebSocket ({@code GET /v1/realtime?model=M}, SPEC section 15; a translation session's at
+ * {@code /v1/realtime/translations}): a WebSocket upgrade from a
  * program (no browser page: no {@code Origin}), with no body and one query parameter, {@code model}, which is
  * resolved and checked for the caller as a body's model is. The proxy that takes the socket over builds the upstream's
  * address itself ({@code ?model=} and the concrete name, nothing else of the client's query), so what the upstream
@@ -37,7 +38,7 @@ final class RealtimeUpgrade {
             return ApiError.METHOD_NOT_ALLOWED.with("GET");
         }
         if (!upgradeToWebSocket(request)) {
-            return ApiError.INVALID_REQUEST.with("the realtime API is a WebSocket: send GET /v1/realtime?model=... as a"
+            return ApiError.INVALID_REQUEST.with("the realtime API is a WebSocket: send GET with ?model=... as a"
                     + " WebSocket upgrade (Upgrade: websocket)");
         }
         if (!headerHas(request, "Connection", "upgrade") || request.getHeader("Sec-WebSocket-Key") == null
@@ -124,7 +125,7 @@ final class RealtimeUpgrade {
      */
     static String model(String query) {
         if (query == null || query.isEmpty()) {
-            throw new IllegalArgumentException("name the model: GET /v1/realtime?model=...");
+            throw new IllegalArgumentException("name the model in the query: ?model=...");
         }
         String malformed = RequestChecks.malformed(query);
         if (malformed != null) {

@@ -133,6 +133,16 @@ final class RequestChecks {
         return typeIs(contentType, MULTIPART);
     }
 
+    /** @return whether a Content-Type is {@code application/sdp} (a WebRTC offer) */
+    static boolean sdp(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip()
+                .equalsIgnoreCase("application/sdp");
+    }
+
     /** @return whether a Content-Type is {@code application/x-www-form-urlencoded} */
     static boolean urlEncoded(String contentType) {
         return typeIs(contentType, URLENCODED);

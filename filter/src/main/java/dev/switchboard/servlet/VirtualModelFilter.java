@@ -416,8 +416,8 @@ public final class VirtualModelFilter implements Filter {
             return null;
         }
         Api.Route effective = route != null ? route : new Api.Route(Api.Kind.MODEL_LESS, Api.OPTIONAL_MODEL);
-        ErrorResponse refused = effective.kind() == Api.Kind.REALTIME
-                || (effective.kind() == Api.Kind.REALTIME_SOCKET && !realtime) ? ApiError.REALTIME_NOT_SUPPORTED.with()
+        ErrorResponse refused = effective.kind() == Api.Kind.REALTIME_SOCKET && !realtime
+                ? ApiError.REALTIME_NOT_SUPPORTED.with()
                 : effective.kind() == Api.Kind.REALTIME_SOCKET ? RealtimeUpgrade.check(request)
                 : RequestChecks.check(request, effective, match != null);
         if (refused == null && !who.ok()) {
@@ -463,7 +463,6 @@ public final class VirtualModelFilter implements Filter {
                 Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with("this endpoint takes a JSON body, not a form"));
                 yield null;
             }
-            case REALTIME -> throw new IllegalStateException("answered above");
             case REALTIME_SOCKET -> RealtimeUpgrade.decide(request, response, exchange, picker);
             case FEEDBACK -> {
                 FeedbackHandler.handle(request, response, exchange, feedback);

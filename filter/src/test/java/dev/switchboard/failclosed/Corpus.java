@@ -112,14 +112,14 @@ public final class Corpus {
     private static final Expect UNKNOWN_PATH = refused(404, "unknown_path");
     private static final Expect NOT_ALLOWED = refused(405, "method_not_allowed");
 
-    /** @return every case */
     /**
      * What the bundled proxy answers differently from the bare filter: it proxies the realtime API's WebSocket, so an
      * upgrade's model is decided (the filter, with no WebSocket proxy behind it, answers 501).
      */
     private static final Map<String, Expect> BUNDLED = Map.of(
             "realtime WebSocket", refused(403, "model_access_denied"),
-            "realtime without upgrade", refused(400, "invalid_request"));
+            "realtime without upgrade", refused(400, "invalid_request"),
+            "realtime translation WebSocket", refused(403, "model_access_denied"));
 
     /** @return every request of the corpus, with what the bundled proxy must answer */
     public static List<Attack> bundled() {
@@ -1011,13 +1011,61 @@ public final class Corpus {
                 "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
                 "Sec-WebSocket-Version: 13"));
         all.add(raw("realtime without upgrade", "GET", "/v1/realtime?model=up/ok", new byte[0], refused(501, "not_implemented")));
-        all.add(json("realtime call", "/v1/realtime/calls", "{}", refused(501, "not_implemented")));
+        all.add(json("creating a realtime call from JSON (it takes a form or SDP)", "/v1/realtime/calls",
+                "{\"model\":\"up/ok\"}", INVALID_FORM));
+        String offer = part("sdp", "v=0\r\no=- 1 1 IN IP4 0.0.0.0");
+        all.add(form("creating a realtime call: its session's model", FORM, offer
+                + part("session", "{\"type\":\"realtime\",\"model\":\"up/denied\"}") + "--b--\r\n", DENIED_403,
+                "/v1/realtime/calls"));
+        all.add(form("creating a realtime call: its session's transcription model", FORM, offer
+                + part("session", "{\"type\":\"realtime\",\"model\":\"up/ok\",\"audio\":{\"input\":{\"transcription\":"
+                + "{\"model\":\"up/denied\"}}}}") + "--b--\r\n", DENIED_403, "/v1/realtime/calls"));
+        all.add(form("creating a realtime call with an allowed model", FORM, offer
+                + part("session", "{\"type\":\"realtime\",\"model\":\"up/ok\"}") + "--b--\r\n",
+                forwarded("/v1/realtime/calls"), "/v1/realtime/calls"));
+        all.add(form("creating a realtime call: Model beside model in its session", FORM, offer
+                + part("session", "{\"model\":\"up/ok\",\"Model\":\"up/denied\"}") + "--b--\r\n", DUPLICATE,
+                "/v1/realtime/calls"));
+        all.add(form("creating a realtime call: two session parts (readers differ on which counts)", FORM, offer
+                + part("session", "{\"model\":\"up/ok\"}") + part("session", "{\"model\":\"up/denied\"}")
+                + "--b--\r\n", INVALID_FORM, "/v1/realtime/calls"));
+        all.add(form("creating a realtime call: a part named Session", FORM, offer
+                + part("Session", "{\"model\":\"up/denied\"}") + "--b--\r\n", INVALID_FORM, "/v1/realtime/calls"));
+        all.add(form("creating a realtime call: its session is not JSON", FORM, offer + part("session", "{\"model\":")
+                + "--b--\r\n", INVALID_JSON, "/v1/realtime/calls"));
+        all.add(form("creating a realtime call: a model field beside the session (LiteLLM reads it)", FORM, offer
+                + part("model", "up/denied") + part("session", "{\"model\":\"up/ok\"}") + "--b--\r\n", DENIED_403,
+                "/v1/realtime/calls"));
+        all.add(raw("creating a realtime call from the SDP offer alone", "POST", "/v1/realtime/calls",
+                bytes("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"), forwarded("/v1/realtime/calls"), "Content-Type: application/sdp"));
+        all.add(raw("JSON sent as an SDP offer", "POST", "/v1/realtime/calls", bytes("{\"model\":\"up/denied\"}"),
+                INVALID_FORM, "Content-Type: application/sdp"));
+        all.add(json("a POST to the realtime socket's path", "/v1/realtime", "{\"model\":\"up/denied\"}", NOT_ALLOWED));
+        all.add(raw("realtime translation WebSocket", "GET", "/v1/realtime/translations?model=up/denied", new byte[0],
+                refused(501, "not_implemented"), "Upgrade: websocket", "Connection: Upgrade",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"));
         all.add(json("accepting a realtime call (its session's model)", "/v1/realtime/calls/rtc_1/accept",
-                "{\"type\":\"realtime\",\"model\":\"up/denied\"}", refused(501, "not_implemented")));
+                "{\"type\":\"realtime\",\"model\":\"up/denied\"}", DENIED_403));
+        all.add(json("accepting a realtime call: its transcription model", "/v1/realtime/calls/rtc_1/accept",
+                "{\"type\":\"realtime\",\"model\":\"up/ok\",\"audio\":{\"input\":{\"transcription\":"
+                + "{\"model\":\"up/denied\"}}}}", DENIED_403));
+        all.add(json("accepting a realtime call: Model beside model", "/v1/realtime/calls/rtc_1/accept",
+                "{\"type\":\"realtime\",\"model\":\"up/ok\",\"Model\":\"up/denied\"}", DUPLICATE));
+        all.add(json("accepting a realtime call with an allowed model", "/v1/realtime/calls/rtc_1/accept",
+                "{\"type\":\"realtime\",\"model\":\"up/ok\"}", forwarded("/v1/realtime/calls/rtc_1/accept")));
         all.add(raw("hanging up a realtime call", "POST", "/v1/realtime/calls/rtc_1/hangup", new byte[0],
-                refused(501, "not_implemented")));
+                forwarded("/v1/realtime/calls/rtc_1/hangup")));
+        all.add(json("rejecting a realtime call", "/v1/realtime/calls/rtc_1/reject", "{\"status_code\":486}",
+                forwarded("/v1/realtime/calls/rtc_1/reject")));
+        all.add(json("referring a realtime call, with a model beside (LiteLLM routes by it)", "/v1/realtime/calls/rtc_1/refer",
+                "{\"target_uri\":\"tel:+1\",\"model\":\"up/denied\"}", DENIED_403));
         all.add(json("a realtime translation session", "/v1/realtime/translations/client_secrets",
-                "{\"session\":{\"model\":\"up/ok\"}}", refused(501, "not_implemented")));
+                "{\"session\":{\"model\":\"up/ok\"}}", forwarded("/v1/realtime/translations/client_secrets")));
+        all.add(json("a realtime translation session with a denied model", "/v1/realtime/translations/client_secrets",
+                "{\"session\":{\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("a realtime translation session: its transcription model", "/v1/realtime/translations/client_secrets",
+                "{\"session\":{\"model\":\"up/ok\",\"audio\":{\"input\":{\"transcription\":"
+                + "{\"model\":\"up/denied\"}}}}}", DENIED_403));
         all.add(raw("a model-less GET", "GET", "/v1/files", new byte[0], forwarded("/v1/files")));
         all.add(raw("a model-less GET with an id", "GET", "/v1/batches/batch_1", new byte[0], forwarded("/v1/batches/batch_1")));
         all.add(raw("an unknown provider named", "GET", "/v1/files", new byte[0], refused(400, "unknown_provider"),

@@ -98,6 +98,16 @@ public final class Judge {
                     values.stream().filter(this::isDenied).forEach(m -> out.add(reader + " form reads " + name + " " + m));
                 }
             });
+            // A field that holds JSON (a realtime call's session settings): its models, as each JSON reader reads them.
+            form.fields().forEach((name, values) -> values.forEach(value -> {
+                for (UpstreamJson.Reader json : UpstreamJson.Reader.values()) {
+                    List<String> models = UpstreamJson.models(json, value.getBytes(StandardCharsets.UTF_8));
+                    if (models != null) {
+                        models.stream().filter(this::isDenied).forEach(m -> out.add(
+                                reader + " form, field " + name + ", " + json + " JSON reads model " + m));
+                    }
+                }
+            }));
             form.files().forEach((name, files) -> files.forEach(file -> {
                 for (String line : lines(file)) {
                     for (UpstreamJson.Reader json : UpstreamJson.Reader.values()) {

@@ -251,8 +251,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         if (exchange.endpoint() == Endpoint.REALTIME) {
             // A realtime upgrade at another spelling of its path (/V1/realtime, /v1/realtime/): the socket's servlet is
             // mapped at the exact path, and this proxy would send the upgrade on as a plain request, unrewritten.
-            reject(response, exchange, ApiError.INVALID_REQUEST.with("open the realtime socket at /v1/realtime, spelled"
-                    + " so"));
+            reject(response, exchange, ApiError.INVALID_REQUEST.with("open the realtime socket at its path spelled as"
+                    + " the API spells it: /v1/realtime or /v1/realtime/translations"));
             return;
         }
         if (exchange.endpoint() == Endpoint.MODELS || exchange.endpoint() == Endpoint.MODEL) {

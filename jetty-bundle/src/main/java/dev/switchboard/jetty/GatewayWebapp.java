@@ -14,6 +14,7 @@ import dev.switchboard.live.LiveConfig;
 import dev.switchboard.ops.Log;
 import dev.switchboard.ops.Version;
 import dev.switchboard.rules.Picker;
+import dev.switchboard.servlet.RealtimeEvents;
 import dev.switchboard.servlet.VirtualModelFilter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
@@ -203,7 +204,7 @@ public final class GatewayWebapp implements ServletContextListener {
                     new RealtimeServlet(config, picker, inFlight));
             // The provider's socket opens while no thread waits for it: the upgrade is an async dispatch.
             sockets.setAsyncSupported(true);
-            sockets.addMapping("/v1/realtime");
+            sockets.addMapping("/v1/realtime", RealtimeEvents.TRANSLATIONS);
         }
         FilterRegistration.Dynamic filter = context.addFilter("switchboard", checks);
         filter.setAsyncSupported(true);

@@ -228,7 +228,7 @@ final class RealtimeServlet extends HttpServlet {
                     new RealtimeEvents(exchange, request, candidate, live, picker, max), max, idle, inFlight);
             long started = System.nanoTime();
             int number = exchange.recorder().nextAttemptNumber();
-            ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate));
+            ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate, exchange.path()));
             upstreamHeaders(provider, request, upgrade);
             client.setConnectTimeout(connectTimeout.toMillis());
             CompletableFuture<Session> opening;
@@ -340,12 +340,15 @@ final class RealtimeServlet extends HttpServlet {
         error.send(response, exchange.anthropic());
     }
 
-    /** The provider's socket: its base URL as a WebSocket address, the API's path and the concrete model, nothing else. */
-    static URI upstreamUri(Provider provider, Candidate candidate) {
+    /**
+     * The provider's socket: its base URL as a WebSocket address, the API's path ({@code /v1/realtime} or
+     * {@code /v1/realtime/translations}) and the concrete model, nothing else.
+     */
+    static URI upstreamUri(Provider provider, Candidate candidate, String path) {
         String base = provider.baseUrl();
         String ws = base.regionMatches(true, 0, "https:", 0, 6) ? "wss:" + base.substring(6)
                 : base.regionMatches(true, 0, "http:", 0, 5) ? "ws:" + base.substring(5) : base;
-        return URI.create(ws + "/v1/realtime?model=" + URLEncoder.encode(candidate.upstreamModel(), StandardCharsets.UTF_8));
+        return URI.create(ws + path + "?model=" + URLEncoder.encode(candidate.upstreamModel(), StandardCharsets.UTF_8));
     }
 
     private static void upstreamHeaders(Provider provider, HttpServletRequest request, ClientUpgradeRequest upgrade) {

@@ -48,6 +48,7 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
                 virtual_models:
                   - {source: regular, target: openai/gpt-5}
                   - {source: claude, target: anthropic/claude-x}
+                  - {source: openai/rt-secret, enabled: false}
                 """;
     }
 
@@ -353,6 +354,73 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
             String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(response).startsWith("HTTP/1.1 400");
             assertThat(response).contains("{\"error\":{").doesNotContain("<html").doesNotContain("at org.eclipse");
+        }
+    }
+
+    @Test
+    void shouldCheckAndRewriteTheRealtimeCallsAndTranslationSecretsTheOfficialSdkSends() throws Exception {
+        com.openai.client.OpenAIClient sdk = com.openai.client.okhttp.OpenAIOkHttpClient.builder()
+                .baseUrl("http://127.0.0.1:" + gateway.port() + "/v1").apiKey(ALICE).maxRetries(0).build();
+        try {
+            com.openai.models.realtime.RealtimeSessionCreateRequest session =
+                    com.openai.models.realtime.RealtimeSessionCreateRequest.builder().model("regular").build();
+            // A WebRTC call: the SDP offer and the session's settings, a JSON part of a form; its model rewritten there.
+            try (com.openai.core.http.HttpResponse r = sdk.realtime().calls().withRawResponse().create(
+                    com.openai.models.realtime.calls.CallCreateParams.builder().sdp("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n")
+                            .session(session).build())) {
+                assertThat(r.statusCode()).isEqualTo(200);
+            }
+            FakeUpstream.Received created = upstream.take();
+            assertThat(created.path()).isEqualTo("/v1/realtime/calls");
+            assertThat(created.header("content-type")).startsWith("multipart/form-data; boundary=");
+            assertThat(created.text()).contains("v=0\r\no=- 1 1 IN IP4 0.0.0.0")
+                    .contains("{\"type\":\"realtime\",\"model\":\"gpt-5\"}").doesNotContain("regular");
+            assertThat(created.header("authorization")).isEqualTo("Bearer sk-upstream-openai");
+
+            // Accepting a SIP call configures its session: the same.
+            try (com.openai.core.http.HttpResponse r = sdk.realtime().calls().withRawResponse().accept(
+                    com.openai.models.realtime.calls.CallAcceptParams.builder().callId("rtc_1")
+                            .realtimeSessionCreateRequest(session).build())) {
+                assertThat(r.statusCode()).isEqualTo(200);
+            }
+            FakeUpstream.Received accepted = upstream.take();
+            assertThat(accepted.path()).isEqualTo("/v1/realtime/calls/rtc_1/accept");
+            assertThat(accepted.text()).isEqualTo("{\"type\":\"realtime\",\"model\":\"gpt-5\"}");
+
+            // Hanging up names no model: to the provider the caller names (the call's), as any stored object's request.
+            try (com.openai.core.http.HttpResponse r = sdk.realtime().calls().withRawResponse().hangup(
+                    com.openai.models.realtime.calls.CallHangupParams.builder().callId("rtc_1")
+                            .putAdditionalHeader("X-Switchboard-Provider", "openai").build())) {
+                assertThat(r.statusCode()).isEqualTo(200);
+            }
+            FakeUpstream.Received hungUp = upstream.take();
+            assertThat(hungUp.path()).isEqualTo("/v1/realtime/calls/rtc_1/hangup");
+            assertThat(hungUp.header("authorization")).isEqualTo("Bearer sk-upstream-openai");
+
+            // A translation session's client secret: its model rewritten.
+            try (com.openai.core.http.HttpResponse r = sdk.realtime().translations().clientSecrets().withRawResponse()
+                    .create(com.openai.models.realtime.translations.clientsecrets.ClientSecretCreateParams.builder()
+                            .realtimeTranslationClientSecretCreateRequest(com.openai.models.realtime
+                                    .RealtimeTranslationClientSecretCreateRequest.builder().session(com.openai.models
+                                            .realtime.RealtimeTranslationSessionCreateRequest.builder().model("regular")
+                                            .build()).build()).build())) {
+                assertThat(r.statusCode()).isEqualTo(200);
+            }
+            FakeUpstream.Received secret = upstream.take();
+            assertThat(secret.path()).isEqualTo("/v1/realtime/translations/client_secrets");
+            assertThat(secret.text()).isEqualTo("{\"session\":{\"model\":\"gpt-5\"}}");
+
+            // A session's model the caller may not use: 403, as the SDK reads it, and nothing reaches the provider.
+            com.openai.errors.PermissionDeniedException denied = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    com.openai.errors.PermissionDeniedException.class, () -> sdk.realtime().calls().create(
+                            com.openai.models.realtime.calls.CallCreateParams.builder().sdp("v=0\r\n").session(
+                                    com.openai.models.realtime.RealtimeSessionCreateRequest.builder()
+                                            .model("openai/rt-secret").build()).build()));
+            assertThat(denied).isNotNull();
+            assertThat(denied.code()).contains("model_access_denied");
+            assertThat(upstream.received).isEmpty();
+        } finally {
+            sdk.close();
         }
     }
 }

@@ -180,6 +180,56 @@ final class RealtimeProxyTest {
     }
 
     @Test
+    void shouldServeTheOfficialJavaSdksTranslationSession() throws Exception {
+        com.openai.core.ClientOptions options = com.openai.core.ClientOptions.builder()
+                .httpClient(com.openai.client.okhttp.OkHttpClient.builder().build())
+                .baseUrl("http://127.0.0.1:" + gateway.port() + "/v1").apiKey("sk-the-callers-own").build();
+        try (com.openai.helpers.TranslationConnection c = com.openai.helpers.TranslationConnection.connect(options,
+                com.openai.helpers.TranslationWebSocketOptions.builder().model("regular").build())) {
+            assertThat(c.receive().isSessionCreated()).isTrue();
+            // Its own path at the provider, the model rewritten, the provider's key.
+            RealtimeUpstream.Upgrade upgrade = upstream.upgrades.poll(5, TimeUnit.SECONDS);
+            assertThat(upgrade.path()).isEqualTo("/v1/realtime/translations");
+            assertThat(upgrade.query()).isEqualTo("model=rt-a");
+            assertThat(upgrade.header("Authorization")).isEqualTo("Bearer sk-up");
+
+            // The transcription model of a translation's input: resolved for the caller and rewritten.
+            c.send(com.openai.models.realtime.RealtimeTranslationClientEvent.ofSessionUpdate(
+                    com.openai.models.realtime.RealtimeTranslationSessionUpdateEvent.builder().session(
+                            com.openai.models.realtime.RealtimeTranslationSessionUpdateRequest.builder().audio(
+                                    com.openai.models.realtime.RealtimeTranslationSessionUpdateRequest.Audio.builder()
+                                            .input(com.openai.models.realtime.RealtimeTranslationSessionUpdateRequest.Audio
+                                                    .Input.builder().transcription(com.openai.models.realtime
+                                                            .RealtimeTranslationSessionUpdateRequest.Audio.Input
+                                                            .Transcription.builder().model("whisper").build()).build())
+                                            .build()).build()).build()));
+            assertThat(upstream.received.poll(5, TimeUnit.SECONDS))
+                    .contains("\"type\":\"session.update\"").contains("\"model\":\"transcribe-x\"")
+                    .doesNotContain("whisper");
+            c.send(com.openai.models.realtime.RealtimeTranslationClientEvent.ofSessionInputAudioBufferAppend(
+                    com.openai.models.realtime.RealtimeTranslationInputAudioBufferAppendEvent.builder().audio("AAAA")
+                            .build()));
+            assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("session.input_audio_buffer.append");
+        }
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isNull();
+        // A conversation's event is not a translation session's: refused there, never sent.
+        Messages client = new Messages();
+        WebSocket ws = connect("/v1/realtime/translations?model=regular", client);
+        assertThat(client.next()).contains("session.created");
+        ws.sendText("{\"type\":\"response.create\"}", true).get(5, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"code\":\"invalid_request\"").contains("\"param\":\"type\"");
+        ws.sendText("{\"type\":\"session.update\",\"session\":{\"audio\":{\"input\":{\"transcription\":"
+                + "{\"model\":\"up/denied\"}}}}}", true).get(5, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"code\":\"model_access_denied\"");
+        assertThat(upstream.received.poll(1, TimeUnit.SECONDS)).isNull();
+        ws.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+        // A denied model is refused before anything opens, as on the conversation's socket.
+        assertThatThrownBy(() -> connect("/v1/realtime/translations?model=up/denied")).cause()
+                .isInstanceOfSatisfying(WebSocketHandshakeException.class,
+                        e -> assertThat(e.getResponse().statusCode()).isEqualTo(403));
+    }
+
+    @Test
     void shouldAskForAGatewayKeyAndDecideForItsCaller() throws Exception {
         Gateway keyed = TestGateway.start("""
                 providers:
@@ -455,12 +505,14 @@ final class RealtimeProxyTest {
             assertThat(r.text()).as(c.path()).contains(c.says());
         }
         // Other spellings of the path: checked by the filter, but not the socket's servlet: refused, nothing sent on.
-        for (String path : List.of("/V1/realtime?model=regular", "/v1/realtime/?model=regular", "/v1//realtime?model=regular")) {
+        for (String path : List.of("/V1/realtime?model=regular", "/v1/realtime/?model=regular", "/v1//realtime?model=regular",
+                "/v1/realtime/Translations?model=regular", "/v1/realtime/translations/?model=regular")) {
             RawClient.Response r = RawClient.send(gateway.port(), new Corpus.Attack(path, "GET", path, List.of(upgrade),
                     new byte[0], false, null));
             assertThat(r.status()).as(path).isEqualTo(400);
-            assertThat(r.text()).as(path).contains("open the realtime socket at /v1/realtime");
+            assertThat(r.text()).as(path).contains("open the realtime socket at its path");
         }
+        assertThat(upstream.upgrades).isEmpty();
         RawClient.Response plain = RawClient.send(gateway.port(), new Corpus.Attack("plain", "GET",
                 "/v1/realtime?model=regular", List.of(), new byte[0], false, null));
         assertThat(plain.status()).isEqualTo(400);

@@ -12,7 +12,8 @@ import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 
 /**
- * A provider's realtime API for tests: a WebSocket server on {@code /v1/realtime} that records every upgrade (its
+ * A provider's realtime API for tests: a WebSocket server on {@code /v1/realtime} (and its translation sessions' path,
+ * {@code /v1/realtime/translations}) that records every upgrade (its
  * query and headers) and every message it receives, greets with {@code session.created} naming the model of its query,
  * answers {@code response.create} with a {@code response.done} carrying usage, drops its
  * connection without a close when an event's {@code item_id} is {@code "cut"}, and closes with 4000 when it is
@@ -22,7 +23,7 @@ import org.eclipse.jetty.websocket.api.Session;
 public final class RealtimeUpstream {
 
     /** One upgrade the provider received. */
-    record Upgrade(String query, Map<String, List<String>> headers, List<String> subprotocols) {
+    record Upgrade(String path, String query, Map<String, List<String>> headers, List<String> subprotocols) {
         String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name)) {
@@ -41,9 +42,11 @@ public final class RealtimeUpstream {
 
     RealtimeUpstream() throws Exception {
         ServletContextHandler context = new ServletContextHandler("/");
-        JettyWebSocketServletContainerInitializer.configure(context, (servletContext, container) ->
-                container.addMapping("/v1/realtime", (request, response) -> {
-                    upgrades.add(new Upgrade(request.getQueryString(), request.getHeaders(), request.getSubProtocols()));
+        JettyWebSocketServletContainerInitializer.configure(context, (servletContext, container) -> {
+            for (String path : List.of("/v1/realtime", "/v1/realtime/translations")) {
+                container.addMapping(path, (request, response) -> {
+                    upgrades.add(new Upgrade(path, request.getQueryString(), request.getHeaders(),
+                            request.getSubProtocols()));
                     if (refuse != 0) {
                         response.sendError(refuse, "refused");
                         return null;
@@ -53,7 +56,9 @@ public final class RealtimeUpstream {
                     }
                     String model = request.getParameterMap().getOrDefault("model", List.of("?")).get(0);
                     return new Endpoint(model);
-                }));
+                });
+            }
+        });
         server.setHandler(context);
         server.start();
     }
