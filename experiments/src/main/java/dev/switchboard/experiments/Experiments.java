@@ -14,9 +14,6 @@ import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Decision;
 import dev.switchboard.rules.Rules;
 import dev.switchboard.rules.VirtualModel;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,16 +47,9 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     public static final Duration FEEDBACK_WAIT = Duration.ofSeconds(1);
     /** The most scores waiting at once (each holds a request thread); more are refused as in progress at once. */
     static final int MAX_WAITING_SCORES = 8;
-    /**
-     * The score histogram's buckets (scores are 0 to 1, Micrometer takes no bound of 0): tenths, so that a thumbs down
-     * (0, in the first) and a thumbs up (1, in the last) each count in a bucket of their own, and
-     * {@code histogram_quantile} reads a distribution.
-     */
-    static final double[] SCORE_BUCKETS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
-
     private final Supplier<SwitchboardConfig> config;
     private final Clock clock;
-    private final MeterRegistry registry;
+    private final ScoreMetric scores;
     private final ConcurrentHashMap<String, Experiment> experiments = new ConcurrentHashMap<>();
     private final AtomicLong epochs = new AtomicLong();
     private final FeedbackIndex<Scorable> feedbackIndex = new FeedbackIndex<>();
@@ -82,12 +72,12 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
     /**
      * @param config the live configuration (its {@code experiments:} settings and redirects)
      * @param clock the time (tests use a fake one)
-     * @param registry where {@code switchboard.feedback} goes, or {@code null} for none
+     * @param scores where {@code switchboard_feedback} goes, or {@code null} for none
      */
-    public Experiments(Supplier<SwitchboardConfig> config, Clock clock, MeterRegistry registry) {
+    public Experiments(Supplier<SwitchboardConfig> config, Clock clock, ScoreMetric scores) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.registry = registry;
+        this.scores = scores;
     }
 
     // ---- recording ----------------------------------------------------------------------------------
@@ -280,12 +270,9 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
                 arm.feedback(feedback.score());
             }
         }
-        if (registry != null) {
+        if (scores != null) {
             Redirects names = redirects(config.get().rules());
-            DistributionSummary.builder("switchboard.feedback").description("feedback scores (0 to 1) by arm")
-                    .serviceLevelObjectives(SCORE_BUCKETS)
-                    .tag("switchboard.virtual_model", names.label(s.source))
-                    .tag("switchboard.target", names.label(s.target)).register(registry).record(feedback.score());
+            scores.record(names.label(s.source), names.label(s.target), feedback.score());
             if (config.get().rules() != names.rules) {
                 // A swap between reading the names and registering: its removal may have run before this registration.
                 removeDroppedFeedback();
@@ -317,12 +304,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
      */
     private synchronized void removeDroppedFeedback() {
         Redirects names = redirects(config.get().rules());
-        for (Meter m : registry.find("switchboard.feedback").meters()) {
-            if (!names.labels(m.getId().getTag("switchboard.virtual_model"))
-                    || !names.labels(m.getId().getTag("switchboard.target"))) {
-                registry.remove(m);
-            }
-        }
+        scores.retain((virtualModel, target) -> names.labels(virtualModel) && names.labels(target));
     }
 
     // ---- reports ------------------------------------------------------------------------------------
@@ -355,7 +337,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         for (String source : redirects(rules).bySource.keySet()) {
             current(source, rules, now);
         }
-        if (registry != null) {
+        if (scores != null) {
             removeDroppedFeedback();
         }
     }

@@ -173,7 +173,8 @@ public final class GatewayWebapp implements ServletContextListener {
         metrics.bind(breakers);
         all.add(metrics);
         // Experiments: per-arm statistics, the admin endpoints and POST /v1/feedback (the filter finds the sink).
-        Experiments experiments = new Experiments(live, Clock.systemUTC(), registry);
+        Experiments experiments = new Experiments(live, Clock.systemUTC(),
+                new FeedbackHistogram(registry.getPrometheusRegistry()));
         all.add(experiments);
         experiments.reconcile();
         if (reloader != null) {

@@ -218,16 +218,19 @@ final class ExperimentsLifecycleTest {
     void shouldDropTheSeriesOfATargetTheRulesDroppedFromTheScrape() throws Exception {
         HttpResponse<String> first = client.send(chat("ab", "hi"), HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> second = client.send(chat("ab", "hi"), HttpResponse.BodyHandlers.ofString());
-        assertThat(feedback(first.headers().firstValue("X-Switchboard-Request-Id").orElseThrow(), null).statusCode())
-                .isEqualTo(204);
+        assertThat(feedback(first.headers().firstValue("X-Switchboard-Request-Id").orElseThrow(), null, "0.25")
+                .statusCode()).isEqualTo(204);
         experiment("ab", 2);
         String scrape = admin("GET", "/metrics").body();
         assertThat(scrape).contains("switchboard_target=\"up/b\"");
         assertThat(scrape).containsPattern("switchboard_feedback_count\\{[^}]*switchboard_target=\"up/a\"");
-        // A histogram (README "Experiments"): the score of 1 in the buckets from 1.0 up, none below.
+        // A histogram of tenths (README "Experiments"): the score of 0.25 in the buckets from 0.3 up, none below (a
+        // Micrometer summary counted it as 1: in 1.0 only), its sum the score.
         assertThat(scrape).contains("# TYPE switchboard_feedback histogram")
-                .containsPattern("switchboard_feedback_bucket\\{switchboard_target=\"up/a\",[^}]*le=\"0\\.9\"} 0")
-                .containsPattern("switchboard_feedback_bucket\\{switchboard_target=\"up/a\",[^}]*le=\"1\\.0\"} 1");
+                .containsPattern("switchboard_feedback_bucket\\{switchboard_target=\"up/a\",[^}]*le=\"0\\.2\"} 0\n")
+                .containsPattern("switchboard_feedback_bucket\\{switchboard_target=\"up/a\",[^}]*le=\"0\\.3\"} 1\n")
+                .containsPattern("switchboard_feedback_bucket\\{switchboard_target=\"up/a\",[^}]*le=\"1\\.0\"} 1\n")
+                .containsPattern("switchboard_feedback_sum\\{switchboard_target=\"up/a\",[^}]*} 0\\.25\n");
 
         rules("  - {source: ab, target: up/a}\n");
         // Scored after the change: an exchange of up/b (round robin: the second went there).
@@ -245,9 +248,14 @@ final class ExperimentsLifecycleTest {
 
     /** @param userPath the caller's X-User-Path, or {@code null} for the anonymous caller the chats are sent as */
     private HttpResponse<String> feedback(String requestId, String userPath) throws Exception {
+        return feedback(requestId, userPath, "1");
+    }
+
+    private HttpResponse<String> feedback(String requestId, String userPath, String score) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/feedback"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"request_id\":\"" + requestId + "\",\"score\":1}"));
+                .POST(HttpRequest.BodyPublishers.ofString("{\"request_id\":\"" + requestId + "\",\"score\":" + score
+                        + "}"));
         if (userPath != null) {
             b.header("X-User-Path", userPath);
         }
