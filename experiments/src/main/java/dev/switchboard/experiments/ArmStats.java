@@ -3,6 +3,7 @@ package dev.switchboard.experiments;
 import dev.switchboard.exchange.Attempt;
 import dev.switchboard.exchange.Completion;
 import dev.switchboard.exchange.Usage;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,6 +57,9 @@ final class ArmStats {
     private final Histogram firstByteHistogram = new PackedHistogram(1, MAX_MICROS, DIGITS);
     private final Moments[] tokens = {new Moments(), new Moments(),
         new Moments(), new Moments()};
+    /** Each kind's exact total (the moments' double sum rounds past 2^53): a long, and what overflowed it. */
+    private final long[] tokenSums = new long[tokens.length];
+    private final BigInteger[] tokenCarry = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
     private long unknownUsage;
     private final Map<String, Long> finishReasons = new LinkedHashMap<>();
     private final HllSketch callers = new HllSketch(HLL_LG_K);
@@ -119,6 +123,15 @@ final class ArmStats {
             return false;
         }
         tokens[kind].add(count);
+        long before = tokenSums[kind];
+        long after = before + count;
+        if (((before ^ after) & (count ^ after)) < 0) {
+            // Past a long: carried whole.
+            tokenCarry[kind] = tokenCarry[kind].add(BigInteger.valueOf(before)).add(BigInteger.valueOf(count));
+            tokenSums[kind] = 0;
+        } else {
+            tokenSums[kind] = after;
+        }
         return true;
     }
 
@@ -130,13 +143,15 @@ final class ArmStats {
     /** @return a consistent copy of the numbers, for reports */
     synchronized Snapshot snapshot() {
         Moments[] t = new Moments[tokens.length];
+        BigInteger[] sums = new BigInteger[tokens.length];
         for (int i = 0; i < t.length; i++) {
             t[i] = tokens[i].copy();
+            sums[i] = tokenCarry[i].add(BigInteger.valueOf(tokenSums[i]));
         }
         Union u = new Union(HLL_LG_K);
         u.update(callers);
         return new Snapshot(target, requests, errors.clone(), latency.copy(), quantiles(latencyHistogram), firstByte.copy(),
-                quantiles(firstByteHistogram), t, unknownUsage, new LinkedHashMap<>(finishReasons), u, feedback.copy(),
+                quantiles(firstByteHistogram), t, sums, unknownUsage, new LinkedHashMap<>(finishReasons), u, feedback.copy(),
                 firstSeen, lastSeen, series.widthMillis(), series.points());
     }
 
@@ -151,6 +166,7 @@ final class ArmStats {
      * @param firstByte time to the first response byte, ms
      * @param firstByteQuantiles p50, p90, p99 of {@code firstByte}, ms
      * @param tokens per request, by {@link #TOKEN_KINDS}: only requests whose response stated that kind
+     * @param tokenSums each kind's exact total, by {@link #TOKEN_KINDS}
      * @param unknownUsage requests whose response stated no usage at all
      * @param finishReasons how the answers ended
      * @param callers a sketch of the distinct callers (a union of one, so it can merge with others)
@@ -161,7 +177,7 @@ final class ArmStats {
      * @param series its exchanges over time, oldest first (buckets with exchanges only)
      */
     record Snapshot(String target, long requests, long[] errors, Moments latency, double[] latencyQuantiles,
-                    Moments firstByte, double[] firstByteQuantiles, Moments[] tokens,
+                    Moments firstByte, double[] firstByteQuantiles, Moments[] tokens, BigInteger[] tokenSums,
                     long unknownUsage, Map<String, Long> finishReasons, Union callers, Moments feedback,
                     Instant firstSeen, Instant lastSeen, long seriesWidthMillis, List<Series.Point> series) {
 

@@ -1,8 +1,6 @@
 package dev.switchboard.experiments;
 
-import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -292,7 +290,7 @@ final class Report {
         for (int k = 0; k < ArmStats.TOKEN_KINDS.length; k++) {
             Moments s = a.tokens()[k];
             out.put(ArmStats.TOKEN_KINDS[k], new TokenView(s.getN(),
-                    s.getN() == 0 ? null : new BigDecimal(s.getSum()).setScale(0, RoundingMode.HALF_UP).toBigIntegerExact(),
+                    s.getN() == 0 ? null : a.tokenSums()[k],
                     finite(s.getMean()),
                     finite(s.getVariance())));
         }

@@ -150,6 +150,17 @@ final class ScipyReferenceTest {
 
     // ---------------------------------------------------------------- tokens: sums, variances, no overflow
 
+    // Regression (a probe of 2026-12-07): totals were a double's, so two counts of 2^53 + 1 summed to 2^54, not 2^54 + 2.
+    @Test
+    void aTokenTotalIsExactPastADoublesPrecision() {
+        Experiment e = experiment(List.of(1, 1));
+        ArmStats a = e.arm("a");
+        a.record(ok(1_000_000, 9_007_199_254_740_993L), null, NOW);
+        a.record(ok(1_000_000, 9_007_199_254_740_993L), null, NOW);
+
+        assertThat(Report.of(e).arms().get(0).tokens().get("input").sum()).isEqualTo(new BigInteger("18014398509481986"));
+    }
+
     // Regression: a kind no answer stated summed to 0 beside a null mean, and a total past a long's range stopped at
     // Long.MAX_VALUE (each count fits a long; their total need not).
     @Test
@@ -164,8 +175,8 @@ final class ScipyReferenceTest {
         Report.TokenView cached = view.arms().get(0).tokens().get("cached");
         Report.TokenView other = view.arms().get(1).tokens().get("input");
 
-        // Long.MAX_VALUE + 2^62 = 13835058055282163711; the double sum rounds it to 2^63 + 2^62 = 13835058055282163712
-        assertThat(input.sum()).isEqualTo(new BigInteger("13835058055282163712"));
+        // Long.MAX_VALUE + 2^62 = 13835058055282163711, exactly (a double sum rounded it to 2^63 + 2^62)
+        assertThat(input.sum()).isEqualTo(new BigInteger("13835058055282163711"));
         assertThat(cached.n()).isZero();
         assertThat(cached.sum()).isNull();
         assertThat(cached.mean()).isNull();
