@@ -51,6 +51,9 @@ public final class RealtimeEvents {
     static final Set<String> TRANSLATION_EVENTS = Set.of("session.update", "session.input_audio_buffer.append",
             "session.close");
 
+    /** The request attribute naming the SIP call a socket opens at ({@code ?call_id=}, no model in its query). */
+    public static final String CALL_ID = "dev.switchboard.realtime.callId";
+
     /** The path of the translation sessions' socket. */
     public static final String TRANSLATIONS = "/v1/realtime/translations";
 
@@ -199,9 +202,16 @@ public final class RealtimeEvents {
         if (p == null || !p.configured()) {
             return ApiError.PROVIDER_UNAVAILABLE.with(provider);
         }
-        Outcome now = Resolver.resolveConcrete(rules, connected.model(), caller).outcome();
-        if (now == Outcome.DENIED || now == Outcome.DISABLED) {
-            return ApiError.forOutcome(now).with();
+        if (connected.model() == null) {
+            // A SIP call's socket (its model was checked at the call's accept): the caller's access to the provider.
+            if (Resolver.providerAccess(rules, provider, caller.userPath()) != Outcome.ALLOWED) {
+                return ApiError.PROVIDER_ACCESS_DENIED.with();
+            }
+        } else {
+            Outcome now = Resolver.resolveConcrete(rules, connected.model(), caller).outcome();
+            if (now == Outcome.DENIED || now == Outcome.DISABLED) {
+                return ApiError.forOutcome(now).with();
+            }
         }
         if (transcriptionModel != null) {
             // The provider transcribes with the model an earlier event set: withdrawn, it ends the socket too.

@@ -92,13 +92,23 @@ final class RealtimeUpgrade {
      */
     static Next decide(HttpServletRequest request, HttpServletResponse response, Exchange exchange, Picker picker)
             throws IOException {
-        String model;
+        Query query;
         try {
-            model = model(request.getQueryString());
+            query = query(request.getQueryString());
+            if (query.callId() != null && RealtimeEvents.TRANSLATIONS.equals(exchange.path())) {
+                throw new IllegalArgumentException("a translation session takes a model, not a call_id");
+            }
         } catch (IllegalArgumentException e) {
             Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with(e.getMessage()));
             return null;
         }
+        if (query.callId() != null) {
+            // A SIP call's socket: its session's model was checked when the call was accepted. Model-less, it goes where
+            // requests without one go (the provider the caller names), the caller judged by its access to that provider.
+            request.setAttribute(RealtimeEvents.CALL_ID, query.callId());
+            return new Next(request, response, exchange, null);
+        }
+        String model = query.model();
         ApiError unusable = ModelField.nameError(model);
         if (unusable != null) {
             Rejections.send(response, exchange, unusable.with());
@@ -116,6 +126,32 @@ final class RealtimeUpgrade {
             return null;
         }
         return new Next(request, response, exchange.withDecision(d, null), null);
+    }
+
+    /**
+     * What a socket's query names: a model, or (a SIP call's socket) the call.
+     *
+     * @param model the model, decoded, or {@code null}
+     * @param callId the call's id, or {@code null}
+     */
+    record Query(String model, String callId) {
+    }
+
+    /**
+     * @param query the raw query string
+     * @return its one parameter: {@code model}, or {@code call_id} (a call's id: letters, digits, {@code _-.})
+     * @throws IllegalArgumentException naming what is wrong with it
+     */
+    static Query query(String query) {
+        if (query != null && query.startsWith("call_id=") && query.indexOf('&') < 0) {
+            String id = query.substring("call_id=".length());
+            if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(c -> c < 0x80
+                    && (Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.'))) {
+                throw new IllegalArgumentException("a call_id is 1 to 128 letters, digits, '_', '-' or '.'");
+            }
+            return new Query(null, id);
+        }
+        return new Query(model(query), null);
     }
 
     /**
@@ -139,7 +175,8 @@ final class RealtimeUpgrade {
             if (!name.equals("model") || eq < 0) {
                 // Only the model: every other parameter (an Azure api-key, a call id, an intent, model spelled another
                 // way) would be read by an upstream as something this gateway did not check.
-                throw new IllegalArgumentException("the realtime socket takes one query parameter, model; not '"
+                throw new IllegalArgumentException("the realtime socket takes one query parameter, model (or call_id"
+                        + " alone, a SIP call's socket); not '"
                         + ModelNames.visible(truncated(pair)) + "'");
             }
             if (value != null) {

@@ -179,7 +179,8 @@ public final class RealtimeRelay {
             if (!refused.isEmpty()) {
                 // Each was answered in the socket; the operator hears of them once per socket, not once per event.
                 LOG.info("Switchboard: realtime socket {} ({}) refused {} event(s) of its client: {}", exchange.id(),
-                        candidate.model(), refused.values().stream().mapToInt(Integer::intValue).sum(), refused);
+                        candidate.model() != null ? candidate.model() : "a call at " + candidate.provider(),
+                        refused.values().stream().mapToInt(Integer::intValue).sum(), refused);
             }
         }
         if (error != null) {

@@ -128,7 +128,8 @@ final class RealtimeServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException, ServletException {
-        if (!(request.getAttribute(Exchange.ATTRIBUTE) instanceof Exchange exchange) || exchange.decision() == null) {
+        if (!(request.getAttribute(Exchange.ATTRIBUTE) instanceof Exchange exchange)
+                || (exchange.decision() == null && !(request.getAttribute(RealtimeEvents.CALL_ID) instanceof String))) {
             // Not through the filter: nothing was checked, so nothing is opened.
             ApiError.INTERNAL_ERROR.with().send(response, false);
             LOG.error("Switchboard: a realtime upgrade reached the proxy without the filter's decision");
@@ -228,7 +229,8 @@ final class RealtimeServlet extends HttpServlet {
                     new RealtimeEvents(exchange, request, candidate, live, picker, max), max, idle, inFlight);
             long started = System.nanoTime();
             int number = exchange.recorder().nextAttemptNumber();
-            ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate, exchange.path()));
+            ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate, exchange.path(),
+                    (String) request.getAttribute(RealtimeEvents.CALL_ID)));
             upstreamHeaders(provider, request, upgrade);
             client.setConnectTimeout(connectTimeout.toMillis());
             CompletableFuture<Session> opening;
@@ -244,15 +246,20 @@ final class RealtimeServlet extends HttpServlet {
             }
             // The connect and the provider's answer to the upgrade, both bounded: given up on, the attempt is cancelled
             // (a socket that opens after all is closed: the relay was abandoned).
+            // Settled once: by the answer (success or failure) or by the timer, whichever comes first.
+            AtomicBoolean settled = new AtomicBoolean();
             AtomicBoolean late = new AtomicBoolean();
             Scheduler.Task timer = http.getScheduler().schedule(() -> {
-                late.set(true);
-                relay.abandon();
-                opening.cancel(true);
+                if (settled.compareAndSet(false, true)) {
+                    late.set(true);
+                    relay.abandon();
+                    opening.cancel(true);
+                }
             }, connectTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
             opening.whenComplete((session, thrown) -> {
                 timer.cancel();
-                if (session != null && !late.get()) {
+                boolean answered = settled.compareAndSet(false, true);
+                if (session != null && answered) {
                     exchange.recorder().attempt(new Attempt(number, candidate, 101, null, System.nanoTime() - started));
                     request.setAttribute(OPENED, new Opened(relay, session));
                     try {
@@ -290,8 +297,12 @@ final class RealtimeServlet extends HttpServlet {
                 reject(response, exchange, error);
             } catch (IOException | RuntimeException e) {
                 LOG.debug("the realtime client left before its answer", e);
-            } finally {
+            }
+            try {
                 async.complete();
+            } catch (IllegalStateException e) {
+                // The client left while its socket was being opened: its request ended then (the filter's listener).
+                LOG.debug("the realtime request was over before its answer", e);
             }
         }
     }
@@ -342,13 +353,14 @@ final class RealtimeServlet extends HttpServlet {
 
     /**
      * The provider's socket: its base URL as a WebSocket address, the API's path ({@code /v1/realtime} or
-     * {@code /v1/realtime/translations}) and the concrete model, nothing else.
+     * {@code /v1/realtime/translations}) and the concrete model (or a SIP call's id), nothing else.
      */
-    static URI upstreamUri(Provider provider, Candidate candidate, String path) {
+    static URI upstreamUri(Provider provider, Candidate candidate, String path, String callId) {
         String base = provider.baseUrl();
         String ws = base.regionMatches(true, 0, "https:", 0, 6) ? "wss:" + base.substring(6)
                 : base.regionMatches(true, 0, "http:", 0, 5) ? "ws:" + base.substring(5) : base;
-        return URI.create(ws + path + "?model=" + URLEncoder.encode(candidate.upstreamModel(), StandardCharsets.UTF_8));
+        return URI.create(ws + path + (callId != null ? "?call_id=" + URLEncoder.encode(callId, StandardCharsets.UTF_8)
+                : "?model=" + URLEncoder.encode(candidate.upstreamModel(), StandardCharsets.UTF_8)));
     }
 
     private static void upstreamHeaders(Provider provider, HttpServletRequest request, ClientUpgradeRequest upgrade) {

@@ -230,6 +230,52 @@ final class RealtimeProxyTest {
     }
 
     @Test
+    void shouldOpenASipCallsSocketByItsCallIdAtTheProviderTheCallerNames() throws Exception {
+        com.openai.core.ClientOptions options = com.openai.core.ClientOptions.builder()
+                .httpClient(com.openai.client.okhttp.OkHttpClient.builder().build())
+                .baseUrl("http://127.0.0.1:" + gateway.port() + "/v1").apiKey("sk-the-callers-own").build();
+        // The call's session model was checked at its accept: the socket names the call, and goes to default_provider.
+        try (com.openai.helpers.RealtimeConnection c = com.openai.helpers.RealtimeConnection.connect(options,
+                com.openai.helpers.RealtimeWebSocketOptions.builder().callId("rtc_123").build())) {
+            assertThat(c.receive().isSessionCreated()).isTrue();
+            RealtimeUpstream.Upgrade upgrade = upstream.upgrades.poll(5, TimeUnit.SECONDS);
+            assertThat(upgrade.path()).isEqualTo("/v1/realtime");
+            assertThat(upgrade.query()).isEqualTo("call_id=rtc_123");
+            assertThat(upgrade.header("Authorization")).isEqualTo("Bearer sk-up");
+            // Its events are checked as any socket's: a denied model, or another provider's, goes nowhere.
+            c.send(com.openai.models.realtime.RealtimeClientEvent.ofSessionUpdate(
+                    com.openai.models.realtime.SessionUpdateEvent.builder().session(
+                            com.openai.models.realtime.RealtimeSessionCreateRequest.builder().model("up/denied").build())
+                            .build()));
+            assertThat(c.receive().asError().error().code()).contains("model_access_denied");
+            c.send(com.openai.models.realtime.RealtimeClientEvent.ofSessionUpdate(
+                    com.openai.models.realtime.SessionUpdateEvent.builder().session(
+                            com.openai.models.realtime.RealtimeSessionCreateRequest.builder().model("elsewhere").build())
+                            .build()));
+            assertThat(c.receive().asError().error().code()).contains("mixed_providers");
+            assertThat(upstream.received.poll(1, TimeUnit.SECONDS)).isNull();
+        }
+        // The provider the call came in at, named: its key.
+        Messages client = new Messages();
+        WebSocket ws = http.newWebSocketBuilder().header("X-Switchboard-Provider", "other").buildAsync(
+                URI.create("ws://127.0.0.1:" + gateway.port() + "/v1/realtime?call_id=rtc_9"), client)
+                .get(10, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("session.created");
+        RealtimeUpstream.Upgrade named = upstream.upgrades.poll(5, TimeUnit.SECONDS);
+        assertThat(named.query()).isEqualTo("call_id=rtc_9");
+        assertThat(named.header("Authorization")).isEqualTo("Bearer sk-other");
+        ws.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+        // One parameter, a plain id, and only on a conversation's socket.
+        for (String path : List.of("/v1/realtime?call_id=rtc_1&model=regular", "/v1/realtime?model=regular&call_id=rtc_1",
+                "/v1/realtime?call_id=rtc%2F1", "/v1/realtime?call_id=", "/v1/realtime/translations?call_id=rtc_1")) {
+            assertThatThrownBy(() -> connect(path)).as(path).cause()
+                    .isInstanceOfSatisfying(WebSocketHandshakeException.class,
+                            e -> assertThat(e.getResponse().statusCode()).isEqualTo(400));
+        }
+        assertThat(upstream.upgrades).isEmpty();
+    }
+
+    @Test
     void shouldAskForAGatewayKeyAndDecideForItsCaller() throws Exception {
         Gateway keyed = TestGateway.start("""
                 providers:
