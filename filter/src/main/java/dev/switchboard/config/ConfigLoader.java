@@ -212,6 +212,7 @@ public final class ConfigLoader {
         Rules rules = new Rules(rows, r.providers(), r.defaultProvider(), r.identity(), r.enabledByDefault(),
                 r.keepOnlyAliases());
         List<Warning> warnings = new ArrayList<>(Lint.tokens(base.admin(), base.observability()));
+        warnings.addAll(Lint.timeouts(base.server()));
         warnings.addAll(Lint.warnings(rules, origins));
         warnings.addAll(shadowed);
         return new SwitchboardConfig(base.server(), rules, base.admin(), base.reload(), base.observability(), base.experiments(),

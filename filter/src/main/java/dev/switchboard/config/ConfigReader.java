@@ -104,6 +104,7 @@ final class ConfigReader {
         }
         Rules rules = new Rules(rows, providers, defaultProvider, identity, enabledByDefault, keepOnlyAliases);
         List<Warning> warnings = new ArrayList<>(Lint.tokens(admin, observability));
+        warnings.addAll(Lint.timeouts(server));
         warnings.addAll(Lint.warnings(rules, Lint.configRows(rows.size())));
         return new SwitchboardConfig(server, rules, admin, reload, observability, experiments, failover,
                 List.copyOf(warnings));

@@ -67,6 +67,23 @@ final class Lint {
         return out;
     }
 
+    /**
+     * @param server the server settings
+     * @return a warning when {@code upstream_idle_timeout} is shorter than {@code client_idle_timeout}: while the gateway
+     *     waits on a client that pauses its reading, the provider's connection is idle too, and a pause between the two
+     *     ends a stream at the provider's timeout, not the client's
+     */
+    static List<Warning> timeouts(ServerSettings server) {
+        if (server.upstreamIdleTimeout().compareTo(server.clientIdleTimeout()) >= 0) {
+            return List.of();
+        }
+        return List.of(new Warning(null, "server.upstream_idle_timeout", null, "upstream_idle_timeout ("
+                + Durations.format(server.upstreamIdleTimeout()) + ") is shorter than client_idle_timeout ("
+                + Durations.format(server.clientIdleTimeout()) + "): a client that pauses its reading for longer than the"
+                + " first has its stream cut, since the provider's connection waits with it (recorded as the client's"
+                + " client_timeout); keep upstream_idle_timeout at or above client_idle_timeout"));
+    }
+
     private static void shortToken(List<Warning> out, String path, String token) {
         if (!token.isEmpty() && token.length() < SHORT_TOKEN) {
             out.add(new Warning(null, path, null, "the token is " + token.length() + " characters, short enough to be "

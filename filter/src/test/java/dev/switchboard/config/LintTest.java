@@ -121,6 +121,12 @@ final class LintTest {
                         + "ones (for example the output of `openssl rand -hex 32`)",
                         "observability.metrics_token: the token is 15 characters, short enough to be guessed; use 16 or "
                         + "more random ones (for example the output of `openssl rand -hex 32`)"),
+                row("an upstream idle timeout shorter than the client's", """
+                        server: {upstream_idle_timeout: 15s}
+                        """, "server.upstream_idle_timeout: upstream_idle_timeout (15s) is shorter than"
+                        + " client_idle_timeout (30s): a client that pauses its reading for longer than the first has its"
+                        + " stream cut, since the provider's connection waits with it (recorded as the client's"
+                        + " client_timeout); keep upstream_idle_timeout at or above client_idle_timeout"),
                 row("several warnings, in order", """
                         providers:
                           openai: {type: openai, models: [gpt-5]}
@@ -143,6 +149,9 @@ final class LintTest {
 
                 // ---- quiet ----
                 row("clean config"),
+                row("idle timeouts equal", """
+                        server: {upstream_idle_timeout: 30s, client_idle_timeout: 30s}
+                        """),
                 row("tokens of 16 characters and more", """
                         admin: {token: 0123456789abcdef}
                         observability: {metrics_token: 0123456789abcdef0123456789abcdef}

@@ -366,6 +366,10 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         failed.abandoned = true;
         failed.ended(status, error);
+        if (failed.bodyStarted) {
+            // The start of the failed answer's body, held in the response's buffer: never the client's.
+            proxyResponse.resetBuffer();
+        }
         Runnable send = () -> {
             try {
                 if (next.provider.type() == ProviderType.ECHO) {
@@ -396,6 +400,22 @@ final class GatewayProxyServlet extends ProxyServlet {
             send.run();
         }
         return true;
+    }
+
+    /**
+     * @return whether the gateway spent at least half of the provider's idle timeout, up to now, waiting on a write to
+     *     the client: an idle timeout now is the client's pause, not the provider's silence
+     */
+    private boolean heldByClient(Upstream upstream) {
+        long began = upstream.writeBegan;
+        if (began == 0 || exchangeIdleMillis <= 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long ended = upstream.writeEnded;
+        long idle = TimeUnit.MILLISECONDS.toNanos(exchangeIdleMillis);
+        long held = (ended == 0 ? now : ended) - Math.max(began, now - idle);
+        return held * 2 >= idle;
     }
 
     /**
@@ -667,6 +687,8 @@ final class GatewayProxyServlet extends ProxyServlet {
             return;
         }
         try {
+            upstream.writeBegan = System.nanoTime();
+            upstream.writeEnded = 0;
             upstream.writing = true;
             response.getOutputStream().write(buffer, offset, length);
             upstream.sent(buffer, offset, length);
@@ -680,6 +702,7 @@ final class GatewayProxyServlet extends ProxyServlet {
                 upstream.exchange.recorder().firstByte();
             }
             upstream.writing = false;
+            upstream.writeEnded = System.nanoTime();
             UsageReader reader = upstream.usage;
             if (reader != null) {
                 // After the bytes went on: the tap never holds back or delays what the client gets.
@@ -1036,18 +1059,24 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.malformed = malformed(failure);
         upstream.tls = tls(failure);
         int status = upstream.status;
+        if (status != 0 && ApiError.isTimeout(failure) && heldByClient(upstream)) {
+            // The provider's connection idled while the gateway waited on a client that paused its reading (it cannot
+            // read the provider while it cannot write to the client): the client's timeout, not the provider's silence.
+            upstream.clientGone = true;
+        }
         // This gateway's own queue for the provider was full (its connections busy, as many requests waiting): the
         // request never left, so no target failed. Counted as one, a flood of slow requests opened healthy breakers.
         upstream.queueFull = queueFull(status, failure);
         boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone
                 && !upstream.queueFull;
         // The target failed (unless the request or the gateway did) when no headers came, or when an answer's headers
-        // (2xx, 3xx) came and its body broke before any of it arrived: nothing of this response reached the client, so
+        // (2xx, 3xx) came and its body broke before any of it reached the client (none arrived, or what did is still in
+        // the response's buffer: an answer that is not streamed is sent once the buffer fills or the answer ends), so
         // the next candidate can take the request (SPEC section 11: before any byte of the response reached the
         // client). A 4xx is never retried, whatever follows it. Otherwise the attempt was judged already (a retried or
-        // an error status, a body that began), or the client or the gateway ended it.
+        // an error status, a body that reached the client), or the client or the gateway ended it.
         boolean targetFailed = upstreamFault && (status == 0 || upstream.refused != null
-                || status < 400 && !upstream.bodyStarted);
+                || status < 400 && (!upstream.bodyStarted || !proxyResponse.isCommitted() && !upstream.writing));
         if (targetFailed || upstreamFault && status < 400 && !upstream.writing) {
             // Also an answer that broke after its body began: the client got a cut answer from this target. Not
             // when a write to the client was under way: a failure told then may be the client's doing.

@@ -44,6 +44,9 @@ final class Upstream {
     volatile boolean clientGone;
     /** A write to the client is under way (a slow reader can block it for long). */
     volatile boolean writing;
+    /** When the last write to the client began and ended ({@link System#nanoTime}; the end 0 while it is under way). */
+    volatile long writeBegan;
+    volatile long writeEnded;
     /** The body is an SSE stream. */
     volatile boolean sse;
     /**

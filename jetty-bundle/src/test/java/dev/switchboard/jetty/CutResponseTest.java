@@ -280,6 +280,47 @@ final class CutResponseTest {
         }
     }
 
+    // A probe of 2026-12-07: with upstream_idle_timeout under client_idle_timeout, a client that paused its reading had
+    // its stream cut as the provider's silence (upstream_timeout, a failure for the target's breaker), while the
+    // provider's connection only waited with the gateway, which cannot read it while it cannot write to the client.
+    @Test
+    void shouldBlameAClientThatPausedItsReadingNotTheProviderWhoseConnectionWaitedWithIt() throws Exception {
+        Gateway strict = TestGateway.start(TestGateway.config("""
+                server: {upstream_idle_timeout: 1s, client_idle_timeout: 10s}
+                providers:
+                  up: {type: openai-compatible, base_url: %s}
+                default_provider: up
+                """.formatted(upstream.url())), new ExchangeListener() {
+                    @Override
+                    public void onComplete(Exchange exchange, Completion completion) {
+                        completions.put(exchange.id(), completion);
+                    }
+                });
+        String big = "data: " + "x".repeat(4 * 1024 * 1024) + "\n\n";
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1), chunk(big), chunk(EVENT_2) + "0\r\n\r\n"));
+        String body = "{\"model\":\"up/gpt-x\",\"stream\":true}";
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.connect(new InetSocketAddress("127.0.0.1", strict.port()));
+            long start = System.nanoTime();
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: paused-reader\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertThat(socket.getInputStream().read()).as("the response starts").isEqualTo('H');
+            // A pause three times the provider's idle timeout, well within the client's.
+            Thread.sleep(3_000);
+            socket.setReceiveBufferSize(4 << 20);
+            RawClient.read(socket, 10_000, start);
+            Completion c = completion("paused-reader");
+            assertThat(c.cut()).isTrue();
+            assertThat(c.errorCode()).isEqualTo("client_timeout");
+            assertThat(c.attempts()).singleElement().satisfies(a -> assertThat(a.error()).isEqualTo("client_timeout"));
+        } finally {
+            strict.stop();
+        }
+    }
+
     @Test
     void shouldKeepAStreamWhoseGapsAreLongerThanTheClientIdleTimeoutWhileTheClientReads() throws Exception {
         // 1.25 s between events, a 1 s client idle timeout (1.5 s upstream): a client waiting for tokens is not idle.

@@ -220,6 +220,26 @@ final class FailoverTest {
                 });
     }
 
+    // A probe of 2026-12-07: an answer that is not streamed broke after half its body, all of it still in the gateway's
+    // buffer, and the client got 502 while the fallback was never tried (SPEC section 11: before any byte reached the
+    // client, the next candidate takes the request).
+    @Test
+    void shouldFailOverAnAnswerThatBrokeWhileItsBodyWasStillInTheGatewaysBuffer() throws Exception {
+        a.answer(Behaviour.HALF_BODY_THEN_RESET);
+        b.answer(Behaviour.OK);
+
+        HttpResponse<String> r = post(gateway, body("chat", false));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(b.okBody());
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("2");
+        assertThat(r.headers().firstValue("X-Upstream")).as("a header of the response that broke").isEmpty();
+        assertThat(b.received).hasSize(1);
+        Completion done = completion(r);
+        assertThat(done.attempts()).extracting(x -> x.candidate().model()).containsExactly("a/m-a", "b/m-b");
+        assertThat(done.attempts().get(0).error()).isEqualTo("upstream_unavailable");
+    }
+
     static Stream<Arguments> pairs() {
         List<Arguments> out = new ArrayList<>();
         List<String> kinds = List.of("refuse", "reset", "stall", "429", "503", "529");

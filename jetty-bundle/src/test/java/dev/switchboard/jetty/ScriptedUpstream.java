@@ -46,6 +46,8 @@ final class ScriptedUpstream {
          * {@code X-Upstream} header naming this upstream), then a reset before any body.
          */
         HEADERS_THEN_RESET,
+        /** 200 JSON naming this upstream, {@code Content-Length} its whole length, half of it, then a reset. */
+        HALF_BODY_THEN_RESET,
         /** Reads the request, then says nothing until stopped. */
         STALL,
         /** Answers {@link #status} with an error body naming this upstream. */
@@ -235,6 +237,18 @@ final class ScriptedUpstream {
                         out.write(chunk("data: [DONE]\n\n"));
                         out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
+                    }
+                    case HALF_BODY_THEN_RESET -> {
+                        byte[] whole = okBody().getBytes(StandardCharsets.UTF_8);
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + whole.length
+                                + "\r\nX-Upstream: " + name + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.write(whole, 0, whole.length / 2);
+                        out.flush();
+                        // The bytes sent are read before the reset, which would drop them from the gateway's socket.
+                        if (!stopped.await(100, TimeUnit.MILLISECONDS)) {
+                            resetConnection(socket);
+                        }
+                        return;
                     }
                     case HEADERS_THEN_RESET -> {
                         out.write(("HTTP/1.1 " + (status == 0 ? 200 : status) + " Answer\r\nContent-Type: text/event-stream\r\n"
