@@ -147,9 +147,7 @@ final class RealtimeProxyTest {
 
     @Test
     void shouldServeTheOfficialJavaSdksRealtimeConnection() throws Exception {
-        com.openai.core.ClientOptions options = com.openai.core.ClientOptions.builder()
-                .httpClient(com.openai.client.okhttp.OkHttpClient.builder().build())
-                .baseUrl("http://127.0.0.1:" + gateway.port() + "/v1").apiKey("sk-the-callers-own").build();
+        com.openai.core.ClientOptions options = sdkOptions();
         try (com.openai.helpers.RealtimeConnection c = com.openai.helpers.RealtimeConnection.connect(options,
                 com.openai.helpers.RealtimeWebSocketOptions.builder().model("regular").build())) {
             assertThat(c.receive().isSessionCreated()).isTrue();
@@ -181,9 +179,7 @@ final class RealtimeProxyTest {
 
     @Test
     void shouldServeTheOfficialJavaSdksTranslationSession() throws Exception {
-        com.openai.core.ClientOptions options = com.openai.core.ClientOptions.builder()
-                .httpClient(com.openai.client.okhttp.OkHttpClient.builder().build())
-                .baseUrl("http://127.0.0.1:" + gateway.port() + "/v1").apiKey("sk-the-callers-own").build();
+        com.openai.core.ClientOptions options = sdkOptions();
         try (com.openai.helpers.TranslationConnection c = com.openai.helpers.TranslationConnection.connect(options,
                 com.openai.helpers.TranslationWebSocketOptions.builder().model("regular").build())) {
             assertThat(c.receive().isSessionCreated()).isTrue();
@@ -231,9 +227,7 @@ final class RealtimeProxyTest {
 
     @Test
     void shouldOpenASipCallsSocketByItsCallIdAtTheProviderTheCallerNames() throws Exception {
-        com.openai.core.ClientOptions options = com.openai.core.ClientOptions.builder()
-                .httpClient(com.openai.client.okhttp.OkHttpClient.builder().build())
-                .baseUrl("http://127.0.0.1:" + gateway.port() + "/v1").apiKey("sk-the-callers-own").build();
+        com.openai.core.ClientOptions options = sdkOptions();
         // The call's session model was checked at its accept: the socket names the call, and goes to default_provider.
         try (com.openai.helpers.RealtimeConnection c = com.openai.helpers.RealtimeConnection.connect(options,
                 com.openai.helpers.RealtimeWebSocketOptions.builder().callId("rtc_123").build())) {
@@ -721,6 +715,12 @@ final class RealtimeProxyTest {
         Completion end = completions.poll(5, TimeUnit.SECONDS);
         assertThat(end.status()).isEqualTo(502);
         assertThat(end.attempts()).singleElement().satisfies(a -> assertThat(a.status()).isEqualTo(401));
+    }
+
+    /** The official openai-java client's options, its base URL the gateway's, its key the caller's own. */
+    private com.openai.core.ClientOptions sdkOptions() {
+        return com.openai.core.ClientOptions.builder().httpClient(com.openai.client.okhttp.OkHttpClient.builder().build())
+                .baseUrl("http://127.0.0.1:" + gateway.port() + "/v1").apiKey("sk-the-callers-own").build();
     }
 
     private WebSocket connect(String path) throws Exception {
