@@ -54,6 +54,9 @@ public final class RealtimeEvents {
     /** The request attribute naming the SIP call a socket opens at ({@code ?call_id=}, no model in its query). */
     public static final String CALL_ID = "dev.switchboard.realtime.callId";
 
+    /** The request attribute saying a socket is a transcription session ({@code intent=transcription}). */
+    public static final String TRANSCRIPTION = "dev.switchboard.realtime.transcription";
+
     /** The path of the translation sessions' socket. */
     public static final String TRANSLATIONS = "/v1/realtime/translations";
 
@@ -76,6 +79,8 @@ public final class RealtimeEvents {
     private final JsonModelLocator locator;
     /** The client event types of the socket's API. */
     private final Set<String> clientEvents;
+    /** Whether the socket is a transcription session: no audio goes on before a checked transcription model is in force. */
+    private final boolean transcribing;
     /** The caller as the rules in force identify it (at the opening, the exchange's). */
     private Caller caller;
     /**
@@ -103,6 +108,11 @@ public final class RealtimeEvents {
         this.provider = connected.provider();
         this.locator = new JsonModelLocator(maxBytes);
         this.clientEvents = TRANSLATIONS.equals(exchange.path()) ? TRANSLATION_EVENTS : CLIENT_EVENTS;
+        this.transcribing = Boolean.TRUE.equals(request.getAttribute(TRANSCRIPTION));
+        if (transcribing) {
+            // A transcription session's model (its query's, checked at the opening) is its transcription model.
+            this.transcriptionModel = connected.model();
+        }
     }
 
     /**
@@ -149,6 +159,13 @@ public final class RealtimeEvents {
         if (type == null || !clientEvents.contains(type)) {
             return refused(ApiError.INVALID_REQUEST.with("not a client event of the realtime API: "
                     + (type != null ? "'" + ModelNames.visible(type) + "'" : "no type")), "type", clientId);
+        }
+        if (transcribing && transcriptionModel == null && type.startsWith("input_audio_buffer.")
+                && !type.equals("input_audio_buffer.clear")) {
+            // The provider would transcribe it with a model of its own choosing, which no rule checked.
+            return refused(ApiError.INVALID_REQUEST.with("name the transcription model in a session update before"
+                    + " sending audio: without one the provider transcribes with a model of its choosing, which this"
+                    + " gateway cannot check"), "type", clientId);
         }
         Transcription transcription = null;
         if (type.endsWith("session.update")) {

@@ -95,17 +95,24 @@ final class RealtimeUpgrade {
         Query query;
         try {
             query = query(request.getQueryString());
-            if (query.callId() != null && RealtimeEvents.TRANSLATIONS.equals(exchange.path())) {
-                throw new IllegalArgumentException("a translation session takes a model, not a call_id");
+            if ((query.callId() != null || query.transcription()) && RealtimeEvents.TRANSLATIONS.equals(exchange.path())) {
+                throw new IllegalArgumentException("a translation session takes a model, and nothing else");
             }
         } catch (IllegalArgumentException e) {
             Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with(e.getMessage()));
             return null;
         }
-        if (query.callId() != null) {
-            // A SIP call's socket: its session's model was checked when the call was accepted. Model-less, it goes where
-            // requests without one go (the provider the caller names), the caller judged by its access to that provider.
-            request.setAttribute(RealtimeEvents.CALL_ID, query.callId());
+        if (query.transcription()) {
+            request.setAttribute(RealtimeEvents.TRANSCRIPTION, Boolean.TRUE);
+        }
+        if (query.callId() != null || query.model() == null) {
+            // A SIP call's socket (its session's model was checked when the call was accepted), or a transcription
+            // session whose model its events will set (no audio goes on before a checked one is in force). Model-less,
+            // it goes where requests without one go (the provider the caller names), the caller judged by its access
+            // to that provider.
+            if (query.callId() != null) {
+                request.setAttribute(RealtimeEvents.CALL_ID, query.callId());
+            }
             return new Next(request, response, exchange, null);
         }
         String model = query.model();
@@ -129,37 +136,22 @@ final class RealtimeUpgrade {
     }
 
     /**
-     * What a socket's query names: a model, or (a SIP call's socket) the call.
+     * What a socket's query names: a model, or (a SIP call's socket) the call; a transcription session says so.
      *
      * @param model the model, decoded, or {@code null}
      * @param callId the call's id, or {@code null}
+     * @param transcription whether the socket is a transcription session ({@code intent=transcription})
      */
-    record Query(String model, String callId) {
+    record Query(String model, String callId, boolean transcription) {
     }
 
     /**
      * @param query the raw query string
-     * @return its one parameter: {@code model}, or {@code call_id} (a call's id: letters, digits, {@code _-.})
+     * @return what it names: {@code model}; {@code intent=transcription}, with a {@code model} (the transcription
+     *     model) or without; or {@code call_id} alone (a call's id: letters, digits, {@code _-.}); each once
      * @throws IllegalArgumentException naming what is wrong with it
      */
     static Query query(String query) {
-        if (query != null && query.startsWith("call_id=") && query.indexOf('&') < 0) {
-            String id = query.substring("call_id=".length());
-            if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(c -> c < 0x80
-                    && (Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.'))) {
-                throw new IllegalArgumentException("a call_id is 1 to 128 letters, digits, '_', '-' or '.'");
-            }
-            return new Query(null, id);
-        }
-        return new Query(model(query), null);
-    }
-
-    /**
-     * @param query the raw query string
-     * @return the one {@code model} it names, decoded
-     * @throws IllegalArgumentException naming what is wrong with it
-     */
-    static String model(String query) {
         if (query == null || query.isEmpty()) {
             throw new IllegalArgumentException("name the model in the query: ?model=...");
         }
@@ -168,23 +160,41 @@ final class RealtimeUpgrade {
             throw new IllegalArgumentException("the query has a broken percent escape or a character a URI must escape: "
                     + malformed);
         }
-        String value = null;
+        String model = null;
+        String callId = null;
+        boolean transcription = false;
         for (String pair : query.split("&", -1)) {
             int eq = pair.indexOf('=');
             String name = eq < 0 ? pair : pair.substring(0, eq);
-            if (!name.equals("model") || eq < 0) {
-                // Only the model: every other parameter (an Azure api-key, a call id, an intent, model spelled another
-                // way) would be read by an upstream as something this gateway did not check.
-                throw new IllegalArgumentException("the realtime socket takes one query parameter, model (or call_id"
-                        + " alone, a SIP call's socket); not '"
+            String raw = eq < 0 ? null : pair.substring(eq + 1);
+            if (name.equals("model") && raw != null) {
+                if (model != null) {
+                    throw new IllegalArgumentException("model is named twice in the query");
+                }
+                model = decode(raw);
+            } else if (name.equals("call_id") && raw != null && callId == null) {
+                if (raw.isEmpty() || raw.length() > 128 || !raw.chars().allMatch(c -> c < 0x80
+                        && (Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.'))) {
+                    throw new IllegalArgumentException("a call_id is 1 to 128 letters, digits, '_', '-' or '.'");
+                }
+                callId = raw;
+            } else if (name.equals("intent") && "transcription".equals(raw) && !transcription) {
+                transcription = true;
+            } else {
+                // Nothing else: every other parameter (an Azure api-key, another intent, a name spelled another way, one
+                // sent twice) would be read by an upstream as something this gateway did not check.
+                throw new IllegalArgumentException("the realtime socket takes model (and intent=transcription for a"
+                        + " transcription session), or call_id alone (a SIP call's socket), each once; not '"
                         + ModelNames.visible(truncated(pair)) + "'");
             }
-            if (value != null) {
-                throw new IllegalArgumentException("model is named twice in the query");
-            }
-            value = decode(pair.substring(eq + 1));
         }
-        return value;
+        if (callId != null && (model != null || transcription)) {
+            throw new IllegalArgumentException("a SIP call's socket takes call_id alone");
+        }
+        if (callId == null && model == null && !transcription) {
+            throw new IllegalArgumentException("name the model in the query: ?model=...");
+        }
+        return new Query(model, callId, transcription);
     }
 
     private static String truncated(String s) {

@@ -129,7 +129,8 @@ final class RealtimeServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException, ServletException {
         if (!(request.getAttribute(Exchange.ATTRIBUTE) instanceof Exchange exchange)
-                || (exchange.decision() == null && !(request.getAttribute(RealtimeEvents.CALL_ID) instanceof String))) {
+                || (exchange.decision() == null && !(request.getAttribute(RealtimeEvents.CALL_ID) instanceof String)
+                && request.getAttribute(RealtimeEvents.TRANSCRIPTION) == null)) {
             // Not through the filter: nothing was checked, so nothing is opened.
             ApiError.INTERNAL_ERROR.with().send(response, false);
             LOG.error("Switchboard: a realtime upgrade reached the proxy without the filter's decision");
@@ -230,7 +231,8 @@ final class RealtimeServlet extends HttpServlet {
             long started = System.nanoTime();
             int number = exchange.recorder().nextAttemptNumber();
             ClientUpgradeRequest upgrade = new ClientUpgradeRequest(upstreamUri(provider, candidate, exchange.path(),
-                    (String) request.getAttribute(RealtimeEvents.CALL_ID)));
+                    (String) request.getAttribute(RealtimeEvents.CALL_ID),
+                    request.getAttribute(RealtimeEvents.TRANSCRIPTION) != null));
             upstreamHeaders(provider, request, upgrade);
             client.setConnectTimeout(connectTimeout.toMillis());
             CompletableFuture<Session> opening;
@@ -355,12 +357,15 @@ final class RealtimeServlet extends HttpServlet {
      * The provider's socket: its base URL as a WebSocket address, the API's path ({@code /v1/realtime} or
      * {@code /v1/realtime/translations}) and the concrete model (or a SIP call's id), nothing else.
      */
-    static URI upstreamUri(Provider provider, Candidate candidate, String path, String callId) {
+    static URI upstreamUri(Provider provider, Candidate candidate, String path, String callId, boolean transcription) {
         String base = provider.baseUrl();
         String ws = base.regionMatches(true, 0, "https:", 0, 6) ? "wss:" + base.substring(6)
                 : base.regionMatches(true, 0, "http:", 0, 5) ? "ws:" + base.substring(5) : base;
-        return URI.create(ws + path + (callId != null ? "?call_id=" + URLEncoder.encode(callId, StandardCharsets.UTF_8)
-                : "?model=" + URLEncoder.encode(candidate.upstreamModel(), StandardCharsets.UTF_8)));
+        String model = candidate.model() == null ? null
+                : "model=" + URLEncoder.encode(candidate.upstreamModel(), StandardCharsets.UTF_8);
+        String query = callId != null ? "call_id=" + URLEncoder.encode(callId, StandardCharsets.UTF_8)
+                : transcription ? "intent=transcription" + (model != null ? "&" + model : "") : model;
+        return URI.create(ws + path + "?" + query);
     }
 
     private static void upstreamHeaders(Provider provider, HttpServletRequest request, ClientUpgradeRequest upgrade) {

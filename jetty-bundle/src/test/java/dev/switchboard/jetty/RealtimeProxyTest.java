@@ -270,6 +270,56 @@ final class RealtimeProxyTest {
     }
 
     @Test
+    void shouldHoldATranscriptionSessionsAudioUntilACheckedTranscriptionModelIsInForce() throws Exception {
+        // openai-java's transcription() opens ?intent=transcription: no model, to default_provider.
+        try (com.openai.helpers.RealtimeConnection c = com.openai.helpers.RealtimeConnection.connect(sdkOptions(),
+                com.openai.helpers.RealtimeWebSocketOptions.builder().transcription().build())) {
+            assertThat(c.receive().isSessionCreated()).isTrue();
+            RealtimeUpstream.Upgrade upgrade = upstream.upgrades.poll(5, TimeUnit.SECONDS);
+            assertThat(upgrade.query()).isEqualTo("intent=transcription");
+            assertThat(upgrade.header("Authorization")).isEqualTo("Bearer sk-up");
+        }
+        Messages client = new Messages();
+        WebSocket ws = connect("/v1/realtime?intent=transcription", client);
+        assertThat(client.next()).contains("session.created");
+        assertThat(upstream.upgrades.poll(5, TimeUnit.SECONDS).query()).isEqualTo("intent=transcription");
+        // Audio before a transcription model: the provider would pick one no rule checked.
+        String audio = "{\"type\":\"input_audio_buffer.append\",\"audio\":\"AAAA\"}";
+        ws.sendText(audio, true).get(5, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"code\":\"invalid_request\"").contains("before sending audio");
+        assertThat(upstream.received.poll(1, TimeUnit.SECONDS)).isNull();
+        ws.sendText("{\"type\":\"transcription_session.update\",\"session\":{\"input_audio_transcription\":"
+                + "{\"model\":\"whisper\"}}}", true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("\"model\":\"transcribe-x\"");
+        ws.sendText(audio, true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(audio);
+        ws.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+
+        // Its model in the query (as openai-java sends transcription().model(M)) is the transcription model: checked,
+        // rewritten, in force from the start.
+        Messages named = new Messages();
+        WebSocket ns = connect("/v1/realtime?intent=transcription&model=whisper", named);
+        assertThat(named.next()).contains("session.created");
+        assertThat(upstream.upgrades.poll(5, TimeUnit.SECONDS).query()).isEqualTo("intent=transcription&model=transcribe-x");
+        ns.sendText(audio, true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(audio);
+        ns.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+        upstream.upgrades.clear();
+        for (String path : List.of("/v1/realtime?intent=transcription&model=up/denied")) {
+            assertThatThrownBy(() -> connect(path)).as(path).cause()
+                    .isInstanceOfSatisfying(WebSocketHandshakeException.class,
+                            e -> assertThat(e.getResponse().statusCode()).isEqualTo(403));
+        }
+        for (String path : List.of("/v1/realtime?intent=translation", "/v1/realtime?intent=transcription&intent=transcription",
+                "/v1/realtime?intent=transcription&call_id=rtc_1", "/v1/realtime?intent", "/v1/realtime/translations?intent=transcription")) {
+            assertThatThrownBy(() -> connect(path)).as(path).cause()
+                    .isInstanceOfSatisfying(WebSocketHandshakeException.class,
+                            e -> assertThat(e.getResponse().statusCode()).isEqualTo(400));
+        }
+        assertThat(upstream.upgrades).isEmpty();
+    }
+
+    @Test
     void shouldAskForAGatewayKeyAndDecideForItsCaller() throws Exception {
         Gateway keyed = TestGateway.start("""
                 providers:
@@ -528,8 +578,9 @@ final class RealtimeProxyTest {
         record Case(String path, int status, String says, String... extra) {
         }
         for (Case c : List.of(
-                new Case("/v1/realtime?model=regular&api-key=x", 400, "one query parameter, model"),
-                new Case("/v1/realtime?MoDeL=regular", 400, "one query parameter, model"),
+                new Case("/v1/realtime?model=regular&api-key=x", 400, "takes model (and intent=transcription"),
+                new Case("/v1/realtime?MoDeL=regular", 400, "takes model (and intent=transcription"),
+                new Case("/v1/realtime?model=regular&Intent=transcription", 400, "not 'Intent=transcription'"),
                 new Case("/v1/realtime?model=regular&model=regular", 400, "named twice"),
                 new Case("/v1/realtime?model=regular%", 400, "percent escape"),
                 new Case("/v1/realtime?model=a%E9", 400, "not UTF-8"),
