@@ -95,8 +95,11 @@ final class RequestChecks {
                     // that fills a missing form field from the query (FastAPI) must not read one the gateway did not.
                     return ApiError.INVALID_REQUEST.with("purpose belongs in the request body, not the query string");
                 }
-                // The containers of the route's body that hold models; a form's svg[model] too (Multipart reads it).
-                if (containers.contains(name) || route.kind() == Api.Kind.FORM && name.equals("svg")) {
+                // The containers of the route's body that hold models; a form's svg[model] too (Multipart reads it), and
+                // a form's JSON part (a realtime call's session: Flask's request.values and PHP's $_REQUEST merge the
+                // query with the form).
+                if (containers.contains(name) || route.kind() == Api.Kind.FORM && name.equals("svg")
+                        || name.equals(route.jsonPart())) {
                     // tools[0][model], svg[model]: qs builds the structure a body would hold the model in.
                     return ApiError.INVALID_REQUEST.with(name + " belongs in the request body, not the query string");
                 }

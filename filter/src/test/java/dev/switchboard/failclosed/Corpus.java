@@ -1036,6 +1036,14 @@ public final class Corpus {
         all.add(form("creating a realtime call: a model field beside the session (LiteLLM reads it)", FORM, offer
                 + part("model", "up/denied") + part("session", "{\"model\":\"up/ok\"}") + "--b--\r\n", DENIED_403,
                 "/v1/realtime/calls"));
+        // A review of 2026-12-07: the session's settings in the query, which Flask's request.values and PHP's
+        // $_REQUEST merge with the form (FastAPI fills a missing field from it).
+        all.add(raw("a realtime call's session in the query beside the SDP offer", "POST",
+                "/v1/realtime/calls?session=%7B%22model%22%3A%22up%2Fdenied%22%7D",
+                bytes("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"), AMBIGUOUS, "Content-Type: application/sdp"));
+        all.add(form("a realtime call's session[model] in the query beside a checked session part", FORM, offer
+                + part("session", "{\"model\":\"up/ok\"}") + "--b--\r\n", AMBIGUOUS,
+                "/v1/realtime/calls?session%5Bmodel%5D=up%2Fdenied"));
         all.add(raw("creating a realtime call from the SDP offer alone", "POST", "/v1/realtime/calls",
                 bytes("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"), forwarded("/v1/realtime/calls"), "Content-Type: application/sdp"));
         all.add(raw("JSON sent as an SDP offer", "POST", "/v1/realtime/calls", bytes("{\"model\":\"up/denied\"}"),

@@ -402,9 +402,13 @@ final class GatewayProxyServlet extends ProxyServlet {
         return true;
     }
 
+    /** How soon after a write to the client returns a timeout that fired during it is told. */
+    private static final long HELD_NOTICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     /**
      * @return whether the gateway spent at least half of the provider's idle timeout, up to now, waiting on a write to
-     *     the client: an idle timeout now is the client's pause, not the provider's silence
+     *     the client that is under way or has just returned: an idle timeout now is the client's pause, not the
+     *     provider's silence
      */
     private boolean heldByClient(Upstream upstream) {
         long began = upstream.writeBegan;
@@ -413,6 +417,11 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         long now = System.nanoTime();
         long ended = upstream.writeEnded;
+        if (ended != 0 && now - ended > HELD_NOTICE_NANOS) {
+            // The write ended well before this timeout was told (a timeout that fired during it is told as it returns):
+            // the gateway has read the provider since, and anything it had sent would have reset the timer.
+            return false;
+        }
         long idle = TimeUnit.MILLISECONDS.toNanos(exchangeIdleMillis);
         long held = (ended == 0 ? now : ended) - Math.max(began, now - idle);
         return held * 2 >= idle;
