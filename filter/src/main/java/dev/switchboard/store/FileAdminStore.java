@@ -28,8 +28,10 @@ import java.util.function.UnaryOperator;
  * <p>Editors take no lock: a hand edit saved while a write is under way would be replaced by the write, made from the
  * file as it was before. So the file is read again just before the rename, and a write that finds it changed starts
  * over from the new contents once they stay as they are for {@link #SETTLE_MILLIS} (or, with {@code If-Match}, is
- * stale once they do): what remains of the race is the microseconds between that read and the rename, not the write's checks and
- * its fsync, and an in-place save that pauses longer than that mid-file.
+ * stale once they do); and a write that finds the file changed since it last wrote it, less than that period ago,
+ * first waits for it to stay as it is (an in-place save may be half done). What remains of the race is the
+ * microseconds between the last read and the rename, and an in-place save that pauses longer than that period
+ * mid-file.
  */
 public final class FileAdminStore implements AdminStore {
 
@@ -50,6 +52,8 @@ public final class FileAdminStore implements AdminStore {
     private final Path file;
     private final Path lockFile;
     private final long settleMillis;
+    /** The revision this store last wrote: a file that still has it was not edited since, and needs no settling. */
+    private volatile String lastWritten;
     private final java.time.Duration lockWait;
 
     /**
@@ -187,6 +191,15 @@ public final class FileAdminStore implements AdminStore {
                 assert lock.isValid() && channel.isOpen();
                 for (int start = 1; ; start++) {
                     StoreContents now = read();
+                    if (!now.revision().equals(lastWritten) && modifiedWithin(settleMillis)) {
+                        // Changed since this store last wrote it, moments ago: a save in place may be half done (an
+                        // editor truncates and writes in steps), and its prefix must not be the base of this write.
+                        if (!settle()) {
+                            throw new IOException(file + ": kept changing on disk while it was being written (is an"
+                                    + " editor saving it?); nothing was written");
+                        }
+                        now = read();
+                    }
                     if (ifMatch != null && !AdminStore.matches(ifMatch, now.revision())) {
                         throw new StaleException("the admin store changed since it was read (If-Match " + ifMatch + ")");
                     }
@@ -201,6 +214,7 @@ public final class FileAdminStore implements AdminStore {
                         throw new IOException(file + ": cannot be written (" + ConfigLoader.reason(e, file) + ")", e);
                     }
                     if (written) {
+                        lastWritten = doc.revision();
                         return doc;
                     }
                     // Also before a stale If-Match: what the caller does next (LiveConfig reads the store again to tell a
@@ -239,6 +253,15 @@ public final class FileAdminStore implements AdminStore {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException(file + ": the gateway is stopping; nothing was written");
             }
+        }
+    }
+
+    /** @return whether the file was modified less than {@code millis} ago (an absent one was not) */
+    private boolean modifiedWithin(long millis) {
+        try {
+            return System.currentTimeMillis() - Files.getLastModifiedTime(file).toMillis() < millis;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -168,6 +168,49 @@ final class FileAdminStoreTest {
         assertThat(Files.readString(file)).isEqualTo("one\nedited by hand\ntwo\n");
     }
 
+    // A probe of 2026-12-07: a save in place that paused mid-file (50 ms) when a write came was taken as the write's
+    // base; the rest of the save went into the file the rename replaced, and rows were lost (13 rounds of 15).
+    @Test
+    void shouldWaitForAnInPlaceSaveUnderWayBeforeItReadsTheFile() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        // A settle period far longer than the editor's pause: the test must not depend on the scheduler.
+        FileAdminStore store = new FileAdminStore(file, 1_000);
+        store.write(null, now -> doc("one\n"));
+        ExecutorService editor = Executors.newSingleThreadExecutor();
+        List<String> seen = new ArrayList<>();
+        try {
+            // The save truncated the file and wrote its start; its rest comes 200 ms later, after the write began.
+            saveByHand(file, "one\nedi");
+            editor.submit(() -> {
+                Thread.sleep(200);
+                saveByHand(file, "one\nedited by hand\n");
+                return null;
+            });
+            store.write(null, now -> {
+                seen.add(text(now));
+                return doc(text(now) + "two\n");
+            });
+        } finally {
+            editor.shutdown();
+            assertThat(editor.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+
+        assertThat(seen).containsExactly("one\nedited by hand\n");
+        assertThat(Files.readString(file)).isEqualTo("one\nedited by hand\ntwo\n");
+    }
+
+    @Test
+    void shouldNotWaitBeforeAWriteThatFollowsItsOwnAtOnce() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file, 1_000);
+        store.write(null, now -> doc("one\n"));
+        long began = System.nanoTime();
+        store.write(null, now -> doc(text(now) + "two\n"));
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began)).as("no settle period for its own write")
+                .isLessThan(500);
+        assertThat(Files.readString(file)).isEqualTo("one\ntwo\n");
+    }
+
     @Test
     void shouldBeStaleWhenAHandEditIsSavedWhileAConditionalWriteRan() throws Exception {
         Path file = dir.resolve("store.yaml");
