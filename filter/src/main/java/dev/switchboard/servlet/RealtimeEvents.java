@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * API's shape instead, and the socket stays open, as the realtime API answers an invalid event. Also reads the usage of
  * the upstream's {@code response.done} events. The caller, too, is identified again for every event by the keys and
  * paths in force: a gateway key a reload removed ends the socket opened with it. One per socket; its methods are
- * called by one thread at a time.
+ * called by the client's and the provider's sides, one at a time.
  */
 public final class RealtimeEvents {
 
@@ -83,6 +83,8 @@ public final class RealtimeEvents {
     private final boolean transcribing;
     /** The caller as the rules in force identify it (at the opening, the exchange's). */
     private Caller caller;
+    /** The rules the socket was last judged by and let go on, or {@code null} before the first judgement. */
+    private SwitchboardConfig judged;
     /**
      * The transcription model the last event that set one named, as checked and sent ({@code provider/model}), or
      * {@code null} while none is in force at the provider (none named yet, or set to {@code null} since).
@@ -131,24 +133,15 @@ public final class RealtimeEvents {
      * @param text a text message the client sent
      * @return whether and what to send upstream
      */
-    public Verdict check(String text) {
+    public synchronized Verdict check(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ModelField field = locator.locate(bytes, bytes.length, SHAPE);
         String clientId = field.captured().get("event_id");
-        Rules rules = live.get().rules();
-        Identification who = presented.identify(rules.identity());
-        if (!who.ok()) {
-            // The rules changed under an open socket: its caller's key (or path) is no longer accepted.
-            ErrorResponse gone = ApiError.forIdentity(who.failure()).with(who.message());
-            return new Verdict(null, refused(gone, null, clientId).reply(), gone,
-                    "the gateway key or user path is no longer accepted");
-        }
-        caller = who.caller();
-        ErrorResponse withdrawn = withdrawn(rules);
-        if (withdrawn != null) {
-            // The rules changed under an open socket: its own model is no longer this caller's to use.
-            return new Verdict(null, refused(withdrawn, "model", clientId).reply(), withdrawn,
-                    "the model is no longer available to this caller");
+        SwitchboardConfig config = live.get();
+        Rules rules = config.rules();
+        Verdict revoked = revoked(config, clientId);
+        if (revoked != null) {
+            return revoked;
         }
         ErrorResponse broken = field.status() == ModelField.Status.NOT_OBJECT ? ApiError.INVALID_JSON.with()
                 : field.error(false);
@@ -208,6 +201,39 @@ public final class RealtimeEvents {
             transcriptionModel = null;
         }
         return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null, null);
+    }
+
+    /**
+     * The rules in force judged again, for a message the provider sends: a reload that removed the caller's key or
+     * withdrew the socket's model ends the socket then too, not only at the client's next event. Judged once per rule
+     * set (a reload swaps the configuration: the same one was judged already).
+     *
+     * @return the verdict that ends the socket, or {@code null} while the caller may go on
+     */
+    public synchronized Verdict revokedSince() {
+        SwitchboardConfig config = live.get();
+        return config == judged ? null : revoked(config, null);
+    }
+
+    /** @return the verdict that ends the socket when {@code config} no longer lets its caller use it, else {@code null} */
+    private Verdict revoked(SwitchboardConfig config, String clientId) {
+        Rules rules = config.rules();
+        Identification who = presented.identify(rules.identity());
+        if (!who.ok()) {
+            // The rules changed under an open socket: its caller's key (or path) is no longer accepted.
+            ErrorResponse gone = ApiError.forIdentity(who.failure()).with(who.message());
+            return new Verdict(null, refused(gone, null, clientId).reply(), gone,
+                    "the gateway key or user path is no longer accepted");
+        }
+        caller = who.caller();
+        ErrorResponse withdrawn = withdrawn(rules);
+        if (withdrawn != null) {
+            // The rules changed under an open socket: its own model is no longer this caller's to use.
+            return new Verdict(null, refused(withdrawn, "model", clientId).reply(), withdrawn,
+                    "the model is no longer available to this caller");
+        }
+        judged = config;
+        return null;
     }
 
     /**

@@ -195,6 +195,34 @@ public final class RealtimeRelay {
         exchange.recorder().complete(101);
     }
 
+    /** Tells the client why (the realtime API's error event), then closes both sides with 1008. */
+    private void closeRevoked(RealtimeEvents.Verdict verdict) {
+        client.sendText(verdict.reply(), Callback.from(
+                () -> end(StatusCode.POLICY_VIOLATION, verdict.revoked(), Ending.CLOSED, verdict.error()),
+                failure -> end(StatusCode.POLICY_VIOLATION, null, Ending.CLOSED, verdict.error())));
+    }
+
+    /**
+     * @return whether a reload took the socket from its caller since it was last judged (its key removed, its model
+     *     withdrawn): then it is being closed, and the provider's message is not passed on
+     */
+    private boolean revokedNow() {
+        RealtimeEvents.Verdict verdict;
+        try {
+            verdict = events.revokedSince();
+        } catch (RuntimeException e) {
+            LOG.error("Switchboard: judging a realtime socket by reloaded rules failed", e);
+            end(StatusCode.SERVER_ERROR, "internal error in the gateway", Ending.CLOSED, ApiError.INTERNAL_ERROR.with());
+            return true;
+        }
+        if (verdict == null) {
+            return false;
+        }
+        refused(verdict.error().code());
+        closeRevoked(verdict);
+        return true;
+    }
+
     /**
      * An endpoint of the relay: what both sides do alike (public: Jetty calls its methods through method handles).
      * Pings and pongs go to the other side; a close closes it, and a close without a frame is this side's loss.
@@ -269,9 +297,7 @@ public final class RealtimeRelay {
             if (verdict.forward() != null) {
                 upstream.sendText(verdict.forward(), thenDemand(client, Ending.UPSTREAM_LOST));
             } else if (verdict.revoked() != null) {
-                client.sendText(verdict.reply(), Callback.from(
-                        () -> end(StatusCode.POLICY_VIOLATION, verdict.revoked(), Ending.CLOSED, verdict.error()),
-                        failure -> end(StatusCode.POLICY_VIOLATION, null, Ending.CLOSED, verdict.error())));
+                closeRevoked(verdict);
             } else {
                 client.sendText(verdict.reply(), thenDemand(client, Ending.CLIENT_LOST));
             }
@@ -341,11 +367,18 @@ public final class RealtimeRelay {
             if (more != null) {
                 add(more);
             }
+            if (revokedNow()) {
+                return;
+            }
             client.sendText(message, thenDemand(upstream, Ending.CLIENT_LOST));
         }
 
         @Override
         public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+            if (revokedNow()) {
+                callback.succeed();
+                return;
+            }
             client.sendBinary(payload, Callback.from(() -> {
                 callback.succeed();
                 upstream.demand();

@@ -419,6 +419,28 @@ final class RealtimeProxyTest {
             Completion end = completions.poll(5, TimeUnit.SECONDS);
             assertThat(end.status()).isEqualTo(101);
             assertThat(end.errorCode()).isEqualTo("invalid_api_key");
+
+            // A client that only listens while the provider speaks: the provider's next message after the reload ends
+            // the socket, not the client's next event.
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), app.formatted("/acme/app"))));
+            Messages listening = new Messages();
+            WebSocket ls = http.newWebSocketBuilder().header("Authorization", "Bearer sk-gw-app").buildAsync(uri, listening)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(listening.next()).contains("session.created");
+            upstream.closes.clear();
+            ls.sendText("{\"type\":\"conversation.item.delete\",\"item_id\":\"tick\"}", true).get(5, TimeUnit.SECONDS);
+            assertThat(listening.next()).contains("tick0");
+            rules.set(TestGateway.config(yaml.formatted(upstream.url(), "")));
+            String after = listening.next();
+            while (after.contains("response.output_audio.delta")) {
+                // A tick already relayed before the reload was in force (a slow machine): the next one is judged.
+                after = listening.next();
+            }
+            assertThat(after).contains("\"code\":\"invalid_api_key\"");
+            assertThat(listening.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1008");
+            assertThat(listening.texts).as("nothing of the provider's after the error").isEmpty();
+            assertThat(completions.poll(5, TimeUnit.SECONDS).errorCode()).isEqualTo("invalid_api_key");
         } finally {
             live.stop();
         }

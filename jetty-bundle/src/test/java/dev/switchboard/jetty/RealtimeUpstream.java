@@ -16,8 +16,8 @@ import org.eclipse.jetty.websocket.api.Session;
  * {@code /v1/realtime/translations}) that records every upgrade (its
  * query and headers) and every message it receives, greets with {@code session.created} naming the model of its query,
  * answers {@code response.create} with a {@code response.done} carrying usage, drops its
- * connection without a close when an event's {@code item_id} is {@code "cut"}, and closes with 4000 when it is
- * {@code "close4000"}. {@code refuse} makes the next upgrades
+ * connection without a close when an event's {@code item_id} is {@code "cut"}, closes with 4000 when it is
+ * {@code "close4000"}, and sends five messages of its own, 300 ms apart, when it is {@code "tick"}. {@code refuse} makes the next upgrades
  * fail with that HTTP status.
  */
 public final class RealtimeUpstream {
@@ -95,6 +95,21 @@ public final class RealtimeUpstream {
             received.add(message);
             if (message.contains("\"item_id\":\"cut\"")) {
                 session.disconnect();
+            } else if (message.contains("\"item_id\":\"tick\"")) {
+                // Speaks on its own for a while: five messages 300 ms apart, whatever the client does.
+                Thread ticker = new Thread(() -> {
+                    for (int i = 0; i < 5 && session.isOpen(); i++) {
+                        session.sendText("{\"type\":\"response.output_audio.delta\",\"delta\":\"tick" + i + "\"}",
+                                Callback.NOOP);
+                        try {
+                            Thread.sleep(300);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                ticker.setDaemon(true);
+                ticker.start();
             } else if (message.contains("\"item_id\":\"close4000\"")) {
                 session.close(4000, "custom reason", Callback.NOOP);
             } else if (message.contains("\"response.create\"")) {
