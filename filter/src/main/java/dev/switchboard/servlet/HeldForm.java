@@ -53,21 +53,14 @@ final class HeldForm {
     /** @return whether a request's body is a form a container would read for {@code getParameter()} */
     static boolean isForm(String method, String contentType) {
         // As the containers decide: the method as sent, the media type whole (not a prefix of another).
-        return "POST".equals(method) && (isType(contentType, "application/x-www-form-urlencoded")
-                || isType(contentType, "multipart/form-data"));
+        return "POST".equals(method) && (RequestChecks.isType(contentType, "application/x-www-form-urlencoded")
+                || RequestChecks.isType(contentType, "multipart/form-data"));
     }
 
     static boolean isUrlEncoded(String contentType) {
-        return isType(contentType, "application/x-www-form-urlencoded");
+        return RequestChecks.isType(contentType, "application/x-www-form-urlencoded");
     }
 
-    private static boolean isType(String contentType, String type) {
-        if (contentType == null) {
-            return false;
-        }
-        int semicolon = contentType.indexOf(';');
-        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().equalsIgnoreCase(type);
-    }
 
     /**
      * @param body the body as the servlet behind reads it

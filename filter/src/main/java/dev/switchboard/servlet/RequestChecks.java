@@ -138,12 +138,16 @@ final class RequestChecks {
 
     /** @return whether a Content-Type is {@code application/sdp} (a WebRTC offer) */
     static boolean sdp(String contentType) {
+        return isType(contentType, "application/sdp");
+    }
+
+    /** @return whether a Content-Type's media type is {@code type} whole (in any case; not a prefix of another) */
+    static boolean isType(String contentType, String type) {
         if (contentType == null) {
             return false;
         }
         int semicolon = contentType.indexOf(';');
-        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip()
-                .equalsIgnoreCase("application/sdp");
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().equalsIgnoreCase(type);
     }
 
     /** @return whether a Content-Type is {@code application/x-www-form-urlencoded} */
