@@ -134,11 +134,11 @@ final class ModelRequestHandler {
                 Rejections.send(response, exchange, ApiError.INVALID_REQUEST.with(type.problem()));
                 return null;
             }
-            located = form(body, type.boundary(), route.kind() == Api.Kind.FILES,
-                    route.shape() == null || route.shape().required(), max,
-                    RequestChecks.declaresOtherCharset(request.getContentType()));
+            List<Multipart.Part> parts = Multipart.parts(body.bytes(), body.length(), type.boundary());
+            located = form(body, parts, route.kind() == Api.Kind.FILES, route.shape() == null || route.shape().required(),
+                    max, RequestChecks.declaresOtherCharset(request.getContentType()));
             if (route.jsonPart() != null && located.error() == null) {
-                located = jsonPart(body, type.boundary(), route, located, max);
+                located = jsonPart(body, parts, route, located, max);
             }
         } else {
             located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
@@ -368,12 +368,12 @@ final class ModelRequestHandler {
      * A form's models: its {@code model} field, and for an upload to {@code /v1/files} whose purpose is
      * {@code batch} (or not one OpenAI knows to hold no model: fail closed) every line's.
      *
+     * @param parts the form's parts, or {@code null} when it is no valid form
      * @param required whether a form that is no upload to {@code /v1/files} must name a model
      * @param asciiOnly whether the form declares a charset other than UTF-8 (see {@link Multipart#fields})
      */
-    private Located form(BodyReader.Body body, String boundary, boolean files, boolean required, int max,
+    private Located form(BodyReader.Body body, List<Multipart.Part> parts, boolean files, boolean required, int max,
                          boolean asciiOnly) {
-        List<Multipart.Part> parts = Multipart.parts(body.bytes(), body.length(), boundary);
         if (parts == null) {
             return Located.of(ModelField.failed(ModelField.Status.INVALID_BODY, null), true);
         }
@@ -413,8 +413,8 @@ final class ModelRequestHandler {
      * A form's JSON part (a realtime call's {@code session}), its models where the route's shape says, beside what the
      * form's own fields name. One part of that exact name, or none (the provider's defaults: no model).
      */
-    private Located jsonPart(BodyReader.Body body, String boundary, Api.Route route, Located fields, int max) {
-        List<Multipart.Part> parts = Multipart.parts(body.bytes(), body.length(), boundary);
+    private Located jsonPart(BodyReader.Body body, List<Multipart.Part> parts, Api.Route route, Located fields,
+                             int max) {
         String name = route.jsonPart();
         String spelled = Multipart.otherSpelling(parts, name);
         if (spelled != null) {
