@@ -139,7 +139,8 @@ public final class RealtimeEvents {
         String clientId = field.captured().get("event_id");
         SwitchboardConfig config = live.get();
         Rules rules = config.rules();
-        Verdict revoked = revoked(config, clientId);
+        // Judged once per rule set: a transcription model an event sets is checked by the same rules as it is set.
+        Verdict revoked = config == judged ? null : revoked(config, clientId);
         if (revoked != null) {
             return revoked;
         }
@@ -215,7 +216,12 @@ public final class RealtimeEvents {
         return config == judged ? null : revoked(config, null);
     }
 
-    /** @return the verdict that ends the socket when {@code config} no longer lets its caller use it, else {@code null} */
+    /**
+     * Identifies the caller again (its key hashed) and resolves the socket's models: the same answer for one rule set,
+     * so {@link #judged} remembers the last rule set that let the caller go on.
+     *
+     * @return the verdict that ends the socket when {@code config} no longer lets its caller use it, else {@code null}
+     */
     private Verdict revoked(SwitchboardConfig config, String clientId) {
         Rules rules = config.rules();
         Identification who = presented.identify(rules.identity());
