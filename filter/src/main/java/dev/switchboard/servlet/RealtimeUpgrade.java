@@ -17,12 +17,12 @@ import java.util.Enumeration;
 
 /**
  * The opening of a realtime WebSocket ({@code GET /v1/realtime?model=M}, SPEC section 15; a translation session's at
- * {@code /v1/realtime/translations}): a WebSocket upgrade from a
- * program (no browser page: no {@code Origin}), with no body and one query parameter, {@code model}, which is
- * resolved and checked for the caller as a body's model is. The proxy that takes the socket over builds the upstream's
- * address itself ({@code ?model=} and the concrete name, nothing else of the client's query), so what the upstream
- * reads is what was checked here; the events the client sends on the socket are checked one by one
- * ({@link RealtimeEvents}).
+ * {@code /v1/realtime/translations}): a WebSocket upgrade from a program (no browser page: no {@code Origin}), with no
+ * body and a query of {@code model} (resolved and checked for the caller as a body's model is), with
+ * {@code intent=transcription} for a transcription session, or a SIP call's {@code call_id} alone (model-less: the
+ * caller's access to the provider decides). The proxy that takes the socket over builds the upstream's query itself
+ * (the concrete name, the intent or the call, nothing else of the client's), so what the upstream reads is what was
+ * checked here; the events the client sends on the socket are checked one by one ({@link RealtimeEvents}).
  */
 final class RealtimeUpgrade {
 

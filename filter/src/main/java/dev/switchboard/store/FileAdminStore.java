@@ -195,8 +195,7 @@ public final class FileAdminStore implements AdminStore {
                         // Changed since this store last wrote it, moments ago: a save in place may be half done (an
                         // editor truncates and writes in steps), and its prefix must not be the base of this write.
                         if (!settle()) {
-                            throw new IOException(file + ": kept changing on disk while it was being written (is an"
-                                    + " editor saving it?); nothing was written");
+                            throw keptChanging();
                         }
                         now = read();
                     }
@@ -220,8 +219,7 @@ public final class FileAdminStore implements AdminStore {
                     // Also before a stale If-Match: what the caller does next (LiveConfig reads the store again to tell a
                     // 412 from a 409) must not read a save half done.
                     if (start == MAX_STARTS || !settle()) {
-                        throw new IOException(file + ": kept changing on disk while it was being written (is an editor"
-                                + " saving it?); nothing was written");
+                        throw keptChanging();
                     }
                 }
             }
@@ -254,6 +252,11 @@ public final class FileAdminStore implements AdminStore {
                 throw new java.io.InterruptedIOException(file + ": the gateway is stopping; nothing was written");
             }
         }
+    }
+
+    private IOException keptChanging() {
+        return new IOException(file + ": kept changing on disk while it was being written (is an editor saving it?);"
+                + " nothing was written");
     }
 
     /** @return whether the file was modified less than {@code millis} ago (an absent one was not) */

@@ -698,7 +698,6 @@ final class GatewayProxyServlet extends ProxyServlet {
         try {
             upstream.writeBegan = System.nanoTime();
             upstream.writeEnded = 0;
-            upstream.writing = true;
             response.getOutputStream().write(buffer, offset, length);
             upstream.sent(buffer, offset, length);
             if (upstream.flushes) {
@@ -710,7 +709,6 @@ final class GatewayProxyServlet extends ProxyServlet {
                 // gets the gateway's own error, which has no first byte (the answer's end tells the rest).
                 upstream.exchange.recorder().firstByte();
             }
-            upstream.writing = false;
             upstream.writeEnded = System.nanoTime();
             UsageReader reader = upstream.usage;
             if (reader != null) {
@@ -719,7 +717,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             }
             callback.succeeded();
         } catch (Throwable x) {
-            upstream.writing = false;
+            upstream.writeEnded = System.nanoTime();
             upstream.clientGone = true;
             // Failing the callback aborts the upstream request: a client that left stops the generation.
             callback.failed(x);
@@ -1085,8 +1083,8 @@ final class GatewayProxyServlet extends ProxyServlet {
         // client). A 4xx is never retried, whatever follows it. Otherwise the attempt was judged already (a retried or
         // an error status, a body that reached the client), or the client or the gateway ended it.
         boolean targetFailed = upstreamFault && (status == 0 || upstream.refused != null
-                || status < 400 && (!upstream.bodyStarted || !proxyResponse.isCommitted() && !upstream.writing));
-        if (targetFailed || upstreamFault && status < 400 && !upstream.writing) {
+                || status < 400 && (!upstream.bodyStarted || !proxyResponse.isCommitted() && !upstream.writing()));
+        if (targetFailed || upstreamFault && status < 400 && !upstream.writing()) {
             // Also an answer that broke after its body began: the client got a cut answer from this target. Not
             // when a write to the client was under way: a failure told then may be the client's doing.
             upstream.failed();
@@ -1173,7 +1171,7 @@ final class GatewayProxyServlet extends ProxyServlet {
         recorder.cut(code);
         // An aborted response never tells the async listeners that it ended: the exchange ends here.
         recorder.complete(proxyResponse.getStatus());
-        boolean lastWords = !upstream.clientGone && !upstream.writing;
+        boolean lastWords = !upstream.clientGone && !upstream.writing();
         byte[] event = lastWords && upstream.sse && upstream.betweenEvents()
                 ? errorEvent(row.with("provider " + upstream.provider.name()), upstream.exchange.anthropic())
                 : null;

@@ -250,10 +250,8 @@ final class RealtimeServlet extends HttpServlet {
             // (a socket that opens after all is closed: the relay was abandoned).
             // Settled once: by the answer (success or failure) or by the timer, whichever comes first.
             AtomicBoolean settled = new AtomicBoolean();
-            AtomicBoolean late = new AtomicBoolean();
             Scheduler.Task timer = http.getScheduler().schedule(() -> {
                 if (settled.compareAndSet(false, true)) {
-                    late.set(true);
                     relay.abandon();
                     opening.cancel(true);
                 }
@@ -281,7 +279,8 @@ final class RealtimeServlet extends HttpServlet {
                 int status = cause instanceof UpgradeException u ? u.getResponseStatusCode() : 0;
                 exchange.recorder().attempt(new Attempt(number, candidate, status, status == 0 ? "upstream_unavailable"
                         : "upstream_refused", System.nanoTime() - started));
-                failure = status == 0 ? (late.get() ? ApiError.UPSTREAM_TIMEOUT.with(provider.name())
+                // Not answered first: the timer settled it, so the provider was given up on.
+                failure = status == 0 ? (!answered ? ApiError.UPSTREAM_TIMEOUT.with(provider.name())
                         : ApiError.UPSTREAM_UNAVAILABLE.with(provider.name()))
                         : ApiError.UPSTREAM_REFUSED.with(provider.name(), "the WebSocket upgrade with HTTP " + status);
                 if (status >= 400 && status < 500 && status != 408 && status != 429) {

@@ -42,11 +42,17 @@ final class Upstream {
     volatile UsageReader usage;
     /** A write to the client failed: the client is gone (or the server stopped under it). */
     volatile boolean clientGone;
-    /** A write to the client is under way (a slow reader can block it for long). */
-    volatile boolean writing;
-    /** When the last write to the client began and ended ({@link System#nanoTime}; the end 0 while it is under way). */
+    /**
+     * When the last write to the client began and ended ({@link System#nanoTime}; the end 0 while it is under way, the
+     * beginning 0 before the first).
+     */
     volatile long writeBegan;
     volatile long writeEnded;
+
+    /** @return whether a write to the client is under way (a slow reader can block it for long) */
+    boolean writing() {
+        return writeBegan != 0 && writeEnded == 0;
+    }
     /** The body is an SSE stream. */
     volatile boolean sse;
     /**
