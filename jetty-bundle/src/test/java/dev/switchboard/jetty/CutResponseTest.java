@@ -11,6 +11,7 @@ import dev.switchboard.jetty.FaultyUpstream.End;
 import dev.switchboard.jetty.FaultyUpstream.Script;
 import dev.switchboard.jetty.RawClient.Ending;
 import dev.switchboard.jetty.RawClient.Received;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -85,6 +86,24 @@ final class CutResponseTest {
 
     private Received chat(String id, String body) throws Exception {
         return RawClient.post(gateway.port(), "/v1/chat/completions", body, 10_000, "X-Request-Id: " + id);
+    }
+
+    /**
+     * Connects {@code socket} with a small receive buffer (a reader the gateway's writes soon wait on) and sends a
+     * streamed chat request.
+     *
+     * @return when the request began to be sent ({@link System#nanoTime})
+     */
+    private static long sendStreamFromSlowReader(Socket socket, int port, String id) throws IOException {
+        String body = "{\"model\":\"up/gpt-x\",\"stream\":true}";
+        socket.setReceiveBufferSize(64 * 1024);
+        socket.connect(new InetSocketAddress("127.0.0.1", port));
+        long start = System.nanoTime();
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: " + id + "\r\nContent-Length: "
+                + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return start;
     }
 
     private Completion completion(String id) {
@@ -254,16 +273,9 @@ final class CutResponseTest {
         // 4 MiB the client does not read: the gateway's write to it cannot finish.
         String big = "data: " + "x".repeat(4 * 1024 * 1024) + "\n\n";
         upstream.next(Script.of(End.STALL, SSE_HEAD, chunk(EVENT_1), chunk(big)));
-        String body = "{\"model\":\"up/gpt-x\",\"stream\":true}";
 
         try (Socket socket = new Socket()) {
-            socket.setReceiveBufferSize(64 * 1024);
-            socket.connect(new InetSocketAddress("127.0.0.1", gateway.port()));
-            long start = System.nanoTime();
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: slow-reader\r\nContent-Length: "
-                    + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            long start = sendStreamFromSlowReader(socket, gateway.port(), "slow-reader");
             assertThat(socket.getInputStream().read()).as("the response starts").isEqualTo('H');
             // Read nothing more until the gateway has given up on this client.
             Completion c = completion("slow-reader");
@@ -298,15 +310,8 @@ final class CutResponseTest {
                 });
         String big = "data: " + "x".repeat(4 * 1024 * 1024) + "\n\n";
         upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1), chunk(big), chunk(EVENT_2) + "0\r\n\r\n"));
-        String body = "{\"model\":\"up/gpt-x\",\"stream\":true}";
         try (Socket socket = new Socket()) {
-            socket.setReceiveBufferSize(64 * 1024);
-            socket.connect(new InetSocketAddress("127.0.0.1", strict.port()));
-            long start = System.nanoTime();
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: paused-reader\r\n"
-                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            long start = sendStreamFromSlowReader(socket, strict.port(), "paused-reader");
             assertThat(socket.getInputStream().read()).as("the response starts").isEqualTo('H');
             // A pause three times the provider's idle timeout, well within the client's.
             Thread.sleep(3_000);
