@@ -206,6 +206,15 @@ public final class GatewayWebapp implements ServletContextListener {
             // The provider's socket opens while no thread waits for it: the upgrade is an async dispatch.
             sockets.setAsyncSupported(true);
             sockets.addMapping("/v1/realtime", RealtimeEvents.TRANSLATIONS);
+            if (reloader != null) {
+                // A reload that removes a key or withdraws a model ends the sockets it concerns at once, also those on
+                // which neither side speaks (each side's next message is judged too, for rules swapped without one).
+                reloader.addReloadListener((swapped, inUse) -> {
+                    if (swapped) {
+                        inFlight.rulesChanged();
+                    }
+                });
+            }
         }
         FilterRegistration.Dynamic filter = context.addFilter("switchboard", checks);
         filter.setAsyncSupported(true);

@@ -98,6 +98,15 @@ final class InFlight {
     }
 
     /**
+     * Judges every realtime socket open by the rules a reload just swapped in: those whose caller lost its key, or its
+     * model, are closed now ({@link RealtimeRelay#rulesChanged}). On the reloading thread: a key hashed and a model
+     * resolved per socket, and the closes written asynchronously.
+     */
+    void rulesChanged() {
+        sockets.forEach(RealtimeRelay::rulesChanged);
+    }
+
+    /**
      * Closes every realtime socket still open on both sides with 1001 (going away): a session has no end of its own to
      * wait for, and its client reconnects elsewhere.
      *

@@ -45,6 +45,8 @@ public final class RealtimeRelay {
     private final Duration idle;
     private final InFlight inFlight;
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** Whether a verdict that ends the socket is being told to the client: each side and a reload may each find one. */
+    private final AtomicBoolean revoking = new AtomicBoolean();
     /** Whether the servlet gave the socket up before the client's side opened (it answers, and ends the exchange). */
     private volatile boolean abandoned;
     /** Done when the socket ended and both sides' close frames were written (or their connections dropped). */
@@ -195,8 +197,22 @@ public final class RealtimeRelay {
         exchange.recorder().complete(101);
     }
 
-    /** Tells the client why (the realtime API's error event), then closes both sides with 1008. */
+    /**
+     * A reload swapped new rules in: the socket is judged by them now, so one on which neither side speaks loses a
+     * removed key (or a withdrawn model) at once too, not only at its next message.
+     */
+    void rulesChanged() {
+        if (client != null && !ended.get()) {
+            revokedNow();
+        }
+    }
+
+    /** Tells the client why (the realtime API's error event), then closes both sides with 1008; once. */
     private void closeRevoked(RealtimeEvents.Verdict verdict) {
+        if (!revoking.compareAndSet(false, true)) {
+            return;
+        }
+        refused(verdict.error().code());
         client.sendText(verdict.reply(), Callback.from(
                 () -> end(StatusCode.POLICY_VIOLATION, verdict.revoked(), Ending.CLOSED, verdict.error()),
                 failure -> end(StatusCode.POLICY_VIOLATION, null, Ending.CLOSED, verdict.error())));
@@ -218,7 +234,6 @@ public final class RealtimeRelay {
         if (verdict == null) {
             return false;
         }
-        refused(verdict.error().code());
         closeRevoked(verdict);
         return true;
     }
@@ -291,14 +306,12 @@ public final class RealtimeRelay {
                 end(StatusCode.SERVER_ERROR, "internal error in the gateway", Ending.CLOSED, ApiError.INTERNAL_ERROR.with());
                 return;
             }
-            if (verdict.forward() == null) {
-                refused(verdict.error().code());
-            }
             if (verdict.forward() != null) {
                 upstream.sendText(verdict.forward(), thenDemand(client, Ending.UPSTREAM_LOST));
             } else if (verdict.revoked() != null) {
                 closeRevoked(verdict);
             } else {
+                refused(verdict.error().code());
                 client.sendText(verdict.reply(), thenDemand(client, Ending.CLIENT_LOST));
             }
         }

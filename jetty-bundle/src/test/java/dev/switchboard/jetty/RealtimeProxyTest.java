@@ -447,6 +447,60 @@ final class RealtimeProxyTest {
     }
 
     @Test
+    void shouldCloseASilentSocketAtTheReloadThatRemovedItsKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String yaml = """
+                providers:
+                  up: {type: openai-compatible, base_url: "%s", api_key: sk-up}
+                default_provider: up
+                server: {host: 127.0.0.1, port: 0}
+                identity:
+                  clients:
+                    - {name: ops, key_sha256: 426c13d44cd52ef691b00f86796c792580bb33b44d7072f5c4ee7070d233a95f}
+                %s
+                """;
+        String app = "    - {name: app, key_sha256: 816cc088903c2212b63adf33e2e66c3b4c7ad801f341525470a1fa1603ffe379}";
+        java.nio.file.Path file = dir.resolve("switchboard.yaml");
+        java.nio.file.Files.writeString(file, yaml.formatted(upstream.url(), app));
+        dev.switchboard.live.LiveConfig rules = dev.switchboard.live.LiveConfig.load(file,
+                new dev.switchboard.config.ConfigLoader());
+        Gateway live = Gateway.start(rules, rules, rules.get().server(), List.of(new ExchangeListener() {
+            @Override
+            public void onComplete(Exchange exchange, Completion completion) {
+                completions.add(completion);
+            }
+        }));
+        try {
+            Messages silent = new Messages();
+            http.newWebSocketBuilder().header("Authorization", "Bearer sk-gw-app")
+                    .buildAsync(URI.create("ws://127.0.0.1:" + live.port() + "/v1/realtime?model=rt-a"), silent)
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(silent.next()).contains("session.created");
+            // A reload that keeps the key leaves the socket open.
+            java.nio.file.Files.writeString(file, yaml.formatted(upstream.url(), app + "\n    - {name: spare, key_sha256: "
+                    + "0".repeat(64) + "}"));
+            rules.reload();
+            assertThat(silent.texts.poll(1, TimeUnit.SECONDS)).isNull();
+            assertThat(silent.closed).isNotDone();
+            // Neither side speaks again: the reload that removes the key ends the socket itself.
+            java.nio.file.Files.writeString(file, yaml.formatted(upstream.url(), ""));
+            rules.reload();
+            assertThat(silent.next()).contains("\"code\":\"invalid_api_key\"");
+            assertThat(silent.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(silent.reason).isEqualTo("the gateway key or user path is no longer accepted");
+            assertThat(upstream.closes.poll(5, TimeUnit.SECONDS)).startsWith("1008");
+            assertThat(silent.texts).as("one error event, nothing after it").isEmpty();
+            assertThat(upstream.received).isEmpty();
+            Completion end = completions.poll(5, TimeUnit.SECONDS);
+            assertThat(end.status()).isEqualTo(101);
+            assertThat(end.errorCode()).isEqualTo("invalid_api_key");
+        } finally {
+            live.stop();
+            rules.close();
+        }
+    }
+
+    @Test
     void shouldHoldNoThreadWhileAProviderSocketOpens() throws Exception {
         // A provider that takes the connection and never answers the upgrade (its listen queue, never accepted).
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
