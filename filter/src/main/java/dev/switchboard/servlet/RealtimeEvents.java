@@ -90,6 +90,16 @@ public final class RealtimeEvents {
      * {@code null} while none is in force at the provider (none named yet, or set to {@code null} since).
      */
     private String transcriptionModel;
+    /**
+     * In a transcription session with no transcription model in force: the one a session update just sent, until the
+     * provider answers it ({@code session.updated}: in force; {@code error}: not, and the provider would still pick its
+     * own). {@code null} when no update waits.
+     */
+    private String awaited;
+    /** The client's id of the update {@link #awaited} is of, or {@code null} when it gave none. */
+    private String awaitedEventId;
+    /** The client's event read while an update waits for the provider's answer: judged once it came. */
+    private String held;
 
     /**
      * @param exchange the socket's exchange, decided (its caller)
@@ -127,6 +137,17 @@ public final class RealtimeEvents {
      *     no longer accepted, or the caller may no longer use the socket's own model), or {@code null}
      */
     public record Verdict(String forward, String reply, ErrorResponse error, String revoked) {
+
+        /**
+         * The event is held, neither sent nor refused: a transcription model is waiting for the provider's answer, and
+         * {@link #answered} gives the event back once it came. Read no more of the client until then.
+         */
+        public static final Verdict HELD = new Verdict(null, null, null, null);
+
+        /** @return whether the event is held ({@link #HELD}) */
+        public boolean held() {
+            return this == HELD;
+        }
     }
 
     /**
@@ -137,6 +158,11 @@ public final class RealtimeEvents {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ModelField field = locator.locate(bytes, bytes.length, SHAPE);
         String clientId = field.captured().get("event_id");
+        if (awaited != null) {
+            // Whatever it is, it follows the update: judged once the provider said whether it took the model.
+            held = text;
+            return Verdict.HELD;
+        }
         SwitchboardConfig config = live.get();
         Rules rules = config.rules();
         // Judged once per rule set: a transcription model an event sets is checked by the same rules as it is set.
@@ -195,13 +221,56 @@ public final class RealtimeEvents {
         byte[] rewritten = field.splice(bytes, bytes.length, s -> decisions.get(s).upstreamModel());
         for (Map.Entry<ModelField.Site, Decision> e : decisions.entrySet()) {
             if (e.getKey().path().endsWith("transcription.model")) {
-                transcriptionModel = e.getValue().qualified();
+                if (transcribing && transcriptionModel == null) {
+                    // In force only once the provider took it: one it refused leaves it transcribing with its own.
+                    awaited = e.getValue().qualified();
+                    awaitedEventId = clientId;
+                } else {
+                    // A provider that refuses it keeps the checked one in force before: either is checked.
+                    transcriptionModel = e.getValue().qualified();
+                }
             }
         }
         if (transcription != null && transcription.cleared()) {
             transcriptionModel = null;
+            awaited = null;
         }
         return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null, null);
+    }
+
+    /**
+     * Reads a provider's message for its answer to the session update whose transcription model is {@link #awaited}:
+     * {@code session.updated} puts that model in force; an {@code error} of that update (or of no event the client
+     * named, which may be it) leaves none in force. Either ends the wait.
+     *
+     * @param text a text message the provider sent
+     * @return the client's event held during the wait, to judge now, when this message ended it; else {@code null}
+     */
+    public synchronized String answered(String text) {
+        if (awaited == null || !(text.contains("session.updated") || text.contains("\"error\""))) {
+            return null;
+        }
+        Object parsed;
+        try {
+            parsed = JsonTree.parse(text.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (!(parsed instanceof Map<?, ?> event) || !(event.get("type") instanceof String type)) {
+            return null;
+        }
+        if (type.endsWith("session.updated")) {
+            transcriptionModel = awaited;
+        } else if (!type.equals("error") || awaitedEventId != null && event.get("error") instanceof Map<?, ?> error
+                && error.get("event_id") instanceof String of && !of.equals(awaitedEventId)) {
+            // Another message, or the error of another event the client named.
+            return null;
+        }
+        awaited = null;
+        awaitedEventId = null;
+        String release = held;
+        held = null;
+        return release;
     }
 
     /**
@@ -262,11 +331,15 @@ public final class RealtimeEvents {
                 return ApiError.forOutcome(now).with();
             }
         }
-        if (transcriptionModel != null) {
-            // The provider transcribes with the model an earlier event set: withdrawn, it ends the socket too.
-            Outcome transcribing = Resolver.resolveConcrete(rules, transcriptionModel, caller).outcome();
+        for (String model : new String[] {transcriptionModel, awaited}) {
+            if (model == null) {
+                continue;
+            }
+            // The provider transcribes with the model an earlier event set (or is about to): withdrawn, it ends the
+            // socket too.
+            Outcome transcribing = Resolver.resolveConcrete(rules, model, caller).outcome();
             if (transcribing == Outcome.DENIED || transcribing == Outcome.DISABLED) {
-                return ApiError.forOutcome(transcribing).with().at("transcription model " + transcriptionModel);
+                return ApiError.forOutcome(transcribing).with().at("transcription model " + model);
             }
         }
         return null;

@@ -306,6 +306,10 @@ public final class RealtimeRelay {
                 end(StatusCode.SERVER_ERROR, "internal error in the gateway", Ending.CLOSED, ApiError.INTERNAL_ERROR.with());
                 return;
             }
+            if (verdict.held()) {
+                // Read on once the provider answered the update it follows (UpstreamSide.onWebSocketText).
+                return;
+            }
             if (verdict.forward() != null) {
                 upstream.sendText(verdict.forward(), thenDemand(client, Ending.UPSTREAM_LOST));
             } else if (verdict.revoked() != null) {
@@ -383,7 +387,12 @@ public final class RealtimeRelay {
             if (revokedNow()) {
                 return;
             }
+            String release = events.answered(message);
             client.sendText(message, thenDemand(upstream, Ending.CLIENT_LOST));
+            if (release != null) {
+                // The client's event held while its transcription model waited for this answer: judged now.
+                clientSide.onWebSocketText(release);
+            }
         }
 
         @Override

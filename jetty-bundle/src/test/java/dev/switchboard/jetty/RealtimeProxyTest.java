@@ -291,9 +291,32 @@ final class RealtimeProxyTest {
         ws.sendText("{\"type\":\"transcription_session.update\",\"session\":{\"input_audio_transcription\":"
                 + "{\"model\":\"whisper\"}}}", true).get(5, TimeUnit.SECONDS);
         assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("\"model\":\"transcribe-x\"");
+        // In force once the provider took it (its answer comes 200 ms after the update): the audio waits for it.
+        ws.sendText(audio, true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(100, TimeUnit.MILLISECONDS)).as("held until the provider answered").isNull();
+        assertThat(client.next()).contains("\"type\":\"transcription_session.updated\"");
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(audio);
         ws.sendText(audio, true).get(5, TimeUnit.SECONDS);
         assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(audio);
         ws.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+
+        // A model the provider refuses (an error naming the update) is not in force: the provider would transcribe
+        // with its own, so the audio held meanwhile is refused, as any before a model.
+        Messages refusedModel = new Messages();
+        WebSocket rs = connect("/v1/realtime?intent=transcription", refusedModel);
+        assertThat(refusedModel.next()).contains("session.created");
+        upstream.upgrades.clear();
+        rs.sendText("{\"type\":\"session.update\",\"event_id\":\"u1\",\"session\":{\"type\":\"transcription\",\"audio\":"
+                + "{\"input\":{\"transcription\":{\"model\":\"up/transcribe-refused\"}}}}}", true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("\"model\":\"transcribe-refused\"");
+        rs.sendText(audio, true).get(5, TimeUnit.SECONDS);
+        assertThat(refusedModel.next()).contains("\"type\":\"error\"").contains("\"event_id\":\"u1\"")
+                .contains("not a transcription model");
+        assertThat(refusedModel.next()).contains("\"code\":\"invalid_request\"").contains("before sending audio");
+        rs.sendText(audio, true).get(5, TimeUnit.SECONDS);
+        assertThat(refusedModel.next()).contains("before sending audio");
+        assertThat(upstream.received.poll(1, TimeUnit.SECONDS)).as("no audio reached the provider").isNull();
+        rs.sendClose(1000, "").get(5, TimeUnit.SECONDS);
 
         // Its model in the query (as openai-java sends transcription().model(M)) is the transcription model: checked,
         // rewritten, in force from the start.

@@ -17,8 +17,10 @@ import org.eclipse.jetty.websocket.api.Session;
  * query and headers) and every message it receives, greets with {@code session.created} naming the model of its query,
  * answers {@code response.create} with a {@code response.done} carrying usage, drops its
  * connection without a close when an event's {@code item_id} is {@code "cut"}, closes with 4000 when it is
- * {@code "close4000"}, and sends five messages of its own, 300 ms apart, when it is {@code "tick"}. {@code refuse} makes the next upgrades
- * fail with that HTTP status.
+ * {@code "close4000"}, and sends five messages of its own, 300 ms apart, when it is {@code "tick"}. In a transcription
+ * session ({@code ?intent=transcription}) it answers a session update 200 ms later, as OpenAI does: its
+ * {@code ...session.updated}, or an {@code error} naming the update's {@code event_id} when the update names the model
+ * {@code transcribe-refused}. {@code refuse} makes the next upgrades fail with that HTTP status.
  */
 public final class RealtimeUpstream {
 
@@ -55,7 +57,8 @@ public final class RealtimeUpstream {
                         response.setAcceptedSubProtocol("realtime");
                     }
                     String model = request.getParameterMap().getOrDefault("model", List.of("?")).get(0);
-                    return new Endpoint(model);
+                    return new Endpoint(model, "transcription".equals(request.getParameterMap()
+                            .getOrDefault("intent", List.of("")).get(0)));
                 });
             }
         });
@@ -78,10 +81,26 @@ public final class RealtimeUpstream {
     /** Public: Jetty calls its methods through method handles. */
     public final class Endpoint implements Session.Listener.AutoDemanding {
         private final String model;
+        private final boolean transcription;
         private Session session;
 
-        Endpoint(String model) {
+        Endpoint(String model, boolean transcription) {
             this.model = model;
+            this.transcription = transcription;
+        }
+
+        /** Sends {@code text} after {@code millis}, on a thread of its own. */
+        private void later(long millis, String text) {
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                session.sendText(text, Callback.NOOP);
+            });
+            t.setDaemon(true);
+            t.start();
         }
 
         @Override
@@ -93,7 +112,15 @@ public final class RealtimeUpstream {
         @Override
         public void onWebSocketText(String message) {
             received.add(message);
-            if (message.contains("\"item_id\":\"cut\"")) {
+            java.util.regex.Matcher update = java.util.regex.Pattern.compile("^\\{\"type\":\"((?:transcription_)?session"
+                    + "\\.update)\"(?:,\"event_id\":\"([^\"]*)\")?").matcher(message);
+            if (transcription && update.find()) {
+                later(200, message.contains("transcribe-refused")
+                        ? "{\"type\":\"error\",\"event_id\":\"event_up_1\",\"error\":{\"type\":\"invalid_request_error\","
+                        + "\"code\":\"invalid_value\",\"message\":\"not a transcription model\",\"param\":null,"
+                        + "\"event_id\":" + (update.group(2) == null ? "null" : "\"" + update.group(2) + "\"") + "}}"
+                        : "{\"type\":\"" + update.group(1) + "d\",\"session\":{}}");
+            } else if (message.contains("\"item_id\":\"cut\"")) {
                 session.disconnect();
             } else if (message.contains("\"item_id\":\"tick\"")) {
                 // Speaks on its own for a while: five messages 300 ms apart, whatever the client does.
