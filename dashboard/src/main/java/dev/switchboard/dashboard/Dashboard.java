@@ -43,6 +43,12 @@ public final class Dashboard {
     public static final String POLL_HEADER = "X-Switchboard-Poll";
     /** Where {@link #servlet()} is mapped, relative to the context: exact paths and the files' folder. */
     public static final String[] MAPPINGS = {"/admin", "/admin/", "/admin/session", "/admin/ui/*"};
+    /** The sign-in's path: {@code POST} with the admin token in its body, {@code DELETE} signs out. */
+    public static final String SIGN_IN = "/admin/session";
+    /** The largest sign-in body read. */
+    public static final int MAX_SIGN_IN_BYTES = DashboardServlet.MAX_SIGN_IN_BYTES;
+    /** The servlet context attribute a webapp may keep its dashboard under, for the handlers in front of it. */
+    public static final String ATTRIBUTE = Dashboard.class.getName();
 
     private static final Set<String> READS = Set.of("GET", "HEAD");
 
@@ -76,6 +82,21 @@ public final class Dashboard {
     /** @return what lets {@link dev.switchboard.admin.AdminServlet} admit the page's requests by their session */
     public AdminAuthenticator authenticator() {
         return this::admits;
+    }
+
+    /**
+     * @param sessionIds the values of the session cookie a request carries
+     * @return whether one of them is a live session of the admin token in force (its requests are admitted, writes
+     *     with their CSRF token)
+     */
+    public boolean signedIn(List<String> sessionIds) {
+        String t = token();
+        for (String id : sessionIds) {
+            if (sessions.find(id, t) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the admin token in force, {@code ""} when the admin API is off */

@@ -153,11 +153,15 @@ final class DashboardServlet extends HttpServlet {
 
     /** @return the {@code token} of a sign-in body {@code {"token": "..."}}, or {@code null} */
     private static String signInToken(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        byte[] body = AdminException.readBody(req, MAX_SIGN_IN_BYTES);
-        if (body.length > MAX_SIGN_IN_BYTES) {
-            // The rest of the body stays unread: the container closes the connection, so say so (RFC 9112 9.6).
-            resp.setHeader("Connection", "close");
-            throw new AdminException(ApiError.ADMIN_BODY_TOO_LARGE, MAX_SIGN_IN_BYTES);
+        byte[] body;
+        try {
+            body = AdminException.readBody(req, MAX_SIGN_IN_BYTES);
+        } catch (AdminException e) {
+            if (e.error() == ApiError.ADMIN_BODY_TOO_LARGE) {
+                // The rest of the body stays unread: the container closes the connection, so say so (RFC 9112 9.6).
+                resp.setHeader("Connection", "close");
+            }
+            throw e;
         }
         Object tree;
         try {

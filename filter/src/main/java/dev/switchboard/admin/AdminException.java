@@ -31,17 +31,27 @@ public final class AdminException extends RuntimeException {
     }
 
     /**
-     * Reads an admin request's body, up to {@code limit} bytes (one more tells that it is longer).
+     * Reads an admin request's body, up to {@code limit} bytes.
      *
      * @param request the request
      * @param limit how many bytes are wanted at most
-     * @return up to {@code limit + 1} bytes
-     * @throws AdminException 408 {@code request_timeout} when the body stopped arriving (the body gate's timeout)
+     * @return the body
+     * @throws AdminException 413 {@code request_too_large} when it is longer than {@code limit} (one declared longer is
+     *     not read: the rest of the body stays unread, so the connection is to close); 408 {@code request_timeout} when
+     *     the body stopped arriving (the body gate's timeout)
      * @throws java.io.IOException when it cannot be read otherwise
      */
     public static byte[] readBody(jakarta.servlet.http.HttpServletRequest request, int limit) throws java.io.IOException {
+        if (request.getContentLengthLong() > limit) {
+            // Refused before a byte of it is read: the bundled proxy does not hold such a body for this request either.
+            throw new AdminException(ApiError.ADMIN_BODY_TOO_LARGE, limit);
+        }
         try {
-            return request.getInputStream().readNBytes(limit + 1);
+            byte[] body = request.getInputStream().readNBytes(limit + 1);
+            if (body.length > limit) {
+                throw new AdminException(ApiError.ADMIN_BODY_TOO_LARGE, limit);
+            }
+            return body;
         } catch (java.io.IOException e) {
             if (!ApiError.isTimeout(e)) {
                 throw e;

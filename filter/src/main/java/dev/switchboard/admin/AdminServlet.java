@@ -47,7 +47,7 @@ public final class AdminServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     /** The largest admin request body read. */
-    static final int MAX_BODY_BYTES = 1024 * 1024;
+    public static final int MAX_BODY_BYTES = 1024 * 1024;
     /** Response header of a write done while the config file on disk cannot be used. */
     public static final String CONFIG_ERROR_HEADER = "X-Switchboard-Config-Error";
     private static final String BROKEN_CONFIG = "the config file on disk cannot be used; this write was validated "
@@ -269,7 +269,12 @@ public final class AdminServlet extends HttpServlet {
                 etag);
     }
 
-    private static boolean authorized(String header, String token) {
+    /**
+     * @param header the request's {@code Authorization}, every value joined, or {@code null}
+     * @param token the admin token in force
+     * @return whether it presents the token (compared in constant time)
+     */
+    public static boolean authorized(String header, String token) {
         String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : "";
         // Digests first: equal lengths, so the comparison time says nothing about the token.
         return MessageDigest.isEqual(Client.sha256(presented), Client.sha256(token));
@@ -364,9 +369,6 @@ public final class AdminServlet extends HttpServlet {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> body(HttpServletRequest req) throws IOException {
         byte[] bytes = AdminException.readBody(req, MAX_BODY_BYTES);
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new AdminException(ApiError.ADMIN_BODY_TOO_LARGE, MAX_BODY_BYTES);
-        }
         Object tree;
         try {
             tree = JsonTree.parseUnique(bytes);

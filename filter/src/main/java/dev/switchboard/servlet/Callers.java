@@ -10,7 +10,7 @@ import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
 /** Request -> caller (SPEC section 2, "Caller's path"): the gateway key, the host's attribute, the header. */
-final class Callers {
+public final class Callers {
 
     private Callers() {
     }
@@ -36,6 +36,18 @@ final class Callers {
         Identification identify(Identity identity) {
             return Callers.identify(headers::get, hostUserPath, sessionId, identity);
         }
+    }
+
+    /**
+     * Whether a request's headers identify a caller, as the filter will identify it (no host attribute: the bundled
+     * proxy's case): a request that fails this is refused before a byte of its body is read.
+     *
+     * @param joined every value of a header, joined as {@link HeaderValues#joined} reads it, or {@code null}
+     * @param identity the rules' identity
+     * @return whether the filter would identify a caller
+     */
+    public static boolean identifies(UnaryOperator<String> joined, Identity identity) {
+        return identify(joined, null, null, identity).ok();
     }
 
     /** @return what {@code request} presented, copied: it outlives the request */

@@ -251,8 +251,11 @@ final class Gateway {
                     .proxyingRealtime());
             context.setErrorHandler(new JsonErrorHandler());
             // Bodies are held whole while they are checked: at most an eighth of the heap of them at once (copies
-            // of a body, the filter's and the proxy's, take about as much again).
+            // of a body, the filter's and the proxy's, take about as much again), and none of a request refused for its
+            // credentials.
             RequestBodyGate webapp = new RequestBodyGate(context, () -> config.get().server(),
+                    new BodyAdmission(config, () -> (dev.switchboard.dashboard.Dashboard) context.getServletContext()
+                            .getAttribute(dev.switchboard.dashboard.Dashboard.ATTRIBUTE)),
                     Runtime.getRuntime().maxMemory() / 8);
             // A handler set on a running server is neither started nor stopped for it: started here, and managed,
             // so that the server's stop stops it (else its proxy client's selector holds the pool's stop for 5 s).

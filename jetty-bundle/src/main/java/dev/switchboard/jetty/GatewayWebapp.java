@@ -237,6 +237,8 @@ public final class GatewayWebapp implements ServletContextListener {
             // if the token is rolled back before a session is used again.
             dashboard.tokenInForce(initial.admin().token());
             reloader.addReloadListener((swapped, inUse) -> dashboard.tokenInForce(inUse.config().admin().token()));
+            // The bundled proxy's body gate asks it whose admin bodies it may hold (BodyAdmission).
+            context.setAttribute(Dashboard.ATTRIBUTE, dashboard);
             ProviderModels catalog = new ProviderModels(live,
                     () -> (org.eclipse.jetty.client.HttpClient) context.getAttribute(PROXY_SERVLET + ".HttpClient"));
             ServletRegistration.Dynamic admin = context.addServlet("switchboard-admin",

@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -29,9 +30,12 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * have been: the filter answers 408 {@code request_timeout} in the shape of SPEC section 5, recorded as
  * its exchange.
  *
- * <p>Bodies declared larger than {@code server.max_request_bytes} pass at once (the filter refuses them
- * unread); a chunked body that grows past it passes with what arrived so far, the rest read as it comes.
- * Settings are read per request, so a reload applies to the next one. Thread-safe.
+ * <p>How much of a body is held is the request's own ({@link BodyAdmission}): {@code server.max_request_bytes}
+ * on the API's paths, less on the admin paths, and nothing for a request refused for its credentials (a gateway key
+ * the rules do not accept, an admin request without the token or a session), which passes at once, so that a client
+ * without credentials holds none of the memory bodies are held in. Bodies declared larger than that pass at once
+ * (the servlets refuse them unread); a chunked body that grows past it passes with what arrived so far, the rest
+ * read as it comes. Settings are read per request, so a reload applies to the next one. Thread-safe.
  */
 final class RequestBodyGate extends Handler.Wrapper {
 
@@ -50,16 +54,19 @@ final class RequestBodyGate extends Handler.Wrapper {
     }
 
     private final Supplier<ServerSettings> settings;
+    private final ToLongFunction<Request> admission;
     private final Budget budget;
 
     /**
      * @param next the handler that gets the request once its body is in
      * @param settings the current server settings
+     * @param admission the most bytes of a request's body to hold, or a negative number for none (it passes at once)
      * @param heldBytes the most bytes of request bodies held at once, across requests (one body is always let in)
      */
-    RequestBodyGate(Handler next, Supplier<ServerSettings> settings, long heldBytes) {
+    RequestBodyGate(Handler next, Supplier<ServerSettings> settings, ToLongFunction<Request> admission, long heldBytes) {
         super(next);
         this.settings = settings;
+        this.admission = admission;
         this.budget = new Budget(heldBytes);
     }
 
@@ -99,8 +106,11 @@ final class RequestBodyGate extends Handler.Wrapper {
         if (!body) {
             return super.handle(request, response, callback);
         }
-        if (length > now.maxRequestBytes()) {
-            return super.handle(request, response, new Linger(request, callback, Math.min(LINGER_BYTES, length)));
+        long most = admission.applyAsLong(request);
+        if (most < 0 || length > most) {
+            // Refused unread where it goes (its credentials, or its size): nothing of it held, the rest dropped after.
+            return super.handle(request, response, new Linger(request, callback, length < 0 ? LINGER_BYTES
+                    : Math.min(LINGER_BYTES, length)));
         }
         // The exchange starts when the request arrived, not when its body is in: its duration counts the wait.
         request.setAttribute(Exchange.ARRIVED_NANOS, request.getBeginNanoTime());
@@ -111,7 +121,7 @@ final class RequestBodyGate extends Handler.Wrapper {
                     Content.Chunk.from(new ApiError.HeldBodiesFull(), true));
             return super.handle(refused, response, new Linger(request, callback, Math.min(LINGER_BYTES, length)));
         }
-        new Arrival(request, response, callback, now, declared).run();
+        new Arrival(request, response, callback, now, most, declared).run();
         return true;
     }
 
@@ -184,7 +194,7 @@ final class RequestBodyGate extends Handler.Wrapper {
         private final Callback callback;
         private final long timeoutNanos;
         private final int minRate;
-        private final int max;
+        private final long max;
         private final long startNanos = System.nanoTime();
         private final Deque<Content.Chunk> chunks = new ArrayDeque<>();
         private final Scheduler scheduler;
@@ -197,7 +207,7 @@ final class RequestBodyGate extends Handler.Wrapper {
         private boolean forwarded;
         private Scheduler.Task timer;
 
-        Arrival(Request request, Response response, Callback callback, ServerSettings settings, long taken) {
+        Arrival(Request request, Response response, Callback callback, ServerSettings settings, long most, long taken) {
             this.request = request;
             this.response = response;
             this.taken = taken;
@@ -205,7 +215,7 @@ final class RequestBodyGate extends Handler.Wrapper {
             this.callback = Callback.from(this::release, callback);
             this.timeoutNanos = settings.requestBodyTimeout().toNanos();
             this.minRate = settings.requestBodyMinRate();
-            this.max = settings.maxRequestBytes();
+            this.max = most;
             this.scheduler = request.getComponents().getScheduler();
         }
 

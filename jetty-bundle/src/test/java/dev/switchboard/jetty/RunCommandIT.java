@@ -233,6 +233,71 @@ final class RunCommandIT {
         assertThat(Files.readString(work.resolve("stderr.txt"))).doesNotContain("OutOfMemoryError", "Exception");
     }
 
+    // Regression: the body gate reserved a body's declared length before its credentials were looked at. With gateway
+    // keys set, a client without one that declared a large body and sent it at the minimum rate (or not at all, for
+    // request_body_timeout) held the memory bodies are held in, and every caller's body was 503 overloaded meanwhile;
+    // an unauthenticated admin write likewise. Now such a request is refused at once, its body unread and not held.
+    @Test
+    void shouldHoldNoBodyOfARequestRefusedForItsCredentials() throws Exception {
+        Path config = work.resolve("switchboard.yaml");
+        Files.writeString(config, """
+                providers:
+                  echo: {type: echo}
+                default_provider: echo
+                identity:
+                  clients:
+                    - {name: app, key_sha256: 816cc088903c2212b63adf33e2e66c3b4c7ad801f341525470a1fa1603ffe379}
+                admin: {token: admin-secret}
+                """);
+        int port = start(List.of("-Xmx64m"), "--config", config.toString(), "--port", "0", "--host", "127.0.0.1");
+        String large = "Content-Type: application/json\r\nContent-Length: 20000000\r\n\r\n";
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (String[] c : new String[][] {
+                    {"POST /v1/chat/completions", "", "invalid_api_key"},
+                    {"POST /v1/chat/completions", "Authorization: Bearer sk-gw-nope\r\n", "invalid_api_key"},
+                    {"PUT /admin/virtual-models", "", "invalid_admin_token"},
+                    {"PUT /admin/virtual-models", "Authorization: Bearer nope\r\n", "invalid_admin_token"},
+                    {"PUT /admin/virtual-models", "Cookie: switchboard_admin_session=forged\r\n", "invalid_admin_token"},
+                    // The dashboard's sign-in reads its body for the token: held up to its own bound (8 KiB) only.
+                    {"POST /admin/session", "", "request_too_large"}}) {
+                // Each declares 20 MB, more than the 8 MB of bodies a 64 MB heap holds at once, and sends none of it.
+                Socket s = new Socket("127.0.0.1", port);
+                stalled.add(s);
+                s.getOutputStream().write((c[0] + " HTTP/1.1\r\nHost: x\r\n" + c[1] + large).getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                RawClient.Received r = RawClient.read(s, 5_000, System.nanoTime());
+                assertThat(r.status()).as(c[0] + " " + c[1] + r.text()).isEqualTo(c[2].equals("request_too_large") ? 413 : 401);
+                assertThat(r.body()).contains("\"code\":\"" + c[2] + "\"");
+            }
+            // Meanwhile (their connections open, their bodies unsent) a caller with a key is served, body and all, and
+            // an admin write with the token.
+            try (Socket admin = new Socket("127.0.0.1", port)) {
+                String row = "{\"source\":\"x\",\"target_model\":\"echo/m\"}";
+                admin.getOutputStream().write(("PUT /admin/virtual-models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                        + "admin-secret\r\nContent-Type: application/json\r\nContent-Length: " + row.length() + "\r\n\r\n"
+                        + row).getBytes(StandardCharsets.US_ASCII));
+                admin.getOutputStream().flush();
+                RawClient.Received r = RawClient.read(admin, 10_000, System.nanoTime());
+                assertThat(r.status()).as(r.text()).isIn(200, 201);
+            }
+            try (Socket keyed = new Socket("127.0.0.1", port)) {
+                String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+                keyed.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                        + "sk-gw-app\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
+                        + body).getBytes(StandardCharsets.US_ASCII));
+                keyed.getOutputStream().flush();
+                RawClient.Received r = RawClient.read(keyed, 10_000, System.nanoTime());
+                assertThat(r.status()).as(r.text()).isEqualTo(200);
+                assertThat(r.body()).contains("hi");
+            }
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
     // Regression: a SIGTERM while the gateway started (a rolling update that changed its mind) ended the JVM with 143
     // and not a line: the stop's hook was registered only once the gateway served. Now the start ends, then the drain.
     @Test
