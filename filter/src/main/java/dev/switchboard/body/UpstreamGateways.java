@@ -25,10 +25,12 @@ public final class UpstreamGateways {
      * {@code router_settings_override} (fallbacks among its settings) and a literal {@code extra_body} (merged into the
      * request it sends on: a {@code model} or fallbacks for a LiteLLM behind it), and OpenRouter's {@code preset} (a
      * saved configuration that may name models), and LiteLLM's {@code target_model_names} (the models a managed file,
-     * batch or vector store goes to: a comma-separated list).
+     * batch or vector store goes to: a comma-separated list), {@code deployment_id} (the Azure deployment it calls
+     * instead of the model) and {@code custom_llm_provider} (the provider it sends the model to); SGLang's
+     * {@code lora_path} (the LoRA adapter that runs, which operators serve and gate as models).
      */
     public static final List<String> ROUTING = List.of("user_config", "model_list", "router_settings_override",
-            "extra_body", "preset", "target_model_names");
+            "extra_body", "preset", "target_model_names", "deployment_id", "custom_llm_provider", "lora_path");
 
     /**
      * Models OpenRouter calls beside the request's, named inside a body: its server tools' ({@code openrouter:advisor},

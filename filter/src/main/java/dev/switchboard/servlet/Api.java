@@ -60,15 +60,17 @@ final class Api {
      *     such a form is passed on unread; every other model-less {@code POST} takes a JSON object or nothing
      * @param jsonPart the part of a form that holds JSON, its models where {@code shape} says (creating a realtime
      *     call: {@code session}), or {@code null}; such a route takes a form or an SDP offer alone, never JSON
+     * @param session where a request that creates a realtime session keeps its settings, which must name its models
+     *     ({@link RealtimeSessions}), or {@code null} for any other route
      */
-    record Route(Kind kind, Shape shape, boolean takesForm, String jsonPart) {
+    record Route(Kind kind, Shape shape, boolean takesForm, String jsonPart, RealtimeSessions.Settings session) {
 
         Route(Kind kind, Shape shape) {
-            this(kind, shape, false, null);
+            this(kind, shape, false, null, null);
         }
 
         Route(Kind kind, Shape shape, boolean takesForm) {
-            this(kind, shape, takesForm, null);
+            this(kind, shape, takesForm, null, null);
         }
 
         /** @return whether the body names an upload's purpose ({@code POST /v1/files}, {@code /v1/uploads}) */
@@ -187,19 +189,23 @@ final class Api {
         json("/v1/assistants/{id}", OPTIONAL_MODEL);
         json("/v1/threads/runs", OPTIONAL_MODEL);
         json("/v1/threads/{id}/runs", OPTIONAL_MODEL);
-        json("/v1/realtime/sessions", Shape.of(false, "model", "session.model", "input_audio_transcription.model",
+        // Creating a realtime session: its settings must name its models (RealtimeSessions), or the provider runs its
+        // default, which no rule checked.
+        session("/v1/realtime/sessions", Shape.of(false, "model", "session.model", "input_audio_transcription.model",
                 "session.input_audio_transcription.model", "audio.input.transcription.model",
-                "session.audio.input.transcription.model"));
-        json("/v1/realtime/client_secrets", Shape.of(false, "session.model", "model", "session.audio.input.transcription.model",
-                "session.input_audio_transcription.model"));
-        json("/v1/realtime/transcription_sessions", Shape.of(false, "input_audio_transcription.model", "model"));
-        json("/v1/realtime/translations/client_secrets", Shape.of(false, "session.model", "model",
-                "session.audio.input.transcription.model"));
+                "session.audio.input.transcription.model"), RealtimeSessions.Settings.BODY);
+        session("/v1/realtime/client_secrets", Shape.of(false, "session.model", "model",
+                "session.audio.input.transcription.model", "session.input_audio_transcription.model"),
+                RealtimeSessions.Settings.SESSION_FIELD);
+        session("/v1/realtime/transcription_sessions", Shape.of(false, "input_audio_transcription.model", "model"),
+                RealtimeSessions.Settings.TRANSCRIPTION);
+        session("/v1/realtime/translations/client_secrets", Shape.of(false, "session.model", "model",
+                "session.audio.input.transcription.model"), RealtimeSessions.Settings.SESSION_FIELD);
         // Accepting a SIP call configures its session (the realtime session's fields, at the top).
-        json("/v1/realtime/calls/{id}/accept", CALL_SESSION);
-        // Creating a WebRTC call: the SDP offer and the session's settings (a JSON part) in one form, or the offer alone.
+        session("/v1/realtime/calls/{id}/accept", CALL_SESSION, RealtimeSessions.Settings.BODY);
+        // Creating a WebRTC call: the SDP offer and the session's settings (a JSON part) in one form.
         TABLE.add(new Entry("v1/realtime/calls".split("/"), "POST", new Route(Kind.FORM,
-                UpstreamGateways.checkedIn(CALL_SESSION), false, "session")));
+                UpstreamGateways.checkedIn(CALL_SESSION), false, "session", RealtimeSessions.Settings.BODY)));
         json("/v1/evals", Shape.of(false, "testing_criteria[].model", "model"));
         json("/v1/evals/{id}/runs", Shape.of(false, "data_source.model", "model", "data_source.sampling_params.tools[].model",
                 "data_source.sampling_params.tools[].svg.model"));
@@ -297,6 +303,12 @@ final class Api {
     private static void json(String pattern, Shape shape) {
         TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.JSON,
                 UpstreamGateways.checkedIn(shape))));
+    }
+
+    /** A JSON route that creates a realtime session, its settings where {@code settings} says. */
+    private static void session(String pattern, Shape shape, RealtimeSessions.Settings settings) {
+        TABLE.add(new Entry(pattern.substring(1).split("/"), "POST", new Route(Kind.JSON,
+                UpstreamGateways.checkedIn(shape), false, null, settings)));
     }
 
     /** A form route that also takes JSON, its model where the shape says (required or not). */

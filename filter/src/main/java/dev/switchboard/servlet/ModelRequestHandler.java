@@ -105,19 +105,12 @@ final class ModelRequestHandler {
             return null;
         }
         if (route.jsonPart() != null && !RequestChecks.multipart(request.getContentType())) {
-            // The SDP offer alone (creating a realtime call without session settings): no model in it, so it goes as
-            // sent to where requests without one go. An offer is SDP, not JSON or a form an upstream could read one from.
-            ErrorResponse notOffer = !RequestChecks.sdp(request.getContentType())
-                    ? ApiError.INVALID_BODY.with("this endpoint takes multipart/form-data (sdp, and session settings as"
-                            + " JSON) or application/sdp")
-                    : !sdpOffer(body.bytes(), body.length())
-                    ? ApiError.INVALID_BODY.with("an SDP offer starts with its version line, v=0") : null;
-            if (notOffer != null) {
-                Rejections.send(response, exchange, notOffer);
-                return null;
-            }
-            return new Next(new SwitchboardRequest(request, body.bytes(), body.length(), hidden, null, response), response,
-                    exchange, null);
+            // The SDP offer alone (application/sdp) creates a call whose session the provider settles with its default
+            // model, which no rule checked (RealtimeSessions): the form with the session's settings is required.
+            Rejections.send(response, exchange, ApiError.INVALID_BODY.with("this endpoint takes multipart/form-data: the"
+                    + " SDP offer (sdp) and the session's settings as JSON (session) naming its model; an offer alone runs"
+                    + " the provider's default model, which this gateway cannot check"));
+            return null;
         }
         boolean form = route.kind() == Api.Kind.FILES || route.kind() == Api.Kind.FORM
                 && (!route.takesJson() || RequestChecks.multipart(request.getContentType()));
@@ -143,6 +136,10 @@ final class ModelRequestHandler {
         } else {
             located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
                     route.kind() == Api.Kind.MODEL_LESS), false);
+            if (route.session() != null && located.error() == null) {
+                ErrorResponse unnamed = RealtimeSessions.unnamed(body.bytes(), 0, body.length(), route.session());
+                located = unnamed == null ? located : new Located(located.field(), unnamed);
+            }
             if (hostPath && located.field().status() == ModelField.Status.FOUND) {
                 // A host path whose body names a model as an LLM API's does (LiteLLM's /v1/rerank behind the filter): the
                 // upstream gateways' lists and routing keys beside it are read as on the APIs' paths. A host body that
@@ -430,10 +427,15 @@ final class ModelRequestHandler {
             }
         }
         if (json == null) {
-            return fields;
+            return new Located(fields.field(), RealtimeSessions.missingSettings(name));
         }
         ModelField settings = parsers(max).locate(body.bytes(), json.start(), json.end() - json.start(), route.shape(),
                 false);
+        ErrorResponse unnamed = settings.error(false) != null ? null
+                : RealtimeSessions.unnamed(body.bytes(), json.start(), json.end() - json.start(), route.session());
+        if (unnamed != null) {
+            return new Located(settings, unnamed);
+        }
         if (settings.status() != ModelField.Status.FOUND) {
             // Broken JSON, a duplicated or ambiguous model: JSON's errors; no model in the settings: the form's own.
             return settings.error(false) != null ? Located.of(settings, false) : fields;
@@ -444,11 +446,6 @@ final class ModelRequestHandler {
         List<ModelField.Site> all = new ArrayList<>(fields.field().sites());
         all.addAll(settings.sites());
         return Located.of(new ModelField(ModelField.Status.FOUND, null, all, Map.of()), true);
-    }
-
-    /** @return whether a body starts as an SDP description does (RFC 8866: its first line is {@code v=}) */
-    private static boolean sdpOffer(byte[] body, int length) {
-        return length >= 2 && body[0] == 'v' && body[1] == '=';
     }
 
     /** Header values cannot carry CR/LF or other controls; a model name with them is shown escaped. */

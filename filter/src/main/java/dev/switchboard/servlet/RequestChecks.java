@@ -136,11 +136,6 @@ final class RequestChecks {
         return typeIs(contentType, MULTIPART);
     }
 
-    /** @return whether a Content-Type is {@code application/sdp} (a WebRTC offer) */
-    static boolean sdp(String contentType) {
-        return isType(contentType, "application/sdp");
-    }
-
     /** @return whether a Content-Type's media type is {@code type} whole (in any case; not a prefix of another) */
     static boolean isType(String contentType, String type) {
         if (contentType == null) {

@@ -386,8 +386,10 @@ public final class Corpus {
                 "{\"grader\":{\"type\":\"string_check\"},\"model_sample\":\"x\"}", forwarded("/v1/fine_tuning/alpha/graders/run")));
         all.add(json("an eval with a top-level model", "/v1/evals", "{\"model\":\"up/denied\",\"testing_criteria\":[]}",
                 DENIED_403));
+        // A top-level model is LiteLLM's to route by; OpenAI's transcription session would run its default transcription
+        // model: the transcription model is required.
         all.add(json("a transcription session with a top-level model", "/v1/realtime/transcription_sessions",
-                "{\"model\":\"up/denied\"}", DENIED_403));
+                "{\"model\":\"up/denied\"}", AMBIGUOUS));
         all.add(raw("JSON sent as a form, as curl -d sends it", "POST", CHAT, bytes("{\"model\":\"up/ok\",\"messages\":[]}"),
                 forwarded(CHAT), urlencoded));
         // A model-less POST of the APIs takes a JSON object or nothing: anything else some upstream reads as one.
@@ -1044,8 +1046,40 @@ public final class Corpus {
         all.add(form("a realtime call's session[model] in the query beside a checked session part", FORM, offer
                 + part("session", "{\"model\":\"up/ok\"}") + "--b--\r\n", AMBIGUOUS,
                 "/v1/realtime/calls?session%5Bmodel%5D=up%2Fdenied"));
+        // A probe of 2026-12-07: a session settled without a model runs the provider's default, which no rule checked.
         all.add(raw("creating a realtime call from the SDP offer alone", "POST", "/v1/realtime/calls",
-                bytes("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"), forwarded("/v1/realtime/calls"), "Content-Type: application/sdp"));
+                bytes("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n"), INVALID_FORM, "Content-Type: application/sdp"));
+        all.add(form("a realtime call's form without its session part", FORM, offer + "--b--\r\n", AMBIGUOUS,
+                "/v1/realtime/calls"));
+        all.add(form("a realtime call's session without a model", FORM, offer + part("session", "{\"type\":\"realtime\"}")
+                + "--b--\r\n", AMBIGUOUS, "/v1/realtime/calls"));
+        all.add(json("a realtime client secret without a model", "/v1/realtime/client_secrets",
+                "{\"session\":{\"type\":\"realtime\"}}", AMBIGUOUS));
+        all.add(json("a realtime client secret without a session", "/v1/realtime/client_secrets", "{}", AMBIGUOUS));
+        all.add(json("a realtime client secret whose transcription names no model", "/v1/realtime/client_secrets",
+                "{\"session\":{\"type\":\"realtime\",\"model\":\"up/ok\",\"audio\":{\"input\":{\"transcription\":"
+                + "{\"language\":\"en\"}}}}}", AMBIGUOUS));
+        all.add(json("a transcription client secret without its transcription model", "/v1/realtime/client_secrets",
+                "{\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":{\"transcription\":{\"language\":"
+                + "\"en\"}}}}}", AMBIGUOUS));
+        all.add(json("a transcription client secret with its transcription model", "/v1/realtime/client_secrets",
+                "{\"session\":{\"type\":\"transcription\",\"audio\":{\"input\":{\"transcription\":{\"model\":"
+                + "\"up/ok\"}}}}}", forwarded("/v1/realtime/client_secrets")));
+        all.add(json("a beta realtime session without a model", "/v1/realtime/sessions", "{}", AMBIGUOUS));
+        all.add(json("a beta transcription session without a model", "/v1/realtime/transcription_sessions",
+                "{\"input_audio_transcription\":{\"language\":\"en\"}}", AMBIGUOUS));
+        all.add(json("accepting a realtime call without a model", "/v1/realtime/calls/rtc_1/accept",
+                "{\"type\":\"realtime\"}", AMBIGUOUS));
+        all.add(json("a translation client secret without a model", "/v1/realtime/translations/client_secrets",
+                "{\"session\":{}}", AMBIGUOUS));
+        // Routing keys of upstream servers and gateways (the same probe): SGLang's LoRA adapter, LiteLLM's Azure
+        // deployment and provider.
+        all.add(json("SGLang's lora_path", CHAT, "{\"model\":\"up/ok\",\"messages\":[],\"lora_path\":\"denied\"}",
+                AMBIGUOUS));
+        all.add(json("LiteLLM's deployment_id", CHAT, "{\"model\":\"up/ok\",\"messages\":[],\"deployment_id\":"
+                + "\"denied\"}", AMBIGUOUS));
+        all.add(json("LiteLLM's custom_llm_provider", CHAT, "{\"model\":\"up/ok\",\"messages\":[],"
+                + "\"custom_llm_provider\":\"azure\"}", AMBIGUOUS));
         all.add(raw("JSON sent as an SDP offer", "POST", "/v1/realtime/calls", bytes("{\"model\":\"up/denied\"}"),
                 INVALID_FORM, "Content-Type: application/sdp"));
         all.add(json("a POST to the realtime socket's path", "/v1/realtime", "{\"model\":\"up/denied\"}", NOT_ALLOWED));

@@ -77,7 +77,11 @@ final class GatewayProxyServlet extends ProxyServlet {
      * anything naming the client's address, and another path than the one judged.
      */
     private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "api-key", "x-goog-api-key",
-            "anthropic-api-key", "openai-organization", "openai-project", "x-switchboard-provider", "cookie", "forwarded",
+            "anthropic-api-key",
+            // Upstream gateways' own keys, which they read before Authorization (LiteLLM's custom key header, Azure API
+            // Management's, Helicone's, Cloudflare AI Gateway's): a caller's would pick another account there.
+            "x-litellm-api-key", "ocp-apim-subscription-key", "helicone-auth", "cf-aig-authorization",
+            "openai-organization", "openai-project", "x-switchboard-provider", "cookie", "forwarded",
             "via", "x-real-ip", "anthropic-version",
             // The client's address as CDNs, load balancers, hosting platforms and meshes in front name it (Cloudflare,
             // Akamai, Fastly, F5, nginx ingress, Envoy, Vercel, Fly.io, Azure Front Door); every X-Forwarded-* header

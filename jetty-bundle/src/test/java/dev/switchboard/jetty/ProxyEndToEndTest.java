@@ -69,7 +69,8 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
         HttpResponse<String> r = post("/v1/chat/completions", body, "X-Forwarded-For", "203.0.113.7",
                 "Forwarded", "for=203.0.113.7", "Cookie", "session=secret", "X-User-Path", "/acme/ml",
                 "X-Real-IP", "203.0.113.7", "api-key", ALICE, "x-goog-api-key", ALICE, "anthropic-api-key", ALICE,
-                "OpenAI-Organization", "org-other", "OpenAI-Project", "proj_other");
+                "OpenAI-Organization", "org-other", "OpenAI-Project", "proj_other", "x-litellm-api-key", ALICE,
+                "Ocp-Apim-Subscription-Key", ALICE, "Helicone-Auth", "Bearer " + ALICE, "cf-aig-authorization", ALICE);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("X-Switchboard-Model")).hasValue("openai/gpt-5");
         assertThat(r.headers().firstValue("X-Switchboard-Virtual-Model")).hasValue("regular");
@@ -82,7 +83,8 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
         assertThat(got.header("Authorization")).isEqualTo("Bearer sk-upstream-openai");
         assertThat(got.headers()).doesNotContainKeys("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
                 "x-forwarded-server", "forwarded", "via", "cookie", "x-user-path", "x-real-ip", "x-api-key", "api-key",
-                "x-goog-api-key", "anthropic-api-key", "openai-organization", "openai-project");
+                "x-goog-api-key", "anthropic-api-key", "openai-organization", "openai-project", "x-litellm-api-key",
+                "ocp-apim-subscription-key", "helicone-auth", "cf-aig-authorization");
         assertThat(got.text()).doesNotContain(ALICE);
     }
 

@@ -1,0 +1,96 @@
+package dev.switchboard.servlet;
+
+import dev.switchboard.error.ApiError;
+import dev.switchboard.error.ErrorResponse;
+import dev.switchboard.json.JsonTree;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The requests that create a realtime session over HTTP (its client secret, a beta session, a SIP call's accept, a
+ * WebRTC call's settings) must name its models (SPEC section 15): a session settled without one runs the provider's
+ * default model, which no rule checked, and a client secret then lets the caller use it at the provider directly.
+ * So the session's {@code model} is required (a transcription session's: its transcription model), and transcription
+ * settings that name no model are refused, as in the socket ({@link RealtimeEvents}).
+ */
+final class RealtimeSessions {
+
+    /** Where a request keeps the settings of the session it creates. */
+    enum Settings {
+        /** The body is the session: {@code /v1/realtime/sessions}, a call's {@code accept}, a call's session part. */
+        BODY,
+        /** In its {@code session} object: the client secrets of conversations, transcriptions and translations. */
+        SESSION_FIELD,
+        /** The body is a transcription session (beta {@code /v1/realtime/transcription_sessions}). */
+        TRANSCRIPTION
+    }
+
+    private RealtimeSessions() {
+    }
+
+    /**
+     * @param bytes the buffer holding the settings' JSON (already read as valid JSON by the model locator)
+     * @param from where the JSON starts
+     * @param length its length
+     * @param settings where the session's settings are
+     * @return why the request is refused (its session names no model where the provider would pick one), or
+     *     {@code null}
+     */
+    static ErrorResponse unnamed(byte[] bytes, int from, int length, Settings settings) {
+        Object tree;
+        try {
+            tree = JsonTree.parse(from == 0 && length == bytes.length ? bytes : Arrays.copyOfRange(bytes, from, from + length));
+        } catch (RuntimeException e) {
+            // Valid JSON the tree reader does not take (nested deeper than it goes): not judged, so not passed.
+            return ApiError.INVALID_REQUEST.with("realtime session settings nested too deep to check");
+        }
+        if (!(tree instanceof Map<?, ?> body)) {
+            return null;
+        }
+        String prefix = settings == Settings.SESSION_FIELD ? "session." : "";
+        // A beta session's settings may also be nested in a session object (the shape reads session.model there too).
+        Object s = settings == Settings.SESSION_FIELD || settings == Settings.BODY && !body.containsKey("model")
+                && body.get("session") instanceof Map<?, ?> ? body.get("session") : body;
+        if (settings == Settings.BODY && s != body) {
+            prefix = "session.";
+        }
+        if (!(s instanceof Map<?, ?> session)) {
+            return missing("session.model", "name the session's model");
+        }
+        boolean transcription = settings == Settings.TRANSCRIPTION || "transcription".equals(session.get("type"));
+        String transcriptionPath = null;
+        Object transcriptionSettings = null;
+        if (session.get("audio") instanceof Map<?, ?> audio && audio.get("input") instanceof Map<?, ?> input
+                && input.get("transcription") != null) {
+            transcriptionSettings = input.get("transcription");
+            transcriptionPath = prefix + "audio.input.transcription";
+        } else if (session.get("input_audio_transcription") != null) {
+            transcriptionSettings = session.get("input_audio_transcription");
+            transcriptionPath = prefix + "input_audio_transcription";
+        }
+        if (transcriptionSettings instanceof Map<?, ?> t && !(t.get("model") instanceof String)) {
+            return missing(transcriptionPath + ".model", "name the transcription model");
+        }
+        if (transcription) {
+            String path = prefix + (settings == Settings.TRANSCRIPTION ? "input_audio_transcription"
+                    : "audio.input.transcription") + ".model";
+            return transcriptionSettings instanceof Map<?, ?> ? null
+                    : missing(path, "name the transcription model of a transcription session");
+        }
+        return session.get("model") instanceof String ? null
+                : missing(prefix + "model", "name the session's model");
+    }
+
+    /**
+     * @param part the name of the form's part that holds the session's settings
+     * @return the refusal of a form without that part (its session would run the provider's default model)
+     */
+    static ErrorResponse missingSettings(String part) {
+        return missing(part, "send the session's settings as JSON in the form's " + part + " part, naming its model");
+    }
+
+    private static ErrorResponse missing(String path, String what) {
+        return ApiError.INVALID_REQUEST.with(what + ": without one the provider runs a model of its own choosing, which"
+                + " this gateway cannot check").at(path);
+    }
+}
