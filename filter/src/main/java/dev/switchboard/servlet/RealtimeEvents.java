@@ -250,13 +250,7 @@ public final class RealtimeEvents {
         if (awaited == null || !(text.contains("session.updated") || text.contains("\"error\""))) {
             return null;
         }
-        Object parsed;
-        try {
-            parsed = JsonTree.parse(text.getBytes(StandardCharsets.UTF_8));
-        } catch (RuntimeException e) {
-            return null;
-        }
-        if (!(parsed instanceof Map<?, ?> event) || !(event.get("type") instanceof String type)) {
+        if (!(providerEvent(text) instanceof Map<?, ?> event) || !(event.get("type") instanceof String type)) {
             return null;
         }
         if (type.endsWith("session.updated")) {
@@ -436,13 +430,7 @@ public final class RealtimeEvents {
         if (!text.contains("response.done")) {
             return null;
         }
-        Object parsed;
-        try {
-            parsed = JsonTree.parse(text.getBytes(StandardCharsets.UTF_8));
-        } catch (RuntimeException e) {
-            return null;
-        }
-        if (!(parsed instanceof Map<?, ?> event) || !"response.done".equals(event.get("type"))
+        if (!(providerEvent(text) instanceof Map<?, ?> event) || !"response.done".equals(event.get("type"))
                 || !(event.get("response") instanceof Map<?, ?> response)
                 || !(response.get("usage") instanceof Map<?, ?> usage)) {
             return null;
@@ -450,6 +438,15 @@ public final class RealtimeEvents {
         Long cached = usage.get("input_token_details") instanceof Map<?, ?> details ? count(details.get("cached_tokens")) : null;
         return new Usage(count(usage.get("input_tokens")), count(usage.get("output_tokens")), cached, null, null,
                 response.get("status") instanceof String s ? s : null);
+    }
+
+    /** @return a provider's message read as JSON, or {@code null} when it is none (passed on all the same) */
+    private static Object providerEvent(String text) {
+        try {
+            return JsonTree.parse(text.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static Long count(Object value) {
