@@ -6,6 +6,7 @@ import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
 import dev.switchboard.live.ReloadError;
 import dev.switchboard.observe.CircuitBreakers;
+import dev.switchboard.ops.Log;
 import dev.switchboard.rules.Caller;
 import dev.switchboard.rules.Client;
 import dev.switchboard.rules.Decision;
@@ -24,8 +25,6 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The admin API (SPEC section 7), mapped at {@code /admin/*}: list, upsert, delete virtual models in
@@ -53,7 +52,7 @@ public final class AdminServlet extends HttpServlet {
     private static final String BROKEN_CONFIG = "the config file on disk cannot be used; this write was validated "
             + "against the last good configuration, which stays in force until the file is fixed (see /admin/status)";
 
-    private static final Logger LOG = LoggerFactory.getLogger(AdminServlet.class);
+    private static final Log LOG = Log.get(AdminServlet.class);
 
     private final transient LiveConfig live;
     private final transient VirtualModelService models;

@@ -1,8 +1,7 @@
 package dev.switchboard.admin;
 
+import dev.switchboard.ops.Log;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Says in the log that a wrong admin token was presented (the admin API's bearer token, the dashboard's sign-in):
@@ -12,7 +11,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RefusedTokens {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RefusedTokens.class);
+    private static final Log LOG = Log.get(RefusedTokens.class);
     private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
 
     private final String what;

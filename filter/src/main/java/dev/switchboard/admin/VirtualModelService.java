@@ -6,6 +6,7 @@ import dev.switchboard.error.ApiError;
 import dev.switchboard.live.LiveConfig;
 import dev.switchboard.live.ReloadError;
 import dev.switchboard.live.Snapshot;
+import dev.switchboard.ops.Log;
 import dev.switchboard.rules.VirtualModel;
 import dev.switchboard.store.StaleException;
 import dev.switchboard.store.StoreUnavailableException;
@@ -18,8 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The rules of the admin API's virtual-model writes (SPEC section 7), without HTTP: a {@code PUT} upserts
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class VirtualModelService {
 
-    private static final Logger LOG = LoggerFactory.getLogger(VirtualModelService.class);
+    private static final Log LOG = Log.get(VirtualModelService.class);
 
     private static final String MANAGED = " is managed by config; edit your configuration instead";
 

@@ -3,18 +3,17 @@ package dev.switchboard.servlet;
 import dev.switchboard.body.BodyReader;
 import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.exchange.Exchange;
+import dev.switchboard.ops.Log;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Answers a request with one of the gateway's errors (SPEC section 5) and records it on the exchange. */
 final class Rejections {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Rejections.class);
+    private static final Log LOG = Log.get(Rejections.class);
     private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** When a body read before the filter was last logged ({@link Long#MIN_VALUE}: never; tests set it back). */
     static final AtomicLong READ_BEFORE_LOGGED = new AtomicLong(Long.MIN_VALUE);

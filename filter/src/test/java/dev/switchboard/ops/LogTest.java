@@ -160,6 +160,27 @@ final class LogTest {
         assertThat(jul).isEmpty();
     }
 
+    // Regression: the admin API's lines (its writes, refused tokens, failed writes), the filter's "something read the
+    // body first" ERROR and the PostgreSQL store's listener logged through SLF4J itself, and a host webapp without a
+    // provider lost them all (a probe in Tomcat): every class a webapp may load logs through Log.
+    @Test
+    void shouldBeHowEveryClassAWebappLoadsLogs() throws java.io.IOException {
+        List<java.nio.file.Path> direct = new java.util.ArrayList<>();
+        for (String module : List.of(".", "../store-postgresql", "../experiments", "../dashboard")) {
+            java.nio.file.Path sources = java.nio.file.Path.of(module, "src/main/java");
+            assertThat(sources).isDirectory();
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(sources)) {
+                for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
+                    if (!f.endsWith(java.nio.file.Path.of("dev/switchboard/ops/Log.java"))
+                            && java.nio.file.Files.readString(f).contains("org.slf4j.LoggerFactory")) {
+                        direct.add(f);
+                    }
+                }
+            }
+        }
+        assertThat(direct).as("classes that log through SLF4J itself, silent without a provider").isEmpty();
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------
 
     /** The filter's classes and slf4j-api, nothing else: SLF4J finds no provider, as in a webapp without one. */

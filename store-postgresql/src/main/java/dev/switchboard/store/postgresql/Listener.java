@@ -1,5 +1,6 @@
 package dev.switchboard.store.postgresql;
 
+import dev.switchboard.ops.Log;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -8,8 +9,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A node's ear on the store (SPEC section 12): a daemon thread {@value #THREAD_NAME} with a connection of its
@@ -28,7 +27,7 @@ final class Listener {
     /** The thread's name. */
     static final String THREAD_NAME = "switchboard-store-listen";
 
-    private static final Logger LOG = LoggerFactory.getLogger(Listener.class);
+    private static final Log LOG = Log.get(Listener.class);
 
     private final PostgresAdminStore store;
     private final Runnable changed;
