@@ -50,6 +50,8 @@ abstract class StockContainerContract {
     private java.net.ServerSocket silent;
     /** An upstream whose answer carries one header of as many bytes as the request's model says. */
     private java.net.ServerSocket bigHeaders;
+    /** An upstream that streams 40 SSE events, 100 ms apart. */
+    private java.net.ServerSocket streaming;
     /** When {@link #silent} read a request, then when its connection closed (System.nanoTime). */
     private final java.util.concurrent.BlockingQueue<Long> silentEvents = new java.util.concurrent.LinkedBlockingQueue<>();
 
@@ -71,6 +73,7 @@ abstract class StockContainerContract {
         cutting = cuttingUpstream();
         silent = silentUpstream(silentEvents);
         bigHeaders = bigHeadersUpstream();
+        streaming = streamingUpstream();
         Path run = Path.of("target", "it", getClass().getSimpleName()).toAbsolutePath();
         deleteRecursively(run);
         Files.createDirectories(run);
@@ -81,12 +84,14 @@ abstract class StockContainerContract {
                   cutting: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
                   silent: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
                   big: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
+                  streaming: {type: openai-compatible, base_url: "http://127.0.0.1:%d"}
                 default_provider: demo
                 virtual_models:
                   - {source: fast, target: demo/echo-small}
                 admin:
                   token: %s
-                """.formatted(cutting.getLocalPort(), silent.getLocalPort(), bigHeaders.getLocalPort(), ADMIN_TOKEN),
+                """.formatted(cutting.getLocalPort(), silent.getLocalPort(), bigHeaders.getLocalPort(),
+                        streaming.getLocalPort(), ADMIN_TOKEN),
                 UTF_8);
         brokenWarConfig = run.resolve("broken.yaml");
         Files.writeString(brokenWarConfig, "server:\n  prot: 8080\n", UTF_8);
@@ -133,6 +138,9 @@ abstract class StockContainerContract {
         if (bigHeaders != null) {
             bigHeaders.close();
         }
+        if (streaming != null) {
+            streaming.close();
+        }
     }
 
     @Test
@@ -164,6 +172,38 @@ abstract class StockContainerContract {
         } else {
             assertThat(closed).as("the upstream call runs on: only a write tells this container the client left").isNull();
         }
+    }
+
+    // Regression (a probe of 2026-12-07): in Tomcat a client that left a stream was logged as a success (status 200, no
+    // error, no attempt) seven times in eight, with stack traces: Tomcat ended the request on its own (the async
+    // listeners' onError) and recycled it while the proxy still used it.
+    @Test
+    void shouldEndAStreamWhoseClientLeftAsItsLeavingWithoutAStackTrace() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            String body = "{\"model\":\"streaming/left" + i + "\",\"stream\":true,\"messages\":[]}";
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", container.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("POST /switchboard/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                        .getBytes(UTF_8));
+                socket.getOutputStream().flush();
+                // The first event arrives; the client leaves (a stop button) while the stream goes on.
+                StringBuilder got = new StringBuilder();
+                byte[] buffer = new byte[4096];
+                while (!got.toString().contains("data: ")) {
+                    int n = socket.getInputStream().read(buffer);
+                    assertThat(n).as("the stream's first event").isPositive();
+                    got.append(new String(buffer, 0, n, UTF_8));
+                }
+            }
+            String model = "\"requested_model\":\"streaming/left" + i + "\"";
+            awaitInLog(model);
+            String line = container.log().lines().filter(l -> l.contains(model)).findFirst().orElseThrow();
+            assertThat(line).contains("\"status\":200", "\"error_code\":\"client_disconnected\"", "\"attempts\":1");
+        }
+        // Nothing logged after it either: the request's end is the proxy's once the container ended it.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(container.log()).doesNotContain("\tat "));
     }
 
     @Test
@@ -436,6 +476,41 @@ abstract class StockContainerContract {
                 }
             }
         }, "cutting-upstream");
+        accept.setDaemon(true);
+        accept.start();
+        return server;
+    }
+
+    private static java.net.ServerSocket streamingUpstream() throws IOException {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread accept = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    java.net.Socket s = server.accept();
+                    Thread stream = new Thread(() -> {
+                        try (s) {
+                            readRequest(s.getInputStream());
+                            s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(UTF_8));
+                            for (int i = 0; i < 40; i++) {
+                                String event = "data: {\"choices\":[{\"delta\":{\"content\":\"" + i + "\"}}]}\n\n";
+                                s.getOutputStream().write((Integer.toHexString(event.length()) + "\r\n" + event + "\r\n")
+                                        .getBytes(UTF_8));
+                                s.getOutputStream().flush();
+                                Thread.sleep(100);
+                            }
+                            s.getOutputStream().write("0\r\n\r\n".getBytes(UTF_8));
+                        } catch (IOException | InterruptedException e) {
+                            // the gateway left (it stopped the call of a client that left)
+                        }
+                    }, "streaming-upstream-answer");
+                    stream.setDaemon(true);
+                    stream.start();
+                } catch (IOException e) {
+                    // closed
+                }
+            }
+        }, "streaming-upstream");
         accept.setDaemon(true);
         accept.start();
         return server;

@@ -79,7 +79,8 @@ final class Lint {
         }
         return List.of(new Warning(null, "server.upstream_idle_timeout", null, "upstream_idle_timeout ("
                 + Durations.format(server.upstreamIdleTimeout()) + ") is shorter than client_idle_timeout ("
-                + Durations.format(server.clientIdleTimeout()) + "): a client that pauses its reading for longer than the"
+                + Durations.format(server.clientIdleTimeout()) + ", the bundled proxy's): a client that pauses its reading"
+                + " for longer than the"
                 + " first has its stream cut, since the provider's connection waits with it (recorded as the client's"
                 + " client_timeout); keep upstream_idle_timeout at or above client_idle_timeout"));
     }

@@ -268,7 +268,7 @@ final class Gateway {
             }
             health.in = true;
             if (reloader != null) {
-                reloader.addReloadListener(new StartOnly(config.get(), listen.withAddress(listen.host(),
+                reloader.addReloadListener(StartOnly.jar(config.get(), listen.withAddress(listen.host(),
                         connector.getLocalPort())));
             }
         } catch (Exception | Error e) {
@@ -280,56 +280,6 @@ final class Gateway {
             throw new StartFailure(e);
         }
         return new Gateway(server, connector, config, inFlight, health, graceful);
-    }
-
-    /**
-     * Warns of a reload that changes a setting read only at start: the reload is in force, but this node goes on
-     * listening where it listens, with the timeouts and the metrics path it has (every other key is read per request
-     * or applied at the reload). Once per value.
-     */
-    private static final class StartOnly implements LiveConfig.ReloadListener {
-        private static final String[] NAMES = {"server.host", "server.port", "server.client_idle_timeout",
-            "server.upstream_idle_timeout", "observability.metrics_path"};
-        /** The file's values at start, and what is in use: the command line's host and port win over the file's. */
-        private final List<Object> configured;
-        private final List<Object> inUse;
-        /** The values last warned of; guarded by the LiveConfig's lock, under which every listener is told. */
-        private List<Object> warned;
-
-        StartOnly(dev.switchboard.config.SwitchboardConfig configured, ServerSettings listening) {
-            this.configured = startOnly(configured.server(), configured.observability().metricsPath());
-            this.inUse = startOnly(listening, configured.observability().metricsPath());
-            this.warned = this.configured;
-        }
-
-        @Override
-        public void reloaded(boolean swapped, dev.switchboard.live.Snapshot snapshot) {
-            List<Object> now = startOnly(snapshot.config().server(), snapshot.config().observability().metricsPath());
-            if (!swapped || now.equals(warned)) {
-                return;
-            }
-            warned = now;
-            List<String> changed = new ArrayList<>();
-            for (int i = 0; i < NAMES.length; i++) {
-                boolean fromCommandLine = i < 2 && !configured.get(i).equals(inUse.get(i)) && !configured.get(i).equals(0);
-                if (!fromCommandLine && !now.get(i).equals(inUse.get(i)) && !now.get(i).equals(configured.get(i))) {
-                    changed.add(NAMES[i] + " " + now.get(i) + " (in use: " + inUse.get(i) + ")");
-                }
-            }
-            if (!changed.isEmpty()) {
-                LOG.warn("Switchboard: reloaded, but {} take{} effect at the next start only", String.join(", ", changed),
-                        changed.size() == 1 ? "s" : "");
-            }
-        }
-
-        private static List<Object> startOnly(ServerSettings s, String metricsPath) {
-            return List.of(s.host(), s.port(), seconds(s.clientIdleTimeout()), seconds(s.upstreamIdleTimeout()),
-                    metricsPath);
-        }
-
-        private static String seconds(Duration d) {
-            return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
-        }
     }
 
     /** The webapp did not start (the port was open and is closed again); its cause says why. */

@@ -316,7 +316,73 @@ final class GatewayProxyServlet extends ProxyServlet {
             echo(request, response, upstream);
             return;
         }
-        super.service(new Attempting(request, upstream), response);
+        Attempting attempting = new Attempting(request, upstream);
+        super.service(attempting, response);
+        if (!jetty && request.isAsyncStarted()) {
+            // Outside Jetty (Tomcat) the container ends a request whose client left on its own, at the write that
+            // failed (the async listeners' onError), then recycles it: the attempt under way learns of it first.
+            request.getAsyncContext().addListener(new ContainerEnded(attempting));
+        }
+    }
+
+    /**
+     * Tomcat's end of a request whose client left (a write failed): its async listeners are told, in the order added,
+     * then it recycles the request and the response, which the proxy's hooks may still be about to use on the client's
+     * threads. Added after the proxy started its async context and before the filter adds its own (which ends the
+     * exchange with the response's status, a success): the exchange ends here as the client's leaving, with its
+     * attempt; the upstream call is stopped (nobody reads it, the provider bills it), and the proxy's hooks touch the
+     * request no more ({@link Upstream#containerEnded}).
+     */
+    private final class ContainerEnded implements jakarta.servlet.AsyncListener {
+        private final Attempting attempting;
+
+        ContainerEnded(Attempting attempting) {
+            this.attempting = attempting;
+        }
+
+        @Override
+        public void onError(jakarta.servlet.AsyncEvent event) {
+            Upstream upstream = attempting.upstream;
+            upstream.clientGone = true;
+            upstream.containerEnded = true;
+            Recorder recorder = upstream.exchange.recorder();
+            jakarta.servlet.ServletResponse response = event.getSuppliedResponse();
+            upstream.ended(upstream.status, Completion.CLIENT_DISCONNECTED);
+            if (response instanceof HttpServletResponse http && http.isCommitted()) {
+                // Its answer had begun: cut, as a stream the client left is in the bundled proxy.
+                recorder.cut(Completion.CLIENT_DISCONNECTED);
+                recorder.complete(http.getStatus());
+            } else {
+                recorder.left();
+                recorder.complete(0);
+            }
+            Request call = upstream.proxyRequest;
+            if (call != null) {
+                call.abort(new ClientLeft());
+            }
+        }
+
+        @Override
+        public void onComplete(jakarta.servlet.AsyncEvent event) {
+            // Ended by the proxy (its answer, or its abort): the exchange ended there.
+        }
+
+        @Override
+        public void onTimeout(jakarta.servlet.AsyncEvent event) {
+            // The proxy's async context has no timeout.
+        }
+
+        @Override
+        public void onStartAsync(jakarta.servlet.AsyncEvent event) {
+            // Started once.
+        }
+    }
+
+    /** Stops the upstream calls still in flight as the gateway's stop (a WAR undeployed), not as the provider's fault. */
+    @Override
+    public void destroy() {
+        inFlight.cutAll();
+        super.destroy();
     }
 
     /** The built-in echo provider answers here, at once: it never fails, so it is always the last attempt. */
@@ -1031,6 +1097,12 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse) {
         Upstream upstream = upstream(clientRequest);
+        if (upstream.containerEnded) {
+            // Tomcat ended the request as its client left (ContainerEnded): nothing of it is this attempt's any more.
+            inFlight.remove(upstream.proxyRequest);
+            upstream.released();
+            return;
+        }
         java.io.ByteArrayOutputStream held = upstream.held;
         if (held != null) {
             upstream.held = null;
@@ -1057,6 +1129,26 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse, Throwable failure) {
         Upstream upstream = upstream(clientRequest);
+        if (upstream.containerEnded) {
+            // Tomcat ended the request as its client left (ContainerEnded): the exchange ended there, and the request
+            // and the response are no longer this attempt's to touch.
+            inFlight.remove(upstream.proxyRequest);
+            upstream.released();
+            return;
+        }
+        try {
+            answerFailure(clientRequest, proxyResponse, serverResponse, failure, upstream);
+        } catch (IllegalStateException recycled) {
+            if (jetty || !upstream.containerEnded) {
+                throw recycled;
+            }
+            // Tomcat ended the request while this ran (its client left): ContainerEnded ended the exchange.
+            _log.debug("the container ended the request as its client left", recycled);
+        }
+    }
+
+    private void answerFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                               Response serverResponse, Throwable failure, Upstream upstream) {
         upstream.answering(proxyResponse);
         inFlight.remove(upstream.proxyRequest);
         upstream.shuttingDown = failure instanceof InFlight.ShuttingDown;
@@ -1225,7 +1317,14 @@ final class GatewayProxyServlet extends ProxyServlet {
         // (not its default) hand the same facade to another request, whose async context this must never complete. The
         // context itself is made anew for each request, so a recycled one only refuses. Jetty's abort ends the request
         // itself: there the request is asked again afterwards.
-        jakarta.servlet.AsyncContext async = clientRequest.isAsyncStarted() ? clientRequest.getAsyncContext() : null;
+        jakarta.servlet.AsyncContext async;
+        try {
+            async = clientRequest.isAsyncStarted() ? clientRequest.getAsyncContext() : null;
+        } catch (IllegalStateException recycled) {
+            // Tomcat ended the request already (its client left, or the webapp stops): nothing left to abort.
+            _log.debug("the container ended the request before its abort", recycled);
+            return;
+        }
         boolean closed = false;
         try {
             closed = !jetty && TomcatAbort.abort(proxyResponse);

@@ -249,6 +249,10 @@ public final class GatewayWebapp implements ServletContextListener {
         if (given == null) {
             ServletRegistration.Dynamic health = context.addServlet("switchboard-health", new Health(live));
             health.addMapping("/healthz", "/readyz");
+            if (reloader != null) {
+                // The WAR: a reload that changes what it read at its start says so (the jar's Gateway does the same).
+                reloader.addReloadListener(StartOnly.war(initial));
+            }
         }
     }
 

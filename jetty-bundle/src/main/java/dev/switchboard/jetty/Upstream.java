@@ -43,6 +43,13 @@ final class Upstream {
     /** A write to the client failed: the client is gone (or the server stopped under it). */
     volatile boolean clientGone;
     /**
+     * Tomcat ended the request itself as its client left ({@code GatewayProxyServlet.ContainerEnded}): the exchange ended
+     * there, and the request and its response are recycled, not this attempt's to touch.
+     */
+    volatile boolean containerEnded;
+    /** Set by the first {@link #ended}: an attempt is recorded once, whichever of the proxy and the container ends it. */
+    private final java.util.concurrent.atomic.AtomicBoolean endedOnce = new java.util.concurrent.atomic.AtomicBoolean();
+    /**
      * When the last write to the client began and ended ({@link System#nanoTime}; the end 0 while it is under way, the
      * beginning 0 before the first).
      */
@@ -205,6 +212,9 @@ final class Upstream {
     }
 
     void ended(int status, String error) {
+        if (!endedOnce.compareAndSet(false, true)) {
+            return;
+        }
         UsageReader reader = usage;
         usage = null;
         if (reader != null) {

@@ -53,7 +53,7 @@ final class StartOnlySettingsTest {
     private List<String> warnedAfterReloads(boolean commandLinePort, String first, String... later) throws Exception {
         Path file = dir.resolve("switchboard.yaml");
         Files.writeString(file, first + "\n");
-        Logger log = (Logger) LoggerFactory.getLogger(Gateway.class);
+        Logger log = (Logger) LoggerFactory.getLogger(StartOnly.class);
         ListAppender<ILoggingEvent> events = new ListAppender<>();
         events.start();
         log.addAppender(events);

@@ -47,6 +47,10 @@ final class WarDeploymentIT {
     };
 
     private Tomcat tomcat;
+    /** A context undeployed by a test. */
+    private Context leaving;
+    /** The config file of the contexts but the demo's. */
+    private Path config;
     private int port;
     private FakeUpstream upstream;
     private FaultyUpstream faulty;
@@ -60,7 +64,7 @@ final class WarDeploymentIT {
         faulty = new FaultyUpstream();
         Path base = Files.createTempDirectory("war-tomcat");
         Files.createDirectories(base.resolve("webapps"));
-        Path config = base.resolve("switchboard.yaml");
+        config = base.resolve("switchboard.yaml");
         Files.writeString(config, """
                 providers:
                   local: {type: openai-compatible, base_url: %s, api_key: sk-upstream}
@@ -82,8 +86,11 @@ final class WarDeploymentIT {
         Context demo = tomcat.addWebapp("/demo", war.toString());
         Context proxied = tomcat.addWebapp("/gw", war.toString());
         proxied.addParameter("switchboard.config", config.toString());
+        leaving = tomcat.addWebapp("/leaving", war.toString());
+        leaving.addParameter("switchboard.config", config.toString());
         demo.setParentClassLoader(CONTAINER);
         proxied.setParentClassLoader(CONTAINER);
+        leaving.setParentClassLoader(CONTAINER);
         tomcat.start();
         port = connector.getLocalPort();
     }
@@ -163,6 +170,65 @@ final class WarDeploymentIT {
         assertThat(r.head().split("\r\n")).filteredOn(h -> h.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)).hasSize(1);
         assertThat(r.body()).isEqualTo(event + "event: error\ndata: {\"error\":{\"message\":\"provider faulty ended the "
                 + "response before it was complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}\n\n");
+        assertThat(r.complete()).as("no terminating chunk: a cut").isFalse();
+    }
+
+    // Regression (a probe of 2026-12-07): the WAR took a reloaded upstream_idle_timeout silently (it reads it at its
+    // start) while the jar said so; now it says so too.
+    @Test
+    void shouldSayThatAReloadedStartOnlySettingWaitsForTheNextDeployment() throws Exception {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                lines.add(r.getLevel() + " " + r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.switchboard.jetty.StartOnly");
+        jul.addHandler(capture);
+        String before = Files.readString(config);
+        try {
+            Files.writeString(config, before + "server: {upstream_idle_timeout: 3s}\n");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> assertThat(lines)
+                    .anyMatch(l -> l.startsWith("WARNING Switchboard: reloaded, but server.upstream_idle_timeout 3s (in use: ")
+                            && l.endsWith(") takes effect at the next deployment only")));
+        } finally {
+            jul.removeHandler(capture);
+            Files.writeString(config, before);
+        }
+    }
+
+    // Regression (a probe of 2026-12-07): a WAR undeployed with a stream in flight told its client that the provider
+    // ended the response; the provider was fine, the gateway was going away.
+    @Test
+    void shouldEndAStreamInFlightWhenTheWarIsUndeployedAsTheGatewaysStop() throws Exception {
+        String event = "data: {\"n\":1}\n\n";
+        faulty.next(FaultyUpstream.Script.of(FaultyUpstream.End.STALL, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n", Integer.toHexString(event.length()) + "\r\n" + event + "\r\n"));
+        java.util.concurrent.CompletableFuture<Void> undeploy = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            tomcat.getHost().removeChild(leaving);
+        });
+
+        RawClient.Received r = RawClient.post(port, "/leaving/v1/chat/completions", "{\"model\":\"faulty/m\",\"stream\":true}",
+                20_000);
+
+        undeploy.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(event + "event: error\ndata: {\"error\":{\"message\":\"the gateway shut down before the"
+                + " response was complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"shutting_down\"}}\n\n");
         assertThat(r.complete()).as("no terminating chunk: a cut").isFalse();
     }
 
