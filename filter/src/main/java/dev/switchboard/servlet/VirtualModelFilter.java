@@ -204,6 +204,12 @@ public final class VirtualModelFilter implements Filter {
         String path = location.path();
         // A webapp-relative path (/WEB-INF/switchboard.yaml) is read from the unpacked webapp.
         String real = path.startsWith("/WEB-INF/") ? filterConfig.getServletContext().getRealPath(path) : null;
+        if (path.startsWith("/WEB-INF/") && real == null) {
+            // Tomcat's unpackWARs="false" (or any container that serves the WAR as it is): no file to read and watch.
+            throw notStarted("the config " + path + " is inside a webapp that is not unpacked (Tomcat: unpackWARs=\"false\"),"
+                    + " so it is no file to read and watch; unpack the webapp, or name a config file outside it (the init-param '"
+                    + CONFIG_INIT_PARAM + "', the context parameter or system property '" + ConfigLocation.PROPERTY + "')", "");
+        }
         Path file = Path.of(real != null ? real : path);
         try {
             LiveConfig live = LiveConfig.load(file, new ConfigLoader());
