@@ -124,7 +124,7 @@ final class LintTest {
                 row("an upstream idle timeout shorter than the client's", """
                         server: {upstream_idle_timeout: 15s}
                         """, "server.upstream_idle_timeout: upstream_idle_timeout (15s) is shorter than"
-                        + " client_idle_timeout (30s): a client that pauses its reading for longer than the first has its"
+                        + " client_idle_timeout (30s, the bundled proxy's): a client that pauses its reading for longer than the first has its"
                         + " stream cut, since the provider's connection waits with it (recorded as the client's"
                         + " client_timeout); keep upstream_idle_timeout at or above client_idle_timeout"),
                 row("several warnings, in order", """
