@@ -193,14 +193,15 @@ final class Api {
         // default, which no rule checked.
         session("/v1/realtime/sessions", Shape.of(false, "model", "session.model", "input_audio_transcription.model",
                 "session.input_audio_transcription.model", "audio.input.transcription.model",
-                "session.audio.input.transcription.model"), RealtimeSessions.Settings.BODY);
+                "session.audio.input.transcription.model"), RealtimeSessions.Settings.BETA);
         session("/v1/realtime/client_secrets", Shape.of(false, "session.model", "model",
                 "session.audio.input.transcription.model", "session.input_audio_transcription.model"),
                 RealtimeSessions.Settings.SESSION_FIELD);
-        session("/v1/realtime/transcription_sessions", Shape.of(false, "input_audio_transcription.model", "model"),
-                RealtimeSessions.Settings.TRANSCRIPTION);
+        session("/v1/realtime/transcription_sessions", Shape.of(false, "input_audio_transcription.model", "model",
+                "audio.input.transcription.model"), RealtimeSessions.Settings.TRANSCRIPTION);
         session("/v1/realtime/translations/client_secrets", Shape.of(false, "session.model", "model",
-                "session.audio.input.transcription.model"), RealtimeSessions.Settings.SESSION_FIELD);
+                "session.audio.input.transcription.model", "session.input_audio_transcription.model"),
+                RealtimeSessions.Settings.SESSION_FIELD);
         // Accepting a SIP call configures its session (the realtime session's fields, at the top).
         session("/v1/realtime/calls/{id}/accept", CALL_SESSION, RealtimeSessions.Settings.BODY);
         // Creating a WebRTC call: the SDP offer and the session's settings (a JSON part) in one form.

@@ -1072,6 +1072,27 @@ public final class Corpus {
                 "{\"type\":\"realtime\"}", AMBIGUOUS));
         all.add(json("a translation client secret without a model", "/v1/realtime/translations/client_secrets",
                 "{\"session\":{}}", AMBIGUOUS));
+        // A review of 2026-12-07: a model counts only where the route reads (checks and rewrites) it, and the keys read
+        // are refused in another case (Go's reader takes Type for type).
+        all.add(json("accepting a call whose model is nested in a session object", "/v1/realtime/calls/rtc_1/accept",
+                "{\"type\":\"realtime\",\"session\":{\"model\":\"up/denied\"}}", AMBIGUOUS));
+        all.add(form("a realtime call's session part whose model is nested again", FORM, offer + part("session",
+                "{\"type\":\"realtime\",\"session\":{\"model\":\"up/denied\"}}") + "--b--\r\n", AMBIGUOUS,
+                "/v1/realtime/calls"));
+        all.add(json("a beta transcription session's GA transcription model", "/v1/realtime/transcription_sessions",
+                "{\"audio\":{\"input\":{\"transcription\":{\"model\":\"up/denied\"}}}}", DENIED_403));
+        all.add(json("a beta transcription session's transcription in two places", "/v1/realtime/transcription_sessions",
+                "{\"input_audio_transcription\":{\"model\":\"up/ok\"},\"audio\":{\"input\":{\"transcription\":"
+                + "{\"model\":\"up/ok\"}}}}", AMBIGUOUS));
+        all.add(json("a translation client secret's beta transcription model", "/v1/realtime/translations/client_secrets",
+                "{\"session\":{\"model\":\"up/ok\",\"input_audio_transcription\":{\"model\":\"up/denied\"}}}",
+                DENIED_403));
+        all.add(json("a client secret's session type twice in two cases", "/v1/realtime/client_secrets",
+                "{\"session\":{\"type\":\"transcription\",\"Type\":\"realtime\",\"audio\":{\"input\":"
+                + "{\"transcription\":{\"model\":\"up/ok\"}}}}}", AMBIGUOUS));
+        all.add(json("a client secret's transcription Model in another case", "/v1/realtime/client_secrets",
+                "{\"session\":{\"model\":\"up/ok\",\"audio\":{\"input\":{\"transcription\":{\"model\":\"up/ok\","
+                + "\"MODEL\":\"up/denied\"}}}}}", DUPLICATE));
         // Routing keys of upstream servers and gateways (the same probe): SGLang's LoRA adapter, LiteLLM's Azure
         // deployment and provider.
         all.add(json("SGLang's lora_path", CHAT, "{\"model\":\"up/ok\",\"messages\":[],\"lora_path\":\"denied\"}",
