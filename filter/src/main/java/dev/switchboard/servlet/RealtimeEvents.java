@@ -23,6 +23,7 @@ import dev.switchboard.rules.Rules;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -86,20 +87,32 @@ public final class RealtimeEvents {
     /** The rules the socket was last judged by and let go on, or {@code null} before the first judgement. */
     private SwitchboardConfig judged;
     /**
-     * The transcription model the last event that set one named, as checked and sent ({@code provider/model}), or
-     * {@code null} while none is in force at the provider (none named yet, or set to {@code null} since).
+     * The transcription model in force at the provider, as checked ({@code provider/model}): the query's of a
+     * transcription session, then the one the provider's {@code session.updated} shows (or, when it shows none, the one
+     * of the update it answers); {@code null} while none is.
      */
     private String transcriptionModel;
     /**
-     * In a transcription session with no transcription model in force: the one a session update just sent, until the
-     * provider answers it ({@code session.updated}: in force; {@code error}: not, and the provider would still pick its
-     * own). {@code null} when no update waits.
+     * A transcription model the provider's session shows that this socket never sent (its own choice): no audio goes on
+     * while it is in force. {@code null} when there is none.
      */
-    private String awaited;
-    /** The client's id of the update {@link #awaited} is of, or {@code null} when it gave none. */
-    private String awaitedEventId;
-    /** The client's event read while an update waits for the provider's answer: judged once it came. */
+    private String unchecked;
+    /** Every transcription model sent on this socket: the name the provider knows it by, and as checked. */
+    private final Map<String, String> sent = new java.util.HashMap<>();
+    /** The session updates sent and not answered yet, oldest first (the provider answers them in order). */
+    private final java.util.Deque<Update> unanswered = new java.util.ArrayDeque<>();
+    /** The client's event read while a transcription model waits for the provider's answer: judged once it came. */
     private String held;
+
+    /**
+     * A session update sent to the provider.
+     *
+     * @param eventId the client's id of it, or {@code null}
+     * @param model the transcription model it set, as checked, or {@code null} (none, or turned off)
+     * @param cleared whether it turned transcription off
+     */
+    private record Update(String eventId, String model, boolean cleared) {
+    }
 
     /**
      * @param exchange the socket's exchange, decided (its caller)
@@ -121,9 +134,10 @@ public final class RealtimeEvents {
         this.locator = new JsonModelLocator(maxBytes);
         this.clientEvents = TRANSLATIONS.equals(exchange.path()) ? TRANSLATION_EVENTS : CLIENT_EVENTS;
         this.transcribing = Boolean.TRUE.equals(request.getAttribute(TRANSCRIPTION));
-        if (transcribing) {
+        if (transcribing && connected.model() != null) {
             // A transcription session's model (its query's, checked at the opening) is its transcription model.
             this.transcriptionModel = connected.model();
+            sent.put(connected.upstreamModel(), connected.model());
         }
     }
 
@@ -158,7 +172,7 @@ public final class RealtimeEvents {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ModelField field = locator.locate(bytes, bytes.length, SHAPE);
         String clientId = field.captured().get("event_id");
-        if (awaited != null) {
+        if (waiting()) {
             // Whatever it is, it follows the update: judged once the provider said whether it took the model.
             held = text;
             return Verdict.HELD;
@@ -180,12 +194,19 @@ public final class RealtimeEvents {
             return refused(ApiError.INVALID_REQUEST.with("not a client event of the realtime API: "
                     + (type != null ? "'" + ModelNames.visible(type) + "'" : "no type")), "type", clientId);
         }
-        if (transcribing && transcriptionModel == null && type.startsWith("input_audio_buffer.")
-                && !type.equals("input_audio_buffer.clear")) {
-            // The provider would transcribe it with a model of its own choosing, which no rule checked.
-            return refused(ApiError.INVALID_REQUEST.with("name the transcription model in a session update before"
-                    + " sending audio: without one the provider transcribes with a model of its choosing, which this"
-                    + " gateway cannot check"), "type", clientId);
+        if (type.startsWith("input_audio_buffer.") && !type.equals("input_audio_buffer.clear")) {
+            if (unchecked != null) {
+                // The provider's session shows a transcription model no rule checked (its own choice).
+                return refused(ApiError.INVALID_REQUEST.with("the provider transcribes this session with '"
+                        + ModelNames.visible(unchecked) + "', which this gateway did not check; name the transcription"
+                        + " model in a session update"), "type", clientId);
+            }
+            if (transcribing && transcriptionModel == null) {
+                // The provider would transcribe it with a model of its own choosing, which no rule checked.
+                return refused(ApiError.INVALID_REQUEST.with("name the transcription model in a session update before"
+                        + " sending audio: without one the provider transcribes with a model of its choosing, which this"
+                        + " gateway cannot check"), "type", clientId);
+            }
         }
         Transcription transcription = null;
         if (type.endsWith("session.update")) {
@@ -195,8 +216,8 @@ public final class RealtimeEvents {
             }
         }
         if (field.status() != ModelField.Status.FOUND) {
-            if (transcription != null && transcription.cleared()) {
-                transcriptionModel = null;
+            if (transcription != null) {
+                sentUpdate(clientId, null, transcription.cleared());
             }
             return new Verdict(text, null, null, null);
         }
@@ -219,52 +240,122 @@ public final class RealtimeEvents {
             decisions.put(site, d);
         }
         byte[] rewritten = field.splice(bytes, bytes.length, s -> decisions.get(s).upstreamModel());
+        String model = null;
         for (Map.Entry<ModelField.Site, Decision> e : decisions.entrySet()) {
             if (e.getKey().path().endsWith("transcription.model")) {
-                if (transcribing && transcriptionModel == null) {
-                    // In force only once the provider took it: one it refused leaves it transcribing with its own.
-                    awaited = e.getValue().qualified();
-                    awaitedEventId = clientId;
-                } else {
-                    // A provider that refuses it keeps the checked one in force before: either is checked.
-                    transcriptionModel = e.getValue().qualified();
-                }
+                // In force once the provider took it (answered): one it refused leaves the one before in force.
+                model = e.getValue().qualified();
+                sent.put(e.getValue().upstreamModel(), model);
             }
         }
-        if (transcription != null && transcription.cleared()) {
-            transcriptionModel = null;
-            awaited = null;
+        if (transcription != null) {
+            sentUpdate(clientId, model, transcription.cleared());
         }
         return new Verdict(new String(rewritten, StandardCharsets.UTF_8), null, null, null);
     }
 
+    /** A session update goes to the provider: it is answered in turn; turning transcription off counts at once. */
+    private void sentUpdate(String eventId, String model, boolean cleared) {
+        unanswered.add(new Update(eventId, model, cleared));
+        if (cleared) {
+            transcriptionModel = null;
+            unchecked = null;
+        }
+    }
+
     /**
-     * Reads a provider's message for its answer to the session update whose transcription model is {@link #awaited}:
-     * {@code session.updated} puts that model in force; an {@code error} of that update (or of no event the client
-     * named, which may be it) leaves none in force. Either ends the wait.
+     * @return whether the client's events wait for the provider: no transcription model in force, and an update that
+     *     sets one not answered yet (whether audio may go, and settings without a model, depend on its answer)
+     */
+    private boolean waiting() {
+        return transcriptionModel == null && unchecked == null && unanswered.stream().anyMatch(u -> u.model() != null);
+    }
+
+    /**
+     * Reads a provider's message for its answers to the session updates sent (it answers each, in order):
+     * {@code session.updated} answers the oldest, and the transcription model it shows is the one in force (as checked
+     * when this socket sent it; one it never sent is {@link #unchecked}; a session that shows none keeps the model of the
+     * update answered, or none after one that turned it off); an {@code error} naming an update's {@code event_id}
+     * answers that one, one naming no event the oldest (it may be it), and leaves the model in force as it was.
      *
      * @param text a text message the provider sent
-     * @return the client's event held during the wait, to judge now, when this message ended it; else {@code null}
+     * @return the client's event held while a transcription model waited, to judge now that the wait ended; else
+     *     {@code null}
      */
     public synchronized String answered(String text) {
-        if (awaited == null || !(text.contains("session.updated") || text.contains("\"error\""))) {
+        if (!text.contains("session.updated") && !(text.contains("\"error\"") && !unanswered.isEmpty())) {
             return null;
         }
         if (!(providerEvent(text) instanceof Map<?, ?> event) || !(event.get("type") instanceof String type)) {
             return null;
         }
         if (type.endsWith("session.updated")) {
-            transcriptionModel = awaited;
-        } else if (!type.equals("error") || awaitedEventId != null && event.get("error") instanceof Map<?, ?> error
-                && error.get("event_id") instanceof String of && !of.equals(awaitedEventId)) {
-            // Another message, or the error of another event the client named.
+            Update answered = unanswered.poll();
+            Object shown = shownTranscription(event.get("session"));
+            if (shown instanceof String name) {
+                transcriptionModel = sent.get(name);
+                unchecked = transcriptionModel == null ? name : null;
+            } else if (shown == JSON_NULL) {
+                transcriptionModel = null;
+                unchecked = null;
+            } else if (answered != null && (answered.model() != null || answered.cleared())) {
+                transcriptionModel = answered.model();
+                unchecked = null;
+            }
+        } else if (type.equals("error")) {
+            Object of = event.get("error") instanceof Map<?, ?> error ? error.get("event_id") : null;
+            if (of instanceof String id) {
+                // The error of another event the client named leaves the updates as they are.
+                for (java.util.Iterator<Update> it = unanswered.iterator(); it.hasNext(); ) {
+                    if (id.equals(it.next().eventId())) {
+                        it.remove();
+                        break;
+                    }
+                }
+            } else {
+                unanswered.poll();
+            }
+        } else {
             return null;
         }
-        awaited = null;
-        awaitedEventId = null;
+        if (held == null || waiting()) {
+            return null;
+        }
         String release = held;
         held = null;
         return release;
+    }
+
+    /** Marks a transcription shown as {@code null} (turned off), apart from one not shown at all. */
+    private static final Object JSON_NULL = new Object();
+
+    /**
+     * @param session a {@code session.updated} event's session
+     * @return the transcription model it shows (GA {@code audio.input.transcription.model}, beta
+     *     {@code input_audio_transcription.model}), {@link #JSON_NULL} when it shows transcription off, or {@code null}
+     *     when it shows nothing of it
+     */
+    private static Object shownTranscription(Object session) {
+        if (!(session instanceof Map<?, ?> s)) {
+            return null;
+        }
+        Object settings = null;
+        boolean shown = false;
+        if (s.get("audio") instanceof Map<?, ?> audio && audio.get("input") instanceof Map<?, ?> input
+                && input.containsKey("transcription")) {
+            settings = input.get("transcription");
+            shown = true;
+        } else if (s.containsKey("input_audio_transcription")) {
+            settings = s.get("input_audio_transcription");
+            shown = true;
+        }
+        if (!shown) {
+            return null;
+        }
+        if (settings instanceof Map<?, ?> t && t.get("model") instanceof String model) {
+            return model;
+        }
+        return JSON_NULL;
     }
 
     /**
@@ -325,7 +416,10 @@ public final class RealtimeEvents {
                 return ApiError.forOutcome(now).with();
             }
         }
-        for (String model : new String[] {transcriptionModel, awaited}) {
+        List<String> judgedModels = new java.util.ArrayList<>();
+        judgedModels.add(transcriptionModel);
+        unanswered.forEach(u -> judgedModels.add(u.model()));
+        for (String model : judgedModels) {
             if (model == null) {
                 continue;
             }

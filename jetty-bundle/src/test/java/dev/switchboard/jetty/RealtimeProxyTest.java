@@ -294,7 +294,7 @@ final class RealtimeProxyTest {
         // In force once the provider took it (its answer comes 200 ms after the update): the audio waits for it.
         ws.sendText(audio, true).get(5, TimeUnit.SECONDS);
         assertThat(upstream.received.poll(100, TimeUnit.MILLISECONDS)).as("held until the provider answered").isNull();
-        assertThat(client.next()).contains("\"type\":\"transcription_session.updated\"");
+        assertThat(client.updates.poll(5, TimeUnit.SECONDS)).contains("\"type\":\"transcription_session.updated\"");
         assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(audio);
         ws.sendText(audio, true).get(5, TimeUnit.SECONDS);
         assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(audio);
@@ -317,6 +317,39 @@ final class RealtimeProxyTest {
         assertThat(refusedModel.next()).contains("before sending audio");
         assertThat(upstream.received.poll(1, TimeUnit.SECONDS)).as("no audio reached the provider").isNull();
         rs.sendClose(1000, "").get(5, TimeUnit.SECONDS);
+
+        // A review of 2026-12-07: the answer to an earlier update (one naming no transcription model) is not the answer
+        // to the update of a model the provider then refuses: the provider answers in order, and its session shows what
+        // is in force.
+        Messages twice = new Messages();
+        WebSocket ts = connect("/v1/realtime?intent=transcription", twice);
+        assertThat(twice.next()).contains("session.created");
+        upstream.upgrades.clear();
+        ts.sendText("{\"type\":\"session.update\",\"event_id\":\"u1\",\"session\":{\"type\":\"transcription\"}}", true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("u1");
+        ts.sendText("{\"type\":\"session.update\",\"event_id\":\"u2\",\"session\":{\"type\":\"transcription\",\"audio\":"
+                + "{\"input\":{\"transcription\":{\"model\":\"up/transcribe-refused\"}}}}}", true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("transcribe-refused");
+        ts.sendText(audio, true).get(5, TimeUnit.SECONDS);
+        assertThat(twice.updates.poll(5, TimeUnit.SECONDS)).contains("\"type\":\"session.updated\"").doesNotContain("transcribe");
+        assertThat(twice.next()).contains("\"type\":\"error\"").contains("\"event_id\":\"u2\"");
+        assertThat(twice.next()).contains("before sending audio");
+        ts.sendText(audio, true).get(5, TimeUnit.SECONDS);
+        assertThat(twice.next()).contains("before sending audio");
+        assertThat(upstream.received.poll(1, TimeUnit.SECONDS)).as("no audio reached the provider").isNull();
+        // A model the provider takes is in force as its session shows it; another refused after it leaves it in force.
+        ts.sendText("{\"type\":\"session.update\",\"event_id\":\"u3\",\"session\":{\"type\":\"transcription\",\"audio\":"
+                + "{\"input\":{\"transcription\":{\"model\":\"whisper\"}}}}}", true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("transcribe-x");
+        assertThat(twice.updates.poll(5, TimeUnit.SECONDS)).contains("session.updated").contains("transcribe-x");
+        ts.sendText("{\"type\":\"session.update\",\"event_id\":\"u4\",\"session\":{\"type\":\"transcription\",\"audio\":"
+                + "{\"input\":{\"transcription\":{\"model\":\"up/transcribe-refused\"}}}}}", true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).contains("transcribe-refused");
+        assertThat(twice.next()).contains("\"event_id\":\"u4\"");
+        ts.sendText(audio, true).get(5, TimeUnit.SECONDS);
+        assertThat(upstream.received.poll(5, TimeUnit.SECONDS)).isEqualTo(audio);
+        ts.sendClose(1000, "").get(5, TimeUnit.SECONDS);
 
         // Its model in the query (as openai-java sends transcription().model(M)) is the transcription model: checked,
         // rewritten, in force from the start.
@@ -885,6 +918,8 @@ final class RealtimeProxyTest {
     /** Whole text messages as they arrive, and how the socket ended. */
     private static final class Messages implements WebSocket.Listener {
         final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+        /** The provider's answers to session updates ({@code ...session.updated}), which {@link #next} passes over. */
+        final BlockingQueue<String> updates = new LinkedBlockingQueue<>();
         final BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
         final CompletableFuture<Integer> closed = new CompletableFuture<>();
         volatile String reason;
@@ -901,7 +936,8 @@ final class RealtimeProxyTest {
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             partial.append(data);
             if (last) {
-                texts.add(partial.toString());
+                String text = partial.toString();
+                (text.matches("\\{\"type\":\"(transcription_)?session\\.updated\".*") ? updates : texts).add(text);
                 partial.setLength(0);
             }
             webSocket.request(1);

@@ -19,7 +19,7 @@ import org.eclipse.jetty.websocket.api.Session;
  * connection without a close when an event's {@code item_id} is {@code "cut"}, closes with 4000 when it is
  * {@code "close4000"}, and sends five messages of its own, 300 ms apart, when it is {@code "tick"}. In a transcription
  * session ({@code ?intent=transcription}) it answers a session update 200 ms later, as OpenAI does: its
- * {@code ...session.updated}, or an {@code error} naming the update's {@code event_id} when the update names the model
+ * {@code ...session.updated} showing the update's session, or an {@code error} naming the update's {@code event_id} when the update names the model
  * {@code transcribe-refused}. {@code refuse} makes the next upgrades fail with that HTTP status.
  */
 public final class RealtimeUpstream {
@@ -112,14 +112,22 @@ public final class RealtimeUpstream {
         @Override
         public void onWebSocketText(String message) {
             received.add(message);
-            java.util.regex.Matcher update = java.util.regex.Pattern.compile("^\\{\"type\":\"((?:transcription_)?session"
-                    + "\\.update)\"(?:,\"event_id\":\"([^\"]*)\")?").matcher(message);
-            if (transcription && update.find()) {
+            Object event;
+            try {
+                event = dev.switchboard.json.JsonTree.parse(message.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (RuntimeException e) {
+                event = null;
+            }
+            if (event instanceof Map<?, ?> update && update.get("type") instanceof String type
+                    && type.endsWith("session.update")) {
+                Object id = update.get("event_id");
                 later(200, message.contains("transcribe-refused")
                         ? "{\"type\":\"error\",\"event_id\":\"event_up_1\",\"error\":{\"type\":\"invalid_request_error\","
                         + "\"code\":\"invalid_value\",\"message\":\"not a transcription model\",\"param\":null,"
-                        + "\"event_id\":" + (update.group(2) == null ? "null" : "\"" + update.group(2) + "\"") + "}}"
-                        : "{\"type\":\"" + update.group(1) + "d\",\"session\":{}}");
+                        + "\"event_id\":" + (id instanceof String i ? "\"" + i + "\"" : "null") + "}}"
+                        : "{\"type\":\"" + type + "d\",\"session\":" + new String(dev.switchboard.json.JsonTree.write(
+                                update.get("session") == null ? Map.of() : update.get("session")),
+                                java.nio.charset.StandardCharsets.UTF_8) + "}");
             } else if (message.contains("\"item_id\":\"cut\"")) {
                 session.disconnect();
             } else if (message.contains("\"item_id\":\"tick\"")) {
