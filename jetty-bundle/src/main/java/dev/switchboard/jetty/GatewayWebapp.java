@@ -262,6 +262,8 @@ public final class GatewayWebapp implements ServletContextListener {
         if (owned != null) {
             owned.close();
             owned = null;
+            // The WAR's only: a webapp of its own, whose JDBC drivers nothing else uses.
+            JdbcDrivers.deregisterLoadedBy(GatewayWebapp.class.getClassLoader());
         }
         if (ownedMetrics != null) {
             try {

@@ -2,7 +2,6 @@ package dev.switchboard.store.postgresql;
 
 import dev.switchboard.config.AdminSettings;
 import dev.switchboard.config.ReloadSettings;
-import dev.switchboard.ops.Log;
 import dev.switchboard.store.AdminStore;
 import dev.switchboard.store.StaleException;
 import dev.switchboard.store.StoreContents;
@@ -73,17 +72,8 @@ final class PostgresAdminStore implements AdminStore {
     private final String user;
     private final String password;
     private final SqlFailures failures;
-    private static final Log LOG = Log.get(PostgresAdminStore.class);
-    /**
-     * The stores of this class loader not closed yet. pgjdbc's class registers a driver with {@code DriverManager} as it
-     * loads (connections here go through the driver itself, never that registry), which kept a redeployed webapp's
-     * class loader: Jetty kept every old webapp, Tomcat warned at every undeploy. In a webapp the last store to close
-     * deregisters it, and a store made after that registers it again (a host app may look it up there).
-     */
-    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
-    /** Whether these classes are a webapp's (the jar's are the application class loader's, which outlives them all). */
-    private static final boolean WEBAPP = PostgresAdminStore.class.getClassLoader() != ClassLoader.getSystemClassLoader();
-
+    // The driver itself, not DriverManager (no lookup by URL). Loading pgjdbc's class registers a driver there all the
+    // same; the WAR takes it out when it is undeployed (GatewayWebapp), a host webapp with its own pgjdbc does as it does.
     private final Driver driver = new org.postgresql.Driver();
 
     /** Guards the worker connection and what it read. */
@@ -111,9 +101,6 @@ final class PostgresAdminStore implements AdminStore {
         this.user = user;
         this.password = password;
         this.failures = new SqlFailures(user, password);
-        if (OPEN.getAndIncrement() == 0 && WEBAPP) {
-            registration(true);
-        }
     }
 
     @Override
@@ -281,15 +268,10 @@ final class PostgresAdminStore implements AdminStore {
     @Override
     public void close() {
         Listener l;
-        boolean first;
         synchronized (this) {
-            first = !closed;
             closed = true;
             l = listener;
             listener = null;
-        }
-        if (first && OPEN.decrementAndGet() == 0 && WEBAPP) {
-            registration(false);
         }
         if (l != null) {
             l.stop();
@@ -301,24 +283,6 @@ final class PostgresAdminStore implements AdminStore {
         }
         synchronized (io) {
             worker = null;
-        }
-    }
-
-    /**
-     * Puts pgjdbc's driver in {@code DriverManager} (as loading its class does) or takes it out (see {@link #OPEN}).
-     *
-     * @param registered whether it is to be there
-     */
-    private static void registration(boolean registered) {
-        try {
-            if (registered && !org.postgresql.Driver.isRegistered()) {
-                org.postgresql.Driver.register();
-            } else if (!registered && org.postgresql.Driver.isRegistered()) {
-                org.postgresql.Driver.deregister();
-            }
-        } catch (java.sql.SQLException | SecurityException e) {
-            LOG.warn("Switchboard: could not {} the PostgreSQL driver ({}); a redeploy may keep this webapp's classes",
-                    registered ? "register" : "deregister", e.getMessage());
         }
     }
 
