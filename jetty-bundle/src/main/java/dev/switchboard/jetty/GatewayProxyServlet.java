@@ -342,6 +342,8 @@ final class GatewayProxyServlet extends ProxyServlet {
 
         @Override
         public void onError(jakarta.servlet.AsyncEvent event) {
+            // Set before the attempt is read: a failover that swaps in the next attempt reads it after (failOver).
+            attempting.containerEnded = true;
             Upstream upstream = attempting.upstream;
             upstream.clientGone = true;
             upstream.containerEnded = true;
@@ -447,7 +449,16 @@ final class GatewayProxyServlet extends ProxyServlet {
                     clientRequest.getAsyncContext().complete();
                     return;
                 }
-                ((Attempting) clientRequest).upstream = next;
+                Attempting attempting = (Attempting) clientRequest;
+                attempting.upstream = next;
+                if (attempting.containerEnded) {
+                    // Tomcat ended the request as its client left, while this attempt was being made: not sent.
+                    next.containerEnded = true;
+                    next.clientGone = true;
+                    next.ended(0, Completion.CLIENT_DISCONNECTED);
+                    next.released();
+                    return;
+                }
                 Request proxyRequest = newProxyRequest(clientRequest, rewriteTarget(clientRequest));
                 copyRequestHeaders(clientRequest, proxyRequest);
                 addProxyHeaders(clientRequest, proxyRequest);
@@ -638,6 +649,8 @@ final class GatewayProxyServlet extends ProxyServlet {
     private static final class Attempting extends jakarta.servlet.http.HttpServletRequestWrapper {
         /** Replaced by the next attempt's on a failover, before that attempt is sent. */
         volatile Upstream upstream;
+        /** Tomcat ended the request as its client left ({@link ContainerEnded}): no next attempt is sent. */
+        volatile boolean containerEnded;
 
         Attempting(HttpServletRequest request, Upstream upstream) {
             super(request);
@@ -1103,6 +1116,19 @@ final class GatewayProxyServlet extends ProxyServlet {
             upstream.released();
             return;
         }
+        try {
+            answerSuccess(clientRequest, proxyResponse, serverResponse, upstream);
+        } catch (IllegalStateException recycled) {
+            if (jetty || !upstream.containerEnded) {
+                throw recycled;
+            }
+            // Tomcat ended the request while this ran (its client left): ContainerEnded ended the exchange.
+            _log.debug("the container ended the request as its client left", recycled);
+        }
+    }
+
+    private void answerSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                               Response serverResponse, Upstream upstream) {
         java.io.ByteArrayOutputStream held = upstream.held;
         if (held != null) {
             upstream.held = null;
