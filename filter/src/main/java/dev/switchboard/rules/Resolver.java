@@ -83,6 +83,44 @@ public final class Resolver {
     }
 
     /**
+     * Where a request without a model goes when it is Anthropic's (a message batch, its results, Anthropic's Files API:
+     * the SDK sends {@code anthropic-version}): {@code default_provider} when it is an {@code anthropic} provider, else the
+     * one {@code anthropic} provider when the rules declare exactly one, else {@code default_provider} as for any request
+     * without a model (an upstream gateway may serve Anthropic's API too). Without it an Anthropic SDK's batch results
+     * and file uploads went to an OpenAI default provider, with its key.
+     *
+     * @param rules the snapshot
+     * @param anthropic whether the request is Anthropic's
+     * @return the one candidate, or an empty list (see {@link #withoutModel(Rules)})
+     */
+    public static List<Candidate> withoutModel(Rules rules, boolean anthropic) {
+        if (!anthropic) {
+            return withoutModel(rules);
+        }
+        List<Candidate> made = rules.withoutModelAnthropic;
+        if (made != null) {
+            return made;
+        }
+        String fallback = rules.defaultProvider();
+        Provider chosen = fallback == null ? null : rules.providers().get(fallback);
+        if (chosen == null || chosen.type() != ProviderType.ANTHROPIC) {
+            List<Provider> anthropics = rules.providers().values().stream()
+                    .filter(p -> p.type() == ProviderType.ANTHROPIC).toList();
+            chosen = anthropics.size() == 1 ? anthropics.get(0) : null;
+        }
+        if (chosen == null) {
+            made = withoutModel(rules);
+        } else {
+            made = List.of(new Candidate(null, chosen.name(), null, chosen.configured() ? Outcome.ALLOWED
+                    : Outcome.PROVIDER_UNAVAILABLE, null, chosen.configured()
+                    ? chosen.name() + " takes Anthropic's requests without a model"
+                    : "provider " + chosen.name() + " is not configured"));
+        }
+        rules.withoutModelAnthropic = made;
+        return made;
+    }
+
+    /**
      * Where a request without a model goes when the client names the provider
      * ({@code X-Switchboard-Provider}, SPEC section 15).
      *

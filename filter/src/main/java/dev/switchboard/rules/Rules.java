@@ -39,6 +39,8 @@ public final class Rules {
     private final VirtualModel globalPolicy;
     /** {@link Resolver#withoutModel}'s answer for these rules, made on first use (immutable; a race makes it twice). */
     volatile List<Candidate> withoutModel;
+    /** {@link Resolver#withoutModel(Rules, boolean)}'s answer for an Anthropic-shaped request, made on first use. */
+    volatile List<Candidate> withoutModelAnthropic;
 
     /**
      * @param virtualModels the rows, sources unique

@@ -382,7 +382,7 @@ public final class VirtualModelFilter implements Filter {
         // A request refused later goes nowhere after all: Rejections.send drops its route.
         List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
                 ? List.of()
-                : named == null || named.isBlank() ? Resolver.withoutModel(config.rules())
+                : named == null || named.isBlank() ? Resolver.withoutModel(config.rules(), anthropic)
                 : Resolver.toProvider(config.rules(), named.strip());
         Exchange exchange = Exchange.start(id, request.getMethod(), endpoint,
                 endpoint == Endpoint.MODEL ? Paths.MODELS_PATH : path, anthropic, config,
