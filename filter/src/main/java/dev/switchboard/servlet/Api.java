@@ -240,6 +240,9 @@ final class Api {
                 "/v1/videos/{id}/remix", "/v1/audio/voices")) {
             form(p, OPTIONAL_MODEL);
         }
+        // A custom voice's consent recording (a form: the recording, its language and name), which a voice from an audio
+        // sample names: no model in OpenAI's API, a model field checked when there is one.
+        form("/v1/audio/voice_consents", OPTIONAL_MODEL);
         add("/v1/files", "POST", Kind.FILES);
         add("/v1/models", "GET", Kind.MODELS);
         add("/v1/models/{rest}", "GET", Kind.MODEL);
@@ -289,13 +292,14 @@ final class Api {
                 "/v1/vector_stores/{id}/files", "/v1/vector_stores/{id}/files/{id}", "/v1/containers",
                 "/v1/containers/{id}", "/v1/containers/{id}/files", "/v1/containers/{id}/files/{id}",
                 "/v1/conversations/{id}", "/v1/conversations/{id}/items", "/v1/conversations/{id}/items/{id}",
-                "/v1/videos/{id}");
+                "/v1/videos/{id}", "/v1/audio/voice_consents", "/v1/audio/voice_consents/{id}");
+        modelLess("POST", "/v1/audio/voice_consents/{id}");
         modelLess("DELETE", "/v1/chat/completions/{id}", "/v1/responses/{id}", "/v1/files/{id}",
                 "/v1/messages/batches/{id}", "/v1/assistants/{id}", "/v1/threads/{id}",
                 "/v1/threads/{id}/messages/{id}", "/v1/evals/{id}", "/v1/evals/{id}/runs/{id}",
                 "/v1/vector_stores/{id}", "/v1/vector_stores/{id}/files/{id}", "/v1/containers/{id}",
                 "/v1/containers/{id}/files/{id}", "/v1/conversations/{id}", "/v1/conversations/{id}/items/{id}",
-                "/v1/videos/{id}", "/v1/audio/voices/{id}");
+                "/v1/videos/{id}", "/v1/audio/voices/{id}", "/v1/audio/voice_consents/{id}");
     }
 
     private Api() {

@@ -1095,6 +1095,13 @@ public final class Corpus {
                 + "\"MODEL\":\"up/denied\"}}}}}", DUPLICATE));
         // Routing keys of upstream servers and gateways (the same probe): SGLang's LoRA adapter, LiteLLM's Azure
         // deployment and provider.
+        // An SDK probe of 2026-12-07: a custom voice's consent recording (openai-node's audio.voiceConsents) was 404.
+        String consent = part("language", "en") + part("name", "me") + "--b\r\nContent-Disposition: form-data; "
+                + "name=\"recording\"; filename=\"c.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF\r\n";
+        all.add(form("a voice consent recording", FORM, consent + "--b--\r\n", forwarded("/v1/audio/voice_consents"),
+                "/v1/audio/voice_consents"));
+        all.add(form("a voice consent recording with a denied model beside it", FORM, consent + part("model", "up/denied")
+                + "--b--\r\n", DENIED_403, "/v1/audio/voice_consents"));
         all.add(json("SGLang's lora_path", CHAT, "{\"model\":\"up/ok\",\"messages\":[],\"lora_path\":\"denied\"}",
                 AMBIGUOUS));
         all.add(json("LiteLLM's deployment_id", CHAT, "{\"model\":\"up/ok\",\"messages\":[],\"deployment_id\":"
