@@ -104,16 +104,19 @@ final class ModelRequestHandler {
             Rejections.send(response, exchange, ApiError.REQUEST_TIMEOUT.with("the request body did not arrive in time"));
             return null;
         }
-        if (route.jsonPart() != null && !RequestChecks.multipart(request.getContentType())) {
+        // A realtime call created from JSON (openai-python), not a form (openai-node, openai-java): its session is a field.
+        boolean callJson = route.jsonPart() != null && RequestChecks.isType(request.getContentType(), "application/json");
+        if (route.jsonPart() != null && !callJson && !RequestChecks.multipart(request.getContentType())) {
             // The SDP offer alone (application/sdp) creates a call whose session the provider settles with its default
-            // model, which no rule checked (RealtimeSessions): the form with the session's settings is required.
-            Rejections.send(response, exchange, ApiError.INVALID_BODY.with("this endpoint takes multipart/form-data: the"
-                    + " SDP offer (sdp) and the session's settings as JSON (session) naming its model; an offer alone runs"
-                    + " the provider's default model, which this gateway cannot check"));
+            // model, which no rule checked (RealtimeSessions): the session's settings are required.
+            Rejections.send(response, exchange, ApiError.INVALID_BODY.with("this endpoint takes multipart/form-data (the"
+                    + " SDP offer, sdp, and the session's settings as JSON, session) or JSON ({\"sdp\": ..., \"session\":"
+                    + " {...}}), the session naming its model; an offer alone runs the provider's default model, which"
+                    + " this gateway cannot check"));
             return null;
         }
-        boolean form = route.kind() == Api.Kind.FILES || route.kind() == Api.Kind.FORM
-                && (!route.takesJson() || RequestChecks.multipart(request.getContentType()));
+        boolean form = !callJson && (route.kind() == Api.Kind.FILES || route.kind() == Api.Kind.FORM
+                && (!route.takesJson() || RequestChecks.multipart(request.getContentType())));
         Located located;
         if (form) {
             Multipart.ContentType type = Multipart.contentType(request.getContentType());
@@ -134,10 +137,11 @@ final class ModelRequestHandler {
                 located = jsonPart(body, parts, route, located, max);
             }
         } else {
-            located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), route.shape(),
+            located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), callJson ? Api.CALL_JSON : route.shape(),
                     route.kind() == Api.Kind.MODEL_LESS), false);
             if (route.session() != null && located.error() == null) {
-                ErrorResponse unnamed = RealtimeSessions.unnamed(body.bytes(), 0, body.length(), route.session());
+                ErrorResponse unnamed = RealtimeSessions.unnamed(body.bytes(), 0, body.length(),
+                        callJson ? RealtimeSessions.Settings.SESSION_FIELD : route.session());
                 located = unnamed == null ? located : new Located(located.field(), unnamed);
             }
             if (hostPath && located.field().status() == ModelField.Status.FOUND) {

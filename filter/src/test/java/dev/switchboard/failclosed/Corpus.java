@@ -1013,8 +1013,21 @@ public final class Corpus {
                 "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
                 "Sec-WebSocket-Version: 13"));
         all.add(raw("realtime without upgrade", "GET", "/v1/realtime?model=up/ok", new byte[0], refused(501, "not_implemented")));
-        all.add(json("creating a realtime call from JSON (it takes a form or SDP)", "/v1/realtime/calls",
-                "{\"model\":\"up/ok\"}", INVALID_FORM));
+        // A realtime call created from JSON, as openai-python sends it ({"sdp", "session"}): the session read as a client
+        // secret's (an SDK probe and a review of 2026-12-07; it was refused as not a form before).
+        all.add(json("creating a realtime call from JSON without its session", "/v1/realtime/calls",
+                "{\"model\":\"up/ok\"}", AMBIGUOUS));
+        all.add(json("creating a realtime call from JSON: its session's model", "/v1/realtime/calls",
+                "{\"sdp\":\"v=0\\r\\n\",\"session\":{\"type\":\"realtime\",\"model\":\"up/denied\"}}", DENIED_403));
+        all.add(json("creating a realtime call from JSON: its transcription model", "/v1/realtime/calls",
+                "{\"sdp\":\"v=0\\r\\n\",\"session\":{\"type\":\"realtime\",\"model\":\"up/ok\",\"audio\":{\"input\":"
+                + "{\"transcription\":{\"model\":\"up/denied\"}}}}}", DENIED_403));
+        all.add(json("creating a realtime call from JSON: a model beside its session", "/v1/realtime/calls",
+                "{\"sdp\":\"v=0\\r\\n\",\"model\":\"up/denied\",\"session\":{\"type\":\"realtime\",\"model\":\"up/ok\"}}",
+                DENIED_403));
+        all.add(json("creating a realtime call from JSON, allowed", "/v1/realtime/calls",
+                "{\"sdp\":\"v=0\\r\\n\",\"session\":{\"type\":\"realtime\",\"model\":\"up/ok\"}}",
+                forwarded("/v1/realtime/calls")));
         String offer = part("sdp", "v=0\r\no=- 1 1 IN IP4 0.0.0.0");
         all.add(form("creating a realtime call: its session's model", FORM, offer
                 + part("session", "{\"type\":\"realtime\",\"model\":\"up/denied\"}") + "--b--\r\n", DENIED_403,
