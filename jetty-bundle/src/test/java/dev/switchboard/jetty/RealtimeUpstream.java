@@ -97,7 +97,9 @@ public final class RealtimeUpstream {
                 } catch (InterruptedException e) {
                     return;
                 }
-                session.sendText(text, Callback.NOOP);
+                if (session.isOpen()) {
+                    session.sendText(text, Callback.NOOP);
+                }
             });
             t.setDaemon(true);
             t.start();
