@@ -54,9 +54,4 @@ final class AnthropicRoutingTest extends FakeUpstreamTests {
                 "X-Switchboard-Provider: up").status()).isEqualTo(200);
         assertThat(upstream.take().header("Authorization")).isEqualTo("Bearer sk-up");
     }
-
-    private RawClient.Response send(String method, String path, String... headers) throws IOException {
-        return RawClient.send(gateway.port(), new Corpus.Attack(method + " " + path, method, path, List.of(headers),
-                new byte[0], false, null));
-    }
 }

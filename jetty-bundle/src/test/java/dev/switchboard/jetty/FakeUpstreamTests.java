@@ -48,4 +48,11 @@ abstract class FakeUpstreamTests {
     final void forgetReceived() {
         upstream.received.clear();
     }
+
+    /** @return the gateway's answer to a request without a body, sent with exactly these header lines */
+    final dev.switchboard.failclosed.RawClient.Response send(String method, String path, String... headers)
+            throws java.io.IOException {
+        return dev.switchboard.failclosed.RawClient.send(gateway.port(), new dev.switchboard.failclosed.Corpus.Attack(
+                method + " " + path, method, path, java.util.List.of(headers), new byte[0], false, null));
+    }
 }

@@ -148,9 +148,4 @@ final class ProviderAccessTest extends FakeUpstreamTests {
         assertThat(r.head()).containsIgnoringCase("Content-Length: " + r.body().length + "\r\n");
         assertThat(upstream.take().header("Accept-Encoding")).as("asked unencoded, to be read").isEqualTo("identity");
     }
-
-    private RawClient.Response send(String method, String path, String... headers) throws IOException {
-        return RawClient.send(gateway.port(), new Corpus.Attack(method + " " + path, method, path, List.of(headers),
-                new byte[0], false, null));
-    }
 }

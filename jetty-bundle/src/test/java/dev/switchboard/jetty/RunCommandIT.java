@@ -272,29 +272,29 @@ final class RunCommandIT {
             }
             // Meanwhile (their connections open, their bodies unsent) a caller with a key is served, body and all, and
             // an admin write with the token.
-            try (Socket admin = new Socket("127.0.0.1", port)) {
-                String row = "{\"source\":\"x\",\"target_model\":\"echo/m\"}";
-                admin.getOutputStream().write(("PUT /admin/virtual-models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                        + "admin-secret\r\nContent-Type: application/json\r\nContent-Length: " + row.length() + "\r\n\r\n"
-                        + row).getBytes(StandardCharsets.US_ASCII));
-                admin.getOutputStream().flush();
-                RawClient.Received r = RawClient.read(admin, 10_000, System.nanoTime());
-                assertThat(r.status()).as(r.text()).isIn(200, 201);
-            }
-            try (Socket keyed = new Socket("127.0.0.1", port)) {
-                String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-                keyed.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                        + "sk-gw-app\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
-                        + body).getBytes(StandardCharsets.US_ASCII));
-                keyed.getOutputStream().flush();
-                RawClient.Received r = RawClient.read(keyed, 10_000, System.nanoTime());
-                assertThat(r.status()).as(r.text()).isEqualTo(200);
-                assertThat(r.body()).contains("hi");
-            }
+            RawClient.Received admin = jsonOnItsOwnConnection(port, "PUT /admin/virtual-models", "admin-secret",
+                    "{\"source\":\"x\",\"target_model\":\"echo/m\"}");
+            assertThat(admin.status()).as(admin.text()).isIn(200, 201);
+            RawClient.Received keyed = jsonOnItsOwnConnection(port, "POST /v1/chat/completions", "sk-gw-app",
+                    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(keyed.status()).as(keyed.text()).isEqualTo(200);
+            assertThat(keyed.body()).contains("hi");
         } finally {
             for (Socket s : stalled) {
                 s.close();
             }
+        }
+    }
+
+    /** @return the answer to a JSON request with a bearer token, sent on a connection of its own */
+    private static RawClient.Received jsonOnItsOwnConnection(int port, String requestLine, String bearer, String body)
+            throws java.io.IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + bearer
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            return RawClient.read(s, 10_000, System.nanoTime());
         }
     }
 
