@@ -99,6 +99,8 @@ public final class RealtimeEvents {
     private String unchecked;
     /** Every transcription model sent on this socket: the name the provider knows it by, and as checked. */
     private final Map<String, String> sent = new java.util.HashMap<>();
+    /** The most session updates kept unanswered per socket. */
+    private static final int MAX_UNANSWERED = 64;
     /** The session updates sent and not answered yet, oldest first (the provider answers them in order). */
     private final java.util.Deque<Update> unanswered = new java.util.ArrayDeque<>();
     /** The client's event read while a transcription model waits for the provider's answer: judged once it came. */
@@ -256,6 +258,10 @@ public final class RealtimeEvents {
 
     /** A session update goes to the provider: it is answered in turn; turning transcription off counts at once. */
     private void sentUpdate(String eventId, String model, boolean cleared) {
+        if (unanswered.size() == MAX_UNANSWERED) {
+            // A provider that does not answer: the oldest is forgotten (the session it shows stays what counts).
+            unanswered.poll();
+        }
         unanswered.add(new Update(eventId, model, cleared));
         if (cleared) {
             transcriptionModel = null;
