@@ -1110,19 +1110,26 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse) {
         Upstream upstream = upstream(clientRequest);
+        unlessContainerEnded(upstream, () -> answerSuccess(clientRequest, proxyResponse, serverResponse, upstream));
+    }
+
+    /**
+     * Runs a hook of the proxy's on the request, unless Tomcat ended the request as its client left
+     * ({@link ContainerEnded}): the exchange ended there, and the request and the response, recycled, are no longer
+     * this attempt's to touch (also when Tomcat ends it while the hook runs).
+     */
+    private void unlessContainerEnded(Upstream upstream, Runnable hook) {
         if (upstream.containerEnded) {
-            // Tomcat ended the request as its client left (ContainerEnded): nothing of it is this attempt's any more.
             inFlight.remove(upstream.proxyRequest);
             upstream.released();
             return;
         }
         try {
-            answerSuccess(clientRequest, proxyResponse, serverResponse, upstream);
+            hook.run();
         } catch (IllegalStateException recycled) {
             if (jetty || !upstream.containerEnded) {
                 throw recycled;
             }
-            // Tomcat ended the request while this ran (its client left): ContainerEnded ended the exchange.
             _log.debug("the container ended the request as its client left", recycled);
         }
     }
@@ -1155,22 +1162,8 @@ final class GatewayProxyServlet extends ProxyServlet {
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse, Throwable failure) {
         Upstream upstream = upstream(clientRequest);
-        if (upstream.containerEnded) {
-            // Tomcat ended the request as its client left (ContainerEnded): the exchange ended there, and the request
-            // and the response are no longer this attempt's to touch.
-            inFlight.remove(upstream.proxyRequest);
-            upstream.released();
-            return;
-        }
-        try {
-            answerFailure(clientRequest, proxyResponse, serverResponse, failure, upstream);
-        } catch (IllegalStateException recycled) {
-            if (jetty || !upstream.containerEnded) {
-                throw recycled;
-            }
-            // Tomcat ended the request while this ran (its client left): ContainerEnded ended the exchange.
-            _log.debug("the container ended the request as its client left", recycled);
-        }
+        unlessContainerEnded(upstream,
+                () -> answerFailure(clientRequest, proxyResponse, serverResponse, failure, upstream));
     }
 
     private void answerFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
