@@ -343,14 +343,15 @@ final class AdminApiTest {
 
     // Regression: a refusal that left the request body unread did not say "Connection: close", yet Jetty closed
     // the connection after it; a keep-alive client then sent its next request into the closed connection
-    // ("header parser received no bytes").
+    // ("header parser received no bytes"). A body declared over the 1 MiB limit is refused before a byte of it is
+    // read (its client sends none here: one still sending meets the close, in Jetty, as a broken pipe).
     @ParameterizedTest(name = "{0} {1} {2}")
     @CsvSource(delimiter = '|', textBlock = """
             PUT    | /admin/virtual-models | Bearer wrong          | 40      | 0       | 401
             DELETE | /admin/virtual-models |                       | 40      | 0       | 401
             POST   | /admin/status         | Bearer TOKEN          | 40      | 0       | 405
             GET    | /admin/nope           | Bearer TOKEN          | 40      | 0       | 404
-            PUT    | /admin/virtual-models | Bearer TOKEN          | 2097152 | 1048577 | 413
+            PUT    | /admin/virtual-models | Bearer TOKEN          | 2097152 | 0       | 413
             """)
     void shouldAnnounceTheCloseWhenItLeavesTheRequestBodyUnread(String method, String path, String authorization,
                                                                long contentLength, int sent, int status) throws Exception {
@@ -973,11 +974,15 @@ final class AdminApiTest {
     @Test
     void shouldRejectABodyLargerThanOneMebibyte() throws Exception {
         start();
-        // One byte over: the servlet reads all of it, so the connection stays usable.
+        // One byte over, sent chunked so that only reading it finds that out (a declared length over the limit is
+        // refused unread: shouldAnnounceTheCloseWhenItLeavesTheRequestBodyUnread). Sent with its length, the client
+        // raced the close that follows an unread body, and lost under load ("header parser received no bytes").
         String head = "{\"source\":\"big\",\"description\":\"";
         String body = head + "x".repeat(1024 * 1024 + 1 - head.length() - 2) + "\"}";
 
-        HttpResponse<String> r = admin.put(body);
+        HttpResponse<String> r = admin.send(admin.request("PUT", "/admin/virtual-models", null).PUT(
+                java.net.http.HttpRequest.BodyPublishers.fromPublisher(
+                        java.net.http.HttpRequest.BodyPublishers.ofString(body))));
 
         assertThat(body).hasSize(1024 * 1024 + 1);
         assertThat(r.statusCode()).isEqualTo(413);

@@ -54,8 +54,9 @@ final class AdminStoreCrashTest {
             for (int run = 0; run < KILLS; run++) {
                 long delay = 50 + random.nextInt(551);
                 Path stderr = dir.resolve("child-" + run + ".err");
+                // C1 only and the serial collector: a child lives about a second, and starts in less CPU so.
                 Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp", System.getProperty("java.class.path"), StoreWriterMain.class.getName(), config.toString())
+                        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-cp", System.getProperty("java.class.path"), StoreWriterMain.class.getName(), config.toString())
                         .redirectError(stderr.toFile())
                         .start();
                 // A child that never acknowledges must not hang the build.
