@@ -523,6 +523,22 @@ public final class RealtimeEvents {
 
     /**
      * @param text a text message the upstream sent
+     * @return {@code 1} for a {@code response.created} event (a response under way, which the provider bills as it
+     *     generates it), {@code -1} for a {@code response.done} (that response's usage known), {@code 0} for any other
+     */
+    public static int responsesBegun(String text) {
+        boolean created = text.contains("response.created");
+        if (!created && !text.contains("response.done")) {
+            return 0;
+        }
+        if (!(providerEvent(text) instanceof Map<?, ?> event) || !(event.get("type") instanceof String type)) {
+            return 0;
+        }
+        return type.equals("response.created") ? 1 : type.equals("response.done") ? -1 : 0;
+    }
+
+    /**
+     * @param text a text message the upstream sent
      * @return the usage of a {@code response.done} event ({@code response.usage}), or {@code null} for any other
      *     message or one without usage
      */

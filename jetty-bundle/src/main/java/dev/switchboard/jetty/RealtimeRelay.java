@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * last one was written to the other side (explicit demand: a slow reader slows its writer, nothing piles up in
  * between). The client's text events are checked ({@link RealtimeEvents}): a refused one goes nowhere and the client
  * gets an error event; a binary message (the realtime API has none) is refused the same way. The provider's messages
- * go to the client as they came, and its {@code response.done} events' usage is summed for the exchange. Pings and
+ * go to the client as they came, and its {@code response.done} events' usage is summed for the exchange (unknown when
+ * the socket ends with a response begun and not done: the provider bills what it generated of it). Pings and
  * pongs go through. A close on one side closes the other with the same code; a provider that drops the connection
  * without a close is a cut: the client's connection is dropped too, as a cut response is, and the exchange ends as
  * {@code upstream_unavailable}. The exchange ends once, at the first close.
@@ -56,6 +57,8 @@ public final class RealtimeRelay {
     private volatile Session client;
     private volatile Session upstream;
     private Usage usage;
+    /** Responses the provider began ({@code response.created}) and has not reported done: their usage is unknown. */
+    private int underWay;
     /** The codes of the client's events refused, and how many of each (read at the end). */
     private final Map<String, Integer> refused = new TreeMap<>();
 
@@ -131,8 +134,9 @@ public final class RealtimeRelay {
         }
     }
 
-    private synchronized void add(Usage more) {
+    private synchronized void add(Usage more, int begun) {
         usage = RealtimeEvents.plus(usage, more);
+        underWay = Math.max(0, underWay + begun);
     }
 
     private synchronized void refused(String code) {
@@ -177,7 +181,9 @@ public final class RealtimeRelay {
         }
         closed(closing);
         synchronized (this) {
-            exchange.recorder().usage(usage == null ? Usage.UNKNOWN : usage);
+            // Ended with a response under way: the provider bills what it generated of it, which no event reported,
+            // so the socket's total is unknown (the responses done before it are not the whole of it).
+            exchange.recorder().usage(usage == null || underWay > 0 ? Usage.UNKNOWN : usage);
             if (!refused.isEmpty()) {
                 // Each was answered in the socket; the operator hears of them once per socket, not once per event.
                 LOG.info("Switchboard: realtime socket {} ({}) refused {} event(s) of its client: {}", exchange.id(),
@@ -381,8 +387,9 @@ public final class RealtimeRelay {
             // The provider's first message (its session.created): the exchange's first byte.
             exchange.recorder().firstByte();
             Usage more = RealtimeEvents.usage(message);
-            if (more != null) {
-                add(more);
+            int begun = RealtimeEvents.responsesBegun(message);
+            if (more != null || begun != 0) {
+                add(more, begun);
             }
             if (revokedNow()) {
                 return;

@@ -146,6 +146,28 @@ final class RealtimeProxyTest {
     }
 
     @Test
+    void shouldRecordTheUsageAsUnknownWhenTheSocketEndsWithAResponseUnderWay() throws Exception {
+        Messages client = new Messages();
+        WebSocket ws = http.newWebSocketBuilder().buildAsync(
+                URI.create("ws://127.0.0.1:" + gateway.port() + "/v1/realtime?model=regular"), client)
+                .get(10, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"session.created\"");
+        ws.sendText("{\"type\":\"response.create\"}", true).get(5, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"type\":\"response.done\"");
+        // The provider begins a second response; the client leaves before it is done.
+        ws.sendText("{\"type\":\"response.create\",\"response\":{\"metadata\":{\"hold\":\"yes\"}}}", true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(client.next()).contains("\"type\":\"response.created\"");
+
+        ws.sendClose(1000, "bye").get(5, TimeUnit.SECONDS);
+        Completion end = completions.poll(5, TimeUnit.SECONDS);
+
+        // Not the 10 in and 5 out of the first response: the second one's tokens, billed, are in no event.
+        assertThat(end.status()).isEqualTo(101);
+        assertThat(end.usage()).isEqualTo(dev.switchboard.exchange.Usage.UNKNOWN);
+    }
+
+    @Test
     void shouldServeTheOfficialJavaSdksRealtimeConnection() throws Exception {
         com.openai.core.ClientOptions options = sdkOptions();
         try (com.openai.helpers.RealtimeConnection c = com.openai.helpers.RealtimeConnection.connect(options,

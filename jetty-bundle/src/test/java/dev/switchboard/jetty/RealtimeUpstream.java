@@ -15,7 +15,8 @@ import org.eclipse.jetty.websocket.api.Session;
  * A provider's realtime API for tests: a WebSocket server on {@code /v1/realtime} (and its translation sessions' path,
  * {@code /v1/realtime/translations}) that records every upgrade (its
  * query and headers) and every message it receives, greets with {@code session.created} naming the model of its query,
- * answers {@code response.create} with a {@code response.done} carrying usage, drops its
+ * answers {@code response.create} with a {@code response.done} carrying usage (with only {@code response.created} when
+ * the event holds {@code "hold"}: a response under way), drops its
  * connection without a close when an event's {@code item_id} is {@code "cut"}, closes with 4000 when it is
  * {@code "close4000"}, and sends five messages of its own, 300 ms apart, when it is {@code "tick"}. In a transcription
  * session ({@code ?intent=transcription}) it answers a session update 200 ms later, as OpenAI does: its
@@ -149,6 +150,10 @@ public final class RealtimeUpstream {
                 ticker.start();
             } else if (message.contains("\"item_id\":\"close4000\"")) {
                 session.close(4000, "custom reason", Callback.NOOP);
+            } else if (message.contains("\"response.create\"") && message.contains("\"hold\"")) {
+                // A response under way that the client does not wait for.
+                session.sendText("{\"type\":\"response.created\",\"response\":{\"status\":\"in_progress\"}}",
+                        Callback.NOOP);
             } else if (message.contains("\"response.create\"")) {
                 session.sendText("{\"type\":\"response.done\",\"response\":{\"status\":\"completed\",\"usage\":{"
                         + "\"total_tokens\":15,\"input_tokens\":10,\"output_tokens\":5,"
