@@ -220,7 +220,9 @@ final class Upstream {
         if (reader != null) {
             // What the response said, also when it was cut short: a partial stream's usage is still known.
             Usage read = reader.finish();
-            if (read != Usage.UNKNOWN) {
+            // Not an attempt failed over from: the exchange's usage is the answer's that took its place (what the
+            // abandoned one stated would be counted under the model that answered).
+            if (read != Usage.UNKNOWN && !abandoned) {
                 exchange.recorder().usage(read);
             }
             if (read.errorEvent() && status / 100 == 2) {

@@ -240,6 +240,37 @@ final class FailoverTest {
         assertThat(done.attempts().get(0).error()).isEqualTo("upstream_unavailable");
     }
 
+    // Regression: the usage the failed attempt's half body stated was the exchange's, under the model that answered.
+    @Test
+    void shouldNotCountTheUsageOfAnAttemptItFailedOverFrom() throws Exception {
+        a.answer(Behaviour.HALF_BODY_WITH_USAGE_THEN_RESET);
+        b.answer(Behaviour.OK);
+
+        HttpResponse<String> r = post(gateway, body("chat", false));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(b.okBody());
+        Completion done = completion(r);
+        assertThat(done.attempts()).extracting(x -> x.candidate().model()).containsExactly("a/m-a", "b/m-b");
+        // b's answer states no usage: unknown, not a's 99 and 77.
+        assertThat(done.usage()).isEqualTo(dev.switchboard.exchange.Usage.UNKNOWN);
+    }
+
+    // The only attempt's broken answer: the client gets the gateway's 502, and the usage is what its provider stated.
+    @Test
+    void shouldKeepTheUsageTheLastAttemptStatedWhenItsAnswerBrokeBeforeReachingTheClient() throws Exception {
+        d.answer(Behaviour.HALF_BODY_WITH_USAGE_THEN_RESET);
+
+        HttpResponse<String> r = post(gateway, body("d-only", false));
+
+        assertThat(r.statusCode()).isEqualTo(502);
+        Completion done = completion(r);
+        assertThat(done.attempts()).extracting(x -> x.candidate().model()).containsExactly("d/m-d");
+        // Its provider generated that answer, and bills it: what it stated is this exchange's usage.
+        assertThat(done.usage().inputTokens()).isEqualTo(99L);
+        assertThat(done.usage().outputTokens()).isEqualTo(77L);
+    }
+
     static Stream<Arguments> pairs() {
         List<Arguments> out = new ArrayList<>();
         List<String> kinds = List.of("refuse", "reset", "stall", "429", "503", "529");

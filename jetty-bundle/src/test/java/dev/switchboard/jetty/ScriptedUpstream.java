@@ -48,6 +48,8 @@ final class ScriptedUpstream {
         HEADERS_THEN_RESET,
         /** 200 JSON naming this upstream, {@code Content-Length} its whole length, half of it, then a reset. */
         HALF_BODY_THEN_RESET,
+        /** As {@link #HALF_BODY_THEN_RESET}, the half sent stating usage: 99 tokens in, 77 out. */
+        HALF_BODY_WITH_USAGE_THEN_RESET,
         /** Reads the request, then says nothing until stopped. */
         STALL,
         /** Answers {@link #status} with an error body naming this upstream. */
@@ -238,8 +240,10 @@ final class ScriptedUpstream {
                         out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                     }
-                    case HALF_BODY_THEN_RESET -> {
-                        byte[] whole = okBody().getBytes(StandardCharsets.UTF_8);
+                    case HALF_BODY_THEN_RESET, HALF_BODY_WITH_USAGE_THEN_RESET -> {
+                        byte[] whole = (b == Behaviour.HALF_BODY_THEN_RESET ? okBody()
+                                : "{\"usage\":{\"prompt_tokens\":99,\"completion_tokens\":77},\"answered_by\":\"" + name
+                                + "\",\"pad\":\"" + "x".repeat(200) + "\"}").getBytes(StandardCharsets.UTF_8);
                         out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + whole.length
                                 + "\r\nX-Upstream: " + name + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                         out.write(whole, 0, whole.length / 2);
