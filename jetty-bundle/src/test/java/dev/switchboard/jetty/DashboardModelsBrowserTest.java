@@ -386,6 +386,56 @@ final class DashboardModelsBrowserTest {
         assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"stored-first\"}").statusCode()).isEqualTo(204);
     }
 
+    // Regression: Delete sent no If-Match, so a tab read before another operator turned the row into a deny policy
+    // deleted that policy unseen.
+    @Test
+    void shouldNotDeleteARowThatChangedSinceTheListWasRead() throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"changing\",\"target_model\":\"up/gpt-5\"}").statusCode()).isEqualTo(200);
+        models();
+        assertThat(rowText("changing")).contains("redirect");
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"changing\",\"enabled\":false,\"description\":\"INCIDENT\"}")
+                .statusCode()).isEqualTo(200);
+
+        row("changing").findElement(By.cssSelector("button[aria-label='Delete changing']")).click();
+        visible(By.id("confirm-ok")).click();
+
+        textContains(By.id("models-flash"), "Not deleted: the virtual models changed since this page read them.");
+        assertThat(gw.admin("GET", "virtual-models", null).body()).contains("INCIDENT");
+        // The list is redrawn as it is now: deleting again, with that in view, deletes it.
+        assertThat(rowText("changing")).contains("INCIDENT");
+        row("changing").findElement(By.cssSelector("button[aria-label='Delete changing']")).click();
+        visible(By.id("confirm-ok")).click();
+        until(d -> !listedNames().contains("changing"));
+        assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("changing");
+    }
+
+    // Regression: a sign-in elsewhere (another tab sharing the cookie) left this tab's CSRF token the old session's:
+    // every write was refused, and Sign out failed unseen, the session still live.
+    @Test
+    void shouldWriteAndSignOutAfterASignInInAnotherTab() throws Exception {
+        newVirtualModel();
+        Object signedIn = DashboardBrowser.async("const done = arguments[arguments.length - 1];"
+                + "fetch('session', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+                + " body: JSON.stringify({token: arguments[0]}), credentials: 'same-origin'}).then(r => done(r.status));",
+                DashboardGateway.TOKEN);
+        assertThat(signedIn).isEqualTo(200L);
+        type(driver.findElement(By.id("vm-source")), "two-tabs");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+
+        save();
+
+        saved("two-tabs");
+        assertThat(gw.admin("GET", "virtual-models", null).body()).contains("two-tabs");
+        String session = driver.manage().getCookieNamed("switchboard_admin_session").getValue();
+        driver.findElement(By.id("sign-out")).click();
+        visible(By.id("signin-form"));
+        HttpResponse<String> after = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(gw.base + "/admin/status")).header("Cookie", "switchboard_admin_session=" + session).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(after.statusCode()).isEqualTo(401);
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"two-tabs\"}").statusCode()).isEqualTo(204);
+    }
+
     @Test
     void shouldForgetAKeptDraftAtSignOut() {
         newVirtualModel();

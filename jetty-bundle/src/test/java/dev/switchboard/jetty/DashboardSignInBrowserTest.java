@@ -83,6 +83,22 @@ final class DashboardSignInBrowserTest {
         assertThat(api).isEqualTo(401L);
     }
 
+    // Regression: the form had no method and its field a name, so a form sent before its script ran (a slow link) or
+    // without scripts went as GET /admin/?token=..., the token in the history and in a proxy's access log.
+    @Test
+    void shouldNeverPutTheTokenInAnAddressWhenTheFormIsSentWithoutItsScript() {
+        driver.get(gw.base + "/admin/");
+        visible(By.id("token")).sendKeys(DashboardGateway.TOKEN);
+
+        // submit() sends the form as the browser would on its own: the script's submit handler does not run.
+        DashboardBrowser.script("document.getElementById('signin-form').submit();");
+
+        until(d -> !d.getCurrentUrl().endsWith("/admin/"));
+        assertThat(driver.getCurrentUrl()).isEqualTo(gw.base + "/admin/session").doesNotContain(DashboardGateway.TOKEN);
+        assertThat(driver.getPageSource()).doesNotContain(DashboardGateway.TOKEN);
+        assertThat(driver.manage().getCookieNamed("switchboard_admin_session")).isNull();
+    }
+
     @Test
     void shouldRefuseAWrongTokenAndSignInWithTheRightOneByKeyboard() {
         driver.get(gw.base + "/admin/");

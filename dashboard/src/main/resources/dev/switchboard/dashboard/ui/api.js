@@ -38,6 +38,19 @@ export function signedOut() {
  * @returns {status, data, etag}
  */
 export async function call(method, path, body, options = {}) {
+  try {
+    return await send(method, path, body, options);
+  } catch (e) {
+    // Signed in again meanwhile (in another tab, whose sign-in ended this tab's session and set the cookie both tabs
+    // share): this tab's CSRF token is the old session's, and every write of it would be refused. The refusal came
+    // before the write did anything: read the session's token and try once more.
+    if (e.status !== 403 || e.code !== 'forbidden' || method === 'GET' || method === 'HEAD' || options.retried) throw e;
+    await startSession();
+    return send(method, path, body, {...options, retried: true});
+  }
+}
+
+async function send(method, path, body, options) {
   const headers = {'Accept': 'application/json'};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers[csrfHeader] = csrfToken;

@@ -84,7 +84,8 @@ async function start() {
     try {
       await api.signOut();
     } catch (e) {
-      location.replace(api.adminBase.pathname);
+      // Never shown as signed out while the session lives on: say so, and stay.
+      if (e.status !== 401) window.alert('Not signed out: ' + e.message);
     }
   });
   window.addEventListener('hashchange', route);

@@ -157,7 +157,7 @@ export async function render(main, {mode, source}) {
       settled = true;
       models.flash(['Deleted ', {code: existing.source}, '.']);
       location.hash = '#/models';
-    })}, 'Delete') : null;
+    }, d.etag)}, 'Delete') : null;
   const form = h('form', {class: 'vm', id: 'vm-form', novalidate: true},
       h('label', {for: 'vm-source', class: 'field-label'}, 'Source'),
       h('div', {}, sourceInput,

@@ -105,7 +105,7 @@ export async function render(main, query) {
   const draw = () => {
     const text = search.value.trim().toLowerCase();
     const shown = all.filter((r) => (!kind.value || r.kind === kind.value) && (!text || haystack(r).includes(text)));
-    replace(tbody, shown.map((r) => row(r, main)));
+    replace(tbody, shown.map((r) => row(r, main, d.etag)));
     if (!shown.length) tbody.append(h('tr', {}, h('td', {colspan: 7, class: 'muted'}, 'No model matches.')));
     count.textContent = `${shown.length} of ${all.length} models`;
     // The filter is part of the address: reload and back keep it.
@@ -140,14 +140,14 @@ export async function render(main, query) {
   draw();
 }
 
-function row(r, main) {
+function row(r, main, etag) {
   const name = encodeURIComponent(r.name);
   const own = r.kind === 'provider'
     ? [h('a', {href: `#/models/new?source=${name}`, class: 'button secondary', 'aria-label': `Shadow ${r.name}`}, 'Shadow')]
     : r.vm.managed
       ? [h('a', {href: `#/models/edit/${name}`, class: 'button secondary', 'aria-label': `View ${r.name}`}, 'View')]
       : [h('a', {href: `#/models/edit/${name}`, class: 'button secondary', 'aria-label': `Edit ${r.name}`}, 'Edit'), ' ',
-        h('button', {type: 'button', class: 'secondary', 'aria-label': `Delete ${r.name}`, onclick: () => remove(r.vm, main)}, 'Delete')];
+        h('button', {type: 'button', class: 'secondary', 'aria-label': `Delete ${r.name}`, onclick: () => remove(r.vm, main, null, etag)}, 'Delete')];
   // A policy's selector `/` or `provider/` is no name a caller can ask for (SPEC section 2, step 4): nothing to try.
   const selector = r.kind === 'policy' && r.name.endsWith('/');
   const actions = append(h('td', {class: 'actions-cell'}), [own, selector ? null
@@ -161,8 +161,11 @@ function row(r, main) {
       targetsCell(r), scopeCell(r), enabledCell(r), managedCell(r), actions);
 }
 
-/** Delete asks first, then DELETE /admin/virtual-models. */
-export async function remove(vm, main, after) {
+/**
+ * Delete asks first, then DELETE /admin/virtual-models with If-Match: the revision the page read (a row changed
+ * meanwhile, say into a deny policy, is a 412 that shows the list as it is now, never deleted unseen).
+ */
+export async function remove(vm, main, after, etag) {
   const consequence = vm.kind === 'redirect'
     ? ['Callers asking for ', {code: vm.source}, ' will no longer be redirected.']
     : ['The access policy on ', {code: vm.source}, ' will no longer decide who may use it.'];
@@ -172,9 +175,20 @@ export async function remove(vm, main, after) {
   });
   if (!ok) return false;
   try {
-    await api.call('DELETE', 'virtual-models', {source: vm.source});
+    await api.call('DELETE', 'virtual-models', {source: vm.source}, {ifMatch: etag});
   } catch (e) {
     if (e.status === 401) return false;
+    if (e.status === 412) {
+      const changed = ['Not deleted: the virtual models changed since this page read them. '];
+      if (after) {
+        main.prepend(h('p', {class: 'notice error-box', role: 'alert'}, segments([...changed,
+          'Go back to Models to see them as they are now, and delete ', {code: vm.source}, ' again if it should still go.'])));
+        return false;
+      }
+      flash([...changed, 'This is the list as it is now: delete ', {code: vm.source}, ' again if it should still go.']);
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+      return false;
+    }
     main.prepend(h('p', {class: 'notice error-box', role: 'alert'}, 'Not deleted: ' + e.message));
     return false;
   }
