@@ -436,6 +436,24 @@ final class DashboardModelsBrowserTest {
         assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"two-tabs\"}").statusCode()).isEqualTo(204);
     }
 
+    // Regression: the editor split user paths at commas (re-saved, "/acme,labs" became "/acme" and "/labs": wider), and
+    // its text field dropped a description's line breaks, both when another field was saved.
+    @Test
+    void shouldKeepAPathsCommaAndADescriptionsLineBreaksWhenAnotherFieldIsSaved() throws Exception {
+        assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"kept-as-is\",\"target_model\":\"up/gpt-5\","
+                + "\"user_paths\":[\"/acme,labs\"],\"description\":\"Owner: team-a\\nTicket: OPS-1\"}").statusCode()).isEqualTo(200);
+        open(gw.base, DashboardGateway.TOKEN, "/models/edit/kept-as-is");
+        page("Edit kept-as-is");
+
+        driver.findElement(By.id("vm-enabled")).click();
+        save();
+
+        saved("kept-as-is");
+        assertThat(gw.admin("GET", "virtual-models", null).body()).contains("\"user_paths\":[\"/acme,labs\"]",
+                "\"description\":\"Owner: team-a\\nTicket: OPS-1\"", "\"enabled\":false");
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"kept-as-is\"}").statusCode()).isEqualTo(204);
+    }
+
     @Test
     void shouldForgetAKeptDraftAtSignOut() {
         newVirtualModel();

@@ -164,6 +164,27 @@ final class DashboardPagesBrowserTest {
         until(d -> d.findElement(By.id("exp-arms")).getText().contains("0 (–)"));
     }
 
+    // Regression: the reset's address kept a `..` segment, which the browser resolved: "x/../dotted" reset "dotted".
+    @Test
+    void shouldStartOverTheExperimentItShowsWhenItsNameHasADotDotSegment() throws Exception {
+        split("dotted");
+        split("x/../dotted");
+        for (int i = 0; i < 4; i++) {
+            assertThat(gw.chat("dotted", null).statusCode()).isEqualTo(200);
+            assertThat(gw.chat("x/../dotted", null).statusCode()).isEqualTo(200);
+        }
+        open(gw.base, DashboardGateway.TOKEN, "/experiments/" + java.net.URLEncoder.encode("x/../dotted",
+                java.nio.charset.StandardCharsets.UTF_8));
+        textContains(By.cssSelector(".exp-list a[aria-current='true']"), "x/../dotted");
+        textContains(By.id("exp-arms"), "2 (50%)");
+
+        driver.findElement(By.id("exp-reset")).click();
+        visible(By.id("confirm-ok")).click();
+
+        until(d -> d.findElement(By.id("exp-arms")).getText().contains("0 (–)"));
+        assertThat(gw.admin("GET", "experiments/dotted", null).body()).contains("\"requests\":2");
+    }
+
     @Test
     void shouldWriteTheSampleRatiosPValueAsItsComparison() throws Exception {
         // A sticky split whose every request comes from one caller: all of them on one arm, far from the weights' 50/50.

@@ -72,7 +72,8 @@ export async function render(main, {mode, source}) {
     targets: state.targets,
     strategy: strategy.value,
     fallbacks: d.fallbacks ? state.fallbacks : [],
-    userPaths: paths.value.split(/[\n,]/).map((p) => p.trim()).filter(Boolean),
+    // One per line, as the field says: a comma is part of a path (the API takes one), never a separator.
+    userPaths: paths.value.split('\n').map((p) => p.trim()).filter(Boolean),
     enabled: enabled.checked,
     description: description.value,
   });
@@ -233,7 +234,10 @@ export async function render(main, {mode, source}) {
     }
     body.user_paths = f.userPaths;
     body.enabled = f.enabled;
-    body.description = f.description;
+    // A text field drops the line breaks of the value it shows: a stored description that has some, left as shown,
+    // is sent as stored, not joined into one line.
+    const stored = existing && existing.description ? existing.description : '';
+    body.description = f.description === stored.replace(/[\r\n]/g, '') ? stored : f.description;
     save.disabled = true;
     settled = true;
     sessionStorage.setItem(DRAFT, JSON.stringify({hash: location.hash, form: f, etag: d.etag}));

@@ -216,5 +216,9 @@ async function reset(e, main) {
 
 /** A source in a path: slashes stay (the API reads /admin/experiments/anthropic/claude as written). */
 function path(source) {
-  return source.split('/').map(encodeURIComponent).join('/');
+  // Segment by segment (a container may refuse an encoded `/`), unless one is `.` or `..`, which the browser would
+  // resolve away (and reset another experiment): then the whole name as one segment.
+  const segments = source.split('/');
+  if (segments.some((p) => p === '.' || p === '..')) return encodeURIComponent(source);
+  return segments.map(encodeURIComponent).join('/');
 }
