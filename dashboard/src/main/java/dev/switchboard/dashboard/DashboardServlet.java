@@ -97,10 +97,13 @@ final class DashboardServlet extends HttpServlet {
         send(req, resp, a);
     }
 
-    private void session(HttpServletRequest req, HttpServletResponse resp, String token) throws IOException {
-        resp.setHeader("Cache-Control", "no-store");
+    private void session(HttpServletRequest req, HttpServletResponse response, String token) throws IOException {
+        response.setHeader("Cache-Control", "no-store");
         List<String> ids = Dashboard.cookies(req);
-        switch (req.getMethod()) {
+        String method = req.getMethod();
+        // HEAD answers as GET does, without the body, as everywhere in the admin API.
+        HttpServletResponse resp = method.equals("HEAD") ? new dev.switchboard.admin.HeadResponse(response) : response;
+        switch (method.equals("HEAD") ? "GET" : method) {
             case "POST" -> {
                 if (!SameOrigin.admits(req)) {
                     throw new AdminException(ApiError.ADMIN_FORBIDDEN, "a sign-in from another origin is refused");
@@ -137,7 +140,7 @@ final class DashboardServlet extends HttpServlet {
                 resp.setStatus(204);
             }
             default -> {
-                resp.setHeader("Allow", "GET, POST, DELETE");
+                resp.setHeader("Allow", "GET, HEAD, POST, DELETE");
                 throw new AdminException(ApiError.METHOD_NOT_ALLOWED, "GET, POST, DELETE");
             }
         }

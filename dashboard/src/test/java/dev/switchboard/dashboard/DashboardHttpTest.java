@@ -213,6 +213,7 @@ final class DashboardHttpTest {
             /admin/ui/signin.js
             /admin/virtual-models
             /admin/status
+            /admin/session
             """)
     void shouldAnswerHeadAsGetWithoutTheBodyForASession(String path) throws Exception {
         Signed s = signIn(base);

@@ -60,6 +60,11 @@ public final class AdminException extends RuntimeException {
         }
     }
 
+    /** @return the row's message argument, or {@code null} */
+    public String argument() {
+        return argument;
+    }
+
     /** @return the row of the error table */
     public ApiError error() {
         return error;

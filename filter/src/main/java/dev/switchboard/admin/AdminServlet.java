@@ -181,6 +181,10 @@ public final class AdminServlet extends HttpServlet {
                 // The rest of the body stays unread (see above).
                 resp.setHeader("Connection", "close");
             }
+            if (e.error() == ApiError.METHOD_NOT_ALLOWED && !resp.containsHeader("Allow")) {
+                // An extension's endpoint (experiments, the providers' models) names its methods in the refusal only.
+                allow(resp, e.argument());
+            }
             e.response().send(resp, false);
         }
     }
@@ -429,7 +433,11 @@ public final class AdminServlet extends HttpServlet {
 
     /** @param allow the methods that act here, as the message names them; a GET resource takes HEAD too (Allow says so) */
     private static AdminException notAllowed(HttpServletResponse resp, String allow) {
-        resp.setHeader("Allow", allow.startsWith("GET") ? "GET, HEAD" + allow.substring("GET".length()) : allow);
+        allow(resp, allow);
         return new AdminException(ApiError.METHOD_NOT_ALLOWED, allow);
+    }
+
+    private static void allow(HttpServletResponse resp, String allow) {
+        resp.setHeader("Allow", allow.startsWith("GET") ? "GET, HEAD" + allow.substring("GET".length()) : allow);
     }
 }

@@ -14,7 +14,7 @@ import java.util.Objects;
  * included, and no body (RFC 9110 section 9.3.2). What is written is dropped here rather than left to the container,
  * which the servlet specification does not oblige to drop it. Not thread-safe, as the response it wraps.
  */
-final class HeadResponse extends HttpServletResponseWrapper {
+public final class HeadResponse extends HttpServletResponseWrapper {
 
     private final ServletOutputStream body = new ServletOutputStream() {
         @Override
@@ -44,7 +44,7 @@ final class HeadResponse extends HttpServletResponseWrapper {
     };
     private PrintWriter writer;
 
-    HeadResponse(HttpServletResponse response) {
+    public HeadResponse(HttpServletResponse response) {
         super(response);
     }
 

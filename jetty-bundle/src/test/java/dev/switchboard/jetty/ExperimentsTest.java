@@ -240,6 +240,16 @@ final class ExperimentsTest {
         });
         assertThat(admin("GET", "/admin/experiments/moved").statusCode()).isEqualTo(404);
         assertThat(admin("POST", "/admin/experiments/moved/reset").statusCode()).isEqualTo(404);
+        // A method an endpoint does not take: 405 with Allow, as for the rest of the admin API.
+        HttpResponse<String> delete = admin("DELETE", "/admin/experiments/exp");
+        assertThat(delete.statusCode()).isEqualTo(405);
+        assertThat(delete.headers().firstValue("Allow")).hasValue("GET, HEAD");
+        HttpResponse<String> post = admin("POST", "/admin/experiments");
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
+        HttpResponse<String> models = admin("DELETE", "/admin/models");
+        assertThat(models.statusCode()).isEqualTo(405);
+        assertThat(models.headers().firstValue("Allow")).hasValue("GET, HEAD");
     }
 
     @Test
