@@ -176,7 +176,8 @@ final class DashboardServlet extends HttpServlet {
         if (!(tree instanceof Map<?, ?> fields)) {
             throw new AdminException(ApiError.INVALID_REQUEST, "the sign-in body must be a JSON object {\"token\": \"...\"}");
         }
-        return fields.get("token") instanceof String token ? token : null;
+        // Stripped, as the bearer header's is: a token pasted with the line end of the file it came from still signs in.
+        return fields.get("token") instanceof String token ? token.strip() : null;
     }
 
     /** The session cookie: scoped to the admin paths, out of reach of scripts and of other sites. */

@@ -170,6 +170,16 @@ final class DashboardHttpTest {
         assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
     }
 
+    @Test
+    void shouldSignInWithATokenPastedWithTheLineEndOfItsFile() throws Exception {
+        // As the bearer header's token is read (stripped): a token copied from a file comes with its line end.
+        HttpResponse<String> r = send(request(base, "POST", "/admin/session", "{\"token\":\" " + TOKEN + "\\n\"}")
+                .header("Content-Type", "application/json").header("Origin", base.toString()));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Set-Cookie")).hasValueSatisfying(c -> assertThat(c).startsWith(Dashboard.COOKIE + "="));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"{\"token\":\"wrong\",\"token\":\"TOKEN\"}", "{\"token\":\"TOKEN\",\"token\":\"wrong\"}"})
     void shouldRefuseASignInThatSendsTheTokenTwice(String body) throws Exception {
