@@ -32,7 +32,7 @@ import tools.jackson.core.util.JsonRecyclerPools;
  * {@code output_tokens}, {@code cache_read_input_tokens}, {@code cache_creation_input_tokens},
  * {@code stop_reason}; in streams {@code message_start} and {@code message_delta}). Only a {@code usage} object of the
  * root or of a root member counts ({@link #anchored}): deeper, or in an array, it is what an answer echoes of the
- * request. A later value
+ * request; within one JSON text the root's own usage stands over a root member's. A later value
  * replaces an earlier one (a stream's last word counts); a negative count is no count and is skipped; what no part
  * of the response said stays {@code null}: unknown, never zero.
  *
@@ -70,6 +70,8 @@ public final class UsageReader {
     private Long cached;
     private Long reasoning;
     private Long cacheCreation;
+    /** The counts (bits 0-4: input, output, cached, cache creation, reasoning) the current JSON text's own usage gave. */
+    private int rootCounts;
     private String finish;
     private boolean errorEvent;
     /** The incremental parse is inside the root's error object and saw a member other than null there. */
@@ -502,26 +504,50 @@ public final class UsageReader {
      * @param object the key under which its object sits
      * @param value the value
      */
-    void integer(int name, int object, long value) {
+    void integer(int name, int object, int depth, long value) {
         if (value < 0) {
             // No count is negative: such a value says nothing (the metrics' histograms would drop it while the access
             // log printed it), so it is unknown, and an earlier count of the response stands.
             return;
         }
+        int field;
         if (object == USAGE) {
             switch (name) {
-                case PROMPT_TOKENS, INPUT_TOKENS -> input = value;
-                case COMPLETION_TOKENS, OUTPUT_TOKENS -> output = value;
-                case CACHE_READ_INPUT_TOKENS -> cached = value;
-                case CACHE_CREATION_INPUT_TOKENS -> cacheCreation = value;
+                case PROMPT_TOKENS, INPUT_TOKENS -> field = 0;
+                case COMPLETION_TOKENS, OUTPUT_TOKENS -> field = 1;
+                case CACHE_READ_INPUT_TOKENS -> field = 2;
+                case CACHE_CREATION_INPUT_TOKENS -> field = 3;
                 default -> {
+                    return;
                 }
             }
         } else if (name == CACHED_TOKENS) {
-            cached = value;
+            field = 2;
         } else if (name == REASONING_TOKENS) {
-            reasoning = value;
+            field = 4;
+        } else {
+            return;
         }
+        // Within one JSON text the answer's own usage (the root's) stands over a root member's, whichever comes first:
+        // {"usage":{...},"x_meta":{"usage":{...}}} is the first one's. Across texts (a stream's events) the later counts.
+        int bit = 1 << field;
+        if ((object == USAGE ? depth : depth - 1) == 1) {
+            rootCounts |= bit;
+        } else if ((rootCounts & bit) != 0) {
+            return;
+        }
+        switch (field) {
+            case 0 -> input = value;
+            case 1 -> output = value;
+            case 2 -> cached = value;
+            case 3 -> cacheCreation = value;
+            default -> reasoning = value;
+        }
+    }
+
+    /** A JSON text begins (a body, an event's data): its counts are read afresh against the ones before. */
+    void textBegins() {
+        rootCounts = 0;
     }
 
     /**
@@ -583,6 +609,9 @@ public final class UsageReader {
         if (t == JsonToken.PROPERTY_NAME || t == JsonToken.END_ARRAY || t == JsonToken.VALUE_NULL) {
             return;
         }
+        if (ctx.getNestingDepth() == 1 && (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY)) {
+            textBegins();
+        }
         if (t == JsonToken.END_OBJECT) {
             // After an object's end the context is its parent's, whose current name is the key the object sat under.
             if (errorMembers && ctx.inObject() && ctx.getNestingDepth() == 1 && id(ctx.currentName()) == ERROR) {
@@ -612,7 +641,7 @@ public final class UsageReader {
             if (readsInteger(name, object, id(nameOf(parent))) && anchored(object, depth(ctx))
                     && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
                 // Past a long, the count is unknown, as the scanner reads it; its siblings stand.
-                integer(name, object, p.getLongValue());
+                integer(name, object, depth(ctx), p.getLongValue());
             }
         } else {
             int depth = parent != null && parent.inArray() ? -1 : ctx.getNestingDepth() - 1;

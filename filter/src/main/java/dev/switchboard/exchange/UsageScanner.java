@@ -74,6 +74,7 @@ final class UsageScanner {
         firstArray = Integer.MAX_VALUE;
         try {
             while (skipWhitespace()) {
+                out.textBegins();
                 value(UsageReader.OTHER);
             }
         } catch (Fault | RuntimeException e) {
@@ -315,7 +316,7 @@ final class UsageScanner {
                 if (!overflow && (negative || value != Long.MIN_VALUE)) {
                     // Past a long, the count is unknown (as a negative one), and the rest of the text is still read:
                     // its other counts stand.
-                    out.integer(key, keyIn[d], negative ? value : -value);
+                    out.integer(key, keyIn[d], d, negative ? value : -value);
                 }
             }
         }

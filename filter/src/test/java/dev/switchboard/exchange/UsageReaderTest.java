@@ -74,6 +74,21 @@ final class UsageReaderTest {
                         data: [DONE]
 
                         """, new Usage(12L, 3L, null, null, null, "stop")),
+                // The answer's own usage stands over a member's, whichever comes first in the text.
+                Arguments.of("a root usage before a member's", JSON, """
+                        {"usage":{"prompt_tokens":11,"completion_tokens":5},"x_meta":{"usage":{"prompt_tokens":500,
+                        "completion_tokens":600,"prompt_tokens_details":{"cached_tokens":3}}},"choices":[]}""",
+                        new Usage(11L, 5L, 3L, null, null, null)),
+                Arguments.of("a root usage after a member's", JSON, """
+                        {"x_meta":{"usage":{"prompt_tokens":500,"completion_tokens":600}},"usage":{"prompt_tokens":11,
+                        "completion_tokens":5}}""",
+                        new Usage(11L, 5L, null, null, null, null)),
+                Arguments.of("a member's usage in a later event than a root usage", SSE, """
+                        data: {"usage":{"prompt_tokens":1,"completion_tokens":1}}
+
+                        data: {"x_groq":{"usage":{"prompt_tokens":12,"completion_tokens":3}}}
+
+                        """, new Usage(12L, 3L, null, null, null, null)),
                 Arguments.of("embeddings", JSON, """
                         {"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,-0.2,3e-5]}],
                         "model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}""",

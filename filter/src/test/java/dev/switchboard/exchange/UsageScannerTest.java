@@ -41,6 +41,16 @@ final class UsageScannerTest {
     }
 
     @Test
+    void shouldLetTheRootsUsageStandOverAMembersEitherWay() {
+        for (String text : new String[] {
+                "{\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":5},\"m\":{\"usage\":{\"prompt_tokens\":500,\"completion_tokens\":600}}}",
+                "{\"m\":{\"usage\":{\"prompt_tokens\":500,\"completion_tokens\":600}},\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":5}}"}) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            assertThat(readBothWays(bytes, bytes.length / 2)).as(text).containsOnly(new Usage(11L, 5L, null, null, null, null));
+        }
+    }
+
+    @Test
     void shouldReadWhatTheJacksonParseReadsFromGeneratedTextsWholeCutAndChanged() {
         int known = 0;
         int faulty = 0;
