@@ -59,7 +59,9 @@ final class SlowSendersTest {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).contains("echo from echo-small: hi");
         System.out.printf("%d slow senders dripping; a normal request took %d ms%n", senders.size(), r.millis());
-        assertThat(r.millis()).as("served while %d slow senders drip", senders.size()).isLessThan(2000L);
+        // A pool the drips held would make it wait for a sender's whole body (about 100 s); 5 s leaves room for a
+        // loaded 2-core machine running the suite's other JVM beside this one (2.4 s read once with probes running too).
+        assertThat(r.millis()).as("served while %d slow senders drip", senders.size()).isLessThan(5000L);
         assertThat(senders).allMatch(s -> s.sent() < body.length(), "every slow sender is still sending");
     }
 }
