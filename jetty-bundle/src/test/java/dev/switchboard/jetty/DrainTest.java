@@ -179,8 +179,20 @@ final class DrainTest {
         assertThat(c.errorCode()).isNull();
     }
 
+    /** A gateway whose drain would take 10 s: a stop that waits for it is told from one that does not by far. */
+    private void longDrain() throws Exception {
+        gateway.stop();
+        gateway = TestGateway.start(TestGateway.config("""
+                server: {drain_timeout: 10s, upstream_idle_timeout: 60s}
+                providers:
+                  up: {type: openai-compatible, base_url: %s}
+                default_provider: up
+                """.formatted(upstream.url())));
+    }
+
     @Test
     void shouldStopAtOnceWhenOnlyAKeptAliveConnectionIsOpen() throws Exception {
+        longDrain();
         upstream.next(Script.of(End.FIN, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"));
         try (Socket socket = send(gateway.port(), "kept-alive", "{\"model\":\"up/m\"}")) {
             Received r = RawClient.read(socket, 10_000, System.nanoTime());
@@ -190,17 +202,18 @@ final class DrainTest {
 
             assertThat(gateway.stop()).isZero();
 
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(400L);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3_000L);
             assertThat(socket.getInputStream().read()).as("closed by the stop").isEqualTo(-1);
         }
     }
 
     @Test
     void shouldStopAtOnceWhenNothingIsInFlight() throws Exception {
+        longDrain();
         long start = System.nanoTime();
 
         assertThat(gateway.stop()).isZero();
 
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500L);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3_000L);
     }
 }
