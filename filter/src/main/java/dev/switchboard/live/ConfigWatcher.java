@@ -148,6 +148,11 @@ public final class ConfigWatcher implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 LOG.warn("Switchboard: reload check failed", e);
+            } catch (VirtualMachineError e) {
+                // Out of memory (or stack) in one reload: the last good configuration serves on, and the file is still
+                // watched, so the next edit is read; a dead thread would leave every later edit unread, unsaid.
+                LOG.error("Switchboard: a reload of {} failed ({}); the last good configuration serves on, and the file"
+                        + " is still watched", live.configFile(), e.toString(), e);
             }
         }
     }

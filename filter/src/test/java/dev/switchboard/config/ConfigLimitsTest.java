@@ -66,6 +66,19 @@ final class ConfigLimitsTest {
                 "the document expands to more than 100000 nodes (anchors and aliases included); refusing it"));
     }
 
+    // Regression (probe): a 1 MB value holding a ${VAR}, aliased 60,000 times in a 1.2 MB file (aliases of a scalar,
+    // which the alias limit leaves alone, and fewer nodes than the node limit), was interpolated again at every visit
+    // until the reload thread ran out of memory and died, the file no longer watched.
+    @Test
+    void shouldRejectALargeValueAliasedOverAndOverBeforeItsCopiesFillTheHeap() {
+        // The same shape, smaller (so that the 2 s bound of the parse holds): 200 KB aliased 5,000 times is 1 G characters.
+        String yaml = "x: &a \"" + "A".repeat(200_000) + "${HOME:-home}\"\ny: [" + String.join(", ",
+                java.util.Collections.nCopies(5_000, "*a")) + "]\n";
+
+        assertRefused(() -> LOADER.parse(yaml), List.of(
+                "the document's values come to more than 16777216 characters (anchors and aliases included); refusing it"));
+    }
+
     // Regression: every node counted toward the anchor-bomb limit, so a plain store of about 14,300 rows (1.4 MB, well
     // under the 4 MiB limit) was refused as "expands to more than 100000 nodes" (probe).
     @Test
