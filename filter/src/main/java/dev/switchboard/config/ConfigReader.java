@@ -256,7 +256,8 @@ final class ConfigReader {
             fields.error("identity.user_path_header", m.entries().get("user_path_header"),
                     "must be a valid header name, was \"" + header + "\"");
         }
-        boolean trust = fields.bool(m, "identity", "trust_user_path_header", Identity.DEFAULT_TRUST_USER_PATH_HEADER);
+        // Empty is an error, not the default (true: any caller could then name its own user path).
+        boolean trust = fields.gate(m, "identity", "trust_user_path_header", Identity.DEFAULT_TRUST_USER_PATH_HEADER);
         List<Client> clients = new ArrayList<>();
         Value.Sequence seq = fields.sequence(m.entries().get("clients"), "identity.clients");
         if (seq != null) {
@@ -293,6 +294,7 @@ final class ConfigReader {
                         fields.error(path + ".key_sha256", c.entries().get("key_sha256"), "the same key as " + prev);
                     }
                 }
+                fields.empty(c, path, "user_path", "the client's key would be bound to no user path");
                 String userPath = fields.string(c, path, "user_path", null);
                 if (userPath != null) {
                     userPath = fields.userPath(userPath, path + ".user_path", c.entries().get("user_path"));

@@ -144,6 +144,12 @@ final class VirtualModelReader {
             source = source.strip();
             usableName(source, false, path + ".source", m.entries().get("source"));
         }
+        // Empty (a line left half done, ${T:-} with T unset) is not left out: without a target the entry is an access
+        // policy, which may admit callers the author meant to redirect, even past a provider-wide deny.
+        String policy = "without a target this entry is an access policy, not a redirect";
+        fields.empty(m, path, "target", policy);
+        fields.empty(m, path, "targets", policy);
+        fields.empty(m, path, "user_paths", "without user paths the entry admits every caller");
         boolean hasTarget = m.entries().containsKey("target") && !Fields.isNull(m.entries().get("target"));
         boolean hasTargets = m.entries().containsKey("targets") && !Fields.isNull(m.entries().get("targets"));
         List<Target> targets = new ArrayList<>();

@@ -81,6 +81,40 @@ final class ConfigValidationTest {
                             enabled:
                         """, "virtual_models[0].enabled: must be true or false, was empty (taken for the default, it would be"
                         + " true) (line 3)"),
+                // Regression (probe): these keys written empty read as left out, which opens access: a redirect became a
+                // policy admitting every caller (past a provider-wide deny), a policy's paths every caller, the header
+                // trusted, a client's key bound to no path.
+                row("empty target", """
+                        virtual_models:
+                          - source: up/secret
+                            target:
+                        """, "virtual_models[0].target: is empty: without a target this entry is an access policy, not a"
+                        + " redirect; leave the key out to mean that (line 3)"),
+                row("empty targets", """
+                        virtual_models:
+                          - source: up/secret
+                            targets: ~
+                        """, "virtual_models[0].targets: is empty: without a target this entry is an access policy, not a"
+                        + " redirect; leave the key out to mean that (line 3)"),
+                row("empty user_paths", """
+                        virtual_models:
+                          - source: up/secret
+                            user_paths:
+                        """, "virtual_models[0].user_paths: is empty: without user paths the entry admits every caller;"
+                        + " leave the key out to mean that (line 3)"),
+                row("empty trust_user_path_header", """
+                        identity:
+                          trust_user_path_header:
+                        """, "identity.trust_user_path_header: must be true or false, was empty (taken for the default, it"
+                        + " would be true) (line 2)"),
+                row("empty user_path of a client", """
+                        identity:
+                          clients:
+                            - name: labs
+                              key_sha256: 0000000000000000000000000000000000000000000000000000000000000000
+                              user_path:
+                        """, "identity.clients[0].user_path: is empty: the client's key would be bound to no user path;"
+                        + " leave the key out to mean that (line 5)"),
                 row("empty enabled_by_default", """
                         models:
                           enabled_by_default:
