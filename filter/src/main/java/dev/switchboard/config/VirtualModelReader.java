@@ -54,7 +54,14 @@ final class VirtualModelReader {
             throw new InvalidConfigException(List.of("(document): must be a mapping with virtual_models, was " + root.describe()));
         }
         fields.onlyKeys(doc, "", STORE_KEYS);
-        List<VirtualModel> rows = readAll(doc.entries().get("virtual_models"), providerNames);
+        Value list = doc.entries().get("virtual_models");
+        if (list == null || Fields.isNull(list)) {
+            // Every store this gateway writes lists its rows, none as []: one that does not ("version: 1" alone, a
+            // save cut short after the header) is not read as no rows, which would drop every stored deny.
+            throw new InvalidConfigException(List.of("(document): the admin store lists no virtual_models (a store with"
+                    + " no rows says 'virtual_models: []'); it reads as cut short"));
+        }
+        List<VirtualModel> rows = readAll(list, providerNames);
         if (!fields.ok()) {
             throw new InvalidConfigException(fields.errors());
         }

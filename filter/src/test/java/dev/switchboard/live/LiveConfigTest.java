@@ -196,6 +196,26 @@ final class LiveConfigTest {
         assertThat(reloader.lastError()).isNull();
     }
 
+    // Regression (probe): only a blank store was taken for one cut short; "version: 1" alone, "virtual_models:" with no
+    // value (a truncate-then-write save caught after the header) read as no rows, and the store's denies went.
+    @Test
+    void shouldKeepTheStoreRowsWhileTheStoreFileListsNoVirtualModels() throws IOException {
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        LiveConfig reloader = withStoreRowExtra();
+
+        for (String cut : new String[] {"version: 1\n", "version: 1\nvirtual_models:\n", "virtual_models: ~\n"}) {
+            Files.writeString(store, cut);
+            Snapshot during = reloader.reload();
+            assertThat(target(during, "extra")).as(cut).isEqualTo("v9/model");
+            assertThat(reloader.lastError().errors()).as(cut).singleElement().asString()
+                    .contains("the admin store lists no virtual_models (a store with no rows says 'virtual_models: []')");
+        }
+
+        Files.writeString(store, "virtual_models: []\n");
+        assertThat(reloader.reload().config().rules().virtualModels()).noneMatch(vm -> vm.source().equals("extra"));
+        assertThat(reloader.lastError()).isNull();
+    }
+
     @Test
     void shouldKeepTheStoreRowsAndRefuseWritesWhileTheStoreFileIsMissing() throws Exception {
         // A deny policy written through the admin API must not open up because its file was moved away, and a write
