@@ -109,6 +109,7 @@ final class VirtualModelReader {
                                         Set<String> providerNames) {
         List<VirtualModel> out = new ArrayList<>();
         Map<String, String> sources = new HashMap<>();
+        Map<String, String[]> policies = new HashMap<>();
         for (int i = 0; i < items.size(); i++) {
             String path = pathOf.apply(i);
             Value item = items.get(i);
@@ -120,6 +121,17 @@ final class VirtualModelReader {
                 if (previous != null) {
                     fields.error(path + ".source", s, "duplicate source '" + ModelNames.visible(s.text().strip()) + "' (also "
                             + previous + ")");
+                } else if (!mm.entries().containsKey("target") && !mm.entries().containsKey("targets")) {
+                    // Policies match names ignoring case when none matches exactly: two policies one name apart in case
+                    // would let the spelling a caller sends choose between them (a deny and an allow, say).
+                    String[] other = policies.putIfAbsent(dev.switchboard.rules.VirtualModel.folded(s.text().strip()),
+                            new String[] {path, s.text().strip()});
+                    if (other != null) {
+                        fields.error(path + ".source", s, "the policy '" + ModelNames.visible(s.text().strip())
+                                + "' differs from the policy '" + ModelNames.visible(other[1]) + "' (" + other[0]
+                                + ") only in case; policies match names ignoring case, so the spelling a caller sends"
+                                + " would choose between them: keep one");
+                    }
                 }
             }
             VirtualModel vm = read(item, path, providerNames);

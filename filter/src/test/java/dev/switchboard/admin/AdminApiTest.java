@@ -991,6 +991,21 @@ final class AdminApiTest {
         assertThat(admin.store).doesNotExist();
     }
 
+    // Regression (probe): a policy one name apart in case from a stored one was stored (200), and the spelling a
+    // caller sent chose between the deny and the allow.
+    @Test
+    void shouldRefuseAPolicyThatDiffersFromAStoredOneOnlyInCase() throws Exception {
+        start();
+        assertThat(admin.put("{\"source\":\"up/secret\",\"enabled\":false}").statusCode()).isEqualTo(200);
+        String before = Files.readString(admin.store);
+
+        HttpResponse<String> r = admin.put("{\"source\":\"up/SECRET\"}");
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(r.body()).contains("\"code\":\"invalid_virtual_model\"", "'up/secret'", "'up/SECRET'", "only in case");
+        assertThat(Files.readString(admin.store)).isEqualTo(before);
+    }
+
     @Test
     void shouldMakeTheNewRulesLiveOnThisNodeWhenThePutAnswers() throws Exception {
         start();

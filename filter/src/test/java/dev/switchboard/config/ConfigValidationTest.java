@@ -115,6 +115,15 @@ final class ConfigValidationTest {
                               user_path:
                         """, "identity.clients[0].user_path: is empty: the client's key would be bound to no user path;"
                         + " leave the key out to mean that (line 5)"),
+                // Regression (probe): a deny and an allow one name apart in case, the spelling sent chose between them.
+                row("policies one name apart in case", """
+                        virtual_models:
+                          - source: demo/echo-large
+                            enabled: false
+                          - source: demo/ECHO-LARGE
+                        """, "virtual_models[1].source: the policy 'demo/ECHO-LARGE' differs from the policy"
+                        + " 'demo/echo-large' (virtual_models[0]) only in case; policies match names ignoring case, so the"
+                        + " spelling a caller sends would choose between them: keep one (line 4)"),
                 row("empty enabled_by_default", """
                         models:
                           enabled_by_default:

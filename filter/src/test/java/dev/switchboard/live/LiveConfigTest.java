@@ -333,8 +333,9 @@ final class LiveConfigTest {
         try {
             long started = System.nanoTime();
             reloader.update(null, adding("written"));
+            // Not the ~11 s it took: the wait and 3 s of room for a loaded machine (4.2 s read with probes beside it).
             assertThat(java.time.Duration.ofNanos(System.nanoTime() - started))
-                    .isLessThan(LiveConfig.SETTLE_MAX.plusSeconds(1));
+                    .isLessThan(LiveConfig.SETTLE_MAX.plusSeconds(3));
             assertThat(Files.readString(dir.resolve("virtual-models.admin.yaml"))).contains("written");
 
             Thread writer = new Thread(() -> {
