@@ -127,18 +127,7 @@ final class DrainTest {
     // client timeout, though the drain time had not run out.
     @Test
     void shouldLetAStreamWhoseClientPausesFinishWithinTheDrainTime() throws Exception {
-        gateway.stop();
-        gateway = TestGateway.start(TestGateway.config("""
-                server: {drain_timeout: 20s, upstream_idle_timeout: 60s}
-                providers:
-                  up: {type: openai-compatible, base_url: %s}
-                default_provider: up
-                """.formatted(upstream.url())), new ExchangeListener() {
-                    @Override
-                    public void onComplete(Exchange exchange, Completion completion) {
-                        completions.put(exchange.id(), completion);
-                    }
-                });
+        restart("20s");
         // More than the socket buffers on both sides hold: the gateway's writes wait while the client does not read.
         String body = EVENT.repeat(16 * 1024 * 1024 / EVENT.length()) + "data: [DONE]\n\n";
         upstream.next(Script.of(End.FIN, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: "
@@ -181,13 +170,23 @@ final class DrainTest {
 
     /** A gateway whose drain would take 10 s: a stop that waits for it is told from one that does not by far. */
     private void longDrain() throws Exception {
+        restart("10s");
+    }
+
+    /** The gateway again, with this drain time, its exchanges recorded. */
+    private void restart(String drain) throws Exception {
         gateway.stop();
         gateway = TestGateway.start(TestGateway.config("""
-                server: {drain_timeout: 10s, upstream_idle_timeout: 60s}
+                server: {drain_timeout: %s, upstream_idle_timeout: 60s}
                 providers:
                   up: {type: openai-compatible, base_url: %s}
                 default_provider: up
-                """.formatted(upstream.url())));
+                """.formatted(drain, upstream.url())), new ExchangeListener() {
+                    @Override
+                    public void onComplete(Exchange exchange, Completion completion) {
+                        completions.put(exchange.id(), completion);
+                    }
+                });
     }
 
     @Test
