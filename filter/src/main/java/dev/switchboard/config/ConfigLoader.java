@@ -231,7 +231,7 @@ public final class ConfigLoader {
                     + MAX_FILE_BYTES + " bytes"));
         }
         Value root = YamlTree.parse(decode(storeBytes), new Interpolator(env));
-        return new VirtualModelReader().readStore(root, providerNames);
+        return VirtualModelReader.forStore().readStore(root, providerNames);
     }
 
     /**
@@ -254,7 +254,7 @@ public final class ConfigLoader {
             values.add(toValue(row));
             paths.add(row.get("source") instanceof String s ? "virtual_models[source=" + s + "]" : "virtual_models[" + i + "]");
         }
-        return new VirtualModelReader().readRows(values, paths, providerNames);
+        return VirtualModelReader.forStore().readRows(values, paths, providerNames);
     }
 
     /**

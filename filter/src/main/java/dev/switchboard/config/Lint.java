@@ -169,6 +169,14 @@ final class Lint {
                 }
             } else {
                 Selector s = Selector.parse(vm.source(), rules.providers().keySet());
+                if (providerMode && s.kind() == Selector.Kind.PROVIDER && !rules.providers().containsKey(s.provider())) {
+                    // Only an admin store's row gets here (the config file refuses it): written through a node that
+                    // declares the provider, read on one that does not yet.
+                    out.add(new Warning(file, path + ".source", vm.source(), "policy '" + vm.source() + "' names no"
+                            + " provider this node declares, so it guards nothing here (requests for '" + vm.source()
+                            + "...' go to the default provider as bare model names) until its config declares '"
+                            + s.provider() + "'"));
+                }
                 if (providerMode && s.kind() == Selector.Kind.MODEL && vm.source().indexOf('/') > 0) {
                     String prefix = vm.source().substring(0, vm.source().indexOf('/'));
                     out.add(new Warning(file, path + ".source", vm.source(), "policy '" + vm.source() + "' can never"

@@ -27,14 +27,30 @@ final class VirtualModelReader {
     static final long MAX_TOTAL_WEIGHT = 1_000_000_000;
 
     private final Fields fields;
+    /**
+     * Whether the rows are the admin store's: written through any node, so one may name a provider this node does not
+     * declare yet (a rolling change). Such a {@code provider/} policy guards nothing on this node (a warning says so,
+     * {@link Lint}); refusing it refused the whole store, and every later change of it, deny policies included.
+     */
+    private final boolean store;
 
     VirtualModelReader(Fields fields) {
-        this.fields = fields;
+        this(fields, false);
     }
 
-    /** A reader with its own problem list, for a store document or one admin row. */
+    private VirtualModelReader(Fields fields, boolean store) {
+        this.fields = fields;
+        this.store = store;
+    }
+
+    /** A reader with its own problem list, for one admin row. */
     VirtualModelReader() {
         this(new Fields());
+    }
+
+    /** A reader with its own problem list, for the admin store's rows. */
+    static VirtualModelReader forStore() {
+        return new VirtualModelReader(new Fields(), true);
     }
 
     /** Keys of an admin store document. */
@@ -229,7 +245,7 @@ final class VirtualModelReader {
             fields.error(path + ".description", m.entries().get("description"),
                     "must not contain a NUL character (U+0000)");
         }
-        if (!hasTarget && !hasTargets && source != null && !source.isBlank() && !providerNames.isEmpty()) {
+        if (!store && !hasTarget && !hasTargets && source != null && !source.isBlank() && !providerNames.isEmpty()) {
             Selector s = Selector.parse(source, providerNames);
             if (s.kind() == Selector.Kind.PROVIDER && !providerNames.contains(s.provider())) {
                 fields.error(path + ".source", m.entries().get("source"),

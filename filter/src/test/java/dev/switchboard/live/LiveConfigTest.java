@@ -139,6 +139,33 @@ final class LiveConfigTest {
                 .hasSize(live.get().warnings().size() - 1);
     }
 
+    // Regression (probe): a store row naming a provider this node does not declare yet (written through a node that
+    // does, in a rolling change) made the whole store invalid here: every later change, deny policies written on other
+    // nodes included, was not in force on this node. The row guards nothing here, and says so; the rest applies.
+    @Test
+    void shouldApplyTheStoreWhenOneOfItsPoliciesNamesAProviderThisNodeDoesNotDeclare() throws IOException {
+        Files.writeString(dir.resolve("switchboard.yaml"), """
+                providers:
+                  up: {type: openai-compatible, base_url: "http://127.0.0.1:1", api_key: k}
+                default_provider: up
+                """);
+        Files.writeString(dir.resolve("virtual-models.admin.yaml"), """
+                virtual_models:
+                  - {source: extra/, user_paths: [/acme]}
+                  - {source: up/secret, enabled: false}
+                """);
+
+        LiveConfig live = LiveConfig.load(dir.resolve("switchboard.yaml"), LOADER);
+
+        assertThat(live.lastError()).isNull();
+        assertThat(Resolver.resolve(live.get().rules(), "up/secret", Caller.ANONYMOUS, Picker.create()).outcome())
+                .isEqualTo(dev.switchboard.rules.Outcome.DISABLED);
+        assertThat(live.get().warnings()).anySatisfy(w -> assertThat(w.message()).isEqualTo("policy 'extra/' names no"
+                + " provider this node declares, so it guards nothing here (requests for 'extra/...' go to the default"
+                + " provider as bare model names) until its config declares 'extra'"));
+        live.close();
+    }
+
     @Test
     void shouldLetAConfigRowShadowTheStoresRowsOfItsSourceInAnyCase() throws IOException {
         // A hand edit of the store (the admin API refuses it) that spells a disabled config policy in another case:
