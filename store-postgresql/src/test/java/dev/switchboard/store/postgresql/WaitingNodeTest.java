@@ -110,13 +110,20 @@ final class WaitingNodeTest {
         return address;
     }
 
-    /** @return a store holding a policy on a provider the waiting node's file does not declare: rows it cannot apply */
+    /**
+     * @return a store holding a row written by hand that the node cannot apply (a weight of 0). Not a policy on a
+     *     provider the node does not declare: such a row is read now, guarding nothing on that node.
+     */
     private String storeThisNodeCannotApply() throws Exception {
         db = SharedDatabase.get();
-        String address = db.address(db.createDatabase());
+        String database = db.createDatabase();
+        String address = db.address(database);
         try (Node writer = Node.start(dir.resolve("writer"), address, Duration.ofMillis(200), "")) {
-            assertThat(writer.put("{\"source\":\"other/\",\"enabled\":false}").status()).isEqualTo(200);
+            assertThat(writer.put("{\"source\":\"probe\",\"target_model\":\"demo/echo-small\"}").status()).isEqualTo(200);
         }
+        db.edit(database, """
+                INSERT INTO switchboard.virtual_models (source) VALUES ('other/');
+                INSERT INTO switchboard.virtual_model_targets (source, position, model, weight) VALUES ('other/', 0, 'x/y', 0);""");
         return address;
     }
 
