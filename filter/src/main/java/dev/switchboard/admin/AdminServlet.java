@@ -181,9 +181,11 @@ public final class AdminServlet extends HttpServlet {
                 // The rest of the body stays unread (see above).
                 resp.setHeader("Connection", "close");
             }
-            if (e.error() == ApiError.METHOD_NOT_ALLOWED && !resp.containsHeader("Allow")) {
-                // An extension's endpoint (experiments, the providers' models) names its methods in the refusal only.
-                allow(resp, e.argument());
+            if (e.error() == ApiError.METHOD_NOT_ALLOWED) {
+                // Every 405 says what is allowed, from the refusal's own list (its routes' and the extensions' alike);
+                // a GET resource takes HEAD too.
+                String allow = e.argument();
+                resp.setHeader("Allow", allow.startsWith("GET") ? "GET, HEAD" + allow.substring("GET".length()) : allow);
             }
             e.response().send(resp, false);
         }
@@ -222,19 +224,19 @@ public final class AdminServlet extends HttpServlet {
                         brokenConfig(resp, deleted.brokenConfig(), null);
                         resp.setStatus(204);
                     }
-                    default -> throw notAllowed(resp, "GET, PUT, DELETE");
+                    default -> throw notAllowed("GET, PUT, DELETE");
                 }
             }
             case "/resolve" -> {
-                require(resp, method, "GET");
+                require(method, "GET");
                 json(resp, 200, resolve(req));
             }
             case "/status" -> {
-                require(resp, method, "GET");
+                require(method, "GET");
                 json(resp, 200, StatusView.of(live, breakers));
             }
             case "/reload" -> {
-                require(resp, method, "POST");
+                require(method, "POST");
                 LOG.info("Switchboard admin: reload asked by {} from {}", by, req.getRemoteAddr());
                 live.reload();
                 // 422 when the files are invalid, 503 when the admin store cannot be read (a database down): the reload
@@ -425,19 +427,14 @@ public final class AdminServlet extends HttpServlet {
         resp.getOutputStream().write(bytes);
     }
 
-    private static void require(HttpServletResponse resp, String method, String allow) {
+    private static void require(String method, String allow) {
         if (!method.equals(allow)) {
-            throw notAllowed(resp, allow);
+            throw notAllowed(allow);
         }
     }
 
-    /** @param allow the methods that act here, as the message names them; a GET resource takes HEAD too (Allow says so) */
-    private static AdminException notAllowed(HttpServletResponse resp, String allow) {
-        allow(resp, allow);
+    /** @param allow the methods that act here, as the message names them (the refusal's Allow header says them too) */
+    private static AdminException notAllowed(String allow) {
         return new AdminException(ApiError.METHOD_NOT_ALLOWED, allow);
-    }
-
-    private static void allow(HttpServletResponse resp, String allow) {
-        resp.setHeader("Allow", allow.startsWith("GET") ? "GET, HEAD" + allow.substring("GET".length()) : allow);
     }
 }

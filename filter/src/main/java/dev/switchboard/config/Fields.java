@@ -152,15 +152,12 @@ final class Fields {
      * it out means something wider: an error, not the key's absence.
      *
      * @param left what the entry would be without it (the rest of the message)
-     * @return whether the key is there with no value
      */
-    boolean empty(Value.Mapping m, String path, String key, String left) {
+    void empty(Value.Mapping m, String path, String key, String left) {
         Value v = m.entries().get(key);
         if (v != null && isNull(v)) {
             error(join(path, key), v, "is empty: " + left + "; leave the key out to mean that");
-            return true;
         }
-        return false;
     }
 
     Duration duration(Value.Mapping m, String path, String key, Duration def) {

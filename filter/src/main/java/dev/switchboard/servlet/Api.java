@@ -136,13 +136,13 @@ final class Api {
 
     /** The model of a model-less POST, if it has one: checked like any other (SPEC section 15). */
     static final Shape OPTIONAL_MODEL = Shape.of(false, "model");
-    /** A realtime call's session settings: its model and its transcription model (GA and beta spellings). */
     /**
      * A realtime call created from JSON (openai-python's {@code calls.create}: {@code {"sdp": ..., "session": {...}}}):
      * the session's models under {@code session}, and a top-level {@code model} (LiteLLM routes by one).
      */
     static final Shape CALL_JSON = UpstreamGateways.checkedIn(Shape.of(false, "session.model", "model",
             "session.audio.input.transcription.model", "session.input_audio_transcription.model"));
+    /** A realtime call's session settings: its model and its transcription model (GA and beta spellings). */
     private static final Shape CALL_SESSION = Shape.of(false, "model", "audio.input.transcription.model",
             "input_audio_transcription.model");
 
