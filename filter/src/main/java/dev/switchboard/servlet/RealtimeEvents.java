@@ -522,38 +522,38 @@ public final class RealtimeEvents {
     }
 
     /**
-     * @param text a text message the upstream sent
-     * @return {@code 1} for a {@code response.created} event (a response under way, which the provider bills as it
-     *     generates it), {@code -1} for a {@code response.done} (that response's usage known), {@code 0} for any other
+     * A provider's event about one response.
+     *
+     * @param done {@code false} for {@code response.created} (a response under way, which the provider bills as it
+     *     generates it), {@code true} for {@code response.done}
+     * @param usage a done response's usage ({@code response.usage}), or {@code null} when it stated none
      */
-    public static int responsesBegun(String text) {
-        boolean created = text.contains("response.created");
-        if (!created && !text.contains("response.done")) {
-            return 0;
-        }
-        if (!(providerEvent(text) instanceof Map<?, ?> event) || !(event.get("type") instanceof String type)) {
-            return 0;
-        }
-        return type.equals("response.created") ? 1 : type.equals("response.done") ? -1 : 0;
+    public record ResponseEvent(boolean done, Usage usage) {
     }
 
     /**
      * @param text a text message the upstream sent
-     * @return the usage of a {@code response.done} event ({@code response.usage}), or {@code null} for any other
-     *     message or one without usage
+     * @return what it says of a response, read once; {@code null} for any other message
      */
-    public static Usage usage(String text) {
-        if (!text.contains("response.done")) {
+    public static ResponseEvent response(String text) {
+        if (!text.contains("response.created") && !text.contains("response.done")) {
             return null;
         }
-        if (!(providerEvent(text) instanceof Map<?, ?> event) || !"response.done".equals(event.get("type"))
-                || !(event.get("response") instanceof Map<?, ?> response)
-                || !(response.get("usage") instanceof Map<?, ?> usage)) {
+        if (!(providerEvent(text) instanceof Map<?, ?> event) || !(event.get("type") instanceof String type)) {
             return null;
+        }
+        if (type.equals("response.created")) {
+            return new ResponseEvent(false, null);
+        }
+        if (!type.equals("response.done")) {
+            return null;
+        }
+        if (!(event.get("response") instanceof Map<?, ?> response) || !(response.get("usage") instanceof Map<?, ?> usage)) {
+            return new ResponseEvent(true, null);
         }
         Long cached = usage.get("input_token_details") instanceof Map<?, ?> details ? count(details.get("cached_tokens")) : null;
-        return new Usage(count(usage.get("input_tokens")), count(usage.get("output_tokens")), cached, null, null,
-                response.get("status") instanceof String s ? s : null);
+        return new ResponseEvent(true, new Usage(count(usage.get("input_tokens")), count(usage.get("output_tokens")),
+                cached, null, null, response.get("status") instanceof String s ? s : null));
     }
 
     /** @return a provider's message read as JSON, or {@code null} when it is none (passed on all the same) */

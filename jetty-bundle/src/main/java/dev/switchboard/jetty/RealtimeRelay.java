@@ -134,9 +134,9 @@ public final class RealtimeRelay {
         }
     }
 
-    private synchronized void add(Usage more, int begun) {
-        usage = RealtimeEvents.plus(usage, more);
-        underWay = Math.max(0, underWay + begun);
+    private synchronized void add(RealtimeEvents.ResponseEvent event) {
+        usage = RealtimeEvents.plus(usage, event.usage());
+        underWay = Math.max(0, underWay + (event.done() ? -1 : 1));
     }
 
     private synchronized void refused(String code) {
@@ -386,10 +386,9 @@ public final class RealtimeRelay {
         public void onWebSocketText(String message) {
             // The provider's first message (its session.created): the exchange's first byte.
             exchange.recorder().firstByte();
-            Usage more = RealtimeEvents.usage(message);
-            int begun = RealtimeEvents.responsesBegun(message);
-            if (more != null || begun != 0) {
-                add(more, begun);
+            RealtimeEvents.ResponseEvent response = RealtimeEvents.response(message);
+            if (response != null) {
+                add(response);
             }
             if (revokedNow()) {
                 return;
