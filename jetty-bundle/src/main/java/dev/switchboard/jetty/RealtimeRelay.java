@@ -39,6 +39,9 @@ public final class RealtimeRelay {
     /** The largest message a provider may send: its own, larger than any event a client sends. */
     static final int MAX_UPSTREAM_MESSAGE = 64 * 1024 * 1024;
 
+    /** The close reason of a socket silent for {@code upstream_idle_timeout}. */
+    private static final String IDLE = "idle for longer than upstream_idle_timeout";
+
     private final Exchange exchange;
     private final Candidate candidate;
     private final RealtimeEvents events;
@@ -103,6 +106,19 @@ public final class RealtimeRelay {
         session.setIdleTimeout(idle);
         session.setMaxTextMessageSize(maxMessage);
         session.setMaxBinaryMessageSize(maxMessage);
+        AtomicBoolean expired = new AtomicBoolean();
+        session.addIdleTimeoutListener(timeout -> {
+            // Both sides' connections carry the same traffic, so their timers expire together. Left to Jetty, an expiry
+            // drops its connection, and the close frame the other side's expiry is writing on it goes with it (the peer
+            // reads 1006, a loss). The first expiry of each session ends the relay instead (1001 on both sides, once)
+            // and keeps the connection for that close; a second one, a whole idle period later with the close still
+            // unanswered, lets Jetty drop it.
+            if (expired.getAndSet(true)) {
+                return true;
+            }
+            end(StatusCode.SHUTDOWN, IDLE, Ending.CLOSED, null);
+            return false;
+        });
     }
 
     /** How a socket ended, for the exchange. */
@@ -357,7 +373,7 @@ public final class RealtimeRelay {
         public void onWebSocketError(Throwable cause) {
             LOG.debug("realtime client socket failed", cause);
             if (cause instanceof WebSocketTimeoutException) {
-                end(StatusCode.SHUTDOWN, "idle for longer than upstream_idle_timeout", Ending.CLOSED, null);
+                end(StatusCode.SHUTDOWN, IDLE, Ending.CLOSED, null);
             } else if (cause instanceof MessageTooLargeException) {
                 end(StatusCode.MESSAGE_TOO_LARGE, "an event over max_request_bytes", Ending.CLOSED,
                         ApiError.REQUEST_TOO_LARGE.with("a realtime event over max_request_bytes"));
@@ -441,7 +457,7 @@ public final class RealtimeRelay {
             LOG.debug("realtime upstream socket to {} failed", candidate.provider(), cause);
             if (cause instanceof WebSocketTimeoutException) {
                 // The gateway's own timer, not a loss: both sides closed as idle.
-                end(StatusCode.SHUTDOWN, "idle for longer than upstream_idle_timeout", Ending.CLOSED, null);
+                end(StatusCode.SHUTDOWN, IDLE, Ending.CLOSED, null);
             } else {
                 end(StatusCode.ABNORMAL, null, Ending.UPSTREAM_LOST, null);
             }

@@ -899,6 +899,40 @@ final class RealtimeProxyTest {
     }
 
     @Test
+    void shouldCloseBothSidesOfEveryIdleSocketWithAFrameThoughBothSidesTimersExpireTogether() throws Exception {
+        // Each side's connection sees the same traffic, so both idle timers expire within a moment of each other: the
+        // first ends the relay and closes both sides with 1001; the second must not drop the connection under the close
+        // frame being written (the provider then read 1006, a lost connection, about once in twenty sockets).
+        int sockets = 40;
+        Gateway live = TestGateway.start("""
+                providers:
+                  up: {type: openai-compatible, base_url: "%s", api_key: sk-up}
+                default_provider: up
+                server: {upstream_idle_timeout: 1s}
+                """.formatted(upstream.url()));
+        try {
+            List<Messages> clients = new java.util.ArrayList<>();
+            for (int i = 0; i < sockets; i++) {
+                Messages client = new Messages();
+                http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + live.port()
+                        + "/v1/realtime?model=rt-a"), client).get(10, TimeUnit.SECONDS);
+                assertThat(client.next()).contains("session.created");
+                clients.add(client);
+            }
+            List<String> upstreamCloses = new java.util.ArrayList<>();
+            for (int i = 0; i < sockets; i++) {
+                upstreamCloses.add(upstream.closes.poll(10, TimeUnit.SECONDS));
+            }
+            assertThat(upstreamCloses).allMatch(close -> close != null && close.startsWith("1001 "));
+            for (Messages client : clients) {
+                assertThat(client.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+            }
+        } finally {
+            live.stop();
+        }
+    }
+
+    @Test
     void shouldNeverOpenATargetTheCallerMayNotUse() throws Exception {
         // guarded's target cannot be reached, and its fallback is denied to everyone: nothing is opened.
         assertThatThrownBy(() -> connect("/v1/realtime?model=guarded")).cause()
