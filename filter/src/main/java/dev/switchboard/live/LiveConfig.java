@@ -205,6 +205,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private volatile byte[] settled;
     /** The longest {@link #readConfig} waits for a config file that keeps changing. */
     static final Duration SETTLE_MAX = Duration.ofSeconds(2);
+    /**
+     * How long a look waits for the store in force before a change of the config file goes live with the store's rows
+     * in force, and between its reads of the file while the store does not answer ({@link #readBeside}).
+     */
+    static final Duration STORE_PATIENCE = Duration.ofSeconds(1);
+    /** Guarded by {@link #lock}: reads the store for a look ({@link #readBeside}), made at the first one. */
+    private java.util.concurrent.ExecutorService storeReader;
 
     private LiveConfig(ConfigLoader loader, Path configFile, byte[] builtIn, Clock clock) {
         this.loader = Objects.requireNonNull(loader, "loader");
@@ -562,6 +569,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             store = state.store();
             waitedFor = candidate;
             candidate = null;
+            if (storeReader != null) {
+                storeReader.shutdownNow();
+            }
         }
         store.close();
         if (waitedFor != null) {
@@ -641,7 +651,89 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         } else {
             return new Read(null, null, null);
         }
-        return new Read(config, store, readStore(store));
+        return readBeside(store, config);
+    }
+
+    /**
+     * Reads the store in force for a look. A store that does not answer within {@link #STORE_PATIENCE} (a database
+     * that hangs, a table another session holds locked: up to {@code lock_timeout} or the socket timeout) does not
+     * hold a change of the config file back: each time the patience runs out, the file as last read goes live with the
+     * store's rows in force (an emergency deny in the file takes effect), it is read again, and the store's read goes
+     * on. Holds {@link #lock}.
+     *
+     * @param config the config file's bytes as the look read them
+     * @return the file as last read, beside the store as read
+     * @throws UncheckedIOException when the store cannot be read ({@link UnreadableBeside} when the file's bytes
+     *     changed meanwhile: they are the ones to judge)
+     */
+    private Read readBeside(AdminStore store, byte[] config) {
+        State now = state;
+        if (now == null || now.contents() == null || store != now.store()) {
+            return new Read(config, store, readStore(store));
+        }
+        java.util.concurrent.Future<StoreContents> reading = storeReader().submit(() -> readStore(store));
+        byte[] latest = config;
+        byte[] applied = now.config();
+        try {
+            while (true) {
+                try {
+                    return new Read(latest, store, reading.get(STORE_PATIENCE.toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS));
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (latest != null && !java.util.Arrays.equals(latest, applied)) {
+                        applyFileWithLastGoodRows(latest, "the config file with the admin store's rows in force; the"
+                                + " store has not answered in " + STORE_PATIENCE.toMillis() + " ms, and its read goes on");
+                        applied = latest;
+                    }
+                    try {
+                        latest = readConfig(true);
+                    } catch (InvalidConfigException unreadable) {
+                        // Judged once the store answers (or gives up), as any look judges it.
+                    }
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof UncheckedIOException unreadable) {
+                throw latest == config ? unreadable : new UnreadableBeside(unreadable, latest);
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reading.cancel(true);
+            throw new UnreadableBeside(new UncheckedIOException(new java.io.InterruptedIOException(store.name()
+                    + ": its read was interrupted")), latest);
+        }
+    }
+
+    /** The store could not be read by a look that read the config file again meanwhile ({@link #readBeside}). */
+    private static final class UnreadableBeside extends UncheckedIOException {
+        private static final long serialVersionUID = 1L;
+
+        /** The config file as last read, {@code null} when it did not exist. */
+        private final transient byte[] config;
+
+        UnreadableBeside(UncheckedIOException unreadable, byte[] config) {
+            super(unreadable.getMessage(), unreadable.getCause());
+            this.config = config;
+        }
+    }
+
+    /** @return the thread that reads the store for a look ({@link #readBeside}); made once */
+    private java.util.concurrent.ExecutorService storeReader() {
+        if (storeReader == null) {
+            storeReader = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+                Thread t = new Thread(task, "switchboard-store-read");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return storeReader;
     }
 
     /**
@@ -983,8 +1075,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     storeUnreadable = true;
                     // The store cannot be read (the file's problems are InvalidConfigException): the file may still
                     // have changed, and an emergency deny in it must not wait for the database.
-                    // The file as this reload read it (waited for, when it settles): not read again, unwaited.
-                    List<String> errors = new ArrayList<>(applyFileWithLastGoodRows(config));
+                    // The file as this reload read it (waited for, when it settles): not read again, unwaited; or as
+                    // read again while the store did not answer.
+                    List<String> errors = new ArrayList<>(applyFileWithLastGoodRows(
+                            e instanceof UnreadableBeside beside ? beside.config : config));
                     errors.add(e.getCause().getMessage());
                     fail(sha256(String.join("\n", errors).getBytes(StandardCharsets.UTF_8)), errors, UNREADABLE);
                     // Judged afresh once it can be read: the content seen before (and its refusal) may stand again.
@@ -1028,10 +1122,22 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     keepRowsOfAVanishedStore(read);
                 }
                 List<Warning> warned = state.snapshot().config().warnings();
+                boolean unchanged = next.version().equals(state.snapshot().version());
+                boolean wasFailing = lastError != null;
                 swap(next, read.store(), read.config(), read.contents(), hash);
                 made = null;
-                LOG.info("Switchboard: reloaded configuration {} ({} virtual models)", next.version().substring(0, 12),
-                        next.config().rules().virtualModels().size());
+                if (!unchanged) {
+                    LOG.info("Switchboard: reloaded configuration {} ({} virtual models)", next.version().substring(0, 12),
+                            next.config().rules().virtualModels().size());
+                } else if (wasFailing) {
+                    // After an outage, or an invalid edit put back: what is read now is what was in force.
+                    LOG.info("Switchboard: the configuration can be read again, unchanged; {} stays in force",
+                            next.version().substring(0, 12));
+                } else {
+                    // The store's read that a changed config file did not wait for (readBeside) is done.
+                    LOG.info("Switchboard: the admin store answered, unchanged; {} stays in force",
+                            next.version().substring(0, 12));
+                }
                 logNewWarnings(warned, next);
                 return next;
             } catch (UncheckedIOException e) {
@@ -1125,7 +1231,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             Snapshot next = build(partial);
             if (!next.version().equals(now.snapshot().version())) {
                 installPartial(next, now.store(), now.config(), read.contents(),
-                        "the admin store's change with the last good config file; the config file cannot be used");
+                        "the admin store's change with the last good config file; the config file cannot be used (see the"
+                                + " warning)");
             }
         } catch (InvalidConfigException e) {
             // The store's rows do not fit the last good file either: reported with the file's problem.
@@ -1152,6 +1259,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * @return the file's own problems, to report beside the store's (none when it went live or did not change)
      */
     private List<String> applyFileWithLastGoodRows(byte[] read) {
+        return applyFileWithLastGoodRows(read,
+                "the config file with the admin store's last good rows; the store cannot be read (see the warning)");
+    }
+
+    /** @param what what went live, and why, for the log ({@link #installPartial}) */
+    private List<String> applyFileWithLastGoodRows(byte[] read, String what) {
         State now = state;
         if (now == null) {
             return List.of();
@@ -1181,8 +1294,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             if (next.version().equals(now.snapshot().version())) {
                 return List.of();
             }
-            installPartial(next, now.store(), config, now.contents(),
-                    "the config file with the admin store's last good rows; the store cannot be read");
+            installPartial(next, now.store(), config, now.contents(), what);
             return List.of();
         } catch (InvalidConfigException e) {
             return e.errors();
@@ -1211,7 +1323,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 return List.of();
             }
             installPartial(waiting(config, now.store(), now.snapshot().config().pendingStore()), now.store(), config, null,
-                    "the config file, still without its admin store: every request is refused until it can be read");
+                    "the config file, still without its admin store: every request is refused until it can be read"
+                            + " (see the warning)");
             return List.of();
         } catch (InvalidConfigException e) {
             return e.errors();
@@ -1233,7 +1346,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         lastSeen = null;
         liveHash = null;
         tell(true, next);
-        LOG.info("Switchboard: reloaded configuration {} ({} virtual models): {} (see the warning)",
+        LOG.info("Switchboard: reloaded configuration {} ({} virtual models): {}",
                 next.version().substring(0, 12), next.config().rules().virtualModels().size(), what);
         logNewWarnings(warned, next);
     }

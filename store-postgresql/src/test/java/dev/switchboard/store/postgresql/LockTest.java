@@ -47,6 +47,63 @@ final class LockTest extends StoreTests {
         assertThat(write(store, List.of(FAST)).revision()).isEqualTo("1");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "held past lock_timeout: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void shouldPutAChangeOfTheConfigFileInForceWhileTheStoreIsLockedNotOnceTheStoresReadGivesUp(boolean held,
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (SwitchboardLog logs = SwitchboardLog.capture(); Node node = Node.start(dir, db.address(database),
+                Duration.ofMillis(100), "")) {
+            assertThat(node.put("{\"source\":\"probe\",\"target_model\":\"m/stored\"}").status()).isEqualTo(200);
+            java.nio.file.Path config = dir.resolve("switchboard.yaml");
+            long waited;
+            try (Connection c = db.admin(database); Statement s = c.createStatement()) {
+                // An operator's psql session holds the tables: every read of the store waits for lock_timeout (10 s).
+                c.setAutoCommit(false);
+                s.execute("LOCK TABLE switchboard.store_revision IN ACCESS EXCLUSIVE MODE");
+                // The node's looks (every 100 ms) are waiting on the store when the file changes.
+                Thread.sleep(1500);
+                long start = System.nanoTime();
+                java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
+                        .replace("virtual_models:\n  []\n", "virtual_models:\n  - {source: m/emergency, enabled: false}\n"));
+                // The emergency deny of the file goes live with the store's rows in force, the store's read going on
+                // (not once the read that was under way when the file changed gives up, 10 s after it began).
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> node.route("m/emergency").equals("HTTP 403"));
+                waited = System.nanoTime() - start;
+                assertThat(node.route("probe")).isEqualTo("m/stored");
+                // Held on until the read that began before the change gives up: the file it read first is not put
+                // back in force then (the deny kept at every look), and the lock is reported.
+                long until = System.nanoTime() + Duration.ofSeconds(PostgresAdminStore.LOCK_TIMEOUT_SECONDS).toNanos();
+                while (held && (System.nanoTime() < until
+                        || !node.get("/admin/status").body().contains("another session holds a lock on its tables"))) {
+                    assertThat(node.route("m/emergency")).isEqualTo("HTTP 403");
+                    Thread.sleep(20);
+                }
+                for (int i = 0; held && i < 50; i++) {
+                    assertThat(node.route("m/emergency")).isEqualTo("HTTP 403");
+                    Thread.sleep(20);
+                }
+                c.rollback();
+            }
+            assertThat(Duration.ofNanos(waited)).as("not after lock_timeout")
+                    .isLessThan(Duration.ofSeconds(PostgresAdminStore.LOCK_TIMEOUT_SECONDS - 5));
+            // The lock released, the read ends well: the store as it was all along, said as such (as read again after
+            // a read that gave up), nothing left reported, and the node writes again.
+            String answered = held ? "INFO Switchboard: the configuration can be read again, unchanged; "
+                    : "INFO Switchboard: the admin store answered, unchanged; ";
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> logs.lines().stream()
+                    .anyMatch(l -> l.startsWith(answered)));
+            assertThat(logs.lines()).anyMatch(l -> l.startsWith("INFO Switchboard: reloaded configuration ")
+                    && l.endsWith(" virtual models): the config file with the admin store's rows in force; the store"
+                    + " has not answered in 1000 ms, and its read goes on"));
+            assertThat(logs.lines()).noneMatch(l -> l.startsWith("ERROR") || !held && l.startsWith("WARN"));
+            assertThat(node.get("/admin/status").body()).contains("\"last_reload_error\":null");
+            assertThat(node.put("{\"source\":\"probe\",\"target_model\":\"m/after\"}").status()).isEqualTo(200);
+            assertThat(node.route("probe")).isEqualTo("m/after");
+            assertThat(node.route("m/emergency")).isEqualTo("HTTP 403");
+        }
+    }
+
     @org.junit.jupiter.params.ParameterizedTest(name = "read first: {0}")
     @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
     void shouldRunAWriteAgainWhenTheServerEndedItsSessionForPausingMidTransaction(boolean readFirst) throws Exception {

@@ -110,10 +110,16 @@ final class StoreSnapshotTest {
                 + saved.get("saved_at") + ") until it can, and keeps trying"));
         assertThat(lines()).noneMatch(l -> l.contains("refuses every request"));
 
+        int before = lines().size();
         db.restart();
         // The sync time is set as the store is read, the rows installed after it: wait for the rows, then the time.
         await().atMost(PATIENCE).until(() -> second.live.servedSnapshot() == null);
         assertThat(second.live.lastSync()).isNotNull();
+        // The store holds what the snapshot held: said as such, not as a reload of a new configuration.
+        List<String> all = lines();
+        List<String> since = all.subList(before, all.size());
+        assertThat(since).anyMatch(l -> l.startsWith("INFO Switchboard: the configuration can be read again, unchanged; "))
+                .noneMatch(l -> l.contains("reloaded configuration"));
         assertThat(second.put("{\"source\":\"probe\",\"target_model\":\"m/better\"}").status()).isEqualTo(200);
         assertThat(second.route("probe")).isEqualTo("m/better");
         await().atMost(PATIENCE).until(() -> "3".equals(json(Files.readString(file)).get("revision")));
