@@ -189,6 +189,25 @@ public final class Resolver {
                 for (int i = 0; i < fallbacks.length; i++) {
                     all[order.length + i] = routeAndCheck(rules, fallbacks[i], caller, Trace.NONE).asFallback();
                 }
+                int first = 0;
+                while (first < all.length && !all[first].allowed()) {
+                    first++;
+                }
+                if (first > 0 && first < all.length) {
+                    // The pick is not this caller's (denied, or not routable): a candidate the caller may not use is
+                    // skipped, never called (SPEC 11), the pick too. The first one it may use answers, the others
+                    // stay in their order; refused only when none may be used.
+                    Candidate skipped = all[0];
+                    Candidate instead = all[first];
+                    System.arraycopy(all, 0, all, 1, first);
+                    all[0] = instead;
+                    target = instead.model();
+                    if (trace.recording()) {
+                        trace.step("skipped: '" + skipped.model() + "' (" + skipped.reason() + "); the first candidate"
+                                + " this caller may use is '" + instead.model() + "' ("
+                                + (instead.fallback() ? "fallback" : "target") + ")");
+                    }
+                }
                 candidates = List.of(all);
                 if (trace.recording()) {
                     trace.step("failover: when an attempt fails before the answer starts, then "

@@ -70,6 +70,41 @@ final class FailoverCandidatesTest {
     }
 
     @Test
+    void shouldSkipAPickTheCallerMayNotUseForTheFirstCandidateItMay() {
+        // SPEC 11: a candidate the caller may not use is skipped, never called; the pick is one. A primary disabled
+        // by an operator (or outside the caller's paths) hands its traffic to the next candidate, it is not a 403.
+        Rules r = new ConfigLoader(name -> null).parse(YAML.replace("  - source: b/y\n    user_paths: [/staff]\n",
+                "  - source: a/x\n    enabled: false\n  - source: b/y\n    user_paths: [/staff]\n")).rules();
+
+        Decision staff = Resolver.resolve(r, "smart", Caller.ofPath("/staff/ann"), Picker.create());
+        assertThat(order(staff)).containsExactly("b/y", "a/x denied", "c/z (fallback)", "a/w (fallback)");
+        assertThat(staff.allowed()).isTrue();
+        assertThat(staff.target()).isEqualTo("b/y");
+        assertThat(staff.qualified()).isEqualTo("b/y");
+
+        // Every target out of reach: the first fallback answers, the targets after it in their order.
+        Decision guest = Resolver.explain(r, "smart", Caller.ofPath("/guests"), Picker.create());
+        assertThat(order(guest)).containsExactly("c/z (fallback)", "a/x denied", "b/y denied", "a/w (fallback)");
+        assertThat(guest.allowed()).isTrue();
+        assertThat(guest.steps()).contains("skipped: 'a/x' (" + staff.candidates().get(1).reason() + "); the first"
+                + " candidate this caller may use is 'c/z' (fallback)");
+    }
+
+    @Test
+    void shouldRefuseAsThePickWhenNoCandidateMayBeUsed() {
+        Rules r = new ConfigLoader(name -> null).parse(YAML.replace("fallbacks: [c/z, a/w]", "fallbacks: [c/z]")
+                .replace("  - source: b/y\n", "  - source: a/x\n    enabled: false\n  - source: c/z\n    enabled: false\n"
+                        + "  - source: b/y\n")).rules();
+
+        Decision d = Resolver.resolve(r, "smart", Caller.ofPath("/guests"), Picker.create());
+
+        assertThat(order(d)).containsExactly("a/x denied", "b/y denied", "c/z (fallback) denied");
+        assertThat(d.allowed()).isFalse();
+        assertThat(d.target()).isEqualTo("a/x");
+        assertThat(d.concrete()).isEqualTo("a/x");
+    }
+
+    @Test
     void shouldReadTheFailoverSettings() {
         assertThat(config.failover()).isEqualTo(new FailoverSettings(List.of(429, 503), 4, 2, Duration.ofSeconds(5)));
         assertThat(config.failover().retries(503)).isTrue();

@@ -8,6 +8,7 @@ import dev.switchboard.exchange.Endpoint;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.Recorder;
 import dev.switchboard.exchange.UsageReader;
+import dev.switchboard.observe.CircuitBreakers;
 import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.Provider;
 import dev.switchboard.rules.ProviderType;
@@ -301,15 +302,17 @@ final class GatewayProxyServlet extends ProxyServlet {
         FailoverPlan plan = new FailoverPlan(exchange);
         Upstream upstream = plan.next(breakers, true);
         if (upstream == null) {
-            // Every candidate this caller may use has an open breaker: answered at once, nothing called.
+            // Every candidate this caller may use has an open breaker, or a half-open one with its one probe under way:
+            // answered at once, nothing called. Retry-After: until the first open one lets a probe through, else a
+            // second (a probe under way ends with its answer, which no clock tells).
             Instant retry = breakers.retryAt(exchange.candidates());
-            if (retry != null) {
-                long seconds = Math.max(1, Duration.between(breakers.now(), retry).toSeconds() + 1);
-                response.setHeader("Retry-After", Long.toString(seconds));
-            }
+            long seconds = retry == null ? 1 : Math.max(1, Duration.between(breakers.now(), retry).toSeconds() + 1);
+            response.setHeader("Retry-After", Long.toString(seconds));
             response.setIntHeader(ATTEMPTS_HEADER, 0);
-            reject(response, exchange, ApiError.UPSTREAM_UNAVAILABLE.with("'" + candidate.model()
-                    + "' (its circuit breaker is open, and so is every other candidate's)"));
+            boolean probing = breakers.state(candidate.qualified()) == CircuitBreakers.State.HALF_OPEN;
+            reject(response, exchange, ApiError.UPSTREAM_UNAVAILABLE.with("'" + candidate.model() + "' (its circuit"
+                    + " breaker is " + (probing ? "half-open, its one probe under way" : "open") + "; no other"
+                    + " candidate may be tried)"));
             return;
         }
         if (upstream.provider.type() == ProviderType.ECHO) {

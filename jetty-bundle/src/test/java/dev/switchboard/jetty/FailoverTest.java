@@ -127,6 +127,11 @@ final class FailoverTest {
                     fallbacks: [d/m-d]
                   - source: d-only
                     target: d/m-d
+                  - source: primary-off
+                    targets: [a/m-off, b/m-b]
+                    strategy: failover
+                  - source: a/m-off
+                    enabled: false
                 """.formatted(connectTimeout, a.url(), b.url(), c.url(), d.url(), breakerFailures));
     }
 
@@ -377,6 +382,25 @@ final class FailoverTest {
         assertThat(c.received).hasSize(1);
     }
 
+    @Test
+    void shouldSendTheTrafficOfADisabledPrimaryToTheNextTargetWithoutCallingIt() throws Exception {
+        // The operator turned the first target of a failover redirect off (an outage, a compliance stop): its callers
+        // are answered by the next target, as SPEC 11 has it (a denied candidate is skipped), not refused with 403.
+        HttpResponse<String> r = post(gateway, body("primary-off", false));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(b.okBody());
+        assertThat(r.headers().firstValue("X-Switchboard-Model")).hasValue("b/m-b");
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("1");
+        assertThat(a.received).as("a/m-off is disabled").isEmpty();
+        assertThat(b.received).hasSize(1);
+        assertThat(b.received.get(0).text()).contains("\"model\":\"m-b\"");
+        // Asked for directly, the disabled model is refused as ever.
+        HttpResponse<String> direct = post(gateway, body("a/m-off", false));
+        assertThat(direct.statusCode()).isEqualTo(403);
+        assertThat(a.received).isEmpty();
+    }
+
     // A 401 is the provider refusing the gateway's own credentials for it (a client's never go upstream): that target
     // is broken for everyone, so the next one takes the request; alone, it is a 502 (UpstreamHeadersTest).
     @Test
@@ -612,6 +636,13 @@ final class FailoverTest {
             }
         });
         await().atMost(Duration.ofSeconds(5)).until(() -> d.received.size() == 3);
+        // Asked for alone meanwhile: refused at once, as half-open (not open), with a Retry-After all the same.
+        HttpResponse<String> refused = post(breaking, body("d-only", false));
+        assertThat(refused.statusCode()).isEqualTo(502);
+        assertThat(refused.body()).contains("'d/m-d' (its circuit breaker is half-open, its one probe under way; no"
+                + " other candidate may be tried)");
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(refused.headers().firstValue("X-Switchboard-Attempts")).hasValue("0");
         c.answer(Behaviour.SLOW_STREAM);
 
         HttpResponse<String> r = post(breaking, body("slow-first", true));
@@ -633,7 +664,7 @@ final class FailoverTest {
 
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"")
-                .contains("'d/m-d' (its circuit breaker is open, and so is every other candidate's)");
+                .contains("'d/m-d' (its circuit breaker is open; no other candidate may be tried)");
         assertThat(r.headers().firstValue("Retry-After")).hasValue("31");
         assertThat(r.headers().firstValue("X-Switchboard-Attempts")).as("no attempt was made").hasValue("0");
         assertThat(d.received).hasSize(2);
@@ -649,7 +680,6 @@ final class FailoverTest {
                 + "/m-" + u.name + "\"} 1.0");
     }
 
-    /** Leaves {@code u}'s breaker closed for the other tests: its cool-down passed, a probe through {@code model}. */
     /** Opens {@code u}'s breaker (on {@code slow-first}) with streams that say overloaded_error, then lets open_for pass. */
     private void openWithOverloadedStreamsThenWaitOut(ScriptedUpstream u) throws Exception {
         u.answer(Behaviour.OVERLOADED_STREAM);
@@ -661,6 +691,7 @@ final class FailoverTest {
         clock.advance(Duration.ofSeconds(31));
     }
 
+    /** Leaves {@code u}'s breaker closed for the other tests: its cool-down passed, a probe through {@code model}. */
     private void closeAgain(ScriptedUpstream u, String model) throws Exception {
         clock.advance(Duration.ofSeconds(31));
         u.answer(Behaviour.OK);
