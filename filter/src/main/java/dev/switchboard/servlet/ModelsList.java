@@ -6,7 +6,6 @@ import dev.switchboard.rules.Candidate;
 import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
-import dev.switchboard.rules.Target;
 import dev.switchboard.rules.VirtualModel;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -22,9 +21,9 @@ import java.util.TreeMap;
 /**
  * Shapes a {@code GET /v1/models} list for one caller (SPEC section 4): {@code keep_only_aliases}
  * drops provider entries; entries the caller may not call are removed; enabled, in-scope redirects
- * whose targets the caller may all call are added (fields copied from the target's entry, else
- * {@code owned_by: "switchboard"}), replacing an entry with the same id; an in-scope redirect whose
- * targets are not all callable removes the entry it shadows (its name is not callable either);
+ * with a target or fallback the caller may call are added (fields copied from the first such one's entry, else
+ * {@code owned_by: "switchboard"}), replacing an entry with the same id; an in-scope redirect with none
+ * removes the entry it shadows (its name is not callable either);
  * sorted by id in UTF-8 byte order. Access policies never appear.
  */
 final class ModelsList {
@@ -201,13 +200,19 @@ final class ModelsList {
             if (!vm.isRedirect() || !vm.enabled() || !vm.inScope(caller.userPath())) {
                 continue;
             }
+            // Callable when one of its candidates is this caller's: a pick it may not use gives way to the next one
+            // it may (SPEC 11). The entry is that first one's.
             Map<String, Object> base = null;
-            boolean callable = true;
-            for (Target t : vm.targets()) {
-                Candidate d = Resolver.resolveConcrete(rules, t.model(), caller);
-                callable &= d.allowed();
-                if (base == null) {
-                    base = byId.containsKey(t.model()) ? byId.get(t.model()) : byId.get(d.qualified());
+            boolean callable = false;
+            List<String> candidates = new ArrayList<>();
+            vm.targets().forEach(t -> candidates.add(t.model()));
+            candidates.addAll(vm.fallbacks());
+            for (String model : candidates) {
+                Candidate d = Resolver.resolveConcrete(rules, model, caller);
+                if (d.allowed()) {
+                    callable = true;
+                    base = byId.containsKey(model) ? byId.get(model) : byId.get(d.qualified());
+                    break;
                 }
             }
             if (!callable) {

@@ -36,4 +36,32 @@ final class ModelsListTest {
         assertThat(ModelsList.transform(upstream, FilterContract.load(FilterContract.RULES).rules(), Caller.ANONYMOUS, false,
                 "openai/o3-pro ", ModelsList.Page.ALL).status()).isEqualTo(404);
     }
+
+    // A redirect answers a caller through the first of its candidates that caller may use (SPEC 11): listed when one
+    // may be, with that one's fields, and not when none may (then the real model it shadows is not listed either).
+    @org.junit.jupiter.api.Test
+    void shouldListARedirectWhenOneOfItsCandidatesIsTheCallersWithThatOnesFields() {
+        dev.switchboard.rules.Rules rules = new dev.switchboard.config.ConfigLoader(name -> null).parse("""
+                providers:
+                  up: {type: openai-compatible, base_url: http://up.example, models: [a, b, c, gone]}
+                virtual_models:
+                  - {source: primary-off, targets: [up/a, up/b], strategy: failover}
+                  - {source: fallback-only, target: up/a, fallbacks: [up/c]}
+                  - {source: up/gone, targets: [up/a], fallbacks: [up/staff]}
+                  - {source: up/a, enabled: false}
+                  - {source: up/staff, user_paths: [/staff]}
+                """).rules();
+        byte[] upstream = ("{\"object\":\"list\",\"data\":[{\"id\":\"up/a\",\"owned_by\":\"oa\"},{\"id\":\"up/b\","
+                + "\"owned_by\":\"ob\"},{\"id\":\"up/c\",\"owned_by\":\"oc\"},{\"id\":\"up/gone\",\"owned_by\":\"og\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+
+        String guest = new String(ModelsList.transform(upstream, rules, Caller.ofPath("/guests"), false, null,
+                ModelsList.Page.ALL).body(), StandardCharsets.UTF_8);
+        assertThat(guest).isEqualTo("{\"object\":\"list\",\"data\":[{\"id\":\"fallback-only\",\"owned_by\":\"oc\"},"
+                + "{\"id\":\"primary-off\",\"owned_by\":\"ob\"},{\"id\":\"up/b\",\"owned_by\":\"ob\"},"
+                + "{\"id\":\"up/c\",\"owned_by\":\"oc\"}]}");
+        String staff = new String(ModelsList.transform(upstream, rules, Caller.ofPath("/staff"), false, null,
+                ModelsList.Page.ALL).body(), StandardCharsets.UTF_8);
+        assertThat(staff).contains("{\"id\":\"up/gone\",\"object\":\"model\",\"created\":");
+    }
 }
