@@ -67,6 +67,14 @@ abstract class StockContainerContract {
     /** @return the most bytes of an upstream's response headers the WAR passes on in this container */
     abstract int upstreamHeaderBound();
 
+    /**
+     * @return the status the container answers a TRACE with before any filter: 405 (Tomcat's connector refuses it), or
+     *     403 with no body (Jetty's default descriptor forbids it by a security constraint)
+     */
+    int traceStatus() {
+        return 405;
+    }
+
     @BeforeAll
     final void deployAndStart() throws Exception {
         version = property("switchboard.version");
@@ -269,6 +277,25 @@ abstract class StockContainerContract {
                 .doesNotContain("Exception").doesNotContain("dev.switchboard").doesNotContain("<html");
         HttpResponse<String> direct = send(HttpRequest.newBuilder(uri("/switchboard/.switchboard-error")));
         assertThat(direct.statusCode()).as("not a page of its own").isEqualTo(404);
+    }
+
+    // Regression (a probe): Tomcat refuses TRACE itself, with its own "Allow: OPTIONS" (GET is allowed there), and the
+    // error page called it invalid_request; a path the container hides (WEB-INF) was invalid_request too.
+    @Test
+    void shouldAnswerTheContainersOwnRefusalsWithTheApisCodesAndMethods() throws Exception {
+        HttpResponse<String> trace = send(HttpRequest.newBuilder(uri("/switchboard/v1/files"))
+                .method("TRACE", HttpRequest.BodyPublishers.noBody()));
+        assertThat(trace.statusCode()).isEqualTo(traceStatus());
+        assertThat(trace.body()).doesNotContain("<html");
+        if (traceStatus() == 405) {
+            assertThat(trace.headers().firstValue("Allow")).hasValue("POST, GET, HEAD");
+            assertThat(trace.body()).startsWith("{\"error\":{").contains("\"code\":\"method_not_allowed\"");
+        }
+
+        HttpResponse<String> hidden = send(HttpRequest.newBuilder(uri("/switchboard/WEB-INF/web.xml")));
+        assertThat(hidden.statusCode()).isEqualTo(404);
+        assertThat(hidden.body()).contains("\"type\":\"not_found_error\"").contains("\"code\":\"unknown_path\"")
+                .doesNotContain("<web-app");
     }
 
     @Test

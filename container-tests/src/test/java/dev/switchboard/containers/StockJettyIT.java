@@ -19,4 +19,9 @@ final class StockJettyIT extends StockContainerContract {
     int upstreamHeaderBound() {
         return 12 * 1024;
     }
+
+    @Override
+    int traceStatus() {
+        return 403;
+    }
 }

@@ -337,6 +337,13 @@ public enum ApiError {
      * @return the row for it
      */
     public static ApiError forHttpStatus(int status) {
-        return status >= 400 && status < 500 ? HTTP_CLIENT_ERROR : HTTP_SERVER_ERROR;
+        // The statuses the gateway answers itself elsewhere keep their codes (a client tells them apart by code).
+        return switch (status) {
+            case 404 -> UNKNOWN_PATH;
+            case 405 -> METHOD_NOT_ALLOWED;
+            case 408 -> REQUEST_TIMEOUT;
+            case 413 -> REQUEST_TOO_LARGE;
+            default -> status >= 400 && status < 500 ? HTTP_CLIENT_ERROR : HTTP_SERVER_ERROR;
+        };
     }
 }

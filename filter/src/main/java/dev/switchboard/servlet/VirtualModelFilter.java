@@ -552,4 +552,14 @@ public final class VirtualModelFilter implements Filter {
             r.close();
         }
     }
+
+    /**
+     * @param rawPath a request's path within its context, as sent
+     * @return the methods the API defines there, as an {@code Allow} header lists them, or {@code null} for a path of
+     *     no API (a container's own 405 names its own methods: the WAR's error page corrects them)
+     */
+    public static String allowedAt(String rawPath) {
+        Api.Match match = Api.lookup(rawPath);
+        return match == null ? null : match.allow();
+    }
 }

@@ -89,4 +89,18 @@ final class ErrorTableTest {
         assertThat(new String(e.body(true), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(
                 "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"unsupported model: a\\\"b\\\\c\"}}");
     }
+
+    // Regression (a probe): a status the container answered itself was invalid_request whatever it was, so Tomcat's
+    // own 408 read as a malformed request, where the gateway's own 408 says request_timeout.
+    @Test
+    void shouldGiveTheContainersOwnStatusesTheCodesTheGatewayAnswersThemWith() {
+        assertThat(ApiError.forHttpStatus(404).withStatus(404, "not found").body(false)).isEqualTo(
+                "{\"error\":{\"message\":\"not found\",\"type\":\"not_found_error\",\"param\":null,\"code\":\"unknown_path\"}}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(ApiError.forHttpStatus(405).withStatus(405, "method not allowed").code()).isEqualTo("method_not_allowed");
+        assertThat(ApiError.forHttpStatus(408).withStatus(408, "request timeout").code()).isEqualTo("request_timeout");
+        assertThat(ApiError.forHttpStatus(413).withStatus(413, "payload too large").code()).isEqualTo("request_too_large");
+        assertThat(ApiError.forHttpStatus(431).withStatus(431, "x").code()).isEqualTo("invalid_request");
+        assertThat(ApiError.forHttpStatus(503).withStatus(503, "x").code()).isEqualTo("internal_error");
+    }
 }

@@ -1,6 +1,7 @@
 package dev.switchboard.jetty;
 
 import dev.switchboard.error.ApiError;
+import dev.switchboard.servlet.VirtualModelFilter;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServlet;
@@ -37,6 +38,13 @@ final class ErrorPageServlet extends HttpServlet {
                 ? code : 500;
         String uri = req.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String u ? u : "";
         String path = uri.startsWith(req.getContextPath()) ? uri.substring(req.getContextPath().length()) : uri;
+        String allow = status == 405 ? VirtualModelFilter.allowedAt(path) : null;
+        if (allow != null) {
+            // The container refused the method itself (Tomcat: TRACE) and listed its own methods: the API's instead.
+            resp.setHeader("Allow", allow);
+            ApiError.METHOD_NOT_ALLOWED.with(allow).send(resp, anthropicShape(path));
+            return;
+        }
         ApiError.forHttpStatus(status).withStatus(status, HttpStatus.getMessage(status).toLowerCase(Locale.ROOT))
                 .send(resp, anthropicShape(path));
     }
