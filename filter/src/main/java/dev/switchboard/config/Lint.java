@@ -9,7 +9,9 @@ import dev.switchboard.rules.Target;
 import dev.switchboard.rules.VirtualModel;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -120,6 +122,16 @@ final class Lint {
             }
         }
         boolean providerMode = !rules.providers().isEmpty();
+        // The provider-wide policies ('p/'), which outrank a bare model's policy on their provider (SPEC 2).
+        Map<String, VirtualModel> providerPolicies = new LinkedHashMap<>();
+        for (VirtualModel vm : rules.virtualModels()) {
+            if (providerMode && !vm.isRedirect()) {
+                Selector s = Selector.parse(vm.source(), rules.providers().keySet());
+                if (s.kind() == Selector.Kind.PROVIDER && rules.providers().containsKey(s.provider())) {
+                    providerPolicies.put(s.provider(), vm);
+                }
+            }
+        }
         List<VirtualModel> rows = rules.virtualModels();
         for (int i = 0; i < rows.size(); i++) {
             VirtualModel vm = rows.get(i);
@@ -187,9 +199,28 @@ final class Lint {
                     out.add(new Warning(file, path + ".user_paths", vm.source(),
                             "a disabled policy denies everyone, so these paths have no effect"));
                 }
+                if (providerMode && s.kind() == Selector.Kind.MODEL && vm.source().indexOf('/') < 0) {
+                    for (Map.Entry<String, VirtualModel> e : providerPolicies.entrySet()) {
+                        VirtualModel wide = e.getValue();
+                        String exact = e.getKey() + "/" + vm.source();
+                        if (!policySources.contains(exact) && (wide.enabled() != vm.enabled()
+                                || wide.enabled() && !wide.userPaths().equals(vm.userPaths()))) {
+                            out.add(new Warning(file, path + ".source", vm.source(), "policy '" + vm.source() + "' does"
+                                    + " not decide for '" + exact + "': the policy '" + wide.source() + "' is more"
+                                    + " specific there and " + effect(wide) + "; add a policy '" + exact + "' to decide"
+                                    + " there as this one does"));
+                        }
+                    }
+                }
             }
         }
         return out;
+    }
+
+    /** @return what a policy does, for a sentence */
+    private static String effect(VirtualModel policy) {
+        return !policy.enabled() ? "denies everyone" : policy.userPaths().isEmpty() ? "admits every caller"
+                : "admits " + policy.userPaths();
     }
 
     private static String shadowedBy(Rules rules, String source) {

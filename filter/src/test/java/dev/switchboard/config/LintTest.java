@@ -203,9 +203,31 @@ final class LintTest {
                             user_paths: [/acme]
                           - source: o3-pro
                             enabled: false
+                          - source: demo/o3-pro
+                            enabled: false
                           - source: /
                             user_paths: [/]
                         """),
+                // A probe's reading: "nobody may call o3-pro" did not hold for /acme's callers on demo, and nothing said so.
+                row("a bare model's policy that a provider's policy outranks there", """
+                        providers:
+                          demo: {type: echo}
+                          openai: {type: openai, api_key: sk-test}
+                        virtual_models:
+                          - source: demo/
+                            user_paths: [/acme]
+                          - source: openai/
+                            enabled: false
+                          - source: o3-pro
+                            enabled: false
+                          - source: gpt-5
+                            user_paths: [/acme]
+                        """, "virtual_models[2].source: policy 'o3-pro' does not decide for 'demo/o3-pro': the policy"
+                        + " 'demo/' is more specific there and admits [/acme]; add a policy 'demo/o3-pro' to decide there"
+                        + " as this one does",
+                        "virtual_models[3].source: policy 'gpt-5' does not decide for 'openai/gpt-5': the policy 'openai/'"
+                        + " is more specific there and denies everyone; add a policy 'openai/gpt-5' to decide there as"
+                        + " this one does"),
                 row("bare filter routes nothing, so no target is unroutable", """
                         virtual_models:
                           - source: regular
