@@ -25,6 +25,7 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The admin API (SPEC section 7), mapped at {@code /admin/*}: list, upsert, delete virtual models in
@@ -130,7 +131,7 @@ public final class AdminServlet extends HttpServlet {
         resp.setHeader("Content-Security-Policy", VirtualModelFilter.API_CSP);
         resp.setHeader("Cache-Control", "no-store");
         String token = live.get().admin().token();
-        String path = req.getPathInfo() == null ? "" : req.getPathInfo();
+        String path = endpoint(req.getPathInfo());
         boolean readsBody = path.equals("/virtual-models") && (method.equals("PUT") || method.equals("DELETE"));
         boolean hasBody = HeaderValues.hasBody(req);
         // Two of them are no credential (a proxy in front may keep or join either): never "the first wins".
@@ -192,6 +193,18 @@ public final class AdminServlet extends HttpServlet {
     }
 
     /** @param by how the caller was admitted, for the log line of a write */
+    /** The API's own endpoints, each also answered with one trailing slash, as the extensions' lists are. */
+    private static final Set<String> ENDPOINTS = Set.of("/virtual-models", "/resolve", "/status", "/reload");
+
+    /** @return the endpoint a path names: the path, or one of {@link #ENDPOINTS} it names with a trailing slash */
+    private static String endpoint(String pathInfo) {
+        if (pathInfo == null) {
+            return "";
+        }
+        String bare = pathInfo.endsWith("/") ? pathInfo.substring(0, pathInfo.length() - 1) : pathInfo;
+        return ENDPOINTS.contains(bare) ? bare : pathInfo;
+    }
+
     private void route(HttpServletRequest req, HttpServletResponse resp, String path, String method, String by)
             throws IOException {
         String pending = live.get().pendingStore();

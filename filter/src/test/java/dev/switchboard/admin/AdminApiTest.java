@@ -154,6 +154,22 @@ final class AdminApiTest {
                 "Switchboard admin: POST \"/admin/things/team\\\"a/reset\" by the admin token from 127.0.0.1");
     }
 
+    // Regression (a probe): /admin/experiments/ answered the list while /admin/status/ was 404; each endpoint answers
+    // with one trailing slash now, and only with one.
+    @Test
+    void shouldAnswerEachEndpointWithOneTrailingSlashAsWithout() throws Exception {
+        AdminServer a = start();
+        for (String endpoint : List.of("/admin/status", "/admin/virtual-models", "/admin/resolve?model=fast")) {
+            HttpResponse<String> plain = a.send(a.request("GET", endpoint, null));
+            HttpResponse<String> slash = a.send(a.request("GET", endpoint.replaceFirst("(\\?|$)", "/$1"), null));
+            assertThat(slash.statusCode()).as(endpoint).isEqualTo(200).isEqualTo(plain.statusCode());
+            assertThat(slash.headers().firstValue("ETag")).isEqualTo(plain.headers().firstValue("ETag"));
+        }
+        assertThat(a.send(a.request("POST", "/admin/reload/", null)).statusCode()).isEqualTo(200);
+        assertThat(a.send(a.request("GET", "/admin/status/x", null)).statusCode()).isEqualTo(404);
+        assertThat(a.send(a.request("GET", "/admin/statusx", null)).statusCode()).isEqualTo(404);
+    }
+
     // Regression (audit): SPEC section 15 refuses two Content-Type headers on any request; the admin API took them.
     @Test
     void shouldRefuseTwoContentTypeHeaders() throws Exception {
