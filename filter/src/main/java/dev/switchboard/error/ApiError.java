@@ -146,8 +146,8 @@ public enum ApiError {
     /** A write the validation refuses; the message is {@code validate}'s. */
     INVALID_VIRTUAL_MODEL(400, "invalid_request_error", "invalid_virtual_model", "%s", null, false),
     /** An admin request body that is not a JSON object. */
-    INVALID_ADMIN_BODY(400, "invalid_request_error", "invalid_virtual_model", "request body must be a JSON object", null,
-            false),
+    INVALID_ADMIN_BODY(400, "invalid_request_error", "invalid_virtual_model",
+            "request body must be a JSON object, nested at most 64 deep", null, false),
     /** An admin request body over the admin limit. */
     ADMIN_BODY_TOO_LARGE(413, "invalid_request_error", "request_too_large", "request body is larger than %s bytes", null,
             false),

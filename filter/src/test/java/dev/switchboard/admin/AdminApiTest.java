@@ -830,14 +830,17 @@ final class AdminApiTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "not json", "[{\"source\":\"a\"}]", "\"a\"", "{\"source\":\"a\"", "{\"source\":\"a\"} {}"})
-    void shouldRejectABodyThatIsNotAJsonObject(String body) throws Exception {
+    @ValueSource(strings = {"", "not json", "[{\"source\":\"a\"}]", "\"a\"", "{\"source\":\"a\"", "{\"source\":\"a\"} {}",
+        "{\"source\":\"a\",\"x\":DEEP}"})
+    void shouldRejectABodyThatIsNotAJsonObject(String template) throws Exception {
+        // DEEP: 70 nested lists, past the 64 levels any admin body is read to (a probe read "must be a JSON object").
+        String body = template.replace("DEEP", "[".repeat(70) + "]".repeat(70));
         start();
 
         HttpResponse<String> r = admin.put(body);
 
         assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(r.body()).isEqualTo(error("request body must be a JSON object", "invalid_request_error",
+        assertThat(r.body()).isEqualTo(error("request body must be a JSON object, nested at most 64 deep", "invalid_request_error",
                 "invalid_virtual_model"));
         assertThat(admin.store).doesNotExist();
     }
@@ -1088,7 +1091,7 @@ final class AdminApiTest {
         HttpResponse<String> r = admin.delete(body);
 
         assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(r.body()).isEqualTo(error(body.startsWith("{") ? "source is required" : "request body must be a JSON object",
+        assertThat(r.body()).isEqualTo(error(body.startsWith("{") ? "source is required" : "request body must be a JSON object, nested at most 64 deep",
                 "invalid_request_error", "invalid_virtual_model"));
     }
 
