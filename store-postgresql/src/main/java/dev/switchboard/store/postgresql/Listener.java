@@ -70,6 +70,8 @@ final class Listener {
     private void run() {
         Backoff backoff = new Backoff();
         String lost = null;
+        // Whether this listener ever got through: before that, the node's start said why the store cannot be read.
+        boolean listened = false;
         while (running) {
             Connection c = null;
             try {
@@ -83,10 +85,14 @@ final class Listener {
                 }
                 PGConnection pg = c.unwrap(PGConnection.class);
                 Table.Revision seen = Table.revision(c, false);
-                if (lost != null) {
+                if (lost != null && !listened) {
+                    LOG.info("Switchboard: listening to the admin store {}", store.location());
+                    lost = null;
+                } else if (lost != null) {
                     LOG.info("Switchboard: the admin store {} is reachable again; catching up", store.location());
                     lost = null;
                 }
+                listened = true;
                 store.reachable();
                 backoff.reset();
                 // Whatever happened while nobody listened: the reload reads the revision and loads what moved.
@@ -107,7 +113,11 @@ final class Listener {
                     lost = store.describe(e);
                     // Not whether this thread got through once: a node that read the store but could not apply its
                     // rows (or started without it) serves nothing, whatever the connection did.
-                    if (serving.getAsBoolean()) {
+                    if (!listened) {
+                        // It never had the store to lose: the start's WARN or ERROR said why, the reads say the rest.
+                        LOG.info("Switchboard: cannot listen to the admin store {} yet ({}); reconnecting",
+                                store.location(), lost);
+                    } else if (serving.getAsBoolean()) {
                         LOG.warn("Switchboard: lost the admin store {} ({}); serving the last good rules, reconnecting",
                                 store.location(), lost);
                     } else {

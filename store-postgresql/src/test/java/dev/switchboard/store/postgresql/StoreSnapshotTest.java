@@ -109,6 +109,10 @@ final class StoreSnapshotTest {
                 && l.endsWith("; serving the 2 rows of its snapshot " + file + " (revision 2, read from the store at "
                 + saved.get("saved_at") + ") until it can, and keeps trying"));
         assertThat(lines()).noneMatch(l -> l.contains("refuses every request"));
+        // The store's listener never had the store: it does not say it lost it (the start's WARN said why).
+        await().atMost(PATIENCE).until(() -> lines().stream().anyMatch(l -> l.startsWith(
+                "INFO Switchboard: cannot listen to the admin store " + address + " yet (")));
+        assertThat(lines()).noneMatch(l -> l.contains("lost the admin store"));
 
         int before = lines().size();
         db.restart();
@@ -120,6 +124,7 @@ final class StoreSnapshotTest {
         List<String> since = all.subList(before, all.size());
         assertThat(since).anyMatch(l -> l.startsWith("INFO Switchboard: the configuration can be read again, unchanged; "))
                 .noneMatch(l -> l.contains("reloaded configuration"));
+        await().atMost(PATIENCE).until(() -> lines().contains("INFO Switchboard: listening to the admin store " + address));
         assertThat(second.put("{\"source\":\"probe\",\"target_model\":\"m/better\"}").status()).isEqualTo(200);
         assertThat(second.route("probe")).isEqualTo("m/better");
         await().atMost(PATIENCE).until(() -> "3".equals(json(Files.readString(file)).get("revision")));
