@@ -4,7 +4,8 @@ import java.util.function.Function;
 
 /**
  * Replaces {@code ${NAME}} with the environment variable NAME and {@code ${NAME:-default}} with it or,
- * when unset or empty, the default (as the shell does). {@code $${} writes a literal {@code ${}.
+ * when unset or empty, the default (as the shell does, references in the default expanded when it is used).
+ * {@code $${} writes a literal {@code ${}.
  */
 final class Interpolator {
 
@@ -33,7 +34,7 @@ final class Interpolator {
                 start = text.indexOf("${", i);
                 continue;
             }
-            int end = text.indexOf('}', start);
+            int end = closing(text, start + 2);
             if (end < 0) {
                 throw new IllegalArgumentException("unclosed '${' in \"" + text + "\"");
             }
@@ -46,7 +47,8 @@ final class Interpolator {
             }
             String value = env.apply(name);
             if (sep >= 0) {
-                out.append(value == null || value.isEmpty() ? expr.substring(sep + 2) : value);
+                // A default is itself expanded, and only when used ("${A:-${B}}", as the shell reads it).
+                out.append(value == null || value.isEmpty() ? apply(expr.substring(sep + 2)) : value);
             } else if (value == null) {
                 throw new IllegalArgumentException("environment variable " + name + " is not set (write ${" + name
                         + ":-} for an empty default)");
@@ -57,5 +59,21 @@ final class Interpolator {
             start = text.indexOf("${", i);
         }
         return out.append(text, i, text.length()).toString();
+    }
+
+    /** @return the index of the '}' that closes the reference whose name starts at {@code from}, or -1 */
+    private static int closing(String text, int from) {
+        int depth = 1;
+        for (int j = from; j < text.length(); j++) {
+            char c = text.charAt(j);
+            // An escaped "$${" opens a brace too: its "}" is the literal's, not the reference's.
+            if (c == '$' && text.startsWith("${", j)) {
+                depth++;
+                j++;
+            } else if (c == '}' && --depth == 0) {
+                return j;
+            }
+        }
+        return -1;
     }
 }

@@ -37,6 +37,43 @@ final class InterpolationTest {
         assertThat(config.server().host()).isEqualTo(expected);
     }
 
+    // Regression (a probe's reading): "${A:-${B}}" expanded to the literal "${B}" when A was unset.
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "UNSET", value = {
+        "A set|a|UNSET|a",
+        "A unset, B set|UNSET|b|b",
+        "A empty, B set|''|b|b",
+        "both unset|UNSET|UNSET|fallback"})
+    void shouldExpandADefaultThatNamesAnotherVariable(String name, String a, String b, String expected) {
+        Map<String, String> env = new java.util.HashMap<>();
+        if (a != null) {
+            env.put("A", a);
+        }
+        if (b != null) {
+            env.put("B", b);
+        }
+
+        SwitchboardConfig config = load(env, """
+                server:
+                  host: ${A:-${B:-fallback}}
+                admin:
+                  token: "x-${A:-$${B}}-${A:-{}}"
+                """);
+
+        assertThat(config.server().host()).isEqualTo(expected);
+        // As bash reads them: an escaped "$${B}" is a literal in a default; a lone "{" is no reference, so the first
+        // "}" closes (bash: A=a; echo "${A:-{}}" prints "a}").
+        assertThat(config.admin().token()).isEqualTo(a != null && !a.isEmpty() ? "x-" + a + "-" + a + "}" : "x-${B}-{}");
+    }
+
+    @Test
+    void shouldRefuseAnUnclosedReferenceInADefault() {
+        InvalidConfigException refused = catchThrowableOfType(InvalidConfigException.class,
+                () -> load(Map.of(), "server:\n  host: ${A:-${B:-x}\n"));
+
+        assertThat(refused.errors()).singleElement().asString().contains("unclosed '${'");
+    }
+
     @Test
     void shouldWriteLiteralForDoubleDollar() {
         SwitchboardConfig config = load(Map.of("X", "expanded"), """
