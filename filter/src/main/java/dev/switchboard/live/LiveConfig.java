@@ -310,6 +310,23 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      *
      * @throws InvalidConfigException saying so
      */
+    /**
+     * A config file that comes to name a store file that does not exist, while the store in force holds rows: a typo
+     * in {@code admin.store} or a file not copied yet would drop every stored row (deny policies too) for a new empty
+     * store. The change waits until the file exists. Holds {@link #lock}.
+     *
+     * @throws InvalidConfigException saying so
+     */
+    private void refuseMissingStore(Read read) {
+        int rows = state.snapshot().stored().size();
+        if (read.contents() instanceof StoreContents.Document d && !d.exists() && rows > 0) {
+            throw new InvalidConfigException(List.of("admin.store: " + read.store().name() + " does not exist, while "
+                    + state.store().name() + ", the store in force, holds " + rows + " row(s): create it (a copy of "
+                    + state.store().name() + " takes them along, 'virtual_models: []' starts with none); until then "
+                    + state.store().name() + " stays in force"));
+        }
+    }
+
     private static void refuseBlankStore(Read read) {
         if (read.contents() instanceof StoreContents.Document d && d.exists()
                 && new String(d.yaml(), StandardCharsets.UTF_8).isBlank()) {
@@ -1115,8 +1132,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     // The new config names another admin.store: it goes live with that store, not the old one's.
                     made = named;
                     read = new Read(read.config(), named, readStore(named));
-                    refuseBlankStore(read);
+                    // That store's read is what is judged: a look that finds it still blank or missing is not judged
+                    // again, one that finds it written is (this look's read of the store in force never changes).
                     hash = read.hash();
+                    refuseBlankStore(read);
+                    refuseMissingStore(read);
                     next = build(read);
                 } else {
                     keepRowsOfAVanishedStore(read);
@@ -1289,7 +1309,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         try {
             Snapshot next = build(new Read(config, now.store(), now.contents()));
             if (!now.store().isFor(next.config().admin(), configFile)) {
-                return List.of(configFile + ": names another admin store, which goes live once this one can be read");
+                // Its change goes live with that store, never with the rows of this one.
+                return List.of(configFile + ": names another admin store, " + next.config().admin().store()
+                        + ": its change goes live with that store, once it can be used");
             }
             if (next.version().equals(now.snapshot().version())) {
                 return List.of();

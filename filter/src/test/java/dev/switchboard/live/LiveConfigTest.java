@@ -90,6 +90,32 @@ final class LiveConfigTest {
                 + " rows, or write 'virtual_models: []' to it to start with none");
     }
 
+    // Regression (a probe's reading): a typo in admin.store moved a node with stored rows (a deny among them) to a new
+    // empty store, and only an INFO line said so. Such a change waits for the file; an existing one is moved to.
+    @Test
+    void shouldNotMoveToAStoreFileThatDoesNotExistWhileTheStoreInForceHoldsRows() throws Exception {
+        Path file = dir.resolve("switchboard.yaml");
+        LiveConfig live = withStoreRowExtra();
+        Files.writeString(file, Files.readString(file) + "admin: {store: virtual-modles.admin.yaml}\n");
+
+        live.reload();
+
+        assertThat(live.store().name()).isEqualTo("virtual-models.admin.yaml");
+        assertThat(target(live.snapshot(), "extra")).isEqualTo("v9/model");
+        assertThat(live.lastError().errors()).containsExactly("admin.store: virtual-modles.admin.yaml does not exist,"
+                + " while virtual-models.admin.yaml, the store in force, holds 1 row(s): create it (a copy of"
+                + " virtual-models.admin.yaml takes them along, 'virtual_models: []' starts with none); until then"
+                + " virtual-models.admin.yaml stays in force", file + ": names another admin store,"
+                + " virtual-modles.admin.yaml: its change goes live with that store, once it can be used");
+        assertThat(dir.resolve("virtual-modles.admin.yaml")).doesNotExist();
+
+        Files.copy(dir.resolve("virtual-models.admin.yaml"), dir.resolve("virtual-modles.admin.yaml"));
+        live.reload();
+        assertThat(live.store().name()).isEqualTo("virtual-modles.admin.yaml");
+        assertThat(target(live.snapshot(), "extra")).isEqualTo("v9/model");
+        assertThat(live.lastError()).isNull();
+    }
+
     @Test
     void shouldRemoveTempFilesAKilledWriterLeftBehind() throws IOException {
         Path file = dir.resolve("switchboard.yaml");
