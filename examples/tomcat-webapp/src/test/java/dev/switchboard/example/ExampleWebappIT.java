@@ -84,9 +84,16 @@ final class ExampleWebappIT {
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/app/v1/models")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
-        // smarter needs large-model, which this caller may not call; legacy-model is disabled.
+        // large-model is /acme/ml's, and legacy-model is disabled: neither is listed. smarter is, since this caller's
+        // requests for it go to small-model, the one of its targets the caller may call.
         assertThat(r.body()).isEqualTo("{\"object\":\"list\",\"data\":["
                 + "{\"id\":\"regular\",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"host\"},"
-                + "{\"id\":\"small-model\",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"host\"}]}");
+                + "{\"id\":\"small-model\",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"host\"},"
+                + "{\"id\":\"smarter\",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"host\"}]}");
+        for (int i = 0; i < 8; i++) {
+            HttpResponse<String> smarter = post("{\"model\":\"smarter\"}");
+            assertThat(smarter.statusCode()).isEqualTo(200);
+            assertThat(smarter.body()).contains("small-model").doesNotContain("large-model");
+        }
     }
 }
