@@ -303,14 +303,6 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /**
-     * A store file that is blank, read where there are no last good rows of it to keep (the start, a store the config
-     * now names): never written so by us (our writes are whole), so emptied by mistake or a hand edit cut short, and
-     * the first write would make the loss of every row (deny policies too) permanent. A running node keeps its last
-     * good rows of the store in force instead ({@link #keepRowsOfAVanishedStore}).
-     *
-     * @throws InvalidConfigException saying so
-     */
-    /**
      * A config file that comes to name a store file that does not exist, while the store in force holds rows: a typo
      * in {@code admin.store} or a file not copied yet would drop every stored row (deny policies too) for a new empty
      * store. The change waits until the file exists. Holds {@link #lock}.
@@ -327,6 +319,14 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
     }
 
+    /**
+     * A store file that is blank, read where there are no last good rows of it to keep (the start, a store the config
+     * now names): never written so by us (our writes are whole), so emptied by mistake or a hand edit cut short, and
+     * the first write would make the loss of every row (deny policies too) permanent. A running node keeps its last
+     * good rows of the store in force instead ({@link #keepRowsOfAVanishedStore}).
+     *
+     * @throws InvalidConfigException saying so
+     */
     private static void refuseBlankStore(Read read) {
         if (read.contents() instanceof StoreContents.Document d && d.exists()
                 && new String(d.yaml(), StandardCharsets.UTF_8).isBlank()) {
