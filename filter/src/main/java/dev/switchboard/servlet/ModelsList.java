@@ -28,6 +28,30 @@ import java.util.TreeMap;
  */
 final class ModelsList {
 
+    /**
+     * A name the list does not hold as written but a request may use, routed to an entry it does hold: a bare
+     * {@code gpt-5} that the provider listing it, or {@code default_provider}, serves as {@code openai/gpt-5}. Its entry,
+     * named as asked, as the provider itself answers a retrieval. Not a redirect's source (the list holds those it
+     * lists), nor with {@code keep_only_aliases} (the list holds aliases alone).
+     *
+     * @return the entry, or {@code null}
+     */
+    private static Map<String, Object> routedTo(String id, Map<String, Map<String, Object>> listed, Rules rules,
+                                                Caller caller) {
+        if (rules.keepOnlyAliases() || ModelNames.problem(id) != null || !id.equals(ModelNames.strip(id))
+                || rules.virtualModels().stream().anyMatch(vm -> vm.isRedirect() && vm.source().equals(id))) {
+            return null;
+        }
+        Candidate c = Resolver.resolveConcrete(rules, id, caller);
+        Map<String, Object> entry = c.allowed() && c.provider() != null ? listed.get(c.qualified()) : null;
+        if (entry == null || id.equals(c.qualified())) {
+            return null;
+        }
+        Map<String, Object> named = new LinkedHashMap<>(entry);
+        named.put("id", id);
+        return named;
+    }
+
     /** When this class was loaded (the filter's start), in epoch seconds: the date of a redirect without a target entry. */
     private static final JsonTree.Num STARTED = new JsonTree.Num(Long.toString(Instant.now().getEpochSecond()));
 
@@ -233,6 +257,9 @@ final class ModelsList {
         }
         if (singleId != null) {
             Map<String, Object> entry = out.get(singleId);
+            if (entry == null) {
+                entry = routedTo(singleId, out, rules, caller);
+            }
             if (entry == null) {
                 return new Result(404, null, cut);
             }

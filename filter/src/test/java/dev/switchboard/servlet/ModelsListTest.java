@@ -64,4 +64,41 @@ final class ModelsListTest {
                 ModelsList.Page.ALL).body(), StandardCharsets.UTF_8);
         assertThat(staff).contains("{\"id\":\"up/gone\",\"object\":\"model\",\"created\":");
     }
+
+    // Regression (left since a probe): a bare name a request may use ("gpt-5", routed to openai, which lists it) was 404
+    // at /v1/models/gpt-5, as the SDKs' models.retrieve("gpt-5") asks; the entry is answered, named as asked.
+    @org.junit.jupiter.api.Test
+    void shouldAnswerABareNameThatRoutesToAListedEntryNamedAsAsked() {
+        String yaml = """
+                providers:
+                  openai: {type: openai-compatible, base_url: http://o.example, models: [gpt-5, o3]}
+                default_provider: openai
+                virtual_models:
+                  - {source: openai/o3, user_paths: [/staff]}
+                """;
+        dev.switchboard.rules.Rules rules = new dev.switchboard.config.ConfigLoader(name -> null).parse(yaml).rules();
+        byte[] upstream = ("{\"object\":\"list\",\"data\":[{\"id\":\"openai/gpt-5\",\"object\":\"model\",\"created\":1,"
+                + "\"owned_by\":\"openai\"},{\"id\":\"openai/o3\",\"object\":\"model\",\"created\":2,\"owned_by\":\"openai\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+
+        ModelsList.Result bare = ModelsList.transform(upstream, rules, Caller.ANONYMOUS, false, "gpt-5", ModelsList.Page.ALL);
+        assertThat(bare.status()).isEqualTo(200);
+        assertThat(new String(bare.body(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"id\":\"gpt-5\",\"object\":\"model\",\"created\":1,\"owned_by\":\"openai\"}");
+        assertThat(ModelsList.transform(upstream, rules, Caller.ANONYMOUS, false, "openai/gpt-5", ModelsList.Page.ALL)
+                .status()).isEqualTo(200);
+        // Not this caller's, not routed to a listed entry, or not as written: 404, as the list leaves them out.
+        assertThat(ModelsList.transform(upstream, rules, Caller.ANONYMOUS, false, "o3", ModelsList.Page.ALL).status())
+                .isEqualTo(404);
+        assertThat(ModelsList.transform(upstream, rules, Caller.ofPath("/staff"), false, "o3", ModelsList.Page.ALL)
+                .status()).isEqualTo(200);
+        assertThat(ModelsList.transform(upstream, rules, Caller.ANONYMOUS, false, "gpt-4o", ModelsList.Page.ALL).status())
+                .isEqualTo(404);
+        assertThat(ModelsList.transform(upstream, rules, Caller.ANONYMOUS, false, "gpt-5 ", ModelsList.Page.ALL).status())
+                .isEqualTo(404);
+        dev.switchboard.rules.Rules aliasesOnly = new dev.switchboard.config.ConfigLoader(name -> null)
+                .parse(yaml + "models: {keep_only_aliases: true}\n").rules();
+        assertThat(ModelsList.transform(upstream, aliasesOnly, Caller.ANONYMOUS, false, "gpt-5", ModelsList.Page.ALL)
+                .status()).isEqualTo(404);
+    }
 }
