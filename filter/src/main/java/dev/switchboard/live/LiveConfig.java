@@ -579,6 +579,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         watcher.close();
         AdminStore store;
         AdminStore waitedFor;
+        java.util.concurrent.ExecutorService reader;
         // Before the lock: a reload waiting for a config file to settle (holding it) sees it and stops waiting.
         closed = true;
         synchronized (lock) {
@@ -586,8 +587,15 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             store = state.store();
             waitedFor = candidate;
             candidate = null;
-            if (storeReader != null) {
-                storeReader.shutdownNow();
+            reader = storeReader;
+        }
+        if (reader != null) {
+            // Idle (no look runs now): its thread ends at once, before a container looks for threads left behind.
+            reader.shutdownNow();
+            try {
+                reader.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         store.close();
