@@ -192,7 +192,6 @@ public final class AdminServlet extends HttpServlet {
         }
     }
 
-    /** @param by how the caller was admitted, for the log line of a write */
     /** The API's own endpoints, each also answered with one trailing slash, as the extensions' lists are. */
     private static final Set<String> ENDPOINTS = Set.of("/virtual-models", "/resolve", "/status", "/reload");
 
@@ -205,6 +204,7 @@ public final class AdminServlet extends HttpServlet {
         return ENDPOINTS.contains(bare) ? bare : pathInfo;
     }
 
+    /** @param by how the caller was admitted, for the log line of a write */
     private void route(HttpServletRequest req, HttpServletResponse resp, String path, String method, String by)
             throws IOException {
         String pending = live.get().pendingStore();

@@ -203,8 +203,11 @@ final class Lint {
                     for (Map.Entry<String, VirtualModel> e : providerPolicies.entrySet()) {
                         VirtualModel wide = e.getValue();
                         String exact = e.getKey() + "/" + vm.source();
-                        if (!policySources.contains(exact) && (wide.enabled() != vm.enabled()
-                                || wide.enabled() && !wide.userPaths().equals(vm.userPaths()))) {
+                        List<String> served = rules.providers().get(e.getKey()).models();
+                        // Only where the provider may serve the model: any, without a static list; else one it lists.
+                        if (!policySources.contains(exact) && (served.isEmpty() || served.contains(vm.source()))
+                                && (wide.enabled() != vm.enabled() || wide.enabled()
+                                && !Set.copyOf(wide.userPaths()).equals(Set.copyOf(vm.userPaths())))) {
                             out.add(new Warning(file, path + ".source", vm.source(), "policy '" + vm.source() + "' does"
                                     + " not decide for '" + exact + "': the policy '" + wide.source() + "' is more"
                                     + " specific there and " + effect(wide) + "; add a policy '" + exact + "' to decide"

@@ -699,11 +699,16 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         java.util.concurrent.Future<StoreContents> reading = storeReader().submit(() -> readStore(store));
         byte[] latest = config;
         byte[] applied = now.config();
+        // Waited for whatever interrupts this thread, as a read on it was (the JDBC driver ignores interrupts): a stop
+        // or a store's listener told to stop would otherwise report the store as unreadable. Interrupted again after.
+        boolean interrupted = false;
         try {
             while (true) {
                 try {
                     return new Read(latest, store, reading.get(STORE_PATIENCE.toMillis(),
                             java.util.concurrent.TimeUnit.MILLISECONDS));
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 } catch (java.util.concurrent.TimeoutException e) {
                     if (latest != null && !java.util.Arrays.equals(latest, applied)) {
                         applyFileWithLastGoodRows(latest, "the config file with the admin store's rows in force; the"
@@ -728,11 +733,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 throw error;
             }
             throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            reading.cancel(true);
-            throw new UnreadableBeside(new UncheckedIOException(new java.io.InterruptedIOException(store.name()
-                    + ": its read was interrupted")), latest);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

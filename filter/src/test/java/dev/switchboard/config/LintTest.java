@@ -209,10 +209,13 @@ final class LintTest {
                             user_paths: [/]
                         """),
                 // A probe's reading: "nobody may call o3-pro" did not hold for /acme's callers on demo, and nothing said so.
+                // Only where the provider serves the model (its static list), and not when both admit the same paths
+                // in another order (shared), nor for a model no provider lists (claude-x).
                 row("a bare model's policy that a provider's policy outranks there", """
                         providers:
-                          demo: {type: echo}
-                          openai: {type: openai, api_key: sk-test}
+                          demo: {type: echo, models: [o3-pro]}
+                          openai: {type: openai, api_key: sk-test, models: [gpt-5]}
+                          staff: {type: openai-compatible, base_url: http://s.example, models: [shared]}
                         virtual_models:
                           - source: demo/
                             user_paths: [/acme]
@@ -222,6 +225,12 @@ final class LintTest {
                             enabled: false
                           - source: gpt-5
                             user_paths: [/acme]
+                          - source: staff/
+                            user_paths: [/ops, /ml]
+                          - source: shared
+                            user_paths: [/ml, /ops]
+                          - source: claude-x
+                            enabled: false
                         """, "virtual_models[2].source: policy 'o3-pro' does not decide for 'demo/o3-pro': the policy"
                         + " 'demo/' is more specific there and admits [/acme]; add a policy 'demo/o3-pro' to decide there"
                         + " as this one does",

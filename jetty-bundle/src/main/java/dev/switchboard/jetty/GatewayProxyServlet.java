@@ -305,7 +305,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Every candidate this caller may use has an open breaker, or a half-open one with its one probe under way:
             // answered at once, nothing called. Retry-After: until the first open one lets a probe through, else a
             // second (a probe under way ends with its answer, which no clock tells).
-            Instant retry = breakers.retryAt(exchange.candidates());
+            Instant retry = breakers.retryAt(exchange.candidates().stream().filter(Candidate::allowed).toList());
             long seconds = retry == null ? 1 : Math.max(1, Duration.between(breakers.now(), retry).toSeconds() + 1);
             response.setHeader("Retry-After", Long.toString(seconds));
             response.setIntHeader(ATTEMPTS_HEADER, 0);

@@ -49,6 +49,8 @@ public final class RealtimeRelay {
     private final Duration idle;
     private final InFlight inFlight;
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** Whether an idle timer ended the socket (or is ending it): the other side's timer keeps its connection too. */
+    private volatile boolean idled;
     /** Whether a verdict that ends the socket is being told to the client: each side and a reload may each find one. */
     private final AtomicBoolean revoking = new AtomicBoolean();
     /** Whether the servlet gave the socket up before the client's side opened (it answers, and ends the exchange). */
@@ -112,10 +114,12 @@ public final class RealtimeRelay {
             // drops its connection, and the close frame the other side's expiry is writing on it goes with it (the peer
             // reads 1006, a loss). The first expiry of each session ends the relay instead (1001 on both sides, once)
             // and keeps the connection for that close; a second one, a whole idle period later with the close still
-            // unanswered, lets Jetty drop it.
-            if (expired.getAndSet(true)) {
+            // unanswered, lets Jetty drop it, as does a first one after the socket ended some other way.
+            if (expired.getAndSet(true) || ended.get() && !idled) {
+                // A second idle period, or the socket ended otherwise (a close this peer has not answered): dropped.
                 return true;
             }
+            idled = true;
             end(StatusCode.SHUTDOWN, IDLE, Ending.CLOSED, null);
             return false;
         });

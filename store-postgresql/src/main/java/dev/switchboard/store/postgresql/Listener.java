@@ -70,8 +70,11 @@ final class Listener {
     private void run() {
         Backoff backoff = new Backoff();
         String lost = null;
-        // Whether this listener ever got through: before that, the node's start said why the store cannot be read.
+        // Whether this listener ever got through; before that, unless the store was read, the node started without its
+        // database, and its start said why at WARN or ERROR.
         boolean listened = false;
+        // Whether the failure under way was said as a start without the store (INFO), not as its loss.
+        boolean neverHad = false;
         while (running) {
             Connection c = null;
             try {
@@ -85,7 +88,7 @@ final class Listener {
                 }
                 PGConnection pg = c.unwrap(PGConnection.class);
                 Table.Revision seen = Table.revision(c, false);
-                if (lost != null && !listened) {
+                if (lost != null && neverHad) {
                     LOG.info("Switchboard: listening to the admin store {}", store.location());
                     lost = null;
                 } else if (lost != null) {
@@ -113,7 +116,8 @@ final class Listener {
                     lost = store.describe(e);
                     // Not whether this thread got through once: a node that read the store but could not apply its
                     // rows (or started without it) serves nothing, whatever the connection did.
-                    if (!listened) {
+                    neverHad = !listened && !store.readOnce();
+                    if (neverHad) {
                         // It never had the store to lose: the start's WARN or ERROR said why, the reads say the rest.
                         LOG.info("Switchboard: cannot listen to the admin store {} yet ({}); reconnecting",
                                 store.location(), lost);

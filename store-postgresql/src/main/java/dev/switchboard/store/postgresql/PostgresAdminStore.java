@@ -93,6 +93,8 @@ final class PostgresAdminStore implements AdminStore {
     private volatile long retryAt;
     private volatile Supplier<Duration> pollInterval = () -> ReloadSettings.DEFAULT_POLL_INTERVAL;
     private volatile boolean closed;
+    /** Whether a read of the store ever succeeded (this node had its rules from it, not only from its snapshot). */
+    private volatile boolean readOnce;
     /** Guarded by {@code this}. */
     private Listener listener;
 
@@ -144,7 +146,9 @@ final class PostgresAdminStore implements AdminStore {
             for (int attempt = 1; ; attempt++) {
                 Connection c = connection();
                 try {
-                    return load(c);
+                    StoreContents.Rows rows = load(c);
+                    readOnce = true;
+                    return rows;
                 } catch (SQLException e) {
                     dropWorker();
                     if (attempt == 1 && brokenConnection(e)) {
@@ -405,6 +409,11 @@ final class PostgresAdminStore implements AdminStore {
     }
 
     /** The listener got through: the database is back, the next read or write connects at once. */
+    /** @return whether a read of the store ever succeeded: a loss of it is a loss, not a start without it */
+    boolean readOnce() {
+        return readOnce;
+    }
+
     void reachable() {
         down = null;
     }

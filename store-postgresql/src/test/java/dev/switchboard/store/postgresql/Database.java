@@ -113,6 +113,16 @@ final class Database implements AutoCloseable {
         }
     }
 
+    /** @return how many connections with this {@code application_name} wait for a lock now */
+    int waitingForLocks(String application) throws SQLException {
+        try (Connection c = admin("postgres"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
+                     + application + "' AND wait_event_type = 'Lock'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     /** @return how many connections with this {@code application_name} are open */
     int connections(String application) throws SQLException {
         try (Connection c = admin("postgres"); Statement s = c.createStatement();

@@ -60,8 +60,9 @@ final class LockTest extends StoreTests {
                 // An operator's psql session holds the tables: every read of the store waits for lock_timeout (10 s).
                 c.setAutoCommit(false);
                 s.execute("LOCK TABLE switchboard.store_revision IN ACCESS EXCLUSIVE MODE");
-                // The node's looks (every 100 ms) are waiting on the store when the file changes.
-                Thread.sleep(1500);
+                // The node's look (one every 100 ms) is waiting on the store when the file changes.
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                        .until(() -> db.waitingForLocks(PostgresAdminStore.APPLICATION) > 0);
                 long start = System.nanoTime();
                 java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
                         .replace("virtual_models:\n  []\n", "virtual_models:\n  - {source: m/emergency, enabled: false}\n"));
@@ -73,15 +74,17 @@ final class LockTest extends StoreTests {
                 assertThat(node.route("probe")).isEqualTo("m/stored");
                 // Held on until the read that began before the change gives up: the file it read first is not put
                 // back in force then (the deny kept at every look), and the lock is reported.
-                long until = System.nanoTime() + Duration.ofSeconds(PostgresAdminStore.LOCK_TIMEOUT_SECONDS).toNanos();
-                while (held && (System.nanoTime() < until
-                        || !node.get("/admin/status").body().contains("another session holds a lock on its tables"))) {
-                    assertThat(node.route("m/emergency")).isEqualTo("HTTP 403");
-                    Thread.sleep(20);
-                }
-                for (int i = 0; held && i < 50; i++) {
-                    assertThat(node.route("m/emergency")).isEqualTo("HTTP 403");
-                    Thread.sleep(20);
+                if (held) {
+                    // Checked at every poll while waiting: an assertion that fails ends the wait, failing the test.
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(PostgresAdminStore.LOCK_TIMEOUT_SECONDS + 5))
+                            .pollInterval(Duration.ofMillis(20)).until(() -> {
+                                assertThat(node.route("m/emergency")).isEqualTo("HTTP 403");
+                                return node.get("/admin/status").body().contains("another session holds a lock on its"
+                                        + " tables");
+                            });
+                    // A second after the read gave up, and the looks after it: still denied.
+                    org.awaitility.Awaitility.await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                            .pollInterval(Duration.ofMillis(20)).until(() -> node.route("m/emergency").equals("HTTP 403"));
                 }
                 c.rollback();
             }
