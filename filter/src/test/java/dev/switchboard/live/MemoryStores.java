@@ -49,6 +49,8 @@ public final class MemoryStores implements AdminStoreFactory {
         private long revision;
         private List<Map<String, Object>> rows = List.of();
         volatile boolean down;
+        /** While set, a read waits for it (a database that hangs, a table another session holds locked). */
+        volatile java.util.concurrent.CountDownLatch hung;
 
         /** An edit by hand: new rows, the revision bumped. */
         synchronized void edit(List<Map<String, Object>> rows) {
@@ -105,6 +107,22 @@ public final class MemoryStores implements AdminStoreFactory {
 
         @Override
         public StoreContents read() throws StoreUnavailableException {
+            java.util.concurrent.CountDownLatch hung = table.hung;
+            if (hung != null) {
+                // Uninterruptible, as a JDBC read is.
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        hung.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (table.down) {
                 throw new StoreUnavailableException(address + ": cannot be reached (down)");
             }

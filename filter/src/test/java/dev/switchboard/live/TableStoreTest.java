@@ -8,6 +8,8 @@ import dev.switchboard.admin.VirtualModelService;
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.config.InvalidConfigException;
 import dev.switchboard.error.ApiError;
+import dev.switchboard.rules.Caller;
+import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.VirtualModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -180,6 +182,46 @@ final class TableStoreTest {
 
         assertThat(live.lastError()).as("the same rows, readable again").isNull();
         assertThat(live.lastSync()).isEqualTo(clock.instant());
+    }
+
+    // A store that hangs (a database that does not answer, a table locked): a change of the config file goes live after
+    // LiveConfig.STORE_PATIENCE with the rows in force, and the look, even interrupted, waits for the read and reports
+    // nothing once it ends well.
+    @Test
+    void shouldPutAConfigChangeInForceWhileTheStoreHangsAndWaitForItsReadThoughInterrupted() throws Exception {
+        String address = address();
+        Path file = config(address);
+        LiveConfig live = LiveConfig.load(file, LOADER, clock);
+        MemoryStores.Table table = MemoryStores.TABLES.get(address);
+        table.edit(List.of(row("fast", "m/1", 1)));
+        live.reload();
+        java.util.concurrent.CountDownLatch hung = new java.util.concurrent.CountDownLatch(1);
+        table.hung = hung;
+        Files.writeString(file, Files.readString(file) + "  - {source: m/emergency, enabled: false}\n");
+        java.util.concurrent.atomic.AtomicBoolean interruptedAfter = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread look = new Thread(() -> {
+            live.reload();
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        });
+
+        look.start();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !Resolver.resolve(live.get().rules(),
+                "m/emergency", Caller.ANONYMOUS, live.picker()).allowed());
+        assertThat(target(live.snapshot(), "fast")).as("the store's rows in force").isEqualTo("m/1");
+        look.interrupt();
+        // Still waiting for the store past another patience, nothing reported.
+        org.awaitility.Awaitility.await().during(LiveConfig.STORE_PATIENCE.plusMillis(200)).atMost(Duration.ofSeconds(3))
+                .until(() -> look.isAlive() && live.lastError() == null);
+
+        table.edit(List.of(row("fast", "m/2", 1)));
+        hung.countDown();
+        look.join(5000);
+
+        assertThat(look.isAlive()).isFalse();
+        assertThat(interruptedAfter).as("the interrupt kept for the look's caller").isTrue();
+        assertThat(live.lastError()).isNull();
+        assertThat(target(live.snapshot(), "fast")).isEqualTo("m/2");
+        assertThat(Resolver.resolve(live.get().rules(), "m/emergency", Caller.ANONYMOUS, live.picker()).allowed()).isFalse();
     }
 
     @Test
