@@ -153,6 +153,10 @@ final class DashboardModelsBrowserTest {
         newVirtualModel();
         textIs(SENTENCE, "Type a source to see what saving will do.");
         type(driver.findElement(By.id("vm-source")), "smarter");
+        // A target only some callers may use says what the others get (the policy up/gpt-5: [/acme]).
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-5");
+        textIs(SENTENCE, "smarter will send every request to up/gpt-5. up/gpt-5 is only for callers under /acme: other"
+                + " callers' requests for it are refused (403).");
         type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
         textIs(SENTENCE, "smarter will send every request to up/gpt-small.");
         type(driver.findElement(By.id("vm-target-0-weight")), "3");
@@ -644,11 +648,15 @@ final class DashboardModelsBrowserTest {
         tabTo("vm-add-target").sendKeys(Keys.ENTER);
         assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("vm-target-1-model");
         driver.switchTo().activeElement().sendKeys("up/gpt-small");
-        textIs(SENTENCE, "by-keys will send 50% to up/gpt-5 and 50% to up/gpt-small (sticky: each caller always gets the same one).");
+        textIs(SENTENCE, "by-keys will send 50% to up/gpt-5 and 50% to up/gpt-small (sticky: each caller always gets the same"
+                + " one). up/gpt-5 is only for callers under /acme: other callers' requests for it go to the next target or fallback the"
+                + " caller may use.");
         // Reorder by keyboard: the second target moves up.
         tabTo("vm-target-1-up").sendKeys(Keys.ENTER);
         assertThat(driver.findElement(By.id("vm-target-0-model")).getAttribute("value")).isEqualTo("up/gpt-small");
-        textIs(SENTENCE, "by-keys will send 50% to up/gpt-small and 50% to up/gpt-5 (sticky: each caller always gets the same one).");
+        textIs(SENTENCE, "by-keys will send 50% to up/gpt-small and 50% to up/gpt-5 (sticky: each caller always gets the same"
+                + " one). up/gpt-5 is only for callers under /acme: other callers' requests for it go to the next target or fallback the"
+                + " caller may use.");
         tabTo("vm-description").sendKeys("typed, never clicked", Keys.ENTER);
         saved("by-keys");
         assertThat(rowText("by-keys")).contains("up/gpt-small", "up/gpt-5", "typed, never clicked");

@@ -54,6 +54,17 @@ function redirect(out, source, targets, f, paths, ctx) {
   out.push(paths.length ? [' for callers under ', ...list(paths, 'or'), '; everyone else\'s ', {code: source}, ' goes on unchanged.'] : '.');
   const fallbacks = (f.fallbacks || []).filter((m) => m.trim());
   if (fallbacks.length) out.push(' When that fails, it falls back to ', ...list(fallbacks.map((m) => m.trim()), 'then'), '.');
+  // A pick the caller may not use gives way to the next candidate it may (SPEC 11): say which targets some or all
+  // callers may not use, by the policy that decides each.
+  const others = targets.length > 1 || fallbacks.length > 0;
+  targets.forEach((t) => {
+    const p = policyFor(t.model.trim(), ctx);
+    if (!p || (p.enabled && !p.user_paths.length)) return;
+    const next = others ? 'go to the next target or fallback the caller may use' : 'are refused (403)';
+    out.push(' ', {code: t.model.trim()}, p.enabled ? [' is only for callers under ', ...list(p.user_paths, 'or'),
+      {warn: `: other callers' requests for it ${next}`}] : [' is disabled by an access policy',
+      {warn: `: requests for it ${next}`}], '.');
+  });
   const real = shadowed(source, ctx.catalog);
   if (real) out.push(' ', {warn: 'It shadows the real model '}, {code: real}, {warn: ':'}, ' callers asking for it get the target instead.');
 }
@@ -69,6 +80,29 @@ function policy(out, source, f, paths, ctx) {
   } else {
     out.push('This access policy lets every caller use ', ...what, ' (no user paths: everyone is admitted).');
   }
+}
+
+/**
+ * @returns the access policy that decides a concrete model, the most specific one (SPEC section 2, step 4:
+ *   provider/model, provider/, bare model, /), or null when none matches; the provider is the model's prefix when it
+ *   names one, else the one whose catalog lists the bare id
+ */
+function policyFor(model, ctx) {
+  const policies = ctx.virtualModels.filter((v) => v.kind === 'policy');
+  const names = ctx.providers.map((p) => p.name);
+  const slash = model.indexOf('/');
+  let provider = slash > 0 && names.includes(model.slice(0, slash)) ? model.slice(0, slash) : null;
+  const bare = provider ? model.slice(slash + 1) : model;
+  if (!provider) {
+    const listed = ctx.catalog.find((m) => m.id.slice(m.id.indexOf('/') + 1) === model);
+    provider = listed ? listed.id.slice(0, listed.id.indexOf('/')) : null;
+  }
+  const order = provider ? [provider + '/' + bare, provider + '/', bare, '/'] : [bare, '/'];
+  for (const source of order) {
+    const p = policies.find((v) => v.source === source);
+    if (p) return p;
+  }
+  return null;
 }
 
 /** What an access policy's source selects (SPEC section 2, step 4). */
