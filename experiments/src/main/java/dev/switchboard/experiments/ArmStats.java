@@ -61,6 +61,8 @@ final class ArmStats {
     private final long[] tokenSums = new long[tokens.length];
     private final BigInteger[] tokenCarry = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
     private long unknownUsage;
+    /** Requests of callers who may not use the target picked for them: this arm answered in its place. */
+    private long reassigned;
     private final Map<String, Long> finishReasons = new LinkedHashMap<>();
     private final HllSketch callers = new HllSketch(HLL_LG_K);
     private final Moments feedback = new Moments();
@@ -81,8 +83,19 @@ final class ArmStats {
      * @param caller who sent it (its sticky identity), or {@code null} when anonymous
      * @param at when it ended
      */
-    synchronized void record(Completion c, String caller, Instant at) {
+    void record(Completion c, String caller, Instant at) {
+        record(c, caller, at, false);
+    }
+
+    /**
+     * @param reassigned whether the target picked for the caller was one it may not use, so this arm answered instead
+     *     ({@link dev.switchboard.rules.Decision#skipped()})
+     */
+    synchronized void record(Completion c, String caller, Instant at, boolean reassigned) {
         requests++;
+        if (reassigned) {
+            this.reassigned++;
+        }
         if (firstSeen == null) {
             firstSeen = at;
         }
@@ -152,7 +165,7 @@ final class ArmStats {
         u.update(callers);
         return new Snapshot(target, requests, errors.clone(), latency.copy(), quantiles(latencyHistogram), firstByte.copy(),
                 quantiles(firstByteHistogram), t, sums, unknownUsage, new LinkedHashMap<>(finishReasons), u, feedback.copy(),
-                firstSeen, lastSeen, series.widthMillis(), series.points());
+                firstSeen, lastSeen, series.widthMillis(), series.points(), reassigned);
     }
 
     /**
@@ -175,11 +188,13 @@ final class ArmStats {
      * @param lastSeen its last exchange, or {@code null}
      * @param seriesWidthMillis the width of each bucket of {@code series}
      * @param series its exchanges over time, oldest first (buckets with exchanges only)
+     * @param reassigned its requests from callers who may not use the target picked for them
      */
     record Snapshot(String target, long requests, long[] errors, Moments latency, double[] latencyQuantiles,
                     Moments firstByte, double[] firstByteQuantiles, Moments[] tokens, BigInteger[] tokenSums,
                     long unknownUsage, Map<String, Long> finishReasons, Union callers, Moments feedback,
-                    Instant firstSeen, Instant lastSeen, long seriesWidthMillis, List<Series.Point> series) {
+                    Instant firstSeen, Instant lastSeen, long seriesWidthMillis, List<Series.Point> series,
+                    long reassigned) {
 
         long errorCount() {
             long n = 0;

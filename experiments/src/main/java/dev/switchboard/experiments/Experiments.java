@@ -124,7 +124,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
             }
             if (arm != null) {
                 Caller caller = exchange.caller();
-                arm.record(completion, caller == null ? null : caller.stickyIdentity(), now);
+                arm.record(completion, caller == null ? null : caller.stickyIdentity(), now, d.skipped() != null);
             }
         }
         feedbackIndex.put(exchange.id(), exchange.caller(), now.toEpochMilli(), scorable(d.redirect(), target, experiment));

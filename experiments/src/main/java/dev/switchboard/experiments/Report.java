@@ -227,6 +227,13 @@ final class Report {
             warnings.add("about " + leaked + " caller(s) reached more than one arm of a sticky split");
         }
         for (ArmStats.Snapshot a : arms) {
+            if (a.reassigned() > 0) {
+                warnings.add(a.target() + ": " + a.reassigned() + " of its requests came from callers who may not use the"
+                        + " target picked for them (an access policy closes it to them), so the arms' callers differ;"
+                        + " the comparisons may be biased");
+            }
+        }
+        for (ArmStats.Snapshot a : arms) {
             if (a.requests() < Stats.MIN_PER_ARM) {
                 warnings.add(a.target() + ": fewer than " + Stats.MIN_PER_ARM + " requests, not enough data to compare");
             }

@@ -177,6 +177,7 @@ public final class Resolver {
             Candidate chosen = routeAndCheck(rules, target, caller, trace);
             String[] fallbacks = r.fallbacks();
             List<Candidate> candidates;
+            String skipped = null;
             if (order.length == 1 && fallbacks.length == 0) {
                 candidates = List.of(chosen);
             } else {
@@ -197,13 +198,14 @@ public final class Resolver {
                     // The pick is not this caller's (denied, or not routable): a candidate the caller may not use is
                     // skipped, never called (SPEC 11), the pick too. The first one it may use answers, the others
                     // stay in their order; refused only when none may be used.
-                    Candidate skipped = all[0];
+                    Candidate pick = all[0];
                     Candidate instead = all[first];
                     System.arraycopy(all, 0, all, 1, first);
                     all[0] = instead;
                     target = instead.model();
+                    skipped = pick.model();
                     if (trace.recording()) {
-                        trace.step("skipped: '" + skipped.model() + "' (" + skipped.reason() + "); the first candidate"
+                        trace.step("skipped: '" + pick.model() + "' (" + pick.reason() + "); the first candidate"
                                 + " this caller may use is '" + instead.model() + "' ("
                                 + (instead.fallback() ? "fallback" : "target") + ")");
                     }
@@ -214,16 +216,16 @@ public final class Resolver {
                             + describeLater(candidates));
                 }
             }
-            return decision(name, name, target, candidates, trace);
+            return decision(name, name, target, candidates, skipped, trace);
         }
-        return decision(name, null, null, List.of(routeAndCheck(rules, name, caller, trace)), trace);
+        return decision(name, null, null, List.of(routeAndCheck(rules, name, caller, trace)), null, trace);
     }
 
     private static Decision decision(String requested, String redirect, String target, List<Candidate> candidates,
-                                     Trace trace) {
+                                     String skipped, Trace trace) {
         Candidate c = candidates.get(0);
         return new Decision(requested, redirect, target, c.model(), c.provider(), c.upstreamModel(), c.outcome(),
-                c.policy(), c.reason(), candidates, trace.steps());
+                c.policy(), c.reason(), candidates, trace.steps(), skipped);
     }
 
     private static Candidate routeAndCheck(Rules rules, String concrete, Caller caller, Trace trace) {
