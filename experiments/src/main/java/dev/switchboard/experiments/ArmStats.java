@@ -61,7 +61,7 @@ final class ArmStats {
     private final long[] tokenSums = new long[tokens.length];
     private final BigInteger[] tokenCarry = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
     private long unknownUsage;
-    /** Requests of callers who may not use the target picked for them: this arm answered in its place. */
+    /** Requests of callers who may not use every arm (an access policy closes one to them). */
     private long reassigned;
     private final Map<String, Long> finishReasons = new LinkedHashMap<>();
     private final HllSketch callers = new HllSketch(HLL_LG_K);
@@ -88,7 +88,7 @@ final class ArmStats {
     }
 
     /**
-     * @param reassigned whether the target picked for the caller was one it may not use, so this arm answered instead
+     * @param reassigned whether the caller may not use every arm, which changed where it went
      *     ({@link dev.switchboard.rules.Decision#skipped()})
      */
     synchronized void record(Completion c, String caller, Instant at, boolean reassigned) {
@@ -188,7 +188,7 @@ final class ArmStats {
      * @param lastSeen its last exchange, or {@code null}
      * @param seriesWidthMillis the width of each bucket of {@code series}
      * @param series its exchanges over time, oldest first (buckets with exchanges only)
-     * @param reassigned its requests from callers who may not use the target picked for them
+     * @param reassigned its requests from callers who may not use every arm
      */
     record Snapshot(String target, long requests, long[] errors, Moments latency, double[] latencyQuantiles,
                     Moments firstByte, double[] firstByteQuantiles, Moments[] tokens, BigInteger[] tokenSums,

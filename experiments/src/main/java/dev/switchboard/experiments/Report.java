@@ -228,9 +228,9 @@ final class Report {
         }
         for (ArmStats.Snapshot a : arms) {
             if (a.reassigned() > 0) {
-                warnings.add(a.target() + ": " + a.reassigned() + " of its requests came from callers who may not use the"
-                        + " target picked for them (an access policy closes it to them), so the arms' callers differ;"
-                        + " the comparisons may be biased");
+                warnings.add(a.target() + ": " + a.reassigned() + " of its requests came from callers who may not use"
+                        + " every arm (an access policy closes one to them), so the arms' callers differ; the comparisons"
+                        + " may be biased");
             }
         }
         for (ArmStats.Snapshot a : arms) {

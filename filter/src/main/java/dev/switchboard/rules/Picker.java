@@ -43,31 +43,48 @@ public final class Picker {
         return advance ? new Picker(rotations, false) : this;
     }
 
-    /** @return the index of the next target of a round-robin redirect, advancing unless peeking */
-    int nextRoundRobin(String source, List<Target> targets, int[] weights, int totalWeight) {
+    /**
+     * @param usable which targets the caller may use, or {@code null} for all: the turn is taken among those only, so a
+     *     caller who may not use a target takes no turn of it from the callers who may (the rotation among the others
+     *     moves as for them alone); none usable counts as all
+     * @return the index of the next target of a round-robin redirect, advancing unless peeking
+     */
+    int nextRoundRobin(String source, List<Target> targets, int[] weights, boolean[] usable) {
         Rotation r = rotations.get(source);
         if (r == null || !r.definition.equals(targets)) {
             if (!advance) {
                 // Not started (or just redefined): the first pick of a fresh rotation.
-                return smooth(new long[weights.length], weights, totalWeight);
+                return smooth(new long[weights.length], weights, usable);
             }
             r = rotations.compute(source, (k, old) -> old != null && old.definition.equals(targets) ? old
                     : new Rotation(targets));
         }
         synchronized (r) {
-            return smooth(advance ? r.current : r.current.clone(), weights, totalWeight);
+            return smooth(advance ? r.current : r.current.clone(), weights, usable);
         }
     }
 
-    private static int smooth(long[] current, int[] weights, int totalWeight) {
-        int best = 0;
-        for (int i = 0; i < current.length; i++) {
-            current[i] += weights[i];
-            if (current[i] > current[best]) {
-                best = i;
+    /** nginx's smooth weighted round robin over the usable targets (all when {@code usable} names none). */
+    private static int smooth(long[] current, int[] weights, boolean[] usable) {
+        boolean all = usable == null;
+        if (!all) {
+            all = true;
+            for (boolean u : usable) {
+                all &= !u;
             }
         }
-        current[best] -= totalWeight;
+        int best = -1;
+        long total = 0;
+        for (int i = 0; i < current.length; i++) {
+            if (all || usable[i]) {
+                current[i] += weights[i];
+                total += weights[i];
+                if (best < 0 || current[i] > current[best]) {
+                    best = i;
+                }
+            }
+        }
+        current[best] -= total;
         return best;
     }
 }

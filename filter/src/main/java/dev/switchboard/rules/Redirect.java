@@ -54,6 +54,11 @@ final class Redirect {
      * @return target indexes, the chosen one first; not to be modified
      */
     int[] order(Caller caller, Picker picker) {
+        return order(caller, picker, null);
+    }
+
+    /** @param usable for round robin: which targets the caller may use ({@link Picker#nextRoundRobin}), or null */
+    int[] order(Caller caller, Picker picker, boolean[] usable) {
         int n = targets.length;
         if (n == 1) {
             return SINGLE;
@@ -66,7 +71,7 @@ final class Redirect {
             return rendezvousOrder(identity);
         }
         int first = model.strategy() == Strategy.ROUND_ROBIN
-                ? picker.nextRoundRobin(model.source(), model.targets(), weights, totalWeight)
+                ? picker.nextRoundRobin(model.source(), model.targets(), weights, usable)
                 : weightedRandom();
         int[] order = new int[n];
         order[0] = first;

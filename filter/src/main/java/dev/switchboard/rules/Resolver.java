@@ -159,7 +159,20 @@ public final class Resolver {
             }
         } else {
             // 2. Target choice: the pick first, then the other targets in the strategy's order, then the fallbacks.
-            int[] order = r.order(caller, picker);
+            // Round robin takes the turn among the targets this caller may use: a caller who may not use one takes
+            // no turn of it from those who may (a sticky pick needs no mask: its next-best is the caller's own).
+            boolean[] usable = null;
+            if (r.model.strategy() == Strategy.ROUND_ROBIN && r.model.targets().size() > 1) {
+                usable = new boolean[r.model.targets().size()];
+                for (int i = 0; i < usable.length; i++) {
+                    usable[i] = routeAndCheck(rules, r.target(i), caller, Trace.NONE).allowed();
+                }
+            }
+            int[] order = r.order(caller, picker, usable);
+            String skipped = null;
+            for (int i = 0; usable != null && i < usable.length && skipped == null; i++) {
+                skipped = usable[i] ? null : r.target(i);
+            }
             String target = r.target(order[0]);
             if (trace.recording()) {
                 if (r.model.targets().size() == 1) {
@@ -177,7 +190,6 @@ public final class Resolver {
             Candidate chosen = routeAndCheck(rules, target, caller, trace);
             String[] fallbacks = r.fallbacks();
             List<Candidate> candidates;
-            String skipped = null;
             if (order.length == 1 && fallbacks.length == 0) {
                 candidates = List.of(chosen);
             } else {

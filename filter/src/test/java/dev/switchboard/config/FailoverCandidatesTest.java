@@ -90,6 +90,32 @@ final class FailoverCandidatesTest {
                 + " candidate this caller may use is 'c/z' (fallback)");
     }
 
+    // Regression (a probe): a caller who may not use one arm of a round robin took its turn (and was moved to the
+    // other arm), so callers alternating with it never reached that arm: alice, who may use both, got y 20 times of 20.
+    @Test
+    void shouldGiveACallerWhoMayUseEveryArmItsTurnsWhateverTheOthersMayNot() {
+        Rules r = new ConfigLoader(name -> null).parse("""
+                providers:
+                  a: {type: openai-compatible, base_url: http://a.example}
+                virtual_models:
+                  - {source: rr, strategy: round_robin, targets: [a/x, a/y]}
+                  - {source: a/x, user_paths: [/team/a]}
+                """).rules();
+        Picker picker = Picker.create();
+        List<String> alice = new java.util.ArrayList<>();
+        List<String> bob = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            alice.add(Resolver.resolve(r, "rr", Caller.ofPath("/team/a"), picker).target());
+            bob.add(Resolver.resolve(r, "rr", Caller.ofPath("/team/b"), picker).target());
+        }
+
+        assertThat(alice).containsExactly("a/x", "a/y", "a/x", "a/y", "a/x", "a/y");
+        assertThat(bob).containsOnly("a/y");
+        assertThat(Resolver.resolve(r, "rr", Caller.ofPath("/team/b"), picker).skipped()).as("the arm it may not use")
+                .isEqualTo("a/x");
+        assertThat(Resolver.resolve(r, "rr", Caller.ofPath("/team/a"), picker).skipped()).isNull();
+    }
+
     @Test
     void shouldRefuseAsThePickWhenNoCandidateMayBeUsed() {
         Rules r = new ConfigLoader(name -> null).parse(YAML.replace("fallbacks: [c/z, a/w]", "fallbacks: [c/z]")
