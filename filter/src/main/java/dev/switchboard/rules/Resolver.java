@@ -206,6 +206,14 @@ public final class Resolver {
                 while (first < all.length && !all[first].allowed()) {
                     first++;
                 }
+                if (first == all.length && all[0].outcome() != Outcome.PROVIDER_UNAVAILABLE) {
+                    // None may be called: a candidate the caller may use whose provider has no key says so (503),
+                    // rather than the pick's refusal (access is judged before credentials).
+                    first = 0;
+                    while (first < all.length && all[first].outcome() != Outcome.PROVIDER_UNAVAILABLE) {
+                        first++;
+                    }
+                }
                 if (first > 0 && first < all.length) {
                     // The pick is not this caller's (denied, or not routable): a candidate the caller may not use is
                     // skipped, never called (SPEC 11), the pick too. The first one it may use answers, the others

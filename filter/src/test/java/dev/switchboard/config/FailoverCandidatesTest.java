@@ -116,6 +116,26 @@ final class FailoverCandidatesTest {
         assertThat(Resolver.resolve(r, "rr", Caller.ofPath("/team/a"), picker).skipped()).isNull();
     }
 
+    // A probe's reading: the one candidate the caller may use had no key: the caller was told 403 (the pick's refusal),
+    // where asking for that model by name says 503 provider_unavailable (access is judged before credentials).
+    @Test
+    void shouldSayTheProviderHasNoKeyWhenThatIsWhyTheCandidateTheCallerMayUseCannotBeCalled() {
+        Rules r = new ConfigLoader(name -> null).parse("""
+                providers:
+                  a: {type: openai-compatible, base_url: http://a.example}
+                  keyless: {type: openai, api_key: ""}
+                virtual_models:
+                  - {source: sp, target: a/x, fallbacks: [keyless/gpt-x]}
+                  - {source: a/x, enabled: false}
+                """).rules();
+
+        Decision d = Resolver.resolve(r, "sp", Caller.ofPath("/team/b"), Picker.create());
+
+        assertThat(d.outcome()).isEqualTo(dev.switchboard.rules.Outcome.PROVIDER_UNAVAILABLE);
+        assertThat(d.provider()).isEqualTo("keyless");
+        assertThat(order(d)).containsExactly("keyless/gpt-x (fallback) denied", "a/x denied");
+    }
+
     @Test
     void shouldRefuseAsThePickWhenNoCandidateMayBeUsed() {
         Rules r = new ConfigLoader(name -> null).parse(YAML.replace("fallbacks: [c/z, a/w]", "fallbacks: [c/z]")

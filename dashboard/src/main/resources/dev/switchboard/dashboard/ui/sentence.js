@@ -72,7 +72,8 @@ function redirect(out, source, targets, f, paths, ctx) {
 function policy(out, source, f, paths, ctx) {
   const what = selector(source, ctx);
   if (!f.enabled) {
-    out.push('This access policy disables ', ...what, ' for everyone: every request for it is refused (403).');
+    out.push('This access policy disables ', ...what, ' for everyone: a request naming it is refused (403), and a'
+      + ' redirect that targets it sends its requests to its next target or fallback.');
     return;
   }
   if (paths.length) {
