@@ -18,9 +18,9 @@ import java.util.List;
  * @param candidates every concrete model this request may go to, in the order to try them, each routed
  *     and checked for this caller; never empty, the first is the chosen one
  * @param steps every step explained, in order; empty unless the decision was made by {@code explain}
- * @param skipped a target of the redirect this caller may not use, when that changed where it goes: the pick given up
- *     for the first candidate it may use (SPEC 11), or, for round robin, one its turn was taken without; else
- *     {@code null}
+ * @param skipped a target of the redirect an access policy closes to this caller, when that changed where it goes:
+ *     the pick given up for the first candidate it may use (SPEC 11), or, for round robin, one its turn was taken
+ *     without; else {@code null}
  */
 public record Decision(String requested, String redirect, String target, String concrete, String provider,
                        String upstreamModel, Outcome outcome, String policy, String reason,

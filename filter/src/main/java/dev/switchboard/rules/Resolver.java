@@ -159,19 +159,26 @@ public final class Resolver {
             }
         } else {
             // 2. Target choice: the pick first, then the other targets in the strategy's order, then the fallbacks.
-            // Round robin takes the turn among the targets this caller may use: a caller who may not use one takes
-            // no turn of it from those who may (a sticky pick needs no mask: its next-best is the caller's own).
+            // Round robin takes the turn among the targets this caller may use, in a rotation of the callers who may
+            // use the same ones: a caller who may not use one takes no turn from those who may (a sticky pick needs
+            // no mask: its next-best is the caller's own).
             boolean[] usable = null;
+            String skipped = null;
             if (r.model.strategy() == Strategy.ROUND_ROBIN && r.model.targets().size() > 1) {
                 usable = new boolean[r.model.targets().size()];
                 for (int i = 0; i < usable.length; i++) {
-                    usable[i] = routeAndCheck(rules, r.target(i), caller, Trace.NONE).allowed();
+                    Candidate c = routeAndCheck(rules, r.target(i), caller, Trace.NONE);
+                    usable[i] = c.allowed();
+                    if (skipped == null && closed(c)) {
+                        // Closed to this caller by an access policy (not a missing key, which closes it to everyone).
+                        skipped = c.model();
+                    }
                 }
             }
             int[] order = r.order(caller, picker, usable);
-            String skipped = null;
-            for (int i = 0; usable != null && i < usable.length && skipped == null; i++) {
-                skipped = usable[i] ? null : r.target(i);
+            if (skipped != null && trace.recording()) {
+                trace.step("round_robin: this caller's turn is taken among the targets it may use ('" + skipped
+                        + "' is not one), in the rotation of the callers who may use the same ones");
             }
             String target = r.target(order[0]);
             if (trace.recording()) {
@@ -223,7 +230,9 @@ public final class Resolver {
                     System.arraycopy(all, 0, all, 1, first);
                     all[0] = instead;
                     target = instead.model();
-                    skipped = pick.model();
+                    if (skipped == null && closed(pick)) {
+                        skipped = pick.model();
+                    }
                     if (trace.recording()) {
                         trace.step("skipped: '" + pick.model() + "' (" + pick.reason() + "); the first candidate"
                                 + " this caller may use is '" + instead.model() + "' ("
@@ -239,6 +248,11 @@ public final class Resolver {
             return decision(name, name, target, candidates, skipped, trace);
         }
         return decision(name, null, null, List.of(routeAndCheck(rules, name, caller, trace)), null, trace);
+    }
+
+    /** @return whether an access policy (or models.enabled_by_default) closes the candidate to this caller */
+    private static boolean closed(Candidate c) {
+        return c.outcome() == Outcome.DENIED || c.outcome() == Outcome.DISABLED;
     }
 
     private static Decision decision(String requested, String redirect, String target, List<Candidate> candidates,

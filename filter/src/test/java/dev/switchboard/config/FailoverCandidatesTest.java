@@ -10,6 +10,7 @@ import dev.switchboard.rules.Resolver;
 import dev.switchboard.rules.Rules;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -114,6 +115,47 @@ final class FailoverCandidatesTest {
         assertThat(Resolver.resolve(r, "rr", Caller.ofPath("/team/b"), picker).skipped()).as("the arm it may not use")
                 .isEqualTo("a/x");
         assertThat(Resolver.resolve(r, "rr", Caller.ofPath("/team/a"), picker).skipped()).isNull();
+    }
+
+    // Regression (a review): with the turn merely masked, one rotation for all, a caller who may use two of three
+    // targets took turns from one who may use all three (alice 20 x, 10 z, 0 y). Each class of callers rotates apart.
+    @Test
+    void shouldRotateEveryClassOfCallersAsConfiguredWhateverTheOthersMayUse() {
+        Rules r = new ConfigLoader(name -> null).parse("""
+                providers:
+                  a: {type: openai-compatible, base_url: http://a.example}
+                  c: {type: openai-compatible, base_url: http://c.example}
+                  keyless: {type: openai, api_key: ""}
+                virtual_models:
+                  - {source: rr, strategy: round_robin, targets: [a/x, a/y, a/z]}
+                  - {source: a/z, user_paths: [/team/a]}
+                  - {source: none, strategy: round_robin, targets: [c/x, c/y], fallbacks: [a/x]}
+                  - {source: c/, user_paths: [/team/a]}
+                  - {source: nokey, strategy: round_robin, targets: [a/x, keyless/y]}
+                """).rules();
+        Picker picker = Picker.create();
+        Map<String, Integer> alice = new java.util.TreeMap<>();
+        Map<String, Integer> bob = new java.util.TreeMap<>();
+        List<String> aliceNone = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            alice.merge(Resolver.resolve(r, "rr", Caller.ofPath("/team/a"), picker).target(), 1, Integer::sum);
+            bob.merge(Resolver.resolve(r, "rr", Caller.ofPath("/team/b"), picker).target(), 1, Integer::sum);
+            if (i < 6) {
+                aliceNone.add(Resolver.resolve(r, "none", Caller.ofPath("/team/a"), picker).target());
+                // Bob may use neither target: its fallback, and no turn taken from alice.
+                Decision none = Resolver.resolve(r, "none", Caller.ofPath("/team/b"), picker);
+                assertThat(none.target()).isEqualTo("a/x");
+                assertThat(none.skipped()).isEqualTo("c/x");
+            }
+        }
+
+        assertThat(alice).isEqualTo(Map.of("a/x", 10, "a/y", 10, "a/z", 10));
+        assertThat(bob).isEqualTo(Map.of("a/x", 15, "a/y", 15));
+        assertThat(aliceNone).containsExactly("c/x", "c/y", "c/x", "c/y", "c/x", "c/y");
+        // A target without a key is closed to everyone alike: no caller's is a skip an access policy made.
+        Decision nokey = Resolver.resolve(r, "nokey", Caller.ofPath("/team/b"), picker);
+        assertThat(nokey.target()).isEqualTo("a/x");
+        assertThat(nokey.skipped()).isNull();
     }
 
     // A probe's reading: the one candidate the caller may use had no key: the caller was told 403 (the pick's refusal),

@@ -100,7 +100,8 @@ function policyFor(model, ctx) {
   }
   const order = provider ? [provider + '/' + bare, provider + '/', bare, '/'] : [bare, '/'];
   for (const source of order) {
-    const p = policies.find((v) => v.source === source);
+    // Matched ignoring case, as the gateway matches policies (two differing only in case are refused).
+    const p = policies.find((v) => v.source.toLowerCase() === source.toLowerCase());
     if (p) return p;
   }
   return null;
