@@ -57,9 +57,13 @@ function redirect(out, source, targets, f, paths, ctx) {
   // A pick the caller may not use gives way to the next candidate it may (SPEC 11): say which targets some or all
   // callers may not use, by the policy that decides each.
   const others = targets.length > 1 || fallbacks.length > 0;
+  // Paths as the gateway compares them: segment-wise ancestor-or-self, '/' covering everyone.
+  const inside = (path, of) => of === '/' || path === of || path.startsWith(of.endsWith('/') ? of : of + '/');
   targets.forEach((t) => {
     const p = policyFor(t.model.trim(), ctx);
     if (!p || (p.enabled && !p.user_paths.length)) return;
+    // Every caller the redirect applies to may use it: nothing to say.
+    if (p.enabled && paths.length && paths.every((mine) => p.user_paths.some((theirs) => inside(mine, theirs)))) return;
     const next = others ? 'go to the next target or fallback the caller may use' : 'are refused (403)';
     out.push(' ', {code: t.model.trim()}, p.enabled ? [' is only for callers under ', ...list(p.user_paths, 'or'),
       {warn: `: other callers' requests for it ${next}`}] : [' is disabled by an access policy',

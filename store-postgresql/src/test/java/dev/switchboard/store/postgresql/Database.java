@@ -115,19 +115,19 @@ final class Database implements AutoCloseable {
 
     /** @return how many connections with this {@code application_name} wait for a lock now */
     int waitingForLocks(String application) throws SQLException {
-        try (Connection c = admin("postgres"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
-                     + application + "' AND wait_event_type = 'Lock'")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return activity(application, " AND wait_event_type = 'Lock'");
     }
 
     /** @return how many connections with this {@code application_name} are open */
     int connections(String application) throws SQLException {
+        return activity(application, "");
+    }
+
+    /** @return how many connections with this {@code application_name} {@code pg_stat_activity} lists, so filtered */
+    private int activity(String application, String filter) throws SQLException {
         try (Connection c = admin("postgres"); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
-                     + application + "'")) {
+                     + application + "'" + filter)) {
             rs.next();
             return rs.getInt(1);
         }
