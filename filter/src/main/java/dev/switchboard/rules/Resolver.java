@@ -162,12 +162,16 @@ public final class Resolver {
             // Round robin takes the turn among the targets this caller may use, in a rotation of the callers who may
             // use the same ones: a caller who may not use one takes no turn from those who may (a sticky pick needs
             // no mask: its next-best is the caller's own).
+            // Each target checked once, by index: reused below as the candidates.
+            Candidate[] checked = null;
             boolean[] usable = null;
             String skipped = null;
             if (r.model.strategy() == Strategy.ROUND_ROBIN && r.model.targets().size() > 1) {
-                usable = new boolean[r.model.targets().size()];
+                checked = new Candidate[r.model.targets().size()];
+                usable = new boolean[checked.length];
                 for (int i = 0; i < usable.length; i++) {
                     Candidate c = routeAndCheck(rules, r.target(i), caller, Trace.NONE);
+                    checked[i] = c;
                     usable[i] = c.allowed();
                     if (skipped == null && closed(c)) {
                         // Closed to this caller by an access policy (not a missing key, which closes it to everyone).
@@ -194,7 +198,9 @@ public final class Resolver {
                             + " by " + how);
                 }
             }
-            Candidate chosen = routeAndCheck(rules, target, caller, trace);
+            // Checked again only to explain it: the trace records the steps of the chosen one's check.
+            Candidate chosen = checked != null && !trace.recording() ? checked[order[0]]
+                    : routeAndCheck(rules, target, caller, trace);
             String[] fallbacks = r.fallbacks();
             List<Candidate> candidates;
             if (order.length == 1 && fallbacks.length == 0) {
@@ -204,7 +210,8 @@ public final class Resolver {
                 Candidate[] all = new Candidate[order.length + fallbacks.length];
                 all[0] = chosen;
                 for (int i = 1; i < order.length; i++) {
-                    all[i] = routeAndCheck(rules, r.target(order[i]), caller, Trace.NONE);
+                    all[i] = checked != null ? checked[order[i]]
+                            : routeAndCheck(rules, r.target(order[i]), caller, Trace.NONE);
                 }
                 for (int i = 0; i < fallbacks.length; i++) {
                     all[order.length + i] = routeAndCheck(rules, fallbacks[i], caller, Trace.NONE).asFallback();
