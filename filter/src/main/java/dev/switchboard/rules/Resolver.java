@@ -236,7 +236,11 @@ public final class Resolver {
                     Candidate instead = all[first];
                     System.arraycopy(all, 0, all, 1, first);
                     all[0] = instead;
-                    target = instead.model();
+                    if (!instead.fallback()) {
+                        // The caller's arm is the target that answers. A fallback is not an arm: when every target
+                        // is closed to the caller, the target stays the pick, as when a fallback answers a failover.
+                        target = instead.model();
+                    }
                     if (skipped == null && closed(pick)) {
                         skipped = pick.model();
                     }

@@ -100,6 +100,8 @@ final class ExperimentsTest {
                   - {source: cli, strategy: round_robin, targets: [up/base, up/long]}
                   - {source: closed, strategy: round_robin, targets: [up/base, up/staff-only]}
                   - {source: up/staff-only, user_paths: [/staff]}
+                  - {source: walled, strategy: round_robin, targets: [up/staff-only, up/staff-two], fallbacks: [up/base]}
+                  - {source: up/staff-two, user_paths: [/staff]}
                 """.formatted(port, movedTarget);
     }
 
@@ -233,6 +235,21 @@ final class ExperimentsTest {
         assertThat(list(report.get("warnings"))).contains("up/base: 20 of its requests came from callers who may not use"
                 + " every arm (an access policy closes one to them), so the arms' callers differ; the comparisons may be"
                 + " biased");
+    }
+
+    // A caller who may use no arm is answered by the fallback from the start: in no arm's population (its target, in
+    // the access log and the metrics, stays the pick, as when a fallback answers a failover).
+    @Test
+    void shouldLeaveOutOfTheArmsCallersWhoMayUseNoneOfThem() throws Exception {
+        send("walled", 12, 1, "/guests");
+        send("walled", 10, 1, "/staff/ann");
+
+        Map<String, Object> report = experiment("walled", 10);
+
+        assertThat(list(report.get("arms"))).extracting(a -> map(a).get("target"), a -> number(map(a).get("requests")))
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("up/staff-only", 5.0),
+                        org.assertj.core.groups.Tuple.tuple("up/staff-two", 5.0));
+        assertThat(list(report.get("warnings"))).noneMatch(w -> ((String) w).contains("may not use every arm"));
     }
 
     @Test

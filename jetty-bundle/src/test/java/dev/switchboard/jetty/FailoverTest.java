@@ -132,6 +132,9 @@ final class FailoverTest {
                     strategy: failover
                   - source: a/m-off
                     enabled: false
+                  - source: staff-first
+                    target: b/m-staff
+                    fallbacks: [c/m-c]
                 """.formatted(connectTimeout, a.url(), b.url(), c.url(), d.url(), breakerFailures));
     }
 
@@ -380,6 +383,21 @@ final class FailoverTest {
         assertThat(b.received).as("b/m-staff is only for /staff").isEmpty();
         assertThat(a.received).hasSize(1);
         assertThat(c.received).hasSize(1);
+    }
+
+    // A caller who may use no target is answered by a fallback, as in a failover: the exchange's target stays the
+    // pick, as an ordinary failover's does (the fallback is the model that answered), so the label means one thing.
+    @Test
+    void shouldKeepThePickAsTheTargetWhenAFallbackAnswersACallerWhoMayUseNoTarget() throws Exception {
+        HttpResponse<String> r = post(gateway, body("staff-first", false), "X-User-Path", "/guests");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(c.okBody());
+        assertThat(r.headers().firstValue("X-Switchboard-Model")).hasValue("c/m-c");
+        assertThat(b.received).as("b/m-staff is only for /staff").isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics(gateway)).containsPattern(
+                "gen_ai_server_request_duration_seconds_count\\{[^}]*gen_ai_request_model=\"c/m-c\"[^}]*"
+                        + "switchboard_target=\"b/m-staff\",switchboard_virtual_model=\"staff-first\"} 1"));
     }
 
     @Test
@@ -870,7 +888,11 @@ final class FailoverTest {
     }
 
     private String metrics() throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + breaking.port() + "/metrics")).build(),
+        return metrics(breaking);
+    }
+
+    private String metrics(Gateway g) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
