@@ -21,15 +21,17 @@ public final class BatchFile {
      * (tools', their SVG writers', moderation's, tools an input item adds, those an allowed-tools choice lists, an
      * image's SVG writer, the lists of names upstream gateways route by): every model path of each of
      * {@link #ENDPOINTS}, under {@code body.} (a test holds them to the endpoints' own shapes), and the routing keys they
-     * refuse; and the line's {@code url}, the endpoint its body is for.
+     * refuse, and a {@code model} beside the line's body (no known reader takes it, nor may an unknown one); and the
+     * line's {@code url}, the endpoint its body is for.
      */
     public static final Shape LINE = Shape.of(true, java.util.stream.Stream.concat(java.util.stream.Stream.of("body.model",
             "body.tools[].model", "body.tools[].svg.model", "body.moderation.model", "body.input[].tools[].model",
             "body.input[].tools[].svg.model", "body.tool_choice.tools[].model", "body.tool_choice.tools[].svg.model",
             "body.svg.model"), java.util.stream.Stream.concat(UpstreamGateways.NAME_LISTS.stream().map(n -> n + "[]"),
                     UpstreamGateways.NESTED_MODELS.stream()).map(p -> "body." + p)).toArray(String[]::new))
-            .capturing("url").refusing(java.util.stream.Stream.concat(UpstreamGateways.ROUTING.stream(),
-                    UpstreamGateways.NESTED_ROUTING.stream()).map(k -> "body." + k).toList());
+            .capturing("url").refusing(java.util.stream.Stream.concat(java.util.stream.Stream.of("model"),
+                    java.util.stream.Stream.concat(UpstreamGateways.ROUTING.stream(),
+                    UpstreamGateways.NESTED_ROUTING.stream()).map(k -> "body." + k)).toList());
 
     /**
      * The endpoints a line may name (OpenAI's batch endpoints): the bodies of each carry their models exactly where

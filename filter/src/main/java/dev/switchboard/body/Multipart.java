@@ -549,7 +549,8 @@ public final class Multipart {
      * {@link #AMBIGUOUS} when parsers disagree on it: two Content-Disposition headers or two name
      * parameters (map-based parsers keep the last), a folded line or a bare CR or LF, an RFC 2231
      * {@code name*} (decoded by some), a backslash in a quoted name (unescaped by some),
-     * {@code <name>} (unquoted by Python's email), or a name that depends on how quotes and backslashes are
+     * {@code <name>} (unquoted by Python's email), {@code 'name'} (unquoted by PHP), or a name that depends on how
+     * quotes and backslashes are
      * read ({@link Reading}): {@code a=\"; name="model"} has no name to Go and is {@code model} to
      * python-multipart and Werkzeug.
      */
@@ -632,8 +633,9 @@ public final class Multipart {
                         // name="model"x": Werkzeug reads model; escapes and inner quotes are read differently.
                         return AMBIGUOUS;
                     }
-                } else if (!isToken(v)) {
-                    // name=model x: Werkzeug reads "model", Python's email "model x"; a token is read alike by all.
+                } else if (!isToken(v) || v.startsWith("'")) {
+                    // name=model x: Werkzeug reads "model", Python's email "model x"; a token is read alike by all,
+                    // but one that opens with a single quote: PHP reads name='model' (and name='model) as model.
                     return AMBIGUOUS;
                 }
                 name = v;

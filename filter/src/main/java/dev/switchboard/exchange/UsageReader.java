@@ -73,6 +73,7 @@ public final class UsageReader {
     /** The counts (bits 0-4: input, output, cached, cache creation, reasoning) the current JSON text's own usage gave. */
     private int rootCounts;
     private String finish;
+    private String incompleteReason;
     private boolean errorEvent;
     /** The incremental parse is inside the root's error object and saw a member other than null there. */
     private boolean errorMembers;
@@ -177,6 +178,9 @@ public final class UsageReader {
                 drain();
                 parser.close();
             }
+        }
+        if ("incomplete".equals(finish) && incompleteReason != null) {
+            finish = incompleteReason;
         }
         if (input == null && output == null && cached == null && reasoning == null && cacheCreation == null
                 && finish == null && !errorEvent) {
@@ -383,11 +387,14 @@ public final class UsageReader {
     static final int TYPE = 20;
     static final int OBJECT = 21;
     static final int ERROR = 22;
+    /** The Responses API's {@code incomplete_details}, which says why a response is {@code incomplete}. */
+    static final int INCOMPLETE_DETAILS = 23;
+    static final int REASON = 24;
     private static final String[] NAMES = {null, "usage", "prompt_tokens", "input_tokens", "completion_tokens",
         "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "cached_tokens",
         "prompt_tokens_details", "input_tokens_details", "reasoning_tokens", "completion_tokens_details",
         "output_tokens_details", "finish_reason", "choices", "stop_reason", "status", "response", "message", "type",
-        "object", "error"};
+        "object", "error", "incomplete_details", "reason"};
     /** By length: the numbers of the names of that length (most keys of an answer match no name's length). */
     private static final int[][] BY_LENGTH;
     private static final byte[][] NAME_BYTES = new byte[NAMES.length][];
@@ -443,7 +450,8 @@ public final class UsageReader {
      */
     static boolean readsString(int name, int object, int depth) {
         return name == FINISH_REASON || (name == STOP_REASON || name == STATUS) && (depth == 0 || depth == 1)
-                || (name == TYPE || name == OBJECT || name == ERROR) && depth == 0;
+                || (name == TYPE || name == OBJECT || name == ERROR) && depth == 0
+                || name == REASON && object == INCOMPLETE_DETAILS && (depth == 1 || depth == 2);
     }
 
     /**
@@ -582,6 +590,14 @@ public final class UsageReader {
                     if (value.equals("failed")) {
                         errorEvent = true;
                     }
+                }
+            }
+            // Why a Responses answer is incomplete (max_output_tokens, content_filter): its finish reason, in place of
+            // the status's bare "incomplete", as a chat answer's "length" is (the response's own, at the top of a body
+            // or under "response" in an event).
+            case REASON -> {
+                if (object == INCOMPLETE_DETAILS && (depth == 1 || depth == 2)) {
+                    incompleteReason = value;
                 }
             }
             // An error in place of an answer's content, in a stream or a body the upstream began with 200: Anthropic's

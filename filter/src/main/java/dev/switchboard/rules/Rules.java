@@ -183,8 +183,27 @@ public final class Rules {
      * {@code gpt-5}. An exact policy wins over one that differs in case.
      */
     private static VirtualModel lookup(Map<String, VirtualModel> exact, Map<String, VirtualModel> folded, String model) {
-        VirtualModel p = exact == null ? null : exact.get(model);
+        if (exact == null) {
+            return null;
+        }
+        VirtualModel p = named(exact, folded, model);
+        // A variant of a name reaches the model its base names (OpenRouter's `gpt-5:nitro`, `:free`,
+        // `gpt-5@preset/x`; Ollama's `llama3:latest` tag; Bedrock's `...-v1:0`): without a policy of its own it
+        // has its base's, so a suffix does not dodge a policy on the name (SPEC section 15).
+        for (int cut = variantCut(model); p == null && cut > 0; cut = variantCut(model.substring(0, cut))) {
+            p = named(exact, folded, model.substring(0, cut));
+        }
+        return p;
+    }
+
+    private static VirtualModel named(Map<String, VirtualModel> exact, Map<String, VirtualModel> folded, String model) {
+        VirtualModel p = exact.get(model);
         return p != null || folded == null ? p : folded.get(fold(model));
+    }
+
+    /** @return where a name's last variant suffix ({@code :x} or {@code @x}) begins, or -1 without one */
+    static int variantCut(String model) {
+        return Math.max(model.lastIndexOf(':'), model.lastIndexOf('@'));
     }
 
     private static String fold(String model) {

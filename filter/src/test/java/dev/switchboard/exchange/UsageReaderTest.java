@@ -134,6 +134,20 @@ final class UsageReaderTest {
                         data: {"type":"response.completed","response":{"id":"r","status":"completed","usage":{"input_tokens":11,"input_tokens_details":{"cached_tokens":0},"output_tokens":5,"output_tokens_details":{"reasoning_tokens":2}}}}
 
                         """, new Usage(11L, 5L, 0L, 2L, null, "completed")),
+                Arguments.of("a Responses stream cut at max_output_tokens: its reason, not the bare status", SSE, """
+                        event: response.created
+                        data: {"type":"response.created","response":{"id":"r","status":"in_progress","incomplete_details":null}}
+
+                        event: response.incomplete
+                        data: {"type":"response.incomplete","response":{"id":"r","incomplete_details":{"reason":"max_output_tokens"},"status":"incomplete","usage":{"input_tokens":3,"output_tokens":16}}}
+
+                        """, new Usage(3L, 16L, null, null, null, "max_output_tokens")),
+                Arguments.of("a Responses body incomplete for its content filter", JSON, """
+                        {"id":"r","object":"response","status":"incomplete","output":[{"type":"message","content":[{"type":"output_text","text":"x","annotations":[],"incomplete_details":{"reason":"no"}}]}],"incomplete_details":{"reason":"content_filter"},"usage":{"input_tokens":3,"output_tokens":1}}
+                        """, new Usage(3L, 1L, null, null, null, "content_filter")),
+                Arguments.of("an incomplete response without a reason keeps its status", JSON, """
+                        {"id":"r","object":"response","status":"incomplete","incomplete_details":null}
+                        """, new Usage(null, null, null, null, null, "incomplete")),
                 Arguments.of("a Responses stream cut after response.in_progress: no end was said", SSE, """
                         event: response.created
                         data: {"type":"response.created","response":{"id":"r","status":"queued","usage":null}}

@@ -783,6 +783,10 @@ public final class Corpus {
                 INVALID_FORM));
         all.add(form("an unquoted name with more after it (Werkzeug reads model)", FORM, ok
                 + "--b\r\nContent-Disposition: form-data; name=model x\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("a single-quoted name (PHP reads model)", FORM, ok
+                + "--b\r\nContent-Disposition: form-data; name='model'\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
+        all.add(form("an unterminated single-quoted name (PHP reads model)", FORM, ok
+                + "--b\r\nContent-Disposition: form-data; name= 'model\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
         all.add(form("a no-break space before name (Go and Werkzeug strip it)", FORM, ok
                 + "--b\r\nContent-Disposition: form-data; \u00a0name=\"model\"\r\n\r\nup/denied\r\n--b--\r\n", INVALID_FORM));
         all.add(form("a quote inside a quoted name (Werkzeug reads model)", FORM, ok
@@ -924,6 +928,13 @@ public final class Corpus {
         all.add(batch("a batch file with CRLF lines", "batch", line1 + "\r\n" + line2 + "\r\n", forwarded("/v1/files")));
         all.add(batch("a denied line", "batch", line1 + "\n" + bad + "\n", DENIED_403));
         all.add(batch("a denied last line without a newline", "batch", line1 + "\n" + bad, DENIED_403));
+        all.add(form("a single-quoted purpose (PHP reads a batch file)", FORM, "--b\r\nContent-Disposition: form-data; "
+                + "name='purpose'\r\n\r\nbatch\r\n" + batchFile(bad + "\n") + "--b--\r\n", INVALID_FORM, "/v1/files"));
+        all.add(form("a purpose, then a single-quoted one (PHP keeps the last)", FORM, part("purpose", "fine-tune")
+                + "--b\r\nContent-Disposition: form-data; name='purpose'\r\n\r\nbatch\r\n" + batchFile(bad + "\n")
+                + "--b--\r\n", INVALID_FORM, "/v1/files"));
+        all.add(batch("a model beside a line's body", "batch",
+                line1.replace("\"body\"", "\"model\":\"up/denied\",\"body\"") + "\n", AMBIGUOUS));
         all.add(batch("another provider's line, then a bare name (each line routes alone, in any order)", "batch",
                 line1.replace("up/ok", "other/x") + "\n" + line1.replace("up/ok", "plain") + "\n", refused(400, "mixed_providers")));
         all.add(batch("a line over two providers", "batch", line1 + "\n" + line1.replace("up/ok", "other/x") + "\n",

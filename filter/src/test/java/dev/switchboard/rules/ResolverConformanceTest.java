@@ -182,6 +182,8 @@ final class ResolverConformanceTest {
                         ALLOWED, "gpt-5", NO_PROVIDER, "gpt-5", NO_REDIRECT, NO_POLICY),
                 row("bare filter: bare policy b matches b", bare, "o3", "/team",
                         DISABLED, "o3", NO_PROVIDER, "o3", NO_REDIRECT, "o3"),
+                row("bare filter: a tag of b has b's policy (Ollama's b:latest)", bare, "o3:latest", "/team",
+                        DISABLED, "o3:latest", NO_PROVIDER, "o3:latest", NO_REDIRECT, "o3"),
                 row("bare filter: bare policy b matches x/b", bare, "vendor/o3", "/team",
                         DISABLED, "vendor/o3", NO_PROVIDER, "vendor/o3", NO_REDIRECT, "o3"),
                 row("bare filter: Qwen/... policy matches as written", bare, "Qwen/Qwen3-1.7B", "/other",
@@ -211,6 +213,7 @@ final class ResolverConformanceTest {
                 .policy("anthropic/claude-opus-4-6", "/team")
                 .disabledPolicy("gpt-5")
                 .policy("gemini-2.5-pro", "/team")
+                .disabledPolicy("anthropic/claude-opus-4-6:x")
                 .build();
         Rules paths = rules()
                 .provider("openai", OPENAI, "sk-openai")
@@ -246,6 +249,18 @@ final class ResolverConformanceTest {
                 row("a Qwen/... policy matches the id on any provider", providerPolicy, "openrouter/Qwen/Qwen3-1.7B",
                         NO_PATH, DISABLED, "openrouter/Qwen/Qwen3-1.7B", "openrouter", "Qwen/Qwen3-1.7B",
                         NO_REDIRECT, "Qwen/Qwen3-1.7B"),
+                // SPEC 15: a variant reaches the model its base names (OpenRouter's :nitro, :free, @preset/...).
+                row("a variant of a provider/model has its policy", providerPolicy,
+                        "openrouter/meta-llama/llama-3-70b:nitro", NO_PATH, DISABLED,
+                        "openrouter/meta-llama/llama-3-70b:nitro", "openrouter", "meta-llama/llama-3-70b:nitro",
+                        NO_REDIRECT, "openrouter/meta-llama/llama-3-70b"),
+                row("a variant of a bare id has its policy", providerPolicy, "Qwen/Qwen3-1.7B:free", NO_PATH, DISABLED,
+                        "Qwen/Qwen3-1.7B:free", "openrouter", "Qwen/Qwen3-1.7B:free", NO_REDIRECT, "Qwen/Qwen3-1.7B"),
+                row("a preset of a model has its policy", providerPolicy, "openai/gpt-5@preset/fast:free",
+                        "/acme/sales", DENIED, "openai/gpt-5@preset/fast:free", "openai", "gpt-5@preset/fast:free",
+                        NO_REDIRECT, "openai/gpt-5"),
+                row("a variant's base inside its paths admits", providerPolicy, "openai/gpt-5:nitro", "/acme/ml/a",
+                        ALLOWED, "openai/gpt-5:nitro", "openai", "gpt-5:nitro", NO_REDIRECT, "openai/gpt-5"),
                 row("an x/model policy whose x is no provider matches the bare id x/model", providerPolicy,
                         "acme/secret", "/acme/ml", DISABLED, "acme/secret", "openrouter", "acme/secret", NO_REDIRECT,
                         "acme/secret"),
@@ -268,6 +283,15 @@ final class ResolverConformanceTest {
                         ALLOWED, "google/gemini-2.5-pro", "google", "gemini-2.5-pro", NO_REDIRECT, "gemini-2.5-pro"),
                 row("precedence: / applies when nothing else matches", precedence, "google/gemma", "/team",
                         DISABLED, "google/gemma", "google", "gemma", NO_REDIRECT, "/"),
+                row("precedence: a variant's base is as specific as the variant", precedence, "openai/gpt-4o:online",
+                        NO_PATH, ALLOWED, "openai/gpt-4o:online", "openai", "gpt-4o:online", NO_REDIRECT,
+                        "openai/gpt-4o"),
+                row("precedence: a variant's own policy beats its base's", precedence, "anthropic/claude-opus-4-6:x",
+                        "/team", DISABLED, "anthropic/claude-opus-4-6:x", "anthropic", "claude-opus-4-6:x",
+                        NO_REDIRECT, "anthropic/claude-opus-4-6:x"),
+                row("precedence: a name with colons but no policy on a base meets provider/", precedence,
+                        "openai/ft:gpt-4.1:acme::x1", NO_PATH, DENIED, "openai/ft:gpt-4.1:acme::x1", "openai",
+                        "ft:gpt-4.1:acme::x1", NO_REDIRECT, "openai/"),
 
                 row("user_paths: a caller at the listed path is inside", paths, "openai/team-model", "/team",
                         ALLOWED, "openai/team-model", "openai", "team-model", NO_REDIRECT, "openai/team-model"),

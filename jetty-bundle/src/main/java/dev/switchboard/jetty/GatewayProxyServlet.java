@@ -94,7 +94,12 @@ final class GatewayProxyServlet extends ProxyServlet {
             // nginx's usual name for the original URI).
             "x-original-url", "x-rewrite-url", "x-original-uri",
             // Where Helicone's gateways send the request on (with the provider's key): the operator's, not a caller's.
-            "helicone-target-url", "helicone-openai-api-base", "helicone-target-provider");
+            "helicone-target-url", "helicone-openai-api-base", "helicone-target-provider",
+            // Headers an upstream takes a model or a provider from, unchecked here: LiteLLM's (its files, batches,
+            // evals and containers routes take the model from x-litellm-model when the body names none; a provider
+            // from custom-llm-provider, refused here as a body field or a query parameter), Azure ML's deployment,
+            // KServe ModelMesh's model.
+            "x-litellm-model", "custom-llm-provider", "azureml-model-deployment", "x-ms-model-mesh-model-name");
 
     /**
      * Every header named so is dropped: {@code X-Forwarded-For}, {@code -Host}, {@code -Proto}, and also the ones a

@@ -138,7 +138,8 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
     /** An upstream gateway's own routing headers (Portkey's config may override the model, Helicone's the host) are the operator's. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"x-portkey-config", "X-Portkey-Provider", "x-portkey-custom-host", "x-portkey-virtual-key",
-        "Helicone-Target-Url", "Helicone-OpenAI-Api-Base", "Helicone-Target-Provider"})
+        "Helicone-Target-Url", "Helicone-OpenAI-Api-Base", "Helicone-Target-Provider", "x-litellm-model",
+        "Custom-LLM-Provider", "azureml-model-deployment", "x-ms-model-mesh-model-name"})
     void shouldPassOnNoUpstreamGatewaysRoutingHeader(String header) throws Exception {
         HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"regular\"}", header,
                 "{\"override_params\":{\"model\":\"denied\"}}");

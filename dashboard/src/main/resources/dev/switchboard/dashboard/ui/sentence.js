@@ -102,13 +102,23 @@ function policyFor(model, ctx) {
     const listed = ctx.catalog.find((m) => m.id.slice(m.id.indexOf('/') + 1) === model);
     provider = listed ? listed.id.slice(0, listed.id.indexOf('/')) : null;
   }
-  const order = provider ? [provider + '/' + bare, provider + '/', bare, '/'] : [bare, '/'];
+  // A variant (`gpt-5:nitro`, `gpt-5@preset/x`) without a policy of its own has its base's, as on the server.
+  const bases = [bare];
+  for (let cut = variantCut(bare); cut > 0; cut = variantCut(bases[bases.length - 1])) {
+    bases.push(bases[bases.length - 1].slice(0, cut));
+  }
+  const order = provider ? [...bases.map((b) => provider + '/' + b), provider + '/', ...bases, '/'] : [...bases, '/'];
   for (const source of order) {
     // Matched ignoring case, as the gateway matches policies (two differing only in case are refused).
     const p = policies.find((v) => v.source.toLowerCase() === source.toLowerCase());
     if (p) return p;
   }
   return null;
+}
+
+/** @returns where a name's last variant suffix (`:x` or `@x`) begins, or -1 without one */
+function variantCut(model) {
+  return Math.max(model.lastIndexOf(':'), model.lastIndexOf('@'));
 }
 
 /** What an access policy's source selects (SPEC section 2, step 4). */
