@@ -179,12 +179,13 @@ public final class ConfigLoader {
         // spelled in another case: policies match names ignoring case (as upstreams that do read them), so a store
         // policy spelled otherwise would be the one an exact match finds, and could open what the file closed.
         // Redirects match exactly (SPEC section 2) and their targets are checked: a redirect spelled otherwise stays.
-        Set<String> managed = new HashSet<>();
+        // Source -> the config row's index in the file.
+        Map<String, Integer> managed = new HashMap<>();
         // Folded source -> the config policy's index in the file.
         Map<String, Integer> managedPolicies = new HashMap<>();
         for (int i = 0; i < r.virtualModels().size(); i++) {
             VirtualModel vm = r.virtualModels().get(i);
-            managed.add(vm.source());
+            managed.put(vm.source(), i);
             if (!vm.isRedirect()) {
                 managedPolicies.putIfAbsent(VirtualModel.folded(vm.source()), i);
             }
@@ -195,7 +196,14 @@ public final class ConfigLoader {
         for (int i = 0; i < stored.size(); i++) {
             VirtualModel vm = stored.get(i);
             Integer policy = vm.isRedirect() ? null : managedPolicies.get(VirtualModel.folded(vm.source()));
-            if (managed.contains(vm.source())) {
+            Integer same = managed.get(vm.source());
+            if (same != null) {
+                // Said, or the store's row would come back unseen when the file's is removed (a row promoted to the
+                // file and left in the store).
+                shadowed.add(new Warning(null, Lint.origin(null, same).path() + ".source", vm.source(), "the admin"
+                        + " store's row of this source (" + storeName + ", " + Lint.origin(storeName, i).path() + ") is"
+                        + " left out while this row is in the config file, and comes back when it is removed: remove it"
+                        + " from the store"));
                 continue;
             }
             if (policy != null) {
@@ -230,8 +238,103 @@ public final class ConfigLoader {
             throw new InvalidConfigException(List.of("the document is " + storeBytes.length + " bytes; the limit is "
                     + MAX_FILE_BYTES + " bytes"));
         }
+        // Every store this gateway writes ends with a line end and with a value: one that does not was cut short (a
+        // copy stopped, a disk full, a hand edit saved half-way), and reading it would drop the rows after the cut
+        // (deny policies too), which the next write would make permanent.
+        if (storeBytes.length > 0 && storeBytes[storeBytes.length - 1] != '\n') {
+            throw new InvalidConfigException(List.of("(document): the admin store does not end with a line end, as"
+                    + " every store the gateway writes does; it reads as cut short: restore it, or save it whole"));
+        }
         Value root = YamlTree.parse(decode(storeBytes), new Interpolator(env));
+        String empty = lastValueIfNull(root, "");
+        if (empty != null && !empty.equals("virtual_models")) {
+            throw new InvalidConfigException(List.of(empty + ": the admin store ends with a key without a value; it"
+                    + " reads as cut short: restore it, or save it whole"));
+        }
         return VirtualModelReader.forStore().readStore(root, providerNames);
+    }
+
+    /**
+     * Whether a config file read at a reload looks cut short beside the one in force (a save stopped half-way, a copy
+     * cut, a disk full): its last line ends without a line end where the file in force ended with one, or its last
+     * key has no value where the file in force had one at that place ({@code virtual_models:}, {@code identity:},
+     * {@code admin:} or a row's {@code enabled:} with nothing after it). Read as written, such a file would drop
+     * what follows the cut: deny policies, gateway keys, {@code models.enabled_by_default: false}.
+     *
+     * @param next the file as read now
+     * @param inForce the file in force
+     * @return why it reads as cut short, or {@code null}
+     */
+    public String cutShort(byte[] next, byte[] inForce) {
+        if (next.length == 0 || inForce == null || inForce.length == 0) {
+            // An empty file is refused as invalid (a document must be a mapping).
+            return null;
+        }
+        if (next[next.length - 1] != '\n' && inForce[inForce.length - 1] == '\n') {
+            return "(document): the file does not end with a line end, as the one in force does; it reads as cut short"
+                    + " (a save not finished): save it whole, ending with a line end";
+        }
+        String empty;
+        try {
+            empty = lastValueIfNull(YamlTree.parse(decode(next), new Interpolator(env)), "");
+        } catch (InvalidConfigException e) {
+            return null;
+        }
+        if (empty == null) {
+            return null;
+        }
+        Value before;
+        try {
+            before = valueAt(YamlTree.parse(decode(inForce), new Interpolator(env)), empty);
+        } catch (InvalidConfigException e) {
+            return null;
+        }
+        if (before == null || Fields.isNull(before)) {
+            return null;
+        }
+        return empty + ": the file ends with this key without a value, where the file in force has one; it reads as cut"
+                + " short (a save not finished): save it whole, or write an empty value ([] or {}) to mean none";
+    }
+
+    /** @return the path of the document's last value (in document order) when it is {@code null}, else {@code null} */
+    private static String lastValueIfNull(Value v, String path) {
+        if (v instanceof Value.Mapping m && !m.entries().isEmpty()) {
+            Map.Entry<String, Value> last = null;
+            for (Map.Entry<String, Value> e : m.entries().entrySet()) {
+                last = e;
+            }
+            String at = Fields.join(path, last.getKey());
+            return Fields.isNull(last.getValue()) ? at : lastValueIfNull(last.getValue(), at);
+        }
+        if (v instanceof Value.Sequence s && !s.items().isEmpty()) {
+            return lastValueIfNull(s.items().get(s.items().size() - 1), path + "[" + (s.items().size() - 1) + "]");
+        }
+        return null;
+    }
+
+    /** @return the value at a path {@link #lastValueIfNull} wrote, or {@code null} when there is none */
+    private static Value valueAt(Value root, String path) {
+        Value v = root;
+        int i = 0;
+        while (i < path.length() && v != null) {
+            if (path.charAt(i) == '[') {
+                int close = path.indexOf(']', i);
+                int index = Integer.parseInt(path.substring(i + 1, close));
+                v = v instanceof Value.Sequence s && index < s.items().size() ? s.items().get(index) : null;
+                i = close + 1;
+            } else {
+                if (path.charAt(i) == '.') {
+                    i++;
+                }
+                int end = i;
+                while (end < path.length() && path.charAt(end) != '.' && path.charAt(end) != '[') {
+                    end++;
+                }
+                v = v instanceof Value.Mapping m ? m.entries().get(path.substring(i, end)) : null;
+                i = end;
+            }
+        }
+        return v;
     }
 
     /**

@@ -963,6 +963,14 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         if (read.config() == null) {
             throw new InvalidConfigException(List.of(configFile + ": no such file"));
         }
+        State now = state;
+        if (now != null && now.config() != null && !java.util.Arrays.equals(read.config(), now.config())) {
+            // A file cut short reads as valid YAML missing what followed the cut: the one in force stays.
+            String cut = loader.cutShort(read.config(), now.config());
+            if (cut != null) {
+                throw new InvalidConfigException(List.of(cut));
+            }
+        }
         SwitchboardConfig base = loader.parse(read.config());
         List<VirtualModel> stored = storedRows(loader, read.store().name(), read.contents(),
                 base.rules().providers().keySet());
@@ -1175,6 +1183,15 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             } catch (UncheckedIOException e) {
                 storeUnreadable = true;
                 fail(hash, List.of(e.getCause().getMessage()), UNREADABLE);
+                return state.snapshot();
+            } catch (OutOfMemoryError e) {
+                // A file within the size limit whose rows need more heap than the node has: the last good
+                // configuration serves on, the status and the log say why, and the same contents are not read again
+                // at every look (each read would exhaust the heap again while requests need it).
+                lastSeen = hash;
+                fail(hash, List.of("(document): reading it ran out of memory (" + e.getMessage() + ", a heap of at most "
+                        + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB): the last good configuration stays;"
+                        + " give the JVM more heap (-Xmx) or the file fewer rows"), INVALID);
                 return state.snapshot();
             } catch (InvalidConfigException e) {
                 if (settle && attempt < 3) {
