@@ -10,6 +10,9 @@ import java.util.Map;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
+import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.representer.StandardRepresenter;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -66,11 +69,37 @@ final class StoreDocument {
         // The schema the store is read with (YamlTree), so text such as "~" or "Null" is quoted, not read back as null.
         DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setWidth(200)
                 .setSchema(new CoreSchema()).build();
-        return (HEADER + new Dump(settings).dumpToString(doc)).getBytes(StandardCharsets.UTF_8);
+        StandardRepresenter representer = new StandardRepresenter(settings) {
+            {
+                representers.put(Quoted.class, q -> representScalar(Tag.STR, ((Quoted) q).text(),
+                        ScalarStyle.DOUBLE_QUOTED));
+            }
+        };
+        return (HEADER + new Dump(settings, representer).dumpToString(doc)).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Store files are read with ${VAR} expansion like the config; values from the API are literal. */
-    private static String literal(String s) {
-        return s.replace("${", "$${");
+    /** A string written in double quotes. */
+    private record Quoted(String text) {
+    }
+
+    /**
+     * A plain string that every YAML reader reads as this string: a letter, {@code /} or {@code _} first, then letters,
+     * digits and {@code ._/@:+-}, and not one of YAML 1.1's booleans or nulls (1.1 readers such as PyYAML and
+     * js-yaml's default read {@code on}, {@code y}, {@code 0b101}, {@code 1:20}, {@code 1_000}, {@code 2026-12-07} and
+     * {@code =} otherwise, or not at all; the gateway reads YAML 1.2 and needs none of this).
+     */
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[A-Za-z/_][A-Za-z0-9._/@:+-]*");
+    private static final java.util.Set<String> YAML11_WORDS = java.util.Set.of("y", "n", "yes", "no", "on", "off",
+            "true", "false", "null");
+
+    /**
+     * Store files are read with ${VAR} expansion like the config; values from the API are literal. A string another
+     * YAML reader would read otherwise is written in double quotes, so that the file reads the same in other tools.
+     */
+    private static Object literal(String s) {
+        String text = s.replace("${", "$${");
+        boolean plain = PLAIN.matcher(text).matches() && !text.endsWith(":")
+                && !YAML11_WORDS.contains(text.toLowerCase(java.util.Locale.ROOT));
+        return plain || text.isEmpty() ? text : new Quoted(text);
     }
 }

@@ -524,8 +524,11 @@ final class CliTest {
         Result e = cli("explain", "--config", config.toString(), "--model", "regular");
 
         assertThat(v.outLines()).containsExactly(
-                config + ": valid (4 redirects, 2 access policies, 3 providers, 2 warnings)",
+                config + ": valid (4 redirects, 2 access policies, 3 providers, 3 warnings)",
                 "admin store: " + store + " (2 rows: 1 counted above, 1 shadowed by the config file)");
+        // Beside the config row, with where the store's row is (it would come back were the config row removed).
+        assertThat(v.err).contains("the admin store's row of this source (virtual-models.admin.yaml, virtual_models[0])"
+                + " is left out while this row is in the config file");
         assertThat(e.outLines()).contains("config:         " + config + " and admin store " + store
                 + " (2 rows, 1 shadowed by the config file)", "redirect:       regular -> demo/echo-small");
     }
