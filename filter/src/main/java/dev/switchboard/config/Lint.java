@@ -8,6 +8,7 @@ import dev.switchboard.rules.Selector;
 import dev.switchboard.rules.Target;
 import dev.switchboard.rules.VirtualModel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,10 +134,21 @@ final class Lint {
             }
         }
         List<VirtualModel> rows = rules.virtualModels();
+        // NFC form -> the first row written so: two sources that look alike, in other code points (é as one, or as e
+        // and a combining accent), are two names to the gateway and to every upstream.
+        Map<String, Integer> lookAlike = new HashMap<>();
         for (int i = 0; i < rows.size(); i++) {
             VirtualModel vm = rows.get(i);
             String file = origins.get(i).file();
             String path = origins.get(i).path();
+            String nfc = java.text.Normalizer.normalize(vm.source(), java.text.Normalizer.Form.NFC);
+            Integer first = lookAlike.putIfAbsent(nfc, i);
+            if (first != null && !rows.get(first).source().equals(vm.source())) {
+                Origin o = origins.get(first);
+                out.add(new Warning(file, path + ".source", vm.source(), "looks like '" + rows.get(first).source()
+                        + "' (" + (o.file() == null ? "" : o.file() + ", ") + o.path() + ") but is written with other Unicode code points (one"
+                        + " composed, one not): two names to the gateway and to upstreams; keep one spelling"));
+            }
             if (vm.isRedirect()) {
                 for (int j = 0; j < vm.targets().size(); j++) {
                     Target t = vm.targets().get(j);

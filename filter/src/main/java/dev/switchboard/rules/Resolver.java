@@ -307,6 +307,15 @@ public final class Resolver {
         String model = key[1];
         VirtualModel policy = rules.policyFor(accessProvider, model);
         Outcome outcome = access(rules, policy, callerPath);
+        if (outcome == Outcome.ALLOWED) {
+            // A variant (gpt-5:nitro, llama3:latest) is closed by a policy that closes its base (SPEC section 15).
+            VirtualModel base = rules.basePolicyFor(accessProvider, model);
+            Outcome closed = base == null ? Outcome.ALLOWED : access(rules, base, callerPath);
+            if (closed != Outcome.ALLOWED) {
+                policy = base;
+                outcome = closed;
+            }
+        }
         String reason = reason(rules, policy, outcome, accessProvider, model, callerPath);
         if (trace.recording()) {
             trace.step("access: " + reason);
@@ -349,7 +358,11 @@ public final class Resolver {
      */
     public static boolean allows(Rules rules, String provider, String model, String callerPath) {
         String[] key = accessKey(provider, model);
-        return access(rules, rules.policyFor(key[0], key[1]), callerPath) == Outcome.ALLOWED;
+        if (access(rules, rules.policyFor(key[0], key[1]), callerPath) != Outcome.ALLOWED) {
+            return false;
+        }
+        VirtualModel base = rules.basePolicyFor(key[0], key[1]);
+        return base == null || access(rules, base, callerPath) == Outcome.ALLOWED;
     }
 
     /**

@@ -37,6 +37,8 @@ public final class Rules {
     private final Map<String, Map<String, VirtualModel>> foldedProviderModelPolicies = new HashMap<>();
     private final Map<String, VirtualModel> foldedModelPolicies = new HashMap<>();
     private final VirtualModel globalPolicy;
+    /** The lengths of the models policies name (as written and folded), to skip a variant's bases none can name. */
+    private final java.util.BitSet lengths = new java.util.BitSet();
     /** {@link Resolver#withoutModel}'s answer for these rules, made on first use (immutable; a race makes it twice). */
     volatile List<Candidate> withoutModel;
     /** {@link Resolver#withoutModel(Rules, boolean)}'s answer for an Anthropic-shaped request, made on first use. */
@@ -69,11 +71,15 @@ public final class Rules {
                 case GLOBAL -> global = vm;
                 case PROVIDER -> providerPolicies.put(s.provider(), vm);
                 case PROVIDER_MODEL -> {
+                    lengths.set(s.model().length());
+                    lengths.set(fold(s.model()).length());
                     providerModelPolicies.computeIfAbsent(s.provider(), k -> new HashMap<>()).put(s.model(), vm);
                     foldedProviderModelPolicies.computeIfAbsent(s.provider(), k -> new HashMap<>())
                             .putIfAbsent(fold(s.model()), vm);
                 }
                 case MODEL -> {
+                    lengths.set(s.model().length());
+                    lengths.set(fold(s.model()).length());
                     modelPolicies.put(s.model(), vm);
                     foldedModelPolicies.putIfAbsent(fold(s.model()), vm);
                 }
@@ -183,27 +189,66 @@ public final class Rules {
      * {@code gpt-5}. An exact policy wins over one that differs in case.
      */
     private static VirtualModel lookup(Map<String, VirtualModel> exact, Map<String, VirtualModel> folded, String model) {
-        if (exact == null) {
-            return null;
-        }
-        VirtualModel p = named(exact, folded, model);
-        // A variant of a name reaches the model its base names (OpenRouter's `gpt-5:nitro`, `:free`,
-        // `gpt-5@preset/x`; Ollama's `llama3:latest` tag; Bedrock's `...-v1:0`): without a policy of its own it
-        // has its base's, so a suffix does not dodge a policy on the name (SPEC section 15).
-        for (int cut = variantCut(model); p == null && cut > 0; cut = variantCut(model.substring(0, cut))) {
-            p = named(exact, folded, model.substring(0, cut));
-        }
-        return p;
-    }
-
-    private static VirtualModel named(Map<String, VirtualModel> exact, Map<String, VirtualModel> folded, String model) {
-        VirtualModel p = exact.get(model);
+        VirtualModel p = exact == null ? null : exact.get(model);
         return p != null || folded == null ? p : folded.get(fold(model));
     }
 
-    /** @return where a name's last variant suffix ({@code :x} or {@code @x}) begins, or -1 without one */
-    static int variantCut(String model) {
-        return Math.max(model.lastIndexOf(':'), model.lastIndexOf('@'));
+    /**
+     * The policy that names a routed model itself ({@code provider/model}, else the bare model where no
+     * {@code provider/} policy outranks it), as {@link #policyFor} orders them; {@code null} when the model is decided
+     * by a wider one ({@code provider/}, {@code /}) or none.
+     */
+    VirtualModel namedPolicy(String provider, String model) {
+        if (provider != null) {
+            VirtualModel p = lookup(providerModelPolicies.get(provider), foldedProviderModelPolicies.get(provider), model);
+            if (p != null) {
+                return p;
+            }
+            if (providerPolicies.containsKey(provider)) {
+                return null;
+            }
+        }
+        return lookup(modelPolicies, foldedModelPolicies, model);
+    }
+
+    /**
+     * The policy naming the nearest base of a variant (SPEC section 15): a name with a suffix after {@code :} or
+     * {@code @} (OpenRouter's {@code gpt-5:nitro}, {@code gpt-5@preset/x}; Ollama's {@code llama3:70b}; Bedrock's
+     * {@code ...-v1:0}) reaches the model its base names, so a policy that closes the base closes the variant too,
+     * unless a policy names the variant itself. A base's policy that admits does not admit the variant (a tag or a
+     * preset may be another model): the variant is decided as any other name.
+     *
+     * @param provider the provider, or {@code null}
+     * @param model the model id at that provider
+     * @return the policy naming the longest base that one names, or {@code null} (no suffix, a policy naming the
+     *     model itself, or none naming a base)
+     */
+    VirtualModel basePolicyFor(String provider, String model) {
+        int cut = variantCut(model, model.length());
+        if (cut <= 0 || namedPolicy(provider, model) != null) {
+            return null;
+        }
+        // Folding keeps an ASCII name's length: a base no policy name is as long as is skipped without a copy (a name
+        // of many suffixes costs one scan, not one lookup per suffix).
+        boolean ascii = true;
+        for (int i = 0; i < model.length() && ascii; i++) {
+            ascii = model.charAt(i) < 0x80;
+        }
+        for (; cut > 0; cut = variantCut(model, cut)) {
+            if (ascii && !lengths.get(cut)) {
+                continue;
+            }
+            VirtualModel p = namedPolicy(provider, model.substring(0, cut));
+            if (p != null) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** @return where the last variant suffix ({@code :x} or {@code @x}) before {@code end} begins, or -1 */
+    static int variantCut(String model, int end) {
+        return Math.max(model.lastIndexOf(':', end - 1), model.lastIndexOf('@', end - 1));
     }
 
     private static String fold(String model) {

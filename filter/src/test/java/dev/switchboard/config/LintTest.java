@@ -251,6 +251,15 @@ final class LintTest {
                             enabled: false
                             user_paths: [/acme/labs]
                         """),
+                // Regression (probe): two rows that look alike were two names, unsaid (é as one code point and as two).
+                row("two sources that look alike in other code points", """
+                        virtual_models:
+                          - {source: "caf\u00e9", target: m1}
+                          - {source: "cafe\u0301", target: m2}
+                          - {source: "cafe", target: m3}
+                        """, "virtual_models[1].source: looks like 'caf\u00e9' (virtual_models[0]) but is written with"
+                        + " other Unicode code points (one composed, one not): two names to the gateway and to upstreams;"
+                        + " keep one spelling"),
                 row("redirect from a model no provider lists shadows nothing", """
                         providers:
                           demo: {type: echo, models: [echo-small]}

@@ -214,6 +214,7 @@ final class ResolverConformanceTest {
                 .disabledPolicy("gpt-5")
                 .policy("gemini-2.5-pro", "/team")
                 .disabledPolicy("anthropic/claude-opus-4-6:x")
+                .disabledPolicy("gemini-2.5-pro:x")
                 .build();
         Rules paths = rules()
                 .provider("openai", OPENAI, "sk-openai")
@@ -249,7 +250,8 @@ final class ResolverConformanceTest {
                 row("a Qwen/... policy matches the id on any provider", providerPolicy, "openrouter/Qwen/Qwen3-1.7B",
                         NO_PATH, DISABLED, "openrouter/Qwen/Qwen3-1.7B", "openrouter", "Qwen/Qwen3-1.7B",
                         NO_REDIRECT, "Qwen/Qwen3-1.7B"),
-                // SPEC 15: a variant reaches the model its base names (OpenRouter's :nitro, :free, @preset/...).
+                // SPEC 15: a variant reaches the model its base names (OpenRouter's :nitro, :free, @preset/...): a policy
+                // closing the base closes the variant; one admitting it does not admit the variant.
                 row("a variant of a provider/model has its policy", providerPolicy,
                         "openrouter/meta-llama/llama-3-70b:nitro", NO_PATH, DISABLED,
                         "openrouter/meta-llama/llama-3-70b:nitro", "openrouter", "meta-llama/llama-3-70b:nitro",
@@ -259,8 +261,9 @@ final class ResolverConformanceTest {
                 row("a preset of a model has its policy", providerPolicy, "openai/gpt-5@preset/fast:free",
                         "/acme/sales", DENIED, "openai/gpt-5@preset/fast:free", "openai", "gpt-5@preset/fast:free",
                         NO_REDIRECT, "openai/gpt-5"),
-                row("a variant's base inside its paths admits", providerPolicy, "openai/gpt-5:nitro", "/acme/ml/a",
-                        ALLOWED, "openai/gpt-5:nitro", "openai", "gpt-5:nitro", NO_REDIRECT, "openai/gpt-5"),
+                row("a variant whose base admits the caller is decided as any other name", providerPolicy,
+                        "openai/gpt-5:nitro", "/acme/ml/a", ALLOWED, "openai/gpt-5:nitro", "openai", "gpt-5:nitro",
+                        NO_REDIRECT, NO_POLICY),
                 row("an x/model policy whose x is no provider matches the bare id x/model", providerPolicy,
                         "acme/secret", "/acme/ml", DISABLED, "acme/secret", "openrouter", "acme/secret", NO_REDIRECT,
                         "acme/secret"),
@@ -283,9 +286,13 @@ final class ResolverConformanceTest {
                         ALLOWED, "google/gemini-2.5-pro", "google", "gemini-2.5-pro", NO_REDIRECT, "gemini-2.5-pro"),
                 row("precedence: / applies when nothing else matches", precedence, "google/gemma", "/team",
                         DISABLED, "google/gemma", "google", "gemma", NO_REDIRECT, "/"),
-                row("precedence: a variant's base is as specific as the variant", precedence, "openai/gpt-4o:online",
-                        NO_PATH, ALLOWED, "openai/gpt-4o:online", "openai", "gpt-4o:online", NO_REDIRECT,
-                        "openai/gpt-4o"),
+                // Review: an admitting base admitted every variant (a tag may be another model), over provider/.
+                row("precedence: a base that admits does not admit its variant", precedence, "openai/gpt-4o:online",
+                        NO_PATH, DENIED, "openai/gpt-4o:online", "openai", "gpt-4o:online", NO_REDIRECT, "openai/"),
+                // Review: the base's provider/model policy was found before the variant's own bare policy.
+                row("precedence: a variant's own bare policy beats its base's", precedence, "google/gemini-2.5-pro:x",
+                        "/team", DISABLED, "google/gemini-2.5-pro:x", "google", "gemini-2.5-pro:x", NO_REDIRECT,
+                        "gemini-2.5-pro:x"),
                 row("precedence: a variant's own policy beats its base's", precedence, "anthropic/claude-opus-4-6:x",
                         "/team", DISABLED, "anthropic/claude-opus-4-6:x", "anthropic", "claude-opus-4-6:x",
                         NO_REDIRECT, "anthropic/claude-opus-4-6:x"),
@@ -318,7 +325,10 @@ final class ResolverConformanceTest {
                         "openai/gpt-4o", "/team", DISABLED, "openai/gpt-4o", "openai", "gpt-4o", NO_REDIRECT,
                         NO_POLICY),
                 row("enabled_by_default false: an enabled policy allows", defaultOff, "openai/gpt-5", NO_PATH,
-                        ALLOWED, "openai/gpt-5", "openai", "gpt-5", NO_REDIRECT, "openai/gpt-5"));
+                        ALLOWED, "openai/gpt-5", "openai", "gpt-5", NO_REDIRECT, "openai/gpt-5"),
+                row("enabled_by_default false: a policy admitting a model admits none of its variants", defaultOff,
+                        "openai/gpt-5:70b", NO_PATH, DISABLED, "openai/gpt-5:70b", "openai", "gpt-5:70b", NO_REDIRECT,
+                        NO_POLICY));
     }
 
     static Stream<Case> credentials() {

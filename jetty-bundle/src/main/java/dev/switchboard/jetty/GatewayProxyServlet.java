@@ -98,7 +98,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Headers an upstream takes a model or a provider from, unchecked here: LiteLLM's (its files, batches,
             // evals and containers routes take the model from x-litellm-model when the body names none; a provider
             // from custom-llm-provider, refused here as a body field or a query parameter), Azure ML's deployment,
-            // KServe ModelMesh's model.
+            // Azure AI model inference's deployment.
             "x-litellm-model", "custom-llm-provider", "azureml-model-deployment", "x-ms-model-mesh-model-name");
 
     /**

@@ -102,18 +102,25 @@ function policyFor(model, ctx) {
     const listed = ctx.catalog.find((m) => m.id.slice(m.id.indexOf('/') + 1) === model);
     provider = listed ? listed.id.slice(0, listed.id.indexOf('/')) : null;
   }
-  // A variant (`gpt-5:nitro`, `gpt-5@preset/x`) without a policy of its own has its base's, as on the server.
-  const bases = [bare];
-  for (let cut = variantCut(bare); cut > 0; cut = variantCut(bases[bases.length - 1])) {
-    bases.push(bases[bases.length - 1].slice(0, cut));
-  }
-  const order = provider ? [...bases.map((b) => provider + '/' + b), provider + '/', ...bases, '/'] : [...bases, '/'];
+  const find = (source) => policies.find((v) => v.source.toLowerCase() === source.toLowerCase());
+  // The policy naming a model itself: provider/model, else the bare model where no provider/ policy outranks it.
+  const named = (m) => (provider && find(provider + '/' + m)) || (provider && find(provider + '/') ? null : find(m));
+  const order = provider ? [provider + '/' + bare, provider + '/', bare, '/'] : [bare, '/'];
+  let decides = null;
   for (const source of order) {
     // Matched ignoring case, as the gateway matches policies (two differing only in case are refused).
-    const p = policies.find((v) => v.source.toLowerCase() === source.toLowerCase());
-    if (p) return p;
+    decides = find(source);
+    if (decides) break;
   }
-  return null;
+  // A variant (`gpt-5:nitro`, `gpt-5@preset/x`) is closed by a policy that closes its nearest named base, as on the
+  // server, unless a policy names the variant itself; one that admits the base does not admit the variant.
+  if ((!decides || decides.enabled) && !named(bare)) {
+    for (let cut = variantCut(bare); cut > 0; cut = variantCut(bare.slice(0, cut))) {
+      const base = named(bare.slice(0, cut));
+      if (base) return !base.enabled || base.user_paths.length ? base : decides;
+    }
+  }
+  return decides;
 }
 
 /** @returns where a name's last variant suffix (`:x` or `@x`) begins, or -1 without one */
