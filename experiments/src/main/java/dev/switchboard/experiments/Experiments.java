@@ -114,9 +114,9 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
             // numbers over (and again at the next exchange of the new rules).
             experiment = current(d.redirect(), live, now);
             target = d.target();
-            if (experiment != null && d.skipped() != null && d.chosen().fallback()) {
+            if (target == null) {
                 // A caller who may use no arm (a fallback answers it from the start, SPEC 11) is in no arm's
-                // population: neither its figures nor its feedback are the pick's.
+                // population: neither its figures nor its feedback are an arm's.
                 experiment = null;
             }
             ArmStats arm = experiment == null ? null : experiment.arm(target);

@@ -238,28 +238,18 @@ public final class ConfigLoader {
             throw new InvalidConfigException(List.of("the document is " + storeBytes.length + " bytes; the limit is "
                     + MAX_FILE_BYTES + " bytes"));
         }
-        // Every store this gateway writes ends with a line end and with a value: one that does not was cut short (a
-        // copy stopped, a disk full, a hand edit saved half-way), and reading it would drop the rows after the cut
-        // (deny policies too), which the next write would make permanent.
-        if (storeBytes.length > 0 && storeBytes[storeBytes.length - 1] != '\n') {
-            throw new InvalidConfigException(List.of("(document): the admin store does not end with a line end, as"
-                    + " every store the gateway writes does; it reads as cut short: restore it, or save it whole"));
-        }
         Value root = YamlTree.parse(decode(storeBytes), new Interpolator(env));
-        String empty = lastValueIfNull(root, "");
-        if (empty != null && !empty.equals("virtual_models")) {
-            throw new InvalidConfigException(List.of(empty + ": the admin store ends with a key without a value; it"
-                    + " reads as cut short: restore it, or save it whole"));
-        }
         return VirtualModelReader.forStore().readStore(root, providerNames);
     }
 
     /**
-     * Whether a config file read at a reload looks cut short beside the one in force (a save stopped half-way, a copy
-     * cut, a disk full): its last line ends without a line end where the file in force ended with one, or its last
-     * key has no value where the file in force had one at that place ({@code virtual_models:}, {@code identity:},
-     * {@code admin:} or a row's {@code enabled:} with nothing after it). Read as written, such a file would drop
-     * what follows the cut: deny policies, gateway keys, {@code models.enabled_by_default: false}.
+     * Whether a file read at a reload (the config file, a store file) looks cut short beside the one in force (a save
+     * stopped half-way, a copy cut, a disk full): its last line has content but no line end, where the file in force
+     * ended with one; or its last key has no value at all ({@code key:} and nothing after it), where the file in force
+     * had one at that place ({@code virtual_models:}, {@code identity:}, {@code admin:} or a row's {@code enabled:}).
+     * Read as written, such a file would drop what followed the cut: deny policies, gateway keys,
+     * {@code models.enabled_by_default: false}. A blank or comment last line, and an explicit {@code null} or
+     * {@code ~}, are as written.
      *
      * @param next the file as read now
      * @param inForce the file in force
@@ -267,74 +257,91 @@ public final class ConfigLoader {
      */
     public String cutShort(byte[] next, byte[] inForce) {
         if (next.length == 0 || inForce == null || inForce.length == 0) {
-            // An empty file is refused as invalid (a document must be a mapping).
+            // An empty file is refused or kept as such elsewhere (a document must be a mapping; a blank store).
             return null;
         }
-        if (next[next.length - 1] != '\n' && inForce[inForce.length - 1] == '\n') {
-            return "(document): the file does not end with a line end, as the one in force does; it reads as cut short"
-                    + " (a save not finished): save it whole, ending with a line end";
+        if (next[next.length - 1] != '\n' && inForce[inForce.length - 1] == '\n' && lastLineHasContent(next)) {
+            return "(document): the file's last line has no line end, as the one in force has; it reads as cut short (a"
+                    + " save not finished): save it whole, ending with a line end";
         }
-        String empty;
         try {
-            empty = lastValueIfNull(YamlTree.parse(decode(next), new Interpolator(env)), "");
-        } catch (InvalidConfigException e) {
+            List<Object> at = lastEmptyValue(YamlTree.parse(decode(next), new Interpolator(env)), new ArrayList<>());
+            if (at == null) {
+                return null;
+            }
+            Value before = valueAt(YamlTree.parse(decode(inForce), new Interpolator(env)), at);
+            if (before == null || Fields.isNull(before)) {
+                return null;
+            }
+            return display(at) + ": the file ends with this key without a value, where the one in force has one; it"
+                    + " reads as cut short (a save not finished): save it whole, or write the value meant ([] or {} for"
+                    + " none, null)";
+        } catch (RuntimeException e) {
+            // A file that does not parse is refused as such by its own read.
             return null;
         }
-        if (empty == null) {
-            return null;
-        }
-        Value before;
-        try {
-            before = valueAt(YamlTree.parse(decode(inForce), new Interpolator(env)), empty);
-        } catch (InvalidConfigException e) {
-            return null;
-        }
-        if (before == null || Fields.isNull(before)) {
-            return null;
-        }
-        return empty + ": the file ends with this key without a value, where the file in force has one; it reads as cut"
-                + " short (a save not finished): save it whole, or write an empty value ([] or {}) to mean none";
     }
 
-    /** @return the path of the document's last value (in document order) when it is {@code null}, else {@code null} */
-    private static String lastValueIfNull(Value v, String path) {
+    /** @return whether the text after the last line end holds more than spaces, tabs and a comment */
+    private static boolean lastLineHasContent(byte[] bytes) {
+        int i = bytes.length;
+        while (i > 0 && bytes[i - 1] != '\n') {
+            i--;
+        }
+        while (i < bytes.length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r')) {
+            i++;
+        }
+        return i < bytes.length && bytes[i] != '#';
+    }
+
+    /**
+     * @return the path (keys and indexes) of the document's last value in document order when it is a key with
+     *     nothing after it (a plain empty null), else {@code null}
+     */
+    private static List<Object> lastEmptyValue(Value v, List<Object> path) {
         if (v instanceof Value.Mapping m && !m.entries().isEmpty()) {
             Map.Entry<String, Value> last = null;
             for (Map.Entry<String, Value> e : m.entries().entrySet()) {
                 last = e;
             }
-            String at = Fields.join(path, last.getKey());
-            return Fields.isNull(last.getValue()) ? at : lastValueIfNull(last.getValue(), at);
+            path.add(last.getKey());
+            Value value = last.getValue();
+            return value instanceof Value.Scalar sc && sc.type() == Value.Type.NULL && sc.text().isEmpty() ? path
+                    : lastEmptyValue(value, path);
         }
         if (v instanceof Value.Sequence s && !s.items().isEmpty()) {
-            return lastValueIfNull(s.items().get(s.items().size() - 1), path + "[" + (s.items().size() - 1) + "]");
+            path.add(s.items().size() - 1);
+            return lastEmptyValue(s.items().get(s.items().size() - 1), path);
         }
         return null;
     }
 
-    /** @return the value at a path {@link #lastValueIfNull} wrote, or {@code null} when there is none */
-    private static Value valueAt(Value root, String path) {
+    /** @return the value at a path {@link #lastEmptyValue} found, or {@code null} when there is none */
+    private static Value valueAt(Value root, List<Object> path) {
         Value v = root;
-        int i = 0;
-        while (i < path.length() && v != null) {
-            if (path.charAt(i) == '[') {
-                int close = path.indexOf(']', i);
-                int index = Integer.parseInt(path.substring(i + 1, close));
-                v = v instanceof Value.Sequence s && index < s.items().size() ? s.items().get(index) : null;
-                i = close + 1;
+        for (Object step : path) {
+            if (step instanceof Integer i) {
+                v = v instanceof Value.Sequence s && i < s.items().size() ? s.items().get(i) : null;
             } else {
-                if (path.charAt(i) == '.') {
-                    i++;
-                }
-                int end = i;
-                while (end < path.length() && path.charAt(end) != '.' && path.charAt(end) != '[') {
-                    end++;
-                }
-                v = v instanceof Value.Mapping m ? m.entries().get(path.substring(i, end)) : null;
-                i = end;
+                v = v instanceof Value.Mapping m ? m.entries().get((String) step) : null;
+            }
+            if (v == null) {
+                return null;
             }
         }
         return v;
+    }
+
+    private static String display(List<Object> path) {
+        StringBuilder b = new StringBuilder();
+        for (Object step : path) {
+            if (step instanceof Integer i) {
+                b.append('[').append(i).append(']');
+            } else {
+                b.append(b.length() == 0 ? "" : ".").append(step);
+            }
+        }
+        return b.toString();
     }
 
     /**

@@ -194,6 +194,8 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private final List<ReloadListener> reloadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Guarded by {@link #lock}: the hash of the content last judged, valid or not. */
     private String lastSeen;
+    /** The contents whose read last ran out of memory: the watcher does not read them again, an explicit reload does. */
+    private String exhausted;
     /** Guarded by {@link #lock}: the hash of the content whose errors were logged last. */
     private String lastLogged;
     /** Guarded by {@link #lock}: the hash of the content in force ({@code null} when that is not what is on disk). */
@@ -963,17 +965,23 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         if (read.config() == null) {
             throw new InvalidConfigException(List.of(configFile + ": no such file"));
         }
-        State now = state;
-        if (now != null && now.config() != null && !java.util.Arrays.equals(read.config(), now.config())) {
-            // A file cut short reads as valid YAML missing what followed the cut: the one in force stays.
-            String cut = loader.cutShort(read.config(), now.config());
-            if (cut != null) {
-                throw new InvalidConfigException(List.of(cut));
-            }
+        String fileCut = cutShort(read.config());
+        if (fileCut != null) {
+            throw new InvalidConfigException(List.of(fileCut));
         }
         SwitchboardConfig base = loader.parse(read.config());
         List<VirtualModel> stored = storedRows(loader, read.store().name(), read.contents(),
                 base.rules().providers().keySet());
+        State now = state;
+        if (now != null && read.store() == now.store() && read.contents() instanceof StoreContents.Document d
+                && d.exists() && now.contents() instanceof StoreContents.Document was && was.exists()
+                && !java.util.Arrays.equals(d.yaml(), was.yaml())) {
+            // So does a store file hand-edited or copied, cut short (every one the gateway writes is whole).
+            String cut = loader.cutShort(d.yaml(), was.yaml());
+            if (cut != null) {
+                throw new InvalidConfigException(List.of(read.store().name() + ": " + cut));
+            }
+        }
         SwitchboardConfig merged = loader.merge(base, stored, read.store().name());
         Map<Path, String> files = new LinkedHashMap<>();
         if (configFile != null) {
@@ -1133,7 +1141,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     /** Judges what was read; holds {@link #lock}. */
     private Snapshot apply(Read read, boolean settle) {
         String hash = read.hash();
-        if (hash.equals(lastSeen)) {
+        if (hash.equals(lastSeen) && !(hash.equals(exhausted) && !settle)) {
             if (hash.equals(liveHash) && lastError != null) {
                 // What is in force is what is there: a store or file that could not be read is back, unchanged.
                 lastError = null;
@@ -1145,6 +1153,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         }
         for (int attempt = 0; ; attempt++) {
             AdminStore made = null;
+            Snapshot before = state.snapshot();
             try {
                 Snapshot next = build(read);
                 AdminStore named = storeFor(next.config(), read.store());
@@ -1185,10 +1194,16 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 fail(hash, List.of(e.getCause().getMessage()), UNREADABLE);
                 return state.snapshot();
             } catch (OutOfMemoryError e) {
-                // A file within the size limit whose rows need more heap than the node has: the last good
-                // configuration serves on, the status and the log say why, and the same contents are not read again
-                // at every look (each read would exhaust the heap again while requests need it).
+                if (state.snapshot() != before) {
+                    // Out of memory after the new configuration went live (its log lines): it is in force.
+                    throw e;
+                }
+                // A file within the size limit whose rows need more heap than the node has (or a heap full of other
+                // work): the last good configuration serves on, the status and the log say why, and the watcher does
+                // not read the same contents again at every look (each read would exhaust the heap again while
+                // requests need it); an explicit reload reads them again.
                 lastSeen = hash;
+                exhausted = hash;
                 fail(hash, List.of("(document): reading it ran out of memory (" + e.getMessage() + ", a heap of at most "
                         + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB): the last good configuration stays;"
                         + " give the JVM more heap (-Xmx) or the file fewer rows"), INVALID);
@@ -1720,12 +1735,29 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     /** @return the errors of the config file's own content (without the store), empty when it is valid */
     private List<String> configErrors(byte[] config) {
+        String cut = cutShort(config);
+        if (cut != null) {
+            // Unusable as a file that does not parse is: the store's changes and writes go on with the last good one.
+            return List.of(cut);
+        }
         try {
             loader.parse(config);
             return List.of();
         } catch (InvalidConfigException e) {
             return e.errors();
         }
+    }
+
+    /**
+     * @return why a config file read at a reload reads as cut short beside the one in force
+     *     ({@link ConfigLoader#cutShort}), or {@code null} (at the start there is none in force to keep)
+     */
+    private String cutShort(byte[] config) {
+        State now = state;
+        if (config == null || now == null || now.config() == null || java.util.Arrays.equals(config, now.config())) {
+            return null;
+        }
+        return loader.cutShort(config, now.config());
     }
 
     // ---- helpers ------------------------------------------------------------------------------------

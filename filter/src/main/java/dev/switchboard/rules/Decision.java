@@ -8,8 +8,8 @@ import java.util.List;
  *
  * @param requested the trimmed requested name
  * @param redirect the source of the redirect that applied, or {@code null}
- * @param target the target the redirect chose for this caller, or {@code null}: the first target it may use when
- *     the pick is closed to it, the pick when it may use none (a fallback answers, as in a failover)
+ * @param target the target the redirect chose for this caller (the first target it may use when the pick is closed
+ *     to it), or {@code null}: no redirect applied, or the caller may use none of its targets (a fallback answers)
  * @param concrete the model after redirects (as written, before provider routing)
  * @param provider the provider it routes to, or {@code null} (bare filter, or not routable)
  * @param upstreamModel the model name to send upstream (the body's new {@code model})

@@ -236,11 +236,9 @@ public final class Resolver {
                     Candidate instead = all[first];
                     System.arraycopy(all, 0, all, 1, first);
                     all[0] = instead;
-                    if (!instead.fallback()) {
-                        // The caller's arm is the target that answers. A fallback is not an arm: when every target
-                        // is closed to the caller, the target stays the pick, as when a fallback answers a failover.
-                        target = instead.model();
-                    }
+                    // The caller's arm is the target that answers. A fallback is not an arm: when every target is
+                    // closed to the caller, the redirect chose none for it (no arm's figures, no arm's label).
+                    target = instead.fallback() ? null : instead.model();
                     if (skipped == null && closed(pick)) {
                         skipped = pick.model();
                     }

@@ -87,8 +87,8 @@ final class FailoverCandidatesTest {
         Decision guest = Resolver.explain(r, "smart", Caller.ofPath("/guests"), Picker.create());
         assertThat(order(guest)).containsExactly("c/z (fallback)", "a/x denied", "b/y denied", "a/w (fallback)");
         assertThat(guest.allowed()).isTrue();
-        // The fallback answers as in a failover: the target stays the pick (the access log's and metrics' target).
-        assertThat(guest.target()).isEqualTo("a/x");
+        // A fallback is no target: the redirect chose none for this caller (the access log's and metrics' target).
+        assertThat(guest.target()).isNull();
         assertThat(guest.concrete()).isEqualTo("c/z");
         assertThat(guest.steps()).contains("skipped: 'a/x' (" + staff.candidates().get(1).reason() + "); the first"
                 + " candidate this caller may use is 'c/z' (fallback)");
@@ -149,7 +149,7 @@ final class FailoverCandidatesTest {
                 Decision none = Resolver.resolve(r, "none", Caller.ofPath("/team/b"), picker);
                 assertThat(none.concrete()).isEqualTo("a/x");
                 assertThat(none.chosen().fallback()).isTrue();
-                assertThat(none.target()).as("a fallback is not an arm: the target stays the pick").isIn("c/x", "c/y");
+                assertThat(none.target()).as("a fallback is not an arm").isNull();
                 assertThat(none.skipped()).isEqualTo("c/x");
             }
         }

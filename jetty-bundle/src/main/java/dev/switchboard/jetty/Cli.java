@@ -515,7 +515,8 @@ final class Cli {
         out.println("config:         " + label);
         out.println("requested:      " + d.requested());
         out.println("caller path:    " + (callerPath == null ? "(none)" : callerPath));
-        out.println("redirect:       " + (d.redirect() == null ? "(none)" : d.redirect() + " -> " + d.target()));
+        out.println("redirect:       " + (d.redirect() == null ? "(none)" : d.redirect() + " -> "
+                + (d.target() == null ? "(no target this caller may use: a fallback answers)" : d.target())));
         out.println("concrete:       " + d.concrete());
         out.println("provider:       " + (d.provider() == null ? "(none)" : d.provider()));
         out.println("upstream model: " + d.upstreamModel());

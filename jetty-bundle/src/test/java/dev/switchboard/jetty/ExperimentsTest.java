@@ -237,8 +237,8 @@ final class ExperimentsTest {
                 + " biased");
     }
 
-    // A caller who may use no arm is answered by the fallback from the start: in no arm's population (its target, in
-    // the access log and the metrics, stays the pick, as when a fallback answers a failover).
+    // A caller who may use no arm is answered by the fallback from the start: in no arm's population (no target, in
+    // the access log and the metrics).
     @Test
     void shouldLeaveOutOfTheArmsCallersWhoMayUseNoneOfThem() throws Exception {
         send("walled", 12, 1, "/guests");
