@@ -247,27 +247,29 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
 
     @Test
     void shouldDeliverEachSseChunkWhenTheUpstreamSendsIt() throws Exception {
-        List<Long> arrivals = streamArrivals("sse:5:200");
-        assertThat(arrivals).hasSize(5);
         // Upstream sends at 200, 400, ... 1000 ms. Buffered, all five would arrive together at the end.
+        assertArrivesAsSent(streamArrivals("sse:5:200"));
+    }
+
+    /**
+     * Each of five chunks sent 200 ms apart arrives within 250 ms of when it was sent (counted from the first one's
+     * arrival), the first within 600 ms: a buffered stream arrives at once at its end. (Not gaps between arrivals: on
+     * a loaded host one chunk late and the next on time came 51 ms apart, though none was held.)
+     */
+    private static void assertArrivesAsSent(List<Long> arrivals) {
+        assertThat(arrivals).hasSize(5);
+        assertThat(arrivals.get(0)).as("first chunk of " + arrivals).isLessThan(600L);
         for (int i = 1; i < arrivals.size(); i++) {
-            assertThat(arrivals.get(i) - arrivals.get(i - 1)).as("gap before chunk " + i + " of " + arrivals)
-                    .isBetween(100L, 400L);
+            assertThat(arrivals.get(i) - arrivals.get(0)).as("chunk " + i + " of " + arrivals)
+                    .isBetween(i * 200L - 150L, i * 200L + 250L);
         }
-        assertThat(arrivals.get(0)).as("first chunk").isLessThan(600L);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"none", "application/x-ndjson", "application/json", "text/plain"})
     void shouldDeliverEachChunkOfAStreamThatDoesNotSayItIsOneWhenTheUpstreamSendsIt(String type) throws Exception {
         // A FastAPI StreamingResponse sends no Content-Type unless given one; the request asked for a stream.
-        List<Long> arrivals = streamArrivals("sse:5:200:" + type);
-        assertThat(arrivals).hasSize(5);
-        for (int i = 1; i < arrivals.size(); i++) {
-            assertThat(arrivals.get(i) - arrivals.get(i - 1)).as("gap before chunk " + i + " of " + arrivals)
-                    .isBetween(100L, 400L);
-        }
-        assertThat(arrivals.get(0)).as("first chunk").isLessThan(600L);
+        assertArrivesAsSent(streamArrivals("sse:5:200:" + type));
     }
 
     @Test
