@@ -260,9 +260,35 @@ public final class ConfigLoader {
             // An empty file is refused or kept as such elsewhere (a document must be a mapping; a blank store).
             return null;
         }
-        if (next[next.length - 1] != '\n' && inForce[inForce.length - 1] == '\n' && lastLineHasContent(next)) {
+        boolean prefix = next.length < inForce.length && java.util.Arrays.equals(next, 0, next.length, inForce, 0,
+                next.length);
+        if (next[next.length - 1] != '\n' && inForce[inForce.length - 1] == '\n'
+                && (lastLineHasContent(next) || prefix)) {
             return "(document): the file's last line has no line end, as the one in force has; it reads as cut short (a"
                     + " save not finished): save it whole, ending with a line end";
+        }
+        if (prefix) {
+            // The one in force cut at a line end: whole entries or sections gone is an edit; a cut inside one (a row's
+            // user_paths or enabled lines, identity's clients) would open what they closed.
+            String rest = new String(inForce, next.length, inForce.length - next.length, StandardCharsets.UTF_8);
+            int lineNumber = 1;
+            for (byte b : next) {
+                lineNumber += b == '\n' ? 1 : 0;
+            }
+            for (String line : rest.split("\n", -1)) {
+                String content = line.strip();
+                if (content.isEmpty() || content.startsWith("#")) {
+                    lineNumber++;
+                    continue;
+                }
+                if (Character.isWhitespace(line.charAt(0)) && !content.startsWith("-")) {
+                    // Named by its line, not quoted: it may hold a key.
+                    return "(document): the file is the one in force cut inside an entry (line " + lineNumber + " of the"
+                            + " one in force continues it); it reads as cut short (a save not finished): save it whole"
+                            + " (to end an entry there on purpose, save it with a line after it, a comment)";
+                }
+                break;
+            }
         }
         try {
             List<Object> at = lastEmptyValue(YamlTree.parse(decode(next), new Interpolator(env)), new ArrayList<>());

@@ -194,7 +194,11 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     private final List<ReloadListener> reloadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Guarded by {@link #lock}: the hash of the content last judged, valid or not. */
     private String lastSeen;
-    /** The contents whose read last ran out of memory: the watcher does not read them again, an explicit reload does. */
+    /**
+     * The config file (its SHA-256) whose read last ran out of memory: unusable, as a file that does not parse, until
+     * it changes or a reload is asked for ({@link #reload()}), so that neither the watcher, nor a store change, nor an
+     * admin write reads it again meanwhile.
+     */
     private String exhausted;
     /** Guarded by {@link #lock}: the hash of the content whose errors were logged last. */
     private String lastLogged;
@@ -965,6 +969,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         if (read.config() == null) {
             throw new InvalidConfigException(List.of(configFile + ": no such file"));
         }
+        if (exhausted != null && exhausted.equals(sha256(read.config()))) {
+            // Not read again until it changes or a reload is asked for.
+            throw new InvalidConfigException(List.of(EXHAUSTED));
+        }
         String fileCut = cutShort(read.config());
         if (fileCut != null) {
             throw new InvalidConfigException(List.of(fileCut));
@@ -1086,6 +1094,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * @return the snapshot in use afterwards
      */
     public Snapshot reload() {
+        synchronized (lock) {
+            if (exhausted != null) {
+                // Asked for: read again what ran out of memory (the heap may have been full of other work).
+                exhausted = null;
+                lastSeen = null;
+            }
+        }
         return reload(false);
     }
 
@@ -1141,7 +1156,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     /** Judges what was read; holds {@link #lock}. */
     private Snapshot apply(Read read, boolean settle) {
         String hash = read.hash();
-        if (hash.equals(lastSeen) && !(hash.equals(exhausted) && !settle)) {
+        if (hash.equals(lastSeen)) {
             if (hash.equals(liveHash) && lastError != null) {
                 // What is in force is what is there: a store or file that could not be read is back, unchanged.
                 lastError = null;
@@ -1199,14 +1214,13 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                     throw e;
                 }
                 // A file within the size limit whose rows need more heap than the node has (or a heap full of other
-                // work): the last good configuration serves on, the status and the log say why, and the watcher does
-                // not read the same contents again at every look (each read would exhaust the heap again while
-                // requests need it); an explicit reload reads them again.
+                // work): the last good configuration serves on, the status and the log say why, and the file is not
+                // read again until it changes or a reload is asked for (each read would exhaust the heap again while
+                // requests need it); the store's changes go on with the last good file, as beside a broken one.
                 lastSeen = hash;
-                exhausted = hash;
-                fail(hash, List.of("(document): reading it ran out of memory (" + e.getMessage() + ", a heap of at most "
-                        + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB): the last good configuration stays;"
-                        + " give the JVM more heap (-Xmx) or the file fewer rows"), INVALID);
+                exhausted = read.config() == null ? null : sha256(read.config());
+                applyStoreWithLastGoodFile(read);
+                fail(hash, List.of(outOfMemory(e)), INVALID);
                 return state.snapshot();
             } catch (InvalidConfigException e) {
                 if (settle && attempt < 3) {
@@ -1445,6 +1459,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         install(new State(next, store, config, contents));
         lastSeen = hash;
         liveHash = hash;
+        exhausted = null;
         tell(true, next);
     }
 
@@ -1735,6 +1750,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     /** @return the errors of the config file's own content (without the store), empty when it is valid */
     private List<String> configErrors(byte[] config) {
+        if (exhausted != null && exhausted.equals(sha256(config))) {
+            return List.of(EXHAUSTED);
+        }
         String cut = cutShort(config);
         if (cut != null) {
             // Unusable as a file that does not parse is: the store's changes and writes go on with the last good one.
@@ -1745,7 +1763,19 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             return List.of();
         } catch (InvalidConfigException e) {
             return e.errors();
+        } catch (OutOfMemoryError e) {
+            exhausted = sha256(config);
+            return List.of(outOfMemory(e));
         }
+    }
+
+    private static final String EXHAUSTED = "(document): reading it ran out of memory: the last good configuration"
+            + " stays; give the JVM more heap (-Xmx) or the file fewer rows";
+
+    private static String outOfMemory(OutOfMemoryError e) {
+        return "(document): reading it ran out of memory (" + e.getMessage() + ", a heap of at most "
+                + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB): the last good configuration stays; give the"
+                + " JVM more heap (-Xmx) or the file fewer rows";
     }
 
     /**

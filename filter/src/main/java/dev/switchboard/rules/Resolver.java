@@ -306,12 +306,11 @@ public final class Resolver {
         VirtualModel policy = rules.policyFor(accessProvider, model);
         Outcome outcome = access(rules, policy, callerPath);
         if (outcome == Outcome.ALLOWED) {
-            // A variant (gpt-5:nitro, llama3:latest) is closed by a policy that closes its base (SPEC section 15).
-            VirtualModel base = rules.basePolicyFor(accessProvider, model);
-            Outcome closed = base == null ? Outcome.ALLOWED : access(rules, base, callerPath);
-            if (closed != Outcome.ALLOWED) {
+            // A variant (gpt-5:nitro, llama3:latest) is closed by a policy that closes one of its bases (SPEC 15).
+            VirtualModel base = closingBase(rules, provider, provider == null ? concrete : upstream, callerPath);
+            if (base != null) {
                 policy = base;
-                outcome = closed;
+                outcome = access(rules, base, callerPath);
             }
         }
         String reason = reason(rules, policy, outcome, accessProvider, model, callerPath);
@@ -359,8 +358,16 @@ public final class Resolver {
         if (access(rules, rules.policyFor(key[0], key[1]), callerPath) != Outcome.ALLOWED) {
             return false;
         }
-        VirtualModel base = rules.basePolicyFor(key[0], key[1]);
-        return base == null || access(rules, base, callerPath) == Outcome.ALLOWED;
+        return closingBase(rules, provider, model, callerPath) == null;
+    }
+
+    /** @return the policy naming a base of a variant that closes it to this caller ({@link Rules#closingBasePolicy}) */
+    private static VirtualModel closingBase(Rules rules, String provider, String model, String callerPath) {
+        if (Rules.variantCut(model, model.length()) <= 0) {
+            // Most names: no suffix, nothing to look at (and no predicate made).
+            return null;
+        }
+        return rules.closingBasePolicy(provider, model, p -> access(rules, p, callerPath) == Outcome.ALLOWED);
     }
 
     /**

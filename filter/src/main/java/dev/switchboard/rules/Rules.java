@@ -212,25 +212,26 @@ public final class Rules {
     }
 
     /**
-     * The policy naming the nearest base of a variant (SPEC section 15): a name with a suffix after {@code :} or
-     * {@code @} (OpenRouter's {@code gpt-5:nitro}, {@code gpt-5@preset/x}; Ollama's {@code llama3:70b}; Bedrock's
-     * {@code ...-v1:0}) reaches the model its base names, so a policy that closes the base closes the variant too,
-     * unless a policy names the variant itself. A base's policy that admits does not admit the variant (a tag or a
-     * preset may be another model): the variant is decided as any other name.
+     * The policy that closes a variant to a caller through one of its bases (SPEC section 15): a name with a suffix
+     * after {@code :} or {@code @} (OpenRouter's {@code gpt-5:nitro}, {@code gpt-5@preset/x}; Ollama's
+     * {@code llama3:70b}; Bedrock's {@code ...-v1:0}) reaches the model its base names, so a policy naming a base
+     * that closes it to the caller closes the variant too, unless a policy names the variant itself. A base's policy
+     * that admits the caller admits nothing (a tag or a preset may be another model): every base is looked at.
      *
-     * @param provider the provider, or {@code null}
-     * @param model the model id at that provider
-     * @return the policy naming the longest base that one names, or {@code null} (no suffix, a policy naming the
-     *     model itself, or none naming a base)
+     * @param provider the provider, or {@code null} for the bare filter (the whole name is cut, then read as a
+     *     selector reads it: {@code gpt-5@preset/x}'s base is {@code gpt-5})
+     * @param model the model id at that provider (the whole name in the bare filter)
+     * @param allowed whether a policy admits the caller
+     * @return the first closing base policy, nearest first, or {@code null}
      */
-    VirtualModel basePolicyFor(String provider, String model) {
+    VirtualModel closingBasePolicy(String provider, String model, java.util.function.Predicate<VirtualModel> allowed) {
         int cut = variantCut(model, model.length());
-        if (cut <= 0 || namedPolicy(provider, model) != null) {
+        if (cut <= 0 || named(provider, model) != null) {
             return null;
         }
         // Folding keeps an ASCII name's length: a base no policy name is as long as is skipped without a copy (a name
-        // of many suffixes costs one scan, not one lookup per suffix).
-        boolean ascii = true;
+        // of many suffixes costs one scan, not one lookup per suffix). The bare filter reads a base as a selector.
+        boolean ascii = provider != null;
         for (int i = 0; i < model.length() && ascii; i++) {
             ascii = model.charAt(i) < 0x80;
         }
@@ -238,12 +239,22 @@ public final class Rules {
             if (ascii && !lengths.get(cut)) {
                 continue;
             }
-            VirtualModel p = namedPolicy(provider, model.substring(0, cut));
-            if (p != null) {
+            VirtualModel p = named(provider, model.substring(0, cut));
+            if (p != null && !allowed.test(p)) {
                 return p;
             }
         }
         return null;
+    }
+
+    /** @return {@link #namedPolicy}, the bare filter reading a name as a selector ({@code a/b}: provider a, model b) */
+    private VirtualModel named(String provider, String model) {
+        if (provider != null) {
+            return namedPolicy(provider, model);
+        }
+        int slash = model.indexOf('/');
+        return slash > 0 && slash < model.length() - 1
+                ? namedPolicy(model.substring(0, slash), model.substring(slash + 1)) : namedPolicy(null, model);
     }
 
     /** @return where the last variant suffix ({@code :x} or {@code @x}) before {@code end} begins, or -1 */

@@ -418,7 +418,9 @@ public final class VirtualModelFilter implements Filter {
             // A method the API does not define here, or a read with a body an upstream might act on.
             Rejections.closeIfBodyUnread(request, response);
             response.setHeader("Allow", match.allow());
-            Rejections.send(response, exchange, ApiError.METHOD_NOT_ALLOWED.with(match.allow()));
+            Rejections.send(response, exchange, route == null ? ApiError.METHOD_NOT_ALLOWED.with(match.allow())
+                    : ApiError.METHOD_NOT_ALLOWED.withStatus(405, "a " + request.getMethod() + " request with a body"
+                    + " (an upstream may act on it); send it without one"));
             return null;
         }
         Api.Route effective = route != null ? route : new Api.Route(Api.Kind.MODEL_LESS, Api.OPTIONAL_MODEL);

@@ -58,7 +58,20 @@ final class ConfigSchemaTest {
                 ConfigReader.CIRCUIT_BREAKER_KEYS);
         JsonNode vm = tree.get("definitions").get("virtual_model");
         assertKeys("virtual_models[]", vm, VirtualModelReader.VIRTUAL_MODEL_KEYS);
-        assertKeys("virtual_models[].targets[]", vm.get("properties").get("targets").get("items"), VirtualModelReader.TARGET_KEYS);
+        // A target is a model's name, or an object of these keys.
+        assertKeys("virtual_models[].targets[]", vm.get("properties").get("targets").get("items").get("anyOf").get(1),
+                VirtualModelReader.TARGET_KEYS);
+    }
+
+    // Regression (a README walk): the schema refused targets written as names, which the reader takes and the README
+    // shows (its failover example), so editors marked valid configs as errors.
+    @Test
+    void shouldAcceptTargetsWrittenAsNamesAsTheReaderDoes() {
+        String yaml = "virtual_models:\n  - {source: a, targets: [p/m, {model: p/n, weight: 2}], strategy: failover}\n";
+        new ConfigLoader(name -> null).parse(yaml);
+
+        assertThat(errors(yaml)).isEmpty();
+        assertThat(errors("virtual_models:\n  - {source: a, targets: ['']}\n")).isNotEmpty();
     }
 
     @ParameterizedTest

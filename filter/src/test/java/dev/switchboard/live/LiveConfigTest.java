@@ -304,12 +304,13 @@ final class LiveConfigTest {
         // Written so on purpose: a last line of spaces or a comment without a line end (an editor's indent), an
         // explicit null, no value where none was before, an empty one.
         String described = whole + "    description: old\n";
-        Files.writeString(file, described);
+        Files.writeString(file, whole);
         reloader.reload();
-        for (String asWritten : new String[] {whole + "  ", whole + "# the end", described.replace("old", "null"),
+        for (String asWritten : new String[] {whole + "  ", whole + "# the end", described, described.replace("old", "null"),
             described.replace("old", "~")}) {
             Files.writeString(file, asWritten);
-            assertThat(reloader.reload()).as(asWritten).isNotSameAs(good);
+            Snapshot was = reloader.snapshot();
+            assertThat(reloader.reload()).as(asWritten).isNotSameAs(was);
             assertThat(reloader.lastError()).as(asWritten).isNull();
         }
         Files.writeString(file, whole + "admin:\n");
@@ -321,10 +322,43 @@ final class LiveConfigTest {
         assertThat(reloader.lastError()).isNull();
     }
 
+    // Second review: a cut inside a comment or an indent before the next row (a last line with no content), or at a
+    // line end inside a row (its user_paths gone: the row admits everyone), read as a valid shorter file.
+    @Test
+    void shouldKeepTheFileInForceWhenItIsCutInsideAnEntryOrBeforeTheNextOne() throws IOException {
+        Path file = dir.resolve("switchboard.yaml");
+        String whole = "models: {enabled_by_default: false}\nvirtual_models:\n  - source: v1/secret\n"
+                + "    user_paths:\n      - /team\n  # the deny below\n  - {source: v1/denied, enabled: false}\n";
+        Files.writeString(file, whole);
+        LiveConfig reloader = LiveConfig.load(file, LOADER);
+        Snapshot good = reloader.snapshot();
+
+        String[][] cuts = {
+            {whole.substring(0, whole.indexOf("# the de") + 8), "(document): the file's last line has no line end"},
+            {whole.substring(0, whole.indexOf("- {source: v1/denied")), "(document): the file's last line has no line end"},
+            {whole.substring(0, whole.indexOf("    user_paths:")), "(document): the file is the one in force cut inside an"
+                + " entry (line 4 of the one in force continues it)"},
+        };
+        for (String[] cut : cuts) {
+            Files.writeString(file, cut[0]);
+            assertThat(reloader.reload()).as(cut[0]).isSameAs(good);
+            assertThat(reloader.lastError().errors()).as(cut[0]).singleElement().asString().startsWith(cut[1]);
+        }
+
+        // Whole rows removed from the end, and a row ended on purpose with a line after it: edits.
+        Files.writeString(file, whole.substring(0, whole.indexOf("  # the deny")));
+        assertThat(reloader.reload().config().rules().virtualModels()).extracting(VirtualModel::source)
+                .containsExactly("v1/secret");
+        assertThat(reloader.lastError()).isNull();
+        Files.writeString(file, whole.substring(0, whole.indexOf("    user_paths:")) + "# open to all\n");
+        assertThat(reloader.reload().config().rules().virtualModels().get(0).userPaths()).isEmpty();
+        assertThat(reloader.lastError()).isNull();
+    }
+
     // Regression (probe): a file within the size limit whose rows needed more heap than the node had was read again at
     // every look, each failing the same way, and the status said nothing was wrong.
     @Test
-    void shouldSayAReloadRanOutOfMemoryAndNotReadTheSameContentsAgain() throws IOException {
+    void shouldSayAReloadRanOutOfMemoryAndNotReadTheSameContentsAgain() throws Exception {
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
         ConfigLoader loader = new ConfigLoader(name -> {
             if (name.equals("HUGE")) {
@@ -344,8 +378,16 @@ final class LiveConfigTest {
                 .startsWith("(document): reading it ran out of memory (Java heap space, a heap of at most ");
         assertThat(reloader.reload(true)).as("the watcher's next look").isSameAs(good);
         assertThat(reads).hasValue(1);
+        // Second review: the store's changes (a deny) and the admin API's writes waited on it, each reading it again.
+        Path store = dir.resolve("virtual-models.admin.yaml");
+        Files.writeString(store, "virtual_models:\n  - {source: v1/denied, enabled: false}\n");
+        assertThat(reloader.reload(true).stored()).extracting(VirtualModel::source).containsExactly("v1/denied");
+        reloader.update(null, adding("written"));
+        assertThat(reloader.get().rules().virtualModels()).extracting(VirtualModel::source).contains("written");
+        assertThat(reads).hasValue(1);
+        assertThat(target(reloader.snapshot(), "probe")).isEqualTo("v1/model");
         // Asked for (POST /admin/reload): read again, since the heap may have been full of other work.
-        assertThat(reloader.reload()).isSameAs(good);
+        reloader.reload();
         assertThat(reads).hasValue(2);
 
         Files.writeString(file, redirect("v2/model"));

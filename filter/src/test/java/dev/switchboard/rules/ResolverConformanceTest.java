@@ -184,6 +184,12 @@ final class ResolverConformanceTest {
                         DISABLED, "o3", NO_PROVIDER, "o3", NO_REDIRECT, "o3"),
                 row("bare filter: a tag of b has b's policy (Ollama's b:latest)", bare, "o3:latest", "/team",
                         DISABLED, "o3:latest", NO_PROVIDER, "o3:latest", NO_REDIRECT, "o3"),
+                // Second review: the bare filter split gpt-5@preset/fast at its slash before looking at its base.
+                row("bare filter: a preset after b is closed by b's policy", bare, "o3@preset/fast", "/team",
+                        DISABLED, "o3@preset/fast", NO_PROVIDER, "o3@preset/fast", NO_REDIRECT, "o3"),
+                row("bare filter: a variant of a/b is closed by a/b's policy", bare, "anthropic/claude-opus-4-6:x", "/team",
+                        DISABLED, "anthropic/claude-opus-4-6:x", NO_PROVIDER, "anthropic/claude-opus-4-6:x",
+                        NO_REDIRECT, "anthropic/claude-opus-4-6"),
                 row("bare filter: bare policy b matches x/b", bare, "vendor/o3", "/team",
                         DISABLED, "vendor/o3", NO_PROVIDER, "vendor/o3", NO_REDIRECT, "o3"),
                 row("bare filter: Qwen/... policy matches as written", bare, "Qwen/Qwen3-1.7B", "/other",
@@ -201,6 +207,7 @@ final class ResolverConformanceTest {
                 .disabledPolicy("openrouter/meta-llama/llama-3-70b")
                 .disabledPolicy("Qwen/Qwen3-1.7B")
                 .disabledPolicy("acme/secret")
+                .policy("Qwen/Qwen3-1.7B@fast", "/acme")
                 .build();
         Rules precedence = rules()
                 .provider("openai", OPENAI, "sk-openai", "gpt-5")
@@ -261,6 +268,10 @@ final class ResolverConformanceTest {
                 row("a preset of a model has its policy", providerPolicy, "openai/gpt-5@preset/fast:free",
                         "/acme/sales", DENIED, "openai/gpt-5@preset/fast:free", "openai", "gpt-5@preset/fast:free",
                         NO_REDIRECT, "openai/gpt-5"),
+                // Second review: the nearest base that admitted ended the search, past a farther one that closes.
+                row("a base that admits does not hide a farther one that closes", providerPolicy,
+                        "Qwen/Qwen3-1.7B@fast:free", "/acme/x", DISABLED, "Qwen/Qwen3-1.7B@fast:free", "openrouter",
+                        "Qwen/Qwen3-1.7B@fast:free", NO_REDIRECT, "Qwen/Qwen3-1.7B"),
                 row("a variant whose base admits the caller is decided as any other name", providerPolicy,
                         "openai/gpt-5:nitro", "/acme/ml/a", ALLOWED, "openai/gpt-5:nitro", "openai", "gpt-5:nitro",
                         NO_REDIRECT, NO_POLICY),

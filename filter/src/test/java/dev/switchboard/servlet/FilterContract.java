@@ -308,6 +308,17 @@ abstract class FilterContract {
         assertThat(r.header("X-Echo-Content-Length")).as("never reached the host app").isNull();
     }
 
+    // A README walk: a GET with a body was told "method not allowed; use GET, HEAD".
+    @Test
+    void shouldSayWhyAReadWithABodyIsRefused() throws IOException {
+        RawHttp.Response r = RawHttp.send(port(), "GET", "/v1/models", "{}".getBytes(StandardCharsets.UTF_8), false,
+                "Content-Type: application/json");
+
+        assertThat(r.status()).isEqualTo(405);
+        assertThat(r.text()).contains("\"message\":\"a GET request with a body (an upstream may act on it); send it"
+                + " without one\"", "\"code\":\"method_not_allowed\"");
+    }
+
     // The same probe: JSON in EBCDIC (charset=IBM037) is no JSON to the filter and an object to a host that reads it
     // with getReader().
     @Test

@@ -388,7 +388,7 @@ final class FailoverTest {
     // A caller who may use no target is answered by a fallback: the redirect chose no target for it, so no target's
     // label counts it (it named the fallback, which an ordinary failover's exchange never does).
     @Test
-    void shouldKeepThePickAsTheTargetWhenAFallbackAnswersACallerWhoMayUseNoTarget() throws Exception {
+    void shouldLabelNoTargetWhenAFallbackAnswersACallerWhoMayUseNoTarget() throws Exception {
         HttpResponse<String> r = post(gateway, body("staff-first", false), "X-User-Path", "/guests");
 
         assertThat(r.statusCode()).isEqualTo(200);

@@ -112,12 +112,13 @@ function policyFor(model, ctx) {
     decides = find(source);
     if (decides) break;
   }
-  // A variant (`gpt-5:nitro`, `gpt-5@preset/x`) is closed by a policy that closes its nearest named base, as on the
-  // server, unless a policy names the variant itself; one that admits the base does not admit the variant.
+  // A variant (`gpt-5:nitro`, `gpt-5@preset/x`) is closed by a policy naming one of its bases that closes it (to
+  // everyone, or to callers outside its paths), as on the server, unless a policy names the variant itself; one that
+  // admits everyone admits nothing: every base is looked at.
   if ((!decides || decides.enabled) && !named(bare)) {
     for (let cut = variantCut(bare); cut > 0; cut = variantCut(bare.slice(0, cut))) {
       const base = named(bare.slice(0, cut));
-      if (base) return !base.enabled || base.user_paths.length ? base : decides;
+      if (base && (!base.enabled || base.user_paths.length)) return base;
     }
   }
   return decides;

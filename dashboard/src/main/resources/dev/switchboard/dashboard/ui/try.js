@@ -90,7 +90,9 @@ function showDecision(el, d) {
   const facts = [
     ['Requested', code(d.requested)],
     ['Caller path', d.user_path ? code(d.user_path) : h('span', {class: 'muted'}, 'none')],
-    ['Redirect', d.redirect ? [code(d.redirect), ' → ', code(d.target)] : h('span', {class: 'muted'}, 'none')],
+    ['Redirect', d.redirect ? [code(d.redirect), ' → ', d.target ? code(d.target)
+      : h('span', {class: 'muted'}, 'no target this caller may use: a fallback answers')]
+      : h('span', {class: 'muted'}, 'none')],
     ['Concrete model', code(d.concrete)],
     ['Provider', d.provider ? code(d.provider) : h('span', {class: 'muted'}, 'none')],
     ['Sent upstream as', d.upstream_model ? code(d.upstream_model) : '–'],
