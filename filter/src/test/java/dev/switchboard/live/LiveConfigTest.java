@@ -293,13 +293,7 @@ final class LiveConfigTest {
             {whole.replace("enabled: false\n", "enabled:\n"), "virtual_models[1].enabled: the file ends with this key"},
             {whole.replace("enabled: false\n", "enabled: fa"), "(document): the file's last line has no line end"},
         };
-        for (String[] cut : cuts) {
-            Files.writeString(file, cut[0]);
-            assertThat(reloader.reload()).as(cut[0]).isSameAs(good);
-            assertThat(reloader.lastError().errors()).as(cut[0]).singleElement().asString().startsWith(cut[1]);
-            assertThat(Resolver.resolve(reloader.get().rules(), "v1/denied", Caller.ANONYMOUS, reloader.picker())
-                    .allowed()).isFalse();
-        }
+        assertEachCutKeepsTheFileInForce(reloader, good, file, cuts);
 
         // Written so on purpose: a last line of spaces or a comment without a line end (an editor's indent), an
         // explicit null, no value where none was before, an empty one.
@@ -322,6 +316,21 @@ final class LiveConfigTest {
         assertThat(reloader.lastError()).isNull();
     }
 
+    /**
+     * Saves each cut ({file text, the start of the error}) in turn: the file in force stays, its deny of v1/denied
+     * with it, and the status says why.
+     */
+    private static void assertEachCutKeepsTheFileInForce(LiveConfig reloader, Snapshot good, Path file, String[][] cuts)
+            throws IOException {
+        for (String[] cut : cuts) {
+            Files.writeString(file, cut[0]);
+            assertThat(reloader.reload()).as(cut[0]).isSameAs(good);
+            assertThat(reloader.lastError().errors()).as(cut[0]).singleElement().asString().startsWith(cut[1]);
+            assertThat(Resolver.resolve(reloader.get().rules(), "v1/denied", Caller.ANONYMOUS, reloader.picker())
+                    .allowed()).as(cut[0]).isFalse();
+        }
+    }
+
     // Second review: a cut inside a comment or an indent before the next row (a last line with no content), or at a
     // line end inside a row (its user_paths gone: the row admits everyone), read as a valid shorter file.
     @Test
@@ -339,11 +348,7 @@ final class LiveConfigTest {
             {whole.substring(0, whole.indexOf("    user_paths:")), "(document): the file is the one in force cut inside an"
                 + " entry (line 4 of the one in force continues it)"},
         };
-        for (String[] cut : cuts) {
-            Files.writeString(file, cut[0]);
-            assertThat(reloader.reload()).as(cut[0]).isSameAs(good);
-            assertThat(reloader.lastError().errors()).as(cut[0]).singleElement().asString().startsWith(cut[1]);
-        }
+        assertEachCutKeepsTheFileInForce(reloader, good, file, cuts);
 
         // Whole rows removed from the end, and a row ended on purpose with a line after it: edits.
         Files.writeString(file, whole.substring(0, whole.indexOf("  # the deny")));
