@@ -969,13 +969,9 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         if (read.config() == null) {
             throw new InvalidConfigException(List.of(configFile + ": no such file"));
         }
-        if (exhausted != null && exhausted.equals(sha256(read.config()))) {
-            // Not read again until it changes or a reload is asked for.
-            throw new InvalidConfigException(List.of(EXHAUSTED));
-        }
-        String fileCut = cutShort(read.config());
-        if (fileCut != null) {
-            throw new InvalidConfigException(List.of(fileCut));
+        String unusable = unusable(read.config());
+        if (unusable != null) {
+            throw new InvalidConfigException(List.of(unusable));
         }
         SwitchboardConfig base = loader.parse(read.config());
         List<VirtualModel> stored = storedRows(loader, read.store().name(), read.contents(),
@@ -1750,13 +1746,10 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
 
     /** @return the errors of the config file's own content (without the store), empty when it is valid */
     private List<String> configErrors(byte[] config) {
-        if (exhausted != null && exhausted.equals(sha256(config))) {
-            return List.of(EXHAUSTED);
-        }
-        String cut = cutShort(config);
-        if (cut != null) {
+        String unusable = unusable(config);
+        if (unusable != null) {
             // Unusable as a file that does not parse is: the store's changes and writes go on with the last good one.
-            return List.of(cut);
+            return List.of(unusable);
         }
         try {
             loader.parse(config);
@@ -1779,10 +1772,15 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
     }
 
     /**
-     * @return why a config file read at a reload reads as cut short beside the one in force
-     *     ({@link ConfigLoader#cutShort}), or {@code null} (at the start there is none in force to keep)
+     * @return why a config file read at a reload is not to be read as a configuration before it is parsed: it ran out
+     *     of memory before and is the same ({@link #exhausted}: not read again until it changes or a reload is asked
+     *     for), or it reads as cut short beside the one in force ({@link ConfigLoader#cutShort}; at the start there is
+     *     none in force to keep); {@code null} when neither
      */
-    private String cutShort(byte[] config) {
+    private String unusable(byte[] config) {
+        if (config != null && exhausted != null && exhausted.equals(sha256(config))) {
+            return EXHAUSTED;
+        }
         State now = state;
         if (config == null || now == null || now.config() == null || java.util.Arrays.equals(config, now.config())) {
             return null;

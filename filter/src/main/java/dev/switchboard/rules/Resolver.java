@@ -376,7 +376,7 @@ public final class Resolver {
      *
      * @return {provider or null, model}
      */
-    private static String[] accessKey(String provider, String model) {
+    static String[] accessKey(String provider, String model) {
         if (provider == null) {
             int slash = model.indexOf('/');
             if (slash > 0 && slash < model.length() - 1) {

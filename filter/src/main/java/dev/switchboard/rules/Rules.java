@@ -247,14 +247,10 @@ public final class Rules {
         return null;
     }
 
-    /** @return {@link #namedPolicy}, the bare filter reading a name as a selector ({@code a/b}: provider a, model b) */
+    /** @return {@link #namedPolicy} as access sees the name ({@link Resolver#accessKey}: the bare filter reads a/b) */
     private VirtualModel named(String provider, String model) {
-        if (provider != null) {
-            return namedPolicy(provider, model);
-        }
-        int slash = model.indexOf('/');
-        return slash > 0 && slash < model.length() - 1
-                ? namedPolicy(model.substring(0, slash), model.substring(slash + 1)) : namedPolicy(null, model);
+        String[] key = Resolver.accessKey(provider, model);
+        return namedPolicy(key[0], key[1]);
     }
 
     /** @return where the last variant suffix ({@code :x} or {@code @x}) before {@code end} begins, or -1 */
