@@ -427,7 +427,8 @@ public final class ConfigLoader {
 
     /**
      * Validates one virtual model given as a JSON object (the admin API's body, its field names those of
-     * the config file: {@code target} or {@code targets}, ...), with the messages {@code validate} prints.
+     * the config file: {@code target} or {@code targets}, ...), with the messages {@code validate} prints; an unknown
+     * key's message also names the API's {@code target_model} and {@code old_source}, which the caller takes off first.
      *
      * @param json a JSON object as {@link JsonTree} parses it
      * @param providerNames the configuration's declared providers
@@ -435,7 +436,7 @@ public final class ConfigLoader {
      * @throws InvalidConfigException listing every problem
      */
     public VirtualModel readRow(Map<String, Object> json, Set<String> providerNames) {
-        return new VirtualModelReader().readRow(toValue(json), providerNames);
+        return VirtualModelReader.forAdminRow().readRow(toValue(json), providerNames);
     }
 
     private static Value toValue(Object json) {

@@ -190,12 +190,20 @@ final class Fields {
     }
 
     void onlyKeys(Value.Mapping m, String path, List<String> allowed) {
+        onlyKeys(m, path, allowed, allowed);
+    }
+
+    /**
+     * Records each key of {@code m} not in {@code allowed} as unknown, its message suggesting and listing
+     * {@code named}: the keys its writer may send, which may include aliases taken off before the mapping is read.
+     */
+    void onlyKeys(Value.Mapping m, String path, List<String> allowed, List<String> named) {
         for (Map.Entry<String, Value> e : m.entries().entrySet()) {
             if (!allowed.contains(e.getKey())) {
-                String suggestion = closest(e.getKey(), allowed);
+                String suggestion = closest(e.getKey(), named);
                 error(join(path, e.getKey()), e.getValue(), "unknown key"
                         + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
-                        + "; expected one of: " + String.join(", ", allowed));
+                        + "; expected one of: " + String.join(", ", named));
             }
         }
     }

@@ -20,6 +20,13 @@ final class VirtualModelReader {
 
     static final List<String> VIRTUAL_MODEL_KEYS = List.of("source", "target", "targets", "strategy", "fallbacks",
             "user_paths", "enabled", "description");
+    /**
+     * Keys of an admin API row: the file's, and the API's {@code target_model} (the same as {@code target}) and
+     * {@code old_source} (a rename), which the service takes off before the row is read: named in an unknown key's
+     * message, so that it lists and suggests what a client of the API may send, and still refused here.
+     */
+    static final List<String> ADMIN_ROW_KEYS = List.of("source", "old_source", "target", "target_model", "targets",
+            "strategy", "fallbacks", "user_paths", "enabled", "description");
     static final List<String> TARGET_KEYS = List.of("model", "weight");
     /** A target's weight is at most this, so that sums cannot overflow. */
     static final int MAX_WEIGHT = 1_000_000;
@@ -33,24 +40,27 @@ final class VirtualModelReader {
      * {@link Lint}); refusing it refused the whole store, and every later change of it, deny policies included.
      */
     private final boolean store;
+    /** The keys an unknown key's message names (a row may have only {@link #VIRTUAL_MODEL_KEYS}). */
+    private final List<String> keys;
 
     VirtualModelReader(Fields fields) {
-        this(fields, false);
+        this(fields, false, VIRTUAL_MODEL_KEYS);
     }
 
-    private VirtualModelReader(Fields fields, boolean store) {
+    private VirtualModelReader(Fields fields, boolean store, List<String> keys) {
         this.fields = fields;
         this.store = store;
+        this.keys = keys;
     }
 
-    /** A reader with its own problem list, for one admin row. */
-    VirtualModelReader() {
-        this(new Fields());
+    /** A reader with its own problem list, for one admin API row. */
+    static VirtualModelReader forAdminRow() {
+        return new VirtualModelReader(new Fields(), false, ADMIN_ROW_KEYS);
     }
 
     /** A reader with its own problem list, for the admin store's rows. */
     static VirtualModelReader forStore() {
-        return new VirtualModelReader(new Fields(), true);
+        return new VirtualModelReader(new Fields(), true, VIRTUAL_MODEL_KEYS);
     }
 
     /** Keys of an admin store document. */
@@ -169,7 +179,7 @@ final class VirtualModelReader {
         if (m == null) {
             return null;
         }
-        fields.onlyKeys(m, path, VIRTUAL_MODEL_KEYS);
+        fields.onlyKeys(m, path, VIRTUAL_MODEL_KEYS, keys);
         String source = fields.string(m, path, "source", null);
         if (source == null) {
             fields.error(path + ".source", m, "is required");

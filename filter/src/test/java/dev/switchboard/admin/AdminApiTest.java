@@ -610,6 +610,19 @@ final class AdminApiTest {
     }
 
     @Test
+    void shouldNameTheApisOwnKeysWhenAPutHasOneItDoesNotKnow() throws Exception {
+        start();
+
+        HttpResponse<String> r = admin.put("{\"source\":\"a\",\"target_modle\":\"m\"}");
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("target_modle: unknown key (did you mean 'target_model'?); expected one of: "
+                + "source, old_source, target, target_model, targets, strategy, fallbacks, user_paths, enabled, "
+                + "description");
+        assertThat(admin.store).as("nothing written").doesNotExist();
+    }
+
+    @Test
     void shouldRefuseADeleteWithAKeyItDoesNotKnow() throws Exception {
         start();
         assertThat(admin.put("{\"source\":\"a\",\"target_model\":\"m\"}").statusCode()).isEqualTo(200);
