@@ -117,6 +117,11 @@ public enum ApiError {
      * cut when a stream stops between events. {@code %s} is {@code provider NAME}.
      */
     UPSTREAM_CUT(502, "api_error", "upstream_unavailable", "%s ended the response before it was complete", null, false),
+    /**
+     * Every candidate the caller may use has its circuit breaker open, or half-open with its one probe under way: nothing
+     * is called. {@code %s} names each and its breaker's state.
+     */
+    BREAKERS_OPEN(502, "api_error", "upstream_unavailable", "no candidate may be called now: %s", null, false),
     /** The upstream went silent past the idle timeout in the middle of a response; as {@link #UPSTREAM_CUT}. */
     UPSTREAM_STALLED(504, "api_error", "upstream_timeout", "%s went silent in the middle of the response", null, false),
     /** The gateway stopped (SIGTERM) and its drain time ran out before this response was complete. */

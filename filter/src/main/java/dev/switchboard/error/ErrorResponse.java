@@ -1,5 +1,6 @@
 package dev.switchboard.error;
 
+import dev.switchboard.exchange.RequestIds;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -62,7 +63,9 @@ public record ErrorResponse(int status, String type, String code, String message
     }
 
     /**
-     * Writes this error, replacing anything not yet committed.
+     * Writes this error, replacing anything not yet committed. The exchange's id ({@code X-Switchboard-Request-Id},
+     * when set) goes in the header the caller's SDK reads a request id from, as a provider's own error carries its
+     * own: {@code x-request-id} (the OpenAI SDKs' {@code requestID}), or {@code request-id} in the Anthropic shape.
      *
      * @param response the response
      * @param anthropic whether to use the Anthropic shape
@@ -74,6 +77,10 @@ public record ErrorResponse(int status, String type, String code, String message
             response.resetBuffer();
         }
         response.setStatus(status);
+        String id = response.getHeader(RequestIds.RESPONSE_HEADER);
+        if (id != null) {
+            response.setHeader(anthropic ? "request-id" : "x-request-id", id);
+        }
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setContentLength(body.length);

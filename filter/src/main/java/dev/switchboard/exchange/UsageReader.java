@@ -51,6 +51,8 @@ public final class UsageReader {
     /** An SSE event's type field, and the type that says the stream carries an error. */
     private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't', ':'};
     private static final byte[] ERROR_TYPE = {'e', 'r', 'r', 'o', 'r'};
+    /** The data of a chat or completions stream's last event. */
+    private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
     /** For bodies past {@link #BUFFERED_JSON_BYTES}; buffers recycled per thread, not through the default shared deque. */
     private static final JsonFactory JSON = JsonFactory.builder()
@@ -75,6 +77,14 @@ public final class UsageReader {
     private String finish;
     private String incompleteReason;
     private boolean errorEvent;
+    /**
+     * A stream's own last event came: {@code data: [DONE]} (chat and completions), or an event of type
+     * {@code message_stop} (Anthropic) or {@code response.completed}, {@code response.incomplete},
+     * {@code response.failed} (Responses).
+     */
+    private boolean lastEvent;
+    /** An SSE event too long to read was skipped: what it said is unknown (it may have been the stream's last). */
+    private boolean skipped;
     /** The incremental parse is inside the root's error object and saw a member other than null there. */
     private boolean errorMembers;
 
@@ -159,6 +169,25 @@ public final class UsageReader {
         } else {
             json(bytes, offset, length);
         }
+    }
+
+    /**
+     * @return whether an SSE stream's own last event came ({@code [DONE]}, {@code message_stop},
+     *     {@code response.completed}, {@code response.incomplete}, {@code response.failed}): nothing of the answer
+     *     is missing, whatever becomes of the connection after it
+     */
+    public boolean lastEventSeen() {
+        return lastEvent;
+    }
+
+    /**
+     * @return whether an SSE stream said it ended, or may have: its last event, an error, a finish reason (a chat
+     *     stream's {@code finish_reason}, Anthropic's {@code stop_reason}, a Responses status that is no longer
+     *     {@code in_progress}), or an event too long to read; {@code false} says that a chat, Responses or
+     *     Anthropic stream that ends here stopped before its end
+     */
+    public boolean saidItEnded() {
+        return lastEvent || errorEvent || finish != null || skipped;
     }
 
     /**
@@ -301,6 +330,10 @@ public final class UsageReader {
             dispatch();
             return;
         }
+        if (lineTooLong) {
+            // Not read (its start may not even be kept): whatever it said is unknown.
+            skipped = true;
+        }
         field();
         line.length = 0;
         lineTooLong = false;
@@ -339,6 +372,11 @@ public final class UsageReader {
         if (!eventTooLong && data.length > 0 && data.bytes[0] == '{') {
             // "[DONE]" and anything else that is not an object carries no usage.
             parse(data.bytes, 0, data.length);
+        } else if (!eventTooLong && Arrays.equals(data.bytes, 0, data.length, DONE, 0, DONE.length)) {
+            lastEvent = true;
+        }
+        if (eventTooLong) {
+            skipped = true;
         }
         data.length = 0;
         eventTooLong = false;
@@ -606,6 +644,10 @@ public final class UsageReader {
             case TYPE, OBJECT -> {
                 if (root && value.equals("error")) {
                     errorEvent = true;
+                } else if (root && name == TYPE && (value.equals("message_stop") || value.equals("response.completed")
+                        || value.equals("response.incomplete") || value.equals("response.failed"))) {
+                    // A stream's last event (Anthropic's, the Responses API's).
+                    lastEvent = true;
                 }
             }
             // Ollama's and TGI's {"error": "..."} (an error object: errorObject).

@@ -376,9 +376,11 @@ public final class VirtualModelFilter implements Filter {
                            Endpoint endpoint, String path, Identification who, String named) {
         String id = RequestIds.of(request.getHeader(RequestIds.CLIENT_HEADER));
         response.setHeader(RequestIds.RESPONSE_HEADER, id);
-        // Paths both APIs serve (models, files) answer in the shape of the SDK that calls: Anthropic's sends its version.
+        // Paths both APIs serve (models, files), and paths the gateway does not serve (an Anthropic API it does not
+        // proxy: /v1/skills), answer in the shape of the SDK that calls: Anthropic's sends its version.
         boolean anthropic = Paths.anthropicPath(path) || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL
-                || path.equals("/v1/files") || path.startsWith("/v1/files/")) && request.getHeader("anthropic-version") != null);
+                || endpoint == Endpoint.UNKNOWN || path.equals("/v1/files") || path.startsWith("/v1/files/"))
+                && request.getHeader("anthropic-version") != null);
         // A request refused later goes nowhere after all: Rejections.send drops its route.
         List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
                 ? List.of()

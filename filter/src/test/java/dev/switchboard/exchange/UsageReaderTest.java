@@ -345,4 +345,63 @@ final class UsageReaderTest {
 
         assertThat(reader.finish()).isEqualTo(new Usage(null, 2L, null, null, null, null));
     }
+
+    static Stream<Arguments> streamEnds() {
+        String chat = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n";
+        String anthropic = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"stop_reason\":null,"
+                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+        String responses = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
+                + "{\"status\":\"in_progress\"}}\n\n";
+        return Stream.of(
+                // name, stream, its last event came, it said it ended
+                Arguments.of("chat, cut", chat, false, false),
+                Arguments.of("chat, [DONE]", chat + "data: [DONE]\n\n", true, true),
+                Arguments.of("chat, [DONE] not dispatched (no blank line)", chat + "data: [DONE]\n", false, false),
+                Arguments.of("chat, [DONE] after CRLFs", chat + "data:[DONE]\r\n\r\n", true, true),
+                Arguments.of("chat, a finish reason and no [DONE]",
+                        chat + "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n", false, true),
+                Arguments.of("chat, an error chunk", chat + "data: {\"error\":{\"message\":\"overloaded\"}}\n\n", false,
+                        true),
+                Arguments.of("chat, [DONE] inside a string is content",
+                        "data: {\"choices\":[{\"delta\":{\"content\":\"[DONE]\"}}]}\n\n", false, false),
+                Arguments.of("Anthropic, cut", anthropic, false, false),
+                Arguments.of("Anthropic, message_delta's stop reason",
+                        anthropic + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+                                + "{\"stop_reason\":\"end_turn\"}}\n\n", false, true),
+                Arguments.of("Anthropic, message_stop", anthropic + "event: message_stop\ndata: {\"type\":\"message_stop\"}"
+                        + "\n\n", true, true),
+                Arguments.of("Anthropic, a message_stop type deeper is content",
+                        anthropic + "data: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"message_stop\"}}\n\n",
+                        false, false),
+                Arguments.of("Anthropic, an error event", anthropic + "event: error\ndata: {\"type\":\"error\",\"error\":"
+                        + "{\"type\":\"overloaded_error\"}}\n\n", false, true),
+                Arguments.of("Responses, cut after created", responses, false, false),
+                Arguments.of("Responses, completed", responses + "data: {\"type\":\"response.completed\",\"response\":"
+                        + "{\"status\":\"completed\"}}\n\n", true, true),
+                Arguments.of("Responses, incomplete", responses + "data: {\"type\":\"response.incomplete\",\"response\":"
+                        + "{\"status\":\"incomplete\"}}\n\n", true, true),
+                Arguments.of("Responses, failed", responses + "data: {\"type\":\"response.failed\",\"response\":"
+                        + "{\"status\":\"failed\"}}\n\n", true, true),
+                Arguments.of("Responses, an output item done is not the response's end", responses
+                        + "data: {\"type\":\"response.output_item.done\",\"item\":{\"status\":\"completed\"}}\n\n",
+                        false, false),
+                Arguments.of("nothing at all", "", false, false),
+                // Too long to read: it may have been the last event, so the stream may have said it ended.
+                Arguments.of("an event past the bound", chat + "data: {\"pad\":\"" + "x".repeat(UsageReader.MAX_EVENT_BYTES)
+                        + "\"}\n\n", false, true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("streamEnds")
+    void shouldTellWhetherAStreamSaidItEndedHoweverItIsSplit(String name, String stream, boolean last, boolean said) {
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        for (int chunk : new int[] {Math.max(1, bytes.length), 1, 3, 64}) {
+            UsageReader reader = UsageReader.forResponse(SSE, null);
+            for (int i = 0; i < bytes.length; i += chunk) {
+                reader.accept(bytes, i, Math.min(chunk, bytes.length - i));
+            }
+            assertThat(reader.lastEventSeen()).as("%s in chunks of %d: its last event", name, chunk).isEqualTo(last);
+            assertThat(reader.saidItEnded()).as("%s in chunks of %d: said it ended", name, chunk).isEqualTo(said);
+        }
+    }
 }

@@ -23,8 +23,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -310,14 +312,12 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Every candidate this caller may use has an open breaker, or a half-open one with its one probe under way:
             // answered at once, nothing called. Retry-After: until the first open one lets a probe through, else a
             // second (a probe under way ends with its answer, which no clock tells).
-            Instant retry = breakers.retryAt(exchange.candidates().stream().filter(Candidate::allowed).toList());
+            List<Candidate> usable = exchange.candidates().stream().filter(Candidate::allowed).toList();
+            Instant retry = breakers.retryAt(usable);
             long seconds = retry == null ? 1 : Math.max(1, Duration.between(breakers.now(), retry).toSeconds() + 1);
             response.setHeader("Retry-After", Long.toString(seconds));
             response.setIntHeader(ATTEMPTS_HEADER, 0);
-            boolean probing = breakers.state(candidate.qualified()) == CircuitBreakers.State.HALF_OPEN;
-            reject(response, exchange, ApiError.UPSTREAM_UNAVAILABLE.with("'" + candidate.model() + "' (its circuit"
-                    + " breaker is " + (probing ? "half-open, its one probe under way" : "open") + "; no other"
-                    + " candidate may be tried)"));
+            reject(response, exchange, ApiError.BREAKERS_OPEN.with(breakersInTheWay(usable)));
             return;
         }
         if (upstream.provider.type() == ProviderType.ECHO) {
@@ -1144,6 +1144,12 @@ final class GatewayProxyServlet extends ProxyServlet {
 
     private void answerSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                Response serverResponse, Upstream upstream) {
+        if (endedEarly(upstream)) {
+            // The upstream ended its stream cleanly before the stream said it ended (no [DONE], message_stop or final
+            // response event, no finish reason): passed on as an end, the client took half an answer for a whole one.
+            answerFailure(clientRequest, proxyResponse, serverResponse, new EndedEarly(), upstream);
+            return;
+        }
         java.io.ByteArrayOutputStream held = upstream.held;
         if (held != null) {
             upstream.held = null;
@@ -1164,6 +1170,57 @@ final class GatewayProxyServlet extends ProxyServlet {
         upstream.ended(serverResponse.getStatus(), null);
         upstream.succeeded();
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+    }
+
+    /**
+     * @param usable the candidates the caller may use, every one of them refused by its breaker
+     * @return each once, with its breaker's state: "the circuit breaker of 'a/x' is open", "the circuit breakers of
+     *     'a/x' (open) and 'b/y' (half-open, its one probe under way) let no request through"
+     */
+    private String breakersInTheWay(List<Candidate> usable) {
+        Map<String, String> states = new java.util.LinkedHashMap<>();
+        for (Candidate c : usable) {
+            states.computeIfAbsent(c.qualified(), q -> breakers.state(q) == CircuitBreakers.State.HALF_OPEN
+                    ? "half-open, its one probe under way" : "open");
+        }
+        if (states.size() == 1) {
+            Map.Entry<String, String> only = states.entrySet().iterator().next();
+            return "the circuit breaker of '" + only.getKey() + "' is " + only.getValue();
+        }
+        List<String> named = new ArrayList<>();
+        states.forEach((q, state) -> named.add("'" + q + "' (" + state + ")"));
+        return "the circuit breakers of " + String.join(", ", named.subList(0, named.size() - 1)) + " and "
+                + named.get(named.size() - 1) + " let no request through";
+    }
+
+    /** The APIs whose streams say when they end (the events {@link UsageReader#saidItEnded} reads). */
+    private static final Set<String> ENDING_STREAMS = Set.of("/v1/chat/completions", "/v1/completions", "/v1/responses",
+            "/v1/messages");
+
+    /**
+     * @return whether a 2xx SSE answer of a chat, completions, Responses or Anthropic messages request ended before
+     *     its stream said it did (another stream, an encoded one, or one whose usage is not read is not judged)
+     */
+    private static boolean endedEarly(Upstream upstream) {
+        UsageReader reader = upstream.usage;
+        return reader != null && upstream.sse && upstream.status / 100 == 2
+                && ENDING_STREAMS.contains(upstream.exchange.path()) && !reader.saidItEnded();
+    }
+
+    /**
+     * @return whether a 2xx SSE answer's own last event reached the client ({@link UsageReader#lastEventSeen}): the
+     *     answer is whole, whatever became of the connection after it
+     */
+    private static boolean lastEventCame(Upstream upstream) {
+        UsageReader reader = upstream.usage;
+        return reader != null && upstream.sse && upstream.status / 100 == 2 && reader.lastEventSeen();
+    }
+
+    /** A stream the upstream ended cleanly before it said it ended ({@link #endedEarly}). */
+    static final class EndedEarly extends IOException {
+        EndedEarly() {
+            super("the upstream ended the stream before its last event", null);
+        }
     }
 
     @Override
@@ -1193,6 +1250,14 @@ final class GatewayProxyServlet extends ProxyServlet {
             // The provider's connection idled while the gateway waited on a client that paused its reading (it cannot
             // read the provider while it cannot write to the client): the client's timeout, not the provider's silence.
             upstream.clientGone = true;
+        }
+        if (proxyResponse.isCommitted() && serverResponse != null && upstream.clientBodyFailed == null
+                && !upstream.shuttingDown && !upstream.clientGone && !upstream.writing() && lastEventCame(upstream)) {
+            // The stream's last event reached the client before the upstream broke (a close without the terminating
+            // chunk, a reset, a silence after [DONE]): the answer is whole, and ends as one. Cut, the SDKs raised an
+            // error over a complete answer, and a client that retried paid for it twice.
+            answerSuccess(clientRequest, proxyResponse, serverResponse, upstream);
+            return;
         }
         // This gateway's own queue for the provider was full (its connections busy, as many requests waiting): the
         // request never left, so no target failed. Counted as one, a flood of slow requests opened healthy breakers.
@@ -1468,7 +1533,8 @@ final class GatewayProxyServlet extends ProxyServlet {
                         ? ApiError.UPSTREAM_MALFORMED.with("provider " + upstream.provider.name(), upstream.malformed)
                         : upstream.tls != null && status != 504
                         ? ApiError.UPSTREAM_TLS.with("provider " + upstream.provider.name(), upstream.tls)
-                        : ApiError.forUpstream(status == 504).with("provider " + upstream.provider.name());
+                        : (upstream.status != 0 ? ApiError.forCut(status == 504) : ApiError.forUpstream(status == 504))
+                        .with("provider " + upstream.provider.name());
                 proxyResponse.resetBuffer();
                 proxyResponse.setIntHeader(ATTEMPTS_HEADER, upstream.plan.made());
                 if (!upstream.chosen && upstream.candidate.model() != null) {

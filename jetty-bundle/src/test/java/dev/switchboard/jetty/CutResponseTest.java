@@ -46,6 +46,10 @@ final class CutResponseTest {
     private static final String OPENAI_CUT_EVENT = "event: error\ndata: {\"error\":{\"message\":\"provider up ended the "
             + "response before it was complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}\n\n";
 
+    /** The gateway's own error for an answer whose headers came and whose body broke before any of it was sent. */
+    private static final String CUT_ERROR = "{\"error\":{\"message\":\"provider up ended the response before it was "
+            + "complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}";
+
     private final Map<String, Completion> completions = new ConcurrentHashMap<>();
     private FaultyUpstream upstream;
     private Gateway gateway;
@@ -240,8 +244,7 @@ final class CutResponseTest {
         Received r = chat("json-small-" + end, "{\"model\":\"up/gpt-x\"}");
 
         assertThat(r.status()).isEqualTo(502);
-        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"provider up is unreachable\",\"type\":\"api_error\","
-                + "\"param\":null,\"code\":\"upstream_unavailable\"}}");
+        assertThat(r.body()).isEqualTo(CUT_ERROR);
         assertThat(r.complete()).isTrue();
         Completion c = completion("json-small-" + end);
         assertThat(c.cut()).isFalse();
@@ -329,11 +332,12 @@ final class CutResponseTest {
     @Test
     void shouldKeepAStreamWhoseGapsAreLongerThanTheClientIdleTimeoutWhileTheClientReads() throws Exception {
         // 1.25 s between events, a 1 s client idle timeout (1.5 s upstream): a client waiting for tokens is not idle.
-        upstream.next(Script.dripped(1250, End.FIN, SSE_HEAD + chunk(EVENT_1), chunk(EVENT_2) + "0\r\n\r\n"));
+        upstream.next(Script.dripped(1250, End.FIN, SSE_HEAD + chunk(EVENT_1), chunk(EVENT_2 + "data: [DONE]\n\n")
+                + "0\r\n\r\n"));
 
         Received r = chat("gaps", "{\"model\":\"up/gpt-x\",\"stream\":true}");
 
-        assertThat(r.body()).isEqualTo(EVENT_1 + EVENT_2);
+        assertThat(r.body()).isEqualTo(EVENT_1 + EVENT_2 + "data: [DONE]\n\n");
         assertThat(r.complete()).isTrue();
         assertThat(completion("gaps").errorCode()).isNull();
     }
@@ -345,8 +349,7 @@ final class CutResponseTest {
         Received r = chat("before-body", "{\"model\":\"up/gpt-x\",\"stream\":true}");
 
         assertThat(r.status()).isEqualTo(502);
-        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"provider up is unreachable\",\"type\":\"api_error\","
-                + "\"param\":null,\"code\":\"upstream_unavailable\"}}");
+        assertThat(r.body()).isEqualTo(CUT_ERROR);
         assertThat(r.complete()).isTrue();
         Completion c = completion("before-body");
         assertThat(c.cut()).isFalse();
@@ -364,8 +367,7 @@ final class CutResponseTest {
         Received r = chat("before-body-headers", "{\"model\":\"up/gpt-x\"}");
 
         assertThat(r.status()).isEqualTo(502);
-        assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"provider up is unreachable\",\"type\":\"api_error\","
-                + "\"param\":null,\"code\":\"upstream_unavailable\"}}");
+        assertThat(r.body()).isEqualTo(CUT_ERROR);
         assertThat(r.header("Content-Type")).startsWith("application/json");
         assertThat(r.header("Content-Encoding")).as("the error body is not gzip").isNull();
         assertThat(r.header("Cache-Control")).isNull();
@@ -388,5 +390,116 @@ final class CutResponseTest {
         Completion c = completion("complete");
         assertThat(c.cut()).isFalse();
         assertThat(c.errorCode()).isNull();
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> streamsEndedEarly() {
+        String created = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"r\","
+                + "\"status\":\"in_progress\"}}\n\n";
+        String delta = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hi\"}\n\n";
+        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\"}}\n\n";
+        String block = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n";
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("/v1/chat/completions", EVENT_1 + EVENT_2, OPENAI_CUT_EVENT),
+                org.junit.jupiter.params.provider.Arguments.of("/v1/responses", created + delta, OPENAI_CUT_EVENT),
+                org.junit.jupiter.params.provider.Arguments.of("/v1/messages", start + block, "event: error\ndata: "
+                        + "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"provider claude ended the "
+                        + "response before it was complete\"}}\n\n"));
+    }
+
+    // A probe with the official SDKs (2026-12-07): an upstream that ended its stream cleanly (the terminating chunk)
+    // after two of five deltas, without [DONE], response.completed or message_stop, reached the client as a clean end:
+    // the SDKs' iterators ended normally with half an answer, and the access log said 200, no error.
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("streamsEndedEarly")
+    void shouldCutAStreamTheUpstreamEndedCleanlyBeforeItSaidItEnded(String path, String events, String errorEvent)
+            throws Exception {
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(events), "0\r\n\r\n"));
+        String id = "early" + path.replace('/', '-');
+        String model = path.equals("/v1/messages") ? "claude/claude-x" : "up/gpt-x";
+
+        Received r = RawClient.post(gateway.port(), path, "{\"model\":\"" + model + "\",\"stream\":true}", 10_000,
+                "X-Request-Id: " + id);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(events + errorEvent);
+        assertCut(r);
+        Completion c = completion(id);
+        assertThat(c.cut()).isTrue();
+        assertThat(c.errorCode()).isEqualTo("upstream_unavailable");
+        assertThat(c.attempts()).singleElement().satisfies(a -> assertThat(a.error()).isEqualTo("upstream_unavailable"));
+    }
+
+    @Test
+    void shouldPassACleanEndOfAStreamThatGaveItsFinishReasonWithoutDone() throws Exception {
+        // Some OpenAI-compatible servers end a chat stream without [DONE]; its finish reason says it ended.
+        String last = "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1), chunk(last), "0\r\n\r\n"));
+
+        Received r = chat("finish-no-done", "{\"model\":\"up/gpt-x\",\"stream\":true}");
+
+        assertThat(r.body()).isEqualTo(EVENT_1 + last);
+        assertThat(r.complete()).isTrue();
+        Completion c = completion("finish-no-done");
+        assertThat(c.cut()).isFalse();
+        assertThat(c.errorCode()).isNull();
+    }
+
+    @Test
+    void shouldPassACleanEndOfAStreamOfAnotherApiWhateverItsLastEvent() throws Exception {
+        // Only the APIs whose streams say when they end are judged: a speech stream's events are its own.
+        String audio = "data: {\"type\":\"speech.audio.delta\",\"audio\":\"AAAA\"}\n\n";
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(audio), "0\r\n\r\n"));
+
+        Received r = RawClient.post(gateway.port(), "/v1/audio/speech", "{\"model\":\"up/tts-x\",\"input\":\"hi\","
+                + "\"stream_format\":\"sse\"}", 10_000, "X-Request-Id: speech-sse");
+
+        assertThat(r.body()).isEqualTo(audio);
+        assertThat(r.complete()).isTrue();
+        assertThat(completion("speech-sse").errorCode()).isNull();
+    }
+
+    @Test
+    void shouldAnswer502WhenAStreamEndsCleanlyWithoutAnyEvent() throws Exception {
+        // Nothing of it reached the client (a stream's headers wait for its first byte): an honest error still can.
+        upstream.next(Script.of(End.FIN, SSE_HEAD, "0\r\n\r\n"));
+
+        Received r = chat("empty-stream", "{\"model\":\"up/gpt-x\",\"stream\":true}");
+
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.body()).isEqualTo(CUT_ERROR);
+        assertThat(r.header("x-request-id")).as("the SDKs' request id").isEqualTo("empty-stream");
+        assertThat(r.complete()).isTrue();
+        assertThat(completion("empty-stream").errorCode()).isEqualTo("upstream_unavailable");
+    }
+
+    // The same probe: a whole stream, its last event included, then a close without the terminating chunk (or a reset)
+    // was cut with an error event after [DONE] or message_stop: the SDKs raised an error over a complete answer.
+    @ParameterizedTest
+    @EnumSource(value = End.class, names = {"FIN", "RST"})
+    void shouldEndAStreamWhoseLastEventCameBeforeTheUpstreamBroke(End end) throws Exception {
+        upstream.next(Script.of(end, SSE_HEAD, chunk(EVENT_1), chunk("data: [DONE]\n\n")));
+
+        Received r = chat("whole-" + end, "{\"model\":\"up/gpt-x\",\"stream\":true}");
+
+        assertThat(r.body()).isEqualTo(EVENT_1 + "data: [DONE]\n\n");
+        assertThat(r.complete()).as("a clean end: " + r.rawBody()).isTrue();
+        Completion c = completion("whole-" + end);
+        assertThat(c.cut()).isFalse();
+        assertThat(c.errorCode()).isNull();
+        assertThat(c.attempts()).singleElement().satisfies(a -> assertThat(a.error()).isNull());
+    }
+
+    @Test
+    void shouldEndAnAnthropicStreamWhoseMessageStopCameBeforeTheUpstreamWentSilent() throws Exception {
+        String stop = "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+        upstream.next(Script.of(End.STALL, SSE_HEAD, chunk(stop)));
+
+        Received r = RawClient.post(gateway.port(), "/v1/messages", "{\"model\":\"claude/claude-x\",\"stream\":true}",
+                10_000, "X-Request-Id: whole-silent");
+
+        assertThat(r.body()).isEqualTo(stop);
+        assertThat(r.complete()).isTrue();
+        assertThat(completion("whole-silent").errorCode()).isNull();
     }
 }

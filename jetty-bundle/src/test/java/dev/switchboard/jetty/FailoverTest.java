@@ -657,8 +657,8 @@ final class FailoverTest {
         // Asked for alone meanwhile: refused at once, as half-open (not open), with a Retry-After all the same.
         HttpResponse<String> refused = post(breaking, body("d-only", false));
         assertThat(refused.statusCode()).isEqualTo(502);
-        assertThat(refused.body()).contains("'d/m-d' (its circuit breaker is half-open, its one probe under way; no"
-                + " other candidate may be tried)");
+        assertThat(refused.body()).contains("\"message\":\"no candidate may be called now: the circuit breaker of "
+                + "'d/m-d' is half-open, its one probe under way\"");
         assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(refused.headers().firstValue("X-Switchboard-Attempts")).hasValue("0");
         c.answer(Behaviour.SLOW_STREAM);
@@ -682,10 +682,27 @@ final class FailoverTest {
 
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"")
-                .contains("'d/m-d' (its circuit breaker is open; no other candidate may be tried)");
+                .contains("\"message\":\"no candidate may be called now: the circuit breaker of 'd/m-d' is open\"");
         assertThat(r.headers().firstValue("Retry-After")).hasValue("31");
         assertThat(r.headers().firstValue("X-Switchboard-Attempts")).as("no attempt was made").hasValue("0");
         assertThat(d.received).hasSize(2);
+        closeAgain(d, "d-only");
+    }
+
+    // A probe with the official SDKs (2026-12-07): the refusal named the pick alone, in "'up/s429' (its circuit breaker
+    // is open; no other candidate may be tried) is unreachable", while the fallback's breaker was open too.
+    @Test
+    void shouldNameEveryCandidatesBreakerWhenNoneLetsTheRequestThrough() throws Exception {
+        openBreaker(c, "c/m-c");
+        openBreaker(d, "d-only");
+
+        HttpResponse<String> r = post(breaking, body("slow-first", false));
+
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).contains("\"message\":\"no candidate may be called now: the circuit breakers of 'c/m-c' "
+                + "(open) and 'd/m-d' (open) let no request through\"");
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("0");
+        closeAgain(c, "c/m-c");
         closeAgain(d, "d-only");
     }
 

@@ -21,7 +21,7 @@ import org.eclipse.jetty.server.Server;
 /**
  * A provider stand-in on port 0 that records every request it receives and answers by scenario
  * (header {@code X-Scenario}): {@code json} (default) echoes the received model; {@code sse:N:MS}
- * sends N events MS apart ({@code sse:N:MS:TYPE} with that Content-Type, {@code none} for none); {@code slow:MS} answers after MS; {@code silent} never answers;
+ * sends N events MS apart, the last followed by {@code data: [DONE]} ({@code sse:N:MS:TYPE} with that Content-Type, {@code none} for none); {@code slow:MS} answers after MS; {@code silent} never answers;
  * {@code endless} streams until the client is gone, then counts down {@link #clientGone}; {@code usage}
  * and {@code usage-sse} answer {@link #USAGE_JSON} / {@link #USAGE_SSE} (the stream in 7-byte flushed
  * writes); {@code usage-gzip} answers {@link #USAGE_JSON} gzip-compressed when the request accepts gzip, as
@@ -120,7 +120,9 @@ final class FakeUpstream {
                         int n = i;
                         timer.schedule(() -> {
                             try {
-                                resp.getOutputStream().write(("data: {\"n\":" + n + "}\n\n").getBytes(StandardCharsets.UTF_8));
+                                // The last event is followed by the stream's own end, as a chat stream's is.
+                                resp.getOutputStream().write(("data: {\"n\":" + n + "}\n\n" + (n == count - 1
+                                        ? "data: [DONE]\n\n" : "")).getBytes(StandardCharsets.UTF_8));
                                 resp.flushBuffer();
                                 if (n == count - 1) {
                                     ctx.complete();

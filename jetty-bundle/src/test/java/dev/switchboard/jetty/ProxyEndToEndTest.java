@@ -222,7 +222,7 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
         assertThat(health.body()).isEqualTo("ok");
     }
 
-    /** Arrival times (ms since the request was sent) of each {@code data:} line. */
+    /** Arrival times (ms since the request was sent) of each {@code data:} line but the stream's {@code [DONE]}. */
     private List<Long> streamArrivals(String scenario) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + ALICE).header("X-Scenario", scenario)
@@ -237,12 +237,33 @@ final class ProxyEndToEndTest extends FakeUpstreamTests {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
-                if (line.startsWith("data:")) {
+                if (line.startsWith("data:") && !line.equals("data: [DONE]")) {
                     arrivals.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 }
             }
         }
         return arrivals;
+    }
+
+    // A probe with the official SDKs (2026-12-07): the gateway's own errors had no request id an SDK reads (openai-node's
+    // requestID, the Anthropic SDK's request_id were null: the id was only in X-Switchboard-Request-Id), and an Anthropic
+    // SDK calling a path the gateway does not serve got an OpenAI-shaped error.
+    @Test
+    void shouldGiveItsOwnErrorsTheRequestIdHeaderOfTheCallersSdk() throws Exception {
+        HttpResponse<String> openai = post("/v1/not-served", "{}", "X-Request-Id", "own-error-1");
+        HttpResponse<String> anthropic = post("/v1/skills", "{}", "X-Request-Id", "own-error-2", "anthropic-version",
+                "2023-06-01");
+
+        assertThat(openai.statusCode()).isEqualTo(404);
+        assertThat(openai.body()).isEqualTo("{\"error\":{\"message\":\"this gateway does not serve this path\","
+                + "\"type\":\"not_found_error\",\"param\":null,\"code\":\"unknown_path\"}}");
+        assertThat(openai.headers().firstValue("x-request-id")).hasValue("own-error-1");
+        assertThat(openai.headers().firstValue("X-Switchboard-Request-Id")).hasValue("own-error-1");
+        assertThat(anthropic.statusCode()).isEqualTo(404);
+        assertThat(anthropic.body()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\","
+                + "\"message\":\"this gateway does not serve this path\"}}");
+        assertThat(anthropic.headers().firstValue("request-id")).hasValue("own-error-2");
+        assertThat(anthropic.headers().firstValue("x-request-id")).isEmpty();
     }
 
     @Test
