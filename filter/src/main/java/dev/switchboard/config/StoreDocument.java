@@ -23,7 +23,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 final class StoreDocument {
 
     private static final String HEADER = "# Written by the Switchboard admin API. Hand edits are hot-reloaded too;\n"
-            + "# entries of the config file with the same source win over these.\n";
+            + "# entries of the config file with the same source win over these. Each admin or dashboard write\n"
+            + "# rewrites this whole file, rows sorted by source, without comments: keep notes in a row's description.\n";
 
     private StoreDocument() {
     }

@@ -287,6 +287,66 @@ final class DashboardModelsBrowserTest {
         assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("broken");
     }
 
+    // A dashboard probe (2026-12-07): a weight of "2-" reads as "" in a number field; the form sent no weight, the
+    // gateway stored 1, and the page said "Saved" while the field still showed "2-".
+    @Test
+    void shouldRefuseAWeightTheBrowserCannotReadAsANumber() throws Exception {
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "unreadable-weight");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        type(driver.findElement(By.id("vm-target-0-weight")), "2-");
+        save();
+
+        WebElement error = visible(By.id("vm-target-0-error"));
+        assertThat(error.getText()).isEqualTo("This weight is not a number: type a whole number of at least 1.");
+        assertThat(driver.findElement(By.id("vm-target-0-weight")).getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("vm-target-0-weight");
+        assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("unreadable-weight");
+    }
+
+    // The same probe: a Save to a gateway that could not be reached said "Not saved: Failed to fetch".
+    @Test
+    void shouldSayTheGatewayCannotBeReachedAndKeepWhatWasTyped() throws Exception {
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "while-offline");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        org.openqa.selenium.chromium.ChromiumNetworkConditions offline = new org.openqa.selenium.chromium.ChromiumNetworkConditions();
+        offline.setOffline(true);
+        ((org.openqa.selenium.chrome.ChromeDriver) driver).setNetworkConditions(offline);
+        try {
+            save();
+            textContains(By.id("vm-form-error"), "the gateway cannot be reached; once it is back, reload the page to see"
+                    + " what is stored");
+        } finally {
+            ((org.openqa.selenium.chrome.ChromeDriver) driver).deleteNetworkConditions();
+        }
+        assertThat(driver.findElement(By.id("vm-source")).getAttribute("value")).isEqualTo("while-offline");
+        assertThat(driver.findElement(By.id("vm-save")).getText()).isEqualTo("Save");
+        save();
+        saved("while-offline");
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"while-offline\"}").statusCode()).isEqualTo(204);
+    }
+
+    // The same probe: a failover redirect's targets were shown as shares ("25% to a and 75% to b"), though failover
+    // sends every request to the first and ignores weights.
+    @Test
+    void shouldDescribeAFailoverRedirectAsAnOrderNotAsShares() throws Exception {
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), "in-order");
+        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        driver.findElement(By.id("vm-add-target")).click();
+        driver.switchTo().activeElement().sendKeys("up/gpt-large");
+        type(driver.findElement(By.id("vm-target-1-weight")), "3");
+        new Select(driver.findElement(By.id("vm-strategy"))).selectByValue("failover");
+        textIs(SENTENCE, "in-order will send every request to up/gpt-small first, and to up/gpt-large only when the one"
+                + " before fails (failover: in this order, weights unused).");
+        save();
+        saved("in-order");
+        assertThat(rowText("in-order")).contains("up/gpt-small first", "up/gpt-large when the one before fails",
+                "failover").doesNotContain("%");
+        assertThat(gw.admin("DELETE", "virtual-models", "{\"source\":\"in-order\"}").statusCode()).isEqualTo(204);
+    }
+
     @Test
     void shouldShowAFallbacksErrorAtItsRowWhenABlankRowCameBefore() throws Exception {
         newVirtualModel();

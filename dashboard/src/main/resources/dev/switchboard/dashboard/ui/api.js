@@ -4,6 +4,9 @@
 export const adminBase = new URL('./', location.href);
 export const gatewayBase = new URL('../', adminBase);
 
+/** How long a call waits for the gateway's answer. */
+const TIMEOUT_MS = 30000;
+
 let csrfToken = null;
 let csrfHeader = 'X-CSRF-Token';
 
@@ -56,14 +59,31 @@ async function send(method, path, body, options) {
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers[csrfHeader] = csrfToken;
   if (options.poll) headers['X-Switchboard-Poll'] = '1';
   if (options.ifMatch) headers['If-Match'] = options.ifMatch;
-  const r = await fetch(new URL(path, adminBase), {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-    cache: 'no-store',
-  });
-  const text = await r.text();
+  // A gateway that stopped answering (paused, overloaded) would leave a Save pending with no word: give up after a
+  // while and say so. A write given up on may still land, so the message says to look.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  let r;
+  let text;
+  try {
+    r = await fetch(new URL(path, adminBase), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+      signal: abort.signal,
+    });
+    text = await r.text();
+  } catch (e) {
+    const write = method !== 'GET' && method !== 'HEAD';
+    throw new ApiError(0, {error: {code: abort.signal.aborted ? 'timeout' : 'unreachable', message: abort.signal.aborted
+      ? `the gateway did not answer within ${TIMEOUT_MS / 1000} s` + (write ? '; the change may still have been made:'
+        + ' reload the page to see what is stored' : '')
+      : 'the gateway cannot be reached' + (write ? '; once it is back, reload the page to see what is stored' : '')}});
+  } finally {
+    clearTimeout(timer);
+  }
   let data = null;
   if (text) {
     try {

@@ -5,7 +5,7 @@ import {h, fmtTime} from './dom.js';
 
 /**
  * @returns {catalog: [{id, owned_by}], providers: [{name, type, configured, models, error}],
- *   virtualModels: [row], etag, reloadError: the status's last_reload_error or null, files: its files, fallbacks: whether the API knows the field `fallbacks` (SPEC section 11)}
+ *   virtualModels: [row], etag, reloadError: the status's last_reload_error or null, files: its files}
  */
 export async function load(options) {
   const [catalog, listing, status] = await Promise.all([
@@ -21,8 +21,6 @@ export async function load(options) {
     etag: listing.etag,
     reloadError: status.last_reload_error || null,
     files: status.files || [],
-    // Failover (SPEC 11) adds `fallbacks` to every listed row; until the API has it, the form does not offer it.
-    fallbacks: virtualModels.some((v) => Object.prototype.hasOwnProperty.call(v, 'fallbacks')),
   };
 }
 

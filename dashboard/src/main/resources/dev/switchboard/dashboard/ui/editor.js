@@ -41,7 +41,7 @@ export async function render(main, {mode, source}) {
   const strategy = h('select', {id: 'vm-strategy', disabled, 'aria-describedby': 'vm-strategy-error'},
       h('option', {value: 'sticky'}, 'sticky: each caller keeps one target'),
       h('option', {value: 'round_robin'}, 'round robin: targets take turns'),
-      d.fallbacks ? h('option', {value: 'failover'}, 'failover: in order, the next when one fails') : null);
+      h('option', {value: 'failover'}, 'failover: in order, the next when one fails'));
   strategy.value = existing && existing.strategy ? existing.strategy : 'sticky';
   if (draft) {
     sourceInput.value = draft.source;
@@ -71,7 +71,7 @@ export async function render(main, {mode, source}) {
     isNew,
     targets: state.targets,
     strategy: strategy.value,
-    fallbacks: d.fallbacks ? state.fallbacks : [],
+    fallbacks: state.fallbacks,
     // One per line, as the field says: a comma is part of a path (the API takes one), never a separator.
     userPaths: paths.value.split('\n').map((p) => p.trim()).filter(Boolean),
     enabled: enabled.checked,
@@ -178,8 +178,7 @@ export async function render(main, {mode, source}) {
       h('label', {for: 'vm-strategy', class: 'field-label'}, 'Strategy'),
       h('div', {}, strategy, h('p', {class: 'hint'}, 'How a target is chosen when there are several.'),
           h('p', {class: 'error', id: 'vm-strategy-error'})),
-      d.fallbacks ? [
-        h('span', {class: 'field-label', id: 'vm-fallbacks-label'}, 'Fallbacks'),
+      h('span', {class: 'field-label', id: 'vm-fallbacks-label'}, 'Fallbacks'),
         h('div', {role: 'group', 'aria-labelledby': 'vm-fallbacks-label'},
             h('p', {class: 'hint'}, 'Models tried in order when the chosen target fails before answering.'),
             fallbackRows,
@@ -187,7 +186,7 @@ export async function render(main, {mode, source}) {
               state.fallbacks.push('');
               drawRows('fallback', `vm-fallback-${state.fallbacks.length - 1}-model`);
             }}, 'Add fallback'),
-            h('p', {class: 'error', id: 'vm-fallbacks-error'}))] : null,
+            h('p', {class: 'error', id: 'vm-fallbacks-error'})),
       h('label', {for: 'vm-user-paths', class: 'field-label'}, 'User paths'),
       h('div', {}, paths, h('p', {class: 'hint', id: 'vm-user-paths-hint'},
           'One per line. A redirect applies only to callers under these paths; an access policy admits only them. Empty: everyone.'),
@@ -206,6 +205,18 @@ export async function render(main, {mode, source}) {
     e.preventDefault();
     if (readOnly) return;
     clearErrors(form, formError);
+    // A number field the browser cannot read ("2-") has the value "": sent so, it would be stored as weight 1 while
+    // the field still shows what was typed.
+    const unreadable = [...form.querySelectorAll('input[type=number]')].filter((el) => el.validity.badInput);
+    if (unreadable.length) {
+      for (const el of unreadable) {
+        const p = document.getElementById(el.id.replace(/-weight$/, '-error'));
+        if (p) p.textContent = 'This weight is not a number: type a whole number of at least 1.';
+        el.setAttribute('aria-invalid', 'true');
+      }
+      unreadable[0].focus();
+      return;
+    }
     const f = read();
     // The rows sent, by their place in the request: an error names that place, and blank rows are not sent.
     const sent = {targets: [], fallbacks: []};
@@ -223,14 +234,12 @@ export async function render(main, {mode, source}) {
     if (targets.length) {
       body.targets = targets;
       body.strategy = f.strategy;
-      if (d.fallbacks) {
-        body.fallbacks = [];
-        f.fallbacks.forEach((m, i) => {
-          if (!m.trim()) return;
-          sent.fallbacks.push(i);
-          body.fallbacks.push(m.trim());
-        });
-      }
+      body.fallbacks = [];
+      f.fallbacks.forEach((m, i) => {
+        if (!m.trim()) return;
+        sent.fallbacks.push(i);
+        body.fallbacks.push(m.trim());
+      });
     }
     body.user_paths = f.userPaths;
     body.enabled = f.enabled;
@@ -239,6 +248,7 @@ export async function render(main, {mode, source}) {
     const stored = existing && existing.description ? existing.description : '';
     body.description = f.description === stored.replace(/[\r\n]/g, '') ? stored : f.description;
     save.disabled = true;
+    save.textContent = 'Saving…';
     settled = true;
     sessionStorage.setItem(DRAFT, JSON.stringify({hash: location.hash, form: f, etag: d.etag}));
     try {
@@ -254,6 +264,7 @@ export async function render(main, {mode, source}) {
       else showErrors(err, sent, form, formError);
     } finally {
       save.disabled = false;
+      save.textContent = 'Save';
     }
   });
 
@@ -270,7 +281,7 @@ export async function render(main, {mode, source}) {
       data.datalist('vm-names', names),
       form);
   drawRows('target');
-  if (d.fallbacks) drawRows('fallback');
+  drawRows('fallback');
   update();
   opened = JSON.stringify(read());
   return {unsaved};

@@ -53,9 +53,12 @@ function targetsCell(r) {
   const v = r.vm;
   if (v.kind === 'policy') return h('td', {class: 'muted'}, '—');
   const total = v.targets.reduce((s, t) => s + t.weight, 0);
+  // Failover ignores weights: its targets are an order (first, then the next when one fails), not shares.
+  const share = (t, i) => v.strategy === 'failover' ? (i === 0 ? ' first' : ' when the one before fails')
+    : ` weight ${t.weight} (${pct(t.weight, total)})`;
   return h('td', {},
-      h('ul', {class: 'targets'}, v.targets.map((t) => h('li', {}, code(t.model),
-          v.targets.length > 1 ? h('span', {class: 'muted small'}, ` weight ${t.weight} (${pct(t.weight, total)})`) : null))),
+      h('ul', {class: 'targets'}, v.targets.map((t, i) => h('li', {}, code(t.model),
+          v.targets.length > 1 ? h('span', {class: 'muted small'}, share(t, i)) : null))),
       v.targets.length > 1 ? h('div', {class: 'muted small'}, v.strategy) : null,
       (v.fallbacks || []).length ? h('div', {class: 'small'}, 'fallbacks: ', v.fallbacks.map((f, i) => [i ? ', ' : '', code(f)])) : null,
       r.shadows ? h('div', {class: 'small'}, 'shadows the real model ', code(r.shadows)) : null);

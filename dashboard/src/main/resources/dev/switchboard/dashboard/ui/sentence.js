@@ -37,6 +37,12 @@ function redirect(out, source, targets, f, paths, ctx) {
   const weights = targets.map((t) => weight(t.weight));
   if (targets.length === 1) {
     out.push({code: source}, ' will send every request to ', {code: targets[0].model.trim()});
+  } else if (f.strategy === 'failover') {
+    // Failover tries the targets in order and ignores their weights (SPEC 11): no share to state.
+    out.push({code: source}, ' will send every request to ', {code: targets[0].model.trim()}, ' first, and to ',
+        ...list(targets.slice(1).map((t) => t.model.trim()), 'then'), ' only when the one before fails (failover: in'
+        + ' this order, weights unused)');
+    if (weights.some((w) => w === null)) out.push(' ', {warn: '(every weight must be a whole number of at least 1)'});
   } else if (weights.some((w) => w === null)) {
     out.push({code: source}, ' will split requests between ', ...list(targets.map((t) => t.model.trim())), ' ',
         {warn: '(every weight must be a whole number of at least 1)'});
@@ -48,8 +54,7 @@ function redirect(out, source, targets, f, paths, ctx) {
       out.push(percent(weights[i], total) + ' to ', {code: t.model.trim()});
     });
     out.push(f.strategy === 'round_robin' ? ' in turn, request by request'
-      : f.strategy === 'failover' ? ' (failover: in this order, the next one when one fails)'
-        : ' (sticky: each caller always gets the same one)');
+      : ' (sticky: each caller always gets the same one)');
   }
   out.push(paths.length ? [' for callers under ', ...list(paths, 'or'), '; everyone else\'s ', {code: source}, ' goes on unchanged.'] : '.');
   const fallbacks = (f.fallbacks || []).filter((m) => m.trim());
