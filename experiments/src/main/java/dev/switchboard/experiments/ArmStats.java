@@ -63,6 +63,8 @@ final class ArmStats {
     private long unknownUsage;
     /** Requests of callers who may not use every arm (an access policy closes one to them). */
     private long reassigned;
+    /** Requests the arm's target failed, which another candidate then took (SPEC 11): their outcome is another's. */
+    private long failedOver;
     private final Map<String, Long> finishReasons = new LinkedHashMap<>();
     private final HllSketch callers = new HllSketch(HLL_LG_K);
     private final Moments feedback = new Moments();
@@ -95,6 +97,11 @@ final class ArmStats {
         requests++;
         if (reassigned) {
             this.reassigned++;
+        }
+        List<dev.switchboard.exchange.Attempt> attempts = c.attempts();
+        if (attempts.size() > 1 && attempts.get(attempts.size() - 1).candidate() != null
+                && !target.equals(attempts.get(attempts.size() - 1).candidate().model())) {
+            failedOver++;
         }
         if (firstSeen == null) {
             firstSeen = at;
@@ -165,7 +172,7 @@ final class ArmStats {
         u.update(callers);
         return new Snapshot(target, requests, errors.clone(), latency.copy(), quantiles(latencyHistogram), firstByte.copy(),
                 quantiles(firstByteHistogram), t, sums, unknownUsage, new LinkedHashMap<>(finishReasons), u, feedback.copy(),
-                firstSeen, lastSeen, series.widthMillis(), series.points(), reassigned);
+                firstSeen, lastSeen, series.widthMillis(), series.points(), reassigned, failedOver);
     }
 
     /**
@@ -189,12 +196,13 @@ final class ArmStats {
      * @param seriesWidthMillis the width of each bucket of {@code series}
      * @param series its exchanges over time, oldest first (buckets with exchanges only)
      * @param reassigned its requests from callers who may not use every arm
+     * @param failedOver its requests that its target failed and another candidate then took
      */
     record Snapshot(String target, long requests, long[] errors, Moments latency, double[] latencyQuantiles,
                     Moments firstByte, double[] firstByteQuantiles, Moments[] tokens, BigInteger[] tokenSums,
                     long unknownUsage, Map<String, Long> finishReasons, Union callers, Moments feedback,
                     Instant firstSeen, Instant lastSeen, long seriesWidthMillis, List<Series.Point> series,
-                    long reassigned) {
+                    long reassigned, long failedOver) {
 
         long errorCount() {
             long n = 0;

@@ -66,6 +66,8 @@ final class Report {
      * @param firstByteMs time to the first response byte
      * @param tokens per request by kind ({@code input}, {@code output}, {@code cached}, {@code reasoning})
      * @param unknownUsage requests whose response stated no usage
+     * @param failedOver requests its target failed and another candidate then took (failover): their figures are that
+     *     candidate's
      * @param finishReasons how answers ended ({@code stop}, {@code length}, {@code tool_calls}...)
      * @param distinctCallers distinct callers, approximately
      * @param feedback scores given
@@ -75,7 +77,8 @@ final class Report {
      */
     record ArmView(String target, boolean baseline, Integer weight, Double expectedShare, long requests, Double share,
                    Map<String, Long> errors, Double errorRate, DistributionView latencyMs, DistributionView firstByteMs,
-                   Map<String, TokenView> tokens, long unknownUsage, Map<String, Long> finishReasons, long distinctCallers,
+                   Map<String, TokenView> tokens, long unknownUsage, long failedOver, Map<String, Long> finishReasons,
+                   long distinctCallers,
                    FeedbackView feedback, Instant firstSeen, Instant lastSeen, SeriesView series) {
     }
 
@@ -187,7 +190,7 @@ final class Report {
                     total == 0 ? null : (double) a.requests() / total, errors(a),
                     a.requests() == 0 ? null : (double) a.errorCount() / a.requests(),
                     distribution(a.latency(), a.latencyQuantiles()), distribution(a.firstByte(), a.firstByteQuantiles()),
-                    tokens(a), a.unknownUsage(), a.finishReasons(), callers,
+                    tokens(a), a.unknownUsage(), a.failedOver(), a.finishReasons(), callers,
                     new FeedbackView(a.feedback().getN(), finite(a.feedback().getMean())), a.firstSeen(), a.lastSeen(),
                     series(a)));
         }
@@ -231,6 +234,15 @@ final class Report {
                 warnings.add(a.target() + ": " + a.reassigned() + " of its requests came from callers who may not use"
                         + " every arm (an access policy closes one to them), so the arms' callers differ; the comparisons"
                         + " may be biased");
+            }
+        }
+        for (ArmStats.Snapshot a : arms) {
+            if (a.failedOver() > 0) {
+                // A dashboard probe: a target that failed every request looked healthy, its fallback's answers in its row.
+                warnings.add(a.target() + ": " + a.failedOver() + " of its " + a.requests() + " requests failed there and"
+                        + " were taken by another candidate (failover), whose answers, latency and usage count in this"
+                        + " arm; its own failures are in switchboard_failovers_total (failover.max_attempts: 1 compares the"
+                        + " arms' own error rates)");
             }
         }
         for (ArmStats.Snapshot a : arms) {

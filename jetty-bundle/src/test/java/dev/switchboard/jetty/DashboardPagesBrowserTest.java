@@ -110,7 +110,7 @@ final class DashboardPagesBrowserTest {
         textContains(By.id("exp-title"), "ab");
         WebElement arms = visible(By.id("exp-arms"));
         assertThat(arms.getText()).contains("up/gpt-small (baseline)", "up/gpt-large", "Requests (share)",
-                REQUESTS_PER_ARM + " (50%)");
+                REQUESTS_PER_ARM + " (50%)", "Failed over (taken by another candidate) 0 0");
         textContains(By.id("exp-srm"), "Sample ratio as configured.");
         for (String chart : List.of("chart-latency", "chart-first-byte", "chart-tokens", "chart-errors")) {
             WebElement figure = driver.findElement(By.id(chart));

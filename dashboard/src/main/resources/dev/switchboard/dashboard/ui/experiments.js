@@ -147,6 +147,8 @@ function armsTable(e) {
           row('Requests (share)', (a) => `${a.requests} (${a.share === null ? '–' : fmtPercent(a.share)})`),
           row('Error rate', (a) => (a.error_rate === null ? '–' : fmtPercent(a.error_rate, 2))),
           row('Errors', (a) => Object.entries(a.errors).filter(([, n]) => n).map(([k, n]) => `${k.replace(/_/g, ' ')} ${n}`).join(', ') || 'none'),
+          // A request the arm's target failed and another candidate took counts here with that one's answer.
+          row('Failed over (taken by another candidate)', (a) => String(a.failed_over)),
           row('Latency p50 / p90 / p99 (ms)', (a) => dist(a.latency_ms)),
           row('Latency mean (ms)', (a) => fmtNumber(a.latency_ms.mean)),
           row('First byte p50 / p90 / p99 (ms)', (a) => dist(a.first_byte_ms)),
