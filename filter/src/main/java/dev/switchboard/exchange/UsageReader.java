@@ -85,6 +85,14 @@ public final class UsageReader {
     private boolean lastEvent;
     /** An SSE event too long to read was skipped: what it said is unknown (it may have been the stream's last). */
     private boolean skipped;
+    /**
+     * An event in the format of a chat, completions, Anthropic or Responses stream came (a root {@code object} of
+     * {@code chat.completion.chunk} or {@code text_completion}, a root {@code type} of {@code message_*},
+     * {@code content_block_*} or {@code response.*}): the stream speaks an API whose end it would say.
+     */
+    private boolean spokeApi;
+    /** An SSE event with data came (comments and events without data are nothing). */
+    private boolean anyEvent;
     /** The incremental parse is inside the root's error object and saw a member other than null there. */
     private boolean errorMembers;
 
@@ -188,6 +196,16 @@ public final class UsageReader {
      */
     public boolean saidItEnded() {
         return lastEvent || errorEvent || finish != null || skipped;
+    }
+
+    /**
+     * @return whether an SSE stream of a chat, completions, Anthropic or Responses request stopped before its end: it
+     *     spoke that API's format, or sent no event at all, and did not say it ended ({@link #saidItEnded}). A stream
+     *     in a server's own format (an old llama.cpp's {@code {"content": ..., "stop": true}} chunks) cannot be judged
+     *     by its end, and is not
+     */
+    public boolean endedEarly() {
+        return (spokeApi || !anyEvent) && !saidItEnded();
     }
 
     /**
@@ -364,6 +382,9 @@ public final class UsageReader {
     }
 
     private void dispatch() {
+        if (data.length > 0 || eventTooLong) {
+            anyEvent = true;
+        }
         if (errorType && (data.length > 0 || eventTooLong)) {
             // An error event, also when its data is no JSON (a server's plain "data: overloaded"); an event with no
             // data is not dispatched (SSE), so it says nothing.
@@ -372,7 +393,7 @@ public final class UsageReader {
         if (!eventTooLong && data.length > 0 && data.bytes[0] == '{') {
             // "[DONE]" and anything else that is not an object carries no usage.
             parse(data.bytes, 0, data.length);
-        } else if (!eventTooLong && Arrays.equals(data.bytes, 0, data.length, DONE, 0, DONE.length)) {
+        } else if (!eventTooLong && done(data)) {
             lastEvent = true;
         }
         if (eventTooLong) {
@@ -381,6 +402,15 @@ public final class UsageReader {
         data.length = 0;
         eventTooLong = false;
         errorType = false;
+    }
+
+    /** @return whether an event's data is {@code [DONE]}, trailing spaces or tabs aside */
+    private static boolean done(Bytes data) {
+        int n = data.length;
+        while (n > 0 && (data.bytes[n - 1] == ' ' || data.bytes[n - 1] == '\t')) {
+            n--;
+        }
+        return Arrays.equals(data.bytes, 0, n, DONE, 0, DONE.length);
     }
 
     /** A growable byte buffer without ByteArrayOutputStream's lock per write. */
@@ -648,6 +678,11 @@ public final class UsageReader {
                         || value.equals("response.incomplete") || value.equals("response.failed"))) {
                     // A stream's last event (Anthropic's, the Responses API's).
                     lastEvent = true;
+                    spokeApi = true;
+                } else if (root && (name == TYPE ? value.startsWith("message_") || value.startsWith("content_block_")
+                        || value.startsWith("response.") : value.equals("chat.completion.chunk")
+                        || value.equals("text_completion"))) {
+                    spokeApi = true;
                 }
             }
             // Ollama's and TGI's {"error": "..."} (an error object: errorObject).

@@ -347,53 +347,62 @@ final class UsageReaderTest {
     }
 
     static Stream<Arguments> streamEnds() {
-        String chat = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n";
+        String chat = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hi\"},"
+                + "\"finish_reason\":null}]}\n\n";
         String anthropic = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"stop_reason\":null,"
                 + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
         String responses = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
                 + "{\"status\":\"in_progress\"}}\n\n";
         return Stream.of(
-                // name, stream, its last event came, it said it ended
-                Arguments.of("chat, cut", chat, false, false),
-                Arguments.of("chat, [DONE]", chat + "data: [DONE]\n\n", true, true),
-                Arguments.of("chat, [DONE] not dispatched (no blank line)", chat + "data: [DONE]\n", false, false),
-                Arguments.of("chat, [DONE] after CRLFs", chat + "data:[DONE]\r\n\r\n", true, true),
-                Arguments.of("chat, a finish reason and no [DONE]",
-                        chat + "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n", false, true),
+                // name, stream, its last event came, it said it ended, it stopped before its end
+                Arguments.of("chat, cut", chat, false, false, true),
+                Arguments.of("chat, [DONE]", chat + "data: [DONE]\n\n", true, true, false),
+                Arguments.of("chat, [DONE] not dispatched (no blank line)", chat + "data: [DONE]\n", false, false, true),
+                Arguments.of("chat, [DONE] after CRLFs", chat + "data:[DONE]\r\n\r\n", true, true, false),
+                Arguments.of("chat, [DONE] and a trailing space", chat + "data: [DONE] \n\n", true, true, false),
+                Arguments.of("chat, a finish reason and no [DONE]", chat + "data: {\"object\":\"chat.completion.chunk\","
+                        + "\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n", false, true, false),
                 Arguments.of("chat, an error chunk", chat + "data: {\"error\":{\"message\":\"overloaded\"}}\n\n", false,
-                        true),
-                Arguments.of("chat, [DONE] inside a string is content",
-                        "data: {\"choices\":[{\"delta\":{\"content\":\"[DONE]\"}}]}\n\n", false, false),
-                Arguments.of("Anthropic, cut", anthropic, false, false),
+                        true, false),
+                Arguments.of("chat, [DONE] inside a string is content", "data: {\"object\":\"chat.completion.chunk\","
+                        + "\"choices\":[{\"delta\":{\"content\":\"[DONE]\"}}]}\n\n", false, false, true),
+                Arguments.of("completions, cut", "data: {\"object\":\"text_completion\",\"choices\":[{\"text\":\"Hi\"}]}"
+                        + "\n\n", false, false, true),
+                // A server's own format says nothing of how its stream ends: not judged.
+                Arguments.of("an old llama.cpp's own chunks", "data: {\"content\":\"Hi\",\"stop\":false}\n\n"
+                        + "data: {\"content\":\"\",\"stop\":true}\n\n", false, false, false),
+                Arguments.of("Anthropic, cut", anthropic, false, false, true),
                 Arguments.of("Anthropic, message_delta's stop reason",
                         anthropic + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
-                                + "{\"stop_reason\":\"end_turn\"}}\n\n", false, true),
+                                + "{\"stop_reason\":\"end_turn\"}}\n\n", false, true, false),
                 Arguments.of("Anthropic, message_stop", anthropic + "event: message_stop\ndata: {\"type\":\"message_stop\"}"
-                        + "\n\n", true, true),
+                        + "\n\n", true, true, false),
                 Arguments.of("Anthropic, a message_stop type deeper is content",
                         anthropic + "data: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"message_stop\"}}\n\n",
-                        false, false),
+                        false, false, true),
                 Arguments.of("Anthropic, an error event", anthropic + "event: error\ndata: {\"type\":\"error\",\"error\":"
-                        + "{\"type\":\"overloaded_error\"}}\n\n", false, true),
-                Arguments.of("Responses, cut after created", responses, false, false),
+                        + "{\"type\":\"overloaded_error\"}}\n\n", false, true, false),
+                Arguments.of("Responses, cut after created", responses, false, false, true),
                 Arguments.of("Responses, completed", responses + "data: {\"type\":\"response.completed\",\"response\":"
-                        + "{\"status\":\"completed\"}}\n\n", true, true),
+                        + "{\"status\":\"completed\"}}\n\n", true, true, false),
                 Arguments.of("Responses, incomplete", responses + "data: {\"type\":\"response.incomplete\",\"response\":"
-                        + "{\"status\":\"incomplete\"}}\n\n", true, true),
+                        + "{\"status\":\"incomplete\"}}\n\n", true, true, false),
                 Arguments.of("Responses, failed", responses + "data: {\"type\":\"response.failed\",\"response\":"
-                        + "{\"status\":\"failed\"}}\n\n", true, true),
+                        + "{\"status\":\"failed\"}}\n\n", true, true, false),
                 Arguments.of("Responses, an output item done is not the response's end", responses
                         + "data: {\"type\":\"response.output_item.done\",\"item\":{\"status\":\"completed\"}}\n\n",
-                        false, false),
-                Arguments.of("nothing at all", "", false, false),
+                        false, false, true),
+                Arguments.of("nothing at all", "", false, false, true),
+                Arguments.of("keep-alive comments only", ": keep-alive\n\n: keep-alive\n\n", false, false, true),
                 // Too long to read: it may have been the last event, so the stream may have said it ended.
                 Arguments.of("an event past the bound", chat + "data: {\"pad\":\"" + "x".repeat(UsageReader.MAX_EVENT_BYTES)
-                        + "\"}\n\n", false, true));
+                        + "\"}\n\n", false, true, false));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("streamEnds")
-    void shouldTellWhetherAStreamSaidItEndedHoweverItIsSplit(String name, String stream, boolean last, boolean said) {
+    void shouldTellWhetherAStreamSaidItEndedHoweverItIsSplit(String name, String stream, boolean last, boolean said,
+                                                            boolean early) {
         byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
         for (int chunk : new int[] {Math.max(1, bytes.length), 1, 3, 64}) {
             UsageReader reader = UsageReader.forResponse(SSE, null);
@@ -402,6 +411,7 @@ final class UsageReaderTest {
             }
             assertThat(reader.lastEventSeen()).as("%s in chunks of %d: its last event", name, chunk).isEqualTo(last);
             assertThat(reader.saidItEnded()).as("%s in chunks of %d: said it ended", name, chunk).isEqualTo(said);
+            assertThat(reader.endedEarly()).as("%s in chunks of %d: stopped before its end", name, chunk).isEqualTo(early);
         }
     }
 }

@@ -800,12 +800,13 @@ final class GatewayProxyServlet extends ProxyServlet {
                 // gets the gateway's own error, which has no first byte (the answer's end tells the rest).
                 upstream.exchange.recorder().firstByte();
             }
-            upstream.writeEnded = System.nanoTime();
             UsageReader reader = upstream.usage;
             if (reader != null) {
                 // After the bytes went on: the tap never holds back or delays what the client gets.
                 reader.accept(buffer, offset, length);
             }
+            // After the tap too: a failure on another thread that finds no write under way may read what it learned.
+            upstream.writeEnded = System.nanoTime();
             callback.succeeded();
         } catch (Throwable x) {
             upstream.writeEnded = System.nanoTime();
@@ -1193,18 +1194,19 @@ final class GatewayProxyServlet extends ProxyServlet {
                 + named.get(named.size() - 1) + " let no request through";
     }
 
-    /** The APIs whose streams say when they end (the events {@link UsageReader#saidItEnded} reads). */
+    /** The APIs whose streams say when they end (the events {@link UsageReader#endedEarly} reads). */
     private static final Set<String> ENDING_STREAMS = Set.of("/v1/chat/completions", "/v1/completions", "/v1/responses",
             "/v1/messages");
 
     /**
-     * @return whether a 2xx SSE answer of a chat, completions, Responses or Anthropic messages request ended before
-     *     its stream said it did (another stream, an encoded one, or one whose usage is not read is not judged)
+     * @return whether a 2xx SSE answer of a chat, completions, Responses or Anthropic messages request, in that API's
+     *     format or empty, ended before its stream said it did (another stream, one in a server's own format, an
+     *     encoded one, or one whose usage is not read is not judged)
      */
     private static boolean endedEarly(Upstream upstream) {
         UsageReader reader = upstream.usage;
         return reader != null && upstream.sse && upstream.status / 100 == 2
-                && ENDING_STREAMS.contains(upstream.exchange.path()) && !reader.saidItEnded();
+                && ENDING_STREAMS.contains(upstream.exchange.path()) && reader.endedEarly();
     }
 
     /**
@@ -1272,7 +1274,11 @@ final class GatewayProxyServlet extends ProxyServlet {
         // an error status, a body that reached the client), or the client or the gateway ended it.
         boolean targetFailed = upstreamFault && (status == 0 || upstream.refused != null
                 || status < 400 && (!upstream.bodyStarted || !proxyResponse.isCommitted() && !upstream.writing()));
-        if (targetFailed || upstreamFault && status < 400 && !upstream.writing()) {
+        if (failure instanceof EndedEarly) {
+            // A clean end the stream did not announce: a server that ends its streams so (a quirk of its format) would
+            // otherwise open its breaker, and take its other requests down with its streams. The client sees the cut.
+            upstream.released();
+        } else if (targetFailed || upstreamFault && status < 400 && !upstream.writing()) {
             // Also an answer that broke after its body began: the client got a cut answer from this target. Not
             // when a write to the client was under way: a failure told then may be the client's doing.
             upstream.failed();

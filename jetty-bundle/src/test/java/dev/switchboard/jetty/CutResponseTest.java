@@ -41,8 +41,10 @@ final class CutResponseTest {
             + "Transfer-Encoding: chunked\r\n\r\n";
     private static final String JSON_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
             + "Transfer-Encoding: chunked\r\n\r\n";
-    private static final String EVENT_1 = "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n";
-    private static final String EVENT_2 = "data: {\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}\n\n";
+    private static final String EVENT_1 = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":"
+            + "{\"content\":\"Hel\"}}]}\n\n";
+    private static final String EVENT_2 = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":"
+            + "{\"content\":\"lo\"}}]}\n\n";
     private static final String OPENAI_CUT_EVENT = "event: error\ndata: {\"error\":{\"message\":\"provider up ended the "
             + "response before it was complete\",\"type\":\"api_error\",\"param\":null,\"code\":\"upstream_unavailable\"}}\n\n";
 
@@ -63,6 +65,9 @@ final class CutResponseTest {
                   up: {type: openai-compatible, base_url: %s}
                   claude: {type: anthropic, base_url: %s, api_key: sk-test}
                 default_provider: up
+                virtual_models:
+                  - {source: with-fallback, target: up/first, fallbacks: [up/second]}
+                  - {source: guarded, target: up/only}
                 """.formatted(upstream.url(), upstream.url()));
         ExchangeListener recording = new ExchangeListener() {
             @Override
@@ -428,6 +433,53 @@ final class CutResponseTest {
         assertThat(c.cut()).isTrue();
         assertThat(c.errorCode()).isEqualTo("upstream_unavailable");
         assertThat(c.attempts()).singleElement().satisfies(a -> assertThat(a.error()).isEqualTo("upstream_unavailable"));
+    }
+
+    // A review of the change: an upstream whose streams all end so (a quirk of its format) had its breaker opened by
+    // them, which then refused its other requests too.
+    @Test
+    void shouldNotCountAStreamEndedBeforeItSaidSoAgainstItsTargetsBreaker() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1), "0\r\n\r\n"));
+            // A redirect's target, which has a breaker (a model only clients name has none).
+            assertCut(chat("early-breaker-" + i, "{\"model\":\"guarded\",\"stream\":true}"));
+        }
+        upstream.next(Script.of(End.FIN, JSON_HEAD, chunk("{\"id\":\"chatcmpl-4\"}"), "0\r\n\r\n"));
+
+        Received r = chat("after-early", "{\"model\":\"guarded\"}");
+
+        assertThat(r.status()).as("the breaker (5 failures) stays closed: " + r.body()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldPassACleanEndOfAStreamInAServersOwnFormat() throws Exception {
+        // An old llama.cpp streamed its own chunks on /v1/completions: no choices, no finish reason, no [DONE].
+        String own = "data: {\"content\":\"Hi\",\"stop\":false}\n\ndata: {\"content\":\"\",\"stop\":true}\n\n";
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(own), "0\r\n\r\n"));
+
+        Received r = RawClient.post(gateway.port(), "/v1/completions", "{\"model\":\"up/llama\",\"prompt\":\"x\","
+                + "\"stream\":true}", 10_000, "X-Request-Id: own-format");
+
+        assertThat(r.body()).isEqualTo(own);
+        assertThat(r.complete()).isTrue();
+        assertThat(completion("own-format").errorCode()).isNull();
+    }
+
+    @Test
+    void shouldFailOverAStreamThatEndedWithNothingInIt() throws Exception {
+        // Nothing of the first reached the client: the fallback takes the request.
+        upstream.next(Script.of(End.FIN, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n", "0\r\n\r\n"));
+        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1 + "data: [DONE]\n\n"), "0\r\n\r\n"));
+
+        Received r = chat("empty-then-fallback", "{\"model\":\"with-fallback\",\"stream\":true}");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(EVENT_1 + "data: [DONE]\n\n");
+        assertThat(r.header("X-Switchboard-Attempts")).isEqualTo("2");
+        Completion c = completion("empty-then-fallback");
+        assertThat(c.errorCode()).isNull();
+        assertThat(c.attempts()).extracting(a -> a.error()).containsExactly("upstream_unavailable", null);
     }
 
     @Test

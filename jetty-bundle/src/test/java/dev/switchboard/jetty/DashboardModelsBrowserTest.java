@@ -315,8 +315,7 @@ final class DashboardModelsBrowserTest {
         ((org.openqa.selenium.chrome.ChromeDriver) driver).setNetworkConditions(offline);
         try {
             save();
-            textContains(By.id("vm-form-error"), "the gateway cannot be reached; once it is back, reload the page to see"
-                    + " what is stored");
+            textContains(By.id("vm-form-error"), "the gateway cannot be reached");
         } finally {
             ((org.openqa.selenium.chrome.ChromeDriver) driver).deleteNetworkConditions();
         }

@@ -78,9 +78,9 @@ async function send(method, path, body, options) {
   } catch (e) {
     const write = method !== 'GET' && method !== 'HEAD';
     throw new ApiError(0, {error: {code: abort.signal.aborted ? 'timeout' : 'unreachable', message: abort.signal.aborted
-      ? `the gateway did not answer within ${TIMEOUT_MS / 1000} s` + (write ? '; the change may still have been made:'
-        + ' reload the page to see what is stored' : '')
-      : 'the gateway cannot be reached' + (write ? '; once it is back, reload the page to see what is stored' : '')}});
+      ? `the gateway did not answer within ${TIMEOUT_MS / 1000} s` + (write ? '; what was asked may still have been'
+        + ' done: reload the page to see' : '')
+      : 'the gateway cannot be reached'}});
   } finally {
     clearTimeout(timer);
   }
