@@ -87,7 +87,7 @@ final class Experiment {
      */
     Experiments.Scorable scorable(String target) {
         Experiments.Scorable s = scorables.get(target);
-        return s != null ? s : scorables.computeIfAbsent(target, t -> new Experiments.Scorable(source, t, this));
+        return s != null ? s : scorables.computeIfAbsent(target, t -> new Experiments.Scorable(source, t, epoch));
     }
 
     /** @return the arm of a target of the current definition, or {@code null} */

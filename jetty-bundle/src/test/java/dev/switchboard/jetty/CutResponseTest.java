@@ -39,6 +39,12 @@ final class CutResponseTest {
 
     private static final String SSE_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
             + "Transfer-Encoding: chunked\r\n\r\n";
+    /**
+     * For an answer ended cleanly and then closed: a connection the upstream closes after an answer without saying so
+     * goes back to the gateway's pool, and a request sent right after may meet its close (status 0, "unreachable").
+     */
+    private static final String SSE_CLOSE_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            + "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
     private static final String JSON_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
             + "Transfer-Encoding: chunked\r\n\r\n";
     private static final String EVENT_1 = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":"
@@ -419,7 +425,7 @@ final class CutResponseTest {
     @org.junit.jupiter.params.provider.MethodSource("streamsEndedEarly")
     void shouldCutAStreamTheUpstreamEndedCleanlyBeforeItSaidItEnded(String path, String events, String errorEvent)
             throws Exception {
-        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(events), "0\r\n\r\n"));
+        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(events), "0\r\n\r\n"));
         String id = "early" + path.replace('/', '-');
         String model = path.equals("/v1/messages") ? "claude/claude-x" : "up/gpt-x";
 
@@ -440,11 +446,12 @@ final class CutResponseTest {
     @Test
     void shouldNotCountAStreamEndedBeforeItSaidSoAgainstItsTargetsBreaker() throws Exception {
         for (int i = 0; i < 6; i++) {
-            upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1), "0\r\n\r\n"));
+            upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(EVENT_1), "0\r\n\r\n"));
             // A redirect's target, which has a breaker (a model only clients name has none).
             assertCut(chat("early-breaker-" + i, "{\"model\":\"guarded\",\"stream\":true}"));
         }
-        upstream.next(Script.of(End.FIN, JSON_HEAD, chunk("{\"id\":\"chatcmpl-4\"}"), "0\r\n\r\n"));
+        upstream.next(Script.of(End.FIN, JSON_HEAD.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"),
+                chunk("{\"id\":\"chatcmpl-4\"}"), "0\r\n\r\n"));
 
         Received r = chat("after-early", "{\"model\":\"guarded\"}");
 
@@ -455,7 +462,7 @@ final class CutResponseTest {
     void shouldPassACleanEndOfAStreamInAServersOwnFormat() throws Exception {
         // An old llama.cpp streamed its own chunks on /v1/completions: no choices, no finish reason, no [DONE].
         String own = "data: {\"content\":\"Hi\",\"stop\":false}\n\ndata: {\"content\":\"\",\"stop\":true}\n\n";
-        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(own), "0\r\n\r\n"));
+        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(own), "0\r\n\r\n"));
 
         Received r = RawClient.post(gateway.port(), "/v1/completions", "{\"model\":\"up/llama\",\"prompt\":\"x\","
                 + "\"stream\":true}", 10_000, "X-Request-Id: own-format");
@@ -468,9 +475,8 @@ final class CutResponseTest {
     @Test
     void shouldFailOverAStreamThatEndedWithNothingInIt() throws Exception {
         // Nothing of the first reached the client: the fallback takes the request.
-        upstream.next(Script.of(End.FIN, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n"
-                + "Transfer-Encoding: chunked\r\n\r\n", "0\r\n\r\n"));
-        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1 + "data: [DONE]\n\n"), "0\r\n\r\n"));
+        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, "0\r\n\r\n"));
+        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(EVENT_1 + "data: [DONE]\n\n"), "0\r\n\r\n"));
 
         Received r = chat("empty-then-fallback", "{\"model\":\"with-fallback\",\"stream\":true}");
 
@@ -486,7 +492,7 @@ final class CutResponseTest {
     void shouldPassACleanEndOfAStreamThatGaveItsFinishReasonWithoutDone() throws Exception {
         // Some OpenAI-compatible servers end a chat stream without [DONE]; its finish reason says it ended.
         String last = "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
-        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(EVENT_1), chunk(last), "0\r\n\r\n"));
+        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(EVENT_1), chunk(last), "0\r\n\r\n"));
 
         Received r = chat("finish-no-done", "{\"model\":\"up/gpt-x\",\"stream\":true}");
 
@@ -501,7 +507,7 @@ final class CutResponseTest {
     void shouldPassACleanEndOfAStreamOfAnotherApiWhateverItsLastEvent() throws Exception {
         // Only the APIs whose streams say when they end are judged: a speech stream's events are its own.
         String audio = "data: {\"type\":\"speech.audio.delta\",\"audio\":\"AAAA\"}\n\n";
-        upstream.next(Script.of(End.FIN, SSE_HEAD, chunk(audio), "0\r\n\r\n"));
+        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(audio), "0\r\n\r\n"));
 
         Received r = RawClient.post(gateway.port(), "/v1/audio/speech", "{\"model\":\"up/tts-x\",\"input\":\"hi\","
                 + "\"stream_format\":\"sse\"}", 10_000, "X-Request-Id: speech-sse");
@@ -514,7 +520,7 @@ final class CutResponseTest {
     @Test
     void shouldAnswer502WhenAStreamEndsCleanlyWithoutAnyEvent() throws Exception {
         // Nothing of it reached the client (a stream's headers wait for its first byte): an honest error still can.
-        upstream.next(Script.of(End.FIN, SSE_HEAD, "0\r\n\r\n"));
+        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, "0\r\n\r\n"));
 
         Received r = chat("empty-stream", "{\"model\":\"up/gpt-x\",\"stream\":true}");
 

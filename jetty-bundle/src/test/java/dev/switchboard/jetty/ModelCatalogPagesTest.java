@@ -181,6 +181,29 @@ final class ModelCatalogPagesTest {
         }
     }
 
+    // A soak probe (2026-12-07): a listing was kept for every provider name ever configured (1,800 renames, 1,800
+    // listings, each with its provider's key).
+    @Test
+    void shouldKeepNoListingOfAProviderNoLongerDeclared() throws Exception {
+        Server upstream = ServletServer.start(new Pages(3, 20, true, new CopyOnWriteArrayList<>()));
+        org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+        client.start();
+        try {
+            ModelCatalog catalog = new ModelCatalog(client, java.time.Clock.systemUTC());
+            for (int i = 0; i < 5; i++) {
+                dev.switchboard.rules.Rules rules = new dev.switchboard.config.ConfigLoader().parse("""
+                        providers:
+                          p%d: {type: anthropic, base_url: "http://127.0.0.1:%d", api_key: k}
+                        """.formatted(i, ServletServer.port(upstream))).rules();
+                assertThat(catalog.listing(rules, java.time.Duration.ofMinutes(5)).data()).hasSize(3);
+            }
+            assertThat(catalog.cachedProviders()).as("the last one's alone").isEqualTo(1);
+        } finally {
+            client.stop();
+            upstream.stop();
+        }
+    }
+
     private static List<String> listed(Server upstream) throws Exception {
         Gateway gateway = TestGateway.start("""
                 providers:
