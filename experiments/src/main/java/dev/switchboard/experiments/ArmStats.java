@@ -63,7 +63,10 @@ final class ArmStats {
     private long unknownUsage;
     /** Requests of callers who may not use every arm (an access policy closes one to them). */
     private long reassigned;
-    /** Requests the arm's target failed, which another candidate then took (SPEC 11): their outcome is another's. */
+    /**
+     * Requests another candidate answered (SPEC 11): the arm's target failed them, or its breaker was open. Their
+     * outcome is another's.
+     */
     private long failedOver;
     private final Map<String, Long> finishReasons = new LinkedHashMap<>();
     private final HllSketch callers = new HllSketch(HLL_LG_K);
@@ -98,8 +101,10 @@ final class ArmStats {
         if (reassigned) {
             this.reassigned++;
         }
+        // Also with one attempt: a target whose breaker is open is skipped without one (a target failing every request
+        // soon is), and the other candidate's answer is filed under this arm all the same.
         List<dev.switchboard.exchange.Attempt> attempts = c.attempts();
-        if (attempts.size() > 1 && attempts.get(attempts.size() - 1).candidate() != null
+        if (!attempts.isEmpty() && attempts.get(attempts.size() - 1).candidate() != null
                 && !target.equals(attempts.get(attempts.size() - 1).candidate().model())) {
             failedOver++;
         }

@@ -164,6 +164,10 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
             Experiment fresh = new Experiment(source, epochs.incrementAndGet(), def, now);
             experiments.replace(source, e, fresh);
             e = experiments.get(source);
+            if (e == null) {
+                // A reload that deleted the source removed it meanwhile (a review: a NullPointerException here).
+                return null;
+            }
         }
         e.expire(now, config.get().experiments().window());
         return e;

@@ -239,10 +239,10 @@ final class Report {
         for (ArmStats.Snapshot a : arms) {
             if (a.failedOver() > 0) {
                 // A dashboard probe: a target that failed every request looked healthy, its fallback's answers in its row.
-                warnings.add(a.target() + ": " + a.failedOver() + " of its " + a.requests() + " requests failed there and"
-                        + " were taken by another candidate (failover), whose answers, latency and usage count in this"
-                        + " arm; its own failures are in switchboard_failovers_total (failover.max_attempts: 1 compares the"
-                        + " arms' own error rates)");
+                warnings.add(a.target() + ": " + a.failedOver() + " of its " + a.requests() + " requests went to another"
+                        + " candidate (failover: it failed them, or its circuit breaker was open), whose outcomes, latency"
+                        + " and usage count in this arm; its own failures are in switchboard_failovers_total"
+                        + " (failover.max_attempts: 1 compares the arms' own error rates)");
             }
         }
         for (ArmStats.Snapshot a : arms) {

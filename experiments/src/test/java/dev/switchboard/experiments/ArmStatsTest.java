@@ -46,15 +46,18 @@ final class ArmStatsTest {
         a.record(withAttempts(failed, taken), "c1", NOW);
         a.record(withAttempts(failed, taken), "c2", NOW);
         a.record(withAttempts(new Attempt(1, candidate("up/a"), 200, null, 1_000_000)), "c3", NOW);
+        // Its breaker open: skipped without an attempt, the other candidate's one answer filed under this arm.
+        a.record(withAttempts(new Attempt(1, candidate("up/b"), 200, null, 1_000_000)), "c5", NOW);
         e.arm("up/b").record(withAttempts(taken), "c4", NOW);
 
-        assertThat(a.snapshot().failedOver()).isEqualTo(2);
+        assertThat(a.snapshot().failedOver()).isEqualTo(3);
         assertThat(a.snapshot().errorCount()).as("the answers were 200s: no error").isZero();
         Report.ExperimentView view = Report.of(e);
-        assertThat(view.arms()).extracting(Report.ArmView::failedOver).containsExactly(2L, 0L);
-        assertThat(view.warnings()).contains("up/a: 2 of its 3 requests failed there and were taken by another candidate"
-                + " (failover), whose answers, latency and usage count in this arm; its own failures are in"
-                + " switchboard_failovers_total (failover.max_attempts: 1 compares the arms' own error rates)");
+        assertThat(view.arms()).extracting(Report.ArmView::failedOver).containsExactly(3L, 0L);
+        assertThat(view.warnings()).contains("up/a: 3 of its 4 requests went to another candidate (failover: it failed"
+                + " them, or its circuit breaker was open), whose outcomes, latency and usage count in this arm; its own"
+                + " failures are in switchboard_failovers_total (failover.max_attempts: 1 compares the arms' own error"
+                + " rates)");
         assertThat(view.warnings()).noneMatch(w -> w.startsWith("up/b: ") && w.contains("failover"));
     }
 

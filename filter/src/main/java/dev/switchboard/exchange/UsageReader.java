@@ -86,9 +86,10 @@ public final class UsageReader {
     /** An SSE event too long to read was skipped: what it said is unknown (it may have been the stream's last). */
     private boolean skipped;
     /**
-     * An event in the format of a chat, completions, Anthropic or Responses stream came (a root {@code object} of
-     * {@code chat.completion.chunk} or {@code text_completion}, a root {@code type} of {@code message_*},
-     * {@code content_block_*} or {@code response.*}): the stream speaks an API whose end it would say.
+     * An event in the format of a chat, completions, Anthropic or Responses stream came (a root {@code object} that
+     * names a completion, {@code chat.completion.chunk} or {@code text_completion}, a root {@code type} of
+     * {@code message_*}, {@code content_block_*} or {@code response.*}): the stream speaks an API whose end it would
+     * say.
      */
     private boolean spokeApi;
     /** An SSE event with data came (comments and events without data are nothing). */
@@ -404,13 +405,17 @@ public final class UsageReader {
         errorType = false;
     }
 
-    /** @return whether an event's data is {@code [DONE]}, trailing spaces or tabs aside */
+    /** @return whether an event's data is {@code [DONE]}, spaces or tabs around it aside */
     private static boolean done(Bytes data) {
+        int from = 0;
         int n = data.length;
-        while (n > 0 && (data.bytes[n - 1] == ' ' || data.bytes[n - 1] == '\t')) {
+        while (n > from && (data.bytes[n - 1] == ' ' || data.bytes[n - 1] == '\t')) {
             n--;
         }
-        return Arrays.equals(data.bytes, 0, n, DONE, 0, DONE.length);
+        while (from < n && (data.bytes[from] == ' ' || data.bytes[from] == '\t')) {
+            from++;
+        }
+        return Arrays.equals(data.bytes, from, n, DONE, 0, DONE.length);
     }
 
     /** A growable byte buffer without ByteArrayOutputStream's lock per write. */
@@ -680,8 +685,9 @@ public final class UsageReader {
                     lastEvent = true;
                     spokeApi = true;
                 } else if (root && (name == TYPE ? value.startsWith("message_") || value.startsWith("content_block_")
-                        || value.startsWith("response.") : value.equals("chat.completion.chunk")
-                        || value.equals("text_completion"))) {
+                        || value.startsWith("response.") : value.contains("completion"))) {
+                    // Chat and completions chunks: "chat.completion.chunk", "text_completion", Perplexity's
+                    // "chat.completion", Azure On Your Data's "extensions.chat.completion.chunk".
                     spokeApi = true;
                 }
             }

@@ -360,6 +360,9 @@ final class UsageReaderTest {
                 Arguments.of("chat, [DONE] not dispatched (no blank line)", chat + "data: [DONE]\n", false, false, true),
                 Arguments.of("chat, [DONE] after CRLFs", chat + "data:[DONE]\r\n\r\n", true, true, false),
                 Arguments.of("chat, [DONE] and a trailing space", chat + "data: [DONE] \n\n", true, true, false),
+                Arguments.of("chat, [DONE] after two spaces", chat + "data:  [DONE]\n\n", true, true, false),
+                Arguments.of("Perplexity's chat.completion chunks, cut", "data: {\"object\":\"chat.completion\","
+                        + "\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n", false, false, true),
                 Arguments.of("chat, a finish reason and no [DONE]", chat + "data: {\"object\":\"chat.completion.chunk\","
                         + "\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n", false, true, false),
                 Arguments.of("chat, an error chunk", chat + "data: {\"error\":{\"message\":\"overloaded\"}}\n\n", false,

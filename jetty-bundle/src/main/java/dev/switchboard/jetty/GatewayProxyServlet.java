@@ -1274,9 +1274,10 @@ final class GatewayProxyServlet extends ProxyServlet {
         // an error status, a body that reached the client), or the client or the gateway ended it.
         boolean targetFailed = upstreamFault && (status == 0 || upstream.refused != null
                 || status < 400 && (!upstream.bodyStarted || !proxyResponse.isCommitted() && !upstream.writing()));
-        if (failure instanceof EndedEarly) {
-            // A clean end the stream did not announce: a server that ends its streams so (a quirk of its format) would
-            // otherwise open its breaker, and take its other requests down with its streams. The client sees the cut.
+        if (failure instanceof EndedEarly && upstream.bodyStarted) {
+            // A clean end the stream did not announce, after some of it: a server that ends its streams so (a quirk)
+            // would otherwise open its breaker, and take its other requests down with its streams. The client sees the
+            // cut. A stream with nothing in it failed, as any answer that broke before its body (the next candidate).
             upstream.released();
         } else if (targetFailed || upstreamFault && status < 400 && !upstream.writing()) {
             // Also an answer that broke after its body began: the client got a cut answer from this target. Not

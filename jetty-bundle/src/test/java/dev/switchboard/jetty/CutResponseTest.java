@@ -74,6 +74,7 @@ final class CutResponseTest {
                 virtual_models:
                   - {source: with-fallback, target: up/first, fallbacks: [up/second]}
                   - {source: guarded, target: up/only}
+                  - {source: guarded-empty, target: up/only-empty}
                 """.formatted(upstream.url(), upstream.url()));
         ExchangeListener recording = new ExchangeListener() {
             @Override
@@ -456,6 +457,23 @@ final class CutResponseTest {
         Received r = chat("after-early", "{\"model\":\"guarded\"}");
 
         assertThat(r.status()).as("the breaker (5 failures) stays closed: " + r.body()).isEqualTo(200);
+    }
+
+    // The second review: a target answering every stream with nothing (a 200 and no event) never opened its breaker,
+    // and every request paid a round trip to it before its fallback.
+    @Test
+    void shouldCountAStreamWithNothingInItAgainstItsTargetsBreaker() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, "0\r\n\r\n"));
+            assertThat(chat("empty-breaker-" + i, "{\"model\":\"guarded-empty\",\"stream\":true}").status())
+                    .isEqualTo(502);
+        }
+
+        Received r = chat("after-empty", "{\"model\":\"guarded-empty\",\"stream\":true}");
+
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.body()).contains("no candidate may be called now: the circuit breaker of 'up/only-empty' is open");
+        assertThat(upstream.requests).as("the open breaker let nothing through").hasSize(5);
     }
 
     @Test
