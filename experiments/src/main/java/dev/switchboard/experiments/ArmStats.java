@@ -201,7 +201,7 @@ final class ArmStats {
      * @param seriesWidthMillis the width of each bucket of {@code series}
      * @param series its exchanges over time, oldest first (buckets with exchanges only)
      * @param reassigned its requests from callers who may not use every arm
-     * @param failedOver its requests that its target failed and another candidate then took
+     * @param failedOver its requests another candidate answered (its target failed them, or its breaker was open)
      */
     record Snapshot(String target, long requests, long[] errors, Moments latency, double[] latencyQuantiles,
                     Moments firstByte, double[] firstByteQuantiles, Moments[] tokens, BigInteger[] tokenSums,

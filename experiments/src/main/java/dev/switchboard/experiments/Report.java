@@ -66,8 +66,8 @@ final class Report {
      * @param firstByteMs time to the first response byte
      * @param tokens per request by kind ({@code input}, {@code output}, {@code cached}, {@code reasoning})
      * @param unknownUsage requests whose response stated no usage
-     * @param failedOver requests its target failed and another candidate then took (failover): their figures are that
-     *     candidate's
+     * @param failedOver requests another candidate answered (failover: its target failed them, or its breaker was
+     *     open): their figures are that candidate's
      * @param finishReasons how answers ended ({@code stop}, {@code length}, {@code tool_calls}...)
      * @param distinctCallers distinct callers, approximately
      * @param feedback scores given

@@ -192,8 +192,7 @@ public final class UsageReader {
     /**
      * @return whether an SSE stream said it ended, or may have: its last event, an error, a finish reason (a chat
      *     stream's {@code finish_reason}, Anthropic's {@code stop_reason}, a Responses status that is no longer
-     *     {@code in_progress}), or an event too long to read; {@code false} says that a chat, Responses or
-     *     Anthropic stream that ends here stopped before its end
+     *     {@code in_progress}), or an event too long to read
      */
     public boolean saidItEnded() {
         return lastEvent || errorEvent || finish != null || skipped;
