@@ -178,6 +178,37 @@ final class WarDeploymentIT {
         assertThat(r.complete()).as("no terminating chunk: a cut").isFalse();
     }
 
+    // The stream-end check in Tomcat (a probe with the official SDKs, 2026-12-07): a chat stream the upstream ends
+    // cleanly before [DONE] or a finish reason is cut with the error event; one whose [DONE] came before a reset ends.
+    @Test
+    void shouldCutAStreamEndedBeforeItSaidSoAndEndOneWhoseLastEventCameInTomcat() throws Exception {
+        String head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n";
+        String event = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n";
+        String chunk = Integer.toHexString(event.length()) + "\r\n" + event + "\r\n";
+        faulty.next(FaultyUpstream.Script.of(FaultyUpstream.End.FIN, head, chunk, "0\r\n\r\n"));
+
+        RawClient.Received early = RawClient.post(port, "/gw/v1/chat/completions", "{\"model\":\"faulty/m\","
+                + "\"stream\":true}", 10_000);
+
+        assertThat(early.status()).isEqualTo(200);
+        assertThat(early.body()).isEqualTo(event + "event: error\ndata: {\"error\":{\"message\":\"provider faulty ended"
+                + " the response before it was complete\",\"type\":\"api_error\",\"param\":null,\"code\":"
+                + "\"upstream_unavailable\"}}\n\n");
+        assertThat(early.complete()).as("no terminating chunk: a cut").isFalse();
+
+        String done = "data: [DONE]\n\n";
+        faulty.next(FaultyUpstream.Script.of(FaultyUpstream.End.RST, head, chunk, Integer.toHexString(done.length())
+                + "\r\n" + done + "\r\n"));
+
+        RawClient.Received whole = RawClient.post(port, "/gw/v1/chat/completions", "{\"model\":\"faulty/m\","
+                + "\"stream\":true}", 10_000);
+
+        assertThat(whole.status()).isEqualTo(200);
+        assertThat(whole.body()).isEqualTo(event + done);
+        assertThat(whole.complete()).as("its last event came: a clean end").isTrue();
+    }
+
     // Regression (a probe of 2026-12-07): the WAR took a reloaded upstream_idle_timeout silently (it reads it at its
     // start) while the jar said so; now it says so too.
     @Test
