@@ -1204,9 +1204,8 @@ final class GatewayProxyServlet extends ProxyServlet {
      *     encoded one, or one whose usage is not read is not judged)
      */
     private static boolean endedEarly(Upstream upstream) {
-        UsageReader reader = upstream.usage;
-        return reader != null && upstream.sse && upstream.status / 100 == 2
-                && ENDING_STREAMS.contains(upstream.exchange.path()) && reader.endedEarly();
+        UsageReader reader = streamRead(upstream);
+        return reader != null && ENDING_STREAMS.contains(upstream.exchange.path()) && reader.endedEarly();
     }
 
     /**
@@ -1214,8 +1213,14 @@ final class GatewayProxyServlet extends ProxyServlet {
      *     answer is whole, whatever became of the connection after it
      */
     private static boolean lastEventCame(Upstream upstream) {
+        UsageReader reader = streamRead(upstream);
+        return reader != null && reader.lastEventSeen();
+    }
+
+    /** @return the usage tap of a 2xx SSE answer, which knows how its stream ended, or {@code null} */
+    private static UsageReader streamRead(Upstream upstream) {
         UsageReader reader = upstream.usage;
-        return reader != null && upstream.sse && upstream.status / 100 == 2 && reader.lastEventSeen();
+        return upstream.sse && upstream.status / 100 == 2 ? reader : null;
     }
 
     /** A stream the upstream ended cleanly before it said it ended ({@link #endedEarly}). */
@@ -1253,19 +1258,19 @@ final class GatewayProxyServlet extends ProxyServlet {
             // read the provider while it cannot write to the client): the client's timeout, not the provider's silence.
             upstream.clientGone = true;
         }
-        if (proxyResponse.isCommitted() && serverResponse != null && upstream.clientBodyFailed == null
-                && !upstream.shuttingDown && !upstream.clientGone && !upstream.writing() && lastEventCame(upstream)) {
+        // This gateway's own queue for the provider was full (its connections busy, as many requests waiting): the
+        // request never left, so no target failed. Counted as one, a flood of slow requests opened healthy breakers.
+        upstream.queueFull = queueFull(status, failure);
+        boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone
+                && !upstream.queueFull;
+        if (upstreamFault && proxyResponse.isCommitted() && serverResponse != null && !upstream.writing()
+                && lastEventCame(upstream)) {
             // The stream's last event reached the client before the upstream broke (a close without the terminating
             // chunk, a reset, a silence after [DONE]): the answer is whole, and ends as one. Cut, the SDKs raised an
             // error over a complete answer, and a client that retried paid for it twice.
             answerSuccess(clientRequest, proxyResponse, serverResponse, upstream);
             return;
         }
-        // This gateway's own queue for the provider was full (its connections busy, as many requests waiting): the
-        // request never left, so no target failed. Counted as one, a flood of slow requests opened healthy breakers.
-        upstream.queueFull = queueFull(status, failure);
-        boolean upstreamFault = upstream.clientBodyFailed == null && !upstream.shuttingDown && !upstream.clientGone
-                && !upstream.queueFull;
         // The target failed (unless the request or the gateway did) when no headers came, or when an answer's headers
         // (2xx, 3xx) came and its body broke before any of it reached the client (none arrived, or what did is still in
         // the response's buffer: an answer that is not streamed is sent once the buffer fills or the answer ends), so

@@ -480,14 +480,9 @@ final class CutResponseTest {
     void shouldPassACleanEndOfAStreamInAServersOwnFormat() throws Exception {
         // An old llama.cpp streamed its own chunks on /v1/completions: no choices, no finish reason, no [DONE].
         String own = "data: {\"content\":\"Hi\",\"stop\":false}\n\ndata: {\"content\":\"\",\"stop\":true}\n\n";
-        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(own), "0\r\n\r\n"));
 
-        Received r = RawClient.post(gateway.port(), "/v1/completions", "{\"model\":\"up/llama\",\"prompt\":\"x\","
-                + "\"stream\":true}", 10_000, "X-Request-Id: own-format");
-
-        assertThat(r.body()).isEqualTo(own);
-        assertThat(r.complete()).isTrue();
-        assertThat(completion("own-format").errorCode()).isNull();
+        assertPassedWhole("/v1/completions", "{\"model\":\"up/llama\",\"prompt\":\"x\",\"stream\":true}", own,
+                "own-format");
     }
 
     @Test
@@ -510,29 +505,34 @@ final class CutResponseTest {
     void shouldPassACleanEndOfAStreamThatGaveItsFinishReasonWithoutDone() throws Exception {
         // Some OpenAI-compatible servers end a chat stream without [DONE]; its finish reason says it ended.
         String last = "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
-        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(EVENT_1), chunk(last), "0\r\n\r\n"));
 
-        Received r = chat("finish-no-done", "{\"model\":\"up/gpt-x\",\"stream\":true}");
-
-        assertThat(r.body()).isEqualTo(EVENT_1 + last);
-        assertThat(r.complete()).isTrue();
-        Completion c = completion("finish-no-done");
-        assertThat(c.cut()).isFalse();
-        assertThat(c.errorCode()).isNull();
+        assertPassedWhole("/v1/chat/completions", "{\"model\":\"up/gpt-x\",\"stream\":true}", EVENT_1 + last,
+                "finish-no-done");
     }
 
     @Test
     void shouldPassACleanEndOfAStreamOfAnotherApiWhateverItsLastEvent() throws Exception {
         // Only the APIs whose streams say when they end are judged: a speech stream's events are its own.
         String audio = "data: {\"type\":\"speech.audio.delta\",\"audio\":\"AAAA\"}\n\n";
-        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(audio), "0\r\n\r\n"));
 
-        Received r = RawClient.post(gateway.port(), "/v1/audio/speech", "{\"model\":\"up/tts-x\",\"input\":\"hi\","
-                + "\"stream_format\":\"sse\"}", 10_000, "X-Request-Id: speech-sse");
+        assertPassedWhole("/v1/audio/speech", "{\"model\":\"up/tts-x\",\"input\":\"hi\",\"stream_format\":\"sse\"}",
+                audio, "speech-sse");
+    }
 
-        assertThat(r.body()).isEqualTo(audio);
+    /**
+     * An upstream answers {@code stream} as an SSE stream and ends it cleanly: the client gets it whole, with its clean
+     * end, and the exchange is no error.
+     */
+    private void assertPassedWhole(String path, String body, String stream, String id) throws Exception {
+        upstream.next(Script.of(End.FIN, SSE_CLOSE_HEAD, chunk(stream), "0\r\n\r\n"));
+
+        Received r = RawClient.post(gateway.port(), path, body, 10_000, "X-Request-Id: " + id);
+
+        assertThat(r.body()).isEqualTo(stream);
         assertThat(r.complete()).isTrue();
-        assertThat(completion("speech-sse").errorCode()).isNull();
+        Completion c = completion(id);
+        assertThat(c.cut()).isFalse();
+        assertThat(c.errorCode()).isNull();
     }
 
     @Test
