@@ -376,18 +376,20 @@ public final class VirtualModelFilter implements Filter {
                            Endpoint endpoint, String path, Identification who, String named) {
         String id = RequestIds.of(request.getHeader(RequestIds.CLIENT_HEADER));
         response.setHeader(RequestIds.RESPONSE_HEADER, id);
-        // Paths both APIs serve (models, files), and paths the gateway does not serve (an Anthropic API it does not
-        // proxy: /v1/skills), answer in the shape of the SDK that calls: Anthropic's sends its version.
-        boolean anthropic = Paths.anthropicPath(path) || ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL
-                || endpoint == Endpoint.UNKNOWN || path.equals("/v1/files") || path.startsWith("/v1/files/"))
-                && request.getHeader("anthropic-version") != null);
+        boolean anthropicSdk = request.getHeader("anthropic-version") != null;
+        // Paths both APIs serve (models, files) go, and answer, as the SDK that calls: Anthropic's sends its version.
+        boolean anthropic = Paths.anthropicPath(path) || anthropicSdk && (endpoint == Endpoint.MODELS
+                || endpoint == Endpoint.MODEL || path.equals("/v1/files") || path.startsWith("/v1/files/"));
         // A request refused later goes nowhere after all: Rejections.send drops its route.
         List<Candidate> routes = endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL || endpoint == Endpoint.FEEDBACK
                 ? List.of()
                 : named == null || named.isBlank() ? Resolver.withoutModel(config.rules(), anthropic)
                 : Resolver.toProvider(config.rules(), named.strip());
+        // A path the gateway does not serve (an Anthropic API it does not proxy: /v1/skills) answers an Anthropic SDK in
+        // its shape too, but keeps the route above: an unknown path is no Anthropic request to send the Anthropic key to.
+        boolean anthropicShape = anthropic || anthropicSdk && endpoint == Endpoint.UNKNOWN;
         Exchange exchange = Exchange.start(id, request.getMethod(), endpoint,
-                endpoint == Endpoint.MODEL ? Paths.MODELS_PATH : path, anthropic, config,
+                endpoint == Endpoint.MODEL ? Paths.MODELS_PATH : path, anthropicShape, config,
                 who.ok() ? who.caller() : null, routes, listeners,
                 request.getAttribute(Exchange.ARRIVED_NANOS) instanceof Long arrived ? arrived : null);
         request.setAttribute(Exchange.ATTRIBUTE, exchange);

@@ -118,6 +118,9 @@ final class EchoServlet extends HttpServlet {
         resp.setHeader("X-Echo-Transfer-Encoding", String.valueOf(req.getHeader("Transfer-Encoding")));
         resp.setHeader("X-Echo-Authorization", String.valueOf(req.getHeader("Authorization")));
         resp.setHeader("X-Echo-Decision", String.valueOf(req.getAttribute(Exchange.ATTRIBUTE) instanceof Exchange e && e.decision() != null));
+        // Where the filter says the request goes (the first candidate's provider), for a host that proxies it.
+        resp.setHeader("X-Echo-Route", String.valueOf(req.getAttribute(Exchange.ATTRIBUTE) instanceof Exchange e
+                && !e.candidates().isEmpty() ? e.candidates().get(0).provider() : null));
         resp.setContentType("application/octet-stream");
         resp.setContentLength(body.length);
         resp.getOutputStream().write(body);

@@ -810,6 +810,21 @@ abstract class FilterContract {
                 .isIn("refused by the container", "{\"model\":\"claude-sonnet-4-6\"}");
     }
 
+    // A re-read of the change that gave unknown paths the Anthropic error shape for an Anthropic SDK: the same flag
+    // chose their route, so a path of no API passed to the host was routed to the anthropic provider (its key, for a
+    // host that proxies by the filter's candidates) where it went nowhere without the header.
+    @Test
+    void shouldRouteAPathOfNoApiTheSameWhetherOrNotAnAnthropicSdkSentIt() throws Exception {
+        RawHttp.Response plain = RawHttp.post(inApp.port(), "/app/v1/skills", "{}", "Content-Type: application/json");
+        RawHttp.Response anthropic = RawHttp.post(inApp.port(), "/app/v1/skills", "{}", "Content-Type: application/json",
+                "anthropic-version: 2023-06-01");
+
+        assertThat(plain.status()).as("passed to the host").isEqualTo(200);
+        assertThat(anthropic.status()).as("passed to the host").isEqualTo(200);
+        assertThat(plain.header("X-Echo-Route")).isEqualTo("null");
+        assertThat(anthropic.header("X-Echo-Route")).isEqualTo(plain.header("X-Echo-Route"));
+    }
+
     @ParameterizedTest
     @MethodSource("modes")
     void shouldClassifyALowercaseMethodLikeItsUppercase(String mode) throws IOException {
