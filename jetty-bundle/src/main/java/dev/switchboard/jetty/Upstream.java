@@ -211,7 +211,13 @@ final class Upstream {
         }
     }
 
-    void ended(int status, String error) {
+    /**
+     * Records the attempt's end once, whichever of the proxy and the container (a client gone, in Tomcat) ends it.
+     * Synchronized: the second caller, which completes the exchange next, waits until the first has recorded the
+     * attempt (a fresh-clone CI run logged a stream left by its client in stock Tomcat with "attempts":0: the container
+     * completed the exchange while the proxy's call was still reading the stream's usage).
+     */
+    synchronized void ended(int status, String error) {
         if (!endedOnce.compareAndSet(false, true)) {
             return;
         }
