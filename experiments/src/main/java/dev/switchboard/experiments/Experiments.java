@@ -32,7 +32,8 @@ import java.util.function.Supplier;
  * Experiments (SPEC section 10), on this node: a listener that files every exchange of a redirect under
  * its arm, a {@link FeedbackSink} that attaches {@code POST /v1/feedback} scores to the arm of the
  * exchange they name, and the admin endpoints {@code GET /admin/experiments},
- * {@code GET /admin/experiments/{source}} and {@code POST /admin/experiments/{source}/reset}.
+ * {@code GET /admin/experiments/{source}} and {@code POST /admin/experiments/{source}/reset} (the source also in the
+ * query: {@code GET /admin/experiments?source=NAME}, {@code POST /admin/experiments/reset?source=NAME}).
  *
  * <p>Memory is O(arms), not O(requests), plus the feedback index: at most {@link #MAX_FEEDBACK_REQUESTS}
  * request ids (the oldest go first; the latest half are always kept), each scorable for
@@ -390,6 +391,21 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
 
     @Override
     public Object handle(String method, String rest, Map<String, String> query) {
+        String named = query.get("source");
+        if (named != null) {
+            // The source in the query: any name, one a container refuses in a path included (Jetty answers 400 to an
+            // encoded '%' or '\' there, so "x%y" could be neither shown nor reset).
+            if (rest.equals("/reset")) {
+                requireMethod(method, "POST");
+                return found(named, reset(named));
+            }
+            if (!rest.isEmpty() && !rest.equals("/")) {
+                throw new AdminException(ApiError.ADMIN_NOT_FOUND, "a source is named either in the path or in"
+                        + " ?source=, not both: GET /admin/experiments?source=NAME, POST /admin/experiments/reset?source=NAME");
+            }
+            requireMethod(method, "GET");
+            return found(named, get(named));
+        }
         if (rest.isEmpty() || rest.equals("/")) {
             requireMethod(method, "GET");
             return list();

@@ -263,10 +263,12 @@ public final class AdminServlet extends HttpServlet {
                         req.getParameterMap().forEach((k, v) -> query.put(k, v.length == 0 ? "" : v[0]));
                         Object answer = x.handle(method, path.substring(x.prefix().length()), query);
                         if (!method.equals("GET")) {
-                            // A change (an experiment's reset): in the trail too, as it was asked.
+                            // A change (an experiment's reset): in the trail too, as it was asked (its query, as
+                            // sent, names what a path cannot: POST /admin/experiments/reset?source=canary-10%25).
+                            String asked = req.getServletPath() + path
+                                    + (req.getQueryString() == null ? "" : "?" + req.getQueryString());
                             LOG.info("Switchboard admin: {} {} by {} from {}", method,
-                                    new String(JsonTree.write(req.getServletPath() + path), StandardCharsets.UTF_8), by,
-                                    req.getRemoteAddr());
+                                    new String(JsonTree.write(asked), StandardCharsets.UTF_8), by, req.getRemoteAddr());
                         }
                         json(resp, 200, answer);
                         return;

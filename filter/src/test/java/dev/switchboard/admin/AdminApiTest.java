@@ -117,7 +117,8 @@ final class AdminApiTest {
     }
 
     // Regression (the last session's note): an experiment's reset (POST /admin/experiments/{source}/reset, served by
-    // an extension) changed what the admin API reports and left no line in the trail.
+    // an extension) changed what the admin API reports and left no line in the trail; one asked in the query named no
+    // source in it.
     @Test
     void shouldLogAChangeAnExtensionMade() throws Exception {
         AdminExtension resets = new AdminExtension() {
@@ -139,19 +140,24 @@ final class AdminApiTest {
                 ch.qos.logback.classic.Level.INFO);
         HttpResponse<String> reset;
         HttpResponse<String> read;
+        HttpResponse<String> queried;
         HttpResponse<String> missing;
         try (lines) {
             reset = admin.send(admin.request("POST", "/admin/things/team%22a/reset", null));
             read = admin.send(admin.request("GET", "/admin/things/team", null));
+            queried = admin.send(admin.request("POST", "/admin/things/reset?source=canary-10%25", null));
             missing = admin.send(admin.request("POST", "/admin/things/missing/reset", null));
         }
 
         assertThat(reset.statusCode()).isEqualTo(200);
         assertThat(read.statusCode()).isEqualTo(200);
+        assertThat(queried.statusCode()).isEqualTo(200);
         assertThat(missing.statusCode()).isEqualTo(404);
-        // One line, for the change that was made; the path as a JSON string, as the writes' names are.
+        // A line for each change that was made; the path as a JSON string, as the writes' names are, and the query as
+        // it was sent (a source named there, which a path cannot carry, is in the trail too).
         assertThat(lines.messages()).containsExactly(
-                "Switchboard admin: POST \"/admin/things/team\\\"a/reset\" by the admin token from 127.0.0.1");
+                "Switchboard admin: POST \"/admin/things/team\\\"a/reset\" by the admin token from 127.0.0.1",
+                "Switchboard admin: POST \"/admin/things/reset?source=canary-10%25\" by the admin token from 127.0.0.1");
     }
 
     // Regression (a probe): /admin/experiments/ answered the list while /admin/status/ was 404; each endpoint answers

@@ -461,8 +461,12 @@ final class Cli {
         }
         URI uri;
         try {
-            uri = URI.create(url.replaceAll("/+$", "") + "/admin/experiments"
-                    + (source == null ? "" : "/" + URIUtil.encodePath(source)));
+            uri = URI.create(url.replaceAll("/+$", "") + "/admin/experiments" + (source == null ? ""
+                    // In the query, a name a path cannot carry: Jetty refuses an encoded '%' or '\' in one, and a '.'
+                    // or '..' segment would be resolved away.
+                    : source.matches("(?s).*[%\\\\].*|(.*/)?\\.{1,2}(/.*)?")
+                    ? "?source=" + java.net.URLEncoder.encode(source, StandardCharsets.UTF_8)
+                    : "/" + URIUtil.encodePath(source)));
             if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
                 throw new IllegalArgumentException("not an http(s) URL");
             }

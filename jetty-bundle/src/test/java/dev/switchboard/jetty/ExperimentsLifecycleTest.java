@@ -8,12 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.config.ConfigLoader;
 import dev.switchboard.experiments.Experiments;
+import dev.switchboard.json.JsonTree;
 import dev.switchboard.live.LiveConfig;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -172,6 +175,44 @@ final class ExperimentsLifecycleTest {
         assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
         assertThat(requests(experiment("team/reset"))).isZero();
         assertThat(admin("POST", "/admin/experiments/team/reset").body()).contains("\"source\":\"team\"");
+    }
+
+    @Test
+    void shouldShowAndResetInTheQueryASourceAPathCannotCarry() throws Exception {
+        rules("""
+                  - {source: "canary-10%", strategy: round_robin, targets: [up/a, up/b]}
+                  - {source: 'back\\slash', strategy: round_robin, targets: [up/a, up/b]}
+                """);
+        for (String source : List.of("canary-10%", "back\\slash")) {
+            send(source.replace("\\", "\\\\"), 2);
+            String q = URLEncoder.encode(source, StandardCharsets.UTF_8);
+            // Encoded in a path, Jetty refuses the name before the admin API sees it (an ambiguous or suspicious path).
+            assertThat(admin("GET", "/admin/experiments/" + q).statusCode()).as(source).isEqualTo(400);
+            assertThat(admin("POST", "/admin/experiments/" + q + "/reset").statusCode()).as(source).isEqualTo(400);
+
+            // In the query it is shown (once its two exchanges are filed) ...
+            Map<String, Object> view = experiment("?source=" + q, 2);
+            assertThat(view.get("source")).isEqualTo(source);
+            assertThat(requests(view)).isEqualTo(2);
+
+            // ... (from the command line too) ...
+            ExperimentsTest.CliRun cli = ExperimentsTest.cli("experiments", source, "--url",
+                    "http://127.0.0.1:" + gateway.port(), "--token", "t", "--json");
+            assertThat(cli.code()).as(cli.err()).isZero();
+            assertThat(map(JsonTree.parse(cli.out().strip().getBytes(StandardCharsets.UTF_8))).get("source"))
+                    .isEqualTo(source);
+            // ... and started over.
+            HttpResponse<String> reset = admin("POST", "/admin/experiments/reset?source=" + q);
+            assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+            assertThat(reset.body()).contains("\"source\":" + new String(JsonTree.write(source), StandardCharsets.UTF_8));
+            HttpResponse<String> shown = admin("GET", "/admin/experiments?source=" + q);
+            assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+            assertThat(requests(map(JsonTree.parse(shown.body().getBytes(StandardCharsets.UTF_8))))).isZero();
+        }
+        // A name in the path and one in the query: which one was meant is unclear, so neither.
+        assertThat(admin("GET", "/admin/experiments/ab?source=ab").statusCode()).isEqualTo(404);
+        assertThat(admin("GET", "/admin/experiments/reset?source=ab").statusCode()).isEqualTo(405);
+        assertThat(admin("POST", "/admin/experiments/reset?source=nothing").statusCode()).isEqualTo(404);
     }
 
     @Test

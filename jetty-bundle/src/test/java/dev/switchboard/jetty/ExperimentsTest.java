@@ -188,10 +188,10 @@ final class ExperimentsTest {
         assertThat(badUrl.err()).startsWith("error: invalid --url \"ftp://x\": not an http(s) URL");
     }
 
-    private record CliRun(int code, String out, String err) {
+    record CliRun(int code, String out, String err) {
     }
 
-    private static CliRun cli(String... args) {
+    static CliRun cli(String... args) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         int code;
