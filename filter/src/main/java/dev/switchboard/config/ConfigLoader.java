@@ -464,6 +464,15 @@ public final class ConfigLoader {
     }
 
     /**
+     * @param storeBytes an admin store document as it is on disk
+     * @return whether it holds comments of its own beside {@link #renderStore}'s header (a hand edit's notes), which a
+     *     write, rendering the document from its rows, drops
+     */
+    public static boolean storeHasComments(byte[] storeBytes) {
+        return StoreDocument.handComments(storeBytes);
+    }
+
+    /**
      * The admin store document for some rows: the config file's own {@code virtual_models} format, sorted by
      * source, every value literal (<code>${</code> written as <code>$${</code>), so that {@link #readStore} gives the rows back exactly.
      *

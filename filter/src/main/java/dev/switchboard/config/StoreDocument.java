@@ -9,8 +9,13 @@ import java.util.List;
 import java.util.Map;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.comments.CommentType;
 import org.snakeyaml.engine.v2.common.FlowStyle;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
+import org.snakeyaml.engine.v2.events.CommentEvent;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.representer.StandardRepresenter;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
@@ -26,7 +31,33 @@ final class StoreDocument {
             + "# entries of the config file with the same source win over these. Each admin or dashboard write\n"
             + "# rewrites this whole file, rows sorted by source, without comments: keep notes in a row's description.\n";
 
+    /** The header's lines as a comment event reads them (the text after its {@code #}). */
+    private static final java.util.Set<String> HEADER_LINES = java.util.Set.copyOf(
+            java.util.Arrays.stream(HEADER.split("\n")).map(l -> l.substring(1)).toList());
+
     private StoreDocument() {
+    }
+
+    /**
+     * @param yaml a store document as it is on disk
+     * @return whether it holds a comment of its own beside {@link #render}'s header (a hand edit's notes, a
+     *     {@code yaml-language-server} line), which a write, rendering the document from its rows, drops; the comments
+     *     before a point where the document stops parsing count
+     */
+    static boolean handComments(byte[] yaml) {
+        LoadSettings settings = LoadSettings.builder().setParseComments(true).build();
+        try {
+            ParserImpl parser = new ParserImpl(settings, new StreamReader(settings, new String(yaml, StandardCharsets.UTF_8)));
+            while (parser.hasNext()) {
+                if (parser.next() instanceof CommentEvent c && c.getCommentType() != CommentType.BLANK_LINE
+                        && !HEADER_LINES.contains(c.getValue())) {
+                    return true;
+                }
+            }
+        } catch (RuntimeException notYaml) {
+            // Read up to where it stops parsing: such a store is refused before any write is made from it.
+        }
+        return false;
     }
 
     /** @return the document for these rows, sorted by source */

@@ -35,6 +35,8 @@ import java.util.function.UnaryOperator;
  */
 public final class FileAdminStore implements AdminStore {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileAdminStore.class);
+
     /** One monitor per store file in this JVM: a file lock held twice by one JVM is an error, not a wait. */
     private static final ConcurrentHashMap<Path, Object> WRITERS = new ConcurrentHashMap<>();
     /** How many times a write starts over because the file changed under it before it gives up. */
@@ -208,6 +210,10 @@ public final class FileAdminStore implements AdminStore {
                     }
                     boolean written;
                     try {
+                        if (now instanceof StoreContents.Document old && old.exists()
+                                && ConfigLoader.storeHasComments(old.yaml())) {
+                            keepCommented(old);
+                        }
                         written = writeAtomically(doc.yaml(), now.revision());
                     } catch (IOException e) {
                         throw new IOException(file + ": cannot be written (" + ConfigLoader.reason(e, file) + ")", e);
@@ -252,6 +258,18 @@ public final class FileAdminStore implements AdminStore {
                 throw new java.io.InterruptedIOException(file + ": the gateway is stopping; nothing was written");
             }
         }
+    }
+
+    /**
+     * Keeps the file as it is, hand comments and all, beside it ({@code NAME.<first 12 digits of its revision>.bak}),
+     * before a write that renders the file from its rows replaces it: the comments are not lost, and the log says where
+     * they are. A copy made already (a write that started over) is made again, with the same bytes.
+     */
+    private void keepCommented(StoreContents.Document old) throws IOException {
+        Path copy = file.resolveSibling(file.getFileName() + "." + old.revision().substring(0, 12) + ".bak");
+        DurableFile.replace(copy, old.yaml(), () -> true);
+        LOG.warn("Switchboard admin store: {} held comments of its own, which this write drops (each write rewrites the"
+                + " file from its rows; keep notes in a row's description); the file as it was is kept in {}", file, copy);
     }
 
     private IOException keptChanging() {

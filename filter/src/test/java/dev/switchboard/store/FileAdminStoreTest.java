@@ -112,6 +112,53 @@ final class FileAdminStoreTest {
         assertThat(Files.readString(file)).isEqualTo("edited by hand\ntwo\n");
     }
 
+    // Regression (a probe): a hand edit's comments were dropped by the next admin or dashboard write, which renders the
+    // file from its rows, and nothing said so: the notes an operator wrote were gone.
+    @Test
+    void shouldKeepACopyOfAFileWithCommentsOfItsOwnBeforeAWriteDropsThem() throws Exception {
+        Path file = dir.resolve("store.yaml");
+        FileAdminStore store = new FileAdminStore(file);
+        byte[] rendered = dev.switchboard.config.ConfigLoader.renderStore(List.of());
+        store.write(null, now -> StoreContents.Document.of(rendered));
+        String edited = new String(rendered, StandardCharsets.UTF_8)
+                + "# yaml-language-server: $schema=switchboard.schema.json\n"
+                + "  - source: fast   # the team's pick until 2027\n    target: up/small\n";
+        Files.writeString(file, edited.replace("virtual_models: []", "virtual_models:"));
+        String handEdit = Files.readString(file);
+        List<String> logged;
+
+        try (dev.switchboard.ops.LogLines lines = dev.switchboard.ops.LogLines.capture(FileAdminStore.class,
+                ch.qos.logback.classic.Level.WARN)) {
+            store.write(null, now -> doc("version: 1\nvirtual_models: []\n"));
+            // Its own file, rendered again (the header's comments only): nothing to keep.
+            store.write(null, now -> StoreContents.Document.of(rendered));
+            logged = lines.messages();
+        }
+
+        String copy = "store.yaml." + sha256(handEdit.getBytes(StandardCharsets.UTF_8)).substring(0, 12) + ".bak";
+        assertThat(filesInDir()).containsExactly(".store.yaml.lock", "store.yaml", copy);
+        assertThat(Files.readString(dir.resolve(copy))).isEqualTo(handEdit);
+        assertThat(logged).singleElement().asString().contains(file + " held comments of its own, which this write drops")
+                .endsWith("the file as it was is kept in " + dir.resolve(copy));
+    }
+
+    @Test
+    void shouldTellTheHeadersCommentsFromAHandEditsOnes() {
+        byte[] rendered = dev.switchboard.config.ConfigLoader.renderStore(List.of());
+        String text = new String(rendered, StandardCharsets.UTF_8);
+        assertThat(dev.switchboard.config.ConfigLoader.storeHasComments(rendered)).isFalse();
+        assertThat(dev.switchboard.config.ConfigLoader.storeHasComments((text + "\n\n").getBytes(StandardCharsets.UTF_8)))
+                .as("blank lines").isFalse();
+        assertThat(dev.switchboard.config.ConfigLoader.storeHasComments(
+                "virtual_models: [] # none yet\n".getBytes(StandardCharsets.UTF_8))).as("a comment after a value").isTrue();
+        assertThat(dev.switchboard.config.ConfigLoader.storeHasComments(
+                "description: \"a # in a string\"\n".getBytes(StandardCharsets.UTF_8))).as("a # in a string").isFalse();
+        assertThat(dev.switchboard.config.ConfigLoader.storeHasComments(
+                "# a note\nvirtual_models: [\n".getBytes(StandardCharsets.UTF_8))).as("before a parse error").isTrue();
+        assertThat(dev.switchboard.config.ConfigLoader.storeHasComments(
+                text.replace("# Written", "#  Written").getBytes(StandardCharsets.UTF_8))).as("a header line edited").isTrue();
+    }
+
     @Test
     void shouldStartOverFromAHandEditSavedWhileTheWriteRan() throws Exception {
         // An editor takes no lock: its save can land after the write read the file. The write must not replace it with
