@@ -81,9 +81,15 @@ final class Experiment {
         this.arms = a;
     }
 
+    /** @return whether an exchange scored under {@code s} counts in this experiment's arm of its target now */
+    boolean scores(Experiments.Scorable s) {
+        return s.epoch() == epoch && scorables.get(s.target()) == s;
+    }
+
     /**
      * @param target a target of this experiment's exchanges
-     * @return the feedback index's value for the target's exchanges (the same object every time)
+     * @return the feedback index's value for the target's exchanges (the same object every time, until the target
+     *     comes back after another: {@link #retarget})
      */
     Experiments.Scorable scorable(String target) {
         Experiments.Scorable s = scorables.get(target);
@@ -132,7 +138,15 @@ final class Experiment {
                 a.put(arm.target(), arm);
             }
         }
-        a.put(target, arms.containsKey(target) ? arms.get(target) : new ArmStats(target));
+        // A target it had before (A, then B, then A again) starts afresh: its old numbers are from before the baseline's,
+        // and kept they made the "after" arm half "before" (a probe). The same target (a strategy or weight changed
+        // only) goes on counting.
+        boolean same = target.equals(definition.targets().get(0)) && arms.containsKey(target);
+        a.put(target, same ? arms.get(target) : new ArmStats(target));
+        if (!same) {
+            // Scores for its earlier exchanges are not the fresh arm's: they hold the scorable dropped here.
+            scorables.remove(target);
+        }
         // In the order each target was last current: the oldest go first.
         Iterator<String> oldest = a.keySet().iterator();
         for (int extra = a.size() - MAX_BEFORE_AFTER_ARMS; extra > 0; extra--) {

@@ -278,7 +278,7 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         }
         Scorable s = claim.value();
         Experiment current = s.epoch == 0 ? null : experiments.get(s.source);
-        if (current != null && current.epoch == s.epoch) {
+        if (current != null && current.scores(s)) {
             ArmStats arm = current.arm(s.target);
             if (arm != null) {
                 arm.feedback(feedback.score());

@@ -29,22 +29,43 @@ final class ExperimentTest {
         assertThat(e.isExperiment(NOW.plusSeconds(1_000), Duration.ofDays(7))).isTrue();
     }
 
+    // Regression (a statistics probe): a target that came back (a, then b, then a) kept its old numbers, so the "after"
+    // arm compared with the baseline b held requests from before b; a score for one of them landed there too.
     @Test
-    void shouldKeepATargetThatCameBackAsTheNewestBeforeArmWithItsNumbers() {
+    void shouldStartATargetThatCameBackAfreshAsTheNewestArm() {
         Experiment e = new Experiment("alias", 1, single("p/a"), NOW);
         feed(e, "p/a");
+        Experiments.Scorable before = e.scorable("p/a");
         e.retarget(single("p/b"), NOW);
         feed(e, "p/b");
-        for (int i = 0; i < Experiment.MAX_BEFORE_AFTER_ARMS - 1; i++) {
+        feed(e, "p/b");
+        for (int i = 0; i < Experiment.MAX_BEFORE_AFTER_ARMS - 2; i++) {
             e.retarget(single("p/x" + i), NOW);
             feed(e, "p/x" + i);
         }
-        // p/a was current longest ago: the next change drops it, and p/b comes back with its numbers.
-        e.retarget(single("p/b"), NOW);
+        e.retarget(single("p/a"), NOW);
+        feed(e, "p/a");
 
         assertThat(e.arms()).extracting(ArmStats::target).hasSize(Experiment.MAX_BEFORE_AFTER_ARMS)
-                .doesNotContain("p/a").endsWith("p/b");
-        assertThat(e.arm("p/b").snapshot().requests()).isEqualTo(1);
+                .startsWith("p/b").endsWith("p/a");
+        assertThat(e.arm("p/a").snapshot().requests()).as("from the change back on").isEqualTo(1);
+        assertThat(e.arm("p/b").snapshot().requests()).isEqualTo(2);
+        assertThat(e.scores(before)).as("a score for an exchange of a's first time").isFalse();
+        assertThat(e.scores(e.scorable("p/a"))).isTrue();
+        assertThat(e.scores(e.scorable("p/b"))).isTrue();
+    }
+
+    @Test
+    void shouldGoOnCountingTheSameTargetWhenOnlyItsStrategyChanged() {
+        Experiment e = new Experiment("alias", 1, single("p/a"), NOW);
+        feed(e, "p/a");
+        Experiments.Scorable before = e.scorable("p/a");
+
+        assertThat(e.retarget(new Experiment.Definition(List.of("p/a"), List.of(1), Strategy.FAILOVER), NOW)).isTrue();
+
+        assertThat(e.arms()).extracting(ArmStats::target).containsExactly("p/a");
+        assertThat(e.arm("p/a").snapshot().requests()).isEqualTo(1);
+        assertThat(e.scores(before)).isTrue();
     }
 
     private static Experiment.Definition single(String target) {
