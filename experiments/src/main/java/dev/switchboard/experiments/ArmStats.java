@@ -70,6 +70,8 @@ final class ArmStats {
     private long failedOver;
     private final Map<String, Long> finishReasons = new LinkedHashMap<>();
     private final HllSketch callers = new HllSketch(HLL_LG_K);
+    /** Requests whose caller had no identity (no user path, client or session id): in no caller count. */
+    private long anonymous;
     private final Moments feedback = new Moments();
     private Instant firstSeen;
     private Instant lastSeen;
@@ -139,6 +141,8 @@ final class ArmStats {
         }
         if (caller != null) {
             callers.update(caller);
+        } else {
+            anonymous++;
         }
     }
 
@@ -177,7 +181,7 @@ final class ArmStats {
         u.update(callers);
         return new Snapshot(target, requests, errors.clone(), latency.copy(), quantiles(latencyHistogram), firstByte.copy(),
                 quantiles(firstByteHistogram), t, sums, unknownUsage, new LinkedHashMap<>(finishReasons), u, feedback.copy(),
-                firstSeen, lastSeen, series.widthMillis(), series.points(), reassigned, failedOver);
+                firstSeen, lastSeen, series.widthMillis(), series.points(), reassigned, failedOver, anonymous);
     }
 
     /**
@@ -202,12 +206,13 @@ final class ArmStats {
      * @param series its exchanges over time, oldest first (buckets with exchanges only)
      * @param reassigned its requests from callers who may not use every arm
      * @param failedOver its requests another candidate answered (its target failed them, or its breaker was open)
+     * @param anonymous its requests whose caller had no identity (in no caller count)
      */
     record Snapshot(String target, long requests, long[] errors, Moments latency, double[] latencyQuantiles,
                     Moments firstByte, double[] firstByteQuantiles, Moments[] tokens, BigInteger[] tokenSums,
                     long unknownUsage, Map<String, Long> finishReasons, Union callers, Moments feedback,
                     Instant firstSeen, Instant lastSeen, long seriesWidthMillis, List<Series.Point> series,
-                    long reassigned, long failedOver) {
+                    long reassigned, long failedOver, long anonymous) {
 
         long errorCount() {
             long n = 0;

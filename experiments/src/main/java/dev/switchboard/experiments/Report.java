@@ -69,7 +69,10 @@ final class Report {
      * @param failedOver requests another candidate answered (failover: its target failed them, or its breaker was
      *     open): their figures are that candidate's
      * @param finishReasons how answers ended ({@code stop}, {@code length}, {@code tool_calls}...)
-     * @param distinctCallers distinct callers, approximately
+     * @param distinctCallers distinct callers, approximately; {@code null} (unknown) when none of its requests came with
+     *     an identity
+     * @param anonymousRequests its requests whose caller had no identity (no user path, client or session id), which
+     *     no caller count holds
      * @param feedback scores given
      * @param firstSeen its first exchange
      * @param lastSeen its last exchange
@@ -78,7 +81,7 @@ final class Report {
     record ArmView(String target, boolean baseline, Integer weight, Double expectedShare, long requests, Double share,
                    Map<String, Long> errors, Double errorRate, DistributionView latencyMs, DistributionView firstByteMs,
                    Map<String, TokenView> tokens, long unknownUsage, long failedOver, Map<String, Long> finishReasons,
-                   long distinctCallers,
+                   Long distinctCallers, long anonymousRequests,
                    FeedbackView feedback, Instant firstSeen, Instant lastSeen, SeriesView series) {
     }
 
@@ -116,7 +119,7 @@ final class Report {
     /**
      * @param n observations
      * @param mean their mean
-     * @param variance their variance
+     * @param variance their sample variance, {@code null} under two observations
      * @param p50 median
      * @param p90 90th percentile
      * @param p99 99th percentile
@@ -129,7 +132,7 @@ final class Report {
      * @param sum their total, {@code null} when none stated it (unknown, not zero); a whole number past a long's range
      *     when it is one (each count fits a long, their total need not)
      * @param mean per request
-     * @param variance per request
+     * @param variance per request (sample variance), {@code null} under two
      */
     record TokenView(long n, BigInteger sum, Double mean, Double variance) {
     }
@@ -160,11 +163,14 @@ final class Report {
 
     /**
      * @param expected each arm's share by weight
-     * @param observed each arm's share of requests
+     * @param observed each arm's share of {@code unit}
      * @param pValue the chi-square goodness-of-fit p-value
      * @param mismatch whether {@code pValue} is below 0.001: the traffic split is not what the weights say
+     * @param unit what was split and counted: {@code requests} (round robin: each request takes its turn), or
+     *     {@code callers} (sticky: each caller is sent to one arm, so its requests are not split one by one; a request
+     *     without an identity is picked on its own and counts as one)
      */
-    record SampleRatioView(List<Double> expected, List<Double> observed, Double pValue, boolean mismatch) {
+    record SampleRatioView(List<Double> expected, List<Double> observed, Double pValue, boolean mismatch, String unit) {
     }
 
     static ExperimentView of(Experiment e) {
@@ -186,11 +192,12 @@ final class Report {
             long callers = Math.round(a.callers().getEstimate());
             estimatedSum += callers;
             all.update(a.callers().getResult());
+            Long distinct = callers == 0 && a.anonymous() > 0 ? null : callers;
             views.add(new ArmView(a.target(), i == 0, weight, split ? (double) weight / weightSum : null, a.requests(),
                     total == 0 ? null : (double) a.requests() / total, errors(a),
                     a.requests() == 0 ? null : (double) a.errorCount() / a.requests(),
                     distribution(a.latency(), a.latencyQuantiles()), distribution(a.firstByte(), a.firstByteQuantiles()),
-                    tokens(a), a.unknownUsage(), a.failedOver(), a.finishReasons(), callers,
+                    tokens(a), a.unknownUsage(), a.failedOver(), a.finishReasons(), distinct, a.anonymous(),
                     new FeedbackView(a.feedback().getN(), finite(a.feedback().getMean())), a.firstSeen(), a.lastSeen(),
                     series(a)));
         }
@@ -209,24 +216,42 @@ final class Report {
         }
         SampleRatioView srm = null;
         List<String> warnings = new ArrayList<>();
+        boolean sticky = def.strategy() == dev.switchboard.rules.Strategy.STICKY;
         if (split) {
             int[] weights = def.weights().stream().mapToInt(Integer::intValue).toArray();
-            long[] observed = arms.stream().mapToLong(ArmStats.Snapshot::requests).toArray();
-            double p = Stats.sampleRatio(weights, observed);
+            // What the split assigns: a round robin each request, a sticky split each caller (a statistics probe: three
+            // callers on a fair 50/50 sent 101 and 199 requests, "mismatch, p = 1.5e-08"; by callers, 1 and 2, p = 1),
+            // and a request without an identity on its own. Callers are estimates: their sketches' error is variance too.
+            double[] observed = new double[arms.size()];
+            double[] variance = new double[arms.size()];
+            for (int i = 0; i < arms.size(); i++) {
+                ArmStats.Snapshot a = arms.get(i);
+                if (sticky) {
+                    double sd = (a.callers().getUpperBound(1) - a.callers().getLowerBound(1)) / 2;
+                    observed[i] = Math.round(a.callers().getEstimate()) + a.anonymous();
+                    variance[i] = sd * sd;
+                } else {
+                    observed[i] = a.requests();
+                }
+            }
+            double counted = java.util.Arrays.stream(observed).sum();
+            double p = Stats.sampleRatio(weights, observed, variance);
             List<Double> expected = new ArrayList<>();
             List<Double> seen = new ArrayList<>();
             for (int i = 0; i < weights.length; i++) {
                 expected.add((double) weights[i] / weightSum);
-                seen.add(total == 0 ? null : (double) observed[i] / total);
+                seen.add(counted > 0 ? observed[i] / counted : null);
             }
             boolean mismatch = p < Stats.SRM_ALPHA;
-            srm = new SampleRatioView(expected, seen, finite(p), mismatch);
+            String unit = sticky ? "callers" : "requests";
+            srm = new SampleRatioView(expected, seen, finite(p), mismatch, unit);
             if (mismatch) {
                 warnings.add("sample ratio mismatch (p = " + String.format(java.util.Locale.ROOT, "%.2g", p)
-                        + "): the arms' shares of requests are not what their weights say; the comparisons may be biased");
+                        + "): the arms' shares of " + unit + " are not what their weights say; the comparisons may be"
+                        + " biased");
             }
         }
-        if (leaked > 0 && def.strategy() == dev.switchboard.rules.Strategy.STICKY && split) {
+        if (leaked > 0 && sticky && split) {
             warnings.add("about " + leaked + " caller(s) reached more than one arm of a sticky split");
         }
         for (ArmStats.Snapshot a : arms) {
@@ -243,6 +268,19 @@ final class Report {
                         + " candidate (failover: it failed them, or its circuit breaker was open), whose outcomes, latency"
                         + " and usage count in this arm; its own failures are in switchboard_failovers_total"
                         + " (failover.max_attempts: 1 compares the arms' own error rates)");
+            }
+        }
+        if (sticky && split) {
+            for (ArmStats.Snapshot a : arms) {
+                long callers = Math.round(a.callers().getEstimate());
+                if (a.requests() >= Stats.MIN_PER_ARM && callers + a.anonymous() < Stats.MIN_PER_ARM) {
+                    // The comparisons count requests as independent, but a sticky split keeps each caller on one arm: with
+                    // few callers, an arm's numbers are largely its callers' own.
+                    warnings.add(a.target() + ": its " + a.requests() + " requests came from " + callers + " caller(s)"
+                            + (a.anonymous() > 0 ? " and " + a.anonymous() + " without an identity" : "")
+                            + ", each kept on one arm (sticky); the comparisons count requests as independent, so a"
+                            + " difference may be the callers' own, not the targets'");
+                }
             }
         }
         for (ArmStats.Snapshot a : arms) {
@@ -311,14 +349,19 @@ final class Report {
             out.put(ArmStats.TOKEN_KINDS[k], new TokenView(s.getN(),
                     s.getN() == 0 ? null : a.tokenSums()[k],
                     finite(s.getMean()),
-                    finite(s.getVariance())));
+                    variance(s)));
         }
         return out;
     }
 
     private static DistributionView distribution(Moments s, double[] q) {
-        return new DistributionView(s.getN(), finite(s.getMean()), finite(s.getVariance()), finite(q[0]), finite(q[1]),
+        return new DistributionView(s.getN(), finite(s.getMean()), variance(s), finite(q[0]), finite(q[1]),
                 finite(q[2]));
+    }
+
+    /** @return the sample variance, {@code null} (unknown) under two observations: one value has no spread to tell */
+    private static Double variance(Moments s) {
+        return s.getN() < 2 ? null : finite(s.getVariance());
     }
 
     private static SeriesView series(ArmStats.Snapshot a) {

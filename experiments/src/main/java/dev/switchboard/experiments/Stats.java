@@ -1,9 +1,9 @@
 package dev.switchboard.experiments;
 
+import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.distribution.TDistribution;
 import org.apache.commons.math3.stat.descriptive.StatisticalSummary;
-import org.apache.commons.math3.stat.inference.ChiSquareTest;
 
 /**
  * The tests of SPEC section 10, on Apache Commons Math's distributions (nothing hand-written but the
@@ -92,19 +92,42 @@ final class Stats {
      *     no requests
      */
     static double sampleRatio(int[] weights, long[] observed) {
-        long total = 0;
+        double[] counts = new double[observed.length];
+        for (int i = 0; i < observed.length; i++) {
+            counts[i] = observed[i];
+        }
+        return sampleRatio(weights, counts, new double[observed.length]);
+    }
+
+    /**
+     * The same check on counts that are themselves estimates (a sticky split's callers, counted by HyperLogLog
+     * sketches): Pearson's statistic with each arm's expected count as its variance plus the estimate's own, sum of
+     * (o - e)^2 / (e + v), against the chi-square distribution with one degree of freedom less than the arms. With no
+     * estimate error (v = 0) it is Pearson's test exactly; with some, it does not flag a difference the sketches' error
+     * explains (a 1.6% error on 10,000 callers per arm is 160, where the split's own spread is 50).
+     *
+     * @param weights the configured weights, one per arm
+     * @param observed each arm's count
+     * @param variance each count's own variance as an estimate (0 for an exact count)
+     * @return the p-value, or {@code NaN} with fewer than two arms or nothing counted
+     */
+    static double sampleRatio(int[] weights, double[] observed, double[] variance) {
+        double total = 0;
         long weightSum = 0;
         for (int i = 0; i < observed.length; i++) {
             total += observed[i];
             weightSum += weights[i];
         }
-        if (observed.length < 2 || total == 0) {
+        if (observed.length < 2 || !(total > 0)) {
             return Double.NaN;
         }
-        double[] expected = new double[weights.length];
+        double statistic = 0;
         for (int i = 0; i < weights.length; i++) {
-            expected[i] = (double) total * weights[i] / weightSum;
+            double expected = total * weights[i] / weightSum;
+            double d = observed[i] - expected;
+            statistic += d * d / (expected + variance[i]);
         }
-        return new ChiSquareTest().chiSquareTest(expected, observed);
+        // As Commons Math's ChiSquareTest computes it.
+        return 1 - new ChiSquaredDistribution(null, observed.length - 1).cumulativeProbability(statistic);
     }
 }

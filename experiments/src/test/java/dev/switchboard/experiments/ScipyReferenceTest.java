@@ -339,6 +339,67 @@ final class ScipyReferenceTest {
         assertThat(Report.of(e).warnings()).anySatisfy(w -> assertThat(w).startsWith("sample ratio mismatch (p = 3.5e-05)"));
     }
 
+    @Test
+    void sampleRatioOfEstimatedCountsAddsTheirVariance() {
+        // chi2 = sum (o - e)^2 / (e + v): (100^2 / (10000 + 160^2)) * 2 = 0.5618, 1 - chi2.cdf(0.5618, 1) =
+        // 0.45353680622870707; with v = 0 Pearson's: chisquare([10100, 9900]): p = 0.15729920705028488.
+        assertThat(Stats.sampleRatio(new int[] {1, 1}, new double[] {10_100, 9_900}, new double[] {25_600, 25_600}))
+                .isCloseTo(0.45353680622870707, within(1e-12));
+        assertThat(Stats.sampleRatio(new int[] {1, 1}, new double[] {10_100, 9_900}, new double[2]))
+                .isCloseTo(0.15729920705028488, within(1e-12));
+    }
+
+    // Regression (a statistics probe): a fair sticky 50/50 with three callers sent 101 and 199 requests and was flagged
+    // "sample ratio mismatch, p = 1.5e-08" (chisquare([101, 199]) against 150 each); a sticky split assigns callers, not
+    // requests: chisquare([1, 2]) against 1.5 each: chi2 = 0.3333, p = 0.5637028616507731.
+    @Test
+    void sampleRatioOfAStickySplitCountsCallers() {
+        Experiment e = new Experiment("m", 1, new Experiment.Definition(List.of("a", "b"), List.of(1, 1), Strategy.STICKY),
+                NOW);
+        for (int i = 0; i < 101; i++) {
+            e.arm("a").record(ok(1_000_000, 1L), "path:/one", NOW);
+        }
+        for (int i = 0; i < 199; i++) {
+            e.arm("b").record(ok(1_000_000, 1L), i % 2 == 0 ? "path:/two" : "path:/three", NOW);
+        }
+
+        Report.ExperimentView view = Report.of(e);
+
+        assertThat(view.sampleRatio().unit()).isEqualTo("callers");
+        assertThat(view.sampleRatio().observed()).containsExactly(1 / 3.0, 2 / 3.0);
+        // Within 1e-9, not 1e-12: the sketches of one and two callers count them exactly, but their bounds allow a hair.
+        assertThat(view.sampleRatio().pValue()).isCloseTo(0.5637028616507731, within(1e-9));
+        assertThat(view.sampleRatio().mismatch()).isFalse();
+        assertThat(view.warnings()).noneMatch(w -> w.startsWith("sample ratio mismatch"))
+                .contains("a: its 101 requests came from 1 caller(s), each kept on one arm (sticky); the comparisons count"
+                        + " requests as independent, so a difference may be the callers' own, not the targets'")
+                .anySatisfy(w -> assertThat(w).startsWith("b: its 199 requests came from 2 caller(s), each kept"));
+        assertThat(view.arms()).extracting(Report.ArmView::distinctCallers).containsExactly(1L, 2L);
+    }
+
+    // Each request of a caller without an identity is picked on its own: it counts as one, and its arm's distinct
+    // callers are unknown, not 0 (the probe's 40 requests without a user path read "Distinct callers 0").
+    @Test
+    void aStickySplitsRequestsWithoutAnIdentityCountOneByOne() {
+        Experiment e = new Experiment("m", 1, new Experiment.Definition(List.of("a", "b"), List.of(1, 1), Strategy.STICKY),
+                NOW);
+        for (int i = 0; i < 760; i++) {
+            e.arm("a").record(ok(1_000_000, 1L), null, NOW);
+        }
+        for (int i = 0; i < 240; i++) {
+            e.arm("b").record(ok(1_000_000, 1L), i < 40 ? "path:/c" + i : null, NOW);
+        }
+
+        Report.ExperimentView view = Report.of(e);
+
+        assertThat(view.arms()).extracting(Report.ArmView::distinctCallers).containsExactly(null, 40L);
+        assertThat(view.arms()).extracting(Report.ArmView::anonymousRequests).containsExactly(760L, 200L);
+        assertThat(view.sampleRatio().observed()).containsExactly(0.76, 0.24);
+        assertThat(view.sampleRatio().mismatch()).isTrue();
+        assertThat(view.warnings()).anySatisfy(w -> assertThat(w).startsWith("sample ratio mismatch (p = ")
+                .contains("the arms' shares of callers are not what their weights say"));
+    }
+
     // ---------------------------------------------------------------- percentiles, mean, variance, callers
 
     @Test

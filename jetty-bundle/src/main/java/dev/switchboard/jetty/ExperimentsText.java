@@ -49,8 +49,9 @@ final class ExperimentsText {
         }
         Map<String, Object> ratio = map(report.get("sample_ratio"));
         if (!ratio.isEmpty()) {
-            out.println("  sample ratio: " + (Boolean.TRUE.equals(ratio.get("mismatch")) ? "MISMATCH" : "as weighted")
-                    + " (p = " + pValue(ratio.get("p_value")) + ")");
+            out.println("  sample ratio" + ("callers".equals(ratio.get("unit")) ? " of callers" : "") + ": "
+                    + (Boolean.TRUE.equals(ratio.get("mismatch")) ? "MISMATCH" : "as weighted")
+                    + " (" + pIs(ratio.get("p_value")) + ")");
         }
         List<Object> comparisons = list(report.get("comparisons"));
         if (!comparisons.isEmpty()) {
@@ -60,14 +61,15 @@ final class ExperimentsText {
             Map<String, Object> cmp = map(c);
             String verdict = str(cmp.get("verdict")).replace('_', ' ');
             // An error rate in percent and its difference in percentage points: on the 0-1 scale with two decimals a
-            // rate of 0.4 % read 0.00, and an interval that leaves 0 out read [+0.00, +0.40].
-            boolean rate = "error_rate".equals(cmp.get("metric"));
+            // rate of 0.4 % read 0.00, and an interval that leaves 0 out read [+0.00, +0.40]. Feedback too (a rate of
+            // thumbs up, as the dashboard shows it).
+            boolean rate = "error_rate".equals(cmp.get("metric")) || "feedback".equals(cmp.get("metric"));
             java.util.function.Function<Object, String> value = rate ? ExperimentsText::percent : ExperimentsText::fixed;
             java.util.function.Function<Object, String> change = rate ? ExperimentsText::points : ExperimentsText::signed;
             out.printf(Locale.ROOT, "    %-28s %-16s %10s -> %-10s %s%n", str(cmp.get("target")), str(cmp.get("metric")),
                     value.apply(cmp.get("baseline")), value.apply(cmp.get("candidate")), "not enough data".equals(verdict)
                             ? verdict : change.apply(cmp.get("difference")) + " [" + change.apply(cmp.get("ci_low")) + ", "
-                            + change.apply(cmp.get("ci_high")) + "], p = " + pValue(cmp.get("p_value")) + ": " + verdict);
+                            + change.apply(cmp.get("ci_high")) + "], " + pIs(cmp.get("p_value")) + ": " + verdict);
         }
         for (Object w : list(report.get("warnings"))) {
             out.println("  warning: " + str(w));
@@ -106,9 +108,14 @@ final class ExperimentsText {
         return d == null ? "-" : String.format(Locale.ROOT, "%.1f%%", d * 100);
     }
 
-    private static String pValue(Object v) {
+    /**
+     * A p-value in words, as the dashboard writes it: "p = 0.0496" (three significant digits: "0.050" read as the
+     * threshold itself beside a verdict of "higher"), "p < 0.001" (never "p = <0.001").
+     */
+    private static String pIs(Object v) {
         Double d = num(v);
-        return d == null ? "-" : d < 0.001 ? "<0.001" : String.format(Locale.ROOT, "%.3f", d);
+        return d == null ? "p = -" : d < 0.001 ? "p < 0.001" : "p = " + new java.math.BigDecimal(d)
+                .round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
     @SuppressWarnings("unchecked")

@@ -115,7 +115,9 @@ final class DashboardPagesBrowserTest {
         textContains(By.id("exp-title"), "ab");
         WebElement arms = visible(By.id("exp-arms"));
         assertThat(arms.getText()).contains("up/gpt-small (baseline)", "up/gpt-large", "Requests (share)",
-                REQUESTS_PER_ARM + " (50%)", "Failed over (taken by another candidate) 0 0");
+                REQUESTS_PER_ARM + " (50%)", "Failed over (taken by another candidate) 0 0",
+                // Callers who send no identity are not "0 callers" (a statistics probe): unknown, and counted apart.
+                "Distinct callers unknown (and " + REQUESTS_PER_ARM + " requests without an identity)");
         textContains(By.id("exp-srm"), "Sample ratio as configured.");
         for (String chart : List.of("chart-latency", "chart-first-byte", "chart-tokens", "chart-errors")) {
             WebElement figure = driver.findElement(By.id(chart));
@@ -211,15 +213,23 @@ final class DashboardPagesBrowserTest {
 
     @Test
     void shouldWriteTheSampleRatiosPValueAsItsComparison() throws Exception {
-        // A sticky split whose every request comes from one caller: all of them on one arm, far from the weights' 50/50.
+        // A sticky 50/50 split (it assigns callers) whose 40 callers are all ones it sends to up/gpt-small: far from
+        // the weights.
         assertThat(gw.admin("PUT", "virtual-models", "{\"source\":\"skewed\",\"strategy\":\"sticky\",\"targets\":"
                 + "[{\"model\":\"up/gpt-small\"},{\"model\":\"up/gpt-5\"}]}").statusCode()).isEqualTo(200);
-        for (int i = 0; i < 40; i++) {
-            assertThat(gw.chat("skewed", "/acme/one").statusCode()).isEqualTo(200);
+        int sent = 0;
+        for (int i = 0; sent < 40; i++) {
+            assertThat(i).as("callers tried").isLessThan(1_000);
+            String resolved = gw.admin("GET", "resolve?model=skewed&user_path=/acme/u" + i, null).body();
+            if (resolved.contains("\"target\":\"up/gpt-small\"")) {
+                assertThat(gw.chat("skewed", "/acme/u" + i).statusCode()).isEqualTo(200);
+                sent++;
+            }
         }
         open(gw.base, DashboardGateway.TOKEN, "/experiments/skewed");
         textContains(By.id("exp-srm"), "Sample ratio mismatch.");
-        assertThat(driver.findElement(By.id("exp-srm")).getText()).contains("(chi-square p < 0.0001)").doesNotContain("p = <");
+        assertThat(driver.findElement(By.id("exp-srm")).getText()).contains("(chi-square p < 0.0001)").doesNotContain("p = <")
+                .contains("Expected shares 50% / 50% of callers (sticky: each caller stays on one arm), observed 100% / 0%");
         // A p-value that is a number reads "p = ...".
         open(gw.base, DashboardGateway.TOKEN, "/experiments/ab");
         textContains(By.id("exp-srm"), "(chi-square p = 1).");

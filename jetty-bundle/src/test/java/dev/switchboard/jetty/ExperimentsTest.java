@@ -94,6 +94,8 @@ final class ExperimentsTest {
                     targets: [{model: up/base, weight: 3}, {model: up/long, weight: 1}]
                   - source: rigged
                     targets: [{model: up/base, weight: 3}, {model: up/long, weight: 1}]
+                  - source: alone
+                    targets: [{model: up/base, weight: 3}, {model: up/long, weight: 1}]
                   - {source: moved, target: %s}
                   - {source: fed, strategy: round_robin, targets: [up/base, up/long]}
                   - {source: warm, target: up/warm}
@@ -167,11 +169,13 @@ final class ExperimentsTest {
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(
                 " {2}up/base \\(baseline\\) +30 +50\\.0% \\(50\\.0%\\) +0\\.0% .* 100 / 50\\.0 +- *"));
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {2}up/long +30 +50\\.0% \\(50\\.0%\\) +0\\.0% .* 100 / 100 +- *"));
-        assertThat(lines).contains("  sample ratio: as weighted (p = 1.000)");
+        assertThat(lines).contains("  sample ratio: as weighted (p = 1)");
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {4}up/long +output_tokens +50\\.0 -> 100 .*: higher"));
+        // A p-value below what three decimals show reads "p < 0.001", never "p = <0.001".
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {4}up/long +output_tokens .*\\], p < 0\\.001: higher"));
         // A rate in percent, its difference in percentage points (0.4 % is not "0.00").
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(
-                " {4}up/long +error_rate +0\\.0% -> 0\\.0% +\\+0\\.0 pp \\[\\+0\\.0 pp, \\+0\\.0 pp\\], p = 1\\.000: no difference"));
+                " {4}up/long +error_rate +0\\.0% -> 0\\.0% +\\+0\\.0 pp \\[\\+0\\.0 pp, \\+0\\.0 pp\\], p = 1: no difference"));
         // Every comparison's figures in one column, whichever metric (reasoning_tokens is the longest name).
         assertThat(lines.stream().filter(l -> l.startsWith("    ") && l.contains(" -> ")).map(l -> l.indexOf(" -> ")).distinct())
                 .hasSize(1);
@@ -205,18 +209,50 @@ final class ExperimentsTest {
     @Test
     void shouldPassAFairSplitAndFlagARiggedOne() throws Exception {
         send("ratio", 200, 8, null);
-        // One caller on a sticky 3:1 split: every request lands on one target.
-        send("rigged", 100, 4, "/acme/just-me");
+        // A sticky 3:1 split assigns callers, not requests: 40 callers whom it sends to up/long, one request each (a
+        // population picked by where the split sends it, as a broken assignment would), ...
+        List<String> toLong = callersSentTo("rigged", "up/long", 40);
+        for (String path : toLong) {
+            send("rigged", 1, 1, path);
+        }
+        // ... and one caller with a hundred requests, all on its one arm, as a sticky split does.
+        send("alone", 100, 4, "/acme/just-me");
 
         Map<String, Object> fair = map(experiment("ratio", 200).get("sample_ratio"));
-        Map<String, Object> rigged = map(experiment("rigged", 100).get("sample_ratio"));
+        Map<String, Object> rigged = map(experiment("rigged", 40).get("sample_ratio"));
+        Map<String, Object> alone = experiment("alone", 100);
 
         assertThat(fair.get("mismatch")).isEqualTo(false);
+        assertThat(fair.get("unit")).isEqualTo("requests");
         assertThat(list(fair.get("observed"))).containsExactly(0.75, 0.25);
         assertThat(rigged.get("mismatch")).isEqualTo(true);
+        assertThat(rigged.get("unit")).isEqualTo("callers");
+        assertThat(list(rigged.get("observed"))).containsExactly(0.0, 1.0);
         assertThat(number(rigged.get("p_value"))).isLessThan(0.001);
         List<Object> warnings = list(experiment("rigged").get("warnings"));
         assertThat(warnings).anySatisfy(w -> assertThat((String) w).startsWith("sample ratio mismatch"));
+        // Regression (a statistics probe): one caller's requests all on one arm read "sample ratio mismatch, p < 0.001"
+        // though the split did what it does; one caller of a 3:1 split is no evidence against it, and the report says
+        // instead that the arm's numbers are that caller's.
+        assertThat(map(alone.get("sample_ratio")).get("mismatch")).isEqualTo(false);
+        assertThat(list(alone.get("warnings"))).noneMatch(w -> ((String) w).startsWith("sample ratio mismatch"))
+                .anySatisfy(w -> assertThat((String) w).endsWith(": its 100 requests came from 1 caller(s), each kept on"
+                        + " one arm (sticky); the comparisons count requests as independent, so a difference may be the"
+                        + " callers' own, not the targets'"));
+    }
+
+    /** @return {@code n} user paths that the sticky split {@code source} sends to {@code target} (asked of the API) */
+    private List<String> callersSentTo(String source, String target, int n) throws Exception {
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; paths.size() < n; i++) {
+            assertThat(i).as("callers tried").isLessThan(2_000);
+            HttpResponse<String> r = admin("GET", "/admin/resolve?model=" + source + "&user_path=/acme/u" + i);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            if (target.equals(map(JsonTree.parse(r.body().getBytes(StandardCharsets.UTF_8))).get("target"))) {
+                paths.add("/acme/u" + i);
+            }
+        }
+        return paths;
     }
 
     // A caller who may not use every arm goes to the ones it may (its round-robin turn is taken among those), in their

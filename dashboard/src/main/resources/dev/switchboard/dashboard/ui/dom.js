@@ -78,7 +78,8 @@ export function fmtPercent(v, digits = 1) {
 export function fmtP(p) {
   if (p === null || p === undefined) return '–';
   if (p < 0.0001) return '< 0.0001';
-  return Number(p.toPrecision(2)).toString();
+  // Three significant digits: with two, p = 0.0496 read "0.05" beside a verdict of "higher".
+  return Number(p.toPrecision(3)).toString();
 }
 
 /** A p-value in a sentence: "p = 0.03", or "p < 0.0001" (never "p = < 0.0001"). */

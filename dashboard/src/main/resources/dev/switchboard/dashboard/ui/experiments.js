@@ -123,7 +123,8 @@ function detail(e, main) {
       e.warnings.length ? h('ul', {class: 'notice', id: 'exp-warnings'}, e.warnings.map((w) => h('li', {}, w))) : null,
       srm ? h('p', {class: srm.mismatch ? 'notice error-box' : 'notice info', id: 'exp-srm'},
           h('strong', {}, srm.mismatch ? 'Sample ratio mismatch. ' : 'Sample ratio as configured. '),
-          'Expected shares ', srm.expected.map(fmtPercent).join(' / '), ', observed ',
+          'Expected shares ', srm.expected.map(fmtPercent).join(' / '),
+          srm.unit === 'callers' ? ' of callers (sticky: each caller stays on one arm)' : '', ', observed ',
           srm.observed.map((o) => (o === null ? '–' : fmtPercent(o))).join(' / '), ' (chi-square ', pIs(srm.p_value), ')',
           srm.mismatch ? ': the split is not what the weights say, so the comparisons may be biased.' : '.') : null,
       h('h3', {}, 'Arms'),
@@ -156,7 +157,8 @@ function armsTable(e) {
           row('Tokens cached / reasoning (mean)', (a) => `${tok(a, 'cached')} / ${tok(a, 'reasoning')}`),
           row('Unknown usage', (a) => String(a.unknown_usage)),
           row('Finish reasons', (a) => Object.entries(a.finish_reasons).map(([k, n]) => `${k} ${n}`).join(', ') || '–'),
-          row('Distinct callers', (a) => String(a.distinct_callers)),
+          row('Distinct callers', (a) => (a.distinct_callers === null ? 'unknown' : String(a.distinct_callers))
+            + (a.anonymous_requests ? ` (and ${a.anonymous_requests} requests without an identity)` : '')),
           row('Feedback (count, mean)', (a) => (a.feedback.count ? `${a.feedback.count}, ${fmtNumber(a.feedback.mean, 2)}` : '–')))));
 }
 
@@ -187,7 +189,11 @@ function charts(arms) {
 
 function comparisons(e) {
   if (!e.comparisons.length) return h('p', {class: 'muted'}, 'Only one arm: nothing to compare yet.');
-  const value = (metric, v) => (v === null ? '–' : metric === 'error_rate' || metric === 'feedback' ? fmtPercent(v, 2) : fmtNumber(v, 2));
+  const rate = (metric) => metric === 'error_rate' || metric === 'feedback';
+  const value = (metric, v) => (v === null ? '–' : rate(metric) ? fmtPercent(v, 2) : fmtNumber(v, 2));
+  // A difference of two rates is in percentage points, as the command line writes it (not "%", a relative change).
+  const change = (metric, v) => (v === null ? '–' : rate(metric)
+    ? (v > 0 ? '+' : '') + Number((v * 100).toFixed(2)).toString() + ' pp' : fmtNumber(v, 2));
   return h('div', {class: 'table-wrap'}, h('table', {id: 'exp-comparisons'},
       h('thead', {}, h('tr', {}, ['Arm', 'Metric', 'Baseline', 'Arm value', 'Difference (95% CI)', 'p', 'Verdict']
           .map((c, i) => h('th', {scope: 'col', class: i >= 2 && i <= 5 ? 'num' : undefined}, c)))),
@@ -197,7 +203,7 @@ function comparisons(e) {
           h('td', {class: 'num'}, value(c.metric, c.baseline)),
           h('td', {class: 'num'}, value(c.metric, c.candidate)),
           h('td', {class: 'num'}, c.difference === null ? '–'
-            : `${value(c.metric, c.difference)} (${value(c.metric, c.ci_low)} to ${value(c.metric, c.ci_high)})`),
+            : `${change(c.metric, c.difference)} (${change(c.metric, c.ci_low)} to ${change(c.metric, c.ci_high)})`),
           h('td', {class: 'num'}, fmtP(c.p_value)),
           h('td', {}, h('span', {class: 'badge ' + c.verdict}, VERDICTS[c.verdict] || c.verdict)))))));
 }
