@@ -35,7 +35,7 @@ import java.util.function.UnaryOperator;
  */
 public final class FileAdminStore implements AdminStore {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileAdminStore.class);
+    private static final dev.switchboard.ops.Log LOG = dev.switchboard.ops.Log.get(FileAdminStore.class);
 
     /** One monitor per store file in this JVM: a file lock held twice by one JVM is an error, not a wait. */
     private static final ConcurrentHashMap<Path, Object> WRITERS = new ConcurrentHashMap<>();
