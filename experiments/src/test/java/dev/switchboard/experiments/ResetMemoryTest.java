@@ -56,6 +56,33 @@ final class ResetMemoryTest {
         assertThat(experiments.get("four").arms()).extracting(a -> a.requests()).containsExactly(0L, 0L, 0L, 0L);
     }
 
+    // Regression (a PostgreSQL store probe): every reload and every read of the experiments made an experiment, with
+    // an arm's histograms and sketch, for each single-target redirect, traffic or not: 5,000 aliases written to the
+    // store at once ran a node with a 192 MB heap out of memory in the store listener's reload.
+    @Test
+    void shouldHoldNothingForAliasesWithoutTraffic() {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 5_000; i++) {
+            rows.append("  - {source: alias-").append(i).append(", target: up/m").append(i).append("}\n");
+        }
+        SwitchboardConfig config = new ConfigLoader().parse("""
+                providers:
+                  up: {type: openai-compatible, base_url: "http://127.0.0.1:9", api_key: k}
+                virtual_models:
+                """ + rows);
+        Experiments experiments = new Experiments(() -> config, Clock.systemUTC(), null);
+        long before = usedHeap();
+
+        experiments.reconcile();
+        assertThat(experiments.list()).isEmpty();
+        assertThat(experiments.get("alias-7")).isNull();
+
+        long grown = usedHeap() - before;
+        System.out.printf("5,000 single-target redirects without traffic, reconciled and listed: %.1f MB%n", grown / 1e6);
+        // Made for each (an arm without traffic, ~3 KB): 15.9 MB here.
+        assertThat(grown).as("bytes kept").isLessThan(3_000_000L);
+    }
+
     /** One exchange of {@code four}, ended, then the experiment's numbers started over. */
     private static void cycle(Experiments experiments, SwitchboardConfig config, Picker picker, Caller caller, String id) {
         Decision d = Resolver.resolve(config.rules(), "four", caller, picker);

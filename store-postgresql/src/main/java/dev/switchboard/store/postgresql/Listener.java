@@ -135,6 +135,11 @@ final class Listener {
                 // Not the database's doing (a bug): said, then the same reconnection as for an outage.
                 LOG.warn("Switchboard: the admin store listener failed; reconnecting", e);
                 pause(backoff.next(pollInterval.get()));
+            } catch (Error e) {
+                // Out of memory in a reload it ran, say (a probe: 5,000 rows written at once, a 192 MB heap). Uncaught,
+                // it ended this thread for good: the node heard no change again but by its poll, and said nothing.
+                LOG.error("Switchboard: the admin store listener failed ({}); reconnecting", e.toString(), e);
+                pause(backoff.next(pollInterval.get()));
             } finally {
                 connection = null;
                 PostgresAdminStore.close(c);

@@ -60,6 +60,34 @@ final class PostgresStoreTest extends StoreTests {
         assertThat(applied).as("the schema's creation, V1 and V2").isEqualTo(3);
     }
 
+    // Regression (a probe): a reload the listener ran failed with an Error (out of memory, 5,000 rows written at once
+    // into a 192 MB heap), which ended the listener's thread for good: the node heard no change again but by its poll
+    // (2 s instead of tens of milliseconds), and nothing said so.
+    @Test
+    void shouldKeepListeningAfterAReloadItRanFailedWithAnError() throws Exception {
+        PostgresAdminStore store = (PostgresAdminStore) store();
+        store.read();
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> said;
+        try (SwitchboardLog log = SwitchboardLog.capture()) {
+            // A poll too slow to be what notices the change below: only a notification can, within the wait.
+            store.listen(() -> {
+                if (runs.incrementAndGet() == 1) {
+                    throw new OutOfMemoryError("Java heap space (a test)");
+                }
+            }, () -> true, () -> Duration.ofMinutes(1));
+            // Its first run failed; it reconnected and caught up (a second run).
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() >= 2);
+            int before = runs.get();
+            AdminStore other = store();
+            other.write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST)));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() > before);
+            said = log.lines();
+        }
+        assertThat(said).contains("ERROR Switchboard: the admin store listener failed (java.lang.OutOfMemoryError: Java"
+                + " heap space (a test)); reconnecting");
+    }
+
     @Test
     void shouldMakeTheSchemaAgainAfterAWriteFoundItGone() throws Exception {
         // Dropped by hand, or a new empty database behind the same address: the write that finds it gone fails, the
