@@ -63,6 +63,22 @@ final class FailoverPlan {
         return false;
     }
 
+    /**
+     * @return whether another attempt could follow the current one once the breakers let it: a later candidate this
+     *     caller may use, routable, and the count and time not used up (its breaker may be open now)
+     */
+    synchronized boolean mayEverFollow() {
+        if (spent()) {
+            return false;
+        }
+        for (int i = next; i < candidates.size(); i++) {
+            if (routable(candidates.get(i)) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return whether no further attempt may start: the count or the time is used up */
     private boolean spent() {
         return made >= maxAttempts || System.nanoTime() - deadlineNanos >= 0;

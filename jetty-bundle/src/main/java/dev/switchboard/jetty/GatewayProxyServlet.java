@@ -823,19 +823,41 @@ final class GatewayProxyServlet extends ProxyServlet {
         // Only a request whose body is in (held, not streamed on): a read of the connection finds what comes after it.
         inFlight.add(proxyRequest, readsClient.get() && upstream.body != null
                 ? () -> watchClient(upstream, clientRequest) : NO_WATCH);
-        if (upstream.plan.stream && upstream.plan.mayFollow(breakers)) {
+        if (upstream.plan.stream && upstream.plan.mayEverFollow()) {
             // A stream's headers come at once; a provider that sends none in time is failing, and another candidate
-            // waits (SPEC section 11). A request that is not a stream gets its headers with the whole answer.
+            // waits (SPEC section 11). A request that is not a stream gets its headers with the whole answer. Set also
+            // while every other candidate's breaker is open: one may close while this attempt waits (a probe: a stream
+            // begun so waited for the idle timeout, 600 s by default, then a 504, its fallback usable seconds in).
             Duration after = upstream.exchange.config().server().upstreamConnectTimeout();
-            upstream.headersDeadline = getHttpClient().getScheduler().schedule(() -> {
-                // Asked again when it fires: a candidate that could follow then (its breaker may have opened since, or
-                // the time bound passed) is worth cutting this attempt for; else it waits for its headers.
-                if (upstream.status == 0 && upstream.plan.mayFollow(breakers)) {
-                    proxyRequest.abort(new HeadersTimeout(after));
-                }
-            }, after.toMillis(), TimeUnit.MILLISECONDS);
+            watchHeaders(upstream, proxyRequest, after, after.toMillis());
         }
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    }
+
+    /** How often an attempt past its headers deadline asks again whether another candidate could follow it. */
+    private static final long HEADERS_RECHECK_MILLIS = 250;
+
+    /**
+     * Aborts a stream's attempt that has no headers {@code delayMillis} from now if another candidate could follow it
+     * then; else, while one might later (a breaker that closes), asks again every {@link #HEADERS_RECHECK_MILLIS}.
+     */
+    private void watchHeaders(Upstream upstream, Request proxyRequest, Duration after, long delayMillis) {
+        upstream.headersDeadline = getHttpClient().getScheduler().schedule(() -> {
+            if (upstream.deadlineStopped || upstream.status != 0) {
+                return;
+            }
+            // Asked when it fires: a candidate that could follow then (its breaker may have opened or closed since, or
+            // the time bound passed) is worth cutting this attempt for; else it waits for its headers.
+            if (upstream.plan.mayFollow(breakers)) {
+                proxyRequest.abort(new HeadersTimeout(after));
+            } else if (upstream.plan.mayEverFollow()) {
+                watchHeaders(upstream, proxyRequest, after, Math.min(HEADERS_RECHECK_MILLIS, after.toMillis()));
+            }
+        }, delayMillis, TimeUnit.MILLISECONDS);
+        if (upstream.deadlineStopped) {
+            // Stopped while this was being set: the new task is no one's to cancel.
+            upstream.headersDeadline.cancel();
+        }
     }
 
     @Override

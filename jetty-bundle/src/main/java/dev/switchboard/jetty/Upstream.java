@@ -204,7 +204,11 @@ final class Upstream {
         return exchange.decision() != null;
     }
 
+    /** The attempt's headers came, or it ended: its headers deadline is not set again ({@code watchHeaders}). */
+    volatile boolean deadlineStopped;
+
     void stopDeadline() {
+        deadlineStopped = true;
         Scheduler.Task t = headersDeadline;
         if (t != null) {
             t.cancel();

@@ -673,6 +673,36 @@ final class FailoverTest {
         closeAgain(d, "d-only");
     }
 
+    // Regression (a failover probe): the header deadline was set only when another candidate could follow as the
+    // attempt began. Begun while the fallback's breaker was open, a silent stream then waited for the idle timeout
+    // (600 s by default) and answered 504, though the fallback's breaker let requests through again seconds in.
+    @Test
+    void shouldHandASilentStreamToAFallbackWhoseBreakerLetsItThroughWhileItWaits() throws Exception {
+        openBreaker(d, "d-only");
+        c.answer(Behaviour.STALL);
+        d.answer(Behaviour.STREAM);
+        CompletableFuture<HttpResponse<String>> pending = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(breaking, body("slow-first", true));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> c.received.size() == 1);
+        // Its cool-down over while c's attempt waits for its headers: d is half-open, its one probe free.
+        clock.advance(Duration.ofSeconds(31));
+
+        HttpResponse<String> r = pending.get(5, TimeUnit.SECONDS);
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("data: {\"from\":\"d\"}\n\ndata: [DONE]\n\n");
+        assertThat(r.headers().firstValue("X-Switchboard-Attempts")).hasValue("2");
+        assertThat(completion(r).attempts()).extracting(x -> x.candidate().model(), Attempt::error)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("c/m-c", "upstream_timeout"),
+                        org.assertj.core.groups.Tuple.tuple("d/m-d", null));
+        closeAgain(d, "d-only");
+    }
+
     @Test
     void shouldAnswerAtOnceWithoutACallWhileEveryCandidatesBreakerIsOpen() throws Exception {
         openBreaker(d, "d-only");
