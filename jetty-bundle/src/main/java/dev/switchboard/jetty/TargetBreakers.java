@@ -108,6 +108,11 @@ final class TargetBreakers implements CircuitBreakers {
      * afresh each time it turns half-open: a permit that was never settled cannot mark later half-open periods taken.
      */
     private final Map<String, AtomicInteger> probing = new ConcurrentHashMap<>();
+    /**
+     * Per breaker: whether a half-open period's probe reported an outcome (a success or a failure), afresh each period.
+     * A period whose probes were all released (their clients left) learned nothing about the target.
+     */
+    private final Map<String, AtomicBoolean> probeTold = new ConcurrentHashMap<>();
     private volatile Table table = new Table(null, null, Map.of());
 
     /** The breakers for one version of the rules and settings. */
@@ -142,6 +147,7 @@ final class TargetBreakers implements CircuitBreakers {
         AtomicBoolean failedSince = failedSinceSuccess.get(target);
         // Half-open after the permission: this caller holds the probe (one at a time) until its outcome.
         AtomicInteger probes = breaker.getState() == CircuitBreaker.State.HALF_OPEN ? probing.get(target) : null;
+        AtomicBoolean told = probes != null ? probeTold.get(target) : null;
         if (probes != null) {
             probes.incrementAndGet();
         }
@@ -152,8 +158,16 @@ final class TargetBreakers implements CircuitBreakers {
                 }
             }
 
+            /** This probe's outcome is news about the target: its period's end stands (see the transition listener). */
+            private void tell() {
+                if (told != null) {
+                    told.set(true);
+                }
+            }
+
             @Override
             public void success() {
+                tell();
                 settle();
                 // A closed breaker opens on failures in a row only, so a success after a success changes nothing:
                 // it is not reported (resilience4j builds a timestamped event per report, as the transition listener
@@ -179,6 +193,7 @@ final class TargetBreakers implements CircuitBreakers {
 
             @Override
             public void failure() {
+                tell();
                 settle();
                 if (failedSince != null) {
                     failedSince.set(true);
@@ -348,14 +363,27 @@ final class TargetBreakers implements CircuitBreakers {
                     } else if (!out.containsKey(target)) {
                         CircuitBreaker b = CircuitBreaker.of(target, cfg != null ? cfg : config(settings));
                         b.getEventPublisher().onStateTransition(e -> {
+                            CircuitBreaker.StateTransition t = e.getStateTransition();
+                            AtomicInteger probes = probing.get(target);
+                            AtomicBoolean told = probeTold.get(target);
+                            if (t == CircuitBreaker.StateTransition.HALF_OPEN_TO_OPEN && probes != null
+                                    && probes.get() == 0 && told != null && !told.get()) {
+                                // The end of a half-open period whose probe was released, its client gone: nothing
+                                // failed, and nothing is under way for resilience4j's limit on a lost probe to stop. Half-open
+                                // again, the next request probes (a probe: the target was skipped for another open_for).
+                                b.transitionToHalfOpenState();
+                                return;
+                            }
                             since.put(target, clock.instant());
-                            if (e.getStateTransition().getToState() == CircuitBreaker.State.HALF_OPEN) {
+                            if (t.getToState() == CircuitBreaker.State.HALF_OPEN) {
                                 probing.put(target, new AtomicInteger());
+                                probeTold.put(target, new AtomicBoolean());
                             }
                         });
                         since.remove(target);
                         failedSinceSuccess.put(target, new AtomicBoolean());
                         probing.put(target, new AtomicInteger());
+                        probeTold.put(target, new AtomicBoolean());
                         out.put(target, b);
                     }
                 }
@@ -364,6 +392,7 @@ final class TargetBreakers implements CircuitBreakers {
         since.keySet().retainAll(out.keySet());
         failedSinceSuccess.keySet().retainAll(out.keySet());
         probing.keySet().retainAll(out.keySet());
+        probeTold.keySet().retainAll(out.keySet());
         // Sorted by target: /admin/status and the metrics list them so.
         return new Table(rules, settings, java.util.Collections.unmodifiableMap(out));
     }

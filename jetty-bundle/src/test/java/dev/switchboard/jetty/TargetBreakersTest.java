@@ -72,6 +72,30 @@ final class TargetBreakersTest {
         assertThat(b.open(target)).as("the probe of the period before is not this one's").isFalse();
     }
 
+    // Regression (a failover probe): a half-open probe whose client left was released, which told nothing about the
+    // target, yet resilience4j's limit on a lost probe (open_for after the period began, real time) then opened the
+    // breaker again with no failure, and the target was skipped for another open_for.
+    @Test
+    void shouldStayHalfOpenWhenItsProbeWasReleasedAndOpenOnlyForAFailure() {
+        SwitchboardConfig quick = quickBreaker();
+        TargetBreakers b = new TargetBreakers(() -> quick, clock);
+        Candidate target = openedThenWaitedOut(b, quick);
+        b.acquire(target).release();
+
+        // Twice the 200 ms limit, and more: half-open all along, its probe free.
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                .until(() -> b.state("a/x") == State.HALF_OPEN);
+        assertThat(b.open(target)).isFalse();
+        TargetBreakers.Permit probe = b.acquire(target);
+        assertThat(probe).as("the next request probes").isNotNull();
+
+        probe.failure();
+
+        assertThat(b.state("a/x")).isEqualTo(State.OPEN);
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3))
+                .until(() -> b.state("a/x") == State.OPEN);
+    }
+
     @Test
     void shouldCloseWhenAProbeSlowerThanOpenForAnswers() {
         // A non-streamed answer that takes longer than open_for (a reasoning model's long completion): resilience4j
