@@ -287,13 +287,27 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
                 e.store.close();
                 throw InvalidConfigException.storeUnreadable(List.of(e.getCause().getMessage()));
             }
-            waitForStore(e);
+            waitForStore(e, "cannot be read");
             return;
         }
         Snapshot first;
         try {
             refuseBlankStore(read);
             first = build(read);
+        } catch (InvalidConfigException invalid) {
+            if (read.store() != null && !(read.store() instanceof FileAdminStore) && fileAloneBuilds(read)) {
+                // A database store's rows this node cannot apply (a row edited by hand, one naming a provider this
+                // node does not declare): the store is shared, and stopping put every node that restarted into a
+                // restart loop over one row (a probe). It waits as for a store it cannot reach (or serves its
+                // snapshot), and goes live once the rows can be applied.
+                waitForStore(new StoreUnreachable(read.config(), read.store(), new UncheckedIOException(
+                        new IOException(String.join("; ", invalid.errors())))), "cannot be applied");
+                return;
+            }
+            if (read.store() != null) {
+                read.store().close();
+            }
+            throw invalid;
         } catch (RuntimeException e) {
             if (read.store() != null) {
                 read.store().close();
@@ -306,6 +320,16 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
             liveHash = lastSeen;
         }
         read.store().open();
+    }
+
+    /** @return whether the config file builds without the store's rows: a failure with them is theirs */
+    private boolean fileAloneBuilds(Read read) {
+        try {
+            build(new Read(read.config(), read.store(), new StoreContents.Rows(StoreContents.Rows.UNWRITTEN, List.of())));
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /**
@@ -350,7 +374,7 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
      * The state holds no store contents until then: nothing is built from "last good rows" it never had, unless the
      * config keeps them in a snapshot file ({@link #fromSnapshot}). The config file is built once for both.
      */
-    private void waitForStore(StoreUnreachable e) {
+    private void waitForStore(StoreUnreachable e, String how) {
         String why = e.getCause().getMessage();
         Snapshot file;
         try {
@@ -372,12 +396,12 @@ public final class LiveConfig implements Supplier<SwitchboardConfig>, AutoClosea
         Object config = configFile != null ? configFile : "the built-in default";
         FromSnapshot f = fromSnapshot;
         if (served != null) {
-            LOG.warn("Switchboard: the admin store of {} cannot be read at the start: {}; serving the {} rows of its "
-                    + "snapshot {} (revision {}, read from the store at {}) until it can, and keeps trying", config, why,
-                    f.rows().rows().size(), f.file(), f.rows().revision(), f.savedAt());
+            LOG.warn("Switchboard: the admin store of {} {} at the start: {}; serving the {} rows of its "
+                    + "snapshot {} (revision {}, read from the store at {}) until it can, and keeps trying", config, how,
+                    why, f.rows().rows().size(), f.file(), f.rows().revision(), f.savedAt());
         } else {
-            LOG.error("Switchboard: the admin store of {} cannot be read at the start: {}; this node refuses every request "
-                    + "with 503 store_unavailable until it can, and keeps trying", config, why);
+            LOG.error("Switchboard: the admin store of {} {} at the start: {}; this node refuses every request "
+                    + "with 503 store_unavailable until it can, and keeps trying", config, how, why);
         }
     }
 

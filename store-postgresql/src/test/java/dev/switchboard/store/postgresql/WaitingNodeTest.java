@@ -33,6 +33,8 @@ final class WaitingNodeTest {
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private Database db;
+    /** The database of {@link #storeThisNodeCannotApply}. */
+    private String database;
     private SwitchboardLog logs;
 
     @BeforeEach
@@ -116,7 +118,7 @@ final class WaitingNodeTest {
      */
     private String storeThisNodeCannotApply() throws Exception {
         db = SharedDatabase.get();
-        String database = db.createDatabase();
+        database = db.createDatabase();
         String address = db.address(database);
         try (Node writer = Node.start(dir.resolve("writer"), address, Duration.ofMillis(200), "")) {
             assertThat(writer.put("{\"source\":\"probe\",\"target_model\":\"demo/echo-small\"}").status()).isEqualTo(200);
@@ -125,6 +127,30 @@ final class WaitingNodeTest {
                 INSERT INTO switchboard.virtual_models (source) VALUES ('other/');
                 INSERT INTO switchboard.virtual_model_targets (source, position, model, weight) VALUES ('other/', 0, 'x/y', 0);""");
         return address;
+    }
+
+    // Regression (a PostgreSQL store probe): a node that started while the shared store held one row it cannot apply
+    // (a weight of 0, edited by hand) stopped with "invalid configuration", so every node that restarted (a deploy, a
+    // crash) stayed down over one row. It starts and waits, as for a store it cannot reach, and goes live once the row
+    // is mended.
+    @Test
+    void shouldStartAndWaitOnAStoreWhoseRowsItCannotApplyUntilTheyAreMended() throws Exception {
+        String address = storeThisNodeCannotApply();
+        Path config = dir.resolve("late.yaml");
+        Files.writeString(config, yaml(address, "tok-123456789", ""));
+
+        LiveConfig late = load(config);
+
+        assertThat(late.get().pendingStore()).startsWith(address + ": ").contains("other/");
+        assertThat(late.get().rules().virtualModels()).isEmpty();
+        assertThat(lines()).anyMatch(l -> l.startsWith("ERROR Switchboard: the admin store of " + config
+                + " cannot be applied at the start: " + address + ": ") && l.endsWith("; this node refuses every"
+                + " request with 503 store_unavailable until it can, and keeps trying"));
+
+        db.edit(database, "UPDATE switchboard.virtual_model_targets SET weight = 1 WHERE source = 'other/'");
+
+        await().atMost(PATIENCE).until(() -> late.get().pendingStore() == null);
+        assertThat(late.get().rules().virtualModels()).extracting(vm -> vm.source()).contains("probe", "other/");
     }
 
     @Test
