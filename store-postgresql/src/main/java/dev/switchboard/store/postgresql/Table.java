@@ -66,12 +66,18 @@ final class Table {
      *     lock first, so writers on all nodes follow one another and each reads what the one before wrote
      * @return the store's revision
      */
+    /** What the error of a missing revision row tells an operator to run. */
+    static final String RESTORE_REVISION = "INSERT INTO switchboard.store_revision (id, revision) VALUES (true, "
+            + "(extract(epoch FROM clock_timestamp()) * 1000)::bigint)";
+
     static Revision revision(Connection c, boolean forUpdate) throws SQLException {
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(forUpdate ? REVISION + " FOR UPDATE" : REVISION)) {
             if (!rs.next()) {
-                throw new SQLException("switchboard.store_revision has no row; restore it: INSERT INTO "
-                        + "switchboard.store_revision (id, revision) VALUES (true, 0)", "55000");
+                // Restored at 0 (as the message first said), the count started over, and ETags held from before
+                // matched again as it climbed (a probe): the time in milliseconds is past any count reached.
+                throw new SQLException("switchboard.store_revision has no row; restore it with a revision past every one "
+                        + "used before, so that no ETag held from before matches again: " + RESTORE_REVISION, "55000");
             }
             return new Revision(rs.getLong(1), rs.getString(2));
         }

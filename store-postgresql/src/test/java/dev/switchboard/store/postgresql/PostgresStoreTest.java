@@ -88,6 +88,24 @@ final class PostgresStoreTest extends StoreTests {
                 + " heap space (a test)); reconnecting");
     }
 
+    // Regression (a probe): the error said to restore the row at revision 0, and the count started over, so an ETag held
+    // from before (If-Match "2") matched again once the count came back to it: a stale write taken.
+    @Test
+    void shouldSayHowToRestoreAMissingRevisionRowWithoutReusingAnEtag() throws Exception {
+        AdminStore store = store();
+        String before = store.write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST))).revision();
+        db.edit(database, "DELETE FROM switchboard.store_revision");
+
+        assertThatThrownBy(store::read).hasMessageContaining("switchboard.store_revision has no row; restore it with a"
+                + " revision past every one used before, so that no ETag held from before matches again: "
+                + Table.RESTORE_REVISION);
+        db.edit(database, Table.RESTORE_REVISION);
+
+        String after = store.write(null, now -> new StoreContents.Rows(now.revision(), List.of(FAST))).revision();
+        assertThat(Long.parseLong(after)).isGreaterThan(1_000_000_000_000L).isGreaterThan(Long.parseLong(before));
+        assertThatThrownBy(() -> store.write(AdminStore.etag(before), now -> now)).isInstanceOf(StaleException.class);
+    }
+
     @Test
     void shouldMakeTheSchemaAgainAfterAWriteFoundItGone() throws Exception {
         // Dropped by hand, or a new empty database behind the same address: the write that finds it gone fails, the
