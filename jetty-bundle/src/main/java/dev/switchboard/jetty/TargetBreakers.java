@@ -101,6 +101,8 @@ final class TargetBreakers implements CircuitBreakers {
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** When each breaker last changed state (resilience4j keeps no such time). */
     private final Map<String, Instant> since = new ConcurrentHashMap<>();
+    /** When each breaker last opened lets a request through again: {@code open_for} later, or at once (see above). */
+    private final Map<String, Instant> retry = new ConcurrentHashMap<>();
     /** Per breaker: whether a failure was reported after its last reported success (see {@link Permit#success}). */
     private final Map<String, AtomicBoolean> failedSinceSuccess = new ConcurrentHashMap<>();
     /**
@@ -303,8 +305,7 @@ final class TargetBreakers implements CircuitBreakers {
     }
 
     private Instant retryAt(CircuitBreaker b) {
-        Instant opened = since.get(b.getName());
-        return opened == null ? null : opened.plus(table.settings.breakerOpenFor());
+        return retry.get(b.getName());
     }
 
     private static State state(CircuitBreaker b) {
@@ -363,24 +364,36 @@ final class TargetBreakers implements CircuitBreakers {
                     } else if (!out.containsKey(target)) {
                         CircuitBreaker b = CircuitBreaker.of(target, cfg != null ? cfg : config(settings));
                         b.getEventPublisher().onStateTransition(e -> {
-                            CircuitBreaker.StateTransition t = e.getStateTransition();
-                            AtomicInteger probes = probing.get(target);
-                            AtomicBoolean told = probeTold.get(target);
-                            if (t == CircuitBreaker.StateTransition.HALF_OPEN_TO_OPEN && probes != null
-                                    && probes.get() == 0 && told != null && !told.get()) {
-                                // The end of a half-open period whose probe was released, its client gone: nothing
-                                // failed, and nothing is under way for resilience4j's limit on a lost probe to stop. Half-open
-                                // again, the next request probes (a probe: the target was skipped for another open_for).
-                                b.transitionToHalfOpenState();
+                            if (table.breakers.get(target) != b) {
+                                // A breaker a reload replaced (its probe's timer ran on): its news is not the live one's,
+                                // and its writes to these maps, keyed by target, were taken for the live one's (a review).
                                 return;
                             }
-                            since.put(target, clock.instant());
+                            CircuitBreaker.StateTransition t = e.getStateTransition();
+                            Instant now = clock.instant();
+                            since.put(target, now);
+                            if (t.getToState() == CircuitBreaker.State.OPEN) {
+                                AtomicInteger probes = probing.get(target);
+                                AtomicBoolean told = probeTold.get(target);
+                                if (t == CircuitBreaker.StateTransition.HALF_OPEN_TO_OPEN && probes != null
+                                        && probes.get() == 0 && told != null && !told.get()) {
+                                    // The end of a half-open period whose probe was released, its client gone: nothing
+                                    // failed, and no probe is under way for resilience4j's limit on a lost one to stop.
+                                    // Open until now: the next request probes, none is skipped (a probe: the target was
+                                    // skipped for another open_for). No timer: a quiet target does not cycle.
+                                    retry.put(target, now);
+                                    b.transitionToOpenStateUntil(now);
+                                } else {
+                                    retry.put(target, now.plus(table.settings.breakerOpenFor()));
+                                }
+                            }
                             if (t.getToState() == CircuitBreaker.State.HALF_OPEN) {
                                 probing.put(target, new AtomicInteger());
                                 probeTold.put(target, new AtomicBoolean());
                             }
                         });
                         since.remove(target);
+                        retry.remove(target);
                         failedSinceSuccess.put(target, new AtomicBoolean());
                         probing.put(target, new AtomicInteger());
                         probeTold.put(target, new AtomicBoolean());
@@ -390,6 +403,7 @@ final class TargetBreakers implements CircuitBreakers {
             }
         }
         since.keySet().retainAll(out.keySet());
+        retry.keySet().retainAll(out.keySet());
         failedSinceSuccess.keySet().retainAll(out.keySet());
         probing.keySet().retainAll(out.keySet());
         probeTold.keySet().retainAll(out.keySet());

@@ -646,13 +646,7 @@ final class FailoverTest {
         openBreaker(d, "d-only");
         clock.advance(Duration.ofSeconds(31));
         d.answer(Behaviour.STALL);
-        CompletableFuture<HttpResponse<String>> probe = CompletableFuture.supplyAsync(() -> {
-            try {
-                return post(breaking, body("d-only", false));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> probe = postLater(body("d-only", false));
         await().atMost(Duration.ofSeconds(5)).until(() -> d.received.size() == 3);
         // Asked for alone meanwhile: refused at once, as half-open (not open), with a Retry-After all the same.
         HttpResponse<String> refused = post(breaking, body("d-only", false));
@@ -681,13 +675,7 @@ final class FailoverTest {
         openBreaker(d, "d-only");
         c.answer(Behaviour.STALL);
         d.answer(Behaviour.STREAM);
-        CompletableFuture<HttpResponse<String>> pending = CompletableFuture.supplyAsync(() -> {
-            try {
-                return post(breaking, body("slow-first", true));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> pending = postLater(body("slow-first", true));
         await().atMost(Duration.ofSeconds(5)).until(() -> c.received.size() == 1);
         // Its cool-down over while c's attempt waits for its headers: d is half-open, its one probe free.
         clock.advance(Duration.ofSeconds(31));
@@ -737,6 +725,17 @@ final class FailoverTest {
     }
 
     /** Opens {@code u}'s breaker on {@link #breaking}: two 503s through {@code model}, whose only target it is. */
+    /** @return the answer to a request sent to {@code breaking} on another thread, while the test goes on */
+    private CompletableFuture<HttpResponse<String>> postLater(String body) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(breaking, body);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     private void openBreaker(ScriptedUpstream u, String model) throws Exception {
         u.answer(503);
         post(breaking, body(model, false));
