@@ -400,6 +400,11 @@ public final class Experiments implements ExchangeListener, FeedbackSink, AdminE
         return Report.of(fresh);
     }
 
+    /** @return how many experiments this node holds numbers for (its memory: a test's look) */
+    int held() {
+        return experiments.size();
+    }
+
     @Override
     public String prefix() {
         return "/experiments";

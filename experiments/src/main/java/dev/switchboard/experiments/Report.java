@@ -220,7 +220,7 @@ final class Report {
         if (split) {
             int[] weights = def.weights().stream().mapToInt(Integer::intValue).toArray();
             // What the split assigns: a round robin each request, a sticky split each caller (a statistics probe: three
-            // callers on a fair 50/50 sent 101 and 199 requests, "mismatch, p = 1.5e-08"; by callers, 1 and 2, p = 1),
+            // callers on a fair 50/50 sent 101 and 199 requests, "mismatch, p = 1.5e-08"; by callers, 1 and 2, p = 0.56),
             // and a request without an identity on its own. Callers are estimates: their sketches' error is variance too.
             double[] observed = new double[arms.size()];
             double[] variance = new double[arms.size()];

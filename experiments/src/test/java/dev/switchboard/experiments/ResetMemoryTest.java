@@ -76,6 +76,7 @@ final class ResetMemoryTest {
         experiments.reconcile();
         assertThat(experiments.list()).isEmpty();
         assertThat(experiments.get("alias-7")).isNull();
+        assertThat(experiments.held()).as("experiments made").isZero();
 
         long grown = usedHeap() - before;
         System.out.printf("5,000 single-target redirects without traffic, reconciled and listed: %.1f MB%n", grown / 1e6);

@@ -341,12 +341,18 @@ final class ScipyReferenceTest {
 
     @Test
     void sampleRatioOfEstimatedCountsAddsTheirVariance() {
-        // chi2 = sum (o - e)^2 / (e + v): (100^2 / (10000 + 160^2)) * 2 = 0.5618, 1 - chi2.cdf(0.5618, 1) =
+        // Equal weights: d1^2 / (N/4 + (v1 + v2)/4) = 100^2 / (5000 + 12800) = 0.5618, 1 - chi2.cdf(0.5618, 1) =
         // 0.45353680622870707; with v = 0 Pearson's: chisquare([10100, 9900]): p = 0.15729920705028488.
         assertThat(Stats.sampleRatio(new int[] {1, 1}, new double[] {10_100, 9_900}, new double[] {25_600, 25_600}))
                 .isCloseTo(0.45353680622870707, within(1e-12));
         assertThat(Stats.sampleRatio(new int[] {1, 1}, new double[] {10_100, 9_900}, new double[2]))
                 .isCloseTo(0.15729920705028488, within(1e-12));
+        // Uneven weights, the errors' covariance in full: numpy, d = o - N w, S = N (diag(w) - w w^T) + P diag(v) P^T
+        // with P = I - w 1^T, x = d @ pinv(S) @ d, 1 - chi2.cdf(x, k - 1).
+        assertThat(Stats.sampleRatio(new int[] {3, 1}, new double[] {7_600, 2_400},
+                new double[] {121.6 * 121.6, 38.4 * 38.4})).isCloseTo(0.09689725683958306, within(1e-9));
+        assertThat(Stats.sampleRatio(new int[] {2, 1, 1}, new double[] {5_150, 2_400, 2_450},
+                new double[] {82.4 * 82.4, 38.4 * 38.4, 39.2 * 39.2})).isCloseTo(0.08763471461705874, within(1e-9));
     }
 
     // Regression (a statistics probe): a fair sticky 50/50 with three callers sent 101 and 199 requests and was flagged

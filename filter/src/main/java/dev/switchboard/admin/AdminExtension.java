@@ -15,7 +15,7 @@ public interface AdminExtension {
     /**
      * @param method the HTTP method; a {@code HEAD} comes as {@code GET} (the servlet sends the answer's headers alone)
      * @param rest the path below the prefix, percent-decoded ({@code ""}, {@code "/smarter"}, {@code "/smarter/reset"})
-     * @param query the query parameters (first value of each)
+     * @param query the query parameters (each given once: one given twice is refused with 400 before this is called)
      * @return the JSON view to answer 200 with (records, maps, lists)
      * @throws AdminException to answer an error (404 for nothing there, 405 for a wrong method...)
      */

@@ -260,7 +260,9 @@ public final class AdminServlet extends HttpServlet {
                 for (AdminExtension x : extensions) {
                     if (path.equals(x.prefix()) || path.startsWith(x.prefix() + "/")) {
                         Map<String, String> query = new java.util.LinkedHashMap<>();
-                        req.getParameterMap().forEach((k, v) -> query.put(k, v.length == 0 ? "" : v[0]));
+                        // Each once, as the API's own parameters (param): ?source=a&source=b names neither.
+                        req.getParameterMap().keySet().forEach(k -> query.put(k, java.util.Objects.requireNonNullElse(
+                                param(req, k), "")));
                         Object answer = x.handle(method, path.substring(x.prefix().length()), query);
                         if (!method.equals("GET")) {
                             // A change (an experiment's reset): in the trail too, as it was asked (its query, as

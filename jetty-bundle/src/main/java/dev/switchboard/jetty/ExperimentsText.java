@@ -110,12 +110,19 @@ final class ExperimentsText {
 
     /**
      * A p-value in words, as the dashboard writes it: "p = 0.0496" (three significant digits: "0.050" read as the
-     * threshold itself beside a verdict of "higher"), "p < 0.001" (never "p = <0.001").
+     * threshold itself beside a verdict of "higher"), "p < 0.05" for one that rounds up to the threshold from below,
+     * "p < 0.0001" (never "p = <0.001").
      */
     private static String pIs(Object v) {
         Double d = num(v);
-        return d == null ? "p = -" : d < 0.001 ? "p < 0.001" : "p = " + new java.math.BigDecimal(d)
-                .round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+        if (d == null) {
+            return "p = -";
+        }
+        if (d < 0.0001) {
+            return "p < 0.0001";
+        }
+        java.math.BigDecimal shown = new java.math.BigDecimal(d).round(new java.math.MathContext(3));
+        return d < 0.05 && shown.doubleValue() >= 0.05 ? "p < 0.05" : "p = " + shown.stripTrailingZeros().toPlainString();
     }
 
     @SuppressWarnings("unchecked")

@@ -213,6 +213,10 @@ final class ExperimentsLifecycleTest {
         assertThat(admin("GET", "/admin/experiments/ab?source=ab").statusCode()).isEqualTo(404);
         assertThat(admin("GET", "/admin/experiments/reset?source=ab").statusCode()).isEqualTo(405);
         assertThat(admin("POST", "/admin/experiments/reset?source=nothing").statusCode()).isEqualTo(404);
+        // Given twice, which one counts differs by reader: neither.
+        HttpResponse<String> twice = admin("POST", "/admin/experiments/reset?source=ab&source=canary-10%25");
+        assertThat(twice.statusCode()).isEqualTo(400);
+        assertThat(twice.body()).contains("query parameter 'source' was given more than once");
     }
 
     @Test

@@ -171,8 +171,8 @@ final class ExperimentsTest {
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {2}up/long +30 +50\\.0% \\(50\\.0%\\) +0\\.0% .* 100 / 100 +- *"));
         assertThat(lines).contains("  sample ratio: as weighted (p = 1)");
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {4}up/long +output_tokens +50\\.0 -> 100 .*: higher"));
-        // A p-value below what three decimals show reads "p < 0.001", never "p = <0.001".
-        assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {4}up/long +output_tokens .*\\], p < 0\\.001: higher"));
+        // A p-value too small to show reads "p < 0.0001", never "p = <0.001".
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches(" {4}up/long +output_tokens .*\\], p < 0\\.0001: higher"));
         // A rate in percent, its difference in percentage points (0.4 % is not "0.00").
         assertThat(lines).anySatisfy(l -> assertThat(l).matches(
                 " {4}up/long +error_rate +0\\.0% -> 0\\.0% +\\+0\\.0 pp \\[\\+0\\.0 pp, \\+0\\.0 pp\\], p = 1: no difference"));

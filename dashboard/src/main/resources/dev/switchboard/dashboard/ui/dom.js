@@ -78,8 +78,10 @@ export function fmtPercent(v, digits = 1) {
 export function fmtP(p) {
   if (p === null || p === undefined) return '–';
   if (p < 0.0001) return '< 0.0001';
-  // Three significant digits: with two, p = 0.0496 read "0.05" beside a verdict of "higher".
-  return Number(p.toPrecision(3)).toString();
+  // Three significant digits: with two, p = 0.0496 read "0.05" beside a verdict of "higher"; one that still rounds up to
+  // the threshold from below (0.04996) reads "< 0.05".
+  const shown = Number(p.toPrecision(3));
+  return p < 0.05 && shown >= 0.05 ? '< 0.05' : shown.toString();
 }
 
 /** A p-value in a sentence: "p = 0.03", or "p < 0.0001" (never "p = < 0.0001"). */

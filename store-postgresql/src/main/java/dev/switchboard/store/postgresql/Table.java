@@ -61,15 +61,15 @@ final class Table {
         }
     }
 
+    /** What the error of a missing revision row tells an operator to run. */
+    static final String RESTORE_REVISION = "INSERT INTO switchboard.store_revision (id, revision) VALUES (true, "
+            + "(extract(epoch FROM clock_timestamp()) * 1000)::bigint)";
+
     /**
      * @param forUpdate whether to lock the revision for the rest of the transaction: every writer takes this
      *     lock first, so writers on all nodes follow one another and each reads what the one before wrote
      * @return the store's revision
      */
-    /** What the error of a missing revision row tells an operator to run. */
-    static final String RESTORE_REVISION = "INSERT INTO switchboard.store_revision (id, revision) VALUES (true, "
-            + "(extract(epoch FROM clock_timestamp()) * 1000)::bigint)";
-
     static Revision revision(Connection c, boolean forUpdate) throws SQLException {
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(forUpdate ? REVISION + " FOR UPDATE" : REVISION)) {
