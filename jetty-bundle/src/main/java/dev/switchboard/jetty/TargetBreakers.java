@@ -143,16 +143,33 @@ final class TargetBreakers implements CircuitBreakers {
         if (breaker == null) {
             return FREE;
         }
-        if (!breaker.tryAcquirePermission()) {
-            return null;
+        AtomicInteger probes;
+        AtomicBoolean told;
+        if (breaker.getState() == CircuitBreaker.State.CLOSED) {
+            if (!breaker.tryAcquirePermission()) {
+                return null;
+            }
+            // Closed: no probe (and no lock on the way of every request). A breaker that opened and turned half-open
+            // between the look and the permission is taken as closed: this request is not its probe.
+            probes = null;
+            told = null;
+        } else {
+            // The permission and the period's counters together: the turn to half-open happens inside the permission
+            // (its listener makes the new period's counters on this thread), and a request racing it must not take
+            // the one probe with the period before's counters (a review).
+            synchronized (breaker) {
+                if (!breaker.tryAcquirePermission()) {
+                    return null;
+                }
+                // Half-open after the permission: this caller holds the probe (one at a time) until its outcome.
+                probes = breaker.getState() == CircuitBreaker.State.HALF_OPEN ? probing.get(target) : null;
+                told = probes != null ? probeTold.get(target) : null;
+                if (probes != null) {
+                    probes.incrementAndGet();
+                }
+            }
         }
         AtomicBoolean failedSince = failedSinceSuccess.get(target);
-        // Half-open after the permission: this caller holds the probe (one at a time) until its outcome.
-        AtomicInteger probes = breaker.getState() == CircuitBreaker.State.HALF_OPEN ? probing.get(target) : null;
-        AtomicBoolean told = probes != null ? probeTold.get(target) : null;
-        if (probes != null) {
-            probes.incrementAndGet();
-        }
         return new Permit() {
             private void settle() {
                 if (probes != null) {
@@ -206,7 +223,12 @@ final class TargetBreakers implements CircuitBreakers {
             @Override
             public void release() {
                 settle();
-                breaker.releasePermission();
+                // Only a probe of the period under way has a permit to give back: one taken while closed, or in an
+                // earlier period, handed back now let a second probe through at once (a review).
+                if (probes != null && probing.get(target) == probes
+                        && breaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+                    breaker.releasePermission();
+                }
             }
 
             @Override
