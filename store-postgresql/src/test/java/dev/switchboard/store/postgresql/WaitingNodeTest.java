@@ -321,9 +321,13 @@ final class WaitingNodeTest {
         db.terminate(PostgresAdminStore.LISTENER_APPLICATION);
 
         String refusing = "WARN Switchboard: cannot reach the admin store " + address + " (";
-        await().atMost(PATIENCE).until(() -> lines().subList(seen, lines().size()).stream()
-                .anyMatch(l -> l.startsWith(refusing) && l.endsWith("); this node has not read its rules from it and"
-                        + " refuses every request until it has, reconnecting")));
+        // One look at the lines: two (the list, then its size) raced the node's logging, a size past the list's end.
+        await().atMost(PATIENCE).until(() -> {
+            List<String> now = lines();
+            return now.subList(seen, now.size()).stream().anyMatch(l -> l.startsWith(refusing)
+                    && l.endsWith("); this node has not read its rules from it and refuses every request until it has,"
+                            + " reconnecting"));
+        });
         assertThat(lines()).noneMatch(l -> l.contains("serving the last good rules"));
         assertThat(late.get().pendingStore()).contains("other/");
     }
