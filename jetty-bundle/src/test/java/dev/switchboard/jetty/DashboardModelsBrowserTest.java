@@ -280,11 +280,7 @@ final class DashboardModelsBrowserTest {
         assertThat(message).contains(weightError.getText()).contains(pathError.getText());
         assertThat(weightError.getText()).contains("must be");
         assertThat(pathError.getText()).contains("'..' segments are not allowed");
-        assertThat(driver.findElement(By.id("vm-target-0-weight")).getAttribute("aria-invalid")).isEqualTo("true");
-        assertThat(driver.findElement(By.id("vm-user-paths")).getAttribute("aria-invalid")).isEqualTo("true");
-        // The first field in error has the focus.
-        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("vm-target-0-weight");
-        assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("broken");
+        refusedAt("broken", "vm-target-0-weight", "vm-user-paths");
     }
 
     // A dashboard probe (2026-12-07): a weight of "2-" reads as "" in a number field; the form sent no weight, the
@@ -299,9 +295,19 @@ final class DashboardModelsBrowserTest {
 
         WebElement error = visible(By.id("vm-target-0-error"));
         assertThat(error.getText()).isEqualTo("This weight is not a number: type a whole number of at least 1.");
-        assertThat(driver.findElement(By.id("vm-target-0-weight")).getAttribute("aria-invalid")).isEqualTo("true");
-        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("vm-target-0-weight");
-        assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain("unreadable-weight");
+        refusedAt("unreadable-weight", "vm-target-0-weight");
+    }
+
+    /**
+     * A Save the form refused: each field marked invalid, the first of them focused, and nothing of {@code source}
+     * stored.
+     */
+    private void refusedAt(String source, String... fields) throws Exception {
+        for (String field : fields) {
+            assertThat(driver.findElement(By.id(field)).getAttribute("aria-invalid")).as(field).isEqualTo("true");
+        }
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo(fields[0]);
+        assertThat(gw.admin("GET", "virtual-models", null).body()).doesNotContain(source);
     }
 
     // The same probe: a Save to a gateway that could not be reached said "Not saved: Failed to fetch".
