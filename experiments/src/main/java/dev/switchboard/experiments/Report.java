@@ -186,10 +186,13 @@ final class Report {
         List<ArmView> views = new ArrayList<>();
         Union all = new Union(12);
         long estimatedSum = 0;
+        // Each arm's distinct callers, estimated once: its view, the sample ratio and the few-callers warning read it.
+        long[] callersOf = new long[arms.size()];
         for (int i = 0; i < arms.size(); i++) {
             ArmStats.Snapshot a = arms.get(i);
             Integer weight = split ? def.weights().get(i) : null;
             long callers = Math.round(a.callers().getEstimate());
+            callersOf[i] = callers;
             estimatedSum += callers;
             all.update(a.callers().getResult());
             Long distinct = callers == 0 && a.anonymous() > 0 ? null : callers;
@@ -228,7 +231,7 @@ final class Report {
                 ArmStats.Snapshot a = arms.get(i);
                 if (sticky) {
                     double sd = (a.callers().getUpperBound(1) - a.callers().getLowerBound(1)) / 2;
-                    observed[i] = Math.round(a.callers().getEstimate()) + a.anonymous();
+                    observed[i] = callersOf[i] + a.anonymous();
                     variance[i] = sd * sd;
                 } else {
                     observed[i] = a.requests();
@@ -271,8 +274,9 @@ final class Report {
             }
         }
         if (sticky && split) {
-            for (ArmStats.Snapshot a : arms) {
-                long callers = Math.round(a.callers().getEstimate());
+            for (int i = 0; i < arms.size(); i++) {
+                ArmStats.Snapshot a = arms.get(i);
+                long callers = callersOf[i];
                 if (a.requests() >= Stats.MIN_PER_ARM && callers + a.anonymous() < Stats.MIN_PER_ARM) {
                     // The comparisons count requests as independent, but a sticky split keeps each caller on one arm: with
                     // few callers, an arm's numbers are largely its callers' own.

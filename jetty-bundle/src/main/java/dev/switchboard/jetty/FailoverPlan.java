@@ -51,16 +51,7 @@ final class FailoverPlan {
      *     (allowed, routable, and its breaker not open)
      */
     synchronized boolean mayFollow(TargetBreakers breakers) {
-        if (spent()) {
-            return false;
-        }
-        for (int i = next; i < candidates.size(); i++) {
-            Candidate c = candidates.get(i);
-            if (routable(c) != null && !breakers.open(c)) {
-                return true;
-            }
-        }
-        return false;
+        return follows(breakers);
     }
 
     /**
@@ -68,11 +59,17 @@ final class FailoverPlan {
      *     caller may use, routable, and the count and time not used up (its breaker may be open now)
      */
     synchronized boolean mayEverFollow() {
+        return follows(null);
+    }
+
+    /** @param breakers the breakers that must let a candidate through, or {@code null} to ask of none */
+    private boolean follows(TargetBreakers breakers) {
         if (spent()) {
             return false;
         }
         for (int i = next; i < candidates.size(); i++) {
-            if (routable(candidates.get(i)) != null) {
+            Candidate c = candidates.get(i);
+            if (routable(c) != null && (breakers == null || !breakers.open(c))) {
                 return true;
             }
         }

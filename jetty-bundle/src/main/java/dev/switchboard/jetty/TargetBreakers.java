@@ -106,15 +106,20 @@ final class TargetBreakers implements CircuitBreakers {
     /** Per breaker: whether a failure was reported after its last reported success (see {@link Permit#success}). */
     private final Map<String, AtomicBoolean> failedSinceSuccess = new ConcurrentHashMap<>();
     /**
-     * Per breaker: half-open probes taken and not yet settled (resilience4j does not tell without taking one), counted
-     * afresh each time it turns half-open: a permit that was never settled cannot mark later half-open periods taken.
+     * Per breaker: its half-open period, made afresh each time it turns half-open: a permit that was never settled
+     * cannot mark later periods taken.
      */
-    private final Map<String, AtomicInteger> probing = new ConcurrentHashMap<>();
+    private final Map<String, Period> periods = new ConcurrentHashMap<>();
+
     /**
-     * Per breaker: whether a half-open period's probe reported an outcome (a success or a failure), afresh each period.
-     * A period whose probes were all released (their clients left) learned nothing about the target.
+     * One half-open period of a breaker: its probes taken and not yet settled (resilience4j does not tell without taking
+     * one), and whether a probe reported an outcome, a success or a failure (a period whose probes were all released,
+     * their clients gone, learned nothing about the target).
      */
-    private final Map<String, AtomicBoolean> probeTold = new ConcurrentHashMap<>();
+    private static final class Period {
+        final AtomicInteger probes = new AtomicInteger();
+        final AtomicBoolean told = new AtomicBoolean();
+    }
     private volatile Table table = new Table(null, null, Map.of());
 
     /** The breakers for one version of the rules and settings. */
@@ -143,16 +148,14 @@ final class TargetBreakers implements CircuitBreakers {
         if (breaker == null) {
             return FREE;
         }
-        AtomicInteger probes;
-        AtomicBoolean told;
+        Period period;
         if (breaker.getState() == CircuitBreaker.State.CLOSED) {
             if (!breaker.tryAcquirePermission()) {
                 return null;
             }
             // Closed: no probe (and no lock on the way of every request). A breaker that opened and turned half-open
             // between the look and the permission is taken as closed: this request is not its probe.
-            probes = null;
-            told = null;
+            period = null;
         } else {
             // The permission and the period's counters together: the turn to half-open happens inside the permission
             // (its listener makes the new period's counters on this thread), and a request racing it must not take
@@ -162,25 +165,24 @@ final class TargetBreakers implements CircuitBreakers {
                     return null;
                 }
                 // Half-open after the permission: this caller holds the probe (one at a time) until its outcome.
-                probes = breaker.getState() == CircuitBreaker.State.HALF_OPEN ? probing.get(target) : null;
-                told = probes != null ? probeTold.get(target) : null;
-                if (probes != null) {
-                    probes.incrementAndGet();
+                period = breaker.getState() == CircuitBreaker.State.HALF_OPEN ? periods.get(target) : null;
+                if (period != null) {
+                    period.probes.incrementAndGet();
                 }
             }
         }
         AtomicBoolean failedSince = failedSinceSuccess.get(target);
         return new Permit() {
             private void settle() {
-                if (probes != null) {
-                    probes.decrementAndGet();
+                if (period != null) {
+                    period.probes.decrementAndGet();
                 }
             }
 
             /** This probe's outcome is news about the target: its period's end stands (see the transition listener). */
             private void tell() {
-                if (told != null) {
-                    told.set(true);
+                if (period != null) {
+                    period.told.set(true);
                 }
             }
 
@@ -197,11 +199,11 @@ final class TargetBreakers implements CircuitBreakers {
                 if (failedSince != null) {
                     failedSince.set(false);
                 }
-                if (probes != null && breaker.getState() == CircuitBreaker.State.OPEN) {
+                if (period != null && breaker.getState() == CircuitBreaker.State.OPEN) {
                     // A probe slower than open_for: resilience4j gave up waiting for it and opened the breaker again
                     // (config: a lost probe must not hold it half-open), but the target did answer. Unless a newer
                     // half-open period began since (each has its own counter) and its probe failed: newer news.
-                    if (probing.get(target) == probes) {
+                    if (periods.get(target) == period) {
                         breaker.transitionToClosedState();
                     }
                     return;
@@ -225,7 +227,7 @@ final class TargetBreakers implements CircuitBreakers {
                 settle();
                 // Only a probe of the period under way has a permit to give back: one taken while closed, or in an
                 // earlier period, handed back now let a second probe through at once (a review).
-                if (probes != null && probing.get(target) == probes
+                if (period != null && periods.get(target) == period
                         && breaker.getState() == CircuitBreaker.State.HALF_OPEN) {
                     breaker.releasePermission();
                 }
@@ -233,7 +235,7 @@ final class TargetBreakers implements CircuitBreakers {
 
             @Override
             public boolean probe() {
-                return probes != null;
+                return period != null;
             }
 
             @Override
@@ -258,8 +260,8 @@ final class TargetBreakers implements CircuitBreakers {
         CircuitBreaker b = target == null ? null : current().breakers.get(target);
         State s = b == null ? State.CLOSED : state(b);
         if (s == State.HALF_OPEN) {
-            AtomicInteger probes = probing.get(target);
-            return probes != null && probes.get() > 0;
+            Period period = periods.get(target);
+            return period != null && period.probes.get() > 0;
         }
         if (s != State.OPEN) {
             return false;
@@ -395,10 +397,9 @@ final class TargetBreakers implements CircuitBreakers {
                             Instant now = clock.instant();
                             since.put(target, now);
                             if (t.getToState() == CircuitBreaker.State.OPEN) {
-                                AtomicInteger probes = probing.get(target);
-                                AtomicBoolean told = probeTold.get(target);
-                                if (t == CircuitBreaker.StateTransition.HALF_OPEN_TO_OPEN && probes != null
-                                        && probes.get() == 0 && told != null && !told.get()) {
+                                Period period = periods.get(target);
+                                if (t == CircuitBreaker.StateTransition.HALF_OPEN_TO_OPEN && period != null
+                                        && period.probes.get() == 0 && !period.told.get()) {
                                     // The end of a half-open period whose probe was released, its client gone: nothing
                                     // failed, and no probe is under way for resilience4j's limit on a lost one to stop.
                                     // Open until now: the next request probes, none is skipped (a probe: the target was
@@ -410,15 +411,13 @@ final class TargetBreakers implements CircuitBreakers {
                                 }
                             }
                             if (t.getToState() == CircuitBreaker.State.HALF_OPEN) {
-                                probing.put(target, new AtomicInteger());
-                                probeTold.put(target, new AtomicBoolean());
+                                periods.put(target, new Period());
                             }
                         });
                         since.remove(target);
                         retry.remove(target);
                         failedSinceSuccess.put(target, new AtomicBoolean());
-                        probing.put(target, new AtomicInteger());
-                        probeTold.put(target, new AtomicBoolean());
+                        periods.put(target, new Period());
                         out.put(target, b);
                     }
                 }
@@ -427,8 +426,7 @@ final class TargetBreakers implements CircuitBreakers {
         since.keySet().retainAll(out.keySet());
         retry.keySet().retainAll(out.keySet());
         failedSinceSuccess.keySet().retainAll(out.keySet());
-        probing.keySet().retainAll(out.keySet());
-        probeTold.keySet().retainAll(out.keySet());
+        periods.keySet().retainAll(out.keySet());
         // Sorted by target: /admin/status and the metrics list them so.
         return new Table(rules, settings, java.util.Collections.unmodifiableMap(out));
     }
