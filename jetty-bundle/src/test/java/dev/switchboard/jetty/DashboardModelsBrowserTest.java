@@ -104,6 +104,13 @@ final class DashboardModelsBrowserTest {
         page("New virtual model");
     }
 
+    /** Opens the form for a new virtual model and types its source and its first target. */
+    private void newVirtualModel(String source, String target) {
+        newVirtualModel();
+        type(driver.findElement(By.id("vm-source")), source);
+        type(driver.findElement(By.id("vm-target-0-model")), target);
+    }
+
     private static void type(WebElement input, String text) {
         input.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
         input.sendKeys(text);
@@ -268,9 +275,7 @@ final class DashboardModelsBrowserTest {
         assertThat(m.find()).isTrue();
         String message = m.group(1).replace("\\\"", "\"");
 
-        newVirtualModel();
-        type(driver.findElement(By.id("vm-source")), "broken");
-        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        newVirtualModel("broken", "up/gpt-small");
         type(driver.findElement(By.id("vm-target-0-weight")), "0");
         type(driver.findElement(By.id("vm-user-paths")), "/acme/../x");
         save();
@@ -287,9 +292,7 @@ final class DashboardModelsBrowserTest {
     // gateway stored 1, and the page said "Saved" while the field still showed "2-".
     @Test
     void shouldRefuseAWeightTheBrowserCannotReadAsANumber() throws Exception {
-        newVirtualModel();
-        type(driver.findElement(By.id("vm-source")), "unreadable-weight");
-        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        newVirtualModel("unreadable-weight", "up/gpt-small");
         type(driver.findElement(By.id("vm-target-0-weight")), "2-");
         save();
 
@@ -313,9 +316,7 @@ final class DashboardModelsBrowserTest {
     // The same probe: a Save to a gateway that could not be reached said "Not saved: Failed to fetch".
     @Test
     void shouldSayTheGatewayCannotBeReachedAndKeepWhatWasTyped() throws Exception {
-        newVirtualModel();
-        type(driver.findElement(By.id("vm-source")), "while-offline");
-        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        newVirtualModel("while-offline", "up/gpt-small");
         org.openqa.selenium.chromium.ChromiumNetworkConditions offline = new org.openqa.selenium.chromium.ChromiumNetworkConditions();
         offline.setOffline(true);
         ((org.openqa.selenium.chrome.ChromeDriver) driver).setNetworkConditions(offline);
@@ -336,9 +337,7 @@ final class DashboardModelsBrowserTest {
     // sends every request to the first and ignores weights.
     @Test
     void shouldDescribeAFailoverRedirectAsAnOrderNotAsShares() throws Exception {
-        newVirtualModel();
-        type(driver.findElement(By.id("vm-source")), "in-order");
-        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        newVirtualModel("in-order", "up/gpt-small");
         driver.findElement(By.id("vm-add-target")).click();
         driver.switchTo().activeElement().sendKeys("up/gpt-large");
         type(driver.findElement(By.id("vm-target-1-weight")), "3");
@@ -354,9 +353,7 @@ final class DashboardModelsBrowserTest {
 
     @Test
     void shouldShowAFallbacksErrorAtItsRowWhenABlankRowCameBefore() throws Exception {
-        newVirtualModel();
-        type(driver.findElement(By.id("vm-source")), "fb-rows");
-        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        newVirtualModel("fb-rows", "up/gpt-small");
         driver.findElement(By.id("vm-add-fallback")).click();
         driver.findElement(By.id("vm-add-fallback")).click();
         type(driver.findElement(By.id("vm-fallback-1-model")), "up/gpt-small");
@@ -432,9 +429,7 @@ final class DashboardModelsBrowserTest {
         // The node cannot apply the store as it is now (a hand edit left a row no config can take): a write is refused
         // with 409, also the page's own with its If-Match, and that answer is about the node, not about the row sent.
         // (A broken config file alone no longer does it: the last good file stands in.)
-        newVirtualModel();
-        type(driver.findElement(By.id("vm-source")), "node-refused");
-        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        newVirtualModel("node-refused", "up/gpt-small");
         Files.writeString(store, "virtual_models:\n  - {source: by-hand, target: up/gpt-5}\n  - {source: ''}\n");
         try {
             save();
@@ -525,9 +520,7 @@ final class DashboardModelsBrowserTest {
 
     @Test
     void shouldForgetAKeptDraftAtSignOut() {
-        newVirtualModel();
-        type(driver.findElement(By.id("vm-source")), "left-behind");
-        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        newVirtualModel("left-behind", "up/gpt-small");
         driver.manage().deleteAllCookies();
         save();
         // The draft is kept for the form; the operator signs in elsewhere in the page, then signs out.
@@ -638,9 +631,7 @@ final class DashboardModelsBrowserTest {
 
     @Test
     void shouldGiveBackWhatWasTypedWhenTheSessionEndedBeforeSave() throws Exception {
-        newVirtualModel();
-        type(driver.findElement(By.id("vm-source")), "typed-before-expiry");
-        type(driver.findElement(By.id("vm-target-0-model")), "up/gpt-small");
+        newVirtualModel("typed-before-expiry", "up/gpt-small");
         type(driver.findElement(By.id("vm-description")), "long thought");
         // The session ends meanwhile (30 minutes idle, or a new admin token): Save meets the sign-in page.
         driver.manage().deleteAllCookies();
