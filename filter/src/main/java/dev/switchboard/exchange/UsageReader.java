@@ -96,6 +96,8 @@ public final class UsageReader {
     private boolean anyEvent;
     /** The incremental parse is inside the root's error object and saw a member other than null there. */
     private boolean errorMembers;
+    /** An SSE stream's first block ended (an empty line: an event, or comments alone). */
+    private boolean blockEnded;
 
     // JSON: the body so far while it is small, else one non-blocking parse of the whole body.
     private byte[] body;
@@ -206,6 +208,23 @@ public final class UsageReader {
      */
     public boolean endedEarly() {
         return (spokeApi || !anyEvent) && !saidItEnded();
+    }
+
+    /**
+     * @return whether an SSE stream's first block ended: its first event, or a block of comments alone (a keep-alive
+     *     a server sends while its model has not begun)
+     */
+    public boolean firstBlockEnded() {
+        return blockEnded;
+    }
+
+    /**
+     * @return whether what was read so far holds an error in place of an answer: an SSE {@code error} event, Anthropic's
+     *     and the Responses API's {@code {"type": "error"}}, a chat stream's {@code {"error": {...}}}, a
+     *     {@code response.failed}
+     */
+    public boolean errorSeen() {
+        return errorEvent;
     }
 
     /**
@@ -382,6 +401,7 @@ public final class UsageReader {
     }
 
     private void dispatch() {
+        blockEnded = true;
         if (data.length > 0 || eventTooLong) {
             anyEvent = true;
         }

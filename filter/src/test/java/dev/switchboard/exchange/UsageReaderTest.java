@@ -417,4 +417,31 @@ final class UsageReaderTest {
             assertThat(reader.endedEarly()).as("%s in chunks of %d: stopped before its end", name, chunk).isEqualTo(early);
         }
     }
+    static Stream<Arguments> firstBlocks() {
+        String overloaded = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}\n\n";
+        return Stream.of(
+                Arguments.of("Anthropic's overloaded_error first", overloaded, true, true),
+                Arguments.of("a chat stream's error chunk first", "data: {\"error\":{\"message\":\"busy\"}}\r\n\r\n",
+                        true, true),
+                Arguments.of("a message_start first", "event: message_start\ndata: {\"type\":\"message_start\"}\n\n",
+                        true, false),
+                Arguments.of("a keep-alive comment alone", ": waiting\n\n", true, false),
+                Arguments.of("an event not ended yet", "event: error\ndata: {\"type\":\"error\"}\n", false, false),
+                Arguments.of("a comment not ended yet", ": waiting\n", false, false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("firstBlocks")
+    void shouldTellWhenAStreamsFirstBlockEndedAndWhetherAnErrorCameHoweverItIsSplit(String name, String stream,
+                                                                                  boolean ended, boolean error) {
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        for (int chunk : new int[] {bytes.length, 1, 3}) {
+            UsageReader reader = UsageReader.forResponse(SSE, null);
+            for (int i = 0; i < bytes.length; i += chunk) {
+                reader.accept(bytes, i, Math.min(chunk, bytes.length - i));
+            }
+            assertThat(reader.firstBlockEnded()).as("%s in chunks of %d: first block ended", name, chunk).isEqualTo(ended);
+            assertThat(reader.errorSeen()).as("%s in chunks of %d: an error", name, chunk).isEqualTo(error);
+        }
+    }
 }

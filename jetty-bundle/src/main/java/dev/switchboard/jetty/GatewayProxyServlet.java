@@ -435,6 +435,12 @@ final class GatewayProxyServlet extends ProxyServlet {
      */
     private boolean failOver(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Upstream failed,
                              int status, String error) {
+        return failOver(clientRequest, proxyResponse, failed, status, error, null);
+    }
+
+    /** @param beforeNext run once a next attempt is sure, before it starts, or {@code null} */
+    private boolean failOver(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Upstream failed,
+                             int status, String error, Runnable beforeNext) {
         if (failed.clientGone || clientGone(clientRequest, proxyResponse)) {
             // A client that left stops further attempts (and the exchange ends as its leaving, not as this failure).
             failed.clientGone = true;
@@ -446,6 +452,9 @@ final class GatewayProxyServlet extends ProxyServlet {
         }
         failed.abandoned = true;
         failed.ended(status, error);
+        if (beforeNext != null) {
+            beforeNext.run();
+        }
         if (failed.bodyStarted) {
             // The start of the failed answer's body, held in the response's buffer: never the client's.
             proxyResponse.resetBuffer();
@@ -786,6 +795,72 @@ final class GatewayProxyServlet extends ProxyServlet {
             callback.succeeded();
             return;
         }
+        java.io.ByteArrayOutputStream start = upstream.start;
+        if (start != null) {
+            start.write(buffer, offset, length);
+            UsageReader reader = upstream.usage;
+            reader.accept(buffer, offset, length);
+            if (reader.errorSeen() && failOverFromStart(request, response, proxyResponse, upstream)) {
+                callback.failed(new Abandoned());
+                return;
+            }
+            if (!reader.firstBlockEnded() && !reader.errorSeen() && start.size() < START_HELD_BYTES) {
+                callback.succeeded();
+                return;
+            }
+            upstream.start = null;
+            probeStreamBegan(upstream);
+            write(response, upstream, start.toByteArray(), 0, start.size(), false, callback);
+            return;
+        }
+        write(response, upstream, buffer, offset, length, true, callback);
+    }
+
+    /**
+     * A stream's body begins on its way to the client (its start held for its first block, once that passed). A half-open
+     * probe's stream: the target is skipped while it is under way, so a long stream must not hold it for its whole
+     * length. Its first byte says the target works (an error in it later is one failure more: Upstream.failed).
+     */
+    private static void probeStreamBegan(Upstream upstream) {
+        if (upstream.flushes && upstream.permit.probe()) {
+            upstream.probeSucceeded();
+        }
+    }
+
+    /** The most of a stream's start held for its first block ({@link Upstream#start}); a longer one is passed on. */
+    static final int START_HELD_BYTES = 256 * 1024;
+
+    /**
+     * A stream held for its first block began with an error: the next candidate takes the request, as for a status
+     * in {@code retry_on} ({@link AttemptListener#onHeaders}), the headers this answer's copied taken back first.
+     *
+     * @return whether the attempt was given up (the next one started, or the client is gone); if not, its start goes
+     *     to the client as it came
+     */
+    private boolean failOverFromStart(HttpServletRequest request, HttpServletResponse response, Response serverResponse,
+                                      Upstream upstream) {
+        int status = upstream.status;
+        boolean next = failOver(request, response, upstream, status, null,
+                () -> forgetServerHeaders(request, response, serverResponse));
+        if (!next && !upstream.clientGone) {
+            return false;
+        }
+        upstream.start = null;
+        inFlight.remove(upstream.proxyRequest);
+        if (!next) {
+            upstream.abandoned = true;
+            left(request, response, upstream, status);
+        }
+        return true;
+    }
+
+    /**
+     * Sends bytes of the answer on to the client, flushed for a stream.
+     *
+     * @param tap whether the usage tap reads them after (not when it read them already, held)
+     */
+    private void write(HttpServletResponse response, Upstream upstream, byte[] buffer, int offset, int length,
+                       boolean tap, Callback callback) {
         try {
             upstream.writeBegan = System.nanoTime();
             upstream.writeEnded = 0;
@@ -801,7 +876,7 @@ final class GatewayProxyServlet extends ProxyServlet {
                 upstream.exchange.recorder().firstByte();
             }
             UsageReader reader = upstream.usage;
-            if (reader != null) {
+            if (tap && reader != null) {
                 // After the bytes went on: the tap never holds back or delays what the client gets.
                 reader.accept(buffer, offset, length);
             }
@@ -938,11 +1013,8 @@ final class GatewayProxyServlet extends ProxyServlet {
                 if (!upstream.bodyStarted) {
                     upstream.answering(response);
                     upstream.bodyStarted = true;
-                    if (upstream.flushes && upstream.permit.probe()) {
-                        // A half-open probe's stream: the target is skipped while it is under way, so a long stream
-                        // must not hold it for its whole length. Its first byte says the target works (an error in it
-                        // later is one failure more: Upstream.failed).
-                        upstream.probeSucceeded();
+                    if (upstream.start == null) {
+                        probeStreamBegan(upstream);
                     }
                 }
                 super.onContent(serverResponse, chunk, demander);
@@ -1005,6 +1077,12 @@ final class GatewayProxyServlet extends ProxyServlet {
             // Held whole and rewritten: its length is the rewritten one, set when it is written.
             upstream.held = new java.io.ByteArrayOutputStream();
             proxyResponse.setContentLengthLong(-1);
+        }
+        if (body && status / 100 == 2 && upstream.sse && upstream.usage != null && upstream.plan.mayEverFollow()) {
+            // Held until its first block ends: a stream that begins with an error event can still go to the next
+            // candidate (SPEC section 11: no byte of it reached the client). Its first event (a message_start, a first
+            // chunk) comes at once, so the client waits for nothing it would have had sooner.
+            upstream.start = new java.io.ByteArrayOutputStream();
         }
         if (jetty && body && upstream.held == null
                 && serverResponse.getHeaders().get(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH) == null
@@ -1172,6 +1250,12 @@ final class GatewayProxyServlet extends ProxyServlet {
             // response event, no finish reason): passed on as an end, the client took half an answer for a whole one.
             answerFailure(clientRequest, proxyResponse, serverResponse, new EndedEarly(), upstream);
             return;
+        }
+        java.io.ByteArrayOutputStream start = upstream.start;
+        if (start != null) {
+            // A stream that ended within its first block, no error in it: passed on as it came.
+            upstream.start = null;
+            write(proxyResponse, upstream, start.toByteArray(), 0, start.size(), false, Callback.NOOP);
         }
         java.io.ByteArrayOutputStream held = upstream.held;
         if (held != null) {

@@ -199,6 +199,12 @@ final class Upstream {
      */
     /** The answer held whole to rewrite its batches' {@code results_url} ({@link BatchResultsUrls}), or {@code null}. */
     java.io.ByteArrayOutputStream held;
+    /**
+     * The start of a 2xx stream held until its first block ends, while another candidate may still take the request:
+     * a stream that begins with an error event (Anthropic's overloaded_error after a 200) goes to the next candidate,
+     * as a 529 would have. {@code null} when not held, or once passed on.
+     */
+    java.io.ByteArrayOutputStream start;
 
     boolean readsUsage() {
         return exchange.decision() != null;

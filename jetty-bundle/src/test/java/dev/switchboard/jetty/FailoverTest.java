@@ -183,6 +183,7 @@ final class FailoverTest {
             case "reset" -> u.answer(Behaviour.RESET);
             case "stall" -> u.answer(Behaviour.STALL);
             case "headers-reset" -> u.answer(Behaviour.HEADERS_THEN_RESET);
+            case "overloaded-first" -> u.answer(Behaviour.OVERLOADED_FIRST);
             default -> u.answer(Integer.parseInt(how));
         }
     }
@@ -192,7 +193,7 @@ final class FailoverTest {
     }
 
     static Stream<String> failures() {
-        return Stream.of("refuse", "reset", "stall", "headers-reset", "429", "500", "502", "503", "504", "529");
+        return Stream.of("refuse", "reset", "stall", "headers-reset", "overloaded-first", "429", "500", "502", "503", "504", "529");
     }
 
     @ParameterizedTest
@@ -217,12 +218,13 @@ final class FailoverTest {
         List<Attempt> events = attempts.get(r.headers().firstValue("X-Switchboard-Request-Id").orElseThrow());
         assertThat(events).extracting(Attempt::number).containsExactly(1, 2);
         Attempt failed = events.get(0);
-        if (how.equals("headers-reset")) {
+        if (how.equals("headers-reset") || how.equals("overloaded-first")) {
             assertThat(failed.status()).as("its headers came (else this is the reset case again)").isEqualTo(200);
         }
         assertThat(failed.error() != null ? failed.error() : String.valueOf(failed.status()))
                 .isEqualTo(switch (how) {
                     case "refuse", "reset", "headers-reset" -> "upstream_unavailable";
+                    case "overloaded-first" -> "upstream_error_event";
                     case "stall" -> "upstream_timeout";
                     default -> how;
                 });
@@ -458,6 +460,37 @@ final class FailoverTest {
         assertThat(r.complete()).as("a cut, not a clean end").isFalse();
         assertThat(b.received).isEmpty();
         assertThat(c.received).isEmpty();
+    }
+
+    @Test
+    void shouldPassOnAStreamThatBeginsWithAnErrorWhenNoCandidateFollowsIt() throws Exception {
+        // Anthropic answers an overloaded stream with 200 and an error event: the last candidate's is the client's, as
+        // the upstream sent it (its own words, its headers), not a gateway 502.
+        for (ScriptedUpstream u : List.of(a, b, c)) {
+            u.answer(Behaviour.OVERLOADED_FIRST);
+        }
+
+        RawClient.Received r = RawClient.post(gateway.port(), CHAT, body("chat", true), 5_000);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(ScriptedUpstream.OVERLOADED);
+        assertThat(r.complete()).isTrue();
+        assertThat(r.head()).contains("X-Upstream: c").doesNotContain("X-Upstream: a").doesNotContain("X-Upstream: b")
+                .contains("X-Switchboard-Attempts: 3");
+        assertThat(List.of(a.received.size(), b.received.size(), c.received.size())).containsExactly(1, 1, 1);
+    }
+
+    @Test
+    void shouldNotHoldAStreamPastAKeepAliveCommentSoAnErrorAfterItGoesToTheClient() throws Exception {
+        // A server's keep-alive comment before its model begins is passed on as it comes (a client or a proxy between
+        // may time out an answer that says nothing for long): the stream is the client's from then on, error or not.
+        a.answer(Behaviour.COMMENT_THEN_OVERLOADED);
+
+        RawClient.Received r = RawClient.post(gateway.port(), CHAT, body("chat", true), 5_000);
+
+        assertThat(r.body()).isEqualTo(": waiting\n\n" + ScriptedUpstream.OVERLOADED);
+        assertThat(r.head()).contains("X-Upstream: a").contains("X-Switchboard-Attempts: 1");
+        assertThat(b.received).isEmpty();
     }
 
     @Test
@@ -836,6 +869,24 @@ final class FailoverTest {
         assertThat(probe.get(10, TimeUnit.SECONDS).body())
                 .isEqualTo("data: {\"from\":\"c\"}\n\n" + ": still here\n\n".repeat(5) + "data: [DONE]\n\n");
         assertThat(d.received).isEmpty();
+        closeAgain(c, "slow-first");
+    }
+
+    @Test
+    void shouldOpenAgainWhenAHalfOpenProbesStreamBeginsWithAnErrorAndFailItOver() throws Exception {
+        // The probe's first event is an error: no byte of it went to the client, so the fallback takes the request, and
+        // the probe failed (it did not close the breaker at its first byte and then count one failure more).
+        openWithOverloadedStreamsThenWaitOut(c);
+        c.answer(Behaviour.OVERLOADED_FIRST);
+        d.answer(Behaviour.STREAM);
+
+        RawClient.Received r = RawClient.post(breaking.port(), CHAT, body("slow-first", true), 5_000);
+
+        assertThat(r.body()).isEqualTo("data: {\"from\":\"d\"}\n\ndata: [DONE]\n\n");
+        assertThat(r.head()).contains("X-Switchboard-Attempts: 2").doesNotContain("X-Upstream");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("switchboard_circuit_state{state=\"open\",switchboard_target=\"c/m-c\"} 1.0"));
+        assertThat(c.received).as("two to open it, the probe").hasSize(3);
         closeAgain(c, "slow-first");
     }
 

@@ -35,6 +35,13 @@ final class ScriptedUpstream {
         BREAK_MID_STREAM,
         /** 200 SSE: one event, then Anthropic's {@code overloaded_error} event and a clean end. */
         OVERLOADED_STREAM,
+        /**
+         * 200 SSE (with an {@code X-Upstream} header naming this upstream) whose first event is Anthropic's
+         * {@code overloaded_error}, then a clean end, as Anthropic's API answers a stream when overloaded.
+         */
+        OVERLOADED_FIRST,
+        /** As {@link #OVERLOADED_FIRST}, after an SSE comment sent alone (a keep-alive before the model begins). */
+        COMMENT_THEN_OVERLOADED,
         /** 200 SSE: one event, then five SSE comments 300 ms apart (1.5 s, never silent for long), then as {@link #STREAM}. */
         LONG_STREAM,
         /** Refuses connections (nothing listens). */
@@ -237,6 +244,20 @@ final class ScriptedUpstream {
                             out.flush();
                         }
                         out.write(chunk("data: [DONE]\n\n"));
+                        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                    case OVERLOADED_FIRST, COMMENT_THEN_OVERLOADED -> {
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+                                + "X-Upstream: " + name + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        if (b == Behaviour.COMMENT_THEN_OVERLOADED) {
+                            out.write(chunk(": waiting\n\n"));
+                            out.flush();
+                            if (stopped.await(200, TimeUnit.MILLISECONDS)) {
+                                return;
+                            }
+                        }
+                        out.write(chunk(OVERLOADED));
                         out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                     }
