@@ -192,7 +192,7 @@ public final class GatewayMetrics implements ExchangeListener {
         }
         m.duration.record(completion.durationNanos(), TimeUnit.NANOSECONDS);
         if (completion.firstByteNanos() >= 0) {
-            m.firstToken.record(completion.firstByteNanos(), TimeUnit.NANOSECONDS);
+            m.firstToken(completion.firstByteNanos());
         }
         List<Attempt> attempts = completion.attempts();
         for (int i = 0; i < attempts.size() - 1; i++) {
@@ -269,8 +269,9 @@ public final class GatewayMetrics implements ExchangeListener {
     }
 
     /**
-     * The meters of one label set. The token histograms are made on the first usage they record: label
-     * sets that never state usage (denials, errors) get no token series, not series of zero.
+     * The meters of one label set. The time to first token and the token histograms are made on the first sample they
+     * record: label sets whose exchanges never had a first byte or never stated usage (denials, errors) get no such
+     * series, not series of zero (whose {@code _max} would read a first byte at 0 s).
      */
     private final class Meters {
         /** The slots of {@link #tokens}: input, output, then the parts in {@link #PARTS}' order. */
@@ -280,7 +281,8 @@ public final class GatewayMetrics implements ExchangeListener {
 
         final Tags tags;
         final Timer duration;
-        final Timer firstToken;
+        /** Made on the first exchange of these labels that had a first byte. */
+        private volatile Timer firstToken;
         /** The token histograms by slot, each made on first use. */
         private final AtomicReferenceArray<DistributionSummary> tokens = new AtomicReferenceArray<>(PART + PARTS.length);
         /** Guarded by this: the series were removed ({@link #remove}); no token histogram is made after. */
@@ -292,8 +294,25 @@ public final class GatewayMetrics implements ExchangeListener {
                     "switchboard.virtual_model", l.virtualModel, "switchboard.target", l.target, "error.type", l.error);
             duration = Timer.builder("gen_ai.server.request.duration").description("the whole exchange, as the client saw it")
                     .serviceLevelObjectives(DURATION_BUCKETS).tags(tags).register(registry);
-            firstToken = Timer.builder("gen_ai.server.time_to_first_token").description("until the first byte of the response body")
-                    .serviceLevelObjectives(FIRST_TOKEN_BUCKETS).tags(tags).register(registry);
+        }
+
+        /** Records a time to the first byte of the response body. */
+        void firstToken(long nanos) {
+            Timer t = firstToken;
+            if (t == null && (t = makeFirstToken()) == null) {
+                // Removed while this exchange was recorded, as for tokens.
+                return;
+            }
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        private synchronized Timer makeFirstToken() {
+            if (firstToken == null && !removed) {
+                firstToken = Timer.builder("gen_ai.server.time_to_first_token")
+                        .description("until the first byte of the response body")
+                        .serviceLevelObjectives(FIRST_TOKEN_BUCKETS).tags(tags).register(registry);
+            }
+            return firstToken;
         }
 
         /** Records a count of tokens in its slot's histogram; an unknown count ({@code null}) records nothing. */
@@ -326,7 +345,9 @@ public final class GatewayMetrics implements ExchangeListener {
         synchronized void remove() {
             removed = true;
             registry.remove(duration);
-            registry.remove(firstToken);
+            if (firstToken != null) {
+                registry.remove(firstToken);
+            }
             for (int i = 0; i < tokens.length(); i++) {
                 if (tokens.get(i) != null) {
                     registry.remove(tokens.get(i));

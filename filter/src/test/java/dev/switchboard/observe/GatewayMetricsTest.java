@@ -125,6 +125,23 @@ final class GatewayMetricsTest {
                 .isEqualTo(65.0);
     }
 
+    // An observability probe: exchanges with no first byte (refusals, the gateway's own errors) made a time-to-first-token
+    // series of count 0 whose _max read a first byte at 0 s.
+    @Test
+    void shouldMakeNoTimeToFirstTokenSeriesForExchangesThatHadNoFirstByte() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Listeners listeners = Listeners.of(List.of(new GatewayMetrics(registry)));
+        Exchange refused = start(listeners, CONFIG, "up/ok", "alice");
+        refused.recorder().complete(403);
+        run(listeners, "up/ok", 200, "bob");
+
+        assertThat(registry.find("gen_ai.server.request.duration").timers()).extracting(t -> t.getId().getTag("error.type"))
+                .containsExactlyInAnyOrder("403", "");
+        assertThat(registry.find("gen_ai.server.time_to_first_token").timers())
+                .as("one series, the answered exchange's").singleElement()
+                .satisfies(t -> assertThat(t.count()).isEqualTo(1));
+    }
+
     // Regression: a name dropped from the rules kept its series until a restart; admin churn with traffic grew a scrape
     // to 57 MB. Now a swap removes them, and an exchange that outlived the swap does not bring them back.
     @Test
