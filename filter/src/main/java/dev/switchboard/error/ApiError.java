@@ -127,6 +127,12 @@ public enum ApiError {
     /** The gateway stopped (SIGTERM) and its drain time ran out before this response was complete. */
     SHUTTING_DOWN(503, "api_error", "shutting_down", "the gateway shut down before the response was complete", null,
             false),
+    /**
+     * A request that came on a kept-alive connection after the gateway's drain began (SIGTERM): not sent upstream, since
+     * the drain would cut its answer; sent again, it reaches a node that serves (this one no longer accepts connections).
+     */
+    STOPPING(503, "api_error", "shutting_down", "the gateway is shutting down and takes no new requests; send it again",
+            null, false),
     /** The request body stopped arriving (SPEC section 15, {@code server.request_body_timeout}); {@code %s} says how. */
     REQUEST_TIMEOUT(408, "invalid_request_error", "request_timeout", "%s", null, false),
     /** A failure inside the gateway itself: never a stack trace. */

@@ -227,7 +227,7 @@ final class Gateway {
         // one opened while the webapp starts would never be counted); the JVM binders after, while it starts.
         Metrics metrics = Metrics.withoutJvm().bind(server);
         Health health = new Health(config);
-        GracefulHandler graceful = new GracefulHandler(health);
+        GracefulHandler graceful = new DrainingHandler(health);
         server.setHandler(headDeadline.handler(graceful));
         server.setErrorHandler(new JsonErrorHandler());
         // The drain is stop()'s own; the JVM's shutdown is the command line's (Cli), which exits 0 after it: Jetty's
@@ -332,7 +332,9 @@ final class Gateway {
         // Realtime sockets have no end of their own to wait for: closed on both sides (1001, going away) as the drain
         // begins, by the gateway itself, before Jetty's own shutdown would close them without waiting for the frames.
         CompletableFuture<Void> sockets = inFlight.closeSockets();
-        // Stops accepting; each response from here on closes its connection when it ends.
+        // Stops accepting; each response from here on closes its connection when it ends, and a request that still
+        // comes on a kept-alive connection is answered 503 shutting_down (DrainingHandler) without going upstream.
+        inFlight.stopAccepting();
         Graceful.shutdown(server);
         // The requests in flight, not the connections: a kept-alive connection with no request is closed by the stop
         // below (the connections keep their idle timeout, see the connector).
@@ -358,6 +360,29 @@ final class Gateway {
         server.setStopTimeout(0);
         server.stop();
         return cut;
+    }
+
+    /**
+     * Counts the requests in flight for the drain ({@link GracefulHandler}), and lets one that comes on a kept-alive
+     * connection once the drain began through to the gateway, instead of Jetty's bare 503: {@code /readyz} answers
+     * {@code draining}, and an API request is an exchange like any other, answered 503 {@code shutting_down} with its
+     * request id and logged, never sent upstream ({@link InFlight#stopping}).
+     */
+    private static final class DrainingHandler extends GracefulHandler {
+        DrainingHandler(Handler handler) {
+            super(handler);
+        }
+
+        @Override
+        protected void handleShutdownRejection(Request request, Response response, Callback callback) {
+            try {
+                if (!getHandler().handle(request, response, callback)) {
+                    Response.writeError(request, response, callback, 404);
+                }
+            } catch (Throwable x) {
+                Response.writeError(request, response, callback, x);
+            }
+        }
     }
 
     /**

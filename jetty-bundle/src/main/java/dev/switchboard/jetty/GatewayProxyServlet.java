@@ -276,6 +276,15 @@ final class GatewayProxyServlet extends ProxyServlet {
             response.getOutputStream().write(list);
             return;
         }
+        if (inFlight.stopping()) {
+            // Came on a kept-alive connection after the drain began: the drain would cut its answer. Answered at once
+            // (and logged, as every exchange); the client's retry opens a new connection, which reaches a node that
+            // serves. SDKs retry a 503 by themselves.
+            response.setHeader("Connection", "close");
+            response.setHeader("Retry-After", "1");
+            reject(response, exchange, ApiError.STOPPING.with());
+            return;
+        }
         if (exchange.candidates().isEmpty()) {
             reject(response, exchange, ApiError.NO_DEFAULT_PROVIDER.with());
             return;

@@ -28,6 +28,8 @@ final class InFlight {
     private final Set<RealtimeRelay> sockets = ConcurrentHashMap.newKeySet();
     /** Set by {@link #closeSockets}: a stop began. */
     private volatile boolean closing;
+    /** Set by {@link #stopAccepting}: the drain began, and no new request goes upstream. */
+    private volatile boolean stopping;
 
     /** Each request, and what {@link #watchAll} runs for it. */
     private final Map<Request, Runnable> requests = new ConcurrentHashMap<>();
@@ -57,6 +59,16 @@ final class InFlight {
         if (proxyRequest != null) {
             requests.remove(proxyRequest);
         }
+    }
+
+    /** The drain began: a request that still comes (on a kept-alive connection) is answered 503, never sent upstream. */
+    void stopAccepting() {
+        stopping = true;
+    }
+
+    /** @return whether the drain began ({@link #stopAccepting}) */
+    boolean stopping() {
+        return stopping;
     }
 
     /** @return how many upstream requests are in flight */

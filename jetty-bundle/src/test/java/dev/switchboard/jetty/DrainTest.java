@@ -189,6 +189,68 @@ final class DrainTest {
                 });
     }
 
+    // An observability probe: a request on a kept-alive connection after the drain began got Jetty's bare 503 (code
+    // internal_error), no request id and no access-log line, and /readyz the same JSON instead of "draining".
+    @Test
+    void shouldAnswerARequestThatComesDuringTheDrain503ShuttingDownAsAnExchangeWithoutCallingTheUpstream()
+            throws Exception {
+        restart("3s");
+        // Two connections kept alive (a health check each: nothing goes upstream), and a request waiting for its answer.
+        Socket kept = healthChecked();
+        Socket probe = healthChecked();
+        upstream.next(Script.of(End.STALL));
+        try (kept; probe; Socket waiting = send(gateway.port(), "in-flight", "{\"model\":\"up/m\"}")) {
+            upstream.take();
+            assertThat(waiting.isConnected()).isTrue();
+            int port = gateway.port();
+            CompletableFuture<Integer> stopped = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return gateway.stop();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // The stop's first steps (readiness, then no more connections accepted) take a moment.
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                try {
+                    new Socket("127.0.0.1", port).close();
+                    return false;
+                } catch (java.io.IOException refused) {
+                    return true;
+                }
+            });
+
+            String body = "{\"model\":\"up/m\"}";
+            kept.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: during-drain\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            Received r = RawClient.read(kept, 5_000, System.nanoTime());
+            probe.getOutputStream().write("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            Received ready = RawClient.read(probe, 5_000, System.nanoTime());
+
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.body()).isEqualTo("{\"error\":{\"message\":\"the gateway is shutting down and takes no new "
+                    + "requests; send it again\",\"type\":\"api_error\",\"param\":null,\"code\":\"shutting_down\"}}");
+            assertThat(r.header("X-Switchboard-Request-Id")).isEqualTo("during-drain");
+            assertThat(r.header("Connection")).isEqualTo("close");
+            assertThat(ready.status()).isEqualTo(503);
+            assertThat(ready.body()).isEqualTo("draining");
+            assertThat(upstream.requests).as("nothing more went upstream").isEmpty();
+            await().atMost(Duration.ofSeconds(5)).until(() -> completions.containsKey("during-drain"));
+            assertThat(completions.get("during-drain").errorCode()).isEqualTo("shutting_down");
+            assertThat(stopped.get(10, TimeUnit.SECONDS)).as("the waiting request, cut when the drain ran out").isEqualTo(1);
+        }
+    }
+
+    /** @return a connection to the gateway kept alive after a health check */
+    private Socket healthChecked() throws Exception {
+        Socket socket = new Socket("127.0.0.1", gateway.port());
+        socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        Received r = RawClient.read(socket, 10_000, System.nanoTime());
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.ending()).as("kept alive").isEqualTo(Ending.OPEN);
+        return socket;
+    }
+
     @Test
     void shouldStopAtOnceWhenOnlyAKeptAliveConnectionIsOpen() throws Exception {
         longDrain();
