@@ -76,7 +76,7 @@ public final class BatchFile {
             }
             int to = nl > from && body[nl - 1] == '\r' ? nl - 1 : nl;
             if (!blank(body, from, to)) {
-                ModelField f = json.locate(body, from, to - from, LINE, false);
+                ModelField f = DefaultedModels.check(json.locate(body, from, to - from, LINE, false), body, from, to, LINE);
                 String at = "line " + line + " of the batch file";
                 if (f.status() != ModelField.Status.FOUND) {
                     return ModelField.failed(f.status(), f.where() == null ? at : at + ": " + f.where());

@@ -83,6 +83,7 @@ public final class Shape {
     private final List<String> topLevelNames;
 
     private final List<String> refused;
+    private final List<String> defaulted;
 
     private Shape(boolean required, List<String> models, List<String> captures, List<String> containersOnly,
                   List<String> refused) {
@@ -114,6 +115,12 @@ public final class Shape {
             top.add(0, "model");
         }
         topLevelNames = List.copyOf(top);
+        defaulted = models.stream().filter(DefaultedModels::reads).toList();
+    }
+
+    /** @return the model paths whose absence lets the provider pick ({@link DefaultedModels}) */
+    List<String> defaulted() {
+        return defaulted;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.switchboard.servlet;
 
 import dev.switchboard.body.BatchFile;
 import dev.switchboard.body.BodyReader;
+import dev.switchboard.body.DefaultedModels;
 import dev.switchboard.body.JsonModelLocator;
 import dev.switchboard.body.ModelField;
 import dev.switchboard.body.Multipart;
@@ -137,8 +138,9 @@ final class ModelRequestHandler {
                 located = jsonPart(body, parts, route, located, max);
             }
         } else {
-            located = Located.of(parsers(max).locate(body.bytes(), 0, body.length(), callJson ? Api.CALL_JSON : route.shape(),
-                    route.kind() == Api.Kind.MODEL_LESS), false);
+            Shape shape = callJson ? Api.CALL_JSON : route.shape();
+            located = Located.of(DefaultedModels.check(parsers(max).locate(body.bytes(), 0, body.length(), shape,
+                    route.kind() == Api.Kind.MODEL_LESS), body.bytes(), 0, body.length(), shape), false);
             if (route.session() != null && located.error() == null) {
                 ErrorResponse unnamed = RealtimeSessions.unnamed(body.bytes(), 0, body.length(),
                         callJson ? RealtimeSessions.Settings.SESSION_FIELD : route.session());

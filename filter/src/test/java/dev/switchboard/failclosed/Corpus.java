@@ -467,6 +467,28 @@ public final class Corpus {
         all.add(json("Responses tool alias", r,
                 "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"web_search\"},{\"type\":\"image_generation\",\"model\":\"alias\"}]}",
                 forwarded("/v1/responses")));
+        // A fail-closed probe of 2026-12-08: an image generation tool or a moderation that names no model runs the
+        // provider's default, which a policy may have turned off; named, it is checked (above).
+        all.add(json("Responses image generation tool without a model", r,
+                "{\"model\":\"up/ok\",\"input\":\"draw\",\"tools\":[{\"type\":\"image_generation\"}]}", AMBIGUOUS));
+        all.add(json("Responses image generation tool, its type escaped, without a model", r,
+                "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"image\\u005fgeneration\",\"size\":\"auto\"}]}", AMBIGUOUS));
+        all.add(json("Responses image generation tool typed as Type (Go reads it), without a model", r,
+                "{\"model\":\"up/ok\",\"tools\":[{\"type\":\"function\",\"Type\":\"image_generation\"}]}", AMBIGUOUS));
+        all.add(json("Responses image generation tool an input item adds, without a model", r,
+                "{\"model\":\"up/ok\",\"input\":[{\"type\":\"message\",\"tools\":[{\"type\":\"image_generation\"}]}]}",
+                AMBIGUOUS));
+        all.add(json("Responses image generation tool an allowed-tools choice lists, without a model", r,
+                "{\"model\":\"up/ok\",\"tool_choice\":{\"type\":\"allowed_tools\",\"tools\":[{\"type\":\"image_generation\"}]}}",
+                AMBIGUOUS));
+        all.add(json("Responses moderation without a model", r, "{\"model\":\"up/ok\",\"moderation\":{}}", AMBIGUOUS));
+        all.add(json("chat moderation without a model", CHAT, "{\"model\":\"up/ok\",\"moderation\":{}}", AMBIGUOUS));
+        all.add(json("eval run sampling tool without a model", "/v1/evals/e1/runs",
+                "{\"data_source\":{\"type\":\"responses\",\"model\":\"up/ok\",\"sampling_params\":{\"tools\":"
+                        + "[{\"type\":\"image_generation\"}]}}}", AMBIGUOUS));
+        all.add(json("Responses words of an image tool and a moderation in text, a function tool", r,
+                "{\"model\":\"up/ok\",\"input\":\"no image_generation, no moderation, caf\\u00e9\",\"moderation\":null,"
+                        + "\"tools\":[{\"type\":\"function\",\"name\":\"image_generation\"}]}", forwarded("/v1/responses")));
         all.add(json("input_tokens tool model", "/v1/responses/input_tokens", "{\"tools\":[{\"model\":\"up/secret\"}]}",
                 DENIED_403));
         all.add(json("input_tokens model", "/v1/responses/input_tokens", "{\"model\":\"up/denied\",\"input\":\"x\"}",
@@ -558,14 +580,15 @@ public final class Corpus {
         all.add(json("responses: tool_choice as text", "/v1/responses", "{\"model\":\"up/ok\",\"tool_choice\":\"auto\"}",
                 forwarded("/v1/responses")));
         all.add(json("responses: an allowed-tools choice's SVG writer", "/v1/responses", "{\"model\":\"up/ok\",\"tool_choice\":"
-                + "{\"type\":\"allowed_tools\",\"tools\":[{\"type\":\"image_generation\",\"svg\":{\"model\":\"up/denied\"}}]}}",
+                + "{\"type\":\"allowed_tools\",\"tools\":[{\"type\":\"image_generation\",\"model\":\"up/ok\","
+                + "\"svg\":{\"model\":\"up/denied\"}}]}}",
                 DENIED_403));
         all.add(json("chat moderation's model", CHAT, "{\"model\":\"up/ok\",\"moderation\":{\"model\":\"up/denied\"}}",
                 DENIED_403));
         all.add(json("responses moderation's model", "/v1/responses", "{\"model\":\"up/ok\",\"moderation\":"
                 + "{\"model\":\"up/denied\"}}", DENIED_403));
         all.add(json("responses: an image tool's SVG writer", "/v1/responses", "{\"model\":\"up/ok\",\"tools\":"
-                + "[{\"type\":\"image_generation\",\"svg\":{\"model\":\"up/denied\"}}]}", DENIED_403));
+                + "[{\"type\":\"image_generation\",\"model\":\"up/ok\",\"svg\":{\"model\":\"up/denied\"}}]}", DENIED_403));
         all.add(json("responses: a tool an input item adds", "/v1/responses", "{\"model\":\"up/ok\",\"input\":"
                 + "[{\"type\":\"additional_tools\",\"tools\":[{\"type\":\"image_generation\",\"model\":\"up/denied\"}]}]}",
                 DENIED_403));
@@ -927,6 +950,9 @@ public final class Corpus {
         all.add(batch("a batch file", "batch", line1 + "\n" + line2 + "\n", forwarded("/v1/files")));
         all.add(batch("a batch file with CRLF lines", "batch", line1 + "\r\n" + line2 + "\r\n", forwarded("/v1/files")));
         all.add(batch("a denied line", "batch", line1 + "\n" + bad + "\n", DENIED_403));
+        all.add(batch("a line whose image generation tool names no model", "batch", line1 + "\n"
+                + "{\"custom_id\":\"4\",\"method\":\"POST\",\"url\":\"/v1/responses\",\"body\":{\"model\":\"up/ok\","
+                + "\"tools\":[{\"type\":\"image_generation\"}]}}\n", AMBIGUOUS));
         all.add(batch("a denied last line without a newline", "batch", line1 + "\n" + bad, DENIED_403));
         all.add(form("a single-quoted purpose (PHP reads a batch file)", FORM, "--b\r\nContent-Disposition: form-data; "
                 + "name='purpose'\r\n\r\nbatch\r\n" + batchFile(bad + "\n") + "--b--\r\n", INVALID_FORM, "/v1/files"));
