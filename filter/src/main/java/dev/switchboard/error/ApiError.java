@@ -77,6 +77,8 @@ public enum ApiError {
             "model names are at most " + ModelNames.MAX_LENGTH + " characters", "model", false),
     /** A model name with a space, control or invisible character an upstream could strip or split (SPEC section 15). */
     MODEL_UNUSABLE(400, "invalid_request_error", "invalid_model", ModelNames.UNUSABLE, "model", false),
+    /** A model name that would go upstream as written holds a URL delimiter ({@link ModelNames#sendable}). */
+    MODEL_UNSENDABLE(400, "invalid_request_error", "invalid_model", ModelNames.URL_DELIMITER, "model", false),
     /** A request the upstream parsers could read differently from the gateway (SPEC section 15); the message says how. */
     INVALID_REQUEST(400, "invalid_request_error", "invalid_request", "%s", null, false),
     /** The models of one request route to different providers; {@code %s} names them. */

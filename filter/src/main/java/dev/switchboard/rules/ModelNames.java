@@ -15,7 +15,31 @@ public final class ModelNames {
     /** Why a name holding a space, control or invisible character, or a comma, is refused. */
     public static final String UNUSABLE = "model names may not contain spaces, control or invisible characters, or commas";
 
+    /** Why a name sent upstream as written may not hold a URL delimiter ({@link #sendable}). */
+    public static final String URL_DELIMITER = "a model name sent upstream as written may not contain %, ?, #, ; or a"
+            + " backslash (an upstream may put it in a URL path)";
+
     private ModelNames() {
+    }
+
+    /**
+     * Whether a name may be sent upstream as written: an upstream that puts the model in a URL path unescaped (Azure's
+     * {@code /deployments/{model}}, as openai-python's AzureOpenAI builds it; a translator to another provider's paths)
+     * reads {@code de%6Eied} as {@code denied}, and {@code denied?x}, {@code denied#x}, {@code denied;x} up to the
+     * delimiter, so a name checked as one would run as another. A virtual name may hold them: it is never sent, its
+     * target is.
+     *
+     * @param name a model name as the upstream gets it
+     * @return whether it holds none of {@code % ? # ;} and the backslash
+     */
+    public static boolean sendable(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '%' || c == '?' || c == '#' || c == ';' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -39,6 +39,7 @@ final class ModelsList {
     private static Map<String, Object> routedTo(String id, Map<String, Map<String, Object>> listed, Rules rules,
                                                 Caller caller) {
         if (rules.keepOnlyAliases() || ModelNames.problem(id) != null || !id.equals(ModelNames.strip(id))
+                || !ModelNames.sendable(id)
                 || rules.virtualModels().stream().anyMatch(vm -> vm.isRedirect() && vm.source().equals(id))) {
             return null;
         }
@@ -212,9 +213,9 @@ final class ModelsList {
         if (!rules.keepOnlyAliases()) {
             for (Map.Entry<String, Map<String, Object>> e : byId.entrySet()) {
                 // Listed only when callable as written: a body's name is stripped and judged (a listed "m " would be
-                // called as "m", whose access may differ; "a,b" or a zero-width space would be refused).
+                // called as "m", whose access may differ; "a,b", a zero-width space or a URL delimiter would be refused).
                 String id = e.getKey();
-                if (ModelNames.problem(id) == null && id.equals(ModelNames.strip(id))
+                if (ModelNames.problem(id) == null && id.equals(ModelNames.strip(id)) && ModelNames.sendable(id)
                         && Resolver.resolveConcrete(rules, id, caller).allowed()) {
                     out.put(e.getKey(), e.getValue());
                 }

@@ -32,6 +32,7 @@ public final class Corpus {
               - {source: alias, target: up/ok}
               - {source: sneaky, target: up/denied}
               - {source: elsewhere, target: other/m}
+              - {source: "canary-10%%", target: up/ok}
             """;
 
     /** What no upstream may be asked for by this corpus's callers: as sent, and as the proxy would rewrite it. */
@@ -342,6 +343,14 @@ public final class Corpus {
                 "{\"model\":\"elsewhere\",\"input_audio_transcription\":{\"model\":\"whisper-1\"}}",
                 forwarded("/v1/realtime/sessions")));
         all.add(json("two models in one name (LiteLLM calls both)", CHAT, "{\"model\":\"up/ok,up/denied\"}", INVALID_MODEL));
+        // A fail-closed probe of 2026-12-08: an upstream that puts the model in a URL path unescaped (Azure's
+        // /deployments/{model}) decodes an escape, or stops at a delimiter, and runs the denied model.
+        for (String spelled : List.of("up/de%6Eied", "up/%64enied", "up/denied?x", "up/denied#x", "up/denied;x",
+                "up/x\\\\..\\\\denied")) {
+            all.add(json("a URL delimiter in a name: " + spelled, CHAT, "{\"model\":\"" + spelled + "\"}", INVALID_MODEL));
+        }
+        all.add(json("a URL delimiter in a virtual name, which goes renamed", CHAT, "{\"model\":\"canary-10%\"}",
+                forwarded(CHAT)));
         // The probe of 2026-12-07: a copy by Object.assign takes __proto__'s value for its prototype, and its model.
         all.add(json("__proto__ in moderation (Object.assign reads its model)", CHAT,
                 "{\"model\":\"up/ok\",\"moderation\":{\"__proto__\":{\"model\":\"up/denied\"}}}", AMBIGUOUS));

@@ -424,6 +424,11 @@ final class Cli {
             }
         }
         Decision d = Resolver.explain(config.rules(), model, new Caller(caller, clientName, null), Picker.create());
+        if (d.upstreamModel() != null && !ModelNames.sendable(d.upstreamModel())) {
+            // Sent as written, it is refused (400 invalid_model) once resolved: nothing to explain.
+            throw new UsageException("invalid --model \"" + ModelNames.visible(model) + "\": " + ModelNames.URL_DELIMITER
+                    + " (a request naming it gets 400)");
+        }
         if (json) {
             out.println(toJson(d, caller));
         } else {

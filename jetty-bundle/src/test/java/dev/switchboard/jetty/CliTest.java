@@ -359,6 +359,10 @@ final class CliTest {
                 // Regression: explained as allowed, though a request naming it is refused before any rule is read.
                 arguments(List.of("explain", "--model", "demo/a,b"), "invalid --model \"demo/a,b\": model names may not "
                         + "contain spaces, control or invisible characters, or commas (a request naming it gets 400)"),
+                // A fail-closed probe: sent as written, "de%6Eied" is "denied" to an upstream that puts it in a URL path.
+                arguments(List.of("explain", "--model", "demo/de%6Eied"), "invalid --model \"demo/de%6Eied\": a model name"
+                        + " sent upstream as written may not contain %, ?, #, ; or a backslash (an upstream may put it in a URL"
+                        + " path) (a request naming it gets 400)"),
                 arguments(List.of("explain", "--model", "demo/a\nb"), "invalid --model \"demo/a\\nb\": model names may not "
                         + "contain spaces, control or invisible characters, or commas (a request naming it gets 400)"),
                 arguments(List.of("explain", "--model", "m".repeat(257)), "invalid --model \"" + "m".repeat(257)
