@@ -73,7 +73,7 @@ final class Cli {
 
     static final String USAGE_TEXT = String.join("\n",
             "usage:",
-            "  java -jar switchboard.jar [--config PATH] [--port N] [--host ADDR]",
+            "  java -jar switchboard.jar [run] [--config PATH] [--port N] [--host ADDR]",
             "      run the gateway (config: --config, else -Dswitchboard.config=PATH, else SWITCHBOARD_CONFIG,",
             "      else conf/switchboard.yaml, else the built-in demo config). The built-in config and",
             "      conf/switchboard.yaml read SWITCHBOARD_HOST (0.0.0.0), SWITCHBOARD_PORT (8080) and",
@@ -90,6 +90,7 @@ final class Cli {
             "      exit 0 shown, 5 the gateway could not be asked or has no such experiment, 2 bad arguments",
             "  java -jar switchboard.jar --version",
             "      print the release version",
+            "  --help or -h, anywhere: this text",
             "");
 
     /** The built-in default configuration (a copy of conf/switchboard.yaml) on the class path. */
@@ -99,9 +100,14 @@ final class Cli {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
+        if (args.length > 0 && args[0].equals("help") || java.util.Arrays.stream(args)
+                .anyMatch(a -> a.equals("--help") || a.equals("-h"))) {
+            // Anywhere: "explain --help" asks for help, not for an option named so (it was exit 2, "unknown option").
             out.print(USAGE_TEXT);
             return OK;
+        }
+        if (args.length > 1 && args[0].equals("--version")) {
+            return usage(err, "--version takes no other argument");
         }
         if (args.length == 1 && args[0].equals("--version")) {
             // Read from the jar's manifest (SPEC section 13), never written in the code.

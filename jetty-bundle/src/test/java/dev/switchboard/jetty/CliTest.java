@@ -359,6 +359,8 @@ final class CliTest {
                 // Regression: explained as allowed, though a request naming it is refused before any rule is read.
                 arguments(List.of("explain", "--model", "demo/a,b"), "invalid --model \"demo/a,b\": model names may not "
                         + "contain spaces, control or invisible characters, or commas (a request naming it gets 400)"),
+                // A README audit: said "unknown option '--version'" of the one option it knows.
+                arguments(List.of("--version", "extra"), "--version takes no other argument"),
                 // A fail-closed probe: sent as written, "de%6Eied" is "denied" to an upstream that puts it in a URL path.
                 arguments(List.of("explain", "--model", "demo/de%6Eied"), "invalid --model \"demo/de%6Eied\": a model name"
                         + " sent upstream as written may not contain %, ?, #, ; or a backslash (an upstream may put it in a URL"
@@ -410,9 +412,12 @@ final class CliTest {
         assertNoStackTrace(r);
     }
 
-    @Test
-    void shouldExitZeroWithUsageOnStdoutForHelp() {
-        Result r = cli("--help");
+    // A README audit: "explain --help" was exit 2 ("unknown option '--help'") with the usage on stderr.
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"--help", "-h", "help", "explain --help",
+        "experiments -h", "validate --help", "run --help", "--config x.yaml --help"})
+    void shouldExitZeroWithUsageOnStdoutForHelp(String args) {
+        Result r = cli(args.split(" "));
 
         assertThat(r.code).isZero();
         assertThat(r.err).isEmpty();
