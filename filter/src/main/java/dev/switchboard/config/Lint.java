@@ -88,6 +88,26 @@ final class Lint {
                 + " client_timeout); keep upstream_idle_timeout at or above client_idle_timeout"));
     }
 
+    /**
+     * A gateway key that binds no user path, while the user-path header is trusted: its caller names its own path
+     * (a README audit: key "bob" sent {@code X-User-Path: /acme/ml} and passed the {@code /acme/ml} policy). Meant so
+     * for a trusted service that speaks for its users; said, since it reads like a key that gates access.
+     */
+    private static void identity(List<Warning> out, dev.switchboard.rules.Identity identity) {
+        if (!identity.trustUserPathHeader()) {
+            return;
+        }
+        List<dev.switchboard.rules.Client> clients = identity.clients();
+        for (int i = 0; i < clients.size(); i++) {
+            if (clients.get(i).userPath() == null) {
+                out.add(new Warning(null, "identity.clients[" + i + "]", null, "the key of '" + clients.get(i).name()
+                        + "' binds no user_path while trust_user_path_header is true: its caller may claim any user path"
+                        + " (and pass any user_paths policy) with the " + identity.userPathHeader() + " header; bind one"
+                        + " (user_path: /team) unless it speaks for its own users, or set trust_user_path_header: false"));
+            }
+        }
+    }
+
     private static void shortToken(List<Warning> out, String path, String token) {
         if (!token.isEmpty() && token.length() < SHORT_TOKEN) {
             out.add(new Warning(null, path, null, "the token is " + token.length() + " characters, short enough to be "
@@ -109,6 +129,7 @@ final class Lint {
                         + " is not routed to or listed until it is set"));
             }
         }
+        identity(out, rules.identity());
         Set<String> redirectSources = new HashSet<>();
         Set<String> enabledSources = new HashSet<>();
         Set<String> policySources = new HashSet<>();

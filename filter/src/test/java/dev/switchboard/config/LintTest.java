@@ -121,6 +121,23 @@ final class LintTest {
                         + "ones (for example the output of `openssl rand -hex 32`)",
                         "observability.metrics_token: the token is 15 characters, short enough to be guessed; use 16 or "
                         + "more random ones (for example the output of `openssl rand -hex 32`)"),
+                // A README audit: a key without a bound path, the header trusted, passed a policy of any path it named.
+                row("a key that binds no user path while the header is trusted", """
+                        identity:
+                          clients:
+                            - {name: ci, key_sha256: 4805D60CB37819015D8FFFB916FD911836BC573C4C5963D9F1A24A543BD352D7,
+                               user_path: /acme/ci}
+                            - {name: bob, key_sha256: 5805D60CB37819015D8FFFB916FD911836BC573C4C5963D9F1A24A543BD352D7}
+                        """, "identity.clients[1]: the key of 'bob' binds no user_path while trust_user_path_header is"
+                        + " true: its caller may claim any user path (and pass any user_paths policy) with the X-User-Path"
+                        + " header; bind one (user_path: /team) unless it speaks for its own users, or set"
+                        + " trust_user_path_header: false"),
+                row("a key that binds no user path, the header not trusted", """
+                        identity:
+                          trust_user_path_header: false
+                          clients:
+                            - {name: bob, key_sha256: 5805D60CB37819015D8FFFB916FD911836BC573C4C5963D9F1A24A543BD352D7}
+                        """),
                 row("an upstream idle timeout shorter than the client's", """
                         server: {upstream_idle_timeout: 15s}
                         """, "server.upstream_idle_timeout: upstream_idle_timeout (15s) is shorter than"
