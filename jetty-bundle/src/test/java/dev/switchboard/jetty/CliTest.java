@@ -32,7 +32,7 @@ final class CliTest {
 
     /**
      * A gateway config: three providers (openai without a key), two clients (alice binds a path, bot
-     * does not), no default_provider, so an unknown bare name routes nowhere.
+     * does not: a warning, since the header is trusted), no default_provider, so an unknown bare name routes nowhere.
      */
     private static final String GATEWAY = """
             providers:
@@ -92,9 +92,13 @@ final class CliTest {
 
         assertThat(r.code).isZero();
         assertThat(r.outLines()).containsExactly(
-                config + ": valid (3 redirects, 2 access policies, 3 providers, 2 warnings)");
+                config + ": valid (3 redirects, 2 access policies, 3 providers, 3 warnings)");
         assertThat(r.errLines()).containsExactly(
                 "warning: providers.openai: api_key is empty, so provider openai is not routed to or listed until it is set",
+                "warning: identity.clients[1]: the key of 'bot' binds no user_path while trust_user_path_header is true:"
+                        + " its caller may claim any user path (and pass any user_paths policy) with the X-User-Path header;"
+                        + " bind one (user_path: /team) unless it speaks for its own users, or set trust_user_path_header:"
+                        + " false",
                 "warning: virtual_models[2].target: no provider can route 'retired-model' (no declared provider prefix,"
                         + " no static models list holds it, and there is no default_provider)");
     }
@@ -466,7 +470,7 @@ final class CliTest {
 
         assertThat(v.code).isZero();
         assertThat(v.outLines()).containsExactly(
-                config + ": valid (4 redirects, 3 access policies, 3 providers, 2 warnings)",
+                config + ": valid (4 redirects, 3 access policies, 3 providers, 3 warnings)",
                 "admin store: " + store + " (2 rows, counted above)");
         assertThat(allowed.code).isZero();
         assertThat(allowed.outLines()).contains("config:         " + config + " and admin store " + store + " (2 rows)",
@@ -503,7 +507,7 @@ final class CliTest {
 
         assertThat(v.code).isZero();
         assertThat(v.outLines()).containsExactly(
-                config + ": valid (3 redirects, 2 access policies, 3 providers, 2 warnings)",
+                config + ": valid (3 redirects, 2 access policies, 3 providers, 3 warnings)",
                 "admin store: postgresql://db.example:5432/switchboard, not read (this command connects to no database):"
                         + " its rows are not counted above");
     }
@@ -533,7 +537,7 @@ final class CliTest {
         Result e = cli("explain", "--config", config.toString(), "--model", "regular");
 
         assertThat(v.outLines()).containsExactly(
-                config + ": valid (4 redirects, 2 access policies, 3 providers, 3 warnings)",
+                config + ": valid (4 redirects, 2 access policies, 3 providers, 4 warnings)",
                 "admin store: " + store + " (2 rows: 1 counted above, 1 shadowed by the config file)");
         // Beside the config row, with where the store's row is (it would come back were the config row removed).
         assertThat(v.err).contains("the admin store's row of this source (virtual-models.admin.yaml, virtual_models[0])"
