@@ -1,10 +1,15 @@
 package dev.switchboard.body;
 
-import dev.switchboard.json.JsonTree;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
 
 /**
  * Model fields a provider fills in when they are left out (SPEC section 15): a Responses {@code image_generation}
@@ -12,6 +17,11 @@ import java.util.Map;
  * moderation model, and no rule checked either (a caller who may use any Responses model would reach an image model a
  * policy turned off). Where the endpoint's {@link Shape} reads such a field, it must be named, as the gateway already
  * asks for the model of an image generation or a realtime session.
+ *
+ * <p>Read in one streaming pass that descends only into the containers the shape names (memory as deep as the
+ * document, not as large), and only for a body that may hold such a field: one with the words
+ * {@code image_generation} or {@code moderation}, or an escape of an ASCII character that could spell them (text
+ * escaped as JSON writers escape non-ASCII characters, {@code \u00e9}, is not one).
  */
 public final class DefaultedModels {
 
@@ -20,8 +30,19 @@ public final class DefaultedModels {
     private static final String IMAGE_GENERATION = "image_generation";
     private static final byte[] IMAGE_GENERATION_BYTES = IMAGE_GENERATION.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MODERATION_BYTES = "moderation".getBytes(StandardCharsets.US_ASCII);
+    /** As deep and as long as the model locator reads ({@link JsonModelLocator#MAX_NESTING_DEPTH}; the body's bound). */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(JsonModelLocator.MAX_NESTING_DEPTH + 1)
+                    .maxNameLength(Integer.MAX_VALUE).maxStringLength(Integer.MAX_VALUE)
+                    .maxNumberLength(Integer.MAX_VALUE).maxDocumentLength(Long.MAX_VALUE).build())
+            .build();
 
     private DefaultedModels() {
+    }
+
+    /** @return whether {@link #check} reads this model path of a shape: a tool's or a moderation's model */
+    static boolean reads(String modelPath) {
+        return modelPath.endsWith(TOOLS) || modelPath.endsWith(MODERATION);
     }
 
     /**
@@ -33,45 +54,41 @@ public final class DefaultedModels {
      * @return {@code located}, or a failure naming the field left for the provider to fill in
      */
     public static ModelField check(ModelField located, byte[] body, int from, int to, Shape shape) {
-        if (located.status() != ModelField.Status.FOUND && located.status() != ModelField.Status.NONE) {
-            return located;
-        }
-        if (shape == null) {
+        if (shape == null || located.status() != ModelField.Status.FOUND && located.status() != ModelField.Status.NONE) {
             return located;
         }
         List<String> paths = shape.defaulted();
         if (paths.isEmpty() || !signed(body, from, to)) {
             return located;
         }
-        Object tree = JsonTree.parseRequest(from == 0 && to == body.length ? body : Arrays.copyOfRange(body, from, to));
-        if (tree == null) {
-            // Strict JSON to the locator, yet not to the tree reader: not judged, so not passed.
+        List<String[]> containers = new ArrayList<>(paths.size());
+        for (String p : paths) {
+            containers.add(p.substring(0, p.length() - ".model".length()).split("\\."));
+        }
+        String missing;
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), body, from, to - from)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return located;
+            }
+            missing = object(p, containers, 0, "");
+        } catch (JacksonException e) {
+            // Strict JSON to the locator, yet not to this reader: not judged, so not passed.
             return ModelField.failed(ModelField.Status.UNCHECKABLE, "a body whose tools could not be read");
         }
-        for (String p : paths) {
-            String container = p.substring(0, p.length() - ".model".length());
-            String missing = unnamed(tree, container.split("\\."), 0, "", p.endsWith(TOOLS));
-            if (missing != null) {
-                return ModelField.failed(ModelField.Status.UNCHECKABLE, missing + " is missing: the provider would run a"
-                        + " model of its own choosing, which this gateway cannot check; name it");
-            }
-        }
-        return located;
-    }
-
-    /** @return whether {@link #check} reads this model path of a shape: a tool's or a moderation's model */
-    static boolean reads(String modelPath) {
-        return modelPath.endsWith(TOOLS) || modelPath.endsWith(MODERATION);
+        return missing == null ? located : ModelField.failed(ModelField.Status.UNCHECKABLE, missing + " is missing: the"
+                + " provider would run a model of its own choosing, which this gateway cannot check; name it");
     }
 
     /**
      * @return whether the bytes may hold such a field: its words ({@code image_generation}, {@code moderation}), or an
-     *     escape that could spell them; any other body is not read again (one pass, no copy)
+     *     escape of an ASCII character ({@code \u0000} to {@code \u007f}), which could spell them or a key; any other
+     *     body is not read again (one pass, no copy)
      */
     private static boolean signed(byte[] body, int from, int to) {
         for (int i = from; i < to; i++) {
             byte b = body[i];
-            if (b == '\\' && i + 1 < to && body[i + 1] == 'u'
+            if (b == '\\' && to - i >= 5 && body[i + 1] == 'u' && body[i + 2] == '0' && body[i + 3] == '0'
+                    && body[i + 4] >= '0' && body[i + 4] <= '7'
                     || b == 'i' && at(body, i, to, IMAGE_GENERATION_BYTES)
                     || b == 'm' && at(body, i, to, MODERATION_BYTES)) {
                 return true;
@@ -85,70 +102,139 @@ public final class DefaultedModels {
     }
 
     /**
-     * @param segments the container's path ({@code tools[]}, {@code input[]}, {@code moderation}, {@code *})
-     * @param tools whether the container holds tools (else it is a moderation's settings)
-     * @return the path of the first model left out there (with indexes: {@code input[2].tools[0].model}), or
-     *     {@code null}
+     * Reads an object (its start already read) along the containers' paths, skipping every other member.
+     *
+     * @param containers the paths of the containers to judge ({@code [tools[]]}, {@code [input[], tools[]]},
+     *     {@code [moderation]}); a segment {@code *} is any member
+     * @param level how many segments of each path lead here
+     * @return the path of the first model left out (with indexes: {@code input[2].tools[0].model}), or {@code null}
      */
-    private static String unnamed(Object node, String[] segments, int i, String at, boolean tools) {
-        if (i == segments.length) {
-            return tools ? toolUnnamed(node, at) : moderationUnnamed(node, at);
-        }
-        String segment = segments[i];
-        boolean array = segment.endsWith("[]");
-        String key = array ? segment.substring(0, segment.length() - 2) : segment;
-        String path = at.isEmpty() ? key : at + "." + key;
-        if (!(node instanceof Map<?, ?> map)) {
-            return null;
-        }
-        if (key.equals("*")) {
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                String found = unnamed(e.getValue(), segments, i + 1, at.isEmpty() ? String.valueOf(e.getKey())
-                        : at + "." + e.getKey(), tools);
-                if (found != null) {
-                    return found;
+    private static String object(JsonParser p, List<String[]> containers, int level, String at) {
+        String found = null;
+        while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+            String key = p.currentName();
+            p.nextToken();
+            String path = at.isEmpty() ? key : at + "." + key;
+            List<String[]> deeper = null;
+            Boolean tools = null;
+            for (String[] c : containers) {
+                String segment = c[level];
+                String name = segment.endsWith("[]") ? segment.substring(0, segment.length() - 2) : segment;
+                if (!name.equals(key) && !name.equals("*")) {
+                    continue;
+                }
+                if (level == c.length - 1) {
+                    tools = segment.endsWith("[]");
+                } else {
+                    if (deeper == null) {
+                        deeper = new ArrayList<>(2);
+                    }
+                    deeper.add(c);
                 }
             }
-            return null;
-        }
-        Object child = map.get(key);
-        if (!array) {
-            return unnamed(child, segments, i + 1, path, tools);
-        }
-        if (!(child instanceof List<?> list)) {
-            return null;
-        }
-        for (int k = 0; k < list.size(); k++) {
-            String found = unnamed(list.get(k), segments, i + 1, path + "[" + k + "]", tools);
-            if (found != null) {
-                return found;
+            String missing = null;
+            if (tools != null) {
+                missing = tools ? tools(p, path) : moderation(p, path);
+            } else if (deeper != null) {
+                missing = descend(p, deeper, level + 1, path);
+            } else {
+                p.skipChildren();
+            }
+            if (found == null) {
+                found = missing;
             }
         }
-        return null;
+        return found;
+    }
+
+    /** A value on the way to a container: an object, a list of them (each read), anything else skipped. */
+    private static String descend(JsonParser p, List<String[]> containers, int level, String at) {
+        if (p.currentToken() == JsonToken.START_OBJECT) {
+            return object(p, containers, level, at);
+        }
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return null;
+        }
+        String found = null;
+        int i = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            String missing = p.currentToken() == JsonToken.START_OBJECT ? object(p, containers, level, at + "[" + i + "]")
+                    : skip(p);
+            if (found == null) {
+                found = missing;
+            }
+            i++;
+        }
+        return found;
+    }
+
+    /** Tools: a list of them, or one object (the locator reads one object as a list of one, as lenient servers do). */
+    private static String tools(JsonParser p, String at) {
+        if (p.currentToken() == JsonToken.START_OBJECT) {
+            return tool(p, at);
+        }
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return null;
+        }
+        String found = null;
+        int i = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            String missing = p.currentToken() == JsonToken.START_OBJECT ? tool(p, at + "[" + i + "]") : skip(p);
+            if (found == null) {
+                found = missing;
+            }
+            i++;
+        }
+        return found;
     }
 
     /**
      * An image generation tool must name its model. Its type is read under every spelling of {@code type} (Go's reader
      * takes {@code Type} for it), so that no spelling of it passes unnamed.
      */
-    private static String toolUnnamed(Object tool, String at) {
-        if (!(tool instanceof Map<?, ?> m) || m.get("model") instanceof String) {
-            return null;
-        }
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-            if (e.getKey() instanceof String k && k.equalsIgnoreCase("type") && IMAGE_GENERATION.equals(e.getValue())) {
-                return at + ".model";
+    private static String tool(JsonParser p, String at) {
+        boolean image = false;
+        boolean named = false;
+        while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+            String key = p.currentName();
+            JsonToken value = p.nextToken();
+            if (key.equals("model")) {
+                named = value == JsonToken.VALUE_STRING;
+            } else if (key.equalsIgnoreCase("type") && value == JsonToken.VALUE_STRING
+                    && IMAGE_GENERATION.equals(p.getString())) {
+                image = true;
             }
+            p.skipChildren();
         }
-        return null;
+        return image && !named ? at + ".model" : null;
     }
 
     /** A moderation's settings must name their model; {@code null} or {@code false} asks for none. */
-    private static String moderationUnnamed(Object moderation, String at) {
-        if (moderation == null || Boolean.FALSE.equals(moderation)
-                || moderation instanceof Map<?, ?> m && m.get("model") instanceof String) {
+    private static String moderation(JsonParser p, String at) {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NULL || t == JsonToken.VALUE_FALSE) {
             return null;
         }
-        return at + ".model";
+        if (t != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return at + ".model";
+        }
+        boolean named = false;
+        while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+            String key = p.currentName();
+            JsonToken value = p.nextToken();
+            if (key.equals("model")) {
+                named = value == JsonToken.VALUE_STRING;
+            }
+            p.skipChildren();
+        }
+        return named ? null : at + ".model";
+    }
+
+    private static String skip(JsonParser p) {
+        p.skipChildren();
+        return null;
     }
 }

@@ -108,6 +108,20 @@ final class Lint {
         }
     }
 
+    /**
+     * A target or fallback with a URL delimiter ({@link dev.switchboard.rules.ModelNames#sendable}): a warning, not an
+     * error, so that a store or config that held one before the rule still loads (an error would stop every node that
+     * reads it); the request side refuses it.
+     */
+    private static void unsendable(List<Warning> out, String file, String path, String source, String model,
+                                   String then) {
+        String upstream = model.indexOf('/') < 0 ? model : model.substring(model.indexOf('/') + 1);
+        if (!dev.switchboard.rules.ModelNames.sendable(upstream)) {
+            out.add(new Warning(file, path, source, "'" + model + "': " + dev.switchboard.rules.ModelNames.URL_DELIMITER
+                    + ", so " + then));
+        }
+    }
+
     private static void shortToken(List<Warning> out, String path, String token) {
         if (!token.isEmpty() && token.length() < SHORT_TOKEN) {
             out.add(new Warning(null, path, null, "the token is " + token.length() + " characters, short enough to be "
@@ -183,6 +197,7 @@ final class Lint {
                         out.add(new Warning(file, tp, vm.source(), "no provider can route '" + t.model() + "' (no declared"
                                 + " provider prefix, no static models list holds it, and there is no default_provider)"));
                     }
+                    unsendable(out, file, tp, vm.source(), t.model(), "a request it picks is refused (400)");
                 }
                 for (int j = 0; j < vm.fallbacks().size(); j++) {
                     String f = vm.fallbacks().get(j);
@@ -197,6 +212,7 @@ final class Lint {
                                 + " declared provider prefix, no static models list holds it, and there is no"
                                 + " default_provider)"));
                     }
+                    unsendable(out, file, fp, vm.source(), f, "it is skipped, never called");
                 }
                 String shadowed = shadowedBy(rules, vm.source());
                 if (shadowed != null) {

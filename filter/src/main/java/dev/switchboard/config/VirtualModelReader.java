@@ -329,9 +329,6 @@ final class VirtualModelReader {
             // Spaces Java keeps but some upstream strips (a no-break space, a byte-order mark) at either end.
             problem = ModelNames.UNUSABLE;
         }
-        if (problem == null && sent && !ModelNames.sendable(name)) {
-            problem = ModelNames.URL_DELIMITER;
-        }
         if (problem == null) {
             return true;
         }

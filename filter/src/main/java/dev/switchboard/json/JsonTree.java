@@ -40,10 +40,6 @@ public final class JsonTree {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build();
-    /** The deepest nesting of a request body the model locator reads ({@code JsonModelLocator.MAX_NESTING_DEPTH}). */
-    private static final JsonFactory DEEP = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
-            .build();
 
     /**
      * A key sent twice in one object, refused by {@link #parseUnique}. An expected rejection: no stack trace.
@@ -95,23 +91,9 @@ public final class JsonTree {
         return parse(bytes, true);
     }
 
-    /**
-     * As {@link #parse}, nested as deep as a request body the model locator reads (256 levels, not 64).
-     *
-     * @param bytes a UTF-8 JSON document
-     * @return the parsed value, or {@code null} when the bytes are not exactly one JSON document within that depth
-     */
-    public static Object parseRequest(byte[] bytes) {
-        return parse(DEEP, bytes, false);
-    }
-
     private static Object parse(byte[] bytes, boolean unique) {
-        return parse(FACTORY, bytes, unique);
-    }
-
-    private static Object parse(JsonFactory factory, byte[] bytes, boolean unique) {
         Reader r = new Reader(unique);
-        try (JsonParser p = factory.createParser(ObjectReadContext.empty(), bytes)) {
+        try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
             if (p.nextToken() == null) {
                 return null;
             }

@@ -2,11 +2,11 @@ package dev.switchboard.servlet;
 
 import dev.switchboard.body.ModelField;
 import dev.switchboard.body.Multipart;
-import dev.switchboard.rules.ModelNames;
 import dev.switchboard.error.ApiError;
 import dev.switchboard.error.ErrorResponse;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.rules.Decision;
+import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Outcome;
 import dev.switchboard.rules.Picker;
 import dev.switchboard.rules.Resolver;
@@ -130,6 +130,11 @@ final class RealtimeUpgrade {
         if (denied != null) {
             Rejections.send(response, exchange.withDecision(d, null),
                     denied.with(d.outcome() == Outcome.NOT_FOUND ? d.concrete() : d.provider()));
+            return null;
+        }
+        if (d.upstreamModel() != null && !ModelNames.sendable(d.upstreamModel())) {
+            // As in a request's body (ModelRequestHandler): sent as written, an upstream could read it as another model.
+            Rejections.send(response, exchange.withDecision(d, null), ApiError.MODEL_UNSENDABLE.with());
             return null;
         }
         return new Next(request, response, exchange.withDecision(d, null), null);

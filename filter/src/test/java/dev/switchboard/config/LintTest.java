@@ -138,6 +138,18 @@ final class LintTest {
                           clients:
                             - {name: bob, key_sha256: 5805D60CB37819015D8FFFB916FD911836BC573C4C5963D9F1A24A543BD352D7}
                         """),
+                // A fail-closed probe: an upstream that puts the model in a URL path reads "de%6Eied" as "denied". A
+                // warning, so that a store written before the rule still loads; the request side refuses it.
+                row("a target and a fallback with URL delimiters", """
+                        virtual_models:
+                          - source: "canary-10%"
+                            targets: [b, "up/de%6Eied"]
+                            fallbacks: ["up/x?y"]
+                        """, "virtual_models[0].targets[1].model: 'up/de%6Eied': a model name sent upstream as written may"
+                        + " not contain %, ?, #, ; or a backslash (an upstream may put it in a URL path), so a request it"
+                        + " picks is refused (400)",
+                        "virtual_models[0].fallbacks[0]: 'up/x?y': a model name sent upstream as written may not contain"
+                        + " %, ?, #, ; or a backslash (an upstream may put it in a URL path), so it is skipped, never called"),
                 row("an upstream idle timeout shorter than the client's", """
                         server: {upstream_idle_timeout: 15s}
                         """, "server.upstream_idle_timeout: upstream_idle_timeout (15s) is shorter than"

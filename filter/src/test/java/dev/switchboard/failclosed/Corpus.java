@@ -490,6 +490,10 @@ public final class Corpus {
         all.add(json("Responses image generation tool an allowed-tools choice lists, without a model", r,
                 "{\"model\":\"up/ok\",\"tool_choice\":{\"type\":\"allowed_tools\",\"tools\":[{\"type\":\"image_generation\"}]}}",
                 AMBIGUOUS));
+        all.add(json("Responses image generation tool as one object (a lenient server's list of one), without a model", r,
+                "{\"model\":\"up/ok\",\"tools\":{\"type\":\"image_generation\"}}", AMBIGUOUS));
+        all.add(json("Responses image generation tool, its type key escaped, without a model", r,
+                "{\"model\":\"up/ok\",\"tools\":[{\"t\\u0079pe\":\"imag\\u0065_generation\"}]}", AMBIGUOUS));
         all.add(json("Responses moderation without a model", r, "{\"model\":\"up/ok\",\"moderation\":{}}", AMBIGUOUS));
         all.add(json("chat moderation without a model", CHAT, "{\"model\":\"up/ok\",\"moderation\":{}}", AMBIGUOUS));
         all.add(json("eval run sampling tool without a model", "/v1/evals/e1/runs",

@@ -430,8 +430,9 @@ final class Cli {
             }
         }
         Decision d = Resolver.explain(config.rules(), model, new Caller(caller, clientName, null), Picker.create());
-        if (d.upstreamModel() != null && !ModelNames.sendable(d.upstreamModel())) {
-            // Sent as written, it is refused (400 invalid_model) once resolved: nothing to explain.
+        if (d.outcome() == dev.switchboard.rules.Outcome.ALLOWED && d.upstreamModel() != null
+                && !ModelNames.sendable(d.upstreamModel())) {
+            // Allowed, yet refused as sent (400 invalid_model, after the policy, as a request is): nothing to explain.
             throw new UsageException("invalid --model \"" + ModelNames.visible(model) + "\": " + ModelNames.URL_DELIMITER
                     + " (a request naming it gets 400)");
         }

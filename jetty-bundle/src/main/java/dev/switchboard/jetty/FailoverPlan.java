@@ -4,6 +4,7 @@ import dev.switchboard.config.SwitchboardConfig;
 import dev.switchboard.exchange.Exchange;
 import dev.switchboard.exchange.RewritableBody;
 import dev.switchboard.rules.Candidate;
+import dev.switchboard.rules.ModelNames;
 import dev.switchboard.rules.Provider;
 import java.util.List;
 
@@ -84,7 +85,9 @@ final class FailoverPlan {
     /** @return the candidate's provider when it may be tried (this caller may use it, and it is routable), or null */
     private Provider routable(Candidate c) {
         Provider p = c.provider() == null ? null : exchange.config().rules().providers().get(c.provider());
-        return c.allowed() && p != null && p.configured() ? p : null;
+        // A name that may not go upstream as written (a URL delimiter, ModelNames.sendable) is skipped, never sent.
+        return c.allowed() && p != null && p.configured()
+                && (c.upstreamModel() == null || ModelNames.sendable(c.upstreamModel())) ? p : null;
     }
 
     /**

@@ -818,7 +818,11 @@ final class GatewayProxyServlet extends ProxyServlet {
                 return;
             }
             upstream.start = null;
-            probeStreamBegan(upstream);
+            if (!reader.errorSeen()) {
+                // An error no other candidate could take (a review: the probe closed its breaker, then counted one
+                // failure more): its end tells the breaker it failed.
+                probeStreamBegan(upstream);
+            }
             write(response, upstream, start.toByteArray(), 0, start.size(), false, callback);
             return;
         }
@@ -1087,10 +1091,11 @@ final class GatewayProxyServlet extends ProxyServlet {
             upstream.held = new java.io.ByteArrayOutputStream();
             proxyResponse.setContentLengthLong(-1);
         }
-        if (body && status / 100 == 2 && upstream.sse && upstream.usage != null && upstream.plan.mayEverFollow()) {
+        if (jetty && body && status / 100 == 2 && upstream.sse && upstream.usage != null && upstream.plan.mayEverFollow()) {
             // Held until its first block ends: a stream that begins with an error event can still go to the next
             // candidate (SPEC section 11: no byte of it reached the client). Its first event (a message_start, a first
-            // chunk) comes at once, so the client waits for nothing it would have had sooner.
+            // chunk) comes at once, so the client waits for nothing it would have had sooner. Jetty only: Tomcat 10.1
+            // cannot take back a header once set (setHeader(name, null) leaves it), and the answer's must go.
             upstream.start = new java.io.ByteArrayOutputStream();
         }
         if (jetty && body && upstream.held == null
