@@ -149,30 +149,22 @@ public final class DefaultedModels {
 
     /** A value on the way to a container: an object, a list of them (each read), anything else skipped. */
     private static String descend(JsonParser p, List<String[]> containers, int level, String at) {
-        if (p.currentToken() == JsonToken.START_OBJECT) {
-            return object(p, containers, level, at);
-        }
-        if (p.currentToken() != JsonToken.START_ARRAY) {
-            p.skipChildren();
-            return null;
-        }
-        String found = null;
-        int i = 0;
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-            String missing = p.currentToken() == JsonToken.START_OBJECT ? object(p, containers, level, at + "[" + i + "]")
-                    : skip(p);
-            if (found == null) {
-                found = missing;
-            }
-            i++;
-        }
-        return found;
+        return objects(p, at, path -> object(p, containers, level, path));
     }
 
     /** Tools: a list of them, or one object (the locator reads one object as a list of one, as lenient servers do). */
     private static String tools(JsonParser p, String at) {
+        return objects(p, at, path -> tool(p, path));
+    }
+
+    /**
+     * @param read reads the object the parser is at, given its path, and says which model it left out
+     * @return what {@code read} said of the value (one object) or of its first object that left one out (a list of
+     *     them: {@code at[i]}); anything else is skipped
+     */
+    private static String objects(JsonParser p, String at, java.util.function.UnaryOperator<String> read) {
         if (p.currentToken() == JsonToken.START_OBJECT) {
-            return tool(p, at);
+            return read.apply(at);
         }
         if (p.currentToken() != JsonToken.START_ARRAY) {
             p.skipChildren();
@@ -181,7 +173,7 @@ public final class DefaultedModels {
         String found = null;
         int i = 0;
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            String missing = p.currentToken() == JsonToken.START_OBJECT ? tool(p, at + "[" + i + "]") : skip(p);
+            String missing = p.currentToken() == JsonToken.START_OBJECT ? read.apply(at + "[" + i + "]") : skip(p);
             if (found == null) {
                 found = missing;
             }
