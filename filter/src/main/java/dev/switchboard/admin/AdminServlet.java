@@ -358,7 +358,7 @@ public final class AdminServlet extends HttpServlet {
             }
         }
         Decision d = Resolver.explain(rules, model, new Caller(path, client, null), live.picker());
-        if (d.outcome() == dev.switchboard.rules.Outcome.ALLOWED && d.upstreamModel() != null
+        if (d.outcome() == dev.switchboard.rules.Outcome.ALLOWED
                 && !dev.switchboard.rules.ModelNames.sendable(d.upstreamModel())) {
             // Allowed, yet refused as sent (a URL delimiter), as a request hears it.
             throw new AdminException(ApiError.MODEL_UNSENDABLE, null);

@@ -182,11 +182,33 @@ public final class DefaultedModels {
         return found;
     }
 
-    /**
-     * An image generation tool must name its model. Its type is read under every spelling of {@code type} (Go's reader
-     * takes {@code Type} for it), so that no spelling of it passes unnamed.
-     */
+    /** An image generation tool must name its model. */
     private static String tool(JsonParser p, String at) {
+        return unnamed(p, at, true);
+    }
+
+    /** A moderation's settings must name their model; {@code null} or {@code false} asks for none. */
+    private static String moderation(JsonParser p, String at) {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NULL || t == JsonToken.VALUE_FALSE) {
+            return null;
+        }
+        if (t != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return at + ".model";
+        }
+        return unnamed(p, at, false);
+    }
+
+    /**
+     * Reads an object's members (its start already read). Its type is read under every spelling of {@code type} (Go's
+     * reader takes {@code Type} for it), so that no spelling of an image generation tool passes unnamed.
+     *
+     * @param imageToolsOnly whether only an image generation tool must name its model (a tool), or any object (a
+     *     moderation's settings)
+     * @return {@code at.model} when the object must name its model as a string and does not, else {@code null}
+     */
+    private static String unnamed(JsonParser p, String at, boolean imageToolsOnly) {
         boolean image = false;
         boolean named = false;
         while (p.nextToken() == JsonToken.PROPERTY_NAME) {
@@ -200,29 +222,7 @@ public final class DefaultedModels {
             }
             p.skipChildren();
         }
-        return image && !named ? at + ".model" : null;
-    }
-
-    /** A moderation's settings must name their model; {@code null} or {@code false} asks for none. */
-    private static String moderation(JsonParser p, String at) {
-        JsonToken t = p.currentToken();
-        if (t == JsonToken.VALUE_NULL || t == JsonToken.VALUE_FALSE) {
-            return null;
-        }
-        if (t != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            return at + ".model";
-        }
-        boolean named = false;
-        while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-            String key = p.currentName();
-            JsonToken value = p.nextToken();
-            if (key.equals("model")) {
-                named = value == JsonToken.VALUE_STRING;
-            }
-            p.skipChildren();
-        }
-        return named ? null : at + ".model";
+        return (image || !imageToolsOnly) && !named ? at + ".model" : null;
     }
 
     private static String skip(JsonParser p) {

@@ -115,8 +115,8 @@ final class Lint {
      */
     private static void unsendable(List<Warning> out, String file, String path, String source, String model,
                                    String then) {
-        String upstream = model.indexOf('/') < 0 ? model : model.substring(model.indexOf('/') + 1);
-        if (!dev.switchboard.rules.ModelNames.sendable(upstream)) {
+        // The whole name: a provider's name holds none of them (letters, digits, '.', '_', '-'), so the part sent does.
+        if (!dev.switchboard.rules.ModelNames.sendable(model)) {
             out.add(new Warning(file, path, source, "'" + model + "': " + dev.switchboard.rules.ModelNames.URL_DELIMITER
                     + ", so " + then));
         }

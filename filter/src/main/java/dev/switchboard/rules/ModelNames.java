@@ -29,11 +29,11 @@ public final class ModelNames {
      * delimiter, so a name checked as one would run as another. A virtual name may hold them: it is never sent, its
      * target is.
      *
-     * @param name a model name as the upstream gets it
+     * @param name a model name as the upstream gets it, or {@code null} when none is sent (a request without a model)
      * @return whether it holds none of {@code % ? # ;} and the backslash
      */
     public static boolean sendable(String name) {
-        for (int i = 0; i < name.length(); i++) {
+        for (int i = 0; name != null && i < name.length(); i++) {
             char c = name.charAt(i);
             if (c == '%' || c == '?' || c == '#' || c == ';' || c == '\\') {
                 return false;

@@ -222,7 +222,7 @@ final class ModelRequestHandler {
                         sites.size() == 1 && site.path().equals("model") ? e : e.at(site.path()));
                 return null;
             }
-            if (d.upstreamModel() != null && !ModelNames.sendable(d.upstreamModel())) {
+            if (!ModelNames.sendable(d.upstreamModel())) {
                 // A name sent as written (no redirect renamed it) that an upstream could read as another model.
                 ErrorResponse e = ApiError.MODEL_UNSENDABLE.with();
                 Rejections.send(response, exchange.withDecision(d, null),

@@ -29,6 +29,15 @@ import java.util.TreeMap;
 final class ModelsList {
 
     /**
+     * @param id an id an upstream lists
+     * @return whether a request may name it as written: usable ({@link ModelNames#problem}), nothing a reader strips at
+     *     either end (a body's name is stripped first), and sendable as written ({@link ModelNames#sendable})
+     */
+    private static boolean callableAsWritten(String id) {
+        return ModelNames.problem(id) == null && id.equals(ModelNames.strip(id)) && ModelNames.sendable(id);
+    }
+
+    /**
      * A name the list does not hold as written but a request may use, routed to an entry it does hold: a bare
      * {@code gpt-5} that the provider listing it, or {@code default_provider}, serves as {@code openai/gpt-5}. Its entry,
      * named as asked, as the provider itself answers a retrieval. Not a redirect's source (the list holds those it
@@ -38,8 +47,7 @@ final class ModelsList {
      */
     private static Map<String, Object> routedTo(String id, Map<String, Map<String, Object>> listed, Rules rules,
                                                 Caller caller) {
-        if (rules.keepOnlyAliases() || ModelNames.problem(id) != null || !id.equals(ModelNames.strip(id))
-                || !ModelNames.sendable(id)
+        if (rules.keepOnlyAliases() || !callableAsWritten(id)
                 || rules.virtualModels().stream().anyMatch(vm -> vm.isRedirect() && vm.source().equals(id))) {
             return null;
         }
@@ -215,8 +223,7 @@ final class ModelsList {
                 // Listed only when callable as written: a body's name is stripped and judged (a listed "m " would be
                 // called as "m", whose access may differ; "a,b", a zero-width space or a URL delimiter would be refused).
                 String id = e.getKey();
-                if (ModelNames.problem(id) == null && id.equals(ModelNames.strip(id)) && ModelNames.sendable(id)
-                        && Resolver.resolveConcrete(rules, id, caller).allowed()) {
+                if (callableAsWritten(id) && Resolver.resolveConcrete(rules, id, caller).allowed()) {
                     out.put(e.getKey(), e.getValue());
                 }
             }

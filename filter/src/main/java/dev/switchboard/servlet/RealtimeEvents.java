@@ -239,7 +239,7 @@ public final class RealtimeEvents {
                 return refused(ApiError.MIXED_PROVIDERS.with(provider + ", " + d.provider()).at(site.path()), site.path(),
                         clientId);
             }
-            if (d.upstreamModel() != null && !ModelNames.sendable(d.upstreamModel())) {
+            if (!ModelNames.sendable(d.upstreamModel())) {
                 return refused(ApiError.MODEL_UNSENDABLE.with().at(site.path()), site.path(), clientId);
             }
             decisions.put(site, d);

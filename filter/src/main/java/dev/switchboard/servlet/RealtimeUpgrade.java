@@ -132,7 +132,7 @@ final class RealtimeUpgrade {
                     denied.with(d.outcome() == Outcome.NOT_FOUND ? d.concrete() : d.provider()));
             return null;
         }
-        if (d.upstreamModel() != null && !ModelNames.sendable(d.upstreamModel())) {
+        if (!ModelNames.sendable(d.upstreamModel())) {
             // As in a request's body (ModelRequestHandler): sent as written, an upstream could read it as another model.
             Rejections.send(response, exchange.withDecision(d, null), ApiError.MODEL_UNSENDABLE.with());
             return null;

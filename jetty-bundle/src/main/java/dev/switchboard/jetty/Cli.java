@@ -106,10 +106,10 @@ final class Cli {
             out.print(USAGE_TEXT);
             return OK;
         }
-        if (args.length > 1 && args[0].equals("--version")) {
-            return usage(err, "--version takes no other argument");
-        }
-        if (args.length == 1 && args[0].equals("--version")) {
+        if (args.length > 0 && args[0].equals("--version")) {
+            if (args.length > 1) {
+                return usage(err, "--version takes no other argument");
+            }
             // Read from the jar's manifest (SPEC section 13), never written in the code.
             out.println(Version.current());
             return OK;
@@ -430,8 +430,7 @@ final class Cli {
             }
         }
         Decision d = Resolver.explain(config.rules(), model, new Caller(caller, clientName, null), Picker.create());
-        if (d.outcome() == dev.switchboard.rules.Outcome.ALLOWED && d.upstreamModel() != null
-                && !ModelNames.sendable(d.upstreamModel())) {
+        if (d.outcome() == dev.switchboard.rules.Outcome.ALLOWED && !ModelNames.sendable(d.upstreamModel())) {
             // Allowed, yet refused as sent (400 invalid_model, after the policy, as a request is): nothing to explain.
             throw new UsageException("invalid --model \"" + ModelNames.visible(model) + "\": " + ModelNames.URL_DELIMITER
                     + " (a request naming it gets 400)");

@@ -86,8 +86,7 @@ final class FailoverPlan {
     private Provider routable(Candidate c) {
         Provider p = c.provider() == null ? null : exchange.config().rules().providers().get(c.provider());
         // A name that may not go upstream as written (a URL delimiter, ModelNames.sendable) is skipped, never sent.
-        return c.allowed() && p != null && p.configured()
-                && (c.upstreamModel() == null || ModelNames.sendable(c.upstreamModel())) ? p : null;
+        return c.allowed() && p != null && p.configured() && ModelNames.sendable(c.upstreamModel()) ? p : null;
     }
 
     /**

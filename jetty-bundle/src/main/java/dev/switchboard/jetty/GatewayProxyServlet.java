@@ -852,13 +852,23 @@ final class GatewayProxyServlet extends ProxyServlet {
      */
     private boolean failOverFromStart(HttpServletRequest request, HttpServletResponse response, Response serverResponse,
                                       Upstream upstream) {
-        int status = upstream.status;
-        boolean next = failOver(request, response, upstream, status, null,
-                () -> forgetServerHeaders(request, response, serverResponse));
+        return givenUp(request, response, upstream, upstream.status, failOver(request, response, upstream,
+                upstream.status, null, () -> forgetServerHeaders(request, response, serverResponse)));
+    }
+
+    /**
+     * After {@link #failOver} from an answer under way (its status retried, or its stream's start an error).
+     *
+     * @param next whether failOver started the next attempt
+     * @return whether this attempt is given up (the caller aborts its response): the next one took the request, or the
+     *     client is gone, and then the exchange ends as its leaving (as on the failure path), not as an answer the
+     *     client never got
+     */
+    private boolean givenUp(HttpServletRequest request, HttpServletResponse response, Upstream upstream, int status,
+                            boolean next) {
         if (!next && !upstream.clientGone) {
             return false;
         }
-        upstream.start = null;
         inFlight.remove(upstream.proxyRequest);
         if (!next) {
             upstream.abandoned = true;
@@ -995,15 +1005,7 @@ final class GatewayProxyServlet extends ProxyServlet {
             upstream.status = status;
             if (retries(status)) {
                 upstream.failed();
-                boolean next = failOver(request, response, upstream, status, null);
-                if (next || upstream.clientGone) {
-                    inFlight.remove(upstream.proxyRequest);
-                    if (!next) {
-                        // failOver found the client gone: nobody to send this error to, and the exchange ends as its
-                        // leaving (as on the failure path), not as a status the client never got.
-                        upstream.abandoned = true;
-                        left(request, response, upstream, status);
-                    }
+                if (givenUp(request, response, upstream, status, failOver(request, response, upstream, status, null))) {
                     serverResponse.abort(new Abandoned());
                     return;
                 }
